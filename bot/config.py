@@ -1,0 +1,67 @@
+"""Settings from ZHIBU_* environment variables or a .env file, validated once at start-up."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+TELEGRAM_API_BASE = "https://api.telegram.org/bot"
+
+
+class Settings(BaseSettings):
+    """Everything zhibu can be told from outside. Built in ``main()``, never at import."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="ZHIBU_", env_file=".env", env_file_encoding="utf-8", extra="ignore",
+    )
+
+    token: SecretStr | None = Field(
+        default=None, description="Bot token from @BotFather (needed by `zhibu run`)")
+    database: Path = Field(default=Path("zhibu.sqlite3"), description="SQLite database file")
+    api_base: str = Field(
+        default=TELEGRAM_API_BASE,
+        description="Bot API base URL; point it at a self-hosted Bot API server or the emulator")
+    timezone: str = Field(default="Asia/Shanghai", description="The organisation's time zone")
+    admins: Annotated[list[int], NoDecode] = Field(
+        default_factory=list,
+        description="Telegram user ids of organisation staff, comma separated",
+    )
+    invite_days: int = Field(default=14, ge=1, le=365, description="Days an invite link lives")
+    invite_uses: int = Field(default=50, ge=1, le=10_000, description="Joins one invite allows")
+    log_level: str = Field(default="INFO", description="Logging level")
+
+    @field_validator("admins", mode="before")
+    @classmethod
+    def _split_admins(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [part.strip() for part in value.replace(";", ",").split(",")]
+            return [int(part) for part in parts if part]
+        if isinstance(value, int):
+            return [value]
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("api_base")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        value = value.rstrip("/")
+        return value if value.endswith("/bot") else value + "/bot"
+
+    @property
+    def file_base(self) -> str:
+        """Where files are downloaded: the API base with /bot → /file/bot."""
+        return self.api_base[: -len("/bot")] + "/file/bot"

@@ -1,0 +1,20 @@
+"""The audit trail: who changed what, when."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from storage.db import Conn
+from storage.models import AuditEntry
+from storage.rows import fetch_all, ts
+
+
+async def record(c: Conn, now: datetime, actor: str, action: str, subject: str = "",
+                 detail: str = "") -> None:
+    await c.execute(
+        "INSERT INTO audit (at, actor, action, subject, detail) VALUES (?, ?, ?, ?, ?)",
+        (ts(now), actor, action, subject, detail))
+
+
+async def entries(c: Conn, limit: int = 1000) -> list[AuditEntry]:
+    return await fetch_all(c, AuditEntry, "SELECT * FROM audit ORDER BY id DESC LIMIT ?", (limit,))

@@ -1,0 +1,149 @@
+"""The one SQLite connection, its transactions and the forward-only migrations.
+
+A single aiosqlite connection is shared by the whole bot. SQLite allows one writer at a
+time anyway, and one connection keeps "a transaction" meaning what it says: every use
+goes through :meth:`Database.tx` (writes, ``BEGIN IMMEDIATE``) or :meth:`Database.read`,
+both of which hold an asyncio lock, so two coroutines can never interleave statements
+inside each other's transaction.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib import resources
+from pathlib import Path
+
+import aiosqlite
+
+Conn = aiosqlite.Connection
+
+
+class DatabaseTooNew(RuntimeError):
+    """The file was migrated by a newer zhibu; running old code on it could corrupt it."""
+
+
+def migration_scripts() -> list[tuple[int, str, str]]:
+    """(number, file name, SQL) of every bundled migration, in order."""
+    found: list[tuple[int, str, str]] = []
+    folder = resources.files("storage") / "migrations"
+    for entry in folder.iterdir():
+        match = re.fullmatch(r"(\d{4})_[a-z0-9_]+\.sql", entry.name)
+        if match:
+            found.append((int(match.group(1)), entry.name, entry.read_text(encoding="utf-8")))
+    found.sort()
+    numbers = [number for number, _, _ in found]
+    if numbers != list(range(1, len(found) + 1)):
+        raise RuntimeError(f"migrations are not numbered 1..n without gaps: {numbers}")
+    return found
+
+
+class Database:
+    """Owns the connection; open with :meth:`open`, close with :meth:`close`."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = str(path)
+        self._conn: aiosqlite.Connection | None = None
+        self._lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, path: str | Path, *, migrate: bool = True) -> Database:
+        db = cls(path)
+        conn = await aiosqlite.connect(db.path, isolation_level=None)
+        conn.row_factory = aiosqlite.Row
+        await conn.execute("PRAGMA journal_mode = WAL")
+        await conn.execute("PRAGMA foreign_keys = ON")
+        await conn.execute("PRAGMA busy_timeout = 5000")
+        await conn.execute("PRAGMA synchronous = NORMAL")
+        db._conn = conn
+        try:
+            if migrate:
+                await db.migrate()
+            else:
+                await db.check_version()
+        except BaseException:
+            await db.close()
+            raise
+        return db
+
+    async def close(self) -> None:
+        if self._conn is not None:
+            conn, self._conn = self._conn, None
+            await conn.close()
+
+    @property
+    def conn(self) -> aiosqlite.Connection:
+        if self._conn is None:
+            raise RuntimeError("database is not open")
+        return self._conn
+
+    async def user_version(self) -> int:
+        async with self.conn.execute("PRAGMA user_version") as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else 0
+
+    async def check_version(self) -> int:
+        current = await self.user_version()
+        latest = len(migration_scripts())
+        if current > latest:
+            raise DatabaseTooNew(
+                f"{self.path} is at schema version {current}, but this zhibu knows only up to "
+                f"{latest}: upgrade zhibu before using this database"
+            )
+        return current
+
+    async def migrate(self) -> list[str]:
+        """Apply every migration newer than the file, each in its own transaction."""
+        applied: list[str] = []
+        async with self._lock:
+            current = await self.check_version()
+            for number, name, sql in migration_scripts():
+                if number <= current:
+                    continue
+                await self.conn.execute("BEGIN IMMEDIATE")
+                try:
+                    for statement in _split_sql(sql):
+                        await self.conn.execute(statement)
+                    await self.conn.execute(f"PRAGMA user_version = {number}")
+                    await self.conn.execute("COMMIT")
+                except BaseException:
+                    await self.conn.execute("ROLLBACK")
+                    raise
+                applied.append(name)
+        return applied
+
+    @asynccontextmanager
+    async def tx(self) -> AsyncIterator[Conn]:
+        """A write transaction: commits on normal exit, rolls back on any exception."""
+        async with self._lock:
+            conn = self.conn
+            await conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                await conn.execute("ROLLBACK")
+                raise
+            await conn.execute("COMMIT")
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[Conn]:
+        """Reads that must not see another coroutine's half-done transaction."""
+        async with self._lock:
+            yield self.conn
+
+    async def backup_to(self, target: str | Path) -> None:
+        """A consistent copy of the live database (SQLite's online backup)."""
+        async with self._lock:
+            dest = await aiosqlite.connect(str(target))
+            try:
+                await self.conn.backup(dest)
+            finally:
+                await dest.close()
+
+
+def _split_sql(script: str) -> list[str]:
+    """Statements of a migration file; migrations hold no semicolons inside literals."""
+    lines = [line for line in script.splitlines() if not line.strip().startswith("--")]
+    return [part.strip() for part in "\n".join(lines).split(";") if part.strip()]

@@ -1,0 +1,193 @@
+"""Telegram users, members of branches, and applications to join."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from storage.db import Conn
+from storage.models import Application, Member, MemberView, User
+from storage.rows import fetch_all, fetch_one, ts
+
+# Columns of members that callers may set through insert_member / update_member.
+MEMBER_FIELDS = (
+    "roster_key", "branch_id", "group_id", "name", "birth_year", "status", "phone",
+    "telegram_id", "state", "flowing", "flow_city", "flow_employer", "flow_since", "no_writing",
+)
+
+# --- users ---------------------------------------------------------------------------
+
+
+async def get_user(c: Conn, telegram_id: int) -> User | None:
+    return await fetch_one(c, User, "SELECT * FROM users WHERE telegram_id = ?", (telegram_id,))
+
+
+async def touch_user(c: Conn, telegram_id: int, first_name: str, username: str | None,
+                     tg_language: str | None, now: datetime, *, private: bool) -> None:
+    """Remember who wrote; a private message means the bot may now write back to them."""
+    started = ts(now) if private else None
+    await c.execute(
+        """INSERT INTO users (telegram_id, first_name, username, tg_language, started_at,
+                              created_at)
+           VALUES (?, ?, ?, ?, ?, ?)
+           ON CONFLICT (telegram_id) DO UPDATE SET first_name = excluded.first_name,
+             username = excluded.username, tg_language = excluded.tg_language,
+             started_at = coalesce(users.started_at, excluded.started_at),
+             blocked_at = CASE WHEN excluded.started_at IS NULL THEN users.blocked_at END""",
+        (telegram_id, first_name[:64], username, tg_language, started, ts(now)))
+
+
+async def ensure_user(c: Conn, telegram_id: int, now: datetime) -> None:
+    """A row for someone known only by id (staff named before they ever wrote)."""
+    await c.execute(
+        "INSERT OR IGNORE INTO users (telegram_id, created_at) VALUES (?, ?)",
+        (telegram_id, ts(now)))
+
+
+async def set_language(c: Conn, telegram_id: int, language: str | None) -> None:
+    await c.execute("UPDATE users SET language = ? WHERE telegram_id = ?", (language, telegram_id))
+
+
+async def set_blocked(c: Conn, telegram_id: int, at: datetime | None) -> None:
+    await c.execute(
+        "UPDATE users SET blocked_at = ? WHERE telegram_id = ?",
+        (ts(at) if at else None, telegram_id))
+
+
+# --- members -------------------------------------------------------------------------
+
+
+def _member_values(fields: dict[str, Any]) -> dict[str, Any]:
+    unknown = set(fields) - set(MEMBER_FIELDS)
+    if unknown:
+        raise ValueError(f"unknown member fields: {sorted(unknown)}")
+    values = dict(fields)
+    for flag in ("flowing", "no_writing"):
+        if flag in values:
+            values[flag] = int(bool(values[flag]))
+    if isinstance(values.get("flow_since"), date):
+        values["flow_since"] = values["flow_since"].isoformat()
+    return values
+
+
+async def insert_member(c: Conn, fields: dict[str, Any], now: datetime) -> Member:
+    values = _member_values(fields)
+    values["created_at"] = values["updated_at"] = ts(now)
+    names = ", ".join(values)
+    marks = ", ".join("?" for _ in values)
+    cur = await c.execute(f"INSERT INTO members ({names}) VALUES ({marks})", tuple(values.values()))
+    member = await get_member(c, int(cur.lastrowid or 0))
+    assert member is not None
+    return member
+
+
+async def update_member(c: Conn, member_id: int, fields: dict[str, Any], now: datetime) -> None:
+    values = _member_values(fields)
+    if not values:
+        return
+    values["updated_at"] = ts(now)
+    assignments = ", ".join(f"{name} = ?" for name in values)
+    await c.execute(
+        f"UPDATE members SET {assignments} WHERE id = ?", (*values.values(), member_id))
+
+
+async def get_member(c: Conn, member_id: int) -> Member | None:
+    return await fetch_one(c, Member, "SELECT * FROM members WHERE id = ?", (member_id,))
+
+
+async def member_by_key(c: Conn, roster_key: str) -> Member | None:
+    return await fetch_one(c, Member, "SELECT * FROM members WHERE roster_key = ?", (roster_key,))
+
+
+async def member_of_user(c: Conn, telegram_id: int) -> Member | None:
+    """The member record a Telegram account is tied to (any state but rejected)."""
+    return await fetch_one(
+        c, Member,
+        "SELECT * FROM members WHERE telegram_id = ? AND state != 'rejected'", (telegram_id,))
+
+
+async def unclaimed_by_name(c: Conn, branch_id: int, name: str) -> list[Member]:
+    """Roster rows of a branch with this name that no Telegram account has claimed yet."""
+    return await fetch_all(
+        c, Member,
+        """SELECT * FROM members WHERE branch_id = ? AND name = ? AND telegram_id IS NULL
+           AND state = 'active' ORDER BY id""",
+        (branch_id, name))
+
+
+async def branch_roster(c: Conn, branch_id: int) -> list[MemberView]:
+    async with c.execute(
+        """SELECT m.*, u.started_at IS NOT NULL AS started, u.blocked_at IS NOT NULL AS blocked
+           FROM members m LEFT JOIN users u ON u.telegram_id = m.telegram_id
+           WHERE m.branch_id = ? AND m.state = 'active' ORDER BY m.name, m.id""",
+        (branch_id,),
+    ) as cur:
+        rows = await cur.fetchall()
+    views = []
+    for row in rows:
+        data = dict(row)
+        started, blocked = bool(data.pop("started")), bool(data.pop("blocked"))
+        views.append(MemberView(member=Member.model_validate(data), started=started,
+                                blocked=blocked))
+    return views
+
+
+async def members_with_account(c: Conn, branch_id: int | None = None) -> list[Member]:
+    if branch_id is None:
+        return await fetch_all(
+            c, Member,
+            """SELECT * FROM members WHERE state = 'active' AND telegram_id IS NOT NULL
+               ORDER BY name, id""")
+    return await fetch_all(
+        c, Member,
+        """SELECT * FROM members WHERE state = 'active' AND telegram_id IS NOT NULL
+           AND branch_id = ? ORDER BY name, id""",
+        (branch_id,))
+
+
+async def all_members(c: Conn) -> list[Member]:
+    return await fetch_all(c, Member, "SELECT * FROM members ORDER BY id")
+
+
+# --- applications ----------------------------------------------------------------------
+
+
+async def add_application(c: Conn, fields: dict[str, Any], now: datetime) -> Application:
+    values = dict(fields)
+    values["flowing"] = int(bool(values.get("flowing")))
+    if isinstance(values.get("flow_since"), date):
+        values["flow_since"] = values["flow_since"].isoformat()
+    values["created_at"] = ts(now)
+    names = ", ".join(values)
+    marks = ", ".join("?" for _ in values)
+    cur = await c.execute(
+        f"INSERT INTO applications ({names}) VALUES ({marks})", tuple(values.values()))
+    app = await get_application(c, int(cur.lastrowid or 0))
+    assert app is not None
+    return app
+
+
+async def get_application(c: Conn, app_id: int) -> Application | None:
+    return await fetch_one(c, Application, "SELECT * FROM applications WHERE id = ?", (app_id,))
+
+
+async def pending_application_of(c: Conn, telegram_id: int) -> Application | None:
+    return await fetch_one(
+        c, Application,
+        "SELECT * FROM applications WHERE telegram_id = ? AND state = 'pending'", (telegram_id,))
+
+
+async def pending_applications(c: Conn, branch_id: int) -> list[Application]:
+    return await fetch_all(
+        c, Application,
+        "SELECT * FROM applications WHERE branch_id = ? AND state = 'pending' ORDER BY id",
+        (branch_id,))
+
+
+async def decide_application(c: Conn, app_id: int, state: str, by: int, now: datetime) -> bool:
+    """Only a pending application can be decided, once: the second press changes nothing."""
+    cur = await c.execute(
+        """UPDATE applications SET state = ?, decided_by = ?, decided_at = ?
+           WHERE id = ? AND state = 'pending'""",
+        (state, by, ts(now), app_id))
+    return cur.rowcount > 0

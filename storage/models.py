@@ -1,0 +1,152 @@
+"""Pydantic models of every stored thing: what repositories return instead of rows."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+UnitKind = Literal["county", "township", "branch", "group"]
+MemberStatus = Literal["full", "probationary", "activist"]
+MemberState = Literal["pending", "active", "rejected", "removed"]
+RoleName = Literal["staff", "secretary", "leader"]
+
+
+class Stored(BaseModel):
+    model_config = ConfigDict(frozen=True, from_attributes=True)
+
+
+class Unit(Stored):
+    id: int
+    kind: UnitKind
+    name: str
+    parent_id: int | None
+    created_at: datetime
+
+
+class GroupChat(Stored):
+    chat_id: int
+    branch_id: int
+    title: str
+    state: Literal["bound", "gone"]
+    bound_by: int
+    bound_at: datetime
+
+
+class User(Stored):
+    telegram_id: int
+    first_name: str
+    username: str | None
+    language: str | None
+    tg_language: str | None
+    started_at: datetime | None
+    blocked_at: datetime | None
+    created_at: datetime
+
+
+class Member(Stored):
+    id: int
+    roster_key: str | None
+    branch_id: int
+    group_id: int | None
+    name: str
+    birth_year: int | None
+    status: MemberStatus
+    phone: str | None
+    telegram_id: int | None
+    state: MemberState
+    flowing: bool
+    flow_city: str | None
+    flow_employer: str | None
+    flow_since: date | None
+    no_writing: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+class MemberView(Stored):
+    """A member with what the roster screen needs to say about reachability."""
+
+    member: Member
+    started: bool
+    blocked: bool
+
+    @property
+    def reachable(self) -> bool:
+        return self.member.telegram_id is not None and self.started and not self.blocked
+
+
+class Application(Stored):
+    id: int
+    telegram_id: int
+    branch_id: int
+    invite_code: str | None
+    name: str
+    birth_year: int
+    status: MemberStatus
+    phone: str | None
+    flowing: bool
+    flow_city: str | None
+    flow_employer: str | None
+    flow_since: date | None
+    match_member_id: int | None
+    state: Literal["pending", "approved", "rejected"]
+    decided_by: int | None
+    decided_at: datetime | None
+    created_at: datetime
+
+
+class Role(Stored):
+    id: int
+    telegram_id: int
+    role: RoleName
+    unit_id: int | None
+    granted_by: int | None
+    granted_at: datetime
+
+
+class ContactPoint(Stored):
+    leader_telegram_id: int
+    branch_id: int
+    assigned_by: int | None
+    assigned_at: datetime
+
+
+class Invite(Stored):
+    code: str
+    branch_id: int
+    created_by: int
+    created_at: datetime
+    expires_at: datetime
+    max_uses: int
+    uses: int
+    revoked_at: datetime | None
+
+
+class BindCode(Stored):
+    code: str
+    branch_id: int
+    created_by: int
+    created_at: datetime
+    expires_at: datetime
+    used_at: datetime | None
+    used_in_chat: int | None
+
+
+class Dialog(Stored):
+    telegram_id: int
+    chat_id: int
+    kind: str
+    step: str
+    data: dict[str, Any]
+    updated_at: datetime
+
+
+class AuditEntry(Stored):
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    subject: str
+    detail: str

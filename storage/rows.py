@@ -1,0 +1,48 @@
+"""Turning sqlite rows into models, in one place."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+import aiosqlite
+from pydantic import BaseModel
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def to_model(model: type[M], row: aiosqlite.Row | None) -> M | None:
+    if row is None:
+        return None
+    return model.model_validate(dict(row))
+
+
+def to_models(model: type[M], rows: Iterable[aiosqlite.Row]) -> list[M]:
+    return [model.model_validate(dict(row)) for row in rows]
+
+
+async def fetch_one(conn: aiosqlite.Connection, model: type[M], sql: str,
+                    params: Iterable[Any] = ()) -> M | None:
+    async with conn.execute(sql, tuple(params)) as cur:
+        return to_model(model, await cur.fetchone())
+
+
+async def fetch_all(conn: aiosqlite.Connection, model: type[M], sql: str,
+                    params: Iterable[Any] = ()) -> list[M]:
+    async with conn.execute(sql, tuple(params)) as cur:
+        return to_models(model, await cur.fetchall())
+
+
+async def fetch_value(conn: aiosqlite.Connection, sql: str, params: Iterable[Any] = ()) -> Any:
+    async with conn.execute(sql, tuple(params)) as cur:
+        row = await cur.fetchone()
+    return None if row is None else row[0]
+
+
+def ts(moment: datetime) -> str:
+    """Times are stored as ISO-8601 with offset so that string order is time order in UTC."""
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime given to storage")
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
+
