@@ -1,0 +1,54 @@
+"""The single ordered list of every handler. Order matters where noted."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import Update
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    CommandHandler,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+
+def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    from handlers import common, dialog, org, picker, registration
+
+    # Group -1 runs before everything: who is this, in which language, with what roles.
+    application.add_handler(TypeHandler(Update, common.know_user), group=-1)
+
+    private = filters.ChatType.PRIVATE
+    # Edited messages are not answers: a person fixing a typo should not re-run a step.
+    fresh = filters.UpdateType.MESSAGE
+    commands = [
+        ("start", registration.start_command),
+        ("help", common.help_command),
+        ("lang", common.lang_command),
+        ("cancel", common.cancel_command),
+        ("pending", registration.pending_command),
+        ("invite", org.invite_command),
+        ("bind", org.bind_command),
+    ]
+    for name, callback in commands:
+        application.add_handler(CommandHandler(name, callback, filters=fresh))
+    application.add_handler(MessageHandler(fresh & filters.COMMAND, common.unknown_command))
+
+    application.add_handler(CallbackQueryHandler(dialog.on_button, pattern=r"^dlg:"))
+    application.add_handler(CallbackQueryHandler(registration.decision_button, pattern=r"^app:"))
+    application.add_handler(CallbackQueryHandler(common.lang_button, pattern=r"^lang:"))
+    application.add_handler(CallbackQueryHandler(org.invite_button, pattern=r"^inv:"))
+    application.add_handler(CallbackQueryHandler(picker.pick_button, pattern=r"^pick:"))
+    # Last among buttons: anything unclaimed is stale or forged.
+    application.add_handler(CallbackQueryHandler(common.stale_button))
+
+    application.add_handler(ChatMemberHandler(common.my_chat_member,
+                                              ChatMemberHandler.MY_CHAT_MEMBER))
+    # Last: plain messages are answers to whatever dialog is open in that chat.
+    application.add_handler(MessageHandler(fresh & private & ~filters.COMMAND, dialog.on_message))
+
+    application.add_error_handler(common.on_error)

@@ -1,0 +1,168 @@
+"""Building the Application and the long-lived services it carries.
+
+The database opens in ``post_init`` and closes in ``post_shutdown``; because
+``Application.initialize()`` does not run ``post_init``, tests and the demo call
+:func:`start_services` / :func:`stop_services` themselves — the same functions the hooks
+call, so there is one way to bring the bot up.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    BaseUpdateProcessor,
+    CallbackContext,
+    ExtBot,
+)
+
+from bot import i18n
+from bot.access import Actor, load_actor
+from bot.clock import Clock
+from bot.config import Settings
+from storage import members as member_repo
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Services:
+    """What every handler may need, built once per Application."""
+
+    settings: Settings
+    clock: Clock
+    db: Database | None = None
+
+    @property
+    def database(self) -> Database:
+        if self.db is None:
+            raise RuntimeError("services not started: call start_services(application)")
+        return self.db
+
+
+class ZContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[str, Any]]):
+    """Typed access to the services, plus who is asking and in which language."""
+
+    def __init__(self, application: Application[Any, Any, Any, Any, Any, Any],
+                 chat_id: int | None = None, user_id: int | None = None) -> None:
+        super().__init__(application, chat_id=chat_id, user_id=user_id)
+        self._tr: i18n.Translator | None = None
+        self._actor: Actor | None = None
+
+    @property
+    def services(self) -> Services:
+        services = self.bot_data["services"]
+        assert isinstance(services, Services)
+        return services
+
+    @property
+    def db(self) -> Database:
+        return self.services.database
+
+    @property
+    def clock(self) -> Clock:
+        return self.services.clock
+
+    @property
+    def settings(self) -> Settings:
+        return self.services.settings
+
+    @property
+    def tr(self) -> i18n.Translator:
+        return self._tr if self._tr is not None else i18n.translator(None)
+
+    @tr.setter
+    def tr(self, value: i18n.Translator) -> None:
+        self._tr = value
+
+    @property
+    def actor(self) -> Actor:
+        if self._actor is None:
+            raise RuntimeError("actor not loaded: the user middleware did not run")
+        return self._actor
+
+    @actor.setter
+    def actor(self, value: Actor) -> None:
+        self._actor = value
+
+    async def refresh_actor(self) -> Actor:
+        """Reload roles after a change made in this very update."""
+        assert self._actor is not None
+        self._actor = await load_actor(self.db, self._actor.telegram_id, self.settings.admins)
+        return self._actor
+
+    async def translator_for(self, telegram_id: int) -> i18n.Translator:
+        """The language of someone else (the secretary being told of a new applicant)."""
+        async with self.db.read() as c:
+            user = await member_repo.get_user(c, telegram_id)
+        if user is None:
+            return i18n.translator(None)
+        return i18n.translator(user.language or i18n.language_from_telegram(user.tg_language))
+
+
+ZApplication = Application[ExtBot[None], ZContext, dict[Any, Any], dict[Any, Any],
+                           dict[str, Any], Any]
+
+
+def build_application(settings: Settings, *, clock: Clock | None = None,
+                      update_processor: BaseUpdateProcessor | None = None,
+                      rate_limiter: bool = True) -> ZApplication:
+    from telegram.ext import ContextTypes
+
+    from handlers import register
+
+    if settings.token is None:
+        raise ValueError("ZHIBU_TOKEN is not set")
+    builder: ApplicationBuilder[Any, Any, Any, Any, Any, Any] = (
+        ApplicationBuilder()
+        .token(settings.token.get_secret_value())
+        .base_url(settings.api_base)
+        .base_file_url(settings.file_base)
+        .context_types(ContextTypes(context=ZContext))
+        .post_init(start_services)
+        .post_shutdown(stop_services)
+    )
+    if update_processor is not None:
+        builder = builder.concurrent_updates(update_processor)
+    if rate_limiter:
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+    application: ZApplication = builder.build()
+    application.bot_data["services"] = Services(
+        settings=settings, clock=clock or Clock(settings.timezone))
+    register(application)
+    return application
+
+
+def services_of(application: Application[Any, Any, Any, Any, Any, Any]) -> Services:
+    services = application.bot_data["services"]
+    assert isinstance(services, Services)
+    return services
+
+
+async def start_services(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Open the database (migrating it), note staff from settings, set the command menus."""
+    services = services_of(application)
+    if services.db is not None:
+        return
+    i18n.load_all()
+    services.db = await Database.open(services.settings.database)
+    now = services.clock.now()
+    async with services.db.tx() as c:
+        for admin in services.settings.admins:
+            await member_repo.ensure_user(c, admin, now)
+    from bot.menus import publish_menus
+
+    await publish_menus(application.bot)
+
+
+async def stop_services(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    services = services_of(application)
+    if services.db is not None:
+        db, services.db = services.db, None
+        await db.close()

@@ -1,0 +1,81 @@
+"""The commands each role may use: one table for /help and for Telegram's command menus."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from telegram import (
+    BotCommand,
+    BotCommandScopeAllGroupChats,
+    BotCommandScopeAllPrivateChats,
+    BotCommandScopeChat,
+)
+from telegram.ext import ExtBot
+
+from bot import i18n
+from bot.access import Role
+from bot.i18n import N_
+
+EVERYONE = frozenset(Role)
+KNOWN = frozenset({Role.MEMBER, Role.LEADER, Role.SECRETARY, Role.STAFF})
+MANAGERS = frozenset({Role.SECRETARY, Role.STAFF})
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    description: str  # English msgid, translated when shown
+    roles: frozenset[Role]
+    private: bool = True
+    group: bool = False
+
+
+COMMANDS: tuple[Command, ...] = (
+    Command("start", N_("Start, or join with an invite link"), EVERYONE),
+    Command("help", N_("What I can do for you"), EVERYONE, group=True),
+    Command("me", N_("Your profile"), KNOWN | {Role.APPLICANT}),
+    Command("flow", N_("Report working away from home, or coming back"),
+            frozenset({Role.MEMBER})),
+    Command("lang", N_("Language: 简体中文 / English"), EVERYONE),
+    Command("cancel", N_("Stop what we are doing"), EVERYONE),
+    Command("invite", N_("Invite link for your branch"), MANAGERS),
+    Command("pending", N_("People waiting to join"), MANAGERS),
+    Command("members", N_("Your branch's roster"), MANAGERS),
+    Command("bind", N_("Tie a group chat to your branch"), MANAGERS, group=True),
+    Command("appoint", N_("Appoint a secretary or a leader"), frozenset({Role.STAFF})),
+)
+
+
+def commands_for(roles: set[Role], *, group: bool = False) -> list[Command]:
+    return [
+        command for command in COMMANDS
+        if roles & command.roles and (command.group if group else command.private)
+    ]
+
+
+def _bot_commands(commands: list[Command], language: str) -> list[BotCommand]:
+    tr = i18n.translator(language)
+    return [BotCommand(command.name, tr(command.description)) for command in commands]
+
+
+async def publish_menus(bot: ExtBot[Any]) -> None:
+    """The menus everyone sees: per language, for private chats and for group chats."""
+    plain = {Role.STRANGER, Role.MEMBER}
+    for language in i18n.LANGUAGES:
+        code = None if language == i18n.DEFAULT_LANGUAGE else language
+        await bot.set_my_commands(
+            _bot_commands(commands_for(plain), language),
+            scope=BotCommandScopeAllPrivateChats(), language_code=code)
+        await bot.set_my_commands(
+            _bot_commands(commands_for(set(Role), group=True), language),
+            scope=BotCommandScopeAllGroupChats(), language_code=code)
+    # Clients that match no scope above (e.g. channels' admins) still see the default.
+    await bot.set_my_commands(_bot_commands(commands_for(plain), i18n.DEFAULT_LANGUAGE))
+
+
+async def publish_personal_menu(bot: ExtBot[Any], telegram_id: int, roles: set[Role],
+                                language: str) -> None:
+    """A secretary or staff member sees their own commands in their private chat's menu."""
+    await bot.set_my_commands(
+        _bot_commands(commands_for(roles), language), scope=BotCommandScopeChat(telegram_id))

@@ -1,0 +1,147 @@
+"""Group-chat bindings, appointments and contact points: the organisation's own wiring."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Literal
+
+from bot.access import Actor
+from bot.clock import Clock
+from bot.registry import new_code
+from storage import audit
+from storage import members as member_repo
+from storage import org as org_repo
+from storage.db import Database
+from storage.models import BindCode, Member, Unit
+
+BIND_CODE_HOURS = 24
+
+
+async def create_bind_code(db: Database, clock: Clock, branch_id: int, by: Actor) -> BindCode:
+    if not by.manages(branch_id):
+        raise PermissionError("not a manager of this branch")
+    now = clock.now()
+    async with db.tx() as c:
+        return await org_repo.add_bind_code(
+            c, new_code(), branch_id, by.telegram_id, now, now + timedelta(hours=BIND_CODE_HOURS))
+
+
+BindResult = Literal["bound", "unknown", "used", "expired", "forbidden", "taken"]
+
+
+@dataclass(frozen=True)
+class Binding:
+    result: BindResult
+    branch: Unit | None = None
+
+
+async def bind_group(db: Database, clock: Clock, code: str, chat_id: int, title: str,
+                     by: Actor) -> Binding:
+    """Tie a group chat to the code's branch, if ``by`` manages it (and the chat's old one)."""
+    now = clock.now()
+    async with db.tx() as c:
+        bind = await org_repo.get_bind_code(c, code)
+        if bind is None:
+            return Binding("unknown")
+        branch = await org_repo.get_unit(c, bind.branch_id)
+        if not by.manages(bind.branch_id):
+            return Binding("forbidden", branch)
+        if bind.used_at is not None:
+            return Binding("used", branch)
+        if bind.expires_at <= now:
+            return Binding("expired", branch)
+        current = await org_repo.group_chat(c, chat_id)
+        if (current is not None and current.state == "bound"
+                and current.branch_id != bind.branch_id and not by.manages(current.branch_id)):
+            return Binding("taken", branch)
+        await org_repo.use_bind_code(c, code, chat_id, now)
+        await org_repo.bind_group(c, chat_id, bind.branch_id, title[:128], by.telegram_id, now)
+        await audit.record(c, now, f"tg:{by.telegram_id}", "group.bind",
+                           f"branch:{bind.branch_id}", f"chat={chat_id}")
+    return Binding("bound", branch)
+
+
+async def branch_of_chat(db: Database, chat_id: int) -> Unit | None:
+    async with db.read() as c:
+        chat = await org_repo.group_chat(c, chat_id)
+        if chat is None or chat.state != "bound":
+            return None
+        return await org_repo.get_unit(c, chat.branch_id)
+
+
+async def appoint_secretary(db: Database, clock: Clock, member_id: int, by: Actor
+                            ) -> Member | None:
+    """Make a registered member the secretary of their own branch (staff only)."""
+    if not by.staff:
+        raise PermissionError("only staff appoint")
+    now = clock.now()
+    async with db.tx() as c:
+        member = await member_repo.get_member(c, member_id)
+        if member is None or member.telegram_id is None or member.state != "active":
+            return None
+        if await org_repo.grant(c, member.telegram_id, "secretary", member.branch_id,
+                                by.telegram_id, now):
+            await audit.record(c, now, f"tg:{by.telegram_id}", "appoint.secretary",
+                               f"member:{member.id}", f"branch={member.branch_id}")
+    return member
+
+
+async def appoint_leader(db: Database, clock: Clock, member_id: int, branch_id: int,
+                         by: Actor) -> Member | None:
+    """Name a registered person a leader with this branch as a contact point (staff only)."""
+    if not by.staff:
+        raise PermissionError("only staff appoint")
+    now = clock.now()
+    async with db.tx() as c:
+        member = await member_repo.get_member(c, member_id)
+        branch = await org_repo.get_unit(c, branch_id)
+        if (member is None or member.telegram_id is None or branch is None
+                or branch.kind != "branch"):
+            return None
+        await org_repo.grant(c, member.telegram_id, "leader", None, by.telegram_id, now)
+        if await org_repo.add_contact_point(c, member.telegram_id, branch_id, by.telegram_id,
+                                            now):
+            await audit.record(c, now, f"tg:{by.telegram_id}", "appoint.leader",
+                               f"member:{member.id}", f"contact_point={branch_id}")
+    return member
+
+
+async def add_staff(db: Database, clock: Clock, telegram_id: int, actor: str = "cli") -> bool:
+    """`zhibu admin add`: True if the person was not staff before."""
+    now = clock.now()
+    async with db.tx() as c:
+        await member_repo.ensure_user(c, telegram_id, now)
+        added = await org_repo.grant(c, telegram_id, "staff", None, None, now)
+        if added:
+            await audit.record(c, now, actor, "staff.add", f"tg:{telegram_id}")
+    return added
+
+
+async def remove_staff(db: Database, clock: Clock, telegram_id: int, actor: str = "cli") -> bool:
+    now = clock.now()
+    async with db.tx() as c:
+        removed = await org_repo.revoke(c, telegram_id, "staff", None)
+        if removed:
+            await audit.record(c, now, actor, "staff.remove", f"tg:{telegram_id}")
+    return removed
+
+
+async def staff_ids(db: Database) -> list[int]:
+    async with db.read() as c:
+        return [r.telegram_id for r in await org_repo.holders(c, "staff")]
+
+
+async def townships(db: Database) -> list[Unit]:
+    async with db.read() as c:
+        return await org_repo.units_of_kind(c, "township")
+
+
+async def branches_under(db: Database, township_id: int) -> list[Unit]:
+    async with db.read() as c:
+        return await org_repo.children(c, township_id, "branch")
+
+
+async def get_unit(db: Database, unit_id: int) -> Unit | None:
+    async with db.read() as c:
+        return await org_repo.get_unit(c, unit_id)

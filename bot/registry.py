@@ -1,0 +1,239 @@
+"""Joining a branch: invites, applications, approvals, and moving away or back.
+
+Everything here runs in one transaction per step, so a second press of a button, or a
+duplicate update from Telegram, finds the work already done and changes nothing.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Literal
+
+from bot.access import Actor
+from bot.clock import Clock
+from bot.profile import Profile
+from storage import audit
+from storage import members as member_repo
+from storage import org as org_repo
+from storage.db import Conn, Database
+from storage.models import Application, Invite, Member, Unit
+
+INVITE_CODE_BYTES = 16  # 22 URL-safe characters: unguessable, well under the 64 allowed
+
+
+def new_code() -> str:
+    """A start payload Telegram accepts: A-Z a-z 0-9 _ - only."""
+    return secrets.token_urlsafe(INVITE_CODE_BYTES)
+
+
+InviteProblem = Literal["unknown", "expired", "revoked", "used_up"]
+
+
+@dataclass(frozen=True)
+class InviteCheck:
+    invite: Invite | None
+    branch: Unit | None
+    problem: InviteProblem | None
+
+
+async def create_invite(db: Database, clock: Clock, branch_id: int, by: Actor, *,
+                        days: int, uses: int) -> Invite:
+    if not by.manages(branch_id):
+        raise PermissionError("not a manager of this branch")
+    now = clock.now()
+    async with db.tx() as c:
+        invite = await org_repo.add_invite(
+            c, new_code(), branch_id, by.telegram_id, now, now + timedelta(days=days), uses)
+        await audit.record(c, now, f"tg:{by.telegram_id}", "invite.create", f"branch:{branch_id}",
+                           f"days={days} uses={uses}")
+    return invite
+
+
+async def revoke_invite(db: Database, clock: Clock, code: str, by: Actor) -> Invite | None:
+    """Revoke if ``by`` manages the invite's branch; None when it may not or does not exist."""
+    now = clock.now()
+    async with db.tx() as c:
+        invite = await org_repo.get_invite(c, code)
+        if invite is None or not by.manages(invite.branch_id):
+            return None
+        if await org_repo.revoke_invite(c, code, now):
+            await audit.record(c, now, f"tg:{by.telegram_id}", "invite.revoke",
+                               f"branch:{invite.branch_id}", code[:6])
+        return await org_repo.get_invite(c, code)
+
+
+def _problem(invite: Invite | None, clock: Clock) -> InviteProblem | None:
+    if invite is None:
+        return "unknown"
+    if invite.revoked_at is not None:
+        return "revoked"
+    if invite.expires_at <= clock.now():
+        return "expired"
+    if invite.uses >= invite.max_uses:
+        return "used_up"
+    return None
+
+
+async def check_invite(db: Database, clock: Clock, code: str) -> InviteCheck:
+    async with db.read() as c:
+        invite = await org_repo.get_invite(c, code)
+        branch = await org_repo.get_unit(c, invite.branch_id) if invite else None
+    return InviteCheck(invite, branch, _problem(invite, clock))
+
+
+@dataclass(frozen=True)
+class Submitted:
+    application: Application | None
+    problem: InviteProblem | Literal["already_member", "already_pending"] | None
+    match: Member | None = None
+
+
+async def submit_application(db: Database, clock: Clock, telegram_id: int, code: str,
+                             profile: Profile) -> Submitted:
+    """File the application, counting one use of the invite, in one transaction.
+
+    The invite is checked again here: it may have expired or been revoked while the
+    applicant was typing.
+    """
+    now = clock.now()
+    async with db.tx() as c:
+        if await member_repo.member_of_user(c, telegram_id) is not None:
+            return Submitted(None, "already_member")
+        if await member_repo.pending_application_of(c, telegram_id) is not None:
+            return Submitted(None, "already_pending")
+        invite = await org_repo.get_invite(c, code)
+        problem = _problem(invite, clock)
+        if problem is not None or invite is None:
+            return Submitted(None, problem or "unknown")
+        candidates = await member_repo.unclaimed_by_name(c, invite.branch_id, profile.name)
+        match = candidates[0] if len(candidates) == 1 else None
+        await org_repo.use_invite(c, code)
+        application = await member_repo.add_application(c, {
+            "telegram_id": telegram_id, "branch_id": invite.branch_id, "invite_code": code,
+            **profile.model_dump(), "match_member_id": match.id if match else None,
+        }, now)
+    return Submitted(application, None, match)
+
+
+DecisionResult = Literal["approved", "rejected", "already_decided", "forbidden", "missing"]
+
+
+@dataclass(frozen=True)
+class Decision:
+    result: DecisionResult
+    application: Application | None
+    member: Member | None = None
+    branch: Unit | None = None
+
+
+async def decide(db: Database, clock: Clock, application_id: int, approve: bool,
+                 by: Actor) -> Decision:
+    """Approve (making or claiming the member record) or reject, once."""
+    now = clock.now()
+    async with db.tx() as c:
+        application = await member_repo.get_application(c, application_id)
+        if application is None:
+            return Decision("missing", None)
+        branch = await org_repo.get_unit(c, application.branch_id)
+        if not by.manages(application.branch_id):
+            return Decision("forbidden", application, branch=branch)
+        state: Literal["approved", "rejected"] = "approved" if approve else "rejected"
+        if not await member_repo.decide_application(c, application_id, state, by.telegram_id,
+                                                    now):
+            current = await member_repo.get_application(c, application_id)
+            return Decision("already_decided", current, branch=branch)
+        member = await _admit(c, application, now) if approve else None
+        await audit.record(c, now, f"tg:{by.telegram_id}", f"application.{state}",
+                           f"branch:{application.branch_id}",
+                           f"application={application_id} member={member.id if member else ''}")
+        decided = await member_repo.get_application(c, application_id)
+    return Decision(state, decided, member, branch)
+
+
+async def _admit(c: Conn, application: Application, now: datetime) -> Member:
+    fields = {
+        "name": application.name, "birth_year": application.birth_year,
+        "status": application.status, "telegram_id": application.telegram_id,
+        "state": "active", "flowing": application.flowing, "flow_city": application.flow_city,
+        "flow_employer": application.flow_employer, "flow_since": application.flow_since,
+    }
+    if application.phone:
+        fields["phone"] = application.phone
+    match = None
+    if application.match_member_id is not None:
+        match = await member_repo.get_member(c, application.match_member_id)
+    if match is not None and match.telegram_id is None and match.state == "active":
+        # The roster row is the record of this person: keep its key and history.
+        await member_repo.update_member(c, match.id, fields, now)
+        member = await member_repo.get_member(c, match.id)
+    else:
+        member = await member_repo.insert_member(
+            c, {**fields, "branch_id": application.branch_id}, now)
+    assert member is not None
+    return member
+
+
+async def set_flowing(db: Database, clock: Clock, member_id: int, *, away: bool,
+                      city: str | None = None, employer: str | None = None,
+                      since: date | None = None) -> Member:
+    now = clock.now()
+    fields: dict[str, object] = {"flowing": away}
+    if away:
+        fields.update(flow_city=city, flow_employer=employer, flow_since=since)
+    else:
+        fields.update(flow_city=None, flow_employer=None, flow_since=None)
+    async with db.tx() as c:
+        await member_repo.update_member(c, member_id, fields, now)
+        member = await member_repo.get_member(c, member_id)
+        await audit.record(c, now, f"member:{member_id}", "member.flow",
+                           f"member:{member_id}", "away" if away else "back")
+    assert member is not None
+    return member
+
+
+async def update_profile(db: Database, clock: Clock, member_id: int,
+                         fields: dict[str, object]) -> Member:
+    """A member edits their own profile (phone, birth year)."""
+    allowed = {"phone", "birth_year"}
+    if set(fields) - allowed:
+        raise ValueError(f"members may only edit {sorted(allowed)}")
+    now = clock.now()
+    async with db.tx() as c:
+        await member_repo.update_member(c, member_id, fields, now)
+        member = await member_repo.get_member(c, member_id)
+    assert member is not None
+    return member
+
+
+async def managers_of(db: Database, branch_id: int, admins: list[int]) -> list[int]:
+    """Who is told about an applicant or a move: the branch's secretaries, else staff."""
+    async with db.read() as c:
+        secretaries = [r.telegram_id for r in await org_repo.holders(c, "secretary", branch_id)]
+        if secretaries:
+            return secretaries
+        staff = [r.telegram_id for r in await org_repo.holders(c, "staff")]
+    return list(dict.fromkeys([*admins, *staff]))
+
+
+async def pending_for(db: Database, actor: Actor) -> list[tuple[Application, Member | None]]:
+    """Requests to join that ``actor`` may decide, oldest first, with any roster match."""
+    async with db.read() as c:
+        if actor.staff:
+            branch_ids = [unit.id for unit in await org_repo.units_of_kind(c, "branch")]
+        else:
+            branch_ids = sorted(actor.secretary_of)
+        pending: list[tuple[Application, Member | None]] = []
+        for branch_id in branch_ids:
+            for application in await member_repo.pending_applications(c, branch_id):
+                match = (await member_repo.get_member(c, application.match_member_id)
+                         if application.match_member_id else None)
+                pending.append((application, match))
+    pending.sort(key=lambda pair: pair[0].id)
+    return pending
+
+
+async def live_invites(db: Database, clock: Clock, branch_id: int) -> list[Invite]:
+    async with db.read() as c:
+        return await org_repo.live_invites(c, branch_id, clock.now())

@@ -1,0 +1,146 @@
+"""What every update passes through, and the commands anyone may use: /help /lang /cancel."""
+
+from __future__ import annotations
+
+import html
+import json
+import logging
+
+from telegram import ChatMemberUpdated, Update
+from telegram.constants import ChatMemberStatus, ChatType
+from telegram.error import Forbidden
+
+from bot import i18n
+from bot.access import load_actor
+from bot.app import ZContext
+from bot.callbacks import pack, unpack
+from bot.menus import commands_for
+from handlers import dialog
+from handlers.ui import button, esc, inline
+from storage import members as member_repo
+
+log = logging.getLogger(__name__)
+
+
+async def know_user(update: Update, context: ZContext) -> None:
+    """Runs first for every update: remember the user, their language and their roles."""
+    user = update.effective_user
+    if user is None or user.is_bot:
+        return
+    chat = update.effective_chat
+    private = chat is not None and chat.type == ChatType.PRIVATE
+    # A private my_chat_member "kicked" is the user blocking us: not a sign of life.
+    wrote = private and update.my_chat_member is None
+    async with context.db.tx() as c:
+        await member_repo.touch_user(c, user.id, user.first_name, user.username,
+                                     user.language_code, context.clock.now(), private=wrote)
+        stored = await member_repo.get_user(c, user.id)
+    language = (stored.language if stored else None) or i18n.language_from_telegram(
+        user.language_code)
+    context.tr = i18n.translator(language)
+    context.actor = await load_actor(context.db, user.id, context.settings.admins)
+
+
+async def help_command(update: Update, context: ZContext) -> None:
+    message = update.effective_message
+    chat = update.effective_chat
+    if message is None or chat is None:
+        return
+    tr = context.tr
+    group = chat.type != ChatType.PRIVATE
+    lines = [tr("<b>What I can do for you</b>")]
+    for command in commands_for(context.actor.roles, group=group):
+        lines.append(f"/{command.name} — {esc(tr(command.description))}")
+    if not context.actor.known and not group:
+        lines.append("")
+        lines.append(tr("To join your branch, open the invite link your branch secretary "
+                        "sent you."))
+    await message.reply_text("\n".join(lines))
+
+
+async def lang_command(update: Update, context: ZContext) -> None:
+    message = update.effective_message
+    if message is None:
+        return
+    buttons = [button(label, pack("lang", code)) for code, label in i18n.LANGUAGES.items()]
+    await message.reply_text(context.tr("Choose your language:"), reply_markup=inline([buttons]))
+
+
+async def lang_button(update: Update, context: ZContext) -> None:
+    query = update.callback_query
+    assert query is not None and update.effective_user is not None
+    parsed = unpack(query.data)
+    code = parsed.action if parsed else ""
+    if code not in i18n.LANGUAGES:
+        await query.answer()
+        return
+    async with context.db.tx() as c:
+        await member_repo.set_language(c, update.effective_user.id, code)
+    context.tr = i18n.translator(code)
+    await query.answer()
+    await query.edit_message_text(context.tr("Language set: {language}.",
+                                             language=i18n.LANGUAGES[code]))
+
+
+async def cancel_command(update: Update, context: ZContext) -> None:
+    message = update.effective_message
+    if message is None:
+        return
+    from telegram import ReplyKeyboardRemove
+
+    if await dialog.finish(update, context):
+        await message.reply_text(context.tr("Stopped. Nothing more was saved."),
+                                 reply_markup=ReplyKeyboardRemove())
+    else:
+        await message.reply_text(context.tr("There is nothing to stop."),
+                                 reply_markup=ReplyKeyboardRemove())
+
+
+async def unknown_command(update: Update, context: ZContext) -> None:
+    message = update.effective_message
+    chat = update.effective_chat
+    if message is None or chat is None or chat.type != ChatType.PRIVATE:
+        return  # in groups, other bots' commands are none of our business
+    await message.reply_text(context.tr("I do not know that command. Send /help to see what "
+                                        "I can do."))
+
+
+async def stale_button(update: Update, context: ZContext) -> None:
+    """Any button nobody claimed: old, forged, or from a version that is gone."""
+    if update.callback_query is not None:
+        await update.callback_query.answer(context.tr("This button is no longer active."))
+
+
+async def my_chat_member(update: Update, context: ZContext) -> None:
+    """A user blocking or unblocking the bot in their private chat."""
+    change: ChatMemberUpdated | None = update.my_chat_member
+    if change is None or change.chat.type != ChatType.PRIVATE:
+        return
+    status = change.new_chat_member.status
+    async with context.db.tx() as c:
+        if status in (ChatMemberStatus.BANNED, ChatMemberStatus.LEFT):
+            await member_repo.set_blocked(c, change.chat.id, context.clock.now())
+        else:
+            await member_repo.set_blocked(c, change.chat.id, None)
+
+
+async def on_error(update: object, context: ZContext) -> None:
+    """Log with the update it came from; tell the person something went wrong."""
+    error = context.error
+    if isinstance(error, Forbidden):
+        log.info("forbidden while handling %s: %s", _describe(update), error)
+        return
+    log.error("error while handling %s", _describe(update), exc_info=error)
+    if isinstance(update, Update) and update.effective_chat is not None:
+        try:
+            await context.bot.send_message(
+                update.effective_chat.id,
+                context.tr("Sorry, something went wrong. Please try again in a moment."))
+        except Exception:
+            log.warning("could not tell the user about the error", exc_info=True)
+
+
+def _describe(update: object) -> str:
+    if isinstance(update, Update):
+        return html.escape(json.dumps(update.to_dict(), ensure_ascii=False)[:2000])
+    return repr(update)[:2000]

@@ -1,0 +1,133 @@
+"""Conversations stored in the database, and the one handler that routes answers to them.
+
+PTB's ConversationHandler keeps its state in memory (or in a persistence flushed on an
+interval), so a restart mid-form loses the form. Here each step is a row in ``dialogs``:
+written before the bot asks the next question, read when the answer arrives. Buttons that
+belong to a dialog carry ``dlg:<kind>:…`` so a button left over from an old dialog is
+recognised and answered politely instead of acting on the wrong form.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from telegram import CallbackQuery, Contact, Location, Message, Update
+
+from bot.app import ZContext
+from bot.callbacks import Callback, pack, unpack
+from storage import dialogs as dialog_repo
+from storage.models import Dialog
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the person did: typed, shared, or pressed."""
+
+    text: str | None = None
+    contact: Contact | None = None
+    location: Location | None = None
+    choice: Callback | None = None
+    message: Message | None = None
+    query: CallbackQuery | None = None
+
+    @property
+    def action(self) -> str | None:
+        """The value of the pressed button (after kind and step)."""
+        return self.choice.args[0] if self.choice and self.choice.args else None
+
+    def arg(self, index: int) -> str | None:
+        if self.choice is None or len(self.choice.args) <= index:
+            return None
+        return self.choice.args[index]
+
+
+Step = Callable[[Update, ZContext, Dialog, Answer], Awaitable[None]]
+DIALOGS: dict[str, Step] = {}
+
+
+def dialog(kind: str) -> Callable[[Step], Step]:
+    """Register the function that receives every answer for dialogs of this kind."""
+
+    def register(step: Step) -> Step:
+        if kind in DIALOGS:
+            raise ValueError(f"dialog {kind!r} registered twice")
+        DIALOGS[kind] = step
+        return step
+
+    return register
+
+
+def choice(kind: str, step: str, *args: object) -> str:
+    """Callback data for a button of one step of a dialog: ``dlg:<kind>:<step>:<value>``.
+
+    Carrying the step means a second press (or Telegram delivering the press twice) finds
+    the dialog already past that step and does nothing.
+    """
+    return pack("dlg", kind, step, *args)
+
+
+def _ids(update: Update) -> tuple[int, int]:
+    user, chat = update.effective_user, update.effective_chat
+    assert user is not None and chat is not None
+    return user.id, chat.id
+
+
+async def begin(update: Update, context: ZContext, kind: str, step: str,
+                data: dict[str, Any] | None = None) -> None:
+    user_id, chat_id = _ids(update)
+    async with context.db.tx() as c:
+        await dialog_repo.put(c, user_id, chat_id, kind, step, data or {}, context.clock.now())
+
+
+async def advance(update: Update, context: ZContext, dialog_: Dialog, step: str,
+                  **data: Any) -> Dialog:
+    merged = {**dialog_.data, **data}
+    async with context.db.tx() as c:
+        await dialog_repo.put(c, dialog_.telegram_id, dialog_.chat_id, dialog_.kind, step,
+                              merged, context.clock.now())
+    return dialog_.model_copy(update={"step": step, "data": merged})
+
+
+async def finish(update: Update, context: ZContext) -> bool:
+    user_id, chat_id = _ids(update)
+    async with context.db.tx() as c:
+        return await dialog_repo.drop(c, user_id, chat_id)
+
+
+async def current(update: Update, context: ZContext) -> Dialog | None:
+    user_id, chat_id = _ids(update)
+    async with context.db.read() as c:
+        return await dialog_repo.get(c, user_id, chat_id)
+
+
+async def on_message(update: Update, context: ZContext) -> None:
+    """A message that is not a command: an answer to the open dialog, if there is one."""
+    message = update.effective_message
+    if message is None or update.effective_user is None:
+        return
+    active = await current(update, context)
+    if active is None or active.kind not in DIALOGS:
+        if update.effective_chat and update.effective_chat.type == "private":
+            await message.reply_text(context.tr(
+                "I did not understand that. Send /help to see what I can do."))
+        return
+    answer = Answer(text=message.text or message.caption, contact=message.contact,
+                    location=message.location, message=message)
+    await DIALOGS[active.kind](update, context, active, answer)
+
+
+async def on_button(update: Update, context: ZContext) -> None:
+    """A ``dlg:`` button: routed to the open dialog if it is the dialog that made it."""
+    query = update.callback_query
+    assert query is not None
+    parsed = unpack(query.data)
+    active = await current(update, context)
+    if (parsed is None or active is None or active.kind != parsed.action
+            or not parsed.args or parsed.args[0] != active.step):
+        await query.answer(context.tr("This button is no longer active."))
+        return
+    step_choice = Callback(parsed.action, parsed.args[0], parsed.args[1:])
+    await DIALOGS[active.kind](update, context, active,
+                               Answer(choice=step_choice, query=query, message=None))

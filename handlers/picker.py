@@ -1,0 +1,113 @@
+"""Choosing a branch with buttons: township → branch, limited to what the person manages.
+
+Commands that act on "a branch" (/invite, /bind, /members, …) register what to do once a
+branch is chosen; the picker asks only when there is a choice to make.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from telegram import Update
+
+from bot import organisation
+from bot.app import ZContext
+from bot.callbacks import pack, unpack
+from handlers.ui import button, esc, grid, inline
+from storage.models import Unit
+
+Action = Callable[[Update, ZContext, Unit], Awaitable[None]]
+ACTIONS: dict[str, Action] = {}
+PAGE = 40
+
+
+def on_branch(purpose: str) -> Callable[[Action], Action]:
+    def register(action: Action) -> Action:
+        ACTIONS[purpose] = action
+        return action
+
+    return register
+
+
+async def choose_branch(update: Update, context: ZContext, purpose: str) -> None:
+    """Run ``purpose`` for the one branch the person manages, or ask which one."""
+    actor = context.actor
+    tr = context.tr
+    chat = update.effective_chat
+    assert chat is not None
+    if actor.staff:
+        townships = await organisation.townships(context.db)
+        if not townships:
+            await chat.send_message(tr("The organisation is empty. Import a roster first: "
+                                       "zhibu import roster.xlsx"))
+            return
+        await _show(update, context, purpose, tr("Which township?"), townships, 0, None)
+        return
+    branches = [b for b in [await organisation.get_unit(context.db, branch_id)
+                            for branch_id in sorted(actor.secretary_of)] if b is not None]
+    if len(branches) == 1:
+        await ACTIONS[purpose](update, context, branches[0])
+    elif branches:
+        await _show(update, context, purpose, tr("Which branch?"), branches, 0, None)
+    else:
+        await chat.send_message(tr("Only branch secretaries and organisation staff can do "
+                                   "this."))
+
+
+async def _show(update: Update, context: ZContext, purpose: str, title: str,
+                units: list[Unit], page: int, parent: int | None) -> None:
+    shown = units[page * PAGE:(page + 1) * PAGE]
+    buttons = [button(unit.name, pack("pick", purpose, unit.id)) for unit in shown]
+    rows = grid(buttons)
+    nav = []
+    if page > 0:
+        nav.append(button("◀", pack("pick", purpose, parent or 0, page - 1)))
+    if (page + 1) * PAGE < len(units):
+        nav.append(button("▶", pack("pick", purpose, parent or 0, page + 1)))
+    rows.append(nav)
+    query = update.callback_query
+    if query is not None and query.message is not None:
+        await query.edit_message_text(title, reply_markup=inline(rows))
+    else:
+        chat = update.effective_chat
+        assert chat is not None
+        await chat.send_message(title, reply_markup=inline(rows))
+
+
+async def pick_button(update: Update, context: ZContext) -> None:
+    query = update.callback_query
+    assert query is not None
+    tr = context.tr
+    parsed = unpack(query.data)
+    unit_id = parsed.int_arg(0) if parsed else None
+    if parsed is None or unit_id is None or parsed.action not in ACTIONS:
+        await query.answer(tr("This button is no longer active."))
+        return
+    page = parsed.int_arg(1) or 0
+    actor = context.actor
+    if unit_id == 0 and actor.staff:  # paging the township list
+        await query.answer()
+        await _show(update, context, parsed.action, tr("Which township?"),
+                    await organisation.townships(context.db), page, None)
+        return
+    unit = await organisation.get_unit(context.db, unit_id)
+    if unit is None:
+        await query.answer(tr("This button is no longer active."))
+        return
+    if unit.kind == "township" and actor.staff:
+        await query.answer()
+        branches = await organisation.branches_under(context.db, unit.id)
+        if not branches:
+            await query.edit_message_text(tr("{township} has no branches yet.",
+                                             township=esc(unit.name)))
+            return
+        await _show(update, context, parsed.action,
+                    tr("Which branch of {township}?", township=esc(unit.name)),
+                    branches, page, unit.id)
+        return
+    if unit.kind != "branch" or not actor.manages(unit.id):
+        await query.answer(tr("This is not yours to manage."), show_alert=True)
+        return
+    await query.answer()
+    await query.edit_message_text(tr("Branch: <b>{branch}</b>", branch=esc(unit.name)))
+    await ACTIONS[parsed.action](update, context, unit)

@@ -1,0 +1,377 @@
+"""Joining a branch: /start with an invite code, the profile questions, and approvals."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardRemove,
+    Update,
+)
+from telegram.constants import ChatType
+
+from bot import registry
+from bot.app import ZContext
+from bot.callbacks import pack, unpack
+from bot.i18n import Translator
+from bot.profile import (
+    STATUSES,
+    InvalidInput,
+    Profile,
+    normalise_phone,
+    parse_birth_year,
+    parse_month,
+    parse_name,
+    parse_place,
+)
+from handlers import dialog
+from handlers.dialog import Answer
+from handlers.notify import tell
+from handlers.ui import button, esc, grid, inline, reply_keyboard
+from storage.models import Application, Dialog, Member
+
+KIND = "reg"
+
+
+async def start_command(update: Update, context: ZContext) -> None:
+    message = update.effective_message
+    chat = update.effective_chat
+    if message is None or chat is None:
+        return
+    tr = context.tr
+    if chat.type != ChatType.PRIVATE:
+        await message.reply_text(tr("Please talk to me in a private chat."))
+        return
+    actor = context.actor
+    code = context.args[0] if context.args else None
+    if actor.active_member is not None:
+        await message.reply_text(tr("Welcome back, {name}! Send /help to see what I can do.",
+                                    name=esc(actor.active_member.name)))
+        return
+    if actor.application is not None:
+        await message.reply_text(tr("Your request to join is waiting for the branch "
+                                    "secretary's approval. I will tell you when it is decided."))
+        return
+    if code is None:
+        if actor.known:
+            await message.reply_text(tr("Welcome! Send /help to see what I can do."))
+        else:
+            await message.reply_text(tr(
+                "Welcome! I help party branches keep in touch with their members.\n"
+                "To join your branch, open the invite link your branch secretary sent you."))
+        return
+    check = await registry.check_invite(context.db, context.clock, code)
+    if check.problem is not None or check.branch is None:
+        await message.reply_text(_invite_problem(tr, check.problem))
+        return
+    await dialog.begin(update, context, KIND, "name",
+                       {"code": code, "branch": check.branch.name})
+    await message.reply_text(
+        tr("Welcome! You are joining <b>{branch}</b>.\nA few short questions, and your "
+           "branch secretary will confirm you. Send /cancel to stop at any time.",
+           branch=esc(check.branch.name)),
+        reply_markup=ReplyKeyboardRemove())
+    await message.reply_text(tr("What is your full name?"))
+
+
+def _invite_problem(tr: Translator, problem: str | None) -> str:
+    if problem == "expired":
+        return tr("This invite link has expired. Please ask your branch secretary for a new one.")
+    if problem == "revoked":
+        return tr("This invite link was withdrawn. Please ask your branch secretary for a new "
+                  "one.")
+    if problem == "used_up":
+        return tr("This invite link has been used up. Please ask your branch secretary for a "
+                  "new one.")
+    return tr("I do not know this invite link. Please check it with your branch secretary.")
+
+
+def _yes_no(tr: Translator, step: str) -> list[list[InlineKeyboardButton]]:
+    return [[button(tr("Yes"), dialog.choice(KIND, step, "yes")),
+             button(tr("No"), dialog.choice(KIND, step, "no"))]]
+
+
+async def _say(update: Update, text: str, **kwargs: Any) -> None:
+    chat = update.effective_chat
+    assert chat is not None
+    await chat.send_message(text, **kwargs)
+
+
+async def _ack_button(answer: Answer, shown: str) -> None:
+    """Keep the question in the chat with the chosen answer, and take its buttons away."""
+    if answer.query is not None:
+        await answer.query.answer()
+        old = answer.query.message
+        text = old.text_html if old is not None and hasattr(old, "text_html") else ""
+        await answer.query.edit_message_text(f"{text}\n<b>→ {esc(shown)}</b>")
+
+
+@dialog.dialog(KIND)
+async def registration_step(update: Update, context: ZContext, current: Dialog,
+                            answer: Answer) -> None:
+    tr = context.tr
+    today = context.clock.today()
+    step = current.step
+    try:
+        if step == "name":
+            name = parse_name(answer.text)
+            await dialog.advance(update, context, current, "birth_year", name=name)
+            await _say(update, tr("In which year were you born? (for example 1975)"))
+        elif step == "birth_year":
+            year = parse_birth_year(answer.text, today)
+            await dialog.advance(update, context, current, "status", birth_year=year)
+            await _ask_status(update, tr)
+        elif step == "status":
+            if answer.action not in STATUSES:
+                await _ask_status(update, tr, again=True)
+                return
+            await _ack_button(answer, tr(STATUSES[answer.action]))
+            await dialog.advance(update, context, current, "phone", status=answer.action)
+            await _ask_phone(update, tr)
+        elif step == "phone":
+            phone = _phone_answer(update, tr, answer)
+            await dialog.advance(update, context, current, "away", phone=phone)
+            await _say(update, tr("Phone: {phone}", phone=esc(phone) if phone else tr("none")),
+                       reply_markup=ReplyKeyboardRemove())
+            await _say(update, tr("Are you working away from home at the moment?"),
+                       reply_markup=inline(_yes_no(tr, "away")))
+        elif step == "away":
+            if answer.action not in ("yes", "no"):
+                raise InvalidInput("Please answer with the buttons.")
+            await _ack_button(answer, tr("Yes") if answer.action == "yes" else tr("No"))
+            if answer.action == "yes":
+                current = await dialog.advance(update, context, current, "city", flowing=True)
+                await _say(update, tr("In which city are you working?"))
+            else:
+                current = await dialog.advance(update, context, current, "confirm",
+                                               flowing=False, city=None, employer=None,
+                                               since=None)
+                await _confirm(update, context, current)
+        elif step == "city":
+            city = parse_place(answer.text)
+            await dialog.advance(update, context, current, "employer", city=city)
+            await _say(update, tr("Where do you work (company or work unit)?"),
+                       reply_markup=inline([[button(tr("Skip"),
+                                                    dialog.choice(KIND, "employer", "skip"))]]))
+        elif step == "employer":
+            if answer.action == "skip":
+                await _ack_button(answer, tr("Skip"))
+                employer = None
+            else:
+                employer = parse_place(answer.text)
+            await dialog.advance(update, context, current, "since", employer=employer)
+            await _ask_since(update, tr, today)
+        elif step == "since":
+            if answer.action is not None:
+                since = date.fromisoformat(answer.action)
+                await _ack_button(answer, since.strftime("%Y-%m"))
+            else:
+                since = parse_month(answer.text, today)
+            current = await dialog.advance(update, context, current, "confirm",
+                                           since=since.isoformat())
+            await _confirm(update, context, current)
+        elif step == "confirm":
+            if answer.action == "restart":
+                await _ack_button(answer, tr("Start over"))
+                await dialog.begin(update, context, KIND, "name",
+                                   {"code": current.data["code"],
+                                    "branch": current.data["branch"]})
+                await _say(update, tr("What is your full name?"))
+            elif answer.action == "submit":
+                await _submit(update, context, current, answer)
+            else:
+                await _say(update, tr("Please use the buttons under the summary: Submit or "
+                                      "Start over."))
+    except InvalidInput as problem:
+        await _say(update, tr(problem.message, **problem.fields))
+
+
+async def _ask_status(update: Update, tr: Translator, again: bool = False) -> None:
+    buttons = [button(tr(label), dialog.choice(KIND, "status", key))
+               for key, label in STATUSES.items()]
+    text = tr("Please choose with the buttons.") + "\n" if again else ""
+    await _say(update, text + tr("Are you a full member, a probationary member, or an activist "
+                                 "applying to join?"),
+               reply_markup=inline([[b] for b in buttons]))
+
+
+async def _ask_phone(update: Update, tr: Translator) -> None:
+    keyboard = reply_keyboard([
+        [KeyboardButton(tr("📱 Share my phone number"), request_contact=True)],
+        [KeyboardButton(tr("Skip"))],
+    ])
+    await _say(update, tr("Your phone number helps the secretary reach you. Press the "
+                          "button to share it, or Skip."), reply_markup=keyboard)
+
+
+def _phone_answer(update: Update, tr: Translator, answer: Answer) -> str | None:
+    user = update.effective_user
+    assert user is not None
+    if answer.contact is not None:
+        if answer.contact.user_id != user.id:
+            raise InvalidInput("Please share your own number with the button below, or Skip.")
+        return normalise_phone(answer.contact.phone_number)
+    if answer.text is not None and answer.text.strip() == tr("Skip"):
+        return None
+    return normalise_phone(answer.text)
+
+
+async def _ask_since(update: Update, tr: Translator, today: date) -> None:
+    this_month = today.replace(day=1)
+    last_month = (this_month - timedelta(days=1)).replace(day=1)
+    buttons = [
+        button(tr("This month"), dialog.choice(KIND, "since", this_month.isoformat())),
+        button(tr("Last month"), dialog.choice(KIND, "since", last_month.isoformat())),
+    ]
+    await _say(update, tr("Since when? Press a button, or type the year and month, for "
+                          "example 2026-03."), reply_markup=inline(grid(buttons)))
+
+
+def _profile(data: dict[str, Any]) -> Profile:
+    return Profile(
+        name=data["name"], birth_year=data["birth_year"], status=data["status"],
+        phone=data.get("phone") or None, flowing=bool(data.get("flowing")),
+        flow_city=data.get("city") or None, flow_employer=data.get("employer") or None,
+        flow_since=date.fromisoformat(data["since"]) if data.get("since") else None,
+    )
+
+
+def profile_lines(tr: Translator, profile: Profile | Application | Member) -> list[str]:
+    lines = [
+        tr("Name: {name}", name=esc(profile.name)),
+        tr("Year of birth: {year}", year=profile.birth_year or "—"),
+        tr("Status: {status}", status=tr(STATUSES[profile.status])),
+        tr("Phone: {phone}", phone=esc(profile.phone) if profile.phone else tr("none")),
+    ]
+    if profile.flowing:
+        lines.append(tr("Working away: {city}", city=esc(profile.flow_city or "—")))
+        if profile.flow_employer:
+            lines.append(tr("Work unit: {employer}", employer=esc(profile.flow_employer)))
+        if profile.flow_since:
+            lines.append(tr("Since: {since}", since=profile.flow_since.strftime("%Y-%m")))
+    else:
+        lines.append(tr("Working away: no"))
+    return lines
+
+
+async def _confirm(update: Update, context: ZContext, current: Dialog) -> None:
+    tr = context.tr
+    profile = _profile(current.data)
+    text = "\n".join([tr("<b>Please check:</b>"), *profile_lines(tr, profile)])
+    await _say(update, text, reply_markup=inline([[
+        button(tr("✅ Submit"), dialog.choice(KIND, "confirm", "submit")),
+        button(tr("✏️ Start over"), dialog.choice(KIND, "confirm", "restart")),
+    ]]))
+
+
+async def _submit(update: Update, context: ZContext, current: Dialog, answer: Answer) -> None:
+    tr = context.tr
+    user = update.effective_user
+    assert user is not None
+    await _ack_button(answer, tr("✅ Submit"))
+    result = await registry.submit_application(
+        context.db, context.clock, user.id, str(current.data["code"]), _profile(current.data))
+    await dialog.finish(update, context)
+    if result.application is None:
+        if result.problem == "already_member":
+            await _say(update, tr("You are already a member. Send /help to see what I can do."))
+        elif result.problem == "already_pending":
+            await _say(update, tr("Your request to join is waiting for the branch secretary's "
+                                  "approval. I will tell you when it is decided."))
+        else:
+            await _say(update, _invite_problem(tr, result.problem))
+        return
+    await _say(update, tr("Thank you! Your request to join <b>{branch}</b> was sent to the "
+                          "branch secretary. I will tell you when it is approved.",
+                          branch=esc(current.data["branch"])))
+    await _announce(context, result.application, result.match)
+
+
+async def _announce(context: ZContext, application: Application, match: Member | None) -> None:
+    managers = await registry.managers_of(context.db, application.branch_id,
+                                          context.settings.admins)
+    for manager in managers:
+        await tell(context, manager, lambda tr: application_text(tr, application, match),
+                   lambda tr: _decision_buttons(tr, application.id))
+
+
+def application_text(tr: Translator, application: Application, match: Member | None) -> str:
+    lines = [tr("<b>New request to join</b>"), *profile_lines(tr, application)]
+    if match is not None:
+        lines.append(tr("On the roster as {name} (No. {key}, born {year}). Approving links "
+                        "this account to that entry.", name=esc(match.name),
+                        key=esc(match.roster_key or "—"), year=match.birth_year or "—"))
+    return "\n".join(lines)
+
+
+def _decision_buttons(tr: Translator, application_id: int) -> InlineKeyboardMarkup:
+    return inline([[button(tr("✅ Approve"), pack("app", "ok", application_id)),
+                    button(tr("❌ Reject"), pack("app", "no", application_id))]])
+
+
+async def pending_command(update: Update, context: ZContext) -> None:
+    message = update.effective_message
+    if message is None:
+        return
+    tr = context.tr
+    actor = context.actor
+    if not (actor.staff or actor.secretary_of):
+        await message.reply_text(tr("Only branch secretaries and organisation staff can see "
+                                    "requests to join."))
+        return
+    pending = await registry.pending_for(context.db, actor)
+    if not pending:
+        await message.reply_text(tr("Nobody is waiting to join."))
+        return
+    shown = pending[:PENDING_SHOWN]
+    await message.reply_text(tr("Waiting to join: {count}", count=len(pending)))
+    for application, match in shown:
+        await message.reply_text(application_text(tr, application, match),
+                                 reply_markup=_decision_buttons(tr, application.id))
+    if len(pending) > len(shown):
+        await message.reply_text(tr("Decide these first; send /pending again for the rest."))
+
+
+PENDING_SHOWN = 10
+
+
+async def decision_button(update: Update, context: ZContext) -> None:
+    query = update.callback_query
+    assert query is not None
+    tr = context.tr
+    parsed = unpack(query.data)
+    application_id = parsed.int_arg() if parsed else None
+    if parsed is None or application_id is None or parsed.action not in ("ok", "no"):
+        await query.answer(tr("This button is no longer active."))
+        return
+    decision = await registry.decide(context.db, context.clock, application_id,
+                                     parsed.action == "ok", context.actor)
+    if decision.result in ("missing", "forbidden"):
+        await query.answer(tr("This is not yours to decide."), show_alert=True)
+        return
+    application = decision.application
+    assert application is not None
+    outcome = (tr("✅ Approved") if application.state == "approved" else tr("❌ Rejected"))
+    if decision.result == "already_decided":
+        await query.answer(tr("Already decided: {outcome}", outcome=outcome))
+    else:
+        await query.answer(outcome)
+    original = query.message.text_html if query.message and hasattr(query.message,
+                                                                      "text_html") else ""
+    marker = f"\n<b>{esc(outcome)}</b>"
+    if original and not original.endswith(marker):
+        await query.edit_message_text(original + marker)
+    if decision.result in ("approved", "rejected"):
+        branch = esc(decision.branch.name if decision.branch else "")
+        if decision.result == "approved":
+            await tell(context, application.telegram_id, lambda t: t(
+                "Welcome to <b>{branch}</b>! Your request was approved. Send /help to see what "
+                "you can do.", branch=branch))
+        else:
+            await tell(context, application.telegram_id, lambda t: t(
+                "Your request to join <b>{branch}</b> was not approved. If you think this is a "
+                "mistake, please talk to your branch secretary.", branch=branch))

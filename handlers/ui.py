@@ -1,0 +1,66 @@
+"""Small helpers for what the bot shows: escaping, keyboards, long lists in pieces.
+
+User text always goes through :func:`esc` before it reaches an HTML message; lists that
+may grow go through :func:`chunks`, so no message passes Telegram's 4096 characters.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable, Sequence
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup
+
+MESSAGE_LIMIT = 4096
+BUTTONS_PER_ROW = 2
+BUTTON_TEXT_MAX = 40
+
+
+def esc(text: object) -> str:
+    """Escape for Telegram HTML: user text is data, never markup."""
+    return html.escape(str(text), quote=False)
+
+
+def short(text: str, limit: int = BUTTON_TEXT_MAX) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def button(label: str, data: str) -> InlineKeyboardButton:
+    return InlineKeyboardButton(short(label), callback_data=data)
+
+
+def inline(rows: Iterable[Sequence[InlineKeyboardButton]]) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([list(row) for row in rows if row])
+
+
+def grid(buttons: Sequence[InlineKeyboardButton], per_row: int = BUTTONS_PER_ROW
+         ) -> list[list[InlineKeyboardButton]]:
+    return [list(buttons[i:i + per_row]) for i in range(0, len(buttons), per_row)]
+
+
+def reply_keyboard(rows: Iterable[Sequence[KeyboardButton | str]]) -> ReplyKeyboardMarkup:
+    return ReplyKeyboardMarkup([list(row) for row in rows], resize_keyboard=True,
+                               one_time_keyboard=True)
+
+
+def chunks(lines: Iterable[str], limit: int = MESSAGE_LIMIT) -> list[str]:
+    """Join lines into messages that each fit Telegram's limit (a line never splits
+    unless it alone is too long)."""
+    messages: list[str] = []
+    current = ""
+    for line in lines:
+        while len(line) > limit:
+            if current:
+                messages.append(current)
+                current = ""
+            messages.append(line[:limit])
+            line = line[limit:]
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) > limit:
+            messages.append(current)
+            current = line
+        else:
+            current = candidate
+    if current:
+        messages.append(current)
+    return messages
