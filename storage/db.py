@@ -102,14 +102,12 @@ class Database:
             for number, name, sql in migration_scripts():
                 if number <= current:
                     continue
-                await self.conn.execute("BEGIN IMMEDIATE")
+                script = f"BEGIN IMMEDIATE;\n{sql}\n;PRAGMA user_version = {number};\nCOMMIT;"
                 try:
-                    for statement in _split_sql(sql):
-                        await self.conn.execute(statement)
-                    await self.conn.execute(f"PRAGMA user_version = {number}")
-                    await self.conn.execute("COMMIT")
+                    await self.conn.executescript(script)
                 except BaseException:
-                    await self.conn.execute("ROLLBACK")
+                    if self.conn.in_transaction:
+                        await self.conn.execute("ROLLBACK")
                     raise
                 applied.append(name)
         return applied
@@ -142,8 +140,3 @@ class Database:
             finally:
                 await dest.close()
 
-
-def _split_sql(script: str) -> list[str]:
-    """Statements of a migration file; migrations hold no semicolons inside literals."""
-    lines = [line for line in script.splitlines() if not line.strip().startswith("--")]
-    return [part.strip() for part in "\n".join(lines).split(";") if part.strip()]

@@ -1,0 +1,163 @@
+"""The `zhibu` command: run the bot, import rosters, manage staff, migrate and back up."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from bot.clock import Clock
+from bot.config import Settings
+from storage.db import Database, DatabaseTooNew
+
+
+class SetupError(Exception):
+    """A problem the person running zhibu can fix; printed as one line, no traceback."""
+
+
+def load_settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            name = "ZHIBU_" + "_".join(str(part) for part in error["loc"][:1]).upper()
+            problems.append(f"{name}: {error['msg']}")
+        raise SetupError("invalid setting " + "; ".join(problems)) from None
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="zhibu", description="zhibu: a Telegram bot for village party branches")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands.add_parser("run", help="run the bot (long polling); needs ZHIBU_TOKEN")
+    importer = commands.add_parser("import", help="import the organisation and members "
+                                                  "from .xlsx / .csv files")
+    importer.add_argument("files", nargs="+", type=Path)
+    importer.add_argument("--dry-run", action="store_true",
+                          help="check the files and show what would change; write nothing")
+    admin = commands.add_parser("admin", help="organisation staff: add, remove, list")
+    admin_commands = admin.add_subparsers(dest="admin_command", required=True)
+    for name in ("add", "remove"):
+        sub = admin_commands.add_parser(name, help=f"{name} a staff member by Telegram user id")
+        sub.add_argument("telegram_id", type=int)
+    admin_commands.add_parser("list", help="list staff")
+    commands.add_parser("migrate", help="create or upgrade the database")
+    backup = commands.add_parser("backup", help="consistent copy of the live database")
+    backup.add_argument("target", type=Path)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings()
+        logging.basicConfig(
+            level=settings.log_level.upper(),
+            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        logging.getLogger("httpx").setLevel(logging.WARNING)
+        if args.command == "run":
+            return run(settings)
+        action: Callable[[], Awaitable[int]] = {
+            "import": lambda: _import(settings, args.files, args.dry_run),
+            "admin": lambda: _admin(settings, args.admin_command,
+                                    getattr(args, "telegram_id", None)),
+            "migrate": lambda: _migrate(settings),
+            "backup": lambda: _backup(settings, args.target),
+        }[args.command]
+        return asyncio.run(action())
+    except (SetupError, DatabaseTooNew) as exc:
+        print(f"zhibu: {exc}", file=sys.stderr)
+        return 2
+
+
+def run(settings: Settings) -> int:
+    if settings.token is None:
+        raise SetupError("ZHIBU_TOKEN is not set: get a token from @BotFather and set "
+                         "ZHIBU_TOKEN (in the environment or in a .env file)")
+    from bot.app import build_application
+
+    application = build_application(settings)
+    application.run_polling(allowed_updates=["message", "edited_message", "callback_query",
+                                             "my_chat_member"])
+    return 0
+
+
+async def _open(settings: Settings) -> Database:
+    try:
+        return await Database.open(settings.database)
+    except OSError as exc:
+        raise SetupError(f"cannot open ZHIBU_DATABASE={settings.database}: {exc}") from None
+
+
+async def _import(settings: Settings, files: list[Path], dry_run: bool) -> int:
+    from bot.roster import format_report, import_roster
+
+    db = await _open(settings)
+    try:
+        report = await import_roster(db, files, Clock(settings.timezone), dry_run=dry_run)
+    finally:
+        await db.close()
+    print(format_report(report))
+    return 1 if report.errors else 0
+
+
+async def _admin(settings: Settings, command: str, telegram_id: int | None) -> int:
+    from bot import organisation
+
+    db = await _open(settings)
+    clock = Clock(settings.timezone)
+    try:
+        if command == "list":
+            ids = sorted(set(await organisation.staff_ids(db)) | set(settings.admins))
+            for staff_id in ids:
+                source = " (ZHIBU_ADMINS)" if staff_id in settings.admins else ""
+                print(f"{staff_id}{source}")
+            if not ids:
+                print("no staff yet: zhibu admin add TELEGRAM_USER_ID")
+            return 0
+        assert telegram_id is not None
+        if telegram_id <= 0:
+            raise SetupError("a Telegram user id is a positive number")
+        if command == "add":
+            added = await organisation.add_staff(db, clock, telegram_id)
+            print(f"{telegram_id} is now organisation staff" if added
+                  else f"{telegram_id} was already organisation staff")
+        else:
+            removed = await organisation.remove_staff(db, clock, telegram_id)
+            print(f"{telegram_id} is no longer organisation staff" if removed
+                  else f"{telegram_id} was not organisation staff")
+            if telegram_id in settings.admins:
+                print("note: they are still listed in ZHIBU_ADMINS")
+        return 0
+    finally:
+        await db.close()
+
+
+async def _migrate(settings: Settings) -> int:
+    db = await Database.open(settings.database, migrate=False)
+    try:
+        applied = await db.migrate()
+        version = await db.user_version()
+    finally:
+        await db.close()
+    print(f"applied {', '.join(applied)}" if applied else "already up to date",
+          f"(schema version {version})")
+    return 0
+
+
+async def _backup(settings: Settings, target: Path) -> int:
+    if await asyncio.to_thread(target.exists):
+        raise SetupError(f"{target} exists; choose a new file name")
+    db = await _open(settings)
+    try:
+        await db.backup_to(target)
+    finally:
+        await db.close()
+    print(f"backed up {settings.database} to {target}")
+    return 0
