@@ -6,8 +6,9 @@ import argparse
 import asyncio
 import logging
 import sys
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -63,7 +64,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         logging.getLogger("httpx").setLevel(logging.WARNING)
         if args.command == "run":
             return run(settings)
-        action: Callable[[], Awaitable[int]] = {
+        action: Callable[[], Coroutine[Any, Any, int]] = {
             "import": lambda: _import(settings, args.files, args.dry_run),
             "admin": lambda: _admin(settings, args.admin_command,
                                     getattr(args, "telegram_id", None)),

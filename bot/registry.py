@@ -18,7 +18,7 @@ from storage import audit
 from storage import members as member_repo
 from storage import org as org_repo
 from storage.db import Conn, Database
-from storage.models import Application, Invite, Member, Unit
+from storage.models import Application, Invite, Member, MemberView, Unit
 
 INVITE_CODE_BYTES = 16  # 22 URL-safe characters: unguessable, well under the 64 allowed
 
@@ -237,3 +237,8 @@ async def pending_for(db: Database, actor: Actor) -> list[tuple[Application, Mem
 async def live_invites(db: Database, clock: Clock, branch_id: int) -> list[Invite]:
     async with db.read() as c:
         return await org_repo.live_invites(c, branch_id, clock.now())
+
+
+async def roster(db: Database, branch_id: int) -> list[MemberView]:
+    async with db.read() as c:
+        return await member_repo.branch_roster(c, branch_id)

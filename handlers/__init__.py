@@ -17,7 +17,7 @@ from telegram.ext import (
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    from handlers import common, dialog, org, picker, registration
+    from handlers import appoint, common, dialog, members, org, picker, registration
 
     # Group -1 runs before everything: who is this, in which language, with what roles.
     application.add_handler(TypeHandler(Update, common.know_user), group=-1)
@@ -33,6 +33,10 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         ("pending", registration.pending_command),
         ("invite", org.invite_command),
         ("bind", org.bind_command),
+        ("me", members.me_command),
+        ("flow", members.flow_command),
+        ("members", members.members_command),
+        ("appoint", appoint.appoint_command),
     ]
     for name, callback in commands:
         application.add_handler(CommandHandler(name, callback, filters=fresh))

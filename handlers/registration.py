@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from telegram import (
@@ -24,14 +24,12 @@ from bot.profile import (
     Profile,
     normalise_phone,
     parse_birth_year,
-    parse_month,
     parse_name,
-    parse_place,
 )
-from handlers import dialog
+from handlers import away, dialog
 from handlers.dialog import Answer
 from handlers.notify import tell
-from handlers.ui import button, esc, grid, inline, reply_keyboard
+from handlers.ui import button, esc, inline, reply_keyboard
 from storage.models import Application, Dialog, Member
 
 KIND = "reg"
@@ -101,15 +99,6 @@ async def _say(update: Update, text: str, **kwargs: Any) -> None:
     await chat.send_message(text, **kwargs)
 
 
-async def _ack_button(answer: Answer, shown: str) -> None:
-    """Keep the question in the chat with the chosen answer, and take its buttons away."""
-    if answer.query is not None:
-        await answer.query.answer()
-        old = answer.query.message
-        text = old.text_html if old is not None and hasattr(old, "text_html") else ""
-        await answer.query.edit_message_text(f"{text}\n<b>→ {esc(shown)}</b>")
-
-
 @dialog.dialog(KIND)
 async def registration_step(update: Update, context: ZContext, current: Dialog,
                             answer: Answer) -> None:
@@ -129,7 +118,7 @@ async def registration_step(update: Update, context: ZContext, current: Dialog,
             if answer.action not in STATUSES:
                 await _ask_status(update, tr, again=True)
                 return
-            await _ack_button(answer, tr(STATUSES[answer.action]))
+            await away.acknowledge(answer, tr(STATUSES[answer.action]))
             await dialog.advance(update, context, current, "phone", status=answer.action)
             await _ask_phone(update, tr)
         elif step == "phone":
@@ -142,41 +131,31 @@ async def registration_step(update: Update, context: ZContext, current: Dialog,
         elif step == "away":
             if answer.action not in ("yes", "no"):
                 raise InvalidInput("Please answer with the buttons.")
-            await _ack_button(answer, tr("Yes") if answer.action == "yes" else tr("No"))
+            await away.acknowledge(answer, tr("Yes") if answer.action == "yes" else tr("No"))
             if answer.action == "yes":
                 current = await dialog.advance(update, context, current, "city", flowing=True)
-                await _say(update, tr("In which city are you working?"))
+                await away.ask_city(update, tr)
             else:
                 current = await dialog.advance(update, context, current, "confirm",
                                                flowing=False, city=None, employer=None,
                                                since=None)
                 await _confirm(update, context, current)
         elif step == "city":
-            city = parse_place(answer.text)
+            city = away.read_city(answer)
             await dialog.advance(update, context, current, "employer", city=city)
-            await _say(update, tr("Where do you work (company or work unit)?"),
-                       reply_markup=inline([[button(tr("Skip"),
-                                                    dialog.choice(KIND, "employer", "skip"))]]))
+            await away.ask_employer(update, tr, KIND)
         elif step == "employer":
-            if answer.action == "skip":
-                await _ack_button(answer, tr("Skip"))
-                employer = None
-            else:
-                employer = parse_place(answer.text)
+            employer = await away.read_employer(answer, tr)
             await dialog.advance(update, context, current, "since", employer=employer)
-            await _ask_since(update, tr, today)
+            await away.ask_since(update, tr, KIND, today)
         elif step == "since":
-            if answer.action is not None:
-                since = date.fromisoformat(answer.action)
-                await _ack_button(answer, since.strftime("%Y-%m"))
-            else:
-                since = parse_month(answer.text, today)
+            since = await away.read_since(answer, today)
             current = await dialog.advance(update, context, current, "confirm",
                                            since=since.isoformat())
             await _confirm(update, context, current)
         elif step == "confirm":
             if answer.action == "restart":
-                await _ack_button(answer, tr("Start over"))
+                await away.acknowledge(answer, tr("Start over"))
                 await dialog.begin(update, context, KIND, "name",
                                    {"code": current.data["code"],
                                     "branch": current.data["branch"]})
@@ -220,17 +199,6 @@ def _phone_answer(update: Update, tr: Translator, answer: Answer) -> str | None:
     return normalise_phone(answer.text)
 
 
-async def _ask_since(update: Update, tr: Translator, today: date) -> None:
-    this_month = today.replace(day=1)
-    last_month = (this_month - timedelta(days=1)).replace(day=1)
-    buttons = [
-        button(tr("This month"), dialog.choice(KIND, "since", this_month.isoformat())),
-        button(tr("Last month"), dialog.choice(KIND, "since", last_month.isoformat())),
-    ]
-    await _say(update, tr("Since when? Press a button, or type the year and month, for "
-                          "example 2026-03."), reply_markup=inline(grid(buttons)))
-
-
 def _profile(data: dict[str, Any]) -> Profile:
     return Profile(
         name=data["name"], birth_year=data["birth_year"], status=data["status"],
@@ -272,7 +240,7 @@ async def _submit(update: Update, context: ZContext, current: Dialog, answer: An
     tr = context.tr
     user = update.effective_user
     assert user is not None
-    await _ack_button(answer, tr("✅ Submit"))
+    await away.acknowledge(answer, tr("✅ Submit"))
     result = await registry.submit_application(
         context.db, context.clock, user.id, str(current.data["code"]), _profile(current.data))
     await dialog.finish(update, context)

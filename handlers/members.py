@@ -1,0 +1,301 @@
+"""/me, /flow and /members: a member's own profile, moving away or back, and the roster."""
+
+from __future__ import annotations
+
+from telegram import KeyboardButton, ReplyKeyboardRemove, Update
+from telegram.constants import ChatType
+
+from bot import organisation, registry
+from bot.app import ZContext
+from bot.i18n import Translator
+from bot.profile import STATUSES, InvalidInput, normalise_phone, parse_birth_year
+from handlers import away, dialog, picker
+from handlers.dialog import Answer
+from handlers.notify import tell
+from handlers.registration import profile_lines
+from handlers.ui import button, chunks, esc, inline, reply_keyboard
+from storage.models import Dialog, Member, MemberView, Unit
+
+ME = "me"
+FLOW = "flow"
+
+
+async def _private(update: Update, context: ZContext) -> bool:
+    chat = update.effective_chat
+    if chat is None:
+        return False
+    if chat.type != ChatType.PRIVATE:
+        await chat.send_message(context.tr("Please talk to me in a private chat."))
+        return False
+    return True
+
+
+async def me_command(update: Update, context: ZContext) -> None:
+    if not await _private(update, context):
+        return
+    chat = update.effective_chat
+    assert chat is not None
+    tr = context.tr
+    actor = context.actor
+    member = actor.active_member
+    if member is not None:
+        branch = await organisation.get_unit(context.db, member.branch_id)
+        lines = [tr("<b>Your profile</b>"),
+                 tr("Branch: {branch}", branch=esc(branch.name if branch else "—")),
+                 *profile_lines(tr, member)]
+        roles = _role_lines(tr, context)
+        await chat.send_message("\n".join(lines + roles), reply_markup=inline([
+            [button(tr("📱 Change phone"), dialog.choice(ME, "menu", "phone")),
+             button(tr("🎂 Change year of birth"), dialog.choice(ME, "menu", "year"))],
+            [button(tr("🚶 Working away / back home"), dialog.choice(ME, "menu", "flow")),
+             button(tr("🌐 Language"), dialog.choice(ME, "menu", "lang"))],
+        ]))
+        await dialog.begin(update, context, ME, "menu")
+        return
+    if actor.application is not None:
+        branch = await organisation.get_unit(context.db, actor.application.branch_id)
+        await chat.send_message("\n".join([
+            tr("Your request to join <b>{branch}</b> is waiting for approval.",
+               branch=esc(branch.name if branch else "—")),
+            *profile_lines(tr, actor.application)]))
+        return
+    roles = _role_lines(tr, context)
+    if roles:
+        await chat.send_message("\n".join([tr("<b>Your profile</b>"), *roles]))
+    else:
+        await chat.send_message(tr("You are not registered yet. To join your branch, open the "
+                                   "invite link your branch secretary sent you."))
+
+
+def _role_lines(tr: Translator, context: ZContext) -> list[str]:
+    actor = context.actor
+    lines = []
+    if actor.staff:
+        lines.append(tr("Role: organisation staff"))
+    if actor.secretary_of:
+        lines.append(tr("Role: branch secretary"))
+    if actor.leader:
+        lines.append(tr("Role: leader with {count} contact point(s)",
+                        count=len(actor.contact_points)))
+    return lines
+
+
+@dialog.dialog(ME)
+async def me_step(update: Update, context: ZContext, current: Dialog, answer: Answer) -> None:
+    tr = context.tr
+    member = context.actor.active_member
+    if member is None:
+        await dialog.finish(update, context)
+        return
+    chat = update.effective_chat
+    assert chat is not None
+    try:
+        if current.step == "menu":
+            if answer.action == "phone":
+                await away.acknowledge(answer, tr("📱 Change phone"))
+                await dialog.advance(update, context, current, "phone")
+                await chat.send_message(
+                    tr("Press the button to share your number, or type it."),
+                    reply_markup=reply_keyboard([
+                        [KeyboardButton(tr("📱 Share my phone number"), request_contact=True)],
+                        [KeyboardButton(tr("Remove my number"))]]))
+            elif answer.action == "year":
+                await away.acknowledge(answer, tr("🎂 Change year of birth"))
+                await dialog.advance(update, context, current, "year")
+                await chat.send_message(tr("In which year were you born? (for example 1975)"))
+            elif answer.action == "flow":
+                await away.acknowledge(answer, tr("🚶 Working away / back home"))
+                await dialog.finish(update, context)
+                await _offer_flow(update, context, member)
+            elif answer.action == "lang":
+                await away.acknowledge(answer, tr("🌐 Language"))
+                await dialog.finish(update, context)
+                from handlers.common import lang_command
+
+                await lang_command(update, context)
+            else:
+                await dialog.finish(update, context)
+                from handlers.dialog import on_message  # the text was not meant for /me
+
+                await on_message(update, context)
+        elif current.step == "phone":
+            user = update.effective_user
+            assert user is not None
+            if answer.contact is not None:
+                if answer.contact.user_id != user.id:
+                    raise InvalidInput("Please share your own number with the button below.")
+                phone: str | None = normalise_phone(answer.contact.phone_number)
+            elif (answer.text or "").strip() == tr("Remove my number"):
+                phone = None
+            else:
+                phone = normalise_phone(answer.text)
+            await registry.update_profile(context.db, context.clock, member.id, {"phone": phone})
+            await dialog.finish(update, context)
+            await chat.send_message(
+                tr("Saved. Phone: {phone}", phone=esc(phone) if phone else tr("none")),
+                reply_markup=ReplyKeyboardRemove())
+        elif current.step == "year":
+            year = parse_birth_year(answer.text, context.clock.today())
+            await registry.update_profile(context.db, context.clock, member.id,
+                                          {"birth_year": year})
+            await dialog.finish(update, context)
+            await chat.send_message(tr("Saved. Year of birth: {year}", year=year))
+    except InvalidInput as problem:
+        await chat.send_message(tr(problem.message, **problem.fields))
+
+
+async def flow_command(update: Update, context: ZContext) -> None:
+    if not await _private(update, context):
+        return
+    member = context.actor.active_member
+    if member is None:
+        chat = update.effective_chat
+        assert chat is not None
+        await chat.send_message(context.tr("Only registered members can report this. To join "
+                                           "your branch, open your invite link."))
+        return
+    await _offer_flow(update, context, member)
+
+
+async def _offer_flow(update: Update, context: ZContext, member: Member) -> None:
+    tr = context.tr
+    chat = update.effective_chat
+    assert chat is not None
+    if member.flowing:
+        since = member.flow_since.strftime("%Y-%m") if member.flow_since else "—"
+        await dialog.begin(update, context, FLOW, "flowing")
+        await chat.send_message(
+            tr("You are recorded as working in {city} since {since}.",
+               city=esc(member.flow_city or "—"), since=since),
+            reply_markup=inline([
+                [button(tr("🏠 I am back home"), dialog.choice(FLOW, "flowing", "back"))],
+                [button(tr("🚶 I moved to another city"), dialog.choice(FLOW, "flowing", "moved"))],
+                [button(tr("No change"), dialog.choice(FLOW, "flowing", "same"))],
+            ]))
+    else:
+        await dialog.begin(update, context, FLOW, "home")
+        await chat.send_message(
+            tr("You are recorded as living at home. Are you leaving to work elsewhere?"),
+            reply_markup=inline([
+                [button(tr("🚶 Yes, I am working away"), dialog.choice(FLOW, "home", "away"))],
+                [button(tr("No change"), dialog.choice(FLOW, "home", "same"))],
+            ]))
+
+
+@dialog.dialog(FLOW)
+async def flow_step(update: Update, context: ZContext, current: Dialog, answer: Answer) -> None:
+    tr = context.tr
+    member = context.actor.active_member
+    chat = update.effective_chat
+    assert chat is not None
+    if member is None:
+        await dialog.finish(update, context)
+        return
+    today = context.clock.today()
+    try:
+        if current.step in ("home", "flowing"):
+            if answer.action == "same":
+                await away.acknowledge(answer, tr("No change"))
+                await dialog.finish(update, context)
+            elif answer.action == "back" and current.step == "flowing":
+                await away.acknowledge(answer, tr("🏠 I am back home"))
+                await dialog.finish(update, context)
+                updated = await registry.set_flowing(context.db, context.clock, member.id,
+                                                     away=False)
+                await chat.send_message(tr("Welcome home! Your branch secretary has been told."))
+                await _tell_managers(context, updated, returned=True)
+            elif answer.action in ("away", "moved"):
+                await away.acknowledge(answer, tr("🚶 Yes, I am working away")
+                                       if answer.action == "away"
+                                       else tr("🚶 I moved to another city"))
+                await dialog.advance(update, context, current, "city")
+                await away.ask_city(update, tr)
+            else:
+                await chat.send_message(tr("Please choose with the buttons."))
+        elif current.step == "city":
+            city = away.read_city(answer)
+            await dialog.advance(update, context, current, "employer", city=city)
+            await away.ask_employer(update, tr, FLOW)
+        elif current.step == "employer":
+            employer = await away.read_employer(answer, tr)
+            await dialog.advance(update, context, current, "since", employer=employer)
+            await away.ask_since(update, tr, FLOW, today)
+        elif current.step == "since":
+            since = await away.read_since(answer, today)
+            await dialog.finish(update, context)
+            updated = await registry.set_flowing(
+                context.db, context.clock, member.id, away=True, city=current.data["city"],
+                employer=current.data.get("employer"), since=since)
+            await chat.send_message(tr(
+                "Recorded: working in {city} since {since}. Your branch secretary has been "
+                "told. Send /flow again when you come back.",
+                city=esc(updated.flow_city or ""), since=since.strftime("%Y-%m")))
+            await _tell_managers(context, updated, returned=False)
+    except InvalidInput as problem:
+        await chat.send_message(tr(problem.message, **problem.fields))
+
+
+async def _tell_managers(context: ZContext, member: Member, *, returned: bool) -> None:
+    for manager in await registry.managers_of(context.db, member.branch_id,
+                                              context.settings.admins):
+        if manager == member.telegram_id:
+            continue
+        if returned:
+            await tell(context, manager, lambda t: t("🏠 {name} is back home.",
+                                                     name=esc(member.name)))
+        else:
+            await tell(context, manager, lambda t: t(
+                "🚶 {name} is now working away: {city}{employer}, since {since}.",
+                name=esc(member.name), city=esc(member.flow_city or ""),
+                employer=f" ({esc(member.flow_employer)})" if member.flow_employer else "",
+                since=member.flow_since.strftime("%Y-%m") if member.flow_since else "—"))
+
+
+async def members_command(update: Update, context: ZContext) -> None:
+    if not await _private(update, context):
+        return
+    await picker.choose_branch(update, context, "members")
+
+
+@picker.on_branch("members")
+async def show_roster(update: Update, context: ZContext, branch: Unit) -> None:
+    tr = context.tr
+    roster = await registry.roster(context.db, branch.id)
+    chat = update.effective_chat
+    assert chat is not None
+    if not roster:
+        await chat.send_message(tr("<b>{branch}</b> has no members on record yet. Send /invite "
+                                   "to get an invite link.", branch=esc(branch.name)))
+        return
+    at_home = [v for v in roster if v.reachable and not v.member.flowing]
+    flowing = [v for v in roster if v.reachable and v.member.flowing]
+    unreachable = [v for v in roster if not v.reachable]
+    lines = [tr("<b>{branch}</b>: {count} members", branch=esc(branch.name), count=len(roster))]
+    if at_home:
+        lines += ["", tr("<b>Registered, at home ({count})</b>", count=len(at_home))]
+        lines += [f"• {_who(tr, v.member)}" for v in at_home]
+    if flowing:
+        lines += ["", tr("<b>Working away ({count})</b>", count=len(flowing))]
+        lines += [f"• {_who(tr, v.member)} — {_where(tr, v.member)}" for v in flowing]
+    if unreachable:
+        lines += ["", tr("<b>Not reachable by the bot ({count})</b>", count=len(unreachable))]
+        lines += [f"• {_who(tr, v.member)} — {_why(tr, v)}" for v in unreachable]
+    for text in chunks(lines):
+        await chat.send_message(text)
+
+
+def _who(tr: Translator, member: Member) -> str:
+    return f"{esc(member.name)} · {tr(STATUSES[member.status])}"
+
+
+def _where(tr: Translator, member: Member) -> str:
+    since = member.flow_since.strftime("%Y-%m") if member.flow_since else "—"
+    return tr("{city} since {since}", city=esc(member.flow_city or "—"), since=since)
+
+
+def _why(tr: Translator, view: MemberView) -> str:
+    if view.member.telegram_id is None:
+        return tr("not registered with the bot")
+    if view.blocked:
+        return tr("blocked the bot")
+    return tr("never opened a chat with the bot")
