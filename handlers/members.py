@@ -7,7 +7,7 @@ from telegram.constants import ChatType
 
 from bot import organisation, registry
 from bot.app import ZContext
-from bot.i18n import Translator
+from bot.i18n import N_, Translator
 from bot.profile import STATUSES, InvalidInput, normalise_phone, parse_birth_year
 from handlers import away, dialog, picker
 from handlers.dialog import Answer
@@ -123,7 +123,7 @@ async def me_step(update: Update, context: ZContext, current: Dialog, answer: An
             assert user is not None
             if answer.contact is not None:
                 if answer.contact.user_id != user.id:
-                    raise InvalidInput("Please share your own number with the button below.")
+                    raise InvalidInput(N_("Please share your own number with the button below."))
                 phone: str | None = normalise_phone(answer.contact.phone_number)
             elif (answer.text or "").strip() == tr("Remove my number"):
                 phone = None

@@ -17,7 +17,7 @@ from telegram.constants import ChatType
 from bot import registry
 from bot.app import ZContext
 from bot.callbacks import pack, unpack
-from bot.i18n import Translator
+from bot.i18n import N_, Translator
 from bot.profile import (
     STATUSES,
     InvalidInput,
@@ -130,7 +130,7 @@ async def registration_step(update: Update, context: ZContext, current: Dialog,
                        reply_markup=inline(_yes_no(tr, "away")))
         elif step == "away":
             if answer.action not in ("yes", "no"):
-                raise InvalidInput("Please answer with the buttons.")
+                raise InvalidInput(N_("Please answer with the buttons."))
             await away.acknowledge(answer, tr("Yes") if answer.action == "yes" else tr("No"))
             if answer.action == "yes":
                 current = await dialog.advance(update, context, current, "city", flowing=True)
@@ -192,7 +192,7 @@ def _phone_answer(update: Update, tr: Translator, answer: Answer) -> str | None:
     assert user is not None
     if answer.contact is not None:
         if answer.contact.user_id != user.id:
-            raise InvalidInput("Please share your own number with the button below, or Skip.")
+            raise InvalidInput(N_("Please share your own number with the button below, or Skip."))
         return normalise_phone(answer.contact.phone_number)
     if answer.text is not None and answer.text.strip() == tr("Skip"):
         return None
