@@ -1,0 +1,60 @@
+"""Steps that several flows share: a secretary in place, an invite link, a member joining."""
+
+from __future__ import annotations
+
+import re
+
+from storage import members as member_repo
+from storage import org as org_repo
+from tests.harness import Harness, Person
+
+LINK = re.compile(r"https://t\.me/zhibu_test_bot\?start=([A-Za-z0-9_-]{1,64})")
+
+
+async def make_secretary(h: Harness, branch_id: int, name: str = "李书记",
+                         language: str = "zh-hans") -> Person:
+    """A registered member who already is the branch's secretary (set up, not under test)."""
+    person = h.person(name, language=language)
+    await person.says("/start")
+    now = h.app.bot_data["services"].clock.now()
+    async with h.db.tx() as c:
+        await member_repo.insert_member(c, {
+            "branch_id": branch_id, "name": name, "birth_year": 1970, "status": "full",
+            "state": "active", "telegram_id": person.id}, now)
+        await org_repo.grant(c, person.id, "secretary", branch_id, None, now)
+    return person
+
+
+async def invite_code(secretary: Person) -> str:
+    await secretary.says("/invite")
+    for text in reversed(secretary.sees()):
+        match = LINK.search(text)
+        if match:
+            return match.group(1)
+    raise AssertionError(f"no invite link in {secretary.sees()[-3:]}")
+
+
+async def join(member: Person, code: str, *, name: str, year: str = "1980",
+               status: str = "正式党员", phone: str | None = "+8613800001111",
+               away: tuple[str, str | None] | None = None) -> None:
+    """Walk the whole joining conversation in Chinese and submit."""
+    await member.opens_link(code)
+    await member.says(name)
+    await member.says(year)
+    await member.presses(status)
+    if phone is None:
+        await member.presses_keyboard("跳过")
+    else:
+        await member.shares_contact(phone)
+    if away is None:
+        await member.presses("否")
+    else:
+        city, employer = away
+        await member.presses("是")
+        await member.says(city)
+        if employer is None:
+            await member.presses("跳过")
+        else:
+            await member.says(employer)
+        await member.presses("本月")
+    await member.presses("✅ 提交")

@@ -1,0 +1,132 @@
+"""The bot under test, the emulator it talks to, and people who use it.
+
+Everything goes over real HTTP on 127.0.0.1: the real python-telegram-bot Application
+polls the emulator, and people act through the emulator as they would in Telegram. After
+each action the harness waits until the bot has finished every update so far, then the
+test reads what each person sees.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.sandbox.emulator import Emulator, SimChat, SimMessage, SimUser
+from telegram.ext import BaseUpdateProcessor
+
+from bot.app import ZApplication, services_of
+from storage.db import Database
+
+SETTLE_TIMEOUT = 15.0
+
+
+class TrackingProcessor(BaseUpdateProcessor):
+    """Processes updates one at a time (as production does) and notes which are done."""
+
+    def __init__(self) -> None:
+        super().__init__(max_concurrent_updates=1)
+        self.done: set[int] = set()
+        self.changed = asyncio.Event()
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        try:
+            await coroutine
+        finally:
+            update_id = getattr(update, "update_id", None)
+            if isinstance(update_id, int):
+                self.done.add(update_id)
+            self.changed.set()
+
+    async def initialize(self) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        return None
+
+
+@dataclass
+class Harness:
+    app: ZApplication
+    emu: Emulator
+    processor: TrackingProcessor
+    errors: list[BaseException] = field(default_factory=list)
+
+    @property
+    def db(self) -> Database:
+        return services_of(self.app).database
+
+    async def settle(self) -> None:
+        """Wait until the bot has handled every update sent so far."""
+        async def all_done() -> None:
+            while not set(self.emu.update_ids_queued) <= self.processor.done:
+                self.processor.changed.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.processor.changed.wait(), 0.05)
+        await asyncio.wait_for(all_done(), SETTLE_TIMEOUT)
+        if self.errors:
+            raise AssertionError(f"the bot raised while handling an update: {self.errors!r}")
+
+    def person(self, name: str, *, language: str = "zh-hans") -> Person:
+        return Person(self, self.emu.add_user(name, language_code=language))
+
+    def group(self, title: str, members: list[Person]) -> SimChat:
+        return self.emu.add_group(title, members=[m.user for m in members])
+
+
+@dataclass
+class Person:
+    """Someone with Telegram on their phone."""
+
+    h: Harness
+    user: SimUser
+
+    @property
+    def id(self) -> int:
+        return self.user.id
+
+    async def says(self, text: str, chat: SimChat | None = None) -> None:
+        self.h.emu.send_text(self.user, text, chat=chat)
+        await self.h.settle()
+
+    async def opens_link(self, payload: str) -> None:
+        self.h.emu.start_link(self.user, payload)
+        await self.h.settle()
+
+    async def presses(self, label: str, *, chat: SimChat | None = None,
+                      message: SimMessage | None = None) -> None:
+        """Press the newest button with this label in the chat (or on the given message)."""
+        target = message or self.message_with_button(label, chat=chat)
+        self.h.emu.press(self.user, target, label)
+        await self.h.settle()
+
+    async def presses_keyboard(self, label: str) -> None:
+        self.h.emu.reply_keyboard_press(self.user, label)
+        await self.h.settle()
+
+    async def shares_contact(self, phone: str, *, own: bool = True) -> None:
+        self.h.emu.send_contact(self.user, phone_number=phone, own=own)
+        await self.h.settle()
+
+    def message_with_button(self, label: str, *, chat: SimChat | None = None) -> SimMessage:
+        for message in reversed(self.h.emu.messages(chat if chat is not None else self.user)):
+            if any(text == label for row in message.buttons for text, _ in row):
+                return message
+        shown = [text for m in self.h.emu.messages(chat if chat is not None else self.user)
+                 for row in m.buttons for text, _ in row]
+        raise AssertionError(f"{self.user.first_name} sees no button {label!r}; buttons: {shown}")
+
+    def sees(self, chat: SimChat | None = None) -> list[str]:
+        """Texts of the bot's messages in this person's private chat (or the given chat)."""
+        return self.h.emu.texts(chat if chat is not None else self.user)
+
+    def last(self, chat: SimChat | None = None) -> str:
+        texts = self.sees(chat)
+        assert texts, f"{self.user.first_name} has received nothing"
+        return texts[-1]
+
+    def answers(self) -> list[str]:
+        """Short notices shown when a button is pressed (callback answers)."""
+        return [answer.text or "" for answer in self.h.emu.callback_answers(self.user)]

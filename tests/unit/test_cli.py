@@ -1,0 +1,60 @@
+"""The `zhibu` command as someone at a desk runs it: clear one-line answers, no tracebacks."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def zhibu(*args: str, env: dict[str, str] | None = None,
+          cwd: Path) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("ZHIBU_")}
+    return subprocess.run([sys.executable, "-m", "bot", *args], capture_output=True, text=True,
+                          env={**clean, **(env or {}), "PYTHONPATH": str(ROOT)}, cwd=cwd,
+                          timeout=60, check=False)
+
+
+def test_run_without_token_says_what_to_set(tmp_path: Path) -> None:
+    result = zhibu("run", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip().startswith("zhibu: ZHIBU_TOKEN is not set")
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_bad_settings_name_the_setting(tmp_path: Path) -> None:
+    result = zhibu("migrate", env={"ZHIBU_TIMEZONE": "Mars/Olympus"}, cwd=tmp_path)
+    assert result.returncode == 2
+    assert "ZHIBU_TIMEZONE" in result.stderr and "Traceback" not in result.stderr
+    result = zhibu("migrate", env={"ZHIBU_ADMINS": "12,abc"}, cwd=tmp_path)
+    assert result.returncode == 2 and "ZHIBU_ADMINS" in result.stderr
+
+
+def test_dotenv_file_is_read(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("ZHIBU_DATABASE=from-dotenv.sqlite3\n", encoding="utf-8")
+    result = zhibu("migrate", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "from-dotenv.sqlite3").exists()
+
+
+def test_admin_add_list_remove(tmp_path: Path) -> None:
+    env = {"ZHIBU_DATABASE": str(tmp_path / "z.sqlite3"), "ZHIBU_ADMINS": "7"}
+    assert "now organisation staff" in zhibu("admin", "add", "42", env=env, cwd=tmp_path).stdout
+    assert "already" in zhibu("admin", "add", "42", env=env, cwd=tmp_path).stdout
+    listing = zhibu("admin", "list", env=env, cwd=tmp_path).stdout.split()
+    assert listing == ["7", "(ZHIBU_ADMINS)", "42"]
+    assert "no longer" in zhibu("admin", "remove", "42", env=env, cwd=tmp_path).stdout
+    bad = zhibu("admin", "add", "-5", env=env, cwd=tmp_path)
+    assert bad.returncode != 0 and "Traceback" not in bad.stderr
+
+
+def test_migrate_and_backup(tmp_path: Path) -> None:
+    env = {"ZHIBU_DATABASE": str(tmp_path / "z.sqlite3")}
+    assert "schema version 1" in zhibu("migrate", env=env, cwd=tmp_path).stdout
+    assert "already up to date" in zhibu("migrate", env=env, cwd=tmp_path).stdout
+    assert zhibu("backup", str(tmp_path / "b.sqlite3"), env=env, cwd=tmp_path).returncode == 0
+    again = zhibu("backup", str(tmp_path / "b.sqlite3"), env=env, cwd=tmp_path)
+    assert again.returncode == 2 and "exists" in again.stderr

@@ -1,0 +1,85 @@
+"""The database file: migrations, refusing a newer schema, transactions that roll back."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.clock import FrozenClock
+from storage import org as org_repo
+from storage.db import Database, DatabaseTooNew, migration_scripts
+from tests.conftest import START
+
+
+async def test_new_database_is_migrated_with_wal_and_foreign_keys(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "a.sqlite3")
+    try:
+        assert await db.user_version() == len(migration_scripts())
+        async with db.read() as c:
+            async with c.execute("PRAGMA journal_mode") as cur:
+                assert (await cur.fetchone())[0] == "wal"  # type: ignore[index]
+            async with c.execute("PRAGMA foreign_keys") as cur:
+                assert (await cur.fetchone())[0] == 1  # type: ignore[index]
+        assert await db.migrate() == []
+    finally:
+        await db.close()
+
+
+async def test_newer_database_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "b.sqlite3"
+    db = await Database.open(path)
+    async with db.tx() as c:
+        await c.execute("PRAGMA user_version = 999")
+    await db.close()
+    with pytest.raises(DatabaseTooNew, match="upgrade zhibu"):
+        await Database.open(path)
+
+
+async def test_transaction_rolls_back_on_error(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "c.sqlite3")
+    clock = FrozenClock(START)
+    try:
+        with pytest.raises(RuntimeError):
+            async with db.tx() as c:
+                await org_repo.add_unit(c, "county", "青山县", None, clock.now())
+                raise RuntimeError("half-way")
+        async with db.read() as c:
+            assert await org_repo.county(c) is None
+    finally:
+        await db.close()
+
+
+async def test_one_county_and_unique_sibling_names(tmp_path: Path) -> None:
+    import sqlite3
+
+    db = await Database.open(tmp_path / "d.sqlite3")
+    now = FrozenClock(START).now()
+    try:
+        async with db.tx() as c:
+            root = await org_repo.add_unit(c, "county", "青山县", None, now)
+            await org_repo.add_unit(c, "township", "东岭镇", root.id, now)
+        for kind, name, parent in (("county", "别县", None), ("township", "东岭镇", root.id)):
+            with pytest.raises(sqlite3.IntegrityError):
+                async with db.tx() as c:
+                    await org_repo.add_unit(c, kind, name, parent, now)  # type: ignore[arg-type]
+    finally:
+        await db.close()
+
+
+async def test_backup_is_a_readable_copy(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "e.sqlite3")
+    now = FrozenClock(START).now()
+    try:
+        async with db.tx() as c:
+            await org_repo.add_unit(c, "county", "青山县", None, now)
+        await db.backup_to(tmp_path / "copy.sqlite3")
+    finally:
+        await db.close()
+    copy = await Database.open(tmp_path / "copy.sqlite3")
+    try:
+        async with copy.read() as c:
+            county = await org_repo.county(c)
+        assert county is not None and county.name == "青山县"
+    finally:
+        await copy.close()
