@@ -12,12 +12,15 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+from telegram import LinkPreviewOptions
+from telegram.constants import ParseMode
 from telegram.ext import (
     AIORateLimiter,
     Application,
     ApplicationBuilder,
     BaseUpdateProcessor,
     CallbackContext,
+    Defaults,
     ExtBot,
 )
 
@@ -125,6 +128,9 @@ def build_application(settings: Settings, *, clock: Clock | None = None,
         .base_url(settings.api_base)
         .base_file_url(settings.file_base)
         .context_types(ContextTypes(context=ZContext))
+        # Every message is HTML: handlers escape what users typed (handlers.ui.esc).
+        .defaults(Defaults(parse_mode=ParseMode.HTML,
+                           link_preview_options=LinkPreviewOptions(is_disabled=True)))
         .post_init(start_services)
         .post_shutdown(stop_services)
     )

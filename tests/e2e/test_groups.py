@@ -48,6 +48,7 @@ async def test_secretary_binds_group_and_others_cannot(h: Harness, county: dict[
 
     # Another branch's secretary cannot take the group over with their own code.
     other = await make_secretary(h, county["west"], name="西河书记")
+    group.members.add(other.id)
     other_code = await bind_code(other)
     await other.says(f"/bind {other_code}", chat=group)
     assert h.emu.texts(group)[-1].startswith("这个群已绑定到其他支部")

@@ -43,6 +43,7 @@ async def test_member_joins_through_invite_and_is_approved(h: Harness, county: d
     assert request.startswith("新的入组申请")
     assert "张伟" in request and "+8613800002222" in request
     request_message = secretary.message_with_button("✅ 批准")
+    data = next(d for row in request_message.buttons for label, d in row if label == "✅ 批准")
     await secretary.presses("✅ 批准", message=request_message)
     assert secretary.last().endswith("✅ 已批准")
     assert "欢迎加入 东岭村党支部" in member.last()
@@ -56,7 +57,6 @@ async def test_member_joins_through_invite_and_is_approved(h: Harness, county: d
 
     # The same press delivered again changes nothing and says so.
     before = secretary.sees()
-    data = next(d for row in request_message.buttons for label, d in row if label == "✅ 批准")
     h.emu.press_data(secretary.user, request_message, data)
     await h.settle()
     assert secretary.answers()[-1] == "已经处理过了：✅ 已批准"
