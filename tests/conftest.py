@@ -9,11 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from bot.sandbox.emulator import Emulator
 
 from bot.app import ZContext, build_application, start_services, stop_services
 from bot.clock import FrozenClock
 from bot.config import Settings
+from bot.sandbox.emulator import Emulator
 from storage import members as member_repo
 from storage import org as org_repo
 from storage.db import Database

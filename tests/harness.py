@@ -14,10 +14,10 @@ from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.sandbox.emulator import Emulator, SimChat, SimMessage, SimUser
 from telegram.ext import BaseUpdateProcessor
 
 from bot.app import ZApplication, services_of
+from bot.sandbox.emulator import Emulator, SimChat, SimMessage, SimUser
 from storage.db import Database
 
 SETTLE_TIMEOUT = 15.0

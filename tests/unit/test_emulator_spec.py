@@ -1,0 +1,57 @@
+"""The emulator's table of methods, held against the official Bot API specification."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from telegram import Bot
+
+from bot.sandbox.emulator import Emulator
+from bot.sandbox.methods import METHODS
+
+SPEC = Path(__file__).resolve().parents[3] / "shared" / "telegram-bot-api" / "api.json"
+
+
+@pytest.fixture(scope="module")
+def spec() -> dict[str, Any]:
+    if not SPEC.exists():
+        pytest.skip(f"the Bot API specification is not beside the project ({SPEC})")
+    return json.loads(SPEC.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+
+
+def test_every_method_and_parameter_is_official(spec: dict[str, Any]) -> None:
+    for name, params in METHODS.items():
+        assert name in spec["methods"], f"{name} is not a Bot API method"
+        official = {f["name"]: f for f in spec["methods"][name].get("fields", [])}
+        for param, (_, required) in params.items():
+            assert param in official, f"{name}.{param} is not an official parameter"
+            assert official[param]["required"] == required, f"{name}.{param} required differs"
+        for param, field in official.items():
+            if field["required"]:
+                assert param in params, f"{name} misses the required {param}"
+
+
+def _required(spec: dict[str, Any], type_name: str) -> set[str]:
+    return {f["name"] for f in spec["types"][type_name]["fields"] if f["required"]}
+
+
+async def test_returned_objects_carry_the_required_fields(spec: dict[str, Any]) -> None:
+    emu = Emulator()
+    await emu.start()
+    try:
+        user = emu.add_user("王芳")
+        emu.send_text(user, "/start")
+        bot = Bot(emu.token, base_url=emu.base_url)
+        async with bot:
+            me = await bot.get_me()
+            message = await bot.send_message(user.id, "<b>你好</b>", parse_mode="HTML")
+        assert _required(spec, "User") <= set(me.to_dict())
+        raw = message.to_dict()
+        assert _required(spec, "Message") <= set(raw)
+        assert _required(spec, "Chat") <= set(raw["chat"])
+        assert _required(spec, "MessageEntity") <= set(raw["entities"][0])
+    finally:
+        await emu.stop()
