@@ -14,6 +14,7 @@ from pydantic import ValidationError
 
 from bot.clock import Clock
 from bot.config import Settings
+from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, translator
 from storage.db import Database, DatabaseTooNew
 
 
@@ -42,6 +43,8 @@ def _parser() -> argparse.ArgumentParser:
     importer.add_argument("files", nargs="+", type=Path)
     importer.add_argument("--dry-run", action="store_true",
                           help="check the files and show what would change; write nothing")
+    importer.add_argument("--lang", choices=sorted(LANGUAGES), default=DEFAULT_LANGUAGE,
+                          help="language of the report (default: %(default)s)")
     admin = commands.add_parser("admin", help="organisation staff: add, remove, list")
     admin_commands = admin.add_subparsers(dest="admin_command", required=True)
     for name in ("add", "remove"):
@@ -65,7 +68,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "run":
             return run(settings)
         action: Callable[[], Coroutine[Any, Any, int]] = {
-            "import": lambda: _import(settings, args.files, args.dry_run),
+            "import": lambda: _import(settings, args.files, args.dry_run, args.lang),
             "admin": lambda: _admin(settings, args.admin_command,
                                     getattr(args, "telegram_id", None)),
             "migrate": lambda: _migrate(settings),
@@ -96,7 +99,7 @@ async def _open(settings: Settings) -> Database:
         raise SetupError(f"cannot open ZHIBU_DATABASE={settings.database}: {exc}") from None
 
 
-async def _import(settings: Settings, files: list[Path], dry_run: bool) -> int:
+async def _import(settings: Settings, files: list[Path], dry_run: bool, language: str) -> int:
     from bot.roster import format_report, import_roster
 
     db = await _open(settings)
@@ -104,7 +107,7 @@ async def _import(settings: Settings, files: list[Path], dry_run: bool) -> int:
         report = await import_roster(db, files, Clock(settings.timezone), dry_run=dry_run)
     finally:
         await db.close()
-    print(format_report(report))
+    print(format_report(report, translator(language)))
     return 1 if report.errors else 0
 
 

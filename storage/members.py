@@ -191,3 +191,21 @@ async def decide_application(c: Conn, app_id: int, state: str, by: int, now: dat
            WHERE id = ? AND state = 'pending'""",
         (state, by, ts(now), app_id))
     return cur.rowcount > 0
+
+
+# --- roster import -----------------------------------------------------------------------
+
+
+async def keyed_members(c: Conn) -> list[Member]:
+    """Every member that came from a roster (has a 编号), whatever their state."""
+    return await fetch_all(
+        c, Member, "SELECT * FROM members WHERE roster_key IS NOT NULL ORDER BY roster_key")
+
+
+async def unkeyed_by_name(c: Conn, branch_id: int, name: str) -> list[Member]:
+    """Active members of a branch with this name who joined in the bot, not from a roster."""
+    return await fetch_all(
+        c, Member,
+        """SELECT * FROM members WHERE branch_id = ? AND name = ? AND roster_key IS NULL
+           AND state = 'active' ORDER BY id""",
+        (branch_id, name))
