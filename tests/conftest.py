@@ -10,14 +10,13 @@ from typing import Any
 
 import pytest
 
-from bot.app import ZContext, build_application, start_services, stop_services
 from bot.clock import FrozenClock
 from bot.config import Settings
 from bot.sandbox.emulator import Emulator
 from storage import members as member_repo
 from storage import org as org_repo
 from storage.db import Database
-from tests.harness import Harness, Person, TrackingProcessor
+from tests.harness import Harness, Person
 
 TOKEN = "123456:TEST-zhibu-token"
 START = datetime.fromisoformat("2026-11-24T10:00:00+08:00")
@@ -51,28 +50,12 @@ def settings(emu: Emulator, tmp_path: Path, staff_user: Any) -> Settings:
 
 @pytest.fixture
 async def h(emu: Emulator, settings: Settings, clock: FrozenClock) -> AsyncIterator[Harness]:
-    processor = TrackingProcessor()
-    app = build_application(settings, clock=clock, update_processor=processor,
-                            rate_limiter=False)
-    harness = Harness(app=app, emu=emu, processor=processor)
-
-    async def record(update: object, context: ZContext) -> None:
-        if context.error is not None:
-            harness.errors.append(context.error)
-
-    app.add_error_handler(record)
-    await app.initialize()
-    await start_services(app)
-    await app.start()
-    assert app.updater is not None
-    await app.updater.start_polling(poll_interval=0.0, timeout=2)
+    harness = Harness(emu=emu, settings=settings, clock=clock)
+    await harness.start()
     try:
         yield harness
     finally:
-        await app.updater.stop()
-        await app.stop()
-        await stop_services(app)
-        await app.shutdown()
+        await harness.stop()
     assert not harness.errors, f"the bot raised: {harness.errors!r}"
     assert not emu.refusals, f"the bot sent what Telegram would refuse: {emu.refusals!r}"
 

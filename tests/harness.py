@@ -16,7 +16,16 @@ from typing import Any
 
 from telegram.ext import BaseUpdateProcessor
 
-from bot.app import ZApplication, services_of
+from bot.app import (
+    ZApplication,
+    ZContext,
+    build_application,
+    services_of,
+    start_services,
+    stop_services,
+)
+from bot.clock import Clock
+from bot.config import Settings
 from bot.sandbox.emulator import Emulator, SimChat, SimMessage, SimUser
 from storage.db import Database
 
@@ -49,13 +58,51 @@ class TrackingProcessor(BaseUpdateProcessor):
 
 @dataclass
 class Harness:
-    app: ZApplication
     emu: Emulator
-    processor: TrackingProcessor
+    settings: Settings
+    clock: Clock
+    app: ZApplication | None = None
+    processor: TrackingProcessor = field(default_factory=TrackingProcessor)
     errors: list[BaseException] = field(default_factory=list)
+
+    async def start(self) -> None:
+        """Build and start the real Application, polling the emulator over HTTP."""
+        done = self.processor.done
+        self.processor = TrackingProcessor()
+        self.processor.done |= done  # updates handled before a restart stay handled
+        app = build_application(self.settings, clock=self.clock,
+                                update_processor=self.processor, rate_limiter=False)
+
+        async def record(update: object, context: ZContext) -> None:
+            if context.error is not None:
+                self.errors.append(context.error)
+
+        app.add_error_handler(record)
+        await app.initialize()
+        await start_services(app)
+        await app.start()
+        assert app.updater is not None
+        await app.updater.start_polling(poll_interval=0.0, timeout=2)
+        self.app = app
+
+    async def stop(self) -> None:
+        app, self.app = self.app, None
+        if app is None:
+            return
+        assert app.updater is not None
+        await app.updater.stop()
+        await app.stop()
+        await stop_services(app)
+        await app.shutdown()
+
+    async def restart(self) -> None:
+        """Stop the bot and start a new one on the same database, as after a crash."""
+        await self.stop()
+        await self.start()
 
     @property
     def db(self) -> Database:
+        assert self.app is not None, "the bot is not running"
         return services_of(self.app).database
 
     async def settle(self) -> None:

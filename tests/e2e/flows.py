@@ -16,7 +16,7 @@ async def make_secretary(h: Harness, branch_id: int, name: str = "李书记",
     """A registered member who already is the branch's secretary (set up, not under test)."""
     person = h.person(name, language=language)
     await person.says("/start")
-    now = h.app.bot_data["services"].clock.now()
+    now = h.clock.now()
     async with h.db.tx() as c:
         await member_repo.insert_member(c, {
             "branch_id": branch_id, "name": name, "birth_year": 1970, "status": "full",

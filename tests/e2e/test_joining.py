@@ -258,3 +258,25 @@ async def test_invite_link_format(h: Harness, county: dict[str, int]) -> None:
     await secretary.presses("➕ 新链接")
     newest = LINK.search(secretary.last())
     assert newest and newest.group(1) != code
+
+
+async def test_a_restart_in_the_middle_of_joining_loses_nothing(h: Harness,
+                                                                 county: dict[str, int]) -> None:
+    secretary = await make_secretary(h, county["east"])
+    member = h.person("赵敏")
+    await member.opens_link(await invite_code(secretary))
+    await member.says("赵敏")
+    await member.says("1990")
+    question = member.message_with_button("正式党员")
+    assert question is h.emu.last(member.user)
+
+    await h.restart()  # the server is redeployed while she looks for her phone number
+
+    await member.presses("正式党员")  # the button sent before the restart still works
+    await member.presses_keyboard("跳过")
+    await member.presses("否")
+    assert "姓名：赵敏" in member.last() and "出生年份：1990" in member.last()
+    await member.presses("✅ 提交")
+    await h.restart()
+    await secretary.presses("✅ 批准")
+    assert "欢迎加入 东岭村党支部" in member.last()
