@@ -220,10 +220,7 @@ async def managers_of(db: Database, branch_id: int, admins: list[int]) -> list[i
 async def pending_for(db: Database, actor: Actor) -> list[tuple[Application, Member | None]]:
     """Requests to join that ``actor`` may decide, oldest first, with any roster match."""
     async with db.read() as c:
-        if actor.staff:
-            branch_ids = [unit.id for unit in await org_repo.units_of_kind(c, "branch")]
-        else:
-            branch_ids = sorted(actor.secretary_of)
+        branch_ids: list[int | None] = [None] if actor.staff else [*sorted(actor.secretary_of)]
         pending: list[tuple[Application, Member | None]] = []
         for branch_id in branch_ids:
             for application in await member_repo.pending_applications(c, branch_id):

@@ -177,7 +177,11 @@ async def pending_application_of(c: Conn, telegram_id: int) -> Application | Non
         "SELECT * FROM applications WHERE telegram_id = ? AND state = 'pending'", (telegram_id,))
 
 
-async def pending_applications(c: Conn, branch_id: int) -> list[Application]:
+async def pending_applications(c: Conn, branch_id: int | None) -> list[Application]:
+    """Pending requests of one branch, or of every branch (``None``), oldest first."""
+    if branch_id is None:
+        return await fetch_all(
+            c, Application, "SELECT * FROM applications WHERE state = 'pending' ORDER BY id")
     return await fetch_all(
         c, Application,
         "SELECT * FROM applications WHERE branch_id = ? AND state = 'pending' ORDER BY id",
