@@ -28,6 +28,7 @@ from bot import i18n
 from bot.access import Actor, load_actor
 from bot.clock import Clock
 from bot.config import Settings
+from bot.delivery import Sender, SendLimits
 from storage import members as member_repo
 from storage.db import Database
 
@@ -41,12 +42,18 @@ class Services:
     settings: Settings
     clock: Clock
     db: Database | None = None
+    sender: Sender | None = None
 
     @property
     def database(self) -> Database:
         if self.db is None:
             raise RuntimeError("services not started: call start_services(application)")
         return self.db
+
+    def poke_outbox(self) -> None:
+        """Rows were queued: have the sender look now."""
+        if self.sender is not None:
+            self.sender.poke()
 
 
 class ZContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[str, Any]]):
@@ -102,11 +109,9 @@ class ZContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dic
 
     async def translator_for(self, telegram_id: int) -> i18n.Translator:
         """The language of someone else (the secretary being told of a new applicant)."""
-        async with self.db.read() as c:
-            user = await member_repo.get_user(c, telegram_id)
-        if user is None:
-            return i18n.translator(None)
-        return i18n.translator(user.language or i18n.language_from_telegram(user.tg_language))
+        from bot.registry import translator_of
+
+        return await translator_of(self.db, telegram_id)
 
 
 ZApplication = Application[ExtBot[None], ZContext, dict[Any, Any], dict[Any, Any],
@@ -137,11 +142,18 @@ def build_application(settings: Settings, *, clock: Clock | None = None,
     if update_processor is not None:
         builder = builder.concurrent_updates(update_processor)
     if rate_limiter:
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+        builder = builder.rate_limiter(AIORateLimiter(
+            overall_max_rate=settings.send_per_second, max_retries=3))
     application: ZApplication = builder.build()
     application.bot_data["services"] = Services(
         settings=settings, clock=clock or Clock(settings.timezone))
     register(application)
+    if application.job_queue is not None:
+        from bot.schedule import tick_job
+
+        # A minute's granularity is plenty for reminders at 20:00; the first run, at
+        # start-up, catches up on anything due while the bot was down.
+        application.job_queue.run_repeating(tick_job, interval=60, first=1, name="tick")
     return application
 
 
@@ -162,13 +174,21 @@ async def start_services(application: Application[Any, Any, Any, Any, Any, Any])
     async with services.db.tx() as c:
         for admin in services.settings.admins:
             await member_repo.ensure_user(c, admin, now)
+    from bot import materials  # noqa: F401  (registers the outbox renderers)
     from bot.menus import publish_menus
 
+    settings = services.settings
+    services.sender = Sender(application.bot, services.db, services.clock, SendLimits(
+        per_second=settings.send_per_second, concurrency=settings.send_concurrency))
+    services.sender.start()
     await publish_menus(application.bot)
 
 
 async def stop_services(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     services = services_of(application)
+    if services.sender is not None:
+        sender, services.sender = services.sender, None
+        await sender.stop()
     if services.db is not None:
         db, services.db = services.db, None
         await db.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import time
 from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -33,6 +34,21 @@ class Settings(BaseSettings):
     invite_days: int = Field(default=14, ge=1, le=365, description="Days an invite link lives")
     invite_uses: int = Field(default=50, ge=1, le=10_000, description="Joins one invite allows")
     log_level: str = Field(default="INFO", description="Logging level")
+    send_per_second: float = Field(
+        default=30.0, gt=0, le=1000,
+        description="Messages a second the bot may send overall (Telegram's limit is 30)")
+    send_concurrency: int = Field(default=8, ge=1, le=64,
+                                  description="Messages the outbox has on the way at once")
+    study_reminder_days: int = Field(
+        default=2, ge=0, le=30,
+        description="Days before a material's due date that members are reminded (0: only "
+                    "on the day)")
+    study_reminder_time: time = Field(
+        default=time(20, 0), description="Local time of study reminders (HH:MM)")
+    study_makeup_days: int = Field(
+        default=30, ge=0, le=366,
+        description="A member who starts working away receives the materials of this many "
+                    "past days sent to their branch's flowing members")
 
     @field_validator("admins", mode="before")
     @classmethod

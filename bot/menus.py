@@ -39,6 +39,8 @@ COMMANDS: tuple[Command, ...] = (
             frozenset({Role.MEMBER})),
     Command("lang", N_("Language: 简体中文 / English"), EVERYONE),
     Command("cancel", N_("Stop what we are doing"), EVERYONE),
+    Command("study", N_("Study materials: yours, and who studied them"), KNOWN),
+    Command("push", N_("Send a study material"), MANAGERS),
     Command("invite", N_("Invite link for your branch"), MANAGERS),
     Command("pending", N_("People waiting to join"), MANAGERS),
     Command("members", N_("Your branch's roster"), MANAGERS),

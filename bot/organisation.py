@@ -132,6 +132,11 @@ async def staff_ids(db: Database) -> list[int]:
         return [r.telegram_id for r in await org_repo.holders(c, "staff")]
 
 
+async def county(db: Database) -> Unit | None:
+    async with db.read() as c:
+        return await org_repo.county(c)
+
+
 async def townships(db: Database) -> list[Unit]:
     async with db.read() as c:
         return await org_repo.units_of_kind(c, "township")

@@ -111,6 +111,41 @@ def parse_month(text: str | None, today: date) -> date:
     return when
 
 
+def parse_due_date(text: str | None, today: date, *, within_days: int = 366) -> date:
+    """'2026-12-05', '12-05', '12月5日', '2026年12月5日' → a date from today on."""
+    raw = clean_text(text).translate(_FULLWIDTH_DIGITS)
+    match = _DAY.fullmatch(raw)
+    if not match:
+        raise InvalidInput(N_("Please type the date as month-day, for example 12-05, or as "
+                              "year-month-day."))
+    year = int(match.group(1)) if match.group(1) else today.year
+    try:
+        when = date(year, int(match.group(2)), int(match.group(3)))
+    except ValueError:
+        raise InvalidInput(N_("That date does not exist. Please try again.")) from None
+    if when < today and not match.group(1):
+        when = when.replace(year=year + 1)  # "01-10" typed in December means next January
+    if when < today:
+        raise InvalidInput(N_("That date has passed. Please type a later one."))
+    if (when - today).days > within_days:
+        raise InvalidInput(N_("That is too far ahead. Please type a date within a year."))
+    return when
+
+
+def clean_body(text: str | None, limit: int) -> str:
+    """A longer text kept with its line breaks; control characters dropped."""
+    if not text:
+        return ""
+    lines = [clean_text(line) for line in text.replace("\r\n", "\n").split("\n")]
+    body = "\n".join(lines).strip()
+    while "\n\n\n" in body:
+        body = body.replace("\n\n\n", "\n\n")
+    if len(body) > limit:
+        raise InvalidInput(N_("That is {length} characters; please keep it under {limit}."),
+                           length=len(body), limit=limit)
+    return body
+
+
 def normalise_phone(text: str | None) -> str:
     raw = clean_text(text)
     digits = re.sub(r"[\s\-()]", "", raw)
@@ -125,4 +160,6 @@ def age_in(year: int, birth_year: int | None) -> int | None:
 
 _MONTH = re.compile(
     r"(\d{4})\s*[-./年]\s*(\d{1,2})\s*(?:[-./月]\s*(\d{1,2})\s*日?)?\s*月?")
+_DAY = re.compile(
+    r"(?:(\d{4})\s*[-./年]\s*)?(\d{1,2})\s*[-./月]\s*(\d{1,2})\s*[日号]?")
 _FULLWIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")

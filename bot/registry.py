@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Literal
 
+from bot import i18n
 from bot.access import Actor
 from bot.clock import Clock
 from bot.profile import Profile
@@ -239,3 +240,12 @@ async def live_invites(db: Database, clock: Clock, branch_id: int) -> list[Invit
 async def roster(db: Database, branch_id: int) -> list[MemberView]:
     async with db.read() as c:
         return await member_repo.branch_roster(c, branch_id)
+
+
+async def translator_of(db: Database, telegram_id: int) -> i18n.Translator:
+    """The language someone chose with /lang, else the one their Telegram reports."""
+    async with db.read() as c:
+        user = await member_repo.get_user(c, telegram_id)
+    if user is None:
+        return i18n.translator(None)
+    return i18n.translator(user.language or i18n.language_from_telegram(user.tg_language))

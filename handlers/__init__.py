@@ -17,7 +17,16 @@ from telegram.ext import (
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    from handlers import appoint, common, dialog, members, org, picker, registration
+    from handlers import (
+        appoint,
+        common,
+        dialog,
+        materials,
+        members,
+        org,
+        picker,
+        registration,
+    )
 
     # Group -1 runs before everything: who is this, in which language, with what roles.
     application.add_handler(TypeHandler(Update, common.know_user), group=-1)
@@ -37,6 +46,8 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         ("flow", members.flow_command),
         ("members", members.members_command),
         ("appoint", appoint.appoint_command),
+        ("push", materials.push_command),
+        ("study", materials.study_command),
     ]
     for name, callback in commands:
         application.add_handler(CommandHandler(name, callback, filters=fresh))
@@ -47,6 +58,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     application.add_handler(CallbackQueryHandler(common.lang_button, pattern=r"^lang:"))
     application.add_handler(CallbackQueryHandler(org.invite_button, pattern=r"^inv:"))
     application.add_handler(CallbackQueryHandler(picker.pick_button, pattern=r"^pick:"))
+    application.add_handler(CallbackQueryHandler(materials.material_button, pattern=r"^mat:"))
     # Last among buttons: anything unclaimed is stale or forged.
     application.add_handler(CallbackQueryHandler(common.stale_button))
 

@@ -9,7 +9,7 @@ from bot import organisation, registry
 from bot.app import ZContext
 from bot.i18n import N_, Translator
 from bot.profile import STATUSES, InvalidInput, normalise_phone, parse_birth_year
-from handlers import away, dialog, picker
+from handlers import away, dialog, materials, picker
 from handlers.dialog import Answer
 from handlers.notify import tell
 from handlers.registration import profile_lines
@@ -231,6 +231,8 @@ async def flow_step(update: Update, context: ZContext, current: Dialog, answer: 
                 "told. Send /flow again when you come back.",
                 city=esc(updated.flow_city or ""), since=since.strftime("%Y-%m")))
             await _tell_managers(context, updated, returned=False)
+            if not member.flowing:
+                await materials.make_up(context, updated)
     except InvalidInput as problem:
         await chat.send_message(tr(problem.message, **problem.fields))
 

@@ -28,6 +28,7 @@ from bot.profile import (
 )
 from handlers import away, dialog
 from handlers.dialog import Answer
+from handlers.materials import make_up
 from handlers.notify import tell
 from handlers.ui import button, esc, inline, reply_keyboard
 from storage.models import Application, Dialog, Member
@@ -339,6 +340,8 @@ async def decision_button(update: Update, context: ZContext) -> None:
             await tell(context, application.telegram_id, lambda t: t(
                 "Welcome to <b>{branch}</b>! Your request was approved. Send /help to see what "
                 "you can do.", branch=branch))
+            if decision.member is not None and decision.member.flowing:
+                await make_up(context, decision.member)
         else:
             await tell(context, application.telegram_id, lambda t: t(
                 "Your request to join <b>{branch}</b> was not approved. If you think this is a "

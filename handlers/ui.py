@@ -6,19 +6,18 @@ may grow go through :func:`chunks`, so no message passes Telegram's 4096 charact
 
 from __future__ import annotations
 
-import html
 from collections.abc import Iterable, Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup
 
+from bot.markup import esc
+
+__all__ = ["BUTTON_TEXT_MAX", "MESSAGE_LIMIT", "button", "chunks", "esc", "grid", "inline",
+           "reply_keyboard", "short"]
+
 MESSAGE_LIMIT = 4096
 BUTTONS_PER_ROW = 2
 BUTTON_TEXT_MAX = 40
-
-
-def esc(text: object) -> str:
-    """Escape for Telegram HTML: user text is data, never markup."""
-    return html.escape(str(text), quote=False)
 
 
 def short(text: str, limit: int = BUTTON_TEXT_MAX) -> str:

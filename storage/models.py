@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, field_validator
 
 UnitKind = Literal["county", "township", "branch", "group"]
 MemberStatus = Literal["full", "probationary", "activist"]
@@ -150,3 +151,69 @@ class AuditEntry(Stored):
     action: str
     subject: str
     detail: str
+
+
+OutboxState = Literal["queued", "sent", "unreachable", "failed", "dropped"]
+
+
+class OutboxRow(Stored):
+    id: int
+    key: str
+    chat_id: int
+    kind: str
+    ref_id: int | None
+    payload: dict[str, Any]
+    state: OutboxState
+    attempts: int
+    message_id: int | None
+    error: str | None
+    created_at: datetime
+    done_at: datetime | None
+
+    @field_validator("payload", mode="before")
+    @classmethod
+    def _json(cls, value: object) -> object:
+        return json.loads(value) if isinstance(value, str) else value
+
+
+MaterialAudience = Literal["flowing", "all"]
+MediaKind = Literal["document", "photo", "audio", "video", "voice"]
+
+
+class Material(Stored):
+    id: int
+    scope_unit_id: int
+    audience: MaterialAudience
+    title: str
+    body: str
+    media_kind: MediaKind | None
+    file_id: str | None
+    file_name: str | None
+    due_date: date | None
+    created_by: int
+    created_at: datetime
+
+
+class MaterialStats(Stored):
+    """How far one material got: the counts a secretary reads."""
+
+    material: Material
+    recipients: int
+    delivered: int
+    studied: int
+    queued: int
+    unreachable: int
+
+    @property
+    def not_yet(self) -> int:
+        return self.delivered - self.studied
+
+
+class RecipientView(Stored):
+    """One recipient of a material, with where they stand."""
+
+    member_id: int
+    name: str
+    branch_name: str
+    studied_at: datetime | None
+    delivery: Literal["queued", "delivered", "unreachable"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -10,6 +10,12 @@ import aiosqlite
 from pydantic import BaseModel
 
 M = TypeVar("M", bound=BaseModel)
+Params = Iterable[Any] | Mapping[str, Any]
+
+
+def _bind(params: Params) -> Any:
+    """Named parameters stay a mapping; positional ones become a tuple."""
+    return params if isinstance(params, Mapping) else tuple(params)
 
 
 def to_model(model: type[M], row: aiosqlite.Row | None) -> M | None:
@@ -23,19 +29,19 @@ def to_models(model: type[M], rows: Iterable[aiosqlite.Row]) -> list[M]:
 
 
 async def fetch_one(conn: aiosqlite.Connection, model: type[M], sql: str,
-                    params: Iterable[Any] = ()) -> M | None:
-    async with conn.execute(sql, tuple(params)) as cur:
+                    params: Params = ()) -> M | None:
+    async with conn.execute(sql, _bind(params)) as cur:
         return to_model(model, await cur.fetchone())
 
 
 async def fetch_all(conn: aiosqlite.Connection, model: type[M], sql: str,
-                    params: Iterable[Any] = ()) -> list[M]:
-    async with conn.execute(sql, tuple(params)) as cur:
+                    params: Params = ()) -> list[M]:
+    async with conn.execute(sql, _bind(params)) as cur:
         return to_models(model, await cur.fetchall())
 
 
-async def fetch_value(conn: aiosqlite.Connection, sql: str, params: Iterable[Any] = ()) -> Any:
-    async with conn.execute(sql, tuple(params)) as cur:
+async def fetch_value(conn: aiosqlite.Connection, sql: str, params: Params = ()) -> Any:
+    async with conn.execute(sql, _bind(params)) as cur:
         row = await cur.fetchone()
     return None if row is None else row[0]
 

@@ -27,6 +27,7 @@ from bot.app import (
 from bot.clock import Clock
 from bot.config import Settings
 from bot.sandbox.emulator import Emulator, SimChat, SimMessage, SimUser
+from bot.schedule import tick
 from storage.db import Database
 
 SETTLE_TIMEOUT = 15.0
@@ -113,8 +114,18 @@ class Harness:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self.processor.changed.wait(), 0.05)
         await asyncio.wait_for(all_done(), SETTLE_TIMEOUT)
+        sender = services_of(self.app).sender if self.app is not None else None
+        if sender is not None:
+            async with asyncio.timeout(SETTLE_TIMEOUT):
+                await sender.wait_idle()
         if self.errors:
             raise AssertionError(f"the bot raised while handling an update: {self.errors!r}")
+
+    async def tick(self) -> None:
+        """What the scheduler's minute tick does, at the clock's now; then settle."""
+        assert self.app is not None
+        await tick(services_of(self.app))
+        await self.settle()
 
     def person(self, name: str, *, language: str = "zh-hans") -> Person:
         return Person(self, self.emu.add_user(name, language_code=language))

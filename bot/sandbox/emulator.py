@@ -464,11 +464,12 @@ class Emulator:
         return self._user_message(user, chat, photo=[size], caption=caption)
 
     def send_document(self, user: SimUser, data: bytes, file_name: str, *,
-                      chat: SimChat | None = None) -> dict[str, Any]:
+                      caption: str | None = None, chat: SimChat | None = None
+                      ) -> dict[str, Any]:
         stored = self._store(data, file_name=file_name)
         return self._user_message(user, chat, document={
             "file_id": stored.file_id, "file_unique_id": stored.file_unique_id,
-            "file_name": file_name, "file_size": len(data)})
+            "file_name": file_name, "file_size": len(data)}, caption=caption)
 
     def press(self, user: SimUser, message: SimMessage, label: str) -> str:
         """Press the inline button labelled ``label`` (exact match first, then containing)."""

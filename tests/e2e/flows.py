@@ -58,3 +58,32 @@ async def join(member: Person, code: str, *, name: str, year: str = "1980",
             await member.says(employer)
         await member.presses("本月")
     await member.presses("✅ 提交")
+
+
+async def registered(h: Harness, branch_id: int, names: list[str], *, flowing: bool = False,
+                     city: str = "深圳", language: str = "zh-hans") -> list[Person]:
+    """Members who joined earlier and have a private chat with the bot (set up, not under
+    test): one Telegram user and one active member row each."""
+    people = []
+    now = h.clock.now()
+    async with h.db.tx() as c:
+        for name in names:
+            person = h.person(name, language=language)
+            person.user.started = True
+            await member_repo.touch_user(c, person.id, name, None, language, now, private=True)
+            await member_repo.insert_member(c, {
+                "branch_id": branch_id, "name": name, "birth_year": 1985, "status": "full",
+                "state": "active", "telegram_id": person.id, "flowing": flowing,
+                "flow_city": city if flowing else None}, now)
+            people.append(person)
+    return people
+
+
+async def on_roster_only(h: Harness, branch_id: int, name: str, *, flowing: bool = False
+                         ) -> None:
+    """A member from the imported roster who never opened the bot."""
+    async with h.db.tx() as c:
+        await member_repo.insert_member(c, {
+            "branch_id": branch_id, "name": name, "birth_year": 1960, "status": "full",
+            "state": "active", "flowing": flowing, "flow_city": "广州" if flowing else None},
+            h.clock.now())

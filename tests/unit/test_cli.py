@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from storage.db import migration_scripts
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -53,7 +55,8 @@ def test_admin_add_list_remove(tmp_path: Path) -> None:
 
 def test_migrate_and_backup(tmp_path: Path) -> None:
     env = {"ZHIBU_DATABASE": str(tmp_path / "z.sqlite3")}
-    assert "schema version 1" in zhibu("migrate", env=env, cwd=tmp_path).stdout
+    latest = len(migration_scripts())
+    assert f"schema version {latest}" in zhibu("migrate", env=env, cwd=tmp_path).stdout
     assert "already up to date" in zhibu("migrate", env=env, cwd=tmp_path).stdout
     assert zhibu("backup", str(tmp_path / "b.sqlite3"), env=env, cwd=tmp_path).returncode == 0
     again = zhibu("backup", str(tmp_path / "b.sqlite3"), env=env, cwd=tmp_path)

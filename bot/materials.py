@@ -1,0 +1,247 @@
+"""Study materials: pushing one to an audience, marking it studied, reminders, make-up.
+
+A push is one transaction: the material, one outbox row per reachable recipient (keyed
+``material:<id>:member:<id>``, so nobody can get it queued twice) and one recipient row
+per member, including those the bot cannot write to, who count as unreachable. The
+outbox sender does the sending; this module only decides who gets what.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Literal
+
+from bot.callbacks import pack
+from bot.clock import Clock
+from bot.delivery import Outgoing, renderer
+from bot.i18n import Translator
+from bot.markup import esc
+from bot.registry import translator_of
+from storage import audit
+from storage import materials as material_repo
+from storage import org as org_repo
+from storage import outbox as outbox_repo
+from storage.db import Conn, Database
+from storage.models import (
+    Material,
+    MaterialAudience,
+    MaterialStats,
+    MediaKind,
+    Member,
+    OutboxRow,
+    RecipientView,
+)
+
+TITLE_MAX = 60
+BODY_MAX = 3000          # a text material: room for the title and date within 4096
+CAPTION_BODY_MAX = 800   # a file's caption is at most 1024 characters
+REMINDER_LIST_MAX = 8    # materials named in one reminder; the rest are counted
+
+
+@dataclass(frozen=True)
+class Draft:
+    """What the /push conversation collected."""
+
+    scope_unit_id: int
+    audience: MaterialAudience
+    title: str
+    body: str = ""
+    media_kind: MediaKind | None = None
+    file_id: str | None = None
+    file_name: str | None = None
+    due_date: date | None = None
+
+
+@dataclass(frozen=True)
+class AudienceSize:
+    total: int
+    reachable: int  # has a Telegram account the bot can write to
+
+
+@dataclass(frozen=True)
+class PushResult:
+    material: Material
+    queued: int
+    unreachable: int
+
+
+def outgoing(tr: Translator, material: Material, scope_name: str) -> Outgoing:
+    """The material as a member sees it; its length is bounded by TITLE_MAX and BODY_MAX."""
+    lines = [tr("📚 <b>Study material: {title}</b>", title=esc(material.title))]
+    if material.body:
+        lines += ["", esc(material.body)]
+    lines.append("")
+    if material.due_date is not None:
+        lines.append(tr("Please study it by {date}.", date=material.due_date.isoformat()))
+    lines.append(tr("From: {unit}", unit=esc(scope_name)))
+    buttons = [[(tr("✅ Studied"), pack("mat", "done", material.id)),
+                (tr("⏰ Later"), pack("mat", "later", material.id))]]
+    return Outgoing("\n".join(lines), buttons, material.media_kind, material.file_id)
+
+
+async def render_for(db: Database, material: Material, telegram_id: int) -> Outgoing:
+    tr = await translator_of(db, telegram_id)
+    async with db.read() as c:
+        unit = await org_repo.get_unit(c, material.scope_unit_id)
+    return outgoing(tr, material, unit.name if unit else "—")
+
+
+@renderer("material")
+async def _render_material(db: Database, row: OutboxRow) -> Outgoing | None:
+    async with db.read() as c:
+        material = await material_repo.get_material(c, row.ref_id or 0)
+    if material is None:
+        return None
+    return await render_for(db, material, row.chat_id)
+
+
+# --- pushing ------------------------------------------------------------------------------
+
+
+async def audience_size(db: Database, scope_unit_id: int, audience: MaterialAudience
+                        ) -> AudienceSize:
+    async with db.read() as c:
+        members = await material_repo.audience(c, scope_unit_id, audience == "flowing")
+    return AudienceSize(len(members), sum(1 for m in members if m.telegram_id is not None))
+
+
+async def push(db: Database, clock: Clock, draft: Draft, by: int) -> PushResult:
+    now = clock.now()
+    async with db.tx() as c:
+        material = await material_repo.add_material(c, {
+            "scope_unit_id": draft.scope_unit_id, "audience": draft.audience,
+            "title": draft.title, "body": draft.body, "media_kind": draft.media_kind,
+            "file_id": draft.file_id, "file_name": draft.file_name,
+            "due_date": draft.due_date, "created_by": by}, now)
+        members = await material_repo.audience(c, draft.scope_unit_id,
+                                               draft.audience == "flowing")
+        queued = await _queue(c, material, members, now, makeup=False)
+        await audit.record(c, now, f"tg:{by}", "material.push", f"material:{material.id}",
+                           f"{draft.audience}@{draft.scope_unit_id}: {len(members)}")
+    return PushResult(material, queued, len(members) - queued)
+
+
+async def _queue(c: Conn, material: Material, members: list[Member], now: datetime, *,
+                 makeup: bool) -> int:
+    envelopes = [outbox_repo.Envelope(f"material:{material.id}:member:{m.id}", m.telegram_id,
+                                      "material", material.id)
+                 for m in members if m.telegram_id is not None]
+    ids = await outbox_repo.enqueue(c, envelopes, now)
+    await material_repo.add_recipients(c, material.id, [
+        (m.id, ids.get(f"material:{material.id}:member:{m.id}")) for m in members], now,
+        makeup=makeup)
+    return len(envelopes)
+
+
+async def make_up(db: Database, clock: Clock, member: Member, days: int) -> int:
+    """A member who just started working away gets what their branch's flowing members
+    were sent in the last ``days`` days. Returns how many materials were queued."""
+    if days <= 0 or member.telegram_id is None:
+        return 0
+    now = clock.now()
+    async with db.tx() as c:
+        missed = await material_repo.makeup_for(c, member.id, member.branch_id,
+                                                now - timedelta(days=days))
+        for material in missed:
+            await _queue(c, material, [member], now, makeup=True)
+    return len(missed)
+
+
+# --- members' side ------------------------------------------------------------------------
+
+StudyMark = Literal["marked", "already", "not_yours"]
+
+
+async def mark_studied(db: Database, clock: Clock, material_id: int, member: Member | None
+                       ) -> StudyMark:
+    if member is None:
+        return "not_yours"
+    async with db.tx() as c:
+        if not await material_repo.is_recipient(c, material_id, member.id):
+            return "not_yours"
+        marked = await material_repo.mark_studied(c, material_id, member.id, clock.now())
+    return "marked" if marked else "already"
+
+
+async def received(db: Database, material_id: int, member: Member | None) -> Material | None:
+    """The material, if this member was sent it (for showing it again)."""
+    if member is None:
+        return None
+    async with db.read() as c:
+        if not await material_repo.is_recipient(c, material_id, member.id):
+            return None
+        return await material_repo.get_material(c, material_id)
+
+
+async def open_materials(db: Database, member_id: int) -> list[Material]:
+    async with db.read() as c:
+        return await material_repo.open_for_member(c, member_id)
+
+
+# --- secretaries' side ---------------------------------------------------------------------
+
+
+async def overview(db: Database, branch_ids: frozenset[int] | None) -> list[MaterialStats]:
+    """Newest materials reaching these branches (None: every branch) with their counts."""
+    async with db.read() as c:
+        return await material_repo.stats(c, branch_ids)
+
+
+async def who(db: Database, material_id: int, branch_ids: frozenset[int] | None
+              ) -> tuple[Material | None, list[RecipientView]]:
+    async with db.read() as c:
+        material = await material_repo.get_material(c, material_id)
+        people = await material_repo.recipients(c, material_id, branch_ids)
+    return material, people
+
+
+# --- reminders ------------------------------------------------------------------------------
+
+
+def reminder_days(today: date, lead_days: int) -> set[date]:
+    """Materials due on these days are reminded about today: due today, or in lead days."""
+    return {today, today + timedelta(days=lead_days)}
+
+
+async def queue_reminders(db: Database, clock: Clock, at: time, lead_days: int) -> int:
+    """Once it is past the reminder hour, queue today's reminders: one per member a day,
+    however many materials are due (the key makes a second run add nothing)."""
+    now = clock.now()
+    if now.time() < at:
+        return 0
+    today = now.date()
+    async with db.tx() as c:
+        people = await material_repo.members_to_remind(c, reminder_days(today, lead_days))
+        envelopes = [outbox_repo.Envelope(
+            f"study-reminder:{member_id}:{today.isoformat()}", telegram_id, "study_reminder",
+            member_id, {"day": today.isoformat(), "lead": lead_days})
+            for member_id, telegram_id in people]
+        before = await outbox_repo.queued_count(c)
+        await outbox_repo.enqueue(c, envelopes, now)
+        added = await outbox_repo.queued_count(c) - before
+    return added
+
+
+@renderer("study_reminder")
+async def _render_reminder(db: Database, row: OutboxRow) -> Outgoing | None:
+    day = date.fromisoformat(str(row.payload["day"]))
+    lead = int(row.payload.get("lead", 0))
+    async with db.read() as c:
+        due = await material_repo.due_open_for_member(c, row.ref_id or 0,
+                                                      reminder_days(day, lead))
+    if not due:
+        return None  # studied since it was queued
+    tr = await translator_of(db, row.chat_id)
+    lines = [tr("⏰ <b>A reminder to study</b>")]
+    for material in due[:REMINDER_LIST_MAX]:
+        when = (tr("due today") if material.due_date == day
+                else tr("due {date}", date=material.due_date.isoformat()
+                        if material.due_date else ""))
+        lines.append(f"• {esc(material.title)} — {when}")
+    if len(due) > REMINDER_LIST_MAX:
+        lines.append(tr("… and {n} more", n=len(due) - REMINDER_LIST_MAX))
+    lines.append(tr("Press a title to read it again, then “✅ Studied”."))
+    buttons = [[(f"📖 {m.title[:30]}", pack("mat", "show", m.id))]
+               for m in due[:REMINDER_LIST_MAX]]
+    return Outgoing("\n".join(lines), buttons)

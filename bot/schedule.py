@@ -1,0 +1,40 @@
+"""What is due now, derived from the database each time rather than kept in jobs.
+
+PTB's JobQueue forgets its jobs on restart, so it only carries one repeating tick; each
+tick asks the database what is due at the clock's "now" and queues it in the outbox with
+keys that make a second tick (or a tick after a restart) add nothing. Tests and the demo
+move the clock and call :func:`tick` themselves.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from telegram.ext import CallbackContext
+
+from bot import materials
+
+if TYPE_CHECKING:
+    from bot.app import Services
+
+log = logging.getLogger(__name__)
+
+
+async def tick(services: Services) -> int:
+    """Queue everything due now; returns how many messages were queued."""
+    settings = services.settings
+    queued = await materials.queue_reminders(services.database, services.clock,
+                                             settings.study_reminder_time,
+                                             settings.study_reminder_days)
+    if queued:
+        log.info("queued %d reminders", queued)
+        services.poke_outbox()
+    return queued
+
+
+async def tick_job(context: CallbackContext[Any, Any, Any, Any]) -> None:
+    services = context.bot_data.get("services")
+    if services is None or services.db is None:
+        return
+    await tick(services)

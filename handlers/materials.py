@@ -1,0 +1,476 @@
+"""/push and /study, and the buttons under a material: studied, later, show, who.
+
+/push is a conversation (kind ``push``): where to (staff choose county, township or
+branch; a secretary's branch is known), who (flowing members or everyone, with counts),
+a title, the material itself (text, a link, or a file Telegram carries), a due date, then
+a preview exactly as members will see it and one button to send. Nothing is queued until
+that button is pressed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, timedelta
+from typing import Any
+
+from telegram import Message, Update
+from telegram.constants import ChatType
+
+from bot import materials, organisation
+from bot.app import ZContext
+from bot.callbacks import pack, unpack
+from bot.delivery import send
+from bot.i18n import N_, Translator
+from bot.materials import BODY_MAX, CAPTION_BODY_MAX, TITLE_MAX, Draft
+from bot.profile import InvalidInput, clean_body, clean_text, parse_due_date
+from handlers import away, dialog
+from handlers.dialog import Answer
+from handlers.ui import button, chunks, esc, grid, inline
+from storage.models import Dialog, Material, MaterialStats, Member, RecipientView
+
+PUSH = "push"
+DUE_CHOICES = (3, 7, 14)
+OPEN_SHOWN = 10
+
+
+async def _private(update: Update, context: ZContext) -> bool:
+    chat = update.effective_chat
+    if chat is None:
+        return False
+    if chat.type != ChatType.PRIVATE:
+        await chat.send_message(context.tr("Please talk to me in a private chat."))
+        return False
+    return True
+
+
+# --- /push -------------------------------------------------------------------------------
+
+
+async def push_command(update: Update, context: ZContext) -> None:
+    if not await _private(update, context):
+        return
+    chat = update.effective_chat
+    assert chat is not None
+    tr = context.tr
+    actor = context.actor
+    if actor.staff:
+        county = await organisation.county(context.db)
+        if county is None:
+            await chat.send_message(tr("The organisation is empty. Import a roster first: "
+                                       "zhibu import roster.xlsx"))
+            return
+        townships = await organisation.townships(context.db)
+        await dialog.begin(update, context, PUSH, "scope")
+        await chat.send_message(
+            tr("📚 <b>Send a study material</b>\nTo whom?"), reply_markup=inline([
+                [button(tr("🏛 The whole county"), dialog.choice(PUSH, "scope", county.id))],
+                *grid([button(t.name, dialog.choice(PUSH, "scope", t.id)) for t in townships]),
+            ]))
+        return
+    branches = [b for b in [await organisation.get_unit(context.db, branch_id)
+                            for branch_id in sorted(actor.secretary_of)] if b is not None]
+    if not branches:
+        await chat.send_message(tr("Only branch secretaries and organisation staff can do "
+                                   "this."))
+        return
+    if len(branches) == 1:
+        await dialog.begin(update, context, PUSH, "audience")
+        current = await dialog.current(update, context)
+        assert current is not None
+        await _ask_audience(update, context, current, branches[0].id, branches[0].name)
+        return
+    await dialog.begin(update, context, PUSH, "scope")
+    await chat.send_message(tr("📚 <b>Send a study material</b>\nTo which branch?"),
+                            reply_markup=inline(grid([
+                                button(b.name, dialog.choice(PUSH, "scope", b.id))
+                                for b in branches])))
+
+
+async def _ask_audience(update: Update, context: ZContext, current: Dialog, unit_id: int,
+                        unit_name: str) -> None:
+    tr = context.tr
+    chat = update.effective_chat
+    assert chat is not None
+    flowing = await materials.audience_size(context.db, unit_id, "flowing")
+    everyone = await materials.audience_size(context.db, unit_id, "all")
+    await dialog.advance(update, context, current, "audience", scope=unit_id,
+                         scope_name=unit_name)
+    await chat.send_message(
+        tr("Who in <b>{unit}</b> should receive it?", unit=esc(unit_name)),
+        reply_markup=inline([
+            [button(tr("🚶 Members working away ({n})", n=flowing.total),
+                    dialog.choice(PUSH, "audience", "flowing"))],
+            [button(tr("👥 All members ({n})", n=everyone.total),
+                    dialog.choice(PUSH, "audience", "all"))],
+        ]))
+
+
+@dialog.dialog(PUSH)
+async def push_step(update: Update, context: ZContext, current: Dialog, answer: Answer) -> None:
+    tr = context.tr
+    chat = update.effective_chat
+    assert chat is not None
+    actor = context.actor
+    if not actor.staff and not actor.secretary_of:
+        await dialog.finish(update, context)
+        return
+    try:
+        if current.step in ("scope", "township"):
+            await _choose_scope(update, context, current, answer)
+        elif current.step == "audience":
+            if answer.action not in ("flowing", "all"):
+                await chat.send_message(tr("Please choose with the buttons."))
+                return
+            await away.acknowledge(answer, tr("Members working away") if answer.action ==
+                                   "flowing" else tr("All members"))
+            await dialog.advance(update, context, current, "title", audience=answer.action)
+            await chat.send_message(tr("What is its title? (at most {limit} characters)",
+                                       limit=TITLE_MAX))
+        elif current.step == "title":
+            title = clean_text(answer.text)
+            if not title or title.startswith("/"):
+                raise InvalidInput(N_("Please type a title."))
+            if len(title) > TITLE_MAX:
+                raise InvalidInput(N_("Please keep it under {limit} characters."),
+                                   limit=TITLE_MAX)
+            await dialog.advance(update, context, current, "content", title=title)
+            await chat.send_message(tr(
+                "Now send the material itself: a text or a link, or a document (PDF, Word), "
+                "a photo, audio or a video. A file may carry a short description as its "
+                "caption."))
+        elif current.step == "content":
+            content = _read_content(answer.message)
+            await dialog.advance(update, context, current, "due", **content)
+            await _ask_due(update, context)
+        elif current.step == "due":
+            due = await _read_due(answer, context.clock.today(), tr)
+            current = await dialog.advance(update, context, current, "confirm",
+                                           due=due.isoformat() if due else None)
+            await _preview(update, context, current)
+        elif current.step == "confirm":
+            await _confirm(update, context, current, answer)
+    except InvalidInput as problem:
+        await chat.send_message(tr(problem.message, **problem.fields))
+
+
+async def _choose_scope(update: Update, context: ZContext, current: Dialog, answer: Answer
+                        ) -> None:
+    tr = context.tr
+    chat = update.effective_chat
+    assert chat is not None
+    unit_id = int(answer.action) if answer.action and answer.action.isdigit() else None
+    unit = await organisation.get_unit(context.db, unit_id) if unit_id else None
+    if unit is None:
+        await chat.send_message(tr("Please choose with the buttons."))
+        return
+    actor = context.actor
+    allowed = actor.staff or (unit.kind == "branch" and unit.id in actor.secretary_of)
+    if not allowed:
+        await dialog.finish(update, context)
+        await chat.send_message(tr("This is not yours to manage."))
+        return
+    if unit.kind == "township" and current.step == "scope":
+        branches = await organisation.branches_under(context.db, unit.id)
+        await away.acknowledge(answer, unit.name)
+        await dialog.advance(update, context, current, "township")
+        await chat.send_message(
+            tr("The whole of {township}, or one branch?", township=esc(unit.name)),
+            reply_markup=inline([
+                [button(tr("All of {township}", township=unit.name),
+                        dialog.choice(PUSH, "township", unit.id))],
+                *grid([button(b.name, dialog.choice(PUSH, "township", b.id))
+                       for b in branches])]))
+        return
+    await away.acknowledge(answer, unit.name)
+    await _ask_audience(update, context, current, unit.id, unit.name)
+
+
+def _read_content(message: Message | None) -> dict[str, Any]:
+    if message is None:
+        raise InvalidInput(N_("Please send a text or a file."))
+    media: tuple[str, str, str | None] | None = None
+    if message.document:
+        media = ("document", message.document.file_id, message.document.file_name)
+    elif message.photo:
+        media = ("photo", message.photo[-1].file_id, None)
+    elif message.audio:
+        media = ("audio", message.audio.file_id, message.audio.file_name)
+    elif message.video:
+        media = ("video", message.video.file_id, message.video.file_name)
+    elif message.voice:
+        media = ("voice", message.voice.file_id, None)
+    if media is not None:
+        body = clean_body(message.caption, CAPTION_BODY_MAX)
+        return {"body": body, "media_kind": media[0], "file_id": media[1],
+                "file_name": media[2]}
+    if message.text:
+        body = clean_body(message.text, BODY_MAX)
+        if body and not body.startswith("/"):
+            return {"body": body, "media_kind": None, "file_id": None, "file_name": None}
+    raise InvalidInput(N_("Please send a text, a link, a document, a photo, audio or a "
+                          "video."))
+
+
+async def _ask_due(update: Update, context: ZContext) -> None:
+    tr = context.tr
+    chat = update.effective_chat
+    assert chat is not None
+    buttons = [button(tr("Within {n} days", n=n), dialog.choice(PUSH, "due", n))
+               for n in DUE_CHOICES]
+    await chat.send_message(
+        tr("By when should it be studied? Press a button, or type a date such as 12-05."),
+        reply_markup=inline([*grid(buttons, 3),
+                             [button(tr("No due date"), dialog.choice(PUSH, "due", 0))]]))
+
+
+async def _read_due(answer: Answer, today: date, tr: Translator) -> date | None:
+    if answer.action is not None:
+        days = int(answer.action) if answer.action.isdigit() else 0
+        due = today + timedelta(days=days) if days else None
+        await away.acknowledge(answer, due.isoformat() if due else tr("No due date"))
+        return due
+    return parse_due_date(answer.text, today)
+
+
+def _draft(current: Dialog) -> Draft:
+    data = current.data
+    return Draft(scope_unit_id=int(data["scope"]), audience=data["audience"],
+                 title=data["title"], body=data.get("body", ""),
+                 media_kind=data.get("media_kind"), file_id=data.get("file_id"),
+                 file_name=data.get("file_name"),
+                 due_date=date.fromisoformat(data["due"]) if data.get("due") else None)
+
+
+def _as_material(draft: Draft, by: int, context: ZContext) -> Material:
+    """The draft shaped like a stored material, so the preview is rendered by the very
+    code that renders what members get."""
+    return Material(id=0, scope_unit_id=draft.scope_unit_id, audience=draft.audience,
+                    title=draft.title, body=draft.body, media_kind=draft.media_kind,
+                    file_id=draft.file_id, file_name=draft.file_name,
+                    due_date=draft.due_date, created_by=by, created_at=context.clock.now())
+
+
+async def _preview(update: Update, context: ZContext, current: Dialog) -> None:
+    tr = context.tr
+    chat = update.effective_chat
+    assert chat is not None
+    draft = _draft(current)
+    size = await materials.audience_size(context.db, draft.scope_unit_id, draft.audience)
+    out = materials.outgoing(tr, _as_material(draft, context.actor.telegram_id, context),
+                             current.data["scope_name"])
+    await chat.send_message(tr("Preview — members will receive this:"))
+    await send(context.bot, chat.id, replace(out, buttons=[]))
+    who = (tr("members working away") if draft.audience == "flowing" else tr("all members"))
+    lines = [tr("<b>{unit}</b>, {who}: {n} people.", unit=esc(current.data["scope_name"]),
+                who=who, n=size.total)]
+    if size.total - size.reachable:
+        lines.append(tr("{n} of them have not registered with the bot and cannot receive it; "
+                        "they will be listed as not reachable.", n=size.total - size.reachable))
+    if size.reachable == 0:
+        await dialog.finish(update, context)
+        lines.append(tr("Nobody can receive it, so nothing was sent."))
+        await chat.send_message("\n".join(lines))
+        return
+    await chat.send_message("\n".join(lines), reply_markup=inline([
+        [button(tr("✅ Send to {n}", n=size.reachable), dialog.choice(PUSH, "confirm", "send"))],
+        [button(tr("❌ Cancel"), dialog.choice(PUSH, "confirm", "cancel"))]]))
+
+
+async def _confirm(update: Update, context: ZContext, current: Dialog, answer: Answer) -> None:
+    tr = context.tr
+    chat = update.effective_chat
+    assert chat is not None
+    if answer.action == "cancel":
+        await away.acknowledge(answer, tr("❌ Cancel"))
+        await dialog.finish(update, context)
+        await chat.send_message(tr("Cancelled. Nothing was sent."))
+        return
+    if answer.action != "send":
+        await chat.send_message(tr("Please choose with the buttons."))
+        return
+    # The dialog ends before the push, in the same step: a second press finds no dialog.
+    if not await dialog.finish(update, context):
+        return
+    await away.acknowledge(answer, tr("✅ Send"))
+    result = await materials.push(context.db, context.clock, _draft(current),
+                                  context.actor.telegram_id)
+    context.services.poke_outbox()
+    await chat.send_message(tr(
+        "Sending to {n} members. Send /study to see who has received and studied it.",
+        n=result.queued))
+
+
+# --- buttons under a material ------------------------------------------------------------
+
+
+async def material_button(update: Update, context: ZContext) -> None:
+    query = update.callback_query
+    assert query is not None
+    tr = context.tr
+    parsed = unpack(query.data)
+    material_id = parsed.int_arg() if parsed else None
+    if parsed is None or material_id is None:
+        await query.answer(tr("This button is no longer active."))
+        return
+    member = context.actor.active_member
+    if parsed.action == "done":
+        mark = await materials.mark_studied(context.db, context.clock, material_id, member)
+        if mark == "not_yours":
+            await query.answer(tr("This material was not sent to you."), show_alert=True)
+        elif mark == "already":
+            await query.answer(tr("Already recorded as studied."))
+        else:
+            await query.answer(tr("Recorded. Thank you for studying!"))
+            await query.edit_message_reply_markup(inline([[button(
+                tr("✅ Studied {time}", time=context.clock.now().strftime("%m-%d %H:%M")),
+                query.data or "")]]))
+    elif parsed.action == "later":
+        material = await materials.received(context.db, material_id, member)
+        if material is None:
+            await query.answer(tr("This material was not sent to you."), show_alert=True)
+        else:
+            await query.answer(tr("All right. Send /study to find it again."))
+    elif parsed.action == "show":
+        material = await materials.received(context.db, material_id, member)
+        if material is None:
+            await query.answer(tr("This material was not sent to you."), show_alert=True)
+            return
+        await query.answer()
+        chat = update.effective_chat
+        assert chat is not None
+        await send(context.bot, chat.id,
+                   await materials.render_for(context.db, material, context.actor.telegram_id))
+    elif parsed.action == "who":
+        await _who(update, context, material_id)
+    else:
+        await query.answer(tr("This button is no longer active."))
+
+
+def _branch_scope(context: ZContext) -> frozenset[int] | None:
+    """Whose results a person may see: staff everyone's, a secretary their branches'."""
+    return None if context.actor.staff else context.actor.secretary_of
+
+
+async def _who(update: Update, context: ZContext, material_id: int) -> None:
+    query = update.callback_query
+    assert query is not None
+    tr = context.tr
+    actor = context.actor
+    if not actor.staff and not actor.secretary_of:
+        await query.answer(tr("Only branch secretaries and organisation staff can do this."),
+                           show_alert=True)
+        return
+    material, people = await materials.who(context.db, material_id, _branch_scope(context))
+    if material is None or not people:
+        await query.answer(tr("This is not yours to manage."), show_alert=True)
+        return
+    await query.answer()
+    chat = update.effective_chat
+    assert chat is not None
+    for text in chunks(_who_lines(tr, material, people, show_branch=actor.staff)):
+        await chat.send_message(text)
+
+
+def _who_lines(tr: Translator, material: Material, people: list[RecipientView], *,
+               show_branch: bool) -> list[str]:
+    def name(person: RecipientView) -> str:
+        label = esc(person.name)
+        return f"{label}（{esc(person.branch_name)}）" if show_branch else label
+
+    studied = [p for p in people if p.studied_at is not None]
+    waiting = [p for p in people if p.studied_at is None and p.delivery == "delivered"]
+    sending = [p for p in people if p.studied_at is None and p.delivery == "queued"]
+    unreachable = [p for p in people if p.studied_at is None and p.delivery == "unreachable"]
+    lines = [tr("📚 <b>{title}</b>", title=esc(material.title))]
+    for heading, group in ((N_("✅ Studied ({n})"), studied),
+                           (N_("⏳ Not yet ({n})"), waiting),
+                           (N_("📤 Still being sent ({n})"), sending),
+                           (N_("📵 Not reachable ({n})"), unreachable)):
+        if group:
+            lines += ["", tr(heading, n=len(group)), "、".join(name(p) for p in group)]
+    return lines
+
+
+# --- /study --------------------------------------------------------------------------------
+
+
+async def study_command(update: Update, context: ZContext) -> None:
+    if not await _private(update, context):
+        return
+    chat = update.effective_chat
+    assert chat is not None
+    tr = context.tr
+    actor = context.actor
+    member = actor.active_member
+    manager = actor.staff or bool(actor.secretary_of)
+    if member is None and not manager:
+        await chat.send_message(tr("You are not registered yet. To join your branch, open the "
+                                   "invite link your branch secretary sent you."))
+        return
+    if member is not None:
+        await _own_materials(update, context, member)
+    if manager:
+        overview = await materials.overview(context.db, _branch_scope(context))
+        await _overview(update, context, overview)
+
+
+async def _own_materials(update: Update, context: ZContext, member: Member) -> None:
+    tr = context.tr
+    chat = update.effective_chat
+    assert chat is not None
+    open_ = await materials.open_materials(context.db, member.id)
+    if not open_:
+        await chat.send_message(tr("📚 You have no study materials waiting. Well done!"))
+        return
+    shown = open_[:OPEN_SHOWN]
+    lines = [tr("📚 <b>Waiting to be studied ({n})</b>", n=len(open_))]
+    for material in shown:
+        due = (tr(" — by {date}", date=material.due_date.isoformat())
+               if material.due_date else "")
+        lines.append(f"• {esc(material.title)}{due}")
+    if len(open_) > len(shown):
+        lines.append(tr("… and {n} more", n=len(open_) - len(shown)))
+    lines.append(tr("Press one to read it again."))
+    await chat.send_message("\n".join(lines), reply_markup=inline(
+        [[button(f"📖 {m.title}", pack("mat", "show", m.id))] for m in shown]))
+
+
+async def _overview(update: Update, context: ZContext, overview: list[MaterialStats]) -> None:
+    tr = context.tr
+    chat = update.effective_chat
+    assert chat is not None
+    if not overview:
+        await chat.send_message(tr("No study materials have been sent yet. Send /push to send "
+                                   "one."))
+        return
+    lines = [tr("<b>Study materials sent</b> (newest first)")]
+    for item in overview:
+        material = item.material
+        lines += ["", f"<b>{esc(material.title)}</b> · "
+                      f"{material.created_at.astimezone(context.clock.tz):%m-%d}",
+                  tr("received {delivered} · studied {studied} · not yet {not_yet} · "
+                     "not reachable {unreachable}", delivered=item.delivered,
+                     studied=item.studied, not_yet=item.not_yet,
+                     unreachable=item.unreachable)]
+        if item.queued:
+            lines.append(tr("still being sent: {n}", n=item.queued))
+    buttons = [button(f"👥 {item.material.title}", pack("mat", "who", item.material.id))
+               for item in overview]
+    await chat.send_message("\n".join(lines), reply_markup=inline(grid(buttons, 1)))
+
+
+# --- make-up for members who start working away ---------------------------------------
+
+
+async def make_up(context: ZContext, member: Member) -> None:
+    """Queue what this newly flowing member missed, and tell them it is coming."""
+    count = await materials.make_up(context.db, context.clock, member,
+                                    context.settings.study_makeup_days)
+    if count == 0 or member.telegram_id is None:
+        return
+    context.services.poke_outbox()
+    from handlers.notify import tell
+
+    await tell(context, member.telegram_id, lambda t: t(
+        "📚 Your branch sent members working away {n} study materials recently; they are "
+        "on their way to you now.", n=count))

@@ -1,0 +1,99 @@
+"""The outbox: messages waiting to be sent, and how each one ended."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from storage.db import Conn
+from storage.models import OutboxRow
+from storage.rows import fetch_all, fetch_one, ts
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """A message to queue: what it is for whom (``key``), and what renders it."""
+
+    key: str
+    chat_id: int
+    kind: str
+    ref_id: int | None = None
+    payload: dict[str, Any] = field(default_factory=dict)
+
+
+async def enqueue(c: Conn, envelopes: Iterable[Envelope], now: datetime) -> dict[str, int]:
+    """Queue each envelope whose key is new; returns key → outbox id for every key given.
+
+    A key already in the outbox keeps its row (and its id), so queueing the same thing
+    twice — a double press, a retried request — sends it once.
+    """
+    given = list(envelopes)
+    await c.executemany(
+        """INSERT OR IGNORE INTO outbox (key, chat_id, kind, ref_id, payload, created_at)
+           VALUES (?, ?, ?, ?, ?, ?)""",
+        [(e.key, e.chat_id, e.kind, e.ref_id, json.dumps(e.payload, ensure_ascii=False),
+          ts(now)) for e in given])
+    ids: dict[str, int] = {}
+    keys = [e.key for e in given]
+    for start in range(0, len(keys), 500):
+        part = keys[start:start + 500]
+        marks = ",".join("?" for _ in part)
+        async with c.execute(f"SELECT key, id FROM outbox WHERE key IN ({marks})", part) as cur:
+            ids.update({str(key): int(row_id) for key, row_id in await cur.fetchall()})
+    return ids
+
+
+async def due(c: Conn, limit: int, skip: Iterable[int] = ()) -> list[OutboxRow]:
+    """Queued rows, oldest first, leaving out those already being handled."""
+    skipped = list(skip)
+    marks = ",".join("?" for _ in skipped)
+    where = f"AND id NOT IN ({marks})" if skipped else ""
+    return await fetch_all(
+        c, OutboxRow,
+        f"SELECT * FROM outbox WHERE state = 'queued' {where} ORDER BY id LIMIT ?",
+        (*skipped, limit))
+
+
+async def get(c: Conn, row_id: int) -> OutboxRow | None:
+    return await fetch_one(c, OutboxRow, "SELECT * FROM outbox WHERE id = ?", (row_id,))
+
+
+async def by_key(c: Conn, key: str) -> OutboxRow | None:
+    return await fetch_one(c, OutboxRow, "SELECT * FROM outbox WHERE key = ?", (key,))
+
+
+async def finish(c: Conn, row_id: int, state: str, now: datetime, *,
+                 message_id: int | None = None, error: str | None = None) -> None:
+    await c.execute(
+        """UPDATE outbox SET state = ?, message_id = ?, error = ?, done_at = ?,
+           attempts = attempts + 1 WHERE id = ? AND state = 'queued'""",
+        (state, message_id, error, ts(now), row_id))
+
+
+async def count_attempt(c: Conn, row_id: int, error: str) -> int:
+    """Note a failed try that will be retried; returns the tries so far."""
+    await c.execute(
+        "UPDATE outbox SET attempts = attempts + 1, error = ? WHERE id = ?", (error, row_id))
+    async with c.execute("SELECT attempts FROM outbox WHERE id = ?", (row_id,)) as cur:
+        row = await cur.fetchone()
+    return int(row[0]) if row else 0
+
+
+async def move_chat(c: Conn, old_chat_id: int, new_chat_id: int) -> None:
+    """A group became a supergroup: what waits for the old id goes to the new one."""
+    await c.execute("UPDATE outbox SET chat_id = ? WHERE chat_id = ? AND state = 'queued'",
+                    (new_chat_id, old_chat_id))
+
+
+async def counts(c: Conn) -> dict[str, int]:
+    async with c.execute("SELECT state, count(*) FROM outbox GROUP BY state") as cur:
+        return {str(state): int(n) for state, n in await cur.fetchall()}
+
+
+async def queued_count(c: Conn) -> int:
+    async with c.execute("SELECT count(*) FROM outbox WHERE state = 'queued'") as cur:
+        row = await cur.fetchone()
+    return int(row[0]) if row else 0
