@@ -31,6 +31,7 @@ from datetime import timedelta
 from typing import Any
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
 
 from bot.clock import Clock
@@ -76,7 +77,7 @@ class SendLimits:
     per_chat_seconds: float = 1.0    # … one a second in a private chat
     group_per_minute: float = 20.0   # … twenty a minute in a group
     concurrency: int = 8
-    max_attempts: int = 5
+    max_attempts: int = 8           # backoff 1, 2, 4 … 60 s: rides out a server restart
     headroom: float = 0.95           # aim a little under the ceiling
 
 
@@ -90,6 +91,7 @@ def markup(buttons: Buttons) -> InlineKeyboardMarkup | None:
 async def send(bot: Bot, chat_id: int, out: Outgoing, **kwargs: Any) -> Message:
     """One Outgoing as one Bot API call (also used for direct, interactive sends)."""
     keyboard = markup(out.buttons)
+    kwargs.setdefault("parse_mode", ParseMode.HTML)  # Outgoing.text is HTML by contract
     if out.media_kind is None or out.file_id is None:
         return await bot.send_message(chat_id, out.text, reply_markup=keyboard, **kwargs)
     method = {
@@ -117,7 +119,7 @@ class Sender:
         self._next_slot = 0.0
         # The outbox retries by itself; PTB's rate limiter (if any) must not retry too.
         self._no_retries: dict[str, Any] = (
-            {"rate_limit_args": {"max_retries": 0}}
+            {"rate_limit_args": 0}  # AIORateLimiter reads it as max_retries
             if getattr(bot, "rate_limiter", None) is not None else {})
         self.stats: dict[str, int] = {"sent": 0, "429": 0, "retried": 0, "unreachable": 0,
                                       "failed": 0, "dropped": 0}
@@ -209,9 +211,9 @@ class Sender:
     async def _deliver(self, row: OutboxRow) -> None:
         try:
             await self._attempt(row)
-        except Exception:  # a renderer bug must not stop the sender; the row says why
+        except Exception as exc:  # a bug must not stop the sender; the row says what broke
             log.exception("outbox row %s (%s) failed", row.id, row.key)
-            await self._finish(row, "failed", error="internal error while rendering")
+            await self._finish(row, "failed", error=f"internal error: {exc!r}"[:500])
         finally:
             self._inflight.pop(row.id, None)
             self._wake.set()

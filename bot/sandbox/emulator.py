@@ -184,6 +184,8 @@ class Emulator:
         self._handed_out = 0
         self._subscribers: list[Callable[[int, str, SimMessage], None]] = []
         self._runner: web.AppRunner | None = None
+        self._site: web.TCPSite | None = None
+        self._stalls: list[list[Any]] = []
         self._port = 0
         self.host = "127.0.0.1"
         self.web = web.Application(client_max_size=60 * 1024 * 1024)
@@ -196,11 +198,32 @@ class Emulator:
         self.host = host
         self._runner = web.AppRunner(self.web, access_log=None, handle_signals=False)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, host, port)
+        await self._listen(port)
+
+    async def _listen(self, port: int) -> None:
+        assert self._runner is not None
+        site = web.TCPSite(self._runner, self.host, port)
         await site.start()
         server = site._server
         assert server is not None
         self._port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
+        self._site = site
+
+    async def go_offline(self) -> None:
+        """Stop listening, as a Bot API server does while it restarts: connection refused."""
+        if self._site is not None:
+            site, self._site = self._site, None
+            await site.stop()
+
+    async def go_online(self) -> None:
+        """Listen again on the same port, with everything remembered."""
+        if self._site is None:
+            await self._listen(self._port)
+
+    def stall(self, method: str | None = None, seconds: float = 1.0, times: int = 1) -> None:
+        """Answer the next ``times`` calls of ``method`` only after ``seconds`` (then do
+        them anyway, as Telegram does with a request whose client already gave up)."""
+        self._stalls.append([method, seconds, times])
 
     async def stop(self) -> None:
         self._new_update.set()
@@ -221,6 +244,10 @@ class Emulator:
         return f"http://{self.host}:{self._port}/file/bot"
 
     async def _handle(self, request: web.Request) -> web.Response:
+        if self._site is None and request.transport is not None:
+            # Offline: connections already open die too, as when the server restarts.
+            request.transport.close()
+            raise web.HTTPServiceUnavailable()
         if request.match_info["token"] != self.token:
             return _error_response(ApiError(401, "Unauthorized"))
         name = BY_LOWER.get(request.match_info["method"].lower())
@@ -230,6 +257,11 @@ class Emulator:
         try:
             params = self._decode(name, raw)
             self.calls.append((name, params))
+            for stall in self._stalls:
+                if stall[2] > 0 and stall[0] in (None, name) and name != "getUpdates":
+                    stall[2] -= 1
+                    await asyncio.sleep(stall[1])
+                    break
             self._fault(name)
             if name in SENDING or name.startswith("edit"):
                 self._flood(name, params)

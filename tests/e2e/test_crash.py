@@ -1,0 +1,121 @@
+"""`zhibu run` killed with SIGKILL in the middle of a 1,000-member push, then started again:
+every member gets the material, and nobody gets it twice beyond the few in flight.
+
+The bot runs as a real subprocess against the emulator in this process; the secretary
+pushes through the chat as usual. Waiting here is on another process, so it polls what
+the emulator has seen rather than sleeping for a fixed time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from bot.clock import FrozenClock
+from bot.sandbox.emulator import Emulator, FloodLimits, SimUser
+from storage import members as member_repo
+from storage import org as org_repo
+from storage.db import Database
+from tests.conftest import START, TOKEN, seed_county
+
+ROOT = Path(__file__).resolve().parents[2]
+RECIPIENTS = 1000
+RATE = 300  # messages a second: the emulator's ceiling and the bot's setting
+CONCURRENCY = 8
+
+
+async def until(condition: Callable[[], bool], what: str, seconds: float = 60) -> None:
+    async with asyncio.timeout(seconds):
+        while not condition():
+            await asyncio.sleep(0.02)
+    assert condition(), what
+
+
+async def start_bot(emu: Emulator, database: Path) -> asyncio.subprocess.Process:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ZHIBU_")}
+    env.update(ZHIBU_TOKEN=TOKEN, ZHIBU_API_BASE=emu.base_url, ZHIBU_DATABASE=str(database),
+               ZHIBU_SEND_PER_SECOND=str(RATE), ZHIBU_SEND_CONCURRENCY=str(CONCURRENCY),
+               ZHIBU_LOG_LEVEL="WARNING", PYTHONPATH=str(ROOT))
+    return await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", env=env, cwd=str(ROOT),
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
+
+
+async def seed(emu: Emulator, database: Path) -> tuple[SimUser, list[SimUser]]:
+    clock = FrozenClock(START)
+    db = await Database.open(database)
+    try:
+        county = await seed_county(db, clock)
+        secretary = emu.add_user("李书记")
+        members = [emu.add_user(f"外出{i:04d}") for i in range(RECIPIENTS)]
+        now = clock.now()
+        async with db.tx() as c:
+            for person in [secretary, *members]:
+                person.started = True
+                await member_repo.touch_user(c, person.id, person.first_name, None, "zh-hans",
+                                             now, private=True)
+                await member_repo.insert_member(c, {
+                    "branch_id": county["east"], "name": person.first_name, "status": "full",
+                    "state": "active", "telegram_id": person.id,
+                    "flowing": person is not secretary, "flow_city": "深圳"}, now)
+            await org_repo.grant(c, secretary.id, "secretary", county["east"], None, now)
+    finally:
+        await db.close()
+    return secretary, members
+
+
+def copies(emu: Emulator, members: list[SimUser]) -> list[int]:
+    return [sum("学习材料：不怕重启" in text for text in emu.texts(m)) for m in members]
+
+
+async def test_a_push_survives_sigkill(emu: Emulator, tmp_path: Path) -> None:
+    database = tmp_path / "zhibu.sqlite3"
+    secretary, members = await seed(emu, database)
+    emu.flood_limits = FloodLimits(per_second=RATE, per_chat_per_second=1)
+    bot = await start_bot(emu, database)
+    try:
+        def says(text: str) -> None:
+            emu.send_text(secretary, text)
+
+        def answered(count: int) -> Callable[[], bool]:
+            return lambda: len(emu.messages(secretary)) >= count
+
+        seen = len(emu.messages(secretary))
+        says("/push")
+        await until(answered(seen + 1), "the bot asks who should receive it")
+        emu.press(secretary, emu.last(secretary), f"🚶 流动党员（{RECIPIENTS}）")
+        await until(lambda: emu.last(secretary).text.startswith("请输入标题"), "title asked")
+        says("不怕重启")
+        await until(lambda: emu.last(secretary).text.startswith("现在请发送材料"), "body asked")
+        says("断电重启也不丢。")
+        await until(lambda: emu.last(secretary).buttons != [], "due date asked")
+        emu.press(secretary, emu.last(secretary), "不设截止日期")
+        await until(lambda: "发送给" in str(emu.last(secretary).buttons), "the preview")
+        emu.press(secretary, emu.last(secretary), f"✅ 发送给 {RECIPIENTS} 人")
+
+        await until(lambda: sum(copies(emu, members)) >= RECIPIENTS // 3, "a third is out")
+        bot.kill()  # SIGKILL: no shutdown, nothing flushed
+        await bot.wait()
+        delivered_before = sum(1 for n in copies(emu, members) if n)
+        assert delivered_before < RECIPIENTS, "the push ended before the kill"
+
+        bot = await start_bot(emu, database)
+        await until(lambda: all(copies(emu, members)), "everyone has the material", 120)
+    finally:
+        if bot.returncode is None:
+            bot.send_signal(signal.SIGTERM)
+            try:
+                async with asyncio.timeout(20):
+                    await bot.wait()
+            except TimeoutError:
+                bot.kill()
+                await bot.wait()
+        stderr = (await bot.stderr.read()).decode() if bot.stderr else ""
+    counts = copies(emu, members)
+    assert min(counts) == 1
+    assert sum(counts) - RECIPIENTS <= CONCURRENCY, f"too many duplicates: {sum(counts)}"
+    assert "Traceback" not in stderr, stderr
