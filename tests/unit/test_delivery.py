@@ -15,7 +15,7 @@ from telegram import Bot
 from telegram.request import HTTPXRequest
 
 from bot.clock import FrozenClock
-from bot.delivery import Outgoing, SendLimits, Sender, renderer
+from bot.delivery import Outgoing, Sender, SendLimits, renderer
 from bot.sandbox.emulator import Emulator, FloodLimits, SimUser
 from storage import outbox as outbox_repo
 from storage.db import Database
@@ -77,9 +77,8 @@ async def run(sender: Sender, seconds: float = 30) -> None:
 
 
 async def states(db: Database) -> dict[str, str]:
-    async with db.read() as c:
-        async with c.execute("SELECT key, state FROM outbox ORDER BY id") as cur:
-            return {str(k): str(s) for k, s in await cur.fetchall()}
+    async with db.read() as c, c.execute("SELECT key, state FROM outbox ORDER BY id") as cur:
+        return {str(k): str(s) for k, s in await cur.fetchall()}
 
 
 async def test_faults_end_in_sent_or_explained(emu: Emulator, db: Database, bot: Bot) -> None:
