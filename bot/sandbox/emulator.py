@@ -181,6 +181,7 @@ class Emulator:
         self._faults: list[_Fault] = []
         self._sent_times: deque[tuple[float, int]] = deque()
         self._new_update = asyncio.Event()
+        self._activity = asyncio.Event()
         self._handed_out = 0
         self._subscribers: list[Callable[[int, str, SimMessage], None]] = []
         self._runner: web.AppRunner | None = None
@@ -219,6 +220,13 @@ class Emulator:
         """Listen again on the same port, with everything remembered."""
         if self._site is None:
             await self._listen(self._port)
+
+    async def until(self, condition: Callable[[], bool]) -> None:
+        """Wait until ``condition()`` holds, checking after each call the bot makes (for a
+        bot in another process; bound it with ``asyncio.timeout``)."""
+        while not condition():
+            self._activity.clear()
+            await self._activity.wait()
 
     def stall(self, method: str | None = None, seconds: float = 1.0, times: int = 1) -> None:
         """Answer the next ``times`` calls of ``method`` only after ``seconds`` (then do
@@ -267,11 +275,13 @@ class Emulator:
                 self._flood(name, params)
             result = await getattr(self, f"_m_{name}")(params)
         except ApiError as error:
+            self._activity.set()
             # A 403 (blocked, never started, removed from a group) is a fact of life the
             # bot must handle; anything else that was not injected is the bot's mistake.
             if not error.deliberate and error.code != 403:
                 self.refusals.append((name, raw, error.description))
             return _error_response(error)
+        self._activity.set()
         return web.json_response({"ok": True, "result": result},
                                  dumps=lambda o: json.dumps(o, ensure_ascii=False))
 

@@ -28,11 +28,13 @@ RATE = 300  # messages a second: the emulator's ceiling and the bot's setting
 CONCURRENCY = 8
 
 
-async def until(condition: Callable[[], bool], what: str, seconds: float = 60) -> None:
-    async with asyncio.timeout(seconds):
-        while not condition():
-            await asyncio.sleep(0.02)
-    assert condition(), what
+async def until(emu: Emulator, condition: Callable[[], bool], what: str,
+                seconds: float = 60) -> None:
+    try:
+        async with asyncio.timeout(seconds):
+            await emu.until(condition)
+    except TimeoutError:
+        raise AssertionError(f"waited {seconds} s for: {what}") from None
 
 
 async def start_bot(emu: Emulator, database: Path) -> asyncio.subprocess.Process:
@@ -86,25 +88,26 @@ async def test_a_push_survives_sigkill(emu: Emulator, tmp_path: Path) -> None:
 
         seen = len(emu.messages(secretary))
         says("/push")
-        await until(answered(seen + 1), "the bot asks who should receive it")
+        await until(emu, answered(seen + 1), "the bot asks who should receive it")
         emu.press(secretary, emu.last(secretary), f"🚶 流动党员（{RECIPIENTS}）")
-        await until(lambda: emu.last(secretary).text.startswith("请输入标题"), "title asked")
+        await until(emu, lambda: emu.last(secretary).text.startswith("请输入标题"), "title asked")
         says("不怕重启")
-        await until(lambda: emu.last(secretary).text.startswith("现在请发送材料"), "body asked")
+        await until(emu, lambda: emu.last(secretary).text.startswith("现在请发送材料"),
+                    "body asked")
         says("断电重启也不丢。")
-        await until(lambda: emu.last(secretary).buttons != [], "due date asked")
+        await until(emu, lambda: emu.last(secretary).buttons != [], "due date asked")
         emu.press(secretary, emu.last(secretary), "不设截止日期")
-        await until(lambda: "发送给" in str(emu.last(secretary).buttons), "the preview")
+        await until(emu, lambda: "发送给" in str(emu.last(secretary).buttons), "the preview")
         emu.press(secretary, emu.last(secretary), f"✅ 发送给 {RECIPIENTS} 人")
 
-        await until(lambda: sum(copies(emu, members)) >= RECIPIENTS // 3, "a third is out")
+        await until(emu, lambda: sum(copies(emu, members)) >= RECIPIENTS // 3, "a third is out")
         bot.kill()  # SIGKILL: no shutdown, nothing flushed
         await bot.wait()
         delivered_before = sum(1 for n in copies(emu, members) if n)
         assert delivered_before < RECIPIENTS, "the push ended before the kill"
 
         bot = await start_bot(emu, database)
-        await until(lambda: all(copies(emu, members)), "everyone has the material", 120)
+        await until(emu, lambda: all(copies(emu, members)), "everyone has the material", 120)
     finally:
         if bot.returncode is None:
             bot.send_signal(signal.SIGTERM)

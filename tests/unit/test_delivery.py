@@ -165,8 +165,8 @@ async def test_stopping_midway_and_starting_again_sends_each_once(
     await queue(db, [(f"u{i}", u.id, {"text": "材料"}) for i, u in enumerate(users)])
     first = Sender(bot, db, FrozenClock(START), SendLimits(per_second=60))
     first.start()
-    while emu.stats["sent"] < 10:
-        await asyncio.sleep(0.02)
+    async with asyncio.timeout(30):
+        await emu.until(lambda: emu.stats["sent"] >= 10)
     await first.stop()
     assert 10 <= emu.stats["sent"] < 60
     await run(Sender(bot, db, FrozenClock(START), SendLimits(per_second=200)))
