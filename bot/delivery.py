@@ -109,6 +109,7 @@ class Sender:
     def __init__(self, bot: Bot, db: Database, clock: Clock, limits: SendLimits) -> None:
         self.bot, self.db, self.clock, self.limits = bot, db, clock, limits
         self.interval = 1.0 / (limits.per_second * limits.headroom)
+        self.catch_up = int((1 - limits.headroom) * limits.per_second / 2)
         self._wake = asyncio.Event()
         self._idle = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -198,11 +199,15 @@ class Sender:
                                return_when=asyncio.FIRST_COMPLETED)
 
     async def _pace(self) -> None:
+        """Wait for the next start slot. Slots are evenly spaced; a sender that woke late
+        may use up to ``self.catch_up`` missed slots at once, so timer jitter does not
+        wear the rate down, while the headroom keeps that small burst under the ceiling."""
         while True:
             now = time.monotonic()
             at = max(self._next_slot, self._paused_until)
             if at <= now:
-                self._next_slot = max(now, self._next_slot) + self.interval
+                earliest = now - self.catch_up * self.interval
+                self._next_slot = max(earliest, self._next_slot) + self.interval
                 return
             await asyncio.sleep(at - now)
 

@@ -169,6 +169,7 @@ class Emulator:
         self.refusals: list[tuple[str, dict[str, Any], str]] = []
         self.stats: dict[str, int] = {"429": 0, "uploads": 0, "reuses": 0, "sent": 0}
         self.flood_limits: FloodLimits | None = None
+        self.flood_429_at: list[float] = []  # monotonic times of flood-limit refusals
         self.update_ids_queued: list[int] = []
         self._updates: deque[dict[str, Any]] = deque()
         self._update_ids = itertools.count(1)
@@ -179,7 +180,8 @@ class Emulator:
         self._answers: dict[int, list[CallbackAnswer]] = {}
         self._reply_keyboards: dict[int, dict[str, Any]] = {}
         self._faults: list[_Fault] = []
-        self._sent_times: deque[tuple[float, int]] = deque()
+        self._sent_times: deque[float] = deque()
+        self._sent_in_chat: dict[int, deque[float]] = {}
         self._new_update = asyncio.Event()
         self._activity = asyncio.Event()
         self._handed_out = 0
@@ -333,30 +335,38 @@ class Emulator:
         self._faults = [f for f in self._faults if f.times > 0]
 
     def _flood(self, name: str, params: dict[str, Any]) -> None:
+        """Telegram's limits as sliding windows: overall per second, per private chat per
+        second, per group per minute. Each window is a deque trimmed from the left, so a
+        check costs what the window holds, not the whole history."""
         limits = self.flood_limits
         if limits is None:
             return
         now = time.monotonic()
         chat_id = params.get("chat_id")
-        while self._sent_times and now - self._sent_times[0][0] > 60:
-            self._sent_times.popleft()
-        recent = [t for t, _ in self._sent_times if now - t <= 1]
+        overall = self._sent_times
+        while overall and now - overall[0] > 1:
+            overall.popleft()
         retry = 0.0
-        if len(recent) >= limits.per_second:
-            retry = 1 - (now - recent[0])
+        if len(overall) >= limits.per_second:
+            retry = 1 - (now - overall[0])
+        in_chat: deque[float] | None = None
         if isinstance(chat_id, int):
-            in_chat = [t for t, c in self._sent_times if c == chat_id]
-            last_second = [t for t in in_chat if now - t <= 1]
-            if chat_id > 0 and len(last_second) >= limits.per_chat_per_second:
-                retry = max(retry, 1 - (now - last_second[0]))
-            if chat_id < 0 and len(in_chat) >= limits.per_group_per_minute:
-                retry = max(retry, 60 - (now - in_chat[0]))
+            in_chat = self._sent_in_chat.setdefault(chat_id, deque())
+            window = 1.0 if chat_id > 0 else 60.0
+            allowed = limits.per_chat_per_second if chat_id > 0 else limits.per_group_per_minute
+            while in_chat and now - in_chat[0] > window:
+                in_chat.popleft()
+            if len(in_chat) >= allowed:
+                retry = max(retry, window - (now - in_chat[0]))
         if retry > 0:
             self.stats["429"] += 1
+            self.flood_429_at.append(now)
             seconds = max(1, int(retry + 0.999))
             raise ApiError(429, f"Too Many Requests: retry after {seconds}",
                            {"retry_after": seconds}, deliberate=True)
-        self._sent_times.append((now, chat_id if isinstance(chat_id, int) else 0))
+        overall.append(now)
+        if in_chat is not None:
+            in_chat.append(now)
 
     # --- updates -------------------------------------------------------------------------
 
