@@ -244,3 +244,34 @@ async def test_bad_answers_in_push_get_a_second_try(h: Harness, county: dict[str
     assert secretary.last() == "已取消，没有发送任何内容。"
     async with h.db.read() as c:
         assert await outbox_repo.counts(c) == {}
+
+
+async def test_each_member_reads_it_in_their_language_and_other_branches_see_nothing(
+        h: Harness, county: dict[str, int], staff: Person) -> None:
+    secretary = await make_secretary(h, county["east"])
+    chinese, = await registered(h, county["east"], ["王芳"], flowing=True)
+    english, = await registered(h, county["east"], ["Li Lei"], flowing=True, language="en")
+    other = await make_secretary(h, county["west"], name="西河书记")
+    await push_text(secretary, "十九届六中全会", "<i>不是标签</i>", due="不设截止日期")
+    await secretary.presses("✅ 发送给 2 人")
+
+    assert english.last() == ("📚 Study material: 十九届六中全会\n\n<i>不是标签</i>\n\n"
+                              "From: 东岭村党支部")
+    assert [label for row in h.emu.last(english.user).buttons for label, _ in row] == [
+        "✅ Studied", "⏰ Later"]
+    await english.presses("✅ Studied")
+    assert english.answers() == ["Recorded. Thank you for studying!"]
+    assert received(chinese, "十九届六中全会")
+
+    # The secretary of another branch: an empty overview, and a forged "who" button fails.
+    await other.says("/study")
+    assert other.last() == "还没有发送过学习材料。发送 /push 即可发送。"
+    await secretary.says("/study")
+    who_button = secretary.message_with_button("👥 十九届六中全会")
+    h.emu.press(other.user, who_button, "👥 十九届六中全会")
+    await h.settle()
+    assert other.answers() == ["这不在您的管理范围内。"]
+    # Staff see every branch, with branch names.
+    await staff.says("/study")
+    await staff.presses("👥 十九届六中全会")
+    assert "Li Lei（东岭村党支部）" in staff.last()
