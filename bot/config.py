@@ -50,6 +50,18 @@ class Settings(BaseSettings):
         description="A member who starts working away receives the materials of this many "
                     "past days sent to their branch's flowing members")
 
+    checkin_before_minutes: int = Field(
+        default=30, ge=0, le=240,
+        description="Check-in opens this many minutes before a meeting starts (the bot posts "
+                    "the check-in buttons in the branch group then)")
+    checkin_after_minutes: int = Field(
+        default=60, ge=5, le=720,
+        description="Check-in closes this many minutes after the start; the summary follows")
+    meeting_reminder_minutes: int = Field(
+        default=60, ge=5, le=720,
+        description="Invited members are reminded the day before and this many minutes "
+                    "before a meeting")
+
     @field_validator("admins", mode="before")
     @classmethod
     def _split_admins(cls, value: object) -> object:

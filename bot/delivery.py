@@ -55,7 +55,7 @@ class Outgoing:
     file_id: str | None = None
 
 
-Renderer = Callable[[Database, OutboxRow], Awaitable[Outgoing | None]]
+Renderer = Callable[[Database, Clock, OutboxRow], Awaitable[Outgoing | None]]
 RENDERERS: dict[str, Renderer] = {}
 
 
@@ -228,7 +228,7 @@ class Sender:
         if render is None:
             await self._finish(row, "failed", error=f"no renderer for {row.kind!r}")
             return
-        out = await render(self.db, row)
+        out = await render(self.db, self.clock, row)
         if out is None:
             await self._finish(row, "dropped", error="no longer needed")
             return

@@ -88,7 +88,7 @@ async def render_for(db: Database, material: Material, telegram_id: int) -> Outg
 
 
 @renderer("material")
-async def _render_material(db: Database, row: OutboxRow) -> Outgoing | None:
+async def _render_material(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
     async with db.read() as c:
         material = await material_repo.get_material(c, row.ref_id or 0)
     if material is None:
@@ -224,7 +224,7 @@ async def queue_reminders(db: Database, clock: Clock, at: time, lead_days: int) 
 
 
 @renderer("study_reminder")
-async def _render_reminder(db: Database, row: OutboxRow) -> Outgoing | None:
+async def _render_reminder(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
     day = date.fromisoformat(str(row.payload["day"]))
     lead = int(row.payload.get("lead", 0))
     async with db.read() as c:

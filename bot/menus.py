@@ -41,6 +41,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("cancel", N_("Stop what we are doing"), EVERYONE),
     Command("study", N_("Study materials: yours, and who studied them"), KNOWN),
     Command("push", N_("Send a study material"), MANAGERS),
+    Command("meeting", N_("Schedule a meeting or study session"), MANAGERS, group=True),
     Command("invite", N_("Invite link for your branch"), MANAGERS),
     Command("pending", N_("People waiting to join"), MANAGERS),
     Command("members", N_("Your branch's roster"), MANAGERS),

@@ -237,6 +237,11 @@ async def live_invites(db: Database, clock: Clock, branch_id: int) -> list[Invit
         return await org_repo.live_invites(c, branch_id, clock.now())
 
 
+async def member(db: Database, member_id: int) -> Member | None:
+    async with db.read() as c:
+        return await member_repo.get_member(c, member_id)
+
+
 async def roster(db: Database, branch_id: int) -> list[MemberView]:
     async with db.read() as c:
         return await member_repo.branch_roster(c, branch_id)

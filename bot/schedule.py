@@ -9,16 +9,24 @@ move the clock and call :func:`tick` themselves.
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from telegram.ext import CallbackContext
 
-from bot import materials
+from bot import materials, meetings
+from bot.config import Settings
 
 if TYPE_CHECKING:
     from bot.app import Services
 
 log = logging.getLogger(__name__)
+
+
+def windows(settings: Settings) -> meetings.Windows:
+    return meetings.Windows(before=timedelta(minutes=settings.checkin_before_minutes),
+                            after=timedelta(minutes=settings.checkin_after_minutes),
+                            reminder=timedelta(minutes=settings.meeting_reminder_minutes))
 
 
 async def tick(services: Services) -> int:
@@ -27,8 +35,9 @@ async def tick(services: Services) -> int:
     queued = await materials.queue_reminders(services.database, services.clock,
                                              settings.study_reminder_time,
                                              settings.study_reminder_days)
+    queued += await meetings.advance(services.database, services.clock, windows(settings))
     if queued:
-        log.info("queued %d reminders", queued)
+        log.info("queued %d messages", queued)
         services.poke_outbox()
     return queued
 

@@ -22,6 +22,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         common,
         dialog,
         materials,
+        meetings,
         members,
         org,
         picker,
@@ -48,6 +49,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         ("appoint", appoint.appoint_command),
         ("push", materials.push_command),
         ("study", materials.study_command),
+        ("meeting", meetings.meeting_command),
     ]
     for name, callback in commands:
         application.add_handler(CommandHandler(name, callback, filters=fresh))
@@ -59,6 +61,10 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     application.add_handler(CallbackQueryHandler(org.invite_button, pattern=r"^inv:"))
     application.add_handler(CallbackQueryHandler(picker.pick_button, pattern=r"^pick:"))
     application.add_handler(CallbackQueryHandler(materials.material_button, pattern=r"^mat:"))
+    application.add_handler(CallbackQueryHandler(meetings.attendance_button, pattern=r"^att:"))
+    application.add_handler(CallbackQueryHandler(meetings.leave_decision_button,
+                                                 pattern=r"^lv:"))
+    application.add_handler(CallbackQueryHandler(meetings.meeting_button, pattern=r"^mtg:"))
     # Last among buttons: anything unclaimed is stale or forged.
     application.add_handler(CallbackQueryHandler(common.stale_button))
 

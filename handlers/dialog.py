@@ -75,8 +75,12 @@ def _ids(update: Update) -> tuple[int, int]:
 
 
 async def begin(update: Update, context: ZContext, kind: str, step: str,
-                data: dict[str, Any] | None = None) -> None:
+                data: dict[str, Any] | None = None, *, in_private: bool = False) -> None:
+    """Open a dialog in this chat, or (``in_private``) in the person's private chat — for a
+    form started from a group, which is answered where the group cannot read along."""
     user_id, chat_id = _ids(update)
+    if in_private:
+        chat_id = user_id
     async with context.db.tx() as c:
         await dialog_repo.put(c, user_id, chat_id, kind, step, data or {}, context.clock.now())
 

@@ -14,7 +14,6 @@ from datetime import date, timedelta
 from typing import Any
 
 from telegram import Message, Update
-from telegram.constants import ChatType
 
 from bot import materials, organisation
 from bot.app import ZContext
@@ -25,6 +24,7 @@ from bot.materials import BODY_MAX, CAPTION_BODY_MAX, TITLE_MAX, Draft
 from bot.profile import InvalidInput, clean_body, clean_text, parse_due_date
 from handlers import away, dialog
 from handlers.dialog import Answer
+from handlers.guards import private_only
 from handlers.ui import button, chunks, esc, grid, inline
 from storage.models import Dialog, Material, MaterialStats, Member, RecipientView
 
@@ -33,21 +33,11 @@ DUE_CHOICES = (3, 7, 14)
 OPEN_SHOWN = 10
 
 
-async def _private(update: Update, context: ZContext) -> bool:
-    chat = update.effective_chat
-    if chat is None:
-        return False
-    if chat.type != ChatType.PRIVATE:
-        await chat.send_message(context.tr("Please talk to me in a private chat."))
-        return False
-    return True
-
-
 # --- /push -------------------------------------------------------------------------------
 
 
 async def push_command(update: Update, context: ZContext) -> None:
-    if not await _private(update, context):
+    if not await private_only(update, context):
         return
     chat = update.effective_chat
     assert chat is not None
@@ -395,7 +385,7 @@ def _who_lines(tr: Translator, material: Material, people: list[RecipientView], 
 
 
 async def study_command(update: Update, context: ZContext) -> None:
-    if not await _private(update, context):
+    if not await private_only(update, context):
         return
     chat = update.effective_chat
     assert chat is not None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from telegram import KeyboardButton, ReplyKeyboardRemove, Update
-from telegram.constants import ChatType
 
 from bot import organisation, registry
 from bot.app import ZContext
@@ -11,6 +10,7 @@ from bot.i18n import N_, Translator
 from bot.profile import STATUSES, InvalidInput, normalise_phone, parse_birth_year
 from handlers import away, dialog, materials, picker
 from handlers.dialog import Answer
+from handlers.guards import private_only
 from handlers.notify import tell
 from handlers.registration import profile_lines
 from handlers.ui import button, chunks, esc, inline, reply_keyboard
@@ -20,18 +20,8 @@ ME = "me"
 FLOW = "flow"
 
 
-async def _private(update: Update, context: ZContext) -> bool:
-    chat = update.effective_chat
-    if chat is None:
-        return False
-    if chat.type != ChatType.PRIVATE:
-        await chat.send_message(context.tr("Please talk to me in a private chat."))
-        return False
-    return True
-
-
 async def me_command(update: Update, context: ZContext) -> None:
-    if not await _private(update, context):
+    if not await private_only(update, context):
         return
     chat = update.effective_chat
     assert chat is not None
@@ -145,7 +135,7 @@ async def me_step(update: Update, context: ZContext, current: Dialog, answer: An
 
 
 async def flow_command(update: Update, context: ZContext) -> None:
-    if not await _private(update, context):
+    if not await private_only(update, context):
         return
     member = context.actor.active_member
     if member is None:
@@ -254,7 +244,7 @@ async def _tell_managers(context: ZContext, member: Member, *, returned: bool) -
 
 
 async def members_command(update: Update, context: ZContext) -> None:
-    if not await _private(update, context):
+    if not await private_only(update, context):
         return
     await picker.choose_branch(update, context, "members")
 

@@ -217,3 +217,48 @@ class RecipientView(Stored):
     branch_name: str
     studied_at: datetime | None
     delivery: Literal["queued", "delivered", "unreachable"]
+
+
+MeetingKind = Literal["assembly", "committee", "group", "lesson", "activity_day", "study",
+                      "other"]
+MeetingState = Literal["scheduled", "open", "closed", "cancelled"]
+AttendanceStatus = Literal["present", "remote", "leave_requested", "leave", "absent"]
+
+
+class Meeting(Stored):
+    id: int
+    branch_id: int
+    kind: MeetingKind
+    starts_at: datetime
+    place: str
+    topic: str
+    lecturer: str | None
+    remote_allowed: bool
+    state: MeetingState
+    effect: str | None
+    reminded_day_at: datetime | None
+    reminded_hour_at: datetime | None
+    opened_at: datetime | None
+    closed_at: datetime | None
+    created_by: int
+    created_at: datetime
+
+
+class Attendance(Stored):
+    meeting_id: int
+    member_id: int
+    status: AttendanceStatus
+    at: datetime
+    reason: str | None
+    reason_file_id: str | None
+    decided_by: int | None
+    decided_at: datetime | None
+
+
+class AttendeeView(Stored):
+    """An invited member and where they stand for one meeting."""
+
+    member_id: int
+    name: str
+    flowing: bool
+    status: AttendanceStatus | None

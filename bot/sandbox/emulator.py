@@ -184,6 +184,7 @@ class Emulator:
         self._sent_in_chat: dict[int, deque[float]] = {}
         self._new_update = asyncio.Event()
         self._activity = asyncio.Event()
+        self._delivered: dict[int, dict[str, Any]] = {}
         self._handed_out = 0
         self._subscribers: list[Callable[[int, str, SimMessage], None]] = []
         self._runner: web.AppRunner | None = None
@@ -372,7 +373,9 @@ class Emulator:
 
     def _queue(self, kind: str, payload: dict[str, Any]) -> int:
         update_id = next(self._update_ids)
-        self._updates.append({"update_id": update_id, kind: payload})
+        update = {"update_id": update_id, kind: payload}
+        self._updates.append(update)
+        self._delivered[update_id] = update
         self.update_ids_queued.append(update_id)
         self._new_update.set()
         return update_id
@@ -540,6 +543,19 @@ class Emulator:
             "id": query_id, "from": user.to_api(), "message": self._message_api(message),
             "chat_instance": str(message.chat_id), "data": data})
         return query_id
+
+    def redeliver(self, update_id: int) -> int:
+        """Hand the bot an update it already had once more, under a new update id — what
+        Telegram does when it is unsure the first delivery arrived."""
+        original = self._delivered.get(update_id)
+        if original is None:
+            raise LookupError(f"update {update_id} was never handed out")
+        kind = next(key for key in original if key != "update_id")
+        payload = dict(original[kind])
+        if kind == "callback_query":  # a query can be answered once: the copy gets its own
+            payload["id"] = secrets.token_hex(8)
+            self._queries[payload["id"]] = (payload["from"]["id"], False)
+        return self._queue(kind, payload)
 
     def reply_keyboard_press(self, user: SimUser, label: str) -> dict[str, Any]:
         keyboard = self._reply_keyboards.get(user.id)

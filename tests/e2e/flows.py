@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from bot.sandbox.emulator import SimChat
 from storage import members as member_repo
 from storage import org as org_repo
 from tests.harness import Harness, Person
@@ -87,3 +88,11 @@ async def on_roster_only(h: Harness, branch_id: int, name: str, *, flowing: bool
             "branch_id": branch_id, "name": name, "birth_year": 1960, "status": "full",
             "state": "active", "flowing": flowing, "flow_city": "广州" if flowing else None},
             h.clock.now())
+
+
+async def branch_group(h: Harness, branch_id: int, title: str, people: list[Person]) -> SimChat:
+    """A group chat with these people, already tied to the branch (set up, not under test)."""
+    group = h.group(title, people)
+    async with h.db.tx() as c:
+        await org_repo.bind_group(c, group.id, branch_id, title, people[0].id, h.clock.now())
+    return group

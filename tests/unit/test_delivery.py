@@ -14,7 +14,7 @@ import pytest
 from telegram import Bot
 from telegram.request import HTTPXRequest
 
-from bot.clock import FrozenClock
+from bot.clock import Clock, FrozenClock
 from bot.delivery import Outgoing, Sender, SendLimits, renderer
 from bot.sandbox.emulator import Emulator, FloodLimits, SimUser
 from storage import outbox as outbox_repo
@@ -24,7 +24,7 @@ from tests.conftest import START
 
 
 @renderer("test-text")
-async def _render(db: Database, row: OutboxRow) -> Outgoing | None:
+async def _render(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
     if row.payload.get("drop"):
         return None
     return Outgoing(str(row.payload["text"]))

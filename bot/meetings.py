@@ -1,0 +1,402 @@
+"""Meetings and study sessions: scheduling, the steps a tick drives, check-in and leave.
+
+A meeting walks through steps, each recorded on its row when done so a restart or a
+second tick never repeats it: the day-before and hour-before reminders (private, to the
+invited members), opening (the check-in post in the branch group, when the check-in
+window opens) and closing (absentees recorded, the summary posted, the record sent to
+the secretary to add its effect). Every message goes through the outbox.
+
+Check-in is one row per member and meeting (a primary key, not hope), so a press twice,
+or Telegram delivering the press twice, counts once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, tzinfo
+from typing import Literal
+
+from bot.callbacks import pack
+from bot.clock import Clock
+from bot.delivery import Outgoing, renderer
+from bot.i18n import N_, Translator, translator
+from bot.markup import esc
+from bot.registry import translator_of
+from storage import audit
+from storage import meetings as meeting_repo
+from storage import members as member_repo
+from storage import org as org_repo
+from storage import outbox as outbox_repo
+from storage.db import Conn, Database
+from storage.models import AttendeeView, Meeting, MeetingKind, Member, OutboxRow
+
+KINDS: dict[MeetingKind, str] = {
+    "assembly": N_("Branch members' assembly"),
+    "committee": N_("Branch committee meeting"),
+    "group": N_("Party group meeting"),
+    "lesson": N_("Party lesson"),
+    "activity_day": N_("Party activity day"),
+    "study": N_("Centralised study"),
+    "other": N_("Other session"),
+}
+TOPIC_MAX = 100
+PLACE_MAX = 60
+EFFECT_MAX = 1000
+REASON_MAX = 300
+
+
+@dataclass(frozen=True)
+class Windows:
+    """When check-in is open, and when the last reminder goes, around a start time."""
+
+    before: timedelta
+    after: timedelta
+    reminder: timedelta
+
+    def opens(self, meeting: Meeting) -> datetime:
+        return meeting.starts_at - self.before
+
+    def closes(self, meeting: Meeting) -> datetime:
+        return meeting.starts_at + self.after
+
+
+@dataclass(frozen=True)
+class MeetingDraft:
+    branch_id: int
+    kind: MeetingKind
+    starts_at: datetime
+    place: str
+    topic: str
+    lecturer: str | None
+    remote_allowed: bool
+
+
+# --- scheduling ------------------------------------------------------------------------------
+
+
+async def schedule(db: Database, clock: Clock, draft: MeetingDraft, by: int) -> Meeting:
+    """Store the meeting and announce it in the branch group (if it has one)."""
+    now = clock.now()
+    async with db.tx() as c:
+        meeting = await meeting_repo.add_meeting(c, {
+            "branch_id": draft.branch_id, "kind": draft.kind, "starts_at": draft.starts_at,
+            "place": draft.place, "topic": draft.topic, "lecturer": draft.lecturer,
+            "remote_allowed": draft.remote_allowed, "created_by": by}, now)
+        group = await org_repo.live_group_of_branch(c, draft.branch_id)
+        if group is not None:
+            await outbox_repo.enqueue(c, [outbox_repo.Envelope(
+                f"meeting:{meeting.id}:notice", group.chat_id, "meeting_notice", meeting.id)],
+                now)
+        await audit.record(c, now, f"tg:{by}", "meeting.schedule", f"meeting:{meeting.id}",
+                           f"{draft.kind} {meeting.starts_at.isoformat()}")
+    return meeting
+
+
+async def get(db: Database, meeting_id: int) -> Meeting | None:
+    async with db.read() as c:
+        return await meeting_repo.get_meeting(c, meeting_id)
+
+
+async def has_group(db: Database, branch_id: int) -> bool:
+    async with db.read() as c:
+        return await org_repo.live_group_of_branch(c, branch_id) is not None
+
+
+# --- the steps a tick drives ---------------------------------------------------------------
+
+
+async def advance(db: Database, clock: Clock, windows: Windows) -> int:
+    """Do every step that is due now; returns how many messages were queued."""
+    now = clock.now()
+    queued = 0
+    async with db.tx() as c:
+        for meeting in await meeting_repo.not_closed_before(c, now + timedelta(days=1)):
+            queued += await _advance_one(c, meeting, now, windows)
+    return queued
+
+
+async def _advance_one(c: Conn, meeting: Meeting, now: datetime, windows: Windows) -> int:
+    start = meeting.starts_at
+    envelopes: list[outbox_repo.Envelope] = []
+    last_reminder = start - windows.reminder
+    if (now >= start - timedelta(days=1) and now < last_reminder
+            and await meeting_repo.mark_step(c, meeting.id, "reminded_day_at", now)):
+        envelopes += await _reminders(c, meeting, "day")
+    if (now >= last_reminder and now < start
+            and await meeting_repo.mark_step(c, meeting.id, "reminded_hour_at", now)):
+        envelopes += await _reminders(c, meeting, "hour")
+    if now >= windows.opens(meeting) and now < windows.closes(meeting) and (
+            await meeting_repo.mark_step(c, meeting.id, "opened_at", now)):
+        await meeting_repo.set_state(c, meeting.id, "open")
+        envelopes += await _to_branch(c, meeting, "open")
+    if now >= windows.closes(meeting) and await meeting_repo.mark_step(
+            c, meeting.id, "closed_at", now):
+        await meeting_repo.set_state(c, meeting.id, "closed")
+        await meeting_repo.mark_absent(c, meeting.id, meeting.branch_id, now)
+        envelopes += await _to_branch(c, meeting, "summary")
+        envelopes.append(outbox_repo.Envelope(f"meeting:{meeting.id}:record",
+                                              meeting.created_by, "meeting_record",
+                                              meeting.id))
+    if envelopes:
+        await outbox_repo.enqueue(c, envelopes, now)
+    return len(envelopes)
+
+
+async def _reminders(c: Conn, meeting: Meeting, which: str) -> list[outbox_repo.Envelope]:
+    return [outbox_repo.Envelope(f"meeting:{meeting.id}:{which}:member:{m.id}",
+                                 m.telegram_id, "meeting_reminder", meeting.id,
+                                 {"which": which, "member": m.id})
+            for m in await meeting_repo.invited_with_account(c, meeting.branch_id)
+            if m.telegram_id is not None]
+
+
+async def _to_branch(c: Conn, meeting: Meeting, what: str) -> list[outbox_repo.Envelope]:
+    """To the branch's group chat; a branch without one gets it privately, each member."""
+    group = await org_repo.live_group_of_branch(c, meeting.branch_id)
+    if group is not None:
+        return [outbox_repo.Envelope(f"meeting:{meeting.id}:{what}", group.chat_id,
+                                     f"meeting_{what}", meeting.id)]
+    return [outbox_repo.Envelope(f"meeting:{meeting.id}:{what}:member:{m.id}", m.telegram_id,
+                                 f"meeting_{what}", meeting.id, {"member": m.id})
+            for m in await meeting_repo.invited_with_account(c, meeting.branch_id)
+            if m.telegram_id is not None]
+
+
+# --- check-in and leave --------------------------------------------------------------------
+
+CheckIn = Literal["present", "remote", "already", "not_invited", "not_open", "closed",
+                  "no_remote", "not_flowing", "gone"]
+
+
+async def check_in(db: Database, clock: Clock, windows: Windows, meeting_id: int,
+                   member: Member | None, how: Literal["present", "remote"]) -> CheckIn:
+    now = clock.now()
+    async with db.tx() as c:
+        meeting = await meeting_repo.get_meeting(c, meeting_id)
+        if meeting is None or meeting.state == "cancelled":
+            return "gone"
+        if member is None or member.branch_id != meeting.branch_id:
+            return "not_invited"
+        if now < windows.opens(meeting):
+            return "not_open"
+        if now >= windows.closes(meeting) or meeting.state == "closed":
+            return "closed"
+        if how == "remote":
+            if not meeting.remote_allowed:
+                return "no_remote"
+            if not member.flowing:
+                return "not_flowing"
+        current = await meeting_repo.attendance_of(c, meeting.id, member.id)
+        if current is not None and current.status in ("present", "remote"):
+            return "already"
+        await meeting_repo.put_attendance(c, meeting.id, member.id, how, now)
+    return how
+
+
+LeaveRequest = Literal["requested", "already_in", "already_requested", "not_invited", "closed",
+                       "gone"]
+
+
+async def can_ask_leave(db: Database, clock: Clock, windows: Windows, meeting_id: int,
+                        member: Member | None) -> tuple[LeaveRequest | None, Meeting | None]:
+    """None if the member may ask for leave now; otherwise why not."""
+    async with db.read() as c:
+        meeting = await meeting_repo.get_meeting(c, meeting_id)
+        if meeting is None or meeting.state == "cancelled":
+            return "gone", meeting
+        if member is None or member.branch_id != meeting.branch_id:
+            return "not_invited", meeting
+        if clock.now() >= windows.closes(meeting) or meeting.state == "closed":
+            return "closed", meeting
+        current = await meeting_repo.attendance_of(c, meeting.id, member.id)
+    if current is not None and current.status in ("present", "remote"):
+        return "already_in", meeting
+    if current is not None and current.status in ("leave_requested", "leave"):
+        return "already_requested", meeting
+    return None, meeting
+
+
+async def ask_leave(db: Database, clock: Clock, windows: Windows, meeting_id: int,
+                    member: Member, reason: str | None, file_id: str | None) -> LeaveRequest:
+    refusal, _ = await can_ask_leave(db, clock, windows, meeting_id, member)
+    if refusal is not None:
+        return refusal
+    async with db.tx() as c:
+        await meeting_repo.put_attendance(c, meeting_id, member.id, "leave_requested",
+                                          clock.now(), reason=reason, reason_file_id=file_id)
+    return "requested"
+
+
+async def decide_leave(db: Database, clock: Clock, meeting_id: int, member_id: int,
+                       approve: bool, by: int, manages: bool) -> bool | None:
+    """True/False: decided now; None: not theirs, or decided already."""
+    if not manages:
+        return None
+    async with db.tx() as c:
+        done = await meeting_repo.decide_leave(c, meeting_id, member_id, approve, by,
+                                               clock.now())
+    return done if done else None
+
+
+async def set_effect(db: Database, meeting_id: int, effect: str) -> None:
+    async with db.tx() as c:
+        await meeting_repo.set_effect(c, meeting_id, effect)
+
+
+async def attendees(db: Database, meeting: Meeting) -> list[AttendeeView]:
+    async with db.read() as c:
+        return await meeting_repo.attendees(c, meeting.id, meeting.branch_id)
+
+
+async def recent(db: Database, branch_ids: list[int]) -> list[Meeting]:
+    async with db.read() as c:
+        return await meeting_repo.recent(c, branch_ids)
+
+
+# --- what people see ------------------------------------------------------------------------
+
+
+def when_text(meeting: Meeting, tz: tzinfo) -> str:
+    return meeting.starts_at.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+
+
+def describe(tr: Translator, meeting: Meeting, branch: str, tz: tzinfo) -> list[str]:
+    """The four facts a record pins down, as lines (user text escaped)."""
+    lines = [tr("<b>{kind}</b>: {topic}", kind=tr(KINDS[meeting.kind]),
+                topic=esc(meeting.topic)),
+             tr("Time: {when}", when=when_text(meeting, tz)),
+             tr("Place: {place}", place=esc(meeting.place)),
+             tr("Branch: {branch}", branch=esc(branch))]
+    if meeting.lecturer:
+        lines.append(tr("Lecturer: {name}", name=esc(meeting.lecturer)))
+    if meeting.remote_allowed:
+        lines.append(tr("Members working away may join remotely."))
+    return lines
+
+
+def buttons(tr: Translator, meeting: Meeting, *, flowing: bool | None) -> list[list[tuple[str,
+                                                                                          str]]]:
+    """Check-in buttons. ``flowing`` None: a group post (everyone sees the same)."""
+    row = []
+    if flowing is None or not flowing:
+        row.append((tr("✅ Check in"), pack("att", "in", meeting.id)))
+    if meeting.remote_allowed and (flowing is None or flowing):
+        row.append((tr("🌐 Joining remotely"), pack("att", "remote", meeting.id)))
+    row.append((tr("📝 Ask for leave"), pack("att", "leave", meeting.id)))
+    return [row]
+
+
+def summary_lines(tr: Translator, meeting: Meeting, people: list[AttendeeView], branch: str,
+                  tz: tzinfo) -> list[str]:
+    groups: dict[str, list[str]] = {"present": [], "remote": [], "leave": [],
+                                    "leave_requested": [], "absent": []}
+    for person in people:
+        groups[person.status or "absent"].append(esc(person.name))
+    lines = [tr("📋 <b>Session closed</b>"), *describe(tr, meeting, branch, tz), "",
+             tr("Invited {invited} · present {present} · remote {remote} · on leave {leave} · "
+                "absent {absent}", invited=len(people), present=len(groups["present"]),
+                remote=len(groups["remote"]),
+                leave=len(groups["leave"]) + len(groups["leave_requested"]),
+                absent=len(groups["absent"]))]
+    for heading, key in ((N_("✅ Present ({n})"), "present"),
+                         (N_("🌐 Remote ({n})"), "remote"),
+                         (N_("📝 On leave ({n})"), "leave"),
+                         (N_("📝 Leave not yet approved ({n})"), "leave_requested"),
+                         (N_("❌ Absent ({n})"), "absent")):
+        if groups[key]:
+            lines.append(tr(heading, n=len(groups[key])) + "：" + "、".join(groups[key]))
+    return lines
+
+
+async def _branch_name(db: Database, meeting: Meeting) -> str:
+    async with db.read() as c:
+        unit = await org_repo.get_unit(c, meeting.branch_id)
+    return unit.name if unit else "—"
+
+
+async def _meeting_and_tr(db: Database, row: OutboxRow) -> tuple[Meeting | None, Translator]:
+    async with db.read() as c:
+        meeting = await meeting_repo.get_meeting(c, row.ref_id or 0)
+    # Group chats read the organisation's default language; people their own.
+    tr = await translator_of(db, row.chat_id) if row.chat_id > 0 else translator(None)
+    return meeting, tr
+
+
+@renderer("meeting_notice")
+async def _render_notice(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
+    meeting, tr = await _meeting_and_tr(db, row)
+    if meeting is None or meeting.state == "cancelled":
+        return None
+    lines = [tr("📅 <b>New session scheduled</b>"),
+             *describe(tr, meeting, await _branch_name(db, meeting), clock.tz),
+             tr("Check-in opens here shortly before it starts.")]
+    return Outgoing("\n".join(lines))
+
+
+@renderer("meeting_reminder")
+async def _render_reminder(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
+    meeting, tr = await _meeting_and_tr(db, row)
+    if meeting is None or meeting.state in ("cancelled", "closed"):
+        return None
+    async with db.read() as c:
+        member = await member_repo.get_member(c, int(row.payload.get("member", 0)))
+        current = (await meeting_repo.attendance_of(c, meeting.id, member.id)
+                   if member else None)
+    if member is None or member.state != "active" or (
+            current is not None and current.status in ("leave", "leave_requested")):
+        return None
+    heading = (tr("⏰ <b>Tomorrow</b>") if row.payload.get("which") == "day"
+               else tr("⏰ <b>Starting soon</b>"))
+    lines = [heading, *describe(tr, meeting, await _branch_name(db, meeting), clock.tz)]
+    if member.flowing and meeting.remote_allowed:
+        lines.append(tr("You are working away: press “Joining remotely” when it starts."))
+    keys = [[b for b in buttons(tr, meeting, flowing=member.flowing)[0]
+             if not b[1].startswith("att:in:")]]
+    return Outgoing("\n".join(lines), keys)
+
+
+@renderer("meeting_open")
+async def _render_open(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
+    meeting, tr = await _meeting_and_tr(db, row)
+    if meeting is None or meeting.state != "open":
+        return None
+    starts = meeting.starts_at.astimezone(clock.tz)
+    lines = [tr("🔔 <b>Check-in is open</b>"),
+             *describe(tr, meeting, await _branch_name(db, meeting), clock.tz),
+             tr("Press “Check in” when you arrive (starts {time}).",
+                time=starts.strftime("%H:%M"))]
+    flowing = None
+    if row.chat_id > 0:
+        async with db.read() as c:
+                member = await member_repo.get_member(c, int(row.payload.get("member", 0)))
+        flowing = bool(member and member.flowing)
+    return Outgoing("\n".join(lines), buttons(tr, meeting, flowing=flowing))
+
+
+@renderer("meeting_summary")
+async def _render_summary(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
+    meeting, tr = await _meeting_and_tr(db, row)
+    if meeting is None:
+        return None
+    people = await attendees(db, meeting)
+    lines = summary_lines(tr, meeting, people, await _branch_name(db, meeting), clock.tz)
+    return Outgoing(_fit("\n".join(lines)))
+
+
+@renderer("meeting_record")
+async def _render_record(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
+    meeting, tr = await _meeting_and_tr(db, row)
+    if meeting is None:
+        return None
+    people = await attendees(db, meeting)
+    lines = summary_lines(tr, meeting, people, await _branch_name(db, meeting), clock.tz)
+    lines[0] = tr("🗂 <b>Session record</b>")
+    lines += ["", tr("Add the effect of the session (what was achieved) to complete the "
+                     "record.")]
+    return Outgoing(_fit("\n".join(lines)),
+                    [[(tr("✍️ Add the effect"), pack("mtg", "effect", meeting.id))]])
+
+
+def _fit(text: str, limit: int = 4000) -> str:
+    """Names of a very large branch are cut, never the message refused."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
