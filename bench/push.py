@@ -16,44 +16,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
-import signal
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from common import ROOT, seed_branch, start_process, stop_process
 
-from bot.clock import Clock  # noqa: E402
-from bot.materials import Draft, push  # noqa: E402
-from bot.sandbox.emulator import Emulator, FloodLimits, SimUser  # noqa: E402
-from storage import members as member_repo  # noqa: E402
-from storage import org as org_repo  # noqa: E402
-from storage.db import Database  # noqa: E402
+from bot.clock import Clock
+from bot.materials import Draft, push
+from bot.sandbox.emulator import Emulator, FloodLimits, SimUser
+from storage.db import Database
 
 TITLE = "基准测试材料"
-
-
-async def seed(db: Database, emu: Emulator, clock: Clock, n: int) -> tuple[int, list[SimUser]]:
-    now = clock.now()
-    users = []
-    async with db.tx() as c:
-        county = await org_repo.add_unit(c, "county", "青山县", None, now)
-        town = await org_repo.add_unit(c, "township", "东岭镇", county.id, now)
-        branch = await org_repo.add_unit(c, "branch", "东岭村党支部", town.id, now)
-        for i in range(n):
-            user = emu.add_user(f"党员{i:05d}")
-            user.started = True
-            users.append(user)
-            await member_repo.touch_user(c, user.id, user.first_name, None, "zh-hans", now,
-                                         private=True)
-            await member_repo.insert_member(c, {
-                "branch_id": branch.id, "name": user.first_name, "status": "full",
-                "state": "active", "telegram_id": user.id, "flowing": True,
-                "flow_city": "深圳"}, now)
-    return branch.id, users
 
 
 def copies(emu: Emulator, users: list[SimUser], marker: str) -> list[int]:
@@ -73,23 +47,17 @@ async def outbox_run(n: int, rate: float, workdir: Path) -> dict[str, float]:
     clock = Clock()
     db = await Database.open(database)
     try:
-        branch_id, users = await seed(db, emu, clock, n)
+        branch_id, users = await seed_branch(db, emu, clock, n, flowing=True)
         await push(db, clock, Draft(branch_id, "flowing", TITLE, "内容"), by=1)
     finally:
         await db.close()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ZHIBU_")}
-    env.update(ZHIBU_TOKEN=emu.token, ZHIBU_API_BASE=emu.base_url,
-               ZHIBU_DATABASE=str(database), ZHIBU_SEND_PER_SECOND=str(rate),
-               ZHIBU_LOG_LEVEL="WARNING", PYTHONPATH=str(ROOT))
-    prefix = os.environ.get("BENCH_PROFILE", "").split()
-    bot = await asyncio.create_subprocess_exec(sys.executable, *prefix, "-m", "bot", "run", env=env,
-                                               cwd=str(ROOT))
+    bot = await start_process(emu, ["-m", "bot", "run"], ZHIBU_DATABASE=str(database),
+                              ZHIBU_SEND_PER_SECOND=str(rate))
     try:
         async with asyncio.timeout(max(120, 10 * n / rate)):
             await emu.until(lambda: len(arrivals) >= n)
     finally:
-        bot.send_signal(signal.SIGTERM)
-        await bot.wait()
+        await stop_process(bot)
         await emu.stop()
     start, end = arrivals[0], arrivals[n - 1]
     elapsed = end - start

@@ -29,6 +29,7 @@ from bot.access import Actor, load_actor
 from bot.clock import Clock
 from bot.config import Settings
 from bot.delivery import Sender, SendLimits
+from bot.updates import PerUserUpdateProcessor
 from storage import members as member_repo
 from storage.db import Database
 
@@ -139,8 +140,7 @@ def build_application(settings: Settings, *, clock: Clock | None = None,
         .post_init(start_services)
         .post_shutdown(stop_services)
     )
-    if update_processor is not None:
-        builder = builder.concurrent_updates(update_processor)
+    builder = builder.concurrent_updates(update_processor or PerUserUpdateProcessor())
     if rate_limiter:
         builder = builder.rate_limiter(AIORateLimiter(
             overall_max_rate=settings.send_per_second, max_retries=3))

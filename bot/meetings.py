@@ -171,26 +171,32 @@ CheckIn = Literal["present", "remote", "already", "not_invited", "not_open", "cl
 async def check_in(db: Database, clock: Clock, windows: Windows, meeting_id: int,
                    member: Member | None, how: Literal["present", "remote"]) -> CheckIn:
     now = clock.now()
-    async with db.tx() as c:
+    async with db.read() as c:
         meeting = await meeting_repo.get_meeting(c, meeting_id)
-        if meeting is None or meeting.state == "cancelled":
-            return "gone"
-        if member is None or member.branch_id != meeting.branch_id:
-            return "not_invited"
-        if now < windows.opens(meeting):
-            return "not_open"
-        if now >= windows.closes(meeting) or meeting.state == "closed":
-            return "closed"
-        if how == "remote":
-            if not meeting.remote_allowed:
-                return "no_remote"
-            if not member.flowing:
-                return "not_flowing"
-        current = await meeting_repo.attendance_of(c, meeting.id, member.id)
-        if current is not None and current.status in ("present", "remote"):
-            return "already"
-        await meeting_repo.put_attendance(c, meeting.id, member.id, how, now)
-    return how
+        current = (await meeting_repo.attendance_of(c, meeting_id, member.id)
+                   if member is not None else None)
+    if meeting is None or meeting.state == "cancelled":
+        return "gone"
+    if member is None or member.branch_id != meeting.branch_id:
+        return "not_invited"
+    if now < windows.opens(meeting):
+        return "not_open"
+    if now >= windows.closes(meeting) or meeting.state == "closed":
+        return "closed"
+    if how == "remote":
+        if not meeting.remote_allowed:
+            return "no_remote"
+        if not member.flowing:
+            return "not_flowing"
+    if current is not None and current.status in ("present", "remote"):
+        return "already"
+    async with db.write() as c:
+        changed = await meeting_repo.check_in(c, meeting.id, member.id, how, now)
+    if changed:
+        return how
+    # A press a moment earlier won the race, or the meeting closed in between.
+    again = await get(db, meeting.id)
+    return "closed" if again is None or again.state == "closed" else "already"
 
 
 LeaveRequest = Literal["requested", "already_in", "already_requested", "not_invited", "closed",

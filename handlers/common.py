@@ -31,10 +31,18 @@ async def know_user(update: Update, context: ZContext) -> None:
     private = chat is not None and chat.type == ChatType.PRIVATE
     # A private my_chat_member "kicked" is the user blocking us: not a sign of life.
     wrote = private and update.my_chat_member is None
-    async with context.db.tx() as c:
-        await member_repo.touch_user(c, user.id, user.first_name, user.username,
-                                     user.language_code, context.clock.now(), private=wrote)
+    async with context.db.read() as c:
         stored = await member_repo.get_user(c, user.id)
+    # Most updates come from people the bot already knows as they are: reading first and
+    # writing only on a change keeps a burst of button presses free of write transactions.
+    if (stored is None or stored.first_name != user.first_name[:64]
+            or stored.username != user.username or stored.tg_language != user.language_code
+            or (wrote and (stored.started_at is None or stored.blocked_at is not None))):
+        async with context.db.tx() as c:
+            await member_repo.touch_user(c, user.id, user.first_name, user.username,
+                                         user.language_code, context.clock.now(),
+                                         private=wrote)
+            stored = await member_repo.get_user(c, user.id)
     language = (stored.language if stored else None) or i18n.language_from_telegram(
         user.language_code)
     context.tr = i18n.translator(language)

@@ -1,10 +1,12 @@
 """The one SQLite connection, its transactions and the forward-only migrations.
 
-A single aiosqlite connection is shared by the whole bot. SQLite allows one writer at a
-time anyway, and one connection keeps "a transaction" meaning what it says: every use
-goes through :meth:`Database.tx` (writes, ``BEGIN IMMEDIATE``) or :meth:`Database.read`,
-both of which hold an asyncio lock, so two coroutines can never interleave statements
-inside each other's transaction.
+One aiosqlite connection writes, shared by the whole bot: SQLite allows one writer at a
+time anyway, and one connection keeps "a transaction" meaning what it says. Every write
+goes through :meth:`Database.tx` (``BEGIN IMMEDIATE`` … ``COMMIT``) or, for a single
+statement, :meth:`Database.write`; both hold an asyncio lock, so two coroutines never
+interleave statements inside each other's transaction. Reads go to a second connection
+(WAL lets it read while the writer writes) and see only committed data, so a burst of
+button presses does not queue its reads behind the writes.
 """
 
 from __future__ import annotations
@@ -46,29 +48,31 @@ class Database:
     def __init__(self, path: str | Path) -> None:
         self.path = str(path)
         self._conn: aiosqlite.Connection | None = None
+        self._reader: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()
 
     @classmethod
     async def open(cls, path: str | Path, *, migrate: bool = True) -> Database:
         db = cls(path)
-        conn = await aiosqlite.connect(db.path, isolation_level=None)
-        conn.row_factory = aiosqlite.Row
-        await conn.execute("PRAGMA journal_mode = WAL")
-        await conn.execute("PRAGMA foreign_keys = ON")
-        await conn.execute("PRAGMA busy_timeout = 5000")
-        await conn.execute("PRAGMA synchronous = NORMAL")
-        db._conn = conn
+        db._conn = await _connect(db.path)
+        await db._conn.execute("PRAGMA journal_mode = WAL")
         try:
             if migrate:
                 await db.migrate()
             else:
                 await db.check_version()
+            if db.path != ":memory:":
+                db._reader = await _connect(db.path)
+                await db._reader.execute("PRAGMA query_only = ON")
         except BaseException:
             await db.close()
             raise
         return db
 
     async def close(self) -> None:
+        if self._reader is not None:
+            reader, self._reader = self._reader, None
+            await reader.close()
         if self._conn is not None:
             conn, self._conn = self._conn, None
             await conn.close()
@@ -126,8 +130,17 @@ class Database:
             await conn.execute("COMMIT")
 
     @asynccontextmanager
+    async def write(self) -> AsyncIterator[Conn]:
+        """One statement on its own (SQLite makes it atomic): no BEGIN/COMMIT round trips."""
+        async with self._lock:
+            yield self.conn
+
+    @asynccontextmanager
     async def read(self) -> AsyncIterator[Conn]:
-        """Reads that must not see another coroutine's half-done transaction."""
+        """Reads of committed data, never another coroutine's half-done transaction."""
+        if self._reader is not None:
+            yield self._reader
+            return
         async with self._lock:
             yield self.conn
 
@@ -140,3 +153,12 @@ class Database:
             finally:
                 await dest.close()
 
+
+
+async def _connect(path: str) -> aiosqlite.Connection:
+    conn = await aiosqlite.connect(path, isolation_level=None)
+    conn.row_factory = aiosqlite.Row
+    await conn.execute("PRAGMA foreign_keys = ON")
+    await conn.execute("PRAGMA busy_timeout = 5000")
+    await conn.execute("PRAGMA synchronous = NORMAL")
+    return conn

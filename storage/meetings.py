@@ -94,6 +94,21 @@ async def put_attendance(c: Conn, meeting_id: int, member_id: int, status: str, 
          ts(now) if decided_by else None))
 
 
+async def check_in(c: Conn, meeting_id: int, member_id: int, status: str, now: datetime
+                   ) -> bool:
+    """One statement: record present/remote unless already so, or the meeting has closed.
+    True if it changed something — a second press, however close, changes nothing."""
+    cur = await c.execute(
+        """INSERT INTO attendance (meeting_id, member_id, status, at)
+           SELECT :meeting, :member, :status, :at WHERE EXISTS (
+               SELECT 1 FROM meetings WHERE id = :meeting AND state IN ('scheduled', 'open'))
+           ON CONFLICT (meeting_id, member_id) DO UPDATE SET status = excluded.status,
+             at = excluded.at, decided_by = NULL, decided_at = NULL
+           WHERE attendance.status NOT IN ('present', 'remote')""",
+        {"meeting": meeting_id, "member": member_id, "status": status, "at": ts(now)})
+    return cur.rowcount > 0
+
+
 async def decide_leave(c: Conn, meeting_id: int, member_id: int, approve: bool, by: int,
                        now: datetime) -> bool:
     """Only a pending request is decided, once."""

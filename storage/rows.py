@@ -30,19 +30,17 @@ def to_models(model: type[M], rows: Iterable[aiosqlite.Row]) -> list[M]:
 
 async def fetch_one(conn: aiosqlite.Connection, model: type[M], sql: str,
                     params: Params = ()) -> M | None:
-    async with conn.execute(sql, _bind(params)) as cur:
-        return to_model(model, await cur.fetchone())
+    rows = await conn.execute_fetchall(sql, _bind(params))  # one trip to the SQLite thread
+    return to_model(model, next(iter(rows), None))
 
 
 async def fetch_all(conn: aiosqlite.Connection, model: type[M], sql: str,
                     params: Params = ()) -> list[M]:
-    async with conn.execute(sql, _bind(params)) as cur:
-        return to_models(model, await cur.fetchall())
+    return to_models(model, await conn.execute_fetchall(sql, _bind(params)))
 
 
 async def fetch_value(conn: aiosqlite.Connection, sql: str, params: Params = ()) -> Any:
-    async with conn.execute(sql, _bind(params)) as cur:
-        row = await cur.fetchone()
+    row = next(iter(await conn.execute_fetchall(sql, _bind(params))), None)
     return None if row is None else row[0]
 
 

@@ -14,8 +14,6 @@ from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from typing import Any
 
-from telegram.ext import BaseUpdateProcessor
-
 from bot.app import (
     ZApplication,
     ZContext,
@@ -28,33 +26,29 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.sandbox.emulator import Emulator, SimChat, SimMessage, SimUser
 from bot.schedule import tick
+from bot.updates import PerUserUpdateProcessor
 from storage.db import Database
 
 SETTLE_TIMEOUT = 15.0
 
 
-class TrackingProcessor(BaseUpdateProcessor):
-    """Processes updates one at a time (as production does) and notes which are done."""
+class TrackingProcessor(PerUserUpdateProcessor):
+    """Processes updates as production does (people side by side, each person in order)
+    and notes which are done."""
 
     def __init__(self) -> None:
-        super().__init__(max_concurrent_updates=1)
+        super().__init__()
         self.done: set[int] = set()
         self.changed = asyncio.Event()
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         try:
-            await coroutine
+            await super().do_process_update(update, coroutine)
         finally:
             update_id = getattr(update, "update_id", None)
             if isinstance(update_id, int):
                 self.done.add(update_id)
             self.changed.set()
-
-    async def initialize(self) -> None:
-        return None
-
-    async def shutdown(self) -> None:
-        return None
 
 
 @dataclass

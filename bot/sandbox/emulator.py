@@ -133,6 +133,8 @@ class SimMessage:
 class CallbackAnswer:
     text: str | None
     show_alert: bool
+    query_id: str = ""
+    at: float = 0.0  # monotonic time the answer arrived (for latency benchmarks)
 
 
 @dataclass
@@ -839,7 +841,8 @@ class Emulator:
             raise bad("MESSAGE_TOO_LONG")
         self._queries[str(p["callback_query_id"])] = (query[0], True)
         self._answers.setdefault(query[0], []).append(
-            CallbackAnswer(text, bool(p.get("show_alert"))))
+            CallbackAnswer(text, bool(p.get("show_alert")), str(p["callback_query_id"]),
+                           time.monotonic()))
         return True
 
     async def _m_sendChatAction(self, p: dict[str, Any]) -> bool:

@@ -1,0 +1,160 @@
+"""Benchmark: 1,000 members press "check in" within one second.
+
+`zhibu run` runs in its own process against the bundled emulator, with an open meeting
+and its check-in post in the branch group; the emulator (here) queues the presses as
+fast as it can and notes when each callback answer arrives. The baseline, in the same
+run and the same process layout, is a bare python-telegram-bot bot that only answers
+callbacks (bench/bare_bot.py).
+
+    python bench/checkin.py [--members 1000]
+
+Prints answer latency p50/p95/p99, updates per second, zhibu's throughput as a ratio of
+the bare bot's (goal ≥ 0.5), and whether the stored count is exact. Writes the figures
+to bench/results/checkin.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+
+from common import ROOT, seed_branch, start_process, stop_process
+
+from bot.clock import Clock
+from bot.sandbox.emulator import Emulator, SimUser
+from storage import meetings as meeting_repo
+from storage import org as org_repo
+from storage.db import Database
+
+
+def _figures(emu: Emulator, users: list[SimUser], pressed_at: dict[str, float],
+             started: float) -> dict[str, float]:
+    answers = [a for u in users for a in emu.callback_answers(u) if a.query_id in pressed_at]
+    latencies = sorted((a.at - pressed_at[a.query_id]) * 1000 for a in answers)
+    last = max(a.at for a in answers)
+    cuts = statistics.quantiles(latencies, n=100)
+    return {"answered": len(answers), "p50_ms": cuts[49], "p95_ms": cuts[94],
+            "p99_ms": cuts[98], "updates_per_second": len(answers) / (last - started)}
+
+
+def _cpu_seconds(pid: int) -> float:
+    """CPU time the bot process has used (Linux /proc), to tell busy from waiting."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def _burst(emu: Emulator, users: list[SimUser], group_message_of: object,
+                 data: str) -> tuple[dict[str, float], float]:
+    message = group_message_of
+    pressed_at: dict[str, float] = {}
+    started = time.monotonic()
+    for user in users:
+        pressed_at[emu.press_data(user, message, data)] = time.monotonic()  # type: ignore[arg-type]
+    async with asyncio.timeout(120):
+        await emu.until(lambda: sum(len(emu.callback_answers(u)) for u in users) >= len(users))
+    return pressed_at, started
+
+
+async def zhibu_run(n: int, workdir: Path) -> dict[str, float]:
+    emu = Emulator()
+    await emu.start()
+    clock = Clock()
+    database = workdir / "bench.sqlite3"
+    db = await Database.open(database)
+    try:
+        branch_id, users = await seed_branch(db, emu, clock, n, flowing=False)
+        group = emu.add_group("东岭村党员群", members=users, supergroup=True)
+        async with db.tx() as c:
+            await org_repo.bind_group(c, group.id, branch_id, group.title, users[0].id,
+                                      clock.now())
+            meeting = await meeting_repo.add_meeting(c, {
+                "branch_id": branch_id, "kind": "lesson",
+                "starts_at": clock.now() + timedelta(minutes=5), "place": "村委会",
+                "topic": "基准测试", "created_by": users[0].id}, clock.now())
+            # The reminders went out earlier; what is measured is the burst alone.
+            for step in ("reminded_day_at", "reminded_hour_at"):
+                await meeting_repo.mark_step(c, meeting.id, step, clock.now())
+    finally:
+        await db.close()
+    bot = await start_process(emu, ["-m", "bot", "run"], ZHIBU_DATABASE=str(database))
+    try:
+        async with asyncio.timeout(60):  # the start-up tick opens check-in and posts it
+            await emu.until(lambda: any(m.buttons for m in emu.messages(group)))
+        post = next(m for m in emu.messages(group) if m.buttons)
+        cpu = _cpu_seconds(bot.pid)
+        pressed_at, started = await _burst(emu, users, post, f"att:in:{meeting.id}")
+        cpu = _cpu_seconds(bot.pid) - cpu
+    finally:
+        await stop_process(bot)
+        await emu.stop()
+    figures = _figures(emu, users, pressed_at, started)
+    db = await Database.open(database)
+    try:
+        async with db.read() as c:
+            people = await meeting_repo.attendees(c, meeting.id, branch_id)
+    finally:
+        await db.close()
+    figures["checked_in"] = sum(1 for p in people if p.status == "present")
+    figures["bot_cpu_ms_per_update"] = cpu * 1000 / n
+    return figures
+
+
+async def bare_run(n: int) -> dict[str, float]:
+    emu = Emulator()
+    await emu.start()
+    users = [emu.add_user(f"党员{i:05d}") for i in range(n)]
+    group = emu.add_group("群", members=users, supergroup=True)
+    emu.send_text(users[0], "签到", chat=group)
+    message = emu.history[group.id][-1]  # a message to hang the presses on
+    bot = await start_process(emu, [str(ROOT / "bench" / "bare_bot.py")])
+    try:
+        async with asyncio.timeout(60):  # ready once it has consumed the first update
+            await emu.until(lambda: emu.calls and emu.calls[-1][0] == "getUpdates"
+                            and len([c for c in emu.calls if c[0] == "getUpdates"]) >= 2)
+        cpu = _cpu_seconds(bot.pid)
+        pressed_at, started = await _burst(emu, users, message, "x")
+        cpu = _cpu_seconds(bot.pid) - cpu
+    finally:
+        await stop_process(bot)
+        await emu.stop()
+    figures = _figures(emu, users, pressed_at, started)
+    figures["checked_in"] = figures["answered"]
+    figures["bot_cpu_ms_per_update"] = cpu * 1000 / n
+    return figures
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--members", type=int, default=1000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        rows = {"zhibu": await zhibu_run(args.members, Path(tmp))}
+        if os.environ.get("BENCH_PROFILE"):
+            return
+        rows["bare PTB bot"] = await bare_run(args.members)
+    ratio = rows["zhibu"]["updates_per_second"] / rows["bare PTB bot"]["updates_per_second"]
+    exact = rows["zhibu"]["checked_in"] == args.members
+    print(f"{args.members} members press check-in at once")
+    print(f"{'':<16}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'upd/s':>9}{'counted':>9}"
+          f"{'cpu ms/upd':>12}")
+    for name, r in rows.items():
+        print(f"{name:<16}{r['p50_ms']:>9.0f}{r['p95_ms']:>9.0f}{r['p99_ms']:>9.0f}"
+              f"{r['updates_per_second']:>9.1f}{r['checked_in']:>9.0f}"
+              f"{r['bot_cpu_ms_per_update']:>12.2f}")
+    print(f"zhibu / bare throughput: {ratio:.2f} (goal ≥ 0.5); count exact: {exact}")
+    results = ROOT / "bench" / "results"
+    results.mkdir(parents=True, exist_ok=True)
+    (results / "checkin.json").write_text(json.dumps(
+        {"members": args.members, "ratio": ratio, "exact": exact, "runs": rows}, indent=2)
+        + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
