@@ -10,10 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from storage import members as member_repo
-from storage import org as org_repo
+from storage import people
 from storage.db import Database
-from storage.models import Application, Member
+from storage.models import Application, Member, User
 
 
 class Role(StrEnum):
@@ -30,6 +29,7 @@ class Role(StrEnum):
 @dataclass(frozen=True)
 class Actor:
     telegram_id: int
+    user: User | None = None
     member: Member | None = None
     application: Application | None = None
     staff: bool = False
@@ -72,17 +72,19 @@ class Actor:
 
 async def load_actor(db: Database, telegram_id: int, admins: list[int]) -> Actor:
     async with db.read() as c:
-        member = await member_repo.member_of_user(c, telegram_id)
-        application = await member_repo.pending_application_of(c, telegram_id)
-        roles = await org_repo.roles_of(c, telegram_id)
-        points = await org_repo.contact_points_of(c, telegram_id)
+        found = await people.person(c, telegram_id)
+    return actor_of(found, telegram_id, admins)
+
+
+def actor_of(found: people.Person, telegram_id: int, admins: list[int]) -> Actor:
     return Actor(
         telegram_id=telegram_id,
-        member=member,
-        application=application,
-        staff=telegram_id in admins or any(r.role == "staff" for r in roles),
+        user=found.user,
+        member=found.member,
+        application=found.application,
+        staff=telegram_id in admins or any(role == "staff" for role, _ in found.roles),
         secretary_of=frozenset(
-            r.unit_id for r in roles if r.role == "secretary" and r.unit_id is not None),
-        leader=any(r.role == "leader" for r in roles),
-        contact_points=frozenset(p.branch_id for p in points),
+            unit for role, unit in found.roles if role == "secretary" and unit is not None),
+        leader=any(role == "leader" for role, _ in found.roles),
+        contact_points=frozenset(found.contact_points),
     )

@@ -12,7 +12,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from telegram import LinkPreviewOptions
+from telegram import Bot, LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.ext import (
     AIORateLimiter,
@@ -23,6 +23,7 @@ from telegram.ext import (
     Defaults,
     ExtBot,
 )
+from telegram.request import HTTPXRequest
 
 from bot import i18n
 from bot.access import Actor, load_actor
@@ -133,6 +134,9 @@ def build_application(settings: Settings, *, clock: Clock | None = None,
         .token(settings.token.get_secret_value())
         .base_url(settings.api_base)
         .base_file_url(settings.file_base)
+        # A pool no larger than the updates in progress: httpx checks every pooled
+        # connection on each request, which costs more than it saves beyond that.
+        .connection_pool_size(settings.concurrent_updates + 4)
         .context_types(ContextTypes(context=ZContext))
         # Every message is HTML: handlers escape what users typed (handlers.ui.esc).
         .defaults(Defaults(parse_mode=ParseMode.HTML,
@@ -140,7 +144,8 @@ def build_application(settings: Settings, *, clock: Clock | None = None,
         .post_init(start_services)
         .post_shutdown(stop_services)
     )
-    builder = builder.concurrent_updates(update_processor or PerUserUpdateProcessor())
+    builder = builder.concurrent_updates(
+        update_processor or PerUserUpdateProcessor(settings.concurrent_updates))
     if rate_limiter:
         builder = builder.rate_limiter(AIORateLimiter(
             overall_max_rate=settings.send_per_second, max_retries=3))
@@ -178,7 +183,11 @@ async def start_services(application: Application[Any, Any, Any, Any, Any, Any])
     from bot.menus import publish_menus
 
     settings = services.settings
-    services.sender = Sender(application.bot, services.db, services.clock, SendLimits(
+    outbox_bot = Bot(application.bot.token, base_url=settings.api_base,
+                     base_file_url=settings.file_base,
+                     request=HTTPXRequest(connection_pool_size=settings.send_concurrency + 2))
+    await outbox_bot.initialize()
+    services.sender = Sender(outbox_bot, services.db, services.clock, SendLimits(
         per_second=settings.send_per_second, concurrency=settings.send_concurrency))
     services.sender.start()
     await publish_menus(application.bot)
@@ -189,6 +198,7 @@ async def stop_services(application: Application[Any, Any, Any, Any, Any, Any]) 
     if services.sender is not None:
         sender, services.sender = services.sender, None
         await sender.stop()
+        await sender.bot.shutdown()
     if services.db is not None:
         db, services.db = services.db, None
         await db.close()

@@ -34,6 +34,10 @@ class Settings(BaseSettings):
     invite_days: int = Field(default=14, ge=1, le=365, description="Days an invite link lives")
     invite_uses: int = Field(default=50, ge=1, le=10_000, description="Joins one invite allows")
     log_level: str = Field(default="INFO", description="Logging level")
+    concurrent_updates: int = Field(
+        default=4, ge=1, le=64,
+        description="Updates from different people handled at once (one person's always in "
+                    "order); more helps on a slow link to Telegram, costs CPU on a fast one")
     send_per_second: float = Field(
         default=30.0, gt=0, le=1000,
         description="Messages a second the bot may send overall (Telegram's limit is 30)")

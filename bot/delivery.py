@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Message
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
 
@@ -93,6 +93,7 @@ async def send(bot: Bot, chat_id: int, out: Outgoing, **kwargs: Any) -> Message:
     keyboard = markup(out.buttons)
     kwargs.setdefault("parse_mode", ParseMode.HTML)  # Outgoing.text is HTML by contract
     if out.media_kind is None or out.file_id is None:
+        kwargs.setdefault("link_preview_options", LinkPreviewOptions(is_disabled=True))
         return await bot.send_message(chat_id, out.text, reply_markup=keyboard, **kwargs)
     method = {
         "document": bot.send_document, "photo": bot.send_photo, "audio": bot.send_audio,
@@ -104,7 +105,12 @@ async def send(bot: Bot, chat_id: int, out: Outgoing, **kwargs: Any) -> Message:
 
 
 class Sender:
-    """One per bot: started with the services, stopped before the database closes."""
+    """One per bot: started with the services, stopped before the database closes.
+
+    It is given a Bot of its own, without PTB's rate limiter: that limiter would retry a
+    429 itself and hold every other request meanwhile (and ``rate_limit_args=0`` does not
+    turn its retries off), while the sender paces and retries by itself.
+    """
 
     def __init__(self, bot: Bot, db: Database, clock: Clock, limits: SendLimits) -> None:
         self.bot, self.db, self.clock, self.limits = bot, db, clock, limits
@@ -118,10 +124,6 @@ class Sender:
         self._retry_at: dict[int, float] = {}
         self._paused_until = 0.0
         self._next_slot = 0.0
-        # The outbox retries by itself; PTB's rate limiter (if any) must not retry too.
-        self._no_retries: dict[str, Any] = (
-            {"rate_limit_args": 0}  # AIORateLimiter reads it as max_retries
-            if getattr(bot, "rate_limiter", None) is not None else {})
         self.stats: dict[str, int] = {"sent": 0, "429": 0, "retried": 0, "unreachable": 0,
                                       "failed": 0, "dropped": 0}
 
@@ -233,7 +235,7 @@ class Sender:
             await self._finish(row, "dropped", error="no longer needed")
             return
         try:
-            message = await send(self.bot, row.chat_id, out, **self._no_retries)
+            message = await send(self.bot, row.chat_id, out)
         except RetryAfter as exc:
             self.stats["429"] += 1
             delay = exc.retry_after

@@ -171,10 +171,14 @@ CheckIn = Literal["present", "remote", "already", "not_invited", "not_open", "cl
 async def check_in(db: Database, clock: Clock, windows: Windows, meeting_id: int,
                    member: Member | None, how: Literal["present", "remote"]) -> CheckIn:
     now = clock.now()
-    async with db.read() as c:
-        meeting = await meeting_repo.get_meeting(c, meeting_id)
-        current = (await meeting_repo.attendance_of(c, meeting_id, member.id)
-                   if member is not None else None)
+    if member is not None:
+        # The usual case in one statement; only a refusal reads why.
+        async with db.write() as c:
+            if await meeting_repo.check_in(c, meeting_id, member.id, member.branch_id, how,
+                                           now, windows.before, windows.after,
+                                           member.flowing):
+                return how
+    meeting = await get(db, meeting_id)
     if meeting is None or meeting.state == "cancelled":
         return "gone"
     if member is None or member.branch_id != meeting.branch_id:
@@ -188,15 +192,7 @@ async def check_in(db: Database, clock: Clock, windows: Windows, meeting_id: int
             return "no_remote"
         if not member.flowing:
             return "not_flowing"
-    if current is not None and current.status in ("present", "remote"):
-        return "already"
-    async with db.write() as c:
-        changed = await meeting_repo.check_in(c, meeting.id, member.id, how, now)
-    if changed:
-        return how
-    # A press a moment earlier won the race, or the meeting closed in between.
-    again = await get(db, meeting.id)
-    return "closed" if again is None or again.state == "closed" else "already"
+    return "already"
 
 
 LeaveRequest = Literal["requested", "already_in", "already_requested", "not_invited", "closed",

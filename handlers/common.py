@@ -31,8 +31,8 @@ async def know_user(update: Update, context: ZContext) -> None:
     private = chat is not None and chat.type == ChatType.PRIVATE
     # A private my_chat_member "kicked" is the user blocking us: not a sign of life.
     wrote = private and update.my_chat_member is None
-    async with context.db.read() as c:
-        stored = await member_repo.get_user(c, user.id)
+    actor = await load_actor(context.db, user.id, context.settings.admins)
+    stored = actor.user
     # Most updates come from people the bot already knows as they are: reading first and
     # writing only on a change keeps a burst of button presses free of write transactions.
     if (stored is None or stored.first_name != user.first_name[:64]
@@ -42,11 +42,12 @@ async def know_user(update: Update, context: ZContext) -> None:
             await member_repo.touch_user(c, user.id, user.first_name, user.username,
                                          user.language_code, context.clock.now(),
                                          private=wrote)
-            stored = await member_repo.get_user(c, user.id)
+        actor = await load_actor(context.db, user.id, context.settings.admins)
+        stored = actor.user
     language = (stored.language if stored else None) or i18n.language_from_telegram(
         user.language_code)
     context.tr = i18n.translator(language)
-    context.actor = await load_actor(context.db, user.id, context.settings.admins)
+    context.actor = actor
 
 
 async def help_command(update: Update, context: ZContext) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from storage.db import Conn
@@ -94,18 +94,27 @@ async def put_attendance(c: Conn, meeting_id: int, member_id: int, status: str, 
          ts(now) if decided_by else None))
 
 
-async def check_in(c: Conn, meeting_id: int, member_id: int, status: str, now: datetime
-                   ) -> bool:
-    """One statement: record present/remote unless already so, or the meeting has closed.
-    True if it changed something — a second press, however close, changes nothing."""
+async def check_in(c: Conn, meeting_id: int, member_id: int, branch_id: int, status: str,
+                   now: datetime, opens_before: timedelta, closes_after: timedelta,
+                   flowing: bool) -> bool:
+    """One statement: record present/remote if the meeting is this member's branch's,
+    still open, inside the check-in window (and, for remote, allows it and the member is
+    away), and the member is not in yet. True if it changed something; on False the
+    caller reads why. A second press, however close, changes nothing."""
     cur = await c.execute(
         """INSERT INTO attendance (meeting_id, member_id, status, at)
-           SELECT :meeting, :member, :status, :at WHERE EXISTS (
-               SELECT 1 FROM meetings WHERE id = :meeting AND state IN ('scheduled', 'open'))
+           SELECT :meeting, :member, :status, :at FROM meetings m
+           WHERE m.id = :meeting AND m.branch_id = :branch
+             AND m.state IN ('scheduled', 'open')
+             AND julianday(:at) >= julianday(m.starts_at) - :before
+             AND julianday(:at) < julianday(m.starts_at) + :after
+             AND (:status = 'present' OR (m.remote_allowed = 1 AND :flowing = 1))
            ON CONFLICT (meeting_id, member_id) DO UPDATE SET status = excluded.status,
              at = excluded.at, decided_by = NULL, decided_at = NULL
            WHERE attendance.status NOT IN ('present', 'remote')""",
-        {"meeting": meeting_id, "member": member_id, "status": status, "at": ts(now)})
+        {"meeting": meeting_id, "member": member_id, "branch": branch_id, "status": status,
+         "at": ts(now), "before": opens_before / timedelta(days=1),
+         "after": closes_after / timedelta(days=1), "flowing": int(flowing)})
     return cur.rowcount > 0
 
 

@@ -1,0 +1,61 @@
+"""Everything about one Telegram user the bot needs on every update, in one query.
+
+Every update starts by asking who this is: their user row, their member record, a
+pending application, their roles and contact points. Five queries would be five trips
+to SQLite's thread per button press; this is one, with the dependent rows packed as
+JSON by SQLite itself.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from pydantic import BaseModel
+
+from storage.db import Conn
+from storage.models import Application, Member, User
+
+
+@dataclass(frozen=True)
+class Person:
+    user: User | None
+    member: Member | None
+    application: Application | None
+    roles: list[tuple[str, int | None]]
+    contact_points: list[int]
+
+
+def _as_json(model: type[BaseModel], alias: str) -> str:
+    pairs = ", ".join(f"'{name}', {alias}.{name}" for name in model.model_fields)
+    return f"json_object({pairs})"
+
+
+_PERSON = f"""
+SELECT u.*,
+  (SELECT {_as_json(Member, "m")} FROM members m
+   WHERE m.telegram_id = :id AND m.state != 'rejected') AS member_json,
+  (SELECT {_as_json(Application, "a")} FROM applications a
+   WHERE a.telegram_id = :id AND a.state = 'pending') AS application_json,
+  (SELECT json_group_array(json_array(r.role, r.unit_id)) FROM roles r
+   WHERE r.telegram_id = :id) AS roles_json,
+  (SELECT json_group_array(p.branch_id) FROM contact_points p
+   WHERE p.leader_telegram_id = :id) AS points_json
+FROM (SELECT :id AS id) q LEFT JOIN users u ON u.telegram_id = q.id
+"""
+
+
+async def person(c: Conn, telegram_id: int) -> Person:
+    rows = await c.execute_fetchall(_PERSON, {"id": telegram_id})
+    data = dict(next(iter(rows)))
+    member_json = data.pop("member_json")
+    application_json = data.pop("application_json")
+    roles = [(str(role), unit) for role, unit in json.loads(data.pop("roles_json"))]
+    points = [int(branch) for branch in json.loads(data.pop("points_json"))]
+    user = User.model_validate(data) if data.get("telegram_id") is not None else None
+    return Person(
+        user=user,
+        member=Member.model_validate(json.loads(member_json)) if member_json else None,
+        application=(Application.model_validate(json.loads(application_json))
+                     if application_json else None),
+        roles=roles, contact_points=points)
