@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Literal
 
+from bot import notes
 from bot.callbacks import pack
 from bot.clock import Clock
 from bot.delivery import Outgoing, renderer
@@ -20,6 +21,8 @@ from bot.markup import esc
 from bot.registry import translator_of
 from storage import audit
 from storage import materials as material_repo
+from storage import members as member_repo
+from storage import notes as note_repo
 from storage import org as org_repo
 from storage import outbox as outbox_repo
 from storage.db import Conn, Database
@@ -211,8 +214,11 @@ async def queue_reminders(db: Database, clock: Clock, at: time, lead_days: int) 
     if now.time() < at:
         return 0
     today = now.date()
+    start_of_day = datetime.combine(today, time(0), tzinfo=clock.tz)
     async with db.tx() as c:
-        people = await material_repo.members_to_remind(c, reminder_days(today, lead_days))
+        people = sorted(
+            set(await material_repo.members_to_remind(c, reminder_days(today, lead_days)))
+            | set(await note_repo.members_owing(c, start_of_day, today.year)))
         envelopes = [outbox_repo.Envelope(
             f"study-reminder:{member_id}:{today.isoformat()}", telegram_id, "study_reminder",
             member_id, {"day": today.isoformat(), "lead": lead_days})
@@ -225,13 +231,18 @@ async def queue_reminders(db: Database, clock: Clock, at: time, lead_days: int) 
 
 @renderer("study_reminder")
 async def _render_reminder(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
+    """Due materials and notes still owed, in one message: at most one reminder a day."""
     day = date.fromisoformat(str(row.payload["day"]))
     lead = int(row.payload.get("lead", 0))
+    member_id = row.ref_id or 0
     async with db.read() as c:
-        due = await material_repo.due_open_for_member(c, row.ref_id or 0,
-                                                      reminder_days(day, lead))
-    if not due:
-        return None  # studied since it was queued
+        due = await material_repo.due_open_for_member(c, member_id, reminder_days(day, lead))
+        member = await member_repo.get_member(c, member_id)
+        owed = await note_repo.owed(c, member_id) if member is not None else []
+    if member is not None and notes.exemption(member, day) is not None:
+        owed = []  # exempt since asked: never chased
+    if not due and not owed:
+        return None  # studied and written since it was queued
     tr = await translator_of(db, row.chat_id)
     lines = [tr("⏰ <b>A reminder to study</b>")]
     for material in due[:REMINDER_LIST_MAX]:
@@ -241,7 +252,12 @@ async def _render_reminder(db: Database, clock: Clock, row: OutboxRow) -> Outgoi
         lines.append(f"• {esc(material.title)} — {when}")
     if len(due) > REMINDER_LIST_MAX:
         lines.append(tr("… and {n} more", n=len(due) - REMINDER_LIST_MAX))
-    lines.append(tr("Press a title to read it again, then “✅ Studied”."))
     buttons = [[(f"📖 {m.title[:30]}", pack("mat", "show", m.id))]
                for m in due[:REMINDER_LIST_MAX]]
+    if due:
+        lines.append(tr("Press a title to read it again, then “✅ Studied”."))
+    if owed:
+        lines.append(tr("✍️ Heartfelt notes still to write: {titles}",
+                        titles="、".join(esc(r.title) for r in owed[:REMINDER_LIST_MAX])))
+        buttons.append([(tr("✍️ Write a note"), pack("note", "start"))])
     return Outgoing("\n".join(lines), buttons)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from typing import Literal
 
+from bot import notes
 from bot.callbacks import pack
 from bot.clock import Clock
 from bot.delivery import Outgoing, renderer
@@ -134,6 +135,8 @@ async def _advance_one(c: Conn, meeting: Meeting, now: datetime, windows: Window
         await meeting_repo.set_state(c, meeting.id, "closed")
         await meeting_repo.mark_absent(c, meeting.id, meeting.branch_id, now)
         envelopes += await _to_branch(c, meeting, "summary")
+        envelopes += await notes.ask_after_meeting(
+            c, meeting, await meeting_repo.attended(c, meeting.id), now)
         envelopes.append(outbox_repo.Envelope(f"meeting:{meeting.id}:record",
                                               meeting.created_by, "meeting_record",
                                               meeting.id))

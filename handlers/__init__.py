@@ -24,6 +24,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         materials,
         meetings,
         members,
+        notes,
         org,
         picker,
         registration,
@@ -50,6 +51,9 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         ("push", materials.push_command),
         ("study", materials.study_command),
         ("meeting", meetings.meeting_command),
+        ("note", notes.note_command),
+        ("notes", notes.notes_command),
+        ("record", notes.record_command),
     ]
     for name, callback in commands:
         application.add_handler(CommandHandler(name, callback, filters=fresh))
@@ -65,6 +69,8 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     application.add_handler(CallbackQueryHandler(meetings.leave_decision_button,
                                                  pattern=r"^lv:"))
     application.add_handler(CallbackQueryHandler(meetings.meeting_button, pattern=r"^mtg:"))
+    application.add_handler(CallbackQueryHandler(notes.note_button, pattern=r"^note:"))
+    application.add_handler(CallbackQueryHandler(notes.record_button, pattern=r"^rec:"))
     # Last among buttons: anything unclaimed is stale or forged.
     application.add_handler(CallbackQueryHandler(common.stale_button))
 

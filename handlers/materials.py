@@ -15,7 +15,7 @@ from typing import Any
 
 from telegram import Message, Update
 
-from bot import materials, organisation
+from bot import materials, notes, organisation
 from bot.app import ZContext
 from bot.callbacks import pack, unpack
 from bot.delivery import send
@@ -314,6 +314,18 @@ async def material_button(update: Update, context: ZContext) -> None:
             await query.edit_message_reply_markup(inline([[button(
                 tr("✅ Studied {time}", time=context.clock.now().strftime("%m-%d %H:%M")),
                 query.data or "")]]))
+            material = await materials.received(context.db, material_id, member)
+            if (member is not None and material is not None and await notes.ask_after_material(
+                    context.db, context.clock, member, material.id, material.title)):
+                chat = update.effective_chat
+                assert chat is not None
+                await chat.send_message(
+                    tr("✍️ Please write a heartfelt note about “{title}”: type it, send a "
+                       "voice message, or a photo of a handwritten page.",
+                       title=esc(material.title)),
+                    reply_markup=inline([[button(tr("✍️ Write it now"),
+                                                 pack("note", "write", "material",
+                                                      material.id))]]))
     elif parsed.action == "later":
         material = await materials.received(context.db, material_id, member)
         if material is None:

@@ -152,6 +152,15 @@ async def mark_absent(c: Conn, meeting_id: int, branch_id: int, now: datetime) -
         (meeting_id, ts(now), branch_id))
 
 
+async def attended(c: Conn, meeting_id: int) -> list[Member]:
+    """Members present in person or remotely."""
+    return await fetch_all(
+        c, Member,
+        """SELECT m.* FROM members m JOIN attendance a ON a.member_id = m.id
+           WHERE a.meeting_id = ? AND a.status IN ('present', 'remote') ORDER BY m.id""",
+        (meeting_id,))
+
+
 async def invited_with_account(c: Conn, branch_id: int) -> list[Member]:
     return await fetch_all(
         c, Member,

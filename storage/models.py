@@ -262,3 +262,50 @@ class AttendeeView(Stored):
     name: str
     flowing: bool
     status: AttendanceStatus | None
+
+
+NoteKind = Literal["text", "voice", "photo"]
+NoteReview = Literal["new", "read", "excellent", "rewrite"]
+
+
+class NoteRequest(Stored):
+    member_id: int
+    subject: str
+    title: str
+    asked_at: datetime
+
+
+class Note(Stored):
+    id: int
+    member_id: int
+    subject: str
+    title: str
+    kind: NoteKind
+    body: str
+    file_id: str | None
+    review: NoteReview
+    comment: str | None
+    reviewed_by: int | None
+    reviewed_at: datetime | None
+    created_at: datetime
+
+
+class NoteView(Stored):
+    """A note with its author's name, for the secretary's review."""
+
+    note: Note
+    name: str
+    branch_id: int
+
+
+class StudyRecord(Stored):
+    """A member's year: sessions, materials and notes (学习档案)."""
+
+    sessions_invited: int
+    sessions_attended: int
+    centralised_attended: int
+    materials_received: int
+    materials_studied: int
+    notes_written: int
+    notes_excellent: int
+    notes_owed: int

@@ -96,3 +96,17 @@ async def branch_group(h: Harness, branch_id: int, title: str, people: list[Pers
     async with h.db.tx() as c:
         await org_repo.bind_group(c, group.id, branch_id, title, people[0].id, h.clock.now())
     return group
+
+
+async def schedule(secretary: Person, group: SimChat | None, *, when: str = "明天 19:30",
+                   remote: str = "是", kind: str = "党课", topic: str = "学习党章") -> None:
+    await secretary.says("/meeting", chat=group)
+    if group is not None:
+        assert secretary.last(group) == "我已私信您，请在私聊中完成安排。"
+    await secretary.presses(kind)
+    await secretary.says(when)
+    await secretary.says("村委会会议室")
+    await secretary.says(topic)
+    await secretary.says("王书记")
+    await secretary.presses(remote)
+    await secretary.presses("✅ 安排")

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from bot.clock import FrozenClock
 from bot.sandbox.emulator import SimChat
 from storage import meetings as meeting_repo
-from tests.e2e.flows import branch_group, make_secretary, registered
+from tests.e2e.flows import branch_group, make_secretary, registered, schedule
 from tests.harness import Harness, Person
 
 TOMORROW_1930 = datetime.fromisoformat("2026-11-25T19:30:00+08:00")
@@ -17,20 +17,6 @@ TOMORROW_1930 = datetime.fromisoformat("2026-11-25T19:30:00+08:00")
 def buttons(h: Harness, chat: Person | SimChat) -> list[str]:
     target = chat.user if isinstance(chat, Person) else chat
     return [label for row in h.emu.last(target).buttons for label, _ in row]
-
-
-async def schedule(secretary: Person, group: SimChat | None, *, when: str = "明天 19:30",
-                   remote: str = "是", kind: str = "党课", topic: str = "学习党章") -> None:
-    await secretary.says("/meeting", chat=group)
-    if group is not None:
-        assert secretary.last(group) == "我已私信您，请在私聊中完成安排。"
-    await secretary.presses(kind)
-    await secretary.says(when)
-    await secretary.says("村委会会议室")
-    await secretary.says(topic)
-    await secretary.says("王书记")
-    await secretary.presses(remote)
-    await secretary.presses("✅ 安排")
 
 
 async def test_a_whole_session_from_the_group_chat_to_the_record(

@@ -1,0 +1,356 @@
+"""/note, /notes and /record: writing heartfelt notes, reviewing them, the study record.
+
+Buttons: ``note:start`` (choose what to write about), ``note:write:<meeting|material>:<id>``
+(write about that), ``note:<read|star|redo>:<note id>`` (a secretary's verdict),
+``note:exempt:<member id>`` (mark a member unable to write), ``rec:<member id>`` (show a
+member's record).
+"""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot import notes, registry
+from bot.access import load_actor
+from bot.app import ZContext
+from bot.callbacks import pack, unpack
+from bot.delivery import Outgoing, send
+from bot.i18n import N_
+from bot.notes import CENTRALISED_STUDY_TARGET, EXEMPTIONS, NOTE_MAX, Verdict
+from bot.profile import InvalidInput, clean_body
+from handlers import dialog, picker
+from handlers.dialog import Answer
+from handlers.guards import private_only
+from handlers.notify import tell
+from handlers.ui import button, chunks, esc, grid, inline
+from storage.models import Dialog, Member, NoteKind, NoteView, Unit
+
+NOTE = "note"
+REDO = "redo"
+REVIEW_SHOWN = 5
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+
+async def note_command(update: Update, context: ZContext) -> None:
+    if not await private_only(update, context):
+        return
+    await _choose_subject(update, context)
+
+
+async def _choose_subject(update: Update, context: ZContext) -> None:
+    tr = context.tr
+    chat = update.effective_chat
+    assert chat is not None
+    member = context.actor.active_member
+    if member is None:
+        await chat.send_message(tr("Only members of a branch can send heartfelt notes."))
+        return
+    owed = await notes.owed(context.db, member.id)
+    if not owed:
+        await _ask_body(update, context, "", "")
+        return
+    rows = [[button(f"✍️ {r.title}", pack("note", "write", *r.subject.split(":", 1)))]
+            for r in owed[:10]]
+    rows.append([button(tr("Something else"), pack("note", "write", "free", 0))])
+    await chat.send_message(tr("What is your note about?"), reply_markup=inline(rows))
+
+
+async def _ask_body(update: Update, context: ZContext, subject: str, title: str) -> None:
+    tr = context.tr
+    await dialog.begin(update, context, NOTE, "body", {"subject": subject, "title": title},
+                       in_private=True)
+    about = tr(" about “{title}”", title=esc(title)) if title else ""
+    await context.bot.send_message(context.actor.telegram_id, tr(
+        "✍️ Your heartfelt note{about}: type it, send a voice message, or a photo of a "
+        "handwritten page.", about=about))
+
+
+@dialog.dialog(NOTE)
+async def note_step(update: Update, context: ZContext, current: Dialog, answer: Answer
+                    ) -> None:
+    tr = context.tr
+    chat = update.effective_chat
+    assert chat is not None
+    member = context.actor.active_member
+    message = answer.message
+    if member is None or message is None:
+        await dialog.finish(update, context)
+        return
+    kind: NoteKind
+    try:
+        if message.voice is not None:
+            kind, body, file_id = "voice", "", message.voice.file_id
+        elif message.photo:
+            kind, file_id = "photo", message.photo[-1].file_id
+            body = clean_body(message.caption, 900)
+        else:
+            kind, file_id = "text", None
+            body = clean_body(message.text, NOTE_MAX)
+            if not body or body.startswith("/"):
+                raise InvalidInput(N_("Please type your note, or send a voice message or a "
+                                      "photo."))
+    except InvalidInput as problem:
+        await chat.send_message(tr(problem.message, **problem.fields))
+        return
+    await dialog.finish(update, context)
+    await notes.submit(context.db, context.clock, member, current.data["subject"],
+                       current.data["title"], kind, body, file_id)
+    await chat.send_message(tr("Thank you! Your note has been received."))
+
+
+# --- buttons -----------------------------------------------------------------------------------
+
+
+async def note_button(update: Update, context: ZContext) -> None:
+    query = update.callback_query
+    assert query is not None
+    tr = context.tr
+    parsed = unpack(query.data)
+    if parsed is None:
+        await query.answer(tr("This button is no longer active."))
+        return
+    if parsed.action == "start":
+        await query.answer()
+        await _choose_subject(update, context)
+    elif parsed.action == "write":
+        await _write_pressed(update, context, parsed.args)
+    elif parsed.action in ("read", "star", "redo"):
+        await _verdict(update, context, parsed.action, parsed.int_arg())
+    elif parsed.action == "exempt":
+        await _exempt(update, context, parsed.int_arg())
+    else:
+        await query.answer(tr("This button is no longer active."))
+
+
+async def _write_pressed(update: Update, context: ZContext, args: tuple[str, ...]) -> None:
+    query = update.callback_query
+    assert query is not None
+    tr = context.tr
+    member = context.actor.active_member
+    if member is None:
+        await query.answer(tr("Only members of a branch can send heartfelt notes."),
+                           show_alert=True)
+        return
+    kind = args[0] if args else "free"
+    subject, title = "", ""
+    if kind in ("meeting", "material") and len(args) > 1:
+        owed = {r.subject: r.title for r in await notes.owed(context.db, member.id)}
+        subject = f"{kind}:{args[1]}"
+        title = owed.get(subject, "")
+        if not title:
+            subject = ""  # written already, or never asked: a note of its own
+    await query.answer()
+    await _ask_body(update, context, subject, title)
+
+
+def _scope(context: ZContext) -> frozenset[int] | None:
+    return None if context.actor.staff else context.actor.secretary_of
+
+
+VERDICTS: dict[str, tuple[Verdict, str]] = {
+    "read": ("read", N_("✓ Marked as read.")),
+    "star": ("excellent", N_("⭐ Marked as excellent.")),
+    "redo": ("rewrite", N_("↩️ Asked for a rewrite.")),
+}
+
+
+async def _verdict(update: Update, context: ZContext, action: str, note_id: int | None) -> None:
+    query = update.callback_query
+    assert query is not None
+    tr = context.tr
+    note, author = (await notes.note_with_author(context.db, note_id) if note_id
+                    else (None, None))
+    if note is None or author is None or not context.actor.manages(author.branch_id):
+        await query.answer(tr("This is not yours to manage."), show_alert=True)
+        return
+    if action == "redo":
+        await query.answer()
+        await dialog.begin(update, context, REDO, "comment", {"note": note.id},
+                           in_private=True)
+        await context.bot.send_message(context.actor.telegram_id, tr(
+            "What should {name} change? Your comment is sent with the request.",
+            name=esc(author.name)))
+        return
+    verdict, said = VERDICTS[action]
+    changed = await notes.review(context.db, context.clock, note.id, verdict, None,
+                                 context.actor.telegram_id)
+    await query.answer(tr(said) if changed else tr("Already recorded."))
+    if changed and action == "star" and author.telegram_id is not None:
+        title = esc(note.title) if note.title else ""
+        await tell(context, author.telegram_id, lambda t: t(
+            "⭐ Your heartfelt note{about} was marked excellent by your branch. Well done!",
+            about=t(" about “{title}”", title=title) if title else ""))
+
+
+@dialog.dialog(REDO)
+async def redo_step(update: Update, context: ZContext, current: Dialog, answer: Answer
+                    ) -> None:
+    tr = context.tr
+    chat = update.effective_chat
+    assert chat is not None
+    note, author = await notes.note_with_author(context.db, int(current.data["note"]))
+    if note is None or author is None or not context.actor.manages(author.branch_id):
+        await dialog.finish(update, context)
+        return
+    try:
+        comment = clean_body(answer.text, 500)
+    except InvalidInput as problem:
+        await chat.send_message(tr(problem.message, **problem.fields))
+        return
+    if not comment:
+        await chat.send_message(tr("Please type a few sentences."))
+        return
+    await dialog.finish(update, context)
+    await notes.review(context.db, context.clock, note.id, "rewrite", comment,
+                       context.actor.telegram_id)
+    await chat.send_message(tr("Sent to {name}.", name=esc(author.name)))
+    if author.telegram_id is not None:
+        await tell(context, author.telegram_id, lambda t: t(
+            "↩️ Your branch secretary asks you to rewrite your note{about}: {comment}",
+            about=t(" about “{title}”", title=esc(note.title)) if note.title else "",
+            comment=esc(comment)), lambda t: inline([[button(
+                t("✍️ Write it again"), pack("note", "start"))]]))
+
+
+async def _exempt(update: Update, context: ZContext, member_id: int | None) -> None:
+    query = update.callback_query
+    assert query is not None
+    tr = context.tr
+    member = await registry.member(context.db, member_id) if member_id else None
+    if member is None or not context.actor.manages(member.branch_id):
+        await query.answer(tr("This is not yours to manage."), show_alert=True)
+        return
+    await notes.set_no_writing(context.db, context.clock, member.id, context.actor.telegram_id)
+    await query.answer(tr("{name} will no longer be asked for notes.", name=member.name))
+
+
+# --- /notes --------------------------------------------------------------------------------------
+
+
+async def notes_command(update: Update, context: ZContext) -> None:
+    if not await private_only(update, context):
+        return
+    chat = update.effective_chat
+    assert chat is not None
+    tr = context.tr
+    actor = context.actor
+    if not actor.staff and not actor.secretary_of:
+        await chat.send_message(tr("Only branch secretaries and organisation staff can do "
+                                   "this."))
+        return
+    waiting = await notes.to_review(context.db, _scope(context), REVIEW_SHOWN)
+    if not waiting:
+        await chat.send_message(tr("No new notes to review."))
+    for view in waiting:
+        await _show_note(update, context, view)
+    owed = await notes.owed_in(context.db, context.clock, _scope(context))
+    if owed:
+        lines = [tr("<b>Notes still owed ({n})</b>", n=len(owed))]
+        lines += [f"• {esc(name)} — {esc(title)}" for _, name, title in owed]
+        people = list(dict.fromkeys((member_id, name) for member_id, name, _ in owed))
+        buttons = [button(tr("🚫 {name} cannot write", name=name),
+                          pack("note", "exempt", member_id)) for member_id, name in people[:20]]
+        texts = chunks(lines)
+        for text in texts[:-1]:
+            await chat.send_message(text)
+        await chat.send_message(texts[-1], reply_markup=inline(grid(buttons, 1)))
+
+
+async def _show_note(update: Update, context: ZContext, view: NoteView) -> None:
+    tr = context.tr
+    chat = update.effective_chat
+    assert chat is not None
+    note = view.note
+    about = f" · {esc(note.title)}" if note.title else ""
+    when = note.created_at.astimezone(context.clock.tz).strftime("%m-%d %H:%M")
+    head = f"📝 <b>{esc(view.name)}</b>{about} · {when}"
+    text = f"{head}\n{esc(note.body)}" if note.body else head
+    keys = [[(tr("⭐ Excellent"), pack("note", "star", note.id)),
+             (tr("✓ Read"), pack("note", "read", note.id)),
+             (tr("↩️ Rewrite"), pack("note", "redo", note.id))]]
+    media = None if note.kind == "text" else note.kind
+    limit = 1000 if media else 4000
+    await send(context.bot, chat.id, Outgoing(text[:limit], keys, media, note.file_id))
+
+
+# --- /record -------------------------------------------------------------------------------------
+
+
+async def record_command(update: Update, context: ZContext) -> None:
+    if not await private_only(update, context):
+        return
+    actor = context.actor
+    if actor.staff or actor.secretary_of:
+        await picker.choose_branch(update, context, "record")
+        return
+    if actor.active_member is None:
+        chat = update.effective_chat
+        assert chat is not None
+        await chat.send_message(context.tr("You are not registered yet. To join your branch, "
+                                           "open the invite link your branch secretary sent "
+                                           "you."))
+        return
+    await _show_record(update, context, actor.active_member)
+
+
+@picker.on_branch("record")
+async def _record_branch(update: Update, context: ZContext, branch: Unit) -> None:
+    tr = context.tr
+    chat = update.effective_chat
+    assert chat is not None
+    roster = await registry.roster(context.db, branch.id)
+    if not roster:
+        await chat.send_message(tr("{branch} has no members yet.", branch=esc(branch.name)))
+        return
+    buttons = [button(view.member.name, pack("rec", "show", view.member.id))
+               for view in roster[:60]]
+    await chat.send_message(tr("Whose study record?"), reply_markup=inline(grid(buttons, 3)))
+
+
+async def record_button(update: Update, context: ZContext) -> None:
+    query = update.callback_query
+    assert query is not None
+    tr = context.tr
+    parsed = unpack(query.data)
+    member_id = parsed.int_arg() if parsed and parsed.action == "show" else None
+    member = await registry.member(context.db, member_id) if member_id else None
+    own = context.actor.active_member
+    if member is None or not (context.actor.manages(member.branch_id)
+                              or (own is not None and own.id == member.id)):
+        await query.answer(tr("This is not yours to manage."), show_alert=True)
+        return
+    await query.answer()
+    await _show_record(update, context, member)
+
+
+async def _show_record(update: Update, context: ZContext, member: Member) -> None:
+    tr = context.tr
+    chat = update.effective_chat
+    assert chat is not None
+    today = context.clock.today()
+    found = await notes.record(context.db, context.clock, member.id)
+    lines = [tr("📒 <b>Study record: {name}, {year}</b>", name=esc(member.name),
+                year=today.year),
+             tr("Sessions attended: {attended} of {invited}", attended=found.sessions_attended,
+                invited=found.sessions_invited),
+             tr("Materials studied: {studied} of {received}", studied=found.materials_studied,
+                received=found.materials_received),
+             tr("Heartfelt notes: {written} written ({excellent} excellent), {owed} still to "
+                "write", written=found.notes_written, excellent=found.notes_excellent,
+                owed=found.notes_owed)]
+    exempt = notes.exemption(member, today)
+    if exempt is not None:
+        lines.append(tr("Not required to write notes: {why}", why=tr(EXEMPTIONS[exempt])))
+    leader = await _is_leader(context, member)
+    if leader or found.centralised_attended:
+        lines.append(tr("Centralised study: {n} of {target} this year",
+                        n=found.centralised_attended, target=CENTRALISED_STUDY_TARGET))
+    await chat.send_message("\n".join(lines))
+
+
+async def _is_leader(context: ZContext, member: Member) -> bool:
+    if member.telegram_id is None:
+        return False
+    return (await load_actor(context.db, member.telegram_id, context.settings.admins)).leader
