@@ -9,7 +9,7 @@ service checks who pressed and when, so a forged or late press changes nothing.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Literal, get_args
 
 from telegram import InlineKeyboardMarkup, Update
@@ -93,10 +93,28 @@ async def meeting_step(update: Update, context: ZContext, current: Dialog, answe
             kind: MeetingKind = answer.action  # type: ignore[assignment]
             await away.acknowledge(answer, tr(KINDS[kind]))
             await dialog.advance(update, context, current, "when", kind=kind)
+            today = context.clock.today()
+            days = [button(_day_label(tr, today, today + timedelta(days=n)),
+                           dialog.choice(MEETING, "when", (today + timedelta(days=n)).isoformat()))
+                    for n in range(7)]
             await chat.send_message(tr(
-                "When does it start? For example 明天 19:30, 12-05 19:30 or 2026-12-05 19:30."))
-        elif current.step == "when":
-            starts = parse_when(answer.text, context.clock.now())
+                "When does it start? Pick the day, or type day and time, for example "
+                "明天 19:30, 12-05 19:30 or 2026-12-05 19:30."), reply_markup=inline(grid(days, 4)))
+        elif current.step == "when" and answer.action is not None:
+            await away.acknowledge(answer, answer.action)
+            await dialog.advance(update, context, current, "time", day=answer.action)
+            times = [button(hhmm, dialog.choice(MEETING, "time", hhmm.replace(":", "")))
+                     for hhmm in TIME_CHOICES]
+            await chat.send_message(tr("At what time? Pick one, or type it, for example 19:30."),
+                                    reply_markup=inline(grid(times, 4)))
+        elif current.step in ("when", "time"):
+            text = answer.text
+            picked = f"{answer.action[:2]}:{answer.action[2:]}" if answer.action else None
+            if current.step == "time":
+                text = f"{current.data['day']} {picked or answer.text or ''}"
+            starts = parse_when(text, context.clock.now())  # a refusal keeps the buttons
+            if picked:
+                await away.acknowledge(answer, picked)
             await dialog.advance(update, context, current, "place",
                                  starts=starts.isoformat())
             await chat.send_message(tr("Starts {when}. Where? (for example 村委会二楼会议室)",
@@ -134,6 +152,21 @@ async def meeting_step(update: Update, context: ZContext, current: Dialog, answe
             await _confirm(update, context, current, answer)
     except InvalidInput as problem:
         await chat.send_message(tr(problem.message, **problem.fields))
+
+
+TIME_CHOICES = ("08:30", "09:00", "10:00", "14:30", "15:00", "19:00", "19:30", "20:00")
+
+
+def _day_label(tr: Translator, today: date, day: date) -> str:
+    offset = (day - today).days
+    if offset == 0:
+        return tr("Today")
+    if offset == 1:
+        return tr("Tomorrow")
+    return f"{day.month}-{day.day} {tr(WEEKDAYS[day.weekday()])}"
+
+
+WEEKDAYS = (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun"))
 
 
 def _line(text: str | None, limit: int) -> str:

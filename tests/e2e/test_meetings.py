@@ -171,3 +171,16 @@ async def test_only_the_branch_secretary_schedules_and_early_presses_wait(
     h.emu.press_data(member.user, notice, "att:in:999")
     await h.settle()
     assert member.answers()[-1] == "该活动已不存在。"
+
+
+async def test_day_and_time_can_be_picked_with_buttons(h: Harness, county: dict[str, int]
+                                                       ) -> None:
+    secretary = await make_secretary(h, county["east"])
+    await secretary.says("/meeting")
+    await secretary.presses("主题党日")
+    assert buttons(h, secretary)[:3] == ["今天", "明天", "11-26 周四"]
+    await secretary.presses("今天")
+    await secretary.presses("08:30")  # it is 10:00 already
+    assert secretary.last() == "这个时间已经过去了，请输入以后的时间。"
+    await secretary.presses("19:30")  # the buttons are still there
+    assert secretary.last().startswith("开始时间 2026-11-24 19:30。")
