@@ -13,6 +13,22 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 TELEGRAM_API_BASE = "https://api.telegram.org/bot"
 
 
+def parse_reminder_schedule(text: str) -> list[tuple[int, time]]:
+    """"15 09:00, -3 09:00" → [(15, 09:00), (-3, 09:00)]; raises ValueError."""
+    entries = []
+    for part in text.split(","):
+        if not part.strip():
+            continue
+        day_text, _, time_text = part.strip().partition(" ")
+        day = int(day_text)
+        if day == 0 or not -28 <= day <= 28:
+            raise ValueError(f"day of month must be 1..28 or -1..-28, not {day}")
+        entries.append((day, time.fromisoformat(time_text.strip() or "09:00")))
+    if not entries:
+        raise ValueError("no reminder times")
+    return entries
+
+
 class Settings(BaseSettings):
     """Everything zhibu can be told from outside. Built in ``main()``, never at import."""
 
@@ -65,6 +81,21 @@ class Settings(BaseSettings):
         default=60, ge=5, le=720,
         description="Invited members are reminded the day before and this many minutes "
                     "before a meeting")
+
+    visit_quota_days: float = Field(
+        default=3.0, gt=0, le=31,
+        description="Days a month each leader should work at their contact point (staff can "
+                    "change it in the bot, for everyone or one leader)")
+    visit_reminders: str = Field(
+        default="15 09:00, -3 09:00",
+        description="When leaders behind quota are reminded: day of month (negative counts "
+                    "from the end, -1 = last day) and local time, comma separated")
+
+    @field_validator("visit_reminders")
+    @classmethod
+    def _reminder_schedule(cls, value: str) -> str:
+        parse_reminder_schedule(value)
+        return value
 
     @field_validator("admins", mode="before")
     @classmethod

@@ -42,6 +42,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("study", N_("Study materials: yours, and who studied them"), KNOWN),
     Command("note", N_("Send a heartfelt note"), frozenset({Role.MEMBER})),
     Command("record", N_("Study record: sessions, materials, notes"), KNOWN),
+    Command("visit", N_("Log a visit to your contact point"), frozenset({Role.LEADER})),
+    Command("visits", N_("Your contact-point days this month"), frozenset({Role.LEADER})),
     Command("push", N_("Send a study material"), MANAGERS),
     Command("notes", N_("Review heartfelt notes; who still owes one"), MANAGERS),
     Command("meeting", N_("Schedule a meeting or study session"), MANAGERS, group=True),
@@ -50,6 +52,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("members", N_("Your branch's roster"), MANAGERS),
     Command("bind", N_("Tie a group chat to your branch"), MANAGERS, group=True),
     Command("appoint", N_("Appoint a secretary or a leader"), frozenset({Role.STAFF})),
+    Command("quota", N_("Leaders' monthly contact-point quota"), frozenset({Role.STAFF})),
 )
 
 

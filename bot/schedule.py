@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 from telegram.ext import CallbackContext
 
-from bot import materials, meetings
-from bot.config import Settings
+from bot import materials, meetings, visits
+from bot.config import Settings, parse_reminder_schedule
 
 if TYPE_CHECKING:
     from bot.app import Services
@@ -36,6 +36,9 @@ async def tick(services: Services) -> int:
                                              settings.study_reminder_time,
                                              settings.study_reminder_days)
     queued += await meetings.advance(services.database, services.clock, windows(settings))
+    queued += await visits.queue_reminders(services.database, services.clock,
+                                           parse_reminder_schedule(settings.visit_reminders),
+                                           settings.visit_quota_days)
     if queued:
         log.info("queued %d messages", queued)
         services.poke_outbox()

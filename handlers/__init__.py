@@ -28,6 +28,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         org,
         picker,
         registration,
+        visits,
     )
 
     # Group -1 runs before everything: who is this, in which language, with what roles.
@@ -54,6 +55,9 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         ("note", notes.note_command),
         ("notes", notes.notes_command),
         ("record", notes.record_command),
+        ("visit", visits.visit_command),
+        ("visits", visits.visits_command),
+        ("quota", visits.quota_command),
     ]
     for name, callback in commands:
         application.add_handler(CommandHandler(name, callback, filters=fresh))
@@ -71,6 +75,8 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     application.add_handler(CallbackQueryHandler(meetings.meeting_button, pattern=r"^mtg:"))
     application.add_handler(CallbackQueryHandler(notes.note_button, pattern=r"^note:"))
     application.add_handler(CallbackQueryHandler(notes.record_button, pattern=r"^rec:"))
+    application.add_handler(CallbackQueryHandler(visits.visit_button, pattern=r"^vst:"))
+    application.add_handler(CallbackQueryHandler(visits.quota_button, pattern=r"^quota:"))
     # Last among buttons: anything unclaimed is stale or forged.
     application.add_handler(CallbackQueryHandler(common.stale_button))
 

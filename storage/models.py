@@ -309,3 +309,26 @@ class StudyRecord(Stored):
     notes_written: int
     notes_excellent: int
     notes_owed: int
+
+
+VisitActivity = Literal["research", "problem", "experience", "other"]
+
+
+class Visit(Stored):
+    id: int
+    leader_telegram_id: int
+    branch_id: int
+    day: date
+    days: float
+    activity: VisitActivity
+    record: str
+    record_file_id: str | None
+    problems: str
+    solved: bool
+    latitude: float | None
+    longitude: float | None
+    state: Literal["active", "withdrawn"]
+    confirmed_by: int | None
+    confirmed_at: datetime | None
+    created_at: datetime
+    updated_at: datetime

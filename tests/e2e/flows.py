@@ -110,3 +110,15 @@ async def schedule(secretary: Person, group: SimChat | None, *, when: str = "明
     await secretary.says("王书记")
     await secretary.presses(remote)
     await secretary.presses("✅ 安排")
+
+
+async def make_leader(h: Harness, home_branch: int, contact_points: list[int],
+                      name: str = "县领导") -> Person:
+    """A member who is a leader with contact points (set up, not under test)."""
+    person, = await registered(h, home_branch, [name])
+    now = h.clock.now()
+    async with h.db.tx() as c:
+        await org_repo.grant(c, person.id, "leader", None, None, now)
+        for branch_id in contact_points:
+            await org_repo.add_contact_point(c, person.id, branch_id, None, now)
+    return person

@@ -1,0 +1,155 @@
+"""Leaders log days at their contact points; secretaries confirm; reminders; corrections."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from bot.clock import FrozenClock
+from storage import visits as visit_repo
+from tests.e2e.flows import make_leader, make_secretary
+from tests.harness import Harness, Person
+
+
+async def log_visit(leader: Person, *, day: str = "今天", days: str = "1",
+                    problems: str | None = None) -> None:
+    await leader.says("/visit")
+    if day == "今天":
+        await leader.presses("今天")
+    else:
+        await leader.says(day)
+    if days in ("0.5", "1", "1.5", "2"):
+        await leader.presses(days)
+    else:
+        await leader.says(days)
+    await leader.presses("调查研究")
+    await leader.says("走访了五户困难群众。")
+    if problems is None:
+        await leader.presses("没有")
+    else:
+        await leader.says(problems)
+        await leader.presses("是")
+    await leader.presses_keyboard("跳过")
+    await leader.presses("✅ 保存")
+
+
+async def test_a_visit_with_a_location_confirmed_by_the_right_secretary(
+        h: Harness, county: dict[str, int]) -> None:
+    secretary = await make_secretary(h, county["south"], name="南坡书记")
+    other = await make_secretary(h, county["west"], name="西河书记")
+    leader = await make_leader(h, county["east"], [county["south"]])
+
+    await leader.says("/visit")
+    assert leader.last().startswith("📍 到 南坡村党支部 工作。是哪一天？")
+    await leader.presses("今天")
+    await leader.presses("1.5")
+    await leader.presses("解决问题")
+    await leader.says("协调了灌溉用水。")
+    await leader.says("水渠年久失修")
+    await leader.presses("否")
+    h.emu.send_location(leader.user, 28.21, 112.94)
+    await h.settle()
+    summary = leader.last()
+    assert "联系点：南坡村党支部\n日期：2026-11-24，1.5 天\n工作内容：解决问题" in summary
+    assert "问题：水渠年久失修（尚未解决）\n已共享位置。" in summary
+    await leader.presses("✅ 保存")
+    assert leader.last() == "已保存。本月：1.5 / 3 天。"
+    async with h.db.read() as c:
+        visit = await visit_repo.get_visit(c, 1)
+    assert visit is not None and (visit.latitude, visit.longitude) == (28.21, 112.94)
+
+    request = secretary.last()
+    assert request.startswith("📍 县领导 记录了 2026-11-24 在南坡村党支部工作 1.5 天：解决问题。")
+    h.emu.press(other.user, h.emu.last(secretary.user), "✅ 确认")  # a forwarded button
+    await h.settle()
+    assert other.answers() == ["只有该支部的书记可以确认。"]
+    await secretary.presses("✅ 确认")
+    assert secretary.answers() == ["✅ 已确认，谢谢。"]
+    assert secretary.last().endswith("✅ 已确认")
+    async with h.db.read() as c:
+        visit = await visit_repo.get_visit(c, 1)
+    assert visit is not None and visit.confirmed_by == secretary.id
+
+
+async def test_correcting_and_withdrawing_within_seven_days_then_only_staff(
+        h: Harness, county: dict[str, int], clock: FrozenClock) -> None:
+    leader = await make_leader(h, county["east"], [county["south"]])
+    await log_visit(leader)
+    await log_visit(leader, day="11-20", days="2")
+    await leader.says("/visits")
+    assert leader.last().startswith("📍 本月：3 / 3 天")
+    await leader.presses("✏️ 改天数 11-24")
+    await leader.says("0.5")
+    assert leader.last() == "已保存。"
+    await leader.says("/visits")
+    assert leader.last().startswith("📍 本月：2.5 / 3 天\n还差 0.5 天。")
+    await leader.presses("🗑 撤回 11-20")
+    await leader.presses("🗑 确定撤回")
+    assert leader.answers()[-1] == "已撤回，历史记录会保留。"
+    async with h.db.read() as c:
+        history = await visit_repo.history(c, 2)
+        first = await visit_repo.history(c, 1)
+    assert [what for _, _, what in history] == ["withdrawn"]
+    assert [what for _, _, what in first] == ["days"]
+
+    clock.advance(timedelta(days=8))
+    await leader.presses("✏️ 改记录 11-24")
+    assert leader.answers()[-1] == "记录只能在 7 天内修改，请联系组织部工作人员。"
+
+
+async def test_bad_dates_and_day_counts_get_a_clear_answer(
+        h: Harness, county: dict[str, int]) -> None:
+    leader = await make_leader(h, county["east"], [county["south"]])
+    await leader.says("/visit")
+    for typed, answer in (("11-30", "这个日期还没到，请重新输入。"),
+                          ("2026-12-01", "这个日期还没到，请重新输入。"),
+                          ("某天", "请按“月-日”输入日期，例如 11-20。")):
+        await leader.says(typed)
+        assert leader.last() == answer, typed
+    await leader.says("11-02")
+    for typed, answer in (("0", "天数必须大于零。"), ("-1", "天数必须大于零。"),
+                          ("1.3", "请按整天或半天计算，例如 1 或 1.5。"),
+                          ("40", "这样 2026-11 就有 40 天了，但这个月只有 30 天。")):
+        await leader.says(typed)
+        assert leader.last() == answer, typed
+
+
+async def test_reminders_go_to_leaders_behind_quota_only(
+        h: Harness, county: dict[str, int], clock: FrozenClock) -> None:
+    behind = await make_leader(h, county["east"], [county["south"]], name="落后者")
+    done = await make_leader(h, county["east"], [county["west"]], name="达标者")
+    await log_visit(behind, days="1")
+    await log_visit(done, days="2")
+    await log_visit(done, day="11-23", days="1")
+
+    def reminded(person: Person) -> list[str]:
+        return [t for t in person.sees() if t.startswith("📍 本月您还需要")]
+
+    clock.set(datetime.fromisoformat("2026-11-28T08:59:00+08:00"))  # the 3rd-last day
+    await h.tick()
+    assert reminded(behind) == []
+    clock.set(datetime.fromisoformat("2026-11-28T09:00:00+08:00"))
+    await h.tick()
+    await h.tick()
+    assert reminded(behind) == [
+        "📍 本月您还需要到联系点工作 2 天（要求 3 天）。每次去过后请发送 /visit 记录。"]
+    assert reminded(done) == []
+    clock.set(datetime.fromisoformat("2026-12-15T09:30:00+08:00"))  # a new month, the 15th
+    await h.tick()
+    assert len(reminded(behind)) == 2 and len(reminded(done)) == 1
+
+
+async def test_staff_change_the_quota(h: Harness, county: dict[str, int], staff: Person
+                                      ) -> None:
+    leader = await make_leader(h, county["east"], [county["south"]])
+    await staff.says("/quota")
+    assert "县领导：每月 3 天（本月 0）" in staff.last()
+    await staff.presses("县领导")
+    await staff.says("2.5")
+    assert staff.last() == "已保存：每月 2.5 天。"
+    await staff.says("/quota")
+    await staff.presses("所有人")
+    await staff.says("4")
+    await log_visit(leader)
+    assert leader.last() == "已保存。本月：1 / 2.5 天。"
+    await leader.says("/quota")
+    assert leader.last() == "只有组织部工作人员可以进行此操作。"
