@@ -30,7 +30,14 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Message
+from telegram import (
+    Bot,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputFile,
+    LinkPreviewOptions,
+    Message,
+)
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
 
@@ -47,12 +54,14 @@ Buttons = list[list[tuple[str, str]]]  # rows of (label, callback data)
 
 @dataclass(frozen=True)
 class Outgoing:
-    """One rendered message: text (HTML) or a file by file_id with the text as caption."""
+    """One rendered message: text (HTML), or a file with the text as caption — a file
+    Telegram has (``file_id``) or one made just now (``upload``: name and bytes)."""
 
     text: str
     buttons: Buttons = field(default_factory=list)
     media_kind: str | None = None
     file_id: str | None = None
+    upload: tuple[str, bytes] | None = None
 
 
 Renderer = Callable[[Database, Clock, OutboxRow], Awaitable[Outgoing | None]]
@@ -92,14 +101,17 @@ async def send(bot: Bot, chat_id: int, out: Outgoing, **kwargs: Any) -> Message:
     """One Outgoing as one Bot API call (also used for direct, interactive sends)."""
     keyboard = markup(out.buttons)
     kwargs.setdefault("parse_mode", ParseMode.HTML)  # Outgoing.text is HTML by contract
-    if out.media_kind is None or out.file_id is None:
+    content: str | InputFile | None = out.file_id
+    if out.upload is not None:
+        content = InputFile(out.upload[1], filename=out.upload[0])
+    if out.media_kind is None or content is None:
         kwargs.setdefault("link_preview_options", LinkPreviewOptions(is_disabled=True))
         return await bot.send_message(chat_id, out.text, reply_markup=keyboard, **kwargs)
     method = {
         "document": bot.send_document, "photo": bot.send_photo, "audio": bot.send_audio,
         "video": bot.send_video, "voice": bot.send_voice,
     }[out.media_kind]
-    result: Message = await method(chat_id, out.file_id, caption=out.text,  # type: ignore[operator]
+    result: Message = await method(chat_id, content, caption=out.text,  # type: ignore[operator]
                                    reply_markup=keyboard, **kwargs)
     return result
 

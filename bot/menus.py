@@ -53,6 +53,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("bind", N_("Tie a group chat to your branch"), MANAGERS, group=True),
     Command("appoint", N_("Appoint a secretary or a leader"), frozenset({Role.STAFF})),
     Command("quota", N_("Leaders' monthly contact-point quota"), frozenset({Role.STAFF})),
+    Command("report", N_("Bulletins: contact-point visits"), frozenset({Role.STAFF})),
 )
 
 

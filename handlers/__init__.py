@@ -28,6 +28,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         org,
         picker,
         registration,
+        reports,
         visits,
     )
 
@@ -58,6 +59,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         ("visit", visits.visit_command),
         ("visits", visits.visits_command),
         ("quota", visits.quota_command),
+        ("report", reports.report_command),
     ]
     for name, callback in commands:
         application.add_handler(CommandHandler(name, callback, filters=fresh))
@@ -77,6 +79,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     application.add_handler(CallbackQueryHandler(notes.record_button, pattern=r"^rec:"))
     application.add_handler(CallbackQueryHandler(visits.visit_button, pattern=r"^vst:"))
     application.add_handler(CallbackQueryHandler(visits.quota_button, pattern=r"^quota:"))
+    application.add_handler(CallbackQueryHandler(reports.report_button, pattern=r"^rpt:"))
     # Last among buttons: anything unclaimed is stale or forged.
     application.add_handler(CallbackQueryHandler(common.stale_button))
 

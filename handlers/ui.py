@@ -10,12 +10,11 @@ from collections.abc import Iterable, Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup
 
-from bot.markup import esc
+from bot.markup import MESSAGE_LIMIT, chunks, esc
 
 __all__ = ["BUTTON_TEXT_MAX", "MESSAGE_LIMIT", "button", "chunks", "esc", "grid", "inline",
            "reply_keyboard", "short"]
 
-MESSAGE_LIMIT = 4096
 BUTTONS_PER_ROW = 2
 BUTTON_TEXT_MAX = 40
 
@@ -40,26 +39,3 @@ def grid(buttons: Sequence[InlineKeyboardButton], per_row: int = BUTTONS_PER_ROW
 def reply_keyboard(rows: Iterable[Sequence[KeyboardButton | str]]) -> ReplyKeyboardMarkup:
     return ReplyKeyboardMarkup([list(row) for row in rows], resize_keyboard=True,
                                one_time_keyboard=True)
-
-
-def chunks(lines: Iterable[str], limit: int = MESSAGE_LIMIT) -> list[str]:
-    """Join lines into messages that each fit Telegram's limit (a line never splits
-    unless it alone is too long)."""
-    messages: list[str] = []
-    current = ""
-    for line in lines:
-        while len(line) > limit:
-            if current:
-                messages.append(current)
-                current = ""
-            messages.append(line[:limit])
-            line = line[limit:]
-        candidate = f"{current}\n{line}" if current else line
-        if len(candidate) > limit:
-            messages.append(current)
-            current = line
-        else:
-            current = candidate
-    if current:
-        messages.append(current)
-    return messages

@@ -153,3 +153,63 @@ async def test_staff_change_the_quota(h: Harness, county: dict[str, int], staff:
     assert leader.last() == "已保存。本月：1 / 2.5 天。"
     await leader.says("/quota")
     assert leader.last() == "只有组织部工作人员可以进行此操作。"
+
+
+async def test_the_half_year_bulletin_matches_the_records(
+        h: Harness, county: dict[str, int], staff: Person, clock: FrozenClock) -> None:
+    import io
+    import random
+
+    from openpyxl import load_workbook
+
+    from bot import visits
+    from bot.visits import VisitDraft
+
+    points = {"甲领导": [county["south"]], "乙领导": [county["east"]],
+              "丙领导": [county["south"], county["east"]]}
+    leaders = {name: await make_leader(h, county["west"], branches, name=name)
+               for name, branches in points.items()}
+    await make_leader(h, county["west"], [], name="丁领导")  # no contact point: a gap
+    rng = random.Random(7)
+    expected: dict[str, dict[int, float]] = {name: dict.fromkeys(range(1, 7), 0.0)
+                                             for name in points}
+    for name, person in leaders.items():
+        for month in range(1, 7):
+            for _ in range(rng.randint(0, 3)):
+                days = rng.choice([0.5, 1.0, 1.5])
+                day = datetime(2026, month, rng.randint(1, 28)).date()
+                await visits.log(h.db, clock, person.id, VisitDraft(
+                    points[name][0], day, days, "research", "记录", None, "", False))
+                expected[name][month] += days
+
+    await staff.says("/report")
+    await staff.presses("上个半年（2026-01 – 2026-06）")
+    text = next(t for t in staff.sees() if t.startswith("📊 联系点工作通报，2026-01 – 2026-06"))
+    for name, months in expected.items():
+        total = sum(months.values())
+        short = sum(1 for days in months.values() if days < 3)
+        line = next(line for line in text.splitlines() if f"{name}（" in line)
+        shown = " ".join(f"{days:g}" for days in months.values())
+        assert f"{total:g}/18 天 [{shown}]，未达标 {short} 个月" in line, line
+    assert "没有联系点的领导干部：丁领导" in text
+    assert "没有领导联系的支部（1）：西河村党支部" in text
+
+    sheet_message = next(m for m in h.emu.messages(staff.user) if m.document)
+    data = h.emu.files[sheet_message.document["file_id"]].data  # type: ignore[index]
+    rows = list(load_workbook(io.BytesIO(data)).worksheets[0].iter_rows(values_only=True))
+    assert rows[0][:3] == ("序号", "领导干部", "联系点")
+    for row in rows[1:]:
+        months = expected[str(row[1])]
+        assert list(row[3:9]) == [months[m] for m in range(1, 7)]
+        assert row[9] == sum(months.values())
+    chart = h.emu.last(staff.user)
+    assert chart.media.get("photo") is not None
+
+    # On 1 July / 1 January at 09:00 it arrives by itself, once.
+    before = len(staff.sees())
+    clock.set(datetime.fromisoformat("2027-01-01T09:00:00+08:00"))
+    await h.tick()
+    await h.tick()
+    arrived = staff.sees()[before:]
+    assert arrived[0].startswith("📊 联系点工作通报，2026-07 – 2026-12")
+    assert sum(1 for t in arrived if t.startswith("📊")) == 1

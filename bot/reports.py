@@ -1,0 +1,243 @@
+"""Report tables and how they are shown: a message, a spreadsheet (XLSX), a chart (PNG).
+
+The first is the half-year contact-point bulletin (每半年检查通报): one row per leader
+— contact points, days per month, total against quota, months short, the confirmed
+share and problems solved — with those short of quota first, and the gaps staff need to
+see: leaders without a contact point and branches that are nobody's.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from datetime import date, time
+
+from bot.clock import Clock
+from bot.delivery import Outgoing, renderer
+from bot.i18n import Tr, translator
+from bot.markup import chunks, esc
+from bot.registry import translator_of
+from bot.visits import month_bounds
+from storage import members as member_repo
+from storage import org as org_repo
+from storage import outbox as outbox_repo
+from storage import visits as visit_repo
+from storage.db import Database
+from storage.models import OutboxRow
+
+
+@dataclass
+class LeaderRow:
+    name: str
+    contact_points: list[str]
+    per_month: dict[str, float]
+    quota: float  # a month
+    confirmed_days: float = 0.0
+    with_problems: int = 0
+    solved: int = 0
+
+    @property
+    def total(self) -> float:
+        return sum(self.per_month.values())
+
+    @property
+    def expected(self) -> float:
+        return self.quota * len(self.per_month)
+
+    @property
+    def months_short(self) -> int:
+        return sum(1 for days in self.per_month.values() if days < self.quota)
+
+    @property
+    def confirmed_share(self) -> float:
+        return self.confirmed_days / self.total if self.total else 0.0
+
+
+@dataclass
+class VisitBulletin:
+    start: date
+    end: date  # exclusive
+    months: list[str]
+    rows: list[LeaderRow] = field(default_factory=list)
+    leaders_without_point: list[str] = field(default_factory=list)
+    branches_without_leader: list[str] = field(default_factory=list)
+
+
+def months_between(start: date, end: date) -> list[str]:
+    found = []
+    cursor = start.replace(day=1)
+    while cursor < end:
+        found.append(cursor.strftime("%Y-%m"))
+        cursor = month_bounds(cursor)[1]
+    return found
+
+
+async def visit_bulletin(db: Database, start: date, end: date, default_quota: float
+                         ) -> VisitBulletin:
+    bulletin = VisitBulletin(start, end, months_between(start, end))
+    async with db.read() as c:
+        units = {u.id: u.name for u in await org_repo.units_of_kind(c, "branch")}
+        covered: set[int] = set()
+        leader_ids = sorted({r.telegram_id for r in await org_repo.holders(c, "leader")})
+        visits = await visit_repo.visits_between(c, start, end)
+        for leader in leader_ids:
+            member = await member_repo.member_of_user(c, leader)
+            name = member.name if member else str(leader)
+            points = [p.branch_id for p in await org_repo.contact_points_of(c, leader)]
+            covered.update(points)
+            if not points:
+                bulletin.leaders_without_point.append(name)
+                continue
+            row = LeaderRow(name, sorted(units.get(p, "—") for p in points),
+                            dict.fromkeys(bulletin.months, 0.0),
+                            await visit_repo.quota(c, leader, default_quota))
+            for visit in visits:
+                if visit.leader_telegram_id != leader:
+                    continue
+                month = visit.day.strftime("%Y-%m")
+                row.per_month[month] = row.per_month.get(month, 0.0) + visit.days
+                row.confirmed_days += visit.days if visit.confirmed_by else 0.0
+                if visit.problems:
+                    row.with_problems += 1
+                    row.solved += int(visit.solved)
+            bulletin.rows.append(row)
+    bulletin.branches_without_leader = sorted(
+        name for branch_id, name in units.items() if branch_id not in covered)
+    bulletin.rows.sort(key=lambda r: (-r.months_short, r.total - r.expected, r.name))
+    return bulletin
+
+
+def visit_lines(tr: Tr, bulletin: VisitBulletin) -> list[str]:
+    period = f"{bulletin.months[0]} – {bulletin.months[-1]}" if bulletin.months else ""
+    lines = [tr("📊 <b>Contact-point bulletin, {period}</b>", period=period),
+             tr("Leaders: {n}; short of quota in at least one month: {short}",
+                n=len(bulletin.rows), short=sum(1 for r in bulletin.rows if r.months_short))]
+    for number, row in enumerate(bulletin.rows, start=1):
+        months = " ".join(f"{days:g}" for days in row.per_month.values())
+        lines.append(tr(
+            "{number}. {name} ({points}): {total:g}/{expected:g} days [{months}], "
+            "{short} month(s) short, {confirmed:.0%} confirmed, problems solved {solved}/"
+            "{problems}", number=number, name=esc(row.name),
+            points="、".join(esc(point) for point in row.contact_points),
+            total=row.total, expected=row.expected, months=months, short=row.months_short,
+            confirmed=row.confirmed_share, solved=row.solved, problems=row.with_problems))
+    if bulletin.leaders_without_point:
+        lines.append(tr("Leaders without a contact point: {names}",
+                        names="、".join(esc(n) for n in bulletin.leaders_without_point)))
+    if bulletin.branches_without_leader:
+        lines.append(tr("Branches that are nobody's contact point ({n}): {names}",
+                        n=len(bulletin.branches_without_leader),
+                        names="、".join(esc(n) for n in bulletin.branches_without_leader[:50])))
+    return lines
+
+
+def visit_xlsx(tr: Tr, bulletin: VisitBulletin) -> bytes:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = tr("Contact points")[:31]
+    sheet.append([tr("No."), tr("Leader"), tr("Contact points"), *bulletin.months,
+                  tr("Total days"), tr("Expected days"), tr("Months short"),
+                  tr("Confirmed share"), tr("Problems found"), tr("Problems solved")])
+    for number, row in enumerate(bulletin.rows, start=1):
+        sheet.append([number, row.name, "、".join(row.contact_points),
+                      *row.per_month.values(), row.total, row.expected, row.months_short,
+                      round(row.confirmed_share, 3), row.with_problems, row.solved])
+    gaps = book.create_sheet(tr("Gaps")[:31])
+    gaps.append([tr("Leaders without a contact point")])
+    for name in bulletin.leaders_without_point:
+        gaps.append([name])
+    gaps.append([])
+    gaps.append([tr("Branches that are nobody's contact point")])
+    for name in bulletin.branches_without_leader:
+        gaps.append([name])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def visit_chart(bulletin: VisitBulletin) -> bytes:
+    """Days per leader (numbered as in the message) against each one's expected days.
+
+    Labels are numbers, not names: the server may have no Chinese font, and a chart of
+    empty boxes helps nobody; the message and the spreadsheet carry the names.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot as plt
+
+    numbers = list(range(1, len(bulletin.rows) + 1))
+    figure, axes = plt.subplots(figsize=(max(4.0, 0.6 * len(numbers) + 2), 4), dpi=120)
+    try:
+        totals = [row.total for row in bulletin.rows]
+        colours = ["#c0392b" if row.months_short else "#2e86c1" for row in bulletin.rows]
+        axes.bar(numbers, totals, color=colours)
+        for number, row in zip(numbers, bulletin.rows, strict=True):
+            axes.hlines(row.expected, number - 0.4, number + 0.4, colors="black",
+                        linestyles="dashed")
+        axes.set_xticks(numbers)
+        axes.set_xlabel("leader (numbered as in the bulletin)")
+        axes.set_ylabel("days at the contact point")
+        period = f"{bulletin.months[0]} to {bulletin.months[-1]}" if bulletin.months else ""
+        axes.set_title(f"Contact-point days {period} (dashed: quota)")
+        figure.tight_layout()
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="png")
+        return buffer.getvalue()
+    finally:
+        plt.close(figure)
+
+
+async def visit_bulletin_parts(db: Database, tr: Tr, start: date, end: date,
+                               default_quota: float) -> list[Outgoing]:
+    """The bulletin as a person receives it: the message (in pieces under Telegram's
+    limit), the spreadsheet, and the chart."""
+    bulletin = await visit_bulletin(db, start, end, default_quota)
+    stem = f"contact-points-{start.isoformat()}-{end.isoformat()}"
+    parts = [Outgoing(text) for text in chunks(visit_lines(tr, bulletin))]
+    parts.append(Outgoing(tr("📎 The bulletin as a spreadsheet"), media_kind="document",
+                          upload=(f"{stem}.xlsx", visit_xlsx(tr, bulletin))))
+    if bulletin.rows:
+        parts.append(Outgoing(tr("📈 Days per leader; the dashed line is the quota. Red: "
+                                 "short in at least one month."), media_kind="photo",
+                              upload=(f"{stem}.png", visit_chart(bulletin))))
+    return parts
+
+
+def last_half_year(today: date) -> tuple[date, date]:
+    """The half-year that ended most recently before ``today``."""
+    if today.month <= 6:
+        return date(today.year - 1, 7, 1), date(today.year, 1, 1)
+    return date(today.year, 1, 1), date(today.year, 7, 1)
+
+
+async def queue_half_year_bulletin(db: Database, clock: Clock, staff: list[int],
+                                   default_quota: float) -> int:
+    """On 1 January and 1 July from 09:00, the bulletin of the half-year just ended goes
+    to every staff member (once: the outbox keys see to it)."""
+    now = clock.now()
+    if (now.month, now.day) not in ((1, 1), (7, 1)) or now.time() < time(9, 0):
+        return 0
+    start, end = last_half_year(now.date())
+    parts = await visit_bulletin_parts(db, translator(None), start, end, default_quota)
+    envelopes = [outbox_repo.Envelope(
+        f"visit-bulletin:{start.isoformat()}:{person}:{index}", person, "visit_bulletin", None,
+        {"start": start.isoformat(), "end": end.isoformat(), "part": index,
+         "quota": default_quota}) for person in staff for index in range(len(parts))]
+    async with db.tx() as c:
+        before = await outbox_repo.queued_count(c)
+        await outbox_repo.enqueue(c, envelopes, now)
+        return await outbox_repo.queued_count(c) - before
+
+
+@renderer("visit_bulletin")
+async def _render_bulletin(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
+    tr = await translator_of(db, row.chat_id)
+    parts = await visit_bulletin_parts(
+        db, tr, date.fromisoformat(str(row.payload["start"])),
+        date.fromisoformat(str(row.payload["end"])), float(row.payload["quota"]))
+    index = int(row.payload["part"])
+    return parts[index] if index < len(parts) else None
