@@ -45,6 +45,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("visit", N_("Log a visit to your contact point"), frozenset({Role.LEADER})),
     Command("visits", N_("Your contact-point days this month"), frozenset({Role.LEADER})),
     Command("push", N_("Send a study material"), MANAGERS),
+    Command("notice", N_("Send a notice"), MANAGERS),
+    Command("notices", N_("Notices sent, and who received them"), MANAGERS),
     Command("notes", N_("Review heartfelt notes; who still owes one"), MANAGERS),
     Command("meeting", N_("Schedule a meeting or study session"), MANAGERS, group=True),
     Command("invite", N_("Invite link for your branch"), MANAGERS),

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from telegram.ext import CallbackContext
 
-from bot import materials, meetings, organisation, reports, visits
+from bot import materials, meetings, notices, organisation, reports, visits
 from bot.config import Settings, parse_reminder_schedule
 
 if TYPE_CHECKING:
@@ -39,6 +39,7 @@ async def tick(services: Services) -> int:
     queued += await visits.queue_reminders(services.database, services.clock,
                                            parse_reminder_schedule(settings.visit_reminders),
                                            settings.visit_quota_days)
+    queued += await notices.release_due(services.database, services.clock)
     staff = sorted(set(settings.admins) | set(await organisation.staff_ids(services.database)))
     queued += await reports.queue_half_year_bulletin(services.database, services.clock, staff,
                                                      settings.visit_quota_days)

@@ -25,6 +25,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         meetings,
         members,
         notes,
+        notices,
         org,
         picker,
         registration,
@@ -60,6 +61,8 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         ("visits", visits.visits_command),
         ("quota", visits.quota_command),
         ("report", reports.report_command),
+        ("notice", notices.notice_command),
+        ("notices", notices.notices_command),
     ]
     for name, callback in commands:
         application.add_handler(CommandHandler(name, callback, filters=fresh))
@@ -80,6 +83,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     application.add_handler(CallbackQueryHandler(visits.visit_button, pattern=r"^vst:"))
     application.add_handler(CallbackQueryHandler(visits.quota_button, pattern=r"^quota:"))
     application.add_handler(CallbackQueryHandler(reports.report_button, pattern=r"^rpt:"))
+    application.add_handler(CallbackQueryHandler(notices.notice_button, pattern=r"^ntc:"))
     # Last among buttons: anything unclaimed is stale or forged.
     application.add_handler(CallbackQueryHandler(common.stale_button))
 

@@ -15,18 +15,18 @@ from typing import Any
 
 from telegram import Message, Update
 
-from bot import materials, notes, organisation
+from bot import materials, notes
 from bot.app import ZContext
 from bot.callbacks import pack, unpack
 from bot.delivery import send
 from bot.i18n import N_, Translator
 from bot.materials import BODY_MAX, CAPTION_BODY_MAX, TITLE_MAX, Draft
 from bot.profile import InvalidInput, clean_body, clean_text, parse_due_date
-from handlers import away, dialog
+from handlers import away, dialog, scope
 from handlers.dialog import Answer
 from handlers.guards import private_only
 from handlers.ui import button, chunks, esc, grid, inline
-from storage.models import Dialog, Material, MaterialStats, Member, RecipientView
+from storage.models import Dialog, Material, MaterialStats, Member, RecipientView, Unit
 
 PUSH = "push"
 DUE_CHOICES = (3, 7, 14)
@@ -39,41 +39,12 @@ OPEN_SHOWN = 10
 async def push_command(update: Update, context: ZContext) -> None:
     if not await private_only(update, context):
         return
-    chat = update.effective_chat
-    assert chat is not None
-    tr = context.tr
-    actor = context.actor
-    if actor.staff:
-        county = await organisation.county(context.db)
-        if county is None:
-            await chat.send_message(tr("The organisation is empty. Import a roster first: "
-                                       "zhibu import roster.xlsx"))
-            return
-        townships = await organisation.townships(context.db)
-        await dialog.begin(update, context, PUSH, "scope")
-        await chat.send_message(
-            tr("📚 <b>Send a study material</b>\nTo whom?"), reply_markup=inline([
-                [button(tr("🏛 The whole county"), dialog.choice(PUSH, "scope", county.id))],
-                *grid([button(t.name, dialog.choice(PUSH, "scope", t.id)) for t in townships]),
-            ]))
-        return
-    branches = [b for b in [await organisation.get_unit(context.db, branch_id)
-                            for branch_id in sorted(actor.secretary_of)] if b is not None]
-    if not branches:
-        await chat.send_message(tr("Only branch secretaries and organisation staff can do "
-                                   "this."))
-        return
-    if len(branches) == 1:
-        await dialog.begin(update, context, PUSH, "audience")
-        current = await dialog.current(update, context)
-        assert current is not None
-        await _ask_audience(update, context, current, branches[0].id, branches[0].name)
-        return
-    await dialog.begin(update, context, PUSH, "scope")
-    await chat.send_message(tr("📚 <b>Send a study material</b>\nTo which branch?"),
-                            reply_markup=inline(grid([
-                                button(b.name, dialog.choice(PUSH, "scope", b.id))
-                                for b in branches])))
+    await scope.ask(update, context, PUSH, context.tr("📚 <b>Send a study material</b>"),
+                    _chosen)
+
+
+async def _chosen(update: Update, context: ZContext, current: Dialog, unit: Unit) -> None:
+    await _ask_audience(update, context, current, unit.id, unit.name)
 
 
 async def _ask_audience(update: Update, context: ZContext, current: Dialog, unit_id: int,
@@ -106,7 +77,7 @@ async def push_step(update: Update, context: ZContext, current: Dialog, answer: 
         return
     try:
         if current.step in ("scope", "township"):
-            await _choose_scope(update, context, current, answer)
+            await scope.read(update, context, PUSH, current, answer, _chosen)
         elif current.step == "audience":
             if answer.action not in ("flowing", "all"):
                 await chat.send_message(tr("Please choose with the buttons."))
@@ -141,38 +112,6 @@ async def push_step(update: Update, context: ZContext, current: Dialog, answer: 
             await _confirm(update, context, current, answer)
     except InvalidInput as problem:
         await chat.send_message(tr(problem.message, **problem.fields))
-
-
-async def _choose_scope(update: Update, context: ZContext, current: Dialog, answer: Answer
-                        ) -> None:
-    tr = context.tr
-    chat = update.effective_chat
-    assert chat is not None
-    unit_id = int(answer.action) if answer.action and answer.action.isdigit() else None
-    unit = await organisation.get_unit(context.db, unit_id) if unit_id else None
-    if unit is None:
-        await chat.send_message(tr("Please choose with the buttons."))
-        return
-    actor = context.actor
-    allowed = actor.staff or (unit.kind == "branch" and unit.id in actor.secretary_of)
-    if not allowed:
-        await dialog.finish(update, context)
-        await chat.send_message(tr("This is not yours to manage."))
-        return
-    if unit.kind == "township" and current.step == "scope":
-        branches = await organisation.branches_under(context.db, unit.id)
-        await away.acknowledge(answer, unit.name)
-        await dialog.advance(update, context, current, "township")
-        await chat.send_message(
-            tr("The whole of {township}, or one branch?", township=esc(unit.name)),
-            reply_markup=inline([
-                [button(tr("All of {township}", township=unit.name),
-                        dialog.choice(PUSH, "township", unit.id))],
-                *grid([button(b.name, dialog.choice(PUSH, "township", b.id))
-                       for b in branches])]))
-        return
-    await away.acknowledge(answer, unit.name)
-    await _ask_audience(update, context, current, unit.id, unit.name)
 
 
 def _read_content(message: Message | None) -> dict[str, Any]:

@@ -332,3 +332,42 @@ class Visit(Stored):
     confirmed_at: datetime | None
     created_at: datetime
     updated_at: datetime
+
+
+NoticeAudience = Literal["everyone", "secretaries", "leaders", "flowing"]
+
+
+class Notice(Stored):
+    id: int
+    sender: int
+    scope_unit_id: int
+    audience: NoticeAudience
+    body: str
+    media_kind: MediaKind | None
+    file_id: str | None
+    to_groups: bool
+    send_at: datetime
+    state: Literal["scheduled", "sent", "cancelled"]
+    reminded_at: datetime | None
+    created_at: datetime
+
+
+class NoticeReceipts(Stored):
+    notice: Notice
+    recipients: int
+    delivered: int
+    acknowledged: int
+    queued: int
+    unreachable: int
+
+    @property
+    def not_yet(self) -> int:
+        return self.delivered - self.acknowledged
+
+
+class NoticeRecipient(Stored):
+    telegram_id: int
+    name: str
+    branch_id: int | None
+    acknowledged_at: datetime | None
+    delivery: Literal["queued", "delivered", "unreachable"]

@@ -1,0 +1,196 @@
+"""Notices down the tree with receipts (收到), reminders to those who have not.
+
+A notice goes to everyone, only secretaries, only leaders, or only flowing members of a
+branch, a township or the county — now, or at a time. When it goes, its recipients are
+fixed in one transaction with their outbox rows; each gets it privately with a
+"Received" button, and the branch group chats may get a copy. Staff may then remind,
+once, everyone it reached who has not acknowledged. A secretary sends only to their own
+branch; plain members not at all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from bot.callbacks import pack
+from bot.clock import Clock
+from bot.delivery import Outgoing, renderer
+from bot.i18n import N_, Translator, translator
+from bot.markup import esc
+from bot.registry import translator_of
+from storage import audit
+from storage import notices as notice_repo
+from storage import org as org_repo
+from storage import outbox as outbox_repo
+from storage.db import Conn, Database
+from storage.models import (
+    MediaKind,
+    Notice,
+    NoticeAudience,
+    NoticeReceipts,
+    NoticeRecipient,
+    OutboxRow,
+)
+
+BODY_MAX = 3500      # the sender's formatted text, as HTML
+CAPTION_MAX = 800
+AUDIENCES: dict[NoticeAudience, str] = {
+    "everyone": N_("Everyone"),
+    "secretaries": N_("Branch secretaries only"),
+    "leaders": N_("Leaders only"),
+    "flowing": N_("Members working away only"),
+}
+SECRETARY_AUDIENCES: tuple[NoticeAudience, ...] = ("everyone", "flowing")
+
+
+@dataclass(frozen=True)
+class NoticeDraft:
+    scope_unit_id: int
+    audience: NoticeAudience
+    body: str
+    media_kind: MediaKind | None
+    file_id: str | None
+    to_groups: bool
+    send_at: datetime
+
+
+def may_send(staff: bool, secretary_of: frozenset[int], scope_unit_id: int,
+             audience: NoticeAudience) -> bool:
+    if staff:
+        return True
+    return scope_unit_id in secretary_of and audience in SECRETARY_AUDIENCES
+
+
+async def size(db: Database, scope_unit_id: int, audience: NoticeAudience) -> int:
+    async with db.read() as c:
+        return len(await notice_repo.audience(c, scope_unit_id, audience))
+
+
+async def groups(db: Database, scope_unit_id: int) -> int:
+    async with db.read() as c:
+        return len(await notice_repo.group_chats(c, scope_unit_id))
+
+
+async def create(db: Database, clock: Clock, draft: NoticeDraft, sender: int) -> tuple[
+        Notice, int]:
+    """Store it; if it is due now, release it in the same transaction. Returns the notice
+    and how many people it was queued for (0 while scheduled)."""
+    now = clock.now()
+    async with db.tx() as c:
+        notice = await notice_repo.add_notice(c, {
+            "sender": sender, "scope_unit_id": draft.scope_unit_id,
+            "audience": draft.audience, "body": draft.body, "media_kind": draft.media_kind,
+            "file_id": draft.file_id, "to_groups": draft.to_groups,
+            "send_at": max(draft.send_at, now)}, now)
+        await audit.record(c, now, f"tg:{sender}", "notice.create", f"notice:{notice.id}",
+                           f"{draft.audience}@{draft.scope_unit_id}")
+        queued = await _release(c, notice, now) if draft.send_at <= now else 0
+    return notice, queued
+
+
+async def _release(c: Conn, notice: Notice, now: datetime) -> int:
+    if not await notice_repo.mark_sent(c, notice.id):
+        return 0
+    people = await notice_repo.audience(c, notice.scope_unit_id, notice.audience)
+    envelopes = [outbox_repo.Envelope(f"notice:{notice.id}:to:{tg}", tg, "notice", notice.id)
+                 for tg, _, _ in people]
+    if notice.to_groups:
+        envelopes += [outbox_repo.Envelope(f"notice:{notice.id}:group:{chat}", chat,
+                                           "notice", notice.id)
+                      for chat in await notice_repo.group_chats(c, notice.scope_unit_id)]
+    ids = await outbox_repo.enqueue(c, envelopes, now)
+    await notice_repo.add_recipients(c, notice.id, [
+        (tg, name, branch, ids.get(f"notice:{notice.id}:to:{tg}")) for tg, name, branch in people])
+    return len(people)
+
+
+async def release_due(db: Database, clock: Clock) -> int:
+    """Scheduled notices whose time has come (the tick)."""
+    now = clock.now()
+    queued = 0
+    async with db.tx() as c:
+        for notice in await notice_repo.due(c, now):
+            queued += await _release(c, notice, now)
+    return queued
+
+
+Ack = Literal["recorded", "already", "not_yours"]
+
+
+async def acknowledge(db: Database, clock: Clock, notice_id: int, telegram_id: int) -> Ack:
+    async with db.tx() as c:
+        done = await notice_repo.acknowledge(c, notice_id, telegram_id, clock.now())
+    return "not_yours" if done is None else "recorded" if done else "already"
+
+
+async def get(db: Database, notice_id: int) -> Notice | None:
+    async with db.read() as c:
+        return await notice_repo.get_notice(c, notice_id)
+
+
+async def remind(db: Database, clock: Clock, notice_id: int) -> int | None:
+    """Queue one reminder for everyone reached who has not acknowledged; None if this
+    notice was reminded about already."""
+    now = clock.now()
+    async with db.tx() as c:
+        if not await notice_repo.mark_reminded(c, notice_id, now):
+            return None
+        people = await notice_repo.not_acknowledged(c, notice_id)
+        await outbox_repo.enqueue(c, [outbox_repo.Envelope(
+            f"notice:{notice_id}:remind:{tg}", tg, "notice_reminder", notice_id)
+            for tg in people], now)
+    return len(people)
+
+
+async def overview(db: Database, branch_ids: frozenset[int] | None) -> list[NoticeReceipts]:
+    async with db.read() as c:
+        return await notice_repo.receipts(c, branch_ids)
+
+
+async def recipients(db: Database, notice_id: int, branch_ids: frozenset[int] | None
+                     ) -> list[NoticeRecipient]:
+    async with db.read() as c:
+        return await notice_repo.recipients(c, notice_id, branch_ids)
+
+
+# --- what people see ---------------------------------------------------------------------------
+
+
+async def _scope_name(db: Database, notice: Notice) -> str:
+    async with db.read() as c:
+        unit = await org_repo.get_unit(c, notice.scope_unit_id)
+    return unit.name if unit else "—"
+
+
+def render(tr: Translator, notice: Notice, scope: str, *, with_button: bool) -> Outgoing:
+    """The notice as sent. ``body`` is HTML Telegram made from the sender's formatting."""
+    text = "\n".join([tr("📢 <b>Notice</b>"), notice.body, "", tr("— {unit}", unit=esc(scope))])
+    buttons = ([[(tr("✅ Received"), pack("ntc", "ack", notice.id))]] if with_button else [])
+    return Outgoing(text, buttons, notice.media_kind, notice.file_id)
+
+
+@renderer("notice")
+async def _render_notice(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
+    notice = await get(db, row.ref_id or 0)
+    if notice is None or notice.state == "cancelled":
+        return None
+    person = row.chat_id > 0
+    tr = await translator_of(db, row.chat_id) if person else translator(None)
+    return render(tr, notice, await _scope_name(db, notice), with_button=person)
+
+
+@renderer("notice_reminder")
+async def _render_notice_reminder(db: Database, clock: Clock, row: OutboxRow
+                                  ) -> Outgoing | None:
+    notice = await get(db, row.ref_id or 0)
+    if notice is None:
+        return None
+    async with db.read() as c:
+        if await notice_repo.is_acknowledged(c, notice.id, row.chat_id):
+            return None
+    tr = await translator_of(db, row.chat_id)
+    out = render(tr, notice, await _scope_name(db, notice), with_button=True)
+    return Outgoing(tr("🔔 A reminder: please read this notice and press “Received”.") + "\n\n"
+                    + out.text, out.buttons, out.media_kind, out.file_id)

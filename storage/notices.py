@@ -1,0 +1,176 @@
+"""Notices, their recipients, receipts and acknowledgements."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from datetime import datetime
+from typing import Any
+
+from storage.db import Conn
+from storage.models import Notice, NoticeReceipts, NoticeRecipient
+from storage.rows import fetch_all, fetch_one, ts
+
+# The branches under a unit (itself if a branch, its branches if a township, all if the
+# county), as a subquery bound to :scope.
+BRANCHES_IN_SCOPE = """
+    SELECT b.id FROM units b LEFT JOIN units t ON t.id = b.parent_id
+    WHERE b.kind = 'branch' AND (b.id = :scope OR t.id = :scope OR t.parent_id = :scope)
+"""
+
+
+async def add_notice(c: Conn, fields: dict[str, Any], now: datetime) -> Notice:
+    values = dict(fields)
+    values["send_at"] = ts(values["send_at"])
+    values["to_groups"] = int(bool(values.get("to_groups")))
+    values["created_at"] = ts(now)
+    names = ", ".join(values)
+    marks = ", ".join("?" for _ in values)
+    cur = await c.execute(f"INSERT INTO notices ({names}) VALUES ({marks})",
+                          tuple(values.values()))
+    notice = await get_notice(c, int(cur.lastrowid or 0))
+    assert notice is not None
+    return notice
+
+
+async def get_notice(c: Conn, notice_id: int) -> Notice | None:
+    return await fetch_one(c, Notice, "SELECT * FROM notices WHERE id = ?", (notice_id,))
+
+
+async def due(c: Conn, now: datetime) -> list[Notice]:
+    return await fetch_all(
+        c, Notice, "SELECT * FROM notices WHERE state = 'scheduled' AND send_at <= ? ORDER BY id",
+        (ts(now),))
+
+
+async def mark_sent(c: Conn, notice_id: int) -> bool:
+    cur = await c.execute(
+        "UPDATE notices SET state = 'sent' WHERE id = ? AND state = 'scheduled'", (notice_id,))
+    return cur.rowcount > 0
+
+
+async def mark_reminded(c: Conn, notice_id: int, now: datetime) -> bool:
+    """Once per notice: True the first time."""
+    cur = await c.execute(
+        "UPDATE notices SET reminded_at = ? WHERE id = ? AND reminded_at IS NULL",
+        (ts(now), notice_id))
+    return cur.rowcount > 0
+
+
+async def audience(c: Conn, scope_unit_id: int, audience: str
+                   ) -> list[tuple[int, str, int | None]]:
+    """(telegram id, name, branch id) of who a notice to this scope and audience reaches:
+    people the bot can write to."""
+    if audience in ("everyone", "flowing"):
+        flowing = "AND m.flowing = 1" if audience == "flowing" else ""
+        sql = f"""SELECT m.telegram_id, m.name, m.branch_id FROM members m
+                  WHERE m.state = 'active' AND m.telegram_id IS NOT NULL {flowing}
+                    AND m.branch_id IN ({BRANCHES_IN_SCOPE}) ORDER BY m.id"""
+    elif audience == "secretaries":
+        sql = f"""SELECT DISTINCT r.telegram_id, coalesce(m.name, ''), r.unit_id FROM roles r
+                  LEFT JOIN members m ON m.telegram_id = r.telegram_id AND m.state = 'active'
+                  WHERE r.role = 'secretary' AND r.unit_id IN ({BRANCHES_IN_SCOPE})
+                  ORDER BY r.telegram_id"""
+    else:
+        sql = f"""SELECT DISTINCT p.leader_telegram_id, coalesce(m.name, ''), m.branch_id
+                  FROM contact_points p JOIN roles r ON r.telegram_id = p.leader_telegram_id
+                    AND r.role = 'leader'
+                  LEFT JOIN members m ON m.telegram_id = p.leader_telegram_id
+                    AND m.state = 'active'
+                  WHERE p.branch_id IN ({BRANCHES_IN_SCOPE}) ORDER BY p.leader_telegram_id"""
+    rows = await c.execute_fetchall(sql, {"scope": scope_unit_id})
+    seen: dict[int, tuple[int, str, int | None]] = {}
+    for telegram_id, name, branch in rows:
+        seen.setdefault(int(telegram_id), (int(telegram_id), str(name or telegram_id),
+                                           int(branch) if branch is not None else None))
+    return list(seen.values())
+
+
+async def group_chats(c: Conn, scope_unit_id: int) -> list[int]:
+    rows = await c.execute_fetchall(
+        f"""SELECT chat_id FROM group_chats WHERE state = 'bound'
+            AND branch_id IN ({BRANCHES_IN_SCOPE}) ORDER BY chat_id""",
+        {"scope": scope_unit_id})
+    return [int(row[0]) for row in rows]
+
+
+async def add_recipients(c: Conn, notice_id: int,
+                         rows: Iterable[tuple[int, str, int | None, int | None]]) -> None:
+    await c.executemany(
+        """INSERT OR IGNORE INTO notice_recipients
+           (notice_id, telegram_id, name, branch_id, outbox_id) VALUES (?, ?, ?, ?, ?)""",
+        [(notice_id, *row) for row in rows])
+
+
+async def acknowledge(c: Conn, notice_id: int, telegram_id: int, now: datetime) -> bool | None:
+    """True: recorded now; False: already; None: not a recipient."""
+    cur = await c.execute(
+        """UPDATE notice_recipients SET acknowledged_at = ?
+           WHERE notice_id = ? AND telegram_id = ? AND acknowledged_at IS NULL""",
+        (ts(now), notice_id, telegram_id))
+    if cur.rowcount:
+        return True
+    rows = await c.execute_fetchall(
+        "SELECT 1 FROM notice_recipients WHERE notice_id = ? AND telegram_id = ?",
+        (notice_id, telegram_id))
+    return False if rows else None
+
+
+def _branches(branch_ids: Collection[int] | None) -> tuple[str, dict[str, int]]:
+    if branch_ids is None:
+        return "", {}
+    names = {f"b{i}": b for i, b in enumerate(sorted(branch_ids) or [0])}
+    return f"AND r.branch_id IN ({', '.join(':' + n for n in names)})", names
+
+
+async def receipts(c: Conn, branch_ids: Collection[int] | None, limit: int = 10
+                   ) -> list[NoticeReceipts]:
+    where, params = _branches(branch_ids)
+    rows = await c.execute_fetchall(
+        f"""SELECT n.*, count(*) AS total, sum(o.state = 'sent') AS delivered,
+              sum(r.acknowledged_at IS NOT NULL) AS acknowledged,
+              sum(o.state = 'queued') AS queued,
+              sum(o.state IN ('unreachable', 'failed')) AS unreachable
+            FROM notices n JOIN notice_recipients r ON r.notice_id = n.id
+            LEFT JOIN outbox o ON o.id = r.outbox_id
+            WHERE 1 = 1 {where}
+            GROUP BY n.id ORDER BY n.send_at DESC, n.id DESC LIMIT :limit""",
+        {"limit": limit, **params})
+    found = []
+    for row in rows:
+        data = dict(row)
+        counts = {k: int(data.pop(k) or 0)
+                  for k in ("total", "delivered", "acknowledged", "queued", "unreachable")}
+        found.append(NoticeReceipts(notice=Notice.model_validate(data),
+                                    recipients=counts["total"], delivered=counts["delivered"],
+                                    acknowledged=counts["acknowledged"],
+                                    queued=counts["queued"], unreachable=counts["unreachable"]))
+    return found
+
+
+async def recipients(c: Conn, notice_id: int, branch_ids: Collection[int] | None
+                     ) -> list[NoticeRecipient]:
+    where, params = _branches(branch_ids)
+    return await fetch_all(
+        c, NoticeRecipient,
+        f"""SELECT r.telegram_id, r.name, r.branch_id, r.acknowledged_at,
+              CASE WHEN o.state = 'sent' THEN 'delivered' WHEN o.state = 'queued'
+                   THEN 'queued' ELSE 'unreachable' END AS delivery
+            FROM notice_recipients r LEFT JOIN outbox o ON o.id = r.outbox_id
+            WHERE r.notice_id = :notice {where} ORDER BY r.branch_id, r.name""",
+        {"notice": notice_id, **params})
+
+
+async def not_acknowledged(c: Conn, notice_id: int) -> list[int]:
+    """Telegram ids of recipients it reached who have not acknowledged."""
+    rows = await c.execute_fetchall(
+        """SELECT r.telegram_id FROM notice_recipients r JOIN outbox o ON o.id = r.outbox_id
+           WHERE r.notice_id = ? AND r.acknowledged_at IS NULL AND o.state = 'sent'
+           ORDER BY r.telegram_id""", (notice_id,))
+    return [int(row[0]) for row in rows]
+
+
+async def is_acknowledged(c: Conn, notice_id: int, telegram_id: int) -> bool:
+    rows = await c.execute_fetchall(
+        """SELECT 1 FROM notice_recipients WHERE notice_id = ? AND telegram_id = ?
+           AND acknowledged_at IS NOT NULL""", (notice_id, telegram_id))
+    return bool(rows)

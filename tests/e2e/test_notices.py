@@ -1,0 +1,109 @@
+"""Notices down the tree: exactly the right people, receipts, one reminder, limits."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.clock import FrozenClock
+from storage import notices as notice_repo
+from tests.e2e.flows import branch_group, make_leader, make_secretary, registered
+from tests.harness import Harness, Person
+
+
+def notices_of(person: Person) -> list[str]:
+    return [t for t in person.sees() if t.startswith("📢 通知")]
+
+
+async def test_a_notice_to_the_flowing_members_of_a_township_and_its_receipts(
+        h: Harness, county: dict[str, int], staff: Person) -> None:
+    east_away, = await registered(h, county["east"], ["东岭流动"], flowing=True)
+    south_away, = await registered(h, county["south"], ["南坡流动"], flowing=True)
+    east_home, = await registered(h, county["east"], ["东岭在家"])
+    west_away, = await registered(h, county["west"], ["西河流动"], flowing=True)
+    blocked, = await registered(h, county["south"], ["拉黑者"], flowing=True)
+    h.emu.block(blocked.user)
+
+    await staff.says("/notice")
+    await staff.presses("东岭镇")
+    await staff.presses("东岭镇全部")
+    assert [label for row in h.emu.last(staff.user).buttons for label, _ in row] == [
+        "所有人（4）", "仅支部书记（0）", "仅领导干部（0）", "仅流动党员（3）"]
+    await staff.presses("仅流动党员（3）")
+    h.emu.send_text(staff.user, "请于<本周五>前返回<b>信息</b>表。")
+    await h.settle()
+    await staff.presses("立即发送")
+    assert staff.sees()[-2] == ("📢 通知\n请于<本周五>前返回<b>信息</b>表。\n\n—— 东岭镇")
+    assert staff.last() == "东岭镇，仅流动党员：共 3 人，立即发送。"
+    await staff.presses("✅ 发送给 3 人")
+    assert staff.last() == "正在发送给 3 人。发送 /notices 可查看收到情况。"
+
+    assert notices_of(east_away) and notices_of(south_away)
+    assert not notices_of(east_home) and not notices_of(west_away)
+    await east_away.presses("✅ 收到")
+    await east_away.presses("✅ 已收到 11-24 10:00")
+    assert east_away.answers() == ["✅ 谢谢，已记录收到。", "已记录为收到。"]
+    stranger = h.person("路人")
+    h.emu.press_data(stranger.user, h.emu.last(south_away.user), "ntc:ack:1")
+    await h.settle()
+    assert stranger.answers() == ["这条通知不是发给您的。"]
+
+    await staff.says("/notices")
+    assert "已送达 2 · 已确认收到 1 · 未确认 1 · 联系不上 1" in staff.last()
+    await staff.presses("🔔 提醒未确认的 1 人")
+    assert staff.answers()[-1] == "正在提醒 1 人。"
+    reminders = [t for t in south_away.sees() if t.startswith("🔔 提醒")]
+    assert len(reminders) == 1 and not any(t.startswith("🔔") for t in east_away.sees())
+    h.emu.press_data(staff.user, h.emu.last(staff.user), "ntc:remind:1")
+    await h.settle()
+    assert staff.answers()[-1] == "已经提醒过一次了。"
+    await staff.presses("👥 名单")
+    assert staff.last() == ("✅ 已收到（1）\n东岭流动\n⏳ 未确认（1）\n南坡流动\n"
+                            "📵 联系不上（1）\n拉黑者")
+    async with h.db.read() as c:
+        found = await notice_repo.recipients(c, 1, None)
+    assert sorted(p.name for p in found) == sorted(["南坡流动", "拉黑者", "东岭流动"])
+
+
+async def test_a_secretary_notifies_only_their_own_branch(
+        h: Harness, county: dict[str, int]) -> None:
+    secretary = await make_secretary(h, county["east"])
+    member, = await registered(h, county["east"], ["本支部"])
+    other, = await registered(h, county["west"], ["外支部"])
+    group = await branch_group(h, county["east"], "东岭群", [secretary, member])
+    await secretary.says("/notice")
+    labels = [label for row in h.emu.last(secretary.user).buttons for label, _ in row]
+    assert labels == ["所有人（2）", "仅流动党员（0）"]  # no secretaries/leaders for them
+    # A forged press for the west branch at the scope step is refused.
+    h.emu.press_data(secretary.user, h.emu.last(secretary.user), "dlg:notice:audience:leaders")
+    await h.settle()
+    assert secretary.last() == "请用按钮选择。"
+    await secretary.presses("所有人（2）")
+    await secretary.says("周日上午打扫卫生。")
+    await secretary.presses("是")
+    await secretary.presses("立即发送")
+    await secretary.presses("✅ 发送给 2 人")
+    assert notices_of(member) and not notices_of(other)
+    group_copy = h.emu.last(group)
+    assert group_copy.text is not None and group_copy.text.startswith("📢 通知")
+    assert group_copy.buttons == []
+    plain, = await registered(h, county["east"], ["普通党员"])
+    await plain.says("/notice")
+    assert plain.last() == "只有支部书记和组织部工作人员可以进行此操作。"
+
+
+async def test_a_scheduled_notice_to_leaders_goes_at_its_time(
+        h: Harness, county: dict[str, int], staff: Person, clock: FrozenClock) -> None:
+    leader = await make_leader(h, county["east"], [county["south"]])
+    await staff.says("/notice")
+    await staff.presses("🏛 全县")
+    await staff.presses("仅领导干部（1）")
+    await staff.says("下周一开会。")
+    await staff.says("明天 08:00")
+    await staff.presses("✅ 发送给 1 人")
+    assert staff.last() == "已定于 2026-11-25 08:00 发送。"
+    await h.tick()
+    assert not notices_of(leader)
+    clock.set(datetime.fromisoformat("2026-11-25T08:00:00+08:00"))
+    await h.tick()
+    await h.tick()
+    assert notices_of(leader) == ["📢 通知\n下周一开会。\n\n—— 青山县"]
