@@ -179,7 +179,14 @@ async def start_services(application: Application[Any, Any, Any, Any, Any, Any])
     async with services.db.tx() as c:
         for admin in services.settings.admins:
             await member_repo.ensure_user(c, admin, now)
-    from bot import materials, meetings, notices, reports, visits  # noqa: F401  (renderers)
+    from bot import (  # noqa: F401  (they register outbox renderers)
+        bulletins,
+        materials,
+        meetings,
+        notices,
+        reports,
+        visits,
+    )
     from bot.menus import publish_menus
 
     settings = services.settings

@@ -91,6 +91,10 @@ class Settings(BaseSettings):
         description="When leaders behind quota are reminded: day of month (negative counts "
                     "from the end, -1 = last day) and local time, comma separated")
 
+    bulletin_time: time = Field(
+        default=time(9, 0),
+        description="Local time the monthly (on the 1st) and quarterly bulletins go to staff")
+
     @field_validator("visit_reminders")
     @classmethod
     def _reminder_schedule(cls, value: str) -> str:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from telegram.ext import CallbackContext
 
-from bot import materials, meetings, notices, organisation, reports, visits
+from bot import bulletins, materials, meetings, notices, organisation, reports, visits
 from bot.config import Settings, parse_reminder_schedule
 
 if TYPE_CHECKING:
@@ -43,6 +43,8 @@ async def tick(services: Services) -> int:
     staff = sorted(set(settings.admins) | set(await organisation.staff_ids(services.database)))
     queued += await reports.queue_half_year_bulletin(services.database, services.clock, staff,
                                                      settings.visit_quota_days)
+    queued += await bulletins.queue_scheduled(services.database, services.clock, staff,
+                                              settings.bulletin_time, settings.visit_quota_days)
     if queued:
         log.info("queued %d messages", queued)
         services.poke_outbox()

@@ -1,8 +1,9 @@
-"""/report: bulletins for organisation staff. For now the contact-point bulletin
-(``/report visits``); the monthly and quarterly bulletins join it later.
+"""/report: the branch bulletin (staff: the county or a township; a secretary: their
+branch) and the contact-point bulletin (staff), for a period chosen with buttons or typed.
 
-Buttons: ``rpt:visits:<start>:<end>`` with ISO dates (end exclusive), or
-``rpt:visits:typed`` to type a period.
+Buttons carry ISO dates, the end exclusive: ``rpt:kind:<bp|visits>`` (which bulletin),
+``rpt:bp:<start>:<end>`` (period, then the scope), ``rpt:b:<start>:<end>:<unit>``,
+``rpt:visits:<start>:<end>``, and ``rpt:<bp|visits>:typed`` to type the dates.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from datetime import date, timedelta
 
 from telegram import Update
 
-from bot import reports
+from bot import bulletins, organisation, reports
 from bot.app import ZContext
 from bot.callbacks import pack, unpack
 from bot.delivery import send
@@ -21,7 +22,7 @@ from bot.visits import half_year_bounds, month_bounds
 from handlers import dialog
 from handlers.dialog import Answer
 from handlers.guards import private_only
-from handlers.ui import button, inline
+from handlers.ui import button, grid, inline
 from storage.models import Dialog
 
 PERIOD = "period"
@@ -33,27 +34,54 @@ async def report_command(update: Update, context: ZContext) -> None:
     chat = update.effective_chat
     assert chat is not None
     tr = context.tr
-    if not context.actor.staff:
-        await chat.send_message(tr("Only organisation staff can do this."))
+    actor = context.actor
+    if not actor.staff and not actor.secretary_of:
+        await chat.send_message(tr("Only branch secretaries and organisation staff can do "
+                                   "this."))
         return
+    if not actor.staff:
+        await _ask_period(update, context, "bp")
+        return
+    await chat.send_message(tr("📊 Which bulletin?"), reply_markup=inline([
+        [button(tr("📊 Branches: sessions, study, notes, visits, notices"),
+                pack("rpt", "kind", "bp"))],
+        [button(tr("📍 Contact-point visits"), pack("rpt", "kind", "visits"))]]))
+
+
+def _periods(context: ZContext) -> list[tuple[str, date, date]]:
+    tr = context.tr
     today = context.clock.today()
+    tomorrow = today + timedelta(days=1)
+    month_start, _ = month_bounds(today)
+    last_month = month_bounds(month_start - timedelta(days=1))[0]
+    quarter_start, _ = bulletins.quarter_bounds(today)
+    last_quarter = bulletins.quarter_bounds(quarter_start - timedelta(days=1))[0]
     half_start, _ = half_year_bounds(today)
-    last_start, last_end = reports.last_half_year(today)
-    month_start, month_end = month_bounds(today)
-    previous_start = month_bounds(month_start - timedelta(days=1))[0]
-    choices = [
-        (tr("Last half-year ({start} – {end})", start=f"{last_start:%Y-%m}",
-            end=f"{last_end - timedelta(days=1):%Y-%m}"), last_start, last_end),
-        (tr("This half-year so far"), half_start, today + timedelta(days=1)),
-        (tr("Last month ({month})", month=f"{previous_start:%Y-%m}"), previous_start,
-         month_start),
-        (tr("This month so far"), month_start, month_end),
+    last_half, last_half_end = reports.last_half_year(today)
+    year_start = date(today.year, 1, 1)
+    return [
+        (tr("This month so far"), month_start, tomorrow),
+        (tr("Last month ({month})", month=f"{last_month:%Y-%m}"), last_month, month_start),
+        (tr("This quarter so far"), quarter_start, tomorrow),
+        (tr("Last quarter"), last_quarter, quarter_start),
+        (tr("This half-year so far"), half_start, tomorrow),
+        (tr("Last half-year ({start} – {end})", start=f"{last_half:%Y-%m}",
+            end=f"{last_half_end - timedelta(days=1):%Y-%m}"), last_half, last_half_end),
+        (tr("This year so far"), year_start, tomorrow),
+        (tr("Last year ({year})", year=today.year - 1), date(today.year - 1, 1, 1),
+         year_start),
     ]
-    rows = [[button(label, pack("rpt", "visits", start.isoformat(), end.isoformat()))]
-            for label, start, end in choices]
-    rows.append([button(tr("Other dates…"), pack("rpt", "visits", "typed"))])
-    await chat.send_message(tr("📊 <b>Contact-point bulletin</b>\nFor which period?"),
-                            reply_markup=inline(rows))
+
+
+async def _ask_period(update: Update, context: ZContext, kind: str) -> None:
+    tr = context.tr
+    rows = [[button(label, pack("rpt", kind, start.isoformat(), end.isoformat()))]
+            for label, start, end in _periods(context)]
+    rows.append([button(tr("Other dates…"), pack("rpt", kind, "typed"))])
+    heading = (tr("📍 <b>Contact-point bulletin</b>\nFor which period?") if kind == "visits"
+               else tr("📊 <b>Branch bulletin</b>\nFor which period?"))
+    await context.bot.send_message(context.actor.telegram_id, heading,
+                                   reply_markup=inline(rows))
 
 
 async def report_button(update: Update, context: ZContext) -> None:
@@ -61,12 +89,18 @@ async def report_button(update: Update, context: ZContext) -> None:
     assert query is not None
     tr = context.tr
     parsed = unpack(query.data)
-    if parsed is None or parsed.action != "visits" or not context.actor.staff:
+    actor = context.actor
+    if parsed is None or not (actor.staff or (parsed.action in ("bp", "b")
+                                              and actor.secretary_of)):
         await query.answer(tr("Only organisation staff can do this."), show_alert=True)
         return
     await query.answer()
-    if parsed.args == ("typed",):
-        await dialog.begin(update, context, PERIOD, "dates", in_private=True)
+    if parsed.action == "kind" and parsed.args and parsed.args[0] in ("bp", "visits"):
+        await _ask_period(update, context, parsed.args[0])
+        return
+    if parsed.args[:1] == ("typed",) and parsed.action in ("bp", "visits"):
+        await dialog.begin(update, context, PERIOD, "dates", {"kind": parsed.action},
+                           in_private=True)
         await context.bot.send_message(context.actor.telegram_id, tr(
             "Type the first and the last day, for example 2026-01-01 2026-06-30."))
         return
@@ -75,16 +109,50 @@ async def report_button(update: Update, context: ZContext) -> None:
     except ValueError:
         await query.answer(tr("This button is no longer active."))
         return
-    await _send_bulletin(update, context, start, end)
+    if parsed.action == "visits":
+        await _send_visits(update, context, start, end)
+    elif parsed.action == "bp":
+        await _ask_scope(update, context, start, end)
+    elif parsed.action == "b" and len(parsed.args) > 2 and parsed.args[2].isdigit():
+        await _send_branches(update, context, start, end, int(parsed.args[2]))
 
 
-async def _send_bulletin(update: Update, context: ZContext, start: date, end: date) -> None:
-    chat = update.effective_chat
-    assert chat is not None
+async def _ask_scope(update: Update, context: ZContext, start: date, end: date) -> None:
+    tr = context.tr
+    actor = context.actor
+    if not actor.staff:
+        for branch_id in sorted(actor.secretary_of):
+            await _send_branches(update, context, start, end, branch_id)
+        return
+    county = await organisation.county(context.db)
+    townships = await organisation.townships(context.db)
+    if county is None:
+        await context.bot.send_message(actor.telegram_id, tr(
+            "The organisation is empty. Import a roster first: zhibu import roster.xlsx"))
+        return
+    data = (start.isoformat(), end.isoformat())
+    await context.bot.send_message(actor.telegram_id, tr("For the whole county, or one "
+                                                         "township?"), reply_markup=inline([
+        [button(tr("🏛 The whole county"), pack("rpt", "b", *data, county.id))],
+        *grid([button(t.name, pack("rpt", "b", *data, t.id)) for t in townships])]))
+
+
+async def _send_branches(update: Update, context: ZContext, start: date, end: date,
+                         unit_id: int) -> None:
+    actor = context.actor
+    if not actor.staff and unit_id not in actor.secretary_of:
+        return
+    bulletin = await bulletins.build(context.db, context.clock, unit_id, start, end,
+                                     context.settings.visit_quota_days)
+    for part in bulletins.parts(context.tr, bulletin):
+        await send(context.bot, actor.telegram_id, part)
+
+
+async def _send_visits(update: Update, context: ZContext, start: date, end: date) -> None:
     parts = await reports.visit_bulletin_parts(context.db, context.tr, start, end,
                                                context.settings.visit_quota_days)
     for part in parts:
-        await send(context.bot, chat.id, part)
+        await send(context.bot, context.actor.telegram_id, part)
 
 
 @dialog.dialog(PERIOD)
@@ -93,7 +161,7 @@ async def period_step(update: Update, context: ZContext, current: Dialog, answer
     tr = context.tr
     chat = update.effective_chat
     assert chat is not None
-    if not context.actor.staff:
+    if not context.actor.staff and not context.actor.secretary_of:
         await dialog.finish(update, context)
         return
     try:
@@ -102,7 +170,10 @@ async def period_step(update: Update, context: ZContext, current: Dialog, answer
         await chat.send_message(tr(problem.message, **problem.fields))
         return
     await dialog.finish(update, context)
-    await _send_bulletin(update, context, start, last + timedelta(days=1))
+    if current.data.get("kind") == "visits":
+        await _send_visits(update, context, start, last + timedelta(days=1))
+    else:
+        await _ask_scope(update, context, start, last + timedelta(days=1))
 
 
 def _parse_period(text: str | None) -> tuple[date, date]:

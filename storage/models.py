@@ -371,3 +371,17 @@ class NoticeRecipient(Stored):
     branch_id: int | None
     acknowledged_at: datetime | None
     delivery: Literal["queued", "delivered", "unreachable"]
+
+
+class MemberFigures(Stored):
+    """One member's period in a bulletin."""
+
+    branch_id: int
+    member_id: int
+    name: str
+    attended: int
+    invited: int
+    studied: int
+    received: int
+    notes_written: int
+    notes_asked: int

@@ -82,7 +82,7 @@ async def seed_county(db: Database, clock: FrozenClock) -> dict[str, int]:
                     ("west", "西河村党支部", xihe))
         for key, name, parent in branches:
             ids[key] = (await org_repo.add_unit(c, "branch", name, parent.id, now)).id
-        ids["dongling"], ids["xihe"] = dongling.id, xihe.id
+        ids["dongling"], ids["xihe"], ids["county"] = dongling.id, xihe.id, root.id
         for key, name, year in (("0001", "陈建国", 1958), ("0002", "王秀英", 1972)):
             member = await member_repo.insert_member(c, {
                 "roster_key": key, "branch_id": ids["east"], "name": name, "birth_year": year,

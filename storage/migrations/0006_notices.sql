@@ -27,3 +27,11 @@ CREATE TABLE notice_recipients (
     acknowledged_at TEXT,
     PRIMARY KEY (notice_id, telegram_id)
 );
+
+-- Bulletins aggregate by period: these keep their scans short on a county's data.
+CREATE INDEX meetings_branch_start ON meetings(branch_id, starts_at);
+CREATE INDEX attendance_member ON attendance(member_id);
+CREATE INDEX material_recipients_added ON material_recipients(added_at);
+CREATE INDEX note_requests_asked ON note_requests(asked_at);
+CREATE INDEX notes_created ON notes(created_at);
+CREATE INDEX visits_branch_day ON visits(branch_id, day) WHERE state = 'active';

@@ -1,0 +1,315 @@
+"""The monthly, quarterly and yearly bulletin (每月一调度，每季一通报): branches ranked.
+
+Six measures per branch over a period, each a count against what it could have been:
+sessions held against sessions scheduled; attendance (present or remote over invited
+minus approved leave); materials studied over received; notes written over asked;
+contact-point days logged against the quota of the leaders concerned; notices
+acknowledged over delivered. A branch's score is the mean of the measures it has
+figures for; the bottom 10% of ranked branches are marked 后进, as the guidelines do. A
+measure with nothing to count is left out rather than counted as zero — and a period
+with no activity at all says so.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from bot.clock import Clock
+from bot.delivery import Outgoing, renderer
+from bot.i18n import N_, Tr, translator
+from bot.markup import chunks, esc
+from bot.registry import translator_of
+from bot.visits import month_bounds
+from storage import bulletins as figures_repo
+from storage import org as org_repo
+from storage import outbox as outbox_repo
+from storage.db import Conn, Database
+from storage.models import MemberFigures, OutboxRow
+
+MEASURES: dict[str, str] = {
+    "meetings": N_("Sessions held / scheduled"),
+    "attendance": N_("Attendance"),
+    "study": N_("Materials studied"),
+    "notes": N_("Notes written / asked"),
+    "visits": N_("Contact-point days / quota"),
+    "notices": N_("Notices acknowledged"),
+}
+BACKWARD_SHARE = 0.10
+CHART_BRANCHES = 30  # more than this, and the chart shows the spread instead
+
+
+@dataclass
+class BranchLine:
+    branch_id: int
+    name: str
+    township: str
+    figures: dict[str, tuple[float, float]] = field(default_factory=dict)
+    backward: bool = False
+
+    def rate(self, measure: str) -> float | None:
+        done, possible = self.figures.get(measure, (0.0, 0.0))
+        return min(1.0, done / possible) if possible else None
+
+    @property
+    def score(self) -> float | None:
+        rates = [r for r in (self.rate(m) for m in MEASURES) if r is not None]
+        return sum(rates) / len(rates) if rates else None
+
+
+@dataclass
+class Bulletin:
+    scope: str
+    start: date
+    end: date  # exclusive
+    lines: list[BranchLine]
+    members: list[MemberFigures]
+
+    @property
+    def ranked(self) -> list[BranchLine]:
+        return [line for line in self.lines if line.score is not None]
+
+    @property
+    def idle(self) -> list[BranchLine]:
+        return [line for line in self.lines if line.score is None]
+
+
+def quarter_bounds(day: date) -> tuple[date, date]:
+    first_month = 3 * ((day.month - 1) // 3) + 1
+    start = date(day.year, first_month, 1)
+    end = date(day.year + (first_month == 10), (first_month + 2) % 12 + 1, 1)
+    return start, end
+
+
+async def build(db: Database, clock: Clock, scope_unit_id: int, start: date, end: date,
+                quota: float) -> Bulletin:
+    """The bulletin of the branches under a unit for [start, end)."""
+    begin = datetime.combine(start, time(0), tzinfo=clock.tz)
+    finish = datetime.combine(end, time(0), tzinfo=clock.tz)
+    months = max(1, (end.year - start.year) * 12 + end.month - start.month
+                 + (1 if end.day > 1 else 0))
+    async with db.read() as c:
+        scope = await org_repo.get_unit(c, scope_unit_id)
+        branches = await _branches_under(c, scope_unit_id)
+        measures = {
+            "meetings": await figures_repo.meetings(c, begin, finish),
+            "attendance": await figures_repo.attendance(c, begin, finish),
+            "study": await figures_repo.study(c, begin, finish),
+            "notes": await figures_repo.notes(c, begin, finish),
+            "notices": await figures_repo.notices(c, begin, finish),
+        }
+        visits = await figures_repo.visit_days(c, start, end)
+        members = await figures_repo.members_figures(c, [b for b, _, _ in branches], begin,
+                                                     finish)
+    lines = []
+    for branch_id, name, township in branches:
+        line = BranchLine(branch_id, name, township)
+        for measure, found in measures.items():
+            if branch_id in found:
+                line.figures[measure] = found[branch_id]
+        if branch_id in visits:
+            days, leaders = visits[branch_id]
+            line.figures["visits"] = (days, leaders * quota * months)
+        lines.append(line)
+    lines.sort(key=lambda line: (line.score is None, -(line.score or 0), line.name))
+    ranked = [line for line in lines if line.score is not None]
+    for line in ranked[len(ranked) - math.ceil(len(ranked) * BACKWARD_SHARE):]:
+        line.backward = True
+    return Bulletin(scope.name if scope else "—", start, end, lines, members)
+
+
+async def _branches_under(c: Conn, unit_id: int) -> list[tuple[int, str, str]]:
+    unit = await org_repo.get_unit(c, unit_id)
+    if unit is None:
+        return []
+    if unit.kind == "branch":
+        parent = await org_repo.get_unit(c, unit.parent_id or 0)
+        return [(unit.id, unit.name, parent.name if parent else "")]
+    townships = [unit] if unit.kind == "township" else await org_repo.children(
+        c, unit.id, "township")
+    found = []
+    for township in townships:
+        for branch in await org_repo.children(c, township.id, "branch"):
+            found.append((branch.id, branch.name, township.name))
+    return found
+
+
+# --- rendering ----------------------------------------------------------------------------------
+
+
+def _period(bulletin: Bulletin) -> str:
+    last = bulletin.end - timedelta(days=1)
+    return f"{bulletin.start.isoformat()} – {last.isoformat()}"
+
+
+def _cell(tr: Tr, line: BranchLine, measure: str) -> str:
+    done, possible = line.figures.get(measure, (0.0, 0.0))
+    if not possible:
+        return "—"
+    if measure in ("meetings", "notes", "visits"):
+        return f"{done:g}/{possible:g}"
+    return f"{done / possible:.0%}"
+
+
+def lines(tr: Tr, bulletin: Bulletin) -> list[str]:
+    head = tr("📊 <b>Bulletin: {scope}, {period}</b>", scope=esc(bulletin.scope),
+              period=_period(bulletin))
+    if not bulletin.ranked:
+        return [head, tr("No activity in this period: no sessions, materials, notes, visits "
+                         "or notices to count.")]
+    backward = [esc(line.name) for line in bulletin.ranked if line.backward]
+    found = [head, tr("Branches ranked: {n}. Bottom 10% (后进): {names}",
+                      n=len(bulletin.ranked), names="、".join(backward)), ""]
+    short = {"meetings": tr("sessions"), "attendance": tr("attendance"),
+             "study": tr("study"), "notes": tr("notes"), "visits": tr("visit days"),
+             "notices": tr("notices")}
+    for rank, line in enumerate(bulletin.ranked, start=1):
+        parts = " · ".join(f"{short[m]} {_cell(tr, line, m)}" for m in MEASURES
+                           if m in line.figures and line.figures[m][1])
+        mark = " ⚠️" if line.backward else ""
+        found.append(f"{rank}. {esc(line.name)} {line.score or 0:.0%}{mark} ({parts})")
+    if bulletin.idle:
+        found += ["", tr("No activity: {names}", names="、".join(
+            esc(line.name) for line in bulletin.idle[:100]))]
+    return found
+
+
+def spreadsheet(tr: Tr, bulletin: Bulletin) -> bytes:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    ranking = book.active
+    assert ranking is not None
+    ranking.title = tr("Ranking")[:31]
+    ranking.append([tr("Rank"), tr("Branch"), tr("Township"), tr("Score"), tr("Bottom 10%")])
+    for rank, line in enumerate(bulletin.ranked, start=1):
+        ranking.append([rank, line.name, line.township, round(line.score or 0, 4),
+                        "后进" if line.backward else ""])
+    for line in bulletin.idle:
+        ranking.append([None, line.name, line.township, None, ""])
+    for measure, title in MEASURES.items():
+        sheet = book.create_sheet(tr(title)[:31].replace("/", "-"))
+        sheet.append([tr("Branch"), tr("Township"), tr("Done"), tr("Possible"), tr("Rate")])
+        for line in bulletin.lines:
+            done, possible = line.figures.get(measure, (0.0, 0.0))
+            rate = line.rate(measure)
+            sheet.append([line.name, line.township, done, possible,
+                          None if rate is None else round(rate, 4)])
+    people = book.create_sheet(tr("Members")[:31])
+    names = {line.branch_id: line.name for line in bulletin.lines}
+    people.append([tr("Branch"), tr("Member"), tr("Sessions attended"), tr("Sessions invited"),
+                   tr("Materials studied"), tr("Materials received"), tr("Notes written"),
+                   tr("Notes asked")])
+    for person in bulletin.members:
+        people.append([names.get(person.branch_id, ""), person.name, person.attended,
+                       person.invited, person.studied, person.received,
+                       person.notes_written, person.notes_asked])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def chart_data(bulletin: Bulletin) -> list[float]:
+    """What the chart plots: the scores of the ranked branches, best first."""
+    return [round((line.score or 0) * 100, 1) for line in bulletin.ranked]
+
+
+def chart(bulletin: Bulletin) -> bytes:
+    """Scores by rank (numbered as in the message), the bottom 10% in red; with many
+    branches, the spread of scores instead. Labels are numbers and English: the server
+    may have no Chinese font."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot as plt
+
+    scores = chart_data(bulletin)
+    figure, axes = plt.subplots(figsize=(6, 4), dpi=120)
+    try:
+        if len(scores) <= CHART_BRANCHES:
+            ranks = list(range(1, len(scores) + 1))
+            colours = ["#c0392b" if line.backward else "#2e86c1" for line in bulletin.ranked]
+            axes.barh(ranks, scores, color=colours)
+            axes.invert_yaxis()
+            axes.set_yticks(ranks)
+            axes.set_xlim(0, 100)
+            axes.set_xlabel("score (%)")
+            axes.set_ylabel("rank (as in the bulletin)")
+        else:
+            axes.hist(scores, bins=list(range(0, 101, 10)), color="#2e86c1")
+            threshold = max(line.score or 0 for line in bulletin.ranked if line.backward) * 100
+            axes.axvline(threshold, color="#c0392b", linestyle="dashed")
+            axes.set_xlabel("score (%); red line: bottom 10%")
+            axes.set_ylabel("branches")
+        axes.set_title(f"Branch scores {_period(bulletin)}")
+        figure.tight_layout()
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="png")
+        return buffer.getvalue()
+    finally:
+        plt.close(figure)
+
+
+def parts(tr: Tr, bulletin: Bulletin) -> list[Outgoing]:
+    found = [Outgoing(text) for text in chunks(lines(tr, bulletin))]
+    if not bulletin.ranked:
+        return found
+    stem = f"bulletin-{bulletin.start.isoformat()}-{bulletin.end.isoformat()}"
+    found.append(Outgoing(tr("📎 The bulletin as a spreadsheet: one sheet per measure"),
+                          media_kind="document",
+                          upload=(f"{stem}.xlsx", spreadsheet(tr, bulletin))))
+    found.append(Outgoing(tr("📈 Branch scores; red: bottom 10%."), media_kind="photo",
+                          upload=(f"{stem}.png", chart(bulletin))))
+    return found
+
+
+# --- by itself: monthly and quarterly ---------------------------------------------------------
+
+
+def due_periods(today: date) -> list[tuple[str, date, date]]:
+    """On the 1st: last month; on the 1st of a quarter: last quarter too."""
+    if today.day != 1:
+        return []
+    last_month = month_bounds(today - timedelta(days=1))
+    periods = [("month", *last_month)]
+    if today.month in (1, 4, 7, 10):
+        periods.append(("quarter", *quarter_bounds(today - timedelta(days=1))))
+    return periods
+
+
+async def queue_scheduled(db: Database, clock: Clock, staff: list[int], at: time,
+                          quota: float) -> int:
+    now = clock.now()
+    periods = due_periods(now.date())
+    if not periods or now.time() < at or not staff:
+        return 0
+    async with db.read() as c:
+        county = await org_repo.county(c)
+    if county is None:
+        return 0
+    envelopes = []
+    for kind, start, end in periods:
+        bulletin = await build(db, clock, county.id, start, end, quota)
+        count = len(parts(translator(None), bulletin))
+        envelopes += [outbox_repo.Envelope(
+            f"bulletin:{kind}:{start.isoformat()}:{person}:{index}", person, "bulletin",
+            county.id, {"start": start.isoformat(), "end": end.isoformat(), "part": index,
+                        "quota": quota}) for person in staff for index in range(count)]
+    async with db.tx() as c:
+        before = await outbox_repo.queued_count(c)
+        await outbox_repo.enqueue(c, envelopes, now)
+        return await outbox_repo.queued_count(c) - before
+
+
+@renderer("bulletin")
+async def _render(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
+    tr = await translator_of(db, row.chat_id)
+    bulletin = await build(db, clock, row.ref_id or 0,
+                           date.fromisoformat(str(row.payload["start"])),
+                           date.fromisoformat(str(row.payload["end"])),
+                           float(row.payload["quota"]))
+    found = parts(tr, bulletin)
+    index = int(row.payload["part"])
+    return found[index] if index < len(found) else None
