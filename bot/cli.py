@@ -7,6 +7,7 @@ import asyncio
 import logging
 import sys
 from collections.abc import Callable, Coroutine, Sequence
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +53,15 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_argument("telegram_id", type=int)
     admin_commands.add_parser("list", help="list staff")
     commands.add_parser("migrate", help="create or upgrade the database")
+    export = commands.add_parser("export", help="the county bulletin's figures for a period "
+                                                "as an .xlsx, for the archive")
+    export.add_argument("--from", dest="start", type=date.fromisoformat, required=True,
+                        metavar="YYYY-MM-DD", help="first day")
+    export.add_argument("--to", dest="last", type=date.fromisoformat, required=True,
+                        metavar="YYYY-MM-DD", help="last day (included)")
+    export.add_argument("target", type=Path)
+    export.add_argument("--lang", choices=sorted(LANGUAGES), default=DEFAULT_LANGUAGE,
+                        help="language of the sheet headings (default: %(default)s)")
     backup = commands.add_parser("backup", help="consistent copy of the live database")
     backup.add_argument("target", type=Path)
     return parser
@@ -73,6 +83,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                                     getattr(args, "telegram_id", None)),
             "migrate": lambda: _migrate(settings),
             "backup": lambda: _backup(settings, args.target),
+            "export": lambda: _export(settings, args.start, args.last, args.target, args.lang),
         }[args.command]
         return asyncio.run(action())
     except (SetupError, DatabaseTooNew) as exc:
@@ -152,6 +163,32 @@ async def _migrate(settings: Settings) -> int:
         await db.close()
     print(f"applied {', '.join(applied)}" if applied else "already up to date",
           f"(schema version {version})")
+    return 0
+
+
+async def _export(settings: Settings, start: date, last: date, target: Path,
+                  language: str) -> int:
+    from bot import bulletins, organisation
+
+    if last < start:
+        raise SetupError("--to comes before --from")
+    if target.suffix.lower() != ".xlsx":
+        raise SetupError(f"{target}: the export is a spreadsheet; name it something.xlsx")
+    if await asyncio.to_thread(target.exists):
+        raise SetupError(f"{target} exists; choose a new file name")
+    db = await _open(settings)
+    try:
+        county = await organisation.county(db)
+        if county is None:
+            raise SetupError("the database has no organisation yet: zhibu import roster.xlsx")
+        bulletin = await bulletins.build(db, Clock(settings.timezone), county.id, start,
+                                         last + timedelta(days=1), settings.visit_quota_days)
+    finally:
+        await db.close()
+    data = bulletins.spreadsheet(translator(language), bulletin)
+    await asyncio.to_thread(target.write_bytes, data)
+    print(f"{len(bulletin.ranked)} branches with activity, {len(bulletin.idle)} without; "
+          f"written to {target}")
     return 0
 
 

@@ -61,3 +61,24 @@ def test_migrate_and_backup(tmp_path: Path) -> None:
     assert zhibu("backup", str(tmp_path / "b.sqlite3"), env=env, cwd=tmp_path).returncode == 0
     again = zhibu("backup", str(tmp_path / "b.sqlite3"), env=env, cwd=tmp_path)
     assert again.returncode == 2 and "exists" in again.stderr
+
+
+def test_export_writes_the_bulletin_spreadsheet(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    env = {"ZHIBU_DATABASE": str(tmp_path / "z.sqlite3")}
+    examples = Path(__file__).resolve().parents[2] / "examples"
+    assert zhibu("import", str(examples / "roster.xlsx"), env=env, cwd=tmp_path).returncode == 0
+    out = tmp_path / "2026h1.xlsx"
+    done = zhibu("export", "--from", "2026-01-01", "--to", "2026-06-30", str(out), env=env,
+                 cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "0 branches with activity, 6 without" in done.stdout
+    book = load_workbook(out)
+    assert book.sheetnames[0] == "排名" and "党员" in book.sheetnames
+    again = zhibu("export", "--from", "2026-01-01", "--to", "2026-06-30", str(out), env=env,
+                  cwd=tmp_path)
+    assert again.returncode == 2 and "exists" in again.stderr
+    wrong = zhibu("export", "--from", "2026-07-01", "--to", "2026-06-30",
+                  str(tmp_path / "x.xlsx"), env=env, cwd=tmp_path)
+    assert wrong.returncode == 2 and "before" in wrong.stderr
