@@ -12,16 +12,20 @@ with no activity at all says so.
 
 from __future__ import annotations
 
-import io
 import math
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
+from matplotlib.axes import Axes
+
+from bot.charts import png
 from bot.clock import Clock
 from bot.delivery import Outgoing, renderer
 from bot.i18n import N_, Tr, translator
 from bot.markup import chunks, esc
 from bot.registry import translator_of
+from bot.spreadsheets import workbook
 from bot.visits import month_bounds
 from storage import bulletins as figures_repo
 from storage import org as org_repo
@@ -177,38 +181,32 @@ def lines(tr: Tr, bulletin: Bulletin) -> list[str]:
 
 
 def spreadsheet(tr: Tr, bulletin: Bulletin) -> bytes:
-    from openpyxl import Workbook
-
-    book = Workbook()
-    ranking = book.active
-    assert ranking is not None
-    ranking.title = tr("Ranking")[:31]
-    ranking.append([tr("Rank"), tr("Branch"), tr("Township"), tr("Score"), tr("Bottom 10%")])
-    for rank, line in enumerate(bulletin.ranked, start=1):
-        ranking.append([rank, line.name, line.township, round(line.score or 0, 4),
-                        "后进" if line.backward else ""])
-    for line in bulletin.idle:
-        ranking.append([None, line.name, line.township, None, ""])
+    """Ranking, a sheet per measure (a row per branch) and a sheet of members."""
+    names = {line.branch_id: line.name for line in bulletin.lines}
+    sheets: list[tuple[str, list[str], list[list[Any]]]] = [(
+        tr("Ranking"),
+        [tr("Rank"), tr("Branch"), tr("Township"), tr("Score"), tr("Bottom 10%")],
+        [[rank, line.name, line.township, round(line.score or 0, 4),
+          "后进" if line.backward else ""]
+         for rank, line in enumerate(bulletin.ranked, start=1)]
+        + [[None, line.name, line.township, None, ""] for line in bulletin.idle])]
     for measure, title in MEASURES.items():
-        sheet = book.create_sheet(tr(title)[:31].replace("/", "-"))
-        sheet.append([tr("Branch"), tr("Township"), tr("Done"), tr("Possible"), tr("Rate")])
+        rows: list[list[Any]] = []
         for line in bulletin.lines:
             done, possible = line.figures.get(measure, (0.0, 0.0))
             rate = line.rate(measure)
-            sheet.append([line.name, line.township, done, possible,
-                          None if rate is None else round(rate, 4)])
-    people = book.create_sheet(tr("Members")[:31])
-    names = {line.branch_id: line.name for line in bulletin.lines}
-    people.append([tr("Branch"), tr("Member"), tr("Sessions attended"), tr("Sessions invited"),
-                   tr("Materials studied"), tr("Materials received"), tr("Notes written"),
-                   tr("Notes asked")])
-    for person in bulletin.members:
-        people.append([names.get(person.branch_id, ""), person.name, person.attended,
-                       person.invited, person.studied, person.received,
-                       person.notes_written, person.notes_asked])
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+            rows.append([line.name, line.township, done, possible,
+                         None if rate is None else round(rate, 4)])
+        sheets.append((tr(title),
+                       [tr("Branch"), tr("Township"), tr("Done"), tr("Possible"), tr("Rate")],
+                       rows))
+    sheets.append((tr("Members"),
+                   [tr("Branch"), tr("Member"), tr("Sessions attended"),
+                    tr("Sessions invited"), tr("Materials studied"), tr("Materials received"),
+                    tr("Notes written"), tr("Notes asked")],
+                   [[names.get(p.branch_id, ""), p.name, p.attended, p.invited, p.studied,
+                     p.received, p.notes_written, p.notes_asked] for p in bulletin.members]))
+    return workbook(sheets)
 
 
 def chart_data(bulletin: Bulletin) -> list[float]:
@@ -220,14 +218,9 @@ def chart(bulletin: Bulletin) -> bytes:
     """Scores by rank (numbered as in the message), the bottom 10% in red; with many
     branches, the spread of scores instead. Labels are numbers and English: the server
     may have no Chinese font."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib import pyplot as plt
-
     scores = chart_data(bulletin)
-    figure, axes = plt.subplots(figsize=(6, 4), dpi=120)
-    try:
+
+    def draw(axes: Axes) -> None:
         if len(scores) <= CHART_BRANCHES:
             ranks = list(range(1, len(scores) + 1))
             colours = ["#c0392b" if line.backward else "#2e86c1" for line in bulletin.ranked]
@@ -244,12 +237,8 @@ def chart(bulletin: Bulletin) -> bytes:
             axes.set_xlabel("score (%); red line: bottom 10%")
             axes.set_ylabel("branches")
         axes.set_title(f"Branch scores {_period(bulletin)}")
-        figure.tight_layout()
-        buffer = io.BytesIO()
-        figure.savefig(buffer, format="png")
-        return buffer.getvalue()
-    finally:
-        plt.close(figure)
+
+    return png(draw)
 
 
 def parts(tr: Tr, bulletin: Bulletin) -> list[Outgoing]:

@@ -8,15 +8,18 @@ see: leaders without a contact point and branches that are nobody's.
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass, field
 from datetime import date, time
 
+from matplotlib.axes import Axes
+
+from bot.charts import png
 from bot.clock import Clock
 from bot.delivery import Outgoing, renderer
 from bot.i18n import Tr, translator
 from bot.markup import chunks, esc
 from bot.registry import translator_of
+from bot.spreadsheets import workbook
 from bot.visits import month_bounds
 from storage import members as member_repo
 from storage import org as org_repo
@@ -132,30 +135,20 @@ def visit_lines(tr: Tr, bulletin: VisitBulletin) -> list[str]:
 
 
 def visit_xlsx(tr: Tr, bulletin: VisitBulletin) -> bytes:
-    from openpyxl import Workbook
-
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = tr("Contact points")[:31]
-    sheet.append([tr("No."), tr("Leader"), tr("Contact points"), *bulletin.months,
-                  tr("Total days"), tr("Expected days"), tr("Months short"),
-                  tr("Confirmed share"), tr("Problems found"), tr("Problems solved")])
-    for number, row in enumerate(bulletin.rows, start=1):
-        sheet.append([number, row.name, "、".join(row.contact_points),
-                      *row.per_month.values(), row.total, row.expected, row.months_short,
-                      round(row.confirmed_share, 3), row.with_problems, row.solved])
-    gaps = book.create_sheet(tr("Gaps")[:31])
-    gaps.append([tr("Leaders without a contact point")])
-    for name in bulletin.leaders_without_point:
-        gaps.append([name])
-    gaps.append([])
-    gaps.append([tr("Branches that are nobody's contact point")])
-    for name in bulletin.branches_without_leader:
-        gaps.append([name])
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    gaps: list[list[object]] = [[name] for name in bulletin.leaders_without_point]
+    gaps += [[], [tr("Branches that are nobody's contact point")]]
+    gaps += [[name] for name in bulletin.branches_without_leader]
+    return workbook([
+        (tr("Contact points"),
+         [tr("No."), tr("Leader"), tr("Contact points"), *bulletin.months, tr("Total days"),
+          tr("Expected days"), tr("Months short"), tr("Confirmed share"),
+          tr("Problems found"), tr("Problems solved")],
+         [[number, row.name, "、".join(row.contact_points), *row.per_month.values(),
+           row.total, row.expected, row.months_short, round(row.confirmed_share, 3),
+           row.with_problems, row.solved]
+          for number, row in enumerate(bulletin.rows, start=1)]),
+        (tr("Gaps"), [tr("Leaders without a contact point")], gaps),
+    ])
 
 
 def visit_chart(bulletin: VisitBulletin) -> bytes:
@@ -164,14 +157,9 @@ def visit_chart(bulletin: VisitBulletin) -> bytes:
     Labels are numbers, not names: the server may have no Chinese font, and a chart of
     empty boxes helps nobody; the message and the spreadsheet carry the names.
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib import pyplot as plt
-
     numbers = list(range(1, len(bulletin.rows) + 1))
-    figure, axes = plt.subplots(figsize=(max(4.0, 0.6 * len(numbers) + 2), 4), dpi=120)
-    try:
+
+    def draw(axes: Axes) -> None:
         totals = [row.total for row in bulletin.rows]
         colours = ["#c0392b" if row.months_short else "#2e86c1" for row in bulletin.rows]
         axes.bar(numbers, totals, color=colours)
@@ -183,12 +171,8 @@ def visit_chart(bulletin: VisitBulletin) -> bytes:
         axes.set_ylabel("days at the contact point")
         period = f"{bulletin.months[0]} to {bulletin.months[-1]}" if bulletin.months else ""
         axes.set_title(f"Contact-point days {period} (dashed: quota)")
-        figure.tight_layout()
-        buffer = io.BytesIO()
-        figure.savefig(buffer, format="png")
-        return buffer.getvalue()
-    finally:
-        plt.close(figure)
+
+    return png(draw, (max(4.0, 0.6 * len(numbers) + 2), 4))
 
 
 async def visit_bulletin_parts(db: Database, tr: Tr, start: date, end: date,

@@ -7,11 +7,12 @@ thousands of members is a handful of scans, not a loop.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
 
 from storage.db import Conn
 from storage.models import MemberFigures
-from storage.rows import fetch_all, ts
+from storage.rows import ts
 
 
 async def _by_branch(c: Conn, sql: str, params: dict[str, object]
@@ -89,24 +90,43 @@ async def notices(c: Conn, start: datetime, end: datetime) -> dict[int, tuple[fl
 
 async def members_figures(c: Conn, branch_ids: list[int], start: datetime, end: datetime
                           ) -> list[MemberFigures]:
-    """One row per active member of these branches: sessions, materials, notes."""
-    marks = ",".join(str(int(b)) for b in branch_ids) or "0"
-    return await fetch_all(c, MemberFigures, f"""
-        SELECT m.branch_id, m.id AS member_id, m.name,
-          (SELECT count(*) FROM attendance a JOIN meetings mt ON mt.id = a.meeting_id
-           WHERE a.member_id = m.id AND mt.state = 'closed' AND a.status IN ('present', 'remote')
-             AND mt.starts_at >= :start AND mt.starts_at < :end) AS attended,
-          (SELECT count(*) FROM attendance a JOIN meetings mt ON mt.id = a.meeting_id
-           WHERE a.member_id = m.id AND mt.state = 'closed'
-             AND mt.starts_at >= :start AND mt.starts_at < :end) AS invited,
-          (SELECT count(*) FROM material_recipients r WHERE r.member_id = m.id
-             AND r.studied_at IS NOT NULL AND r.added_at >= :start AND r.added_at < :end)
-             AS studied,
-          (SELECT count(*) FROM material_recipients r WHERE r.member_id = m.id
-             AND r.added_at >= :start AND r.added_at < :end) AS received,
-          (SELECT count(*) FROM notes n WHERE n.member_id = m.id
-             AND n.created_at >= :start AND n.created_at < :end) AS notes_written,
-          (SELECT count(*) FROM note_requests q WHERE q.member_id = m.id
-             AND q.asked_at >= :start AND q.asked_at < :end) AS notes_asked
-        FROM members m WHERE m.state = 'active' AND m.branch_id IN ({marks})
-        ORDER BY m.branch_id, m.name, m.id""", {"start": ts(start), "end": ts(end)})
+    """One row per active member of these branches: sessions, materials, notes.
+
+    Four grouped scans of the period's rows, joined here, rather than a subquery per
+    member: a county of 30,000 members takes a fraction of a second this way.
+    """
+    if not branch_ids:
+        return []
+    marks = ",".join(str(int(b)) for b in branch_ids)
+    window = {"start": ts(start), "end": ts(end)}
+    people = await c.execute_fetchall(
+        f"""SELECT id, branch_id, name FROM members WHERE state = 'active'
+            AND branch_id IN ({marks}) ORDER BY branch_id, name, id""")
+    sessions = await _by_member(c, f"""
+        SELECT a.member_id, sum(a.status IN ('present', 'remote')), count(*)
+        FROM meetings mt JOIN attendance a ON a.meeting_id = mt.id
+        WHERE mt.branch_id IN ({marks}) AND mt.state = 'closed'
+          AND mt.starts_at >= :start AND mt.starts_at < :end
+        GROUP BY a.member_id""", window)
+    study = await _by_member(c, """
+        SELECT member_id, sum(studied_at IS NOT NULL), count(*) FROM material_recipients
+        WHERE added_at >= :start AND added_at < :end GROUP BY member_id""", window)
+    written = await _by_member(c, """
+        SELECT member_id, count(*), 0 FROM notes
+        WHERE created_at >= :start AND created_at < :end GROUP BY member_id""", window)
+    asked = await _by_member(c, """
+        SELECT member_id, count(*), 0 FROM note_requests
+        WHERE asked_at >= :start AND asked_at < :end GROUP BY member_id""", window)
+    none = (0, 0)
+    return [MemberFigures(
+        branch_id=int(branch), member_id=int(member), name=str(name),
+        attended=sessions.get(member, none)[0], invited=sessions.get(member, none)[1],
+        studied=study.get(member, none)[0], received=study.get(member, none)[1],
+        notes_written=written.get(member, none)[0], notes_asked=asked.get(member, none)[0])
+        for member, branch, name in people]
+
+
+async def _by_member(c: Conn, sql: str, params: Mapping[str, object]
+                     ) -> dict[int, tuple[int, int]]:
+    rows = await c.execute_fetchall(sql, params)
+    return {int(member): (int(a or 0), int(b or 0)) for member, a, b in rows}

@@ -1,0 +1,41 @@
+"""Writing .xlsx files: sheets of a heading row and data rows.
+
+XlsxWriter rather than openpyxl for writing: it streams a county's 30,000 member rows in
+well under a second where openpyxl takes several (openpyxl stays for reading rosters).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Sequence
+
+import xlsxwriter
+
+SHEET_NAME_MAX = 31
+
+
+def sheet_name(title: str, taken: set[str]) -> str:
+    """Excel allows 31 characters and none of []:*?/\\ in a sheet's name, each once."""
+    name = re.sub(r"[\[\]:*?/\\]", "-", title)[:SHEET_NAME_MAX] or "Sheet"
+    candidate, number = name, 2
+    while candidate in taken:
+        suffix = f" ({number})"
+        candidate = name[: SHEET_NAME_MAX - len(suffix)] + suffix
+        number += 1
+    taken.add(candidate)
+    return candidate
+
+
+def workbook(sheets: Sequence[tuple[str, Sequence[str], Sequence[Sequence[object]]]]) -> bytes:
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    bold = book.add_format({"bold": True})
+    taken: set[str] = set()
+    for title, heading, rows in sheets:
+        sheet = book.add_worksheet(sheet_name(title, taken))
+        sheet.write_row(0, 0, list(heading), bold)
+        for index, row in enumerate(rows, start=1):
+            sheet.write_row(index, 0, list(row))
+    book.close()
+    return buffer.getvalue()
