@@ -39,6 +39,9 @@ def _parser() -> argparse.ArgumentParser:
         prog="zhibu", description="zhibu: a Telegram bot for village party branches")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     commands.add_parser("run", help="run the bot (long polling); needs ZHIBU_TOKEN")
+    demo = commands.add_parser("demo", help="try the whole bot in a browser, without Telegram "
+                                            "or a token")
+    demo.add_argument("--port", type=int, default=8080, help="web page port (default 8080)")
     importer = commands.add_parser("import", help="import the organisation and members "
                                                   "from .xlsx / .csv files")
     importer.add_argument("files", nargs="+", type=Path)
@@ -75,8 +78,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             level=settings.log_level.upper(),
             format="%(asctime)s %(levelname)s %(name)s: %(message)s")
         logging.getLogger("httpx").setLevel(logging.WARNING)
+        logging.getLogger("apscheduler").setLevel(logging.WARNING)
         if args.command == "run":
             return run(settings)
+        if args.command == "demo":
+            return _demo(args.port)
         action: Callable[[], Coroutine[Any, Any, int]] = {
             "import": lambda: _import(settings, args.files, args.dry_run, args.lang),
             "admin": lambda: _admin(settings, args.admin_command,
@@ -100,6 +106,19 @@ def run(settings: Settings) -> int:
     application = build_application(settings)
     application.run_polling(allowed_updates=["message", "edited_message", "callback_query",
                                              "my_chat_member"])
+    return 0
+
+
+def _demo(port: int) -> int:
+    from bot.sandbox.demo import run_demo
+
+    try:
+        asyncio.run(run_demo(port))
+    except KeyboardInterrupt:
+        print("zhibu demo stopped")
+    except OSError as exc:
+        raise SetupError(f"cannot serve the demo on port {port}: {exc.strerror}; try "
+                         f"zhibu demo --port 8081") from None
     return 0
 
 

@@ -402,8 +402,13 @@ class Emulator:
         return batch
 
     def subscribe(self, callback: Callable[[int, str, SimMessage], None]) -> None:
-        """``callback(chat_id, "sent" | "edited" | "deleted", message)`` on bot activity."""
+        """``callback(chat_id, event, message)``: "sent", "edited", "deleted" by the bot,
+        "user" for what a person wrote."""
         self._subscribers.append(callback)
+
+    def unsubscribe(self, callback: Callable[[int, str, SimMessage], None]) -> None:
+        if callback in self._subscribers:
+            self._subscribers.remove(callback)
 
     def _notify(self, chat_id: int, event: str, message: SimMessage) -> None:
         for callback in self._subscribers:
@@ -467,6 +472,7 @@ class Emulator:
                              media={k: v for k, v in content.items()
                                     if k not in ("text", "entities", "caption")})
         self.history.setdefault(chat_id, []).append(message)
+        self._notify(chat_id, "user", message)
         api = self._message_api(message)
         self._queue("message", api)
         return api
