@@ -122,12 +122,14 @@ async def _seed(db: Database, emulator: Emulator, clock: FrozenClock) -> dict[st
         await member_repo.touch_user(c, staff.id, staff.first_name, None, "zh-hans", now,
                                      private=True)
         await org_repo.grant(c, staff.id, "staff", None, None, now)
+    visitor = emulator.add_user("赵敏", language_code="zh-hans")
     return {p.key: p for p in [
         Persona("member", "在家党员 王秀英", users["王秀英"], groups["东岭村党支部"]),
         Persona("flowing", "在深圳务工的党员 李志强", users["李志强"], groups["东岭村党支部"]),
         Persona("secretary", "东岭村支部书记 陈建国", users["陈建国"], groups["东岭村党支部"]),
         Persona("leader", "县领导 何永福（联系柳湾村）", leader, groups["南坡村党支部"]),
         Persona("staff", "组织部 小李", staff, None),
+        Persona("visitor", "新来的 赵敏（还没加入）", visitor, None),
     ]}
 
 

@@ -25,7 +25,7 @@ async def test_the_page_people_buttons_and_the_clock(demo: Demo) -> None:
         assert "<title>支部助手 · 演示" in page and "EventSource" in page
         state = await (await http.get("/demo/state")).json()
         keys = [p["key"] for p in state["personas"]]
-        assert keys == ["member", "flowing", "secretary", "leader", "staff"]
+        assert keys == ["member", "flowing", "secretary", "leader", "staff", "visitor"]
         member = state["personas"][0]
 
         events = await http.get("/demo/events")
