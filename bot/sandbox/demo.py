@@ -27,6 +27,7 @@ from pydantic import SecretStr
 from bot.app import ZApplication, build_application, services_of, start_services, stop_services
 from bot.clock import FrozenClock
 from bot.config import Settings
+from bot.registry import translator_of
 from bot.sandbox.emulator import Emulator, SimChat, SimMessage, SimUser
 from bot.schedule import tick
 from storage import members as member_repo
@@ -199,11 +200,18 @@ def demo_routes(emulator: Emulator, clock: FrozenClock, personas: dict[str, Pers
         return web.Response(text=(static / "demo.html").read_text(encoding="utf-8"),
                             content_type="text/html")
 
+    async def language(user: SimUser) -> str:
+        """The page speaks the language the bot speaks to this person (after /lang too)."""
+        for application in ticks:
+            return (await translator_of(services_of(application).database, user.id)).language
+        return "zh"
+
     async def state(_: web.Request) -> web.Response:
         return web.json_response({
             "personas": [{"key": p.key, "label": p.label, "user": p.user.id,
                           "group": p.group.id if p.group else None,
-                          "group_title": p.group.title if p.group else None}
+                          "group_title": p.group.title if p.group else None,
+                          "lang": await language(p.user)}
                          for p in personas.values()],
             "now": clock.now().isoformat(timespec="minutes")}, dumps=_dumps)
 

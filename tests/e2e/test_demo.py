@@ -44,6 +44,8 @@ async def test_the_page_people_buttons_and_the_clock(demo: Demo) -> None:
                                             "text": "/help"})
         reply = await _next_event(events, "sent")
         assert str(reply["message"]["text"]).startswith("What I can do for you")  # type: ignore[index]
+        state = await (await http.get("/demo/state")).json()
+        assert [p["lang"] for p in state["personas"]][:2] == ["en", "zh"]
         events.close()
 
         # Move the clock to the 3rd-last day of the month, 09:00: the leader is reminded.
