@@ -57,6 +57,11 @@ async def test_the_page_people_buttons_and_the_clock(demo: Demo) -> None:
         history = await (await http.get(f"/demo/history?chat={leader['user']}")).json()
         assert any("本月您还需要到联系点工作 3 天" in (m["text"] or "") for m in history)
 
+        # "Next": on to the next moment something is due — the 1st, 09:00, the bulletins.
+        now = (await (await http.post("/demo/clock", json={"persona": "staff",
+                                                          "minutes": "next"})).json())["now"]
+        assert now.startswith("2026-12-01T09:00")
+
         bad = await http.post("/demo/send", json={"persona": "nobody", "text": "hi"})
         assert bad.status == 400
 
