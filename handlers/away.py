@@ -9,8 +9,11 @@ from telegram import Update
 from bot.i18n import Translator
 from bot.profile import parse_month, parse_place
 from handlers import dialog
-from handlers.dialog import Answer
-from handlers.ui import button, esc, grid, inline
+from handlers.dialog import Answer, acknowledge
+from handlers.ui import button, grid, inline
+
+__all__ = ["acknowledge", "ask_city", "ask_employer", "ask_since", "read_city", "read_employer",
+           "read_since"]
 
 
 async def ask_city(update: Update, tr: Translator) -> None:
@@ -60,13 +63,3 @@ async def read_since(answer: Answer, today: date) -> date:
         await acknowledge(answer, since.strftime("%Y-%m"))
         return since
     return parse_month(answer.text, today)
-
-
-async def acknowledge(answer: Answer, shown: str) -> None:
-    """Keep the question in the chat with the chosen answer, and take its buttons away."""
-    if answer.query is None:
-        return
-    await answer.query.answer()
-    old = answer.query.message
-    text = getattr(old, "text_html", None) or ""
-    await answer.query.edit_message_text(f"{text}\n<b>→ {esc(shown)}</b>")

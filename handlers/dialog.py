@@ -13,10 +13,19 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from telegram import CallbackQuery, Contact, Location, Message, Update
+from telegram import (
+    CallbackQuery,
+    Contact,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Location,
+    Message,
+    Update,
+)
 
 from bot.app import ZContext
 from bot.callbacks import Callback, pack, unpack
+from bot.markup import esc
 from storage import dialogs as dialog_repo
 from storage.models import Dialog
 
@@ -135,3 +144,42 @@ async def on_button(update: Update, context: ZContext) -> None:
     step_choice = Callback(parsed.action, parsed.args[0], parsed.args[1:])
     await DIALOGS[active.kind](update, context, active,
                                Answer(choice=step_choice, query=query, message=None))
+
+
+async def ask_to_confirm(update: Update, context: ZContext, kind: str, text: str,
+                         yes: str) -> None:
+    """The last question of a form: ``yes`` (e.g. "✅ Send to 12") or "❌ Cancel"."""
+    chat = update.effective_chat
+    assert chat is not None
+    tr = context.tr
+    await chat.send_message(text, reply_markup=InlineKeyboardMarkup([[
+        InlineKeyboardButton(yes, callback_data=choice(kind, "confirm", "yes")),
+        InlineKeyboardButton(tr("❌ Cancel"), callback_data=choice(kind, "confirm", "no"))]]))
+
+
+async def confirmed(update: Update, context: ZContext, answer: Answer, yes: str,
+                    cancelled: str) -> bool:
+    """True, once, if the person pressed yes: the dialog ends first, so a second press (or
+    the same press delivered twice) finds no dialog and does nothing. On "Cancel" the
+    person is told ``cancelled`` (already translated)."""
+    chat = update.effective_chat
+    assert chat is not None
+    if answer.action == "no":
+        await acknowledge(answer, context.tr("❌ Cancel"))
+        await finish(update, context)
+        await chat.send_message(cancelled)
+        return False
+    if answer.action != "yes" or not await finish(update, context):
+        return False
+    await acknowledge(answer, yes)
+    return True
+
+
+async def acknowledge(answer: Answer, shown: str) -> None:
+    """Keep the question in the chat with the chosen answer, and take its buttons away."""
+    if answer.query is None:
+        return
+    await answer.query.answer()
+    old = answer.query.message
+    text = getattr(old, "text_html", None) or ""
+    await answer.query.edit_message_text(f"{text}\n<b>→ {esc(shown)}</b>")

@@ -18,3 +18,17 @@ async def private_only(update: Update, context: ZContext) -> bool:
         await chat.send_message(context.tr("Please talk to me in a private chat."))
         return False
     return True
+
+
+async def managers_only(update: Update, context: ZContext) -> bool:
+    """Secretaries' and staff's commands: in private, and a polite no to anyone else."""
+    if not await private_only(update, context):
+        return False
+    actor = context.actor
+    if actor.staff or actor.secretary_of:
+        return True
+    chat = update.effective_chat
+    assert chat is not None
+    await chat.send_message(context.tr("Only branch secretaries and organisation staff can do "
+                                       "this."))
+    return False

@@ -200,27 +200,17 @@ async def _preview(update: Update, context: ZContext, current: Dialog) -> None:
         lines.append(tr("Nobody can receive it, so nothing was sent."))
         await chat.send_message("\n".join(lines))
         return
-    await chat.send_message("\n".join(lines), reply_markup=inline([
-        [button(tr("✅ Send to {n}", n=size.reachable), dialog.choice(PUSH, "confirm", "send"))],
-        [button(tr("❌ Cancel"), dialog.choice(PUSH, "confirm", "cancel"))]]))
+    await dialog.ask_to_confirm(update, context, PUSH, "\n".join(lines),
+                                tr("✅ Send to {n}", n=size.reachable))
 
 
 async def _confirm(update: Update, context: ZContext, current: Dialog, answer: Answer) -> None:
     tr = context.tr
     chat = update.effective_chat
     assert chat is not None
-    if answer.action == "cancel":
-        await away.acknowledge(answer, tr("❌ Cancel"))
-        await dialog.finish(update, context)
-        await chat.send_message(tr("Cancelled. Nothing was sent."))
+    if not await dialog.confirmed(update, context, answer, tr("✅ Send"),
+                                  tr("Cancelled. Nothing was sent.")):
         return
-    if answer.action != "send":
-        await chat.send_message(tr("Please choose with the buttons."))
-        return
-    # The dialog ends before the push, in the same step: a second press finds no dialog.
-    if not await dialog.finish(update, context):
-        return
-    await away.acknowledge(answer, tr("✅ Send"))
     result = await materials.push(context.db, context.clock, _draft(current),
                                   context.actor.telegram_id)
     context.services.poke_outbox()

@@ -208,23 +208,16 @@ async def _confirm_question(update: Update, context: ZContext, current: Dialog) 
     if not await meetings.has_group(context.db, draft.branch_id):
         lines.append(tr("The branch has no group chat tied to it, so each member gets the "
                         "check-in buttons privately. /bind ties the group."))
-    await chat.send_message("\n".join(lines), reply_markup=inline([[
-        button(tr("✅ Schedule"), dialog.choice(MEETING, "confirm", "yes")),
-        button(tr("❌ Cancel"), dialog.choice(MEETING, "confirm", "no"))]]))
+    await dialog.ask_to_confirm(update, context, MEETING, "\n".join(lines), tr("✅ Schedule"))
 
 
 async def _confirm(update: Update, context: ZContext, current: Dialog, answer: Answer) -> None:
     tr = context.tr
     chat = update.effective_chat
     assert chat is not None
-    if answer.action == "no":
-        await away.acknowledge(answer, tr("❌ Cancel"))
-        await dialog.finish(update, context)
-        await chat.send_message(tr("Cancelled. Nothing was scheduled."))
+    if not await dialog.confirmed(update, context, answer, tr("✅ Schedule"),
+                                  tr("Cancelled. Nothing was scheduled.")):
         return
-    if answer.action != "yes" or not await dialog.finish(update, context):
-        return
-    await away.acknowledge(answer, tr("✅ Schedule"))
     draft = _draft(current)
     if draft.starts_at <= context.clock.now():
         await chat.send_message(tr("That time has passed. Please type a later one."))

@@ -20,7 +20,7 @@ from bot.notes import CENTRALISED_STUDY_TARGET, EXEMPTIONS, NOTE_MAX, Verdict
 from bot.profile import InvalidInput, clean_body
 from handlers import dialog, picker
 from handlers.dialog import Answer
-from handlers.guards import private_only
+from handlers.guards import managers_only, private_only
 from handlers.notify import tell
 from handlers.ui import button, chunks, esc, grid, inline
 from storage.models import Dialog, Member, NoteKind, NoteView, Unit
@@ -230,16 +230,11 @@ async def _exempt(update: Update, context: ZContext, member_id: int | None) -> N
 
 
 async def notes_command(update: Update, context: ZContext) -> None:
-    if not await private_only(update, context):
+    if not await managers_only(update, context):
         return
     chat = update.effective_chat
     assert chat is not None
     tr = context.tr
-    actor = context.actor
-    if not actor.staff and not actor.secretary_of:
-        await chat.send_message(tr("Only branch secretaries and organisation staff can do "
-                                   "this."))
-        return
     waiting = await notes.to_review(context.db, _scope(context), REVIEW_SHOWN)
     if not waiting:
         await chat.send_message(tr("No new notes to review."))

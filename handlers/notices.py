@@ -25,7 +25,7 @@ from bot.profile import InvalidInput
 from bot.when import parse_when
 from handlers import away, dialog, scope
 from handlers.dialog import Answer
-from handlers.guards import private_only
+from handlers.guards import managers_only, private_only
 from handlers.ui import button, chunks, esc, inline
 from storage.models import Dialog, Notice, Unit
 
@@ -186,21 +186,16 @@ async def _preview(update: Update, context: ZContext, current: Dialog) -> None:
         lines.append(tr("Nobody can receive it, so nothing was sent."))
         await chat.send_message("\n".join(lines))
         return
-    await chat.send_message("\n".join(lines), reply_markup=inline([
-        [button(tr("✅ Send to {n}", n=count), dialog.choice(NOTICE, "confirm", "send"))],
-        [button(tr("❌ Cancel"), dialog.choice(NOTICE, "confirm", "cancel"))]]))
+    await dialog.ask_to_confirm(update, context, NOTICE, "\n".join(lines),
+                                tr("✅ Send to {n}", n=count))
 
 
 async def _confirm(update: Update, context: ZContext, current: Dialog, answer: Answer) -> None:
     tr = context.tr
     chat = update.effective_chat
     assert chat is not None
-    if answer.action == "cancel":
-        await away.acknowledge(answer, tr("❌ Cancel"))
-        await dialog.finish(update, context)
-        await chat.send_message(tr("Cancelled. Nothing was sent."))
-        return
-    if answer.action != "send" or not await dialog.finish(update, context):
+    if not await dialog.confirmed(update, context, answer, tr("✅ Send"),
+                                  tr("Cancelled. Nothing was sent.")):
         return
     draft = _draft(current)
     actor = context.actor
@@ -208,7 +203,6 @@ async def _confirm(update: Update, context: ZContext, current: Dialog, answer: A
                             draft.audience):
         await chat.send_message(tr("This is not yours to manage."))
         return
-    await away.acknowledge(answer, tr("✅ Send"))
     notice, queued = await notices.create(context.db, context.clock, draft, actor.telegram_id)
     context.services.poke_outbox()
     if queued:
@@ -283,16 +277,12 @@ async def notice_button(update: Update, context: ZContext) -> None:
 
 
 async def notices_command(update: Update, context: ZContext) -> None:
-    if not await private_only(update, context):
+    if not await managers_only(update, context):
         return
     chat = update.effective_chat
     assert chat is not None
     tr = context.tr
     actor = context.actor
-    if not actor.staff and not actor.secretary_of:
-        await chat.send_message(tr("Only branch secretaries and organisation staff can do "
-                                   "this."))
-        return
     found = await notices.overview(context.db, _branch_scope(context))
     if not found:
         await chat.send_message(tr("No notices yet. Send /notice to send one."))

@@ -21,7 +21,7 @@ from bot.profile import InvalidInput
 from bot.visits import half_year_bounds, month_bounds
 from handlers import dialog
 from handlers.dialog import Answer
-from handlers.guards import private_only
+from handlers.guards import managers_only
 from handlers.ui import button, grid, inline
 from storage.models import Dialog
 
@@ -29,16 +29,12 @@ PERIOD = "period"
 
 
 async def report_command(update: Update, context: ZContext) -> None:
-    if not await private_only(update, context):
+    if not await managers_only(update, context):
         return
     chat = update.effective_chat
     assert chat is not None
     tr = context.tr
     actor = context.actor
-    if not actor.staff and not actor.secretary_of:
-        await chat.send_message(tr("Only branch secretaries and organisation staff can do "
-                                   "this."))
-        return
     if not actor.staff:
         await _ask_period(update, context, "bp")
         return

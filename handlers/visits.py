@@ -204,23 +204,16 @@ async def _ask_confirm(update: Update, context: ZContext, current: Dialog) -> No
     assert chat is not None
     lines = [tr("<b>Please check:</b>"),
              *visit_lines(tr, current.data["branch_name"], _draft(current))]
-    await chat.send_message("\n".join(lines), reply_markup=inline([[
-        button(tr("✅ Save"), dialog.choice(VISIT, "confirm", "yes")),
-        button(tr("❌ Cancel"), dialog.choice(VISIT, "confirm", "no"))]]))
+    await dialog.ask_to_confirm(update, context, VISIT, "\n".join(lines), tr("✅ Save"))
 
 
 async def _confirm(update: Update, context: ZContext, current: Dialog, answer: Answer) -> None:
     tr = context.tr
     chat = update.effective_chat
     assert chat is not None
-    if answer.action == "no":
-        await away.acknowledge(answer, tr("❌ Cancel"))
-        await dialog.finish(update, context)
-        await chat.send_message(tr("Cancelled. Nothing was saved."))
+    if not await dialog.confirmed(update, context, answer, tr("✅ Save"),
+                                  tr("Cancelled. Nothing was saved.")):
         return
-    if answer.action != "yes" or not await dialog.finish(update, context):
-        return
-    await away.acknowledge(answer, tr("✅ Save"))
     await visits.log(context.db, context.clock, context.actor.telegram_id, _draft(current))
     context.services.poke_outbox()
     found = await visits.standing(context.db, context.clock, context.actor.telegram_id,
