@@ -12,6 +12,7 @@ from bot.registry import new_code
 from storage import audit
 from storage import members as member_repo
 from storage import org as org_repo
+from storage import outbox as outbox_repo
 from storage.db import Database
 from storage.models import BindCode, Member, Unit
 
@@ -150,3 +151,29 @@ async def branches_under(db: Database, township_id: int) -> list[Unit]:
 async def get_unit(db: Database, unit_id: int) -> Unit | None:
     async with db.read() as c:
         return await org_repo.get_unit(c, unit_id)
+
+
+async def group_migrated(db: Database, clock: Clock, old_chat_id: int, new_chat_id: int
+                         ) -> bool:
+    """A group became a supergroup (a new id): its binding and queued messages follow."""
+    async with db.tx() as c:
+        chat = await org_repo.group_chat(c, old_chat_id)
+        if chat is None:
+            return False
+        await org_repo.move_group(c, old_chat_id, new_chat_id)
+        await outbox_repo.move_chat(c, old_chat_id, new_chat_id)
+        await audit.record(c, clock.now(), "telegram", "group.migrated",
+                           f"branch:{chat.branch_id}", f"{old_chat_id} -> {new_chat_id}")
+    return True
+
+
+async def group_lost(db: Database, clock: Clock, chat_id: int) -> Unit | None:
+    """The bot was removed from a bound group: the binding is gone; returns its branch."""
+    async with db.tx() as c:
+        chat = await org_repo.group_chat(c, chat_id)
+        if chat is None or chat.state != "bound":
+            return None
+        await org_repo.set_group_state(c, chat_id, "gone")
+        await audit.record(c, clock.now(), "telegram", "group.lost", f"branch:{chat.branch_id}",
+                           str(chat_id))
+        return await org_repo.get_unit(c, chat.branch_id)

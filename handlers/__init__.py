@@ -87,6 +87,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     # Last among buttons: anything unclaimed is stale or forged.
     application.add_handler(CallbackQueryHandler(common.stale_button))
 
+    application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, common.group_migrated))
     application.add_handler(ChatMemberHandler(common.my_chat_member,
                                               ChatMemberHandler.MY_CHAT_MEMBER))
     # Last: plain messages are answers to whatever dialog is open in that chat.

@@ -10,12 +10,13 @@ from telegram import ChatMemberUpdated, Update
 from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import Forbidden
 
-from bot import i18n
+from bot import i18n, organisation, registry
 from bot.access import load_actor
 from bot.app import ZContext
 from bot.callbacks import pack, unpack
 from bot.menus import commands_for
 from handlers import dialog
+from handlers.notify import tell
 from handlers.ui import button, esc, inline
 from storage import members as member_repo
 
@@ -121,16 +122,40 @@ async def stale_button(update: Update, context: ZContext) -> None:
 
 
 async def my_chat_member(update: Update, context: ZContext) -> None:
-    """A user blocking or unblocking the bot in their private chat."""
+    """A user blocking or unblocking the bot in their private chat; the bot removed from a
+    branch's group (the binding is gone, and the secretaries are told)."""
     change: ChatMemberUpdated | None = update.my_chat_member
-    if change is None or change.chat.type != ChatType.PRIVATE:
+    if change is None:
         return
     status = change.new_chat_member.status
+    if change.chat.type != ChatType.PRIVATE:
+        if status in (ChatMemberStatus.BANNED, ChatMemberStatus.LEFT):
+            await _group_lost(context, change.chat.id, change.chat.title or "")
+        return
     async with context.db.tx() as c:
         if status in (ChatMemberStatus.BANNED, ChatMemberStatus.LEFT):
             await member_repo.set_blocked(c, change.chat.id, context.clock.now())
         else:
             await member_repo.set_blocked(c, change.chat.id, None)
+
+
+async def _group_lost(context: ZContext, chat_id: int, title: str) -> None:
+    branch = await organisation.group_lost(context.db, context.clock, chat_id)
+    if branch is None:
+        return
+    for manager in await registry.managers_of(context.db, branch.id, context.settings.admins):
+        await tell(context, manager, lambda t: t(
+            "⚠️ I was removed from the group “{title}” of {branch}. To use a group again, add "
+            "me to it and send /bind there.", title=esc(title), branch=esc(branch.name)))
+
+
+async def group_migrated(update: Update, context: ZContext) -> None:
+    """A group upgraded to a supergroup: Telegram's service message carries the new id."""
+    message = update.effective_message
+    if message is None or message.migrate_to_chat_id is None:
+        return
+    await organisation.group_migrated(context.db, context.clock, message.chat_id,
+                                      message.migrate_to_chat_id)
 
 
 async def on_error(update: object, context: ZContext) -> None:

@@ -618,6 +618,12 @@ class Emulator:
                       set(chat.members))
         self.chats[new.id] = new
         chat.migrated_to = new.id
+        # Telegram tells the bot with a service message in the old group.
+        actor = self.users[next(iter(chat.members))]
+        message = SimMessage(self._next_message_id(chat.id), chat.id, False, actor.id,
+                             int(time.time()), media={"migrate_to_chat_id": new.id})
+        self.history.setdefault(chat.id, []).append(message)
+        self._queue("message", self._message_api(message))
         return new
 
     # --- reading (the driver side) ---------------------------------------------------------

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from bot.clock import FrozenClock
 from storage import org as org_repo
-from tests.e2e.flows import make_secretary
+from tests.e2e.flows import branch_group, make_secretary
 from tests.harness import Harness, Person
 
 CODE = re.compile(r"/bind ([A-Za-z0-9_-]+)")
@@ -92,3 +92,21 @@ async def test_plain_member_cannot_get_a_code(h: Harness, county: dict[str, int]
     assert member.answers()[-1] == "这不在您的管理范围内。"
     async with h.db.read() as c:
         assert await org_repo.live_group_of_branch(c, county["east"]) is None
+
+
+async def test_the_binding_follows_a_supergroup_and_ends_when_the_bot_is_removed(
+        h: Harness, county: dict[str, int]) -> None:
+    secretary = await make_secretary(h, county["east"])
+    group = await branch_group(h, county["east"], "东岭村党员群", [secretary])
+    supergroup = h.emu.migrate_group(group)
+    await h.settle()
+    await secretary.says("/meeting", chat=supergroup)
+    assert secretary.last(supergroup) == "我已私信您，请在私聊中完成安排。"
+
+    h.emu.remove_bot_from_group(supergroup, by=secretary.user)
+    await h.settle()
+    assert secretary.last() == ("⚠️ 我已被移出“东岭村党员群”（东岭村党支部）。如需再次使用群聊，"
+                                "请把我加回群里，并在群里发送 /bind。")
+    async with h.db.read() as c:
+        bound = await org_repo.live_group_of_branch(c, county["east"])
+    assert bound is None
