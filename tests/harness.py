@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.app import (
+    Services,
     ZApplication,
     ZContext,
     build_application,
@@ -99,6 +100,11 @@ class Harness:
         """Stop the bot and start a new one on the same database, as after a crash."""
         await self.stop()
         await self.start()
+
+    @property
+    def services(self) -> Services:
+        assert self.app is not None, "the bot is not running"
+        return services_of(self.app)
 
     @property
     def db(self) -> Database:

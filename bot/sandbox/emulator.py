@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import random
 import re
 import secrets
 import time
@@ -192,6 +193,10 @@ class Emulator:
         self._runner: web.AppRunner | None = None
         self._site: web.TCPSite | None = None
         self._stalls: list[list[Any]] = []
+        self._random = random.Random(0)
+        self._random_rate = 0.0
+        self._random_chats: set[int] | None = None
+        self.random_stall = 1.0  # longer than the client waits, in the fault tests
         self._port = 0
         self.host = "127.0.0.1"
         self.web = web.Application(client_max_size=60 * 1024 * 1024)
@@ -276,6 +281,9 @@ class Emulator:
                     await asyncio.sleep(stall[1])
                     break
             self._fault(name)
+            stall = self._random_fault(name, params)
+            if stall:
+                await asyncio.sleep(stall)
             if name in SENDING or name.startswith("edit"):
                 self._flood(name, params)
             result = await getattr(self, f"_m_{name}")(params)
@@ -326,6 +334,27 @@ class Emulator:
         error = ApiError(error_code, description or "Internal Server Error", parameters,
                          deliberate=True)
         self._faults.append(_Fault(method, error, times))
+
+    def random_faults(self, rate: float, *, seed: int = 0,
+                      chats: set[int] | None = None) -> None:
+        """From now on, fail ``rate`` of sending calls (to ``chats``, if given) at random
+        (reproducibly, by ``seed``): half with a 502, half by answering too late."""
+        self._random = random.Random(seed)
+        self._random_rate = rate
+        self._random_chats = chats
+
+    def _random_fault(self, name: str, params: dict[str, Any]) -> float:
+        """0, or seconds to stall; raises a 502 for the other half of the unlucky calls."""
+        if not self._random_rate or name not in SENDING:
+            return 0.0
+        if self._random_chats is not None and params.get("chat_id") not in self._random_chats:
+            return 0.0
+        if self._random.random() >= self._random_rate:
+            return 0.0
+        self.stats["random_faults"] = self.stats.get("random_faults", 0) + 1
+        if self._random.random() < 0.5:
+            raise ApiError(502, "Bad Gateway", deliberate=True)
+        return self.random_stall
 
     def _fault(self, name: str) -> None:
         for fault in self._faults:
