@@ -281,9 +281,9 @@ class Emulator:
                     await asyncio.sleep(stall[1])
                     break
             self._fault(name)
-            stall = self._random_fault(name, params)
-            if stall:
-                await asyncio.sleep(stall)
+            late = self._random_fault(name, params)
+            if late:
+                await asyncio.sleep(late)
             if name in SENDING or name.startswith("edit"):
                 self._flood(name, params)
             result = await getattr(self, f"_m_{name}")(params)
