@@ -9,7 +9,7 @@ call, so there is one way to bring the bot up.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from telegram import Bot, LinkPreviewOptions
@@ -30,6 +30,7 @@ from bot.access import Actor, load_actor
 from bot.clock import Clock
 from bot.config import Settings
 from bot.delivery import Sender, SendLimits
+from bot.throttle import Throttle
 from bot.updates import PerUserUpdateProcessor
 from storage import members as member_repo
 from storage.db import Database
@@ -45,6 +46,7 @@ class Services:
     clock: Clock
     db: Database | None = None
     sender: Sender | None = None
+    throttle: Throttle = field(default_factory=Throttle)
 
     @property
     def database(self) -> Database:
@@ -151,7 +153,8 @@ def build_application(settings: Settings, *, clock: Clock | None = None,
             overall_max_rate=settings.send_per_second, max_retries=3))
     application: ZApplication = builder.build()
     application.bot_data["services"] = Services(
-        settings=settings, clock=clock or Clock(settings.timezone))
+        settings=settings, clock=clock or Clock(settings.timezone),
+        throttle=Throttle(settings.user_updates_limit, settings.user_updates_window))
     register(application)
     if application.job_queue is not None:
         from bot.schedule import tick_job

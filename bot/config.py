@@ -54,6 +54,12 @@ class Settings(BaseSettings):
         default=4, ge=1, le=64,
         description="Updates from different people handled at once (one person's always in "
                     "order); more helps on a slow link to Telegram, costs CPU on a fast one")
+    user_updates_limit: int = Field(
+        default=20, ge=1, le=100_000,
+        description="Messages and presses one person may send in ZHIBU_USER_UPDATES_WINDOW "
+                    "seconds before the bot asks them to slow down")
+    user_updates_window: float = Field(default=10.0, gt=0, le=3600,
+                                       description="The window for ZHIBU_USER_UPDATES_LIMIT")
     send_per_second: float = Field(
         default=30.0, gt=0, le=1000,
         description="Messages a second the bot may send overall (Telegram's limit is 30)")

@@ -88,3 +88,19 @@ async def test_odd_messages_get_an_answer_or_nothing(h: Harness,
     h.emu.edit_text(secretary.user, sent, "改过的标题")
     await h.settle()
     assert secretary.sees() == before
+
+
+async def test_a_flood_from_one_person_is_slowed_and_others_are_not(
+        h: Harness, county: dict[str, int]) -> None:
+    from bot.throttle import Throttle
+
+    h.services.throttle = Throttle(limit=20, window=10)
+    flooder, calm = await registered(h, county["east"], ["刷屏者", "安静的人"])
+    for i in range(100):
+        h.emu.send_text(flooder.user, f"/help {i}")
+    h.emu.send_text(calm.user, "/help")
+    await h.settle()
+    answers = flooder.sees()
+    assert answers.count("您发得太快了，请过几秒再试。") == 1
+    assert len(answers) == 21  # twenty answered, then one polite word, then quiet
+    assert calm.last().startswith("我能为您做什么")
