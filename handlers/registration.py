@@ -28,6 +28,7 @@ from bot.profile import (
 )
 from handlers import away, dialog
 from handlers.dialog import Answer
+from handlers.guards import managers_only
 from handlers.materials import make_up
 from handlers.notify import tell
 from handlers.ui import button, esc, inline, reply_keyboard
@@ -283,15 +284,12 @@ def _decision_buttons(tr: Translator, application_id: int) -> InlineKeyboardMark
 
 
 async def pending_command(update: Update, context: ZContext) -> None:
+    """Requests to join hold people's details: only in private, only for managers."""
     message = update.effective_message
-    if message is None:
+    if message is None or not await managers_only(update, context):
         return
     tr = context.tr
     actor = context.actor
-    if not (actor.staff or actor.secretary_of):
-        await message.reply_text(tr("Only branch secretaries and organisation staff can see "
-                                    "requests to join."))
-        return
     pending = await registry.pending_for(context.db, actor)
     if not pending:
         await message.reply_text(tr("Nobody is waiting to join."))
