@@ -82,3 +82,17 @@ def test_export_writes_the_bulletin_spreadsheet(tmp_path: Path) -> None:
     wrong = zhibu("export", "--from", "2026-07-01", "--to", "2026-06-30",
                   str(tmp_path / "x.xlsx"), env=env, cwd=tmp_path)
     assert wrong.returncode == 2 and "before" in wrong.stderr
+
+
+def test_a_backup_restores_as_the_database(tmp_path: Path) -> None:
+    """Back up a database with a roster in it, restore the copy as ZHIBU_DATABASE (as the
+    README says), and find the roster there."""
+    examples = Path(__file__).resolve().parents[2] / "examples"
+    live = {"ZHIBU_DATABASE": str(tmp_path / "live.sqlite3")}
+    assert zhibu("import", str(examples / "roster.xlsx"), env=live, cwd=tmp_path).returncode == 0
+    assert zhibu("backup", str(tmp_path / "copy.sqlite3"), env=live,
+                 cwd=tmp_path).returncode == 0
+    restored = {"ZHIBU_DATABASE": str(tmp_path / "copy.sqlite3")}
+    again = zhibu("import", str(examples / "members.csv"), "--dry-run", env=restored,
+                  cwd=tmp_path)
+    assert again.returncode == 0 and "无变化 20 人" in again.stdout
