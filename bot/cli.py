@@ -65,6 +65,13 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("target", type=Path)
     export.add_argument("--lang", choices=sorted(LANGUAGES), default=DEFAULT_LANGUAGE,
                         help="language of the sheet headings (default: %(default)s)")
+    audit = commands.add_parser("audit", help="the audit trail for a period as an .xlsx: who "
+                                              "changed what, when")
+    audit.add_argument("--from", dest="start", type=date.fromisoformat, required=True,
+                       metavar="YYYY-MM-DD")
+    audit.add_argument("--to", dest="last", type=date.fromisoformat, required=True,
+                       metavar="YYYY-MM-DD")
+    audit.add_argument("target", type=Path)
     backup = commands.add_parser("backup", help="consistent copy of the live database")
     backup.add_argument("target", type=Path)
     return parser
@@ -89,6 +96,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                                     getattr(args, "telegram_id", None)),
             "migrate": lambda: _migrate(settings),
             "backup": lambda: _backup(settings, args.target),
+            "audit": lambda: _audit(settings, args.start, args.last, args.target),
             "export": lambda: _export(settings, args.start, args.last, args.target, args.lang),
         }[args.command]
         return asyncio.run(action())
@@ -208,6 +216,28 @@ async def _export(settings: Settings, start: date, last: date, target: Path,
     await asyncio.to_thread(target.write_bytes, data)
     print(f"{len(bulletin.ranked)} branches with activity, {len(bulletin.idle)} without; "
           f"written to {target}")
+    return 0
+
+
+async def _audit(settings: Settings, start: date, last: date, target: Path) -> int:
+    from bot.organisation import audit_between
+    from bot.spreadsheets import workbook
+
+    if last < start:
+        raise SetupError("--to comes before --from")
+    if target.suffix.lower() != ".xlsx" or await asyncio.to_thread(target.exists):
+        raise SetupError(f"{target}: give a new file name ending in .xlsx")
+    db = await _open(settings)
+    try:
+        clock = Clock(settings.timezone)
+        entries = await audit_between(db, clock, start, last + timedelta(days=1))
+    finally:
+        await db.close()
+    rows = [[e.at.astimezone(clock.tz).strftime("%Y-%m-%d %H:%M:%S"), e.actor, e.action,
+             e.subject, e.detail] for e in entries]
+    data = workbook([("audit", ["at", "actor", "action", "subject", "detail"], rows)])
+    await asyncio.to_thread(target.write_bytes, data)
+    print(f"{len(rows)} entries written to {target}")
     return 0
 
 

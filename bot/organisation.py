@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Literal
 
 from bot.access import Actor
@@ -14,7 +14,7 @@ from storage import members as member_repo
 from storage import org as org_repo
 from storage import outbox as outbox_repo
 from storage.db import Database
-from storage.models import BindCode, Member, Unit
+from storage.models import AuditEntry, BindCode, Member, Unit
 
 BIND_CODE_HOURS = 24
 
@@ -177,3 +177,10 @@ async def group_lost(db: Database, clock: Clock, chat_id: int) -> Unit | None:
         await audit.record(c, clock.now(), "telegram", "group.lost", f"branch:{chat.branch_id}",
                            str(chat_id))
         return await org_repo.get_unit(c, chat.branch_id)
+
+
+async def audit_between(db: Database, clock: Clock, start: date, end: date) -> list[AuditEntry]:
+    """The audit trail from the first day up to (not including) ``end``, local days."""
+    async with db.read() as c:
+        return await audit.between(c, datetime.combine(start, time(0), tzinfo=clock.tz),
+                                   datetime.combine(end, time(0), tzinfo=clock.tz))

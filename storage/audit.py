@@ -18,3 +18,10 @@ async def record(c: Conn, now: datetime, actor: str, action: str, subject: str =
 
 async def entries(c: Conn, limit: int = 1000) -> list[AuditEntry]:
     return await fetch_all(c, AuditEntry, "SELECT * FROM audit ORDER BY id DESC LIMIT ?", (limit,))
+
+
+async def between(c: Conn, start: datetime, end: datetime) -> list[AuditEntry]:
+    """Everything recorded from ``start`` up to ``end``, oldest first."""
+    return await fetch_all(
+        c, AuditEntry, "SELECT * FROM audit WHERE at >= ? AND at < ? ORDER BY id",
+        (ts(start), ts(end)))

@@ -96,3 +96,19 @@ def test_a_backup_restores_as_the_database(tmp_path: Path) -> None:
     again = zhibu("import", str(examples / "members.csv"), "--dry-run", env=restored,
                   cwd=tmp_path)
     assert again.returncode == 0 and "无变化 20 人" in again.stdout
+
+
+def test_staff_export_the_audit_trail(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    examples = Path(__file__).resolve().parents[2] / "examples"
+    env = {"ZHIBU_DATABASE": str(tmp_path / "z.sqlite3")}
+    assert zhibu("import", str(examples / "roster.xlsx"), env=env, cwd=tmp_path).returncode == 0
+    assert zhibu("admin", "add", "42", env=env, cwd=tmp_path).returncode == 0
+    out = tmp_path / "audit.xlsx"
+    done = zhibu("audit", "--from", "2000-01-01", "--to", "2100-12-31", str(out), env=env,
+                 cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    rows = list(load_workbook(out).active.iter_rows(values_only=True))  # type: ignore[union-attr]
+    assert rows[0] == ("at", "actor", "action", "subject", "detail")
+    assert [row[2] for row in rows[1:]] == ["roster.import", "staff.add"]
