@@ -237,6 +237,23 @@ async def live_invites(db: Database, clock: Clock, branch_id: int) -> list[Invit
         return await org_repo.live_invites(c, branch_id, clock.now())
 
 
+async def remove_member(db: Database, clock: Clock, member_id: int, reason: str, by: int
+                        ) -> bool:
+    """Take a member off the roster (left, moved, died): the row stays, with everything
+    that points at it, so past sessions and notes keep their people. The Telegram account
+    is let go, so the person can join another branch later as a new member. Once."""
+    now = clock.now()
+    async with db.tx() as c:
+        member = await member_repo.get_member(c, member_id)
+        if member is None or member.state != "active":
+            return False
+        await member_repo.update_member(c, member_id, {"state": "removed", "telegram_id": None},
+                                        now)
+        await audit.record(c, now, f"tg:{by}", "member.remove", f"member:{member_id}",
+                           reason)
+    return True
+
+
 async def member(db: Database, member_id: int) -> Member | None:
     async with db.read() as c:
         return await member_repo.get_member(c, member_id)

@@ -80,6 +80,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     application.add_handler(CallbackQueryHandler(meetings.meeting_button, pattern=r"^mtg:"))
     application.add_handler(CallbackQueryHandler(notes.note_button, pattern=r"^note:"))
     application.add_handler(CallbackQueryHandler(notes.record_button, pattern=r"^rec:"))
+    application.add_handler(CallbackQueryHandler(members.member_button, pattern=r"^mem:"))
     application.add_handler(CallbackQueryHandler(visits.visit_button, pattern=r"^vst:"))
     application.add_handler(CallbackQueryHandler(visits.quota_button, pattern=r"^quota:"))
     application.add_handler(CallbackQueryHandler(reports.report_button, pattern=r"^rpt:"))

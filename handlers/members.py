@@ -6,6 +6,7 @@ from telegram import KeyboardButton, ReplyKeyboardRemove, Update
 
 from bot import organisation, registry
 from bot.app import ZContext
+from bot.callbacks import pack, unpack
 from bot.i18n import N_, Translator
 from bot.profile import STATUSES, InvalidInput, normalise_phone, parse_birth_year
 from handlers import away, dialog, materials, picker
@@ -13,7 +14,7 @@ from handlers.dialog import Answer
 from handlers.guards import private_only
 from handlers.notify import tell
 from handlers.registration import profile_lines
-from handlers.ui import button, chunks, esc, inline, reply_keyboard
+from handlers.ui import button, chunks, esc, grid, inline, reply_keyboard
 from storage.models import Dialog, Member, MemberView, Unit
 
 ME = "me"
@@ -272,8 +273,56 @@ async def show_roster(update: Update, context: ZContext, branch: Unit) -> None:
     if unreachable:
         lines += ["", tr("<b>Not reachable by the bot ({count})</b>", count=len(unreachable))]
         lines += [f"• {_who(tr, v.member)} — {_why(tr, v)}" for v in unreachable]
-    for text in chunks(lines):
+    texts = chunks(lines)
+    for text in texts[:-1]:
         await chat.send_message(text)
+    await chat.send_message(texts[-1], reply_markup=inline([[button(
+        tr("🗑 Remove a member…"), pack("mem", "list", branch.id))]]))
+
+
+REMOVAL_REASONS = {"left": N_("left the party"), "moved": N_("moved to another branch"),
+                   "died": N_("passed away")}
+
+
+async def member_button(update: Update, context: ZContext) -> None:
+    """Removing a member: choose who, then why (two deliberate presses). Their records —
+    sessions attended, materials, notes — stay; they leave the roster and the audiences."""
+    query = update.callback_query
+    assert query is not None
+    tr = context.tr
+    parsed = unpack(query.data)
+    target = parsed.int_arg() if parsed else None
+    if parsed is None or target is None:
+        await query.answer(tr("This button is no longer active."))
+        return
+    if parsed.action == "list":
+        if not context.actor.manages(target):
+            await query.answer(tr("This is not yours to manage."), show_alert=True)
+            return
+        await query.answer()
+        roster = await registry.roster(context.db, target)
+        await query.edit_message_reply_markup(inline(grid(
+            [button(v.member.name, pack("mem", "pick", v.member.id)) for v in roster[:60]], 3)))
+        return
+    member = await registry.member(context.db, target)
+    if member is None or not context.actor.manages(member.branch_id):
+        await query.answer(tr("This is not yours to manage."), show_alert=True)
+        return
+    if parsed.action == "pick":
+        await query.answer()
+        await query.edit_message_reply_markup(inline([[button(
+            tr("🗑 {name}: {why}", name=member.name, why=tr(label)),
+            pack("mem", "rm", member.id, reason))] for reason, label in REMOVAL_REASONS.items()]))
+        return
+    reason = parsed.args[1] if len(parsed.args) > 1 else ""
+    if parsed.action != "rm" or reason not in REMOVAL_REASONS:
+        await query.answer(tr("This button is no longer active."))
+        return
+    removed = await registry.remove_member(context.db, context.clock, member.id, reason,
+                                           context.actor.telegram_id)
+    await query.answer(tr("{name} was removed from the roster; their records are kept.",
+                          name=member.name) if removed else tr("Already decided."))
+    await query.edit_message_reply_markup(None)
 
 
 def _who(tr: Translator, member: Member) -> str:

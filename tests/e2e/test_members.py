@@ -161,3 +161,36 @@ async def test_staff_appoints_a_secretary_and_a_leader(h: Harness, county: dict[
     member = await joined(h, newcomer, "普通人")
     await member.says("/appoint")
     assert member.last() == "只有组织部工作人员可以任命支部书记和联系领导。"
+
+
+async def test_a_removed_member_leaves_the_roster_and_keeps_their_records(
+        h: Harness, county: dict[str, int]) -> None:
+    from storage import meetings as meeting_repo
+    from tests.e2e.flows import make_secretary, registered
+
+    secretary = await make_secretary(h, county["east"])
+    leaving, = await registered(h, county["east"], ["要离开的人"])
+    async with h.db.tx() as c:
+        gone = await member_repo.member_of_user(c, leaving.id)
+        assert gone is not None
+        meeting = await meeting_repo.add_meeting(c, {
+            "branch_id": county["east"], "kind": "lesson", "starts_at": h.clock.now(),
+            "place": "村委会", "topic": "学习", "created_by": secretary.id}, h.clock.now())
+        await meeting_repo.put_attendance(c, meeting.id, gone.id, "present", h.clock.now())
+
+    await secretary.says("/members")
+    await secretary.presses("🗑 移除党员…")
+    await secretary.presses("要离开的人")
+    await secretary.presses("🗑 要离开的人：迁往其他支部")
+    assert secretary.answers()[-1] == "要离开的人 已从名册中移除，其记录仍然保留。"
+    await secretary.says("/members")
+    assert "要离开的人" not in secretary.last()
+    async with h.db.read() as c:
+        people = await meeting_repo.attendees(c, meeting.id, county["east"])
+    assert {p.name: p.status for p in people}["要离开的人"] == "present"
+    await leaving.says("/study")
+    assert leaving.last().startswith("您还没有登记")
+    other = h.person("外人")
+    h.emu.press_data(other.user, h.emu.last(secretary.user), f"mem:rm:{gone.id}:died")
+    await h.settle()
+    assert other.answers() == ["这不在您的管理范围内。"]
