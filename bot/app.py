@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from telegram import Bot, LinkPreviewOptions
@@ -47,6 +48,7 @@ class Services:
     db: Database | None = None
     sender: Sender | None = None
     throttle: Throttle = field(default_factory=Throttle)
+    daily: dict[str, date] = field(default_factory=dict)  # once-a-day jobs: the last day run
 
     @property
     def database(self) -> Database:

@@ -280,6 +280,9 @@ async def queue_scheduled(db: Database, clock: Clock, staff: list[int], at: time
         return 0
     envelopes = []
     for kind, start, end in periods:
+        async with db.read() as c:  # the tick runs every minute; each bulletin is made once
+            if await outbox_repo.by_key(c, f"bulletin:{kind}:{start.isoformat()}:{staff[0]}:0"):
+                continue
         bulletin = await build(db, clock, county.id, start, end, quota)
         count = len(parts(translator(None), bulletin))
         envelopes += [outbox_repo.Envelope(

@@ -206,6 +206,8 @@ async def queue_half_year_bulletin(db: Database, clock: Clock, staff: list[int],
     if (now.month, now.day) not in ((1, 1), (7, 1)) or now.time() < time(9, 0):
         return 0
     start, end = last_half_year(now.date())
+    if not staff or await _queued_already(db, f"visit-bulletin:{start.isoformat()}:{staff[0]}:0"):
+        return 0  # the tick runs every minute; the bulletin is made once
     parts = await visit_bulletin_parts(db, translator(None), start, end, default_quota)
     envelopes = [outbox_repo.Envelope(
         f"visit-bulletin:{start.isoformat()}:{person}:{index}", person, "visit_bulletin", None,
@@ -215,6 +217,11 @@ async def queue_half_year_bulletin(db: Database, clock: Clock, staff: list[int],
         before = await outbox_repo.queued_count(c)
         await outbox_repo.enqueue(c, envelopes, now)
         return await outbox_repo.queued_count(c) - before
+
+
+async def _queued_already(db: Database, key: str) -> bool:
+    async with db.read() as c:
+        return await outbox_repo.by_key(c, key) is not None
 
 
 @renderer("visit_bulletin")

@@ -32,13 +32,22 @@ def windows(settings: Settings) -> meetings.Windows:
 async def tick(services: Services) -> int:
     """Queue everything due now; returns how many messages were queued."""
     settings = services.settings
-    queued = await materials.queue_reminders(services.database, services.clock,
-                                             settings.study_reminder_time,
-                                             settings.study_reminder_days)
+    now = services.clock.now()
+    queued = 0
+    # Once-a-day work runs at the first tick past its hour, not every minute after it (the
+    # outbox keys would make repeats harmless, but not free on a county's data).
+    if now.time() >= settings.study_reminder_time and services.daily.get("study") != now.date():
+        queued += await materials.queue_reminders(services.database, services.clock,
+                                                  settings.study_reminder_time,
+                                                  settings.study_reminder_days)
+        services.daily["study"] = now.date()
     queued += await meetings.advance(services.database, services.clock, windows(settings))
-    queued += await visits.queue_reminders(services.database, services.clock,
-                                           parse_reminder_schedule(settings.visit_reminders),
-                                           settings.visit_quota_days)
+    schedule = parse_reminder_schedule(settings.visit_reminders)
+    at = visits.due_today(schedule, now.date())
+    if at is not None and now.time() >= at and services.daily.get("visits") != now.date():
+        queued += await visits.queue_reminders(services.database, services.clock, schedule,
+                                               settings.visit_quota_days)
+        services.daily["visits"] = now.date()
     queued += await notices.release_due(services.database, services.clock)
     staff = sorted(set(settings.admins) | set(await organisation.staff_ids(services.database)))
     queued += await reports.queue_half_year_bulletin(services.database, services.clock, staff,
