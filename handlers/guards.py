@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from telegram import Update
+from telegram import CallbackQuery, Update
 from telegram.constants import ChatType
 
 from bot.app import ZContext
+from bot.callbacks import Callback, unpack
 
 
 async def private_only(update: Update, context: ZContext) -> bool:
@@ -32,3 +33,17 @@ async def managers_only(update: Update, context: ZContext) -> bool:
     await chat.send_message(context.tr("Only branch secretaries and organisation staff can do "
                                        "this."))
     return False
+
+
+async def button_with_id(update: Update, context: ZContext
+                         ) -> tuple[CallbackQuery, Callback, int] | None:
+    """A pressed button of the form ``prefix:action:<id>…``; a stale or forged one is
+    answered "no longer active" here and gives None."""
+    query = update.callback_query
+    assert query is not None
+    parsed = unpack(query.data)
+    target = parsed.int_arg() if parsed else None
+    if parsed is None or target is None:
+        await query.answer(context.tr("This button is no longer active."))
+        return None
+    return query, parsed, target

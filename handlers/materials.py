@@ -17,14 +17,14 @@ from telegram import Message, Update
 
 from bot import materials, notes
 from bot.app import ZContext
-from bot.callbacks import pack, unpack
+from bot.callbacks import pack
 from bot.delivery import send
 from bot.i18n import N_, Translator
 from bot.materials import BODY_MAX, CAPTION_BODY_MAX, TITLE_MAX, Draft
 from bot.profile import InvalidInput, clean_body, clean_text, parse_due_date
 from handlers import away, dialog, scope
 from handlers.dialog import Answer
-from handlers.guards import private_only
+from handlers.guards import button_with_id, private_only
 from handlers.ui import button, chunks, esc, grid, inline
 from storage.models import Dialog, Material, MaterialStats, Member, RecipientView, Unit
 
@@ -223,14 +223,11 @@ async def _confirm(update: Update, context: ZContext, current: Dialog, answer: A
 
 
 async def material_button(update: Update, context: ZContext) -> None:
-    query = update.callback_query
-    assert query is not None
-    tr = context.tr
-    parsed = unpack(query.data)
-    material_id = parsed.int_arg() if parsed else None
-    if parsed is None or material_id is None:
-        await query.answer(tr("This button is no longer active."))
+    pressed = await button_with_id(update, context)
+    if pressed is None:
         return
+    query, parsed, material_id = pressed
+    tr = context.tr
     member = context.actor.active_member
     if parsed.action == "done":
         mark = await materials.mark_studied(context.db, context.clock, material_id, member)

@@ -6,12 +6,12 @@ from telegram import KeyboardButton, ReplyKeyboardRemove, Update
 
 from bot import organisation, registry
 from bot.app import ZContext
-from bot.callbacks import pack, unpack
+from bot.callbacks import pack
 from bot.i18n import N_, Translator
 from bot.profile import STATUSES, InvalidInput, normalise_phone, parse_birth_year
 from handlers import away, dialog, materials, picker
 from handlers.dialog import Answer
-from handlers.guards import private_only
+from handlers.guards import button_with_id, private_only
 from handlers.notify import tell
 from handlers.registration import profile_lines
 from handlers.ui import button, chunks, esc, grid, inline, reply_keyboard
@@ -287,14 +287,11 @@ REMOVAL_REASONS = {"left": N_("left the party"), "moved": N_("moved to another b
 async def member_button(update: Update, context: ZContext) -> None:
     """Removing a member: choose who, then why (two deliberate presses). Their records —
     sessions attended, materials, notes — stay; they leave the roster and the audiences."""
-    query = update.callback_query
-    assert query is not None
-    tr = context.tr
-    parsed = unpack(query.data)
-    target = parsed.int_arg() if parsed else None
-    if parsed is None or target is None:
-        await query.answer(tr("This button is no longer active."))
+    pressed = await button_with_id(update, context)
+    if pressed is None:
         return
+    query, parsed, target = pressed
+    tr = context.tr
     if parsed.action == "list":
         if not context.actor.manages(target):
             await query.answer(tr("This is not yours to manage."), show_alert=True)

@@ -17,7 +17,7 @@ from telegram import Message, Update
 
 from bot import notices
 from bot.app import ZContext
-from bot.callbacks import pack, unpack
+from bot.callbacks import pack
 from bot.delivery import send
 from bot.i18n import N_
 from bot.notices import AUDIENCES, BODY_MAX, CAPTION_MAX, SECRETARY_AUDIENCES, NoticeDraft
@@ -25,7 +25,7 @@ from bot.profile import InvalidInput
 from bot.when import parse_when
 from handlers import away, dialog, scope
 from handlers.dialog import Answer
-from handlers.guards import managers_only, private_only
+from handlers.guards import button_with_id, managers_only, private_only
 from handlers.ui import button, chunks, esc, inline
 from storage.models import Dialog, Notice, Unit
 
@@ -221,14 +221,11 @@ def _branch_scope(context: ZContext) -> frozenset[int] | None:
 
 
 async def notice_button(update: Update, context: ZContext) -> None:
-    query = update.callback_query
-    assert query is not None
-    tr = context.tr
-    parsed = unpack(query.data)
-    notice_id = parsed.int_arg() if parsed else None
-    if parsed is None or notice_id is None:
-        await query.answer(tr("This button is no longer active."))
+    pressed = await button_with_id(update, context)
+    if pressed is None:
         return
+    query, parsed, notice_id = pressed
+    tr = context.tr
     if parsed.action == "ack":
         result = await notices.acknowledge(context.db, context.clock, notice_id,
                                            context.actor.telegram_id)

@@ -18,7 +18,7 @@ from bot.profile import InvalidInput, clean_body
 from bot.visits import ACTIVITIES, CORRECTION_DAYS, RECORD_MAX, VisitDraft
 from handlers import away, dialog
 from handlers.dialog import Answer
-from handlers.guards import private_only
+from handlers.guards import button_with_id, private_only
 from handlers.ui import button, esc, grid, inline, reply_keyboard
 from storage.models import Dialog, Visit
 
@@ -263,14 +263,11 @@ async def visits_command(update: Update, context: ZContext) -> None:
 
 
 async def visit_button(update: Update, context: ZContext) -> None:
-    query = update.callback_query
-    assert query is not None
-    tr = context.tr
-    parsed = unpack(query.data)
-    visit_id = parsed.int_arg() if parsed else None
-    if parsed is None or visit_id is None:
-        await query.answer(tr("This button is no longer active."))
+    pressed = await button_with_id(update, context)
+    if pressed is None:
         return
+    query, parsed, visit_id = pressed
+    tr = context.tr
     actor = context.actor
     if parsed.action == "ok":
         result = await visits.confirm(context.db, context.clock, visit_id, actor.telegram_id,
