@@ -80,6 +80,14 @@ def parse_days(text: str | None) -> float:
     return days
 
 
+def parse_quota(text: str | None) -> float:
+    """A monthly quota: days as for a visit, at most a month's worth."""
+    days = parse_days(text)
+    if days > 31:
+        raise InvalidInput(N_("A month has at most 31 days."))
+    return days
+
+
 def parse_visit_day(text: str | None, today: date) -> date:
     """'今天', '昨天', '前天', '11-20', '2026-11-20' → a date not in the future."""
     raw = (text or "").strip().lower()

@@ -391,9 +391,7 @@ async def quota_step(update: Update, context: ZContext, current: Dialog, answer:
         await dialog.finish(update, context)
         return
     try:
-        days = visits.parse_days(answer.text)
-        if days > 31:
-            raise InvalidInput(N_("A month has at most 31 days."))
+        days = visits.parse_quota(answer.text)
     except InvalidInput as problem:
         await chat.send_message(tr(problem.message, **problem.fields))
         return
