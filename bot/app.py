@@ -31,6 +31,7 @@ from bot.access import Actor, load_actor
 from bot.clock import Clock
 from bot.config import Settings
 from bot.delivery import Sender, SendLimits
+from bot.journal import Journal, JournalingBot
 from bot.throttle import Throttle
 from bot.updates import PerUserUpdateProcessor
 from storage import members as member_repo
@@ -49,6 +50,7 @@ class Services:
     sender: Sender | None = None
     throttle: Throttle = field(default_factory=Throttle)
     daily: dict[str, date] = field(default_factory=dict)  # once-a-day jobs: the last day run
+    journal: Journal = field(default_factory=Journal)
 
     @property
     def database(self) -> Database:
@@ -133,29 +135,34 @@ def build_application(settings: Settings, *, clock: Clock | None = None,
 
     if settings.token is None:
         raise ValueError("ZHIBU_TOKEN is not set")
-    builder: ApplicationBuilder[Any, Any, Any, Any, Any, Any] = (
-        ApplicationBuilder()
-        .token(settings.token.get_secret_value())
-        .base_url(settings.api_base)
-        .base_file_url(settings.file_base)
+    journal = Journal()
+    limiter = (AIORateLimiter(overall_max_rate=settings.send_per_second, max_retries=3)
+               if rate_limiter else None)
+    bot = JournalingBot(
+        journal, settings.token.get_secret_value(),
+        base_url=settings.api_base, base_file_url=settings.file_base,
+        # Every message is HTML: handlers escape what users typed (handlers.ui.esc).
+        defaults=Defaults(parse_mode=ParseMode.HTML,
+                          link_preview_options=LinkPreviewOptions(is_disabled=True)),
         # A pool no larger than the updates in progress: httpx checks every pooled
         # connection on each request, which costs more than it saves beyond that.
-        .connection_pool_size(settings.concurrent_updates + 4)
+        request=HTTPXRequest(connection_pool_size=settings.concurrent_updates + 4),
+        get_updates_request=HTTPXRequest(),
+        rate_limiter=limiter)
+    processor = update_processor or PerUserUpdateProcessor(settings.concurrent_updates)
+    if isinstance(processor, PerUserUpdateProcessor):
+        processor.journal = journal
+    builder: ApplicationBuilder[Any, Any, Any, Any, Any, Any] = (
+        ApplicationBuilder()
+        .bot(bot)
         .context_types(ContextTypes(context=ZContext))
-        # Every message is HTML: handlers escape what users typed (handlers.ui.esc).
-        .defaults(Defaults(parse_mode=ParseMode.HTML,
-                           link_preview_options=LinkPreviewOptions(is_disabled=True)))
         .post_init(start_services)
         .post_shutdown(stop_services)
+        .concurrent_updates(processor)
     )
-    builder = builder.concurrent_updates(
-        update_processor or PerUserUpdateProcessor(settings.concurrent_updates))
-    if rate_limiter:
-        builder = builder.rate_limiter(AIORateLimiter(
-            overall_max_rate=settings.send_per_second, max_retries=3))
     application: ZApplication = builder.build()
     application.bot_data["services"] = Services(
-        settings=settings, clock=clock or Clock(settings.timezone),
+        settings=settings, clock=clock or Clock(settings.timezone), journal=journal,
         throttle=Throttle(settings.user_updates_limit, settings.user_updates_window))
     register(application)
     if application.job_queue is not None:
@@ -180,6 +187,10 @@ async def start_services(application: Application[Any, Any, Any, Any, Any, Any])
         return
     i18n.load_all()
     services.db = await Database.open(services.settings.database)
+    services.journal.attach(services.db, services.clock)
+    # Updates a crash left unfinished go first, ahead of anything fetched from now on.
+    for update in await services.journal.unfinished(application.bot):
+        application.update_queue.put_nowait(update)
     now = services.clock.now()
     async with services.db.tx() as c:
         for admin in services.settings.admins:
@@ -213,4 +224,5 @@ async def stop_services(application: Application[Any, Any, Any, Any, Any, Any]) 
         await sender.bot.shutdown()
     if services.db is not None:
         db, services.db = services.db, None
+        services.journal.detach()
         await db.close()

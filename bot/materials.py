@@ -25,7 +25,7 @@ from storage import members as member_repo
 from storage import notes as note_repo
 from storage import org as org_repo
 from storage import outbox as outbox_repo
-from storage.db import Conn, Database
+from storage.db import Conn, Database, Statement
 from storage.models import (
     Material,
     MaterialAudience,
@@ -109,9 +109,12 @@ async def audience_size(db: Database, scope_unit_id: int, audience: MaterialAudi
     return AudienceSize(len(members), sum(1 for m in members if m.telegram_id is not None))
 
 
-async def push(db: Database, clock: Clock, draft: Draft, by: int) -> PushResult:
+async def push(db: Database, clock: Clock, draft: Draft, by: int,
+               ending: Statement | None = None) -> PushResult:
     now = clock.now()
     async with db.tx() as c:
+        if ending is not None:
+            await ending(c)
         material = await material_repo.add_material(c, {
             "scope_unit_id": draft.scope_unit_id, "audience": draft.audience,
             "title": draft.title, "body": draft.body, "media_kind": draft.media_kind,

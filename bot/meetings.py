@@ -28,7 +28,7 @@ from storage import meetings as meeting_repo
 from storage import members as member_repo
 from storage import org as org_repo
 from storage import outbox as outbox_repo
-from storage.db import Conn, Database
+from storage.db import Conn, Database, Statement
 from storage.models import AttendeeView, Meeting, MeetingKind, Member, OutboxRow
 
 KINDS: dict[MeetingKind, str] = {
@@ -75,10 +75,13 @@ class MeetingDraft:
 # --- scheduling ------------------------------------------------------------------------------
 
 
-async def schedule(db: Database, clock: Clock, draft: MeetingDraft, by: int) -> Meeting:
+async def schedule(db: Database, clock: Clock, draft: MeetingDraft, by: int,
+                   ending: Statement | None = None) -> Meeting:
     """Store the meeting and announce it in the branch group (if it has one)."""
     now = clock.now()
     async with db.tx() as c:
+        if ending is not None:
+            await ending(c)
         meeting = await meeting_repo.add_meeting(c, {
             "branch_id": draft.branch_id, "kind": draft.kind, "starts_at": draft.starts_at,
             "place": draft.place, "topic": draft.topic, "lecturer": draft.lecturer,

@@ -22,7 +22,7 @@ from storage import audit
 from storage import members as member_repo
 from storage import notes as note_repo
 from storage import outbox as outbox_repo
-from storage.db import Conn, Database
+from storage.db import Conn, Database, Statement
 from storage.models import (
     Meeting,
     Member,
@@ -105,9 +105,12 @@ async def owed(db: Database, member_id: int) -> list[NoteRequest]:
 
 
 async def submit(db: Database, clock: Clock, member: Member, subject: str, title: str,
-                 kind: NoteKind, body: str, file_id: str | None) -> Note:
+                 kind: NoteKind, body: str, file_id: str | None,
+                 ending: Statement | None = None) -> Note:
     now = clock.now()
     async with db.tx() as c:
+        if ending is not None:
+            await ending(c)
         note = await note_repo.add_note(c, {
             "member_id": member.id, "subject": subject, "title": title, "kind": kind,
             "body": body, "file_id": file_id}, now)
@@ -141,9 +144,11 @@ async def note_with_author(db: Database, note_id: int) -> tuple[Note | None, Mem
 
 
 async def review(db: Database, clock: Clock, note_id: int, verdict: Verdict,
-                 comment: str | None, by: int) -> bool:
+                 comment: str | None, by: int, ending: Statement | None = None) -> bool:
     now = clock.now()
     async with db.tx() as c:
+        if ending is not None:
+            await ending(c)
         changed = await note_repo.review(c, note_id, verdict, comment, by, now)
         if changed:
             await audit.record(c, now, f"tg:{by}", f"note.{verdict}", f"note:{note_id}")

@@ -24,7 +24,7 @@ from storage import audit
 from storage import notices as notice_repo
 from storage import org as org_repo
 from storage import outbox as outbox_repo
-from storage.db import Conn, Database
+from storage.db import Conn, Database, Statement
 from storage.models import (
     MediaKind,
     Notice,
@@ -73,12 +73,14 @@ async def groups(db: Database, scope_unit_id: int) -> int:
         return len(await notice_repo.group_chats(c, scope_unit_id))
 
 
-async def create(db: Database, clock: Clock, draft: NoticeDraft, sender: int) -> tuple[
-        Notice, int]:
+async def create(db: Database, clock: Clock, draft: NoticeDraft, sender: int,
+                 ending: Statement | None = None) -> tuple[Notice, int]:
     """Store it; if it is due now, release it in the same transaction. Returns the notice
     and how many people it was queued for (0 while scheduled)."""
     now = clock.now()
     async with db.tx() as c:
+        if ending is not None:
+            await ending(c)
         notice = await notice_repo.add_notice(c, {
             "sender": sender, "scope_unit_id": draft.scope_unit_id,
             "audience": draft.audience, "body": draft.body, "media_kind": draft.media_kind,

@@ -49,6 +49,9 @@ async def tick(services: Services) -> int:
                                                settings.visit_quota_days)
         services.daily["visits"] = now.date()
     queued += await notices.release_due(services.database, services.clock)
+    if services.daily.get("inbox") != now.date():
+        await services.journal.forget_old()
+        services.daily["inbox"] = now.date()
     staff = sorted(set(settings.admins) | set(await organisation.staff_ids(services.database)))
     queued += await reports.queue_half_year_bulletin(services.database, services.clock, staff,
                                                      settings.visit_quota_days)

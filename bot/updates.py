@@ -10,11 +10,14 @@ updates still run one after another, in the order they arrived.
 from __future__ import annotations
 
 import asyncio
+import inspect
 from collections.abc import Awaitable
 from typing import Any
 
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
+
+from bot.journal import Journal
 
 MAX_CONCURRENT_UPDATES = 4  # the default of ZHIBU_CONCURRENT_UPDATES
 
@@ -32,8 +35,26 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
     def __init__(self, max_concurrent_updates: int = MAX_CONCURRENT_UPDATES) -> None:
         super().__init__(max_concurrent_updates)
         self._locks: dict[int, tuple[asyncio.Lock, int]] = {}
+        self.journal: Journal | None = None  # set by build_application
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        journal = self.journal
+        if journal is not None and journal.is_repeat(update):
+            if inspect.iscoroutine(coroutine):
+                coroutine.close()
+            return
+        try:
+            await self._in_turn(update, coroutine)
+        except Exception:
+            # A handler that failed would fail again: done, so it does not come back.
+            if journal is not None:
+                await journal.done(update)
+            raise
+        # Not on cancellation (shutdown): an update cut short is handled again on start-up.
+        if journal is not None:
+            await journal.done(update)
+
+    async def _in_turn(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = _who(update)
         lock, users = self._locks.get(key, (asyncio.Lock(), 0))
         self._locks[key] = (lock, users + 1)

@@ -26,7 +26,7 @@ from storage import members as member_repo
 from storage import org as org_repo
 from storage import outbox as outbox_repo
 from storage import visits as visit_repo
-from storage.db import Database
+from storage.db import Database, Statement
 from storage.models import OutboxRow, Unit, Visit, VisitActivity
 
 ACTIVITIES: dict[VisitActivity, str] = {
@@ -134,7 +134,8 @@ async def check_month(db: Database, leader: int, day: date, days: float,
                            month=day.strftime("%Y-%m"), limit=limit)
 
 
-async def log(db: Database, clock: Clock, leader: int, draft: VisitDraft) -> Visit:
+async def log(db: Database, clock: Clock, leader: int, draft: VisitDraft,
+              ending: Statement | None = None) -> Visit:
     """Store a visit (refusing a future date or more days than the month has) and ask the
     contact-point branch's secretaries to confirm it."""
     if draft.day > clock.today():
@@ -142,6 +143,8 @@ async def log(db: Database, clock: Clock, leader: int, draft: VisitDraft) -> Vis
     await check_month(db, leader, draft.day, draft.days)
     now = clock.now()
     async with db.tx() as c:
+        if ending is not None:
+            await ending(c)
         visit = await visit_repo.add_visit(c, {
             "leader_telegram_id": leader, "branch_id": draft.branch_id, "day": draft.day,
             "days": draft.days, "activity": draft.activity, "record": draft.record,

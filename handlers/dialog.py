@@ -27,6 +27,7 @@ from bot.app import ZContext
 from bot.callbacks import Callback, pack, unpack
 from bot.markup import esc
 from storage import dialogs as dialog_repo
+from storage.db import Conn, Statement
 from storage.models import Dialog
 
 
@@ -83,6 +84,12 @@ def _ids(update: Update) -> tuple[int, int]:
     return user.id, chat.id
 
 
+def _message_in(update: Update, chat_id: int) -> int | None:
+    """The id of the message this update brings in the dialog's chat, if any."""
+    message = update.effective_message
+    return message.message_id if message is not None and message.chat.id == chat_id else None
+
+
 async def begin(update: Update, context: ZContext, kind: str, step: str,
                 data: dict[str, Any] | None = None, *, in_private: bool = False) -> None:
     """Open a dialog in this chat, or (``in_private``) in the person's private chat — for a
@@ -91,7 +98,8 @@ async def begin(update: Update, context: ZContext, kind: str, step: str,
     if in_private:
         chat_id = user_id
     async with context.db.tx() as c:
-        await dialog_repo.put(c, user_id, chat_id, kind, step, data or {}, context.clock.now())
+        await dialog_repo.put(c, user_id, chat_id, kind, step, data or {}, context.clock.now(),
+                              _message_in(update, chat_id))
 
 
 async def advance(update: Update, context: ZContext, dialog_: Dialog, step: str,
@@ -99,8 +107,25 @@ async def advance(update: Update, context: ZContext, dialog_: Dialog, step: str,
     merged = {**dialog_.data, **data}
     async with context.db.tx() as c:
         await dialog_repo.put(c, dialog_.telegram_id, dialog_.chat_id, dialog_.kind, step,
-                              merged, context.clock.now())
+                              merged, context.clock.now(), _message_in(update, dialog_.chat_id))
     return dialog_.model_copy(update={"step": step, "data": merged})
+
+
+def ending(update: Update) -> Statement:
+    """The end of this chat's dialog, as a write for the transaction that stores what the
+    form made: both commit or neither does, so a crash cannot leave a finished form
+    without its result, nor a result whose form would create it again."""
+    user_id, chat_id = _ids(update)
+
+    async def drop(c: Conn) -> None:
+        if not await dialog_repo.drop(c, user_id, chat_id):
+            raise DialogEnded(f"the dialog of {user_id} in {chat_id} has already ended")
+
+    return drop
+
+
+class DialogEnded(RuntimeError):
+    """The form was finished by an earlier update: roll back instead of acting twice."""
 
 
 async def finish(update: Update, context: ZContext) -> bool:
@@ -126,6 +151,8 @@ async def on_message(update: Update, context: ZContext) -> None:
             await message.reply_text(context.tr(
                 "I did not understand that. Send /help to see what I can do."))
         return
+    if active.last_message_id is not None and message.message_id <= active.last_message_id:
+        return  # already taken as an answer: handled again after a crash, or an edit
     answer = Answer(text=message.text or message.caption, contact=message.contact,
                     location=message.location, message=message)
     await DIALOGS[active.kind](update, context, active, answer)
@@ -159,9 +186,9 @@ async def ask_to_confirm(update: Update, context: ZContext, kind: str, text: str
 
 async def confirmed(update: Update, context: ZContext, answer: Answer, yes: str,
                     cancelled: str) -> bool:
-    """True, once, if the person pressed yes: the dialog ends first, so a second press (or
-    the same press delivered twice) finds no dialog and does nothing. On "Cancel" the
-    person is told ``cancelled`` (already translated)."""
+    """True if the person pressed yes; the caller then stores the result together with
+    :func:`ending`, so a second press (or the same press handled again) finds no dialog
+    and does nothing. On "Cancel" the person is told ``cancelled`` (already translated)."""
     chat = update.effective_chat
     assert chat is not None
     if answer.action == "no":
@@ -169,7 +196,7 @@ async def confirmed(update: Update, context: ZContext, answer: Answer, yes: str,
         await finish(update, context)
         await chat.send_message(cancelled)
         return False
-    if answer.action != "yes" or not await finish(update, context):
+    if answer.action != "yes":
         return False
     await acknowledge(answer, yes)
     return True

@@ -220,9 +220,11 @@ async def _confirm(update: Update, context: ZContext, current: Dialog, answer: A
         return
     draft = _draft(current)
     if draft.starts_at <= context.clock.now():
+        await dialog.advance(update, context, current, "when")  # typed: parse_when
         await chat.send_message(tr("That time has passed. Please type a later one."))
         return
-    await meetings.schedule(context.db, context.clock, draft, context.actor.telegram_id)
+    await meetings.schedule(context.db, context.clock, draft, context.actor.telegram_id,
+                            ending=dialog.ending(update))
     context.services.poke_outbox()
     told = await meetings.has_group(context.db, draft.branch_id)
     await chat.send_message(tr("Scheduled. The branch group has been told.") if told

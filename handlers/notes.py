@@ -94,9 +94,8 @@ async def note_step(update: Update, context: ZContext, current: Dialog, answer: 
     except InvalidInput as problem:
         await chat.send_message(tr(problem.message, **problem.fields))
         return
-    await dialog.finish(update, context)
     await notes.submit(context.db, context.clock, member, current.data["subject"],
-                       current.data["title"], kind, body, file_id)
+                       current.data["title"], kind, body, file_id, ending=dialog.ending(update))
     await chat.send_message(tr("Thank you! Your note has been received."))
 
 
@@ -202,9 +201,8 @@ async def redo_step(update: Update, context: ZContext, current: Dialog, answer: 
     if not comment:
         await chat.send_message(tr("Please type a few sentences."))
         return
-    await dialog.finish(update, context)
     await notes.review(context.db, context.clock, note.id, "rewrite", comment,
-                       context.actor.telegram_id)
+                       context.actor.telegram_id, ending=dialog.ending(update))
     await chat.send_message(tr("Sent to {name}.", name=esc(author.name)))
     if author.telegram_id is not None:
         await tell(context, author.telegram_id, lambda t: t(

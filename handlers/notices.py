@@ -201,9 +201,11 @@ async def _confirm(update: Update, context: ZContext, current: Dialog, answer: A
     actor = context.actor
     if not notices.may_send(actor.staff, actor.secretary_of, draft.scope_unit_id,
                             draft.audience):
+        await dialog.finish(update, context)
         await chat.send_message(tr("This is not yours to manage."))
         return
-    notice, queued = await notices.create(context.db, context.clock, draft, actor.telegram_id)
+    notice, queued = await notices.create(context.db, context.clock, draft, actor.telegram_id,
+                                          ending=dialog.ending(update))
     context.services.poke_outbox()
     if queued:
         await chat.send_message(tr("Sending to {n} people. Send /notices to see who has "

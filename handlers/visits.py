@@ -214,7 +214,13 @@ async def _confirm(update: Update, context: ZContext, current: Dialog, answer: A
     if not await dialog.confirmed(update, context, answer, tr("✅ Save"),
                                   tr("Cancelled. Nothing was saved.")):
         return
-    await visits.log(context.db, context.clock, context.actor.telegram_id, _draft(current))
+    try:
+        await visits.log(context.db, context.clock, context.actor.telegram_id, _draft(current),
+                         ending=dialog.ending(update))
+    except InvalidInput as problem:
+        await dialog.finish(update, context)
+        await chat.send_message(tr(problem.message, **problem.fields))
+        return
     context.services.poke_outbox()
     found = await visits.standing(context.db, context.clock, context.actor.telegram_id,
                                   context.settings.visit_quota_days)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
@@ -21,6 +21,8 @@ from pathlib import Path
 import aiosqlite
 
 Conn = aiosqlite.Connection
+# A write that must commit together with another — ending a form with what it created.
+Statement = Callable[[Conn], Awaitable[object]]
 
 
 class DatabaseTooNew(RuntimeError):

@@ -24,13 +24,18 @@ async def get(c: Conn, telegram_id: int, chat_id: int) -> Dialog | None:
 
 
 async def put(c: Conn, telegram_id: int, chat_id: int, kind: str, step: str,
-              data: dict[str, Any], now: datetime) -> None:
+              data: dict[str, Any], now: datetime, last_message_id: int | None = None) -> None:
+    """Start or move a dialog; ``last_message_id`` only ever grows (see migration 0007)."""
     await c.execute(
-        """INSERT INTO dialogs (telegram_id, chat_id, kind, step, data, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?)
+        """INSERT INTO dialogs (telegram_id, chat_id, kind, step, data, updated_at,
+                                last_message_id)
+           VALUES (?, ?, ?, ?, ?, ?, ?)
            ON CONFLICT (telegram_id, chat_id) DO UPDATE SET kind = excluded.kind,
-             step = excluded.step, data = excluded.data, updated_at = excluded.updated_at""",
-        (telegram_id, chat_id, kind, step, json.dumps(data, ensure_ascii=False), ts(now)))
+             step = excluded.step, data = excluded.data, updated_at = excluded.updated_at,
+             last_message_id = max(coalesce(dialogs.last_message_id, 0),
+                                   coalesce(excluded.last_message_id, 0))""",
+        (telegram_id, chat_id, kind, step, json.dumps(data, ensure_ascii=False), ts(now),
+         last_message_id))
 
 
 async def drop(c: Conn, telegram_id: int, chat_id: int) -> bool:

@@ -142,6 +142,7 @@ class Dialog(Stored):
     step: str
     data: dict[str, Any]
     updated_at: datetime
+    last_message_id: int | None = None
 
 
 class AuditEntry(Stored):

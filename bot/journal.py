@@ -1,0 +1,106 @@
+"""Nothing Telegram sends is lost when the bot dies in the middle of handling it.
+
+Telegram forgets an update once the next ``getUpdates`` asks for a later offset, and
+PTB asks for the next batch as soon as it has queued the current one — so a bot killed
+while a batch is in its queue loses every update of it that was not finished: a check-in
+pressed, an answer typed. Here each batch is written to the ``inbox`` table *inside*
+``getUpdates``, before PTB can acknowledge it; an update is marked done when its handlers
+return; on start-up the unfinished ones are handled again, before anything new.
+
+Handling again is safe because the handlers are idempotent for the same update: check-ins
+and receipts are keyed, dialog steps remember the message they took (``last_message_id``),
+and a confirmed form ends in the same transaction as what it creates. What can repeat is a
+reply sent just before the crash — at most one per update that was in progress.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import Any
+
+from telegram import Update
+from telegram.ext import ExtBot
+
+from bot.clock import Clock
+from storage import inbox as inbox_repo
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+
+KEEP_DONE = timedelta(days=1)
+
+
+class Journal:
+    """The inbox, once the database is open (:meth:`attach`)."""
+
+    def __init__(self) -> None:
+        self._db: Database | None = None
+        self._clock: Clock | None = None
+        self._repeats: set[int] = set()
+
+    def attach(self, db: Database, clock: Clock) -> None:
+        self._db, self._clock = db, clock
+
+    def detach(self) -> None:
+        self._db = self._clock = None
+
+    async def record(self, updates: Sequence[Update]) -> None:
+        """Called with each fetched batch, before Telegram is told it arrived. An update
+        already in the inbox (fetched again because the crash came before the
+        acknowledgement) is remembered as a repeat and skipped by the processor."""
+        if not updates or self._db is None or self._clock is None:
+            return
+        rows = [(u.update_id, json.dumps(u.to_dict(), ensure_ascii=False)) for u in updates]
+        async with self._db.tx() as c:
+            fresh = await inbox_repo.record(c, rows, self._clock.now())
+        self._repeats.update(u.update_id for u in updates if u.update_id not in fresh)
+
+    def is_repeat(self, update: object) -> bool:
+        update_id = getattr(update, "update_id", None)
+        if update_id in self._repeats:
+            self._repeats.discard(update_id)
+            return True
+        return False
+
+    async def done(self, update: object) -> None:
+        update_id = getattr(update, "update_id", None)
+        if self._db is None or self._clock is None or not isinstance(update_id, int):
+            return
+        async with self._db.write() as c:
+            await inbox_repo.mark_done(c, update_id, self._clock.now())
+
+    async def unfinished(self, bot: ExtBot[Any]) -> list[Update]:
+        """The updates to handle again after a crash, oldest first."""
+        if self._db is None:
+            return []
+        async with self._db.read() as c:
+            bodies = await inbox_repo.unfinished(c)
+        updates = [Update.de_json(json.loads(body), bot) for body in bodies]
+        if updates:
+            log.warning("handling %d update(s) left unfinished by the last run", len(updates))
+        return updates
+
+    async def forget_old(self) -> None:
+        if self._db is None or self._clock is None:
+            return
+        async with self._db.write() as c:
+            await inbox_repo.forget_done(c, self._clock.now() - KEEP_DONE)
+
+
+class JournalingBot(ExtBot[None]):
+    """PTB's bot, whose ``getUpdates`` writes each batch to the journal before returning
+    it — the one place that runs before PTB acknowledges the batch to Telegram."""
+
+    __slots__ = ("_journal",)
+
+    def __init__(self, journal: Journal, token: str, **kwargs: Any) -> None:
+        super().__init__(token, **kwargs)
+        self._journal = journal
+
+    async def get_updates(self, *args: Any, **kwargs: Any) -> tuple[Update, ...]:
+        updates = await super().get_updates(*args, **kwargs)
+        await self._journal.record(updates)
+        return updates

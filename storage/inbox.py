@@ -1,0 +1,38 @@
+"""The journal of updates received from Telegram (see migration 0007 for why)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from storage.db import Conn
+from storage.rows import ts
+
+
+async def record(c: Conn, updates: Sequence[tuple[int, str]], now: datetime) -> set[int]:
+    """Write down (update_id, JSON) pairs; returns the ids that were not there before."""
+    fresh: set[int] = set()
+    for update_id, body in updates:
+        cur = await c.execute(
+            "INSERT OR IGNORE INTO inbox (update_id, body, received_at) VALUES (?, ?, ?)",
+            (update_id, body, ts(now)))
+        if cur.rowcount:
+            fresh.add(update_id)
+    return fresh
+
+
+async def mark_done(c: Conn, update_id: int, now: datetime) -> None:
+    await c.execute("UPDATE inbox SET done_at = ? WHERE update_id = ?", (ts(now), update_id))
+
+
+async def unfinished(c: Conn) -> list[str]:
+    """Bodies of the updates received and not finished, oldest first."""
+    async with c.execute(
+        "SELECT body FROM inbox WHERE done_at IS NULL ORDER BY update_id"
+    ) as cur:
+        return [row["body"] for row in await cur.fetchall()]
+
+
+async def forget_done(c: Conn, before: datetime) -> int:
+    cur = await c.execute("DELETE FROM inbox WHERE done_at < ?", (ts(before),))
+    return cur.rowcount
