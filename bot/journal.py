@@ -22,6 +22,7 @@ from datetime import timedelta
 from typing import Any
 
 from telegram import Update
+from telegram.error import BadRequest
 from telegram.ext import ExtBot
 
 from bot.clock import Clock
@@ -40,6 +41,8 @@ class Journal:
         self._db: Database | None = None
         self._clock: Clock | None = None
         self._repeats: set[int] = set()
+        self._replays: set[int] = set()
+        self._replayed_presses: set[str] = set()
 
     def attach(self, db: Database, clock: Clock) -> None:
         self._db, self._clock = db, clock
@@ -57,6 +60,17 @@ class Journal:
         async with self._db.tx() as c:
             fresh = await inbox_repo.record(c, rows, self._clock.now())
         self._repeats.update(u.update_id for u in updates if u.update_id not in fresh)
+
+    def pressed_before_crash(self, query_id: str) -> bool:
+        return query_id in self._replayed_presses
+
+    @property
+    def replays(self) -> frozenset[int]:
+        return frozenset(self._replays)
+
+    def is_replay(self, update: object) -> bool:
+        """Is this an update left unfinished by the last run, being handled again?"""
+        return getattr(update, "update_id", None) in self._replays
 
     def is_repeat(self, update: object) -> bool:
         update_id = getattr(update, "update_id", None)
@@ -79,6 +93,8 @@ class Journal:
         async with self._db.read() as c:
             bodies = await inbox_repo.unfinished(c)
         updates = [Update.de_json(json.loads(body), bot) for body in bodies]
+        self._replays = {u.update_id for u in updates}
+        self._replayed_presses = {u.callback_query.id for u in updates if u.callback_query}
         if updates:
             log.warning("handling %d update(s) left unfinished by the last run", len(updates))
         return updates
@@ -92,7 +108,12 @@ class Journal:
 
 class JournalingBot(ExtBot[None]):
     """PTB's bot, whose ``getUpdates`` writes each batch to the journal before returning
-    it — the one place that runs before PTB acknowledges the batch to Telegram."""
+    it — the one place that runs before PTB acknowledges the batch to Telegram.
+
+    It also does not let a late answer to a button press stop the handler: the answer only
+    stops the phone's spinner, and Telegram refuses it after ~15 s or a second time — a
+    press handled again after a crash is not answered at all, and a refusal (the Bot API
+    was away a while) is logged, while the press still does its work."""
 
     __slots__ = ("_journal",)
 
@@ -104,3 +125,15 @@ class JournalingBot(ExtBot[None]):
         updates = await super().get_updates(*args, **kwargs)
         await self._journal.record(updates)
         return updates
+
+    async def answer_callback_query(self, callback_query_id: str, *args: Any, **kwargs: Any
+                                    ) -> bool:
+        if self._journal.pressed_before_crash(callback_query_id):
+            return True
+        try:
+            return await super().answer_callback_query(callback_query_id, *args, **kwargs)
+        except BadRequest as refused:
+            if "query is too old" not in refused.message.lower():
+                raise
+            log.info("button press answered too late: %s", refused.message)
+            return False

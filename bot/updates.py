@@ -43,24 +43,28 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
             if inspect.iscoroutine(coroutine):
                 coroutine.close()
             return
-        try:
-            await self._in_turn(update, coroutine)
-        except Exception:
-            # A handler that failed would fail again: done, so it does not come back.
-            if journal is not None:
-                await journal.done(update)
-            raise
-        # Not on cancellation (shutdown): an update cut short is handled again on start-up.
-        if journal is not None:
-            await journal.done(update)
+        await self._in_turn(update, coroutine)
 
     async def _in_turn(self, update: object, coroutine: Awaitable[Any]) -> None:
+        """Run it when this person's earlier updates are done — including their mark in
+        the journal, so an update is only ever handled again after a crash if none of the
+        same person's later updates has started."""
+        journal = self.journal
         key = _who(update)
         lock, users = self._locks.get(key, (asyncio.Lock(), 0))
         self._locks[key] = (lock, users + 1)
         try:
             async with lock:
-                await coroutine
+                try:
+                    await coroutine
+                except Exception:
+                    # A handler that failed would fail again: done, so it does not return.
+                    if journal is not None:
+                        await journal.done(update)
+                    raise
+                # Not on cancellation (shutdown): an update cut short comes back at start-up.
+                if journal is not None:
+                    await journal.done(update)
         finally:
             lock, users = self._locks[key]
             if users <= 1:

@@ -84,12 +84,6 @@ def _ids(update: Update) -> tuple[int, int]:
     return user.id, chat.id
 
 
-def _message_in(update: Update, chat_id: int) -> int | None:
-    """The id of the message this update brings in the dialog's chat, if any."""
-    message = update.effective_message
-    return message.message_id if message is not None and message.chat.id == chat_id else None
-
-
 async def begin(update: Update, context: ZContext, kind: str, step: str,
                 data: dict[str, Any] | None = None, *, in_private: bool = False) -> None:
     """Open a dialog in this chat, or (``in_private``) in the person's private chat — for a
@@ -99,7 +93,7 @@ async def begin(update: Update, context: ZContext, kind: str, step: str,
         chat_id = user_id
     async with context.db.tx() as c:
         await dialog_repo.put(c, user_id, chat_id, kind, step, data or {}, context.clock.now(),
-                              _message_in(update, chat_id))
+                              update.update_id)
 
 
 async def advance(update: Update, context: ZContext, dialog_: Dialog, step: str,
@@ -107,7 +101,7 @@ async def advance(update: Update, context: ZContext, dialog_: Dialog, step: str,
     merged = {**dialog_.data, **data}
     async with context.db.tx() as c:
         await dialog_repo.put(c, dialog_.telegram_id, dialog_.chat_id, dialog_.kind, step,
-                              merged, context.clock.now(), _message_in(update, dialog_.chat_id))
+                              merged, context.clock.now(), update.update_id)
     return dialog_.model_copy(update={"step": step, "data": merged})
 
 
@@ -140,19 +134,32 @@ async def current(update: Update, context: ZContext) -> Dialog | None:
         return await dialog_repo.get(c, user_id, chat_id)
 
 
+async def _as_found(update: Update, context: ZContext) -> Dialog | None:
+    """The dialog as an answer should see it. An answer handled again after a crash may
+    already have moved it; it then sees the dialog where it found it the first time, so
+    the same step runs once more (and sends the reply the crash cut off) instead of the
+    answer being taken for the next question."""
+    found = await current(update, context)
+    if (found is None or found.moved_by != update.update_id
+            or not context.services.journal.is_replay(update)):
+        return found
+    if found.prev_step is None or found.prev_data is None:
+        return None  # this very update began the dialog: there is nothing to answer
+    return found.model_copy(update={"step": found.prev_step, "data": found.prev_data})
+
+
 async def on_message(update: Update, context: ZContext) -> None:
     """A message that is not a command: an answer to the open dialog, if there is one."""
     message = update.effective_message
     if message is None or update.effective_user is None:
         return
-    active = await current(update, context)
+    active = await _as_found(update, context)
     if active is None or active.kind not in DIALOGS:
-        if update.effective_chat and update.effective_chat.type == "private":
+        if (update.effective_chat and update.effective_chat.type == "private"
+                and not context.services.journal.is_replay(update)):
             await message.reply_text(context.tr(
                 "I did not understand that. Send /help to see what I can do."))
         return
-    if active.last_message_id is not None and message.message_id <= active.last_message_id:
-        return  # already taken as an answer: handled again after a crash, or an edit
     answer = Answer(text=message.text or message.caption, contact=message.contact,
                     location=message.location, message=message)
     await DIALOGS[active.kind](update, context, active, answer)
@@ -163,7 +170,7 @@ async def on_button(update: Update, context: ZContext) -> None:
     query = update.callback_query
     assert query is not None
     parsed = unpack(query.data)
-    active = await current(update, context)
+    active = await _as_found(update, context)
     if (parsed is None or active is None or active.kind != parsed.action
             or not parsed.args or parsed.args[0] != active.step):
         await query.answer(context.tr("This button is no longer active."))

@@ -142,7 +142,9 @@ class Dialog(Stored):
     step: str
     data: dict[str, Any]
     updated_at: datetime
-    last_message_id: int | None = None
+    moved_by: int | None = None  # the update that moved it last
+    prev_step: str | None = None  # where that update found it
+    prev_data: dict[str, Any] | None = None
 
 
 class AuditEntry(Stored):

@@ -81,6 +81,8 @@ class Harness:
         app.add_error_handler(record)
         await app.initialize()
         await start_services(app)
+        # Updates the last run left unfinished are handled again: wait for them too.
+        self.processor.done -= services_of(app).journal.replays
         await app.start()
         assert app.updater is not None
         await app.updater.start_polling(poll_interval=0.0, timeout=2)
@@ -114,7 +116,9 @@ class Harness:
     async def settle(self) -> None:
         """Wait until the bot has handled every update sent so far."""
         async def all_done() -> None:
-            while not set(self.emu.update_ids_queued) <= self.processor.done:
+            while not set(self.emu.update_ids_queued) <= self.processor.done or (
+                    self.app is not None
+                    and not services_of(self.app).journal.replays <= self.processor.done):
                 self.processor.changed.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self.processor.changed.wait(), 0.05)

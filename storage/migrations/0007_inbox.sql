@@ -10,6 +10,9 @@ CREATE TABLE inbox (
 );
 CREATE INDEX inbox_unfinished ON inbox(update_id) WHERE done_at IS NULL;
 
--- The newest message a dialog has taken as an answer: the same message handled again
--- after a crash is recognised and not taken as the answer to the next question.
-ALTER TABLE dialogs ADD COLUMN last_message_id INTEGER;
+-- Which update last moved each dialog, and the step and data before that update: an
+-- update handled again after a crash runs from where it found the dialog, so its answer
+-- is not taken as the answer to the next question and its reply is sent again.
+ALTER TABLE dialogs ADD COLUMN moved_by INTEGER;
+ALTER TABLE dialogs ADD COLUMN prev_step TEXT;
+ALTER TABLE dialogs ADD COLUMN prev_data TEXT;

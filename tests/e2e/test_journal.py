@@ -1,0 +1,77 @@
+"""A crash between handling an update and noting it done: the update is handled again at
+start-up, as the person's next step would have been, and nothing is stored twice.
+
+A crash is made here by hand, deterministically: the update's inbox row is set back to
+unfinished and the bot restarted — what the database looks like after a SIGKILL that came
+after the handler's work and before its mark. (tests/e2e/test_crash.py kills a real process.)
+"""
+
+from __future__ import annotations
+
+from storage import outbox as outbox_repo
+from tests.e2e.flows import make_secretary, registered
+from tests.harness import Harness, Person
+
+BODY_QUESTION = "现在请发送材料本身："
+
+
+async def crash_after(h: Harness, person: Person) -> None:
+    """The person's newest update was handled, but the crash came before its mark."""
+    newest = h.emu.update_ids_queued[-1]
+    async with h.db.tx() as c:
+        cur = await c.execute("UPDATE inbox SET done_at = NULL WHERE update_id = ?", (newest,))
+        assert cur.rowcount == 1, "every update is journaled"
+    await h.restart()
+    await h.settle()
+
+
+async def test_an_answer_handled_again_resends_its_reply_and_is_not_taken_twice(
+        h: Harness, county: dict[str, int]) -> None:
+    secretary = await make_secretary(h, county["east"])
+    members = await registered(h, county["east"], ["流动甲", "流动乙", "流动丙"], flowing=True)
+    await secretary.says("/push")
+    await secretary.presses("🚶 流动党员（3）")
+    await secretary.says("重启之后")
+    assert secretary.last().startswith(BODY_QUESTION)
+    seen = len(secretary.sees())
+
+    await crash_after(h, secretary)
+
+    # The title is not taken as the body: the body question comes again, once.
+    assert [t[:len(BODY_QUESTION)] for t in secretary.sees()[seen:]] == [BODY_QUESTION]
+    await secretary.says("正文没有丢。")
+    await secretary.presses("不设截止日期")
+    preview = secretary.sees()[-2]
+    assert preview.startswith("📚 学习材料：重启之后\n\n正文没有丢。")
+    await secretary.presses("✅ 发送给 3 人")
+    await crash_after(h, secretary)  # the confirmation, handled again: nothing twice
+
+    for member in members:
+        assert [t for t in member.sees() if "学习材料：重启之后" in t] == [preview]
+    async with h.db.read() as c:
+        assert await outbox_repo.counts(c) == {"sent": 3}
+        async with c.execute("SELECT count(*) FROM materials") as cur:
+            assert (await cur.fetchone())[0] == 1
+    sending = "正在发送给 3 名党员。发送 /study 可查看谁已收到、谁已学习。"
+    assert secretary.last() == sending and secretary.sees().count(sending) == 1
+
+
+async def test_a_press_handled_again_is_counted_once(h: Harness, county: dict[str, int]) -> None:
+    secretary = await make_secretary(h, county["east"])
+    member, = await registered(h, county["east"], ["流动丁"], flowing=True)
+    await secretary.says("/push")
+    await secretary.presses("🚶 流动党员（1）")
+    await secretary.says("按两次")
+    await secretary.says("只记一次。")
+    await secretary.presses("不设截止日期")
+    await secretary.presses("✅ 发送给 1 人")
+    await member.presses("✅ 已学习")
+    seen = member.sees()
+
+    await crash_after(h, member)
+
+    assert member.sees() == seen
+
+    assert member.answers() == ["已记录，感谢您的学习！"]  # a replayed press is not answered
+    await secretary.says("/study")
+    assert "按两次 · 11-24\n已送达 1 · 已学习 1 · 未学习 0 · 联系不上 0" in secretary.last()
