@@ -170,7 +170,8 @@ def build_application(settings: Settings, *, clock: Clock | None = None,
 
         # A minute's granularity is plenty for reminders at 20:00; the first run, at
         # start-up, catches up on anything due while the bot was down.
-        application.job_queue.run_repeating(tick_job, interval=60, first=1, name="tick")
+        application.job_queue.run_repeating(tick_job, interval=settings.tick_seconds, first=1,
+                                            name="tick")
     return application
 
 
@@ -197,6 +198,7 @@ async def start_services(application: Application[Any, Any, Any, Any, Any, Any])
             await member_repo.ensure_user(c, admin, now)
     from bot import (  # noqa: F401  (they register outbox renderers)
         bulletins,
+        joining,
         materials,
         meetings,
         notices,

@@ -76,6 +76,10 @@ class Settings(BaseSettings):
         description="A member who starts working away receives the materials of this many "
                     "past days sent to their branch's flowing members")
 
+    tick_seconds: int = Field(
+        default=60, ge=1, le=3600,
+        description="How often the scheduler looks for due work (check-in posts, reminders, "
+                    "scheduled notices, bulletins)")
     checkin_before_minutes: int = Field(
         default=30, ge=0, le=240,
         description="Check-in opens this many minutes before a meeting starts (the bot posts "

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
-from telegram import Update
+from telegram import Message, Update
 from telegram.error import BadRequest
 from telegram.ext import ExtBot
 
@@ -110,10 +110,12 @@ class JournalingBot(ExtBot[None]):
     """PTB's bot, whose ``getUpdates`` writes each batch to the journal before returning
     it — the one place that runs before PTB acknowledges the batch to Telegram.
 
-    It also does not let a late answer to a button press stop the handler: the answer only
-    stops the phone's spinner, and Telegram refuses it after ~15 s or a second time — a
-    press handled again after a crash is not answered at all, and a refusal (the Bot API
-    was away a while) is logged, while the press still does its work."""
+    It also keeps two harmless refusals from stopping a handler half-way. A late answer
+    to a button press: the answer only stops the phone's spinner, and Telegram refuses it
+    after ~15 s or a second time — a press handled again after a crash is not answered at
+    all, and a refusal (the Bot API was away a while) is logged. And an edit to what the
+    message already says ("message is not modified"): the same press handled twice, or
+    pressed twice, edits the question to the same answer."""
 
     __slots__ = ("_journal",)
 
@@ -137,3 +139,22 @@ class JournalingBot(ExtBot[None]):
                 raise
             log.info("button press answered too late: %s", refused.message)
             return False
+
+    async def edit_message_text(self, *args: Any, **kwargs: Any) -> Message | bool:
+        try:
+            return await super().edit_message_text(*args, **kwargs)
+        except BadRequest as refused:
+            return _unless_unchanged(refused)
+
+    async def edit_message_reply_markup(self, *args: Any, **kwargs: Any) -> Message | bool:
+        try:
+            return await super().edit_message_reply_markup(*args, **kwargs)
+        except BadRequest as refused:
+            return _unless_unchanged(refused)
+
+
+def _unless_unchanged(refused: BadRequest) -> bool:
+    if "message is not modified" not in refused.message.lower():
+        raise refused
+    log.info("edit left the message as it was: %s", refused.message)
+    return True

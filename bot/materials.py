@@ -17,6 +17,7 @@ from bot.callbacks import pack
 from bot.clock import Clock
 from bot.delivery import Outgoing, renderer
 from bot.i18n import Translator
+from bot.makeup import queue_material
 from bot.markup import esc
 from bot.registry import translator_of
 from storage import audit
@@ -25,7 +26,7 @@ from storage import members as member_repo
 from storage import notes as note_repo
 from storage import org as org_repo
 from storage import outbox as outbox_repo
-from storage.db import Conn, Database, Statement
+from storage.db import Database, Statement
 from storage.models import (
     Material,
     MaterialAudience,
@@ -122,36 +123,10 @@ async def push(db: Database, clock: Clock, draft: Draft, by: int,
             "due_date": draft.due_date, "created_by": by}, now)
         members = await material_repo.audience(c, draft.scope_unit_id,
                                                draft.audience == "flowing")
-        queued = await _queue(c, material, members, now, makeup=False)
+        queued = await queue_material(c, material, members, now, makeup=False)
         await audit.record(c, now, f"tg:{by}", "material.push", f"material:{material.id}",
                            f"{draft.audience}@{draft.scope_unit_id}: {len(members)}")
     return PushResult(material, queued, len(members) - queued)
-
-
-async def _queue(c: Conn, material: Material, members: list[Member], now: datetime, *,
-                 makeup: bool) -> int:
-    envelopes = [outbox_repo.Envelope(f"material:{material.id}:member:{m.id}", m.telegram_id,
-                                      "material", material.id)
-                 for m in members if m.telegram_id is not None]
-    ids = await outbox_repo.enqueue(c, envelopes, now)
-    await material_repo.add_recipients(c, material.id, [
-        (m.id, ids.get(f"material:{material.id}:member:{m.id}")) for m in members], now,
-        makeup=makeup)
-    return len(envelopes)
-
-
-async def make_up(db: Database, clock: Clock, member: Member, days: int) -> int:
-    """A member who just started working away gets what their branch's flowing members
-    were sent in the last ``days`` days. Returns how many materials were queued."""
-    if days <= 0 or member.telegram_id is None:
-        return 0
-    now = clock.now()
-    async with db.tx() as c:
-        missed = await material_repo.makeup_for(c, member.id, member.branch_id,
-                                                now - timedelta(days=days))
-        for material in missed:
-            await _queue(c, material, [member], now, makeup=True)
-    return len(missed)
 
 
 # --- members' side ------------------------------------------------------------------------
@@ -163,11 +138,20 @@ async def mark_studied(db: Database, clock: Clock, material_id: int, member: Mem
                        ) -> StudyMark:
     if member is None:
         return "not_yours"
+    now = clock.now()
     async with db.tx() as c:
         if not await material_repo.is_recipient(c, material_id, member.id):
             return "not_yours"
-        marked = await material_repo.mark_studied(c, material_id, member.id, clock.now())
-    return "marked" if marked else "already"
+        if not await material_repo.mark_studied(c, material_id, member.id, now):
+            return "already"
+        # The note request commits with the mark, and its message goes through the outbox:
+        # a crash in between can neither lose it nor send it twice.
+        material = await material_repo.get_material(c, material_id)
+        if material is not None:
+            await outbox_repo.enqueue(
+                c, await notes.ask_after_material(c, member, material.id, material.title, now),
+                now)
+    return "marked"
 
 
 async def received(db: Database, material_id: int, member: Member | None) -> Material | None:

@@ -75,15 +75,17 @@ async def ask_after_meeting(c: Conn, meeting: Meeting, attended: list[Member], n
             for m in required if m.telegram_id is not None]
 
 
-async def ask_after_material(db: Database, clock: Clock, member: Member, material_id: int,
-                             title: str) -> bool:
-    """After "Studied": True if this member is asked for a note on it."""
-    if exemption(member, clock.today()) is not None:
-        return False
-    async with db.tx() as c:
-        await note_repo.ask(c, [(member.id, subject_of("material", material_id), title)],
-                            clock.now())
-    return True
+async def ask_after_material(c: Conn, member: Member, material_id: int, title: str,
+                             now: datetime) -> list[outbox_repo.Envelope]:
+    """After "Studied", in the transaction that marks it: ask for a note unless exempt."""
+    if exemption(member, now.date()) is not None:
+        return []
+    subject = subject_of("material", material_id)
+    await note_repo.ask(c, [(member.id, subject, title)], now)
+    return [outbox_repo.Envelope(f"note-request:{subject}:member:{member.id}",
+                                 member.telegram_id, "note_request", member.id,
+                                 {"subject": subject, "title": title})
+            ] if member.telegram_id is not None else []
 
 
 @renderer("note_request")

@@ -14,11 +14,13 @@ from typing import Literal
 from bot import i18n
 from bot.access import Actor
 from bot.clock import Clock
+from bot.makeup import queue_make_up
 from bot.profile import Profile
 from storage import audit
 from storage import members as member_repo
 from storage import org as org_repo
-from storage.db import Conn, Database
+from storage import outbox as outbox_repo
+from storage.db import Conn, Database, Statement
 from storage.models import Application, Invite, Member, MemberView, Unit
 
 INVITE_CODE_BYTES = 16  # 22 URL-safe characters: unguessable, well under the 64 allowed
@@ -92,8 +94,10 @@ class Submitted:
 
 
 async def submit_application(db: Database, clock: Clock, telegram_id: int, code: str,
-                             profile: Profile) -> Submitted:
-    """File the application, counting one use of the invite, in one transaction.
+                             profile: Profile, admins: list[int],
+                             ending: Statement | None = None) -> Submitted:
+    """File the application, counting one use of the invite, and queue the request to the
+    branch's managers — in one transaction.
 
     The invite is checked again here: it may have expired or been revoked while the
     applicant was typing.
@@ -115,6 +119,12 @@ async def submit_application(db: Database, clock: Clock, telegram_id: int, code:
             "telegram_id": telegram_id, "branch_id": invite.branch_id, "invite_code": code,
             **profile.model_dump(), "match_member_id": match.id if match else None,
         }, now)
+        await outbox_repo.enqueue(c, [
+            outbox_repo.Envelope(f"application:{application.id}:to:{manager}", manager,
+                                 "application", application.id)
+            for manager in await _managers(c, invite.branch_id, admins)], now)
+        if ending is not None:
+            await ending(c)
     return Submitted(application, None, match)
 
 
@@ -130,8 +140,9 @@ class Decision:
 
 
 async def decide(db: Database, clock: Clock, application_id: int, approve: bool,
-                 by: Actor) -> Decision:
-    """Approve (making or claiming the member record) or reject, once."""
+                 by: Actor, makeup_days: int = 0) -> Decision:
+    """Approve (making or claiming the member record) or reject, once; the applicant's
+    answer — and, for someone working away, what they missed — is queued with it."""
     now = clock.now()
     async with db.tx() as c:
         application = await member_repo.get_application(c, application_id)
@@ -146,6 +157,10 @@ async def decide(db: Database, clock: Clock, application_id: int, approve: bool,
             current = await member_repo.get_application(c, application_id)
             return Decision("already_decided", current, branch=branch)
         member = await _admit(c, application, now) if approve else None
+        missed = await queue_make_up(c, member, makeup_days, now) if member else 0
+        await outbox_repo.enqueue(c, [outbox_repo.Envelope(
+            f"application:{application_id}:decision", application.telegram_id, "decision",
+            application_id, {"makeup": missed})], now)
         await audit.record(c, now, f"tg:{by.telegram_id}", f"application.{state}",
                            f"branch:{application.branch_id}",
                            f"application={application_id} member={member.id if member else ''}")
@@ -178,7 +193,11 @@ async def _admit(c: Conn, application: Application, now: datetime) -> Member:
 
 async def set_flowing(db: Database, clock: Clock, member_id: int, *, away: bool,
                       city: str | None = None, employer: str | None = None,
-                      since: date | None = None) -> Member:
+                      since: date | None = None, makeup_days: int = 0,
+                      ending: Statement | None = None) -> tuple[Member, int]:
+    """Working away or back home; someone who starts working away gets what their branch's
+    flowing members were sent in the last ``makeup_days`` days (queued with the change).
+    Returns the member and how many materials were made up."""
     now = clock.now()
     fields: dict[str, object] = {"flowing": away}
     if away:
@@ -186,12 +205,17 @@ async def set_flowing(db: Database, clock: Clock, member_id: int, *, away: bool,
     else:
         fields.update(flow_city=None, flow_employer=None, flow_since=None)
     async with db.tx() as c:
+        before = await member_repo.get_member(c, member_id)
         await member_repo.update_member(c, member_id, fields, now)
         member = await member_repo.get_member(c, member_id)
+        assert member is not None and before is not None
+        missed = (await queue_make_up(c, member, makeup_days, now)
+                  if away and not before.flowing else 0)
         await audit.record(c, now, f"member:{member_id}", "member.flow",
                            f"member:{member_id}", "away" if away else "back")
-    assert member is not None
-    return member
+        if ending is not None:
+            await ending(c)
+    return member, missed
 
 
 async def update_profile(db: Database, clock: Clock, member_id: int,
@@ -211,10 +235,14 @@ async def update_profile(db: Database, clock: Clock, member_id: int,
 async def managers_of(db: Database, branch_id: int, admins: list[int]) -> list[int]:
     """Who is told about an applicant or a move: the branch's secretaries, else staff."""
     async with db.read() as c:
-        secretaries = [r.telegram_id for r in await org_repo.holders(c, "secretary", branch_id)]
-        if secretaries:
-            return secretaries
-        staff = [r.telegram_id for r in await org_repo.holders(c, "staff")]
+        return await _managers(c, branch_id, admins)
+
+
+async def _managers(c: Conn, branch_id: int, admins: list[int]) -> list[int]:
+    secretaries = [r.telegram_id for r in await org_repo.holders(c, "secretary", branch_id)]
+    if secretaries:
+        return secretaries
+    staff = [r.telegram_id for r in await org_repo.holders(c, "staff")]
     return list(dict.fromkeys([*admins, *staff]))
 
 

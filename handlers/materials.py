@@ -15,7 +15,7 @@ from typing import Any
 
 from telegram import Message, Update
 
-from bot import materials, notes
+from bot import materials
 from bot.app import ZContext
 from bot.callbacks import pack
 from bot.delivery import send
@@ -240,18 +240,7 @@ async def material_button(update: Update, context: ZContext) -> None:
             await query.edit_message_reply_markup(inline([[button(
                 tr("✅ Studied {time}", time=context.clock.now().strftime("%m-%d %H:%M")),
                 query.data or "")]]))
-            material = await materials.received(context.db, material_id, member)
-            if (member is not None and material is not None and await notes.ask_after_material(
-                    context.db, context.clock, member, material.id, material.title)):
-                chat = update.effective_chat
-                assert chat is not None
-                await chat.send_message(
-                    tr("✍️ Please write a heartfelt note about “{title}”: type it, send a "
-                       "voice message, or a photo of a handwritten page.",
-                       title=esc(material.title)),
-                    reply_markup=inline([[button(tr("✍️ Write it now"),
-                                                 pack("note", "write", "material",
-                                                      material.id))]]))
+            context.services.poke_outbox()  # the note request, if one is owed
     elif parsed.action == "later":
         material = await materials.received(context.db, material_id, member)
         if material is None:
@@ -385,20 +374,3 @@ async def _overview(update: Update, context: ZContext, overview: list[MaterialSt
     buttons = [button(f"👥 {item.material.title}", pack("mat", "who", item.material.id))
                for item in overview]
     await chat.send_message("\n".join(lines), reply_markup=inline(grid(buttons, 1)))
-
-
-# --- make-up for members who start working away ---------------------------------------
-
-
-async def make_up(context: ZContext, member: Member) -> None:
-    """Queue what this newly flowing member missed, and tell them it is coming."""
-    count = await materials.make_up(context.db, context.clock, member,
-                                    context.settings.study_makeup_days)
-    if count == 0 or member.telegram_id is None:
-        return
-    context.services.poke_outbox()
-    from handlers.notify import tell
-
-    await tell(context, member.telegram_id, lambda t: t(
-        "📚 Your branch sent members working away {n} study materials recently; they are "
-        "on their way to you now.", n=count))

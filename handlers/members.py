@@ -8,12 +8,12 @@ from bot import organisation, registry
 from bot.app import ZContext
 from bot.callbacks import pack
 from bot.i18n import N_, Translator
+from bot.joining import profile_lines
 from bot.profile import STATUSES, InvalidInput, normalise_phone, parse_birth_year
-from handlers import away, dialog, materials, picker
+from handlers import away, dialog, picker
 from handlers.dialog import Answer
 from handlers.guards import button_with_id, private_only
 from handlers.notify import tell
-from handlers.registration import profile_lines
 from handlers.ui import button, chunks, esc, grid, inline, reply_keyboard
 from storage.models import Dialog, Member, MemberView, Unit
 
@@ -190,9 +190,8 @@ async def flow_step(update: Update, context: ZContext, current: Dialog, answer: 
                 await dialog.finish(update, context)
             elif answer.action == "back" and current.step == "flowing":
                 await away.acknowledge(answer, tr("🏠 I am back home"))
-                await dialog.finish(update, context)
-                updated = await registry.set_flowing(context.db, context.clock, member.id,
-                                                     away=False)
+                updated, _ = await registry.set_flowing(context.db, context.clock, member.id,
+                                                        away=False, ending=dialog.ending(update))
                 await chat.send_message(tr("Welcome home! Your branch secretary has been told."))
                 await _tell_managers(context, updated, returned=True)
             elif answer.action in ("away", "moved"):
@@ -213,17 +212,20 @@ async def flow_step(update: Update, context: ZContext, current: Dialog, answer: 
             await away.ask_since(update, tr, FLOW, today)
         elif current.step == "since":
             since = await away.read_since(answer, today)
-            await dialog.finish(update, context)
-            updated = await registry.set_flowing(
+            updated, missed = await registry.set_flowing(
                 context.db, context.clock, member.id, away=True, city=current.data["city"],
-                employer=current.data.get("employer"), since=since)
+                employer=current.data.get("employer"), since=since,
+                makeup_days=context.settings.study_makeup_days, ending=dialog.ending(update))
             await chat.send_message(tr(
                 "Recorded: working in {city} since {since}. Your branch secretary has been "
                 "told. Send /flow again when you come back.",
                 city=esc(updated.flow_city or ""), since=since.strftime("%Y-%m")))
             await _tell_managers(context, updated, returned=False)
-            if not member.flowing:
-                await materials.make_up(context, updated)
+            if missed:
+                context.services.poke_outbox()
+                await chat.send_message(tr(
+                    "📚 Your branch sent members working away {n} study materials recently; "
+                    "they are on their way to you now.", n=missed))
     except InvalidInput as problem:
         await chat.send_message(tr(problem.message, **problem.fields))
 

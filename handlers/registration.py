@@ -7,7 +7,6 @@ from typing import Any
 
 from telegram import (
     InlineKeyboardButton,
-    InlineKeyboardMarkup,
     KeyboardButton,
     ReplyKeyboardRemove,
     Update,
@@ -16,8 +15,10 @@ from telegram.constants import ChatType
 
 from bot import registry
 from bot.app import ZContext
-from bot.callbacks import pack, unpack
+from bot.callbacks import unpack
+from bot.delivery import markup
 from bot.i18n import N_, Translator
+from bot.joining import application_text, decision_buttons, profile_lines
 from bot.profile import (
     STATUSES,
     InvalidInput,
@@ -29,10 +30,8 @@ from bot.profile import (
 from handlers import away, dialog
 from handlers.dialog import Answer
 from handlers.guards import managers_only
-from handlers.materials import make_up
-from handlers.notify import tell
 from handlers.ui import button, esc, inline, reply_keyboard
-from storage.models import Application, Dialog, Member
+from storage.models import Dialog
 
 KIND = "reg"
 
@@ -210,24 +209,6 @@ def _profile(data: dict[str, Any]) -> Profile:
     )
 
 
-def profile_lines(tr: Translator, profile: Profile | Application | Member) -> list[str]:
-    lines = [
-        tr("Name: {name}", name=esc(profile.name)),
-        tr("Year of birth: {year}", year=profile.birth_year or "—"),
-        tr("Status: {status}", status=tr(STATUSES[profile.status])),
-        tr("Phone: {phone}", phone=esc(profile.phone) if profile.phone else tr("none")),
-    ]
-    if profile.flowing:
-        lines.append(tr("Working away: {city}", city=esc(profile.flow_city or "—")))
-        if profile.flow_employer:
-            lines.append(tr("Work unit: {employer}", employer=esc(profile.flow_employer)))
-        if profile.flow_since:
-            lines.append(tr("Since: {since}", since=profile.flow_since.strftime("%Y-%m")))
-    else:
-        lines.append(tr("Working away: no"))
-    return lines
-
-
 async def _confirm(update: Update, context: ZContext, current: Dialog) -> None:
     tr = context.tr
     profile = _profile(current.data)
@@ -244,9 +225,10 @@ async def _submit(update: Update, context: ZContext, current: Dialog, answer: An
     assert user is not None
     await away.acknowledge(answer, tr("✅ Submit"))
     result = await registry.submit_application(
-        context.db, context.clock, user.id, str(current.data["code"]), _profile(current.data))
-    await dialog.finish(update, context)
+        context.db, context.clock, user.id, str(current.data["code"]), _profile(current.data),
+        context.settings.admins, ending=dialog.ending(update))
     if result.application is None:
+        await dialog.finish(update, context)
         if result.problem == "already_member":
             await _say(update, tr("You are already a member. Send /help to see what I can do."))
         elif result.problem == "already_pending":
@@ -258,29 +240,7 @@ async def _submit(update: Update, context: ZContext, current: Dialog, answer: An
     await _say(update, tr("Thank you! Your request to join <b>{branch}</b> was sent to the "
                           "branch secretary. I will tell you when it is approved.",
                           branch=esc(current.data["branch"])))
-    await _announce(context, result.application, result.match)
-
-
-async def _announce(context: ZContext, application: Application, match: Member | None) -> None:
-    managers = await registry.managers_of(context.db, application.branch_id,
-                                          context.settings.admins)
-    for manager in managers:
-        await tell(context, manager, lambda tr: application_text(tr, application, match),
-                   lambda tr: _decision_buttons(tr, application.id))
-
-
-def application_text(tr: Translator, application: Application, match: Member | None) -> str:
-    lines = [tr("<b>New request to join</b>"), *profile_lines(tr, application)]
-    if match is not None:
-        lines.append(tr("On the roster as {name} (No. {key}, born {year}). Approving links "
-                        "this account to that entry.", name=esc(match.name),
-                        key=esc(match.roster_key or "—"), year=match.birth_year or "—"))
-    return "\n".join(lines)
-
-
-def _decision_buttons(tr: Translator, application_id: int) -> InlineKeyboardMarkup:
-    return inline([[button(tr("✅ Approve"), pack("app", "ok", application_id)),
-                    button(tr("❌ Reject"), pack("app", "no", application_id))]])
+    context.services.poke_outbox()  # the request to the branch's managers
 
 
 async def pending_command(update: Update, context: ZContext) -> None:
@@ -298,7 +258,7 @@ async def pending_command(update: Update, context: ZContext) -> None:
     await message.reply_text(tr("Waiting to join: {count}", count=len(pending)))
     for application, match in shown:
         await message.reply_text(application_text(tr, application, match),
-                                 reply_markup=_decision_buttons(tr, application.id))
+                                 reply_markup=markup(decision_buttons(tr, application.id)))
     if len(pending) > len(shown):
         await message.reply_text(tr("Decide these first; send /pending again for the rest."))
 
@@ -316,7 +276,8 @@ async def decision_button(update: Update, context: ZContext) -> None:
         await query.answer(tr("This button is no longer active."))
         return
     decision = await registry.decide(context.db, context.clock, application_id,
-                                     parsed.action == "ok", context.actor)
+                                     parsed.action == "ok", context.actor,
+                                     context.settings.study_makeup_days)
     if decision.result in ("missing", "forbidden"):
         await query.answer(tr("This is not yours to decide."), show_alert=True)
         return
@@ -333,14 +294,4 @@ async def decision_button(update: Update, context: ZContext) -> None:
     if original and not original.endswith(marker):
         await query.edit_message_text(original + marker)
     if decision.result in ("approved", "rejected"):
-        branch = esc(decision.branch.name if decision.branch else "")
-        if decision.result == "approved":
-            await tell(context, application.telegram_id, lambda t: t(
-                "Welcome to <b>{branch}</b>! Your request was approved. Send /help to see what "
-                "you can do.", branch=branch))
-            if decision.member is not None and decision.member.flowing:
-                await make_up(context, decision.member)
-        else:
-            await tell(context, application.telegram_id, lambda t: t(
-                "Your request to join <b>{branch}</b> was not approved. If you think this is a "
-                "mistake, please talk to your branch secretary.", branch=branch))
+        context.services.poke_outbox()  # the applicant's answer, queued with the decision

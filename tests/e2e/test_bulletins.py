@@ -81,6 +81,7 @@ async def test_the_bulletin_matches_what_happened(
             if rng.random() < 0.6:
                 await materials.mark_studied(h.db, clock, pushed.material.id, member)
                 expected[branch_id]["study"][0] += 1
+                expected[branch_id]["notes"][1] += 1  # studying asks for a note on it
             async with h.db.tx() as c:
                 await note_repo.ask(c, [(member.id, f"meeting:{branch_id}", "学习")], now)
             expected[branch_id]["notes"][1] += 1

@@ -2,16 +2,11 @@
 every member gets the material, and nobody gets it twice beyond the few in flight.
 
 The bot runs as a real subprocess against the emulator in this process; the secretary
-pushes through the chat as usual. Waiting here is on another process, so it polls what
-the emulator has seen rather than sleeping for a fixed time.
+pushes through the chat as usual.
 """
 
 from __future__ import annotations
 
-import asyncio
-import os
-import signal
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -20,31 +15,12 @@ from bot.sandbox.emulator import Emulator, FloodLimits, SimUser
 from storage import members as member_repo
 from storage import org as org_repo
 from storage.db import Database
-from tests.conftest import START, TOKEN, seed_county
+from tests.conftest import START, seed_county
+from tests.e2e.process import BotProcess, until
 
-ROOT = Path(__file__).resolve().parents[2]
 RECIPIENTS = 1000
 RATE = 300  # messages a second: the emulator's ceiling and the bot's setting
 CONCURRENCY = 8
-
-
-async def until(emu: Emulator, condition: Callable[[], bool], what: str,
-                seconds: float = 60) -> None:
-    try:
-        async with asyncio.timeout(seconds):
-            await emu.until(condition)
-    except TimeoutError:
-        raise AssertionError(f"waited {seconds} s for: {what}") from None
-
-
-async def start_bot(emu: Emulator, database: Path) -> asyncio.subprocess.Process:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ZHIBU_")}
-    env.update(ZHIBU_TOKEN=TOKEN, ZHIBU_API_BASE=emu.base_url, ZHIBU_DATABASE=str(database),
-               ZHIBU_SEND_PER_SECOND=str(RATE), ZHIBU_SEND_CONCURRENCY=str(CONCURRENCY),
-               ZHIBU_LOG_LEVEL="WARNING", PYTHONPATH=str(ROOT))
-    return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", env=env, cwd=str(ROOT),
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
 
 
 async def seed(emu: Emulator, database: Path) -> tuple[SimUser, list[SimUser]]:
@@ -78,7 +54,9 @@ async def test_a_push_survives_sigkill(emu: Emulator, tmp_path: Path) -> None:
     database = tmp_path / "zhibu.sqlite3"
     secretary, members = await seed(emu, database)
     emu.flood_limits = FloodLimits(per_second=RATE, per_chat_per_second=1)
-    bot = await start_bot(emu, database)
+    bot = BotProcess(emu, database, ZHIBU_SEND_PER_SECOND=str(RATE),
+                     ZHIBU_SEND_CONCURRENCY=str(CONCURRENCY))
+    await bot.start()
     try:
         def says(text: str) -> None:
             emu.send_text(secretary, text)
@@ -101,24 +79,15 @@ async def test_a_push_survives_sigkill(emu: Emulator, tmp_path: Path) -> None:
         emu.press(secretary, emu.last(secretary), f"✅ 发送给 {RECIPIENTS} 人")
 
         await until(emu, lambda: sum(copies(emu, members)) >= RECIPIENTS // 3, "a third is out")
-        bot.kill()  # SIGKILL: no shutdown, nothing flushed
-        await bot.wait()
+        await bot.kill()
         delivered_before = sum(1 for n in copies(emu, members) if n)
         assert delivered_before < RECIPIENTS, "the push ended before the kill"
 
-        bot = await start_bot(emu, database)
+        await bot.start()
         await until(emu, lambda: all(copies(emu, members)), "everyone has the material", 120)
     finally:
-        if bot.returncode is None:
-            bot.send_signal(signal.SIGTERM)
-            try:
-                async with asyncio.timeout(20):
-                    await bot.wait()
-            except TimeoutError:
-                bot.kill()
-                await bot.wait()
-        stderr = (await bot.stderr.read()).decode() if bot.stderr else ""
+        await bot.stop()
     counts = copies(emu, members)
     assert min(counts) == 1
     assert sum(counts) - RECIPIENTS <= CONCURRENCY, f"too many duplicates: {sum(counts)}"
-    assert "Traceback" not in stderr, stderr
+    assert "Traceback" not in "".join(bot.stderr), bot.stderr

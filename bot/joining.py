@@ -1,0 +1,97 @@
+"""What requests to join look like, to the managers who decide them and to the applicant
+who waits — rendered from the database when the outbox sends them.
+
+Both messages are queued in the transaction that files or decides the request, so a crash
+right after it can neither lose the secretary's request nor the applicant's answer.
+"""
+
+from __future__ import annotations
+
+from bot.callbacks import pack
+from bot.clock import Clock
+from bot.delivery import Buttons, Outgoing, renderer
+from bot.i18n import Translator
+from bot.markup import esc
+from bot.profile import STATUSES, Profile
+from bot.registry import translator_of
+from storage import members as member_repo
+from storage import org as org_repo
+from storage.db import Database
+from storage.models import Application, Member, OutboxRow
+
+
+def profile_lines(tr: Translator, profile: Profile | Application | Member) -> list[str]:
+    lines = [
+        tr("Name: {name}", name=esc(profile.name)),
+        tr("Year of birth: {year}", year=profile.birth_year or "—"),
+        tr("Status: {status}", status=tr(STATUSES[profile.status])),
+        tr("Phone: {phone}", phone=esc(profile.phone) if profile.phone else tr("none")),
+    ]
+    if profile.flowing:
+        lines.append(tr("Working away: {city}", city=esc(profile.flow_city or "—")))
+        if profile.flow_employer:
+            lines.append(tr("Work unit: {employer}", employer=esc(profile.flow_employer)))
+        if profile.flow_since:
+            lines.append(tr("Since: {since}", since=profile.flow_since.strftime("%Y-%m")))
+    else:
+        lines.append(tr("Working away: no"))
+    return lines
+
+
+def application_text(tr: Translator, application: Application, match: Member | None) -> str:
+    lines = [tr("<b>New request to join</b>"), *profile_lines(tr, application)]
+    if match is not None:
+        lines.append(tr("On the roster as {name} (No. {key}, born {year}). Approving links "
+                        "this account to that entry.", name=esc(match.name),
+                        key=esc(match.roster_key or "—"), year=match.birth_year or "—"))
+    return "\n".join(lines)
+
+
+def decision_buttons(tr: Translator, application_id: int) -> Buttons:
+    return [[(tr("✅ Approve"), pack("app", "ok", application_id)),
+             (tr("❌ Reject"), pack("app", "no", application_id))]]
+
+
+async def request_with_match(db: Database, application_id: int
+                             ) -> tuple[Application | None, Member | None]:
+    async with db.read() as c:
+        application = await member_repo.get_application(c, application_id)
+        match = None
+        if application is not None and application.match_member_id is not None:
+            match = await member_repo.get_member(c, application.match_member_id)
+    return application, match
+
+
+@renderer("application")
+async def _render_request(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
+    """To a manager; not sent once someone has decided it."""
+    application, match = await request_with_match(db, row.ref_id or 0)
+    if application is None or application.state != "pending":
+        return None
+    tr = await translator_of(db, row.chat_id)
+    return Outgoing(application_text(tr, application, match),
+                    decision_buttons(tr, application.id))
+
+
+@renderer("decision")
+async def _render_decision(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
+    """To the applicant: welcome (and the materials on their way), or not approved."""
+    async with db.read() as c:
+        application = await member_repo.get_application(c, row.ref_id or 0)
+        branch = (await org_repo.get_unit(c, application.branch_id)
+                  if application is not None else None)
+    if application is None or application.state not in ("approved", "rejected"):
+        return None
+    tr = await translator_of(db, row.chat_id)
+    name = esc(branch.name if branch else "")
+    if application.state == "rejected":
+        return Outgoing(tr("Your request to join <b>{branch}</b> was not approved. If you think "
+                           "this is a mistake, please talk to your branch secretary.",
+                           branch=name))
+    lines = [tr("Welcome to <b>{branch}</b>! Your request was approved. Send /help to see "
+                "what you can do.", branch=name)]
+    missed = int(row.payload.get("makeup", 0))
+    if missed:
+        lines.append(tr("📚 Your branch sent members working away {n} study materials "
+                        "recently; they are on their way to you now.", n=missed))
+    return Outgoing("\n\n".join(lines))

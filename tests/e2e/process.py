@@ -1,0 +1,74 @@
+"""`zhibu run` as a real subprocess against the emulator in the test's process.
+
+Waiting here is on another process, so it polls what the emulator has seen (after each
+call the bot makes) rather than sleeping for a fixed time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from bot.sandbox.emulator import Emulator
+from tests.conftest import TOKEN
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+async def until(emu: Emulator, condition: Callable[[], bool], what: str,
+                seconds: float = 60) -> None:
+    try:
+        async with asyncio.timeout(seconds):
+            await emu.until(condition)
+    except TimeoutError:
+        raise AssertionError(f"waited {seconds} s for: {what}") from None
+
+
+class BotProcess:
+    """Starts, SIGKILLs and stops `zhibu run`; keeps every run's stderr."""
+
+    def __init__(self, emu: Emulator, database: Path, **settings: str) -> None:
+        self.emu, self.database, self.settings = emu, database, settings
+        self.process: asyncio.subprocess.Process | None = None
+        self.stderr: list[str] = []
+        self.starts = 0
+
+    async def start(self) -> None:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("ZHIBU_")}
+        env.update(ZHIBU_TOKEN=TOKEN, ZHIBU_API_BASE=self.emu.base_url,
+                   ZHIBU_DATABASE=str(self.database), ZHIBU_LOG_LEVEL="WARNING",
+                   PYTHONPATH=str(ROOT), **self.settings)
+        self.process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "run", env=env, cwd=str(ROOT),
+            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
+        self.starts += 1
+
+    async def kill(self) -> None:
+        """SIGKILL: no shutdown, nothing flushed."""
+        assert self.process is not None
+        self.process.kill()
+        await self._reap()
+
+    async def stop(self) -> None:
+        """SIGTERM, as a service manager stops it; SIGKILL if it does not go in 20 s."""
+        if self.process is None:
+            return
+        if self.process.returncode is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                async with asyncio.timeout(20):
+                    await self.process.wait()
+            except TimeoutError:
+                self.process.kill()
+        await self._reap()
+
+    async def _reap(self) -> None:
+        assert self.process is not None
+        await self.process.wait()
+        if self.process.stderr is not None:
+            self.stderr.append((await self.process.stderr.read()).decode())
+        self.process = None
