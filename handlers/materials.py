@@ -24,7 +24,7 @@ from bot.materials import BODY_MAX, CAPTION_BODY_MAX, TITLE_MAX, Draft
 from bot.profile import InvalidInput, clean_body, clean_text, parse_due_date
 from handlers import away, dialog, scope
 from handlers.dialog import Answer
-from handlers.guards import button_with_id, private_only
+from handlers.guards import button_with_id, not_a_member_yet, private_only
 from handlers.ui import button, chunks, esc, grid, inline
 from storage.models import Dialog, Material, MaterialStats, Member, RecipientView, Unit
 
@@ -316,13 +316,11 @@ async def study_command(update: Update, context: ZContext) -> None:
         return
     chat = update.effective_chat
     assert chat is not None
-    tr = context.tr
     actor = context.actor
     member = actor.active_member
     manager = actor.staff or bool(actor.secretary_of)
     if member is None and not manager:
-        await chat.send_message(tr("You are not registered yet. To join your branch, open the "
-                                   "invite link your branch secretary sent you."))
+        await not_a_member_yet(update, context)
         return
     if member is not None:
         await _own_materials(update, context, member)

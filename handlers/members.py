@@ -14,7 +14,15 @@ from handlers import away, dialog, picker
 from handlers.dialog import Answer
 from handlers.guards import button_with_id, private_only
 from handlers.notify import tell
-from handlers.ui import button, chunks, esc, grid, inline, reply_keyboard
+from handlers.ui import (
+    button,
+    chunks,
+    esc,
+    grid,
+    inline,
+    reply_keyboard,
+    take_buttons_away,
+)
 from storage.models import Dialog, Member, MemberView, Unit
 
 ME = "me"
@@ -321,7 +329,7 @@ async def member_button(update: Update, context: ZContext) -> None:
                                            context.actor.telegram_id)
     await query.answer(tr("{name} was removed from the roster; their records are kept.",
                           name=member.name) if removed else tr("Already decided."))
-    await query.edit_message_reply_markup(None)
+    await take_buttons_away(query)
 
 
 def _who(tr: Translator, member: Member) -> str:

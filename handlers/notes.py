@@ -20,7 +20,7 @@ from bot.notes import CENTRALISED_STUDY_TARGET, EXEMPTIONS, NOTE_MAX, Verdict
 from bot.profile import InvalidInput, clean_body
 from handlers import dialog, picker
 from handlers.dialog import Answer
-from handlers.guards import managers_only, private_only
+from handlers.guards import managers_only, not_a_member_yet, private_only
 from handlers.notify import tell
 from handlers.ui import button, chunks, esc, grid, inline
 from storage.models import Dialog, Member, NoteKind, NoteView, Unit
@@ -279,11 +279,7 @@ async def record_command(update: Update, context: ZContext) -> None:
         await picker.choose_branch(update, context, "record")
         return
     if actor.active_member is None:
-        chat = update.effective_chat
-        assert chat is not None
-        await chat.send_message(context.tr("You are not registered yet. To join your branch, "
-                                           "open the invite link your branch secretary sent "
-                                           "you."))
+        await not_a_member_yet(update, context)
         return
     await _show_record(update, context, actor.active_member)
 

@@ -8,12 +8,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup
+from telegram import (
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+)
 
 from bot.markup import MESSAGE_LIMIT, chunks, esc
 
 __all__ = ["BUTTON_TEXT_MAX", "MESSAGE_LIMIT", "button", "chunks", "esc", "grid", "inline",
-           "reply_keyboard", "short"]
+           "reply_keyboard", "short", "take_buttons_away"]
 
 BUTTONS_PER_ROW = 2
 BUTTON_TEXT_MAX = 40
@@ -39,3 +45,11 @@ def grid(buttons: Sequence[InlineKeyboardButton], per_row: int = BUTTONS_PER_ROW
 def reply_keyboard(rows: Iterable[Sequence[KeyboardButton | str]]) -> ReplyKeyboardMarkup:
     return ReplyKeyboardMarkup([list(row) for row in rows], resize_keyboard=True,
                                one_time_keyboard=True)
+
+
+async def take_buttons_away(query: CallbackQuery) -> None:
+    """Remove the buttons from the pressed message — if it still has any: Telegram refuses
+    an edit that changes nothing (a second press, or a press handled again)."""
+    message = query.message
+    if message is not None and getattr(message, "reply_markup", None) is not None:
+        await query.edit_message_reply_markup(None)

@@ -19,7 +19,7 @@ from bot.visits import ACTIVITIES, CORRECTION_DAYS, RECORD_MAX, VisitDraft
 from handlers import away, dialog
 from handlers.dialog import Answer
 from handlers.guards import button_with_id, private_only
-from handlers.ui import button, esc, grid, inline, reply_keyboard
+from handlers.ui import button, esc, grid, inline, reply_keyboard, take_buttons_away
 from storage.models import Dialog, Visit
 
 VISIT = "visit"
@@ -288,16 +288,6 @@ async def visit_button(update: Update, context: ZContext) -> None:
             confirmed = esc(tr("✅ Confirmed"))
             await query.edit_message_text(f"{original}\n<b>{confirmed}</b>")
         return
-    if parsed.action == "del":
-        await query.answer()
-        await query.edit_message_reply_markup(inline([[
-            button(tr("🗑 Yes, withdraw it"), pack("vst", "gone", visit_id)),
-            button(tr("Keep it"), pack("vst", "keep", visit_id))]]))
-        return
-    if parsed.action == "keep":
-        await query.answer(tr("Kept."))
-        await query.edit_message_reply_markup(None)
-        return
     if parsed.action == "gone":
         withdrawn = await visits.withdraw(context.db, context.clock, visit_id,
                                           actor.telegram_id, actor.staff)
@@ -305,15 +295,24 @@ async def visit_button(update: Update, context: ZContext) -> None:
                            else tr("Withdrawn. The history keeps it."),
                            show_alert=withdrawn != "ok")
         if withdrawn == "ok":
-            await query.edit_message_reply_markup(None)
+            await take_buttons_away(query)
         return
-    if parsed.action in ("days", "rec"):
+    if parsed.action in ("days", "rec", "del", "keep"):
         allowed, _ = await visits.may_change(context.db, context.clock, visit_id,
                                              actor.telegram_id, actor.staff)
         if allowed != "ok":
             await query.answer(tr(CHANGE_ANSWERS[allowed]), show_alert=True)
             return
+        if parsed.action == "keep":
+            await query.answer(tr("Kept."))
+            await take_buttons_away(query)
+            return
         await query.answer()
+        if parsed.action == "del":
+            await query.edit_message_reply_markup(inline([[
+                button(tr("🗑 Yes, withdraw it"), pack("vst", "gone", visit_id)),
+                button(tr("Keep it"), pack("vst", "keep", visit_id))]]))
+            return
         await dialog.begin(update, context, FIX, parsed.action, {"visit": visit_id},
                            in_private=True)
         await context.bot.send_message(actor.telegram_id, tr(

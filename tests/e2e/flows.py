@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sqlite3
 
 from bot.sandbox.emulator import SimChat
 from storage import members as member_repo
@@ -122,3 +123,14 @@ async def make_leader(h: Harness, home_branch: int, contact_points: list[int],
         for branch_id in contact_points:
             await org_repo.add_contact_point(c, person.id, branch_id, None, now)
     return person
+
+
+def snapshot(h: Harness) -> dict[str, list[tuple[object, ...]]]:
+    """Every table but the ones any press touches (who was last seen, the update journal)."""
+    path = h.settings.database
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as c:
+        tables = [r[0] for r in c.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT IN "
+            "('users', 'inbox', 'sqlite_sequence')")]
+        return {t: sorted(map(tuple, c.execute(f"SELECT * FROM {t}").fetchall()),
+                          key=repr) for t in tables}

@@ -1,26 +1,38 @@
 """Who may do what: every command against every role, in one table.
 
 Each cell runs the command as that person in their private chat and reads the first
-thing the bot answers: "✓" if it went on with the command, or the refusal they saw. The
-table is data; the same table is in the README ("Who may use what").
+thing the bot answers: "✓" if it went on with the command, or the refusal they saw — and
+then nothing in the database may have changed. The table is data; the same table is in
+the README ("Who may use what"). Buttons have their table in test_button_access.py.
 """
 
 from __future__ import annotations
 
 import pytest
 
-from tests.e2e.flows import make_leader, make_secretary, registered
+from tests.e2e.flows import (
+    invite_code,
+    join,
+    make_leader,
+    make_secretary,
+    registered,
+    snapshot,
+)
 from tests.harness import Harness, Person
 
-ROLES = ("stranger", "member", "flowing", "secretary", "leader", "staff")
+ROLES = ("stranger", "pending", "member", "flowing", "secretary", "other secretary", "leader",
+         "staff")
 MANAGERS_ONLY = "只有支部书记和组织部工作人员可以进行此操作。"
 STAFF_ONLY = "只有组织部工作人员可以进行此操作。"
 NOT_REGISTERED = "您还没有登记。要加入支部，请打开支部书记发给您的邀请链接。"
 LEADERS_ONLY = "只有有联系点的领导干部可以记录。组织部工作人员可用 /appoint 指定联系点。"
 MEMBERS_ONLY_NOTES = "只有支部党员可以提交心得体会。"
 APPOINT_STAFF_ONLY = "只有组织部工作人员可以任命支部书记和联系领导。"
+WAITING = "您的入组申请正在等待支部书记审核，有结果后我会通知您。"
 
-# command: refusal per role, or "✓" for allowed.
+# command: refusal per role, or "✓" for allowed. A pending applicant is refused what a
+# stranger is (told that the request waits, where a stranger is told how to join); the
+# secretary of another branch may do what a secretary may, for their own branch.
 TABLE: dict[str, dict[str, str]] = {
     "/help": dict.fromkeys(ROLES, "✓"),
     "/study": {"stranger": NOT_REGISTERED, "member": "✓", "flowing": "✓", "secretary": "✓",
@@ -61,18 +73,25 @@ TABLE: dict[str, dict[str, str]] = {
                  "flowing": APPOINT_STAFF_ONLY, "secretary": APPOINT_STAFF_ONLY,
                  "leader": APPOINT_STAFF_ONLY, "staff": "✓"},
 }
-REFUSALS = {MANAGERS_ONLY, STAFF_ONLY, NOT_REGISTERED, LEADERS_ONLY, MEMBERS_ONLY_NOTES,
+for _row in TABLE.values():
+    _row["pending"] = WAITING if _row["stranger"] == NOT_REGISTERED else _row["stranger"]
+    _row["other secretary"] = _row["secretary"]
+REFUSALS = {WAITING, MANAGERS_ONLY, STAFF_ONLY, NOT_REGISTERED, LEADERS_ONLY, MEMBERS_ONLY_NOTES,
             APPOINT_STAFF_ONLY}
 
 
 async def people(h: Harness, county: dict[str, int], staff: Person) -> dict[str, Person]:
     stranger = h.person("陌生人")
+    other = await make_secretary(h, county["west"], name="西河书记")
+    pending = h.person("申请人")
+    await join(pending, await invite_code(other), name="申请人")
     member, = await registered(h, county["east"], ["普通党员"])
     flowing, = await registered(h, county["east"], ["流动党员"], flowing=True)
     secretary = await make_secretary(h, county["east"])
     leader = await make_leader(h, county["west"], [county["south"]])
-    return {"stranger": stranger, "member": member, "flowing": flowing,
-            "secretary": secretary, "leader": leader, "staff": staff}
+    return {"stranger": stranger, "pending": pending, "member": member, "flowing": flowing,
+            "secretary": secretary, "other secretary": other, "leader": leader,
+            "staff": staff}
 
 
 @pytest.mark.parametrize("command", sorted(TABLE))
@@ -81,9 +100,11 @@ async def test_every_role_against_the_command(h: Harness, county: dict[str, int]
     cast = await people(h, county, staff)
     seen: dict[str, str] = {}
     for role, person in cast.items():
-        before = len(person.sees())
+        before, stored = len(person.sees()), snapshot(h)
         await person.says(command)
         first = person.sees()[before] if len(person.sees()) > before else "(nothing)"
         seen[role] = first if first in REFUSALS else "✓"
+        if first in REFUSALS:
+            assert snapshot(h) == stored, f"{role} was refused {command} yet something changed"
         await person.says("/cancel")
     assert seen == TABLE[command]

@@ -1,0 +1,225 @@
+"""Who may press what: every kind of button the bot shows, pressed by every role.
+
+A branch lives through a short scenario in which the bot shows each of its buttons to
+the person it is meant for: an applicant's request, an invite, a material, a meeting's
+check-in and a leave request, a note, a notice, a visit, the member list, the reports.
+The test then collects the callback data of every button shown to anyone and has each
+role press each kind — as a stranger pressing a forwarded message would, or a member
+crafting data by hand. A refusal must say so in the person's language and change nothing
+in the database; the table of who gets through is data here and in the README.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot import i18n
+from bot.callbacks import unpack
+from bot.clock import FrozenClock
+from bot.sandbox.emulator import SimMessage
+from tests.conftest import START
+from tests.e2e.flows import (
+    branch_group,
+    invite_code,
+    join,
+    make_leader,
+    make_secretary,
+    registered,
+    schedule,
+    snapshot,
+)
+from tests.harness import Harness, Person
+
+ROLES = ("stranger", "pending", "member", "flowing", "secretary", "other secretary",
+         "leader", "staff")
+TOMORROW_1930 = START.replace(hour=19, minute=30) + timedelta(days=1)
+
+# What a refused press may answer: polite lines the bot has, in the people's language.
+_zh = i18n.translator("zh-hans")
+REFUSALS = {_zh(line) for line in (
+    "This button is no longer active.", "This is not yours to manage.",
+    "This is not yours to decide.", "This material was not sent to you.",
+    "This notice was not sent to you.", "This session is for members of another branch.",
+    "Only organisation staff can do this.",
+    "Only branch secretaries and organisation staff can do this.",
+    "Only the secretary of that branch can confirm it.",
+    "Only members of a branch can send heartfelt notes.")}
+
+
+def only(*allowed: str) -> dict[str, str]:
+    return {role: "✓" if role in allowed else "✗" for role in ROLES}
+
+
+EVERYONE = only(*ROLES)
+MANAGERS = ("secretary", "staff")  # of the branch: the other branch's secretary is refused
+EAST = ("member", "flowing", "secretary")  # the branch's members, invited to its meetings
+MEMBERS = (*EAST, "other secretary", "leader")  # members of some branch
+# kind of button (prefix:action) → who gets through (✓) and who is refused (✗).
+TABLE: dict[str, dict[str, str]] = {
+    "app:ok": only(*MANAGERS), "app:no": only(*MANAGERS),  # decide a request to join
+    "inv:new": only(*MANAGERS), "inv:rv": only(*MANAGERS),  # make / revoke an invite link
+    "mat:done": only("flowing"), "mat:later": only("flowing"),  # the material's recipient
+    "mat:show": only("flowing"), "mat:who": only(*MANAGERS),
+    "att:in": only(*EAST), "att:remote": only(*EAST), "att:leave": only(*EAST),
+    "lv:ok": only(*MANAGERS), "lv:no": only(*MANAGERS),  # decide a leave request
+    "mtg:effect": only(*MANAGERS),
+    "note:write": only(*MEMBERS),  # one's own note (on a subject only if it is owed)
+    "note:read": only(*MANAGERS), "note:star": only(*MANAGERS),
+    "note:redo": only(*MANAGERS), "note:exempt": only(*MANAGERS),
+    "ntc:ack": only(*EAST), "ntc:who": only(*MANAGERS), "ntc:remind": only("staff"),
+    "mem:list": only(*MANAGERS), "mem:pick": only(*MANAGERS), "mem:rm": only(*MANAGERS),
+    "vst:ok": only("secretary"),  # confirm a visit to one's branch
+    "vst:days": only("leader", "staff"), "vst:rec": only("leader", "staff"),
+    "vst:del": only("leader", "staff"), "vst:gone": only("leader", "staff"),
+    "vst:keep": only("leader", "staff"),
+    "quota:set": only("staff"),
+    "rpt:kind": only("staff"),  # bulletin or visits: a secretary has only the bulletin
+    "rpt:bp": only(*MANAGERS, "other secretary"),  # each their own branch's bulletin
+    "pick:record": only("staff"),  # staff choose the branch; a secretary sees their own
+    "rec:show": only(*MANAGERS),
+    "lang:en": EVERYONE, "lang:zh": EVERYONE,  # one's own language
+}
+
+
+async def scenario(h: Harness, county: dict[str, int], staff: Person, clock: FrozenClock
+                   ) -> dict[str, Person]:
+    """The branch's day, through the bot: each button ends up shown to its person."""
+    secretary = await make_secretary(h, county["east"])
+    other = await make_secretary(h, county["west"], name="西河书记")
+    member, = await registered(h, county["east"], ["普通党员"])
+    flowing, = await registered(h, county["east"], ["流动党员"], flowing=True)
+    await registered(h, county["east"], ["要移除的"])  # the one the secretary removes
+    leader = await make_leader(h, county["west"], [county["east"]])
+    stranger = h.person("陌生人")
+    await stranger.says("/help")
+    pending = h.person("申请人")
+    await join(pending, await invite_code(secretary), name="申请人")
+    group = await branch_group(h, county["east"], "东岭群", [secretary, member, flowing])
+
+    # A material for those working away; they study it. A notice to everyone.
+    await secretary.says("/push")
+    await secretary.presses("🚶 流动党员（1）")
+    await secretary.says("材料")
+    await secretary.says("正文")
+    await secretary.presses("不设截止日期")
+    await secretary.presses("✅ 发送给 1 人")
+    await secretary.says("/notice")
+    await secretary.presses("所有人（4）")
+    await secretary.says("通知正文")
+    await secretary.presses("否")
+    await secretary.presses("立即发送")
+    await secretary.presses("✅ 发送给 4 人")
+
+    # A session that closes with notes asked; then a second one whose check-in is open
+    # and for which the member asks leave.
+    await schedule(secretary, group, remote="是")
+    clock.set(TOMORROW_1930 - timedelta(minutes=30))
+    await h.tick()
+    await flowing.presses("🌐 远程参学", chat=group)
+    await secretary.presses("✅ 签到", chat=group)
+    await member.presses("✅ 签到", chat=group)  # and owes a note afterwards
+    clock.set(TOMORROW_1930 + timedelta(minutes=60))
+    await h.tick()
+    await secretary.presses("✍️ 现在就写")
+    await secretary.says("心得正文")
+    await schedule(secretary, group, when="2026-11-26 19:30", remote="是", topic="第二次")
+    clock.set(TOMORROW_1930 + timedelta(days=1, minutes=-30))
+    await h.tick()
+    await member.presses("📝 请假", chat=group)
+    await member.says("家里有事")
+
+    # A visit at the contact point, for the secretary to confirm.
+    await leader.says("/visit")
+    await leader.presses("今天")
+    await leader.presses("1")
+    await leader.presses("调查研究")
+    await leader.says("走访了三户。")
+    await leader.presses("没有")
+    await leader.presses_keyboard("跳过")
+    await leader.presses("✅ 保存")
+
+    # Another applicant waits, for the buttons on a request to join.
+    await join(h.person("另一申请人"), await invite_code(secretary), name="另一申请人")
+
+    # The screens that carry managers' buttons.
+    for command in ("/pending", "/study", "/notices", "/notes", "/members", "/report"):
+        await secretary.says(command)
+    await secretary.presses("🗑 移除党员…")
+    await secretary.presses("要移除的")
+    await member.says("/lang")
+    await leader.says("/visits")
+    withdraw = next(m for m in h.emu.messages(leader.user)
+                    if any(d.startswith("vst:del:") for row in m.buttons for _, d in row))
+    await leader.presses(next(label for row in withdraw.buttons for label, d in row
+                              if d.startswith("vst:del:")), message=withdraw)
+    for command in ("/notices", "/report", "/record"):
+        await staff.says(command)
+    await staff.presses("东岭镇")
+    await staff.presses("东岭村党支部")
+    await staff.says("/quota")
+    await member.says("/record")
+    await flowing.says("/study")
+    cast = {"stranger": stranger, "pending": pending, "member": member, "flowing": flowing,
+            "secretary": secretary, "other secretary": other, "leader": leader,
+            "staff": staff}
+    return cast
+
+
+class Shown:
+    """The newest callback data of each kind of button the bot showed anyone, sent or
+    edited in (forms' own ``dlg:`` buttons are tested by the forms: a form is its person's
+    alone)."""
+
+    def __init__(self) -> None:
+        self.kinds: dict[str, str] = {}
+
+    def __call__(self, chat_id: int, event: str, message: SimMessage) -> None:
+        if event not in ("sent", "edited"):
+            return
+        for row in message.buttons:
+            for _, data in row:
+                parsed = unpack(data)
+                if parsed is not None and parsed.prefix != "dlg":
+                    self.kinds[f"{parsed.prefix}:{parsed.action}"] = data  # the newest is live
+
+
+async def press(h: Harness, person: Person, data: str) -> str:
+    """Press a button carrying ``data`` on a message in the person's own chat (a forwarded
+    one, or one they crafted); what they see: the answer, else their first new message."""
+    before_answers = len(h.emu.callback_answers(person.user))
+    before_messages = len(person.sees())
+    own: SimMessage = h.emu.messages(person.user)[-1]
+    h.emu.press_data(person.user, own, data)
+    await h.settle()
+    answers = h.emu.callback_answers(person.user)[before_answers:]
+    said = [a.text for a in answers if a.text]
+    if said:
+        return said[0]
+    new = person.sees()[before_messages:]
+    return new[0] if new else "(nothing)"
+
+
+async def test_every_role_against_every_button(h: Harness, county: dict[str, int],
+                                               staff: Person, clock: FrozenClock) -> None:
+    shown = Shown()
+    h.emu.subscribe(shown)
+    cast = await scenario(h, county, staff, clock)
+    h.emu.unsubscribe(shown)
+    kinds = shown.kinds
+    seen: dict[str, dict[str, str]] = {}
+    # Withdrawing a visit goes last: after it, the visit's other buttons find it gone.
+    for kind, data in sorted(kinds.items(), key=lambda item: (item[0] == "vst:gone", item)):
+        seen[kind] = {}
+        for role in ROLES:
+            before = snapshot(h)
+            answer = await press(h, cast[role], data)
+            refused = answer in REFUSALS
+            seen[kind][role] = "✗" if refused else "✓"
+            if refused:
+                assert snapshot(h) == before, f"{role} pressing {kind} was refused yet changed"
+            await cast[role].says("/cancel")
+    assert sorted(TABLE) == sorted(seen), (sorted(set(TABLE) - set(seen)),
+                                           sorted(set(seen) - set(TABLE)))
+    wrong = {f"{kind} {role}": cell for kind, row in seen.items() for role, cell in row.items()
+             if cell != TABLE[kind][role]}
+    assert not wrong, f"cells that differ from the table: {wrong}"
