@@ -142,7 +142,8 @@ async def _import(settings: Settings, files: list[Path], dry_run: bool, language
 
     db = await _open(settings)
     try:
-        report = await import_roster(db, files, Clock(settings.timezone), dry_run=dry_run)
+        report = await import_roster(db, files, Clock(settings.timezone), dry_run=dry_run,
+                                     makeup_days=settings.study_makeup_days)
     finally:
         await db.close()
     print(format_report(report, translator(language)))

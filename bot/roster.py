@@ -19,6 +19,7 @@ from typing import Any
 
 from bot.clock import Clock
 from bot.i18n import N_, Tr
+from bot.makeup import queue_make_up
 from bot.profile import NAME_MAX, OLDEST_BIRTH_YEAR, YOUNGEST_AGE, InvalidInput, clean_text
 from bot.roster_files import HEADER_NAMES, RosterFileError, Row, Sheet, cell_text, read_roster_file
 from storage import audit
@@ -71,6 +72,7 @@ class ImportReport:
     unchanged: int = 0
     not_in_files: list[tuple[str, str]] = field(default_factory=list)
     had_members: bool = False
+    made_up: int = 0  # materials queued for members the files mark as newly working away
 
     @property
     def written(self) -> bool:
@@ -407,7 +409,7 @@ def _branch_of(tree: _Tree, row: MemberRow, check: _Checker) -> int | None:
 
 
 async def _write_members(c: Conn, tree: _Tree, rows: list[MemberRow], check: _Checker,
-                         now: datetime) -> None:
+                         now: datetime, makeup_days: int) -> None:
     report = check.report
     by_key = {member.roster_key: member for member in await member_repo.keyed_members(c)}
     for row in rows:
@@ -432,6 +434,7 @@ async def _write_members(c: Conn, tree: _Tree, rows: list[MemberRow], check: _Ch
             changed = _changes(existing, values)
             if changed:
                 await member_repo.update_member(c, existing.id, changed, now)
+                await _make_up_if_left(c, existing, makeup_days, now, report)
                 report.updated.append(MemberChange(row.key, row.name, _headers_of(
                     row.sheet, changed)))
             else:
@@ -441,6 +444,7 @@ async def _write_members(c: Conn, tree: _Tree, rows: list[MemberRow], check: _Ch
         if len(joined) == 1:
             await member_repo.update_member(
                 c, joined[0].id, {"roster_key": row.key, **values}, now)
+            await _make_up_if_left(c, joined[0], makeup_days, now, report)
             report.linked.append(row.key)
         else:
             await member_repo.insert_member(
@@ -451,6 +455,17 @@ async def _write_members(c: Conn, tree: _Tree, rows: list[MemberRow], check: _Ch
         report.not_in_files = [
             (member.roster_key or "", member.name) for member in by_key.values()
             if member.roster_key not in in_files and member.state == "active"]
+
+
+async def _make_up_if_left(c: Conn, before: Member, makeup_days: int, now: datetime,
+                           report: ImportReport) -> None:
+    """A member the files mark as working away, who was not: they get what their branch's
+    flowing members were sent lately, as if they had said so in the bot."""
+    if before.flowing or before.telegram_id is None:
+        return
+    after = await member_repo.get_member(c, before.id)
+    if after is not None and after.flowing:
+        report.made_up += await queue_make_up(c, after, makeup_days, now)
 
 
 _FIELD_COLUMN = {"branch_id": "branch", "group_id": "group", "flow_since": "flowing"}
@@ -467,7 +482,7 @@ def _changes(member: Member, values: dict[str, Any]) -> dict[str, Any]:
 
 
 async def import_roster(db: Database, paths: list[Path], clock: Clock, *,
-                        dry_run: bool = False) -> ImportReport:
+                        dry_run: bool = False, makeup_days: int = 0) -> ImportReport:
     """Check every file, then write all of it in one transaction, or nothing."""
     report = ImportReport(files=[path.name for path in paths], dry_run=dry_run)
     now = clock.now()
@@ -485,7 +500,7 @@ async def import_roster(db: Database, paths: list[Path], clock: Clock, *,
                     "the database has no organisation yet: import the organisation sheet "
                     "(县, 乡镇, 支部) first or together")))
             if not report.errors:
-                await _write_members(c, tree, member_rows, check, now)
+                await _write_members(c, tree, member_rows, check, now, makeup_days)
             if report.errors or dry_run:
                 raise _Rollback
             await audit.record(c, now, "cli", "roster.import", ", ".join(report.files),
@@ -545,6 +560,10 @@ def format_report(report: ImportReport, tr: Tr) -> str:
                         columns=", ".join(change.columns)))
     if len(report.updated) > MAX_REPORTED:
         lines.append(tr("  … and {n} more", n=len(report.updated) - MAX_REPORTED))
+    if report.made_up:
+        lines.append(tr("{n} study materials queued for members now marked as working away "
+                        "(what their branch's flowing members were sent lately).",
+                        n=report.made_up))
     if report.not_in_files:
         shown = ", ".join(f"{key} {name}" for key, name in report.not_in_files[:20])
         more = "…" if len(report.not_in_files) > 20 else ""

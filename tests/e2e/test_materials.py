@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 from bot.clock import FrozenClock
+from bot.i18n import translator
+from bot.roster import format_report, import_roster
 from storage import outbox as outbox_repo
 from tests.e2e.flows import make_secretary, on_roster_only, registered
 from tests.harness import Harness, Person
@@ -219,6 +222,31 @@ async def test_staff_push_to_a_township_and_a_member_who_leaves_gets_a_make_up(
     await leaver.presses("跳过")
     await leaver.presses("本月")
     assert len(received(leaver, "乡镇学习")) == 1
+
+
+async def test_a_roster_that_marks_a_member_as_working_away_sends_the_make_up(
+        h: Harness, county: dict[str, int], tmp_path: Path) -> None:
+    secretary = await make_secretary(h, county["east"])
+    await registered(h, county["east"], ["早已外出"], flowing=True)
+    later, = await registered(h, county["east"], ["名单外出"])
+    await push_text(secretary, "补发测试", "正文", due="不设截止日期")
+    await secretary.presses("✅ 发送给 1 人")
+    assert not received(later, "补发测试")
+
+    roster = tmp_path / "members.csv"
+    roster.write_text("编号,姓名,乡镇,支部,出生年份,身份,流动,流入城市\n"
+                      "QS0100,名单外出,东岭镇,东岭村党支部,1985,正式党员,是,宁波\n",
+                      encoding="utf-8")
+    report = await import_roster(h.db, [roster], h.clock, makeup_days=30)
+    assert report.linked == ["QS0100"] and report.made_up == 1
+    assert "1 study materials queued for members now marked as working away" in (
+        format_report(report, translator("en")))
+    h.services.poke_outbox()  # the running bot finds rows a `zhibu import` queued
+    await h.settle()
+    assert len(received(later, "补发测试")) == 1
+
+    again = await import_roster(h.db, [roster], h.clock, makeup_days=30)
+    assert again.made_up == 0 and again.unchanged == 1
 
 
 async def test_bad_answers_in_push_get_a_second_try(h: Harness, county: dict[str, int]) -> None:
