@@ -225,6 +225,7 @@ async def stop_services(application: Application[Any, Any, Any, Any, Any, Any]) 
         await sender.stop()
         await sender.bot.shutdown()
     if services.db is not None:
+        await services.journal.flush()
         db, services.db = services.db, None
         services.journal.detach()
         await db.close()

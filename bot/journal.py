@@ -15,6 +15,7 @@ reply sent just before the crash — at most one per update that was in progress
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import Sequence
@@ -32,6 +33,7 @@ from storage.db import Database
 log = logging.getLogger(__name__)
 
 KEEP_DONE = timedelta(days=1)
+MARK_EVERY = 0.005  # seconds: marks written together; a person's next update waits that long
 
 
 class Journal:
@@ -43,21 +45,31 @@ class Journal:
         self._repeats: set[int] = set()
         self._replays: set[int] = set()
         self._replayed_presses: set[str] = set()
+        self._finished: list[int] = []
+        self._batch: asyncio.Future[None] | None = None  # resolves when _finished is written
+        self._flusher: asyncio.Task[None] | None = None
 
     def attach(self, db: Database, clock: Clock) -> None:
         self._db, self._clock = db, clock
 
     def detach(self) -> None:
+        """The database is closing: marks not yet written are not (their updates come back
+        at the next start, as after a crash)."""
         self._db = self._clock = None
+        self._finished = []
+        if self._batch is not None and not self._batch.done():
+            self._batch.set_result(None)
 
-    async def record(self, updates: Sequence[Update]) -> None:
-        """Called with each fetched batch, before Telegram is told it arrived. An update
-        already in the inbox (fetched again because the crash came before the
-        acknowledgement) is remembered as a repeat and skipped by the processor."""
+    async def record(self, updates: Sequence[Update], raw: dict[int, str]) -> None:
+        """Called with each fetched batch, before Telegram is told it arrived (``raw``: the
+        JSON as Telegram sent it, by update id). An update already in the inbox (fetched
+        again because the crash came before the acknowledgement) is remembered as a repeat
+        and skipped by the processor."""
         if not updates or self._db is None or self._clock is None:
             return
-        rows = [(u.update_id, json.dumps(u.to_dict(), ensure_ascii=False)) for u in updates]
-        async with self._db.tx() as c:
+        rows = [(u.update_id, raw.get(u.update_id) or json.dumps(u.to_dict(), ensure_ascii=False))
+                for u in updates]
+        async with self._db.write() as c:
             fresh = await inbox_repo.record(c, rows, self._clock.now())
         self._repeats.update(u.update_id for u in updates if u.update_id not in fresh)
 
@@ -79,12 +91,41 @@ class Journal:
             return True
         return False
 
-    async def done(self, update: object) -> None:
+    def finished(self, update: object) -> asyncio.Future[None] | None:
+        """Note that the update's handlers returned; the mark is written soon after, with
+        the others that finish meanwhile, in one statement (a group commit). The returned
+        future resolves when it is written: the same person's next update waits for it,
+        so a crash can only ever bring back an update with nothing of theirs after it."""
         update_id = getattr(update, "update_id", None)
-        if self._db is None or self._clock is None or not isinstance(update_id, int):
-            return
-        async with self._db.write() as c:
-            await inbox_repo.mark_done(c, update_id, self._clock.now())
+        if self._db is None or not isinstance(update_id, int):
+            return None
+        self._finished.append(update_id)
+        if self._flusher is None or self._flusher.done():
+            self._batch = asyncio.get_running_loop().create_future()
+            self._flusher = asyncio.create_task(self._write_marks())
+        return self._batch
+
+    async def _write_marks(self) -> None:
+        await asyncio.sleep(MARK_EVERY)  # the updates finishing alongside join this write
+        while self._finished and self._db is not None and self._clock is not None:
+            batch, written = self._finished, self._batch
+            assert written is not None
+            self._finished = []
+            self._batch = asyncio.get_running_loop().create_future()
+            try:
+                async with self._db.write() as c:
+                    await inbox_repo.mark_done(c, batch, self._clock.now())
+            except Exception:
+                # Not written: these come back after a restart, which they survive.
+                log.exception("could not mark %d update(s) done", len(batch))
+            written.set_result(None)
+        if self._batch is not None and not self._batch.done():
+            self._batch.set_result(None)  # nothing joined it, or the database closed
+
+    async def flush(self) -> None:
+        """Write the marks still waiting (on a clean stop, before the database closes)."""
+        if self._flusher is not None:
+            await self._flusher
 
     async def unfinished(self, bot: ExtBot[Any]) -> list[Update]:
         """The updates to handle again after a crash, oldest first."""
@@ -117,16 +158,28 @@ class JournalingBot(ExtBot[None]):
     message already says ("message is not modified"): the same press handled twice, or
     pressed twice, edits the question to the same answer."""
 
-    __slots__ = ("_journal",)
+    __slots__ = ("_journal", "_raw_updates")
 
     def __init__(self, journal: Journal, token: str, **kwargs: Any) -> None:
         super().__init__(token, **kwargs)
         self._journal = journal
+        self._raw_updates: dict[int, str] = {}
 
     async def get_updates(self, *args: Any, **kwargs: Any) -> tuple[Update, ...]:
+        self._raw_updates = {}
         updates = await super().get_updates(*args, **kwargs)
-        await self._journal.record(updates)
+        await self._journal.record(updates, self._raw_updates)
         return updates
+
+    async def _post(self, endpoint: str, *args: Any, **kwargs: Any) -> Any:
+        """Keeps getUpdates' answer as Telegram sent it: dumping the parsed objects back
+        to JSON would cost more than the rest of handling a check-in."""
+        result = await super()._post(endpoint, *args, **kwargs)
+        if endpoint == "getUpdates" and isinstance(result, list):
+            self._raw_updates = {item["update_id"]: json.dumps(item, ensure_ascii=False)
+                                 for item in result if isinstance(item, dict)
+                                 and isinstance(item.get("update_id"), int)}
+        return result
 
     async def answer_callback_query(self, callback_query_id: str, *args: Any, **kwargs: Any
                                     ) -> bool:

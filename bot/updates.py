@@ -36,6 +36,7 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
         super().__init__(max_concurrent_updates)
         self._locks: dict[int, tuple[asyncio.Lock, int]] = {}
         self.journal: Journal | None = None  # set by build_application
+        self._marks: dict[int, asyncio.Future[None]] = {}  # each person's unwritten mark
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         journal = self.journal
@@ -55,22 +56,31 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
         self._locks[key] = (lock, users + 1)
         try:
             async with lock:
+                earlier = self._marks.pop(key, None)
+                if earlier is not None:
+                    await asyncio.shield(earlier)
                 try:
                     await coroutine
                 except Exception:
                     # A handler that failed would fail again: done, so it does not return.
-                    if journal is not None:
-                        await journal.done(update)
+                    self._mark(journal, key, update)
                     raise
                 # Not on cancellation (shutdown): an update cut short comes back at start-up.
-                if journal is not None:
-                    await journal.done(update)
+                self._mark(journal, key, update)
         finally:
             lock, users = self._locks[key]
             if users <= 1:
                 del self._locks[key]
             else:
                 self._locks[key] = (lock, users - 1)
+
+    def _mark(self, journal: Journal | None, key: int, update: object) -> None:
+        written = journal.finished(update) if journal is not None else None
+        if written is None or written.done():
+            return
+        self._marks[key] = written
+        written.add_done_callback(
+            lambda done: self._marks.pop(key, None) if self._marks.get(key) is done else None)
 
     async def initialize(self) -> None:
         return None

@@ -10,19 +10,20 @@ from storage.rows import ts
 
 
 async def record(c: Conn, updates: Sequence[tuple[int, str]], now: datetime) -> set[int]:
-    """Write down (update_id, JSON) pairs; returns the ids that were not there before."""
-    fresh: set[int] = set()
-    for update_id, body in updates:
-        cur = await c.execute(
-            "INSERT OR IGNORE INTO inbox (update_id, body, received_at) VALUES (?, ?, ?)",
-            (update_id, body, ts(now)))
-        if cur.rowcount:
-            fresh.add(update_id)
-    return fresh
+    """Write down (update_id, JSON) pairs; returns the ids that were not there before.
+    One statement: it is on the path between two polls of Telegram."""
+    values = ", ".join(["(?, ?, ?)"] * len(updates))
+    params = [value for update_id, body in updates for value in (update_id, body, ts(now))]
+    rows = await c.execute_fetchall(
+        f"INSERT INTO inbox (update_id, body, received_at) VALUES {values} "
+        "ON CONFLICT (update_id) DO NOTHING RETURNING update_id", params)
+    return {row[0] for row in rows}
 
 
-async def mark_done(c: Conn, update_id: int, now: datetime) -> None:
-    await c.execute("UPDATE inbox SET done_at = ? WHERE update_id = ?", (ts(now), update_id))
+async def mark_done(c: Conn, update_ids: Sequence[int], now: datetime) -> None:
+    await c.execute(
+        f"UPDATE inbox SET done_at = ? WHERE update_id IN ({', '.join('?' * len(update_ids))})",
+        (ts(now), *update_ids))
 
 
 async def unfinished(c: Conn) -> list[str]:

@@ -18,6 +18,7 @@ BODY_QUESTION = "现在请发送材料本身："
 async def crash_after(h: Harness, person: Person) -> None:
     """The person's newest update was handled, but the crash came before its mark."""
     newest = h.emu.update_ids_queued[-1]
+    await h.services.journal.flush()  # the marks written so far; then this one undone
     async with h.db.tx() as c:
         cur = await c.execute("UPDATE inbox SET done_at = NULL WHERE update_id = ?", (newest,))
         assert cur.rowcount == 1, "every update is journaled"
