@@ -8,9 +8,11 @@ pressed, an answer typed. Here each batch is written to the ``inbox`` table *ins
 return; on start-up the unfinished ones are handled again, before anything new.
 
 Handling again is safe because the handlers are idempotent for the same update: check-ins
-and receipts are keyed, dialog steps remember the message they took (``last_message_id``),
-and a confirmed form ends in the same transaction as what it creates. What can repeat is a
-reply sent just before the crash — at most one per update that was in progress.
+and receipts are keyed; a dialog remembers which update last moved it and from where, so
+an answer handled again repeats its step instead of answering the next question
+(handlers/dialog.py); a confirmed form ends in the same transaction as what it creates;
+and the messages a change sets off are queued in the outbox within its transaction. What
+can repeat is a reply sent just before the crash — at most one per update in progress.
 """
 
 from __future__ import annotations

@@ -13,8 +13,12 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from bot.sandbox.emulator import Emulator
-from tests.conftest import TOKEN
+from bot.clock import FrozenClock
+from bot.sandbox.emulator import Emulator, SimChat, SimUser
+from storage import members as member_repo
+from storage import org as org_repo
+from storage.db import Database
+from tests.conftest import START, TOKEN, seed_county
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -72,3 +76,33 @@ class BotProcess:
         if self.process.stderr is not None:
             self.stderr.append((await self.process.stderr.read()).decode())
         self.process = None
+
+
+async def seed_east(database: Path, secretary: SimUser, members: list[SimUser],
+                    away: Callable[[SimUser], bool], group: SimChat | None = None
+                    ) -> dict[str, int]:
+    """Before the bot starts: the test county, its east branch with a secretary and these
+    members (working away in 深圳 where ``away`` says), all with a private chat, and the
+    branch's group chat bound if given."""
+    clock = FrozenClock(START)
+    db = await Database.open(database)
+    try:
+        county = await seed_county(db, clock)
+        now = clock.now()
+        async with db.tx() as c:
+            for person in [secretary, *members]:
+                person.started = True
+                flowing = person is not secretary and away(person)
+                await member_repo.touch_user(c, person.id, person.first_name, None, "zh-hans",
+                                             now, private=True)
+                await member_repo.insert_member(c, {
+                    "branch_id": county["east"], "name": person.first_name, "status": "full",
+                    "birth_year": 1985, "state": "active", "telegram_id": person.id,
+                    "flowing": flowing, "flow_city": "深圳" if flowing else None}, now)
+            await org_repo.grant(c, secretary.id, "secretary", county["east"], None, now)
+            if group is not None:
+                await org_repo.bind_group(c, group.id, county["east"], group.title or "",
+                                          secretary.id, now)
+    finally:
+        await db.close()
+    return county

@@ -26,14 +26,10 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot.clock import FrozenClock
 from bot.sandbox.emulator import Emulator, SimChat, SimMessage, SimUser
-from storage import members as member_repo
-from storage import org as org_repo
-from storage.db import Database
-from tests.conftest import START, TOKEN, seed_county
+from tests.conftest import TOKEN
 from tests.e2e.flows import LINK
-from tests.e2e.process import BotProcess, until
+from tests.e2e.process import BotProcess, seed_east, until
 
 SEED = int(os.environ.get("ZHIBU_CRASH_SEED", "20261127"))
 KILLS = 5
@@ -111,30 +107,12 @@ class Someone:
 
 
 async def seed(emu: Emulator, database: Path) -> tuple[Someone, list[Someone], SimChat]:
-    clock = FrozenClock(START)
-    db = await Database.open(database)
-    try:
-        county = await seed_county(db, clock)
-        secretary = emu.add_user("李书记")
-        members = [emu.add_user(name) for name in HOME + AWAY]
-        newcomers = [emu.add_user(name) for name in NEWCOMERS]
-        group = emu.add_group("东岭村党员群", members=[secretary, *members, *newcomers])
-        now = clock.now()
-        async with db.tx() as c:
-            for person in [secretary, *members]:
-                person.started = True
-                await member_repo.touch_user(c, person.id, person.first_name, None, "zh-hans",
-                                             now, private=True)
-                await member_repo.insert_member(c, {
-                    "branch_id": county["east"], "name": person.first_name, "status": "full",
-                    "birth_year": 1985, "state": "active", "telegram_id": person.id,
-                    "flowing": person.first_name in AWAY,
-                    "flow_city": "深圳" if person.first_name in AWAY else None}, now)
-            await org_repo.grant(c, secretary.id, "secretary", county["east"], None, now)
-            await org_repo.bind_group(c, group.id, county["east"], group.title or "",
-                                      secretary.id, now)
-    finally:
-        await db.close()
+    secretary = emu.add_user("李书记")
+    members = [emu.add_user(name) for name in HOME + AWAY]
+    newcomers = [emu.add_user(name) for name in NEWCOMERS]
+    group = emu.add_group("东岭村党员群", members=[secretary, *members, *newcomers])
+    await seed_east(database, secretary, members, away=lambda p: p.first_name in AWAY,
+                    group=group)
     people = [Someone(emu, user) for user in [*members, *newcomers]]
     return Someone(emu, secretary), people, group
 

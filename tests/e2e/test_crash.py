@@ -10,13 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from bot.clock import FrozenClock
 from bot.sandbox.emulator import Emulator, FloodLimits, SimUser
-from storage import members as member_repo
-from storage import org as org_repo
-from storage.db import Database
-from tests.conftest import START, seed_county
-from tests.e2e.process import BotProcess, until
+from tests.e2e.process import BotProcess, seed_east, until
 
 RECIPIENTS = 1000
 RATE = 300  # messages a second: the emulator's ceiling and the bot's setting
@@ -24,25 +19,9 @@ CONCURRENCY = 8
 
 
 async def seed(emu: Emulator, database: Path) -> tuple[SimUser, list[SimUser]]:
-    clock = FrozenClock(START)
-    db = await Database.open(database)
-    try:
-        county = await seed_county(db, clock)
-        secretary = emu.add_user("李书记")
-        members = [emu.add_user(f"外出{i:04d}") for i in range(RECIPIENTS)]
-        now = clock.now()
-        async with db.tx() as c:
-            for person in [secretary, *members]:
-                person.started = True
-                await member_repo.touch_user(c, person.id, person.first_name, None, "zh-hans",
-                                             now, private=True)
-                await member_repo.insert_member(c, {
-                    "branch_id": county["east"], "name": person.first_name, "status": "full",
-                    "state": "active", "telegram_id": person.id,
-                    "flowing": person is not secretary, "flow_city": "深圳"}, now)
-            await org_repo.grant(c, secretary.id, "secretary", county["east"], None, now)
-    finally:
-        await db.close()
+    secretary = emu.add_user("李书记")
+    members = [emu.add_user(f"外出{i:04d}") for i in range(RECIPIENTS)]
+    await seed_east(database, secretary, members, away=lambda _: True)
     return secretary, members
 
 
