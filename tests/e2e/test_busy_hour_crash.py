@@ -91,9 +91,9 @@ class Someone:
                       containing: str = "") -> None:
         """Press, and press again if the bot shows no reaction within a few seconds — what
         anyone does with a button that seems dead."""
+        answers = len(self.emu.callback_answers(self.user))
         message = await self.presses(label, chat, containing=containing)
         for _ in range(20):
-            answers = len(self.emu.callback_answers(self.user))
             try:
                 await until(self.emu, lambda n=answers: len(self.emu.callback_answers(self.user))
                             > n, "an answer", 5)
@@ -102,6 +102,7 @@ class Someone:
                 current = [t for t in labels(message) if t.startswith(label)]
                 if not current:
                     return  # the button went away: the press was taken
+                answers = len(self.emu.callback_answers(self.user))
                 self.emu.press(self.user, message, current[0])
         raise AssertionError(f"{self.name}'s press of {label!r} never got an answer")
 
