@@ -105,17 +105,18 @@ async def advance(update: Update, context: ZContext, dialog_: Dialog, step: str,
     return dialog_.model_copy(update={"step": step, "data": merged})
 
 
-def ending(update: Update) -> Statement:
+def ending(update: Update, context: ZContext) -> Statement:
     """The end of this chat's dialog, as a write for the transaction that stores what the
     form made: both commit or neither does, so a crash cannot leave a finished form
     without its result, nor a result whose form would create it again."""
     user_id, chat_id = _ids(update)
+    now = context.clock.now()
 
-    async def drop(c: Conn) -> None:
-        if not await dialog_repo.drop(c, user_id, chat_id):
+    async def end(c: Conn) -> None:
+        if not await dialog_repo.end(c, user_id, chat_id, update.update_id, now):
             raise DialogEnded(f"the dialog of {user_id} in {chat_id} has already ended")
 
-    return drop
+    return end
 
 
 class DialogEnded(RuntimeError):
@@ -148,12 +149,30 @@ async def _as_found(update: Update, context: ZContext) -> Dialog | None:
     return found.model_copy(update={"step": found.prev_step, "data": found.prev_data})
 
 
+async def _finished_before_crash(update: Update, context: ZContext) -> bool:
+    """This update, handled again, had already finished its form (the result is stored);
+    the confirmation it sent may have been cut off, so it is given again, plainly."""
+    if not context.services.journal.is_replay(update):
+        return False
+    user_id, chat_id = _ids(update)
+    async with context.db.read() as c:
+        if await dialog_repo.ended_by(c, user_id, chat_id) != update.update_id:
+            return False
+    chat = update.effective_chat
+    assert chat is not None
+    await chat.send_message(context.tr(
+        "✅ Done and saved. (I restarted just after, so here is the confirmation again.)"))
+    return True
+
+
 async def on_message(update: Update, context: ZContext) -> None:
     """A message that is not a command: an answer to the open dialog, if there is one."""
     message = update.effective_message
     if message is None or update.effective_user is None:
         return
     active = await _as_found(update, context)
+    if active is None and await _finished_before_crash(update, context):
+        return
     if active is None or active.kind not in DIALOGS:
         if (update.effective_chat and update.effective_chat.type == "private"
                 and not context.services.journal.is_replay(update)):
@@ -171,6 +190,8 @@ async def on_button(update: Update, context: ZContext) -> None:
     assert query is not None
     parsed = unpack(query.data)
     active = await _as_found(update, context)
+    if active is None and await _finished_before_crash(update, context):
+        return
     if (parsed is None or active is None or active.kind != parsed.action
             or not parsed.args or parsed.args[0] != active.step):
         await query.answer(context.tr("This button is no longer active."))

@@ -212,7 +212,7 @@ async def _confirm(update: Update, context: ZContext, current: Dialog, answer: A
                                   tr("Cancelled. Nothing was sent.")):
         return
     result = await materials.push(context.db, context.clock, _draft(current),
-                                  context.actor.telegram_id, ending=dialog.ending(update))
+                                  context.actor.telegram_id, ending=dialog.ending(update, context))
     context.services.poke_outbox()
     await chat.send_message(tr(
         "Sending to {n} members. Send /study to see who has received and studied it.",

@@ -224,7 +224,7 @@ async def _confirm(update: Update, context: ZContext, current: Dialog, answer: A
         await chat.send_message(tr("That time has passed. Please type a later one."))
         return
     await meetings.schedule(context.db, context.clock, draft, context.actor.telegram_id,
-                            ending=dialog.ending(update))
+                            ending=dialog.ending(update, context))
     context.services.poke_outbox()
     told = await meetings.has_group(context.db, draft.branch_id)
     await chat.send_message(tr("Scheduled. The branch group has been told.") if told

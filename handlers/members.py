@@ -198,8 +198,9 @@ async def flow_step(update: Update, context: ZContext, current: Dialog, answer: 
                 await dialog.finish(update, context)
             elif answer.action == "back" and current.step == "flowing":
                 await away.acknowledge(answer, tr("🏠 I am back home"))
-                updated, _ = await registry.set_flowing(context.db, context.clock, member.id,
-                                                        away=False, ending=dialog.ending(update))
+                updated, _ = await registry.set_flowing(
+                    context.db, context.clock, member.id, away=False,
+                    ending=dialog.ending(update, context))
                 await chat.send_message(tr("Welcome home! Your branch secretary has been told."))
                 await _tell_managers(context, updated, returned=True)
             elif answer.action in ("away", "moved"):
@@ -223,7 +224,8 @@ async def flow_step(update: Update, context: ZContext, current: Dialog, answer: 
             updated, missed = await registry.set_flowing(
                 context.db, context.clock, member.id, away=True, city=current.data["city"],
                 employer=current.data.get("employer"), since=since,
-                makeup_days=context.settings.study_makeup_days, ending=dialog.ending(update))
+                makeup_days=context.settings.study_makeup_days,
+                ending=dialog.ending(update, context))
             await chat.send_message(tr(
                 "Recorded: working in {city} since {since}. Your branch secretary has been "
                 "told. Send /flow again when you come back.",

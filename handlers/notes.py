@@ -95,7 +95,8 @@ async def note_step(update: Update, context: ZContext, current: Dialog, answer: 
         await chat.send_message(tr(problem.message, **problem.fields))
         return
     await notes.submit(context.db, context.clock, member, current.data["subject"],
-                       current.data["title"], kind, body, file_id, ending=dialog.ending(update))
+                       current.data["title"], kind, body, file_id,
+                       ending=dialog.ending(update, context))
     await chat.send_message(tr("Thank you! Your note has been received."))
 
 
@@ -202,7 +203,7 @@ async def redo_step(update: Update, context: ZContext, current: Dialog, answer: 
         await chat.send_message(tr("Please type a few sentences."))
         return
     await notes.review(context.db, context.clock, note.id, "rewrite", comment,
-                       context.actor.telegram_id, ending=dialog.ending(update))
+                       context.actor.telegram_id, ending=dialog.ending(update, context))
     await chat.send_message(tr("Sent to {name}.", name=esc(author.name)))
     if author.telegram_id is not None:
         await tell(context, author.telegram_id, lambda t: t(

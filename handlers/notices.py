@@ -205,7 +205,7 @@ async def _confirm(update: Update, context: ZContext, current: Dialog, answer: A
         await chat.send_message(tr("This is not yours to manage."))
         return
     notice, queued = await notices.create(context.db, context.clock, draft, actor.telegram_id,
-                                          ending=dialog.ending(update))
+                                          ending=dialog.ending(update, context))
     context.services.poke_outbox()
     if queued:
         await chat.send_message(tr("Sending to {n} people. Send /notices to see who has "

@@ -226,7 +226,7 @@ async def _submit(update: Update, context: ZContext, current: Dialog, answer: An
     await away.acknowledge(answer, tr("✅ Submit"))
     result = await registry.submit_application(
         context.db, context.clock, user.id, str(current.data["code"]), _profile(current.data),
-        context.settings.admins, ending=dialog.ending(update))
+        context.settings.admins, ending=dialog.ending(update, context))
     if result.application is None:
         await dialog.finish(update, context)
         if result.problem == "already_member":

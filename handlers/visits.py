@@ -216,7 +216,7 @@ async def _confirm(update: Update, context: ZContext, current: Dialog, answer: A
         return
     try:
         await visits.log(context.db, context.clock, context.actor.telegram_id, _draft(current),
-                         ending=dialog.ending(update))
+                         ending=dialog.ending(update, context))
     except InvalidInput as problem:
         await dialog.finish(update, context)
         await chat.send_message(tr(problem.message, **problem.fields))
