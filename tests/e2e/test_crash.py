@@ -1,5 +1,6 @@
 """`zhibu run` killed with SIGKILL in the middle of a 1,000-member push, then started again:
-every member gets the material, and nobody gets it twice beyond the few in flight.
+every member gets the material, and nobody gets it twice beyond the few in flight. On the
+way, `zhibu backup` copies the database while the bot is busy writing it.
 
 The bot runs as a real subprocess against the emulator in this process; the secretary
 pushes through the chat as usual.
@@ -7,11 +8,15 @@ pushes through the chat as usual.
 
 from __future__ import annotations
 
+import asyncio
+import os
+import sqlite3
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
 from bot.sandbox.emulator import Emulator, FloodLimits, SimUser
-from tests.e2e.process import BotProcess, seed_east, until
+from tests.e2e.process import ROOT, BotProcess, seed_east, until
 
 RECIPIENTS = 1000
 RATE = 300  # messages a second: the emulator's ceiling and the bot's setting
@@ -23,6 +28,25 @@ async def seed(emu: Emulator, database: Path) -> tuple[SimUser, list[SimUser]]:
     members = [emu.add_user(f"外出{i:04d}") for i in range(RECIPIENTS)]
     await seed_east(database, secretary, members, away=lambda _: True)
     return secretary, members
+
+
+async def backup_while_sending(database: Path, copy: Path) -> None:
+    """`zhibu backup` while the bot writes an outbox row per message it sends: the copy is
+    whole (SQLite's integrity check) and consistent (the push is all there, every row in
+    a state it can be in)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ZHIBU_")}
+    env.update(ZHIBU_DATABASE=str(database), PYTHONPATH=str(ROOT))
+    done = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "backup", str(copy), env=env, cwd=str(ROOT),
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
+    _, stderr = await done.communicate()
+    assert done.returncode == 0, stderr.decode()
+    with sqlite3.connect(f"file:{copy}?mode=ro", uri=True) as c:
+        assert c.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        assert c.execute("SELECT count(*) FROM material_recipients").fetchone() == (RECIPIENTS,)
+        states = dict(c.execute("SELECT state, count(*) FROM outbox GROUP BY state").fetchall())
+    assert sum(states.values()) == RECIPIENTS and set(states) <= {"queued", "sent"}
+    assert states.get("sent", 0) >= RECIPIENTS // 3 - CONCURRENCY  # it was sending
 
 
 def copies(emu: Emulator, members: list[SimUser]) -> list[int]:
@@ -58,6 +82,7 @@ async def test_a_push_survives_sigkill(emu: Emulator, tmp_path: Path) -> None:
         emu.press(secretary, emu.last(secretary), f"✅ 发送给 {RECIPIENTS} 人")
 
         await until(emu, lambda: sum(copies(emu, members)) >= RECIPIENTS // 3, "a third is out")
+        await backup_while_sending(database, tmp_path / "backup.sqlite3")
         await bot.kill()
         delivered_before = sum(1 for n in copies(emu, members) if n)
         assert delivered_before < RECIPIENTS, "the push ended before the kill"
