@@ -232,20 +232,41 @@ async def _confirm(update: Update, context: ZContext, current: Dialog, answer: A
 
 
 async def visits_command(update: Update, context: ZContext) -> None:
+    """A leader sees their own month and recent visits; staff choose a leader first — the
+    corrections a leader may no longer make after 7 days are theirs to make."""
     if not await private_only(update, context):
         return
     chat = update.effective_chat
     assert chat is not None
     tr = context.tr
-    leader = context.actor.telegram_id
-    if not context.actor.leader:
+    actor = context.actor
+    if actor.staff:
+        people = await visits.leaders(context.db)
+        if not people:
+            await chat.send_message(tr("No leaders have contact points yet. Assign them with "
+                                       "/appoint."))
+            return
+        await chat.send_message(tr("Whose visits?"), reply_markup=inline(grid(
+            [button(name, pack("vst", "who", telegram_id)) for telegram_id, name in people],
+            3)))
+        return
+    if not actor.leader:
         await chat.send_message(tr("Only leaders with a contact point can log visits. "
                                    "Organisation staff assign them with /appoint."))
         return
+    await _show_standing(update, context, actor.telegram_id, name=None)
+
+
+async def _show_standing(update: Update, context: ZContext, leader: int,
+                         name: str | None) -> None:
+    chat = update.effective_chat
+    assert chat is not None
+    tr = context.tr
     found = await visits.standing(context.db, context.clock, leader,
                                   context.settings.visit_quota_days)
-    lines = [tr("📍 <b>This month: {days:g} of {quota:g} days</b>", days=found.month_days,
-                quota=found.quota)]
+    lines = [f"<b>{esc(name)}</b>"] if name else []
+    lines.append(tr("📍 <b>This month: {days:g} of {quota:g} days</b>", days=found.month_days,
+                    quota=found.quota))
     if found.remaining:
         lines.append(tr("{days:g} days still to go.", days=found.remaining))
     lines.append(tr("Half-year so far: {months}", months="; ".join(
@@ -256,7 +277,7 @@ async def visits_command(update: Update, context: ZContext) -> None:
         mark = " ✅" if visit.confirmed_by else ""
         lines.append(tr("• {day}: {days:g} day(s), {activity}", day=f"{visit.day:%m-%d}",
                         days=visit.days, activity=tr(ACTIVITIES[visit.activity])) + mark)
-        if now - visit.created_at <= timedelta(days=CORRECTION_DAYS):
+        if context.actor.staff or now - visit.created_at <= timedelta(days=CORRECTION_DAYS):
             label = f"{visit.day:%m-%d}"
             rows.append([button(tr("✏️ Days {day}", day=label), pack("vst", "days", visit.id)),
                          button(tr("✏️ Record {day}", day=label), pack("vst", "rec", visit.id)),
@@ -275,6 +296,17 @@ async def visit_button(update: Update, context: ZContext) -> None:
     query, parsed, visit_id = pressed
     tr = context.tr
     actor = context.actor
+    if parsed.action == "who":  # staff choosing a leader; the id is the leader's
+        if not actor.staff:
+            await query.answer(tr("Only organisation staff can do this."), show_alert=True)
+            return
+        name = dict(await visits.leaders(context.db)).get(visit_id)
+        if name is None:
+            await query.answer(tr("This button is no longer active."))
+            return
+        await query.answer()
+        await _show_standing(update, context, visit_id, name)
+        return
     if parsed.action == "ok":
         result = await visits.confirm(context.db, context.clock, visit_id, actor.telegram_id,
                                       actor.secretary_of)

@@ -66,7 +66,7 @@ TABLE: dict[str, dict[str, str]] = {
     "/visit": {"stranger": LEADERS_ONLY, "member": LEADERS_ONLY, "flowing": LEADERS_ONLY,
                "secretary": LEADERS_ONLY, "leader": "✓", "staff": LEADERS_ONLY},
     "/visits": {"stranger": LEADERS_ONLY, "member": LEADERS_ONLY, "flowing": LEADERS_ONLY,
-                "secretary": LEADERS_ONLY, "leader": "✓", "staff": LEADERS_ONLY},
+                "secretary": LEADERS_ONLY, "leader": "✓", "staff": "✓"},  # staff: any leader's
     "/quota": {"stranger": STAFF_ONLY, "member": STAFF_ONLY, "flowing": STAFF_ONLY,
                "secretary": STAFF_ONLY, "leader": STAFF_ONLY, "staff": "✓"},
     "/appoint": {"stranger": APPOINT_STAFF_ONLY, "member": APPOINT_STAFF_ONLY,

@@ -72,6 +72,7 @@ TABLE: dict[str, dict[str, str]] = {
     "vst:days": only("leader", "staff"), "vst:rec": only("leader", "staff"),
     "vst:del": only("leader", "staff"), "vst:gone": only("leader", "staff"),
     "vst:keep": only("leader", "staff"),
+    "vst:who": only("staff"),  # choose whose visits to see and correct
     "quota:set": only("staff"),
     "rpt:kind": only("staff"),  # bulletin or visits: a secretary has only the bulletin
     "rpt:bp": only(*MANAGERS, "other secretary"),  # each their own branch's bulletin
@@ -152,7 +153,7 @@ async def scenario(h: Harness, county: dict[str, int], staff: Person, clock: Fro
                     if any(d.startswith("vst:del:") for row in m.buttons for _, d in row))
     await leader.presses(next(label for row in withdraw.buttons for label, d in row
                               if d.startswith("vst:del:")), message=withdraw)
-    for command in ("/notices", "/report", "/record"):
+    for command in ("/notices", "/report", "/record", "/visits"):
         await staff.says(command)
     await staff.presses("东岭镇")
     await staff.presses("东岭村党支部")

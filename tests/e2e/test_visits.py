@@ -71,7 +71,7 @@ async def test_a_visit_with_a_location_confirmed_by_the_right_secretary(
 
 
 async def test_correcting_and_withdrawing_within_seven_days_then_only_staff(
-        h: Harness, county: dict[str, int], clock: FrozenClock) -> None:
+        h: Harness, county: dict[str, int], clock: FrozenClock, staff: Person) -> None:
     leader = await make_leader(h, county["east"], [county["south"]])
     await log_visit(leader)
     await log_visit(leader, day="11-20", days="2")
@@ -94,6 +94,23 @@ async def test_correcting_and_withdrawing_within_seven_days_then_only_staff(
     clock.advance(timedelta(days=8))
     await leader.presses("✏️ 改记录 11-24")
     assert leader.answers()[-1] == "记录只能在 7 天内修改，请联系组织部工作人员。"
+    await leader.says("/visits")
+    assert "✏️ 改天数 11-24" not in str(h.emu.last(leader.user).buttons)
+
+    # Staff pick the leader and correct what the leader no longer may.
+    await staff.says("/visits")
+    assert staff.last() == "查看谁的联系点工作？"
+    await staff.presses("县领导")
+    assert staff.last().startswith("县领导\n📍 本月：0 / 3 天")  # it is December now
+    assert "2026-11 0.5" in staff.last() and "• 11-24：0.5 天，调查研究" in staff.last()
+    await staff.presses("✏️ 改天数 11-24")
+    await staff.says("1")
+    assert staff.last() == "已保存。"
+    async with h.db.read() as c:
+        first = await visit_repo.history(c, 1)
+        corrected = await visit_repo.get_visit(c, 1)
+    assert [what for _, _, what in first] == ["days", "days"]
+    assert corrected is not None and corrected.days == 1
 
 
 async def test_bad_dates_and_day_counts_get_a_clear_answer(
