@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Literal
 
 from bot.callbacks import pack
@@ -164,6 +164,11 @@ async def log(db: Database, clock: Clock, leader: int, draft: VisitDraft,
 Change = Literal["ok", "not_yours", "too_late", "gone"]
 
 
+def correctable(visit: Visit, now: datetime, *, staff: bool) -> bool:
+    """A leader corrects their own visit for CORRECTION_DAYS; staff, any time after."""
+    return staff or now - visit.created_at <= timedelta(days=CORRECTION_DAYS)
+
+
 async def may_change(db: Database, clock: Clock, visit_id: int, actor: int, staff: bool
                       ) -> tuple[Change, Visit | None]:
     async with db.read() as c:
@@ -174,7 +179,7 @@ async def may_change(db: Database, clock: Clock, visit_id: int, actor: int, staf
         return "ok", visit
     if visit.leader_telegram_id != actor:
         return "not_yours", visit
-    if clock.now() - visit.created_at > timedelta(days=CORRECTION_DAYS):
+    if not correctable(visit, clock.now(), staff=False):
         return "too_late", visit
     return "ok", visit
 

@@ -15,7 +15,7 @@ from bot.app import ZContext
 from bot.callbacks import pack, unpack
 from bot.i18n import N_, Translator
 from bot.profile import InvalidInput, clean_body
-from bot.visits import ACTIVITIES, CORRECTION_DAYS, RECORD_MAX, VisitDraft
+from bot.visits import ACTIVITIES, RECORD_MAX, VisitDraft
 from handlers import away, dialog
 from handlers.dialog import Answer
 from handlers.guards import button_with_id, private_only
@@ -277,7 +277,7 @@ async def _show_standing(update: Update, context: ZContext, leader: int,
         mark = " ✅" if visit.confirmed_by else ""
         lines.append(tr("• {day}: {days:g} day(s), {activity}", day=f"{visit.day:%m-%d}",
                         days=visit.days, activity=tr(ACTIVITIES[visit.activity])) + mark)
-        if context.actor.staff or now - visit.created_at <= timedelta(days=CORRECTION_DAYS):
+        if visits.correctable(visit, now, staff=context.actor.staff):
             label = f"{visit.day:%m-%d}"
             rows.append([button(tr("✏️ Days {day}", day=label), pack("vst", "days", visit.id)),
                          button(tr("✏️ Record {day}", day=label), pack("vst", "rec", visit.id)),

@@ -34,18 +34,19 @@ async def put(c: Conn, telegram_id: int, chat_id: int, kind: str, step: str,
     kind, or the marker of a finished one, replaced by this one keeps nothing."""
     await c.execute(
         """INSERT INTO dialogs (telegram_id, chat_id, kind, step, data, updated_at, moved_by)
-           VALUES (?, ?, ?, ?, ?, ?, ?)
+           VALUES (:user, :chat, :kind, :step, :data, :at, :moved_by)
            ON CONFLICT (telegram_id, chat_id) DO UPDATE SET
              prev_step = CASE WHEN excluded.moved_by IS dialogs.moved_by THEN dialogs.prev_step
-                              WHEN excluded.kind = dialogs.kind AND dialogs.step != 'ended'
+                              WHEN excluded.kind = dialogs.kind AND dialogs.step != :ended
                               THEN dialogs.step END,
              prev_data = CASE WHEN excluded.moved_by IS dialogs.moved_by THEN dialogs.prev_data
-                              WHEN excluded.kind = dialogs.kind AND dialogs.step != 'ended'
+                              WHEN excluded.kind = dialogs.kind AND dialogs.step != :ended
                               THEN dialogs.data END,
              kind = excluded.kind, step = excluded.step, data = excluded.data,
              updated_at = excluded.updated_at, moved_by = excluded.moved_by""",
-        (telegram_id, chat_id, kind, step, json.dumps(data, ensure_ascii=False), ts(now),
-         moved_by))
+        {"user": telegram_id, "chat": chat_id, "kind": kind, "step": step,
+         "data": json.dumps(data, ensure_ascii=False), "at": ts(now), "moved_by": moved_by,
+         "ended": ENDED})
 
 
 async def drop(c: Conn, telegram_id: int, chat_id: int) -> bool:
