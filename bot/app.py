@@ -26,7 +26,7 @@ from telegram.ext import (
 )
 from telegram.request import HTTPXRequest
 
-from bot import i18n
+from bot import i18n, logs
 from bot.access import Actor, load_actor
 from bot.clock import Clock
 from bot.config import Settings
@@ -135,6 +135,7 @@ def build_application(settings: Settings, *, clock: Clock | None = None,
 
     if settings.token is None:
         raise ValueError("ZHIBU_TOKEN is not set")
+    logs.hide(settings.token.get_secret_value())
     journal = Journal()
     limiter = (AIORateLimiter(overall_max_rate=settings.send_per_second, max_retries=3)
                if rate_limiter else None)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import sys
+import traceback
 from collections.abc import Callable, Coroutine, Sequence
 from datetime import date, timedelta
 from pathlib import Path
@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from bot import logs
 from bot.clock import Clock
 from bot.config import Settings
 from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, translator
@@ -81,11 +82,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         settings = load_settings()
-        logging.basicConfig(
-            level=settings.log_level.upper(),
-            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-        logging.getLogger("httpx").setLevel(logging.WARNING)
-        logging.getLogger("apscheduler").setLevel(logging.WARNING)
+        logs.configure(settings.log_level,
+                       [settings.token.get_secret_value() if settings.token else None])
         if args.command == "run":
             return run(settings)
         if args.command == "demo":
@@ -101,8 +99,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         }[args.command]
         return asyncio.run(action())
     except (SetupError, DatabaseTooNew) as exc:
-        print(f"zhibu: {exc}", file=sys.stderr)
+        print(f"zhibu: {logs.scrub(str(exc))}", file=sys.stderr)
         return 2
+    except Exception:
+        # A bug rather than an operator's mistake: the whole story, without the secret.
+        print(logs.scrub(traceback.format_exc()), file=sys.stderr, end="")
+        return 1
 
 
 def run(settings: Settings) -> int:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -93,6 +93,32 @@ async def seed_county(db: Database, clock: FrozenClock) -> dict[str, int]:
     return ids
 
 
-@pytest.fixture(autouse=True)
-def _quiet_logs(caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.WARNING, logger="httpx")
+class SecretWatch(logging.Handler):
+    """Formats every record the suite makes, at every level, and keeps those that show
+    the token: the suite itself is the test that no log line ever carries it."""
+
+    def __init__(self, secret: str) -> None:
+        super().__init__(logging.NOTSET)
+        self.secret = secret.partition(":")[2]
+        self.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
+        self.leaks: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        line = self.format(record)
+        if self.secret in line:
+            self.leaks.append(line[:500])
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_token_in_any_log() -> Iterator[SecretWatch]:
+    watch = SecretWatch(TOKEN)
+    root = logging.getLogger()
+    level = root.level
+    root.addHandler(watch)
+    root.setLevel(logging.DEBUG)
+    try:
+        yield watch
+    finally:
+        root.removeHandler(watch)
+        root.setLevel(level)
+    assert not watch.leaks, f"the token reached the log: {watch.leaks[:3]}"

@@ -43,9 +43,9 @@ class BotProcess:
 
     async def start(self) -> None:
         env = {k: v for k, v in os.environ.items() if not k.startswith("ZHIBU_")}
-        env.update(ZHIBU_TOKEN=TOKEN, ZHIBU_API_BASE=self.emu.base_url,
-                   ZHIBU_DATABASE=str(self.database), ZHIBU_LOG_LEVEL="WARNING",
-                   PYTHONPATH=str(ROOT), **self.settings)
+        env.update({"ZHIBU_TOKEN": TOKEN, "ZHIBU_API_BASE": self.emu.base_url,
+                    "ZHIBU_DATABASE": str(self.database), "ZHIBU_LOG_LEVEL": "WARNING",
+                    "PYTHONPATH": str(ROOT), **self.settings})
         self.process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bot", "run", env=env, cwd=str(ROOT),
             stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
@@ -74,7 +74,9 @@ class BotProcess:
         assert self.process is not None
         await self.process.wait()
         if self.process.stderr is not None:
-            self.stderr.append((await self.process.stderr.read()).decode())
+            text = (await self.process.stderr.read()).decode()
+            assert TOKEN.partition(":")[2] not in text, f"the token reached stderr: {text[-800:]}"
+            self.stderr.append(text)
         self.process = None
 
 
