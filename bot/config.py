@@ -111,6 +111,14 @@ class Settings(BaseSettings):
         parse_reminder_schedule(value)
         return value
 
+    @field_validator("log_level")
+    @classmethod
+    def _log_level(cls, value: str) -> str:
+        levels = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+        if value.upper() not in levels:
+            raise ValueError(f"one of {', '.join(levels)}, not {value!r}")
+        return value.upper()
+
     @field_validator("admins", mode="before")
     @classmethod
     def _split_admins(cls, value: object) -> object:

@@ -112,3 +112,11 @@ def test_staff_export_the_audit_trail(tmp_path: Path) -> None:
     rows = list(load_workbook(out).active.iter_rows(values_only=True))  # type: ignore[union-attr]
     assert rows[0] == ("at", "actor", "action", "subject", "detail")
     assert [row[2] for row in rows[1:]] == ["roster.import", "staff.add"]
+
+
+def test_a_bad_log_level_is_one_line(tmp_path: Path) -> None:
+    result = zhibu("migrate", env={"ZHIBU_LOG_LEVEL": "verbose"}, cwd=tmp_path)
+    assert result.returncode == 2
+    assert "ZHIBU_LOG_LEVEL" in result.stderr and "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert zhibu("migrate", env={"ZHIBU_LOG_LEVEL": "debug"}, cwd=tmp_path).returncode == 0
