@@ -55,13 +55,15 @@ Buttons = list[list[tuple[str, str]]]  # rows of (label, callback data)
 @dataclass(frozen=True)
 class Outgoing:
     """One rendered message: text (HTML), or a file with the text as caption — a file
-    Telegram has (``file_id``) or one made just now (``upload``: name and bytes)."""
+    Telegram has (``file_id``) or one made just now (``upload``: name and bytes) — or a
+    map pin (``location``: latitude, longitude), which Telegram sends without text."""
 
     text: str
     buttons: Buttons = field(default_factory=list)
     media_kind: str | None = None
     file_id: str | None = None
     upload: tuple[str, bytes] | None = None
+    location: tuple[float, float] | None = None
 
 
 Renderer = Callable[[Database, Clock, OutboxRow], Awaitable[Outgoing | None]]
@@ -100,6 +102,10 @@ def markup(buttons: Buttons) -> InlineKeyboardMarkup | None:
 async def send(bot: Bot, chat_id: int, out: Outgoing, **kwargs: Any) -> Message:
     """One Outgoing as one Bot API call (also used for direct, interactive sends)."""
     keyboard = markup(out.buttons)
+    if out.location is not None:
+        latitude, longitude = out.location
+        return await bot.send_location(chat_id, latitude, longitude, reply_markup=keyboard,
+                                       **kwargs)
     kwargs.setdefault("parse_mode", ParseMode.HTML)  # Outgoing.text is HTML by contract
     content: str | InputFile | None = out.file_id
     if out.upload is not None:

@@ -56,7 +56,9 @@ COMMANDS: tuple[Command, ...] = (
     Command("bind", N_("Tie a group chat to your branch"), MANAGERS, group=True),
     Command("appoint", N_("Appoint a secretary or a leader"), frozenset({Role.STAFF})),
     Command("quota", N_("Leaders' monthly contact-point quota"), frozenset({Role.STAFF})),
-    Command("report", N_("Bulletins: contact-point visits"), frozenset({Role.STAFF})),
+    # A secretary gets their branch's bulletin; staff also the county's, a township's
+    # and the contact-point one: the description names what both get.
+    Command("report", N_("Bulletins for a month, quarter or any dates"), MANAGERS),
 )
 
 

@@ -68,6 +68,12 @@ async def size(db: Database, scope_unit_id: int, audience: NoticeAudience) -> in
         return len(await notice_repo.audience(c, scope_unit_id, audience))
 
 
+async def without_telegram(db: Database, scope_unit_id: int, audience: NoticeAudience) -> int:
+    """How many the notice is for but cannot reach: on the roster, never registered."""
+    async with db.read() as c:
+        return len(await notice_repo.without_telegram(c, scope_unit_id, audience))
+
+
 async def groups(db: Database, scope_unit_id: int) -> int:
     async with db.read() as c:
         return len(await notice_repo.group_chats(c, scope_unit_id))
@@ -97,14 +103,20 @@ async def _release(c: Conn, notice: Notice, now: datetime) -> int:
         return 0
     people = await notice_repo.audience(c, notice.scope_unit_id, notice.audience)
     envelopes = [outbox_repo.Envelope(f"notice:{notice.id}:to:{tg}", tg, "notice", notice.id)
-                 for tg, _, _ in people]
+                 for tg, _, _, _ in people]
     if notice.to_groups:
         envelopes += [outbox_repo.Envelope(f"notice:{notice.id}:group:{chat}", chat,
                                            "notice", notice.id)
                       for chat in await notice_repo.group_chats(c, notice.scope_unit_id)]
     ids = await outbox_repo.enqueue(c, envelopes, now)
     await notice_repo.add_recipients(c, notice.id, [
-        (tg, name, branch, ids.get(f"notice:{notice.id}:to:{tg}")) for tg, name, branch in people])
+        (tg, member, name, branch, ids.get(f"notice:{notice.id}:to:{tg}"))
+        for tg, name, branch, member in people])
+    # Those on the roster without Telegram are counted too, as not reachable: the receipts
+    # then show the secretary whom to tell by hand.
+    await notice_repo.add_recipients(c, notice.id, [
+        (None, member, name, branch, None) for member, name, branch
+        in await notice_repo.without_telegram(c, notice.scope_unit_id, notice.audience)])
     return len(people)
 
 

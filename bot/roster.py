@@ -11,11 +11,14 @@ state, who is exempt from writing) is never overwritten.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+
+from openpyxl.utils.datetime import from_excel
 
 from bot.clock import Clock
 from bot.i18n import N_, Tr
@@ -102,17 +105,35 @@ def _unit_name(value: Any) -> str | None:
     return text or None
 
 
+# A year of birth, or the year and month (出生年月) and even the day, as rosters write
+# them: 1975, 1975年, 1975-03, 1975/3, 1975.03, 197503, 1975年3月, 1975-03-15, 1975年3月15日.
+_BIRTH = re.compile(r"(\d{4})\s*年?\s*(?:[-/.]?\s*(\d{1,2})\s*月?\s*"
+                    r"(?:[-/.]?\s*(\d{1,2})\s*日?)?)?")
+# A date cell that lost its date format shows Excel's day number: 10000 is 1927-05-18,
+# 99999 is 2173-10-14, so a five-digit number there is a date, not a year.
+_EXCEL_DAYS = range(10_000, 100_000)
+
+
+def _real_month(match: re.Match[str]) -> bool:
+    month, day = (int(part or 1) for part in match.group(2, 3))
+    return 1 <= month <= 12 and 1 <= day <= 31
+
+
 def _birth_year(value: Any, today: date) -> int | None:
+    if isinstance(value, int | float) and not isinstance(value, bool) and (
+            int(value) in _EXCEL_DAYS):
+        value = from_excel(value)
     if isinstance(value, datetime | date):
         year = value.year
     else:
-        text = cell_text(value).removesuffix("年")
+        text = cell_text(value)
         if not text:
             return None
-        if not text.isdigit() or len(text) != 4:
-            raise InvalidInput(N_("“{value}” is not a year: write four digits, like 1975"),
-                               value=text)
-        year = int(text)
+        match = _BIRTH.fullmatch(text)
+        if match is None or not _real_month(match):
+            raise InvalidInput(N_("“{value}” is not a year or month of birth: write 1975, "
+                                  "1975-03 or 1975年3月"), value=text)
+        year = int(match.group(1))
     last = today.year - YOUNGEST_AGE
     if not OLDEST_BIRTH_YEAR <= year <= last:
         raise InvalidInput(N_("{value} is not a year of birth between {first} and {last}"),
@@ -184,6 +205,9 @@ class MemberRow:
     group: str | None
     #: Columns this row sets, as ``members`` fields; a column the file lacks is left alone.
     values: dict[str, Any]
+    #: False when a cell is wrong (already reported): the row is still placed in the
+    #: organisation, so that a wrong branch shows in the same report, but never written.
+    complete: bool = True
 
 
 class _Checker:
@@ -232,18 +256,23 @@ def _check_unit_row(check: _Checker, sheet: Sheet, row: Row) -> UnitRow | None:
 
 
 def _check_member_row(check: _Checker, sheet: Sheet, row: Row, today: date) -> MemberRow | None:
-    key = check.cell(sheet, row, "key", _required_text,
-                     N_("empty: every member needs a number that stays the same between "
-                        "imports"), KEY_MAX, N_("at most {limit} characters"))
-    name = check.cell(sheet, row, "name", _required_text, N_("empty: write the member's name"),
-                      NAME_MAX, N_("a name can be at most {limit} characters"))
+    """Every cell of the row checked; None if the row cannot even be placed in a branch.
+    A required column the sheet lacks was reported once for the sheet, not per row."""
+
+    def required(column: str, parse: Any, *args: Any) -> Any:
+        return check.cell(sheet, row, column, parse, *args) if column in sheet.columns else _BAD
+
+    key = required("key", _required_text,
+                   N_("empty: every member needs a number that stays the same between "
+                      "imports"), KEY_MAX, N_("at most {limit} characters"))
+    name = required("name", _required_text, N_("empty: write the member's name"),
+                    NAME_MAX, N_("a name can be at most {limit} characters"))
     county = check.cell(sheet, row, "county", _unit_name)
     township = check.cell(sheet, row, "township", _unit_name)
-    branch = check.cell(sheet, row, "branch", _required_text,
-                        N_("empty: write the member's branch"), UNIT_NAME_MAX,
-                        N_("a name can be at most {limit} characters"))
+    branch = required("branch", _required_text, N_("empty: write the member's branch"),
+                      UNIT_NAME_MAX, N_("a name can be at most {limit} characters"))
     group = check.cell(sheet, row, "group", _unit_name)
-    values: dict[str, Any] = {"status": check.cell(sheet, row, "status", _status)}
+    values: dict[str, Any] = {"status": required("status", _status)}
     if "birth_year" in sheet.columns:
         values["birth_year"] = check.cell(sheet, row, "birth_year", _birth_year, today)
     if "phone" in sheet.columns:
@@ -256,15 +285,19 @@ def _check_member_row(check: _Checker, sheet: Sheet, row: Row, today: date) -> M
             if city is None:
                 check.fail(sheet, row.number, "flow_city",
                            N_("empty: a member working away needs the city they work in"))
+                city = _BAD
             values["flow_city"] = city
             if "flow_employer" in sheet.columns:
                 values["flow_employer"] = employer
         elif flowing is False:
             values.update(flow_city=None, flow_employer=None, flow_since=None)
-    fields = [key, name, county, township, branch, group, *values.values()]
-    if any(value is _BAD for value in fields):
+    if any(value is _BAD for value in (county, township, branch, group)):
         return None
-    return MemberRow(sheet, row, key, name, county, township, branch, group, values)
+    complete = not any(value is _BAD for value in (key, name, *values.values()))
+    return MemberRow(sheet, row, "" if key is _BAD else key, "" if name is _BAD else name,
+                     county, township, branch, group,
+                     {field: value for field, value in values.items() if value is not _BAD},
+                     complete)
 
 
 def _read_all(paths: list[Path], today: date, report: ImportReport
@@ -292,8 +325,8 @@ def _read_all(paths: list[Path], today: date, report: ImportReport
             missing = [column for column in REQUIRED[sheet.kind] if column not in sheet.columns]
             for column in missing:
                 check.fail(sheet, None, column, N_("this column is missing"))
-            if missing:
-                continue
+            if missing and sheet.kind == "units":
+                continue  # without townships its rows cannot be placed; members' can
             if "flowing" not in sheet.columns and {"flow_city", "flow_employer"} & set(
                     sheet.columns):
                 report.notes.append(Problem(sheet.label, None, None, N_(
@@ -309,11 +342,11 @@ def _read_all(paths: list[Path], today: date, report: ImportReport
                 if member_row is None:
                     continue
                 first = first_row_of_key.setdefault(member_row.key, (sheet.label, row.number))
-                if first != (sheet.label, row.number):
+                if member_row.key and first != (sheet.label, row.number):
                     check.fail(sheet, row.number, "key",
                                N_("number {key} is already used in {where}, row {first_row}"),
                                key=member_row.key, where=first[0], first_row=first[1])
-                    continue
+                    member_row.complete = False
                 members.append(member_row)
     return units, members
 
@@ -361,7 +394,9 @@ async def _write_units(tree: _Tree, rows: list[UnitRow], check: _Checker) -> Non
         if not named:
             check.fail(rows[0].sheet, rows[0].row.number, "county", N_(
                 "the first import must name the county: add a 县 column"))
-            return
+            # A stand-in (rolled back with the rest) lets the townships, branches and
+            # members below be checked in the same run.
+            named = ["?"]
         tree.county_id = await tree.ensure("county", named[0], None)
         tree.county_name = named[0]
     for row in rows:
@@ -427,6 +462,8 @@ async def _write_members(c: Conn, tree: _Tree, rows: list[MemberRow], check: _Ch
                         name=row.group, branch=row.branch)
                     continue
             values["group_id"] = group_id
+        if not row.complete:
+            continue
         existing = by_key.get(row.key)
         if existing is not None:
             if existing.branch_id != branch_id and "group_id" not in values:
@@ -486,20 +523,21 @@ async def import_roster(db: Database, paths: list[Path], clock: Clock, *,
     """Check every file, then write all of it in one transaction, or nothing."""
     report = ImportReport(files=[path.name for path in paths], dry_run=dry_run)
     now = clock.now()
+    # Rows with a wrong cell are still placed in the organisation (never written), and
+    # the database's answers (unknown branch, another county) come in the same report:
+    # one pass shows every problem of every file.
     unit_rows, member_rows = _read_all(paths, now.date(), report)
-    if report.errors:
-        return report
     check = _Checker(report)
     try:
         async with db.tx() as c:
             tree = _Tree(c, now, report)
             await tree.load()
             await _write_units(tree, unit_rows, check)
-            if member_rows and tree.county_id is None and not report.errors:
+            if member_rows and tree.county_id is None:
                 report.errors.append(Problem(member_rows[0].sheet.label, None, None, N_(
                     "the database has no organisation yet: import the organisation sheet "
                     "(县, 乡镇, 支部) first or together")))
-            if not report.errors:
+            else:
                 await _write_members(c, tree, member_rows, check, now, makeup_days)
             if report.errors or dry_run:
                 raise _Rollback
@@ -507,7 +545,17 @@ async def import_roster(db: Database, paths: list[Path], clock: Clock, *,
                                _summary(report))
     except _Rollback:
         pass
+    _in_file_order(report.errors)
     return report
+
+
+def _in_file_order(problems: list[Problem]) -> None:
+    """Each file's and sheet's problems together, by row: reading and the database
+    check found them in two rounds."""
+    order: dict[str, int] = {}
+    for problem in problems:
+        order.setdefault(problem.where, len(order))
+    problems.sort(key=lambda p: (order[p.where], p.row or 0))
 
 
 def _summary(report: ImportReport) -> str:

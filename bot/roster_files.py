@@ -28,14 +28,14 @@ SheetKind = Literal["units", "members"]
 COLUMNS: dict[str, tuple[str, ...]] = {
     "county": ("县", "县市区", "县区", "county"),
     "township": ("乡镇", "乡镇街道", "乡镇党委", "township"),
-    "branch": ("支部", "党支部", "村党支部", "所在支部", "branch"),
+    "branch": ("支部", "党支部", "村党支部", "所在支部", "所在党支部", "branch"),
     "group": ("党小组", "小组", "group", "partygroup"),
     "key": ("编号", "党员编号", "序号编号", "key", "id", "number"),
     "name": ("姓名", "name"),
-    "birth_year": ("出生年份", "出生年", "birthyear", "born"),
-    "status": ("身份", "党员身份", "类别", "status"),
+    "birth_year": ("出生年份", "出生年", "出生年月", "出生日期", "birthyear", "born"),
+    "status": ("身份", "党员身份", "类别", "党员类别", "status"),
     "phone": ("电话", "手机", "手机号", "联系电话", "phone", "mobile"),
-    "flowing": ("流动", "流动党员", "是否流动", "flowing"),
+    "flowing": ("流动", "流动党员", "是否流动", "是否流动党员", "flowing"),
     "flow_city": ("流入城市", "流入地", "外出城市", "city"),
     "flow_employer": ("工作单位", "务工单位", "employer"),
 }

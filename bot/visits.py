@@ -153,12 +153,22 @@ async def log(db: Database, clock: Clock, leader: int, draft: VisitDraft,
             "longitude": draft.longitude}, now)
         secretaries = [r.telegram_id for r in await org_repo.holders(c, "secretary",
                                                                      draft.branch_id)]
-        await outbox_repo.enqueue(c, [outbox_repo.Envelope(
-            f"visit:{visit.id}:confirm:{s}", s, "visit_confirm", visit.id)
-            for s in secretaries if s != leader], now)
+        await outbox_repo.enqueue(c, [
+            outbox_repo.Envelope(f"visit:{visit.id}:{part}:{s}", s, f"visit_{part}", visit.id)
+            for s in secretaries if s != leader for part in _confirm_parts(visit)], now)
         await audit.record(c, now, f"tg:{leader}", "visit.log", f"visit:{visit.id}",
                            f"{draft.day} {draft.days:g}d")
     return visit
+
+
+def _confirm_parts(visit: Visit) -> list[str]:
+    """What the secretary asked to confirm a visit receives, in order: the voice record
+    and the shared location as messages of their own (Telegram's own player and map),
+    then the request with the button, last in the chat, saying they are above."""
+    parts = ["voice"] if visit.record_file_id else []
+    if visit.latitude is not None and visit.longitude is not None:
+        parts.append("location")
+    return [*parts, "confirm"]
 
 
 Change = Literal["ok", "not_yours", "too_late", "gone"]
@@ -321,21 +331,59 @@ async def _render_reminder(db: Database, clock: Clock, row: OutboxRow) -> Outgoi
                        days=float(row.payload["remaining"]), quota=float(row.payload["quota"])))
 
 
-@renderer("visit_confirm")
-async def _render_confirm(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
+async def _to_confirm(db: Database, row: OutboxRow) -> tuple[Visit, str] | None:
+    """The visit a confirmation message is about and its leader's name; None once it
+    needs no confirming (withdrawn, or confirmed meanwhile)."""
     async with db.read() as c:
         visit = await visit_repo.get_visit(c, row.ref_id or 0)
         leader = await member_repo.member_of_user(c, visit.leader_telegram_id) if visit else None
-        unit = await org_repo.get_unit(c, visit.branch_id) if visit else None
     if visit is None or visit.state != "active" or visit.confirmed_by is not None:
         return None
+    return visit, leader.name if leader else str(visit.leader_telegram_id)
+
+
+@renderer("visit_voice")
+async def _render_confirm_voice(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
+    found = await _to_confirm(db, row)
+    if found is None or found[0].record_file_id is None:
+        return None
+    visit, who = found
     tr = await translator_of(db, row.chat_id)
-    who = leader.name if leader else str(visit.leader_telegram_id)
+    return Outgoing(tr("🎤 Work record of {name}, {day}", name=esc(who),
+                       day=visit.day.isoformat()), media_kind="voice",
+                    file_id=visit.record_file_id)
+
+
+@renderer("visit_location")
+async def _render_confirm_location(db: Database, clock: Clock, row: OutboxRow
+                                   ) -> Outgoing | None:
+    found = await _to_confirm(db, row)
+    if found is None:
+        return None
+    visit = found[0]
+    if visit.latitude is None or visit.longitude is None:
+        return None
+    return Outgoing("", location=(visit.latitude, visit.longitude))
+
+
+@renderer("visit_confirm")
+async def _render_confirm(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
+    found = await _to_confirm(db, row)
+    if found is None:
+        return None
+    visit, who = found
+    async with db.read() as c:
+        unit = await org_repo.get_unit(c, visit.branch_id)
+    tr = await translator_of(db, row.chat_id)
     lines = [tr("📍 <b>{name}</b> logged {days:g} day(s) at {branch} on {day}: {activity}.",
                 name=esc(who), days=visit.days, branch=esc(unit.name if unit else "—"),
                 day=visit.day.isoformat(), activity=tr(ACTIVITIES[visit.activity]))]
     if visit.record:
         lines.append(esc(visit.record[:800]))
+    elif visit.record_file_id:
+        lines.append(tr("Work record: in the voice message above."))
+    if visit.latitude is not None:
+        lines.append(tr("Location: shared on the map above."))
     lines.append(tr("If this is right, please confirm."))
     return Outgoing("\n".join(lines), [[(tr("✅ Confirm"), pack("vst", "ok", visit.id))]])
 

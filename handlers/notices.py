@@ -19,7 +19,7 @@ from bot import notices
 from bot.app import ZContext
 from bot.callbacks import pack
 from bot.delivery import send
-from bot.i18n import N_
+from bot.i18n import N_, Translator
 from bot.notices import AUDIENCES, BODY_MAX, CAPTION_MAX, SECRETARY_AUDIENCES, NoticeDraft
 from bot.profile import InvalidInput
 from bot.when import parse_when
@@ -27,9 +27,17 @@ from handlers import away, dialog, scope
 from handlers.dialog import Answer
 from handlers.guards import button_with_id, managers_only, private_only
 from handlers.ui import button, chunks, esc, inline
-from storage.models import Dialog, Notice, Unit
+from storage.models import (
+    Dialog,
+    Notice,
+    NoticeReceipts,
+    NoticeRecipient,
+    ReceiptCounts,
+    Unit,
+)
 
 NOTICE = "notice"
+BRANCH_LINES = 20  # per notice in /notices: with names of 60 characters, one message
 
 
 async def notice_command(update: Update, context: ZContext) -> None:
@@ -181,6 +189,10 @@ async def _preview(update: Update, context: ZContext, current: Dialog) -> None:
                 n=count, when=when)]
     if draft.to_groups:
         lines.append(tr("A copy goes to the branch group chats."))
+    missing = await notices.without_telegram(context.db, draft.scope_unit_id, draft.audience)
+    if missing:
+        lines.append(tr("{n} on the roster have no Telegram and will not get it: they count "
+                        "as not reachable.", n=missing))
     if count == 0:
         await dialog.finish(update, context)
         lines.append(tr("Nobody can receive it, so nothing was sent."))
@@ -262,17 +274,56 @@ async def notice_button(update: Update, context: ZContext) -> None:
         await query.answer()
         chat = update.effective_chat
         assert chat is not None
-        done = [esc(p.name) for p in people if p.acknowledged_at is not None]
-        waiting = [esc(p.name) for p in people
-                   if p.acknowledged_at is None and p.delivery == "delivered"]
-        lost = [esc(p.name) for p in people if p.delivery == "unreachable"]
-        lines = [tr("✅ Received ({n})", n=len(done)), "、".join(done),
-                 tr("⏳ Not acknowledged yet ({n})", n=len(waiting)), "、".join(waiting),
-                 tr("📵 Not reachable ({n})", n=len(lost)), "、".join(lost)]
+        branches = {p.branch_id: p.branch for p in people}
+        lines: list[str] = []
+        for branch_id, branch in branches.items():
+            if len(branches) > 1:
+                lines.append(f"<b>{esc(branch or '—')}</b>")
+            lines += _names(tr, [p for p in people if p.branch_id == branch_id],
+                            brief=len(branches) > 1)
         for text in chunks(line for line in lines if line):
             await chat.send_message(text)
         return
     await query.answer(tr("This button is no longer active."))
+
+
+def _names(tr: Translator, people: list[NoticeRecipient], *, brief: bool = False
+           ) -> list[str]:
+    """Who acknowledged, who not yet, who cannot be reached; ``brief`` leaves out the
+    empty ones (one branch among many)."""
+    done = [esc(p.name) for p in people if p.acknowledged_at is not None]
+    waiting = [esc(p.name) for p in people
+               if p.acknowledged_at is None and p.delivery == "delivered"]
+    lost = [esc(p.name) for p in people if p.delivery == "unreachable"]
+    lines = []
+    for heading, names in ((N_("✅ Received ({n})"), done),
+                           (N_("⏳ Not acknowledged yet ({n})"), waiting),
+                           (N_("📵 Not reachable ({n})"), lost)):
+        if names or not brief:
+            lines += [tr(heading, n=len(names)), "、".join(names)]
+    return lines
+
+
+def _counts(tr: Translator, counts: ReceiptCounts) -> str:
+    return tr("received {delivered} · acknowledged {ack} · not yet {not_yet} · "
+              "not reachable {lost}", delivered=counts.delivered, ack=counts.acknowledged,
+              not_yet=counts.not_yet, lost=counts.unreachable)
+
+
+def _by_branch(tr: Translator, item: NoticeReceipts) -> list[str]:
+    """A line per branch for a notice to several; past BRANCH_LINES (a county-wide
+    notice) the branches with the most left to do, and the names button has them all."""
+    if len(item.branches) < 2:
+        return []
+    shown = item.branches
+    lines = [tr("By branch:")]
+    if len(shown) > BRANCH_LINES:
+        shown = sorted(shown, key=lambda b: -(b.not_yet + b.unreachable))[:BRANCH_LINES]
+        lines = [tr("The {n} of {total} branches with the most not yet acknowledged or not "
+                    "reachable (👥 Names lists every branch):", n=len(shown),
+                    total=len(item.branches))]
+    return lines + [tr("{branch}: {counts}", branch=esc(b.branch or "—"), counts=_counts(tr, b))
+                    for b in shown]
 
 
 async def notices_command(update: Update, context: ZContext) -> None:
@@ -290,10 +341,7 @@ async def notices_command(update: Update, context: ZContext) -> None:
         notice = item.notice
         when = notice.send_at.astimezone(context.clock.tz).strftime("%m-%d %H:%M")
         preview = html.unescape(re.sub(r"<[^>]+>", "", notice.body))[:60]
-        lines = [f"📢 <b>{when}</b> {esc(preview)}",
-                 tr("received {delivered} · acknowledged {ack} · not yet {not_yet} · "
-                    "not reachable {lost}", delivered=item.delivered, ack=item.acknowledged,
-                    not_yet=item.not_yet, lost=item.unreachable)]
+        lines = [f"📢 <b>{when}</b> {esc(preview)}", _counts(tr, item), *_by_branch(tr, item)]
         keys = [button(tr("👥 Names"), pack("ntc", "who", notice.id))]
         if actor.staff and notice.reminded_at is None and item.not_yet:
             keys.append(button(tr("🔔 Remind the {n}", n=item.not_yet),

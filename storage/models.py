@@ -355,8 +355,10 @@ class Notice(Stored):
     created_at: datetime
 
 
-class NoticeReceipts(Stored):
-    notice: Notice
+class ReceiptCounts(Stored):
+    """Who a notice was for, and how far it got: received (delivered), acknowledged,
+    still queued, not reachable (blocked the bot, or on the roster without Telegram)."""
+
     recipients: int
     delivered: int
     acknowledged: int
@@ -368,10 +370,21 @@ class NoticeReceipts(Stored):
         return self.delivered - self.acknowledged
 
 
+class BranchReceipts(ReceiptCounts):
+    branch_id: int | None
+    branch: str  # its name; empty for recipients who are no branch's members
+
+
+class NoticeReceipts(ReceiptCounts):
+    notice: Notice
+    branches: list[BranchReceipts]
+
+
 class NoticeRecipient(Stored):
-    telegram_id: int
+    telegram_id: int | None  # None: on the roster, without Telegram
     name: str
     branch_id: int | None
+    branch: str
     acknowledged_at: datetime | None
     delivery: Literal["queued", "delivered", "unreachable"]
 

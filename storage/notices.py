@@ -7,7 +7,13 @@ from datetime import datetime
 from typing import Any
 
 from storage.db import Conn
-from storage.models import Notice, NoticeReceipts, NoticeRecipient
+from storage.models import (
+    BranchReceipts,
+    Notice,
+    NoticeReceipts,
+    NoticeRecipient,
+    ReceiptCounts,
+)
 from storage.rows import fetch_all, fetch_one, ts
 
 # The branches under a unit (itself if a branch, its branches if a township, all if the
@@ -57,32 +63,50 @@ async def mark_reminded(c: Conn, notice_id: int, now: datetime) -> bool:
 
 
 async def audience(c: Conn, scope_unit_id: int, audience: str
-                   ) -> list[tuple[int, str, int | None]]:
-    """(telegram id, name, branch id) of who a notice to this scope and audience reaches:
-    people the bot can write to."""
+                   ) -> list[tuple[int, str, int | None, int | None]]:
+    """(telegram id, name, branch id, member id) of who a notice to this scope and
+    audience reaches: people the bot can write to."""
     if audience in ("everyone", "flowing"):
         flowing = "AND m.flowing = 1" if audience == "flowing" else ""
-        sql = f"""SELECT m.telegram_id, m.name, m.branch_id FROM members m
+        sql = f"""SELECT m.telegram_id, m.name, m.branch_id, m.id FROM members m
                   WHERE m.state = 'active' AND m.telegram_id IS NOT NULL {flowing}
                     AND m.branch_id IN ({BRANCHES_IN_SCOPE}) ORDER BY m.id"""
     elif audience == "secretaries":
-        sql = f"""SELECT DISTINCT r.telegram_id, coalesce(m.name, ''), r.unit_id FROM roles r
+        sql = f"""SELECT DISTINCT r.telegram_id, coalesce(m.name, ''), r.unit_id, m.id
+                  FROM roles r
                   LEFT JOIN members m ON m.telegram_id = r.telegram_id AND m.state = 'active'
                   WHERE r.role = 'secretary' AND r.unit_id IN ({BRANCHES_IN_SCOPE})
                   ORDER BY r.telegram_id"""
     else:
-        sql = f"""SELECT DISTINCT p.leader_telegram_id, coalesce(m.name, ''), m.branch_id
+        sql = f"""SELECT DISTINCT p.leader_telegram_id, coalesce(m.name, ''), m.branch_id, m.id
                   FROM contact_points p JOIN roles r ON r.telegram_id = p.leader_telegram_id
                     AND r.role = 'leader'
                   LEFT JOIN members m ON m.telegram_id = p.leader_telegram_id
                     AND m.state = 'active'
                   WHERE p.branch_id IN ({BRANCHES_IN_SCOPE}) ORDER BY p.leader_telegram_id"""
     rows = await c.execute_fetchall(sql, {"scope": scope_unit_id})
-    seen: dict[int, tuple[int, str, int | None]] = {}
-    for telegram_id, name, branch in rows:
+    seen: dict[int, tuple[int, str, int | None, int | None]] = {}
+    for telegram_id, name, branch, member in rows:
         seen.setdefault(int(telegram_id), (int(telegram_id), str(name or telegram_id),
-                                           int(branch) if branch is not None else None))
+                                           int(branch) if branch is not None else None,
+                                           int(member) if member is not None else None))
     return list(seen.values())
+
+
+async def without_telegram(c: Conn, scope_unit_id: int, audience: str
+                           ) -> list[tuple[int, str, int]]:
+    """(member id, name, branch id) of the roster members a notice to everyone or to the
+    flowing members would be for but cannot reach: they never registered in the bot.
+    Secretaries and leaders are chosen by Telegram account, so none are missing there."""
+    if audience not in ("everyone", "flowing"):
+        return []
+    flowing = "AND m.flowing = 1" if audience == "flowing" else ""
+    rows = await c.execute_fetchall(
+        f"""SELECT m.id, m.name, m.branch_id FROM members m
+            WHERE m.state = 'active' AND m.telegram_id IS NULL {flowing}
+              AND m.branch_id IN ({BRANCHES_IN_SCOPE}) ORDER BY m.id""",
+        {"scope": scope_unit_id})
+    return [(int(member), str(name), int(branch)) for member, name, branch in rows]
 
 
 async def group_chats(c: Conn, scope_unit_id: int) -> list[int]:
@@ -93,11 +117,15 @@ async def group_chats(c: Conn, scope_unit_id: int) -> list[int]:
     return [int(row[0]) for row in rows]
 
 
-async def add_recipients(c: Conn, notice_id: int,
-                         rows: Iterable[tuple[int, str, int | None, int | None]]) -> None:
+async def add_recipients(
+        c: Conn, notice_id: int,
+        rows: Iterable[tuple[int | None, int | None, str, int | None, int | None]]) -> None:
+    """Rows of (telegram id, member id, name, branch id, outbox id); a member without
+    Telegram has neither a telegram id nor an outbox row."""
     await c.executemany(
         """INSERT OR IGNORE INTO notice_recipients
-           (notice_id, telegram_id, name, branch_id, outbox_id) VALUES (?, ?, ?, ?, ?)""",
+           (notice_id, telegram_id, member_id, name, branch_id, outbox_id)
+           VALUES (?, ?, ?, ?, ?, ?)""",
         [(notice_id, *row) for row in rows])
 
 
@@ -122,28 +150,45 @@ def _branches(branch_ids: Collection[int] | None) -> tuple[str, dict[str, int]]:
     return f"AND r.branch_id IN ({', '.join(':' + n for n in names)})", names
 
 
+# What a notice's receipts count, over notice_recipients r LEFT JOIN outbox o: a member
+# with no Telegram account has no outbox row and counts as not reachable.
+RECEIPT_COUNTS = """count(*) AS recipients, sum(o.state = 'sent') AS delivered,
+    sum(r.acknowledged_at IS NOT NULL) AS acknowledged, sum(o.state = 'queued') AS queued,
+    sum(r.outbox_id IS NULL OR o.state IN ('unreachable', 'failed')) AS unreachable"""
+
+
 async def receipts(c: Conn, branch_ids: Collection[int] | None, limit: int = 10
                    ) -> list[NoticeReceipts]:
+    """The newest notices that reached these branches (all, if None), with their counts
+    in total and per branch, limited to those branches."""
     where, params = _branches(branch_ids)
+    notices = await fetch_all(
+        c, Notice,
+        f"""SELECT n.* FROM notices n WHERE EXISTS (
+              SELECT 1 FROM notice_recipients r WHERE r.notice_id = n.id {where})
+            ORDER BY n.send_at DESC, n.id DESC LIMIT :limit""", {"limit": limit, **params})
+    if not notices:
+        return []
+    ids = {f"n{i}": notice.id for i, notice in enumerate(notices)}
     rows = await c.execute_fetchall(
-        f"""SELECT n.*, count(*) AS total, sum(o.state = 'sent') AS delivered,
-              sum(r.acknowledged_at IS NOT NULL) AS acknowledged,
-              sum(o.state = 'queued') AS queued,
-              sum(o.state IN ('unreachable', 'failed')) AS unreachable
-            FROM notices n JOIN notice_recipients r ON r.notice_id = n.id
-            LEFT JOIN outbox o ON o.id = r.outbox_id
-            WHERE 1 = 1 {where}
-            GROUP BY n.id ORDER BY n.send_at DESC, n.id DESC LIMIT :limit""",
-        {"limit": limit, **params})
-    found = []
+        f"""SELECT r.notice_id, r.branch_id, coalesce(u.name, '') AS branch, {RECEIPT_COUNTS}
+            FROM notice_recipients r LEFT JOIN outbox o ON o.id = r.outbox_id
+            LEFT JOIN units u ON u.id = r.branch_id
+            WHERE r.notice_id IN ({', '.join(':' + n for n in ids)}) {where}
+            GROUP BY r.notice_id, r.branch_id
+            ORDER BY r.branch_id IS NULL, u.name, r.branch_id""", {**ids, **params})
+    by_notice: dict[int, list[BranchReceipts]] = {notice.id: [] for notice in notices}
     for row in rows:
         data = dict(row)
-        counts = {k: int(data.pop(k) or 0)
-                  for k in ("total", "delivered", "acknowledged", "queued", "unreachable")}
-        found.append(NoticeReceipts(notice=Notice.model_validate(data),
-                                    recipients=counts["total"], delivered=counts["delivered"],
-                                    acknowledged=counts["acknowledged"],
-                                    queued=counts["queued"], unreachable=counts["unreachable"]))
+        notice_id = int(data.pop("notice_id"))
+        counts = {field: int(data.pop(field) or 0) for field in ReceiptCounts.model_fields}
+        by_notice[notice_id].append(BranchReceipts(**counts, **data))
+    found = []
+    for notice in notices:
+        branches = by_notice[notice.id]
+        totals = {field: sum(getattr(b, field) for b in branches)
+                  for field in ReceiptCounts.model_fields}
+        found.append(NoticeReceipts(notice=notice, branches=branches, **totals))
     return found
 
 
@@ -152,11 +197,14 @@ async def recipients(c: Conn, notice_id: int, branch_ids: Collection[int] | None
     where, params = _branches(branch_ids)
     return await fetch_all(
         c, NoticeRecipient,
-        f"""SELECT r.telegram_id, r.name, r.branch_id, r.acknowledged_at,
+        f"""SELECT r.telegram_id, r.name, r.branch_id, coalesce(u.name, '') AS branch,
+              r.acknowledged_at,
               CASE WHEN o.state = 'sent' THEN 'delivered' WHEN o.state = 'queued'
                    THEN 'queued' ELSE 'unreachable' END AS delivery
             FROM notice_recipients r LEFT JOIN outbox o ON o.id = r.outbox_id
-            WHERE r.notice_id = :notice {where} ORDER BY r.branch_id, r.name""",
+            LEFT JOIN units u ON u.id = r.branch_id
+            WHERE r.notice_id = :notice {where}
+            ORDER BY r.branch_id IS NULL, u.name, r.branch_id, r.name""",
         {"notice": notice_id, **params})
 
 

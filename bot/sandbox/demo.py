@@ -193,6 +193,8 @@ def demo_routes(emulator: Emulator, clock: FrozenClock, personas: dict[str, Pers
             raise web.HTTPBadRequest(text="unknown persona")
         return found
 
+    streams: set[asyncio.Queue[str | None]] = set()
+
     def chat_of(found: Persona, where: str) -> SimChat | None:
         return found.group if where == "group" and found.group is not None else None
 
@@ -221,28 +223,48 @@ def demo_routes(emulator: Emulator, clock: FrozenClock, personas: dict[str, Pers
             [_message(m, emulator) for m in emulator.history.get(chat, [])], dumps=_dumps)
 
     async def events(request: web.Request) -> web.StreamResponse:
+        """Every message as it happens. In a private chat the event also carries the reply
+        keyboard as it stands after the message (shown, changed or taken away): the bot
+        may send it after the page last asked, e.g. after answering a press."""
         response = web.StreamResponse(headers={"Content-Type": "text/event-stream",
                                                "Cache-Control": "no-cache"})
-        await response.prepare(request)
-        queue: asyncio.Queue[str] = asyncio.Queue()
+        queue: asyncio.Queue[str | None] = asyncio.Queue()
+        streams.add(queue)
 
         def on_event(chat_id: int, event: str, message: SimMessage) -> None:
-            queue.put_nowait(_dumps({"event": event, "message": _message(message, emulator)}))
+            data: dict[str, Any] = {"event": event, "message": _message(message, emulator)}
+            user = emulator.users.get(chat_id)
+            if user is not None:
+                data["keyboard"] = emulator.reply_keyboard(user)
+            queue.put_nowait(_dumps(data))
 
+        # Subscribed before the page hears the stream is open: the page loads the history
+        # when it opens, so nothing falls between the two.
         emulator.subscribe(on_event)
         try:
+            await response.prepare(request)
             await response.write(b": hello\n\n")
             while True:
                 try:
                     data = await asyncio.wait_for(queue.get(), 15)
-                    await response.write(f"data: {data}\n\n".encode())
                 except TimeoutError:
                     await response.write(b": keep-alive\n\n")
+                    continue
+                if data is None:  # the demo stops
+                    break
+                await response.write(f"data: {data}\n\n".encode())
         except (ConnectionResetError, asyncio.CancelledError):
             pass
         finally:
             emulator.unsubscribe(on_event)
+            streams.discard(queue)
         return response
+
+    async def end_streams(_: web.Application) -> None:
+        """At shutdown, end the open event streams now rather than at their next
+        keep-alive: the server waits for every handler before it stops."""
+        for queue in streams:
+            queue.put_nowait(None)
 
     async def send(request: web.Request) -> web.Response:
         data = await request.json()
@@ -325,6 +347,7 @@ def demo_routes(emulator: Emulator, clock: FrozenClock, personas: dict[str, Pers
         return web.Response(body=stored.data, content_type=stored.mime_type or
                             "application/octet-stream")
 
+    app.on_shutdown.append(end_streams)
     app.router.add_get("/", page)
     app.router.add_get("/demo/state", state)
     app.router.add_get("/demo/history", history)

@@ -171,3 +171,27 @@ async def _member(h: Harness, person: Person) -> Member:
         member = await member_repo.member_of_user(c, person.id)
     assert member is not None
     return member
+
+
+async def test_an_appointed_secretary_finds_report_and_gets_their_branch(
+        h: Harness, county: dict[str, int], staff: Person) -> None:
+    newcomer, = await registered(h, county["east"], ["周新"])
+    await newcomer.says("/help")
+    assert "/report" not in newcomer.last()
+    await staff.says("/appoint")
+    await staff.presses("东岭镇")
+    await staff.presses("东岭村党支部")
+    await staff.presses("周新")
+    await staff.presses("本支部书记")
+
+    menu = h.emu.commands[(f'{{"chat_id": {newcomer.id}, "type": "chat"}}', "")]
+    described = {c["command"]: c["description"] for c in menu}
+    assert described["report"] == "通报：按月、季度或任意日期"
+    await newcomer.says("/help")
+    assert "/report — 通报：按月、季度或任意日期" in newcomer.last()
+
+    await newcomer.says("/report")
+    assert newcomer.last() == "📊 支部工作通报\n哪个时间段？"
+    await newcomer.presses("去年（2025）")
+    assert newcomer.last() == ("📊 工作通报：东岭村党支部，2025-01-01 – 2025-12-31\n"
+                               "这段时间没有活动：没有会议、学习材料、心得、联系点工作或通知可以统计。")

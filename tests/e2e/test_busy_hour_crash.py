@@ -241,7 +241,9 @@ def expected() -> dict[str, object]:
         "attendance": sorted([*((n, "present") for n in writers),
                               *((n, "remote") for n in remote)]),
         "notices": [(NOTICE, "sent")],
-        "receipts": sorted([("李书记", 0), *((n, 1) for n in everyone[1:])]),
+        # 陈建国 and 王秀英 are on the roster without Telegram: counted, not reachable
+        "receipts": sorted([("陈建国", 0), ("王秀英", 0), ("李书记", 0),
+                            *((n, 1) for n in everyone[1:])]),
         # to each of the 17 with Telegram: the material, the meeting's reminder (it starts
         # within the hour), the notice; the note requests; each newcomer's request to the
         # secretary and the answer; the group: announcement, check-in post

@@ -57,8 +57,8 @@ async def test_a_notice_to_the_flowing_members_of_a_township_and_its_receipts(
     await h.settle()
     assert staff.answers()[-1] == "已经提醒过一次了。"
     await staff.presses("👥 名单")
-    assert staff.last() == ("✅ 已收到（1）\n东岭流动\n⏳ 未确认（1）\n南坡流动\n"
-                            "📵 联系不上（1）\n拉黑者")
+    assert staff.last() == ("东岭村党支部\n✅ 已收到（1）\n东岭流动\n"
+                            "南坡村党支部\n⏳ 未确认（1）\n南坡流动\n📵 联系不上（1）\n拉黑者")
     async with h.db.read() as c:
         found = await notice_repo.recipients(c, 1, None)
     assert sorted(p.name for p in found) == sorted(["南坡流动", "拉黑者", "东岭流动"])
@@ -107,3 +107,82 @@ async def test_a_scheduled_notice_to_leaders_goes_at_its_time(
     await h.tick()
     await h.tick()
     assert notices_of(leader) == ["📢 通知\n下周一开会。\n\n—— 青山县"]
+
+
+async def test_receipts_by_branch_count_roster_members_without_telegram(
+        h: Harness, county: dict[str, int], staff: Person) -> None:
+    # East: the secretary, two who joined, and 陈建国 and 王秀英 from the roster, who
+    # never opened the bot. South: one who joined and one who blocked the bot.
+    secretary = await make_secretary(h, county["east"])
+    reader, idle = await registered(h, county["east"], ["东岭甲", "东岭乙"])
+    south, blocker = await registered(h, county["south"], ["南坡甲", "拉黑者"])
+    h.emu.block(blocker.user)
+
+    await staff.says("/notice")
+    await staff.presses("东岭镇")
+    await staff.presses("东岭镇全部")
+    await staff.presses("所有人（5）")
+    await staff.says("本周六上午召开党员大会。")
+    await staff.presses("立即发送")
+    assert staff.last() == ("东岭镇，所有人：共 5 人，立即发送。\n"
+                            "名册上有 2 人没有 Telegram，收不到这条通知，计为联系不上。")
+    await staff.presses("✅ 发送给 5 人")
+    await reader.presses("✅ 收到")
+    await secretary.presses("✅ 收到")
+    assert notices_of(idle) and notices_of(south) and not notices_of(blocker)
+    async with h.db.read() as c:
+        stored = await notice_repo.recipients(c, 1, None)
+    assert {(p.name, p.telegram_id is None, p.delivery) for p in stored} == {
+        ("李书记", False, "delivered"), ("东岭甲", False, "delivered"),
+        ("东岭乙", False, "delivered"), ("陈建国", True, "unreachable"),
+        ("王秀英", True, "unreachable"), ("南坡甲", False, "delivered"),
+        ("拉黑者", False, "unreachable")}
+
+    await staff.says("/notices")
+    assert staff.last() == (
+        "📢 11-24 10:00 本周六上午召开党员大会。\n"
+        "已送达 4 · 已确认收到 2 · 未确认 2 · 联系不上 3\n"
+        "按支部：\n"
+        "东岭村党支部：已送达 3 · 已确认收到 2 · 未确认 1 · 联系不上 2\n"
+        "南坡村党支部：已送达 1 · 已确认收到 0 · 未确认 1 · 联系不上 1")
+    await staff.presses("👥 名单")
+    assert staff.last() == ("东岭村党支部\n✅ 已收到（2）\n东岭甲、李书记\n⏳ 未确认（1）\n东岭乙\n"
+                            "📵 联系不上（2）\n王秀英、陈建国\n"
+                            "南坡村党支部\n⏳ 未确认（1）\n南坡甲\n📵 联系不上（1）\n拉黑者")
+
+    # The east branch's secretary sees their own branch only.
+    await secretary.says("/notices")
+    assert secretary.last() == ("📢 11-24 10:00 本周六上午召开党员大会。\n"
+                                "已送达 3 · 已确认收到 2 · 未确认 1 · 联系不上 2")
+    await secretary.presses("👥 名单")
+    assert secretary.last() == ("✅ 已收到（2）\n东岭甲、李书记\n⏳ 未确认（1）\n东岭乙\n"
+                                "📵 联系不上（2）\n王秀英、陈建国")
+
+
+async def test_a_county_wide_notice_lists_the_branches_with_most_left_to_do(
+        h: Harness, county: dict[str, int], staff: Person) -> None:
+    from handlers.notices import BRANCH_LINES
+    from storage import org as org_repo
+
+    now = h.clock.now()
+    async with h.db.tx() as c:
+        extra = [await org_repo.add_unit(c, "branch", f"新村{i:02d}党支部", county["xihe"], now)
+                 for i in range(BRANCH_LINES)]
+    for unit in extra:
+        await registered(h, unit.id, [f"{unit.name[:4]}党员"])
+    await staff.says("/notice")
+    await staff.presses("🏛 全县")
+    await staff.presses(f"所有人（{BRANCH_LINES}）")
+    await staff.says("年底前完成党费收缴。")
+    await staff.presses("立即发送")
+    await staff.presses(f"✅ 发送给 {BRANCH_LINES} 人")
+    await staff.says("/notices")
+    lines = staff.last().split("\n")
+    assert lines[2] == (f"按“未确认”和“联系不上”最多排列的 {BRANCH_LINES} 个支部"
+                        f"（共 {BRANCH_LINES + 1} 个；👥 名单列出每个支部）：")
+    # East has two on the roster without Telegram: the most left to do, first.
+    assert lines[3] == "东岭村党支部：已送达 0 · 已确认收到 0 · 未确认 0 · 联系不上 2"
+    assert len(lines) == 3 + BRANCH_LINES
+    await staff.presses("👥 名单")
+    listed = staff.last()
+    assert all(unit.name in listed for unit in extra) and "东岭村党支部" in listed

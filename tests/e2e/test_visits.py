@@ -70,6 +70,39 @@ async def test_a_visit_with_a_location_confirmed_by_the_right_secretary(
     assert visit is not None and visit.confirmed_by == secretary.id
 
 
+async def test_the_secretary_gets_the_voice_record_and_the_location_to_confirm(
+        h: Harness, county: dict[str, int]) -> None:
+    secretary = await make_secretary(h, county["south"], name="南坡书记")
+    leader = await make_leader(h, county["east"], [county["south"]])
+    await leader.says("/visit")
+    await leader.presses("今天")
+    await leader.presses("1")
+    await leader.presses("调查研究")
+    sent = h.emu.send_voice(leader.user, b"OggS the leader speaking", duration=40)
+    await h.settle()
+    await leader.presses("没有")
+    h.emu.send_location(leader.user, 28.21, 112.94)
+    await h.settle()
+    assert "工作记录：语音" in leader.last()
+    await leader.presses("✅ 保存")
+    assert leader.last() == "已保存。本月：1 / 3 天。"
+
+    voice, where, request = h.emu.messages(secretary.user)[-3:]
+    assert voice.media["voice"]["file_id"] == sent["voice"]["file_id"]
+    assert h.emu.files[voice.media["voice"]["file_id"]].data == b"OggS the leader speaking"
+    assert voice.caption == "🎤 县领导 的工作记录，2026-11-24"
+    assert where.media["location"] == {"latitude": 28.21, "longitude": 112.94}
+    assert request.text == ("📍 县领导 记录了 2026-11-24 在南坡村党支部工作 1 天：调查研究。\n"
+                            "工作记录：见上方的语音消息。\n位置：见上方地图。\n"
+                            "如情况属实，请确认。")
+    await secretary.presses("✅ 确认")
+    assert secretary.answers() == ["✅ 已确认，谢谢。"]
+    async with h.db.read() as c:
+        visit = await visit_repo.get_visit(c, 1)
+    assert visit is not None and visit.confirmed_by == secretary.id
+    assert visit.record_file_id == sent["voice"]["file_id"] and visit.record == ""
+
+
 async def test_correcting_and_withdrawing_within_seven_days_then_only_staff(
         h: Harness, county: dict[str, int], clock: FrozenClock, staff: Person) -> None:
     leader = await make_leader(h, county["east"], [county["south"]])

@@ -170,7 +170,10 @@ async def test_bad_rows_are_reported_by_row_and_nothing_is_written(
     })
     report = await import_roster(db, [book], clock)
 
+    # Every problem in one pass: the cells, and what only the database can tell (an
+    # unknown branch, an unknown party group), even on rows with a wrong cell.
     assert errors(report) == [
+        (4, "支部", "unknown branch “北坡村党支部” in 东岭镇"),
         (5, "出生年份", "1850 is not a year of birth between 1900 and 2010"),
         (6, "姓名", "empty: write the member's name"),
         (7, "编号", "number 0001 is already used in roster.xlsx [党员], row 3"),
@@ -178,24 +181,83 @@ async def test_bad_rows_are_reported_by_row_and_nothing_is_written(
         (9, "电话", "“12” does not look like a phone number"),
         (9, "流入城市", "empty: a member working away needs the city they work in"),
         (10, "流动", "“也许”: write 是 (working away) or 否"),
+        (10, "党小组", "unknown party group “第九党小组” in 东岭村党支部"),
     ]
     assert await unit_names(db, "township") == [] and await members_by_key(db) == {}
     text = format_report(report, zh)
-    assert text.startswith("发现 7 处问题，未写入任何数据。")
+    assert text.startswith("发现 9 处问题，未写入任何数据。")
     assert "roster.xlsx [党员], 第 5 行, 出生年份: 1850 不是 1900 至 2010 之间的出生年份" in text
 
-    # Once the cell-level problems are fixed, the unknown branch (a database question) shows.
-    fixed = write_csv(tmp_path / "m.csv", [
-        MEMBER_HEADER,
-        ["0002", "王秀英", "东岭镇", "北坡村党支部", "", 1972, "正式党员", "", "否", "", ""],
-        ["0008", "郑庆", "东岭镇", "东岭村党支部", "第九党小组", 1976, "正式党员", "", "", "", ""],
-    ])
-    report = await import_roster(db, [write_csv(tmp_path / "u.csv", UNITS), fixed], clock)
-    assert errors(report) == [
-        (2, "支部", "unknown branch “北坡村党支部” in 东岭镇"),
-        (3, "党小组", "unknown party group “第九党小组” in 东岭村党支部"),
+
+async def test_common_chinese_headers_and_months_of_birth(
+        db: Database, clock: FrozenClock, tmp_path: Path) -> None:
+    from datetime import datetime
+
+    await import_roster(db, [EXAMPLES / "units.csv"], clock)
+    book = write_xlsx(tmp_path / "花名册.xlsx", {"党员信息": [
+        ["东岭村党员花名册"],
+        ["序号", "编号", "姓名", "所在党支部", "党员类别", "出生年月", "是否流动党员", "流入城市"],
+        [1, "D1", "陈一", "东岭村党支部", "正式党员", "1975-03", "否", ""],
+        [2, "D2", "陈二", "东岭村党支部", "预备党员", "1982年11月", "是", "宁波"],
+        [3, "D3", "陈三", "东岭村党支部", "正式党员", datetime(1968, 7, 1), "否", ""],
+        [4, "D4", "陈四", "东岭村党支部", "正式党员", 1990.04, "否", ""],
+        [5, "D5", "陈五", "东岭村党支部", "正式党员", 27454, "否", ""],  # a date's day number
+        [6, "D6", "陈六", "东岭村党支部", "入党积极分子", "1999.12.05", "", ""],
+    ]})
+    report = await import_roster(db, [book], clock)
+    assert report.errors == [] and report.added == ["D1", "D2", "D3", "D4", "D5", "D6"]
+    members = await members_by_key(db)
+    assert {key: m.birth_year for key, m in members.items() if key.startswith("D")} == {
+        "D1": 1975, "D2": 1982, "D3": 1968, "D4": 1990, "D5": 1975, "D6": 1999}
+    assert (members["D2"].status, members["D2"].flowing, members["D2"].flow_city) == (
+        "probationary", True, "宁波")
+    assert members["D6"].status == "activist" and not members["D6"].flowing
+    async with db.read() as c:
+        branch = await org_repo.get_unit(c, members["D1"].branch_id)
+    assert branch is not None and branch.name == "东岭村党支部"
+
+    wrong = write_csv(tmp_path / "m.csv", [
+        ["编号", "姓名", "所在党支部", "党员类别", "出生年月"],
+        ["D7", "陈七", "东岭村党支部", "正式党员", "1975-13"],
+        ["D8", "陈八", "东岭村党支部", "正式党员", "75年3月"]])
+    assert errors(await import_roster(db, [wrong], clock)) == [
+        (2, "出生年月", "“1975-13” is not a year or month of birth: write 1975, 1975-03 or "
+                        "1975年3月"),
+        (3, "出生年月", "“75年3月” is not a year or month of birth: write 1975, 1975-03 or "
+                        "1975年3月")]
+
+
+async def test_every_problem_of_every_file_in_one_report(
+        db: Database, clock: FrozenClock, tmp_path: Path) -> None:
+    """A header problem does not hide the rows' problems, a cell problem does not hide
+    what the database says, and one file's problems do not hide another's."""
+    book = write_xlsx(tmp_path / "roster.xlsx", {
+        "组织": [UNITS[0], *UNITS[1:], ["青山县", "", "无乡村党支部", ""]],
+        "党员": [["编号", "姓名", "乡镇", "支部", "出生年份"],  # no 身份 column
+                 ["A1", "甲", "东岭镇", "东岭村党支部", 1850],
+                 ["A2", "乙", "东岭镇", "北坡村党支部", 1980]],
+    })
+    more = write_csv(tmp_path / "more.csv", [
+        ["编号", "姓名", "支部", "身份", "电话"],
+        ["A1", "丙", "西河村党支部", "正式党员", "12"],
+        ["B2", "丁", "不存在村党支部", "正式党员", ""]])
+    old = tmp_path / "old.xls"
+    old.write_bytes(b"\xd0\xcf\x11\xe0")
+    report = await import_roster(db, [book, more, old], clock)
+    assert [(p.where, *place) for p, place in zip(report.errors, errors(report), strict=True)
+            ] == [
+        ("roster.xlsx [组织]", 5, "乡镇", "empty: every row needs its township"),
+        ("roster.xlsx [党员]", None, "身份", "this column is missing"),
+        ("roster.xlsx [党员]", 2, "出生年份", "1850 is not a year of birth between 1900 and 2010"),
+        ("roster.xlsx [党员]", 3, "支部", "unknown branch “北坡村党支部” in 东岭镇"),
+        ("more.csv", 2, "电话", "“12” does not look like a phone number"),
+        ("more.csv", 2, "编号", "number A1 is already used in roster.xlsx [党员], row 2"),
+        ("more.csv", 3, "支部", "unknown branch “不存在村党支部”: add it to the organisation "
+                                "sheet first"),
+        ("old.xls", None, None, "old Excel/WPS files cannot be read: open the file and save it "
+                                "as .xlsx"),
     ]
-    assert await unit_names(db, "township") == []  # the units of the same run rolled back too
+    assert await unit_names(db, "county") == [] and await members_by_key(db) == {}
 
 
 @pytest.mark.parametrize(("name", "content", "expected"), [
@@ -222,7 +284,9 @@ async def test_missing_file_and_missing_columns(db: Database, clock: FrozenClock
     assert errors(report) == [(None, None, "file not found")]
     no_status = write_csv(tmp_path / "m.csv", [["编号", "姓名", "支部"], ["1", "张三", "东岭"]])
     report = await import_roster(db, [no_status], clock)
-    assert errors(report) == [(None, "身份", "this column is missing")]
+    assert errors(report) == [(None, "身份", "this column is missing"), (
+        None, None, "the database has no organisation yet: import the organisation sheet "
+        "(县, 乡镇, 支部) first or together")]
 
 
 async def test_dry_run_reports_the_same_and_writes_nothing(db: Database, clock: FrozenClock

@@ -83,3 +83,36 @@ async def test_backup_is_a_readable_copy(tmp_path: Path) -> None:
         assert county is not None and county.name == "青山县"
     finally:
         await copy.close()
+
+
+async def test_notice_receipts_survive_the_migration_that_adds_roster_recipients(
+        tmp_path: Path) -> None:
+    """A database from before roster members without Telegram were kept as recipients
+    keeps every receipt when it is upgraded."""
+    import sqlite3
+
+    path = tmp_path / "old.sqlite3"
+    before = next(n for n, name, _ in migration_scripts() if "notice_roster" in name) - 1
+    with sqlite3.connect(path) as old:
+        for number, _, sql in migration_scripts()[:before]:
+            old.executescript(f"{sql};PRAGMA user_version = {number};")
+        old.executescript("""
+            INSERT INTO units (id, kind, name, parent_id, created_at)
+                VALUES (1, 'county', '青山县', NULL, '2026-01-01T00:00:00+08:00');
+            INSERT INTO notices (id, sender, scope_unit_id, audience, body, send_at, state,
+                                 created_at)
+                VALUES (1, 7, 1, 'everyone', '开会', '2026-01-01T00:00:00+08:00', 'sent',
+                        '2026-01-01T00:00:00+08:00');
+            INSERT INTO notice_recipients (notice_id, telegram_id, name, branch_id,
+                                           outbox_id, acknowledged_at)
+                VALUES (1, 42, '张三', NULL, NULL, '2026-01-02T00:00:00+08:00');""")
+    db = await Database.open(path)
+    try:
+        async with db.read() as c:
+            rows = await c.execute_fetchall(
+                "SELECT notice_id, telegram_id, member_id, name, acknowledged_at "
+                "FROM notice_recipients")
+        assert [tuple(row) for row in rows] == [
+            (1, 42, None, "张三", "2026-01-02T00:00:00+08:00")]
+    finally:
+        await db.close()
