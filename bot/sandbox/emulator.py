@@ -13,6 +13,7 @@ production fails here first. Refusals that are not deliberate faults are collect
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import random
@@ -23,7 +24,9 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
+import aiohttp
 from aiohttp import web
 
 from bot.sandbox.html_parse import ParseError, check_markdown_v2, parse_html
@@ -36,6 +39,11 @@ START_PAYLOAD = re.compile(r"[A-Za-z0-9_-]{1,64}")
 COMMAND_NAME = re.compile(r"[a-z0-9_]{1,32}")
 NOT_MODIFIED = ("message is not modified: specified new message content and reply markup are "
                 "exactly the same as a current content and reply markup of the message")
+WEBHOOK_CONFLICT = ("Conflict: can't use getUpdates method while webhook is active; use "
+                    "deleteWebhook to delete the webhook first")
+WEBHOOK_PORTS = (80, 88, 443, 8443)
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]*")
 
 
 class ApiError(Exception):
@@ -146,6 +154,18 @@ class FloodLimits:
 
 
 @dataclass
+class Webhook:
+    """What setWebhook was given, and how delivery is going (getWebhookInfo)."""
+
+    url: str
+    secret_token: str | None
+    allowed_updates: list[str] | None
+    max_connections: int = 40
+    last_error_date: int | None = None
+    last_error_message: str | None = None
+
+
+@dataclass
 class _Fault:
     method: str | None
     error: ApiError
@@ -189,6 +209,11 @@ class Emulator:
         self._activity = asyncio.Event()
         self._delivered: dict[int, dict[str, Any]] = {}
         self._handed_out = 0
+        self.webhook: Webhook | None = None
+        self.webhook_posts: list[tuple[int, int | None]] = []  # (update_id, HTTP status)
+        self.webhook_retry = 0.1  # seconds before the first retry; doubles up to 2 s
+        self.webhook_timeout = 10.0  # how long a post may take before it counts as failed
+        self._pusher: asyncio.Task[None] | None = None
         self._subscribers: list[Callable[[int, str, SimMessage], None]] = []
         self._runner: web.AppRunner | None = None
         self._site: web.TCPSite | None = None
@@ -245,6 +270,7 @@ class Emulator:
 
     async def stop(self) -> None:
         self._new_update.set()
+        await self._stop_pushing()
         if self._runner is not None:
             runner, self._runner = self._runner, None
             await runner.cleanup()
@@ -315,6 +341,8 @@ class Emulator:
             kind, _ = table[key]
             params[key] = _coerce(key, kind, value)
         for key, (_, required) in table.items():
+            if name == "setWebhook" and params.get(key) == "":
+                continue  # an empty url removes the webhook
             if required and (key not in params or params[key] in ("", None)):
                 if key == "text":
                     raise bad("message text is empty")
@@ -412,6 +440,8 @@ class Emulator:
         return update_id
 
     async def _m_getUpdates(self, p: dict[str, Any]) -> list[dict[str, Any]]:
+        if self.webhook is not None:
+            raise ApiError(409, WEBHOOK_CONFLICT)
         offset = p.get("offset")
         if offset is not None:
             while self._updates and self._updates[0]["update_id"] < offset:
@@ -425,6 +455,9 @@ class Emulator:
                 await asyncio.wait_for(self._new_update.wait(), deadline - time.monotonic())
             except TimeoutError:
                 break
+            if self.webhook is not None:
+                raise ApiError(409, "Conflict: terminated by setWebhook request",
+                               deliberate=True)
         batch = list(itertools.islice(self._updates, limit))
         if batch:
             self._handed_out = max(self._handed_out, batch[-1]["update_id"])
@@ -822,16 +855,113 @@ class Emulator:
         return True
 
     async def _m_setWebhook(self, p: dict[str, Any]) -> bool:
-        raise bad("webhooks are not supported by the emulator; use getUpdates")
+        url = str(p.get("url") or "")
+        if not url:
+            return await self._m_deleteWebhook(p)
+        parts = urlsplit(url)
+        try:
+            port = parts.port
+        except ValueError:
+            raise bad("bad webhook: invalid webhook URL specified") from None
+        if not parts.hostname:
+            raise bad("bad webhook: invalid webhook URL specified")
+        # Telegram posts only over https, to four ports; plain http is let through for
+        # 127.0.0.1, where the tests run the bot (the one way the emulator is laxer).
+        loopback = parts.hostname in LOOPBACK
+        if parts.scheme != "https" and not (loopback and parts.scheme == "http"):
+            raise bad("bad webhook: An HTTPS URL must be provided for webhook")
+        if not loopback and (port or 443) not in WEBHOOK_PORTS:
+            raise bad("bad webhook: Webhook can be set up only on ports 80, 88, 443 or 8443")
+        secret = p.get("secret_token")
+        if secret is not None:
+            secret = str(secret)
+            if len(secret) > 256:
+                raise bad("secret token is too long")
+            if not SECRET_TOKEN.fullmatch(secret):
+                raise bad("secret token contains unallowed characters")
+        connections = int(p.get("max_connections") or 40)
+        if not 1 <= connections <= 100:
+            raise bad("bad webhook: max_connections must be between 1 and 100")
+        if p.get("drop_pending_updates"):
+            self._updates.clear()
+        self.webhook = Webhook(url, secret or None, p.get("allowed_updates"), connections)
+        self._new_update.set()  # a long poll in progress ends with a conflict
+        if self._pusher is None or self._pusher.done():
+            self._pusher = asyncio.create_task(self._push_updates(), name="emulator-webhook")
+        return True
 
     async def _m_deleteWebhook(self, p: dict[str, Any]) -> bool:
+        self.webhook = None
+        await self._stop_pushing()
         if p.get("drop_pending_updates"):
             self._updates.clear()
         return True
 
     async def _m_getWebhookInfo(self, p: dict[str, Any]) -> dict[str, Any]:
-        return {"url": "", "has_custom_certificate": False,
-                "pending_update_count": len(self._updates)}
+        hook = self.webhook
+        info: dict[str, Any] = {"url": hook.url if hook else "", "has_custom_certificate": False,
+                                "pending_update_count": len(self._updates)}
+        if hook is not None:
+            info["max_connections"] = hook.max_connections
+            if hook.allowed_updates is not None:
+                info["allowed_updates"] = hook.allowed_updates
+            if hook.last_error_date is not None:
+                info["last_error_date"] = hook.last_error_date
+                info["last_error_message"] = hook.last_error_message
+        return info
+
+    # --- webhook delivery ----------------------------------------------------------------
+
+    async def _push_updates(self) -> None:
+        """Post each queued update to the webhook, in order, one at a time, until it is
+        answered 2xx — retried after a failure, as Telegram does, and kept meanwhile."""
+        retry = self.webhook_retry
+        async with aiohttp.ClientSession() as session:
+            while self.webhook is not None:
+                if not self._updates:
+                    self._new_update.clear()
+                    await self._new_update.wait()
+                    continue
+                update = self._updates[0]
+                if await self._post_update(session, self.webhook, update):
+                    retry = self.webhook_retry
+                    if self._updates and self._updates[0] is update:
+                        self._updates.popleft()
+                        self._handed_out = max(self._handed_out, update["update_id"])
+                else:
+                    await asyncio.sleep(retry)
+                    retry = min(retry * 2, 2.0)
+                self._activity.set()
+
+    async def _post_update(self, session: aiohttp.ClientSession, hook: Webhook,
+                           update: dict[str, Any]) -> bool:
+        headers = {"Content-Type": "application/json"}
+        if hook.secret_token:
+            headers["X-Telegram-Bot-Api-Secret-Token"] = hook.secret_token
+        body = json.dumps(update, ensure_ascii=False).encode()
+        status: int | None = None
+        try:
+            async with session.post(hook.url, data=body, headers=headers,
+                                    timeout=aiohttp.ClientTimeout(total=self.webhook_timeout)
+                                    ) as response:
+                status = response.status
+                error = f"Wrong response from the webhook: {status} {response.reason}"
+        except TimeoutError:
+            error = "Read timeout expired"
+        except aiohttp.ClientError:
+            error = "Connection refused"
+        self.webhook_posts.append((update["update_id"], status))
+        if status is not None and 200 <= status < 300:
+            return True
+        hook.last_error_date, hook.last_error_message = int(time.time()), error
+        return False
+
+    async def _stop_pushing(self) -> None:
+        pusher, self._pusher = self._pusher, None
+        if pusher is not None and pusher is not asyncio.current_task():
+            pusher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await pusher
 
     async def _m_sendMessage(self, p: dict[str, Any]) -> dict[str, Any]:
         chat_id = self._target(p["chat_id"])
