@@ -80,6 +80,8 @@ def _parser() -> argparse.ArgumentParser:
     audit.add_argument("target", type=Path)
     backup = commands.add_parser("backup", help="consistent copy of the live database")
     backup.add_argument("target", type=Path)
+    commands.add_parser("status", help="how the running bot is doing; exit code 1 when it is "
+                                       "stuck (for a health check)")
     return parser
 
 
@@ -104,6 +106,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "backup": lambda: _backup(settings, args.target),
             "audit": lambda: _audit(settings, args.start, args.last, args.target),
             "export": lambda: _export(settings, args.start, args.last, args.target, args.lang),
+            "status": lambda: _status(settings),
         }[args.command]
         return asyncio.run(action())
     except (SetupError, DatabaseTooNew) as exc:
@@ -274,4 +277,29 @@ async def _backup(settings: Settings, target: Path) -> int:
     finally:
         await db.close()
     print(f"backed up {settings.database} to {target}")
+    return 0
+
+
+async def _status(settings: Settings) -> int:
+    from bot import status
+    from storage.db import migration_scripts
+
+    if not await asyncio.to_thread(settings.database.exists):
+        raise SetupError(f"ZHIBU_DATABASE={settings.database} does not exist")
+    db = await Database.open(settings.database, migrate=False)
+    try:
+        if await db.user_version() < len(migration_scripts()):
+            raise SetupError(f"{settings.database} is not upgraded to this zhibu yet: start "
+                             f"the bot, or run zhibu migrate")
+        clock = Clock(settings.timezone)
+        health = await status.read(db, clock)
+    finally:
+        await db.close()
+    tr = translator("en")  # plain English until the operator's language is wired in
+    found = status.assess(health, clock, settings, tr)
+    print("\n".join(found.lines))
+    if found.stuck:
+        print(tr("STUCK: {reasons}", reasons="; ".join(found.stuck)))
+        return 1
+    print(tr("OK"))
     return 0

@@ -170,6 +170,7 @@ class _Fault:
     method: str | None
     error: ApiError
     times: int
+    chat_id: int | None = None
 
 
 class Emulator:
@@ -306,7 +307,7 @@ class Emulator:
                     stall[2] -= 1
                     await asyncio.sleep(stall[1])
                     break
-            self._fault(name)
+            self._fault(name, params)
             late = self._random_fault(name, params)
             if late:
                 await asyncio.sleep(late)
@@ -353,15 +354,17 @@ class Emulator:
 
     def inject(self, method: str | None = None, *, error_code: int = 429,
                description: str | None = None, retry_after: int | None = None,
-               times: int = 1, parameters: dict[str, Any] | None = None) -> None:
-        """Make the next ``times`` calls of ``method`` (None: any but getUpdates) fail."""
+               times: int = 1, parameters: dict[str, Any] | None = None,
+               chat_id: int | None = None) -> None:
+        """Make the next ``times`` calls of ``method`` (None: any but getUpdates) fail —
+        only those to ``chat_id``, if given."""
         if error_code == 429:
             retry = retry_after if retry_after is not None else 1
             description = description or f"Too Many Requests: retry after {retry}"
             parameters = {**(parameters or {}), "retry_after": retry}
         error = ApiError(error_code, description or "Internal Server Error", parameters,
                          deliberate=True)
-        self._faults.append(_Fault(method, error, times))
+        self._faults.append(_Fault(method, error, times, chat_id))
 
     def random_faults(self, rate: float, *, seed: int = 0,
                       chats: set[int] | None = None) -> None:
@@ -384,8 +387,10 @@ class Emulator:
             raise ApiError(502, "Bad Gateway", deliberate=True)
         return self.random_stall
 
-    def _fault(self, name: str) -> None:
+    def _fault(self, name: str, params: dict[str, Any]) -> None:
         for fault in self._faults:
+            if fault.chat_id is not None and params.get("chat_id") != fault.chat_id:
+                continue
             if fault.times > 0 and (fault.method == name or
                                     (fault.method is None and name != "getUpdates")):
                 fault.times -= 1
