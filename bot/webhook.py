@@ -24,6 +24,7 @@ import hashlib
 import hmac
 import json
 import logging
+import os
 import signal
 from typing import Any
 from urllib.parse import urlsplit
@@ -130,7 +131,10 @@ async def serve(application: ZApplication, settings: Settings, url: str,
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stopping.set)
     server = WebhookServer(application, urlsplit(url).path, secret, host, port)
-    await application.initialize()
+    try:
+        await application.initialize()
+    except TelegramError as exc:
+        raise WebhookError(f"cannot start: {exc.message}") from None
     try:
         if application.post_init is not None:
             await application.post_init(application)
@@ -138,8 +142,9 @@ async def serve(application: ZApplication, settings: Settings, url: str,
         try:
             await server.start()
         except OSError as exc:
+            reason = os.strerror(exc.errno) if exc.errno else str(exc)
             raise WebhookError(f"cannot listen on {settings.webhook_listen} "
-                               f"(ZHIBU_WEBHOOK_LISTEN): {exc.strerror}") from None
+                               f"(ZHIBU_WEBHOOK_LISTEN): {reason}") from None
         await set_webhook(application, url, secret)
         log.info("webhook set to %s; listening on %s:%d", url, host, server.port)
         await stopping.wait()

@@ -9,6 +9,7 @@ the secret header, in order, and keeps an update until it is answered 200.
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import sqlite3
 from pathlib import Path
@@ -117,3 +118,33 @@ async def test_webhook_process_loses_nothing_to_sigkill_and_switches_to_polling(
     assert not emu.refusals, emu.refusals
     logs = "".join(bot.stderr)
     assert "Traceback" not in logs and secret not in logs
+
+
+async def test_webhook_mistakes_are_one_line_and_never_show_the_secret(
+        emu: Emulator, tmp_path: Path) -> None:
+    database = tmp_path / "zhibu.sqlite3"
+    await seed_east(database, emu.add_user("李书记"), [], away=lambda _: False)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        busy = BotProcess(emu, database, ZHIBU_WEBHOOK_LISTEN=f"127.0.0.1:{port}",
+                          ZHIBU_WEBHOOK_URL=f"http://127.0.0.1:{port}/hook",
+                          ZHIBU_WEBHOOK_SECRET="Kept-Secret_123")
+        wrong_url = BotProcess(emu, database)
+        wrong_url.args = ("run", "--webhook", "http://bot.example.org/hook")
+        bad_secret = BotProcess(emu, database, ZHIBU_WEBHOOK_URL="https://bot.example.org/hook",
+                                ZHIBU_WEBHOOK_SECRET="not a secret!")
+        for bot in (busy, wrong_url, bad_secret):
+            await bot.start()
+            assert bot.process is not None
+            async with asyncio.timeout(60):
+                assert await bot.process.wait() == 2
+            await bot.stop()
+    said = [err.strip() for err in busy.stderr + wrong_url.stderr + bad_secret.stderr]
+    assert said[0] == (f"zhibu: cannot listen on 127.0.0.1:{port} (ZHIBU_WEBHOOK_LISTEN): "
+                       "Address already in use")
+    assert said[1] == "zhibu: --webhook: Telegram posts updates only to https:// addresses"
+    assert said[2].startswith("zhibu: invalid setting ZHIBU_WEBHOOK_SECRET: ")
+    assert all(len(text.splitlines()) == 1 for text in said)
+    assert not any("Kept-Secret_123" in t or "not a secret!" in t for t in said)
