@@ -5,6 +5,7 @@ summary."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import timedelta
 
@@ -144,3 +145,24 @@ def test_the_summary_never_carries_the_token(settings: object) -> None:
 @pytest.fixture(autouse=True)
 def _errors_are_expected_here(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.ERROR, logger="handlers.common")
+
+
+async def test_a_failing_round_of_the_sender_is_reported(
+        h: Harness, staff: Person, monkeypatch: pytest.MonkeyPatch) -> None:
+    await staff.says("/help")
+    seen = len(staff.sees())
+    due = outbox_repo.due
+    failures = [RuntimeError("disk I/O error")]
+
+    async def flaky(*args: object, **kwargs: object) -> list[OutboxRow]:
+        if failures:
+            raise failures.pop()
+        return await due(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(outbox_repo, "due", flaky)
+    h.services.poke_outbox()
+    async with asyncio.timeout(10):  # the sender tries again a second after a failed round
+        await h.emu.until(lambda: len(staff.sees()) > seen)
+    assert staff.sees()[seen:] == [
+        "⚠️ 机器人出错：自 11-24 10:00 以来共 1 次。\n最近一次在 11-24 10:00，在消息发送队列中：\n"
+        "RuntimeError: disk I/O error\n详情见机器人日志。"]
