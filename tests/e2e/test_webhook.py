@@ -8,14 +8,10 @@ polling: tests/e2e/test_webhook_process.py.)
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
 
-from bot.clock import FrozenClock
-from bot.config import Settings
-from bot.sandbox.emulator import Emulator
 from storage import members as member_repo
 from tests.e2e.flows import invite_code, join, make_secretary
 from tests.harness import WebhookHarness
@@ -24,16 +20,9 @@ HELP = "我能为您做什么\n"
 
 
 @pytest.fixture
-async def h(emu: Emulator, settings: Settings, clock: FrozenClock
-            ) -> AsyncIterator[WebhookHarness]:
-    harness = WebhookHarness(emu=emu, settings=settings, clock=clock)
-    await harness.start()
-    try:
-        yield harness
-    finally:
-        await harness.stop()
-    assert not harness.errors, f"the bot raised: {harness.errors!r}"
-    assert not emu.refusals, f"the bot sent what Telegram would refuse: {emu.refusals!r}"
+def harness_kind() -> type[WebhookHarness]:
+    """Every `h` in this module takes its updates by webhook."""
+    return WebhookHarness
 
 
 async def inbox(h: WebhookHarness) -> list[tuple[int, bool]]:
