@@ -302,6 +302,7 @@ class Emulator:
         try:
             params = self._decode(name, raw)
             self.calls.append((name, params))
+            self._activity.set()  # a call arriving is news too (one that will stall, say)
             for stall in self._stalls:
                 if stall[2] > 0 and stall[0] in (None, name) and name != "getUpdates":
                     stall[2] -= 1

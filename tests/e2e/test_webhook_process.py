@@ -86,6 +86,10 @@ async def test_webhook_process_loses_nothing_to_sigkill_and_switches_to_polling(
         await bot.kill()
         info = await emu._m_getWebhookInfo({})
         assert info["pending_update_count"] == 0  # Telegram will not send them again
+        with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as c:
+            unhandled = c.execute("SELECT done_at FROM inbox WHERE update_id = ?",
+                                  (year,)).fetchone()
+        assert unhandled == (None,)  # written down before the 200, not handled yet
 
         await bot.start()
         await press(emu, newcomer, "正式党员")  # the year was taken: the next question
