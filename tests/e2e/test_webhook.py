@@ -7,6 +7,7 @@ polling: tests/e2e/test_webhook_process.py.)
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import aiohttp
@@ -88,7 +89,8 @@ async def test_a_post_without_the_secret_is_refused_and_nothing_handled(
     assert h.emu.webhook is not None
     h.emu.webhook.secret_token = "an-old-secret"
     h.emu.send_text(stranger.user, "/help")
-    await h.emu.until(lambda: len(h.emu.webhook_posts) >= 3)
+    async with asyncio.timeout(10):
+        await h.emu.until(lambda: len(h.emu.webhook_posts) >= 3)
     assert {status for _, status in h.emu.webhook_posts} == {403}
     info = await h.emu._m_getWebhookInfo({})
     assert info["pending_update_count"] == 1
