@@ -63,6 +63,14 @@ class Services:
         if self.sender is not None:
             self.sender.poke()
 
+    async def noted(self, source: str, error: BaseException, context: str = "") -> None:
+        """An error in a handler or the sender: kept, and staff told (rate-limited)."""
+        from bot.trouble import noted
+
+        if self.db is not None and await noted(self.db, self.clock, self.settings, source,
+                                               error, context):
+            self.poke_outbox()
+
 
 class ZContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[str, Any]]):
     """Typed access to the services, plus who is asking and in which language."""
@@ -204,6 +212,7 @@ async def start_services(application: Application[Any, Any, Any, Any, Any, Any])
         meetings,
         notices,
         reports,
+        trouble,
         visits,
     )
     from bot.menus import publish_menus
@@ -215,6 +224,7 @@ async def start_services(application: Application[Any, Any, Any, Any, Any, Any])
     await outbox_bot.initialize()
     services.sender = Sender(outbox_bot, services.db, services.clock, SendLimits(
         per_second=settings.send_per_second, concurrency=settings.send_concurrency))
+    services.sender.on_error = lambda error, kind: services.noted("sender", error, kind)
     services.sender.start()
     await publish_menus(application.bot)
 

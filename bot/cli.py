@@ -39,7 +39,13 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="zhibu", description="zhibu: a Telegram bot for village party branches")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    commands.add_parser("run", help="run the bot (long polling); needs ZHIBU_TOKEN")
+    runner = commands.add_parser("run", help="run the bot (long polling, or a webhook); needs "
+                                             "ZHIBU_TOKEN")
+    mode = runner.add_mutually_exclusive_group()
+    mode.add_argument("--webhook", metavar="URL",
+                      help="receive updates at this https address (default: ZHIBU_WEBHOOK_URL)")
+    mode.add_argument("--polling", action="store_true",
+                      help="poll even if ZHIBU_WEBHOOK_URL is set")
     demo = commands.add_parser("demo", help="try the whole bot in a browser, without Telegram "
                                             "or a token")
     demo.add_argument("--port", type=int, default=8080, help="web page port (default 8080)")
@@ -75,6 +81,8 @@ def _parser() -> argparse.ArgumentParser:
     audit.add_argument("target", type=Path)
     backup = commands.add_parser("backup", help="consistent copy of the live database")
     backup.add_argument("target", type=Path)
+    commands.add_parser("status", help="how the running bot is doing; exit code 1 when it is "
+                                       "stuck (for a health check)")
     return parser
 
 
@@ -85,7 +93,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         logs.configure(settings.log_level,
                        [settings.token.get_secret_value() if settings.token else None])
         if args.command == "run":
-            return run(settings)
+            return run(settings, None if args.polling else args.webhook or settings.webhook_url)
         if args.command == "demo":
             return _demo(args.port)
         action: Callable[[], Coroutine[Any, Any, int]] = {
@@ -96,6 +104,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "backup": lambda: _backup(settings, args.target),
             "audit": lambda: _audit(settings, args.start, args.last, args.target),
             "export": lambda: _export(settings, args.start, args.last, args.target, args.lang),
+            "status": lambda: _status(settings),
         }[args.command]
         return asyncio.run(action())
     except (SetupError, DatabaseTooNew) as exc:
@@ -107,16 +116,33 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
-def run(settings: Settings) -> int:
+def run(settings: Settings, webhook_url: str | None = None) -> int:
     if settings.token is None:
         raise SetupError("ZHIBU_TOKEN is not set: get a token from @BotFather and set "
                          "ZHIBU_TOKEN (in the environment or in a .env file)")
     from bot.app import build_application
+    from bot.updates import ALLOWED_UPDATES
 
     application = build_application(settings)
-    application.run_polling(allowed_updates=["message", "edited_message", "callback_query",
-                                             "my_chat_member"])
+    if webhook_url:
+        return _run_webhook(application, settings, webhook_url)
+    # PTB deletes a webhook left from webhook mode first (keeping what Telegram holds).
+    application.run_polling(allowed_updates=ALLOWED_UPDATES)
     return 0
+
+
+def _run_webhook(application: Any, settings: Settings, url: str) -> int:
+    from bot.config import check_webhook_url
+    from bot.webhook import WebhookError, run_webhook
+
+    try:
+        check_webhook_url(url)
+    except ValueError as exc:
+        raise SetupError(f"--webhook: {exc}") from None
+    try:
+        return run_webhook(application, settings, url)
+    except WebhookError as exc:
+        raise SetupError(str(exc)) from None
 
 
 def _demo(port: int) -> int:
@@ -253,4 +279,29 @@ async def _backup(settings: Settings, target: Path) -> int:
     finally:
         await db.close()
     print(f"backed up {settings.database} to {target}")
+    return 0
+
+
+async def _status(settings: Settings) -> int:
+    from bot import status
+    from storage.db import migration_scripts
+
+    if not await asyncio.to_thread(settings.database.exists):
+        raise SetupError(f"ZHIBU_DATABASE={settings.database} does not exist")
+    db = await Database.open(settings.database, migrate=False)
+    try:
+        if await db.user_version() < len(migration_scripts()):
+            raise SetupError(f"{settings.database} is not upgraded to this zhibu yet: start "
+                             f"the bot, or run zhibu migrate")
+        clock = Clock(settings.timezone)
+        health = await status.read(db, clock)
+    finally:
+        await db.close()
+    tr = translator("en")  # plain English until the operator's language is wired in
+    found = status.assess(health, clock, settings, tr)
+    print("\n".join(found.lines))
+    if found.stuck:
+        print(tr("STUCK: {reasons}", reasons="; ".join(found.stuck)))
+        return 1
+    print(tr("OK"))
     return 0

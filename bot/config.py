@@ -2,15 +2,39 @@
 
 from __future__ import annotations
 
+import re
 from datetime import time
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 TELEGRAM_API_BASE = "https://api.telegram.org/bot"
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
+
+
+def check_webhook_url(url: str) -> str:
+    """Telegram posts only to https; plain http is let through for this machine alone
+    (the tests and the emulator). Raises ValueError with what is wrong."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise ValueError(f"{url!r} is not a web address (https://your.domain/path)")
+    if parts.scheme == "http" and parts.hostname not in LOOPBACK_HOSTS:
+        raise ValueError("Telegram posts updates only to https:// addresses")
+    return url
+
+
+def parse_listen(text: str) -> tuple[str, int]:
+    """"127.0.0.1:8443" → ("127.0.0.1", 8443); "[::1]:8443" for IPv6."""
+    host, _, port = text.strip().rpartition(":")
+    host = host.strip("[]")
+    if not host or not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise ValueError(f"{text!r} is not host:port (e.g. 127.0.0.1:8443)")
+    return host, int(port)
 
 
 def parse_reminder_schedule(text: str) -> list[tuple[int, time]]:
@@ -104,6 +128,45 @@ class Settings(BaseSettings):
     bulletin_time: time = Field(
         default=time(9, 0),
         description="Local time the monthly (on the 1st) and quarterly bulletins go to staff")
+
+    error_report_minutes: int = Field(
+        default=10, ge=1, le=1440,
+        description="Staff hear of errors in the bot at most once in this many minutes, with "
+                    "the count since the last report")
+    stuck_minutes: int = Field(
+        default=15, ge=1, le=1440,
+        description="`zhibu status` calls the bot stuck when messages have waited this long "
+                    "with none sent meanwhile, or an update has waited this long unhandled")
+
+    webhook_url: str | None = Field(
+        default=None,
+        description="Run with a webhook at this https address instead of polling (also "
+                    "`zhibu run --webhook URL`)")
+    webhook_listen: str = Field(
+        default="127.0.0.1:8443",
+        description="host:port the webhook server listens on, behind the reverse proxy")
+    webhook_secret: SecretStr | None = Field(
+        default=None,
+        description="Telegram's secret_token for the webhook: 1-256 of A-Z a-z 0-9 _ -; "
+                    "derived from the token when not set")
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_url(cls, value: str | None) -> str | None:
+        return check_webhook_url(value) if value else None
+
+    @field_validator("webhook_listen")
+    @classmethod
+    def _webhook_listen(cls, value: str) -> str:
+        parse_listen(value)
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _webhook_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not WEBHOOK_SECRET.fullmatch(value.get_secret_value()):
+            raise ValueError("must be 1-256 characters of A-Z a-z 0-9 _ -")
+        return value
 
     @field_validator("visit_reminders")
     @classmethod

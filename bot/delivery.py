@@ -144,6 +144,9 @@ class Sender:
         self._next_slot = 0.0
         self.stats: dict[str, int] = {"sent": 0, "429": 0, "retried": 0, "unreachable": 0,
                                       "failed": 0, "dropped": 0}
+        # Told of internal errors (the error, the row's kind or "" for a round) so that
+        # staff hear of them: set by the services (bot/trouble.py).
+        self.on_error: Callable[[BaseException, str], Awaitable[object]] | None = None
 
     # --- life cycle --------------------------------------------------------------------
 
@@ -180,8 +183,9 @@ class Sender:
                 started, wait = await self._round()
             except asyncio.CancelledError:
                 raise
-            except Exception:
+            except Exception as exc:
                 log.exception("outbox round failed; trying again shortly")
+                await self._report(exc, "")
                 started, wait = 0, 1.0
             if started:
                 continue
@@ -231,6 +235,13 @@ class Sender:
                 return
             await asyncio.sleep(at - now)
 
+    async def _report(self, error: BaseException, kind: str) -> None:
+        if self.on_error is not None:
+            try:
+                await self.on_error(error, kind)
+            except Exception:
+                log.exception("could not report an outbox error")
+
     # --- one row ---------------------------------------------------------------------------
 
     async def _deliver(self, row: OutboxRow) -> None:
@@ -239,6 +250,7 @@ class Sender:
         except Exception as exc:  # a bug must not stop the sender; the row says what broke
             log.exception("outbox row %s (%s) failed", row.id, row.key)
             await self._finish(row, "failed", error=f"internal error: {exc!r}"[:500])
+            await self._report(exc, row.kind)
         finally:
             self._inflight.pop(row.id, None)
             self._wake.set()

@@ -5,7 +5,9 @@ PTB asks for the next batch as soon as it has queued the current one — so a bo
 while a batch is in its queue loses every update of it that was not finished: a check-in
 pressed, an answer typed. Here each batch is written to the ``inbox`` table *inside*
 ``getUpdates``, before PTB can acknowledge it; an update is marked done when its handlers
-return; on start-up the unfinished ones are handled again, before anything new.
+return; on start-up the unfinished ones are handled again, before anything new. In
+webhook mode (bot/webhook.py) each update is written the same way before the 200 that
+tells Telegram it arrived.
 
 Handling again is safe because the handlers are idempotent for the same update: check-ins
 and receipts are keyed; a dialog remembers which update last moved it and from where, so
@@ -74,6 +76,17 @@ class Journal:
         async with self._db.write() as c:
             fresh = await inbox_repo.record(c, rows, self._clock.now())
         self._repeats.update(u.update_id for u in updates if u.update_id not in fresh)
+
+    async def receive(self, update: Update, raw: str) -> bool:
+        """Webhook mode: one update as Telegram POSTed it, written before the 200 goes back.
+        True if it is new; False for a repeat (Telegram posts an update again when it got
+        no 200 for it), which is not handled again. Raises if it cannot be written, so the
+        webhook answers an error and Telegram keeps the update."""
+        if self._db is None or self._clock is None:
+            raise RuntimeError("the journal is not open yet")
+        async with self._db.write() as c:
+            fresh = await inbox_repo.record(c, [(update.update_id, raw)], self._clock.now())
+        return update.update_id in fresh
 
     def pressed_before_crash(self, query_id: str) -> bool:
         return query_id in self._replayed_presses

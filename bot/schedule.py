@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 from telegram.ext import CallbackContext
 
-from bot import bulletins, materials, meetings, notices, organisation, reports, visits
+from bot import bulletins, materials, meetings, notices, organisation, reports, trouble, visits
 from bot.config import Settings, parse_reminder_schedule
+from storage import operations as ops_repo
 
 if TYPE_CHECKING:
     from bot.app import Services
@@ -33,7 +34,9 @@ async def tick(services: Services) -> int:
     """Queue everything due now; returns how many messages were queued."""
     settings = services.settings
     now = services.clock.now()
-    queued = 0
+    async with services.database.write() as c:
+        await ops_repo.beat(c, "tick", now)  # for `zhibu status`: the scheduler is alive
+    queued = await trouble.report_due(services.database, services.clock, settings)
     # Once-a-day work runs at the first tick past its hour, not every minute after it (the
     # outbox keys would make repeats harmless, but not free on a county's data).
     if now.time() >= settings.study_reminder_time and services.daily.get("study") != now.date():

@@ -20,6 +20,8 @@ from telegram.ext import BaseUpdateProcessor
 from bot.journal import Journal
 
 MAX_CONCURRENT_UPDATES = 4  # the default of ZHIBU_CONCURRENT_UPDATES
+#: What the bot asks Telegram for, polling or by webhook alike.
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
 
 
 def _who(update: object) -> int:

@@ -11,7 +11,7 @@ from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import Forbidden
 from telegram.ext import ApplicationHandlerStop
 
-from bot import i18n, organisation, registry
+from bot import i18n, organisation, registry, trouble
 from bot.access import load_actor
 from bot.app import ZContext
 from bot.callbacks import pack, unpack
@@ -168,12 +168,15 @@ async def group_migrated(update: Update, context: ZContext) -> None:
 
 
 async def on_error(update: object, context: ZContext) -> None:
-    """Log with the update it came from; tell the person something went wrong."""
+    """Log with the update it came from; staff hear of it (a few minutes apart at most);
+    tell the person something went wrong."""
     error = context.error
     if isinstance(error, Forbidden):
         log.info("forbidden while handling %s: %s", _describe(update), error)
         return
     log.error("error while handling %s", _describe(update), exc_info=error)
+    if error is not None:
+        await context.services.noted("handler", error, trouble.handled(update))
     if isinstance(update, Update) and update.effective_chat is not None:
         try:
             await context.bot.send_message(

@@ -35,5 +35,8 @@ async def unfinished(c: Conn) -> list[str]:
 
 
 async def forget_done(c: Conn, before: datetime) -> int:
-    cur = await c.execute("DELETE FROM inbox WHERE done_at < ?", (ts(before),))
+    """The newest update stays: `zhibu status` reads when the last one was handled."""
+    cur = await c.execute(
+        "DELETE FROM inbox WHERE done_at < ? AND update_id < (SELECT max(update_id) FROM inbox)",
+        (ts(before),))
     return cur.rowcount

@@ -402,3 +402,29 @@ class MemberFigures(NamedTuple):
     received: int
     notes_written: int
     notes_asked: int
+
+
+class PendingFaults(Stored):
+    """Errors not yet reported to staff: how many, since when, and the latest of them."""
+
+    count: int
+    last_id: int
+    first_at: datetime
+    latest_at: datetime
+    latest_source: Literal["handler", "sender"]
+    latest_context: str
+    latest_summary: str
+
+
+class Health(Stored):
+    """What `zhibu status` reads: the outbox, the journal of updates, the heartbeat."""
+
+    queued: int
+    oldest_queued_at: datetime | None
+    last_finished_at: datetime | None  # the outbox's last message sent (or given up)
+    failed_rows: int  # outbox rows failed since the time asked about
+    errors: int  # errors in handlers and the sender since then
+    last_update_at: datetime | None  # the last update handled
+    unfinished_updates: int
+    oldest_unfinished_at: datetime | None
+    last_tick_at: datetime | None

@@ -51,8 +51,15 @@ def settings(emu: Emulator, tmp_path: Path, staff_user: Any) -> Settings:
 
 
 @pytest.fixture
-async def h(emu: Emulator, settings: Settings, clock: FrozenClock) -> AsyncIterator[Harness]:
-    harness = Harness(emu=emu, settings=settings, clock=clock)
+def harness_kind() -> type[Harness]:
+    """How the bot takes its updates: polling; a module overrides it with WebhookHarness."""
+    return Harness
+
+
+@pytest.fixture
+async def h(emu: Emulator, settings: Settings, clock: FrozenClock,
+            harness_kind: type[Harness]) -> AsyncIterator[Harness]:
+    harness = harness_kind(emu=emu, settings=settings, clock=clock)
     await harness.start()
     try:
         yield harness

@@ -28,6 +28,7 @@ from bot.config import Settings
 from bot.sandbox.emulator import Emulator, SimChat, SimMessage, SimUser
 from bot.schedule import tick
 from bot.updates import PerUserUpdateProcessor
+from bot.webhook import WebhookServer, set_webhook
 from storage.db import Database
 
 SETTLE_TIMEOUT = 15.0
@@ -84,16 +85,23 @@ class Harness:
         # Updates the last run left unfinished are handled again: wait for them too.
         self.processor.done -= services_of(app).journal.replays
         await app.start()
+        await self.receive(app)
+        self.app = app
+
+    async def receive(self, app: ZApplication) -> None:
+        """Start taking updates from the emulator: polling, as `zhibu run` does."""
         assert app.updater is not None
         await app.updater.start_polling(poll_interval=0.0, timeout=2)
-        self.app = app
+
+    async def stop_receiving(self, app: ZApplication) -> None:
+        assert app.updater is not None
+        await app.updater.stop()
 
     async def stop(self) -> None:
         app, self.app = self.app, None
         if app is None:
             return
-        assert app.updater is not None
-        await app.updater.stop()
+        await self.stop_receiving(app)
         await app.stop()
         await stop_services(app)
         await app.shutdown()
@@ -141,6 +149,29 @@ class Harness:
 
     def group(self, title: str, members: list[Person]) -> SimChat:
         return self.emu.add_group(title, members=[m.user for m in members])
+
+
+@dataclass
+class WebhookHarness(Harness):
+    """The same bot taking its updates by webhook, as `zhibu run --webhook` does: the
+    emulator posts each update to the bot's server on 127.0.0.1 with the secret header."""
+
+    secret: str = "harness-webhook-secret"
+    server: WebhookServer | None = None
+
+    async def receive(self, app: ZApplication) -> None:
+        self.server = WebhookServer(app, "/telegram", self.secret)
+        await self.server.start()
+        await set_webhook(app, self.url, self.secret)
+
+    @property
+    def url(self) -> str:
+        assert self.server is not None, "the webhook is not being served"
+        return f"http://127.0.0.1:{self.server.port}/telegram"
+
+    async def stop_receiving(self, app: ZApplication) -> None:
+        if self.server is not None:
+            await self.server.stop()
 
 
 @dataclass

@@ -13,6 +13,7 @@ production fails here first. Refusals that are not deliberate faults are collect
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import random
@@ -23,7 +24,9 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
+import aiohttp
 from aiohttp import web
 
 from bot.sandbox.html_parse import ParseError, check_markdown_v2, parse_html
@@ -36,6 +39,11 @@ START_PAYLOAD = re.compile(r"[A-Za-z0-9_-]{1,64}")
 COMMAND_NAME = re.compile(r"[a-z0-9_]{1,32}")
 NOT_MODIFIED = ("message is not modified: specified new message content and reply markup are "
                 "exactly the same as a current content and reply markup of the message")
+WEBHOOK_CONFLICT = ("Conflict: can't use getUpdates method while webhook is active; use "
+                    "deleteWebhook to delete the webhook first")
+WEBHOOK_PORTS = (80, 88, 443, 8443)
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]*")
 
 
 class ApiError(Exception):
@@ -146,10 +154,23 @@ class FloodLimits:
 
 
 @dataclass
+class Webhook:
+    """What setWebhook was given, and how delivery is going (getWebhookInfo)."""
+
+    url: str
+    secret_token: str | None
+    allowed_updates: list[str] | None
+    max_connections: int = 40
+    last_error_date: int | None = None
+    last_error_message: str | None = None
+
+
+@dataclass
 class _Fault:
     method: str | None
     error: ApiError
     times: int
+    chat_id: int | None = None
 
 
 class Emulator:
@@ -189,6 +210,11 @@ class Emulator:
         self._activity = asyncio.Event()
         self._delivered: dict[int, dict[str, Any]] = {}
         self._handed_out = 0
+        self.webhook: Webhook | None = None
+        self.webhook_posts: list[tuple[int, int | None]] = []  # (update_id, HTTP status)
+        self.webhook_retry = 0.1  # seconds before the first retry; doubles up to 2 s
+        self.webhook_timeout = 10.0  # how long a post may take before it counts as failed
+        self._pusher: asyncio.Task[None] | None = None
         self._subscribers: list[Callable[[int, str, SimMessage], None]] = []
         self._runner: web.AppRunner | None = None
         self._site: web.TCPSite | None = None
@@ -245,6 +271,7 @@ class Emulator:
 
     async def stop(self) -> None:
         self._new_update.set()
+        await self._stop_pushing()
         if self._runner is not None:
             runner, self._runner = self._runner, None
             await runner.cleanup()
@@ -275,12 +302,13 @@ class Emulator:
         try:
             params = self._decode(name, raw)
             self.calls.append((name, params))
+            self._activity.set()  # a call arriving is news too (one that will stall, say)
             for stall in self._stalls:
                 if stall[2] > 0 and stall[0] in (None, name) and name != "getUpdates":
                     stall[2] -= 1
                     await asyncio.sleep(stall[1])
                     break
-            self._fault(name)
+            self._fault(name, params)
             late = self._random_fault(name, params)
             if late:
                 await asyncio.sleep(late)
@@ -315,6 +343,8 @@ class Emulator:
             kind, _ = table[key]
             params[key] = _coerce(key, kind, value)
         for key, (_, required) in table.items():
+            if name == "setWebhook" and params.get(key) == "":
+                continue  # an empty url removes the webhook
             if required and (key not in params or params[key] in ("", None)):
                 if key == "text":
                     raise bad("message text is empty")
@@ -325,15 +355,17 @@ class Emulator:
 
     def inject(self, method: str | None = None, *, error_code: int = 429,
                description: str | None = None, retry_after: int | None = None,
-               times: int = 1, parameters: dict[str, Any] | None = None) -> None:
-        """Make the next ``times`` calls of ``method`` (None: any but getUpdates) fail."""
+               times: int = 1, parameters: dict[str, Any] | None = None,
+               chat_id: int | None = None) -> None:
+        """Make the next ``times`` calls of ``method`` (None: any but getUpdates) fail —
+        only those to ``chat_id``, if given."""
         if error_code == 429:
             retry = retry_after if retry_after is not None else 1
             description = description or f"Too Many Requests: retry after {retry}"
             parameters = {**(parameters or {}), "retry_after": retry}
         error = ApiError(error_code, description or "Internal Server Error", parameters,
                          deliberate=True)
-        self._faults.append(_Fault(method, error, times))
+        self._faults.append(_Fault(method, error, times, chat_id))
 
     def random_faults(self, rate: float, *, seed: int = 0,
                       chats: set[int] | None = None) -> None:
@@ -356,8 +388,10 @@ class Emulator:
             raise ApiError(502, "Bad Gateway", deliberate=True)
         return self.random_stall
 
-    def _fault(self, name: str) -> None:
+    def _fault(self, name: str, params: dict[str, Any]) -> None:
         for fault in self._faults:
+            if fault.chat_id is not None and params.get("chat_id") != fault.chat_id:
+                continue
             if fault.times > 0 and (fault.method == name or
                                     (fault.method is None and name != "getUpdates")):
                 fault.times -= 1
@@ -412,6 +446,8 @@ class Emulator:
         return update_id
 
     async def _m_getUpdates(self, p: dict[str, Any]) -> list[dict[str, Any]]:
+        if self.webhook is not None:
+            raise ApiError(409, WEBHOOK_CONFLICT)
         offset = p.get("offset")
         if offset is not None:
             while self._updates and self._updates[0]["update_id"] < offset:
@@ -425,6 +461,9 @@ class Emulator:
                 await asyncio.wait_for(self._new_update.wait(), deadline - time.monotonic())
             except TimeoutError:
                 break
+            if self.webhook is not None:
+                raise ApiError(409, "Conflict: terminated by setWebhook request",
+                               deliberate=True)
         batch = list(itertools.islice(self._updates, limit))
         if batch:
             self._handed_out = max(self._handed_out, batch[-1]["update_id"])
@@ -822,16 +861,113 @@ class Emulator:
         return True
 
     async def _m_setWebhook(self, p: dict[str, Any]) -> bool:
-        raise bad("webhooks are not supported by the emulator; use getUpdates")
+        url = str(p.get("url") or "")
+        if not url:
+            return await self._m_deleteWebhook(p)
+        parts = urlsplit(url)
+        try:
+            port = parts.port
+        except ValueError:
+            raise bad("bad webhook: invalid webhook URL specified") from None
+        if not parts.hostname:
+            raise bad("bad webhook: invalid webhook URL specified")
+        # Telegram posts only over https, to four ports; plain http is let through for
+        # 127.0.0.1, where the tests run the bot (the one way the emulator is laxer).
+        loopback = parts.hostname in LOOPBACK
+        if parts.scheme != "https" and not (loopback and parts.scheme == "http"):
+            raise bad("bad webhook: An HTTPS URL must be provided for webhook")
+        if not loopback and (port or 443) not in WEBHOOK_PORTS:
+            raise bad("bad webhook: Webhook can be set up only on ports 80, 88, 443 or 8443")
+        secret = p.get("secret_token")
+        if secret is not None:
+            secret = str(secret)
+            if len(secret) > 256:
+                raise bad("secret token is too long")
+            if not SECRET_TOKEN.fullmatch(secret):
+                raise bad("secret token contains unallowed characters")
+        connections = int(p.get("max_connections") or 40)
+        if not 1 <= connections <= 100:
+            raise bad("bad webhook: max_connections must be between 1 and 100")
+        if p.get("drop_pending_updates"):
+            self._updates.clear()
+        self.webhook = Webhook(url, secret or None, p.get("allowed_updates"), connections)
+        self._new_update.set()  # a long poll in progress ends with a conflict
+        if self._pusher is None or self._pusher.done():
+            self._pusher = asyncio.create_task(self._push_updates(), name="emulator-webhook")
+        return True
 
     async def _m_deleteWebhook(self, p: dict[str, Any]) -> bool:
+        self.webhook = None
+        await self._stop_pushing()
         if p.get("drop_pending_updates"):
             self._updates.clear()
         return True
 
     async def _m_getWebhookInfo(self, p: dict[str, Any]) -> dict[str, Any]:
-        return {"url": "", "has_custom_certificate": False,
-                "pending_update_count": len(self._updates)}
+        hook = self.webhook
+        info: dict[str, Any] = {"url": hook.url if hook else "", "has_custom_certificate": False,
+                                "pending_update_count": len(self._updates)}
+        if hook is not None:
+            info["max_connections"] = hook.max_connections
+            if hook.allowed_updates is not None:
+                info["allowed_updates"] = hook.allowed_updates
+            if hook.last_error_date is not None:
+                info["last_error_date"] = hook.last_error_date
+                info["last_error_message"] = hook.last_error_message
+        return info
+
+    # --- webhook delivery ----------------------------------------------------------------
+
+    async def _push_updates(self) -> None:
+        """Post each queued update to the webhook, in order, one at a time, until it is
+        answered 2xx — retried after a failure, as Telegram does, and kept meanwhile."""
+        retry = self.webhook_retry
+        async with aiohttp.ClientSession() as session:
+            while self.webhook is not None:
+                if not self._updates:
+                    self._new_update.clear()
+                    await self._new_update.wait()
+                    continue
+                update = self._updates[0]
+                if await self._post_update(session, self.webhook, update):
+                    retry = self.webhook_retry
+                    if self._updates and self._updates[0] is update:
+                        self._updates.popleft()
+                        self._handed_out = max(self._handed_out, update["update_id"])
+                else:
+                    await asyncio.sleep(retry)
+                    retry = min(retry * 2, 2.0)
+                self._activity.set()
+
+    async def _post_update(self, session: aiohttp.ClientSession, hook: Webhook,
+                           update: dict[str, Any]) -> bool:
+        headers = {"Content-Type": "application/json"}
+        if hook.secret_token:
+            headers["X-Telegram-Bot-Api-Secret-Token"] = hook.secret_token
+        body = json.dumps(update, ensure_ascii=False).encode()
+        status: int | None = None
+        try:
+            async with session.post(hook.url, data=body, headers=headers,
+                                    timeout=aiohttp.ClientTimeout(total=self.webhook_timeout)
+                                    ) as response:
+                status = response.status
+                error = f"Wrong response from the webhook: {status} {response.reason}"
+        except TimeoutError:
+            error = "Read timeout expired"
+        except aiohttp.ClientError:
+            error = "Connection refused"
+        self.webhook_posts.append((update["update_id"], status))
+        if status is not None and 200 <= status < 300:
+            return True
+        hook.last_error_date, hook.last_error_message = int(time.time()), error
+        return False
+
+    async def _stop_pushing(self) -> None:
+        pusher, self._pusher = self._pusher, None
+        if pusher is not None and pusher is not asyncio.current_task():
+            pusher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await pusher
 
     async def _m_sendMessage(self, p: dict[str, Any]) -> dict[str, Any]:
         chat_id = self._target(p["chat_id"])

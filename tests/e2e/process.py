@@ -37,6 +37,7 @@ class BotProcess:
 
     def __init__(self, emu: Emulator, database: Path, **settings: str) -> None:
         self.emu, self.database, self.settings = emu, database, settings
+        self.args: tuple[str, ...] = ("run",)  # e.g. ("run", "--webhook", url)
         self.process: asyncio.subprocess.Process | None = None
         self.stderr: list[str] = []
         self.starts = 0
@@ -47,7 +48,7 @@ class BotProcess:
                     "ZHIBU_DATABASE": str(self.database), "ZHIBU_LOG_LEVEL": "WARNING",
                     "PYTHONPATH": str(ROOT), **self.settings})
         self.process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "run", env=env, cwd=str(ROOT),
+            sys.executable, "-m", "bot", *self.args, env=env, cwd=str(ROOT),
             stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
         self.starts += 1
 
