@@ -203,9 +203,11 @@ async def start_services(application: Application[Any, Any, Any, Any, Any, Any])
         meetings,
         notices,
         reports,
+        roles,
         visits,
     )
     from bot.menus import publish_menus
+    from bot.personal_menus import mark_at_start
 
     settings = services.settings
     outbox_bot = Bot(application.bot.token, base_url=settings.api_base,
@@ -216,6 +218,8 @@ async def start_services(application: Application[Any, Any, Any, Any, Any, Any])
         per_second=settings.send_per_second, concurrency=settings.send_concurrency))
     services.sender.start()
     await publish_menus(application.bot)
+    # Staff named in the settings may have changed: personal menus follow at the first tick.
+    await mark_at_start(services.db, services.clock, settings.admins)
 
 
 async def stop_services(application: Application[Any, Any, Any, Any, Any, Any]) -> None:

@@ -14,7 +14,16 @@ from typing import TYPE_CHECKING, Any
 
 from telegram.ext import CallbackContext
 
-from bot import bulletins, materials, meetings, notices, organisation, reports, visits
+from bot import (
+    bulletins,
+    materials,
+    meetings,
+    notices,
+    organisation,
+    personal_menus,
+    reports,
+    visits,
+)
 from bot.config import Settings, parse_reminder_schedule
 
 if TYPE_CHECKING:
@@ -57,6 +66,9 @@ async def tick(services: Services) -> int:
                                                      settings.visit_quota_days)
     queued += await bulletins.queue_scheduled(services.database, services.clock, staff,
                                               settings.bulletin_time, settings.visit_quota_days)
+    if services.sender is not None:  # roles changed by `zhibu admin`, an import, a restart
+        await personal_menus.publish_due(services.database, services.sender.bot,
+                                         services.clock, settings.admins)
     if queued:
         log.info("queued %d messages", queued)
         services.poke_outbox()
