@@ -50,7 +50,8 @@ async def tick(services: Services) -> int:
                                                   settings.study_reminder_time,
                                                   settings.study_reminder_days)
         services.daily["study"] = now.date()
-    queued += await meetings.advance(services.database, services.clock, windows(settings))
+    queued += await meetings.advance(services.database, services.clock, windows(settings),
+                                    settings.admins)
     schedule = parse_reminder_schedule(settings.visit_reminders)
     at = visits.due_today(schedule, now.date())
     if at is not None and now.time() >= at and services.daily.get("visits") != now.date():

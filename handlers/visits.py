@@ -41,7 +41,8 @@ async def visit_command(update: Update, context: ZContext) -> None:
     chat = update.effective_chat
     assert chat is not None
     tr = context.tr
-    points = await visits.contact_points(context.db, context.actor.telegram_id)
+    points = [p for p in await visits.contact_points(context.db, context.actor.telegram_id)
+              if context.actor.visits_at(p.id)]
     if not points:
         await chat.send_message(tr("Only leaders with a contact point can log visits. "
                                    "Organisation staff assign them with /appoint."))
