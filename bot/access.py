@@ -57,6 +57,11 @@ class Actor:
         return found or {Role.STRANGER}
 
     @property
+    def has_own_menu(self) -> bool:
+        """Holds a role whose commands everyone's menu does not list."""
+        return bool(self.roles - {Role.STRANGER, Role.APPLICANT, Role.MEMBER})
+
+    @property
     def known(self) -> bool:
         """Has any standing in the organisation (not a stranger or a mere applicant)."""
         return bool(self.roles - {Role.STRANGER, Role.APPLICANT})

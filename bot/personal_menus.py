@@ -18,7 +18,7 @@ from telegram import Bot, BotCommandScopeChat
 from telegram.error import BadRequest, Forbidden, TelegramError
 
 from bot import i18n
-from bot.access import Role, load_actor
+from bot.access import load_actor
 from bot.clock import Clock
 from bot.menus import commands_for, publish_personal_menu
 from storage import menus as menu_repo
@@ -27,7 +27,6 @@ from storage.db import Database
 log = logging.getLogger(__name__)
 
 PER_RUN = 100  # a tick publishes at most this many, so reminders never wait on menus
-PLAIN = frozenset({Role.STRANGER, Role.APPLICANT, Role.MEMBER})  # the menu for everyone
 
 
 async def mark_at_start(db: Database, clock: Clock, admins: list[int]) -> None:
@@ -46,8 +45,8 @@ async def publish_due(db: Database, bot: Bot, clock: Clock, admins: list[int]) -
         user = actor.user
         language = ((user.language or i18n.language_from_telegram(user.tg_language)) if user
                     else i18n.DEFAULT_LANGUAGE)
-        own = actor.roles - PLAIN
-        commands = ",".join(c.name for c in commands_for(actor.roles)) if own else None
+        commands = (",".join(c.name for c in commands_for(actor.roles)) if actor.has_own_menu
+                    else None)
         wanted = (commands, language if commands else None)
         if wanted != (menu.commands, menu.language if menu.commands else None):
             try:

@@ -53,7 +53,7 @@ async def know_user(update: Update, context: ZContext) -> None:
             await member_repo.touch_user(c, user.id, user.first_name, user.username,
                                          user.language_code, context.clock.now(),
                                          private=wrote)
-            if wrote and (stored is None or stored.started_at is None):
+            if wrote and (stored is None or stored.started_at is None) and actor.has_own_menu:
                 # Telegram takes a personal menu only once they opened the chat: staff
                 # named before they ever wrote get theirs at the next tick.
                 await menu_repo.mark_due(c, [user.id], context.clock.now())

@@ -126,11 +126,12 @@ async def make_leader(h: Harness, home_branch: int, contact_points: list[int],
 
 
 def snapshot(h: Harness) -> dict[str, list[tuple[object, ...]]]:
-    """Every table but the ones any press touches (who was last seen, the update journal)."""
+    """Every table but the ones any press touches (who was last seen, the update journal,
+    and the menu noted due when someone with a role first opens the chat)."""
     path = h.settings.database
     with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as c:
         tables = [r[0] for r in c.execute(
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT IN "
-            "('users', 'inbox', 'sqlite_sequence')")]
+            "('users', 'inbox', 'personal_menus', 'sqlite_sequence')")]
         return {t: sorted(map(tuple, c.execute(f"SELECT * FROM {t}").fetchall()),
                           key=repr) for t in tables}

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot import i18n
+from bot import i18n, roles
+from bot.access import load_actor
 from bot.callbacks import unpack
 from bot.clock import FrozenClock
 from bot.sandbox.emulator import SimMessage
@@ -30,8 +31,9 @@ from tests.e2e.flows import (
 )
 from tests.harness import Harness, Person
 
+# In the order they press: the leader withdraws the visit, so the former leader goes first.
 ROLES = ("stranger", "pending", "member", "flowing", "secretary", "other secretary",
-         "leader", "staff")
+         "demoted secretary", "former leader", "leader", "staff")
 TOMORROW_1930 = START.replace(hour=19, minute=30) + timedelta(days=1)
 
 # What a refused press may answer: polite lines the bot has, in the people's language.
@@ -52,8 +54,9 @@ def only(*allowed: str) -> dict[str, str]:
 
 EVERYONE = only(*ROLES)
 MANAGERS = ("secretary", "staff")  # of the branch: the other branch's secretary is refused
-EAST = ("member", "flowing", "secretary")  # the branch's members, invited to its meetings
-MEMBERS = (*EAST, "other secretary", "leader")  # members of some branch
+# The branch's members, invited to its meetings (a relieved secretary is one of them).
+EAST = ("member", "flowing", "secretary", "demoted secretary")
+MEMBERS = (*EAST, "other secretary", "leader", "former leader")  # members of some branch
 # kind of button (prefix:action) → who gets through (✓) and who is refused (✗).
 TABLE: dict[str, dict[str, str]] = {
     "app:ok": only(*MANAGERS), "app:no": only(*MANAGERS),  # decide a request to join
@@ -87,6 +90,9 @@ async def scenario(h: Harness, county: dict[str, int], staff: Person, clock: Fro
     """The branch's day, through the bot: each button ends up shown to its person."""
     secretary = await make_secretary(h, county["east"])
     other = await make_secretary(h, county["west"], name="西河书记")
+    # Secretary of east and a leader with east as contact point, until the end of the day.
+    demoted = await make_secretary(h, county["east"], name="前任书记")
+    former = await make_leader(h, county["west"], [county["east"]], name="前联系领导")
     member, = await registered(h, county["east"], ["普通党员"])
     flowing, = await registered(h, county["east"], ["流动党员"], flowing=True)
     await registered(h, county["east"], ["要移除的"])  # the one the secretary removes
@@ -105,11 +111,11 @@ async def scenario(h: Harness, county: dict[str, int], staff: Person, clock: Fro
     await secretary.presses("不设截止日期")
     await secretary.presses("✅ 发送给 1 人")
     await secretary.says("/notice")
-    await secretary.presses("所有人（4）")
+    await secretary.presses("所有人（5）")
     await secretary.says("通知正文")
     await secretary.presses("否")
     await secretary.presses("立即发送")
-    await secretary.presses("✅ 发送给 4 人")
+    await secretary.presses("✅ 发送给 5 人")
 
     # A session that closes with notes asked; then a second one whose check-in is open
     # and for which the member asks leave.
@@ -160,9 +166,14 @@ async def scenario(h: Harness, county: dict[str, int], staff: Person, clock: Fro
     await staff.says("/quota")
     await member.says("/record")
     await flowing.says("/study")
+    # Their roles end (staff's buttons for it are walked in test_rights.py).
+    by = await load_actor(h.db, staff.id, h.settings.admins)
+    assert await roles.relieve_secretary(h.db, clock, demoted.id, county["east"], by)
+    assert await roles.end_leader(h.db, clock, former.id, by)
+    await h.settle()
     cast = {"stranger": stranger, "pending": pending, "member": member, "flowing": flowing,
-            "secretary": secretary, "other secretary": other, "leader": leader,
-            "staff": staff}
+            "secretary": secretary, "other secretary": other, "demoted secretary": demoted,
+            "leader": leader, "former leader": former, "staff": staff}
     return cast
 
 
