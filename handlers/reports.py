@@ -136,7 +136,9 @@ async def _ask_scope(update: Update, context: ZContext, start: date, end: date) 
 async def _send_branches(update: Update, context: ZContext, start: date, end: date,
                          unit_id: int) -> None:
     actor = context.actor
-    if not actor.staff and unit_id not in actor.secretary_of:
+    if not actor.manages(unit_id):  # staff any unit; a secretary their own branch
+        await context.bot.send_message(actor.telegram_id,
+                                       context.tr("This is not yours to manage."))
         return
     bulletin = await bulletins.build(context.db, context.clock, unit_id, start, end,
                                      context.settings.visit_quota_days)
