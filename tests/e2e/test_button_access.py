@@ -23,8 +23,10 @@ from tests.e2e.flows import (
     branch_group,
     invite_code,
     join,
+    log_visit,
     make_leader,
     make_secretary,
+    material_and_notice,
     registered,
     schedule,
     snapshot,
@@ -104,18 +106,7 @@ async def scenario(h: Harness, county: dict[str, int], staff: Person, clock: Fro
     group = await branch_group(h, county["east"], "东岭群", [secretary, member, flowing])
 
     # A material for those working away; they study it. A notice to everyone.
-    await secretary.says("/push")
-    await secretary.presses("🚶 流动党员（1）")
-    await secretary.says("材料")
-    await secretary.says("正文")
-    await secretary.presses("不设截止日期")
-    await secretary.presses("✅ 发送给 1 人")
-    await secretary.says("/notice")
-    await secretary.presses("所有人（5）")
-    await secretary.says("通知正文")
-    await secretary.presses("否")
-    await secretary.presses("立即发送")
-    await secretary.presses("✅ 发送给 5 人")
+    await material_and_notice(secretary, flowing=1, everyone=5)
 
     # A session that closes with notes asked; then a second one whose check-in is open
     # and for which the member asks leave.
@@ -136,14 +127,7 @@ async def scenario(h: Harness, county: dict[str, int], staff: Person, clock: Fro
     await member.says("家里有事")
 
     # A visit at the contact point, for the secretary to confirm.
-    await leader.says("/visit")
-    await leader.presses("今天")
-    await leader.presses("1")
-    await leader.presses("调查研究")
-    await leader.says("走访了三户。")
-    await leader.presses("没有")
-    await leader.presses_keyboard("跳过")
-    await leader.presses("✅ 保存")
+    await log_visit(leader)
 
     # Another applicant waits, for the buttons on a request to join.
     await join(h.person("另一申请人"), await invite_code(secretary), name="另一申请人")

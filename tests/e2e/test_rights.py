@@ -15,6 +15,7 @@ import json
 import os
 import sqlite3
 import sys
+from collections.abc import Coroutine
 from datetime import timedelta
 from pathlib import Path
 
@@ -28,7 +29,9 @@ from tests.e2e.flows import (
     branch_group,
     invite_code,
     join,
+    log_visit,
     make_secretary,
+    material_and_notice,
     registered,
     schedule,
     snapshot,
@@ -153,18 +156,7 @@ async def secretary_at_work(h: Harness, county: dict[str, int], staff: Person,
     await join(applicant, await invite_code(secretary), name="申请人")
     group = await branch_group(h, county["east"], "东岭群", [secretary, member, writer])
 
-    await secretary.says("/push")
-    await secretary.presses("🚶 流动党员（1）")
-    await secretary.says("材料")
-    await secretary.says("正文")
-    await secretary.presses("不设截止日期")
-    await secretary.presses("✅ 发送给 1 人")
-    await secretary.says("/notice")
-    await secretary.presses("所有人（5）")
-    await secretary.says("通知正文")
-    await secretary.presses("否")
-    await secretary.presses("立即发送")
-    await secretary.presses("✅ 发送给 5 人")
+    await material_and_notice(secretary, flowing=1, everyone=5)
 
     await schedule(secretary, group, remote="否")
     clock.set(TOMORROW_1930 - timedelta(minutes=30))
@@ -177,14 +169,7 @@ async def secretary_at_work(h: Harness, county: dict[str, int], staff: Person,
     await member.says("/note")
     await member.says("学习心得正文")
 
-    await leader.says("/visit")
-    await leader.presses("今天")
-    await leader.presses("1")
-    await leader.presses("调查研究")
-    await leader.says("走访了三户。")
-    await leader.presses("没有")
-    await leader.presses_keyboard("跳过")
-    await leader.presses("✅ 保存")
+    await log_visit(leader)
 
     for command in ("/pending", "/study", "/notices", "/notes", "/record", "/report",
                     "/invite"):
@@ -363,6 +348,21 @@ async def zhibu_admin(h: Harness, *args: str) -> str:
     return out.decode().strip()
 
 
+async def no_longer_staff(h: Harness, person: Person, quota: SimMessage,
+                          answer: Coroutine[object, object, None]) -> None:
+    """Their half-filled form stops at ``answer``; an old /quota button and /appoint are
+    refused; nothing is stored."""
+    before = snapshot(h)
+    await answer
+    assert person.last() == STOPPED
+    assert but_forms(snapshot(h)) == but_forms(before)
+    before = snapshot(h)
+    assert await press_as_before(h, person, quota, "所有人") == STAFF_ONLY
+    await person.says("/appoint")
+    assert person.last() == APPOINT_STAFF_ONLY
+    assert snapshot(h) == before
+
+
 async def test_zhibu_admin_remove_ends_staff_rights_at_the_next_press(
         h: Harness, county: dict[str, int]) -> None:
     helper = h.person("组织部小王")
@@ -379,15 +379,7 @@ async def test_zhibu_admin_remove_ends_staff_rights_at_the_next_press(
     assert out == f"{helper.id} is no longer organisation staff"
     await h.settle()  # the outbox sends what the command line queued
     assert helper.last() == "您已不再是组织部工作人员。发送 /help 查看您现在可以做什么。"
-    before = snapshot(h)
-    await helper.says("2")
-    assert helper.last() == STOPPED
-    assert but_forms(snapshot(h)) == but_forms(before)
-    before = snapshot(h)
-    assert await press_as_before(h, helper, quota, "所有人") == STAFF_ONLY
-    await helper.says("/appoint")
-    assert helper.last() == APPOINT_STAFF_ONLY
-    assert snapshot(h) == before
+    await no_longer_staff(h, helper, quota, helper.says("2"))
 
     await h.tick()  # the bot publishes what the command line marked
     assert menu(h, helper) is None
@@ -408,15 +400,7 @@ async def test_staff_taken_out_of_zhibu_admins_keep_nothing_after_a_restart(
     h.settings = h.settings.model_copy(update={"admins": []})
     await h.restart()
     assert roles_of(h, staff) == []  # nothing was stored that makes them staff
-    before = snapshot(h)
-    await staff.presses("普通党员")
-    assert staff.last() == STOPPED
-    assert but_forms(snapshot(h)) == but_forms(before)
-    before = snapshot(h)
-    assert await press_as_before(h, staff, quota, "所有人") == STAFF_ONLY
-    await staff.says("/appoint")
-    assert staff.last() == APPOINT_STAFF_ONLY
-    assert snapshot(h) == before
+    await no_longer_staff(h, staff, quota, staff.presses("普通党员"))
     await h.tick()
     assert menu(h, staff) is None
 
@@ -427,15 +411,7 @@ async def test_a_leader_whose_contact_point_is_removed_can_no_longer_act_there(
     await appoint_leader(staff, "县领导", ("西河乡", "西河村党支部"), ("东岭镇", "东岭村党支部"))
     await appoint_leader(staff, "县领导", ("西河乡", "西河村党支部"), ("东岭镇", "南坡村党支部"))
     assert "visit" in (menu(h, leader) or [])
-    await leader.says("/visit")
-    await leader.presses("东岭村党支部")
-    await leader.presses("今天")
-    await leader.presses("1")
-    await leader.presses("调查研究")
-    await leader.says("走访了三户。")
-    await leader.presses("没有")
-    await leader.presses_keyboard("跳过")
-    await leader.presses("✅ 保存")
+    await log_visit(leader, "东岭村党支部")
     await leader.says("/visits")
     standing = h.emu.messages(leader.user)[-1]
     day = f"{START:%m-%d}"
