@@ -394,6 +394,8 @@ async def test_staff_taken_out_of_zhibu_admins_keep_nothing_after_a_restart(
     assert "appoint" in (menu(h, staff) or [])
     await staff.says("/quota")
     quota = h.emu.messages(staff.user)[-1]
+    await staff.says("/members")
+    townships = h.emu.messages(staff.user)[-1]  # the picker: which township?
     await open_branch(staff, "东岭镇", "东岭村党支部")  # a form, half filled in
     assert open_dialog(h, staff) == ["appoint"]
 
@@ -401,6 +403,9 @@ async def test_staff_taken_out_of_zhibu_admins_keep_nothing_after_a_restart(
     await h.restart()
     assert roles_of(h, staff) == []  # nothing was stored that makes them staff
     await no_longer_staff(h, staff, quota, staff.presses("普通党员"))
+    before = snapshot(h)
+    assert await press_as_before(h, staff, townships, "东岭镇") == "这不在您的管理范围内。"
+    assert snapshot(h) == before
     await h.tick()
     assert menu(h, staff) is None
 
