@@ -77,11 +77,14 @@ async def add_staff(db: Database, clock: Clock, telegram_id: int, actor: str = "
         return await roles.begin_staff_in(c, clock.now(), actor, telegram_id)
 
 
-async def remove_staff(db: Database, clock: Clock, telegram_id: int, actor: str = "cli") -> bool:
+async def remove_staff(db: Database, clock: Clock, telegram_id: int, actor: str = "cli", *,
+                       still_admin: bool = False) -> bool:
     """`zhibu admin remove`: the running bot refuses them from their next update on (rights
-    are read fresh each time); they are told, and their menu follows at the next tick."""
+    are read fresh each time); they are told, and their menu follows at the next tick —
+    unless ``ZHIBU_ADMINS`` still names them (``still_admin``): then they are staff still."""
     async with db.tx() as c:
-        return await roles.end_staff_in(c, clock.now(), actor, telegram_id)
+        return await roles.end_staff_in(c, clock.now(), actor, telegram_id,
+                                        still_admin=still_admin)
 
 
 async def staff_ids(db: Database) -> list[int]:

@@ -120,11 +120,15 @@ async def end_branch_roles_in(c: Conn, now: datetime, actor: str, holder: int) -
     await end_leader_in(c, now, actor, holder, tell=False)
 
 
-async def end_staff_in(c: Conn, now: datetime, actor: str, holder: int) -> bool:
+async def end_staff_in(c: Conn, now: datetime, actor: str, holder: int, *,
+                       still_admin: bool = False) -> bool:
+    """The staff row goes; ``still_admin``: ZHIBU_ADMINS keeps them staff, so nothing of
+    theirs is dropped and they are not told."""
     if not await org_repo.revoke(c, holder, "staff", None):
         return False
-    await outbox_repo.drop_staff_work(c, holder, now)
-    await _announce(c, now, actor, holder, "staff", "end", None, tell=True)
+    if not still_admin:
+        await outbox_repo.drop_staff_work(c, holder, now)
+    await _announce(c, now, actor, holder, "staff", "end", None, tell=not still_admin)
     return True
 
 

@@ -63,3 +63,16 @@ async def test_relieved_of_one_branch_keeps_what_is_for_the_other(db: Database) 
     assert await states(db) == {"record:east": "dropped", "record:west": "queued",
                                 "bulletin": "dropped", "material": "queued",
                                 "told queued": "queued"}
+
+
+async def test_staff_still_named_in_zhibu_admins_lose_nothing_and_are_not_told(
+        db: Database) -> None:
+    clock = FrozenClock(START)
+    county = await seed_county(db, clock)
+    now = clock.now()
+    async with db.tx() as c:
+        await org_repo.grant(c, SECRETARY, "staff", None, None, now)
+        await outbox_repo.enqueue(c, [
+            outbox_repo.Envelope("bulletin", SECRETARY, "bulletin", county["county"])], now)
+        assert await roles.end_staff_in(c, now, "cli", SECRETARY, still_admin=True)
+    assert await states(db) == {"bulletin": "queued"}
