@@ -57,6 +57,11 @@ class Actor:
         return found or {Role.STRANGER}
 
     @property
+    def has_own_menu(self) -> bool:
+        """Holds a role whose commands everyone's menu does not list."""
+        return bool(self.roles - {Role.STRANGER, Role.APPLICANT, Role.MEMBER})
+
+    @property
     def known(self) -> bool:
         """Has any standing in the organisation (not a stranger or a mere applicant)."""
         return bool(self.roles - {Role.STRANGER, Role.APPLICANT})
@@ -68,6 +73,24 @@ class Actor:
     @property
     def managed_branch_ids(self) -> frozenset[int]:
         return self.secretary_of
+
+    @property
+    def manages_any(self) -> bool:
+        """Has a branch to manage (a secretary), or all of them (staff)."""
+        return self.staff or bool(self.secretary_of)
+
+    def visits_at(self, branch_id: int) -> bool:
+        """May log a visit to this branch: it is one of their contact points now."""
+        return self.leader and branch_id in self.contact_points
+
+    def may_change_visit(self, leader_id: int, branch_id: int) -> bool:
+        """Staff any visit; a leader their own, while its branch is still their contact
+        point (how long after is :func:`bot.visits.correctable`'s rule)."""
+        return self.staff or (leader_id == self.telegram_id and self.visits_at(branch_id))
+
+    def confirms_visits_at(self, branch_id: int) -> bool:
+        """The contact-point branch's own secretary confirms a visit, not staff."""
+        return branch_id in self.secretary_of
 
 
 async def load_actor(db: Database, telegram_id: int, admins: list[int]) -> Actor:

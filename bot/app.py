@@ -212,10 +212,12 @@ async def start_services(application: Application[Any, Any, Any, Any, Any, Any])
         meetings,
         notices,
         reports,
+        roles,
         trouble,
         visits,
     )
     from bot.menus import publish_menus
+    from bot.personal_menus import mark_at_start
 
     settings = services.settings
     outbox_bot = Bot(application.bot.token, base_url=settings.api_base,
@@ -227,6 +229,8 @@ async def start_services(application: Application[Any, Any, Any, Any, Any, Any])
     services.sender.on_error = lambda error, kind: services.noted("sender", error, kind)
     services.sender.start()
     await publish_menus(application.bot)
+    # Staff named in the settings may have changed: personal menus follow at the first tick.
+    await mark_at_start(services.db, services.clock, settings.admins)
 
 
 async def stop_services(application: Application[Any, Any, Any, Any, Any, Any]) -> None:

@@ -200,7 +200,8 @@ async def _admin(settings: Settings, command: str, telegram_id: int | None) -> i
             print(f"{telegram_id} is now organisation staff" if added
                   else f"{telegram_id} was already organisation staff")
         else:
-            removed = await organisation.remove_staff(db, clock, telegram_id)
+            removed = await organisation.remove_staff(
+                db, clock, telegram_id, still_admin=telegram_id in settings.admins)
             print(f"{telegram_id} is no longer organisation staff" if removed
                   else f"{telegram_id} was not organisation staff")
             if telegram_id in settings.admins:

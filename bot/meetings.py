@@ -109,17 +109,28 @@ async def has_group(db: Database, branch_id: int) -> bool:
 # --- the steps a tick drives ---------------------------------------------------------------
 
 
-async def advance(db: Database, clock: Clock, windows: Windows) -> int:
+async def advance(db: Database, clock: Clock, windows: Windows, admins: list[int]) -> int:
     """Do every step that is due now; returns how many messages were queued."""
     now = clock.now()
     queued = 0
     async with db.tx() as c:
         for meeting in await meeting_repo.not_closed_before(c, now + timedelta(days=1)):
-            queued += await _advance_one(c, meeting, now, windows)
+            queued += await _advance_one(c, meeting, now, windows, admins)
     return queued
 
 
-async def _advance_one(c: Conn, meeting: Meeting, now: datetime, windows: Windows) -> int:
+async def _record_to(c: Conn, meeting: Meeting, admins: list[int]) -> list[int]:
+    """Who gets the record to complete: who scheduled it, if they still manage the branch;
+    else its secretaries now (a relieved secretary sees no more of the branch's records)."""
+    held = {(r.role, r.unit_id) for r in await org_repo.roles_of(c, meeting.created_by)}
+    if (meeting.created_by in admins or ("staff", None) in held
+            or ("secretary", meeting.branch_id) in held):
+        return [meeting.created_by]
+    return [r.telegram_id for r in await org_repo.holders(c, "secretary", meeting.branch_id)]
+
+
+async def _advance_one(c: Conn, meeting: Meeting, now: datetime, windows: Windows,
+                       admins: list[int]) -> int:
     start = meeting.starts_at
     envelopes: list[outbox_repo.Envelope] = []
     last_reminder = start - windows.reminder
@@ -140,9 +151,9 @@ async def _advance_one(c: Conn, meeting: Meeting, now: datetime, windows: Window
         envelopes += await _to_branch(c, meeting, "summary")
         envelopes += await notes.ask_after_meeting(
             c, meeting, await meeting_repo.attended(c, meeting.id), now)
-        envelopes.append(outbox_repo.Envelope(f"meeting:{meeting.id}:record",
-                                              meeting.created_by, "meeting_record",
-                                              meeting.id))
+        envelopes += [outbox_repo.Envelope(
+            f"meeting:{meeting.id}:record" + ("" if to == meeting.created_by else f":{to}"),
+            to, "meeting_record", meeting.id) for to in await _record_to(c, meeting, admins)]
     if envelopes:
         await outbox_repo.enqueue(c, envelopes, now)
     return len(envelopes)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from telegram import (
+    Bot,
     BotCommand,
     BotCommandScopeAllGroupChats,
     BotCommandScopeAllPrivateChats,
@@ -89,7 +90,7 @@ async def publish_menus(bot: ExtBot[Any]) -> None:
     await bot.set_my_commands(_bot_commands(commands_for(plain), i18n.DEFAULT_LANGUAGE))
 
 
-async def publish_personal_menu(bot: ExtBot[Any], telegram_id: int, roles: set[Role],
+async def publish_personal_menu(bot: Bot, telegram_id: int, roles: set[Role],
                                 language: str) -> None:
     """A secretary or staff member sees their own commands in their private chat's menu."""
     await bot.set_my_commands(

@@ -1,4 +1,4 @@
-"""Group-chat bindings, appointments and contact points: the organisation's own wiring."""
+"""Group-chat bindings and staff: the organisation's own wiring (appointments: bot/roles)."""
 
 from __future__ import annotations
 
@@ -6,15 +6,15 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Literal
 
+from bot import roles
 from bot.access import Actor
 from bot.clock import Clock
 from bot.registry import new_code
 from storage import audit
-from storage import members as member_repo
 from storage import org as org_repo
 from storage import outbox as outbox_repo
 from storage.db import Database
-from storage.models import AuditEntry, BindCode, Member, Unit
+from storage.models import AuditEntry, BindCode, Unit
 
 BIND_CODE_HOURS = 24
 
@@ -71,61 +71,20 @@ async def branch_of_chat(db: Database, chat_id: int) -> Unit | None:
         return await org_repo.get_unit(c, chat.branch_id)
 
 
-async def appoint_secretary(db: Database, clock: Clock, member_id: int, by: Actor
-                            ) -> Member | None:
-    """Make a registered member the secretary of their own branch (staff only)."""
-    if not by.staff:
-        raise PermissionError("only staff appoint")
-    now = clock.now()
-    async with db.tx() as c:
-        member = await member_repo.get_member(c, member_id)
-        if member is None or member.telegram_id is None or member.state != "active":
-            return None
-        if await org_repo.grant(c, member.telegram_id, "secretary", member.branch_id,
-                                by.telegram_id, now):
-            await audit.record(c, now, f"tg:{by.telegram_id}", "appoint.secretary",
-                               f"member:{member.id}", f"branch={member.branch_id}")
-    return member
-
-
-async def appoint_leader(db: Database, clock: Clock, member_id: int, branch_id: int,
-                         by: Actor) -> Member | None:
-    """Name a registered person a leader with this branch as a contact point (staff only)."""
-    if not by.staff:
-        raise PermissionError("only staff appoint")
-    now = clock.now()
-    async with db.tx() as c:
-        member = await member_repo.get_member(c, member_id)
-        branch = await org_repo.get_unit(c, branch_id)
-        if (member is None or member.telegram_id is None or branch is None
-                or branch.kind != "branch"):
-            return None
-        await org_repo.grant(c, member.telegram_id, "leader", None, by.telegram_id, now)
-        if await org_repo.add_contact_point(c, member.telegram_id, branch_id, by.telegram_id,
-                                            now):
-            await audit.record(c, now, f"tg:{by.telegram_id}", "appoint.leader",
-                               f"member:{member.id}", f"contact_point={branch_id}")
-    return member
-
-
 async def add_staff(db: Database, clock: Clock, telegram_id: int, actor: str = "cli") -> bool:
     """`zhibu admin add`: True if the person was not staff before."""
-    now = clock.now()
     async with db.tx() as c:
-        await member_repo.ensure_user(c, telegram_id, now)
-        added = await org_repo.grant(c, telegram_id, "staff", None, None, now)
-        if added:
-            await audit.record(c, now, actor, "staff.add", f"tg:{telegram_id}")
-    return added
+        return await roles.begin_staff_in(c, clock.now(), actor, telegram_id)
 
 
-async def remove_staff(db: Database, clock: Clock, telegram_id: int, actor: str = "cli") -> bool:
-    now = clock.now()
+async def remove_staff(db: Database, clock: Clock, telegram_id: int, actor: str = "cli", *,
+                       still_admin: bool = False) -> bool:
+    """`zhibu admin remove`: the running bot refuses them from their next update on (rights
+    are read fresh each time); they are told, and their menu follows at the next tick —
+    unless ``ZHIBU_ADMINS`` still names them (``still_admin``): then they are staff still."""
     async with db.tx() as c:
-        removed = await org_repo.revoke(c, telegram_id, "staff", None)
-        if removed:
-            await audit.record(c, now, actor, "staff.remove", f"tg:{telegram_id}")
-    return removed
+        return await roles.end_staff_in(c, clock.now(), actor, telegram_id,
+                                        still_admin=still_admin)
 
 
 async def staff_ids(db: Database) -> list[int]:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Literal
 
-from bot import i18n
+from bot import i18n, roles
 from bot.access import Actor
 from bot.clock import Clock
 from bot.makeup import queue_make_up
@@ -265,20 +265,24 @@ async def live_invites(db: Database, clock: Clock, branch_id: int) -> list[Invit
         return await org_repo.live_invites(c, branch_id, clock.now())
 
 
-async def remove_member(db: Database, clock: Clock, member_id: int, reason: str, by: int
+async def remove_member(db: Database, clock: Clock, member_id: int, reason: str, by: Actor
                         ) -> bool:
     """Take a member off the roster (left, moved, died): the row stays, with everything
     that points at it, so past sessions and notes keep their people. The Telegram account
-    is let go, so the person can join another branch later as a new member. Once."""
+    is let go, so the person can join another branch later as a new member; the roles that
+    came with membership (secretary, leader) end with it. Once, and only by someone who
+    manages the member's branch at that moment."""
     now = clock.now()
     async with db.tx() as c:
         member = await member_repo.get_member(c, member_id)
-        if member is None or member.state != "active":
+        if member is None or member.state != "active" or not by.manages(member.branch_id):
             return False
         await member_repo.update_member(c, member_id, {"state": "removed", "telegram_id": None},
                                         now)
-        await audit.record(c, now, f"tg:{by}", "member.remove", f"member:{member_id}",
-                           reason)
+        actor = f"tg:{by.telegram_id}"
+        await audit.record(c, now, actor, "member.remove", f"member:{member_id}", reason)
+        if member.telegram_id is not None:
+            await roles.end_branch_roles_in(c, now, actor, member.telegram_id)
     return True
 
 

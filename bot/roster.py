@@ -20,6 +20,7 @@ from typing import Any
 
 from openpyxl.utils.datetime import from_excel
 
+from bot import roles
 from bot.clock import Clock
 from bot.i18n import N_, Tr
 from bot.makeup import queue_make_up
@@ -471,6 +472,10 @@ async def _write_members(c: Conn, tree: _Tree, rows: list[MemberRow], check: _Ch
             changed = _changes(existing, values)
             if changed:
                 await member_repo.update_member(c, existing.id, changed, now)
+                if "branch_id" in changed and existing.telegram_id is not None:
+                    # Moved to another branch: secretary of the old one no more.
+                    await roles.end_secretary_in(c, now, "cli", existing.telegram_id,
+                                                 existing.branch_id)
                 await _make_up_if_left(c, existing, makeup_days, now, report)
                 report.updated.append(MemberChange(row.key, row.name, _headers_of(
                     row.sheet, changed)))

@@ -14,7 +14,17 @@ from typing import TYPE_CHECKING, Any
 
 from telegram.ext import CallbackContext
 
-from bot import bulletins, materials, meetings, notices, organisation, reports, trouble, visits
+from bot import (
+    bulletins,
+    materials,
+    meetings,
+    notices,
+    organisation,
+    personal_menus,
+    reports,
+    trouble,
+    visits,
+)
 from bot.config import Settings, parse_reminder_schedule
 from storage import operations as ops_repo
 
@@ -44,7 +54,8 @@ async def tick(services: Services) -> int:
                                                   settings.study_reminder_time,
                                                   settings.study_reminder_days)
         services.daily["study"] = now.date()
-    queued += await meetings.advance(services.database, services.clock, windows(settings))
+    queued += await meetings.advance(services.database, services.clock, windows(settings),
+                                    settings.admins)
     schedule = parse_reminder_schedule(settings.visit_reminders)
     at = visits.due_today(schedule, now.date())
     if at is not None and now.time() >= at and services.daily.get("visits") != now.date():
@@ -60,6 +71,9 @@ async def tick(services: Services) -> int:
                                                      settings.visit_quota_days)
     queued += await bulletins.queue_scheduled(services.database, services.clock, staff,
                                               settings.bulletin_time, settings.visit_quota_days)
+    if services.sender is not None:  # roles changed by `zhibu admin`, an import, a restart
+        await personal_menus.publish_due(services.database, services.sender.bot,
+                                         services.clock, settings.admins)
     if queued:
         log.info("queued %d messages", queued)
         services.poke_outbox()

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Literal
 
+from bot.access import Actor
 from bot.callbacks import pack
 from bot.clock import Clock
 from bot.delivery import Outgoing, renderer
@@ -179,24 +180,22 @@ def correctable(visit: Visit, now: datetime, *, staff: bool) -> bool:
     return staff or now - visit.created_at <= timedelta(days=CORRECTION_DAYS)
 
 
-async def may_change(db: Database, clock: Clock, visit_id: int, actor: int, staff: bool
+async def may_change(db: Database, clock: Clock, visit_id: int, by: Actor
                       ) -> tuple[Change, Visit | None]:
     async with db.read() as c:
         visit = await visit_repo.get_visit(c, visit_id)
     if visit is None or visit.state != "active":
         return "gone", visit
-    if staff:
-        return "ok", visit
-    if visit.leader_telegram_id != actor:
+    if not by.may_change_visit(visit.leader_telegram_id, visit.branch_id):
         return "not_yours", visit
-    if not correctable(visit, clock.now(), staff=False):
+    if not correctable(visit, clock.now(), staff=by.staff):
         return "too_late", visit
     return "ok", visit
 
 
-async def correct(db: Database, clock: Clock, visit_id: int, actor: int, staff: bool, *,
+async def correct(db: Database, clock: Clock, visit_id: int, by: Actor, *,
                   days: float | None = None, record: str | None = None) -> Change:
-    allowed, visit = await may_change(db, clock, visit_id, actor, staff)
+    allowed, visit = await may_change(db, clock, visit_id, by)
     if allowed != "ok" or visit is None:
         return allowed
     if days is not None:
@@ -208,17 +207,16 @@ async def correct(db: Database, clock: Clock, visit_id: int, actor: int, staff: 
         fields["record"] = record
     async with db.tx() as c:
         await visit_repo.change(c, visit, fields, "days" if days is not None else "record",
-                                actor, clock.now())
+                                by.telegram_id, clock.now())
     return "ok"
 
 
-async def withdraw(db: Database, clock: Clock, visit_id: int, actor: int, staff: bool
-                   ) -> Change:
-    allowed, visit = await may_change(db, clock, visit_id, actor, staff)
+async def withdraw(db: Database, clock: Clock, visit_id: int, by: Actor) -> Change:
+    allowed, visit = await may_change(db, clock, visit_id, by)
     if allowed != "ok" or visit is None:
         return allowed
     async with db.tx() as c:
-        await visit_repo.change(c, visit, {"state": "withdrawn"}, "withdrawn", actor,
+        await visit_repo.change(c, visit, {"state": "withdrawn"}, "withdrawn", by.telegram_id,
                                 clock.now())
     return "ok"
 
@@ -226,20 +224,19 @@ async def withdraw(db: Database, clock: Clock, visit_id: int, actor: int, staff:
 Confirmation = Literal["confirmed", "already", "not_yours", "gone"]
 
 
-async def confirm(db: Database, clock: Clock, visit_id: int, actor: int,
-                  secretary_of: frozenset[int]) -> Confirmation:
+async def confirm(db: Database, clock: Clock, visit_id: int, by: Actor) -> Confirmation:
     async with db.read() as c:
         visit = await visit_repo.get_visit(c, visit_id)
     if visit is None or visit.state != "active":
         return "gone"
-    if visit.branch_id not in secretary_of:
+    if not by.confirms_visits_at(visit.branch_id):
         return "not_yours"
     if visit.confirmed_by is not None:
         return "already"
     now = clock.now()
     async with db.tx() as c:
-        await visit_repo.change(c, visit, {"confirmed_by": actor, "confirmed_at": now},
-                                "confirmed", actor, now)
+        await visit_repo.change(c, visit, {"confirmed_by": by.telegram_id,
+                                           "confirmed_at": now}, "confirmed", by.telegram_id, now)
     return "confirmed"
 
 

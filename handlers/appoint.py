@@ -1,22 +1,31 @@
-"""/appoint: staff name a branch secretary, or a leader with a contact-point branch."""
+"""/appoint: staff name a branch secretary or a leader with a contact point — and end them.
+
+After choosing a branch, staff see who holds a role there and may: appoint one of its
+members (a second secretary either replaces the first or serves alongside), relieve a
+secretary of office, or open a leader's contact points to remove one or end the leader
+role. Every end is confirmed first. All of it is one dialog (kind ``appoint``), so a
+press is checked against staff rights at that moment (``handlers.dialog``).
+"""
 
 from __future__ import annotations
 
 from telegram import Update
 from telegram.constants import ChatType
 
-from bot import organisation, registry
-from bot.access import Role, load_actor
+from bot import organisation, personal_menus, registry, roles
+from bot.access import Actor
 from bot.app import ZContext
-from bot.menus import publish_personal_menu
+from bot.i18n import N_
 from handlers import away, dialog, picker
 from handlers.dialog import Answer
-from handlers.notify import tell
 from handlers.ui import button, esc, grid, inline
 from storage.models import Dialog, Member, Unit
 
 KIND = "appoint"
 SHOWN = 60
+# What a confirmation ends: its question's "yes" button.
+ENDS = {"secretary": N_("✅ Relieve"), "replace": N_("✅ Replace"),
+        "point": N_("✅ Remove"), "leader": N_("✅ End the role")}
 
 
 async def appoint_command(update: Update, context: ZContext) -> None:
@@ -32,60 +41,220 @@ async def appoint_command(update: Update, context: ZContext) -> None:
         await chat.send_message(tr("Please talk to me in a private chat."))
         return
     await dialog.finish(update, context)
-    await chat.send_message(tr("First choose the branch of the person to appoint."))
+    await chat.send_message(tr("First choose the branch: to appoint one of its members, or to "
+                               "end a role held there."))
     await picker.choose_branch(update, context, "appoint")
 
 
-@picker.on_branch("appoint")
+def _staff(actor: Actor, branch_id: int) -> bool:
+    return actor.staff
+
+
+@picker.on_branch("appoint", who=_staff)
 async def choose_person(update: Update, context: ZContext, branch: Unit) -> None:
     tr = context.tr
     chat = update.effective_chat
     assert chat is not None
     people = [v.member for v in await registry.roster(context.db, branch.id)
               if v.member.telegram_id is not None]
-    if not people:
+    held = await roles.branch_roles(context.db, branch.id)
+    if not people and not held.secretaries and not held.leaders:
         await chat.send_message(tr("Nobody in <b>{branch}</b> has joined the bot yet. Send "
                                    "/invite to get an invite link.", branch=esc(branch.name)))
         return
-    await dialog.begin(update, context, KIND, "person", {"branch": branch.id})
-    buttons = [button(m.name, dialog.choice(KIND, "person", m.id)) for m in people[:SHOWN]]
-    await chat.send_message(tr("Whom do you appoint?"), reply_markup=inline(grid(buttons, 3)))
+    await dialog.begin(update, context, KIND, "person",
+                       {"branch": branch.id, "branch_name": branch.name})
+    lines = [f"<b>{esc(branch.name)}</b>",
+             tr("Secretary: {names}", names=_names(held.secretaries)) if held.secretaries
+             else tr("No secretary yet.")]
+    if held.leaders:
+        lines.append(tr("Leaders here: {names}", names=_names(held.leaders)))
+    lines += ["", tr("Whom do you appoint?") if people else tr("Nobody else here has joined the "
+                                                                "bot yet.")]
+    if held.secretaries or held.leaders:
+        lines.append(tr("To end a role, use the buttons at the bottom."))
+    rows = grid([button(m.name, dialog.choice(KIND, "person", "a", m.id))
+                 for m in people[:SHOWN]], 3)
+    rows += [[button(tr("🚫 Relieve {name} of office", name=s.name),
+                     dialog.choice(KIND, "person", "r", s.telegram_id))]
+             for s in held.secretaries]
+    rows += [[button(tr("📍 {name} (leader)", name=leader.name),
+                     dialog.choice(KIND, "person", "l", leader.telegram_id))]
+             for leader in held.leaders]
+    await chat.send_message("\n".join(lines), reply_markup=inline(rows))
 
 
-@dialog.dialog(KIND)
+def _names(holders: list[roles.Holder]) -> str:
+    return "、".join(esc(h.name) for h in holders)
+
+
+@dialog.dialog(KIND, right=dialog.staff)
 async def appoint_step(update: Update, context: ZContext, current: Dialog,
                        answer: Answer) -> None:
     tr = context.tr
     chat = update.effective_chat
     assert chat is not None
-    if not context.actor.staff:
-        await dialog.finish(update, context)
-        return
-    if current.step == "person" and answer.action is not None:
-        member_id = int(answer.action)
+    target = answer.arg(1)
+    if current.step == "person" and answer.action == "a" and target and target.isdigit():
         await away.acknowledge(answer, "✓")
-        await dialog.advance(update, context, current, "role", member=member_id)
+        await dialog.advance(update, context, current, "role", member=int(target))
         await chat.send_message(tr("As what?"), reply_markup=inline([
             [button(tr("Secretary of this branch"), dialog.choice(KIND, "role", "secretary"))],
             [button(tr("Leader, with a contact-point branch"),
                     dialog.choice(KIND, "role", "leader"))],
         ]))
+    elif current.step == "person" and answer.action == "r" and target and target.isdigit():
+        holder = int(target)
+        name = await roles.name_of(context.db, holder)
+        await away.acknowledge(answer, tr("🚫 Relieve {name} of office", name=name))
+        current = await dialog.advance(update, context, current, "confirm", end="secretary",
+                                       holder=holder, holder_name=name)
+        await dialog.ask_to_confirm(update, context, KIND, tr(
+            "Relieve {name} of office as secretary of {branch}? They are told, and from their "
+            "next press they can no longer see or manage the branch.", name=esc(name),
+            branch=esc(current.data["branch_name"])), tr(ENDS["secretary"]))
+    elif current.step == "person" and answer.action == "l" and target and target.isdigit():
+        await _leader_panel(update, context, current, answer, int(target))
     elif current.step == "role" and answer.action == "secretary":
         await away.acknowledge(answer, tr("Secretary of this branch"))
-        await dialog.finish(update, context)
-        member = await organisation.appoint_secretary(
-            context.db, context.clock, int(current.data["member"]), context.actor)
-        await _done(update, context, member, Role.SECRETARY)
+        await _secretary_chosen(update, context, current)
     elif current.step == "role" and answer.action == "leader":
         await away.acknowledge(answer, tr("Leader, with a contact-point branch"))
         await dialog.advance(update, context, current, "contact")
         await chat.send_message(tr("Which branch is the leader's contact point?"))
         await picker.choose_branch(update, context, "contact")
+    elif current.step == "replace" and answer.action in ("yes", "no"):
+        member = await registry.member(context.db, int(current.data["member"]))
+        if answer.action == "no":
+            await away.acknowledge(answer, tr("➕ Alongside, as a deputy"))
+            appointed = await roles.appoint_secretary(
+                context.db, context.clock, int(current.data["member"]), context.actor,
+                ending=dialog.ending(update, context))
+            await _appointed(update, context, appointed)
+            return
+        await away.acknowledge(answer, tr("🔁 Replace"))
+        current = await dialog.advance(update, context, current, "confirm", end="replace")
+        await dialog.ask_to_confirm(update, context, KIND, tr(
+            "{name} becomes secretary of {branch}, and {names} are relieved of office and "
+            "told. Go ahead?", name=esc(member.name if member else "—"),
+            branch=esc(current.data["branch_name"]), names=esc(current.data["others"])),
+            tr(ENDS["replace"]))
+    elif current.step == "leader" and answer.action in ("p", "end"):
+        await _leader_end_chosen(update, context, current, answer)
+    elif current.step == "confirm" and current.data.get("end") in ENDS:
+        await _confirm(update, context, current, answer)
     else:
         await chat.send_message(tr("Please choose with the buttons, or send /cancel."))
 
 
-@picker.on_branch("contact")
+async def _secretary_chosen(update: Update, context: ZContext, current: Dialog) -> None:
+    """A branch that already has a secretary: replace them, or serve alongside."""
+    tr = context.tr
+    chat = update.effective_chat
+    assert chat is not None
+    member = await registry.member(context.db, int(current.data["member"]))
+    held = await roles.branch_roles(context.db, int(current.data["branch"]))
+    others = [s for s in held.secretaries
+              if member is None or s.telegram_id != member.telegram_id]
+    if member is None or not others:
+        appointed = await roles.appoint_secretary(
+            context.db, context.clock, int(current.data["member"]), context.actor,
+            ending=dialog.ending(update, context))
+        await _appointed(update, context, appointed)
+        return
+    names = "、".join(s.name for s in others)
+    await dialog.advance(update, context, current, "replace", others=names)
+    await chat.send_message(
+        tr("{branch} already has a secretary: {names}. Does {name} replace them, or serve "
+           "alongside them?", branch=esc(current.data["branch_name"]), names=esc(names),
+           name=esc(member.name)),
+        reply_markup=inline([
+            [button(tr("🔁 Replace"), dialog.choice(KIND, "replace", "yes"))],
+            [button(tr("➕ Alongside, as a deputy"), dialog.choice(KIND, "replace", "no"))]]))
+
+
+async def _leader_panel(update: Update, context: ZContext, current: Dialog, answer: Answer,
+                        leader: int) -> None:
+    tr = context.tr
+    chat = update.effective_chat
+    assert chat is not None
+    name = await roles.name_of(context.db, leader)
+    points = await roles.contact_points(context.db, leader)
+    await away.acknowledge(answer, tr("📍 {name} (leader)", name=name))
+    await dialog.advance(update, context, current, "leader", holder=leader, holder_name=name,
+                         points={str(p.id): p.name for p in points})
+    text = (tr("{name} is a leader with the contact points: {points}.", name=esc(name),
+               points="、".join(esc(p.name) for p in points)) if points
+            else tr("{name} is a leader without a contact point.", name=esc(name)))
+    rows = [[button(tr("📍 Remove contact point {branch}", branch=p.name),
+                    dialog.choice(KIND, "leader", "p", p.id))] for p in points]
+    rows.append([button(tr("🚫 End the leader role"), dialog.choice(KIND, "leader", "end"))])
+    await chat.send_message(text, reply_markup=inline(rows))
+
+
+async def _leader_end_chosen(update: Update, context: ZContext, current: Dialog,
+                             answer: Answer) -> None:
+    tr = context.tr
+    name = esc(current.data["holder_name"])
+    if answer.action == "p":
+        point = answer.arg(1) or ""
+        point_name = current.data.get("points", {}).get(point)
+        if point_name is None:
+            chat = update.effective_chat
+            assert chat is not None
+            await chat.send_message(tr("Please choose with the buttons, or send /cancel."))
+            return
+        await away.acknowledge(answer, tr("📍 Remove contact point {branch}", branch=point_name))
+        await dialog.advance(update, context, current, "confirm", end="point", point=int(point),
+                             point_name=point_name)
+        await dialog.ask_to_confirm(update, context, KIND, tr(
+            "Remove {branch} from {name}'s contact points? They are told, and can no longer "
+            "log visits there or change the visits logged there.", branch=esc(point_name),
+            name=name), tr(ENDS["point"]))
+        return
+    await away.acknowledge(answer, tr("🚫 End the leader role"))
+    await dialog.advance(update, context, current, "confirm", end="leader")
+    await dialog.ask_to_confirm(update, context, KIND, tr(
+        "End {name}'s appointment as a leader? Their contact points go with it; the visits "
+        "they logged are kept.", name=name), tr(ENDS["leader"]))
+
+
+async def _confirm(update: Update, context: ZContext, current: Dialog, answer: Answer) -> None:
+    tr = context.tr
+    chat = update.effective_chat
+    assert chat is not None
+    end = str(current.data["end"])
+    if not await dialog.confirmed(update, context, answer, tr(ENDS[end]),
+                                  tr("Cancelled. Nothing was changed.")):
+        return
+    ending = dialog.ending(update, context)
+    db, clock, actor = context.db, context.clock, context.actor
+    name = esc(current.data.get("holder_name", ""))
+    branch = esc(current.data["branch_name"])
+    if end == "replace":
+        appointed = await roles.appoint_secretary(db, clock, int(current.data["member"]), actor,
+                                                  replace=True, ending=ending)
+        await _appointed(update, context, appointed)
+        return
+    if end == "secretary":
+        done = await roles.relieve_secretary(db, clock, int(current.data["holder"]),
+                                             int(current.data["branch"]), actor, ending=ending)
+        said = tr("{name} is no longer secretary of {branch}.", name=name, branch=branch)
+    elif end == "point":
+        done = await roles.remove_contact_point(db, clock, int(current.data["holder"]),
+                                                int(current.data["point"]), actor, ending=ending)
+        said = tr("{branch} is no longer a contact point of {name}.", name=name,
+                  branch=esc(current.data["point_name"]))
+    else:
+        done = await roles.end_leader(db, clock, int(current.data["holder"]), actor,
+                                      ending=ending)
+        said = tr("{name} is no longer a leader.", name=name)
+    await chat.send_message(said if done else tr("That had already changed; nothing was "
+                                                 "changed now."))
+    await _settled(context)
+
+
+@picker.on_branch("contact", who=_staff)
 async def choose_contact_point(update: Update, context: ZContext, branch: Unit) -> None:
     current = await dialog.current(update, context)
     chat = update.effective_chat
@@ -93,34 +262,41 @@ async def choose_contact_point(update: Update, context: ZContext, branch: Unit) 
     if current is None or current.kind != KIND or current.step != "contact":
         await chat.send_message(context.tr("This button is no longer active."))
         return
-    await dialog.finish(update, context)
-    member = await organisation.appoint_leader(
-        context.db, context.clock, int(current.data["member"]), branch.id, context.actor)
-    await _done(update, context, member, Role.LEADER, branch)
+    member = await roles.appoint_leader(
+        context.db, context.clock, int(current.data["member"]), branch.id, context.actor,
+        ending=dialog.ending(update, context))
+    tr = context.tr
+    if member is None:
+        await chat.send_message(tr("That person is no longer registered; nothing was changed."))
+        return
+    await chat.send_message(tr("{name} is now a leader with contact point {branch}.",
+                               name=esc(member.name), branch=esc(branch.name)))
+    await _settled(context)
 
 
-async def _done(update: Update, context: ZContext, member: Member | None, role: Role,
-                contact: Unit | None = None) -> None:
+async def _appointed(update: Update, context: ZContext, appointed: roles.Appointed) -> None:
     tr = context.tr
     chat = update.effective_chat
     assert chat is not None
-    if member is None or member.telegram_id is None:
+    member: Member | None = appointed.member
+    if member is None:
         await chat.send_message(tr("That person is no longer registered; nothing was changed."))
         return
-    telegram_id = member.telegram_id
-    branch = await organisation.get_unit(context.db, member.branch_id)
-    if role == Role.SECRETARY:
-        await chat.send_message(tr("{name} is now secretary of {branch}.", name=esc(member.name),
-                                   branch=esc(branch.name if branch else "")))
-        await tell(context, telegram_id, lambda t: t(
-            "You are now secretary of <b>{branch}</b>. Send /help to see what you can do.",
-            branch=esc(branch.name if branch else "")))
+    unit = await organisation.get_unit(context.db, member.branch_id)
+    branch = unit.name if unit else ""
+    if appointed.relieved:
+        names = "、".join([await roles.name_of(context.db, t) for t in appointed.relieved])
+        await chat.send_message(tr("{name} is now secretary of {branch}, in place of {names}.",
+                                   name=esc(member.name), branch=esc(branch),
+                                   names=esc(names)))
     else:
-        place = esc(contact.name if contact else "")
-        await chat.send_message(tr("{name} is now a leader with contact point {branch}.",
-                                   name=esc(member.name), branch=place))
-        await tell(context, telegram_id, lambda t: t(
-            "You are now a leader with contact point <b>{branch}</b>.", branch=place))
-    appointed = await load_actor(context.db, telegram_id, context.settings.admins)
-    language = (await context.translator_for(telegram_id)).language
-    await publish_personal_menu(context.bot, telegram_id, appointed.roles, language)
+        await chat.send_message(tr("{name} is now secretary of {branch}.", name=esc(member.name),
+                                   branch=esc(branch)))
+    await _settled(context)
+
+
+async def _settled(context: ZContext) -> None:
+    """The messages to the people concerned are queued; their menus follow now."""
+    context.services.poke_outbox()
+    await personal_menus.publish_due(context.db, context.bot, context.clock,
+                                     context.settings.admins)

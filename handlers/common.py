@@ -20,6 +20,7 @@ from handlers import dialog
 from handlers.notify import tell
 from handlers.ui import button, esc, inline
 from storage import members as member_repo
+from storage import menus as menu_repo
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +53,10 @@ async def know_user(update: Update, context: ZContext) -> None:
             await member_repo.touch_user(c, user.id, user.first_name, user.username,
                                          user.language_code, context.clock.now(),
                                          private=wrote)
+            if wrote and (stored is None or stored.started_at is None) and actor.has_own_menu:
+                # Telegram takes a personal menu only once they opened the chat: staff
+                # named before they ever wrote get theirs at the next tick.
+                await menu_repo.mark_due(c, [user.id], context.clock.now())
         actor = await load_actor(context.db, user.id, context.settings.admins)
         stored = actor.user
     language = (stored.language if stored else None) or i18n.language_from_telegram(

@@ -54,19 +54,57 @@ class Answer:
 
 
 Step = Callable[[Update, ZContext, Dialog, Answer], Awaitable[None]]
+# Whether the person may still fill in this form, asked before every answer: a form may
+# have been begun while they held a role (secretary, leader, staff) that has ended since.
+Right = Callable[[ZContext, Dialog], Awaitable[bool]]
 DIALOGS: dict[str, Step] = {}
+RIGHTS: dict[str, Right] = {}
 
 
-def dialog(kind: str) -> Callable[[Step], Step]:
-    """Register the function that receives every answer for dialogs of this kind."""
+def dialog(kind: str, *, right: Right) -> Callable[[Step], Step]:
+    """Register the function that receives every answer for dialogs of this kind, and the
+    right the person must hold at each answer (see the rights below)."""
 
     def register(step: Step) -> Step:
         if kind in DIALOGS:
             raise ValueError(f"dialog {kind!r} registered twice")
         DIALOGS[kind] = step
+        RIGHTS[kind] = right
         return step
 
     return register
+
+
+async def anyone(context: ZContext, current: Dialog) -> bool:
+    """A form about oneself that needs no role (joining)."""
+    return True
+
+
+async def members(context: ZContext, current: Dialog) -> bool:
+    return context.actor.active_member is not None
+
+
+async def managers(context: ZContext, current: Dialog) -> bool:
+    """Before a branch is chosen: a secretary of some branch, or staff."""
+    return context.actor.manages_any
+
+
+async def staff(context: ZContext, current: Dialog) -> bool:
+    return context.actor.staff
+
+
+async def _still_allowed(update: Update, context: ZContext, active: Dialog) -> bool:
+    """Check the form's right now; if it is gone, end the form and say so politely."""
+    if await RIGHTS[active.kind](context, active):
+        return True
+    await finish(update, context)
+    if update.callback_query is not None:
+        await update.callback_query.answer()
+    chat = update.effective_chat
+    assert chat is not None
+    await chat.send_message(context.tr(
+        "This is no longer yours to do, so I stopped this form. Nothing was saved."))
+    return False
 
 
 def choice(kind: str, step: str, *args: object) -> str:
@@ -179,6 +217,8 @@ async def on_message(update: Update, context: ZContext) -> None:
             await message.reply_text(context.tr(
                 "I did not understand that. Send /help to see what I can do."))
         return
+    if not await _still_allowed(update, context, active):
+        return
     answer = Answer(text=message.text or message.caption, contact=message.contact,
                     location=message.location, message=message)
     await DIALOGS[active.kind](update, context, active, answer)
@@ -195,6 +235,8 @@ async def on_button(update: Update, context: ZContext) -> None:
     if (parsed is None or active is None or active.kind != parsed.action
             or not parsed.args or parsed.args[0] != active.step):
         await query.answer(context.tr("This button is no longer active."))
+        return
+    if not await _still_allowed(update, context, active):
         return
     step_choice = Callback(parsed.action, parsed.args[0], parsed.args[1:])
     await DIALOGS[active.kind](update, context, active,

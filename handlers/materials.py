@@ -66,15 +66,11 @@ async def _ask_audience(update: Update, context: ZContext, current: Dialog, unit
         ]))
 
 
-@dialog.dialog(PUSH)
+@dialog.dialog(PUSH, right=scope.addresses)
 async def push_step(update: Update, context: ZContext, current: Dialog, answer: Answer) -> None:
     tr = context.tr
     chat = update.effective_chat
     assert chat is not None
-    actor = context.actor
-    if not actor.staff and not actor.secretary_of:
-        await dialog.finish(update, context)
-        return
     try:
         if current.step in ("scope", "township"):
             await scope.read(update, context, PUSH, current, answer, _chosen)

@@ -76,15 +76,16 @@ async def _start(update: Update, context: ZContext, branch: Unit, *, in_private:
         reply_markup=inline(grid(kinds)))
 
 
-@dialog.dialog(MEETING)
+async def _manages_branch(context: ZContext, current: Dialog) -> bool:
+    return context.actor.manages(int(current.data["branch"]))
+
+
+@dialog.dialog(MEETING, right=_manages_branch)
 async def meeting_step(update: Update, context: ZContext, current: Dialog, answer: Answer
                        ) -> None:
     tr = context.tr
     chat = update.effective_chat
     assert chat is not None
-    if not context.actor.manages(int(current.data["branch"])):
-        await dialog.finish(update, context)
-        return
     try:
         if current.step == "kind":
             if answer.action not in get_args(MeetingKind):
@@ -297,7 +298,7 @@ async def _leave_pressed(update: Update, context: ZContext, meeting_id: int) -> 
                        if chat is not None and chat.type != ChatType.PRIVATE else None)
 
 
-@dialog.dialog(LEAVE)
+@dialog.dialog(LEAVE, right=dialog.members)
 async def leave_step(update: Update, context: ZContext, current: Dialog, answer: Answer
                      ) -> None:
     tr = context.tr
@@ -416,14 +417,19 @@ async def meeting_button(update: Update, context: ZContext) -> None:
         topic=esc(meeting.topic)))
 
 
-@dialog.dialog(EFFECT)
+async def _manages_meeting(context: ZContext, current: Dialog) -> bool:
+    meeting = await meetings.get(context.db, int(current.data["meeting"]))
+    return meeting is not None and context.actor.manages(meeting.branch_id)
+
+
+@dialog.dialog(EFFECT, right=_manages_meeting)
 async def effect_step(update: Update, context: ZContext, current: Dialog, answer: Answer
                       ) -> None:
     tr = context.tr
     chat = update.effective_chat
     assert chat is not None
     meeting = await meetings.get(context.db, int(current.data["meeting"]))
-    if meeting is None or not context.actor.manages(meeting.branch_id):
+    if meeting is None:
         await dialog.finish(update, context)
         return
     try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from telegram import KeyboardButton, ReplyKeyboardRemove, Update
 
-from bot import organisation, registry
+from bot import organisation, personal_menus, registry
 from bot.app import ZContext
 from bot.callbacks import pack
 from bot.i18n import N_, Translator
@@ -79,7 +79,7 @@ def _role_lines(tr: Translator, context: ZContext) -> list[str]:
     return lines
 
 
-@dialog.dialog(ME)
+@dialog.dialog(ME, right=dialog.members)
 async def me_step(update: Update, context: ZContext, current: Dialog, answer: Answer) -> None:
     tr = context.tr
     member = context.actor.active_member
@@ -181,7 +181,7 @@ async def _offer_flow(update: Update, context: ZContext, member: Member) -> None
             ]))
 
 
-@dialog.dialog(FLOW)
+@dialog.dialog(FLOW, right=dialog.members)
 async def flow_step(update: Update, context: ZContext, current: Dialog, answer: Answer) -> None:
     tr = context.tr
     member = context.actor.active_member
@@ -328,10 +328,13 @@ async def member_button(update: Update, context: ZContext) -> None:
         await query.answer(tr("This button is no longer active."))
         return
     removed = await registry.remove_member(context.db, context.clock, member.id, reason,
-                                           context.actor.telegram_id)
+                                           context.actor)
     await query.answer(tr("{name} was removed from the roster; their records are kept.",
                           name=member.name) if removed else tr("Already decided."))
     await take_buttons_away(query)
+    if removed:  # a secretary or leader removed lost those roles: their menu follows
+        await personal_menus.publish_due(context.db, context.bot, context.clock,
+                                         context.settings.admins)
 
 
 def _who(tr: Translator, member: Member) -> str:

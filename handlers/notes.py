@@ -67,7 +67,7 @@ async def _ask_body(update: Update, context: ZContext, subject: str, title: str)
         "handwritten page.", about=about))
 
 
-@dialog.dialog(NOTE)
+@dialog.dialog(NOTE, right=dialog.members)
 async def note_step(update: Update, context: ZContext, current: Dialog, answer: Answer
                     ) -> None:
     tr = context.tr
@@ -184,14 +184,20 @@ async def _verdict(update: Update, context: ZContext, action: str, note_id: int 
             about=t(" about “{title}”", title=title) if title else ""))
 
 
-@dialog.dialog(REDO)
+async def _reviews(context: ZContext, current: Dialog) -> bool:
+    """The note's author is (still) in a branch this person manages."""
+    _, author = await notes.note_with_author(context.db, int(current.data["note"]))
+    return author is not None and context.actor.manages(author.branch_id)
+
+
+@dialog.dialog(REDO, right=_reviews)
 async def redo_step(update: Update, context: ZContext, current: Dialog, answer: Answer
                     ) -> None:
     tr = context.tr
     chat = update.effective_chat
     assert chat is not None
     note, author = await notes.note_with_author(context.db, int(current.data["note"]))
-    if note is None or author is None or not context.actor.manages(author.branch_id):
+    if note is None or author is None:
         await dialog.finish(update, context)
         return
     try:

@@ -63,16 +63,24 @@ async def _chosen(update: Update, context: ZContext, current: Dialog, unit: Unit
                             reply_markup=inline(rows))
 
 
-@dialog.dialog(NOTICE)
+async def _sends(context: ZContext, current: Dialog) -> bool:
+    """To the chosen unit, and (once chosen) that audience: a secretary only their own
+    branch's members or flowing members, staff anyone."""
+    actor = context.actor
+    if not await scope.addresses(context, current):
+        return False
+    audience = current.data.get("audience")
+    return audience is None or notices.may_send(actor.staff, actor.secretary_of,
+                                                int(current.data["scope"]), audience)
+
+
+@dialog.dialog(NOTICE, right=_sends)
 async def notice_step(update: Update, context: ZContext, current: Dialog, answer: Answer
                       ) -> None:
     tr = context.tr
     chat = update.effective_chat
     assert chat is not None
     actor = context.actor
-    if not actor.staff and not actor.secretary_of:
-        await dialog.finish(update, context)
-        return
     try:
         if current.step in ("scope", "township"):
             await scope.read(update, context, NOTICE, current, answer, _chosen)

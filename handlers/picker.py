@@ -11,19 +11,25 @@ from collections.abc import Awaitable, Callable
 from telegram import Update
 
 from bot import organisation
+from bot.access import Actor
 from bot.app import ZContext
 from bot.callbacks import pack, unpack
 from handlers.ui import button, esc, grid, inline
 from storage.models import Unit
 
 Action = Callable[[Update, ZContext, Unit], Awaitable[None]]
+# Who may act on a branch for a purpose: by default whoever manages it (its secretaries,
+# staff); asked again at every press, since a role may have ended since the list was shown.
+Who = Callable[[Actor, int], bool]
 ACTIONS: dict[str, Action] = {}
+WHO: dict[str, Who] = {}
 PAGE = 40
 
 
-def on_branch(purpose: str) -> Callable[[Action], Action]:
+def on_branch(purpose: str, who: Who = Actor.manages) -> Callable[[Action], Action]:
     def register(action: Action) -> Action:
         ACTIONS[purpose] = action
+        WHO[purpose] = who
         return action
 
     return register
@@ -44,7 +50,8 @@ async def choose_branch(update: Update, context: ZContext, purpose: str) -> None
         await _show(update, context, purpose, tr("Which township?"), townships, 0, None)
         return
     branches = [b for b in [await organisation.get_unit(context.db, branch_id)
-                            for branch_id in sorted(actor.secretary_of)] if b is not None]
+                            for branch_id in sorted(actor.secretary_of)]
+                if b is not None and WHO[purpose](actor, b.id)]
     if len(branches) == 1:
         await ACTIONS[purpose](update, context, branches[0])
     elif branches:
@@ -105,7 +112,7 @@ async def pick_button(update: Update, context: ZContext) -> None:
                     tr("Which branch of {township}?", township=esc(unit.name)),
                     branches, page, unit.id)
         return
-    if unit.kind != "branch" or not actor.manages(unit.id):
+    if unit.kind != "branch" or not WHO[parsed.action](actor, unit.id):
         await query.answer(tr("This is not yours to manage."), show_alert=True)
         return
     await query.answer()

@@ -136,7 +136,9 @@ async def _ask_scope(update: Update, context: ZContext, start: date, end: date) 
 async def _send_branches(update: Update, context: ZContext, start: date, end: date,
                          unit_id: int) -> None:
     actor = context.actor
-    if not actor.staff and unit_id not in actor.secretary_of:
+    if not actor.manages(unit_id):  # staff any unit; a secretary their own branch
+        await context.bot.send_message(actor.telegram_id,
+                                       context.tr("This is not yours to manage."))
         return
     bulletin = await bulletins.build(context.db, context.clock, unit_id, start, end,
                                      context.settings.visit_quota_days)
@@ -151,15 +153,19 @@ async def _send_visits(update: Update, context: ZContext, start: date, end: date
         await send(context.bot, context.actor.telegram_id, part)
 
 
-@dialog.dialog(PERIOD)
+async def _reports(context: ZContext, current: Dialog) -> bool:
+    """The contact-point bulletin is staff's; the branch bulletin also a secretary's."""
+    if current.data.get("kind") == "visits":
+        return context.actor.staff
+    return context.actor.manages_any
+
+
+@dialog.dialog(PERIOD, right=_reports)
 async def period_step(update: Update, context: ZContext, current: Dialog, answer: Answer
                       ) -> None:
     tr = context.tr
     chat = update.effective_chat
     assert chat is not None
-    if not context.actor.staff and not context.actor.secretary_of:
-        await dialog.finish(update, context)
-        return
     try:
         start, last = _parse_period(answer.text)
     except InvalidInput as problem:

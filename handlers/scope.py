@@ -59,6 +59,14 @@ async def ask(update: Update, context: ZContext, kind: str, heading: str, then: 
         button(b.name, dialog.choice(kind, "scope", b.id)) for b in branches])))
 
 
+async def addresses(context: ZContext, current: Dialog) -> bool:
+    """The form's right: before a unit is chosen, a secretary or staff; after, someone who
+    may still send to that unit (staff anywhere, a secretary their own branch)."""
+    if "scope" not in current.data:
+        return context.actor.manages_any
+    return context.actor.manages(int(current.data["scope"]))
+
+
 async def read(update: Update, context: ZContext, kind: str, current: Dialog, answer: Answer,
                then: Then) -> None:
     """A press at the ``scope`` or ``township`` step."""

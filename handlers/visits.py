@@ -41,7 +41,8 @@ async def visit_command(update: Update, context: ZContext) -> None:
     chat = update.effective_chat
     assert chat is not None
     tr = context.tr
-    points = await visits.contact_points(context.db, context.actor.telegram_id)
+    points = [p for p in await visits.contact_points(context.db, context.actor.telegram_id)
+              if context.actor.visits_at(p.id)]
     if not points:
         await chat.send_message(tr("Only leaders with a contact point can log visits. "
                                    "Organisation staff assign them with /appoint."))
@@ -68,7 +69,16 @@ async def _ask_day(update: Update, context: ZContext, branch: str) -> None:
                               button(tr("The day before"), dialog.choice(VISIT, "day", 2))]]))
 
 
-@dialog.dialog(VISIT)
+async def _visits_there(context: ZContext, current: Dialog) -> bool:
+    """The chosen branch is still one of the leader's contact points (before choosing:
+    they still have one)."""
+    actor = context.actor
+    if "branch" not in current.data:
+        return actor.leader and bool(actor.contact_points)
+    return actor.visits_at(int(current.data["branch"]))
+
+
+@dialog.dialog(VISIT, right=_visits_there)
 async def visit_step(update: Update, context: ZContext, current: Dialog, answer: Answer
                      ) -> None:
     tr = context.tr
@@ -277,7 +287,8 @@ async def _show_standing(update: Update, context: ZContext, leader: int,
         mark = " ✅" if visit.confirmed_by else ""
         lines.append(tr("• {day}: {days:g} day(s), {activity}", day=f"{visit.day:%m-%d}",
                         days=visit.days, activity=tr(ACTIVITIES[visit.activity])) + mark)
-        if visits.correctable(visit, now, staff=context.actor.staff):
+        if (context.actor.may_change_visit(visit.leader_telegram_id, visit.branch_id)
+                and visits.correctable(visit, now, staff=context.actor.staff)):
             label = f"{visit.day:%m-%d}"
             rows.append([button(tr("✏️ Days {day}", day=label), pack("vst", "days", visit.id)),
                          button(tr("✏️ Record {day}", day=label), pack("vst", "rec", visit.id)),
@@ -308,8 +319,7 @@ async def visit_button(update: Update, context: ZContext) -> None:
         await _show_standing(update, context, visit_id, name)
         return
     if parsed.action == "ok":
-        result = await visits.confirm(context.db, context.clock, visit_id, actor.telegram_id,
-                                      actor.secretary_of)
+        result = await visits.confirm(context.db, context.clock, visit_id, actor)
         answers = {"confirmed": N_("✅ Confirmed. Thank you."),
                    "already": N_("Already confirmed."),
                    "not_yours": N_("Only the secretary of that branch can confirm it."),
@@ -321,8 +331,7 @@ async def visit_button(update: Update, context: ZContext) -> None:
             await query.edit_message_text(f"{original}\n<b>{confirmed}</b>")
         return
     if parsed.action == "gone":
-        withdrawn = await visits.withdraw(context.db, context.clock, visit_id,
-                                          actor.telegram_id, actor.staff)
+        withdrawn = await visits.withdraw(context.db, context.clock, visit_id, actor)
         await query.answer(tr(CHANGE_ANSWERS[withdrawn]) if withdrawn != "ok"
                            else tr("Withdrawn. The history keeps it."),
                            show_alert=withdrawn != "ok")
@@ -330,8 +339,7 @@ async def visit_button(update: Update, context: ZContext) -> None:
             await take_buttons_away(query)
         return
     if parsed.action in ("days", "rec", "del", "keep"):
-        allowed, _ = await visits.may_change(context.db, context.clock, visit_id,
-                                             actor.telegram_id, actor.staff)
+        allowed, _ = await visits.may_change(context.db, context.clock, visit_id, actor)
         if allowed != "ok":
             await query.answer(tr(CHANGE_ANSWERS[allowed]), show_alert=True)
             return
@@ -354,7 +362,15 @@ async def visit_button(update: Update, context: ZContext) -> None:
     await query.answer(tr("This button is no longer active."))
 
 
-@dialog.dialog(FIX)
+async def _changes_visit(context: ZContext, current: Dialog) -> bool:
+    """Staff, or the visit's leader while its branch is still their contact point (a
+    visit gone since is answered by the step)."""
+    visit = await visits.get(context.db, int(current.data["visit"]))
+    return visit is None or context.actor.may_change_visit(visit.leader_telegram_id,
+                                                           visit.branch_id)
+
+
+@dialog.dialog(FIX, right=_changes_visit)
 async def fix_step(update: Update, context: ZContext, current: Dialog, answer: Answer) -> None:
     tr = context.tr
     chat = update.effective_chat
@@ -363,14 +379,13 @@ async def fix_step(update: Update, context: ZContext, current: Dialog, answer: A
     try:
         if current.step == "days":
             result = await visits.correct(context.db, context.clock, int(current.data["visit"]),
-                                          actor.telegram_id, actor.staff,
-                                          days=visits.parse_days(answer.text))
+                                          actor, days=visits.parse_days(answer.text))
         else:
             record = clean_body(answer.text, RECORD_MAX)
             if not record:
                 raise InvalidInput(N_("Please type a few sentences."))
             result = await visits.correct(context.db, context.clock, int(current.data["visit"]),
-                                          actor.telegram_id, actor.staff, record=record)
+                                          actor, record=record)
     except InvalidInput as problem:
         await chat.send_message(tr(problem.message, **problem.fields))
         return
@@ -418,15 +433,12 @@ async def quota_button(update: Update, context: ZContext) -> None:
                                    tr("How many days a month? (for example 3 or 2.5)"))
 
 
-@dialog.dialog(QUOTA)
+@dialog.dialog(QUOTA, right=dialog.staff)
 async def quota_step(update: Update, context: ZContext, current: Dialog, answer: Answer
                      ) -> None:
     tr = context.tr
     chat = update.effective_chat
     assert chat is not None
-    if not context.actor.staff:
-        await dialog.finish(update, context)
-        return
     try:
         days = visits.parse_quota(answer.text)
     except InvalidInput as problem:

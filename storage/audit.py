@@ -10,10 +10,12 @@ from storage.rows import fetch_all, ts
 
 
 async def record(c: Conn, now: datetime, actor: str, action: str, subject: str = "",
-                 detail: str = "") -> None:
-    await c.execute(
+                 detail: str = "") -> int:
+    """The entry's id: unique per event, so it can key what the event sets off."""
+    cur = await c.execute(
         "INSERT INTO audit (at, actor, action, subject, detail) VALUES (?, ?, ?, ?, ?)",
         (ts(now), actor, action, subject, detail))
+    return int(cur.lastrowid or 0)
 
 
 async def entries(c: Conn, limit: int = 1000) -> list[AuditEntry]:

@@ -118,6 +118,20 @@ async def member_of_user(c: Conn, telegram_id: int) -> Member | None:
         "SELECT * FROM members WHERE telegram_id = ? AND state != 'rejected'", (telegram_id,))
 
 
+async def names_of_users(c: Conn, telegram_ids: list[int]) -> dict[int, str]:
+    """What to call these people: their member record's name, else their Telegram name."""
+    marks = ",".join("?" for _ in telegram_ids)
+    if not marks:
+        return {}
+    async with c.execute(
+            f"""SELECT u.telegram_id, coalesce(
+                  (SELECT m.name FROM members m WHERE m.telegram_id = u.telegram_id
+                   AND m.state != 'rejected'), nullif(u.first_name, ''), u.telegram_id)
+                FROM users u WHERE u.telegram_id IN ({marks})""", telegram_ids) as cur:
+        found = {int(tid): str(name) for tid, name in await cur.fetchall()}
+    return {tid: found.get(tid, str(tid)) for tid in telegram_ids}
+
+
 async def unclaimed_by_name(c: Conn, branch_id: int, name: str) -> list[Member]:
     """Roster rows of a branch with this name that no Telegram account has claimed yet."""
     return await fetch_all(

@@ -114,6 +114,15 @@ class ContactPoint(Stored):
     assigned_at: datetime
 
 
+class PersonalMenu(Stored):
+    telegram_id: int
+    commands: str | None
+    language: str | None
+    due: bool
+    marks: int
+    changed_at: datetime
+
+
 class Invite(Stored):
     code: str
     branch_id: int

@@ -126,6 +126,25 @@ async def revoke(c: Conn, telegram_id: int, role: RoleName, unit_id: int | None)
     return cur.rowcount > 0
 
 
+async def secretary_units(c: Conn, telegram_id: int) -> list[int]:
+    async with c.execute(
+            "SELECT unit_id FROM roles WHERE telegram_id = ? AND role = 'secretary' "
+            "AND unit_id IS NOT NULL ORDER BY unit_id", (telegram_id,)) as cur:
+        return [int(row[0]) for row in await cur.fetchall()]
+
+
+async def leaders_at(c: Conn, branch_id: int) -> list[int]:
+    """Leaders whose contact point this branch is, or who are members of it."""
+    async with c.execute(
+            """SELECT DISTINCT telegram_id FROM roles WHERE role = 'leader' AND (
+                 telegram_id IN (SELECT leader_telegram_id FROM contact_points
+                                 WHERE branch_id = :branch)
+                 OR telegram_id IN (SELECT telegram_id FROM members
+                                    WHERE branch_id = :branch AND state = 'active'))
+               ORDER BY telegram_id""", {"branch": branch_id}) as cur:
+        return [int(row[0]) for row in await cur.fetchall()]
+
+
 async def contact_points_of(c: Conn, leader_id: int) -> list[ContactPoint]:
     return await fetch_all(
         c, ContactPoint, "SELECT * FROM contact_points WHERE leader_telegram_id = ?", (leader_id,))
@@ -138,6 +157,18 @@ async def add_contact_point(c: Conn, leader_id: int, branch_id: int, by: int | N
            (leader_telegram_id, branch_id, assigned_by, assigned_at) VALUES (?, ?, ?, ?)""",
         (leader_id, branch_id, by, ts(now)))
     return cur.rowcount > 0
+
+
+async def remove_contact_point(c: Conn, leader_id: int, branch_id: int) -> bool:
+    cur = await c.execute(
+        "DELETE FROM contact_points WHERE leader_telegram_id = ? AND branch_id = ?",
+        (leader_id, branch_id))
+    return cur.rowcount > 0
+
+
+async def remove_contact_points(c: Conn, leader_id: int) -> int:
+    cur = await c.execute("DELETE FROM contact_points WHERE leader_telegram_id = ?", (leader_id,))
+    return cur.rowcount
 
 
 # --- invites -----------------------------------------------------------------------------

@@ -88,6 +88,43 @@ async def move_chat(c: Conn, old_chat_id: int, new_chat_id: int) -> None:
                     (new_chat_id, old_chat_id))
 
 
+async def drop_branch_work(c: Conn, chat_id: int, branch_id: int, now: datetime) -> int:
+    """What still waits for someone about a branch they no longer manage — requests to
+    join, visits to confirm, session records — is not sent after all."""
+    cur = await c.execute(
+        """UPDATE outbox SET state = 'dropped', error = 'role ended', done_at = :now
+           WHERE state = 'queued' AND chat_id = :chat AND (
+             (kind = 'application' AND ref_id IN
+                (SELECT id FROM applications WHERE branch_id = :branch))
+             OR (kind = 'visit_confirm' AND ref_id IN
+                (SELECT id FROM visits WHERE branch_id = :branch))
+             OR (kind = 'meeting_record' AND ref_id IN
+                (SELECT id FROM meetings WHERE branch_id = :branch)))""",
+        {"now": ts(now), "chat": chat_id, "branch": branch_id})
+    return cur.rowcount
+
+
+async def drop_staff_work(c: Conn, chat_id: int, now: datetime) -> int:
+    """What still waits for someone who is no longer staff: bulletins, and requests to join
+    from branches they are not secretary of."""
+    cur = await c.execute(
+        """UPDATE outbox SET state = 'dropped', error = 'role ended', done_at = :now
+           WHERE state = 'queued' AND chat_id = :chat AND (
+             kind IN ('bulletin', 'visit_bulletin')
+             OR (kind = 'application' AND ref_id NOT IN
+                (SELECT a.id FROM applications a JOIN roles r ON r.unit_id = a.branch_id
+                 WHERE r.telegram_id = :chat AND r.role = 'secretary')))""",
+        {"now": ts(now), "chat": chat_id})
+    return cur.rowcount
+
+
+async def drop_kind(c: Conn, chat_id: int, kind: str, now: datetime) -> int:
+    cur = await c.execute(
+        """UPDATE outbox SET state = 'dropped', error = 'role ended', done_at = ?
+           WHERE state = 'queued' AND chat_id = ? AND kind = ?""", (ts(now), chat_id, kind))
+    return cur.rowcount
+
+
 async def counts(c: Conn) -> dict[str, int]:
     async with c.execute("SELECT state, count(*) FROM outbox GROUP BY state") as cur:
         return {str(state): int(n) for state, n in await cur.fetchall()}

@@ -125,12 +125,44 @@ async def make_leader(h: Harness, home_branch: int, contact_points: list[int],
     return person
 
 
+async def material_and_notice(secretary: Person, *, flowing: int, everyone: int) -> None:
+    """A material to the branch's members working away, and a notice to everyone, now
+    (the counts are what the buttons show)."""
+    await secretary.says("/push")
+    await secretary.presses(f"🚶 流动党员（{flowing}）")
+    await secretary.says("材料")
+    await secretary.says("正文")
+    await secretary.presses("不设截止日期")
+    await secretary.presses(f"✅ 发送给 {flowing} 人")
+    await secretary.says("/notice")
+    await secretary.presses(f"所有人（{everyone}）")
+    await secretary.says("通知正文")
+    await secretary.presses("否")
+    await secretary.presses("立即发送")
+    await secretary.presses(f"✅ 发送给 {everyone} 人")
+
+
+async def log_visit(leader: Person, point: str | None = None) -> None:
+    """A day of research at a contact point today (``point``: which, if they have more)."""
+    await leader.says("/visit")
+    if point is not None:
+        await leader.presses(point)
+    await leader.presses("今天")
+    await leader.presses("1")
+    await leader.presses("调查研究")
+    await leader.says("走访了三户。")
+    await leader.presses("没有")
+    await leader.presses_keyboard("跳过")
+    await leader.presses("✅ 保存")
+
+
 def snapshot(h: Harness) -> dict[str, list[tuple[object, ...]]]:
-    """Every table but the ones any press touches (who was last seen, the update journal)."""
+    """Every table but the ones any press touches (who was last seen, the update journal,
+    and the menu noted due when someone with a role first opens the chat)."""
     path = h.settings.database
     with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as c:
         tables = [r[0] for r in c.execute(
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT IN "
-            "('users', 'inbox', 'sqlite_sequence')")]
+            "('users', 'inbox', 'personal_menus', 'sqlite_sequence')")]
         return {t: sorted(map(tuple, c.execute(f"SELECT * FROM {t}").fetchall()),
                           key=repr) for t in tables}

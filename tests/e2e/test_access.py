@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import pytest
 
+from bot import roles
+from bot.access import load_actor
 from tests.e2e.flows import (
     invite_code,
     join,
@@ -20,8 +22,8 @@ from tests.e2e.flows import (
 )
 from tests.harness import Harness, Person
 
-ROLES = ("stranger", "pending", "member", "flowing", "secretary", "other secretary", "leader",
-         "staff")
+ROLES = ("stranger", "pending", "member", "flowing", "secretary", "other secretary",
+         "demoted secretary", "former leader", "leader", "staff")
 MANAGERS_ONLY = "只有支部书记和组织部工作人员可以进行此操作。"
 STAFF_ONLY = "只有组织部工作人员可以进行此操作。"
 NOT_REGISTERED = "您还没有登记。要加入支部，请打开支部书记发给您的邀请链接。"
@@ -32,7 +34,8 @@ WAITING = "您的入组申请正在等待支部书记审核，有结果后我会
 
 # command: refusal per role, or "✓" for allowed. A pending applicant is refused what a
 # stranger is (told that the request waits, where a stranger is told how to join); the
-# secretary of another branch may do what a secretary may, for their own branch.
+# secretary of another branch may do what a secretary may, for their own branch; a
+# secretary relieved of office, or a leader whose role ended, is a member like any other.
 TABLE: dict[str, dict[str, str]] = {
     "/help": dict.fromkeys(ROLES, "✓"),
     "/study": {"stranger": NOT_REGISTERED, "member": "✓", "flowing": "✓", "secretary": "✓",
@@ -76,6 +79,7 @@ TABLE: dict[str, dict[str, str]] = {
 for _row in TABLE.values():
     _row["pending"] = WAITING if _row["stranger"] == NOT_REGISTERED else _row["stranger"]
     _row["other secretary"] = _row["secretary"]
+    _row["demoted secretary"] = _row["former leader"] = _row["member"]
 REFUSALS = {WAITING, MANAGERS_ONLY, STAFF_ONLY, NOT_REGISTERED, LEADERS_ONLY, MEMBERS_ONLY_NOTES,
             APPOINT_STAFF_ONLY}
 
@@ -89,9 +93,23 @@ async def people(h: Harness, county: dict[str, int], staff: Person) -> dict[str,
     flowing, = await registered(h, county["east"], ["流动党员"], flowing=True)
     secretary = await make_secretary(h, county["east"])
     leader = await make_leader(h, county["west"], [county["south"]])
+    demoted, former = await ended_roles(h, county, staff)
     return {"stranger": stranger, "pending": pending, "member": member, "flowing": flowing,
-            "secretary": secretary, "other secretary": other, "leader": leader,
-            "staff": staff}
+            "secretary": secretary, "other secretary": other, "demoted secretary": demoted,
+            "leader": leader, "former leader": former, "staff": staff}
+
+
+async def ended_roles(h: Harness, county: dict[str, int], staff: Person
+                      ) -> tuple[Person, Person]:
+    """A secretary of east relieved of office, and a leader whose role ended — by staff, as
+    /appoint does it (its buttons are walked in test_rights.py)."""
+    demoted = await make_secretary(h, county["east"], name="前任书记")
+    former = await make_leader(h, county["west"], [county["east"]], name="前联系领导")
+    by = await load_actor(h.db, staff.id, h.settings.admins)
+    assert await roles.relieve_secretary(h.db, h.clock, demoted.id, county["east"], by)
+    assert await roles.end_leader(h.db, h.clock, former.id, by)
+    await h.settle()  # they are told
+    return demoted, former
 
 
 @pytest.mark.parametrize("command", sorted(TABLE))

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot import i18n
+from bot import i18n, roles
+from bot.access import load_actor
 from bot.callbacks import unpack
 from bot.clock import FrozenClock
 from bot.sandbox.emulator import SimMessage
@@ -22,16 +23,19 @@ from tests.e2e.flows import (
     branch_group,
     invite_code,
     join,
+    log_visit,
     make_leader,
     make_secretary,
+    material_and_notice,
     registered,
     schedule,
     snapshot,
 )
 from tests.harness import Harness, Person
 
+# In the order they press: the leader withdraws the visit, so the former leader goes first.
 ROLES = ("stranger", "pending", "member", "flowing", "secretary", "other secretary",
-         "leader", "staff")
+         "demoted secretary", "former leader", "leader", "staff")
 TOMORROW_1930 = START.replace(hour=19, minute=30) + timedelta(days=1)
 
 # What a refused press may answer: polite lines the bot has, in the people's language.
@@ -52,8 +56,9 @@ def only(*allowed: str) -> dict[str, str]:
 
 EVERYONE = only(*ROLES)
 MANAGERS = ("secretary", "staff")  # of the branch: the other branch's secretary is refused
-EAST = ("member", "flowing", "secretary")  # the branch's members, invited to its meetings
-MEMBERS = (*EAST, "other secretary", "leader")  # members of some branch
+# The branch's members, invited to its meetings (a relieved secretary is one of them).
+EAST = ("member", "flowing", "secretary", "demoted secretary")
+MEMBERS = (*EAST, "other secretary", "leader", "former leader")  # members of some branch
 # kind of button (prefix:action) → who gets through (✓) and who is refused (✗).
 TABLE: dict[str, dict[str, str]] = {
     "app:ok": only(*MANAGERS), "app:no": only(*MANAGERS),  # decide a request to join
@@ -87,6 +92,9 @@ async def scenario(h: Harness, county: dict[str, int], staff: Person, clock: Fro
     """The branch's day, through the bot: each button ends up shown to its person."""
     secretary = await make_secretary(h, county["east"])
     other = await make_secretary(h, county["west"], name="西河书记")
+    # Secretary of east and a leader with east as contact point, until the end of the day.
+    demoted = await make_secretary(h, county["east"], name="前任书记")
+    former = await make_leader(h, county["west"], [county["east"]], name="前联系领导")
     member, = await registered(h, county["east"], ["普通党员"])
     flowing, = await registered(h, county["east"], ["流动党员"], flowing=True)
     await registered(h, county["east"], ["要移除的"])  # the one the secretary removes
@@ -98,18 +106,7 @@ async def scenario(h: Harness, county: dict[str, int], staff: Person, clock: Fro
     group = await branch_group(h, county["east"], "东岭群", [secretary, member, flowing])
 
     # A material for those working away; they study it. A notice to everyone.
-    await secretary.says("/push")
-    await secretary.presses("🚶 流动党员（1）")
-    await secretary.says("材料")
-    await secretary.says("正文")
-    await secretary.presses("不设截止日期")
-    await secretary.presses("✅ 发送给 1 人")
-    await secretary.says("/notice")
-    await secretary.presses("所有人（4）")
-    await secretary.says("通知正文")
-    await secretary.presses("否")
-    await secretary.presses("立即发送")
-    await secretary.presses("✅ 发送给 4 人")
+    await material_and_notice(secretary, flowing=1, everyone=5)
 
     # A session that closes with notes asked; then a second one whose check-in is open
     # and for which the member asks leave.
@@ -130,14 +127,7 @@ async def scenario(h: Harness, county: dict[str, int], staff: Person, clock: Fro
     await member.says("家里有事")
 
     # A visit at the contact point, for the secretary to confirm.
-    await leader.says("/visit")
-    await leader.presses("今天")
-    await leader.presses("1")
-    await leader.presses("调查研究")
-    await leader.says("走访了三户。")
-    await leader.presses("没有")
-    await leader.presses_keyboard("跳过")
-    await leader.presses("✅ 保存")
+    await log_visit(leader)
 
     # Another applicant waits, for the buttons on a request to join.
     await join(h.person("另一申请人"), await invite_code(secretary), name="另一申请人")
@@ -160,9 +150,14 @@ async def scenario(h: Harness, county: dict[str, int], staff: Person, clock: Fro
     await staff.says("/quota")
     await member.says("/record")
     await flowing.says("/study")
+    # Their roles end (staff's buttons for it are walked in test_rights.py).
+    by = await load_actor(h.db, staff.id, h.settings.admins)
+    assert await roles.relieve_secretary(h.db, clock, demoted.id, county["east"], by)
+    assert await roles.end_leader(h.db, clock, former.id, by)
+    await h.settle()
     cast = {"stranger": stranger, "pending": pending, "member": member, "flowing": flowing,
-            "secretary": secretary, "other secretary": other, "leader": leader,
-            "staff": staff}
+            "secretary": secretary, "other secretary": other, "demoted secretary": demoted,
+            "leader": leader, "former leader": former, "staff": staff}
     return cast
 
 

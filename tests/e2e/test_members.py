@@ -141,6 +141,8 @@ async def test_staff_appoints_a_secretary_and_a_leader(h: Harness, county: dict[
     await staff.presses("东岭村党支部")
     await staff.presses("周新")
     await staff.presses("本支部书记")
+    assert staff.last() == "东岭村党支部 已有书记：老书记。周新 是接替现任书记，还是同时任职？"
+    await staff.presses("➕ 同时任职（副书记）")
     assert staff.last() == "周新 已被任命为 东岭村党支部 书记。"
     assert newcomer.last().startswith("您已被任命为 东岭村党支部 书记。")
     await newcomer.says("/pending")
