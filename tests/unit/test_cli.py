@@ -364,3 +364,9 @@ def test_a_roster_the_user_may_not_read_is_named(tmp_path: Path) -> None:
                    cwd=tmp_path)
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert "members.csv: this user may not read the file" in result.stdout
+
+
+def test_a_dot_env_saved_in_another_encoding_is_one_line(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_bytes("ZHIBU_TIMEZONE=北京\n".encode("gb18030"))
+    assert refused(zhibu("migrate", cwd=tmp_path)) == (
+        "zhibu: the .env file is not UTF-8 text: save it as UTF-8")
