@@ -1,114 +1,169 @@
-"""The `zhibu` command: run the bot, import rosters, manage staff, migrate and back up."""
+"""The `zhibu` command: run the bot, import rosters, manage staff, migrate and back up.
+
+It speaks the operator's language (``ZHIBU_LANGUAGE``, else the locale), help included,
+and answers every foreseeable mistake with one line on stderr and a non-zero exit code:
+a :class:`~bot.startup.SetupError` carries the English message id, translated here.
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 import traceback
 from collections.abc import Callable, Coroutine, Sequence
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from pydantic import ValidationError
 
-from bot import logs
+from bot import file_checks, logs, startup
+from bot.argparse_i18n import argparse_speaks
 from bot.clock import Clock
-from bot.config import Settings
-from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, translator
-from storage.db import Database, DatabaseTooNew
+from bot.config import LanguageSetting, Settings, setting_problems
+from bot.i18n import LANGUAGES, N_, Tr, operator_language, translator
+from bot.profile import InvalidInput
+from bot.startup import SetupError
+from bot.updates import ALLOWED_UPDATES
+from bot.when import parse_date
+from storage.db import Database
 
-
-class SetupError(Exception):
-    """A problem the person running zhibu can fix; printed as one line, no traceback."""
+__all__ = ["SetupError", "main", "run"]
 
 
 def load_settings() -> Settings:
+    tr = translator(_language())
     try:
         return Settings()
     except ValidationError as exc:
-        problems = []
-        for error in exc.errors():
-            name = "ZHIBU_" + "_".join(str(part) for part in error["loc"][:1]).upper()
-            problems.append(f"{name}: {error['msg']}")
-        raise SetupError("invalid setting " + "; ".join(problems)) from None
+        raise SetupError(N_("invalid setting {problems}"), problems="; ".join(
+            tr("{setting}: {problem}", setting=name, problem=tr(message, **fields))
+            for name, message, fields in setting_problems(exc))) from None
+    except UnicodeDecodeError:
+        raise SetupError(N_("the .env file is not UTF-8 text: save it as UTF-8")) from None
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="zhibu", description="zhibu: a Telegram bot for village party branches")
+def _language() -> str:
+    """The operator's language, known before the settings are (a .env may hold it)."""
+    try:
+        chosen = LanguageSetting().language
+    except (ValueError, OSError):  # a broken .env: its complaint comes with the settings
+        chosen = None
+    return operator_language(chosen, os.environ)
+
+
+def _date_argument(tr: Tr) -> Callable[[str], date]:
+    def parse(text: str) -> date:
+        try:
+            return parse_date(text)
+        except InvalidInput as problem:
+            raise argparse.ArgumentTypeError(tr(problem.message, **problem.fields)) from None
+
+    return parse
+
+
+def _parser(tr: Tr, language: str) -> argparse.ArgumentParser:
+    """The grammar and its help, in ``tr``'s language (build it inside argparse_speaks)."""
+
+    class Parser(argparse.ArgumentParser):
+        def error(self, message: str) -> NoReturn:
+            self.exit(2, tr("{prog}: {problem} (see {prog} --help)", prog=self.prog,
+                            problem=message) + "\n")
+
+    def command(name: str, text: str) -> argparse.ArgumentParser:
+        return commands.add_parser(name, help=text, description=text)
+
+    def period(sub: argparse.ArgumentParser) -> None:
+        dates = _date_argument(tr)
+        sub.add_argument("--from", dest="start", type=dates, required=True,
+                         metavar="DATE", help=tr("first day, like 2026-01-01"))
+        sub.add_argument("--to", dest="last", type=dates, required=True, metavar="DATE",
+                         help=tr("last day (included)"))
+
+    def target(sub: argparse.ArgumentParser, text: str) -> None:
+        sub.add_argument("target", type=Path, metavar="FILE", help=text)
+        sub.add_argument("--force", action="store_true",
+                         help=tr("overwrite the file if it exists"))
+
+    languages = sorted(LANGUAGES)
+    parser = Parser(prog="zhibu", description=tr(
+        "zhibu: a Telegram bot for village party branches"))
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    runner = commands.add_parser("run", help="run the bot (long polling, or a webhook); needs "
-                                             "ZHIBU_TOKEN")
+    runner = command("run", tr("run the bot (long polling, or a webhook); needs ZHIBU_TOKEN"))
     mode = runner.add_mutually_exclusive_group()
     mode.add_argument("--webhook", metavar="URL",
-                      help="receive updates at this https address (default: ZHIBU_WEBHOOK_URL)")
+                      help=tr("receive updates at this https address (default: "
+                              "ZHIBU_WEBHOOK_URL)"))
     mode.add_argument("--polling", action="store_true",
-                      help="poll even if ZHIBU_WEBHOOK_URL is set")
-    demo = commands.add_parser("demo", help="try the whole bot in a browser, without Telegram "
-                                            "or a token")
-    demo.add_argument("--port", type=int, default=8080, help="web page port (default 8080)")
-    importer = commands.add_parser("import", help="import the organisation and members "
-                                                  "from .xlsx / .csv files")
-    importer.add_argument("files", nargs="+", type=Path)
+                      help=tr("poll even if ZHIBU_WEBHOOK_URL is set"))
+    demo = command("demo", tr("try the whole bot in a browser, without Telegram or a token"))
+    demo.add_argument("--port", type=int, default=8080,
+                      help=tr("web page port (default 8080)"))
+    importer = command("import", tr("import the organisation and members from .xlsx / .csv "
+                                    "files"))
+    importer.add_argument("files", nargs="+", type=Path, metavar="FILE")
     importer.add_argument("--dry-run", action="store_true",
-                          help="check the files and show what would change; write nothing")
-    importer.add_argument("--lang", choices=sorted(LANGUAGES), default=DEFAULT_LANGUAGE,
-                          help="language of the report (default: %(default)s)")
-    admin = commands.add_parser("admin", help="organisation staff: add, remove, list")
-    admin_commands = admin.add_subparsers(dest="admin_command", required=True)
-    for name in ("add", "remove"):
-        sub = admin_commands.add_parser(name, help=f"{name} a staff member by Telegram user id")
-        sub.add_argument("telegram_id", type=int)
-    admin_commands.add_parser("list", help="list staff")
-    commands.add_parser("migrate", help="create or upgrade the database")
-    export = commands.add_parser("export", help="the county bulletin's figures for a period "
-                                                "as an .xlsx, for the archive")
-    export.add_argument("--from", dest="start", type=date.fromisoformat, required=True,
-                        metavar="YYYY-MM-DD", help="first day")
-    export.add_argument("--to", dest="last", type=date.fromisoformat, required=True,
-                        metavar="YYYY-MM-DD", help="last day (included)")
-    export.add_argument("target", type=Path)
-    export.add_argument("--lang", choices=sorted(LANGUAGES), default=DEFAULT_LANGUAGE,
-                        help="language of the sheet headings (default: %(default)s)")
-    audit = commands.add_parser("audit", help="the audit trail for a period as an .xlsx: who "
-                                              "changed what, when")
-    audit.add_argument("--from", dest="start", type=date.fromisoformat, required=True,
-                       metavar="YYYY-MM-DD")
-    audit.add_argument("--to", dest="last", type=date.fromisoformat, required=True,
-                       metavar="YYYY-MM-DD")
-    audit.add_argument("target", type=Path)
-    backup = commands.add_parser("backup", help="consistent copy of the live database")
-    backup.add_argument("target", type=Path)
-    commands.add_parser("status", help="how the running bot is doing; exit code 1 when it is "
-                                       "stuck (for a health check)")
+                          help=tr("check the files and show what would change; write nothing"))
+    importer.add_argument("--lang", choices=languages, default=language,
+                          help=tr("language of the report (default: %(default)s)"))
+    admin = command("admin", tr("organisation staff: add, remove, list"))
+    admin_commands = admin.add_subparsers(dest="admin_command", required=True,
+                                          metavar="COMMAND")
+    for name, text in (("add", tr("add a staff member by Telegram user id")),
+                       ("remove", tr("remove a staff member by Telegram user id"))):
+        sub = admin_commands.add_parser(name, help=text, description=text)
+        sub.add_argument("telegram_id", type=int, metavar="TELEGRAM_ID")
+    admin_commands.add_parser("list", help=tr("list staff"), description=tr("list staff"))
+    command("migrate", tr("create or upgrade the database (and create its folder)"))
+    export = command("export", tr("the county bulletin's figures for a period as an .xlsx, "
+                                  "for the archive"))
+    period(export)
+    target(export, tr("the spreadsheet to write (.xlsx)"))
+    export.add_argument("--lang", choices=languages, default=language,
+                        help=tr("language of the sheet headings (default: %(default)s)"))
+    audit = command("audit", tr("the audit trail for a period as an .xlsx: who changed what, "
+                                "when"))
+    period(audit)
+    target(audit, tr("the spreadsheet to write (.xlsx)"))
+    backup = command("backup", tr("consistent copy of the live database (it may be running)"))
+    target(backup, tr("the copy to write"))
+    command("status", tr("how the running bot is doing; exit code 1 when it is stuck (for a "
+                         "health check)"))
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    language = _language()
+    tr = translator(language)
+    with argparse_speaks(tr):
+        args = _parser(tr, language).parse_args(argv)
     try:
         settings = load_settings()
         logs.configure(settings.log_level,
                        [settings.token.get_secret_value() if settings.token else None])
         if args.command == "run":
-            return run(settings, None if args.polling else args.webhook or settings.webhook_url)
+            return run(settings, tr,
+                       None if args.polling else args.webhook or settings.webhook_url)
         if args.command == "demo":
-            return _demo(args.port)
+            return _demo(args.port, tr)
         action: Callable[[], Coroutine[Any, Any, int]] = {
             "import": lambda: _import(settings, args.files, args.dry_run, args.lang),
-            "admin": lambda: _admin(settings, args.admin_command,
+            "admin": lambda: _admin(settings, tr, args.admin_command,
                                     getattr(args, "telegram_id", None)),
-            "migrate": lambda: _migrate(settings),
-            "backup": lambda: _backup(settings, args.target),
-            "audit": lambda: _audit(settings, args.start, args.last, args.target),
-            "export": lambda: _export(settings, args.start, args.last, args.target, args.lang),
-            "status": lambda: _status(settings),
+            "migrate": lambda: _migrate(settings, tr),
+            "backup": lambda: _backup(settings, tr, args.target, args.force),
+            "audit": lambda: _audit(settings, tr, args.start, args.last, args.target,
+                                    args.force),
+            "export": lambda: _export(settings, tr, args.start, args.last, args.target,
+                                      args.lang, args.force),
+            "status": lambda: _status(settings, tr),
         }[args.command]
-        return asyncio.run(action())
-    except (SetupError, DatabaseTooNew) as exc:
-        print(f"zhibu: {logs.scrub(str(exc))}", file=sys.stderr)
+        with file_checks.database_errors(settings.database):
+            return asyncio.run(action())
+    except SetupError as exc:
+        print("zhibu:", logs.scrub(tr(exc.message, **exc.fields)), file=sys.stderr)
         return 2
     except Exception:
         # A bug rather than an operator's mistake: the whole story, without the secret.
@@ -116,53 +171,68 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
-def run(settings: Settings, webhook_url: str | None = None) -> int:
-    if settings.token is None:
-        raise SetupError("ZHIBU_TOKEN is not set: get a token from @BotFather and set "
-                         "ZHIBU_TOKEN (in the environment or in a .env file)")
+def run(settings: Settings, tr: Tr, webhook_url: str | None = None) -> int:
+    """`zhibu run`: the checks every way of taking updates needs, then long polling — or,
+    given a webhook address, the webhook."""
     from bot.app import build_application
-    from bot.updates import ALLOWED_UPDATES
 
-    application = build_application(settings)
+    startup.checked_token(settings)
     if webhook_url:
-        return _run_webhook(application, settings, webhook_url)
-    # PTB deletes a webhook left from webhook mode first (keeping what Telegram holds).
-    application.run_polling(allowed_updates=ALLOWED_UPDATES)
+        _checked_webhook(webhook_url, tr)
+    file_checks.database_file(settings.database)
+    with startup.instance_lock(settings.database), \
+            file_checks.database_errors(settings.database):
+        try:
+            asyncio.run(startup.reach_api(settings, tr))
+        except KeyboardInterrupt:
+            return 130
+        application = build_application(settings)
+        if webhook_url:
+            from bot.webhook import run_webhook
+
+            return run_webhook(application, settings, webhook_url)
+        conflict = startup.ConflictStop.first_in(application)
+        # PTB deletes a webhook left from webhook mode first (keeping what Telegram holds).
+        # bootstrap_retries=-1: should the API go away again between the check above and
+        # PTB's own getMe, PTB waits for it too rather than failing.
+        application.run_polling(allowed_updates=ALLOWED_UPDATES, bootstrap_retries=-1)
+    if conflict.seen:
+        raise conflict.refusal()
     return 0
 
 
-def _run_webhook(application: Any, settings: Settings, url: str) -> int:
+def _checked_webhook(url: str, tr: Tr) -> None:
     from bot.config import check_webhook_url
-    from bot.webhook import WebhookError, run_webhook
 
     try:
         check_webhook_url(url)
-    except ValueError as exc:
-        raise SetupError(f"--webhook: {exc}") from None
-    try:
-        return run_webhook(application, settings, url)
-    except WebhookError as exc:
-        raise SetupError(str(exc)) from None
+    except InvalidInput as problem:
+        raise SetupError(N_("--webhook: {problem}"),
+                         problem=tr(problem.message, **problem.fields)) from None
 
 
-def _demo(port: int) -> int:
+def _demo(port: int, tr: Tr) -> int:
     from bot.sandbox.demo import run_demo
 
     try:
-        asyncio.run(run_demo(port))
+        asyncio.run(run_demo(port, tr))
     except KeyboardInterrupt:
-        print("zhibu demo stopped")
+        print(tr("zhibu demo stopped"))
     except OSError as exc:
-        raise SetupError(f"cannot serve the demo on port {port}: {exc.strerror}; try "
-                         f"zhibu demo --port 8081") from None
+        raise SetupError(N_("cannot serve the demo on port {port}: {reason}; try zhibu demo "
+                            "--port {other}"), port=port, reason=exc.strerror,
+                         other=port + 1) from None
     return 0
 
 
-async def _open(settings: Settings) -> Database:
+async def _open(settings: Settings, *, must_exist: bool = False,
+                migrate: bool = True) -> Database:
+    file_checks.database_file(settings.database, must_exist=must_exist)
     try:
-        return await Database.open(settings.database)
+        return await Database.open(settings.database, migrate=migrate)
     except OSError as exc:
-        raise SetupError(f"cannot open ZHIBU_DATABASE={settings.database}: {exc}") from None
+        raise SetupError(N_("cannot open ZHIBU_DATABASE={path}: {reason}"),
+                         path=settings.database, reason=exc.strerror) from None
 
 
 async def _import(settings: Settings, files: list[Path], dry_run: bool, language: str) -> int:
@@ -178,9 +248,11 @@ async def _import(settings: Settings, files: list[Path], dry_run: bool, language
     return 1 if report.errors else 0
 
 
-async def _admin(settings: Settings, command: str, telegram_id: int | None) -> int:
+async def _admin(settings: Settings, tr: Tr, command: str, telegram_id: int | None) -> int:
     from bot import organisation
 
+    if telegram_id is not None and telegram_id <= 0:
+        raise SetupError(N_("a Telegram user id is a positive number"))
     db = await _open(settings)
     clock = Clock(settings.timezone)
     try:
@@ -190,74 +262,78 @@ async def _admin(settings: Settings, command: str, telegram_id: int | None) -> i
                 source = " (ZHIBU_ADMINS)" if staff_id in settings.admins else ""
                 print(f"{staff_id}{source}")
             if not ids:
-                print("no staff yet: zhibu admin add TELEGRAM_USER_ID")
+                print(tr("no staff yet: zhibu admin add TELEGRAM_USER_ID"))
             return 0
         assert telegram_id is not None
-        if telegram_id <= 0:
-            raise SetupError("a Telegram user id is a positive number")
         if command == "add":
             added = await organisation.add_staff(db, clock, telegram_id)
-            print(f"{telegram_id} is now organisation staff" if added
-                  else f"{telegram_id} was already organisation staff")
+            print(tr("{id} is now organisation staff", id=telegram_id) if added
+                  else tr("{id} was already organisation staff", id=telegram_id))
         else:
             removed = await organisation.remove_staff(
                 db, clock, telegram_id, still_admin=telegram_id in settings.admins)
-            print(f"{telegram_id} is no longer organisation staff" if removed
-                  else f"{telegram_id} was not organisation staff")
+            print(tr("{id} is no longer organisation staff", id=telegram_id) if removed
+                  else tr("{id} was not organisation staff", id=telegram_id))
             if telegram_id in settings.admins:
-                print("note: they are still listed in ZHIBU_ADMINS")
+                print(tr("note: they are still listed in ZHIBU_ADMINS"))
         return 0
     finally:
         await db.close()
 
 
-async def _migrate(settings: Settings) -> int:
-    db = await Database.open(settings.database, migrate=False)
-    try:
-        applied = await db.migrate()
-        version = await db.user_version()
-    finally:
-        await db.close()
-    print(f"applied {', '.join(applied)}" if applied else "already up to date",
-          f"(schema version {version})")
+async def _migrate(settings: Settings, tr: Tr) -> int:
+    if file_checks.database_file(settings.database, create_folder=True):
+        print(tr("created the folder {folder}", folder=settings.database.parent))
+    # Not under a running bot: its code may not know the schema this would leave.
+    with startup.instance_lock(settings.database):
+        db = await Database.open(settings.database, migrate=False)
+        try:
+            applied = await db.migrate()
+            version = await db.user_version()
+        finally:
+            await db.close()
+    print(tr("applied {names} (schema version {version})", names=", ".join(applied),
+             version=version) if applied
+          else tr("already up to date (schema version {version})", version=version))
     return 0
 
 
-async def _export(settings: Settings, start: date, last: date, target: Path,
-                  language: str) -> int:
+def _period(start: date, last: date) -> None:
+    if last < start:
+        raise SetupError(N_("--to comes before --from"))
+
+
+async def _export(settings: Settings, tr: Tr, start: date, last: date, target: Path,
+                  language: str, force: bool) -> int:
     from bot import bulletins, organisation
 
-    if last < start:
-        raise SetupError("--to comes before --from")
-    if target.suffix.lower() != ".xlsx":
-        raise SetupError(f"{target}: the export is a spreadsheet; name it something.xlsx")
-    if await asyncio.to_thread(target.exists):
-        raise SetupError(f"{target} exists; choose a new file name")
-    db = await _open(settings)
+    _period(start, last)
+    file_checks.output_file(target, force=force, suffix=".xlsx")
+    db = await _open(settings, must_exist=True)
     try:
         county = await organisation.county(db)
         if county is None:
-            raise SetupError("the database has no organisation yet: zhibu import roster.xlsx")
+            raise SetupError(N_("the database has no organisation yet: zhibu import "
+                                "roster.xlsx"))
         bulletin = await bulletins.build(db, Clock(settings.timezone), county.id, start,
                                          last + timedelta(days=1), settings.visit_quota_days)
     finally:
         await db.close()
     data = bulletins.spreadsheet(translator(language), bulletin)
-    await asyncio.to_thread(target.write_bytes, data)
-    print(f"{len(bulletin.ranked)} branches with activity, {len(bulletin.idle)} without; "
-          f"written to {target}")
+    await file_checks.write_bytes_into_place(target, data)
+    print(tr("{active} branches with activity, {idle} without; written to {path}",
+             active=len(bulletin.ranked), idle=len(bulletin.idle), path=target))
     return 0
 
 
-async def _audit(settings: Settings, start: date, last: date, target: Path) -> int:
+async def _audit(settings: Settings, tr: Tr, start: date, last: date, target: Path,
+                 force: bool) -> int:
     from bot.organisation import audit_between
     from bot.spreadsheets import workbook
 
-    if last < start:
-        raise SetupError("--to comes before --from")
-    if target.suffix.lower() != ".xlsx" or await asyncio.to_thread(target.exists):
-        raise SetupError(f"{target}: give a new file name ending in .xlsx")
-    db = await _open(settings)
+    _period(start, last)
+    file_checks.output_file(target, force=force, suffix=".xlsx")
+    db = await _open(settings, must_exist=True)
     try:
         clock = Clock(settings.timezone)
         entries = await audit_between(db, clock, start, last + timedelta(days=1))
@@ -266,39 +342,35 @@ async def _audit(settings: Settings, start: date, last: date, target: Path) -> i
     rows = [[e.at.astimezone(clock.tz).strftime("%Y-%m-%d %H:%M:%S"), e.actor, e.action,
              e.subject, e.detail] for e in entries]
     data = workbook([("audit", ["at", "actor", "action", "subject", "detail"], rows)])
-    await asyncio.to_thread(target.write_bytes, data)
-    print(f"{len(rows)} entries written to {target}")
+    await file_checks.write_bytes_into_place(target, data)
+    print(tr("{count} entries written to {path}", count=len(rows), path=target))
     return 0
 
 
-async def _backup(settings: Settings, target: Path) -> int:
-    if await asyncio.to_thread(target.exists):
-        raise SetupError(f"{target} exists; choose a new file name")
-    db = await _open(settings)
+async def _backup(settings: Settings, tr: Tr, target: Path, force: bool) -> int:
+    file_checks.output_file(target, force=force, not_over=settings.database)
+    db = await _open(settings, must_exist=True)
     try:
-        await db.backup_to(target)
+        await file_checks.write_into_place(target, db.backup_to)
     finally:
         await db.close()
-    print(f"backed up {settings.database} to {target}")
+    print(tr("backed up {database} to {path}", database=settings.database, path=target))
     return 0
 
 
-async def _status(settings: Settings) -> int:
+async def _status(settings: Settings, tr: Tr) -> int:
     from bot import status
     from storage.db import migration_scripts
 
-    if not await asyncio.to_thread(settings.database.exists):
-        raise SetupError(f"ZHIBU_DATABASE={settings.database} does not exist")
-    db = await Database.open(settings.database, migrate=False)
+    db = await _open(settings, must_exist=True, migrate=False)
     try:
         if await db.user_version() < len(migration_scripts()):
-            raise SetupError(f"{settings.database} is not upgraded to this zhibu yet: start "
-                             f"the bot, or run zhibu migrate")
+            raise SetupError(N_("{path} is not upgraded to this zhibu yet: start the bot, or "
+                                "run zhibu migrate"), path=settings.database)
         clock = Clock(settings.timezone)
         health = await status.read(db, clock)
     finally:
         await db.close()
-    tr = translator("en")  # plain English until the operator's language is wired in
     found = status.assess(health, clock, settings, tr)
     print("\n".join(found.lines))
     if found.stuck:

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 from datetime import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from bot.i18n import N_
+from bot.profile import InvalidInput
 
 TELEGRAM_API_BASE = "https://api.telegram.org/bot"
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
@@ -19,12 +23,13 @@ WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 def check_webhook_url(url: str) -> str:
     """Telegram posts only to https; plain http is let through for this machine alone
-    (the tests and the emulator). Raises ValueError with what is wrong."""
+    (the tests and the emulator). Raises InvalidInput with what is wrong."""
     parts = urlsplit(url)
     if parts.scheme not in ("https", "http") or not parts.hostname:
-        raise ValueError(f"{url!r} is not a web address (https://your.domain/path)")
+        raise InvalidInput(N_("“{url}” is not a web address (https://your.domain/path)"),
+                           url=url)
     if parts.scheme == "http" and parts.hostname not in LOOPBACK_HOSTS:
-        raise ValueError("Telegram posts updates only to https:// addresses")
+        raise InvalidInput(N_("Telegram posts updates only to https:// addresses"))
     return url
 
 
@@ -33,32 +38,93 @@ def parse_listen(text: str) -> tuple[str, int]:
     host, _, port = text.strip().rpartition(":")
     host = host.strip("[]")
     if not host or not port.isdigit() or not 0 <= int(port) <= 65535:
-        raise ValueError(f"{text!r} is not host:port (e.g. 127.0.0.1:8443)")
+        raise InvalidInput(N_("“{value}” is not host:port (e.g. 127.0.0.1:8443)"), value=text)
     return host, int(port)
 
 
+#: Where settings come from, for :class:`Settings` and for the language read before it.
+SOURCES = SettingsConfigDict(
+    env_prefix="ZHIBU_", env_file=".env", env_file_encoding="utf-8", extra="ignore")
+#: Names people in China give the zone that tzdata calls Asia/Shanghai.
+_CHINA_TIME = {"beijing", "asia/beijing", "北京", "北京时间", "china", "cst", "utc+8", "gmt+8",
+               "utc+08:00", "gmt+08:00"}
+#: pydantic's own complaints that an operator meets, in words the catalogs translate.
+_PYDANTIC_PROBLEMS = {
+    "int_parsing": N_("must be a whole number"),
+    "float_parsing": N_("must be a number"),
+    "greater_than_equal": N_("must be at least {ge}"),
+    "less_than_equal": N_("must be at most {le}"),
+    "greater_than": N_("must be more than {gt}"),
+    "less_than": N_("must be less than {lt}"),
+    "time_parsing": N_("must be a time of day, like 09:00"),
+    "time_type": N_("must be a time of day, like 09:00"),
+    "literal_error": N_("must be one of {expected}"),
+}
+
+
 def parse_reminder_schedule(text: str) -> list[tuple[int, time]]:
-    """"15 09:00, -3 09:00" → [(15, 09:00), (-3, 09:00)]; raises ValueError."""
+    """"15 09:00, -3 09:00" → [(15, 09:00), (-3, 09:00)]; raises InvalidInput."""
     entries = []
     for part in text.split(","):
         if not part.strip():
             continue
         day_text, _, time_text = part.strip().partition(" ")
-        day = int(day_text)
+        try:
+            day = int(day_text)
+            at = time.fromisoformat(time_text.strip() or "09:00")
+        except ValueError:
+            day, at = 0, time()
         if day == 0 or not -28 <= day <= 28:
-            raise ValueError(f"day of month must be 1..28 or -1..-28, not {day}")
-        entries.append((day, time.fromisoformat(time_text.strip() or "09:00")))
+            raise InvalidInput(N_("“{value}” is not a day of the month (1 to 28, or -1 to -28 "
+                                  "counting from the end) and a time, like “15 09:00”"),
+                               value=part.strip())
+        entries.append((day, at))
     if not entries:
-        raise ValueError("no reminder times")
+        raise InvalidInput(N_("no reminder times: write them like “15 09:00, -3 09:00”"))
     return entries
+
+
+def suggest_timezone(name: str) -> str | None:
+    """The valid zone nearest to a misspelt one (case and typos forgiven), if any is near."""
+    if name.strip().lower() in _CHINA_TIME:
+        return "Asia/Shanghai"
+    zones = {zone.lower(): zone for zone in available_timezones()}
+    found = difflib.get_close_matches(name.strip().lower(), zones, n=1, cutoff=0.6)
+    return zones[found[0]] if found else None
+
+
+def setting_problems(error: ValidationError) -> list[tuple[str, str, dict[str, Any]]]:
+    """Each invalid setting as (ZHIBU_ name, English message id, its fields)."""
+    problems = []
+    for detail in error.errors():
+        name = "ZHIBU_" + "_".join(str(part) for part in detail["loc"][:1]).upper()
+        context = detail.get("ctx") or {}
+        cause = context.get("error")
+        if isinstance(cause, InvalidInput):
+            problems.append((name, cause.message, cause.fields))
+        elif detail["type"] in _PYDANTIC_PROBLEMS:
+            fields = dict(context)
+            if "expected" in fields:  # "'zh' or 'en'": the "or" would stay English
+                fields["expected"] = str(fields["expected"]).replace(" or ", ", ")
+            problems.append((name, _PYDANTIC_PROBLEMS[detail["type"]], fields))
+        else:
+            problems.append((name, str(cause) if cause is not None else detail["msg"], {}))
+    return problems
+
+
+class LanguageSetting(BaseSettings):
+    """ZHIBU_LANGUAGE alone, read before the other settings so that ``--help`` and the
+    complaint about a broken setting are already in the operator's language."""
+
+    model_config = SOURCES
+
+    language: str | None = None
 
 
 class Settings(BaseSettings):
     """Everything zhibu can be told from outside. Built in ``main()``, never at import."""
 
-    model_config = SettingsConfigDict(
-        env_prefix="ZHIBU_", env_file=".env", env_file_encoding="utf-8", extra="ignore",
-    )
+    model_config = SOURCES
 
     token: SecretStr | None = Field(
         default=None, description="Bot token from @BotFather (needed by `zhibu run`)")
@@ -74,6 +140,10 @@ class Settings(BaseSettings):
     invite_days: int = Field(default=14, ge=1, le=365, description="Days an invite link lives")
     invite_uses: int = Field(default=50, ge=1, le=10_000, description="Joins one invite allows")
     log_level: str = Field(default="INFO", description="Logging level")
+    language: Literal["zh", "en"] | None = Field(
+        default=None,
+        description="Language of the command line (zh or en); without it the locale decides "
+                    "(LC_ALL, LC_MESSAGES or LANG starting with zh: Chinese, else English)")
     concurrent_updates: int = Field(
         default=4, ge=1, le=64,
         description="Updates from different people handled at once (one person's always in "
@@ -165,7 +235,7 @@ class Settings(BaseSettings):
     @classmethod
     def _webhook_secret(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None and not WEBHOOK_SECRET.fullmatch(value.get_secret_value()):
-            raise ValueError("must be 1-256 characters of A-Z a-z 0-9 _ -")
+            raise InvalidInput(N_("must be 1 to 256 characters of A-Z a-z 0-9 _ -"))
         return value
 
     @field_validator("visit_reminders")
@@ -179,7 +249,7 @@ class Settings(BaseSettings):
     def _log_level(cls, value: str) -> str:
         levels = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
         if value.upper() not in levels:
-            raise ValueError(f"one of {', '.join(levels)}, not {value!r}")
+            raise InvalidInput(N_("must be one of {expected}"), expected=", ".join(levels))
         return value.upper()
 
     @field_validator("admins", mode="before")
@@ -187,6 +257,10 @@ class Settings(BaseSettings):
     def _split_admins(cls, value: object) -> object:
         if isinstance(value, str):
             parts = [part.strip() for part in value.replace(";", ",").split(",")]
+            for part in parts:
+                if part and not part.isdigit():
+                    raise InvalidInput(N_("“{value}” is not a Telegram user id (a number)"),
+                                       value=part)
             return [int(part) for part in parts if part]
         if isinstance(value, int):
             return [value]
@@ -197,15 +271,25 @@ class Settings(BaseSettings):
     def _known_zone(cls, value: str) -> str:
         try:
             ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {value!r}") from exc
+        except (ZoneInfoNotFoundError, ValueError):
+            nearest = suggest_timezone(value)
+            if nearest is None:
+                raise InvalidInput(N_("unknown time zone “{value}”: use a name like "
+                                      "Asia/Shanghai"), value=value) from None
+            raise InvalidInput(N_("unknown time zone “{value}”; did you mean {nearest}?"),
+                               value=value, nearest=nearest) from None
         return value
+
+    @field_validator("language", mode="before")
+    @classmethod
+    def _language_code(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("api_base")
     @classmethod
     def _http_url(cls, value: str) -> str:
         if not value.startswith(("http://", "https://")):
-            raise ValueError("must start with http:// or https://")
+            raise InvalidInput(N_("must start with http:// or https://"))
         value = value.rstrip("/")
         return value if value.endswith("/bot") else value + "/bot"
 

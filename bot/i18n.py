@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import gettext
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import cache
 from pathlib import Path
 from typing import Final
@@ -43,6 +43,20 @@ def language_from_telegram(code: str | None) -> str:
         return DEFAULT_LANGUAGE
     primary = code.replace("_", "-").split("-")[0].lower()
     return primary if primary in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def operator_language(chosen: str | None, environ: Mapping[str, str]) -> str:
+    """The language of whoever runs the ``zhibu`` command: ``ZHIBU_LANGUAGE`` if it names
+    one of ours, else the locale (the first of LC_ALL, LC_MESSAGES, LANG that is set, as
+    POSIX orders them) — Chinese if it starts with ``zh``, English otherwise, since a
+    server's default locale (C, POSIX, en_US) says nothing about who reads it."""
+    if chosen and chosen.strip().lower() in LANGUAGES:
+        return chosen.strip().lower()
+    for variable in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = environ.get(variable)
+        if value:
+            return "zh" if value.lower().startswith("zh") else "en"
+    return "en"
 
 
 class Translator:

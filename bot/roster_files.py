@@ -109,6 +109,11 @@ def read_roster_file(path: Path) -> list[Sheet]:
         raise RosterFileError(N_("file not found"))
     if path.is_dir():
         raise RosterFileError(N_("this is a folder, not a file"))
+    try:
+        with path.open("rb"):
+            pass
+    except PermissionError:
+        raise RosterFileError(N_("this user may not read the file")) from None
     suffix = path.suffix.lower()
     if suffix == ".xlsx":
         return list(_read_workbook(path))

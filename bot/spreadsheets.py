@@ -2,6 +2,9 @@
 
 XlsxWriter rather than openpyxl for writing: it streams a county's 30,000 member rows in
 well under a second where openpyxl takes several (openpyxl stays for reading rosters).
+Every string is written as text: XlsxWriter would otherwise store a name or a note that
+begins with ``=`` as a formula and a link as a hyperlink, which Excel and WPS evaluate
+when the file is opened (CSV/formula injection). Numbers stay numbers.
 """
 
 from __future__ import annotations
@@ -29,7 +32,8 @@ def sheet_name(title: str, taken: set[str]) -> str:
 
 def workbook(sheets: Sequence[tuple[str, Sequence[str], Sequence[Sequence[object]]]]) -> bytes:
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False,
+                                        "strings_to_urls": False, "strings_to_numbers": False})
     bold = book.add_format({"bold": True})
     taken: set[str] = set()
     for title, heading, rows in sheets:

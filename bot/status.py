@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 
 from bot.clock import Clock
 from bot.config import Settings
-from bot.i18n import Translator
+from bot.i18n import Tr
 from storage import operations as ops_repo
 from storage.db import Database
 from storage.models import Health
@@ -43,7 +43,7 @@ async def read(db: Database, clock: Clock) -> Health:
         return await ops_repo.health(c, clock.now() - FAILED_WINDOW)
 
 
-def assess(health: Health, clock: Clock, settings: Settings, tr: Translator) -> Status:
+def assess(health: Health, clock: Clock, settings: Settings, tr: Tr) -> Status:
     now = clock.now()
 
     def local(moment: datetime) -> str:

@@ -36,6 +36,8 @@ from telegram.error import TelegramError
 from bot import logs
 from bot.app import ZApplication, services_of
 from bot.config import Settings, parse_listen
+from bot.i18n import N_
+from bot.startup import SetupError
 from bot.updates import ALLOWED_UPDATES
 
 log = logging.getLogger(__name__)
@@ -43,8 +45,8 @@ log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 
-class WebhookError(Exception):
-    """The webhook cannot be served; the message is one line for the operator."""
+class WebhookError(SetupError):
+    """The webhook cannot be served: one line for the operator, in their language."""
 
 
 def webhook_secret(settings: Settings) -> str:
@@ -53,7 +55,7 @@ def webhook_secret(settings: Settings) -> str:
     if settings.webhook_secret is not None:
         return settings.webhook_secret.get_secret_value()
     if settings.token is None:
-        raise WebhookError("ZHIBU_TOKEN is not set")
+        raise WebhookError(N_("ZHIBU_TOKEN is not set"))
     digest = hmac.new(settings.token.get_secret_value().encode(), b"zhibu webhook secret",
                       hashlib.sha256).digest()
     return base64.urlsafe_b64encode(digest).decode().rstrip("=")
@@ -117,7 +119,8 @@ async def set_webhook(application: ZApplication, url: str, secret: str) -> None:
                                           allowed_updates=ALLOWED_UPDATES,
                                           drop_pending_updates=False)
     except TelegramError as exc:
-        raise WebhookError(f"Telegram refused the webhook {url}: {exc.message}") from None
+        raise WebhookError(N_("Telegram refused the webhook {url}: {reason}"), url=url,
+                           reason=exc.message) from None
 
 
 async def serve(application: ZApplication, settings: Settings, url: str,
@@ -136,7 +139,7 @@ async def serve(application: ZApplication, settings: Settings, url: str,
     try:
         await application.initialize()
     except TelegramError as exc:
-        raise WebhookError(f"cannot start: {exc.message}") from None
+        raise WebhookError(N_("cannot start: {reason}"), reason=exc.message) from None
     try:
         if application.post_init is not None:
             await application.post_init(application)
@@ -145,8 +148,8 @@ async def serve(application: ZApplication, settings: Settings, url: str,
             await server.start()
         except OSError as exc:
             reason = os.strerror(exc.errno) if exc.errno else str(exc)
-            raise WebhookError(f"cannot listen on {settings.webhook_listen} "
-                               f"(ZHIBU_WEBHOOK_LISTEN): {reason}") from None
+            raise WebhookError(N_("cannot listen on {address} (ZHIBU_WEBHOOK_LISTEN): {reason}"),
+                               address=settings.webhook_listen, reason=reason) from None
         await set_webhook(application, url, secret)
         log.info("webhook set to %s; listening on %s:%d", url, host, server.port)
         await stopping.wait()

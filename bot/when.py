@@ -2,7 +2,8 @@
 
 Secretaries type on phones, so the parser accepts the usual Chinese and English forms
 and full-width digits, and answers anything else (or a time that has passed, or a date
-that does not exist) with :class:`InvalidInput`, never a crash.
+that does not exist) with :class:`InvalidInput`, never a crash. Staff at a desk type
+whole dates in whatever form their office uses: :func:`parse_date` takes them all.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from datetime import date, datetime, time, timedelta
 from bot.i18n import N_
 from bot.profile import InvalidInput, clean_text
 
-_FULLWIDTH = str.maketrans("０１２３４５６７８９：－／", "0123456789:-/")
+_FULLWIDTH = str.maketrans("０１２３４５６７８９：－／．", "0123456789:-/.")
 _RELATIVE = {"今天": 0, "今日": 0, "today": 0, "明天": 1, "明日": 1, "tomorrow": 1,
              "后天": 2, "後天": 2}
 _DATE = re.compile(r"(?:(\d{4})\s*[-./年]\s*)?(\d{1,2})\s*[-./月]\s*(\d{1,2})\s*[日号]?")
@@ -21,6 +22,7 @@ _TIME = re.compile(
     r"(上午|早上|早晨|中午|下午|傍晚|晚上|今晚)?\s*(\d{1,2})\s*(?:[:点時时]\s*(\d{1,2}|半)?\s*分?)?"
     r"\s*(am|pm|a\.m\.|p\.m\.)?")
 _AFTERNOON = {"下午", "傍晚", "晚上", "今晚"}
+_COMPACT_DATE = re.compile(r"(\d{4})(\d{2})(\d{2})")
 
 
 def _day_part(text: str, today: date) -> tuple[date | None, str]:
@@ -81,3 +83,18 @@ def parse_when(text: str | None, now: datetime, *, within_days: int = 366) -> da
     if moment - now > timedelta(days=within_days):
         raise InvalidInput(N_("That is too far ahead. Please type a date within a year."))
     return moment
+
+
+def parse_date(text: str | None) -> date:
+    """A whole date as offices write it: 2026-11-01, 2026/11/01, 2026.11.01, 20261101,
+    2026年11月1日 (full-width digits too). The year is required: a date for the archive
+    must not depend on the day it was typed."""
+    raw = clean_text(text).translate(_FULLWIDTH)
+    match = _DATE.fullmatch(raw) or _COMPACT_DATE.fullmatch(raw)
+    if match is None or match.group(1) is None:
+        raise InvalidInput(N_("“{text}” is not a date: write it as 2026-11-01 (or 2026/11/01, "
+                              "20261101, 2026年11月1日)"), text=raw)
+    try:
+        return date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+    except ValueError:
+        raise InvalidInput(N_("{text} is not a day of the calendar"), text=raw) from None

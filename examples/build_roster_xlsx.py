@@ -40,6 +40,9 @@ def main() -> None:
             cell.font = Font(bold=True)
         for values in data[1:]:
             sheet.append([int(v) if v.isdigit() and len(v) == 4 else v for v in values])
+            for cell in sheet[sheet.max_row]:
+                if isinstance(cell.value, str) and cell.value.startswith("="):
+                    cell.data_type = "s"  # typed text, never a formula Excel would evaluate
     book.save(HERE / "roster.xlsx")
 
 

@@ -28,6 +28,11 @@ Statement = Callable[[Conn], Awaitable[object]]
 class DatabaseTooNew(RuntimeError):
     """The file was migrated by a newer zhibu; running old code on it could corrupt it."""
 
+    def __init__(self, path: str, current: int, latest: int) -> None:
+        super().__init__(f"{path} is at schema version {current}, but this zhibu knows only up "
+                         f"to {latest}: upgrade zhibu before using this database")
+        self.path, self.current, self.latest = path, current, latest
+
 
 def migration_scripts() -> list[tuple[int, str, str]]:
     """(number, file name, SQL) of every bundled migration, in order."""
@@ -57,8 +62,10 @@ class Database:
     async def open(cls, path: str | Path, *, migrate: bool = True) -> Database:
         db = cls(path)
         db._conn = await _connect(db.path)
-        await db._conn.execute("PRAGMA journal_mode = WAL")
         try:
+            # Inside the try: a file that is not a database fails here, and a connection
+            # left open keeps its thread, and so the process, alive.
+            await db._conn.execute("PRAGMA journal_mode = WAL")
             if migrate:
                 await db.migrate()
             else:
@@ -94,10 +101,7 @@ class Database:
         current = await self.user_version()
         latest = len(migration_scripts())
         if current > latest:
-            raise DatabaseTooNew(
-                f"{self.path} is at schema version {current}, but this zhibu knows only up to "
-                f"{latest}: upgrade zhibu before using this database"
-            )
+            raise DatabaseTooNew(self.path, current, latest)
         return current
 
     async def migrate(self) -> list[str]:
@@ -160,7 +164,11 @@ class Database:
 async def _connect(path: str) -> aiosqlite.Connection:
     conn = await aiosqlite.connect(path, isolation_level=None)
     conn.row_factory = aiosqlite.Row
-    await conn.execute("PRAGMA foreign_keys = ON")
-    await conn.execute("PRAGMA busy_timeout = 5000")
-    await conn.execute("PRAGMA synchronous = NORMAL")
+    try:
+        await conn.execute("PRAGMA foreign_keys = ON")
+        await conn.execute("PRAGMA busy_timeout = 5000")
+        await conn.execute("PRAGMA synchronous = NORMAL")
+    except BaseException:
+        await conn.close()
+        raise
     return conn

@@ -18,7 +18,7 @@ from storage import org as org_repo
 from storage.db import Database
 from tests.harness import Harness, Person
 
-TOKEN = "123456:TEST-zhibu-token"
+TOKEN = "123456:AAE-test-zhibu-suite-token-01234567"  # the form @BotFather hands out
 START = datetime.fromisoformat("2026-11-24T10:00:00+08:00")
 
 

@@ -27,6 +27,7 @@ from pydantic import SecretStr
 from bot.app import ZApplication, build_application, services_of, start_services, stop_services
 from bot.clock import FrozenClock
 from bot.config import Settings
+from bot.i18n import Tr
 from bot.registry import translator_of
 from bot.sandbox.emulator import Emulator, SimChat, SimMessage, SimUser
 from bot.schedule import tick
@@ -35,7 +36,7 @@ from storage import org as org_repo
 from storage.db import Database
 
 log = logging.getLogger(__name__)
-TOKEN = "424242:DEMO-zhibu-token"
+TOKEN = "424242:AAE-demo-zhibu-token-not-secret-012"
 
 
 @dataclass
@@ -364,9 +365,9 @@ def _dumps(value: object) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-async def run_demo(port: int) -> None:
+async def run_demo(port: int, tr: Tr) -> None:
     demo = await start_demo(port)
-    print(f"zhibu demo: open {demo.url} in a browser (Ctrl-C stops it)", flush=True)
+    print(tr("zhibu demo: open {url} in a browser (Ctrl-C stops it)", url=demo.url), flush=True)
     try:
         await asyncio.Event().wait()
     finally:

@@ -33,6 +33,9 @@ from bot.sandbox.html_parse import ParseError, check_markdown_v2, parse_html
 from bot.sandbox.methods import BY_LOWER, FILE_FIELD, METHODS, SENDING
 
 TEXT_LIMIT = 4096
+#: Telegram's answer to getUpdates when another client is polling with the same token.
+CONFLICT = ("Conflict: terminated by other getUpdates request; make sure that only one bot "
+            "instance is running")
 CAPTION_LIMIT = 1024
 CALLBACK_ANSWER_LIMIT = 200
 START_PAYLOAD = re.compile(r"[A-Za-z0-9_-]{1,64}")
@@ -176,8 +179,8 @@ class _Fault:
 class Emulator:
     """State of one bot's Telegram world, plus the HTTP server that exposes it."""
 
-    def __init__(self, *, token: str = "123456:TEST-token", bot_username: str = "zhibu_test_bot",
-                 bot_name: str = "zhibu") -> None:
+    def __init__(self, *, token: str = "123456:AAE-emulator-default-token-01234567",
+                 bot_username: str = "zhibu_test_bot", bot_name: str = "zhibu") -> None:
         self.token = token
         self.bot: dict[str, Any] = {
                     "id": int(token.split(":")[0]), "is_bot": True, "first_name": bot_name,
@@ -204,6 +207,7 @@ class Emulator:
         self._answers: dict[int, list[CallbackAnswer]] = {}
         self._reply_keyboards: dict[int, dict[str, Any]] = {}
         self._faults: list[_Fault] = []
+        self._polled_elsewhere = False
         self._sent_times: deque[float] = deque()
         self._sent_in_chat: dict[int, deque[float]] = {}
         self._new_update = asyncio.Event()
@@ -367,6 +371,13 @@ class Emulator:
                          deliberate=True)
         self._faults.append(_Fault(method, error, times, chat_id))
 
+    def poll_elsewhere(self) -> None:
+        """From now on another client polls with this token: as Telegram does, the bot's
+        getUpdates — the one waiting now and every later one — ends in 409 with Telegram's
+        own words."""
+        self._polled_elsewhere = True
+        self._new_update.set()
+
     def random_faults(self, rate: float, *, seed: int = 0,
                       chats: set[int] | None = None) -> None:
         """From now on, fail ``rate`` of sending calls (to ``chats``, if given) at random
@@ -455,7 +466,8 @@ class Emulator:
         limit = min(max(int(p.get("limit") or 100), 1), 100)
         timeout = min(max(int(p.get("timeout") or 0), 0), 50)
         deadline = time.monotonic() + timeout
-        while not self._updates and time.monotonic() < deadline and self._runner is not None:
+        while (not self._updates and not self._polled_elsewhere
+               and time.monotonic() < deadline and self._runner is not None):
             self._new_update.clear()
             try:
                 await asyncio.wait_for(self._new_update.wait(), deadline - time.monotonic())
@@ -464,6 +476,8 @@ class Emulator:
             if self.webhook is not None:
                 raise ApiError(409, "Conflict: terminated by setWebhook request",
                                deliberate=True)
+        if self._polled_elsewhere:
+            raise ApiError(409, CONFLICT, deliberate=True)
         batch = list(itertools.islice(self._updates, limit))
         if batch:
             self._handed_out = max(self._handed_out, batch[-1]["update_id"])

@@ -41,6 +41,7 @@ class BotProcess:
         self.process: asyncio.subprocess.Process | None = None
         self.stderr: list[str] = []
         self.starts = 0
+        self._read: list[str] = []  # lines of the running process's stderr read so far
 
     async def start(self) -> None:
         env = {k: v for k, v in os.environ.items() if not k.startswith("ZHIBU_")}
@@ -71,13 +72,34 @@ class BotProcess:
                 self.process.kill()
         await self._reap()
 
+    async def next_line(self, seconds: float = 60) -> str:
+        """The next line the running bot writes on stderr (kept for :attr:`stderr` too)."""
+        assert self.process is not None and self.process.stderr is not None
+        async with asyncio.timeout(seconds):
+            line = (await self.process.stderr.readline()).decode()
+        self._read.append(line)
+        return line.rstrip("\n")
+
+    async def exited(self, seconds: float = 60) -> int:
+        """Wait for the process to end by itself; its exit code."""
+        assert self.process is not None
+        try:
+            async with asyncio.timeout(seconds):
+                code = await self.process.wait()
+        except TimeoutError:
+            raise AssertionError(f"zhibu run still running after {seconds} s") from None
+        await self._reap()
+        return code
+
     async def _reap(self) -> None:
         assert self.process is not None
         await self.process.wait()
         if self.process.stderr is not None:
-            text = (await self.process.stderr.read()).decode()
+            rest = (await self.process.stderr.read()).decode()
+            text = "".join(self._read) + rest
             assert TOKEN.partition(":")[2] not in text, f"the token reached stderr: {text[-800:]}"
             self.stderr.append(text)
+        self._read = []
         self.process = None
 
 

@@ -78,5 +78,5 @@ async def test_status_of_a_running_bot_then_of_one_that_stopped_moving(
 async def test_status_without_a_database_is_one_line(tmp_path: Path) -> None:
     code, out, err = await zhibu_status(tmp_path / "missing.sqlite3")
     assert (code, out) == (2, "")
-    assert err.strip().startswith("zhibu: ZHIBU_DATABASE=") and len(err.splitlines()) == 1
+    assert err.strip().startswith("zhibu: there is no database at ") and len(err.splitlines()) == 1
     assert not (tmp_path / "missing.sqlite3").exists()

@@ -378,7 +378,7 @@ async def test_a_roster_row_takes_over_someone_who_joined_in_the_bot(
 
 
 def test_the_command_line_reports_in_chinese_and_fails_on_errors(tmp_path: Path) -> None:
-    env = {"ZHIBU_DATABASE": str(tmp_path / "z.sqlite3")}
+    env = {"ZHIBU_DATABASE": str(tmp_path / "z.sqlite3"), "LANG": "zh_CN.UTF-8"}
     dry = zhibu("import", str(EXAMPLES / "roster.xlsx"), "--dry-run", env=env, cwd=tmp_path)
     assert dry.returncode == 0, dry.stderr
     assert "新增 20 人" in dry.stdout and "试运行：未写入任何数据。" in dry.stdout

@@ -88,3 +88,21 @@ def test_chunks_respect_the_limit_and_keep_every_line() -> None:
 
 def test_escape() -> None:
     assert esc("<b>王</b> & \"x\"") == "&lt;b&gt;王&lt;/b&gt; &amp; \"x\""
+
+
+@pytest.mark.parametrize("text", ["2026-11-01", "2026/11/01", "2026.11.01", "20261101",
+                                  "2026年11月1日", "2026年11月1号", "2026-11-1", " 2026/11/01 ",
+                                  "２０２６－１１－０１", "２０２６．１１．０１"])
+def test_whole_dates_in_the_forms_offices_write(text: str) -> None:
+    from bot.when import parse_date
+
+    assert parse_date(text) == date(2026, 11, 1)
+
+
+@pytest.mark.parametrize("text", ["11-01", "2026-13-01", "2026-02-30", "202611", "2026110",
+                                  "yesterday", "", None, "2026-11-01 09:00"])
+def test_what_is_not_a_whole_date_is_refused(text: str | None) -> None:
+    from bot.when import parse_date
+
+    with pytest.raises(InvalidInput):
+        parse_date(text)
