@@ -16,7 +16,6 @@ from typing import Any
 from telegram import Bot, LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     BaseUpdateProcessor,
@@ -32,6 +31,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.delivery import Sender, SendLimits
 from bot.journal import Journal, JournalingBot
+from bot.pacing import PaceLimits, Pacer, PacingRateLimiter
 from bot.throttle import Throttle
 from bot.updates import PerUserUpdateProcessor
 from storage import members as member_repo
@@ -51,6 +51,7 @@ class Services:
     throttle: Throttle = field(default_factory=Throttle)
     daily: dict[str, date] = field(default_factory=dict)  # once-a-day jobs: the last day run
     journal: Journal = field(default_factory=Journal)
+    pacer: Pacer = field(default_factory=Pacer)  # Telegram's limits, for replies and outbox
 
     @property
     def database(self) -> Database:
@@ -128,7 +129,8 @@ ZApplication = Application[ExtBot[None], ZContext, dict[Any, Any], dict[Any, Any
 
 def build_application(settings: Settings, *, clock: Clock | None = None,
                       update_processor: BaseUpdateProcessor | None = None,
-                      rate_limiter: bool = True) -> ZApplication:
+                      rate_limiter: bool = True, pace: PaceLimits | None = None
+                      ) -> ZApplication:
     from telegram.ext import ContextTypes
 
     from handlers import register
@@ -136,8 +138,10 @@ def build_application(settings: Settings, *, clock: Clock | None = None,
     if settings.token is None:
         raise ValueError("ZHIBU_TOKEN is not set")
     journal = Journal()
-    limiter = (AIORateLimiter(overall_max_rate=settings.send_per_second, max_retries=3)
-               if rate_limiter else None)
+    # One clock for replies and the outbox; without the rate limiter (most tests, the
+    # demo) replies go unpaced and only the outbox keeps to it.
+    pacer = Pacer(pace or PaceLimits(per_second=settings.send_per_second))
+    limiter = PacingRateLimiter(pacer) if rate_limiter else None
     bot = JournalingBot(
         journal, settings.token.get_secret_value(),
         base_url=settings.api_base, base_file_url=settings.file_base,
@@ -163,6 +167,7 @@ def build_application(settings: Settings, *, clock: Clock | None = None,
     application: ZApplication = builder.build()
     application.bot_data["services"] = Services(
         settings=settings, clock=clock or Clock(settings.timezone), journal=journal,
+        pacer=pacer,
         throttle=Throttle(settings.user_updates_limit, settings.user_updates_window))
     register(application)
     if application.job_queue is not None:
@@ -213,7 +218,8 @@ async def start_services(application: Application[Any, Any, Any, Any, Any, Any])
                      request=HTTPXRequest(connection_pool_size=settings.send_concurrency + 2))
     await outbox_bot.initialize()
     services.sender = Sender(outbox_bot, services.db, services.clock, SendLimits(
-        per_second=settings.send_per_second, concurrency=settings.send_concurrency))
+        per_second=settings.send_per_second, concurrency=settings.send_concurrency),
+        services.pacer)
     services.sender.start()
     await publish_menus(application.bot)
 

@@ -25,6 +25,7 @@ from bot.app import (
 )
 from bot.clock import Clock
 from bot.config import Settings
+from bot.pacing import PaceLimits
 from bot.sandbox.emulator import Emulator, SimChat, SimMessage, SimUser
 from bot.schedule import tick
 from bot.updates import PerUserUpdateProcessor
@@ -60,6 +61,10 @@ class Harness:
     app: ZApplication | None = None
     processor: TrackingProcessor = field(default_factory=TrackingProcessor)
     errors: list[BaseException] = field(default_factory=list)
+    # Replies unpaced unless a test gives limits (Telegram's own would make every flow
+    # wait a second between two messages to one person); the outbox is always paced.
+    pace: PaceLimits | None = None
+    settle_timeout: float = SETTLE_TIMEOUT
 
     async def start(self) -> None:
         """Build and start the real Application, polling the emulator over HTTP."""
@@ -67,7 +72,8 @@ class Harness:
         self.processor = TrackingProcessor()
         self.processor.done |= done  # updates handled before a restart stay handled
         app = build_application(self.settings, clock=self.clock,
-                                update_processor=self.processor, rate_limiter=False)
+                                update_processor=self.processor,
+                                rate_limiter=self.pace is not None, pace=self.pace)
         # Time is the test's: the scheduler's real-time minute tick would fire at moments
         # no test chose, so tests call h.tick() after moving the clock instead.
         assert app.job_queue is not None
@@ -122,10 +128,10 @@ class Harness:
                 self.processor.changed.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self.processor.changed.wait(), 0.05)
-        await asyncio.wait_for(all_done(), SETTLE_TIMEOUT)
+        await asyncio.wait_for(all_done(), self.settle_timeout)
         sender = services_of(self.app).sender if self.app is not None else None
         if sender is not None:
-            async with asyncio.timeout(SETTLE_TIMEOUT):
+            async with asyncio.timeout(self.settle_timeout):
                 await sender.wait_idle()
         if self.errors:
             raise AssertionError(f"the bot raised while handling an update: {self.errors!r}")
