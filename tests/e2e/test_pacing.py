@@ -72,7 +72,7 @@ async def test_replies_and_the_outbox_to_one_person_keep_telegrams_limits(
 
     # A push and notices queue fifty messages for them while they type fifty commands.
     await queue_for_flowing(h, county["east"], 40, 10, "甲")
-    for i in range(25):
+    for _ in range(25):
         h.emu.send_text(person.user, "/help")
         h.emu.send_text(person.user, "/study")
     await h.settle()

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-from bot.pacing import Pacer, PaceLimits, counts_as_message
+from bot.pacing import PaceLimits, Pacer, counts_as_message
 
 PRIVATE, OTHER, GROUP = 101, 102, -500
 
