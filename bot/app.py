@@ -32,6 +32,7 @@ from bot.config import Settings
 from bot.delivery import Sender, SendLimits
 from bot.journal import Journal, JournalingBot
 from bot.pacing import PaceLimits, Pacer, PacingRateLimiter
+from bot.repeats import Repeats
 from bot.throttle import Throttle
 from bot.updates import PerUserUpdateProcessor
 from storage import members as member_repo
@@ -52,6 +53,7 @@ class Services:
     daily: dict[str, date] = field(default_factory=dict)  # once-a-day jobs: the last day run
     journal: Journal = field(default_factory=Journal)
     pacer: Pacer = field(default_factory=Pacer)  # Telegram's limits, for replies and outbox
+    repeats: Repeats = field(default_factory=Repeats)  # presses handed over twice
 
     @property
     def database(self) -> Database:

@@ -94,8 +94,10 @@ async def test_the_secretary_reviews_notes_and_marks_who_cannot_write(
     assert "尚未提交的心得（1）\n• 王不写 — 学习党章" in secretary.last()
 
     await secretary.presses("⭐ 优秀")
+    await secretary.presses("⭐ 优秀")  # at once: the same press, answered once
+    clock.advance(timedelta(minutes=1))
     await secretary.presses("⭐ 优秀")
-    assert secretary.answers()[-2:] == ["⭐ 已标记为优秀。", "已经记录过了。"]
+    assert secretary.answers()[-3:] == ["⭐ 已标记为优秀。", "", "已经记录过了。"]
     assert writer.last() == "⭐ 您的心得（关于“学习党章”）被支部评为优秀，很好！"
     await secretary.presses("↩️ 请重写")
     await secretary.says("请结合本村实际。")
