@@ -34,7 +34,7 @@ from bot.journal import Journal, JournalingBot
 from bot.pacing import PaceLimits, Pacer, PacingRateLimiter
 from bot.repeats import Repeats
 from bot.throttle import Throttle
-from bot.updates import PerUserUpdateProcessor
+from bot.updates import PerUserUpdateProcessor, lend_place
 from storage import members as member_repo
 from storage.db import Database
 
@@ -131,8 +131,7 @@ ZApplication = Application[ExtBot[None], ZContext, dict[Any, Any], dict[Any, Any
 
 def build_application(settings: Settings, *, clock: Clock | None = None,
                       update_processor: BaseUpdateProcessor | None = None,
-                      rate_limiter: bool = True, pace: PaceLimits | None = None
-                      ) -> ZApplication:
+                      rate_limiter: bool = True) -> ZApplication:
     from telegram.ext import ContextTypes
 
     from handlers import register
@@ -142,8 +141,9 @@ def build_application(settings: Settings, *, clock: Clock | None = None,
     journal = Journal()
     # One clock for replies and the outbox; without the rate limiter (most tests, the
     # demo) replies go unpaced and only the outbox keeps to it.
-    pacer = Pacer(pace or PaceLimits(per_second=settings.send_per_second))
-    limiter = PacingRateLimiter(pacer) if rate_limiter else None
+    pacer = Pacer(PaceLimits(per_second=settings.send_per_second,
+                             per_chat_seconds=settings.send_chat_seconds))
+    limiter = PacingRateLimiter(pacer, idle=lend_place) if rate_limiter else None
     bot = JournalingBot(
         journal, settings.token.get_secret_value(),
         base_url=settings.api_base, base_file_url=settings.file_base,

@@ -46,6 +46,7 @@ from telegram.ext import BaseRateLimiter
 log = logging.getLogger(__name__)
 
 JSONResult = bool | dict[str, Any] | list[dict[str, Any]]
+Idle = Callable[[], contextlib.AbstractAsyncContextManager[None]]
 FOREVER = math.inf
 
 
@@ -53,7 +54,8 @@ FOREVER = math.inf
 class PaceLimits:
     per_second: float = 30.0         # Telegram: about 30 messages a second overall
     per_chat_seconds: float = 1.0    # … one a second in a private chat
-    group_per_minute: int = 20       # … twenty a minute in a group
+    group_per_minute: int = 20       # … twenty a minute in a group (a minute: 60 times the
+                                     # private chat's second, so tests can scale both)
     headroom: float = 0.95           # aim a little under each ceiling
 
 
@@ -102,7 +104,8 @@ class Pacer:
     def _window(self, chat_id: int) -> tuple[float, int]:
         if chat_id > 0:
             return self.limits.per_chat_seconds / self.limits.headroom, 1
-        return 60.0 / self.limits.headroom, max(1, self.limits.group_per_minute)
+        return (60.0 * self.limits.per_chat_seconds / self.limits.headroom,
+                max(1, self.limits.group_per_minute))
 
     def _chat(self, chat_id: int) -> _Chat:
         chat = self._chats.get(chat_id)
@@ -235,16 +238,26 @@ class Pacer:
     def bulk_paused_until(self) -> float:
         return self._bulk_paused_until
 
+    def _ready(self, chat_id: int | None) -> bool:
+        now = time.monotonic()
+        if chat_id is not None and self._chat_free_at(chat_id, self._chat(chat_id), now) > now:
+            return False
+        return self._overall_free_at(now, urgent=True) <= now
+
     @contextlib.asynccontextmanager
-    async def reply(self, chat_id: int | None) -> AsyncIterator[None]:
-        """One interactive message: the chat's turn, an overall slot, then the request."""
-        if chat_id is not None:
-            await self.wait_chat(chat_id)
-        try:
-            await self.slot(urgent=True)
-        except BaseException:
-            self.done(chat_id, started=False)
-            raise
+    async def reply(self, chat_id: int | None, idle: Idle | None = None
+                    ) -> AsyncIterator[None]:
+        """One interactive message: the chat's turn, an overall slot, then the request.
+        A wait happens inside ``idle()`` (the update lends its place meanwhile)."""
+        waiting = idle() if idle is not None and not self._ready(chat_id) else None
+        async with waiting or contextlib.nullcontext():
+            if chat_id is not None:
+                await self.wait_chat(chat_id)
+            try:
+                await self.slot(urgent=True)
+            except BaseException:
+                self.done(chat_id, started=False)
+                raise
         try:
             yield
         finally:
@@ -269,13 +282,15 @@ def _chat_of(data: dict[str, Any]) -> int | None:
 class PacingRateLimiter(BaseRateLimiter[int]):
     """PTB's hook for every request of the handlers' bot, on the shared :class:`Pacer`.
 
-    Replies wait their turn in their chat (ahead of the outbox) and for an overall slot;
-    a 429 holds that chat for ``retry_after`` and the request is tried again, up to
-    ``max_retries`` times (``rate_limit_args`` overrides it per call)."""
+    Replies wait their turn in their chat (ahead of the outbox) and for an overall slot —
+    inside ``idle()``, which lends the waiting update's place to others (see
+    ``bot/updates.py``); a 429 holds that chat for ``retry_after`` and the request is tried
+    again, up to ``max_retries`` times (``rate_limit_args`` overrides it per call)."""
 
-    def __init__(self, pacer: Pacer, max_retries: int = 3) -> None:
+    def __init__(self, pacer: Pacer, max_retries: int = 3, idle: Idle | None = None) -> None:
         self.pacer = pacer
         self.max_retries = max_retries
+        self.idle = idle
 
     async def initialize(self) -> None:
         return None
@@ -298,7 +313,7 @@ class PacingRateLimiter(BaseRateLimiter[int]):
         retries = self.max_retries if rate_limit_args is None else rate_limit_args
         attempt = 0
         while True:
-            async with self.pacer.reply(chat_id):
+            async with self.pacer.reply(chat_id, self.idle):
                 try:
                     return await callback(*args, **kwargs)
                 except RetryAfter as exc:

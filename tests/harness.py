@@ -25,7 +25,6 @@ from bot.app import (
 )
 from bot.clock import Clock
 from bot.config import Settings
-from bot.pacing import PaceLimits
 from bot.sandbox.emulator import Emulator, SimChat, SimMessage, SimUser
 from bot.schedule import tick
 from bot.updates import PerUserUpdateProcessor
@@ -61,9 +60,9 @@ class Harness:
     app: ZApplication | None = None
     processor: TrackingProcessor = field(default_factory=TrackingProcessor)
     errors: list[BaseException] = field(default_factory=list)
-    # Replies unpaced unless a test gives limits (Telegram's own would make every flow
+    # Replies unpaced unless a test asks (Telegram's own limits would make every flow
     # wait a second between two messages to one person); the outbox is always paced.
-    pace: PaceLimits | None = None
+    paced: bool = False
     settle_timeout: float = SETTLE_TIMEOUT
 
     async def start(self) -> None:
@@ -73,7 +72,7 @@ class Harness:
         self.processor.done |= done  # updates handled before a restart stay handled
         app = build_application(self.settings, clock=self.clock,
                                 update_processor=self.processor,
-                                rate_limiter=self.pace is not None, pace=self.pace)
+                                rate_limiter=self.paced)
         # Time is the test's: the scheduler's real-time minute tick would fire at moments
         # no test chose, so tests call h.tick() after moving the clock instead.
         assert app.job_queue is not None

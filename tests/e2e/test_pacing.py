@@ -20,7 +20,6 @@ from bot.clock import FrozenClock
 from bot.config import Settings
 from bot.materials import Draft
 from bot.notices import NoticeDraft
-from bot.pacing import PaceLimits
 from bot.sandbox.emulator import Emulator, FloodLimits
 from bot.sandbox.methods import SENDING
 from storage import outbox as outbox_repo
@@ -36,8 +35,9 @@ OVERALL = 200
 async def paced(emu: Emulator, settings: Settings, clock: FrozenClock
                 ) -> AsyncIterator[Harness]:
     emu.flood_limits = FloodLimits(per_second=OVERALL, per_chat_per_second=PER_CHAT)
-    harness = Harness(emu=emu, settings=settings, clock=clock, settle_timeout=180,
-                      pace=PaceLimits(per_second=OVERALL, per_chat_seconds=1 / PER_CHAT))
+    scaled = settings.model_copy(update={"send_per_second": OVERALL,
+                                         "send_chat_seconds": 1 / PER_CHAT})
+    harness = Harness(emu=emu, settings=scaled, clock=clock, settle_timeout=180, paced=True)
     await harness.start()
     try:
         yield harness
