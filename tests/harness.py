@@ -37,8 +37,8 @@ class TrackingProcessor(PerUserUpdateProcessor):
     """Processes updates as production does (people side by side, each person in order)
     and notes which are done."""
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, max_concurrent_updates: int = 4) -> None:
+        super().__init__(max_concurrent_updates)
         self.done: set[int] = set()
         self.changed = asyncio.Event()
 
@@ -68,7 +68,7 @@ class Harness:
     async def start(self) -> None:
         """Build and start the real Application, polling the emulator over HTTP."""
         done = self.processor.done
-        self.processor = TrackingProcessor()
+        self.processor = TrackingProcessor(self.settings.concurrent_updates)
         self.processor.done |= done  # updates handled before a restart stay handled
         app = build_application(self.settings, clock=self.clock,
                                 update_processor=self.processor,

@@ -9,13 +9,16 @@ because the pacing counts a chat's window from Telegram's answer, not from a tim
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import time
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
 
-from bot import materials, notices
+from bot import materials, notices, registry
+from bot.access import load_actor
 from bot.clock import FrozenClock
 from bot.config import Settings
 from bot.materials import Draft
@@ -31,13 +34,12 @@ PER_CHAT = 20  # messages a second in one private chat (Telegram: 1)
 OVERALL = 200
 
 
-@pytest.fixture
-async def paced(emu: Emulator, settings: Settings, clock: FrozenClock
-                ) -> AsyncIterator[Harness]:
-    emu.flood_limits = FloodLimits(per_second=OVERALL, per_chat_per_second=PER_CHAT)
-    scaled = settings.model_copy(update={"send_per_second": OVERALL,
-                                         "send_chat_seconds": 1 / PER_CHAT})
-    harness = Harness(emu=emu, settings=scaled, clock=clock, settle_timeout=180, paced=True)
+@contextlib.asynccontextmanager
+async def bot_with_pace(emu: Emulator, settings: Settings, clock: FrozenClock,
+                        **scaled: object) -> AsyncIterator[Harness]:
+    """The bot with its replies paced, Telegram's limits scaled as ``scaled`` says."""
+    harness = Harness(emu=emu, settings=settings.model_copy(update=scaled), clock=clock,
+                      settle_timeout=180, paced=True)
     await harness.start()
     try:
         yield harness
@@ -45,6 +47,15 @@ async def paced(emu: Emulator, settings: Settings, clock: FrozenClock
         await harness.stop()
     assert not harness.errors, f"the bot raised: {harness.errors!r}"
     assert not emu.refusals, f"the bot sent what Telegram would refuse: {emu.refusals!r}"
+
+
+@pytest.fixture
+async def paced(emu: Emulator, settings: Settings, clock: FrozenClock
+                ) -> AsyncIterator[Harness]:
+    emu.flood_limits = FloodLimits(per_second=OVERALL, per_chat_per_second=PER_CHAT)
+    async with bot_with_pace(emu, settings, clock, send_per_second=OVERALL,
+                             send_chat_seconds=1 / PER_CHAT) as harness:
+        yield harness
 
 
 def to_chat(emu: Emulator, chat_id: int) -> int:
@@ -115,3 +126,28 @@ async def test_a_429_holds_that_chat_for_retry_after_and_the_reply_still_arrives
     assert arrivals[person.id][0] >= before + timedelta(seconds=1).total_seconds()
     assert len(arrivals[person.id]) == len(arrivals[other.id]) + 1 == 4
     assert h.emu.stats["429"] == 1 and h.emu.flood_429_at == []
+
+
+async def test_an_update_waiting_for_its_chat_does_not_hold_up_other_people(
+        emu: Emulator, settings: Settings, clock: FrozenClock) -> None:
+    # One update at a time, and a long window per chat: the newcomer's two replies (the
+    # welcome and the first question) are five seconds apart. Someone else's /help,
+    # sent after the link was opened, is answered in between — not after.
+    async with bot_with_pace(emu, settings, clock, concurrent_updates=1,
+                             send_chat_seconds=5.0) as h:
+        county = await seed_county(h.db, h.clock)
+        member, = await registered(h, county["east"], ["老党员"])
+        staff = await load_actor(h.db, settings.admins[0], settings.admins)
+        invite = await registry.create_invite(h.db, h.clock, county["east"], staff, days=1,
+                                              uses=1)
+        newcomer = h.person("新人")
+        order: list[str] = []
+        h.emu.subscribe(lambda chat, event, message: order.append(
+            f"{chat}:{(message.text or '')[:6]}") if event == "sent" else None)
+        h.emu.start_link(newcomer.user, invite.code)
+        async with asyncio.timeout(60):  # the welcome is out: the question waits its turn
+            await h.emu.until(lambda: bool(order))
+        h.emu.send_text(member.user, "/help")
+        await h.settle()
+        assert order == [f"{newcomer.id}:您好！您正在", f"{member.id}:我能为您做什",
+                         f"{newcomer.id}:请问您的姓名"]
