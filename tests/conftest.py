@@ -16,7 +16,7 @@ from bot.sandbox.emulator import Emulator
 from storage import members as member_repo
 from storage import org as org_repo
 from storage.db import Database
-from tests.harness import Harness, Person
+from tests.harness import Harness, Person, running
 
 TOKEN = "123456:TEST-zhibu-token"
 START = datetime.fromisoformat("2026-11-24T10:00:00+08:00")
@@ -52,14 +52,8 @@ def settings(emu: Emulator, tmp_path: Path, staff_user: Any) -> Settings:
 
 @pytest.fixture
 async def h(emu: Emulator, settings: Settings, clock: FrozenClock) -> AsyncIterator[Harness]:
-    harness = Harness(emu=emu, settings=settings, clock=clock)
-    await harness.start()
-    try:
+    async with running(Harness(emu=emu, settings=settings, clock=clock)) as harness:
         yield harness
-    finally:
-        await harness.stop()
-    assert not harness.errors, f"the bot raised: {harness.errors!r}"
-    assert not emu.refusals, f"the bot sent what Telegram would refuse: {emu.refusals!r}"
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable
+from collections.abc import AsyncIterator, Awaitable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -146,6 +146,20 @@ class Harness:
 
     def group(self, title: str, members: list[Person]) -> SimChat:
         return self.emu.add_group(title, members=[m.user for m in members])
+
+
+@contextlib.asynccontextmanager
+async def running(harness: Harness) -> AsyncIterator[Harness]:
+    """The bot started for a test, stopped after it; then the test fails if the bot raised
+    in a handler or sent something Telegram would refuse."""
+    await harness.start()
+    try:
+        yield harness
+    finally:
+        await harness.stop()
+    assert not harness.errors, f"the bot raised: {harness.errors!r}"
+    emu = harness.emu
+    assert not emu.refusals, f"the bot sent what Telegram would refuse: {emu.refusals!r}"
 
 
 @dataclass

@@ -28,7 +28,7 @@ from bot.sandbox.methods import SENDING
 from storage import outbox as outbox_repo
 from tests.conftest import seed_county
 from tests.e2e.flows import registered
-from tests.harness import Harness
+from tests.harness import Harness, running
 
 PER_CHAT = 20  # messages a second in one private chat (Telegram: 1)
 OVERALL = 200
@@ -38,15 +38,9 @@ OVERALL = 200
 async def bot_with_pace(emu: Emulator, settings: Settings, clock: FrozenClock,
                         **scaled: object) -> AsyncIterator[Harness]:
     """The bot with its replies paced, Telegram's limits scaled as ``scaled`` says."""
-    harness = Harness(emu=emu, settings=settings.model_copy(update=scaled), clock=clock,
-                      settle_timeout=180, paced=True)
-    await harness.start()
-    try:
+    async with running(Harness(emu=emu, settings=settings.model_copy(update=scaled),
+                               clock=clock, settle_timeout=180, paced=True)) as harness:
         yield harness
-    finally:
-        await harness.stop()
-    assert not harness.errors, f"the bot raised: {harness.errors!r}"
-    assert not emu.refusals, f"the bot sent what Telegram would refuse: {emu.refusals!r}"
 
 
 @pytest.fixture
