@@ -143,6 +143,9 @@ async def busy_hour(emu: Emulator, database: Path, secretary: Someone, people: l
         await person.presses("✅ 提交")
 
     async def approves(person: Someone) -> None:
+        # Requests come in the order the newcomers finished, which varies: the secretary
+        # looks for each one's request anywhere in the chat, not only below the last.
+        secretary.seen.pop(secretary.user.id, None)
         await secretary.insists("✅ 批准", containing=person.name)
 
     await asyncio.gather(*(joins(p) for p in newcomers))
