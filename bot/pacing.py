@@ -138,14 +138,16 @@ class Pacer:
 
     def try_chat(self, chat_id: int) -> float:
         """For the outbox: 0.0 if the chat is free (and now taken: call :meth:`done`
-        when the request is answered), else roughly how long until it may be."""
+        when the request is answered), else roughly how long until it may be — at most a
+        window while a message is in flight (its answer frees the chat a window later)."""
         chat = self._chat(chat_id)
         now = time.monotonic()
         at = self._chat_free_at(chat_id, chat, now)
+        window = self._window(chat_id)[0]
         if chat.urgent:  # someone's reply is waiting for this chat: it goes first
-            return max(at - now, self._window(chat_id)[0])
+            return window if at == FOREVER else max(at - now, window)
         if at > now:
-            return at - now
+            return window if at == FOREVER else at - now
         chat.inflight += 1
         return 0.0
 
