@@ -1,6 +1,6 @@
 """Benchmark: push one study material to 3,000 members through the outbox.
 
-The bot runs as `zhibu run` in its own process (PTB's rate limiter included) and talks
+The bot runs as `zhibu run` in its own process (its pacer included) and talks
 HTTP to the bundled emulator with Telegram's flood limits switched on, scaled up (300
 messages a second overall, 1 a second per chat) so the run takes seconds; the ratio to
 the ceiling is what counts. As a baseline in the same run, the same members are sent a

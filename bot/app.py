@@ -16,7 +16,6 @@ from typing import Any
 from telegram import Bot, LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     BaseUpdateProcessor,
@@ -32,8 +31,10 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.delivery import Sender, SendLimits
 from bot.journal import Journal, JournalingBot
+from bot.pacing import PaceLimits, Pacer, PacingRateLimiter
+from bot.repeats import Repeats
 from bot.throttle import Throttle
-from bot.updates import PerUserUpdateProcessor
+from bot.updates import PerUserUpdateProcessor, lend_place
 from storage import members as member_repo
 from storage.db import Database
 
@@ -51,6 +52,8 @@ class Services:
     throttle: Throttle = field(default_factory=Throttle)
     daily: dict[str, date] = field(default_factory=dict)  # once-a-day jobs: the last day run
     journal: Journal = field(default_factory=Journal)
+    pacer: Pacer = field(default_factory=Pacer)  # Telegram's limits, for replies and outbox
+    repeats: Repeats = field(default_factory=Repeats)  # presses handed over twice
 
     @property
     def database(self) -> Database:
@@ -145,8 +148,11 @@ def build_application(settings: Settings, *, clock: Clock | None = None,
         raise ValueError("ZHIBU_TOKEN is not set")
     logs.hide(settings.token.get_secret_value())
     journal = Journal()
-    limiter = (AIORateLimiter(overall_max_rate=settings.send_per_second, max_retries=3)
-               if rate_limiter else None)
+    # One clock for replies and the outbox; without the rate limiter (most tests, the
+    # demo) replies go unpaced and only the outbox keeps to it.
+    pacer = Pacer(PaceLimits(per_second=settings.send_per_second,
+                             per_chat_seconds=settings.send_chat_seconds))
+    limiter = PacingRateLimiter(pacer, idle=lend_place) if rate_limiter else None
     bot = JournalingBot(
         journal, settings.token.get_secret_value(),
         base_url=settings.api_base, base_file_url=settings.file_base,
@@ -172,6 +178,7 @@ def build_application(settings: Settings, *, clock: Clock | None = None,
     application: ZApplication = builder.build()
     application.bot_data["services"] = Services(
         settings=settings, clock=clock or Clock(settings.timezone), journal=journal,
+        pacer=pacer,
         throttle=Throttle(settings.user_updates_limit, settings.user_updates_window))
     register(application)
     if application.job_queue is not None:
@@ -225,7 +232,8 @@ async def start_services(application: Application[Any, Any, Any, Any, Any, Any])
                      request=HTTPXRequest(connection_pool_size=settings.send_concurrency + 2))
     await outbox_bot.initialize()
     services.sender = Sender(outbox_bot, services.db, services.clock, SendLimits(
-        per_second=settings.send_per_second, concurrency=settings.send_concurrency))
+        per_second=settings.send_per_second, concurrency=settings.send_concurrency),
+        services.pacer)
     services.sender.on_error = lambda error, kind: services.noted("sender", error, kind)
     services.sender.start()
     await publish_menus(application.bot)

@@ -157,6 +157,10 @@ class Settings(BaseSettings):
     send_per_second: float = Field(
         default=30.0, gt=0, le=1000,
         description="Messages a second the bot may send overall (Telegram's limit is 30)")
+    send_chat_seconds: float = Field(
+        default=1.0, gt=0, le=60,
+        description="Seconds between two messages to one private chat (Telegram's limit is "
+                    "1); a group gets 20 messages in 60 times this")
     send_concurrency: int = Field(default=8, ge=1, le=64,
                                   description="Messages the outbox has on the way at once")
     study_reminder_days: int = Field(

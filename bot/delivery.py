@@ -1,14 +1,15 @@
 """The outbox sender: drains queued messages under Telegram's limits, losing nothing.
 
-Why not PTB's AIORateLimiter alone: it has no per-private-chat rate, retries nothing by
-default, and pauses *every* request while it waits out a 429. The sender paces its own
-starts (evenly spaced, a little under the overall ceiling so network jitter does not
-push a burst over it), keeps each private chat to one message per interval and each
-group to its per-minute allowance, and sends several at once so that round-trip time
-does not cap the rate. Every outcome is written back to the row:
+The pace is the shared :class:`bot.pacing.Pacer`'s, which the handlers' replies use
+too: evenly spaced starts a little under the overall ceiling, each private chat kept to
+one message a second and each group to its per-minute allowance, counted together with
+the replies. The sender only ever *tries* a chat — one that is busy, or that a reply is
+waiting for, is skipped for now — so a push never holds up the person who just pressed
+a button. It sends several at once so that round-trip time does not cap the rate.
+Every outcome is written back to the row:
 
 * sent — with Telegram's message id;
-* 429 — everything pauses for ``retry_after`` and the row is tried again;
+* 429 — that chat waits and the outbox pauses for ``retry_after``; the row is tried again;
 * timeouts and network errors — the row is retried with backoff, up to a limit;
 * 403 — the person blocked the bot (or never started it): unreachable, user marked;
 * other 400s — permanent: failed, with Telegram's reason.
@@ -27,7 +28,6 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Any
 
 from telegram import (
@@ -42,6 +42,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
 
 from bot.clock import Clock
+from bot.pacing import PaceLimits, Pacer, retry_seconds
 from storage import members as member_repo
 from storage import outbox as outbox_repo
 from storage.db import Database
@@ -84,12 +85,9 @@ def renderer(kind: str) -> Callable[[Renderer], Renderer]:
 
 @dataclass(frozen=True)
 class SendLimits:
-    per_second: float = 30.0         # Telegram: about 30 messages a second overall
-    per_chat_seconds: float = 1.0    # … one a second in a private chat
-    group_per_minute: float = 20.0   # … twenty a minute in a group
+    per_second: float = 30.0  # for a sender with a pacer of its own (tests)
     concurrency: int = 8
-    max_attempts: int = 8           # backoff 1, 2, 4 … 60 s: rides out a server restart
-    headroom: float = 0.95           # aim a little under the ceiling
+    max_attempts: int = 8     # backoff 1, 2, 4 … 60 s: rides out a server restart
 
 
 def markup(buttons: Buttons) -> InlineKeyboardMarkup | None:
@@ -125,23 +123,22 @@ async def send(bot: Bot, chat_id: int, out: Outgoing, **kwargs: Any) -> Message:
 class Sender:
     """One per bot: started with the services, stopped before the database closes.
 
-    It is given a Bot of its own, without PTB's rate limiter: that limiter would retry a
-    429 itself and hold every other request meanwhile (and ``rate_limit_args=0`` does not
-    turn its retries off), while the sender paces and retries by itself.
+    It is given a Bot of its own, without PTB's rate limiter: that limiter waits for a
+    chat and retries a 429 itself, while the sender skips a busy chat for another row and
+    retries by itself — both on the same :class:`Pacer` (a sender built without one, in
+    tests, gets its own).
     """
 
-    def __init__(self, bot: Bot, db: Database, clock: Clock, limits: SendLimits) -> None:
+    def __init__(self, bot: Bot, db: Database, clock: Clock, limits: SendLimits,
+                 pacer: Pacer | None = None) -> None:
         self.bot, self.db, self.clock, self.limits = bot, db, clock, limits
-        self.interval = 1.0 / (limits.per_second * limits.headroom)
-        self.catch_up = int((1 - limits.headroom) * limits.per_second / 2)
+        self.pacer = pacer or Pacer(PaceLimits(per_second=limits.per_second))
         self._wake = asyncio.Event()
         self._idle = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._inflight: dict[int, asyncio.Task[None]] = {}
-        self._chat_free_at: dict[int, float] = {}
         self._retry_at: dict[int, float] = {}
-        self._paused_until = 0.0
-        self._next_slot = 0.0
+        self._holding: set[int] = set()  # rows holding a chat and a slot of the pacer
         self.stats: dict[str, int] = {"sent": 0, "429": 0, "retried": 0, "unreachable": 0,
                                       "failed": 0, "dropped": 0}
         # Told of internal errors (the error, the row's kind or "" for a round) so that
@@ -203,16 +200,20 @@ class Sender:
         wait: float | None = None
         for row in rows:
             now = time.monotonic()
-            ready = max(self._retry_at.get(row.id, 0.0), self._chat_free_at.get(row.chat_id, 0.0))
-            if ready > now:
-                wait = min(wait if wait is not None else ready - now, ready - now)
+            retry_in = self._retry_at.get(row.id, 0.0) - now
+            chat_in = self.pacer.try_chat(row.chat_id) if retry_in <= 0 else 0.0
+            ready_in = max(retry_in, chat_in)
+            if ready_in > 0:
+                wait = min(wait if wait is not None else ready_in, ready_in)
                 continue
-            while len(self._inflight) >= self.limits.concurrency:
-                await self._any_done()
-            await self._pace()
-            gap = (60.0 / self.limits.group_per_minute if row.chat_id < 0
-                   else self.limits.per_chat_seconds)
-            self._chat_free_at[row.chat_id] = time.monotonic() + gap
+            try:  # the chat is taken: it is given back when the request is answered
+                while len(self._inflight) >= self.limits.concurrency:
+                    await self._any_done()
+                await self.pacer.slot(urgent=False)
+            except BaseException:
+                self.pacer.done(row.chat_id, started=False)
+                raise
+            self._holding.add(row.id)
             self._inflight[row.id] = asyncio.create_task(self._deliver(row))
             started += 1
         return started, wait
@@ -221,19 +222,6 @@ class Sender:
         if self._inflight:
             await asyncio.wait(list(self._inflight.values()),
                                return_when=asyncio.FIRST_COMPLETED)
-
-    async def _pace(self) -> None:
-        """Wait for the next start slot. Slots are evenly spaced; a sender that woke late
-        may use up to ``self.catch_up`` missed slots at once, so timer jitter does not
-        wear the rate down, while the headroom keeps that small burst under the ceiling."""
-        while True:
-            now = time.monotonic()
-            at = max(self._next_slot, self._paused_until)
-            if at <= now:
-                earliest = now - self.catch_up * self.interval
-                self._next_slot = max(earliest, self._next_slot) + self.interval
-                return
-            await asyncio.sleep(at - now)
 
     async def _report(self, error: BaseException, kind: str) -> None:
         if self.on_error is not None:
@@ -252,8 +240,16 @@ class Sender:
             await self._finish(row, "failed", error=f"internal error: {exc!r}"[:500])
             await self._report(exc, row.kind)
         finally:
+            self._answered(row)
             self._inflight.pop(row.id, None)
             self._wake.set()
+
+    def _answered(self, row: OutboxRow) -> None:
+        """Give the row's chat and slot back to the pacer, once: the chat's window counts
+        from Telegram's answer, not from the writes that follow it."""
+        if row.id in self._holding:
+            self._holding.discard(row.id)
+            self.pacer.done(row.chat_id)
 
     async def _attempt(self, row: OutboxRow) -> None:
         render = RENDERERS.get(row.kind)
@@ -265,13 +261,15 @@ class Sender:
             await self._finish(row, "dropped", error="no longer needed")
             return
         try:
-            message = await send(self.bot, row.chat_id, out)
+            try:
+                message = await send(self.bot, row.chat_id, out)
+            finally:
+                self._answered(row)
         except RetryAfter as exc:
             self.stats["429"] += 1
-            delay = exc.retry_after
-            seconds = delay.total_seconds() if isinstance(delay, timedelta) else float(delay)
-            self._paused_until = max(self._paused_until, time.monotonic() + seconds)
-            self._retry_at[row.id] = self._paused_until
+            seconds = retry_seconds(exc)
+            self.pacer.refused(row.chat_id, seconds)
+            self._retry_at[row.id] = self.pacer.bulk_paused_until
             log.info("429 from Telegram: pausing the outbox for %.0f s", seconds)
         except Forbidden as exc:
             await self._finish(row, "unreachable", error=exc.message)

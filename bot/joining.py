@@ -7,13 +7,14 @@ right after it can neither lose the secretary's request nor the applicant's answ
 
 from __future__ import annotations
 
+from bot.access import Actor
 from bot.callbacks import pack
 from bot.clock import Clock
 from bot.delivery import Buttons, Outgoing, renderer
 from bot.i18n import Translator
-from bot.markup import esc
+from bot.markup import MESSAGE_LIMIT, esc, length
 from bot.profile import STATUSES, Profile
-from bot.registry import translator_of
+from bot.registry import pending_for, translator_of
 from storage import members as member_repo
 from storage import org as org_repo
 from storage.db import Database
@@ -60,6 +61,74 @@ async def request_with_match(db: Database, application_id: int
         if application is not None and application.match_member_id is not None:
             match = await member_repo.get_member(c, application.match_member_id)
     return application, match
+
+
+PENDING_SHOWN = 50            # applicants in one /pending (two buttons each: a keyboard's 100)
+KEYBOARD_BUTTONS = 100        # Telegram's most buttons on one message
+LISTED = "l"                  # marks a decision button as one of a list's (app:ok:<id>:l)
+
+
+def pending_entry(tr: Translator, number: int, application: Application, match: Member | None,
+                  branch: str | None) -> str:
+    """One applicant in the /pending list: two lines, with what a secretary decides on."""
+    head = f"<b>{number}. {esc(application.name)}</b>"
+    if branch is not None:
+        head += f" · {esc(branch)}"
+    facts = [tr("born {year}", year=application.birth_year or "—"),
+             tr(STATUSES[application.status]),
+             esc(application.phone) if application.phone else tr("no phone")]
+    if application.flowing:
+        where = [application.flow_city or "—", application.flow_employer or "",
+                 application.flow_since.strftime("%Y-%m") if application.flow_since else ""]
+        facts.append(tr("working away: {where}", where=esc(", ".join(w for w in where if w))))
+    if match is not None:
+        facts.append(tr("on the roster as No. {key}", key=esc(match.roster_key or "—")))
+    return head + "\n" + " · ".join(facts)
+
+
+def pending_list(tr: Translator, pending: list[tuple[Application, Member | None]],
+                 branches: dict[int, str] | None) -> list[Outgoing]:
+    """All who wait, in one message with ✅/❌ per applicant — more messages only past
+    Telegram's limits (4096 units of text, 100 buttons). ``branches``: names to show
+    beside each applicant, for someone deciding for several branches."""
+    shown = pending[:PENDING_SHOWN]
+    header = tr("<b>Waiting to join: {count}</b>", count=len(pending))
+    footer = (tr("Decide these first; send /pending again for the rest.")
+              if len(pending) > len(shown) else None)
+    pages: list[Outgoing] = []
+    lines: list[str] = [header]
+    keys: Buttons = []
+    for number, (application, match) in enumerate(shown, start=1):
+        entry = pending_entry(tr, number, application, match,
+                              branches.get(application.branch_id) if branches else None)
+        row = [(f"✅ {number}. {application.name}", pack("app", "ok", application.id, LISTED)),
+               (f"❌ {number}. {application.name}", pack("app", "no", application.id, LISTED))]
+        room = MESSAGE_LIMIT - length(footer or "") - 2
+        if keys and (length("\n\n".join([*lines, entry])) > room
+                     or 2 * (len(keys) + 1) > KEYBOARD_BUTTONS):
+            pages.append(Outgoing("\n\n".join(lines), keys))
+            lines, keys = [], []
+        lines.append(entry)
+        keys.append(row)
+    if footer is not None:
+        lines.append(footer)
+    pages.append(Outgoing("\n\n".join(lines), keys))
+    return pages
+
+
+async def pending_messages(db: Database, tr: Translator, actor: Actor) -> list[Outgoing]:
+    """The /pending list for ``actor``: empty if nobody waits. Branch names are shown to
+    whoever decides for more than one branch."""
+    pending = await pending_for(db, actor)
+    if not pending:
+        return []
+    names: dict[int, str] | None = None
+    if actor.staff or len(actor.secretary_of) > 1:
+        async with db.read() as c:
+            units = [await org_repo.get_unit(c, branch_id)
+                     for branch_id in {a.branch_id for a, _ in pending}]
+        names = {unit.id: unit.name for unit in units if unit is not None}
+    return pending_list(tr, pending, names)
 
 
 @renderer("application")

@@ -21,7 +21,7 @@ from bot.callbacks import pack
 from bot.clock import Clock
 from bot.delivery import Outgoing, renderer
 from bot.i18n import N_, Translator, translator
-from bot.markup import esc
+from bot.markup import MESSAGE_LIMIT, esc, shorten
 from bot.registry import translator_of
 from storage import audit
 from storage import meetings as meeting_repo
@@ -399,7 +399,7 @@ async def _render_summary(db: Database, clock: Clock, row: OutboxRow) -> Outgoin
         return None
     people = await attendees(db, meeting)
     lines = summary_lines(tr, meeting, people, await _branch_name(db, meeting), clock.tz)
-    return Outgoing(_fit("\n".join(lines)))
+    return Outgoing(shorten("\n".join(lines), MESSAGE_LIMIT))
 
 
 @renderer("meeting_record")
@@ -412,10 +412,6 @@ async def _render_record(db: Database, clock: Clock, row: OutboxRow) -> Outgoing
     lines[0] = tr("🗂 <b>Session record</b>")
     lines += ["", tr("Add the effect of the session (what was achieved) to complete the "
                      "record.")]
-    return Outgoing(_fit("\n".join(lines)),
+    return Outgoing(shorten("\n".join(lines), MESSAGE_LIMIT),
                     [[(tr("✍️ Add the effect"), pack("mtg", "effect", meeting.id))]])
 
-
-def _fit(text: str, limit: int = 4000) -> str:
-    """Names of a very large branch are cut, never the message refused."""
-    return text if len(text) <= limit else text[: limit - 1] + "…"

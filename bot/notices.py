@@ -34,7 +34,7 @@ from storage.models import (
     OutboxRow,
 )
 
-BODY_MAX = 3500      # the sender's formatted text, as HTML
+BODY_MAX = 3500      # the sender's formatted text as Telegram counts it (bot.markup.length)
 CAPTION_MAX = 800
 AUDIENCES: dict[NoticeAudience, str] = {
     "everyone": N_("Everyone"),

@@ -13,6 +13,7 @@ from datetime import date
 from pydantic import BaseModel
 
 from bot.i18n import N_
+from bot.markup import utf16_len
 from storage.models import MemberStatus
 
 NAME_MAX = 32
@@ -140,9 +141,10 @@ def clean_body(text: str | None, limit: int) -> str:
     body = "\n".join(lines).strip()
     while "\n\n\n" in body:
         body = body.replace("\n\n\n", "\n\n")
-    if len(body) > limit:
+    # Counted as Telegram counts the message it will go into: an emoji is two.
+    if utf16_len(body) > limit:
         raise InvalidInput(N_("That is {length} characters; please keep it under {limit}."),
-                           length=len(body), limit=limit)
+                           length=utf16_len(body), limit=limit)
     return body
 
 

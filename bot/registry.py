@@ -239,11 +239,16 @@ async def managers_of(db: Database, branch_id: int, admins: list[int]) -> list[i
 
 
 async def _managers(c: Conn, branch_id: int, admins: list[int]) -> list[int]:
+    """Only people who opened the bot: Telegram refuses a bot's first word to anyone
+    else (403 "bot can't initiate conversation"). A branch whose secretaries cannot be
+    reached falls back to staff; if nobody can be, nobody is written to and the request
+    waits in /pending, where secretaries and staff find it."""
     secretaries = [r.telegram_id for r in await org_repo.holders(c, "secretary", branch_id)]
-    if secretaries:
-        return secretaries
+    reachable = await member_repo.reachable(c, secretaries)
+    if reachable:
+        return reachable
     staff = [r.telegram_id for r in await org_repo.holders(c, "staff")]
-    return list(dict.fromkeys([*admins, *staff]))
+    return await member_repo.reachable(c, list(dict.fromkeys([*admins, *staff])))
 
 
 async def pending_for(db: Database, actor: Actor) -> list[tuple[Application, Member | None]]:

@@ -5,13 +5,21 @@ bot waiting on SQLite and HTTP round trips while a whole group presses "check in
 all concurrently lets one person's double press race itself through a form. This
 processor gives each Telegram user a lock: different users overlap, and one user's
 updates still run one after another, in the order they arrived.
+
+The limit on updates at once (``ZHIBU_CONCURRENT_UPDATES``) is on updates *working*: an
+update waiting for the same person's earlier one does not hold a place, and one waiting
+for Telegram's pace (a second message to the same chat must wait a second) lends its
+place to others meanwhile (:func:`lend_place`), so one person's multi-message answer
+never holds up everyone else.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
-from collections.abc import Awaitable
+from collections.abc import AsyncIterator, Awaitable
+from contextvars import ContextVar
 from typing import Any
 
 from telegram import Update
@@ -22,6 +30,42 @@ from bot.journal import Journal
 MAX_CONCURRENT_UPDATES = 4  # the default of ZHIBU_CONCURRENT_UPDATES
 #: What the bot asks Telegram for, polling or by webhook alike.
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
+UNLIMITED = 1 << 16
+
+
+class _Place:
+    """One update's place among those working at once; given back and taken again."""
+
+    def __init__(self, places: asyncio.Semaphore) -> None:
+        self.places = places
+        self.held = False
+
+    async def take(self) -> None:
+        await self.places.acquire()
+        self.held = True
+
+    def give(self) -> None:
+        if self.held:
+            self.held = False
+            self.places.release()
+
+
+_place: ContextVar[_Place | None] = ContextVar("zhibu_update_place", default=None)
+
+
+@contextlib.asynccontextmanager
+async def lend_place() -> AsyncIterator[None]:
+    """Around a wait that is not work (Telegram's pace): the running update's place goes
+    to another update meanwhile and is taken back after."""
+    place = _place.get()
+    if place is None or not place.held:
+        yield
+        return
+    place.give()
+    try:
+        yield
+    finally:
+        await place.take()
 
 
 def _who(update: object) -> int:
@@ -35,7 +79,10 @@ def _who(update: object) -> int:
 
 class PerUserUpdateProcessor(BaseUpdateProcessor):
     def __init__(self, max_concurrent_updates: int = MAX_CONCURRENT_UPDATES) -> None:
-        super().__init__(max_concurrent_updates)
+        # PTB's own limit would take a place before the person's turn and could not lend
+        # it: it is left wide, and the places here are the limit.
+        super().__init__(UNLIMITED)
+        self._places = asyncio.Semaphore(max_concurrent_updates)
         self._locks: dict[int, tuple[asyncio.Lock, int]] = {}
         self.journal: Journal | None = None  # set by build_application
         self._marks: dict[int, asyncio.Future[None]] = {}  # each person's unwritten mark
@@ -61,12 +108,18 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
                 earlier = self._marks.pop(key, None)
                 if earlier is not None:
                     await asyncio.shield(earlier)
+                place = _Place(self._places)
+                await place.take()
+                token = _place.set(place)
                 try:
                     await coroutine
                 except Exception:
                     # A handler that failed would fail again: done, so it does not return.
                     self._mark(journal, key, update)
                     raise
+                finally:
+                    _place.reset(token)
+                    place.give()
                 # Not on cancellation (shutdown): an update cut short comes back at start-up.
                 self._mark(journal, key, update)
         finally:

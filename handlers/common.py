@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import html
 import json
 import logging
 
 from telegram import ChatMemberUpdated, Update
 from telegram.constants import ChatMemberStatus, ChatType
-from telegram.error import Forbidden
+from telegram.error import Forbidden, TelegramError
 from telegram.ext import ApplicationHandlerStop
 
 from bot import i18n, organisation, registry, trouble
@@ -30,6 +31,13 @@ async def know_user(update: Update, context: ZContext) -> None:
     user = update.effective_user
     if user is None or user.is_bot:
         return
+    if context.services.repeats.is_repeat(update, context.clock.now()):
+        # The same press (or message) again: it was answered; the copy only stops its
+        # spinner, and a failed answer must not turn into an error message.
+        if update.callback_query is not None:
+            with contextlib.suppress(TelegramError):
+                await update.callback_query.answer()
+        raise ApplicationHandlerStop
     chat = update.effective_chat
     private = chat is not None and chat.type == ChatType.PRIVATE
     if update.message is not None or update.callback_query is not None:
@@ -176,6 +184,7 @@ async def on_error(update: object, context: ZContext) -> None:
     """Log with the update it came from; staff hear of it (a few minutes apart at most);
     tell the person something went wrong."""
     error = context.error
+    context.services.repeats.forget(update)  # so that trying again is not a repeat
     if isinstance(error, Forbidden):
         log.info("forbidden while handling %s: %s", _describe(update), error)
         return

@@ -2,8 +2,8 @@
 
 Buttons: ``note:start`` (choose what to write about), ``note:write:<meeting|material>:<id>``
 (write about that), ``note:<read|star|redo>:<note id>`` (a secretary's verdict),
-``note:exempt:<member id>`` (mark a member unable to write), ``rec:<member id>`` (show a
-member's record).
+``note:exempt:<member id>`` (mark a member unable to write), ``note:full:<note id>`` (the
+whole of a note shortened in the list), ``rec:<member id>`` (show a member's record).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from bot.app import ZContext
 from bot.callbacks import pack, unpack
 from bot.delivery import Outgoing, send
 from bot.i18n import N_
+from bot.markup import CAPTION_LIMIT, MESSAGE_LIMIT, length, shorten
 from bot.notes import CENTRALISED_STUDY_TARGET, EXEMPTIONS, NOTE_MAX, Verdict
 from bot.profile import InvalidInput, clean_body
 from handlers import dialog, picker
@@ -23,11 +24,12 @@ from handlers.dialog import Answer
 from handlers.guards import managers_only, not_a_member_yet, private_only
 from handlers.notify import tell
 from handlers.ui import button, chunks, esc, grid, inline
-from storage.models import Dialog, Member, NoteKind, NoteView, Unit
+from storage.models import Dialog, Member, Note, NoteKind, NoteView, Unit
 
 NOTE = "note"
 REDO = "redo"
 REVIEW_SHOWN = 5
+NOTE_PREVIEW = 600  # units of a note shown in the /notes list; "Read all" has the rest
 
 
 # --- writing ---------------------------------------------------------------------------------
@@ -120,6 +122,8 @@ async def note_button(update: Update, context: ZContext) -> None:
         await _verdict(update, context, parsed.action, parsed.int_arg())
     elif parsed.action == "exempt":
         await _exempt(update, context, parsed.int_arg())
+    elif parsed.action == "full":
+        await _full_note(update, context, parsed.int_arg())
     else:
         await query.answer(tr("This button is no longer active."))
 
@@ -258,21 +262,46 @@ async def notes_command(update: Update, context: ZContext) -> None:
         await chat.send_message(texts[-1], reply_markup=inline(grid(buttons, 1)))
 
 
+def _note_head(context: ZContext, note: Note, name: str) -> str:
+    about = f" · {esc(note.title)}" if note.title else ""
+    when = note.created_at.astimezone(context.clock.tz).strftime("%m-%d %H:%M")
+    return f"📝 <b>{esc(name)}</b>{about} · {when}"
+
+
 async def _show_note(update: Update, context: ZContext, view: NoteView) -> None:
+    """One note in the review list: a long one shortened (a list must never fail on one
+    note), with "Read all" to have it whole."""
     tr = context.tr
     chat = update.effective_chat
     assert chat is not None
     note = view.note
-    about = f" · {esc(note.title)}" if note.title else ""
-    when = note.created_at.astimezone(context.clock.tz).strftime("%m-%d %H:%M")
-    head = f"📝 <b>{esc(view.name)}</b>{about} · {when}"
-    text = f"{head}\n{esc(note.body)}" if note.body else head
+    head = _note_head(context, note, view.name)
+    body = esc(note.body) if note.body else ""
+    media = None if note.kind == "text" else note.kind
+    room = min(NOTE_PREVIEW, (CAPTION_LIMIT if media else MESSAGE_LIMIT) - length(head) - 1)
+    shown = shorten(body, room)
     keys = [[(tr("⭐ Excellent"), pack("note", "star", note.id)),
              (tr("✓ Read"), pack("note", "read", note.id)),
              (tr("↩️ Rewrite"), pack("note", "redo", note.id))]]
-    media = None if note.kind == "text" else note.kind
-    limit = 1000 if media else 4000
-    await send(context.bot, chat.id, Outgoing(text[:limit], keys, media, note.file_id))
+    if shown != body:
+        keys.append([(tr("📖 Read all"), pack("note", "full", note.id))])
+    text = f"{head}\n{shown}" if shown else head
+    await send(context.bot, chat.id, Outgoing(text, keys, media, note.file_id))
+
+
+async def _full_note(update: Update, context: ZContext, note_id: int | None) -> None:
+    """The whole of a note shortened in the list, in as many messages as it takes."""
+    query = update.callback_query
+    chat = update.effective_chat
+    assert query is not None and chat is not None
+    note, author = (await notes.note_with_author(context.db, note_id) if note_id
+                    else (None, None))
+    if note is None or author is None or not context.actor.manages(author.branch_id):
+        await query.answer(context.tr("This is not yours to manage."), show_alert=True)
+        return
+    await query.answer()
+    for text in chunks([_note_head(context, note, author.name), esc(note.body)]):
+        await chat.send_message(text)
 
 
 # --- /record -------------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from bot.app import ZContext
 from bot.callbacks import pack
 from bot.delivery import send
 from bot.i18n import N_, Translator
+from bot.markup import length
 from bot.notices import AUDIENCES, BODY_MAX, CAPTION_MAX, SECRETARY_AUDIENCES, NoticeDraft
 from bot.profile import InvalidInput
 from bot.when import parse_when
@@ -147,16 +148,16 @@ def _read_body(message: Message | None) -> dict[str, Any]:
         media = ("voice", message.voice.file_id)
     if media is not None:
         body = message.caption_html or ""
-        if len(body) > CAPTION_MAX:
+        if length(body) > CAPTION_MAX:
             raise InvalidInput(N_("A file's text can be at most {limit} characters; send a "
                                   "shorter one."), limit=CAPTION_MAX)
         return {"body": body, "media_kind": media[0], "file_id": media[1]}
     body = message.text_html if message.text else ""
     if not body.strip() or body.startswith("/"):
         raise InvalidInput(N_("Please send a text or a file."))
-    if len(body) > BODY_MAX:
+    if length(body) > BODY_MAX:
         raise InvalidInput(N_("That is {length} characters; please keep it under {limit}."),
-                           length=len(body), limit=BODY_MAX)
+                           length=length(body), limit=BODY_MAX)
     return {"body": body, "media_kind": None, "file_id": None}
 
 

@@ -14,6 +14,7 @@ from telegram.error import BadRequest, Forbidden
 
 from bot.app import ZContext
 from bot.i18n import Translator
+from bot.markup import MESSAGE_LIMIT, shorten
 from storage import members as member_repo
 
 log = logging.getLogger(__name__)
@@ -24,8 +25,10 @@ async def tell(context: ZContext, telegram_id: int, render: Callable[[Translator
     """Send ``render(their translator)``; False (and the user marked) if unreachable."""
     tr = await context.translator_for(telegram_id)
     try:
-        await context.bot.send_message(
-            telegram_id, render(tr), reply_markup=markup(tr) if markup else None)
+        # Callers' texts are short templates with bounded fields; shortened all the same,
+        # so no one's message is lost to Telegram's limit.
+        await context.bot.send_message(telegram_id, shorten(render(tr), MESSAGE_LIMIT),
+                                       reply_markup=markup(tr) if markup else None)
     except Forbidden as exc:
         log.info("cannot reach %s: %s", telegram_id, exc.message)
         if "blocked" in exc.message:

@@ -6,7 +6,9 @@ from datetime import date
 from typing import Any
 
 from telegram import (
+    CallbackQuery,
     InlineKeyboardButton,
+    InlineKeyboardMarkup,
     KeyboardButton,
     ReplyKeyboardRemove,
     Update,
@@ -16,9 +18,10 @@ from telegram.constants import ChatType
 from bot import registry
 from bot.app import ZContext
 from bot.callbacks import unpack
-from bot.delivery import markup
+from bot.delivery import send
 from bot.i18n import N_, Translator
-from bot.joining import application_text, decision_buttons, profile_lines
+from bot.joining import LISTED, pending_messages, profile_lines
+from bot.markup import MESSAGE_LIMIT, length
 from bot.profile import (
     STATUSES,
     InvalidInput,
@@ -31,7 +34,7 @@ from handlers import away, dialog
 from handlers.dialog import Answer
 from handlers.guards import managers_only
 from handlers.ui import button, esc, inline, reply_keyboard
-from storage.models import Dialog
+from storage.models import Application, Dialog
 
 KIND = "reg"
 
@@ -50,6 +53,7 @@ async def start_command(update: Update, context: ZContext) -> None:
     if actor.active_member is not None:
         await message.reply_text(tr("Welcome back, {name}! Send /help to see what I can do.",
                                     name=esc(actor.active_member.name)))
+        await _who_waits(update, context)
         return
     if actor.application is not None:
         await message.reply_text(tr("Your request to join is waiting for the branch "
@@ -58,6 +62,7 @@ async def start_command(update: Update, context: ZContext) -> None:
     if code is None:
         if actor.known:
             await message.reply_text(tr("Welcome! Send /help to see what I can do."))
+            await _who_waits(update, context)
         else:
             await message.reply_text(tr(
                 "Welcome! I help party branches keep in touch with their members.\n"
@@ -75,6 +80,19 @@ async def start_command(update: Update, context: ZContext) -> None:
            branch=esc(check.branch.name)),
         reply_markup=ReplyKeyboardRemove())
     await message.reply_text(tr("What is your full name?"))
+
+
+async def _who_waits(update: Update, context: ZContext) -> None:
+    """A secretary or staff member opening the bot hears of requests waiting for them —
+    requests filed before they opened it were not sent to them (Telegram would refuse)."""
+    actor = context.actor
+    message = update.effective_message
+    if message is None or not (actor.staff or actor.secretary_of):
+        return
+    waiting = await registry.pending_for(context.db, actor)
+    if waiting:
+        await message.reply_text(context.tr(
+            "People waiting to join: {count}. Send /pending to decide.", count=len(waiting)))
 
 
 def _invite_problem(tr: Translator, problem: str | None) -> str:
@@ -244,26 +262,17 @@ async def _submit(update: Update, context: ZContext, current: Dialog, answer: An
 
 
 async def pending_command(update: Update, context: ZContext) -> None:
-    """Requests to join hold people's details: only in private, only for managers."""
+    """Requests to join hold people's details: only in private, only for managers. One
+    list with ✅/❌ for each applicant (more messages only past Telegram's limits)."""
     message = update.effective_message
-    if message is None or not await managers_only(update, context):
+    chat = update.effective_chat
+    if message is None or chat is None or not await managers_only(update, context):
         return
-    tr = context.tr
-    actor = context.actor
-    pending = await registry.pending_for(context.db, actor)
-    if not pending:
-        await message.reply_text(tr("Nobody is waiting to join."))
-        return
-    shown = pending[:PENDING_SHOWN]
-    await message.reply_text(tr("Waiting to join: {count}", count=len(pending)))
-    for application, match in shown:
-        await message.reply_text(application_text(tr, application, match),
-                                 reply_markup=markup(decision_buttons(tr, application.id)))
-    if len(pending) > len(shown):
-        await message.reply_text(tr("Decide these first; send /pending again for the rest."))
-
-
-PENDING_SHOWN = 10
+    pages = await pending_messages(context.db, context.tr, context.actor)
+    if not pages:
+        await message.reply_text(context.tr("Nobody is waiting to join."))
+    for page in pages:
+        await send(context.bot, chat.id, page)
 
 
 async def decision_button(update: Update, context: ZContext) -> None:
@@ -288,10 +297,34 @@ async def decision_button(update: Update, context: ZContext) -> None:
         await query.answer(tr("Already decided: {outcome}", outcome=outcome))
     else:
         await query.answer(outcome)
-    original = query.message.text_html if query.message and hasattr(query.message,
-                                                                      "text_html") else ""
-    marker = f"\n<b>{esc(outcome)}</b>"
-    if original and not original.endswith(marker):
-        await query.edit_message_text(original + marker)
+    await _mark_decided(query, tr, application, outcome, listed=LISTED in parsed.args[1:])
     if decision.result in ("approved", "rejected"):
         context.services.poke_outbox()  # the applicant's answer, queued with the decision
+
+
+async def _mark_decided(query: CallbackQuery, tr: Translator, application: Application,
+                        outcome: str, *, listed: bool) -> None:
+    """Say the outcome on the message that was pressed. A request on its own loses its
+    buttons; in the /pending list only that applicant's row goes, and the outcome names
+    them (the list may have been pressed from an older copy: nothing is said twice)."""
+    message = query.message
+    original = getattr(message, "text_html", None) or ""
+    if not original:
+        return
+    said = tr("{outcome}: {name}", outcome=outcome, name=application.name) if listed else outcome
+    marker = f"\n<b>{esc(said)}</b>"
+    rows = getattr(getattr(message, "reply_markup", None), "inline_keyboard", ())
+    others = [row for row in rows if not any(_decides(b.callback_data, application.id)
+                                             for b in row)]
+    repeated = marker + "\n" in original + "\n"
+    text = original if repeated or length(original + marker) > MESSAGE_LIMIT else original + marker
+    if text == original and len(others) == len(rows):
+        return  # nothing to change: Telegram would refuse the edit
+    await query.edit_message_text(text, reply_markup=InlineKeyboardMarkup(others)
+                                  if listed and others else None)
+
+
+def _decides(data: object, application_id: int) -> bool:
+    parsed = unpack(data if isinstance(data, str) else None)
+    return (parsed is not None and parsed.prefix == "app"
+            and parsed.int_arg() == application_id)

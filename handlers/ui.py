@@ -1,7 +1,8 @@
 """Small helpers for what the bot shows: escaping, keyboards, long lists in pieces.
 
 User text always goes through :func:`esc` before it reaches an HTML message; lists that
-may grow go through :func:`chunks`, so no message passes Telegram's 4096 characters.
+may grow go through :func:`chunks`, so no message passes Telegram's 4096 (UTF-16 units
+of the parsed text, as Telegram counts).
 """
 
 from __future__ import annotations

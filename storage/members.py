@@ -45,6 +45,19 @@ async def ensure_user(c: Conn, telegram_id: int, now: datetime) -> None:
         (telegram_id, ts(now)))
 
 
+async def reachable(c: Conn, telegram_ids: list[int]) -> list[int]:
+    """Those of ``telegram_ids`` the bot may write to (they opened it and did not block
+    it), in the order given."""
+    if not telegram_ids:
+        return []
+    marks = ",".join("?" for _ in telegram_ids)
+    async with c.execute(
+            f"""SELECT telegram_id FROM users WHERE telegram_id IN ({marks})
+                AND started_at IS NOT NULL AND blocked_at IS NULL""", telegram_ids) as cur:
+        found = {int(row[0]) for row in await cur.fetchall()}
+    return [telegram_id for telegram_id in telegram_ids if telegram_id in found]
+
+
 async def set_language(c: Conn, telegram_id: int, language: str | None) -> None:
     await c.execute("UPDATE users SET language = ? WHERE telegram_id = ?", (language, telegram_id))
 

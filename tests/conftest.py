@@ -16,7 +16,7 @@ from bot.sandbox.emulator import Emulator
 from storage import members as member_repo
 from storage import org as org_repo
 from storage.db import Database
-from tests.harness import Harness, Person
+from tests.harness import Harness, Person, running
 
 TOKEN = "123456:AAE-test-zhibu-suite-token-01234567"  # the form @BotFather hands out
 START = datetime.fromisoformat("2026-11-24T10:00:00+08:00")
@@ -59,14 +59,8 @@ def harness_kind() -> type[Harness]:
 @pytest.fixture
 async def h(emu: Emulator, settings: Settings, clock: FrozenClock,
             harness_kind: type[Harness]) -> AsyncIterator[Harness]:
-    harness = harness_kind(emu=emu, settings=settings, clock=clock)
-    await harness.start()
-    try:
+    async with running(harness_kind(emu=emu, settings=settings, clock=clock)) as harness:
         yield harness
-    finally:
-        await harness.stop()
-    assert not harness.errors, f"the bot raised: {harness.errors!r}"
-    assert not emu.refusals, f"the bot sent what Telegram would refuse: {emu.refusals!r}"
 
 
 @pytest.fixture

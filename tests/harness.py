@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable
+from collections.abc import AsyncIterator, Awaitable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,8 +38,8 @@ class TrackingProcessor(PerUserUpdateProcessor):
     """Processes updates as production does (people side by side, each person in order)
     and notes which are done."""
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, max_concurrent_updates: int = 4) -> None:
+        super().__init__(max_concurrent_updates)
         self.done: set[int] = set()
         self.changed = asyncio.Event()
 
@@ -61,14 +61,19 @@ class Harness:
     app: ZApplication | None = None
     processor: TrackingProcessor = field(default_factory=TrackingProcessor)
     errors: list[BaseException] = field(default_factory=list)
+    # Replies unpaced unless a test asks (Telegram's own limits would make every flow
+    # wait a second between two messages to one person); the outbox is always paced.
+    paced: bool = False
+    settle_timeout: float = SETTLE_TIMEOUT
 
     async def start(self) -> None:
         """Build and start the real Application, polling the emulator over HTTP."""
         done = self.processor.done
-        self.processor = TrackingProcessor()
+        self.processor = TrackingProcessor(self.settings.concurrent_updates)
         self.processor.done |= done  # updates handled before a restart stay handled
         app = build_application(self.settings, clock=self.clock,
-                                update_processor=self.processor, rate_limiter=False)
+                                update_processor=self.processor,
+                                rate_limiter=self.paced)
         # Time is the test's: the scheduler's real-time minute tick would fire at moments
         # no test chose, so tests call h.tick() after moving the clock instead.
         assert app.job_queue is not None
@@ -130,10 +135,10 @@ class Harness:
                 self.processor.changed.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self.processor.changed.wait(), 0.05)
-        await asyncio.wait_for(all_done(), SETTLE_TIMEOUT)
+        await asyncio.wait_for(all_done(), self.settle_timeout)
         sender = services_of(self.app).sender if self.app is not None else None
         if sender is not None:
-            async with asyncio.timeout(SETTLE_TIMEOUT):
+            async with asyncio.timeout(self.settle_timeout):
                 await sender.wait_idle()
         if self.errors:
             raise AssertionError(f"the bot raised while handling an update: {self.errors!r}")
@@ -149,6 +154,20 @@ class Harness:
 
     def group(self, title: str, members: list[Person]) -> SimChat:
         return self.emu.add_group(title, members=[m.user for m in members])
+
+
+@contextlib.asynccontextmanager
+async def running(harness: Harness) -> AsyncIterator[Harness]:
+    """The bot started for a test, stopped after it; then the test fails if the bot raised
+    in a handler or sent something Telegram would refuse."""
+    await harness.start()
+    try:
+        yield harness
+    finally:
+        await harness.stop()
+    assert not harness.errors, f"the bot raised: {harness.errors!r}"
+    emu = harness.emu
+    assert not emu.refusals, f"the bot sent what Telegram would refuse: {emu.refusals!r}"
 
 
 @dataclass

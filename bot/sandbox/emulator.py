@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 import aiohttp
 from aiohttp import web
 
-from bot.sandbox.html_parse import ParseError, check_markdown_v2, parse_html
+from bot.sandbox.html_parse import ParseError, check_markdown_v2, parse_html, utf16_len
 from bot.sandbox.methods import BY_LOWER, FILE_FIELD, METHODS, SENDING
 
 TEXT_LIMIT = 4096
@@ -767,7 +767,8 @@ class Emulator:
             raise bad(f"can't parse entities: {exc}") from None
         if what == "text" and not plain.strip():
             raise bad("message text is empty")
-        if len(plain) > limit:
+        # Telegram counts the parsed text in UTF-16 code units: an emoji is two.
+        if utf16_len(plain) > limit:
             raise bad("message is too long" if what == "text" else "message caption is too long")
         return plain, entities
 

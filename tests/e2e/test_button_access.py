@@ -71,6 +71,7 @@ TABLE: dict[str, dict[str, str]] = {
     "note:write": only(*MEMBERS),  # one's own note (on a subject only if it is owed)
     "note:read": only(*MANAGERS), "note:star": only(*MANAGERS),
     "note:redo": only(*MANAGERS), "note:exempt": only(*MANAGERS),
+    "note:full": only(*MANAGERS),  # the whole of a note shortened in the list
     "ntc:ack": only(*EAST), "ntc:who": only(*MANAGERS), "ntc:remind": only("staff"),
     "mem:list": only(*MANAGERS), "mem:pick": only(*MANAGERS), "mem:rm": only(*MANAGERS),
     "vst:ok": only("secretary"),  # confirm a visit to one's branch
@@ -119,7 +120,7 @@ async def scenario(h: Harness, county: dict[str, int], staff: Person, clock: Fro
     clock.set(TOMORROW_1930 + timedelta(minutes=60))
     await h.tick()
     await secretary.presses("✍️ 现在就写")
-    await secretary.says("心得正文")
+    await secretary.says("心得正文，" * 150)  # long: the list shows it shortened
     await schedule(secretary, group, when="2026-11-26 19:30", remote="是", topic="第二次")
     clock.set(TOMORROW_1930 + timedelta(days=1, minutes=-30))
     await h.tick()

@@ -118,8 +118,8 @@ async def test_rejected_applicant_is_told_and_not_a_member(h: Harness, county: d
     member = h.person("路人甲")
     await join(member, code, name="路人甲")
     await secretary.says("/pending")
-    assert secretary.sees()[-2] == "待审核：1 人"
-    await secretary.presses("❌ 拒绝")
+    assert secretary.last().startswith("待审核：1 人\n\n1. 路人甲")
+    await secretary.presses("❌ 1. 路人甲")
     assert "未获批准" in member.last()
     async with h.db.read() as c:
         assert await member_repo.member_of_user(c, member.id) is None

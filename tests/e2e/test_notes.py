@@ -94,8 +94,10 @@ async def test_the_secretary_reviews_notes_and_marks_who_cannot_write(
     assert "尚未提交的心得（1）\n• 王不写 — 学习党章" in secretary.last()
 
     await secretary.presses("⭐ 优秀")
+    await secretary.presses("⭐ 优秀")  # at once: the same press, answered once
+    clock.advance(timedelta(minutes=1))
     await secretary.presses("⭐ 优秀")
-    assert secretary.answers()[-2:] == ["⭐ 已标记为优秀。", "已经记录过了。"]
+    assert secretary.answers()[-3:] == ["⭐ 已标记为优秀。", "", "已经记录过了。"]
     assert writer.last() == "⭐ 您的心得（关于“学习党章”）被支部评为优秀，很好！"
     await secretary.presses("↩️ 请重写")
     await secretary.says("请结合本村实际。")
@@ -155,3 +157,26 @@ async def test_a_studied_material_asks_for_a_note_and_the_record_counts_it(
     h.emu.press_data(stranger.user, h.emu.last(secretary.user), "rec:show:1")
     await h.settle()
     assert stranger.answers() == ["这不在您的管理范围内。"]
+
+
+async def test_a_long_note_never_blocks_the_review_list(h: Harness, county: dict[str, int]
+                                                        ) -> None:
+    secretary = await make_secretary(h, county["east"])
+    long_writer, short_writer = await registered(h, county["east"], ["长篇", "短篇"])
+    # 3,000 units as Telegram counts them: each "&" is "&amp;" in HTML, each emoji two.
+    body = ("学习&体会<一>😀 " * 300)[:2700].strip()
+    await long_writer.says("/note")
+    await long_writer.says(body)
+    assert long_writer.last() == "谢谢！您的心得已收到。"
+    await short_writer.says("/note")
+    await short_writer.says("短短一句")
+
+    await secretary.says("/notes")
+    shown = [t for t in secretary.sees() if t.startswith("📝 ")]
+    assert len(shown) == 2 and shown[1].endswith("\n短短一句")
+    assert shown[0].endswith("…") and len(shown[0]) < 700
+    assert body.startswith(shown[0].split("\n", 1)[1][:-1])
+    before = len(secretary.sees())
+    await secretary.presses("📖 全文")
+    whole = secretary.sees()[before:]
+    assert len(whole) == 1 and whole[0].split("\n", 1)[1] == body

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.clock import FrozenClock
 from storage import notices as notice_repo
@@ -53,6 +53,10 @@ async def test_a_notice_to_the_flowing_members_of_a_township_and_its_receipts(
     assert staff.answers()[-1] == "正在提醒 1 人。"
     reminders = [t for t in south_away.sees() if t.startswith("🔔 提醒")]
     assert len(reminders) == 1 and not any(t.startswith("🔔") for t in east_away.sees())
+    h.emu.press_data(staff.user, h.emu.last(staff.user), "ntc:remind:1")
+    await h.settle()
+    assert staff.answers()[-1] == ""  # at once: the same press again, answered once
+    h.clock.advance(timedelta(minutes=1))
     h.emu.press_data(staff.user, h.emu.last(staff.user), "ntc:remind:1")
     await h.settle()
     assert staff.answers()[-1] == "已经提醒过一次了。"

@@ -16,6 +16,7 @@ from telegram.request import HTTPXRequest
 
 from bot.clock import Clock, FrozenClock
 from bot.delivery import Outgoing, Sender, SendLimits, renderer
+from bot.pacing import PaceLimits, Pacer
 from bot.sandbox.emulator import Emulator, FloodLimits, SimUser
 from storage import outbox as outbox_repo
 from storage.db import Database
@@ -181,3 +182,21 @@ async def test_queueing_the_same_key_twice_sends_once(db: Database) -> None:
         assert await outbox_repo.counts(c) == {"queued": 2}
         row = await outbox_repo.by_key(c, "same")
     assert row is not None and row.payload == {"text": "a"}
+
+
+async def test_a_row_waiting_for_a_reply_in_its_chat_is_sent_once_the_reply_is_answered(
+        emu: Emulator, db: Database, bot: Bot) -> None:
+    user, = people(emu, 1)
+    pacer = Pacer(PaceLimits(per_second=100, per_chat_seconds=0.05))
+    await pacer.wait_chat(user.id)  # a reply to this person is on its way
+    await queue(db, [("after-the-reply", user.id, {"text": "通知"})])
+    sender = Sender(bot, db, FrozenClock(START), SendLimits(per_second=100), pacer)
+    sender.start()
+    try:
+        await asyncio.sleep(0.2)
+        assert emu.texts(user) == []  # not beside the reply
+        pacer.done(user.id, started=False)  # the reply is answered; nobody pokes the sender
+        async with asyncio.timeout(30):
+            await emu.until(lambda: emu.texts(user) == ["通知"])
+    finally:
+        await sender.stop()

@@ -69,6 +69,13 @@ async def test_lengths_are_enforced(emu: Emulator, bot: Bot) -> None:
         await bot.send_message(user.id, "<b></b>", parse_mode="HTML")
     with pytest.raises(BadRequest, match="Message caption is too long"):
         await bot.send_document(user.id, b"x", filename="a.txt", caption="c" * 1025)
+    # Counted as Telegram counts: UTF-16 units of the text after the HTML is parsed.
+    await bot.send_message(user.id, "<b>" + "&amp;" * 4096 + "</b>", parse_mode="HTML")
+    await bot.send_message(user.id, "😀" * 2048)
+    with pytest.raises(BadRequest, match="Message is too long"):
+        await bot.send_message(user.id, "😀" * 2048 + "字")
+    with pytest.raises(BadRequest, match="Message caption is too long"):
+        await bot.send_document(user.id, b"x", filename="a.txt", caption="𠀀" * 513)
 
 
 async def test_button_data_and_keyboard_shape(emu: Emulator, bot: Bot) -> None:
