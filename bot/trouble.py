@@ -96,7 +96,7 @@ async def _report_if_due(c: Conn, now: datetime, staff: list[int], settings: Set
     if last is not None and now - last < timedelta(minutes=settings.error_report_minutes):
         return 0
     pending = await ops_repo.pending_faults(c)
-    recipients = await member_repo.opened_the_bot(c, staff)
+    recipients = await member_repo.reachable(c, staff)
     if pending is None or not recipients:
         return 0  # kept for when someone can be told
     await ops_repo.mark_reported(c, pending.last_id, now)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
@@ -60,17 +59,6 @@ async def reachable(c: Conn, telegram_ids: list[int]) -> list[int]:
 
 async def set_language(c: Conn, telegram_id: int, language: str | None) -> None:
     await c.execute("UPDATE users SET language = ? WHERE telegram_id = ?", (language, telegram_id))
-
-
-async def opened_the_bot(c: Conn, telegram_ids: Iterable[int]) -> list[int]:
-    """Those of these users the bot may write to: they opened it and did not block it."""
-    ids = sorted(set(telegram_ids))
-    if not ids:
-        return []
-    rows = await c.execute_fetchall(
-        f"""SELECT telegram_id FROM users WHERE telegram_id IN ({", ".join("?" * len(ids))})
-            AND started_at IS NOT NULL AND blocked_at IS NULL ORDER BY telegram_id""", ids)
-    return [int(row[0]) for row in rows]
 
 
 async def set_blocked(c: Conn, telegram_id: int, at: datetime | None) -> None:
