@@ -227,6 +227,8 @@ async def start_services(application: Application[Any, Any, Any, Any, Any, Any])
     from bot.personal_menus import mark_at_start
 
     settings = services.settings
+    # Before the sender starts: nothing queued for someone no longer staff goes out.
+    await roles.drop_work_of_former_staff(services.db, services.clock, settings.admins)
     outbox_bot = Bot(application.bot.token, base_url=settings.api_base,
                      base_file_url=settings.file_base,
                      request=HTTPXRequest(connection_pool_size=settings.send_concurrency + 2))

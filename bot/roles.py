@@ -105,7 +105,8 @@ async def end_leader_in(c: Conn, now: datetime, actor: str, holder: int, *,
     removed_points = await org_repo.remove_contact_points(c, holder)
     if not await org_repo.revoke(c, holder, "leader", None) and not removed_points:
         return False
-    await outbox_repo.drop_kind(c, holder, "visit_reminder", now)
+    for kind in outbox_repo.LEADER_WORK:
+        await outbox_repo.drop_kind(c, holder, kind, now)
     await _announce(c, now, actor, holder, "leader", "end", None, tell=tell)
     return True
 
@@ -130,6 +131,19 @@ async def end_staff_in(c: Conn, now: datetime, actor: str, holder: int, *,
         await outbox_repo.drop_staff_work(c, holder, now)
     await _announce(c, now, actor, holder, "staff", "end", None, tell=not still_admin)
     return True
+
+
+async def drop_work_of_former_staff(db: Database, clock: Clock, admins: list[int]) -> int:
+    """At start-up: someone taken out of ``ZHIBU_ADMINS`` (nothing stores that they were
+    staff) is sent nothing more of what was queued for them as staff."""
+    now = clock.now()
+    async with db.tx() as c:
+        staff = set(admins) | {r.telegram_id for r in await org_repo.holders(c, "staff")}
+        dropped = 0
+        for chat_id in await outbox_repo.awaiting_staff_work(c):
+            if chat_id not in staff:
+                dropped += await outbox_repo.drop_staff_work(c, chat_id, now)
+    return dropped
 
 
 async def begin_staff_in(c: Conn, now: datetime, actor: str, holder: int) -> bool:

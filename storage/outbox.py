@@ -88,34 +88,54 @@ async def move_chat(c: Conn, old_chat_id: int, new_chat_id: int) -> None:
                     (new_chat_id, old_chat_id))
 
 
+#: Messages someone receives because they manage a branch, by what ``ref_id`` points at:
+#: a request to join (applications), a visit to confirm with its voice record and location
+#: (visits), a session's record (meetings). Ending the role drops what still waits.
+BRANCH_WORK = {"application": "applications", "visit_confirm": "visits",
+               "visit_voice": "visits", "visit_location": "visits",
+               "meeting_record": "meetings"}
+#: Messages someone receives because they are staff.
+STAFF_WORK = ("bulletin", "visit_bulletin", "trouble")
+#: Messages someone receives because they are a leader.
+LEADER_WORK = ("visit_reminder",)
+#: A request to join that is someone's as staff: not from a branch they are secretary of.
+_STAFF_APPLICATION = """(kind = 'application' AND ref_id NOT IN
+    (SELECT a.id FROM applications a JOIN roles r ON r.unit_id = a.branch_id
+     WHERE r.telegram_id = outbox.chat_id AND r.role = 'secretary'))"""
+
+
 async def drop_branch_work(c: Conn, chat_id: int, branch_id: int, now: datetime) -> int:
-    """What still waits for someone about a branch they no longer manage — requests to
-    join, visits to confirm, session records — is not sent after all."""
+    """What still waits for someone about a branch they no longer manage is not sent."""
+    about_branch = " OR ".join(
+        f"(kind = '{kind}' AND ref_id IN (SELECT id FROM {table} WHERE branch_id = :branch))"
+        for kind, table in BRANCH_WORK.items())
     cur = await c.execute(
-        """UPDATE outbox SET state = 'dropped', error = 'role ended', done_at = :now
-           WHERE state = 'queued' AND chat_id = :chat AND (
-             (kind = 'application' AND ref_id IN
-                (SELECT id FROM applications WHERE branch_id = :branch))
-             OR (kind = 'visit_confirm' AND ref_id IN
-                (SELECT id FROM visits WHERE branch_id = :branch))
-             OR (kind = 'meeting_record' AND ref_id IN
-                (SELECT id FROM meetings WHERE branch_id = :branch)))""",
+        f"""UPDATE outbox SET state = 'dropped', error = 'role ended', done_at = :now
+            WHERE state = 'queued' AND chat_id = :chat AND ({about_branch})""",
         {"now": ts(now), "chat": chat_id, "branch": branch_id})
     return cur.rowcount
 
 
+def _staff_work() -> str:
+    kinds = ", ".join(f"'{kind}'" for kind in STAFF_WORK)
+    return f"(kind IN ({kinds}) OR {_STAFF_APPLICATION})"
+
+
 async def drop_staff_work(c: Conn, chat_id: int, now: datetime) -> int:
-    """What still waits for someone who is no longer staff: bulletins, and requests to join
-    from branches they are not secretary of."""
+    """What still waits for someone who is no longer staff: bulletins, error reports, and
+    requests to join from branches they are not secretary of."""
     cur = await c.execute(
-        """UPDATE outbox SET state = 'dropped', error = 'role ended', done_at = :now
-           WHERE state = 'queued' AND chat_id = :chat AND (
-             kind IN ('bulletin', 'visit_bulletin')
-             OR (kind = 'application' AND ref_id NOT IN
-                (SELECT a.id FROM applications a JOIN roles r ON r.unit_id = a.branch_id
-                 WHERE r.telegram_id = :chat AND r.role = 'secretary')))""",
+        f"""UPDATE outbox SET state = 'dropped', error = 'role ended', done_at = :now
+            WHERE state = 'queued' AND chat_id = :chat AND {_staff_work()}""",
         {"now": ts(now), "chat": chat_id})
     return cur.rowcount
+
+
+async def awaiting_staff_work(c: Conn) -> list[int]:
+    """Everyone something still waits for as staff (after a restart: are they still?)."""
+    rows = await c.execute_fetchall(
+        f"SELECT DISTINCT chat_id FROM outbox WHERE state = 'queued' AND {_staff_work()}")
+    return [int(row[0]) for row in rows]
 
 
 async def drop_kind(c: Conn, chat_id: int, kind: str, now: datetime) -> int:

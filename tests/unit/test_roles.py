@@ -5,6 +5,7 @@ what concerns another branch they still run, or them as a member, still goes out
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from bot.clock import FrozenClock
 from storage import meetings as meeting_repo
 from storage import org as org_repo
 from storage import outbox as outbox_repo
+from storage import visits as visit_repo
 from storage.db import Database
 from tests.conftest import START, seed_county
 
@@ -76,3 +78,70 @@ async def test_staff_still_named_in_zhibu_admins_lose_nothing_and_are_not_told(
             outbox_repo.Envelope("bulletin", SECRETARY, "bulletin", county["county"])], now)
         assert await roles.end_staff_in(c, now, "cli", SECRETARY, still_admin=True)
     assert await states(db) == {"bulletin": "queued"}
+
+
+#: Kinds of message sent to a person whatever role they hold (as a member, a newcomer, a
+#: group, or about their own role). Every other kind must be dropped when its role ends.
+PERSONAL = {"decision", "material", "study_reminder", "note_request", "notice",
+            "notice_reminder", "meeting_notice", "meeting_reminder", "meeting_open",
+            "meeting_summary", "role"}
+
+
+def test_every_kind_of_message_is_personal_or_ends_with_a_role() -> None:
+    """A new kind of message must say whether it is someone's because of a role — else a
+    relieved secretary or removed staff would still receive it."""
+    import bot.app  # noqa: F401  (the renderers register on import)
+    from bot import (  # noqa: F401
+        bulletins,
+        joining,
+        materials,
+        meetings,
+        notes,
+        notices,
+        reports,
+        roles,
+        trouble,
+        visits,
+    )
+    from bot.delivery import RENDERERS
+
+    role_bound = set(outbox_repo.BRANCH_WORK) | set(outbox_repo.STAFF_WORK) | set(
+        outbox_repo.LEADER_WORK)
+    assert set(RENDERERS) - PERSONAL - role_bound == set()
+    assert PERSONAL & role_bound == set()
+
+
+async def test_a_relieved_secretary_gets_no_visit_voice_or_location(db: Database) -> None:
+    clock = FrozenClock(START)
+    county = await seed_county(db, clock)
+    now = clock.now()
+    async with db.tx() as c:
+        await org_repo.grant(c, SECRETARY, "secretary", county["east"], None, now)
+        visit = await visit_repo.add_visit(c, {
+            "leader_telegram_id": 9, "branch_id": county["east"], "day": date(2026, 11, 20),
+            "days": 1, "activity": "research", "record": "走访"}, now)
+        await outbox_repo.enqueue(c, [outbox_repo.Envelope(
+            f"visit:{part}", SECRETARY, f"visit_{part}", visit.id)
+            for part in ("voice", "location", "confirm")], now)
+        assert await roles.end_secretary_in(c, now, "tg:1", SECRETARY, county["east"])
+    assert await states(db) == {"visit:voice": "dropped", "visit:location": "dropped",
+                                "visit:confirm": "dropped", "told queued": "queued"}
+
+
+async def test_staff_taken_out_of_zhibu_admins_get_nothing_queued_for_staff(
+        db: Database) -> None:
+    clock = FrozenClock(START)
+    county = await seed_county(db, clock)
+    now = clock.now()
+    async with db.tx() as c:
+        await outbox_repo.enqueue(c, [
+            outbox_repo.Envelope(f"{kind}:{who}", who, kind, county["county"])
+            for kind in ("bulletin", "trouble", "material") for who in (SECRETARY, 502, 503)],
+            now)
+        await org_repo.grant(c, 503, "staff", None, None, now)  # staff by `zhibu admin add`
+    # The bot restarts with ZHIBU_ADMINS=502: 501 was taken out of it.
+    assert await roles.drop_work_of_former_staff(db, clock, [502]) == 2
+    found = await states(db)
+    assert {k: v for k, v in found.items() if v == "dropped"} == {
+        f"bulletin:{SECRETARY}": "dropped", f"trouble:{SECRETARY}": "dropped"}
+    assert found[f"material:{SECRETARY}"] == "queued"
