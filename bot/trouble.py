@@ -118,7 +118,9 @@ async def _render(db: Database, clock: Clock, row: OutboxRow) -> Outgoing:
     def local(moment: object) -> str:
         return datetime.fromisoformat(str(moment)).astimezone(clock.tz).strftime("%m-%d %H:%M")
 
-    if source == "sender":
+    if source == "scheduler":
+        where = tr("in the scheduler (reminders, check-in posts, bulletins)")
+    elif source == "sender":
         where = (tr("while sending a message ({kind})", kind=esc(context)) if context
                  else tr("in the outbox sender"))
     elif context.startswith("/"):

@@ -9,7 +9,7 @@ import logging
 
 from telegram import ChatMemberUpdated, Update
 from telegram.constants import ChatMemberStatus, ChatType
-from telegram.error import Forbidden, TelegramError
+from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
 from telegram.ext import ApplicationHandlerStop
 
 from bot import i18n, organisation, registry, trouble
@@ -188,9 +188,16 @@ async def on_error(update: object, context: ZContext) -> None:
     if isinstance(error, Forbidden):
         log.info("forbidden while handling %s: %s", _describe(update), error)
         return
+    if update is None and isinstance(error, NetworkError) and not isinstance(error, BadRequest):
+        # Polling met a hiccup on the way to Telegram (a 502, a timeout): PTB tries again
+        # by itself, and `zhibu status` tells when nothing comes through for long.
+        log.warning("Telegram could not be reached: %s", error)
+        return
     log.error("error while handling %s", _describe(update), exc_info=error)
     if error is not None:
-        await context.services.noted("handler", error, trouble.handled(update))
+        # No update: a scheduled job (reminders, bulletins, the tick) failed.
+        await context.services.noted("handler" if update is not None else "scheduler", error,
+                                     trouble.handled(update))
     if isinstance(update, Update) and update.effective_chat is not None:
         try:
             await context.bot.send_message(

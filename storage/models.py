@@ -420,7 +420,7 @@ class PendingFaults(Stored):
     last_id: int
     first_at: datetime
     latest_at: datetime
-    latest_source: Literal["handler", "sender"]
+    latest_source: Literal["handler", "sender", "scheduler"]
     latest_context: str
     latest_summary: str
 

@@ -7,7 +7,7 @@
 CREATE TABLE faults (
     id          INTEGER PRIMARY KEY,
     at          TEXT    NOT NULL,
-    source      TEXT    NOT NULL CHECK (source IN ('handler', 'sender')),
+    source      TEXT    NOT NULL CHECK (source IN ('handler', 'sender', 'scheduler')),
     context     TEXT    NOT NULL DEFAULT '',  -- the command or button, the outbox row's kind
     summary     TEXT    NOT NULL,             -- the error's type and first line
     reported_at TEXT

@@ -166,3 +166,46 @@ async def test_a_failing_round_of_the_sender_is_reported(
     assert staff.sees()[seen:] == [
         "⚠️ 机器人出错：自 11-24 10:00 以来共 1 次。\n最近一次在 11-24 10:00，在消息发送队列中：\n"
         "RuntimeError: disk I/O error\n详情见机器人日志。"]
+
+
+async def test_a_hiccup_on_the_way_to_telegram_is_no_error_in_the_bot(
+        h: Harness, staff: Person, clock: FrozenClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Polling that meets a 502 or a timeout tries again by itself: staff are not told of
+    an "error in the bot" every few minutes on a flaky line, and the log says it once a
+    time, in a line, without a traceback."""
+    caplog.set_level(logging.WARNING, logger="handlers.common")
+    await staff.says("/help")
+
+    def polls() -> int:
+        return sum(name == "getUpdates" for name, _ in h.emu.calls)
+
+    before = polls()
+    h.emu.inject("getUpdates", error_code=502, description="Bad Gateway", times=3)
+    async with asyncio.timeout(30):  # three refused, then one through (PTB waits between)
+        await h.emu.until(lambda: polls() >= before + 5)
+    await staff.says("/help")
+    clock.advance(timedelta(minutes=30))
+    await h.tick()
+    assert await faults(h) == (0, 0) and await trouble_rows(h) == []
+    hiccups = [r for r in caplog.records if "Telegram could not be reached" in r.getMessage()]
+    assert len(hiccups) == 3 and all(r.levelno == logging.WARNING and r.exc_info is None
+                                     for r in hiccups)
+
+
+async def test_an_error_in_a_scheduled_job_is_reported_as_the_schedulers(
+        h: Harness, staff: Person) -> None:
+    await staff.says("/help")
+
+    async def failing(_: object) -> None:
+        raise RuntimeError("the tick tripped")
+
+    assert h.app is not None and h.app.job_queue is not None
+    h.app.job_queue.run_once(failing, 0)
+    async with asyncio.timeout(10):
+        while not h.errors:
+            await asyncio.sleep(0.01)  # the job runs on the job queue's own clock
+    h.errors.clear()
+    await h.settle()
+    assert await faults(h) == (1, 1)
+    assert "在定时任务中" in staff.last() and "the tick tripped" in staff.last()
