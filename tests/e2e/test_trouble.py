@@ -197,15 +197,20 @@ async def test_an_error_in_a_scheduled_job_is_reported_as_the_schedulers(
         h: Harness, staff: Person) -> None:
     await staff.says("/help")
 
+    handled = asyncio.Event()
+
     async def failing(_: object) -> None:
         raise RuntimeError("the tick tripped")
 
+    async def after_the_bots_handler(_: object, __: object) -> None:
+        handled.set()
+
     assert h.app is not None and h.app.job_queue is not None
+    h.app.add_error_handler(after_the_bots_handler)
     h.app.job_queue.run_once(failing, 0)
     async with asyncio.timeout(10):
-        while not h.errors:
-            await asyncio.sleep(0.01)  # the job runs on the job queue's own clock
-    h.errors.clear()
+        await handled.wait()  # the job runs on the job queue's own clock
+    assert [str(e) for e in await unsettled(h)] == ["the tick tripped"]
     await h.settle()
     assert await faults(h) == (1, 1)
     assert "在定时任务中" in staff.last() and "the tick tripped" in staff.last()
