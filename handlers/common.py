@@ -31,7 +31,7 @@ async def know_user(update: Update, context: ZContext) -> None:
     user = update.effective_user
     if user is None or user.is_bot:
         return
-    if context.services.repeats.is_repeat(update, context.clock.now()):
+    if context.services.repeats.is_repeat(update):
         # The same press (or message) again: it was answered; the copy only stops its
         # spinner, and a failed answer must not turn into an error message.
         if update.callback_query is not None:

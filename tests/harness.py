@@ -27,6 +27,7 @@ from bot.app import (
 )
 from bot.clock import Clock
 from bot.config import Settings
+from bot.repeats import Repeats
 from bot.sandbox.emulator import Emulator, SimChat, SimMessage, SimUser
 from bot.schedule import tick
 from bot.updates import PerUserUpdateProcessor
@@ -90,6 +91,8 @@ class Harness:
             self.errors.append(error)
 
         app.add_error_handler(record)
+        # Telegram's redeliveries come in real time; the tests' time is the test clock's.
+        services_of(app).repeats = Repeats(seconds=lambda: self.clock.now().timestamp())
         await app.initialize()
         await start_services(app)
         # Updates the last run left unfinished are handled again: wait for them too.
