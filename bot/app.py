@@ -128,7 +128,7 @@ class ZContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dic
 
     async def translator_for(self, telegram_id: int) -> i18n.Translator:
         """The language of someone else (the secretary being told of a new applicant)."""
-        from bot.registry import translator_of
+        from bot.recipients import translator_of
 
         return await translator_of(self.db, telegram_id)
 

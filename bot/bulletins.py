@@ -24,7 +24,7 @@ from bot.clock import Clock
 from bot.delivery import Outgoing, renderer
 from bot.i18n import N_, Tr, translator
 from bot.markup import chunks, esc
-from bot.registry import translator_of
+from bot.recipients import translator_of
 from bot.spreadsheets import workbook
 from bot.visits import month_bounds
 from storage import bulletins as figures_repo

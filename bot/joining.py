@@ -14,7 +14,8 @@ from bot.delivery import Buttons, Outgoing, renderer
 from bot.i18n import Translator
 from bot.markup import MESSAGE_LIMIT, esc, length
 from bot.profile import STATUSES, Profile
-from bot.registry import pending_for, translator_of
+from bot.recipients import translator_of
+from bot.registry import pending_for
 from storage import members as member_repo
 from storage import org as org_repo
 from storage.db import Database

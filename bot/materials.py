@@ -19,7 +19,7 @@ from bot.delivery import Outgoing, renderer
 from bot.i18n import Translator
 from bot.makeup import queue_material
 from bot.markup import esc
-from bot.registry import translator_of
+from bot.recipients import translator_of
 from storage import audit
 from storage import materials as material_repo
 from storage import members as member_repo

@@ -22,7 +22,7 @@ from bot.clock import Clock
 from bot.delivery import Outgoing, renderer
 from bot.i18n import N_, Translator, translator
 from bot.markup import MESSAGE_LIMIT, esc, shorten
-from bot.registry import translator_of
+from bot.recipients import translator_of
 from storage import audit
 from storage import meetings as meeting_repo
 from storage import members as member_repo

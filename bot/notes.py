@@ -17,7 +17,7 @@ from bot.clock import Clock
 from bot.delivery import Outgoing, renderer
 from bot.i18n import N_
 from bot.markup import esc
-from bot.registry import translator_of
+from bot.recipients import translator_of
 from storage import audit
 from storage import members as member_repo
 from storage import notes as note_repo

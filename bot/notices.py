@@ -19,7 +19,7 @@ from bot.clock import Clock
 from bot.delivery import Outgoing, renderer
 from bot.i18n import N_, Translator, translator
 from bot.markup import esc
-from bot.registry import translator_of
+from bot.recipients import translator_of
 from storage import audit
 from storage import notices as notice_repo
 from storage import org as org_repo

@@ -20,6 +20,9 @@ NAME_MAX = 32
 PLACE_MAX = 60
 OLDEST_BIRTH_YEAR = 1900
 YOUNGEST_AGE = 16  # the youngest an activist can be; members are 18+
+#: Why a member leaves the roster; their records stay either way.
+REMOVAL_REASONS = {"left": N_("left the party"), "moved": N_("moved to another branch"),
+                   "died": N_("passed away")}
 
 STATUSES: dict[MemberStatus, str] = {
     "full": N_("Full member"),

@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Literal
 
-from bot import i18n, roles
+from bot import roles
 from bot.access import Actor
 from bot.clock import Clock
 from bot.makeup import queue_make_up
-from bot.profile import Profile
+from bot.profile import REMOVAL_REASONS, Profile
 from storage import audit
 from storage import members as member_repo
 from storage import org as org_repo
@@ -270,13 +270,15 @@ async def live_invites(db: Database, clock: Clock, branch_id: int) -> list[Invit
         return await org_repo.live_invites(c, branch_id, clock.now())
 
 
-async def remove_member(db: Database, clock: Clock, member_id: int, reason: str, by: Actor
-                        ) -> bool:
+async def remove_member(db: Database, clock: Clock, member_id: int, reason: str, by: Actor,
+                        admins: list[int]) -> bool:
     """Take a member off the roster (left, moved, died): the row stays, with everything
     that points at it, so past sessions and notes keep their people. The Telegram account
-    is let go, so the person can join another branch later as a new member; the roles that
-    came with membership (secretary, leader) end with it. Once, and only by someone who
-    manages the member's branch at that moment."""
+    is let go, so the person can join another branch later as a new member; being the
+    branch's secretary ends with it (a leader's appointment stays, and staff are told).
+    Once, and only by someone who manages the member's branch at that moment."""
+    if reason not in REMOVAL_REASONS:
+        raise ValueError(f"unknown reason {reason!r}")
     now = clock.now()
     async with db.tx() as c:
         member = await member_repo.get_member(c, member_id)
@@ -287,7 +289,10 @@ async def remove_member(db: Database, clock: Clock, member_id: int, reason: str,
         actor = f"tg:{by.telegram_id}"
         await audit.record(c, now, actor, "member.remove", f"member:{member_id}", reason)
         if member.telegram_id is not None:
-            await roles.end_branch_roles_in(c, now, actor, member.telegram_id)
+            staff = sorted(set(admins) | {r.telegram_id
+                                          for r in await org_repo.holders(c, "staff")})
+            await roles.end_membership_roles_in(c, now, actor, member.telegram_id,
+                                                member.branch_id, staff, reason)
     return True
 
 
@@ -299,12 +304,3 @@ async def member(db: Database, member_id: int) -> Member | None:
 async def roster(db: Database, branch_id: int) -> list[MemberView]:
     async with db.read() as c:
         return await member_repo.branch_roster(c, branch_id)
-
-
-async def translator_of(db: Database, telegram_id: int) -> i18n.Translator:
-    """The language someone chose with /lang, else the one their Telegram reports."""
-    async with db.read() as c:
-        user = await member_repo.get_user(c, telegram_id)
-    if user is None:
-        return i18n.translator(None)
-    return i18n.translator(user.language or i18n.language_from_telegram(user.tg_language))

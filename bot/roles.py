@@ -14,11 +14,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
-from bot import registry
 from bot.access import Actor
 from bot.clock import Clock
 from bot.delivery import Outgoing, renderer
 from bot.markup import esc
+from bot.profile import REMOVAL_REASONS
+from bot.recipients import translator_of
 from storage import audit
 from storage import members as member_repo
 from storage import menus as menu_repo
@@ -111,14 +112,20 @@ async def end_leader_in(c: Conn, now: datetime, actor: str, holder: int, *,
     return True
 
 
-async def end_branch_roles_in(c: Conn, now: datetime, actor: str, holder: int) -> None:
-    """Someone leaves the roster (left, moved, died): the roles that come with membership
-    end with it — secretary of any branch, leader with contact points. Staff is given by
-    Telegram id, not membership, and stays. Not announced to the person: the reason may be
-    that they died."""
-    for branch_id in await org_repo.secretary_units(c, holder):
-        await end_secretary_in(c, now, actor, holder, branch_id, tell=False)
-    await end_leader_in(c, now, actor, holder, tell=False)
+async def end_membership_roles_in(c: Conn, now: datetime, actor: str, holder: int,
+                                  branch_id: int, staff: list[int], reason: str) -> None:
+    """Someone leaves a branch's roster (left, moved, died): being its secretary ends with
+    the membership (not announced: the reason may be that they died). A leader's
+    appointment is the county's, not the branch's: it stays, and staff are told, so that
+    they end it in /appoint if the person no longer serves."""
+    await end_secretary_in(c, now, actor, holder, branch_id, tell=False)
+    if not any(role.role == "leader" for role in await org_repo.roles_of(c, holder)):
+        return
+    names = await member_repo.names_of_users(c, [holder])
+    await outbox_repo.enqueue(c, [outbox_repo.Envelope(
+        f"off-roster:{holder}:{now.isoformat()}:{person}", person, "off_roster_leader",
+        branch_id, {"name": names[holder], "reason": reason})
+        for person in await member_repo.reachable(c, staff)], now)
 
 
 async def end_staff_in(c: Conn, now: datetime, actor: str, holder: int, *,
@@ -257,9 +264,23 @@ async def end_leader(db: Database, clock: Clock, leader: int, by: Actor, *,
 # --- what the person is told ------------------------------------------------------------------
 
 
+@renderer("off_roster_leader")
+async def _render_off_roster_leader(db: Database, clock: Clock, row: OutboxRow
+                                    ) -> Outgoing | None:
+    tr = await translator_of(db, row.chat_id)
+    async with db.read() as c:
+        unit = await org_repo.get_unit(c, row.ref_id) if row.ref_id is not None else None
+    reason = REMOVAL_REASONS.get(str(row.payload.get("reason")), "")
+    return Outgoing(tr(
+        "ℹ️ {name}, a leader with contact points, was taken off the roster of {branch} "
+        "({reason}). Their appointment as a leader stays: if they no longer serve, end it "
+        "in /appoint.", name=esc(str(row.payload.get("name", ""))),
+        branch=esc(unit.name if unit else "—"), reason=tr(reason) if reason else "—"))
+
+
 @renderer("role")
 async def _render_role(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
-    tr = await registry.translator_of(db, row.chat_id)
+    tr = await translator_of(db, row.chat_id)
     unit = None
     if row.ref_id is not None:
         async with db.read() as c:

@@ -24,7 +24,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.delivery import Outgoing, renderer
 from bot.markup import esc
-from bot.registry import translator_of
+from bot.recipients import translator_of
 from storage import members as member_repo
 from storage import operations as ops_repo
 from storage import outbox as outbox_repo

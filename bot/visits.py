@@ -21,7 +21,7 @@ from bot.delivery import Outgoing, renderer
 from bot.i18n import N_
 from bot.markup import esc
 from bot.profile import InvalidInput
-from bot.registry import translator_of
+from bot.recipients import translator_of
 from storage import audit
 from storage import members as member_repo
 from storage import org as org_repo

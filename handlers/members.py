@@ -9,7 +9,13 @@ from bot.app import ZContext
 from bot.callbacks import pack
 from bot.i18n import N_, Translator
 from bot.joining import profile_lines
-from bot.profile import STATUSES, InvalidInput, normalise_phone, parse_birth_year
+from bot.profile import (
+    REMOVAL_REASONS,
+    STATUSES,
+    InvalidInput,
+    normalise_phone,
+    parse_birth_year,
+)
 from handlers import away, dialog, picker
 from handlers.dialog import Answer
 from handlers.guards import button_with_id, private_only
@@ -292,10 +298,6 @@ async def show_roster(update: Update, context: ZContext, branch: Unit) -> None:
         tr("🗑 Remove a member…"), pack("mem", "list", branch.id))]]))
 
 
-REMOVAL_REASONS = {"left": N_("left the party"), "moved": N_("moved to another branch"),
-                   "died": N_("passed away")}
-
-
 async def member_button(update: Update, context: ZContext) -> None:
     """Removing a member: choose who, then why (two deliberate presses). Their records —
     sessions attended, materials, notes — stay; they leave the roster and the audiences."""
@@ -328,7 +330,7 @@ async def member_button(update: Update, context: ZContext) -> None:
         await query.answer(tr("This button is no longer active."))
         return
     removed = await registry.remove_member(context.db, context.clock, member.id, reason,
-                                           context.actor)
+                                           context.actor, context.settings.admins)
     await query.answer(tr("{name} was removed from the roster; their records are kept.",
                           name=member.name) if removed else tr("Already decided."))
     await take_buttons_away(query)

@@ -28,7 +28,7 @@ from bot.app import ZApplication, build_application, services_of, start_services
 from bot.clock import FrozenClock
 from bot.config import Settings
 from bot.i18n import Tr
-from bot.registry import translator_of
+from bot.recipients import translator_of
 from bot.sandbox.emulator import Emulator, SimChat, SimMessage, SimUser
 from bot.schedule import tick
 from storage import members as member_repo

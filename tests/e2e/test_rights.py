@@ -458,8 +458,11 @@ async def test_a_leader_whose_contact_point_is_removed_can_no_longer_act_there(
     assert menu(h, leader) is None
 
 
-async def test_a_secretary_or_leader_taken_off_the_roster_loses_the_role(
+async def test_a_secretary_taken_off_the_roster_loses_the_role_a_leader_keeps_theirs(
         h: Harness, county: dict[str, int], staff: Person) -> None:
+    """Being the branch's secretary comes with its membership; a leader's appointment is
+    the county's: a village secretary taking them off the roster does not end it, and
+    staff are told, to end it in /appoint if the person no longer serves."""
     keeper = await make_secretary(h, county["east"], name="留任书记")
     leaving, leader = await registered(h, county["east"], ["离任书记", "本村领导"])
     await appoint_secretary(staff, "离任书记", replace=False)
@@ -473,16 +476,19 @@ async def test_a_secretary_or_leader_taken_off_the_roster_loses_the_role(
         await keeper.presses("🗑 移除党员…")
         await keeper.presses(name)
         await keeper.presses(f"🗑 {name}：迁往其他支部")
-    assert roles_of(h, leaving) == [] and roles_of(h, leader) == []
-    assert menu(h, leaving) is None and menu(h, leader) is None
+    assert roles_of(h, leaving) == [] and menu(h, leaving) is None
+    assert roles_of(h, leader) == [("leader", None)]
     actions = [(actor, action) for actor, action, _ in audit_actions(h)]
     assert (f"tg:{keeper.id}", "relieve.secretary") in actions
-    assert (f"tg:{keeper.id}", "relieve.leader") in actions
+    assert (f"tg:{keeper.id}", "relieve.leader") not in actions
+    assert staff.last() == (
+        "ℹ️ 本村领导 是有联系点的领导干部，已被移出 东岭村党支部 的名册（迁往其他支部）。"
+        "其领导干部任命仍然保留：如其已不再任职，请在 /appoint 中免去。")
     before = snapshot(h)
     assert await press_as_before(h, leaving, request, "✅ 批准") in REFUSALS
     assert snapshot(h) == before
-    await leader.says("/visit")
-    assert leader.last() == LEADERS_ONLY
+    await leader.says("/visit")  # still the county's leader, with their contact points
+    assert leader.last() != LEADERS_ONLY
 
 
 async def test_a_roster_import_that_moves_a_secretary_ends_the_old_branch_role(
