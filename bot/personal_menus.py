@@ -35,10 +35,12 @@ async def mark_at_start(db: Database, clock: Clock, admins: list[int]) -> None:
         await menu_repo.mark_due(c, admins, clock.now())
 
 
-async def publish_due(db: Database, bot: Bot, clock: Clock, admins: list[int]) -> int:
-    """Publish the menus that are due; returns how many were sent to Telegram."""
+async def publish_due(db: Database, bot: Bot, clock: Clock, admins: list[int], *,
+                      only: list[int] | None = None) -> int:
+    """Publish the menus that are due (``only``: of these people, right after a change
+    made in the bot); returns how many were sent to Telegram."""
     async with db.read() as c:
-        due = await menu_repo.due(c, PER_RUN)
+        due = await menu_repo.due(c, PER_RUN, only)
     sent = 0
     for menu in due:
         actor = await load_actor(db, menu.telegram_id, admins)
@@ -58,9 +60,9 @@ async def publish_due(db: Database, bot: Bot, clock: Clock, admins: list[int]) -
             except (BadRequest, Forbidden) as exc:  # never opened the bot, or blocked it
                 log.info("menu of %s not published: %s", menu.telegram_id, exc.message)
                 commands = None
-            except TelegramError as exc:  # the network: it stays due for the next tick
-                log.warning("menu of %s not published yet: %s", menu.telegram_id, exc)
-                continue
+            except TelegramError as exc:  # the network: what is due stays due, for the
+                log.warning("menus not published yet: %s", exc)  # next tick to try
+                break
         async with db.tx() as c:
             await menu_repo.published(c, menu, commands, language if commands else None,
                                       clock.now())

@@ -44,8 +44,6 @@ async def tick(services: Services) -> int:
     """Queue everything due now; returns how many messages were queued."""
     settings = services.settings
     now = services.clock.now()
-    async with services.database.write() as c:
-        await ops_repo.beat(c, "tick", now)  # for `zhibu status`: the scheduler is alive
     queued = await trouble.report_due(services.database, services.clock, settings)
     # Once-a-day work runs at the first tick past its hour, not every minute after it (the
     # outbox keys would make repeats harmless, but not free on a county's data).
@@ -71,12 +69,16 @@ async def tick(services: Services) -> int:
                                                      settings.visit_quota_days)
     queued += await bulletins.queue_scheduled(services.database, services.clock, staff,
                                               settings.bulletin_time, settings.visit_quota_days)
-    if services.sender is not None:  # roles changed by `zhibu admin`, an import, a restart
-        await personal_menus.publish_due(services.database, services.sender.bot,
-                                         services.clock, settings.admins)
     if queued:
         log.info("queued %d messages", queued)
         services.poke_outbox()
+    if services.sender is not None:  # roles changed by `zhibu admin`, an import, a restart
+        await personal_menus.publish_due(services.database, services.sender.bot,
+                                         services.clock, settings.admins)
+    # For `zhibu status`: a tick went through to its end (one that fails or hangs half-way
+    # leaves the last beat growing old).
+    async with services.database.write() as c:
+        await ops_repo.beat(c, "tick", now)
     return queued
 
 

@@ -249,9 +249,9 @@ async def _confirm(update: Update, context: ZContext, current: Dialog, answer: A
         done = await roles.end_leader(db, clock, int(current.data["holder"]), actor,
                                       ending=ending)
         said = tr("{name} is no longer a leader.", name=name)
-    await chat.send_message(said if done else tr("That had already changed; nothing was "
-                                                 "changed now."))
-    await _settled(context)
+    await chat.send_message(said if done else tr("That had already changed, so nothing was "
+                                                 "done."))
+    await _settled(context, [int(current.data["holder"])])
 
 
 @picker.on_branch("contact", who=_staff)
@@ -271,7 +271,7 @@ async def choose_contact_point(update: Update, context: ZContext, branch: Unit) 
         return
     await chat.send_message(tr("{name} is now a leader with contact point {branch}.",
                                name=esc(member.name), branch=esc(branch.name)))
-    await _settled(context)
+    await _settled(context, [member.telegram_id] if member.telegram_id else [])
 
 
 async def _appointed(update: Update, context: ZContext, appointed: roles.Appointed) -> None:
@@ -292,11 +292,13 @@ async def _appointed(update: Update, context: ZContext, appointed: roles.Appoint
     else:
         await chat.send_message(tr("{name} is now secretary of {branch}.", name=esc(member.name),
                                    branch=esc(branch)))
-    await _settled(context)
+    await _settled(context, [*appointed.relieved,
+                             *([member.telegram_id] if member.telegram_id else [])])
 
 
-async def _settled(context: ZContext) -> None:
-    """The messages to the people concerned are queued; their menus follow now."""
+async def _settled(context: ZContext, people: list[int]) -> None:
+    """The messages to the people concerned are queued; their menus follow now (theirs
+    only: anyone else's that is due waits for the scheduler's tick)."""
     context.services.poke_outbox()
     await personal_menus.publish_due(context.db, context.bot, context.clock,
-                                     context.settings.admins)
+                                     context.settings.admins, only=people)

@@ -334,9 +334,9 @@ async def member_button(update: Update, context: ZContext) -> None:
     await query.answer(tr("{name} was removed from the roster; their records are kept.",
                           name=member.name) if removed else tr("Already decided."))
     await take_buttons_away(query)
-    if removed:  # a secretary or leader removed lost those roles: their menu follows
+    if removed and member.telegram_id is not None:  # a secretary's menu follows the role
         await personal_menus.publish_due(context.db, context.bot, context.clock,
-                                         context.settings.admins)
+                                         context.settings.admins, only=[member.telegram_id])
 
 
 def _who(tr: Translator, member: Member) -> str:

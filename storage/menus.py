@@ -25,10 +25,16 @@ async def mark_all_due(c: Conn, now: datetime) -> None:
         (ts(now),))
 
 
-async def due(c: Conn, limit: int) -> list[PersonalMenu]:
+async def due(c: Conn, limit: int, only: list[int] | None = None) -> list[PersonalMenu]:
+    if only is None:
+        return await fetch_all(
+            c, PersonalMenu,
+            "SELECT * FROM personal_menus WHERE due = 1 ORDER BY telegram_id LIMIT ?", (limit,))
+    marks = ", ".join("?" for _ in only)
     return await fetch_all(
         c, PersonalMenu,
-        "SELECT * FROM personal_menus WHERE due = 1 ORDER BY telegram_id LIMIT ?", (limit,))
+        f"""SELECT * FROM personal_menus WHERE due = 1 AND telegram_id IN ({marks})
+            ORDER BY telegram_id LIMIT ?""", (*only, limit))
 
 
 async def published(c: Conn, menu: PersonalMenu, commands: str | None, language: str | None,
