@@ -80,6 +80,9 @@ async def write_into_place(target: Path, write: Callable[[Path], Awaitable[None]
     except OSError as exc:
         raise SetupError(N_("cannot write {path}: {reason}"), path=target,
                          reason=exc.strerror) from None
+    except sqlite3.Error as exc:  # the backup's own connection to the copy it makes
+        raise SetupError(N_("cannot write {path}: {reason}"), path=target,
+                         reason=str(exc)) from None
     finally:
         partial.unlink(missing_ok=True)
 

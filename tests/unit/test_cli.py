@@ -378,3 +378,10 @@ def test_a_dot_env_saved_in_another_encoding_is_one_line(tmp_path: Path) -> None
     (tmp_path / ".env").write_bytes("ZHIBU_TIMEZONE=北京\n".encode("gb18030"))
     assert refused(zhibu("migrate", cwd=tmp_path)) == (
         "zhibu: the .env file is not UTF-8 text: save it as UTF-8")
+
+
+def test_a_backup_into_a_folder_it_cannot_write_names_the_copy(tmp_path: Path) -> None:
+    env = {"ZHIBU_DATABASE": str(tmp_path / "z.sqlite3")}
+    assert zhibu("migrate", env=env, cwd=tmp_path).returncode == 0
+    said = refused(zhibu("backup", "/proc/zhibu-backup.sqlite3", env=env, cwd=tmp_path))
+    assert said.startswith("zhibu: cannot write /proc/zhibu-backup.sqlite3: "), said
