@@ -36,7 +36,7 @@ from bot.repeats import Repeats
 from bot.throttle import Throttle
 from bot.updates import PerUserUpdateProcessor, lend_place
 from storage import members as member_repo
-from storage.db import Database
+from storage.db import BOT_BUSY_MS, Database
 
 log = logging.getLogger(__name__)
 
@@ -203,7 +203,7 @@ async def start_services(application: Application[Any, Any, Any, Any, Any, Any])
     if services.db is not None:
         return
     i18n.load_all()
-    services.db = await Database.open(services.settings.database)
+    services.db = await Database.open(services.settings.database, busy_ms=BOT_BUSY_MS)
     services.journal.attach(services.db, services.clock)
     # Updates a crash left unfinished go first, ahead of anything fetched from now on.
     for update in await services.journal.unfinished(application.bot):

@@ -25,6 +25,13 @@ Conn = aiosqlite.Connection
 Statement = Callable[[Conn], Awaitable[object]]
 
 
+#: How long a write waits for another process's transaction before "database is locked".
+#: The command line waits briefly; the bot waits long, because a roster import beside it
+#: is one transaction (all or nothing) that takes seconds for a whole county.
+BUSY_MS = 5_000
+BOT_BUSY_MS = 30_000
+
+
 class DatabaseTooNew(RuntimeError):
     """The file was migrated by a newer zhibu; running old code on it could corrupt it."""
 
@@ -59,9 +66,10 @@ class Database:
         self._lock = asyncio.Lock()
 
     @classmethod
-    async def open(cls, path: str | Path, *, migrate: bool = True) -> Database:
+    async def open(cls, path: str | Path, *, migrate: bool = True,
+                   busy_ms: int = BUSY_MS) -> Database:
         db = cls(path)
-        db._conn = await _connect(db.path)
+        db._conn = await _connect(db.path, busy_ms)
         try:
             # Inside the try: a file that is not a database fails here, and a connection
             # left open keeps its thread, and so the process, alive.
@@ -71,7 +79,7 @@ class Database:
             else:
                 await db.check_version()
             if db.path != ":memory:":
-                db._reader = await _connect(db.path)
+                db._reader = await _connect(db.path, busy_ms)
                 await db._reader.execute("PRAGMA query_only = ON")
         except BaseException:
             await db.close()
@@ -161,12 +169,12 @@ class Database:
 
 
 
-async def _connect(path: str) -> aiosqlite.Connection:
+async def _connect(path: str, busy_ms: int = BUSY_MS) -> aiosqlite.Connection:
     conn = await aiosqlite.connect(path, isolation_level=None)
     conn.row_factory = aiosqlite.Row
     try:
         await conn.execute("PRAGMA foreign_keys = ON")
-        await conn.execute("PRAGMA busy_timeout = 5000")
+        await conn.execute(f"PRAGMA busy_timeout = {int(busy_ms)}")
         await conn.execute("PRAGMA synchronous = NORMAL")
     except BaseException:
         await conn.close()
