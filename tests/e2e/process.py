@@ -23,6 +23,31 @@ from tests.conftest import START, TOKEN, seed_county
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def command_env(**settings: str) -> dict[str, str]:
+    """The environment a `zhibu` command runs in for a test: none of this machine's ZHIBU_
+    settings, its locale a server's plain C (English) unless ``settings`` say otherwise,
+    the project's code on the path."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ZHIBU_", "LC_", "LANG"))}
+    env.update({"LANG": "C", "PYTHONPATH": str(ROOT), **settings})
+    return env
+
+
+async def zhibu(*args: str, **settings: str) -> tuple[int, str, str]:
+    """A `zhibu` command as the operator types it (exit code, stdout, stderr)."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", *args, env=command_env(**settings), cwd=str(ROOT),
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    try:
+        async with asyncio.timeout(60):
+            out, err = await process.communicate()
+    except TimeoutError:
+        process.kill()
+        await process.wait()
+        raise AssertionError(f"zhibu {' '.join(args)} did not finish in 60 s") from None
+    assert process.returncode is not None
+    return process.returncode, out.decode(), err.decode()
+
+
 async def until(emu: Emulator, condition: Callable[[], bool], what: str,
                 seconds: float = 60) -> None:
     try:
@@ -44,10 +69,9 @@ class BotProcess:
         self._read: list[str] = []  # lines of the running process's stderr read so far
 
     async def start(self) -> None:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("ZHIBU_")}
-        env.update({"ZHIBU_TOKEN": TOKEN, "ZHIBU_API_BASE": self.emu.base_url,
-                    "ZHIBU_DATABASE": str(self.database), "ZHIBU_LOG_LEVEL": "WARNING",
-                    "PYTHONPATH": str(ROOT), **self.settings})
+        env = command_env(**{"ZHIBU_TOKEN": TOKEN, "ZHIBU_API_BASE": self.emu.base_url,
+                             "ZHIBU_DATABASE": str(self.database),
+                             "ZHIBU_LOG_LEVEL": "WARNING", **self.settings})
         self.process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bot", *self.args, env=env, cwd=str(ROOT),
             stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)

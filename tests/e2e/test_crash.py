@@ -8,15 +8,12 @@ pushes through the chat as usual.
 
 from __future__ import annotations
 
-import asyncio
-import os
 import sqlite3
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 from bot.sandbox.emulator import Emulator, FloodLimits, SimUser
-from tests.e2e.process import ROOT, BotProcess, seed_east, until
+from tests.e2e.process import BotProcess, seed_east, until, zhibu
 
 RECIPIENTS = 1000
 RATE = 300  # messages a second: the emulator's ceiling and the bot's setting
@@ -34,13 +31,8 @@ async def backup_while_sending(database: Path, copy: Path) -> None:
     """`zhibu backup` while the bot writes an outbox row per message it sends: the copy is
     whole (SQLite's integrity check) and consistent (the push is all there, every row in
     a state it can be in)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ZHIBU_")}
-    env.update(ZHIBU_DATABASE=str(database), PYTHONPATH=str(ROOT))
-    done = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "backup", str(copy), env=env, cwd=str(ROOT),
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
-    _, stderr = await done.communicate()
-    assert done.returncode == 0, stderr.decode()
+    code, _, stderr = await zhibu("backup", str(copy), ZHIBU_DATABASE=str(database))
+    assert code == 0, stderr
     with sqlite3.connect(f"file:{copy}?mode=ro", uri=True) as c:
         assert c.execute("PRAGMA integrity_check").fetchone() == ("ok",)
         assert c.execute("SELECT count(*) FROM material_recipients").fetchone() == (RECIPIENTS,)

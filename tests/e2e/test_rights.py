@@ -10,11 +10,8 @@ with the database compared before and after each press.
 
 from __future__ import annotations
 
-import asyncio
 import json
-import os
 import sqlite3
-import sys
 from collections.abc import Coroutine
 from datetime import timedelta
 from pathlib import Path
@@ -36,11 +33,11 @@ from tests.e2e.flows import (
     schedule,
     snapshot,
 )
+from tests.e2e.process import zhibu
 from tests.e2e.test_access import MANAGERS_ONLY, STAFF_ONLY
 from tests.e2e.test_button_access import REFUSALS
 from tests.harness import Harness, Person
 
-ROOT = Path(__file__).resolve().parents[2]
 STOPPED = "您已无权进行此操作，本次填写已停止，没有保存任何内容。"
 APPOINT_STAFF_ONLY = "只有组织部工作人员可以任命支部书记和联系领导。"
 LEADERS_ONLY = "只有有联系点的领导干部可以记录。组织部工作人员可用 /appoint 指定联系点。"
@@ -338,14 +335,9 @@ async def test_cancelling_an_end_changes_nothing(h: Harness, county: dict[str, i
 
 async def zhibu_admin(h: Harness, *args: str) -> str:
     """`zhibu admin …` as the operator types it, on the database the bot is using."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ZHIBU_")}
-    env.update(ZHIBU_DATABASE=str(h.settings.database), PYTHONPATH=str(ROOT))
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "admin", *args, env=env, cwd=str(ROOT),
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
-    out, err = await asyncio.wait_for(process.communicate(), 60)
-    assert process.returncode == 0, err.decode()
-    return out.decode().strip()
+    code, out, err = await zhibu("admin", *args, ZHIBU_DATABASE=str(h.settings.database))
+    assert code == 0, err
+    return out.strip()
 
 
 async def no_longer_staff(h: Harness, person: Person, quota: SimMessage,

@@ -5,13 +5,12 @@ traceback, never the token."""
 from __future__ import annotations
 
 import asyncio
-import os
-import sys
 from pathlib import Path
 
 from bot.sandbox.emulator import Emulator
 from tests.conftest import TOKEN
 from tests.e2e.process import ROOT, BotProcess, until
+from tests.e2e.process import zhibu as run_zhibu
 
 ENGLISH = {"ZHIBU_LANGUAGE": "en"}
 
@@ -29,15 +28,7 @@ def one_line(stderr: str) -> str:
 
 async def zhibu(database: Path, *args: str) -> tuple[int, str, str]:
     """Another `zhibu` command on the same database, as the operator types it."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ZHIBU_")}
-    env.update(ZHIBU_DATABASE=str(database), PYTHONPATH=str(ROOT), **ENGLISH)
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", *args, env=env, cwd=str(ROOT),
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
-    async with asyncio.timeout(60):
-        out, err = await process.communicate()
-    assert process.returncode is not None
-    return process.returncode, out.decode(), err.decode()
+    return await run_zhibu(*args, ZHIBU_DATABASE=str(database), **ENGLISH)
 
 
 async def test_a_second_bot_on_the_same_database_is_refused_at_once(

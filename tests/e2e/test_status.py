@@ -4,26 +4,16 @@ shows a bot that stopped moving; one line (exit 2) when there is no database."""
 
 from __future__ import annotations
 
-import asyncio
-import os
 import sqlite3
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.sandbox.emulator import Emulator
-from tests.e2e.process import ROOT, BotProcess, seed_east, until
+from tests.e2e.process import BotProcess, seed_east, until, zhibu
 
 
 async def zhibu_status(database: Path) -> tuple[int, str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ZHIBU_")}
-    env.update(ZHIBU_DATABASE=str(database), PYTHONPATH=str(ROOT))
-    done = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "status", env=env, cwd=str(ROOT),
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
-    out, err = await done.communicate()
-    assert done.returncode is not None
-    return done.returncode, out.decode(), err.decode()
+    return await zhibu("status", ZHIBU_DATABASE=str(database))
 
 
 def line(output: str, start: str) -> str:

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from storage.db import migration_scripts
+from tests.e2e.process import command_env
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
@@ -20,11 +21,8 @@ EXAMPLES = ROOT / "examples"
 def zhibu(*args: str, env: dict[str, str] | None = None,
           cwd: Path) -> subprocess.CompletedProcess[str]:
     """The command in a server's plain locale (C: English) unless ``env`` says otherwise."""
-    clean = {k: v for k, v in os.environ.items()
-             if not k.startswith(("ZHIBU_", "LC_", "LANG"))}
     return subprocess.run([sys.executable, "-m", "bot", *args], capture_output=True, text=True,
-                          env={**clean, "LANG": "C", **(env or {}), "PYTHONPATH": str(ROOT)},
-                          cwd=cwd, timeout=60, check=False)
+                          env=command_env(**(env or {})), cwd=cwd, timeout=60, check=False)
 
 
 def refused(result: subprocess.CompletedProcess[str]) -> str:
