@@ -117,9 +117,15 @@ def _no_token_in_any_log() -> Iterator[SecretWatch]:
     level = root.level
     root.addHandler(watch)
     root.setLevel(logging.DEBUG)
+    # aiosqlite's DEBUG is two records of SQL per call — a third of the suite's CPU — and
+    # carries no URL; tests/e2e/test_secrets.py runs it at DEBUG too, with the rest.
+    sql = logging.getLogger("aiosqlite")
+    sql_level = sql.level
+    sql.setLevel(logging.INFO)
     try:
         yield watch
     finally:
         root.removeHandler(watch)
         root.setLevel(level)
+        sql.setLevel(sql_level)
     assert not watch.leaks, f"the token reached the log: {watch.leaks[:3]}"
