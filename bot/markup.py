@@ -90,6 +90,18 @@ def _closers(stack: tuple[_Atom, ...]) -> str:
     return "".join(f"</{atom.tag}>" for atom in reversed(stack))
 
 
+def _line_fits(atoms: list[_Atom], start: int, room: int) -> bool:
+    """Does the line that begins at ``start`` fit in ``room`` units?"""
+    used = 0
+    for atom in atoms[start:]:
+        if atom.breaks == 2:
+            return True
+        used += atom.units
+        if used > room:
+            return False
+    return True
+
+
 def _split(text: str, limit: int, *, tail: str = "", first_only: bool = False) -> list[str]:
     """Cut ``text`` into parts of at most ``limit`` visible units (``tail``, e.g. "…",
     included in every part but the last), preferring the end of a line, then a space."""
@@ -115,10 +127,16 @@ def _split(text: str, limit: int, *, tail: str = "", first_only: bool = False) -
             break
         if atoms[i].breaks:  # the first that did not fit is a break: a clean cut
             last[atoms[i].breaks] = (i, used, run_stack)
-        # The end of a line if the part is at least half full by then, else a space,
-        # else the later of the two; a text without either is cut where it is full.
-        full = [b for kind in (2, 1) if (b := last.get(kind)) and b[1] * 2 >= room]
-        chosen = full[0] if full else max(last.values(), default=None)
+        # The end of a line if the part is at least half full by then, or if the next
+        # line fits whole in the next part; else a space, else the later of the two; a
+        # text without either is cut where it is full.
+        newline = last.get(2)
+        if newline is not None and (newline[1] * 2 >= room
+                                    or _line_fits(atoms, newline[0] + 1, room)):
+            chosen: tuple[int, int, tuple[_Atom, ...]] | None = newline
+        else:
+            full = [b for kind in (2, 1) if (b := last.get(kind)) and b[1] * 2 >= room]
+            chosen = full[0] if full else max(last.values(), default=None)
         if chosen is not None and chosen[0] > start:
             cut, after, end_stack = chosen[0], chosen[0] + 1, chosen[2]  # the break goes
         elif i > start:

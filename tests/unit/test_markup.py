@@ -39,6 +39,14 @@ def test_lines_are_kept_whole_while_they_fit_and_the_header_counts() -> None:
     assert parts == ["<b>名单（3）</b>\n甲甲甲甲甲", "乙乙乙乙乙\n丙丙丙丙丙"]
 
 
+def test_a_line_that_fits_a_message_of_its_own_is_never_cut() -> None:
+    """A short line, then one too long to join it but short enough for its own message:
+    it starts the next message whole rather than being cut to fill the first."""
+    short, long = "甲 " * 750, "乙 " * 1530  # 1,500 and 3,060 units
+    parts = chunks([short.strip(), long.strip()])
+    assert parts == [short.strip(), long.strip()]
+
+
 def test_a_long_line_is_cut_at_a_space_and_its_tags_reopen() -> None:
     parts = chunks(["<b>" + "word " * 10 + "</b>"], limit=12)
     assert parts[0] == "<b>word word</b>" and parts[1] == "<b>word word</b>"
