@@ -270,12 +270,15 @@ async def _admin(settings: Settings, tr: Tr, command: str, telegram_id: int | No
             print(tr("{id} is now organisation staff", id=telegram_id) if added
                   else tr("{id} was already organisation staff", id=telegram_id))
         else:
-            removed = await organisation.remove_staff(
-                db, clock, telegram_id, still_admin=telegram_id in settings.admins)
-            print(tr("{id} is no longer organisation staff", id=telegram_id) if removed
-                  else tr("{id} was not organisation staff", id=telegram_id))
-            if telegram_id in settings.admins:
-                print(tr("note: they are still listed in ZHIBU_ADMINS"))
+            listed = telegram_id in settings.admins
+            removed = await organisation.remove_staff(db, clock, telegram_id,
+                                                      still_admin=listed)
+            if listed:
+                print(tr("{id} stays organisation staff while ZHIBU_ADMINS lists them: take "
+                         "them out of it and restart the bot", id=telegram_id))
+            else:
+                print(tr("{id} is no longer organisation staff", id=telegram_id) if removed
+                      else tr("{id} was not organisation staff", id=telegram_id))
         return 0
     finally:
         await db.close()

@@ -62,6 +62,9 @@ def test_admin_add_list_remove(tmp_path: Path) -> None:
     listing = zhibu("admin", "list", env=env, cwd=tmp_path).stdout.split()
     assert listing == ["7", "(ZHIBU_ADMINS)", "42"]
     assert "no longer" in zhibu("admin", "remove", "42", env=env, cwd=tmp_path).stdout
+    assert zhibu("admin", "remove", "7", env=env, cwd=tmp_path).stdout == (
+        "7 stays organisation staff while ZHIBU_ADMINS lists them: take them out of it and "
+        "restart the bot\n")
     bad = zhibu("admin", "add", "-5", env=env, cwd=tmp_path)
     assert bad.returncode != 0 and "Traceback" not in bad.stderr
 
