@@ -12,7 +12,7 @@ from bot.callbacks import pack
 from bot.clock import Clock
 from bot.delivery import Buttons, Outgoing, renderer
 from bot.i18n import Translator
-from bot.markup import MESSAGE_LIMIT, esc, length
+from bot.markup import KEYBOARD_BUTTONS, MESSAGE_LIMIT, esc, length
 from bot.profile import STATUSES, Profile
 from bot.recipients import translator_of
 from bot.registry import pending_for
@@ -65,7 +65,6 @@ async def request_with_match(db: Database, application_id: int
 
 
 PENDING_SHOWN = 50            # applicants in one /pending (two buttons each: a keyboard's 100)
-KEYBOARD_BUTTONS = 100        # Telegram's most buttons on one message
 LISTED = "l"                  # marks a decision button as one of a list's (app:ok:<id>:l)
 
 

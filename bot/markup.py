@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 MESSAGE_LIMIT = 4096
 CAPTION_LIMIT = 1024
+KEYBOARD_BUTTONS = 100  # the most inline buttons one message may carry
 ELLIPSIS = "…"
 
 _TOKEN = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)[^>]*>|&(?:#[0-9]+|#x[0-9a-fA-F]+|[a-zA-Z]+);")

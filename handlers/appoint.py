@@ -16,6 +16,7 @@ from bot import organisation, personal_menus, registry, roles
 from bot.access import Actor
 from bot.app import ZContext
 from bot.i18n import N_
+from bot.markup import KEYBOARD_BUTTONS
 from handlers import away, dialog, picker
 from handlers.dialog import Answer
 from handlers.ui import button, esc, grid, inline
@@ -68,19 +69,22 @@ async def choose_person(update: Update, context: ZContext, branch: Unit) -> None
              tr("Secretary: {names}", names=_names(held.secretaries)) if held.secretaries
              else tr("No secretary yet.")]
     if held.leaders:
-        lines.append(tr("Leaders here: {names}", names=_names(held.leaders)))
+        lines.append(tr("Leaders with a contact point here, or members here: {names}",
+                        names=_names(held.leaders)))
     lines += ["", tr("Whom do you appoint?") if people else tr("Nobody else here has joined the "
                                                                 "bot yet.")]
     if held.secretaries or held.leaders:
         lines.append(tr("To end a role, use the buttons at the bottom."))
-    rows = grid([button(m.name, dialog.choice(KIND, "person", "a", m.id))
-                 for m in people[:SHOWN]], 3)
-    rows += [[button(tr("🚫 Relieve {name} of office", name=s.name),
-                     dialog.choice(KIND, "person", "r", s.telegram_id))]
-             for s in held.secretaries]
-    rows += [[button(tr("📍 {name} (leader)", name=leader.name),
+    ends = [[button(tr("🚫 Relieve {name} of office", name=s.name),
+                    dialog.choice(KIND, "person", "r", s.telegram_id))]
+            for s in held.secretaries]
+    ends += [[button(tr("📍 {name} (leader)", name=leader.name),
                      dialog.choice(KIND, "person", "l", leader.telegram_id))]
              for leader in held.leaders]
+    ends = ends[:KEYBOARD_BUTTONS // 2]
+    shown = min(SHOWN, KEYBOARD_BUTTONS - len(ends))  # within Telegram's buttons a message
+    rows = grid([button(m.name, dialog.choice(KIND, "person", "a", m.id))
+                 for m in people[:shown]], 3) + ends
     await chat.send_message("\n".join(lines), reply_markup=inline(rows))
 
 
