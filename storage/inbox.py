@@ -35,8 +35,10 @@ async def unfinished(c: Conn) -> list[str]:
 
 
 async def forget_done(c: Conn, before: datetime) -> int:
-    """The newest update stays: `zhibu status` reads when the last one was handled."""
+    """The update handled last stays: `zhibu status` reads when that was. (By when it was
+    handled, not by its id: after a week without updates Telegram picks ids at random.)"""
     cur = await c.execute(
-        "DELETE FROM inbox WHERE done_at < ? AND update_id < (SELECT max(update_id) FROM inbox)",
-        (ts(before),))
+        """DELETE FROM inbox WHERE done_at < ? AND update_id IS NOT
+             (SELECT update_id FROM inbox WHERE done_at IS NOT NULL
+              ORDER BY done_at DESC, rowid DESC LIMIT 1)""", (ts(before),))
     return cur.rowcount

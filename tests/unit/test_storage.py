@@ -116,3 +116,27 @@ async def test_notice_receipts_survive_the_migration_that_adds_roster_recipients
             (1, 42, None, "张三", "2026-01-02T00:00:00+08:00")]
     finally:
         await db.close()
+
+
+async def test_the_update_handled_last_outlives_the_daily_clean_up(tmp_path: Path) -> None:
+    """After a week without updates Telegram numbers the next one at random — here lower
+    than the old ones: the row `zhibu status` reads is the one handled last, not the
+    highest id."""
+    from datetime import timedelta
+
+    from storage import inbox
+
+    db = await Database.open(tmp_path / "c.sqlite3")
+    try:
+        long_ago, now = START - timedelta(days=9), START
+        async with db.tx() as c:
+            await inbox.record(c, [(900, "{}"), (901, "{}")], long_ago)
+            await inbox.mark_done(c, [900, 901], long_ago)
+            await inbox.record(c, [(5, "{}")], now)
+            await inbox.mark_done(c, [5], now)
+            assert await inbox.forget_done(c, now + timedelta(days=2)) == 2
+        async with db.read() as c:
+            rows = await c.execute_fetchall("SELECT update_id FROM inbox")
+        assert [row[0] for row in rows] == [5]
+    finally:
+        await db.close()
