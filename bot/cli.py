@@ -344,7 +344,8 @@ async def _audit(settings: Settings, tr: Tr, start: date, last: date, target: Pa
         await db.close()
     rows = [[e.at.astimezone(clock.tz).strftime("%Y-%m-%d %H:%M:%S"), e.actor, e.action,
              e.subject, e.detail] for e in entries]
-    data = workbook([("audit", ["at", "actor", "action", "subject", "detail"], rows)])
+    data = workbook([(tr("audit trail"), [tr("when"), tr("who"), tr("what"), tr("about"),
+                                          tr("detail")], rows)])
     await file_checks.write_bytes_into_place(target, data)
     print(tr("{count} entries written to {path}", count=len(rows), path=target))
     return 0

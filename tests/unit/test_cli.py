@@ -127,8 +127,15 @@ def test_staff_export_the_audit_trail(tmp_path: Path) -> None:
                  cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     rows = list(load_workbook(out).active.iter_rows(values_only=True))  # type: ignore[union-attr]
-    assert rows[0] == ("at", "actor", "action", "subject", "detail")
+    assert rows[0] == ("when", "who", "what", "about", "detail")
     assert [row[2] for row in rows[1:]] == ["roster.import", "staff.add"]
+    chinese = tmp_path / "审计.xlsx"
+    assert zhibu("audit", "--from", "2000-01-01", "--to", "2100-12-31", str(chinese),
+                 env={**env, "LANG": "zh_CN.UTF-8"}, cwd=tmp_path).returncode == 0
+    book = load_workbook(chinese)
+    assert book.sheetnames == ["操作记录"]
+    assert next(book.active.iter_rows(values_only=True)) == (  # type: ignore[union-attr]
+        "时间", "操作人", "操作", "对象", "详情")
 
 
 def test_a_bad_log_level_is_one_line(tmp_path: Path) -> None:
