@@ -17,13 +17,14 @@ from datetime import datetime, timedelta, tzinfo
 from typing import Literal
 
 from bot import notes
+from bot.access import actor_of
 from bot.callbacks import pack
 from bot.clock import Clock
 from bot.delivery import Outgoing, renderer
 from bot.i18n import N_, Translator, translator
 from bot.markup import MESSAGE_LIMIT, esc, shorten
 from bot.recipients import translator_of
-from storage import audit
+from storage import audit, people
 from storage import meetings as meeting_repo
 from storage import members as member_repo
 from storage import org as org_repo
@@ -122,9 +123,8 @@ async def advance(db: Database, clock: Clock, windows: Windows, admins: list[int
 async def _record_to(c: Conn, meeting: Meeting, admins: list[int]) -> list[int]:
     """Who gets the record to complete: who scheduled it, if they still manage the branch;
     else its secretaries now (a relieved secretary sees no more of the branch's records)."""
-    held = {(r.role, r.unit_id) for r in await org_repo.roles_of(c, meeting.created_by)}
-    if (meeting.created_by in admins or ("staff", None) in held
-            or ("secretary", meeting.branch_id) in held):
+    scheduler = actor_of(await people.person(c, meeting.created_by), meeting.created_by, admins)
+    if scheduler.manages(meeting.branch_id):
         return [meeting.created_by]
     return [r.telegram_id for r in await org_repo.holders(c, "secretary", meeting.branch_id)]
 

@@ -30,6 +30,7 @@ from telegram.ext import Application, ApplicationHandlerStop, CallbackContext
 
 from bot.config import Settings
 from bot.i18n import N_, Tr
+from bot.pacing import retry_seconds
 from bot.profile import InvalidInput
 
 #: What @BotFather hands out: the bot's id, a colon, 35 URL-safe characters.
@@ -115,7 +116,7 @@ async def reach_api(settings: Settings, tr: Tr, *, out: TextIO | None = None,
                                     "the token again from @BotFather"),
                                  host=api_host(settings), reason=reason) from None
             except RetryAfter as exc:
-                wait = exc.retry_after if isinstance(exc.retry_after, int) else pause
+                wait = retry_seconds(exc)
             except NetworkError:
                 wait, pause = pause, min(pause * 2, longest)
             except TelegramError as exc:

@@ -26,7 +26,7 @@ async def managers_only(update: Update, context: ZContext) -> bool:
     if not await private_only(update, context):
         return False
     actor = context.actor
-    if actor.staff or actor.secretary_of:
+    if actor.manages_any:
         return True
     chat = update.effective_chat
     assert chat is not None

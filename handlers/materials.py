@@ -314,7 +314,7 @@ async def study_command(update: Update, context: ZContext) -> None:
     assert chat is not None
     actor = context.actor
     member = actor.active_member
-    manager = actor.staff or bool(actor.secretary_of)
+    manager = actor.manages_any
     if member is None and not manager:
         await not_a_member_yet(update, context)
         return

@@ -311,7 +311,7 @@ async def record_command(update: Update, context: ZContext) -> None:
     if not await private_only(update, context):
         return
     actor = context.actor
-    if actor.staff or actor.secretary_of:
+    if actor.manages_any:
         await picker.choose_branch(update, context, "record")
         return
     if actor.active_member is None:

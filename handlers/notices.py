@@ -262,7 +262,7 @@ async def notice_button(update: Update, context: ZContext) -> None:
                 query.data or "")]]))
         return
     actor = context.actor
-    if not actor.staff and not actor.secretary_of:
+    if not actor.manages_any:
         await query.answer(tr("Only branch secretaries and organisation staff can do this."),
                            show_alert=True)
         return

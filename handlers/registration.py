@@ -87,7 +87,7 @@ async def _who_waits(update: Update, context: ZContext) -> None:
     requests filed before they opened it were not sent to them (Telegram would refuse)."""
     actor = context.actor
     message = update.effective_message
-    if message is None or not (actor.staff or actor.secretary_of):
+    if message is None or not actor.manages_any:
         return
     waiting = await registry.pending_for(context.db, actor)
     if waiting:
