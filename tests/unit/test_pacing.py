@@ -5,6 +5,7 @@ path; where time must pass, only lower bounds are asserted."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 
 from bot.pacing import PaceLimits, Pacer, counts_as_message
@@ -96,3 +97,5 @@ async def test_a_429_holds_the_chat_and_pauses_the_outbox() -> None:
     await asyncio.sleep(0.05)
     assert not reply.done()  # a reply to that chat waits out the 429 too
     reply.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await reply
