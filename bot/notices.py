@@ -26,6 +26,7 @@ from storage import org as org_repo
 from storage import outbox as outbox_repo
 from storage.db import Conn, Database, Statement
 from storage.models import (
+    BranchReceipts,
     MediaKind,
     Notice,
     NoticeAudience,
@@ -33,6 +34,14 @@ from storage.models import (
     NoticeRecipient,
     OutboxRow,
 )
+
+
+def to_follow_up(item: NoticeReceipts) -> list[BranchReceipts]:
+    """The branches of a notice where someone has not acknowledged it yet or cannot be
+    reached, in the order of the list (by name): who still needs a word, never a ranking
+    of branches by how many clicked."""
+    return [b for b in item.branches if b.not_yet or b.unreachable]
+
 
 BODY_MAX = 3500      # the sender's formatted text as Telegram counts it (bot.markup.length)
 CAPTION_MAX = 800

@@ -321,16 +321,18 @@ def _counts(tr: Translator, counts: ReceiptCounts) -> str:
 
 def _by_branch(tr: Translator, item: NoticeReceipts) -> list[str]:
     """A line per branch for a notice to several; past BRANCH_LINES (a county-wide
-    notice) the branches with the most left to do, and the names button has them all."""
+    notice) only the branches where someone still needs a word, by name, and the names
+    button has them all."""
     if len(item.branches) < 2:
         return []
     shown = item.branches
     lines = [tr("By branch:")]
     if len(shown) > BRANCH_LINES:
-        shown = sorted(shown, key=lambda b: -(b.not_yet + b.unreachable))[:BRANCH_LINES]
-        lines = [tr("The {n} of {total} branches with the most not yet acknowledged or not "
-                    "reachable (👥 Names lists every branch):", n=len(shown),
-                    total=len(item.branches))]
+        waiting = notices.to_follow_up(item)
+        shown = waiting[:BRANCH_LINES]
+        lines = [tr("Branches where someone has not acknowledged yet or cannot be reached: "
+                    "{waiting} of {total}; the first {n} by name (👥 Names lists every "
+                    "branch):", waiting=len(waiting), total=len(item.branches), n=len(shown))]
     return lines + [tr("{branch}: {counts}", branch=esc(b.branch or "—"), counts=_counts(tr, b))
                     for b in shown]
 

@@ -163,7 +163,7 @@ async def test_receipts_by_branch_count_roster_members_without_telegram(
                                 "📵 联系不上（2）\n王秀英、陈建国")
 
 
-async def test_a_county_wide_notice_lists_the_branches_with_most_left_to_do(
+async def test_a_county_wide_notice_lists_the_branches_that_still_need_a_word(
         h: Harness, county: dict[str, int], staff: Person) -> None:
     from handlers.notices import BRANCH_LINES
     from storage import org as org_repo
@@ -172,20 +172,22 @@ async def test_a_county_wide_notice_lists_the_branches_with_most_left_to_do(
     async with h.db.tx() as c:
         extra = [await org_repo.add_unit(c, "branch", f"新村{i:02d}党支部", county["xihe"], now)
                  for i in range(BRANCH_LINES)]
-    for unit in extra:
-        await registered(h, unit.id, [f"{unit.name[:4]}党员"])
+    people = [(await registered(h, unit.id, [f"{unit.name[:4]}党员"]))[0] for unit in extra]
     await staff.says("/notice")
     await staff.presses("🏛 全县")
     await staff.presses(f"所有人（{BRANCH_LINES}）")
     await staff.says("年底前完成党费收缴。")
     await staff.presses("立即发送")
     await staff.presses(f"✅ 发送给 {BRANCH_LINES} 人")
+    await people[0].presses("✅ 收到")  # 新村00 has nothing left to follow up
     await staff.says("/notices")
     lines = staff.last().split("\n")
-    assert lines[2] == (f"按“未确认”和“联系不上”最多排列的 {BRANCH_LINES} 个支部"
-                        f"（共 {BRANCH_LINES + 1} 个；👥 名单列出每个支部）：")
-    # East has two on the roster without Telegram: the most left to do, first.
+    assert lines[2] == (f"尚有人未确认或联系不上的支部：{BRANCH_LINES} 个（共 "
+                        f"{BRANCH_LINES + 1} 个）；按名称列出前 {BRANCH_LINES} 个"
+                        "（👥 名单列出每个支部）：")
+    # By name, not by how many are left: no branch is ranked by clicks.
     assert lines[3] == "东岭村党支部：已送达 0 · 已确认收到 0 · 未确认 0 · 联系不上 2"
+    assert lines[4].startswith("新村01党支部：") and lines[-1].startswith("新村19党支部：")
     assert len(lines) == 3 + BRANCH_LINES
     await staff.presses("👥 名单")
     listed = staff.last()
