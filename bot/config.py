@@ -6,7 +6,7 @@ import difflib
 import re
 from datetime import time
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
@@ -15,10 +15,13 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.i18n import N_
 from bot.profile import InvalidInput
+from storage.models import MeetingKind
 
 TELEGRAM_API_BASE = "https://api.telegram.org/bot"
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
+#: Sessions after which the guidelines ask for heartfelt notes: study, not business.
+STUDY_SESSIONS: tuple[MeetingKind, ...] = ("lesson", "study", "activity_day")
 
 
 def check_webhook_url(url: str) -> str:
@@ -173,6 +176,15 @@ class Settings(BaseSettings):
         default=30, ge=0, le=366,
         description="A member who starts working away receives the materials of this many "
                     "past days sent to their branch's flowing members")
+    note_after: Annotated[list[MeetingKind], NoDecode] = Field(
+        default_factory=lambda: list(STUDY_SESSIONS),
+        description="Kinds of session after which those who attended are asked for a "
+                    "heartfelt note, comma separated (assembly, committee, group, lesson, "
+                    "activity_day, study, other); empty: none")
+    note_days: int = Field(
+        default=14, ge=1, le=365,
+        description="A request for a heartfelt note lapses this many days after it was "
+                    "asked: no longer owed, reminded or listed")
 
     tick_seconds: int = Field(
         default=60, ge=1, le=3600,
@@ -255,6 +267,18 @@ class Settings(BaseSettings):
         if value.upper() not in levels:
             raise InvalidInput(N_("must be one of {expected}"), expected=", ".join(levels))
         return value.upper()
+
+    @field_validator("note_after", mode="before")
+    @classmethod
+    def _split_kinds(cls, value: object) -> object:
+        if isinstance(value, str):
+            kinds = [part.strip().lower() for part in re.split(r"[,;\s]+", value) if part.strip()]
+            for kind in kinds:
+                if kind not in get_args(MeetingKind):
+                    raise InvalidInput(N_("“{value}” is not a kind of session: use {expected}"),
+                                       value=kind, expected=", ".join(get_args(MeetingKind)))
+            return list(dict.fromkeys(kinds))
+        return value
 
     @field_validator("admins", mode="before")
     @classmethod

@@ -22,7 +22,6 @@ from bot.markup import esc
 from bot.recipients import translator_of
 from storage import audit
 from storage import materials as material_repo
-from storage import members as member_repo
 from storage import notes as note_repo
 from storage import org as org_repo
 from storage import outbox as outbox_repo
@@ -134,8 +133,8 @@ async def push(db: Database, clock: Clock, draft: Draft, by: int,
 StudyMark = Literal["marked", "already", "not_yours"]
 
 
-async def mark_studied(db: Database, clock: Clock, material_id: int, member: Member | None
-                       ) -> StudyMark:
+async def mark_studied(db: Database, clock: Clock, material_id: int, member: Member | None,
+                       policy: notes.NotePolicy) -> StudyMark:
     if member is None:
         return "not_yours"
     now = clock.now()
@@ -149,7 +148,8 @@ async def mark_studied(db: Database, clock: Clock, material_id: int, member: Mem
         material = await material_repo.get_material(c, material_id)
         if material is not None:
             await outbox_repo.enqueue(
-                c, await notes.ask_after_material(c, member, material.id, material.title, now),
+                c, await notes.ask_after_material(c, member, material.id, material.title, now,
+                                                  policy),
                 now)
     return "marked"
 
@@ -196,7 +196,9 @@ def reminder_days(today: date, lead_days: int) -> set[date]:
 
 async def queue_reminders(db: Database, clock: Clock, at: time, lead_days: int) -> int:
     """Once it is past the reminder hour, queue today's reminders: one per member a day,
-    however many materials are due (the key makes a second run add nothing)."""
+    however many materials are due and notes owed (the key makes a second run add
+    nothing). A note request is counted as reminded here, in the same transaction, so it
+    is named on at most :data:`bot.notes.NOTE_REMINDERS` evenings."""
     now = clock.now()
     if now.time() < at:
         return 0
@@ -205,7 +207,8 @@ async def queue_reminders(db: Database, clock: Clock, at: time, lead_days: int) 
     async with db.tx() as c:
         people = sorted(
             set(await material_repo.members_to_remind(c, reminder_days(today, lead_days)))
-            | set(await note_repo.members_owing(c, start_of_day, today.year)))
+            | set(await note_repo.remind(c, today, start_of_day, now, notes.NOTE_REMINDERS,
+                                         notes.REMINDER_GAP_DAYS)))
         envelopes = [outbox_repo.Envelope(
             f"study-reminder:{member_id}:{today.isoformat()}", telegram_id, "study_reminder",
             member_id, {"day": today.isoformat(), "lead": lead_days})
@@ -218,16 +221,16 @@ async def queue_reminders(db: Database, clock: Clock, at: time, lead_days: int) 
 
 @renderer("study_reminder")
 async def _render_reminder(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
-    """Due materials and notes still owed, in one message: at most one reminder a day."""
+    """Due materials and the notes this evening's reminder counted, in one message: at
+    most one reminder a day. A note whose reminders are spent is not named again here,
+    even when something else is reminded (it is listed for the secretary instead)."""
     day = date.fromisoformat(str(row.payload["day"]))
     lead = int(row.payload.get("lead", 0))
     member_id = row.ref_id or 0
     async with db.read() as c:
         due = await material_repo.due_open_for_member(c, member_id, reminder_days(day, lead))
-        member = await member_repo.get_member(c, member_id)
-        owed = await note_repo.owed(c, member_id) if member is not None else []
-    if member is not None and notes.exemption(member, day) is not None:
-        owed = []  # exempt since asked: never chased
+        # Still owed when sent: written, lapsed or exempt since it was queued, it is not.
+        owed = await note_repo.reminded_on(c, member_id, day, clock.now())
     if not due and not owed:
         return None  # studied and written since it was queued
     tr = await translator_of(db, row.chat_id)

@@ -110,13 +110,14 @@ async def has_group(db: Database, branch_id: int) -> bool:
 # --- the steps a tick drives ---------------------------------------------------------------
 
 
-async def advance(db: Database, clock: Clock, windows: Windows, admins: list[int]) -> int:
+async def advance(db: Database, clock: Clock, windows: Windows, admins: list[int],
+                  policy: notes.NotePolicy) -> int:
     """Do every step that is due now; returns how many messages were queued."""
     now = clock.now()
     queued = 0
     async with db.tx() as c:
         for meeting in await meeting_repo.not_closed_before(c, now + timedelta(days=1)):
-            queued += await _advance_one(c, meeting, now, windows, admins)
+            queued += await _advance_one(c, meeting, now, windows, admins, policy)
     return queued
 
 
@@ -130,7 +131,7 @@ async def _record_to(c: Conn, meeting: Meeting, admins: list[int]) -> list[int]:
 
 
 async def _advance_one(c: Conn, meeting: Meeting, now: datetime, windows: Windows,
-                       admins: list[int]) -> int:
+                       admins: list[int], policy: notes.NotePolicy) -> int:
     start = meeting.starts_at
     envelopes: list[outbox_repo.Envelope] = []
     last_reminder = start - windows.reminder
@@ -150,7 +151,7 @@ async def _advance_one(c: Conn, meeting: Meeting, now: datetime, windows: Window
         await meeting_repo.mark_absent(c, meeting.id, meeting.branch_id, now)
         envelopes += await _to_branch(c, meeting, "summary")
         envelopes += await notes.ask_after_meeting(
-            c, meeting, await meeting_repo.attended(c, meeting.id), now)
+            c, meeting, await meeting_repo.attended(c, meeting.id), now, policy)
         envelopes += [outbox_repo.Envelope(
             f"meeting:{meeting.id}:record" + ("" if to == meeting.created_by else f":{to}"),
             to, "meeting_record", meeting.id) for to in await _record_to(c, meeting, admins)]

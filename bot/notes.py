@@ -1,19 +1,27 @@
 """Heartfelt notes (心得体会): who must write, asking them, the notes, the review, the record.
 
-The guidelines do not ask members working away, members aged 60 or over, or members
-without writing ability to write notes. Such members are never asked or reminded — but
-a note they send anyway is kept and counts. Everyone else is asked after a session
-they attended and after a material they studied; what they still owe is named in the
-one evening reminder a day they may get (see :mod:`bot.materials`).
+The guidelines ask for notes after study — party lessons, centralised study, the party
+activity day (which kinds is a setting) — and after study materials, not after the
+business of a committee or group meeting. They do not ask members working away, members
+aged 60 or over, or members without writing ability. Such members are never asked or
+reminded — but a note they send anyway is kept and counts.
+
+The rules against formalism say reminders are few and end: a request is named in at
+most :data:`NOTE_REMINDERS` evening reminders (bundled in the one study reminder a day,
+see :mod:`bot.materials`), and lapses ``ZHIBU_NOTE_DAYS`` after it was asked. After its
+reminders it is only listed for the secretary; once lapsed it is owed nowhere, but stays
+as history (asked, not written) and a late note still answers it.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Literal
 
 from bot.callbacks import pack
 from bot.clock import Clock
+from bot.config import Settings
 from bot.delivery import Outgoing, renderer
 from bot.i18n import N_
 from bot.markup import esc
@@ -25,6 +33,7 @@ from storage import outbox as outbox_repo
 from storage.db import Conn, Database, Statement
 from storage.models import (
     Meeting,
+    MeetingKind,
     Member,
     Note,
     NoteKind,
@@ -37,6 +46,8 @@ from storage.models import (
 EXEMPT_AGE = 60
 NOTE_MAX = 3000
 CENTRALISED_STUDY_TARGET = 20  # sessions a year, for township leadership
+NOTE_REMINDERS = 2     # evening reminders that may name one request, at most
+REMINDER_GAP_DAYS = 3  # between them: a member busy for a day or two still hears once more
 
 Exemption = Literal["flowing", "age", "no_writing"]
 EXEMPTIONS: dict[Exemption, str] = {
@@ -60,15 +71,42 @@ def subject_of(kind: Literal["meeting", "material"], ref_id: int) -> str:
     return f"{kind}:{ref_id}"
 
 
+@dataclass(frozen=True)
+class NotePolicy:
+    """After which sessions notes are asked for, and how long a request stays owed."""
+
+    after: frozenset[MeetingKind]
+    days: int
+
+    @classmethod
+    def of(cls, settings: Settings) -> NotePolicy:
+        return cls(frozenset(settings.note_after), settings.note_days)
+
+    def expires(self, now: datetime) -> datetime:
+        """Owed through the last of ``days`` whole days after the day of asking; lapsed at
+        the local midnight after it (a date a member and a secretary can be told)."""
+        last = now.date() + timedelta(days=self.days)
+        return datetime.combine(last + timedelta(days=1), time(0), tzinfo=now.tzinfo)
+
+
+def last_day(request: NoteRequest, tz: tzinfo) -> date:
+    """The last local day a request is owed."""
+    return (request.expires_at.astimezone(tz) - timedelta(seconds=1)).date()
+
+
 # --- asking -------------------------------------------------------------------------------
 
 
-async def ask_after_meeting(c: Conn, meeting: Meeting, attended: list[Member], now: datetime
-                            ) -> list[outbox_repo.Envelope]:
-    """At closing: ask those who attended and must write (inside the closing transaction)."""
+async def ask_after_meeting(c: Conn, meeting: Meeting, attended: list[Member], now: datetime,
+                            policy: NotePolicy) -> list[outbox_repo.Envelope]:
+    """At closing: if the session is of a kind that asks for notes, ask those who attended
+    and must write (inside the closing transaction)."""
+    if meeting.kind not in policy.after:
+        return []
     required = [m for m in attended if exemption(m, now.date()) is None]
     subject = subject_of("meeting", meeting.id)
-    await note_repo.ask(c, [(m.id, subject, meeting.topic) for m in required], now)
+    await note_repo.ask(c, [(m.id, subject, meeting.topic) for m in required], now,
+                        policy.expires(now))
     return [outbox_repo.Envelope(f"note-request:{subject}:member:{m.id}", m.telegram_id,
                                  "note_request", m.id, {"subject": subject,
                                                         "title": meeting.topic})
@@ -76,12 +114,12 @@ async def ask_after_meeting(c: Conn, meeting: Meeting, attended: list[Member], n
 
 
 async def ask_after_material(c: Conn, member: Member, material_id: int, title: str,
-                             now: datetime) -> list[outbox_repo.Envelope]:
+                             now: datetime, policy: NotePolicy) -> list[outbox_repo.Envelope]:
     """After "Studied", in the transaction that marks it: ask for a note unless exempt."""
     if exemption(member, now.date()) is not None:
         return []
     subject = subject_of("material", material_id)
-    await note_repo.ask(c, [(member.id, subject, title)], now)
+    await note_repo.ask(c, [(member.id, subject, title)], now, policy.expires(now))
     return [outbox_repo.Envelope(f"note-request:{subject}:member:{member.id}",
                                  member.telegram_id, "note_request", member.id,
                                  {"subject": subject, "title": title})
@@ -101,9 +139,16 @@ async def _render_request(db: Database, clock: Clock, row: OutboxRow) -> Outgoin
 # --- writing ---------------------------------------------------------------------------------
 
 
-async def owed(db: Database, member_id: int) -> list[NoteRequest]:
+async def owed(db: Database, clock: Clock, member_id: int) -> list[NoteRequest]:
     async with db.read() as c:
-        return await note_repo.owed(c, member_id)
+        return await note_repo.owed(c, member_id, clock.now())
+
+
+async def request_for(db: Database, member_id: int, subject: str) -> NoteRequest | None:
+    """The member's unanswered request on a subject, even lapsed: a note pressed for from
+    an old message still answers what was asked."""
+    async with db.read() as c:
+        return await note_repo.unanswered(c, member_id, subject)
 
 
 async def submit(db: Database, clock: Clock, member: Member, subject: str, title: str,
@@ -133,9 +178,15 @@ async def to_review(db: Database, branch_ids: frozenset[int] | None, limit: int 
 
 
 async def owed_in(db: Database, clock: Clock, branch_ids: frozenset[int] | None
-                  ) -> list[tuple[int, str, str]]:
+                  ) -> list[tuple[str, NoteRequest]]:
+    """(member's name, request) of every note still owed in these branches."""
     async with db.read() as c:
-        return await note_repo.owed_in_branches(c, branch_ids, clock.today().year)
+        return await note_repo.owed_in_branches(c, branch_ids, clock.now())
+
+
+async def unable_to_write(db: Database, branch_ids: frozenset[int] | None) -> list[Member]:
+    async with db.read() as c:
+        return await note_repo.unable_to_write(c, branch_ids)
 
 
 async def note_with_author(db: Database, note_id: int) -> tuple[Note | None, Member | None]:
@@ -145,8 +196,10 @@ async def note_with_author(db: Database, note_id: int) -> tuple[Note | None, Mem
     return note, author
 
 
-async def review(db: Database, clock: Clock, note_id: int, verdict: Verdict,
-                 comment: str | None, by: int, ending: Statement | None = None) -> bool:
+async def review(db: Database, clock: Clock, policy: NotePolicy, note_id: int,
+                 verdict: Verdict, comment: str | None, by: int,
+                 ending: Statement | None = None) -> bool:
+    """A note sent back for a rewrite is owed again, for as long as a new request."""
     now = clock.now()
     async with db.tx() as c:
         if ending is not None:
@@ -154,14 +207,28 @@ async def review(db: Database, clock: Clock, note_id: int, verdict: Verdict,
         changed = await note_repo.review(c, note_id, verdict, comment, by, now)
         if changed:
             await audit.record(c, now, f"tg:{by}", f"note.{verdict}", f"note:{note_id}")
+        if changed and verdict == "rewrite":
+            note = await note_repo.get_note(c, note_id)
+            if note is not None and note.subject:
+                await note_repo.renew(c, note.member_id, note.subject, policy.expires(now))
     return changed
 
 
-async def set_no_writing(db: Database, clock: Clock, member_id: int, by: int) -> None:
+async def set_unable_to_write(db: Database, clock: Clock, member_id: int, unable: bool,
+                              by: int) -> bool:
+    """Mark a member unable to write, or lift it (a secretary's judgement, either way in
+    the audit with before and after). False if it already was so."""
     now = clock.now()
     async with db.tx() as c:
-        await member_repo.update_member(c, member_id, {"no_writing": True}, now)
-        await audit.record(c, now, f"tg:{by}", "member.no_writing", f"member:{member_id}")
+        member = await member_repo.get_member(c, member_id)
+        if member is None or member.no_writing == unable:
+            return False
+        await member_repo.update_member(c, member_id, {"no_writing": unable}, now)
+        await audit.record(c, now, f"tg:{by}",
+                           "member.no_writing" if unable else "member.can_write",
+                           f"member:{member_id}",
+                           f"no_writing: {int(member.no_writing)} → {int(unable)}")
+    return True
 
 
 # --- the study record --------------------------------------------------------------------------
@@ -173,4 +240,4 @@ async def record(db: Database, clock: Clock, member_id: int) -> StudyRecord:
     start = datetime(today.year, 1, 1, tzinfo=clock.tz)
     end = datetime(today.year + 1, 1, 1, tzinfo=clock.tz)
     async with db.read() as c:
-        return await note_repo.record(c, member_id, start, end)
+        return await note_repo.record(c, member_id, start, end, clock.now())

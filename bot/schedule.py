@@ -18,6 +18,7 @@ from bot import (
     bulletins,
     materials,
     meetings,
+    notes,
     notices,
     organisation,
     personal_menus,
@@ -53,7 +54,7 @@ async def tick(services: Services) -> int:
                                                   settings.study_reminder_days)
         services.daily["study"] = now.date()
     queued += await meetings.advance(services.database, services.clock, windows(settings),
-                                    settings.admins)
+                                    settings.admins, notes.NotePolicy.of(settings))
     schedule = parse_reminder_schedule(settings.visit_reminders)
     at = visits.due_today(schedule, now.date())
     if at is not None and now.time() >= at and services.daily.get("visits") != now.date():

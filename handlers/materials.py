@@ -15,7 +15,7 @@ from typing import Any
 
 from telegram import Message, Update
 
-from bot import materials
+from bot import materials, notes
 from bot.app import ZContext
 from bot.callbacks import pack
 from bot.delivery import send
@@ -226,7 +226,8 @@ async def material_button(update: Update, context: ZContext) -> None:
     tr = context.tr
     member = context.actor.active_member
     if parsed.action == "done":
-        mark = await materials.mark_studied(context.db, context.clock, material_id, member)
+        mark = await materials.mark_studied(context.db, context.clock, material_id, member,
+                                            notes.NotePolicy.of(context.settings))
         if mark == "not_yours":
             await query.answer(tr("This material was not sent to you."), show_alert=True)
         elif mark == "already":

@@ -2,13 +2,15 @@
 
 Buttons: ``note:start`` (choose what to write about), ``note:write:<meeting|material>:<id>``
 (write about that), ``note:<read|star|redo>:<note id>`` (a secretary's verdict),
-``note:exempt:<member id>`` (mark a member unable to write), ``note:full:<note id>`` (the
-whole of a note shortened in the list), ``rec:<member id>`` (show a member's record).
+``note:exempt:<member id>`` (mark a member unable to write), ``note:lift:<member id>`` and
+``note:lift:<member id>:<yes|no>`` (lift it, confirmed by a second press),
+``note:full:<note id>`` (the whole of a note shortened in the list), ``rec:<member id>``
+(show a member's record).
 """
 
 from __future__ import annotations
 
-from telegram import Update
+from telegram import InlineKeyboardButton, Update
 
 from bot import notes, registry
 from bot.access import load_actor
@@ -23,13 +25,14 @@ from handlers import dialog, picker
 from handlers.dialog import Answer
 from handlers.guards import managers_only, not_a_member_yet, private_only
 from handlers.notify import tell
-from handlers.ui import button, chunks, esc, grid, inline
-from storage.models import Dialog, Member, Note, NoteKind, NoteView, Unit
+from handlers.ui import button, chunks, esc, grid, inline, take_buttons_away
+from storage.models import Dialog, Member, Note, NoteKind, NoteRequest, NoteView, Unit
 
 NOTE = "note"
 REDO = "redo"
 REVIEW_SHOWN = 5
 NOTE_PREVIEW = 600  # units of a note shown in the /notes list; "Read all" has the rest
+PEOPLE_BUTTONS = 20  # people with a button in one /notes list; the list names everyone
 
 
 # --- writing ---------------------------------------------------------------------------------
@@ -49,7 +52,7 @@ async def _choose_subject(update: Update, context: ZContext) -> None:
     if member is None:
         await chat.send_message(tr("Only members of a branch can send heartfelt notes."))
         return
-    owed = await notes.owed(context.db, member.id)
+    owed = await notes.owed(context.db, context.clock, member.id)
     if not owed:
         await _ask_body(update, context, "", "")
         return
@@ -122,6 +125,8 @@ async def note_button(update: Update, context: ZContext) -> None:
         await _verdict(update, context, parsed.action, parsed.int_arg())
     elif parsed.action == "exempt":
         await _exempt(update, context, parsed.int_arg())
+    elif parsed.action == "lift":
+        await _lift(update, context, parsed.int_arg(), parsed.args[1:])
     elif parsed.action == "full":
         await _full_note(update, context, parsed.int_arg())
     else:
@@ -140,17 +145,19 @@ async def _write_pressed(update: Update, context: ZContext, args: tuple[str, ...
     kind = args[0] if args else "free"
     subject, title = "", ""
     if kind in ("meeting", "material") and len(args) > 1:
-        owed = {r.subject: r.title for r in await notes.owed(context.db, member.id)}
-        subject = f"{kind}:{args[1]}"
-        title = owed.get(subject, "")
-        if not title:
-            subject = ""  # written already, or never asked: a note of its own
+        asked = await notes.request_for(context.db, member.id, f"{kind}:{args[1]}")
+        if asked is not None:  # else written already, or never asked: a note of its own
+            subject, title = asked.subject, asked.title
     await query.answer()
     await _ask_body(update, context, subject, title)
 
 
 def _scope(context: ZContext) -> frozenset[int] | None:
     return None if context.actor.staff else context.actor.secretary_of
+
+
+def _policy(context: ZContext) -> notes.NotePolicy:
+    return notes.NotePolicy.of(context.settings)
 
 
 VERDICTS: dict[str, tuple[Verdict, str]] = {
@@ -178,8 +185,8 @@ async def _verdict(update: Update, context: ZContext, action: str, note_id: int 
             name=esc(author.name)))
         return
     verdict, said = VERDICTS[action]
-    changed = await notes.review(context.db, context.clock, note.id, verdict, None,
-                                 context.actor.telegram_id)
+    changed = await notes.review(context.db, context.clock, _policy(context), note.id,
+                                 verdict, None, context.actor.telegram_id)
     await query.answer(tr(said) if changed else tr("Already recorded."))
     if changed and action == "star" and author.telegram_id is not None:
         title = esc(note.title) if note.title else ""
@@ -212,8 +219,9 @@ async def redo_step(update: Update, context: ZContext, current: Dialog, answer: 
     if not comment:
         await chat.send_message(tr("Please type a few sentences."))
         return
-    await notes.review(context.db, context.clock, note.id, "rewrite", comment,
-                       context.actor.telegram_id, ending=dialog.ending(update, context))
+    await notes.review(context.db, context.clock, _policy(context), note.id, "rewrite",
+                       comment, context.actor.telegram_id,
+                       ending=dialog.ending(update, context))
     await chat.send_message(tr("Sent to {name}.", name=esc(author.name)))
     if author.telegram_id is not None:
         await tell(context, author.telegram_id, lambda t: t(
@@ -223,16 +231,56 @@ async def redo_step(update: Update, context: ZContext, current: Dialog, answer: 
                 t("✍️ Write it again"), pack("note", "start"))]]))
 
 
+async def _managed_member(update: Update, context: ZContext, member_id: int | None
+                          ) -> Member | None:
+    """The member a press is about, if the presser manages their branch now; else the
+    press is refused (and None)."""
+    query = update.callback_query
+    assert query is not None
+    member = await registry.member(context.db, member_id) if member_id else None
+    if member is None or not context.actor.manages(member.branch_id):
+        await query.answer(context.tr("This is not yours to manage."), show_alert=True)
+        return None
+    return member
+
+
 async def _exempt(update: Update, context: ZContext, member_id: int | None) -> None:
     query = update.callback_query
     assert query is not None
-    tr = context.tr
-    member = await registry.member(context.db, member_id) if member_id else None
-    if member is None or not context.actor.manages(member.branch_id):
-        await query.answer(tr("This is not yours to manage."), show_alert=True)
+    member = await _managed_member(update, context, member_id)
+    if member is None:
         return
-    await notes.set_no_writing(context.db, context.clock, member.id, context.actor.telegram_id)
-    await query.answer(tr("{name} will no longer be asked for notes.", name=member.name))
+    await notes.set_unable_to_write(context.db, context.clock, member.id, True,
+                                    context.actor.telegram_id)
+    await query.answer(context.tr("{name} will no longer be asked for notes.",
+                                  name=member.name))
+
+
+async def _lift(update: Update, context: ZContext, member_id: int | None,
+                answer: tuple[str, ...]) -> None:
+    """Lifting "unable to write" takes two presses: the name, then "yes" (or "no"). The
+    right is checked at each; the change and its audit entry commit together."""
+    query = update.callback_query
+    assert query is not None
+    tr = context.tr
+    member = await _managed_member(update, context, member_id)
+    if member is None:
+        return
+    if not answer:
+        await query.answer()
+        await query.edit_message_reply_markup(inline([
+            [button(tr("✅ Yes: {name} can write", name=member.name),
+                    pack("note", "lift", member.id, "yes"))],
+            [button(tr("✖ No, leave it"), pack("note", "lift", member.id, "no"))]]))
+        return
+    if answer[0] == "yes":
+        lifted = await notes.set_unable_to_write(context.db, context.clock, member.id, False,
+                                                 context.actor.telegram_id)
+        await query.answer(tr("{name} will be asked for notes again after study.",
+                              name=member.name) if lifted else tr("Already recorded."))
+    else:
+        await query.answer(tr("Nothing was changed."))
+    await take_buttons_away(query)
 
 
 # --- /notes --------------------------------------------------------------------------------------
@@ -252,14 +300,43 @@ async def notes_command(update: Update, context: ZContext) -> None:
     owed = await notes.owed_in(context.db, context.clock, _scope(context))
     if owed:
         lines = [tr("<b>Notes still owed ({n})</b>", n=len(owed))]
-        lines += [f"• {esc(name)} — {esc(title)}" for _, name, title in owed]
-        people = list(dict.fromkeys((member_id, name) for member_id, name, _ in owed))
+        lines += [_owed_line(context, name, request) for name, request in owed]
+        lines.append(tr("<i>Each is reminded in at most {n} evening reminders; after its "
+                        "last day it is no longer asked.</i>", n=notes.NOTE_REMINDERS))
+        people = list(dict.fromkeys((request.member_id, name) for name, request in owed))
         buttons = [button(tr("🚫 {name} cannot write", name=name),
-                          pack("note", "exempt", member_id)) for member_id, name in people[:20]]
-        texts = chunks(lines)
-        for text in texts[:-1]:
-            await chat.send_message(text)
-        await chat.send_message(texts[-1], reply_markup=inline(grid(buttons, 1)))
+                          pack("note", "exempt", member_id))
+                   for member_id, name in people[:PEOPLE_BUTTONS]]
+        await _send_list(update, lines, buttons)
+    unable = await notes.unable_to_write(context.db, _scope(context))
+    if unable:
+        lines = [tr("<b>Marked unable to write ({n})</b>", n=len(unable))]
+        lines += [f"• {esc(member.name)}" for member in unable]
+        lines.append(tr("<i>They are not asked for notes. If one of them can write after "
+                        "all, press their name.</i>"))
+        await _send_list(update, lines, [
+            button(tr("✍️ {name} can write", name=member.name), pack("note", "lift", member.id))
+            for member in unable[:PEOPLE_BUTTONS]])
+
+
+def _owed_line(context: ZContext, name: str, request: NoteRequest) -> str:
+    """Who owes what, until when, and whether the bot still reminds them."""
+    tr = context.tr
+    line = f"• {esc(name)} — {esc(request.title)}" + tr(
+        " · until {date}", date=notes.last_day(request, context.clock.tz).strftime("%m-%d"))
+    if request.reminders >= notes.NOTE_REMINDERS:
+        line += tr(" · no more reminders")
+    return line
+
+
+async def _send_list(update: Update, lines: list[str], buttons: list[InlineKeyboardButton]) -> None:
+    """A list in as many messages as it takes, the buttons under the last."""
+    chat = update.effective_chat
+    assert chat is not None
+    texts = chunks(lines)
+    for text in texts[:-1]:
+        await chat.send_message(text)
+    await chat.send_message(texts[-1], reply_markup=inline(grid(buttons, 1)))
 
 
 def _note_head(context: ZContext, note: Note, name: str) -> str:

@@ -285,6 +285,9 @@ class NoteRequest(Stored):
     subject: str
     title: str
     asked_at: datetime
+    expires_at: datetime     # no longer owed from then on (a late note still answers it)
+    reminders: int           # evening reminders that named it
+    reminded_on: date | None  # local date of the last one
 
 
 class Note(Stored):

@@ -3,60 +3,130 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from storage.db import Conn
-from storage.models import Note, NoteRequest, NoteView, StudyRecord
+from storage.models import Member, Note, NoteRequest, NoteView, StudyRecord
 from storage.rows import fetch_all, fetch_one, ts
 
-# A request stays owed until a note on its subject exists that was not sent back.
-_OWED = """NOT EXISTS (SELECT 1 FROM notes n WHERE n.member_id = r.member_id
+# A request is answered by a note on its subject that was not sent back for a rewrite,
+# however late it came.
+_ANSWERED = """EXISTS (SELECT 1 FROM notes n WHERE n.member_id = r.member_id
                        AND n.subject = r.subject AND n.review != 'rewrite')"""
-# Exempt at the moment of asking or reminding: away, 60 or over, or unable to write.
-_REQUIRED = """m.flowing = 0 AND m.no_writing = 0
+# Required to write at the moment of asking or reminding: not away, under 60 (by the
+# year of birth), not marked unable to write, and still on the roster.
+_REQUIRED = """m.state = 'active' AND m.flowing = 0 AND m.no_writing = 0
                AND (m.birth_year IS NULL OR :year - m.birth_year < 60)"""
+# Owed — the one definition that /note, /notes, /record and the evening reminder share:
+# unanswered, not lapsed, by a member who must write now (one who became exempt since
+# owes nothing). Needs ``r`` (note_requests), ``m`` (its member), :now and :year.
+_OWED = f"NOT {_ANSWERED} AND r.expires_at > :now AND {_REQUIRED}"
 
 
-async def ask(c: Conn, rows: Iterable[tuple[int, str, str]], now: datetime) -> None:
+def _moment(now: datetime) -> dict[str, object]:
+    """:now and :year of a local moment (its year decides who is 60 or over)."""
+    return {"now": ts(now), "year": now.year}
+
+
+async def ask(c: Conn, rows: Iterable[tuple[int, str, str]], now: datetime,
+              expires_at: datetime) -> None:
+    """Asked once per member and subject: asking again changes nothing."""
     await c.executemany(
-        """INSERT OR IGNORE INTO note_requests (member_id, subject, title, asked_at)
-           VALUES (?, ?, ?, ?)""",
-        [(member_id, subject, title, ts(now)) for member_id, subject, title in rows])
+        """INSERT OR IGNORE INTO note_requests
+           (member_id, subject, title, asked_at, expires_at) VALUES (?, ?, ?, ?, ?)""",
+        [(member_id, subject, title, ts(now), ts(expires_at))
+         for member_id, subject, title in rows])
 
 
-async def owed(c: Conn, member_id: int) -> list[NoteRequest]:
+async def owed(c: Conn, member_id: int, now: datetime) -> list[NoteRequest]:
     return await fetch_all(
         c, NoteRequest,
-        f"SELECT r.* FROM note_requests r WHERE r.member_id = ? AND {_OWED} "
-        "ORDER BY r.asked_at DESC",
-        (member_id,))
+        f"""SELECT r.* FROM note_requests r JOIN members m ON m.id = r.member_id
+            WHERE r.member_id = :member AND {_OWED} ORDER BY r.asked_at DESC""",
+        {"member": member_id, **_moment(now)})
 
 
-async def owed_in_branches(c: Conn, branch_ids: Collection[int] | None, year: int
-                           ) -> list[tuple[int, str, str]]:
-    """(member id, name, title) of notes still owed by members required to write."""
+async def reminded_on(c: Conn, member_id: int, day: date, now: datetime
+                      ) -> list[NoteRequest]:
+    """What a member still owes of what that day's evening reminder names."""
+    return await fetch_all(
+        c, NoteRequest,
+        f"""SELECT r.* FROM note_requests r JOIN members m ON m.id = r.member_id
+            WHERE r.member_id = :member AND r.reminded_on = :day AND {_OWED}
+            ORDER BY r.asked_at DESC""",
+        {"member": member_id, "day": day.isoformat(), **_moment(now)})
+
+
+async def unanswered(c: Conn, member_id: int, subject: str) -> NoteRequest | None:
+    """The member's request on this subject if no note answers it yet, lapsed or not: a
+    late note is welcome and answers it."""
+    return await fetch_one(
+        c, NoteRequest,
+        f"SELECT r.* FROM note_requests r WHERE r.member_id = ? AND r.subject = ? "
+        f"AND NOT {_ANSWERED}",
+        (member_id, subject))
+
+
+async def owed_in_branches(c: Conn, branch_ids: Collection[int] | None, now: datetime
+                           ) -> list[tuple[str, NoteRequest]]:
+    """(member's name, request) of every note owed in these branches (None: all)."""
     where, params = _branches(branch_ids)
     rows = await c.execute_fetchall(
-        f"""SELECT m.id, m.name, r.title FROM note_requests r
+        f"""SELECT m.name AS member_name, r.* FROM note_requests r
             JOIN members m ON m.id = r.member_id
-            WHERE m.state = 'active' AND {_REQUIRED} AND {_OWED} {where}
-            ORDER BY m.name, r.asked_at""",
-        {"year": year, **params})
-    return [(int(a), str(b), str(t)) for a, b, t in rows]
+            WHERE {_OWED} {where}
+            ORDER BY m.name, m.id, r.asked_at""",
+        {**_moment(now), **params})
+    found = []
+    for row in rows:
+        data = dict(row)
+        name = str(data.pop("member_name"))
+        found.append((name, NoteRequest.model_validate(data)))
+    return found
 
 
-async def members_owing(c: Conn, asked_before: datetime, year: int) -> list[tuple[int, int]]:
-    """(member id, telegram id) of members required to write who owe a note asked for
-    before the given moment."""
-    rows = await c.execute_fetchall(
-        f"""SELECT DISTINCT m.id, m.telegram_id FROM note_requests r
+async def remind(c: Conn, day: date, day_start: datetime, now: datetime, most: int,
+                 gap_days: int) -> list[tuple[int, int]]:
+    """Count tonight's reminder on every owed request that is due one, and return who
+    gets it: (member id, telegram id). Due: asked before today, reminded fewer than
+    ``most`` times, the last time at least ``gap_days`` ago, and its member reachable.
+    Run twice on one evening, the second run finds them reminded today and adds nothing."""
+    params = {"day": day.isoformat(), "start": ts(day_start), "most": most,
+              "gap": date.fromordinal(day.toordinal() - gap_days).isoformat(),
+              **_moment(now)}
+    due = await c.execute_fetchall(
+        f"""SELECT r.member_id, r.subject, m.telegram_id FROM note_requests r
             JOIN members m ON m.id = r.member_id
-            WHERE r.asked_at < :before AND m.state = 'active' AND m.telegram_id IS NOT NULL
-              AND {_REQUIRED} AND {_OWED}
-            ORDER BY m.id""",
-        {"before": ts(asked_before), "year": year})
-    return [(int(a), int(b)) for a, b in rows]
+            WHERE r.asked_at < :start AND r.reminders < :most
+              AND (r.reminded_on IS NULL OR r.reminded_on <= :gap)
+              AND m.telegram_id IS NOT NULL AND {_OWED}
+            ORDER BY r.member_id""",
+        params)
+    await c.executemany(
+        """UPDATE note_requests SET reminders = reminders + 1, reminded_on = ?
+           WHERE member_id = ? AND subject = ?""",
+        [(day.isoformat(), member_id, subject) for member_id, subject, _ in due])
+    return sorted({(int(member_id), int(telegram_id)) for member_id, _, telegram_id in due})
+
+
+async def renew(c: Conn, member_id: int, subject: str, until: datetime) -> None:
+    """A note sent back for a rewrite is owed again: its request stays open at least
+    until then (a rewrite asked on the last day must not lapse the next morning)."""
+    await c.execute(
+        """UPDATE note_requests SET expires_at = max(expires_at, ?)
+           WHERE member_id = ? AND subject = ?""",
+        (ts(until), member_id, subject))
+
+
+async def unable_to_write(c: Conn, branch_ids: Collection[int] | None) -> list[Member]:
+    """Active members of these branches (None: all) marked unable to write."""
+    where, params = _branches(branch_ids)
+    return await fetch_all(
+        c, Member,
+        f"""SELECT m.* FROM members m WHERE m.state = 'active' AND m.no_writing = 1 {where}
+            ORDER BY m.name, m.id""",
+        params)
 
 
 async def add_note(c: Conn, fields: dict[str, Any], now: datetime) -> Note:
@@ -107,9 +177,10 @@ async def to_review(c: Conn, branch_ids: Collection[int] | None, limit: int) -> 
     return views
 
 
-async def record(c: Conn, member_id: int, start: datetime, end: datetime
+async def record(c: Conn, member_id: int, start: datetime, end: datetime, now: datetime
                  ) -> StudyRecord:
-    """A member's sessions, materials and notes between two moments."""
+    """A member's sessions, materials and notes between two moments, and what they owe
+    now."""
     rows = await c.execute_fetchall(
         """SELECT
              (SELECT count(*) FROM attendance a JOIN meetings mt ON mt.id = a.meeting_id
@@ -134,7 +205,7 @@ async def record(c: Conn, member_id: int, start: datetime, end: datetime
               AND n.created_at >= :start AND n.created_at < :end) AS excellent""",
         {"m": member_id, "start": ts(start), "end": ts(end)})
     values = dict(next(iter(rows)))
-    owed_now = len(await owed(c, member_id))
+    owed_now = len(await owed(c, member_id, now))
     return StudyRecord(
         sessions_invited=values["invited"], sessions_attended=values["attended"],
         centralised_attended=values["centralised"], materials_received=values["received"],

@@ -79,11 +79,13 @@ async def test_the_bulletin_matches_what_happened(
             member = await _member(h, person)
             expected[branch_id]["study"][1] += 1
             if rng.random() < 0.6:
-                await materials.mark_studied(h.db, clock, pushed.material.id, member)
+                await materials.mark_studied(h.db, clock, pushed.material.id, member,
+                                             notes.NotePolicy.of(h.settings))
                 expected[branch_id]["study"][0] += 1
                 expected[branch_id]["notes"][1] += 1  # studying asks for a note on it
             async with h.db.tx() as c:
-                await note_repo.ask(c, [(member.id, f"meeting:{branch_id}", "学习")], now)
+                await note_repo.ask(c, [(member.id, f"meeting:{branch_id}", "学习")], now,
+                                    now + timedelta(days=14))
             expected[branch_id]["notes"][1] += 1
             if rng.random() < 0.5:
                 await notes.submit(h.db, clock, member, f"meeting:{branch_id}", "学习", "text",

@@ -104,14 +104,18 @@ async def test_the_secretary_reviews_notes_and_marks_who_cannot_write(
     assert secretary.last() == "已发给 刘青年。"
     assert writer.last() == "↩️ 支部书记请您重写心得（关于“学习党章”）：请结合本村实际。"
     async with h.db.read() as c:
-        assert [r.title for r in await note_repo.owed(c, (await _member(h, writer)))] == [
-            "学习党章"]
+        owed = await note_repo.owed(c, await _member(h, writer), h.clock.now())
+        assert [r.title for r in owed] == ["学习党章"]
 
     await secretary.says("/notes")
     await secretary.presses("🚫 王不写 无写作能力")
     assert secretary.answers()[-1] == "今后不再要求 王不写 写心得。"
+    before = len(secretary.sees())
     await secretary.says("/notes")
-    assert "王不写" not in secretary.last()
+    listed = secretary.sees()[before:]
+    owing = [text for text in listed if text.startswith("尚未提交的心得")]
+    assert owing and all("王不写" not in text for text in owing)  # he owes nothing now
+    assert listed[-1].startswith("已标记为无写作能力（1）\n• 王不写\n")
 
     # A member of another branch cannot judge these notes.
     other = await make_secretary(h, county["west"], name="西河书记")
