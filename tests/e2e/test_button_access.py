@@ -18,6 +18,7 @@ from bot.access import load_actor
 from bot.callbacks import unpack
 from bot.clock import FrozenClock
 from bot.sandbox.emulator import SimMessage
+from storage import members as member_repo
 from tests.conftest import START
 from tests.e2e.flows import (
     branch_group,
@@ -71,6 +72,7 @@ TABLE: dict[str, dict[str, str]] = {
     "note:write": only(*MEMBERS),  # one's own note (on a subject only if it is owed)
     "note:read": only(*MANAGERS), "note:star": only(*MANAGERS),
     "note:redo": only(*MANAGERS), "note:exempt": only(*MANAGERS),
+    "note:lift": only(*MANAGERS),  # lift "unable to write" (a second press confirms)
     "note:full": only(*MANAGERS),  # the whole of a note shortened in the list
     "ntc:ack": only(*EAST), "ntc:who": only(*MANAGERS), "ntc:remind": only("staff"),
     "mem:list": only(*MANAGERS), "mem:pick": only(*MANAGERS), "mem:rm": only(*MANAGERS),
@@ -105,6 +107,11 @@ async def scenario(h: Harness, county: dict[str, int], staff: Person, clock: Fro
     pending = h.person("申请人")
     await join(pending, await invite_code(secretary), name="申请人")
     group = await branch_group(h, county["east"], "东岭群", [secretary, member, flowing])
+
+    # A roster member the secretary once marked unable to write, for the button to lift it.
+    async with h.db.tx() as c:
+        await member_repo.update_member(c, county["roster:0002"], {"no_writing": True},
+                                        clock.now())
 
     # A material for those working away; they study it. A notice to everyone.
     await material_and_notice(secretary, flowing=1, everyone=5)

@@ -21,6 +21,7 @@ import pytest
 from bot.callbacks import unpack
 from bot.clock import FrozenClock
 from bot.sandbox.emulator import SimMessage
+from storage import members as member_repo
 from tests.conftest import START
 from tests.e2e.flows import (
     branch_group,
@@ -44,7 +45,8 @@ LEADERS_ONLY = "只有有联系点的领导干部可以记录。组织部工作�
 TOMORROW_1930 = START.replace(hour=19, minute=30) + timedelta(days=1)
 # The kinds of button a secretary is shown as secretary (prefix:action).
 MANAGER_KINDS = {"app:ok", "app:no", "lv:ok", "lv:no", "mem:list", "mem:pick", "mem:rm",
-                 "note:read", "note:star", "note:redo", "note:exempt", "vst:ok", "inv:rv",
+                 "note:read", "note:star", "note:redo", "note:exempt", "note:lift", "vst:ok",
+                 "inv:rv",
                  "inv:new", "rec:show", "rpt:bp", "mat:who", "ntc:who", "mtg:effect"}
 
 
@@ -147,6 +149,9 @@ async def secretary_at_work(h: Harness, county: dict[str, int], staff: Person,
         h, county["east"], ["李书记", "普通党员", "张三", "要移除的"])
     await registered(h, county["east"], ["流动党员"], flowing=True)
     leader, = await registered(h, county["west"], ["县领导"])
+    async with h.db.tx() as c:  # on the roster as unable to write: /notes offers to lift it
+        await member_repo.update_member(c, county["roster:0002"], {"no_writing": True},
+                                        clock.now())
     await appoint_secretary(staff, "李书记")
     await appoint_leader(staff, "县领导", ("西河乡", "西河村党支部"), ("东岭镇", "东岭村党支部"))
     applicant = h.person("申请人")
