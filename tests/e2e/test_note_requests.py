@@ -22,6 +22,7 @@ from storage import bulletins as figures_repo
 from storage import members as member_repo
 from storage.db import Database
 from tests.e2e.flows import branch_group, make_secretary, registered, schedule
+from tests.e2e.test_notes import member_id_of
 from tests.harness import Harness, Person
 from tests.unit.test_cli import refused, zhibu
 
@@ -57,19 +58,18 @@ async def requests(db: Database) -> list[tuple[str, str, int]]:
     return [(str(a), str(b), int(n)) for a, b, n in rows]
 
 
-async def member_of(h: Harness, person: Person) -> int:
-    async with h.db.read() as c:
-        member = await member_repo.member_of_user(c, person.id)
-    assert member is not None
-    return member.id
+async def a_branch(h: Harness, county: dict[str, int]) -> tuple[Person, Person, SimChat]:
+    """East's secretary, a member who must write, and the branch's group chat."""
+    secretary = await make_secretary(h, county["east"])
+    writer, = await registered(h, county["east"], ["刘青年"])
+    return secretary, writer, await branch_group(h, county["east"], "东岭群",
+                                                 [secretary, writer])
 
 
 async def test_notes_follow_study_sessions_not_committee_business_unless_configured(
         h: Harness, county: dict[str, int], clock: FrozenClock,
         monkeypatch: pytest.MonkeyPatch) -> None:
-    secretary = await make_secretary(h, county["east"])
-    writer, = await registered(h, county["east"], ["刘青年"])
-    group = await branch_group(h, county["east"], "东岭群", [secretary, writer])
+    secretary, writer, group = await a_branch(h, county)
 
     await held(h, clock, secretary, group, [secretary, writer], kind="支委会",
                topic="研究修路", day=date(2026, 11, 25))
@@ -102,9 +102,7 @@ def test_a_kind_of_session_the_bot_does_not_know_is_named_in_one_line(tmp_path: 
 
 async def test_an_owed_note_is_reminded_twice_then_only_listed_and_then_lapses(
         h: Harness, county: dict[str, int], clock: FrozenClock) -> None:
-    secretary = await make_secretary(h, county["east"])
-    writer, = await registered(h, county["east"], ["刘青年"])
-    group = await branch_group(h, county["east"], "东岭群", [secretary, writer])
+    secretary, writer, group = await a_branch(h, county)
     await held(h, clock, secretary, group, [writer], kind="党课", topic="学习党章",
                day=date(2026, 11, 25))
     assert asked(writer, "学习党章")
@@ -155,9 +153,7 @@ async def test_an_owed_note_is_reminded_twice_then_only_listed_and_then_lapses(
 
 async def test_while_owed_the_secretary_sees_until_when_and_that_reminders_are_over(
         h: Harness, county: dict[str, int], clock: FrozenClock) -> None:
-    secretary = await make_secretary(h, county["east"])
-    writer, = await registered(h, county["east"], ["刘青年"])
-    group = await branch_group(h, county["east"], "东岭群", [secretary, writer])
+    secretary, writer, group = await a_branch(h, county)
     await held(h, clock, secretary, group, [writer], kind="主题党日", topic="植树",
                day=date(2026, 11, 25))
     await secretary.says("/notes")
@@ -188,7 +184,7 @@ async def test_the_secretary_lifts_unable_to_write_and_studying_asks_again(
     other = await make_secretary(h, county["west"], name="西河书记")
     silent, elder = await registered(h, county["east"], ["王不写", "赵大爷"])
     async with h.db.tx() as c:  # 赵大爷 is 66: the guidelines do not ask him to write
-        await member_repo.update_member(c, await member_of(h, elder), {"birth_year": 1960},
+        await member_repo.update_member(c, await member_id_of(h, elder), {"birth_year": 1960},
                                         clock.now())
     group = await branch_group(h, county["east"], "东岭群", [secretary, silent, elder])
     await held(h, clock, secretary, group, [silent, elder], kind="党课", topic="学习党章",
@@ -208,7 +204,7 @@ async def test_the_secretary_lifts_unable_to_write_and_studying_asks_again(
     assert listing.text.startswith("已标记为无写作能力（1）\n• 王不写\n")
     assert [label for row in listing.buttons for label, _ in row] == ["✍️ 王不写 能写"]
     lift = listing.buttons[0][0][1]
-    silent_id = await member_of(h, silent)
+    silent_id = await member_id_of(h, silent)
     assert lift == f"note:lift:{silent_id}"
 
     # Neither the member himself nor another branch's secretary may lift it.

@@ -104,7 +104,7 @@ async def test_the_secretary_reviews_notes_and_marks_who_cannot_write(
     assert secretary.last() == "已发给 刘青年。"
     assert writer.last() == "↩️ 支部书记请您重写心得（关于“学习党章”）：请结合本村实际。"
     async with h.db.read() as c:
-        owed = await note_repo.owed(c, await _member(h, writer), h.clock.now())
+        owed = await note_repo.owed(c, await member_id_of(h, writer), h.clock.now())
         assert [r.title for r in owed] == ["学习党章"]
 
     await secretary.says("/notes")
@@ -124,7 +124,7 @@ async def test_the_secretary_reviews_notes_and_marks_who_cannot_write(
     assert other.answers() == ["这不在您的管理范围内。"]
 
 
-async def _member(h: Harness, person: Person) -> int:
+async def member_id_of(h: Harness, person: Person) -> int:
     async with h.db.read() as c:
         member = await member_repo.member_of_user(c, person.id)
     assert member is not None
