@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from datetime import datetime, timedelta
 
 from bot.sandbox.emulator import SimChat
 from storage import members as member_repo
@@ -114,14 +115,15 @@ async def schedule(secretary: Person, group: SimChat | None, *, when: str = "明
 
 
 async def make_leader(h: Harness, home_branch: int, contact_points: list[int],
-                      name: str = "县领导") -> Person:
-    """A member who is a leader with contact points (set up, not under test)."""
+                      name: str = "县领导", appointed: datetime | None = None) -> Person:
+    """A member who is a leader with contact points (set up, not under test), appointed
+    a year before now unless ``appointed`` says when."""
     person, = await registered(h, home_branch, [name])
-    now = h.clock.now()
+    when = appointed or h.clock.now() - timedelta(days=365)
     async with h.db.tx() as c:
-        await org_repo.grant(c, person.id, "leader", None, None, now)
+        await org_repo.grant(c, person.id, "leader", None, None, when)
         for branch_id in contact_points:
-            await org_repo.add_contact_point(c, person.id, branch_id, None, now)
+            await org_repo.add_contact_point(c, person.id, branch_id, None, when)
     return person
 
 
