@@ -106,8 +106,10 @@ def months(days: dict[date, float], quota: float, appointed: date, start: date, 
     while cursor < end and cursor <= today:
         following = month_bounds(cursor)[1]
         part_end = min(following, end)
+        in_progress = cursor <= today < part_end
+        # The month under way asks its whole quota (by its end), shown as so far.
         found.append(Month(cursor, total(days, max(cursor, start), part_end),
-                           month_quota(quota, appointed, cursor, start, end),
-                           cursor <= today < part_end))
+                           month_quota(quota, appointed, cursor, start,
+                                       None if in_progress else end), in_progress))
         cursor = following
     return found

@@ -182,9 +182,10 @@ async def _audit(c: Conn, now: datetime, by: int, action: str, before: Visit | N
 
 FIELD_NAMES = {"branch_id": N_("contact point"), "day": N_("day"), "days": N_("days"),
                "activity": N_("work"), "record": N_("work record"), "problems": N_("problems"),
-               "solved": N_("solved"), "solved_on": N_("solved on"),
+               "solved": N_("whether solved"), "solved_on": N_("solved on"),
                "solved_note": N_("what was done"), "state": N_("state"),
                "confirmed_by": N_("confirmed by")}
+STATES = {"active": N_("in force"), "withdrawn": N_("withdrawn")}
 AUDIT_WORDS = {"visit.log": N_("Visit logged: {changes}"),
                "visit.correct": N_("Visit corrected: {changes}"),
                "visit.withdraw": N_("Visit withdrawn: {changes}"),
@@ -204,7 +205,11 @@ def audit_words(tr: Tr, action: str, detail: str) -> str | None:
     except (ValueError, KeyError, TypeError):
         return None
 
-    def shown(value: object) -> str:
+    def shown(value: object, name: str = "") -> str:
+        if name == "activity" and value in ACTIVITIES:
+            return tr(ACTIVITIES[value])
+        if name == "state" and value in STATES:
+            return tr(STATES[str(value)])
         if isinstance(value, bool):
             return tr("yes") if value else tr("no")
         if isinstance(value, float):
@@ -215,8 +220,8 @@ def audit_words(tr: Tr, action: str, detail: str) -> str | None:
         return text if len(text) <= WORDS_CUT else text[:WORDS_CUT] + "…"
 
     changes = "; ".join(
-        f"{tr(FIELD_NAMES.get(name, name))} {shown(before[name])} → {shown(value)}"
-        if name in before else f"{tr(FIELD_NAMES.get(name, name))} {shown(value)}"
+        f"{tr(FIELD_NAMES.get(name, name))} {shown(before[name], name)} → {shown(value, name)}"
+        if name in before else f"{tr(FIELD_NAMES.get(name, name))} {shown(value, name)}"
         for name, value in after.items())
     return tr(AUDIT_WORDS[action], changes=changes)
 

@@ -308,9 +308,13 @@ def _problem_lines(tr: Translator, problems: list[Visit], names: dict[int, str],
                    leaders: dict[int, str] | None = None) -> list[str]:
     lines = [tr("⚠️ <b>Problems still open ({n})</b>", n=len(problems))] if problems else []
     for visit in problems[:PROBLEMS_SHOWN]:
-        who = f"{esc(leaders.get(visit.leader_telegram_id, ''))}, " if leaders else ""
-        lines.append(f"• {who}{esc(names.get(visit.branch_id, '—'))} {visit.day:%m-%d}: "
-                     + shorten(esc(visit.problems), PROBLEM_SHOWN))
+        fields = {"branch": esc(names.get(visit.branch_id, "—")), "day": f"{visit.day:%m-%d}",
+                  "problem": shorten(esc(visit.problems), PROBLEM_SHOWN)}
+        if leaders is None:
+            lines.append(tr("• {branch} {day}: {problem}", **fields))
+        else:
+            lines.append(tr("• {name}, {branch} {day}: {problem}", **fields,
+                            name=esc(leaders.get(visit.leader_telegram_id, ""))))
     return lines
 
 

@@ -144,8 +144,10 @@ async def material_and_notice(secretary: Person, *, flowing: int, everyone: int)
     await secretary.presses(f"✅ 发送给 {everyone} 人")
 
 
-async def log_visit(leader: Person, point: str | None = None) -> None:
-    """A day of research at a contact point today (``point``: which, if they have more)."""
+async def log_visit(leader: Person, point: str | None = None, problem: str | None = None
+                    ) -> None:
+    """A day of research at a contact point today (``point``: which, if they have more;
+    ``problem``: one found there and not solved yet)."""
     await leader.says("/visit")
     if point is not None:
         await leader.presses(point)
@@ -153,7 +155,11 @@ async def log_visit(leader: Person, point: str | None = None) -> None:
     await leader.presses("1")
     await leader.presses("调查研究")
     await leader.says("走访了三户。")
-    await leader.presses("没有")
+    if problem is None:
+        await leader.presses("没有")
+    else:
+        await leader.says(problem)
+        await leader.presses("否")
     await leader.presses_keyboard("跳过")
     await leader.presses("✅ 保存")
 
