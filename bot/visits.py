@@ -287,8 +287,7 @@ def correctable(visit: Visit, now: datetime, *, staff: bool) -> bool:
 
 async def may_change(db: Database, clock: Clock, visit_id: int, by: Actor
                       ) -> tuple[Change, Visit | None]:
-    async with db.read() as c:
-        visit = await visit_repo.get_visit(c, visit_id)
+    visit = await get(db, visit_id)
     if visit is None or visit.state != "active":
         return "gone", visit
     if not by.may_change_visit(visit.leader_telegram_id, visit.branch_id):
@@ -338,8 +337,7 @@ Confirmation = Literal["confirmed", "already", "not_yours", "gone"]
 
 
 async def confirm(db: Database, clock: Clock, visit_id: int, by: Actor) -> Confirmation:
-    async with db.read() as c:
-        visit = await visit_repo.get_visit(c, visit_id)
+    visit = await get(db, visit_id)
     if visit is None or visit.state != "active":
         return "gone"
     if not by.confirms_visits_at(visit.branch_id):
@@ -361,8 +359,7 @@ Solving = Literal["ok", "not_yours", "gone", "no_problem", "already"]
 
 async def may_solve(db: Database, visit_id: int, by: Actor) -> tuple[Solving, Visit | None]:
     """Whether ``by`` may mark the problem found on this visit solved (now)."""
-    async with db.read() as c:
-        visit = await visit_repo.get_visit(c, visit_id)
+    visit = await get(db, visit_id)
     if visit is None or visit.state != "active":
         return "gone", visit
     if not by.may_mark_solved(visit.leader_telegram_id, visit.branch_id):
