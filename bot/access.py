@@ -92,6 +92,18 @@ class Actor:
         """The contact-point branch's own secretary confirms a visit, not staff."""
         return branch_id in self.secretary_of
 
+    def may_mark_solved(self, leader_id: int, branch_id: int) -> bool:
+        """A problem found on a visit is marked solved by staff, the branch's secretary
+        (who sees it solved on the ground), or the visit's leader while the branch is still
+        their contact point — at any time, not only in the 7 days of corrections."""
+        return self.may_change_visit(leader_id, branch_id) or branch_id in self.secretary_of
+
+    def sees_visit(self, leader_id: int, branch_id: int) -> bool:
+        """Opens a visit's whole record (its voice record and location too): staff, the
+        branch's secretary, and the leader who logged it (their own record, also after the
+        branch stopped being their contact point)."""
+        return self.staff or branch_id in self.secretary_of or leader_id == self.telegram_id
+
 
 async def load_actor(db: Database, telegram_id: int, admins: list[int]) -> Actor:
     async with db.read() as c:

@@ -333,6 +333,7 @@ async def _audit(settings: Settings, tr: Tr, start: date, last: date, target: Pa
                  force: bool) -> int:
     from bot.organisation import audit_between
     from bot.spreadsheets import workbook
+    from bot.visits import audit_words
 
     _period(start, last)
     file_checks.output_file(target, force=force, suffix=".xlsx")
@@ -343,7 +344,7 @@ async def _audit(settings: Settings, tr: Tr, start: date, last: date, target: Pa
     finally:
         await db.close()
     rows = [[e.at.astimezone(clock.tz).strftime("%Y-%m-%d %H:%M:%S"), e.actor, e.action,
-             e.subject, e.detail] for e in entries]
+             e.subject, audit_words(tr, e.action, e.detail) or e.detail] for e in entries]
     data = workbook([(tr("audit trail"), [tr("when"), tr("who"), tr("what"), tr("about"),
                                           tr("detail")], rows)])
     await file_checks.write_bytes_into_place(target, data)

@@ -1,122 +1,205 @@
 """Report tables and how they are shown: a message, a spreadsheet (XLSX), a chart (PNG).
 
-The first is the half-year contact-point bulletin (每半年检查通报): one row per leader
-— contact points, days per month, total against quota, months short, the confirmed
-share and problems solved — with those short of quota first, and the gaps staff need to
-see: leaders without a contact point and branches that are nobody's.
+The first is the half-year contact-point bulletin (每半年检查通报): one row per leader,
+listed by name (a list, not a ranking) — contact points, calendar days per month against
+what each month asks from the appointment on (:mod:`bot.contact_days`), months short,
+the confirmed share and problems solved; the problems still open, however old; and the
+gaps staff need to see: leaders without a contact point and branches that are nobody's.
+Its spreadsheet lists every visit with its dates, work record, problems and whether and
+when they were solved, with a link that opens the voice record and location in the bot.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, time
+from datetime import date, time, timedelta
 
 from matplotlib.axes import Axes
 
+from bot import contact_days
 from bot.charts import png
 from bot.clock import Clock
+from bot.contact_days import Month
 from bot.delivery import Outgoing, renderer
-from bot.i18n import Tr, translator
-from bot.markup import chunks, esc
+from bot.i18n import Tr
+from bot.markup import chunks, esc, shorten
 from bot.recipients import translator_of
-from bot.spreadsheets import workbook
-from bot.visits import month_bounds
+from bot.spreadsheets import Link, workbook
+from bot.visits import ACTIVITIES, VISIT_LINK_PREFIX, appointed_on, month_bounds
 from storage import members as member_repo
 from storage import org as org_repo
 from storage import outbox as outbox_repo
 from storage import visits as visit_repo
 from storage.db import Database
-from storage.models import OutboxRow
+from storage.models import OutboxRow, Visit
+
+OPEN_PROBLEMS_SHOWN = 40  # in the message; the spreadsheet has them all
+PROBLEM_SHOWN = 80  # characters of a problem in the message
 
 
 @dataclass
 class LeaderRow:
     name: str
     contact_points: list[str]
-    per_month: dict[str, float]
-    quota: float  # a month
+    appointed: date | None
+    months: list[Month]
+    quota: float  # a whole month's
     confirmed_days: float = 0.0
     with_problems: int = 0
     solved: int = 0
 
     @property
     def total(self) -> float:
-        return sum(self.per_month.values())
+        return sum(month.days for month in self.months)
 
     @property
     def expected(self) -> float:
-        return self.quota * len(self.per_month)
+        return sum(month.quota or 0.0 for month in self.months)
 
     @property
     def months_short(self) -> int:
-        return sum(1 for days in self.per_month.values() if days < self.quota)
+        return sum(1 for month in self.months if month.short)
 
     @property
     def confirmed_share(self) -> float:
         return self.confirmed_days / self.total if self.total else 0.0
 
 
+@dataclass(frozen=True)
+class VisitLine:
+    """A visit as the bulletin lists it: whose, where, and the days it counts in the
+    period once dates logged twice are counted once."""
+
+    visit: Visit
+    leader: str
+    point: str
+    counted: float
+
+
 @dataclass
 class VisitBulletin:
     start: date
     end: date  # exclusive
-    months: list[str]
+    today: date
+    months: list[date]
     rows: list[LeaderRow] = field(default_factory=list)
+    visits: list[VisitLine] = field(default_factory=list)
+    open_problems: list[VisitLine] = field(default_factory=list)
     leaders_without_point: list[str] = field(default_factory=list)
     branches_without_leader: list[str] = field(default_factory=list)
 
+    @property
+    def in_progress(self) -> str | None:
+        """The month of the period still under way, if any (its days are so far)."""
+        month = month_bounds(self.today)[0]
+        return f"{month:%Y-%m}" if month in self.months and self.today < self.end else None
 
-def months_between(start: date, end: date) -> list[str]:
+
+def months_between(start: date, end: date) -> list[date]:
     found = []
     cursor = start.replace(day=1)
     while cursor < end:
-        found.append(cursor.strftime("%Y-%m"))
+        found.append(cursor)
         cursor = month_bounds(cursor)[1]
     return found
 
 
-async def visit_bulletin(db: Database, start: date, end: date, default_quota: float
-                         ) -> VisitBulletin:
-    bulletin = VisitBulletin(start, end, months_between(start, end))
+def counted_days(visits: list[Visit], start: date, end: date) -> dict[int, float]:
+    """Visit id → the days it counts in the period: each date counted once for its
+    leader, going to the visits in the order they were logged (so the column adds up to
+    the leader's total)."""
+    used: dict[tuple[int, date], float] = {}
+    found: dict[int, float] = {}
+    for visit in sorted(visits, key=lambda v: v.id):
+        counted = 0.0
+        for day, share in contact_days.covered(visit.day, visit.days):
+            if not start <= day < end:
+                continue
+            key = (visit.leader_telegram_id, day)
+            part = min(share, 1.0 - used.get(key, 0.0))
+            used[key] = used.get(key, 0.0) + part
+            counted += part
+        found[visit.id] = counted
+    return found
+
+
+async def visit_bulletin(db: Database, clock: Clock, start: date, end: date,
+                         default_quota: float) -> VisitBulletin:
+    today = clock.today()
+    bulletin = VisitBulletin(start, end, today, months_between(start, end))
     async with db.read() as c:
         units = {u.id: u.name for u in await org_repo.units_of_kind(c, "branch")}
         covered: set[int] = set()
         leader_ids = sorted({r.telegram_id for r in await org_repo.holders(c, "leader")})
-        visits = await visit_repo.visits_between(c, start, end)
+        visits = [v for v in await visit_repo.reaching_into(c, start, end)
+                  if contact_days.last_day(v.day, v.days) >= start]
+        problems = await visit_repo.open_problems(c, min(end, today + timedelta(days=1)))
+        names = await member_repo.names_of_users(c, sorted(
+            {*leader_ids, *(v.leader_telegram_id for v in [*visits, *problems])}))
         for leader in leader_ids:
-            member = await member_repo.member_of_user(c, leader)
-            name = member.name if member else str(leader)
             points = [p.branch_id for p in await org_repo.contact_points_of(c, leader)]
             covered.update(points)
             if not points:
-                bulletin.leaders_without_point.append(name)
+                bulletin.leaders_without_point.append(names[leader])
                 continue
-            row = LeaderRow(name, sorted(units.get(p, "—") for p in points),
-                            dict.fromkeys(bulletin.months, 0.0),
-                            await visit_repo.quota(c, leader, default_quota))
-            for visit in visits:
-                if visit.leader_telegram_id != leader:
-                    continue
-                month = visit.day.strftime("%Y-%m")
-                row.per_month[month] = row.per_month.get(month, 0.0) + visit.days
-                row.confirmed_days += visit.days if visit.confirmed_by else 0.0
-                if visit.problems:
+            own = [v for v in visits if v.leader_telegram_id == leader]
+            appointed = await appointed_on(c, clock, leader)
+            quota = await visit_repo.quota(c, leader, default_quota)
+            row = LeaderRow(names[leader], sorted(units.get(p, "—") for p in points), appointed,
+                            contact_days.months(
+                                contact_days.shares((v.day, v.days) for v in own), quota,
+                                appointed or today, start, end, today), quota)
+            confirmed = contact_days.shares((v.day, v.days) for v in own if v.confirmed_by)
+            row.confirmed_days = contact_days.total(confirmed, start, end)
+            for visit in own:
+                if visit.problems and visit.day >= start:
                     row.with_problems += 1
-                    row.solved += int(visit.solved)
+                    row.solved += int(visit.solved_on is not None and visit.solved_on < end)
             bulletin.rows.append(row)
+    counted = counted_days(visits, start, end)
+    bulletin.visits = [VisitLine(v, names[v.leader_telegram_id], units.get(v.branch_id, "—"),
+                                 counted[v.id])
+                       for v in sorted(visits, key=lambda v: (names[v.leader_telegram_id],
+                                                              v.day, v.id))]
+    bulletin.open_problems = [VisitLine(v, names[v.leader_telegram_id],
+                                        units.get(v.branch_id, "—"), 0.0) for v in problems]
     bulletin.branches_without_leader = sorted(
         name for branch_id, name in units.items() if branch_id not in covered)
-    bulletin.rows.sort(key=lambda r: (-r.months_short, r.total - r.expected, r.name))
+    bulletin.rows.sort(key=lambda r: r.name)
     return bulletin
 
 
+def _period(bulletin: VisitBulletin) -> str:
+    if not bulletin.months:
+        return ""
+    return f"{bulletin.months[0]:%Y-%m} – {bulletin.months[-1]:%Y-%m}"
+
+
+def _month_figure(tr: Tr, month: Month) -> str:
+    if month.quota is None and not month.days:
+        return "—"  # before the appointment
+    if month.in_progress:
+        return tr("{days:g} so far", days=month.days)
+    return f"{month.days:g}"
+
+
+def _solved_since(tr: Tr, visit: Visit) -> str:
+    if visit.solved_on is None:
+        return ""
+    return tr(" (solved since, on {day})", day=visit.solved_on.isoformat())
+
+
 def visit_lines(tr: Tr, bulletin: VisitBulletin) -> list[str]:
-    period = f"{bulletin.months[0]} – {bulletin.months[-1]}" if bulletin.months else ""
-    lines = [tr("📊 <b>Contact-point bulletin, {period}</b>", period=period),
-             tr("Leaders: {n}; short of quota in at least one month: {short}",
-                n=len(bulletin.rows), short=sum(1 for r in bulletin.rows if r.months_short))]
+    lines = [tr("📊 <b>Contact-point bulletin, {period}</b>", period=_period(bulletin)),
+             tr("Days are calendar days at the contact point, each counted once; the quota "
+                "starts with the leader's appointment (its month pro rata).")]
+    if bulletin.in_progress:
+        lines.append(tr("{month} is still under way: its days are so far, not short.",
+                        month=bulletin.in_progress))
+    lines.append(tr("Leaders: {n}; short of quota in at least one month: {short}",
+                    n=len(bulletin.rows), short=sum(1 for r in bulletin.rows if r.months_short)))
     for number, row in enumerate(bulletin.rows, start=1):
-        months = " ".join(f"{days:g}" for days in row.per_month.values())
+        months = " ".join(_month_figure(tr, month) for month in row.months)
         lines.append(tr(
             "{number}. {name} ({points}): {total:g}/{expected:g} days [{months}], "
             "{short} month(s) short, {confirmed:.0%} confirmed, problems solved {solved}/"
@@ -124,6 +207,16 @@ def visit_lines(tr: Tr, bulletin: VisitBulletin) -> list[str]:
             points="、".join(esc(point) for point in row.contact_points),
             total=row.total, expected=row.expected, months=months, short=row.months_short,
             confirmed=row.confirmed_share, solved=row.solved, problems=row.with_problems))
+    if bulletin.open_problems:
+        lines.append(tr("⚠️ <b>Problems still open ({n})</b>", n=len(bulletin.open_problems)))
+        for line in bulletin.open_problems[:OPEN_PROBLEMS_SHOWN]:
+            lines.append(tr("• {name}, {branch}, found {day}: {problem}", name=esc(line.leader),
+                            branch=esc(line.point), day=line.visit.day.isoformat(),
+                            problem=shorten(esc(line.visit.problems), PROBLEM_SHOWN))
+                         + _solved_since(tr, line.visit))
+        if len(bulletin.open_problems) > OPEN_PROBLEMS_SHOWN:
+            lines.append(tr("… and {n} more in the spreadsheet.",
+                            n=len(bulletin.open_problems) - OPEN_PROBLEMS_SHOWN))
     if bulletin.leaders_without_point:
         lines.append(tr("Leaders without a contact point: {names}",
                         names="、".join(esc(n) for n in bulletin.leaders_without_point)))
@@ -134,19 +227,78 @@ def visit_lines(tr: Tr, bulletin: VisitBulletin) -> list[str]:
     return lines
 
 
-def visit_xlsx(tr: Tr, bulletin: VisitBulletin) -> bytes:
+def record_cell(tr: Tr, visit: Visit, bot_username: str | None) -> object:
+    """Where a staff member at a desk hears the voice record and sees the location: a link
+    that opens the bot on this visit (Telegram Desktop or the phone), or — if the bot's
+    name is not known — the command to send it."""
+    parts = []
+    if visit.record_file_id:
+        parts.append(tr("🎤 voice record"))
+    if visit.latitude is not None and visit.longitude is not None:
+        parts.append(tr("📍 location"))
+    if not parts:
+        return None
+    payload = f"{VISIT_LINK_PREFIX}{visit.id}"
+    if bot_username:
+        return Link(f"https://t.me/{bot_username}?start={payload}",
+                    tr("{what}: open in the bot", what=", ".join(parts)))
+    return tr("{what}: send the bot /start {payload}", what=", ".join(parts), payload=payload)
+
+
+def visit_xlsx(tr: Tr, bulletin: VisitBulletin, bot_username: str | None = None) -> bytes:
+    month_heads = [f"{m:%Y-%m}" + (tr(" (so far)") if f"{m:%Y-%m}" == bulletin.in_progress
+                                   else "") for m in bulletin.months]
+
+    def month_cells(row: LeaderRow) -> list[object]:
+        by_month = {m.start: m for m in row.months}
+        cells: list[object] = []
+        for start in bulletin.months:
+            month = by_month.get(start)
+            cells.append(None if month is None or (month.quota is None and not month.days)
+                         else month.days)
+        return cells
+
+    def yes_no(value: bool) -> str:
+        return tr("yes") if value else tr("no")
+
+    leaders = [[number, row.name, "、".join(row.contact_points), row.appointed,
+                *month_cells(row), row.total, row.expected, row.months_short,
+                row.confirmed_days, row.with_problems, row.solved]
+               for number, row in enumerate(bulletin.rows, start=1)]
+    visits = []
+    for line in bulletin.visits:
+        visit = line.visit
+        visits.append([
+            line.leader, line.point, visit.day, contact_days.last_day(visit.day, visit.days),
+            visit.days, line.counted, tr(ACTIVITIES[visit.activity]),
+            visit.record or (tr("(voice record)") if visit.record_file_id else ""),
+            visit.problems, yes_no(visit.solved) if visit.problems else "",
+            visit.solved_on if visit.problems else None, visit.solved_note,
+            visit.confirmed_at.date() if visit.confirmed_at else None,
+            record_cell(tr, visit, bot_username),
+            f"{visit.latitude:.6f}, {visit.longitude:.6f}"
+            if visit.latitude is not None and visit.longitude is not None else ""])
+    problems = [[line.leader, line.point, line.visit.day, line.visit.problems,
+                 line.visit.solved_on, line.visit.solved_note,
+                 record_cell(tr, line.visit, bot_username)]
+                for line in bulletin.open_problems]
     gaps: list[list[object]] = [[name] for name in bulletin.leaders_without_point]
     gaps += [[], [tr("Branches that are nobody's contact point")]]
     gaps += [[name] for name in bulletin.branches_without_leader]
     return workbook([
         (tr("Contact points"),
-         [tr("No."), tr("Leader"), tr("Contact points"), *bulletin.months, tr("Total days"),
-          tr("Expected days"), tr("Months short"), tr("Confirmed share"),
-          tr("Problems found"), tr("Problems solved")],
-         [[number, row.name, "、".join(row.contact_points), *row.per_month.values(),
-           row.total, row.expected, row.months_short, round(row.confirmed_share, 3),
-           row.with_problems, row.solved]
-          for number, row in enumerate(bulletin.rows, start=1)]),
+         [tr("No."), tr("Leader"), tr("Contact points"), tr("Appointed"), *month_heads,
+          tr("Total days"), tr("Expected days"), tr("Months short"), tr("Confirmed days"),
+          tr("Problems found"), tr("Problems solved")], leaders),
+        (tr("Visits"),
+         [tr("Leader"), tr("Contact point"), tr("First day"), tr("Last day"), tr("Days logged"),
+          tr("Days counted in the period"), tr("Work"), tr("Work record"), tr("Problems"),
+          tr("Solved"), tr("Solved on"), tr("What was done"), tr("Confirmed by the secretary"),
+          tr("Voice record / location"), tr("Location (latitude, longitude)")], visits),
+        (tr("Open problems"),
+         [tr("Leader"), tr("Contact point"), tr("Found on"), tr("Problem"),
+          tr("Solved since, on"), tr("What was done"), tr("Voice record / location")],
+         problems),
         (tr("Gaps"), [tr("Leaders without a contact point")], gaps),
     ])
 
@@ -169,26 +321,36 @@ def visit_chart(bulletin: VisitBulletin) -> bytes:
         axes.set_xticks(numbers)
         axes.set_xlabel("leader (numbered as in the bulletin)")
         axes.set_ylabel("days at the contact point")
-        period = f"{bulletin.months[0]} to {bulletin.months[-1]}" if bulletin.months else ""
+        period = _period(bulletin).replace("–", "to")
         axes.set_title(f"Contact-point days {period} (dashed: quota)")
 
     return png(draw, (max(4.0, 0.6 * len(numbers) + 2), 4))
 
 
-async def visit_bulletin_parts(db: Database, tr: Tr, start: date, end: date,
-                               default_quota: float) -> list[Outgoing]:
+def bulletin_parts(tr: Tr, bulletin: VisitBulletin, bot_username: str | None = None
+                   ) -> list[Outgoing]:
     """The bulletin as a person receives it: the message (in pieces under Telegram's
-    limit), the spreadsheet, and the chart."""
-    bulletin = await visit_bulletin(db, start, end, default_quota)
-    stem = f"contact-points-{start.isoformat()}-{end.isoformat()}"
+    limit), the spreadsheet, and the chart; files named by the period's first and last
+    day."""
+    last = bulletin.end - timedelta(days=1)
+    stem = f"contact-points-{bulletin.start.isoformat()}_{last.isoformat()}"
     parts = [Outgoing(text) for text in chunks(visit_lines(tr, bulletin))]
-    parts.append(Outgoing(tr("📎 The bulletin as a spreadsheet"), media_kind="document",
-                          upload=(f"{stem}.xlsx", visit_xlsx(tr, bulletin))))
+    # As many parts as queue_half_year_bulletin counts: the text's, the sheet, the chart.
+    parts.append(Outgoing(tr("📎 The bulletin as a spreadsheet, with every visit"),
+                          media_kind="document",
+                          upload=(f"{stem}.xlsx", visit_xlsx(tr, bulletin, bot_username))))
     if bulletin.rows:
         parts.append(Outgoing(tr("📈 Days per leader; the dashed line is the quota. Red: "
                                  "short in at least one month."), media_kind="photo",
                               upload=(f"{stem}.png", visit_chart(bulletin))))
     return parts
+
+
+async def visit_bulletin_parts(db: Database, clock: Clock, tr: Tr, start: date, end: date,
+                               default_quota: float, bot_username: str | None = None
+                               ) -> list[Outgoing]:
+    return bulletin_parts(tr, await visit_bulletin(db, clock, start, end, default_quota),
+                          bot_username)
 
 
 def last_half_year(today: date) -> tuple[date, date]:
@@ -199,20 +361,26 @@ def last_half_year(today: date) -> tuple[date, date]:
 
 
 async def queue_half_year_bulletin(db: Database, clock: Clock, staff: list[int],
-                                   default_quota: float) -> int:
+                                   default_quota: float, bot_username: str | None = None
+                                   ) -> int:
     """On 1 January and 1 July from 09:00, the bulletin of the half-year just ended goes
-    to every staff member (once: the outbox keys see to it)."""
+    to every staff member (once: the outbox keys see to it), in as many parts as it has in
+    their language. ``bot_username`` makes the spreadsheet's links to voice records."""
     now = clock.now()
     if (now.month, now.day) not in ((1, 1), (7, 1)) or now.time() < time(9, 0):
         return 0
     start, end = last_half_year(now.date())
     if not staff or await _queued_already(db, f"visit-bulletin:{start.isoformat()}:{staff[0]}:0"):
         return 0  # the tick runs every minute; the bulletin is made once
-    parts = await visit_bulletin_parts(db, translator(None), start, end, default_quota)
-    envelopes = [outbox_repo.Envelope(
-        f"visit-bulletin:{start.isoformat()}:{person}:{index}", person, "visit_bulletin", None,
-        {"start": start.isoformat(), "end": end.isoformat(), "part": index,
-         "quota": default_quota}) for person in staff for index in range(len(parts))]
+    bulletin = await visit_bulletin(db, clock, start, end, default_quota)
+    envelopes = []
+    for person in staff:
+        tr = await translator_of(db, person)
+        count = len(chunks(visit_lines(tr, bulletin))) + 1 + int(bool(bulletin.rows))
+        envelopes += [outbox_repo.Envelope(
+            f"visit-bulletin:{start.isoformat()}:{person}:{index}", person, "visit_bulletin",
+            None, {"start": start.isoformat(), "end": end.isoformat(), "part": index,
+                   "quota": default_quota, "bot": bot_username}) for index in range(count)]
     async with db.tx() as c:
         before = await outbox_repo.queued_count(c)
         await outbox_repo.enqueue(c, envelopes, now)
@@ -227,8 +395,10 @@ async def _queued_already(db: Database, key: str) -> bool:
 @renderer("visit_bulletin")
 async def _render_bulletin(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
     tr = await translator_of(db, row.chat_id)
+    bot_username = row.payload.get("bot")
     parts = await visit_bulletin_parts(
-        db, tr, date.fromisoformat(str(row.payload["start"])),
-        date.fromisoformat(str(row.payload["end"])), float(row.payload["quota"]))
+        db, clock, tr, date.fromisoformat(str(row.payload["start"])),
+        date.fromisoformat(str(row.payload["end"])), float(row.payload["quota"]),
+        str(bot_username) if bot_username else None)
     index = int(row.payload["part"])
     return parts[index] if index < len(parts) else None

@@ -66,8 +66,10 @@ async def tick(services: Services) -> int:
         await services.journal.forget_old()
         services.daily["inbox"] = now.date()
     staff = sorted(set(settings.admins) | set(await organisation.staff_ids(services.database)))
+    # The outbox's own Bot knows its name (asked at start-up): the bulletin's links use it.
+    bot_username = services.sender.bot.username if services.sender is not None else None
     queued += await reports.queue_half_year_bulletin(services.database, services.clock, staff,
-                                                     settings.visit_quota_days)
+                                                     settings.visit_quota_days, bot_username)
     queued += await bulletins.queue_scheduled(services.database, services.clock, staff,
                                               settings.bulletin_time, settings.visit_quota_days)
     if queued:

@@ -12,10 +12,19 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import xlsxwriter
 
 SHEET_NAME_MAX = 31
+
+
+@dataclass(frozen=True)
+class Link:
+    """A cell that opens ``url``: only links the bot makes itself (typed text never is)."""
+
+    url: str
+    text: str
 
 
 def sheet_name(title: str, taken: set[str]) -> str:
@@ -33,13 +42,17 @@ def sheet_name(title: str, taken: set[str]) -> str:
 def workbook(sheets: Sequence[tuple[str, Sequence[str], Sequence[Sequence[object]]]]) -> bytes:
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False,
-                                        "strings_to_urls": False, "strings_to_numbers": False})
+                                        "strings_to_urls": False, "strings_to_numbers": False,
+                                        "default_date_format": "yyyy-mm-dd"})
     bold = book.add_format({"bold": True})
     taken: set[str] = set()
     for title, heading, rows in sheets:
         sheet = book.add_worksheet(sheet_name(title, taken))
         sheet.write_row(0, 0, list(heading), bold)
         for index, row in enumerate(rows, start=1):
-            sheet.write_row(index, 0, list(row))
+            sheet.write_row(index, 0, [None if isinstance(v, Link) else v for v in row])
+            for column, value in enumerate(row):
+                if isinstance(value, Link):
+                    sheet.write_url(index, column, value.url, string=value.text)
     book.close()
     return buffer.getvalue()

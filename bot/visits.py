@@ -1,24 +1,32 @@
-"""Contact-point visits: logging days, corrections with history, confirmation, reminders.
+"""Contact-point visits: logging days, corrections with history, confirmation, problems
+solved later, reminders.
 
 Each county and township leader should work a quota of days a month (3 by default) at
-their contact-point villages. A leader logs each visit; for 7 days they may correct or
+their contact-point villages; how days are counted and when the quota starts is
+:mod:`bot.contact_days`. A leader logs each visit; for 7 days they may correct or
 withdraw it themselves, after that only staff may, and every change keeps the values
-before it. The contact-point branch's secretary may confirm a visit. Twice a month (by
-default) a leader still short of the month's quota is reminded how many days remain.
+before it (the visit's history) and is in the audit trail with before and after. The
+contact-point branch's secretary may confirm a visit. A problem found on a visit can be
+marked solved later — when, and what was done — by the leader, the branch's secretary or
+staff. Twice a month (by default) a leader behind the month's quota so far is reminded.
 """
 
 from __future__ import annotations
 
 import calendar
+import json
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Literal
+from typing import Any, Literal
 
+from bot import contact_days
 from bot.access import Actor
 from bot.callbacks import pack
 from bot.clock import Clock
+from bot.contact_days import Month
+from bot.contact_days import month_bounds as month_bounds  # bulletins and handlers use it
 from bot.delivery import Outgoing, renderer
-from bot.i18n import N_
+from bot.i18n import N_, Tr
 from bot.markup import esc
 from bot.profile import InvalidInput
 from bot.recipients import translator_of
@@ -27,7 +35,7 @@ from storage import members as member_repo
 from storage import org as org_repo
 from storage import outbox as outbox_repo
 from storage import visits as visit_repo
-from storage.db import Database, Statement
+from storage.db import Conn, Database, Statement
 from storage.models import OutboxRow, Unit, Visit, VisitActivity
 
 ACTIVITIES: dict[VisitActivity, str] = {
@@ -38,6 +46,8 @@ ACTIVITIES: dict[VisitActivity, str] = {
 }
 CORRECTION_DAYS = 7
 RECORD_MAX = 1000
+#: A visit's link opens the bot on it: ``https://t.me/<bot>?start=visit_<id>``.
+VISIT_LINK_PREFIX = "visit_"
 
 
 @dataclass(frozen=True)
@@ -52,12 +62,6 @@ class VisitDraft:
     solved: bool
     latitude: float | None = None
     longitude: float | None = None
-
-
-def month_bounds(day: date) -> tuple[date, date]:
-    start = day.replace(day=1)
-    end = (start + timedelta(days=32)).replace(day=1)
-    return start, end
 
 
 def half_year_bounds(day: date) -> tuple[date, date]:
@@ -89,8 +93,9 @@ def parse_quota(text: str | None) -> float:
     return days
 
 
-def parse_visit_day(text: str | None, today: date) -> date:
-    """'今天', '昨天', '前天', '11-20', '2026-11-20' → a date not in the future."""
+def parse_visit_day(text: str | None, today: date, oldest: int | None = 90) -> date:
+    """'今天', '昨天', '前天', '11-20', '2026-11-20' → a date not in the future (nor more
+    than ``oldest`` days ago, if given)."""
     raw = (text or "").strip().lower()
     relative = {"今天": 0, "today": 0, "昨天": 1, "yesterday": 1, "前天": 2}
     if raw in relative:
@@ -111,7 +116,7 @@ def parse_visit_day(text: str | None, today: date) -> date:
         raise InvalidInput(N_("Please type the date as month-day, for example 11-20.")) from None
     if day > today:
         raise InvalidInput(N_("That date is in the future. Please try again."))
-    if (today - day).days > 90:
+    if oldest is not None and (today - day).days > oldest:
         raise InvalidInput(N_("That is more than 90 days ago; please ask organisation staff."))
     return day
 
@@ -123,25 +128,114 @@ async def contact_points(db: Database, leader: int) -> list[Unit]:
     return [u for u in units if u is not None]
 
 
-async def check_month(db: Database, leader: int, day: date, days: float,
-                       exclude: int | None = None) -> None:
-    start, end = month_bounds(day)
-    async with db.read() as c:
-        logged = await visit_repo.days_between(c, leader, start, end, exclude)
-    limit = calendar.monthrange(day.year, day.month)[1]
-    if logged + days > limit:
-        raise InvalidInput(N_("That would make {total:g} days in {month}, which has only "
-                              "{limit} days."), total=logged + days,
-                           month=day.strftime("%Y-%m"), limit=limit)
+def dates(first: date, days: float, short: bool = False) -> str:
+    """The days a visit covers, as people read them: "2026-11-30 – 2026-12-02" (``short``:
+    "11-30 – 12-02"), or the one day."""
+    last = contact_days.last_day(first, days)
+    shown = "%m-%d" if short else "%Y-%m-%d"
+    if last == first:
+        return first.strftime(shown)
+    return f"{first.strftime(shown)} – {last.strftime(shown)}"
+
+
+def check_span(day: date, days: float, today: date) -> None:
+    """A visit is logged once it is over: its last day is not still to come, and it lasts
+    at most :data:`storage.visits.LONGEST_VISIT` days (a longer stay is several visits)."""
+    if days > visit_repo.LONGEST_VISIT:
+        raise InvalidInput(N_("One visit can last at most {days} days; please log a longer "
+                              "stay as several visits."), days=visit_repo.LONGEST_VISIT)
+    last = contact_days.last_day(day, days)
+    if last > today:
+        raise InvalidInput(N_("{days:g} days from {day} would end on {last}, which is still "
+                              "to come. Please log a visit once it is over."),
+                           days=days, day=day.isoformat(), last=last.isoformat())
+
+
+# --- the audit trail: every change to a visit, before and after -------------------------------
+
+#: What the audit keeps of a visit (the voice record's file id is Telegram's, not a fact).
+AUDITED = ("branch_id", "day", "days", "activity", "record", "problems", "solved", "solved_on",
+           "solved_note", "state", "confirmed_by")
+
+
+def _plain(value: object) -> object:
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def audit_detail(before: Visit | None, after: Visit) -> str:
+    """JSON of the fields that changed, as they were and as they are (a visit just logged:
+    ``before`` is null and ``after`` has what was logged)."""
+    fields = [name for name in AUDITED
+              if before is None or getattr(before, name) != getattr(after, name)]
+    if before is None:
+        fields = [name for name in fields if getattr(after, name) not in (None, "", False)]
+    return json.dumps({
+        "before": None if before is None else {f: _plain(getattr(before, f)) for f in fields},
+        "after": {f: _plain(getattr(after, f)) for f in fields}}, ensure_ascii=False)
+
+
+async def _audit(c: Conn, now: datetime, by: int, action: str, before: Visit | None,
+                 after: Visit) -> None:
+    await audit.record(c, now, f"tg:{by}", action, f"visit:{after.id}",
+                       audit_detail(before, after))
+
+
+FIELD_NAMES = {"branch_id": N_("contact point"), "day": N_("day"), "days": N_("days"),
+               "activity": N_("work"), "record": N_("work record"), "problems": N_("problems"),
+               "solved": N_("whether solved"), "solved_on": N_("solved on"),
+               "solved_note": N_("what was done"), "state": N_("state"),
+               "confirmed_by": N_("confirmed by")}
+STATES = {"active": N_("in force"), "withdrawn": N_("withdrawn")}
+AUDIT_WORDS = {"visit.log": N_("Visit logged: {changes}"),
+               "visit.correct": N_("Visit corrected: {changes}"),
+               "visit.withdraw": N_("Visit withdrawn: {changes}"),
+               "visit.confirm": N_("Visit confirmed by the branch secretary: {changes}"),
+               "visit.solve": N_("Problem found on a visit marked solved: {changes}")}
+WORDS_CUT = 60  # characters of a text shown on either side of "→"
+
+
+def audit_words(tr: Tr, action: str, detail: str) -> str | None:
+    """A visit's audit entry in words, e.g. "修改走访记录：天数 2 → 1"; None if it is not
+    one (or was written before entries kept before and after)."""
+    if action not in AUDIT_WORDS:
+        return None
+    try:
+        found = json.loads(detail)
+        before, after = found["before"] or {}, found["after"]
+    except (ValueError, KeyError, TypeError):
+        return None
+
+    def shown(value: object, name: str = "") -> str:
+        if name == "activity" and value in ACTIVITIES:
+            return tr(ACTIVITIES[value])
+        if name == "state" and value in STATES:
+            return tr(STATES[str(value)])
+        if isinstance(value, bool):
+            return tr("yes") if value else tr("no")
+        if isinstance(value, float):
+            return f"{value:g}"
+        if value in (None, ""):
+            return "—"
+        text = str(value)
+        return text if len(text) <= WORDS_CUT else text[:WORDS_CUT] + "…"
+
+    changes = "; ".join(
+        f"{tr(FIELD_NAMES.get(name, name))} {shown(before[name], name)} → {shown(value, name)}"
+        if name in before else f"{tr(FIELD_NAMES.get(name, name))} {shown(value, name)}"
+        for name, value in after.items())
+    return tr(AUDIT_WORDS[action], changes=changes)
+
+
+# --- logging and changing a visit --------------------------------------------------------------
 
 
 async def log(db: Database, clock: Clock, leader: int, draft: VisitDraft,
               ending: Statement | None = None) -> Visit:
-    """Store a visit (refusing a future date or more days than the month has) and ask the
-    contact-point branch's secretaries to confirm it."""
+    """Store a visit (refusing one not over yet) and ask the contact-point branch's
+    secretaries to confirm it."""
     if draft.day > clock.today():
         raise InvalidInput(N_("That date is in the future. Please try again."))
-    await check_month(db, leader, draft.day, draft.days)
+    check_span(draft.day, draft.days, clock.today())
     now = clock.now()
     async with db.tx() as c:
         if ending is not None:
@@ -150,16 +244,27 @@ async def log(db: Database, clock: Clock, leader: int, draft: VisitDraft,
             "leader_telegram_id": leader, "branch_id": draft.branch_id, "day": draft.day,
             "days": draft.days, "activity": draft.activity, "record": draft.record,
             "record_file_id": draft.record_file_id, "problems": draft.problems,
-            "solved": draft.solved, "latitude": draft.latitude,
-            "longitude": draft.longitude}, now)
+            "solved": draft.solved and bool(draft.problems),
+            "solved_on": draft.day if draft.solved and draft.problems else None,
+            "latitude": draft.latitude, "longitude": draft.longitude}, now)
         secretaries = [r.telegram_id for r in await org_repo.holders(c, "secretary",
                                                                      draft.branch_id)]
         await outbox_repo.enqueue(c, [
             outbox_repo.Envelope(f"visit:{visit.id}:{part}:{s}", s, f"visit_{part}", visit.id)
             for s in secretaries if s != leader for part in _confirm_parts(visit)], now)
-        await audit.record(c, now, f"tg:{leader}", "visit.log", f"visit:{visit.id}",
-                           f"{draft.day} {draft.days:g}d")
+        await _audit(c, now, leader, "visit.log", None, visit)
     return visit
+
+
+async def counted_before(db: Database, visit: Visit) -> list[date]:
+    """The days of this visit its leader had already logged in other visits: they count
+    once, and the leader is told so."""
+    last = contact_days.last_day(visit.day, visit.days)
+    async with db.read() as c:
+        others = await visit_repo.reaching_into(c, visit.day, last + timedelta(days=1),
+                                                [visit.leader_telegram_id], exclude=visit.id)
+    earlier = contact_days.shares((v.day, v.days) for v in others)
+    return [day for day, _ in contact_days.covered(visit.day, visit.days) if day in earlier]
 
 
 def _confirm_parts(visit: Visit) -> list[str]:
@@ -182,8 +287,7 @@ def correctable(visit: Visit, now: datetime, *, staff: bool) -> bool:
 
 async def may_change(db: Database, clock: Clock, visit_id: int, by: Actor
                       ) -> tuple[Change, Visit | None]:
-    async with db.read() as c:
-        visit = await visit_repo.get_visit(c, visit_id)
+    visit = await get(db, visit_id)
     if visit is None or visit.state != "active":
         return "gone", visit
     if not by.may_change_visit(visit.leader_telegram_id, visit.branch_id):
@@ -193,21 +297,29 @@ async def may_change(db: Database, clock: Clock, visit_id: int, by: Actor
     return "ok", visit
 
 
+async def _change(c: Conn, now: datetime, visit: Visit, fields: dict[str, Any], what: str,
+                  by: int, action: str) -> Visit:
+    """The change, its line in the visit's history and its audit entry: one transaction."""
+    changed = await visit_repo.change(c, visit, fields, what, by, now)
+    await _audit(c, now, by, action, visit, changed)
+    return changed
+
+
 async def correct(db: Database, clock: Clock, visit_id: int, by: Actor, *,
                   days: float | None = None, record: str | None = None) -> Change:
     allowed, visit = await may_change(db, clock, visit_id, by)
     if allowed != "ok" or visit is None:
         return allowed
     if days is not None:
-        await check_month(db, visit.leader_telegram_id, visit.day, days, exclude=visit.id)
+        check_span(visit.day, days, clock.today())
     fields: dict[str, object] = {}
     if days is not None:
         fields["days"] = days
     if record is not None:
         fields["record"] = record
     async with db.tx() as c:
-        await visit_repo.change(c, visit, fields, "days" if days is not None else "record",
-                                by.telegram_id, clock.now())
+        await _change(c, clock.now(), visit, fields, "days" if days is not None else "record",
+                      by.telegram_id, "visit.correct")
     return "ok"
 
 
@@ -216,8 +328,8 @@ async def withdraw(db: Database, clock: Clock, visit_id: int, by: Actor) -> Chan
     if allowed != "ok" or visit is None:
         return allowed
     async with db.tx() as c:
-        await visit_repo.change(c, visit, {"state": "withdrawn"}, "withdrawn", by.telegram_id,
-                                clock.now())
+        await _change(c, clock.now(), visit, {"state": "withdrawn"}, "withdrawn",
+                      by.telegram_id, "visit.withdraw")
     return "ok"
 
 
@@ -225,8 +337,7 @@ Confirmation = Literal["confirmed", "already", "not_yours", "gone"]
 
 
 async def confirm(db: Database, clock: Clock, visit_id: int, by: Actor) -> Confirmation:
-    async with db.read() as c:
-        visit = await visit_repo.get_visit(c, visit_id)
+    visit = await get(db, visit_id)
     if visit is None or visit.state != "active":
         return "gone"
     if not by.confirms_visits_at(visit.branch_id):
@@ -235,41 +346,184 @@ async def confirm(db: Database, clock: Clock, visit_id: int, by: Actor) -> Confi
         return "already"
     now = clock.now()
     async with db.tx() as c:
-        await visit_repo.change(c, visit, {"confirmed_by": by.telegram_id,
-                                           "confirmed_at": now}, "confirmed", by.telegram_id, now)
+        await _change(c, now, visit, {"confirmed_by": by.telegram_id, "confirmed_at": now},
+                      "confirmed", by.telegram_id, "visit.confirm")
     return "confirmed"
+
+
+# --- problems solved later ---------------------------------------------------------------------
+
+SOLVED_NOTE_MAX = 300
+Solving = Literal["ok", "not_yours", "gone", "no_problem", "already"]
+
+
+async def may_solve(db: Database, visit_id: int, by: Actor) -> tuple[Solving, Visit | None]:
+    """Whether ``by`` may mark the problem found on this visit solved (now)."""
+    visit = await get(db, visit_id)
+    if visit is None or visit.state != "active":
+        return "gone", visit
+    if not by.may_mark_solved(visit.leader_telegram_id, visit.branch_id):
+        return "not_yours", visit
+    if not visit.problems:
+        return "no_problem", visit
+    if visit.solved:
+        return "already", visit
+    return "ok", visit
+
+
+def check_solved_on(visit: Visit, day: date) -> None:
+    if day < visit.day:
+        raise InvalidInput(N_("The problem was found on {day}; it cannot have been solved "
+                              "before that."), day=visit.day.isoformat())
+
+
+async def mark_solved(db: Database, clock: Clock, visit_id: int, by: Actor, on: date,
+                      note: str, ending: Statement | None = None) -> Solving:
+    """The problem found on the visit was solved ``on`` that day, ``note`` says how; the
+    right is checked again here, where the change is made."""
+    allowed, visit = await may_solve(db, visit_id, by)
+    if allowed != "ok" or visit is None:
+        return allowed
+    check_solved_on(visit, on)
+    if on > clock.today():
+        raise InvalidInput(N_("That date is in the future. Please try again."))
+    async with db.tx() as c:
+        if ending is not None:
+            await ending(c)
+        await _change(c, clock.now(), visit, {"solved": True, "solved_on": on,
+                                              "solved_note": note,
+                                              "solved_by": by.telegram_id},
+                      "solved", by.telegram_id, "visit.solve")
+    return "ok"
+
+
+# --- where a leader stands ---------------------------------------------------------------------
+
+
+async def appointed_on(c: Conn, clock: Clock, leader: int) -> date | None:
+    """The day the leader was appointed (their leader role began); None if they hold none."""
+    for role in await org_repo.roles_of(c, leader):
+        if role.role == "leader":
+            return role.granted_at.astimezone(clock.tz).date()
+    return None
+
+
+async def _shares(c: Conn, leaders: list[int], start: date, end: date
+                  ) -> dict[int, dict[date, float]]:
+    found: dict[int, list[Visit]] = {leader: [] for leader in leaders}
+    for visit in await visit_repo.reaching_into(c, start, end, leaders):
+        found[visit.leader_telegram_id].append(visit)
+    return {leader: contact_days.shares((v.day, v.days) for v in visits)
+            for leader, visits in found.items()}
 
 
 @dataclass(frozen=True)
 class Standing:
-    """A leader's month and half-year so far."""
+    """A leader's month and half-year so far, and what is still open."""
 
-    month_days: float
-    quota: float
-    half_year: list[tuple[str, float]]  # (YYYY-MM, days) for each month so far
+    appointed: date | None
+    quota: float  # a whole month's
+    months: list[Month]  # the half-year so far, from the appointment; this month last
     recent: list[Visit]
+    open_problems: list[Visit]
+
+    @property
+    def this_month(self) -> Month:
+        return self.months[-1]
+
+    @property
+    def month_days(self) -> float:
+        return self.this_month.days
+
+    @property
+    def month_quota(self) -> float:
+        """What this month asks (less than the quota in the month of the appointment)."""
+        return self.this_month.quota if self.this_month.quota is not None else 0.0
 
     @property
     def remaining(self) -> float:
-        return max(0.0, self.quota - self.month_days)
+        return max(0.0, self.month_quota - self.month_days)
 
 
 async def standing(db: Database, clock: Clock, leader: int, default_quota: float) -> Standing:
     today = clock.today()
-    start, end = month_bounds(today)
     half_start, _ = half_year_bounds(today)
+    _, month_end = month_bounds(today)
     async with db.read() as c:
-        month = await visit_repo.days_between(c, leader, start, end)
+        appointed = await appointed_on(c, clock, leader)
+        days = (await _shares(c, [leader], half_start, month_end))[leader]
         quota = await visit_repo.quota(c, leader, default_quota)
-        months = []
-        cursor = half_start
-        while cursor <= today:
-            nxt = month_bounds(cursor)[1]
-            months.append((cursor.strftime("%Y-%m"),
-                           await visit_repo.days_between(c, leader, cursor, nxt)))
-            cursor = nxt
         recent = await visit_repo.recent(c, leader)
-    return Standing(month, quota, months, recent)
+        problems = await visit_repo.open_problems(c, today + timedelta(days=1), leader=leader)
+    months = contact_days.months(days, quota, appointed or today, half_start, month_end, today)
+    shown = [m for m in months if m.quota is not None or m.days or m.in_progress]
+    return Standing(appointed, quota, shown, recent, problems)
+
+
+@dataclass(frozen=True)
+class BranchVisits:
+    """What the secretary of contact-point branches sees: recent visits there and the
+    problems still open."""
+
+    names: dict[int, str]  # branch id → name
+    leaders: dict[int, str]  # telegram id → name, of the leaders in the visits below
+    recent: list[Visit]
+    open_problems: list[Visit]
+
+
+async def at_branches(db: Database, clock: Clock, branches: frozenset[int]) -> BranchVisits:
+    names = await branch_names(db, set(branches))
+    async with db.read() as c:
+        recent = await visit_repo.recent_at(c, branches)
+        problems = await visit_repo.open_problems(c, clock.today() + timedelta(days=1),
+                                                  branches=branches)
+        leaders = await member_repo.names_of_users(
+            c, sorted({v.leader_telegram_id for v in [*recent, *problems]}))
+    return BranchVisits(names, leaders, recent, problems)
+
+
+@dataclass(frozen=True)
+class PointDays:
+    """A leader's days at one of their contact points in a period, for a branch bulletin:
+    information about the branch's leaders, not the branch's score."""
+
+    branch_id: int
+    leader: int
+    name: str
+    days: float  # calendar days at this branch in the period (each date at most once)
+    leader_days: float  # the leader's days at all their contact points in the period
+    asked: float  # what the leader's quota asks over the period, from the appointment
+    so_far: bool  # the period is not over: days and what is asked are so far
+
+
+async def point_days(db: Database, clock: Clock, start: date, end: date,
+                     default_quota: float) -> list[PointDays]:
+    """For every leader and each of their contact points: calendar days in the period
+    (:mod:`bot.contact_days`), per branch and for the leader as a whole, and what the
+    quota asks of the leader over the period's months (the month in progress included,
+    marked ``so_far``)."""
+    today = clock.today()
+    found = []
+    async with db.read() as c:
+        roles = await org_repo.holders(c, "leader")
+        leaders = sorted({r.telegram_id for r in roles})
+        names = await member_repo.names_of_users(c, leaders)
+        visits = await visit_repo.reaching_into(c, start, end, leaders)
+        for leader in leaders:
+            own = [v for v in visits if v.leader_telegram_id == leader]
+            appointed = await appointed_on(c, clock, leader) or today
+            quota = await visit_repo.quota(c, leader, default_quota)
+            months = contact_days.months(contact_days.shares((v.day, v.days) for v in own),
+                                         quota, appointed, start, end, today)
+            everywhere = sum(m.days for m in months)
+            asked = sum(m.quota or 0.0 for m in months)
+            for point in await org_repo.contact_points_of(c, leader):
+                there = contact_days.shares((v.day, v.days) for v in own
+                                            if v.branch_id == point.branch_id)
+                found.append(PointDays(point.branch_id, leader, names[leader],
+                                       contact_days.total(there, start, end), everywhere,
+                                       asked, any(m.in_progress for m in months) or end > today))
+    return found
 
 
 async def set_quota(db: Database, clock: Clock, leader: int | None, days: float, by: int
@@ -295,23 +549,31 @@ def due_today(schedule: list[tuple[int, time]], today: date) -> time | None:
 
 async def queue_reminders(db: Database, clock: Clock, schedule: list[tuple[int, time]],
                           default_quota: float) -> int:
+    """On the schedule's days (twice a month by default: at most that many reminders), a
+    leader whose days so far this month are fewer than the month asks of them is told
+    where they stand — "so far", the month is not over."""
     now = clock.now()
-    at = due_today(schedule, now.date())
+    today = now.date()
+    at = due_today(schedule, today)
     if at is None or now.time() < at:
         return 0
-    start, end = month_bounds(now.date())
+    start, end = month_bounds(today)
     envelopes = []
     async with db.read() as c:
-        for role in await org_repo.holders(c, "leader"):
-            leader = role.telegram_id
+        leaders = sorted({r.telegram_id for r in await org_repo.holders(c, "leader")})
+        days = await _shares(c, leaders, start, end)
+        for leader in leaders:
             if not await org_repo.contact_points_of(c, leader):
                 continue
-            logged = await visit_repo.days_between(c, leader, start, end)
+            appointed = await appointed_on(c, clock, leader) or today
             quota = await visit_repo.quota(c, leader, default_quota)
-            if logged < quota:
+            asked = contact_days.month_quota(quota, appointed, today) or 0.0
+            done = contact_days.total(days[leader], start, end)
+            if done < asked:
                 envelopes.append(outbox_repo.Envelope(
-                    f"visit-reminder:{leader}:{now.date().isoformat()}", leader,
-                    "visit_reminder", None, {"remaining": quota - logged, "quota": quota}))
+                    f"visit-reminder:{leader}:{today.isoformat()}", leader,
+                    "visit_reminder", None,
+                    {"remaining": asked - done, "quota": asked, "done": done}))
     if not envelopes:
         return 0
     async with db.tx() as c:
@@ -323,9 +585,12 @@ async def queue_reminders(db: Database, clock: Clock, schedule: list[tuple[int, 
 @renderer("visit_reminder")
 async def _render_reminder(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
     tr = await translator_of(db, row.chat_id)
-    return Outgoing(tr("📍 This month you still have {days:g} of {quota:g} days to work at your "
-                       "contact point. Send /visit after each visit.",
-                       days=float(row.payload["remaining"]), quota=float(row.payload["quota"])))
+    quota = float(row.payload["quota"])
+    remaining = float(row.payload["remaining"])
+    done = float(row.payload.get("done", quota - remaining))
+    return Outgoing(tr("📍 This month so far: {done:g} of {quota:g} days at your contact "
+                       "point; {days:g} still to go. Send /visit after each visit.",
+                       done=done, days=remaining, quota=quota))
 
 
 async def _to_confirm(db: Database, row: OutboxRow) -> tuple[Visit, str] | None:
@@ -374,7 +639,7 @@ async def _render_confirm(db: Database, clock: Clock, row: OutboxRow) -> Outgoin
     tr = await translator_of(db, row.chat_id)
     lines = [tr("📍 <b>{name}</b> logged {days:g} day(s) at {branch} on {day}: {activity}.",
                 name=esc(who), days=visit.days, branch=esc(unit.name if unit else "—"),
-                day=visit.day.isoformat(), activity=tr(ACTIVITIES[visit.activity]))]
+                day=dates(visit.day, visit.days), activity=tr(ACTIVITIES[visit.activity]))]
     if visit.record:
         lines.append(esc(visit.record[:800]))
     elif visit.record_file_id:
@@ -393,6 +658,16 @@ async def leaders(db: Database) -> list[tuple[int, str]]:
             member = await member_repo.member_of_user(c, role.telegram_id)
             found.append((role.telegram_id, member.name if member else str(role.telegram_id)))
     return sorted(set(found), key=lambda pair: pair[1])
+
+
+async def leader_name(db: Database, telegram_id: int) -> str:
+    async with db.read() as c:
+        return (await member_repo.names_of_users(c, [telegram_id]))[telegram_id]
+
+
+async def branch_names(db: Database, branch_ids: set[int]) -> dict[int, str]:
+    async with db.read() as c:
+        return {b: (u.name if (u := await org_repo.get_unit(c, b)) else "—") for b in branch_ids}
 
 
 async def get(db: Database, visit_id: int) -> Visit | None:

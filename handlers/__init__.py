@@ -64,6 +64,9 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         ("notice", notices.notice_command),
         ("notices", notices.notices_command),
     ]
+    # Before /start's invite codes: a visit's link from the half-year spreadsheet.
+    application.add_handler(CommandHandler("start", visits.visit_link, filters=fresh & (
+        filters.Regex(rf"^/start {visits.VISIT_LINK_PATTERN}$"))))
     for name, callback in commands:
         application.add_handler(CommandHandler(name, callback, filters=fresh))
     application.add_handler(MessageHandler(fresh & filters.COMMAND, common.unknown_command))

@@ -147,8 +147,9 @@ async def _send_branches(update: Update, context: ZContext, start: date, end: da
 
 
 async def _send_visits(update: Update, context: ZContext, start: date, end: date) -> None:
-    parts = await reports.visit_bulletin_parts(context.db, context.tr, start, end,
-                                               context.settings.visit_quota_days)
+    parts = await reports.visit_bulletin_parts(context.db, context.clock, context.tr, start,
+                                               end, context.settings.visit_quota_days,
+                                               context.bot.username)
     for part in parts:
         await send(context.bot, context.actor.telegram_id, part)
 

@@ -1,21 +1,26 @@
-"""/visit, /visits, /quota and the buttons under visits (confirm, correct, withdraw).
+"""/visit, /visits, /quota, the buttons under visits (confirm, correct, withdraw, mark a
+problem solved), and a visit's link (``/start visit_<id>``, from the half-year sheet).
 
 Buttons: ``vst:ok:<id>`` (a secretary confirms), ``vst:days:<id>`` / ``vst:rec:<id>``
-(correct), ``vst:del:<id>`` then ``vst:gone:<id>`` (withdraw, after a second press).
+(correct), ``vst:del:<id>`` then ``vst:gone:<id>`` (withdraw, after a second press),
+``vst:solve:<id>`` (the problem found was solved: when, and what was done).
 """
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 
-from telegram import KeyboardButton, ReplyKeyboardRemove, Update
+from telegram import InlineKeyboardButton, KeyboardButton, ReplyKeyboardRemove, Update
 
-from bot import visits
+from bot import contact_days, visits
 from bot.app import ZContext
 from bot.callbacks import pack, unpack
+from bot.contact_days import Month
+from bot.delivery import Outgoing, send
 from bot.i18n import N_, Translator
+from bot.markup import shorten
 from bot.profile import InvalidInput, clean_body
-from bot.visits import ACTIVITIES, RECORD_MAX, VisitDraft
+from bot.visits import ACTIVITIES, RECORD_MAX, VISIT_LINK_PREFIX, VisitDraft
 from handlers import away, dialog
 from handlers.dialog import Answer
 from handlers.guards import button_with_id, private_only
@@ -24,14 +29,24 @@ from storage.models import Dialog, Visit
 
 VISIT = "visit"
 FIX = "vfix"
+SOLVE = "vsolve"
 QUOTA = "quota"
 DAY_CHOICES = (0.5, 1, 1.5, 2)
+VISIT_LINK_PATTERN = rf"{VISIT_LINK_PREFIX}\d{{1,18}}"
+PROBLEMS_SHOWN = 10  # open problems listed (each with its button) in /visits
+PROBLEM_SHOWN = 60  # characters of a problem in a list
 
 CHANGE_ANSWERS = {
     "ok": N_("Saved."),
     "not_yours": N_("This is not yours to manage."),
     "too_late": N_("Visits can be corrected for 7 days; please ask organisation staff."),
     "gone": N_("This visit no longer exists."),
+}
+SOLVE_ANSWERS = {
+    "not_yours": N_("This is not yours to manage."),
+    "gone": N_("This visit no longer exists."),
+    "no_problem": N_("No problem was found on this visit."),
+    "already": N_("This problem is already marked solved."),
 }
 
 
@@ -62,7 +77,8 @@ async def _ask_day(update: Update, context: ZContext, branch: str) -> None:
     chat = update.effective_chat
     assert chat is not None
     await chat.send_message(
-        tr("📍 Visit to <b>{branch}</b>. Which day? Press a button or type it (11-20).",
+        tr("📍 Visit to <b>{branch}</b>. On which day did it begin? Press a button or type "
+           "it (11-20).",
            branch=esc(branch)),
         reply_markup=inline([[button(tr("Today"), dialog.choice(VISIT, "day", 0)),
                               button(tr("Yesterday"), dialog.choice(VISIT, "day", 1)),
@@ -105,13 +121,13 @@ async def visit_step(update: Update, context: ZContext, current: Dialog, answer:
             else:
                 day = visits.parse_visit_day(answer.text, today)
             await dialog.advance(update, context, current, "days", day=day.isoformat())
+            # Only as many days as have passed since: a visit is logged once it is over.
             await chat.send_message(tr("How many days? Half days count too."), reply_markup=inline(
-                [[button(f"{n:g}", dialog.choice(VISIT, "days", f"{n:g}"))
-                  for n in DAY_CHOICES]]))
+                [[button(f"{n:g}", dialog.choice(VISIT, "days", f"{n:g}")) for n in DAY_CHOICES
+                  if contact_days.last_day(day, n) <= today]]))
         elif current.step == "days":
             days = visits.parse_days(answer.action or answer.text)
-            await visits.check_month(context.db, context.actor.telegram_id,
-                                     date.fromisoformat(current.data["day"]), days)
+            visits.check_span(date.fromisoformat(current.data["day"]), days, today)
             if answer.action:
                 await away.acknowledge(answer, answer.action)
             await dialog.advance(update, context, current, "activity", days=days)
@@ -196,7 +212,8 @@ def _draft(current: Dialog) -> VisitDraft:
 
 def visit_lines(tr: Translator, branch: str, draft: VisitDraft | Visit) -> list[str]:
     lines = [tr("Contact point: {branch}", branch=esc(branch)),
-             tr("Day: {day}, {days:g} day(s)", day=draft.day.isoformat(), days=draft.days),
+             tr("Day: {day}, {days:g} day(s)", day=visits.dates(draft.day, draft.days),
+                days=draft.days),
              tr("Work: {activity}", activity=tr(ACTIVITIES[draft.activity]))]
     lines.append(tr("Record: {record}", record=esc(draft.record)) if draft.record
                  else tr("Record: a voice message"))
@@ -225,8 +242,8 @@ async def _confirm(update: Update, context: ZContext, current: Dialog, answer: A
                                   tr("Cancelled. Nothing was saved.")):
         return
     try:
-        await visits.log(context.db, context.clock, context.actor.telegram_id, _draft(current),
-                         ending=dialog.ending(update, context))
+        visit = await visits.log(context.db, context.clock, context.actor.telegram_id,
+                                 _draft(current), ending=dialog.ending(update, context))
     except InvalidInput as problem:
         await dialog.finish(update, context)
         await chat.send_message(tr(problem.message, **problem.fields))
@@ -234,16 +251,22 @@ async def _confirm(update: Update, context: ZContext, current: Dialog, answer: A
     context.services.poke_outbox()
     found = await visits.standing(context.db, context.clock, context.actor.telegram_id,
                                   context.settings.visit_quota_days)
-    await chat.send_message(tr("Saved. This month: {days:g} of {quota:g} days.",
-                               days=found.month_days, quota=found.quota))
+    lines = [tr("Saved. This month so far: {days:g} of {quota:g} days.",
+                days=found.month_days, quota=found.month_quota)]
+    twice = await visits.counted_before(context.db, visit)
+    if twice:
+        lines.append(tr("You had already logged {days}: a day counts once.",
+                        days="、".join(f"{day:%m-%d}" for day in twice)))
+    await chat.send_message("\n".join(lines))
 
 
 # --- /visits ---------------------------------------------------------------------------------
 
 
 async def visits_command(update: Update, context: ZContext) -> None:
-    """A leader sees their own month and recent visits; staff choose a leader first — the
-    corrections a leader may no longer make after 7 days are theirs to make."""
+    """A leader sees their own month, recent visits and open problems; a branch's
+    secretary the visits to their branch and its open problems; staff choose a leader
+    first — the corrections a leader may no longer make after 7 days are theirs to make."""
     if not await private_only(update, context):
         return
     chat = update.effective_chat
@@ -260,11 +283,46 @@ async def visits_command(update: Update, context: ZContext) -> None:
             [button(name, pack("vst", "who", telegram_id)) for telegram_id, name in people],
             3)))
         return
-    if not actor.leader:
+    if not actor.leader and not actor.secretary_of:
         await chat.send_message(tr("Only leaders with a contact point can log visits. "
                                    "Organisation staff assign them with /appoint."))
         return
-    await _show_standing(update, context, actor.telegram_id, name=None)
+    if actor.leader:
+        await _show_standing(update, context, actor.telegram_id, name=None)
+    if actor.secretary_of:
+        await _show_branch_visits(update, context)
+
+
+def _month_line(tr: Translator, month: Month) -> str:
+    asked = "—" if month.quota is None else f"{month.quota:g}"
+    if month.in_progress:
+        return tr("{month} {days:g}/{quota} so far", month=month.label, days=month.days,
+                  quota=asked)
+    if month.short:
+        return tr("{month} {days:g}/{quota} short", month=month.label, days=month.days,
+                  quota=asked)
+    return f"{month.label} {month.days:g}/{asked}"
+
+
+def _problem_lines(tr: Translator, problems: list[Visit], names: dict[int, str],
+                   leaders: dict[int, str] | None = None) -> list[str]:
+    lines = [tr("⚠️ <b>Problems still open ({n})</b>", n=len(problems))] if problems else []
+    for visit in problems[:PROBLEMS_SHOWN]:
+        fields = {"branch": esc(names.get(visit.branch_id, "—")), "day": f"{visit.day:%m-%d}",
+                  "problem": shorten(esc(visit.problems), PROBLEM_SHOWN)}
+        if leaders is None:
+            lines.append(tr("• {branch} {day}: {problem}", **fields))
+        else:
+            lines.append(tr("• {name}, {branch} {day}: {problem}", **fields,
+                            name=esc(leaders.get(visit.leader_telegram_id, ""))))
+    return lines
+
+
+def _solve_buttons(context: ZContext, problems: list[Visit]) -> list[list[InlineKeyboardButton]]:
+    tr = context.tr
+    return [[button(tr("✔️ Solved: {day}", day=f"{v.day:%m-%d}"), pack("vst", "solve", v.id))]
+            for v in problems[:PROBLEMS_SHOWN]
+            if context.actor.may_mark_solved(v.leader_telegram_id, v.branch_id)]
 
 
 async def _show_standing(update: Update, context: ZContext, leader: int,
@@ -275,18 +333,25 @@ async def _show_standing(update: Update, context: ZContext, leader: int,
     found = await visits.standing(context.db, context.clock, leader,
                                   context.settings.visit_quota_days)
     lines = [f"<b>{esc(name)}</b>"] if name else []
-    lines.append(tr("📍 <b>This month: {days:g} of {quota:g} days</b>", days=found.month_days,
-                    quota=found.quota))
+    lines.append(tr("📍 <b>This month so far: {days:g} of {quota:g} days</b>",
+                    days=found.month_days, quota=found.month_quota))
     if found.remaining:
         lines.append(tr("{days:g} days still to go.", days=found.remaining))
-    lines.append(tr("Half-year so far: {months}", months="; ".join(
-        f"{month} {days:g}" for month, days in found.half_year)))
+    if found.appointed is not None and found.month_quota != found.quota and (
+            found.appointed >= found.this_month.start):
+        lines.append(tr("Appointed on {day}: this month asks {asked:g} of the {quota:g} days "
+                        "(the days left in it).", day=found.appointed.isoformat(),
+                        asked=found.month_quota, quota=found.quota))
+    lines.append(tr("Half-year: {months}", months="; ".join(
+        _month_line(tr, month) for month in found.months)))
     rows = []
     now = context.clock.now()
+    names = {p.id: p.name for p in await visits.contact_points(context.db, leader)}
     for visit in found.recent:
         mark = " ✅" if visit.confirmed_by else ""
-        lines.append(tr("• {day}: {days:g} day(s), {activity}", day=f"{visit.day:%m-%d}",
-                        days=visit.days, activity=tr(ACTIVITIES[visit.activity])) + mark)
+        lines.append(tr("• {day}: {days:g} day(s), {activity}",
+                        day=visits.dates(visit.day, visit.days, short=True), days=visit.days,
+                        activity=tr(ACTIVITIES[visit.activity])) + mark)
         if (context.actor.may_change_visit(visit.leader_telegram_id, visit.branch_id)
                 and visits.correctable(visit, now, staff=context.actor.staff)):
             label = f"{visit.day:%m-%d}"
@@ -294,6 +359,31 @@ async def _show_standing(update: Update, context: ZContext, leader: int,
                          button(tr("✏️ Record {day}", day=label), pack("vst", "rec", visit.id)),
                          button(tr("🗑 Withdraw {day}", day=label),
                                 pack("vst", "del", visit.id))])
+    names.update(await visits.branch_names(context.db, {v.branch_id for v in found.open_problems}))
+    lines += _problem_lines(tr, found.open_problems, names)
+    rows += _solve_buttons(context, found.open_problems)
+    await chat.send_message("\n".join(lines), reply_markup=inline(rows) if rows else None)
+
+
+async def _show_branch_visits(update: Update, context: ZContext) -> None:
+    """The secretary's view: the latest visits to their branches and the problems found
+    there that are still open, each with a button to mark it solved."""
+    chat = update.effective_chat
+    assert chat is not None
+    tr = context.tr
+    found = await visits.at_branches(context.db, context.clock, context.actor.secretary_of)
+    lines = [tr("📍 <b>Visits to {branches}</b>", branches="、".join(
+        esc(name) for name in found.names.values()))]
+    if not found.recent:
+        lines.append(tr("No visits logged yet."))
+    for visit in found.recent:
+        mark = " ✅" if visit.confirmed_by else ""
+        lines.append(tr("• {day}: {name}, {days:g} day(s), {activity}",
+                        day=visits.dates(visit.day, visit.days, short=True),
+                        name=esc(found.leaders.get(visit.leader_telegram_id, "")),
+                        days=visit.days, activity=tr(ACTIVITIES[visit.activity])) + mark)
+    lines += _problem_lines(tr, found.open_problems, found.names, found.leaders)
+    rows = _solve_buttons(context, found.open_problems)
     await chat.send_message("\n".join(lines), reply_markup=inline(rows) if rows else None)
 
 
@@ -337,6 +427,20 @@ async def visit_button(update: Update, context: ZContext) -> None:
                            show_alert=withdrawn != "ok")
         if withdrawn == "ok":
             await take_buttons_away(query)
+        return
+    if parsed.action == "solve":
+        solving, visit = await visits.may_solve(context.db, visit_id, actor)
+        if solving != "ok" or visit is None:
+            await query.answer(tr(SOLVE_ANSWERS[solving]), show_alert=solving == "not_yours")
+            return
+        await query.answer()
+        await dialog.begin(update, context, SOLVE, "day", {"visit": visit_id}, in_private=True)
+        await context.bot.send_message(actor.telegram_id, tr(
+            "Problem found on {day}: {problem}\nWhen was it solved? Press a button or type "
+            "the date (11-20).", day=visit.day.isoformat(),
+            problem=shorten(esc(visit.problems), PROBLEM_SHOWN * 4)), reply_markup=inline([[
+                button(tr("Today"), dialog.choice(SOLVE, "day", 0)),
+                button(tr("Yesterday"), dialog.choice(SOLVE, "day", 1))]]))
         return
     if parsed.action in ("days", "rec", "del", "keep"):
         allowed, _ = await visits.may_change(context.db, context.clock, visit_id, actor)
@@ -393,6 +497,108 @@ async def fix_step(update: Update, context: ZContext, current: Dialog, answer: A
     await chat.send_message(tr(CHANGE_ANSWERS[result]))
 
 
+# --- a problem solved later -------------------------------------------------------------------
+
+
+async def _solves_problem(context: ZContext, current: Dialog) -> bool:
+    """Staff, the branch's secretary, or the visit's leader while the branch is still their
+    contact point (a visit gone since is answered by the step)."""
+    visit = await visits.get(context.db, int(current.data["visit"]))
+    return visit is None or context.actor.may_mark_solved(visit.leader_telegram_id,
+                                                          visit.branch_id)
+
+
+@dialog.dialog(SOLVE, right=_solves_problem)
+async def solve_step(update: Update, context: ZContext, current: Dialog, answer: Answer
+                     ) -> None:
+    tr = context.tr
+    chat = update.effective_chat
+    assert chat is not None
+    visit_id = int(current.data["visit"])
+    visit = await visits.get(context.db, visit_id)
+    if visit is None or visit.state != "active":
+        await dialog.finish(update, context)
+        await chat.send_message(tr(SOLVE_ANSWERS["gone"]))
+        return
+    today = context.clock.today()
+    try:
+        if current.step == "day":
+            if answer.action is not None:
+                day = today - timedelta(days=int(answer.action))
+            else:
+                day = visits.parse_visit_day(answer.text, today, oldest=None)
+            visits.check_solved_on(visit, day)
+            await away.acknowledge(answer, day.isoformat())
+            await dialog.advance(update, context, current, "note", on=day.isoformat())
+            await chat.send_message(tr("What was done? One or two sentences for the record."))
+        elif current.step == "note":
+            note = clean_body(answer.text, visits.SOLVED_NOTE_MAX)
+            if not note:
+                raise InvalidInput(N_("Please type a few sentences."))
+            current = await dialog.advance(update, context, current, "confirm", note=note)
+            await dialog.ask_to_confirm(update, context, SOLVE, "\n".join([
+                tr("<b>Please check:</b>"),
+                tr("Problem: {problem}", problem=shorten(esc(visit.problems), PROBLEM_SHOWN * 4)),
+                tr("Solved on {day}: {note}", day=current.data["on"], note=esc(note))]),
+                tr("✅ Save"))
+        elif current.step == "confirm":
+            if not await dialog.confirmed(update, context, answer, tr("✅ Save"),
+                                          tr("Cancelled. Nothing was saved.")):
+                return
+            try:
+                result = await visits.mark_solved(
+                    context.db, context.clock, visit_id, context.actor,
+                    date.fromisoformat(current.data["on"]), current.data["note"],
+                    ending=dialog.ending(update, context))
+            except InvalidInput:
+                await dialog.finish(update, context)
+                raise
+            if result != "ok":
+                await dialog.finish(update, context)
+                await chat.send_message(tr(SOLVE_ANSWERS[result]))
+                return
+            await chat.send_message(tr("Saved: the problem is marked solved. It is no longer "
+                                       "listed as open."))
+    except InvalidInput as problem:
+        await chat.send_message(tr(problem.message, **problem.fields))
+
+
+# --- a visit's link, from the half-year spreadsheet ---------------------------------------------
+
+
+async def visit_link(update: Update, context: ZContext) -> None:
+    """``/start visit_<id>``: the visit in full — with its voice record and location, which
+    a spreadsheet cannot hold — for those who may see it."""
+    if not await private_only(update, context):
+        return
+    chat = update.effective_chat
+    assert chat is not None
+    tr = context.tr
+    payload = context.args[0] if context.args else ""
+    visit_id = int(payload.removeprefix(VISIT_LINK_PREFIX))
+    visit = await visits.get(context.db, visit_id)
+    if visit is None or visit.state != "active":
+        await chat.send_message(tr(CHANGE_ANSWERS["gone"]))
+        return
+    if not context.actor.sees_visit(visit.leader_telegram_id, visit.branch_id):
+        await chat.send_message(tr(CHANGE_ANSWERS["not_yours"]))
+        return
+    leader = await visits.leader_name(context.db, visit.leader_telegram_id)
+    branch = (await visits.branch_names(context.db, {visit.branch_id}))[visit.branch_id]
+    lines = [f"<b>{esc(leader)}</b>", *visit_lines(tr, branch, visit)]
+    if visit.solved_on is not None and visit.problems:
+        lines.append(tr("Solved on {day}: {note}", day=visit.solved_on.isoformat(),
+                        note=esc(visit.solved_note) or "—"))
+    await chat.send_message("\n".join(lines))
+    if visit.record_file_id:
+        await send(context.bot, chat.id, Outgoing(
+            tr("🎤 Work record of {name}, {day}", name=esc(leader), day=visit.day.isoformat()),
+            media_kind="voice", file_id=visit.record_file_id))
+    if visit.latitude is not None and visit.longitude is not None:
+        await send(context.bot, chat.id, Outgoing("", location=(visit.latitude,
+                                                                visit.longitude)))
+
+
 # --- /quota ------------------------------------------------------------------------------------
 
 
@@ -410,7 +616,7 @@ async def quota_command(update: Update, context: ZContext) -> None:
     for telegram_id, name in people:
         found = await visits.standing(context.db, context.clock, telegram_id,
                                       context.settings.visit_quota_days)
-        lines.append(tr("{name}: {quota:g} days (this month {days:g})", name=esc(name),
+        lines.append(tr("{name}: {quota:g} days (this month so far {days:g})", name=esc(name),
                         quota=found.quota, days=found.month_days))
     buttons = [button(tr("Everyone"), pack("quota", "set", 0))]
     buttons += [button(name, pack("quota", "set", telegram_id)) for telegram_id, name in people]

@@ -340,6 +340,9 @@ class Visit(Stored):
     record_file_id: str | None
     problems: str
     solved: bool
+    solved_on: date | None
+    solved_note: str
+    solved_by: int | None
     latitude: float | None
     longitude: float | None
     state: Literal["active", "withdrawn"]

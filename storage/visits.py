@@ -3,24 +3,37 @@
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from storage.db import Conn
 from storage.models import Visit
-from storage.rows import fetch_all, fetch_one, fetch_value, ts
+from storage.rows import fetch_all, fetch_one, ts
 
 VISIT_FIELDS = ("leader_telegram_id", "branch_id", "day", "days", "activity", "record",
-                "record_file_id", "problems", "solved", "latitude", "longitude")
+                "record_file_id", "problems", "solved", "solved_on", "latitude", "longitude")
 DEFAULT_QUOTA_KEY = 0  # the visit_quotas row that holds everyone's quota
+#: The longest visit the table allows (its CHECK), so the earliest first day of a visit
+#: that can still reach into a period.
+LONGEST_VISIT = 31
+
+
+def _stored(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return ts(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return int(value)
+    return value
 
 
 async def add_visit(c: Conn, fields: dict[str, Any], now: datetime) -> Visit:
     unknown = set(fields) - set(VISIT_FIELDS)
     if unknown:
         raise ValueError(f"unknown visit fields: {sorted(unknown)}")
-    values = dict(fields)
-    values["day"] = values["day"].isoformat()
+    values = {name: _stored(value) for name, value in fields.items()}
     values["solved"] = int(bool(values.get("solved")))
     values["created_at"] = values["updated_at"] = ts(now)
     names = ", ".join(values)
@@ -37,16 +50,18 @@ async def get_visit(c: Conn, visit_id: int) -> Visit | None:
 
 
 async def change(c: Conn, visit: Visit, fields: dict[str, Any], what: str, actor: int,
-                 now: datetime) -> None:
-    """Apply a change and keep the old values in the history."""
+                 now: datetime) -> Visit:
+    """Apply a change and keep the old values in the history; the visit as it is now."""
     before = {name: getattr(visit, name) for name in fields}
     assignments = ", ".join(f"{name} = ?" for name in fields)
-    values = [ts(v) if isinstance(v, datetime) else v for v in fields.values()]
     await c.execute(f"UPDATE visits SET {assignments}, updated_at = ? WHERE id = ?",
-                    (*values, ts(now), visit.id))
+                    (*(_stored(v) for v in fields.values()), ts(now), visit.id))
     await c.execute(
         "INSERT INTO visit_history (visit_id, at, actor, change, before) VALUES (?, ?, ?, ?, ?)",
         (visit.id, ts(now), actor, what, json.dumps(before, ensure_ascii=False, default=str)))
+    changed = await get_visit(c, visit.id)
+    assert changed is not None
+    return changed
 
 
 async def history(c: Conn, visit_id: int) -> list[tuple[str, int, str]]:
@@ -56,29 +71,37 @@ async def history(c: Conn, visit_id: int) -> list[tuple[str, int, str]]:
     return [(str(at), int(actor), str(what)) for at, actor, what in rows]
 
 
-async def days_between(c: Conn, leader: int, start: date, end: date,
-                       exclude: int | None = None) -> float:
-    """Days a leader logged from ``start`` up to (not including) ``end``."""
-    value = await fetch_value(
-        c,
-        """SELECT coalesce(sum(days), 0) FROM visits WHERE leader_telegram_id = ?
-           AND state = 'active' AND day >= ? AND day < ? AND id != ?""",
-        (leader, start.isoformat(), end.isoformat(), exclude or 0))
-    return float(value or 0)
+async def reaching_into(c: Conn, start: date, end: date, leaders: Iterable[int] | None = None,
+                        exclude: int | None = None) -> list[Visit]:
+    """Active visits that may cover a day from ``start`` up to (not including) ``end``:
+    those begun before ``end`` and at most the longest visit before ``start`` (the caller
+    keeps the days inside the period)."""
+    sql = """SELECT * FROM visits WHERE state = 'active' AND day < ? AND day >= ?
+             AND id != ?"""
+    params: list[Any] = [end.isoformat(), (start - timedelta(days=LONGEST_VISIT)).isoformat(),
+                         exclude or 0]
+    if leaders is not None:
+        chosen = sorted(set(leaders))
+        sql += f" AND leader_telegram_id IN ({', '.join('?' for _ in chosen)})"
+        params += chosen
+    return await fetch_all(c, Visit, sql + " ORDER BY leader_telegram_id, day, id", params)
 
 
-async def visits_between(c: Conn, start: date, end: date, leader: int | None = None
-                         ) -> list[Visit]:
-    if leader is None:
-        return await fetch_all(
-            c, Visit,
-            """SELECT * FROM visits WHERE state = 'active' AND day >= ? AND day < ?
-               ORDER BY day, id""", (start.isoformat(), end.isoformat()))
-    return await fetch_all(
-        c, Visit,
-        """SELECT * FROM visits WHERE state = 'active' AND day >= ? AND day < ?
-           AND leader_telegram_id = ? ORDER BY day, id""",
-        (start.isoformat(), end.isoformat(), leader))
+async def open_problems(c: Conn, before: date, *, leader: int | None = None,
+                        branches: Iterable[int] | None = None) -> list[Visit]:
+    """Visits begun before ``before`` whose problem was not solved by then (solved on that
+    day or later, or not yet), oldest first; of one leader, or at these branches."""
+    sql = """SELECT * FROM visits WHERE state = 'active' AND problems != '' AND day < ?
+             AND (solved = 0 OR solved_on IS NULL OR solved_on >= ?)"""
+    params: list[Any] = [before.isoformat(), before.isoformat()]
+    if leader is not None:
+        sql += " AND leader_telegram_id = ?"
+        params.append(leader)
+    if branches is not None:
+        chosen = sorted(set(branches))
+        sql += f" AND branch_id IN ({', '.join('?' for _ in chosen)})"
+        params += chosen
+    return await fetch_all(c, Visit, sql + " ORDER BY day, id", params)
 
 
 async def recent(c: Conn, leader: int, limit: int = 5) -> list[Visit]:
@@ -86,6 +109,15 @@ async def recent(c: Conn, leader: int, limit: int = 5) -> list[Visit]:
         c, Visit,
         """SELECT * FROM visits WHERE leader_telegram_id = ? AND state = 'active'
            ORDER BY day DESC, id DESC LIMIT ?""", (leader, limit))
+
+
+async def recent_at(c: Conn, branches: Iterable[int], limit: int = 5) -> list[Visit]:
+    chosen = sorted(set(branches))
+    return await fetch_all(
+        c, Visit,
+        f"""SELECT * FROM visits WHERE state = 'active'
+            AND branch_id IN ({', '.join('?' for _ in chosen)})
+            ORDER BY day DESC, id DESC LIMIT ?""", (*chosen, limit))
 
 
 async def quota(c: Conn, leader: int, default: float) -> float:

@@ -117,8 +117,10 @@ async def _seed(db: Database, emulator: Emulator, clock: FrozenClock) -> dict[st
             await org_repo.bind_group(c, group.id, branch_ids[branch], group.title,
                                       people[0].id, now)
         leader = users["何永福"]
-        await org_repo.grant(c, leader.id, "leader", None, None, now)
-        await org_repo.add_contact_point(c, leader.id, branch_ids["柳湾村党支部"], None, now)
+        appointed = now - timedelta(days=365)  # long enough for a whole month's quota
+        await org_repo.grant(c, leader.id, "leader", None, None, appointed)
+        await org_repo.add_contact_point(c, leader.id, branch_ids["柳湾村党支部"], None,
+                                         appointed)
         staff = emulator.add_user("组织部小李", language_code="zh-hans")
         staff.started = True
         await member_repo.touch_user(c, staff.id, staff.first_name, None, "zh-hans", now,

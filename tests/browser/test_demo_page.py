@@ -163,7 +163,7 @@ async def test_a_visit_with_the_location_keyboard_and_emoji_in_colour(
         demo: Demo, browser: Browser) -> None:
     leader = await as_person(browser, demo, "leader")
     await say(leader, "/visit")
-    await press(leader, "今天")
+    await press(leader, "昨天")  # two days from yesterday: over today
     await press(leader, "2")
     await press(leader, "调查研究")
     await say(leader, "走访了五户困难群众。")
@@ -174,7 +174,7 @@ async def test_a_visit_with_the_location_keyboard_and_emoji_in_colour(
     await expect(leader.locator(".msg", has_text="已共享位置。")).to_be_visible()
     await expect(keyboard(leader)).to_have_count(0)
     await press(leader, "✅ 保存")
-    await expect(leader.locator(".msg").last).to_have_text("已保存。本月：2 / 3 天。")
+    await expect(leader.locator(".msg").last).to_have_text("已保存。本月截至目前：2 / 3 天。")
 
     ARTIFACTS.mkdir(exist_ok=True)
     await leader.screenshot(path=str(ARTIFACTS / "demo-visit.png"), full_page=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from datetime import datetime, timedelta
 
 from bot.sandbox.emulator import SimChat
 from storage import members as member_repo
@@ -114,14 +115,15 @@ async def schedule(secretary: Person, group: SimChat | None, *, when: str = "明
 
 
 async def make_leader(h: Harness, home_branch: int, contact_points: list[int],
-                      name: str = "县领导") -> Person:
-    """A member who is a leader with contact points (set up, not under test)."""
+                      name: str = "县领导", appointed: datetime | None = None) -> Person:
+    """A member who is a leader with contact points (set up, not under test), appointed
+    a year before now unless ``appointed`` says when."""
     person, = await registered(h, home_branch, [name])
-    now = h.clock.now()
+    when = appointed or h.clock.now() - timedelta(days=365)
     async with h.db.tx() as c:
-        await org_repo.grant(c, person.id, "leader", None, None, now)
+        await org_repo.grant(c, person.id, "leader", None, None, when)
         for branch_id in contact_points:
-            await org_repo.add_contact_point(c, person.id, branch_id, None, now)
+            await org_repo.add_contact_point(c, person.id, branch_id, None, when)
     return person
 
 
@@ -142,8 +144,10 @@ async def material_and_notice(secretary: Person, *, flowing: int, everyone: int)
     await secretary.presses(f"✅ 发送给 {everyone} 人")
 
 
-async def log_visit(leader: Person, point: str | None = None) -> None:
-    """A day of research at a contact point today (``point``: which, if they have more)."""
+async def log_visit(leader: Person, point: str | None = None, problem: str | None = None
+                    ) -> None:
+    """A day of research at a contact point today (``point``: which, if they have more;
+    ``problem``: one found there and not solved yet)."""
     await leader.says("/visit")
     if point is not None:
         await leader.presses(point)
@@ -151,7 +155,11 @@ async def log_visit(leader: Person, point: str | None = None) -> None:
     await leader.presses("1")
     await leader.presses("调查研究")
     await leader.says("走访了三户。")
-    await leader.presses("没有")
+    if problem is None:
+        await leader.presses("没有")
+    else:
+        await leader.says(problem)
+        await leader.presses("否")
     await leader.presses_keyboard("跳过")
     await leader.presses("✅ 保存")
 

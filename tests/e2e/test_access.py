@@ -68,8 +68,9 @@ TABLE: dict[str, dict[str, str]] = {
                  "staff": "✓"},
     "/visit": {"stranger": LEADERS_ONLY, "member": LEADERS_ONLY, "flowing": LEADERS_ONLY,
                "secretary": LEADERS_ONLY, "leader": "✓", "staff": LEADERS_ONLY},
+    # staff: any leader's; a secretary: the visits to their branch and its open problems
     "/visits": {"stranger": LEADERS_ONLY, "member": LEADERS_ONLY, "flowing": LEADERS_ONLY,
-                "secretary": LEADERS_ONLY, "leader": "✓", "staff": "✓"},  # staff: any leader's
+                "secretary": "✓", "leader": "✓", "staff": "✓"},
     "/quota": {"stranger": STAFF_ONLY, "member": STAFF_ONLY, "flowing": STAFF_ONLY,
                "secretary": STAFF_ONLY, "leader": STAFF_ONLY, "staff": "✓"},
     "/appoint": {"stranger": APPOINT_STAFF_ONLY, "member": APPOINT_STAFF_ONLY,

@@ -81,6 +81,7 @@ TABLE: dict[str, dict[str, str]] = {
     "vst:del": only("leader", "staff"), "vst:gone": only("leader", "staff"),
     "vst:keep": only("leader", "staff"),
     "vst:who": only("staff"),  # choose whose visits to see and correct
+    "vst:solve": only("secretary", "leader", "staff"),  # a problem found, solved later
     "quota:set": only("staff"),
     "rpt:kind": only("staff"),  # bulletin or visits: a secretary has only the bulletin
     "rpt:bp": only(*MANAGERS, "other secretary"),  # each their own branch's bulletin
@@ -134,8 +135,8 @@ async def scenario(h: Harness, county: dict[str, int], staff: Person, clock: Fro
     await member.presses("📝 请假", chat=group)
     await member.says("家里有事")
 
-    # A visit at the contact point, for the secretary to confirm.
-    await log_visit(leader)
+    # A visit at the contact point, for the secretary to confirm; a problem found there.
+    await log_visit(leader, problem="水渠年久失修")
 
     # Another applicant waits, for the buttons on a request to join.
     await join(h.person("另一申请人"), await invite_code(secretary), name="另一申请人")

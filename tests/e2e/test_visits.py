@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from bot.clock import FrozenClock
 from storage import visits as visit_repo
@@ -39,8 +39,12 @@ async def test_a_visit_with_a_location_confirmed_by_the_right_secretary(
     leader = await make_leader(h, county["east"], [county["south"]])
 
     await leader.says("/visit")
-    assert leader.last().startswith("📍 到 南坡村党支部 工作。是哪一天？")
+    assert leader.last().startswith("📍 到 南坡村党支部 工作。是哪一天开始的？")
     await leader.presses("今天")
+    assert h.emu.last(leader.user).buttons == [[("0.5", "dlg:visit:days:0.5"),
+                                                 ("1", "dlg:visit:days:1")]]  # over by today
+    await leader.says("/visit")
+    await leader.presses("昨天")
     await leader.presses("1.5")
     await leader.presses("解决问题")
     await leader.says("协调了灌溉用水。")
@@ -49,16 +53,18 @@ async def test_a_visit_with_a_location_confirmed_by_the_right_secretary(
     h.emu.send_location(leader.user, 28.21, 112.94)
     await h.settle()
     summary = leader.last()
-    assert "联系点：南坡村党支部\n日期：2026-11-24，1.5 天\n工作内容：解决问题" in summary
+    assert ("联系点：南坡村党支部\n日期：2026-11-23 – 2026-11-24，1.5 天\n工作内容：解决问题"
+            in summary)
     assert "问题：水渠年久失修（尚未解决）\n已共享位置。" in summary
     await leader.presses("✅ 保存")
-    assert leader.last() == "已保存。本月：1.5 / 3 天。"
+    assert leader.last() == "已保存。本月截至目前：1.5 / 3 天。"
     async with h.db.read() as c:
         visit = await visit_repo.get_visit(c, 1)
     assert visit is not None and (visit.latitude, visit.longitude) == (28.21, 112.94)
 
     request = secretary.last()
-    assert request.startswith("📍 县领导 记录了 2026-11-24 在南坡村党支部工作 1.5 天：解决问题。")
+    assert request.startswith(
+        "📍 县领导 记录了 2026-11-23 – 2026-11-24 在南坡村党支部工作 1.5 天：解决问题。")
     h.emu.press(other.user, h.emu.last(secretary.user), "✅ 确认")  # a forwarded button
     await h.settle()
     assert other.answers() == ["只有该支部的书记可以确认。"]
@@ -85,7 +91,7 @@ async def test_the_secretary_gets_the_voice_record_and_the_location_to_confirm(
     await h.settle()
     assert "工作记录：语音" in leader.last()
     await leader.presses("✅ 保存")
-    assert leader.last() == "已保存。本月：1 / 3 天。"
+    assert leader.last() == "已保存。本月截至目前：1 / 3 天。"
 
     voice, where, request = h.emu.messages(secretary.user)[-3:]
     assert voice.media["voice"]["file_id"] == sent["voice"]["file_id"]
@@ -109,12 +115,12 @@ async def test_correcting_and_withdrawing_within_seven_days_then_only_staff(
     await log_visit(leader)
     await log_visit(leader, day="11-20", days="2")
     await leader.says("/visits")
-    assert leader.last().startswith("📍 本月：3 / 3 天")
+    assert leader.last().startswith("📍 本月截至目前：3 / 3 天")
     await leader.presses("✏️ 改天数 11-24")
     await leader.says("0.5")
     assert leader.last() == "已保存。"
     await leader.says("/visits")
-    assert leader.last().startswith("📍 本月：2.5 / 3 天\n还差 0.5 天。")
+    assert leader.last().startswith("📍 本月截至目前：2.5 / 3 天\n还差 0.5 天。")
     await leader.presses("🗑 撤回 11-20")
     await leader.presses("🗑 确定撤回")
     assert leader.answers()[-1] == "已撤回，历史记录会保留。"
@@ -134,8 +140,9 @@ async def test_correcting_and_withdrawing_within_seven_days_then_only_staff(
     await staff.says("/visits")
     assert staff.last() == "查看谁的联系点工作？"
     await staff.presses("县领导")
-    assert staff.last().startswith("县领导\n📍 本月：0 / 3 天")  # it is December now
-    assert "2026-11 0.5" in staff.last() and "• 11-24：0.5 天，调查研究" in staff.last()
+    assert staff.last().startswith("县领导\n📍 本月截至目前：0 / 3 天")  # December now
+    assert "2026-11 0.5/3（未达标）" in staff.last()
+    assert "• 11-24：0.5 天，调查研究" in staff.last()
     await staff.presses("✏️ 改天数 11-24")
     await staff.says("1")
     assert staff.last() == "已保存。"
@@ -158,7 +165,9 @@ async def test_bad_dates_and_day_counts_get_a_clear_answer(
     await leader.says("11-02")
     for typed, answer in (("0", "天数必须大于零。"), ("-1", "天数必须大于零。"),
                           ("1.3", "请按整天或半天计算，例如 1 或 1.5。"),
-                          ("40", "这样 2026-11 就有 40 天了，但这个月只有 30 天。")):
+                          ("40", "一次走访最多 31 天；更长的驻点请分几次记录。"),
+                          ("23.5", "从 2026-11-02 起 23.5 天，要到 2026-11-25 才结束，"
+                                   "那一天还没到。请在走访结束后再记录。")):
         await leader.says(typed)
         assert leader.last() == answer, typed
 
@@ -168,11 +177,11 @@ async def test_reminders_go_to_leaders_behind_quota_only(
     behind = await make_leader(h, county["east"], [county["south"]], name="落后者")
     done = await make_leader(h, county["east"], [county["west"]], name="达标者")
     await log_visit(behind, days="1")
-    await log_visit(done, days="2")
-    await log_visit(done, day="11-23", days="1")
+    await log_visit(done, day="11-20", days="2")
+    await log_visit(done, days="1")
 
     def reminded(person: Person) -> list[str]:
-        return [t for t in person.sees() if t.startswith("📍 本月您还需要")]
+        return [t for t in person.sees() if t.startswith("📍 本月截至目前")]
 
     clock.set(datetime.fromisoformat("2026-11-28T08:59:00+08:00"))  # the 3rd-last day
     await h.tick()
@@ -181,7 +190,8 @@ async def test_reminders_go_to_leaders_behind_quota_only(
     await h.tick()
     await h.tick()
     assert reminded(behind) == [
-        "📍 本月您还需要到联系点工作 2 天（要求 3 天）。每次去过后请发送 /visit 记录。"]
+        "📍 本月截至目前，您到联系点工作 1 天（要求 3 天），还需 2 天。"
+        "每次去过后请发送 /visit 记录。"]
     assert reminded(done) == []
     clock.set(datetime.fromisoformat("2026-12-15T09:30:00+08:00"))  # a new month, the 15th
     await h.tick()
@@ -192,7 +202,7 @@ async def test_staff_change_the_quota(h: Harness, county: dict[str, int], staff:
                                       ) -> None:
     leader = await make_leader(h, county["east"], [county["south"]])
     await staff.says("/quota")
-    assert "县领导：每月 3 天（本月 0）" in staff.last()
+    assert "县领导：每月 3 天（本月截至目前 0）" in staff.last()
     await staff.presses("县领导")
     await staff.says("2.5")
     assert staff.last() == "已保存：每月 2.5 天。"
@@ -200,7 +210,7 @@ async def test_staff_change_the_quota(h: Harness, county: dict[str, int], staff:
     await staff.presses("所有人")
     await staff.says("4")
     await log_visit(leader)
-    assert leader.last() == "已保存。本月：1 / 2.5 天。"
+    assert leader.last() == "已保存。本月截至目前：1 / 2.5 天。"
     await leader.says("/quota")
     assert leader.last() == "只有组织部工作人员可以进行此操作。"
 
@@ -221,16 +231,24 @@ async def test_the_half_year_bulletin_matches_the_records(
                for name, branches in points.items()}
     await make_leader(h, county["west"], [], name="丁领导")  # no contact point: a gap
     rng = random.Random(7)
-    expected: dict[str, dict[int, float]] = {name: dict.fromkeys(range(1, 7), 0.0)
-                                             for name in points}
+    # What each calendar date counts: the days logged on it, at most one (the draw puts
+    # several visits on one date now and then; a 1.5-day visit's half is the next date).
+    at: dict[str, dict[date, float]] = {name: {} for name in points}
+    logged = 0.0
     for name, person in leaders.items():
         for month in range(1, 7):
             for _ in range(rng.randint(0, 3)):
                 days = rng.choice([0.5, 1.0, 1.5])
-                day = datetime(2026, month, rng.randint(1, 28)).date()
+                day = date(2026, month, rng.randint(1, 28))
                 await visits.log(h.db, clock, person.id, VisitDraft(
                     points[name][0], day, days, "research", "记录", None, "", False))
-                expected[name][month] += days
+                logged += days
+                for offset, share in enumerate([1.0] * int(days) + [days % 1] * (days % 1 > 0)):
+                    when = day + timedelta(days=offset)
+                    at[name][when] = min(1.0, at[name].get(when, 0.0) + share)
+    expected = {name: {m: sum(v for d, v in dates.items() if d.month == m) for m in range(1, 7)}
+                for name, dates in at.items()}
+    assert logged > sum(sum(months.values()) for months in expected.values())  # overlaps
 
     await staff.says("/report")
     await staff.presses("📍 联系点工作")
@@ -248,11 +266,11 @@ async def test_the_half_year_bulletin_matches_the_records(
     sheet_message = next(m for m in h.emu.messages(staff.user) if m.document)
     data = h.emu.files[sheet_message.document["file_id"]].data  # type: ignore[index]
     rows = list(load_workbook(io.BytesIO(data)).worksheets[0].iter_rows(values_only=True))
-    assert rows[0][:3] == ("序号", "领导干部", "联系点")
+    assert rows[0][:4] == ("序号", "领导干部", "联系点", "任命日期")
     for row in rows[1:]:
         months = expected[str(row[1])]
-        assert list(row[3:9]) == [months[m] for m in range(1, 7)]
-        assert row[9] == sum(months.values())
+        assert list(row[4:10]) == [months[m] for m in range(1, 7)]
+        assert row[10] == sum(months.values())
     chart = h.emu.last(staff.user)
     assert chart.media.get("photo") is not None
 
