@@ -9,17 +9,16 @@ see: leaders without a contact point and branches that are nobody's.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, time
+from datetime import date, datetime, time, timedelta
 
-from matplotlib.axes import Axes
-
-from bot.charts import png
+from bot import charts
 from bot.clock import Clock
 from bot.delivery import Outgoing, renderer
+from bot.file_names import period_file_name
 from bot.i18n import Tr, translator
 from bot.markup import chunks, esc
 from bot.recipients import translator_of
-from bot.spreadsheets import workbook
+from bot.spreadsheets import ColumnKind, Sheet, title_row, workbook
 from bot.visits import month_bounds
 from storage import members as member_repo
 from storage import org as org_repo
@@ -64,6 +63,7 @@ class VisitBulletin:
     rows: list[LeaderRow] = field(default_factory=list)
     leaders_without_point: list[str] = field(default_factory=list)
     branches_without_leader: list[str] = field(default_factory=list)
+    made: datetime | None = None
 
 
 def months_between(start: date, end: date) -> list[str]:
@@ -75,9 +75,9 @@ def months_between(start: date, end: date) -> list[str]:
     return found
 
 
-async def visit_bulletin(db: Database, start: date, end: date, default_quota: float
-                         ) -> VisitBulletin:
-    bulletin = VisitBulletin(start, end, months_between(start, end))
+async def visit_bulletin(db: Database, start: date, end: date, default_quota: float,
+                         made: datetime | None = None) -> VisitBulletin:
+    bulletin = VisitBulletin(start, end, months_between(start, end), made=made)
     async with db.read() as c:
         units = {u.id: u.name for u in await org_repo.units_of_kind(c, "branch")}
         covered: set[int] = set()
@@ -138,56 +138,69 @@ def visit_xlsx(tr: Tr, bulletin: VisitBulletin) -> bytes:
     gaps: list[list[object]] = [[name] for name in bulletin.leaders_without_point]
     gaps += [[], [tr("Branches that are nobody's contact point")]]
     gaps += [[name] for name in bulletin.branches_without_leader]
+    days: list[ColumnKind] = ["number"] * (len(bulletin.months) + 2)
     return workbook([
-        (tr("Contact points"),
-         [tr("No."), tr("Leader"), tr("Contact points"), *bulletin.months, tr("Total days"),
-          tr("Expected days"), tr("Months short"), tr("Confirmed share"),
-          tr("Problems found"), tr("Problems solved")],
-         [[number, row.name, "、".join(row.contact_points), *row.per_month.values(),
-           row.total, row.expected, row.months_short, round(row.confirmed_share, 3),
-           row.with_problems, row.solved]
-          for number, row in enumerate(bulletin.rows, start=1)]),
-        (tr("Gaps"), [tr("Leaders without a contact point")], gaps),
-    ])
+        Sheet(tr("Contact points"),
+              [tr("No."), tr("Leader"), tr("Contact points"), *bulletin.months,
+               tr("Total days"), tr("Expected days"), tr("Months short"),
+               tr("Confirmed share"), tr("Problems found"), tr("Problems solved")],
+              [[number, row.name, "、".join(row.contact_points), *row.per_month.values(),
+                row.total, row.expected, row.months_short, round(row.confirmed_share, 3),
+                row.with_problems, row.solved]
+               for number, row in enumerate(bulletin.rows, start=1)],
+              kinds=["integer", "text", "text", *days, "integer",
+                     "percent", "integer", "integer"]),
+        Sheet(tr("Gaps"), [tr("Leaders without a contact point")], gaps,
+              title=_title(tr, bulletin, tr("Gaps"))),
+    ], title=_title(tr, bulletin, tr("Contact points")))
 
 
-def visit_chart(bulletin: VisitBulletin) -> bytes:
-    """Days per leader (numbered as in the message) against each one's expected days.
+def _title(tr: Tr, bulletin: VisitBulletin, sheet: str) -> str:
+    return title_row(tr, tr("Contact-point bulletin: {sheet}", sheet=sheet),
+                     start=bulletin.start, last=bulletin.end - timedelta(days=1),
+                     made=bulletin.made)
 
-    Labels are numbers, not names: the server may have no Chinese font, and a chart of
-    empty boxes helps nobody; the message and the spreadsheet carry the names.
-    """
-    numbers = list(range(1, len(bulletin.rows) + 1))
 
-    def draw(axes: Axes) -> None:
-        totals = [row.total for row in bulletin.rows]
-        colours = ["#c0392b" if row.months_short else "#2e86c1" for row in bulletin.rows]
-        axes.bar(numbers, totals, color=colours)
-        for number, row in zip(numbers, bulletin.rows, strict=True):
-            axes.hlines(row.expected, number - 0.4, number + 0.4, colors="black",
-                        linestyles="dashed")
-        axes.set_xticks(numbers)
-        axes.set_xlabel("leader (numbered as in the bulletin)")
-        axes.set_ylabel("days at the contact point")
-        period = f"{bulletin.months[0]} to {bulletin.months[-1]}" if bulletin.months else ""
-        axes.set_title(f"Contact-point days {period} (dashed: quota)")
+def visit_chart(bulletin: VisitBulletin, tr: Tr | None = None) -> bytes:
+    """The first (often the only) image of :func:`visit_chart_images`."""
+    return visit_chart_images(bulletin, tr)[0]
 
-    return png(draw, (max(4.0, 0.6 * len(numbers) + 2), 4))
+
+def visit_chart_images(bulletin: VisitBulletin, tr: Tr | None = None) -> list[bytes]:
+    """Days per leader, named, in the order of the message, against each one's expected
+    days (a dashed mark); orange for a leader short in at least one month."""
+    tr = tr or translator(None)
+    title = tr("Contact-point days, {start} to {last}", start=bulletin.start.isoformat(),
+               last=(bulletin.end - timedelta(days=1)).isoformat())
+    return charts.bar_charts(title, [
+        charts.Bar(row.name, row.total, f"{row.total:g}/{row.expected:g}",
+                   charts.ORANGE if row.months_short else charts.BLUE, row.expected)
+        for row in bulletin.rows],
+        axis=tr("days at the contact point"),
+        note=tr("Dashed: the expected days. Orange: short in at least one month."))
 
 
 async def visit_bulletin_parts(db: Database, tr: Tr, start: date, end: date,
-                               default_quota: float) -> list[Outgoing]:
+                               default_quota: float, made: datetime | None = None
+                               ) -> list[Outgoing]:
     """The bulletin as a person receives it: the message (in pieces under Telegram's
-    limit), the spreadsheet, and the chart."""
-    bulletin = await visit_bulletin(db, start, end, default_quota)
-    stem = f"contact-points-{start.isoformat()}-{end.isoformat()}"
+    limit), the spreadsheet, and the chart (in several images for many leaders)."""
+    bulletin = await visit_bulletin(db, start, end, default_quota, made)
+
+    def name(suffix: str) -> str:
+        return period_file_name(tr("contact-points"), start, end, suffix)
+
     parts = [Outgoing(text) for text in chunks(visit_lines(tr, bulletin))]
     parts.append(Outgoing(tr("📎 The bulletin as a spreadsheet"), media_kind="document",
-                          upload=(f"{stem}.xlsx", visit_xlsx(tr, bulletin))))
-    if bulletin.rows:
-        parts.append(Outgoing(tr("📈 Days per leader; the dashed line is the quota. Red: "
-                                 "short in at least one month."), media_kind="photo",
-                              upload=(f"{stem}.png", visit_chart(bulletin))))
+                          upload=(name(".xlsx"), visit_xlsx(tr, bulletin))))
+    images = visit_chart_images(bulletin, tr) if bulletin.rows else []
+    for number, image in enumerate(images, start=1):
+        caption = tr("📈 Days per leader; the dashed line is the quota. Orange: short in at "
+                     "least one month.")
+        if len(images) > 1:
+            caption += f" ({number}/{len(images)})"
+        parts.append(Outgoing(caption, media_kind="photo", upload=(
+            name(f"-{number}.png" if len(images) > 1 else ".png"), image)))
     return parts
 
 
@@ -208,7 +221,7 @@ async def queue_half_year_bulletin(db: Database, clock: Clock, staff: list[int],
     start, end = last_half_year(now.date())
     if not staff or await _queued_already(db, f"visit-bulletin:{start.isoformat()}:{staff[0]}:0"):
         return 0  # the tick runs every minute; the bulletin is made once
-    parts = await visit_bulletin_parts(db, translator(None), start, end, default_quota)
+    parts = await visit_bulletin_parts(db, translator(None), start, end, default_quota, now)
     envelopes = [outbox_repo.Envelope(
         f"visit-bulletin:{start.isoformat()}:{person}:{index}", person, "visit_bulletin", None,
         {"start": start.isoformat(), "end": end.isoformat(), "part": index,
@@ -229,6 +242,7 @@ async def _render_bulletin(db: Database, clock: Clock, row: OutboxRow) -> Outgoi
     tr = await translator_of(db, row.chat_id)
     parts = await visit_bulletin_parts(
         db, tr, date.fromisoformat(str(row.payload["start"])),
-        date.fromisoformat(str(row.payload["end"])), float(row.payload["quota"]))
+        date.fromisoformat(str(row.payload["end"])), float(row.payload["quota"]),
+        clock.now())
     index = int(row.payload["part"])
     return parts[index] if index < len(parts) else None

@@ -148,7 +148,8 @@ async def _send_branches(update: Update, context: ZContext, start: date, end: da
 
 async def _send_visits(update: Update, context: ZContext, start: date, end: date) -> None:
     parts = await reports.visit_bulletin_parts(context.db, context.tr, start, end,
-                                               context.settings.visit_quota_days)
+                                               context.settings.visit_quota_days,
+                                               context.clock.now())
     for part in parts:
         await send(context.bot, context.actor.telegram_id, part)
 
