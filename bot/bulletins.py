@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from matplotlib.figure import Figure
+
 from bot import charts
 from bot.clock import Clock
 from bot.delivery import Outgoing, renderer
@@ -225,10 +227,14 @@ def chart_data(bulletin: Bulletin) -> list[float]:
 
 def chart(bulletin: Bulletin, tr: Tr | None = None) -> bytes:
     """The first (often the only) image of :func:`chart_images`."""
-    return chart_images(bulletin, tr)[0]
+    return charts.first(chart_images(bulletin, tr))
 
 
 def chart_images(bulletin: Bulletin, tr: Tr | None = None) -> list[bytes]:
+    return [charts.render(figure) for figure in chart_figures(bulletin, tr)]
+
+
+def chart_figures(bulletin: Bulletin, tr: Tr | None = None) -> list[Figure]:
     """Scores by branch, named, in the order of the message, in the reader's language;
     with more branches than a few images hold, the spread of scores instead. One colour
     for every branch: the chart shows figures, it marks no one."""
@@ -238,10 +244,10 @@ def chart_images(bulletin: Bulletin, tr: Tr | None = None) -> list[bytes]:
                start=bulletin.start.isoformat(),
                last=(bulletin.end - timedelta(days=1)).isoformat())
     if len(scores) > CHART_BRANCHES:
-        return [charts.render(charts.histogram_figure(
+        return [charts.histogram_figure(
             tr("{title} ({count} branches)", title=title, count=len(scores)), scores,
-            axis=tr("score (%)"), count_axis=tr("branches"), bins=range(0, 101, 10)))]
-    return charts.bar_charts(title, [
+            axis=tr("score (%)"), count_axis=tr("branches"), bins=range(0, 101, 10))]
+    return charts.bar_figures(title, [
         charts.Bar(line.name, score, f"{score:.0f}%")
         for line, score in zip(bulletin.ranked, scores, strict=True)],
         axis=tr("score (%)"), limit=100)

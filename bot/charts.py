@@ -89,6 +89,11 @@ def png(draw: Callable[[Axes], None], size: tuple[float, float] = (6, 4)) -> byt
     return render(figure)
 
 
+def first(images: Sequence[bytes]) -> bytes:
+    """The first image, or a blank one when there is nothing to draw."""
+    return images[0] if images else png(lambda axes: axes.set_axis_off())
+
+
 @dataclass(frozen=True)
 class Bar:
     """One named bar: its value, what is written at its end (the value itself when

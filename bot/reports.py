@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
+from matplotlib.figure import Figure
+
 from bot import charts
 from bot.clock import Clock
 from bot.delivery import Outgoing, renderer
@@ -163,16 +165,20 @@ def _title(tr: Tr, bulletin: VisitBulletin, sheet: str) -> str:
 
 def visit_chart(bulletin: VisitBulletin, tr: Tr | None = None) -> bytes:
     """The first (often the only) image of :func:`visit_chart_images`."""
-    return visit_chart_images(bulletin, tr)[0]
+    return charts.first(visit_chart_images(bulletin, tr))
 
 
 def visit_chart_images(bulletin: VisitBulletin, tr: Tr | None = None) -> list[bytes]:
+    return [charts.render(figure) for figure in visit_chart_figures(bulletin, tr)]
+
+
+def visit_chart_figures(bulletin: VisitBulletin, tr: Tr | None = None) -> list[Figure]:
     """Days per leader, named, in the order of the message, against each one's expected
     days (a dashed mark); orange for a leader short in at least one month."""
     tr = tr or translator(None)
     title = tr("Contact-point days, {start} to {last}", start=bulletin.start.isoformat(),
                last=(bulletin.end - timedelta(days=1)).isoformat())
-    return charts.bar_charts(title, [
+    return charts.bar_figures(title, [
         charts.Bar(row.name, row.total, f"{row.total:g}/{row.expected:g}",
                    charts.ORANGE if row.months_short else charts.BLUE, row.expected)
         for row in bulletin.rows],
