@@ -72,6 +72,22 @@ def shown_texts(figure: Any) -> list[Text]:
     return [t for t in figure.findobj(Text) if t.get_text() and t.get_visible()]
 
 
+def all_inside(figure: Any) -> None:
+    """Every text, the title first, lies within the picture: nothing is cut off."""
+    renderer = figure.canvas.get_renderer()
+    box = figure.bbox
+    for text in shown_texts(figure):
+        extent = text.get_window_extent(renderer)
+        assert box.x0 - 1 <= extent.x0 and extent.x1 <= box.x1 + 1, text.get_text()
+        assert box.y0 - 1 <= extent.y0 and extent.y1 <= box.y1 + 1, text.get_text()
+
+
+def photo_sizes(h: Harness, person: Person) -> list[tuple[int, int]]:
+    """Width and height as Telegram reports them for each photo the person got."""
+    return [(m.media["photo"][-1]["width"], m.media["photo"][-1]["height"])
+            for m in h.emu.messages(person.user) if m.media.get("photo")]
+
+
 async def test_the_branch_bulletin_chart_and_sheet_as_staff_see_them(
         h: Harness, county: dict[str, int], staff: Person, clock: FrozenClock) -> None:
     branch_ids = await october_with_sessions(h, county, staff, clock)
@@ -87,6 +103,9 @@ async def test_the_branch_bulletin_chart_and_sheet_as_staff_see_them(
     figure, = bulletins.chart_figures(built, translator("zh"))
     (caption, png), = photos(h, staff)
     assert png == charts.render(figure)
+    all_inside(figure)
+    (across, tall), = photo_sizes(h, staff)
+    assert across == 1080 and tall < 20 * across  # a phone's width; Telegram's limits
     assert caption == "📈 支部综合得分，顺序同上面的通报"
     assert figure.get_suptitle().replace("\n", " ") == (
         "支部综合得分：青山县，2026-10-01 至 2026-10-31")
@@ -144,6 +163,7 @@ async def test_an_english_reader_gets_english_charts_and_sheets(
     figure, = bulletins.chart_figures(built, translator("en"))
     (_, png), = photos(h, staff)
     assert png == charts.render(figure)
+    all_inside(figure)
     assert figure.get_suptitle().replace("\n", " ") == (
         "Branch scores: 青山县, 2026-10-01 to 2026-10-31")
     assert figure.axes[0].get_xlabel() == "score (%)"
@@ -171,6 +191,8 @@ async def test_the_contact_point_chart_names_the_leaders(
     figure, = reports.visit_chart_figures(built, translator("zh"))
     (caption, png), = photos(h, staff)
     assert png == charts.render(figure)
+    all_inside(figure)  # the half-year title too
+    assert photo_sizes(h, staff)[0][0] == 1080
     assert caption.startswith("📈 每位领导的联系点工作天数")
     assert figure.get_suptitle() == "联系点工作天数，2026-01-01 至 2026-06-30"
     labels = [t.get_text() for t in figure.axes[0].get_yticklabels()]
