@@ -21,6 +21,7 @@ from storage import org as org_repo
 from tests import sheets
 from tests.e2e.flows import make_leader, registered
 from tests.harness import Harness, Person
+from tests.pictures import zero_is_seen
 
 OCTOBER = datetime.fromisoformat("2026-10-01T19:00:00+08:00")
 MORE = ["北山村党支部", "柳树湾村党支部", "石门村党支部", "桃园村党支部", "青龙村党支部",
@@ -121,6 +122,7 @@ async def test_the_branch_bulletin_chart_and_sheet_as_staff_see_them(
     assert "长岭岗村第二党支部（含原小河村、大河村）" not in labels
     zero = [t for t in texts if t.get_text() == "0%"]
     assert [t.get_position()[1] for t in zero] == [11]  # 西河村's row, the last
+    assert zero_is_seen(figure, png, 11)  # a stroke at 0, not nothing
     # No colour marks anyone (the bottom 10% is not painted red): one colour for all.
     bars = figure.axes[0].patches
     assert len({bar.get_facecolor() for bar in bars}) == 1

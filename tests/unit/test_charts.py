@@ -6,11 +6,8 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-import numpy as np
 import pylopdf_fonts_zh_cn
 import pytest
-from matplotlib import image as mpimg
-from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 from matplotlib.ft2font import FT2Font
@@ -18,6 +15,7 @@ from matplotlib.text import Text
 
 from bot import charts
 from bot.text_layout import width, wrap
+from tests.pictures import pixels, zero_is_seen
 
 NAMES = ["东岭村党支部", "南坡村党支部", "西河村党支部", "青山县东岭镇第一村第二党小组党支部委员会",
          "=1+1 $x$", "East Ridge village party branch"]
@@ -26,10 +24,6 @@ NAMES = ["东岭村党支部", "南坡村党支部", "西河村党支部", "青�
 def texts(figure: Figure) -> list[Text]:
     return [t for t in figure.findobj(Text) if isinstance(t, Text) and t.get_text()
             and t.get_visible()]
-
-
-def pixels(png: bytes) -> np.ndarray:
-    return np.asarray(mpimg.imread(io.BytesIO(png), format="png"))[:, :, :3]
 
 
 def test_names_stand_on_the_axis_in_the_font_that_comes_with_the_install() -> None:
@@ -77,13 +71,7 @@ def test_a_bar_of_zero_is_seen() -> None:
     bars = [charts.Bar("东岭村党支部", 80, "80%"), charts.Bar("南坡村党支部", 0, "0%"),
             charts.Bar("西河村党支部", 40, "40%")]
     figure, = charts.bar_figures("得分", bars, limit=100)
-    picture = pixels(charts.render(figure))
-    axes = figure.axes[0]
-    x0, y_zero = axes.transData.transform((0, 1))
-    row = picture.shape[0] - round(float(y_zero))  # image rows count from the top
-    stroke = np.array(to_rgb(charts._darker(charts.BLUE)))
-    right_of_zero = picture[row - 5:row + 5, int(x0) + 1:int(x0) + 4]
-    assert (np.abs(right_of_zero - stroke).sum(axis=2) < 0.1).any(), "no stroke at 0"
+    assert zero_is_seen(figure, charts.render(figure), 1), "no stroke at 0"
     # and its figure is written beside it, on its row
     zero = next(t for t in texts(figure) if t.get_text() == "0%")
     assert zero.get_position()[1] == 1
