@@ -141,6 +141,7 @@ def test_staff_export_the_audit_trail(tmp_path: Path) -> None:
                           "members added 20, changed 0, linked to their accounts 0, "
                           "unchanged 0, not in the files 0")
     assert isinstance(rows[0][0], datetime)
+    assert english.cell(3, 1).number_format == "yyyy-mm-dd hh:mm"  # a date as a date
     chinese = tmp_path / "审计.xlsx"
     assert zhibu("audit", "--from", "2000-01-01", "--to", "2100-12-31", str(chinese),
                  env={**env, "LANG": "zh_CN.UTF-8"}, cwd=tmp_path).returncode == 0
