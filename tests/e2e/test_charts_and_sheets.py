@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from matplotlib.figure import Figure
 from matplotlib.text import Text
 
 from bot import bulletins, charts, reports, visits
@@ -89,22 +90,32 @@ def photo_sizes(h: Harness, person: Person) -> list[tuple[int, int]]:
             for m in h.emu.messages(person.user) if m.media.get("photo")]
 
 
+async def october_report(h: Harness, county: dict[str, int], staff: Person,
+                         clock: FrozenClock, language: str, buttons: list[str]
+                         ) -> tuple[bulletins.Bulletin, Figure, str, bytes]:
+    """Staff ask /report for October's bulletin of the county, pressing ``buttons``; the
+    chart they get is the figure built here from the same figures, drawn again, with
+    nothing cut off."""
+    await staff.says("/report")
+    for label in buttons:
+        await staff.presses(label)
+    built = await bulletins.build(h.db, clock, county["county"], date(2026, 10, 1),
+                                  date(2026, 11, 1), 3.0)
+    figure, = bulletins.chart_figures(built, translator(language))
+    (caption, png), = photos(h, staff)
+    assert png == charts.render(figure)
+    all_inside(figure)
+    return built, figure, caption, png
+
+
 async def test_the_branch_bulletin_chart_and_sheet_as_staff_see_them(
         h: Harness, county: dict[str, int], staff: Person, clock: FrozenClock) -> None:
     branch_ids = await october_with_sessions(h, county, staff, clock)
 
-    await staff.says("/report")
-    await staff.presses("📊 支部：会议、学习、心得、联系点、通知")
-    await staff.presses("上月（2026-10）")
-    await staff.presses("🏛 全县")
-
     # The chart: the picture the person got is this figure, drawn again here.
-    built = await bulletins.build(h.db, clock, county["county"], date(2026, 10, 1),
-                                  date(2026, 11, 1), 3.0)
-    figure, = bulletins.chart_figures(built, translator("zh"))
-    (caption, png), = photos(h, staff)
-    assert png == charts.render(figure)
-    all_inside(figure)
+    built, figure, caption, png = await october_report(
+        h, county, staff, clock, "zh",
+        ["📊 支部：会议、学习、心得、联系点、通知", "上月（2026-10）", "🏛 全县"])
     (across, tall), = photo_sizes(h, staff)
     assert across == 1080 and tall < 20 * across  # a phone's width; Telegram's limits
     assert caption == "📈 支部综合得分，顺序同上面的通报"
@@ -155,17 +166,10 @@ async def test_an_english_reader_gets_english_charts_and_sheets(
     await staff.says("/lang")
     await staff.presses("English")
 
-    await staff.says("/report")
-    await staff.presses("📊 Branches: sessions, study, notes, vis…")
-    await staff.presses("Last month (2026-10)")
-    await staff.presses("🏛 The whole county")
-
-    built = await bulletins.build(h.db, clock, county["county"], date(2026, 10, 1),
-                                  date(2026, 11, 1), 3.0)
-    figure, = bulletins.chart_figures(built, translator("en"))
-    (_, png), = photos(h, staff)
-    assert png == charts.render(figure)
-    all_inside(figure)
+    _, figure, _, _ = await october_report(
+        h, county, staff, clock, "en",
+        ["📊 Branches: sessions, study, notes, vis…", "Last month (2026-10)",
+         "🏛 The whole county"])
     assert figure.get_suptitle().replace("\n", " ") == (
         "Branch scores: 青山县, 2026-10-01 to 2026-10-31")
     assert figure.axes[0].get_xlabel() == "score (%)"
