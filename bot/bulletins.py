@@ -17,15 +17,16 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 
-from bot.charts import png
+from bot import charts
 from bot.clock import Clock
 from bot.delivery import Outgoing, renderer
+from bot.file_names import period_file_name
 from bot.i18n import N_, Tr, translator
 from bot.markup import chunks, esc
 from bot.recipients import translator_of
-from bot.spreadsheets import workbook
+from bot.spreadsheets import Sheet, title_row, workbook
 from bot.visits import month_bounds
 from storage import bulletins as figures_repo
 from storage import org as org_repo
@@ -42,7 +43,7 @@ MEASURES: dict[str, str] = {
     "notices": N_("Notices acknowledged"),
 }
 BACKWARD_SHARE = 0.10
-CHART_BRANCHES = 30  # more than this, and the chart shows the spread instead
+CHART_BRANCHES = 4 * charts.ROWS_PER_IMAGE  # more, and the chart shows the spread instead
 
 
 @dataclass
@@ -70,6 +71,7 @@ class Bulletin:
     end: date  # exclusive
     lines: list[BranchLine]
     members: list[MemberFigures]
+    made: datetime | None = None
 
     @property
     def ranked(self) -> list[BranchLine]:
@@ -121,7 +123,7 @@ async def build(db: Database, clock: Clock, scope_unit_id: int, start: date, end
     ranked = [line for line in lines if line.score is not None]
     for line in ranked[len(ranked) - math.ceil(len(ranked) * BACKWARD_SHARE):]:
         line.backward = True
-    return Bulletin(scope.name if scope else "—", start, end, lines, members)
+    return Bulletin(scope.name if scope else "—", start, end, lines, members, clock.now())
 
 
 async def _branches_under(c: Conn, unit_id: int) -> list[tuple[int, str, str]]:
@@ -183,13 +185,14 @@ def lines(tr: Tr, bulletin: Bulletin) -> list[str]:
 def spreadsheet(tr: Tr, bulletin: Bulletin) -> bytes:
     """Ranking, a sheet per measure (a row per branch) and a sheet of members."""
     names = {line.branch_id: line.name for line in bulletin.lines}
-    sheets: list[tuple[str, list[str], list[list[Any]]]] = [(
+    sheets: list[Sheet] = [Sheet(
         tr("Ranking"),
         [tr("Rank"), tr("Branch"), tr("Township"), tr("Score"), tr("Bottom 10%")],
         [[rank, line.name, line.township, round(line.score or 0, 4),
           "后进" if line.backward else ""]
          for rank, line in enumerate(bulletin.ranked, start=1)]
-        + [[None, line.name, line.township, None, ""] for line in bulletin.idle])]
+        + [[None, line.name, line.township, None, ""] for line in bulletin.idle],
+        kinds=["integer", "text", "text", "percent", "text"])]
     for measure, title in MEASURES.items():
         rows: list[list[Any]] = []
         for line in bulletin.lines:
@@ -197,16 +200,24 @@ def spreadsheet(tr: Tr, bulletin: Bulletin) -> bytes:
             rate = line.rate(measure)
             rows.append([line.name, line.township, done, possible,
                          None if rate is None else round(rate, 4)])
-        sheets.append((tr(title),
-                       [tr("Branch"), tr("Township"), tr("Done"), tr("Possible"), tr("Rate")],
-                       rows))
-    sheets.append((tr("Members"),
+        sheets.append(Sheet(tr(title), [tr("Branch"), tr("Township"), tr("Done"),
+                                        tr("Possible"), tr("Rate")], rows,
+                            title=_sheet_title(tr, bulletin, tr(title)),
+                            kinds=["text", "text", "number", "number", "percent"]))
+    sheets.append(Sheet(tr("Members"),
                    [tr("Branch"), tr("Member"), tr("Sessions attended"),
                     tr("Sessions invited"), tr("Materials studied"), tr("Materials received"),
                     tr("Notes written"), tr("Notes asked")],
                    [[names.get(p.branch_id, ""), p.name, p.attended, p.invited, p.studied,
-                     p.received, p.notes_written, p.notes_asked] for p in bulletin.members]))
-    return workbook(sheets)
+                     p.received, p.notes_written, p.notes_asked] for p in bulletin.members],
+                        title=_sheet_title(tr, bulletin, tr("Members"))))
+    return workbook(sheets, title=_sheet_title(tr, bulletin, tr("Ranking")))
+
+
+def _sheet_title(tr: Tr, bulletin: Bulletin, sheet: str) -> str:
+    return title_row(tr, tr("Bulletin: {sheet}", sheet=sheet), scope=bulletin.scope,
+                     start=bulletin.start, last=bulletin.end - timedelta(days=1),
+                     made=bulletin.made)
 
 
 def chart_data(bulletin: Bulletin) -> list[float]:
@@ -214,43 +225,53 @@ def chart_data(bulletin: Bulletin) -> list[float]:
     return [round((line.score or 0) * 100, 1) for line in bulletin.ranked]
 
 
-def chart(bulletin: Bulletin) -> bytes:
-    """Scores by rank (numbered as in the message), the bottom 10% in red; with many
-    branches, the spread of scores instead. Labels are numbers and English: the server
-    may have no Chinese font."""
+def chart(bulletin: Bulletin, tr: Tr | None = None) -> bytes:
+    """The first (often the only) image of :func:`chart_images`."""
+    return charts.first(chart_images(bulletin, tr))
+
+
+def chart_images(bulletin: Bulletin, tr: Tr | None = None) -> list[bytes]:
+    return [charts.render(figure) for figure in chart_figures(bulletin, tr)]
+
+
+def chart_figures(bulletin: Bulletin, tr: Tr | None = None) -> list[Figure]:
+    """Scores by branch, named, in the order of the message, in the reader's language;
+    with more branches than a few images hold, the spread of scores instead. One colour
+    for every branch: the chart shows figures, it marks no one."""
+    tr = tr or translator(None)
     scores = chart_data(bulletin)
-
-    def draw(axes: Axes) -> None:
-        if len(scores) <= CHART_BRANCHES:
-            ranks = list(range(1, len(scores) + 1))
-            colours = ["#c0392b" if line.backward else "#2e86c1" for line in bulletin.ranked]
-            axes.barh(ranks, scores, color=colours)
-            axes.invert_yaxis()
-            axes.set_yticks(ranks)
-            axes.set_xlim(0, 100)
-            axes.set_xlabel("score (%)")
-            axes.set_ylabel("rank (as in the bulletin)")
-        else:
-            axes.hist(scores, bins=list(range(0, 101, 10)), color="#2e86c1")
-            threshold = max(line.score or 0 for line in bulletin.ranked if line.backward) * 100
-            axes.axvline(threshold, color="#c0392b", linestyle="dashed")
-            axes.set_xlabel("score (%); red line: bottom 10%")
-            axes.set_ylabel("branches")
-        axes.set_title(f"Branch scores {_period(bulletin)}")
-
-    return png(draw)
+    title = tr("Branch scores: {scope}, {start} to {last}", scope=bulletin.scope,
+               start=bulletin.start.isoformat(),
+               last=(bulletin.end - timedelta(days=1)).isoformat())
+    if len(scores) > CHART_BRANCHES:
+        return [charts.histogram_figure(
+            tr("{title} ({count} branches)", title=title, count=len(scores)), scores,
+            axis=tr("score (%)"), count_axis=tr("branches"), bins=range(0, 101, 10))]
+    return charts.bar_figures(title, [
+        charts.Bar(line.name, score, f"{score:.0f}%")
+        for line, score in zip(bulletin.ranked, scores, strict=True)],
+        axis=tr("score (%)"), limit=100)
 
 
 def parts(tr: Tr, bulletin: Bulletin) -> list[Outgoing]:
     found = [Outgoing(text) for text in chunks(lines(tr, bulletin))]
     if not bulletin.ranked:
         return found
-    stem = f"bulletin-{bulletin.start.isoformat()}-{bulletin.end.isoformat()}"
+    def name(suffix: str) -> str:
+        return period_file_name(tr("bulletin"), bulletin.start, bulletin.end, suffix,
+                                bulletin.scope)
+
     found.append(Outgoing(tr("📎 The bulletin as a spreadsheet: one sheet per measure"),
                           media_kind="document",
-                          upload=(f"{stem}.xlsx", spreadsheet(tr, bulletin))))
-    found.append(Outgoing(tr("📈 Branch scores; red: bottom 10%."), media_kind="photo",
-                          upload=(f"{stem}.png", chart(bulletin))))
+                          upload=(name(".xlsx"), spreadsheet(tr, bulletin))))
+    images = chart_images(bulletin, tr)
+    for number, image in enumerate(images, start=1):
+        caption = tr("📈 Branch scores, in the order of the message")
+        if len(images) > 1:
+            caption += f" ({number}/{len(images)})"
+        found.append(Outgoing(caption, media_kind="photo",
+                              upload=(name(f"-{number}.png" if len(images) > 1 else ".png"),
+                                      image)))
     return found
 
 

@@ -331,22 +331,25 @@ async def _export(settings: Settings, tr: Tr, start: date, last: date, target: P
 
 async def _audit(settings: Settings, tr: Tr, start: date, last: date, target: Path,
                  force: bool) -> int:
-    from bot.organisation import audit_between
-    from bot.spreadsheets import workbook
-    from bot.visits import audit_words
+    from bot import audit_trail
+    from bot.spreadsheets import Sheet, title_row, workbook
 
     _period(start, last)
     file_checks.output_file(target, force=force, suffix=".xlsx")
     db = await _open(settings, must_exist=True)
     try:
         clock = Clock(settings.timezone)
-        entries = await audit_between(db, clock, start, last + timedelta(days=1))
+        lines = await audit_trail.lines(db, clock, tr, start, last + timedelta(days=1))
     finally:
         await db.close()
-    rows = [[e.at.astimezone(clock.tz).strftime("%Y-%m-%d %H:%M:%S"), e.actor, e.action,
-             e.subject, audit_words(tr, e.action, e.detail) or e.detail] for e in entries]
-    data = workbook([(tr("audit trail"), [tr("when"), tr("who"), tr("what"), tr("about"),
-                                          tr("detail")], rows)])
+    rows = [[line.at.replace(tzinfo=None), line.who, line.what, line.about, line.detail,
+             line.code] for line in lines]
+    data = workbook([Sheet(
+        tr("audit trail"),
+        [tr("when"), tr("who"), tr("what"), tr("about"), tr("detail"), tr("action code")],
+        rows, title=title_row(tr, tr("Audit trail"), start=start, last=last,
+                              made=clock.now()),
+        kinds=["datetime"])])
     await file_checks.write_bytes_into_place(target, data)
     print(tr("{count} entries written to {path}", count=len(rows), path=target))
     return 0

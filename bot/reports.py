@@ -12,19 +12,19 @@ when they were solved, with a link that opens the voice record and location in t
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 
-from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 
-from bot import contact_days
-from bot.charts import png
+from bot import charts, contact_days
 from bot.clock import Clock
 from bot.contact_days import Month
 from bot.delivery import Outgoing, renderer
-from bot.i18n import Tr
+from bot.file_names import period_file_name
+from bot.i18n import Tr, translator
 from bot.markup import chunks, esc, shorten
 from bot.recipients import translator_of
-from bot.spreadsheets import Link, workbook
+from bot.spreadsheets import ColumnKind, Link, Sheet, title_row, workbook
 from bot.visits import ACTIVITIES, VISIT_LINK_PREFIX, appointed_on, month_bounds
 from storage import members as member_repo
 from storage import org as org_repo
@@ -87,6 +87,7 @@ class VisitBulletin:
     open_problems: list[VisitLine] = field(default_factory=list)
     leaders_without_point: list[str] = field(default_factory=list)
     branches_without_leader: list[str] = field(default_factory=list)
+    made: datetime | None = None
 
     @property
     def in_progress(self) -> str | None:
@@ -126,7 +127,7 @@ def counted_days(visits: list[Visit], start: date, end: date) -> dict[int, float
 async def visit_bulletin(db: Database, clock: Clock, start: date, end: date,
                          default_quota: float) -> VisitBulletin:
     today = clock.today()
-    bulletin = VisitBulletin(start, end, today, months_between(start, end))
+    bulletin = VisitBulletin(start, end, today, months_between(start, end), made=clock.now())
     async with db.read() as c:
         units = {u.id: u.name for u in await org_repo.units_of_kind(c, "branch")}
         covered: set[int] = set()
@@ -263,7 +264,8 @@ def visit_xlsx(tr: Tr, bulletin: VisitBulletin, bot_username: str | None = None)
 
     leaders = [[number, row.name, "、".join(row.contact_points), row.appointed,
                 *month_cells(row), row.total, row.expected, row.months_short,
-                row.confirmed_days, row.with_problems, row.solved]
+                row.confirmed_days, round(row.confirmed_share, 3), row.with_problems,
+                row.solved]
                for number, row in enumerate(bulletin.rows, start=1)]
     visits = []
     for line in bulletin.visits:
@@ -285,64 +287,89 @@ def visit_xlsx(tr: Tr, bulletin: VisitBulletin, bot_username: str | None = None)
     gaps: list[list[object]] = [[name] for name in bulletin.leaders_without_point]
     gaps += [[], [tr("Branches that are nobody's contact point")]]
     gaps += [[name] for name in bulletin.branches_without_leader]
+    months: list[ColumnKind] = ["number"] * len(bulletin.months)
     return workbook([
-        (tr("Contact points"),
-         [tr("No."), tr("Leader"), tr("Contact points"), tr("Appointed"), *month_heads,
-          tr("Total days"), tr("Expected days"), tr("Months short"), tr("Confirmed days"),
-          tr("Problems found"), tr("Problems solved")], leaders),
-        (tr("Visits"),
-         [tr("Leader"), tr("Contact point"), tr("First day"), tr("Last day"), tr("Days logged"),
-          tr("Days counted in the period"), tr("Work"), tr("Work record"), tr("Problems"),
-          tr("Solved"), tr("Solved on"), tr("What was done"), tr("Confirmed by the secretary"),
-          tr("Voice record / location"), tr("Location (latitude, longitude)")], visits),
-        (tr("Open problems"),
-         [tr("Leader"), tr("Contact point"), tr("Found on"), tr("Problem"),
-          tr("Solved since, on"), tr("What was done"), tr("Voice record / location")],
-         problems),
-        (tr("Gaps"), [tr("Leaders without a contact point")], gaps),
-    ])
+        Sheet(tr("Contact points"),
+              [tr("No."), tr("Leader"), tr("Contact points"), tr("Appointed"), *month_heads,
+               tr("Total days"), tr("Expected days"), tr("Months short"),
+               tr("Confirmed days"), tr("Confirmed share"), tr("Problems found"),
+               tr("Problems solved")], leaders,
+              kinds=["integer", "text", "text", "date", *months, "number", "number",
+                     "integer", "number", "percent", "integer", "integer"]),
+        Sheet(tr("Visits"),
+              [tr("Leader"), tr("Contact point"), tr("First day"), tr("Last day"),
+               tr("Days logged"), tr("Days counted in the period"), tr("Work"),
+               tr("Work record"), tr("Problems"), tr("Solved"), tr("Solved on"),
+               tr("What was done"), tr("Confirmed by the secretary"),
+               tr("Voice record / location"), tr("Location (latitude, longitude)")], visits,
+              title=_title(tr, bulletin, tr("Visits")),
+              kinds=["text", "text", "date", "date", "number", "number", "text", "text",
+                     "text", "text", "date", "text", "date", "text", "text"]),
+        Sheet(tr("Open problems"),
+              [tr("Leader"), tr("Contact point"), tr("Found on"), tr("Problem"),
+               tr("Solved since, on"), tr("What was done"), tr("Voice record / location")],
+              problems, title=_title(tr, bulletin, tr("Open problems")),
+              kinds=["text", "text", "date", "text", "date", "text", "text"]),
+        Sheet(tr("Gaps"), [tr("Leaders without a contact point")], gaps,
+              title=_title(tr, bulletin, tr("Gaps"))),
+    ], title=_title(tr, bulletin, tr("Contact points")))
 
 
-def visit_chart(bulletin: VisitBulletin) -> bytes:
-    """Days per leader (numbered as in the message) against each one's expected days.
+def _title(tr: Tr, bulletin: VisitBulletin, sheet: str) -> str:
+    return title_row(tr, tr("Contact-point bulletin: {sheet}", sheet=sheet),
+                     start=bulletin.start, last=bulletin.end - timedelta(days=1),
+                     made=bulletin.made)
 
-    Labels are numbers, not names: the server may have no Chinese font, and a chart of
-    empty boxes helps nobody; the message and the spreadsheet carry the names.
-    """
-    numbers = list(range(1, len(bulletin.rows) + 1))
 
-    def draw(axes: Axes) -> None:
-        totals = [row.total for row in bulletin.rows]
-        colours = ["#c0392b" if row.months_short else "#2e86c1" for row in bulletin.rows]
-        axes.bar(numbers, totals, color=colours)
-        for number, row in zip(numbers, bulletin.rows, strict=True):
-            axes.hlines(row.expected, number - 0.4, number + 0.4, colors="black",
-                        linestyles="dashed")
-        axes.set_xticks(numbers)
-        axes.set_xlabel("leader (numbered as in the bulletin)")
-        axes.set_ylabel("days at the contact point")
-        period = _period(bulletin).replace("–", "to")
-        axes.set_title(f"Contact-point days {period} (dashed: quota)")
+def visit_chart(bulletin: VisitBulletin, tr: Tr | None = None) -> bytes:
+    """The first (often the only) image of :func:`visit_chart_images`."""
+    return charts.first(visit_chart_images(bulletin, tr))
 
-    return png(draw, (max(4.0, 0.6 * len(numbers) + 2), 4))
+
+def visit_chart_images(bulletin: VisitBulletin, tr: Tr | None = None) -> list[bytes]:
+    return [charts.render(figure) for figure in visit_chart_figures(bulletin, tr)]
+
+
+def visit_chart_figures(bulletin: VisitBulletin, tr: Tr | None = None) -> list[Figure]:
+    """Days per leader, named, in the order of the message, against each one's expected
+    days (a dashed mark); orange for a leader short in at least one month."""
+    tr = tr or translator(None)
+    title = tr("Contact-point days, {start} to {last}", start=bulletin.start.isoformat(),
+               last=(bulletin.end - timedelta(days=1)).isoformat())
+    return charts.bar_figures(title, [
+        charts.Bar(row.name, row.total, f"{row.total:g}/{row.expected:g}",
+                   charts.ORANGE if row.months_short else charts.BLUE, row.expected)
+        for row in bulletin.rows],
+        axis=tr("days at the contact point"),
+        note=tr("Dashed: the expected days. Orange: short in at least one month."))
+
+
+def part_count(tr: Tr, bulletin: VisitBulletin) -> int:
+    """How many parts :func:`bulletin_parts` makes, without drawing a chart."""
+    return len(chunks(visit_lines(tr, bulletin))) + 1 + charts.image_count(len(bulletin.rows))
 
 
 def bulletin_parts(tr: Tr, bulletin: VisitBulletin, bot_username: str | None = None
                    ) -> list[Outgoing]:
     """The bulletin as a person receives it: the message (in pieces under Telegram's
-    limit), the spreadsheet, and the chart; files named by the period's first and last
-    day."""
-    last = bulletin.end - timedelta(days=1)
-    stem = f"contact-points-{bulletin.start.isoformat()}_{last.isoformat()}"
+    limit), the spreadsheet, and the chart (in several images for many leaders); files
+    named by the period's first and last day."""
+
+    def name(suffix: str) -> str:
+        return period_file_name(tr("contact-points"), bulletin.start, bulletin.end, suffix)
+
     parts = [Outgoing(text) for text in chunks(visit_lines(tr, bulletin))]
-    # As many parts as queue_half_year_bulletin counts: the text's, the sheet, the chart.
     parts.append(Outgoing(tr("📎 The bulletin as a spreadsheet, with every visit"),
                           media_kind="document",
-                          upload=(f"{stem}.xlsx", visit_xlsx(tr, bulletin, bot_username))))
-    if bulletin.rows:
-        parts.append(Outgoing(tr("📈 Days per leader; the dashed line is the quota. Red: "
-                                 "short in at least one month."), media_kind="photo",
-                              upload=(f"{stem}.png", visit_chart(bulletin))))
+                          upload=(name(".xlsx"), visit_xlsx(tr, bulletin, bot_username))))
+    images = visit_chart_images(bulletin, tr) if bulletin.rows else []
+    for number, image in enumerate(images, start=1):
+        caption = tr("📈 Days per leader; the dashed line is the quota. Orange: short in at "
+                     "least one month.")
+        if len(images) > 1:
+            caption += f" ({number}/{len(images)})"
+        parts.append(Outgoing(caption, media_kind="photo", upload=(
+            name(f"-{number}.png" if len(images) > 1 else ".png"), image)))
     return parts
 
 
@@ -376,7 +403,7 @@ async def queue_half_year_bulletin(db: Database, clock: Clock, staff: list[int],
     envelopes = []
     for person in staff:
         tr = await translator_of(db, person)
-        count = len(chunks(visit_lines(tr, bulletin))) + 1 + int(bool(bulletin.rows))
+        count = part_count(tr, bulletin)
         envelopes += [outbox_repo.Envelope(
             f"visit-bulletin:{start.isoformat()}:{person}:{index}", person, "visit_bulletin",
             None, {"start": start.isoformat(), "end": end.isoformat(), "part": index,

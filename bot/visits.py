@@ -26,7 +26,7 @@ from bot.clock import Clock
 from bot.contact_days import Month
 from bot.contact_days import month_bounds as month_bounds  # bulletins and handlers use it
 from bot.delivery import Outgoing, renderer
-from bot.i18n import N_, Tr
+from bot.i18n import N_
 from bot.markup import esc
 from bot.profile import InvalidInput
 from bot.recipients import translator_of
@@ -178,52 +178,6 @@ async def _audit(c: Conn, now: datetime, by: int, action: str, before: Visit | N
                  after: Visit) -> None:
     await audit.record(c, now, f"tg:{by}", action, f"visit:{after.id}",
                        audit_detail(before, after))
-
-
-FIELD_NAMES = {"branch_id": N_("contact point"), "day": N_("day"), "days": N_("days"),
-               "activity": N_("work"), "record": N_("work record"), "problems": N_("problems"),
-               "solved": N_("whether solved"), "solved_on": N_("solved on"),
-               "solved_note": N_("what was done"), "state": N_("state"),
-               "confirmed_by": N_("confirmed by")}
-STATES = {"active": N_("in force"), "withdrawn": N_("withdrawn")}
-AUDIT_WORDS = {"visit.log": N_("Visit logged: {changes}"),
-               "visit.correct": N_("Visit corrected: {changes}"),
-               "visit.withdraw": N_("Visit withdrawn: {changes}"),
-               "visit.confirm": N_("Visit confirmed by the branch secretary: {changes}"),
-               "visit.solve": N_("Problem found on a visit marked solved: {changes}")}
-WORDS_CUT = 60  # characters of a text shown on either side of "→"
-
-
-def audit_words(tr: Tr, action: str, detail: str) -> str | None:
-    """A visit's audit entry in words, e.g. "修改走访记录：天数 2 → 1"; None if it is not
-    one (or was written before entries kept before and after)."""
-    if action not in AUDIT_WORDS:
-        return None
-    try:
-        found = json.loads(detail)
-        before, after = found["before"] or {}, found["after"]
-    except (ValueError, KeyError, TypeError):
-        return None
-
-    def shown(value: object, name: str = "") -> str:
-        if name == "activity" and value in ACTIVITIES:
-            return tr(ACTIVITIES[value])
-        if name == "state" and value in STATES:
-            return tr(STATES[str(value)])
-        if isinstance(value, bool):
-            return tr("yes") if value else tr("no")
-        if isinstance(value, float):
-            return f"{value:g}"
-        if value in (None, ""):
-            return "—"
-        text = str(value)
-        return text if len(text) <= WORDS_CUT else text[:WORDS_CUT] + "…"
-
-    changes = "; ".join(
-        f"{tr(FIELD_NAMES.get(name, name))} {shown(before[name], name)} → {shown(value, name)}"
-        if name in before else f"{tr(FIELD_NAMES.get(name, name))} {shown(value, name)}"
-        for name, value in after.items())
-    return tr(AUDIT_WORDS[action], changes=changes)
 
 
 # --- logging and changing a visit --------------------------------------------------------------

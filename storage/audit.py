@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Collection
 from datetime import datetime
 
 from storage.db import Conn
-from storage.models import AuditEntry
+from storage.models import AuditEntry, AuditNames
 from storage.rows import fetch_all, ts
 
 
@@ -27,3 +29,27 @@ async def between(c: Conn, start: datetime, end: datetime) -> list[AuditEntry]:
     return await fetch_all(
         c, AuditEntry, "SELECT * FROM audit WHERE at >= ? AND at < ? ORDER BY id",
         (ts(start), ts(end)))
+
+
+async def names(c: Conn, people: Collection[int], members: Collection[int],
+                units: Collection[int]) -> AuditNames:
+    """The names behind the ids an export mentions: three queries however many ids (the
+    ids go in as one JSON list). A person is named as their member record has it, a
+    removed member's old account by the name Telegram gave."""
+    return AuditNames(
+        people=await _names(c, people, (
+            "SELECT u.telegram_id, coalesce((SELECT m.name FROM members m"
+            " WHERE m.telegram_id = u.telegram_id ORDER BY m.state = 'active' DESC LIMIT 1),"
+            " nullif(u.first_name, '')) FROM users u"
+            " WHERE u.telegram_id IN (SELECT value FROM json_each(?))")),
+        members=await _names(c, members, (
+            "SELECT id, name FROM members WHERE id IN (SELECT value FROM json_each(?))")),
+        units=await _names(c, units, (
+            "SELECT id, name FROM units WHERE id IN (SELECT value FROM json_each(?))")))
+
+
+async def _names(c: Conn, ids: Collection[int], sql: str) -> dict[int, str]:
+    if not ids:
+        return {}
+    rows = await c.execute_fetchall(sql, (json.dumps(sorted(ids)),))
+    return {int(row[0]): str(row[1]) for row in rows if row[1]}

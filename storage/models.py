@@ -165,6 +165,14 @@ class AuditEntry(Stored):
     detail: str
 
 
+class AuditNames(Stored):
+    """Who and what the audit trail's ids stand for, as people know them."""
+
+    people: dict[int, str]   # Telegram user id → member's name (or Telegram first name)
+    members: dict[int, str]
+    units: dict[int, str]
+
+
 OutboxState = Literal["queued", "sent", "unreachable", "failed", "dropped"]
 
 

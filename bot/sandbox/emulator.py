@@ -61,6 +61,17 @@ class ApiError(Exception):
         self.deliberate = deliberate
 
 
+PHOTO_SIDES_MAX = 10_000  # Telegram: width + height at most 10000, sides at most 1:20
+PHOTO_RATIO_MAX = 20
+
+
+def _png_size(data: bytes) -> tuple[int, int] | None:
+    """A PNG's width and height from its header (the bot's photos are its charts)."""
+    if data[:8] != b"\x89PNG\r\n\x1a\n" or len(data) < 24:
+        return None
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+
+
 def bad(description: str, parameters: dict[str, Any] | None = None) -> ApiError:
     return ApiError(400, f"Bad Request: {description}", parameters)
 
@@ -1117,6 +1128,10 @@ class Emulator:
                                                 CAPTION_LIMIT, "caption")
         field_name = FILE_FIELD[method]
         value = p[field_name]
+        size = _png_size(value.data) if isinstance(value, SimFile) else None
+        if field_name == "photo" and size is not None and (
+                sum(size) > PHOTO_SIDES_MAX or max(size) > PHOTO_RATIO_MAX * min(size)):
+            raise bad("PHOTO_INVALID_DIMENSIONS")
         if isinstance(value, SimFile):
             self.files[value.file_id] = value
             stored = value
@@ -1135,7 +1150,8 @@ class Emulator:
             info["duration"] = int(p.get("duration") or 0)
         if field_name == "video":
             info.update(width=640, height=360)
-        media: dict[str, Any] = {field_name: [{**info, "width": 800, "height": 600}]
+        width, height = size or (800, 600)
+        media: dict[str, Any] = {field_name: [{**info, "width": width, "height": height}]
                                  if field_name == "photo" else info}
         markup = self._markup(p.get("reply_markup"))
         message = self._bot_message(chat_id, caption=caption, media=media, reply_markup=markup)

@@ -18,6 +18,7 @@ from storage import meetings as meeting_repo
 from storage import members as member_repo
 from storage import notes as note_repo
 from storage.models import Member
+from tests import sheets
 from tests.e2e.flows import make_leader, registered
 from tests.harness import Harness, Person
 
@@ -147,11 +148,10 @@ async def test_the_bulletin_matches_what_happened(
     sheet_message = next(m for m in h.emu.messages(staff.user) if m.document)
     data = h.emu.files[sheet_message.document["file_id"]].data  # type: ignore[index]
     book = load_workbook(io.BytesIO(data))
-    ranking = list(book["排名"].iter_rows(values_only=True))[1:]
+    ranking = sheets.rows(book["排名"])
     assert [(row[1], row[3]) for row in ranking] == [
         (names[b], round(score(b), 4)) for b in ranked]
-    attendance = {row[0]: (row[2], row[3]) for row in
-                  list(book["出勤率"].iter_rows(values_only=True))[1:]}
+    attendance = {row[0]: (row[2], row[3]) for row in sheets.rows(book["出勤率"])}
     for branch_id in branches.values():
         assert attendance[names[branch_id]] == tuple(expected[branch_id]["attendance"])
     assert h.emu.last(staff.user).media.get("photo") is not None

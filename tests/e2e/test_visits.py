@@ -6,6 +6,7 @@ from datetime import date, datetime, timedelta
 
 from bot.clock import FrozenClock
 from storage import visits as visit_repo
+from tests import sheets
 from tests.e2e.flows import make_leader, make_secretary
 from tests.harness import Harness, Person
 
@@ -265,9 +266,9 @@ async def test_the_half_year_bulletin_matches_the_records(
 
     sheet_message = next(m for m in h.emu.messages(staff.user) if m.document)
     data = h.emu.files[sheet_message.document["file_id"]].data  # type: ignore[index]
-    rows = list(load_workbook(io.BytesIO(data)).worksheets[0].iter_rows(values_only=True))
-    assert rows[0][:4] == ("序号", "领导干部", "联系点", "任命日期")
-    for row in rows[1:]:
+    sheet = load_workbook(io.BytesIO(data)).worksheets[0]
+    assert sheets.heading(sheet)[:4] == ("序号", "领导干部", "联系点", "任命日期")
+    for row in sheets.rows(sheet):
         months = expected[str(row[1])]
         assert list(row[4:10]) == [months[m] for m in range(1, 7)]
         assert row[10] == sum(months.values())

@@ -7,11 +7,13 @@ import os
 import sqlite3
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 
 from storage.db import migration_scripts
+from tests import sheets
 from tests.e2e.process import command_env
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -126,16 +128,27 @@ def test_staff_export_the_audit_trail(tmp_path: Path) -> None:
     done = zhibu("audit", "--from", "2000-01-01", "--to", "2100-12-31", str(out), env=env,
                  cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    rows = list(load_workbook(out).active.iter_rows(values_only=True))  # type: ignore[union-attr]
-    assert rows[0] == ("when", "who", "what", "about", "detail")
-    assert [row[2] for row in rows[1:]] == ["roster.import", "staff.add"]
+    english = load_workbook(out).active
+    assert sheets.title(english).startswith("Audit trail · 2000-01-01 to 2100-12-31 · made ")
+    assert sheets.heading(english) == ("when", "who", "what", "about", "detail",
+                                       "action code")
+    rows = sheets.rows(english)
+    assert [row[2] for row in rows] == ["Imported the roster",
+                                        "Made someone organisation staff"]
+    assert [row[5] for row in rows] == ["roster.import", "staff.add"]
+    assert rows[0][1] == "the command line" and rows[1][3] == "Telegram user 42"
+    assert rows[0][4] == ("new units: county +1; townships +3; branches +6; party groups +3; "
+                          "members added 20, changed 0, linked to their accounts 0, "
+                          "unchanged 0, not in the files 0")
+    assert isinstance(rows[0][0], datetime)
+    assert english.cell(3, 1).number_format == "yyyy-mm-dd hh:mm"  # a date as a date
     chinese = tmp_path / "审计.xlsx"
     assert zhibu("audit", "--from", "2000-01-01", "--to", "2100-12-31", str(chinese),
                  env={**env, "LANG": "zh_CN.UTF-8"}, cwd=tmp_path).returncode == 0
     book = load_workbook(chinese)
     assert book.sheetnames == ["操作记录"]
-    assert next(book.active.iter_rows(values_only=True)) == (  # type: ignore[union-attr]
-        "时间", "操作人", "操作", "对象", "详情")
+    assert sheets.heading(book.active) == ("时间", "操作人", "操作", "对象", "详情", "操作代码")
+    assert [row[2] for row in sheets.rows(book.active)] == ["导入名册", "设为组织部工作人员"]
 
 
 def test_a_bad_log_level_is_one_line(tmp_path: Path) -> None:

@@ -156,6 +156,20 @@ async def test_files_upload_once_and_reuse(emu: Emulator, bot: Bot) -> None:
     assert bytes(downloaded) == b"%PDF-1.4 study"
 
 
+async def test_photos_have_telegrams_dimensions(emu: Emulator, bot: Bot) -> None:
+    """A photo is reported at its real size, and one Telegram would refuse (sides adding
+    up to over 10000 pixels, or longer than 20 times as wide) is refused."""
+    from bot import charts
+
+    user = started(emu)
+    picture = charts.png(lambda axes: axes.plot([0, 1]), size=(5.4, 3))
+    sent = await bot.send_photo(user.id, picture)
+    assert (sent.photo[-1].width, sent.photo[-1].height) == (648, 360)
+    for size in [(2.0, 90.0), (50.0, 2.0)]:
+        with pytest.raises(BadRequest, match=r"(?i)photo_invalid_dimensions"):
+            await bot.send_photo(user.id, charts.png(lambda axes: None, size=size))
+
+
 async def test_group_migration_and_removal(emu: Emulator, bot: Bot) -> None:
     user = started(emu)
     group = emu.add_group("村群", members=[user])

@@ -1,0 +1,77 @@
+"""The audit trail in words: every action the code records has its words, and a change
+reads as "what: field before → after" in the reader's language, never as a code."""
+
+from __future__ import annotations
+
+import ast
+import re
+from datetime import datetime
+from pathlib import Path
+
+from bot import audit_trail
+from bot.clock import Clock
+from bot.i18n import translator
+from bot.roles import AUDIT_ACTIONS
+from storage.models import AuditEntry, AuditNames
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def recorded_actions() -> list[str]:
+    """The action argument of every ``audit.record(c, now, actor, action, ...)`` call:
+    a literal as it is, an f-string as a pattern (``note.{verdict}`` → ``note\\.\\w+``)."""
+    found: list[str] = []
+    for path in [*ROOT.glob("bot/**/*.py"), *ROOT.glob("handlers/**/*.py")]:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr == "record" and isinstance(node.func.value, ast.Name)
+                    and node.func.value.id == "audit" and len(node.args) > 3):
+                continue
+            action = node.args[3]
+            if isinstance(action, ast.Constant) and isinstance(action.value, str):
+                found.append(re.escape(action.value))
+            elif isinstance(action, ast.JoinedStr):
+                found.append("".join(re.escape(part.value) if isinstance(part, ast.Constant)
+                                     else r"\w+" for part in action.values))
+    return found
+
+
+def test_every_recorded_action_has_its_words() -> None:
+    actions = recorded_actions()
+    assert len(actions) >= 15  # the walk found the calls
+    for pattern in actions:
+        assert any(re.fullmatch(pattern, code) for code in audit_trail.ACTIONS), pattern
+    assert set(AUDIT_ACTIONS.values()) <= set(audit_trail.ACTIONS)
+
+
+def entry(action: str, detail: str, subject: str = "visit:7") -> AuditEntry:
+    return AuditEntry(id=1, at=datetime.fromisoformat("2026-11-03T02:00:00+00:00"),
+                      actor="tg:42", action=action, subject=subject, detail=detail)
+
+
+NAMES = AuditNames(people={42: "王县长"}, members={}, units={3: "东岭村党支部"})
+
+
+def test_a_change_reads_as_before_and_after_in_chinese() -> None:
+    line = audit_trail.describe(
+        translator("zh"), entry("visit.log", audit_trail.changes(days=(2, 1.0))), NAMES,
+        Clock())
+    assert line.what == "记录联系点走访：天数 2 → 1"
+    assert (line.who, line.about, line.detail, line.code) == (
+        "王县长", "走访记录 7 号", "", "visit.log")
+    assert line.at.isoformat() == "2026-11-03T10:00:00+08:00"  # the county's time
+    several = audit_trail.describe(
+        translator("zh"), entry("visit.log", audit_trail.changes(
+            record=("", "走访农户"), solved=(False, True))), NAMES, Clock())
+    assert several.what == "记录联系点走访：工作记录 （无） → 走访农户；已解决 否 → 是"
+
+
+def test_older_details_and_unknown_codes() -> None:
+    tr = translator("zh")
+    logged = audit_trail.describe(tr, entry("visit.log", "2026-11-03 2d"), NAMES, Clock())
+    assert (logged.what, logged.detail) == ("记录联系点走访", "2026-11-03，2 天")
+    appointed = audit_trail.describe(
+        tr, entry("appoint.secretary", "branch=3", "tg:42"), NAMES, Clock())
+    assert (appointed.about, appointed.detail) == ("王县长", "东岭村党支部")
+    future = audit_trail.describe(tr, entry("visit.teleport", "x"), NAMES, Clock())
+    assert (future.what, future.detail) == ("visit.teleport", "x")
