@@ -387,6 +387,11 @@ async def test_a_county_bulletins_and_its_yearly_review(
         "⏳ 未决定（已评 0/5 项）",
         "2. 西河八村党支部（西河乡）综合 0%：会议 0/32 · 出勤 0/2 · 学习 0/0 — "
         "⏳ 未决定（已评 0/5 项）"]
+    # Once: the next morning's tick sends it again to nobody.
+    drafts = [t for t in staff.sees() if t.startswith("🗂 2026 年度评定")]
+    clock.set(datetime(2027, 1, 5, 9, 0, tzinfo=clock.tz))
+    await h.tick()
+    assert [t for t in staff.sees() if t.startswith("🗂 2026 年度评定")] == drafts
     async with h.db.read() as c:
         stored = await review_repo.find(c, 2026, county["county"])
         assert stored is not None and stored.state == "draft"
