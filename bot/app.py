@@ -219,6 +219,7 @@ async def start_services(application: Application[Any, Any, Any, Any, Any, Any])
         meetings,
         notices,
         reports,
+        review,
         roles,
         trouble,
         visits,

@@ -28,6 +28,7 @@ from bot.meetings import KINDS as MEETING_KINDS
 from bot.notices import AUDIENCES
 from bot.organisation import audit_between
 from bot.profile import REMOVAL_REASONS
+from bot.review import GOOD_NAMES, VERDICTS
 from bot.visits import ACTIVITIES
 from storage import audit as audit_repo
 from storage.db import Database
@@ -54,6 +55,12 @@ ACTIONS: dict[str, str] = {
     "note.submit": N_("Sent a heartfelt note"),
     "notice.create": N_("Sent a notice"),
     "relieve.contact_point": N_("Ended a leader's contact point"),
+    "review.add": N_("Added a branch to the yearly review"),
+    "review.comment": N_("Commented on a branch in the yearly review"),
+    "review.confirm": N_("Confirmed the yearly review's list"),
+    "review.decide": N_("Decided on a branch in the yearly review"),
+    "review.draft": N_("Drafted the yearly review's list of branches needing attention"),
+    "review.good": N_("Assessed one of the five good in the yearly review"),
     "relieve.leader": N_("Ended a leader's role"),
     "relieve.secretary": N_("Relieved a branch secretary"),
     "roster.import": N_("Imported the roster"),
@@ -79,6 +86,7 @@ OBJECTS: dict[str, str] = {
     "visit": N_("visit no. {id}"), "notice": N_("notice no. {id}"),
     "material": N_("material no. {id}"), "meeting": N_("session no. {id}"),
     "note": N_("note no. {id}"), "application": N_("request no. {id}"),
+    "review": N_("yearly review no. {id}"),
 }
 NOTE_KINDS: dict[str, str] = {"text": N_("text"), "voice": N_("voice message"),
                               "photo": N_("photo")}
@@ -131,7 +139,8 @@ def _references(entries: list[AuditEntry]) -> tuple[set[int], set[int], set[int]
     members: set[int] = set()
     units: set[int] = set()
     for entry in entries:
-        texts = [entry.actor, entry.subject, *entry.detail.split()]
+        texts = [entry.actor, *(_pairs_of(entry.subject) or [entry.subject]),
+                 *entry.detail.split()]
         for field, _, after in _pairs(entry.detail) or []:
             if field == "branch_id" and isinstance(after, int):
                 units.add(after)
@@ -151,6 +160,16 @@ def _references(entries: list[AuditEntry]) -> tuple[set[int], set[int], set[int]
     return people, members, units
 
 
+def _pairs_of(reference: str) -> list[str]:
+    """``review:5:branch:7`` → ``review:5``, ``branch:7`` (an entry about a part of a
+    thing); empty if the reference is not made of such pairs."""
+    parts = reference.split(":")
+    pairs = [f"{kind}:{number}" for kind, number in zip(parts[::2], parts[1::2], strict=False)]
+    if len(parts) % 2 or len(pairs) < 2 or not all(REFERENCE.match(p) for p in pairs):
+        return []
+    return pairs
+
+
 def _name(tr: Tr, reference: str, names: AuditNames) -> str:
     """A person, member or branch by name; an object by its kind and number."""
     if reference == "cli":
@@ -161,7 +180,8 @@ def _name(tr: Tr, reference: str, names: AuditNames) -> str:
         return tr("everyone")
     found = REFERENCE.match(reference)
     if found is None:
-        return reference
+        pairs = _pairs_of(reference)
+        return tr(", ").join(_name(tr, pair, names) for pair in pairs) if pairs else reference
     kind, number = found.group(1), int(found.group(2))
     if kind in ("tg", "leader"):
         return names.people.get(number) or tr("Telegram user {id}", id=number)
@@ -324,7 +344,32 @@ KEYS: dict[str, str] = {
     "note": N_("note no. {value}"), "application": N_("request no. {value}"),
     "chat": N_("chat {value}"),
 }
+def _good(tr: Tr, detail: str, names: AuditNames) -> str:
+    """``good_team yes``: which of the five good, and the answer."""
+    item, _, answer = detail.partition(" ")
+    words = {"yes": tr("yes"), "no": tr("no")}
+    return tr("{item}: {answer}", item=tr(GOOD_NAMES[item]) if item in GOOD_NAMES else item,
+              answer=words.get(answer, answer))
+
+
+def _decision(tr: Tr, detail: str, names: AuditNames) -> str:
+    """``attention; five good yes,no,…; comment: …``: the decision, the five answers."""
+    found = re.fullmatch(r"(\w+); five good ([\w,]*); comment: (.*)", detail, re.S)
+    if found is None:
+        return detail
+    verdict, goods, comment = found.groups()
+    labels: dict[str, str] = {str(key): text for key, text in VERDICTS.items()}
+    answers = [tr("yes") if answer == "yes" else tr("no") for answer in goods.split(",")
+               if answer]
+    words = [tr(labels[verdict]) if verdict in labels else verdict,
+             tr("five good: {answers}", answers="/".join(answers))]
+    if comment:
+        words.append(comment)
+    return tr("; ").join(words)
+
+
 DETAILS: dict[str, Detail] = {
+    "review.good": _good, "review.decide": _decision,
     "visit.log": _visit_log, "visit.quota": _quota, "member.flow": _flow,
     "member.remove": _removal, "notice.create": _audience, "material.push": _audience,
     "meeting.schedule": _meeting, "invite.create": _keyed, "note.submit": _keyed,

@@ -1,48 +1,46 @@
-"""The monthly, quarterly and yearly bulletin (每月一调度，每季一通报): branches ranked.
+"""The monthly and quarterly bulletin (每月一调度，每季一通报): each branch's measures.
 
-Six measures per branch over a period, each a count against what it could have been:
-sessions held against sessions scheduled; attendance (present or remote over invited
-minus approved leave); materials studied over received; notes written over asked;
-contact-point days logged against the quota of the leaders concerned; notices
-acknowledged over delivered. A branch's score is the mean of the measures it has
-figures for; the bottom 10% of ranked branches are marked 后进, as the guidelines do. A
-measure with nothing to count is left out rather than counted as zero — and a period
-with no activity at all says so.
+For each branch and period: sessions held of those expected (the rhythm of 三会一课 and
+the party activity day, :mod:`bot.rhythm`); attendance (present or remote over invited
+minus approved leave); materials studied of received; heartfelt notes written of asked;
+notices acknowledged of delivered; and the contact-point days of the leaders whose point
+the village is. The bulletin reports measures — no score, no ranking, no label: naming
+backward villages (后进) is a yearly human judgement that :mod:`bot.review` prepares.
+Branches are grouped by township, in the order of their names; a branch with nothing
+recorded in the period comes first under a heading of its own, so doing nothing is
+seen, never hidden. Acknowledgements and notes written count clicks and words: shown,
+never weighed. Contact-point days are the leaders' work, not the village's: shown beside
+its measures, for information. County and township bulletins end with the township
+leadership's centralised study (:mod:`bot.centralised`).
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from matplotlib.figure import Figure
 
-from bot import charts
+from bot import centralised, charts, rhythm
 from bot.clock import Clock
 from bot.delivery import Outgoing, renderer
 from bot.file_names import period_file_name
-from bot.i18n import N_, Tr, translator
+from bot.i18n import Tr, translator
 from bot.markup import chunks, esc
 from bot.recipients import translator_of
-from bot.spreadsheets import Sheet, title_row, workbook
+from bot.spreadsheets import ColumnKind, Sheet, title_row, workbook
 from bot.visits import month_bounds
 from storage import bulletins as figures_repo
 from storage import org as org_repo
 from storage import outbox as outbox_repo
 from storage.db import Conn, Database
-from storage.models import MemberFigures, OutboxRow
+from storage.models import MemberFigures, OutboxRow, Unit
 
-MEASURES: dict[str, str] = {
-    "meetings": N_("Sessions held / scheduled"),
-    "attendance": N_("Attendance"),
-    "study": N_("Materials studied"),
-    "notes": N_("Notes written / asked"),
-    "visits": N_("Contact-point days / quota"),
-    "notices": N_("Notices acknowledged"),
-}
-BACKWARD_SHARE = 0.10
+MEASURES = ("sessions", "attendance", "study", "notes", "notices", "visits")
+#: What a branch did or was sent in the period; the expected sessions and the leaders'
+#: quota are what was asked of it, not records.
+RECORDS = ("attendance", "study", "notes", "notices")
 CHART_BRANCHES = 4 * charts.ROWS_PER_IMAGE  # more, and the chart shows the spread instead
 
 
@@ -52,16 +50,19 @@ class BranchLine:
     name: str
     township: str
     figures: dict[str, tuple[float, float]] = field(default_factory=dict)
-    backward: bool = False
+    scheduled: int = 0  # sessions of any kind scheduled in the period
+    held: int = 0  # of them, held (someone present or remote)
 
     def rate(self, measure: str) -> float | None:
         done, possible = self.figures.get(measure, (0.0, 0.0))
         return min(1.0, done / possible) if possible else None
 
     @property
-    def score(self) -> float | None:
-        rates = [r for r in (self.rate(m) for m in MEASURES) if r is not None]
-        return sum(rates) / len(rates) if rates else None
+    def records(self) -> bool:
+        """Anything recorded of the branch in the period (see :data:`RECORDS`)."""
+        return bool(self.scheduled or self.figures.get("sessions", (0.0, 0.0))[0]
+                    or any(self.figures.get(m, (0.0, 0.0))[1] for m in RECORDS)
+                    or self.figures.get("visits", (0.0, 0.0))[0])
 
 
 @dataclass
@@ -69,17 +70,23 @@ class Bulletin:
     scope: str
     start: date
     end: date  # exclusive
-    lines: list[BranchLine]
+    today: date
+    lines: list[BranchLine]  # no records first, then by township and name
     members: list[MemberFigures]
+    study: centralised.StudyTable | None = None  # county and township bulletins
     made: datetime | None = None
 
     @property
-    def ranked(self) -> list[BranchLine]:
-        return [line for line in self.lines if line.score is not None]
+    def idle(self) -> list[BranchLine]:
+        return [line for line in self.lines if not line.records]
 
     @property
-    def idle(self) -> list[BranchLine]:
-        return [line for line in self.lines if line.score is None]
+    def active(self) -> list[BranchLine]:
+        return [line for line in self.lines if line.records]
+
+    @property
+    def running(self) -> bool:
+        return self.end > self.today
 
 
 def quarter_bounds(day: date) -> tuple[date, date]:
@@ -89,44 +96,76 @@ def quarter_bounds(day: date) -> tuple[date, date]:
     return start, end
 
 
+async def measure(c: Conn, clock: Clock, branches: list[tuple[int, str, str]], start: date,
+                  end: date, quota: float) -> list[BranchLine]:
+    """Each branch's measures for [start, end), in the order given."""
+    begin = datetime.combine(start, time(0), tzinfo=clock.tz)
+    finish = datetime.combine(end, time(0), tzinfo=clock.tz)
+    months = max(1, (end.year - start.year) * 12 + end.month - start.month
+                 + (1 if end.day > 1 else 0))
+    due = rhythm.slots(start, end, clock.today())
+    reach = rhythm.span(due)
+    held = rhythm.held_slots(await figures_repo.held_sessions(
+        c, datetime.combine(reach[0], time(0), tzinfo=clock.tz),
+        datetime.combine(reach[1], time(0), tzinfo=clock.tz)), clock.tz) if reach else {}
+    grouped = await figures_repo.branches_with_groups(c)
+    measures = {
+        "attendance": await figures_repo.attendance(c, begin, finish),
+        "study": await figures_repo.study(c, begin, finish),
+        "notes": await figures_repo.notes(c, begin, finish),
+        "notices": await figures_repo.notices(c, begin, finish),
+    }
+    sessions = await figures_repo.meetings(c, begin, finish)
+    visits = await figures_repo.visit_days(c, start, end)
+    lines = []
+    for branch_id, name, township in branches:
+        line = BranchLine(branch_id, name, township)
+        expected = rhythm.expected(due, branch_id in grouped)
+        filled = held.get(branch_id, set())
+        line.figures["sessions"] = (float(sum(slot in filled for slot in expected)),
+                                    float(len(expected)))
+        held_any, scheduled = sessions.get(branch_id, (0.0, 0.0))
+        line.held, line.scheduled = int(held_any), int(scheduled)
+        for measure_name, found in measures.items():
+            if branch_id in found:
+                line.figures[measure_name] = found[branch_id]
+        if branch_id in visits:
+            days, leaders = visits[branch_id]
+            line.figures["visits"] = (days, leaders * quota * months)
+        lines.append(line)
+    return lines
+
+
 async def build(db: Database, clock: Clock, scope_unit_id: int, start: date, end: date,
                 quota: float) -> Bulletin:
     """The bulletin of the branches under a unit for [start, end)."""
     begin = datetime.combine(start, time(0), tzinfo=clock.tz)
     finish = datetime.combine(end, time(0), tzinfo=clock.tz)
-    months = max(1, (end.year - start.year) * 12 + end.month - start.month
-                 + (1 if end.day > 1 else 0))
+    today = clock.today()
     async with db.read() as c:
         scope = await org_repo.get_unit(c, scope_unit_id)
-        branches = await _branches_under(c, scope_unit_id)
-        measures = {
-            "meetings": await figures_repo.meetings(c, begin, finish),
-            "attendance": await figures_repo.attendance(c, begin, finish),
-            "study": await figures_repo.study(c, begin, finish),
-            "notes": await figures_repo.notes(c, begin, finish),
-            "notices": await figures_repo.notices(c, begin, finish),
-        }
-        visits = await figures_repo.visit_days(c, start, end)
+        branches = await branches_under(c, scope_unit_id)
+        lines = await measure(c, clock, branches, start, end, quota)
         members = await figures_repo.members_figures(c, [b for b, _, _ in branches], begin,
                                                      finish)
-    lines = []
-    for branch_id, name, township in branches:
-        line = BranchLine(branch_id, name, township)
-        for measure, found in measures.items():
-            if branch_id in found:
-                line.figures[measure] = found[branch_id]
-        if branch_id in visits:
-            days, leaders = visits[branch_id]
-            line.figures["visits"] = (days, leaders * quota * months)
-        lines.append(line)
-    lines.sort(key=lambda line: (line.score is None, -(line.score or 0), line.name))
-    ranked = [line for line in lines if line.score is not None]
-    for line in ranked[len(ranked) - math.ceil(len(ranked) * BACKWARD_SHARE):]:
-        line.backward = True
-    return Bulletin(scope.name if scope else "—", start, end, lines, members, clock.now())
+        study = None
+        if scope is not None and scope.kind in ("county", "township"):
+            townships = await _townships_of(c, scope)
+            study = await centralised.table(c, [(t.id, t.name) for t in townships],
+                                            min(end - timedelta(days=1), today), clock.tz)
+    lines.sort(key=lambda line: line.records)  # stable: township and name order kept
+    return Bulletin(scope.name if scope else "—", start, end, today, lines, members, study,
+                    clock.now())
 
 
-async def _branches_under(c: Conn, unit_id: int) -> list[tuple[int, str, str]]:
+async def _townships_of(c: Conn, scope: Unit) -> list[Unit]:
+    if scope.kind == "township":
+        return [scope]
+    return await org_repo.children(c, scope.id, "township")
+
+
+async def branches_under(c: Conn, unit_id: int) -> list[tuple[int, str, str]]:
+    """(branch, name, township name) under a unit, by township and name."""
     unit = await org_repo.get_unit(c, unit_id)
     if unit is None:
         return []
@@ -145,73 +184,105 @@ async def _branches_under(c: Conn, unit_id: int) -> list[tuple[int, str, str]]:
 # --- rendering ----------------------------------------------------------------------------------
 
 
-def _period(bulletin: Bulletin) -> str:
-    last = bulletin.end - timedelta(days=1)
-    return f"{bulletin.start.isoformat()} – {last.isoformat()}"
+def period_text(start: date, end: date) -> str:
+    return f"{start.isoformat()} – {(end - timedelta(days=1)).isoformat()}"
 
 
-def _cell(tr: Tr, line: BranchLine, measure: str) -> str:
+def _fraction(line: BranchLine, measure: str) -> str:
     done, possible = line.figures.get(measure, (0.0, 0.0))
-    if not possible:
-        return "—"
-    if measure in ("meetings", "notes", "visits"):
-        return f"{done:g}/{possible:g}"
-    return f"{done / possible:.0%}"
+    return f"{done:g}/{possible:g}" if possible else "—"
+
+
+def _percent(line: BranchLine, measure: str) -> str:
+    rate = line.rate(measure)
+    return "—" if rate is None else f"{rate:.0%}"
+
+
+def branch_figures(tr: Tr, line: BranchLine) -> str:
+    """A branch's measures on one line, each traceable to its records."""
+    parts = [tr("sessions {held}", held=_fraction(line, "sessions")),
+             tr("attendance {rate}", rate=_percent(line, "attendance")),
+             tr("study {rate}", rate=_percent(line, "study")),
+             tr("notes {written}", written=_fraction(line, "notes")),
+             tr("notices acknowledged {count}", count=_fraction(line, "notices"))]
+    if "visits" in line.figures:
+        days, quota = line.figures["visits"]
+        parts.append(tr("contact-point days {days:g} (the leaders' quota {quota:g})",
+                        days=days, quota=quota))
+    return " · ".join(parts)
 
 
 def lines(tr: Tr, bulletin: Bulletin) -> list[str]:
-    head = tr("📊 <b>Bulletin: {scope}, {period}</b>", scope=esc(bulletin.scope),
-              period=_period(bulletin))
-    if not bulletin.ranked:
-        return [head, tr("No activity in this period: no sessions, materials, notes, visits "
-                         "or notices to count.")]
-    backward = [esc(line.name) for line in bulletin.ranked if line.backward]
-    found = [head, tr("Branches ranked: {n}. Bottom 10% (后进): {names}",
-                      n=len(bulletin.ranked), names="、".join(backward)), ""]
-    short = {"meetings": tr("sessions"), "attendance": tr("attendance"),
-             "study": tr("study"), "notes": tr("notes"), "visits": tr("visit days"),
-             "notices": tr("notices")}
-    for rank, line in enumerate(bulletin.ranked, start=1):
-        parts = " · ".join(f"{short[m]} {_cell(tr, line, m)}" for m in MEASURES
-                           if m in line.figures and line.figures[m][1])
-        mark = " ⚠️" if line.backward else ""
-        found.append(f"{rank}. {esc(line.name)} {line.score or 0:.0%}{mark} ({parts})")
-    if bulletin.idle:
-        found += ["", tr("No activity: {names}", names="、".join(
-            esc(line.name) for line in bulletin.idle[:100]))]
+    found = [tr("📊 <b>Bulletin: {scope}, {period}</b>", scope=esc(bulletin.scope),
+                period=period_text(bulletin.start, bulletin.end))]
+    if not bulletin.active:
+        found.append(tr("No activity in this period: no sessions, materials, notes, visits "
+                        "or notices to count."))
+    else:
+        found.append(tr("Each branch's measures, by township — not a ranking. Sessions: held "
+                        "of those due (三会一课 and the party activity day). Acknowledgements "
+                        "and notes are shown, not weighed; contact-point days are the "
+                        "leaders', for information."))
+        if bulletin.running:
+            found.append(tr("The period is still running: sessions due by the end of this "
+                            "month or quarter count as expected."))
+    idle = bulletin.idle
+    if idle:
+        found += ["", tr("<b>No records this period ({n})</b>", n=len(idle)),
+                  "、".join(f"{esc(line.name)}（{esc(line.township)}）" for line in idle)]
+    township = None
+    for number, line in enumerate(bulletin.active, start=1):
+        if line.township != township:
+            township = line.township
+            found += ["", f"<b>{esc(township)}</b>"]
+        found.append(f"{number}. {esc(line.name)} — {branch_figures(tr, line)}")
+    if bulletin.study is not None and bulletin.active:
+        found += ["", *centralised.lines(tr, bulletin.study)]
     return found
 
 
 def spreadsheet(tr: Tr, bulletin: Bulletin) -> bytes:
-    """Ranking, a sheet per measure (a row per branch) and a sheet of members."""
+    """A row per branch (no records first, as in the message), a row per member, and the
+    township leadership's centralised study."""
     names = {line.branch_id: line.name for line in bulletin.lines}
-    sheets: list[Sheet] = [Sheet(
-        tr("Ranking"),
-        [tr("Rank"), tr("Branch"), tr("Township"), tr("Score"), tr("Bottom 10%")],
-        [[rank, line.name, line.township, round(line.score or 0, 4),
-          "后进" if line.backward else ""]
-         for rank, line in enumerate(bulletin.ranked, start=1)]
-        + [[None, line.name, line.township, None, ""] for line in bulletin.idle],
-        kinds=["integer", "text", "text", "percent", "text"])]
-    for measure, title in MEASURES.items():
-        rows: list[list[Any]] = []
-        for line in bulletin.lines:
+    rows: list[list[Any]] = []
+    kinds: list[ColumnKind | None] = ["text", "text", "text", "integer"]
+    for line in bulletin.lines:
+        row: list[Any] = [line.township, line.name, tr("yes") if line.records else tr("no"),
+                          line.scheduled]
+        for measure in MEASURES:
             done, possible = line.figures.get(measure, (0.0, 0.0))
-            rate = line.rate(measure)
-            rows.append([line.name, line.township, done, possible,
-                         None if rate is None else round(rate, 4)])
-        sheets.append(Sheet(tr(title), [tr("Branch"), tr("Township"), tr("Done"),
-                                        tr("Possible"), tr("Rate")], rows,
-                            title=_sheet_title(tr, bulletin, tr(title)),
-                            kinds=["text", "text", "number", "number", "percent"]))
+            row += [done, possible]
+            if measure in ("attendance", "study"):
+                rate = line.rate(measure)
+                row.append(None if rate is None else round(rate, 4))
+        rows.append(row)
+    for measure in MEASURES:
+        kinds += ["number", "number"]
+        if measure in ("attendance", "study"):
+            kinds.append("percent")
+    sheets: list[Sheet] = [Sheet(
+        tr("Branches"),
+        [tr("Township"), tr("Branch"), tr("Records in the period"), tr("Sessions scheduled"),
+         tr("Sessions held (of those due)"), tr("Sessions due"), tr("Attended"),
+         tr("Invited (less leave)"), tr("Attendance"), tr("Materials studied"),
+         tr("Materials received"), tr("Study rate"), tr("Notes written"), tr("Notes asked"),
+         tr("Notices acknowledged"), tr("Notices delivered"), tr("Contact-point days"),
+         tr("The leaders' quota")],
+        rows, kinds=kinds)]
     sheets.append(Sheet(tr("Members"),
-                   [tr("Branch"), tr("Member"), tr("Sessions attended"),
-                    tr("Sessions invited"), tr("Materials studied"), tr("Materials received"),
-                    tr("Notes written"), tr("Notes asked")],
-                   [[names.get(p.branch_id, ""), p.name, p.attended, p.invited, p.studied,
-                     p.received, p.notes_written, p.notes_asked] for p in bulletin.members],
+                        [tr("Branch"), tr("Member"), tr("Sessions attended"),
+                         tr("Sessions invited"), tr("Materials studied"),
+                         tr("Materials received"), tr("Notes written"), tr("Notes asked")],
+                        [[names.get(p.branch_id, ""), p.name, p.attended, p.invited,
+                          p.studied, p.received, p.notes_written, p.notes_asked]
+                         for p in bulletin.members],
                         title=_sheet_title(tr, bulletin, tr("Members"))))
-    return workbook(sheets, title=_sheet_title(tr, bulletin, tr("Ranking")))
+    if bulletin.study is not None:
+        name, heading, study_rows = centralised.sheet(tr, bulletin.study)
+        sheets.append(Sheet(name, heading, study_rows,
+                            title=_sheet_title(tr, bulletin, name)))
+    return workbook(sheets, title=_sheet_title(tr, bulletin, tr("Branches")))
 
 
 def _sheet_title(tr: Tr, bulletin: Bulletin, sheet: str) -> str:
@@ -220,14 +291,14 @@ def _sheet_title(tr: Tr, bulletin: Bulletin, sheet: str) -> str:
                      made=bulletin.made)
 
 
-def chart_data(bulletin: Bulletin) -> list[float]:
-    """What the chart plots: the scores of the ranked branches, best first."""
-    return [round((line.score or 0) * 100, 1) for line in bulletin.ranked]
+def chart_data(bulletin: Bulletin) -> list[tuple[float | None, float | None]]:
+    """What the chart plots, per branch with records (in the order of the message): the
+    share of due sessions held and attendance, in percent."""
+    def percent(rate: float | None) -> float | None:
+        return None if rate is None else round(rate * 100, 1)
 
-
-def chart(bulletin: Bulletin, tr: Tr | None = None) -> bytes:
-    """The first (often the only) image of :func:`chart_images`."""
-    return charts.first(chart_images(bulletin, tr))
+    return [(percent(line.rate("sessions")), percent(line.rate("attendance")))
+            for line in bulletin.active]
 
 
 def chart_images(bulletin: Bulletin, tr: Tr | None = None) -> list[bytes]:
@@ -235,38 +306,60 @@ def chart_images(bulletin: Bulletin, tr: Tr | None = None) -> list[bytes]:
 
 
 def chart_figures(bulletin: Bulletin, tr: Tr | None = None) -> list[Figure]:
-    """Scores by branch, named, in the order of the message, in the reader's language;
-    with more branches than a few images hold, the spread of scores instead. One colour
-    for every branch: the chart shows figures, it marks no one."""
+    """Each branch with records, named, in the order of the message: a bar for the share
+    of due sessions held, and at its end that share and the attendance. With more
+    branches than a few images hold, how many branches reach each tenth instead. One
+    colour for every branch: the chart shows figures, it marks no one."""
     tr = tr or translator(None)
-    scores = chart_data(bulletin)
-    title = tr("Branch scores: {scope}, {start} to {last}", scope=bulletin.scope,
+    data = chart_data(bulletin)
+    title = tr("Sessions held of those due: {scope}, {start} to {last}", scope=bulletin.scope,
                start=bulletin.start.isoformat(),
                last=(bulletin.end - timedelta(days=1)).isoformat())
-    if len(scores) > CHART_BRANCHES:
+    if len(data) > CHART_BRANCHES:
         return [charts.histogram_figure(
-            tr("{title} ({count} branches)", title=title, count=len(scores)), scores,
-            axis=tr("score (%)"), count_axis=tr("branches"), bins=range(0, 101, 10))]
+            tr("{title} ({count} branches)", title=title, count=len(data)),
+            [sessions or 0.0 for sessions, _ in data], axis=tr("sessions held of those due (%)"),
+            count_axis=tr("branches"), bins=range(0, 101, 10))]
+
+    def shown(value: float | None) -> str:
+        return "—" if value is None else f"{value:.0f}%"
+
     return charts.bar_figures(title, [
-        charts.Bar(line.name, score, f"{score:.0f}%")
-        for line, score in zip(bulletin.ranked, scores, strict=True)],
-        axis=tr("score (%)"), limit=100)
+        charts.Bar(line.name, sessions or 0.0,
+                   tr("{sessions} · attendance {attendance}", sessions=shown(sessions),
+                      attendance=shown(attendance)))
+        for line, (sessions, attendance) in zip(bulletin.active, data, strict=True)],
+        axis=tr("sessions held of those due (%)"), limit=100)
+
+
+def _chart_count(bulletin: Bulletin) -> int:
+    branches = len(bulletin.active)
+    return 1 if branches > CHART_BRANCHES else charts.image_count(branches)
+
+
+def part_count(tr: Tr, bulletin: Bulletin) -> int:
+    """How many parts :func:`parts` makes in this language, without drawing the chart
+    or writing the sheet (the text's pieces differ between languages)."""
+    texts = len(chunks(lines(tr, bulletin)))
+    return texts + (1 + _chart_count(bulletin) if bulletin.active else 0)
 
 
 def parts(tr: Tr, bulletin: Bulletin) -> list[Outgoing]:
     found = [Outgoing(text) for text in chunks(lines(tr, bulletin))]
-    if not bulletin.ranked:
+    if not bulletin.active:
         return found
+
     def name(suffix: str) -> str:
         return period_file_name(tr("bulletin"), bulletin.start, bulletin.end, suffix,
                                 bulletin.scope)
 
-    found.append(Outgoing(tr("📎 The bulletin as a spreadsheet: one sheet per measure"),
-                          media_kind="document",
+    found.append(Outgoing(tr("📎 The bulletin as a spreadsheet: a row per branch, a row per "
+                             "member"), media_kind="document",
                           upload=(name(".xlsx"), spreadsheet(tr, bulletin))))
     images = chart_images(bulletin, tr)
     for number, image in enumerate(images, start=1):
-        caption = tr("📈 Branch scores, in the order of the message")
+        caption = tr("📈 Sessions held of those due per branch, in the order of the "
+                     "bulletin; after each bar, attendance too.")
         if len(images) > 1:
             caption += f" ({number}/{len(images)})"
         found.append(Outgoing(caption, media_kind="photo",
@@ -305,11 +398,12 @@ async def queue_scheduled(db: Database, clock: Clock, staff: list[int], at: time
             if await outbox_repo.by_key(c, f"bulletin:{kind}:{start.isoformat()}:{staff[0]}:0"):
                 continue
         bulletin = await build(db, clock, county.id, start, end, quota)
-        count = len(parts(translator(None), bulletin))
-        envelopes += [outbox_repo.Envelope(
-            f"bulletin:{kind}:{start.isoformat()}:{person}:{index}", person, "bulletin",
-            county.id, {"start": start.isoformat(), "end": end.isoformat(), "part": index,
-                        "quota": quota}) for person in staff for index in range(count)]
+        for person in staff:
+            count = part_count(await translator_of(db, person), bulletin)
+            envelopes += [outbox_repo.Envelope(
+                f"bulletin:{kind}:{start.isoformat()}:{person}:{index}", person, "bulletin",
+                county.id, {"start": start.isoformat(), "end": end.isoformat(),
+                            "part": index, "quota": quota}) for index in range(count)]
     async with db.tx() as c:
         before = await outbox_repo.queued_count(c)
         await outbox_repo.enqueue(c, envelopes, now)

@@ -325,7 +325,7 @@ async def _export(settings: Settings, tr: Tr, start: date, last: date, target: P
     data = bulletins.spreadsheet(translator(language), bulletin)
     await file_checks.write_bytes_into_place(target, data)
     print(tr("{active} branches with activity, {idle} without; written to {path}",
-             active=len(bulletin.ranked), idle=len(bulletin.idle), path=target))
+             active=len(bulletin.active), idle=len(bulletin.idle), path=target))
     return 0
 
 

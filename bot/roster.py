@@ -174,6 +174,16 @@ def _flowing(value: Any) -> bool:
     raise InvalidInput(N_("“{value}”: write 是 (working away) or 否"), value=cell_text(value))
 
 
+def _leadership(value: Any) -> bool:
+    text = cell_text(value).lower()
+    if text in YES - {"流动"}:
+        return True
+    if text in NO - {"不流动"}:
+        return False
+    raise InvalidInput(N_("“{value}”: write 是 (a member of the township leadership) or 否"),
+                       value=cell_text(value))
+
+
 def _place(value: Any) -> str | None:
     text = clean_text(cell_text(value))
     if len(text) > UNIT_NAME_MAX:
@@ -278,6 +288,9 @@ def _check_member_row(check: _Checker, sheet: Sheet, row: Row, today: date) -> M
         values["birth_year"] = check.cell(sheet, row, "birth_year", _birth_year, today)
     if "phone" in sheet.columns:
         values["phone"] = check.cell(sheet, row, "phone", _phone)
+    if "township_leadership" in sheet.columns:
+        values["township_leadership"] = check.cell(sheet, row, "township_leadership",
+                                                   _leadership)
     if "flowing" in sheet.columns:
         values["flowing"] = flowing = check.cell(sheet, row, "flowing", _flowing)
         city = check.cell(sheet, row, "flow_city", _place)

@@ -38,6 +38,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "flowing": ("流动", "流动党员", "是否流动", "是否流动党员", "flowing"),
     "flow_city": ("流入城市", "流入地", "外出城市", "city"),
     "flow_employer": ("工作单位", "务工单位", "employer"),
+    "township_leadership": ("乡镇领导班子", "领导班子", "乡镇领导班子成员", "班子成员",
+                            "townshipleadership", "leadership"),
 }
 
 #: How each column is named in messages, in the language of the file's header row.

@@ -23,6 +23,7 @@ from bot import (
     organisation,
     personal_menus,
     reports,
+    review,
     trouble,
     visits,
 )
@@ -72,6 +73,8 @@ async def tick(services: Services) -> int:
                                                      settings.visit_quota_days, bot_username)
     queued += await bulletins.queue_scheduled(services.database, services.clock, staff,
                                               settings.bulletin_time, settings.visit_quota_days)
+    queued += await review.queue_scheduled(services.database, services.clock, staff,
+                                           settings.bulletin_time, settings.visit_quota_days)
     if queued:
         log.info("queued %d messages", queued)
         services.poke_outbox()

@@ -30,6 +30,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         picker,
         registration,
         reports,
+        review,
         visits,
     )
 
@@ -87,6 +88,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     application.add_handler(CallbackQueryHandler(visits.visit_button, pattern=r"^vst:"))
     application.add_handler(CallbackQueryHandler(visits.quota_button, pattern=r"^quota:"))
     application.add_handler(CallbackQueryHandler(reports.report_button, pattern=r"^rpt:"))
+    application.add_handler(CallbackQueryHandler(review.review_button, pattern=r"^yr:"))
     application.add_handler(CallbackQueryHandler(notices.notice_button, pattern=r"^ntc:"))
     # Last among buttons: anything unclaimed is stale or forged.
     application.add_handler(CallbackQueryHandler(common.stale_button))

@@ -340,7 +340,10 @@ async def member_button(update: Update, context: ZContext) -> None:
 
 
 def _who(tr: Translator, member: Member) -> str:
-    return f"{esc(member.name)} · {tr(STATUSES[member.status])}"
+    found = [esc(member.name), tr(STATUSES[member.status])]
+    if member.township_leadership:
+        found.append(tr("township leadership"))
+    return " · ".join(found)
 
 
 def _where(tr: Translator, member: Member) -> str:

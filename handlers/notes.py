@@ -12,14 +12,13 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardButton, Update
 
-from bot import notes, registry
-from bot.access import load_actor
+from bot import centralised, notes, registry
 from bot.app import ZContext
 from bot.callbacks import pack, unpack
 from bot.delivery import Outgoing, send
 from bot.i18n import N_
 from bot.markup import CAPTION_LIMIT, MESSAGE_LIMIT, length, shorten
-from bot.notes import CENTRALISED_STUDY_TARGET, EXEMPTIONS, NOTE_MAX, Verdict
+from bot.notes import EXEMPTIONS, NOTE_MAX, Verdict
 from bot.profile import InvalidInput, clean_body
 from handlers import dialog, picker
 from handlers.dialog import Answer
@@ -445,14 +444,7 @@ async def _show_record(update: Update, context: ZContext, member: Member) -> Non
     exempt = notes.exemption(member, today)
     if exempt is not None:
         lines.append(tr("Not required to write notes: {why}", why=tr(EXEMPTIONS[exempt])))
-    leader = await _is_leader(context, member)
-    if leader or found.centralised_attended:
-        lines.append(tr("Centralised study: {n} of {target} this year",
-                        n=found.centralised_attended, target=CENTRALISED_STUDY_TARGET))
+    duty = centralised.record_line(tr, member, found.centralised_attended, today)
+    if duty is not None:  # the twenty are the township leadership's, no one else's
+        lines.append(duty)
     await chat.send_message("\n".join(lines))
-
-
-async def _is_leader(context: ZContext, member: Member) -> bool:
-    if member.telegram_id is None:
-        return False
-    return (await load_actor(context.db, member.telegram_id, context.settings.admins)).leader

@@ -1,5 +1,9 @@
 """/report: the branch bulletin (staff: the county or a township; a secretary: their
-branch) and the contact-point bulletin (staff), for a period chosen with buttons or typed.
+branch), the contact-point bulletin (staff), for a period chosen with buttons or typed,
+and the yearly review (staff).
+
+Staff also reach the yearly review here (``rpt:kind:review``, then ``rpt:rv:<year>`` and
+``rpt:rv:<year>:<unit>``; its own buttons are in handlers/review.py).
 
 Buttons carry ISO dates, the end exclusive: ``rpt:kind:<bp|visits>`` (which bulletin),
 ``rpt:bp:<start>:<end>`` (period, then the scope), ``rpt:b:<start>:<end>:<unit>``,
@@ -12,7 +16,7 @@ from datetime import date, timedelta
 
 from telegram import Update
 
-from bot import bulletins, organisation, reports
+from bot import bulletins, organisation, reports, review
 from bot.app import ZContext
 from bot.callbacks import pack, unpack
 from bot.delivery import send
@@ -41,7 +45,8 @@ async def report_command(update: Update, context: ZContext) -> None:
     await chat.send_message(tr("📊 Which bulletin?"), reply_markup=inline([
         [button(tr("📊 Branches: sessions, study, notes, visits, notices"),
                 pack("rpt", "kind", "bp"))],
-        [button(tr("📍 Contact-point visits"), pack("rpt", "kind", "visits"))]]))
+        [button(tr("📍 Contact-point visits"), pack("rpt", "kind", "visits"))],
+        [button(tr("🗂 Yearly review (five good)"), pack("rpt", "kind", "review"))]]))
 
 
 def _periods(context: ZContext) -> list[tuple[str, date, date]]:
@@ -94,6 +99,12 @@ async def report_button(update: Update, context: ZContext) -> None:
     if parsed.action == "kind" and parsed.args and parsed.args[0] in ("bp", "visits"):
         await _ask_period(update, context, parsed.args[0])
         return
+    if parsed.action == "kind" and parsed.args[:1] == ("review",):
+        await _ask_year(context)
+        return
+    if parsed.action == "rv":
+        await _review(update, context, parsed.int_arg(0), parsed.int_arg(1))
+        return
     if parsed.args[:1] == ("typed",) and parsed.action in ("bp", "visits"):
         await dialog.begin(update, context, PERIOD, "dates", {"kind": parsed.action},
                            in_private=True)
@@ -111,6 +122,49 @@ async def report_button(update: Update, context: ZContext) -> None:
         await _ask_scope(update, context, start, end)
     elif parsed.action == "b" and len(parsed.args) > 2 and parsed.args[2].isdigit():
         await _send_branches(update, context, start, end, int(parsed.args[2]))
+
+
+async def _ask_year(context: ZContext) -> None:
+    """Only years that are over: the review judges a whole year's records."""
+    tr = context.tr
+    year = context.clock.today().year
+    await context.bot.send_message(context.actor.telegram_id, tr(
+        "🗂 <b>Yearly review (five good)</b>\nFor which year?"), reply_markup=inline([
+            [button(str(past), pack("rpt", "rv", past))] for past in (year - 1, year - 2)]))
+
+
+async def _review(update: Update, context: ZContext, year: int | None, unit_id: int | None
+                  ) -> None:
+    """The year chosen: which scope; the scope chosen: its review, made now if need be."""
+    tr = context.tr
+    actor = context.actor
+    if year is None or not 2000 <= year < context.clock.today().year:
+        await context.bot.send_message(actor.telegram_id, tr("This button is no longer active."))
+        return
+    if unit_id is None:
+        county = await organisation.county(context.db)
+        if county is None:
+            await context.bot.send_message(actor.telegram_id, tr(
+                "The organisation is empty. Import a roster first: zhibu import roster.xlsx"))
+            return
+        townships = await organisation.townships(context.db)
+        await context.bot.send_message(actor.telegram_id, tr(
+            "For the whole county, or one township?"), reply_markup=inline([
+                [button(tr("🏛 The whole county"), pack("rpt", "rv", year, county.id))],
+                *grid([button(t.name, pack("rpt", "rv", year, t.id)) for t in townships])]))
+        return
+    prepared = await review.prepare(context.db, context.clock, year, unit_id,
+                                    context.settings.visit_quota_days, f"tg:{actor.telegram_id}")
+    if prepared.review is None:
+        await context.bot.send_message(actor.telegram_id, review.too_few(tr, prepared))
+        return
+    found, scope, rows = await review.load(context.db, prepared.review.id)
+    assert found is not None
+    parts = review.list_parts(tr, found, scope, rows)
+    if found.state == "confirmed":
+        parts.append(await review.export(context.db, tr, found, rows))
+    for part in parts:
+        await send(context.bot, actor.telegram_id, part)
 
 
 async def _ask_scope(update: Update, context: ZContext, start: date, end: date) -> None:

@@ -36,6 +36,42 @@ async def meetings(c: Conn, start: datetime, end: datetime) -> dict[int, tuple[f
         GROUP BY mt.branch_id""", {"start": ts(start), "end": ts(end)})
 
 
+async def held_sessions(c: Conn, start: datetime, end: datetime
+                        ) -> list[tuple[int, str, str]]:
+    """(branch, kind, stored start) of every session held in the period: closed with
+    somebody there in person or remotely — what fills a slot of the branch's rhythm."""
+    rows = await c.execute_fetchall("""
+        SELECT mt.branch_id, mt.kind, mt.starts_at FROM meetings mt
+        WHERE mt.state = 'closed' AND mt.starts_at >= :start AND mt.starts_at < :end
+          AND EXISTS (SELECT 1 FROM attendance a WHERE a.meeting_id = mt.id
+                      AND a.status IN ('present', 'remote'))""",
+        {"start": ts(start), "end": ts(end)})
+    return [(int(branch), str(kind), str(starts_at)) for branch, kind, starts_at in rows]
+
+
+async def branches_with_groups(c: Conn) -> set[int]:
+    """Branches that have party groups, and so a party group meeting a month to hold."""
+    rows = await c.execute_fetchall(
+        "SELECT DISTINCT parent_id FROM units WHERE kind = 'group' AND parent_id IS NOT NULL")
+    return {int(row[0]) for row in rows}
+
+
+async def centralised_study(c: Conn, start: datetime, end: datetime
+                            ) -> list[tuple[int, str, str, int]]:
+    """(township, township name, member name, sessions) for every active member of the
+    township leadership: centralised study sessions attended (present or remote)."""
+    rows = await c.execute_fetchall("""
+        SELECT t.id, t.name, m.name,
+               (SELECT count(*) FROM attendance a JOIN meetings mt ON mt.id = a.meeting_id
+                WHERE a.member_id = m.id AND a.status IN ('present', 'remote')
+                  AND mt.kind = 'study' AND mt.starts_at >= :start AND mt.starts_at < :end)
+        FROM members m JOIN units b ON b.id = m.branch_id JOIN units t ON t.id = b.parent_id
+        WHERE m.state = 'active' AND m.township_leadership = 1
+        ORDER BY t.name, t.id, m.name, m.id""", {"start": ts(start), "end": ts(end)})
+    return [(int(township), str(name), str(member), int(count))
+            for township, name, member, count in rows]
+
+
 async def attendance(c: Conn, start: datetime, end: datetime) -> dict[int, tuple[float, float]]:
     """branch → (present or remote, invited minus approved leave) over closed sessions."""
     return await _by_branch(c, """

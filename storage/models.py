@@ -62,6 +62,7 @@ class Member(Stored):
     flow_employer: str | None
     flow_since: date | None
     no_writing: bool
+    township_leadership: bool
     created_at: datetime
     updated_at: datetime
 
@@ -451,3 +452,56 @@ class Health(Stored):
     unfinished_updates: int
     oldest_unfinished_at: datetime | None
     last_tick_at: datetime | None
+
+
+ReviewVerdict = Literal["attention", "cleared"]
+#: The five good (五个好) of a village party branch, as columns of ``review_branches``.
+GOODS = ("good_team", "good_members", "good_mechanisms", "good_results", "good_opinion")
+
+
+class Review(Stored):
+    id: int
+    year: int
+    scope_unit_id: int
+    compared: int
+    share: int
+    state: Literal["draft", "confirmed"]
+    created_at: datetime
+    confirmed_by: int | None
+    confirmed_at: datetime | None
+
+
+class ReviewBranch(Stored):
+    """A branch in a yearly review: its figures, whether the draft listed it, and the
+    staff's assessment (the five good: None until answered)."""
+
+    review_id: int
+    branch_id: int
+    name: str
+    township: str
+    composite: float
+    sessions_held: int
+    sessions_expected: int
+    attended: int
+    attendance_possible: int
+    studied: int
+    received: int
+    drafted: bool
+    added: bool
+    good_team: bool | None
+    good_members: bool | None
+    good_mechanisms: bool | None
+    good_results: bool | None
+    good_opinion: bool | None
+    comment: str | None
+    verdict: ReviewVerdict | None
+    decided_by: int | None
+    decided_at: datetime | None
+
+    @property
+    def listed(self) -> bool:
+        return self.drafted or self.added
+
+    @property
+    def goods(self) -> tuple[bool | None, ...]:
+        return tuple(getattr(self, name) for name in GOODS)

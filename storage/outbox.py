@@ -95,7 +95,7 @@ BRANCH_WORK = {"application": "applications", "visit_confirm": "visits",
                "visit_voice": "visits", "visit_location": "visits",
                "meeting_record": "meetings"}
 #: Messages someone receives because they are staff.
-STAFF_WORK = ("bulletin", "visit_bulletin", "trouble", "off_roster_leader")
+STAFF_WORK = ("bulletin", "visit_bulletin", "review", "trouble", "off_roster_leader")
 #: Messages someone receives because they are a leader.
 LEADER_WORK = ("visit_reminder",)
 #: A request to join that is someone's as staff: not from a branch they are secretary of.

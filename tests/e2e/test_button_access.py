@@ -19,6 +19,7 @@ from bot.callbacks import unpack
 from bot.clock import FrozenClock
 from bot.sandbox.emulator import SimMessage
 from storage import members as member_repo
+from storage import org as org_repo
 from tests.conftest import START
 from tests.e2e.flows import (
     branch_group,
@@ -85,6 +86,9 @@ TABLE: dict[str, dict[str, str]] = {
     "quota:set": only("staff"),
     "rpt:kind": only("staff"),  # bulletin or visits: a secretary has only the bulletin
     "rpt:bp": only(*MANAGERS, "other secretary"),  # each their own branch's bulletin
+    "rpt:rv": only("staff"),  # the yearly review: a year, then the scope
+    "yr:open": only("staff"), "yr:good": only("staff"), "yr:set": only("staff"),
+    "yr:note": only("staff"), "yr:add": only("staff"), "yr:done": only("staff"),
     "pick:record": only("staff"),  # staff choose the branch; a secretary sees their own
     "rec:show": only(*MANAGERS),
     "lang:en": EVERYONE, "lang:zh": EVERYONE,  # one's own language
@@ -157,6 +161,17 @@ async def scenario(h: Harness, county: dict[str, int], staff: Person, clock: Fro
     await staff.presses("东岭镇")
     await staff.presses("东岭村党支部")
     await staff.says("/quota")
+    # The yearly review needs ten branches to compare: seven more villages, then last
+    # year's draft (all alike, so all listed) and the east branch's assessment.
+    async with h.db.tx() as c:
+        for number in "一二三四五六七":
+            await org_repo.add_unit(c, "branch", f"西河{number}村党支部", county["xihe"],
+                                    clock.now())
+    await staff.says("/report")
+    await staff.presses("🗂 年度评定（五个好）")
+    await staff.presses("2025")
+    await staff.presses("🏛 全县")
+    await staff.presses("📝 东岭村党支部")
     await member.says("/record")
     await flowing.says("/study")
     # Their roles end (staff's buttons for it are walked in test_rights.py).

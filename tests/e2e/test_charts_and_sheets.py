@@ -118,23 +118,25 @@ async def test_the_branch_bulletin_chart_and_sheet_as_staff_see_them(
         ["📊 支部：会议、学习、心得、联系点、通知", "上月（2026-10）", "🏛 全县"])
     (across, tall), = photo_sizes(h, staff)
     assert across == 1080 and tall < 20 * across  # a phone's width; Telegram's limits
-    assert caption == "📈 支部综合得分，顺序同上面的通报"
-    assert figure.get_suptitle().replace("\n", " ") == (
-        "支部综合得分：青山县，2026-10-01 至 2026-10-31")
+    assert caption == "📈 各支部应开会议召开率，顺序与通报相同；每条后面另注出勤率。"
+    assert figure.get_suptitle().replace("\n", "") == (
+        "应开会议召开率：青山县，2026-10-01 至 2026-10-31")
     texts = shown_texts(figure)
     assert {t.get_fontproperties().get_file() for t in texts} == {charts.FONT_FILE}
     labels = [t.get_text().replace("\n", "") for t in figure.axes[0].get_yticklabels()]
-    ranked = [line.name for line in built.ranked]
+    names = [line.name for line in built.active]
     assert len(labels) == len(branch_ids) == 12
-    assert labels[-1] == "西河村党支部"  # 0 %: last, as in the message
-    for label, name in zip(labels, ranked, strict=True):  # in the message's order
+    for label, name in zip(labels, names, strict=True):  # in the message's order
         # a name too long for a phone is shortened, visibly
         assert label == name or (label.endswith("…") and name.startswith(label[:-1]))
     assert "长岭岗村第二党支部（含原小河村、大河村）" not in labels
-    zero = [t for t in texts if t.get_text() == "0%"]
-    assert [t.get_position()[1] for t in zero] == [11]  # 西河村's row, the last
-    assert zero_is_seen(figure, png, 11)  # a stroke at 0, not nothing
-    # No colour marks anyone (the bottom 10% is not painted red): one colour for all.
+    west = names.index("西河村党支部")
+    assert bulletins.chart_data(built)[west] == (0.0, 0.0)  # nothing held, nobody came
+    at_west = [t.get_text() for t in texts if t.get_position()[1] == west
+               and "·" in t.get_text()]
+    assert at_west == ["0% · 出勤 0%"]
+    assert zero_is_seen(figure, png, west)  # a stroke at 0, not nothing
+    # No colour marks anyone: one colour for all.
     bars = figure.axes[0].patches
     assert len({bar.get_facecolor() for bar in bars}) == 1
 
@@ -142,22 +144,23 @@ async def test_the_branch_bulletin_chart_and_sheet_as_staff_see_them(
     (name, data), = documents(h, staff)
     assert name == "工作通报-青山县-2026-10-01_2026-10-31.xlsx"
     book = sheets.book(data)
-    ranking = book["排名"]
-    assert sheets.title(ranking).startswith(
-        "工作通报：排名 · 青山县 · 2026-10-01 至 2026-10-31 · 制表 2026-11-24 10:00")
-    assert ranking.freeze_panes == "A3"
-    assert ranking.print_title_rows == "$1:$2"  # on every printed page
-    assert sheets.heading(ranking)[:4] == ("名次", "支部", "乡镇", "得分")
-    rows = sheets.rows(ranking)
-    scores = {row[1]: row[3] for row in rows}
-    assert scores["西河村党支部"] == 0 and scores["北山村党支部"] == 1
-    assert ranking.cell(3, 4).number_format == "0%"  # 0.3333 shows as 33 %
+    table = book["支部"]
+    assert sheets.title(table).startswith(
+        "工作通报：支部 · 青山县 · 2026-10-01 至 2026-10-31 · 制表 2026-11-24 10:00")
+    assert table.freeze_panes == "A3"
+    assert table.print_title_rows == "$1:$2"  # on every printed page
+    heading = sheets.heading(table)
+    assert heading[:2] == ("乡镇", "支部")
+    rows = sheets.rows(table)
+    attendance = heading.index("出勤率")
+    shares = {row[1]: row[attendance] for row in rows}
+    assert shares["西河村党支部"] == 0 and 0 < shares["东岭村党支部"] < 1
+    assert table.cell(3, attendance + 1).number_format == "0%"  # 0.5 shows as 50 %
     longest = max(width(str(row[1])) for row in rows)
-    assert ranking.column_dimensions["B"].width >= longest + 2  # Chinese counts double
-    meetings = book.worksheets[1]  # sessions held / scheduled
-    assert sheets.title(meetings).startswith("工作通报：会议已开/计划 · 青山县")
-    assert meetings.cell(3, 5).number_format == "0%"
-    assert sheets.heading(book["党员"])[:2] == ("支部", "党员")
+    assert table.column_dimensions["B"].width >= longest + 2  # Chinese counts double
+    members = book["党员"]
+    assert sheets.title(members).startswith("工作通报：党员 · 青山县")
+    assert sheets.heading(members)[:2] == ("支部", "党员")
 
 
 async def test_an_english_reader_gets_english_charts_and_sheets(
@@ -170,15 +173,15 @@ async def test_an_english_reader_gets_english_charts_and_sheets(
         h, county, staff, clock, "en",
         ["📊 Branches: sessions, study, notes, vis…", "Last month (2026-10)",
          "🏛 The whole county"])
-    assert figure.get_suptitle().replace("\n", " ") == (
-        "Branch scores: 青山县, 2026-10-01 to 2026-10-31")
-    assert figure.axes[0].get_xlabel() == "score (%)"
+    assert " ".join(figure.get_suptitle().split()) == (  # wrapped to fit
+        "Sessions held of those due: 青 山县, 2026-10-01 to 2026-10-31")
+    assert figure.axes[0].get_xlabel() == "sessions held of those due (%)"
     (name, data), = documents(h, staff)
     assert name == "bulletin-青山县-2026-10-01_2026-10-31.xlsx"
-    ranking = sheets.book(data)["Ranking"]
-    assert sheets.title(ranking).startswith(
-        "Bulletin: Ranking · 青山县 · 2026-10-01 to 2026-10-31 · made 2026-11-24 10:00")
-    assert sheets.heading(ranking)[:4] == ("Rank", "Branch", "Township", "Score")
+    table = sheets.book(data)["Branches"]
+    assert sheets.title(table).startswith(
+        "Bulletin: Branches · 青山县 · 2026-10-01 to 2026-10-31 · made 2026-11-24 10:00")
+    assert sheets.heading(table)[:2] == ("Township", "Branch")
 
 
 async def test_the_contact_point_chart_names_the_leaders(

@@ -94,7 +94,7 @@ def test_export_writes_the_bulletin_spreadsheet(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert "0 branches with activity, 6 without" in done.stdout
     book = load_workbook(out)
-    assert book.sheetnames[0] == "排名" and "党员" in book.sheetnames
+    assert book.sheetnames == ["支部", "党员", "集中学习"]
     again = zhibu("export", "--from", "2026-01-01", "--to", "2026-06-30", str(out), env=env,
                   cwd=tmp_path)
     assert again.returncode == 2 and "exists" in again.stderr

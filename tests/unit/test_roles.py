@@ -99,6 +99,7 @@ def test_every_kind_of_message_is_personal_or_ends_with_a_role() -> None:
         notes,
         notices,
         reports,
+        review,
         roles,
         trouble,
         visits,

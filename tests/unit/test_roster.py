@@ -390,3 +390,29 @@ def test_the_command_line_reports_in_chinese_and_fails_on_errors(tmp_path: Path)
     failed = zhibu("import", str(bad), "--lang", "en", env=env, cwd=tmp_path)
     assert failed.returncode == 1 and "Traceback" not in failed.stderr
     assert "bad.csv, row 2, 出生年份: 1850 is not a year of birth" in failed.stdout
+
+
+async def test_the_township_leadership_column(db: Database, clock: FrozenClock,
+                                              tmp_path: Path) -> None:
+    """乡镇领导班子 marks whose duty the twenty centralised study sessions are; a cell
+    that says neither 是 nor 否 is refused, with nothing written."""
+    units = write_csv(tmp_path / "units.csv", UNITS)
+    header = ["编号", "姓名", "支部", "身份", "乡镇领导班子"]
+    bad = write_csv(tmp_path / "bad.csv", [header, ["0001", "陈建国", "东岭村党支部", "正式党员",
+                                                    "书记"]])
+    report = await import_roster(db, [units, bad], clock)
+    assert errors(report) == [
+        (2, "乡镇领导班子", "“书记”: write 是 (a member of the township leadership) or 否")]
+    assert await members_by_key(db) == {}
+
+    good = write_csv(tmp_path / "members.csv", [
+        header, ["0001", "陈建国", "东岭村党支部", "正式党员", "是"],
+        ["0002", "王秀英", "东岭村党支部", "正式党员", ""]])
+    report = await import_roster(db, [units, good], clock)
+    assert not report.errors
+    stored = await members_by_key(db)
+    assert stored["0001"].township_leadership and not stored["0002"].township_leadership
+
+    write_csv(good, [header, ["0001", "陈建国", "东岭村党支部", "正式党员", "否"]])
+    report = await import_roster(db, [good], clock)
+    assert not (await members_by_key(db))["0001"].township_leadership

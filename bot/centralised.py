@@ -1,0 +1,102 @@
+"""Centralised study (集中学习) of the township leadership: at least 20 times a year.
+
+The twenty are the duty of the township leadership (乡镇领导班子, marked on the roster),
+not of every member: only they see their count against 20 in their study record, with
+the pace for the date — "6 of 20" reads as behind in November and as on the way in
+March — and staff see each township's leadership in the county and township bulletins.
+A session counts when its kind is centralised study and the member was there, in person
+or remotely, whichever branch held it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, tzinfo
+
+from bot.i18n import Tr
+from bot.markup import esc
+from bot.notes import CENTRALISED_STUDY_TARGET as TARGET
+from storage import bulletins as figures_repo
+from storage.db import Conn
+from storage.models import Member
+
+__all__ = ["TARGET", "StudyTable", "expected_by", "lines", "record_line", "sheet", "table"]
+
+
+def expected_by(day: date) -> int:
+    """Sessions an even pace reaches by the end of ``day``: the year's target spread over
+    its days, to the nearest whole session."""
+    first = date(day.year, 1, 1)
+    days = (date(day.year + 1, 1, 1) - first).days
+    return min(TARGET, math.floor(TARGET * ((day - first).days + 1) / days + 0.5))
+
+
+def record_line(tr: Tr, member: Member, attended: int, today: date) -> str | None:
+    """The study record's line for a member of the township leadership; nothing for
+    anyone else (the twenty are not their duty)."""
+    if not member.township_leadership:
+        return None
+    if attended >= TARGET:
+        return tr("Centralised study (township leadership): {n} of {target} this year — "
+                  "the year's {target} are done", n=attended, target=TARGET)
+    return tr("Centralised study (township leadership): {n} of {target} this year; by now "
+              "about {expected} expected", n=attended, target=TARGET,
+              expected=expected_by(today))
+
+
+@dataclass
+class TownshipStudy:
+    name: str
+    members: list[tuple[str, int]] = field(default_factory=list)  # name, sessions
+
+
+@dataclass
+class StudyTable:
+    """The leadership of each township in a bulletin's scope, for the year up to its end."""
+
+    until: date  # the last day counted
+    townships: list[TownshipStudy]
+    unmarked: list[str]  # townships with nobody marked as leadership on the roster
+
+    @property
+    def expected(self) -> int:
+        return expected_by(self.until)
+
+
+async def table(c: Conn, townships: list[tuple[int, str]], until: date, tz: tzinfo
+                ) -> StudyTable:
+    """From 1 January of ``until``'s year to the end of ``until``."""
+    start = datetime.combine(date(until.year, 1, 1), time(0), tzinfo=tz)
+    end = datetime.combine(until + timedelta(days=1), time(0), tzinfo=tz)
+    wanted = dict(townships)
+    found: dict[int, TownshipStudy] = {}
+    for township_id, name, member, count in await figures_repo.centralised_study(c, start, end):
+        if township_id in wanted:
+            found.setdefault(township_id, TownshipStudy(name)).members.append((member, count))
+    return StudyTable(until, [found[t] for t, _ in townships if t in found],
+                      [name for t, name in townships if t not in found])
+
+
+def lines(tr: Tr, study: StudyTable) -> list[str]:
+    found = [tr("<b>Centralised study of the township leadership</b>, {year} up to {day} "
+                "(target {target} a year; about {expected} expected by then)",
+                year=study.until.year, day=study.until.isoformat(), target=TARGET,
+                expected=study.expected)]
+    for township in study.townships:
+        found.append(tr("{township}: {members}", township=esc(township.name),
+                        members=" · ".join(f"{esc(name)} {count}/{TARGET}"
+                                           for name, count in township.members)))
+    if study.unmarked:
+        found.append(tr("Townships with no leadership marked on the roster (column "
+                        "乡镇领导班子): {names}",
+                        names="、".join(esc(name) for name in study.unmarked)))
+    return found
+
+
+def sheet(tr: Tr, study: StudyTable) -> tuple[str, list[str], list[list[object]]]:
+    return (tr("Centralised study"),
+            [tr("Township"), tr("Member"), tr("Sessions this year"), tr("Target"),
+             tr("Expected by {day}", day=study.until.isoformat())],
+            [[township.name, name, count, TARGET, study.expected]
+             for township in study.townships for name, count in township.members])

@@ -1,0 +1,206 @@
+"""The yearly review's buttons (staff only): assess a listed branch against the five good,
+comment, decide, add a branch the draft left out, and confirm the list.
+
+``yr:open:<review>:<branch>`` shows a branch's assessment; ``yr:good:<review>:<branch>:<i>:<0|1>``
+answers (or changes) one of the five good; ``yr:set:<review>:<branch>:<verdict>`` decides;
+``yr:note:<review>:<branch>`` asks for a comment; ``yr:add:<review>[:<unit>]`` chooses a
+township, then a branch to add; ``yr:done:<review>`` confirms the list and exports it.
+"""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot import organisation, review
+from bot.app import ZContext
+from bot.callbacks import Callback, pack, unpack
+from bot.delivery import markup, send
+from bot.profile import InvalidInput, clean_body
+from handlers import dialog
+from handlers.dialog import Answer
+from handlers.ui import button, esc, grid, inline
+from storage.models import Dialog, Review
+
+COMMENT = "review_note"
+
+
+async def review_button(update: Update, context: ZContext) -> None:
+    query = update.callback_query
+    assert query is not None
+    tr = context.tr
+    parsed = unpack(query.data)
+    if not context.actor.staff:
+        await query.answer(tr("Only organisation staff can do this."), show_alert=True)
+        return
+    review_id = parsed.int_arg() if parsed else None
+    branch_id = parsed.int_arg(1) if parsed else None
+    found = (await review.load(context.db, review_id))[0] if review_id else None
+    if parsed is None or found is None or parsed.action not in _ACTIONS:
+        await query.answer(tr("This button is no longer active."))
+        return
+    if parsed.action not in ("add", "done") and branch_id is None:
+        await query.answer(tr("This button is no longer active."))
+        return
+    await _ACTIONS[parsed.action](update, context, parsed, found, branch_id or 0)
+
+
+async def _open(update: Update, context: ZContext, parsed: Callback, found: Review,
+                branch_id: int) -> None:
+    query = update.callback_query
+    assert query is not None
+    _, row = await review.branch(context.db, found.id, branch_id)
+    if row is None or not row.listed:
+        await query.answer(context.tr("This button is no longer active."))
+        return
+    await query.answer()
+    await send(context.bot, context.actor.telegram_id, review.form(context.tr, found, row))
+
+
+async def _good(update: Update, context: ZContext, parsed: Callback, found: Review,
+                branch_id: int) -> None:
+    item, value = parsed.int_arg(2), parsed.int_arg(3)
+    changed = item is not None and value in (0, 1) and await review.set_good(
+        context.db, context.clock, found.id, branch_id, item, bool(value),
+        context.actor.telegram_id)
+    await _show_form(update, context, found.id, branch_id, changed)
+
+
+async def _set(update: Update, context: ZContext, parsed: Callback, found: Review,
+               branch_id: int) -> None:
+    query = update.callback_query
+    assert query is not None
+    verdict = parsed.args[2] if len(parsed.args) > 2 else ""
+    if verdict not in ("attention", "cleared"):
+        await query.answer(context.tr("This button is no longer active."))
+        return
+    _, row = await review.branch(context.db, found.id, branch_id)
+    if found.state == "draft" and row is not None and None in row.goods:
+        await query.answer(context.tr("Answer all five first: press each number until it "
+                                      "shows ✅ or ❌."), show_alert=True)
+        context.services.repeats.forget(update)  # pressed again once answered: not a repeat
+        return
+    decided = await review.decide(context.db, context.clock, found.id, branch_id,
+                                  "attention" if verdict == "attention" else "cleared",
+                                  context.actor.telegram_id)
+    await _show_form(update, context, found.id, branch_id, decided)
+
+
+async def _show_form(update: Update, context: ZContext, review_id: int, branch_id: int,
+                     changed: bool) -> None:
+    """The assessment again, as it now stands, in place of the one pressed."""
+    query = update.callback_query
+    assert query is not None
+    tr = context.tr
+    current, row = await review.branch(context.db, review_id, branch_id)
+    if current is None or row is None:
+        await query.answer(tr("This button is no longer active."))
+        return
+    if not changed and current.state == "confirmed":
+        await query.answer(tr("This review is confirmed; it can no longer change."),
+                           show_alert=True)
+    else:
+        await query.answer()
+    shown = review.form(tr, current, row)
+    await query.edit_message_text(shown.text, reply_markup=markup(shown.buttons))
+
+
+async def _note(update: Update, context: ZContext, parsed: Callback, found: Review,
+                branch_id: int) -> None:
+    query = update.callback_query
+    assert query is not None
+    _, row = await review.branch(context.db, found.id, branch_id)
+    if row is None or not row.listed or found.state != "draft":
+        await query.answer(context.tr("This review is confirmed; it can no longer change.")
+                           if found.state == "confirmed"
+                           else context.tr("This button is no longer active."))
+        return
+    await query.answer()
+    await dialog.begin(update, context, COMMENT, "text",
+                       {"review": found.id, "branch": branch_id}, in_private=True)
+    await context.bot.send_message(context.actor.telegram_id, context.tr(
+        "Type the comment on {branch} (at most {limit} characters). It replaces any earlier "
+        "one.", branch=esc(row.name), limit=review.COMMENT_MAX))
+
+
+@dialog.dialog(COMMENT, right=dialog.staff)
+async def comment_step(update: Update, context: ZContext, current: Dialog, answer: Answer
+                       ) -> None:
+    chat = update.effective_chat
+    assert chat is not None
+    tr = context.tr
+    try:
+        text = clean_body(answer.text, review.COMMENT_MAX)
+    except InvalidInput as problem:
+        await chat.send_message(tr(problem.message, **problem.fields))
+        return
+    if not text:
+        await chat.send_message(tr("Please type the comment as text."))
+        return
+    review_id, branch_id = int(current.data["review"]), int(current.data["branch"])
+    await dialog.finish(update, context)
+    if not await review.comment(context.db, context.clock, review_id, branch_id, text,
+                                context.actor.telegram_id):
+        await chat.send_message(tr("This review is confirmed; it can no longer change."))
+        return
+    found, row = await review.branch(context.db, review_id, branch_id)
+    assert found is not None and row is not None
+    await send(context.bot, chat.id, review.form(tr, found, row))
+
+
+async def _add(update: Update, context: ZContext, parsed: Callback, found: Review,
+               unit_id: int) -> None:
+    """The scope's townships, then a township's branches not on the list; a branch
+    chosen is added and its assessment shown."""
+    query = update.callback_query
+    assert query is not None
+    tr = context.tr
+    if found.state != "draft":
+        await query.answer(tr("This review is confirmed; it can no longer change."),
+                           show_alert=True)
+        return
+    unit = await organisation.get_unit(context.db, unit_id or found.scope_unit_id)
+    _, _, rows = await review.load(context.db, found.id)
+    if unit is None or (unit.kind == "branch" and unit.id not in {r.branch_id for r in rows}):
+        await query.answer(tr("This button is no longer active."))
+        return
+    await query.answer()
+    if unit.kind == "branch":
+        await review.add(context.db, context.clock, found.id, unit.id, context.actor.telegram_id)
+        _, row = await review.branch(context.db, found.id, unit.id)
+        assert row is not None
+        await send(context.bot, context.actor.telegram_id, review.form(tr, found, row))
+        return
+    if unit.kind == "county":
+        choices = [(t.name, t.id) for t in await organisation.townships(context.db)]
+        title = tr("Add a branch from which township?")
+    else:
+        choices = [(r.name, r.branch_id) for r in rows
+                   if r.township == unit.name and not r.listed]
+        title = tr("Which branch of {township} to add?", township=esc(unit.name))
+    await context.bot.send_message(context.actor.telegram_id, title, reply_markup=inline(grid(
+        [button(name, pack("yr", "add", found.id, choice)) for name, choice in choices[:90]])))
+
+
+async def _done(update: Update, context: ZContext, parsed: Callback, found: Review,
+                branch_id: int) -> None:
+    query = update.callback_query
+    assert query is not None
+    tr = context.tr
+    if found.state == "draft" and not await review.confirm(
+            context.db, context.clock, found.id, context.actor.telegram_id):
+        _, _, rows = await review.load(context.db, found.id)
+        left = [row.name for row in rows if row.listed and row.verdict is None]
+        await query.answer(tr("Decide every branch on the list first; not yet decided: "
+                              "{n}.", n=len(left)), show_alert=True)
+        context.services.repeats.forget(update)  # pressed again once decided: not a repeat
+        return
+    await query.answer()
+    confirmed, scope, rows = await review.load(context.db, found.id)
+    assert confirmed is not None
+    for part in [*review.list_parts(tr, confirmed, scope, rows),
+                 await review.export(context.db, tr, confirmed, rows)]:
+        await send(context.bot, context.actor.telegram_id, part)
+
+
+_ACTIONS = {"open": _open, "good": _good, "set": _set, "note": _note, "add": _add,
+            "done": _done}
