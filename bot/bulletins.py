@@ -30,7 +30,7 @@ from bot.i18n import Tr, translator
 from bot.markup import chunks, esc
 from bot.recipients import translator_of
 from bot.spreadsheets import ColumnKind, Sheet, title_row, workbook
-from bot.visits import month_bounds
+from bot.visits import days_at_points, month_bounds
 from storage import bulletins as figures_repo
 from storage import org as org_repo
 from storage import outbox as outbox_repo
@@ -101,8 +101,6 @@ async def measure(c: Conn, clock: Clock, branches: list[tuple[int, str, str]], s
     """Each branch's measures for [start, end), in the order given."""
     begin = datetime.combine(start, time(0), tzinfo=clock.tz)
     finish = datetime.combine(end, time(0), tzinfo=clock.tz)
-    months = max(1, (end.year - start.year) * 12 + end.month - start.month
-                 + (1 if end.day > 1 else 0))
     due = rhythm.slots(start, end, clock.today())
     reach = rhythm.span(due)
     held = rhythm.held_slots(await figures_repo.held_sessions(
@@ -116,7 +114,7 @@ async def measure(c: Conn, clock: Clock, branches: list[tuple[int, str, str]], s
         "notices": await figures_repo.notices(c, begin, finish),
     }
     sessions = await figures_repo.meetings(c, begin, finish)
-    visits = await figures_repo.visit_days(c, start, end)
+    visits = await days_at_points(c, clock, start, end, quota)
     lines = []
     for branch_id, name, township in branches:
         line = BranchLine(branch_id, name, township)
@@ -130,8 +128,7 @@ async def measure(c: Conn, clock: Clock, branches: list[tuple[int, str, str]], s
             if branch_id in found:
                 line.figures[measure_name] = found[branch_id]
         if branch_id in visits:
-            days, leaders = visits[branch_id]
-            line.figures["visits"] = (days, leaders * quota * months)
+            line.figures["visits"] = visits[branch_id]
         lines.append(line)
     return lines
 

@@ -8,7 +8,7 @@ thousands of members is a handful of scans, not a loop.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import datetime
 
 from storage.db import Conn
 from storage.models import MemberFigures
@@ -101,17 +101,6 @@ async def notes(c: Conn, start: datetime, end: datetime) -> dict[int, tuple[floa
         FROM note_requests r JOIN members m ON m.id = r.member_id
         WHERE r.asked_at >= :start AND r.asked_at < :end
         GROUP BY m.branch_id""", {"start": ts(start), "end": ts(end)})
-
-
-async def visit_days(c: Conn, start: date, end: date) -> dict[int, tuple[float, float]]:
-    """branch (as a contact point) → (days logged, leaders with it as contact point)."""
-    return await _by_branch(c, """
-        SELECT p.branch_id,
-               (SELECT coalesce(sum(v.days), 0) FROM visits v WHERE v.branch_id = p.branch_id
-                AND v.state = 'active' AND v.day >= :start AND v.day < :end),
-               count(*)
-        FROM contact_points p GROUP BY p.branch_id""",
-        {"start": start.isoformat(), "end": end.isoformat()})
 
 
 async def notices(c: Conn, start: datetime, end: datetime) -> dict[int, tuple[float, float]]:

@@ -125,11 +125,15 @@ async def test_the_bulletin_matches_what_happened(
     leader = await make_leader(h, county["west"], [county["south"]])
     total_days = 0.0
     for month in range(1, 11):
-        days = rng.choice([0.5, 1.0, 2.0, 3.0])
+        days = 2.0 if month == 1 else rng.choice([0.5, 1.0, 2.0, 3.0])
         await visits.log(h.db, clock, leader.id, VisitDraft(
             county["south"], datetime(2026, month, 10).date(), days, "research", "记录", None,
             "", False))
         total_days += days
+    # 11 January logged again: a calendar day at the point counts once.
+    await visits.log(h.db, clock, leader.id, VisitDraft(
+        county["south"], datetime(2026, 1, 11).date(), 1.0, "research", "又记一次", None, "",
+        False))
     expected[county["south"]]["visits"] = [total_days, 3.0 * 11]
 
     # A notice to everyone; some acknowledge.
