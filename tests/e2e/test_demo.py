@@ -55,7 +55,8 @@ async def test_the_page_people_buttons_and_the_clock(demo: Demo) -> None:
         leader = next(p for p in state["personas"] if p["key"] == "leader")
         await demo.application.bot_data["services"].sender.wait_idle()
         history = await (await http.get(f"/demo/history?chat={leader['user']}")).json()
-        assert any("本月您还需要到联系点工作 3 天" in (m["text"] or "") for m in history)
+        assert any("本月截至目前，您到联系点工作 0 天（要求 3 天），还需 3 天" in (m["text"] or "")
+                   for m in history), history
 
         # "Next": on to the next moment something is due — the 1st, 09:00, the bulletins.
         now = (await (await http.post("/demo/clock", json={"persona": "staff",
