@@ -179,9 +179,11 @@ def run(settings: Settings, tr: Tr, webhook_url: str | None = None) -> int:
     startup.checked_token(settings)
     if webhook_url:
         _checked_webhook(webhook_url, tr)
-    file_checks.database_file(settings.database)
+    file_checks.database_file(settings.database, must_hold=True)
     with startup.instance_lock(settings.database), \
             file_checks.database_errors(settings.database):
+        # Before anything else: a damaged file stops here in one line, not half-way in.
+        asyncio.run(_checked_database(settings))
         try:
             asyncio.run(startup.reach_api(settings, tr))
         except KeyboardInterrupt:
@@ -199,6 +201,16 @@ def run(settings: Settings, tr: Tr, webhook_url: str | None = None) -> int:
     if conflict.seen:
         raise conflict.refusal()
     return 0
+
+
+async def _checked_database(settings: Settings) -> None:
+    """Open (and migrate) the database and read its tables, then close it again."""
+    db = await Database.open(settings.database)
+    try:
+        async with db.read() as c:
+            await c.execute_fetchall("SELECT count(*) FROM sqlite_master")
+    finally:
+        await db.close()
 
 
 def _checked_webhook(url: str, tr: Tr) -> None:
