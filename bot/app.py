@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from telegram import Bot, LinkPreviewOptions
 from telegram.constants import ParseMode
@@ -38,6 +38,9 @@ from bot.updates import PerUserUpdateProcessor, lend_place
 from storage import members as member_repo
 from storage.db import BOT_BUSY_MS, Database
 
+if TYPE_CHECKING:
+    from bot.schedule import Ticker
+
 log = logging.getLogger(__name__)
 
 
@@ -54,6 +57,10 @@ class Services:
     journal: Journal = field(default_factory=Journal)
     pacer: Pacer = field(default_factory=Pacer)  # Telegram's limits, for replies and outbox
     repeats: Repeats = field(default_factory=Repeats)  # presses handed over twice
+    # The scheduler's beat (bot/schedule.py); off for tests, which tick at moments they
+    # choose.
+    ticking: bool = True
+    ticker: Ticker | None = None
 
     @property
     def database(self) -> Database:
@@ -139,7 +146,7 @@ ZApplication = Application[ExtBot[None], ZContext, dict[Any, Any], dict[Any, Any
 
 def build_application(settings: Settings, *, clock: Clock | None = None,
                       update_processor: BaseUpdateProcessor | None = None,
-                      rate_limiter: bool = True) -> ZApplication:
+                      rate_limiter: bool = True, ticking: bool = True) -> ZApplication:
     from telegram.ext import ContextTypes
 
     from handlers import register
@@ -178,16 +185,9 @@ def build_application(settings: Settings, *, clock: Clock | None = None,
     application: ZApplication = builder.build()
     application.bot_data["services"] = Services(
         settings=settings, clock=clock or Clock(settings.timezone), journal=journal,
-        pacer=pacer,
+        pacer=pacer, ticking=ticking,
         throttle=Throttle(settings.user_updates_limit, settings.user_updates_window))
     register(application)
-    if application.job_queue is not None:
-        from bot.schedule import tick_job
-
-        # A minute's granularity is plenty for reminders at 20:00; the first run, at
-        # start-up, catches up on anything due while the bot was down.
-        application.job_queue.run_repeating(tick_job, interval=settings.tick_seconds, first=1,
-                                            name="tick")
     return application
 
 
@@ -242,10 +242,20 @@ async def start_services(application: Application[Any, Any, Any, Any, Any, Any])
     await publish_menus(application.bot)
     # Staff named in the settings may have changed: personal menus follow at the first tick.
     await mark_at_start(services.db, services.clock, settings.admins)
+    if services.ticking:
+        from bot.schedule import Ticker
+
+        # A minute's granularity is plenty for reminders at 20:00; the first tick, a second
+        # after start-up, catches up on anything due while the bot was down.
+        services.ticker = Ticker(services, settings.tick_seconds)
+        services.ticker.start()
 
 
 async def stop_services(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     services = services_of(application)
+    if services.ticker is not None:
+        ticker, services.ticker = services.ticker, None
+        await ticker.stop()
     if services.sender is not None:
         sender, services.sender = services.sender, None
         await sender.stop()

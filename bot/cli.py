@@ -129,6 +129,14 @@ def _parser(tr: Tr, language: str) -> argparse.ArgumentParser:
     target(audit, tr("the spreadsheet to write (.xlsx)"))
     backup = command("backup", tr("consistent copy of the live database (it may be running)"))
     target(backup, tr("the copy to write"))
+    restore = command("restore", tr("replace the database by a backup (the bot stopped): "
+                                    "checked, the replaced one kept aside"))
+    restore.add_argument("backup", type=Path, metavar="BACKUP")
+    restore.add_argument("--resend-hours", type=float, default=1.0, metavar="HOURS",
+                         help=tr("messages queued more than this many hours ago are not sent "
+                                 "again (default: %(default)s)"))
+    restore.add_argument("--resend", action="store_true",
+                         help=tr("send every message that was waiting in the backup"))
     command("status", tr("how the running bot is doing; exit code 1 when it is stuck (for a "
                          "health check)"))
     return parser
@@ -148,6 +156,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                        None if args.polling else args.webhook or settings.webhook_url)
         if args.command == "demo":
             return _demo(args.port, tr)
+        if args.command == "restore":
+            from bot.restore import restore
+
+            return restore(settings, tr, args.backup, resend=args.resend,
+                           hours=args.resend_hours)
         action: Callable[[], Coroutine[Any, Any, int]] = {
             "import": lambda: _import(settings, args.files, args.dry_run, args.lang),
             "admin": lambda: _admin(settings, tr, args.admin_command,
@@ -179,9 +192,11 @@ def run(settings: Settings, tr: Tr, webhook_url: str | None = None) -> int:
     startup.checked_token(settings)
     if webhook_url:
         _checked_webhook(webhook_url, tr)
-    file_checks.database_file(settings.database)
+    file_checks.database_file(settings.database, must_hold=True)
     with startup.instance_lock(settings.database), \
             file_checks.database_errors(settings.database):
+        # Before anything else: a damaged file stops here in one line, not half-way in.
+        asyncio.run(_checked_database(settings))
         try:
             asyncio.run(startup.reach_api(settings, tr))
         except KeyboardInterrupt:
@@ -199,6 +214,16 @@ def run(settings: Settings, tr: Tr, webhook_url: str | None = None) -> int:
     if conflict.seen:
         raise conflict.refusal()
     return 0
+
+
+async def _checked_database(settings: Settings) -> None:
+    """Open (and migrate) the database and read its tables, then close it again."""
+    db = await Database.open(settings.database)
+    try:
+        async with db.read() as c:
+            await c.execute_fetchall("SELECT count(*) FROM sqlite_master")
+    finally:
+        await db.close()
 
 
 def _checked_webhook(url: str, tr: Tr) -> None:

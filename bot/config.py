@@ -201,6 +201,11 @@ class Settings(BaseSettings):
         default=60, ge=5, le=720,
         description="Invited members are reminded the day before and this many minutes "
                     "before a meeting")
+    meetings_per_day: int = Field(
+        default=20, ge=1, le=10_000,
+        description="Sessions one person may schedule in a day: each sends messages to a "
+                    "group or every member, and a runaway form or script should not queue "
+                    "hours of them")
 
     visit_quota_days: float = Field(
         default=3.0, gt=0, le=31,

@@ -83,6 +83,12 @@ def renderer(kind: str) -> Callable[[Renderer], Renderer]:
     return register
 
 
+#: Rows looked at per query, and queries per round at most (each leaving out the chats the
+#: one before found waiting).
+BATCH = 500
+BATCHES_PER_ROUND = 20
+
+
 @dataclass(frozen=True)
 class SendLimits:
     per_second: float = 30.0  # for a sender with a pacer of its own (tests)
@@ -137,7 +143,9 @@ class Sender:
         self._idle = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._inflight: dict[int, asyncio.Task[None]] = {}
-        self._retry_at: dict[int, float] = {}
+        # Chats that cannot take a message yet (at their limit, a 429's wait, a retry's
+        # backoff), by when (monotonic) to try again: their rows are left out of the query.
+        self._chat_wait: dict[int, float] = {}
         self._holding: set[int] = set()  # rows holding a chat and a slot of the pacer
         self.stats: dict[str, int] = {"sent": 0, "429": 0, "retried": 0, "unreachable": 0,
                                       "failed": 0, "dropped": 0}
@@ -193,18 +201,39 @@ class Sender:
                 await asyncio.wait_for(self._wake.wait(), wait if wait is not None else 5.0)
 
     async def _round(self) -> tuple[int, float | None]:
-        """Start what may be started now; say how long until something else may be."""
-        async with self.db.read() as c:
-            rows = await outbox_repo.due(c, 500, skip=self._inflight)
+        """Start what may be started now; say how long until something else may be.
+
+        The query leaves out the chats found waiting, and is asked again when a whole batch
+        was theirs: a thousand rows for one group at its limit cost one extra look, not the
+        minute of everyone queued after them."""
+        now = time.monotonic()
+        self._chat_wait = {chat: at for chat, at in self._chat_wait.items() if at > now}
         started = 0
-        wait: float | None = None
+        for _ in range(BATCHES_PER_ROUND):
+            async with self.db.read() as c:
+                rows = await outbox_repo.due(c, BATCH, skip=self._inflight,
+                                             skip_chats=self._chat_wait)
+            begun, left = await self._start_rows(rows)
+            started += begun
+            if len(rows) < BATCH or not left:
+                break
+        now = time.monotonic()
+        waits = [at - now for at in self._chat_wait.values() if at > now]
+        return started, min(waits) if waits else None
+
+    async def _start_rows(self, rows: list[OutboxRow]) -> tuple[int, int]:
+        """Start each row whose chat may take it; returns how many started and how many
+        were left for their chat to free up (those chats noted in ``_chat_wait``)."""
+        started = left = 0
         for row in rows:
             now = time.monotonic()
-            retry_in = self._retry_at.get(row.id, 0.0) - now
-            chat_in = self.pacer.try_chat(row.chat_id) if retry_in <= 0 else 0.0
-            ready_in = max(retry_in, chat_in)
-            if ready_in > 0:
-                wait = min(wait if wait is not None else ready_in, ready_in)
+            if self._chat_wait.get(row.chat_id, 0.0) > now:
+                left += 1
+                continue
+            chat_in = self.pacer.try_chat(row.chat_id)
+            if chat_in > 0:
+                self._chat_wait[row.chat_id] = now + chat_in
+                left += 1
                 continue
             try:  # the chat is taken: it is given back when the request is answered
                 while len(self._inflight) >= self.limits.concurrency:
@@ -216,7 +245,7 @@ class Sender:
             self._holding.add(row.id)
             self._inflight[row.id] = asyncio.create_task(self._deliver(row))
             started += 1
-        return started, wait
+        return started, left
 
     async def _any_done(self) -> None:
         if self._inflight:
@@ -269,7 +298,7 @@ class Sender:
             self.stats["429"] += 1
             seconds = retry_seconds(exc)
             self.pacer.refused(row.chat_id, seconds)
-            self._retry_at[row.id] = self.pacer.bulk_paused_until
+            self._hold(row.chat_id, self.pacer.bulk_paused_until)
             log.info("429 from Telegram: pausing the outbox for %.0f s", seconds)
         except Forbidden as exc:
             await self._finish(row, "unreachable", error=exc.message)
@@ -289,13 +318,17 @@ class Sender:
                 await self._finish(row, "failed", error=f"gave up: {exc.message}")
             else:
                 self.stats["retried"] += 1
-                self._retry_at[row.id] = time.monotonic() + min(60.0, 0.5 * 2 ** attempts)
+                # The chat waits, not only the row: what comes after it in that chat
+                # stays after it.
+                self._hold(row.chat_id, time.monotonic() + min(60.0, 0.5 * 2 ** attempts))
         else:
             await self._finish(row, "sent", message_id=message.message_id)
 
+    def _hold(self, chat_id: int, until: float) -> None:
+        self._chat_wait[chat_id] = max(self._chat_wait.get(chat_id, 0.0), until)
+
     async def _finish(self, row: OutboxRow, state: str, *, message_id: int | None = None,
                       error: str | None = None) -> None:
-        self._retry_at.pop(row.id, None)
         self.stats[state] += 1
         async with self.db.tx() as c:
             await outbox_repo.finish(c, row.id, state, self.clock.now(), message_id=message_id,

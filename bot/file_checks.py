@@ -19,12 +19,14 @@ from pathlib import Path
 
 from bot.i18n import N_
 from bot.startup import SetupError
-from storage.db import DatabaseTooNew
+from storage.db import DatabaseDamaged, DatabaseTooNew
 
 
-def database_file(path: Path, *, create_folder: bool = False, must_exist: bool = False
-                  ) -> bool:
-    """Refuse a database path that cannot be; True if its folder had to be created."""
+def database_file(path: Path, *, create_folder: bool = False, must_exist: bool = False,
+                  must_hold: bool = False) -> bool:
+    """Refuse a database path that cannot be; True if its folder had to be created.
+    ``must_hold``: the file exists and is not empty — `zhibu run` never takes a missing
+    or 0-byte file for a new, empty county (a wrong path, a copy that failed)."""
     if path.is_dir():
         raise SetupError(N_("ZHIBU_DATABASE={path} is a folder: name a file in it, like "
                             "{example}"), path=path, example=path / "zhibu.sqlite3")
@@ -44,9 +46,16 @@ def database_file(path: Path, *, create_folder: bool = False, must_exist: bool =
     elif not folder.is_dir():
         raise SetupError(N_("{folder} is a file, not a folder (ZHIBU_DATABASE={path})"),
                          folder=folder, path=path)
+    if must_hold and not path.exists():
+        raise SetupError(N_("there is no database at {path}: set ZHIBU_DATABASE to the bot's "
+                            "database, or create a new one with zhibu migrate"), path=path)
     if must_exist and not path.exists():
         raise SetupError(N_("there is no database at {path}: set ZHIBU_DATABASE to the bot's "
                             "database"), path=path)
+    if must_hold and path.stat().st_size == 0:
+        raise SetupError(N_("the database {path} is empty (0 bytes): restore it from a backup "
+                            "with zhibu restore BACKUP, or remove it and create a new one with "
+                            "zhibu migrate"), path=path)
     return created
 
 
@@ -114,9 +123,17 @@ def database_errors(path: Path) -> Iterator[None]:
         if "readonly" in text:
             raise SetupError(N_("the database {path} is read-only for this user"),
                              path=path) from None
+        if "disk I/O" in text or "full" in text:
+            raise SetupError(N_("cannot read or write the database {path} ({reason}): is the "
+                                "disk full or failing?"), path=path, reason=text) from None
         raise
     except sqlite3.DatabaseError as exc:
-        if "not a database" in str(exc):
+        text = str(exc)
+        if "not a database" in text:
             raise SetupError(N_("{path} is not a zhibu database (not an SQLite file)"),
                              path=path) from None
+        if isinstance(exc, DatabaseDamaged) or "malformed" in text:
+            raise SetupError(N_("the database {path} is damaged ({reason}): stop here and "
+                                "restore the latest backup with zhibu restore BACKUP"),
+                             path=path, reason=text) from None
         raise

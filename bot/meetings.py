@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
+from datetime import time as dt_time
 from typing import Literal
 
 from bot import notes
@@ -23,6 +24,7 @@ from bot.clock import Clock
 from bot.delivery import Outgoing, renderer
 from bot.i18n import N_, Translator, translator
 from bot.markup import MESSAGE_LIMIT, esc, shorten
+from bot.profile import InvalidInput
 from bot.recipients import translator_of
 from storage import audit, people
 from storage import meetings as meeting_repo
@@ -76,11 +78,34 @@ class MeetingDraft:
 # --- scheduling ------------------------------------------------------------------------------
 
 
+#: The answer to someone who has scheduled as many sessions today as one may.
+TOO_MANY_TODAY = N_("You have scheduled {count} sessions today, as many as one person may "
+                    "in a day. Please schedule the next one tomorrow.")
+
+
+async def _check_daily_limit(c: Conn, clock: Clock, by: int, per_day: int | None) -> None:
+    """Each session queues messages for a group or every member: a runaway form or script
+    must not fill the outbox for hours (the limit is the setting ZHIBU_MEETINGS_PER_DAY)."""
+    if per_day is None:
+        return
+    midnight = datetime.combine(clock.today(), dt_time(0), tzinfo=clock.tz)
+    if await meeting_repo.scheduled_by_since(c, by, midnight) >= per_day:
+        raise InvalidInput(TOO_MANY_TODAY, count=per_day)
+
+
+async def may_schedule(db: Database, clock: Clock, by: int, per_day: int | None) -> None:
+    """Refused (:class:`InvalidInput`) before a form is filled in for nothing."""
+    async with db.read() as c:
+        await _check_daily_limit(c, clock, by, per_day)
+
+
 async def schedule(db: Database, clock: Clock, draft: MeetingDraft, by: int,
-                   ending: Statement | None = None) -> Meeting:
-    """Store the meeting and announce it in the branch group (if it has one)."""
+                   ending: Statement | None = None, *, per_day: int | None = None) -> Meeting:
+    """Store the meeting and announce it in the branch group (if it has one); refused
+    (:class:`InvalidInput`) past ``per_day`` sessions scheduled by ``by`` today."""
     now = clock.now()
     async with db.tx() as c:
+        await _check_daily_limit(c, clock, by, per_day)
         if ending is not None:
             await ending(c)
         meeting = await meeting_repo.add_meeting(c, {

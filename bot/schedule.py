@@ -1,18 +1,25 @@
 """What is due now, derived from the database each time rather than kept in jobs.
 
-PTB's JobQueue forgets its jobs on restart, so it only carries one repeating tick; each
-tick asks the database what is due at the clock's "now" and queues it in the outbox with
-keys that make a second tick (or a tick after a restart) add nothing. Tests and the demo
-move the clock and call :func:`tick` themselves.
+One repeating tick (:class:`Ticker`) asks the database what is due at the clock's "now"
+and queues it in the outbox with keys that make a second tick (or a tick after a
+restart) add nothing. Tests and the demo move the clock and call :func:`tick` themselves.
+
+The beat is kept on the monotonic clock, not by PTB's JobQueue: APScheduler plans its
+next run as a wall-clock moment, so a system clock stepped back an hour (an NTP
+correction, a restored VM) froze every reminder for that hour. Here the wait between two
+ticks is measured in elapsed seconds, and only *what* is due reads the wall clock — a
+step back or forward changes what is due, never whether the tick runs; work done is
+stamped in the database, so a step back repeats nothing.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+import time
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
-
-from telegram.ext import CallbackContext
+from typing import TYPE_CHECKING
 
 from bot import (
     bulletins,
@@ -88,8 +95,36 @@ async def tick(services: Services) -> int:
     return queued
 
 
-async def tick_job(context: CallbackContext[Any, Any, Any, Any]) -> None:
-    services = context.bot_data.get("services")
-    if services is None or services.db is None:
-        return
-    await tick(services)
+class Ticker:
+    """Runs :func:`tick` every ``seconds`` of elapsed time (the first after ``first``),
+    one at a time; started and stopped with the services."""
+
+    def __init__(self, services: Services, seconds: float, first: float = 1.0) -> None:
+        self.services, self.seconds, self.first = services, seconds, first
+        self.ticks = 0
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name="zhibu-tick")
+
+    async def stop(self) -> None:
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def _run(self) -> None:
+        await asyncio.sleep(self.first)
+        while True:
+            began = time.monotonic()
+            try:
+                await tick(self.services)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # the next tick tries again; staff hear of it
+                log.exception("the scheduler's tick failed")
+                await self.services.noted("scheduler", exc)
+            self.ticks += 1
+            await asyncio.sleep(max(0.0, self.seconds - (time.monotonic() - began)))

@@ -55,8 +55,8 @@ async def meeting_command(update: Update, context: ZContext) -> None:
     if not context.actor.manages(branch.id):
         await chat.send_message(tr("Only this branch's secretary can schedule its sessions."))
         return
-    await _start(update, context, branch, in_private=True)
-    await chat.send_message(tr("I have written to you privately to set up the session."))
+    if await _start(update, context, branch, in_private=True):
+        await chat.send_message(tr("I have written to you privately to set up the session."))
 
 
 @picker.on_branch(MEETING)
@@ -64,8 +64,17 @@ async def _chosen(update: Update, context: ZContext, branch: Unit) -> None:
     await _start(update, context, branch, in_private=False)
 
 
-async def _start(update: Update, context: ZContext, branch: Unit, *, in_private: bool) -> None:
+async def _start(update: Update, context: ZContext, branch: Unit, *, in_private: bool) -> bool:
+    """Open the form privately; False (and said where they asked) past the day's limit."""
     tr = context.tr
+    try:
+        await meetings.may_schedule(context.db, context.clock, context.actor.telegram_id,
+                                    context.settings.meetings_per_day)
+    except InvalidInput as refused:
+        chat = update.effective_chat
+        assert chat is not None
+        await chat.send_message(tr(refused.message, **refused.fields))
+        return False
     await dialog.begin(update, context, MEETING, "kind",
                        {"branch": branch.id, "branch_name": branch.name}, in_private=in_private)
     kinds = [button(tr(label), dialog.choice(MEETING, "kind", kind))
@@ -74,6 +83,7 @@ async def _start(update: Update, context: ZContext, branch: Unit, *, in_private:
         context.actor.telegram_id,
         tr("📅 <b>New session for {branch}</b>\nWhat kind of session?", branch=esc(branch.name)),
         reply_markup=inline(grid(kinds)))
+    return True
 
 
 async def _manages_branch(context: ZContext, current: Dialog) -> bool:
@@ -224,8 +234,14 @@ async def _confirm(update: Update, context: ZContext, current: Dialog, answer: A
         await dialog.advance(update, context, current, "when")  # typed: parse_when
         await chat.send_message(tr("That time has passed. Please type a later one."))
         return
-    await meetings.schedule(context.db, context.clock, draft, context.actor.telegram_id,
-                            ending=dialog.ending(update, context))
+    try:
+        await meetings.schedule(context.db, context.clock, draft, context.actor.telegram_id,
+                                ending=dialog.ending(update, context),
+                                per_day=context.settings.meetings_per_day)
+    except InvalidInput as refused:  # used up since the form opened (another form, a script)
+        await dialog.finish(update, context)
+        await chat.send_message(tr(refused.message, **refused.fields))
+        return
     context.services.poke_outbox()
     told = await meetings.has_group(context.db, draft.branch_id)
     await chat.send_message(tr("Scheduled. The branch group has been told.") if told

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from importlib import resources
@@ -56,6 +57,33 @@ def migration_scripts() -> list[tuple[int, str, str]]:
     return found
 
 
+def truncation(path: str | Path) -> str | None:
+    """Why the file is shorter than its own header says it is, or None.
+
+    SQLite reads a page only when a query needs it, so a file cut short (a copy that
+    stopped, a full disk) opens without a word and fails later, half-way through the bot's
+    work. The header's page count is trusted only when it is marked valid (SQLite ≥ 3.7)."""
+    try:
+        with open(path, "rb") as f:
+            header = f.read(100)
+            size = f.seek(0, 2)
+    except OSError:
+        return None  # missing or unreadable: SQLite's own open says so
+    if len(header) < 100 or not header.startswith(b"SQLite format 3\x00"):
+        return None
+    page_size = int.from_bytes(header[16:18], "big")
+    page_size = 65536 if page_size == 1 else page_size
+    pages = int.from_bytes(header[28:32], "big")
+    valid = header[24:28] == header[92:96] and pages > 0
+    if valid and size < pages * page_size:
+        return f"{size} bytes where the header counts {pages * page_size}"
+    return None
+
+
+class DatabaseDamaged(sqlite3.DatabaseError):
+    """The file is an SQLite database, but not whole."""
+
+
 class Database:
     """Owns the connection; open with :meth:`open`, close with :meth:`close`."""
 
@@ -69,6 +97,8 @@ class Database:
     async def open(cls, path: str | Path, *, migrate: bool = True,
                    busy_ms: int = BUSY_MS) -> Database:
         db = cls(path)
+        if db.path != ":memory:" and (short := truncation(db.path)) is not None:
+            raise DatabaseDamaged(f"truncated: {short}")
         db._conn = await _connect(db.path, busy_ms)
         try:
             # Inside the try: a file that is not a database fails here, and a connection

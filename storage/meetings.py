@@ -31,6 +31,15 @@ async def add_meeting(c: Conn, fields: dict[str, Any], now: datetime) -> Meeting
     return meeting
 
 
+async def scheduled_by_since(c: Conn, by: int, since: datetime) -> int:
+    """Sessions this person scheduled from ``since`` on (cancelled ones too: their
+    messages were queued all the same)."""
+    async with c.execute("SELECT count(*) FROM meetings WHERE created_by = ? AND created_at >= ?",
+                         (by, ts(since))) as cur:
+        row = await cur.fetchone()
+    return int(row[0]) if row else 0
+
+
 async def get_meeting(c: Conn, meeting_id: int) -> Meeting | None:
     return await fetch_one(c, Meeting, "SELECT * FROM meetings WHERE id = ?", (meeting_id,))
 

@@ -46,15 +46,21 @@ async def enqueue(c: Conn, envelopes: Iterable[Envelope], now: datetime) -> dict
     return ids
 
 
-async def due(c: Conn, limit: int, skip: Iterable[int] = ()) -> list[OutboxRow]:
-    """Queued rows, oldest first, leaving out those already being handled."""
+async def due(c: Conn, limit: int, skip: Iterable[int] = (),
+              skip_chats: Iterable[int] = ()) -> list[OutboxRow]:
+    """Queued rows, oldest first, leaving out those already being handled and every row
+    of the chats that cannot take a message now (a group at its twenty a minute), so that
+    a long backlog in one chat never hides the rows of the others behind it."""
     skipped = list(skip)
     marks = ",".join("?" for _ in skipped)
     where = f"AND id NOT IN ({marks})" if skipped else ""
+    chats = sorted(set(skip_chats))
+    if chats:  # one parameter however many chats wait (SQLite caps the count of them)
+        where += " AND chat_id NOT IN (SELECT value FROM json_each(?))"
     return await fetch_all(
         c, OutboxRow,
         f"SELECT * FROM outbox WHERE state = 'queued' {where} ORDER BY id LIMIT ?",
-        (*skipped, limit))
+        (*skipped, *([json.dumps(chats)] if chats else []), limit))
 
 
 async def get(c: Conn, row_id: int) -> OutboxRow | None:

@@ -68,20 +68,19 @@ class Harness:
     # wait a second between two messages to one person); the outbox is always paced.
     paced: bool = False
     settle_timeout: float = SETTLE_TIMEOUT
+    ticking: bool = False
 
     async def start(self) -> None:
         """Build and start the real Application, polling the emulator over HTTP."""
         done = self.processor.done
         self.processor = TrackingProcessor(self.settings.concurrent_updates)
         self.processor.done |= done  # updates handled before a restart stay handled
+        # Time is the test's: the scheduler's real-time minute tick would fire at moments
+        # no test chose, so tests call h.tick() after moving the clock instead (unless
+        # ``ticking``, for a test of the beat itself).
         app = build_application(self.settings, clock=self.clock,
                                 update_processor=self.processor,
-                                rate_limiter=self.paced)
-        # Time is the test's: the scheduler's real-time minute tick would fire at moments
-        # no test chose, so tests call h.tick() after moving the clock instead.
-        assert app.job_queue is not None
-        for job in app.job_queue.jobs():
-            job.schedule_removal()
+                                rate_limiter=self.paced, ticking=self.ticking)
 
         async def record(update: object, context: ZContext) -> None:
             error = context.error

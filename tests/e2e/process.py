@@ -69,6 +69,9 @@ class BotProcess:
         self._read: list[str] = []  # lines of the running process's stderr read so far
 
     async def start(self) -> None:
+        if not self.database.exists():  # as an operator does: `run` takes no missing file
+            code, _, err = await zhibu("migrate", ZHIBU_DATABASE=str(self.database))
+            assert code == 0, err
         env = command_env(**{"ZHIBU_TOKEN": TOKEN, "ZHIBU_API_BASE": self.emu.base_url,
                              "ZHIBU_DATABASE": str(self.database),
                              "ZHIBU_LOG_LEVEL": "WARNING", **self.settings})
