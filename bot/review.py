@@ -21,7 +21,7 @@ the draft may hold more.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 from fractions import Fraction
 from typing import Any
 
@@ -29,10 +29,11 @@ from bot.bulletins import BranchLine, branches_under, measure
 from bot.callbacks import pack
 from bot.clock import Clock
 from bot.delivery import Buttons, Outgoing, renderer
+from bot.file_names import period_file_name
 from bot.i18n import N_, Tr, translator
 from bot.markup import KEYBOARD_BUTTONS, chunks, esc
 from bot.recipients import translator_of
-from bot.spreadsheets import workbook
+from bot.spreadsheets import ColumnKind, Sheet, title_row, workbook
 from storage import audit
 from storage import members as member_repo
 from storage import org as org_repo
@@ -341,43 +342,64 @@ def form(tr: Tr, review: Review, row: ReviewBranch) -> Outgoing:
     return Outgoing("\n".join(lines), buttons=buttons)
 
 
-def spreadsheet(tr: Tr, review: Review, rows: list[ReviewBranch], names: dict[int, str]
-                ) -> bytes:
-    """The list with its assessments, and every branch compared with its figures."""
+TEXT_COLUMN: list[ColumnKind | None] = ["text"]  # times n: n columns of text
+
+
+def spreadsheet(tr: Tr, review: Review, scope: str, rows: list[ReviewBranch],
+                names: dict[int, str], made: datetime) -> bytes:
+    """The list with its assessments, and every branch compared with its figures; each
+    sheet titled with the review, its scope, its year and when it was made."""
     def yes_no(value: bool | None) -> str:
         return "" if value is None else tr("yes") if value else tr("no")
 
+    def titled(sheet: str) -> str:
+        return title_row(tr, tr("Yearly review {year}: {sheet}", year=review.year,
+                                sheet=sheet), scope=scope,
+                         start=date(review.year, 1, 1), last=date(review.year, 12, 31),
+                         made=made)
+
     listed = [row for row in rows if row.listed]
     title = tr("Confirmed list") if review.state == "confirmed" else tr("Draft list")
+    compared = tr("Branches compared")
     return workbook([
-        (title,
-         [tr("Township"), tr("Branch"), tr("Decision"), *(tr(GOOD_NAMES[g]) for g in GOODS),
-          tr("Comment"), tr("In the draft"), tr("Composite"), tr("Decided by"),
-          tr("Decided at")],
-         [[row.township, row.name, tr(VERDICTS[row.verdict]) if row.verdict else "",
-           *(yes_no(good) for good in row.goods), row.comment or "", yes_no(row.drafted),
-           round(row.composite, 4), names.get(row.decided_by or 0, ""),
-           row.decided_at.strftime("%Y-%m-%d %H:%M") if row.decided_at else ""]
-          for row in listed]),
-        (tr("Branches compared"),
-         [tr("Township"), tr("Branch"), tr("Composite"), tr("Sessions held (of those due)"),
-          tr("Sessions due"), tr("Attended"), tr("Invited (less leave)"),
-          tr("Materials studied"), tr("Materials received"), tr("In the draft")],
-         [[row.township, row.name, round(row.composite, 4), row.sessions_held,
-           row.sessions_expected, row.attended, row.attendance_possible, row.studied,
-           row.received, yes_no(row.drafted)] for row in rows]),
+        Sheet(title,
+              [tr("Township"), tr("Branch"), tr("Decision"),
+               *(tr(GOOD_NAMES[g]) for g in GOODS), tr("Comment"), tr("In the draft"),
+               tr("Composite"), tr("Decided by"), tr("Decided at")],
+              [[row.township, row.name, tr(VERDICTS[row.verdict]) if row.verdict else "",
+                *(yes_no(good) for good in row.goods), row.comment or "",
+                yes_no(row.drafted), round(row.composite, 4),
+                names.get(row.decided_by or 0, ""),
+                row.decided_at.astimezone(made.tzinfo).replace(tzinfo=None)
+                if row.decided_at else None]
+               for row in listed],
+              title=titled(title),
+              kinds=[*TEXT_COLUMN * (3 + len(GOODS) + 2), "percent", "text", "datetime"]),
+        Sheet(compared,
+              [tr("Township"), tr("Branch"), tr("Composite"),
+               tr("Sessions held (of those due)"), tr("Sessions due"), tr("Attended"),
+               tr("Invited (less leave)"), tr("Materials studied"), tr("Materials received"),
+               tr("In the draft")],
+              [[row.township, row.name, round(row.composite, 4), row.sessions_held,
+                row.sessions_expected, row.attended, row.attendance_possible, row.studied,
+                row.received, yes_no(row.drafted)] for row in rows],
+              title=titled(compared),
+              kinds=["text", "text", "percent", "number", "number", "number", "number",
+                     "number", "number", "text"]),
     ])
 
 
-async def export(db: Database, tr: Tr, review: Review, rows: list[ReviewBranch]) -> Outgoing:
+async def export(db: Database, clock: Clock, tr: Tr, review: Review, scope: str,
+                 rows: list[ReviewBranch]) -> Outgoing:
     async with db.read() as c:
         names = await member_repo.names_of_users(
             c, sorted({row.decided_by for row in rows if row.decided_by}))
-    name = f"yearly-review-{review.year}-{review.scope_unit_id}.xlsx"
+    start, end = date(review.year, 1, 1), date(review.year + 1, 1, 1)
+    name = period_file_name(tr("yearly review"), start, end, ".xlsx", scope)
     caption = (tr("📎 The confirmed list and the branches compared") if review.state ==
                "confirmed" else tr("📎 The draft as it stands, and the branches compared"))
     return Outgoing(caption, media_kind="document",
-                    upload=(name, spreadsheet(tr, review, rows, names)))
+                    upload=(name, spreadsheet(tr, review, scope, rows, names, clock.now())))
 
 
 # --- by itself: after the year ends ----------------------------------------------------------

@@ -162,7 +162,7 @@ async def _review(update: Update, context: ZContext, year: int | None, unit_id: 
     assert found is not None
     parts = review.list_parts(tr, found, scope, rows)
     if found.state == "confirmed":
-        parts.append(await review.export(context.db, tr, found, rows))
+        parts.append(await review.export(context.db, context.clock, tr, found, scope, rows))
     for part in parts:
         await send(context.bot, actor.telegram_id, part)
 

@@ -198,7 +198,8 @@ async def _done(update: Update, context: ZContext, parsed: Callback, found: Revi
     confirmed, scope, rows = await review.load(context.db, found.id)
     assert confirmed is not None
     for part in [*review.list_parts(tr, confirmed, scope, rows),
-                 await review.export(context.db, tr, confirmed, rows)]:
+                 await review.export(context.db, context.clock, tr, confirmed, scope,
+                                       rows)]:
         await send(context.bot, context.actor.telegram_id, part)
 
 

@@ -447,7 +447,7 @@ async def test_a_county_bulletins_and_its_yearly_review(
     assert confirmed.startswith("🗂 2026 年度评定：青山县——已确认\n")
     assert ("已确认：后进、需重点帮扶的支部，2 个\n• 东岭八村党支部（东岭镇）\n"
             "• 西河一村党支部（西河乡）") in confirmed
-    book = _xlsx(h, staff)
+    book = _xlsx(h, staff, "年度评定-青山县-2026-01-01_2026-12-31")
     assert list(book) == ["确认名单", "参与比较的支部"]
     listed, compared = book["确认名单"], book["参与比较的支部"]
     assert [row[:8] for row in listed[1:]] == [
@@ -457,6 +457,12 @@ async def test_a_county_bulletins_and_its_yearly_review(
     assert listed[1][8] == "班子软弱涣散，一年没有开会。"
     assert listed[1][11] == "组织部小李"
     assert len(compared) == 1 + 19
+    document = [m for m in h.emu.messages(staff.user) if m.document][-1]
+    printed = sheets.book(h.emu.files[document.document["file_id"]].data)  # type: ignore[index]
+    assert sheets.title(printed["确认名单"]).startswith(
+        "2026 年度评定：确认名单 · 青山县 · 2026-01-01 至 2026-12-31 · 制表 ")
+    composite = compared[0].index("综合指数") + 1
+    assert printed["参与比较的支部"].cell(3, composite).number_format == "0%"
 
     # Recorded: the review and every step in the audit trail.
     async with h.db.read() as c:
