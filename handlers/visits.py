@@ -284,8 +284,9 @@ async def visits_command(update: Update, context: ZContext) -> None:
             3)))
         return
     if not actor.leader and not actor.secretary_of:
-        await chat.send_message(tr("Only leaders with a contact point can log visits. "
-                                   "Organisation staff assign them with /appoint."))
+        await chat.send_message(tr("Contact-point visits are for leaders with a contact "
+                                   "point, the secretaries of the branches they visit and "
+                                   "organisation staff."))
         return
     if actor.leader:
         await _show_standing(update, context, actor.telegram_id, name=None)

@@ -28,6 +28,7 @@ MANAGERS_ONLY = "只有支部书记和组织部工作人员可以进行此操作
 STAFF_ONLY = "只有组织部工作人员可以进行此操作。"
 NOT_REGISTERED = "您还没有登记。要加入支部，请打开支部书记发给您的邀请链接。"
 LEADERS_ONLY = "只有有联系点的领导干部可以记录。组织部工作人员可用 /appoint 指定联系点。"
+VISITS_ONLY = "走访记录供有联系点的领导干部、被走访支部的书记和组织部工作人员查看。"
 MEMBERS_ONLY_NOTES = "只有支部党员可以提交心得体会。"
 APPOINT_STAFF_ONLY = "只有组织部工作人员可以任命支部书记和联系领导。"
 WAITING = "您的入组申请正在等待支部书记审核，有结果后我会通知您。"
@@ -69,7 +70,7 @@ TABLE: dict[str, dict[str, str]] = {
     "/visit": {"stranger": LEADERS_ONLY, "member": LEADERS_ONLY, "flowing": LEADERS_ONLY,
                "secretary": LEADERS_ONLY, "leader": "✓", "staff": LEADERS_ONLY},
     # staff: any leader's; a secretary: the visits to their branch and its open problems
-    "/visits": {"stranger": LEADERS_ONLY, "member": LEADERS_ONLY, "flowing": LEADERS_ONLY,
+    "/visits": {"stranger": VISITS_ONLY, "member": VISITS_ONLY, "flowing": VISITS_ONLY,
                 "secretary": "✓", "leader": "✓", "staff": "✓"},
     "/quota": {"stranger": STAFF_ONLY, "member": STAFF_ONLY, "flowing": STAFF_ONLY,
                "secretary": STAFF_ONLY, "leader": STAFF_ONLY, "staff": "✓"},
@@ -81,8 +82,8 @@ for _row in TABLE.values():
     _row["pending"] = WAITING if _row["stranger"] == NOT_REGISTERED else _row["stranger"]
     _row["other secretary"] = _row["secretary"]
     _row["demoted secretary"] = _row["former leader"] = _row["member"]
-REFUSALS = {WAITING, MANAGERS_ONLY, STAFF_ONLY, NOT_REGISTERED, LEADERS_ONLY, MEMBERS_ONLY_NOTES,
-            APPOINT_STAFF_ONLY}
+REFUSALS = {WAITING, MANAGERS_ONLY, STAFF_ONLY, NOT_REGISTERED, LEADERS_ONLY, VISITS_ONLY,
+            MEMBERS_ONLY_NOTES, APPOINT_STAFF_ONLY}
 
 
 async def people(h: Harness, county: dict[str, int], staff: Person) -> dict[str, Person]:
