@@ -9,7 +9,7 @@ township, then a branch to add; ``yr:done:<review>`` confirms the list and expor
 
 from __future__ import annotations
 
-from telegram import Update
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot import organisation, review
 from bot.app import ZContext
@@ -77,7 +77,6 @@ async def _set(update: Update, context: ZContext, parsed: Callback, found: Revie
     if found.state == "draft" and row is not None and None in row.goods:
         await query.answer(context.tr("Answer all five first: press each number until it "
                                       "shows ✅ or ❌."), show_alert=True)
-        context.services.repeats.forget(update)  # pressed again once answered: not a repeat
         return
     decided = await review.decide(context.db, context.clock, found.id, branch_id,
                                   "attention" if verdict == "attention" else "cleared",
@@ -181,6 +180,20 @@ async def _add(update: Update, context: ZContext, parsed: Callback, found: Revie
         [button(name, pack("yr", "add", found.id, choice)) for name, choice in choices[:90]])))
 
 
+async def _relabel(query: CallbackQuery, data: str, label: str) -> None:
+    """Say on the button itself what still stands in its way. The message changes with it,
+    so pressing again once that is done is a new press, while the same press handed over
+    twice stays a repeat (``bot/repeats.py``); nothing changed, nothing is edited."""
+    message = query.message
+    markup = getattr(message, "reply_markup", None)
+    if markup is None:
+        return
+    rows = [[InlineKeyboardButton(label, callback_data=data) if b.callback_data == data else b
+             for b in row] for row in markup.inline_keyboard]
+    if rows != [list(row) for row in markup.inline_keyboard]:
+        await query.edit_message_reply_markup(InlineKeyboardMarkup(rows))
+
+
 async def _done(update: Update, context: ZContext, parsed: Callback, found: Review,
                 branch_id: int) -> None:
     query = update.callback_query
@@ -192,7 +205,7 @@ async def _done(update: Update, context: ZContext, parsed: Callback, found: Revi
         left = [row.name for row in rows if row.listed and row.verdict is None]
         await query.answer(tr("Decide every branch on the list first; not yet decided: "
                               "{n}.", n=len(left)), show_alert=True)
-        context.services.repeats.forget(update)  # pressed again once decided: not a repeat
+        await _relabel(query, str(query.data), tr("✅ Confirm the list once all are decided"))
         return
     await query.answer()
     confirmed, scope, rows = await review.load(context.db, found.id)

@@ -409,6 +409,7 @@ async def test_a_county_bulletins_and_its_yearly_review(
     # Nothing is confirmed before every listed branch is decided.
     await staff.presses("✅ 确认名单")
     assert staff.answers()[-1] == "请先对名单上的每个支部作出决定；尚未决定：2 个。"
+    staff.message_with_button("✅ 全部决定后确认名单")  # the button says so now
 
     # 东岭八村: the five good, one by one (a second press changes yes to no), a comment.
     await staff.presses("📝 东岭八村党支部")
@@ -442,7 +443,7 @@ async def test_a_county_bulletins_and_its_yearly_review(
         await staff.presses(f"{number}. ✅")
     await staff.presses("⚠️ 后进，需重点帮扶")
 
-    await staff.presses("✅ 确认名单")
+    await staff.presses("✅ 全部决定后确认名单")  # at once: a new press, not a repeat
     confirmed = next(t for t in reversed(staff.sees()) if t.startswith("🗂 2026 年度评定"))
     assert confirmed.startswith("🗂 2026 年度评定：青山县——已确认\n")
     assert ("已确认：后进、需重点帮扶的支部，2 个\n• 东岭八村党支部（东岭镇）\n"
