@@ -7,9 +7,23 @@ forged or stale button is just data that fails to parse or fails the access chec
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 MAX_BYTES = 64
+#: SQLite's integers are 64-bit: a larger id would crash the query instead of finding nothing.
+_LARGEST = 2**63 - 1
+_WHOLE = re.compile(r"-?[0-9]{1,19}")
+
+
+def whole(raw: str | None) -> int | None:
+    """The whole number a button claims, or None. Only ASCII digits: ``str.isdigit`` also
+    passes "²" (which ``int`` refuses) and ``int`` takes "1_0" and "٣"; within SQLite's
+    range, so a forged 10**30 finds nothing rather than overflowing a query."""
+    if raw is None or not _WHOLE.fullmatch(raw):
+        return None
+    number = int(raw)
+    return number if -_LARGEST - 1 <= number <= _LARGEST else None
 
 
 @dataclass(frozen=True)
@@ -19,10 +33,7 @@ class Callback:
     args: tuple[str, ...]
 
     def int_arg(self, index: int = 0) -> int | None:
-        try:
-            return int(self.args[index])
-        except (IndexError, ValueError):
-            return None
+        return whole(self.args[index]) if index < len(self.args) else None
 
 
 def pack(prefix: str, action: str, *args: object) -> str:

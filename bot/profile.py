@@ -108,6 +108,12 @@ def parse_month(text: str | None, today: date) -> date:
         when = date(year, month, day)
     except ValueError:
         raise InvalidInput(N_("That date does not exist. Please try again.")) from None
+    return check_month(when, today)
+
+
+def check_month(when: date, today: date) -> date:
+    """The rule for a month (working away since …), typed or pressed: not in the future,
+    not before anyone's birth."""
     if when > today:
         raise InvalidInput(N_("That date is in the future. Please try again."))
     if when.year < OLDEST_BIRTH_YEAR:
@@ -129,6 +135,11 @@ def parse_due_date(text: str | None, today: date, *, within_days: int = 366) -> 
         raise InvalidInput(N_("That date does not exist. Please try again.")) from None
     if when < today and not match.group(1):
         when = when.replace(year=year + 1)  # "01-10" typed in December means next January
+    return check_due_date(when, today, within_days=within_days)
+
+
+def check_due_date(when: date, today: date, *, within_days: int = 366) -> date:
+    """The rule for a due date, typed or pressed: from today on, within a year."""
     if when < today:
         raise InvalidInput(N_("That date has passed. Please type a later one."))
     if (when - today).days > within_days:

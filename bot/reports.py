@@ -21,8 +21,9 @@ from bot.clock import Clock
 from bot.contact_days import Month
 from bot.delivery import Outgoing, renderer
 from bot.file_names import period_file_name
-from bot.i18n import Tr, translator
+from bot.i18n import N_, Tr, translator
 from bot.markup import chunks, esc, shorten
+from bot.profile import InvalidInput
 from bot.recipients import translator_of
 from bot.spreadsheets import ColumnKind, Link, Sheet, title_row, workbook
 from bot.visits import ACTIVITIES, VISIT_LINK_PREFIX, appointed_on, month_bounds
@@ -36,6 +37,24 @@ from storage.models import OutboxRow, Visit
 OPEN_PROBLEMS_SHOWN = 40  # in the message; the spreadsheet has them all
 PROBLEM_SHOWN = 80  # characters of a problem in the message
 
+
+
+#: The longest period one bulletin covers.
+LONGEST_PERIOD_DAYS = 366 * 2
+
+
+def check_period(start: date, last: date, today: date) -> tuple[date, date]:
+    """A bulletin's first and last day, typed or pressed (a button's period is data the
+    client sends), held to one rule: in order, at most two years, ending within a year
+    from today (so the day after the last always exists). Gives the bounds the bulletins
+    take: the first day and the day after the last."""
+    if last < start:
+        raise InvalidInput(N_("The last day comes before the first."))
+    if (last - start).days > LONGEST_PERIOD_DAYS:
+        raise InvalidInput(N_("Please choose at most two years."))
+    if (last - today).days > 366:
+        raise InvalidInput(N_("That is too far ahead. Please type a date within a year."))
+    return start, last + timedelta(days=1)
 
 @dataclass
 class LeaderRow:

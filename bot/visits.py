@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import calendar
 import json
+import math
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any, Literal
@@ -77,7 +78,9 @@ def parse_days(text: str | None) -> float:
     try:
         days = float(raw)
     except ValueError:
-        raise InvalidInput(N_("Please type the number of days, for example 1 or 0.5.")) from None
+        days = math.nan
+    if not math.isfinite(days):  # "nan" and "inf" are floats too
+        raise InvalidInput(N_("Please type the number of days, for example 1 or 0.5."))
     if days <= 0:
         raise InvalidInput(N_("The number of days must be more than zero."))
     if days * 2 != int(days * 2):
@@ -114,6 +117,12 @@ def parse_visit_day(text: str | None, today: date, oldest: int | None = 90) -> d
             raise ValueError
     except ValueError:
         raise InvalidInput(N_("Please type the date as month-day, for example 11-20.")) from None
+    return check_visit_day(day, today, oldest)
+
+
+def check_visit_day(day: date, today: date, oldest: int | None = 90) -> date:
+    """The rule for a visit's (or a solving's) day, typed or pressed: a button's day is
+    data the client sends, so a forged "400 days back" meets the answer a typed one does."""
     if day > today:
         raise InvalidInput(N_("That date is in the future. Please try again."))
     if oldest is not None and (today - day).days > oldest:
@@ -640,6 +649,12 @@ async def leaders(db: Database) -> list[tuple[int, str]]:
             member = await member_repo.member_of_user(c, role.telegram_id)
             found.append((role.telegram_id, member.name if member else str(role.telegram_id)))
     return sorted(set(found), key=lambda pair: pair[1])
+
+
+async def has_quota(db: Database, who: int) -> bool:
+    """Whether a quota can be set for ``who``: everyone's (0) or a leader's, as /quota
+    offers; a forged button naming anyone else is refused before the form opens."""
+    return who == 0 or who in {telegram_id for telegram_id, _ in await leaders(db)}
 
 
 async def leader_name(db: Database, telegram_id: int) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, time, timedelta
 
+from bot.callbacks import whole
 from bot.i18n import N_
 from bot.profile import InvalidInput, clean_text
 
@@ -23,6 +24,24 @@ _TIME = re.compile(
     r"\s*(am|pm|a\.m\.|p\.m\.)?")
 _AFTERNOON = {"下午", "傍晚", "晚上", "今晚"}
 _COMPACT_DATE = re.compile(r"(\d{4})(\d{2})(\d{2})")
+
+
+def offset_day(today: date, offset: str | None, *, back: bool = False) -> date:
+    """The day a button's day offset names (``back``: that many days before ``today``).
+
+    Callback data can be forged, so the form then judges this day by the rule it applies to
+    a typed one. An offset past the calendar's ends gives its first or last day (which every
+    rule refuses politely) instead of an OverflowError; one that is not a whole number is
+    not a button of ours."""
+    days = whole(offset)
+    if days is None:
+        raise InvalidInput(N_("Please choose with the buttons."))
+    if back:
+        days = -days
+    try:
+        return today + timedelta(days=days)
+    except OverflowError:
+        return date.max if days > 0 else date.min
 
 
 def _day_part(text: str, today: date) -> tuple[date | None, str]:
@@ -63,6 +82,20 @@ def _time_part(text: str) -> time:
     if not (0 <= hour <= 23 and 0 <= minute <= 59):
         raise InvalidInput(N_("That time does not exist. Please try again."))
     return time(hour, minute)
+
+
+def offered_day(text: str | None, today: date, *, within_days: int = 366) -> date:
+    """The day a button says a moment falls on, held to :func:`parse_when`'s range (from
+    today, within ``within_days``) before the form stores it for the time to come."""
+    try:
+        day = date.fromisoformat(text or "")
+    except ValueError:
+        raise InvalidInput(N_("Please choose with the buttons.")) from None
+    if day < today:
+        raise InvalidInput(N_("That time has passed. Please type a later one."))
+    if (day - today).days > within_days:
+        raise InvalidInput(N_("That is too far ahead. Please type a date within a year."))
+    return day
 
 
 def parse_when(text: str | None, now: datetime, *, within_days: int = 366) -> datetime:

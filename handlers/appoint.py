@@ -15,6 +15,7 @@ from telegram.constants import ChatType
 from bot import organisation, personal_menus, registry, roles
 from bot.access import Actor
 from bot.app import ZContext
+from bot.callbacks import whole
 from bot.i18n import N_
 from bot.markup import KEYBOARD_BUTTONS
 from handlers import away, dialog, picker
@@ -98,17 +99,17 @@ async def appoint_step(update: Update, context: ZContext, current: Dialog,
     tr = context.tr
     chat = update.effective_chat
     assert chat is not None
-    target = answer.arg(1)
-    if current.step == "person" and answer.action == "a" and target and target.isdigit():
+    target = whole(answer.arg(1))
+    if current.step == "person" and answer.action == "a" and target is not None:
         await away.acknowledge(answer, "✓")
-        await dialog.advance(update, context, current, "role", member=int(target))
+        await dialog.advance(update, context, current, "role", member=target)
         await chat.send_message(tr("As what?"), reply_markup=inline([
             [button(tr("Secretary of this branch"), dialog.choice(KIND, "role", "secretary"))],
             [button(tr("Leader, with a contact-point branch"),
                     dialog.choice(KIND, "role", "leader"))],
         ]))
-    elif current.step == "person" and answer.action == "r" and target and target.isdigit():
-        holder = int(target)
+    elif current.step == "person" and answer.action == "r" and target is not None:
+        holder = target
         name = await roles.name_of(context.db, holder)
         await away.acknowledge(answer, tr("🚫 Relieve {name} of office", name=name))
         current = await dialog.advance(update, context, current, "confirm", end="secretary",
@@ -117,8 +118,8 @@ async def appoint_step(update: Update, context: ZContext, current: Dialog,
             "Relieve {name} of office as secretary of {branch}? They are told, and from their "
             "next press they can no longer see or manage the branch.", name=esc(name),
             branch=esc(current.data["branch_name"])), tr(ENDS["secretary"]))
-    elif current.step == "person" and answer.action == "l" and target and target.isdigit():
-        await _leader_panel(update, context, current, answer, int(target))
+    elif current.step == "person" and answer.action == "l" and target is not None:
+        await _leader_panel(update, context, current, answer, target)
     elif current.step == "role" and answer.action == "secretary":
         await away.acknowledge(answer, tr("Secretary of this branch"))
         await _secretary_chosen(update, context, current)

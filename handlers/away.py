@@ -55,11 +55,8 @@ async def ask_since(update: Update, tr: Translator, kind: str, today: date) -> N
 
 
 async def read_since(answer: Answer, today: date) -> date:
-    if answer.action is not None:
-        try:
-            since = date.fromisoformat(answer.action)
-        except ValueError:
-            since = today.replace(day=1)
+    if answer.action is not None:  # a button's month meets the typed month's rule
+        since = parse_month(answer.action, today)
         await acknowledge(answer, since.strftime("%Y-%m"))
         return since
     return parse_month(answer.text, today)

@@ -10,7 +10,7 @@ that button is pressed.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from telegram import Message, Update
@@ -21,7 +21,14 @@ from bot.callbacks import pack
 from bot.delivery import send
 from bot.i18n import N_, Translator
 from bot.materials import BODY_MAX, CAPTION_BODY_MAX, TITLE_MAX, Draft
-from bot.profile import InvalidInput, clean_body, clean_text, parse_due_date
+from bot.profile import (
+    InvalidInput,
+    check_due_date,
+    clean_body,
+    clean_text,
+    parse_due_date,
+)
+from bot.when import offset_day
 from handlers import away, dialog, scope
 from handlers.dialog import Answer
 from handlers.guards import button_with_id, not_a_member_yet, private_only
@@ -149,9 +156,9 @@ async def _ask_due(update: Update, context: ZContext) -> None:
 
 
 async def _read_due(answer: Answer, today: date, tr: Translator) -> date | None:
-    if answer.action is not None:
-        days = int(answer.action) if answer.action.isdigit() else 0
-        due = today + timedelta(days=days) if days else None
+    if answer.action is not None:  # a button's day meets the typed day's rule
+        due = (None if answer.action == "0"
+               else check_due_date(offset_day(today, answer.action), today))
         await away.acknowledge(answer, due.isoformat() if due else tr("No due date"))
         return due
     return parse_due_date(answer.text, today)

@@ -23,7 +23,7 @@ from bot.i18n import N_, Translator
 from bot.meetings import KINDS, MeetingDraft
 from bot.profile import InvalidInput, clean_body, clean_text
 from bot.schedule import windows
-from bot.when import parse_when
+from bot.when import offered_day, parse_when
 from handlers import away, dialog, picker
 from handlers.dialog import Answer
 from handlers.notify import tell
@@ -112,8 +112,9 @@ async def meeting_step(update: Update, context: ZContext, current: Dialog, answe
                 "When does it start? Pick the day, or type day and time, for example "
                 "明天 19:30, 12-05 19:30 or 2026-12-05 19:30."), reply_markup=inline(grid(days, 4)))
         elif current.step == "when" and answer.action is not None:
-            await away.acknowledge(answer, answer.action)
-            await dialog.advance(update, context, current, "time", day=answer.action)
+            day = offered_day(answer.action, context.clock.today())
+            await away.acknowledge(answer, day.isoformat())
+            await dialog.advance(update, context, current, "time", day=day.isoformat())
             times = [button(hhmm, dialog.choice(MEETING, "time", hhmm.replace(":", "")))
                      for hhmm in TIME_CHOICES]
             await chat.send_message(tr("At what time? Pick one, or type it, for example 19:30."),

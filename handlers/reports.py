@@ -18,7 +18,7 @@ from telegram import Update
 
 from bot import bulletins, organisation, reports, review
 from bot.app import ZContext
-from bot.callbacks import pack, unpack
+from bot.callbacks import pack, unpack, whole
 from bot.delivery import send
 from bot.i18n import N_
 from bot.profile import InvalidInput
@@ -114,14 +114,25 @@ async def report_button(update: Update, context: ZContext) -> None:
     try:
         start, end = (date.fromisoformat(arg) for arg in parsed.args[:2])
     except ValueError:
-        await query.answer(tr("This button is no longer active."))
+        await context.bot.send_message(context.actor.telegram_id,
+                                       tr("This button is no longer active."))
         return
+    try:  # the button's period meets the typed period's rule
+        if end <= start:
+            raise InvalidInput(N_("The last day comes before the first."))
+        start, end = reports.check_period(start, end - timedelta(days=1),
+                                          context.clock.today())
+    except InvalidInput as problem:
+        await context.bot.send_message(context.actor.telegram_id,
+                                       tr(problem.message, **problem.fields))
+        return
+    branch_id = whole(parsed.args[2]) if len(parsed.args) > 2 else None
     if parsed.action == "visits":
         await _send_visits(update, context, start, end)
     elif parsed.action == "bp":
         await _ask_scope(update, context, start, end)
-    elif parsed.action == "b" and len(parsed.args) > 2 and parsed.args[2].isdigit():
-        await _send_branches(update, context, start, end, int(parsed.args[2]))
+    elif parsed.action == "b" and branch_id is not None:
+        await _send_branches(update, context, start, end, branch_id)
 
 
 async def _ask_year(context: ZContext) -> None:
@@ -222,26 +233,24 @@ async def period_step(update: Update, context: ZContext, current: Dialog, answer
     chat = update.effective_chat
     assert chat is not None
     try:
-        start, last = _parse_period(answer.text)
+        start, end = _parse_period(answer.text, context.clock.today())
     except InvalidInput as problem:
         await chat.send_message(tr(problem.message, **problem.fields))
         return
     await dialog.finish(update, context)
     if current.data.get("kind") == "visits":
-        await _send_visits(update, context, start, last + timedelta(days=1))
+        await _send_visits(update, context, start, end)
     else:
-        await _ask_scope(update, context, start, last + timedelta(days=1))
+        await _ask_scope(update, context, start, end)
 
 
-def _parse_period(text: str | None) -> tuple[date, date]:
+def _parse_period(text: str | None, today: date) -> tuple[date, date]:
+    """The typed period as the bulletins take it: the first day and the day after the
+    last."""
     pieces = (text or "").replace("至", " ").replace("到", " ").replace("~", " ").split()
     try:
         start, last = (date.fromisoformat(piece) for piece in pieces)
     except ValueError:
         raise InvalidInput(N_("Type the first and the last day, for example 2026-01-01 "
                               "2026-06-30.")) from None
-    if last < start:
-        raise InvalidInput(N_("The last day comes before the first."))
-    if (last - start).days > 366 * 2:
-        raise InvalidInput(N_("Please choose at most two years."))
-    return start, last
+    return reports.check_period(start, last, today)

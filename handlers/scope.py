@@ -14,6 +14,7 @@ from telegram import Update
 
 from bot import organisation
 from bot.app import ZContext
+from bot.callbacks import whole
 from handlers import away, dialog
 from handlers.dialog import Answer
 from handlers.ui import button, esc, grid, inline
@@ -73,7 +74,7 @@ async def read(update: Update, context: ZContext, kind: str, current: Dialog, an
     tr = context.tr
     chat = update.effective_chat
     assert chat is not None
-    unit_id = int(answer.action) if answer.action and answer.action.isdigit() else None
+    unit_id = whole(answer.action)
     unit = await organisation.get_unit(context.db, unit_id) if unit_id else None
     if unit is None:
         await chat.send_message(tr("Please choose with the buttons."))

@@ -8,19 +8,20 @@ Buttons: ``vst:ok:<id>`` (a secretary confirms), ``vst:days:<id>`` / ``vst:rec:<
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 from telegram import InlineKeyboardButton, KeyboardButton, ReplyKeyboardRemove, Update
 
 from bot import contact_days, visits
 from bot.app import ZContext
-from bot.callbacks import pack, unpack
+from bot.callbacks import pack, unpack, whole
 from bot.contact_days import Month
 from bot.delivery import Outgoing, send
 from bot.i18n import N_, Translator
 from bot.markup import shorten
 from bot.profile import InvalidInput, clean_body
 from bot.visits import ACTIVITIES, RECORD_MAX, VISIT_LINK_PREFIX, VisitDraft
+from bot.when import offset_day
 from handlers import away, dialog
 from handlers.dialog import Answer
 from handlers.guards import button_with_id, private_only
@@ -105,8 +106,8 @@ async def visit_step(update: Update, context: ZContext, current: Dialog, answer:
         if current.step == "point":
             points = {p.id: p for p in await visits.contact_points(
                 context.db, context.actor.telegram_id)}
-            choice = answer.action or ""
-            point = points.get(int(choice)) if choice.isdigit() else None
+            chosen = whole(answer.action)
+            point = points.get(chosen) if chosen is not None else None
             if point is None:
                 await chat.send_message(tr("Please choose with the buttons."))
                 return
@@ -115,8 +116,8 @@ async def visit_step(update: Update, context: ZContext, current: Dialog, answer:
                                  branch_name=point.name)
             await _ask_day(update, context, point.name)
         elif current.step == "day":
-            if answer.action is not None:
-                day = today - timedelta(days=int(answer.action))
+            if answer.action is not None:  # a button's day meets the typed day's rule
+                day = visits.check_visit_day(offset_day(today, answer.action, back=True), today)
                 await away.acknowledge(answer, day.isoformat())
             else:
                 day = visits.parse_visit_day(answer.text, today)
@@ -524,8 +525,9 @@ async def solve_step(update: Update, context: ZContext, current: Dialog, answer:
     today = context.clock.today()
     try:
         if current.step == "day":
-            if answer.action is not None:
-                day = today - timedelta(days=int(answer.action))
+            if answer.action is not None:  # a button's day meets the typed day's rule
+                day = visits.check_visit_day(offset_day(today, answer.action, back=True), today,
+                                             oldest=None)
             else:
                 day = visits.parse_visit_day(answer.text, today, oldest=None)
             visits.check_solved_on(visit, day)
@@ -633,6 +635,9 @@ async def quota_button(update: Update, context: ZContext) -> None:
     who = parsed.int_arg() if parsed else None
     if parsed is None or who is None or not context.actor.staff:
         await query.answer(tr("Only organisation staff can do this."), show_alert=True)
+        return
+    if not await visits.has_quota(context.db, who):
+        await query.answer(tr("This button is no longer active."))
         return
     await query.answer()
     await dialog.begin(update, context, QUOTA, "days", {"leader": who}, in_private=True)

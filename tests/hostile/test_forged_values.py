@@ -1,0 +1,177 @@
+"""Forged values inside one's own form: a client can send any callback data, so a button's
+day, month, number or id meets the rule a typed one meets — the same polite answer in the
+person's language, nothing stored, no handler error (nothing for bot/trouble.py to record,
+no ERROR in the log)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+
+import pytest
+
+from tests.e2e.flows import invite_code, make_leader, make_secretary, registered, snapshot
+from tests.harness import Harness, Person
+
+OVER_90_DAYS = "已超过 90 天，请联系组织部工作人员。"
+NOT_YET = "这个日期还没到，请重新输入。"
+TOO_FAR = "日期太远了，请输入一年以内的日期。"
+PASSED = "这个日期已经过去了，请输入以后的日期。"
+NO_SUCH_DATE = "没有这个日期，请重新输入。"
+BUTTONS = "请用按钮选择。"
+HUGE = str(10**12)
+
+
+@pytest.fixture
+def errors_logged(caplog: pytest.LogCaptureFixture) -> Iterator[list[logging.LogRecord]]:
+    caplog.set_level(logging.WARNING)
+    records: list[logging.LogRecord] = []
+    yield records
+    records.extend(r for r in caplog.records if r.levelno >= logging.ERROR)
+    assert not records, [r.getMessage() for r in records]
+
+
+async def forge(h: Harness, person: Person, data: str) -> None:
+    h.emu.press_data(person.user, h.emu.last(person.user), data)
+    await h.settle()
+
+
+async def refused(h: Harness, person: Person, data: str, answer: str) -> None:
+    """The forged press is answered as the typed value would be, and changes nothing."""
+    before = snapshot(h)
+    await forge(h, person, data)
+    assert person.last() == answer, data
+    assert snapshot(h) == before, data
+    assert not h.errors
+
+
+async def test_a_visit_day_from_a_forged_button(h: Harness, county: dict[str, int],
+                                                errors_logged: list[logging.LogRecord]
+                                                ) -> None:
+    leader = await make_leader(h, county["east"], [county["south"]])
+    await leader.says("/visit")
+    for data, answer in [("dlg:visit:day:400", OVER_90_DAYS),  # as "400 days ago" typed
+                         (f"dlg:visit:day:{HUGE}", OVER_90_DAYS),  # past the calendar
+                         ("dlg:visit:day:-3", NOT_YET),
+                         ("dlg:visit:day:²", BUTTONS), ("dlg:visit:day:abc", BUTTONS)]:
+        await refused(h, leader, data, answer)
+    await leader.presses("今天")
+    assert leader.last() == "工作了几天？半天也可以。"
+    for data, answer in [("dlg:visit:days:-1", "天数必须大于零。"),
+                         ("dlg:visit:days:nan", "请输入天数，例如 1 或 0.5。"),
+                         ("dlg:visit:days:inf", "请输入天数，例如 1 或 0.5。")]:
+        await refused(h, leader, data, answer)
+    await leader.says("inf")  # typed: the same rule
+    assert leader.last() == "请输入天数，例如 1 或 0.5。"
+
+
+async def test_a_contact_point_from_a_forged_button(h: Harness, county: dict[str, int],
+                                                    errors_logged: list[logging.LogRecord]
+                                                    ) -> None:
+    leader = await make_leader(h, county["east"], [county["south"], county["west"]])
+    await leader.says("/visit")
+    for data in ("dlg:visit:point:²", f"dlg:visit:point:{10**30}", "dlg:visit:point:-1"):
+        await refused(h, leader, data, BUTTONS)
+
+
+async def test_a_due_date_from_a_forged_button(h: Harness, county: dict[str, int],
+                                               errors_logged: list[logging.LogRecord]) -> None:
+    secretary = await make_secretary(h, county["east"])
+    await registered(h, county["east"], ["王芳"], flowing=True)
+    await secretary.says("/push")
+    await secretary.presses("🚶 流动党员（1）")
+    await secretary.says("材料")
+    await secretary.says("正文")
+    for data, answer in [(f"dlg:push:due:{HUGE}", TOO_FAR), ("dlg:push:due:400", TOO_FAR),
+                         ("dlg:push:due:-1", PASSED), ("dlg:push:due:²", BUTTONS)]:
+        await refused(h, secretary, data, answer)
+    await secretary.presses("7 天内")  # the offered buttons still work
+    assert any("2026-12-01" in text for text in secretary.sees()[-3:])
+
+
+async def test_working_away_since_from_a_forged_button(
+        h: Harness, county: dict[str, int], errors_logged: list[logging.LogRecord]) -> None:
+    member, = await registered(h, county["east"], ["赵磊"])
+    await member.says("/flow")
+    await member.presses("🚶 是，我在外地务工")
+    await member.says("杭州")
+    await member.presses("跳过")
+    for data, answer in [("dlg:flow:since:2099-01-01", NOT_YET),
+                         ("dlg:flow:since:2026-13-01", NO_SUCH_DATE),
+                         ("dlg:flow:since:1800-01-01", "请按“年-月”输入，例如 2026-03。"),
+                         ("dlg:flow:since:x", "请按“年-月”输入，例如 2026-03。")]:
+        await refused(h, member, data, answer)
+    await member.presses("本月")
+    assert member.last().startswith("已记录：自 2026-11 起在 杭州 务工。")
+
+
+async def test_working_away_since_when_joining(h: Harness, county: dict[str, int],
+                                               errors_logged: list[logging.LogRecord]) -> None:
+    secretary = await make_secretary(h, county["east"])
+    person = h.person("陈静")
+    await person.opens_link(await invite_code(secretary))
+    await person.says("陈静")
+    await person.says("1980")
+    await person.presses("正式党员")
+    await person.shares_contact("+8613800001111")
+    await person.presses("是")
+    await person.says("深圳")
+    await person.presses("跳过")
+    await refused(h, person, "dlg:reg:since:2099-01-01", NOT_YET)
+
+
+async def test_a_meeting_day_from_a_forged_button(h: Harness, county: dict[str, int],
+                                                  errors_logged: list[logging.LogRecord]
+                                                  ) -> None:
+    secretary = await make_secretary(h, county["east"])
+    await secretary.says("/meeting")
+    await secretary.presses("党课")
+    for data, answer in [("dlg:meeting:when:2099-01-01", TOO_FAR),
+                         ("dlg:meeting:when:2020-01-01", "这个时间已经过去了，请输入以后的时间。"),
+                         ("dlg:meeting:when:2026-13-01", BUTTONS),
+                         ("dlg:meeting:when:<b>", BUTTONS)]:
+        await refused(h, secretary, data, answer)
+    await secretary.presses("明天")
+    await refused(h, secretary, "dlg:meeting:time:2561", "没有这个时间，请重新输入。")
+
+
+async def test_a_scope_from_a_forged_button(h: Harness, county: dict[str, int], staff: Person,
+                                            errors_logged: list[logging.LogRecord]) -> None:
+    await staff.says("/push")
+    for data in ("dlg:push:scope:²", f"dlg:push:scope:{10**30}"):
+        await refused(h, staff, data, BUTTONS)
+
+
+async def test_a_quota_for_someone_forged(h: Harness, county: dict[str, int], staff: Person,
+                                          errors_logged: list[logging.LogRecord]) -> None:
+    await make_leader(h, county["east"], [county["south"]])
+    await staff.says("/quota")
+    before = snapshot(h)
+    await forge(h, staff, f"quota:set:{10**30}")
+    await forge(h, staff, "quota:set:12345")
+    assert staff.answers()[-2:] == ["只有组织部工作人员可以进行此操作。", "这个按钮已失效。"]
+    assert snapshot(h) == before
+    await staff.says("3")  # no quota form was opened
+    assert staff.last() == "我没看明白。发送 /help 查看我能做什么。"
+
+
+async def test_a_report_period_from_a_forged_button(h: Harness, county: dict[str, int],
+                                                    staff: Person,
+                                                    errors_logged: list[logging.LogRecord]
+                                                    ) -> None:
+    await staff.says("/report")
+    for data, answer in [("rpt:visits:2026-06-01:2026-01-01", "结束日期早于开始日期。"),
+                         ("rpt:bp:2020-01-01:2026-01-01", "时间段最长两年。"),
+                         ("rpt:visits:9999-12-30:9999-12-31", TOO_FAR),
+                         (f"rpt:b:2026-01-01:2026-02-01:{10**30}", None)]:
+        shown = len(staff.sees())
+        await forge(h, staff, data)
+        if answer is not None:
+            assert staff.last() == answer, data
+        else:
+            assert len(staff.sees()) == shown
+    await staff.says("/report")
+    await staff.presses("📍 联系点工作")
+    await staff.presses("其他日期……")
+    await staff.says("9999-12-31 9999-12-31")  # typed: the same rule, no overflow
+    assert staff.last() == TOO_FAR
