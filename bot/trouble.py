@@ -119,7 +119,7 @@ async def _render(db: Database, clock: Clock, row: OutboxRow) -> Outgoing:
         return datetime.fromisoformat(str(moment)).astimezone(clock.tz).strftime("%m-%d %H:%M")
 
     if source == "database":  # bot/write_faults.py: the context is how long, in seconds
-        where = tr("writing to the database, which refused every write for {seconds} s (a "
+        where = tr("while writing to the database, which refused every write for {seconds} s (a "
                    "full disk, or one that cannot be written?); the bot waited and went on, "
                    "updates and messages held meanwhile", seconds=esc(context))
     elif source == "scheduler":
