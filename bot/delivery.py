@@ -350,6 +350,12 @@ class Sender:
     async def _finish(self, row: OutboxRow, state: str, *, message_id: int | None = None,
                       error: str | None = None) -> None:
         self.stats[state] += 1
+        if await self._written(row, state, message_id, error):
+            await self._backoff.wrote()
+
+    async def _written(self, row: OutboxRow, state: str, message_id: int | None,
+                       error: str | None) -> bool:
+        """Write one outcome; if the database refuses, keep it for later and say False."""
         try:
             async with self.db.tx() as c:
                 await outbox_repo.finish(c, row.id, state, self.clock.now(),
@@ -359,21 +365,14 @@ class Sender:
                 raise
             self._unwritten[row.id] = (row, state, message_id, error)
             self._backoff.failed(exc)
-            return
-        await self._backoff.wrote()
+            return False
+        self._unwritten.pop(row.id, None)
+        return True
 
     async def _write_outcomes(self) -> bool:
         """Write the outcomes the database refused before; False if it still refuses."""
-        for row_id, (row, state, message_id, error) in list(self._unwritten.items()):
-            try:
-                async with self.db.tx() as c:
-                    await outbox_repo.finish(c, row.id, state, self.clock.now(),
-                                             message_id=message_id, error=error)
-            except Exception as exc:
-                if not is_write_fault(exc):
-                    raise
-                self._backoff.failed(exc)
+        for row, state, message_id, error in list(self._unwritten.values()):
+            if not await self._written(row, state, message_id, error):
                 return False
-            del self._unwritten[row_id]
         await self._backoff.wrote()
         return True
