@@ -35,6 +35,7 @@ from bot.pacing import PaceLimits, Pacer, PacingRateLimiter
 from bot.repeats import Repeats
 from bot.throttle import Throttle
 from bot.updates import PerUserUpdateProcessor, lend_place
+from bot.write_faults import WriteFaults
 from storage import members as member_repo
 from storage.db import BOT_BUSY_MS, Database
 
@@ -55,6 +56,9 @@ class Services:
     throttle: Throttle = field(default_factory=Throttle)
     daily: dict[str, date] = field(default_factory=dict)  # once-a-day jobs: the last day run
     journal: Journal = field(default_factory=Journal)
+    # A database that cannot be written (a full disk): one episode for every place that
+    # waits it out (bot/write_faults.py); the journal's, so polling shares it.
+    write_faults: WriteFaults = field(default_factory=WriteFaults)
     pacer: Pacer = field(default_factory=Pacer)  # Telegram's limits, for replies and outbox
     repeats: Repeats = field(default_factory=Repeats)  # presses handed over twice
     # The scheduler's beat (bot/schedule.py); off for tests, which tick at moments they
@@ -154,7 +158,8 @@ def build_application(settings: Settings, *, clock: Clock | None = None,
     if settings.token is None:
         raise ValueError("ZHIBU_TOKEN is not set")
     logs.hide(settings.token.get_secret_value())
-    journal = Journal()
+    write_faults = WriteFaults()
+    journal = Journal(write_faults)
     # One clock for replies and the outbox; without the rate limiter (most tests, the
     # demo) replies go unpaced and only the outbox keeps to it.
     pacer = Pacer(PaceLimits(per_second=settings.send_per_second,
@@ -185,7 +190,7 @@ def build_application(settings: Settings, *, clock: Clock | None = None,
     application: ZApplication = builder.build()
     application.bot_data["services"] = Services(
         settings=settings, clock=clock or Clock(settings.timezone), journal=journal,
-        pacer=pacer, ticking=ticking,
+        write_faults=write_faults, pacer=pacer, ticking=ticking,
         throttle=Throttle(settings.user_updates_limit, settings.user_updates_window))
     register(application)
     return application
@@ -236,7 +241,10 @@ async def start_services(application: Application[Any, Any, Any, Any, Any, Any])
     await outbox_bot.initialize()
     services.sender = Sender(outbox_bot, services.db, services.clock, SendLimits(
         per_second=settings.send_per_second, concurrency=settings.send_concurrency),
-        services.pacer)
+        services.pacer, services.write_faults)
+    # Staff hear once that the database could not be written, when it can be again.
+    services.write_faults.on_recovered = (
+        lambda error, seconds: services.noted("database", error, str(round(seconds))))
     services.sender.on_error = lambda error, kind: services.noted("sender", error, kind)
     services.sender.start()
     await publish_menus(application.bot)

@@ -14,6 +14,10 @@ Every outcome is written back to the row:
 * 403 — the person blocked the bot (or never started it): unreachable, user marked;
 * other 400s — permanent: failed, with Telegram's reason.
 
+While the database cannot be written (a full disk: bot/write_faults.py) the sender starts
+nothing new and tries again after a growing wait; the outcome of a message sent just
+before is kept and written then, so the message is not sent again meanwhile.
+
 Rows are rendered when they are sent, in the recipient's language of that moment, and a
 renderer may drop a row that is no longer wanted (a reminder for something studied
 since). After a crash, rows still queued are simply sent: at most the few that were in
@@ -43,6 +47,7 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, Re
 
 from bot.clock import Clock
 from bot.pacing import PaceLimits, Pacer, retry_seconds
+from bot.write_faults import Backoff, WriteFaults, is_write_fault
 from storage import members as member_repo
 from storage import outbox as outbox_repo
 from storage.db import Database
@@ -136,8 +141,11 @@ class Sender:
     """
 
     def __init__(self, bot: Bot, db: Database, clock: Clock, limits: SendLimits,
-                 pacer: Pacer | None = None) -> None:
+                 pacer: Pacer | None = None, faults: WriteFaults | None = None) -> None:
         self.bot, self.db, self.clock, self.limits = bot, db, clock, limits
+        self._backoff = Backoff(faults or WriteFaults(), "outbox sender")
+        # Outcomes the database refused (row, state, message id, error), written later.
+        self._unwritten: dict[int, tuple[OutboxRow, str, int | None, str | None]] = {}
         self.pacer = pacer or Pacer(PaceLimits(per_second=limits.per_second))
         self._wake = asyncio.Event()
         self._idle = asyncio.Event()
@@ -168,6 +176,8 @@ class Sender:
                 await task
         if self._inflight:
             await asyncio.wait(list(self._inflight.values()), timeout=10)
+        if self._unwritten:  # one more try; what stays unwritten is sent again next start
+            await self._write_outcomes()
 
     def poke(self) -> None:
         """Something was queued: look now rather than at the next idle check."""
@@ -189,9 +199,12 @@ class Sender:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
-                log.exception("outbox round failed; trying again shortly")
-                await self._report(exc, "")
-                started, wait = 0, 1.0
+                if is_write_fault(exc):
+                    started, wait = 0, self._backoff.failed(exc)
+                else:
+                    log.exception("outbox round failed; trying again shortly")
+                    await self._report(exc, "")
+                    started, wait = 0, 1.0
             if started:
                 continue
             if not self._inflight and wait is None:
@@ -206,6 +219,10 @@ class Sender:
         The query leaves out the chats found waiting, and is asked again when a whole batch
         was theirs: a thousand rows for one group at its limit cost one extra look, not the
         minute of everyone queued after them."""
+        if (holding := self._backoff.remaining()) > 0:
+            return 0, holding  # the database refused a write a moment ago
+        if self._unwritten and not await self._write_outcomes():
+            return 0, self._backoff.remaining()
         now = time.monotonic()
         self._chat_wait = {chat: at for chat, at in self._chat_wait.items() if at > now}
         started = 0
@@ -264,10 +281,13 @@ class Sender:
     async def _deliver(self, row: OutboxRow) -> None:
         try:
             await self._attempt(row)
-        except Exception as exc:  # a bug must not stop the sender; the row says what broke
-            log.exception("outbox row %s (%s) failed", row.id, row.key)
-            await self._finish(row, "failed", error=f"internal error: {exc!r}"[:500])
-            await self._report(exc, row.kind)
+        except Exception as exc:
+            if is_write_fault(exc):  # not sent, or its outcome kept: tried after the wait
+                self._backoff.failed(exc)
+            else:  # a bug must not stop the sender; the row says what broke
+                log.exception("outbox row %s (%s) failed", row.id, row.key)
+                await self._finish(row, "failed", error=f"internal error: {exc!r}"[:500])
+                await self._report(exc, row.kind)
         finally:
             self._answered(row)
             self._inflight.pop(row.id, None)
@@ -330,6 +350,29 @@ class Sender:
     async def _finish(self, row: OutboxRow, state: str, *, message_id: int | None = None,
                       error: str | None = None) -> None:
         self.stats[state] += 1
-        async with self.db.tx() as c:
-            await outbox_repo.finish(c, row.id, state, self.clock.now(), message_id=message_id,
-                                     error=error)
+        if await self._written(row, state, message_id, error):
+            await self._backoff.wrote()
+
+    async def _written(self, row: OutboxRow, state: str, message_id: int | None,
+                       error: str | None) -> bool:
+        """Write one outcome; if the database refuses, keep it for later and say False."""
+        try:
+            async with self.db.tx() as c:
+                await outbox_repo.finish(c, row.id, state, self.clock.now(),
+                                         message_id=message_id, error=error)
+        except Exception as exc:
+            if not is_write_fault(exc):
+                raise
+            self._unwritten[row.id] = (row, state, message_id, error)
+            self._backoff.failed(exc)
+            return False
+        self._unwritten.pop(row.id, None)
+        return True
+
+    async def _write_outcomes(self) -> bool:
+        """Write the outcomes the database refused before; False if it still refuses."""
+        for row, state, message_id, error in list(self._unwritten.values()):
+            if not await self._written(row, state, message_id, error):
+                return False
+        await self._backoff.wrote()
+        return True

@@ -20,6 +20,8 @@ can repeat is a reply sent just before the crash — at most one per update in p
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import functools
 import json
 import logging
 from collections.abc import Sequence
@@ -31,6 +33,7 @@ from telegram.error import BadRequest
 from telegram.ext import ExtBot
 
 from bot.clock import Clock
+from bot.write_faults import Backoff, NotWritten, WriteFaults, is_write_fault
 from storage import inbox as inbox_repo
 from storage.db import Database
 
@@ -41,9 +44,16 @@ MARK_EVERY = 0.005  # seconds: marks written together; a person's next update wa
 
 
 class Journal:
-    """The inbox, once the database is open (:meth:`attach`)."""
+    """The inbox, once the database is open (:meth:`attach`).
 
-    def __init__(self) -> None:
+    A batch that cannot be written (a full disk: bot/write_faults.py) is not handed on:
+    the poller waits out the back-off and asks Telegram again, which still holds it."""
+
+    def __init__(self, faults: WriteFaults | None = None) -> None:
+        self.faults = faults or WriteFaults()
+        self._backoff = Backoff(self.faults, "journal of updates")
+        self._marks_backoff = Backoff(self.faults, "journal of updates")
+        self._closing = asyncio.Event()
         self._db: Database | None = None
         self._clock: Clock | None = None
         self._repeats: set[int] = set()
@@ -55,6 +65,7 @@ class Journal:
 
     def attach(self, db: Database, clock: Clock) -> None:
         self._db, self._clock = db, clock
+        self._closing.clear()
 
     def detach(self) -> None:
         """The database is closing: marks not yet written are not (their updates come back
@@ -64,18 +75,31 @@ class Journal:
         if self._batch is not None and not self._batch.done():
             self._batch.set_result(None)
 
-    async def record(self, updates: Sequence[Update], raw: dict[int, str]) -> None:
+    async def record(self, updates: Sequence[Update], raw: dict[int, str]) -> bool:
         """Called with each fetched batch, before Telegram is told it arrived (``raw``: the
         JSON as Telegram sent it, by update id). An update already in the inbox (fetched
         again because the crash came before the acknowledgement) is remembered as a repeat
-        and skipped by the processor."""
+        and skipped by the processor. False if the storage refused the write: the batch
+        must not be acknowledged, and the next fetch waits :meth:`holding` seconds."""
         if not updates or self._db is None or self._clock is None:
-            return
+            return True
         rows = [(u.update_id, raw.get(u.update_id) or json.dumps(u.to_dict(), ensure_ascii=False))
                 for u in updates]
-        async with self._db.write() as c:
-            fresh = await inbox_repo.record(c, rows, self._clock.now())
+        try:
+            async with self._db.write() as c:
+                fresh = await inbox_repo.record(c, rows, self._clock.now())
+        except Exception as exc:
+            if not is_write_fault(exc):
+                raise
+            self._backoff.failed(exc)
+            return False
         self._repeats.update(u.update_id for u in updates if u.update_id not in fresh)
+        await self._backoff.wrote()
+        return True
+
+    def holding(self) -> float:
+        """Seconds the journal still waits before it tries to write again."""
+        return self._backoff.remaining()
 
     async def receive(self, update: Update, raw: str) -> bool:
         """Webhook mode: one update as Telegram POSTed it, written before the 200 goes back.
@@ -84,8 +108,16 @@ class Journal:
         webhook answers an error and Telegram keeps the update."""
         if self._db is None or self._clock is None:
             raise RuntimeError("the journal is not open yet")
-        async with self._db.write() as c:
-            fresh = await inbox_repo.record(c, [(update.update_id, raw)], self._clock.now())
+        if (wait := self._backoff.remaining()) > 0:
+            raise NotWritten(wait)  # the disk had no room a moment ago: not tried again yet
+        try:
+            async with self._db.write() as c:
+                fresh = await inbox_repo.record(c, [(update.update_id, raw)], self._clock.now())
+        except Exception as exc:
+            if not is_write_fault(exc):
+                raise
+            raise NotWritten(self._backoff.failed(exc)) from exc
+        await self._backoff.wrote()
         return update.update_id in fresh
 
     def pressed_before_crash(self, query_id: str) -> bool:
@@ -130,15 +162,29 @@ class Journal:
             try:
                 async with self._db.write() as c:
                     await inbox_repo.mark_done(c, batch, self._clock.now())
-            except Exception:
+            except Exception as exc:
+                if is_write_fault(exc) and not self._closing.is_set():
+                    # Tried again after the back-off, with the marks that join meanwhile;
+                    # the same people's next updates wait for them.
+                    self._finished = batch + self._finished
+                    self._batch.add_done_callback(functools.partial(_resolve, written))
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._closing.wait(),
+                                               self._marks_backoff.failed(exc))
+                    continue
                 # Not written: these come back after a restart, which they survive.
                 log.exception("could not mark %d update(s) done", len(batch))
+            else:
+                await self._marks_backoff.wrote()
             written.set_result(None)
         if self._batch is not None and not self._batch.done():
             self._batch.set_result(None)  # nothing joined it, or the database closed
 
     async def flush(self) -> None:
-        """Write the marks still waiting (on a clean stop, before the database closes)."""
+        """Write the marks still waiting (on a clean stop, before the database closes);
+        with the disk full, one more try: what is not written comes back at the next
+        start."""
+        self._closing.set()
         if self._flusher is not None:
             await self._flusher
 
@@ -183,7 +229,13 @@ class JournalingBot(ExtBot[None]):
     async def get_updates(self, *args: Any, **kwargs: Any) -> tuple[Update, ...]:
         self._raw_updates = {}
         updates = await super().get_updates(*args, **kwargs)
-        await self._journal.record(updates, self._raw_updates)
+        if not await self._journal.record(updates, self._raw_updates):
+            # Not written, so not handed on: PTB asks for the same offset again, and
+            # Telegram, never told the batch arrived, sends it again — after the back-off,
+            # unless this is PTB's last call on the way out (timeout 0).
+            if kwargs.get("timeout") not in (0, timedelta(0)):
+                await asyncio.sleep(self._journal.holding())
+            return ()
         return updates
 
     async def _post(self, endpoint: str, *args: Any, **kwargs: Any) -> Any:
@@ -219,6 +271,11 @@ class JournalingBot(ExtBot[None]):
             return await super().edit_message_reply_markup(*args, **kwargs)
         except BadRequest as refused:
             return _unless_unchanged(refused)
+
+
+def _resolve(future: asyncio.Future[None], _: object) -> None:
+    if not future.done():
+        future.set_result(None)
 
 
 def _unless_unchanged(refused: BadRequest) -> bool:

@@ -9,7 +9,9 @@ next run as a wall-clock moment, so a system clock stepped back an hour (an NTP
 correction, a restored VM) froze every reminder for that hour. Here the wait between two
 ticks is measured in elapsed seconds, and only *what* is due reads the wall clock — a
 step back or forward changes what is due, never whether the tick runs; work done is
-stamped in the database, so a step back repeats nothing.
+stamped in the database, so a step back repeats nothing. A tick the database refuses to
+write (a full disk: bot/write_faults.py) is tried again after a growing wait, without a
+traceback each time.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from bot import (
     visits,
 )
 from bot.config import Settings, parse_reminder_schedule
+from bot.write_faults import Backoff, is_write_fault
 from storage import operations as ops_repo
 
 if TYPE_CHECKING:
@@ -102,6 +105,7 @@ class Ticker:
     def __init__(self, services: Services, seconds: float, first: float = 1.0) -> None:
         self.services, self.seconds, self.first = services, seconds, first
         self.ticks = 0
+        self._backoff = Backoff(services.write_faults, "scheduler")
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -119,12 +123,18 @@ class Ticker:
         await asyncio.sleep(self.first)
         while True:
             began = time.monotonic()
+            every = self.seconds
             try:
                 await tick(self.services)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # the next tick tries again; staff hear of it
-                log.exception("the scheduler's tick failed")
-                await self.services.noted("scheduler", exc)
+                if is_write_fault(exc):  # said once for the episode; staff told after it
+                    every = max(every, self._backoff.failed(exc))
+                else:
+                    log.exception("the scheduler's tick failed")
+                    await self.services.noted("scheduler", exc)
+            else:
+                await self._backoff.wrote()
             self.ticks += 1
-            await asyncio.sleep(max(0.0, self.seconds - (time.monotonic() - began)))
+            await asyncio.sleep(max(0.0, every - (time.monotonic() - began)))

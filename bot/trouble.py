@@ -118,7 +118,11 @@ async def _render(db: Database, clock: Clock, row: OutboxRow) -> Outgoing:
     def local(moment: object) -> str:
         return datetime.fromisoformat(str(moment)).astimezone(clock.tz).strftime("%m-%d %H:%M")
 
-    if source == "scheduler":
+    if source == "database":  # bot/write_faults.py: the context is how long, in seconds
+        where = tr("while writing to the database, which refused every write for {seconds} s (a "
+                   "full disk, or one that cannot be written?); the bot waited and went on, "
+                   "updates and messages held meanwhile", seconds=esc(context))
+    elif source == "scheduler":
         where = tr("in the scheduler (reminders, check-in posts, bulletins)")
     elif source == "sender":
         where = (tr("while sending a message ({kind})", kind=esc(context)) if context

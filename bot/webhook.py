@@ -9,7 +9,8 @@ update to the journal, puts it on the Application's update queue and only then a
 200. A repeat — Telegram posts an update again when it did not get the 200 — is
 recognised by the journal and answered 200 without being handled twice; an update
 answered 200 and not yet handled when the process died is handled at the next start, as
-in polling.
+in polling. While the database cannot be written (a full disk), posts are answered 503
+without a log line each, and Telegram posts them again later.
 
 At start the webhook is set (with the secret and the same update kinds as polling, pending
 updates kept); at stop it is left set, so Telegram keeps what arrives meanwhile and posts
@@ -39,6 +40,7 @@ from bot.config import Settings, parse_listen
 from bot.i18n import N_
 from bot.startup import SetupError
 from bot.updates import ALLOWED_UPDATES
+from bot.write_faults import NotWritten
 
 log = logging.getLogger(__name__)
 
@@ -104,6 +106,10 @@ class WebhookServer:
             return web.Response(status=400)
         try:
             fresh = await services_of(self.application).journal.receive(update, raw)
+        except NotWritten as full:
+            # The disk is full (bot/write_faults.py): said once in the log, not per post;
+            # Telegram keeps the update and posts it again later.
+            return web.Response(status=503, headers={"Retry-After": str(max(1, round(full.wait)))})
         except Exception:
             # Not written, so not acknowledged: Telegram posts it again.
             log.exception("webhook: could not write update %s down", update.update_id)

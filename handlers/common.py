@@ -17,6 +17,7 @@ from bot.access import load_actor
 from bot.app import ZContext
 from bot.callbacks import pack, unpack
 from bot.menus import commands_for
+from bot.write_faults import is_write_fault
 from handlers import dialog
 from handlers.notify import tell
 from handlers.ui import button, esc, inline
@@ -193,8 +194,14 @@ async def on_error(update: object, context: ZContext) -> None:
         # by itself, and `zhibu status` tells when nothing comes through for long.
         log.warning("Telegram could not be reached: %s", error)
         return
-    log.error("error while handling %s", _describe(update), exc_info=error)
-    if error is not None:
+    if is_write_fault(error):
+        # A full disk: said once for the whole episode, and staff told after it
+        # (bot/write_faults.py) — not a traceback and a report per update.
+        assert error is not None
+        context.services.write_faults.failed("handlers", error)
+    else:
+        log.error("error while handling %s", _describe(update), exc_info=error)
+    if error is not None and not is_write_fault(error):
         # No update: a scheduled job (reminders, bulletins, the tick) failed.
         await context.services.noted("handler" if update is not None else "scheduler", error,
                                      trouble.handled(update))

@@ -168,10 +168,13 @@ class Database:
             await conn.execute("BEGIN IMMEDIATE")
             try:
                 yield conn
+                await conn.execute("COMMIT")
             except BaseException:
-                await conn.execute("ROLLBACK")
+                # Also when COMMIT itself fails (a full disk): SQLite may leave the
+                # transaction open, and every BEGIN after it would fail for good.
+                if conn.in_transaction:
+                    await conn.execute("ROLLBACK")
                 raise
-            await conn.execute("COMMIT")
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[Conn]:

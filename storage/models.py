@@ -435,7 +435,7 @@ class PendingFaults(Stored):
     last_id: int
     first_at: datetime
     latest_at: datetime
-    latest_source: Literal["handler", "sender", "scheduler"]
+    latest_source: Literal["handler", "sender", "scheduler", "database"]
     latest_context: str
     latest_summary: str
 
