@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import html
-import json
 import logging
 
 from telegram import ChatMemberUpdated, Update
@@ -12,11 +10,12 @@ from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
 from telegram.ext import ApplicationHandlerStop
 
-from bot import i18n, organisation, registry, trouble
+from bot import i18n, organisation, registry
 from bot.access import load_actor
 from bot.app import ZContext
 from bot.callbacks import pack, unpack
 from bot.menus import commands_for
+from bot.update_kinds import described, handled
 from handlers import dialog
 from handlers.notify import tell
 from handlers.ui import button, esc, inline
@@ -181,23 +180,24 @@ async def group_migrated(update: Update, context: ZContext) -> None:
 
 
 async def on_error(update: object, context: ZContext) -> None:
-    """Log with the update it came from; staff hear of it (a few minutes apart at most);
-    tell the person something went wrong."""
+    """Log which update it came from (its id and kind, never what the person wrote or
+    shared); staff hear of it (a few minutes apart at most); tell the person something
+    went wrong."""
     error = context.error
     context.services.repeats.forget(update)  # so that trying again is not a repeat
     if isinstance(error, Forbidden):
-        log.info("forbidden while handling %s: %s", _describe(update), error)
+        log.info("forbidden while handling %s: %s", described(update), error)
         return
     if update is None and isinstance(error, NetworkError) and not isinstance(error, BadRequest):
         # Polling met a hiccup on the way to Telegram (a 502, a timeout): PTB tries again
         # by itself, and `zhibu status` tells when nothing comes through for long.
         log.warning("Telegram could not be reached: %s", error)
         return
-    log.error("error while handling %s", _describe(update), exc_info=error)
+    log.error("error while handling %s", described(update), exc_info=error)
     if error is not None:
         # No update: a scheduled job (reminders, bulletins, the tick) failed.
         await context.services.noted("handler" if update is not None else "scheduler", error,
-                                     trouble.handled(update))
+                                     handled(update))
     if isinstance(update, Update) and update.effective_chat is not None:
         try:
             await context.bot.send_message(
@@ -206,8 +206,3 @@ async def on_error(update: object, context: ZContext) -> None:
         except Exception:
             log.warning("could not tell the user about the error", exc_info=True)
 
-
-def _describe(update: object) -> str:
-    if isinstance(update, Update):
-        return html.escape(json.dumps(update.to_dict(), ensure_ascii=False)[:2000])
-    return repr(update)[:2000]
