@@ -5,9 +5,15 @@ figures unchanged, and `zhibu erase-member` on request."""
 from __future__ import annotations
 
 import json
+from datetime import date, timedelta
 
+from bot import bulletins
+from bot.clock import FrozenClock
+from storage import meetings as meeting_repo
+from storage import members as member_repo
 from storage import visits as visit_repo
-from tests.e2e.flows import make_leader, make_secretary
+from tests.conftest import START
+from tests.e2e.flows import invite_code, join, make_leader, make_secretary, registered
 from tests.harness import Harness
 
 
@@ -33,3 +39,75 @@ async def test_a_shared_location_is_stored_to_about_a_kilometre(
     assert visit is not None and (visit.latitude, visit.longitude) == (28.21, 112.94)
     where = h.emu.messages(secretary.user)[-2]
     assert where.media["location"] == {"latitude": 28.21, "longitude": 112.94}
+
+
+async def _rows(h: Harness, sql: str) -> list[tuple[object, ...]]:
+    async with h.db.read() as c:
+        return [tuple(row) for row in await c.execute_fetchall(sql)]
+
+
+async def test_retention_erases_on_its_day_and_not_before_and_the_bulletin_stays(
+        h: Harness, county: dict[str, int], clock: FrozenClock) -> None:
+    secretary = await make_secretary(h, county["east"])
+    code = await invite_code(secretary)
+    applicant = h.person("路人甲")
+    await join(applicant, code, name="路人甲", phone="+8613800001111")
+    await secretary.says("/pending")
+    await secretary.presses("❌ 1. 路人甲")
+    halfway = h.person("半途者")
+    await halfway.opens_link(code)
+    await halfway.says("半途者")
+    await halfway.says("1990")  # and never comes back
+    passer = h.person("过客")
+    await passer.says("/start")
+    leaving, = await registered(h, county["east"], ["要离开的人"], flowing=True, city="深圳")
+    async with h.db.tx() as c:
+        gone = await member_repo.member_of_user(c, leaving.id)
+        assert gone is not None
+        await member_repo.update_member(c, gone.id, {"phone": "13700002222"}, clock.now())
+        meeting = await meeting_repo.add_meeting(c, {
+            "branch_id": county["east"], "kind": "lesson", "starts_at": clock.now(),
+            "place": "村委会", "topic": "学习", "created_by": secretary.id}, clock.now())
+        await meeting_repo.put_attendance(c, meeting.id, gone.id, "present", clock.now())
+    await secretary.says("/members")
+    await secretary.presses("🗑 移除党员…")
+    await secretary.presses("要离开的人")
+    await secretary.presses("🗑 要离开的人：迁往其他支部")
+
+    async def bulletin() -> object:
+        return await bulletins.build(h.db, FrozenClock(START), county["county"],
+                                     date(2026, 11, 1), date(2026, 12, 1), 3.0)
+
+    before = await bulletin()
+    removed_contacts = f"SELECT name, phone, birth_year, flow_city FROM members WHERE id = {gone.id}"
+    strangers = (f"SELECT telegram_id FROM users WHERE telegram_id IN "
+                 f"({applicant.id}, {halfway.id}, {passer.id}) ORDER BY telegram_id")
+
+    clock.advance(timedelta(days=29, hours=23))  # a day short of the thirty
+    await h.tick()
+    assert await _rows(h, "SELECT name, state FROM applications") == [("路人甲", "rejected")]
+    assert (halfway.id,) in await _rows(h, "SELECT telegram_id FROM dialogs")
+    assert len(await _rows(h, strangers)) == 3
+    assert await _rows(h, removed_contacts) == [("要离开的人", "13700002222", 1985, "深圳")]
+
+    clock.advance(timedelta(hours=2))  # thirty days on
+    await h.tick()
+    assert await _rows(h, "SELECT name, state FROM applications") == []
+    assert await _rows(h, "SELECT telegram_id FROM dialogs") == []
+    assert await _rows(h, strangers) == []
+    assert await _rows(h, removed_contacts) == [("要离开的人", "13700002222", 1985, "深圳")]
+    assert len(await _rows(h, f"SELECT 1 FROM users WHERE telegram_id = {secretary.id}")) == 1
+
+    clock.advance(timedelta(days=149))  # 179 days after the removal
+    await h.tick()
+    assert await _rows(h, removed_contacts) == [("要离开的人", "13700002222", 1985, "深圳")]
+    clock.advance(timedelta(days=1))
+    await h.tick()
+    assert await _rows(h, removed_contacts) == [("要离开的人", None, None, None)]
+    assert await _rows(h, f"SELECT status FROM attendance WHERE member_id = {gone.id}") == [
+        ("present",)]
+    await h.tick()  # a second run has nothing left to do
+    assert await bulletin() == before
+    # Someone forgotten who comes back is met as new.
+    await passer.says("/start")
+    assert len(await _rows(h, f"SELECT 1 FROM users WHERE telegram_id = {passer.id}")) == 1
