@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from bot import contact_days
 from bot.clock import Clock
@@ -58,18 +58,24 @@ class Erased:
                 + self.locations)
 
 
+def kept_since(clock: Clock, days: int) -> datetime:
+    """What was last changed before this moment is past its time: the start of the local
+    day ``days`` days ago. The job runs once a day, so "kept 30 days" erases on the 31st
+    day, whatever the hour it ran on — never a day early."""
+    return datetime.combine(clock.today() - timedelta(days=days), time(0), tzinfo=clock.tz)
+
+
 async def run_retention(db: Database, clock: Clock, keep: Keep, admins: list[int]) -> Erased:
-    """Erase whatever is past its time at the clock's now."""
-    now = clock.now()
+    """Erase whatever is past its time on the clock's today."""
     async with db.tx() as c:
         applications = await repo.forget_rejected_applications(
-            c, now - timedelta(days=keep.rejected_days))
+            c, kept_since(clock, keep.rejected_days))
     async with db.tx() as c:
-        forms = await repo.forget_abandoned_forms(c, now - timedelta(days=keep.rejected_days))
+        forms = await repo.forget_abandoned_forms(c, kept_since(clock, keep.rejected_days))
     async with db.tx() as c:
-        removed = await repo.forget_removed_contacts(c, now - timedelta(days=keep.removed_days))
+        removed = await repo.forget_removed_contacts(c, kept_since(clock, keep.removed_days))
     async with db.tx() as c:
-        strangers = await repo.forget_strangers(c, now - timedelta(days=keep.strangers_days),
+        strangers = await repo.forget_strangers(c, kept_since(clock, keep.strangers_days),
                                                 admins)
     erased = Erased(applications, forms, removed, strangers, await _forget_locations(db))
     if erased.total:

@@ -5,7 +5,7 @@ figures unchanged, and `zhibu erase-member` on request."""
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import date, datetime, time
 
 from bot import bulletins
 from bot.clock import FrozenClock
@@ -78,30 +78,36 @@ async def test_retention_erases_on_its_day_and_not_before_and_the_bulletin_stays
         return await bulletins.build(h.db, FrozenClock(START), county["county"],
                                      date(2026, 11, 1), date(2026, 12, 1), 3.0)
 
-    before = await bulletin()
-    removed_contacts = f"SELECT name, phone, birth_year, flow_city FROM members WHERE id = {gone.id}"
+    removed_contacts = ("SELECT name, phone, birth_year, flow_city FROM members "
+                        f"WHERE id = {gone.id}")
     strangers = (f"SELECT telegram_id FROM users WHERE telegram_id IN "
                  f"({applicant.id}, {halfway.id}, {passer.id}) ORDER BY telegram_id")
 
-    clock.advance(timedelta(days=29, hours=23))  # a day short of the thirty
+    def on(day: date, hour: int) -> None:
+        clock.advance(datetime.combine(day, time(hour), tzinfo=clock.tz) - clock.now())
+
+    on(date(2026, 12, 24), 23)  # thirty days kept: the last of them
     await h.tick()
     assert await _rows(h, "SELECT name, state FROM applications") == [("路人甲", "rejected")]
     assert (halfway.id,) in await _rows(h, "SELECT telegram_id FROM dialogs")
     assert len(await _rows(h, strangers)) == 3
     assert await _rows(h, removed_contacts) == [("要离开的人", "13700002222", 1985, "深圳")]
 
-    clock.advance(timedelta(hours=2))  # thirty days on
+    on(date(2026, 12, 25), 0)  # the first tick of the day after
+    before = await bulletin()
     await h.tick()
+    assert await bulletin() == before
     assert await _rows(h, "SELECT name, state FROM applications") == []
     assert await _rows(h, "SELECT telegram_id FROM dialogs") == []
     assert await _rows(h, strangers) == []
     assert await _rows(h, removed_contacts) == [("要离开的人", "13700002222", 1985, "深圳")]
     assert len(await _rows(h, f"SELECT 1 FROM users WHERE telegram_id = {secretary.id}")) == 1
 
-    clock.advance(timedelta(days=149))  # 179 days after the removal
+    on(date(2027, 5, 23), 23)  # 180 days after the removal
     await h.tick()
     assert await _rows(h, removed_contacts) == [("要离开的人", "13700002222", 1985, "深圳")]
-    clock.advance(timedelta(days=1))
+    on(date(2027, 5, 24), 0)
+    before = await bulletin()
     await h.tick()
     assert await _rows(h, removed_contacts) == [("要离开的人", None, None, None)]
     assert await _rows(h, f"SELECT status FROM attendance WHERE member_id = {gone.id}") == [
