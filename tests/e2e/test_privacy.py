@@ -5,6 +5,7 @@ figures unchanged, and `zhibu erase-member` on request."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from datetime import date, datetime, time
 
 from bot import bulletins
@@ -12,7 +13,9 @@ from bot.clock import FrozenClock
 from storage import meetings as meeting_repo
 from storage import members as member_repo
 from storage import visits as visit_repo
-from tests.conftest import START
+from storage.db import Database
+from tests.conftest import START, seed_county
+from tests.e2e.process import zhibu
 from tests.e2e.flows import invite_code, join, make_leader, make_secretary, registered
 from tests.harness import Harness
 
@@ -117,3 +120,54 @@ async def test_retention_erases_on_its_day_and_not_before_and_the_bulletin_stays
     # Someone forgotten who comes back is met as new.
     await passer.says("/start")
     assert len(await _rows(h, f"SELECT 1 FROM users WHERE telegram_id = {passer.id}")) == 1
+
+
+async def test_zhibu_erase_member_keeps_the_counts_and_nothing_else(tmp_path: Path) -> None:
+    database = tmp_path / "zhibu.sqlite3"
+    clock = FrozenClock(START)
+    db = await Database.open(database)
+    try:
+        county = await seed_county(db, clock)
+        now = clock.now()
+        async with db.tx() as c:
+            await member_repo.touch_user(c, 777, "周九", "zhoujiu", "zh-hans", now, private=True)
+            member = await member_repo.insert_member(c, {
+                "branch_id": county["east"], "name": "周九", "birth_year": 1961,
+                "status": "full", "state": "active", "telegram_id": 777,
+                "phone": "13912345678", "flowing": True, "flow_city": "东莞",
+                "flow_employer": "电子厂"}, now)
+            meeting = await meeting_repo.add_meeting(c, {
+                "branch_id": county["east"], "kind": "lesson", "starts_at": now,
+                "place": "村委会", "topic": "学习", "created_by": 1}, now)
+            await meeting_repo.put_attendance(c, meeting.id, member.id, "present", now)
+            await c.execute("INSERT INTO notes (member_id, kind, body, created_at) "
+                            "VALUES (?, 'text', '我的心得：家里的事', ?)", (member.id, now.isoformat()))
+    finally:
+        await db.close()
+    env = {"ZHIBU_DATABASE": str(database), "ZHIBU_LANGUAGE": "en"}
+
+    code, out, err = await zhibu("erase-member", str(member.id), **env)
+    assert (code, err) == (1, "") and "add --yes" in out and len(out.splitlines()) == 1
+    code, out, err = await zhibu("erase-member", "999", "--yes", **env)
+    assert (code, out) == (2, "") and err == "zhibu: there is no member 999\n"
+    code, out, err = await zhibu("erase-member", str(member.id), "--yes", **env)
+    assert (code, err) == (0, "")
+    assert out == f"erased member {member.id}'s personal data; their attendance and counts stay\n"
+
+    db = await Database.open(database)
+    try:
+        async with db.read() as c:
+            erased = await member_repo.get_member(c, member.id)
+            notes = [tuple(r) for r in await c.execute_fetchall("SELECT kind, body FROM notes")]
+            present = [tuple(r) for r in await c.execute_fetchall(
+                "SELECT member_id, status FROM attendance")]
+            audit = [tuple(r) for r in await c.execute_fetchall(
+                "SELECT actor, action, subject, detail FROM audit")]
+    finally:
+        await db.close()
+    assert erased is not None and erased.name == f"已删除的党员 #{member.id}"
+    assert (erased.phone, erased.birth_year, erased.flow_city, erased.flow_employer,
+            erased.telegram_id, erased.state) == (None, None, None, None, None, "removed")
+    assert notes == [("text", "")]
+    assert present == [(member.id, "present")]
+    assert audit == [("cli", "member.erase", f"member:{member.id}", "")]
