@@ -5,8 +5,8 @@ figures unchanged, and `zhibu erase-member` on request."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from datetime import date, datetime, time
+from pathlib import Path
 
 from bot import bulletins
 from bot.clock import FrozenClock
@@ -15,8 +15,8 @@ from storage import members as member_repo
 from storage import visits as visit_repo
 from storage.db import Database
 from tests.conftest import START, seed_county
-from tests.e2e.process import zhibu
 from tests.e2e.flows import invite_code, join, make_leader, make_secretary, registered
+from tests.e2e.process import zhibu
 from tests.harness import Harness
 
 
@@ -141,7 +141,8 @@ async def test_zhibu_erase_member_keeps_the_counts_and_nothing_else(tmp_path: Pa
                 "place": "村委会", "topic": "学习", "created_by": 1}, now)
             await meeting_repo.put_attendance(c, meeting.id, member.id, "present", now)
             await c.execute("INSERT INTO notes (member_id, kind, body, created_at) "
-                            "VALUES (?, 'text', '我的心得：家里的事', ?)", (member.id, now.isoformat()))
+                            "VALUES (?, 'text', '我的心得：家里的事', ?)",
+                            (member.id, now.isoformat()))
     finally:
         await db.close()
     env = {"ZHIBU_DATABASE": str(database), "ZHIBU_LANGUAGE": "en"}
