@@ -8,7 +8,7 @@ import json
 from datetime import date, datetime, time
 from pathlib import Path
 
-from bot import bulletins
+from bot import bulletins, reports
 from bot.clock import FrozenClock
 from storage import meetings as meeting_repo
 from storage import members as member_repo
@@ -17,7 +17,7 @@ from storage.db import Database
 from tests.conftest import START, seed_county
 from tests.e2e.flows import invite_code, join, make_leader, make_secretary, registered
 from tests.e2e.process import zhibu
-from tests.harness import Harness
+from tests.harness import Harness, Person
 
 
 async def test_a_shared_location_is_stored_to_about_a_kilometre(
@@ -172,3 +172,36 @@ async def test_zhibu_erase_member_keeps_the_counts_and_nothing_else(tmp_path: Pa
     assert notes == [("text", "")]
     assert present == [(member.id, "present")]
     assert audit == [("cli", "member.erase", f"member:{member.id}", "")]
+
+
+async def test_a_visits_location_is_erased_after_its_half_year_bulletin_went_out(
+        h: Harness, county: dict[str, int], clock: FrozenClock, staff: Person) -> None:
+    leader = await make_leader(h, county["east"], [county["south"]])
+    await leader.says("/visit")
+    await leader.presses("今天")
+    await leader.presses("1")
+    await leader.presses("调查研究")
+    await leader.says("走访了五户困难群众。")
+    await leader.presses("没有")
+    h.emu.send_location(leader.user, 28.21, 112.94)
+    await h.settle()
+    await leader.presses("✅ 保存")
+    place = "SELECT latitude, longitude, day, days FROM visits"
+
+    async def figures() -> object:
+        bulletin = await reports.visit_bulletin(h.db, FrozenClock(START), date(2026, 7, 1),
+                                                date(2027, 1, 1), 3.0)
+        return bulletin.rows
+
+    def on(day: date, hour: int) -> None:
+        clock.advance(datetime.combine(day, time(hour), tzinfo=clock.tz) - clock.now())
+
+    on(date(2027, 1, 1), 10)  # the bulletin of July–December goes out today
+    await h.tick()
+    await h.settle()
+    assert await _rows(h, place) == [(28.21, 112.94, "2026-11-24", 1.0)]
+    before = await figures()
+    on(date(2027, 1, 2), 0)
+    await h.tick()
+    assert await _rows(h, place) == [(None, None, "2026-11-24", 1.0)]
+    assert await figures() == before
