@@ -20,18 +20,24 @@ from tests.e2e.process import zhibu
 from tests.harness import Harness, Person
 
 
-async def test_a_shared_location_is_stored_to_about_a_kilometre(
-        h: Harness, county: dict[str, int]) -> None:
-    secretary = await make_secretary(h, county["south"], name="南坡书记")
-    leader = await make_leader(h, county["east"], [county["south"]])
+async def _visit_sharing(h: Harness, leader: Person, latitude: float, longitude: float
+                         ) -> None:
+    """A day's visit logged up to its last question, the location shared."""
     await leader.says("/visit")
     await leader.presses("今天")
     await leader.presses("1")
     await leader.presses("调查研究")
     await leader.says("走访了五户困难群众。")
     await leader.presses("没有")
-    h.emu.send_location(leader.user, 28.213479, 112.941962)
+    h.emu.send_location(leader.user, latitude, longitude)
     await h.settle()
+
+
+async def test_a_shared_location_is_stored_to_about_a_kilometre(
+        h: Harness, county: dict[str, int]) -> None:
+    secretary = await make_secretary(h, county["south"], name="南坡书记")
+    leader = await make_leader(h, county["east"], [county["south"]])
+    await _visit_sharing(h, leader, 28.213479, 112.941962)
     async with h.db.read() as c:  # the form in progress holds the coarse place already
         rows = await c.execute_fetchall("SELECT data FROM dialogs")
     assert [(json.loads(row[0])["lat"], json.loads(row[0])["lon"]) for row in rows] == [
@@ -177,14 +183,7 @@ async def test_zhibu_erase_member_keeps_the_counts_and_nothing_else(tmp_path: Pa
 async def test_a_visits_location_is_erased_after_its_half_year_bulletin_went_out(
         h: Harness, county: dict[str, int], clock: FrozenClock, staff: Person) -> None:
     leader = await make_leader(h, county["east"], [county["south"]])
-    await leader.says("/visit")
-    await leader.presses("今天")
-    await leader.presses("1")
-    await leader.presses("调查研究")
-    await leader.says("走访了五户困难群众。")
-    await leader.presses("没有")
-    h.emu.send_location(leader.user, 28.21, 112.94)
-    await h.settle()
+    await _visit_sharing(h, leader, 28.21, 112.94)
     await leader.presses("✅ 保存")
     place = "SELECT latitude, longitude, day, days FROM visits"
 
