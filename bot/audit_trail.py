@@ -46,6 +46,7 @@ ACTIONS: dict[str, str] = {
     "invite.revoke": N_("Revoked an invite link"),
     "material.push": N_("Sent a study material"),
     "meeting.schedule": N_("Scheduled a session"),
+    "member.erase": N_("Erased a member's personal data on request"),
     "member.flow": N_("Reported working away or being back"),
     "member.no_writing": N_("Marked a member unable to write notes"),
     "member.remove": N_("Took a member off the roster"),

@@ -137,6 +137,11 @@ def _parser(tr: Tr, language: str) -> argparse.ArgumentParser:
                                  "again (default: %(default)s)"))
     restore.add_argument("--resend", action="store_true",
                          help=tr("send every message that was waiting in the backup"))
+    eraser = command("erase-member", tr("erase a member's personal data on request; their "
+                                        "attendance stays, under a placeholder name"))
+    eraser.add_argument("member_id", type=int, metavar="ID", help=tr("the member's number"))
+    eraser.add_argument("--yes", action="store_true",
+                        help=tr("really erase (it cannot be undone)"))
     command("status", tr("how the running bot is doing; exit code 1 when it is stuck (for a "
                          "health check)"))
     return parser
@@ -172,6 +177,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "export": lambda: _export(settings, tr, args.start, args.last, args.target,
                                       args.lang, args.force),
             "status": lambda: _status(settings, tr),
+            "erase-member": lambda: _erase_member(settings, tr, args.member_id, args.yes),
         }[args.command]
         with file_checks.database_errors(settings.database):
             return asyncio.run(action())
@@ -388,6 +394,25 @@ async def _backup(settings: Settings, tr: Tr, target: Path, force: bool) -> int:
     finally:
         await db.close()
     print(tr("backed up {database} to {path}", database=settings.database, path=target))
+    return 0
+
+
+async def _erase_member(settings: Settings, tr: Tr, member_id: int, confirmed: bool) -> int:
+    from bot import privacy, registry
+
+    db = await _open(settings, must_exist=True)
+    try:
+        if await registry.member(db, member_id) is None:
+            raise SetupError(N_("there is no member {id}"), id=member_id)
+        if not confirmed:
+            print(tr("this erases member {id}'s name, phone, birth year, city and Telegram "
+                     "link and their notes' text, for good; add --yes to do it", id=member_id))
+            return 1
+        await privacy.erase_member(db, Clock(settings.timezone), member_id)
+    finally:
+        await db.close()
+    print(tr("erased member {id}'s personal data; their attendance and counts stay",
+             id=member_id))
     return 0
 
 

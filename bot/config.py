@@ -220,6 +220,19 @@ class Settings(BaseSettings):
         default=time(9, 0),
         description="Local time the monthly (on the 1st) and quarterly bulletins go to staff")
 
+    keep_rejected_days: int = Field(
+        default=30, ge=1, le=3650,
+        description="Rejected applications and forms left unfinished are erased this many "
+                    "days after their last change")
+    keep_removed_days: int = Field(
+        default=180, ge=1, le=3650,
+        description="Removed members' contact details (phone, birth year, city, employer) "
+                    "are erased this many days after the removal; attendance stays")
+    keep_strangers_days: int = Field(
+        default=30, ge=1, le=3650,
+        description="Telegram accounts that wrote to the bot but never registered are "
+                    "forgotten this many days after they first wrote")
+
     error_report_minutes: int = Field(
         default=10, ge=1, le=1440,
         description="Staff hear of errors in the bot at most once in this many minutes, with "

@@ -7,6 +7,10 @@ filter would miss handlers added later (pytest's, a service manager's), so the
 redaction sits where every record is born: a log record factory scrubs the message,
 its arguments, the traceback and the stack as the record is made. Records are only
 made for enabled levels, so a quiet logger costs nothing.
+
+The same factory keeps what people write out of the log: an update passed as an argument
+(PTB's own "Processing update %s", "Error while building CallbackContext for update %s")
+is logged as its id and kind (bot/update_kinds.py), not as its text or shared contact.
 """
 
 from __future__ import annotations
@@ -15,6 +19,10 @@ import logging
 import threading
 from collections.abc import Iterable
 from typing import Any
+
+from telegram import Update
+
+from bot.update_kinds import described
 
 HIDDEN = "[secret]"
 SHORTEST_SECRET = 8  # shorter strings would be redacted out of ordinary words
@@ -56,6 +64,8 @@ def hide(*secrets: str | None) -> None:
 
 def _scrubbing_factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
     record: logging.LogRecord = _plain_factory(*args, **kwargs)
+    if isinstance(record.args, tuple) and any(isinstance(a, Update) for a in record.args):
+        record.args = tuple(described(a) if isinstance(a, Update) else a for a in record.args)
     if _secrets:
         _scrub_record(record)
     return record

@@ -31,6 +31,7 @@ from bot import (
     notices,
     organisation,
     personal_menus,
+    privacy,
     reports,
     review,
     trouble,
@@ -50,6 +51,11 @@ def windows(settings: Settings) -> meetings.Windows:
     return meetings.Windows(before=timedelta(minutes=settings.checkin_before_minutes),
                             after=timedelta(minutes=settings.checkin_after_minutes),
                             reminder=timedelta(minutes=settings.meeting_reminder_minutes))
+
+
+def keep(settings: Settings) -> privacy.Keep:
+    return privacy.Keep(settings.keep_rejected_days, settings.keep_removed_days,
+                        settings.keep_strangers_days)
 
 
 async def tick(services: Services) -> int:
@@ -76,6 +82,10 @@ async def tick(services: Services) -> int:
     if services.daily.get("inbox") != now.date():
         await services.journal.forget_old()
         services.daily["inbox"] = now.date()
+    if services.daily.get("privacy") != now.date():
+        await privacy.run_retention(services.database, services.clock, keep(settings),
+                                    settings.admins)
+        services.daily["privacy"] = now.date()
     staff = sorted(set(settings.admins) | set(await organisation.staff_ids(services.database)))
     # The outbox's own Bot knows its name (asked at start-up): the bulletin's links use it.
     bot_username = services.sender.bot.username if services.sender is not None else None

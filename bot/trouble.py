@@ -8,7 +8,7 @@ opened the bot. The rate limit lives in the database (when the last report went 
 it holds across a storm of errors and across restarts: the first error of a quiet spell is
 reported at once, the ones after it are counted, and the scheduler's tick sends their
 summary when the interval is over. The message says what kind of error and where, never
-the token; the log has the update and the traceback.
+the token; the log has the update's id and kind and the traceback.
 """
 
 from __future__ import annotations
@@ -16,8 +16,6 @@ from __future__ import annotations
 import logging
 import re
 from datetime import datetime, timedelta
-
-from telegram import Update
 
 from bot import logs, organisation
 from bot.clock import Clock
@@ -36,21 +34,6 @@ log = logging.getLogger(__name__)
 KEEP = timedelta(days=30)  # reported errors are kept this long (`zhibu status` counts a day)
 SUMMARY_LIMIT = 200
 BOT_TOKEN = re.compile(r"\d{5,}:[A-Za-z0-9_-]{30,}")
-
-
-def handled(update: object) -> str:
-    """Where a handler failed, without what the person wrote: the command, or the button's
-    kind (its callback data up to the ids), or nothing for other updates."""
-    if not isinstance(update, Update):
-        return ""
-    if update.callback_query is not None and update.callback_query.data:
-        kind = update.callback_query.data.split(":")[:2]
-        return ":".join(part for part in kind if not part.lstrip("-").isdigit())[:40]
-    message = update.effective_message
-    text = message.text if message is not None else None
-    if text and text.startswith("/"):
-        return text.split()[0].split("@")[0][:33]
-    return ""
 
 
 def summarise(error: BaseException) -> str:

@@ -65,6 +65,17 @@ class VisitDraft:
     longitude: float | None = None
 
 
+#: Decimal places kept of a shared location: 0.01° is about a kilometre — enough to show
+#: a leader was at the village, not which house they stood in (README "Privacy").
+COORDINATE_DECIMALS = 2
+
+
+def coarse(degrees: float | None) -> float | None:
+    """A latitude or longitude to about a kilometre, as it is stored (also in a form in
+    progress): the exact point is never written down."""
+    return None if degrees is None else round(float(degrees), COORDINATE_DECIMALS)
+
+
 def half_year_bounds(day: date) -> tuple[date, date]:
     if day.month <= 6:
         return date(day.year, 1, 1), date(day.year, 7, 1)
@@ -209,7 +220,7 @@ async def log(db: Database, clock: Clock, leader: int, draft: VisitDraft,
             "record_file_id": draft.record_file_id, "problems": draft.problems,
             "solved": draft.solved and bool(draft.problems),
             "solved_on": draft.day if draft.solved and draft.problems else None,
-            "latitude": draft.latitude, "longitude": draft.longitude}, now)
+            "latitude": coarse(draft.latitude), "longitude": coarse(draft.longitude)}, now)
         secretaries = [r.telegram_id for r in await org_repo.holders(c, "secretary",
                                                                      draft.branch_id)]
         await outbox_repo.enqueue(c, [

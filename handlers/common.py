@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import html
-import json
 import logging
 
 from telegram import ChatMemberUpdated, Update
@@ -12,11 +10,12 @@ from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
 from telegram.ext import ApplicationHandlerStop
 
-from bot import i18n, organisation, registry, trouble
+from bot import i18n, organisation, registry
 from bot.access import load_actor
 from bot.app import ZContext
 from bot.callbacks import pack, unpack
 from bot.menus import commands_for
+from bot.update_kinds import described, handled
 from bot.write_faults import is_write_fault
 from handlers import dialog
 from handlers.notify import tell
@@ -182,12 +181,13 @@ async def group_migrated(update: Update, context: ZContext) -> None:
 
 
 async def on_error(update: object, context: ZContext) -> None:
-    """Log with the update it came from; staff hear of it (a few minutes apart at most);
-    tell the person something went wrong."""
+    """Log which update it came from (its id and kind, never what the person wrote or
+    shared); staff hear of it (a few minutes apart at most); tell the person something
+    went wrong."""
     error = context.error
     context.services.repeats.forget(update)  # so that trying again is not a repeat
     if isinstance(error, Forbidden):
-        log.info("forbidden while handling %s: %s", _describe(update), error)
+        log.info("forbidden while handling %s: %s", described(update), error)
         return
     if update is None and isinstance(error, NetworkError) and not isinstance(error, BadRequest):
         # Polling met a hiccup on the way to Telegram (a 502, a timeout): PTB tries again
@@ -200,11 +200,11 @@ async def on_error(update: object, context: ZContext) -> None:
         assert error is not None
         context.services.write_faults.failed("handlers", error)
     else:
-        log.error("error while handling %s", _describe(update), exc_info=error)
+        log.error("error while handling %s", described(update), exc_info=error)
     if error is not None and not is_write_fault(error):
         # No update: a scheduled job (reminders, bulletins, the tick) failed.
         await context.services.noted("handler" if update is not None else "scheduler", error,
-                                     trouble.handled(update))
+                                     handled(update))
     if isinstance(update, Update) and update.effective_chat is not None:
         try:
             await context.bot.send_message(
@@ -213,8 +213,3 @@ async def on_error(update: object, context: ZContext) -> None:
         except Exception:
             log.warning("could not tell the user about the error", exc_info=True)
 
-
-def _describe(update: object) -> str:
-    if isinstance(update, Update):
-        return html.escape(json.dumps(update.to_dict(), ensure_ascii=False)[:2000])
-    return repr(update)[:2000]

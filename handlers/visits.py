@@ -181,8 +181,8 @@ async def visit_step(update: Update, context: ZContext, current: Dialog, answer:
                 return
             current = await dialog.advance(
                 update, context, current, "confirm",
-                lat=location.latitude if location else None,
-                lon=location.longitude if location else None)
+                lat=visits.coarse(location.latitude) if location else None,
+                lon=visits.coarse(location.longitude) if location else None)
             await chat.send_message(tr("Thank you."), reply_markup=ReplyKeyboardRemove())
             await _ask_confirm(update, context, current)
         elif current.step == "confirm":
