@@ -9,8 +9,11 @@ missing file for a new county: only `zhibu migrate` creates one.
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
+import subprocess
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -85,3 +88,36 @@ async def test_the_operator_hears_it_in_their_language(good: Path, tmp_path: Pat
     assert code == 2
     assert err.startswith(f"zhibu: 数据库 {database} 已损坏（truncated:")
     assert err.rstrip().endswith("zhibu restore BACKUP 恢复最近的备份。")
+
+
+@pytest.fixture
+def read_only_database(good: Path, tmp_path: Path) -> Iterator[Path]:
+    """A good database on a file system mounted read-only (a tmpfs remounted so): where
+    the machine lets the tests mount, which root in a VM or container usually may."""
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "zhibu-test", str(folder)],
+                      capture_output=True).returncode != 0:
+        pytest.skip("this machine does not let the tests mount a file system")
+    try:
+        database = folder / "zhibu.sqlite3"
+        shutil.copyfile(good, database)
+        remounted = subprocess.run(["mount", "-o", "remount,ro", str(folder)],
+                                   capture_output=True)
+        assert remounted.returncode == 0, remounted.stderr
+        yield database
+    finally:
+        subprocess.run(["umount", str(folder)], capture_output=True)
+
+
+async def test_a_database_on_a_read_only_file_system_stops_in_one_line(
+        read_only_database: Path, tmp_path: Path, emu: Emulator) -> None:
+    database = read_only_database
+    for args in [("run",), ("migrate",), ("backup", str(tmp_path / "copy.sqlite3"))]:
+        began = time.monotonic()
+        code, out, err = await zhibu(*args, ZHIBU_DATABASE=str(database), ZHIBU_TOKEN=TOKEN,
+                                     ZHIBU_API_BASE=emu.base_url)
+        assert code != 0 and time.monotonic() - began < 10, (args, code, err)
+        assert err.count("\n") == 1 and err.startswith("zhibu: "), (args, err)
+        assert "Traceback" not in err and out == "" and str(database) in err, (args, err)
+    assert not emu.calls
