@@ -177,8 +177,10 @@ def build_application(settings: Settings, *, clock: Clock | None = None,
         get_updates_request=HTTPXRequest(),
         rate_limiter=limiter)
     processor = update_processor or PerUserUpdateProcessor(settings.concurrent_updates)
+    throttle = Throttle(settings.user_updates_limit, settings.user_updates_window)
     if isinstance(processor, PerUserUpdateProcessor):
         processor.journal = journal
+        processor.throttle = throttle  # checked as each update arrives
     builder: ApplicationBuilder[Any, Any, Any, Any, Any, Any] = (
         ApplicationBuilder()
         .bot(bot)
@@ -190,8 +192,7 @@ def build_application(settings: Settings, *, clock: Clock | None = None,
     application: ZApplication = builder.build()
     application.bot_data["services"] = Services(
         settings=settings, clock=clock or Clock(settings.timezone), journal=journal,
-        write_faults=write_faults, pacer=pacer, ticking=ticking,
-        throttle=Throttle(settings.user_updates_limit, settings.user_updates_window))
+        write_faults=write_faults, pacer=pacer, ticking=ticking, throttle=throttle)
     register(application)
     return application
 

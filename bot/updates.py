@@ -10,7 +10,9 @@ The limit on updates at once (``ZHIBU_CONCURRENT_UPDATES``) is on updates *worki
 update waiting for the same person's earlier one does not hold a place, and one waiting
 for Telegram's pace (a second message to the same chat must wait a second) lends its
 place to others meanwhile (:func:`lend_place`), so one person's multi-message answer
-never holds up everyone else.
+never holds up everyone else. A free place goes to a waiting press before a waiting message
+(``bot/places.py``), and a person sending faster than anyone types is cut short on arrival
+(``bot/throttle.py``), before their update queues at all.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
 from bot.journal import Journal
+from bot.places import MESSAGE, Places, urgency
+from bot.throttle import Throttle
 
 MAX_CONCURRENT_UPDATES = 4  # the default of ZHIBU_CONCURRENT_UPDATES
 #: What the bot asks Telegram for, polling or by webhook alike.
@@ -36,12 +40,13 @@ UNLIMITED = 1 << 16
 class _Place:
     """One update's place among those working at once; given back and taken again."""
 
-    def __init__(self, places: asyncio.Semaphore) -> None:
+    def __init__(self, places: Places, rank: int = MESSAGE) -> None:
         self.places = places
+        self.rank = rank
         self.held = False
 
     async def take(self) -> None:
-        await self.places.acquire()
+        await self.places.acquire(self.rank)
         self.held = True
 
     def give(self) -> None:
@@ -82,9 +87,10 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
         # PTB's own limit would take a place before the person's turn and could not lend
         # it: it is left wide, and the places here are the limit.
         super().__init__(UNLIMITED)
-        self._places = asyncio.Semaphore(max_concurrent_updates)
+        self._places = Places(max_concurrent_updates)
         self._locks: dict[int, tuple[asyncio.Lock, int]] = {}
         self.journal: Journal | None = None  # set by build_application
+        self.throttle: Throttle | None = None  # set by build_application
         self._marks: dict[int, asyncio.Future[None]] = {}  # each person's unwritten mark
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
@@ -92,6 +98,16 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
         if journal is not None and journal.is_repeat(update):
             if inspect.iscoroutine(coroutine):
                 coroutine.close()
+            return
+        throttle = self.throttle
+        if throttle is not None and not (journal is not None and journal.is_replay(update)) \
+                and not throttle.admit(update):
+            # Dropped on arrival: it never queues behind the person's earlier updates nor
+            # takes a place, so a script's thousands of presses cost next to nothing.
+            if inspect.iscoroutine(coroutine):
+                coroutine.close()
+            if journal is not None:
+                journal.finished(update)
             return
         await self._in_turn(update, coroutine)
 
@@ -108,7 +124,7 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
                 earlier = self._marks.pop(key, None)
                 if earlier is not None:
                     await asyncio.shield(earlier)
-                place = _Place(self._places)
+                place = _Place(self._places, urgency(update))
                 await place.take()
                 token = _place.set(place)
                 try:

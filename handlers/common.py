@@ -40,14 +40,12 @@ async def know_user(update: Update, context: ZContext) -> None:
         raise ApplicationHandlerStop
     chat = update.effective_chat
     private = chat is not None and chat.type == ChatType.PRIVATE
-    if update.message is not None or update.callback_query is not None:
-        pace = context.services.throttle.check(user.id)
-        if pace != "ok":
-            if pace == "warn" and private and chat is not None:
-                tr = i18n.translator(i18n.language_from_telegram(user.language_code))
-                await chat.send_message(tr("You are sending very fast. Please wait a few "
-                                           "seconds, then try again."))
-            raise ApplicationHandlerStop
+    if context.services.throttle.to_warn(update):  # over the limit on arrival
+        if private and chat is not None:
+            tr = i18n.translator(i18n.language_from_telegram(user.language_code))
+            await chat.send_message(tr("You are sending very fast. Please wait a few "
+                                       "seconds, then try again."))
+        raise ApplicationHandlerStop
     # A private my_chat_member "kicked" is the user blocking us: not a sign of life.
     wrote = private and update.my_chat_member is None
     actor = await load_actor(context.db, user.id, context.settings.admins)

@@ -94,7 +94,8 @@ async def test_a_flood_from_one_person_is_slowed_and_others_are_not(
         h: Harness, county: dict[str, int]) -> None:
     from bot.throttle import Throttle
 
-    h.services.throttle = Throttle(limit=20, window=10)
+    # Asked as updates arrive, by the processor; the handlers send the polite word.
+    h.services.throttle = h.processor.throttle = Throttle(limit=20, window=10)
     flooder, calm = await registered(h, county["east"], ["刷屏者", "安静的人"])
     for i in range(100):
         h.emu.send_text(flooder.user, f"/help {i}")
