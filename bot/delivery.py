@@ -45,6 +45,7 @@ from telegram import (
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
 
+from bot.background import BackgroundLoop
 from bot.clock import Clock
 from bot.pacing import PaceLimits, Pacer, retry_seconds
 from bot.write_faults import Backoff, WriteFaults, is_write_fault
@@ -131,7 +132,7 @@ async def send(bot: Bot, chat_id: int, out: Outgoing, **kwargs: Any) -> Message:
     return result
 
 
-class Sender:
+class Sender(BackgroundLoop):
     """One per bot: started with the services, stopped before the database closes.
 
     It is given a Bot of its own, without PTB's rate limiter: that limiter waits for a
@@ -142,6 +143,7 @@ class Sender:
 
     def __init__(self, bot: Bot, db: Database, clock: Clock, limits: SendLimits,
                  pacer: Pacer | None = None, faults: WriteFaults | None = None) -> None:
+        super().__init__()
         self.bot, self.db, self.clock, self.limits = bot, db, clock, limits
         self._backoff = Backoff(faults or WriteFaults(), "outbox sender")
         # Outcomes the database refused (row, state, message id, error), written later.
@@ -149,7 +151,6 @@ class Sender:
         self.pacer = pacer or Pacer(PaceLimits(per_second=limits.per_second))
         self._wake = asyncio.Event()
         self._idle = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
         self._inflight: dict[int, asyncio.Task[None]] = {}
         # Chats that cannot take a message yet (at their limit, a 429's wait, a retry's
         # backoff), by when (monotonic) to try again: their rows are left out of the query.
@@ -163,17 +164,11 @@ class Sender:
 
     # --- life cycle --------------------------------------------------------------------
 
-    def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self._run(), name="zhibu-outbox")
+    task_name = "zhibu-outbox"
 
     async def stop(self) -> None:
         """Stop taking rows; let what is in flight finish (it is already on its way)."""
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await super().stop()
         if self._inflight:
             await asyncio.wait(list(self._inflight.values()), timeout=10)
         if self._unwritten:  # one more try; what stays unwritten is sent again next start

@@ -17,7 +17,6 @@ traceback each time.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from datetime import timedelta
@@ -37,6 +36,7 @@ from bot import (
     trouble,
     visits,
 )
+from bot.background import BackgroundLoop
 from bot.config import Settings, parse_reminder_schedule
 from bot.write_faults import Backoff, is_write_fault
 from storage import operations as ops_repo
@@ -108,26 +108,17 @@ async def tick(services: Services) -> int:
     return queued
 
 
-class Ticker:
+class Ticker(BackgroundLoop):
     """Runs :func:`tick` every ``seconds`` of elapsed time (the first after ``first``),
     one at a time; started and stopped with the services."""
 
+    task_name = "zhibu-tick"
+
     def __init__(self, services: Services, seconds: float, first: float = 1.0) -> None:
+        super().__init__()
         self.services, self.seconds, self.first = services, seconds, first
         self.ticks = 0
         self._backoff = Backoff(services.write_faults, "scheduler")
-        self._task: asyncio.Task[None] | None = None
-
-    def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self._run(), name="zhibu-tick")
-
-    async def stop(self) -> None:
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
 
     async def _run(self) -> None:
         await asyncio.sleep(self.first)
