@@ -46,7 +46,7 @@ class Places:
         except asyncio.CancelledError:
             if turn.done() and not turn.cancelled():
                 self.release()  # handed over just as the waiter was cancelled
-            else:
+            elif turn in self._waiting[rank]:  # release() may have dropped it already
                 self._waiting[rank].remove(turn)
             raise
 

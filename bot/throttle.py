@@ -30,23 +30,37 @@ class Throttle:
         self._seen: dict[int, deque[float]] = {}
         self._warned: set[int] = set()
         self._warn: set[int] = set()  # update ids admitted only to be answered "wait"
+        self._swept: float | None = None  # when quiet people were last forgotten
 
     def check(self, user_id: int, now: float | None = None) -> Verdict:
         moment = time.monotonic() if now is None else now
+        if self._swept is None:
+            self._swept = moment
+        elif moment - self._swept > self.window:
+            self._forget_quiet(moment)
         recent = self._seen.setdefault(user_id, deque())
         while recent and moment - recent[0] > self.window:
             recent.popleft()
         if len(recent) < self.limit:
             recent.append(moment)
             self._warned.discard(user_id)
-            if len(self._seen) > 10_000:  # forget the quiet ones
-                for quiet in [u for u, d in self._seen.items() if not d]:
-                    del self._seen[quiet]
             return "ok"
         if user_id in self._warned:
             return "drop"
         self._warned.add(user_id)
         return "warn"
+
+    def _forget_quiet(self, moment: float) -> None:
+        """Once a window: forget everyone whose last update is older than the window (they
+        start afresh anyway), so the memory is who wrote lately, not everyone ever."""
+        self._swept = moment
+        for quiet in [u for u, d in self._seen.items() if not d or moment - d[-1] > self.window]:
+            del self._seen[quiet]
+            self._warned.discard(quiet)
+
+    def tracked(self) -> int:
+        """How many people it remembers (for tests and `zhibu status`-like checks)."""
+        return len(self._seen)
 
     def admit(self, update: object, now: float | None = None) -> bool:
         """On arrival: False if the update is to be dropped unseen. Messages and presses

@@ -37,3 +37,19 @@ async def test_a_cancelled_waiter_leaves_no_place_lost() -> None:
     await asyncio.gather(waiting, return_exceptions=True)
     async with asyncio.timeout(1):
         await places.acquire(MESSAGE)
+
+
+async def test_a_waiter_cancelled_before_a_release_ends_cancelled() -> None:
+    """Cancelled first, then a release finds its turn already done and skips it: the
+    waiter still ends as cancelled (an update cut short at shutdown comes back at the
+    next start), and the place is free."""
+    places = Places(1)
+    await places.acquire(PRESS)
+    waiting = asyncio.create_task(places.acquire(MESSAGE))
+    await asyncio.sleep(0)
+    waiting.cancel()
+    places.release()
+    outcome, = await asyncio.gather(waiting, return_exceptions=True)
+    assert isinstance(outcome, asyncio.CancelledError)
+    async with asyncio.timeout(1):
+        await places.acquire(MESSAGE)
