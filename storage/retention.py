@@ -89,9 +89,11 @@ async def erase_member(c: Conn, member_id: int, placeholder: str, now: datetime)
     branch and status (so attendance and counts stay), under ``placeholder``. Their notes
     keep their kind and review, not their words; leave reasons go; their applications
     and forms go. Returns the Telegram id they had, if any."""
-    async with c.execute("SELECT telegram_id FROM members WHERE id = ?", (member_id,)) as cur:
+    async with c.execute("SELECT telegram_id, name FROM members WHERE id = ?",
+                         (member_id,)) as cur:
         row = await cur.fetchone()
     telegram_id = row[0] if row is not None else None
+    name = str(row[1]) if row is not None else None
     await c.execute(
         """UPDATE members SET name = ?, phone = NULL, birth_year = NULL, flow_city = NULL,
                   flow_employer = NULL, flow_since = NULL, telegram_id = NULL,
@@ -102,9 +104,23 @@ async def erase_member(c: Conn, member_id: int, placeholder: str, now: datetime)
                     "WHERE member_id = ?", (member_id,))
     await c.execute("UPDATE attendance SET reason = NULL, reason_file_id = NULL "
                     "WHERE member_id = ?", (member_id,))
+    # Copies of the name: receipts of notices, and messages that named them to others.
+    await c.execute("UPDATE notice_recipients SET name = ? WHERE member_id = ?"
+                    + (" OR telegram_id = ?" if telegram_id is not None else ""),
+                    (placeholder, member_id) + ((telegram_id,) if telegram_id is not None
+                                                else ()))
+    if name is not None:
+        await c.execute(
+            """UPDATE outbox SET payload = json_set(payload, '$.name', ?)
+               WHERE json_valid(payload) AND json_extract(payload, '$.name') = ?""",
+            (placeholder, name))
     if telegram_id is not None:
         await c.execute("DELETE FROM applications WHERE telegram_id = ?", (telegram_id,))
         await c.execute("DELETE FROM dialogs WHERE telegram_id = ?", (telegram_id,))
+        # The account's own name and handle, as Telegram told them (other names of the
+        # person in the audit and exports fall back to these).
+        await c.execute("UPDATE users SET first_name = '', username = NULL "
+                        "WHERE telegram_id = ?", (telegram_id,))
     await c.execute("UPDATE applications SET match_member_id = NULL WHERE match_member_id = ?",
                     (member_id,))
     return int(telegram_id) if telegram_id is not None else None

@@ -5,6 +5,7 @@ figures unchanged, and `zhibu erase-member` on request."""
 from __future__ import annotations
 
 import json
+import sqlite3
 from datetime import date, datetime, time
 from pathlib import Path
 
@@ -149,6 +150,18 @@ async def test_zhibu_erase_member_keeps_the_counts_and_nothing_else(tmp_path: Pa
             await c.execute("INSERT INTO notes (member_id, kind, body, created_at) "
                             "VALUES (?, 'text', '我的心得：家里的事', ?)",
                             (member.id, now.isoformat()))
+            # Copies of the name elsewhere: a notice's receipt, a message naming them.
+            await c.execute(
+                "INSERT INTO notices (id, sender, scope_unit_id, audience, body, send_at, "
+                "created_at) VALUES (1, 1, ?, 'everyone', '通知', ?, ?)",
+                (county["east"], now.isoformat(), now.isoformat()))
+            await c.execute(
+                "INSERT INTO notice_recipients (notice_id, telegram_id, member_id, name, "
+                "branch_id) VALUES (1, 777, ?, '周九', ?)", (member.id, county["east"]))
+            await c.execute(
+                "INSERT INTO outbox (key, chat_id, kind, payload, state, created_at) "
+                "VALUES ('k', 1, 'role_ended', ?, 'sent', ?)",
+                ('{"name": "周九", "role": "secretary"}', now.isoformat()))
     finally:
         await db.close()
     env = {"ZHIBU_DATABASE": str(database), "ZHIBU_LANGUAGE": "en"}
@@ -178,6 +191,10 @@ async def test_zhibu_erase_member_keeps_the_counts_and_nothing_else(tmp_path: Pa
     assert notes == [("text", "")]
     assert present == [(member.id, "present")]
     assert audit == [("cli", "member.erase", f"member:{member.id}", "")]
+    with sqlite3.connect(database) as conn:  # nowhere in the database any more
+        dump = "\n".join(conn.iterdump())
+    for personal in ("周九", "zhoujiu", "13912345678", "东莞", "电子厂", "家里的事"):
+        assert personal not in dump, personal
 
 
 async def test_a_visits_location_is_erased_after_its_half_year_bulletin_went_out(
