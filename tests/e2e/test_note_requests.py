@@ -233,10 +233,10 @@ async def test_the_secretary_lifts_unable_to_write_and_studying_asks_again(
     async with h.db.read() as c:
         entries = [(e.actor, e.action, e.subject, e.detail) for e in await audit.entries(c)]
     assert entries[0] == (f"tg:{secretary.id}", "member.can_write", f"member:{silent_id}",
-                          "no_writing: 1 → 0")
+                          '{"no_writing": [true, false]}')
     assert [e[1] for e in entries].count("member.can_write") == 1
     assert (f"tg:{secretary.id}", "member.no_writing", f"member:{silent_id}",
-            "no_writing: 0 → 1") in entries
+            '{"no_writing": [false, true]}') in entries
 
     # Asked again: his session's note is owed again, and the next material asks him.
     before = len(secretary.sees())
