@@ -43,6 +43,9 @@ PROBLEM_SHOWN = 80  # characters of a problem in the message
 LONGEST_PERIOD_DAYS = 366 * 2
 
 
+EARLIEST_YEAR = 2000  # no bulletin looks back before zhibu's records could begin
+
+
 def check_period(start: date, last: date, today: date) -> tuple[date, date]:
     """A bulletin's first and last day, typed or pressed (a button's period is data the
     client sends), held to one rule: in order, at most two years, ending within a year
@@ -50,11 +53,14 @@ def check_period(start: date, last: date, today: date) -> tuple[date, date]:
     take: the first day and the day after the last."""
     if last < start:
         raise InvalidInput(N_("The last day comes before the first."))
+    if start.year < EARLIEST_YEAR:  # also keeps a day before the first within the calendar
+        raise InvalidInput(N_("Please choose days from {year} on."), year=EARLIEST_YEAR)
     if (last - start).days > LONGEST_PERIOD_DAYS:
         raise InvalidInput(N_("Please choose at most two years."))
     if (last - today).days > 366:
         raise InvalidInput(N_("That is too far ahead. Please type a date within a year."))
     return start, last + timedelta(days=1)
+
 
 @dataclass
 class LeaderRow:

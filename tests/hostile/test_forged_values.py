@@ -175,3 +175,5 @@ async def test_a_report_period_from_a_forged_button(h: Harness, county: dict[str
     await staff.presses("其他日期……")
     await staff.says("9999-12-31 9999-12-31")  # typed: the same rule, no overflow
     assert staff.last() == TOO_FAR
+    await staff.says("0001-01-01 0001-06-30")  # nor at the calendar's other end
+    assert staff.last() == "请选择 2000 年以后的日期。"
