@@ -15,7 +15,7 @@ import asyncio
 import re
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from importlib import resources
 from pathlib import Path
 
@@ -171,9 +171,13 @@ class Database:
                 await conn.execute("COMMIT")
             except BaseException:
                 # Also when COMMIT itself fails (a full disk): SQLite may leave the
-                # transaction open, and every BEGIN after it would fail for good.
+                # transaction open, and every BEGIN after it would fail for good. A COMMIT
+                # whose await was cancelled still runs on the connection's thread, before
+                # this ROLLBACK: then there is nothing to roll back, and the error that
+                # reached here (the cancellation) is the one to raise.
                 if conn.in_transaction:
-                    await conn.execute("ROLLBACK")
+                    with suppress(sqlite3.OperationalError):
+                        await conn.execute("ROLLBACK")
                 raise
 
     @asynccontextmanager
