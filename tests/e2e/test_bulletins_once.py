@@ -16,7 +16,7 @@ import asyncio
 import threading
 from collections import Counter
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -26,6 +26,7 @@ from bot.clock import FrozenClock
 from bot.config import Settings
 from bot.sandbox.emulator import Emulator, SimUser
 from bot.schedule import tick
+from storage import rendered as rendered_repo
 from storage.models import OutboxRow
 from storage.rows import fetch_all
 from tests.e2e.test_bulletins import _session
@@ -141,6 +142,15 @@ async def test_each_bulletin_is_built_once_and_rendered_once_per_language(
         ("bulletin_parts", "2026-07-01 zh"): 1, ("bulletin_parts", "2026-07-01 en"): 1})
     assert threading.main_thread() not in calls.threads  # drawn off the event loop
     await _everyone_has_everything(h, people, seen)
+
+    # All gone out: the stored parts are forgotten at the next day's first tick.
+    quarter = f"bulletin:quarter:2026-10-01:2027-01-01:{county['county']}"
+    async with h.db.read() as c:
+        assert await rendered_repo.get(c, quarter, "en", 0) is not None
+    clock.set(QUARTER_DAY + timedelta(days=1))
+    await h.tick()
+    async with h.db.read() as c:
+        assert await rendered_repo.get(c, quarter, "en", 0) is None
 
 
 async def test_a_restart_half_way_sends_the_rest_without_building_again(
