@@ -22,7 +22,7 @@ from typing import Any
 
 from matplotlib.figure import Figure
 
-from bot import centralised, charts, rhythm
+from bot import centralised, charts, rendered, rhythm
 from bot.clock import Clock
 from bot.delivery import Outgoing, renderer
 from bot.file_names import period_file_name
@@ -329,18 +329,6 @@ def chart_figures(bulletin: Bulletin, tr: Tr | None = None) -> list[Figure]:
         axis=tr("sessions held of those due (%)"), limit=100)
 
 
-def _chart_count(bulletin: Bulletin) -> int:
-    branches = len(bulletin.active)
-    return 1 if branches > CHART_BRANCHES else charts.image_count(branches)
-
-
-def part_count(tr: Tr, bulletin: Bulletin) -> int:
-    """How many parts :func:`parts` makes in this language, without drawing the chart
-    or writing the sheet (the text's pieces differ between languages)."""
-    texts = len(chunks(lines(tr, bulletin)))
-    return texts + (1 + _chart_count(bulletin) if bulletin.active else 0)
-
-
 def parts(tr: Tr, bulletin: Bulletin) -> list[Outgoing]:
     found = [Outgoing(text) for text in chunks(lines(tr, bulletin))]
     if not bulletin.active:
@@ -381,6 +369,8 @@ def due_periods(today: date) -> list[tuple[str, date, date]]:
 
 async def queue_scheduled(db: Database, clock: Clock, staff: list[int], at: time,
                           quota: float) -> int:
+    """Each due period's county bulletin to every staff member: built once, rendered once
+    per language among them, off the loop, and stored with its rows (:mod:`bot.rendered`)."""
     now = clock.now()
     periods = due_periods(now.date())
     if not periods or now.time() < at or not staff:
@@ -389,31 +379,31 @@ async def queue_scheduled(db: Database, clock: Clock, staff: list[int], at: time
         county = await org_repo.county(c)
     if county is None:
         return 0
-    envelopes = []
+    queued = 0
     for kind, start, end in periods:
         async with db.read() as c:  # the tick runs every minute; each bulletin is made once
             if await outbox_repo.by_key(c, f"bulletin:{kind}:{start.isoformat()}:{staff[0]}:0"):
                 continue
         bulletin = await build(db, clock, county.id, start, end, quota)
-        for person in staff:
-            count = part_count(await translator_of(db, person), bulletin)
-            envelopes += [outbox_repo.Envelope(
-                f"bulletin:{kind}:{start.isoformat()}:{person}:{index}", person, "bulletin",
-                county.id, {"start": start.isoformat(), "end": end.isoformat(),
-                            "part": index, "quota": quota}) for index in range(count)]
-    async with db.tx() as c:
-        before = await outbox_repo.queued_count(c)
-        await outbox_repo.enqueue(c, envelopes, now)
-        return await outbox_repo.queued_count(c) - before
+        readers = await rendered.translators(db, staff)
+        texts = await rendered.render_languages(parts, bulletin, readers)
+        queued += await rendered.queue(
+            db, now, f"bulletin:{kind}:{start.isoformat()}:{end.isoformat()}:{county.id}",
+            "bulletin", county.id, readers, texts, f"bulletin:{kind}:{start.isoformat()}:",
+            {"start": start.isoformat(), "end": end.isoformat(), "quota": quota})
+    return queued
 
 
 @renderer("bulletin")
 async def _render(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
+    if rendered.refers(row):
+        return await rendered.part(db, row)
+    # A row queued before parts were stored: built and drawn for it alone, off the loop.
     tr = await translator_of(db, row.chat_id)
     bulletin = await build(db, clock, row.ref_id or 0,
                            date.fromisoformat(str(row.payload["start"])),
                            date.fromisoformat(str(row.payload["end"])),
                            float(row.payload["quota"]))
-    found = parts(tr, bulletin)
+    found = await rendered.off_loop(parts, tr, bulletin)
     index = int(row.payload["part"])
     return found[index] if index < len(found) else None

@@ -106,12 +106,6 @@ class Bar:
     mark: float | None = None
 
 
-def image_count(bars: int, rows: int = ROWS_PER_IMAGE) -> int:
-    """How many images :func:`bar_figures` makes of this many bars (counting parts of a
-    message must not draw them)."""
-    return -(-bars // rows)
-
-
 def bar_figures(title: str, bars: Sequence[Bar], *, axis: str = "", note: str = "",
                 limit: float | None = None, rows: int = ROWS_PER_IMAGE) -> list[Figure]:
     """Horizontal named bars, top to bottom in the given order, ``rows`` to an image

@@ -16,7 +16,7 @@ from datetime import date, datetime, time, timedelta
 
 from matplotlib.figure import Figure
 
-from bot import charts, contact_days
+from bot import charts, contact_days, rendered
 from bot.clock import Clock
 from bot.contact_days import Month
 from bot.delivery import Outgoing, renderer
@@ -369,11 +369,6 @@ def visit_chart_figures(bulletin: VisitBulletin, tr: Tr | None = None) -> list[F
         note=tr("Dashed: the expected days. Orange: short in at least one month."))
 
 
-def part_count(tr: Tr, bulletin: VisitBulletin) -> int:
-    """How many parts :func:`bulletin_parts` makes, without drawing a chart."""
-    return len(chunks(visit_lines(tr, bulletin))) + 1 + charts.image_count(len(bulletin.rows))
-
-
 def bulletin_parts(tr: Tr, bulletin: VisitBulletin, bot_username: str | None = None
                    ) -> list[Outgoing]:
     """The bulletin as a person receives it: the message (in pieces under Telegram's
@@ -401,8 +396,9 @@ def bulletin_parts(tr: Tr, bulletin: VisitBulletin, bot_username: str | None = N
 async def visit_bulletin_parts(db: Database, clock: Clock, tr: Tr, start: date, end: date,
                                default_quota: float, bot_username: str | None = None
                                ) -> list[Outgoing]:
-    return bulletin_parts(tr, await visit_bulletin(db, clock, start, end, default_quota),
-                          bot_username)
+    """Built on the loop (its reads), drawn and written in a worker thread."""
+    bulletin = await visit_bulletin(db, clock, start, end, default_quota)
+    return await rendered.off_loop(bulletin_parts, tr, bulletin, bot_username)
 
 
 def last_half_year(today: date) -> tuple[date, date]:
@@ -425,18 +421,14 @@ async def queue_half_year_bulletin(db: Database, clock: Clock, staff: list[int],
     if not staff or await _queued_already(db, f"visit-bulletin:{start.isoformat()}:{staff[0]}:0"):
         return 0  # the tick runs every minute; the bulletin is made once
     bulletin = await visit_bulletin(db, clock, start, end, default_quota)
-    envelopes = []
-    for person in staff:
-        tr = await translator_of(db, person)
-        count = part_count(tr, bulletin)
-        envelopes += [outbox_repo.Envelope(
-            f"visit-bulletin:{start.isoformat()}:{person}:{index}", person, "visit_bulletin",
-            None, {"start": start.isoformat(), "end": end.isoformat(), "part": index,
-                   "quota": default_quota, "bot": bot_username}) for index in range(count)]
-    async with db.tx() as c:
-        before = await outbox_repo.queued_count(c)
-        await outbox_repo.enqueue(c, envelopes, now)
-        return await outbox_repo.queued_count(c) - before
+    readers = await rendered.translators(db, staff)
+    texts = await rendered.render_languages(
+        lambda tr, made: bulletin_parts(tr, made, bot_username), bulletin, readers)
+    return await rendered.queue(
+        db, now, f"visit-bulletin:{start.isoformat()}:{end.isoformat()}", "visit_bulletin",
+        None, readers, texts, f"visit-bulletin:{start.isoformat()}:",
+        {"start": start.isoformat(), "end": end.isoformat(), "quota": default_quota,
+         "bot": bot_username})
 
 
 async def _queued_already(db: Database, key: str) -> bool:
@@ -446,6 +438,9 @@ async def _queued_already(db: Database, key: str) -> bool:
 
 @renderer("visit_bulletin")
 async def _render_bulletin(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
+    if rendered.refers(row):
+        return await rendered.part(db, row)
+    # A row queued before parts were stored: built and drawn for it alone, off the loop.
     tr = await translator_of(db, row.chat_id)
     bot_username = row.payload.get("bot")
     parts = await visit_bulletin_parts(

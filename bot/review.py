@@ -25,12 +25,13 @@ from datetime import date, datetime, time, timedelta
 from fractions import Fraction
 from typing import Any
 
+from bot import rendered
 from bot.bulletins import BranchLine, branches_under, measure
 from bot.callbacks import pack
 from bot.clock import Clock
 from bot.delivery import Buttons, Outgoing, renderer
 from bot.file_names import period_file_name
-from bot.i18n import N_, Tr, translator
+from bot.i18n import N_, Tr
 from bot.markup import KEYBOARD_BUTTONS, chunks, esc
 from bot.recipients import translator_of
 from bot.spreadsheets import ColumnKind, Sheet, title_row, workbook
@@ -399,7 +400,8 @@ async def export(db: Database, clock: Clock, tr: Tr, review: Review, scope: str,
     caption = (tr("📎 The confirmed list and the branches compared") if review.state ==
                "confirmed" else tr("📎 The draft as it stands, and the branches compared"))
     return Outgoing(caption, media_kind="document",
-                    upload=(name, spreadsheet(tr, review, scope, rows, names, clock.now())))
+                    upload=(name, await rendered.off_loop(spreadsheet, tr, review, scope,
+                                                          rows, names, clock.now())))
 
 
 # --- by itself: after the year ends ----------------------------------------------------------
@@ -408,7 +410,8 @@ async def export(db: Database, clock: Clock, tr: Tr, review: Review, scope: str,
 async def queue_scheduled(db: Database, clock: Clock, staff: list[int], at: time,
                           quota: float) -> int:
     """From the first working morning of January: the county's draft for the year just
-    ended, to every staff member (once: the outbox keys see to it)."""
+    ended, to every staff member (once: the outbox keys see to it) — the list as it
+    stood when it was drafted, rendered once per language (:mod:`bot.rendered`)."""
     now = clock.now()
     today = now.date()
     if (today.month != 1 or today < first_working_day(today.year) or now.time() < at
@@ -421,22 +424,27 @@ async def queue_scheduled(db: Database, clock: Clock, staff: list[int], at: time
             return 0
     prepared = await prepare(db, clock, year, county.id, quota, "scheduler")
     payload: dict[str, Any] = {"year": year, "scope": county.id}
-    count = 1
+    review, scope = prepared.review, prepared.scope
+    rows: list[ReviewBranch] = []
     if prepared.review is not None:
-        _, scope, rows = await load(db, prepared.review.id)
-        count = len(list_parts(translator(None), prepared.review, scope, rows))
+        review, scope, rows = await load(db, prepared.review.id)
         payload["review"] = prepared.review.id
-    envelopes = [outbox_repo.Envelope(f"review:{year}:{person}:{index}", person, "review",
-                                      county.id, {**payload, "part": index})
-                 for person in staff for index in range(count)]
-    async with db.tx() as c:
-        before = await outbox_repo.queued_count(c)
-        await outbox_repo.enqueue(c, envelopes, now)
-        return await outbox_repo.queued_count(c) - before
+    readers = await rendered.translators(db, staff)
+
+    def render(tr: Tr, _: None) -> list[Outgoing]:
+        if review is None:
+            return [Outgoing(too_few(tr, prepared))]
+        return list_parts(tr, review, scope, rows)
+
+    texts = await rendered.render_languages(render, None, readers)
+    return await rendered.queue(db, now, f"review:{year}:{county.id}", "review", county.id,
+                                readers, texts, f"review:{year}:", payload)
 
 
 @renderer("review")
 async def _render(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
+    if rendered.refers(row):
+        return await rendered.part(db, row)
     tr = await translator_of(db, row.chat_id)
     if "review" not in row.payload:
         async with db.read() as c:

@@ -31,6 +31,7 @@ from bot import (
     organisation,
     personal_menus,
     privacy,
+    rendered,
     reports,
     review,
     trouble,
@@ -83,6 +84,9 @@ async def tick(services: Services) -> int:
         await services.journal.forget_old()
         services.daily["inbox"] = now.date()
     if services.daily.get("privacy") != now.date():
+        # Bulletins stored for sending, once sent: before retention, whose erasures a
+        # stored spreadsheet would otherwise keep.
+        await rendered.forget_sent(services.database)
         await privacy.run_retention(services.database, services.clock, keep(settings),
                                     settings.admins)
         services.daily["privacy"] = now.date()

@@ -16,7 +16,7 @@ from datetime import date, timedelta
 
 from telegram import Update
 
-from bot import bulletins, organisation, reports, review
+from bot import bulletins, organisation, rendered, reports, review
 from bot.app import ZContext
 from bot.callbacks import pack, unpack, whole
 from bot.delivery import send
@@ -207,7 +207,8 @@ async def _send_branches(update: Update, context: ZContext, start: date, end: da
         return
     bulletin = await bulletins.build(context.db, context.clock, unit_id, start, end,
                                      context.settings.visit_quota_days)
-    for part in bulletins.parts(context.tr, bulletin):
+    # Drawn and written in a worker thread: the bot answers everyone else meanwhile.
+    for part in await rendered.off_loop(bulletins.parts, context.tr, bulletin):
         await send(context.bot, actor.telegram_id, part)
 
 

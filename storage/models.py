@@ -505,3 +505,21 @@ class ReviewBranch(Stored):
     @property
     def goods(self) -> tuple[bool | None, ...]:
         return tuple(getattr(self, name) for name in GOODS)
+
+
+class RenderedPart(Stored):
+    """One part of a bulletin as drawn and written once for a language (bot/rendered.py)."""
+
+    bulletin: str
+    language: str
+    part: int
+    text: str
+    buttons: list[list[tuple[str, str]]]
+    media_kind: str | None
+    file_name: str | None
+    data: bytes | None
+
+    @field_validator("buttons", mode="before")
+    @classmethod
+    def _json(cls, value: object) -> object:
+        return json.loads(value) if isinstance(value, str) else value
