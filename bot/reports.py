@@ -271,6 +271,12 @@ def record_cell(tr: Tr, visit: Visit, bot_username: str | None) -> object:
     return tr("{what}: send the bot /start {payload}", what=", ".join(parts), payload=payload)
 
 
+def _local_day(moment: datetime, bulletin: VisitBulletin) -> date:
+    """The county's date of a stored moment (kept in UTC: a confirmation at 07:00 in
+    Beijing is the day before in UTC)."""
+    return moment.astimezone(bulletin.made.tzinfo if bulletin.made else None).date()
+
+
 def visit_xlsx(tr: Tr, bulletin: VisitBulletin, bot_username: str | None = None) -> bytes:
     month_heads = [f"{m:%Y-%m}" + (tr(" (so far)") if f"{m:%Y-%m}" == bulletin.in_progress
                                    else "") for m in bulletin.months]
@@ -301,7 +307,7 @@ def visit_xlsx(tr: Tr, bulletin: VisitBulletin, bot_username: str | None = None)
             visit.record or (tr("(voice record)") if visit.record_file_id else ""),
             visit.problems, yes_no(visit.solved) if visit.problems else "",
             visit.solved_on if visit.problems else None, visit.solved_note,
-            visit.confirmed_at.date() if visit.confirmed_at else None,
+            _local_day(visit.confirmed_at, bulletin) if visit.confirmed_at else None,
             record_cell(tr, visit, bot_username),
             f"{visit.latitude:.6f}, {visit.longitude:.6f}"
             if visit.latitude is not None and visit.longitude is not None else ""])

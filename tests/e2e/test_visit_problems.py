@@ -179,6 +179,12 @@ async def test_the_half_year_spreadsheet_lists_every_visit_and_opens_the_voice_r
     await other.says("/visits")
     await other.presses("🗑 撤回 11-21")
     await other.presses("🗑 确定撤回")  # withdrawn: not in the sheet
+    # Confirmed early in the morning: 3 December here, still the 2nd in UTC.
+    clock.set(datetime.fromisoformat("2026-12-03T07:30:00+08:00"))
+    await secretary.presses("✅ 确认", message=next(
+        m for m in h.emu.messages(secretary.user)
+        if any(label == "✅ 确认" for row in m.buttons for label, _ in row)
+        and m.text is not None and "2026-11-30" in m.text))
 
     clock.set(datetime.fromisoformat("2027-01-01T09:00:00+08:00"))
     await h.tick()
@@ -207,6 +213,7 @@ async def test_the_half_year_spreadsheet_lists_every_visit_and_opens_the_voice_r
         ("西河联系领导", "西河村党支部", day("2026-11-20"), day("2026-11-20"), 0.5, 0.5)]
     assert rows[2][6:12] == ("解决问题", "（语音记录）", "新问题：饮水不稳", "否", None, None)
     assert rows[2][14] == "28.200000, 112.900000"
+    assert rows[2][12] == day("2026-12-03")  # the secretary's confirmation, the county's day
     # The days counted per visit add up to each leader's total in the first sheet.
     for name in ("县领导", "西河联系领导"):
         counted = sum(float(row[5]) for row in rows[1:] if row[0] == name)  # type: ignore[arg-type]
