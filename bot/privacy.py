@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from bot import contact_days
 from bot.clock import Clock
@@ -33,6 +33,9 @@ ERASED_NAME = N_("Erased member #{id}")
 RECORDS_LANGUAGE = "zh"
 #: The outbox keys of the half-year contact-point bulletin (bot/reports.py).
 HALF_YEAR_BULLETIN_KEY = "visit-bulletin:{start}:"
+#: A half-year's locations go this many days after it ended even if its bulletin never
+#: went out (the bot was down on its day, or there were no staff to send it to).
+LOCATION_DAYS_AFTER_HALF_YEAR = 62
 
 
 @dataclass(frozen=True)
@@ -77,7 +80,8 @@ async def run_retention(db: Database, clock: Clock, keep: Keep, admins: list[int
     async with db.tx() as c:
         strangers = await repo.forget_strangers(c, kept_since(clock, keep.strangers_days),
                                                 admins)
-    erased = Erased(applications, forms, removed, strangers, await _forget_locations(db))
+    located = await _forget_locations(db, clock.today())
+    erased = Erased(applications, forms, removed, strangers, located)
     if erased.total:
         log.info("retention: erased %d rejected application(s), %d abandoned form(s), "
                  "contact details of %d removed member(s), %d unregistered account(s), "
@@ -86,10 +90,13 @@ async def run_retention(db: Database, clock: Clock, keep: Keep, admins: list[int
     return erased
 
 
-async def _forget_locations(db: Database) -> int:
+async def _forget_locations(db: Database, today: date) -> int:
     """A visit's location is shown in its half-year's bulletin (the spreadsheet's map
     column); once every part of that bulletin has gone out, it is no longer needed. A visit
-    reaching into the next half-year keeps it until that bulletin has gone out too."""
+    reaching into the next half-year keeps it until that bulletin has gone out too. A
+    bulletin that never goes out keeps nothing for ever: :data:`LOCATION_DAYS_AFTER_HALF_YEAR`
+    after the half-year ended, its locations go anyway. (A visit logged late, into a
+    half-year whose bulletin went out already, loses its location at the next run.)"""
     async with db.read() as c:
         located = await repo.located_visits(c)
         sent: dict[str, bool] = {}
@@ -99,7 +106,9 @@ async def _forget_locations(db: Database) -> int:
                       half_year_bounds(contact_days.last_day(visit.day, visit.days))[0]}
             for start in halves:
                 if start.isoformat() not in sent:
-                    sent[start.isoformat()] = await repo.all_sent(
+                    over = half_year_bounds(start)[1] + timedelta(
+                        days=LOCATION_DAYS_AFTER_HALF_YEAR) <= today
+                    sent[start.isoformat()] = over or await repo.all_sent(
                         c, HALF_YEAR_BULLETIN_KEY.format(start=start.isoformat()))
             if all(sent[start.isoformat()] for start in halves):
                 done.append(visit.id)

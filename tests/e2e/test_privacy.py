@@ -197,6 +197,21 @@ async def test_zhibu_erase_member_keeps_the_counts_and_nothing_else(tmp_path: Pa
         assert personal not in dump, personal
 
 
+async def test_a_location_goes_even_when_its_bulletin_never_went_out(
+        h: Harness, county: dict[str, int], clock: FrozenClock) -> None:
+    """No staff to send the half-year bulletin to (or the bot down on its day): the
+    location is not kept for ever, but two months after the half-year ended."""
+    leader = await make_leader(h, county["east"], [county["south"]])
+    await _visit_sharing(h, leader, 28.21, 112.94)
+    await leader.presses("✅ 保存")
+    place = "SELECT latitude, longitude FROM visits"
+    for day, kept in [(date(2027, 1, 2), True), (date(2027, 3, 3), True),
+                      (date(2027, 3, 4), False)]:
+        clock.advance(datetime.combine(day, time(1), tzinfo=clock.tz) - clock.now())
+        await h.tick()
+        assert (await _rows(h, place) == [(28.21, 112.94)]) is kept, day
+
+
 async def test_a_visits_location_is_erased_after_its_half_year_bulletin_went_out(
         h: Harness, county: dict[str, int], clock: FrozenClock, staff: Person) -> None:
     leader = await make_leader(h, county["east"], [county["south"]])
