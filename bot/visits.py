@@ -376,14 +376,22 @@ async def mark_solved(db: Database, clock: Clock, visit_id: int, by: Actor, on: 
 
 async def days_at_points(c: Conn, clock: Clock, start: date, end: date,
                          default_quota: float) -> dict[int, tuple[float, float]]:
-    """Branch → (contact-point days its leaders spent there in [start, end), what those
-    leaders' quota asks of them in it), counted as :mod:`bot.contact_days` counts: each
-    calendar date once per leader, in its own month, the quota from the appointment on
-    (the month under way asks its whole quota, by its end). The quota is each leader's,
+    """Branch → (contact-point days leaders spent there in [start, end), what the quota of
+    the leaders whose point it is now asks of them in it), counted as
+    :mod:`bot.contact_days` counts: each calendar date once per leader and place, in its
+    own month, the quota from the appointment on (the month under way asks its whole
+    quota, by its end). Days follow the visits, so a past period keeps the days of a
+    leader since relieved or moved to another point; the quota is each current leader's,
     whatever their points: a leader with two points is counted at both."""
     today = clock.today()
     visits = await visit_repo.reaching_into(c, start, end)
     found: dict[int, tuple[float, float]] = {}
+    for leader, branch_id in sorted({(v.leader_telegram_id, v.branch_id) for v in visits}):
+        days = contact_days.total(contact_days.shares(
+            (v.day, v.days) for v in visits
+            if v.leader_telegram_id == leader and v.branch_id == branch_id), start, end)
+        if days:
+            found[branch_id] = (found.get(branch_id, (0.0, 0.0))[0] + days, 0.0)
     for role in await org_repo.holders(c, "leader"):
         leader = role.telegram_id
         points = {p.branch_id for p in await org_repo.contact_points_of(c, leader)}
@@ -394,11 +402,8 @@ async def days_at_points(c: Conn, clock: Clock, start: date, end: date,
         expected = sum(month.quota or 0.0 for month in contact_days.months(
             {}, quota, appointed, start, end, today))
         for branch_id in points:
-            days = contact_days.total(contact_days.shares(
-                (v.day, v.days) for v in visits
-                if v.leader_telegram_id == leader and v.branch_id == branch_id), start, end)
-            had_days, had_quota = found.get(branch_id, (0.0, 0.0))
-            found[branch_id] = (had_days + days, had_quota + expected)
+            days, had_quota = found.get(branch_id, (0.0, 0.0))
+            found[branch_id] = (days, had_quota + expected)
     return found
 
 

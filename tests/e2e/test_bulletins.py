@@ -217,6 +217,23 @@ async def test_a_period_without_activity_lists_every_branch(
     assert not any(m.document for m in h.emu.messages(staff.user))
 
 
+async def test_a_past_period_keeps_the_days_of_a_leader_moved_elsewhere(
+        h: Harness, county: dict[str, int], staff: Person, clock: FrozenClock) -> None:
+    """Days follow the visits: a leader who worked at 南坡 in October and has been moved
+    to 西河 since still counts for 南坡 in October's bulletin, against no one's quota."""
+    leader = await make_leader(h, county["west"], [county["south"]])
+    await visits.log(h.db, clock, leader.id, VisitDraft(
+        county["south"], date(2026, 10, 12), 2.0, "research", "记录", None, "", False))
+    async with h.db.tx() as c:
+        await org_repo.remove_contact_point(c, leader.id, county["south"])
+        await org_repo.add_contact_point(c, leader.id, county["west"], None, clock.now())
+    built = await bulletins.build(h.db, clock, county["county"], date(2026, 10, 1),
+                                  date(2026, 11, 1), 3.0)
+    figures = {line.name: line.figures.get("visits") for line in built.lines}
+    assert figures["南坡村党支部"] == (2.0, 0.0)
+    assert figures["西河村党支部"] == (0.0, 3.0)
+
+
 async def _member(h: Harness, person: Person) -> Member:
     async with h.db.read() as c:
         member = await member_repo.member_of_user(c, person.id)
