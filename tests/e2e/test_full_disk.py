@@ -17,6 +17,7 @@ from pathlib import Path
 from bot.sandbox.emulator import Emulator, SimUser
 from tests.conftest import TOKEN
 from tests.e2e.process import BotProcess, until
+from tests.e2e.test_webhook_process import free_port
 
 ENGLISH = {"ZHIBU_LANGUAGE": "en"}
 PEOPLE = 12
@@ -90,3 +91,51 @@ def _beat(database: Path) -> str | None:
 def _unfinished(database: Path) -> int:
     with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as c:
         return int(c.execute("SELECT count(*) FROM inbox WHERE done_at IS NULL").fetchone()[0])
+
+
+async def test_through_the_webhook_a_refused_write_is_answered_503_and_comes_again(
+        emu: Emulator, tmp_path: Path) -> None:
+    """Webhook mode: an update the bot cannot write down is answered 503, so Telegram
+    posts it again later — never 200 for what would be lost — and once writes go through,
+    everyone is answered once, staff are told once, and the log holds two lines."""
+    database = tmp_path / "zhibu.sqlite3"
+    admin = emu.add_user("Admin", language_code="en")
+    port = free_port()
+    bot = BotProcess(emu, database, ZHIBU_ADMINS=str(admin.id), ZHIBU_TICK_SECONDS="1",
+                     ZHIBU_WEBHOOK_LISTEN=f"127.0.0.1:{port}", **ENGLISH)
+    bot.args = ("run", "--webhook", f"http://127.0.0.1:{port}/zhibu/telegram")
+    people = [emu.add_user(f"Person{i:02d}", language_code="en") for i in range(4)]
+    try:
+        await bot.start()
+        assert bot.process is not None
+        await until(emu, lambda: emu.webhook is not None, "the bot sets its webhook")
+        emu.send_text(admin, "/start")
+        await until(emu, lambda: len(emu.messages(admin)) >= 1, "the admin is answered")
+
+        refuse_writes(bot.process.pid, True)
+        for person in people:
+            emu.send_text(person, "/help")
+        await until(emu, lambda: sum(status == 503 for _, status in emu.webhook_posts) >= 3,
+                    "the webhook refuses what it cannot write down")
+        assert all(not emu.messages(person) for person in people)
+        assert 200 not in {status for update_id, status in emu.webhook_posts
+                           if update_id > _last_handled(database)}
+
+        refuse_writes(bot.process.pid, False)
+        await until(emu, lambda: all(emu.messages(person) for person in people),
+                    "everyone is answered once the disk takes writes")
+        await until(emu, lambda: any("refused every write" in t for t in emu.texts(admin)),
+                    "the admin hears of it")
+    finally:
+        await bot.stop()
+
+    assert [len(emu.messages(person)) for person in people] == [1] * len(people)
+    assert sum("Errors in the bot" in text for text in emu.texts(admin)) == 1
+    stderr = bot.stderr[0]
+    assert "Traceback" not in stderr and TOKEN not in stderr
+    assert len(stderr.strip().splitlines()) <= 4, stderr
+
+
+def _last_handled(database: Path) -> int:
+    with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as c:
+        return int(c.execute("SELECT coalesce(max(update_id), 0) FROM inbox").fetchone()[0])
