@@ -216,6 +216,7 @@ class Emulator:
         self._message_ids: dict[int, itertools.count[int]] = {}
         self._queries: dict[str, tuple[int, bool]] = {}  # id → (user, answered)
         self._answers: dict[int, list[CallbackAnswer]] = {}
+        self.callback_answer_count = 0  # all answers so far: a cheap check for a burst's end
         self._reply_keyboards: dict[int, dict[str, Any]] = {}
         self._faults: list[_Fault] = []
         self._polled_elsewhere = False
@@ -1043,6 +1044,7 @@ class Emulator:
         if text is not None and len(text) > CALLBACK_ANSWER_LIMIT:
             raise bad("MESSAGE_TOO_LONG")
         self._queries[str(p["callback_query_id"])] = (query[0], True)
+        self.callback_answer_count += 1
         self._answers.setdefault(query[0], []).append(
             CallbackAnswer(text, bool(p.get("show_alert")), str(p["callback_query_id"]),
                            time.monotonic()))
