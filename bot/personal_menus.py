@@ -21,12 +21,21 @@ from bot import i18n
 from bot.access import load_actor
 from bot.clock import Clock
 from bot.menus import commands_for, publish_personal_menu
+from storage import members as member_repo
 from storage import menus as menu_repo
 from storage.db import Database
 
 log = logging.getLogger(__name__)
 
 PER_RUN = 100  # a tick publishes at most this many, so reminders never wait on menus
+
+
+async def set_language(db: Database, clock: Clock, telegram_id: int, language: str) -> None:
+    """The person's language, and their menu due again in it (in one transaction): the
+    commands' descriptions are in the language too."""
+    async with db.tx() as c:
+        await member_repo.set_language(c, telegram_id, language)
+        await menu_repo.mark_due(c, [telegram_id], clock.now())
 
 
 async def mark_at_start(db: Database, clock: Clock, admins: list[int]) -> None:

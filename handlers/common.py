@@ -10,7 +10,7 @@ from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
 from telegram.ext import ApplicationHandlerStop
 
-from bot import i18n, organisation, registry
+from bot import i18n, organisation, personal_menus, registry
 from bot.access import load_actor
 from bot.app import ZContext
 from bot.callbacks import pack, unpack
@@ -104,12 +104,14 @@ async def lang_button(update: Update, context: ZContext) -> None:
     if code not in i18n.LANGUAGES:
         await query.answer()
         return
-    async with context.db.tx() as c:
-        await member_repo.set_language(c, update.effective_user.id, code)
+    await personal_menus.set_language(context.db, context.clock, update.effective_user.id,
+                                      code)
     context.tr = i18n.translator(code)
     await query.answer()
     await query.edit_message_text(context.tr("Language set: {language}.",
                                              language=i18n.LANGUAGES[code]))
+    await personal_menus.publish_due(context.db, context.bot, context.clock,
+                                     context.settings.admins, only=[update.effective_user.id])
 
 
 async def cancel_command(update: Update, context: ZContext) -> None:

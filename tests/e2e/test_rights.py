@@ -325,6 +325,24 @@ async def test_secretaries_side_by_side_keep_their_rights(
         assert "老书记" in person.last() and "副书记" in person.last()
 
 
+def menu_descriptions(h: Harness, person: Person) -> list[str]:
+    scope = json.dumps({"type": "chat", "chat_id": person.id}, sort_keys=True)
+    return [c["description"] for c in h.emu.commands.get((scope, ""), [])]
+
+
+async def test_a_secretarys_own_menu_follows_the_language_chosen(
+        h: Harness, county: dict[str, int], staff: Person) -> None:
+    secretary, = await registered(h, county["east"], ["老书记"])
+    await appoint_secretary(staff, "老书记")
+    chinese = menu_descriptions(h, secretary)
+    assert "What I can do for you" not in chinese and len(chinese) > 6
+    await secretary.says("/lang")
+    await secretary.presses("English")
+    assert secretary.last() == "Language set: English."
+    english = menu_descriptions(h, secretary)
+    assert len(english) == len(chinese) and "What I can do for you" in english
+
+
 async def test_cancelling_an_end_changes_nothing(h: Harness, county: dict[str, int],
                                                  staff: Person) -> None:
     secretary, = await registered(h, county["east"], ["李书记"])
