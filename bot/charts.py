@@ -89,11 +89,6 @@ def png(draw: Callable[[Axes], None], size: tuple[float, float] = (6, 4)) -> byt
     return render(figure)
 
 
-def first(images: Sequence[bytes]) -> bytes:
-    """The first image, or a blank one when there is nothing to draw."""
-    return images[0] if images else png(lambda axes: axes.set_axis_off())
-
-
 @dataclass(frozen=True)
 class Bar:
     """One named bar: its value, what is written at its end (the value itself when
@@ -121,13 +116,6 @@ def bar_figures(title: str, bars: Sequence[Bar], *, axis: str = "", note: str = 
         heading = title if len(pages) == 1 else f"{title} ({number}/{len(pages)})"
         figures.append(_bar_figure(heading, page, axis, note, top))
     return figures
-
-
-def bar_charts(title: str, bars: Sequence[Bar], *, axis: str = "", note: str = "",
-               limit: float | None = None, rows: int = ROWS_PER_IMAGE) -> list[bytes]:
-    """:func:`bar_figures` as PNG images."""
-    return [render(figure) for figure in bar_figures(title, bars, axis=axis, note=note,
-                                                     limit=limit, rows=rows)]
 
 
 def _bar_figure(title: str, bars: Sequence[Bar], axis: str, note: str, top: float

@@ -352,11 +352,6 @@ def _title(tr: Tr, bulletin: VisitBulletin, sheet: str) -> str:
                      made=bulletin.made)
 
 
-def visit_chart(bulletin: VisitBulletin, tr: Tr | None = None) -> bytes:
-    """The first (often the only) image of :func:`visit_chart_images`."""
-    return charts.first(visit_chart_images(bulletin, tr))
-
-
 def visit_chart_images(bulletin: VisitBulletin, tr: Tr | None = None) -> list[bytes]:
     return [charts.render(figure) for figure in visit_chart_figures(bulletin, tr)]
 
