@@ -31,6 +31,7 @@ from bot.profile import REMOVAL_REASONS
 from bot.review import GOOD_NAMES, VERDICTS
 from bot.visits import ACTIVITIES
 from storage import audit as audit_repo
+from storage.audit import changes as changes  # the stored form this module reads
 from storage.db import Database
 from storage.models import AuditEntry, AuditNames
 
@@ -95,13 +96,6 @@ NOTE_KINDS: dict[str, str] = {"text": N_("text"), "voice": N_("voice message"),
 UNIT_KINDS: dict[str, str] = {"county": N_("county"), "township": N_("townships"),
                               "branch": N_("branches"), "group": N_("party groups")}
 REFERENCE = re.compile(r"^([a-z_]+):(-?\d+)$")
-
-
-def changes(**fields: tuple[object, object]) -> str:
-    """The detail of an entry that changed something: each field's value before and
-    after, which the export shows as "days 2 → 1"."""
-    return json.dumps({name: list(pair) for name, pair in fields.items()}, ensure_ascii=False,
-                      default=str)
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,6 @@ as history (asked, not written) and a late note still answers it.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Literal
@@ -228,7 +227,7 @@ async def set_unable_to_write(db: Database, clock: Clock, member_id: int, unable
         await audit.record(c, now, f"tg:{by}",
                            "member.no_writing" if unable else "member.can_write",
                            f"member:{member_id}",
-                           json.dumps({"no_writing": [member.no_writing, unable]}))
+                           audit.changes(no_writing=(member.no_writing, unable)))
     return True
 
 

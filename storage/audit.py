@@ -11,6 +11,12 @@ from storage.models import AuditEntry, AuditNames
 from storage.rows import fetch_all, ts
 
 
+def changes(**fields: tuple[object, object]) -> str:
+    """The detail of an entry that changed something: each field's value before and
+    after, which the audit export shows as "days 2 → 1" (``bot/audit_trail.py``)."""
+    return json.dumps({name: list(pair) for name, pair in fields.items()}, ensure_ascii=False,
+                      default=str)
+
 async def record(c: Conn, now: datetime, actor: str, action: str, subject: str = "",
                  detail: str = "") -> int:
     """The entry's id: unique per event, so it can key what the event sets off."""
