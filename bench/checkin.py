@@ -99,7 +99,7 @@ async def zhibu_run(n: int, workdir: Path) -> dict[str, float]:
     db = await Database.open(database)
     try:
         async with db.read() as c:
-            people = await meeting_repo.attendees(c, meeting.id, branch_id)
+            people = await meeting_repo.attendees(c, meeting.id)
     finally:
         await db.close()
     figures["checked_in"] = sum(1 for p in people if p.status == "present")

@@ -49,6 +49,7 @@ ACTIONS: dict[str, str] = {
     "meeting.schedule": N_("Scheduled a session"),
     "member.erase": N_("Erased a member's personal data on request"),
     "member.flow": N_("Reported working away or being back"),
+    "member.committee": N_("Changed who is on a branch committee"),
     "member.can_write": N_("Lifted \"unable to write notes\" from a member"),
     "member.no_writing": N_("Marked a member unable to write notes"),
     "member.remove": N_("Took a member off the roster"),
@@ -82,6 +83,7 @@ FIELDS: dict[str, str] = {
     "state": N_("state"), "quota": N_("monthly days"), "branch_id": N_("contact point"),
     "solved_on": N_("solved on"), "solved_note": N_("what was done"),
     "confirmed_by": N_("confirmed by"), "no_writing": N_("unable to write"),
+    "committee": N_("on the branch committee"),
 }
 STATES: dict[str, str] = {"active": N_("in force"), "withdrawn": N_("withdrawn")}
 WORDS_CUT = 60  # characters of a text shown on either side of "→"

@@ -32,7 +32,7 @@ from storage import members as member_repo
 from storage import org as org_repo
 from storage import outbox as outbox_repo
 from storage.db import Conn, Database, Statement
-from storage.models import AttendeeView, Meeting, MeetingKind, Member, OutboxRow
+from storage.models import AttendeeView, Meeting, MeetingKind, Member, OutboxRow, Unit
 
 KINDS: dict[MeetingKind, str] = {
     "assembly": N_("Branch members' assembly"),
@@ -73,6 +73,8 @@ class MeetingDraft:
     topic: str
     lecturer: str | None
     remote_allowed: bool
+    group_id: int | None = None       # which party group, for a group meeting
+    guests: tuple[int, ...] = ()      # activists the secretary invites as well
 
 
 # --- scheduling ------------------------------------------------------------------------------
@@ -109,9 +111,11 @@ async def schedule(db: Database, clock: Clock, draft: MeetingDraft, by: int,
         if ending is not None:
             await ending(c)
         meeting = await meeting_repo.add_meeting(c, {
-            "branch_id": draft.branch_id, "kind": draft.kind, "starts_at": draft.starts_at,
-            "place": draft.place, "topic": draft.topic, "lecturer": draft.lecturer,
-            "remote_allowed": draft.remote_allowed, "created_by": by}, now)
+            "branch_id": draft.branch_id, "kind": draft.kind, "group_id": draft.group_id,
+            "starts_at": draft.starts_at, "place": draft.place, "topic": draft.topic,
+            "lecturer": draft.lecturer, "remote_allowed": draft.remote_allowed,
+            "created_by": by}, now)
+        await meeting_repo.add_guests(c, meeting.id, list(draft.guests), by, now)
         group = await org_repo.live_group_of_branch(c, draft.branch_id)
         if group is not None:
             await outbox_repo.enqueue(c, [outbox_repo.Envelope(
@@ -120,6 +124,58 @@ async def schedule(db: Database, clock: Clock, draft: MeetingDraft, by: int,
         await audit.record(c, now, f"tg:{by}", "meeting.schedule", f"meeting:{meeting.id}",
                            f"{draft.kind} {meeting.starts_at.isoformat()}")
     return meeting
+
+
+#: Who a kind of session invites, in words (the rule itself: storage/meetings.py INVITED).
+INVITED_BY_KIND: dict[MeetingKind, str] = {
+    "committee": N_("the branch committee"),
+    "group": N_("the party group's members"),
+}
+INVITED_EVERYONE = N_("all full and probationary members")
+
+
+@dataclass(frozen=True)
+class Audience:
+    """What the form needs to ask who a session invites: the branch's party groups (a
+    group meeting is for one of them), whether anyone is on its committee, and the
+    activists the secretary may add."""
+
+    groups: list[Unit]
+    committee: int
+    activists: list[Member]
+
+
+#: Why a kind cannot be scheduled for this branch yet, and what to do about it.
+NO_COMMITTEE = N_("No one in {branch} is marked as a member of the branch committee yet. "
+                  "Mark them under /members (or in the roster's 支委 column), then schedule "
+                  "the committee meeting.")
+NO_GROUPS = N_("{branch} has no party groups on its roster, so there is no group meeting to "
+               "hold. Party groups come from the roster's 党小组 column.")
+
+
+async def audience(db: Database, branch_id: int) -> Audience:
+    async with db.read() as c:
+        groups = await org_repo.children(c, branch_id, "group")
+        roster = [v.member for v in await member_repo.branch_roster(c, branch_id)]
+    return Audience(groups=groups, committee=sum(m.committee for m in roster),
+                    activists=[m for m in roster if m.status == "activist"])
+
+
+def refusal_for(kind: MeetingKind, found: Audience) -> str | None:
+    """The answer when this branch cannot hold this kind of session with anyone invited."""
+    if kind == "committee" and not found.committee:
+        return NO_COMMITTEE
+    if kind == "group" and not found.groups:
+        return NO_GROUPS
+    return None
+
+
+async def invited_count(db: Database, draft: MeetingDraft) -> int:
+    """How many the draft would invite: told before it is scheduled, so a wrong audience
+    is seen before anyone is reminded."""
+    async with db.read() as c:
+        return await meeting_repo.count_invited_by_kind(
+            c, draft.branch_id, draft.kind, draft.group_id, list(draft.guests))
 
 
 async def get(db: Database, meeting_id: int) -> Meeting | None:
@@ -173,7 +229,7 @@ async def _advance_one(c: Conn, meeting: Meeting, now: datetime, windows: Window
     if now >= windows.closes(meeting) and await meeting_repo.mark_step(
             c, meeting.id, "closed_at", now):
         await meeting_repo.set_state(c, meeting.id, "closed")
-        await meeting_repo.mark_absent(c, meeting.id, meeting.branch_id, now)
+        await meeting_repo.mark_absent(c, meeting.id, now)
         envelopes += await _to_branch(c, meeting, "summary")
         envelopes += await notes.ask_after_meeting(
             c, meeting, await meeting_repo.attended(c, meeting.id), now, policy)
@@ -189,7 +245,7 @@ async def _reminders(c: Conn, meeting: Meeting, which: str) -> list[outbox_repo.
     return [outbox_repo.Envelope(f"meeting:{meeting.id}:{which}:member:{m.id}",
                                  m.telegram_id, "meeting_reminder", meeting.id,
                                  {"which": which, "member": m.id})
-            for m in await meeting_repo.invited_with_account(c, meeting.branch_id)
+            for m in await meeting_repo.invited_with_account(c, meeting.id)
             if m.telegram_id is not None]
 
 
@@ -201,7 +257,7 @@ async def _to_branch(c: Conn, meeting: Meeting, what: str) -> list[outbox_repo.E
                                      f"meeting_{what}", meeting.id)]
     return [outbox_repo.Envelope(f"meeting:{meeting.id}:{what}:member:{m.id}", m.telegram_id,
                                  f"meeting_{what}", meeting.id, {"member": m.id})
-            for m in await meeting_repo.invited_with_account(c, meeting.branch_id)
+            for m in await meeting_repo.invited_with_account(c, meeting.id)
             if m.telegram_id is not None]
 
 
@@ -217,14 +273,16 @@ async def check_in(db: Database, clock: Clock, windows: Windows, meeting_id: int
     if member is not None:
         # The usual case in one statement; only a refusal reads why.
         async with db.write() as c:
-            if await meeting_repo.check_in(c, meeting_id, member.id, member.branch_id, how,
-                                           now, windows.before, windows.after,
-                                           member.flowing):
+            if await meeting_repo.check_in(c, meeting_id, member.id, how, now, windows.before,
+                                           windows.after, member.flowing):
                 return how
-    meeting = await get(db, meeting_id)
+    async with db.read() as c:
+        meeting = await meeting_repo.get_meeting(c, meeting_id)
+        invited = member is not None and await meeting_repo.is_invited(c, meeting_id,
+                                                                       member.id)
     if meeting is None or meeting.state == "cancelled":
         return "gone"
-    if member is None or member.branch_id != meeting.branch_id:
+    if member is None or not invited:
         return "not_invited"
     if now < windows.opens(meeting):
         return "not_open"
@@ -249,7 +307,7 @@ async def can_ask_leave(db: Database, clock: Clock, windows: Windows, meeting_id
         meeting = await meeting_repo.get_meeting(c, meeting_id)
         if meeting is None or meeting.state == "cancelled":
             return "gone", meeting
-        if member is None or member.branch_id != meeting.branch_id:
+        if member is None or not await meeting_repo.is_invited(c, meeting.id, member.id):
             return "not_invited", meeting
         if clock.now() >= windows.closes(meeting) or meeting.state == "closed":
             return "closed", meeting
@@ -290,7 +348,7 @@ async def set_effect(db: Database, meeting_id: int, effect: str) -> None:
 
 async def attendees(db: Database, meeting: Meeting) -> list[AttendeeView]:
     async with db.read() as c:
-        return await meeting_repo.attendees(c, meeting.id, meeting.branch_id)
+        return await meeting_repo.attendees(c, meeting.id)
 
 
 async def recent(db: Database, branch_ids: list[int]) -> list[Meeting]:
@@ -334,19 +392,22 @@ def buttons(tr: Translator, meeting: Meeting, *, flowing: bool | None) -> list[l
 def summary_lines(tr: Translator, meeting: Meeting, people: list[AttendeeView], branch: str,
                   tz: tzinfo) -> list[str]:
     groups: dict[str, list[str]] = {"present": [], "remote": [], "leave": [],
-                                    "leave_requested": [], "absent": []}
+                                    "leave_requested": [], "away": [], "absent": []}
     for person in people:
         groups[person.status or "absent"].append(esc(person.name))
-    lines = [tr("📋 <b>Session closed</b>"), *describe(tr, meeting, branch, tz), "",
-             tr("Invited {invited} · present {present} · remote {remote} · on leave {leave} · "
+    counts = tr("Invited {invited} · present {present} · remote {remote} · on leave {leave} · "
                 "absent {absent}", invited=len(people), present=len(groups["present"]),
                 remote=len(groups["remote"]),
                 leave=len(groups["leave"]) + len(groups["leave_requested"]),
-                absent=len(groups["absent"]))]
+                absent=len(groups["absent"]))
+    if groups["away"]:
+        counts += tr(" · working away {away}", away=len(groups["away"]))
+    lines = [tr("📋 <b>Session closed</b>"), *describe(tr, meeting, branch, tz), "", counts]
     for heading, key in ((N_("✅ Present ({n})"), "present"),
                          (N_("🌐 Remote ({n})"), "remote"),
                          (N_("📝 On leave ({n})"), "leave"),
                          (N_("📝 Leave not yet approved ({n})"), "leave_requested"),
+                         (N_("🧳 Working away, not expected ({n})"), "away"),
                          (N_("❌ Absent ({n})"), "absent")):
         if groups[key]:
             lines.append(tr(heading, n=len(groups[key])) + "：" + "、".join(groups[key]))

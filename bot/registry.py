@@ -296,6 +296,23 @@ async def remove_member(db: Database, clock: Clock, member_id: int, reason: str,
     return True
 
 
+async def set_committee(db: Database, clock: Clock, member_id: int, on: bool, by: Actor
+                        ) -> Member | None:
+    """Put a member on the branch committee or take them off it: committee meetings invite
+    exactly these. None if the member is not one the actor manages (or is gone)."""
+    now = clock.now()
+    async with db.tx() as c:
+        found = await member_repo.get_member(c, member_id)
+        if found is None or found.state != "active" or not by.manages(found.branch_id):
+            return None
+        if found.committee != on:
+            await member_repo.update_member(c, member_id, {"committee": on}, now)
+            await audit.record(c, now, f"tg:{by.telegram_id}", "member.committee",
+                               f"member:{member_id}",
+                               audit.changes(committee=(found.committee, on)))
+        return await member_repo.get_member(c, member_id)
+
+
 async def member(db: Database, member_id: int) -> Member | None:
     async with db.read() as c:
         return await member_repo.get_member(c, member_id)

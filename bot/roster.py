@@ -174,14 +174,21 @@ def _flowing(value: Any) -> bool:
     raise InvalidInput(N_("“{value}”: write 是 (working away) or 否"), value=cell_text(value))
 
 
-def _leadership(value: Any) -> bool:
+def _yes_no(value: Any, explained: str) -> bool:
     text = cell_text(value).lower()
     if text in YES - {"流动"}:
         return True
     if text in NO - {"不流动"}:
         return False
-    raise InvalidInput(N_("“{value}”: write 是 (a member of the township leadership) or 否"),
-                       value=cell_text(value))
+    raise InvalidInput(explained, value=cell_text(value))
+
+
+def _leadership(value: Any) -> bool:
+    return _yes_no(value, N_("“{value}”: write 是 (a member of the township leadership) or 否"))
+
+
+def _committee(value: Any) -> bool:
+    return _yes_no(value, N_("“{value}”: write 是 (a member of the branch committee) or 否"))
 
 
 def _place(value: Any) -> str | None:
@@ -291,6 +298,8 @@ def _check_member_row(check: _Checker, sheet: Sheet, row: Row, today: date) -> M
     if "township_leadership" in sheet.columns:
         values["township_leadership"] = check.cell(sheet, row, "township_leadership",
                                                    _leadership)
+    if "committee" in sheet.columns:
+        values["committee"] = check.cell(sheet, row, "committee", _committee)
     if "flowing" in sheet.columns:
         values["flowing"] = flowing = check.cell(sheet, row, "flowing", _flowing)
         city = check.cell(sheet, row, "flow_city", _place)

@@ -40,6 +40,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "flow_employer": ("工作单位", "务工单位", "employer"),
     "township_leadership": ("乡镇领导班子", "领导班子", "乡镇领导班子成员", "班子成员",
                             "townshipleadership", "leadership"),
+    "committee": ("支委", "支部委员", "支委成员", "支委会成员", "committee"),
 }
 
 #: How each column is named in messages, in the language of the file's header row.

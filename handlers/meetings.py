@@ -8,6 +8,7 @@ service checks who pressed and when, so a forged or late press changes nothing.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from datetime import date, datetime, timedelta
 from typing import Literal, get_args
@@ -20,6 +21,7 @@ from bot import meetings, organisation, registry
 from bot.app import ZContext
 from bot.callbacks import pack, unpack
 from bot.i18n import N_, Translator
+from bot.markup import KEYBOARD_BUTTONS
 from bot.meetings import KINDS, MeetingDraft
 from bot.profile import InvalidInput, clean_body, clean_text
 from bot.schedule import windows
@@ -28,7 +30,7 @@ from handlers import away, dialog, picker
 from handlers.dialog import Answer
 from handlers.notify import tell
 from handlers.ui import button, esc, grid, inline
-from storage.models import Dialog, Meeting, MeetingKind, Unit
+from storage.models import Dialog, Meeting, MeetingKind, Member, Unit
 
 log = logging.getLogger(__name__)
 
@@ -102,15 +104,30 @@ async def meeting_step(update: Update, context: ZContext, current: Dialog, answe
                 await chat.send_message(tr("Please choose with the buttons."))
                 return
             kind: MeetingKind = answer.action  # type: ignore[assignment]
+            found = await meetings.audience(context.db, int(current.data["branch"]))
+            refusal = meetings.refusal_for(kind, found)
+            if refusal is not None:  # the kind buttons stay for another choice
+                await chat.send_message(tr(refusal, branch=esc(current.data["branch_name"])))
+                return
             await away.acknowledge(answer, tr(KINDS[kind]))
-            await dialog.advance(update, context, current, "when", kind=kind)
-            today = context.clock.today()
-            days = [button(_day_label(tr, today, today + timedelta(days=n)),
-                           dialog.choice(MEETING, "when", (today + timedelta(days=n)).isoformat()))
-                    for n in range(7)]
-            await chat.send_message(tr(
-                "When does it start? Pick the day, or type day and time, for example "
-                "明天 19:30, 12-05 19:30 or 2026-12-05 19:30."), reply_markup=inline(grid(days, 4)))
+            if kind == "group" and len(found.groups) > 1:
+                await dialog.advance(update, context, current, "group", kind=kind)
+                await chat.send_message(tr("Which party group meets?"), reply_markup=inline(grid(
+                    [button(g.name, dialog.choice(MEETING, "group", g.id))
+                     for g in found.groups[:KEYBOARD_BUTTONS]], 2)))
+                return
+            group = found.groups[0].id if kind == "group" else None
+            await _ask_when(update, context, await dialog.advance(
+                update, context, current, "when", kind=kind, group=group))
+        elif current.step == "group":
+            found = await meetings.audience(context.db, int(current.data["branch"]))
+            chosen = next((g for g in found.groups if str(g.id) == answer.action), None)
+            if chosen is None:
+                await chat.send_message(tr("Please choose with the buttons."))
+                return
+            await away.acknowledge(answer, chosen.name)
+            await _ask_when(update, context, await dialog.advance(
+                update, context, current, "when", group=chosen.id))
         elif current.step == "when" and answer.action is not None:
             day = offered_day(answer.action, context.clock.today())
             await away.acknowledge(answer, day.isoformat())
@@ -157,13 +174,73 @@ async def meeting_step(update: Update, context: ZContext, current: Dialog, answe
                 await chat.send_message(tr("Please choose with the buttons."))
                 return
             await away.acknowledge(answer, tr("Yes") if answer.action == "yes" else tr("No"))
+            found = await meetings.audience(context.db, int(current.data["branch"]))
+            if found.activists:
+                current = await dialog.advance(update, context, current, "guests",
+                                               remote=answer.action == "yes", guests=[])
+                await chat.send_message(
+                    tr("Activists (入党积极分子) are not invited unless you add them. "
+                       "Press the names of those to invite, then Continue."),
+                    reply_markup=_guest_keys(tr, found.activists, []))
+                return
             current = await dialog.advance(update, context, current, "confirm",
                                            remote=answer.action == "yes")
             await _confirm_question(update, context, current)
+        elif current.step == "guests":
+            await _guests(update, context, current, answer)
         elif current.step == "confirm":
             await _confirm(update, context, current, answer)
     except InvalidInput as problem:
         await chat.send_message(tr(problem.message, **problem.fields))
+
+
+async def _ask_when(update: Update, context: ZContext, current: Dialog) -> None:
+    chat = update.effective_chat
+    assert chat is not None
+    tr = context.tr
+    today = context.clock.today()
+    days = [button(_day_label(tr, today, today + timedelta(days=n)),
+                   dialog.choice(MEETING, "when", (today + timedelta(days=n)).isoformat()))
+            for n in range(7)]
+    await chat.send_message(tr(
+        "When does it start? Pick the day, or type day and time, for example "
+        "明天 19:30, 12-05 19:30 or 2026-12-05 19:30."), reply_markup=inline(grid(days, 4)))
+
+
+def _guest_keys(tr: Translator, activists: list[Member], chosen: list[int]
+                ) -> InlineKeyboardMarkup:
+    """One button per activist (☑ once chosen), then Continue; as many as a keyboard
+    holds (a branch has a handful of activists)."""
+    shown = activists[:KEYBOARD_BUTTONS - 1]
+    names = [button(("☑ " if m.id in chosen else "☐ ") + m.name,
+                    dialog.choice(MEETING, "guests", m.id)) for m in shown]
+    return inline([*grid(names, 2), [button(tr("Continue ▶"),
+                                            dialog.choice(MEETING, "guests", "done"))]])
+
+
+async def _guests(update: Update, context: ZContext, current: Dialog, answer: Answer) -> None:
+    """A press adds or takes back one activist; Continue goes on to the confirmation."""
+    tr = context.tr
+    chat = update.effective_chat
+    assert chat is not None
+    found = await meetings.audience(context.db, int(current.data["branch"]))
+    chosen = [int(i) for i in current.data.get("guests", [])]
+    if answer.action == "done":
+        await away.acknowledge(answer, tr("{n} activists invited", n=len(chosen)))
+        await _confirm_question(update, context, await dialog.advance(
+            update, context, current, "confirm"))
+        return
+    pressed = next((m for m in found.activists if str(m.id) == answer.action), None)
+    if pressed is None or answer.query is None:
+        await chat.send_message(tr("Please choose with the buttons."))
+        return
+    chosen = [i for i in chosen if i != pressed.id] if pressed.id in chosen else [
+        *chosen, pressed.id]
+    await dialog.advance(update, context, current, "guests", guests=chosen)
+    await answer.query.answer()
+    with contextlib.suppress(TelegramError):  # unchanged markup on a repeated press
+        await answer.query.edit_message_reply_markup(
+            _guest_keys(tr, found.activists, chosen))
 
 
 TIME_CHOICES = ("08:30", "09:00", "10:00", "14:30", "15:00", "19:00", "19:30", "20:00")
@@ -195,7 +272,9 @@ def _draft(current: Dialog) -> MeetingDraft:
     return MeetingDraft(branch_id=int(data["branch"]), kind=data["kind"],
                         starts_at=datetime.fromisoformat(data["starts"]), place=data["place"],
                         topic=data["topic"], lecturer=data.get("lecturer"),
-                        remote_allowed=bool(data.get("remote")))
+                        remote_allowed=bool(data.get("remote")),
+                        group_id=int(data["group"]) if data.get("group") else None,
+                        guests=tuple(int(i) for i in data.get("guests", [])))
 
 
 async def _confirm_question(update: Update, context: ZContext, current: Dialog) -> None:
@@ -203,7 +282,7 @@ async def _confirm_question(update: Update, context: ZContext, current: Dialog) 
     chat = update.effective_chat
     assert chat is not None
     draft = _draft(current)
-    preview = Meeting(id=0, branch_id=draft.branch_id, kind=draft.kind,
+    preview = Meeting(id=0, branch_id=draft.branch_id, kind=draft.kind, group_id=draft.group_id,
                       starts_at=draft.starts_at, place=draft.place, topic=draft.topic,
                       lecturer=draft.lecturer, remote_allowed=draft.remote_allowed,
                       state="scheduled", effect=None, reminded_day_at=None,
@@ -216,7 +295,11 @@ async def _confirm_question(update: Update, context: ZContext, current: Dialog) 
                     "Check-in opens {before} minutes before the start and closes {after} "
                     "minutes after it.", minutes=settings.meeting_reminder_minutes,
                     before=settings.checkin_before_minutes,
-                    after=settings.checkin_after_minutes)]
+                    after=settings.checkin_after_minutes),
+             tr("Invited: {n} members ({who}).", n=await meetings.invited_count(context.db, draft),
+                who=tr(meetings.INVITED_BY_KIND.get(draft.kind, meetings.INVITED_EVERYONE)))]
+    if draft.guests:
+        lines.append(tr("Including {n} activists you added.", n=len(draft.guests)))
     if not await meetings.has_group(context.db, draft.branch_id):
         lines.append(tr("The branch has no group chat tied to it, so each member gets the "
                         "check-in buttons privately. /bind ties the group."))
@@ -255,7 +338,7 @@ CHECK_IN_ANSWERS = {
     "present": N_("✅ Checked in. Welcome!"),
     "remote": N_("🌐 Recorded: joining remotely."),
     "already": N_("You are already checked in."),
-    "not_invited": N_("This session is for members of another branch."),
+    "not_invited": N_("You are not invited to this session."),
     "not_open": N_("Check-in has not opened yet."),
     "closed": N_("Check-in has closed."),
     "no_remote": N_("This session cannot be joined remotely."),
@@ -289,7 +372,7 @@ async def attendance_button(update: Update, context: ZContext) -> None:
 LEAVE_REFUSALS = {
     "already_in": N_("You are already checked in."),
     "already_requested": N_("You have already asked for leave."),
-    "not_invited": N_("This session is for members of another branch."),
+    "not_invited": N_("You are not invited to this session."),
     "closed": N_("Check-in has closed."),
     "gone": N_("This session no longer exists."),
 }

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from telegram import KeyboardButton, ReplyKeyboardRemove, Update
+import contextlib
+
+from telegram import InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardRemove, Update
+from telegram.error import TelegramError
 
 from bot import organisation, personal_menus, registry
 from bot.app import ZContext
 from bot.callbacks import pack
 from bot.i18n import N_, Translator
 from bot.joining import profile_lines
+from bot.markup import KEYBOARD_BUTTONS
 from bot.profile import (
     REMOVAL_REASONS,
     STATUSES,
@@ -294,8 +298,16 @@ async def show_roster(update: Update, context: ZContext, branch: Unit) -> None:
     texts = chunks(lines)
     for text in texts[:-1]:
         await chat.send_message(text)
-    await chat.send_message(texts[-1], reply_markup=inline([[button(
-        tr("🗑 Remove a member…"), pack("mem", "list", branch.id))]]))
+    await chat.send_message(texts[-1], reply_markup=inline([
+        [button(tr("👥 Branch committee…"), pack("mem", "com", branch.id))],
+        [button(tr("🗑 Remove a member…"), pack("mem", "list", branch.id))]]))
+
+
+def _committee_keys(roster: list[Member]) -> InlineKeyboardMarkup:
+    """Every member with ☑ if on the committee: a press puts them on or takes them off."""
+    return inline(grid([button(("☑ " if m.committee else "☐ ") + m.name,
+                               pack("mem", "cm", m.id))
+                        for m in roster[:KEYBOARD_BUTTONS]], 3))
 
 
 async def member_button(update: Update, context: ZContext) -> None:
@@ -306,18 +318,42 @@ async def member_button(update: Update, context: ZContext) -> None:
         return
     query, parsed, target = pressed
     tr = context.tr
+    if parsed.action == "com":
+        if not context.actor.manages(target):
+            await query.answer(tr("This is not yours to manage."), show_alert=True)
+            return
+        await query.answer()
+        roster = [v.member for v in await registry.roster(context.db, target)]
+        await query.edit_message_text(tr(
+            "<b>Branch committee</b>: press a name to put them on the committee (☑) or take "
+            "them off. Committee meetings invite exactly these members."),
+            reply_markup=_committee_keys(roster))
+        return
     if parsed.action == "list":
         if not context.actor.manages(target):
             await query.answer(tr("This is not yours to manage."), show_alert=True)
             return
         await query.answer()
-        roster = await registry.roster(context.db, target)
+        views = await registry.roster(context.db, target)
         await query.edit_message_reply_markup(inline(grid(
-            [button(v.member.name, pack("mem", "pick", v.member.id)) for v in roster[:60]], 3)))
+            [button(v.member.name, pack("mem", "pick", v.member.id)) for v in views[:60]], 3)))
         return
     member = await registry.member(context.db, target)
     if member is None or not context.actor.manages(member.branch_id):
         await query.answer(tr("This is not yours to manage."), show_alert=True)
+        return
+    if parsed.action == "cm":
+        changed = await registry.set_committee(context.db, context.clock, member.id,
+                                               not member.committee, context.actor)
+        if changed is None:
+            await query.answer(tr("This is not yours to manage."), show_alert=True)
+            return
+        await query.answer(tr("{name} is on the branch committee.", name=changed.name)
+                           if changed.committee else
+                           tr("{name} is no longer on the branch committee.", name=changed.name))
+        roster = [v.member for v in await registry.roster(context.db, changed.branch_id)]
+        with contextlib.suppress(TelegramError):  # the same markup after a repeated press
+            await query.edit_message_reply_markup(_committee_keys(roster))
         return
     if parsed.action == "pick":
         await query.answer()
@@ -341,6 +377,8 @@ async def member_button(update: Update, context: ZContext) -> None:
 
 def _who(tr: Translator, member: Member) -> str:
     found = [esc(member.name), tr(STATUSES[member.status])]
+    if member.committee:
+        found.append(tr("branch committee"))
     if member.township_leadership:
         found.append(tr("township leadership"))
     return " · ".join(found)

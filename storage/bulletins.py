@@ -73,10 +73,11 @@ async def centralised_study(c: Conn, start: datetime, end: datetime
 
 
 async def attendance(c: Conn, start: datetime, end: datetime) -> dict[int, tuple[float, float]]:
-    """branch → (present or remote, invited minus approved leave) over closed sessions."""
+    """branch → (present or remote, invited minus approved leave and those working away)
+    over closed sessions."""
     return await _by_branch(c, """
         SELECT mt.branch_id, sum(a.status IN ('present', 'remote')),
-               sum(a.status != 'leave')
+               sum(a.status NOT IN ('leave', 'away'))
         FROM attendance a JOIN meetings mt ON mt.id = a.meeting_id
         WHERE mt.state = 'closed' AND mt.starts_at >= :start AND mt.starts_at < :end
         GROUP BY mt.branch_id""", {"start": ts(start), "end": ts(end)})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -9,9 +10,22 @@ from storage.db import Conn
 from storage.models import Attendance, AttendeeView, Meeting, Member
 from storage.rows import fetch_all, fetch_one, ts
 
-MEETING_FIELDS = ("branch_id", "kind", "starts_at", "place", "topic", "lecturer",
-                  "remote_allowed", "created_by")
+MEETING_FIELDS = ("branch_id", "kind", "group_id", "audience", "starts_at", "place", "topic",
+                  "lecturer", "remote_allowed", "created_by")
 STEPS = ("reminded_day_at", "reminded_hour_at", "opened_at", "closed_at")
+
+#: Whether member row ``m`` is invited to meeting row ``mt`` — the one place the rule is
+#: written (every query below uses it): a removed member is invited to nothing; a guest
+#: the secretary added is invited; a 'listed' session (a make-up lesson) invites only its
+#: guests; otherwise the kind decides — the committee meeting its committee members, a
+#: party group meeting its group's members, every other kind the branch's full and
+#: probationary members. Activists come only as guests.
+INVITED = """(m.state = 'active' AND (
+    EXISTS (SELECT 1 FROM meeting_guests g WHERE g.meeting_id = mt.id AND g.member_id = m.id)
+    OR (mt.audience = 'kind' AND m.branch_id = mt.branch_id AND CASE mt.kind
+        WHEN 'committee' THEN m.committee = 1
+        WHEN 'group' THEN m.group_id = mt.group_id AND m.status != 'activist'
+        ELSE m.status != 'activist' END)))"""
 
 
 async def add_meeting(c: Conn, fields: dict[str, Any], now: datetime) -> Meeting:
@@ -103,25 +117,25 @@ async def put_attendance(c: Conn, meeting_id: int, member_id: int, status: str, 
          ts(now) if decided_by else None))
 
 
-async def check_in(c: Conn, meeting_id: int, member_id: int, branch_id: int, status: str,
+async def check_in(c: Conn, meeting_id: int, member_id: int, status: str,
                    now: datetime, opens_before: timedelta, closes_after: timedelta,
                    flowing: bool) -> bool:
-    """One statement: record present/remote if the meeting is this member's branch's,
+    """One statement: record present/remote if the meeting invites this member, is
     still open, inside the check-in window (and, for remote, allows it and the member is
     away), and the member is not in yet. True if it changed something; on False the
     caller reads why. A second press, however close, changes nothing."""
     cur = await c.execute(
-        """INSERT INTO attendance (meeting_id, member_id, status, at)
-           SELECT :meeting, :member, :status, :at FROM meetings m
-           WHERE m.id = :meeting AND m.branch_id = :branch
-             AND m.state IN ('scheduled', 'open')
-             AND julianday(:at) >= julianday(m.starts_at) - :before
-             AND julianday(:at) < julianday(m.starts_at) + :after
-             AND (:status = 'present' OR (m.remote_allowed = 1 AND :flowing = 1))
+        f"""INSERT INTO attendance (meeting_id, member_id, status, at)
+           SELECT :meeting, :member, :status, :at FROM meetings mt JOIN members m
+           WHERE mt.id = :meeting AND m.id = :member AND {INVITED}
+             AND mt.state IN ('scheduled', 'open')
+             AND julianday(:at) >= julianday(mt.starts_at) - :before
+             AND julianday(:at) < julianday(mt.starts_at) + :after
+             AND (:status = 'present' OR (mt.remote_allowed = 1 AND :flowing = 1))
            ON CONFLICT (meeting_id, member_id) DO UPDATE SET status = excluded.status,
              at = excluded.at, decided_by = NULL, decided_at = NULL
            WHERE attendance.status NOT IN ('present', 'remote')""",
-        {"meeting": meeting_id, "member": member_id, "branch": branch_id, "status": status,
+        {"meeting": meeting_id, "member": member_id, "status": status,
          "at": ts(now), "before": opens_before / timedelta(days=1),
          "after": closes_after / timedelta(days=1), "flowing": int(flowing)})
     return cur.rowcount > 0
@@ -142,23 +156,71 @@ async def decide_leave(c: Conn, meeting_id: int, member_id: int, approve: bool, 
     return cur.rowcount > 0
 
 
-async def attendees(c: Conn, meeting_id: int, branch_id: int) -> list[AttendeeView]:
-    """Everyone invited (the branch's active members, and anyone with a row) and status."""
+async def invited(c: Conn, meeting_id: int) -> list[Member]:
+    """Everyone the meeting invites now (the rule, applied to today's roster)."""
+    return await fetch_all(
+        c, Member,
+        f"""SELECT m.* FROM meetings mt JOIN members m ON {INVITED}
+            WHERE mt.id = ? ORDER BY m.id""", (meeting_id,))
+
+
+async def invited_with_account(c: Conn, meeting_id: int) -> list[Member]:
+    """Those invited whom the bot can write to at all (the reminders' audience)."""
+    return [m for m in await invited(c, meeting_id) if m.telegram_id is not None]
+
+
+async def is_invited(c: Conn, meeting_id: int, member_id: int) -> bool:
+    async with c.execute(
+            f"""SELECT 1 FROM meetings mt JOIN members m ON {INVITED}
+                WHERE mt.id = ? AND m.id = ?""", (meeting_id, member_id)) as cur:
+        return await cur.fetchone() is not None
+
+
+async def count_invited_by_kind(c: Conn, branch_id: int, kind: str, group_id: int | None,
+                                guests: list[int]) -> int:
+    """How many a session of this kind (with these guests) would invite, before it exists
+    (the form's confirmation says it): the same rule, applied to a meeting row built in
+    place."""
+    async with c.execute(
+            f"""WITH mt(id, branch_id, kind, group_id, audience) AS (VALUES (0, ?, ?, ?, 'kind'))
+                SELECT count(*) FROM mt JOIN members m
+                WHERE {INVITED} OR (m.state = 'active'
+                                    AND m.id IN (SELECT value FROM json_each(?)))""",
+            (branch_id, kind, group_id, json.dumps(guests))) as cur:
+        row = await cur.fetchone()
+    return int(row[0]) if row else 0
+
+
+async def add_guests(c: Conn, meeting_id: int, member_ids: list[int], by: int, now: datetime
+                     ) -> None:
+    await c.executemany(
+        """INSERT OR IGNORE INTO meeting_guests (meeting_id, member_id, added_by, added_at)
+           VALUES (?, ?, ?, ?)""", [(meeting_id, member, by, ts(now)) for member in member_ids])
+
+
+async def attendees(c: Conn, meeting_id: int) -> list[AttendeeView]:
+    """Everyone invited, and anyone with a row (an invitation since withdrawn keeps its
+    record), with their status."""
     return await fetch_all(
         c, AttendeeView,
-        """SELECT m.id AS member_id, m.name, m.flowing, a.status
-           FROM members m LEFT JOIN attendance a ON a.member_id = m.id AND a.meeting_id = :mt
-           WHERE (m.branch_id = :branch AND m.state = 'active') OR a.meeting_id IS NOT NULL
-           ORDER BY m.name, m.id""",
-        {"mt": meeting_id, "branch": branch_id})
+        f"""SELECT m.id AS member_id, m.name, m.flowing, a.status
+            FROM meetings mt JOIN members m
+            LEFT JOIN attendance a ON a.member_id = m.id AND a.meeting_id = mt.id
+            WHERE mt.id = ? AND ({INVITED} OR a.meeting_id IS NOT NULL)
+            ORDER BY m.name, m.id""", (meeting_id,))
 
 
-async def mark_absent(c: Conn, meeting_id: int, branch_id: int, now: datetime) -> None:
-    """At closing: everyone invited who did nothing is recorded absent."""
+async def mark_absent(c: Conn, meeting_id: int, now: datetime) -> None:
+    """At closing: everyone invited who did nothing is recorded — absent, or working away
+    for a flowing member when the session could not be joined remotely (they could not
+    have come: no fault of theirs)."""
     await c.execute(
-        """INSERT OR IGNORE INTO attendance (meeting_id, member_id, status, at)
-           SELECT ?, id, 'absent', ? FROM members WHERE branch_id = ? AND state = 'active'""",
-        (meeting_id, ts(now), branch_id))
+        f"""INSERT OR IGNORE INTO attendance (meeting_id, member_id, status, at)
+            SELECT mt.id, m.id,
+                   CASE WHEN m.flowing = 1 AND mt.remote_allowed = 0 THEN 'away'
+                        ELSE 'absent' END, ?
+            FROM meetings mt JOIN members m ON {INVITED} WHERE mt.id = ?""",
+        (ts(now), meeting_id))
 
 
 async def attended(c: Conn, meeting_id: int) -> list[Member]:
@@ -168,11 +230,3 @@ async def attended(c: Conn, meeting_id: int) -> list[Member]:
         """SELECT m.* FROM members m JOIN attendance a ON a.member_id = m.id
            WHERE a.meeting_id = ? AND a.status IN ('present', 'remote') ORDER BY m.id""",
         (meeting_id,))
-
-
-async def invited_with_account(c: Conn, branch_id: int) -> list[Member]:
-    return await fetch_all(
-        c, Member,
-        """SELECT * FROM members WHERE branch_id = ? AND state = 'active'
-           AND telegram_id IS NOT NULL ORDER BY id""",
-        (branch_id,))

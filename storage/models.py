@@ -63,6 +63,7 @@ class Member(Stored):
     flow_since: date | None
     no_writing: bool
     township_leadership: bool
+    committee: bool = False  # on the branch committee (支委): invited to its meetings
     created_at: datetime
     updated_at: datetime
 
@@ -243,13 +244,16 @@ class RecipientView(Stored):
 MeetingKind = Literal["assembly", "committee", "group", "lesson", "activity_day", "study",
                       "other"]
 MeetingState = Literal["scheduled", "open", "closed", "cancelled"]
-AttendanceStatus = Literal["present", "remote", "leave_requested", "leave", "absent"]
+MeetingAudience = Literal["kind", "listed"]
+AttendanceStatus = Literal["present", "remote", "leave_requested", "leave", "absent", "away"]
 
 
 class Meeting(Stored):
     id: int
     branch_id: int
     kind: MeetingKind
+    group_id: int | None = None          # the party group a group meeting is for
+    audience: MeetingAudience = "kind"   # who is invited: by kind, or exactly the guests
     starts_at: datetime
     place: str
     topic: str

@@ -111,6 +111,8 @@ async def schedule(secretary: Person, group: SimChat | None, *, when: str = "明
     await secretary.says(topic)
     await secretary.says("王书记")
     await secretary.presses(remote)
+    if "积极分子" in secretary.last():  # the branch has activists: none added
+        await secretary.presses("继续 ▶")
     await secretary.presses("✅ 安排")
 
 

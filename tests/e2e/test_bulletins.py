@@ -86,7 +86,7 @@ async def test_the_bulletin_matches_what_happened(
                     present += status in ("present", "remote")
                     leave += status == "leave"
                 await meeting_repo.set_state(c, meeting.id, "closed")
-                await meeting_repo.mark_absent(c, meeting.id, branch_id, now)
+                await meeting_repo.mark_absent(c, meeting.id, now)
             if present:
                 lesson_quarters[branch_id].add((start.month - 1) // 3)
             expected[branch_id]["attendance"][0] += present
@@ -283,12 +283,12 @@ async def _session(h: Harness, branch_id: int, kind: str, day: date, present: li
         for member_id in present:
             await meeting_repo.put_attendance(c, meeting.id, member_id, "present", now)
         await meeting_repo.set_state(c, meeting.id, "closed")
-        await meeting_repo.mark_absent(c, meeting.id, branch_id, now)
+        await meeting_repo.mark_absent(c, meeting.id, now)
 
 
 async def _county_of_nineteen(h: Harness, county: dict[str, int], by: int) -> dict[str, int]:
     """Eight more villages in each township (19 branches), two roster members each but
-    one; a committee meeting in October, November and December everywhere, all present —
+    one, both on the branch committee; a committee meeting in October, November and December everywhere, all present —
     except 东岭八村 (nothing at all, no members) and 西河八村 (one meeting in December
     that nobody came to)."""
     now = h.clock.now()
@@ -304,7 +304,7 @@ async def _county_of_nineteen(h: Harness, county: dict[str, int], by: int) -> di
                 for i in range(2):
                     await member_repo.insert_member(c, {
                         "branch_id": branch_id, "name": f"{key}党员{i}", "birth_year": 1970,
-                        "status": "full", "state": "active"}, now)
+                        "status": "full", "state": "active", "committee": True}, now)
     async with h.db.read() as c:
         everyone = await member_repo.all_members(c)
     for key, branch_id in county.items():

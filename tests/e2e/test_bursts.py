@@ -84,7 +84,7 @@ async def in_the_journal(h: Harness, update_id: int) -> None:
 
 async def present(h: Harness, branch: int) -> set[str]:
     async with h.db.read() as c:
-        return {p.name for p in await meeting_repo.attendees(c, 1, branch)
+        return {p.name for p in await meeting_repo.attendees(c, 1)
                 if p.status == "present"}
 
 

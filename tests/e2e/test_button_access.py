@@ -45,7 +45,7 @@ _zh = i18n.translator("zh-hans")
 REFUSALS = {_zh(line) for line in (
     "This button is no longer active.", "This is not yours to manage.",
     "This is not yours to decide.", "This material was not sent to you.",
-    "This notice was not sent to you.", "This session is for members of another branch.",
+    "This notice was not sent to you.", "You are not invited to this session.",
     "Only organisation staff can do this.",
     "Only branch secretaries and organisation staff can do this.",
     "Only the secretary of that branch can confirm it.",
@@ -77,6 +77,7 @@ TABLE: dict[str, dict[str, str]] = {
     "note:full": only(*MANAGERS),  # the whole of a note shortened in the list
     "ntc:ack": only(*EAST), "ntc:who": only(*MANAGERS), "ntc:remind": only("staff"),
     "mem:list": only(*MANAGERS), "mem:pick": only(*MANAGERS), "mem:rm": only(*MANAGERS),
+    "mem:com": only(*MANAGERS), "mem:cm": only(*MANAGERS),  # who is on the committee
     "vst:ok": only("secretary"),  # confirm a visit to one's branch
     "vst:days": only("leader", "staff"), "vst:rec": only("leader", "staff"),
     "vst:del": only("leader", "staff"), "vst:gone": only("leader", "staff"),
@@ -148,6 +149,8 @@ async def scenario(h: Harness, county: dict[str, int], staff: Person, clock: Fro
     # The screens that carry managers' buttons.
     for command in ("/pending", "/study", "/notices", "/notes", "/members", "/report"):
         await secretary.says(command)
+    await secretary.presses("👥 支部委员…")
+    await secretary.says("/members")
     await secretary.presses("🗑 移除党员…")
     await secretary.presses("要移除的")
     await member.says("/lang")

@@ -52,7 +52,7 @@ async def october_with_sessions(h: Harness, county: dict[str, int], staff: Perso
                 if name != "西河村党支部" and (session == 0 or number % 2):
                     await meeting_repo.put_attendance(c, meeting.id, member_id, "present", now)
                 await meeting_repo.set_state(c, meeting.id, "closed")
-                await meeting_repo.mark_absent(c, meeting.id, branch_id, now)
+                await meeting_repo.mark_absent(c, meeting.id, now)
     return branch_ids
 
 

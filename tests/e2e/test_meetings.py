@@ -77,7 +77,7 @@ async def test_a_whole_session_from_the_group_chat_to_the_record(
     await away.presses("🌐 远程参学", chat=group)
     assert away.answers()[-1] == "🌐 已记录：远程参学。"
     await neighbour.presses("✅ 签到", chat=group)
-    assert neighbour.answers()[-1] == "这是其他支部的活动。"
+    assert neighbour.answers()[-1] == "您不在本次活动的邀请名单中。"
 
     # Closing: the summary in the group, the record to the secretary.
     clock.set(TOMORROW_1930 + timedelta(minutes=60))
@@ -96,7 +96,7 @@ async def test_a_whole_session_from_the_group_chat_to_the_record(
     assert secretary.last() == "已保存，“学习党章”的记录已完整。"
     async with h.db.read() as c:
         meeting = await meeting_repo.get_meeting(c, 1)
-        people = await meeting_repo.attendees(c, 1, county["east"])
+        people = await meeting_repo.attendees(c, 1)
     assert meeting is not None and meeting.state == "closed"
     assert meeting.effect == "大家对党章有了更深的理解。"
     assert {p.name: p.status for p in people}["李四"] == "absent"
@@ -122,7 +122,7 @@ async def test_a_hundred_presses_within_a_second_count_exactly(
         h.emu.redeliver(update_id)
     await h.settle()
     async with h.db.read() as c:
-        people = await meeting_repo.attendees(c, 1, county["east"])
+        people = await meeting_repo.attendees(c, 1)
     assert sum(1 for p in people if p.status == "present") == 100
     # A press repeated at once, or handed over again, is the same press: one answer (the
     # copies only stop their spinner).

@@ -188,7 +188,7 @@ async def test_a_removed_member_leaves_the_roster_and_keeps_their_records(
     await secretary.says("/members")
     assert "要离开的人" not in secretary.last()
     async with h.db.read() as c:
-        people = await meeting_repo.attendees(c, meeting.id, county["east"])
+        people = await meeting_repo.attendees(c, meeting.id)
     assert {p.name: p.status for p in people}["要离开的人"] == "present"
     await leaving.says("/study")
     assert leaving.last().startswith("您还没有登记")
