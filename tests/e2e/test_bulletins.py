@@ -288,9 +288,9 @@ async def _session(h: Harness, branch_id: int, kind: str, day: date, present: li
 
 async def _county_of_nineteen(h: Harness, county: dict[str, int], by: int) -> dict[str, int]:
     """Eight more villages in each township (19 branches), two roster members each but
-    one, both on the branch committee; a committee meeting in October, November and December everywhere, all present —
-    except 东岭八村 (nothing at all, no members) and 西河八村 (one meeting in December
-    that nobody came to)."""
+    one, both on the branch committee; a committee meeting in October, November and
+    December everywhere, all present — except 东岭八村 (nothing at all, no members) and
+    西河八村 (one meeting in December that nobody came to)."""
     now = h.clock.now()
     async with h.db.tx() as c:
         for number in NUMBERS:

@@ -426,7 +426,8 @@ async def test_the_committee_column(db: Database, clock: FrozenClock, tmp_path: 
     bad = write_csv(tmp_path / "bad.csv", [header, ["0001", "陈建国", "东岭村党支部", "正式党员",
                                                     "委员"]])
     report = await import_roster(db, [units, bad], clock)
-    assert errors(report) == [(2, "支委", "“委员”: write 是 (a member of the branch committee) or 否")]
+    assert errors(report) == [
+        (2, "支委", "“委员”: write 是 (a member of the branch committee) or 否")]
     good = write_csv(tmp_path / "members.csv", [
         header, ["0001", "陈建国", "东岭村党支部", "正式党员", "是"],
         ["0002", "王秀英", "东岭村党支部", "正式党员", "否"]])
@@ -434,7 +435,8 @@ async def test_the_committee_column(db: Database, clock: FrozenClock, tmp_path: 
     assert not report.errors
     stored = await members_by_key(db)
     assert stored["0001"].committee and not stored["0002"].committee
-    write_csv(good, [["编号", "姓名", "支部", "身份"], ["0001", "陈建国", "东岭村党支部", "正式党员"]])
+    write_csv(good, [["编号", "姓名", "支部", "身份"],
+                     ["0001", "陈建国", "东岭村党支部", "正式党员"]])
     await import_roster(db, [good], clock)
     assert (await members_by_key(db))["0001"].committee
     write_csv(good, [header, ["0001", "陈建国", "东岭村党支部", "正式党员", "否"]])
