@@ -59,9 +59,15 @@ async def requests(db: Database) -> list[tuple[str, str, int]]:
 
 
 async def a_branch(h: Harness, county: dict[str, int]) -> tuple[Person, Person, SimChat]:
-    """East's secretary, a member who must write, and the branch's group chat."""
+    """East's secretary, a member who must write, and the branch's group chat; both are
+    on the branch committee (the roster's 支委 column), so its meetings invite them."""
     secretary = await make_secretary(h, county["east"])
     writer, = await registered(h, county["east"], ["刘青年"])
+    async with h.db.tx() as c:
+        for person in (secretary, writer):
+            member = await member_repo.member_of_user(c, person.id)
+            assert member is not None
+            await member_repo.update_member(c, member.id, {"committee": True}, h.clock.now())
     return secretary, writer, await branch_group(h, county["east"], "东岭群",
                                                  [secretary, writer])
 
