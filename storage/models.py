@@ -341,6 +341,8 @@ class StudyRecord(Stored):
     notes_written: int
     notes_excellent: int
     notes_owed: int
+    sessions_by_hand: int = 0  # of those attended, recorded by hand by the secretary
+    materials_by_hand: int = 0  # of those studied, brought to the door and recorded by hand
 
 
 VisitActivity = Literal["research", "problem", "experience", "other"]

@@ -14,7 +14,14 @@ from bot.clock import FrozenClock
 from bot.roster import import_roster
 from storage import notes as note_repo
 from tests import sheets
-from tests.e2e.flows import branch_group, make_secretary, registered, schedule, snapshot
+from tests.e2e.flows import (
+    branch_group,
+    make_secretary,
+    on_roster_only,
+    registered,
+    schedule,
+    snapshot,
+)
 from tests.harness import Harness, Person
 
 TOMORROW_1930 = datetime.fromisoformat("2026-11-25T19:30:00+08:00")
@@ -145,6 +152,12 @@ async def test_an_elder_without_a_phone_recorded_present_after_the_session_close
     await h.settle()
     assert secretary.answers()[-1] == ("没有可撤销的代登记：这是党员本人的操作，或已经撤销过了。")
     assert snapshot(h) == before
+
+    # Her study record counts the session, and says it was recorded by hand.
+    await secretary.says("/record")
+    await secretary.presses("赵大娘")
+    assert secretary.last().split("\n")[1:4] == [
+        "参加会议和学习：1 / 1 次", "学习材料：已学 0 / 0 份", "其中由书记代登记：1 次活动，0 份材料"]
 
     # The branch's bulletin counts her present, and its spreadsheet says who recorded it.
     await secretary.says("/report")
@@ -307,3 +320,42 @@ async def test_only_the_branchs_secretary_and_staff_record_by_hand(
     assert row(h, "SELECT recorded_by FROM attendance WHERE member_id = ?",
                elder) == (staff.id,)
     assert "赵大娘（由组织部小李代登记）" in staff.last()
+
+
+async def test_in_english_and_page_by_page(h: Harness, county: dict[str, int],
+                                           clock: FrozenClock) -> None:
+    """A branch of 45 on the roster without Telegram: the list comes in pages (Telegram's
+    keyboards hold 100 buttons), and every word is there in English."""
+    secretary = await make_secretary(h, county["east"], name="Lee", language="en")
+    for number in range(43):
+        await on_roster_only(h, county["east"], f"老党员{number:02d}")
+    await secretary.says("/meeting")
+    await secretary.presses("Party lesson")
+    for answer in ("tomorrow 19:30", "村委会会议室", "学习党章", "王书记"):
+        await secretary.says(answer)
+    await secretary.presses("No")
+    await secretary.presses("✅ Schedule")
+    assert secretary.last() == "Scheduled."
+    clock.set(TOMORROW_1930 - timedelta(minutes=10))
+    await h.tick()
+    await secretary.presses("🖊 Record by hand")
+    listing = secretary.last()
+    assert listing.startswith("🖊 Record by hand\nParty lesson: 学习党章\nTime: 2026-11-25 19:30")
+    assert ("Press a name to record them present. ↩️ takes back an entry made by hand. "
+            "📵: no Telegram.\nPage 1 of 2") in listing
+    keys = labels(h, secretary)
+    assert len(keys) == 31 and keys[-1] == "Next page ▶"
+    await secretary.presses("Next page ▶")
+    assert secretary.last().endswith("Page 2 of 2")
+    keys = labels(h, secretary)
+    assert keys[-2:] == ["🖊 Lee", "◀ Back a page"] and len(keys) == 17
+    await secretary.presses("📵 陈建国")
+    assert secretary.last() == ("Record by hand: 陈建国, present at “学习党章” (2026-11-25 19:30)? "
+                                "It is kept with your name and the time, and shown as "
+                                "recorded by hand.")
+    await secretary.presses("✅ Record")
+    assert secretary.answers()[-1] == "✅ Recorded by hand."
+    listing = secretary.last()
+    assert listing.endswith("Page 2 of 2")  # back where it was
+    assert "✅ Present (1)：陈建国 (recorded by hand by Lee)" in listing
+    assert labels(h, secretary)[-2:] == ["↩️ 陈建国", "◀ Back a page"]
