@@ -215,20 +215,17 @@ async def record(db: Database, clock: Clock, actor: Actor, found: Target, member
                 await audit.record(c, now, f"tg:{by}",
                                    "attendance.by_hand" if on else "attendance.by_hand_undo",
                                    subject, audit.changes(present=(not on, on)))
-        elif found.kind == "s":
-            changed = (await repo.record_studied(c, found.id, member_id, by, now) if on
-                       else await repo.undo_studied(c, found.id, member_id))
-            if changed:
-                await audit.record(c, now, f"tg:{by}",
-                                   "material.by_hand" if on else "material.by_hand_undo",
-                                   subject, audit.changes(studied=(not on, on)))
         else:
-            changed = (await repo.record_told(c, found.id, member_id, by, now) if on
-                       else await repo.undo_told(c, found.id, member_id))
+            what: Literal["material", "notice"] = "material" if found.kind == "s" else "notice"
+            changed = (await repo.record_done(c, what, found.id, member_id, by, now) if on
+                       else await repo.undo_done(c, what, found.id, member_id))
             if changed:
-                await audit.record(c, now, f"tg:{by}",
-                                   "notice.by_hand" if on else "notice.by_hand_undo",
-                                   subject, audit.changes(acknowledged=(not on, on)))
+                await audit.record(
+                    c, now, f"tg:{by}",
+                    ("material.by_hand" if on else "material.by_hand_undo") if what == "material"
+                    else ("notice.by_hand" if on else "notice.by_hand_undo"), subject,
+                    audit.changes(studied=(not on, on)) if what == "material"
+                    else audit.changes(acknowledged=(not on, on)))
     if changed:
         return "recorded" if on else "undone"
     return "already" if on else "not_by_hand"
@@ -311,6 +308,21 @@ def marked(tr: Translator, name: str, by: str | None) -> str:
     if by is None:
         return esc(name)
     return tr("{name} (recorded by hand by {by})", name=esc(name), by=esc(by))
+
+
+def counts_line(tr: Translator, received: int, done: str, by_hand: int, waiting: str,
+                no_telegram: int, to_record: int, unreachable: int) -> str:
+    """A material's or notice's counts on one line (``done`` and ``waiting`` already in
+    words): members without Telegram are counted apart, as still to be recorded by hand,
+    never as "not reachable" — that is for someone with Telegram the bot cannot reach."""
+    parts = [tr("received {n}", n=received), done]
+    if by_hand:
+        parts[-1] += tr(" (by hand {n})", n=by_hand)
+    parts.append(waiting)
+    if no_telegram:
+        parts.append(tr("to record by hand {n}", n=to_record))
+    parts.append(tr("not reachable {n}", n=unreachable))
+    return " · ".join(parts)
 
 
 def _pages(count: int) -> int:

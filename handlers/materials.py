@@ -319,19 +319,6 @@ def _who_lines(tr: Translator, material: Material, people: list[RecipientView], 
     return lines
 
 
-def _counts(tr: Translator, item: MaterialStats) -> str:
-    """A material's counts; members without Telegram are no one's "not reachable": they
-    are counted apart, as still to be recorded by hand."""
-    parts = [tr("received {n}", n=item.delivered), tr("studied {n}", n=item.studied)]
-    if item.by_hand:
-        parts[-1] += tr(" (by hand {n})", n=item.by_hand)
-    parts.append(tr("not studied yet {n}", n=item.not_yet))
-    if item.no_telegram:
-        parts.append(tr("to record by hand {n}", n=item.to_record))
-    parts.append(tr("not reachable {n}", n=item.unreachable))
-    return " · ".join(parts)
-
-
 # --- /study --------------------------------------------------------------------------------
 
 
@@ -387,7 +374,10 @@ async def _overview(update: Update, context: ZContext, overview: list[MaterialSt
         material = item.material
         lines += ["", f"<b>{esc(material.title)}</b> · "
                       f"{material.created_at.astimezone(context.clock.tz):%m-%d}",
-                  _counts(tr, item)]
+                  by_hand.counts_line(
+                      tr, item.delivered, tr("studied {n}", n=item.studied), item.by_hand,
+                      tr("not studied yet {n}", n=item.not_yet), item.no_telegram,
+                      item.to_record, item.unreachable)]
         if item.queued:
             lines.append(tr("still being sent: {n}", n=item.queued))
     buttons = [button(f"👥 {item.material.title}", pack("mat", "who", item.material.id))

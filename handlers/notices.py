@@ -322,17 +322,10 @@ def _names(tr: Translator, people: list[NoticeRecipient], *, brief: bool = False
 
 
 def _counts(tr: Translator, counts: ReceiptCounts) -> str:
-    """A notice's counts; members without Telegram are no one's "not reachable": they
-    are counted apart, as still to be told in person and recorded by hand."""
-    parts = [tr("received {n}", n=counts.delivered),
-             tr("acknowledged {n}", n=counts.acknowledged)]
-    if counts.by_hand:
-        parts[-1] += tr(" (by hand {n})", n=counts.by_hand)
-    parts.append(tr("not acknowledged yet {n}", n=counts.not_yet))
-    if counts.no_telegram:
-        parts.append(tr("to record by hand {n}", n=counts.to_record))
-    parts.append(tr("not reachable {n}", n=counts.unreachable))
-    return " · ".join(parts)
+    return by_hand.counts_line(
+        tr, counts.delivered, tr("acknowledged {n}", n=counts.acknowledged), counts.by_hand,
+        tr("not acknowledged yet {n}", n=counts.not_yet), counts.no_telegram,
+        counts.to_record, counts.unreachable)
 
 
 def _by_branch(tr: Translator, item: NoticeReceipts) -> list[str]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import datetime
+from typing import Literal
 
 from storage.db import Conn
 from storage.models import HandEntry, HandMark, Meeting, Member, OpenItem
@@ -85,22 +86,30 @@ async def without_telegram(c: Conn, member_ids: Collection[int]) -> set[int]:
 # --- materials -------------------------------------------------------------------------------
 
 
-async def record_studied(c: Conn, material_id: int, member_id: int, by: int, now: datetime
-                         ) -> bool:
+# A material's and a notice's recipients are marked alike: (table, key, the "done" column).
+_DONE = {"material": ("material_recipients", "material_id", "studied_at"),
+         "notice": ("notice_recipients", "notice_id", "acknowledged_at")}
+
+
+async def record_done(c: Conn, what: Literal["material", "notice"], ref_id: int,
+                      member_id: int, by: int, now: datetime) -> bool:
+    """Studied (a material) or told (a notice), entered by hand; True if it was open."""
+    table, key, done = _DONE[what]
     cur = await c.execute(
-        """UPDATE material_recipients SET studied_at = :now, recorded_by = :by,
-             recorded_at = :now
-           WHERE material_id = :material AND member_id = :member AND studied_at IS NULL""",
-        {"now": ts(now), "by": by, "material": material_id, "member": member_id})
+        f"""UPDATE {table} SET {done} = :now, recorded_by = :by, recorded_at = :now
+            WHERE {key} = :ref AND member_id = :member AND {done} IS NULL""",
+        {"now": ts(now), "by": by, "ref": ref_id, "member": member_id})
     return cur.rowcount > 0
 
 
-async def undo_studied(c: Conn, material_id: int, member_id: int) -> bool:
+async def undo_done(c: Conn, what: Literal["material", "notice"], ref_id: int,
+                    member_id: int) -> bool:
+    """Take back what was entered by hand (never the member's own press)."""
+    table, key, done = _DONE[what]
     cur = await c.execute(
-        """UPDATE material_recipients SET studied_at = NULL, recorded_by = NULL,
-             recorded_at = NULL
-           WHERE material_id = ? AND member_id = ? AND recorded_by IS NOT NULL""",
-        (material_id, member_id))
+        f"""UPDATE {table} SET {done} = NULL, recorded_by = NULL, recorded_at = NULL
+            WHERE {key} = ? AND member_id = ? AND recorded_by IS NOT NULL""",
+        (ref_id, member_id))
     return cur.rowcount > 0
 
 
@@ -127,24 +136,6 @@ async def material_entries(c: Conn, material_id: int, branch_ids: Collection[int
 
 
 # --- notices ---------------------------------------------------------------------------------
-
-
-async def record_told(c: Conn, notice_id: int, member_id: int, by: int, now: datetime) -> bool:
-    cur = await c.execute(
-        """UPDATE notice_recipients SET acknowledged_at = :now, recorded_by = :by,
-             recorded_at = :now
-           WHERE notice_id = :notice AND member_id = :member AND acknowledged_at IS NULL""",
-        {"now": ts(now), "by": by, "notice": notice_id, "member": member_id})
-    return cur.rowcount > 0
-
-
-async def undo_told(c: Conn, notice_id: int, member_id: int) -> bool:
-    cur = await c.execute(
-        """UPDATE notice_recipients SET acknowledged_at = NULL, recorded_by = NULL,
-             recorded_at = NULL
-           WHERE notice_id = ? AND member_id = ? AND recorded_by IS NOT NULL""",
-        (notice_id, member_id))
-    return cur.rowcount > 0
 
 
 async def notice_entries(c: Conn, notice_id: int, branch_ids: Collection[int] | None

@@ -157,7 +157,8 @@ async def test_an_elder_without_a_phone_recorded_present_after_the_session_close
     await secretary.says("/record")
     await secretary.presses("赵大娘")
     assert secretary.last().split("\n")[1:4] == [
-        "参加会议和学习：1 / 1 次", "学习材料：已学 0 / 0 份", "其中由书记代登记：1 次活动，0 份材料"]
+        "参加会议和学习：1 / 1 次", "学习材料：已学 0 / 0 份",
+        "其中由书记代登记：1 次活动，0 份材料"]
 
     # The branch's bulletin counts her present, and its spreadsheet says who recorded it.
     await secretary.says("/report")
