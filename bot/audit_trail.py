@@ -40,11 +40,15 @@ ACTIONS: dict[str, str] = {
     "appoint.secretary": N_("Appointed a branch secretary"),
     "application.approved": N_("Approved a request to join"),
     "application.rejected": N_("Rejected a request to join"),
+    "attendance.by_hand": N_("Recorded a member present at a session by hand"),
+    "attendance.by_hand_undo": N_("Took back a presence recorded by hand"),
     "group.bind": N_("Tied a group chat to a branch"),
     "group.lost": N_("The bot was removed from a branch's group chat"),
     "group.migrated": N_("A branch's group chat became a supergroup"),
     "invite.create": N_("Made an invite link"),
     "invite.revoke": N_("Revoked an invite link"),
+    "material.by_hand": N_("Recorded a material studied at the door, by hand"),
+    "material.by_hand_undo": N_("Took back a study recorded by hand"),
     "material.push": N_("Sent a study material"),
     "meeting.schedule": N_("Scheduled a session"),
     "member.erase": N_("Erased a member's personal data on request"),
@@ -57,6 +61,8 @@ ACTIONS: dict[str, str] = {
     "note.read": N_("Marked a note read"),
     "note.rewrite": N_("Asked for a note to be rewritten"),
     "note.submit": N_("Sent a heartfelt note"),
+    "notice.by_hand": N_("Recorded a member told of a notice in person, by hand"),
+    "notice.by_hand_undo": N_("Took back a notice told in person, recorded by hand"),
     "notice.create": N_("Sent a notice"),
     "relieve.contact_point": N_("Ended a leader's contact point"),
     "review.add": N_("Added a branch to the yearly review"),
@@ -84,6 +90,7 @@ FIELDS: dict[str, str] = {
     "solved_on": N_("solved on"), "solved_note": N_("what was done"),
     "confirmed_by": N_("confirmed by"), "no_writing": N_("unable to write"),
     "committee": N_("on the branch committee"),
+    "present": N_("present"), "studied": N_("studied"), "acknowledged": N_("told"),
 }
 STATES: dict[str, str] = {"active": N_("in force"), "withdrawn": N_("withdrawn")}
 WORDS_CUT = 60  # characters of a text shown on either side of "→"

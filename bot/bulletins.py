@@ -3,7 +3,8 @@
 For each branch and period: sessions held of those expected (the rhythm of 三会一课 and
 the party activity day, :mod:`bot.rhythm`); attendance (present or remote over invited
 minus approved leave); materials studied of received; heartfelt notes written of asked;
-notices acknowledged of delivered; and the contact-point days of the leaders whose point
+notices acknowledged of those delivered or to be told in person (members without
+Telegram); and the contact-point days of the leaders whose point
 the village is. The bulletin reports measures — no score, no ranking, no label: naming
 backward villages (后进) is a yearly human judgement that :mod:`bot.review` prepares.
 Branches are grouped by township, in the order of their names; a branch with nothing
@@ -264,15 +265,20 @@ def spreadsheet(tr: Tr, bulletin: Bulletin) -> bytes:
          tr("Sessions held (of those due)"), tr("Sessions due"), tr("Attended"),
          tr("Invited (less leave)"), tr("Attendance"), tr("Materials studied"),
          tr("Materials received"), tr("Study rate"), tr("Notes written"), tr("Notes asked"),
-         tr("Notices acknowledged"), tr("Notices delivered"), tr("Contact-point days"),
+         tr("Notices acknowledged"), tr("Notices delivered or to tell in person"),
+         tr("Contact-point days"),
          tr("The leaders' quota")],
         rows, kinds=kinds)]
     sheets.append(Sheet(tr("Members"),
                         [tr("Branch"), tr("Member"), tr("Sessions attended"),
                          tr("Sessions invited"), tr("Materials studied"),
-                         tr("Materials received"), tr("Notes written"), tr("Notes asked")],
+                         tr("Materials received"), tr("Notes written"), tr("Notes asked"),
+                         tr("Sessions attended, recorded by hand"),
+                         tr("Materials studied, recorded by hand"),
+                         tr("Recorded by hand by")],
                         [[names.get(p.branch_id, ""), p.name, p.attended, p.invited,
-                          p.studied, p.received, p.notes_written, p.notes_asked]
+                          p.studied, p.received, p.notes_written, p.notes_asked,
+                          p.attended_by_hand, p.studied_by_hand, p.recorded_by]
                          for p in bulletin.members],
                         title=_sheet_title(tr, bulletin, tr("Members"))))
     if bulletin.study is not None:

@@ -12,6 +12,7 @@ or Telegram delivering the press twice, counts once.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from datetime import time as dt_time
@@ -27,6 +28,7 @@ from bot.markup import MESSAGE_LIMIT, esc, shorten
 from bot.profile import InvalidInput
 from bot.recipients import translator_of
 from storage import audit, people
+from storage import by_hand as by_hand_repo
 from storage import meetings as meeting_repo
 from storage import members as member_repo
 from storage import org as org_repo
@@ -231,8 +233,11 @@ async def _advance_one(c: Conn, meeting: Meeting, now: datetime, windows: Window
         await meeting_repo.set_state(c, meeting.id, "closed")
         await meeting_repo.mark_absent(c, meeting.id, now)
         envelopes += await _to_branch(c, meeting, "summary")
+        # Those recorded by hand did not ask for anything themselves: no note is asked.
+        by_hand = {m.member_id for m in await by_hand_repo.attendance_marks(c, meeting.id)}
         envelopes += await notes.ask_after_meeting(
-            c, meeting, await meeting_repo.attended(c, meeting.id), now, policy)
+            c, meeting, [m for m in await meeting_repo.attended(c, meeting.id)
+                         if m.id not in by_hand], now, policy)
         envelopes += [outbox_repo.Envelope(
             f"meeting:{meeting.id}:record" + ("" if to == meeting.created_by else f":{to}"),
             to, "meeting_record", meeting.id) for to in await _record_to(c, meeting, admins)]
@@ -351,6 +356,13 @@ async def attendees(db: Database, meeting: Meeting) -> list[AttendeeView]:
         return await meeting_repo.attendees(c, meeting.id)
 
 
+async def hands(db: Database, meeting: Meeting) -> dict[int, str]:
+    """Who was recorded at the session by hand: member → the name of who recorded them."""
+    async with db.read() as c:
+        return {mark.member_id: mark.by_name
+                for mark in await by_hand_repo.attendance_marks(c, meeting.id)}
+
+
 async def recent(db: Database, branch_ids: list[int]) -> list[Meeting]:
     async with db.read() as c:
         return await meeting_repo.recent(c, branch_ids)
@@ -390,11 +402,17 @@ def buttons(tr: Translator, meeting: Meeting, *, flowing: bool | None) -> list[l
 
 
 def summary_lines(tr: Translator, meeting: Meeting, people: list[AttendeeView], branch: str,
-                  tz: tzinfo) -> list[str]:
+                  tz: tzinfo, hand: Mapping[int, str] | None = None) -> list[str]:
+    """The record as it stands; ``hand``: member → who recorded them by hand (代登记),
+    said beside their name."""
     groups: dict[str, list[str]] = {"present": [], "remote": [], "leave": [],
                                     "leave_requested": [], "away": [], "absent": []}
     for person in people:
-        groups[person.status or "absent"].append(esc(person.name))
+        name = esc(person.name)
+        if hand and person.member_id in hand:
+            name = tr("{name} (recorded by hand by {by})", name=name,
+                      by=esc(hand[person.member_id]))
+        groups[person.status or "absent"].append(name)
     counts = tr("Invited {invited} · present {present} · remote {remote} · on leave {leave} · "
                 "absent {absent}", invited=len(people), present=len(groups["present"]),
                 remote=len(groups["remote"]),
@@ -485,7 +503,8 @@ async def _render_summary(db: Database, clock: Clock, row: OutboxRow) -> Outgoin
     if meeting is None:
         return None
     people = await attendees(db, meeting)
-    lines = summary_lines(tr, meeting, people, await _branch_name(db, meeting), clock.tz)
+    lines = summary_lines(tr, meeting, people, await _branch_name(db, meeting), clock.tz,
+                          await hands(db, meeting))
     return Outgoing(shorten("\n".join(lines), MESSAGE_LIMIT))
 
 
@@ -495,10 +514,13 @@ async def _render_record(db: Database, clock: Clock, row: OutboxRow) -> Outgoing
     if meeting is None:
         return None
     people = await attendees(db, meeting)
-    lines = summary_lines(tr, meeting, people, await _branch_name(db, meeting), clock.tz)
+    lines = summary_lines(tr, meeting, people, await _branch_name(db, meeting), clock.tz,
+                          await hands(db, meeting))
     lines[0] = tr("🗂 <b>Session record</b>")
     lines += ["", tr("Add the effect of the session (what was achieved) to complete the "
-                     "record.")]
+                     "record."),
+              tr("Someone came without a phone or could not check in? Record them by hand.")]
     return Outgoing(shorten("\n".join(lines), MESSAGE_LIMIT),
-                    [[(tr("✍️ Add the effect"), pack("mtg", "effect", meeting.id))]])
+                    [[(tr("✍️ Add the effect"), pack("mtg", "effect", meeting.id))],
+                     [(tr("🖊 Record by hand"), pack("hand", "new", f"m{meeting.id}"))]])
 

@@ -10,6 +10,8 @@ branch; plain members not at all.
 
 from __future__ import annotations
 
+import html
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -37,10 +39,16 @@ from storage.models import (
 
 
 def to_follow_up(item: NoticeReceipts) -> list[BranchReceipts]:
-    """The branches of a notice where someone has not acknowledged it yet or cannot be
-    reached, in the order of the list (by name): who still needs a word, never a ranking
-    of branches by how many clicked."""
-    return [b for b in item.branches if b.not_yet or b.unreachable]
+    """The branches of a notice where someone has not acknowledged it yet, is still to be
+    told in person, or cannot be reached, in the order of the list (by name): who still
+    needs a word, never a ranking of branches by how many clicked."""
+    return [b for b in item.branches if b.not_yet or b.to_record or b.unreachable]
+
+
+def preview(body: str, limit: int = 60) -> str:
+    """A notice's first words as plain text (its body is Telegram's HTML): escape it
+    again before it goes into a message."""
+    return html.unescape(re.sub(r"<[^>]+>", "", body))[:limit]
 
 
 BODY_MAX = 3500      # the sender's formatted text as Telegram counts it (bot.markup.length)

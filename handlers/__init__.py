@@ -19,6 +19,7 @@ from telegram.ext import (
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     from handlers import (
         appoint,
+        by_hand,
         common,
         dialog,
         materials,
@@ -90,6 +91,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     application.add_handler(CallbackQueryHandler(reports.report_button, pattern=r"^rpt:"))
     application.add_handler(CallbackQueryHandler(review.review_button, pattern=r"^yr:"))
     application.add_handler(CallbackQueryHandler(notices.notice_button, pattern=r"^ntc:"))
+    application.add_handler(CallbackQueryHandler(by_hand.hand_button, pattern=r"^hand:"))
     # Last among buttons: anything unclaimed is stale or forged.
     application.add_handler(CallbackQueryHandler(common.stale_button))
 

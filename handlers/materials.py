@@ -15,7 +15,7 @@ from typing import Any
 
 from telegram import Message, Update
 
-from bot import materials, notes
+from bot import by_hand, materials, notes
 from bot.app import ZContext
 from bot.callbacks import pack
 from bot.delivery import send
@@ -196,8 +196,9 @@ async def _preview(update: Update, context: ZContext, current: Dialog) -> None:
     lines = [tr("<b>{unit}</b>, {who}: {n} people.", unit=esc(current.data["scope_name"]),
                 who=who, n=size.total)]
     if size.total - size.reachable:
-        lines.append(tr("{n} of them have not registered with the bot and cannot receive it; "
-                        "they will be listed as not reachable.", n=size.total - size.reachable))
+        lines.append(tr("{n} of them have no Telegram in the bot and cannot receive it: bring "
+                        "it to them, then record it by hand (/study, 🖊).",
+                        n=size.total - size.reachable))
     if size.reachable == 0:
         await dialog.finish(update, context)
         lines.append(tr("Nobody can receive it, so nothing was sent."))
@@ -288,24 +289,30 @@ async def _who(update: Update, context: ZContext, material_id: int) -> None:
     await query.answer()
     chat = update.effective_chat
     assert chat is not None
-    for text in chunks(_who_lines(tr, material, people, show_branch=actor.staff)):
+    texts = chunks(_who_lines(tr, material, people, show_branch=actor.staff))
+    for text in texts[:-1]:
         await chat.send_message(text)
+    await chat.send_message(texts[-1], reply_markup=inline([[button(
+        tr("🖊 Record by hand"), pack("hand", "new", f"s{material.id}"))]]))
 
 
 def _who_lines(tr: Translator, material: Material, people: list[RecipientView], *,
                show_branch: bool) -> list[str]:
     def name(person: RecipientView) -> str:
-        label = esc(person.name)
+        label = by_hand.marked(tr, person.name, person.by_hand)
         return f"{label}（{esc(person.branch_name)}）" if show_branch else label
 
     studied = [p for p in people if p.studied_at is not None]
     waiting = [p for p in people if p.studied_at is None and p.delivery == "delivered"]
     sending = [p for p in people if p.studied_at is None and p.delivery == "queued"]
+    phoneless = [p for p in people if p.studied_at is None and p.delivery == "no_telegram"]
     unreachable = [p for p in people if p.studied_at is None and p.delivery == "unreachable"]
     lines = [tr("📚 <b>{title}</b>", title=esc(material.title))]
     for heading, group in ((N_("✅ Studied ({n})"), studied),
                            (N_("⏳ Not yet ({n})"), waiting),
                            (N_("📤 Still being sent ({n})"), sending),
+                           (N_("🖊 Without Telegram, to record by hand when studied ({n})"),
+                            phoneless),
                            (N_("📵 Not reachable ({n})"), unreachable)):
         if group:
             lines += ["", tr(heading, n=len(group)), "、".join(name(p) for p in group)]
@@ -367,10 +374,10 @@ async def _overview(update: Update, context: ZContext, overview: list[MaterialSt
         material = item.material
         lines += ["", f"<b>{esc(material.title)}</b> · "
                       f"{material.created_at.astimezone(context.clock.tz):%m-%d}",
-                  tr("received {delivered} · studied {studied} · not yet {not_yet} · "
-                     "not reachable {unreachable}", delivered=item.delivered,
-                     studied=item.studied, not_yet=item.not_yet,
-                     unreachable=item.unreachable)]
+                  by_hand.counts_line(
+                      tr, item.delivered, tr("studied {n}", n=item.studied), item.by_hand,
+                      tr("not studied yet {n}", n=item.not_yet), item.no_telegram,
+                      item.to_record, item.unreachable)]
         if item.queued:
             lines.append(tr("still being sent: {n}", n=item.queued))
     buttons = [button(f"👥 {item.material.title}", pack("mat", "who", item.material.id))

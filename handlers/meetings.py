@@ -319,17 +319,20 @@ async def _confirm(update: Update, context: ZContext, current: Dialog, answer: A
         await chat.send_message(tr("That time has passed. Please type a later one."))
         return
     try:
-        await meetings.schedule(context.db, context.clock, draft, context.actor.telegram_id,
-                                ending=dialog.ending(update, context),
-                                per_day=context.settings.meetings_per_day)
+        meeting = await meetings.schedule(context.db, context.clock, draft,
+                                          context.actor.telegram_id,
+                                          ending=dialog.ending(update, context),
+                                          per_day=context.settings.meetings_per_day)
     except InvalidInput as refused:  # used up since the form opened (another form, a script)
         await dialog.finish(update, context)
         await chat.send_message(tr(refused.message, **refused.fields))
         return
     context.services.poke_outbox()
     told = await meetings.has_group(context.db, draft.branch_id)
+    # Kept for the session itself: who came without a phone is recorded by hand from here.
     await chat.send_message(tr("Scheduled. The branch group has been told.") if told
-                            else tr("Scheduled."))
+                            else tr("Scheduled."), reply_markup=inline([[button(
+                                tr("🖊 Record by hand"), pack("hand", "new", f"m{meeting.id}"))]]))
 
 
 # --- check-in buttons --------------------------------------------------------------------------

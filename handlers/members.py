@@ -284,7 +284,9 @@ async def show_roster(update: Update, context: ZContext, branch: Unit) -> None:
         return
     at_home = [v for v in roster if v.reachable and not v.member.flowing]
     flowing = [v for v in roster if v.reachable and v.member.flowing]
-    unreachable = [v for v in roster if not v.reachable]
+    # Members without Telegram are members like any other: the secretary records for them.
+    phoneless = [v for v in roster if v.member.telegram_id is None]
+    unreachable = [v for v in roster if not v.reachable and v.member.telegram_id is not None]
     lines = [tr("<b>{branch}</b>: {count} members", branch=esc(branch.name), count=len(roster))]
     if at_home:
         lines += ["", tr("<b>Registered, at home ({count})</b>", count=len(at_home))]
@@ -292,15 +294,22 @@ async def show_roster(update: Update, context: ZContext, branch: Unit) -> None:
     if flowing:
         lines += ["", tr("<b>Working away ({count})</b>", count=len(flowing))]
         lines += [f"• {_who(tr, v.member)} — {_where(tr, v.member)}" for v in flowing]
+    if phoneless:
+        lines += ["", tr("<b>Without Telegram: recorded by hand ({count})</b>",
+                         count=len(phoneless))]
+        lines += [f"• {_who(tr, v.member)}" for v in phoneless]
     if unreachable:
         lines += ["", tr("<b>Not reachable by the bot ({count})</b>", count=len(unreachable))]
         lines += [f"• {_who(tr, v.member)} — {_why(tr, v)}" for v in unreachable]
     texts = chunks(lines)
     for text in texts[:-1]:
         await chat.send_message(text)
-    await chat.send_message(texts[-1], reply_markup=inline([
-        [button(tr("👥 Branch committee…"), pack("mem", "com", branch.id))],
-        [button(tr("🗑 Remove a member…"), pack("mem", "list", branch.id))]]))
+    keys = [[button(tr("👥 Branch committee…"), pack("mem", "com", branch.id))],
+            [button(tr("🗑 Remove a member…"), pack("mem", "list", branch.id))]]
+    if phoneless:
+        keys.insert(0, [button(tr("🖊 To record by hand ({count})", count=len(phoneless)),
+                               pack("hand", "new", f"b{branch.id}"))])
+    await chat.send_message(texts[-1], reply_markup=inline(keys))
 
 
 def _committee_keys(roster: list[Member]) -> InlineKeyboardMarkup:
@@ -390,8 +399,6 @@ def _where(tr: Translator, member: Member) -> str:
 
 
 def _why(tr: Translator, view: MemberView) -> str:
-    if view.member.telegram_id is None:
-        return tr("not registered with the bot")
     if view.blocked:
         return tr("blocked the bot")
     return tr("never opened a chat with the bot")

@@ -441,6 +441,10 @@ async def _show_record(update: Update, context: ZContext, member: Member) -> Non
              tr("Heartfelt notes: {written} written ({excellent} excellent), {owed} still to "
                 "write", written=found.notes_written, excellent=found.notes_excellent,
                 owed=found.notes_owed)]
+    if found.sessions_by_hand or found.materials_by_hand:
+        lines.insert(3, tr("Of them recorded by hand by the secretary (代登记): {sessions} "
+                           "session(s), {materials} material(s)",
+                           sessions=found.sessions_by_hand, materials=found.materials_by_hand))
     exempt = notes.exemption(member, today)
     if exempt is not None:
         lines.append(tr("Not required to write notes: {why}", why=tr(EXEMPTIONS[exempt])))

@@ -8,14 +8,12 @@ Buttons: ``ntc:ack:<id>`` (received), ``ntc:remind:<id>`` (once), ``ntc:who:<id>
 
 from __future__ import annotations
 
-import html
-import re
 from datetime import datetime
 from typing import Any
 
 from telegram import Message, Update
 
-from bot import notices
+from bot import by_hand, notices
 from bot.app import ZContext
 from bot.callbacks import pack
 from bot.delivery import send
@@ -200,8 +198,8 @@ async def _preview(update: Update, context: ZContext, current: Dialog) -> None:
         lines.append(tr("A copy goes to the branch group chats."))
     missing = await notices.without_telegram(context.db, draft.scope_unit_id, draft.audience)
     if missing:
-        lines.append(tr("{n} on the roster have no Telegram and will not get it: they count "
-                        "as not reachable.", n=missing))
+        lines.append(tr("{n} on the roster have no Telegram and will not get it: tell them in "
+                        "person, then record it by hand (/notices, 👥, 🖊).", n=missing))
     if count == 0:
         await dialog.finish(update, context)
         lines.append(tr("Nobody can receive it, so nothing was sent."))
@@ -290,33 +288,44 @@ async def notice_button(update: Update, context: ZContext) -> None:
                 lines.append(f"<b>{esc(branch or '—')}</b>")
             lines += _names(tr, [p for p in people if p.branch_id == branch_id],
                             brief=len(branches) > 1)
-        for text in chunks(line for line in lines if line):
+        texts = chunks(line for line in lines if line)
+        for text in texts[:-1]:
             await chat.send_message(text)
+        await chat.send_message(texts[-1], reply_markup=inline([[button(
+            tr("🖊 Record by hand"), pack("hand", "new", f"n{notice_id}"))]]))
         return
     await query.answer(tr("This button is no longer active."))
 
 
 def _names(tr: Translator, people: list[NoticeRecipient], *, brief: bool = False
            ) -> list[str]:
-    """Who acknowledged, who not yet, who cannot be reached; ``brief`` leaves out the
+    """Who acknowledged (or was told in person, recorded by hand), who not yet, who is to
+    be told in person (no Telegram), who cannot be reached; ``brief`` leaves out the
     empty ones (one branch among many)."""
-    done = [esc(p.name) for p in people if p.acknowledged_at is not None]
+    done = [by_hand.marked(tr, p.name, p.by_hand) for p in people
+            if p.acknowledged_at is not None]
     waiting = [esc(p.name) for p in people
                if p.acknowledged_at is None and p.delivery == "delivered"]
-    lost = [esc(p.name) for p in people if p.delivery == "unreachable"]
+    phoneless = [esc(p.name) for p in people
+                 if p.acknowledged_at is None and p.delivery == "no_telegram"]
+    lost = [esc(p.name) for p in people
+            if p.acknowledged_at is None and p.delivery == "unreachable"]
     lines = []
-    for heading, names in ((N_("✅ Received ({n})"), done),
-                           (N_("⏳ Not acknowledged yet ({n})"), waiting),
-                           (N_("📵 Not reachable ({n})"), lost)):
-        if names or not brief:
+    for heading, names, always in (
+            (N_("✅ Received ({n})"), done, not brief),
+            (N_("⏳ Not acknowledged yet ({n})"), waiting, not brief),
+            (N_("🖊 Without Telegram, to tell in person and record ({n})"), phoneless, False),
+            (N_("📵 Not reachable ({n})"), lost, not brief)):
+        if names or always:
             lines += [tr(heading, n=len(names)), "、".join(names)]
     return lines
 
 
 def _counts(tr: Translator, counts: ReceiptCounts) -> str:
-    return tr("received {delivered} · acknowledged {ack} · not yet {not_yet} · "
-              "not reachable {lost}", delivered=counts.delivered, ack=counts.acknowledged,
-              not_yet=counts.not_yet, lost=counts.unreachable)
+    return by_hand.counts_line(
+        tr, counts.delivered, tr("acknowledged {n}", n=counts.acknowledged), counts.by_hand,
+        tr("not acknowledged yet {n}", n=counts.not_yet), counts.no_telegram,
+        counts.to_record, counts.unreachable)
 
 
 def _by_branch(tr: Translator, item: NoticeReceipts) -> list[str]:
@@ -351,7 +360,7 @@ async def notices_command(update: Update, context: ZContext) -> None:
     for item in found[:5]:
         notice = item.notice
         when = notice.send_at.astimezone(context.clock.tz).strftime("%m-%d %H:%M")
-        preview = html.unescape(re.sub(r"<[^>]+>", "", notice.body))[:60]
+        preview = notices.preview(notice.body)
         lines = [f"📢 <b>{when}</b> {esc(preview)}", _counts(tr, item), *_by_branch(tr, item)]
         keys = [button(tr("👥 Names"), pack("ntc", "who", notice.id))]
         if actor.staff and notice.reminded_at is None and item.not_yet:

@@ -8,8 +8,10 @@ thousands of members is a handful of scans, not a loop.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 
+from storage import members as members_repo
 from storage.db import Conn
 from storage.models import MemberFigures
 from storage.rows import ts
@@ -105,11 +107,15 @@ async def notes(c: Conn, start: datetime, end: datetime) -> dict[int, tuple[floa
 
 
 async def notices(c: Conn, start: datetime, end: datetime) -> dict[int, tuple[float, float]]:
-    """branch → (acknowledged, delivered) of notices sent in the period."""
+    """branch → (acknowledged, expected) of notices sent in the period: expected are those
+    it was delivered to, and members on the roster without Telegram, whom the secretary
+    tells in person and records by hand (so they are nobody's "unreachable"); an
+    acknowledgement counts on both sides."""
     return await _by_branch(c, """
-        SELECT r.branch_id, sum(r.acknowledged_at IS NOT NULL), sum(o.state = 'sent')
+        SELECT r.branch_id, sum(r.acknowledged_at IS NOT NULL),
+               sum(o.state = 'sent' OR r.telegram_id IS NULL OR r.acknowledged_at IS NOT NULL)
         FROM notice_recipients r JOIN notices n ON n.id = r.notice_id
-        JOIN outbox o ON o.id = r.outbox_id
+        LEFT JOIN outbox o ON o.id = r.outbox_id
         WHERE r.branch_id IS NOT NULL AND n.send_at >= :start AND n.send_at < :end
         GROUP BY r.branch_id""", {"start": ts(start), "end": ts(end)})
 
@@ -129,13 +135,18 @@ async def members_figures(c: Conn, branch_ids: list[int], start: datetime, end: 
         f"""SELECT id, branch_id, name FROM members WHERE state = 'active'
             AND branch_id IN ({marks}) ORDER BY branch_id, name, id""")
     sessions = await _by_member(c, f"""
-        SELECT a.member_id, sum(a.status IN ('present', 'remote')), count(*)
+        SELECT a.member_id, sum(a.status IN ('present', 'remote')), count(*),
+               sum(a.recorded_by IS NOT NULL AND a.status IN ('present', 'remote')),
+               group_concat(DISTINCT a.recorded_by)
         FROM meetings mt JOIN attendance a ON a.meeting_id = mt.id
         WHERE mt.branch_id IN ({marks}) AND mt.state = 'closed'
           AND mt.starts_at >= :start AND mt.starts_at < :end
         GROUP BY a.member_id""", window)
     study = await _by_member(c, """
-        SELECT member_id, sum(studied_at IS NOT NULL), count(*) FROM material_recipients
+        SELECT member_id, sum(studied_at IS NOT NULL), count(*),
+               sum(recorded_by IS NOT NULL AND studied_at IS NOT NULL),
+               group_concat(DISTINCT recorded_by)
+        FROM material_recipients
         WHERE added_at >= :start AND added_at < :end GROUP BY member_id""", window)
     written = await _by_member(c, """
         SELECT member_id, count(*), 0 FROM notes
@@ -143,16 +154,37 @@ async def members_figures(c: Conn, branch_ids: list[int], start: datetime, end: 
     asked = await _by_member(c, """
         SELECT member_id, count(*), 0 FROM note_requests
         WHERE asked_at >= :start AND asked_at < :end GROUP BY member_id""", window)
-    none = (0, 0)
-    return [MemberFigures(
-        branch_id=int(branch), member_id=int(member), name=str(name),
-        attended=sessions.get(member, none)[0], invited=sessions.get(member, none)[1],
-        studied=study.get(member, none)[0], received=study.get(member, none)[1],
-        notes_written=written.get(member, none)[0], notes_asked=asked.get(member, none)[0])
-        for member, branch, name in people]
+    recorders = await members_repo.names_of_users(c, sorted(
+        {by for found in (sessions, study) for row in found.values() for by in row.by}))
+    none = Counts()
+    figures = []
+    for member, branch, name in people:
+        attended, studied = sessions.get(member, none), study.get(member, none)
+        by = sorted({recorders.get(who, str(who)) for who in (*attended.by, *studied.by)})
+        figures.append(MemberFigures(
+            branch_id=int(branch), member_id=int(member), name=str(name),
+            attended=attended.done, invited=attended.possible, studied=studied.done,
+            received=studied.possible, notes_written=written.get(member, none).done,
+            notes_asked=asked.get(member, none).done, attended_by_hand=attended.by_hand,
+            studied_by_hand=studied.by_hand, recorded_by="、".join(by)))
+    return figures
 
 
-async def _by_member(c: Conn, sql: str, params: Mapping[str, object]
-                     ) -> dict[int, tuple[int, int]]:
-    rows = await c.execute_fetchall(sql, params)
-    return {int(member): (int(a or 0), int(b or 0)) for member, a, b in rows}
+@dataclass(frozen=True)
+class Counts:
+    """A member's figure: done of possible, of them entered by hand, and by whom."""
+
+    done: int = 0
+    possible: int = 0
+    by_hand: int = 0
+    by: tuple[int, ...] = ()
+
+
+async def _by_member(c: Conn, sql: str, params: Mapping[str, object]) -> dict[int, Counts]:
+    """member → counts, from rows of (member, done, possible[, by hand, recorders])."""
+    found = {}
+    for member, done, possible, *hand in await c.execute_fetchall(sql, params):
+        by_hand, by = [*hand, 0, None][:2]
+        found[int(member)] = Counts(int(done or 0), int(possible or 0), int(by_hand or 0),
+                                    tuple(int(b) for b in str(by).split(",")) if by else ())
+    return found

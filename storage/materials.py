@@ -6,6 +6,7 @@ from collections.abc import Collection, Iterable
 from datetime import date, datetime
 from typing import Any
 
+from storage.by_hand import recorder_name
 from storage.db import Conn
 from storage.models import Material, MaterialStats, Member, RecipientView
 from storage.rows import fetch_all, fetch_one, ts
@@ -160,7 +161,11 @@ async def stats(c: Conn, branch_ids: Collection[int] | None, limit: int = 10
               sum(o.state = 'sent') AS delivered,
               sum(r.studied_at IS NOT NULL) AS studied,
               sum(o.state = 'queued') AS queued,
-              sum(r.outbox_id IS NULL OR o.state IN ('unreachable', 'failed')) AS unreachable
+              sum(o.state IN ('unreachable', 'failed')) AS unreachable,
+              sum(o.state = 'sent' AND r.studied_at IS NULL) AS not_yet,
+              sum(r.outbox_id IS NULL) AS no_telegram,
+              sum(r.outbox_id IS NULL AND r.studied_at IS NULL) AS to_record,
+              sum(r.recorded_by IS NOT NULL AND r.studied_at IS NOT NULL) AS by_hand
             FROM materials mt JOIN material_recipients r ON r.material_id = mt.id
             JOIN members mm ON mm.id = r.member_id
             LEFT JOIN outbox o ON o.id = r.outbox_id
@@ -171,12 +176,12 @@ async def stats(c: Conn, branch_ids: Collection[int] | None, limit: int = 10
     result = []
     for row in rows:
         data = dict(row)
-        counts = {name: int(data.pop(name) or 0)
-                  for name in ("n", "delivered", "studied", "queued", "unreachable")}
-        result.append(MaterialStats(
-            material=Material.model_validate(data), recipients=counts["n"],
-            delivered=counts["delivered"], studied=counts["studied"], queued=counts["queued"],
-            unreachable=counts["unreachable"]))
+        recipients = int(data.pop("n") or 0)
+        counts = {name: int(data.pop(name) or 0) for name in (
+            "delivered", "studied", "queued", "unreachable", "not_yet", "no_telegram",
+            "to_record", "by_hand")}
+        result.append(MaterialStats(material=Material.model_validate(data),
+                                    recipients=recipients, **counts))
     return result
 
 
@@ -186,9 +191,12 @@ async def recipients(c: Conn, material_id: int, branch_ids: Collection[int] | No
     return await fetch_all(
         c, RecipientView,
         f"""SELECT mm.id AS member_id, mm.name, b.name AS branch_name, r.studied_at,
-              CASE WHEN o.state = 'sent' THEN 'delivered'
+              CASE WHEN r.outbox_id IS NULL THEN 'no_telegram'
+                   WHEN o.state = 'sent' THEN 'delivered'
                    WHEN o.state = 'queued' THEN 'queued'
-                   ELSE 'unreachable' END AS delivery
+                   ELSE 'unreachable' END AS delivery,
+              CASE WHEN r.recorded_by IS NOT NULL THEN {recorder_name('r.recorded_by')}
+              END AS by_hand
             FROM material_recipients r JOIN members mm ON mm.id = r.member_id
             JOIN units b ON b.id = mm.branch_id
             LEFT JOIN outbox o ON o.id = r.outbox_id

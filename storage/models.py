@@ -217,18 +217,23 @@ class Material(Stored):
 
 
 class MaterialStats(Stored):
-    """How far one material got: the counts a secretary reads."""
+    """How far one material got: the counts a secretary reads. Members without Telegram
+    are no one's "unreachable": they are to be recorded by hand (送学上门), and a study
+    recorded by hand counts as studied."""
 
     material: Material
     recipients: int
     delivered: int
     studied: int
     queued: int
-    unreachable: int
+    unreachable: int  # had Telegram, yet the bot could not deliver (blocked it)
+    not_yet: int = 0  # received it and not studied it yet
+    no_telegram: int = 0  # sent to nobody's phone: no Telegram when it went out
+    to_record: int = 0  # of them, not recorded as studied yet
+    by_hand: int = 0  # studies recorded by hand
 
-    @property
-    def not_yet(self) -> int:
-        return self.delivered - self.studied
+
+Delivery = Literal["queued", "delivered", "unreachable", "no_telegram"]
 
 
 class RecipientView(Stored):
@@ -238,7 +243,8 @@ class RecipientView(Stored):
     name: str
     branch_name: str
     studied_at: datetime | None
-    delivery: Literal["queued", "delivered", "unreachable"]
+    delivery: Delivery
+    by_hand: str | None = None  # who recorded the study by hand, if someone did
 
 
 MeetingKind = Literal["assembly", "committee", "group", "lesson", "activity_day", "study",
@@ -278,6 +284,8 @@ class Attendance(Stored):
     reason_file_id: str | None
     decided_by: int | None
     decided_at: datetime | None
+    recorded_by: int | None = None  # who entered it by hand (代登记), if someone did
+    recorded_at: datetime | None = None
 
 
 class AttendeeView(Stored):
@@ -337,6 +345,8 @@ class StudyRecord(Stored):
     notes_written: int
     notes_excellent: int
     notes_owed: int
+    sessions_by_hand: int = 0  # of those attended, recorded by hand by the secretary
+    materials_by_hand: int = 0  # of those studied, brought to the door and recorded by hand
 
 
 VisitActivity = Literal["research", "problem", "experience", "other"]
@@ -384,18 +394,20 @@ class Notice(Stored):
 
 
 class ReceiptCounts(Stored):
-    """Who a notice was for, and how far it got: received (delivered), acknowledged,
-    still queued, not reachable (blocked the bot, or on the roster without Telegram)."""
+    """Who a notice was for, and how far it got: received (delivered), acknowledged (also
+    told in person and recorded by hand), not yet, still queued, not reachable (blocked
+    the bot). Members on the roster without Telegram are not "unreachable": they are to
+    be told in person and recorded by hand."""
 
     recipients: int
     delivered: int
     acknowledged: int
     queued: int
     unreachable: int
-
-    @property
-    def not_yet(self) -> int:
-        return self.delivered - self.acknowledged
+    not_yet: int = 0
+    no_telegram: int = 0
+    to_record: int = 0
+    by_hand: int = 0
 
 
 class BranchReceipts(ReceiptCounts):
@@ -414,7 +426,8 @@ class NoticeRecipient(Stored):
     branch_id: int | None
     branch: str
     acknowledged_at: datetime | None
-    delivery: Literal["queued", "delivered", "unreachable"]
+    delivery: Delivery
+    by_hand: str | None = None  # who recorded it by hand (told in person), if someone did
 
 
 class MemberFigures(NamedTuple):
@@ -430,6 +443,41 @@ class MemberFigures(NamedTuple):
     received: int
     notes_written: int
     notes_asked: int
+    attended_by_hand: int = 0  # of the sessions attended, recorded by hand (代登记)
+    studied_by_hand: int = 0  # of the materials studied, recorded by hand (送学上门)
+    recorded_by: str = ""  # who recorded them by hand, by name
+
+
+class HandMark(Stored):
+    """An entry a secretary or staff made for a member by hand: who, and when."""
+
+    member_id: int
+    recorded_by: int
+    by_name: str
+    recorded_at: datetime
+
+
+class HandEntry(Stored):
+    """A member on a "record by hand" list: whether it is done, and whether by hand."""
+
+    member_id: int
+    name: str
+    branch_id: int
+    no_telegram: bool  # nothing reached them through Telegram
+    done: bool  # present / studied / told
+    recorded_by: int | None = None
+    by_name: str | None = None
+    recorded_at: datetime | None = None
+
+
+class OpenItem(Stored):
+    """Something open for a member without Telegram, for the secretary to record."""
+
+    member_id: int
+    kind: Literal["m", "s", "n"]  # a session, a study material, a notice
+    ref_id: int
+    title: str  # a session's topic, a material's title, a notice's text (HTML)
+    at: datetime  # when it took place or was sent
 
 
 class PendingFaults(Stored):

@@ -202,7 +202,15 @@ async def record(c: Conn, member_id: int, start: datetime, end: datetime, now: d
              (SELECT count(*) FROM notes n WHERE n.member_id = :m
               AND n.created_at >= :start AND n.created_at < :end) AS written,
              (SELECT count(*) FROM notes n WHERE n.member_id = :m AND n.review = 'excellent'
-              AND n.created_at >= :start AND n.created_at < :end) AS excellent""",
+              AND n.created_at >= :start AND n.created_at < :end) AS excellent,
+             (SELECT count(*) FROM attendance a JOIN meetings mt ON mt.id = a.meeting_id
+              WHERE a.member_id = :m AND a.status IN ('present', 'remote')
+                AND a.recorded_by IS NOT NULL
+                AND mt.starts_at >= :start AND mt.starts_at < :end) AS attended_by_hand,
+             (SELECT count(*) FROM material_recipients r
+              WHERE r.member_id = :m AND r.studied_at IS NOT NULL
+                AND r.recorded_by IS NOT NULL
+                AND r.added_at >= :start AND r.added_at < :end) AS studied_by_hand""",
         {"m": member_id, "start": ts(start), "end": ts(end)})
     values = dict(next(iter(rows)))
     owed_now = len(await owed(c, member_id, now))
@@ -210,4 +218,6 @@ async def record(c: Conn, member_id: int, start: datetime, end: datetime, now: d
         sessions_invited=values["invited"], sessions_attended=values["attended"],
         centralised_attended=values["centralised"], materials_received=values["received"],
         materials_studied=values["studied"], notes_written=values["written"],
-        notes_excellent=values["excellent"], notes_owed=owed_now)
+        notes_excellent=values["excellent"], notes_owed=owed_now,
+        sessions_by_hand=values["attended_by_hand"],
+        materials_by_hand=values["studied_by_hand"])

@@ -6,6 +6,7 @@ from collections.abc import Collection, Iterable
 from datetime import datetime
 from typing import Any
 
+from storage.by_hand import recorder_name
 from storage.db import Conn
 from storage.models import (
     BranchReceipts,
@@ -151,10 +152,16 @@ def _branches(branch_ids: Collection[int] | None) -> tuple[str, dict[str, int]]:
 
 
 # What a notice's receipts count, over notice_recipients r LEFT JOIN outbox o: a member
-# with no Telegram account has no outbox row and counts as not reachable.
+# with no Telegram account (no telegram_id) is to be told in person and recorded by hand,
+# never "not reachable" — that is someone with Telegram the bot could not deliver to.
 RECEIPT_COUNTS = """count(*) AS recipients, sum(o.state = 'sent') AS delivered,
     sum(r.acknowledged_at IS NOT NULL) AS acknowledged, sum(o.state = 'queued') AS queued,
-    sum(r.outbox_id IS NULL OR o.state IN ('unreachable', 'failed')) AS unreachable"""
+    sum(r.telegram_id IS NOT NULL AND (r.outbox_id IS NULL
+        OR o.state IN ('unreachable', 'failed'))) AS unreachable,
+    sum(o.state = 'sent' AND r.acknowledged_at IS NULL) AS not_yet,
+    sum(r.telegram_id IS NULL) AS no_telegram,
+    sum(r.telegram_id IS NULL AND r.acknowledged_at IS NULL) AS to_record,
+    sum(r.recorded_by IS NOT NULL AND r.acknowledged_at IS NOT NULL) AS by_hand"""
 
 
 async def receipts(c: Conn, branch_ids: Collection[int] | None, limit: int = 10
@@ -199,8 +206,11 @@ async def recipients(c: Conn, notice_id: int, branch_ids: Collection[int] | None
         c, NoticeRecipient,
         f"""SELECT r.telegram_id, r.name, r.branch_id, coalesce(u.name, '') AS branch,
               r.acknowledged_at,
-              CASE WHEN o.state = 'sent' THEN 'delivered' WHEN o.state = 'queued'
-                   THEN 'queued' ELSE 'unreachable' END AS delivery
+              CASE WHEN r.telegram_id IS NULL THEN 'no_telegram'
+                   WHEN o.state = 'sent' THEN 'delivered' WHEN o.state = 'queued'
+                   THEN 'queued' ELSE 'unreachable' END AS delivery,
+              CASE WHEN r.recorded_by IS NOT NULL THEN {recorder_name('r.recorded_by')}
+              END AS by_hand
             FROM notice_recipients r LEFT JOIN outbox o ON o.id = r.outbox_id
             LEFT JOIN units u ON u.id = r.branch_id
             WHERE r.notice_id = :notice {where}

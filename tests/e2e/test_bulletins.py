@@ -146,6 +146,9 @@ async def test_the_bulletin_matches_what_happened(
             if rng.random() < 0.7:
                 await notices.acknowledge(h.db, clock, 1, person.id)
                 expected[branches[key]]["notices"][0] += 1
+    # East's two roster members without Telegram are to be told in person: expected too,
+    # never left out as "unreachable".
+    expected[county["east"]]["notices"][1] += 2
     # Sessions due from 1 January to today (24 November, the year still running): each
     # month a committee meeting and a party day (11 months, November's counted since it
     # runs), each quarter an assembly and a lesson (4); held: the quarters with a lesson.

@@ -93,6 +93,9 @@ TABLE: dict[str, dict[str, str]] = {
     "pick:record": only("staff"),  # staff choose the branch; a secretary sees their own
     "rec:show": only(*MANAGERS),
     "lang:en": EVERYONE, "lang:zh": EVERYONE,  # one's own language
+    # Recording by hand (代登记): the list, a page of it, the question, the entry.
+    "hand:new": only(*MANAGERS), "hand:ls": only(*MANAGERS), "hand:ask": only(*MANAGERS),
+    "hand:do": only(*MANAGERS),
 }
 
 
@@ -134,6 +137,11 @@ async def scenario(h: Harness, county: dict[str, int], staff: Person, clock: Fro
     await h.tick()
     await secretary.presses("✍️ 现在就写")
     await secretary.says("心得正文，" * 150)  # long: the list shows it shortened
+    # Someone came without a phone: the secretary records them by hand, from the record.
+    record = next(m for m in h.emu.messages(secretary.user)
+                  if (m.text or "").startswith("🗂 活动记录"))
+    await secretary.presses("🖊 代登记", message=record)
+    await secretary.presses("📵 陈建国")
     await schedule(secretary, group, when="2026-11-26 19:30", remote="是", topic="第二次")
     clock.set(TOMORROW_1930 + timedelta(days=1, minutes=-30))
     await h.tick()

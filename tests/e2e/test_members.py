@@ -74,10 +74,15 @@ async def test_roster_shows_registered_flowing_and_unreachable(
     at_home, rest = roster.split("外出务工 (1)")
     assert "在家人 · 正式党员" in at_home and "李书记" in at_home
     flowing, unreachable = rest.split("机器人联系不上")
+    flowing, phoneless = flowing.split("没有 Telegram，由书记代登记 (2)")
     assert "外出人 · 正式党员 — 苏州，自 2026-11" in flowing
     assert "屏蔽者 · 正式党员 — 已屏蔽机器人" in unreachable
-    assert "陈建国 · 正式党员 — 未在机器人登记" in unreachable
+    # A roster member without Telegram is a member like any other, not "unreachable".
+    assert "• 王秀英 · 正式党员\n• 陈建国 · 正式党员" in phoneless
+    assert "陈建国" not in unreachable
     assert "在家人" not in unreachable and home.id and away.id
+    assert [label for row in h.emu.last(secretary.user).buttons for label, _ in row] == [
+        "🖊 待代登记（2）", "👥 支部委员…", "🗑 移除党员…"]
 
 
 async def test_member_sees_own_profile_and_changes_phone(h: Harness, county: dict[str, int]

@@ -129,7 +129,8 @@ async def test_receipts_by_branch_count_roster_members_without_telegram(
     await staff.says("本周六上午召开党员大会。")
     await staff.presses("立即发送")
     assert staff.last() == ("东岭镇，所有人：共 5 人，立即发送。\n"
-                            "名册上有 2 人没有 Telegram，收不到这条通知，计为联系不上。")
+                            "名册上有 2 人没有 Telegram，收不到这条通知：请当面告知，然后代为登记"
+                            "（/notices，👥，🖊）。")
     await staff.presses("✅ 发送给 5 人")
     await reader.presses("✅ 收到")
     await secretary.presses("✅ 收到")
@@ -138,29 +139,30 @@ async def test_receipts_by_branch_count_roster_members_without_telegram(
         stored = await notice_repo.recipients(c, 1, None)
     assert {(p.name, p.telegram_id is None, p.delivery) for p in stored} == {
         ("李书记", False, "delivered"), ("东岭甲", False, "delivered"),
-        ("东岭乙", False, "delivered"), ("陈建国", True, "unreachable"),
-        ("王秀英", True, "unreachable"), ("南坡甲", False, "delivered"),
+        ("东岭乙", False, "delivered"), ("陈建国", True, "no_telegram"),
+        ("王秀英", True, "no_telegram"), ("南坡甲", False, "delivered"),
         ("拉黑者", False, "unreachable")}
 
     await staff.says("/notices")
     assert staff.last() == (
         "📢 11-24 10:00 本周六上午召开党员大会。\n"
-        "已送达 4 · 已确认收到 2 · 未确认 2 · 联系不上 3\n"
+        "已送达 4 · 已确认收到 2 · 未确认 2 · 待代登记 2 · 联系不上 1\n"
         "按支部：\n"
-        "东岭村党支部：已送达 3 · 已确认收到 2 · 未确认 1 · 联系不上 2\n"
+        "东岭村党支部：已送达 3 · 已确认收到 2 · 未确认 1 · 待代登记 2 · 联系不上 0\n"
         "南坡村党支部：已送达 1 · 已确认收到 0 · 未确认 1 · 联系不上 1")
     await staff.presses("👥 名单")
     assert staff.last() == ("东岭村党支部\n✅ 已收到（2）\n东岭甲、李书记\n⏳ 未确认（1）\n东岭乙\n"
-                            "📵 联系不上（2）\n王秀英、陈建国\n"
+                            "🖊 没有 Telegram，当面告知后代登记（2）\n王秀英、陈建国\n"
                             "南坡村党支部\n⏳ 未确认（1）\n南坡甲\n📵 联系不上（1）\n拉黑者")
 
     # The east branch's secretary sees their own branch only.
     await secretary.says("/notices")
     assert secretary.last() == ("📢 11-24 10:00 本周六上午召开党员大会。\n"
-                                "已送达 3 · 已确认收到 2 · 未确认 1 · 联系不上 2")
+                                "已送达 3 · 已确认收到 2 · 未确认 1 · 待代登记 2 · 联系不上 0")
     await secretary.presses("👥 名单")
     assert secretary.last() == ("✅ 已收到（2）\n东岭甲、李书记\n⏳ 未确认（1）\n东岭乙\n"
-                                "📵 联系不上（2）\n王秀英、陈建国")
+                                "🖊 没有 Telegram，当面告知后代登记（2）\n王秀英、陈建国\n"
+                                "📵 联系不上（0）")
 
 
 async def test_a_county_wide_notice_lists_the_branches_that_still_need_a_word(
@@ -186,7 +188,7 @@ async def test_a_county_wide_notice_lists_the_branches_that_still_need_a_word(
                         f"{BRANCH_LINES + 1} 个）；按名称列出前 {BRANCH_LINES} 个"
                         "（👥 名单列出每个支部）：")
     # By name, not by how many are left: no branch is ranked by clicks.
-    assert lines[3] == "东岭村党支部：已送达 0 · 已确认收到 0 · 未确认 0 · 联系不上 2"
+    assert lines[3] == "东岭村党支部：已送达 0 · 已确认收到 0 · 未确认 0 · 待代登记 2 · 联系不上 0"
     assert lines[4].startswith("新村01党支部：") and lines[-1].startswith("新村19党支部：")
     assert len(lines) == 3 + BRANCH_LINES
     await staff.presses("👥 名单")

@@ -47,7 +47,8 @@ TOMORROW_1930 = START.replace(hour=19, minute=30) + timedelta(days=1)
 MANAGER_KINDS = {"app:ok", "app:no", "lv:ok", "lv:no", "mem:list", "mem:pick", "mem:rm",
                  "note:read", "note:star", "note:redo", "note:exempt", "note:lift", "vst:ok",
                  "inv:rv",
-                 "inv:new", "rec:show", "rpt:bp", "mat:who", "ntc:who", "mtg:effect"}
+                 "inv:new", "rec:show", "rpt:bp", "mat:who", "ntc:who", "mtg:effect",
+                 "hand:new", "hand:ls", "hand:ask", "hand:do"}
 
 
 # --- what staff do, with the buttons ------------------------------------------------------
@@ -168,6 +169,12 @@ async def secretary_at_work(h: Harness, county: dict[str, int], staff: Person,
     await member.says("家里有事")
     clock.set(TOMORROW_1930 + timedelta(minutes=60))
     await h.tick()  # closed: the record comes to the secretary
+    # Recording by hand: a list left at its question, and a list left open.
+    await secretary.presses("🖊 代登记")
+    await secretary.presses("📵 陈建国")
+    clock.set(clock.now() + timedelta(minutes=1))
+    await secretary.presses("🖊 代登记")
+    clock.set(clock.now() + timedelta(minutes=1))  # a press later is a press of its own
     await member.says("/note")
     await member.says("学习心得正文")
 

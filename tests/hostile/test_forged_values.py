@@ -7,10 +7,19 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 
-from tests.e2e.flows import invite_code, make_leader, make_secretary, registered, snapshot
+from bot.clock import FrozenClock
+from tests.e2e.flows import (
+    invite_code,
+    make_leader,
+    make_secretary,
+    registered,
+    schedule,
+    snapshot,
+)
 from tests.harness import Harness, Person
 
 OVER_90_DAYS = "已超过 90 天，请联系组织部工作人员。"
@@ -177,3 +186,32 @@ async def test_a_report_period_from_a_forged_button(h: Harness, county: dict[str
     assert staff.last() == TOO_FAR
     await staff.says("0001-01-01 0001-06-30")  # nor at the calendar's other end
     assert staff.last() == "请选择 2000 年以后的日期。"
+
+
+async def test_records_by_hand_from_forged_buttons(h: Harness, county: dict[str, int],
+                                                   clock: FrozenClock,
+                                                   errors_logged: list[logging.LogRecord]
+                                                   ) -> None:
+    """A session's record by hand (代登记): a forged target, member, page or intent finds
+    nothing, says so, and stores nothing."""
+    secretary = await make_secretary(h, county["east"])
+    elder = county["roster:0001"]
+    await schedule(secretary, None)
+    clock.set(clock.now() + timedelta(days=2))
+    await h.tick()
+    inactive = "这个按钮已失效。"
+    for data in (f"hand:do:m1:{elder}:7:p0", f"hand:do:m1:{10**30}:1:p0",
+                 "hand:do:m1:99999:1:p0", f"hand:do:m{HUGE}:{elder}:1:p0",
+                 f"hand:do:b{county['east']}:{elder}:1:p0", f"hand:do:m1:{elder}:1:q0",
+                 f"hand:do:m1:{elder}:1:p-1", f"hand:do:s1:{elder}:1:p0",
+                 f"hand:ask:n1:{elder}:1:p0", f"hand:ask:m1:{elder}:²:p0",
+                 "hand:ls:m1:-1", "hand:ls:m1:²", "hand:ls:m1:10000", "hand:ls:x1:0",
+                 "hand:ls:m0:0", "hand:new:m99999", f"hand:new:b{10**30}",
+                 f"hand:new:b{county['dongling']}", "hand:new", "hand:zap:m1"):
+        before = snapshot(h)
+        await forge(h, secretary, data)
+        assert secretary.answers()[-1] == inactive, data
+        assert snapshot(h) == before, data
+        assert not h.errors
+    await forge(h, secretary, f"hand:do:m1:{elder}:1:p0")  # the real thing still works
+    assert secretary.answers()[-1] == "✅ 已代登记。"

@@ -89,3 +89,17 @@ def test_older_details_and_unknown_codes() -> None:
     assert (appointed.about, appointed.detail) == ("王县长", "东岭村党支部")
     future = audit_trail.describe(tr, entry("visit.teleport", "x"), NAMES, Clock())
     assert (future.what, future.detail) == ("visit.teleport", "x")
+
+
+def test_a_record_by_hand_and_its_undo_read_in_words() -> None:
+    names = AuditNames(people={42: "李书记"}, members={5: "赵大娘"}, units={})
+    recorded = audit_trail.describe(translator("zh"), entry(
+        "attendance.by_hand", audit_trail.changes(present=(False, True)),
+        "meeting:1:member:5"), names, Clock())
+    assert (recorded.who, recorded.what, recorded.about) == (
+        "李书记", "代登记党员出席活动：出席 否 → 是", "会议 1 号，赵大娘")
+    undone = audit_trail.describe(translator("en"), entry(
+        "material.by_hand_undo", audit_trail.changes(studied=(True, False)),
+        "material:3:member:5"), names, Clock())
+    assert undone.what == "Took back a study recorded by hand: studied yes → no"
+    assert undone.about == "material no. 3, 赵大娘"
