@@ -18,6 +18,7 @@ from bot.access import Actor
 from bot.app import ZContext
 from bot.callbacks import pack
 from bot.delivery import markup, send
+from bot.markup import visible
 from bot.session_records import Month
 from handlers import picker
 from handlers.guards import button_with_id, private_only
@@ -54,6 +55,10 @@ async def _month(update: Update, context: ZContext, branch: Unit, month: Month |
                                                 ledger=context.actor.manages(branch.id)))
     query = update.callback_query
     if in_place and query is not None and query.message is not None:
+        shown = query.message
+        if (getattr(shown, "text", None) == visible(text)
+                and getattr(shown, "reply_markup", None) == keys):
+            return  # the page asked for is the one shown (Telegram refuses such an edit)
         await query.edit_message_text(text, reply_markup=keys)
         return
     await context.bot.send_message(context.actor.telegram_id, text, reply_markup=keys)

@@ -15,6 +15,7 @@ from bot.i18n import translator
 from bot.sandbox.emulator import SimChat
 from storage import audit as audit_repo
 from storage import meetings as meeting_repo
+from storage import members as member_repo
 from tests import sheets
 from tests.e2e.flows import (
     branch_group,
@@ -170,12 +171,16 @@ async def test_sessions_by_month_and_the_record_completed_later(
     await leader.presses("11-25 主题党日 · 清理河道")
     assert leader.last().startswith("🗂 活动记录\n主题党日：清理河道")
     assert _labels(h, leader) == ["🗂 2026-11 的活动"]
+    await leader.says("/help")
+    assert "/meetings" in leader.last()
 
     # Someone else's secretary and a member: refused, nothing shown, nothing changed.
     other = await make_secretary(h, county["west"], name="西河书记")
     member = cast["present"]
     await member.says("/meetings")
-    assert member.last() == ("活动记录供支部书记、组织部工作人员和联系该村的领导干部查看。")
+    assert member.last() == "活动记录供支部书记、组织部工作人员和联系该村的领导干部查看。"
+    await member.says("/help")
+    assert "/meetings" not in member.last()
     for data in ("ses:card:1", f"ses:m:{county['east']}:202610:0",
                  f"ses:years:{county['east']}", f"ses:xlsx:{county['east']}:2026",
                  "mtg:effect:1", "mtg:lect:1"):
@@ -293,3 +298,49 @@ def reader_id(h: Harness, person: Person) -> int:
 def _labels(h: Harness, person: Person) -> list[str]:
     return [label for row in h.emu.last(person.user).buttons for label, _ in row]
 
+
+
+async def test_a_big_branchs_card_in_parts_and_odd_buttons_and_answers(
+        h: Harness, county: dict[str, int], clock: FrozenClock) -> None:
+    clock.set(NOVEMBER - timedelta(days=2))
+    secretary = await make_secretary(h, county["east"])
+    async with h.db.tx() as c:  # 150 on the roster with the longest names: all absent
+        for number in range(150):
+            await member_repo.insert_member(c, {
+                "branch_id": county["east"], "name": f"{number:03d}" + "名" * 29,
+                "status": "full", "state": "active"}, clock.now())
+    group = await branch_group(h, county["east"], "东岭群", [secretary])
+    await hold(h, clock, secretary, group, NOVEMBER, kind="党课", topic="<b>学习</b> & 讨论",
+               present=(secretary,))
+    await secretary.says("/meetings")
+    assert "• 11-25 19:30 党课：<b>学习</b> & 讨论 — 实到 1 / 应到 153" in secretary.last()
+    before = len(secretary.sees())
+    await secretary.presses("11-25 党课 · <b>学习</b> & 讨论")
+    parts = h.emu.messages(secretary.user)[before:]
+    assert len(parts) == 2 and not parts[0].buttons and parts[1].buttons
+    shown = "".join(part.text or "" for part in parts)
+    assert all(f"{number:03d}" + "名" * 29 in shown for number in range(150))  # nobody lost
+
+    # The lecturer's name has a length; what is typed is data, never markup.
+    await secretary.presses("🎤 修改主讲人")
+    await secretary.says("王" * 41)
+    assert secretary.last() == "请不要超过 40 个字。"
+    await secretary.says("<i>张</i> & 李")
+    assert secretary.sees()[-3] == "已保存，“<b>学习</b> & 讨论”的主讲人为 <i>张</i> & 李。"
+
+    # Buttons forged by the secretary themselves: a polite word, nothing else.
+    east = county["east"]
+    for data in (f"ses:m:{east}:999999:0", f"ses:m:{east}:202613", f"ses:m:{east}:x",
+                 f"ses:xlsx:{east}:{10**15}", f"ses:xlsx:{east}:2019", "ses:card:x",
+                 f"ses:m:{county['dongling']}:202611:0", "ses:nope:1"):
+        seen, stored = len(secretary.sees()), snapshot(h)
+        h.emu.press_data(secretary.user, h.emu.last(secretary.user), data)
+        await h.settle()
+        assert secretary.answers()[-1] in ("这个按钮已失效。", NOT_YOURS), data
+        assert len(secretary.sees()) == seen and snapshot(h) == stored
+    # A page past the last is the last; a month to come is this one.
+    await secretary.says("/meetings")
+    listing = h.emu.last(secretary.user)
+    h.emu.press_data(secretary.user, listing, f"ses:m:{east}:209912:7")
+    await h.settle()
+    assert secretary.last().startswith("🗂 活动记录：东岭村党支部，2026-11\n")
