@@ -23,7 +23,7 @@ from bot.clock import Clock
 from bot.delivery import Buttons, Outgoing, renderer
 from bot.file_names import period_file_name
 from bot.i18n import N_, Tr, Translator, translator
-from bot.markup import MESSAGE_LIMIT, chunks, esc, shorten
+from bot.markup import CAPTION_LIMIT, MESSAGE_LIMIT, chunks, esc, shorten
 from bot.meetings import (
     EFFECT_MAX,
     INVITED_BY_KIND,
@@ -108,7 +108,8 @@ async def month_page(db: Database, clock: Clock, branch: Unit, month: Month | No
                      page: int = 0) -> MonthPage:
     """``month`` None: the current one. A month after the current one shows nothing."""
     tz = clock.tz
-    month = min(month or Month.of(clock.today()), Month.of(clock.today()))
+    current = Month.of(clock.today())
+    month = min(month or current, current)
     start, end = month.start(tz), month.after().start(tz)
     async with db.read() as c:
         found = await meeting_repo.recorded_between(c, branch.id, start, end)
@@ -118,9 +119,10 @@ async def month_page(db: Database, clock: Clock, branch: Unit, month: Month | No
         page = min(max(page, 0), pages - 1)
         shown = found[page * SESSIONS_SHOWN:(page + 1) * SESSIONS_SHOWN]
         counts = await _counts(c, [m.id for m in shown])
+    later = Month.of(after.astimezone(tz)) if after else None
     return MonthPage(branch, month, shown, counts, page, pages,
                      Month.of(before.astimezone(tz)) if before else None,
-                     Month.of(after.astimezone(tz)) if after else None)
+                     later if later is not None and later <= current else None)
 
 
 async def _counts(c: Conn, meeting_ids: list[int]) -> dict[int, Counter[str]]:
@@ -412,7 +414,7 @@ async def ledger_file(db: Database, clock: Clock, tr: Translator, branch: Unit, 
     name = period_file_name(tr("session ledger"), date(year, 1, 1), date(year + 1, 1, 1),
                             ".xlsx", branch.name)
     data = await rendered.off_loop(ledger_workbook, tr, found, clock.tz)
-    return Outgoing(tr("📎 Session ledger of {branch}, {year}: a row per session ({n}), and a "
-                       "sheet per session with everyone's attendance.",
-                       branch=esc(branch.name), year=year, n=len(found.sessions)),
-                    media_kind="document", upload=(name, data))
+    return Outgoing(shorten(tr("📎 Session ledger of {branch}, {year}: a row per session "
+                               "({n}), and a sheet per session with everyone's attendance.",
+                               branch=esc(branch.name), year=year, n=len(found.sessions)),
+                            CAPTION_LIMIT), media_kind="document", upload=(name, data))
