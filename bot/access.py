@@ -79,6 +79,16 @@ class Actor:
         """Has a branch to manage (a secretary), or all of them (staff)."""
         return self.staff or bool(self.secretary_of)
 
+    def reads_sessions_of(self, branch_id: int) -> bool:
+        """Opens a branch's session records (/meetings): whoever manages it, and a leader
+        whose contact point it is — to read only, since they study the village's work
+        rather than keep its records."""
+        return self.manages(branch_id) or self.visits_at(branch_id)
+
+    @property
+    def reads_any_sessions(self) -> bool:
+        return self.manages_any or (self.leader and bool(self.contact_points))
+
     def visits_at(self, branch_id: int) -> bool:
         """May log a visit to this branch: it is one of their contact points now."""
         return self.leader and branch_id in self.contact_points

@@ -50,6 +50,8 @@ ACTIONS: dict[str, str] = {
     "material.by_hand": N_("Recorded a material studied at the door, by hand"),
     "material.by_hand_undo": N_("Took back a study recorded by hand"),
     "material.push": N_("Sent a study material"),
+    "meeting.effect": N_("Recorded a session's effect"),
+    "meeting.lecturer": N_("Recorded a session's lecturer"),
     "meeting.schedule": N_("Scheduled a session"),
     "member.erase": N_("Erased a member's personal data on request"),
     "member.flow": N_("Reported working away or being back"),
@@ -89,7 +91,8 @@ FIELDS: dict[str, str] = {
     "state": N_("state"), "quota": N_("monthly days"), "branch_id": N_("contact point"),
     "solved_on": N_("solved on"), "solved_note": N_("what was done"),
     "confirmed_by": N_("confirmed by"), "no_writing": N_("unable to write"),
-    "committee": N_("on the branch committee"),
+    "committee": N_("on the branch committee"), "effect": N_("effect"),
+    "lecturer": N_("lecturer"),
     "present": N_("present"), "studied": N_("studied"), "acknowledged": N_("told"),
 }
 STATES: dict[str, str] = {"active": N_("in force"), "withdrawn": N_("withdrawn")}

@@ -32,11 +32,15 @@ def expected_by(day: date) -> int:
     return min(TARGET, math.floor(TARGET * ((day - first).days + 1) / days + 0.5))
 
 
-def record_line(tr: Tr, member: Member, attended: int, today: date) -> str | None:
+def record_line(tr: Tr, member: Member, attended: int, today: date,
+                year: int | None = None) -> str | None:
     """The study record's line for a member of the township leadership; nothing for
-    anyone else (the twenty are not their duty)."""
+    anyone else (the twenty are not their duty). A past ``year`` is judged whole."""
     if not member.township_leadership:
         return None
+    if year is not None and year < today.year:
+        return tr("Centralised study (township leadership) in {year}: {n} of {target}",
+                  year=year, n=attended, target=TARGET)
     if attended >= TARGET:
         return tr("Centralised study (township leadership): {n} of {target} this year — "
                   "the year's {target} are done", n=attended, target=TARGET)

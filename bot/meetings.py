@@ -346,11 +346,6 @@ async def decide_leave(db: Database, clock: Clock, meeting_id: int, member_id: i
     return done if done else None
 
 
-async def set_effect(db: Database, meeting_id: int, effect: str) -> None:
-    async with db.tx() as c:
-        await meeting_repo.set_effect(c, meeting_id, effect)
-
-
 async def attendees(db: Database, meeting: Meeting) -> list[AttendeeView]:
     async with db.read() as c:
         return await meeting_repo.attendees(c, meeting.id)
@@ -403,8 +398,14 @@ def buttons(tr: Translator, meeting: Meeting, *, flowing: bool | None) -> list[l
 
 def summary_lines(tr: Translator, meeting: Meeting, people: list[AttendeeView], branch: str,
                   tz: tzinfo, hand: Mapping[int, str] | None = None) -> list[str]:
-    """The record as it stands; ``hand``: member → who recorded them by hand (代登记),
-    said beside their name."""
+    return [tr("📋 <b>Session closed</b>"), *describe(tr, meeting, branch, tz), "",
+            *people_lines(tr, people, hand)]
+
+
+def people_lines(tr: Translator, people: list[AttendeeView],
+                 hand: Mapping[int, str] | None = None) -> list[str]:
+    """The counts, then the names by status: the closing summary's and the record's;
+    ``hand``: member → who recorded them by hand (代登记), said beside their name."""
     groups: dict[str, list[str]] = {"present": [], "remote": [], "leave": [],
                                     "leave_requested": [], "away": [], "absent": []}
     for person in people:
@@ -420,7 +421,7 @@ def summary_lines(tr: Translator, meeting: Meeting, people: list[AttendeeView], 
                 absent=len(groups["absent"]))
     if groups["away"]:
         counts += tr(" · working away {away}", away=len(groups["away"]))
-    lines = [tr("📋 <b>Session closed</b>"), *describe(tr, meeting, branch, tz), "", counts]
+    lines = [counts]
     for heading, key in ((N_("✅ Present ({n})"), "present"),
                          (N_("🌐 Remote ({n})"), "remote"),
                          (N_("📝 On leave ({n})"), "leave"),
@@ -506,21 +507,3 @@ async def _render_summary(db: Database, clock: Clock, row: OutboxRow) -> Outgoin
     lines = summary_lines(tr, meeting, people, await _branch_name(db, meeting), clock.tz,
                           await hands(db, meeting))
     return Outgoing(shorten("\n".join(lines), MESSAGE_LIMIT))
-
-
-@renderer("meeting_record")
-async def _render_record(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
-    meeting, tr = await _meeting_and_tr(db, row)
-    if meeting is None:
-        return None
-    people = await attendees(db, meeting)
-    lines = summary_lines(tr, meeting, people, await _branch_name(db, meeting), clock.tz,
-                          await hands(db, meeting))
-    lines[0] = tr("🗂 <b>Session record</b>")
-    lines += ["", tr("Add the effect of the session (what was achieved) to complete the "
-                     "record."),
-              tr("Someone came without a phone or could not check in? Record them by hand.")]
-    return Outgoing(shorten("\n".join(lines), MESSAGE_LIMIT),
-                    [[(tr("✍️ Add the effect"), pack("mtg", "effect", meeting.id))],
-                     [(tr("🖊 Record by hand"), pack("hand", "new", f"m{meeting.id}"))]])
-

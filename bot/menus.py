@@ -51,6 +51,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("notices", N_("Notices sent, and who received them"), MANAGERS),
     Command("notes", N_("Review heartfelt notes; who still owes one"), MANAGERS),
     Command("meeting", N_("Schedule a meeting or study session"), MANAGERS, group=True),
+    Command("meetings", N_("Session records by month; the year's ledger"),
+            frozenset({Role.SECRETARY, Role.STAFF, Role.LEADER})),
     Command("invite", N_("Invite link for your branch"), MANAGERS),
     Command("pending", N_("People waiting to join"), MANAGERS),
     Command("members", N_("Your branch's roster"), MANAGERS),

@@ -40,7 +40,6 @@ from storage.models import (
     NoteRequest,
     NoteView,
     OutboxRow,
-    StudyRecord,
 )
 
 EXEMPT_AGE = 60
@@ -229,15 +228,3 @@ async def set_unable_to_write(db: Database, clock: Clock, member_id: int, unable
                            f"member:{member_id}",
                            audit.changes(no_writing=(member.no_writing, unable)))
     return True
-
-
-# --- the study record --------------------------------------------------------------------------
-
-
-async def record(db: Database, clock: Clock, member_id: int) -> StudyRecord:
-    """This calendar year, in the organisation's time zone."""
-    today = clock.today()
-    start = datetime(today.year, 1, 1, tzinfo=clock.tz)
-    end = datetime(today.year + 1, 1, 1, tzinfo=clock.tz)
-    async with db.read() as c:
-        return await note_repo.record(c, member_id, start, end, clock.now())

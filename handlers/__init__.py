@@ -32,6 +32,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         registration,
         reports,
         review,
+        session_records,
         visits,
     )
 
@@ -56,6 +57,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         ("push", materials.push_command),
         ("study", materials.study_command),
         ("meeting", meetings.meeting_command),
+        ("meetings", session_records.meetings_command),
         ("note", notes.note_command),
         ("notes", notes.notes_command),
         ("record", notes.record_command),
@@ -83,6 +85,8 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     application.add_handler(CallbackQueryHandler(meetings.leave_decision_button,
                                                  pattern=r"^lv:"))
     application.add_handler(CallbackQueryHandler(meetings.meeting_button, pattern=r"^mtg:"))
+    application.add_handler(CallbackQueryHandler(session_records.sessions_button,
+                                                 pattern=r"^ses:"))
     application.add_handler(CallbackQueryHandler(notes.note_button, pattern=r"^note:"))
     application.add_handler(CallbackQueryHandler(notes.record_button, pattern=r"^rec:"))
     application.add_handler(CallbackQueryHandler(members.member_button, pattern=r"^mem:"))

@@ -17,9 +17,10 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
 from telegram.error import TelegramError
 
-from bot import meetings, organisation, registry
+from bot import meetings, organisation, registry, session_records
 from bot.app import ZContext
 from bot.callbacks import pack, unpack
+from bot.delivery import send
 from bot.i18n import N_, Translator
 from bot.markup import KEYBOARD_BUTTONS
 from bot.meetings import KINDS, MeetingDraft
@@ -496,7 +497,10 @@ async def leave_decision_button(update: Update, context: ZContext) -> None:
             "branch secretary.", topic=topic))
 
 
-# --- the effect, after closing -------------------------------------------------------------
+# --- completing the record: the effect and the lecturer ------------------------------------
+
+#: The record card's buttons (``mtg:effect:<id>``, ``mtg:lect:<id>``): what each completes.
+COMPLETES = {"effect": "effect", "lect": "lecturer"}
 
 
 async def meeting_button(update: Update, context: ZContext) -> None:
@@ -506,18 +510,28 @@ async def meeting_button(update: Update, context: ZContext) -> None:
     parsed = unpack(query.data)
     meeting_id = parsed.int_arg() if parsed else None
     meeting = await meetings.get(context.db, meeting_id) if meeting_id else None
-    if parsed is None or parsed.action != "effect" or meeting is None:
+    if parsed is None or parsed.action not in COMPLETES or meeting is None:
         await query.answer(tr("This button is no longer active."))
         return
     if not context.actor.manages(meeting.branch_id):
         await query.answer(tr("This is not yours to manage."), show_alert=True)
         return
     await query.answer()
-    await dialog.begin(update, context, EFFECT, "text", {"meeting": meeting.id},
+    field = COMPLETES[parsed.action]
+    await dialog.begin(update, context, EFFECT, "text", {"meeting": meeting.id, "field": field},
                        in_private=True)
-    await context.bot.send_message(context.actor.telegram_id, tr(
-        "What did “{topic}” achieve? Type a few sentences for the record.",
-        topic=esc(meeting.topic)))
+    topic = esc(meeting.topic)
+    if field == "lecturer":
+        question = tr("Who gave the lecture or led “{topic}”? Type the name.", topic=topic)
+        if meeting.lecturer:
+            question += "\n" + tr("Recorded now: {value}", value=esc(meeting.lecturer))
+    elif meeting.effect:
+        question = tr("What did “{topic}” achieve? Type the new text; it replaces the one "
+                      "recorded now:", topic=topic) + "\n" + esc(meeting.effect)
+    else:
+        question = tr("What did “{topic}” achieve? Type a few sentences for the record.",
+                      topic=topic)
+    await context.bot.send_message(context.actor.telegram_id, question)
 
 
 async def _manages_meeting(context: ZContext, current: Dialog) -> bool:
@@ -528,22 +542,35 @@ async def _manages_meeting(context: ZContext, current: Dialog) -> bool:
 @dialog.dialog(EFFECT, right=_manages_meeting)
 async def effect_step(update: Update, context: ZContext, current: Dialog, answer: Answer
                       ) -> None:
+    """One answer completes the record: the effect (a few sentences) or the lecturer's name
+    (a form begun before the lecturer could be changed has no field: the effect)."""
     tr = context.tr
     chat = update.effective_chat
     assert chat is not None
-    meeting = await meetings.get(context.db, int(current.data["meeting"]))
-    if meeting is None:
-        await dialog.finish(update, context)
-        return
+    field = str(current.data.get("field", "effect"))
     try:
-        effect = clean_body(answer.text, meetings.EFFECT_MAX)
+        if field == "lecturer":
+            value = _line(answer.text, session_records.LECTURER_MAX)
+        else:
+            value = clean_body(answer.text, meetings.EFFECT_MAX)
     except InvalidInput as problem:
         await chat.send_message(tr(problem.message, **problem.fields))
         return
-    if not effect:
+    if not value:
         await chat.send_message(tr("Please type a few sentences."))
         return
-    await dialog.finish(update, context)
-    await meetings.set_effect(context.db, meeting.id, effect)
-    await chat.send_message(tr("Saved. The record of “{topic}” is complete.",
-                               topic=esc(meeting.topic)))
+    meeting = await session_records.complete(
+        context.db, context.clock, int(current.data["meeting"]), field, value,
+        context.actor.telegram_id, ending=dialog.ending(update, context))
+    if meeting is None:
+        await dialog.finish(update, context)
+        return
+    topic = esc(meeting.topic)
+    await chat.send_message(tr("Saved. The record of “{topic}” is complete.", topic=topic)
+                            if field == "effect" else
+                            tr("Saved. The lecturer of “{topic}” is {name}.", topic=topic,
+                               name=esc(value)))
+    found = await session_records.card(context.db, meeting.id)
+    if found is not None:
+        for part in session_records.card_parts(tr, found, context.clock.tz, manages=True):
+            await send(context.bot, chat.id, part)

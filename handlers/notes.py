@@ -12,13 +12,13 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardButton, Update
 
-from bot import centralised, notes, registry
+from bot import notes, registry, study_record
 from bot.app import ZContext
 from bot.callbacks import pack, unpack
 from bot.delivery import Outgoing, send
 from bot.i18n import N_
 from bot.markup import CAPTION_LIMIT, MESSAGE_LIMIT, length, shorten
-from bot.notes import EXEMPTIONS, NOTE_MAX, Verdict
+from bot.notes import NOTE_MAX, Verdict
 from bot.profile import InvalidInput, clean_body
 from handlers import dialog, picker
 from handlers.dialog import Answer
@@ -411,6 +411,7 @@ async def _record_branch(update: Update, context: ZContext, branch: Unit) -> Non
 
 
 async def record_button(update: Update, context: ZContext) -> None:
+    """``rec:show:<member>`` this year's record, ``rec:show:<member>:<year>`` another's."""
     query = update.callback_query
     assert query is not None
     tr = context.tr
@@ -422,33 +423,30 @@ async def record_button(update: Update, context: ZContext) -> None:
                               or (own is not None and own.id == member.id)):
         await query.answer(tr("This is not yours to manage."), show_alert=True)
         return
+    year = parsed.int_arg(1) if parsed and len(parsed.args) > 1 else None
+    if year is not None and year not in await study_record.years(context.db, context.clock,
+                                                               member.id):
+        await query.answer(tr("This button is no longer active."))
+        return
     await query.answer()
-    await _show_record(update, context, member)
+    await _show_record(update, context, member, year)
 
 
-async def _show_record(update: Update, context: ZContext, member: Member) -> None:
-    tr = context.tr
+async def _show_record(update: Update, context: ZContext, member: Member,
+                       year: int | None = None) -> None:
+    """A year's record (this one unless ``year`` says), with buttons for the other years
+    under its last part."""
     chat = update.effective_chat
     assert chat is not None
-    today = context.clock.today()
-    found = await notes.record(context.db, context.clock, member.id)
-    lines = [tr("📒 <b>Study record: {name}, {year}</b>", name=esc(member.name),
-                year=today.year),
-             tr("Sessions attended: {attended} of {invited}", attended=found.sessions_attended,
-                invited=found.sessions_invited),
-             tr("Materials studied: {studied} of {received}", studied=found.materials_studied,
-                received=found.materials_received),
-             tr("Heartfelt notes: {written} written ({excellent} excellent), {owed} still to "
-                "write", written=found.notes_written, excellent=found.notes_excellent,
-                owed=found.notes_owed)]
-    if found.sessions_by_hand or found.materials_by_hand:
-        lines.insert(3, tr("Of them recorded by hand by the secretary (代登记): {sessions} "
-                           "session(s), {materials} material(s)",
-                           sessions=found.sessions_by_hand, materials=found.materials_by_hand))
-    exempt = notes.exemption(member, today)
-    if exempt is not None:
-        lines.append(tr("Not required to write notes: {why}", why=tr(EXEMPTIONS[exempt])))
-    duty = centralised.record_line(tr, member, found.centralised_attended, today)
-    if duty is not None:  # the twenty are the township leadership's, no one else's
-        lines.append(duty)
-    await chat.send_message("\n".join(lines))
+    clock = context.clock
+    year = year or clock.today().year
+    found = await study_record.record(context.db, clock, member.id, year)
+    texts = chunks(study_record.lines(context.tr, study_record.Shown(member, year, found),
+                                      clock.today(), clock.tz))
+    years = [other for other in await study_record.years(context.db, clock, member.id)
+             if other != year]
+    keys = inline(grid([button(context.tr("📒 {year}", year=other),
+                               pack("rec", "show", member.id, other)) for other in years], 5))
+    for number, text in enumerate(texts, start=1):
+        await chat.send_message(text, reply_markup=keys if number == len(texts) and years
+                                else None)

@@ -49,8 +49,9 @@ async def choose_branch(update: Update, context: ZContext, purpose: str) -> None
             return
         await _show(update, context, purpose, tr("Which township?"), townships, 0, None)
         return
+    # A leader's contact points too, for a purpose that lets them (its WHO says).
     branches = [b for b in [await organisation.get_unit(context.db, branch_id)
-                            for branch_id in sorted(actor.secretary_of)]
+                            for branch_id in sorted(actor.secretary_of | actor.contact_points)]
                 if b is not None and WHO[purpose](actor, b.id)]
     if len(branches) == 1:
         await ACTIONS[purpose](update, context, branches[0])

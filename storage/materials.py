@@ -8,7 +8,7 @@ from typing import Any
 
 from storage.by_hand import recorder_name
 from storage.db import Conn
-from storage.models import Material, MaterialStats, Member, RecipientView
+from storage.models import Material, MaterialStats, Member, MemberMaterial, RecipientView
 from storage.rows import fetch_all, fetch_one, ts
 
 MATERIAL_FIELDS = ("scope_unit_id", "audience", "title", "body", "media_kind", "file_id",
@@ -203,3 +203,14 @@ async def recipients(c: Conn, material_id: int, branch_ids: Collection[int] | No
             WHERE r.material_id = ? {where}
             ORDER BY b.name, mm.name, mm.id""",
         (material_id, *params))
+
+
+async def member_materials(c: Conn, member_id: int, start: datetime, end: datetime
+                           ) -> list[MemberMaterial]:
+    """What a member received in [start, end) and when they studied each, oldest first."""
+    return await fetch_all(
+        c, MemberMaterial,
+        """SELECT r.material_id, mt.title, r.added_at, r.studied_at
+           FROM material_recipients r JOIN materials mt ON mt.id = r.material_id
+           WHERE r.member_id = ? AND r.added_at >= ? AND r.added_at < ?
+           ORDER BY r.added_at, r.material_id""", (member_id, ts(start), ts(end)))

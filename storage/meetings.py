@@ -7,8 +7,15 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from storage.db import Conn
-from storage.models import Attendance, AttendeeView, Meeting, Member
-from storage.rows import fetch_all, fetch_one, ts
+from storage.models import (
+    Attendance,
+    AttendanceCount,
+    AttendeeView,
+    Meeting,
+    Member,
+    MemberSession,
+)
+from storage.rows import fetch_all, fetch_one, fetch_value, ts
 
 MEETING_FIELDS = ("branch_id", "kind", "group_id", "audience", "starts_at", "place", "topic",
                   "lecturer", "remote_allowed", "created_by")
@@ -80,8 +87,82 @@ async def set_state(c: Conn, meeting_id: int, state: str) -> None:
     await c.execute("UPDATE meetings SET state = ? WHERE id = ?", (state, meeting_id))
 
 
-async def set_effect(c: Conn, meeting_id: int, effect: str) -> None:
-    await c.execute("UPDATE meetings SET effect = ? WHERE id = ?", (effect, meeting_id))
+#: What the secretary may complete in a session's record after it took place.
+COMPLETED_LATER = ("effect", "lecturer")
+
+
+async def complete(c: Conn, meeting_id: int, field: str, value: str | None) -> None:
+    if field not in COMPLETED_LATER:
+        raise ValueError(f"not a field completed later: {field!r}")
+    await c.execute(f"UPDATE meetings SET {field} = ? WHERE id = ?", (value, meeting_id))
+
+
+#: A session that is part of the branch's record: it took place (closed at the end of its
+#: check-in) or was called off. One in progress is not a record yet.
+RECORDED = "state IN ('closed', 'cancelled')"
+
+
+async def recorded_between(c: Conn, branch_id: int, start: datetime, end: datetime
+                           ) -> list[Meeting]:
+    """The branch's recorded sessions that started in [start, end), in order."""
+    return await fetch_all(
+        c, Meeting,
+        f"""SELECT * FROM meetings WHERE branch_id = ? AND {RECORDED}
+            AND starts_at >= ? AND starts_at < ? ORDER BY starts_at, id""",
+        (branch_id, ts(start), ts(end)))
+
+
+async def last_recorded_before(c: Conn, branch_id: int, moment: datetime) -> datetime | None:
+    """When the branch's latest recorded session before ``moment`` started (an earlier
+    month with records: one index lookup)."""
+    found = await fetch_value(
+        c, f"""SELECT max(starts_at) FROM meetings WHERE branch_id = ? AND {RECORDED}
+               AND starts_at < ?""", (branch_id, ts(moment)))
+    return datetime.fromisoformat(found) if found else None
+
+
+async def first_recorded_since(c: Conn, branch_id: int, moment: datetime) -> datetime | None:
+    """When the branch's first recorded session from ``moment`` on started."""
+    found = await fetch_value(
+        c, f"""SELECT min(starts_at) FROM meetings WHERE branch_id = ? AND {RECORDED}
+               AND starts_at >= ?""", (branch_id, ts(moment)))
+    return datetime.fromisoformat(found) if found else None
+
+
+async def attendance_counts(c: Conn, meeting_ids: list[int]) -> list[AttendanceCount]:
+    """Each session's people by status, in one query however many sessions."""
+    return await fetch_all(
+        c, AttendanceCount,
+        """SELECT meeting_id, status, count(*) AS count FROM attendance
+           WHERE meeting_id IN (SELECT value FROM json_each(?))
+           GROUP BY meeting_id, status""", (json.dumps(meeting_ids),))
+
+
+async def attendance_of_meetings(c: Conn, meeting_ids: list[int]) -> list[AttendeeView]:
+    """Everyone recorded at these sessions, by session and name (a ledger's sheets)."""
+    return await fetch_all(
+        c, AttendeeView,
+        """SELECT a.meeting_id, m.id AS member_id, m.name, m.flowing, a.status, a.at
+           FROM attendance a JOIN members m ON m.id = a.member_id
+           WHERE a.meeting_id IN (SELECT value FROM json_each(?))
+           ORDER BY a.meeting_id, m.name, m.id""", (json.dumps(meeting_ids),))
+
+
+async def guest_count(c: Conn, meeting_id: int) -> int:
+    """Members the secretary added to the session beyond its kind's (activists)."""
+    return int(await fetch_value(
+        c, "SELECT count(*) FROM meeting_guests WHERE meeting_id = ?", (meeting_id,)) or 0)
+
+
+async def member_sessions(c: Conn, member_id: int, start: datetime, end: datetime
+                          ) -> list[MemberSession]:
+    """The sessions in [start, end) a member has a record at, oldest first."""
+    return await fetch_all(
+        c, MemberSession,
+        """SELECT mt.id AS meeting_id, mt.starts_at, mt.kind, mt.topic, a.status
+           FROM attendance a JOIN meetings mt ON mt.id = a.meeting_id
+           WHERE a.member_id = ? AND mt.starts_at >= ? AND mt.starts_at < ?
+           ORDER BY mt.starts_at, mt.id""", (member_id, ts(start), ts(end)))
 
 
 async def recent(c: Conn, branch_ids: list[int], limit: int = 10) -> list[Meeting]:
@@ -200,13 +281,15 @@ async def add_guests(c: Conn, meeting_id: int, member_ids: list[int], by: int, n
 
 async def attendees(c: Conn, meeting_id: int) -> list[AttendeeView]:
     """Everyone invited, and anyone with a row (an invitation since withdrawn keeps its
-    record), with their status."""
+    record), with their status. Once a session is closed (or called off) its rows are its
+    record: someone who joined the branch, or the committee, later was not invited then."""
     return await fetch_all(
         c, AttendeeView,
-        f"""SELECT m.id AS member_id, m.name, m.flowing, a.status
+        f"""SELECT mt.id AS meeting_id, m.id AS member_id, m.name, m.flowing, a.status, a.at
             FROM meetings mt JOIN members m
             LEFT JOIN attendance a ON a.member_id = m.id AND a.meeting_id = mt.id
-            WHERE mt.id = ? AND ({INVITED} OR a.meeting_id IS NOT NULL)
+            WHERE mt.id = ? AND (a.meeting_id IS NOT NULL
+                                 OR (mt.state IN ('scheduled', 'open') AND {INVITED}))
             ORDER BY m.name, m.id""", (meeting_id,))
 
 

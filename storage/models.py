@@ -295,6 +295,35 @@ class AttendeeView(Stored):
     name: str
     flowing: bool
     status: AttendanceStatus | None
+    meeting_id: int = 0
+    at: datetime | None = None  # when the status was set: for present or remote, check-in
+
+
+class AttendanceCount(Stored):
+    """How many of one session's people stand at one status (its record's figures)."""
+
+    meeting_id: int
+    status: AttendanceStatus
+    count: int
+
+
+class MemberSession(Stored):
+    """A session one member was invited to, and where they stood (their study record)."""
+
+    meeting_id: int
+    starts_at: datetime
+    kind: MeetingKind
+    topic: str
+    status: AttendanceStatus
+
+
+class MemberMaterial(Stored):
+    """A material one member received, and when they studied it (their study record)."""
+
+    material_id: int
+    title: str
+    added_at: datetime
+    studied_at: datetime | None
 
 
 NoteKind = Literal["text", "voice", "photo"]
@@ -347,6 +376,10 @@ class StudyRecord(Stored):
     notes_owed: int
     sessions_by_hand: int = 0  # of those attended, recorded by hand by the secretary
     materials_by_hand: int = 0  # of those studied, brought to the door and recorded by hand
+    # What the figures count, one by one: a record a member can read back.
+    sessions: list[MemberSession] = []
+    materials: list[MemberMaterial] = []
+    notes: list[Note] = []
 
 
 VisitActivity = Literal["research", "problem", "experience", "other"]

@@ -8,7 +8,7 @@ from typing import Any
 
 from storage.db import Conn
 from storage.models import Member, Note, NoteRequest, NoteView, StudyRecord
-from storage.rows import fetch_all, fetch_one, ts
+from storage.rows import fetch_all, fetch_one, fetch_value, ts
 
 # A request is answered by a note on its subject that was not sent back for a rewrite,
 # however late it came.
@@ -175,6 +175,26 @@ async def to_review(c: Conn, branch_ids: Collection[int] | None, limit: int) -> 
         name, branch = data.pop("author"), data.pop("author_branch")
         views.append(NoteView(note=Note.model_validate(data), name=name, branch_id=branch))
     return views
+
+
+async def first_record(c: Conn, member_id: int) -> datetime | None:
+    """When the member's first session, material or note was: their record starts there."""
+    found = await fetch_value(
+        c, """SELECT min(t) FROM (
+                SELECT min(mt.starts_at) AS t FROM attendance a
+                  JOIN meetings mt ON mt.id = a.meeting_id WHERE a.member_id = :m
+                UNION ALL SELECT min(added_at) FROM material_recipients WHERE member_id = :m
+                UNION ALL SELECT min(created_at) FROM notes WHERE member_id = :m)""",
+        {"m": member_id})
+    return datetime.fromisoformat(found) if found else None
+
+
+async def member_notes(c: Conn, member_id: int, start: datetime, end: datetime) -> list[Note]:
+    """The notes a member wrote in [start, end), oldest first."""
+    return await fetch_all(
+        c, Note, """SELECT * FROM notes WHERE member_id = ? AND created_at >= ?
+                    AND created_at < ? ORDER BY created_at, id""",
+        (member_id, ts(start), ts(end)))
 
 
 async def record(c: Conn, member_id: int, start: datetime, end: datetime, now: datetime

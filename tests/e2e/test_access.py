@@ -31,6 +31,7 @@ LEADERS_ONLY = "只有有联系点的领导干部可以记录。组织部工作�
 VISITS_ONLY = "走访记录供有联系点的领导干部、被走访支部的书记和组织部工作人员查看。"
 MEMBERS_ONLY_NOTES = "只有支部党员可以提交心得体会。"
 APPOINT_STAFF_ONLY = "只有组织部工作人员可以任命支部书记和联系领导。"
+RECORDS_ONLY = "活动记录供支部书记、组织部工作人员和联系该村的领导干部查看。"
 WAITING = "您的入组申请正在等待支部书记审核，有结果后我会通知您。"
 
 # command: refusal per role, or "✓" for allowed. A pending applicant is refused what a
@@ -67,6 +68,9 @@ TABLE: dict[str, dict[str, str]] = {
     "/meeting": {"stranger": MANAGERS_ONLY, "member": MANAGERS_ONLY,
                  "flowing": MANAGERS_ONLY, "secretary": "✓", "leader": MANAGERS_ONLY,
                  "staff": "✓"},
+    # a leader reads their contact points' session records (test_session_records.py)
+    "/meetings": {"stranger": RECORDS_ONLY, "member": RECORDS_ONLY, "flowing": RECORDS_ONLY,
+                  "secretary": "✓", "leader": "✓", "staff": "✓"},
     "/visit": {"stranger": LEADERS_ONLY, "member": LEADERS_ONLY, "flowing": LEADERS_ONLY,
                "secretary": LEADERS_ONLY, "leader": "✓", "staff": LEADERS_ONLY},
     # staff: any leader's; a secretary: the visits to their branch and its open problems
@@ -83,7 +87,7 @@ for _row in TABLE.values():
     _row["other secretary"] = _row["secretary"]
     _row["demoted secretary"] = _row["former leader"] = _row["member"]
 REFUSALS = {WAITING, MANAGERS_ONLY, STAFF_ONLY, NOT_REGISTERED, LEADERS_ONLY, VISITS_ONLY,
-            MEMBERS_ONLY_NOTES, APPOINT_STAFF_ONLY}
+            MEMBERS_ONLY_NOTES, APPOINT_STAFF_ONLY, RECORDS_ONLY}
 
 
 async def people(h: Harness, county: dict[str, int], staff: Person) -> dict[str, Person]:

@@ -69,7 +69,12 @@ TABLE: dict[str, dict[str, str]] = {
     "mat:show": only("flowing"), "mat:who": only(*MANAGERS),
     "att:in": only(*EAST), "att:remote": only(*EAST), "att:leave": only(*EAST),
     "lv:ok": only(*MANAGERS), "lv:no": only(*MANAGERS),  # decide a leave request
-    "mtg:effect": only(*MANAGERS),
+    "mtg:effect": only(*MANAGERS), "mtg:lect": only(*MANAGERS),  # complete a record
+    # Session records: the branch's managers, and a leader whose contact point it is reads
+    # them; the ledger is the managers'.
+    "ses:m": only(*MANAGERS, "leader"), "ses:card": only(*MANAGERS, "leader"),
+    "ses:years": only(*MANAGERS), "ses:xlsx": only(*MANAGERS),
+    "pick:sessions": only("staff"),  # as pick:record: the newest shown is another branch
     "note:write": only(*MEMBERS),  # one's own note (on a subject only if it is owed)
     "note:read": only(*MANAGERS), "note:star": only(*MANAGERS),
     "note:redo": only(*MANAGERS), "note:exempt": only(*MANAGERS),
@@ -172,6 +177,13 @@ async def scenario(h: Harness, county: dict[str, int], staff: Person, clock: Fro
     await staff.presses("东岭镇")
     await staff.presses("东岭村党支部")
     await staff.says("/quota")
+    await staff.says("/meetings")  # the session records: a branch to choose
+    await staff.presses("东岭镇")
+    await staff.presses("东岭村党支部")
+    await secretary.says("/meetings")
+    await secretary.presses("11-25 党课 · 学习党章")  # its card: complete it, its month
+    await secretary.says("/meetings")
+    await secretary.presses("📥 年度台账（Excel）…")  # the years to export
     # The yearly review needs ten branches to compare: seven more villages, then last
     # year's draft (all alike, so all listed) and the east branch's assessment.
     async with h.db.tx() as c:

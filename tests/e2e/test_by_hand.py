@@ -111,7 +111,7 @@ async def test_an_elder_without_a_phone_recorded_present_after_the_session_close
     clock.set(TOMORROW_1930 + timedelta(hours=14))
     record = h.emu.last(secretary.user)
     assert record.text is not None and record.text.startswith("🗂 活动记录")
-    assert labels(h, secretary) == ["✍️ 补充效果", "🖊 代登记"]
+    assert labels(h, secretary) == ["✍️ 补充效果", "🎤 修改主讲人", "🖊 代登记", "🗂 2026-11 的活动"]
     await secretary.presses("🖊 代登记", message=record)
     await secretary.presses("📵 赵大娘")
     await secretary.presses("✅ 登记")

@@ -93,7 +93,8 @@ async def test_a_whole_session_from_the_group_chat_to_the_record(
     assert secretary.last().startswith("🗂 活动记录")
     await secretary.presses("✍️ 补充效果")
     await secretary.says("大家对党章有了更深的理解。")
-    assert secretary.last() == "已保存，“学习党章”的记录已完整。"
+    assert secretary.sees()[-2] == "已保存，“学习党章”的记录已完整。"
+    assert secretary.last().endswith("效果：大家对党章有了更深的理解。")  # the card again
     async with h.db.read() as c:
         meeting = await meeting_repo.get_meeting(c, 1)
         people = await meeting_repo.attendees(c, 1)

@@ -153,7 +153,9 @@ async def test_a_studied_material_asks_for_a_note_and_the_record_counts_it(
 
     await reader.says("/record")
     assert reader.last() == ("📒 学习档案：读书人，2026年\n参加会议和学习：0 / 0 次\n"
-                             "学习材料：已学 1 / 1 份\n心得体会：已写 1 篇（优秀 0 篇），待写 0 篇")
+                             "学习材料：已学 1 / 1 份\n心得体会：已写 1 篇（优秀 0 篇），待写 0 篇"
+                             "\n\n学习材料\n✅ 11-24 党史一章 — 11-24 已学习\n\n"
+                             "心得体会\n✍️ 11-24 党史一章")
     await secretary.says("/record")
     await secretary.presses("外出者")
     assert "不作写心得要求：流动党员" in secretary.last()

@@ -35,7 +35,7 @@ from tests.e2e.flows import (
     snapshot,
 )
 from tests.e2e.process import zhibu
-from tests.e2e.test_access import MANAGERS_ONLY, STAFF_ONLY
+from tests.e2e.test_access import MANAGERS_ONLY, RECORDS_ONLY, STAFF_ONLY
 from tests.e2e.test_button_access import REFUSALS
 from tests.harness import Harness, Person
 
@@ -48,7 +48,8 @@ MANAGER_KINDS = {"app:ok", "app:no", "lv:ok", "lv:no", "mem:list", "mem:pick", "
                  "note:read", "note:star", "note:redo", "note:exempt", "note:lift", "vst:ok",
                  "inv:rv",
                  "inv:new", "rec:show", "rpt:bp", "mat:who", "ntc:who", "mtg:effect",
-                 "hand:new", "hand:ls", "hand:ask", "hand:do"}
+                 "hand:new", "hand:ls", "hand:ask", "hand:do",
+                 "mtg:lect", "ses:m", "ses:card", "ses:years", "ses:xlsx"}
 
 
 # --- what staff do, with the buttons ------------------------------------------------------
@@ -183,6 +184,9 @@ async def secretary_at_work(h: Harness, county: dict[str, int], staff: Person,
     for command in ("/pending", "/study", "/notices", "/notes", "/record", "/report",
                     "/invite"):
         await secretary.says(command)
+    await secretary.says("/meetings")  # the session records, and the ledger's years
+    await secretary.presses("📥 年度台账（Excel）…")
+    clock.advance(timedelta(minutes=1))  # a press on the list later is a press of its own
     # The roster's remove buttons at each of their three steps, on three lists.
     await secretary.says("/members")
     await secretary.presses("🗑 移除党员…")
@@ -226,6 +230,8 @@ async def test_a_relieved_secretary_is_refused_every_old_button_and_sees_no_more
         await secretary.says(command)
         assert secretary.last() == MANAGERS_ONLY, command
         assert snapshot(h) == before
+    await secretary.says("/meetings")
+    assert secretary.last() == RECORDS_ONLY
     await secretary.says("/record")
     assert secretary.last().startswith("📒 学习档案：李书记")  # their own, not the list
     await secretary.says("/study")

@@ -39,7 +39,8 @@ async def test_random_answers_in_the_joining_form(h: Harness, county: dict[str, 
 @EXAMPLES
 @given(texts=st.lists(NASTY, min_size=1, max_size=4),
        command=st.sampled_from(["/push", "/meeting", "/notice", "/visit", "/note", "/flow",
-                                "/me", "/record", "/study", "/notes", "/report", "/quota"]))
+                                "/me", "/record", "/study", "/notes", "/report", "/quota",
+                                "/meetings"]))
 async def test_random_text_in_every_form(h: Harness, county: dict[str, int],
                                          texts: list[str], command: str) -> None:
     secretary = await make_secretary(h, county["east"], name=f"书记{len(h.emu.users)}")
@@ -55,7 +56,8 @@ async def test_random_text_in_every_form(h: Harness, county: dict[str, int],
                     min_size=1, max_size=MAX_BYTES // 4),
        prefix=st.sampled_from(["dlg:reg:", "dlg:push:", "app:ok:", "mat:done:", "att:in:",
                                "lv:ok:", "note:star:", "vst:ok:", "ntc:ack:", "rpt:b:",
-                               "pick:members:", "rec:show:", "quota:set:", "inv:rv:", ""]))
+                               "pick:members:", "rec:show:", "quota:set:", "inv:rv:",
+                               "ses:m:", "ses:xlsx:", "mtg:lect:", ""]))
 async def test_forged_button_data(h: Harness, county: dict[str, int], data: str,
                                   prefix: str) -> None:
     member, = await registered(h, county["east"], [f"党员{len(h.emu.users)}"])

@@ -101,6 +101,7 @@ def test_every_kind_of_message_is_personal_or_ends_with_a_role() -> None:
         reports,
         review,
         roles,
+        session_records,
         trouble,
         visits,
     )
