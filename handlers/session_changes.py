@@ -151,8 +151,11 @@ async def move_step(update: Update, context: ZContext, current: Dialog, answer: 
             starts = await read_when(update, context, current, answer, MOVE)
             if starts is None:
                 return
-            if starts == meeting.starts_at:
-                raise InvalidInput(REFUSALS["same"])
+            if starts == meeting.starts_at:  # the day's buttons again, for another choice
+                await dialog.advance(update, context, current, "when")
+                await chat.send_message(tr(REFUSALS["same"]))
+                await ask_when(update, context, MOVE)
+                return
             current = await dialog.advance(update, context, current, "confirm",
                                            starts=starts.isoformat())
             await _confirm_move_question(update, context, meeting, starts)

@@ -83,6 +83,7 @@ async def test_a_session_cancelled_the_day_before(
     secretary = await make_secretary(h, county["east"])
     zhang, li = await registered(h, county["east"], ["张三", "李四"])
     away, = await registered(h, county["east"], ["外出者"], flowing=True)
+    tom, = await registered(h, county["east"], ["Tom"], language="en")
     south, = await registered(h, county["south"], ["南坡党员"])
     group = await branch_group(h, county["east"], "东岭村党员群", [secretary, zhang, li, away])
     await held_committee_meeting(h, county["east"], zhang, secretary.id)
@@ -103,7 +104,7 @@ async def test_a_session_cancelled_the_day_before(
 
     # A storm is forecast: the secretary cancels from that reminder, with a typed reason.
     clock.set(TOMORROW_1930 - timedelta(hours=22, minutes=30))
-    inbox = Inbox(h, zhang, li, away, group, secretary)
+    inbox = Inbox(h, zhang, li, away, tom, group, secretary)
     await secretary.presses("🚫 取消活动")
     assert secretary.last() == ("🚫 取消“参观红色基地”（2026-11-25 19:30）。原因是什么？"
                                 "请选择，或直接输入——会告知应到党员。")
@@ -111,12 +112,12 @@ async def test_a_session_cancelled_the_day_before(
     await secretary.says("暴雨")
     assert secretary.last() == (
         "请核对：取消“参观红色基地”（2026-11-25 19:30）？\n原因：暴雨\n"
-        "将通知 3 名使用 Telegram 的应到党员。不会有人被记为缺席，本次活动既不算召开也不算缺开："
+        "将通知 4 名使用 Telegram 的应到党员。不会有人被记为缺席，本次活动既不算召开也不算缺开："
         "通报中显示为已取消，并注明原因。")
     assert buttons(h, secretary) == [["🚫 确认取消活动", "↩️ 保留"]]
     assert (await meeting(h, 3)).state == "scheduled"  # nothing until confirmed
     await secretary.presses("🚫 确认取消活动")
-    assert secretary.last() == "已取消。正在通知 3 名应到党员；不会有人被记为缺席。"
+    assert secretary.last() == "已取消。正在通知 4 名应到党员；不会有人被记为缺席。"
 
     # Everyone invited is told once, the group too (it was announced there); the
     # secretary has their answer and nothing more.
@@ -125,7 +126,11 @@ async def test_a_session_cancelled_the_day_before(
     for person in (zhang, li, away):
         assert inbox.new(person) == [told]
     assert inbox.new(group) == [told]
-    assert inbox.new(secretary)[-1] == "已取消。正在通知 3 名应到党员；不会有人被记为缺席。"
+    assert inbox.new(tom) == [
+        "🚫 Session cancelled\nParty activity day: 参观红色基地\nTime: 2026-11-25 19:30\n"
+        "Place: 村委会会议室\nBranch: 东岭村党支部\nLecturer: 王书记\nReason: 暴雨\n"
+        "It will not take place, and nobody is recorded absent."]
+    assert inbox.new(secretary)[-1] == "已取消。正在通知 4 名应到党员；不会有人被记为缺席。"
     cancelled = await meeting(h, 3)
     assert (cancelled.state, cancelled.cancel_cause, cancelled.cancel_reason,
             cancelled.cancelled_by, cancelled.cancelled_at) == (
@@ -135,7 +140,7 @@ async def test_a_session_cancelled_the_day_before(
     assert (entry.actor, entry.subject) == (f"tg:{secretary.id}", "meeting:3")
 
     # Nothing more for the old time: no reminder, no check-in post, no close, no absence.
-    inbox = Inbox(h, zhang, li, away, group, secretary)
+    inbox = Inbox(h, zhang, li, away, tom, group, secretary)
     for moment in (TOMORROW_1930 - timedelta(minutes=60), TOMORROW_1930 - timedelta(minutes=30),
                    TOMORROW_1930 + timedelta(minutes=60), TOMORROW_1930 + timedelta(hours=3)):
         clock.set(moment)
@@ -360,7 +365,8 @@ async def test_a_scheduled_notice_cancelled_by_staff_is_never_delivered(
     await staff.says("/notices")
     first = next(m for m in h.emu.messages(staff.user)
                  if m.text and m.text.startswith("⏰ 2026-11-25 08:00 明天停电"))
-    assert first.text == "⏰ 2026-11-25 08:00 明天停电，会议照常。\n已定时，尚未发出：青山县，所有人。"
+    assert first.text == ("⏰ 2026-11-25 08:00 明天停电，会议照常。\n"
+                          "已定时，尚未发出：青山县，所有人。")
     h.emu.press_data(other.user, h.emu.last(other.user), "ntc:stop:1")  # not theirs
     await h.settle()
     assert other.answers()[-1] == "这不在您的管理范围内。"

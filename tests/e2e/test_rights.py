@@ -47,7 +47,8 @@ TOMORROW_1930 = START.replace(hour=19, minute=30) + timedelta(days=1)
 MANAGER_KINDS = {"app:ok", "app:no", "lv:ok", "lv:no", "mem:list", "mem:pick", "mem:rm",
                  "note:read", "note:star", "note:redo", "note:exempt", "note:lift", "vst:ok",
                  "inv:rv",
-                 "inv:new", "rec:show", "rpt:bp", "mat:who", "ntc:who", "mtg:effect"}
+                 "inv:new", "rec:show", "rpt:bp", "mat:who", "ntc:who", "mtg:effect",
+                 "mtg:move", "mtg:cancel"}
 
 
 # --- what staff do, with the buttons ------------------------------------------------------
