@@ -40,7 +40,7 @@ from storage import members as member_repo
 from storage import org as org_repo
 from storage import outbox as outbox_repo
 from storage.db import Conn, Database, Statement
-from storage.models import CancelCause, Meeting, OutboxRow
+from storage.models import CancelCause, Meeting, Member, OutboxRow
 
 #: The reasons most sessions are called off, offered as buttons; anything else is typed.
 CAUSES: dict[CancelCause, str] = {
@@ -86,8 +86,7 @@ async def reach(db: Database, meeting_id: int, by: int) -> tuple[int, int]:
     """(invited members with an account but ``by``, who changes it; check-ins and leave
     made so far): what the confirmation says a change will touch."""
     async with db.read() as c:
-        told = len([m for m in await meeting_repo.invited_with_account(c, meeting_id)
-                    if m.telegram_id != by])
+        told = len(await _to_tell(c, meeting_id, by))
         pressed = await meeting_repo.attendance_count(c, meeting_id)
     return told, pressed
 
@@ -104,14 +103,21 @@ async def _told_in_group(c: Conn, meeting: Meeting) -> int | None:
     return group.chat_id if await outbox_repo.any_sent(c, keys) else None
 
 
-def _refusal(meeting: Meeting | None) -> Change | None:
+async def _to_tell(c: Conn, meeting_id: int, by: int) -> list[Member]:
+    """Who is told of a change: the invited members the bot can write to, but the one who
+    made it (they are answered directly)."""
+    return [m for m in await meeting_repo.invited_with_account(c, meeting_id)
+            if m.telegram_id != by]
+
+
+async def _changeable(c: Conn, meeting_id: int) -> tuple[Meeting | None, Change | None]:
+    """The session, and why it can no longer change (None: it can)."""
+    meeting = await meeting_repo.get_meeting(c, meeting_id)
     if meeting is None:
-        return "gone"
-    if meeting.state == "closed":
-        return "closed"
-    if meeting.state == "cancelled":
-        return "cancelled"
-    return None
+        return None, "gone"
+    if meeting.state in ("closed", "cancelled"):
+        return meeting, "closed" if meeting.state == "closed" else "cancelled"
+    return meeting, None
 
 
 async def cancel(db: Database, clock: Clock, meeting_id: int, by: int, cause: CancelCause,
@@ -120,15 +126,13 @@ async def cancel(db: Database, clock: Clock, meeting_id: int, by: int, cause: Ca
     (closed or cancelled meanwhile) leaves the form for the caller to end."""
     now = clock.now()
     async with db.tx() as c:
-        meeting = await meeting_repo.get_meeting(c, meeting_id)
-        refused = _refusal(meeting)
+        meeting, refused = await _changeable(c, meeting_id)
         if refused is not None or meeting is None:
             return refused or "gone", 0
         if ending is not None:
             await ending(c)
         group = await _told_in_group(c, meeting)
-        invited = [m for m in await meeting_repo.invited_with_account(c, meeting.id)
-                   if m.telegram_id not in (None, by)]
+        invited = await _to_tell(c, meeting.id, by)
         if not await meeting_repo.cancel(c, meeting.id, by, cause, reason, now):
             return "cancelled", 0
         await outbox_repo.drop_about(c, meeting.id, ("meeting_notice", *FOR_ITS_TIME), now,
@@ -155,8 +159,7 @@ async def move(db: Database, clock: Clock, windows: Windows, meeting_id: int,
     told. A refusal leaves the form as it is: "passed" asks the time again."""
     now = clock.now()
     async with db.tx() as c:
-        meeting = await meeting_repo.get_meeting(c, meeting_id)
-        refused = _refusal(meeting)
+        meeting, refused = await _changeable(c, meeting_id)
         if refused is not None or meeting is None:
             return refused or "gone", 0
         if starts_at <= now:
@@ -175,8 +178,7 @@ async def move(db: Database, clock: Clock, windows: Windows, meeting_id: int,
         cleared = await meeting_repo.clear_attendance(c, meeting.id)
         moved = meeting.model_copy(update={"starts_at": starts_at, "moves": meeting.moves + 1})
         was = meeting.starts_at.isoformat()
-        invited = [m for m in await meeting_repo.invited_with_account(c, meeting.id)
-                   if m.telegram_id not in (None, by)]
+        invited = await _to_tell(c, meeting.id, by)
         envelopes = [outbox_repo.Envelope(
             message_key(moved, "moved", "member", m.id), m.telegram_id, "meeting_moved",
             meeting.id, {"member": m.id, "moves": moved.moves, "was": was,

@@ -123,7 +123,7 @@ async def _card(update: Update, context: ZContext, meeting: Meeting) -> None:
     assert chat is not None
     branch = await organisation.get_unit(context.db, meeting.branch_id)
     told, pressed = await session_changes.reach(context.db, meeting.id,
-                                                     context.actor.telegram_id)
+                                                context.actor.telegram_id)
     lines = [*meetings.describe(tr, meeting, branch.name if branch else "—", context.clock.tz),
              tr("Invited members who will be told of a change: {n}.", n=told)]
     if meeting.state == "open":
@@ -142,9 +142,8 @@ async def move_step(update: Update, context: ZContext, current: Dialog, answer: 
     tr = context.tr
     chat = update.effective_chat
     assert chat is not None
-    meeting = await session_changes.still_open(context.db, int(current.data["meeting"]))
+    meeting = await _still_open(update, context, current)
     if meeting is None:
-        await _stop(update, context, int(current.data["meeting"]))
         return
     try:
         if current.step in ("when", "time"):
@@ -170,7 +169,7 @@ async def _confirm_move_question(update: Update, context: ZContext, meeting: Mee
     tr = context.tr
     tz = context.clock.tz
     told, pressed = await session_changes.reach(context.db, meeting.id,
-                                                     context.actor.telegram_id)
+                                                context.actor.telegram_id)
     lines = [tr("<b>Please check:</b> move “{topic}” from {was} to {when}.",
                 topic=esc(meeting.topic), was=meetings.when_text(meeting, tz),
                 when=starts.astimezone(tz).strftime("%Y-%m-%d %H:%M")),
@@ -218,9 +217,8 @@ async def call_off_step(update: Update, context: ZContext, current: Dialog, answ
     tr = context.tr
     chat = update.effective_chat
     assert chat is not None
-    meeting = await session_changes.still_open(context.db, int(current.data["meeting"]))
+    meeting = await _still_open(update, context, current)
     if meeting is None:
-        await _stop(update, context, int(current.data["meeting"]))
         return
     try:
         if current.step == "reason":
@@ -235,15 +233,17 @@ async def call_off_step(update: Update, context: ZContext, current: Dialog, answ
             current = await dialog.advance(update, context, current, "confirm", cause=cause,
                                            reason=reason)
             told, _ = await session_changes.reach(context.db, meeting.id,
-                                                     context.actor.telegram_id)
+                                                  context.actor.telegram_id)
             shown = esc(reason) if reason else tr(CAUSES[cause])
             lines = [tr("<b>Please check:</b> cancel “{topic}” ({when})?",
                         topic=esc(meeting.topic),
                         when=meetings.when_text(meeting, context.clock.tz)),
                      tr("Reason: {reason}", reason=shown),
-                     tr("The {n} invited members with Telegram are told. Nobody is recorded "
-                        "absent, and the session counts nowhere as held or missed: the "
-                        "bulletin shows it cancelled, with the reason.", n=told)]
+                     tr("The {n} invited members with Telegram are told, and nobody is "
+                        "recorded absent. A session the branch is due to hold (三会一课, the "
+                        "party day) stays due: if none is held in its month or quarter, the "
+                        "bulletin shows it cancelled, with this reason. To keep it, "
+                        "🗓 reschedule instead.", n=told)]
             await dialog.ask_to_confirm(update, context, CALL_OFF, "\n".join(lines),
                                         tr("🚫 Yes, cancel the session"), no=tr("↩️ Keep it"))
         elif current.step == "confirm":
@@ -274,6 +274,14 @@ async def _confirm_call_off(update: Update, context: ZContext, current: Dialog,
     context.services.poke_outbox()
     await chat.send_message(tr("Cancelled. {n} invited members are being told; nobody is "
                                "recorded absent.", n=told))
+
+
+async def _still_open(update: Update, context: ZContext, current: Dialog) -> Meeting | None:
+    """The form's session, if it can still change; else the form ends and says why."""
+    meeting = await session_changes.still_open(context.db, int(current.data["meeting"]))
+    if meeting is None:
+        await _stop(update, context, int(current.data["meeting"]))
+    return meeting
 
 
 async def _stop(update: Update, context: ZContext, meeting_id: int,

@@ -112,8 +112,9 @@ async def test_a_session_cancelled_the_day_before(
     await secretary.says("暴雨")
     assert secretary.last() == (
         "请核对：取消“参观红色基地”（2026-11-25 19:30）？\n原因：暴雨\n"
-        "将通知 4 名使用 Telegram 的应到党员。不会有人被记为缺席，本次活动既不算召开也不算缺开："
-        "通报中显示为已取消，并注明原因。")
+        "将通知 4 名使用 Telegram 的应到党员，不会有人被记为缺席。按规定应开的会议（三会一课、"
+        "主题党日）仍算应开：当月或当季没有另行召开的，通报中显示为已取消并注明原因。"
+        "想保留这次会议，请改用“🗓 改期”。")
     assert buttons(h, secretary) == [["🚫 确认取消活动", "↩️ 保留"]]
     assert (await meeting(h, 3)).state == "scheduled"  # nothing until confirmed
     await secretary.presses("🚫 确认取消活动")
