@@ -227,6 +227,7 @@ async def start_services(application: Application[Any, Any, Any, Any, Any, Any])
         reports,
         review,
         roles,
+        session_changes,
         session_records,
         trouble,
         visits,

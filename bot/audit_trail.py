@@ -29,6 +29,7 @@ from bot.notices import AUDIENCES
 from bot.organisation import audit_between
 from bot.profile import REMOVAL_REASONS
 from bot.review import GOOD_NAMES, VERDICTS
+from bot.session_changes import reason_words
 from bot.visits import ACTIVITIES
 from storage import audit as audit_repo
 from storage.audit import changes as changes  # the stored form this module reads
@@ -52,6 +53,8 @@ ACTIONS: dict[str, str] = {
     "material.push": N_("Sent a study material"),
     "meeting.effect": N_("Recorded a session's effect"),
     "meeting.lecturer": N_("Recorded a session's lecturer"),
+    "meeting.cancel": N_("Cancelled a session"),
+    "meeting.move": N_("Moved a session to another time"),
     "meeting.schedule": N_("Scheduled a session"),
     "member.erase": N_("Erased a member's personal data on request"),
     "member.flow": N_("Reported working away or being back"),
@@ -65,6 +68,7 @@ ACTIONS: dict[str, str] = {
     "note.submit": N_("Sent a heartfelt note"),
     "notice.by_hand": N_("Recorded a member told of a notice in person, by hand"),
     "notice.by_hand_undo": N_("Took back a notice told in person, recorded by hand"),
+    "notice.cancel": N_("Cancelled a notice before it went out"),
     "notice.create": N_("Sent a notice"),
     "relieve.contact_point": N_("Ended a leader's contact point"),
     "review.add": N_("Added a branch to the yearly review"),
@@ -94,8 +98,11 @@ FIELDS: dict[str, str] = {
     "committee": N_("on the branch committee"), "effect": N_("effect"),
     "lecturer": N_("lecturer"),
     "present": N_("present"), "studied": N_("studied"), "acknowledged": N_("told"),
+    "starts_at": N_("time"), "reason": N_("reason"),
 }
-STATES: dict[str, str] = {"active": N_("in force"), "withdrawn": N_("withdrawn")}
+STATES: dict[str, str] = {"active": N_("in force"), "withdrawn": N_("withdrawn"),
+                          "scheduled": N_("scheduled"), "open": N_("open for check-in"),
+                          "cancelled": N_("cancelled")}
 WORDS_CUT = 60  # characters of a text shown on either side of "→"
 OBJECTS: dict[str, str] = {
     "visit": N_("visit no. {id}"), "notice": N_("notice no. {id}"),
@@ -256,6 +263,8 @@ def _value(tr: Tr, field: str, value: object, names: AuditNames) -> str:
         return tr(ACTIVITIES[value])
     if field == "state" and value in STATES:
         return tr(STATES[str(value)])
+    if field == "reason" and isinstance(value, str):
+        return reason_words(tr, value, value)
     text = str(value)
     return text if len(text) <= WORDS_CUT else text[:WORDS_CUT] + "…"
 

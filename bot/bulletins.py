@@ -23,12 +23,13 @@ from typing import Any
 
 from matplotlib.figure import Figure
 
-from bot import centralised, charts, rendered, rhythm
+from bot import centralised, charts, rendered, rhythm, session_changes
 from bot.clock import Clock
 from bot.delivery import Outgoing, renderer
 from bot.file_names import period_file_name
 from bot.i18n import Tr, translator
 from bot.markup import chunks, esc
+from bot.meetings import KINDS
 from bot.recipients import translator_of
 from bot.spreadsheets import ColumnKind, Sheet, title_row, workbook
 from bot.visits import days_at_points, month_bounds
@@ -36,13 +37,22 @@ from storage import bulletins as figures_repo
 from storage import org as org_repo
 from storage import outbox as outbox_repo
 from storage.db import Conn, Database
-from storage.models import MemberFigures, OutboxRow, Unit
+from storage.models import MeetingKind, MemberFigures, OutboxRow, Unit
 
 MEASURES = ("sessions", "attendance", "study", "notes", "notices", "visits")
 #: What a branch did or was sent in the period; the expected sessions and the leaders'
 #: quota are what was asked of it, not records.
 RECORDS = ("attendance", "study", "notes", "notices")
 CHART_BRANCHES = 4 * charts.ROWS_PER_IMAGE  # more, and the chart shows the spread instead
+
+
+@dataclass(frozen=True)
+class CalledOff:
+    """A session that would have filled a slot left unheld, cancelled, and why."""
+
+    kind: MeetingKind
+    cause: str | None   # one of bot.session_changes.CAUSES, or 'other' with the words typed
+    reason: str | None
 
 
 @dataclass
@@ -53,6 +63,7 @@ class BranchLine:
     figures: dict[str, tuple[float, float]] = field(default_factory=dict)
     scheduled: int = 0  # sessions of any kind scheduled in the period
     held: int = 0  # of them, held (someone present or remote)
+    called_off: list[CalledOff] = field(default_factory=list)  # why due slots went unheld
 
     def rate(self, measure: str) -> float | None:
         done, possible = self.figures.get(measure, (0.0, 0.0))
@@ -107,6 +118,15 @@ async def measure(c: Conn, clock: Clock, branches: list[tuple[int, str, str]], s
     held = rhythm.held_slots(await figures_repo.held_sessions(
         c, datetime.combine(reach[0], time(0), tzinfo=clock.tz),
         datetime.combine(reach[1], time(0), tzinfo=clock.tz)), clock.tz) if reach else {}
+    called_off: dict[int, list[tuple[rhythm.Slot, CalledOff]]] = {}
+    if reach:
+        for branch_id, kind, starts_at, cause, reason in await figures_repo.cancelled_sessions(
+                c, datetime.combine(reach[0], time(0), tzinfo=clock.tz),
+                datetime.combine(reach[1], time(0), tzinfo=clock.tz)):
+            slot = rhythm.slot_of(kind, starts_at, clock.tz)
+            if slot is not None:
+                called_off.setdefault(branch_id, []).append(
+                    (slot, CalledOff(slot.kind, cause, reason)))
     grouped = await figures_repo.branches_with_groups(c)
     measures = {
         "attendance": await figures_repo.attendance(c, begin, finish),
@@ -123,6 +143,10 @@ async def measure(c: Conn, clock: Clock, branches: list[tuple[int, str, str]], s
         filled = held.get(branch_id, set())
         line.figures["sessions"] = (float(sum(slot in filled for slot in expected)),
                                     float(len(expected)))
+        unheld = {slot for slot in expected if slot not in filled}
+        for slot, why in called_off.get(branch_id, []):
+            if slot in unheld and why not in line.called_off:
+                line.called_off.append(why)
         held_any, scheduled = sessions.get(branch_id, (0.0, 0.0))
         line.held, line.scheduled = int(held_any), int(scheduled)
         for measure_name, found in measures.items():
@@ -207,7 +231,23 @@ def branch_figures(tr: Tr, line: BranchLine) -> str:
         days, quota = line.figures["visits"]
         parts.append(tr("contact-point days {days:g} (the leaders' quota {quota:g})",
                         days=days, quota=quota))
+    parts += [esc(why) for why in called_off(tr, line)]
     return " · ".join(parts)
+
+
+def called_off(tr: Tr, line: BranchLine) -> list[str]:
+    """Why due sessions went unheld, where one was cancelled: "Party activity day
+    cancelled: 暴雨" (plain text: escape it for a message)."""
+    return [tr("{kind} cancelled: {reason}", kind=tr(KINDS[why.kind]),
+               reason=session_changes.reason_words(tr, why.cause, why.reason))
+            for why in line.called_off]
+
+
+def _idle_name(tr: Tr, line: BranchLine) -> str:
+    """A branch with nothing recorded, with its township, and why a session it had
+    scheduled did not take place."""
+    about = "；".join(esc(part) for part in [line.township, *called_off(tr, line)])
+    return f"{esc(line.name)}（{about}）"
 
 
 def lines(tr: Tr, bulletin: Bulletin) -> list[str]:
@@ -227,7 +267,7 @@ def lines(tr: Tr, bulletin: Bulletin) -> list[str]:
     idle = bulletin.idle
     if idle:
         found += ["", tr("<b>No records this period ({n})</b>", n=len(idle)),
-                  "、".join(f"{esc(line.name)}（{esc(line.township)}）" for line in idle)]
+                  "、".join(_idle_name(tr, line) for line in idle)]
     township = None
     for number, line in enumerate(bulletin.active, start=1):
         if line.township != township:
@@ -254,11 +294,12 @@ def spreadsheet(tr: Tr, bulletin: Bulletin) -> bytes:
             if measure in ("attendance", "study"):
                 rate = line.rate(measure)
                 row.append(None if rate is None else round(rate, 4))
-        rows.append(row)
+        rows.append([*row, tr("; ").join(called_off(tr, line))])
     for measure in MEASURES:
         kinds += ["number", "number"]
         if measure in ("attendance", "study"):
             kinds.append("percent")
+    kinds.append("text")
     sheets: list[Sheet] = [Sheet(
         tr("Branches"),
         [tr("Township"), tr("Branch"), tr("Records in the period"), tr("Sessions scheduled"),
@@ -266,8 +307,8 @@ def spreadsheet(tr: Tr, bulletin: Bulletin) -> bytes:
          tr("Invited (less leave)"), tr("Attendance"), tr("Materials studied"),
          tr("Materials received"), tr("Study rate"), tr("Notes written"), tr("Notes asked"),
          tr("Notices acknowledged"), tr("Notices delivered or to tell in person"),
-         tr("Contact-point days"),
-         tr("The leaders' quota")],
+         tr("Contact-point days"), tr("The leaders' quota"),
+         tr("Due sessions not held: cancelled, and why")],
         rows, kinds=kinds)]
     sheets.append(Sheet(tr("Members"),
                         [tr("Branch"), tr("Member"), tr("Sessions attended"),

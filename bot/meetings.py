@@ -246,10 +246,23 @@ async def _advance_one(c: Conn, meeting: Meeting, now: datetime, windows: Window
     return len(envelopes)
 
 
+def message_key(meeting: Meeting, *parts: object) -> str:
+    """The outbox key of a message about a session at its current time: once moved, its
+    reminders and check-in post are new messages (``:t<moves>``), queued once each."""
+    tag = f":t{meeting.moves}" if meeting.moves else ""
+    return ":".join([f"meeting:{meeting.id}{tag}", *(str(part) for part in parts)])
+
+
+def for_another_time(meeting: Meeting, row: OutboxRow) -> bool:
+    """A reminder or check-in post queued before the session was moved: not sent (the
+    session's new time has messages of its own)."""
+    return int(row.payload.get("moves", 0)) != meeting.moves
+
+
 async def _reminders(c: Conn, meeting: Meeting, which: str) -> list[outbox_repo.Envelope]:
-    return [outbox_repo.Envelope(f"meeting:{meeting.id}:{which}:member:{m.id}",
+    return [outbox_repo.Envelope(message_key(meeting, which, "member", m.id),
                                  m.telegram_id, "meeting_reminder", meeting.id,
-                                 {"which": which, "member": m.id})
+                                 {"which": which, "member": m.id, "moves": meeting.moves})
             for m in await meeting_repo.invited_with_account(c, meeting.id)
             if m.telegram_id is not None]
 
@@ -258,10 +271,11 @@ async def _to_branch(c: Conn, meeting: Meeting, what: str) -> list[outbox_repo.E
     """To the branch's group chat; a branch without one gets it privately, each member."""
     group = await org_repo.live_group_of_branch(c, meeting.branch_id)
     if group is not None:
-        return [outbox_repo.Envelope(f"meeting:{meeting.id}:{what}", group.chat_id,
-                                     f"meeting_{what}", meeting.id)]
-    return [outbox_repo.Envelope(f"meeting:{meeting.id}:{what}:member:{m.id}", m.telegram_id,
-                                 f"meeting_{what}", meeting.id, {"member": m.id})
+        return [outbox_repo.Envelope(message_key(meeting, what), group.chat_id,
+                                     f"meeting_{what}", meeting.id, {"moves": meeting.moves})]
+    return [outbox_repo.Envelope(message_key(meeting, what, "member", m.id), m.telegram_id,
+                                 f"meeting_{what}", meeting.id,
+                                 {"member": m.id, "moves": meeting.moves})
             for m in await meeting_repo.invited_with_account(c, meeting.id)
             if m.telegram_id is not None]
 
@@ -269,7 +283,7 @@ async def _to_branch(c: Conn, meeting: Meeting, what: str) -> list[outbox_repo.E
 # --- check-in and leave --------------------------------------------------------------------
 
 CheckIn = Literal["present", "remote", "already", "not_invited", "not_open", "closed",
-                  "no_remote", "not_flowing", "gone"]
+                  "no_remote", "not_flowing", "gone", "cancelled"]
 
 
 async def check_in(db: Database, clock: Clock, windows: Windows, meeting_id: int,
@@ -285,8 +299,10 @@ async def check_in(db: Database, clock: Clock, windows: Windows, meeting_id: int
         meeting = await meeting_repo.get_meeting(c, meeting_id)
         invited = member is not None and await meeting_repo.is_invited(c, meeting_id,
                                                                        member.id)
-    if meeting is None or meeting.state == "cancelled":
+    if meeting is None:
         return "gone"
+    if meeting.state == "cancelled":
+        return "cancelled"
     if member is None or not invited:
         return "not_invited"
     if now < windows.opens(meeting):
@@ -302,7 +318,7 @@ async def check_in(db: Database, clock: Clock, windows: Windows, meeting_id: int
 
 
 LeaveRequest = Literal["requested", "already_in", "already_requested", "not_invited", "closed",
-                       "gone"]
+                       "gone", "cancelled"]
 
 
 async def can_ask_leave(db: Database, clock: Clock, windows: Windows, meeting_id: int,
@@ -310,8 +326,10 @@ async def can_ask_leave(db: Database, clock: Clock, windows: Windows, meeting_id
     """None if the member may ask for leave now; otherwise why not."""
     async with db.read() as c:
         meeting = await meeting_repo.get_meeting(c, meeting_id)
-        if meeting is None or meeting.state == "cancelled":
+        if meeting is None:
             return "gone", meeting
+        if meeting.state == "cancelled":
+            return "cancelled", meeting
         if member is None or not await meeting_repo.is_invited(c, meeting.id, member.id):
             return "not_invited", meeting
         if clock.now() >= windows.closes(meeting) or meeting.state == "closed":
@@ -396,6 +414,13 @@ def buttons(tr: Translator, meeting: Meeting, *, flowing: bool | None) -> list[l
     return [row]
 
 
+def change_buttons(tr: Translator, meeting: Meeting) -> list[tuple[str, str]]:
+    """For whoever runs the branch: move the session, or cancel it (each asks, then
+    confirms once: handlers/session_changes.py)."""
+    return [(tr("🗓 Reschedule"), pack("mtg", "move", meeting.id)),
+            (tr("🚫 Cancel the session"), pack("mtg", "cancel", meeting.id))]
+
+
 def summary_lines(tr: Translator, meeting: Meeting, people: list[AttendeeView], branch: str,
                   tz: tzinfo, hand: Mapping[int, str] | None = None) -> list[str]:
     return [tr("📋 <b>Session closed</b>"), *describe(tr, meeting, branch, tz), "",
@@ -461,12 +486,14 @@ async def _render_notice(db: Database, clock: Clock, row: OutboxRow) -> Outgoing
 @renderer("meeting_reminder")
 async def _render_reminder(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
     meeting, tr = await _meeting_and_tr(db, row)
-    if meeting is None or meeting.state in ("cancelled", "closed"):
+    if meeting is None or meeting.state in ("cancelled", "closed") or for_another_time(
+            meeting, row):
         return None
     async with db.read() as c:
         member = await member_repo.get_member(c, int(row.payload.get("member", 0)))
         current = (await meeting_repo.attendance_of(c, meeting.id, member.id)
                    if member else None)
+        runs_it = meeting.branch_id in await org_repo.secretary_units(c, row.chat_id)
     if member is None or member.state != "active" or (
             current is not None and current.status in ("leave", "leave_requested")):
         return None
@@ -477,13 +504,15 @@ async def _render_reminder(db: Database, clock: Clock, row: OutboxRow) -> Outgoi
         lines.append(tr("You are working away: press “Joining remotely” when it starts."))
     keys = [[b for b in buttons(tr, meeting, flowing=member.flowing)[0]
              if not b[1].startswith("att:in:")]]
+    if runs_it:  # the branch's secretary: a storm forecast is read in this reminder
+        keys.append(change_buttons(tr, meeting))
     return Outgoing("\n".join(lines), keys)
 
 
 @renderer("meeting_open")
 async def _render_open(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
     meeting, tr = await _meeting_and_tr(db, row)
-    if meeting is None or meeting.state != "open":
+    if meeting is None or meeting.state != "open" or for_another_time(meeting, row):
         return None
     starts = meeting.starts_at.astimezone(clock.tz)
     lines = [tr("🔔 <b>Check-in is open</b>"),

@@ -147,6 +147,35 @@ async def release_due(db: Database, clock: Clock) -> int:
     return queued
 
 
+NoticeCancel = Literal["cancelled", "sent", "already", "gone"]
+
+
+async def scheduled(db: Database, staff: bool, secretary_of: frozenset[int]) -> list[Notice]:
+    """The notices waiting for their time that this person may cancel: those they may
+    send (staff any; a secretary their own branch's, to everyone or its flowing members)."""
+    async with db.read() as c:
+        found = await notice_repo.scheduled(c, None if staff else secretary_of)
+    return [n for n in found if may_send(staff, secretary_of, n.scope_unit_id, n.audience)]
+
+
+async def cancel(db: Database, clock: Clock, notice_id: int, by: int) -> NoticeCancel:
+    """Cancel a notice before its time. Its recipients are fixed and queued only when the
+    time comes (:func:`release_due`, in one transaction), so a notice cancelled before
+    then has nothing queued and reached nobody: nobody is told anything. Once its time
+    has come it goes to everyone and cannot be called back (``sent``): stopping it
+    half-way would leave some with a notice the others never see."""
+    now = clock.now()
+    async with db.tx() as c:
+        notice = await notice_repo.get_notice(c, notice_id)
+        if notice is None:
+            return "gone"
+        if not await notice_repo.cancel(c, notice_id, by, now):
+            return "sent" if notice.state == "sent" else "already"
+        await audit.record(c, now, f"tg:{by}", "notice.cancel", f"notice:{notice_id}",
+                           audit.changes(state=("scheduled", "cancelled")))
+    return "cancelled"
+
+
 Ack = Literal["recorded", "already", "not_yours"]
 
 

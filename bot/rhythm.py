@@ -10,6 +10,13 @@ in October counts in December's bulletin, where it falls due, and never twice.
 
 While a period is still running, the slots of the month and quarter in progress at its
 end count too: "this month so far" is measured against what is due by the month's end.
+
+A session cancelled does not fill its slot — it did not take place — nor take it away:
+the guidelines ask for the session, and a storm postpones it rather than excusing it
+(moving the session within its month or quarter keeps the slot). Excusing a slot on a
+typed reason would let a cancellation stand in for a meeting, and a figure would then
+say less than it seems to. Instead a slot left unheld whose session was cancelled shows
+the reason beside the figure (:mod:`bot.bulletins`), where the reader can weigh it.
 Centralised study and "other" sessions are not part of a branch's rhythm (centralised
 study is the township leadership's duty, see :mod:`bot.centralised`).
 """
@@ -78,14 +85,22 @@ def expected(found: list[Slot], with_groups: bool) -> list[Slot]:
     return found if with_groups else [s for s in found if s.kind not in WITH_GROUPS]
 
 
+def slot_of(kind: str, starts_at: str, tz: tzinfo) -> Slot | None:
+    """The slot a session of this kind at this stored start would fill (None: a kind
+    outside the rhythm)."""
+    known = _KINDS.get(kind)
+    if known is None:
+        return None
+    day = datetime.fromisoformat(starts_at).astimezone(tz).date()
+    return Slot(known, _cycle_first(day, RHYTHM[known]))
+
+
 def held_slots(sessions: Iterable[tuple[int, str, str]], tz: tzinfo
                ) -> dict[int, set[Slot]]:
     """branch → the slots its held sessions fill, from (branch, kind, stored start)."""
     filled: dict[int, set[Slot]] = {}
     for branch_id, kind, starts_at in sessions:
-        known = _KINDS.get(kind)
-        if known is None:
-            continue
-        day = datetime.fromisoformat(starts_at).astimezone(tz).date()
-        filled.setdefault(branch_id, set()).add(Slot(known, _cycle_first(day, RHYTHM[known])))
+        slot = slot_of(kind, starts_at, tz)
+        if slot is not None:
+            filled.setdefault(branch_id, set()).add(slot)
     return filled

@@ -17,7 +17,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, time, tzinfo
 
-from bot import rendered
+from bot import rendered, session_changes
 from bot.callbacks import pack
 from bot.clock import Clock
 from bot.delivery import Buttons, Outgoing, renderer
@@ -244,9 +244,10 @@ def card_lines(tr: Translator, found: Card, tz: tzinfo) -> list[str]:
     lines = [tr("🗂 <b>Session record</b>"), *describe(tr, meeting, found.branch, tz),
              tr("Invited: {who}", who=invited_words(tr, found)), ""]
     if meeting.state == "cancelled":
-        # Where the reason goes once a session can be called off with one (the cancelling
-        # form keeps it): a called-off session records nobody absent.
+        # A called-off session records nobody absent; its reason is part of the record.
         lines.append(tr("❌ Called off: nobody is recorded absent."))
+        lines.append(tr("Reason: {reason}", reason=esc(session_changes.reason_words(
+            tr, meeting.cancel_cause, meeting.cancel_reason))))
     else:
         lines += people_lines(tr, found.people, found.hand)
     lines.append("")

@@ -32,6 +32,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         registration,
         reports,
         review,
+        session_changes,
         session_records,
         visits,
     )
@@ -84,6 +85,9 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     application.add_handler(CallbackQueryHandler(meetings.attendance_button, pattern=r"^att:"))
     application.add_handler(CallbackQueryHandler(meetings.leave_decision_button,
                                                  pattern=r"^lv:"))
+    # Before the other session buttons: changing a coming session (list, card, move, cancel).
+    application.add_handler(CallbackQueryHandler(session_changes.change_button,
+                                                 pattern=r"^mtg:(list|show|move|cancel):"))
     application.add_handler(CallbackQueryHandler(meetings.meeting_button, pattern=r"^mtg:"))
     application.add_handler(CallbackQueryHandler(session_records.sessions_button,
                                                  pattern=r"^ses:"))

@@ -244,25 +244,28 @@ async def on_button(update: Update, context: ZContext) -> None:
 
 
 async def ask_to_confirm(update: Update, context: ZContext, kind: str, text: str,
-                         yes: str) -> None:
-    """The last question of a form: ``yes`` (e.g. "✅ Send to 12") or "❌ Cancel"."""
+                         yes: str, *, no: str | None = None) -> None:
+    """The last question of a form: ``yes`` (e.g. "✅ Send to 12") or ``no`` ("❌ Cancel"
+    unless said: a form that cancels something says "↩️ Keep it")."""
     chat = update.effective_chat
     assert chat is not None
     tr = context.tr
     await chat.send_message(text, reply_markup=InlineKeyboardMarkup([[
         InlineKeyboardButton(yes, callback_data=choice(kind, "confirm", "yes")),
-        InlineKeyboardButton(tr("❌ Cancel"), callback_data=choice(kind, "confirm", "no"))]]))
+        InlineKeyboardButton(no or tr("❌ Cancel"),
+                             callback_data=choice(kind, "confirm", "no"))]]))
 
 
 async def confirmed(update: Update, context: ZContext, answer: Answer, yes: str,
-                    cancelled: str) -> bool:
+                    cancelled: str, *, no: str | None = None) -> bool:
     """True if the person pressed yes; the caller then stores the result together with
     :func:`ending`, so a second press (or the same press handled again) finds no dialog
-    and does nothing. On "Cancel" the person is told ``cancelled`` (already translated)."""
+    and does nothing. On ``no`` (as :func:`ask_to_confirm` labelled it) the person is
+    told ``cancelled`` (already translated)."""
     chat = update.effective_chat
     assert chat is not None
     if answer.action == "no":
-        await acknowledge(answer, context.tr("❌ Cancel"))
+        await acknowledge(answer, no or context.tr("❌ Cancel"))
         await finish(update, context)
         await chat.send_message(cancelled)
         return False

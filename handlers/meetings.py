@@ -17,7 +17,7 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
 from telegram.error import TelegramError
 
-from bot import meetings, organisation, registry, session_records
+from bot import meetings, organisation, registry, session_changes, session_records
 from bot.app import ZContext
 from bot.callbacks import pack, unpack
 from bot.delivery import send
@@ -80,12 +80,16 @@ async def _start(update: Update, context: ZContext, branch: Unit, *, in_private:
         return False
     await dialog.begin(update, context, MEETING, "kind",
                        {"branch": branch.id, "branch_name": branch.name}, in_private=in_private)
-    kinds = [button(tr(label), dialog.choice(MEETING, "kind", kind))
-             for kind, label in KINDS.items()]
+    kinds = grid([button(tr(label), dialog.choice(MEETING, "kind", kind))
+                   for kind, label in KINDS.items()])
+    coming = len(await session_changes.coming(context.db, branch.id))
+    if coming:  # the same command reaches the sessions already scheduled
+        kinds.append([button(tr("✏️ Change a coming session ({n})", n=coming),
+                             pack("mtg", "list", branch.id))])
     await context.bot.send_message(
         context.actor.telegram_id,
         tr("📅 <b>New session for {branch}</b>\nWhat kind of session?", branch=esc(branch.name)),
-        reply_markup=inline(grid(kinds)))
+        reply_markup=inline(kinds))
     return True
 
 
@@ -118,8 +122,8 @@ async def meeting_step(update: Update, context: ZContext, current: Dialog, answe
                      for g in found.groups[:KEYBOARD_BUTTONS]], 2)))
                 return
             group = found.groups[0].id if kind == "group" else None
-            await _ask_when(update, context, await dialog.advance(
-                update, context, current, "when", kind=kind, group=group))
+            await dialog.advance(update, context, current, "when", kind=kind, group=group)
+            await ask_when(update, context, MEETING)
         elif current.step == "group":
             found = await meetings.audience(context.db, int(current.data["branch"]))
             chosen = next((g for g in found.groups if str(g.id) == answer.action), None)
@@ -127,34 +131,22 @@ async def meeting_step(update: Update, context: ZContext, current: Dialog, answe
                 await chat.send_message(tr("Please choose with the buttons."))
                 return
             await away.acknowledge(answer, chosen.name)
-            await _ask_when(update, context, await dialog.advance(
-                update, context, current, "when", group=chosen.id))
-        elif current.step == "when" and answer.action is not None:
-            day = offered_day(answer.action, context.clock.today())
-            await away.acknowledge(answer, day.isoformat())
-            await dialog.advance(update, context, current, "time", day=day.isoformat())
-            times = [button(hhmm, dialog.choice(MEETING, "time", hhmm.replace(":", "")))
-                     for hhmm in TIME_CHOICES]
-            await chat.send_message(tr("At what time? Pick one, or type it, for example 19:30."),
-                                    reply_markup=inline(grid(times, 4)))
+            await dialog.advance(update, context, current, "when", group=chosen.id)
+            await ask_when(update, context, MEETING)
         elif current.step in ("when", "time"):
-            text = answer.text
-            picked = f"{answer.action[:2]}:{answer.action[2:]}" if answer.action else None
-            if current.step == "time":
-                text = f"{current.data['day']} {picked or answer.text or ''}"
-            starts = parse_when(text, context.clock.now())  # a refusal keeps the buttons
-            if picked:
-                await away.acknowledge(answer, picked)
+            starts = await read_when(update, context, current, answer, MEETING)
+            if starts is None:
+                return
             await dialog.advance(update, context, current, "place",
                                  starts=starts.isoformat())
             await chat.send_message(tr("Starts {when}. Where? (for example 村委会二楼会议室)",
                                        when=starts.strftime("%Y-%m-%d %H:%M")))
         elif current.step == "place":
-            place = _line(answer.text, meetings.PLACE_MAX)
+            place = few_words(answer.text, meetings.PLACE_MAX)
             await dialog.advance(update, context, current, "topic", place=place)
             await chat.send_message(tr("What is the topic or content?"))
         elif current.step == "topic":
-            topic = _line(answer.text, meetings.TOPIC_MAX)
+            topic = few_words(answer.text, meetings.TOPIC_MAX)
             await dialog.advance(update, context, current, "lecturer", topic=topic)
             await chat.send_message(tr("Who gives the lecture or leads it?"), reply_markup=inline(
                 [[button(tr("Skip"), dialog.choice(MEETING, "lecturer", "skip"))]]))
@@ -163,7 +155,7 @@ async def meeting_step(update: Update, context: ZContext, current: Dialog, answe
             if answer.action == "skip":
                 await away.acknowledge(answer, tr("Skip"))
             else:
-                lecturer = _line(answer.text, 40)
+                lecturer = few_words(answer.text, 40)
             await dialog.advance(update, context, current, "remote", lecturer=lecturer)
             await chat.send_message(
                 tr("May members working away join remotely (远程参学), and count as attending?"),
@@ -195,17 +187,46 @@ async def meeting_step(update: Update, context: ZContext, current: Dialog, answe
         await chat.send_message(tr(problem.message, **problem.fields))
 
 
-async def _ask_when(update: Update, context: ZContext, current: Dialog) -> None:
+async def ask_when(update: Update, context: ZContext, kind: str) -> None:
+    """The question of a session's start (the form's ``when`` step, in dialog ``kind``):
+    the next seven days as buttons, or day and time typed."""
     chat = update.effective_chat
     assert chat is not None
     tr = context.tr
     today = context.clock.today()
     days = [button(_day_label(tr, today, today + timedelta(days=n)),
-                   dialog.choice(MEETING, "when", (today + timedelta(days=n)).isoformat()))
+                   dialog.choice(kind, "when", (today + timedelta(days=n)).isoformat()))
             for n in range(7)]
     await chat.send_message(tr(
         "When does it start? Pick the day, or type day and time, for example "
         "明天 19:30, 12-05 19:30 or 2026-12-05 19:30."), reply_markup=inline(grid(days, 4)))
+
+
+async def read_when(update: Update, context: ZContext, current: Dialog, answer: Answer,
+                    kind: str) -> datetime | None:
+    """The answers to :func:`ask_when`, for /meeting and for moving a session alike: a day
+    pressed asks the time (step ``time``: buttons, or typed); a day and time typed, or the
+    time after the day, give the moment, read by :func:`bot.when.parse_when` (a refusal
+    raises InvalidInput and keeps the buttons). None while the time is still to come."""
+    chat = update.effective_chat
+    assert chat is not None
+    if current.step == "when" and answer.action is not None:
+        day = offered_day(answer.action, context.clock.today())
+        await away.acknowledge(answer, day.isoformat())
+        await dialog.advance(update, context, current, "time", day=day.isoformat())
+        times = [button(hhmm, dialog.choice(kind, "time", hhmm.replace(":", "")))
+                 for hhmm in TIME_CHOICES]
+        await chat.send_message(context.tr("At what time? Pick one, or type it, for example "
+                                           "19:30."), reply_markup=inline(grid(times, 4)))
+        return None
+    text = answer.text
+    picked = f"{answer.action[:2]}:{answer.action[2:]}" if answer.action else None
+    if current.step == "time":
+        text = f"{current.data['day']} {picked or answer.text or ''}"
+    starts = parse_when(text, context.clock.now())
+    if picked:
+        await away.acknowledge(answer, picked)
+    return starts
 
 
 def _guest_keys(tr: Translator, activists: list[Member], chosen: list[int]
@@ -259,7 +280,7 @@ def _day_label(tr: Translator, today: date, day: date) -> str:
 WEEKDAYS = (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun"))
 
 
-def _line(text: str | None, limit: int) -> str:
+def few_words(text: str | None, limit: int) -> str:
     value = clean_text(text)
     if not value or value.startswith("/"):
         raise InvalidInput(N_("Please type it in a few words."))
@@ -320,10 +341,9 @@ async def _confirm(update: Update, context: ZContext, current: Dialog, answer: A
         await chat.send_message(tr("That time has passed. Please type a later one."))
         return
     try:
-        meeting = await meetings.schedule(context.db, context.clock, draft,
-                                          context.actor.telegram_id,
-                                          ending=dialog.ending(update, context),
-                                          per_day=context.settings.meetings_per_day)
+        meeting = await meetings.schedule(
+            context.db, context.clock, draft, context.actor.telegram_id,
+            ending=dialog.ending(update, context), per_day=context.settings.meetings_per_day)
     except InvalidInput as refused:  # used up since the form opened (another form, a script)
         await dialog.finish(update, context)
         await chat.send_message(tr(refused.message, **refused.fields))
@@ -332,8 +352,11 @@ async def _confirm(update: Update, context: ZContext, current: Dialog, answer: A
     told = await meetings.has_group(context.db, draft.branch_id)
     # Kept for the session itself: who came without a phone is recorded by hand from here.
     await chat.send_message(tr("Scheduled. The branch group has been told.") if told
-                            else tr("Scheduled."), reply_markup=inline([[button(
-                                tr("🖊 Record by hand"), pack("hand", "new", f"m{meeting.id}"))]]))
+                            else tr("Scheduled."), reply_markup=inline([
+                                [button(label, data) for label, data
+                                 in meetings.change_buttons(tr, meeting)],
+                                [button(tr("🖊 Record by hand"),
+                                        pack("hand", "new", f"m{meeting.id}"))]]))
 
 
 # --- check-in buttons --------------------------------------------------------------------------
@@ -348,6 +371,7 @@ CHECK_IN_ANSWERS = {
     "no_remote": N_("This session cannot be joined remotely."),
     "not_flowing": N_("Joining remotely is for members working away; please check in here."),
     "gone": N_("This session no longer exists."),
+    "cancelled": N_("This session was cancelled."),
 }
 
 
@@ -379,6 +403,7 @@ LEAVE_REFUSALS = {
     "not_invited": N_("You are not invited to this session."),
     "closed": N_("Check-in has closed."),
     "gone": N_("This session no longer exists."),
+    "cancelled": N_("This session was cancelled."),
 }
 
 
@@ -534,12 +559,14 @@ async def meeting_button(update: Update, context: ZContext) -> None:
     await context.bot.send_message(context.actor.telegram_id, question)
 
 
-async def _manages_meeting(context: ZContext, current: Dialog) -> bool:
+async def manages_meeting(context: ZContext, current: Dialog) -> bool:
+    """A form about one session (its effect, a move, a cancellation): for whoever runs its
+    branch now."""
     meeting = await meetings.get(context.db, int(current.data["meeting"]))
     return meeting is not None and context.actor.manages(meeting.branch_id)
 
 
-@dialog.dialog(EFFECT, right=_manages_meeting)
+@dialog.dialog(EFFECT, right=manages_meeting)
 async def effect_step(update: Update, context: ZContext, current: Dialog, answer: Answer
                       ) -> None:
     """One answer completes the record: the effect (a few sentences) or the lecturer's name
@@ -550,7 +577,7 @@ async def effect_step(update: Update, context: ZContext, current: Dialog, answer
     field = str(current.data.get("field", "effect"))
     try:
         if field == "lecturer":
-            value = _line(answer.text, session_records.LECTURER_MAX)
+            value = few_words(answer.text, session_records.LECTURER_MAX)
         else:
             value = clean_body(answer.text, meetings.EFFECT_MAX)
     except InvalidInput as problem:

@@ -11,9 +11,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from telegram import Message, Update
+from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
 
-from bot import by_hand, notices
+from bot import by_hand, notices, organisation
 from bot.app import ZContext
 from bot.callbacks import pack
 from bot.delivery import send
@@ -230,8 +230,17 @@ async def _confirm(update: Update, context: ZContext, current: Dialog, answer: A
         await chat.send_message(tr("Sending to {n} people. Send /notices to see who has "
                                    "received it.", n=queued))
     else:
-        await chat.send_message(tr("Scheduled for {when}.", when=notice.send_at.astimezone(
-            context.clock.tz).strftime("%Y-%m-%d %H:%M")))
+        await chat.send_message(tr("Scheduled for {when}.", when=_when(context, notice)),
+                                reply_markup=_cancel_key(context, notice))
+
+
+def _when(context: ZContext, notice: Notice) -> str:
+    return notice.send_at.astimezone(context.clock.tz).strftime("%Y-%m-%d %H:%M")
+
+
+def _cancel_key(context: ZContext, notice: Notice) -> InlineKeyboardMarkup:
+    return inline([[button(context.tr("🚫 Cancel this notice"),
+                           pack("ntc", "cancel", notice.id))]])
 
 
 # --- buttons and /notices ------------------------------------------------------------------------
@@ -273,6 +282,9 @@ async def notice_button(update: Update, context: ZContext) -> None:
         await query.answer(tr("Already reminded once.") if count is None
                            else tr("Reminding {n} people.", n=count))
         return
+    if parsed.action in ("cancel", "stop", "keep"):
+        await _cancel_pressed(update, context, query, parsed.action, notice_id)
+        return
     if parsed.action == "who":
         people = await notices.recipients(context.db, notice_id, _branch_scope(context))
         if not people:
@@ -295,6 +307,65 @@ async def notice_button(update: Update, context: ZContext) -> None:
             tr("🖊 Record by hand"), pack("hand", "new", f"n{notice_id}"))]]))
         return
     await query.answer(tr("This button is no longer active."))
+
+
+#: Why a notice cannot be cancelled.
+NOT_CANCELLED = {
+    "sent": N_("This notice has already gone out and cannot be called back. To correct "
+               "it, send a new notice."),
+    "already": N_("This notice was cancelled already."),
+    "gone": N_("This button is no longer active."),
+}
+
+
+async def _cancel_pressed(update: Update, context: ZContext, query: CallbackQuery,
+                          action: str, notice_id: int) -> None:
+    """🚫 asks once (``ntc:cancel``), then ``ntc:stop`` cancels it or ``ntc:keep`` leaves
+    it: each for whoever may send that notice (staff; a secretary their branch's)."""
+    tr = context.tr
+    actor = context.actor
+    notice = await notices.get(context.db, notice_id)
+    if notice is None:
+        await query.answer(tr(NOT_CANCELLED["gone"]))
+        return
+    if not notices.may_send(actor.staff, actor.secretary_of, notice.scope_unit_id,
+                            notice.audience):
+        await query.answer(tr("This is not yours to manage."), show_alert=True)
+        return
+    if action == "stop":
+        result = await notices.cancel(context.db, context.clock, notice.id, actor.telegram_id)
+        if result != "cancelled":
+            await query.answer(tr(NOT_CANCELLED[result]), show_alert=True)
+            return
+        await query.answer(tr("Cancelled."))
+        await _close_question(query, tr("🚫 Cancelled: it will not be sent, and nobody is "
+                                        "told anything."))
+        return
+    if notice.state != "scheduled":
+        await query.answer(tr(NOT_CANCELLED["sent" if notice.state == "sent" else "already"]),
+                           show_alert=True)
+        return
+    await query.answer()
+    if action == "keep":
+        await _close_question(query, tr("↩️ Kept: it goes out {when}.",
+                                        when=_when(context, notice)))
+        return
+    unit = await organisation.get_unit(context.db, notice.scope_unit_id)
+    chat = update.effective_chat
+    assert chat is not None
+    await chat.send_message(
+        tr("Cancel the notice to {who} of {unit}, due to go out {when}?\n{preview}\nNobody "
+           "has received it yet: cancelled now, it is not sent and nobody is told anything.",
+           who=tr(AUDIENCES[notice.audience]), unit=esc(unit.name if unit else "—"),
+           when=_when(context, notice), preview=esc(notices.preview(notice.body))),
+        reply_markup=inline([[button(tr("🚫 Yes, cancel it"), pack("ntc", "stop", notice.id)),
+                              button(tr("↩️ Keep it"), pack("ntc", "keep", notice.id))]]))
+
+
+async def _close_question(query: CallbackQuery, outcome: str) -> None:
+    """Keep the question with its outcome under it, and take its buttons away."""
+    original = getattr(query.message, "text_html", "") or ""
+    await query.edit_message_text(f"{original}\n<b>{esc(outcome)}</b>")
 
 
 def _names(tr: Translator, people: list[NoticeRecipient], *, brief: bool = False
@@ -354,9 +425,17 @@ async def notices_command(update: Update, context: ZContext) -> None:
     tr = context.tr
     actor = context.actor
     found = await notices.overview(context.db, _branch_scope(context))
-    if not found:
+    waiting = await notices.scheduled(context.db, actor.staff, actor.secretary_of)
+    if not found and not waiting:
         await chat.send_message(tr("No notices yet. Send /notice to send one."))
         return
+    for notice in waiting[:5]:  # first: what can still be stopped
+        unit = await organisation.get_unit(context.db, notice.scope_unit_id)
+        await chat.send_message("\n".join([
+            f"⏰ <b>{_when(context, notice)}</b> {esc(notices.preview(notice.body))}",
+            tr("Scheduled, not sent yet: {who}, {unit}.", who=tr(AUDIENCES[notice.audience]),
+               unit=esc(unit.name if unit else "—"))]),
+            reply_markup=_cancel_key(context, notice))
     for item in found[:5]:
         notice = item.notice
         when = notice.send_at.astimezone(context.clock.tz).strftime("%m-%d %H:%M")

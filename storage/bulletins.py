@@ -51,6 +51,18 @@ async def held_sessions(c: Conn, start: datetime, end: datetime
     return [(int(branch), str(kind), str(starts_at)) for branch, kind, starts_at in rows]
 
 
+async def cancelled_sessions(c: Conn, start: datetime, end: datetime
+                             ) -> list[tuple[int, str, str, str | None, str | None]]:
+    """(branch, kind, stored start, cause, typed reason) of every session in the period
+    that was cancelled: the reason a slot of the rhythm was left unheld."""
+    rows = await c.execute_fetchall("""
+        SELECT branch_id, kind, starts_at, cancel_cause, cancel_reason FROM meetings
+        WHERE state = 'cancelled' AND starts_at >= :start AND starts_at < :end
+        ORDER BY starts_at, id""", {"start": ts(start), "end": ts(end)})
+    return [(int(branch), str(kind), str(starts_at), cause, reason)
+            for branch, kind, starts_at, cause, reason in rows]
+
+
 async def branches_with_groups(c: Conn) -> set[int]:
     """Branches that have party groups, and so a party group meeting a month to hold."""
     rows = await c.execute_fetchall(

@@ -165,6 +165,55 @@ async def member_sessions(c: Conn, member_id: int, start: datetime, end: datetim
            ORDER BY mt.starts_at, mt.id""", (member_id, ts(start), ts(end)))
 
 
+async def coming(c: Conn, branch_id: int, limit: int) -> list[Meeting]:
+    """The branch's sessions that have not closed (scheduled, or open for check-in), the
+    soonest first: those that can still be cancelled or moved."""
+    return await fetch_all(
+        c, Meeting,
+        """SELECT * FROM meetings WHERE branch_id = ? AND state IN ('scheduled', 'open')
+           ORDER BY starts_at, id LIMIT ?""", (branch_id, limit))
+
+
+async def cancel(c: Conn, meeting_id: int, by: int, cause: str, reason: str | None,
+                 now: datetime) -> bool:
+    """Cancel a session that has not closed; False if it had closed or was cancelled."""
+    cur = await c.execute(
+        """UPDATE meetings SET state = 'cancelled', cancelled_at = ?, cancelled_by = ?,
+             cancel_cause = ?, cancel_reason = ?
+           WHERE id = ? AND state IN ('scheduled', 'open')""",
+        (ts(now), by, cause, reason, meeting_id))
+    return cur.rowcount > 0
+
+
+async def move(c: Conn, meeting_id: int, starts_at: datetime, *, day_done: datetime | None,
+               hour_done: datetime | None) -> bool:
+    """Give a session that has not closed a new start: back to scheduled, its steps to do
+    again (a reminder whose time has come already is stamped with ``day_done`` /
+    ``hour_done`` instead), one more move. False if it had closed or was cancelled."""
+    cur = await c.execute(
+        """UPDATE meetings SET starts_at = ?, state = 'scheduled', moves = moves + 1,
+             reminded_day_at = ?, reminded_hour_at = ?, opened_at = NULL
+           WHERE id = ? AND state IN ('scheduled', 'open')""",
+        (ts(starts_at), ts(day_done) if day_done else None,
+         ts(hour_done) if hour_done else None, meeting_id))
+    return cur.rowcount > 0
+
+
+async def clear_attendance(c: Conn, meeting_id: int) -> dict[int, str]:
+    """Take away what members pressed for a session (check-ins, leave): member → status it
+    had."""
+    rows = await c.execute_fetchall(
+        "DELETE FROM attendance WHERE meeting_id = ? RETURNING member_id, status",
+        (meeting_id,))
+    return {int(member): str(status) for member, status in rows}
+
+
+async def attendance_count(c: Conn, meeting_id: int) -> int:
+    rows = await c.execute_fetchall("SELECT count(*) FROM attendance WHERE meeting_id = ?",
+                                    (meeting_id,))
+    return int(next(iter(rows))[0])
+
+
 async def recent(c: Conn, branch_ids: list[int], limit: int = 10) -> list[Meeting]:
     marks = ",".join("?" for _ in branch_ids) or "NULL"
     return await fetch_all(

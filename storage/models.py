@@ -251,6 +251,8 @@ MeetingKind = Literal["assembly", "committee", "group", "lesson", "activity_day"
                       "other"]
 MeetingState = Literal["scheduled", "open", "closed", "cancelled"]
 MeetingAudience = Literal["kind", "listed"]
+#: Why a session was cancelled: the common reasons offered as buttons, or 'other' (typed).
+CancelCause = Literal["weather", "farm_work", "lecturer", "mistake", "other"]
 AttendanceStatus = Literal["present", "remote", "leave_requested", "leave", "absent", "away"]
 
 
@@ -273,6 +275,11 @@ class Meeting(Stored):
     closed_at: datetime | None
     created_by: int
     created_at: datetime
+    cancelled_at: datetime | None = None
+    cancelled_by: int | None = None
+    cancel_cause: CancelCause | None = None
+    cancel_reason: str | None = None     # the words typed, for cause 'other'
+    moves: int = 0                       # times moved: the messages of its time carry it
 
 
 class Attendance(Stored):
@@ -424,6 +431,8 @@ class Notice(Stored):
     state: Literal["scheduled", "sent", "cancelled"]
     reminded_at: datetime | None
     created_at: datetime
+    cancelled_at: datetime | None = None
+    cancelled_by: int | None = None
 
 
 class ReceiptCounts(Stored):

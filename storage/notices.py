@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection, Iterable
 from datetime import datetime
 from typing import Any
@@ -47,6 +48,27 @@ async def due(c: Conn, now: datetime) -> list[Notice]:
     return await fetch_all(
         c, Notice, "SELECT * FROM notices WHERE state = 'scheduled' AND send_at <= ? ORDER BY id",
         (ts(now),))
+
+
+async def cancel(c: Conn, notice_id: int, by: int, now: datetime) -> bool:
+    """Cancel a notice whose time has not come (nothing of it queued yet); False once it
+    went out, or if it was cancelled already."""
+    cur = await c.execute(
+        """UPDATE notices SET state = 'cancelled', cancelled_at = ?, cancelled_by = ?
+           WHERE id = ? AND state = 'scheduled'""", (ts(now), by, notice_id))
+    return cur.rowcount > 0
+
+
+async def scheduled(c: Conn, scope_unit_ids: Collection[int] | None) -> list[Notice]:
+    """Notices waiting for their time, to these units (all, if None), soonest first."""
+    if scope_unit_ids is None:
+        return await fetch_all(
+            c, Notice, "SELECT * FROM notices WHERE state = 'scheduled' ORDER BY send_at, id")
+    return await fetch_all(
+        c, Notice,
+        """SELECT * FROM notices WHERE state = 'scheduled'
+           AND scope_unit_id IN (SELECT value FROM json_each(?)) ORDER BY send_at, id""",
+        (json.dumps(sorted(scope_unit_ids)),))
 
 
 async def mark_sent(c: Conn, notice_id: int) -> bool:

@@ -151,6 +151,30 @@ async def drop_kind(c: Conn, chat_id: int, kind: str, now: datetime) -> int:
     return cur.rowcount
 
 
+async def drop_about(c: Conn, ref_id: int, kinds: Iterable[str], now: datetime, why: str
+                     ) -> int:
+    """What still waits to be sent about one thing (a session cancelled or moved) is not
+    sent: dropped, with why."""
+    names = sorted(set(kinds))
+    marks = ",".join("?" for _ in names)
+    cur = await c.execute(
+        f"""UPDATE outbox SET state = 'dropped', error = ?, done_at = ?
+            WHERE state = 'queued' AND ref_id = ? AND kind IN ({marks})""",
+        (why, ts(now), ref_id, *names))
+    return cur.rowcount
+
+
+async def any_sent(c: Conn, keys: Iterable[str]) -> bool:
+    """Whether any of these messages went out (by key: one index lookup each)."""
+    given = sorted(set(keys))
+    if not given:
+        return False
+    marks = ",".join("?" for _ in given)
+    rows = await c.execute_fetchall(
+        f"SELECT 1 FROM outbox WHERE key IN ({marks}) AND state = 'sent' LIMIT 1", given)
+    return bool(rows)
+
+
 async def counts(c: Conn) -> dict[str, int]:
     async with c.execute("SELECT state, count(*) FROM outbox GROUP BY state") as cur:
         return {str(state): int(n) for state, n in await cur.fetchall()}

@@ -75,12 +75,17 @@ TABLE: dict[str, dict[str, str]] = {
     "ses:m": only(*MANAGERS, "leader"), "ses:card": only(*MANAGERS, "leader"),
     "ses:years": only(*MANAGERS), "ses:xlsx": only(*MANAGERS),
     "pick:sessions": only("staff"),  # as pick:record: the newest shown is another branch
+    # change a coming session: the branch's list, one session, move it, cancel it
+    "mtg:list": only(*MANAGERS), "mtg:show": only(*MANAGERS),
+    "mtg:move": only(*MANAGERS), "mtg:cancel": only(*MANAGERS),
     "note:write": only(*MEMBERS),  # one's own note (on a subject only if it is owed)
     "note:read": only(*MANAGERS), "note:star": only(*MANAGERS),
     "note:redo": only(*MANAGERS), "note:exempt": only(*MANAGERS),
     "note:lift": only(*MANAGERS),  # lift "unable to write" (a second press confirms)
     "note:full": only(*MANAGERS),  # the whole of a note shortened in the list
     "ntc:ack": only(*EAST), "ntc:who": only(*MANAGERS), "ntc:remind": only("staff"),
+    # cancel a notice before its time (asked once): who may send it, here the secretary's
+    "ntc:cancel": only(*MANAGERS), "ntc:stop": only(*MANAGERS), "ntc:keep": only(*MANAGERS),
     "mem:list": only(*MANAGERS), "mem:pick": only(*MANAGERS), "mem:rm": only(*MANAGERS),
     "mem:com": only(*MANAGERS), "mem:cm": only(*MANAGERS),  # who is on the committee
     "vst:ok": only("secretary"),  # confirm a visit to one's branch
@@ -152,6 +157,19 @@ async def scenario(h: Harness, county: dict[str, int], staff: Person, clock: Fro
     await h.tick()
     await member.presses("📝 请假", chat=group)
     await member.says("家里有事")
+    # The secretary opens the open session from /meeting's list of those coming.
+    await secretary.says("/meeting")
+    await secretary.presses("✏️ 改动已安排的活动（1）")
+    await secretary.presses("11-26 19:30 党课 第二次")
+    await secretary.says("/cancel")
+    # A notice for later, which the secretary thinks of cancelling.
+    await secretary.says("/notice")
+    await secretary.presses("所有人（5）")
+    await secretary.says("月底前交党费。")
+    await secretary.presses("否")
+    await secretary.says("2026-11-30 08:00")
+    await secretary.presses("✅ 发送给 5 人")
+    await secretary.presses("🚫 取消这条通知")
 
     # A visit at the contact point, for the secretary to confirm; a problem found there.
     await log_visit(leader, problem="水渠年久失修")

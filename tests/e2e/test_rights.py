@@ -49,7 +49,8 @@ MANAGER_KINDS = {"app:ok", "app:no", "lv:ok", "lv:no", "mem:list", "mem:pick", "
                  "inv:rv",
                  "inv:new", "rec:show", "rpt:bp", "mat:who", "ntc:who", "mtg:effect",
                  "hand:new", "hand:ls", "hand:ask", "hand:do",
-                 "mtg:lect", "ses:m", "ses:card", "ses:years", "ses:xlsx"}
+                 "mtg:lect", "ses:m", "ses:card", "ses:years", "ses:xlsx",
+                 "mtg:move", "mtg:cancel"}
 
 
 # --- what staff do, with the buttons ------------------------------------------------------

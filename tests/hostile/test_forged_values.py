@@ -215,3 +215,41 @@ async def test_records_by_hand_from_forged_buttons(h: Harness, county: dict[str,
         assert not h.errors
     await forge(h, secretary, f"hand:do:m1:{elder}:1:p0")  # the real thing still works
     assert secretary.answers()[-1] == "✅ 已代登记。"
+
+
+async def test_a_session_change_from_forged_buttons(h: Harness, county: dict[str, int],
+                                                    errors_logged: list[logging.LogRecord]
+                                                    ) -> None:
+    secretary = await make_secretary(h, county["east"])
+    await schedule(secretary, None, remote="否")
+    for data, answer in [(f"mtg:cancel:{10**30}", "这个按钮已失效。"),
+                         ("mtg:move:²", "这个按钮已失效。"), ("mtg:show:999", "这个按钮已失效。"),
+                         (f"mtg:list:{county['west']}", "这不在您的管理范围内。"),
+                         (f"mtg:list:{county['dongling']}", "这个按钮已失效。")]:
+        before = snapshot(h)
+        await forge(h, secretary, data)
+        assert secretary.answers()[-1] == answer, data
+        assert snapshot(h) == before, data
+
+    # Why: only the offered reasons by button ('other' is what is typed), or a few words.
+    await secretary.presses("🚫 取消活动")
+    for data in ("dlg:calloff:reason:other", "dlg:calloff:reason:flood",
+                 "dlg:calloff:reason:²"):
+        await refused(h, secretary, data, BUTTONS)
+    await secretary.says("暴" * 101)
+    assert secretary.last() == "请不要超过 100 个字。"
+    await secretary.says("/cancel")
+
+    # When: a forged day meets the rule a typed one meets; the same time is no move.
+    await secretary.presses("🗓 改期")
+    for data, answer in [("dlg:move:when:2099-01-01", TOO_FAR),
+                         ("dlg:move:when:2020-01-01", "这个时间已经过去了，请输入以后的时间。"),
+                         ("dlg:move:when:<b>", BUTTONS)]:
+        await refused(h, secretary, data, answer)
+    await secretary.presses("明天")
+    await refused(h, secretary, "dlg:move:time:2561", "没有这个时间，请重新输入。")
+    await secretary.presses("19:30")
+    assert secretary.sees()[-2] == "这就是现在的时间，请选择另一个时间。"
+    await secretary.presses("11-26 周四")
+    await secretary.presses("19:30")
+    assert secretary.last().startswith("请核对：把“学习党章”从 2026-11-25 19:30 改到 2026-11-26")

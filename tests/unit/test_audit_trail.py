@@ -103,3 +103,22 @@ def test_a_record_by_hand_and_its_undo_read_in_words() -> None:
         "material:3:member:5"), names, Clock())
     assert undone.what == "Took back a study recorded by hand: studied yes → no"
     assert undone.about == "material no. 3, 赵大娘"
+
+
+def test_a_session_cancelled_or_moved_reads_in_words() -> None:
+    tr = translator("zh")
+    cancelled = audit_trail.describe(tr, entry("meeting.cancel", audit_trail.changes(
+        state=("scheduled", "cancelled"), reason=(None, "weather")), "meeting:4"), NAMES,
+        Clock())
+    assert (cancelled.what, cancelled.about) == (
+        "取消了活动：状态 已安排 → 已取消；原因 （无） → 恶劣天气", "会议 4 号")
+    typed = audit_trail.describe(tr, entry("meeting.cancel", audit_trail.changes(
+        state=("open", "cancelled"), reason=(None, "暴雨")), "meeting:4"), NAMES, Clock())
+    assert typed.what == "取消了活动：状态 签到中 → 已取消；原因 （无） → 暴雨"
+    moved = audit_trail.describe(tr, entry("meeting.move", audit_trail.changes(
+        starts_at=("2026-11-25 19:30", "2026-11-26 19:30")), "meeting:4"), NAMES, Clock())
+    assert moved.what == "把活动改到了其他时间：时间 2026-11-25 19:30 → 2026-11-26 19:30"
+    notice = audit_trail.describe(tr, entry("notice.cancel", audit_trail.changes(
+        state=("scheduled", "cancelled")), "notice:2"), NAMES, Clock())
+    assert (notice.what, notice.about) == ("在通知发出前取消了通知：状态 已安排 → 已取消",
+                                           "通知 2 号")
