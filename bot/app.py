@@ -227,6 +227,7 @@ async def start_services(application: Application[Any, Any, Any, Any, Any, Any])
         reports,
         review,
         roles,
+        todo,
         trouble,
         visits,
     )

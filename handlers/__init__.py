@@ -31,6 +31,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         registration,
         reports,
         review,
+        todo,
         visits,
     )
 
@@ -45,6 +46,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         ("help", common.help_command),
         ("lang", common.lang_command),
         ("cancel", common.cancel_command),
+        ("todo", todo.todo_command),
         ("pending", registration.pending_command),
         ("invite", org.invite_command),
         ("bind", org.bind_command),
@@ -90,6 +92,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     application.add_handler(CallbackQueryHandler(reports.report_button, pattern=r"^rpt:"))
     application.add_handler(CallbackQueryHandler(review.review_button, pattern=r"^yr:"))
     application.add_handler(CallbackQueryHandler(notices.notice_button, pattern=r"^ntc:"))
+    application.add_handler(CallbackQueryHandler(todo.todo_button, pattern=r"^todo:"))
     # Last among buttons: anything unclaimed is stale or forged.
     application.add_handler(CallbackQueryHandler(common.stale_button))
 

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from storage.db import Conn
-from storage.models import Attendance, AttendeeView, Meeting, Member
+from storage.models import Attendance, AttendeeView, ComingSession, Meeting, Member
 from storage.rows import fetch_all, fetch_one, ts
 
 MEETING_FIELDS = ("branch_id", "kind", "starts_at", "place", "topic", "lecturer",
@@ -176,3 +176,35 @@ async def invited_with_account(c: Conn, branch_id: int) -> list[Member]:
         """SELECT * FROM members WHERE branch_id = ? AND state = 'active'
            AND telegram_id IS NOT NULL ORDER BY id""",
         (branch_id,))
+
+
+# --- who a session invites ---------------------------------------------------------------
+
+
+def invites(meeting: str = "mt", member: str = "m") -> str:
+    """Who a session invites, as an SQL condition on a meeting row and a member row (their
+    aliases): the one rule a member's sessions to come are read by — today the branch's
+    active members, as the reminders, the check-in posts and the absentees count them."""
+    return f"{member}.state = 'active' AND {member}.branch_id = {meeting}.branch_id"
+
+
+async def coming_for(c: Conn, member_id: int, since: datetime, until: datetime | None = None
+                     ) -> list[ComingSession]:
+    """Sessions this member is invited to that start after ``since`` (and before
+    ``until``) and are neither closed nor cancelled, soonest first, with where the member
+    stands; those they checked into or have leave for are done, and left out."""
+    rows = await c.execute_fetchall(
+        f"""SELECT mt.*, a.status AS member_status FROM members m
+            JOIN meetings mt ON {invites()}
+            LEFT JOIN attendance a ON a.meeting_id = mt.id AND a.member_id = m.id
+            WHERE m.id = :member AND mt.state IN ('scheduled', 'open')
+              AND mt.starts_at > :since AND (:until IS NULL OR mt.starts_at < :until)
+              AND (a.status IS NULL OR a.status NOT IN ('present', 'remote', 'leave'))
+            ORDER BY mt.starts_at, mt.id""",
+        {"member": member_id, "since": ts(since), "until": ts(until) if until else None})
+    found = []
+    for row in rows:
+        data = dict(row)
+        status = data.pop("member_status")
+        found.append(ComingSession(meeting=Meeting.model_validate(data), status=status))
+    return found

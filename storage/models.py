@@ -285,6 +285,13 @@ class AttendeeView(Stored):
     status: AttendanceStatus | None
 
 
+class ComingSession(Stored):
+    """A session a member is invited to that has not closed, and where they stand."""
+
+    meeting: Meeting
+    status: AttendanceStatus | None
+
+
 NoteKind = Literal["text", "voice", "photo"]
 NoteReview = Literal["new", "read", "excellent", "rewrite"]
 
