@@ -124,6 +124,8 @@ async def unconfirmed_notices(db: Database, telegram_id: int, after: int = 0) ->
 
 # --- what people see -----------------------------------------------------------------------
 
+Part = tuple[list[str], Buttons]  # a kind's lines (its heading first) and its buttons
+
 
 def _line(text: str) -> str:
     return shorten(f"• {text}", LINE_MAX)
@@ -146,7 +148,7 @@ def _preview(tr: Translator, notice: Notice) -> str:
 
 
 def notice_lines(tr: Translator, page: NoticePage, tz: tzinfo, *, more: bool = True
-                 ) -> tuple[list[str], Buttons]:
+                 ) -> Part:
     """Notices to confirm: a line and a row of buttons each (read it again, received),
     and past those shown, how many more (``more``: with a button to the next ones)."""
     lines = [tr("📢 <b>Notices to confirm ({n})</b>", n=page.total)]
@@ -166,64 +168,84 @@ def notice_lines(tr: Translator, page: NoticePage, tz: tzinfo, *, more: bool = T
     return lines, buttons
 
 
+def material_lines(tr: Translator, materials: list[Material], today: date) -> Part:
+    lines = [tr("📚 <b>Study materials ({n})</b>", n=len(materials))]
+    buttons: Buttons = []
+    for material in materials[:SHOWN]:
+        due = material.due_date
+        when = "" if due is None else " — " + (
+            tr("due today") if due == today else tr("due {date}", date=due.isoformat()))
+        lines.append(_line(f"{esc(material.title)}{when}"))
+        buttons.append([(short(f"📖 {material.title}", LABEL_MAX),
+                         pack("mat", "show", material.id))])
+    if len(materials) > SHOWN:
+        lines.append(tr("… and {n} more: /study", n=len(materials) - SHOWN))
+    lines.append(tr("Press a title to read it again, then “✅ Studied”."))
+    return lines, buttons
+
+
+def session_lines(tr: Translator, sessions: list[ComingSession], now: datetime, tz: tzinfo,
+                  windows: meetings.Windows | None, flowing: bool) -> Part:
+    """``windows`` given: a session whose check-in is open carries its buttons."""
+    lines = [tr("📅 <b>Sessions coming ({n})</b>", n=len(sessions))]
+    buttons: Buttons = []
+    for coming in sessions[:SHOWN]:
+        meeting = coming.meeting
+        text = tr("{when} {kind}: {topic} · {place}",
+                  when=_when(tr, meeting.starts_at, now, tz),
+                  kind=tr(meetings.KINDS[meeting.kind]), topic=esc(meeting.topic),
+                  place=esc(meeting.place))
+        checking_in = (windows is not None and coming.status is None
+                       and windows.opens(meeting) <= now < windows.closes(meeting))
+        if coming.status == "leave_requested":
+            text += " — " + tr("leave asked, waiting for the secretary")
+        elif checking_in:
+            text += " — " + tr("check-in is open")
+        lines.append(_line(text))
+        if checking_in:
+            buttons += meetings.buttons(tr, meeting, flowing=flowing)
+    if len(sessions) > SHOWN:
+        lines.append(tr("… and {n} more sessions", n=len(sessions) - SHOWN))
+    return lines, buttons
+
+
+def note_lines(tr: Translator, owed: list[NoteRequest], tz: tzinfo) -> Part:
+    lines = [tr("✍️ <b>Heartfelt notes to write ({n})</b>", n=len(owed))]
+    buttons: Buttons = []
+    for request in owed[:SHOWN]:
+        last = notes.last_day(request, tz).strftime("%m-%d")
+        lines.append(_line(tr("{title} — by {date}", title=esc(request.title), date=last)))
+        kind, _, ref = request.subject.partition(":")
+        buttons.append([(short(f"✍️ {request.title}", LABEL_MAX),
+                         pack("note", "write", kind, ref))])
+    if len(owed) > SHOWN:
+        lines.append(tr("… and {n} more: /note", n=len(owed) - SHOWN))
+    return lines, buttons
+
+
 def render(tr: Translator, items: Open, tz: tzinfo, now: datetime, *, heading: str,
            windows: meetings.Windows | None = None, flowing: bool = False,
            evening: bool = False) -> Outgoing:
-    """The list as one message, within Telegram's limits by construction: at most
-    :data:`SHOWN` lines of each kind, each line at most :data:`LINE_MAX`, and a handful of
-    buttons per line. ``windows`` given: an open check-in carries its buttons."""
+    """The list as one message, within Telegram's limits by construction: a heading per
+    kind, at most :data:`SHOWN` lines of each, each line at most :data:`LINE_MAX`, and a
+    few buttons per line."""
     if items.empty:
         return Outgoing(tr("📋 Nothing is open for you right now. Well done!"))
-    lines = [heading]
-    buttons: Buttons = []
+    parts: list[Part] = []
     if items.materials:
-        shown = items.materials[:SHOWN]
-        lines += ["", tr("📚 <b>Study materials ({n})</b>", n=len(items.materials))]
-        for material in shown:
-            due = material.due_date
-            when = ("" if due is None else " — " + (
-                tr("due today") if due == now.astimezone(tz).date()
-                else tr("due {date}", date=due.isoformat())))
-            lines.append(_line(f"{esc(material.title)}{when}"))
-            buttons.append([(short(f"📖 {material.title}", LABEL_MAX),
-                             pack("mat", "show", material.id))])
-        if len(items.materials) > len(shown):
-            lines.append(tr("… and {n} more: /study", n=len(items.materials) - len(shown)))
-        lines.append(tr("Press a title to read it again, then “✅ Studied”."))
+        parts.append(material_lines(tr, items.materials, now.astimezone(tz).date()))
     if items.notices.total:
         # In the evening only tonight's are named; the list of all is one press away.
-        part, keys = notice_lines(tr, items.notices, tz, more=not evening)
-        lines += ["", *part]
-        buttons += keys
+        parts.append(notice_lines(tr, items.notices, tz, more=not evening))
     if items.sessions:
-        lines += ["", tr("📅 <b>Sessions coming ({n})</b>", n=len(items.sessions))]
-        for coming in items.sessions[:SHOWN]:
-            meeting = coming.meeting
-            text = tr("{when} {kind}: {topic} · {place}",
-                      when=_when(tr, meeting.starts_at, now, tz), kind=tr(meetings.KINDS[
-                          meeting.kind]), topic=esc(meeting.topic), place=esc(meeting.place))
-            checking_in = (windows is not None and coming.status is None
-                           and windows.opens(meeting) <= now < windows.closes(meeting))
-            if coming.status == "leave_requested":
-                text += " — " + tr("leave asked, waiting for the secretary")
-            elif checking_in:
-                text += " — " + tr("check-in is open")
-            lines.append(_line(text))
-            if checking_in:
-                buttons += meetings.buttons(tr, meeting, flowing=flowing)
-        if len(items.sessions) > SHOWN:
-            lines.append(tr("… and {n} more sessions", n=len(items.sessions) - SHOWN))
+        parts.append(session_lines(tr, items.sessions, now, tz, windows, flowing))
     if items.notes:
-        shown_notes = items.notes[:SHOWN]
-        lines += ["", tr("✍️ <b>Heartfelt notes to write ({n})</b>", n=len(items.notes))]
-        for request in shown_notes:
-            last = notes.last_day(request, tz).strftime("%m-%d")
-            lines.append(_line(tr("{title} — by {date}", title=esc(request.title), date=last)))
-            kind, _, ref = request.subject.partition(":")
-            buttons.append([(short(f"✍️ {request.title}", LABEL_MAX),
-                             pack("note", "write", kind, ref))])
-        if len(items.notes) > len(shown_notes):
-            lines.append(tr("… and {n} more: /note", n=len(items.notes) - len(shown_notes)))
+        parts.append(note_lines(tr, items.notes, tz))
+    lines = [heading]
+    buttons: Buttons = []
+    for part_lines, part_buttons in parts:
+        lines += ["", *part_lines]
+        buttons += part_buttons
     if evening:
         buttons.append([(tr("📋 Everything open"), pack("todo", "show"))])
     return Outgoing("\n".join(lines), buttons)

@@ -32,11 +32,11 @@ async def show(context: ZContext) -> None:
     """The list, sent to the person's private chat."""
     actor = context.actor
     member = actor.active_member
-    items = await todo.open_for(context.db, context.clock, windows(context.settings),
-                                actor.telegram_id, member)
+    checkin = windows(context.settings)
+    items = await todo.open_for(context.db, context.clock, checkin, actor.telegram_id, member)
     await send(context.bot, actor.telegram_id, todo.render(
         context.tr, items, context.clock.tz, context.clock.now(),
-        heading=context.tr("📋 <b>What is open for you</b>"), windows=windows(context.settings),
+        heading=context.tr("📋 <b>What is open for you</b>"), windows=checkin,
         flowing=bool(member and member.flowing)))
 
 
