@@ -2,7 +2,7 @@
 
 Open means: study materials received and not marked studied; notices delivered and not
 acknowledged; sessions they are invited to that have not closed (who is invited is
-:func:`storage.meetings.invites`'s rule, nobody else's); heartfelt notes owed (the one
+:data:`storage.meetings.INVITED`, the one rule); heartfelt notes owed (the one
 definition in ``storage/notes.py``, so whoever is exempt owes nothing here either).
 /todo lists them all: a few of each, with the buttons each already has elsewhere, and a
 count of the rest.

@@ -13,6 +13,12 @@ MEETING_FIELDS = ("branch_id", "kind", "starts_at", "place", "topic", "lecturer"
                   "remote_allowed", "created_by")
 STEPS = ("reminded_day_at", "reminded_hour_at", "opened_at", "closed_at")
 
+#: Whether member row ``m`` is invited to meeting row ``mt``: the rule a member's sessions
+#: to come are read by — the branch's active members, as the reminders, the check-in
+#: posts and the absentees count them (the same name and shape as the rule of
+#: "invitations by meeting kind", which replaces it).
+INVITED = "(m.state = 'active' AND m.branch_id = mt.branch_id)"
+
 
 async def add_meeting(c: Conn, fields: dict[str, Any], now: datetime) -> Meeting:
     unknown = set(fields) - set(MEETING_FIELDS)
@@ -178,16 +184,6 @@ async def invited_with_account(c: Conn, branch_id: int) -> list[Member]:
         (branch_id,))
 
 
-# --- who a session invites ---------------------------------------------------------------
-
-
-def invites(meeting: str = "mt", member: str = "m") -> str:
-    """Who a session invites, as an SQL condition on a meeting row and a member row (their
-    aliases): the one rule a member's sessions to come are read by — today the branch's
-    active members, as the reminders, the check-in posts and the absentees count them."""
-    return f"{member}.state = 'active' AND {member}.branch_id = {meeting}.branch_id"
-
-
 async def coming_for(c: Conn, member_id: int, since: datetime, until: datetime | None = None
                      ) -> list[ComingSession]:
     """Sessions this member is invited to that start after ``since`` (and before
@@ -195,7 +191,7 @@ async def coming_for(c: Conn, member_id: int, since: datetime, until: datetime |
     stands; those they checked into or have leave for are done, and left out."""
     rows = await c.execute_fetchall(
         f"""SELECT mt.*, a.status AS member_status FROM members m
-            JOIN meetings mt ON {invites()}
+            JOIN meetings mt ON {INVITED}
             LEFT JOIN attendance a ON a.meeting_id = mt.id AND a.member_id = m.id
             WHERE m.id = :member AND mt.state IN ('scheduled', 'open')
               AND mt.starts_at > :since AND (:until IS NULL OR mt.starts_at < :until)
