@@ -229,6 +229,7 @@ async def start_services(application: Application[Any, Any, Any, Any, Any, Any])
         roles,
         session_changes,
         session_records,
+        todo,
         trouble,
         visits,
     )

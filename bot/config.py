@@ -171,7 +171,8 @@ class Settings(BaseSettings):
         description="Days before a material's due date that members are reminded (0: only "
                     "on the day)")
     study_reminder_time: time = Field(
-        default=time(20, 0), description="Local time of study reminders (HH:MM)")
+        default=time(20, 0),
+        description="Local time of the evening reminder: what is open for each member (HH:MM)")
     study_makeup_days: int = Field(
         default=30, ge=0, le=366,
         description="A member who starts working away receives the materials of this many "

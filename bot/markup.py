@@ -130,14 +130,17 @@ def _split(text: str, limit: int, *, tail: str = "", first_only: bool = False) -
             last[atoms[i].breaks] = (i, used, run_stack)
         # The end of a line if the part is at least half full by then, or if the next
         # line fits whole in the next part; else a space, else the later of the two; a
-        # text without either is cut where it is full.
+        # text without either is cut where it is full. Shortened, what is cut is lost:
+        # rather than at a break early on ("• " before a long Chinese title), it is cut
+        # where it is full.
         newline = last.get(2)
         if newline is not None and (newline[1] * 2 >= room
                                     or _line_fits(atoms, newline[0] + 1, room)):
             chosen: tuple[int, int, tuple[_Atom, ...]] | None = newline
         else:
             full = [b for kind in (2, 1) if (b := last.get(kind)) and b[1] * 2 >= room]
-            chosen = full[0] if full else max(last.values(), default=None)
+            chosen = (full[0] if full
+                      else None if first_only else max(last.values(), default=None))
         if chosen is not None and chosen[0] > start:
             cut, after, end_stack = chosen[0], chosen[0] + 1, chosen[2]  # the break goes
         elif i > start:
@@ -160,6 +163,11 @@ def chunks(lines: Iterable[str], limit: int = MESSAGE_LIMIT) -> list[str]:
     if length(text) <= limit:
         return [text] if visible(text).strip() else []
     return _split(text, limit)
+
+
+def short(text: str, limit: int) -> str:
+    """Plain text (a button's label) cut to ``limit`` characters, "…" marking the cut."""
+    return text if len(text) <= limit else text[: limit - 1] + ELLIPSIS
 
 
 def shorten(text: str, limit: int) -> str:

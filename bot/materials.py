@@ -1,15 +1,16 @@
-"""Study materials: pushing one to an audience, marking it studied, reminders, make-up.
+"""Study materials: pushing one to an audience, marking it studied, make-up.
 
 A push is one transaction: the material, one outbox row per reachable recipient (keyed
 ``material:<id>:member:<id>``, so nobody can get it queued twice) and one recipient row
 per member, including those the bot cannot write to, who count as unreachable. The
-outbox sender does the sending; this module only decides who gets what.
+outbox sender does the sending; this module only decides who gets what. Reminders come
+in the evening reminder with everything else open (bot/todo.py).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date
 from typing import Literal
 
 from bot import notes
@@ -22,7 +23,6 @@ from bot.markup import esc
 from bot.recipients import translator_of
 from storage import audit
 from storage import materials as material_repo
-from storage import notes as note_repo
 from storage import org as org_repo
 from storage import outbox as outbox_repo
 from storage.db import Database, Statement
@@ -39,7 +39,6 @@ from storage.models import (
 TITLE_MAX = 60
 BODY_MAX = 3000          # a text material: room for the title and date within 4096
 CAPTION_BODY_MAX = 800   # a file's caption is at most 1024 characters
-REMINDER_LIST_MAX = 8    # materials named in one reminder; the rest are counted
 
 
 @dataclass(frozen=True)
@@ -184,70 +183,3 @@ async def who(db: Database, material_id: int, branch_ids: frozenset[int] | None
         material = await material_repo.get_material(c, material_id)
         people = await material_repo.recipients(c, material_id, branch_ids)
     return material, people
-
-
-# --- reminders ------------------------------------------------------------------------------
-
-
-def reminder_days(today: date, lead_days: int) -> set[date]:
-    """Materials due on these days are reminded about today: due today, or in lead days."""
-    return {today, today + timedelta(days=lead_days)}
-
-
-async def queue_reminders(db: Database, clock: Clock, at: time, lead_days: int) -> int:
-    """Once it is past the reminder hour, queue today's reminders: one per member a day,
-    however many materials are due and notes owed (the key makes a second run add
-    nothing). A note request is counted as reminded here, in the same transaction, so it
-    is named on at most :data:`bot.notes.NOTE_REMINDERS` evenings."""
-    now = clock.now()
-    if now.time() < at:
-        return 0
-    today = now.date()
-    start_of_day = datetime.combine(today, time(0), tzinfo=clock.tz)
-    async with db.tx() as c:
-        people = sorted(
-            set(await material_repo.members_to_remind(c, reminder_days(today, lead_days)))
-            | set(await note_repo.remind(c, today, start_of_day, now, notes.NOTE_REMINDERS,
-                                         notes.REMINDER_GAP_DAYS)))
-        envelopes = [outbox_repo.Envelope(
-            f"study-reminder:{member_id}:{today.isoformat()}", telegram_id, "study_reminder",
-            member_id, {"day": today.isoformat(), "lead": lead_days})
-            for member_id, telegram_id in people]
-        before = await outbox_repo.queued_count(c)
-        await outbox_repo.enqueue(c, envelopes, now)
-        added = await outbox_repo.queued_count(c) - before
-    return added
-
-
-@renderer("study_reminder")
-async def _render_reminder(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
-    """Due materials and the notes this evening's reminder counted, in one message: at
-    most one reminder a day. A note whose reminders are spent is not named again here,
-    even when something else is reminded (it is listed for the secretary instead)."""
-    day = date.fromisoformat(str(row.payload["day"]))
-    lead = int(row.payload.get("lead", 0))
-    member_id = row.ref_id or 0
-    async with db.read() as c:
-        due = await material_repo.due_open_for_member(c, member_id, reminder_days(day, lead))
-        # Still owed when sent: written, lapsed or exempt since it was queued, it is not.
-        owed = await note_repo.reminded_on(c, member_id, day, clock.now())
-    if not due and not owed:
-        return None  # studied and written since it was queued
-    tr = await translator_of(db, row.chat_id)
-    lines = [tr("⏰ <b>A reminder to study</b>")]
-    for material in due[:REMINDER_LIST_MAX]:
-        when = (tr("due today") if material.due_date == day
-                else tr("due {date}", date=material.due_date.isoformat()
-                        if material.due_date else ""))
-        lines.append(f"• {esc(material.title)} — {when}")
-    if len(due) > REMINDER_LIST_MAX:
-        lines.append(tr("… and {n} more", n=len(due) - REMINDER_LIST_MAX))
-    buttons = [[(f"📖 {m.title[:30]}", pack("mat", "show", m.id))]
-               for m in due[:REMINDER_LIST_MAX]]
-    if due:
-        lines.append(tr("Press a title to read it again, then “✅ Studied”."))
-    if owed:
-        lines.append(tr("✍️ Heartfelt notes still to write: {titles}",
-                        titles="、".join(esc(r.title) for r in owed[:REMINDER_LIST_MAX])))
-        buttons.append([(tr("✍️ Write a note"), pack("note", "start"))])
-    return Outgoing("\n".join(lines), buttons)

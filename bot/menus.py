@@ -35,6 +35,7 @@ class Command:
 COMMANDS: tuple[Command, ...] = (
     Command("start", N_("Start, or join with an invite link"), EVERYONE),
     Command("help", N_("What I can do for you"), EVERYONE, group=True),
+    Command("todo", N_("Everything open for you: study, notices, sessions, notes"), KNOWN),
     Command("me", N_("Your profile"), KNOWN | {Role.APPLICANT}),
     Command("flow", N_("Report working away from home, or coming back"),
             frozenset({Role.MEMBER})),

@@ -24,7 +24,6 @@ from typing import TYPE_CHECKING
 
 from bot import (
     bulletins,
-    materials,
     meetings,
     notes,
     notices,
@@ -34,6 +33,7 @@ from bot import (
     rendered,
     reports,
     review,
+    todo,
     trouble,
     visits,
 )
@@ -67,9 +67,9 @@ async def tick(services: Services) -> int:
     # Once-a-day work runs at the first tick past its hour, not every minute after it (the
     # outbox keys would make repeats harmless, but not free on a county's data).
     if now.time() >= settings.study_reminder_time and services.daily.get("study") != now.date():
-        queued += await materials.queue_reminders(services.database, services.clock,
-                                                  settings.study_reminder_time,
-                                                  settings.study_reminder_days)
+        queued += await todo.queue_evening(services.database, services.clock,
+                                           settings.study_reminder_time,
+                                           settings.study_reminder_days)
         services.daily["study"] = now.date()
     queued += await meetings.advance(services.database, services.clock, windows(settings),
                                     settings.admins, notes.NotePolicy.of(settings))

@@ -34,6 +34,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         review,
         session_changes,
         session_records,
+        todo,
         visits,
     )
 
@@ -48,6 +49,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         ("help", common.help_command),
         ("lang", common.lang_command),
         ("cancel", common.cancel_command),
+        ("todo", todo.todo_command),
         ("pending", registration.pending_command),
         ("invite", org.invite_command),
         ("bind", org.bind_command),
@@ -100,6 +102,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     application.add_handler(CallbackQueryHandler(review.review_button, pattern=r"^yr:"))
     application.add_handler(CallbackQueryHandler(notices.notice_button, pattern=r"^ntc:"))
     application.add_handler(CallbackQueryHandler(by_hand.hand_button, pattern=r"^hand:"))
+    application.add_handler(CallbackQueryHandler(todo.todo_button, pattern=r"^todo:"))
     # Last among buttons: anything unclaimed is stale or forged.
     application.add_handler(CallbackQueryHandler(common.stale_button))
 

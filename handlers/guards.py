@@ -49,16 +49,18 @@ async def button_with_id(update: Update, context: ZContext
     return query, parsed, target
 
 
-async def not_a_member_yet(update: Update, context: ZContext) -> None:
+def not_a_member_text(context: ZContext) -> str:
     """What someone without an active membership is told: that their request is waiting,
     or how to join."""
-    chat = update.effective_chat
-    assert chat is not None
     tr = context.tr
     if context.actor.application is not None:
-        await chat.send_message(tr("Your request to join is waiting for the branch "
-                                   "secretary's approval. I will tell you when it is "
-                                   "decided."))
-    else:
-        await chat.send_message(tr("You are not registered yet. To join your branch, open "
-                                   "the invite link your branch secretary sent you."))
+        return tr("Your request to join is waiting for the branch secretary's approval. I "
+                  "will tell you when it is decided.")
+    return tr("You are not registered yet. To join your branch, open the invite link your "
+              "branch secretary sent you.")
+
+
+async def not_a_member_yet(update: Update, context: ZContext) -> None:
+    chat = update.effective_chat
+    assert chat is not None
+    await chat.send_message(not_a_member_text(context))

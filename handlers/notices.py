@@ -25,7 +25,8 @@ from bot.when import parse_when
 from handlers import away, dialog, scope
 from handlers.dialog import Answer
 from handlers.guards import button_with_id, managers_only, private_only
-from handlers.ui import button, chunks, esc, inline
+from handlers.todo import unconfirmed_notices
+from handlers.ui import button, chunks, esc, inline, mark_pressed
 from storage.models import (
     Dialog,
     Notice,
@@ -264,9 +265,19 @@ async def notice_button(update: Update, context: ZContext) -> None:
                    "not_yours": N_("This notice was not sent to you.")}
         await query.answer(tr(answers[result]), show_alert=result == "not_yours")
         if result == "recorded":
-            await query.edit_message_reply_markup(inline([[button(
-                tr("✅ Received {time}", time=context.clock.now().strftime("%m-%d %H:%M")),
-                query.data or "")]]))
+            await mark_pressed(query, tr("✅ Received {time}",
+                                         time=context.clock.now().strftime("%m-%d %H:%M")))
+        return
+    if parsed.action == "show":
+        again = await notices.again(context.db, tr, notice_id, context.actor.telegram_id)
+        if again is None:
+            await query.answer(tr("This notice was not sent to you."), show_alert=True)
+            return
+        await query.answer()
+        await send(context.bot, context.actor.telegram_id, again)
+        return
+    if parsed.action == "mine":
+        await unconfirmed_notices(update, context, notice_id)
         return
     actor = context.actor
     if not actor.manages_any:

@@ -17,17 +17,18 @@ from telegram import (
     ReplyKeyboardMarkup,
 )
 
+from bot import markup
 from bot.markup import MESSAGE_LIMIT, chunks, esc
 
 __all__ = ["BUTTON_TEXT_MAX", "MESSAGE_LIMIT", "button", "chunks", "esc", "grid", "inline",
-           "reply_keyboard", "short", "take_buttons_away"]
+           "mark_pressed", "reply_keyboard", "short", "take_buttons_away"]
 
 BUTTONS_PER_ROW = 2
 BUTTON_TEXT_MAX = 40
 
 
 def short(text: str, limit: int = BUTTON_TEXT_MAX) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return markup.short(text, limit)
 
 
 def button(label: str, data: str) -> InlineKeyboardButton:
@@ -46,6 +47,23 @@ def grid(buttons: Sequence[InlineKeyboardButton], per_row: int = BUTTONS_PER_ROW
 def reply_keyboard(rows: Iterable[Sequence[KeyboardButton | str]]) -> ReplyKeyboardMarkup:
     return ReplyKeyboardMarkup([list(row) for row in rows], resize_keyboard=True,
                                one_time_keyboard=True)
+
+
+async def mark_pressed(query: CallbackQuery, label: str) -> None:
+    """Say on the pressed button what it did ("✅ Received 11-24 10:00"), keeping the
+    message's other buttons: in a list of several things (/todo) the rest stay usable."""
+    message = query.message
+    markup = getattr(message, "reply_markup", None)
+    rows = [list(row) for row in markup.inline_keyboard] if markup is not None else []
+    found = False
+    for row in rows:
+        for at, key in enumerate(row):
+            if key.callback_data == query.data:
+                row[at] = InlineKeyboardButton(short(label), callback_data=key.callback_data)
+                found = True
+    if not found:
+        rows = [[button(label, query.data or "")]]
+    await query.edit_message_reply_markup(InlineKeyboardMarkup(rows))
 
 
 async def take_buttons_away(query: CallbackQuery) -> None:

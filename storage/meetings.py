@@ -11,6 +11,7 @@ from storage.models import (
     Attendance,
     AttendanceCount,
     AttendeeView,
+    ComingSession,
     Meeting,
     Member,
     MemberSession,
@@ -362,3 +363,25 @@ async def attended(c: Conn, meeting_id: int) -> list[Member]:
         """SELECT m.* FROM members m JOIN attendance a ON a.member_id = m.id
            WHERE a.meeting_id = ? AND a.status IN ('present', 'remote') ORDER BY m.id""",
         (meeting_id,))
+
+
+async def coming_for(c: Conn, member_id: int, since: datetime, until: datetime | None = None
+                     ) -> list[ComingSession]:
+    """Sessions this member is invited to that start after ``since`` (and before
+    ``until``) and are neither closed nor cancelled, soonest first, with where the member
+    stands; those they checked into or have leave for are done, and left out."""
+    rows = await c.execute_fetchall(
+        f"""SELECT mt.*, a.status AS member_status FROM members m
+            JOIN meetings mt ON {INVITED}
+            LEFT JOIN attendance a ON a.meeting_id = mt.id AND a.member_id = m.id
+            WHERE m.id = :member AND mt.state IN ('scheduled', 'open')
+              AND mt.starts_at > :since AND (:until IS NULL OR mt.starts_at < :until)
+              AND (a.status IS NULL OR a.status NOT IN ('present', 'remote', 'leave'))
+            ORDER BY mt.starts_at, mt.id""",
+        {"member": member_id, "since": ts(since), "until": ts(until) if until else None})
+    found = []
+    for row in rows:
+        data = dict(row)
+        status = data.pop("member_status")
+        found.append(ComingSession(meeting=Meeting.model_validate(data), status=status))
+    return found

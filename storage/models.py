@@ -333,6 +333,13 @@ class MemberMaterial(Stored):
     studied_at: datetime | None
 
 
+class ComingSession(Stored):
+    """A session a member is invited to that has not closed, and where they stand."""
+
+    meeting: Meeting
+    status: AttendanceStatus | None
+
+
 NoteKind = Literal["text", "voice", "photo"]
 NoteReview = Literal["new", "read", "excellent", "rewrite"]
 

@@ -160,10 +160,7 @@ async def acknowledge(c: Conn, notice_id: int, telegram_id: int, now: datetime) 
         (ts(now), notice_id, telegram_id))
     if cur.rowcount:
         return True
-    rows = await c.execute_fetchall(
-        "SELECT 1 FROM notice_recipients WHERE notice_id = ? AND telegram_id = ?",
-        (notice_id, telegram_id))
-    return False if rows else None
+    return False if await is_recipient(c, notice_id, telegram_id) else None
 
 
 def _branches(branch_ids: Collection[int] | None) -> tuple[str, dict[str, int]]:
@@ -253,4 +250,72 @@ async def is_acknowledged(c: Conn, notice_id: int, telegram_id: int) -> bool:
     rows = await c.execute_fetchall(
         """SELECT 1 FROM notice_recipients WHERE notice_id = ? AND telegram_id = ?
            AND acknowledged_at IS NOT NULL""", (notice_id, telegram_id))
+    return bool(rows)
+
+
+# --- a person's notices not acknowledged yet ---------------------------------------------
+
+# A notice this person got (its message was delivered) and has not acknowledged, over
+# notices n, notice_recipients r (bound to :tg) and outbox o. Notices come first in the
+# plan: a person's receipts are found through the (notice, telegram id) key.
+_UNCONFIRMED = """FROM notices n CROSS JOIN notice_recipients r CROSS JOIN outbox o
+    WHERE r.notice_id = n.id AND r.telegram_id = :tg AND o.id = r.outbox_id
+      AND n.state = 'sent' AND r.acknowledged_at IS NULL AND o.state = 'sent'"""
+
+
+# Past the notice :after in the order of the list (sent, then id); 0: from the start.
+_AFTER = """AND (:after = 0 OR (n.send_at, n.id) >
+                 (SELECT send_at, id FROM notices WHERE id = :after))"""
+
+
+def _sent_in(periods: Collection[tuple[datetime, datetime]]) -> tuple[str, dict[str, str]]:
+    """``AND`` the notice was sent in one of these periods (start included)."""
+    params = {f"p{i}{end}": ts(moment) for i, period in enumerate(periods)
+              for end, moment in zip("se", period, strict=True)}
+    ranges = " OR ".join(f"(n.send_at >= :p{i}s AND n.send_at < :p{i}e)"
+                         for i in range(len(periods)))
+    return f"AND ({ranges or '0'})", params
+
+
+async def unconfirmed(c: Conn, telegram_id: int, *, after: int = 0, limit: int = -1,
+                      sent_in: Collection[tuple[datetime, datetime]] | None = None
+                      ) -> list[Notice]:
+    """This person's notices not acknowledged yet, oldest first: those after the notice
+    ``after`` in that order (a page of a list that shrinks as they confirm), or those sent
+    in the given periods."""
+    where, params = _sent_in(sent_in) if sent_in is not None else ("", {})
+    return await fetch_all(
+        c, Notice,
+        f"""SELECT n.* {_UNCONFIRMED} {_AFTER} {where}
+            ORDER BY n.send_at, n.id LIMIT :limit""",
+        {"tg": telegram_id, "after": after, "limit": limit, **params})
+
+
+async def count_unconfirmed(c: Conn, telegram_id: int, *, after: int = 0) -> int:
+    """How many :func:`unconfirmed` lists (after the notice ``after``)."""
+    rows = await c.execute_fetchall(f"SELECT count(*) {_UNCONFIRMED} {_AFTER}",
+                                    {"tg": telegram_id, "after": after})
+    return int(next(iter(rows))[0])
+
+
+async def unconfirmed_by_members(c: Conn, sent_in: Collection[tuple[datetime, datetime]]
+                                 ) -> list[tuple[int, int]]:
+    """(member id, telegram id) of the active members who got a notice sent in one of
+    these periods and have not acknowledged it."""
+    where, params = _sent_in(sent_in)
+    rows = await c.execute_fetchall(
+        f"""SELECT DISTINCT m.id, m.telegram_id FROM notices n
+            JOIN notice_recipients r ON r.notice_id = n.id
+            JOIN outbox o ON o.id = r.outbox_id
+            JOIN members m ON m.telegram_id = r.telegram_id AND m.state = 'active'
+            WHERE n.state = 'sent' AND r.acknowledged_at IS NULL AND o.state = 'sent' {where}
+            ORDER BY m.id""",
+        params)
+    return [(int(member), int(telegram)) for member, telegram in rows]
+
+
+async def is_recipient(c: Conn, notice_id: int, telegram_id: int) -> bool:
+    rows = await c.execute_fetchall(
+        "SELECT 1 FROM notice_recipients WHERE notice_id = ? AND telegram_id = ?",
+        (notice_id, telegram_id))
     return bool(rows)

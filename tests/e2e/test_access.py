@@ -40,6 +40,9 @@ WAITING = "您的入组申请正在等待支部书记审核，有结果后我会
 # secretary relieved of office, or a leader whose role ended, is a member like any other.
 TABLE: dict[str, dict[str, str]] = {
     "/help": dict.fromkeys(ROLES, "✓"),
+    # one's own list: anyone in the organisation (staff: the notices sent to them)
+    "/todo": {"stranger": NOT_REGISTERED, "member": "✓", "flowing": "✓", "secretary": "✓",
+              "leader": "✓", "staff": "✓"},
     "/study": {"stranger": NOT_REGISTERED, "member": "✓", "flowing": "✓", "secretary": "✓",
                "leader": "✓", "staff": "✓"},
     "/record": {"stranger": NOT_REGISTERED, "member": "✓", "flowing": "✓",

@@ -13,10 +13,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot import i18n, roles
+from bot import i18n, notices, roles, todo
 from bot.access import load_actor
 from bot.callbacks import unpack
 from bot.clock import FrozenClock
+from bot.notices import NoticeDraft
 from bot.sandbox.emulator import SimMessage
 from storage import members as member_repo
 from storage import org as org_repo
@@ -49,7 +50,11 @@ REFUSALS = {_zh(line) for line in (
     "Only organisation staff can do this.",
     "Only branch secretaries and organisation staff can do this.",
     "Only the secretary of that branch can confirm it.",
-    "Only members of a branch can send heartfelt notes.")}
+    "Only members of a branch can send heartfelt notes.",
+    "You are not registered yet. To join your branch, open the invite link your branch "
+    "secretary sent you.",
+    "Your request to join is waiting for the branch secretary's approval. I will tell you "
+    "when it is decided.")}
 
 
 def only(*allowed: str) -> dict[str, str]:
@@ -86,6 +91,9 @@ TABLE: dict[str, dict[str, str]] = {
     "ntc:ack": only(*EAST), "ntc:who": only(*MANAGERS), "ntc:remind": only("staff"),
     # cancel a notice before its time (asked once): who may send it, here the secretary's
     "ntc:cancel": only(*MANAGERS), "ntc:stop": only(*MANAGERS), "ntc:keep": only(*MANAGERS),
+    "ntc:show": only(*EAST),  # read a notice again: those it was sent to
+    "ntc:mine": only(*MEMBERS, "staff"),  # one's own notices to confirm
+    "todo:show": only(*MEMBERS, "staff"),  # one's own list, under the evening reminder
     "mem:list": only(*MANAGERS), "mem:pick": only(*MANAGERS), "mem:rm": only(*MANAGERS),
     "mem:com": only(*MANAGERS), "mem:cm": only(*MANAGERS),  # who is on the committee
     "vst:ok": only("secretary"),  # confirm a visit to one's branch
@@ -215,6 +223,14 @@ async def scenario(h: Harness, county: dict[str, int], staff: Person, clock: Fro
     await staff.presses("📝 东岭村党支部")
     await member.says("/record")
     await flowing.says("/study")
+    # More notices than /todo shows, for the button to the rest (set up, not under test).
+    for n in range(todo.SHOWN):
+        await notices.create(h.db, clock, NoticeDraft(
+            county["east"], "everyone", f"通知 {n}", None, None, False, clock.now()),
+            secretary.id)
+    h.services.poke_outbox()
+    await h.settle()
+    await member.says("/todo")
     # Their roles end (staff's buttons for it are walked in test_rights.py).
     by = await load_actor(h.db, staff.id, h.settings.admins)
     assert await roles.relieve_secretary(h.db, clock, demoted.id, county["east"], by)

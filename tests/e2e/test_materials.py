@@ -148,7 +148,7 @@ async def test_reminders_come_in_the_evening_bundled_and_stop_once_studied(
     await busy.presses("✅ 已学习")  # only 材料二
 
     def reminders(person: Person) -> list[str]:
-        return [text for text in person.sees() if text.startswith("⏰ 学习提醒")]
+        return [text for text in person.sees() if text.startswith("⏰ 今晚提醒")]
 
     clock.set(clock.now().replace(hour=19, minute=59))
     await h.tick()
@@ -158,9 +158,13 @@ async def test_reminders_come_in_the_evening_bundled_and_stop_once_studied(
     await h.tick()  # a second tick (or a restart) adds nothing
     assert reminders(eager) == []
     hint = "按标题可再次阅读，学完后请按“✅ 已学习”。"
-    assert reminders(busy) == [f"⏰ 学习提醒\n• 材料一 — 2026-11-26 截止\n{hint}"]
+    assert reminders(busy) == [
+        f"⏰ 今晚提醒\n\n📚 待学习的材料（1）\n• 材料一 — 2026-11-26 截止\n{hint}"]
     assert reminders(idle) == [
-        f"⏰ 学习提醒\n• 材料一 — 2026-11-26 截止\n• 材料二 — 2026-11-26 截止\n{hint}"]
+        f"⏰ 今晚提醒\n\n📚 待学习的材料（2）\n• 材料一 — 2026-11-26 截止\n"
+        f"• 材料二 — 2026-11-26 截止\n{hint}"]
+    assert [label for row in h.emu.last(idle.user).buttons for label, _ in row] == [
+        "📖 材料一", "📖 材料二", "📋 全部待办"]
 
     clock.advance(timedelta(days=1))  # the day between: nothing
     await h.tick()
@@ -169,7 +173,8 @@ async def test_reminders_come_in_the_evening_bundled_and_stop_once_studied(
     await idle.presses("✅ 已学习")
     clock.advance(timedelta(days=1))  # the due day
     await h.tick()
-    assert reminders(idle)[-1] == f"⏰ 学习提醒\n• 材料一 — 今天截止\n{hint}"
+    assert reminders(idle)[-1] == (
+        f"⏰ 今晚提醒\n\n📚 待学习的材料（1）\n• 材料一 — 今天截止\n{hint}")
     assert len(reminders(busy)) == 2 and reminders(eager) == []
     clock.advance(timedelta(days=1))  # after the due date: no more
     await h.tick()

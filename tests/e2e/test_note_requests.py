@@ -27,7 +27,7 @@ from tests.harness import Harness, Person
 from tests.unit.test_cli import refused, zhibu
 
 ASK = "✍️ 请就“{topic}”写一篇心得体会"
-REMINDER = "⏰ 学习提醒"
+REMINDER = "⏰ 今晚提醒"
 EVENING = (20, 0)
 
 
@@ -128,7 +128,7 @@ async def test_an_owed_note_is_reminded_twice_then_only_listed_and_then_lapses(
         new = [text for text in writer.sees()[before:] if text.startswith(REMINDER)]
         if new:
             seen[day.strftime("%m-%d")] = new
-    note = "✍️ 还需要写的心得：学习党章"
+    note = "✍️ 待写的心得体会（1）\n• 学习党章 — 截至 12-09"
     assert all(len(texts) == 1 for texts in seen.values())  # one message an evening
     assert sorted(seen) == ["11-26", "11-27", "11-29", "12-03", "12-05"]
     assert [day for day, texts in seen.items() if note in texts[0]] == ["11-26", "11-29"]

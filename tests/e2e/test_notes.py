@@ -66,18 +66,17 @@ async def test_after_a_session_only_those_who_must_write_are_asked_and_reminded(
     clock.set(START + timedelta(days=1, minutes=30))  # 20:00 the next day
     await h.tick()
     await h.tick()
-    reminders = [t for t in writer.sees() if t.startswith("⏰ 学习提醒")]
-    assert reminders == ["⏰ 学习提醒\n✍️ 还需要写的心得：学习党章"]
-    assert not any(t.startswith("⏰ 学习提醒") for t in elder.sees() + absentee.sees())
+    reminders = [t for t in writer.sees() if t.startswith("⏰ 今晚提醒")]
+    assert reminders == ["⏰ 今晚提醒\n\n✍️ 待写的心得体会（1）\n• 学习党章 — 截至 12-09"]
+    assert not any(t.startswith("⏰ 今晚提醒") for t in elder.sees() + absentee.sees())
 
-    await writer.presses("✍️ 写心得")
-    assert writer.last() == "您的心得是关于哪一项的？"
     await writer.presses("✍️ 学习党章")
+    assert writer.last().startswith("✍️ 请写下您的心得（关于“学习党章”）：")
     await writer.says("通过学习，我认识到<党章>是根本大法。")
     assert writer.last() == "谢谢！您的心得已收到。"
     clock.advance(timedelta(days=1))
     await h.tick()
-    assert len([t for t in writer.sees() if t.startswith("⏰ 学习提醒")]) == 1
+    assert len([t for t in writer.sees() if t.startswith("⏰ 今晚提醒")]) == 1
 
 
 async def test_the_secretary_reviews_notes_and_marks_who_cannot_write(

@@ -64,6 +64,9 @@ def test_shorten_keeps_what_fits_and_says_there_is_more() -> None:
     assert shorten("短", 10) == "短"
     assert shorten("<i>" + "😀" * 10 + "</i>", 7) == "<i>😀😀😀…</i>"
     assert shorten("hello world and more", 12) == "hello world…"
+    # A break early on is not worth losing the rest for: a long Chinese title keeps its
+    # beginning rather than shrink to "•…".
+    assert shorten("• " + "学" * 20, 8) == "• 学学学学学…"
 
 
 @settings(max_examples=200, deadline=None)
