@@ -194,6 +194,19 @@ def render(tr: Translator, notice: Notice, scope: str, *, with_button: bool) -> 
     return Outgoing(text, buttons, notice.media_kind, notice.file_id)
 
 
+async def again(db: Database, tr: Translator, notice_id: int, telegram_id: int
+                ) -> Outgoing | None:
+    """The notice as its recipient got it, with its button, to read again; None if it
+    was not sent to them."""
+    async with db.read() as c:
+        if not await notice_repo.is_recipient(c, notice_id, telegram_id):
+            return None
+        notice = await notice_repo.get_notice(c, notice_id)
+    if notice is None or notice.state != "sent":
+        return None
+    return render(tr, notice, await _scope_name(db, notice), with_button=True)
+
+
 @renderer("notice")
 async def _render_notice(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
     notice = await get(db, row.ref_id or 0)

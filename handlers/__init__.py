@@ -21,6 +21,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         appoint,
         common,
         dialog,
+        homecoming,
         materials,
         meetings,
         members,
@@ -90,6 +91,8 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     application.add_handler(CallbackQueryHandler(reports.report_button, pattern=r"^rpt:"))
     application.add_handler(CallbackQueryHandler(review.review_button, pattern=r"^yr:"))
     application.add_handler(CallbackQueryHandler(notices.notice_button, pattern=r"^ntc:"))
+    application.add_handler(CallbackQueryHandler(homecoming.homecoming_button,
+                                                 pattern=r"^home:"))
     # Last among buttons: anything unclaimed is stale or forged.
     application.add_handler(CallbackQueryHandler(common.stale_button))
 

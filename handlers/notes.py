@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardButton, Update
 
-from bot import centralised, notes, registry
+from bot import centralised, migrants, notes, registry
 from bot.app import ZContext
 from bot.callbacks import pack, unpack
 from bot.delivery import Outgoing, send
@@ -447,4 +447,7 @@ async def _show_record(update: Update, context: ZContext, member: Member) -> Non
     duty = centralised.record_line(tr, member, found.centralised_attended, today)
     if duty is not None:  # the twenty are the township leadership's, no one else's
         lines.append(duty)
-    await chat.send_message("\n".join(lines))
+    lines += migrants.history_lines(
+        tr, await migrants.history(context.db, context.clock, member.id), context.clock.tz)
+    for text in chunks(lines):
+        await chat.send_message(text)

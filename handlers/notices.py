@@ -261,6 +261,14 @@ async def notice_button(update: Update, context: ZContext) -> None:
                 tr("✅ Received {time}", time=context.clock.now().strftime("%m-%d %H:%M")),
                 query.data or "")]]))
         return
+    if parsed.action == "show":  # read again, with its own button (from a catch-up)
+        again = await notices.again(context.db, tr, notice_id, context.actor.telegram_id)
+        if again is None:
+            await query.answer(tr("This notice was not sent to you."), show_alert=True)
+            return
+        await query.answer()
+        await send(context.bot, context.actor.telegram_id, again)
+        return
     actor = context.actor
     if not actor.manages_any:
         await query.answer(tr("Only branch secretaries and organisation staff can do this."),

@@ -222,3 +222,21 @@ async def is_acknowledged(c: Conn, notice_id: int, telegram_id: int) -> bool:
         """SELECT 1 FROM notice_recipients WHERE notice_id = ? AND telegram_id = ?
            AND acknowledged_at IS NOT NULL""", (notice_id, telegram_id))
     return bool(rows)
+
+
+async def unconfirmed(c: Conn, telegram_id: int, *, limit: int = -1) -> list[Notice]:
+    """Notices this person received (delivered) and has not acknowledged, oldest first."""
+    return await fetch_all(
+        c, Notice,
+        """SELECT n.* FROM notice_recipients r JOIN notices n ON n.id = r.notice_id
+           JOIN outbox o ON o.id = r.outbox_id
+           WHERE r.telegram_id = ? AND r.acknowledged_at IS NULL AND o.state = 'sent'
+             AND n.state = 'sent'
+           ORDER BY n.send_at, n.id LIMIT ?""", (telegram_id, limit))
+
+
+async def is_recipient(c: Conn, notice_id: int, telegram_id: int) -> bool:
+    rows = await c.execute_fetchall(
+        "SELECT 1 FROM notice_recipients WHERE notice_id = ? AND telegram_id = ?",
+        (notice_id, telegram_id))
+    return bool(rows)

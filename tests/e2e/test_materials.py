@@ -208,6 +208,7 @@ async def test_staff_push_to_a_township_and_a_member_who_leaves_gets_a_make_up(
     await leaver.says("杭州")
     await leaver.presses("跳过")
     await leaver.presses("本月")
+    await leaver.presses("暂无 / 跳过")
     assert "📚 支部最近给流动党员发了 1 份学习材料，现在补发给您。" in leaver.sees()
     assert len(received(leaver, "乡镇学习")) == 1
 
@@ -221,6 +222,7 @@ async def test_staff_push_to_a_township_and_a_member_who_leaves_gets_a_make_up(
     await leaver.says("杭州")
     await leaver.presses("跳过")
     await leaver.presses("本月")
+    await leaver.presses("暂无 / 跳过")
     assert len(received(leaver, "乡镇学习")) == 1
 
 

@@ -102,6 +102,7 @@ async def test_working_away_since_from_a_forged_button(
                          ("dlg:flow:since:x", "请按“年-月”输入，例如 2026-03。")]:
         await refused(h, member, data, answer)
     await member.presses("本月")
+    await member.presses("暂无 / 跳过")
     assert member.last().startswith("已记录：自 2026-11 起在 杭州 务工。")
 
 
