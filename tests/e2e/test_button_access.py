@@ -76,6 +76,8 @@ TABLE: dict[str, dict[str, str]] = {
     "note:lift": only(*MANAGERS),  # lift "unable to write" (a second press confirms)
     "note:full": only(*MANAGERS),  # the whole of a note shortened in the list
     "ntc:ack": only(*EAST), "ntc:who": only(*MANAGERS), "ntc:remind": only("staff"),
+    "ntc:show": only(*EAST),  # a notice shown again to its recipient (a catch-up's button)
+    "home:mk": only(*MANAGERS),  # a make-up lesson for members back home
     "mem:list": only(*MANAGERS), "mem:pick": only(*MANAGERS), "mem:rm": only(*MANAGERS),
     "mem:com": only(*MANAGERS), "mem:cm": only(*MANAGERS),  # who is on the committee
     "vst:ok": only("secretary"),  # confirm a visit to one's branch
@@ -106,6 +108,7 @@ async def scenario(h: Harness, county: dict[str, int], staff: Person, clock: Fro
     former = await make_leader(h, county["west"], [county["east"]], name="前联系领导")
     member, = await registered(h, county["east"], ["普通党员"])
     flowing, = await registered(h, county["east"], ["流动党员"], flowing=True)
+    returnee, = await registered(h, county["east"], ["返乡党员"], flowing=True)
     await registered(h, county["east"], ["要移除的"])  # the one the secretary removes
     leader = await make_leader(h, county["west"], [county["east"]])
     stranger = h.person("陌生人")
@@ -120,7 +123,11 @@ async def scenario(h: Harness, county: dict[str, int], staff: Person, clock: Fro
                                         clock.now())
 
     # A material for those working away; they study it. A notice to everyone.
-    await material_and_notice(secretary, flowing=1, everyone=5)
+    await material_and_notice(secretary, flowing=2, everyone=6)
+    # One of them comes home: the secretary's word with its make-up button, and the
+    # catch-up with a button for the notice.
+    await returnee.says("/flow")
+    await returnee.presses("🏠 我已返乡")
 
     # A session that closes with notes asked; then a second one whose check-in is open
     # and for which the member asks leave.
