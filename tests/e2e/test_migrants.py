@@ -89,7 +89,8 @@ async def test_a_member_hosted_by_a_county_branch_attends_there_and_is_away_at_h
     assert migrant.last() == ("已记录：自 2026-11 起在 县城 务工。已通知支部书记。回来时请再发送 "
                               "/flow。\n西河村党支部会邀请您参加他们的活动；您参加的情况本村支部"
                               "也能看到。")
-    assert east.last() == "🚶 赵磊 外出务工：县城 · 西河砖厂 · 流入地：西河村党支部 · 2026-11 至今。"
+    assert east.last() == ("🚶 赵磊 外出务工：县城 · 西河砖厂 · 流入地：西河村党支部 · "
+                           "2026-11 至今。")
     stored = await _member(h, migrant)
     assert stored.flowing and stored.host_branch_id == county["west"]
     assert stored.host_name is None
@@ -314,3 +315,55 @@ async def test_the_season_list_comes_once_for_those_who_came_home_before_it(
     await _comes_home(late)
     assert secretary.last().startswith("🏠 正月回 已返乡")
     assert sum(t.startswith("🏠 东岭村党支部本季返乡党员") for t in secretary.sees()) == 1
+
+
+async def test_long_lists_keep_to_telegrams_limits(
+        h: Harness, county: dict[str, int], clock: FrozenClock) -> None:
+    """A returnee with 25 materials and 25 notices open, the longest titles; a season
+    with 150 back home, the longest names and places: one message each, within 4096
+    characters and 100 buttons (the strict emulator refuses more), saying how many more."""
+    from bot.markup import length
+    from storage import materials as material_repo
+    from storage import notices as notice_repo
+    from storage import outbox as outbox_repo
+
+    secretary = await make_secretary(h, county["east"])
+    names = [f"{n:03d}" + "长" * 29 for n in range(150)]  # 32 characters, the most
+    people = await registered(h, county["east"], names, flowing=True, city="城" * 60)
+    now = clock.now()
+    returnee = await _member(h, people[-1])
+    async with h.db.tx() as c:
+        for n in range(25):
+            material = await material_repo.add_material(c, {
+                "scope_unit_id": county["east"], "audience": "flowing",
+                "title": f"{n:02d}" + "𠀀" * 58, "body": "正文", "created_by": secretary.id},
+                now)
+            await material_repo.add_recipients(c, material.id, [(returnee.id, None)], now)
+            notice = await notice_repo.add_notice(c, {
+                "sender": secretary.id, "scope_unit_id": county["east"],
+                "audience": "everyone", "body": f"<b>{n:02d}</b>" + "通知" * 500,
+                "send_at": now}, now)
+            await notice_repo.mark_sent(c, notice.id)
+            key = f"test:notice:{notice.id}"
+            ids = await outbox_repo.enqueue(c, [outbox_repo.Envelope(
+                key, people[-1].id, "test", notice.id)], now)
+            await outbox_repo.finish(c, ids[key], "sent", now, message_id=1)
+            await notice_repo.add_recipients(c, notice.id, [
+                (people[-1].id, returnee.id, returnee.name, county["east"], ids[key])])
+        for person in people[:-1]:  # came home (set up): their stays close
+            member = await member_repo.member_of_user(c, person.id)
+            assert member is not None
+            await member_repo.update_member(c, member.id, {"flowing": False,
+                                                           "flow_city": None}, now)
+    clock.set(SPRING)
+    await _comes_home(people[-1])
+    catch_up = people[-1].last()
+    assert length(catch_up) <= 4096 and len(_buttons(people[-1])) == 40
+    assert "📚 学习材料（25）：" in catch_up and "📢 待确认的通知（25）：" in catch_up
+    assert "其余的：发送 /study 查看全部材料。" in catch_up
+    season_list = secretary.last()
+    assert season_list.startswith("🏠 东岭村党支部本季返乡党员：150 名")
+    assert length(season_list) <= 4096
+    shown = season_list.count("\n• ")
+    assert 0 < shown < 150 and f"……另有 {150 - shown} 名党员" in season_list
+    assert season_list.endswith("只邀请这 150 名党员。")
