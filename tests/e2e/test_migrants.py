@@ -13,7 +13,14 @@ from bot.clock import FrozenClock
 from storage import meetings as meeting_repo
 from storage import members as member_repo
 from storage import stays as stay_repo
-from tests.e2e.flows import branch_group, make_secretary, registered, schedule
+from tests.e2e.flows import (
+    branch_group,
+    comes_home,
+    goes_away,
+    make_secretary,
+    registered,
+    schedule,
+)
 from tests.harness import Harness, Person
 
 TOMORROW_1930 = datetime.fromisoformat("2026-11-25T19:30:00+08:00")
@@ -33,33 +40,6 @@ def _buttons(person: Person) -> list[str]:
 
 def _reminders(person: Person) -> list[str]:
     return [t for t in person.sees() if t.startswith(("⏰ 明天", "⏰ 即将开始"))]
-
-
-async def _leaves(person: Person, city: str, since: str, *, employer: str | None = None,
-                  host: tuple[str, str] | str | None = None) -> None:
-    """/flow: working away from ``since`` (typed year-month); the host named with the
-    buttons (township, branch), typed (outside the county), or skipped."""
-    await person.says("/flow")
-    await person.presses("🚶 是，我在外地务工")
-    await person.says(city)
-    if employer is None:
-        await person.presses("跳过")
-    else:
-        await person.says(employer)
-    await person.says(since)
-    if host is None:
-        await person.presses("暂无 / 跳过")
-    elif isinstance(host, str):
-        await person.says(host)
-    else:
-        township, branch = host
-        await person.presses(township)
-        await person.presses(branch)
-
-
-async def _comes_home(person: Person) -> None:
-    await person.says("/flow")
-    await person.presses("🏠 我已返乡")
 
 
 async def test_a_member_hosted_by_a_county_branch_attends_there_and_is_away_at_home(
@@ -154,18 +134,18 @@ async def test_where_they_were_is_kept_when_they_come_back_and_leave_again(
     migrant, = await registered(h, county["east"], ["赵磊"])
 
     # Outside the county, the host is typed by name.
-    await _leaves(migrant, "深圳", "2026-03", employer="某电子厂", host="龙华区某街道党工委")
+    await goes_away(migrant, "深圳", "2026-03", employer="某电子厂", host="龙华区某街道党工委")
     assert secretary.last() == ("🚶 赵磊 外出务工：深圳 · 某电子厂 · 流入地：龙华区某街道党工委 · "
                                 "2026-03 至今。")
     clock.advance(timedelta(days=30))  # 2026-12-24: no homecoming season
-    await _comes_home(migrant)
+    await comes_home(migrant)
     assert secretary.last() == ("🏠 赵磊 已返乡（深圳 · 某电子厂 · 流入地：龙华区某街道党工委 · "
                                 "2026-03 至 2026-12-24）。外出期间：没有错过。")
     back = await _member(h, migrant)
     assert not back.flowing and back.flow_city is None and back.host_name is None
 
     clock.advance(timedelta(days=10))
-    await _leaves(migrant, "广州", "2027-01")
+    await goes_away(migrant, "广州", "2027-01")
     # Later, from /me: the host of this stay, a branch of the county — corrected in place.
     await migrant.says("/me")
     await migrant.presses("🏛 流入地党组织")
@@ -210,8 +190,8 @@ async def test_back_for_spring_festival_the_list_the_make_up_lesson_and_the_catc
     first, second, home = await registered(h, county["east"], ["外出甲", "外出乙", "在家丙"])
     still_away, = await registered(h, county["east"], ["仍在外丁"], flowing=True)
     group = await branch_group(h, county["east"], "东岭村党员群", [secretary, home])
-    await _leaves(first, "深圳", "2026-10")
-    await _leaves(second, "东莞", "2026-11")
+    await goes_away(first, "深圳", "2026-10")
+    await goes_away(second, "东莞", "2026-11")
 
     # While they are away: a session at home they could not join, a material, a notice.
     await schedule(secretary, group, remote="否")
@@ -224,7 +204,7 @@ async def test_back_for_spring_festival_the_list_the_make_up_lesson_and_the_catc
 
     # Back for the Spring Festival: the first return brings the season's list.
     clock.set(SPRING)
-    await _comes_home(first)
+    await comes_home(first)
     assert first.sees()[-2] == "欢迎回家！已通知支部书记。"
     catch_up = first.last()
     assert catch_up == ("🏠 欢迎回家！您外出期间还有以下内容待处理：\n\n📚 学习材料（1）：\n"
@@ -241,7 +221,7 @@ async def test_back_for_spring_festival_the_list_the_make_up_lesson_and_the_catc
 
     # A second return in the season: one line, not a second list.
     clock.advance(timedelta(days=1))
-    await _comes_home(second)
+    await comes_home(second)
     assert secretary.last() == ("🏠 外出乙 已返乡（东莞 · 2026-11 至 2027-01-21）。外出期间："
                                 "错过活动 1 次（11-25 党课）；未学材料 1 份（冬季学习）；"
                                 "未确认通知 1 条。")
@@ -300,7 +280,7 @@ async def test_the_season_list_comes_once_for_those_who_came_home_before_it(
     secretary = await make_secretary(h, county["east"])
     early, late = await registered(h, county["east"], ["腊月回", "正月回"], flowing=True)
     clock.set(datetime.fromisoformat("2026-12-20T10:00:00+08:00"))
-    await _comes_home(early)
+    await comes_home(early)
     assert secretary.last().startswith("🏠 腊月回 已返乡")  # outside the season: one line
 
     clock.set(datetime.fromisoformat("2027-01-10T08:59:00+08:00"))
@@ -312,7 +292,7 @@ async def test_the_season_list_comes_once_for_those_who_came_home_before_it(
     assert "• 腊月回（" in secretary.last()
     clock.advance(timedelta(days=1))
     await h.tick()
-    await _comes_home(late)
+    await comes_home(late)
     assert secretary.last().startswith("🏠 正月回 已返乡")
     assert sum(t.startswith("🏠 东岭村党支部本季返乡党员") for t in secretary.sees()) == 1
 
@@ -356,7 +336,7 @@ async def test_long_lists_keep_to_telegrams_limits(
             await member_repo.update_member(c, member.id, {"flowing": False,
                                                            "flow_city": None}, now)
     clock.set(SPRING)
-    await _comes_home(people[-1])
+    await comes_home(people[-1])
     catch_up = people[-1].last()
     assert length(catch_up) <= 4096 and len(_buttons(people[-1])) == 40
     assert "📚 学习材料（25）：" in catch_up and "📢 待确认的通知（25）：" in catch_up
