@@ -220,6 +220,7 @@ async def start_services(application: Application[Any, Any, Any, Any, Any, Any])
             await member_repo.ensure_user(c, admin, now)
     from bot import (  # noqa: F401  (they register outbox renderers)
         bulletins,
+        homecoming,
         joining,
         materials,
         meetings,

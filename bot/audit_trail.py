@@ -59,6 +59,7 @@ ACTIONS: dict[str, str] = {
     "member.erase": N_("Erased a member's personal data on request"),
     "member.flow": N_("Reported working away or being back"),
     "member.committee": N_("Changed who is on a branch committee"),
+    "member.host": N_("Named the host organisation where they work away"),
     "member.can_write": N_("Lifted \"unable to write notes\" from a member"),
     "member.no_writing": N_("Marked a member unable to write notes"),
     "member.remove": N_("Took a member off the roster"),
@@ -99,6 +100,7 @@ FIELDS: dict[str, str] = {
     "lecturer": N_("lecturer"),
     "present": N_("present"), "studied": N_("studied"), "acknowledged": N_("told"),
     "starts_at": N_("time"), "reason": N_("reason"),
+    "host_branch_id": N_("host branch"), "host_name": N_("host organisation"),
 }
 STATES: dict[str, str] = {"active": N_("in force"), "withdrawn": N_("withdrawn"),
                           "scheduled": N_("scheduled"), "open": N_("open for check-in"),
@@ -156,9 +158,11 @@ def _references(entries: list[AuditEntry]) -> tuple[set[int], set[int], set[int]
     for entry in entries:
         texts = [entry.actor, *(_pairs_of(entry.subject) or [entry.subject]),
                  *entry.detail.split()]
-        for field, _, after in _pairs(entry.detail) or []:
+        for field, before, after in _pairs(entry.detail) or []:
             if field == "branch_id" and isinstance(after, int):
                 units.add(after)
+            elif field == "host_branch_id":
+                units.update(v for v in (before, after) if isinstance(v, int))
             elif field == "confirmed_by" and isinstance(after, int):
                 people.add(after)
         for text in texts:
@@ -255,7 +259,7 @@ def _value(tr: Tr, field: str, value: object, names: AuditNames) -> str:
         return tr("yes") if value else tr("no")
     if isinstance(value, float):
         return f"{value:g}"
-    if field == "branch_id" and isinstance(value, int):
+    if field in ("branch_id", "host_branch_id") and isinstance(value, int):
         return names.units.get(value, str(value))
     if field == "confirmed_by" and isinstance(value, int):
         return names.people.get(value) or tr("Telegram user {id}", id=value)

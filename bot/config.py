@@ -15,6 +15,8 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.i18n import N_
 from bot.profile import InvalidInput
+from bot.seasons import DEFAULT as DEFAULT_SEASONS
+from bot.seasons import parse_seasons
 from storage.models import MeetingKind
 
 TELEGRAM_API_BASE = "https://api.telegram.org/bot"
@@ -182,6 +184,11 @@ class Settings(BaseSettings):
         description="Kinds of session after which those who attended are asked for a "
                     "heartfelt note, comma separated (assembly, committee, group, lesson, "
                     "activity_day, study, other); empty: none")
+    homecoming_seasons: str = Field(
+        default=DEFAULT_SEASONS,
+        description="When members working away come home (Spring Festival, autumn harvest) "
+                    "as month-day ranges, comma separated: in these windows secretaries get "
+                    "the list of who is home and what each missed, for a make-up lesson")
     note_days: int = Field(
         default=14, ge=1, le=365,
         description="A request for a heartfelt note lapses this many days after it was "
@@ -277,6 +284,12 @@ class Settings(BaseSettings):
     @classmethod
     def _reminder_schedule(cls, value: str) -> str:
         parse_reminder_schedule(value)
+        return value
+
+    @field_validator("homecoming_seasons")
+    @classmethod
+    def _seasons(cls, value: str) -> str:
+        parse_seasons(value)
         return value
 
     @field_validator("log_level")

@@ -34,7 +34,15 @@ from storage import members as member_repo
 from storage import org as org_repo
 from storage import outbox as outbox_repo
 from storage.db import Conn, Database, Statement
-from storage.models import AttendeeView, Meeting, MeetingKind, Member, OutboxRow, Unit
+from storage.models import (
+    AttendeeView,
+    Meeting,
+    MeetingAudience,
+    MeetingKind,
+    Member,
+    OutboxRow,
+    Unit,
+)
 
 KINDS: dict[MeetingKind, str] = {
     "assembly": N_("Branch members' assembly"),
@@ -77,6 +85,11 @@ class MeetingDraft:
     remote_allowed: bool
     group_id: int | None = None       # which party group, for a group meeting
     guests: tuple[int, ...] = ()      # activists the secretary invites as well
+    audience: MeetingAudience = "kind"  # 'listed': exactly the guests (a make-up lesson)
+
+
+#: What a make-up lesson for members back home (回乡补课) may be: study, not business.
+MAKEUP_KINDS: tuple[MeetingKind, ...] = ("lesson", "other")
 
 
 # --- scheduling ------------------------------------------------------------------------------
@@ -116,7 +129,7 @@ async def schedule(db: Database, clock: Clock, draft: MeetingDraft, by: int,
             "branch_id": draft.branch_id, "kind": draft.kind, "group_id": draft.group_id,
             "starts_at": draft.starts_at, "place": draft.place, "topic": draft.topic,
             "lecturer": draft.lecturer, "remote_allowed": draft.remote_allowed,
-            "created_by": by}, now)
+            "audience": draft.audience, "created_by": by}, now)
         await meeting_repo.add_guests(c, meeting.id, list(draft.guests), by, now)
         group = await org_repo.live_group_of_branch(c, draft.branch_id)
         if group is not None:
@@ -124,7 +137,9 @@ async def schedule(db: Database, clock: Clock, draft: MeetingDraft, by: int,
                 f"meeting:{meeting.id}:notice", group.chat_id, "meeting_notice", meeting.id)],
                 now)
         await audit.record(c, now, f"tg:{by}", "meeting.schedule", f"meeting:{meeting.id}",
-                           f"{draft.kind} {meeting.starts_at.isoformat()}")
+                           f"{draft.kind} {meeting.starts_at.isoformat()}"
+                           + (f" listed={len(draft.guests)}" if draft.audience == "listed"
+                              else ""))
     return meeting
 
 
@@ -134,6 +149,7 @@ INVITED_BY_KIND: dict[MeetingKind, str] = {
     "group": N_("the party group's members"),
 }
 INVITED_EVERYONE = N_("all full and probationary members")
+INVITED_BACK_HOME = N_("the members back home, and no one else")
 
 
 @dataclass(frozen=True)
@@ -177,7 +193,7 @@ async def invited_count(db: Database, draft: MeetingDraft) -> int:
     is seen before anyone is reminded."""
     async with db.read() as c:
         return await meeting_repo.count_invited_by_kind(
-            c, draft.branch_id, draft.kind, draft.group_id, list(draft.guests))
+            c, draft.branch_id, draft.kind, draft.group_id, list(draft.guests), draft.audience)
 
 
 async def get(db: Database, meeting_id: int) -> Meeting | None:
@@ -228,6 +244,7 @@ async def _advance_one(c: Conn, meeting: Meeting, now: datetime, windows: Window
             await meeting_repo.mark_step(c, meeting.id, "opened_at", now)):
         await meeting_repo.set_state(c, meeting.id, "open")
         envelopes += await _to_branch(c, meeting, "open")
+        envelopes += await _hosted(c, meeting)
     if now >= windows.closes(meeting) and await meeting_repo.mark_step(
             c, meeting.id, "closed_at", now):
         await meeting_repo.set_state(c, meeting.id, "closed")
@@ -260,27 +277,53 @@ def for_another_time(meeting: Meeting, row: OutboxRow) -> bool:
 
 
 async def _reminders(c: Conn, meeting: Meeting, which: str) -> list[outbox_repo.Envelope]:
+    """Those invited who could come: a member working away is reminded of a session at
+    home only if it can be joined remotely."""
     return [outbox_repo.Envelope(message_key(meeting, which, "member", m.id),
                                  m.telegram_id, "meeting_reminder", meeting.id,
                                  {"which": which, "member": m.id, "moves": meeting.moves})
-            for m in await meeting_repo.invited_with_account(c, meeting.id)
+            for m in await meeting_repo.expected_with_account(c, meeting.id)
             if m.telegram_id is not None]
 
 
 async def _to_branch(c: Conn, meeting: Meeting, what: str) -> list[outbox_repo.Envelope]:
-    """To the branch's group chat; a branch without one gets it privately, each member."""
+    """To the branch's group chat; a branch without one gets it privately, each member
+    (the check-in post only those who could come)."""
     group = await org_repo.live_group_of_branch(c, meeting.branch_id)
     if group is not None:
         return [outbox_repo.Envelope(message_key(meeting, what), group.chat_id,
                                      f"meeting_{what}", meeting.id, {"moves": meeting.moves})]
+    people = (await meeting_repo.expected_with_account(c, meeting.id) if what == "open"
+              else await meeting_repo.invited_with_account(c, meeting.id))
+    return _privately(meeting, what, people)
+
+
+def _privately(meeting: Meeting, what: str, people: list[Member]
+               ) -> list[outbox_repo.Envelope]:
     return [outbox_repo.Envelope(message_key(meeting, what, "member", m.id), m.telegram_id,
                                  f"meeting_{what}", meeting.id,
                                  {"member": m.id, "moves": meeting.moves})
-            for m in await meeting_repo.invited_with_account(c, meeting.id)
-            if m.telegram_id is not None]
+            for m in people if m.telegram_id is not None]
+
+
+async def _hosted(c: Conn, meeting: Meeting) -> list[outbox_repo.Envelope]:
+    """Members of other branches it invites (working away here: their host branch) are
+    not in this branch's group chat: the check-in post reaches them privately."""
+    if await org_repo.live_group_of_branch(c, meeting.branch_id) is None:
+        return []  # everyone got it privately
+    return _privately(meeting, "open", [
+        m for m in await meeting_repo.expected_with_account(c, meeting.id)
+        if m.branch_id != meeting.branch_id])
 
 
 # --- check-in and leave --------------------------------------------------------------------
+
+
+def away_from(member: Member, meeting: Meeting) -> bool:
+    """Working away from this session's branch: their home's, joined remotely if at all.
+    A member working away who comes to their host branch's session lives there."""
+    return member.flowing and member.branch_id == meeting.branch_id
+
 
 CheckIn = Literal["present", "remote", "already", "not_invited", "not_open", "closed",
                   "no_remote", "not_flowing", "gone", "cancelled"]
@@ -293,7 +336,7 @@ async def check_in(db: Database, clock: Clock, windows: Windows, meeting_id: int
         # The usual case in one statement; only a refusal reads why.
         async with db.write() as c:
             if await meeting_repo.check_in(c, meeting_id, member.id, how, now, windows.before,
-                                           windows.after, member.flowing):
+                                           windows.after):
                 return how
     async with db.read() as c:
         meeting = await meeting_repo.get_meeting(c, meeting_id)
@@ -312,7 +355,7 @@ async def check_in(db: Database, clock: Clock, windows: Windows, meeting_id: int
     if how == "remote":
         if not meeting.remote_allowed:
             return "no_remote"
-        if not member.flowing:
+        if not away_from(member, meeting):
             return "not_flowing"
     return "already"
 
@@ -433,8 +476,9 @@ def people_lines(tr: Translator, people: list[AttendeeView],
     ``hand``: member → who recorded them by hand (代登记), said beside their name."""
     groups: dict[str, list[str]] = {"present": [], "remote": [], "leave": [],
                                     "leave_requested": [], "away": [], "absent": []}
-    for person in people:
-        name = esc(person.name)
+    for person in people:  # a member of another branch (working away here) says which
+        name = esc(person.name) + (f"（{esc(person.home_branch)}）" if person.home_branch
+                                   else "")
         if hand and person.member_id in hand:
             name = tr("{name} (recorded by hand by {by})", name=name,
                       by=esc(hand[person.member_id]))
@@ -500,9 +544,10 @@ async def _render_reminder(db: Database, clock: Clock, row: OutboxRow) -> Outgoi
     heading = (tr("⏰ <b>Tomorrow</b>") if row.payload.get("which") == "day"
                else tr("⏰ <b>Starting soon</b>"))
     lines = [heading, *describe(tr, meeting, await _branch_name(db, meeting), clock.tz)]
-    if member.flowing and meeting.remote_allowed:
+    away = away_from(member, meeting)
+    if away and meeting.remote_allowed:
         lines.append(tr("You are working away: press “Joining remotely” when it starts."))
-    keys = [[b for b in buttons(tr, meeting, flowing=member.flowing)[0]
+    keys = [[b for b in buttons(tr, meeting, flowing=away)[0]
              if not b[1].startswith("att:in:")]]
     if runs_it:  # the branch's secretary: a storm forecast is read in this reminder
         keys.append(change_buttons(tr, meeting))
@@ -523,7 +568,7 @@ async def _render_open(db: Database, clock: Clock, row: OutboxRow) -> Outgoing |
     if row.chat_id > 0:
         async with db.read() as c:
                 member = await member_repo.get_member(c, int(row.payload.get("member", 0)))
-        flowing = bool(member and member.flowing)
+        flowing = member is not None and away_from(member, meeting)
     return Outgoing("\n".join(lines), buttons(tr, meeting, flowing=flowing))
 
 

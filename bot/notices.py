@@ -239,7 +239,7 @@ async def again(db: Database, tr: Translator, notice_id: int, telegram_id: int
         if not await notice_repo.is_recipient(c, notice_id, telegram_id):
             return None
         notice = await notice_repo.get_notice(c, notice_id)
-    if notice is None:
+    if notice is None or notice.state != "sent":
         return None
     return render(tr, notice, await _scope_name(db, notice), with_button=True)
 

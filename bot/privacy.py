@@ -77,6 +77,7 @@ async def run_retention(db: Database, clock: Clock, keep: Keep, admins: list[int
         forms = await repo.forget_abandoned_forms(c, kept_since(clock, keep.rejected_days))
     async with db.tx() as c:
         removed = await repo.forget_removed_contacts(c, kept_since(clock, keep.removed_days))
+        await repo.forget_removed_stays(c, kept_since(clock, keep.removed_days))
     async with db.tx() as c:
         strangers = await repo.forget_strangers(c, kept_since(clock, keep.strangers_days),
                                                 admins)

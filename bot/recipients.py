@@ -1,4 +1,4 @@
-"""The language a message is written in for the person who receives it.
+"""Who receives a word for a branch, and the language a message is written in for them.
 
 Every message that is not a direct reply — a renderer in the outbox, a word to the
 secretaries — is rendered in its recipient's language at the moment it goes out, so one
@@ -9,7 +9,23 @@ from __future__ import annotations
 
 from bot import i18n
 from storage import members as member_repo
-from storage.db import Database
+from storage import org as org_repo
+from storage.db import Conn, Database
+
+
+async def managers(c: Conn, branch_id: int, admins: list[int]) -> list[int]:
+    """Who is told about a branch's applicant, a member moving away or back: its
+    secretaries, else staff. Only people who opened the bot: Telegram refuses a bot's
+    first word to anyone else (403 "bot can't initiate conversation"). A branch whose
+    secretaries cannot be reached falls back to staff; if nobody can be, nobody is
+    written to (a request to join waits in /pending, where secretaries and staff find
+    it)."""
+    secretaries = [r.telegram_id for r in await org_repo.holders(c, "secretary", branch_id)]
+    reachable = await member_repo.reachable(c, secretaries)
+    if reachable:
+        return reachable
+    staff = [r.telegram_id for r in await org_repo.holders(c, "staff")]
+    return await member_repo.reachable(c, list(dict.fromkeys([*admins, *staff])))
 
 
 async def translator_of(db: Database, telegram_id: int) -> i18n.Translator:

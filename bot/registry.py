@@ -11,11 +11,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Literal
 
-from bot import roles
+from bot import homecoming, recipients, roles
 from bot.access import Actor
 from bot.clock import Clock
+from bot.i18n import N_
 from bot.makeup import queue_make_up
-from bot.profile import REMOVAL_REASONS, Profile
+from bot.profile import REMOVAL_REASONS, InvalidInput, Profile
+from bot.seasons import Season
 from storage import audit
 from storage import members as member_repo
 from storage import org as org_repo
@@ -193,17 +195,24 @@ async def _admit(c: Conn, application: Application, now: datetime) -> Member:
 
 async def set_flowing(db: Database, clock: Clock, member_id: int, *, away: bool,
                       city: str | None = None, employer: str | None = None,
-                      since: date | None = None, makeup_days: int = 0,
+                      since: date | None = None, host_branch_id: int | None = None,
+                      host_name: str | None = None, makeup_days: int = 0,
+                      seasons: list[Season] | None = None, admins: list[int] | None = None,
                       ending: Statement | None = None) -> tuple[Member, int]:
-    """Working away or back home; someone who starts working away gets what their branch's
-    flowing members were sent in the last ``makeup_days`` days (queued with the change).
-    Returns the member and how many materials were made up."""
+    """Working away (with where, and the host organisation if they named one) or back
+    home. Queued with the change: for someone who starts working away, what their branch's
+    flowing members were sent in the last ``makeup_days`` days, and a line to the
+    secretaries; for someone back home, their catch-up message and the secretaries' line
+    or season's list (bot/homecoming.py). Returns the member and how many materials were
+    made up."""
     now = clock.now()
     fields: dict[str, object] = {"flowing": away}
     if away:
-        fields.update(flow_city=city, flow_employer=employer, flow_since=since)
+        fields.update(flow_city=city, flow_employer=employer, flow_since=since,
+                      host_branch_id=host_branch_id, host_name=host_name)
     else:
-        fields.update(flow_city=None, flow_employer=None, flow_since=None)
+        fields.update(flow_city=None, flow_employer=None, flow_since=None,
+                      host_branch_id=None, host_name=None)
     async with db.tx() as c:
         before = await member_repo.get_member(c, member_id)
         await member_repo.update_member(c, member_id, fields, now)
@@ -211,11 +220,45 @@ async def set_flowing(db: Database, clock: Clock, member_id: int, *, away: bool,
         assert member is not None and before is not None
         missed = (await queue_make_up(c, member, makeup_days, now)
                   if away and not before.flowing else 0)
+        if away:
+            await homecoming.on_departure(c, member, now, admins or [])
+        elif before.flowing:
+            await homecoming.on_return(c, member, now, clock.today(), seasons or [],
+                                       admins or [])
         await audit.record(c, now, f"member:{member_id}", "member.flow",
                            f"member:{member_id}", "away" if away else "back")
         if ending is not None:
             await ending(c)
     return member, missed
+
+
+async def check_host(db: Database, member: Member, branch_id: int) -> Unit:
+    """A host branch a member may name: a branch of the county other than their own."""
+    async with db.read() as c:
+        unit = await org_repo.get_unit(c, branch_id)
+    if unit is None or unit.kind != "branch" or unit.id == member.branch_id:
+        raise InvalidInput(N_("Please choose with the buttons."))
+    return unit
+
+
+async def set_host(db: Database, clock: Clock, member_id: int, host_branch_id: int | None,
+                   host_name: str | None, ending: Statement | None = None) -> Member | None:
+    """A member working away names the party organisation where they live (流入地党组织):
+    a branch of the county — whose sessions then invite them — or one outside it. None
+    if they are no longer working away."""
+    now = clock.now()
+    async with db.tx() as c:
+        before = await member_repo.get_member(c, member_id)
+        if before is None or not before.flowing:
+            return None
+        await member_repo.update_member(
+            c, member_id, {"host_branch_id": host_branch_id, "host_name": host_name}, now)
+        await audit.record(c, now, f"member:{member_id}", "member.host", f"member:{member_id}",
+                           audit.changes(host_branch_id=(before.host_branch_id, host_branch_id),
+                                         host_name=(before.host_name, host_name)))
+        if ending is not None:
+            await ending(c)
+        return await member_repo.get_member(c, member_id)
 
 
 async def update_profile(db: Database, clock: Clock, member_id: int,
@@ -238,17 +281,7 @@ async def managers_of(db: Database, branch_id: int, admins: list[int]) -> list[i
         return await _managers(c, branch_id, admins)
 
 
-async def _managers(c: Conn, branch_id: int, admins: list[int]) -> list[int]:
-    """Only people who opened the bot: Telegram refuses a bot's first word to anyone
-    else (403 "bot can't initiate conversation"). A branch whose secretaries cannot be
-    reached falls back to staff; if nobody can be, nobody is written to and the request
-    waits in /pending, where secretaries and staff find it."""
-    secretaries = [r.telegram_id for r in await org_repo.holders(c, "secretary", branch_id)]
-    reachable = await member_repo.reachable(c, secretaries)
-    if reachable:
-        return reachable
-    staff = [r.telegram_id for r in await org_repo.holders(c, "staff")]
-    return await member_repo.reachable(c, list(dict.fromkeys([*admins, *staff])))
+_managers = recipients.managers
 
 
 async def pending_for(db: Database, actor: Actor) -> list[tuple[Application, Member | None]]:

@@ -312,8 +312,9 @@ def _check_member_row(check: _Checker, sheet: Sheet, row: Row, today: date) -> M
             values["flow_city"] = city
             if "flow_employer" in sheet.columns:
                 values["flow_employer"] = employer
-        elif flowing is False:
-            values.update(flow_city=None, flow_employer=None, flow_since=None)
+        elif flowing is False:  # home: the stay closes (storage/stays.py), the host goes
+            values.update(flow_city=None, flow_employer=None, flow_since=None,
+                          host_branch_id=None, host_name=None)
     if any(value is _BAD for value in (county, township, branch, group)):
         return None
     complete = not any(value is _BAD for value in (key, name, *values.values()))
@@ -532,7 +533,8 @@ async def _make_up_if_left(c: Conn, before: Member, makeup_days: int, now: datet
         report.made_up += await queue_make_up(c, after, makeup_days, now)
 
 
-_FIELD_COLUMN = {"branch_id": "branch", "group_id": "group", "flow_since": "flowing"}
+_FIELD_COLUMN = {"branch_id": "branch", "group_id": "group", "flow_since": "flowing",
+                 "host_branch_id": "flowing", "host_name": "flowing"}
 
 
 def _headers_of(sheet: Sheet, fields: dict[str, Any]) -> tuple[str, ...]:

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 from bot import (
     bulletins,
+    homecoming,
     meetings,
     notes,
     notices,
@@ -39,6 +40,7 @@ from bot import (
 )
 from bot.background import BackgroundLoop
 from bot.config import Settings, parse_reminder_schedule
+from bot.seasons import parse_seasons
 from bot.write_faults import Backoff, is_write_fault
 from storage import operations as ops_repo
 
@@ -80,6 +82,13 @@ async def tick(services: Services) -> int:
                                                settings.visit_quota_days)
         services.daily["visits"] = now.date()
     queued += await notices.release_due(services.database, services.clock)
+    if (now.time() >= settings.bulletin_time
+            and services.daily.get("homecoming") != now.date()):
+        # In a homecoming season, the list of members back home for each branch, once.
+        queued += await homecoming.queue_season_lists(
+            services.database, services.clock, parse_seasons(settings.homecoming_seasons),
+            settings.bulletin_time, settings.admins)
+        services.daily["homecoming"] = now.date()
     if services.daily.get("inbox") != now.date():
         await services.journal.forget_old()
         services.daily["inbox"] = now.date()

@@ -22,6 +22,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         by_hand,
         common,
         dialog,
+        homecoming,
         materials,
         meetings,
         members,
@@ -103,6 +104,8 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     application.add_handler(CallbackQueryHandler(notices.notice_button, pattern=r"^ntc:"))
     application.add_handler(CallbackQueryHandler(by_hand.hand_button, pattern=r"^hand:"))
     application.add_handler(CallbackQueryHandler(todo.todo_button, pattern=r"^todo:"))
+    application.add_handler(CallbackQueryHandler(homecoming.homecoming_button,
+                                                 pattern=r"^home:"))
     # Last among buttons: anything unclaimed is stale or forged.
     application.add_handler(CallbackQueryHandler(common.stale_button))
 

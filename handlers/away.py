@@ -1,4 +1,5 @@
-"""The three questions about working away from home, shared by joining and by /flow."""
+"""The questions about working away from home: where (city, work unit, since when),
+shared by joining and by /flow; and which party organisation hosts them there (/flow)."""
 
 from __future__ import annotations
 
@@ -6,14 +7,18 @@ from datetime import date, timedelta
 
 from telegram import Update
 
+from bot import organisation
+from bot.app import ZContext
 from bot.i18n import Translator
+from bot.markup import KEYBOARD_BUTTONS
 from bot.profile import parse_month, parse_place
 from handlers import dialog
 from handlers.dialog import Answer, acknowledge
-from handlers.ui import button, grid, inline
+from handlers.ui import button, esc, grid, inline
+from storage.models import Unit
 
-__all__ = ["acknowledge", "ask_city", "ask_employer", "ask_since", "read_city", "read_employer",
-           "read_since"]
+__all__ = ["acknowledge", "ask_city", "ask_employer", "ask_host", "ask_host_branch",
+           "ask_since", "read_city", "read_employer", "read_since"]
 
 
 async def ask_city(update: Update, tr: Translator) -> None:
@@ -60,3 +65,33 @@ async def read_since(answer: Answer, today: date) -> date:
         await acknowledge(answer, since.strftime("%Y-%m"))
         return since
     return parse_month(answer.text, today)
+
+
+async def ask_host(update: Update, context: ZContext, kind: str) -> None:
+    """Step ``host``: a township of the county (then ``host_branch``), a name typed for an
+    organisation outside it, or skip."""
+    chat = update.effective_chat
+    assert chat is not None
+    tr = context.tr
+    townships = (await organisation.townships(context.db))[:KEYBOARD_BUTTONS - 1]
+    await chat.send_message(
+        tr("Which party organisation looks after you where you work (流入地党组织)? If it "
+           "is a branch in our county, choose its township; if it is elsewhere, type its "
+           "name."),
+        reply_markup=inline([
+            *grid([button(t.name, dialog.choice(kind, "host", t.id)) for t in townships], 3),
+            [button(tr("None yet / skip"), dialog.choice(kind, "host", "skip"))]]))
+
+
+async def ask_host_branch(update: Update, context: ZContext, kind: str, township: Unit,
+                          branches: list[Unit]) -> None:
+    """Step ``host_branch``: a branch of the chosen township, or back to the townships."""
+    chat = update.effective_chat
+    assert chat is not None
+    tr = context.tr
+    await chat.send_message(
+        tr("Which branch of {township}?", township=esc(township.name)),
+        reply_markup=inline([
+            *grid([button(b.name, dialog.choice(kind, "host_branch", b.id))
+                   for b in branches[:KEYBOARD_BUTTONS - 1]]),
+            [button(tr("◀ Back"), dialog.choice(kind, "host_branch", "back"))]]))

@@ -22,7 +22,7 @@ from bot.app import ZContext
 from bot.callbacks import pack, unpack
 from bot.delivery import send
 from bot.i18n import N_, Translator
-from bot.markup import KEYBOARD_BUTTONS
+from bot.markup import KEYBOARD_BUTTONS, shorten
 from bot.meetings import KINDS, MeetingDraft
 from bot.profile import InvalidInput, clean_body, clean_text
 from bot.schedule import windows
@@ -67,7 +67,16 @@ async def _chosen(update: Update, context: ZContext, branch: Unit) -> None:
     await _start(update, context, branch, in_private=False)
 
 
-async def _start(update: Update, context: ZContext, branch: Unit, *, in_private: bool) -> bool:
+async def start_makeup(update: Update, context: ZContext, branch: Unit,
+                       guests: list[Member]) -> bool:
+    """The form for a make-up lesson (回乡补课) for members back home: the same steps, the
+    kind a party lesson or other, inviting exactly ``guests`` (nobody else is reminded),
+    no remote attendance to ask about (they are home)."""
+    return await _start(update, context, branch, in_private=True, makeup=guests)
+
+
+async def _start(update: Update, context: ZContext, branch: Unit, *, in_private: bool,
+                 makeup: list[Member] | None = None) -> bool:
     """Open the form privately; False (and said where they asked) past the day's limit."""
     tr = context.tr
     try:
@@ -78,19 +87,33 @@ async def _start(update: Update, context: ZContext, branch: Unit, *, in_private:
         assert chat is not None
         await chat.send_message(tr(refused.message, **refused.fields))
         return False
-    await dialog.begin(update, context, MEETING, "kind",
-                       {"branch": branch.id, "branch_name": branch.name}, in_private=in_private)
-    kinds = grid([button(tr(label), dialog.choice(MEETING, "kind", kind))
-                   for kind, label in KINDS.items()])
+    data: dict[str, object] = {"branch": branch.id, "branch_name": branch.name}
+    heading = tr("📅 <b>New session for {branch}</b>", branch=esc(branch.name))
+    offered = list(KINDS)
+    if makeup is not None:
+        data.update(audience="listed", guests=[m.id for m in makeup], remote=False)
+        offered = list(meetings.MAKEUP_KINDS)
+        heading = tr("📚 <b>Make-up lesson (回乡补课) for {branch}</b>\nInvited: {names}",
+                     branch=esc(branch.name), names=_names(makeup))
+    await dialog.begin(update, context, MEETING, "kind", data, in_private=in_private)
+    kinds = grid([button(tr(KINDS[kind]), dialog.choice(MEETING, "kind", kind))
+                  for kind in offered])
     coming = len(await session_changes.coming(context.db, branch.id))
-    if coming:  # the same command reaches the sessions already scheduled
+    if coming and makeup is None:  # the same command reaches the sessions already scheduled
         kinds.append([button(tr("✏️ Change a coming session ({n})", n=coming),
                              pack("mtg", "list", branch.id))])
     await context.bot.send_message(
-        context.actor.telegram_id,
-        tr("📅 <b>New session for {branch}</b>\nWhat kind of session?", branch=esc(branch.name)),
+        context.actor.telegram_id, heading + "\n" + tr("What kind of session?"),
         reply_markup=inline(kinds))
     return True
+
+
+def _names(people: list[Member]) -> str:
+    """Who a make-up lesson invites, escaped, within a form's message."""
+    return shorten("、".join(esc(m.name) for m in people), NAMES_MAX)
+
+
+NAMES_MAX = 1500
 
 
 async def _manages_branch(context: ZContext, current: Dialog) -> bool:
@@ -109,6 +132,9 @@ async def meeting_step(update: Update, context: ZContext, current: Dialog, answe
                 await chat.send_message(tr("Please choose with the buttons."))
                 return
             kind: MeetingKind = answer.action  # type: ignore[assignment]
+            if _makeup(current) and kind not in meetings.MAKEUP_KINDS:
+                await chat.send_message(tr("Please choose with the buttons."))
+                return
             found = await meetings.audience(context.db, int(current.data["branch"]))
             refusal = meetings.refusal_for(kind, found)
             if refusal is not None:  # the kind buttons stay for another choice
@@ -156,6 +182,10 @@ async def meeting_step(update: Update, context: ZContext, current: Dialog, answe
                 await away.acknowledge(answer, tr("Skip"))
             else:
                 lecturer = few_words(answer.text, 40)
+            if _makeup(current):  # who comes is fixed, and they are home
+                await _confirm_question(update, context, await dialog.advance(
+                    update, context, current, "confirm", lecturer=lecturer))
+                return
             await dialog.advance(update, context, current, "remote", lecturer=lecturer)
             await chat.send_message(
                 tr("May members working away join remotely (远程参学), and count as attending?"),
@@ -289,6 +319,10 @@ def few_words(text: str | None, limit: int) -> str:
     return value
 
 
+def _makeup(current: Dialog) -> bool:
+    return current.data.get("audience") == "listed"
+
+
 def _draft(current: Dialog) -> MeetingDraft:
     data = current.data
     return MeetingDraft(branch_id=int(data["branch"]), kind=data["kind"],
@@ -296,7 +330,8 @@ def _draft(current: Dialog) -> MeetingDraft:
                         topic=data["topic"], lecturer=data.get("lecturer"),
                         remote_allowed=bool(data.get("remote")),
                         group_id=int(data["group"]) if data.get("group") else None,
-                        guests=tuple(int(i) for i in data.get("guests", [])))
+                        guests=tuple(int(i) for i in data.get("guests", [])),
+                        audience="listed" if _makeup(current) else "kind")
 
 
 async def _confirm_question(update: Update, context: ZContext, current: Dialog) -> None:
@@ -319,8 +354,9 @@ async def _confirm_question(update: Update, context: ZContext, current: Dialog) 
                     before=settings.checkin_before_minutes,
                     after=settings.checkin_after_minutes),
              tr("Invited: {n} members ({who}).", n=await meetings.invited_count(context.db, draft),
-                who=tr(meetings.INVITED_BY_KIND.get(draft.kind, meetings.INVITED_EVERYONE)))]
-    if draft.guests:
+                who=tr(meetings.INVITED_BACK_HOME) if _makeup(current)
+                else tr(meetings.INVITED_BY_KIND.get(draft.kind, meetings.INVITED_EVERYONE)))]
+    if draft.guests and not _makeup(current):
         lines.append(tr("Including {n} activists you added.", n=len(draft.guests)))
     if not await meetings.has_group(context.db, draft.branch_id):
         lines.append(tr("The branch has no group chat tied to it, so each member gets the "

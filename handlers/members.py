@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+from datetime import date
 
 from telegram import InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardRemove, Update
 from telegram.error import TelegramError
 
-from bot import organisation, personal_menus, registry
+from bot import migrants, organisation, personal_menus, registry
 from bot.app import ZContext
-from bot.callbacks import pack
+from bot.callbacks import pack, whole
 from bot.i18n import N_, Translator
 from bot.joining import profile_lines
 from bot.markup import KEYBOARD_BUTTONS
@@ -19,11 +20,12 @@ from bot.profile import (
     InvalidInput,
     normalise_phone,
     parse_birth_year,
+    parse_place,
 )
+from bot.seasons import parse_seasons
 from handlers import away, dialog, picker
 from handlers.dialog import Answer
 from handlers.guards import button_with_id, private_only
-from handlers.notify import tell
 from handlers.ui import (
     button,
     chunks,
@@ -53,11 +55,16 @@ async def me_command(update: Update, context: ZContext) -> None:
                  tr("Branch: {branch}", branch=esc(branch.name if branch else "—")),
                  *profile_lines(tr, member)]
         roles = _role_lines(tr, context)
+        host = await migrants.host_of(context.db, member) if member.flowing else None
+        if host:
+            lines.append(tr("Host organisation there: {host}", host=esc(host)))
         await chat.send_message("\n".join(lines + roles), reply_markup=inline([
             [button(tr("📱 Change phone"), dialog.choice(ME, "menu", "phone")),
              button(tr("🎂 Change year of birth"), dialog.choice(ME, "menu", "year"))],
             [button(tr("🚶 Working away / back home"), dialog.choice(ME, "menu", "flow")),
              button(tr("🌐 Language"), dialog.choice(ME, "menu", "lang"))],
+            [button(tr("🏛 Host organisation"), dialog.choice(ME, "menu", "host"))]
+            if member.flowing else [],
         ]))
         await dialog.begin(update, context, ME, "menu")
         return
@@ -116,6 +123,11 @@ async def me_step(update: Update, context: ZContext, current: Dialog, answer: An
                 await away.acknowledge(answer, tr("🚶 Working away / back home"))
                 await dialog.finish(update, context)
                 await _offer_flow(update, context, member)
+            elif answer.action == "host" and member.flowing:
+                await away.acknowledge(answer, tr("🏛 Host organisation"))
+                await dialog.finish(update, context)
+                await dialog.begin(update, context, FLOW, "host", {"only_host": True})
+                await away.ask_host(update, context, FLOW)
             elif answer.action == "lang":
                 await away.acknowledge(answer, tr("🌐 Language"))
                 await dialog.finish(update, context)
@@ -172,13 +184,17 @@ async def _offer_flow(update: Update, context: ZContext, member: Member) -> None
     assert chat is not None
     if member.flowing:
         since = member.flow_since.strftime("%Y-%m") if member.flow_since else "—"
+        host = await migrants.host_of(context.db, member)
         await dialog.begin(update, context, FLOW, "flowing")
-        await chat.send_message(
+        await chat.send_message("\n".join([
             tr("You are recorded as working in {city} since {since}.",
                city=esc(member.flow_city or "—"), since=since),
+            tr("Host organisation there: {host}", host=esc(host)) if host
+            else tr("You have not named the party organisation where you work yet.")]),
             reply_markup=inline([
                 [button(tr("🏠 I am back home"), dialog.choice(FLOW, "flowing", "back"))],
                 [button(tr("🚶 I moved to another city"), dialog.choice(FLOW, "flowing", "moved"))],
+                [button(tr("🏛 Host organisation"), dialog.choice(FLOW, "flowing", "host"))],
                 [button(tr("No change"), dialog.choice(FLOW, "flowing", "same"))],
             ]))
     else:
@@ -201,6 +217,7 @@ async def flow_step(update: Update, context: ZContext, current: Dialog, answer: 
         await dialog.finish(update, context)
         return
     today = context.clock.today()
+    settings = context.settings
     try:
         if current.step in ("home", "flowing"):
             if answer.action == "same":
@@ -208,11 +225,16 @@ async def flow_step(update: Update, context: ZContext, current: Dialog, answer: 
                 await dialog.finish(update, context)
             elif answer.action == "back" and current.step == "flowing":
                 await away.acknowledge(answer, tr("🏠 I am back home"))
-                updated, _ = await registry.set_flowing(
+                await registry.set_flowing(
                     context.db, context.clock, member.id, away=False,
+                    seasons=parse_seasons(settings.homecoming_seasons), admins=settings.admins,
                     ending=dialog.ending(update, context))
+                context.services.poke_outbox()
                 await chat.send_message(tr("Welcome home! Your branch secretary has been told."))
-                await _tell_managers(context, updated, returned=True)
+            elif answer.action == "host" and current.step == "flowing":
+                await away.acknowledge(answer, tr("🏛 Host organisation"))
+                await dialog.advance(update, context, current, "host", only_host=True)
+                await away.ask_host(update, context, FLOW)
             elif answer.action in ("away", "moved"):
                 await away.acknowledge(answer, tr("🚶 Yes, I am working away")
                                        if answer.action == "away"
@@ -231,39 +253,88 @@ async def flow_step(update: Update, context: ZContext, current: Dialog, answer: 
             await away.ask_since(update, tr, FLOW, today)
         elif current.step == "since":
             since = await away.read_since(answer, today)
-            updated, missed = await registry.set_flowing(
-                context.db, context.clock, member.id, away=True, city=current.data["city"],
-                employer=current.data.get("employer"), since=since,
-                makeup_days=context.settings.study_makeup_days,
-                ending=dialog.ending(update, context))
-            await chat.send_message(tr(
-                "Recorded: working in {city} since {since}. Your branch secretary has been "
-                "told. Send /flow again when you come back.",
-                city=esc(updated.flow_city or ""), since=since.strftime("%Y-%m")))
-            await _tell_managers(context, updated, returned=False)
-            if missed:
-                context.services.poke_outbox()
-                await chat.send_message(tr(
-                    "📚 Your branch sent members working away {n} study materials recently; "
-                    "they are on their way to you now.", n=missed))
+            await dialog.advance(update, context, current, "host", since=since.isoformat())
+            await away.ask_host(update, context, FLOW)
+        elif current.step == "host":
+            await _host_step(update, context, current, answer, member)
+        elif current.step == "host_branch":
+            if answer.action == "back":
+                await away.acknowledge(answer, tr("◀ Back"))
+                await dialog.advance(update, context, current, "host")
+                await away.ask_host(update, context, FLOW)
+                return
+            branch_id = whole(answer.action)
+            if branch_id is None:
+                await chat.send_message(tr("Please choose with the buttons."))
+                return
+            host = await registry.check_host(context.db, member, branch_id)
+            await away.acknowledge(answer, host.name)
+            await _save_flow(update, context, current, member, host, None)
     except InvalidInput as problem:
         await chat.send_message(tr(problem.message, **problem.fields))
 
 
-async def _tell_managers(context: ZContext, member: Member, *, returned: bool) -> None:
-    for manager in await registry.managers_of(context.db, member.branch_id,
-                                              context.settings.admins):
-        if manager == member.telegram_id:
-            continue
-        if returned:
-            await tell(context, manager, lambda t: t("🏠 {name} is back home.",
-                                                     name=esc(member.name)))
-        else:
-            await tell(context, manager, lambda t: t(
-                "🚶 {name} is now working away: {city}{employer}, since {since}.",
-                name=esc(member.name), city=esc(member.flow_city or ""),
-                employer=f" ({esc(member.flow_employer)})" if member.flow_employer else "",
-                since=member.flow_since.strftime("%Y-%m") if member.flow_since else "—"))
+async def _host_step(update: Update, context: ZContext, current: Dialog, answer: Answer,
+                     member: Member) -> None:
+    """A township (then its branches), "none yet", or an organisation outside the county
+    typed by name."""
+    tr = context.tr
+    if answer.action == "skip":
+        await away.acknowledge(answer, tr("None yet / skip"))
+        await _save_flow(update, context, current, member, None, None)
+        return
+    if answer.action is None:
+        await _save_flow(update, context, current, member, None, parse_place(answer.text))
+        return
+    township = await organisation.get_unit(context.db, whole(answer.action) or 0)
+    if township is None or township.kind != "township":
+        raise InvalidInput(N_("Please choose with the buttons."))
+    branches = [b for b in await organisation.branches_under(context.db, township.id)
+                if b.id != member.branch_id]
+    if not branches:
+        raise InvalidInput(N_("{township} has no other branch. Choose another township, or "
+                              "type the name of the organisation."), township=esc(township.name))
+    await away.acknowledge(answer, township.name)
+    await dialog.advance(update, context, current, "host_branch")
+    await away.ask_host_branch(update, context, FLOW, township, branches)
+
+
+async def _save_flow(update: Update, context: ZContext, current: Dialog, member: Member,
+                     host: Unit | None, host_name: str | None) -> None:
+    """The last answer: the host alone (from /me or /flow's 🏛), or the whole stay."""
+    tr = context.tr
+    chat = update.effective_chat
+    assert chat is not None
+    host_id = host.id if host is not None else None
+    named = host.name if host is not None else host_name
+    invites = (tr("{branch} will invite you to its sessions; your home branch sees that you "
+                  "attend.", branch=esc(host.name)) if host is not None else None)
+    if current.data.get("only_host"):
+        saved = await registry.set_host(context.db, context.clock, member.id, host_id,
+                                        host_name, ending=dialog.ending(update, context))
+        if saved is None:  # came home meanwhile
+            await chat.send_message(tr("You are recorded as living at home now."))
+            return
+        lines = [tr("Saved. Host organisation: {host}", host=esc(named)) if named
+                 else tr("Saved: no host organisation.")]
+        await chat.send_message("\n".join([*lines, *([invites] if invites else [])]))
+        return
+    since = date.fromisoformat(current.data["since"])
+    settings = context.settings
+    updated, missed = await registry.set_flowing(
+        context.db, context.clock, member.id, away=True, city=current.data["city"],
+        employer=current.data.get("employer"), since=since, host_branch_id=host_id,
+        host_name=host_name, makeup_days=settings.study_makeup_days, admins=settings.admins,
+        ending=dialog.ending(update, context))
+    context.services.poke_outbox()
+    lines = [tr("Recorded: working in {city} since {since}. Your branch secretary has been "
+                "told. Send /flow again when you come back.",
+                city=esc(updated.flow_city or ""), since=since.strftime("%Y-%m"))]
+    await chat.send_message("\n".join([*lines, *([invites] if invites else [])]))
+    if missed:
+        await chat.send_message(tr(
+            "📚 Your branch sent members working away {n} study materials recently; "
+            "they are on their way to you now.", n=missed))
 
 
 async def members_command(update: Update, context: ZContext) -> None:
@@ -292,8 +363,13 @@ async def show_roster(update: Update, context: ZContext, branch: Unit) -> None:
         lines += ["", tr("<b>Registered, at home ({count})</b>", count=len(at_home))]
         lines += [f"• {_who(tr, v.member)}" for v in at_home]
     if flowing:
+        hosts = {v.member.id: await migrants.host_of(context.db, v.member) for v in flowing}
+        there = await migrants.attended_elsewhere(context.db, context.clock,
+                                                  [v.member.id for v in flowing])
         lines += ["", tr("<b>Working away ({count})</b>", count=len(flowing))]
-        lines += [f"• {_who(tr, v.member)} — {_where(tr, v.member)}" for v in flowing]
+        lines += [f"• {_who(tr, v.member)} — {_where(tr, v.member)}"
+                  + _hosted_line(tr, v.member, hosts[v.member.id], there.get(v.member.id, 0))
+                  for v in flowing]
     if phoneless:
         lines += ["", tr("<b>Without Telegram: recorded by hand ({count})</b>",
                          count=len(phoneless))]
@@ -301,6 +377,11 @@ async def show_roster(update: Update, context: ZContext, branch: Unit) -> None:
     if unreachable:
         lines += ["", tr("<b>Not reachable by the bot ({count})</b>", count=len(unreachable))]
         lines += [f"• {_who(tr, v.member)} — {_why(tr, v)}" for v in unreachable]
+    hosted = await migrants.hosted_by(context.db, branch.id)
+    if hosted:  # organised here, coordinated from home: invited to this branch's sessions
+        lines += ["", tr("<b>Working here, from other branches ({count})</b>",
+                         count=len(hosted))]
+        lines += [f"• {esc(m.name)}（{esc(home)}） — {_where(tr, m)}" for m, home in hosted]
     texts = chunks(lines)
     for text in texts[:-1]:
         await chat.send_message(text)
@@ -396,6 +477,17 @@ def _who(tr: Translator, member: Member) -> str:
 def _where(tr: Translator, member: Member) -> str:
     since = member.flow_since.strftime("%Y-%m") if member.flow_since else "—"
     return tr("{city} since {since}", city=esc(member.flow_city or "—"), since=since)
+
+
+def _hosted_line(tr: Translator, member: Member, host: str | None, attended: int) -> str:
+    """" · host: 西河村党支部, 2 sessions there this year" — what the home branch sees of
+    a member's life at their host branch (one outside the county: its name only)."""
+    if not host:
+        return ""
+    if member.host_branch_id is None:
+        return " · " + tr("host: {host}", host=esc(host))
+    return " · " + tr("host: {host}, {n} sessions there this year", host=esc(host),
+                      n=attended)
 
 
 def _why(tr: Translator, view: MemberView) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardButton, Update
 
-from bot import notes, registry, study_record
+from bot import migrants, notes, registry, study_record
 from bot.app import ZContext
 from bot.callbacks import pack, unpack
 from bot.delivery import Outgoing, send
@@ -441,8 +441,11 @@ async def _show_record(update: Update, context: ZContext, member: Member,
     clock = context.clock
     year = year or clock.today().year
     found = await study_record.record(context.db, clock, member.id, year)
-    texts = chunks(study_record.lines(context.tr, study_record.Shown(member, year, found),
-                                      clock.today(), clock.tz))
+    lines = study_record.lines(context.tr, study_record.Shown(member, year, found),
+                               clock.today(), clock.tz)
+    lines += migrants.history_lines(
+        context.tr, await migrants.history(context.db, clock, member.id), clock.tz)
+    texts = chunks(lines)
     years = [other for other in await study_record.years(context.db, clock, member.id)
              if other != year]
     keys = inline(grid([button(context.tr("📒 {year}", year=other),

@@ -268,7 +268,7 @@ async def notice_button(update: Update, context: ZContext) -> None:
             await mark_pressed(query, tr("✅ Received {time}",
                                          time=context.clock.now().strftime("%m-%d %H:%M")))
         return
-    if parsed.action == "show":
+    if parsed.action == "show":  # read again, with its button (from /todo, a catch-up)
         again = await notices.again(context.db, tr, notice_id, context.actor.telegram_id)
         if again is None:
             await query.answer(tr("This notice was not sent to you."), show_alert=True)

@@ -27,13 +27,22 @@ STEPS = ("reminded_day_at", "reminded_hour_at", "opened_at", "closed_at")
 #: the secretary added is invited; a 'listed' session (a make-up lesson) invites only its
 #: guests; otherwise the kind decides — the committee meeting its committee members, a
 #: party group meeting its group's members, every other kind the branch's full and
-#: probationary members. Activists come only as guests.
+#: probationary members, and with them the full and probationary members of other
+#: branches working away who named this branch their host (流入地党组织: the branch where
+#: they live organises them). Activists come only as guests.
 INVITED = """(m.state = 'active' AND (
     EXISTS (SELECT 1 FROM meeting_guests g WHERE g.meeting_id = mt.id AND g.member_id = m.id)
     OR (mt.audience = 'kind' AND m.branch_id = mt.branch_id AND CASE mt.kind
         WHEN 'committee' THEN m.committee = 1
         WHEN 'group' THEN m.group_id = mt.group_id AND m.status != 'activist'
-        ELSE m.status != 'activist' END)))"""
+        ELSE m.status != 'activist' END)
+    OR (mt.audience = 'kind' AND m.flowing = 1 AND m.host_branch_id = mt.branch_id
+        AND mt.kind NOT IN ('committee', 'group') AND m.status != 'activist')))"""
+
+#: Whether member row ``m`` could not come to meeting row ``mt``: working away from the
+#: session's own branch, and it cannot be joined remotely. Such a member is not reminded
+#: of it and is recorded working away, not absent, at closing.
+AWAY = "(m.flowing = 1 AND m.branch_id = mt.branch_id AND mt.remote_allowed = 0)"
 
 
 async def add_meeting(c: Conn, fields: dict[str, Any], now: datetime) -> Meeting:
@@ -249,12 +258,12 @@ async def put_attendance(c: Conn, meeting_id: int, member_id: int, status: str, 
 
 
 async def check_in(c: Conn, meeting_id: int, member_id: int, status: str,
-                   now: datetime, opens_before: timedelta, closes_after: timedelta,
-                   flowing: bool) -> bool:
+                   now: datetime, opens_before: timedelta, closes_after: timedelta) -> bool:
     """One statement: record present/remote if the meeting invites this member, is
     still open, inside the check-in window (and, for remote, allows it and the member is
-    away), and the member is not in yet. True if it changed something; on False the
-    caller reads why. A second press, however close, changes nothing."""
+    away from the session's branch: a member working away comes to their host branch's
+    sessions in person), and the member is not in yet. True if it changed something; on
+    False the caller reads why. A second press, however close, changes nothing."""
     cur = await c.execute(
         f"""INSERT INTO attendance (meeting_id, member_id, status, at)
            SELECT :meeting, :member, :status, :at FROM meetings mt JOIN members m
@@ -262,13 +271,14 @@ async def check_in(c: Conn, meeting_id: int, member_id: int, status: str,
              AND mt.state IN ('scheduled', 'open')
              AND julianday(:at) >= julianday(mt.starts_at) - :before
              AND julianday(:at) < julianday(mt.starts_at) + :after
-             AND (:status = 'present' OR (mt.remote_allowed = 1 AND :flowing = 1))
+             AND (:status = 'present' OR (mt.remote_allowed = 1 AND m.flowing = 1
+                                          AND m.branch_id = mt.branch_id))
            ON CONFLICT (meeting_id, member_id) DO UPDATE SET status = excluded.status,
              at = excluded.at, decided_by = NULL, decided_at = NULL
            WHERE attendance.status NOT IN ('present', 'remote')""",
         {"meeting": meeting_id, "member": member_id, "status": status,
          "at": ts(now), "before": opens_before / timedelta(days=1),
-         "after": closes_after / timedelta(days=1), "flowing": int(flowing)})
+         "after": closes_after / timedelta(days=1)})
     return cur.rowcount > 0
 
 
@@ -296,8 +306,18 @@ async def invited(c: Conn, meeting_id: int) -> list[Member]:
 
 
 async def invited_with_account(c: Conn, meeting_id: int) -> list[Member]:
-    """Those invited whom the bot can write to at all (the reminders' audience)."""
+    """Those invited whom the bot can write to at all."""
     return [m for m in await invited(c, meeting_id) if m.telegram_id is not None]
+
+
+async def expected_with_account(c: Conn, meeting_id: int) -> list[Member]:
+    """Those invited who could come (not :data:`AWAY`) and whom the bot can write to:
+    the reminders' audience — a member working away is not reminded of a session at home
+    they cannot join."""
+    return await fetch_all(
+        c, Member,
+        f"""SELECT m.* FROM meetings mt JOIN members m ON {INVITED} AND NOT {AWAY}
+            WHERE mt.id = ? AND m.telegram_id IS NOT NULL ORDER BY m.id""", (meeting_id,))
 
 
 async def is_invited(c: Conn, meeting_id: int, member_id: int) -> bool:
@@ -308,16 +328,16 @@ async def is_invited(c: Conn, meeting_id: int, member_id: int) -> bool:
 
 
 async def count_invited_by_kind(c: Conn, branch_id: int, kind: str, group_id: int | None,
-                                guests: list[int]) -> int:
+                                guests: list[int], audience: str = "kind") -> int:
     """How many a session of this kind (with these guests) would invite, before it exists
     (the form's confirmation says it): the same rule, applied to a meeting row built in
     place."""
     async with c.execute(
-            f"""WITH mt(id, branch_id, kind, group_id, audience) AS (VALUES (0, ?, ?, ?, 'kind'))
+            f"""WITH mt(id, branch_id, kind, group_id, audience) AS (VALUES (0, ?, ?, ?, ?))
                 SELECT count(*) FROM mt JOIN members m
                 WHERE {INVITED} OR (m.state = 'active'
                                     AND m.id IN (SELECT value FROM json_each(?)))""",
-            (branch_id, kind, group_id, json.dumps(guests))) as cur:
+            (branch_id, kind, group_id, audience, json.dumps(guests))) as cur:
         row = await cur.fetchone()
     return int(row[0]) if row else 0
 
@@ -335,7 +355,9 @@ async def attendees(c: Conn, meeting_id: int) -> list[AttendeeView]:
     record: someone who joined the branch, or the committee, later was not invited then."""
     return await fetch_all(
         c, AttendeeView,
-        f"""SELECT mt.id AS meeting_id, m.id AS member_id, m.name, m.flowing, a.status, a.at
+        f"""SELECT mt.id AS meeting_id, m.id AS member_id, m.name, m.flowing, a.status, a.at,
+                   CASE WHEN m.branch_id != mt.branch_id THEN
+                     (SELECT b.name FROM units b WHERE b.id = m.branch_id) END AS home_branch
             FROM meetings mt JOIN members m
             LEFT JOIN attendance a ON a.member_id = m.id AND a.meeting_id = mt.id
             WHERE mt.id = ? AND (a.meeting_id IS NOT NULL
@@ -345,13 +367,11 @@ async def attendees(c: Conn, meeting_id: int) -> list[AttendeeView]:
 
 async def mark_absent(c: Conn, meeting_id: int, now: datetime) -> None:
     """At closing: everyone invited who did nothing is recorded — absent, or working away
-    for a flowing member when the session could not be joined remotely (they could not
-    have come: no fault of theirs)."""
+    when they could not have come (:data:`AWAY`: no fault of theirs). A member working
+    away who is invited by their host branch lives there: absent, if they did not come."""
     await c.execute(
         f"""INSERT OR IGNORE INTO attendance (meeting_id, member_id, status, at)
-            SELECT mt.id, m.id,
-                   CASE WHEN m.flowing = 1 AND mt.remote_allowed = 0 THEN 'away'
-                        ELSE 'absent' END, ?
+            SELECT mt.id, m.id, CASE WHEN {AWAY} THEN 'away' ELSE 'absent' END, ?
             FROM meetings mt JOIN members m ON {INVITED} WHERE mt.id = ?""",
         (ts(now), meeting_id))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from storage import stays
 from storage.db import Conn
 from storage.models import Application, Member, MemberView, User
 from storage.rows import fetch_all, fetch_one, ts
@@ -13,7 +14,7 @@ from storage.rows import fetch_all, fetch_one, ts
 MEMBER_FIELDS = (
     "roster_key", "branch_id", "group_id", "name", "birth_year", "status", "phone",
     "telegram_id", "state", "flowing", "flow_city", "flow_employer", "flow_since", "no_writing",
-    "township_leadership", "committee",
+    "township_leadership", "committee", "host_branch_id", "host_name",
 )
 
 # --- users ---------------------------------------------------------------------------
@@ -92,17 +93,26 @@ async def insert_member(c: Conn, fields: dict[str, Any], now: datetime) -> Membe
     cur = await c.execute(f"INSERT INTO members ({names}) VALUES ({marks})", tuple(values.values()))
     member = await get_member(c, int(cur.lastrowid or 0))
     assert member is not None
+    if member.flowing:
+        await stays.follow(c, None, member, now)
     return member
 
 
 async def update_member(c: Conn, member_id: int, fields: dict[str, Any], now: datetime) -> None:
+    """Write the given columns; a change to where someone works away is followed in
+    their history of stays (storage/stays.py), in the same transaction."""
     values = _member_values(fields)
     if not values:
         return
+    before = await get_member(c, member_id) if stays.STAY_FIELDS & set(values) else None
     values["updated_at"] = ts(now)
     assignments = ", ".join(f"{name} = ?" for name in values)
     await c.execute(
         f"UPDATE members SET {assignments} WHERE id = ?", (*values.values(), member_id))
+    if before is not None:
+        after = await get_member(c, member_id)
+        assert after is not None
+        await stays.follow(c, before, after, now)
 
 
 async def get_member(c: Conn, member_id: int) -> Member | None:

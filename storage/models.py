@@ -64,8 +64,31 @@ class Member(Stored):
     no_writing: bool
     township_leadership: bool
     committee: bool = False  # on the branch committee (支委): invited to its meetings
+    host_branch_id: int | None = None  # while away: the county branch that hosts them
+    host_name: str | None = None       # while away: a host organisation outside the county
     created_at: datetime
     updated_at: datetime
+
+
+class Stay(Stored):
+    """One time a member was away: where, with whom, from when to when (``ended_at``
+    None: away now)."""
+
+    id: int
+    member_id: int
+    city: str | None
+    employer: str | None
+    host_branch_id: int | None
+    host_name: str | None
+    since: date | None
+    began_at: datetime
+    ended_at: datetime | None
+
+    @property
+    def left_on(self) -> date | None:
+        """The day they left, as near as known: the month they gave, else the day the bot
+        learned it (UTC date; a day either way does not change what they missed)."""
+        return self.since or self.began_at.date()
 
 
 class MemberView(Stored):
@@ -302,6 +325,7 @@ class AttendeeView(Stored):
     name: str
     flowing: bool
     status: AttendanceStatus | None
+    home_branch: str | None = None  # a member of another branch (hosted): their branch
     meeting_id: int = 0
     at: datetime | None = None  # when the status was set: for present or remote, check-in
 

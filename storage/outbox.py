@@ -96,10 +96,13 @@ async def move_chat(c: Conn, old_chat_id: int, new_chat_id: int) -> None:
 
 #: Messages someone receives because they manage a branch, by what ``ref_id`` points at:
 #: a request to join (applications), a visit to confirm with its voice record and location
-#: (visits), a session's record (meetings). Ending the role drops what still waits.
+#: (visits), a session's record (meetings), a member leaving or coming home (members), a
+#: season's list of members back home (homecomings). Ending the role drops what still
+#: waits.
 BRANCH_WORK = {"application": "applications", "visit_confirm": "visits",
                "visit_voice": "visits", "visit_location": "visits",
-               "meeting_record": "meetings"}
+               "meeting_record": "meetings", "went_away": "members", "returned": "members",
+               "homecoming": "homecomings"}
 #: Messages someone receives because they are staff.
 STAFF_WORK = ("bulletin", "visit_bulletin", "review", "trouble", "off_roster_leader")
 #: Messages someone receives because they are a leader.

@@ -29,10 +29,23 @@ async def forget_removed_contacts(c: Conn, before: datetime) -> int:
     last change). Name, branch and status stay: past sessions keep their people."""
     cur = await c.execute(
         """UPDATE members SET phone = NULL, birth_year = NULL, flow_city = NULL,
-                  flow_employer = NULL, flow_since = NULL
+                  flow_employer = NULL, flow_since = NULL, host_name = NULL
             WHERE state = 'removed' AND updated_at < ?
               AND (phone IS NOT NULL OR birth_year IS NOT NULL OR flow_city IS NOT NULL
-                   OR flow_employer IS NOT NULL OR flow_since IS NOT NULL)""", (ts(before),))
+                   OR flow_employer IS NOT NULL OR flow_since IS NOT NULL
+                   OR host_name IS NOT NULL)""", (ts(before),))
+    return cur.rowcount
+
+
+async def forget_removed_stays(c: Conn, before: datetime) -> int:
+    """Where members taken off the roster before ``before`` worked away (their history of
+    stays): places and dates go, the rows stay as the bare fact that they were away."""
+    cur = await c.execute(
+        """UPDATE member_stays SET city = NULL, employer = NULL, host_name = NULL, since = NULL
+            WHERE member_id IN (SELECT id FROM members WHERE state = 'removed'
+                                AND updated_at < ?)
+              AND (city IS NOT NULL OR employer IS NOT NULL OR host_name IS NOT NULL
+                   OR since IS NOT NULL)""", (ts(before),))
     return cur.rowcount
 
 
@@ -96,10 +109,13 @@ async def erase_member(c: Conn, member_id: int, placeholder: str, now: datetime)
     name = str(row[1]) if row is not None else None
     await c.execute(
         """UPDATE members SET name = ?, phone = NULL, birth_year = NULL, flow_city = NULL,
-                  flow_employer = NULL, flow_since = NULL, telegram_id = NULL,
+                  flow_employer = NULL, flow_since = NULL, host_name = NULL,
+                  host_branch_id = NULL, telegram_id = NULL,
                   roster_key = NULL, state = CASE WHEN state = 'active' THEN 'removed'
                   ELSE state END, updated_at = ?
             WHERE id = ?""", (placeholder, ts(now), member_id))
+    await c.execute("UPDATE member_stays SET city = NULL, employer = NULL, host_name = NULL, "
+                    "since = NULL WHERE member_id = ?", (member_id,))
     await c.execute("UPDATE notes SET body = '', file_id = NULL, comment = NULL "
                     "WHERE member_id = ?", (member_id,))
     await c.execute("UPDATE attendance SET reason = NULL, reason_file_id = NULL "

@@ -63,6 +63,38 @@ async def join(member: Person, code: str, *, name: str, year: str = "1980",
     await member.presses("✅ 提交")
 
 
+async def goes_away(person: Person, city: str, since: str | None = None, *,
+                    employer: str | None = None,
+                    host: tuple[str, str] | str | None = None) -> None:
+    """/flow: working away from ``since`` (typed year-month; None: this month's button);
+    the host organisation named with the buttons (township, branch), typed (outside the
+    county), or skipped."""
+    await person.says("/flow")
+    await person.presses("🚶 是，我在外地务工")
+    await person.says(city)
+    if employer is None:
+        await person.presses("跳过")
+    else:
+        await person.says(employer)
+    if since is None:
+        await person.presses("本月")
+    else:
+        await person.says(since)
+    if host is None:
+        await person.presses("暂无 / 跳过")
+    elif isinstance(host, str):
+        await person.says(host)
+    else:
+        township, branch = host
+        await person.presses(township)
+        await person.presses(branch)
+
+
+async def comes_home(person: Person) -> None:
+    await person.says("/flow")
+    await person.presses("🏠 我已返乡")
+
+
 async def registered(h: Harness, branch_id: int, names: list[str], *, flowing: bool = False,
                      city: str = "深圳", language: str = "zh-hans") -> list[Person]:
     """Members who joined earlier and have a private chat with the bot (set up, not under

@@ -94,6 +94,7 @@ TABLE: dict[str, dict[str, str]] = {
     "ntc:show": only(*EAST),  # read a notice again: those it was sent to
     "ntc:mine": only(*MEMBERS, "staff"),  # one's own notices to confirm
     "todo:show": only(*MEMBERS, "staff"),  # one's own list, under the evening reminder
+    "home:mk": only(*MANAGERS),  # a make-up lesson for members back home
     "mem:list": only(*MANAGERS), "mem:pick": only(*MANAGERS), "mem:rm": only(*MANAGERS),
     "mem:com": only(*MANAGERS), "mem:cm": only(*MANAGERS),  # who is on the committee
     "vst:ok": only("secretary"),  # confirm a visit to one's branch
@@ -127,6 +128,7 @@ async def scenario(h: Harness, county: dict[str, int], staff: Person, clock: Fro
     former = await make_leader(h, county["west"], [county["east"]], name="前联系领导")
     member, = await registered(h, county["east"], ["普通党员"])
     flowing, = await registered(h, county["east"], ["流动党员"], flowing=True)
+    returnee, = await registered(h, county["east"], ["返乡党员"], flowing=True)
     await registered(h, county["east"], ["要移除的"])  # the one the secretary removes
     leader = await make_leader(h, county["west"], [county["east"]])
     stranger = h.person("陌生人")
@@ -141,7 +143,11 @@ async def scenario(h: Harness, county: dict[str, int], staff: Person, clock: Fro
                                         clock.now())
 
     # A material for those working away; they study it. A notice to everyone.
-    await material_and_notice(secretary, flowing=1, everyone=5)
+    await material_and_notice(secretary, flowing=2, everyone=6)
+    # One of them comes home: the secretary's word with its make-up button, and the
+    # catch-up with a button for the notice.
+    await returnee.says("/flow")
+    await returnee.presses("🏠 我已返乡")
 
     # A session that closes with notes asked; then a second one whose check-in is open
     # and for which the member asks leave.
@@ -172,11 +178,11 @@ async def scenario(h: Harness, county: dict[str, int], staff: Person, clock: Fro
     await secretary.says("/cancel")
     # A notice for later, which the secretary thinks of cancelling.
     await secretary.says("/notice")
-    await secretary.presses("所有人（5）")
+    await secretary.presses("所有人（6）")
     await secretary.says("月底前交党费。")
     await secretary.presses("否")
     await secretary.says("2026-11-30 08:00")
-    await secretary.presses("✅ 发送给 5 人")
+    await secretary.presses("✅ 发送给 6 人")
     await secretary.presses("🚫 取消这条通知")
 
     # A visit at the contact point, for the secretary to confirm; a problem found there.

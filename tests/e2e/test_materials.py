@@ -9,7 +9,7 @@ from bot.clock import FrozenClock
 from bot.i18n import translator
 from bot.roster import format_report, import_roster
 from storage import outbox as outbox_repo
-from tests.e2e.flows import make_secretary, on_roster_only, registered
+from tests.e2e.flows import comes_home, goes_away, make_secretary, on_roster_only, registered
 from tests.harness import Harness, Person
 
 NAMES = [f"流动{i:02d}" for i in range(50)]
@@ -211,24 +211,15 @@ async def test_staff_push_to_a_township_and_a_member_who_leaves_gets_a_make_up(
     assert not received(west, "乡镇学习") and not received(leaver, "乡镇学习")
 
     clock.advance(timedelta(days=2))
-    await leaver.says("/flow")
-    await leaver.presses("🚶 是，我在外地务工")
-    await leaver.says("杭州")
-    await leaver.presses("跳过")
-    await leaver.presses("本月")
+    await goes_away(leaver, "杭州")
     assert "📚 支部最近给流动党员发了 1 份学习材料，现在补发给您。" in leaver.sees()
     assert len(received(leaver, "乡镇学习")) == 1
 
     # Back home, the material stays open; a second departure sends nothing twice.
-    await leaver.says("/flow")
-    await leaver.presses("🏠 我已返乡")
+    await comes_home(leaver)
     await leaver.says("/study")
     assert "乡镇学习" in leaver.last()
-    await leaver.says("/flow")
-    await leaver.presses("🚶 是，我在外地务工")
-    await leaver.says("杭州")
-    await leaver.presses("跳过")
-    await leaver.presses("本月")
+    await goes_away(leaver, "杭州")
     assert len(received(leaver, "乡镇学习")) == 1
 
 

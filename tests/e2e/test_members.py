@@ -23,17 +23,19 @@ async def test_member_leaves_for_work_and_comes_back(h: Harness, county: dict[st
     await member.says("杭州")
     await member.presses("跳过")
     await member.says("2026-09")
+    await member.presses("暂无 / 跳过")
     assert member.last().startswith("已记录：自 2026-09 起在 杭州 务工。")
-    assert secretary.last() == "🚶 赵磊 外出务工：杭州，自 2026-09 起。"
+    assert secretary.last() == "🚶 赵磊 外出务工：杭州 · 2026-09 至今。"
     async with h.db.read() as c:
         stored = await member_repo.member_of_user(c, member.id)
     assert stored is not None and stored.flowing and stored.flow_city == "杭州"
 
     await member.says("/flow")
-    assert member.last() == "您目前登记为自 2026-09 起在 杭州 务工。"
+    assert member.last() == "您目前登记为自 2026-09 起在 杭州 务工。\n您还没有填报流入地党组织。"
     await member.presses("🏠 我已返乡")
     assert member.last() == "欢迎回家！已通知支部书记。"
-    assert secretary.last() == "🏠 赵磊 已返乡。"
+    assert secretary.last() == ("🏠 赵磊 已返乡（杭州 · 2026-09 至 2026-11-24）。"
+                                "外出期间：没有错过。")
     async with h.db.read() as c:
         back = await member_repo.member_of_user(c, member.id)
     assert back is not None and not back.flowing and back.flow_city is None
@@ -52,6 +54,7 @@ async def test_flow_refuses_future_month_and_strangers(h: Harness, county: dict[
     await member.says("2026-13")
     assert member.last() == "没有这个日期，请重新输入。"
     await member.presses("上个月")
+    await member.presses("暂无 / 跳过")
     assert member.last().startswith("已记录：自 2026-10 起在 广州 务工。")
 
     stranger = h.person("路人")

@@ -111,7 +111,31 @@ async def test_working_away_since_from_a_forged_button(
                          ("dlg:flow:since:x", "请按“年-月”输入，例如 2026-03。")]:
         await refused(h, member, data, answer)
     await member.presses("本月")
+    await member.presses("暂无 / 跳过")
     assert member.last().startswith("已记录：自 2026-11 起在 杭州 务工。")
+
+
+async def test_a_host_branch_from_a_forged_button(
+        h: Harness, county: dict[str, int], errors_logged: list[logging.LogRecord]) -> None:
+    """Only a branch of the county, other than one's own, offered under the township
+    pressed: a forged township, branch, own branch or number is refused like a wrong
+    press, and nothing is stored."""
+    member, = await registered(h, county["east"], ["赵磊"])
+    await member.says("/flow")
+    await member.presses("🚶 是，我在外地务工")
+    await member.says("县城")
+    await member.presses("跳过")
+    await member.presses("本月")
+    for data in (f"dlg:flow:host:{county['west']}", f"dlg:flow:host:{HUGE}",
+                 f"dlg:flow:host:{county['county']}", "dlg:flow:host:x"):
+        await refused(h, member, data, BUTTONS)
+    await member.presses("东岭镇")
+    for data in (f"dlg:flow:host_branch:{county['east']}",  # their own branch
+                 f"dlg:flow:host_branch:{county['dongling']}", f"dlg:flow:host_branch:{HUGE}",
+                 "dlg:flow:host_branch:²"):
+        await refused(h, member, data, BUTTONS)
+    await member.presses("南坡村党支部")
+    assert member.last().startswith("已记录：自 2026-11 起在 县城 务工。")
 
 
 async def test_working_away_since_when_joining(h: Harness, county: dict[str, int],

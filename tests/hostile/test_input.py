@@ -57,7 +57,8 @@ async def test_random_text_in_every_form(h: Harness, county: dict[str, int],
        prefix=st.sampled_from(["dlg:reg:", "dlg:push:", "app:ok:", "mat:done:", "att:in:",
                                "lv:ok:", "note:star:", "vst:ok:", "ntc:ack:", "rpt:b:",
                                "pick:members:", "rec:show:", "quota:set:", "inv:rv:",
-                               "ses:m:", "ses:xlsx:", "mtg:lect:", "ntc:mine:", "todo:", ""]))
+                               "ses:m:", "ses:xlsx:", "mtg:lect:", "ntc:mine:", "todo:",
+                               "home:mk:", "ntc:show:", "dlg:flow:host:", ""]))
 async def test_forged_button_data(h: Harness, county: dict[str, int], data: str,
                                   prefix: str) -> None:
     member, = await registered(h, county["east"], [f"党员{len(h.emu.users)}"])
