@@ -27,6 +27,7 @@ from bot.markup import MESSAGE_LIMIT, esc, shorten
 from bot.profile import InvalidInput
 from bot.recipients import translator_of
 from storage import audit, people
+from storage import group_members as presence_repo
 from storage import meetings as meeting_repo
 from storage import members as member_repo
 from storage import org as org_repo
@@ -169,11 +170,12 @@ async def _advance_one(c: Conn, meeting: Meeting, now: datetime, windows: Window
     if now >= windows.opens(meeting) and now < windows.closes(meeting) and (
             await meeting_repo.mark_step(c, meeting.id, "opened_at", now)):
         await meeting_repo.set_state(c, meeting.id, "open")
-        envelopes += await _to_branch(c, meeting, "open")
+        envelopes += await _open(c, meeting, now)
     if now >= windows.closes(meeting) and await meeting_repo.mark_step(
             c, meeting.id, "closed_at", now):
         await meeting_repo.set_state(c, meeting.id, "closed")
         await meeting_repo.mark_absent(c, meeting.id, meeting.branch_id, now)
+        envelopes += await _close_post(c, meeting)
         envelopes += await _to_branch(c, meeting, "summary")
         envelopes += await notes.ask_after_meeting(
             c, meeting, await meeting_repo.attended(c, meeting.id), now, policy)
@@ -199,10 +201,108 @@ async def _to_branch(c: Conn, meeting: Meeting, what: str) -> list[outbox_repo.E
     if group is not None:
         return [outbox_repo.Envelope(f"meeting:{meeting.id}:{what}", group.chat_id,
                                      f"meeting_{what}", meeting.id)]
+    return _privately(meeting, what, await meeting_repo.invited_with_account(c, meeting.branch_id))
+
+
+def _privately(meeting: Meeting, what: str, members: list[Member]) -> list[outbox_repo.Envelope]:
     return [outbox_repo.Envelope(f"meeting:{meeting.id}:{what}:member:{m.id}", m.telegram_id,
                                  f"meeting_{what}", meeting.id, {"member": m.id})
-            for m in await meeting_repo.invited_with_account(c, meeting.branch_id)
-            if m.telegram_id is not None]
+            for m in members if m.telegram_id is not None]
+
+
+async def _open(c: Conn, meeting: Meeting, now: datetime) -> list[outbox_repo.Envelope]:
+    """The check-in post: in the branch's group, with the live count; privately to every
+    invited member who is not (known to be) in the group, or who asked for it (/me) —
+    everyone, where the branch has no group."""
+    group = await org_repo.live_group_of_branch(c, meeting.branch_id)
+    invited = await meeting_repo.invited_with_account(c, meeting.branch_id)
+    if group is None:
+        return _privately(meeting, "open", invited)
+    in_group = await presence_repo.present_among(
+        c, group.chat_id, [m.telegram_id for m in invited if m.telegram_id is not None])
+    await meeting_repo.start_counts(
+        c, meeting.id, tally(await meeting_repo.attendees(c, meeting.id, meeting.branch_id)).shown,
+        now)
+    return [outbox_repo.Envelope(f"meeting:{meeting.id}:open", group.chat_id, "meeting_open",
+                                 meeting.id),
+            *_privately(meeting, "open", [m for m in invited if m.checkin_private
+                                          or m.telegram_id not in in_group])]
+
+
+def _post_key(meeting_id: int) -> str:
+    """The outbox key of a session's check-in post in its group."""
+    return f"meeting:{meeting_id}:open"
+
+
+async def _close_post(c: Conn, meeting: Meeting) -> list[outbox_repo.Envelope]:
+    """At closing, the group's check-in post loses its buttons and keeps the final count."""
+    post = await outbox_repo.by_key(c, _post_key(meeting.id))
+    if post is None or post.state not in ("queued", "sent"):
+        return []
+    return [outbox_repo.Envelope(f"meeting:{meeting.id}:count:closed", post.chat_id,
+                                 "meeting_count", meeting.id, {"closed": True})]
+
+
+@dataclass(frozen=True)
+class Tally:
+    """The live count on the check-in post."""
+
+    present: int
+    remote: int
+    leave: int
+    expected: int
+
+    @property
+    def shown(self) -> str:
+        """As stored: what an edit would change."""
+        return f"{self.present}/{self.remote}/{self.leave}/{self.expected}"
+
+
+def tally(people: list[AttendeeView]) -> Tally:
+    """Counted over the invited (``meeting_repo.attendees``, the one rule of who is)."""
+    statuses = [p.status for p in people]
+    return Tally(present=statuses.count("present"), remote=statuses.count("remote"),
+                 leave=statuses.count("leave") + statuses.count("leave_requested"),
+                 expected=len(people))
+
+
+async def queue_count_edits(db: Database, clock: Clock, every: timedelta
+                            ) -> tuple[int, float | None]:
+    """An edit of each open session's check-in post whose count changed, at most one per
+    post in ``every`` and never while the last one still waits to be sent; returns how
+    many were queued and, if a changed count must wait, in how many seconds to look
+    again. Reads first: a tick with nothing changed writes nothing."""
+    now = clock.now()
+    async with db.read() as c:
+        due: list[tuple[Meeting, Tally, int, int]] = []
+        wait: float | None = None
+        for meeting, counts in await meeting_repo.open_counts(c):
+            current = tally(await meeting_repo.attendees(c, meeting.id, meeting.branch_id))
+            if current.shown == counts.shown:
+                continue
+            ready = counts.edited_at + every
+            if now < ready:
+                left = (ready - now).total_seconds()
+                wait = left if wait is None else min(wait, left)
+                continue
+            last = await outbox_repo.by_key(c, f"meeting:{meeting.id}:count:{counts.edits}")
+            post = await outbox_repo.by_key(c, _post_key(meeting.id))
+            if (last is not None and last.state == "queued") or post is None \
+                    or post.state != "sent":
+                continue  # the post (or the last edit) shows the count when it goes out
+            due.append((meeting, current, post.chat_id, counts.edits))
+    if not due:
+        return 0, wait
+    async with db.tx() as c:
+        envelopes = []
+        for meeting, current, chat_id, edits in due:
+            number = await meeting_repo.note_counts(c, meeting.id, edits, current.shown, now)
+            if number is None:  # another look queued it meanwhile
+                continue
+            envelopes.append(outbox_repo.Envelope(f"meeting:{meeting.id}:count:{number}",
+                                                  chat_id, "meeting_count", meeting.id))
+        await outbox_repo.enqueue(c, envelopes, now)
+    return len(envelopes), wait
 
 
 # --- check-in and leave --------------------------------------------------------------------
@@ -400,22 +500,59 @@ async def _render_reminder(db: Database, clock: Clock, row: OutboxRow) -> Outgoi
     return Outgoing("\n".join(lines), keys)
 
 
-@renderer("meeting_open")
-async def _render_open(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
-    meeting, tr = await _meeting_and_tr(db, row)
-    if meeting is None or meeting.state != "open":
-        return None
+def count_line(tr: Translator, counts: Tally) -> str:
+    return tr("📊 Checked in {present} · remote {remote} · on leave {leave} · invited "
+              "{expected}", present=counts.present, remote=counts.remote, leave=counts.leave,
+              expected=counts.expected)
+
+
+async def _post_lines(db: Database, clock: Clock, tr: Translator, meeting: Meeting, *,
+                      in_group: bool) -> list[str]:
+    """The check-in post while check-in is open; in the group with the count so far."""
     starts = meeting.starts_at.astimezone(clock.tz)
     lines = [tr("🔔 <b>Check-in is open</b>"),
              *describe(tr, meeting, await _branch_name(db, meeting), clock.tz),
              tr("Press “Check in” when you arrive (starts {time}).",
                 time=starts.strftime("%H:%M"))]
+    if in_group:
+        lines.append(count_line(tr, tally(await attendees(db, meeting))))
+    return lines
+
+
+@renderer("meeting_open")
+async def _render_open(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
+    meeting, tr = await _meeting_and_tr(db, row)
+    if meeting is None or meeting.state != "open":
+        return None
+    lines = await _post_lines(db, clock, tr, meeting, in_group=row.chat_id < 0)
     flowing = None
     if row.chat_id > 0:
         async with db.read() as c:
-                member = await member_repo.get_member(c, int(row.payload.get("member", 0)))
+            member = await member_repo.get_member(c, int(row.payload.get("member", 0)))
         flowing = bool(member and member.flowing)
     return Outgoing("\n".join(lines), buttons(tr, meeting, flowing=flowing))
+
+
+@renderer("meeting_count")
+async def _render_count(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
+    """An edit of the group's check-in post: the count now, its buttons while check-in
+    is open; at closing the final count and no buttons. Dropped when the post never went
+    out (or a newer state makes this edit pointless)."""
+    meeting, tr = await _meeting_and_tr(db, row)
+    async with db.read() as c:
+        post = await outbox_repo.by_key(c, _post_key(row.ref_id or 0))
+    if meeting is None or post is None or post.state != "sent" or post.message_id is None:
+        return None
+    if row.payload.get("closed"):
+        lines = [tr("🔒 <b>Check-in has closed</b>"),
+                 *describe(tr, meeting, await _branch_name(db, meeting), clock.tz),
+                 count_line(tr, tally(await attendees(db, meeting)))]
+        return Outgoing("\n".join(lines), edit_message_id=post.message_id)
+    if meeting.state != "open":
+        return None
+    lines = await _post_lines(db, clock, tr, meeting, in_group=True)
+    return Outgoing("\n".join(lines), buttons(tr, meeting, flowing=None),
+                    edit_message_id=post.message_id)
 
 
 @renderer("meeting_summary")

@@ -21,6 +21,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         appoint,
         common,
         dialog,
+        group_members,
         materials,
         meetings,
         members,
@@ -94,8 +95,13 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     application.add_handler(CallbackQueryHandler(common.stale_button))
 
     application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, common.group_migrated))
+    application.add_handler(MessageHandler(
+        filters.StatusUpdate.NEW_CHAT_MEMBERS | filters.StatusUpdate.LEFT_CHAT_MEMBER,
+        group_members.joined_or_left))
     application.add_handler(ChatMemberHandler(common.my_chat_member,
                                               ChatMemberHandler.MY_CHAT_MEMBER))
+    application.add_handler(ChatMemberHandler(group_members.member_changed,
+                                              ChatMemberHandler.CHAT_MEMBER))
     # Last: plain messages are answers to whatever dialog is open in that chat.
     application.add_handler(MessageHandler(fresh & private & ~filters.COMMAND, dialog.on_message))
 

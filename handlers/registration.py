@@ -15,7 +15,7 @@ from telegram import (
 )
 from telegram.constants import ChatType
 
-from bot import registry
+from bot import group_members, registry
 from bot.app import ZContext
 from bot.callbacks import unpack
 from bot.delivery import send
@@ -284,6 +284,11 @@ async def decision_button(update: Update, context: ZContext) -> None:
     if parsed is None or application_id is None or parsed.action not in ("ok", "no"):
         await query.answer(tr("This button is no longer active."))
         return
+    if parsed.action == "ok":
+        # Already in the branch group? Then neither the welcome nor the line below sends
+        # them there.
+        await group_members.check_applicant(context.bot, context.db, context.clock,
+                                            application_id, context.actor)
     decision = await registry.decide(context.db, context.clock, application_id,
                                      parsed.action == "ok", context.actor,
                                      context.settings.study_makeup_days)
@@ -297,9 +302,24 @@ async def decision_button(update: Update, context: ZContext) -> None:
         await query.answer(tr("Already decided: {outcome}", outcome=outcome))
     else:
         await query.answer(outcome)
+    if decision.result == "approved":
+        outcome += await _group_note(context, application)
     await _mark_decided(query, tr, application, outcome, listed=LISTED in parsed.args[1:])
     if decision.result in ("approved", "rejected"):
         context.services.poke_outbox()  # the applicant's answer, queued with the decision
+
+
+async def _group_note(context: ZContext, application: Application) -> str:
+    """Said with the approval, once: the newcomer is not in the branch group yet (and
+    whether they were given its link); /members lists everyone who is not."""
+    group = await group_members.standing(context.db, application.branch_id)
+    if group is None or all(m.telegram_id != application.telegram_id for m in group.missing):
+        return ""
+    tr = context.tr
+    title = group.group.title
+    return " · " + (tr("not in the group “{title}” yet: I sent them its link", title=title)
+                    if group.group.invite_link
+                    else tr("not in the group “{title}” yet: please add them", title=title))
 
 
 async def _mark_decided(query: CallbackQuery, tr: Translator, application: Application,

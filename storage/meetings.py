@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from storage.db import Conn
-from storage.models import Attendance, AttendeeView, Meeting, Member
+from storage.models import Attendance, AttendeeView, CheckinCounts, Meeting, Member
 from storage.rows import fetch_all, fetch_one, ts
 
 MEETING_FIELDS = ("branch_id", "kind", "starts_at", "place", "topic", "lecturer",
@@ -176,3 +176,39 @@ async def invited_with_account(c: Conn, branch_id: int) -> list[Member]:
         """SELECT * FROM members WHERE branch_id = ? AND state = 'active'
            AND telegram_id IS NOT NULL ORDER BY id""",
         (branch_id,))
+
+
+# --- the live count on the check-in post -------------------------------------------------
+
+
+async def start_counts(c: Conn, meeting_id: int, shown: str, now: datetime) -> None:
+    """The check-in post is queued showing ``shown``: edits are counted from now."""
+    await c.execute(
+        """INSERT OR IGNORE INTO checkin_counts (meeting_id, shown, edited_at)
+           VALUES (?, ?, ?)""", (meeting_id, shown, ts(now)))
+
+
+async def open_counts(c: Conn) -> list[tuple[Meeting, CheckinCounts]]:
+    """Open meetings whose check-in post is in a group, with what it last showed."""
+    rows = await c.execute_fetchall(
+        """SELECT m.*, k.meeting_id AS k_meeting_id, k.shown AS k_shown, k.edits AS k_edits,
+                  k.edited_at AS k_edited_at
+           FROM meetings m JOIN checkin_counts k ON k.meeting_id = m.id
+           WHERE m.state = 'open' ORDER BY m.id""")
+    found = []
+    for row in rows:
+        data = dict(row)
+        counts = CheckinCounts.model_validate(
+            {key[2:]: data.pop(key) for key in list(data) if key.startswith("k_")})
+        found.append((Meeting.model_validate(data), counts))
+    return found
+
+
+async def note_counts(c: Conn, meeting_id: int, edits: int, shown: str, now: datetime
+                      ) -> int | None:
+    """An edit showing ``shown`` is queued now, after ``edits`` before it; returns its
+    number (1, 2, …), or None if another edit was noted since ``edits`` was read."""
+    cur = await c.execute(
+        """UPDATE checkin_counts SET shown = ?, edits = edits + 1, edited_at = ?
+           WHERE meeting_id = ? AND edits = ?""", (shown, ts(now), meeting_id, edits))
+    return edits + 1 if cur.rowcount > 0 else None
