@@ -836,6 +836,10 @@ class Emulator:
             raise LookupError("the bot has sent nothing there")
         return messages[-1]
 
+    def updates_made(self) -> list[dict[str, Any]]:
+        """Every update made for the bot so far (delivered or waiting), in order."""
+        return list(self._delivered.values())
+
     def callback_answers(self, user: SimUser) -> list[CallbackAnswer]:
         return list(self._answers.get(user.id, []))
 
