@@ -145,7 +145,8 @@ async def test_joins_and_leaves_are_learned_and_a_member_may_ask_for_the_buttons
     await wants_private.says("/me")
     assert "私信签到：仅在您不在支部群时" in wants_private.last()
     await wants_private.presses("🔔 每次活动都私信签到")
-    assert wants_private.last() == "已设置：每次活动的签到按钮都会私信发给您；如果您在支部群里，群里也照常有。"
+    assert wants_private.last() == ("已设置：每次活动的签到按钮都会私信发给您；"
+                                    "如果您在支部群里，群里也照常有。")
     async with h.db.read() as c:
         chosen = await member_repo.member_of_user(c, wants_private.id)
     assert chosen is not None and chosen.checkin_private
@@ -190,7 +191,8 @@ async def test_without_the_right_to_invite_the_secretary_is_asked_to_add_the_new
     assert secretary.last().endswith(
         "✅ Approved · not in the group “East group” yet: please add them")
     assert newcomer.last().endswith(
-        "👥 支部有群聊“East group”：请联系支部书记把您拉进群。进群之前，活动的签到按钮会私信发给您。")
+        "👥 支部有群聊“East group”：请联系支部书记把您拉进群。"
+        "进群之前，活动的签到按钮会私信发给您。")
     await secretary.says("/members")
     roster = secretary.last()
     assert "Not in the group “East group” yet (1)\n李娜" in roster
