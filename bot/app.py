@@ -260,7 +260,7 @@ async def start_services(application: Application[Any, Any, Any, Any, Any, Any])
 
     services.live_counts = LiveCounts(services.db, services.clock,
                                       timedelta(seconds=settings.checkin_count_seconds),
-                                      services.poke_outbox)
+                                      services.poke_outbox, timed=services.ticking)
     services.live_counts.start()
     await publish_menus(application.bot)
     # Staff named in the settings may have changed: personal menus follow at the first tick.
