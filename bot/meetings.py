@@ -269,17 +269,16 @@ def tally(people: list[AttendeeView]) -> Tally:
 async def queue_count_edits(db: Database, clock: Clock, every: timedelta
                             ) -> tuple[int, float | None]:
     """An edit of each open session's check-in post whose count changed, at most one per
-    post in ``every`` and never while the last one still waits to be sent; returns how
-    many were queued and, if a changed count must wait, in how many seconds to look
-    again. Reads first: a tick with nothing changed writes nothing."""
+    post in ``every`` and never while the last one still waits to be sent (it shows the
+    count of the moment it goes out); returns how many were queued and, if a post must
+    wait for its next edit, in how many seconds to look again. The counts are read only
+    for a post whose edit is due, and written only when they changed: a look during a
+    burst of presses costs one small query."""
     now = clock.now()
+    due: list[tuple[Meeting, Tally, int, int]] = []
+    wait: float | None = None
     async with db.read() as c:
-        due: list[tuple[Meeting, Tally, int, int]] = []
-        wait: float | None = None
         for meeting, counts in await meeting_repo.open_counts(c):
-            current = tally(await meeting_repo.attendees(c, meeting.id, meeting.branch_id))
-            if current.shown == counts.shown:
-                continue
             ready = counts.edited_at + every
             if now < ready:
                 left = (ready - now).total_seconds()
@@ -290,7 +289,9 @@ async def queue_count_edits(db: Database, clock: Clock, every: timedelta
             if (last is not None and last.state == "queued") or post is None \
                     or post.state != "sent":
                 continue  # the post (or the last edit) shows the count when it goes out
-            due.append((meeting, current, post.chat_id, counts.edits))
+            current = tally(await meeting_repo.attendees(c, meeting.id, meeting.branch_id))
+            if current.shown != counts.shown:
+                due.append((meeting, current, post.chat_id, counts.edits))
     if not due:
         return 0, wait
     async with db.tx() as c:
