@@ -220,9 +220,7 @@ async def _open(c: Conn, meeting: Meeting, now: datetime) -> list[outbox_repo.En
         return _privately(meeting, "open", invited)
     in_group = await presence_repo.present_among(
         c, group.chat_id, [m.telegram_id for m in invited if m.telegram_id is not None])
-    await meeting_repo.start_counts(
-        c, meeting.id, tally(await meeting_repo.attendees(c, meeting.id, meeting.branch_id)).shown,
-        now)
+    await meeting_repo.start_counts(c, meeting.id, (await _tally(c, meeting)).shown, now)
     return [outbox_repo.Envelope(f"meeting:{meeting.id}:open", group.chat_id, "meeting_open",
                                  meeting.id),
             *_privately(meeting, "open", [m for m in invited if m.checkin_private
@@ -259,11 +257,20 @@ class Tally:
 
 
 def tally(people: list[AttendeeView]) -> Tally:
-    """Counted over the invited (``meeting_repo.attendees``, the one rule of who is)."""
     statuses = [p.status for p in people]
     return Tally(present=statuses.count("present"), remote=statuses.count("remote"),
                  leave=statuses.count("leave") + statuses.count("leave_requested"),
                  expected=len(people))
+
+
+async def _tally(c: Conn, meeting: Meeting) -> Tally:
+    """Counted over the invited (``meeting_repo.attendees``: the one rule of who is)."""
+    return tally(await meeting_repo.attendees(c, meeting.id, meeting.branch_id))
+
+
+async def count_now(db: Database, meeting: Meeting) -> Tally:
+    async with db.read() as c:
+        return await _tally(c, meeting)
 
 
 async def queue_count_edits(db: Database, clock: Clock, every: timedelta
@@ -289,7 +296,7 @@ async def queue_count_edits(db: Database, clock: Clock, every: timedelta
             if (last is not None and last.state == "queued") or post is None \
                     or post.state != "sent":
                 continue  # the post (or the last edit) shows the count when it goes out
-            current = tally(await meeting_repo.attendees(c, meeting.id, meeting.branch_id))
+            current = await _tally(c, meeting)
             if current.shown != counts.shown:
                 due.append((meeting, current, post.chat_id, counts.edits))
     if not due:
@@ -516,7 +523,7 @@ async def _post_lines(db: Database, clock: Clock, tr: Translator, meeting: Meeti
              tr("Press “Check in” when you arrive (starts {time}).",
                 time=starts.strftime("%H:%M"))]
     if in_group:
-        lines.append(count_line(tr, tally(await attendees(db, meeting))))
+        lines.append(count_line(tr, await count_now(db, meeting)))
     return lines
 
 
@@ -547,7 +554,7 @@ async def _render_count(db: Database, clock: Clock, row: OutboxRow) -> Outgoing 
     if row.payload.get("closed"):
         lines = [tr("🔒 <b>Check-in has closed</b>"),
                  *describe(tr, meeting, await _branch_name(db, meeting), clock.tz),
-                 count_line(tr, tally(await attendees(db, meeting)))]
+                 count_line(tr, await count_now(db, meeting))]
         return Outgoing("\n".join(lines), edit_message_id=post.message_id)
     if meeting.state != "open":
         return None
