@@ -206,6 +206,10 @@ class Sender(BackgroundLoop):
 
     async def _run(self) -> None:
         while True:
+            # Cleared before the round, not after it: a poke that comes while a round
+            # runs (rows committed after its query) makes another round, rather than
+            # being lost — and letting ``wait_idle`` return with those rows unsent.
+            self._wake.clear()
             try:
                 started, wait = await self._round()
             except asyncio.CancelledError:
@@ -217,11 +221,10 @@ class Sender(BackgroundLoop):
                     log.exception("outbox round failed; trying again shortly")
                     await self._report(exc, "")
                     started, wait = 0, 1.0
-            if started:
+            if started or self._wake.is_set():
                 continue
             if not self._inflight and wait is None:
                 self._idle.set()
-            self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), wait if wait is not None else 5.0)
 
