@@ -302,9 +302,9 @@ async def decision_button(update: Update, context: ZContext) -> None:
         await query.answer(tr("Already decided: {outcome}", outcome=outcome))
     else:
         await query.answer(outcome)
-    if decision.result == "approved":
-        outcome += await _group_note(context, application)
-    await _mark_decided(query, tr, application, outcome, listed=LISTED in parsed.args[1:])
+    note = await _group_note(context, application) if decision.result == "approved" else ""
+    await _mark_decided(query, tr, application, outcome, listed=LISTED in parsed.args[1:],
+                        note=note)
     if decision.result in ("approved", "rejected"):
         context.services.poke_outbox()  # the applicant's answer, queued with the decision
 
@@ -316,17 +316,20 @@ async def _group_note(context: ZContext, application: Application) -> str:
     if group is None or all(m.telegram_id != application.telegram_id for m in group.missing):
         return ""
     tr = context.tr
-    title = group.group.title
-    return " · " + (tr("not in the group “{title}” yet: I sent them its link", title=title)
-                    if group.group.invite_link
-                    else tr("not in the group “{title}” yet: please add them", title=title))
+    name, title = esc(application.name), esc(group.group.title)
+    if group.group.invite_link:
+        return tr("👥 {name} is not in the group “{title}” yet: I sent them its link. "
+                  "/members lists everyone not in it.", name=name, title=title)
+    return tr("👥 {name} is not in the group “{title}” yet: please add them. /members lists "
+              "everyone not in it.", name=name, title=title)
 
 
 async def _mark_decided(query: CallbackQuery, tr: Translator, application: Application,
-                        outcome: str, *, listed: bool) -> None:
+                        outcome: str, *, listed: bool, note: str = "") -> None:
     """Say the outcome on the message that was pressed. A request on its own loses its
     buttons; in the /pending list only that applicant's row goes, and the outcome names
-    them (the list may have been pressed from an older copy: nothing is said twice)."""
+    them (the list may have been pressed from an older copy: nothing is said twice).
+    ``note`` (HTML) follows the outcome on a line of its own."""
     message = query.message
     original = getattr(message, "text_html", None) or ""
     if not original:
@@ -337,7 +340,8 @@ async def _mark_decided(query: CallbackQuery, tr: Translator, application: Appli
     others = [row for row in rows if not any(_decides(b.callback_data, application.id)
                                              for b in row)]
     repeated = marker + "\n" in original + "\n"
-    text = original if repeated or length(original + marker) > MESSAGE_LIMIT else original + marker
+    added = marker + (f"\n{note}" if note else "")
+    text = original if repeated or length(original + added) > MESSAGE_LIMIT else original + added
     if text == original and len(others) == len(rows):
         return  # nothing to change: Telegram would refuse the edit
     await query.edit_message_text(text, reply_markup=InlineKeyboardMarkup(others)

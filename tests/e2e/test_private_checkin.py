@@ -62,9 +62,16 @@ async def test_a_newcomer_outside_the_group_is_given_its_link_and_checks_in_priv
 
     newcomer = h.person("王芳")
     await join(newcomer, await invite_code(secretary), name="王芳")
-    await secretary.presses("✅ 批准", message=secretary.message_with_button("✅ 批准"))
-    assert secretary.last().endswith(
-        "✅ 已批准 · 尚未加入群“东岭村党员群”：已把入群链接发给他")
+    request = secretary.message_with_button("✅ 批准")
+    approve = next(data for row in request.buttons for label, data in row if label == "✅ 批准")
+    await secretary.presses("✅ 批准", message=request)
+    said = ("✅ 已批准\n👥 王芳 尚未加入群“东岭村党员群”：已把入群链接发给他。"
+            "/members 可查看所有未进群的党员。")
+    assert secretary.last().endswith(said)
+    h.emu.press_data(secretary.user, request, approve)  # a phone still showing the button
+    await h.settle()
+    assert secretary.answers()[-1] == "已经处理过了：✅ 已批准"
+    assert secretary.last().endswith(said) and secretary.last().count("已批准") == 1
     welcome = newcomer.last()
     assert welcome.startswith("欢迎加入 东岭村党支部")
     assert welcome.endswith(f"👥 请加入支部群“东岭村党员群”：{link}\n活动签到会发在群里。")
@@ -189,7 +196,8 @@ async def test_without_the_right_to_invite_the_secretary_is_asked_to_add_the_new
     await join(newcomer, await invite_code(secretary), name="李娜")
     await secretary.presses("✅ Approve", message=secretary.message_with_button("✅ Approve"))
     assert secretary.last().endswith(
-        "✅ Approved · not in the group “East group” yet: please add them")
+        "✅ Approved\n👥 李娜 is not in the group “East group” yet: please add them. "
+        "/members lists everyone not in it.")
     assert newcomer.last().endswith(
         "👥 支部有群聊“East group”：请联系支部书记把您拉进群。"
         "进群之前，活动的签到按钮会私信发给您。")
