@@ -221,7 +221,7 @@ async def _open(c: Conn, meeting: Meeting, now: datetime) -> list[outbox_repo.En
     in_group = await presence_repo.present_among(
         c, group.chat_id, [m.telegram_id for m in invited if m.telegram_id is not None])
     await meeting_repo.start_counts(c, meeting.id, (await _tally(c, meeting)).shown, now)
-    return [outbox_repo.Envelope(f"meeting:{meeting.id}:open", group.chat_id, "meeting_open",
+    return [outbox_repo.Envelope(_post_key(meeting.id), group.chat_id, "meeting_open",
                                  meeting.id),
             *_privately(meeting, "open", [m for m in invited if m.checkin_private
                                           or m.telegram_id not in in_group])]
