@@ -29,6 +29,7 @@ from common import ROOT, seed_branch, start_process, stop_process
 
 from bot.clock import Clock
 from bot.sandbox.emulator import Emulator, SimUser
+from storage import group_members as presence_repo
 from storage import meetings as meeting_repo
 from storage import org as org_repo
 from storage.db import Database
@@ -75,6 +76,9 @@ async def zhibu_run(n: int, workdir: Path) -> dict[str, float]:
         async with db.tx() as c:
             await org_repo.bind_group(c, group.id, branch_id, group.title, users[0].id,
                                       clock.now())
+            # Everyone is in the group, as the bot learned: nobody is written to privately.
+            await presence_repo.record(c, group.id, [u.id for u in users], True, "asked",
+                                       clock.now())
             meeting = await meeting_repo.add_meeting(c, {
                 "branch_id": branch_id, "kind": "lesson",
                 "starts_at": clock.now() + timedelta(minutes=5), "place": "村委会",

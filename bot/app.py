@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from telegram import Bot, LinkPreviewOptions
@@ -40,6 +40,7 @@ from storage import members as member_repo
 from storage.db import BOT_BUSY_MS, Database
 
 if TYPE_CHECKING:
+    from bot.live_counts import LiveCounts
     from bot.schedule import Ticker
 
 log = logging.getLogger(__name__)
@@ -65,6 +66,7 @@ class Services:
     # choose.
     ticking: bool = True
     ticker: Ticker | None = None
+    live_counts: LiveCounts | None = None  # edits of check-in posts (bot/live_counts.py)
 
     @property
     def database(self) -> Database:
@@ -76,6 +78,12 @@ class Services:
         """Rows were queued: have the sender look now."""
         if self.sender is not None:
             self.sender.poke()
+
+    def poke_counts(self) -> None:
+        """Someone checked in, joined remotely or asked for leave: the count on the
+        session's check-in post follows (spaced out: bot/live_counts.py)."""
+        if self.live_counts is not None:
+            self.live_counts.poke()
 
     async def noted(self, source: str, error: BaseException, context: str = "") -> None:
         """An error in a handler or the sender: kept, and staff told (rate-limited)."""
@@ -252,6 +260,12 @@ async def start_services(application: Application[Any, Any, Any, Any, Any, Any])
         lambda error, seconds: services.noted("database", error, str(round(seconds))))
     services.sender.on_error = lambda error, kind: services.noted("sender", error, kind)
     services.sender.start()
+    from bot.live_counts import LiveCounts
+
+    services.live_counts = LiveCounts(services.db, services.clock,
+                                      timedelta(seconds=settings.checkin_count_seconds),
+                                      services.poke_outbox, timed=services.ticking)
+    services.live_counts.start()
     await publish_menus(application.bot)
     # Staff named in the settings may have changed: personal menus follow at the first tick.
     await mark_at_start(services.db, services.clock, settings.admins)
@@ -269,6 +283,9 @@ async def stop_services(application: Application[Any, Any, Any, Any, Any, Any]) 
     if services.ticker is not None:
         ticker, services.ticker = services.ticker, None
         await ticker.stop()
+    if services.live_counts is not None:
+        counts, services.live_counts = services.live_counts, None
+        await counts.stop()
     if services.sender is not None:
         sender, services.sender = services.sender, None
         await sender.stop()

@@ -205,6 +205,11 @@ class Settings(BaseSettings):
     checkin_after_minutes: int = Field(
         default=60, ge=5, le=720,
         description="Check-in closes this many minutes after the start; the summary follows")
+    checkin_count_seconds: int = Field(
+        default=6, ge=1, le=600,
+        description="The live count on a check-in post in the group is edited at most once "
+                    "in this many seconds, however fast people press (a group takes about "
+                    "20 messages and edits a minute)")
     meeting_reminder_minutes: int = Field(
         default=60, ge=5, le=720,
         description="Invited members are reminded the day before and this many minutes "

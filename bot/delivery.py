@@ -63,7 +63,9 @@ Buttons = list[list[tuple[str, str]]]  # rows of (label, callback data)
 class Outgoing:
     """One rendered message: text (HTML), or a file with the text as caption — a file
     Telegram has (``file_id``) or one made just now (``upload``: name and bytes) — or a
-    map pin (``location``: latitude, longitude), which Telegram sends without text."""
+    map pin (``location``: latitude, longitude), which Telegram sends without text; or
+    the new text and buttons of a message the bot sent before (``edit_message_id``), which
+    Telegram counts against the chat's limits like a message."""
 
     text: str
     buttons: Buttons = field(default_factory=list)
@@ -71,6 +73,7 @@ class Outgoing:
     file_id: str | None = None
     upload: tuple[str, bytes] | None = None
     location: tuple[float, float] | None = None
+    edit_message_id: int | None = None
 
 
 Renderer = Callable[[Database, Clock, OutboxRow], Awaitable[Outgoing | None]]
@@ -132,6 +135,20 @@ async def send(bot: Bot, chat_id: int, out: Outgoing, **kwargs: Any) -> Message:
     return result
 
 
+async def edit(bot: Bot, chat_id: int, out: Outgoing) -> None:
+    """An Outgoing with ``edit_message_id``: the message shows its text and buttons (none:
+    they go). Telegram's "not modified" means it already does."""
+    assert out.edit_message_id is not None
+    try:
+        await bot.edit_message_text(out.text, chat_id, out.edit_message_id,
+                                    parse_mode=ParseMode.HTML,
+                                    link_preview_options=LinkPreviewOptions(is_disabled=True),
+                                    reply_markup=markup(out.buttons))
+    except BadRequest as exc:
+        if "message is not modified" not in exc.message:
+            raise
+
+
 class Sender(BackgroundLoop):
     """One per bot: started with the services, stopped before the database closes.
 
@@ -189,6 +206,10 @@ class Sender(BackgroundLoop):
 
     async def _run(self) -> None:
         while True:
+            # Cleared before the round, not after it: a poke that comes while a round
+            # runs (rows committed after its query) makes another round, rather than
+            # being lost — and letting ``wait_idle`` return with those rows unsent.
+            self._wake.clear()
             try:
                 started, wait = await self._round()
             except asyncio.CancelledError:
@@ -200,11 +221,10 @@ class Sender(BackgroundLoop):
                     log.exception("outbox round failed; trying again shortly")
                     await self._report(exc, "")
                     started, wait = 0, 1.0
-            if started:
+            if started or self._wake.is_set():
                 continue
             if not self._inflight and wait is None:
                 self._idle.set()
-            self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), wait if wait is not None else 5.0)
 
@@ -306,7 +326,11 @@ class Sender(BackgroundLoop):
             return
         try:
             try:
-                message = await send(self.bot, row.chat_id, out)
+                if out.edit_message_id is not None:
+                    await edit(self.bot, row.chat_id, out)
+                    message_id = out.edit_message_id
+                else:
+                    message_id = (await send(self.bot, row.chat_id, out)).message_id
             finally:
                 self._answered(row)
         except RetryAfter as exc:
@@ -337,7 +361,7 @@ class Sender(BackgroundLoop):
                 # stays after it.
                 self._hold(row.chat_id, time.monotonic() + min(60.0, 0.5 * 2 ** attempts))
         else:
-            await self._finish(row, "sent", message_id=message.message_id)
+            await self._finish(row, "sent", message_id=message_id)
 
     def _hold(self, chat_id: int, until: float) -> None:
         self._chat_wait[chat_id] = max(self._chat_wait.get(chat_id, 0.0), until)

@@ -7,6 +7,7 @@ right after it can neither lose the secretary's request nor the applicant's answ
 
 from __future__ import annotations
 
+from bot import group_members
 from bot.access import Actor
 from bot.callbacks import pack
 from bot.clock import Clock
@@ -163,4 +164,22 @@ async def _render_decision(db: Database, clock: Clock, row: OutboxRow) -> Outgoi
     if missed:
         lines.append(tr("📚 Your branch sent members working away {n} study materials "
                         "recently; they are on their way to you now.", n=missed))
+    lines += await _group_invitation(db, tr, application)
     return Outgoing("\n\n".join(lines))
+
+
+async def _group_invitation(db: Database, tr: Translator, application: Application
+                            ) -> list[str]:
+    """How to join the branch's group chat, for a newcomer who is not in it (said once,
+    with the welcome): its link, where the bot could make one; else ask the secretary."""
+    standing = await group_members.standing(db, application.branch_id)
+    if standing is None or all(m.telegram_id != application.telegram_id
+                               for m in standing.missing):
+        return []
+    title = esc(standing.group.title)
+    if standing.group.invite_link:
+        return [tr("👥 Please join the branch group “{title}”: {link}\nSessions' check-in is "
+                   "posted there.", title=title, link=esc(standing.group.invite_link))]
+    return [tr("👥 The branch has a group chat, “{title}”: please ask your branch secretary "
+               "to add you. Until you are in it, the check-in buttons of sessions come to "
+               "you here.", title=title)]

@@ -29,6 +29,7 @@ from bot.profile import InvalidInput
 from bot.recipients import translator_of
 from storage import audit, people
 from storage import by_hand as by_hand_repo
+from storage import group_members as presence_repo
 from storage import meetings as meeting_repo
 from storage import members as member_repo
 from storage import org as org_repo
@@ -243,12 +244,12 @@ async def _advance_one(c: Conn, meeting: Meeting, now: datetime, windows: Window
     if now >= windows.opens(meeting) and now < windows.closes(meeting) and (
             await meeting_repo.mark_step(c, meeting.id, "opened_at", now)):
         await meeting_repo.set_state(c, meeting.id, "open")
-        envelopes += await _to_branch(c, meeting, "open")
-        envelopes += await _hosted(c, meeting)
+        envelopes += await _open(c, meeting, now)
     if now >= windows.closes(meeting) and await meeting_repo.mark_step(
             c, meeting.id, "closed_at", now):
         await meeting_repo.set_state(c, meeting.id, "closed")
         await meeting_repo.mark_absent(c, meeting.id, now)
+        envelopes += await _close_post(c, meeting)
         envelopes += await _to_branch(c, meeting, "summary")
         # Those recorded by hand did not ask for anything themselves: no note is asked.
         by_hand = {m.member_id for m in await by_hand_repo.attendance_marks(c, meeting.id)}
@@ -306,14 +307,108 @@ def _privately(meeting: Meeting, what: str, people: list[Member]
             for m in people if m.telegram_id is not None]
 
 
-async def _hosted(c: Conn, meeting: Meeting) -> list[outbox_repo.Envelope]:
-    """Members of other branches it invites (working away here: their host branch) are
-    not in this branch's group chat: the check-in post reaches them privately."""
-    if await org_repo.live_group_of_branch(c, meeting.branch_id) is None:
-        return []  # everyone got it privately
-    return _privately(meeting, "open", [
-        m for m in await meeting_repo.expected_with_account(c, meeting.id)
-        if m.branch_id != meeting.branch_id])
+async def _open(c: Conn, meeting: Meeting, now: datetime) -> list[outbox_repo.Envelope]:
+    """The check-in post: in the branch's group, with the live count; privately to every
+    invited member who is not (known to be) in the group, or who asked for it (/me) —
+    everyone, where the branch has no group."""
+    group = await org_repo.live_group_of_branch(c, meeting.branch_id)
+    invited = await meeting_repo.expected_with_account(c, meeting.id)
+    if group is None:
+        return _privately(meeting, "open", invited)
+    in_group = await presence_repo.present_among(
+        c, group.chat_id, [m.telegram_id for m in invited if m.telegram_id is not None])
+    await meeting_repo.start_counts(c, meeting.id, (await _tally(c, meeting)).shown, now)
+    return [outbox_repo.Envelope(_post_key(meeting), group.chat_id, "meeting_open",
+                                 meeting.id, {"moves": meeting.moves}),
+            *_privately(meeting, "open", [m for m in invited if m.checkin_private
+                                          or m.telegram_id not in in_group])]
+
+
+def _post_key(meeting: Meeting) -> str:
+    """The outbox key of a session's check-in post in its group, at its current time (a
+    moved session's post is a new message)."""
+    return message_key(meeting, "open")
+
+
+async def _close_post(c: Conn, meeting: Meeting) -> list[outbox_repo.Envelope]:
+    """At closing, the group's check-in post loses its buttons and keeps the final count."""
+    post = await outbox_repo.by_key(c, _post_key(meeting))
+    if post is None or post.state not in ("queued", "sent"):
+        return []
+    return [outbox_repo.Envelope(f"meeting:{meeting.id}:count:closed", post.chat_id,
+                                 "meeting_count", meeting.id, {"closed": True})]
+
+
+@dataclass(frozen=True)
+class Tally:
+    """The live count on the check-in post."""
+
+    present: int
+    remote: int
+    leave: int
+    expected: int
+
+    @property
+    def shown(self) -> str:
+        """As stored: what an edit would change."""
+        return f"{self.present}/{self.remote}/{self.leave}/{self.expected}"
+
+
+def tally(people: list[AttendeeView]) -> Tally:
+    statuses = [p.status for p in people]
+    return Tally(present=statuses.count("present"), remote=statuses.count("remote"),
+                 leave=statuses.count("leave") + statuses.count("leave_requested"),
+                 expected=len(people))
+
+
+async def _tally(c: Conn, meeting: Meeting) -> Tally:
+    """Counted over the invited (``meeting_repo.attendees``: the one rule of who is)."""
+    return tally(await meeting_repo.attendees(c, meeting.id))
+
+
+async def count_now(db: Database, meeting: Meeting) -> Tally:
+    async with db.read() as c:
+        return await _tally(c, meeting)
+
+
+async def queue_count_edits(db: Database, clock: Clock, every: timedelta
+                            ) -> tuple[int, float | None]:
+    """An edit of each open session's check-in post whose count changed, at most one per
+    post in ``every`` and never while the last one still waits to be sent (it shows the
+    count of the moment it goes out); returns how many were queued and, if a post must
+    wait for its next edit, in how many seconds to look again. The counts are read only
+    for a post whose edit is due, and written only when they changed: a look during a
+    burst of presses costs one small query."""
+    now = clock.now()
+    due: list[tuple[Meeting, Tally, int, int]] = []
+    wait: float | None = None
+    async with db.read() as c:
+        for meeting, counts in await meeting_repo.open_counts(c):
+            ready = counts.edited_at + every
+            if now < ready:
+                left = (ready - now).total_seconds()
+                wait = left if wait is None else min(wait, left)
+                continue
+            last = await outbox_repo.by_key(c, f"meeting:{meeting.id}:count:{counts.edits}")
+            post = await outbox_repo.by_key(c, _post_key(meeting))
+            if (last is not None and last.state == "queued") or post is None \
+                    or post.state != "sent":
+                continue  # the post (or the last edit) shows the count when it goes out
+            current = await _tally(c, meeting)
+            if current.shown != counts.shown:
+                due.append((meeting, current, post.chat_id, counts.edits))
+    if not due:
+        return 0, wait
+    async with db.tx() as c:
+        envelopes = []
+        for meeting, current, chat_id, edits in due:
+            number = await meeting_repo.note_counts(c, meeting.id, edits, current.shown, now)
+            if number is None:  # another look queued it meanwhile
+                continue
+            envelopes.append(outbox_repo.Envelope(f"meeting:{meeting.id}:count:{number}",
+                                                  chat_id, "meeting_count", meeting.id))
+        await outbox_repo.enqueue(c, envelopes, now)
+    return len(envelopes), wait
 
 
 # --- check-in and leave --------------------------------------------------------------------
@@ -554,22 +649,61 @@ async def _render_reminder(db: Database, clock: Clock, row: OutboxRow) -> Outgoi
     return Outgoing("\n".join(lines), keys)
 
 
-@renderer("meeting_open")
-async def _render_open(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
-    meeting, tr = await _meeting_and_tr(db, row)
-    if meeting is None or meeting.state != "open" or for_another_time(meeting, row):
-        return None
+def count_line(tr: Translator, counts: Tally) -> str:
+    return tr("📊 Checked in {present} · remote {remote} · on leave {leave} · invited "
+              "{expected}", present=counts.present, remote=counts.remote, leave=counts.leave,
+              expected=counts.expected)
+
+
+async def _post_lines(db: Database, clock: Clock, tr: Translator, meeting: Meeting, *,
+                      in_group: bool) -> list[str]:
+    """The check-in post while check-in is open; in the group with the count so far."""
     starts = meeting.starts_at.astimezone(clock.tz)
     lines = [tr("🔔 <b>Check-in is open</b>"),
              *describe(tr, meeting, await _branch_name(db, meeting), clock.tz),
              tr("Press “Check in” when you arrive (starts {time}).",
                 time=starts.strftime("%H:%M"))]
+    if in_group:
+        lines.append(count_line(tr, await count_now(db, meeting)))
+    return lines
+
+
+@renderer("meeting_open")
+async def _render_open(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
+    meeting, tr = await _meeting_and_tr(db, row)
+    if meeting is None or meeting.state != "open" or for_another_time(meeting, row):
+        return None
+    lines = await _post_lines(db, clock, tr, meeting, in_group=row.chat_id < 0)
     flowing = None
     if row.chat_id > 0:
         async with db.read() as c:
-                member = await member_repo.get_member(c, int(row.payload.get("member", 0)))
+            member = await member_repo.get_member(c, int(row.payload.get("member", 0)))
         flowing = member is not None and away_from(member, meeting)
     return Outgoing("\n".join(lines), buttons(tr, meeting, flowing=flowing))
+
+
+@renderer("meeting_count")
+async def _render_count(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
+    """An edit of the group's check-in post: the count now, its buttons while check-in
+    is open; at closing the final count and no buttons. Dropped when the post never went
+    out (or a newer state makes this edit pointless)."""
+    meeting, tr = await _meeting_and_tr(db, row)
+    if meeting is None:
+        return None
+    async with db.read() as c:
+        post = await outbox_repo.by_key(c, _post_key(meeting))
+    if post is None or post.state != "sent" or post.message_id is None:
+        return None
+    if row.payload.get("closed"):
+        lines = [tr("🔒 <b>Check-in has closed</b>"),
+                 *describe(tr, meeting, await _branch_name(db, meeting), clock.tz),
+                 count_line(tr, await count_now(db, meeting))]
+        return Outgoing("\n".join(lines), edit_message_id=post.message_id)
+    if meeting.state != "open":
+        return None
+    lines = await _post_lines(db, clock, tr, meeting, in_group=True)
+    return Outgoing("\n".join(lines), buttons(tr, meeting, flowing=None),
+                    edit_message_id=post.message_id)
 
 
 @renderer("meeting_summary")

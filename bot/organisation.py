@@ -11,6 +11,7 @@ from bot.access import Actor
 from bot.clock import Clock
 from bot.registry import new_code
 from storage import audit
+from storage import group_members as presence_repo
 from storage import org as org_repo
 from storage import outbox as outbox_repo
 from storage.db import Database
@@ -114,12 +115,14 @@ async def get_unit(db: Database, unit_id: int) -> Unit | None:
 
 async def group_migrated(db: Database, clock: Clock, old_chat_id: int, new_chat_id: int
                          ) -> bool:
-    """A group became a supergroup (a new id): its binding and queued messages follow."""
+    """A group became a supergroup (a new id): its binding, who is in it and queued
+    messages follow."""
     async with db.tx() as c:
         chat = await org_repo.group_chat(c, old_chat_id)
         if chat is None:
             return False
         await org_repo.move_group(c, old_chat_id, new_chat_id)
+        await presence_repo.move_chat(c, old_chat_id, new_chat_id)
         await outbox_repo.move_chat(c, old_chat_id, new_chat_id)
         await audit.record(c, clock.now(), "telegram", "group.migrated",
                            f"branch:{chat.branch_id}", f"{old_chat_id} -> {new_chat_id}")

@@ -262,15 +262,17 @@ async def set_host(db: Database, clock: Clock, member_id: int, host_branch_id: i
 
 
 async def update_profile(db: Database, clock: Clock, member_id: int,
-                         fields: dict[str, object]) -> Member:
-    """A member edits their own profile (phone, birth year)."""
-    allowed = {"phone", "birth_year"}
+                         fields: dict[str, object], ending: Statement | None = None) -> Member:
+    """A member edits their own profile (phone, birth year, where check-in comes)."""
+    allowed = {"phone", "birth_year", "checkin_private"}
     if set(fields) - allowed:
         raise ValueError(f"members may only edit {sorted(allowed)}")
     now = clock.now()
     async with db.tx() as c:
         await member_repo.update_member(c, member_id, fields, now)
         member = await member_repo.get_member(c, member_id)
+        if ending is not None:
+            await ending(c)
     assert member is not None
     return member
 

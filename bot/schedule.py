@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 from bot import (
     bulletins,
+    group_members,
     homecoming,
     meetings,
     notes,
@@ -73,8 +74,12 @@ async def tick(services: Services) -> int:
                                            settings.study_reminder_time,
                                            settings.study_reminder_days)
         services.daily["study"] = now.date()
+    if services.sender is not None:  # who is in the groups: before check-in opens
+        await group_members.keep_up(services.database, services.sender.bot, services.clock)
     queued += await meetings.advance(services.database, services.clock, windows(settings),
                                     settings.admins, notes.NotePolicy.of(settings))
+    queued += (await meetings.queue_count_edits(
+        services.database, services.clock, timedelta(seconds=settings.checkin_count_seconds)))[0]
     schedule = parse_reminder_schedule(settings.visit_reminders)
     at = visits.due_today(schedule, now.date())
     if at is not None and now.time() >= at and services.daily.get("visits") != now.date():

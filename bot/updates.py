@@ -32,8 +32,11 @@ from bot.places import MESSAGE, Places, urgency
 from bot.throttle import Throttle
 
 MAX_CONCURRENT_UPDATES = 4  # the default of ZHIBU_CONCURRENT_UPDATES
-#: What the bot asks Telegram for, polling or by webhook alike.
-ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
+#: What the bot asks Telegram for, polling or by webhook alike. ``chat_member`` (people
+#: joining and leaving a group) comes only when asked for by name, and only from groups
+#: where the bot is an administrator (bot/group_members.py).
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member",
+                   "chat_member"]
 UNLIMITED = 1 << 16
 
 

@@ -22,6 +22,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         by_hand,
         common,
         dialog,
+        group_members,
         homecoming,
         materials,
         meetings,
@@ -110,8 +111,13 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     application.add_handler(CallbackQueryHandler(common.stale_button))
 
     application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, common.group_migrated))
+    application.add_handler(MessageHandler(
+        filters.StatusUpdate.NEW_CHAT_MEMBERS | filters.StatusUpdate.LEFT_CHAT_MEMBER,
+        group_members.joined_or_left))
     application.add_handler(ChatMemberHandler(common.my_chat_member,
                                               ChatMemberHandler.MY_CHAT_MEMBER))
+    application.add_handler(ChatMemberHandler(group_members.member_changed,
+                                              ChatMemberHandler.CHAT_MEMBER))
     # Last: plain messages are answers to whatever dialog is open in that chat.
     application.add_handler(MessageHandler(fresh & private & ~filters.COMMAND, dialog.on_message))
 

@@ -18,6 +18,7 @@ from bot.menus import commands_for
 from bot.update_kinds import described, handled
 from bot.write_faults import is_write_fault
 from handlers import dialog
+from handlers.group_members import bot_status_changed
 from handlers.notify import tell
 from handlers.ui import button, esc, inline
 from storage import members as member_repo
@@ -145,7 +146,8 @@ async def stale_button(update: Update, context: ZContext) -> None:
 
 async def my_chat_member(update: Update, context: ZContext) -> None:
     """A user blocking or unblocking the bot in their private chat; the bot removed from a
-    branch's group (the binding is gone, and the secretaries are told)."""
+    branch's group (the binding is gone, and the secretaries are told), or made an
+    administrator there or no longer one."""
     change: ChatMemberUpdated | None = update.my_chat_member
     if change is None:
         return
@@ -153,6 +155,8 @@ async def my_chat_member(update: Update, context: ZContext) -> None:
     if change.chat.type != ChatType.PRIVATE:
         if status in (ChatMemberStatus.BANNED, ChatMemberStatus.LEFT):
             await _group_lost(context, change.chat.id, change.chat.title or "")
+        else:
+            await bot_status_changed(context, change)
         return
     async with context.db.tx() as c:
         if status in (ChatMemberStatus.BANNED, ChatMemberStatus.LEFT):

@@ -427,6 +427,8 @@ async def attendance_button(update: Update, context: ZContext) -> None:
         return
     how: Literal["present", "remote"] = "present" if parsed.action == "in" else "remote"
     result = await meetings.check_in(context.db, context.clock, wins, meeting_id, member, how)
+    if result in ("present", "remote"):
+        context.services.poke_counts()  # the group post's count follows, spaced out
     await query.answer(tr(CHECK_IN_ANSWERS[result]),
                        show_alert=result not in ("present", "remote", "already"))
 
@@ -491,6 +493,7 @@ async def leave_step(update: Update, context: ZContext, current: Dialog, answer:
     if result != "requested":
         await chat.send_message(tr(LEAVE_REFUSALS[result]))
         return
+    context.services.poke_counts()
     await chat.send_message(tr("Your request has been sent to the branch secretary."))
     meeting = await meetings.get(context.db, meeting_id)
     assert meeting is not None
@@ -544,6 +547,7 @@ async def leave_decision_button(update: Update, context: ZContext) -> None:
         await query.answer(tr("Already decided."))
         return
     outcome = tr("✅ Approved") if parsed.action == "ok" else tr("❌ Refused")
+    context.services.poke_counts()  # a refused leave leaves the count
     await query.answer(outcome)
     original = getattr(query.message, "text_html", "") or ""
     await query.edit_message_text(f"{original}\n<b>{esc(outcome)}</b>")

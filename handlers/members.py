@@ -8,7 +8,7 @@ from datetime import date
 from telegram import InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardRemove, Update
 from telegram.error import TelegramError
 
-from bot import migrants, organisation, personal_menus, registry
+from bot import group_members, migrants, organisation, personal_menus, registry
 from bot.app import ZContext
 from bot.callbacks import pack, whole
 from bot.i18n import N_, Translator
@@ -53,7 +53,10 @@ async def me_command(update: Update, context: ZContext) -> None:
         branch = await organisation.get_unit(context.db, member.branch_id)
         lines = [tr("<b>Your profile</b>"),
                  tr("Branch: {branch}", branch=esc(branch.name if branch else "—")),
-                 *profile_lines(tr, member)]
+                 *profile_lines(tr, member),
+                 tr("Check-in buttons in this chat: for every session") if member.checkin_private
+                 else tr("Check-in buttons in this chat: while you are not in the branch "
+                         "group")]
         roles = _role_lines(tr, context)
         host = await migrants.host_of(context.db, member) if member.flowing else None
         if host:
@@ -63,6 +66,8 @@ async def me_command(update: Update, context: ZContext) -> None:
              button(tr("🎂 Change year of birth"), dialog.choice(ME, "menu", "year"))],
             [button(tr("🚶 Working away / back home"), dialog.choice(ME, "menu", "flow")),
              button(tr("🌐 Language"), dialog.choice(ME, "menu", "lang"))],
+            [button(_private_label(tr, not member.checkin_private),
+                    dialog.choice(ME, "menu", "private"))],
             [button(tr("🏛 Host organisation"), dialog.choice(ME, "menu", "host"))]
             if member.flowing else [],
         ]))
@@ -81,6 +86,12 @@ async def me_command(update: Update, context: ZContext) -> None:
     else:
         await chat.send_message(tr("You are not registered yet. To join your branch, open the "
                                    "invite link your branch secretary sent you."))
+
+
+def _private_label(tr: Translator, wanted: bool) -> str:
+    """The /me button that switches check-in in this chat to ``wanted``."""
+    return (tr("🔔 Check in here for every session") if wanted
+            else tr("🔔 Check in here only when not in the group"))
 
 
 def _role_lines(tr: Translator, context: ZContext) -> list[str]:
@@ -128,6 +139,17 @@ async def me_step(update: Update, context: ZContext, current: Dialog, answer: An
                 await dialog.finish(update, context)
                 await dialog.begin(update, context, FLOW, "host", {"only_host": True})
                 await away.ask_host(update, context, FLOW)
+            elif answer.action == "private":
+                wanted = not member.checkin_private
+                await away.acknowledge(answer, _private_label(tr, wanted))
+                await registry.update_profile(context.db, context.clock, member.id,
+                                              {"checkin_private": wanted},
+                                              ending=dialog.ending(update, context))
+                await chat.send_message(
+                    tr("Done: the check-in buttons of every session come to you here, in "
+                       "the group too if you are in it.") if wanted
+                    else tr("Done: the check-in buttons come to you here only while you are "
+                            "not in the branch group."))
             elif answer.action == "lang":
                 await away.acknowledge(answer, tr("🌐 Language"))
                 await dialog.finish(update, context)
@@ -382,6 +404,7 @@ async def show_roster(update: Update, context: ZContext, branch: Unit) -> None:
         lines += ["", tr("<b>Working here, from other branches ({count})</b>",
                          count=len(hosted))]
         lines += [f"• {esc(m.name)}（{esc(home)}） — {_where(tr, m)}" for m, home in hosted]
+    lines += await _group_lines(context, branch)
     texts = chunks(lines)
     for text in texts[:-1]:
         await chat.send_message(text)
@@ -463,6 +486,29 @@ async def member_button(update: Update, context: ZContext) -> None:
     if removed and member.telegram_id is not None:  # a secretary's menu follows the role
         await personal_menus.publish_due(context.db, context.bot, context.clock,
                                          context.settings.admins, only=[member.telegram_id])
+
+
+async def _group_lines(context: ZContext, branch: Unit) -> list[str]:
+    """Who is not in the branch group yet (they get the check-in buttons privately), and
+    whether the bot can hand newcomers the group's link."""
+    tr = context.tr
+    group = await group_members.standing(context.db, branch.id)
+    if group is None:
+        return ["", tr("The branch has no group chat tied to it: everyone gets the check-in "
+                       "buttons privately. /bind ties the group.")]
+    title = esc(group.group.title)
+    lines = [""]
+    if group.missing:
+        lines.append(tr("<b>Not in the group “{title}” yet ({count})</b>", title=title,
+                        count=len(group.missing)))
+        lines.append("、".join(esc(m.name) for m in group.missing))
+    else:
+        lines.append(tr("Everyone registered is in the group “{title}”.", title=title))
+    if not group.group.invite_link:
+        lines.append(tr("I cannot give newcomers the group's invite link: make me an "
+                        "administrator of the group with the right to invite users, or add "
+                        "them yourself."))
+    return lines
 
 
 def _who(tr: Translator, member: Member) -> str:

@@ -119,7 +119,9 @@ async def bind_command(update: Update, context: ZContext) -> None:
     branch = esc(result.branch.name) if result.branch else ""
     replies = {
         "bound": tr("This group now belongs to <b>{branch}</b>. Meetings and notices of the "
-                    "branch will appear here.", branch=branch),
+                    "branch will appear here.", branch=branch) + "\n" + tr(
+                    "Make me an administrator of this group with the right to invite users: "
+                    "then I see who joins and leaves, and give newcomers the group's link."),
         "unknown": tr("I do not know this code. Get a new one with /bind in a private chat "
                       "with me."),
         "used": tr("This code was already used. Get a new one with /bind in a private chat "

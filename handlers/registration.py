@@ -15,7 +15,7 @@ from telegram import (
 )
 from telegram.constants import ChatType
 
-from bot import registry
+from bot import group_members, registry
 from bot.app import ZContext
 from bot.callbacks import unpack
 from bot.delivery import send
@@ -284,6 +284,11 @@ async def decision_button(update: Update, context: ZContext) -> None:
     if parsed is None or application_id is None or parsed.action not in ("ok", "no"):
         await query.answer(tr("This button is no longer active."))
         return
+    if parsed.action == "ok":
+        # Already in the branch group? Then neither the welcome nor the line below sends
+        # them there.
+        await group_members.check_applicant(context.bot, context.db, context.clock,
+                                            application_id, context.actor)
     decision = await registry.decide(context.db, context.clock, application_id,
                                      parsed.action == "ok", context.actor,
                                      context.settings.study_makeup_days)
@@ -297,16 +302,34 @@ async def decision_button(update: Update, context: ZContext) -> None:
         await query.answer(tr("Already decided: {outcome}", outcome=outcome))
     else:
         await query.answer(outcome)
-    await _mark_decided(query, tr, application, outcome, listed=LISTED in parsed.args[1:])
+    note = await _group_note(context, application) if decision.result == "approved" else ""
+    await _mark_decided(query, tr, application, outcome, listed=LISTED in parsed.args[1:],
+                        note=note)
     if decision.result in ("approved", "rejected"):
         context.services.poke_outbox()  # the applicant's answer, queued with the decision
 
 
+async def _group_note(context: ZContext, application: Application) -> str:
+    """Said with the approval, once: the newcomer is not in the branch group yet (and
+    whether they were given its link); /members lists everyone who is not."""
+    group = await group_members.standing(context.db, application.branch_id)
+    if group is None or all(m.telegram_id != application.telegram_id for m in group.missing):
+        return ""
+    tr = context.tr
+    name, title = esc(application.name), esc(group.group.title)
+    if group.group.invite_link:
+        return tr("👥 {name} is not in the group “{title}” yet: I sent them its link. "
+                  "/members lists everyone not in it.", name=name, title=title)
+    return tr("👥 {name} is not in the group “{title}” yet: please add them. /members lists "
+              "everyone not in it.", name=name, title=title)
+
+
 async def _mark_decided(query: CallbackQuery, tr: Translator, application: Application,
-                        outcome: str, *, listed: bool) -> None:
+                        outcome: str, *, listed: bool, note: str = "") -> None:
     """Say the outcome on the message that was pressed. A request on its own loses its
     buttons; in the /pending list only that applicant's row goes, and the outcome names
-    them (the list may have been pressed from an older copy: nothing is said twice)."""
+    them (the list may have been pressed from an older copy: nothing is said twice).
+    ``note`` (HTML) follows the outcome on a line of its own."""
     message = query.message
     original = getattr(message, "text_html", None) or ""
     if not original:
@@ -317,7 +340,8 @@ async def _mark_decided(query: CallbackQuery, tr: Translator, application: Appli
     others = [row for row in rows if not any(_decides(b.callback_data, application.id)
                                              for b in row)]
     repeated = marker + "\n" in original + "\n"
-    text = original if repeated or length(original + marker) > MESSAGE_LIMIT else original + marker
+    added = marker + (f"\n{note}" if note else "")
+    text = original if repeated or length(original + added) > MESSAGE_LIMIT else original + added
     if text == original and len(others) == len(rows):
         return  # nothing to change: Telegram would refuse the edit
     await query.edit_message_text(text, reply_markup=InlineKeyboardMarkup(others)

@@ -11,6 +11,7 @@ from storage.models import (
     Attendance,
     AttendanceCount,
     AttendeeView,
+    CheckinCounts,
     ComingSession,
     Meeting,
     Member,
@@ -405,3 +406,39 @@ async def coming_for(c: Conn, member_id: int, since: datetime, until: datetime |
         status = data.pop("member_status")
         found.append(ComingSession(meeting=Meeting.model_validate(data), status=status))
     return found
+
+
+# --- the live count on the check-in post -------------------------------------------------
+
+
+async def start_counts(c: Conn, meeting_id: int, shown: str, now: datetime) -> None:
+    """The check-in post is queued showing ``shown``: edits are counted from now."""
+    await c.execute(
+        """INSERT OR IGNORE INTO checkin_counts (meeting_id, shown, edited_at)
+           VALUES (?, ?, ?)""", (meeting_id, shown, ts(now)))
+
+
+async def open_counts(c: Conn) -> list[tuple[Meeting, CheckinCounts]]:
+    """Open meetings whose check-in post is in a group, with what it last showed."""
+    rows = await c.execute_fetchall(
+        """SELECT m.*, k.meeting_id AS k_meeting_id, k.shown AS k_shown, k.edits AS k_edits,
+                  k.edited_at AS k_edited_at
+           FROM meetings m JOIN checkin_counts k ON k.meeting_id = m.id
+           WHERE m.state = 'open' ORDER BY m.id""")
+    found = []
+    for row in rows:
+        data = dict(row)
+        counts = CheckinCounts.model_validate(
+            {key[2:]: data.pop(key) for key in list(data) if key.startswith("k_")})
+        found.append((Meeting.model_validate(data), counts))
+    return found
+
+
+async def note_counts(c: Conn, meeting_id: int, edits: int, shown: str, now: datetime
+                      ) -> int | None:
+    """An edit showing ``shown`` is queued now, after ``edits`` before it; returns its
+    number (1, 2, …), or None if another edit was noted since ``edits`` was read."""
+    cur = await c.execute(
+        """UPDATE checkin_counts SET shown = ?, edits = edits + 1, edited_at = ?
+           WHERE meeting_id = ? AND edits = ?""", (shown, ts(now), meeting_id, edits))
+    return edits + 1 if cur.rowcount > 0 else None

@@ -14,7 +14,7 @@ from storage.rows import fetch_all, fetch_one, ts
 MEMBER_FIELDS = (
     "roster_key", "branch_id", "group_id", "name", "birth_year", "status", "phone",
     "telegram_id", "state", "flowing", "flow_city", "flow_employer", "flow_since", "no_writing",
-    "township_leadership", "committee", "host_branch_id", "host_name",
+    "township_leadership", "committee", "host_branch_id", "host_name", "checkin_private",
 )
 
 # --- users ---------------------------------------------------------------------------
@@ -77,7 +77,7 @@ def _member_values(fields: dict[str, Any]) -> dict[str, Any]:
     if unknown:
         raise ValueError(f"unknown member fields: {sorted(unknown)}")
     values = dict(fields)
-    for flag in ("flowing", "no_writing", "township_leadership", "committee"):
+    for flag in ("flowing", "no_writing", "township_leadership", "committee", "checkin_private"):
         if flag in values:
             values[flag] = int(bool(values[flag]))
     if isinstance(values.get("flow_since"), date):

@@ -33,6 +33,9 @@ class GroupChat(Stored):
     state: Literal["bound", "gone"]
     bound_by: int
     bound_at: datetime
+    bot_admin: bool | None = None   # None: not known yet (asked at the next tick)
+    can_invite: bool | None = None  # the bot may make invite links there
+    invite_link: str | None = None  # the link the bot made for newcomers
 
 
 class User(Stored):
@@ -68,6 +71,7 @@ class Member(Stored):
     host_name: str | None = None       # while away: a host organisation outside the county
     created_at: datetime
     updated_at: datetime
+    checkin_private: bool = False  # the member's choice: check-in buttons privately too
 
 
 class Stay(Stored):
@@ -362,6 +366,15 @@ class ComingSession(Stored):
 
     meeting: Meeting
     status: AttendanceStatus | None
+
+
+class CheckinCounts(Stored):
+    """What a session's check-in post in the group last showed, and since when."""
+
+    meeting_id: int
+    shown: str
+    edits: int
+    edited_at: datetime
 
 
 NoteKind = Literal["text", "voice", "photo"]

@@ -80,7 +80,8 @@ async def bind_group(c: Conn, chat_id: int, branch_id: int, title: str, by: int,
            VALUES (?, ?, ?, 'bound', ?, ?)
            ON CONFLICT (chat_id) DO UPDATE SET branch_id = excluded.branch_id,
              title = excluded.title, state = 'bound', bound_by = excluded.bound_by,
-             bound_at = excluded.bound_at""",
+             bound_at = excluded.bound_at, bot_admin = NULL, can_invite = NULL,
+             invite_link = NULL""",
         (chat_id, branch_id, title, by, ts(now)))
 
 
@@ -89,8 +90,41 @@ async def set_group_state(c: Conn, chat_id: int, state: str) -> None:
 
 
 async def move_group(c: Conn, old_chat_id: int, new_chat_id: int) -> None:
+    """A supergroup is a new chat: what the bot may do there, and its links, are asked
+    and made again."""
     await c.execute(
-        "UPDATE group_chats SET chat_id = ? WHERE chat_id = ?", (new_chat_id, old_chat_id))
+        """UPDATE group_chats SET chat_id = ?, bot_admin = NULL, can_invite = NULL,
+             invite_link = NULL WHERE chat_id = ?""", (new_chat_id, old_chat_id))
+
+
+async def set_bot_rights(c: Conn, chat_id: int, admin: bool, can_invite: bool) -> bool:
+    """What the bot may do in a bound group; a link it can no longer stand behind is
+    dropped. True if this changed anything."""
+    cur = await c.execute(
+        """UPDATE group_chats SET bot_admin = :admin, can_invite = :invite,
+             invite_link = CASE WHEN :invite THEN invite_link END
+           WHERE chat_id = :chat AND state = 'bound'
+             AND (bot_admin IS NOT :admin OR can_invite IS NOT :invite)""",
+        {"chat": chat_id, "admin": int(admin), "invite": int(can_invite)})
+    return cur.rowcount > 0
+
+
+async def set_invite_link(c: Conn, chat_id: int, link: str | None) -> None:
+    await c.execute("UPDATE group_chats SET invite_link = ? WHERE chat_id = ?", (link, chat_id))
+
+
+async def groups_to_ask(c: Conn) -> list[GroupChat]:
+    """Bound groups where the bot does not know yet what it may do."""
+    return await fetch_all(
+        c, GroupChat, "SELECT * FROM group_chats WHERE state = 'bound' AND bot_admin IS NULL")
+
+
+async def groups_wanting_link(c: Conn) -> list[GroupChat]:
+    """Bound groups where the bot may make an invite link and has none."""
+    return await fetch_all(
+        c, GroupChat,
+        """SELECT * FROM group_chats WHERE state = 'bound' AND can_invite = 1
+           AND invite_link IS NULL""")
 
 
 # --- roles and contact points ----------------------------------------------------------

@@ -70,6 +70,9 @@ async def forget_strangers(c: Conn, before: datetime, keep: Collection[int]) -> 
     gone = cur.rowcount
     await c.execute("DELETE FROM personal_menus WHERE telegram_id NOT IN "
                     "(SELECT telegram_id FROM users)")
+    # Who of them was seen in a branch group: asked again should they join after all.
+    await c.execute("DELETE FROM group_members WHERE telegram_id NOT IN "
+                    "(SELECT telegram_id FROM users)")
     return gone
 
 
@@ -133,6 +136,7 @@ async def erase_member(c: Conn, member_id: int, placeholder: str, now: datetime)
     if telegram_id is not None:
         await c.execute("DELETE FROM applications WHERE telegram_id = ?", (telegram_id,))
         await c.execute("DELETE FROM dialogs WHERE telegram_id = ?", (telegram_id,))
+        await c.execute("DELETE FROM group_members WHERE telegram_id = ?", (telegram_id,))
         # The account's own name and handle, as Telegram told them (other names of the
         # person in the audit and exports fall back to these).
         await c.execute("UPDATE users SET first_name = '', username = NULL "

@@ -30,7 +30,7 @@ from bot.config import Settings
 from bot.repeats import Repeats
 from bot.sandbox.emulator import Emulator, SimChat, SimMessage, SimUser
 from bot.schedule import tick
-from bot.updates import PerUserUpdateProcessor
+from bot.updates import ALLOWED_UPDATES, PerUserUpdateProcessor
 from bot.webhook import WebhookServer, set_webhook
 from storage.db import Database
 
@@ -105,7 +105,7 @@ class Harness:
         assert app.updater is not None
         # As run_polling does: what goes wrong fetching updates reaches the error handlers.
         await app.updater.start_polling(
-            poll_interval=0.0, timeout=2,
+            poll_interval=0.0, timeout=2, allowed_updates=ALLOWED_UPDATES,
             error_callback=lambda exc: app.create_task(app.process_error(None, exc)))
 
     async def stop_receiving(self, app: ZApplication) -> None:
@@ -146,6 +146,10 @@ class Harness:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self.processor.changed.wait(), 0.05)
         await asyncio.wait_for(all_done(), self.settle_timeout)
+        counts = services_of(self.app).live_counts if self.app is not None else None
+        if counts is not None:  # presses poke it: an edit it queues is sent below
+            async with asyncio.timeout(self.settle_timeout):
+                await counts.wait_idle()
         sender = services_of(self.app).sender if self.app is not None else None
         if sender is not None:
             async with asyncio.timeout(self.settle_timeout):

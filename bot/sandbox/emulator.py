@@ -45,6 +45,9 @@ NOT_MODIFIED = ("message is not modified: specified new message content and repl
 WEBHOOK_CONFLICT = ("Conflict: can't use getUpdates method while webhook is active; use "
                     "deleteWebhook to delete the webhook first")
 WEBHOOK_PORTS = (80, 88, 443, 8443)
+#: Update kinds Telegram sends only to a bot that names them in allowed_updates.
+OPT_IN_UPDATES = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
+INVITE_RIGHTS = "not enough rights to manage chat invite link"
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]*")
 
@@ -103,6 +106,8 @@ class SimChat:
     members: set[int] = field(default_factory=set)
     bot_present: bool = True
     migrated_to: int | None = None
+    bot_admin: bool = False       # the bot is an administrator of the group
+    bot_can_invite: bool = False  # … with the right to invite users (and make links)
 
     def to_api(self) -> dict[str, Any]:
         return {"id": self.id, "type": self.type, "title": self.title}
@@ -209,6 +214,9 @@ class Emulator:
         self.flood_limits: FloodLimits | None = None
         self.flood_429_at: list[float] = []  # monotonic times of flood-limit refusals
         self.update_ids_queued: list[int] = []
+        # As the bot last asked (getUpdates, setWebhook); None: Telegram's default.
+        self.allowed_updates: list[str] | None = None
+        self.invite_links: dict[str, tuple[int, dict[str, Any]]] = {}  # link → chat, object
         self._updates: deque[dict[str, Any]] = deque()
         self._update_ids = itertools.count(1)
         self._user_ids = itertools.count(1_000_001)
@@ -459,7 +467,17 @@ class Emulator:
 
     # --- updates -------------------------------------------------------------------------
 
+    def wants(self, kind: str) -> bool:
+        """Whether Telegram would make an update of this kind for the bot: every kind but
+        the opt-in ones by default, only those it names once it names any."""
+        if not self.allowed_updates:
+            return kind not in OPT_IN_UPDATES
+        return kind in self.allowed_updates
+
     def _queue(self, kind: str, payload: dict[str, Any]) -> int:
+        """Queue an update; 0 if the bot did not ask for its kind (Telegram makes none)."""
+        if not self.wants(kind):
+            return 0
         update_id = next(self._update_ids)
         update = {"update_id": update_id, kind: payload}
         self._updates.append(update)
@@ -471,6 +489,8 @@ class Emulator:
     async def _m_getUpdates(self, p: dict[str, Any]) -> list[dict[str, Any]]:
         if self.webhook is not None:
             raise ApiError(409, WEBHOOK_CONFLICT)
+        if isinstance(p.get("allowed_updates"), list):  # else the previous setting holds
+            self.allowed_updates = list(p["allowed_updates"])
         offset = p.get("offset")
         if offset is not None:
             while self._updates and self._updates[0]["update_id"] < offset:
@@ -701,6 +721,87 @@ class Emulator:
         user.blocked = False
         self._member_change(self._chat_api(user.id), user, "kicked", "member")
 
+    def join_group(self, user: SimUser, chat: SimChat, *, by: SimUser | None = None,
+                   link: dict[str, Any] | None = None) -> None:
+        """``user`` joins (by ``link``) or is added (``by`` someone): Telegram posts its
+        note in the group, and sends a chat_member update to an administrator bot."""
+        if user.id in chat.members:
+            raise ValueError(f"{user.first_name} is in {chat.title} already")
+        chat.members.add(user.id)
+        self._membership(chat, user, by or user, "left", "member", link)
+
+    def join_by_link(self, user: SimUser, link: str) -> SimChat:
+        """What tapping a group's invite link (https://t.me/+…) and "Join" does."""
+        found = self.invite_links.get(link)
+        if found is None or found[1]["is_revoked"]:
+            raise LookupError("this invite link does not work")
+        chat = self.chats[found[0]]
+        self.join_group(user, chat, link=found[1])
+        return chat
+
+    def leave_group(self, user: SimUser, chat: SimChat, *, by: SimUser | None = None) -> None:
+        """``user`` leaves, or is removed ``by`` an administrator."""
+        if user.id not in chat.members:
+            raise ValueError(f"{user.first_name} is not in {chat.title}")
+        chat.members.discard(user.id)
+        self._membership(chat, user, by or user, "member", "left" if by is None else "kicked")
+
+    def _membership(self, chat: SimChat, user: SimUser, by: SimUser, old: str, new: str,
+                    link: dict[str, Any] | None = None) -> None:
+        if not chat.bot_present:
+            return
+        now = int(time.time())
+        if chat.bot_admin:
+            change: dict[str, Any] = {
+                "chat": chat.to_api(), "from": by.to_api(), "date": now,
+                "old_chat_member": {"status": old, "user": user.to_api()},
+                "new_chat_member": {"status": new, "user": user.to_api(),
+                                    **({"until_date": 0} if new == "kicked" else {})}}
+            if link is not None:
+                change["invite_link"] = link
+            self._queue("chat_member", change)
+        note = ({"new_chat_members": [user.to_api()]} if new == "member"
+                else {"left_chat_member": user.to_api()})
+        message = SimMessage(self._next_message_id(chat.id), chat.id, False, by.id, now,
+                             media=note)
+        self.history.setdefault(chat.id, []).append(message)
+        self._queue("message", self._message_api(message))
+
+    def promote_bot(self, chat: SimChat, *, can_invite_users: bool = True,
+                    by: SimUser | None = None) -> None:
+        """An administrator of the group makes the bot one (or changes its rights)."""
+        old = self._bot_member(chat)
+        chat.bot_admin, chat.bot_can_invite = True, can_invite_users
+        self._bot_change(chat, by, old)
+
+    def demote_bot(self, chat: SimChat, *, by: SimUser | None = None) -> None:
+        old = self._bot_member(chat)
+        chat.bot_admin = chat.bot_can_invite = False
+        for link, (chat_id, data) in self.invite_links.items():
+            if chat_id == chat.id and data["creator"]["id"] == self.bot["id"]:
+                self.invite_links[link] = (chat_id, {**data, "is_revoked": True})
+        self._bot_change(chat, by, old)
+
+    def _bot_change(self, chat: SimChat, by: SimUser | None, old: dict[str, Any]) -> None:
+        actor = by or self.users[next(iter(chat.members))]
+        self._queue("my_chat_member", {
+            "chat": chat.to_api(), "from": actor.to_api(), "date": int(time.time()),
+            "old_chat_member": old, "new_chat_member": self._bot_member(chat)})
+
+    def _bot_member(self, chat: SimChat) -> dict[str, Any]:
+        """The bot as a ChatMember of the group (every field Telegram requires)."""
+        if not chat.bot_present:
+            return {"status": "left", "user": self.bot}
+        if not chat.bot_admin:
+            return {"status": "member", "user": self.bot}
+        rights = dict.fromkeys(
+            ("can_be_edited", "is_anonymous", "can_manage_chat", "can_delete_messages",
+             "can_manage_video_chats", "can_restrict_members", "can_promote_members",
+             "can_change_info", "can_post_stories", "can_edit_stories",
+             "can_delete_stories", "can_pin_messages"), False)
+        return {"status": "administrator", "user": self.bot, **rights,
+                "can_manage_chat": True, "can_invite_users": chat.bot_can_invite}
+
     def remove_bot_from_group(self, chat: SimChat, by: SimUser | None = None) -> None:
         chat.bot_present = False
         actor = by or self.users[next(iter(chat.members))]
@@ -734,6 +835,10 @@ class Emulator:
         if not messages:
             raise LookupError("the bot has sent nothing there")
         return messages[-1]
+
+    def updates_made(self) -> list[dict[str, Any]]:
+        """Every update made for the bot so far (delivered or waiting), in order."""
+        return list(self._delivered.values())
 
     def callback_answers(self, user: SimUser) -> list[CallbackAnswer]:
         return list(self._answers.get(user.id, []))
@@ -918,6 +1023,8 @@ class Emulator:
         if p.get("drop_pending_updates"):
             self._updates.clear()
         self.webhook = Webhook(url, secret or None, p.get("allowed_updates"), connections)
+        if isinstance(p.get("allowed_updates"), list):
+            self.allowed_updates = list(p["allowed_updates"])
         self._new_update.set()  # a long poll in progress ends with a conflict
         if self._pusher is None or self._pusher.done():
             self._pusher = asyncio.create_task(self._push_updates(), name="emulator-webhook")
@@ -1099,6 +1206,8 @@ class Emulator:
 
     async def _m_getChatMember(self, p: dict[str, Any]) -> dict[str, Any]:
         chat_id = self._target(p["chat_id"])
+        if chat_id < 0 and int(p["user_id"]) == self.bot["id"]:
+            return self._bot_member(self.chats[chat_id])
         user = self.users.get(int(p["user_id"]))
         if user is None:
             raise bad("user not found")
@@ -1106,8 +1215,29 @@ class Emulator:
         return {"status": "member" if member else "left", "user": user.to_api()}
 
     async def _m_getChatAdministrators(self, p: dict[str, Any]) -> list[Any]:
-        self._target(p["chat_id"])
+        chat_id = self._target(p["chat_id"])
+        if chat_id < 0 and self.chats[chat_id].bot_admin:
+            return [self._bot_member(self.chats[chat_id])]
         return []
+
+    async def _m_createChatInviteLink(self, p: dict[str, Any]) -> dict[str, Any]:
+        """Only an administrator with the right to invite users may (Telegram's words)."""
+        chat_id = self._target(p["chat_id"])
+        chat = self.chats.get(chat_id)
+        if chat is None or not chat.bot_admin or not chat.bot_can_invite:
+            raise bad(INVITE_RIGHTS)
+        name = p.get("name")
+        if name is not None and len(str(name)) > 32:  # the spec's 0-32 characters
+            raise bad("invite link name is too long")
+        link: dict[str, Any] = {
+            "invite_link": f"https://t.me/+{secrets.token_urlsafe(12)}", "creator": self.bot,
+            "creates_join_request": bool(p.get("creates_join_request")),
+            "is_primary": False, "is_revoked": False}
+        for key in ("name", "expire_date", "member_limit"):
+            if p.get(key) is not None:
+                link[key] = p[key]
+        self.invite_links[link["invite_link"]] = (chat_id, link)
+        return link
 
     async def _m_leaveChat(self, p: dict[str, Any]) -> bool:
         chat_id = self._target(p["chat_id"])

@@ -258,8 +258,9 @@ async def test_a_session_moved_to_the_next_day(
     assert summary.startswith("📋 活动已结束") and "✅ 实到（1）：张三" in summary
     assert [len([t for t in inbox.new(zhang) if t.startswith(start)])
             for start in ("⏰ 明天", "⏰ 即将开始")] == [1, 1]
+    # The check-in post, once, edited at closing to the final count without its buttons.
     assert [len([t for t in inbox.new(group) if t.startswith(start)])
-            for start in ("🔔 开始签到", "📋 活动已结束")] == [1, 1]
+            for start in ("🔒 签到已结束", "📋 活动已结束")] == [1, 1]
 
 
 async def test_moving_a_session_whose_check_in_is_open_clears_it(
@@ -310,7 +311,7 @@ async def test_moving_a_session_whose_check_in_is_open_clears_it(
     summary = h.emu.texts(group)[-1]
     assert "✅ 实到（1）：张三" in summary and "李四" in summary.split("❌ 缺席")[1]
     assert [t.split("\n")[0] for t in inbox.new(zhang)][:1] == ["⏰ 即将开始"]
-    assert [t.split("\n")[0] for t in inbox.new(group)] == ["🔔 开始签到", "📋 活动已结束"]
+    assert [t.split("\n")[0] for t in inbox.new(group)] == ["🔒 签到已结束", "📋 活动已结束"]
 
 
 async def test_only_who_runs_the_branch_changes_its_sessions(

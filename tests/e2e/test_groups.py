@@ -37,7 +37,9 @@ async def test_secretary_binds_group_and_others_cannot(h: Harness, county: dict[
         assert await org_repo.group_chat(c, group.id) is None
 
     await secretary.says(f"/bind@zhibu_test_bot {code}", chat=group)
-    assert h.emu.texts(group)[-1] == "本群已绑定到 东岭村党支部。支部的会议和通知将在这里发布。"
+    assert h.emu.texts(group)[-1] == (
+        "本群已绑定到 东岭村党支部。支部的会议和通知将在这里发布。\n"
+        "请把我设为本群管理员并允许邀请成员：这样我能知道谁进群、谁退群，并把入群链接发给新党员。")
     async with h.db.read() as c:
         bound = await org_repo.group_chat(c, group.id)
     assert bound is not None and bound.branch_id == county["east"] and bound.state == "bound"

@@ -87,7 +87,11 @@ async def test_a_whole_session_from_the_group_chat_to_the_record(
     assert "应到 7 · 实到 1 · 远程 1 · 请假 1 · 缺席 4" in summary  # 3 + 外出者 + 书记 + 2 roster
     assert "✅ 实到（1）：张三" in summary and "🌐 远程（1）：外出者" in summary
     assert "📝 请假（1）：王五" in summary and "李四" in summary.split("❌ 缺席")[1]
-    await late.presses("✅ 签到", chat=group, message=h.emu.messages(group)[-2])
+    post = h.emu.messages(group)[-2]
+    assert post.text is not None and post.text.startswith("🔒 签到已结束")
+    assert post.buttons == []  # its buttons went at closing
+    h.emu.press_data(late.user, post, "att:in:1")  # a phone that still shows them
+    await h.settle()
     assert late.answers()[-1] == "签到已结束。"
 
     assert secretary.last().startswith("🗂 活动记录")

@@ -65,7 +65,7 @@ async def test_a_member_joins_and_is_approved_through_the_webhook(
     hook = h.emu.webhook
     assert hook is not None and hook.url == h.url and hook.secret_token == h.secret
     assert hook.allowed_updates == ["message", "edited_message", "callback_query",
-                                    "my_chat_member"]
+                                    "my_chat_member", "chat_member"]
     info = await h.app.bot.get_webhook_info() if h.app else None
     assert info is not None and info.pending_update_count == 0 and info.url == h.url
 

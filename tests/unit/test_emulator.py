@@ -221,3 +221,41 @@ async def test_a_real_application_polls_and_replies(emu: Emulator) -> None:
         await app.updater.stop()
         await app.stop()
     assert emu.texts(user) == ["回声：你好"]
+
+
+async def test_who_joins_a_group_and_the_bots_rights_there(emu: Emulator, bot: Bot) -> None:
+    owner, newcomer = started(emu), started(emu, "李四")
+    group = emu.add_group("村群", members=[owner])
+    # Telegram's default leaves chat_member out; an ordinary bot gets only the note.
+    await bot.get_updates(offset=100)
+    emu.join_group(newcomer, group, by=owner)
+    updates = await bot.get_updates(offset=-1)
+    assert [u.message.new_chat_members[0].id for u in updates if u.message] == [newcomer.id]
+    assert [u for u in updates if u.chat_member] == []
+    # Asked for by name, it comes — only to an administrator.
+    await bot.get_updates(offset=updates[-1].update_id + 1,
+                          allowed_updates=["message", "chat_member", "my_chat_member"])
+    emu.leave_group(newcomer, group)
+    left = await bot.get_updates(offset=updates[-1].update_id + 1)
+    assert [u.message.left_chat_member.id for u in left if u.message] == [newcomer.id]
+    assert [u for u in left if u.chat_member] == []
+    with pytest.raises(BadRequest, match=r"(?i)not enough rights to manage chat invite link"):
+        await bot.create_chat_invite_link(group.id, name="zhibu")
+    emu.refusals.clear()
+    emu.promote_bot(group, by=owner)
+    link = await bot.create_chat_invite_link(group.id, name="zhibu")
+    assert link.invite_link.startswith("https://t.me/+") and link.name == "zhibu"
+    assert emu.join_by_link(newcomer, link.invite_link) is group
+    later = await bot.get_updates(offset=left[-1].update_id + 1)
+    promoted = [u.my_chat_member for u in later if u.my_chat_member]
+    assert promoted[0].new_chat_member.status == "administrator"
+    joined = [u.chat_member for u in later if u.chat_member]
+    assert joined[0].new_chat_member.user.id == newcomer.id
+    assert joined[0].invite_link is not None and joined[0].invite_link.name == "zhibu"
+    me = await bot.get_chat_member(group.id, bot.id)
+    assert me.status == "administrator" and me.can_invite_users  # type: ignore[attr-defined]
+    assert (await bot.get_chat_member(group.id, newcomer.id)).status == "member"
+    emu.demote_bot(group, by=owner)
+    with pytest.raises(LookupError):
+        emu.join_by_link(started(emu, "王五"), link.invite_link)  # its links went with it
+    emu.refusals.clear()

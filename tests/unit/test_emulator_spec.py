@@ -55,3 +55,27 @@ async def test_returned_objects_carry_the_required_fields(spec: dict[str, Any]) 
         assert _required(spec, "MessageEntity") <= set(raw["entities"][0])
     finally:
         await emu.stop()
+
+
+async def test_group_objects_carry_the_required_fields(spec: dict[str, Any]) -> None:
+    emu = Emulator()
+    await emu.start()
+    try:
+        owner = emu.add_user("王芳")
+        group = emu.add_group("村群", members=[owner])
+        emu.promote_bot(group, by=owner)
+        bot = Bot(emu.token, base_url=emu.base_url)
+        async with bot:
+            link = await bot.create_chat_invite_link(group.id, name="zhibu")
+            me = await bot.get_chat_member(group.id, bot.id)
+            other = await bot.get_chat_member(group.id, owner.id)
+            emu.join_group(emu.add_user("李四"), group, by=owner)
+            updates = await bot.get_updates(allowed_updates=["chat_member", "my_chat_member"])
+        assert _required(spec, "ChatInviteLink") <= set(link.to_dict())
+        assert _required(spec, "ChatMemberAdministrator") <= set(me.to_dict())
+        assert _required(spec, "ChatMemberMember") <= set(other.to_dict())
+        promoted = updates[0].my_chat_member
+        assert promoted is not None
+        assert _required(spec, "ChatMemberUpdated") <= set(promoted.to_dict())
+    finally:
+        await emu.stop()

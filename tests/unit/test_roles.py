@@ -84,7 +84,8 @@ async def test_staff_still_named_in_zhibu_admins_lose_nothing_and_are_not_told(
 #: group, or about their own role). Every other kind must be dropped when its role ends.
 PERSONAL = {"decision", "material", "study_reminder", "note_request", "notice",
             "notice_reminder", "meeting_notice", "meeting_reminder", "meeting_open",
-            "meeting_summary", "meeting_cancelled", "meeting_moved", "role", "catch_up"}
+            "meeting_count", "meeting_summary", "meeting_cancelled", "meeting_moved", "role",
+            "catch_up"}
 
 
 def test_every_kind_of_message_is_personal_or_ends_with_a_role() -> None:
