@@ -95,13 +95,6 @@ async def standing(db: Database, branch_id: int) -> GroupStanding | None:
                                                                      group.chat_id))
 
 
-async def is_in_group(db: Database, branch_id: int, telegram_id: int) -> bool:
-    async with db.read() as c:
-        group = await org_repo.live_group_of_branch(c, branch_id)
-        return group is not None and telegram_id in await presence_repo.present_among(
-            c, group.chat_id, [telegram_id])
-
-
 async def check_applicant(bot: Bot, db: Database, clock: Clock, application_id: int,
                           by: Actor) -> None:
     """Just before ``by`` approves: is the applicant in the branch group already? Then the

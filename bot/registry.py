@@ -124,7 +124,7 @@ async def submit_application(db: Database, clock: Clock, telegram_id: int, code:
         await outbox_repo.enqueue(c, [
             outbox_repo.Envelope(f"application:{application.id}:to:{manager}", manager,
                                  "application", application.id)
-            for manager in await _managers(c, invite.branch_id, admins)], now)
+            for manager in await recipients.managers(c, invite.branch_id, admins)], now)
         if ending is not None:
             await ending(c)
     return Submitted(application, None, match)
@@ -280,10 +280,8 @@ async def update_profile(db: Database, clock: Clock, member_id: int,
 async def managers_of(db: Database, branch_id: int, admins: list[int]) -> list[int]:
     """Who is told about an applicant or a move: the branch's secretaries, else staff."""
     async with db.read() as c:
-        return await _managers(c, branch_id, admins)
+        return await recipients.managers(c, branch_id, admins)
 
-
-_managers = recipients.managers
 
 
 async def pending_for(db: Database, actor: Actor) -> list[tuple[Application, Member | None]]:

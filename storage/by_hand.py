@@ -154,11 +154,6 @@ async def notice_entries(c: Conn, notice_id: int, branch_ids: Collection[int] | 
             ORDER BY r.name, r.member_id""", {"notice": notice_id, **params})
 
 
-async def notice_entry(c: Conn, notice_id: int, member_id: int) -> HandEntry | None:
-    found = [e for e in await notice_entries(c, notice_id, None) if e.member_id == member_id]
-    return found[0] if found else None
-
-
 # --- what is open for members without Telegram -----------------------------------------------
 
 
