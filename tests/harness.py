@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import sys
 from collections.abc import AsyncIterator, Awaitable
 from dataclasses import dataclass, field
 from typing import Any
@@ -113,13 +114,16 @@ class Harness:
         await app.updater.stop()
 
     async def stop(self) -> None:
+        """Each step bounded: a step that hangs fails the test naming it, with every
+        task's stack (a hang once stalled CI here, the loop idle, and could not be
+        reproduced)."""
         app, self.app = self.app, None
         if app is None:
             return
-        await self.stop_receiving(app)
-        await app.stop()
-        await stop_services(app)
-        await app.shutdown()
+        await _bounded("stop receiving", self.stop_receiving(app))
+        await _bounded("Application.stop", app.stop())
+        await _bounded("stop_services", stop_services(app))
+        await _bounded("Application.shutdown", app.shutdown())
 
     async def restart(self) -> None:
         """Stop the bot and start a new one on the same database, as after a crash."""
@@ -168,6 +172,20 @@ class Harness:
 
     def group(self, title: str, members: list[Person]) -> SimChat:
         return self.emu.add_group(title, members=[m.user for m in members])
+
+
+STOP_STEP_TIMEOUT = 60.0
+
+
+async def _bounded(step: str, work: Awaitable[None]) -> None:
+    try:
+        async with asyncio.timeout(STOP_STEP_TIMEOUT):
+            await work
+    except TimeoutError:
+        for task in asyncio.all_tasks():
+            task.print_stack(file=sys.stderr)
+        raise AssertionError(f"stopping the bot hung in {step} "
+                             f"(over {STOP_STEP_TIMEOUT:.0f} s; task stacks on stderr)") from None
 
 
 @contextlib.asynccontextmanager
