@@ -18,11 +18,13 @@ import json
 import random
 import subprocess
 import sys
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from common import ROOT
+from county_traffic import month_of_outbox
 
 from storage import bulk
 from storage.db import Database
@@ -44,10 +46,20 @@ def _moment(day: date, hour: int = 19) -> str:
     return ts(datetime(day.year, day.month, day.day, hour, tzinfo=TZ))
 
 
-async def generate(path: Path, members: int, branches: int) -> None:
+#: Called after each month of generated data with the database and the month's first day
+#: (bench/county_year.py runs the daily pruning there).
+AfterMonth = Callable[[Database, date], Awaitable[None]]
+
+
+async def generate(path: Path, members: int, branches: int, *, years: int = 2,
+                   with_outbox: bool = False, after_month: AfterMonth | None = None) -> None:
+    """The county's data of ``years`` years before END. ``with_outbox``: also the outbox
+    rows a real year sends (bench/county_traffic.py), each month's finished and delivered
+    in that month, and materials' recipients tied to their rows."""
     rng = random.Random(20261001)
     db = await Database.open(path)
     now = _moment(END, 9)
+    start = date(END.year - years, END.month, END.day)
     try:
         async with db.tx() as c:
             await bulk.insert(c, "units", ("id", "kind", "name", "parent_id", "created_at"),
@@ -75,14 +87,16 @@ async def generate(path: Path, members: int, branches: int) -> None:
                                              "created_at", "updated_at"), member_rows)
         # Two sessions a month per branch, with attendance.
         meeting_id = 0
-        months = [(START.replace(day=1) + timedelta(days=31 * i)).replace(day=1)
-                  for i in range(24)]
+        months = [(start.replace(day=1) + timedelta(days=31 * i)).replace(day=1)
+                  for i in range(12 * years)]
+        sessions: dict[date, list[tuple[int, int, date]]] = {month: [] for month in months}
         for month in months:
             meetings, attendance = [], []
             for branch in branch_ids:
                 for _ in range(2):
                     meeting_id += 1
                     day = month + timedelta(days=rng.randint(0, 27))
+                    sessions[month].append((meeting_id, branch, day))
                     meetings.append((meeting_id, branch, "lesson", _moment(day), "村委会",
                                      "学习", 0, "closed", 1, now))
                     for member in people[branch]:
@@ -102,9 +116,19 @@ async def generate(path: Path, members: int, branches: int) -> None:
                 await bulk.insert(c, "materials", ("id", "scope_unit_id", "audience", "title",
                                                    "created_by", "created_at"),
                                   [(index, 1, "all", f"材料{index}", 1, added)])
+                pushed: dict[int, int | None] = dict.fromkeys(all_members)
+                if with_outbox:
+                    first = await bulk.last_id(c, "outbox") + 1
+                    await bulk.insert(c, "outbox", (
+                        "id", "key", "chat_id", "kind", "ref_id", "state", "attempts",
+                        "message_id", "created_at", "done_at"),
+                        [(first + i, f"material:{index}:member:{m}", 10_000 + m, "material",
+                          index, "sent", 1, 1000 + i, added, added)
+                         for i, m in enumerate(all_members)])
+                    pushed = {m: first + i for i, m in enumerate(all_members)}
                 await bulk.insert(c, "material_recipients", (
-                    "material_id", "member_id", "studied_at", "added_at"),
-                    [(index, m, added if rng.random() < 0.7 else None, added)
+                    "material_id", "member_id", "outbox_id", "studied_at", "added_at"),
+                    [(index, m, pushed[m], added if rng.random() < 0.7 else None, added)
                      for m in all_members])
                 asked = [m for m in all_members if rng.random() < 0.33]
                 await bulk.insert(c, "note_requests", ("member_id", "subject", "title",
@@ -120,9 +144,10 @@ async def generate(path: Path, members: int, branches: int) -> None:
                                   [(index, 1, 1, "everyone", "通知", added, "sent", added)])
                 first = await bulk.last_id(c, "outbox") + 1
                 await bulk.insert(c, "outbox", ("id", "key", "chat_id", "kind", "ref_id",
-                                                 "state", "created_at"),
+                                                 "state", "created_at", "done_at"),
                                   [(first + i, f"notice:{index}:to:{10_000 + m}", 10_000 + m,
-                                    "notice", index, "sent", added)
+                                    "notice", index, "sent", added,
+                                    added if with_outbox else None)
                                    for i, m in enumerate(all_members)])
                 await bulk.insert(c, "notice_recipients", (
                     "notice_id", "telegram_id", "name", "branch_id", "outbox_id",
@@ -130,6 +155,10 @@ async def generate(path: Path, members: int, branches: int) -> None:
                     [(index, 10_000 + m, "", branch_ids[m % branches], first + i,
                       added if rng.random() < 0.8 else None)
                      for i, m in enumerate(all_members)])
+                if with_outbox:
+                    await month_of_outbox(c, rng, month, sessions[month], people, index)
+            if after_month is not None:
+                await after_month(db, month)
         # A hundred leaders, each with a contact point, visiting most months.
         async with db.tx() as c:
             leaders = [(900_000 + i, branch_ids[(i * 7) % branches]) for i in range(100)]
