@@ -8,6 +8,10 @@ PNG) and reports the time, that process's peak resident memory, and the database
 Goals: under 2 seconds and under 300 MB.
 
     python bench/bulletin.py [--members 30000] [--branches 600] [--regenerate]
+                             [--years 2] [--with-outbox]
+
+``--with-outbox`` adds the outbox rows a real year sends (bench/county_traffic.py), never
+pruned; bench/county_year.py builds a year with the daily pruning.
 """
 
 from __future__ import annotations
@@ -18,10 +22,12 @@ import json
 import random
 import subprocess
 import sys
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import county_traffic
 from common import ROOT
 
 from storage import bulk
@@ -44,10 +50,20 @@ def _moment(day: date, hour: int = 19) -> str:
     return ts(datetime(day.year, day.month, day.day, hour, tzinfo=TZ))
 
 
-async def generate(path: Path, members: int, branches: int) -> None:
+#: Called after each day's outbox traffic is written, with the database and the day
+#: (bench/county_year.py runs the daily pruning there).
+AfterDay = Callable[[Database, date], Awaitable[None]]
+
+
+async def generate(path: Path, members: int, branches: int, *, years: int = 2,
+                   with_outbox: bool = False, after_day: AfterDay | None = None) -> None:
+    """The county's data of ``years`` years before END. ``with_outbox``: also the outbox
+    rows a real year sends (bench/county_traffic.py), written day by day, and materials'
+    recipients tied to their rows."""
     rng = random.Random(20261001)
     db = await Database.open(path)
     now = _moment(END, 9)
+    start = date(END.year - years, END.month, END.day)
     try:
         async with db.tx() as c:
             await bulk.insert(c, "units", ("id", "kind", "name", "parent_id", "created_at"),
@@ -75,14 +91,16 @@ async def generate(path: Path, members: int, branches: int) -> None:
                                              "created_at", "updated_at"), member_rows)
         # Two sessions a month per branch, with attendance.
         meeting_id = 0
-        months = [(START.replace(day=1) + timedelta(days=31 * i)).replace(day=1)
-                  for i in range(24)]
+        months = [(start.replace(day=1) + timedelta(days=31 * i)).replace(day=1)
+                  for i in range(12 * years)]
+        sessions: dict[date, list[tuple[int, int, date]]] = {month: [] for month in months}
         for month in months:
             meetings, attendance = [], []
             for branch in branch_ids:
                 for _ in range(2):
                     meeting_id += 1
                     day = month + timedelta(days=rng.randint(0, 27))
+                    sessions[month].append((meeting_id, branch, day))
                     meetings.append((meeting_id, branch, "lesson", _moment(day), "村委会",
                                      "学习", 0, "closed", 1, now))
                     for member in people[branch]:
@@ -102,9 +120,19 @@ async def generate(path: Path, members: int, branches: int) -> None:
                 await bulk.insert(c, "materials", ("id", "scope_unit_id", "audience", "title",
                                                    "created_by", "created_at"),
                                   [(index, 1, "all", f"材料{index}", 1, added)])
+                pushed: dict[int, int | None] = dict.fromkeys(all_members)
+                if with_outbox:
+                    first = await bulk.last_id(c, "outbox") + 1
+                    await bulk.insert(c, "outbox", (
+                        "id", "key", "chat_id", "kind", "ref_id", "state", "attempts",
+                        "message_id", "created_at", "done_at"),
+                        [(first + i, f"material:{index}:member:{m}", 10_000 + m, "material",
+                          index, "sent", 1, 1000 + i, added, added)
+                         for i, m in enumerate(all_members)])
+                    pushed = {m: first + i for i, m in enumerate(all_members)}
                 await bulk.insert(c, "material_recipients", (
-                    "material_id", "member_id", "studied_at", "added_at"),
-                    [(index, m, added if rng.random() < 0.7 else None, added)
+                    "material_id", "member_id", "outbox_id", "studied_at", "added_at"),
+                    [(index, m, pushed[m], added if rng.random() < 0.7 else None, added)
                      for m in all_members])
                 asked = [m for m in all_members if rng.random() < 0.33]
                 await bulk.insert(c, "note_requests", ("member_id", "subject", "title",
@@ -120,9 +148,10 @@ async def generate(path: Path, members: int, branches: int) -> None:
                                   [(index, 1, 1, "everyone", "通知", added, "sent", added)])
                 first = await bulk.last_id(c, "outbox") + 1
                 await bulk.insert(c, "outbox", ("id", "key", "chat_id", "kind", "ref_id",
-                                                 "state", "created_at"),
+                                                 "state", "created_at", "done_at"),
                                   [(first + i, f"notice:{index}:to:{10_000 + m}", 10_000 + m,
-                                    "notice", index, "sent", added)
+                                    "notice", index, "sent", added,
+                                    added if with_outbox else None)
                                    for i, m in enumerate(all_members)])
                 await bulk.insert(c, "notice_recipients", (
                     "notice_id", "telegram_id", "name", "branch_id", "outbox_id",
@@ -130,6 +159,16 @@ async def generate(path: Path, members: int, branches: int) -> None:
                     [(index, 10_000 + m, "", branch_ids[m % branches], first + i,
                       added if rng.random() < 0.8 else None)
                      for i, m in enumerate(all_members)])
+            if with_outbox:
+                traffic = county_traffic.month_of_outbox(rng, month, sessions[month], people,
+                                                         index)
+                day = month
+                while day.month == month.month:
+                    async with db.tx() as c:
+                        await county_traffic.insert(c, traffic.get(day, []))
+                    if after_day is not None:
+                        await after_day(db, day)
+                    day += timedelta(days=1)
         # A hundred leaders, each with a contact point, visiting most months.
         async with db.tx() as c:
             leaders = [(900_000 + i, branch_ids[(i * 7) % branches]) for i in range(100)]
@@ -179,21 +218,26 @@ def main() -> None:
     parser.add_argument("--members", type=int, default=30_000)
     parser.add_argument("--branches", type=int, default=600)
     parser.add_argument("--regenerate", action="store_true")
+    parser.add_argument("--years", type=int, default=2, choices=range(1, 11))
+    parser.add_argument("--with-outbox", action="store_true")
     args = parser.parse_args()
     DATA.mkdir(parents=True, exist_ok=True)
-    path = DATA / f"county-{args.members}-{args.branches}.sqlite3"
+    shape = "" if args.years == 2 and not args.with_outbox else (
+        f"-{args.years}y" + ("-outbox" if args.with_outbox else ""))
+    path = DATA / f"county-{args.members}-{args.branches}{shape}.sqlite3"
     if args.regenerate or not path.exists():
         for stale in DATA.glob(path.name + "*"):
             stale.unlink()
         print(f"generating {path.name} …", flush=True)
-        asyncio.run(generate(path, args.members, args.branches))
+        asyncio.run(generate(path, args.members, args.branches, years=args.years,
+                             with_outbox=args.with_outbox))
     result = subprocess.run([sys.executable, "-c", MEASURE.format(root=str(ROOT),
                                                                   path=str(path))],
                             capture_output=True, text=True, check=True)
     figures = json.loads(result.stdout)
     figures["database_mb"] = path.stat().st_size / 1024 / 1024
     print(f"quarterly county bulletin, {args.members} members in {args.branches} branches, "
-          f"two years of data")
+          f"{args.years} year(s) of data" + (" with the outbox" if args.with_outbox else ""))
     print(f"  queries {figures['query_seconds']:.2f} s, all three parts "
           f"{figures['total_seconds']:.2f} s (goal < 2 s)")
     print(f"  peak resident memory {figures['peak_rss_mb']:.0f} MB (goal < 300 MB)")

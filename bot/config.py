@@ -245,6 +245,10 @@ class Settings(BaseSettings):
         default=30, ge=1, le=3650,
         description="Telegram accounts that wrote to the bot but never registered are "
                     "forgotten this many days after they first wrote")
+    keep_delivered_days: int = Field(
+        default=35, ge=7, le=3650,
+        description="Messages sent (or given up) are deleted from the outbox this many "
+                    "days after; receipts keep how each ended")
 
     error_report_minutes: int = Field(
         default=10, ge=1, le=1440,

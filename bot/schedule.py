@@ -30,6 +30,7 @@ from bot import (
     notes,
     notices,
     organisation,
+    outbox_pruning,
     personal_menus,
     privacy,
     rendered,
@@ -103,6 +104,8 @@ async def tick(services: Services) -> int:
         await rendered.forget_sent(services.database)
         await privacy.run_retention(services.database, services.clock, keep(settings),
                                     settings.admins)
+        await outbox_pruning.prune_delivered(services.database, services.clock,
+                                             settings.keep_delivered_days)
         services.daily["privacy"] = now.date()
     staff = sorted(set(settings.admins) | set(await organisation.staff_ids(services.database)))
     # The outbox's own Bot knows its name (asked at start-up): the bulletin's links use it.

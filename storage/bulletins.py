@@ -13,6 +13,7 @@ from datetime import datetime
 
 from storage import members as members_repo
 from storage.db import Conn
+from storage.delivered import STATE
 from storage.models import MemberFigures
 from storage.rows import ts
 
@@ -123,9 +124,9 @@ async def notices(c: Conn, start: datetime, end: datetime) -> dict[int, tuple[fl
     it was delivered to, and members on the roster without Telegram, whom the secretary
     tells in person and records by hand (so they are nobody's "unreachable"); an
     acknowledgement counts on both sides."""
-    return await _by_branch(c, """
+    return await _by_branch(c, f"""
         SELECT r.branch_id, sum(r.acknowledged_at IS NOT NULL),
-               sum(o.state = 'sent' OR r.telegram_id IS NULL OR r.acknowledged_at IS NOT NULL)
+               sum({STATE} = 'sent' OR r.telegram_id IS NULL OR r.acknowledged_at IS NOT NULL)
         FROM notice_recipients r JOIN notices n ON n.id = r.notice_id
         LEFT JOIN outbox o ON o.id = r.outbox_id
         WHERE r.branch_id IS NOT NULL AND n.send_at >= :start AND n.send_at < :end

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Literal
 
 from storage.db import Conn
+from storage.delivered import NO_MESSAGE
 from storage.models import HandEntry, HandMark, Meeting, Member, OpenItem
 from storage.rows import fetch_all, ts
 
@@ -126,7 +127,7 @@ async def material_entries(c: Conn, material_id: int, branch_ids: Collection[int
     where, params = _branches(branch_ids, "m.branch_id")
     return await fetch_all(
         c, HandEntry,
-        f"""SELECT m.id AS member_id, m.name, m.branch_id, r.outbox_id IS NULL AS no_telegram,
+        f"""SELECT m.id AS member_id, m.name, m.branch_id, {NO_MESSAGE} AS no_telegram,
               r.studied_at IS NOT NULL AS done, r.recorded_by,
               CASE WHEN r.recorded_by IS NOT NULL THEN {recorder_name('r.recorded_by')}
               END AS by_name, r.recorded_at

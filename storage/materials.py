@@ -8,6 +8,7 @@ from typing import Any
 
 from storage.by_hand import recorder_name
 from storage.db import Conn
+from storage.delivered import NO_MESSAGE, STATE
 from storage.models import Material, MaterialStats, Member, MemberMaterial, RecipientView
 from storage.rows import fetch_all, fetch_one, ts
 
@@ -116,8 +117,8 @@ async def members_to_remind(c: Conn, days: Collection[date]) -> list[tuple[int, 
         f"""SELECT DISTINCT m.id, m.telegram_id FROM material_recipients r
             JOIN materials mt ON mt.id = r.material_id
             JOIN members m ON m.id = r.member_id
-            JOIN outbox o ON o.id = r.outbox_id
-            WHERE r.studied_at IS NULL AND mt.due_date IN ({marks}) AND o.state = 'sent'
+            LEFT JOIN outbox o ON o.id = r.outbox_id
+            WHERE r.studied_at IS NULL AND mt.due_date IN ({marks}) AND {STATE} = 'sent'
               AND m.state = 'active' AND m.telegram_id IS NOT NULL
             ORDER BY m.id""",
         wanted) as cur:
@@ -158,13 +159,13 @@ async def stats(c: Conn, branch_ids: Collection[int] | None, limit: int = 10
     where, params = _branch_filter(branch_ids)
     async with c.execute(
         f"""SELECT mt.*, count(*) AS n,
-              sum(o.state = 'sent') AS delivered,
+              sum({STATE} = 'sent') AS delivered,
               sum(r.studied_at IS NOT NULL) AS studied,
-              sum(o.state = 'queued') AS queued,
-              sum(o.state IN ('unreachable', 'failed')) AS unreachable,
-              sum(o.state = 'sent' AND r.studied_at IS NULL) AS not_yet,
-              sum(r.outbox_id IS NULL) AS no_telegram,
-              sum(r.outbox_id IS NULL AND r.studied_at IS NULL) AS to_record,
+              sum({STATE} = 'queued') AS queued,
+              sum({STATE} IN ('unreachable', 'failed')) AS unreachable,
+              sum({STATE} = 'sent' AND r.studied_at IS NULL) AS not_yet,
+              sum({NO_MESSAGE}) AS no_telegram,
+              sum({NO_MESSAGE} AND r.studied_at IS NULL) AS to_record,
               sum(r.recorded_by IS NOT NULL AND r.studied_at IS NOT NULL) AS by_hand
             FROM materials mt JOIN material_recipients r ON r.material_id = mt.id
             JOIN members mm ON mm.id = r.member_id
@@ -191,9 +192,9 @@ async def recipients(c: Conn, material_id: int, branch_ids: Collection[int] | No
     return await fetch_all(
         c, RecipientView,
         f"""SELECT mm.id AS member_id, mm.name, b.name AS branch_name, r.studied_at,
-              CASE WHEN r.outbox_id IS NULL THEN 'no_telegram'
-                   WHEN o.state = 'sent' THEN 'delivered'
-                   WHEN o.state = 'queued' THEN 'queued'
+              CASE WHEN {NO_MESSAGE} THEN 'no_telegram'
+                   WHEN {STATE} = 'sent' THEN 'delivered'
+                   WHEN {STATE} = 'queued' THEN 'queued'
                    ELSE 'unreachable' END AS delivery,
               CASE WHEN r.recorded_by IS NOT NULL THEN {recorder_name('r.recorded_by')}
               END AS by_hand

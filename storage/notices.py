@@ -9,6 +9,7 @@ from typing import Any
 
 from storage.by_hand import recorder_name
 from storage.db import Conn
+from storage.delivered import NO_MESSAGE, STATE
 from storage.models import (
     BranchReceipts,
     Notice,
@@ -173,11 +174,11 @@ def _branches(branch_ids: Collection[int] | None) -> tuple[str, dict[str, int]]:
 # What a notice's receipts count, over notice_recipients r LEFT JOIN outbox o: a member
 # with no Telegram account (no telegram_id) is to be told in person and recorded by hand,
 # never "not reachable" — that is someone with Telegram the bot could not deliver to.
-RECEIPT_COUNTS = """count(*) AS recipients, sum(o.state = 'sent') AS delivered,
-    sum(r.acknowledged_at IS NOT NULL) AS acknowledged, sum(o.state = 'queued') AS queued,
-    sum(r.telegram_id IS NOT NULL AND (r.outbox_id IS NULL
-        OR o.state IN ('unreachable', 'failed'))) AS unreachable,
-    sum(o.state = 'sent' AND r.acknowledged_at IS NULL) AS not_yet,
+RECEIPT_COUNTS = f"""count(*) AS recipients, sum({STATE} = 'sent') AS delivered,
+    sum(r.acknowledged_at IS NOT NULL) AS acknowledged, sum({STATE} = 'queued') AS queued,
+    sum(r.telegram_id IS NOT NULL AND ({NO_MESSAGE}
+        OR {STATE} IN ('unreachable', 'failed'))) AS unreachable,
+    sum({STATE} = 'sent' AND r.acknowledged_at IS NULL) AS not_yet,
     sum(r.telegram_id IS NULL) AS no_telegram,
     sum(r.telegram_id IS NULL AND r.acknowledged_at IS NULL) AS to_record,
     sum(r.recorded_by IS NOT NULL AND r.acknowledged_at IS NOT NULL) AS by_hand"""
@@ -226,7 +227,7 @@ async def recipients(c: Conn, notice_id: int, branch_ids: Collection[int] | None
         f"""SELECT r.telegram_id, r.name, r.branch_id, coalesce(u.name, '') AS branch,
               r.acknowledged_at,
               CASE WHEN r.telegram_id IS NULL THEN 'no_telegram'
-                   WHEN o.state = 'sent' THEN 'delivered' WHEN o.state = 'queued'
+                   WHEN {STATE} = 'sent' THEN 'delivered' WHEN {STATE} = 'queued'
                    THEN 'queued' ELSE 'unreachable' END AS delivery,
               CASE WHEN r.recorded_by IS NOT NULL THEN {recorder_name('r.recorded_by')}
               END AS by_hand
@@ -240,8 +241,8 @@ async def recipients(c: Conn, notice_id: int, branch_ids: Collection[int] | None
 async def not_acknowledged(c: Conn, notice_id: int) -> list[int]:
     """Telegram ids of recipients it reached who have not acknowledged."""
     rows = await c.execute_fetchall(
-        """SELECT r.telegram_id FROM notice_recipients r JOIN outbox o ON o.id = r.outbox_id
-           WHERE r.notice_id = ? AND r.acknowledged_at IS NULL AND o.state = 'sent'
+        f"""SELECT r.telegram_id FROM notice_recipients r LEFT JOIN outbox o ON o.id = r.outbox_id
+           WHERE r.notice_id = ? AND r.acknowledged_at IS NULL AND {STATE} = 'sent'
            ORDER BY r.telegram_id""", (notice_id,))
     return [int(row[0]) for row in rows]
 
@@ -258,9 +259,10 @@ async def is_acknowledged(c: Conn, notice_id: int, telegram_id: int) -> bool:
 # A notice this person got (its message was delivered) and has not acknowledged, over
 # notices n, notice_recipients r (bound to :tg) and outbox o. Notices come first in the
 # plan: a person's receipts are found through the (notice, telegram id) key.
-_UNCONFIRMED = """FROM notices n CROSS JOIN notice_recipients r CROSS JOIN outbox o
-    WHERE r.notice_id = n.id AND r.telegram_id = :tg AND o.id = r.outbox_id
-      AND n.state = 'sent' AND r.acknowledged_at IS NULL AND o.state = 'sent'"""
+_UNCONFIRMED = f"""FROM notices n CROSS JOIN notice_recipients r
+    LEFT JOIN outbox o ON o.id = r.outbox_id
+    WHERE r.notice_id = n.id AND r.telegram_id = :tg
+      AND n.state = 'sent' AND r.acknowledged_at IS NULL AND {STATE} = 'sent'"""
 
 
 # Past the notice :after in the order of the list (sent, then id); 0: from the start.
@@ -306,9 +308,9 @@ async def unconfirmed_by_members(c: Conn, sent_in: Collection[tuple[datetime, da
     rows = await c.execute_fetchall(
         f"""SELECT DISTINCT m.id, m.telegram_id FROM notices n
             JOIN notice_recipients r ON r.notice_id = n.id
-            JOIN outbox o ON o.id = r.outbox_id
+            LEFT JOIN outbox o ON o.id = r.outbox_id
             JOIN members m ON m.telegram_id = r.telegram_id AND m.state = 'active'
-            WHERE n.state = 'sent' AND r.acknowledged_at IS NULL AND o.state = 'sent' {where}
+            WHERE n.state = 'sent' AND r.acknowledged_at IS NULL AND {STATE} = 'sent' {where}
             ORDER BY m.id""",
         params)
     return [(int(member), int(telegram)) for member, telegram in rows]
