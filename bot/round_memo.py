@@ -16,6 +16,7 @@ carries that batch's memo with it, whatever the sender does next.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Hashable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -39,12 +40,43 @@ def batch(known: Mapping[Any, Any] | None = None) -> Iterator[None]:
 
 async def remember(key: Hashable, load: Callable[[], Awaitable[T]]) -> T:
     """``load()``'s value, read once per batch under ``key`` (every time outside one).
-    The key names everything the value depends on, e.g. ``("material", id, language)``."""
+    The key names everything the value depends on, e.g. ``("material", id, language)``.
+
+    The rows of a batch start a few at once: those that ask while the first is still
+    loading wait for its value rather than loading it again. A load that fails is not
+    kept (the next row tries again); those waiting for it get its error."""
     memo = _memo.get()
     if memo is None:
         return await load()
-    if key in memo:
-        value: T = memo[key]
+    entry = memo.get(key, _MISSING)
+    if isinstance(entry, _Loading):
+        value: T = await entry.future
         return value
-    value = memo[key] = await load()
+    if entry is not _MISSING:
+        return entry  # type: ignore[no-any-return]
+    loading = memo[key] = _Loading(asyncio.get_running_loop().create_future())
+    try:
+        value = await load()
+    except BaseException as exc:
+        del memo[key]
+        if isinstance(exc, Exception):
+            loading.future.set_exception(exc)
+            loading.future.exception()  # seen: no "never retrieved" if nobody waited
+        else:
+            loading.future.cancel()
+        raise
+    memo[key] = value
+    loading.future.set_result(value)
     return value
+
+
+class _Loading:
+    """A value being loaded (not a value: any value may be kept, a future too)."""
+
+    __slots__ = ("future",)
+
+    def __init__(self, future: asyncio.Future[Any]) -> None:
+        self.future = future
+
+
+_MISSING = object()
