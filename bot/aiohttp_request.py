@@ -94,7 +94,9 @@ class AiohttpRequest(BaseRequest):
         body: aiohttp.FormData | bytes | None = None
         headers = None
         if request_data is not None and files:
-            form = aiohttp.FormData(request_data.json_parameters)
+            # names as they are (UTF-8), as httpx sends them: quoted, a Chinese file name
+            # would arrive as %E7%AE%80…
+            form = aiohttp.FormData(request_data.json_parameters, quote_fields=False)
             for name, (filename, content, mime) in files.items():
                 form.add_field(name, content, filename=filename, content_type=mime)
             body = form

@@ -295,8 +295,10 @@ class Sender(BackgroundLoop):
             started += begun
             if len(rows) < BATCH or not left:
                 break
+        # A chat noted in this round whose wait ran out meanwhile (a few microseconds left
+        # when the pacer was asked) still has rows: look again now, never call it idle.
         now = time.monotonic()
-        waits = [at - now for at in self._chat_wait.values() if at > now]
+        waits = [max(0.0, at - now) for at in self._chat_wait.values()]
         return started, min(waits) if waits else None
 
     async def _start_rows(self, rows: list[OutboxRow]) -> tuple[int, int]:

@@ -17,7 +17,7 @@ import bot.materials  # noqa: F401  (registers the "material" renderer)
 from bot import round_memo
 from bot.aiohttp_request import AiohttpRequest
 from bot.clock import FrozenClock
-from bot.delivery import Sender, SendLimits
+from bot.delivery import Outgoing, Sender, SendLimits, send_for_id
 from bot.materials import Draft, push
 from bot.sandbox.emulator import Emulator, FloodLimits, SimUser
 from storage import members as member_repo
@@ -157,3 +157,24 @@ async def test_no_more_are_sent_but_not_recorded_than_are_in_flight(
         look.close()
     assert len(gaps) == len(users) and all(emu.texts(u) for u in users)
     assert max(gaps) <= concurrency
+
+
+async def test_files_captions_and_pins_go_out_through_the_outboxs_backend(
+        emu: Emulator, client: Bot) -> None:
+    """The outbox's own send (the id kept, no Message built) over aiohttp: a file made just
+    now goes as a multipart upload, a file Telegram has by its id, a pin without text."""
+    user = emu.add_user("党员")
+    user.started = True
+    made = await send_for_id(client, user.id, Outgoing(
+        "<b>季度简报</b>", [[("✅", "x:1")]], "document",
+        upload=("简报-2026-10-01_2026-12-31.xlsx", b"PK\x03\x04 sheet")))
+    again = await send_for_id(client, user.id, Outgoing(
+        "再发一次", media_kind="document",
+        file_id=emu.messages(user)[-1].media["document"]["file_id"]))
+    pin = await send_for_id(client, user.id, Outgoing("", location=(30.5, 114.3)))
+    first, second, third = emu.messages(user)
+    assert [made, again, pin] == [m.message_id for m in (first, second, third)]
+    assert first.caption == "季度简报" and first.buttons == [[("✅", "x:1")]]
+    assert first.media["document"]["file_name"] == "简报-2026-10-01_2026-12-31.xlsx"
+    assert second.caption == "再发一次" and emu.stats["uploads"] == 1
+    assert third.media["location"] == {"latitude": 30.5, "longitude": 114.3}
