@@ -28,6 +28,8 @@ from tests.conftest import START
 
 @pytest.fixture
 async def emu() -> AsyncIterator[Emulator]:
+    """An emulator with a token of its own (as tests/unit/test_delivery.py's): the suite's
+    token is watched in every log, and a bare Bot logs its URL."""
     emulator = Emulator()
     await emulator.start()
     yield emulator
