@@ -6,9 +6,11 @@ messages a second overall, 1 a second per chat) so the run takes seconds; the ra
 the ceiling is what counts. As a baseline in the same run, the same members are sent a
 message by a plain loop of ``await send_message`` — what a bot without an outbox does.
 
-    python bench/push.py [--members 3000] [--rate 300]
+    python bench/push.py [--members 3000] [--rate 300] [--runs 3]
 
-Prints the figures and writes them to bench/results/push.json.
+Also prints the bot process's CPU time (user + system, from /proc) per delivered
+message, counted from the first message's arrival to the last's (start-up left out),
+median over the runs. Prints the figures and writes them to bench/results/push.json.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
+import statistics
 import tempfile
 import time
 from pathlib import Path
@@ -30,6 +34,12 @@ from storage.db import Database
 TITLE = "基准测试材料"
 
 
+def _cpu_seconds(pid: int) -> float:
+    """CPU time a process has used so far (Linux /proc): user + system."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def copies(emu: Emulator, users: list[SimUser], marker: str) -> list[int]:
     return [sum(marker in text for text in emu.texts(u)) for u in users]
 
@@ -41,8 +51,17 @@ async def outbox_run(n: int, rate: float, workdir: Path) -> dict[str, float]:
     await emu.start()
     emu.flood_limits = FloodLimits(per_second=rate, per_chat_per_second=1)
     arrivals: list[float] = []
-    emu.subscribe(lambda chat, event, message: arrivals.append(time.monotonic())
-                  if event == "sent" and chat > 0 else None)
+    cpu: list[float] = []  # the bot's CPU seconds at the first and the n-th arrival
+    pid: list[int] = []
+
+    def arrived(chat: int, event: str, message: object) -> None:
+        if event != "sent" or chat <= 0:
+            return
+        arrivals.append(time.monotonic())
+        if len(arrivals) in (1, n) and pid:
+            cpu.append(_cpu_seconds(pid[0]))
+
+    emu.subscribe(arrived)
     database = workdir / "bench.sqlite3"
     clock = Clock()
     db = await Database.open(database)
@@ -53,6 +72,7 @@ async def outbox_run(n: int, rate: float, workdir: Path) -> dict[str, float]:
         await db.close()
     bot = await start_process(emu, ["-m", "bot", "run"], ZHIBU_DATABASE=str(database),
                               ZHIBU_SEND_PER_SECOND=str(rate))
+    pid.append(bot.pid)
     try:
         async with asyncio.timeout(max(120, 10 * n / rate)):
             await emu.until(lambda: len(arrivals) >= n)
@@ -69,6 +89,8 @@ async def outbox_run(n: int, rate: float, workdir: Path) -> dict[str, float]:
         "429_total": emu.stats["429"], "429_steady_state": len(steady),
         "lost": sum(1 for g in got if g == 0),
         "duplicated": sum(g - 1 for g in got if g > 1),
+        "bot_cpu_ms_per_message": (cpu[-1] - cpu[0]) * 1000 / (n - 1)
+        if len(cpu) == 2 else float("nan"),
     }
 
 
@@ -104,13 +126,15 @@ async def loop_run(n: int, rate: float) -> dict[str, float]:
 def table(rows: dict[str, dict[str, float]], n: int, rate: float) -> str:
     lines = [f"push of one material to {n} members, flood ceiling {rate:g} msg/s",
              f"{'':<22}{'seconds':>9}{'msg/s':>9}{'ratio':>8}{'429s':>7}{'429s*':>7}"
-             f"{'lost':>6}{'dup':>6}"]
+             f"{'lost':>6}{'dup':>6}{'cpu ms':>8}"]
     for name, r in rows.items():
+        cpu = r.get("bot_cpu_ms_per_message")
         lines.append(f"{name:<22}{r['seconds']:>9.2f}{r['sent_per_second']:>9.1f}"
                      f"{r['ratio_to_ceiling']:>8.2f}{r['429_total']:>7.0f}"
-                     f"{r['429_steady_state']:>7.0f}{r['lost']:>6.0f}{r['duplicated']:>6.0f}")
+                     f"{r['429_steady_state']:>7.0f}{r['lost']:>6.0f}{r['duplicated']:>6.0f}"
+                     + (f"{cpu:>8.2f}" if cpu is not None else f"{'—':>8}"))
     lines.append("ratio = achieved / ceiling (goal ≥ 0.9); 429s* = after the first second "
-                 "(goal 0)")
+                 "(goal 0); cpu ms = the bot's CPU per message (goal ≤ 1.5)")
     return "\n".join(lines)
 
 
@@ -118,11 +142,21 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--members", type=int, default=3000)
     parser.add_argument("--rate", type=float, default=300.0)
+    parser.add_argument("--runs", type=int, default=3, help="runs of the outbox (median)")
+    parser.add_argument("--no-baseline", action="store_true", help="skip the plain loop")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        rows = {"outbox (zhibu)": await outbox_run(args.members, args.rate, Path(tmp)),
-                "baseline: plain loop": await loop_run(args.members, args.rate)}
+    rows: dict[str, dict[str, float]] = {}
+    for i in range(args.runs):
+        with tempfile.TemporaryDirectory() as tmp:
+            rows[f"outbox (zhibu) #{i + 1}"] = await outbox_run(args.members, args.rate,
+                                                                Path(tmp))
+    runs = list(rows.values())
+    rows["outbox (zhibu) median"] = {
+        name: statistics.median(r[name] for r in runs) for name in runs[0]}
+    if not args.no_baseline:
+        rows["baseline: plain loop"] = await loop_run(args.members, args.rate)
     print(table(rows, args.members, args.rate))
+    print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     results = ROOT / "bench" / "results"
     results.mkdir(parents=True, exist_ok=True)
     (results / "push.json").write_text(json.dumps(

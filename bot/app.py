@@ -27,6 +27,7 @@ from telegram.request import HTTPXRequest
 
 from bot import i18n, logs
 from bot.access import Actor, load_actor
+from bot.aiohttp_request import AiohttpRequest
 from bot.clock import Clock
 from bot.config import Settings
 from bot.delivery import Sender, SendLimits
@@ -250,7 +251,7 @@ async def start_services(application: Application[Any, Any, Any, Any, Any, Any])
     await roles.drop_work_of_former_staff(services.db, services.clock, settings.admins)
     outbox_bot = Bot(application.bot.token, base_url=settings.api_base,
                      base_file_url=settings.file_base,
-                     request=HTTPXRequest(connection_pool_size=settings.send_concurrency + 2))
+                     request=AiohttpRequest(connection_pool_size=settings.send_concurrency + 2))
     await outbox_bot.initialize()
     services.sender = Sender(outbox_bot, services.db, services.clock, SendLimits(
         per_second=settings.send_per_second, concurrency=settings.send_concurrency),

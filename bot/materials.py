@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
-from bot import notes
+from bot import notes, round_memo
 from bot.callbacks import pack
 from bot.clock import Clock
 from bot.delivery import Outgoing, renderer
@@ -84,15 +84,23 @@ def outgoing(tr: Translator, material: Material, scope_name: str) -> Outgoing:
 
 async def render_for(db: Database, material: Material, telegram_id: int) -> Outgoing:
     tr = await translator_of(db, telegram_id)
-    async with db.read() as c:
-        unit = await org_repo.get_unit(c, material.scope_unit_id)
-    return outgoing(tr, material, unit.name if unit else "—")
+
+    async def build() -> Outgoing:
+        async with db.read() as c:
+            unit = await org_repo.get_unit(c, material.scope_unit_id)
+        return outgoing(tr, material, unit.name if unit else "—")
+
+    # The same for every recipient in a language: built once for a batch of the outbox.
+    return await round_memo.remember(("material-body", material.id, tr.language), build)
 
 
 @renderer("material")
 async def _render_material(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
-    async with db.read() as c:
-        material = await material_repo.get_material(c, row.ref_id or 0)
+    async def load() -> Material | None:
+        async with db.read() as c:
+            return await material_repo.get_material(c, row.ref_id or 0)
+
+    material = await round_memo.remember(("material-row", row.ref_id), load)
     if material is None:
         return None
     return await render_for(db, material, row.chat_id)

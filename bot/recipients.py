@@ -7,10 +7,11 @@ lookup serves them all (and no service has to import another's to find it).
 
 from __future__ import annotations
 
-from bot import i18n
+from bot import i18n, round_memo
 from storage import members as member_repo
 from storage import org as org_repo
 from storage.db import Conn, Database
+from storage.models import User
 
 
 async def managers(c: Conn, branch_id: int, admins: list[int]) -> list[int]:
@@ -29,9 +30,24 @@ async def managers(c: Conn, branch_id: int, admins: list[int]) -> list[int]:
 
 
 async def translator_of(db: Database, telegram_id: int) -> i18n.Translator:
-    """The language someone chose with /lang, else the one their Telegram reports."""
-    async with db.read() as c:
-        user = await member_repo.get_user(c, telegram_id)
+    """The language someone chose with /lang, else the one their Telegram reports (read
+    once for a batch of the outbox's rows: bot/round_memo.py)."""
+    return i18n.translator(await round_memo.remember(
+        language_key(telegram_id), lambda: _language_of(db, telegram_id)))
+
+
+def language_key(telegram_id: int) -> tuple[str, int]:
+    """Where a batch's memo keeps someone's language (the sender fills it in one query)."""
+    return ("language", telegram_id)
+
+
+def language(user: User | None) -> str | None:
+    """Someone's language, None for someone the bot does not know (the default)."""
     if user is None:
-        return i18n.translator(None)
-    return i18n.translator(user.language or i18n.language_from_telegram(user.tg_language))
+        return None
+    return user.language or i18n.language_from_telegram(user.tg_language)
+
+
+async def _language_of(db: Database, telegram_id: int) -> str | None:
+    async with db.read() as c:
+        return language(await member_repo.get_user(c, telegram_id))

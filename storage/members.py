@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
@@ -22,6 +24,13 @@ MEMBER_FIELDS = (
 
 async def get_user(c: Conn, telegram_id: int) -> User | None:
     return await fetch_one(c, User, "SELECT * FROM users WHERE telegram_id = ?", (telegram_id,))
+
+
+async def users(c: Conn, telegram_ids: Iterable[int]) -> list[User]:
+    """The users among these ids, in one query (one parameter however many)."""
+    return await fetch_all(
+        c, User, "SELECT * FROM users WHERE telegram_id IN (SELECT value FROM json_each(?))",
+        (json.dumps(sorted(set(telegram_ids))),))
 
 
 async def touch_user(c: Conn, telegram_id: int, first_name: str, username: str | None,

@@ -79,6 +79,17 @@ async def finish(c: Conn, row_id: int, state: str, now: datetime, *,
         (state, message_id, error, ts(now), row_id))
 
 
+async def finish_many(c: Conn, outcomes: Iterable[tuple[int, str, int | None, str | None]],
+                      now: datetime) -> None:
+    """Several rows' outcomes (id, state, message id, error) in one statement's batch:
+    what :func:`finish` does for one."""
+    await c.executemany(
+        """UPDATE outbox SET state = ?, message_id = ?, error = ?, done_at = ?,
+           attempts = attempts + 1 WHERE id = ? AND state = 'queued'""",
+        [(state, message_id, error, ts(now), row_id)
+         for row_id, state, message_id, error in outcomes])
+
+
 async def count_attempt(c: Conn, row_id: int, error: str) -> int:
     """Note a failed try that will be retried; returns the tries so far."""
     await c.execute(

@@ -14,6 +14,7 @@ import pytest
 from telegram import Bot
 from telegram.request import HTTPXRequest
 
+from bot.aiohttp_request import AiohttpRequest
 from bot.clock import Clock, FrozenClock
 from bot.delivery import Outgoing, Sender, SendLimits, renderer
 from bot.pacing import PaceLimits, Pacer
@@ -46,11 +47,14 @@ async def db(tmp_path: Path) -> AsyncIterator[Database]:
     await database.close()
 
 
-@pytest.fixture
-async def bot(emu: Emulator) -> AsyncIterator[Bot]:
+@pytest.fixture(params=["aiohttp", "httpx"])
+async def bot(emu: Emulator, request: pytest.FixtureRequest) -> AsyncIterator[Bot]:
+    """The outbox's HTTP backend (bot/aiohttp_request.py), and PTB's own: faults end the
+    same way through either."""
+    backend = AiohttpRequest if request.param == "aiohttp" else HTTPXRequest
     client = Bot(emu.token, base_url=emu.base_url,
-                 request=HTTPXRequest(connection_pool_size=16, read_timeout=0.5,
-                                      connect_timeout=0.5))
+                 request=backend(connection_pool_size=16, read_timeout=0.5,
+                                 connect_timeout=0.5))
     async with client:
         yield client
 
