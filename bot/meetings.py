@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from datetime import time as dt_time
@@ -23,6 +23,7 @@ from typing import Literal
 from bot import notes
 from bot.access import actor_of
 from bot.callbacks import pack
+from bot.chunked import in_chunks
 from bot.clock import Clock
 from bot.delivery import Outgoing, renderer
 from bot.i18n import N_, Translator, translator
@@ -479,18 +480,19 @@ async def queue_count_edits(db: Database, clock: Clock, every: timedelta
             current = await _tally(c, meeting)
             if current.shown != counts.shown:
                 due.append((meeting, current, post.chat_id, counts.edits))
-    if not due:
-        return 0, wait
-    async with db.tx() as c:
+
+    async def write(c: Conn, some: Sequence[tuple[Meeting, Tally, int, int]]) -> int:
         envelopes = []
-        for meeting, current, chat_id, edits in due:
+        for meeting, current, chat_id, edits in some:
             number = await meeting_repo.note_counts(c, meeting.id, edits, current.shown, now)
             if number is None:  # another look queued it meanwhile
                 continue
             envelopes.append(outbox_repo.Envelope(f"meeting:{meeting.id}:count:{number}",
                                                   chat_id, "meeting_count", meeting.id))
         await outbox_repo.enqueue(c, envelopes, now)
-    return len(envelopes), wait
+        return len(envelopes)
+
+    return await in_chunks(db, due, write), wait
 
 
 # --- check-in and leave --------------------------------------------------------------------
