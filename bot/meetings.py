@@ -337,7 +337,7 @@ async def _advance_one(c: Conn, meeting: Meeting, now: datetime, windows: Window
             f"meeting:{meeting.id}:record" + ("" if to == meeting.created_by else f":{to}"),
             to, "meeting_record", meeting.id) for to in await _record_to(c, meeting, admins)]
     if envelopes:
-        await outbox_repo.enqueue(c, envelopes, now)
+        await outbox_repo.enqueue_new(c, envelopes, now)
     return len(envelopes)
 
 
