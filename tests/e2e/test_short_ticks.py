@@ -68,16 +68,22 @@ async def opened(c: Conn, ids: list[int]) -> int:
 
 
 async def writes_meanwhile(h: Harness, done: Callable[[Conn], Awaitable[int]]) -> int:
-    """Someone else's write while the tick runs: as soon as a first piece of the tick's work
-    is committed, take the write lock and count, in that transaction, how much is done."""
-    async with asyncio.timeout(60):
-        while True:
-            async with h.db.read() as c:
-                if await done(c):
-                    break
-            await asyncio.sleep(0)
-    async with h.db.tx() as c:
-        return await done(c)
+    """Someone else's write while the tick runs: after each of the tick's commits, take the
+    write lock and count, in that transaction, how much of the work is done; the first
+    count above nothing is returned."""
+    committed = asyncio.Event()
+    h.db.on_commit = committed.set
+    try:
+        async with asyncio.timeout(60):
+            while True:
+                await committed.wait()
+                async with h.db.tx() as c:
+                    found = await done(c)
+                committed.clear()  # this write's own commit
+                if found:
+                    return found
+    finally:
+        h.db.on_commit = None
 
 
 async def test_each_session_is_a_transaction_and_a_writer_goes_between(
@@ -161,7 +167,7 @@ async def test_a_notice_and_the_evening_reminders_go_in_pieces(
     clock.set(datetime.fromisoformat("2026-11-24T19:00:00+08:00"))
     secretary = await make_secretary(h, county["east"])
     members = [secretary, *await registered(h, county["east"], ["张三", "李四", "王五"]),
-               *await registered(h, county["west"], ["赵六", "钱七"])]
+               *await registered(h, county["west"], ["赵六", "钱七", "周九", "吴十"])]
     notice_id = await a_notice(h, county, secretary)
 
     async def notice_rows(c: Conn) -> int:
