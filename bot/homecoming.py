@@ -19,11 +19,13 @@ transaction of the change and is keyed by the stay (or the season), so each is s
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 
 from bot import seasons as season_rules
 from bot.callbacks import pack
+from bot.chunked import in_chunks
 from bot.clock import Clock
 from bot.delivery import Buttons, Outgoing, renderer
 from bot.i18n import N_, Translator
@@ -124,16 +126,20 @@ async def queue_season_lists(db: Database, clock: Clock, seasons: list[season_ru
     window = season_rules.current(seasons, clock.today())
     if window is None or now.time() < at:
         return 0
-    queued = 0
-    async with db.tx() as c:
-        for branch_id in await stay_repo.branches_home_again(c, owed_since(now)):
-            to = await managers(c, branch_id, admins)
-            listed = await stay_repo.claim_season(c, branch_id, window[0], now) if to else None
-            if listed is not None:
-                envelopes = _season_list(listed, to)
-                await outbox_repo.enqueue(c, envelopes, now)
-                queued += len(envelopes)
-    return queued
+    async with db.read() as c:
+        branches = await stay_repo.branches_home_again(c, owed_since(now))
+
+    async def one(c: Conn, branch: Sequence[int]) -> int:
+        """A branch's claim on the season and its list commit together, alone."""
+        to = await managers(c, branch[0], admins)
+        listed = await stay_repo.claim_season(c, branch[0], window[0], now) if to else None
+        if listed is None:
+            return 0
+        envelopes = _season_list(listed, to)
+        await outbox_repo.enqueue(c, envelopes, now)
+        return len(envelopes)
+
+    return await in_chunks(db, branches, one, size=1)
 
 
 async def home_again(db: Database, clock: Clock, branch_id: int) -> list[tuple[Member, Stay]]:

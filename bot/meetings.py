@@ -12,7 +12,9 @@ or Telegram delivering the press twice, counts once.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import asyncio
+import logging
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from datetime import time as dt_time
@@ -21,12 +23,14 @@ from typing import Literal
 from bot import notes
 from bot.access import actor_of
 from bot.callbacks import pack
+from bot.chunked import in_chunks
 from bot.clock import Clock
 from bot.delivery import Outgoing, renderer
 from bot.i18n import N_, Translator, translator
 from bot.markup import MESSAGE_LIMIT, esc, shorten
 from bot.profile import InvalidInput
 from bot.recipients import translator_of
+from bot.write_faults import is_write_fault
 from storage import audit, people
 from storage import by_hand as by_hand_repo
 from storage import group_members as presence_repo
@@ -44,6 +48,8 @@ from storage.models import (
     OutboxRow,
     Unit,
 )
+
+log = logging.getLogger(__name__)
 
 KINDS: dict[MeetingKind, str] = {
     "assembly": N_("Branch members' assembly"),
@@ -212,13 +218,84 @@ async def has_group(db: Database, branch_id: int) -> bool:
 
 async def advance(db: Database, clock: Clock, windows: Windows, admins: list[int],
                   policy: notes.NotePolicy) -> int:
-    """Do every step that is due now; returns how many messages were queued."""
+    """Do every step that is due now; returns how many messages were queued.
+
+    One session per transaction — its step stamps and its messages commit together — so
+    600 branches opening check-in at the same hour never hold the write lock for more
+    than one session: a press or the update journal waiting for it goes between two. A
+    session whose step fails is left for the next tick while the others go ahead; the
+    first such failure is raised at the end (a full disk at once: nothing else could be
+    written either)."""
     now = clock.now()
+    async with db.read() as c:
+        due = [m for m in await meeting_repo.not_closed_before(c, now + timedelta(days=1))
+               if _steps_due(m, now, windows)]
     queued = 0
-    async with db.tx() as c:
-        for meeting in await meeting_repo.not_closed_before(c, now + timedelta(days=1)):
-            queued += await _advance_one(c, meeting, now, windows, admins, policy)
+    failed: Exception | None = None
+    for found in due:
+        await asyncio.sleep(0)  # a writer that came meanwhile goes before the next session
+        try:
+            async with db.read() as c:
+                ahead = await _read_ahead(c, found, now, windows)
+            async with db.tx() as c:
+                # As it stands now: moved or cancelled since it was read, it is judged
+                # again (or left alone) here, and what was read ahead is not used.
+                meeting = await meeting_repo.get_meeting(c, found.id)
+                if meeting is not None and meeting.state in ("scheduled", "open"):
+                    queued += await _advance_one(
+                        c, meeting, now, windows, admins, policy,
+                        ahead if _same_time(meeting, found) else _Ahead())
+        except Exception as exc:
+            if is_write_fault(exc):
+                raise
+            log.exception("session %d could not advance", found.id)
+            failed = failed or exc
+    if failed is not None:
+        raise failed
     return queued
+
+
+def _steps_due(meeting: Meeting, now: datetime, windows: Windows) -> bool:
+    """Whether a step of the session is due and not yet stamped (most sessions within the
+    next day have none, and cost no transaction)."""
+    return (_reminder_due(meeting, now, windows) or _opening_due(meeting, now, windows)
+            or (meeting.closed_at is None and now >= windows.closes(meeting)))
+
+
+def _reminder_due(meeting: Meeting, now: datetime, windows: Windows) -> bool:
+    start = meeting.starts_at
+    last_reminder = start - windows.reminder
+    return ((meeting.reminded_day_at is None and start - timedelta(days=1) <= now < last_reminder)
+            or (meeting.reminded_hour_at is None and last_reminder <= now < start))
+
+
+def _opening_due(meeting: Meeting, now: datetime, windows: Windows) -> bool:
+    return meeting.opened_at is None and windows.opens(meeting) <= now < windows.closes(meeting)
+
+
+@dataclass(frozen=True)
+class _Ahead:
+    """What a session's due steps read at length — who is invited, the count at opening —
+    read on the read connection before its transaction, so that the write lock is held
+    for the writes alone (the rule of who is invited scans the branch's members). None:
+    read in the transaction."""
+
+    expected: list[Member] | None = None
+    shown: str | None = None
+
+
+def _same_time(meeting: Meeting, found: Meeting) -> bool:
+    return (meeting.moves, meeting.starts_at, meeting.branch_id) == (
+        found.moves, found.starts_at, found.branch_id)
+
+
+async def _read_ahead(c: Conn, meeting: Meeting, now: datetime, windows: Windows) -> _Ahead:
+    opening = _opening_due(meeting, now, windows)
+    if not (opening or _reminder_due(meeting, now, windows)):
+        return _Ahead()
+    counted = opening and await org_repo.live_group_of_branch(c, meeting.branch_id) is not None
+    return _Ahead(await meeting_repo.expected_with_account(c, meeting.id),
+                  (await _tally(c, meeting)).shown if counted else None)
 
 
 async def _record_to(c: Conn, meeting: Meeting, admins: list[int]) -> list[int]:
@@ -231,20 +308,20 @@ async def _record_to(c: Conn, meeting: Meeting, admins: list[int]) -> list[int]:
 
 
 async def _advance_one(c: Conn, meeting: Meeting, now: datetime, windows: Windows,
-                       admins: list[int], policy: notes.NotePolicy) -> int:
+                       admins: list[int], policy: notes.NotePolicy, ahead: _Ahead) -> int:
     start = meeting.starts_at
     envelopes: list[outbox_repo.Envelope] = []
     last_reminder = start - windows.reminder
     if (now >= start - timedelta(days=1) and now < last_reminder
             and await meeting_repo.mark_step(c, meeting.id, "reminded_day_at", now)):
-        envelopes += await _reminders(c, meeting, "day")
+        envelopes += await _reminders(c, meeting, "day", ahead.expected)
     if (now >= last_reminder and now < start
             and await meeting_repo.mark_step(c, meeting.id, "reminded_hour_at", now)):
-        envelopes += await _reminders(c, meeting, "hour")
+        envelopes += await _reminders(c, meeting, "hour", ahead.expected)
     if now >= windows.opens(meeting) and now < windows.closes(meeting) and (
             await meeting_repo.mark_step(c, meeting.id, "opened_at", now)):
         await meeting_repo.set_state(c, meeting.id, "open")
-        envelopes += await _open(c, meeting, now)
+        envelopes += await _open(c, meeting, now, ahead)
     if now >= windows.closes(meeting) and await meeting_repo.mark_step(
             c, meeting.id, "closed_at", now):
         await meeting_repo.set_state(c, meeting.id, "closed")
@@ -260,7 +337,7 @@ async def _advance_one(c: Conn, meeting: Meeting, now: datetime, windows: Window
             f"meeting:{meeting.id}:record" + ("" if to == meeting.created_by else f":{to}"),
             to, "meeting_record", meeting.id) for to in await _record_to(c, meeting, admins)]
     if envelopes:
-        await outbox_repo.enqueue(c, envelopes, now)
+        await outbox_repo.enqueue_new(c, envelopes, now)
     return len(envelopes)
 
 
@@ -277,14 +354,16 @@ def for_another_time(meeting: Meeting, row: OutboxRow) -> bool:
     return int(row.payload.get("moves", 0)) != meeting.moves
 
 
-async def _reminders(c: Conn, meeting: Meeting, which: str) -> list[outbox_repo.Envelope]:
+async def _reminders(c: Conn, meeting: Meeting, which: str, expected: list[Member] | None
+                     ) -> list[outbox_repo.Envelope]:
     """Those invited who could come: a member working away is reminded of a session at
     home only if it can be joined remotely."""
+    if expected is None:
+        expected = await meeting_repo.expected_with_account(c, meeting.id)
     return [outbox_repo.Envelope(message_key(meeting, which, "member", m.id),
                                  m.telegram_id, "meeting_reminder", meeting.id,
                                  {"which": which, "member": m.id, "moves": meeting.moves})
-            for m in await meeting_repo.expected_with_account(c, meeting.id)
-            if m.telegram_id is not None]
+            for m in expected if m.telegram_id is not None]
 
 
 async def _to_branch(c: Conn, meeting: Meeting, what: str) -> list[outbox_repo.Envelope]:
@@ -307,17 +386,21 @@ def _privately(meeting: Meeting, what: str, people: list[Member]
             for m in people if m.telegram_id is not None]
 
 
-async def _open(c: Conn, meeting: Meeting, now: datetime) -> list[outbox_repo.Envelope]:
+async def _open(c: Conn, meeting: Meeting, now: datetime, ahead: _Ahead
+                ) -> list[outbox_repo.Envelope]:
     """The check-in post: in the branch's group, with the live count; privately to every
     invited member who is not (known to be) in the group, or who asked for it (/me) —
     everyone, where the branch has no group."""
     group = await org_repo.live_group_of_branch(c, meeting.branch_id)
-    invited = await meeting_repo.expected_with_account(c, meeting.id)
+    invited = (ahead.expected if ahead.expected is not None
+               else await meeting_repo.expected_with_account(c, meeting.id))
     if group is None:
         return _privately(meeting, "open", invited)
     in_group = await presence_repo.present_among(
         c, group.chat_id, [m.telegram_id for m in invited if m.telegram_id is not None])
-    await meeting_repo.start_counts(c, meeting.id, (await _tally(c, meeting)).shown, now)
+    # The count at opening (read ahead: a press meanwhile is the live count's next edit).
+    shown = ahead.shown if ahead.shown is not None else (await _tally(c, meeting)).shown
+    await meeting_repo.start_counts(c, meeting.id, shown, now)
     return [outbox_repo.Envelope(_post_key(meeting), group.chat_id, "meeting_open",
                                  meeting.id, {"moves": meeting.moves}),
             *_privately(meeting, "open", [m for m in invited if m.checkin_private
@@ -397,18 +480,19 @@ async def queue_count_edits(db: Database, clock: Clock, every: timedelta
             current = await _tally(c, meeting)
             if current.shown != counts.shown:
                 due.append((meeting, current, post.chat_id, counts.edits))
-    if not due:
-        return 0, wait
-    async with db.tx() as c:
+
+    async def write(c: Conn, some: Sequence[tuple[Meeting, Tally, int, int]]) -> int:
         envelopes = []
-        for meeting, current, chat_id, edits in due:
+        for meeting, current, chat_id, edits in some:
             number = await meeting_repo.note_counts(c, meeting.id, edits, current.shown, now)
             if number is None:  # another look queued it meanwhile
                 continue
             envelopes.append(outbox_repo.Envelope(f"meeting:{meeting.id}:count:{number}",
                                                   chat_id, "meeting_count", meeting.id))
         await outbox_repo.enqueue(c, envelopes, now)
-    return len(envelopes), wait
+        return len(envelopes)
+
+    return await in_chunks(db, due, write), wait
 
 
 # --- check-in and leave --------------------------------------------------------------------

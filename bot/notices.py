@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
 from bot.callbacks import pack
+from bot.chunked import in_chunks
 from bot.clock import Clock
 from bot.delivery import Outgoing, renderer
 from bot.i18n import N_, Translator, translator
@@ -119,16 +121,11 @@ async def _release(c: Conn, notice: Notice, now: datetime) -> int:
     if not await notice_repo.mark_sent(c, notice.id):
         return 0
     people = await notice_repo.audience(c, notice.scope_unit_id, notice.audience)
-    envelopes = [outbox_repo.Envelope(f"notice:{notice.id}:to:{tg}", tg, "notice", notice.id)
-                 for tg, _, _, _ in people]
+    await _queue_to(c, notice, people, now)
     if notice.to_groups:
-        envelopes += [outbox_repo.Envelope(f"notice:{notice.id}:group:{chat}", chat,
-                                           "notice", notice.id)
-                      for chat in await notice_repo.group_chats(c, notice.scope_unit_id)]
-    ids = await outbox_repo.enqueue(c, envelopes, now)
-    await notice_repo.add_recipients(c, notice.id, [
-        (tg, member, name, branch, ids.get(f"notice:{notice.id}:to:{tg}"))
-        for tg, name, branch, member in people])
+        await outbox_repo.enqueue(c, [
+            outbox_repo.Envelope(f"notice:{notice.id}:group:{chat}", chat, "notice", notice.id)
+            for chat in await notice_repo.group_chats(c, notice.scope_unit_id)], now)
     # Those on the roster without Telegram are counted too, as not reachable: the receipts
     # then show the secretary whom to tell by hand.
     await notice_repo.add_recipients(c, notice.id, [
@@ -138,13 +135,54 @@ async def _release(c: Conn, notice: Notice, now: datetime) -> int:
 
 
 async def release_due(db: Database, clock: Clock) -> int:
-    """Scheduled notices whose time has come (the tick)."""
+    """Scheduled notices whose time has come (the tick), each a few hundred recipients per
+    transaction (:mod:`bot.chunked`): a county's 30,000 never hold the write lock for
+    long. Who it reaches is read on the read connection first. The notice is marked sent
+    in the last transaction, so a crash half-way leaves it due and the next tick queues
+    the rest (the keys add nothing twice); from the first piece on it can no longer be
+    cancelled (:func:`storage.notices.cancel`), since some have it already."""
     now = clock.now()
     queued = 0
-    async with db.tx() as c:
-        for notice in await notice_repo.due(c, now):
-            queued += await _release(c, notice, now)
+    async with db.read() as c:
+        due = await notice_repo.due(c, now)
+    for notice in due:
+        async with db.read() as c:
+            people = await notice_repo.audience(c, notice.scope_unit_id, notice.audience)
+            chats = (await notice_repo.group_chats(c, notice.scope_unit_id)
+                     if notice.to_groups else [])
+            unreachable = await notice_repo.without_telegram(c, notice.scope_unit_id,
+                                                             notice.audience)
+
+        async def some(c: Conn, chunk: Sequence[tuple[int, str, int | None, int | None]],
+                       notice: Notice = notice) -> int:
+            current = await notice_repo.get_notice(c, notice.id)
+            if current is None or current.state != "scheduled":
+                return 0  # cancelled before its first piece, or released meanwhile
+            await _queue_to(c, notice, chunk, now)
+            return len(chunk)
+
+        queued += await in_chunks(db, people, some)
+        async with db.tx() as c:
+            if not await notice_repo.mark_sent(c, notice.id):
+                continue
+            await outbox_repo.enqueue(c, [outbox_repo.Envelope(
+                f"notice:{notice.id}:group:{chat}", chat, "notice", notice.id)
+                for chat in chats], now)
+            await notice_repo.add_recipients(c, notice.id, [
+                (None, member, name, branch, None) for member, name, branch in unreachable])
     return queued
+
+
+async def _queue_to(c: Conn, notice: Notice,
+                    people: Sequence[tuple[int, str, int | None, int | None]],
+                    now: datetime) -> None:
+    """The notice's outbox row and recipient row for each of ``people``."""
+    ids = await outbox_repo.enqueue(c, [
+        outbox_repo.Envelope(f"notice:{notice.id}:to:{tg}", tg, "notice", notice.id)
+        for tg, _, _, _ in people], now)
+    await notice_repo.add_recipients(c, notice.id, [
+        (tg, member, name, branch, ids.get(f"notice:{notice.id}:to:{tg}"))
+        for tg, name, branch, member in people])
 
 
 NoticeCancel = Literal["cancelled", "sent", "already", "gone"]
@@ -160,7 +198,7 @@ async def scheduled(db: Database, staff: bool, secretary_of: frozenset[int]) -> 
 
 async def cancel(db: Database, clock: Clock, notice_id: int, by: int) -> NoticeCancel:
     """Cancel a notice before its time. Its recipients are fixed and queued only when the
-    time comes (:func:`release_due`, in one transaction), so a notice cancelled before
+    time comes (:func:`release_due`), so a notice cancelled before
     then has nothing queued and reached nobody: nobody is told anything. Once its time
     has come it goes to everyone and cannot be called back (``sent``): stopping it
     half-way would leave some with a notice the others never see."""
@@ -170,7 +208,8 @@ async def cancel(db: Database, clock: Clock, notice_id: int, by: int) -> NoticeC
         if notice is None:
             return "gone"
         if not await notice_repo.cancel(c, notice_id, by, now):
-            return "sent" if notice.state == "sent" else "already"
+            # Still "scheduled": its release has begun (bot.notices.release_due).
+            return "already" if notice.state == "cancelled" else "sent"
         await audit.record(c, now, f"tg:{by}", "notice.cancel", f"notice:{notice_id}",
                            audit.changes(state=("scheduled", "cancelled")))
     return "cancelled"

@@ -64,7 +64,12 @@ def keep(settings: Settings) -> privacy.Keep:
 
 
 async def tick(services: Services) -> int:
-    """Queue everything due now; returns how many messages were queued."""
+    """Queue everything due now; returns how many messages were queued.
+
+    No step holds the write lock for long: each works in short transactions (a session,
+    a branch, a few hundred recipients: bot/chunked.py), reading what it needs at length
+    on the read connection first, so a press or the update journal waits for one piece at
+    most, never for the tick."""
     settings = services.settings
     now = services.clock.now()
     queued = await trouble.report_due(services.database, services.clock, settings)

@@ -25,11 +25,13 @@ named, and with nothing left it is not sent.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
 
 from bot import meetings, notes
 from bot.callbacks import pack
+from bot.chunked import in_chunks
 from bot.clock import Clock
 from bot.delivery import Buttons, Outgoing, renderer
 from bot.i18n import Translator
@@ -41,7 +43,7 @@ from storage import members as member_repo
 from storage import notes as note_repo
 from storage import notices as notice_repo
 from storage import outbox as outbox_repo
-from storage.db import Database
+from storage.db import Conn, Database
 from storage.models import (
     ComingSession,
     Material,
@@ -269,30 +271,42 @@ def notice_periods(today: date, tz: tzinfo) -> list[tuple[datetime, datetime]]:
 async def queue_evening(db: Database, clock: Clock, at: time, lead_days: int) -> int:
     """Once it is past the reminder hour, queue tonight's reminders: one per member,
     however many things are due a word (the key makes a second run add nothing). A note
-    request is counted as reminded here, in the same transaction, so it is named on at most
-    :data:`bot.notes.NOTE_REMINDERS` evenings."""
+    request is counted as reminded in the transaction that queues its member's reminder,
+    so it is named on at most :data:`bot.notes.NOTE_REMINDERS` evenings.
+
+    Who is due is read on the read connection; the reminders are written a few hundred
+    members per transaction (:mod:`bot.chunked`), so a county's 30,000 never hold the
+    write lock for long. A crash between two leaves the written ones written and counted;
+    the next run queues the rest."""
     now = clock.now()
     if now.time() < at:
         return 0
     today = now.date()
     start_of_day = datetime.combine(today, time(0), tzinfo=clock.tz)
-    async with db.tx() as c:
+    async with db.read() as c:
+        owed = await note_repo.due_reminders(c, today, start_of_day, now, notes.NOTE_REMINDERS,
+                                             notes.REMINDER_GAP_DAYS)
         people = sorted(
             set(await material_repo.members_to_remind(c, reminder_days(today, lead_days)))
-            | set(await note_repo.remind(c, today, start_of_day, now, notes.NOTE_REMINDERS,
-                                         notes.REMINDER_GAP_DAYS))
+            | {(member_id, telegram_id) for member_id, _, telegram_id in owed}
             | set(await notice_repo.unconfirmed_by_members(
                 c, notice_periods(today, clock.tz))))
+    requests: dict[int, list[tuple[int, str]]] = {}
+    for member_id, subject, _ in owed:
+        requests.setdefault(member_id, []).append((member_id, subject))
+
+    async def write(c: Conn, chunk: Sequence[tuple[int, int]]) -> int:
+        await note_repo.count_reminded(
+            c, [r for member_id, _ in chunk for r in requests.get(member_id, [])], today,
+            notes.NOTE_REMINDERS, notes.REMINDER_GAP_DAYS)
         # The kind and key keep the names they had when the reminder named only study: a
         # bot upgraded in the evening finds tonight's already queued, and adds none.
-        envelopes = [outbox_repo.Envelope(
+        return await outbox_repo.enqueue_new(c, [outbox_repo.Envelope(
             f"study-reminder:{member_id}:{today.isoformat()}", telegram_id, "study_reminder",
             member_id, {"day": today.isoformat(), "lead": lead_days})
-            for member_id, telegram_id in people]
-        before = await outbox_repo.queued_count(c)
-        await outbox_repo.enqueue(c, envelopes, now)
-        added = await outbox_repo.queued_count(c) - before
-    return added
+            for member_id, telegram_id in chunk], now)
+
+    return await in_chunks(db, people, write)
 
 
 async def evening_for(db: Database, clock: Clock, member: Member, day: date, lead_days: int

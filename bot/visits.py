@@ -23,6 +23,7 @@ from typing import Any, Literal
 from bot import contact_days
 from bot.access import Actor
 from bot.callbacks import pack
+from bot.chunked import in_chunks
 from bot.clock import Clock
 from bot.contact_days import Month
 from bot.contact_days import month_bounds as month_bounds  # bulletins and handlers use it
@@ -581,12 +582,7 @@ async def queue_reminders(db: Database, clock: Clock, schedule: list[tuple[int, 
                     f"visit-reminder:{leader}:{today.isoformat()}", leader,
                     "visit_reminder", None,
                     {"remaining": asked - done, "quota": asked, "done": done}))
-    if not envelopes:
-        return 0
-    async with db.tx() as c:
-        before = await outbox_repo.queued_count(c)
-        await outbox_repo.enqueue(c, envelopes, now)
-        return await outbox_repo.queued_count(c) - before
+    return await in_chunks(db, envelopes, lambda c, some: outbox_repo.enqueue_new(c, some, now))
 
 
 @renderer("visit_reminder")

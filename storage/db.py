@@ -92,6 +92,9 @@ class Database:
         self._conn: aiosqlite.Connection | None = None
         self._reader: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()
+        #: Called after every commit of :meth:`tx`, the lock still held (tests use it to
+        #: act between two transactions of a long job).
+        self.on_commit: Callable[[], None] | None = None
 
     @classmethod
     async def open(cls, path: str | Path, *, migrate: bool = True,
@@ -169,6 +172,8 @@ class Database:
             try:
                 yield conn
                 await conn.execute("COMMIT")
+                if self.on_commit is not None:
+                    self.on_commit()
             except BaseException:
                 # Also when COMMIT itself fails (a full disk): SQLite may leave the
                 # transaction open, and every BEGIN after it would fail for good. A COMMIT

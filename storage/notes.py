@@ -86,16 +86,15 @@ async def owed_in_branches(c: Conn, branch_ids: Collection[int] | None, now: dat
     return found
 
 
-async def remind(c: Conn, day: date, day_start: datetime, now: datetime, most: int,
-                 gap_days: int) -> list[tuple[int, int]]:
-    """Count tonight's reminder on every owed request that is due one, and return who
-    gets it: (member id, telegram id). Due: asked before today, reminded fewer than
-    ``most`` times, the last time at least ``gap_days`` ago, and its member reachable.
-    Run twice on one evening, the second run finds them reminded today and adds nothing."""
+async def due_reminders(c: Conn, day: date, day_start: datetime, now: datetime, most: int,
+                        gap_days: int) -> list[tuple[int, str, int]]:
+    """(member id, subject, telegram id) of every owed request due tonight's reminder:
+    asked before today, reminded fewer than ``most`` times, the last time at least
+    ``gap_days`` ago, and its member reachable. Read on its own (no write), so the list
+    can be read outside the write lock and counted a piece at a time."""
     params = {"day": day.isoformat(), "start": ts(day_start), "most": most,
-              "gap": date.fromordinal(day.toordinal() - gap_days).isoformat(),
-              **_moment(now)}
-    due = await c.execute_fetchall(
+              "gap": _gap(day, gap_days), **_moment(now)}
+    rows = await c.execute_fetchall(
         f"""SELECT r.member_id, r.subject, m.telegram_id FROM note_requests r
             JOIN members m ON m.id = r.member_id
             WHERE r.asked_at < :start AND r.reminders < :most
@@ -103,11 +102,23 @@ async def remind(c: Conn, day: date, day_start: datetime, now: datetime, most: i
               AND m.telegram_id IS NOT NULL AND {_OWED}
             ORDER BY r.member_id""",
         params)
+    return [(int(member), str(subject), int(telegram)) for member, subject, telegram in rows]
+
+
+async def count_reminded(c: Conn, requests: Iterable[tuple[int, str]], day: date, most: int,
+                         gap_days: int) -> None:
+    """Count tonight's reminder on these requests — each once: run twice on one evening,
+    the second finds them reminded today and counts nothing."""
     await c.executemany(
         """UPDATE note_requests SET reminders = reminders + 1, reminded_on = ?
-           WHERE member_id = ? AND subject = ?""",
-        [(day.isoformat(), member_id, subject) for member_id, subject, _ in due])
-    return sorted({(int(member_id), int(telegram_id)) for member_id, _, telegram_id in due})
+           WHERE member_id = ? AND subject = ? AND reminders < ?
+             AND (reminded_on IS NULL OR reminded_on <= ?)""",
+        [(day.isoformat(), member_id, subject, most, _gap(day, gap_days))
+         for member_id, subject in requests])
+
+
+def _gap(day: date, gap_days: int) -> str:
+    return date.fromordinal(day.toordinal() - gap_days).isoformat()
 
 
 async def renew(c: Conn, member_id: int, subject: str, until: datetime) -> None:

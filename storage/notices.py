@@ -53,10 +53,13 @@ async def due(c: Conn, now: datetime) -> list[Notice]:
 
 async def cancel(c: Conn, notice_id: int, by: int, now: datetime) -> bool:
     """Cancel a notice whose time has not come (nothing of it queued yet); False once it
-    went out, or if it was cancelled already."""
+    went out — or began to: released a piece at a time, it has recipients before it is
+    marked sent — or if it was cancelled already."""
     cur = await c.execute(
         """UPDATE notices SET state = 'cancelled', cancelled_at = ?, cancelled_by = ?
-           WHERE id = ? AND state = 'scheduled'""", (ts(now), by, notice_id))
+           WHERE id = ? AND state = 'scheduled'
+             AND NOT EXISTS (SELECT 1 FROM notice_recipients WHERE notice_id = notices.id)""",
+        (ts(now), by, notice_id))
     return cur.rowcount > 0
 
 

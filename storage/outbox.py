@@ -31,11 +31,7 @@ async def enqueue(c: Conn, envelopes: Iterable[Envelope], now: datetime) -> dict
     twice — a double press, a retried request — sends it once.
     """
     given = list(envelopes)
-    await c.executemany(
-        """INSERT OR IGNORE INTO outbox (key, chat_id, kind, ref_id, payload, created_at)
-           VALUES (?, ?, ?, ?, ?, ?)""",
-        [(e.key, e.chat_id, e.kind, e.ref_id, json.dumps(e.payload, ensure_ascii=False),
-          ts(now)) for e in given])
+    await enqueue_new(c, given, now)
     ids: dict[str, int] = {}
     keys = [e.key for e in given]
     for start in range(0, len(keys), 500):
@@ -44,6 +40,16 @@ async def enqueue(c: Conn, envelopes: Iterable[Envelope], now: datetime) -> dict
         async with c.execute(f"SELECT key, id FROM outbox WHERE key IN ({marks})", part) as cur:
             ids.update({str(key): int(row_id) for key, row_id in await cur.fetchall()})
     return ids
+
+
+async def enqueue_new(c: Conn, envelopes: Iterable[Envelope], now: datetime) -> int:
+    """Queue each envelope whose key is new; returns how many were (no ids looked up)."""
+    cur = await c.executemany(
+        """INSERT OR IGNORE INTO outbox (key, chat_id, kind, ref_id, payload, created_at)
+           VALUES (?, ?, ?, ?, ?, ?)""",
+        [(e.key, e.chat_id, e.kind, e.ref_id, json.dumps(e.payload, ensure_ascii=False),
+          ts(now)) for e in envelopes])
+    return max(0, cur.rowcount)
 
 
 async def due(c: Conn, limit: int, skip: Iterable[int] = (),
