@@ -45,6 +45,7 @@ from telegram import Message, Update
 from telegram.error import BadRequest
 from telegram.ext import ExtBot
 
+from bot.askers import Askers
 from bot.clock import Clock
 from bot.write_faults import Backoff, NotWritten, WriteFaults, is_write_fault
 from storage import inbox as inbox_repo
@@ -138,6 +139,10 @@ class Journal:
         self._repeats.update(u.update_id for u in updates if u.update_id not in fresh)
         await self._backoff.wrote()
         return True
+
+    @property
+    def database(self) -> Database | None:
+        return self._db
 
     def holding(self) -> float:
         """Seconds the journal still waits before it tries to write again."""
@@ -286,11 +291,13 @@ class JournalingBot(ExtBot[None]):
     message already says ("message is not modified"): the same press handled twice, or
     pressed twice, edits the question to the same answer."""
 
-    __slots__ = ("_journal", "_raw_updates")
+    __slots__ = ("_askers", "_journal", "_raw_updates")
 
-    def __init__(self, journal: Journal, token: str, **kwargs: Any) -> None:
+    def __init__(self, journal: Journal, token: str, *, askers: Askers | None = None,
+                 **kwargs: Any) -> None:
         super().__init__(token, **kwargs)
         self._journal = journal
+        self._askers = askers  # who sent the batch, read in one query as it arrives
         self._raw_updates: dict[int, str] = {}
 
     async def get_updates(self, *args: Any, **kwargs: Any) -> tuple[Update, ...]:
@@ -303,6 +310,11 @@ class JournalingBot(ExtBot[None]):
             if kwargs.get("timeout") not in (0, timedelta(0)):
                 await asyncio.sleep(self._journal.holding())
             return ()
+        if updates and self._askers is not None and (db := self._journal.database) is not None:
+            try:
+                await self._askers.fetched(db, updates)
+            except Exception:  # only a saving: each update reads its person itself
+                log.exception("could not read who sent a batch of updates")
         return updates
 
     async def _post(self, endpoint: str, *args: Any, **kwargs: Any) -> Any:
