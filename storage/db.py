@@ -177,11 +177,12 @@ class Database:
             self._versions[name] += 1
 
         function = f"zhibu_changed_{name}"
-        await self.conn.create_function(function, 0, changed)
-        await self.conn.executescript("".join(
-            f"CREATE TEMP TRIGGER IF NOT EXISTS zhibu_{name}_{table}_{op.lower()} "
-            f"AFTER {op} ON main.{table} BEGIN SELECT {function}(); END;"
-            for table in tables for op in ("INSERT", "UPDATE", "DELETE")))
+        async with self._lock:  # executescript would commit a transaction under way
+            await self.conn.create_function(function, 0, changed)
+            await self.conn.executescript("".join(
+                f"CREATE TEMP TRIGGER IF NOT EXISTS zhibu_{name}_{table}_{op.lower()} "
+                f"AFTER {op} ON main.{table} BEGIN SELECT {function}(); END;"
+                for table in tables for op in ("INSERT", "UPDATE", "DELETE")))
 
     def version(self, name: str) -> int | None:
         """How many changes :meth:`watch` counted; None if it does not watch ``name``."""
