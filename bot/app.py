@@ -28,6 +28,7 @@ from telegram.request import HTTPXRequest
 from bot import i18n, logs
 from bot.access import Actor, load_actor
 from bot.aiohttp_request import AiohttpRequest
+from bot.askers import Askers
 from bot.clock import Clock
 from bot.config import Settings
 from bot.delivery import Sender, SendLimits
@@ -58,6 +59,7 @@ class Services:
     throttle: Throttle = field(default_factory=Throttle)
     daily: dict[str, date] = field(default_factory=dict)  # once-a-day jobs: the last day run
     journal: Journal = field(default_factory=Journal)
+    askers: Askers = field(default_factory=Askers)  # who sent each fetched batch
     # A database that cannot be written (a full disk): one episode for every place that
     # waits it out (bot/write_faults.py); the journal's, so polling shares it.
     write_faults: WriteFaults = field(default_factory=WriteFaults)
@@ -174,8 +176,9 @@ def build_application(settings: Settings, *, clock: Clock | None = None,
     pacer = Pacer(PaceLimits(per_second=settings.send_per_second,
                              per_chat_seconds=settings.send_chat_seconds))
     limiter = PacingRateLimiter(pacer, idle=lend_place) if rate_limiter else None
+    askers = Askers()
     bot = JournalingBot(
-        journal, settings.token.get_secret_value(),
+        journal, settings.token.get_secret_value(), askers=askers,
         base_url=settings.api_base, base_file_url=settings.file_base,
         # Every message is HTML: handlers escape what users typed (handlers.ui.esc).
         defaults=Defaults(parse_mode=ParseMode.HTML,
@@ -201,7 +204,8 @@ def build_application(settings: Settings, *, clock: Clock | None = None,
     application: ZApplication = builder.build()
     application.bot_data["services"] = Services(
         settings=settings, clock=clock or Clock(settings.timezone), journal=journal,
-        write_faults=write_faults, pacer=pacer, ticking=ticking, throttle=throttle)
+        write_faults=write_faults, pacer=pacer, ticking=ticking, throttle=throttle,
+        askers=askers)
     register(application)
     return application
 

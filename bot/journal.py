@@ -3,11 +3,24 @@
 Telegram forgets an update once the next ``getUpdates`` asks for a later offset, and
 PTB asks for the next batch as soon as it has queued the current one — so a bot killed
 while a batch is in its queue loses every update of it that was not finished: a check-in
-pressed, an answer typed. Here each batch is written to the ``inbox`` table *inside*
-``getUpdates``, before PTB can acknowledge it; an update is marked done when its handlers
-return; on start-up the unfinished ones are handled again, before anything new. In
-webhook mode (bot/webhook.py) each update is written the same way before the 200 that
-tells Telegram it arrived.
+pressed, an answer typed. Here each batch is written to the journal (one row,
+``storage/inbox.py``) *inside* ``getUpdates``, before PTB can acknowledge it; an update is
+marked done when its handlers return; on start-up the unfinished ones are handled again,
+before anything new. In webhook mode (bot/webhook.py) each update is written the same way,
+as a batch of one, before the 200 that tells Telegram it arrived.
+
+Done is a high-water mark, one row however many updates finish: every update is given a
+position as it is written down (the batch's first plus its place in it, no gaps), and the
+mark says "every position up to N is finished, and these runs above it". Updates finish
+out of order (several run at once, and one waiting for Telegram's per-chat pace lends its
+place), so the mark moves only over a finished prefix, and what finished above it is kept
+in the runs — in memory and in the row — so a restart hands back exactly the updates
+that were not finished, as a mark per update did. A mark is written a few milliseconds
+after its update finishes, together with the others that finish meanwhile (a group
+commit), and the same person's next update waits for it: a crash can only ever bring back
+an update with nothing of theirs after it. An update fetched twice (the crash came before
+Telegram was told it arrived) is recognised by its id falling in a batch written within
+the last day, and is not handled twice.
 
 Handling again is safe because the handlers are idempotent for the same update: check-ins
 and receipts are keyed; a dialog remembers which update last moved it and from where, so
@@ -32,6 +45,7 @@ from telegram import Message, Update
 from telegram.error import BadRequest
 from telegram.ext import ExtBot
 
+from bot.askers import Askers
 from bot.clock import Clock
 from bot.write_faults import Backoff, NotWritten, WriteFaults, is_write_fault
 from storage import inbox as inbox_repo
@@ -39,12 +53,13 @@ from storage.db import Database
 
 log = logging.getLogger(__name__)
 
+#: How long batches are kept once done, and recognised when Telegram hands them out again.
 KEEP_DONE = timedelta(days=1)
 MARK_EVERY = 0.005  # seconds: marks written together; a person's next update waits that long
 
 
 class Journal:
-    """The inbox, once the database is open (:meth:`attach`).
+    """The inbox, once the database is open (:meth:`attach`) and read (:meth:`unfinished`).
 
     A batch that cannot be written (a full disk: bot/write_faults.py) is not handed on:
     the poller waits out the back-off and asks Telegram again, which still holds it."""
@@ -59,8 +74,11 @@ class Journal:
         self._repeats: set[int] = set()
         self._replays: set[int] = set()
         self._replayed_presses: set[str] = set()
-        self._finished: list[int] = []
-        self._batch: asyncio.Future[None] | None = None  # resolves when _finished is written
+        self._position: dict[int, int] = {}  # update id -> position, until it finishes
+        self._through = 0  # every position up to here is finished
+        self._above: set[int] = set()  # finished positions above it
+        self._unwritten = False  # the mark moved since it was last written
+        self._batch: asyncio.Future[None] | None = None  # resolves when the mark is written
         self._flusher: asyncio.Task[None] | None = None
 
     def attach(self, db: Database, clock: Clock) -> None:
@@ -71,9 +89,37 @@ class Journal:
         """The database is closing: marks not yet written are not (their updates come back
         at the next start, as after a crash)."""
         self._db = self._clock = None
-        self._finished = []
+        self._position, self._above, self._through = {}, set(), 0
+        self._unwritten = False
         if self._batch is not None and not self._batch.done():
             self._batch.set_result(None)
+
+    async def _write_down(self, updates: Sequence[Update], raw: dict[int, str]) -> set[int]:
+        """The ids of ``updates`` (ascending) written down now; the others were before."""
+        assert self._db is not None and self._clock is not None
+        now = self._clock.now()
+        since = now - KEEP_DONE
+        fresh = list(updates)
+        for _ in range(2):
+            if not fresh:
+                break
+            body = "[" + ",".join(raw.get(u.update_id) or json.dumps(u.to_dict(),
+                                                                     ensure_ascii=False)
+                                  for u in fresh) + "]"
+            first_id, last_id = fresh[0].update_id, fresh[-1].update_id
+            async with self._db.write() as c:
+                first = await inbox_repo.record(c, first_id, last_id, len(fresh), body, now,
+                                                since)
+            if first is not None:
+                for offset, update in enumerate(fresh):
+                    self._position[update.update_id] = first + offset
+                return {u.update_id for u in fresh}
+            # Some were written down before (fetched again after a crash): keep the rest.
+            async with self._db.read() as c:
+                ranges = await inbox_repo.recorded(c, first_id, last_id, since)
+            fresh = [u for u in fresh
+                     if not any(a <= u.update_id <= b for a, b in ranges)]
+        return set()  # only if another writer took the same ids meanwhile: theirs now
 
     async def record(self, updates: Sequence[Update], raw: dict[int, str]) -> bool:
         """Called with each fetched batch, before Telegram is told it arrived (``raw``: the
@@ -83,11 +129,8 @@ class Journal:
         must not be acknowledged, and the next fetch waits :meth:`holding` seconds."""
         if not updates or self._db is None or self._clock is None:
             return True
-        rows = [(u.update_id, raw.get(u.update_id) or json.dumps(u.to_dict(), ensure_ascii=False))
-                for u in updates]
         try:
-            async with self._db.write() as c:
-                fresh = await inbox_repo.record(c, rows, self._clock.now())
+            fresh = await self._write_down(sorted(updates, key=lambda u: u.update_id), raw)
         except Exception as exc:
             if not is_write_fault(exc):
                 raise
@@ -96,6 +139,10 @@ class Journal:
         self._repeats.update(u.update_id for u in updates if u.update_id not in fresh)
         await self._backoff.wrote()
         return True
+
+    @property
+    def database(self) -> Database | None:
+        return self._db
 
     def holding(self) -> float:
         """Seconds the journal still waits before it tries to write again."""
@@ -111,8 +158,7 @@ class Journal:
         if (wait := self._backoff.remaining()) > 0:
             raise NotWritten(wait)  # the disk had no room a moment ago: not tried again yet
         try:
-            async with self._db.write() as c:
-                fresh = await inbox_repo.record(c, [(update.update_id, raw)], self._clock.now())
+            fresh = await self._write_down([update], {update.update_id: raw})
         except Exception as exc:
             if not is_write_fault(exc):
                 raise
@@ -144,36 +190,51 @@ class Journal:
         future resolves when it is written: the same person's next update waits for it,
         so a crash can only ever bring back an update with nothing of theirs after it."""
         update_id = getattr(update, "update_id", None)
-        if self._db is None or not isinstance(update_id, int):
+        position = self._position.pop(update_id) if update_id in self._position else None
+        if self._db is None or position is None:
             return None
-        self._finished.append(update_id)
+        if position == self._through + 1:
+            self._through = position
+            while self._through + 1 in self._above:  # the prefix grows over what finished
+                self._through += 1
+                self._above.discard(self._through)
+        elif position > self._through:
+            self._above.add(position)
+        self._unwritten = True
         if self._flusher is None or self._flusher.done():
             self._batch = asyncio.get_running_loop().create_future()
             self._flusher = asyncio.create_task(self._write_marks())
+        assert self._batch is not None
         return self._batch
+
+    def mark(self) -> inbox_repo.Mark:
+        """Where the mark stands in memory (written or about to be)."""
+        return inbox_repo.Mark(self._through, inbox_repo.runs(self._above))
 
     async def _write_marks(self) -> None:
         await asyncio.sleep(MARK_EVERY)  # the updates finishing alongside join this write
-        while self._finished and self._db is not None and self._clock is not None:
-            batch, written = self._finished, self._batch
+        while self._unwritten and self._db is not None and self._clock is not None:
+            written = self._batch
             assert written is not None
-            self._finished = []
+            self._unwritten = False
             self._batch = asyncio.get_running_loop().create_future()
+            through, above = self._through, inbox_repo.runs(self._above)
             try:
                 async with self._db.write() as c:
-                    await inbox_repo.mark_done(c, batch, self._clock.now())
+                    await inbox_repo.write_mark(c, through, above, self._clock.now())
             except Exception as exc:
                 if is_write_fault(exc) and not self._closing.is_set():
                     # Tried again after the back-off, with the marks that join meanwhile;
                     # the same people's next updates wait for them.
-                    self._finished = batch + self._finished
+                    self._unwritten = True
                     self._batch.add_done_callback(functools.partial(_resolve, written))
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(self._closing.wait(),
                                                self._marks_backoff.failed(exc))
                     continue
-                # Not written: these come back after a restart, which they survive.
-                log.exception("could not mark %d update(s) done", len(batch))
+                # Not written now: the next mark written carries it; if none is, these
+                # come back after a restart, which they survive.
+                log.exception("could not mark updates done (through position %d)", through)
             else:
                 await self._marks_backoff.wrote()
             written.set_result(None)
@@ -189,12 +250,23 @@ class Journal:
             await self._flusher
 
     async def unfinished(self, bot: ExtBot[Any]) -> list[Update]:
-        """The updates to handle again after a crash, oldest first."""
+        """The updates to handle again after a crash, oldest first; reads the mark, which
+        the updates finishing from now on move on."""
         if self._db is None:
             return []
         async with self._db.read() as c:
-            bodies = await inbox_repo.unfinished(c)
-        updates = [Update.de_json(json.loads(body), bot) for body in bodies]
+            mark = await inbox_repo.mark(c)
+            batches = await inbox_repo.unfinished(c, mark.through)
+        self._through = mark.through
+        self._above = {p for first, last in mark.above for p in range(first, last + 1)}
+        updates = []
+        for first, batch in batches:
+            for offset, data in enumerate(batch):
+                position = first + offset
+                if position > self._through and position not in self._above:
+                    update = Update.de_json(data, bot)
+                    self._position[update.update_id] = position
+                    updates.append(update)
         self._replays = {u.update_id for u in updates}
         self._replayed_presses = {u.callback_query.id for u in updates if u.callback_query}
         if updates:
@@ -219,11 +291,13 @@ class JournalingBot(ExtBot[None]):
     message already says ("message is not modified"): the same press handled twice, or
     pressed twice, edits the question to the same answer."""
 
-    __slots__ = ("_journal", "_raw_updates")
+    __slots__ = ("_askers", "_journal", "_raw_updates")
 
-    def __init__(self, journal: Journal, token: str, **kwargs: Any) -> None:
+    def __init__(self, journal: Journal, token: str, *, askers: Askers | None = None,
+                 **kwargs: Any) -> None:
         super().__init__(token, **kwargs)
         self._journal = journal
+        self._askers = askers  # who sent the batch, read in one query as it arrives
         self._raw_updates: dict[int, str] = {}
 
     async def get_updates(self, *args: Any, **kwargs: Any) -> tuple[Update, ...]:
@@ -236,6 +310,11 @@ class JournalingBot(ExtBot[None]):
             if kwargs.get("timeout") not in (0, timedelta(0)):
                 await asyncio.sleep(self._journal.holding())
             return ()
+        if updates and self._askers is not None and (db := self._journal.database) is not None:
+            try:
+                await self._askers.fetched(db, updates)
+            except Exception:  # only a saving: each update reads its person itself
+                log.exception("could not read who sent a batch of updates")
         return updates
 
     async def _post(self, endpoint: str, *args: Any, **kwargs: Any) -> Any:

@@ -15,7 +15,7 @@ update that earns the polite answer goes on to the handlers, which send it
 from __future__ import annotations
 
 import time
-from collections import deque
+from collections import OrderedDict, deque
 from typing import Literal
 
 from telegram import Update
@@ -27,18 +27,21 @@ class Throttle:
     def __init__(self, limit: int = 20, window: float = 10.0) -> None:
         self.limit = limit
         self.window = window
-        self._seen: dict[int, deque[float]] = {}
+        # Who was asked about, least lately first: the quiet are forgotten from the front,
+        # a few at a time, so an update costs the same whether ten or a county's thirty
+        # thousand people have written (no sweep over everyone, ever).
+        self._seen: OrderedDict[int, deque[float]] = OrderedDict()
         self._warned: set[int] = set()
         self._warn: set[int] = set()  # update ids admitted only to be answered "wait"
-        self._swept: float | None = None  # when quiet people were last forgotten
 
     def check(self, user_id: int, now: float | None = None) -> Verdict:
         moment = time.monotonic() if now is None else now
-        if self._swept is None:
-            self._swept = moment
-        elif moment - self._swept > self.window:
-            self._forget_quiet(moment)
-        recent = self._seen.setdefault(user_id, deque())
+        self._forget_quiet(moment)
+        recent = self._seen.get(user_id)
+        if recent is None:
+            recent = self._seen[user_id] = deque()
+        else:
+            self._seen.move_to_end(user_id)
         while recent and moment - recent[0] > self.window:
             recent.popleft()
         if len(recent) < self.limit:
@@ -51,12 +54,17 @@ class Throttle:
         return "warn"
 
     def _forget_quiet(self, moment: float) -> None:
-        """Once a window: forget everyone whose last update is older than the window (they
-        start afresh anyway), so the memory is who wrote lately, not everyone ever."""
-        self._swept = moment
-        for quiet in [u for u, d in self._seen.items() if not d or moment - d[-1] > self.window]:
-            del self._seen[quiet]
-            self._warned.discard(quiet)
+        """Forget whoever, at the front, let a whole window pass since their last counted
+        update: they would start afresh anyway (their count is empty, their warning over).
+        The one at the front was asked about before everyone else, so once the front has
+        written within the window everyone remembered has: the memory is who wrote lately."""
+        seen = self._seen
+        while seen:
+            user_id, recent = next(iter(seen.items()))
+            if recent and moment - recent[-1] <= self.window:
+                return
+            del seen[user_id]
+            self._warned.discard(user_id)
 
     def tracked(self) -> int:
         """How many people it remembers (for tests and `zhibu status`-like checks)."""

@@ -49,7 +49,7 @@ async def know_user(update: Update, context: ZContext) -> None:
         raise ApplicationHandlerStop
     # A private my_chat_member "kicked" is the user blocking us: not a sign of life.
     wrote = private and update.my_chat_member is None
-    actor = await load_actor(context.db, user.id, context.settings.admins)
+    actor = await context.services.askers.actor(context.db, user.id, context.settings.admins)
     stored = actor.user
     # Most updates come from people the bot already knows as they are: reading first and
     # writing only on a change keeps a burst of button presses free of write transactions.

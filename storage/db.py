@@ -95,6 +95,8 @@ class Database:
         #: Called after every commit of :meth:`tx`, the lock still held (tests use it to
         #: act between two transactions of a long job).
         self.on_commit: Callable[[], None] | None = None
+        self._versions: dict[str, int] = {}  # see watch()
+        self._touched: set[str] = set()
 
     @classmethod
     async def open(cls, path: str | Path, *, migrate: bool = True,
@@ -163,6 +165,37 @@ class Database:
                 applied.append(name)
         return applied
 
+    async def watch(self, name: str, tables: tuple[str, ...]) -> None:
+        """Count this connection's changes to ``tables`` under ``name`` (:meth:`version`):
+        what a cache of them reads to know it is stale. Temporary triggers call back into
+        Python as rows change, and the count moves again once the statement or transaction
+        has committed, so a read begun before the commit never passes for current. Changes
+        by another process (the command line) are not seen."""
+        if name in self._versions:
+            return
+        self._versions[name] = 0
+
+        def changed() -> None:  # on the connection's thread, inside the statement
+            self._touched.add(name)
+            self._versions[name] += 1
+
+        function = f"zhibu_changed_{name}"
+        async with self._lock:  # executescript would commit a transaction under way
+            await self.conn.create_function(function, 0, changed)
+            await self.conn.executescript("".join(
+                f"CREATE TEMP TRIGGER IF NOT EXISTS zhibu_{name}_{table}_{op.lower()} "
+                f"AFTER {op} ON main.{table} BEGIN SELECT {function}(); END;"
+                for table in tables for op in ("INSERT", "UPDATE", "DELETE")))
+
+    def version(self, name: str) -> int | None:
+        """How many changes :meth:`watch` counted; None if it does not watch ``name``."""
+        return self._versions.get(name)
+
+    def _committed(self) -> None:
+        for name in self._touched:
+            self._versions[name] += 1
+        self._touched.clear()
+
     @asynccontextmanager
     async def tx(self) -> AsyncIterator[Conn]:
         """A write transaction: commits on normal exit, rolls back on any exception."""
@@ -172,9 +205,11 @@ class Database:
             try:
                 yield conn
                 await conn.execute("COMMIT")
+                self._committed()
                 if self.on_commit is not None:
                     self.on_commit()
             except BaseException:
+                self._committed()
                 # Also when COMMIT itself fails (a full disk): SQLite may leave the
                 # transaction open, and every BEGIN after it would fail for good. A COMMIT
                 # whose await was cancelled still runs on the connection's thread, before
@@ -189,7 +224,10 @@ class Database:
     async def write(self) -> AsyncIterator[Conn]:
         """One statement on its own (SQLite makes it atomic): no BEGIN/COMMIT round trips."""
         async with self._lock:
-            yield self.conn
+            try:
+                yield self.conn
+            finally:
+                self._committed()
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[Conn]:

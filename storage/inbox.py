@@ -1,44 +1,100 @@
-"""The journal of updates received from Telegram (see migration 0007 for why)."""
+"""The journal of updates received from Telegram: one row per batch, and one row that
+says how far they are done (migration 0021; bot/journal.py says why this is safe)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from storage.db import Conn
 from storage.rows import ts
 
 
-async def record(c: Conn, updates: Sequence[tuple[int, str]], now: datetime) -> set[int]:
-    """Write down (update_id, JSON) pairs; returns the ids that were not there before.
-    One statement: it is on the path between two polls of Telegram."""
-    values = ", ".join(["(?, ?, ?)"] * len(updates))
-    params = [value for update_id, body in updates for value in (update_id, body, ts(now))]
+@dataclass(frozen=True)
+class Mark:
+    """Every position up to ``through`` is finished, and the ``above`` runs."""
+
+    through: int
+    above: list[tuple[int, int]]
+
+
+async def record(c: Conn, first_id: int, last_id: int, size: int, body: str, now: datetime,
+                 since: datetime) -> int | None:
+    """Write down one batch (``body``: a JSON array of ``size`` updates, ids ascending);
+    returns its first position. None, and nothing written, if an update id between
+    ``first_id`` and ``last_id`` was already written down since ``since``: then
+    :func:`recorded` tells which. One statement: it is on the path between two polls."""
     rows = await c.execute_fetchall(
-        f"INSERT INTO inbox (update_id, body, received_at) VALUES {values} "
-        "ON CONFLICT (update_id) DO NOTHING RETURNING update_id", params)
-    return {row[0] for row in rows}
+        """INSERT INTO inbox_batches (first_position, size, first_update_id, last_update_id,
+                                      body, received_at)
+           SELECT max(coalesce((SELECT first_position + size FROM inbox_batches
+                                ORDER BY first_position DESC LIMIT 1), 1),
+                      (SELECT done_through + 1 FROM inbox_mark)),
+                  :size, :first, :last, :body, :now
+           WHERE NOT EXISTS (SELECT 1 FROM inbox_batches WHERE last_update_id >= :first
+                             AND first_update_id <= :last AND received_at >= :since)
+           RETURNING first_position""",
+        {"size": size, "first": first_id, "last": last_id, "body": body, "now": ts(now),
+         "since": ts(since)})
+    found = next(iter(rows), None)
+    return None if found is None else int(found[0])
 
 
-async def mark_done(c: Conn, update_ids: Sequence[int], now: datetime) -> None:
+async def recorded(c: Conn, first_id: int, last_id: int, since: datetime
+                   ) -> list[tuple[int, int]]:
+    """The (first, last) update ids of the batches written since ``since`` that overlap
+    ``first_id``..``last_id``: an update between a batch's two was in it (Telegram hands
+    updates out in rising order, and never later one it skipped)."""
+    rows = await c.execute_fetchall(
+        """SELECT first_update_id, last_update_id FROM inbox_batches
+           WHERE last_update_id >= ? AND first_update_id <= ? AND received_at >= ?""",
+        (first_id, last_id, ts(since)))
+    return [(int(row[0]), int(row[1])) for row in rows]
+
+
+async def mark(c: Conn) -> Mark:
+    rows = await c.execute_fetchall("SELECT done_through, done_above FROM inbox_mark")
+    row = next(iter(rows))
+    return Mark(int(row[0]), [(int(a), int(b)) for a, b in json.loads(row[1])])
+
+
+def runs(positions: set[int]) -> list[tuple[int, int]]:
+    """Positions as [first, last] runs: those finished above the mark are mostly a few."""
+    found: list[tuple[int, int]] = []
+    for position in sorted(positions):
+        if found and found[-1][1] == position - 1:
+            found[-1] = (found[-1][0], position)
+        else:
+            found.append((position, position))
+    return found
+
+
+async def write_mark(c: Conn, through: int, above: list[tuple[int, int]], now: datetime
+                     ) -> None:
+    """One row, however many updates finished since it was last written."""
     await c.execute(
-        f"UPDATE inbox SET done_at = ? WHERE update_id IN ({', '.join('?' * len(update_ids))})",
-        (ts(now), *update_ids))
+        "UPDATE inbox_mark SET done_through = ?, done_above = ?, finished_above = ?, "
+        "done_at = ?",
+        (through, json.dumps(above, separators=(",", ":")),
+         sum(last - first + 1 for first, last in above), ts(now)))
 
 
-async def unfinished(c: Conn) -> list[str]:
-    """Bodies of the updates received and not finished, oldest first."""
-    async with c.execute(
-        "SELECT body FROM inbox WHERE done_at IS NULL ORDER BY update_id"
-    ) as cur:
-        return [row["body"] for row in await cur.fetchall()]
+async def unfinished(c: Conn, through: int) -> list[tuple[int, list[dict[str, Any]]]]:
+    """(first position, updates) of every batch with a position above ``through``, oldest
+    first."""
+    rows = await c.execute_fetchall(
+        "SELECT first_position, body FROM inbox_batches "
+        "WHERE first_position + size - 1 > ? ORDER BY first_position", (through,))
+    return [(int(row[0]), json.loads(row[1])) for row in rows]
 
 
 async def forget_done(c: Conn, before: datetime) -> int:
-    """The update handled last stays: `zhibu status` reads when that was. (By when it was
-    handled, not by its id: after a week without updates Telegram picks ids at random.)"""
+    """Batches wholly finished by the stored mark and written down before ``before``: long
+    enough ago that Telegram will not hand out their updates again."""
     cur = await c.execute(
-        """DELETE FROM inbox WHERE done_at < ? AND update_id IS NOT
-             (SELECT update_id FROM inbox WHERE done_at IS NOT NULL
-              ORDER BY done_at DESC, rowid DESC LIMIT 1)""", (ts(before),))
+        """DELETE FROM inbox_batches WHERE received_at < ?
+           AND first_position + size - 1 <= (SELECT done_through FROM inbox_mark)""",
+        (ts(before),))
     return cur.rowcount

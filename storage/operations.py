@@ -59,9 +59,15 @@ async def health(c: Conn, since: datetime) -> Health:
              (SELECT count(*) FROM outbox WHERE done_at >= :since AND state = 'failed')
                AS failed_rows,
              (SELECT count(*) FROM faults WHERE at >= :since) AS errors,
-             (SELECT max(done_at) FROM inbox) AS last_update_at,
-             (SELECT count(*) FROM inbox WHERE done_at IS NULL) AS unfinished_updates,
-             (SELECT min(received_at) FROM inbox WHERE done_at IS NULL) AS oldest_unfinished_at,
+             (SELECT done_at FROM inbox_mark) AS last_update_at,
+             (SELECT max(0, coalesce((SELECT first_position + size - 1 FROM inbox_batches
+                                      ORDER BY first_position DESC LIMIT 1), 0)
+                            - done_through - finished_above) FROM inbox_mark)
+               AS unfinished_updates,
+             (SELECT b.received_at FROM inbox_batches b, inbox_mark m
+              WHERE b.first_position <= m.done_through + 1
+                AND b.first_position + b.size > m.done_through + 1
+              ORDER BY b.first_position DESC LIMIT 1) AS oldest_unfinished_at,
              (SELECT at FROM heartbeat WHERE name = 'tick') AS last_tick_at""",
         {"since": ts(since)})
     assert found is not None

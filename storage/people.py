@@ -31,31 +31,49 @@ def _as_json(model: type[BaseModel], alias: str) -> str:
     return f"json_object({pairs})"
 
 
-_PERSON = f"""
-SELECT u.*,
+def _select(person_id: str, source: str) -> str:
+    return f"""
+SELECT {person_id} AS asked_id, u.*,
   (SELECT {_as_json(Member, "m")} FROM members m
-   WHERE m.telegram_id = :id AND m.state != 'rejected') AS member_json,
+   WHERE m.telegram_id = {person_id} AND m.state != 'rejected') AS member_json,
   (SELECT {_as_json(Application, "a")} FROM applications a
-   WHERE a.telegram_id = :id AND a.state = 'pending') AS application_json,
+   WHERE a.telegram_id = {person_id} AND a.state = 'pending') AS application_json,
   (SELECT json_group_array(json_array(r.role, r.unit_id)) FROM roles r
-   WHERE r.telegram_id = :id) AS roles_json,
+   WHERE r.telegram_id = {person_id}) AS roles_json,
   (SELECT json_group_array(p.branch_id) FROM contact_points p
-   WHERE p.leader_telegram_id = :id) AS points_json
-FROM (SELECT :id AS id) q LEFT JOIN users u ON u.telegram_id = q.id
+   WHERE p.leader_telegram_id = {person_id}) AS points_json
+FROM {source} LEFT JOIN users u ON u.telegram_id = {person_id}
 """
+
+
+_PERSON = _select(":id", "(SELECT 1)")
+_PEOPLE = _select("q.value", "json_each(:ids) q")
+
+#: The tables a Person is read from: a change to any of them may change someone's.
+TABLES = ("users", "members", "applications", "roles", "contact_points")
+
+
+def _person(data: dict[str, object]) -> Person:
+    data.pop("asked_id")
+    member_json = data.pop("member_json")
+    application_json = data.pop("application_json")
+    roles = [(str(role), unit) for role, unit in json.loads(str(data.pop("roles_json")))]
+    points = [int(branch) for branch in json.loads(str(data.pop("points_json")))]
+    user = User.model_validate(data) if data.get("telegram_id") is not None else None
+    return Person(
+        user=user,
+        member=Member.model_validate(json.loads(str(member_json))) if member_json else None,
+        application=(Application.model_validate(json.loads(str(application_json)))
+                     if application_json else None),
+        roles=roles, contact_points=points)
 
 
 async def person(c: Conn, telegram_id: int) -> Person:
     rows = await c.execute_fetchall(_PERSON, {"id": telegram_id})
-    data = dict(next(iter(rows)))
-    member_json = data.pop("member_json")
-    application_json = data.pop("application_json")
-    roles = [(str(role), unit) for role, unit in json.loads(data.pop("roles_json"))]
-    points = [int(branch) for branch in json.loads(data.pop("points_json"))]
-    user = User.model_validate(data) if data.get("telegram_id") is not None else None
-    return Person(
-        user=user,
-        member=Member.model_validate(json.loads(member_json)) if member_json else None,
-        application=(Application.model_validate(json.loads(application_json))
-                     if application_json else None),
-        roles=roles, contact_points=points)
+    return _person(dict(next(iter(rows))))
+
+
+async def people(c: Conn, telegram_ids: list[int]) -> dict[int, Person]:
+    """Several people in one query (everyone of a fetched batch)."""
+    rows = await c.execute_fetchall(_PEOPLE, {"ids": json.dumps(sorted(set(telegram_ids)))})
+    return {int(row["asked_id"]): _person(dict(row)) for row in rows}

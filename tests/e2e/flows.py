@@ -205,6 +205,6 @@ def snapshot(h: Harness) -> dict[str, list[tuple[object, ...]]]:
     with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as c:
         tables = [r[0] for r in c.execute(
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT IN "
-            "('users', 'inbox', 'personal_menus', 'sqlite_sequence')")]
+            "('users', 'inbox_batches', 'inbox_mark', 'personal_menus', 'sqlite_sequence')")]
         return {t: sorted(map(tuple, c.execute(f"SELECT * FROM {t}").fetchall()),
                           key=repr) for t in tables}

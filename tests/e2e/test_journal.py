@@ -1,13 +1,14 @@
 """A crash between handling an update and noting it done: the update is handled again at
 start-up, as the person's next step would have been, and nothing is stored twice.
 
-A crash is made here by hand, deterministically: the update's inbox row is set back to
-unfinished and the bot restarted — what the database looks like after a SIGKILL that came
-after the handler's work and before its mark. (tests/e2e/test_crash.py kills a real process.)
+A crash is made here by hand, deterministically: the update is taken out of the
+stored mark and the bot restarted — what the database looks like after a SIGKILL that
+came after the handler's work and before its mark. (tests/e2e/test_crash.py kills a real process.)
 """
 
 from __future__ import annotations
 
+from storage import inbox as inbox_repo
 from storage import outbox as outbox_repo
 from tests.e2e.flows import make_secretary, registered
 from tests.harness import Harness, Person
@@ -16,13 +17,27 @@ BODY_QUESTION = "现在请发送材料本身："
 AGAIN = "✅ 已完成并保存。（我刚刚重启过，所以再确认一次。）"
 
 
+async def unmark(h: Harness, update_id: int) -> None:
+    """Take one update out of the stored mark, as if its mark had not been written."""
+    async with h.db.tx() as c:
+        rows = await c.execute_fetchall("SELECT position FROM inbox WHERE update_id = ?",
+                                        (update_id,))
+        assert len(rows) == 1, "every update is journaled"
+        position = int(rows[0][0])
+        mark = await inbox_repo.mark(c)
+        done = {p for first, last in mark.above for p in range(first, last + 1)}
+        done |= set(range(1, mark.through + 1))
+        assert position in done
+        done.discard(position)
+        above = inbox_repo.runs({p for p in done if p > position})
+        await inbox_repo.write_mark(c, position - 1, above, h.clock.now())
+
+
 async def crash_after(h: Harness, person: Person) -> None:
     """The person's newest update was handled, but the crash came before its mark."""
     newest = h.emu.update_ids_queued[-1]
     await h.services.journal.flush()  # the marks written so far; then this one undone
-    async with h.db.tx() as c:
-        cur = await c.execute("UPDATE inbox SET done_at = NULL WHERE update_id = ?", (newest,))
-        assert cur.rowcount == 1, "every update is journaled"
+    await unmark(h, newest)
     await h.restart()
     await h.settle()
 

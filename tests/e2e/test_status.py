@@ -54,8 +54,9 @@ async def test_status_of_a_running_bot_then_of_one_that_stopped_moving(
         c.execute("INSERT INTO outbox (key, chat_id, kind, created_at) VALUES "
                   "('stuck:1', ?, 'trouble', ?)", (secretary.id, hour_ago))
         c.execute("UPDATE outbox SET done_at = ? WHERE done_at IS NOT NULL", (hour_ago,))
-        c.execute("INSERT INTO inbox (update_id, body, received_at) VALUES (999, '{}', ?)",
-                  (hour_ago,))
+        c.execute("INSERT INTO inbox_batches (first_position, size, first_update_id, "
+                  "last_update_id, body, received_at) SELECT done_through + 1, 1, 999, 999, "
+                  "'[{}]', ? FROM inbox_mark", (hour_ago,))  # the next, after all done
     code, out, err = await zhibu_status(database)
     assert code == 1 and err == ""
     assert out.splitlines()[-1] == (

@@ -118,25 +118,33 @@ async def test_notice_receipts_survive_the_migration_that_adds_roster_recipients
         await db.close()
 
 
-async def test_the_update_handled_last_outlives_the_daily_clean_up(tmp_path: Path) -> None:
+async def test_the_journal_after_a_week_without_updates(tmp_path: Path) -> None:
     """After a week without updates Telegram numbers the next one at random — here lower
-    than the old ones: the row `zhibu status` reads is the one handled last, not the
-    highest id."""
+    than the old ones: it is a new update (not one fetched again), it goes after the old
+    ones, the daily clean-up forgets only finished batches, and when an update was last
+    handled (what `zhibu status` reads) outlives it."""
     from datetime import timedelta
 
-    from storage import inbox
+    from storage import inbox, operations
 
     db = await Database.open(tmp_path / "c.sqlite3")
     try:
         long_ago, now = START - timedelta(days=9), START
         async with db.tx() as c:
-            await inbox.record(c, [(900, "{}"), (901, "{}")], long_ago)
-            await inbox.mark_done(c, [900, 901], long_ago)
-            await inbox.record(c, [(5, "{}")], now)
-            await inbox.mark_done(c, [5], now)
-            assert await inbox.forget_done(c, now + timedelta(days=2)) == 2
-        async with db.read() as c:
-            rows = await c.execute_fetchall("SELECT update_id FROM inbox")
-        assert [row[0] for row in rows] == [5]
+            old = await inbox.record(c, 900, 901, 2, "[{},{}]", long_ago, long_ago)
+            await inbox.write_mark(c, 2, [], long_ago)
+            assert old == 1
+            # An id within an old batch, but from more than a day after it: new.
+            assert await inbox.record(c, 900, 900, 1, "[{}]", now, now - timedelta(days=1)) == 3
+            assert await inbox.record(c, 5, 5, 1, "[{}]", now, now - timedelta(days=1)) == 4
+            # The same id again within the day: written down before, so not again.
+            assert await inbox.record(c, 5, 5, 1, "[{}]", now, now - timedelta(days=1)) is None
+            assert await inbox.recorded(c, 1, 10, now - timedelta(days=1)) == [(5, 5)]
+            await inbox.write_mark(c, 3, [], now)
+            assert await inbox.forget_done(c, now + timedelta(days=2)) == 2  # not the open one
+            assert [first for first, _ in await inbox.unfinished(c, 3)] == [4]
+            health = await operations.health(c, now)
+        assert health.last_update_at == now
+        assert health.unfinished_updates == 1 and health.oldest_unfinished_at == now
     finally:
         await db.close()
