@@ -364,8 +364,9 @@ def _figures(args: argparse.Namespace, moment: Moment, run: Run, emu: Emulator,
                     + tick_seconds + 0.001), key=lambda s: -s[1])
     stalls = [float(r["seconds"]) for r in probe if r["event"] == "loop_stall"]
     summary = next((r for r in probe if r["event"] == "tx_summary"), {})
+    code = next((r["code"] for r in probe if r["event"] == "start"), None)
     return {
-        "load_average_at_start": load[0],
+        "code": code, "load_average_at_start": load[0],
         "members": moment.members, "branches": len(moment.meetings),
         "tick_seconds": tick_seconds,
         "longest_tick_tx_seconds": summary.get("longest_in_tick"),
@@ -418,7 +419,7 @@ def report(rows: list[dict[str, Any]], args: argparse.Namespace) -> str:
         f"county day: {last['members']} members, {last['branches']} branches; check-in opens "
         f"and the hour's reminder falls due for every session, a county notice and the "
         f"evening study reminders at the same tick; flood ceiling {args.rate:g} msg/s; "
-        f"code {CODE}",
+        f"the bot's code {last['code']}",
         f"runs: {len(rows)}" + (" (median (min–max))" if len(rows) > 1 else ""),
         f"  load average at start      {fig('load_average_at_start', digits=2)}",
         f"  first tick                 {fig('tick_seconds')} s; longest write transaction "

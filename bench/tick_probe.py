@@ -117,8 +117,11 @@ def _watch_loop(loop: asyncio.AbstractEventLoop, due: float) -> None:
 
 
 def install() -> None:
+    import bot
     from bot import schedule
     from storage.db import Database
+
+    note("start", code=os.path.dirname(os.path.dirname(os.path.abspath(bot.__file__))))
 
     setattr(Database, "tx", _time_lock(Database.tx, "tx"))  # noqa: B010
     setattr(Database, "write", _time_lock(Database.write, "write"))  # noqa: B010
