@@ -394,16 +394,21 @@ def _ms(value: float | None) -> str:
     return f"{float(value) * 1000:.0f}" if value is not None else "—"
 
 
+def _values(rows: list[dict[str, Any]], path: str) -> list[float]:
+    """A figure (``press.p99``: a key within a key) of each run that has it."""
+    found = []
+    for row in rows:
+        value: Any = row
+        for key in path.split("."):
+            value = value.get(key) if isinstance(value, dict) else None
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            found.append(float(value))
+    return found
+
+
 def report(rows: list[dict[str, Any]], args: argparse.Namespace) -> str:
     def col(path: str) -> list[float]:
-        out = []
-        for r in rows:
-            value: object = r
-            for key in path.split("."):
-                value = value[key] if isinstance(value, dict) else None
-            if isinstance(value, int | float):
-                out.append(float(value))
-        return out
+        return _values(rows, path)
 
     def fig(path: str, scale: float = 1.0, digits: int = 1) -> str:
         values = [v * scale for v in col(path)]
@@ -413,6 +418,12 @@ def report(rows: list[dict[str, Any]], args: argparse.Namespace) -> str:
         if len(values) == 1:
             return f"{median:.{digits}f}"
         return f"{median:.{digits}f} ({min(values):.{digits}f}–{max(values):.{digits}f})"
+
+    def verdict(path: str, goal: float) -> str:
+        values = col(path)
+        if not values:
+            return "no answers"
+        return "met" if statistics.median(values) < goal else "MISSED"
 
     last = rows[-1]
     lines = [
@@ -430,11 +441,13 @@ def report(rows: list[dict[str, Any]], args: argparse.Namespace) -> str:
         f"{fig('longest_loop_stall_seconds')} s",
         f"  /help answered (ms)        p50 {fig('command.p50', 1000, 0)}  p95 "
         f"{fig('command.p95', 1000, 0)}  p99 {fig('command.p99', 1000, 0)}  max "
-        f"{fig('command.max', 1000, 0)}   (goal p99 < 1000; "
+        f"{fig('command.max', 1000, 0)}   (goal p99 < 1000: "
+        f"{verdict('command.p99', GOALS['command_p99_s'])}; "
         f"{last['commands_sent']} sent at {args.command_rate:g}/s)",
         f"  check-in answered (ms)     p50 {fig('press.p50', 1000, 0)}  p95 "
         f"{fig('press.p95', 1000, 0)}  p99 {fig('press.p99', 1000, 0)}  max "
-        f"{fig('press.max', 1000, 0)}   (goal p99 < 2000; "
+        f"{fig('press.max', 1000, 0)}   (goal p99 < 2000: "
+        f"{verdict('press.p99', GOALS['press_p99_s'])}; "
         f"{last['presses_sent']} pressed at {args.press_rate:g}/s)",
         f"  presses counted            {', '.join(str(r['presses_counted']) for r in rows)}"
         f" of {', '.join(str(r['presses_sent']) for r in rows)}; exact: "
@@ -453,6 +466,21 @@ def report(rows: list[dict[str, Any]], args: argparse.Namespace) -> str:
         f" s set-up)",
     ]
     return "\n".join(lines)
+
+
+SUMMARY = ("load_average_at_start", "tick_seconds", "longest_tick_tx_seconds",
+           "command.p50", "command.p99", "command.max", "press.p50", "press.p99", "press.max",
+           "drain_seconds", "sent_per_second", "429s")
+
+
+def summary(rows: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
+    """Median, least and most of the headline figures over the runs."""
+    out = {}
+    for path in SUMMARY:
+        if values := _values(rows, path):
+            out[path] = {"median": statistics.median(values), "min": min(values),
+                         "max": max(values)}
+    return out
 
 
 def main() -> None:
@@ -503,7 +531,8 @@ def main() -> None:
     args.results.write_text(json.dumps(
         {"code": str(CODE), "data": str(data), "rate": args.rate, "goals": GOALS,
          "commands": args.commands, "command_rate": args.command_rate,
-         "presses": args.presses, "press_rate": args.press_rate, "runs": rows},
+         "presses": args.presses, "press_rate": args.press_rate,
+         "summary": summary(rows), "runs": rows},
         indent=2, default=str) + "\n", encoding="utf-8")
 
 
