@@ -18,7 +18,7 @@ branch's post at a steady rate. Each latency runs from sending to the bot's answ
 arriving at the emulator. Then the outbox is left to drain.
 
     python bench/county_day.py [--runs 1] [--rate 300] [--commands 200 --command-rate 10]
-                               [--presses 1000 --press-rate 50] [--drain-timeout 1800]
+                               [--presses 1000 --press-rate 50] [--drain-timeout 600]
                                [--code PATH] [--data PATH [--members N --branches N]]
 
 Prints the tick's duration (and its longest write transaction and steps), command and
@@ -209,14 +209,17 @@ async def _probe_event(path: Path, event: str, seconds: float) -> dict[str, Any]
             await asyncio.sleep(0.05)
 
 
-async def _steady(count: int, rate: float, fire: Callable[[int], None]) -> None:
-    """Call ``fire(i)`` ``count`` times, ``rate`` a second, on a fixed timetable."""
+async def _steady(count: int, rate: float, fire: Callable[[int], bool]) -> None:
+    """Offer ``rate`` slots a second on a fixed timetable until ``fire(i)`` has taken
+    ``count`` of them (it declines a slot when it has nothing to send yet)."""
     began = time.monotonic()
-    for i in range(count):
-        delay = began + i / rate - time.monotonic()
+    slot = done = 0
+    while done < count:
+        delay = began + slot / rate - time.monotonic()
         if delay > 0:
             await asyncio.sleep(delay)
-        fire(i)
+        done += fire(done)
+        slot += 1
 
 
 def _listen(emu: Emulator, run: Run) -> None:
@@ -243,25 +246,27 @@ async def _commands(emu: Emulator, run: Run, moment: Moment, count: int, rate: f
                     rng: random.Random) -> None:
     askers = rng.sample(moment.everyone, min(count, len(moment.everyone)))
 
-    def fire(i: int) -> None:
+    def fire(i: int) -> bool:
         run.help_sent[askers[i].id] = time.monotonic()
         emu.send_text(askers[i], "/help")
+        return True
     await _steady(len(askers), rate, fire)
 
 
 async def _presses(emu: Emulator, run: Run, moment: Moment, count: int, rate: float,
                    rng: random.Random) -> None:
-    """Members press under their branch's post, the branches in turn as posts arrive."""
+    """Members press under their branch's post, the branches in turn as posts arrive (a
+    slot with no post left to press under waits for the next)."""
     await run.first_post.wait()
     waiting = {b: rng.sample(users, len(users)) for b, users in moment.branches.items()}
     group_branch = {g.id: b for b, g in moment.groups.items()}
     turn = 0
 
-    def fire(_: int) -> None:
+    def fire(_: int) -> bool:
         nonlocal turn
         open_ = [g for g in run.posts if waiting.get(group_branch[g])]
         if not open_:
-            return
+            return False
         group = open_[turn % len(open_)]
         turn += 1
         branch = group_branch[group]
@@ -269,7 +274,8 @@ async def _presses(emu: Emulator, run: Run, moment: Moment, count: int, rate: fl
         post, data = run.posts[group]
         query = emu.press_data(user, post, data)
         run.presses[query] = (time.monotonic(), user.id, moment.meetings[branch])
-    await _steady(count, rate, fire)
+        return True
+    await _steady(min(count, sum(len(users) for users in waiting.values())), rate, fire)
 
 
 async def one_run(args: argparse.Namespace, data: Path, workdir: Path) -> dict[str, Any]:
@@ -501,7 +507,7 @@ def main() -> None:
                         help="run the bot from this checkout (read only), e.g. a baseline")
     parser.add_argument("--timeout", type=float, default=600.0,
                         help="seconds to wait for the tick to end and every answer")
-    parser.add_argument("--drain-timeout", type=float, default=1800.0,
+    parser.add_argument("--drain-timeout", type=float, default=600.0,
                         help="seconds to wait, after that, for the outbox to empty (0: stop "
                              "then; the figures say how much was still queued)")
     parser.add_argument("--seed", type=int, default=16)
