@@ -14,7 +14,7 @@ import json
 import sys
 from pathlib import Path
 
-from tests.e2e.process import ROOT, command_env
+from tests.e2e.process import ROOT, command_env, communicate
 
 COMMANDS, PRESSES = 8, 15
 
@@ -29,13 +29,7 @@ async def test_county_day_runs_on_a_tiny_county(tmp_path: Path) -> None:
         "--results", str(results),
         env=command_env(), cwd=str(ROOT),
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
-    try:
-        async with asyncio.timeout(180):
-            out, _ = await process.communicate()
-    except TimeoutError:
-        process.kill()
-        await process.wait()
-        raise AssertionError("the benchmark did not finish in 180 s") from None
+    out, _ = await communicate(process, 180, "the benchmark")
     text = out.decode()
     assert process.returncode == 0, text
     assert "exact: True" in text, text
