@@ -343,14 +343,14 @@ async def one_run(args: argparse.Namespace, data: Path, workdir: Path) -> dict[s
         await db.close()
     return _figures(args, moment, run, emu, _read_probe(probe), counts, tick_start,
                     float(tick_end["seconds"]), drained, queued_left, load, setup_seconds,
-                    ran_seconds)
+                    ran_seconds, tick_start - started)
 
 
 def _figures(args: argparse.Namespace, moment: Moment, run: Run, emu: Emulator,
              probe: list[dict[str, Any]], counts: list[AttendanceCount], tick_start: float,
              tick_seconds: float, drained: bool, queued_left: int,
-             load: tuple[float, float, float], setup_seconds: float, ran_seconds: float
-             ) -> dict[str, Any]:
+             load: tuple[float, float, float], setup_seconds: float, ran_seconds: float,
+             startup_seconds: float) -> dict[str, Any]:
     answers = {a.query_id: a.at for u in emu.users.values() for a in emu.callback_answers(u)}
     press_latency = [answers[q] - at for q, (at, _, _) in run.presses.items() if q in answers]
     help_latency = [run.help_answered[c] - at for c, at in run.help_sent.items()
@@ -393,6 +393,7 @@ def _figures(args: argparse.Namespace, moment: Moment, run: Run, emu: Emulator,
         "edits": len(after) - len(sent),
         "429s": emu.stats["429"],
         "setup_seconds": setup_seconds, "run_seconds": ran_seconds,
+        "startup_seconds": startup_seconds,
     }
 
 
@@ -468,8 +469,8 @@ def report(rows: list[dict[str, Any]], args: argparse.Namespace) -> str:
         "  longest steps of the tick  " + ", ".join(
             f"{name} {seconds:.1f} s" for name, seconds in list(
                 last["tick_steps"].items())[:5]),
-        f"  one run took {fig('run_seconds', digits=0)} s (+ {fig('setup_seconds', digits=0)}"
-        f" s set-up)",
+        f"  one run took {fig('run_seconds', digits=0)} s, of which the bot's start "
+        f"{fig('startup_seconds', digits=0)} s (+ {fig('setup_seconds', digits=0)} s set-up)",
     ]
     return "\n".join(lines)
 
