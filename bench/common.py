@@ -9,7 +9,10 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+#: The checkout whose code is measured: this one, or another named by ``BENCH_CODE`` (a
+#: baseline, e.g. main's code, measured by these same benchmarks in the same session).
+CODE = Path(os.environ.get("BENCH_CODE") or ROOT).resolve()
+sys.path.insert(0, str(CODE))
 
 from bot.clock import Clock  # noqa: E402
 from bot.sandbox.emulator import Emulator, SimUser  # noqa: E402
@@ -45,10 +48,10 @@ async def start_process(emu: Emulator, args: list[str], **env: str
     """A bot process against the emulator; ``BENCH_PROFILE`` adds e.g. ``-m cProfile``."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith("ZHIBU_")}
     clean.update(ZHIBU_TOKEN=emu.token, ZHIBU_API_BASE=emu.base_url, ZHIBU_LOG_LEVEL="WARNING",
-                 PYTHONPATH=str(ROOT), **env)
+                 PYTHONPATH=str(CODE), **env)
     prefix = os.environ.get("BENCH_PROFILE", "").split()
     return await asyncio.create_subprocess_exec(sys.executable, *prefix, *args, env=clean,
-                                                cwd=str(ROOT))
+                                                cwd=str(CODE))
 
 
 async def stop_process(process: asyncio.subprocess.Process) -> None:

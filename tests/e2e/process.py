@@ -37,15 +37,21 @@ async def zhibu(*args: str, **settings: str) -> tuple[int, str, str]:
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", *args, env=command_env(**settings), cwd=str(ROOT),
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    out, err = await communicate(process, 60, f"zhibu {' '.join(args)}")
+    assert process.returncode is not None
+    return process.returncode, out.decode(), err.decode()
+
+
+async def communicate(process: asyncio.subprocess.Process, seconds: float, what: str
+                      ) -> tuple[bytes, bytes]:
+    """A subprocess's output once it ends; one that hangs is killed and fails the test."""
     try:
-        async with asyncio.timeout(60):
-            out, err = await process.communicate()
+        async with asyncio.timeout(seconds):
+            return await process.communicate()
     except TimeoutError:
         process.kill()
         await process.wait()
-        raise AssertionError(f"zhibu {' '.join(args)} did not finish in 60 s") from None
-    assert process.returncode is not None
-    return process.returncode, out.decode(), err.decode()
+        raise AssertionError(f"{what} did not finish in {seconds:g} s") from None
 
 
 async def until(emu: Emulator, condition: Callable[[], bool], what: str,
