@@ -23,7 +23,6 @@ from telegram.ext import (
     Defaults,
     ExtBot,
 )
-from telegram.request import HTTPXRequest
 
 from bot import i18n, logs
 from bot.access import Actor, load_actor
@@ -183,10 +182,11 @@ def build_application(settings: Settings, *, clock: Clock | None = None,
         # Every message is HTML: handlers escape what users typed (handlers.ui.esc).
         defaults=Defaults(parse_mode=ParseMode.HTML,
                           link_preview_options=LinkPreviewOptions(is_disabled=True)),
-        # A pool no larger than the updates in progress: httpx checks every pooled
-        # connection on each request, which costs more than it saves beyond that.
-        request=HTTPXRequest(connection_pool_size=settings.concurrent_updates + 4),
-        get_updates_request=HTTPXRequest(),
+        # aiohttp as for the outbox's bot (bot/aiohttp_request.py): every press is
+        # answered with a request of its own, and httpx's bookkeeping cost more CPU than
+        # the rest of answering it.
+        request=AiohttpRequest(connection_pool_size=settings.concurrent_updates + 4),
+        get_updates_request=AiohttpRequest(),
         rate_limiter=limiter)
     processor = update_processor or PerUserUpdateProcessor(settings.concurrent_updates)
     throttle = Throttle(settings.user_updates_limit, settings.user_updates_window)
