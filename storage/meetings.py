@@ -23,15 +23,16 @@ MEETING_FIELDS = ("branch_id", "kind", "group_id", "audience", "starts_at", "pla
                   "lecturer", "remote_allowed", "created_by")
 STEPS = ("reminded_day_at", "reminded_hour_at", "opened_at", "closed_at")
 
-#: Whether member row ``m`` is invited to meeting row ``mt`` — the one place the rule is
-#: written (every query below uses it): a removed member is invited to nothing; a guest
-#: the secretary added is invited; a 'listed' session (a make-up lesson) invites only its
-#: guests; otherwise the kind decides — the committee meeting its committee members, a
-#: party group meeting its group's members, every other kind the branch's full and
-#: probationary members, and with them the full and probationary members of other
-#: branches working away who named this branch their host (流入地党组织: the branch where
-#: they live organises them). Activists come only as guests.
-INVITED = """(m.state = 'active' AND (
+#: Whether member row ``m`` is invited to meeting row ``mt``, as written — the rule alone:
+#: a removed member is invited to nothing; a guest the secretary added is invited; a
+#: 'listed' session (a make-up lesson) invites only its guests; otherwise the kind decides —
+#: the committee meeting its committee members, a party group meeting its group's members,
+#: every other kind the branch's full and probationary members, and with them the full and
+#: probationary members of other branches working away who named this branch their host
+#: (流入地党组织: the branch where they live organises them). Activists come only as
+#: guests. Queries use :data:`INVITED`, never this alone: its ORs keep SQLite from any
+#: index on members, so it would be tested on every member of the county.
+_INVITED_RULE = """(m.state = 'active' AND (
     EXISTS (SELECT 1 FROM meeting_guests g WHERE g.meeting_id = mt.id AND g.member_id = m.id)
     OR (mt.audience = 'kind' AND m.branch_id = mt.branch_id AND CASE mt.kind
         WHEN 'committee' THEN m.committee = 1
@@ -39,6 +40,23 @@ INVITED = """(m.state = 'active' AND (
         ELSE m.status != 'activist' END)
     OR (mt.audience = 'kind' AND m.flowing = 1 AND m.host_branch_id = mt.branch_id
         AND mt.kind NOT IN ('committee', 'group') AND m.status != 'activist')))"""
+
+#: Who meeting row ``mt`` could invite at all: the members of its branch, those who named
+#: it their host, its guests. Each arm of the rule requires one of these, so ANDed with it
+#: this drops no one; and each is found by an index (members_branch, members_host, the
+#: guests' key), so SQLite reads the union of the three instead of scanning every member
+#: (tests/unit/test_invited_query.py holds both: same people, no scan).
+_INVITABLE = """(m.branch_id = mt.branch_id OR m.host_branch_id = mt.branch_id
+    OR m.id IN (SELECT g.member_id FROM meeting_guests g WHERE g.meeting_id = mt.id))"""
+
+#: Whether member row ``m`` is invited to meeting row ``mt`` — the one rule of who a
+#: session invites (every query below uses it), found by index.
+INVITED = f"({_INVITABLE} AND {_INVITED_RULE})"
+
+#: Member row ``m`` has a row in meeting row ``mt``'s attendance, or :data:`_INVITABLE`:
+#: the same prefilter, for a query that reads both who has a row and who is invited.
+_HAS_ROW_OR_INVITABLE = f"""(m.id IN (SELECT r.member_id FROM attendance r
+                                  WHERE r.meeting_id = mt.id) OR {_INVITABLE})"""
 
 #: Whether member row ``m`` could not come to meeting row ``mt``: working away from the
 #: session's own branch, and it cannot be joined remotely. Such a member is not reminded
@@ -361,7 +379,7 @@ async def attendees(c: Conn, meeting_id: int) -> list[AttendeeView]:
                      (SELECT b.name FROM units b WHERE b.id = m.branch_id) END AS home_branch
             FROM meetings mt JOIN members m
             LEFT JOIN attendance a ON a.member_id = m.id AND a.meeting_id = mt.id
-            WHERE mt.id = ? AND (a.meeting_id IS NOT NULL
+            WHERE mt.id = ? AND {_HAS_ROW_OR_INVITABLE} AND (a.meeting_id IS NOT NULL
                                  OR (mt.state IN ('scheduled', 'open') AND {INVITED}))
             ORDER BY m.name, m.id""", (meeting_id,))
 
