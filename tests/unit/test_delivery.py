@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 from telegram import Bot
@@ -38,13 +37,6 @@ async def emu() -> AsyncIterator[Emulator]:
     await emulator.start()
     yield emulator
     await emulator.stop()
-
-
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = await Database.open(tmp_path / "z.sqlite3")
-    yield database
-    await database.close()
 
 
 @pytest.fixture(params=["aiohttp", "httpx"])

@@ -10,11 +10,8 @@ marks it had written (a crash loses only what was not written yet).
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from datetime import timedelta
-from pathlib import Path
 
-import pytest
 from telegram import Update
 
 from bot.clock import FrozenClock
@@ -35,15 +32,6 @@ def _update(update_id: int) -> tuple[Update, str]:
 def _batch(*ids: int) -> tuple[list[Update], dict[int, str]]:
     made = [_update(i) for i in ids]
     return [u for u, _ in made], {u.update_id: raw for u, raw in made}
-
-
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = await Database.open(tmp_path / "journal.sqlite3")
-    try:
-        yield database
-    finally:
-        await database.close()
 
 
 async def _started(db: Database, clock: FrozenClock) -> tuple[Journal, list[int]]:

@@ -37,13 +37,6 @@ async def emu() -> AsyncIterator[Emulator]:
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = await Database.open(tmp_path / "z.sqlite3")
-    yield database
-    await database.close()
-
-
-@pytest.fixture
 async def client(emu: Emulator) -> AsyncIterator[Bot]:
     async with Bot(emu.token, base_url=emu.base_url,
                    request=AiohttpRequest(connection_pool_size=16)) as b:

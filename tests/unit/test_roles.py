@@ -4,11 +4,7 @@ what concerns another branch they still run, or them as a member, still goes out
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import date
-from pathlib import Path
-
-import pytest
 
 from bot import roles
 from bot.clock import FrozenClock
@@ -20,15 +16,6 @@ from storage.db import Database
 from tests.conftest import START, seed_county
 
 SECRETARY = 501
-
-
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = await Database.open(tmp_path / "z.sqlite3")
-    try:
-        yield database
-    finally:
-        await database.close()
 
 
 async def states(db: Database) -> dict[str, str]:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import shutil
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -36,13 +35,6 @@ UNITS = [["县", "乡镇", "支部", "党小组"],
          ["青山县", "西河乡", "西河村党支部", ""]]
 zh = translator("zh")
 en = translator("en")
-
-
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = await Database.open(tmp_path / "z.sqlite3")
-    yield database
-    await database.close()
 
 
 @pytest.fixture

@@ -5,11 +5,7 @@ has gone out before the change, are in tests/e2e/test_cancel_and_move.py.)"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
-from pathlib import Path
-
-import pytest
 
 from bot import meetings, notes, session_changes
 from bot.clock import FrozenClock
@@ -27,15 +23,6 @@ WINDOWS = Windows(before=timedelta(minutes=30), after=timedelta(minutes=60),
 POLICY = notes.NotePolicy(frozenset({"lesson"}), 14)
 SECRETARY = 700
 STARTS = START.replace(hour=19, minute=30) + timedelta(days=1)  # 2026-11-25 19:30
-
-
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = await Database.open(tmp_path / "z.sqlite3")
-    try:
-        yield database
-    finally:
-        await database.close()
 
 
 async def lesson(db: Database, clock: FrozenClock) -> int:
