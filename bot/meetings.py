@@ -229,7 +229,7 @@ async def advance(db: Database, clock: Clock, windows: Windows, admins: list[int
     now = clock.now()
     async with db.read() as c:
         due = [m for m in await meeting_repo.not_closed_before(c, now + timedelta(days=1))
-               if _steps_due(m, now, windows)]
+               if _not_stamped(m, _timely(m, now, windows))]
     queued = 0
     failed: Exception | None = None
     for found in due:
@@ -255,22 +255,30 @@ async def advance(db: Database, clock: Clock, windows: Windows, admins: list[int
     return queued
 
 
-def _steps_due(meeting: Meeting, now: datetime, windows: Windows) -> bool:
-    """Whether a step of the session is due and not yet stamped (most sessions within the
-    next day have none, and cost no transaction)."""
-    return (_reminder_due(meeting, now, windows) or _opening_due(meeting, now, windows)
-            or (meeting.closed_at is None and now >= windows.closes(meeting)))
+Step = Literal["reminded_day_at", "reminded_hour_at", "opened_at", "closed_at"]
 
 
-def _reminder_due(meeting: Meeting, now: datetime, windows: Windows) -> bool:
+def _timely(meeting: Meeting, now: datetime, windows: Windows) -> set[Step]:
+    """The steps whose window holds ``now``, each named by the stamp that marks it done:
+    the one place that says when a session's reminders, opening and closing happen."""
     start = meeting.starts_at
     last_reminder = start - windows.reminder
-    return ((meeting.reminded_day_at is None and start - timedelta(days=1) <= now < last_reminder)
-            or (meeting.reminded_hour_at is None and last_reminder <= now < start))
+    steps: set[Step] = set()
+    if start - timedelta(days=1) <= now < last_reminder:
+        steps.add("reminded_day_at")
+    if last_reminder <= now < start:
+        steps.add("reminded_hour_at")
+    if windows.opens(meeting) <= now < windows.closes(meeting):
+        steps.add("opened_at")
+    if now >= windows.closes(meeting):
+        steps.add("closed_at")
+    return steps
 
 
-def _opening_due(meeting: Meeting, now: datetime, windows: Windows) -> bool:
-    return meeting.opened_at is None and windows.opens(meeting) <= now < windows.closes(meeting)
+def _not_stamped(meeting: Meeting, steps: set[Step]) -> set[Step]:
+    """Those of ``steps`` the session, as read, has not done yet (most sessions within
+    the next day have none, and cost no transaction)."""
+    return {step for step in steps if getattr(meeting, step) is None}
 
 
 @dataclass(frozen=True)
@@ -290,10 +298,11 @@ def _same_time(meeting: Meeting, found: Meeting) -> bool:
 
 
 async def _read_ahead(c: Conn, meeting: Meeting, now: datetime, windows: Windows) -> _Ahead:
-    opening = _opening_due(meeting, now, windows)
-    if not (opening or _reminder_due(meeting, now, windows)):
+    due = _not_stamped(meeting, _timely(meeting, now, windows))
+    if not due & {"reminded_day_at", "reminded_hour_at", "opened_at"}:
         return _Ahead()
-    counted = opening and await org_repo.live_group_of_branch(c, meeting.branch_id) is not None
+    counted = ("opened_at" in due
+               and await org_repo.live_group_of_branch(c, meeting.branch_id) is not None)
     return _Ahead(await meeting_repo.expected_with_account(c, meeting.id),
                   (await _tally(c, meeting)).shown if counted else None)
 
@@ -309,21 +318,20 @@ async def _record_to(c: Conn, meeting: Meeting, admins: list[int]) -> list[int]:
 
 async def _advance_one(c: Conn, meeting: Meeting, now: datetime, windows: Windows,
                        admins: list[int], policy: notes.NotePolicy, ahead: _Ahead) -> int:
-    start = meeting.starts_at
     envelopes: list[outbox_repo.Envelope] = []
-    last_reminder = start - windows.reminder
-    if (now >= start - timedelta(days=1) and now < last_reminder
-            and await meeting_repo.mark_step(c, meeting.id, "reminded_day_at", now)):
+    timely = _timely(meeting, now, windows)
+
+    async def stamped(step: Step) -> bool:  # due now, and done here rather than elsewhere
+        return step in timely and await meeting_repo.mark_step(c, meeting.id, step, now)
+
+    if await stamped("reminded_day_at"):
         envelopes += await _reminders(c, meeting, "day", ahead.expected)
-    if (now >= last_reminder and now < start
-            and await meeting_repo.mark_step(c, meeting.id, "reminded_hour_at", now)):
+    if await stamped("reminded_hour_at"):
         envelopes += await _reminders(c, meeting, "hour", ahead.expected)
-    if now >= windows.opens(meeting) and now < windows.closes(meeting) and (
-            await meeting_repo.mark_step(c, meeting.id, "opened_at", now)):
+    if await stamped("opened_at"):
         await meeting_repo.set_state(c, meeting.id, "open")
         envelopes += await _open(c, meeting, now, ahead)
-    if now >= windows.closes(meeting) and await meeting_repo.mark_step(
-            c, meeting.id, "closed_at", now):
+    if await stamped("closed_at"):
         await meeting_repo.set_state(c, meeting.id, "closed")
         await meeting_repo.mark_absent(c, meeting.id, now)
         envelopes += await _close_post(c, meeting)
