@@ -122,15 +122,8 @@ async def _release(c: Conn, notice: Notice, now: datetime) -> int:
         return 0
     people = await notice_repo.audience(c, notice.scope_unit_id, notice.audience)
     await _queue_to(c, notice, people, now)
-    if notice.to_groups:
-        await outbox_repo.enqueue(c, [
-            outbox_repo.Envelope(f"notice:{notice.id}:group:{chat}", chat, "notice", notice.id)
-            for chat in await notice_repo.group_chats(c, notice.scope_unit_id)], now)
-    # Those on the roster without Telegram are counted too, as not reachable: the receipts
-    # then show the secretary whom to tell by hand.
-    await notice_repo.add_recipients(c, notice.id, [
-        (None, member, name, branch, None) for member, name, branch
-        in await notice_repo.without_telegram(c, notice.scope_unit_id, notice.audience)])
+    await _queue_rest(c, notice, await _group_chats(c, notice), await notice_repo.without_telegram(
+        c, notice.scope_unit_id, notice.audience), now)
     return len(people)
 
 
@@ -148,8 +141,7 @@ async def release_due(db: Database, clock: Clock) -> int:
     for notice in due:
         async with db.read() as c:
             people = await notice_repo.audience(c, notice.scope_unit_id, notice.audience)
-            chats = (await notice_repo.group_chats(c, notice.scope_unit_id)
-                     if notice.to_groups else [])
+            chats = await _group_chats(c, notice)
             unreachable = await notice_repo.without_telegram(c, notice.scope_unit_id,
                                                              notice.audience)
 
@@ -163,14 +155,23 @@ async def release_due(db: Database, clock: Clock) -> int:
 
         queued += await in_chunks(db, people, some)
         async with db.tx() as c:
-            if not await notice_repo.mark_sent(c, notice.id):
-                continue
-            await outbox_repo.enqueue(c, [outbox_repo.Envelope(
-                f"notice:{notice.id}:group:{chat}", chat, "notice", notice.id)
-                for chat in chats], now)
-            await notice_repo.add_recipients(c, notice.id, [
-                (None, member, name, branch, None) for member, name, branch in unreachable])
+            if await notice_repo.mark_sent(c, notice.id):
+                await _queue_rest(c, notice, chats, unreachable, now)
     return queued
+
+
+async def _group_chats(c: Conn, notice: Notice) -> list[int]:
+    return await notice_repo.group_chats(c, notice.scope_unit_id) if notice.to_groups else []
+
+
+async def _queue_rest(c: Conn, notice: Notice, chats: Sequence[int],
+                      unreachable: Sequence[tuple[int, str, int]], now: datetime) -> None:
+    """The group posts, and the members on the roster without Telegram counted too, as not
+    reachable: the receipts then show the secretary whom to tell by hand."""
+    await outbox_repo.enqueue(c, [outbox_repo.Envelope(
+        f"notice:{notice.id}:group:{chat}", chat, "notice", notice.id) for chat in chats], now)
+    await notice_repo.add_recipients(c, notice.id, [
+        (None, member, name, branch, None) for member, name, branch in unreachable])
 
 
 async def _queue_to(c: Conn, notice: Notice,
