@@ -161,6 +161,25 @@ async def make_leader(h: Harness, home_branch: int, contact_points: list[int],
     return person
 
 
+async def township_notice_asked(h: Harness, county: dict[str, int], staff: Person
+                                ) -> tuple[Person, Person, Person, Person, Person]:
+    """Staff fill in a notice to everyone in 东岭镇, to go now, up to its confirmation.
+    Its readers: east's secretary and two who joined there (east also has 陈建国 and 王秀英
+    on the roster, who never opened the bot), south's one who joined and one who blocked
+    the bot. Returns (secretary, reader, idle, south, blocker)."""
+    secretary = await make_secretary(h, county["east"])
+    reader, idle = await registered(h, county["east"], ["东岭甲", "东岭乙"])
+    south, blocker = await registered(h, county["south"], ["南坡甲", "拉黑者"])
+    h.emu.block(blocker.user)
+    await staff.says("/notice")
+    await staff.presses("东岭镇")
+    await staff.presses("东岭镇全部")
+    await staff.presses("所有人（5）")
+    await staff.says("本周六上午召开党员大会。")
+    await staff.presses("立即发送")
+    return secretary, reader, idle, south, blocker
+
+
 async def material_and_notice(secretary: Person, *, flowing: int, everyone: int) -> None:
     """A material to the branch's members working away, and a notice to everyone, now
     (the counts are what the buttons show)."""

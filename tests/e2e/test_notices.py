@@ -6,7 +6,13 @@ from datetime import datetime, timedelta
 
 from bot.clock import FrozenClock
 from storage import notices as notice_repo
-from tests.e2e.flows import branch_group, make_leader, make_secretary, registered
+from tests.e2e.flows import (
+    branch_group,
+    make_leader,
+    make_secretary,
+    registered,
+    township_notice_asked,
+)
 from tests.harness import Harness, Person
 
 
@@ -115,19 +121,7 @@ async def test_a_scheduled_notice_to_leaders_goes_at_its_time(
 
 async def test_receipts_by_branch_count_roster_members_without_telegram(
         h: Harness, county: dict[str, int], staff: Person) -> None:
-    # East: the secretary, two who joined, and 陈建国 and 王秀英 from the roster, who
-    # never opened the bot. South: one who joined and one who blocked the bot.
-    secretary = await make_secretary(h, county["east"])
-    reader, idle = await registered(h, county["east"], ["东岭甲", "东岭乙"])
-    south, blocker = await registered(h, county["south"], ["南坡甲", "拉黑者"])
-    h.emu.block(blocker.user)
-
-    await staff.says("/notice")
-    await staff.presses("东岭镇")
-    await staff.presses("东岭镇全部")
-    await staff.presses("所有人（5）")
-    await staff.says("本周六上午召开党员大会。")
-    await staff.presses("立即发送")
+    secretary, reader, idle, south, blocker = await township_notice_asked(h, county, staff)
     assert staff.last() == ("东岭镇，所有人：共 5 人，立即发送。\n"
                             "名册上有 2 人没有 Telegram，收不到这条通知：请当面告知，然后代为登记"
                             "（/notices，👥，🖊）。")

@@ -15,7 +15,14 @@ from storage import bulletins as figures_repo
 from storage import materials as material_repo
 from storage import notices as notice_repo
 from tests.conftest import START
-from tests.e2e.flows import branch_group, make_secretary, on_roster_only, registered, schedule
+from tests.e2e.flows import (
+    branch_group,
+    make_secretary,
+    on_roster_only,
+    registered,
+    schedule,
+    township_notice_asked,
+)
 from tests.harness import Harness, Person
 from tests.unit.test_cli import refused, zhibu
 
@@ -31,16 +38,7 @@ def _on(clock: FrozenClock, day: date, hour: int) -> None:
 
 async def test_receipts_figures_and_audit_read_the_same_after_old_rows_are_pruned(
         h: Harness, county: dict[str, int], staff: Person, clock: FrozenClock) -> None:
-    secretary = await make_secretary(h, county["east"])
-    reader, idle = await registered(h, county["east"], ["东岭甲", "东岭乙"])
-    south, blocker = await registered(h, county["south"], ["南坡甲", "拉黑者"])
-    h.emu.block(blocker.user)
-    await staff.says("/notice")
-    await staff.presses("东岭镇")
-    await staff.presses("东岭镇全部")
-    await staff.presses("所有人（5）")
-    await staff.says("本周六上午召开党员大会。")
-    await staff.presses("立即发送")
+    secretary, reader, idle, south, _ = await township_notice_asked(h, county, staff)
     await staff.presses("✅ 发送给 5 人")
     await reader.presses("✅ 收到")
     await secretary.says("/push")
