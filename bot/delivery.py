@@ -214,6 +214,11 @@ class Sender(BackgroundLoop):
         # backoff), by when (monotonic) to try again: their rows are left out of the query.
         self._chat_wait: dict[int, float] = {}
         self._holding: set[int] = set()  # rows holding a chat and a slot of the pacer
+        # Chats with a row of theirs under way, from its start until its outcome (or its
+        # retry's wait) is settled: the next row of that chat waits for it, so a chat gets
+        # its messages in the order they were queued — whatever the pacer would allow (a
+        # group takes twenty at once) and however long a write after the answer takes.
+        self._busy_chats: set[int] = set()
         self.stats: dict[str, int] = {"sent": 0, "429": 0, "retried": 0, "unreachable": 0,
                                       "failed": 0, "dropped": 0}
         # Told of internal errors (the error, the row's kind or "" for a round) so that
@@ -285,7 +290,7 @@ class Sender(BackgroundLoop):
         for _ in range(BATCHES_PER_ROUND):
             async with self.db.read() as c:
                 rows = await outbox_repo.due(c, BATCH, skip=self._inflight,
-                                             skip_chats=self._chat_wait)
+                                             skip_chats=[*self._chat_wait, *self._busy_chats])
                 # Their recipients' languages in one query, not one a row.
                 people = await member_repo.users(c, (r.chat_id for r in rows if r.chat_id > 0))
             known = {recipients.language_key(u.telegram_id): recipients.language(u)
@@ -303,16 +308,24 @@ class Sender(BackgroundLoop):
 
     async def _start_rows(self, rows: list[OutboxRow]) -> tuple[int, int]:
         """Start each row whose chat may take it; returns how many started and how many
-        were left for their chat to free up (those chats noted in ``_chat_wait``)."""
+        were left for their chat to free up (those chats noted in ``_chat_wait``).
+
+        Once one of a chat's rows is left, so is every later row of that chat in the batch,
+        even if the wait noted for it ran out while the batch was being started (a few
+        microseconds when the pacer was asked): the later row would overtake it."""
         started = left = 0
+        passed: set[int] = set()  # chats whose earlier row in this batch was left
         for row in rows:
             now = time.monotonic()
-            if self._chat_wait.get(row.chat_id, 0.0) > now:
+            if (row.chat_id in passed or row.chat_id in self._busy_chats
+                    or self._chat_wait.get(row.chat_id, 0.0) > now):
+                passed.add(row.chat_id)
                 left += 1
                 continue
             chat_in = self.pacer.try_chat(row.chat_id)
             if chat_in > 0:
                 self._chat_wait[row.chat_id] = now + chat_in
+                passed.add(row.chat_id)
                 left += 1
                 continue
             try:  # the chat is taken: it is given back when the request is answered
@@ -323,6 +336,7 @@ class Sender(BackgroundLoop):
                 self.pacer.done(row.chat_id, started=False)
                 raise
             self._holding.add(row.id)
+            self._busy_chats.add(row.chat_id)
             self._inflight[row.id] = asyncio.create_task(self._deliver(row))
             started += 1
         return started, left
@@ -354,6 +368,7 @@ class Sender(BackgroundLoop):
         finally:
             self._answered(row)
             self._inflight.pop(row.id, None)
+            self._busy_chats.discard(row.chat_id)
             self._wake.set()
 
     def _answered(self, row: OutboxRow) -> None:

@@ -145,9 +145,9 @@ class Pacer:
         at = self._chat_free_at(chat_id, chat, now)
         window = self._window(chat_id)[0]
         if chat.urgent:  # someone's reply is waiting for this chat: it goes first
-            return window if at == FOREVER else max(at - now, window)
-        if at > now:
-            return window if at == FOREVER else at - now
+            return max(window if at == FOREVER else max(at - now, window), 1e-3)
+        if at > now:  # never 0.0 (that means taken), even for a window of nothing
+            return max(window if at == FOREVER else at - now, 1e-3)
         chat.inflight += 1
         return 0.0
 
