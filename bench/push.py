@@ -70,7 +70,7 @@ async def outbox_run(n: int, rate: float, workdir: Path) -> dict[str, float]:
         await push(db, clock, Draft(branch_id, "flowing", TITLE, "内容"), by=1)
     finally:
         await db.close()
-    bot = await start_process(emu, ["-m", "bot", "run"], ZHIBU_DATABASE=str(database),
+    bot = await start_process(emu, ["-m", "zhibu", "run"], ZHIBU_DATABASE=str(database),
                               ZHIBU_SEND_PER_SECOND=str(rate))
     pid.append(bot.pid)
     try:

@@ -12,8 +12,8 @@ from telegram.ext import ApplicationHandlerStop
 
 from bot import i18n, organisation, personal_menus, registry
 from bot.access import load_actor
-from bot.app import ZContext
 from bot.callbacks import pack, unpack
+from bot.context import ZContext
 from bot.menus import commands_for
 from bot.update_kinds import described, handled
 from bot.write_faults import is_write_fault

@@ -23,8 +23,8 @@ from telegram import (
     Update,
 )
 
-from bot.app import ZContext
 from bot.callbacks import Callback, pack, unpack
+from bot.context import ZContext
 from bot.markup import esc
 from storage import dialogs as dialog_repo
 from storage.db import Conn, Statement

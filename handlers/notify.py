@@ -12,7 +12,7 @@ from collections.abc import Callable
 from telegram import InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden
 
-from bot.app import ZContext
+from bot.context import ZContext
 from bot.i18n import Translator
 from bot.markup import MESSAGE_LIMIT, shorten
 from storage import members as member_repo

@@ -15,8 +15,8 @@ from telegram import Update
 
 from bot import organisation, session_records
 from bot.access import Actor
-from bot.app import ZContext
 from bot.callbacks import pack
+from bot.context import ZContext
 from bot.delivery import markup, send
 from bot.markup import visible
 from bot.session_records import Month

@@ -24,9 +24,9 @@ from typing import Any
 from aiohttp import web
 from pydantic import SecretStr
 
-from bot.app import ZApplication, build_application, services_of, start_services, stop_services
 from bot.clock import FrozenClock
 from bot.config import Settings
+from bot.context import ZApplication, services_of
 from bot.i18n import Tr
 from bot.recipients import translator_of
 from bot.sandbox.emulator import Emulator, SimChat, SimMessage, SimUser
@@ -34,6 +34,7 @@ from bot.schedule import tick
 from storage import members as member_repo
 from storage import org as org_repo
 from storage.db import Database
+from zhibu.app import build_application, start_services, stop_services
 
 log = logging.getLogger(__name__)
 TOKEN = "424242:AAE-demo-zhibu-token-not-secret-012"

@@ -28,7 +28,7 @@ from tests.harness import Harness, Person
 
 SECRET = TOKEN.partition(":")[2]
 LOUD = ("", "httpx", "httpcore", "aiohttp", "telegram", "telegram.ext", "apscheduler",
-        "aiosqlite", "bot", "handlers", "asyncio")
+        "aiosqlite", "bot", "handlers", "zhibu", "asyncio")
 
 
 def test_a_record_is_scrubbed_in_message_arguments_traceback_and_stack() -> None:

@@ -78,7 +78,7 @@ PERSONAL = {"decision", "material", "study_reminder", "note_request", "notice",
 def test_every_kind_of_message_is_personal_or_ends_with_a_role() -> None:
     """A new kind of message must say whether it is someone's because of a role — else a
     relieved secretary or removed staff would still receive it."""
-    import bot.app  # noqa: F401  (the renderers register on import)
+    import zhibu.app  # noqa: F401  (the renderers register on import)
     from bot import (  # noqa: F401
         bulletins,
         homecoming,
