@@ -244,9 +244,10 @@ def _checked_webhook(url: str, tr: Tr) -> None:
 
 def _demo(port: int, tr: Tr) -> int:
     from bot.sandbox.demo import run_demo
+    from zhibu import app
 
     try:
-        asyncio.run(run_demo(port, tr))
+        asyncio.run(run_demo(app, port, tr))
     except KeyboardInterrupt:
         print(tr("zhibu demo stopped"))
     except OSError as exc:
