@@ -12,10 +12,10 @@ from collections.abc import Callable
 from telegram import InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden
 
+from bot import users
 from bot.context import ZContext
 from bot.i18n import Translator
 from bot.markup import MESSAGE_LIMIT, shorten
-from storage import members as member_repo
 
 log = logging.getLogger(__name__)
 
@@ -32,8 +32,7 @@ async def tell(context: ZContext, telegram_id: int, render: Callable[[Translator
     except Forbidden as exc:
         log.info("cannot reach %s: %s", telegram_id, exc.message)
         if "blocked" in exc.message:
-            async with context.db.tx() as c:
-                await member_repo.set_blocked(c, telegram_id, context.clock.now())
+            await users.blocked(context.db, context.clock, telegram_id)
         return False
     except BadRequest as exc:
         if "chat not found" not in exc.message:
