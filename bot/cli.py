@@ -243,7 +243,7 @@ def _checked_webhook(url: str, tr: Tr) -> None:
 
 
 def _demo(port: int, tr: Tr) -> int:
-    from bot.sandbox.demo import run_demo
+    from sandbox.demo import run_demo
 
     try:
         asyncio.run(run_demo(port, tr))

@@ -9,7 +9,7 @@ from datetime import datetime
 import aiohttp
 import pytest
 
-from bot.sandbox.demo import Demo, start_demo
+from sandbox.demo import Demo, start_demo
 
 
 @pytest.fixture
