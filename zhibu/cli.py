@@ -243,8 +243,6 @@ def _checked_webhook(url: str, tr: Tr) -> None:
 
 
 def _demo(port: int, tr: Tr) -> int:
-    from zhibu import app
-
     try:  # the demo is an extra (the `sandbox` package and what it needs), not the bot
         from sandbox.demo import run_demo
     except ModuleNotFoundError as exc:
@@ -252,6 +250,7 @@ def _demo(port: int, tr: Tr) -> int:
             raise  # a module of the bot's own is missing: a bug, not the extra
         raise SetupError(N_('the demo needs {missing}, which is not installed: pip install -e '
                             '".[demo]"'), missing=exc.name) from None
+    from zhibu import app
 
     try:
         asyncio.run(run_demo(app, port, tr))
