@@ -15,7 +15,6 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from bot import meetings
 from bot.clock import FrozenClock
 from storage import meetings as meeting_repo
 from storage import outbox as outbox_repo
@@ -61,9 +60,9 @@ async def asking_leave(h: Harness, county: dict[str, int], clock: FrozenClock
 
 async def status_of(h: Harness, person: Person) -> str | None:
     async with h.db.read() as c:
-        found = await c.execute_fetchall(
+        found = list(await c.execute_fetchall(
             "SELECT a.status FROM attendance a JOIN members m ON m.id = a.member_id "
-            "WHERE m.telegram_id = ?", (person.id,))
+            "WHERE m.telegram_id = ?", (person.id,)))
     return str(found[0][0]) if found else None
 
 
@@ -128,14 +127,14 @@ async def test_the_request_its_message_and_the_end_of_the_form_commit_together(
     async def refused(*args: object, **kwargs: object) -> object:
         raise RuntimeError("disk I/O error (as it were)")
 
-    monkeypatch.setattr(meetings.outbox_repo, "enqueue", refused)
+    monkeypatch.setattr(outbox_repo, "enqueue", refused)  # as bot/meetings.py calls it
     with pytest.raises(AssertionError, match="disk I/O error"):
         await member.says("家里有事")
     h.errors.clear()
     assert await status_of(h, member) is None
     assert await queued(h, "leave") == []
 
-    monkeypatch.setattr(meetings.outbox_repo, "enqueue", enqueue)
+    monkeypatch.setattr(outbox_repo, "enqueue", enqueue)
     await member.says("家里有事")  # the form is still open: this is the reason again
     assert member.last() == SENT
     assert secretary.last() == f"📝 {REQUEST}\n原因：家里有事"

@@ -169,7 +169,7 @@ def direct_sends(source: str, module: str) -> Iterator[tuple[DirectSend, bool]]:
 
 
 def product_sends() -> list[tuple[DirectSend, bool]]:
-    found = []
+    found: list[tuple[DirectSend, bool]] = []
     for package in PACKAGES:
         for path in sorted((ROOT / package).rglob("*.py")):
             if SKIPPED & set(path.relative_to(ROOT).parts):
