@@ -45,7 +45,7 @@ async def ticking(emu: Emulator, settings: Settings, monkeypatch: pytest.MonkeyP
             moment = datetime.now(tz) + clock.step
             return cls.fromtimestamp(moment.timestamp(), moment.tzinfo)
 
-    import apscheduler.schedulers.base
+    import apscheduler.schedulers.base  # type: ignore[import-untyped]
 
     monkeypatch.setattr(apscheduler.schedulers.base, "datetime", SteppedDatetime)
     harness = Harness(emu=emu, settings=settings.model_copy(update={"tick_seconds": 1}),

@@ -129,6 +129,7 @@ def test_staff_export_the_audit_trail(tmp_path: Path) -> None:
                  cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     english = load_workbook(out).active
+    assert english is not None
     assert sheets.title(english).startswith("Audit trail · 2000-01-01 to 2100-12-31 · made ")
     assert sheets.heading(english) == ("when", "who", "what", "about", "detail",
                                        "action code")

@@ -7,7 +7,7 @@ test kind whose text is in the payload, so each fault is seen in isolation.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping, Sequence
 
 import pytest
 from telegram import Bot
@@ -58,10 +58,11 @@ def people(emu: Emulator, n: int) -> list[SimUser]:
     return users
 
 
-async def queue(db: Database, rows: list[tuple[str, int, dict[str, object]]]) -> None:
+async def queue(db: Database, rows: Sequence[tuple[str, int, Mapping[str, object]]]) -> None:
     async with db.tx() as c:
-        await outbox_repo.enqueue(c, [outbox_repo.Envelope(key, chat, "test-text", None, payload)
-                                      for key, chat, payload in rows], FrozenClock(START).now())
+        await outbox_repo.enqueue(c, [
+            outbox_repo.Envelope(key, chat, "test-text", None, dict(payload))
+            for key, chat, payload in rows], FrozenClock(START).now())
 
 
 async def run(sender: Sender, seconds: float = 30) -> None:
