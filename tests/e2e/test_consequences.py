@@ -15,8 +15,10 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from bot import meetings
 from bot.clock import FrozenClock
 from storage import meetings as meeting_repo
+from storage import members as member_repo
 from storage import outbox as outbox_repo
 from tests.e2e.flows import branch_group, make_secretary, registered, schedule
 from tests.harness import Harness, Person
@@ -141,6 +143,26 @@ async def test_the_request_its_message_and_the_end_of_the_form_commit_together(
     async with h.db.read() as c:
         meeting = await meeting_repo.get_meeting(c, 1)
     assert meeting is not None and await status_of(h, member) == "leave_requested"
+
+
+async def test_a_request_decided_before_its_message_went_out_is_not_sent(
+        h: Harness, county: dict[str, int], clock: FrozenClock) -> None:
+    """The secretary's copy is drawn when it is sent: a request another secretary (or
+    staff) decided meanwhile sends nothing stale; the member hears the decision."""
+    secretary, member = await asking_leave(h, county, clock)
+    await sender_down(h)
+    await member.says("家里有事")
+    async with h.db.read() as c:
+        asker = await member_repo.member_of_user(c, member.id)
+    assert asker is not None
+    assert await meetings.decide_leave(h.db, h.clock, 1, asker.id, True, 1, manages=True)
+
+    await h.restart()
+    await h.settle()
+    assert not any("申请请假" in text for text in secretary.sees())
+    assert member.last() == "您“学习党章”的请假已批准。"
+    assert await queued(h, "leave") == [("leave_request", secretary.id, "dropped"),
+                                        ("leave_decision", member.id, "sent")]
 
 
 async def test_the_secretary_hears_the_bot_was_removed_even_across_a_crash(
