@@ -30,7 +30,7 @@ from pathlib import Path
 from common import ROOT, seed_branch, start_process, stop_process
 
 from bot.clock import Clock
-from bot.sandbox.emulator import Emulator, SimUser
+from sandbox.emulator import Emulator, SimUser
 from storage import group_members as presence_repo
 from storage import meetings as meeting_repo
 from storage import org as org_repo

@@ -12,7 +12,7 @@ import pytest
 
 from bot.clock import Clock, FrozenClock
 from bot.config import Settings
-from bot.sandbox.emulator import Emulator
+from sandbox.emulator import Emulator
 from storage import members as member_repo
 from storage import org as org_repo
 from storage.db import Database

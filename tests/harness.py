@@ -29,10 +29,10 @@ from bot.app import (
 from bot.clock import Clock
 from bot.config import Settings
 from bot.repeats import Repeats
-from bot.sandbox.emulator import Emulator, SimChat, SimMessage, SimUser
 from bot.schedule import tick
 from bot.updates import ALLOWED_UPDATES, PerUserUpdateProcessor
 from bot.webhook import WebhookServer, set_webhook
+from sandbox.emulator import Emulator, SimChat, SimMessage, SimUser
 from storage.db import Database
 
 SETTLE_TIMEOUT = 15.0

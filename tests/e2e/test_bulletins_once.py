@@ -24,8 +24,8 @@ import pytest
 from bot import bulletins, reports
 from bot.clock import FrozenClock
 from bot.config import Settings
-from bot.sandbox.emulator import Emulator, SimUser
 from bot.schedule import tick
+from sandbox.emulator import Emulator, SimUser
 from storage import rendered as rendered_repo
 from storage.models import OutboxRow
 from storage.rows import fetch_all

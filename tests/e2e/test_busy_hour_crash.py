@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot.sandbox.emulator import Emulator, SimChat, SimMessage, SimUser
+from sandbox.emulator import Emulator, SimChat, SimMessage, SimUser
 from tests.conftest import TOKEN
 from tests.e2e.flows import LINK
 from tests.e2e.process import BotProcess, seed_east, until

@@ -19,7 +19,7 @@ from bot.access import load_actor
 from bot.callbacks import unpack
 from bot.clock import FrozenClock
 from bot.notices import NoticeDraft
-from bot.sandbox.emulator import SimMessage
+from sandbox.emulator import SimMessage
 from storage import members as member_repo
 from storage import org as org_repo
 from tests.conftest import START

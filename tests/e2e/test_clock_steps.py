@@ -19,7 +19,7 @@ from bot import notices
 from bot.clock import Clock
 from bot.config import Settings
 from bot.notices import NoticeDraft
-from bot.sandbox.emulator import Emulator
+from sandbox.emulator import Emulator
 from tests.conftest import seed_county
 from tests.e2e.flows import registered
 from tests.harness import Harness, Person, running

@@ -10,7 +10,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bot.sandbox.demo import Demo, start_demo
+from sandbox.demo import Demo, start_demo
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from bot.clock import FrozenClock
 from bot.config import Settings
 from bot.materials import Draft
 from bot.meetings import MeetingDraft
-from bot.sandbox.emulator import FloodLimits
+from sandbox.emulator import FloodLimits
 from storage import outbox as outbox_repo
 from tests.conftest import seed_county
 from tests.e2e.flows import branch_group, make_secretary, registered, schedule

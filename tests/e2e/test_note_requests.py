@@ -16,7 +16,7 @@ import pytest
 
 from bot.clock import FrozenClock
 from bot.config import Settings
-from bot.sandbox.emulator import SimChat
+from sandbox.emulator import SimChat
 from storage import audit
 from storage import bulletins as figures_repo
 from storage import members as member_repo

@@ -20,7 +20,7 @@ import pytest
 
 from bot.callbacks import unpack
 from bot.clock import FrozenClock
-from bot.sandbox.emulator import SimMessage
+from sandbox.emulator import SimMessage
 from storage import members as member_repo
 from tests.conftest import START
 from tests.e2e.flows import (

@@ -8,7 +8,7 @@ import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot.sandbox.emulator import Emulator
+from sandbox.emulator import Emulator
 from tests.e2e.process import BotProcess, seed_east, until, zhibu
 
 

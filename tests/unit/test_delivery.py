@@ -17,7 +17,7 @@ from bot.aiohttp_request import AiohttpRequest
 from bot.clock import Clock, FrozenClock
 from bot.delivery import Outgoing, Sender, SendLimits, renderer
 from bot.pacing import PaceLimits, Pacer
-from bot.sandbox.emulator import Emulator, FloodLimits, SimUser
+from sandbox.emulator import Emulator, FloodLimits, SimUser
 from storage import outbox as outbox_repo
 from storage.db import Database
 from storage.models import OutboxRow

@@ -9,8 +9,8 @@ from bot import i18n
 from bot.callbacks import MAX_BYTES
 from bot.markup import KEYBOARD_BUTTONS, MESSAGE_LIMIT, length
 from bot.meetings import Windows
-from bot.sandbox.html_parse import parse_html
 from bot.todo import LINE_MAX, SHOWN, NoticePage, Open, render
+from sandbox.html_parse import parse_html
 from storage.models import ComingSession, Material, Meeting, NoteRequest, Notice
 
 NOW = datetime.fromisoformat("2026-11-24T19:10:00+08:00")
