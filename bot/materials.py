@@ -32,6 +32,7 @@ from storage.models import (
     MaterialStats,
     MediaKind,
     Member,
+    NewMaterial,
     OutboxRow,
     RecipientView,
 )
@@ -122,11 +123,11 @@ async def push(db: Database, clock: Clock, draft: Draft, by: int,
     async with db.tx() as c:
         if ending is not None:
             await ending(c)
-        material = await material_repo.add_material(c, {
-            "scope_unit_id": draft.scope_unit_id, "audience": draft.audience,
-            "title": draft.title, "body": draft.body, "media_kind": draft.media_kind,
-            "file_id": draft.file_id, "file_name": draft.file_name,
-            "due_date": draft.due_date, "created_by": by}, now)
+        material = await material_repo.add_material(c, NewMaterial(
+            scope_unit_id=draft.scope_unit_id, audience=draft.audience,
+            title=draft.title, body=draft.body, media_kind=draft.media_kind,
+            file_id=draft.file_id, file_name=draft.file_name,
+            due_date=draft.due_date, created_by=by), now)
         members = await material_repo.audience(c, draft.scope_unit_id,
                                                draft.audience == "flowing")
         queued = await queue_material(c, material, members, now, makeup=False)

@@ -45,6 +45,7 @@ from storage.models import (
     MeetingAudience,
     MeetingKind,
     Member,
+    NewMeeting,
     OutboxRow,
     Unit,
 )
@@ -132,11 +133,11 @@ async def schedule(db: Database, clock: Clock, draft: MeetingDraft, by: int,
         await _check_daily_limit(c, clock, by, per_day)
         if ending is not None:
             await ending(c)
-        meeting = await meeting_repo.add_meeting(c, {
-            "branch_id": draft.branch_id, "kind": draft.kind, "group_id": draft.group_id,
-            "starts_at": draft.starts_at, "place": draft.place, "topic": draft.topic,
-            "lecturer": draft.lecturer, "remote_allowed": draft.remote_allowed,
-            "audience": draft.audience, "created_by": by}, now)
+        meeting = await meeting_repo.add_meeting(c, NewMeeting(
+            branch_id=draft.branch_id, kind=draft.kind, group_id=draft.group_id,
+            starts_at=draft.starts_at, place=draft.place, topic=draft.topic,
+            lecturer=draft.lecturer, remote_allowed=draft.remote_allowed,
+            audience=draft.audience, created_by=by), now)
         await meeting_repo.add_guests(c, meeting.id, list(draft.guests), by, now)
         group = await org_repo.live_group_of_branch(c, draft.branch_id)
         if group is not None:

@@ -32,6 +32,7 @@ from storage.db import Conn, Database, Statement
 from storage.models import (
     BranchReceipts,
     MediaKind,
+    NewNotice,
     Notice,
     NoticeAudience,
     NoticeReceipts,
@@ -106,11 +107,11 @@ async def create(db: Database, clock: Clock, draft: NoticeDraft, sender: int,
     async with db.tx() as c:
         if ending is not None:
             await ending(c)
-        notice = await notice_repo.add_notice(c, {
-            "sender": sender, "scope_unit_id": draft.scope_unit_id,
-            "audience": draft.audience, "body": draft.body, "media_kind": draft.media_kind,
-            "file_id": draft.file_id, "to_groups": draft.to_groups,
-            "send_at": max(draft.send_at, now)}, now)
+        notice = await notice_repo.add_notice(c, NewNotice(
+            sender=sender, scope_unit_id=draft.scope_unit_id,
+            audience=draft.audience, body=draft.body, media_kind=draft.media_kind,
+            file_id=draft.file_id, to_groups=draft.to_groups,
+            send_at=max(draft.send_at, now)), now)
         await audit.record(c, now, f"tg:{sender}", "notice.create", f"notice:{notice.id}",
                            f"{draft.audience}@{draft.scope_unit_id}")
         queued = await _release(c, notice, now) if draft.send_at <= now else 0

@@ -38,7 +38,7 @@ from storage import org as org_repo
 from storage import outbox as outbox_repo
 from storage import visits as visit_repo
 from storage.db import Conn, Database, Statement
-from storage.models import OutboxRow, Unit, Visit, VisitActivity
+from storage.models import NewVisit, OutboxRow, Unit, Visit, VisitActivity
 
 ACTIVITIES: dict[VisitActivity, str] = {
     "research": N_("Research"),
@@ -215,13 +215,13 @@ async def log(db: Database, clock: Clock, leader: int, draft: VisitDraft,
     async with db.tx() as c:
         if ending is not None:
             await ending(c)
-        visit = await visit_repo.add_visit(c, {
-            "leader_telegram_id": leader, "branch_id": draft.branch_id, "day": draft.day,
-            "days": draft.days, "activity": draft.activity, "record": draft.record,
-            "record_file_id": draft.record_file_id, "problems": draft.problems,
-            "solved": draft.solved and bool(draft.problems),
-            "solved_on": draft.day if draft.solved and draft.problems else None,
-            "latitude": coarse(draft.latitude), "longitude": coarse(draft.longitude)}, now)
+        visit = await visit_repo.add_visit(c, NewVisit(
+            leader_telegram_id=leader, branch_id=draft.branch_id, day=draft.day,
+            days=draft.days, activity=draft.activity, record=draft.record,
+            record_file_id=draft.record_file_id, problems=draft.problems,
+            solved=draft.solved and bool(draft.problems),
+            solved_on=draft.day if draft.solved and draft.problems else None,
+            latitude=coarse(draft.latitude), longitude=coarse(draft.longitude)), now)
         secretaries = [r.telegram_id for r in await org_repo.holders(c, "secretary",
                                                                      draft.branch_id)]
         await outbox_repo.enqueue(c, [

@@ -9,8 +9,8 @@ from typing import Any
 
 from storage import stays
 from storage.db import Conn
-from storage.models import Application, Member, MemberView, User
-from storage.rows import fetch_all, fetch_one, ts
+from storage.models import Application, Member, MemberView, NewApplication, NewMember, User
+from storage.rows import fetch_all, fetch_one, insert, ts
 
 # Columns of members that callers may set through insert_member / update_member.
 MEMBER_FIELDS = (
@@ -94,13 +94,8 @@ def _member_values(fields: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
-async def insert_member(c: Conn, fields: dict[str, Any], now: datetime) -> Member:
-    values = _member_values(fields)
-    values["created_at"] = values["updated_at"] = ts(now)
-    names = ", ".join(values)
-    marks = ", ".join("?" for _ in values)
-    cur = await c.execute(f"INSERT INTO members ({names}) VALUES ({marks})", tuple(values.values()))
-    member = await get_member(c, int(cur.lastrowid or 0))
+async def insert_member(c: Conn, new: NewMember, now: datetime) -> Member:
+    member = await get_member(c, await insert(c, new, now))
     assert member is not None
     if member.flowing:
         await stays.follow(c, None, member, now)
@@ -199,17 +194,8 @@ async def all_members(c: Conn) -> list[Member]:
 # --- applications ----------------------------------------------------------------------
 
 
-async def add_application(c: Conn, fields: dict[str, Any], now: datetime) -> Application:
-    values = dict(fields)
-    values["flowing"] = int(bool(values.get("flowing")))
-    if isinstance(values.get("flow_since"), date):
-        values["flow_since"] = values["flow_since"].isoformat()
-    values["created_at"] = ts(now)
-    names = ", ".join(values)
-    marks = ", ".join("?" for _ in values)
-    cur = await c.execute(
-        f"INSERT INTO applications ({names}) VALUES ({marks})", tuple(values.values()))
-    app = await get_application(c, int(cur.lastrowid or 0))
+async def add_application(c: Conn, new: NewApplication, now: datetime) -> Application:
+    app = await get_application(c, await insert(c, new, now))
     assert app is not None
     return app
 

@@ -29,7 +29,7 @@ from storage import members as member_repo
 from storage import notes as note_repo
 from storage import org as org_repo
 from storage import reviews as review_repo
-from storage.models import Member
+from storage.models import MeetingKind, Member, NewMeeting, NewMember
 from tests import sheets
 from tests.e2e.flows import make_leader, make_secretary, registered
 from tests.harness import Harness, Person
@@ -73,9 +73,9 @@ async def test_the_bulletin_matches_what_happened(
         for _ in range(rng.randint(2, 5)):
             start = TZ_START + timedelta(days=rng.randint(0, 300), hours=19)
             async with h.db.tx() as c:
-                meeting = await meeting_repo.add_meeting(c, {
-                    "branch_id": branch_id, "kind": "lesson", "starts_at": start,
-                    "place": "村委会", "topic": "学习", "created_by": staff.id}, now)
+                meeting = await meeting_repo.add_meeting(c, NewMeeting(
+                    branch_id=branch_id, kind="lesson", starts_at=start,
+                    place="村委会", topic="学习", created_by=staff.id), now)
                 leave = 0
                 present = 0
                 for person in people[key]:
@@ -92,9 +92,9 @@ async def test_the_bulletin_matches_what_happened(
             expected[branch_id]["attendance"][0] += present
             expected[branch_id]["attendance"][1] += invited_counts[branch_id] - leave
         async with h.db.tx() as c:
-            await meeting_repo.add_meeting(c, {
-                "branch_id": branch_id, "kind": "committee", "place": "—", "topic": "未开",
-                "starts_at": TZ_START + timedelta(days=100), "created_by": staff.id}, now)
+            await meeting_repo.add_meeting(c, NewMeeting(
+                branch_id=branch_id, kind="committee", place="—", topic="未开",
+                starts_at=TZ_START + timedelta(days=100), created_by=staff.id), now)
 
     # A material to every branch; some study it. Notes asked of some; some write.
     for key, branch_id in branches.items():
@@ -274,15 +274,15 @@ async def test_an_appointed_secretary_finds_report_and_gets_their_branch(
 NUMBERS = "一二三四五六七八"
 
 
-async def _session(h: Harness, branch_id: int, kind: str, day: date, present: list[int],
+async def _session(h: Harness, branch_id: int, kind: MeetingKind, day: date, present: list[int],
                    by: int) -> None:
     """A session on the day at 19:00, closed: those present, everyone else absent."""
     now = h.clock.now()
     starts = datetime(day.year, day.month, day.day, 19, tzinfo=h.clock.tz)
     async with h.db.tx() as c:
-        meeting = await meeting_repo.add_meeting(c, {
-            "branch_id": branch_id, "kind": kind, "starts_at": starts, "place": "村委会",
-            "topic": "学习", "created_by": by}, now)
+        meeting = await meeting_repo.add_meeting(c, NewMeeting(
+            branch_id=branch_id, kind=kind, starts_at=starts, place="村委会",
+            topic="学习", created_by=by), now)
         for member_id in present:
             await meeting_repo.put_attendance(c, meeting.id, member_id, "present", now)
         await meeting_repo.set_state(c, meeting.id, "closed")
@@ -305,9 +305,9 @@ async def _county_of_nineteen(h: Harness, county: dict[str, int], by: int) -> di
             if (key[:2] in ("东岭", "西河") and key != "东岭八") or key in (
                     "east", "south", "west"):
                 for i in range(2):
-                    await member_repo.insert_member(c, {
-                        "branch_id": branch_id, "name": f"{key}党员{i}", "birth_year": 1970,
-                        "status": "full", "state": "active", "committee": True}, now)
+                    await member_repo.insert_member(c, NewMember(
+                        branch_id=branch_id, name=f"{key}党员{i}", birth_year=1970,
+                        status="full", state="active", committee=True), now)
     async with h.db.read() as c:
         everyone = await member_repo.all_members(c)
     for key, branch_id in county.items():

@@ -19,6 +19,7 @@ from bot.visits import VisitDraft
 from storage import meetings as meeting_repo
 from storage import members as member_repo
 from storage import org as org_repo
+from storage.models import NewMeeting
 from tests import sheets
 from tests.e2e.flows import make_leader, registered
 from tests.harness import Harness, Person
@@ -45,10 +46,10 @@ async def october_with_sessions(h: Harness, county: dict[str, int], staff: Perso
             member_id = (await member_repo.member_of_user(c, member.id)).id  # type: ignore[union-attr]
         for session in range(2):
             async with h.db.tx() as c:
-                meeting = await meeting_repo.add_meeting(c, {
-                    "branch_id": branch_id, "kind": "lesson", "place": "村委会",
-                    "topic": "学习", "created_by": staff.id,
-                    "starts_at": OCTOBER + timedelta(days=2 * number + session)}, now)
+                meeting = await meeting_repo.add_meeting(c, NewMeeting(
+                    branch_id=branch_id, kind="lesson", place="村委会",
+                    topic="学习", created_by=staff.id,
+                    starts_at=OCTOBER + timedelta(days=2 * number + session)), now)
                 if name != "西河村党支部" and (session == 0 or number % 2):
                     await meeting_repo.put_attendance(c, meeting.id, member_id, "present", now)
                 await meeting_repo.set_state(c, meeting.id, "closed")

@@ -23,6 +23,7 @@ from bot.sandbox.emulator import Emulator, FloodLimits, SimUser
 from storage import members as member_repo
 from storage import org as org_repo
 from storage.db import Database
+from storage.models import NewMember
 from tests.conftest import START
 
 
@@ -57,9 +58,9 @@ async def branch_of(db: Database, emu: Emulator, languages: list[str]
             users.append(user)
             await member_repo.touch_user(c, user.id, user.first_name, None, language, now,
                                          private=True)
-            await member_repo.insert_member(c, {
-                "branch_id": branch.id, "name": user.first_name, "status": "full",
-                "state": "active", "telegram_id": user.id}, now)
+            await member_repo.insert_member(c, NewMember(
+                branch_id=branch.id, name=user.first_name, status="full",
+                state="active", telegram_id=user.id), now)
     return branch.id, users
 
 
