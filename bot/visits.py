@@ -52,20 +52,6 @@ RECORD_MAX = 1000
 VISIT_LINK_PREFIX = "visit_"
 
 
-@dataclass(frozen=True)
-class VisitDraft:
-    branch_id: int
-    day: date
-    days: float
-    activity: VisitActivity
-    record: str
-    record_file_id: str | None
-    problems: str
-    solved: bool
-    latitude: float | None = None
-    longitude: float | None = None
-
-
 #: Decimal places kept of a shared location: 0.01° is about a kilometre — enough to show
 #: a leader was at the village, not which house they stood in (README "Privacy").
 COORDINATE_DECIMALS = 2
@@ -204,24 +190,23 @@ async def _audit(c: Conn, now: datetime, by: int, action: str, before: Visit | N
 # --- logging and changing a visit --------------------------------------------------------------
 
 
-async def log(db: Database, clock: Clock, leader: int, draft: VisitDraft,
+async def log(db: Database, clock: Clock, draft: NewVisit,
               ending: Statement | None = None) -> Visit:
     """Store a visit (refusing one not over yet) and ask the contact-point branch's
-    secretaries to confirm it."""
+    secretaries to confirm it. As stored: a problem solved on the visit is solved on its
+    day (``solved_on``; with no problem nothing is solved), and a location is coarse."""
     if draft.day > clock.today():
         raise InvalidInput(N_("That date is in the future. Please try again."))
     check_span(draft.day, draft.days, clock.today())
+    leader = draft.leader_telegram_id
+    solved = draft.solved and bool(draft.problems)
     now = clock.now()
     async with db.tx() as c:
         if ending is not None:
             await ending(c)
-        visit = await visit_repo.add_visit(c, NewVisit(
-            leader_telegram_id=leader, branch_id=draft.branch_id, day=draft.day,
-            days=draft.days, activity=draft.activity, record=draft.record,
-            record_file_id=draft.record_file_id, problems=draft.problems,
-            solved=draft.solved and bool(draft.problems),
-            solved_on=draft.day if draft.solved and draft.problems else None,
-            latitude=coarse(draft.latitude), longitude=coarse(draft.longitude)), now)
+        visit = await visit_repo.add_visit(c, draft.model_copy(update={
+            "solved": solved, "solved_on": draft.day if solved else None,
+            "latitude": coarse(draft.latitude), "longitude": coarse(draft.longitude)}), now)
         secretaries = [r.telegram_id for r in await org_repo.holders(c, "secretary",
                                                                      draft.branch_id)]
         await outbox_repo.enqueue(c, [
