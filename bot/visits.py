@@ -16,9 +16,10 @@ from __future__ import annotations
 import calendar
 import json
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any, Literal
+from typing import Literal
 
 from bot import contact_days
 from bot.access import Actor
@@ -257,8 +258,8 @@ async def may_change(db: Database, clock: Clock, visit_id: int, by: Actor
     return "ok", visit
 
 
-async def _change(c: Conn, now: datetime, visit: Visit, fields: dict[str, Any], what: str,
-                  by: int, action: str) -> Visit:
+async def _change(c: Conn, now: datetime, visit: Visit, fields: Mapping[str, object],
+                  what: str, by: int, action: str) -> Visit:
     """The change, its line in the visit's history and its audit entry: one transaction."""
     changed = await visit_repo.change(c, visit, fields, what, by, now)
     await _audit(c, now, by, action, visit, changed)

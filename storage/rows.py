@@ -65,6 +65,16 @@ def stored(value: object) -> object:
     return value
 
 
+def settable(model: type[New], changes: Mapping[str, object]) -> dict[str, object]:
+    """Changes to a row, as stored, refused (ValueError) unless each is a field of
+    ``model`` (a New model, or a stored one for the columns set later), not the id nor a
+    stamp: what an UPDATE may set."""
+    unknown = set(changes) - (set(model.model_fields) - {"id", *model.stamps})
+    if unknown:
+        raise ValueError(f"not columns a caller sets in {model.table}: {sorted(unknown)}")
+    return {name: stored(value) for name, value in changes.items()}
+
+
 async def insert(conn: aiosqlite.Connection, new: New, now: datetime) -> int:
     """Write a New model as a row of its table — every field, each as :func:`stored` —
     with its ``stamps`` set to ``now``; the new row's id. The columns are the model's

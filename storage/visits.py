@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from storage.db import Conn
 from storage.models import NewVisit, Visit
-from storage.rows import fetch_all, fetch_one, insert, stored, ts
+from storage.rows import fetch_all, fetch_one, insert, settable, ts
 
 DEFAULT_QUOTA_KEY = 0  # the visit_quotas row that holds everyone's quota
 #: The longest visit the table allows (its CHECK), so the earliest first day of a visit
@@ -27,13 +27,15 @@ async def get_visit(c: Conn, visit_id: int) -> Visit | None:
     return await fetch_one(c, Visit, "SELECT * FROM visits WHERE id = ?", (visit_id,))
 
 
-async def change(c: Conn, visit: Visit, fields: dict[str, Any], what: str, actor: int,
+async def change(c: Conn, visit: Visit, changes: Mapping[str, object], what: str, actor: int,
                  now: datetime) -> Visit:
-    """Apply a change and keep the old values in the history; the visit as it is now."""
-    before = {name: getattr(visit, name) for name in fields}
-    assignments = ", ".join(f"{name} = ?" for name in fields)
+    """Apply a change (to columns of a visit, not its id nor times) and keep the old
+    values in the history; the visit as it is now."""
+    values = settable(Visit, changes)
+    before = {name: getattr(visit, name) for name in values}
+    assignments = ", ".join(f"{name} = ?" for name in values)
     await c.execute(f"UPDATE visits SET {assignments}, updated_at = ? WHERE id = ?",
-                    (*(stored(v) for v in fields.values()), ts(now), visit.id))
+                    (*values.values(), ts(now), visit.id))
     await c.execute(
         "INSERT INTO visit_history (visit_id, at, actor, change, before) VALUES (?, ?, ?, ?, ?)",
         (visit.id, ts(now), actor, what, json.dumps(before, ensure_ascii=False, default=str)))

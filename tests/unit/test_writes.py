@@ -175,3 +175,25 @@ async def test_a_stored_model_is_not_inserted_again(db: Database) -> None:
         assert member is not None
         with pytest.raises(TypeError, match="stored already"):
             await insert(c, member, NOW)
+
+
+async def test_an_update_sets_only_columns_a_caller_may_set(db: Database) -> None:
+    """A member's changes are NewMember's fields; a visit's may also be those set later
+    (its state, who confirmed it), never its id nor its times."""
+    async with db.tx() as c:
+        _, branch, _, member_id = await _county(c)
+        await member_repo.update_member(c, member_id, {"committee": True,
+                                                       "flow_since": date(2026, 4, 1)}, NOW)
+        member = await member_repo.get_member(c, member_id)
+        assert member is not None and member.committee and member.flow_since == date(2026, 4, 1)
+        for wrong in ({"colour": "red"}, {"id": 5}, {"created_at": NOW}):
+            with pytest.raises(ValueError, match="not columns"):
+                await member_repo.update_member(c, member_id, wrong, NOW)
+        visit = await visit_repo.add_visit(c, NewVisit(
+            leader_telegram_id=42, branch_id=branch, day=START.date(), days=1,
+            activity="research"), NOW)
+        changed = await visit_repo.change(c, visit, {"state": "withdrawn"}, "withdrawn", 42, NOW)
+        assert changed.state == "withdrawn"
+        for wrong in ({"id": 5}, {"updated_at": NOW}, {"colour": "red"}):
+            with pytest.raises(ValueError, match="not columns"):
+                await visit_repo.change(c, visit, wrong, "x", 42, NOW)
