@@ -21,8 +21,8 @@ from bot import materials, notices, registry
 from bot.access import load_actor
 from bot.clock import FrozenClock
 from bot.config import Settings
-from bot.sandbox.emulator import Emulator, FloodLimits
-from bot.sandbox.methods import SENDING
+from sandbox.emulator import Emulator, FloodLimits
+from sandbox.methods import SENDING
 from storage import outbox as outbox_repo
 from storage.models import NewMaterial, NewNotice
 from tests.conftest import seed_county

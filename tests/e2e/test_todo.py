@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 
 from bot import notices
 from bot.clock import FrozenClock
-from bot.sandbox.emulator import SimChat
+from sandbox.emulator import SimChat
 from storage import meetings as meeting_repo
 from storage import notes as note_repo
 from storage.models import NewNotice
