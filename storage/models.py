@@ -15,8 +15,9 @@ RoleName = Literal["staff", "secretary", "leader"]
 
 
 class Stored(BaseModel):
-    # extra="ignore" said outright: a stored model is also its New model (which forbids
-    # extras), and a row may carry columns a model does not read.
+    # extra="ignore" said outright: a stored model that is also a New model (Member,
+    # Visit …) must not take over its refusal of extras — a row may carry columns the
+    # model does not read.
     model_config = ConfigDict(frozen=True, from_attributes=True, extra="ignore")
 
 
