@@ -134,9 +134,9 @@ async def test_a_relieved_secretary_gets_no_leave_request_or_group_alert(db: Dat
         envelopes = []
         for branch in ("east", "west"):
             await org_repo.grant(c, SECRETARY, "secretary", county[branch], None, now)
-            meeting = await meeting_repo.add_meeting(c, {
-                "branch_id": county[branch], "kind": "lesson", "starts_at": now,
-                "place": "村委会", "topic": "学习", "created_by": SECRETARY}, now)
+            meeting = await meeting_repo.add_meeting(c, NewMeeting(
+                branch_id=county[branch], kind="lesson", starts_at=now,
+                place="村委会", topic="学习", created_by=SECRETARY), now)
             envelopes += [
                 outbox_repo.Envelope(f"voice:{branch}", SECRETARY, "leave_voice", meeting.id),
                 outbox_repo.Envelope(f"leave:{branch}", SECRETARY, "leave_request", meeting.id),
