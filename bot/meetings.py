@@ -25,7 +25,7 @@ from bot.access import actor_of
 from bot.callbacks import pack
 from bot.chunked import in_chunks
 from bot.clock import Clock
-from bot.delivery import Outgoing, renderer
+from bot.delivery import Outgoing
 from bot.i18n import N_, Translator, translator
 from bot.markup import MESSAGE_LIMIT, esc, shorten
 from bot.profile import InvalidInput
@@ -45,6 +45,7 @@ from storage.models import (
     MeetingAudience,
     MeetingKind,
     Member,
+    OutboxKind,
     OutboxRow,
     Unit,
 )
@@ -141,8 +142,8 @@ async def schedule(db: Database, clock: Clock, draft: MeetingDraft, by: int,
         group = await org_repo.live_group_of_branch(c, draft.branch_id)
         if group is not None:
             await outbox_repo.enqueue(c, [outbox_repo.Envelope(
-                f"meeting:{meeting.id}:notice", group.chat_id, "meeting_notice", meeting.id)],
-                now)
+                f"meeting:{meeting.id}:notice", group.chat_id, OutboxKind.MEETING_NOTICE,
+                meeting.id)], now)
         await audit.record(c, now, f"tg:{by}", "meeting.schedule", f"meeting:{meeting.id}",
                            f"{draft.kind} {meeting.starts_at.isoformat()}"
                            + (f" listed={len(draft.guests)}" if draft.audience == "listed"
@@ -343,7 +344,8 @@ async def _advance_one(c: Conn, meeting: Meeting, now: datetime, windows: Window
                          if m.id not in by_hand], now, policy)
         envelopes += [outbox_repo.Envelope(
             f"meeting:{meeting.id}:record" + ("" if to == meeting.created_by else f":{to}"),
-            to, "meeting_record", meeting.id) for to in await _record_to(c, meeting, admins)]
+            to, OutboxKind.MEETING_RECORD, meeting.id)
+            for to in await _record_to(c, meeting, admins)]
     if envelopes:
         await outbox_repo.enqueue_new(c, envelopes, now)
     return len(envelopes)
@@ -369,27 +371,33 @@ async def _reminders(c: Conn, meeting: Meeting, which: str, expected: list[Membe
     if expected is None:
         expected = await meeting_repo.expected_with_account(c, meeting.id)
     return [outbox_repo.Envelope(message_key(meeting, which, "member", m.id),
-                                 m.telegram_id, "meeting_reminder", meeting.id,
+                                 m.telegram_id, OutboxKind.MEETING_REMINDER, meeting.id,
                                  {"which": which, "member": m.id, "moves": meeting.moves})
             for m in expected if m.telegram_id is not None]
 
 
-async def _to_branch(c: Conn, meeting: Meeting, what: str) -> list[outbox_repo.Envelope]:
+#: What a session posts to its branch (in its key), and the kind of each.
+Post = Literal["open", "summary"]
+_POSTS: dict[Post, OutboxKind] = {"open": OutboxKind.MEETING_OPEN,
+                                 "summary": OutboxKind.MEETING_SUMMARY}
+
+
+async def _to_branch(c: Conn, meeting: Meeting, what: Post) -> list[outbox_repo.Envelope]:
     """To the branch's group chat; a branch without one gets it privately, each member
     (the check-in post only those who could come)."""
     group = await org_repo.live_group_of_branch(c, meeting.branch_id)
     if group is not None:
         return [outbox_repo.Envelope(message_key(meeting, what), group.chat_id,
-                                     f"meeting_{what}", meeting.id, {"moves": meeting.moves})]
+                                     _POSTS[what], meeting.id, {"moves": meeting.moves})]
     people = (await meeting_repo.expected_with_account(c, meeting.id) if what == "open"
               else await meeting_repo.invited_with_account(c, meeting.id))
     return _privately(meeting, what, people)
 
 
-def _privately(meeting: Meeting, what: str, people: list[Member]
+def _privately(meeting: Meeting, what: Post, people: list[Member]
                ) -> list[outbox_repo.Envelope]:
     return [outbox_repo.Envelope(message_key(meeting, what, "member", m.id), m.telegram_id,
-                                 f"meeting_{what}", meeting.id,
+                                 _POSTS[what], meeting.id,
                                  {"member": m.id, "moves": meeting.moves})
             for m in people if m.telegram_id is not None]
 
@@ -409,7 +417,7 @@ async def _open(c: Conn, meeting: Meeting, now: datetime, ahead: _Ahead
     # The count at opening (read ahead: a press meanwhile is the live count's next edit).
     shown = ahead.shown if ahead.shown is not None else (await _tally(c, meeting)).shown
     await meeting_repo.start_counts(c, meeting.id, shown, now)
-    return [outbox_repo.Envelope(_post_key(meeting), group.chat_id, "meeting_open",
+    return [outbox_repo.Envelope(_post_key(meeting), group.chat_id, OutboxKind.MEETING_OPEN,
                                  meeting.id, {"moves": meeting.moves}),
             *_privately(meeting, "open", [m for m in invited if m.checkin_private
                                           or m.telegram_id not in in_group])]
@@ -427,7 +435,7 @@ async def _close_post(c: Conn, meeting: Meeting) -> list[outbox_repo.Envelope]:
     if post is None or post.state not in ("queued", "sent"):
         return []
     return [outbox_repo.Envelope(f"meeting:{meeting.id}:count:closed", post.chat_id,
-                                 "meeting_count", meeting.id, {"closed": True})]
+                                 OutboxKind.MEETING_COUNT, meeting.id, {"closed": True})]
 
 
 @dataclass(frozen=True)
@@ -496,7 +504,7 @@ async def queue_count_edits(db: Database, clock: Clock, every: timedelta
             if number is None:  # another look queued it meanwhile
                 continue
             envelopes.append(outbox_repo.Envelope(f"meeting:{meeting.id}:count:{number}",
-                                                  chat_id, "meeting_count", meeting.id))
+                                                  chat_id, OutboxKind.MEETING_COUNT, meeting.id))
         await outbox_repo.enqueue(c, envelopes, now)
         return len(envelopes)
 
@@ -703,8 +711,7 @@ async def _meeting_and_tr(db: Database, row: OutboxRow) -> tuple[Meeting | None,
     return meeting, tr
 
 
-@renderer("meeting_notice")
-async def _render_notice(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
+async def render_notice(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
     meeting, tr = await _meeting_and_tr(db, row)
     if meeting is None or meeting.state == "cancelled":
         return None
@@ -714,8 +721,7 @@ async def _render_notice(db: Database, clock: Clock, row: OutboxRow) -> Outgoing
     return Outgoing("\n".join(lines))
 
 
-@renderer("meeting_reminder")
-async def _render_reminder(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
+async def render_reminder(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
     meeting, tr = await _meeting_and_tr(db, row)
     if meeting is None or meeting.state in ("cancelled", "closed") or for_another_time(
             meeting, row):
@@ -760,8 +766,7 @@ async def _post_lines(db: Database, clock: Clock, tr: Translator, meeting: Meeti
     return lines
 
 
-@renderer("meeting_open")
-async def _render_open(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
+async def render_open(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
     meeting, tr = await _meeting_and_tr(db, row)
     if meeting is None or meeting.state != "open" or for_another_time(meeting, row):
         return None
@@ -774,8 +779,7 @@ async def _render_open(db: Database, clock: Clock, row: OutboxRow) -> Outgoing |
     return Outgoing("\n".join(lines), buttons(tr, meeting, flowing=flowing))
 
 
-@renderer("meeting_count")
-async def _render_count(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
+async def render_count(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
     """An edit of the group's check-in post: the count now, its buttons while check-in
     is open; at closing the final count and no buttons. Dropped when the post never went
     out (or a newer state makes this edit pointless)."""
@@ -798,8 +802,7 @@ async def _render_count(db: Database, clock: Clock, row: OutboxRow) -> Outgoing 
                     edit_message_id=post.message_id)
 
 
-@renderer("meeting_summary")
-async def _render_summary(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
+async def render_summary(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
     meeting, tr = await _meeting_and_tr(db, row)
     if meeting is None:
         return None

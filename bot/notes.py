@@ -22,7 +22,7 @@ from typing import Literal
 from bot.callbacks import pack
 from bot.clock import Clock
 from bot.config import Settings
-from bot.delivery import Outgoing, renderer
+from bot.delivery import Outgoing
 from bot.i18n import N_
 from bot.markup import esc
 from bot.recipients import translator_of
@@ -39,6 +39,7 @@ from storage.models import (
     NoteKind,
     NoteRequest,
     NoteView,
+    OutboxKind,
     OutboxRow,
 )
 
@@ -107,7 +108,7 @@ async def ask_after_meeting(c: Conn, meeting: Meeting, attended: list[Member], n
     await note_repo.ask(c, [(m.id, subject, meeting.topic) for m in required], now,
                         policy.expires(now))
     return [outbox_repo.Envelope(f"note-request:{subject}:member:{m.id}", m.telegram_id,
-                                 "note_request", m.id, {"subject": subject,
+                                 OutboxKind.NOTE_REQUEST, m.id, {"subject": subject,
                                                         "title": meeting.topic})
             for m in required if m.telegram_id is not None]
 
@@ -120,13 +121,12 @@ async def ask_after_material(c: Conn, member: Member, material_id: int, title: s
     subject = subject_of("material", material_id)
     await note_repo.ask(c, [(member.id, subject, title)], now, policy.expires(now))
     return [outbox_repo.Envelope(f"note-request:{subject}:member:{member.id}",
-                                 member.telegram_id, "note_request", member.id,
+                                 member.telegram_id, OutboxKind.NOTE_REQUEST, member.id,
                                  {"subject": subject, "title": title})
             ] if member.telegram_id is not None else []
 
 
-@renderer("note_request")
-async def _render_request(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
+async def render_request(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
     tr = await translator_of(db, row.chat_id)
     kind, _, ref = str(row.payload["subject"]).partition(":")
     return Outgoing(

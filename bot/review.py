@@ -29,7 +29,7 @@ from bot import rendered
 from bot.bulletins import BranchLine, branches_under, measure
 from bot.callbacks import pack
 from bot.clock import Clock
-from bot.delivery import Buttons, Outgoing, renderer
+from bot.delivery import Buttons, Outgoing
 from bot.file_names import period_file_name
 from bot.i18n import N_, Tr
 from bot.markup import KEYBOARD_BUTTONS, chunks, esc
@@ -41,7 +41,7 @@ from storage import org as org_repo
 from storage import outbox as outbox_repo
 from storage import reviews as review_repo
 from storage.db import Database
-from storage.models import GOODS, OutboxRow, Review, ReviewBranch, ReviewVerdict
+from storage.models import GOODS, OutboxKind, OutboxRow, Review, ReviewBranch, ReviewVerdict
 
 WEIGHTS = {"sessions": 2, "attendance": 2, "study": 1}
 SHARE_PERCENT = 10
@@ -437,12 +437,11 @@ async def queue_scheduled(db: Database, clock: Clock, staff: list[int], at: time
         return list_parts(tr, review, scope, rows)
 
     texts = await rendered.render_languages(render, None, readers)
-    return await rendered.queue(db, now, f"review:{year}:{county.id}", "review", county.id,
+    return await rendered.queue(db, now, f"review:{year}:{county.id}", OutboxKind.REVIEW, county.id,
                                 readers, texts, f"review:{year}:", payload)
 
 
-@renderer("review")
-async def _render(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
+async def render_review(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
     if rendered.refers(row):
         return await rendered.part(db, row)
     tr = await translator_of(db, row.chat_id)

@@ -27,7 +27,7 @@ from bot.chunked import in_chunks
 from bot.clock import Clock
 from bot.contact_days import Month
 from bot.contact_days import month_bounds as month_bounds  # bulletins and handlers use it
-from bot.delivery import Outgoing, renderer
+from bot.delivery import Outgoing
 from bot.i18n import N_
 from bot.markup import esc
 from bot.profile import InvalidInput
@@ -38,7 +38,7 @@ from storage import org as org_repo
 from storage import outbox as outbox_repo
 from storage import visits as visit_repo
 from storage.db import Conn, Database, Statement
-from storage.models import OutboxRow, Unit, Visit, VisitActivity
+from storage.models import OutboxKind, OutboxRow, Unit, Visit, VisitActivity
 
 ACTIVITIES: dict[VisitActivity, str] = {
     "research": N_("Research"),
@@ -225,8 +225,8 @@ async def log(db: Database, clock: Clock, leader: int, draft: VisitDraft,
         secretaries = [r.telegram_id for r in await org_repo.holders(c, "secretary",
                                                                      draft.branch_id)]
         await outbox_repo.enqueue(c, [
-            outbox_repo.Envelope(f"visit:{visit.id}:{part}:{s}", s, f"visit_{part}", visit.id)
-            for s in secretaries if s != leader for part in _confirm_parts(visit)], now)
+            outbox_repo.Envelope(f"visit:{visit.id}:{part}:{s}", s, kind, visit.id)
+            for s in secretaries if s != leader for part, kind in _confirm_parts(visit)], now)
         await _audit(c, now, leader, "visit.log", None, visit)
     return visit
 
@@ -242,14 +242,15 @@ async def counted_before(db: Database, visit: Visit) -> list[date]:
     return [day for day, _ in contact_days.covered(visit.day, visit.days) if day in earlier]
 
 
-def _confirm_parts(visit: Visit) -> list[str]:
-    """What the secretary asked to confirm a visit receives, in order: the voice record
-    and the shared location as messages of their own (Telegram's own player and map),
-    then the request with the button, last in the chat, saying they are above."""
-    parts = ["voice"] if visit.record_file_id else []
+def _confirm_parts(visit: Visit) -> list[tuple[str, OutboxKind]]:
+    """What the secretary asked to confirm a visit receives, in order (each part's name in
+    its key, and its kind): the voice record and the shared location as messages of their
+    own (Telegram's own player and map), then the request with the button, last in the
+    chat, saying they are above."""
+    parts = [("voice", OutboxKind.VISIT_VOICE)] if visit.record_file_id else []
     if visit.latitude is not None and visit.longitude is not None:
-        parts.append("location")
-    return [*parts, "confirm"]
+        parts.append(("location", OutboxKind.VISIT_LOCATION))
+    return [*parts, ("confirm", OutboxKind.VISIT_CONFIRM)]
 
 
 Change = Literal["ok", "not_yours", "too_late", "gone"]
@@ -580,13 +581,12 @@ async def queue_reminders(db: Database, clock: Clock, schedule: list[tuple[int, 
             if done < asked:
                 envelopes.append(outbox_repo.Envelope(
                     f"visit-reminder:{leader}:{today.isoformat()}", leader,
-                    "visit_reminder", None,
+                    OutboxKind.VISIT_REMINDER, None,
                     {"remaining": asked - done, "quota": asked, "done": done}))
     return await in_chunks(db, envelopes, lambda c, some: outbox_repo.enqueue_new(c, some, now))
 
 
-@renderer("visit_reminder")
-async def _render_reminder(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
+async def render_reminder(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
     tr = await translator_of(db, row.chat_id)
     quota = float(row.payload["quota"])
     remaining = float(row.payload["remaining"])
@@ -607,8 +607,7 @@ async def _to_confirm(db: Database, row: OutboxRow) -> tuple[Visit, str] | None:
     return visit, leader.name if leader else str(visit.leader_telegram_id)
 
 
-@renderer("visit_voice")
-async def _render_confirm_voice(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
+async def render_confirm_voice(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
     found = await _to_confirm(db, row)
     if found is None or found[0].record_file_id is None:
         return None
@@ -619,8 +618,7 @@ async def _render_confirm_voice(db: Database, clock: Clock, row: OutboxRow) -> O
                     file_id=visit.record_file_id)
 
 
-@renderer("visit_location")
-async def _render_confirm_location(db: Database, clock: Clock, row: OutboxRow
+async def render_confirm_location(db: Database, clock: Clock, row: OutboxRow
                                    ) -> Outgoing | None:
     found = await _to_confirm(db, row)
     if found is None:
@@ -631,8 +629,7 @@ async def _render_confirm_location(db: Database, clock: Clock, row: OutboxRow
     return Outgoing("", location=(visit.latitude, visit.longitude))
 
 
-@renderer("visit_confirm")
-async def _render_confirm(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
+async def render_confirm(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
     found = await _to_confirm(db, row)
     if found is None:
         return None
