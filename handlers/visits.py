@@ -86,7 +86,7 @@ async def _ask_day(update: Update, context: ZContext, branch: str) -> None:
                               button(tr("The day before"), dialog.choice(VISIT, "day", 2))]]))
 
 
-async def _visits_there(context: ZContext, current: Dialog) -> bool:
+async def visits_there(context: ZContext, current: Dialog) -> bool:
     """The chosen branch is still one of the leader's contact points (before choosing:
     they still have one)."""
     actor = context.actor
@@ -95,7 +95,6 @@ async def _visits_there(context: ZContext, current: Dialog) -> bool:
     return actor.visits_at(int(current.data["branch"]))
 
 
-@dialog.dialog(VISIT, right=_visits_there)
 async def visit_step(update: Update, context: ZContext, current: Dialog, answer: Answer
                      ) -> None:
     tr = context.tr
@@ -468,7 +467,7 @@ async def visit_button(update: Update, context: ZContext) -> None:
     await query.answer(tr("This button is no longer active."))
 
 
-async def _changes_visit(context: ZContext, current: Dialog) -> bool:
+async def changes_visit(context: ZContext, current: Dialog) -> bool:
     """Staff, or the visit's leader while its branch is still their contact point (a
     visit gone since is answered by the step)."""
     visit = await visits.get(context.db, int(current.data["visit"]))
@@ -476,7 +475,6 @@ async def _changes_visit(context: ZContext, current: Dialog) -> bool:
                                                            visit.branch_id)
 
 
-@dialog.dialog(FIX, right=_changes_visit)
 async def fix_step(update: Update, context: ZContext, current: Dialog, answer: Answer) -> None:
     tr = context.tr
     chat = update.effective_chat
@@ -502,7 +500,7 @@ async def fix_step(update: Update, context: ZContext, current: Dialog, answer: A
 # --- a problem solved later -------------------------------------------------------------------
 
 
-async def _solves_problem(context: ZContext, current: Dialog) -> bool:
+async def solves_problem(context: ZContext, current: Dialog) -> bool:
     """Staff, the branch's secretary, or the visit's leader while the branch is still their
     contact point (a visit gone since is answered by the step)."""
     visit = await visits.get(context.db, int(current.data["visit"]))
@@ -510,7 +508,6 @@ async def _solves_problem(context: ZContext, current: Dialog) -> bool:
                                                           visit.branch_id)
 
 
-@dialog.dialog(SOLVE, right=_solves_problem)
 async def solve_step(update: Update, context: ZContext, current: Dialog, answer: Answer
                      ) -> None:
     tr = context.tr
@@ -645,7 +642,6 @@ async def quota_button(update: Update, context: ZContext) -> None:
                                    tr("How many days a month? (for example 3 or 2.5)"))
 
 
-@dialog.dialog(QUOTA, right=dialog.staff)
 async def quota_step(update: Update, context: ZContext, current: Dialog, answer: Answer
                      ) -> None:
     tr = context.tr
