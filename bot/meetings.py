@@ -516,7 +516,8 @@ async def queue_count_edits(db: Database, clock: Clock, every: timedelta
 
 def away_from(member: Member, meeting: Meeting) -> bool:
     """Working away from this session's branch: their home's, joined remotely if at all.
-    A member working away who comes to their host branch's session lives there."""
+    A member working away who comes to their host branch's session lives there. (What
+    storage.meetings.AWAY_FROM says of rows, for what a member is shown.)"""
     return member.flowing and member.branch_id == meeting.branch_id
 
 
@@ -526,33 +527,19 @@ CheckIn = Literal["present", "remote", "already", "not_invited", "not_open", "cl
 
 async def check_in(db: Database, clock: Clock, windows: Windows, meeting_id: int,
                    member: Member | None, how: Literal["present", "remote"]) -> CheckIn:
+    """Check in under the one rule (storage.meetings.CHECK_IN_RULE): the usual case in one
+    statement; only a refusal reads why, from the same rule."""
     now = clock.now()
     if member is not None:
-        # The usual case in one statement; only a refusal reads why.
         async with db.write() as c:
             if await meeting_repo.check_in(c, meeting_id, member.id, how, now, windows.before,
                                            windows.after):
                 return how
     async with db.read() as c:
-        meeting = await meeting_repo.get_meeting(c, meeting_id)
-        invited = member is not None and await meeting_repo.is_invited(c, meeting_id,
-                                                                       member.id)
-    if meeting is None:
-        return "gone"
-    if meeting.state == "cancelled":
-        return "cancelled"
-    if member is None or not invited:
-        return "not_invited"
-    if now < windows.opens(meeting):
-        return "not_open"
-    if now >= windows.closes(meeting) or meeting.state == "closed":
-        return "closed"
-    if how == "remote":
-        if not meeting.remote_allowed:
-            return "no_remote"
-        if not away_from(member, meeting):
-            return "not_flowing"
-    return "already"
+        refusal = await meeting_repo.check_in_refusal(
+            c, meeting_id, member.id if member is not None else None, how, now,
+            windows.before, windows.after)
+    return refusal or "already"
 
 
 LeaveRequest = Literal["requested", "already_in", "already_requested", "not_invited", "closed",

@@ -3,8 +3,8 @@
 The guidelines ask for notes after study — party lessons, centralised study, the party
 activity day (which kinds is a setting) — and after study materials, not after the
 business of a committee or group meeting. They do not ask members working away, members
-aged 60 or over, or members without writing ability. Such members are never asked or
-reminded — but a note they send anyway is kept and counts.
+aged 60 or over (:data:`~storage.notes.EXEMPT_AGE`), or members without writing ability.
+Such members are never asked or reminded — but a note they send anyway is kept and counts.
 
 The rules against formalism say reminders are few and end: a request is named in at
 most :data:`NOTE_REMINDERS` evening reminders (bundled in the one study reminder a day,
@@ -23,7 +23,7 @@ from bot.callbacks import pack
 from bot.clock import Clock
 from bot.config import Settings
 from bot.delivery import Outgoing
-from bot.i18n import N_
+from bot.i18n import N_, Translator
 from bot.markup import esc
 from bot.recipients import translator_of
 from storage import audit
@@ -42,8 +42,8 @@ from storage.models import (
     OutboxKind,
     OutboxRow,
 )
+from storage.notes import EXEMPT_AGE
 
-EXEMPT_AGE = 60
 NOTE_MAX = 3000
 CENTRALISED_STUDY_TARGET = 20  # sessions a year, for township leadership
 NOTE_REMINDERS = 2     # evening reminders that may name one request, at most
@@ -52,12 +52,18 @@ REMINDER_GAP_DAYS = 3  # between them: a member busy for a day or two still hear
 Exemption = Literal["flowing", "age", "no_writing"]
 EXEMPTIONS: dict[Exemption, str] = {
     "flowing": N_("working away"),
-    "age": N_("aged 60 or over"),
+    "age": N_("aged {age} or over"),  # EXEMPT_AGE
     "no_writing": N_("marked as unable to write"),
 }
 
 
+def exemption_text(tr: Translator, why: Exemption) -> str:
+    return tr(EXEMPTIONS[why], age=EXEMPT_AGE)
+
+
 def exemption(member: Member, today: date) -> Exemption | None:
+    """Why a member is not asked for notes, if they are not: the rule the queries of what
+    is owed apply too (storage.notes._REQUIRED), here for one member, with its reason."""
     if member.flowing:
         return "flowing"
     if member.birth_year is not None and today.year - member.birth_year >= EXEMPT_AGE:

@@ -253,14 +253,15 @@ def _state(tr: Tr, row: ReviewBranch) -> str:
     if row.verdict is not None:
         return tr(VERDICTS[row.verdict])
     answered = sum(good is not None for good in row.goods)
-    return tr("⏳ not decided ({answered} of 5 answered)", answered=answered)
+    return tr("⏳ not decided ({answered} of {goods} answered)", answered=answered,
+              goods=len(GOODS))
 
 
 def too_few(tr: Tr, prepared: Prepared) -> str:
     return tr("🗂 <b>Yearly review {year}: {scope}</b>\nOnly {n} branches compared: a bottom "
-              "10% needs at least {least}, so there is no draft. The review is made by hand.",
-              year=prepared.year, scope=esc(prepared.scope), n=prepared.compared,
-              least=MIN_COMPARED)
+              "{share}% needs at least {least}, so there is no draft. The review is made by "
+              "hand.", year=prepared.year, scope=esc(prepared.scope), n=prepared.compared,
+              share=SHARE_PERCENT, least=MIN_COMPARED)
 
 
 def list_parts(tr: Tr, review: Review, scope: str, rows: list[ReviewBranch]
@@ -275,8 +276,8 @@ def list_parts(tr: Tr, review: Review, scope: str, rows: list[ReviewBranch]
                 scope=esc(scope)) if confirmed else
              tr("🗂 <b>Yearly review {year}: {scope}</b> — draft", year=review.year,
                 scope=esc(scope)),
-             tr("{compared} branches compared; 10% of them, rounded down: {share}.",
-                compared=review.compared, share=review.share)]
+             tr("{compared} branches compared; {percent}% of them, rounded down: {share}.",
+                compared=review.compared, percent=SHARE_PERCENT, share=review.share)]
     if len(in_draft) > review.share:
         cut = max(row.composite for row in in_draft)
         lines.append(tr("{tied} branches share the composite at the cut ({cut}), so the draft "

@@ -108,7 +108,12 @@ def parse_quota(text: str | None) -> float:
     return days
 
 
-def parse_visit_day(text: str | None, today: date, oldest: int | None = 90) -> date:
+#: How many days back a visit's day may be typed (by a leader; staff, any).
+OLDEST_VISIT_DAYS = 90
+
+
+def parse_visit_day(text: str | None, today: date,
+                    oldest: int | None = OLDEST_VISIT_DAYS) -> date:
     """'今天', '昨天', '前天', '11-20', '2026-11-20' → a date not in the future (nor more
     than ``oldest`` days ago, if given)."""
     raw = (text or "").strip().lower()
@@ -132,13 +137,14 @@ def parse_visit_day(text: str | None, today: date, oldest: int | None = 90) -> d
     return check_visit_day(day, today, oldest)
 
 
-def check_visit_day(day: date, today: date, oldest: int | None = 90) -> date:
+def check_visit_day(day: date, today: date, oldest: int | None = OLDEST_VISIT_DAYS) -> date:
     """The rule for a visit's (or a solving's) day, typed or pressed: a button's day is
     data the client sends, so a forged "400 days back" meets the answer a typed one does."""
     if day > today:
         raise InvalidInput(N_("That date is in the future. Please try again."))
     if oldest is not None and (today - day).days > oldest:
-        raise InvalidInput(N_("That is more than 90 days ago; please ask organisation staff."))
+        raise InvalidInput(N_("That is more than {days} days ago; please ask organisation "
+                              "staff."), days=oldest)
     return day
 
 

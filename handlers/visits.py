@@ -40,9 +40,14 @@ PROBLEM_SHOWN = 60  # characters of a problem in a list
 CHANGE_ANSWERS = {
     "ok": N_("Saved."),
     "not_yours": N_("This is not yours to manage."),
-    "too_late": N_("Visits can be corrected for 7 days; please ask organisation staff."),
+    "too_late": N_("Visits can be corrected for {days} days; please ask organisation "
+                   "staff."),  # visits.CORRECTION_DAYS
     "gone": N_("This visit no longer exists."),
 }
+
+
+def _change_answer(tr: Translator, result: visits.Change) -> str:
+    return tr(CHANGE_ANSWERS[result], days=visits.CORRECTION_DAYS)
 SOLVE_ANSWERS = {
     "not_yours": N_("This is not yours to manage."),
     "gone": N_("This visit no longer exists."),
@@ -423,7 +428,7 @@ async def visit_button(update: Update, context: ZContext) -> None:
         return
     if parsed.action == "gone":
         withdrawn = await visits.withdraw(context.db, context.clock, visit_id, actor)
-        await query.answer(tr(CHANGE_ANSWERS[withdrawn]) if withdrawn != "ok"
+        await query.answer(_change_answer(tr, withdrawn) if withdrawn != "ok"
                            else tr("Withdrawn. The history keeps it."),
                            show_alert=withdrawn != "ok")
         if withdrawn == "ok":
@@ -446,7 +451,7 @@ async def visit_button(update: Update, context: ZContext) -> None:
     if parsed.action in ("days", "rec", "del", "keep"):
         allowed, _ = await visits.may_change(context.db, context.clock, visit_id, actor)
         if allowed != "ok":
-            await query.answer(tr(CHANGE_ANSWERS[allowed]), show_alert=True)
+            await query.answer(_change_answer(tr, allowed), show_alert=True)
             return
         if parsed.action == "keep":
             await query.answer(tr("Kept."))
@@ -494,7 +499,7 @@ async def fix_step(update: Update, context: ZContext, current: Dialog, answer: A
         await chat.send_message(tr(problem.message, **problem.fields))
         return
     await dialog.finish(update, context)
-    await chat.send_message(tr(CHANGE_ANSWERS[result]))
+    await chat.send_message(_change_answer(tr, result))
 
 
 # --- a problem solved later -------------------------------------------------------------------

@@ -50,7 +50,7 @@ def test_one_each_keeps_the_order_and_every_entry() -> None:
 def test_stored_kinds_are_the_enums_values() -> None:
     """Rows already in a database keep their kind: the values are never renamed."""
     assert OutboxKind("meeting_open") is OutboxKind.MEETING_OPEN
-    assert f"{OutboxKind.VISIT_CONFIRM}" == "visit_confirm" == OutboxKind.VISIT_CONFIRM
+    assert f"{OutboxKind.VISIT_CONFIRM}" == str(OutboxKind.VISIT_CONFIRM) == "visit_confirm"
 
 
 def _named_in_calls(function: str, position: int) -> set[tuple[str, str]]:

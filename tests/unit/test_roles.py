@@ -37,10 +37,10 @@ async def test_relieved_of_one_branch_keeps_what_is_for_the_other(db: Database) 
                 "branch_id": county[branch], "kind": "lesson", "starts_at": now,
                 "place": "村委会", "topic": "学习", "created_by": SECRETARY}, now)
             await outbox_repo.enqueue(c, [outbox_repo.Envelope(
-                f"record:{branch}", SECRETARY, "meeting_record", meeting.id)], now)
+                f"record:{branch}", SECRETARY, OutboxKind.MEETING_RECORD, meeting.id)], now)
         await outbox_repo.enqueue(c, [
-            outbox_repo.Envelope("bulletin", SECRETARY, "bulletin", county["county"]),
-            outbox_repo.Envelope("material", SECRETARY, "material", 1)], now)
+            outbox_repo.Envelope("bulletin", SECRETARY, OutboxKind.BULLETIN, county["county"]),
+            outbox_repo.Envelope("material", SECRETARY, OutboxKind.MATERIAL, 1)], now)
         assert await roles.end_secretary_in(c, now, "tg:1", SECRETARY, county["east"])
     assert await states(db) == {"record:east": "dropped", "record:west": "queued",
                                 "bulletin": "queued", "material": "queued",
@@ -63,7 +63,8 @@ async def test_staff_still_named_in_zhibu_admins_lose_nothing_and_are_not_told(
     async with db.tx() as c:
         await org_repo.grant(c, SECRETARY, "staff", None, None, now)
         await outbox_repo.enqueue(c, [
-            outbox_repo.Envelope("bulletin", SECRETARY, "bulletin", county["county"])], now)
+            outbox_repo.Envelope("bulletin", SECRETARY, OutboxKind.BULLETIN,
+                                 county["county"])], now)
         assert await roles.end_staff_in(c, now, "cli", SECRETARY, still_admin=True)
     assert await states(db) == {"bulletin": "queued"}
 
@@ -96,7 +97,7 @@ async def test_a_relieved_secretary_gets_no_visit_voice_or_location(db: Database
             "leader_telegram_id": 9, "branch_id": county["east"], "day": date(2026, 11, 20),
             "days": 1, "activity": "research", "record": "走访"}, now)
         await outbox_repo.enqueue(c, [outbox_repo.Envelope(
-            f"visit:{part}", SECRETARY, f"visit_{part}", visit.id)
+            f"visit:{part}", SECRETARY, OutboxKind(f"visit_{part}"), visit.id)
             for part in ("voice", "location", "confirm")], now)
         assert await roles.end_secretary_in(c, now, "tg:1", SECRETARY, county["east"])
     assert await states(db) == {"visit:voice": "dropped", "visit:location": "dropped",
@@ -111,7 +112,8 @@ async def test_staff_taken_out_of_zhibu_admins_get_nothing_queued_for_staff(
     async with db.tx() as c:
         await outbox_repo.enqueue(c, [
             outbox_repo.Envelope(f"{kind}:{who}", who, kind, county["county"])
-            for kind in ("bulletin", "trouble", "material") for who in (SECRETARY, 502, 503)],
+            for kind in (OutboxKind.BULLETIN, OutboxKind.TROUBLE, OutboxKind.MATERIAL)
+            for who in (SECRETARY, 502, 503)],
             now)
         await org_repo.grant(c, 503, "staff", None, None, now)  # staff by `zhibu admin add`
     # The bot restarts with ZHIBU_ADMINS=502: 501 was taken out of it.
