@@ -19,6 +19,7 @@ from bot import (
     meetings,
     notes,
     notices,
+    organisation,
     reports,
     review,
     roles,
@@ -48,6 +49,8 @@ RENDERERS: tuple[tuple[K, Renderer], ...] = (
     (K.MATERIAL, materials.render_material),
     (K.STUDY_REMINDER, todo.render_evening),
     (K.NOTE_REQUEST, notes.render_request),
+    (K.NOTE_EXCELLENT, notes.render_excellent),
+    (K.NOTE_REWRITE, notes.render_rewrite),
     # sessions
     (K.MEETING_NOTICE, meetings.render_notice),
     (K.MEETING_REMINDER, meetings.render_reminder),
@@ -57,6 +60,9 @@ RENDERERS: tuple[tuple[K, Renderer], ...] = (
     (K.MEETING_RECORD, session_records.render_record),
     (K.MEETING_CANCELLED, session_changes.render_cancelled),
     (K.MEETING_MOVED, session_changes.render_moved),
+    (K.LEAVE_VOICE, meetings.render_leave_voice),
+    (K.LEAVE_REQUEST, meetings.render_leave_request),
+    (K.LEAVE_DECISION, meetings.render_leave_decision),
     # notices
     (K.NOTICE, notices.render_notice),
     (K.NOTICE_REMINDER, notices.render_notice_reminder),
@@ -65,6 +71,8 @@ RENDERERS: tuple[tuple[K, Renderer], ...] = (
     (K.VISIT_VOICE, visits.render_confirm_voice),
     (K.VISIT_LOCATION, visits.render_confirm_location),
     (K.VISIT_CONFIRM, visits.render_confirm),
+    # branch groups
+    (K.GROUP_LOST, organisation.render_group_lost),
     # members working away and back home
     (K.WENT_AWAY, homecoming.render_went_away),
     (K.RETURNED, homecoming.render_returned),

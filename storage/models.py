@@ -215,7 +215,11 @@ class OutboxKind(StrEnum):
     BULLETIN = "bulletin"                    # a bulletin of a period, to staff
     CATCH_UP = "catch_up"                    # materials missed while away, on coming home
     DECISION = "decision"                    # a request to join decided, to the applicant
+    GROUP_LOST = "group_lost"                # the bot removed from a branch's group
     HOMECOMING = "homecoming"                # a season's list of members back home
+    LEAVE_DECISION = "leave_decision"        # leave granted or not, to the member
+    LEAVE_REQUEST = "leave_request"          # a request for leave, to the secretaries
+    LEAVE_VOICE = "leave_voice"              # its voice reason, just before it
     MATERIAL = "material"                    # a study material pushed to a member
     MEETING_CANCELLED = "meeting_cancelled"
     MEETING_COUNT = "meeting_count"          # an edit of the check-in post's live count
@@ -225,7 +229,9 @@ class OutboxKind(StrEnum):
     MEETING_RECORD = "meeting_record"        # a closed session's record, to who keeps it
     MEETING_REMINDER = "meeting_reminder"
     MEETING_SUMMARY = "meeting_summary"      # who came, at closing
+    NOTE_EXCELLENT = "note_excellent"        # a note's verdicts, to its author
     NOTE_REQUEST = "note_request"
+    NOTE_REWRITE = "note_rewrite"
     NOTICE = "notice"
     NOTICE_REMINDER = "notice_reminder"
     OFF_ROSTER_LEADER = "off_roster_leader"  # a leader's contact point left the roster

@@ -75,14 +75,14 @@ K = OutboxKind
 PERSONAL = {K.DECISION, K.MATERIAL, K.STUDY_REMINDER, K.NOTE_REQUEST, K.NOTICE,
             K.NOTICE_REMINDER, K.MEETING_NOTICE, K.MEETING_REMINDER, K.MEETING_OPEN,
             K.MEETING_COUNT, K.MEETING_SUMMARY, K.MEETING_CANCELLED, K.MEETING_MOVED, K.ROLE,
-            K.CATCH_UP}
+            K.CATCH_UP, K.LEAVE_DECISION, K.NOTE_EXCELLENT, K.NOTE_REWRITE}
 
 
 def test_every_kind_of_message_is_personal_or_ends_with_a_role() -> None:
     """A new kind of message must say whether it is someone's because of a role — else a
     relieved secretary or removed staff would still receive it."""
-    role_bound = set(outbox_repo.BRANCH_WORK) | set(outbox_repo.STAFF_WORK) | set(
-        outbox_repo.LEADER_WORK)
+    role_bound = set(outbox_repo.BRANCH_WORK) | set(outbox_repo.BRANCH_ALERTS) | set(
+        outbox_repo.STAFF_WORK) | set(outbox_repo.LEADER_WORK)
     assert set(OutboxKind) - PERSONAL - role_bound == set()
     assert PERSONAL & role_bound == set()
 
@@ -102,6 +102,32 @@ async def test_a_relieved_secretary_gets_no_visit_voice_or_location(db: Database
         assert await roles.end_secretary_in(c, now, "tg:1", SECRETARY, county["east"])
     assert await states(db) == {"visit:voice": "dropped", "visit:location": "dropped",
                                 "visit:confirm": "dropped", "told queued": "queued"}
+
+
+async def test_a_relieved_secretary_gets_no_leave_request_or_group_alert(db: Database) -> None:
+    """A request for leave from a session of the branch, and the bot's removal from its
+    group, are the secretary's as secretary: they go when the role does (another branch's
+    stay)."""
+    clock = FrozenClock(START)
+    county = await seed_county(db, clock)
+    now = clock.now()
+    async with db.tx() as c:
+        envelopes = []
+        for branch in ("east", "west"):
+            await org_repo.grant(c, SECRETARY, "secretary", county[branch], None, now)
+            meeting = await meeting_repo.add_meeting(c, {
+                "branch_id": county[branch], "kind": "lesson", "starts_at": now,
+                "place": "村委会", "topic": "学习", "created_by": SECRETARY}, now)
+            envelopes += [
+                outbox_repo.Envelope(f"voice:{branch}", SECRETARY, K.LEAVE_VOICE, meeting.id),
+                outbox_repo.Envelope(f"leave:{branch}", SECRETARY, K.LEAVE_REQUEST, meeting.id),
+                outbox_repo.Envelope(f"lost:{branch}", SECRETARY, K.GROUP_LOST, county[branch])]
+        await outbox_repo.enqueue(c, envelopes, now)
+        assert await roles.end_secretary_in(c, now, "tg:1", SECRETARY, county["east"])
+    assert await states(db) == {
+        "voice:east": "dropped", "leave:east": "dropped", "lost:east": "dropped",
+        "voice:west": "queued", "leave:west": "queued", "lost:west": "queued",
+        "told queued": "queued"}
 
 
 async def test_staff_taken_out_of_zhibu_admins_get_nothing_queued_for_staff(
