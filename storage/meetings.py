@@ -87,6 +87,11 @@ CHECK_IN_RULE: dict[CheckInRefusal, str] = {
     "no_remote": ":status = 'present' OR mt.remote_allowed = 1",
     "not_flowing": f":status = 'present' OR {AWAY_FROM}",
 }
+#: The rule as one condition, for the check-in's statement; and as one column per
+#: condition (1 if it holds; a member not found holds none), for reading a refusal.
+_CHECK_IN = " AND ".join(f"({condition})" for condition in CHECK_IN_RULE.values())
+_CHECK_IN_HELD = ", ".join(f"coalesce(({condition}), 0)"
+                           for condition in CHECK_IN_RULE.values())
 
 
 async def add_meeting(c: Conn, fields: dict[str, Any], now: datetime) -> Meeting:
@@ -313,11 +318,10 @@ async def check_in(c: Conn, meeting_id: int, member_id: int, status: str,
     """One statement: record present/remote under :data:`CHECK_IN_RULE`, unless the
     member is in already. True if it changed something; on False the caller reads why
     (:func:`check_in_refusal`). A second press, however close, changes nothing."""
-    rule = " AND ".join(f"({condition})" for condition in CHECK_IN_RULE.values())
     cur = await c.execute(
         f"""INSERT INTO attendance (meeting_id, member_id, status, at)
            SELECT :meeting, :member, :status, :at FROM meetings mt JOIN members m
-           WHERE mt.id = :meeting AND m.id = :member AND {rule}
+           WHERE mt.id = :meeting AND m.id = :member AND {_CHECK_IN}
            ON CONFLICT (meeting_id, member_id) DO UPDATE SET status = excluded.status,
              at = excluded.at, decided_by = NULL, decided_at = NULL
            WHERE attendance.status NOT IN ('present', 'remote')""",
@@ -331,10 +335,8 @@ async def check_in_refusal(c: Conn, meeting_id: int, member_id: int | None, stat
     """Why :data:`CHECK_IN_RULE` refuses this check-in: its first condition that fails
     ("gone": no such meeting; no member: not invited), or None if none does (the member
     is in already)."""
-    conditions = ", ".join(f"coalesce(({condition}), 0)"
-                           for condition in CHECK_IN_RULE.values())
     async with c.execute(
-            f"""SELECT {conditions} FROM meetings mt LEFT JOIN members m ON m.id = :member
+            f"""SELECT {_CHECK_IN_HELD} FROM meetings mt LEFT JOIN members m ON m.id = :member
                 WHERE mt.id = :meeting""",
             _check_in_params(meeting_id, member_id, status, now, opens_before,
                              closes_after)) as cur:
