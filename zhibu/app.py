@@ -123,7 +123,7 @@ async def start_services(application: Application[Any, Any, Any, Any, Any, Any])
     await outbox_bot.initialize()
     services.sender = Sender(outbox_bot, services.db, services.clock, SendLimits(
         per_second=settings.send_per_second, concurrency=settings.send_concurrency),
-        services.pacer, services.write_faults, renderers.build())
+        services.pacer, services.write_faults, renderers=renderers.build())
     # Staff hear once that the database could not be written, when it can be again.
     services.write_faults.on_recovered = (
         lambda error, seconds: services.noted("database", error, str(round(seconds))))
