@@ -132,12 +132,6 @@ class ZContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dic
         self._actor = await load_actor(self.db, self._actor.telegram_id, self.settings.admins)
         return self._actor
 
-    async def translator_for(self, telegram_id: int) -> i18n.Translator:
-        """The language of someone else (the secretary being told of a new applicant)."""
-        from bot.recipients import translator_of
-
-        return await translator_of(self.db, telegram_id)
-
 
 ZApplication = Application[ExtBot[None], ZContext, dict[Any, Any], dict[Any, Any],
                            dict[str, Any], Any]
