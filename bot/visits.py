@@ -483,50 +483,6 @@ async def at_branches(db: Database, clock: Clock, branches: frozenset[int]) -> B
     return BranchVisits(names, leaders, recent, problems)
 
 
-@dataclass(frozen=True)
-class PointDays:
-    """A leader's days at one of their contact points in a period, for a branch bulletin:
-    information about the branch's leaders, not the branch's score."""
-
-    branch_id: int
-    leader: int
-    name: str
-    days: float  # calendar days at this branch in the period (each date at most once)
-    leader_days: float  # the leader's days at all their contact points in the period
-    asked: float  # what the leader's quota asks over the period, from the appointment
-    so_far: bool  # the period is not over: days and what is asked are so far
-
-
-async def point_days(db: Database, clock: Clock, start: date, end: date,
-                     default_quota: float) -> list[PointDays]:
-    """For every leader and each of their contact points: calendar days in the period
-    (:mod:`bot.contact_days`), per branch and for the leader as a whole, and what the
-    quota asks of the leader over the period's months (the month in progress included,
-    marked ``so_far``)."""
-    today = clock.today()
-    found = []
-    async with db.read() as c:
-        roles = await org_repo.holders(c, "leader")
-        leaders = sorted({r.telegram_id for r in roles})
-        names = await member_repo.names_of_users(c, leaders)
-        visits = await visit_repo.reaching_into(c, start, end, leaders)
-        for leader in leaders:
-            own = [v for v in visits if v.leader_telegram_id == leader]
-            appointed = await appointed_on(c, clock, leader) or today
-            quota = await visit_repo.quota(c, leader, default_quota)
-            months = contact_days.months(contact_days.shares((v.day, v.days) for v in own),
-                                         quota, appointed, start, end, today)
-            everywhere = sum(m.days for m in months)
-            asked = sum(m.quota or 0.0 for m in months)
-            for point in await org_repo.contact_points_of(c, leader):
-                there = contact_days.shares((v.day, v.days) for v in own
-                                            if v.branch_id == point.branch_id)
-                found.append(PointDays(point.branch_id, leader, names[leader],
-                                       contact_days.total(there, start, end), everywhere,
-                                       asked, any(m.in_progress for m in months) or end > today))
-    return found
-
-
 async def set_quota(db: Database, clock: Clock, leader: int | None, days: float, by: int,
                     ending: Statement | None = None) -> None:
     """The quota, with the end of the form that set it (``ending``), in one transaction."""
