@@ -226,8 +226,7 @@ async def _checked_database(settings: Settings) -> None:
     """Open (and migrate) the database and read its tables, then close it again."""
     db = await Database.open(settings.database)
     try:
-        async with db.read() as c:
-            await c.execute_fetchall("SELECT count(*) FROM sqlite_master")
+        await db.read_schema()
     finally:
         await db.close()
 
