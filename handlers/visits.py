@@ -25,6 +25,7 @@ from bot.when import offset_day
 from handlers import away, dialog
 from handlers.dialog import Answer
 from handlers.guards import button_with_id, private_only
+from handlers.steps import Form, Step, Turn
 from handlers.ui import button, esc, grid, inline, reply_keyboard, take_buttons_away
 from storage.models import Dialog, Visit
 
@@ -98,108 +99,165 @@ async def _visits_there(context: ZContext, current: Dialog) -> bool:
 @dialog.dialog(VISIT, right=_visits_there)
 async def visit_step(update: Update, context: ZContext, current: Dialog, answer: Answer
                      ) -> None:
-    tr = context.tr
-    chat = update.effective_chat
-    assert chat is not None
-    today = context.clock.today()
-    try:
-        if current.step == "point":
-            points = {p.id: p for p in await visits.contact_points(
-                context.db, context.actor.telegram_id)}
-            chosen = whole(answer.action)
-            point = points.get(chosen) if chosen is not None else None
-            if point is None:
-                await chat.send_message(tr("Please choose with the buttons."))
-                return
-            await away.acknowledge(answer, point.name)
-            await dialog.advance(update, context, current, "day", branch=point.id,
-                                 branch_name=point.name)
-            await _ask_day(update, context, point.name)
-        elif current.step == "day":
-            if answer.action is not None:  # a button's day meets the typed day's rule
-                day = visits.check_visit_day(offset_day(today, answer.action, back=True), today)
-                await away.acknowledge(answer, day.isoformat())
-            else:
-                day = visits.parse_visit_day(answer.text, today)
-            await dialog.advance(update, context, current, "days", day=day.isoformat())
-            # Only as many days as have passed since: a visit is logged once it is over.
-            await chat.send_message(tr("How many days? Half days count too."), reply_markup=inline(
-                [[button(f"{n:g}", dialog.choice(VISIT, "days", f"{n:g}")) for n in DAY_CHOICES
-                  if contact_days.last_day(day, n) <= today]]))
-        elif current.step == "days":
-            days = visits.parse_days(answer.action or answer.text)
-            visits.check_span(date.fromisoformat(current.data["day"]), days, today)
-            if answer.action:
-                await away.acknowledge(answer, answer.action)
-            await dialog.advance(update, context, current, "activity", days=days)
-            await chat.send_message(tr("What did you do there?"), reply_markup=inline(grid(
-                [button(tr(label), dialog.choice(VISIT, "activity", key))
-                 for key, label in ACTIVITIES.items()])))
-        elif current.step == "activity":
-            if answer.action not in ACTIVITIES:
-                await chat.send_message(tr("Please choose with the buttons."))
-                return
-            await away.acknowledge(answer, tr(ACTIVITIES[answer.action]))
-            await dialog.advance(update, context, current, "record", activity=answer.action)
-            await chat.send_message(tr("A short work record: type it, or send a voice message."))
-        elif current.step == "record":
-            voice = answer.message.voice if answer.message is not None else None
-            record = "" if voice else clean_body(answer.text, RECORD_MAX)
-            if not record and voice is None:
-                raise InvalidInput(N_("Please type a few sentences."))
-            await dialog.advance(update, context, current, "problems", record=record,
-                                 voice=voice.file_id if voice else None)
-            await chat.send_message(tr("Problems found? Type them, or press “None”."),
-                                    reply_markup=inline([[button(
-                                        tr("None"), dialog.choice(VISIT, "problems", "none"))]]))
-        elif current.step == "problems":
-            if answer.action == "none":
-                await away.acknowledge(answer, tr("None"))
-                current = await dialog.advance(update, context, current, "location",
-                                               problems="", solved=False)
-                await _ask_location(update, context)
-                return
-            problems = clean_body(answer.text, RECORD_MAX)
-            if not problems:
-                raise InvalidInput(N_("Please type a few sentences."))
-            await dialog.advance(update, context, current, "solved", problems=problems)
-            await chat.send_message(tr("Were they solved?"), reply_markup=inline([[
-                button(tr("Yes"), dialog.choice(VISIT, "solved", "yes")),
-                button(tr("No"), dialog.choice(VISIT, "solved", "no"))]]))
-        elif current.step == "solved":
-            if answer.action not in ("yes", "no"):
-                await chat.send_message(tr("Please choose with the buttons."))
-                return
-            await away.acknowledge(answer, tr("Yes") if answer.action == "yes" else tr("No"))
-            await dialog.advance(update, context, current, "location",
-                                 solved=answer.action == "yes")
-            await _ask_location(update, context)
-        elif current.step == "location":
-            location = answer.location
-            if location is None and (answer.text or "").strip() != tr("Skip"):
-                await chat.send_message(tr("Please press a button below."))
-                return
-            current = await dialog.advance(
-                update, context, current, "confirm",
-                lat=visits.coarse(location.latitude) if location else None,
-                lon=visits.coarse(location.longitude) if location else None)
-            await chat.send_message(tr("Thank you."), reply_markup=ReplyKeyboardRemove())
-            await _ask_confirm(update, context, current)
-        elif current.step == "confirm":
-            await _confirm(update, context, current, answer)
-    except InvalidInput as problem:
-        await chat.send_message(tr(problem.message, **problem.fields))
+    await VISIT_FORM.answer(update, context, current, answer)
 
 
-async def _ask_location(update: Update, context: ZContext) -> None:
-    tr = context.tr
-    chat = update.effective_chat
-    assert chat is not None
-    await chat.send_message(
+async def _read_point(turn: Turn) -> None:
+    points = {p.id: p for p in await visits.contact_points(
+        turn.context.db, turn.context.actor.telegram_id)}
+    chosen = whole(turn.action)
+    point = points.get(chosen) if chosen is not None else None
+    if point is None:
+        raise InvalidInput(N_("Please choose with the buttons."))
+    await turn.acknowledge(point.name)
+    await turn.go("day", branch=point.id, branch_name=point.name)
+
+
+async def _read_day(turn: Turn) -> None:
+    today = turn.today
+    if turn.action is not None:  # a button's day meets the typed day's rule
+        day = visits.check_visit_day(offset_day(today, turn.action, back=True), today)
+        await turn.acknowledge(day.isoformat())
+    else:
+        day = visits.parse_visit_day(turn.text, today)
+    await turn.go("days", day=day.isoformat())
+
+
+async def _ask_days(turn: Turn) -> None:
+    # Only as many days as have passed since: a visit is logged once it is over.
+    day, today = date.fromisoformat(turn.data["day"]), turn.today
+    await turn.say(turn.tr("How many days? Half days count too."), reply_markup=inline(
+        [[button(f"{n:g}", dialog.choice(VISIT, "days", f"{n:g}")) for n in DAY_CHOICES
+          if contact_days.last_day(day, n) <= today]]))
+
+
+async def _read_days(turn: Turn) -> None:
+    days = visits.parse_days(turn.action or turn.text)
+    visits.check_span(date.fromisoformat(turn.data["day"]), days, turn.today)
+    if turn.action:
+        await turn.acknowledge(turn.action)
+    await turn.go("activity", days=days)
+
+
+async def _ask_activity(turn: Turn) -> None:
+    await turn.say(turn.tr("What did you do there?"), reply_markup=inline(grid(
+        [button(turn.tr(label), dialog.choice(VISIT, "activity", key))
+         for key, label in ACTIVITIES.items()])))
+
+
+async def _read_activity(turn: Turn) -> None:
+    if turn.action not in ACTIVITIES:
+        raise InvalidInput(N_("Please choose with the buttons."))
+    await turn.acknowledge(turn.tr(ACTIVITIES[turn.action]))
+    await turn.go("record", activity=turn.action)
+
+
+async def _ask_record(turn: Turn) -> None:
+    await turn.say(turn.tr("A short work record: type it, or send a voice message."))
+
+
+async def _read_record(turn: Turn) -> None:
+    message = turn.answer.message
+    voice = message.voice if message is not None else None
+    record = "" if voice else clean_body(turn.text, RECORD_MAX)
+    if not record and voice is None:
+        raise InvalidInput(N_("Please type a few sentences."))
+    await turn.go("problems", record=record, voice=voice.file_id if voice else None)
+
+
+async def _ask_problems(turn: Turn) -> None:
+    await turn.say(turn.tr("Problems found? Type them, or press “None”."),
+                   reply_markup=inline([[button(
+                       turn.tr("None"), dialog.choice(VISIT, "problems", "none"))]]))
+
+
+async def _read_problems(turn: Turn) -> None:
+    if turn.action == "none":
+        await turn.acknowledge(turn.tr("None"))
+        await turn.go("location", problems="", solved=False)
+        return
+    problems = clean_body(turn.text, RECORD_MAX)
+    if not problems:
+        raise InvalidInput(N_("Please type a few sentences."))
+    await turn.go("solved", problems=problems)
+
+
+async def _ask_solved(turn: Turn) -> None:
+    tr = turn.tr
+    await turn.say(tr("Were they solved?"), reply_markup=inline([[
+        button(tr("Yes"), dialog.choice(VISIT, "solved", "yes")),
+        button(tr("No"), dialog.choice(VISIT, "solved", "no"))]]))
+
+
+async def _read_solved(turn: Turn) -> None:
+    if turn.action not in ("yes", "no"):
+        raise InvalidInput(N_("Please choose with the buttons."))
+    await turn.acknowledge(turn.tr("Yes") if turn.action == "yes" else turn.tr("No"))
+    await turn.go("location", solved=turn.action == "yes")
+
+
+async def _ask_location(turn: Turn) -> None:
+    tr = turn.tr
+    await turn.say(
         tr("To show you were there, you may share your location (optional)."),
         reply_markup=reply_keyboard([
             [KeyboardButton(tr("📍 Share my location"), request_location=True)],
             [KeyboardButton(tr("Skip"))]]))
+
+
+async def _read_location(turn: Turn) -> None:
+    location = turn.answer.location
+    if location is None and (turn.text or "").strip() != turn.tr("Skip"):
+        raise InvalidInput(N_("Please press a button below."))
+    await turn.go("confirm", lat=visits.coarse(location.latitude) if location else None,
+                  lon=visits.coarse(location.longitude) if location else None)
+
+
+async def _ask_confirm(turn: Turn) -> None:
+    tr = turn.tr
+    await turn.say(tr("Thank you."), reply_markup=ReplyKeyboardRemove())
+    lines = [tr("<b>Please check:</b>"),
+             *visit_lines(tr, turn.data["branch_name"], _draft(turn.current))]
+    await dialog.ask_to_confirm(turn.update, turn.context, VISIT, "\n".join(lines),
+                                tr("✅ Save"))
+
+
+async def _confirm(turn: Turn) -> None:
+    tr = turn.tr
+    context = turn.context
+    if not await dialog.confirmed(turn.update, context, turn.answer, tr("✅ Save"),
+                                  tr("Cancelled. Nothing was saved.")):
+        return
+    try:
+        visit = await visits.log(context.db, context.clock, context.actor.telegram_id,
+                                 _draft(turn.current), ending=turn.ending())
+    except InvalidInput:
+        await turn.finish()
+        raise
+    context.services.poke_outbox()
+    found = await visits.standing(context.db, context.clock, context.actor.telegram_id,
+                                  context.settings.visit_quota_days)
+    lines = [tr("Saved. This month so far: {days:g} of {quota:g} days.",
+                days=found.month_days, quota=found.month_quota)]
+    twice = await visits.counted_before(context.db, visit)
+    if twice:
+        lines.append(tr("You had already logged {days}: a day counts once.",
+                        days="、".join(f"{day:%m-%d}" for day in twice)))
+    await turn.say("\n".join(lines))
+
+
+VISIT_FORM = Form(VISIT, {
+    "point": Step(_read_point, next=("day",)),
+    "day": Step(_read_day, next=("days",), ask=lambda turn: _ask_day(
+        turn.update, turn.context, turn.data["branch_name"])),
+    "days": Step(_read_days, next=("activity",), ask=_ask_days),
+    "activity": Step(_read_activity, next=("record",), ask=_ask_activity),
+    "record": Step(_read_record, next=("problems",), ask=_ask_record),
+    "problems": Step(_read_problems, next=("solved", "location"), ask=_ask_problems),
+    "solved": Step(_read_solved, next=("location",), ask=_ask_solved),
+    "location": Step(_read_location, next=("confirm",), ask=_ask_location),
+    "confirm": Step(_confirm, ask=_ask_confirm),
+}, first=("point", "day"))
 
 
 def _draft(current: Dialog) -> VisitDraft:
@@ -224,41 +282,6 @@ def visit_lines(tr: Translator, branch: str, draft: VisitDraft | Visit) -> list[
     if draft.latitude is not None:
         lines.append(tr("Location shared."))
     return lines
-
-
-async def _ask_confirm(update: Update, context: ZContext, current: Dialog) -> None:
-    tr = context.tr
-    chat = update.effective_chat
-    assert chat is not None
-    lines = [tr("<b>Please check:</b>"),
-             *visit_lines(tr, current.data["branch_name"], _draft(current))]
-    await dialog.ask_to_confirm(update, context, VISIT, "\n".join(lines), tr("✅ Save"))
-
-
-async def _confirm(update: Update, context: ZContext, current: Dialog, answer: Answer) -> None:
-    tr = context.tr
-    chat = update.effective_chat
-    assert chat is not None
-    if not await dialog.confirmed(update, context, answer, tr("✅ Save"),
-                                  tr("Cancelled. Nothing was saved.")):
-        return
-    try:
-        visit = await visits.log(context.db, context.clock, context.actor.telegram_id,
-                                 _draft(current), ending=dialog.ending(update, context))
-    except InvalidInput as problem:
-        await dialog.finish(update, context)
-        await chat.send_message(tr(problem.message, **problem.fields))
-        return
-    context.services.poke_outbox()
-    found = await visits.standing(context.db, context.clock, context.actor.telegram_id,
-                                  context.settings.visit_quota_days)
-    lines = [tr("Saved. This month so far: {days:g} of {quota:g} days.",
-                days=found.month_days, quota=found.month_quota)]
-    twice = await visits.counted_before(context.db, visit)
-    if twice:
-        lines.append(tr("You had already logged {days}: a day counts once.",
-                        days="、".join(f"{day:%m-%d}" for day in twice)))
-    await chat.send_message("\n".join(lines))
 
 
 # --- /visits ---------------------------------------------------------------------------------
