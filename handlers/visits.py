@@ -22,7 +22,7 @@ from bot.markup import shorten
 from bot.profile import InvalidInput, clean_body
 from bot.visits import ACTIVITIES, RECORD_MAX, VISIT_LINK_PREFIX, VisitDraft
 from bot.when import offset_day
-from handlers import away, dialog
+from handlers import dialog
 from handlers.dialog import Answer
 from handlers.guards import button_with_id, private_only
 from handlers.steps import Form, Step, Turn
@@ -536,57 +536,82 @@ async def _solves_problem(context: ZContext, current: Dialog) -> bool:
 @dialog.dialog(SOLVE, right=_solves_problem)
 async def solve_step(update: Update, context: ZContext, current: Dialog, answer: Answer
                      ) -> None:
-    tr = context.tr
-    chat = update.effective_chat
-    assert chat is not None
-    visit_id = int(current.data["visit"])
-    visit = await visits.get(context.db, visit_id)
+    await SOLVE_FORM.answer(update, context, current, answer)
+
+
+async def _solving(turn: Turn) -> Visit | None:
+    """The visit whose problem is being marked solved; gone (withdrawn or deleted since),
+    the form ends and says so."""
+    visit = await visits.get(turn.context.db, int(turn.data["visit"]))
     if visit is None or visit.state != "active":
-        await dialog.finish(update, context)
-        await chat.send_message(tr(SOLVE_ANSWERS["gone"]))
+        await turn.finish()
+        await turn.say(turn.tr(SOLVE_ANSWERS["gone"]))
+        return None
+    return visit
+
+
+async def _read_solved_on(turn: Turn) -> None:
+    visit = await _solving(turn)
+    if visit is None:
         return
-    today = context.clock.today()
+    today = turn.today
+    if turn.action is not None:  # a button's day meets the typed day's rule
+        day = visits.check_visit_day(offset_day(today, turn.action, back=True), today,
+                                     oldest=None)
+    else:
+        day = visits.parse_visit_day(turn.text, today, oldest=None)
+    visits.check_solved_on(visit, day)
+    await turn.acknowledge(day.isoformat())
+    await turn.go("note", on=day.isoformat())
+
+
+async def _ask_solved_note(turn: Turn) -> None:
+    await turn.say(turn.tr("What was done? One or two sentences for the record."))
+
+
+async def _read_solved_note(turn: Turn) -> None:
+    visit = await _solving(turn)
+    if visit is None:
+        return
+    note = clean_body(turn.text, visits.SOLVED_NOTE_MAX)
+    if not note:
+        raise InvalidInput(N_("Please type a few sentences."))
+    await turn.go("confirm", ask=False, note=note)
+    tr = turn.tr
+    await dialog.ask_to_confirm(turn.update, turn.context, SOLVE, "\n".join([
+        tr("<b>Please check:</b>"),
+        tr("Problem: {problem}", problem=shorten(esc(visit.problems), PROBLEM_SHOWN * 4)),
+        tr("Solved on {day}: {note}", day=turn.data["on"], note=esc(note))]),
+        tr("✅ Save"))
+
+
+async def _save_solved(turn: Turn) -> None:
+    tr = turn.tr
+    context = turn.context
+    if await _solving(turn) is None:
+        return
+    if not await dialog.confirmed(turn.update, context, turn.answer, tr("✅ Save"),
+                                  tr("Cancelled. Nothing was saved.")):
+        return
     try:
-        if current.step == "day":
-            if answer.action is not None:  # a button's day meets the typed day's rule
-                day = visits.check_visit_day(offset_day(today, answer.action, back=True), today,
-                                             oldest=None)
-            else:
-                day = visits.parse_visit_day(answer.text, today, oldest=None)
-            visits.check_solved_on(visit, day)
-            await away.acknowledge(answer, day.isoformat())
-            await dialog.advance(update, context, current, "note", on=day.isoformat())
-            await chat.send_message(tr("What was done? One or two sentences for the record."))
-        elif current.step == "note":
-            note = clean_body(answer.text, visits.SOLVED_NOTE_MAX)
-            if not note:
-                raise InvalidInput(N_("Please type a few sentences."))
-            current = await dialog.advance(update, context, current, "confirm", note=note)
-            await dialog.ask_to_confirm(update, context, SOLVE, "\n".join([
-                tr("<b>Please check:</b>"),
-                tr("Problem: {problem}", problem=shorten(esc(visit.problems), PROBLEM_SHOWN * 4)),
-                tr("Solved on {day}: {note}", day=current.data["on"], note=esc(note))]),
-                tr("✅ Save"))
-        elif current.step == "confirm":
-            if not await dialog.confirmed(update, context, answer, tr("✅ Save"),
-                                          tr("Cancelled. Nothing was saved.")):
-                return
-            try:
-                result = await visits.mark_solved(
-                    context.db, context.clock, visit_id, context.actor,
-                    date.fromisoformat(current.data["on"]), current.data["note"],
-                    ending=dialog.ending(update, context))
-            except InvalidInput:
-                await dialog.finish(update, context)
-                raise
-            if result != "ok":
-                await dialog.finish(update, context)
-                await chat.send_message(tr(SOLVE_ANSWERS[result]))
-                return
-            await chat.send_message(tr("Saved: the problem is marked solved. It is no longer "
-                                       "listed as open."))
-    except InvalidInput as problem:
-        await chat.send_message(tr(problem.message, **problem.fields))
+        result = await visits.mark_solved(
+            context.db, context.clock, int(turn.data["visit"]), context.actor,
+            date.fromisoformat(turn.data["on"]), turn.data["note"], ending=turn.ending())
+    except InvalidInput:
+        await turn.finish()
+        raise
+    if result != "ok":
+        await turn.finish()
+        await turn.say(tr(SOLVE_ANSWERS[result]))
+        return
+    await turn.say(tr("Saved: the problem is marked solved. It is no longer listed as open."))
+
+
+SOLVE_FORM = Form(SOLVE, {
+    "day": Step(_read_solved_on, next=("note",)),  # asked by the button under the problem
+    "note": Step(_read_solved_note, next=("confirm",), ask=_ask_solved_note),
+    "confirm": Step(_save_solved),  # asked by the note's step: the problem is at hand there
+}, first=("day",))
 
 
 # --- a visit's link, from the half-year spreadsheet ---------------------------------------------
