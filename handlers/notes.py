@@ -24,6 +24,7 @@ from handlers import dialog, picker
 from handlers.dialog import Answer
 from handlers.guards import managers_only, not_a_member_yet, private_only
 from handlers.notify import tell
+from handlers.steps import Form, Step, Turn
 from handlers.ui import button, chunks, esc, grid, inline, take_buttons_away
 from storage.models import Dialog, Member, Note, NoteKind, NoteRequest, NoteView, Unit
 
@@ -74,34 +75,35 @@ async def _ask_body(update: Update, context: ZContext, subject: str, title: str)
 @dialog.dialog(NOTE, right=dialog.members)
 async def note_step(update: Update, context: ZContext, current: Dialog, answer: Answer
                     ) -> None:
-    tr = context.tr
-    chat = update.effective_chat
-    assert chat is not None
-    member = context.actor.active_member
-    message = answer.message
-    if member is None or message is None:
+    if context.actor.active_member is None or answer.message is None:
         await dialog.finish(update, context)
         return
+    await NOTE_FORM.answer(update, context, current, answer)
+
+
+async def _read_note(turn: Turn) -> None:
+    """A text, a voice message, or a photo of a handwritten page (with a caption)."""
+    message = turn.answer.message
+    assert message is not None  # note_step took only messages
     kind: NoteKind
-    try:
-        if message.voice is not None:
-            kind, body, file_id = "voice", "", message.voice.file_id
-        elif message.photo:
-            kind, file_id = "photo", message.photo[-1].file_id
-            body = clean_body(message.caption, 900)
-        else:
-            kind, file_id = "text", None
-            body = clean_body(message.text, NOTE_MAX)
-            if not body or body.startswith("/"):
-                raise InvalidInput(N_("Please type your note, or send a voice message or a "
-                                      "photo."))
-    except InvalidInput as problem:
-        await chat.send_message(tr(problem.message, **problem.fields))
-        return
-    await notes.submit(context.db, context.clock, member, current.data["subject"],
-                       current.data["title"], kind, body, file_id,
-                       ending=dialog.ending(update, context))
-    await chat.send_message(tr("Thank you! Your note has been received."))
+    if message.voice is not None:
+        kind, body, file_id = "voice", "", message.voice.file_id
+    elif message.photo:
+        kind, file_id = "photo", message.photo[-1].file_id
+        body = clean_body(message.caption, 900)
+    else:
+        kind, file_id = "text", None
+        body = clean_body(message.text, NOTE_MAX)
+        if not body or body.startswith("/"):
+            raise InvalidInput(N_("Please type your note, or send a voice message or a "
+                                  "photo."))
+    context = turn.context
+    await notes.submit(context.db, context.clock, turn.member, turn.data["subject"],
+                       turn.data["title"], kind, body, file_id, ending=turn.ending())
+    await turn.say(turn.tr("Thank you! Your note has been received."))
+
+
+NOTE_FORM = Form(NOTE, {"body": Step(_read_note)}, first=("body",))  # asked by _ask_body
 
 
 # --- buttons -----------------------------------------------------------------------------------

@@ -501,25 +501,32 @@ async def _changes_visit(context: ZContext, current: Dialog) -> bool:
 
 @dialog.dialog(FIX, right=_changes_visit)
 async def fix_step(update: Update, context: ZContext, current: Dialog, answer: Answer) -> None:
-    tr = context.tr
-    chat = update.effective_chat
-    assert chat is not None
-    actor = context.actor
-    try:
-        if current.step == "days":
-            result = await visits.correct(context.db, context.clock, int(current.data["visit"]),
-                                          actor, days=visits.parse_days(answer.text))
-        else:
-            record = clean_body(answer.text, RECORD_MAX)
-            if not record:
-                raise InvalidInput(N_("Please type a few sentences."))
-            result = await visits.correct(context.db, context.clock, int(current.data["visit"]),
-                                          actor, record=record)
-    except InvalidInput as problem:
-        await chat.send_message(tr(problem.message, **problem.fields))
-        return
-    await dialog.finish(update, context)
-    await chat.send_message(tr(CHANGE_ANSWERS[result]))
+    await FIX_FORM.answer(update, context, current, answer)
+
+
+async def _fix_days(turn: Turn) -> None:
+    await _corrected(turn, days=visits.parse_days(turn.text))
+
+
+async def _fix_record(turn: Turn) -> None:
+    record = clean_body(turn.text, RECORD_MAX)
+    if not record:
+        raise InvalidInput(N_("Please type a few sentences."))
+    await _corrected(turn, record=record)
+
+
+async def _corrected(turn: Turn, *, days: float | None = None, record: str | None = None
+                     ) -> None:
+    context = turn.context
+    result = await visits.correct(context.db, context.clock, int(turn.data["visit"]),
+                                  context.actor, days=days, record=record)
+    await turn.finish()
+    await turn.say(turn.tr(CHANGE_ANSWERS[result]))
+
+
+# Begun by the visit's buttons (``vst:days`` / ``vst:rec``), which ask the question.
+FIX_FORM = Form(FIX, {"days": Step(_fix_days), "rec": Step(_fix_record)},
+                first=("days", "rec"))
 
 
 # --- a problem solved later -------------------------------------------------------------------
