@@ -6,7 +6,7 @@ import re
 import sqlite3
 from datetime import datetime, timedelta
 
-from bot.sandbox.emulator import SimChat
+from sandbox.emulator import SimChat
 from storage import members as member_repo
 from storage import org as org_repo
 from tests.harness import Harness, Person

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from bot.clock import FrozenClock
-from bot.sandbox.emulator import SimChat
+from sandbox.emulator import SimChat
 from storage import meetings as meeting_repo
 from tests.e2e.flows import branch_group, make_secretary, registered, schedule
 from tests.harness import Harness, Person
