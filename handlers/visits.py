@@ -213,6 +213,30 @@ async def _read_location(turn: Turn) -> None:
                   lon=visits.coarse(location.longitude) if location else None)
 
 
+def _draft(current: Dialog) -> VisitDraft:
+    data = current.data
+    return VisitDraft(branch_id=int(data["branch"]), day=date.fromisoformat(data["day"]),
+                      days=float(data["days"]), activity=data["activity"],
+                      record=data.get("record", ""), record_file_id=data.get("voice"),
+                      problems=data.get("problems", ""), solved=bool(data.get("solved")),
+                      latitude=data.get("lat"), longitude=data.get("lon"))
+
+
+def visit_lines(tr: Translator, branch: str, draft: VisitDraft | Visit) -> list[str]:
+    lines = [tr("Contact point: {branch}", branch=esc(branch)),
+             tr("Day: {day}, {days:g} day(s)", day=visits.dates(draft.day, draft.days),
+                days=draft.days),
+             tr("Work: {activity}", activity=tr(ACTIVITIES[draft.activity]))]
+    lines.append(tr("Record: {record}", record=esc(draft.record)) if draft.record
+                 else tr("Record: a voice message"))
+    if draft.problems:
+        lines.append(tr("Problems: {problems} ({solved})", problems=esc(draft.problems),
+                        solved=tr("solved") if draft.solved else tr("not solved yet")))
+    if draft.latitude is not None:
+        lines.append(tr("Location shared."))
+    return lines
+
+
 async def _ask_confirm(turn: Turn) -> None:
     tr = turn.tr
     await turn.say(tr("Thank you."), reply_markup=ReplyKeyboardRemove())
@@ -258,30 +282,6 @@ VISIT_FORM = Form(VISIT, {
     "location": Step(_read_location, next=("confirm",), ask=_ask_location),
     "confirm": Step(_confirm, ask=_ask_confirm),
 }, first=("point", "day"))
-
-
-def _draft(current: Dialog) -> VisitDraft:
-    data = current.data
-    return VisitDraft(branch_id=int(data["branch"]), day=date.fromisoformat(data["day"]),
-                      days=float(data["days"]), activity=data["activity"],
-                      record=data.get("record", ""), record_file_id=data.get("voice"),
-                      problems=data.get("problems", ""), solved=bool(data.get("solved")),
-                      latitude=data.get("lat"), longitude=data.get("lon"))
-
-
-def visit_lines(tr: Translator, branch: str, draft: VisitDraft | Visit) -> list[str]:
-    lines = [tr("Contact point: {branch}", branch=esc(branch)),
-             tr("Day: {day}, {days:g} day(s)", day=visits.dates(draft.day, draft.days),
-                days=draft.days),
-             tr("Work: {activity}", activity=tr(ACTIVITIES[draft.activity]))]
-    lines.append(tr("Record: {record}", record=esc(draft.record)) if draft.record
-                 else tr("Record: a voice message"))
-    if draft.problems:
-        lines.append(tr("Problems: {problems} ({solved})", problems=esc(draft.problems),
-                        solved=tr("solved") if draft.solved else tr("not solved yet")))
-    if draft.latitude is not None:
-        lines.append(tr("Location shared."))
-    return lines
 
 
 # --- /visits ---------------------------------------------------------------------------------
