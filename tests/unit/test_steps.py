@@ -3,12 +3,18 @@ table does not list is refused when it is tried."""
 
 from __future__ import annotations
 
+import ast
+import importlib
+import pkgutil
 from datetime import UTC, datetime
+from pathlib import Path
+from types import ModuleType
 from typing import cast
 
 import pytest
 from telegram import Update
 
+import handlers
 from bot.app import ZContext
 from handlers.dialog import Answer
 from handlers.steps import Form, Step, Turn
@@ -62,3 +68,54 @@ async def test_a_move_the_step_does_not_list_is_refused() -> None:
     turn = Turn(form, update, cast(ZContext, _Context()), current, Answer(text="x"))
     with pytest.raises(ValueError, match="step 'a' does not lead to 'c'"):
         await turn.go("c")
+
+
+# --- the bot's own forms against their buttons and beginnings ---------------------------------
+
+
+def _modules() -> list[ModuleType]:
+    return [importlib.import_module(f"handlers.{info.name}")
+            for info in pkgutil.iter_modules(handlers.__path__)]
+
+
+def _forms() -> dict[str, Form]:
+    return {value.kind: value for module in _modules() for value in vars(module).values()
+            if isinstance(value, Form)}
+
+
+def _named_steps(call: str, kind_at: int) -> list[tuple[str, str, str]]:
+    """Every ``dialog.<call>(…)`` in handlers/ whose kind is a module's constant and whose
+    step is written out: (where, kind, step)."""
+    found = []
+    for module in _modules():
+        assert module.__file__ is not None
+        tree = ast.parse(Path(module.__file__).read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr == call and isinstance(node.func.value, ast.Name)
+                    and node.func.value.id == "dialog" and len(node.args) > kind_at + 1):
+                continue
+            kind, step = node.args[kind_at], node.args[kind_at + 1]
+            value = getattr(module, kind.id, None) if isinstance(kind, ast.Name) else None
+            if (isinstance(value, str) and isinstance(step, ast.Constant)
+                    and isinstance(step.value, str)):
+                found.append((f"{module.__name__}:{node.lineno}", value, step.value))
+    return found
+
+
+def test_every_button_of_a_form_names_a_step_of_its_table() -> None:
+    forms = _forms()
+    checked = [(where, kind, step) for where, kind, step in _named_steps("choice", 0)
+               if kind in forms]
+    assert len(checked) > 30  # the search still finds the buttons
+    assert [(where, kind, step) for where, kind, step in checked
+            if step not in forms[kind].steps] == []
+
+
+def test_every_form_begins_at_a_first_step_of_its_table() -> None:
+    forms = _forms()
+    checked = [(where, kind, step) for where, kind, step in _named_steps("begin", 2)
+               if kind in forms]
+    assert len(checked) > 10
+    assert [(where, kind, step) for where, kind, step in checked
+            if step not in forms[kind].first] == []
