@@ -21,7 +21,7 @@ from bot.markup import KEYBOARD_BUTTONS
 from bot.profile import InvalidInput
 from handlers import dialog, picker
 from handlers.dialog import Answer
-from handlers.steps import Form, Step, Turn
+from handlers.steps import Step, StepTable, Turn
 from handlers.ui import button, esc, grid, inline
 from storage.models import Dialog, Member, Unit
 
@@ -98,7 +98,7 @@ def _names(holders: list[roles.Holder]) -> str:
 @dialog.dialog(KIND, right=dialog.staff)
 async def appoint_step(update: Update, context: ZContext, current: Dialog,
                        answer: Answer) -> None:
-    await FORM.answer(update, context, current, answer)
+    await STEPS.answer(update, context, current, answer)
 
 
 CHOOSE = N_("Please choose with the buttons, or send /cancel.")
@@ -286,7 +286,7 @@ async def _confirm(turn: Turn) -> None:
     await _settled(context, [int(data["holder"])])
 
 
-FORM = Form(KIND, {
+STEPS = StepTable(KIND, {
     "person": Step(_read_person, next=("role", "confirm", "leader")),
     "role": Step(_read_role, next=("contact", "replace"), ask=_ask_role),
     "contact": Step(_read_contact, ask=_ask_contact),

@@ -32,7 +32,7 @@ from bot.when import offset_day
 from handlers import away, dialog, scope
 from handlers.dialog import Answer
 from handlers.guards import button_with_id, not_a_member_yet, private_only
-from handlers.steps import Form, Step, Turn
+from handlers.steps import Step, StepTable, Turn
 from handlers.ui import button, chunks, esc, grid, inline
 from storage.models import Dialog, Material, MaterialStats, Member, RecipientView, Unit
 
@@ -76,7 +76,7 @@ async def _ask_audience(update: Update, context: ZContext, current: Dialog, unit
 
 @dialog.dialog(PUSH, right=scope.addresses)
 async def push_step(update: Update, context: ZContext, current: Dialog, answer: Answer) -> None:
-    await FORM.answer(update, context, current, answer)
+    await STEPS.answer(update, context, current, answer)
 
 
 async def _read_scope(turn: Turn) -> None:
@@ -228,7 +228,7 @@ async def _confirm(update: Update, context: ZContext, current: Dialog, answer: A
         n=result.queued))
 
 
-FORM = Form(PUSH, {
+STEPS = StepTable(PUSH, {
     "scope": Step(_read_scope, next=("township", "audience")),
     "township": Step(_read_scope, next=("audience",)),
     "audience": Step(_read_audience, next=("title",)),  # asked by _chosen

@@ -30,7 +30,7 @@ from bot.when import offered_day, parse_when
 from handlers import away, dialog, picker
 from handlers.dialog import Answer
 from handlers.notify import tell
-from handlers.steps import Form, Step, Turn
+from handlers.steps import Step, StepTable, Turn
 from handlers.ui import button, esc, grid, inline
 from storage.models import Dialog, Meeting, MeetingKind, Member, Unit
 
@@ -124,7 +124,7 @@ async def _manages_branch(context: ZContext, current: Dialog) -> bool:
 @dialog.dialog(MEETING, right=_manages_branch)
 async def meeting_step(update: Update, context: ZContext, current: Dialog, answer: Answer
                        ) -> None:
-    await MEETING_FORM.answer(update, context, current, answer)
+    await MEETING_STEPS.answer(update, context, current, answer)
 
 
 async def _read_kind(turn: Turn) -> None:
@@ -406,7 +406,7 @@ async def _confirm(turn: Turn) -> None:
                                pack("hand", "new", f"m{meeting.id}"))]]))
 
 
-MEETING_FORM = Form(MEETING, {
+MEETING_STEPS = StepTable(MEETING, {
     "kind": Step(_read_kind, next=("group", "when")),
     "group": Step(_read_group, next=("when",), ask=_ask_group),
     "when": Step(_read_when, next=("time", "place"), ask=_ask_when),

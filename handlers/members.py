@@ -26,7 +26,7 @@ from bot.seasons import parse_seasons
 from handlers import away, dialog, picker
 from handlers.dialog import Answer
 from handlers.guards import button_with_id, private_only
-from handlers.steps import Form, Step, Turn
+from handlers.steps import Step, StepTable, Turn
 from handlers.ui import (
     button,
     chunks,
@@ -113,7 +113,7 @@ async def me_step(update: Update, context: ZContext, current: Dialog, answer: An
     if context.actor.active_member is None:
         await dialog.finish(update, context)
         return
-    await ME_FORM.answer(update, context, current, answer)
+    await ME_STEPS.answer(update, context, current, answer)
 
 
 async def _read_menu(turn: Turn) -> None:
@@ -216,7 +216,7 @@ async def _read_year(turn: Turn) -> None:
     await turn.say(turn.tr("Saved. Year of birth: {year}", year=year))
 
 
-ME_FORM = Form(ME, {
+ME_STEPS = StepTable(ME, {
     "menu": Step(_read_menu, next=("phone", "year")),
     "phone": Step(_read_phone, ask=_ask_phone),
     "year": Step(_read_year, ask=_ask_year),
@@ -270,7 +270,7 @@ async def flow_step(update: Update, context: ZContext, current: Dialog, answer: 
     if context.actor.active_member is None:
         await dialog.finish(update, context)
         return
-    await FLOW_FORM.answer(update, context, current, answer)
+    await FLOW_STEPS.answer(update, context, current, answer)
 
 
 async def _read_staying(turn: Turn) -> None:
@@ -386,7 +386,7 @@ async def _save_flow(turn: Turn, host: Unit | None, host_name: str | None) -> No
             "they are on their way to you now.", n=missed))
 
 
-FLOW_FORM = Form(FLOW, {
+FLOW_STEPS = StepTable(FLOW, {
     "home": Step(_read_staying, next=("city",)),
     "flowing": Step(_read_staying, next=("host", "city")),
     "city": Step(_read_city, next=("employer",),

@@ -24,7 +24,7 @@ from handlers import dialog, picker
 from handlers.dialog import Answer
 from handlers.guards import managers_only, not_a_member_yet, private_only
 from handlers.notify import tell
-from handlers.steps import Form, Step, Turn
+from handlers.steps import Step, StepTable, Turn
 from handlers.ui import button, chunks, esc, grid, inline, take_buttons_away
 from storage.models import Dialog, Member, Note, NoteKind, NoteRequest, NoteView, Unit
 
@@ -78,7 +78,7 @@ async def note_step(update: Update, context: ZContext, current: Dialog, answer: 
     if context.actor.active_member is None or answer.message is None:
         await dialog.finish(update, context)
         return
-    await NOTE_FORM.answer(update, context, current, answer)
+    await NOTE_STEPS.answer(update, context, current, answer)
 
 
 async def _read_note(turn: Turn) -> None:
@@ -103,7 +103,7 @@ async def _read_note(turn: Turn) -> None:
     await turn.say(turn.tr("Thank you! Your note has been received."))
 
 
-NOTE_FORM = Form(NOTE, {"body": Step(_read_note)}, first=("body",))  # asked by _ask_body
+NOTE_STEPS = StepTable(NOTE, {"body": Step(_read_note)}, first=("body",))  # asked by _ask_body
 
 
 # --- buttons -----------------------------------------------------------------------------------

@@ -25,7 +25,7 @@ from bot.when import parse_when
 from handlers import dialog, scope
 from handlers.dialog import Answer
 from handlers.guards import button_with_id, managers_only, private_only
-from handlers.steps import Form, Step, Turn
+from handlers.steps import Step, StepTable, Turn
 from handlers.todo import unconfirmed_notices
 from handlers.ui import button, chunks, esc, inline, mark_pressed
 from storage.models import (
@@ -78,7 +78,7 @@ async def _sends(context: ZContext, current: Dialog) -> bool:
 @dialog.dialog(NOTICE, right=_sends)
 async def notice_step(update: Update, context: ZContext, current: Dialog, answer: Answer
                       ) -> None:
-    await FORM.answer(update, context, current, answer)
+    await STEPS.answer(update, context, current, answer)
 
 
 async def _read_scope(turn: Turn) -> None:
@@ -240,7 +240,7 @@ async def _confirm(update: Update, context: ZContext, current: Dialog, answer: A
                                 reply_markup=_cancel_key(context, notice))
 
 
-FORM = Form(NOTICE, {
+STEPS = StepTable(NOTICE, {
     "scope": Step(_read_scope, next=("township", "audience")),
     "township": Step(_read_scope, next=("audience",)),
     "audience": Step(_read_audience, next=("body",)),  # asked by _chosen

@@ -33,7 +33,7 @@ from bot.profile import (
 from handlers import away, dialog
 from handlers.dialog import Answer
 from handlers.guards import managers_only
-from handlers.steps import Form, Step, Turn
+from handlers.steps import Step, StepTable, Turn
 from handlers.ui import button, esc, inline, reply_keyboard
 from storage.models import Application, Dialog
 
@@ -122,7 +122,7 @@ async def _say(update: Update, text: str, **kwargs: Any) -> None:
 @dialog.dialog(KIND, right=dialog.anyone)
 async def registration_step(update: Update, context: ZContext, current: Dialog,
                             answer: Answer) -> None:
-    await FORM.answer(update, context, current, answer)
+    await STEPS.answer(update, context, current, answer)
 
 
 async def _ask_name(turn: Turn) -> None:
@@ -269,7 +269,7 @@ async def _submit(turn: Turn) -> None:
                       branch=esc(turn.data["branch"])))
 
 
-FORM = Form(KIND, {
+STEPS = StepTable(KIND, {
     "name": Step(_read_name, next=("birth_year",), ask=_ask_name),
     "birth_year": Step(_read_birth_year, next=("status",), ask=_ask_birth_year),
     "status": Step(_read_status, next=("phone",),

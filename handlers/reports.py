@@ -26,7 +26,7 @@ from bot.visits import half_year_bounds, month_bounds
 from handlers import dialog
 from handlers.dialog import Answer
 from handlers.guards import managers_only
-from handlers.steps import Form, Step, Turn
+from handlers.steps import Step, StepTable, Turn
 from handlers.ui import button, grid, inline
 from storage.models import Dialog
 
@@ -231,7 +231,7 @@ async def _reports(context: ZContext, current: Dialog) -> bool:
 @dialog.dialog(PERIOD, right=_reports)
 async def period_step(update: Update, context: ZContext, current: Dialog, answer: Answer
                       ) -> None:
-    await PERIOD_FORM.answer(update, context, current, answer)
+    await PERIOD_STEPS.answer(update, context, current, answer)
 
 
 async def _read_period(turn: Turn) -> None:
@@ -256,4 +256,4 @@ def _parse_period(text: str | None, today: date) -> tuple[date, date]:
 
 
 # Begun by the "type the dates" buttons of /report, which ask the question.
-PERIOD_FORM = Form(PERIOD, {"dates": Step(_read_period)}, first=("dates",))
+PERIOD_STEPS = StepTable(PERIOD, {"dates": Step(_read_period)}, first=("dates",))

@@ -19,7 +19,7 @@ from bot.i18n import N_
 from bot.profile import InvalidInput, clean_body
 from handlers import dialog
 from handlers.dialog import Answer
-from handlers.steps import Form, Step, Turn
+from handlers.steps import Step, StepTable, Turn
 from handlers.ui import button, esc, grid, inline
 from storage.models import Dialog, Review
 
@@ -126,7 +126,7 @@ async def _note(update: Update, context: ZContext, parsed: Callback, found: Revi
 @dialog.dialog(COMMENT, right=dialog.staff)
 async def comment_step(update: Update, context: ZContext, current: Dialog, answer: Answer
                        ) -> None:
-    await COMMENT_FORM.answer(update, context, current, answer)
+    await COMMENT_STEPS.answer(update, context, current, answer)
 
 
 async def _read_comment(turn: Turn) -> None:
@@ -147,7 +147,7 @@ async def _read_comment(turn: Turn) -> None:
 
 
 # Begun by the review's comment button, which asks the question.
-COMMENT_FORM = Form(COMMENT, {"text": Step(_read_comment)}, first=("text",))
+COMMENT_STEPS = StepTable(COMMENT, {"text": Step(_read_comment)}, first=("text",))
 
 
 async def _add(update: Update, context: ZContext, parsed: Callback, found: Review,

@@ -30,7 +30,7 @@ from bot.session_changes import CAUSES, REASON_MAX, Change
 from handlers import dialog
 from handlers.dialog import Answer
 from handlers.meetings import ask_when, few_words, manages_meeting, read_when
-from handlers.steps import Form, Step, Turn
+from handlers.steps import Step, StepTable, Turn
 from handlers.ui import button, esc, inline
 from storage.models import CancelCause, Dialog, Meeting, Unit
 
@@ -140,7 +140,7 @@ async def _card(update: Update, context: ZContext, meeting: Meeting) -> None:
 @dialog.dialog(MOVE, right=manages_meeting)
 async def move_step(update: Update, context: ZContext, current: Dialog, answer: Answer
                     ) -> None:
-    await MOVE_FORM.answer(update, context, current, answer)
+    await MOVE_STEPS.answer(update, context, current, answer)
 
 
 async def _read_new_time(turn: Turn) -> None:
@@ -205,7 +205,7 @@ async def _confirm_move(turn: Turn) -> None:
 
 
 # Begun by the session's "🗓 Reschedule" button, which asks the first question.
-MOVE_FORM = Form(MOVE, {
+MOVE_STEPS = StepTable(MOVE, {
     "when": Step(_read_new_time, next=("time", "when", "confirm"),
                  ask=lambda turn: ask_when(turn.update, turn.context, MOVE)),
     "time": Step(_read_new_time, next=("when", "confirm")),  # asked by read_when
@@ -219,7 +219,7 @@ MOVE_FORM = Form(MOVE, {
 @dialog.dialog(CALL_OFF, right=manages_meeting)
 async def call_off_step(update: Update, context: ZContext, current: Dialog, answer: Answer
                         ) -> None:
-    await CALL_OFF_FORM.answer(update, context, current, answer)
+    await CALL_OFF_STEPS.answer(update, context, current, answer)
 
 
 async def _read_reason(turn: Turn) -> None:
@@ -280,7 +280,7 @@ async def _confirm_call_off(turn: Turn) -> None:
 
 
 # Begun by the session's "🚫 Cancel the session" button, which asks why.
-CALL_OFF_FORM = Form(CALL_OFF, {
+CALL_OFF_STEPS = StepTable(CALL_OFF, {
     "reason": Step(_read_reason, next=("confirm",)),
     "confirm": Step(_confirm_call_off),  # asked by _read_reason: the session is at hand
 }, first=("reason",))

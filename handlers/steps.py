@@ -8,7 +8,7 @@ if/elif per form. A reader parses the answer and moves on with :meth:`Turn.go`, 
 stores the answer and puts the next step's question; a parse error (``InvalidInput``) is
 answered once, here, in the person's language, and the form stays where it was.
 
-A table is checked when the form is built, at import, that is at start-up: a step that
+A table is checked when it is built, at import, that is at start-up: a step that
 leads to a step the table does not have, or that no first step reaches, refuses to start
 — and so does a move at run time to a step the current one does not list.
 """
@@ -30,7 +30,7 @@ from handlers.dialog import Answer
 from storage.db import Statement
 from storage.models import Dialog, Member
 
-__all__ = ["Form", "Step", "Turn"]
+__all__ = ["Step", "StepTable", "Turn"]
 
 
 Read = Callable[["Turn"], Awaitable[None]]
@@ -49,8 +49,9 @@ class Step:
     ask: Ask | None = None
 
 
-class Form:
-    """The table of one dialog kind, and its dispatcher (:meth:`answer`)."""
+class StepTable:
+    """The steps of one form (one dialog kind), and its dispatcher (:meth:`answer`) — which
+    the form's entry in the list of forms routes every answer to."""
 
     def __init__(self, kind: str, steps: Mapping[str, Step], *, first: tuple[str, ...]
                  ) -> None:
@@ -101,11 +102,11 @@ class Turn:
     """One answer to a form at one step: what the step's reader and the next step's
     question need, with the chat and the person already checked to be there."""
 
-    def __init__(self, form: Form, update: Update, context: ZContext, current: Dialog,
+    def __init__(self, table: StepTable, update: Update, context: ZContext, current: Dialog,
                  answer: Answer) -> None:
         chat, user = update.effective_chat, update.effective_user
         assert chat is not None and user is not None  # a dialog lives in a chat, of someone
-        self.form = form
+        self.table = table
         self.update = update
         self.context = context
         self.current = current
@@ -153,8 +154,8 @@ class Turn:
     async def go(self, step: str, *, ask: bool = True, **data: Any) -> None:
         """Store ``data`` and move to ``step`` — one of those the current step lists — then
         put that step's question (unless ``ask`` is False: the caller says what comes)."""
-        if step not in self.form.steps[self.current.step].next:
-            raise ValueError(f"form {self.form.kind!r}: step {self.current.step!r} does not "
+        if step not in self.table.steps[self.current.step].next:
+            raise ValueError(f"form {self.table.kind!r}: step {self.current.step!r} does not "
                              f"lead to {step!r}")
         self.current = await dialog.advance(self.update, self.context, self.current, step,
                                             **data)
@@ -168,7 +169,7 @@ class Turn:
 
     async def ask(self) -> None:
         """Put the question of the step the form is at."""
-        asker = self.form.steps[self.current.step].ask
+        asker = self.table.steps[self.current.step].ask
         if asker is not None:
             await asker(self)
 

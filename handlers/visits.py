@@ -25,7 +25,7 @@ from bot.when import offset_day
 from handlers import dialog
 from handlers.dialog import Answer
 from handlers.guards import button_with_id, private_only
-from handlers.steps import Form, Step, Turn
+from handlers.steps import Step, StepTable, Turn
 from handlers.ui import button, esc, grid, inline, reply_keyboard, take_buttons_away
 from storage.models import Dialog, Visit
 
@@ -99,7 +99,7 @@ async def _visits_there(context: ZContext, current: Dialog) -> bool:
 @dialog.dialog(VISIT, right=_visits_there)
 async def visit_step(update: Update, context: ZContext, current: Dialog, answer: Answer
                      ) -> None:
-    await VISIT_FORM.answer(update, context, current, answer)
+    await VISIT_STEPS.answer(update, context, current, answer)
 
 
 async def _read_point(turn: Turn) -> None:
@@ -270,7 +270,7 @@ async def _confirm(turn: Turn) -> None:
     await turn.say("\n".join(lines))
 
 
-VISIT_FORM = Form(VISIT, {
+VISIT_STEPS = StepTable(VISIT, {
     "point": Step(_read_point, next=("day",)),
     "day": Step(_read_day, next=("days",), ask=lambda turn: _ask_day(
         turn.update, turn.context, turn.data["branch_name"])),
@@ -501,7 +501,7 @@ async def _changes_visit(context: ZContext, current: Dialog) -> bool:
 
 @dialog.dialog(FIX, right=_changes_visit)
 async def fix_step(update: Update, context: ZContext, current: Dialog, answer: Answer) -> None:
-    await FIX_FORM.answer(update, context, current, answer)
+    await FIX_STEPS.answer(update, context, current, answer)
 
 
 async def _fix_days(turn: Turn) -> None:
@@ -525,7 +525,7 @@ async def _corrected(turn: Turn, *, days: float | None = None, record: str | Non
 
 
 # Begun by the visit's buttons (``vst:days`` / ``vst:rec``), which ask the question.
-FIX_FORM = Form(FIX, {"days": Step(_fix_days), "rec": Step(_fix_record)},
+FIX_STEPS = StepTable(FIX, {"days": Step(_fix_days), "rec": Step(_fix_record)},
                 first=("days", "rec"))
 
 
@@ -543,7 +543,7 @@ async def _solves_problem(context: ZContext, current: Dialog) -> bool:
 @dialog.dialog(SOLVE, right=_solves_problem)
 async def solve_step(update: Update, context: ZContext, current: Dialog, answer: Answer
                      ) -> None:
-    await SOLVE_FORM.answer(update, context, current, answer)
+    await SOLVE_STEPS.answer(update, context, current, answer)
 
 
 async def _solving(turn: Turn) -> Visit | None:
@@ -614,7 +614,7 @@ async def _save_solved(turn: Turn) -> None:
     await turn.say(tr("Saved: the problem is marked solved. It is no longer listed as open."))
 
 
-SOLVE_FORM = Form(SOLVE, {
+SOLVE_STEPS = StepTable(SOLVE, {
     "day": Step(_read_solved_on, next=("note",)),  # asked by the button under the problem
     "note": Step(_read_solved_note, next=("confirm",), ask=_ask_solved_note),
     "confirm": Step(_save_solved),  # asked by the note's step: the problem is at hand there

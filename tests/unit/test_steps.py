@@ -17,7 +17,7 @@ from telegram import Update
 import handlers
 from bot.app import ZContext
 from handlers.dialog import Answer
-from handlers.steps import Form, Step, Turn
+from handlers.steps import Step, StepTable, Turn
 from storage.models import Dialog
 
 
@@ -26,27 +26,27 @@ async def _read(turn: Turn) -> None:
 
 
 def test_a_sound_table_is_built() -> None:
-    form = Form("t", {"a": Step(_read, next=("b",)), "b": Step(_read, next=("a",))},
+    form = StepTable("t", {"a": Step(_read, next=("b",)), "b": Step(_read, next=("a",))},
                 first=("a",))
     assert set(form.steps) == {"a", "b"}
 
 
 def test_a_step_leading_nowhere_is_refused() -> None:
     with pytest.raises(ValueError, match="step 'a' leads to 'c', which is not in the table"):
-        Form("t", {"a": Step(_read, next=("b", "c")), "b": Step(_read)}, first=("a",))
+        StepTable("t", {"a": Step(_read, next=("b", "c")), "b": Step(_read)}, first=("a",))
 
 
 def test_a_step_nothing_leads_to_is_refused() -> None:
     with pytest.raises(ValueError, match="no step leads to 'orphan'"):
-        Form("t", {"a": Step(_read, next=("b",)), "b": Step(_read), "orphan": Step(_read)},
+        StepTable("t", {"a": Step(_read, next=("b",)), "b": Step(_read), "orphan": Step(_read)},
              first=("a",))
 
 
 def test_a_first_step_missing_from_the_table_is_refused() -> None:
     with pytest.raises(ValueError, match="the first step 'start' is not in the table"):
-        Form("t", {"a": Step(_read)}, first=("start",))
+        StepTable("t", {"a": Step(_read)}, first=("start",))
     with pytest.raises(ValueError, match="no first step"):
-        Form("t", {"a": Step(_read)}, first=())
+        StepTable("t", {"a": Step(_read)}, first=())
 
 
 class _Context:
@@ -58,7 +58,7 @@ class _Context:
 
 
 async def test_a_move_the_step_does_not_list_is_refused() -> None:
-    form = Form("t", {"a": Step(_read, next=("b",)), "b": Step(_read, next=("c",)),
+    form = StepTable("t", {"a": Step(_read, next=("b",)), "b": Step(_read, next=("c",)),
                       "c": Step(_read)}, first=("a",))
     update = Update.de_json({"update_id": 1, "message": {
         "message_id": 1, "date": 0, "text": "x", "chat": {"id": 5, "type": "private"},
@@ -78,9 +78,9 @@ def _modules() -> list[ModuleType]:
             for info in pkgutil.iter_modules(handlers.__path__)]
 
 
-def _forms() -> dict[str, Form]:
+def _tables() -> dict[str, StepTable]:
     return {value.kind: value for module in _modules() for value in vars(module).values()
-            if isinstance(value, Form)}
+            if isinstance(value, StepTable)}
 
 
 def _named_steps(call: str, kind_at: int) -> list[tuple[str, str, str]]:
@@ -104,7 +104,7 @@ def _named_steps(call: str, kind_at: int) -> list[tuple[str, str, str]]:
 
 
 def test_every_button_of_a_form_names_a_step_of_its_table() -> None:
-    forms = _forms()
+    forms = _tables()
     checked = [(where, kind, step) for where, kind, step in _named_steps("choice", 0)
                if kind in forms]
     assert len(checked) > 30  # the search still finds the buttons
@@ -113,7 +113,7 @@ def test_every_button_of_a_form_names_a_step_of_its_table() -> None:
 
 
 def test_every_form_begins_at_a_first_step_of_its_table() -> None:
-    forms = _forms()
+    forms = _tables()
     checked = [(where, kind, step) for where, kind, step in _named_steps("begin", 2)
                if kind in forms]
     assert len(checked) > 10
