@@ -198,8 +198,7 @@ async def _read_phone(turn: Turn) -> None:
     else:
         phone = normalise_phone(turn.text)
     await registry.update_profile(turn.context.db, turn.context.clock, turn.member.id,
-                                  {"phone": phone})
-    await turn.finish()
+                                  {"phone": phone}, ending=turn.ending())
     await turn.say(tr("Saved. Phone: {phone}", phone=esc(phone) if phone else tr("none")),
                    reply_markup=ReplyKeyboardRemove())
 
@@ -211,8 +210,7 @@ async def _ask_year(turn: Turn) -> None:
 async def _read_year(turn: Turn) -> None:
     year = parse_birth_year(turn.text, turn.today)
     await registry.update_profile(turn.context.db, turn.context.clock, turn.member.id,
-                                  {"birth_year": year})
-    await turn.finish()
+                                  {"birth_year": year}, ending=turn.ending())
     await turn.say(turn.tr("Saved. Year of birth: {year}", year=year))
 
 

@@ -136,9 +136,8 @@ async def _read_comment(turn: Turn) -> None:
     if not text:
         raise InvalidInput(N_("Please type the comment as text."))
     review_id, branch_id = int(turn.data["review"]), int(turn.data["branch"])
-    await turn.finish()
     if not await review.comment(context.db, context.clock, review_id, branch_id, text,
-                                context.actor.telegram_id):
+                                context.actor.telegram_id, ending=turn.ending()):
         await turn.say(tr("This review is confirmed; it can no longer change."))
         return
     found, row = await review.branch(context.db, review_id, branch_id)
