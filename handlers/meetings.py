@@ -489,34 +489,36 @@ async def _leave_pressed(update: Update, context: ZContext, meeting_id: int) -> 
 @dialog.dialog(LEAVE, right=dialog.members)
 async def leave_step(update: Update, context: ZContext, current: Dialog, answer: Answer
                      ) -> None:
-    tr = context.tr
-    chat = update.effective_chat
-    assert chat is not None
-    member = context.actor.active_member
-    message = answer.message
+    await LEAVE_STEPS.answer(update, context, current, answer)
+
+
+async def _read_leave_reason(turn: Turn) -> None:
+    """The reason typed, or a voice message; the request and the secretaries' copy are
+    stored with the end of the form."""
+    context = turn.context
+    message = turn.answer.message
     voice = message.voice if message is not None else None
-    try:
-        reason = None if voice else clean_body(answer.text, meetings.REASON_MAX)
-    except InvalidInput as problem:
-        await chat.send_message(tr(problem.message, **problem.fields))
-        return
+    reason = None if voice else clean_body(turn.text, meetings.REASON_MAX)
+    member = context.actor.active_member
     if member is None:
-        await dialog.finish(update, context)
+        await turn.finish()
         return
     if not reason and voice is None:
-        await chat.send_message(tr("Please type the reason, or send a voice message."))
-        return
+        raise InvalidInput(N_("Please type the reason, or send a voice message."))
     result = await meetings.ask_leave(context.db, context.clock, windows(context.settings),
-                                      int(current.data["meeting"]), member, reason,
+                                      int(turn.data["meeting"]), member, reason,
                                       voice.file_id if voice else None,
-                                      context.settings.admins,
-                                      ending=dialog.ending(update, context))
+                                      context.settings.admins, ending=turn.ending())
     if result != "requested":
-        await chat.send_message(tr(LEAVE_REFUSALS[result]))
+        await turn.say(turn.tr(LEAVE_REFUSALS[result]))
         return
     context.services.poke_counts()
     context.services.poke_outbox()  # the secretaries' copy, queued with the request
-    await chat.send_message(tr("Your request has been sent to the branch secretary."))
+    await turn.say(turn.tr("Your request has been sent to the branch secretary."))
+
+
+# Begun by the leave button under a session, which asks the question.
+LEAVE_STEPS = StepTable(LEAVE, {"reason": Step(_read_leave_reason)}, first=("reason",))
 
 
 async def leave_decision_button(update: Update, context: ZContext) -> None:
@@ -595,35 +597,37 @@ async def manages_meeting(context: ZContext, current: Dialog) -> bool:
 @dialog.dialog(EFFECT, right=manages_meeting)
 async def effect_step(update: Update, context: ZContext, current: Dialog, answer: Answer
                       ) -> None:
+    await EFFECT_STEPS.answer(update, context, current, answer)
+
+
+async def _read_record(turn: Turn) -> None:
     """One answer completes the record: the effect (a few sentences) or the lecturer's name
     (a form begun before the lecturer could be changed has no field: the effect)."""
-    tr = context.tr
-    chat = update.effective_chat
-    assert chat is not None
-    field = str(current.data.get("field", "effect"))
-    try:
-        if field == "lecturer":
-            value = few_words(answer.text, session_records.LECTURER_MAX)
-        else:
-            value = clean_body(answer.text, meetings.EFFECT_MAX)
-    except InvalidInput as problem:
-        await chat.send_message(tr(problem.message, **problem.fields))
-        return
+    tr = turn.tr
+    context = turn.context
+    field = str(turn.data.get("field", "effect"))
+    if field == "lecturer":
+        value = few_words(turn.text, session_records.LECTURER_MAX)
+    else:
+        value = clean_body(turn.text, meetings.EFFECT_MAX)
     if not value:
-        await chat.send_message(tr("Please type a few sentences."))
-        return
+        raise InvalidInput(N_("Please type a few sentences."))
     meeting = await session_records.complete(
-        context.db, context.clock, int(current.data["meeting"]), field, value,
-        context.actor.telegram_id, ending=dialog.ending(update, context))
+        context.db, context.clock, int(turn.data["meeting"]), field, value,
+        context.actor.telegram_id, ending=turn.ending())
     if meeting is None:
-        await dialog.finish(update, context)
+        await turn.finish()
         return
     topic = esc(meeting.topic)
-    await chat.send_message(tr("Saved. The record of “{topic}” is complete.", topic=topic)
-                            if field == "effect" else
-                            tr("Saved. The lecturer of “{topic}” is {name}.", topic=topic,
-                               name=esc(value)))
+    await turn.say(tr("Saved. The record of “{topic}” is complete.", topic=topic)
+                   if field == "effect" else
+                   tr("Saved. The lecturer of “{topic}” is {name}.", topic=topic,
+                      name=esc(value)))
     found = await session_records.card(context.db, meeting.id)
     if found is not None:
         for part in session_records.card_parts(tr, found, context.clock.tz, manages=True):
-            await send(context.bot, chat.id, part)
+            await send(context.bot, turn.chat.id, part)
+
+
+# Begun by the session's "record the effect / lecturer" buttons, which ask the question.
+EFFECT_STEPS = StepTable(EFFECT, {"text": Step(_read_record)}, first=("text",))

@@ -201,26 +201,27 @@ async def _reviews(context: ZContext, current: Dialog) -> bool:
 @dialog.dialog(REDO, right=_reviews)
 async def redo_step(update: Update, context: ZContext, current: Dialog, answer: Answer
                     ) -> None:
-    tr = context.tr
-    chat = update.effective_chat
-    assert chat is not None
-    note, author = await notes.note_with_author(context.db, int(current.data["note"]))
+    await REDO_STEPS.answer(update, context, current, answer)
+
+
+async def _read_redo(turn: Turn) -> None:
+    """Why the author should write the note again, sent to them with the verdict."""
+    context = turn.context
+    note, author = await notes.note_with_author(context.db, int(turn.data["note"]))
     if note is None or author is None:
-        await dialog.finish(update, context)
+        await turn.finish()
         return
-    try:
-        comment = clean_body(answer.text, 500)
-    except InvalidInput as problem:
-        await chat.send_message(tr(problem.message, **problem.fields))
-        return
+    comment = clean_body(turn.text, 500)
     if not comment:
-        await chat.send_message(tr("Please type a few sentences."))
-        return
+        raise InvalidInput(N_("Please type a few sentences."))
     await notes.review(context.db, context.clock, _policy(context), note.id, "rewrite",
-                       comment, context.actor.telegram_id,
-                       ending=dialog.ending(update, context))
+                       comment, context.actor.telegram_id, ending=turn.ending())
     context.services.poke_outbox()  # the author's request to rewrite, queued with it
-    await chat.send_message(tr("Sent to {name}.", name=esc(author.name)))
+    await turn.say(turn.tr("Sent to {name}.", name=esc(author.name)))
+
+
+# Begun by the "↩️ rewrite" button under a note, which asks the question.
+REDO_STEPS = StepTable(REDO, {"comment": Step(_read_redo)}, first=("comment",))
 
 
 async def _managed_member(update: Update, context: ZContext, member_id: int | None

@@ -703,15 +703,17 @@ async def quota_button(update: Update, context: ZContext) -> None:
 @dialog.dialog(QUOTA, right=dialog.staff)
 async def quota_step(update: Update, context: ZContext, current: Dialog, answer: Answer
                      ) -> None:
-    tr = context.tr
-    chat = update.effective_chat
-    assert chat is not None
-    try:
-        days = visits.parse_quota(answer.text)
-    except InvalidInput as problem:
-        await chat.send_message(tr(problem.message, **problem.fields))
-        return
-    leader = int(current.data["leader"]) or None
+    await QUOTA_STEPS.answer(update, context, current, answer)
+
+
+async def _read_quota(turn: Turn) -> None:
+    context = turn.context
+    days = visits.parse_quota(turn.text)
+    leader = int(turn.data["leader"]) or None
     await visits.set_quota(context.db, context.clock, leader, days, context.actor.telegram_id,
-                           ending=dialog.ending(update, context))
-    await chat.send_message(tr("Saved: {days:g} days a month.", days=days))
+                           ending=turn.ending())
+    await turn.say(turn.tr("Saved: {days:g} days a month.", days=days))
+
+
+# Begun by a leader's button under /quota, which asks the question.
+QUOTA_STEPS = StepTable(QUOTA, {"days": Step(_read_quota)}, first=("days",))
