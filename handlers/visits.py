@@ -20,14 +20,14 @@ from bot.delivery import Outgoing, send
 from bot.i18n import N_, Translator
 from bot.markup import shorten
 from bot.profile import InvalidInput, clean_body
-from bot.visits import ACTIVITIES, RECORD_MAX, VISIT_LINK_PREFIX, VisitDraft
+from bot.visits import ACTIVITIES, RECORD_MAX, VISIT_LINK_PREFIX
 from bot.when import offset_day
 from handlers import dialog
 from handlers.dialog import Answer
 from handlers.guards import button_with_id, private_only
 from handlers.steps import Step, StepTable, Turn
 from handlers.ui import button, esc, grid, inline, reply_keyboard, take_buttons_away
-from storage.models import Dialog, Visit
+from storage.models import Dialog, NewVisit, Visit
 
 VISIT = "visit"
 FIX = "vfix"
@@ -213,16 +213,19 @@ async def _read_location(turn: Turn) -> None:
                   lon=visits.coarse(location.longitude) if location else None)
 
 
-def _draft(current: Dialog) -> VisitDraft:
+def _draft(current: Dialog, leader: int) -> NewVisit:
+    """The visit the form collected (bot/visits.log settles when its problem was solved)."""
     data = current.data
-    return VisitDraft(branch_id=int(data["branch"]), day=date.fromisoformat(data["day"]),
-                      days=float(data["days"]), activity=data["activity"],
-                      record=data.get("record", ""), record_file_id=data.get("voice"),
-                      problems=data.get("problems", ""), solved=bool(data.get("solved")),
-                      latitude=data.get("lat"), longitude=data.get("lon"))
+    return NewVisit(leader_telegram_id=leader, branch_id=int(data["branch"]),
+                    day=date.fromisoformat(data["day"]), days=float(data["days"]),
+                    activity=data["activity"], record=data.get("record", ""),
+                    record_file_id=data.get("voice"), problems=data.get("problems", ""),
+                    solved=bool(data.get("solved")), latitude=data.get("lat"),
+                    longitude=data.get("lon"))
 
 
-def visit_lines(tr: Translator, branch: str, draft: VisitDraft | Visit) -> list[str]:
+def visit_lines(tr: Translator, branch: str, draft: NewVisit) -> list[str]:
+    """A visit's facts, of one in the form or one stored (a Visit is a NewVisit too)."""
     lines = [tr("Contact point: {branch}", branch=esc(branch)),
              tr("Day: {day}, {days:g} day(s)", day=visits.dates(draft.day, draft.days),
                 days=draft.days),
@@ -241,7 +244,8 @@ async def _ask_confirm(turn: Turn) -> None:
     tr = turn.tr
     await turn.say(tr("Thank you."), reply_markup=ReplyKeyboardRemove())
     lines = [tr("<b>Please check:</b>"),
-             *visit_lines(tr, turn.data["branch_name"], _draft(turn.current))]
+             *visit_lines(tr, turn.data["branch_name"],
+                          _draft(turn.current, turn.context.actor.telegram_id))]
     await dialog.ask_to_confirm(turn.update, turn.context, VISIT, "\n".join(lines),
                                 tr("✅ Save"))
 
@@ -253,8 +257,9 @@ async def _confirm(turn: Turn) -> None:
                                   tr("Cancelled. Nothing was saved.")):
         return
     try:
-        visit = await visits.log(context.db, context.clock, context.actor.telegram_id,
-                                 _draft(turn.current), ending=turn.ending())
+        visit = await visits.log(context.db, context.clock,
+                                 _draft(turn.current, context.actor.telegram_id),
+                                 ending=turn.ending())
     except InvalidInput:
         await turn.finish()
         raise
