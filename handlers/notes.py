@@ -102,7 +102,8 @@ async def _read_note(turn: Turn) -> None:
     await turn.say(turn.tr("Thank you! Your note has been received."))
 
 
-NOTE_STEPS = StepTable(NOTE, {"body": Step(_read_note)}, first=("body",))  # asked by _ask_body
+# Begun by _ask_body, which asks the question.
+NOTE_STEPS = StepTable(NOTE, {"body": Step(_read_note)}, first=("body",))
 
 
 # --- buttons -----------------------------------------------------------------------------------

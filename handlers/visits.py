@@ -531,7 +531,7 @@ async def _corrected(turn: Turn, *, days: float | None = None, record: str | Non
 
 # Begun by the visit's buttons (``vst:days`` / ``vst:rec``), which ask the question.
 FIX_STEPS = StepTable(FIX, {"days": Step(_fix_days), "rec": Step(_fix_record)},
-                first=("days", "rec"))
+                      first=("days", "rec"))
 
 
 # --- a problem solved later -------------------------------------------------------------------
