@@ -123,7 +123,6 @@ async def _note(update: Update, context: ZContext, parsed: Callback, found: Revi
         "one.", branch=esc(row.name), limit=review.COMMENT_MAX))
 
 
-@dialog.dialog(COMMENT, right=dialog.staff)
 async def comment_step(update: Update, context: ZContext, current: Dialog, answer: Answer
                        ) -> None:
     await COMMENT_STEPS.answer(update, context, current, answer)

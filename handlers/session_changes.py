@@ -29,7 +29,7 @@ from bot.schedule import windows
 from bot.session_changes import CAUSES, REASON_MAX, Change
 from handlers import dialog
 from handlers.dialog import Answer
-from handlers.meetings import ask_when, few_words, manages_meeting, read_when
+from handlers.meetings import ask_when, few_words, read_when
 from handlers.steps import Step, StepTable, Turn
 from handlers.ui import button, esc, inline
 from storage.models import CancelCause, Dialog, Meeting, Unit
@@ -137,7 +137,6 @@ async def _card(update: Update, context: ZContext, meeting: Meeting) -> None:
 # --- moving -----------------------------------------------------------------------------------
 
 
-@dialog.dialog(MOVE, right=manages_meeting)
 async def move_step(update: Update, context: ZContext, current: Dialog, answer: Answer
                     ) -> None:
     await MOVE_STEPS.answer(update, context, current, answer)
@@ -216,7 +215,6 @@ MOVE_STEPS = StepTable(MOVE, {
 # --- cancelling -------------------------------------------------------------------------------
 
 
-@dialog.dialog(CALL_OFF, right=manages_meeting)
 async def call_off_step(update: Update, context: ZContext, current: Dialog, answer: Answer
                         ) -> None:
     await CALL_OFF_STEPS.answer(update, context, current, answer)

@@ -41,9 +41,14 @@ PROBLEM_SHOWN = 60  # characters of a problem in a list
 CHANGE_ANSWERS = {
     "ok": N_("Saved."),
     "not_yours": N_("This is not yours to manage."),
-    "too_late": N_("Visits can be corrected for 7 days; please ask organisation staff."),
+    "too_late": N_("Visits can be corrected for {days} days; please ask organisation "
+                   "staff."),  # visits.CORRECTION_DAYS
     "gone": N_("This visit no longer exists."),
 }
+
+
+def _change_answer(tr: Translator, result: visits.Change) -> str:
+    return tr(CHANGE_ANSWERS[result], days=visits.CORRECTION_DAYS)
 SOLVE_ANSWERS = {
     "not_yours": N_("This is not yours to manage."),
     "gone": N_("This visit no longer exists."),
@@ -87,7 +92,7 @@ async def _ask_day(update: Update, context: ZContext, branch: str) -> None:
                               button(tr("The day before"), dialog.choice(VISIT, "day", 2))]]))
 
 
-async def _visits_there(context: ZContext, current: Dialog) -> bool:
+async def visits_there(context: ZContext, current: Dialog) -> bool:
     """The chosen branch is still one of the leader's contact points (before choosing:
     they still have one)."""
     actor = context.actor
@@ -96,7 +101,6 @@ async def _visits_there(context: ZContext, current: Dialog) -> bool:
     return actor.visits_at(int(current.data["branch"]))
 
 
-@dialog.dialog(VISIT, right=_visits_there)
 async def visit_step(update: Update, context: ZContext, current: Dialog, answer: Answer
                      ) -> None:
     await VISIT_STEPS.answer(update, context, current, answer)
@@ -452,7 +456,7 @@ async def visit_button(update: Update, context: ZContext) -> None:
         return
     if parsed.action == "gone":
         withdrawn = await visits.withdraw(context.db, context.clock, visit_id, actor)
-        await query.answer(tr(CHANGE_ANSWERS[withdrawn]) if withdrawn != "ok"
+        await query.answer(_change_answer(tr, withdrawn) if withdrawn != "ok"
                            else tr("Withdrawn. The history keeps it."),
                            show_alert=withdrawn != "ok")
         if withdrawn == "ok":
@@ -475,7 +479,7 @@ async def visit_button(update: Update, context: ZContext) -> None:
     if parsed.action in ("days", "rec", "del", "keep"):
         allowed, _ = await visits.may_change(context.db, context.clock, visit_id, actor)
         if allowed != "ok":
-            await query.answer(tr(CHANGE_ANSWERS[allowed]), show_alert=True)
+            await query.answer(_change_answer(tr, allowed), show_alert=True)
             return
         if parsed.action == "keep":
             await query.answer(tr("Kept."))
@@ -496,7 +500,7 @@ async def visit_button(update: Update, context: ZContext) -> None:
     await query.answer(tr("This button is no longer active."))
 
 
-async def _changes_visit(context: ZContext, current: Dialog) -> bool:
+async def changes_visit(context: ZContext, current: Dialog) -> bool:
     """Staff, or the visit's leader while its branch is still their contact point (a
     visit gone since is answered by the step)."""
     visit = await visits.get(context.db, int(current.data["visit"]))
@@ -504,7 +508,6 @@ async def _changes_visit(context: ZContext, current: Dialog) -> bool:
                                                            visit.branch_id)
 
 
-@dialog.dialog(FIX, right=_changes_visit)
 async def fix_step(update: Update, context: ZContext, current: Dialog, answer: Answer) -> None:
     await FIX_STEPS.answer(update, context, current, answer)
 
@@ -526,7 +529,7 @@ async def _corrected(turn: Turn, *, days: float | None = None, record: str | Non
     result = await visits.correct(context.db, context.clock, int(turn.data["visit"]),
                                   context.actor, days=days, record=record)
     await turn.finish()
-    await turn.say(turn.tr(CHANGE_ANSWERS[result]))
+    await turn.say(_change_answer(turn.tr, result))
 
 
 # Begun by the visit's buttons (``vst:days`` / ``vst:rec``), which ask the question.
@@ -537,7 +540,7 @@ FIX_STEPS = StepTable(FIX, {"days": Step(_fix_days), "rec": Step(_fix_record)},
 # --- a problem solved later -------------------------------------------------------------------
 
 
-async def _solves_problem(context: ZContext, current: Dialog) -> bool:
+async def solves_problem(context: ZContext, current: Dialog) -> bool:
     """Staff, the branch's secretary, or the visit's leader while the branch is still their
     contact point (a visit gone since is answered by the step)."""
     visit = await visits.get(context.db, int(current.data["visit"]))
@@ -545,7 +548,6 @@ async def _solves_problem(context: ZContext, current: Dialog) -> bool:
                                                           visit.branch_id)
 
 
-@dialog.dialog(SOLVE, right=_solves_problem)
 async def solve_step(update: Update, context: ZContext, current: Dialog, answer: Answer
                      ) -> None:
     await SOLVE_STEPS.answer(update, context, current, answer)
@@ -705,7 +707,6 @@ async def quota_button(update: Update, context: ZContext) -> None:
                                    tr("How many days a month? (for example 3 or 2.5)"))
 
 
-@dialog.dialog(QUOTA, right=dialog.staff)
 async def quota_step(update: Update, context: ZContext, current: Dialog, answer: Answer
                      ) -> None:
     await QUOTA_STEPS.answer(update, context, current, answer)
