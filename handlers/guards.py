@@ -5,8 +5,8 @@ from __future__ import annotations
 from telegram import CallbackQuery, Update
 from telegram.constants import ChatType
 
-from bot.app import ZContext
 from bot.callbacks import Callback, unpack
+from bot.context import ZContext
 
 
 async def private_only(update: Update, context: ZContext) -> bool:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from telegram import Update
 
 from bot import homecoming, organisation
-from bot.app import ZContext
+from bot.context import ZContext
 from handlers import meetings
 from handlers.guards import button_with_id
 

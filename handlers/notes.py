@@ -13,8 +13,8 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, Update
 
 from bot import migrants, notes, registry, study_record
-from bot.app import ZContext
 from bot.callbacks import pack, unpack
+from bot.context import ZContext
 from bot.delivery import Outgoing, send
 from bot.i18n import N_
 from bot.markup import CAPTION_LIMIT, MESSAGE_LIMIT, length, shorten

@@ -14,8 +14,8 @@ from telegram import Update
 
 from bot import organisation
 from bot.access import Actor
-from bot.app import ZContext
 from bot.callbacks import pack, unpack
+from bot.context import ZContext
 from bot.tables import one_each
 from handlers.ui import button, esc, grid, inline
 from storage.models import Unit

@@ -17,8 +17,8 @@ from datetime import date, timedelta
 from telegram import Update
 
 from bot import bulletins, organisation, rendered, reports, review
-from bot.app import ZContext
 from bot.callbacks import pack, unpack, whole
+from bot.context import ZContext
 from bot.delivery import send
 from bot.i18n import N_
 from bot.profile import InvalidInput

@@ -12,8 +12,8 @@ from __future__ import annotations
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot import organisation, review
-from bot.app import ZContext
 from bot.callbacks import Callback, pack, unpack
+from bot.context import ZContext
 from bot.delivery import markup, send
 from bot.i18n import N_
 from bot.profile import InvalidInput, clean_body

@@ -13,7 +13,7 @@ from __future__ import annotations
 from telegram import Update
 
 from bot import todo
-from bot.app import ZContext
+from bot.context import ZContext
 from bot.delivery import Outgoing, send
 from bot.schedule import windows
 from handlers.guards import not_a_member_text, not_a_member_yet, private_only

@@ -13,9 +13,9 @@ from datetime import date
 from telegram import InlineKeyboardButton, KeyboardButton, ReplyKeyboardRemove, Update
 
 from bot import contact_days, visits
-from bot.app import ZContext
 from bot.callbacks import pack, unpack, whole
 from bot.contact_days import Month
+from bot.context import ZContext
 from bot.delivery import Outgoing, send
 from bot.i18n import N_, Translator
 from bot.markup import shorten
