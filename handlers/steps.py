@@ -18,19 +18,17 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from telegram import Chat, Message, Update, User
 
+from bot.context import ZContext
 from bot.i18n import Translator
 from bot.profile import InvalidInput
 from handlers import dialog
 from handlers.dialog import Answer
 from storage.db import Statement
 from storage.models import Dialog, Member
-
-if TYPE_CHECKING:  # the context's home moves to bot/context.py with the composition root
-    from bot.app import ZContext
 
 __all__ = ["Step", "StepTable", "Turn"]
 

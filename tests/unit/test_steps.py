@@ -9,18 +9,16 @@ import pkgutil
 from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING, cast
+from typing import cast
 
 import pytest
 from telegram import Update
 
 import handlers
+from bot.context import ZContext
 from handlers.dialog import Answer
 from handlers.steps import Step, StepTable, Turn
 from storage.models import Dialog
-
-if TYPE_CHECKING:
-    from bot.app import ZContext
 
 
 async def _read(turn: Turn) -> None:
@@ -67,7 +65,7 @@ async def test_a_move_the_step_does_not_list_is_refused() -> None:
         "from": {"id": 5, "is_bot": False, "first_name": "A"}}}, None)
     at = datetime(2026, 12, 1, tzinfo=UTC)
     current = Dialog(telegram_id=5, chat_id=5, kind="t", step="a", data={}, updated_at=at)
-    turn = Turn(form, update, cast("ZContext", _Context()), current, Answer(text="x"))
+    turn = Turn(form, update, cast(ZContext, _Context()), current, Answer(text="x"))
     with pytest.raises(ValueError, match="step 'a' does not lead to 'c'"):
         await turn.go("c")
 
