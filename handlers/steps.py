@@ -23,11 +23,11 @@ from typing import Any
 from telegram import Chat, Message, Update, User
 
 from bot.context import ZContext
+from bot.dialogs import Ending
 from bot.i18n import Translator
 from bot.profile import InvalidInput
 from handlers import dialog
 from handlers.dialog import Answer
-from storage.db import Statement
 from storage.models import Dialog, Member
 
 __all__ = ["Step", "StepTable", "Turn"]
@@ -177,6 +177,6 @@ class Turn:
         """End the form without a result."""
         return await dialog.finish(self.update, self.context)
 
-    def ending(self) -> Statement:
+    def ending(self) -> Ending:
         """The end of the form, for the transaction that stores its result."""
         return dialog.ending(self.update, self.context)
