@@ -26,8 +26,7 @@ from bot.context import ZContext
 from bot.dialogs import Ending
 from bot.i18n import Translator
 from bot.profile import InvalidInput
-from handlers import dialog
-from handlers.dialog import Answer
+from handlers.dialog import Answer, acknowledge, advance, ending, finish
 from storage.models import Dialog, Member
 
 __all__ = ["Step", "StepTable", "Turn"]
@@ -149,7 +148,7 @@ class Turn:
         return await self.chat.send_message(text, **kwargs)
 
     async def acknowledge(self, shown: str) -> None:
-        await dialog.acknowledge(self.answer, shown)
+        await acknowledge(self.answer, shown)
 
     async def go(self, step: str, *, ask: bool = True, **data: Any) -> None:
         """Store ``data`` and move to ``step`` — one of those the current step lists — then
@@ -157,15 +156,14 @@ class Turn:
         if step not in self.table.steps[self.current.step].next:
             raise ValueError(f"form {self.table.kind!r}: step {self.current.step!r} does not "
                              f"lead to {step!r}")
-        self.current = await dialog.advance(self.update, self.context, self.current, step,
-                                            **data)
+        self.current = await advance(self.update, self.context, self.current, step, **data)
         if ask:
             await self.ask()
 
     async def keep(self, **data: Any) -> None:
         """Store ``data`` and stay at this step (a choice among many, pressed one by one)."""
-        self.current = await dialog.advance(self.update, self.context, self.current,
-                                            self.current.step, **data)
+        self.current = await advance(self.update, self.context, self.current,
+                                     self.current.step, **data)
 
     async def ask(self) -> None:
         """Put the question of the step the form is at."""
@@ -175,8 +173,8 @@ class Turn:
 
     async def finish(self) -> bool:
         """End the form without a result."""
-        return await dialog.finish(self.update, self.context)
+        return await finish(self.update, self.context)
 
     def ending(self) -> Ending:
         """The end of the form, for the transaction that stores its result."""
-        return dialog.ending(self.update, self.context)
+        return ending(self.update, self.context)
