@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Literal
 
-from bot.callbacks import pack
+from bot.callbacks import NoteWrite
 from bot.clock import Clock
 from bot.config import Settings
 from bot.delivery import Outgoing, renderer
@@ -128,11 +128,10 @@ async def ask_after_material(c: Conn, member: Member, material_id: int, title: s
 @renderer("note_request")
 async def _render_request(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
     tr = await translator_of(db, row.chat_id)
-    kind, _, ref = str(row.payload["subject"]).partition(":")
     return Outgoing(
         tr("✍️ Please write a heartfelt note about “{title}”: type it, send a voice message, "
            "or a photo of a handwritten page.", title=esc(str(row.payload["title"]))),
-        [[(tr("✍️ Write it now"), pack("note", "write", kind, ref))]])
+        [[(tr("✍️ Write it now"), NoteWrite.about(str(row.payload["subject"])).pack())]])
 
 
 # --- writing ---------------------------------------------------------------------------------

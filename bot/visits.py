@@ -22,7 +22,7 @@ from typing import Any, Literal
 
 from bot import contact_days
 from bot.access import Actor
-from bot.callbacks import pack
+from bot.callbacks import VisitPress
 from bot.chunked import in_chunks
 from bot.clock import Clock
 from bot.contact_days import Month
@@ -650,7 +650,7 @@ async def _render_confirm(db: Database, clock: Clock, row: OutboxRow) -> Outgoin
     if visit.latitude is not None:
         lines.append(tr("Location: shared on the map above."))
     lines.append(tr("If this is right, please confirm."))
-    return Outgoing("\n".join(lines), [[(tr("✅ Confirm"), pack("vst", "ok", visit.id))]])
+    return Outgoing("\n".join(lines), [[(tr("✅ Confirm"), VisitPress("ok", visit.id).pack())]])
 
 
 async def leaders(db: Database) -> list[tuple[int, str]]:
