@@ -27,10 +27,10 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import bulk
 import county_traffic
 from common import ROOT
 
-from storage import bulk
 from storage.db import Database
 from storage.rows import ts
 

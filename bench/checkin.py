@@ -30,7 +30,7 @@ from pathlib import Path
 from common import ROOT, seed_branch, start_process, stop_process
 
 from bot.clock import Clock
-from bot.sandbox.emulator import Emulator, SimUser
+from sandbox.emulator import Emulator, SimUser
 from storage import group_members as presence_repo
 from storage import meetings as meeting_repo
 from storage import org as org_repo
@@ -123,7 +123,7 @@ async def bare_run(n: int) -> dict[str, float]:
     bot = await start_process(emu, [str(ROOT / "bench" / "bare_bot.py")])
     try:
         async with asyncio.timeout(60):  # ready once it has consumed the first update
-            await emu.until(lambda: emu.calls and emu.calls[-1][0] == "getUpdates"
+            await emu.until(lambda: bool(emu.calls) and emu.calls[-1][0] == "getUpdates"
                             and len([c for c in emu.calls if c[0] == "getUpdates"]) >= 2)
         cpu = _cpu_seconds(bot.pid)
         pressed_at, started = await _burst(emu, users, message, "x")

@@ -12,10 +12,12 @@ ROOT = Path(__file__).resolve().parents[1]
 #: The checkout whose code is measured: this one, or another named by ``BENCH_CODE`` (a
 #: baseline, e.g. main's code, measured by these same benchmarks in the same session).
 CODE = Path(os.environ.get("BENCH_CODE") or ROOT).resolve()
-sys.path.insert(0, str(CODE))
+# The measured code comes first; then this checkout, for the emulator (``sandbox``, Telegram's
+# stand-in, not what is measured) when a baseline predates it as a package of its own.
+sys.path[0:0] = [str(CODE), str(ROOT)]
 
 from bot.clock import Clock  # noqa: E402
-from bot.sandbox.emulator import Emulator, SimUser  # noqa: E402
+from sandbox.emulator import Emulator, SimUser  # noqa: E402
 from storage import members as member_repo  # noqa: E402
 from storage import org as org_repo  # noqa: E402
 from storage.db import Database  # noqa: E402

@@ -49,11 +49,11 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import bulk
 from common import CODE, ROOT, start_process, stop_process
 
 from bot.clock import Clock
-from bot.sandbox.emulator import Emulator, FloodLimits, SimChat, SimMessage, SimUser
-from storage import bulk
+from sandbox.emulator import Emulator, FloodLimits, SimChat, SimMessage, SimUser
 from storage import group_members as presence_repo
 from storage import materials as material_repo
 from storage import meetings as meeting_repo

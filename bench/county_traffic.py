@@ -27,9 +27,9 @@ from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import bulk
 import common  # noqa: F401  (puts the project on the path, as every benchmark does)
 
-from storage import bulk
 from storage.db import Conn
 from storage.rows import ts
 

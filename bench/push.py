@@ -28,7 +28,7 @@ from common import ROOT, seed_branch, start_process, stop_process
 
 from bot.clock import Clock
 from bot.materials import Draft, push
-from bot.sandbox.emulator import Emulator, FloodLimits, SimUser
+from sandbox.emulator import Emulator, FloodLimits, SimUser
 from storage.db import Database
 
 TITLE = "基准测试材料"

@@ -82,7 +82,7 @@ def render(figure: Figure) -> bytes:
     return buffer.getvalue()
 
 
-def png(draw: Callable[[Axes], None], size: tuple[float, float] = (6, 4)) -> bytes:
+def png(draw: Callable[[Axes], object], size: tuple[float, float] = (6, 4)) -> bytes:
     """A chart drawn by ``draw`` on one pair of axes: any chart, in the bundled font."""
     figure = Figure(figsize=size, dpi=120, layout="constrained")
     draw(figure.add_subplot())

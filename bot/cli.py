@@ -243,7 +243,13 @@ def _checked_webhook(url: str, tr: Tr) -> None:
 
 
 def _demo(port: int, tr: Tr) -> int:
-    from bot.sandbox.demo import run_demo
+    try:  # the demo is an extra (the `sandbox` package and what it needs), not the bot
+        from sandbox.demo import run_demo
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").partition(".")[0] in {"bot", "handlers", "storage", "zhibu"}:
+            raise  # a module of the bot's own is missing: a bug, not the extra
+        raise SetupError(N_('the demo needs {missing}, which is not installed: pip install -e '
+                            '".[demo]"'), missing=exc.name) from None
 
     try:
         asyncio.run(run_demo(port, tr))

@@ -22,14 +22,14 @@ from typing import Literal
 
 from bot import notes
 from bot.access import actor_of
-from bot.callbacks import Attend, SessionChange
+from bot.callbacks import Attend, LeaveDecision, SessionChange
 from bot.chunked import in_chunks
 from bot.clock import Clock
 from bot.delivery import Outgoing, renderer
 from bot.i18n import N_, Translator, translator
 from bot.markup import MESSAGE_LIMIT, esc, shorten
 from bot.profile import InvalidInput
-from bot.recipients import translator_of
+from bot.recipients import managers, translator_of
 from bot.write_faults import is_write_fault
 from storage import audit, people
 from storage import by_hand as by_hand_repo
@@ -40,6 +40,7 @@ from storage import org as org_repo
 from storage import outbox as outbox_repo
 from storage.db import Conn, Database, Statement
 from storage.models import (
+    Attendance,
     AttendeeView,
     Meeting,
     MeetingAudience,
@@ -555,16 +556,21 @@ async def can_ask_leave(db: Database, clock: Clock, windows: Windows, meeting_id
                         member: Member | None) -> tuple[LeaveRequest | None, Meeting | None]:
     """None if the member may ask for leave now; otherwise why not."""
     async with db.read() as c:
-        meeting = await meeting_repo.get_meeting(c, meeting_id)
-        if meeting is None:
-            return "gone", meeting
-        if meeting.state == "cancelled":
-            return "cancelled", meeting
-        if member is None or not await meeting_repo.is_invited(c, meeting.id, member.id):
-            return "not_invited", meeting
-        if clock.now() >= windows.closes(meeting) or meeting.state == "closed":
-            return "closed", meeting
-        current = await meeting_repo.attendance_of(c, meeting.id, member.id)
+        return await _leave_refusal(c, clock.now(), windows, meeting_id, member)
+
+
+async def _leave_refusal(c: Conn, now: datetime, windows: Windows, meeting_id: int,
+                         member: Member | None) -> tuple[LeaveRequest | None, Meeting | None]:
+    meeting = await meeting_repo.get_meeting(c, meeting_id)
+    if meeting is None:
+        return "gone", meeting
+    if meeting.state == "cancelled":
+        return "cancelled", meeting
+    if member is None or not await meeting_repo.is_invited(c, meeting.id, member.id):
+        return "not_invited", meeting
+    if now >= windows.closes(meeting) or meeting.state == "closed":
+        return "closed", meeting
+    current = await meeting_repo.attendance_of(c, meeting.id, member.id)
     if current is not None and current.status in ("present", "remote"):
         return "already_in", meeting
     if current is not None and current.status in ("leave_requested", "leave"):
@@ -573,25 +579,102 @@ async def can_ask_leave(db: Database, clock: Clock, windows: Windows, meeting_id
 
 
 async def ask_leave(db: Database, clock: Clock, windows: Windows, meeting_id: int,
-                    member: Member, reason: str | None, file_id: str | None) -> LeaveRequest:
-    refusal, _ = await can_ask_leave(db, clock, windows, meeting_id, member)
-    if refusal is not None:
-        return refusal
+                    member: Member, reason: str | None, file_id: str | None,
+                    admins: list[int], ending: Statement | None = None) -> LeaveRequest:
+    """The request, the form's end and the message to the branch's secretaries (a voice
+    reason first, then the text with the buttons) in one transaction: a crash or a 429
+    after it loses none of them. A refused request still ends the form."""
+    now = clock.now()
     async with db.tx() as c:
-        await meeting_repo.put_attendance(c, meeting_id, member.id, "leave_requested",
-                                          clock.now(), reason=reason, reason_file_id=file_id)
+        if ending is not None:
+            await ending(c)
+        refusal, meeting = await _leave_refusal(c, now, windows, meeting_id, member)
+        if refusal is not None or meeting is None:
+            return refusal or "gone"
+        await meeting_repo.put_attendance(c, meeting_id, member.id, "leave_requested", now,
+                                          reason=reason, reason_file_id=file_id)
+        # Keyed by the moment asked: a request refused can be asked again, and told again.
+        asked = f"leave:{meeting_id}:{member.id}:{now.timestamp():.6f}"
+        envelopes = []
+        for to in await managers(c, meeting.branch_id, admins):
+            if file_id is not None:
+                envelopes.append(outbox_repo.Envelope(f"{asked}:voice:{to}", to, "leave_voice",
+                                                      meeting_id, {"member": member.id}))
+            envelopes.append(outbox_repo.Envelope(f"{asked}:{to}", to, "leave_request",
+                                                  meeting_id, {"member": member.id}))
+        await outbox_repo.enqueue(c, envelopes, now)
     return "requested"
 
 
 async def decide_leave(db: Database, clock: Clock, meeting_id: int, member_id: int,
                        approve: bool, by: int, manages: bool) -> bool | None:
-    """True/False: decided now; None: not theirs, or decided already."""
+    """True/False: decided now; None: not theirs, or decided already. The member hears
+    the decision through the outbox, queued with it."""
     if not manages:
         return None
+    now = clock.now()
     async with db.tx() as c:
-        done = await meeting_repo.decide_leave(c, meeting_id, member_id, approve, by,
-                                               clock.now())
+        done = await meeting_repo.decide_leave(c, meeting_id, member_id, approve, by, now)
+        member = await member_repo.get_member(c, member_id) if done else None
+        if member is not None and member.telegram_id is not None:
+            await outbox_repo.enqueue(c, [outbox_repo.Envelope(
+                f"leave-decided:{meeting_id}:{member_id}:{now.timestamp():.6f}",
+                member.telegram_id, "leave_decision", meeting_id,
+                {"member": member_id, "approved": approve})], now)
     return done if done else None
+
+
+async def _asking(db: Database, row: OutboxRow) -> tuple[Meeting, Member, Attendance] | None:
+    """The session, the member and their request a leave row is about — None once the
+    request is decided (by another secretary), taken back by checking in, or gone."""
+    async with db.read() as c:
+        meeting = await meeting_repo.get_meeting(c, row.ref_id or 0)
+        member = await member_repo.get_member(c, int(row.payload["member"]))
+        found = (await meeting_repo.attendance_of(c, meeting.id, member.id)
+                 if meeting is not None and member is not None else None)
+    if meeting is None or member is None or found is None or found.status != "leave_requested":
+        return None
+    return meeting, member, found
+
+
+@renderer("leave_voice")
+async def _render_leave_voice(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
+    """A reason given as a voice message, passed on just before the request's text."""
+    asking = await _asking(db, row)
+    if asking is None or asking[2].reason_file_id is None:
+        return None
+    return Outgoing("", media_kind="voice", file_id=asking[2].reason_file_id)
+
+
+@renderer("leave_request")
+async def _render_leave_request(db: Database, clock: Clock, row: OutboxRow
+                                ) -> Outgoing | None:
+    asking = await _asking(db, row)
+    if asking is None:
+        return None
+    meeting, member, found = asking
+    tr = await translator_of(db, row.chat_id)
+    lines = [tr("📝 <b>{name}</b> asks for leave from “{topic}” ({when}).",
+                name=esc(member.name), topic=esc(meeting.topic),
+                when=when_text(meeting, clock.tz))]
+    lines.append(tr("Reason: {reason}", reason=esc(found.reason)) if found.reason
+                 else tr("Reason: in the voice message above."))
+    return Outgoing(shorten("\n".join(lines), MESSAGE_LIMIT), [[
+        (tr("✅ Approve"), LeaveDecision("ok", meeting.id, member.id).pack()),
+        (tr("❌ Refuse"), LeaveDecision("no", meeting.id, member.id).pack())]])
+
+
+@renderer("leave_decision")
+async def _render_leave_decision(db: Database, clock: Clock, row: OutboxRow
+                                 ) -> Outgoing | None:
+    meeting, tr = await _meeting_and_tr(db, row)
+    if meeting is None:
+        return None
+    topic = esc(meeting.topic)
+    return Outgoing(tr("Your leave from “{topic}” was approved.", topic=topic)
+                    if row.payload.get("approved") else
+                    tr("Your leave from “{topic}” was not approved. Please attend, or talk to "
+                       "your branch secretary.", topic=topic))
 
 
 async def attendees(db: Database, meeting: Meeting) -> list[AttendeeView]:

@@ -19,12 +19,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Literal
 
-from bot.callbacks import NoteWrite
+from bot.callbacks import NoteStart, NoteWrite
 from bot.clock import Clock
 from bot.config import Settings
 from bot.delivery import Outgoing, renderer
-from bot.i18n import N_
-from bot.markup import esc
+from bot.i18n import N_, Translator
+from bot.markup import MESSAGE_LIMIT, esc, shorten
 from bot.recipients import translator_of
 from storage import audit
 from storage import members as member_repo
@@ -197,19 +197,65 @@ async def note_with_author(db: Database, note_id: int) -> tuple[Note | None, Mem
 async def review(db: Database, clock: Clock, policy: NotePolicy, note_id: int,
                  verdict: Verdict, comment: str | None, by: int,
                  ending: Statement | None = None) -> bool:
-    """A note sent back for a rewrite is owed again, for as long as a new request."""
+    """A note sent back for a rewrite is owed again, for as long as a new request. The
+    author hears of "excellent" and of a rewrite through the outbox, queued with the
+    verdict (keyed by its audit entry: a later verdict is told again)."""
     now = clock.now()
     async with db.tx() as c:
         if ending is not None:
             await ending(c)
         changed = await note_repo.review(c, note_id, verdict, comment, by, now)
-        if changed:
-            await audit.record(c, now, f"tg:{by}", f"note.{verdict}", f"note:{note_id}")
-        if changed and verdict == "rewrite":
-            note = await note_repo.get_note(c, note_id)
-            if note is not None and note.subject:
-                await note_repo.renew(c, note.member_id, note.subject, policy.expires(now))
-    return changed
+        if not changed:
+            return False
+        entry = await audit.record(c, now, f"tg:{by}", f"note.{verdict}", f"note:{note_id}")
+        note = await note_repo.get_note(c, note_id)
+        if note is None:
+            return True
+        if verdict == "rewrite" and note.subject:
+            await note_repo.renew(c, note.member_id, note.subject, policy.expires(now))
+        author = await member_repo.get_member(c, note.member_id)
+        if verdict in TOLD and author is not None and author.telegram_id is not None:
+            await outbox_repo.enqueue(c, [outbox_repo.Envelope(
+                f"note-verdict:{entry}", author.telegram_id, TOLD[verdict], note.id)], now)
+    return True
+
+
+#: The verdicts the author is told of, and the outbox kind that tells them.
+TOLD: dict[Verdict, str] = {"excellent": "note_excellent", "rewrite": "note_rewrite"}
+
+
+async def _verdict_told(db: Database, row: OutboxRow, verdict: Verdict) -> Note | None:
+    """The note, if it still has the verdict the row tells (a secretary who changed their
+    mind at once sends nothing stale)."""
+    async with db.read() as c:
+        note = await note_repo.get_note(c, row.ref_id or 0)
+    return note if note is not None and note.review == verdict else None
+
+
+def _about(tr: Translator, note: Note) -> str:
+    return tr(" about “{title}”", title=esc(note.title)) if note.title else ""
+
+
+@renderer("note_excellent")
+async def _render_excellent(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
+    note = await _verdict_told(db, row, "excellent")
+    if note is None:
+        return None
+    tr = await translator_of(db, row.chat_id)
+    return Outgoing(tr("⭐ Your heartfelt note{about} was marked excellent by your branch. "
+                       "Well done!", about=_about(tr, note)))
+
+
+@renderer("note_rewrite")
+async def _render_rewrite(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
+    note = await _verdict_told(db, row, "rewrite")
+    if note is None:
+        return None
+    tr = await translator_of(db, row.chat_id)
+    return Outgoing(shorten(tr("↩️ Your branch secretary asks you to rewrite your note{about}: "
+                               "{comment}", about=_about(tr, note),
+                               comment=esc(note.comment or "")), MESSAGE_LIMIT),
+                    [[(tr("✍️ Write it again"), NoteStart().pack())]])
 
 
 async def set_unable_to_write(db: Database, clock: Clock, member_id: int, unable: bool,

@@ -9,13 +9,16 @@ from typing import Literal
 from bot import roles
 from bot.access import Actor
 from bot.clock import Clock
+from bot.delivery import Outgoing, renderer
+from bot.markup import esc
+from bot.recipients import managers, translator_of
 from bot.registry import new_code
 from storage import audit
 from storage import group_members as presence_repo
 from storage import org as org_repo
 from storage import outbox as outbox_repo
 from storage.db import Database
-from storage.models import AuditEntry, BindCode, Unit
+from storage.models import AuditEntry, BindCode, OutboxRow, Unit
 
 BIND_CODE_HOURS = 24
 
@@ -129,16 +132,36 @@ async def group_migrated(db: Database, clock: Clock, old_chat_id: int, new_chat_
     return True
 
 
-async def group_lost(db: Database, clock: Clock, chat_id: int) -> Unit | None:
-    """The bot was removed from a bound group: the binding is gone; returns its branch."""
+async def group_lost(db: Database, clock: Clock, chat_id: int, title: str, admins: list[int]
+                     ) -> Unit | None:
+    """The bot was removed from a bound group: the binding is gone, and the branch's
+    secretaries (else staff) are told through the outbox, in the same transaction;
+    returns its branch."""
+    now = clock.now()
     async with db.tx() as c:
         chat = await org_repo.group_chat(c, chat_id)
         if chat is None or chat.state != "bound":
             return None
         await org_repo.set_group_state(c, chat_id, "gone")
-        await audit.record(c, clock.now(), "telegram", "group.lost", f"branch:{chat.branch_id}",
-                           str(chat_id))
+        entry = await audit.record(c, now, "telegram", "group.lost", f"branch:{chat.branch_id}",
+                                   str(chat_id))
+        await outbox_repo.enqueue(c, [
+            outbox_repo.Envelope(f"group-lost:{entry}:{to}", to, "group_lost", chat.branch_id,
+                                 {"title": title})
+            for to in await managers(c, chat.branch_id, admins)], now)
         return await org_repo.get_unit(c, chat.branch_id)
+
+
+@renderer("group_lost")
+async def _render_group_lost(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
+    async with db.read() as c:
+        branch = await org_repo.get_unit(c, row.ref_id or 0)
+    if branch is None:
+        return None
+    tr = await translator_of(db, row.chat_id)
+    return Outgoing(tr("⚠️ I was removed from the group “{title}” of {branch}. To use a group "
+                       "again, add me to it and send /bind there.",
+                       title=esc(str(row.payload.get("title", ""))), branch=esc(branch.name)))
 
 
 async def audit_between(db: Database, clock: Clock, start: date, end: date) -> list[AuditEntry]:

@@ -9,7 +9,7 @@ never held for long (updates, presses and the sender write between two chunks).
 The file does not shrink by itself: SQLite keeps the freed pages and fills them with the
 next days' rows, so a database pruned every day stops growing by the outbox's traffic
 (it holds the last N days of it). Shrinking the file of a database that had grown before
-the pruning needs a VACUUM, a long exclusive operation: the README says how to do it with
+the pruning needs a VACUUM, a long exclusive operation: docs/design.md says how to do it with
 the bot stopped, rather than the bot doing it by itself.
 """
 

@@ -46,7 +46,7 @@ from storage import members as member_repo
 from storage import org as org_repo
 from storage import outbox as outbox_repo
 from storage import reviews as review_repo
-from storage.db import Database
+from storage.db import Database, Statement
 from storage.models import GOODS, OutboxRow, Review, ReviewBranch, ReviewVerdict
 
 WEIGHTS = {"sessions": 2, "attendance": 2, "study": 1}
@@ -190,9 +190,13 @@ async def set_good(db: Database, clock: Clock, review_id: int, branch_id: int, i
 
 
 async def comment(db: Database, clock: Clock, review_id: int, branch_id: int, text: str,
-                  by: int) -> bool:
+                  by: int, ending: Statement | None = None) -> bool:
+    """False once the review is confirmed; the form (``ending``) ends either way, in the
+    transaction that stores the comment."""
     now = clock.now()
     async with db.tx() as c:
+        if ending is not None:
+            await ending(c)
         if not await review_repo.set_comment(c, review_id, branch_id, text or None):
             return False
         await audit.record(c, now, f"tg:{by}", "review.comment",

@@ -534,10 +534,13 @@ async def point_days(db: Database, clock: Clock, start: date, end: date,
     return found
 
 
-async def set_quota(db: Database, clock: Clock, leader: int | None, days: float, by: int
-                    ) -> None:
+async def set_quota(db: Database, clock: Clock, leader: int | None, days: float, by: int,
+                    ending: Statement | None = None) -> None:
+    """The quota, with the end of the form that set it (``ending``), in one transaction."""
     now = clock.now()
     async with db.tx() as c:
+        if ending is not None:
+            await ending(c)
         await visit_repo.set_quota(c, leader, days, by, now)
         await audit.record(c, now, f"tg:{by}", "visit.quota",
                            f"leader:{leader}" if leader else "everyone", f"{days:g}")

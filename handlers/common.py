@@ -10,7 +10,7 @@ from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
 from telegram.ext import ApplicationHandlerStop
 
-from bot import i18n, organisation, personal_menus, registry
+from bot import i18n, organisation, personal_menus
 from bot.access import load_actor
 from bot.app import ZContext
 from bot.callbacks import STALE, Language
@@ -20,7 +20,6 @@ from bot.write_faults import is_write_fault
 from handlers import dialog
 from handlers.group_members import bot_status_changed
 from handlers.guards import Stale, on_press
-from handlers.notify import tell
 from handlers.ui import button, esc, inline
 from storage import members as member_repo
 from storage import menus as menu_repo
@@ -166,13 +165,9 @@ async def my_chat_member(update: Update, context: ZContext) -> None:
 
 
 async def _group_lost(context: ZContext, chat_id: int, title: str) -> None:
-    branch = await organisation.group_lost(context.db, context.clock, chat_id)
-    if branch is None:
-        return
-    for manager in await registry.managers_of(context.db, branch.id, context.settings.admins):
-        await tell(context, manager, lambda t: t(
-            "⚠️ I was removed from the group “{title}” of {branch}. To use a group again, add "
-            "me to it and send /bind there.", title=esc(title), branch=esc(branch.name)))
+    if await organisation.group_lost(context.db, context.clock, chat_id, title,
+                                     context.settings.admins) is not None:
+        context.services.poke_outbox()  # the secretaries are told, queued with the change
 
 
 async def group_migrated(update: Update, context: ZContext) -> None:

@@ -9,7 +9,6 @@ service checks who pressed and when, so a forged or late press changes nothing.
 from __future__ import annotations
 
 import contextlib
-import logging
 from datetime import date, datetime, timedelta
 from typing import Literal, get_args
 
@@ -17,7 +16,7 @@ from telegram import CallbackQuery, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
 from telegram.error import TelegramError
 
-from bot import meetings, organisation, registry, session_changes, session_records
+from bot import meetings, organisation, session_changes, session_records
 from bot.app import ZContext
 from bot.callbacks import Attend, LeaveDecision, SessionList, SessionRecord, pack
 from bot.delivery import send
@@ -30,11 +29,8 @@ from bot.when import offered_day, parse_when
 from handlers import away, dialog, picker
 from handlers.dialog import Answer
 from handlers.guards import NOT_YOURS_TO_DECIDE, Refused, Stale, on_press
-from handlers.notify import tell
 from handlers.ui import button, esc, grid, inline
 from storage.models import Dialog, Meeting, MeetingKind, Member, Unit
-
-log = logging.getLogger(__name__)
 
 MEETING = "meeting"
 LEAVE = "leave"
@@ -482,44 +478,17 @@ async def leave_step(update: Update, context: ZContext, current: Dialog, answer:
     if not reason and voice is None:
         await chat.send_message(tr("Please type the reason, or send a voice message."))
         return
-    await dialog.finish(update, context)
-    meeting_id = int(current.data["meeting"])
     result = await meetings.ask_leave(context.db, context.clock, windows(context.settings),
-                                      meeting_id, member, reason,
-                                      voice.file_id if voice else None)
+                                      int(current.data["meeting"]), member, reason,
+                                      voice.file_id if voice else None,
+                                      context.settings.admins,
+                                      ending=dialog.ending(update, context))
     if result != "requested":
         await chat.send_message(tr(LEAVE_REFUSALS[result]))
         return
     context.services.poke_counts()
+    context.services.poke_outbox()  # the secretaries' copy, queued with the request
     await chat.send_message(tr("Your request has been sent to the branch secretary."))
-    meeting = await meetings.get(context.db, meeting_id)
-    assert meeting is not None
-    for manager in await registry.managers_of(context.db, meeting.branch_id,
-                                              context.settings.admins):
-        await _tell_leave(context, manager, meeting, member.id, member.name, reason,
-                          voice.file_id if voice else None)
-
-
-async def _tell_leave(context: ZContext, manager: int, meeting: Meeting, member_id: int,
-                      name: str, reason: str | None, voice_file_id: str | None) -> None:
-    def text(t: Translator) -> str:
-        lines = [t("📝 <b>{name}</b> asks for leave from “{topic}” ({when}).", name=esc(name),
-                   topic=esc(meeting.topic),
-                   when=meetings.when_text(meeting, context.clock.tz))]
-        lines.append(t("Reason: {reason}", reason=esc(reason)) if reason
-                     else t("Reason: in the voice message above."))
-        return "\n".join(lines)
-
-    def keys(t: Translator) -> InlineKeyboardMarkup:
-        return inline([[button(t("✅ Approve"), LeaveDecision("ok", meeting.id, member_id).pack()),
-                        button(t("❌ Refuse"), LeaveDecision("no", meeting.id, member_id).pack())]])
-
-    if voice_file_id is not None:
-        try:
-            await context.bot.send_voice(manager, voice_file_id)
-        except TelegramError as exc:  # the text below still says who asked
-            log.info("could not pass on a voice reason to %s: %s", manager, exc)
-    await tell(context, manager, text, keys)
 
 
 @on_press()
@@ -541,14 +510,7 @@ async def leave_decision_button(update: Update, context: ZContext, query: Callba
     await query.answer(outcome)
     original = getattr(query.message, "text_html", "") or ""
     await query.edit_message_text(f"{original}\n<b>{esc(outcome)}</b>")
-    assert meeting is not None
-    member = await registry.member(context.db, member_id)
-    if member is not None and member.telegram_id is not None:
-        topic = esc(meeting.topic)
-        await tell(context, member.telegram_id, lambda t: t(
-            "Your leave from “{topic}” was approved.", topic=topic) if approved else t(
-            "Your leave from “{topic}” was not approved. Please attend, or talk to your "
-            "branch secretary.", topic=topic))
+    context.services.poke_outbox()  # the member hears it, queued with the decision
 
 
 # --- completing the record: the effect and the lecturer ------------------------------------

@@ -178,16 +178,16 @@ async def me_step(update: Update, context: ZContext, current: Dialog, answer: An
                 phone = None
             else:
                 phone = normalise_phone(answer.text)
-            await registry.update_profile(context.db, context.clock, member.id, {"phone": phone})
-            await dialog.finish(update, context)
+            await registry.update_profile(context.db, context.clock, member.id, {"phone": phone},
+                                          ending=dialog.ending(update, context))
             await chat.send_message(
                 tr("Saved. Phone: {phone}", phone=esc(phone) if phone else tr("none")),
                 reply_markup=ReplyKeyboardRemove())
         elif current.step == "year":
             year = parse_birth_year(answer.text, context.clock.today())
             await registry.update_profile(context.db, context.clock, member.id,
-                                          {"birth_year": year})
-            await dialog.finish(update, context)
+                                          {"birth_year": year},
+                                          ending=dialog.ending(update, context))
             await chat.send_message(tr("Saved. Year of birth: {year}", year=year))
     except InvalidInput as problem:
         await chat.send_message(tr(problem.message, **problem.fields))

@@ -24,7 +24,6 @@ from bot.callbacks import (
     NoteVerdict,
     NoteWrite,
     StudyRecord,
-    pack,
 )
 from bot.delivery import Outgoing, send
 from bot.i18n import N_
@@ -41,7 +40,6 @@ from handlers.guards import (
     on_press,
     private_only,
 )
-from handlers.notify import tell
 from handlers.ui import button, chunks, esc, grid, inline, take_buttons_away
 from storage.models import Dialog, Member, Note, NoteKind, NoteRequest, NoteView, Unit
 
@@ -203,12 +201,9 @@ async def _verdict(update: Update, context: ZContext, query: CallbackQuery,
     verdict, said = VERDICTS[action]
     changed = await notes.review(context.db, context.clock, _policy(context), note.id,
                                  verdict, None, context.actor.telegram_id)
+    if changed:
+        context.services.poke_outbox()  # "excellent" is told, queued with the verdict
     await query.answer(tr(said) if changed else tr("Already recorded."))
-    if changed and action == "star" and author.telegram_id is not None:
-        title = esc(note.title) if note.title else ""
-        await tell(context, author.telegram_id, lambda t: t(
-            "⭐ Your heartfelt note{about} was marked excellent by your branch. Well done!",
-            about=t(" about “{title}”", title=title) if title else ""))
 
 
 async def _reviews(context: ZContext, current: Dialog) -> bool:
@@ -238,13 +233,8 @@ async def redo_step(update: Update, context: ZContext, current: Dialog, answer: 
     await notes.review(context.db, context.clock, _policy(context), note.id, "rewrite",
                        comment, context.actor.telegram_id,
                        ending=dialog.ending(update, context))
+    context.services.poke_outbox()  # the author's request to rewrite, queued with it
     await chat.send_message(tr("Sent to {name}.", name=esc(author.name)))
-    if author.telegram_id is not None:
-        await tell(context, author.telegram_id, lambda t: t(
-            "↩️ Your branch secretary asks you to rewrite your note{about}: {comment}",
-            about=t(" about “{title}”", title=esc(note.title)) if note.title else "",
-            comment=esc(comment)), lambda t: inline([[button(
-                t("✍️ Write it again"), pack("note", "start"))]]))
 
 
 async def _lift(query: CallbackQuery, context: ZContext, member: Member,

@@ -131,9 +131,9 @@ async def comment_step(update: Update, context: ZContext, current: Dialog, answe
         await chat.send_message(tr("Please type the comment as text."))
         return
     review_id, branch_id = int(current.data["review"]), int(current.data["branch"])
-    await dialog.finish(update, context)
     if not await review.comment(context.db, context.clock, review_id, branch_id, text,
-                                context.actor.telegram_id):
+                                context.actor.telegram_id,
+                                ending=dialog.ending(update, context)):
         await chat.send_message(tr("This review is confirmed; it can no longer change."))
         return
     found, row = await review.branch(context.db, review_id, branch_id)

@@ -653,7 +653,7 @@ async def quota_step(update: Update, context: ZContext, current: Dialog, answer:
     except InvalidInput as problem:
         await chat.send_message(tr(problem.message, **problem.fields))
         return
-    await dialog.finish(update, context)
     leader = int(current.data["leader"]) or None
-    await visits.set_quota(context.db, context.clock, leader, days, context.actor.telegram_id)
+    await visits.set_quota(context.db, context.clock, leader, days, context.actor.telegram_id,
+                           ending=dialog.ending(update, context))
     await chat.send_message(tr("Saved: {days:g} days a month.", days=days))

@@ -1,4 +1,4 @@
-"""What the outbox keeps of a message once it is done (README "Privacy", "Design").
+"""What the outbox keeps of a message once it is done (README "Privacy", docs/design.md).
 
 A delivered row older than ``ZHIBU_KEEP_DELIVERED_DAYS`` is deleted: nothing reads its
 payload, error or Telegram message id by then (only the live count's edits do, while the

@@ -113,13 +113,17 @@ async def move_chat(c: Conn, old_chat_id: int, new_chat_id: int) -> None:
 
 #: Messages someone receives because they manage a branch, by what ``ref_id`` points at:
 #: a request to join (applications), a visit to confirm with its voice record and location
-#: (visits), a session's record (meetings), a member leaving or coming home (members), a
-#: season's list of members back home (homecomings). Ending the role drops what still
-#: waits.
+#: (visits), a session's record and a request for leave from it (meetings), a member
+#: leaving or coming home (members), a season's list of members back home (homecomings).
+#: Ending the role drops what still waits.
 BRANCH_WORK = {"application": "applications", "visit_confirm": "visits",
                "visit_voice": "visits", "visit_location": "visits",
-               "meeting_record": "meetings", "went_away": "members", "returned": "members",
+               "meeting_record": "meetings", "leave_voice": "meetings",
+               "leave_request": "meetings", "went_away": "members", "returned": "members",
                "homecoming": "homecomings"}
+#: Messages someone receives because they manage a branch, about the branch itself
+#: (``ref_id`` is the branch): the bot removed from its group.
+BRANCH_ALERTS = ("group_lost",)
 #: Messages someone receives because they are staff.
 STAFF_WORK = ("bulletin", "visit_bulletin", "review", "trouble", "off_roster_leader")
 #: Messages someone receives because they are a leader.
@@ -132,9 +136,10 @@ _STAFF_APPLICATION = """(kind = 'application' AND ref_id NOT IN
 
 async def drop_branch_work(c: Conn, chat_id: int, branch_id: int, now: datetime) -> int:
     """What still waits for someone about a branch they no longer manage is not sent."""
-    about_branch = " OR ".join(
-        f"(kind = '{kind}' AND ref_id IN (SELECT id FROM {table} WHERE branch_id = :branch))"
-        for kind, table in BRANCH_WORK.items())
+    about_branch = " OR ".join([
+        *(f"(kind = '{kind}' AND ref_id IN (SELECT id FROM {table} WHERE branch_id = :branch))"
+          for kind, table in BRANCH_WORK.items()),
+        *(f"(kind = '{kind}' AND ref_id = :branch)" for kind in BRANCH_ALERTS)])
     cur = await c.execute(
         f"""UPDATE outbox SET state = 'dropped', error = 'role ended', done_at = :now
             WHERE state = 'queued' AND chat_id = :chat AND ({about_branch})""",

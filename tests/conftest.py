@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from bot.clock import FrozenClock
+from bot.clock import Clock, FrozenClock
 from bot.config import Settings
-from bot.sandbox.emulator import Emulator
+from sandbox.emulator import Emulator
 from storage import members as member_repo
 from storage import org as org_repo
 from storage.db import Database
@@ -44,7 +44,7 @@ def staff_user(emu: Emulator) -> Any:
 
 @pytest.fixture
 def settings(emu: Emulator, tmp_path: Path, staff_user: Any) -> Settings:
-    return Settings(_env_file=None, token=TOKEN, database=tmp_path / "zhibu.sqlite3",  # type: ignore[call-arg]
+    return Settings(_env_file=None, token=TOKEN, database=tmp_path / "zhibu.sqlite3",
                     api_base=emu.base_url, admins=[staff_user.id],
                     # Tests act faster than people; the throttle has a test of its own.
                     user_updates_limit=100_000)
@@ -74,7 +74,7 @@ async def county(h: Harness, clock: FrozenClock) -> dict[str, int]:
     return await seed_county(h.db, clock)
 
 
-async def seed_county(db: Database, clock: FrozenClock) -> dict[str, int]:
+async def seed_county(db: Database, clock: Clock) -> dict[str, int]:
     now = clock.now()
     ids: dict[str, int] = {}
     async with db.tx() as c:

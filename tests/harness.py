@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator, Awaitable
 from dataclasses import dataclass, field
 from typing import Any
 
-from telegram.error import BadRequest, NetworkError
+from telegram.error import BadRequest, NetworkError, TelegramError
 
 from bot.app import (
     Services,
@@ -29,10 +29,10 @@ from bot.app import (
 from bot.clock import Clock
 from bot.config import Settings
 from bot.repeats import Repeats
-from bot.sandbox.emulator import Emulator, SimChat, SimMessage, SimUser
 from bot.schedule import tick
 from bot.updates import ALLOWED_UPDATES, PerUserUpdateProcessor
 from bot.webhook import WebhookServer, set_webhook
+from sandbox.emulator import Emulator, SimChat, SimMessage, SimUser
 from storage.db import Database
 
 SETTLE_TIMEOUT = 15.0
@@ -107,7 +107,12 @@ class Harness:
         # As run_polling does: what goes wrong fetching updates reaches the error handlers.
         await app.updater.start_polling(
             poll_interval=0.0, timeout=2, allowed_updates=ALLOWED_UPDATES,
-            error_callback=lambda exc: app.create_task(app.process_error(None, exc)))
+            error_callback=lambda exc: self._report(app, exc))
+
+    @staticmethod
+    def _report(app: ZApplication, error: TelegramError) -> None:
+        """Hand a polling error to the error handlers, as run_polling does."""
+        app.create_task(app.process_error(None, error))
 
     async def stop_receiving(self, app: ZApplication) -> None:
         assert app.updater is not None

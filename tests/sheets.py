@@ -21,8 +21,9 @@ def heading_row(sheet: Any) -> int:
     return int(coordinate_from_string(frozen)[1]) - 1
 
 
-def title(sheet: Any) -> str | None:
-    return sheet.cell(1, 1).value if heading_row(sheet) > 1 else None
+def title(sheet: Any) -> str:
+    """The title line above the heading row ("" for a sheet without one)."""
+    return str(sheet.cell(1, 1).value) if heading_row(sheet) > 1 else ""
 
 
 def heading(sheet: Any) -> tuple[Any, ...]:

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Browser, Locator, Page, async_playwright, expect
 
-from bot.sandbox.demo import Demo, start_demo
+from sandbox.demo import Demo, start_demo
 
 CHROMIUM = shutil.which("chromium")
 REQUIRED = os.environ.get("ZHIBU_REQUIRE_BROWSER") == "1"

@@ -6,7 +6,7 @@ import re
 import sqlite3
 from datetime import datetime, timedelta
 
-from bot.sandbox.emulator import SimChat
+from sandbox.emulator import SimChat
 from storage import members as member_repo
 from storage import org as org_repo
 from tests.harness import Harness, Person
@@ -227,3 +227,15 @@ def snapshot(h: Harness) -> dict[str, list[tuple[object, ...]]]:
             "('users', 'inbox_batches', 'inbox_mark', 'personal_menus', 'sqlite_sequence')")]
         return {t: sorted(map(tuple, c.execute(f"SELECT * FROM {t}").fetchall()),
                           key=repr) for t in tables}
+
+
+async def from_outbox(h: Harness, person: Person) -> list[str]:
+    """The kinds of the outbox rows sent to this person, oldest first, each checked against
+    what they see: the message the row recorded is in their chat."""
+    async with h.db.read() as c:
+        rows = list(await c.execute_fetchall(
+            "SELECT kind, message_id FROM outbox WHERE chat_id = ? AND state = 'sent' "
+            "ORDER BY id", (person.id,)))
+    shown = {m.message_id for m in h.emu.messages(person.user)}
+    assert all(int(message_id) in shown for _, message_id in rows)
+    return [str(kind) for kind, _ in rows]

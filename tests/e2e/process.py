@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bot.clock import FrozenClock
-from bot.sandbox.emulator import Emulator, SimChat, SimUser
+from sandbox.emulator import Emulator, SimChat, SimUser
 from storage import members as member_repo
 from storage import org as org_repo
 from storage.db import Database

@@ -3,7 +3,8 @@
 Each cell runs the command as that person in their private chat and reads the first
 thing the bot answers: "✓" if it went on with the command, or the refusal they saw — and
 then nothing in the database may have changed. The table is data; the same table is in
-the README ("Who may use what"). Buttons have their table in test_button_access.py.
+docs/access.md, kept equal by tests/unit/test_docs.py. Buttons have their table in
+test_button_access.py.
 """
 
 from __future__ import annotations

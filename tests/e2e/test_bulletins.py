@@ -189,13 +189,13 @@ async def test_the_bulletin_matches_what_happened(
         return f"{min(1.0, done / possible):.0%}"
 
     for number, branch_id in enumerate(order, start=1):
-        line = (f"{number}. {names[branch_id]} — 会议 {fraction(branch_id, 'sessions')} · "
+        text = (f"{number}. {names[branch_id]} — 会议 {fraction(branch_id, 'sessions')} · "
                 f"出勤 {percent(branch_id, 'attendance')} · 学习 {percent(branch_id, 'study')} "
                 f"· 心得 {fraction(branch_id, 'notes')} · 通知确认 "
                 + (fraction(branch_id, "notices") if branch_id != county["west"] else "—"))
         if branch_id == county["south"]:
-            line += f" · 联系点 {total_days:g} 天（联系领导应到 33 天）"
-        assert line in message.split("\n"), line
+            text += f" · 联系点 {total_days:g} 天（联系领导应到 33 天）"
+        assert text in message.split("\n"), text
     assert message.index("\n东岭镇\n") < message.index("1. ") < message.index("\n西河乡\n")
     book = _xlsx(h, staff)
     assert list(book) == ["支部", "党员", "集中学习"]

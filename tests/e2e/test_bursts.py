@@ -29,7 +29,7 @@ import pytest
 
 from bot.clock import FrozenClock
 from bot.config import Settings
-from bot.sandbox.emulator import SimChat, SimMessage
+from sandbox.emulator import SimChat, SimMessage
 from storage import meetings as meeting_repo
 from tests.conftest import seed_county
 from tests.e2e.flows import branch_group, make_secretary, registered, schedule

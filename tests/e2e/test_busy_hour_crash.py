@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot.sandbox.emulator import Emulator, SimChat, SimMessage, SimUser
+from sandbox.emulator import Emulator, SimChat, SimMessage, SimUser
 from tests.conftest import TOKEN
 from tests.e2e.flows import LINK
 from tests.e2e.process import BotProcess, seed_east, until
@@ -91,18 +91,18 @@ class Someone:
                       containing: str = "") -> None:
         """Press, and press again if the bot shows no reaction within a few seconds — what
         anyone does with a button that seems dead."""
-        answers = len(self.emu.callback_answers(self.user))
+        answers = [len(self.emu.callback_answers(self.user))]  # before the latest press
         message = await self.presses(label, chat, containing=containing)
         for _ in range(20):
             try:
-                await until(self.emu, lambda n=answers: len(self.emu.callback_answers(self.user))
-                            > n, "an answer", 5)
+                await until(self.emu, lambda: len(self.emu.callback_answers(self.user))
+                            > answers[0], "an answer", 5)
                 return
             except AssertionError:
                 current = [t for t in labels(message) if t.startswith(label)]
                 if not current:
                     return  # the button went away: the press was taken
-                answers = len(self.emu.callback_answers(self.user))
+                answers[0] = len(self.emu.callback_answers(self.user))
                 self.emu.press(self.user, message, current[0])
         raise AssertionError(f"{self.name}'s press of {label!r} never got an answer")
 
@@ -269,7 +269,8 @@ def repeated(emu: Emulator, people: list[Someone], group: SimChat) -> int:
     """Messages a person got more than once (the same text again): replies and sends that
     were in flight when a kill came."""
     extra = 0
-    for chat in [*(p.user for p in people), group]:
+    chats: list[SimUser | SimChat] = [*(p.user for p in people), group]
+    for chat in chats:
         counts = Counter(m.text or m.caption or "" for m in emu.messages(chat) if m.from_bot)
         extra += sum(n - 1 for n in counts.values())
     return extra

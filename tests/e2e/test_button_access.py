@@ -6,7 +6,8 @@ check-in and a leave request, a note, a notice, a visit, the member list, the re
 The test then collects the callback data of every button shown to anyone and has each
 role press each kind — as a stranger pressing a forwarded message would, or a member
 crafting data by hand. A refusal must say so in the person's language and change nothing
-in the database; the table of who gets through is data here and in the README.
+in the database; the table of who gets through is data here and in docs/access.md
+(tests/unit/test_docs.py keeps the two equal).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from bot.access import load_actor
 from bot.callbacks import unpack
 from bot.clock import FrozenClock
 from bot.notices import NoticeDraft
-from bot.sandbox.emulator import SimMessage
+from sandbox.emulator import SimMessage
 from storage import members as member_repo
 from storage import org as org_repo
 from tests.conftest import START

@@ -40,7 +40,9 @@ async def elder_from_the_roster(h: Harness, tmp_path: Path) -> int:
 
 
 def member_id(h: Harness, name: str) -> int:
-    return int(row(h, "SELECT id FROM members WHERE name = ?", name)[0])
+    found = row(h, "SELECT id FROM members WHERE name = ?", name)[0]
+    assert isinstance(found, int)
+    return found
 
 
 def row(h: Harness, sql: str, *params: object) -> tuple[object, ...]:

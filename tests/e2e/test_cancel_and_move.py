@@ -11,7 +11,7 @@ from bot import roles, session_records
 from bot.access import load_actor
 from bot.clock import FrozenClock
 from bot.i18n import translator
-from bot.sandbox.emulator import SimChat
+from sandbox.emulator import SimChat
 from storage import audit
 from storage import meetings as meeting_repo
 from storage import members as member_repo

@@ -66,7 +66,7 @@ def photos(h: Harness, person: Person) -> list[tuple[str, bytes]]:
 
 
 def documents(h: Harness, person: Person) -> list[tuple[str, bytes]]:
-    return [(m.document["file_name"], h.emu.files[m.document["file_id"]].data)  # type: ignore[index]
+    return [(m.document["file_name"], h.emu.files[m.document["file_id"]].data)
             for m in h.emu.messages(person.user) if m.document]
 
 

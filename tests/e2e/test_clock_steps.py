@@ -19,7 +19,7 @@ from bot import notices
 from bot.clock import Clock
 from bot.config import Settings
 from bot.notices import NoticeDraft
-from bot.sandbox.emulator import Emulator
+from sandbox.emulator import Emulator
 from tests.conftest import seed_county
 from tests.e2e.flows import registered
 from tests.harness import Harness, Person, running
@@ -45,7 +45,7 @@ async def ticking(emu: Emulator, settings: Settings, monkeypatch: pytest.MonkeyP
             moment = datetime.now(tz) + clock.step
             return cls.fromtimestamp(moment.timestamp(), moment.tzinfo)
 
-    import apscheduler.schedulers.base
+    import apscheduler.schedulers.base  # type: ignore[import-untyped]
 
     monkeypatch.setattr(apscheduler.schedulers.base, "datetime", SteppedDatetime)
     harness = Harness(emu=emu, settings=settings.model_copy(update={"tick_seconds": 1}),

@@ -12,7 +12,7 @@ import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
-from bot.sandbox.emulator import Emulator, FloodLimits, SimUser
+from sandbox.emulator import Emulator, FloodLimits, SimUser
 from tests.e2e.process import BotProcess, seed_east, until, zhibu
 
 RECIPIENTS = 1000
@@ -64,9 +64,10 @@ async def test_a_push_survives_sigkill(emu: Emulator, tmp_path: Path) -> None:
         says("/push")
         await until(emu, answered(seen + 1), "the bot asks who should receive it")
         emu.press(secretary, emu.last(secretary), f"🚶 流动党员（{RECIPIENTS}）")
-        await until(emu, lambda: emu.last(secretary).text.startswith("请输入标题"), "title asked")
+        await until(emu, lambda: (emu.last(secretary).text or "").startswith("请输入标题"),
+                    "title asked")
         says("不怕重启")
-        await until(emu, lambda: emu.last(secretary).text.startswith("现在请发送材料"),
+        await until(emu, lambda: (emu.last(secretary).text or "").startswith("现在请发送材料"),
                     "body asked")
         says("断电重启也不丢。")
         await until(emu, lambda: emu.last(secretary).buttons != [], "due date asked")

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.sandbox.emulator import Emulator
+from sandbox.emulator import Emulator
 from tests.conftest import TOKEN
 from tests.e2e.process import zhibu
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 from datetime import datetime
+from typing import Any
 
 import aiohttp
 import pytest
 
-from bot.sandbox.demo import Demo, start_demo
+from sandbox.demo import Demo, start_demo
 
 
 @pytest.fixture
@@ -43,7 +44,7 @@ async def test_the_page_people_buttons_and_the_clock(demo: Demo) -> None:
         await http.post("/demo/send", json={"persona": "member", "where": "private",
                                             "text": "/help"})
         reply = await _next_event(events, "sent")
-        assert str(reply["message"]["text"]).startswith("What I can do for you")  # type: ignore[index]
+        assert str(reply["message"]["text"]).startswith("What I can do for you")
         state = await (await http.get("/demo/state")).json()
         assert [p["lang"] for p in state["personas"]][:2] == ["en", "zh"]
         events.close()
@@ -67,10 +68,10 @@ async def test_the_page_people_buttons_and_the_clock(demo: Demo) -> None:
         assert bad.status == 400
 
 
-async def _next_event(events: aiohttp.ClientResponse, kind: str) -> dict[str, object]:
+async def _next_event(events: aiohttp.ClientResponse, kind: str) -> dict[str, Any]:
     while True:
         line = (await events.content.readline()).decode().strip()
         if line.startswith("data: "):
-            data: dict[str, object] = json.loads(line[len("data: "):])
+            data: dict[str, Any] = json.loads(line[len("data: "):])
             if data["event"] == kind:
                 return data

@@ -15,10 +15,11 @@ from datetime import timedelta
 import pytest
 
 from bot import materials, meetings
+from bot.clock import FrozenClock
 from bot.config import Settings
 from bot.materials import Draft
 from bot.meetings import MeetingDraft
-from bot.sandbox.emulator import FloodLimits
+from sandbox.emulator import FloodLimits
 from storage import outbox as outbox_repo
 from tests.conftest import seed_county
 from tests.e2e.flows import branch_group, make_secretary, registered, schedule
@@ -77,6 +78,7 @@ async def test_a_secretary_cannot_schedule_past_the_days_allowance(h: Harness) -
         assert [row[0] for row in await c.execute_fetchall(
             "SELECT topic FROM meetings ORDER BY id")] == ["第一次", "第二次"]
 
+    assert isinstance(h.clock, FrozenClock)
     h.clock.advance(timedelta(days=1))  # a new day: the form opens again
     await schedule(secretary, None, when="后天 19:30", topic="第三次")
     assert secretary.last() == "已安排。"

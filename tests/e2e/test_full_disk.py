@@ -14,7 +14,7 @@ import resource
 import sqlite3
 from pathlib import Path
 
-from bot.sandbox.emulator import Emulator, SimUser
+from sandbox.emulator import Emulator, SimUser
 from tests.conftest import TOKEN
 from tests.e2e.process import BotProcess, until
 from tests.e2e.test_webhook_process import free_port

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from bot.clock import FrozenClock
 from storage import org as org_repo
-from tests.e2e.flows import branch_group, make_secretary
+from tests.e2e.flows import branch_group, from_outbox, make_secretary
 from tests.harness import Harness, Person
 
 CODE = re.compile(r"/bind ([A-Za-z0-9_-]+)")
@@ -108,6 +108,7 @@ async def test_the_binding_follows_a_supergroup_and_ends_when_the_bot_is_removed
     await h.settle()
     assert secretary.last() == ("⚠️ 我已被移出“东岭村党员群”（东岭村党支部）。如需再次使用群聊，"
                                 "请把我加回群里，并在群里发送 /bind。")
+    assert (await from_outbox(h, secretary))[-1] == "group_lost"
     async with h.db.read() as c:
         bound = await org_repo.live_group_of_branch(c, county["east"])
     assert bound is None

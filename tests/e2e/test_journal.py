@@ -20,8 +20,8 @@ AGAIN = "✅ 已完成并保存。（我刚刚重启过，所以再确认一次�
 async def unmark(h: Harness, update_id: int) -> None:
     """Take one update out of the stored mark, as if its mark had not been written."""
     async with h.db.tx() as c:
-        rows = await c.execute_fetchall("SELECT position FROM inbox WHERE update_id = ?",
-                                        (update_id,))
+        rows = list(await c.execute_fetchall("SELECT position FROM inbox WHERE update_id = ?",
+                                             (update_id,)))
         assert len(rows) == 1, "every update is journaled"
         position = int(rows[0][0])
         mark = await inbox_repo.mark(c)
@@ -68,7 +68,8 @@ async def test_an_answer_handled_again_resends_its_reply_and_is_not_taken_twice(
     async with h.db.read() as c:
         assert await outbox_repo.counts(c) == {"sent": 3}
         async with c.execute("SELECT count(*) FROM materials") as cur:
-            assert (await cur.fetchone())[0] == 1
+            found = await cur.fetchone()
+            assert found is not None and found[0] == 1
     # Its own reply may have been cut off by the crash: it is confirmed once more.
     sending = "正在发送给 3 名党员。发送 /study 可查看谁已收到、谁已学习。"
     assert secretary.sees()[-2:] == [sending, AGAIN]

@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from bot.clock import FrozenClock
-from bot.sandbox.emulator import SimChat
+from sandbox.emulator import SimChat
 from storage import meetings as meeting_repo
-from tests.e2e.flows import branch_group, make_secretary, registered, schedule
+from tests.e2e.flows import branch_group, from_outbox, make_secretary, registered, schedule
 from tests.harness import Harness, Person
 
 TOMORROW_1930 = datetime.fromisoformat("2026-11-25T19:30:00+08:00")
@@ -55,6 +55,9 @@ async def test_a_whole_session_from_the_group_chat_to_the_record(
     assert "王五 申请请假：“学习党章”（2026-11-25 19:30）。\n原因：见上方语音。" in secretary.last()
     await secretary.presses("✅ 批准")
     assert asks_leave.last() == "您“学习党章”的请假已批准。"
+    # Both ways through the outbox, queued with the request and with the decision.
+    assert (await from_outbox(h, secretary))[-2:] == ["leave_voice", "leave_request"]
+    assert (await from_outbox(h, asks_leave))[-1] == "leave_decision"
 
     clock.set(TOMORROW_1930 - timedelta(minutes=60))
     await h.tick()

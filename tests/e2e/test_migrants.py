@@ -13,6 +13,7 @@ from bot.clock import FrozenClock
 from storage import meetings as meeting_repo
 from storage import members as member_repo
 from storage import stays as stay_repo
+from storage.models import Member
 from tests.e2e.flows import (
     branch_group,
     comes_home,
@@ -27,7 +28,7 @@ TOMORROW_1930 = datetime.fromisoformat("2026-11-25T19:30:00+08:00")
 SPRING = datetime.fromisoformat("2027-01-20T10:00:00+08:00")  # in 01-10..03-05
 
 
-async def _member(h: Harness, person: Person) -> member_repo.Member:
+async def _member(h: Harness, person: Person) -> Member:
     async with h.db.read() as c:
         member = await member_repo.member_of_user(c, person.id)
     assert member is not None

@@ -16,7 +16,7 @@ import pytest
 
 from bot.clock import FrozenClock
 from bot.config import Settings
-from bot.sandbox.emulator import SimChat
+from sandbox.emulator import SimChat
 from storage import audit
 from storage import bulletins as figures_repo
 from storage import members as member_repo
@@ -88,7 +88,7 @@ async def test_notes_follow_study_sessions_not_committee_business_unless_configu
 
     # The operator adds the committee meeting to the setting and restarts the bot.
     monkeypatch.setenv("ZHIBU_NOTE_AFTER", "committee, lesson, study, activity_day")
-    h.settings = Settings(_env_file=None, **h.settings.model_dump(exclude={"note_after"}))  # type: ignore[call-arg]
+    h.settings = Settings(_env_file=None, **h.settings.model_dump(exclude={"note_after"}))
     assert h.settings.note_after == ["committee", "lesson", "study", "activity_day"]
     await h.restart()
     await held(h, clock, secretary, group, [writer], kind="支委会", topic="再议修路",
@@ -207,7 +207,7 @@ async def test_the_secretary_lifts_unable_to_write_and_studying_asks_again(
 
     await secretary.says("/notes")
     listing = h.emu.last(secretary.user)
-    assert listing.text.startswith("已标记为无写作能力（1）\n• 王不写\n")
+    assert (listing.text or "").startswith("已标记为无写作能力（1）\n• 王不写\n")
     assert [label for row in listing.buttons for label, _ in row] == ["✍️ 王不写 能写"]
     lift = listing.buttons[0][0][1]
     silent_id = await member_id_of(h, silent)

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from bot.clock import FrozenClock
 from storage import members as member_repo
 from storage import notes as note_repo
-from tests.e2e.flows import branch_group, make_secretary, registered, schedule
+from tests.e2e.flows import branch_group, from_outbox, make_secretary, registered, schedule
 from tests.harness import Harness, Person
 
 START = datetime.fromisoformat("2026-11-25T19:30:00+08:00")
@@ -102,6 +102,7 @@ async def test_the_secretary_reviews_notes_and_marks_who_cannot_write(
     await secretary.says("请结合本村实际。")
     assert secretary.last() == "已发给 刘青年。"
     assert writer.last() == "↩️ 支部书记请您重写心得（关于“学习党章”）：请结合本村实际。"
+    assert (await from_outbox(h, writer))[-2:] == ["note_excellent", "note_rewrite"]
     async with h.db.read() as c:
         owed = await note_repo.owed(c, await member_id_of(h, writer), h.clock.now())
         assert [r.title for r in owed] == ["学习党章"]

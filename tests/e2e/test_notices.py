@@ -62,6 +62,7 @@ async def test_a_notice_to_the_flowing_members_of_a_township_and_its_receipts(
     h.emu.press_data(staff.user, h.emu.last(staff.user), "ntc:remind:1")
     await h.settle()
     assert staff.answers()[-1] == ""  # at once: the same press again, answered once
+    assert isinstance(h.clock, FrozenClock)
     h.clock.advance(timedelta(minutes=1))
     h.emu.press_data(staff.user, h.emu.last(staff.user), "ntc:remind:1")
     await h.settle()

@@ -23,8 +23,8 @@ from bot.clock import FrozenClock
 from bot.config import Settings
 from bot.materials import Draft
 from bot.notices import NoticeDraft
-from bot.sandbox.emulator import Emulator, FloodLimits
-from bot.sandbox.methods import SENDING
+from sandbox.emulator import Emulator, FloodLimits
+from sandbox.methods import SENDING
 from storage import outbox as outbox_repo
 from tests.conftest import seed_county
 from tests.e2e.flows import registered

@@ -10,7 +10,7 @@ from bot import registry
 from bot.access import load_actor
 from bot.markup import length
 from bot.profile import Profile
-from bot.sandbox.emulator import SimMessage
+from sandbox.emulator import SimMessage
 from storage import members as member_repo
 from storage import org as org_repo
 from storage import outbox as outbox_repo

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from bot.clock import FrozenClock
-from bot.sandbox.emulator import SimChat, SimMessage
+from sandbox.emulator import SimChat, SimMessage
 from storage import group_members as presence_repo
 from storage import meetings as meeting_repo
 from storage import members as member_repo

@@ -10,7 +10,7 @@ twice is not taken for the next answer either.
 from __future__ import annotations
 
 from bot.clock import FrozenClock
-from bot.sandbox.emulator import Emulator
+from sandbox.emulator import Emulator
 from storage import dialogs as dialog_repo
 from tests.e2e.flows import make_secretary, snapshot
 from tests.e2e.test_button_access import ROLES, TABLE, Shown, scenario

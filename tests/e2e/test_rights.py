@@ -20,7 +20,7 @@ import pytest
 
 from bot.callbacks import unpack
 from bot.clock import FrozenClock
-from bot.sandbox.emulator import SimMessage
+from sandbox.emulator import SimMessage
 from storage import members as member_repo
 from tests.conftest import START
 from tests.e2e.flows import (
@@ -308,7 +308,7 @@ async def test_a_replaced_secretary_hands_over_in_one_step(
     applicant = h.person("申请人")
     await join(applicant, await invite_code(old), name="申请人")
     request = h.emu.messages(old.user)[-1]
-    assert "申请人" in request.text
+    assert "申请人" in (request.text or "")
 
     await appoint_secretary(staff, "新书记", replace=True)
     assert staff.last() == "新书记 已接替 老书记 任 东岭村党支部 书记。"
@@ -386,6 +386,7 @@ async def no_longer_staff(h: Harness, person: Person, quota: SimMessage,
     assert person.last() == STOPPED
     assert but_forms(snapshot(h)) == but_forms(before)
     before = snapshot(h)
+    assert isinstance(h.clock, FrozenClock)
     h.clock.advance(timedelta(minutes=1))  # not Telegram handing the first press over again
     assert await press_as_before(h, person, quota, "所有人") == STAFF_ONLY
     await person.says("/appoint")
@@ -552,4 +553,4 @@ async def test_a_session_record_goes_to_who_manages_the_branch_when_it_closes(
     await h.tick()
     assert not any("活动记录" in text for text in old.sees()[seen:])
     record = h.emu.messages(new.user)[-1]
-    assert "活动记录" in record.text and record.buttons[0][0][0] == "✍️ 补充效果"
+    assert "活动记录" in (record.text or "") and record.buttons[0][0][0] == "✍️ 补充效果"

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from bot.sandbox.emulator import Emulator
+from sandbox.emulator import Emulator
 from tests.conftest import TOKEN
 from tests.e2e.process import ROOT, BotProcess, until
 from tests.e2e.process import zhibu as run_zhibu

@@ -19,9 +19,9 @@ import pytest
 from telegram.error import NetworkError
 
 from bot import logs
-from bot.sandbox.demo import TOKEN as DEMO_TOKEN
-from bot.sandbox.demo import start_demo
-from bot.sandbox.emulator import Emulator
+from sandbox.demo import TOKEN as DEMO_TOKEN
+from sandbox.demo import start_demo
+from sandbox.emulator import Emulator
 from tests.conftest import TOKEN
 from tests.e2e.process import BotProcess, seed_east, until
 from tests.harness import Harness, Person

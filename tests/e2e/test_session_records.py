@@ -12,7 +12,7 @@ import pytest
 from bot import audit_trail
 from bot.clock import FrozenClock
 from bot.i18n import translator
-from bot.sandbox.emulator import SimChat
+from sandbox.emulator import SimChat
 from storage import audit as audit_repo
 from storage import meetings as meeting_repo
 from storage import members as member_repo

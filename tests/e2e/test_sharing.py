@@ -27,6 +27,6 @@ async def test_the_bot_waits_out_an_import_longer_than_the_command_lines_wait(
     assert not [r for r in caplog.records if "database is locked" in r.getMessage()
                 or (r.exc_info and "database is locked" in str(r.exc_info[1]))], "a write gave up"
     async with h.db.read() as c:
-        rows = await c.execute_fetchall("SELECT 1 FROM users WHERE telegram_id = ?",
-                                        (newcomer.id,))
+        rows = list(await c.execute_fetchall("SELECT 1 FROM users WHERE telegram_id = ?",
+                                             (newcomer.id,)))
     assert len(rows) == 1

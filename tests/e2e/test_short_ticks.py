@@ -15,8 +15,8 @@ import pytest
 import bot.chunked
 from bot import notices
 from bot.clock import FrozenClock
-from bot.sandbox.emulator import SimChat
 from bot.schedule import tick
+from sandbox.emulator import SimChat
 from storage import meetings as meeting_repo
 from storage import notices as notice_repo
 from storage.db import Conn

@@ -8,7 +8,7 @@ import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot.sandbox.emulator import Emulator
+from sandbox.emulator import Emulator
 from tests.e2e.process import BotProcess, seed_east, until, zhibu
 
 
@@ -33,7 +33,7 @@ async def test_status_of_a_running_bot_then_of_one_that_stopped_moving(
 
         def ticked() -> bool:
             with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as c:
-                return c.execute("SELECT count(*) FROM heartbeat").fetchone() == (1,)
+                return bool(c.execute("SELECT count(*) FROM heartbeat").fetchone() == (1,))
 
         await until(emu, ticked, "the first tick")
         code, out, err = await zhibu_status(database)

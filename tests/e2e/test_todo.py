@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from bot import notices
 from bot.clock import FrozenClock
 from bot.notices import NoticeDraft
-from bot.sandbox.emulator import SimChat
+from sandbox.emulator import SimChat
 from storage import meetings as meeting_repo
 from storage import notes as note_repo
 from tests.e2e.flows import branch_group, make_secretary, registered, schedule

@@ -33,8 +33,9 @@ async def trouble_rows(h: Harness) -> list[tuple[int, str]]:
 async def faults(h: Harness) -> tuple[int, int]:
     """(errors stored, of them reported)."""
     async with h.db.read() as c:
-        rows = await c.execute_fetchall("SELECT count(*), count(reported_at) FROM faults")
-    return rows[0][0], rows[0][1]
+        rows = list(await c.execute_fetchall(
+            "SELECT count(*), count(reported_at) FROM faults"))
+    return int(rows[0][0]), int(rows[0][1])
 
 
 async def unsettled(h: Harness) -> list[BaseException]:

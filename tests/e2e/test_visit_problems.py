@@ -216,7 +216,7 @@ async def test_the_half_year_spreadsheet_lists_every_visit_and_opens_the_voice_r
     assert rows[2][12] == day("2026-12-03")  # the secretary's confirmation, the county's day
     # The days counted per visit add up to each leader's total in the first sheet.
     for name in ("县领导", "西河联系领导"):
-        counted = sum(float(row[5]) for row in rows[1:] if row[0] == name)  # type: ignore[arg-type]
+        counted = sum(float(row[5]) for row in rows[1:] if row[0] == name)
         assert counted == leaders[name]["合计天数"]
 
     # The link opens the visit in the bot: the record, the voice, the map.

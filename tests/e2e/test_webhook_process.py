@@ -14,7 +14,7 @@ import socket
 import sqlite3
 from pathlib import Path
 
-from bot.sandbox.emulator import Emulator, SimMessage, SimUser
+from sandbox.emulator import Emulator, SimMessage, SimUser
 from tests.e2e.flows import LINK
 from tests.e2e.process import BotProcess, seed_east, until
 

@@ -35,7 +35,7 @@ def recorded_actions() -> list[str]:
                 if isinstance(action, ast.Constant) and isinstance(action.value, str):
                     found.append(re.escape(action.value))
                 elif isinstance(action, ast.JoinedStr):
-                    found.append("".join(re.escape(part.value)
+                    found.append("".join(re.escape(str(part.value))
                                          if isinstance(part, ast.Constant) else r"\w+"
                                          for part in action.values))
                 elif not isinstance(action, ast.Name | ast.Subscript):  # from the caller,

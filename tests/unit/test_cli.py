@@ -129,6 +129,7 @@ def test_staff_export_the_audit_trail(tmp_path: Path) -> None:
                  cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     english = load_workbook(out).active
+    assert english is not None
     assert sheets.title(english).startswith("Audit trail · 2000-01-01 to 2100-12-31 · made ")
     assert sheets.heading(english) == ("when", "who", "what", "about", "detail",
                                        "action code")
@@ -308,6 +309,23 @@ def test_a_port_in_use_for_the_demo_is_one_line(tmp_path: Path) -> None:
         line = refused(zhibu("demo", "--port", str(port), cwd=tmp_path))
     assert line.startswith(f"zhibu: cannot serve the demo on port {port}: ")
     assert line.endswith(f"; try zhibu demo --port {port + 1}")
+
+
+def test_the_demo_without_its_extra_says_how_to_install_it(tmp_path: Path) -> None:
+    """A machine without the demo's extra (here: its aiohttp hidden by a module that is
+    not there) gets the install command, in the operator's language, not a traceback."""
+    hidden = tmp_path / "without-the-extra"
+    hidden.mkdir()
+    (hidden / "aiohttp.py").write_text(
+        'raise ModuleNotFoundError("No module named \'aiohttp\'", name="aiohttp")\n',
+        encoding="utf-8")
+    path = f"{hidden}{os.pathsep}{ROOT}"
+    english = refused(zhibu("demo", "--port", "0", env={"PYTHONPATH": path}, cwd=tmp_path))
+    assert english == ('zhibu: the demo needs aiohttp, which is not installed: '
+                       'pip install -e ".[demo]"')
+    chinese = refused(zhibu("demo", "--port", "0",
+                            env={"PYTHONPATH": path, "LANG": "zh_CN.UTF-8"}, cwd=tmp_path))
+    assert chinese == 'zhibu: 演示需要 aiohttp，但它没有安装：请运行 pip install -e ".[demo]"'
 
 
 # --- the operator's language --------------------------------------------------------------

@@ -7,7 +7,7 @@ test kind whose text is in the payload, so each fault is seen in isolation.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping, Sequence
 
 import pytest
 from telegram import Bot
@@ -17,7 +17,7 @@ from bot.aiohttp_request import AiohttpRequest
 from bot.clock import Clock, FrozenClock
 from bot.delivery import Outgoing, Sender, SendLimits, renderer
 from bot.pacing import PaceLimits, Pacer
-from bot.sandbox.emulator import Emulator, FloodLimits, SimUser
+from sandbox.emulator import Emulator, FloodLimits, SimUser
 from storage import outbox as outbox_repo
 from storage.db import Database
 from storage.models import OutboxRow
@@ -58,10 +58,11 @@ def people(emu: Emulator, n: int) -> list[SimUser]:
     return users
 
 
-async def queue(db: Database, rows: list[tuple[str, int, dict[str, object]]]) -> None:
+async def queue(db: Database, rows: Sequence[tuple[str, int, Mapping[str, object]]]) -> None:
     async with db.tx() as c:
-        await outbox_repo.enqueue(c, [outbox_repo.Envelope(key, chat, "test-text", None, payload)
-                                      for key, chat, payload in rows], FrozenClock(START).now())
+        await outbox_repo.enqueue(c, [
+            outbox_repo.Envelope(key, chat, "test-text", None, dict(payload))
+            for key, chat, payload in rows], FrozenClock(START).now())
 
 
 async def run(sender: Sender, seconds: float = 30) -> None:

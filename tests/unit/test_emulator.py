@@ -18,7 +18,7 @@ from telegram.error import (
 )
 from telegram.ext import Application, ContextTypes, MessageHandler, filters
 
-from bot.sandbox.emulator import Emulator, FloodLimits, SimUser
+from sandbox.emulator import Emulator, FloodLimits, SimUser
 
 
 @pytest.fixture
@@ -237,7 +237,8 @@ async def test_who_joins_a_group_and_the_bots_rights_there(emu: Emulator, bot: B
                           allowed_updates=["message", "chat_member", "my_chat_member"])
     emu.leave_group(newcomer, group)
     left = await bot.get_updates(offset=updates[-1].update_id + 1)
-    assert [u.message.left_chat_member.id for u in left if u.message] == [newcomer.id]
+    assert [u.message.left_chat_member.id for u in left
+            if u.message and u.message.left_chat_member] == [newcomer.id]
     assert [u for u in left if u.chat_member] == []
     with pytest.raises(BadRequest, match=r"(?i)not enough rights to manage chat invite link"):
         await bot.create_chat_invite_link(group.id, name="zhibu")

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from telegram import Bot
 
-from bot.sandbox.emulator import Emulator
-from bot.sandbox.methods import METHODS
+from sandbox.emulator import Emulator
+from sandbox.methods import METHODS
 
 SPEC = Path(__file__).resolve().parents[3] / "shared" / "telegram-bot-api" / "api.json"
 

@@ -13,7 +13,7 @@ from aiohttp import web
 from telegram import Bot
 from telegram.error import BadRequest, Conflict
 
-from bot.sandbox.emulator import Emulator
+from sandbox.emulator import Emulator
 
 
 class Receiver:

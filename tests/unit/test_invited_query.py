@@ -32,7 +32,8 @@ async def _county(c: Conn) -> tuple[list[int], dict[int, list[int]], list[int]]:
     now = FrozenClock(START).now()
     county = await org_repo.add_unit(c, "county", "青山县", None, now)
     town = await org_repo.add_unit(c, "township", "东镇", county.id, now)
-    branches, groups = [], {}
+    branches: list[int] = []
+    groups: dict[int, list[int]] = {}
     for b in range(3):
         branch = await org_repo.add_unit(c, "branch", f"第{b}支部", town.id, now)
         branches.append(branch.id)
@@ -40,12 +41,12 @@ async def _county(c: Conn) -> tuple[list[int], dict[int, list[int]], list[int]]:
                                                       now)).id for g in range(2)]
     rows = []
     hosts: list[int | None] = [None, *branches]
-    for n, (branch, status, state, committee, group, flowing, host) in enumerate(
+    for n, (branch_id, status, state, committee, group, flowing, host) in enumerate(
             itertools.product(branches, ("full", "probationary", "activist"),
                               ("active", "removed", "pending"), (0, 1), (0, 1, 2), (0, 1),
                               hosts)):
         telegram_id = 10_000 + n if n % 3 else None
-        rows.append((branch, groups[branch][group - 1] if group else None, f"党员{n}", status,
+        rows.append((branch_id, groups[branch_id][group - 1] if group else None, f"党员{n}", status,
                      state, committee, flowing, host, telegram_id, ts(now), ts(now)))
     await c.executemany(
         "INSERT INTO users (telegram_id, created_at) VALUES (?, ?)",
@@ -164,7 +165,7 @@ async def test_no_query_of_who_is_invited_reads_every_member(tmp_path: Path) -> 
                                         timedelta(hours=1), timedelta(hours=1))
             await meeting_repo.mark_absent(c, meeting_id, now)
             await meeting_repo.coming_for(c, member, now)
-            await c.set_trace_callback(None)
+            await c.set_trace_callback(None)  # type: ignore[arg-type]  # None turns it off
             queries = [s for s in statements if "members m" in s]
             assert len(queries) == 8, statements
             for sql in queries:

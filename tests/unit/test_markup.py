@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.markup import chunks, esc, length, shorten, visible
-from bot.sandbox.html_parse import parse_html, utf16_len
+from sandbox.html_parse import parse_html, utf16_len
 
 WORDS = st.text(alphabet=st.sampled_from([*"ab 字<>&\"\n、", "😀", "𠀀", "\u200b"]),
                 max_size=300)

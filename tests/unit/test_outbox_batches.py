@@ -19,7 +19,7 @@ from bot.aiohttp_request import AiohttpRequest
 from bot.clock import FrozenClock
 from bot.delivery import Outgoing, Sender, SendLimits, send_for_id
 from bot.materials import Draft, push
-from bot.sandbox.emulator import Emulator, FloodLimits, SimUser
+from sandbox.emulator import Emulator, FloodLimits, SimUser
 from storage import members as member_repo
 from storage import org as org_repo
 from storage.db import Database

@@ -15,7 +15,7 @@ from bot.aiohttp_request import AiohttpRequest
 from bot.clock import FrozenClock
 from bot.delivery import RENDERERS, Outgoing, Sender, SendLimits
 from bot.pacing import PaceLimits, Pacer
-from bot.sandbox.emulator import Emulator
+from sandbox.emulator import Emulator
 from storage import outbox as outbox_repo
 from storage.db import Database
 from storage.models import OutboxRow

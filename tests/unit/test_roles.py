@@ -72,7 +72,7 @@ async def test_staff_still_named_in_zhibu_admins_lose_nothing_and_are_not_told(
 PERSONAL = {"decision", "material", "study_reminder", "note_request", "notice",
             "notice_reminder", "meeting_notice", "meeting_reminder", "meeting_open",
             "meeting_count", "meeting_summary", "meeting_cancelled", "meeting_moved", "role",
-            "catch_up"}
+            "catch_up", "leave_decision", "note_excellent", "note_rewrite"}
 
 
 def test_every_kind_of_message_is_personal_or_ends_with_a_role() -> None:
@@ -97,8 +97,8 @@ def test_every_kind_of_message_is_personal_or_ends_with_a_role() -> None:
     )
     from bot.delivery import RENDERERS
 
-    role_bound = set(outbox_repo.BRANCH_WORK) | set(outbox_repo.STAFF_WORK) | set(
-        outbox_repo.LEADER_WORK)
+    role_bound = set(outbox_repo.BRANCH_WORK) | set(outbox_repo.BRANCH_ALERTS) | set(
+        outbox_repo.STAFF_WORK) | set(outbox_repo.LEADER_WORK)
     the_bots = {kind for kind, render in RENDERERS.items()
                 if render.__module__.startswith("bot.")}  # not the tests' own
     assert the_bots - PERSONAL - role_bound == set()
@@ -120,6 +120,32 @@ async def test_a_relieved_secretary_gets_no_visit_voice_or_location(db: Database
         assert await roles.end_secretary_in(c, now, "tg:1", SECRETARY, county["east"])
     assert await states(db) == {"visit:voice": "dropped", "visit:location": "dropped",
                                 "visit:confirm": "dropped", "told queued": "queued"}
+
+
+async def test_a_relieved_secretary_gets_no_leave_request_or_group_alert(db: Database) -> None:
+    """A request for leave from a session of the branch, and the bot's removal from its
+    group, are the secretary's as secretary: they go when the role does (another branch's
+    stay)."""
+    clock = FrozenClock(START)
+    county = await seed_county(db, clock)
+    now = clock.now()
+    async with db.tx() as c:
+        envelopes = []
+        for branch in ("east", "west"):
+            await org_repo.grant(c, SECRETARY, "secretary", county[branch], None, now)
+            meeting = await meeting_repo.add_meeting(c, {
+                "branch_id": county[branch], "kind": "lesson", "starts_at": now,
+                "place": "村委会", "topic": "学习", "created_by": SECRETARY}, now)
+            envelopes += [
+                outbox_repo.Envelope(f"voice:{branch}", SECRETARY, "leave_voice", meeting.id),
+                outbox_repo.Envelope(f"leave:{branch}", SECRETARY, "leave_request", meeting.id),
+                outbox_repo.Envelope(f"lost:{branch}", SECRETARY, "group_lost", county[branch])]
+        await outbox_repo.enqueue(c, envelopes, now)
+        assert await roles.end_secretary_in(c, now, "tg:1", SECRETARY, county["east"])
+    assert await states(db) == {
+        "voice:east": "dropped", "leave:east": "dropped", "lost:east": "dropped",
+        "voice:west": "queued", "leave:west": "queued", "lost:west": "queued",
+        "told queued": "queued"}
 
 
 async def test_staff_taken_out_of_zhibu_admins_get_nothing_queued_for_staff(

@@ -119,7 +119,7 @@ async def test_the_example_workbook_loads_the_county_and_again_changes_nothing(
 async def test_a_corrected_file_updates_rows_and_keeps_what_the_bot_learned(
         db: Database, clock: FrozenClock, tmp_path: Path) -> None:
     units = write_csv(tmp_path / "units.csv", UNITS)
-    rows = [MEMBER_HEADER,
+    rows: list[list[Any]] = [MEMBER_HEADER,
             ["0001", "陈建国", "东岭镇", "东岭村党支部", "第一党小组", 1958, "正式党员",
              "13800000001", "否", "", ""],
             ["0002", "王秀英", "东岭镇", "东岭村党支部", "", 1972, "预备党员", "", "否", "", ""]]

@@ -12,7 +12,7 @@ from bot.status import assess
 from storage.models import Health
 
 NOW = datetime.fromisoformat("2026-11-24T10:00:00+08:00")
-SETTINGS = Settings(_env_file=None, tick_seconds=60, stuck_minutes=15)  # type: ignore[call-arg]
+SETTINGS = Settings(_env_file=None, tick_seconds=60, stuck_minutes=15)
 
 
 def ago(**delta: float) -> datetime:

@@ -3,14 +3,14 @@ topics, places and notices hold, and however many there are."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 from bot import i18n
 from bot.callbacks import MAX_BYTES
 from bot.markup import KEYBOARD_BUTTONS, MESSAGE_LIMIT, length
 from bot.meetings import Windows
-from bot.sandbox.html_parse import parse_html
 from bot.todo import LINE_MAX, SHOWN, NoticePage, Open, render
+from sandbox.html_parse import parse_html
 from storage.models import ComingSession, Material, Meeting, NoteRequest, Notice
 
 NOW = datetime.fromisoformat("2026-11-24T19:10:00+08:00")
@@ -42,6 +42,9 @@ def worst() -> Open:
     return Open(materials, NoticePage(notices[:SHOWN], 10**6, 10**6 - SHOWN), sessions, owed)
 
 
+ZONE = timezone(timedelta(hours=8))
+
+
 def test_the_longest_list_fits_one_message_in_either_language() -> None:
     windows = Windows(before=timedelta(minutes=30), after=timedelta(minutes=60),
                       reminder=timedelta(minutes=60))
@@ -49,7 +52,7 @@ def test_the_longest_list_fits_one_message_in_either_language() -> None:
         tr = i18n.translator(language)
         for evening in (False, True):
             for flowing in (False, True):
-                out = render(tr, worst(), NOW.tzinfo, NOW, heading=tr("📋 <b>What is open "
+                out = render(tr, worst(), ZONE, NOW, heading=tr("📋 <b>What is open "
                              "for you</b>"), windows=None if evening else windows,
                              flowing=flowing, evening=evening)
                 assert length(out.text) <= MESSAGE_LIMIT, (language, length(out.text))

@@ -1,14 +1,24 @@
-"""Loading many rows at once, for generated data sets (benchmarks, the demo's county).
+"""Loading many rows at once, for the benchmarks' generated data sets (a county's year of
+outbox rows, meetings, materials …).
 
-Not used by the bot itself: it writes through the repositories. Only tables listed here
-can be filled, and only through ``executemany`` with bound values.
+The one named exception to "no SQL outside storage/": a benchmark fills tables with
+hundreds of thousands of rows it made up, faster than the repositories' one-row writes
+could, and the bot itself never does this — so the code lives with the benchmarks, not in
+the product's storage layer. It stays narrow: only the tables listed here, only
+``executemany`` with bound values (table and column names are checked, never taken from
+data).
+
+It imports nothing of the project at run time (``Conn`` is only a type), so a benchmark
+may import it before ``common`` has put the measured checkout (``BENCH_CODE``) on the path.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
-from storage.db import Conn
+if TYPE_CHECKING:
+    from storage.db import Conn
 
 TABLES = {
     "units", "users", "members", "roles", "contact_points", "meetings", "attendance",

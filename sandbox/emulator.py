@@ -29,8 +29,8 @@ from urllib.parse import urlsplit
 import aiohttp
 from aiohttp import web
 
-from bot.sandbox.html_parse import ParseError, check_markdown_v2, parse_html, utf16_len
-from bot.sandbox.methods import BY_LOWER, FILE_FIELD, METHODS, SENDING
+from sandbox.html_parse import ParseError, check_markdown_v2, parse_html, utf16_len
+from sandbox.methods import BY_LOWER, FILE_FIELD, METHODS, SENDING
 
 TEXT_LIMIT = 4096
 #: Telegram's answer to getUpdates when another client is polling with the same token.

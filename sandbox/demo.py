@@ -29,8 +29,8 @@ from bot.clock import FrozenClock
 from bot.config import Settings
 from bot.i18n import Tr
 from bot.recipients import translator_of
-from bot.sandbox.emulator import Emulator, SimChat, SimMessage, SimUser
 from bot.schedule import tick
+from sandbox.emulator import Emulator, SimChat, SimMessage, SimUser
 from storage import members as member_repo
 from storage import org as org_repo
 from storage.db import Database
@@ -188,7 +188,7 @@ def demo_routes(emulator: Emulator, clock: FrozenClock, personas: dict[str, Pers
     """The page and its API, on the emulator's own server. ``ticks`` holds the bot once
     it runs (the clock control runs its scheduler tick)."""
     app = emulator.web
-    static = resources.files("bot.sandbox") / "static"
+    static = resources.files("sandbox") / "static"
 
     def persona(request_data: dict[str, Any]) -> Persona:
         found = personas.get(str(request_data.get("persona")))
