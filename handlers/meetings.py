@@ -18,7 +18,7 @@ from telegram.error import TelegramError
 
 from bot import meetings, organisation, session_changes, session_records
 from bot.app import ZContext
-from bot.callbacks import Attend, LeaveDecision, SessionList, SessionRecord, pack
+from bot.callbacks import Attend, HandNew, LeaveDecision, SessionList, SessionRecord
 from bot.delivery import send
 from bot.i18n import N_, Translator
 from bot.markup import KEYBOARD_BUTTONS, shorten
@@ -389,7 +389,7 @@ async def _confirm(update: Update, context: ZContext, current: Dialog, answer: A
                                 [button(label, data) for label, data
                                  in meetings.change_buttons(tr, meeting)],
                                 [button(tr("🖊 Record by hand"),
-                                        pack("hand", "new", f"m{meeting.id}"))]]))
+                                        HandNew(f"m{meeting.id}").pack())]]))
 
 
 # --- check-in buttons --------------------------------------------------------------------------
