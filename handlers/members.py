@@ -429,6 +429,21 @@ def _committee_keys(roster: list[Member]) -> InlineKeyboardMarkup:
                         for m in roster[:KEYBOARD_BUTTONS]], 3))
 
 
+async def _committee_pressed(query: CallbackQuery, context: ZContext, member: Member) -> None:
+    """A name on the committee list: on the committee, or off it."""
+    tr = context.tr
+    changed = await registry.set_committee(context.db, context.clock, member.id,
+                                           not member.committee, context.actor)
+    if changed is None:
+        raise Refused
+    await query.answer(tr("{name} is on the branch committee.", name=changed.name)
+                       if changed.committee else
+                       tr("{name} is no longer on the branch committee.", name=changed.name))
+    roster = [v.member for v in await registry.roster(context.db, changed.branch_id)]
+    with contextlib.suppress(TelegramError):  # the same markup after a repeated press
+        await query.edit_message_reply_markup(_committee_keys(roster))
+
+
 @on_press()
 async def member_button(update: Update, context: ZContext, query: CallbackQuery,
                         data: BranchMembers | MemberPress | MemberRemove) -> None:
@@ -454,16 +469,7 @@ async def member_button(update: Update, context: ZContext, query: CallbackQuery,
     if member is None or not context.actor.manages(member.branch_id):
         raise Refused
     if isinstance(data, MemberPress) and data.action == "cm":
-        changed = await registry.set_committee(context.db, context.clock, member.id,
-                                               not member.committee, context.actor)
-        if changed is None:
-            raise Refused
-        await query.answer(tr("{name} is on the branch committee.", name=changed.name)
-                           if changed.committee else
-                           tr("{name} is no longer on the branch committee.", name=changed.name))
-        roster = [v.member for v in await registry.roster(context.db, changed.branch_id)]
-        with contextlib.suppress(TelegramError):  # the same markup after a repeated press
-            await query.edit_message_reply_markup(_committee_keys(roster))
+        await _committee_pressed(query, context, member)
         return
     if isinstance(data, MemberPress):  # chosen for removal: now why
         await query.answer()

@@ -300,8 +300,15 @@ async def notice_button(update: Update, context: ZContext, query: CallbackQuery,
     if data.action in ("cancel", "stop", "keep"):
         await _cancel_pressed(update, context, query, data.action, notice_id)
         return
+    await _names_pressed(update, context, query, notice_id)  # ntc:who
+
+
+async def _names_pressed(update: Update, context: ZContext, query: CallbackQuery,
+                         notice_id: int) -> None:
+    """👥 Names: who received a notice and who not yet, in the branches one manages."""
+    tr = context.tr
     people = await notices.recipients(context.db, notice_id, _branch_scope(context))
-    if not people:  # ntc:who
+    if not people:
         raise Refused
     await query.answer()
     chat = update.effective_chat

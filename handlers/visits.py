@@ -437,21 +437,19 @@ async def visit_button(update: Update, context: ZContext, query: CallbackQuery,
             await take_buttons_away(query)
         return
     if action == "solve":
-        solving, visit = await visits.may_solve(context.db, visit_id, actor)
-        if solving != "ok" or visit is None:
-            await query.answer(tr(SOLVE_ANSWERS[solving]), show_alert=solving == "not_yours")
-            return
-        await query.answer()
-        await dialog.begin(update, context, SOLVE, "day", {"visit": visit_id}, in_private=True)
-        await context.bot.send_message(actor.telegram_id, tr(
-            "Problem found on {day}: {problem}\nWhen was it solved? Press a button or type "
-            "the date (11-20).", day=visit.day.isoformat(),
-            problem=shorten(esc(visit.problems), PROBLEM_SHOWN * 4)), reply_markup=inline([[
-                button(tr("Today"), dialog.choice(SOLVE, "day", 0)),
-                button(tr("Yesterday"), dialog.choice(SOLVE, "day", 1))]]))
+        await _solve_pressed(update, context, query, visit_id)
         return
-    allowed, _ = await visits.may_change(context.db, context.clock, visit_id, actor)
-    if allowed != "ok":  # days, rec, del, keep
+    await _change_pressed(update, context, query, data)  # days, rec, del, keep
+
+
+async def _change_pressed(update: Update, context: ZContext, query: CallbackQuery,
+                          data: VisitPress) -> None:
+    """Correcting a visit (its days, its record), withdrawing it (asked once) or keeping
+    it: for whoever may change it, while it may be changed."""
+    tr = context.tr
+    visit_id, action = data.visit, data.action
+    allowed, _ = await visits.may_change(context.db, context.clock, visit_id, context.actor)
+    if allowed != "ok":
         await query.answer(tr(CHANGE_ANSWERS[allowed]), show_alert=True)
         return
     if action == "keep":
@@ -465,9 +463,27 @@ async def visit_button(update: Update, context: ZContext, query: CallbackQuery,
             button(tr("Keep it"), VisitPress("keep", visit_id).pack())]]))
         return
     await dialog.begin(update, context, FIX, action, {"visit": visit_id}, in_private=True)
-    await context.bot.send_message(actor.telegram_id, tr(
+    await context.bot.send_message(context.actor.telegram_id, tr(
         "How many days should it be?") if action == "days" else tr(
         "Type the corrected work record."))
+
+
+async def _solve_pressed(update: Update, context: ZContext, query: CallbackQuery,
+                         visit_id: int) -> None:
+    """✔️ Solved: whoever may mark it is asked when (a form of its own)."""
+    tr = context.tr
+    solving, visit = await visits.may_solve(context.db, visit_id, context.actor)
+    if solving != "ok" or visit is None:
+        await query.answer(tr(SOLVE_ANSWERS[solving]), show_alert=solving == "not_yours")
+        return
+    await query.answer()
+    await dialog.begin(update, context, SOLVE, "day", {"visit": visit_id}, in_private=True)
+    await context.bot.send_message(context.actor.telegram_id, tr(
+        "Problem found on {day}: {problem}\nWhen was it solved? Press a button or type "
+        "the date (11-20).", day=visit.day.isoformat(),
+        problem=shorten(esc(visit.problems), PROBLEM_SHOWN * 4)), reply_markup=inline([[
+            button(tr("Today"), dialog.choice(SOLVE, "day", 0)),
+            button(tr("Yesterday"), dialog.choice(SOLVE, "day", 1))]]))
 
 
 async def _changes_visit(context: ZContext, current: Dialog) -> bool:
