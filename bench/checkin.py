@@ -35,6 +35,7 @@ from storage import group_members as presence_repo
 from storage import meetings as meeting_repo
 from storage import org as org_repo
 from storage.db import Database
+from storage.models import NewMeeting
 
 
 def _figures(emu: Emulator, users: list[SimUser], pressed_at: dict[str, float],
@@ -81,10 +82,10 @@ async def zhibu_run(n: int, workdir: Path) -> dict[str, float]:
             # Everyone is in the group, as the bot learned: nobody is written to privately.
             await presence_repo.record(c, group.id, [u.id for u in users], True, "asked",
                                        clock.now())
-            meeting = await meeting_repo.add_meeting(c, {
-                "branch_id": branch_id, "kind": "lesson",
-                "starts_at": clock.now() + timedelta(minutes=5), "place": "村委会",
-                "topic": "基准测试", "created_by": users[0].id}, clock.now())
+            meeting = await meeting_repo.add_meeting(c, NewMeeting(
+                branch_id=branch_id, kind="lesson",
+                starts_at=clock.now() + timedelta(minutes=5), place="村委会",
+                topic="基准测试", created_by=users[0].id), clock.now())
             # The reminders went out earlier; what is measured is the burst alone.
             for step in ("reminded_day_at", "reminded_hour_at"):
                 await meeting_repo.mark_step(c, meeting.id, step, clock.now())

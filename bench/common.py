@@ -21,6 +21,7 @@ from sandbox.emulator import Emulator, SimUser  # noqa: E402
 from storage import members as member_repo  # noqa: E402
 from storage import org as org_repo  # noqa: E402
 from storage.db import Database  # noqa: E402
+from storage.models import NewMember  # noqa: E402
 
 
 async def seed_branch(db: Database, emu: Emulator, clock: Clock, n: int, *,
@@ -38,10 +39,10 @@ async def seed_branch(db: Database, emu: Emulator, clock: Clock, n: int, *,
             users.append(user)
             await member_repo.touch_user(c, user.id, user.first_name, None, "zh-hans", now,
                                          private=True)
-            await member_repo.insert_member(c, {
-                "branch_id": branch.id, "name": user.first_name, "status": "full",
-                "state": "active", "telegram_id": user.id, "flowing": flowing,
-                "flow_city": "深圳" if flowing else None}, now)
+            await member_repo.insert_member(c, NewMember(
+                branch_id=branch.id, name=user.first_name, status="full",
+                state="active", telegram_id=user.id, flowing=flowing,
+                flow_city="深圳" if flowing else None), now)
     return branch.id, users
 
 

@@ -62,7 +62,7 @@ from storage import notices as notice_repo
 from storage import org as org_repo
 from storage import outbox as outbox_repo
 from storage.db import Conn, Database
-from storage.models import AttendanceCount
+from storage.models import AttendanceCount, NewMaterial, NewMeeting, NewNotice
 from storage.rows import ts
 
 BENCH = Path(__file__).resolve().parent
@@ -135,17 +135,17 @@ async def prepare(path: Path, emu: Emulator, now: datetime) -> Moment:
                 # What the bot may do there, and who is in it, were learned long ago.
                 await org_repo.set_bot_rights(c, group.id, False, False)
                 await presence_repo.record(c, group.id, ids, True, "asked", now)
-                meeting = await meeting_repo.add_meeting(c, {
-                    "branch_id": branch_id, "kind": "activity_day", "starts_at": starts,
-                    "place": "村委会", "topic": "主题党日：学习贯彻全会精神",
-                    "created_by": COUNTY_SENDER}, now - timedelta(days=3))
+                meeting = await meeting_repo.add_meeting(c, NewMeeting(
+                    branch_id=branch_id, kind="activity_day", starts_at=starts,
+                    place="村委会", topic="主题党日：学习贯彻全会精神",
+                    created_by=COUNTY_SENDER), now - timedelta(days=3))
                 await meeting_repo.mark_step(c, meeting.id, "reminded_day_at",
                                              now - timedelta(hours=23))
                 meetings[branch_id] = meeting.id
-            await notice_repo.add_notice(c, {
-                "sender": COUNTY_SENDER, "scope_unit_id": county_id,
-                "audience": "everyone", "body": "<b>县委通知</b>：请各支部按时开展主题党日活动。",
-                "send_at": now}, now - timedelta(hours=2))
+            await notice_repo.add_notice(c, NewNotice(
+                sender=COUNTY_SENDER, scope_unit_id=county_id,
+                audience="everyone", body="<b>县委通知</b>：请各支部按时开展主题党日活动。",
+                send_at=now), now - timedelta(hours=2))
             reminded = await _study_due_today(c, [m.id for m in members], now)
             # Due at the tick: the hour's reminder to everyone expected, a check-in post in
             # each group, the notice to everyone, tonight's reminders.
@@ -162,9 +162,9 @@ async def _study_due_today(c: Conn, member_ids: list[int], now: datetime) -> int
     are tonight's study reminders. Returns how many are to be reminded."""
     rng = random.Random(16)
     sent = now - timedelta(days=3)
-    material = await material_repo.add_material(c, {
-        "scope_unit_id": 1, "audience": "all", "title": "学习材料：全会精神解读",
-        "due_date": now.date(), "created_by": COUNTY_SENDER}, sent)
+    material = await material_repo.add_material(c, NewMaterial(
+        scope_unit_id=1, audience="all", title="学习材料：全会精神解读",
+        due_date=now.date(), created_by=COUNTY_SENDER), sent)
     first = await bulk.last_id(c, "outbox") + 1
     telegram = {m.id: m.telegram_id for m in await member_repo.all_members(c)}
     await bulk.insert(c, "outbox", ("id", "key", "chat_id", "kind", "ref_id", "state",

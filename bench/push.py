@@ -27,9 +27,10 @@ from pathlib import Path
 from common import ROOT, seed_branch, start_process, stop_process
 
 from bot.clock import Clock
-from bot.materials import Draft, push
+from bot.materials import push
 from sandbox.emulator import Emulator, FloodLimits, SimUser
 from storage.db import Database
+from storage.models import NewMaterial
 
 TITLE = "基准测试材料"
 
@@ -67,7 +68,8 @@ async def outbox_run(n: int, rate: float, workdir: Path) -> dict[str, float]:
     db = await Database.open(database)
     try:
         branch_id, users = await seed_branch(db, emu, clock, n, flowing=True)
-        await push(db, clock, Draft(branch_id, "flowing", TITLE, "内容"), by=1)
+        await push(db, clock, NewMaterial(scope_unit_id=branch_id, audience="flowing", title=TITLE,
+                                          body="内容", created_by=1))
     finally:
         await db.close()
     bot = await start_process(emu, ["-m", "bot", "run"], ZHIBU_DATABASE=str(database),

@@ -10,7 +10,6 @@ in the evening reminder with everything else open (bot/todo.py).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 from typing import Literal
 
 from bot import notes, round_memo
@@ -30,8 +29,8 @@ from storage.models import (
     Material,
     MaterialAudience,
     MaterialStats,
-    MediaKind,
     Member,
+    NewMaterial,
     OutboxRow,
     RecipientView,
 )
@@ -39,20 +38,6 @@ from storage.models import (
 TITLE_MAX = 60
 BODY_MAX = 3000          # a text material: room for the title and date within 4096
 CAPTION_BODY_MAX = 800   # a file's caption is at most 1024 characters
-
-
-@dataclass(frozen=True)
-class Draft:
-    """What the /push conversation collected."""
-
-    scope_unit_id: int
-    audience: MaterialAudience
-    title: str
-    body: str = ""
-    media_kind: MediaKind | None = None
-    file_id: str | None = None
-    file_name: str | None = None
-    due_date: date | None = None
 
 
 @dataclass(frozen=True)
@@ -116,22 +101,20 @@ async def audience_size(db: Database, scope_unit_id: int, audience: MaterialAudi
     return AudienceSize(len(members), sum(1 for m in members if m.telegram_id is not None))
 
 
-async def push(db: Database, clock: Clock, draft: Draft, by: int,
+async def push(db: Database, clock: Clock, new: NewMaterial,
                ending: Statement | None = None) -> PushResult:
+    """Store the material (what the /push form collected, by ``created_by``) and queue it
+    to its audience, in one transaction."""
     now = clock.now()
     async with db.tx() as c:
         if ending is not None:
             await ending(c)
-        material = await material_repo.add_material(c, {
-            "scope_unit_id": draft.scope_unit_id, "audience": draft.audience,
-            "title": draft.title, "body": draft.body, "media_kind": draft.media_kind,
-            "file_id": draft.file_id, "file_name": draft.file_name,
-            "due_date": draft.due_date, "created_by": by}, now)
-        members = await material_repo.audience(c, draft.scope_unit_id,
-                                               draft.audience == "flowing")
+        material = await material_repo.add_material(c, new, now)
+        members = await material_repo.audience(c, new.scope_unit_id, new.audience == "flowing")
         queued = await queue_material(c, material, members, now, makeup=False)
-        await audit.record(c, now, f"tg:{by}", "material.push", f"material:{material.id}",
-                           f"{draft.audience}@{draft.scope_unit_id}: {len(members)}")
+        await audit.record(c, now, f"tg:{new.created_by}", "material.push",
+                           f"material:{material.id}",
+                           f"{new.audience}@{new.scope_unit_id}: {len(members)}")
     return PushResult(material, queued, len(members) - queued)
 
 

@@ -43,9 +43,9 @@ from storage.models import (
     Attendance,
     AttendeeView,
     Meeting,
-    MeetingAudience,
     MeetingKind,
     Member,
+    NewMeeting,
     OutboxRow,
     Unit,
 )
@@ -82,20 +82,6 @@ class Windows:
         return meeting.starts_at + self.after
 
 
-@dataclass(frozen=True)
-class MeetingDraft:
-    branch_id: int
-    kind: MeetingKind
-    starts_at: datetime
-    place: str
-    topic: str
-    lecturer: str | None
-    remote_allowed: bool
-    group_id: int | None = None       # which party group, for a group meeting
-    guests: tuple[int, ...] = ()      # activists the secretary invites as well
-    audience: MeetingAudience = "kind"  # 'listed': exactly the guests (a make-up lesson)
-
-
 #: What a make-up lesson for members back home (回乡补课) may be: study, not business.
 MAKEUP_KINDS: tuple[MeetingKind, ...] = ("lesson", "other")
 
@@ -124,30 +110,28 @@ async def may_schedule(db: Database, clock: Clock, by: int, per_day: int | None)
         await _check_daily_limit(c, clock, by, per_day)
 
 
-async def schedule(db: Database, clock: Clock, draft: MeetingDraft, by: int,
+async def schedule(db: Database, clock: Clock, new: NewMeeting, guests: Sequence[int] = (),
                    ending: Statement | None = None, *, per_day: int | None = None) -> Meeting:
-    """Store the meeting and announce it in the branch group (if it has one); refused
-    (:class:`InvalidInput`) past ``per_day`` sessions scheduled by ``by`` today."""
+    """Store the meeting (what the /meeting form collected, by ``created_by``), with the
+    activists the secretary invites as well (``guests``; for audience 'listed', exactly
+    them), and announce it in the branch group (if it has one); refused
+    (:class:`InvalidInput`) past ``per_day`` sessions scheduled by ``created_by`` today."""
     now = clock.now()
+    by = new.created_by
     async with db.tx() as c:
         await _check_daily_limit(c, clock, by, per_day)
         if ending is not None:
             await ending(c)
-        meeting = await meeting_repo.add_meeting(c, {
-            "branch_id": draft.branch_id, "kind": draft.kind, "group_id": draft.group_id,
-            "starts_at": draft.starts_at, "place": draft.place, "topic": draft.topic,
-            "lecturer": draft.lecturer, "remote_allowed": draft.remote_allowed,
-            "audience": draft.audience, "created_by": by}, now)
-        await meeting_repo.add_guests(c, meeting.id, list(draft.guests), by, now)
-        group = await org_repo.live_group_of_branch(c, draft.branch_id)
+        meeting = await meeting_repo.add_meeting(c, new, now)
+        await meeting_repo.add_guests(c, meeting.id, list(guests), by, now)
+        group = await org_repo.live_group_of_branch(c, new.branch_id)
         if group is not None:
             await outbox_repo.enqueue(c, [outbox_repo.Envelope(
                 f"meeting:{meeting.id}:notice", group.chat_id, "meeting_notice", meeting.id)],
                 now)
         await audit.record(c, now, f"tg:{by}", "meeting.schedule", f"meeting:{meeting.id}",
-                           f"{draft.kind} {meeting.starts_at.isoformat()}"
-                           + (f" listed={len(draft.guests)}" if draft.audience == "listed"
-                              else ""))
+                           f"{new.kind} {meeting.starts_at.isoformat()}"
+                           + (f" listed={len(guests)}" if new.audience == "listed" else ""))
     return meeting
 
 
@@ -196,12 +180,12 @@ def refusal_for(kind: MeetingKind, found: Audience) -> str | None:
     return None
 
 
-async def invited_count(db: Database, draft: MeetingDraft) -> int:
+async def invited_count(db: Database, draft: NewMeeting, guests: Sequence[int]) -> int:
     """How many the draft would invite: told before it is scheduled, so a wrong audience
     is seen before anyone is reminded."""
     async with db.read() as c:
         return await meeting_repo.count_invited_by_kind(
-            c, draft.branch_id, draft.kind, draft.group_id, list(draft.guests), draft.audience)
+            c, draft.branch_id, draft.kind, draft.group_id, list(guests), draft.audience)
 
 
 async def get(db: Database, meeting_id: int) -> Meeting | None:

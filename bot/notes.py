@@ -35,6 +35,7 @@ from storage.models import (
     Meeting,
     MeetingKind,
     Member,
+    NewNote,
     Note,
     NoteKind,
     NoteRequest,
@@ -156,9 +157,9 @@ async def submit(db: Database, clock: Clock, member: Member, subject: str, title
     async with db.tx() as c:
         if ending is not None:
             await ending(c)
-        note = await note_repo.add_note(c, {
-            "member_id": member.id, "subject": subject, "title": title, "kind": kind,
-            "body": body, "file_id": file_id}, now)
+        note = await note_repo.add_note(c, NewNote(
+            member_id=member.id, subject=subject, title=title, kind=kind,
+            body=body, file_id=file_id), now)
         await audit.record(c, now, f"member:{member.id}", "note.submit", subject,
                            f"note={note.id} {kind}")
     return note

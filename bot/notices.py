@@ -13,7 +13,6 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
@@ -31,7 +30,7 @@ from storage import outbox as outbox_repo
 from storage.db import Conn, Database, Statement
 from storage.models import (
     BranchReceipts,
-    MediaKind,
+    NewNotice,
     Notice,
     NoticeAudience,
     NoticeReceipts,
@@ -64,17 +63,6 @@ AUDIENCES: dict[NoticeAudience, str] = {
 SECRETARY_AUDIENCES: tuple[NoticeAudience, ...] = ("everyone", "flowing")
 
 
-@dataclass(frozen=True)
-class NoticeDraft:
-    scope_unit_id: int
-    audience: NoticeAudience
-    body: str
-    media_kind: MediaKind | None
-    file_id: str | None
-    to_groups: bool
-    send_at: datetime
-
-
 def may_send(staff: bool, secretary_of: frozenset[int], scope_unit_id: int,
              audience: NoticeAudience) -> bool:
     if staff:
@@ -98,22 +86,20 @@ async def groups(db: Database, scope_unit_id: int) -> int:
         return len(await notice_repo.group_chats(c, scope_unit_id))
 
 
-async def create(db: Database, clock: Clock, draft: NoticeDraft, sender: int,
+async def create(db: Database, clock: Clock, new: NewNotice,
                  ending: Statement | None = None) -> tuple[Notice, int]:
-    """Store it; if it is due now, release it in the same transaction. Returns the notice
-    and how many people it was queued for (0 while scheduled)."""
+    """Store it (what the /notice form collected, from ``sender``); if it is due now — a
+    time already past counts as now — release it in the same transaction. Returns the
+    notice and how many people it was queued for (0 while scheduled)."""
     now = clock.now()
     async with db.tx() as c:
         if ending is not None:
             await ending(c)
-        notice = await notice_repo.add_notice(c, {
-            "sender": sender, "scope_unit_id": draft.scope_unit_id,
-            "audience": draft.audience, "body": draft.body, "media_kind": draft.media_kind,
-            "file_id": draft.file_id, "to_groups": draft.to_groups,
-            "send_at": max(draft.send_at, now)}, now)
-        await audit.record(c, now, f"tg:{sender}", "notice.create", f"notice:{notice.id}",
-                           f"{draft.audience}@{draft.scope_unit_id}")
-        queued = await _release(c, notice, now) if draft.send_at <= now else 0
+        notice = await notice_repo.add_notice(
+            c, new.model_copy(update={"send_at": max(new.send_at, now)}), now)
+        await audit.record(c, now, f"tg:{new.sender}", "notice.create", f"notice:{notice.id}",
+                           f"{new.audience}@{new.scope_unit_id}")
+        queued = await _release(c, notice, now) if new.send_at <= now else 0
     return notice, queued
 
 

@@ -23,7 +23,7 @@ from storage import members as member_repo
 from storage import org as org_repo
 from storage import outbox as outbox_repo
 from storage.db import Conn, Database, Statement
-from storage.models import Application, Invite, Member, MemberView, Unit
+from storage.models import Application, Invite, Member, MemberView, NewApplication, NewMember, Unit
 
 INVITE_CODE_BYTES = 16  # 22 URL-safe characters: unguessable, well under the 64 allowed
 
@@ -117,10 +117,10 @@ async def submit_application(db: Database, clock: Clock, telegram_id: int, code:
         candidates = await member_repo.unclaimed_by_name(c, invite.branch_id, profile.name)
         match = candidates[0] if len(candidates) == 1 else None
         await org_repo.use_invite(c, code)
-        application = await member_repo.add_application(c, {
-            "telegram_id": telegram_id, "branch_id": invite.branch_id, "invite_code": code,
-            **profile.model_dump(), "match_member_id": match.id if match else None,
-        }, now)
+        application = await member_repo.add_application(c, NewApplication(
+            telegram_id=telegram_id, branch_id=invite.branch_id, invite_code=code,
+            **profile.model_dump(), match_member_id=match.id if match else None,
+        ), now)
         await outbox_repo.enqueue(c, [
             outbox_repo.Envelope(f"application:{application.id}:to:{manager}", manager,
                                  "application", application.id)
@@ -171,24 +171,24 @@ async def decide(db: Database, clock: Clock, application_id: int, approve: bool,
 
 
 async def _admit(c: Conn, application: Application, now: datetime) -> Member:
-    fields = {
-        "name": application.name, "birth_year": application.birth_year,
-        "status": application.status, "telegram_id": application.telegram_id,
-        "state": "active", "flowing": application.flowing, "flow_city": application.flow_city,
-        "flow_employer": application.flow_employer, "flow_since": application.flow_since,
-    }
-    if application.phone:
-        fields["phone"] = application.phone
+    new = NewMember(
+        branch_id=application.branch_id, name=application.name,
+        birth_year=application.birth_year, status=application.status,
+        phone=application.phone or None, telegram_id=application.telegram_id, state="active",
+        flowing=application.flowing, flow_city=application.flow_city,
+        flow_employer=application.flow_employer, flow_since=application.flow_since)
     match = None
     if application.match_member_id is not None:
         match = await member_repo.get_member(c, application.match_member_id)
     if match is not None and match.telegram_id is None and match.state == "active":
-        # The roster row is the record of this person: keep its key and history.
-        await member_repo.update_member(c, match.id, fields, now)
+        # The roster row is the record of this person: keep its key, branch and history
+        # (and its phone, if the applicant gave none).
+        kept = {"branch_id"} | (set() if application.phone else {"phone"})
+        await member_repo.update_member(
+            c, match.id, new.model_dump(include=new.model_fields_set - kept), now)
         member = await member_repo.get_member(c, match.id)
     else:
-        member = await member_repo.insert_member(
-            c, {**fields, "branch_id": application.branch_id}, now)
+        member = await member_repo.insert_member(c, new, now)
     assert member is not None
     return member
 

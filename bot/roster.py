@@ -30,7 +30,7 @@ from storage import audit
 from storage import members as member_repo
 from storage import org as org_repo
 from storage.db import Conn, Database
-from storage.models import Member, MemberStatus, UnitKind
+from storage.models import Member, MemberStatus, NewMember, UnitKind
 
 KEY_MAX = 32
 UNIT_NAME_MAX = 60
@@ -513,7 +513,7 @@ async def _write_members(c: Conn, tree: _Tree, rows: list[MemberRow], check: _Ch
             report.linked.append(row.key)
         else:
             await member_repo.insert_member(
-                c, {"roster_key": row.key, "state": "active", **values}, now)
+                c, NewMember(roster_key=row.key, state="active", **values), now)
             report.added.append(row.key)
     if report.had_members:
         in_files = {row.key for row in rows}

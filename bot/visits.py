@@ -16,9 +16,10 @@ from __future__ import annotations
 import calendar
 import json
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any, Literal
+from typing import Literal
 
 from bot import contact_days
 from bot.access import Actor
@@ -38,7 +39,7 @@ from storage import org as org_repo
 from storage import outbox as outbox_repo
 from storage import visits as visit_repo
 from storage.db import Conn, Database, Statement
-from storage.models import OutboxRow, Unit, Visit, VisitActivity
+from storage.models import NewVisit, OutboxRow, Unit, Visit, VisitActivity
 
 ACTIVITIES: dict[VisitActivity, str] = {
     "research": N_("Research"),
@@ -50,20 +51,6 @@ CORRECTION_DAYS = 7
 RECORD_MAX = 1000
 #: A visit's link opens the bot on it: ``https://t.me/<bot>?start=visit_<id>``.
 VISIT_LINK_PREFIX = "visit_"
-
-
-@dataclass(frozen=True)
-class VisitDraft:
-    branch_id: int
-    day: date
-    days: float
-    activity: VisitActivity
-    record: str
-    record_file_id: str | None
-    problems: str
-    solved: bool
-    latitude: float | None = None
-    longitude: float | None = None
 
 
 #: Decimal places kept of a shared location: 0.01° is about a kilometre — enough to show
@@ -204,24 +191,23 @@ async def _audit(c: Conn, now: datetime, by: int, action: str, before: Visit | N
 # --- logging and changing a visit --------------------------------------------------------------
 
 
-async def log(db: Database, clock: Clock, leader: int, draft: VisitDraft,
+async def log(db: Database, clock: Clock, draft: NewVisit,
               ending: Statement | None = None) -> Visit:
     """Store a visit (refusing one not over yet) and ask the contact-point branch's
-    secretaries to confirm it."""
+    secretaries to confirm it. As stored: a problem solved on the visit is solved on its
+    day (``solved_on``; with no problem nothing is solved), and a location is coarse."""
     if draft.day > clock.today():
         raise InvalidInput(N_("That date is in the future. Please try again."))
     check_span(draft.day, draft.days, clock.today())
+    leader = draft.leader_telegram_id
+    solved = draft.solved and bool(draft.problems)
     now = clock.now()
     async with db.tx() as c:
         if ending is not None:
             await ending(c)
-        visit = await visit_repo.add_visit(c, {
-            "leader_telegram_id": leader, "branch_id": draft.branch_id, "day": draft.day,
-            "days": draft.days, "activity": draft.activity, "record": draft.record,
-            "record_file_id": draft.record_file_id, "problems": draft.problems,
-            "solved": draft.solved and bool(draft.problems),
-            "solved_on": draft.day if draft.solved and draft.problems else None,
-            "latitude": coarse(draft.latitude), "longitude": coarse(draft.longitude)}, now)
+        visit = await visit_repo.add_visit(c, draft.model_copy(update={
+            "solved": solved, "solved_on": draft.day if solved else None,
+            "latitude": coarse(draft.latitude), "longitude": coarse(draft.longitude)}), now)
         secretaries = [r.telegram_id for r in await org_repo.holders(c, "secretary",
                                                                      draft.branch_id)]
         await outbox_repo.enqueue(c, [
@@ -272,8 +258,8 @@ async def may_change(db: Database, clock: Clock, visit_id: int, by: Actor
     return "ok", visit
 
 
-async def _change(c: Conn, now: datetime, visit: Visit, fields: dict[str, Any], what: str,
-                  by: int, action: str) -> Visit:
+async def _change(c: Conn, now: datetime, visit: Visit, fields: Mapping[str, object],
+                  what: str, by: int, action: str) -> Visit:
     """The change, its line in the visit's history and its audit entry: one transaction."""
     changed = await visit_repo.change(c, visit, fields, what, by, now)
     await _audit(c, now, by, action, visit, changed)

@@ -20,7 +20,7 @@ from bot.app import ZContext
 from bot.callbacks import HandNew, MaterialPress
 from bot.delivery import send
 from bot.i18n import N_, Translator
-from bot.materials import BODY_MAX, CAPTION_BODY_MAX, TITLE_MAX, Draft
+from bot.materials import BODY_MAX, CAPTION_BODY_MAX, TITLE_MAX
 from bot.profile import (
     InvalidInput,
     check_due_date,
@@ -33,7 +33,7 @@ from handlers import away, dialog, scope
 from handlers.dialog import Answer
 from handlers.guards import ONLY_MANAGERS, Refused, not_a_member_yet, on_press, private_only
 from handlers.ui import button, chunks, esc, grid, inline
-from storage.models import Dialog, Material, MaterialStats, Member, RecipientView, Unit
+from storage.models import Dialog, Material, MaterialStats, Member, NewMaterial, RecipientView, Unit
 
 PUSH = "push"
 DUE_CHOICES = (3, 7, 14)
@@ -164,32 +164,30 @@ async def _read_due(answer: Answer, today: date, tr: Translator) -> date | None:
     return parse_due_date(answer.text, today)
 
 
-def _draft(current: Dialog) -> Draft:
+def _draft(current: Dialog, by: int) -> NewMaterial:
+    """The material the form collected, as it is to be stored."""
     data = current.data
-    return Draft(scope_unit_id=int(data["scope"]), audience=data["audience"],
-                 title=data["title"], body=data.get("body", ""),
-                 media_kind=data.get("media_kind"), file_id=data.get("file_id"),
-                 file_name=data.get("file_name"),
-                 due_date=date.fromisoformat(data["due"]) if data.get("due") else None)
+    return NewMaterial(scope_unit_id=int(data["scope"]), audience=data["audience"],
+                       title=data["title"], body=data.get("body", ""),
+                       media_kind=data.get("media_kind"), file_id=data.get("file_id"),
+                       file_name=data.get("file_name"),
+                       due_date=date.fromisoformat(data["due"]) if data.get("due") else None,
+                       created_by=by)
 
 
-def _as_material(draft: Draft, by: int, context: ZContext) -> Material:
+def _as_material(draft: NewMaterial, context: ZContext) -> Material:
     """The draft shaped like a stored material, so the preview is rendered by the very
     code that renders what members get."""
-    return Material(id=0, scope_unit_id=draft.scope_unit_id, audience=draft.audience,
-                    title=draft.title, body=draft.body, media_kind=draft.media_kind,
-                    file_id=draft.file_id, file_name=draft.file_name,
-                    due_date=draft.due_date, created_by=by, created_at=context.clock.now())
+    return Material(**draft.model_dump(), id=0, created_at=context.clock.now())
 
 
 async def _preview(update: Update, context: ZContext, current: Dialog) -> None:
     tr = context.tr
     chat = update.effective_chat
     assert chat is not None
-    draft = _draft(current)
+    draft = _draft(current, context.actor.telegram_id)
     size = await materials.audience_size(context.db, draft.scope_unit_id, draft.audience)
-    out = materials.outgoing(tr, _as_material(draft, context.actor.telegram_id, context),
-                             current.data["scope_name"])
+    out = materials.outgoing(tr, _as_material(draft, context), current.data["scope_name"])
     await chat.send_message(tr("Preview — members will receive this:"))
     await send(context.bot, chat.id, replace(out, buttons=[]))
     who = (tr("members working away") if draft.audience == "flowing" else tr("all members"))
@@ -215,8 +213,9 @@ async def _confirm(update: Update, context: ZContext, current: Dialog, answer: A
     if not await dialog.confirmed(update, context, answer, tr("✅ Send"),
                                   tr("Cancelled. Nothing was sent.")):
         return
-    result = await materials.push(context.db, context.clock, _draft(current),
-                                  context.actor.telegram_id, ending=dialog.ending(update, context))
+    result = await materials.push(context.db, context.clock,
+                                  _draft(current, context.actor.telegram_id),
+                                  ending=dialog.ending(update, context))
     context.services.poke_outbox()
     await chat.send_message(tr(
         "Sending to {n} members. Send /study to see who has received and studied it.",

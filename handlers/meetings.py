@@ -22,7 +22,7 @@ from bot.callbacks import Attend, HandNew, LeaveDecision, SessionList, SessionRe
 from bot.delivery import send
 from bot.i18n import N_, Translator
 from bot.markup import KEYBOARD_BUTTONS, shorten
-from bot.meetings import KINDS, MeetingDraft
+from bot.meetings import KINDS
 from bot.profile import InvalidInput, clean_body, clean_text
 from bot.schedule import windows
 from bot.when import offered_day, parse_when
@@ -30,7 +30,7 @@ from handlers import away, dialog, picker
 from handlers.dialog import Answer
 from handlers.guards import NOT_YOURS_TO_DECIDE, Refused, Stale, on_press
 from handlers.ui import button, esc, grid, inline
-from storage.models import Dialog, Meeting, MeetingKind, Member, Unit
+from storage.models import Dialog, Meeting, MeetingKind, Member, NewMeeting, Unit
 
 MEETING = "meeting"
 LEAVE = "leave"
@@ -320,28 +320,30 @@ def _makeup(current: Dialog) -> bool:
     return current.data.get("audience") == "listed"
 
 
-def _draft(current: Dialog) -> MeetingDraft:
+def _draft(current: Dialog, by: int) -> NewMeeting:
+    """The session the form collected, as it is to be stored."""
     data = current.data
-    return MeetingDraft(branch_id=int(data["branch"]), kind=data["kind"],
-                        starts_at=datetime.fromisoformat(data["starts"]), place=data["place"],
-                        topic=data["topic"], lecturer=data.get("lecturer"),
-                        remote_allowed=bool(data.get("remote")),
-                        group_id=int(data["group"]) if data.get("group") else None,
-                        guests=tuple(int(i) for i in data.get("guests", [])),
-                        audience="listed" if _makeup(current) else "kind")
+    return NewMeeting(branch_id=int(data["branch"]), kind=data["kind"],
+                      starts_at=datetime.fromisoformat(data["starts"]), place=data["place"],
+                      topic=data["topic"], lecturer=data.get("lecturer"),
+                      remote_allowed=bool(data.get("remote")),
+                      group_id=int(data["group"]) if data.get("group") else None,
+                      audience="listed" if _makeup(current) else "kind", created_by=by)
+
+
+def _invited_too(current: Dialog) -> tuple[int, ...]:
+    """The activists the secretary invites as well (a make-up lesson: exactly these)."""
+    return tuple(int(i) for i in current.data.get("guests", []))
 
 
 async def _confirm_question(update: Update, context: ZContext, current: Dialog) -> None:
     tr = context.tr
     chat = update.effective_chat
     assert chat is not None
-    draft = _draft(current)
-    preview = Meeting(id=0, branch_id=draft.branch_id, kind=draft.kind, group_id=draft.group_id,
-                      starts_at=draft.starts_at, place=draft.place, topic=draft.topic,
-                      lecturer=draft.lecturer, remote_allowed=draft.remote_allowed,
-                      state="scheduled", effect=None, reminded_day_at=None,
-                      reminded_hour_at=None, opened_at=None, closed_at=None,
-                      created_by=context.actor.telegram_id, created_at=context.clock.now())
+    draft, guests = _draft(current, context.actor.telegram_id), _invited_too(current)
+    preview = Meeting(**draft.model_dump(), id=0, state="scheduled", effect=None,
+                      reminded_day_at=None, reminded_hour_at=None, opened_at=None,
+                      closed_at=None, created_at=context.clock.now())
     settings = context.settings
     lines = [tr("<b>Please check:</b>"),
              *meetings.describe(tr, preview, current.data["branch_name"], context.clock.tz),
@@ -350,11 +352,12 @@ async def _confirm_question(update: Update, context: ZContext, current: Dialog) 
                     "minutes after it.", minutes=settings.meeting_reminder_minutes,
                     before=settings.checkin_before_minutes,
                     after=settings.checkin_after_minutes),
-             tr("Invited: {n} members ({who}).", n=await meetings.invited_count(context.db, draft),
+             tr("Invited: {n} members ({who}).",
+                n=await meetings.invited_count(context.db, draft, guests),
                 who=tr(meetings.INVITED_BACK_HOME) if _makeup(current)
                 else tr(meetings.INVITED_BY_KIND.get(draft.kind, meetings.INVITED_EVERYONE)))]
-    if draft.guests and not _makeup(current):
-        lines.append(tr("Including {n} activists you added.", n=len(draft.guests)))
+    if guests and not _makeup(current):
+        lines.append(tr("Including {n} activists you added.", n=len(guests)))
     if not await meetings.has_group(context.db, draft.branch_id):
         lines.append(tr("The branch has no group chat tied to it, so each member gets the "
                         "check-in buttons privately. /bind ties the group."))
@@ -368,14 +371,14 @@ async def _confirm(update: Update, context: ZContext, current: Dialog, answer: A
     if not await dialog.confirmed(update, context, answer, tr("✅ Schedule"),
                                   tr("Cancelled. Nothing was scheduled.")):
         return
-    draft = _draft(current)
+    draft = _draft(current, context.actor.telegram_id)
     if draft.starts_at <= context.clock.now():
         await dialog.advance(update, context, current, "when")  # typed: parse_when
         await chat.send_message(tr("That time has passed. Please type a later one."))
         return
     try:
         meeting = await meetings.schedule(
-            context.db, context.clock, draft, context.actor.telegram_id,
+            context.db, context.clock, draft, _invited_too(current),
             ending=dialog.ending(update, context), per_day=context.settings.meetings_per_day)
     except InvalidInput as refused:  # used up since the form opened (another form, a script)
         await dialog.finish(update, context)

@@ -19,7 +19,7 @@ from bot.callbacks import STALE, HandNew, NoticePress
 from bot.delivery import send
 from bot.i18n import N_, Translator
 from bot.markup import length
-from bot.notices import AUDIENCES, BODY_MAX, CAPTION_MAX, SECRETARY_AUDIENCES, NoticeDraft
+from bot.notices import AUDIENCES, BODY_MAX, CAPTION_MAX, SECRETARY_AUDIENCES
 from bot.profile import InvalidInput
 from bot.when import parse_when
 from handlers import away, dialog, scope
@@ -37,6 +37,7 @@ from handlers.todo import unconfirmed_notices
 from handlers.ui import button, chunks, esc, inline, mark_pressed
 from storage.models import (
     Dialog,
+    NewNotice,
     Notice,
     NoticeReceipts,
     NoticeRecipient,
@@ -177,23 +178,22 @@ async def _ask_when(update: Update, context: ZContext) -> None:
         reply_markup=inline([[button(tr("Now"), dialog.choice(NOTICE, "when", "now"))]]))
 
 
-def _draft(current: Dialog) -> NoticeDraft:
+def _draft(current: Dialog, sender: int) -> NewNotice:
+    """The notice the form collected, as it is to be stored."""
     data = current.data
-    return NoticeDraft(scope_unit_id=int(data["scope"]), audience=data["audience"],
-                       body=data["body"], media_kind=data.get("media_kind"),
-                       file_id=data.get("file_id"), to_groups=bool(data.get("to_groups")),
-                       send_at=datetime.fromisoformat(data["send_at"]))
+    return NewNotice(sender=sender, scope_unit_id=int(data["scope"]), audience=data["audience"],
+                     body=data["body"], media_kind=data.get("media_kind"),
+                     file_id=data.get("file_id"), to_groups=bool(data.get("to_groups")),
+                     send_at=datetime.fromisoformat(data["send_at"]))
 
 
 async def _preview(update: Update, context: ZContext, current: Dialog) -> None:
     tr = context.tr
     chat = update.effective_chat
     assert chat is not None
-    draft = _draft(current)
-    shaped = Notice(id=0, sender=context.actor.telegram_id, scope_unit_id=draft.scope_unit_id,
-                    audience=draft.audience, body=draft.body, media_kind=draft.media_kind,
-                    file_id=draft.file_id, to_groups=draft.to_groups, send_at=draft.send_at,
-                    state="scheduled", reminded_at=None, created_at=context.clock.now())
+    draft = _draft(current, context.actor.telegram_id)
+    shaped = Notice(**draft.model_dump(), id=0, state="scheduled", reminded_at=None,
+                    created_at=context.clock.now())
     await chat.send_message(tr("Preview — recipients will receive this:"))
     await send(context.bot, chat.id,
                notices.render(tr, shaped, current.data["scope_name"], with_button=False))
@@ -225,14 +225,14 @@ async def _confirm(update: Update, context: ZContext, current: Dialog, answer: A
     if not await dialog.confirmed(update, context, answer, tr("✅ Send"),
                                   tr("Cancelled. Nothing was sent.")):
         return
-    draft = _draft(current)
     actor = context.actor
+    draft = _draft(current, actor.telegram_id)
     if not notices.may_send(actor.staff, actor.secretary_of, draft.scope_unit_id,
                             draft.audience):
         await dialog.finish(update, context)
         await chat.send_message(tr("This is not yours to manage."))
         return
-    notice, queued = await notices.create(context.db, context.clock, draft, actor.telegram_id,
+    notice, queued = await notices.create(context.db, context.clock, draft,
                                           ending=dialog.ending(update, context))
     context.services.poke_outbox()
     if queued:

@@ -26,13 +26,13 @@ from bot.delivery import Outgoing, send
 from bot.i18n import N_, Translator
 from bot.markup import shorten
 from bot.profile import InvalidInput, clean_body
-from bot.visits import ACTIVITIES, RECORD_MAX, VISIT_LINK_PREFIX, VisitDraft
+from bot.visits import ACTIVITIES, RECORD_MAX, VISIT_LINK_PREFIX
 from bot.when import offset_day
 from handlers import away, dialog
 from handlers.dialog import Answer
 from handlers.guards import ONLY_STAFF, Refused, Stale, on_press, private_only
 from handlers.ui import button, esc, grid, inline, reply_keyboard, take_buttons_away
-from storage.models import Dialog, Visit
+from storage.models import Dialog, NewVisit, Visit
 
 VISIT = "visit"
 FIX = "vfix"
@@ -208,16 +208,19 @@ async def _ask_location(update: Update, context: ZContext) -> None:
             [KeyboardButton(tr("Skip"))]]))
 
 
-def _draft(current: Dialog) -> VisitDraft:
+def _draft(current: Dialog, leader: int) -> NewVisit:
+    """The visit the form collected (bot/visits.log settles when its problem was solved)."""
     data = current.data
-    return VisitDraft(branch_id=int(data["branch"]), day=date.fromisoformat(data["day"]),
-                      days=float(data["days"]), activity=data["activity"],
-                      record=data.get("record", ""), record_file_id=data.get("voice"),
-                      problems=data.get("problems", ""), solved=bool(data.get("solved")),
-                      latitude=data.get("lat"), longitude=data.get("lon"))
+    return NewVisit(leader_telegram_id=leader, branch_id=int(data["branch"]),
+                    day=date.fromisoformat(data["day"]), days=float(data["days"]),
+                    activity=data["activity"], record=data.get("record", ""),
+                    record_file_id=data.get("voice"), problems=data.get("problems", ""),
+                    solved=bool(data.get("solved")), latitude=data.get("lat"),
+                    longitude=data.get("lon"))
 
 
-def visit_lines(tr: Translator, branch: str, draft: VisitDraft | Visit) -> list[str]:
+def visit_lines(tr: Translator, branch: str, draft: NewVisit) -> list[str]:
+    """A visit's facts, of one in the form or one stored (a Visit is a NewVisit too)."""
     lines = [tr("Contact point: {branch}", branch=esc(branch)),
              tr("Day: {day}, {days:g} day(s)", day=visits.dates(draft.day, draft.days),
                 days=draft.days),
@@ -237,7 +240,8 @@ async def _ask_confirm(update: Update, context: ZContext, current: Dialog) -> No
     chat = update.effective_chat
     assert chat is not None
     lines = [tr("<b>Please check:</b>"),
-             *visit_lines(tr, current.data["branch_name"], _draft(current))]
+             *visit_lines(tr, current.data["branch_name"],
+                          _draft(current, context.actor.telegram_id))]
     await dialog.ask_to_confirm(update, context, VISIT, "\n".join(lines), tr("✅ Save"))
 
 
@@ -249,8 +253,9 @@ async def _confirm(update: Update, context: ZContext, current: Dialog, answer: A
                                   tr("Cancelled. Nothing was saved.")):
         return
     try:
-        visit = await visits.log(context.db, context.clock, context.actor.telegram_id,
-                                 _draft(current), ending=dialog.ending(update, context))
+        visit = await visits.log(context.db, context.clock,
+                                 _draft(current, context.actor.telegram_id),
+                                 ending=dialog.ending(update, context))
     except InvalidInput as problem:
         await dialog.finish(update, context)
         await chat.send_message(tr(problem.message, **problem.fields))

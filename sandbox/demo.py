@@ -34,6 +34,7 @@ from sandbox.emulator import Emulator, SimChat, SimMessage, SimUser
 from storage import members as member_repo
 from storage import org as org_repo
 from storage.db import Database
+from storage.models import NewMember
 
 log = logging.getLogger(__name__)
 TOKEN = "424242:AAE-demo-zhibu-token-not-secret-012"
@@ -105,11 +106,11 @@ async def _seed(db: Database, emulator: Emulator, clock: FrozenClock) -> dict[st
                 people.append(user)
                 await member_repo.touch_user(c, user.id, name, None, "zh-hans", now,
                                              private=True)
-                await member_repo.insert_member(c, {
-                    "roster_key": f"QS{len(users):04d}", "branch_id": branch_ids[branch],
-                    "name": name, "birth_year": 1950 + (len(users) * 7) % 50, "status": "full",
-                    "telegram_id": user.id, "state": "active", "flowing": name in FLOWING,
-                    "flow_city": FLOWING.get(name)}, now)
+                await member_repo.insert_member(c, NewMember(
+                    roster_key=f"QS{len(users):04d}", branch_id=branch_ids[branch],
+                    name=name, birth_year=1950 + (len(users) * 7) % 50, status="full",
+                    telegram_id=user.id, state="active", flowing=name in FLOWING,
+                    flow_city=FLOWING.get(name)), now)
                 if index == 0:
                     await org_repo.grant(c, user.id, "secretary", branch_ids[branch], None, now)
             group = emulator.add_group(f"{branch}党员群", members=people)

@@ -4,31 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 from datetime import date, datetime
-from typing import Any
 
 from storage.by_hand import recorder_name
 from storage.db import Conn
 from storage.delivered import NO_MESSAGE, STATE
-from storage.models import Material, MaterialStats, Member, MemberMaterial, RecipientView
-from storage.rows import fetch_all, fetch_one, ts
+from storage.models import (
+    Material,
+    MaterialStats,
+    Member,
+    MemberMaterial,
+    NewMaterial,
+    RecipientView,
+)
+from storage.rows import fetch_all, fetch_one, insert, ts
 
-MATERIAL_FIELDS = ("scope_unit_id", "audience", "title", "body", "media_kind", "file_id",
-                   "file_name", "due_date", "created_by")
 
-
-async def add_material(c: Conn, fields: dict[str, Any], now: datetime) -> Material:
-    unknown = set(fields) - set(MATERIAL_FIELDS)
-    if unknown:
-        raise ValueError(f"unknown material fields: {sorted(unknown)}")
-    values = dict(fields)
-    if isinstance(values.get("due_date"), date):
-        values["due_date"] = values["due_date"].isoformat()
-    values["created_at"] = ts(now)
-    names = ", ".join(values)
-    marks = ", ".join("?" for _ in values)
-    cur = await c.execute(f"INSERT INTO materials ({names}) VALUES ({marks})",
-                          tuple(values.values()))
-    material = await get_material(c, int(cur.lastrowid or 0))
+async def add_material(c: Conn, new: NewMaterial, now: datetime) -> Material:
+    material = await get_material(c, await insert(c, new, now))
     assert material is not None
     return material
 

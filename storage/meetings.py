@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
-from typing import Any
 
 from storage.db import Conn
 from storage.models import (
@@ -16,11 +15,10 @@ from storage.models import (
     Meeting,
     Member,
     MemberSession,
+    NewMeeting,
 )
-from storage.rows import fetch_all, fetch_one, fetch_value, ts
+from storage.rows import fetch_all, fetch_one, fetch_value, insert, ts
 
-MEETING_FIELDS = ("branch_id", "kind", "group_id", "audience", "starts_at", "place", "topic",
-                  "lecturer", "remote_allowed", "created_by")
 STEPS = ("reminded_day_at", "reminded_hour_at", "opened_at", "closed_at")
 
 #: Whether member row ``m`` is invited to meeting row ``mt``, as written — the rule alone:
@@ -64,19 +62,8 @@ _HAS_ROW_OR_INVITABLE = f"""(m.id IN (SELECT r.member_id FROM attendance r
 AWAY = "(m.flowing = 1 AND m.branch_id = mt.branch_id AND mt.remote_allowed = 0)"
 
 
-async def add_meeting(c: Conn, fields: dict[str, Any], now: datetime) -> Meeting:
-    unknown = set(fields) - set(MEETING_FIELDS)
-    if unknown:
-        raise ValueError(f"unknown meeting fields: {sorted(unknown)}")
-    values = dict(fields)
-    values["starts_at"] = ts(values["starts_at"])
-    values["remote_allowed"] = int(bool(values.get("remote_allowed")))
-    values["created_at"] = ts(now)
-    names = ", ".join(values)
-    marks = ", ".join("?" for _ in values)
-    cur = await c.execute(f"INSERT INTO meetings ({names}) VALUES ({marks})",
-                          tuple(values.values()))
-    meeting = await get_meeting(c, int(cur.lastrowid or 0))
+async def add_meeting(c: Conn, new: NewMeeting, now: datetime) -> Meeting:
+    meeting = await get_meeting(c, await insert(c, new, now))
     assert meeting is not None
     return meeting
 

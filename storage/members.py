@@ -3,21 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
-from datetime import date, datetime
-from typing import Any
+from collections.abc import Iterable, Mapping
+from datetime import datetime
 
 from storage import stays
 from storage.db import Conn
-from storage.models import Application, Member, MemberView, User
-from storage.rows import fetch_all, fetch_one, ts
-
-# Columns of members that callers may set through insert_member / update_member.
-MEMBER_FIELDS = (
-    "roster_key", "branch_id", "group_id", "name", "birth_year", "status", "phone",
-    "telegram_id", "state", "flowing", "flow_city", "flow_employer", "flow_since", "no_writing",
-    "township_leadership", "committee", "host_branch_id", "host_name", "checkin_private",
-)
+from storage.models import Application, Member, MemberView, NewApplication, NewMember, User
+from storage.rows import fetch_all, fetch_one, insert, settable, ts
 
 # --- users ---------------------------------------------------------------------------
 
@@ -81,38 +73,22 @@ async def set_blocked(c: Conn, telegram_id: int, at: datetime | None) -> None:
 # --- members -------------------------------------------------------------------------
 
 
-def _member_values(fields: dict[str, Any]) -> dict[str, Any]:
-    unknown = set(fields) - set(MEMBER_FIELDS)
-    if unknown:
-        raise ValueError(f"unknown member fields: {sorted(unknown)}")
-    values = dict(fields)
-    for flag in ("flowing", "no_writing", "township_leadership", "committee", "checkin_private"):
-        if flag in values:
-            values[flag] = int(bool(values[flag]))
-    if isinstance(values.get("flow_since"), date):
-        values["flow_since"] = values["flow_since"].isoformat()
-    return values
-
-
-async def insert_member(c: Conn, fields: dict[str, Any], now: datetime) -> Member:
-    values = _member_values(fields)
-    values["created_at"] = values["updated_at"] = ts(now)
-    names = ", ".join(values)
-    marks = ", ".join("?" for _ in values)
-    cur = await c.execute(f"INSERT INTO members ({names}) VALUES ({marks})", tuple(values.values()))
-    member = await get_member(c, int(cur.lastrowid or 0))
+async def insert_member(c: Conn, new: NewMember, now: datetime) -> Member:
+    member = await get_member(c, await insert(c, new, now))
     assert member is not None
     if member.flowing:
         await stays.follow(c, None, member, now)
     return member
 
 
-async def update_member(c: Conn, member_id: int, fields: dict[str, Any], now: datetime) -> None:
-    """Write the given columns; a change to where someone works away is followed in
-    their history of stays (storage/stays.py), in the same transaction."""
-    values = _member_values(fields)
-    if not values:
+async def update_member(c: Conn, member_id: int, changes: Mapping[str, object],
+                        now: datetime) -> None:
+    """Write the given columns — those a caller may set, NewMember's fields; a change to
+    where someone works away is followed in their history of stays (storage/stays.py),
+    in the same transaction."""
+    if not changes:
         return
+    values = settable(NewMember, changes)
     before = await get_member(c, member_id) if stays.STAY_FIELDS & set(values) else None
     values["updated_at"] = ts(now)
     assignments = ", ".join(f"{name} = ?" for name in values)
@@ -199,17 +175,8 @@ async def all_members(c: Conn) -> list[Member]:
 # --- applications ----------------------------------------------------------------------
 
 
-async def add_application(c: Conn, fields: dict[str, Any], now: datetime) -> Application:
-    values = dict(fields)
-    values["flowing"] = int(bool(values.get("flowing")))
-    if isinstance(values.get("flow_since"), date):
-        values["flow_since"] = values["flow_since"].isoformat()
-    values["created_at"] = ts(now)
-    names = ", ".join(values)
-    marks = ", ".join("?" for _ in values)
-    cur = await c.execute(
-        f"INSERT INTO applications ({names}) VALUES ({marks})", tuple(values.values()))
-    app = await get_application(c, int(cur.lastrowid or 0))
+async def add_application(c: Conn, new: NewApplication, now: datetime) -> Application:
+    app = await get_application(c, await insert(c, new, now))
     assert app is not None
     return app
 

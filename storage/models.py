@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime
-from typing import Any, Literal, NamedTuple
+from typing import Any, ClassVar, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, field_validator
 
@@ -15,7 +15,23 @@ RoleName = Literal["staff", "secretary", "leader"]
 
 
 class Stored(BaseModel):
-    model_config = ConfigDict(frozen=True, from_attributes=True)
+    # extra="ignore" said outright: a stored model that is also a New model (Member,
+    # Visit …) must not take over its refusal of extras — a row may carry columns the
+    # model does not read.
+    model_config = ConfigDict(frozen=True, from_attributes=True, extra="ignore")
+
+
+class New(BaseModel):
+    """What a caller gives to create a row: every column it may set, typed, with the
+    table's defaults; the database assigns the rest (the id, the state a row starts in)
+    and the repository the times (``stamps``). Written by one helper,
+    :func:`storage.rows.insert`. The stored model is its New model plus what was
+    assigned, so the columns are listed once."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    table: ClassVar[str]
+    #: The columns the repository sets to the moment of the insert.
+    stamps: ClassVar[tuple[str, ...]] = ("created_at",)
 
 
 class Unit(Stored):
@@ -49,29 +65,35 @@ class User(Stored):
     created_at: datetime
 
 
-class Member(Stored):
-    id: int
-    roster_key: str | None
+class NewMember(New):
+    table: ClassVar[str] = "members"
+    stamps: ClassVar[tuple[str, ...]] = ("created_at", "updated_at")
+
+    roster_key: str | None = None
     branch_id: int
-    group_id: int | None
+    group_id: int | None = None
     name: str
-    birth_year: int | None
+    birth_year: int | None = None
     status: MemberStatus
-    phone: str | None
-    telegram_id: int | None
+    phone: str | None = None
+    telegram_id: int | None = None
     state: MemberState
-    flowing: bool
-    flow_city: str | None
-    flow_employer: str | None
-    flow_since: date | None
-    no_writing: bool
-    township_leadership: bool
+    flowing: bool = False
+    flow_city: str | None = None
+    flow_employer: str | None = None
+    flow_since: date | None = None
+    no_writing: bool = False
+    township_leadership: bool = False
     committee: bool = False  # on the branch committee (支委): invited to its meetings
     host_branch_id: int | None = None  # while away: the county branch that hosts them
     host_name: str | None = None       # while away: a host organisation outside the county
+    checkin_private: bool = False  # the member's choice: check-in buttons privately too
+
+
+class Member(NewMember, Stored):
+    id: int
     created_at: datetime
     updated_at: datetime
-    checkin_private: bool = False  # the member's choice: check-in buttons privately too
 
 
 class Stay(Stored):
@@ -107,20 +129,25 @@ class MemberView(Stored):
         return self.member.telegram_id is not None and self.started and not self.blocked
 
 
-class Application(Stored):
-    id: int
+class NewApplication(New):
+    table: ClassVar[str] = "applications"
+
     telegram_id: int
     branch_id: int
-    invite_code: str | None
+    invite_code: str | None = None
     name: str
     birth_year: int
     status: MemberStatus
-    phone: str | None
-    flowing: bool
-    flow_city: str | None
-    flow_employer: str | None
-    flow_since: date | None
-    match_member_id: int | None
+    phone: str | None = None
+    flowing: bool = False
+    flow_city: str | None = None
+    flow_employer: str | None = None
+    flow_since: date | None = None
+    match_member_id: int | None = None
+
+
+class Application(NewApplication, Stored):
+    id: int
     state: Literal["pending", "approved", "rejected"]
     decided_by: int | None
     decided_at: datetime | None
@@ -229,17 +256,24 @@ MaterialAudience = Literal["flowing", "all"]
 MediaKind = Literal["document", "photo", "audio", "video", "voice"]
 
 
-class Material(Stored):
-    id: int
+class NewMaterial(New):
+    """A material to push: also what the /push form collects (bot/materials.py)."""
+
+    table: ClassVar[str] = "materials"
+
     scope_unit_id: int
     audience: MaterialAudience
     title: str
-    body: str
-    media_kind: MediaKind | None
-    file_id: str | None
-    file_name: str | None
-    due_date: date | None
+    body: str = ""
+    media_kind: MediaKind | None = None
+    file_id: str | None = None
+    file_name: str | None = None
+    due_date: date | None = None
     created_by: int
+
+
+class Material(NewMaterial, Stored):
+    id: int
     created_at: datetime
 
 
@@ -283,8 +317,9 @@ CancelCause = Literal["weather", "farm_work", "lecturer", "mistake", "other"]
 AttendanceStatus = Literal["present", "remote", "leave_requested", "leave", "absent", "away"]
 
 
-class Meeting(Stored):
-    id: int
+class NewMeeting(New):
+    table: ClassVar[str] = "meetings"
+
     branch_id: int
     kind: MeetingKind
     group_id: int | None = None          # the party group a group meeting is for
@@ -292,15 +327,19 @@ class Meeting(Stored):
     starts_at: datetime
     place: str
     topic: str
-    lecturer: str | None
-    remote_allowed: bool
+    lecturer: str | None = None
+    remote_allowed: bool = False
+    created_by: int
+
+
+class Meeting(NewMeeting, Stored):
+    id: int
     state: MeetingState
     effect: str | None
     reminded_day_at: datetime | None
     reminded_hour_at: datetime | None
     opened_at: datetime | None
     closed_at: datetime | None
-    created_by: int
     created_at: datetime
     cancelled_at: datetime | None = None
     cancelled_by: int | None = None
@@ -391,14 +430,19 @@ class NoteRequest(Stored):
     reminded_on: date | None  # local date of the last one
 
 
-class Note(Stored):
-    id: int
+class NewNote(New):
+    table: ClassVar[str] = "notes"
+
     member_id: int
-    subject: str
-    title: str
+    subject: str = ""
+    title: str = ""
     kind: NoteKind
-    body: str
-    file_id: str | None
+    body: str = ""
+    file_id: str | None = None
+
+
+class Note(NewNote, Stored):
+    id: int
     review: NoteReview
     comment: str | None
     reviewed_by: int | None
@@ -436,22 +480,28 @@ class StudyRecord(Stored):
 VisitActivity = Literal["research", "problem", "experience", "other"]
 
 
-class Visit(Stored):
-    id: int
+class NewVisit(New):
+    table: ClassVar[str] = "visits"
+    stamps: ClassVar[tuple[str, ...]] = ("created_at", "updated_at")
+
     leader_telegram_id: int
     branch_id: int
     day: date
     days: float
     activity: VisitActivity
-    record: str
-    record_file_id: str | None
-    problems: str
-    solved: bool
-    solved_on: date | None
+    record: str = ""
+    record_file_id: str | None = None
+    problems: str = ""
+    solved: bool = False
+    solved_on: date | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+
+
+class Visit(NewVisit, Stored):
+    id: int
     solved_note: str
     solved_by: int | None
-    latitude: float | None
-    longitude: float | None
     state: Literal["active", "withdrawn"]
     confirmed_by: int | None
     confirmed_at: datetime | None
@@ -462,16 +512,21 @@ class Visit(Stored):
 NoticeAudience = Literal["everyone", "secretaries", "leaders", "flowing"]
 
 
-class Notice(Stored):
-    id: int
+class NewNotice(New):
+    table: ClassVar[str] = "notices"
+
     sender: int
     scope_unit_id: int
     audience: NoticeAudience
     body: str
-    media_kind: MediaKind | None
-    file_id: str | None
-    to_groups: bool
+    media_kind: MediaKind | None = None
+    file_id: str | None = None
+    to_groups: bool = False
     send_at: datetime
+
+
+class Notice(NewNotice, Stored):
+    id: int
     state: Literal["scheduled", "sent", "cancelled"]
     reminded_at: datetime | None
     created_at: datetime

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 from datetime import date, datetime
-from typing import Any
 
 from storage.db import Conn
-from storage.models import Member, Note, NoteRequest, NoteView, StudyRecord
-from storage.rows import fetch_all, fetch_one, fetch_value, ts
+from storage.models import Member, NewNote, Note, NoteRequest, NoteView, StudyRecord
+from storage.rows import fetch_all, fetch_one, fetch_value, insert, ts
 
 # A request is answered by a note on its subject that was not sent back for a rewrite,
 # however late it came.
@@ -140,13 +139,8 @@ async def unable_to_write(c: Conn, branch_ids: Collection[int] | None) -> list[M
         params)
 
 
-async def add_note(c: Conn, fields: dict[str, Any], now: datetime) -> Note:
-    values = {**fields, "created_at": ts(now)}
-    names = ", ".join(values)
-    marks = ", ".join("?" for _ in values)
-    cur = await c.execute(f"INSERT INTO notes ({names}) VALUES ({marks})",
-                          tuple(values.values()))
-    note = await get_note(c, int(cur.lastrowid or 0))
+async def add_note(c: Conn, new: NewNote, now: datetime) -> Note:
+    note = await get_note(c, await insert(c, new, now))
     assert note is not None
     return note
 

@@ -5,19 +5,19 @@ from __future__ import annotations
 import json
 from collections.abc import Collection, Iterable
 from datetime import datetime
-from typing import Any
 
 from storage.by_hand import recorder_name
 from storage.db import Conn
 from storage.delivered import NO_MESSAGE, STATE
 from storage.models import (
     BranchReceipts,
+    NewNotice,
     Notice,
     NoticeReceipts,
     NoticeRecipient,
     ReceiptCounts,
 )
-from storage.rows import fetch_all, fetch_one, ts
+from storage.rows import fetch_all, fetch_one, insert, ts
 
 # The branches under a unit (itself if a branch, its branches if a township, all if the
 # county), as a subquery bound to :scope.
@@ -27,16 +27,8 @@ BRANCHES_IN_SCOPE = """
 """
 
 
-async def add_notice(c: Conn, fields: dict[str, Any], now: datetime) -> Notice:
-    values = dict(fields)
-    values["send_at"] = ts(values["send_at"])
-    values["to_groups"] = int(bool(values.get("to_groups")))
-    values["created_at"] = ts(now)
-    names = ", ".join(values)
-    marks = ", ".join("?" for _ in values)
-    cur = await c.execute(f"INSERT INTO notices ({names}) VALUES ({marks})",
-                          tuple(values.values()))
-    notice = await get_notice(c, int(cur.lastrowid or 0))
+async def add_notice(c: Conn, new: NewNotice, now: datetime) -> Notice:
+    notice = await get_notice(c, await insert(c, new, now))
     assert notice is not None
     return notice
 
@@ -212,7 +204,7 @@ async def receipts(c: Conn, branch_ids: Collection[int] | None, limit: int = 10
         data = dict(row)
         notice_id = int(data.pop("notice_id"))
         counts = {field: int(data.pop(field) or 0) for field in ReceiptCounts.model_fields}
-        by_notice[notice_id].append(BranchReceipts(**counts, **data))
+        by_notice[notice_id].append(BranchReceipts.model_validate({**counts, **data}))
     found = []
     for notice in notices:
         branches = by_notice[notice.id]

@@ -3,44 +3,22 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from storage.db import Conn
-from storage.models import Visit
-from storage.rows import fetch_all, fetch_one, ts
+from storage.models import NewVisit, Visit
+from storage.rows import fetch_all, fetch_one, insert, settable, ts
 
-VISIT_FIELDS = ("leader_telegram_id", "branch_id", "day", "days", "activity", "record",
-                "record_file_id", "problems", "solved", "solved_on", "latitude", "longitude")
 DEFAULT_QUOTA_KEY = 0  # the visit_quotas row that holds everyone's quota
 #: The longest visit the table allows (its CHECK), so the earliest first day of a visit
 #: that can still reach into a period.
 LONGEST_VISIT = 31
 
 
-def _stored(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return ts(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, bool):
-        return int(value)
-    return value
-
-
-async def add_visit(c: Conn, fields: dict[str, Any], now: datetime) -> Visit:
-    unknown = set(fields) - set(VISIT_FIELDS)
-    if unknown:
-        raise ValueError(f"unknown visit fields: {sorted(unknown)}")
-    values = {name: _stored(value) for name, value in fields.items()}
-    values["solved"] = int(bool(values.get("solved")))
-    values["created_at"] = values["updated_at"] = ts(now)
-    names = ", ".join(values)
-    marks = ", ".join("?" for _ in values)
-    cur = await c.execute(f"INSERT INTO visits ({names}) VALUES ({marks})",
-                          tuple(values.values()))
-    visit = await get_visit(c, int(cur.lastrowid or 0))
+async def add_visit(c: Conn, new: NewVisit, now: datetime) -> Visit:
+    visit = await get_visit(c, await insert(c, new, now))
     assert visit is not None
     return visit
 
@@ -49,13 +27,15 @@ async def get_visit(c: Conn, visit_id: int) -> Visit | None:
     return await fetch_one(c, Visit, "SELECT * FROM visits WHERE id = ?", (visit_id,))
 
 
-async def change(c: Conn, visit: Visit, fields: dict[str, Any], what: str, actor: int,
+async def change(c: Conn, visit: Visit, changes: Mapping[str, object], what: str, actor: int,
                  now: datetime) -> Visit:
-    """Apply a change and keep the old values in the history; the visit as it is now."""
-    before = {name: getattr(visit, name) for name in fields}
-    assignments = ", ".join(f"{name} = ?" for name in fields)
+    """Apply a change (to columns of a visit, not its id nor times) and keep the old
+    values in the history; the visit as it is now."""
+    values = settable(Visit, changes)
+    before = {name: getattr(visit, name) for name in values}
+    assignments = ", ".join(f"{name} = ?" for name in values)
     await c.execute(f"UPDATE visits SET {assignments}, updated_at = ? WHERE id = ?",
-                    (*(_stored(v) for v in fields.values()), ts(now), visit.id))
+                    (*values.values(), ts(now), visit.id))
     await c.execute(
         "INSERT INTO visit_history (visit_id, at, actor, change, before) VALUES (?, ?, ?, ?, ?)",
         (visit.id, ts(now), actor, what, json.dumps(before, ensure_ascii=False, default=str)))

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
 
 from bot.clock import Clock, FrozenClock
 from bot.config import Settings
@@ -16,6 +17,7 @@ from sandbox.emulator import Emulator
 from storage import members as member_repo
 from storage import org as org_repo
 from storage.db import Database
+from storage.models import NewMember
 from tests.harness import Harness, Person, running
 
 TOKEN = "123456:AAE-test-zhibu-suite-token-01234567"  # the form @BotFather hands out
@@ -44,7 +46,7 @@ def staff_user(emu: Emulator) -> Any:
 
 @pytest.fixture
 def settings(emu: Emulator, tmp_path: Path, staff_user: Any) -> Settings:
-    return Settings(_env_file=None, token=TOKEN, database=tmp_path / "zhibu.sqlite3",
+    return Settings(_env_file=None, token=SecretStr(TOKEN), database=tmp_path / "zhibu.sqlite3",
                     api_base=emu.base_url, admins=[staff_user.id],
                     # Tests act faster than people; the throttle has a test of its own.
                     user_updates_limit=100_000)
@@ -87,9 +89,9 @@ async def seed_county(db: Database, clock: Clock) -> dict[str, int]:
             ids[key] = (await org_repo.add_unit(c, "branch", name, parent.id, now)).id
         ids["dongling"], ids["xihe"], ids["county"] = dongling.id, xihe.id, root.id
         for key, name, year in (("0001", "陈建国", 1958), ("0002", "王秀英", 1972)):
-            member = await member_repo.insert_member(c, {
-                "roster_key": key, "branch_id": ids["east"], "name": name, "birth_year": year,
-                "status": "full", "state": "active"}, now)
+            member = await member_repo.insert_member(c, NewMember(
+                roster_key=key, branch_id=ids["east"], name=name, birth_year=year,
+                status="full", state="active"), now)
             ids[f"roster:{key}"] = member.id
     return ids
 

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from sandbox.emulator import SimChat
 from storage import members as member_repo
 from storage import org as org_repo
+from storage.models import NewMember
 from tests.harness import Harness, Person
 
 LINK = re.compile(r"https://t\.me/zhibu_test_bot\?start=([A-Za-z0-9_-]{1,64})")
@@ -21,9 +22,9 @@ async def make_secretary(h: Harness, branch_id: int, name: str = "李书记",
     await person.says("/start")
     now = h.clock.now()
     async with h.db.tx() as c:
-        await member_repo.insert_member(c, {
-            "branch_id": branch_id, "name": name, "birth_year": 1970, "status": "full",
-            "state": "active", "telegram_id": person.id}, now)
+        await member_repo.insert_member(c, NewMember(
+            branch_id=branch_id, name=name, birth_year=1970, status="full",
+            state="active", telegram_id=person.id), now)
         await org_repo.grant(c, person.id, "secretary", branch_id, None, now)
     return person
 
@@ -106,10 +107,10 @@ async def registered(h: Harness, branch_id: int, names: list[str], *, flowing: b
             person = h.person(name, language=language)
             person.user.started = True
             await member_repo.touch_user(c, person.id, name, None, language, now, private=True)
-            await member_repo.insert_member(c, {
-                "branch_id": branch_id, "name": name, "birth_year": 1985, "status": "full",
-                "state": "active", "telegram_id": person.id, "flowing": flowing,
-                "flow_city": city if flowing else None}, now)
+            await member_repo.insert_member(c, NewMember(
+                branch_id=branch_id, name=name, birth_year=1985, status="full",
+                state="active", telegram_id=person.id, flowing=flowing,
+                flow_city=city if flowing else None), now)
             people.append(person)
     return people
 
@@ -118,9 +119,9 @@ async def on_roster_only(h: Harness, branch_id: int, name: str, *, flowing: bool
                          ) -> None:
     """A member from the imported roster who never opened the bot."""
     async with h.db.tx() as c:
-        await member_repo.insert_member(c, {
-            "branch_id": branch_id, "name": name, "birth_year": 1960, "status": "full",
-            "state": "active", "flowing": flowing, "flow_city": "广州" if flowing else None},
+        await member_repo.insert_member(c, NewMember(
+            branch_id=branch_id, name=name, birth_year=1960, status="full",
+            state="active", flowing=flowing, flow_city="广州" if flowing else None),
             h.clock.now())
 
 

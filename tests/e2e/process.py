@@ -18,6 +18,7 @@ from sandbox.emulator import Emulator, SimChat, SimUser
 from storage import members as member_repo
 from storage import org as org_repo
 from storage.db import Database
+from storage.models import NewMember
 from tests.conftest import START, TOKEN, seed_county
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -153,10 +154,10 @@ async def seed_east(database: Path, secretary: SimUser, members: list[SimUser],
                 flowing = person is not secretary and away(person)
                 await member_repo.touch_user(c, person.id, person.first_name, None, "zh-hans",
                                              now, private=True)
-                await member_repo.insert_member(c, {
-                    "branch_id": county["east"], "name": person.first_name, "status": "full",
-                    "birth_year": 1985, "state": "active", "telegram_id": person.id,
-                    "flowing": flowing, "flow_city": "深圳" if flowing else None}, now)
+                await member_repo.insert_member(c, NewMember(
+                    branch_id=county["east"], name=person.first_name, status="full",
+                    birth_year=1985, state="active", telegram_id=person.id,
+                    flowing=flowing, flow_city="深圳" if flowing else None), now)
             await org_repo.grant(c, secretary.id, "secretary", county["east"], None, now)
             if group is not None:
                 await org_repo.bind_group(c, group.id, county["east"], group.title or "",

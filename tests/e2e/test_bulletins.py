@@ -20,16 +20,21 @@ from openpyxl import load_workbook
 
 from bot import bulletins, materials, notes, notices, review, roster, visits
 from bot.clock import FrozenClock
-from bot.materials import Draft
-from bot.notices import NoticeDraft
-from bot.visits import VisitDraft
 from storage import audit
 from storage import meetings as meeting_repo
 from storage import members as member_repo
 from storage import notes as note_repo
 from storage import org as org_repo
 from storage import reviews as review_repo
-from storage.models import Member
+from storage.models import (
+    MeetingKind,
+    Member,
+    NewMaterial,
+    NewMeeting,
+    NewMember,
+    NewNotice,
+    NewVisit,
+)
 from tests import sheets
 from tests.e2e.flows import make_leader, make_secretary, registered
 from tests.harness import Harness, Person
@@ -73,9 +78,9 @@ async def test_the_bulletin_matches_what_happened(
         for _ in range(rng.randint(2, 5)):
             start = TZ_START + timedelta(days=rng.randint(0, 300), hours=19)
             async with h.db.tx() as c:
-                meeting = await meeting_repo.add_meeting(c, {
-                    "branch_id": branch_id, "kind": "lesson", "starts_at": start,
-                    "place": "村委会", "topic": "学习", "created_by": staff.id}, now)
+                meeting = await meeting_repo.add_meeting(c, NewMeeting(
+                    branch_id=branch_id, kind="lesson", starts_at=start,
+                    place="村委会", topic="学习", created_by=staff.id), now)
                 leave = 0
                 present = 0
                 for person in people[key]:
@@ -92,14 +97,14 @@ async def test_the_bulletin_matches_what_happened(
             expected[branch_id]["attendance"][0] += present
             expected[branch_id]["attendance"][1] += invited_counts[branch_id] - leave
         async with h.db.tx() as c:
-            await meeting_repo.add_meeting(c, {
-                "branch_id": branch_id, "kind": "committee", "place": "—", "topic": "未开",
-                "starts_at": TZ_START + timedelta(days=100), "created_by": staff.id}, now)
+            await meeting_repo.add_meeting(c, NewMeeting(
+                branch_id=branch_id, kind="committee", place="—", topic="未开",
+                starts_at=TZ_START + timedelta(days=100), created_by=staff.id), now)
 
     # A material to every branch; some study it. Notes asked of some; some write.
     for key, branch_id in branches.items():
-        pushed = await materials.push(h.db, clock, Draft(branch_id, "all", f"材料{key}"),
-                                      staff.id)
+        pushed = await materials.push(h.db, clock, NewMaterial(
+            scope_unit_id=branch_id, audience="all", title=f"材料{key}", created_by=staff.id))
         await h.settle()
         for person in people[key]:
             member = await _member(h, person)
@@ -126,19 +131,20 @@ async def test_the_bulletin_matches_what_happened(
     total_days = 0.0
     for month in range(1, 11):
         days = 2.0 if month == 1 else rng.choice([0.5, 1.0, 2.0, 3.0])
-        await visits.log(h.db, clock, leader.id, VisitDraft(
-            county["south"], datetime(2026, month, 10).date(), days, "research", "记录", None,
-            "", False))
+        await visits.log(h.db, clock, NewVisit(
+            leader_telegram_id=leader.id, branch_id=county["south"],
+            day=datetime(2026, month, 10).date(), days=days, activity="research", record="记录"))
         total_days += days
     # 11 January logged again: a calendar day at the point counts once.
-    await visits.log(h.db, clock, leader.id, VisitDraft(
-        county["south"], datetime(2026, 1, 11).date(), 1.0, "research", "又记一次", None, "",
-        False))
+    await visits.log(h.db, clock, NewVisit(
+        leader_telegram_id=leader.id, branch_id=county["south"],
+        day=datetime(2026, 1, 11).date(), days=1.0, activity="research", record="又记一次"))
     expected[county["south"]]["visits"] = [total_days, 3.0 * 11]
 
     # A notice to everyone; some acknowledge.
-    await notices.create(h.db, clock, NoticeDraft(county["dongling"], "everyone", "通知",
-                                                  None, None, False, now), staff.id)
+    await notices.create(h.db, clock, NewNotice(
+        sender=staff.id, scope_unit_id=county["dongling"], audience="everyone", body="通知",
+        send_at=now))
     await h.settle()
     for key in ("east", "south"):
         for person in people[key]:
@@ -225,8 +231,9 @@ async def test_a_past_period_keeps_the_days_of_a_leader_moved_elsewhere(
     """Days follow the visits: a leader who worked at 南坡 in October and has been moved
     to 西河 since still counts for 南坡 in October's bulletin, against no one's quota."""
     leader = await make_leader(h, county["west"], [county["south"]])
-    await visits.log(h.db, clock, leader.id, VisitDraft(
-        county["south"], date(2026, 10, 12), 2.0, "research", "记录", None, "", False))
+    await visits.log(h.db, clock, NewVisit(
+        leader_telegram_id=leader.id, branch_id=county["south"], day=date(2026, 10, 12),
+        days=2.0, activity="research", record="记录"))
     async with h.db.tx() as c:
         await org_repo.remove_contact_point(c, leader.id, county["south"])
         await org_repo.add_contact_point(c, leader.id, county["west"], None, clock.now())
@@ -274,15 +281,15 @@ async def test_an_appointed_secretary_finds_report_and_gets_their_branch(
 NUMBERS = "一二三四五六七八"
 
 
-async def _session(h: Harness, branch_id: int, kind: str, day: date, present: list[int],
+async def _session(h: Harness, branch_id: int, kind: MeetingKind, day: date, present: list[int],
                    by: int) -> None:
     """A session on the day at 19:00, closed: those present, everyone else absent."""
     now = h.clock.now()
     starts = datetime(day.year, day.month, day.day, 19, tzinfo=h.clock.tz)
     async with h.db.tx() as c:
-        meeting = await meeting_repo.add_meeting(c, {
-            "branch_id": branch_id, "kind": kind, "starts_at": starts, "place": "村委会",
-            "topic": "学习", "created_by": by}, now)
+        meeting = await meeting_repo.add_meeting(c, NewMeeting(
+            branch_id=branch_id, kind=kind, starts_at=starts, place="村委会",
+            topic="学习", created_by=by), now)
         for member_id in present:
             await meeting_repo.put_attendance(c, meeting.id, member_id, "present", now)
         await meeting_repo.set_state(c, meeting.id, "closed")
@@ -305,9 +312,9 @@ async def _county_of_nineteen(h: Harness, county: dict[str, int], by: int) -> di
             if (key[:2] in ("东岭", "西河") and key != "东岭八") or key in (
                     "east", "south", "west"):
                 for i in range(2):
-                    await member_repo.insert_member(c, {
-                        "branch_id": branch_id, "name": f"{key}党员{i}", "birth_year": 1970,
-                        "status": "full", "state": "active", "committee": True}, now)
+                    await member_repo.insert_member(c, NewMember(
+                        branch_id=branch_id, name=f"{key}党员{i}", birth_year=1970,
+                        status="full", state="active", committee=True), now)
     async with h.db.read() as c:
         everyone = await member_repo.all_members(c)
     for key, branch_id in county.items():

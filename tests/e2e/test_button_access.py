@@ -18,10 +18,10 @@ from bot import i18n, notices, roles, todo
 from bot.access import load_actor
 from bot.callbacks import unpack
 from bot.clock import FrozenClock
-from bot.notices import NoticeDraft
 from sandbox.emulator import SimMessage
 from storage import members as member_repo
 from storage import org as org_repo
+from storage.models import NewNotice
 from tests.conftest import START
 from tests.e2e.flows import (
     branch_group,
@@ -232,9 +232,9 @@ async def scenario(h: Harness, county: dict[str, int], staff: Person, clock: Fro
     await flowing.says("/study")
     # More notices than /todo shows, for the button to the rest (set up, not under test).
     for n in range(todo.SHOWN):
-        await notices.create(h.db, clock, NoticeDraft(
-            county["east"], "everyone", f"通知 {n}", None, None, False, clock.now()),
-            secretary.id)
+        await notices.create(h.db, clock, NewNotice(
+            sender=secretary.id, scope_unit_id=county["east"], audience="everyone",
+            body=f"通知 {n}", send_at=clock.now()))
     h.services.poke_outbox()
     await h.settle()
     await member.says("/todo")

@@ -16,7 +16,7 @@ from storage import audit
 from storage import meetings as meeting_repo
 from storage import members as member_repo
 from storage import notices as notice_repo
-from storage.models import Meeting
+from storage.models import Meeting, NewMeeting
 from tests import sheets
 from tests.e2e.flows import branch_group, make_secretary, registered, schedule, snapshot
 from tests.harness import Harness, Person
@@ -69,10 +69,10 @@ async def held_committee_meeting(h: Harness, branch_id: int, member: Person, by:
     test): the branch then has records to compare."""
     now = h.clock.now()
     async with h.db.tx() as c:
-        held = await meeting_repo.add_meeting(c, {
-            "branch_id": branch_id, "kind": "committee", "place": "村委会", "topic": "月度工作",
-            "starts_at": datetime.fromisoformat("2026-11-10T19:30:00+08:00"),
-            "created_by": by}, now)
+        held = await meeting_repo.add_meeting(c, NewMeeting(
+            branch_id=branch_id, kind="committee", place="村委会", topic="月度工作",
+            starts_at=datetime.fromisoformat("2026-11-10T19:30:00+08:00"),
+            created_by=by), now)
         row = await member_repo.member_of_user(c, member.id)
         assert row is not None
         await meeting_repo.put_attendance(c, held.id, row.id, "present", now)

@@ -15,10 +15,10 @@ from bot import bulletins, charts, reports, visits
 from bot.clock import FrozenClock
 from bot.i18n import translator
 from bot.text_layout import width
-from bot.visits import VisitDraft
 from storage import meetings as meeting_repo
 from storage import members as member_repo
 from storage import org as org_repo
+from storage.models import NewMeeting, NewVisit
 from tests import sheets
 from tests.e2e.flows import make_leader, registered
 from tests.harness import Harness, Person
@@ -45,10 +45,10 @@ async def october_with_sessions(h: Harness, county: dict[str, int], staff: Perso
             member_id = (await member_repo.member_of_user(c, member.id)).id  # type: ignore[union-attr]
         for session in range(2):
             async with h.db.tx() as c:
-                meeting = await meeting_repo.add_meeting(c, {
-                    "branch_id": branch_id, "kind": "lesson", "place": "村委会",
-                    "topic": "学习", "created_by": staff.id,
-                    "starts_at": OCTOBER + timedelta(days=2 * number + session)}, now)
+                meeting = await meeting_repo.add_meeting(c, NewMeeting(
+                    branch_id=branch_id, kind="lesson", place="村委会",
+                    topic="学习", created_by=staff.id,
+                    starts_at=OCTOBER + timedelta(days=2 * number + session)), now)
                 if name != "西河村党支部" and (session == 0 or number % 2):
                     await meeting_repo.put_attendance(c, meeting.id, member_id, "present", now)
                 await meeting_repo.set_state(c, meeting.id, "closed")
@@ -189,8 +189,9 @@ async def test_the_contact_point_chart_names_the_leaders(
     diligent = await make_leader(h, county["west"], [county["east"]], name="王县长")
     await make_leader(h, county["west"], [county["south"]], name="欧阳乡长")  # no visits
     for month in range(1, 7):
-        await visits.log(h.db, clock, diligent.id, VisitDraft(
-            county["east"], date(2026, month, 10), 3.0, "research", "记录", None, "", False))
+        await visits.log(h.db, clock, NewVisit(
+            leader_telegram_id=diligent.id, branch_id=county["east"], day=date(2026, month, 10),
+            days=3.0, activity="research", record="记录"))
 
     await staff.says("/report")
     await staff.presses("📍 联系点工作")

@@ -18,8 +18,8 @@ import pytest
 from bot import notices
 from bot.clock import Clock
 from bot.config import Settings
-from bot.notices import NoticeDraft
 from sandbox.emulator import Emulator
+from storage.models import NewNotice
 from tests.conftest import seed_county
 from tests.e2e.flows import registered
 from tests.harness import Harness, Person, running
@@ -55,8 +55,8 @@ async def ticking(emu: Emulator, settings: Settings, monkeypatch: pytest.MonkeyP
 
 
 async def notice_at(h: Harness, branch: int, body: str, at: datetime) -> None:
-    await notices.create(h.db, h.clock, NoticeDraft(branch, "everyone", body, None, None,
-                                                    False, at), 1)
+    await notices.create(h.db, h.clock, NewNotice(
+        sender=1, scope_unit_id=branch, audience="everyone", body=body, send_at=at))
 
 
 async def everyone_sees(h: Harness, people: list[Person], body: str, seconds: float) -> None:

@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 
 from bot import visits
 from bot.clock import FrozenClock
-from bot.visits import VisitDraft
+from storage.models import NewVisit
 from tests.e2e.flows import invite_code, join, make_leader, make_secretary
 from tests.harness import Harness, Person
 
@@ -36,8 +36,9 @@ async def test_typed_names_reach_the_spreadsheets_as_typed(
         await join(h.person(f"申请人{number}"), code, name=name)
         await secretary.presses("✅ 批准")
     leader = await make_leader(h, county["west"], [county["east"]], name=LEADER)
-    await visits.log(h.db, clock, leader.id, VisitDraft(
-        county["east"], date(2026, 3, 2), 1.0, "research", "=2+2", None, "", False))
+    await visits.log(h.db, clock, NewVisit(
+        leader_telegram_id=leader.id, branch_id=county["east"], day=date(2026, 3, 2), days=1.0,
+        activity="research", record="=2+2"))
 
     await staff.says("/report")
     await staff.presses("📊 支部：会议、学习、心得、联系点、通知")

@@ -17,10 +17,9 @@ import pytest
 from bot import materials, meetings
 from bot.clock import FrozenClock
 from bot.config import Settings
-from bot.materials import Draft
-from bot.meetings import MeetingDraft
 from sandbox.emulator import FloodLimits
 from storage import outbox as outbox_repo
+from storage.models import NewMaterial, NewMeeting
 from tests.conftest import seed_county
 from tests.e2e.flows import branch_group, make_secretary, registered, schedule
 from tests.harness import Harness
@@ -41,16 +40,17 @@ async def test_a_group_backlog_does_not_hold_back_a_push_elsewhere(h: Harness) -
     group = await branch_group(h, county["east"], "东岭村党员群", [secretary])
     starts = h.clock.now() + timedelta(days=3)
     for i in range(BACKLOG):  # not through the form: scripted, past the day's allowance
-        await meetings.schedule(h.db, h.clock, MeetingDraft(
-            county["east"], "study", starts + timedelta(minutes=i), "村委会", f"第{i}次学习",
-            None, False), secretary.id)
+        await meetings.schedule(h.db, h.clock, NewMeeting(
+            branch_id=county["east"], kind="study", starts_at=starts + timedelta(minutes=i),
+            place="村委会", topic=f"第{i}次学习", created_by=secretary.id))
     h.services.poke_outbox()
     async with asyncio.timeout(30):  # the group's minute allowance goes out
         await h.emu.until(lambda: len(h.emu.texts(group)) >= 20)
 
     members = await registered(h, county["west"], [f"西河{i:03d}" for i in range(MEMBERS)])
-    await materials.push(h.db, h.clock, Draft(county["west"], "all", "西河学习材料", "内容"),
-                         by=1)
+    await materials.push(h.db, h.clock, NewMaterial(
+        scope_unit_id=county["west"], audience="all", title="西河学习材料", body="内容",
+        created_by=1))
     h.services.poke_outbox()
     # At 30 a second a hundred take under four seconds; behind the group's backlog they
     # would wait for its next minute at least.
@@ -97,9 +97,10 @@ async def test_the_allowance_holds_at_the_last_step_too(h: Harness) -> None:
     await secretary.says("王书记")
     await secretary.presses("是")
     for i in range(2):
-        await meetings.schedule(h.db, h.clock, MeetingDraft(
-            county["east"], "study", h.clock.now() + timedelta(days=2, minutes=i), "村委会",
-            f"脚本{i}", None, False), secretary.id, per_day=2)
+        await meetings.schedule(h.db, h.clock, NewMeeting(
+            branch_id=county["east"], kind="study",
+            starts_at=h.clock.now() + timedelta(days=2, minutes=i), place="村委会",
+            topic=f"脚本{i}", created_by=secretary.id), per_day=2)
 
     await secretary.presses("✅ 安排")
     assert secretary.last() == "您今天已安排 2 次会议，已达到每人每天的上限。请明天再安排下一次。"

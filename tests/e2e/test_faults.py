@@ -6,8 +6,8 @@ most twice (only when a late answer was in flight)."""
 from __future__ import annotations
 
 from bot import materials, notices
-from bot.notices import NoticeDraft
 from storage import outbox as outbox_repo
+from storage.models import NewNotice
 from tests.e2e.flows import make_secretary, registered
 from tests.harness import Harness, Person
 
@@ -27,9 +27,9 @@ async def test_nothing_is_lost_under_random_faults(h: Harness, county: dict[str,
     await secretary.presses("不设截止日期")
     await secretary.presses("✅ 发送给 40 人")
     h.emu.inject("sendMessage", retry_after=1)  # the next message, from the outbox: a 429
-    await notices.create(h.db, h.clock, NoticeDraft(county["east"], "flowing", "故障演练通知",
-                                                    None, None, False, h.clock.now()),
-                         staff.id)
+    await notices.create(h.db, h.clock, NewNotice(
+        sender=staff.id, scope_unit_id=county["east"], audience="flowing", body="故障演练通知",
+        send_at=h.clock.now()))
     h.services.poke_outbox()
     await h.emu.go_offline()
     await h.emu.go_online()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from storage import members as member_repo
+from storage.models import NewMeeting
 from tests.e2e.flows import invite_code, join, make_secretary
 from tests.harness import Harness, Person
 
@@ -183,9 +184,9 @@ async def test_a_removed_member_leaves_the_roster_and_keeps_their_records(
     async with h.db.tx() as c:
         gone = await member_repo.member_of_user(c, leaving.id)
         assert gone is not None
-        meeting = await meeting_repo.add_meeting(c, {
-            "branch_id": county["east"], "kind": "lesson", "starts_at": h.clock.now(),
-            "place": "村委会", "topic": "学习", "created_by": secretary.id}, h.clock.now())
+        meeting = await meeting_repo.add_meeting(c, NewMeeting(
+            branch_id=county["east"], kind="lesson", starts_at=h.clock.now(),
+            place="村委会", topic="学习", created_by=secretary.id), h.clock.now())
         await meeting_repo.put_attendance(c, meeting.id, gone.id, "present", h.clock.now())
 
     await secretary.says("/members")

@@ -13,7 +13,7 @@ from bot.clock import FrozenClock
 from storage import meetings as meeting_repo
 from storage import members as member_repo
 from storage import stays as stay_repo
-from storage.models import Member
+from storage.models import Member, NewMaterial, NewNotice
 from tests.e2e.flows import (
     branch_group,
     comes_home,
@@ -315,15 +315,15 @@ async def test_long_lists_keep_to_telegrams_limits(
     returnee = await _member(h, people[-1])
     async with h.db.tx() as c:
         for n in range(25):
-            material = await material_repo.add_material(c, {
-                "scope_unit_id": county["east"], "audience": "flowing",
-                "title": f"{n:02d}" + "𠀀" * 58, "body": "正文", "created_by": secretary.id},
+            material = await material_repo.add_material(c, NewMaterial(
+                scope_unit_id=county["east"], audience="flowing",
+                title=f"{n:02d}" + "𠀀" * 58, body="正文", created_by=secretary.id),
                 now)
             await material_repo.add_recipients(c, material.id, [(returnee.id, None)], now)
-            notice = await notice_repo.add_notice(c, {
-                "sender": secretary.id, "scope_unit_id": county["east"],
-                "audience": "everyone", "body": f"<b>{n:02d}</b>" + "通知" * 500,
-                "send_at": now}, now)
+            notice = await notice_repo.add_notice(c, NewNotice(
+                sender=secretary.id, scope_unit_id=county["east"],
+                audience="everyone", body=f"<b>{n:02d}</b>" + "通知" * 500,
+                send_at=now), now)
             await notice_repo.mark_sent(c, notice.id)
             key = f"test:notice:{notice.id}"
             ids = await outbox_repo.enqueue(c, [outbox_repo.Envelope(

@@ -21,11 +21,10 @@ from bot import materials, notices, registry
 from bot.access import load_actor
 from bot.clock import FrozenClock
 from bot.config import Settings
-from bot.materials import Draft
-from bot.notices import NoticeDraft
 from sandbox.emulator import Emulator, FloodLimits
 from sandbox.methods import SENDING
 from storage import outbox as outbox_repo
+from storage.models import NewMaterial, NewNotice
 from tests.conftest import seed_county
 from tests.e2e.flows import registered
 from tests.harness import Harness, running
@@ -61,11 +60,13 @@ def to_chat(emu: Emulator, chat_id: int) -> int:
 async def queue_for_flowing(h: Harness, branch: int, materials_n: int, notices_n: int,
                             tag: str) -> None:
     for i in range(materials_n):
-        await materials.push(h.db, h.clock, Draft(branch, "flowing", f"{tag}材料{i:02d}", "内容"),
-                             by=1)
+        await materials.push(h.db, h.clock, NewMaterial(
+            scope_unit_id=branch, audience="flowing", title=f"{tag}材料{i:02d}", body="内容",
+            created_by=1))
     for i in range(notices_n):
-        await notices.create(h.db, h.clock, NoticeDraft(branch, "flowing", f"{tag}通知{i:02d}",
-                                                        None, None, False, h.clock.now()), 1)
+        await notices.create(h.db, h.clock, NewNotice(
+            sender=1, scope_unit_id=branch, audience="flowing", body=f"{tag}通知{i:02d}",
+            send_at=h.clock.now()))
     h.services.poke_outbox()
 
 

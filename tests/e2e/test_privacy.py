@@ -15,6 +15,7 @@ from storage import meetings as meeting_repo
 from storage import members as member_repo
 from storage import visits as visit_repo
 from storage.db import Database
+from storage.models import NewMeeting, NewMember
 from tests.conftest import START, seed_county
 from tests.e2e.flows import invite_code, join, make_leader, make_secretary, registered
 from tests.e2e.process import zhibu
@@ -75,9 +76,9 @@ async def test_retention_erases_on_its_day_and_not_before_and_the_bulletin_stays
         gone = await member_repo.member_of_user(c, leaving.id)
         assert gone is not None
         await member_repo.update_member(c, gone.id, {"phone": "13700002222"}, clock.now())
-        meeting = await meeting_repo.add_meeting(c, {
-            "branch_id": county["east"], "kind": "lesson", "starts_at": clock.now(),
-            "place": "村委会", "topic": "学习", "created_by": secretary.id}, clock.now())
+        meeting = await meeting_repo.add_meeting(c, NewMeeting(
+            branch_id=county["east"], kind="lesson", starts_at=clock.now(),
+            place="村委会", topic="学习", created_by=secretary.id), clock.now())
         await meeting_repo.put_attendance(c, meeting.id, gone.id, "present", clock.now())
     await secretary.says("/members")
     await secretary.presses("🗑 移除党员…")
@@ -138,14 +139,14 @@ async def test_zhibu_erase_member_keeps_the_counts_and_nothing_else(tmp_path: Pa
         now = clock.now()
         async with db.tx() as c:
             await member_repo.touch_user(c, 777, "周九", "zhoujiu", "zh-hans", now, private=True)
-            member = await member_repo.insert_member(c, {
-                "branch_id": county["east"], "name": "周九", "birth_year": 1961,
-                "status": "full", "state": "active", "telegram_id": 777,
-                "phone": "13912345678", "flowing": True, "flow_city": "东莞",
-                "flow_employer": "电子厂"}, now)
-            meeting = await meeting_repo.add_meeting(c, {
-                "branch_id": county["east"], "kind": "lesson", "starts_at": now,
-                "place": "村委会", "topic": "学习", "created_by": 1}, now)
+            member = await member_repo.insert_member(c, NewMember(
+                branch_id=county["east"], name="周九", birth_year=1961,
+                status="full", state="active", telegram_id=777,
+                phone="13912345678", flowing=True, flow_city="东莞",
+                flow_employer="电子厂"), now)
+            meeting = await meeting_repo.add_meeting(c, NewMeeting(
+                branch_id=county["east"], kind="lesson", starts_at=now,
+                place="村委会", topic="学习", created_by=1), now)
             await meeting_repo.put_attendance(c, meeting.id, member.id, "present", now)
             await c.execute("INSERT INTO notes (member_id, kind, body, created_at) "
                             "VALUES (?, 'text', '我的心得：家里的事', ?)",

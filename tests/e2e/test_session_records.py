@@ -16,6 +16,7 @@ from sandbox.emulator import SimChat
 from storage import audit as audit_repo
 from storage import meetings as meeting_repo
 from storage import members as member_repo
+from storage.models import NewMeeting, NewMember
 from tests import sheets
 from tests.e2e.flows import (
     branch_group,
@@ -87,10 +88,10 @@ async def test_sessions_by_month_and_the_record_completed_later(
     clock.set(datetime.fromisoformat("2026-11-26T09:00:00+08:00"))
     await registered(h, county["east"], ["新党员"])
     async with h.db.tx() as c:  # and one scheduled for December: not a record yet
-        await meeting_repo.add_meeting(c, {
-            "branch_id": county["east"], "kind": "lesson", "starts_at": datetime(
-                2026, 12, 3, 19, 30, tzinfo=clock.tz), "place": "村委会", "topic": "还没开",
-            "lecturer": None, "remote_allowed": False, "created_by": secretary.id}, clock.now())
+        await meeting_repo.add_meeting(c, NewMeeting(
+            branch_id=county["east"], kind="lesson", starts_at=datetime(
+                2026, 12, 3, 19, 30, tzinfo=clock.tz), place="村委会", topic="还没开",
+            lecturer=None, remote_allowed=False, created_by=secretary.id), clock.now())
 
     # The current month first, with each session's attendance; October a press away.
     await secretary.says("/meetings")
@@ -306,9 +307,9 @@ async def test_a_big_branchs_card_in_parts_and_odd_buttons_and_answers(
     secretary = await make_secretary(h, county["east"])
     async with h.db.tx() as c:  # 150 on the roster with the longest names: all absent
         for number in range(150):
-            await member_repo.insert_member(c, {
-                "branch_id": county["east"], "name": f"{number:03d}" + "名" * 29,
-                "status": "full", "state": "active"}, clock.now())
+            await member_repo.insert_member(c, NewMember(
+                branch_id=county["east"], name=f"{number:03d}" + "名" * 29,
+                status="full", state="active"), clock.now())
     group = await branch_group(h, county["east"], "东岭群", [secretary])
     await hold(h, clock, secretary, group, NOVEMBER, kind="党课", topic="<b>学习</b> & 讨论",
                present=(secretary,))

@@ -20,6 +20,7 @@ from sandbox.emulator import SimChat
 from storage import meetings as meeting_repo
 from storage import notices as notice_repo
 from storage.db import Conn
+from storage.models import NewMeeting, NewNotice
 from tests.e2e.flows import branch_group, make_secretary, registered
 from tests.harness import Harness, Person
 
@@ -41,9 +42,9 @@ async def sessions(h: Harness, county: dict[str, int]
         for i in range(SESSIONS):
             branch, people = ((county["east"], [secretary, *east]) if i % 2 == 0
                               else (county["south"], south))
-            meeting = await meeting_repo.add_meeting(c, {
-                "branch_id": branch, "kind": "lesson", "starts_at": STARTS,
-                "place": "村委会", "topic": f"第{i + 1}课", "created_by": secretary.id},
+            meeting = await meeting_repo.add_meeting(c, NewMeeting(
+                branch_id=branch, kind="lesson", starts_at=STARTS,
+                place="村委会", topic=f"第{i + 1}课", created_by=secretary.id),
                 h.clock.now())
             ids.append(meeting.id)
             invited[meeting.id] = (groups[i % 2], people)
@@ -143,9 +144,9 @@ async def a_notice(h: Harness, county: dict[str, int], by: Person) -> int:
     """A county notice to everyone, scheduled for a moment now past (set up, not under
     test)."""
     async with h.db.tx() as c:
-        notice = await notice_repo.add_notice(c, {
-            "sender": by.id, "scope_unit_id": county["county"], "audience": "everyone",
-            "body": NOTICE, "to_groups": False, "send_at": h.clock.now()}, h.clock.now())
+        notice = await notice_repo.add_notice(c, NewNotice(
+            sender=by.id, scope_unit_id=county["county"], audience="everyone",
+            body=NOTICE, to_groups=False, send_at=h.clock.now()), h.clock.now())
     return notice.id
 
 

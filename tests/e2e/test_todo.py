@@ -13,10 +13,10 @@ from datetime import date, datetime, timedelta
 
 from bot import notices
 from bot.clock import FrozenClock
-from bot.notices import NoticeDraft
 from sandbox.emulator import SimChat
 from storage import meetings as meeting_repo
 from storage import notes as note_repo
+from storage.models import NewNotice
 from tests.e2e.flows import branch_group, make_secretary, registered, schedule
 from tests.e2e.test_materials import push_text
 from tests.e2e.test_notes import born, member_id_of
@@ -260,9 +260,9 @@ async def test_a_member_lists_the_notices_not_confirmed_and_confirms_there(
     member, = await registered(h, county["east"], ["甲"])
     other, = await registered(h, county["west"], ["西河党员"])
     for n in range(1, 13):  # twelve notices, a minute apart (set up, not under test)
-        await notices.create(h.db, clock, NoticeDraft(
-            county["east"], "everyone", f"第 {n:02d} 号通知", None, None, False, clock.now()),
-            secretary.id)
+        await notices.create(h.db, clock, NewNotice(
+            sender=secretary.id, scope_unit_id=county["east"], audience="everyone",
+            body=f"第 {n:02d} 号通知", send_at=clock.now()))
         clock.advance(timedelta(minutes=1))
     h.services.poke_outbox()
     await h.settle()

@@ -6,6 +6,7 @@ from datetime import date, datetime, timedelta
 
 from bot.clock import FrozenClock
 from storage import visits as visit_repo
+from storage.models import NewVisit
 from tests import sheets
 from tests.e2e.flows import make_leader, make_secretary
 from tests.harness import Harness, Person
@@ -224,7 +225,6 @@ async def test_the_half_year_bulletin_matches_the_records(
     from openpyxl import load_workbook
 
     from bot import visits
-    from bot.visits import VisitDraft
 
     points = {"甲领导": [county["south"]], "乙领导": [county["east"]],
               "丙领导": [county["south"], county["east"]]}
@@ -241,8 +241,9 @@ async def test_the_half_year_bulletin_matches_the_records(
             for _ in range(rng.randint(0, 3)):
                 days = rng.choice([0.5, 1.0, 1.5])
                 day = date(2026, month, rng.randint(1, 28))
-                await visits.log(h.db, clock, person.id, VisitDraft(
-                    points[name][0], day, days, "research", "记录", None, "", False))
+                await visits.log(h.db, clock, NewVisit(
+                    leader_telegram_id=person.id, branch_id=points[name][0], day=day,
+                    days=days, activity="research", record="记录"))
                 logged += days
                 for offset, share in enumerate([1.0] * int(days) + [days % 1] * (days % 1 > 0)):
                     when = day + timedelta(days=offset)

@@ -19,10 +19,13 @@ from storage import meetings as meeting_repo
 from storage import org as org_repo
 from storage.db import Conn, Database
 from storage.meetings import _INVITED_RULE, AWAY
+from storage.models import MeetingAudience, MeetingKind, NewMeeting
 from storage.rows import ts
 from tests.conftest import START
 
-KINDS = ("assembly", "committee", "group", "lesson", "activity_day", "study", "other")
+KINDS: tuple[MeetingKind, ...] = ("assembly", "committee", "group", "lesson", "activity_day",
+                                  "study", "other")
+AUDIENCES: tuple[MeetingAudience, ...] = ("kind", "listed")
 BY = 1
 
 
@@ -66,13 +69,13 @@ async def _sessions(c: Conn, branches: list[int], groups: dict[int, list[int]],
     now = FrozenClock(START).now()
     pick = random.Random(16)
     ids = []
-    for branch, kind, audience, remote in itertools.product(branches, KINDS, ("kind", "listed"),
+    for branch, kind, audience, remote in itertools.product(branches, KINDS, AUDIENCES,
                                                             (False, True)):
-        meeting = await meeting_repo.add_meeting(c, {
-            "branch_id": branch, "kind": kind, "audience": audience, "remote_allowed": remote,
-            "group_id": pick.choice(groups[branch]) if kind == "group" else None,
-            "starts_at": now + timedelta(days=1), "place": "村委会", "topic": "学习",
-            "created_by": BY}, now)
+        meeting = await meeting_repo.add_meeting(c, NewMeeting(
+            branch_id=branch, kind=kind, audience=audience, remote_allowed=remote,
+            group_id=pick.choice(groups[branch]) if kind == "group" else None,
+            starts_at=now + timedelta(days=1), place="村委会", topic="学习",
+            created_by=BY), now)
         ids.append(meeting.id)
         if pick.random() < 0.7:
             await meeting_repo.add_guests(c, meeting.id, pick.sample(members, 12), BY, now)

@@ -18,11 +18,12 @@ from bot import round_memo
 from bot.aiohttp_request import AiohttpRequest
 from bot.clock import FrozenClock
 from bot.delivery import Outgoing, Sender, SendLimits, send_for_id
-from bot.materials import Draft, push
+from bot.materials import push
 from sandbox.emulator import Emulator, FloodLimits, SimUser
 from storage import members as member_repo
 from storage import org as org_repo
 from storage.db import Database
+from storage.models import NewMaterial, NewMember
 from tests.conftest import START
 
 
@@ -57,10 +58,15 @@ async def branch_of(db: Database, emu: Emulator, languages: list[str]
             users.append(user)
             await member_repo.touch_user(c, user.id, user.first_name, None, language, now,
                                          private=True)
-            await member_repo.insert_member(c, {
-                "branch_id": branch.id, "name": user.first_name, "status": "full",
-                "state": "active", "telegram_id": user.id}, now)
+            await member_repo.insert_member(c, NewMember(
+                branch_id=branch.id, name=user.first_name, status="full",
+                state="active", telegram_id=user.id), now)
     return branch.id, users
+
+
+def _material(branch_id: int, title: str, body: str) -> NewMaterial:
+    return NewMaterial(scope_unit_id=branch_id, audience="all", title=title, body=body,
+                       created_by=1)
 
 
 async def drain(sender: Sender) -> None:
@@ -76,8 +82,8 @@ async def test_one_batch_of_two_materials_in_two_languages_gives_each_person_the
         emu: Emulator, db: Database, client: Bot) -> None:
     branch_id, users = await branch_of(db, emu, ["zh-hans", "en", "zh-hans", "en-US"])
     clock = FrozenClock(START)
-    first = (await push(db, clock, Draft(branch_id, "all", "第一课", "正文一"), by=1)).material
-    second = (await push(db, clock, Draft(branch_id, "all", "第二课", "正文二"), by=1)).material
+    first = (await push(db, clock, _material(branch_id, "第一课", "正文一"))).material
+    second = (await push(db, clock, _material(branch_id, "第二课", "正文二"))).material
 
     await drain(Sender(client, db, clock, SendLimits(per_second=200)))
 
@@ -97,11 +103,11 @@ async def test_a_language_chosen_between_batches_is_the_next_batchs(
         emu: Emulator, db: Database, client: Bot) -> None:
     branch_id, (user,) = await branch_of(db, emu, ["zh-hans"])
     clock = FrozenClock(START)
-    await push(db, clock, Draft(branch_id, "all", "第一课", "正文"), by=1)
+    await push(db, clock, _material(branch_id, "第一课", "正文"))
     await drain(Sender(client, db, clock, SendLimits(per_second=200)))
     async with db.tx() as c:
         await member_repo.set_language(c, user.id, "en")
-    await push(db, clock, Draft(branch_id, "all", "第二课", "正文"), by=1)
+    await push(db, clock, _material(branch_id, "第二课", "正文"))
     await drain(Sender(client, db, clock, SendLimits(per_second=200)))
     first, second = emu.texts(user)
     assert "学习材料" in first and "Study material" in second
@@ -134,7 +140,7 @@ async def test_no_more_are_sent_but_not_recorded_than_are_in_flight(
     concurrency = 4
     branch_id, users = await branch_of(db, emu, ["zh-hans"] * 150)
     emu.flood_limits = FloodLimits(per_second=400, per_chat_per_second=1)
-    await push(db, FrozenClock(START), Draft(branch_id, "all", "标题", "正文"), by=1)
+    await push(db, FrozenClock(START), _material(branch_id, "标题", "正文"))
     look = sqlite3.connect(f"file:{tmp_path / 'z.sqlite3'}?mode=ro", uri=True)
     gaps: list[int] = []
 

@@ -12,6 +12,7 @@ from bot.outbox_pruning import prune_delivered
 from storage import meetings as meeting_repo
 from storage import outbox as outbox_repo
 from storage.db import Database
+from storage.models import NewMeeting
 from tests.conftest import START, seed_county
 
 
@@ -22,14 +23,14 @@ async def test_old_finished_rows_go_and_what_matters_stays(tmp_path: Path) -> No
         county = await seed_county(db, clock)
         old, recent = START, START + timedelta(days=30)
         async with db.tx() as c:
-            ended = await meeting_repo.add_meeting(c, {
-                "branch_id": county["east"], "kind": "lesson", "starts_at": old,
-                "place": "村委会", "topic": "学习", "created_by": 1}, old)
+            ended = await meeting_repo.add_meeting(c, NewMeeting(
+                branch_id=county["east"], kind="lesson", starts_at=old,
+                place="村委会", topic="学习", created_by=1), old)
             await meeting_repo.set_state(c, ended.id, "closed")
-            ahead = await meeting_repo.add_meeting(c, {
-                "branch_id": county["east"], "kind": "lesson",
-                "starts_at": old + timedelta(days=90), "place": "村委会", "topic": "学习",
-                "created_by": 1}, old)
+            ahead = await meeting_repo.add_meeting(c, NewMeeting(
+                branch_id=county["east"], kind="lesson",
+                starts_at=old + timedelta(days=90), place="村委会", topic="学习",
+                created_by=1), old)
             envelopes = [outbox_repo.Envelope(f"study-reminder:{n}:x", 100 + n,
                                               "study_reminder", n) for n in range(5)]
             envelopes += [

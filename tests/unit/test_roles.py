@@ -13,6 +13,7 @@ from storage import org as org_repo
 from storage import outbox as outbox_repo
 from storage import visits as visit_repo
 from storage.db import Database
+from storage.models import NewMeeting, NewVisit
 from tests.conftest import START, seed_county
 
 SECRETARY = 501
@@ -32,9 +33,9 @@ async def test_relieved_of_one_branch_keeps_what_is_for_the_other(db: Database) 
     async with db.tx() as c:
         for branch in ("east", "west"):
             await org_repo.grant(c, SECRETARY, "secretary", county[branch], None, now)
-            meeting = await meeting_repo.add_meeting(c, {
-                "branch_id": county[branch], "kind": "lesson", "starts_at": now,
-                "place": "村委会", "topic": "学习", "created_by": SECRETARY}, now)
+            meeting = await meeting_repo.add_meeting(c, NewMeeting(
+                branch_id=county[branch], kind="lesson", starts_at=now,
+                place="村委会", topic="学习", created_by=SECRETARY), now)
             await outbox_repo.enqueue(c, [outbox_repo.Envelope(
                 f"record:{branch}", SECRETARY, "meeting_record", meeting.id)], now)
         await outbox_repo.enqueue(c, [
@@ -111,9 +112,9 @@ async def test_a_relieved_secretary_gets_no_visit_voice_or_location(db: Database
     now = clock.now()
     async with db.tx() as c:
         await org_repo.grant(c, SECRETARY, "secretary", county["east"], None, now)
-        visit = await visit_repo.add_visit(c, {
-            "leader_telegram_id": 9, "branch_id": county["east"], "day": date(2026, 11, 20),
-            "days": 1, "activity": "research", "record": "走访"}, now)
+        visit = await visit_repo.add_visit(c, NewVisit(
+            leader_telegram_id=9, branch_id=county["east"], day=date(2026, 11, 20),
+            days=1, activity="research", record="走访"), now)
         await outbox_repo.enqueue(c, [outbox_repo.Envelope(
             f"visit:{part}", SECRETARY, f"visit_{part}", visit.id)
             for part in ("voice", "location", "confirm")], now)
@@ -133,9 +134,9 @@ async def test_a_relieved_secretary_gets_no_leave_request_or_group_alert(db: Dat
         envelopes = []
         for branch in ("east", "west"):
             await org_repo.grant(c, SECRETARY, "secretary", county[branch], None, now)
-            meeting = await meeting_repo.add_meeting(c, {
-                "branch_id": county[branch], "kind": "lesson", "starts_at": now,
-                "place": "村委会", "topic": "学习", "created_by": SECRETARY}, now)
+            meeting = await meeting_repo.add_meeting(c, NewMeeting(
+                branch_id=county[branch], kind="lesson", starts_at=now,
+                place="村委会", topic="学习", created_by=SECRETARY), now)
             envelopes += [
                 outbox_repo.Envelope(f"voice:{branch}", SECRETARY, "leave_voice", meeting.id),
                 outbox_repo.Envelope(f"leave:{branch}", SECRETARY, "leave_request", meeting.id),

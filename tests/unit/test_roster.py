@@ -21,7 +21,7 @@ from storage import audit
 from storage import members as member_repo
 from storage import org as org_repo
 from storage.db import Database
-from storage.models import Member
+from storage.models import Member, NewMember
 from tests.conftest import START
 from tests.unit.test_cli import zhibu
 
@@ -360,9 +360,9 @@ async def test_a_roster_row_takes_over_someone_who_joined_in_the_bot(
         village = await org_repo.find_unit(c, "branch", "南坡村党支部", branch.id)
         assert village is not None
         await member_repo.ensure_user(c, 777, clock.now())
-        joined = await member_repo.insert_member(c, {
-            "branch_id": village.id, "name": "孙桂兰", "birth_year": 1966, "status": "full",
-            "telegram_id": 777, "state": "active"}, clock.now())
+        joined = await member_repo.insert_member(c, NewMember(
+            branch_id=village.id, name="孙桂兰", birth_year=1966, status="full",
+            telegram_id=777, state="active"), clock.now())
     report = await import_roster(db, [EXAMPLES / "members.csv"], clock)
     assert report.linked == ["QS0007"] and len(report.added) == 19
     sun = (await members_by_key(db))["QS0007"]

@@ -15,7 +15,7 @@ from storage import meetings as meeting_repo
 from storage import members as member_repo
 from storage import outbox as outbox_repo
 from storage.db import Database
-from storage.models import OutboxRow
+from storage.models import NewMeeting, NewMember, OutboxRow
 from tests.conftest import START, seed_county
 
 WINDOWS = Windows(before=timedelta(minutes=30), after=timedelta(minutes=60),
@@ -34,12 +34,12 @@ async def lesson(db: Database, clock: FrozenClock) -> int:
         for number, name in enumerate(("张三", "李四"), start=1):
             await member_repo.touch_user(c, 900 + number, name, None, "zh-hans", now,
                                          private=True)
-            await member_repo.insert_member(c, {
-                "branch_id": county["east"], "name": name, "status": "full",
-                "state": "active", "telegram_id": 900 + number}, now)
-        meeting = await meeting_repo.add_meeting(c, {
-            "branch_id": county["east"], "kind": "lesson", "starts_at": STARTS,
-            "place": "村委会", "topic": "学习党章", "created_by": SECRETARY}, now)
+            await member_repo.insert_member(c, NewMember(
+                branch_id=county["east"], name=name, status="full",
+                state="active", telegram_id=900 + number), now)
+        meeting = await meeting_repo.add_meeting(c, NewMeeting(
+            branch_id=county["east"], kind="lesson", starts_at=STARTS,
+            place="村委会", topic="学习党章", created_by=SECRETARY), now)
     return meeting.id
 
 
