@@ -231,22 +231,7 @@ async def start_services(application: Application[Any, Any, Any, Any, Any, Any])
     async with services.db.tx() as c:
         for admin in services.settings.admins:
             await member_repo.ensure_user(c, admin, now)
-    from bot import (  # noqa: F401  (they register outbox renderers)
-        bulletins,
-        homecoming,
-        joining,
-        materials,
-        meetings,
-        notices,
-        reports,
-        review,
-        roles,
-        session_changes,
-        session_records,
-        todo,
-        trouble,
-        visits,
-    )
+    from bot import renderers, roles
     from bot.menus import publish_menus
     from bot.personal_menus import mark_at_start
 
@@ -259,7 +244,7 @@ async def start_services(application: Application[Any, Any, Any, Any, Any, Any])
     await outbox_bot.initialize()
     services.sender = Sender(outbox_bot, services.db, services.clock, SendLimits(
         per_second=settings.send_per_second, concurrency=settings.send_concurrency),
-        services.pacer, services.write_faults)
+        services.pacer, services.write_faults, renderers.build())
     # Staff hear once that the database could not be written, when it can be again.
     services.write_faults.on_recovered = (
         lambda error, seconds: services.noted("database", error, str(round(seconds))))

@@ -25,7 +25,7 @@ from matplotlib.figure import Figure
 
 from bot import centralised, charts, rendered, rhythm, session_changes
 from bot.clock import Clock
-from bot.delivery import Outgoing, renderer
+from bot.delivery import Outgoing
 from bot.file_names import period_file_name
 from bot.i18n import Tr, translator
 from bot.markup import chunks, esc
@@ -37,7 +37,7 @@ from storage import bulletins as figures_repo
 from storage import org as org_repo
 from storage import outbox as outbox_repo
 from storage.db import Conn, Database
-from storage.models import MeetingKind, MemberFigures, OutboxRow, Unit
+from storage.models import MeetingKind, MemberFigures, OutboxKind, OutboxRow, Unit
 
 MEASURES = ("sessions", "attendance", "study", "notes", "notices", "visits")
 #: What a branch did or was sent in the period; the expected sessions and the leaders'
@@ -436,13 +436,12 @@ async def queue_scheduled(db: Database, clock: Clock, staff: list[int], at: time
         texts = await rendered.render_languages(parts, bulletin, readers)
         queued += await rendered.queue(
             db, now, f"bulletin:{kind}:{start.isoformat()}:{end.isoformat()}:{county.id}",
-            "bulletin", county.id, readers, texts, f"bulletin:{kind}:{start.isoformat()}:",
+            OutboxKind.BULLETIN, county.id, readers, texts, f"bulletin:{kind}:{start.isoformat()}:",
             {"start": start.isoformat(), "end": end.isoformat(), "quota": quota})
     return queued
 
 
-@renderer("bulletin")
-async def _render(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
+async def render_bulletin(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
     if rendered.refers(row):
         return await rendered.part(db, row)
     # A row queued before parts were stored: built and drawn for it alone, off the loop.

@@ -67,6 +67,10 @@ _PYDANTIC_PROBLEMS = {
 }
 
 
+#: The last day of the month a reminder may be set on, from either end: every month has it.
+LAST_MONTH_DAY = 28
+
+
 def parse_reminder_schedule(text: str) -> list[tuple[int, time]]:
     """"15 09:00, -3 09:00" → [(15, 09:00), (-3, 09:00)]; raises InvalidInput."""
     entries = []
@@ -79,10 +83,10 @@ def parse_reminder_schedule(text: str) -> list[tuple[int, time]]:
             at = time.fromisoformat(time_text.strip() or "09:00")
         except ValueError:
             day, at = 0, time()
-        if day == 0 or not -28 <= day <= 28:
-            raise InvalidInput(N_("“{value}” is not a day of the month (1 to 28, or -1 to -28 "
-                                  "counting from the end) and a time, like “15 09:00”"),
-                               value=part.strip())
+        if day == 0 or not -LAST_MONTH_DAY <= day <= LAST_MONTH_DAY:
+            raise InvalidInput(N_("“{value}” is not a day of the month (1 to {last}, or -1 to "
+                                  "-{last} counting from the end) and a time, like “15 09:00”"),
+                               value=part.strip(), last=LAST_MONTH_DAY)
         entries.append((day, at))
     if not entries:
         raise InvalidInput(N_("no reminder times: write them like “15 09:00, -3 09:00”"))

@@ -30,7 +30,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -53,7 +53,7 @@ from bot.write_faults import Backoff, WriteFaults, is_write_fault
 from storage import members as member_repo
 from storage import outbox as outbox_repo
 from storage.db import Database
-from storage.models import OutboxRow
+from storage.models import OutboxKind, OutboxRow
 
 log = logging.getLogger(__name__)
 
@@ -77,20 +77,9 @@ class Outgoing:
     edit_message_id: int | None = None
 
 
+#: How rows of one kind become a message (None: no longer wanted, dropped). Which one
+#: renders which kind is listed in bot/renderers.py.
 Renderer = Callable[[Database, Clock, OutboxRow], Awaitable[Outgoing | None]]
-RENDERERS: dict[str, Renderer] = {}
-
-
-def renderer(kind: str) -> Callable[[Renderer], Renderer]:
-    """Register how rows of one kind become a message."""
-
-    def register(render: Renderer) -> Renderer:
-        if kind in RENDERERS:
-            raise ValueError(f"renderer {kind!r} registered twice")
-        RENDERERS[kind] = render
-        return render
-
-    return register
 
 
 #: Rows looked at per query, and queries per round at most (each leaving out the chats the
@@ -198,9 +187,15 @@ class Sender(BackgroundLoop):
     """
 
     def __init__(self, bot: Bot, db: Database, clock: Clock, limits: SendLimits,
-                 pacer: Pacer | None = None, faults: WriteFaults | None = None) -> None:
+                 pacer: Pacer | None = None, faults: WriteFaults | None = None,
+                 renderers: Mapping[OutboxKind, Renderer] | None = None) -> None:
         super().__init__()
         self.bot, self.db, self.clock, self.limits = bot, db, clock, limits
+        if renderers is None:  # the bot's own (a test may give renderers of its own)
+            from bot.renderers import build
+
+            renderers = build()
+        self.renderers: Mapping[OutboxKind, Renderer] = renderers
         self._backoff = Backoff(faults or WriteFaults(), "outbox sender")
         # Outcomes not yet written (row, state, message id, error): waiting for the write
         # under way, or refused by the database and written later.
@@ -379,7 +374,12 @@ class Sender(BackgroundLoop):
             self.pacer.done(row.chat_id)
 
     async def _attempt(self, row: OutboxRow) -> None:
-        render = RENDERERS.get(row.kind)
+        # A row's kind is read as stored: one this version does not know (left by a newer
+        # one) fails like a kind without a renderer, instead of stopping the batch.
+        try:
+            render = self.renderers.get(OutboxKind(row.kind))
+        except ValueError:
+            render = None
         if render is None:
             await self._finish(row, "failed", error=f"no renderer for {row.kind!r}")
             return

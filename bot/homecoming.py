@@ -27,7 +27,7 @@ from bot import seasons as season_rules
 from bot.callbacks import MakeUp, MaterialPress, NoticePress
 from bot.chunked import in_chunks
 from bot.clock import Clock
-from bot.delivery import Buttons, Outgoing, renderer
+from bot.delivery import Buttons, Outgoing
 from bot.i18n import N_, Translator
 from bot.markup import MESSAGE_LIMIT, esc, length, shorten, visible
 from bot.meetings import KINDS
@@ -39,7 +39,7 @@ from storage import org as org_repo
 from storage import outbox as outbox_repo
 from storage import stays as stay_repo
 from storage.db import Conn, Database
-from storage.models import Material, Meeting, Member, Notice, OutboxRow, Stay
+from storage.models import Material, Meeting, Member, Notice, OutboxKind, OutboxRow, Stay
 
 #: How long a return is owed a make-up session (and listed for the secretary) at most.
 OWED_DAYS = 365
@@ -83,7 +83,7 @@ async def on_departure(c: Conn, member: Member, now: datetime, admins: list[int]
     if stay is None:
         return
     await outbox_repo.enqueue(c, [
-        outbox_repo.Envelope(f"went-away:{stay.id}:{to}", to, "went_away", member.id,
+        outbox_repo.Envelope(f"went-away:{stay.id}:{to}", to, OutboxKind.WENT_AWAY, member.id,
                              {"stay": stay.id})
         for to in await managers(c, member.branch_id, admins) if to != member.telegram_id],
         now)
@@ -99,7 +99,7 @@ async def on_return(c: Conn, member: Member, now: datetime, today: date,
     envelopes = []
     if member.telegram_id is not None:
         envelopes.append(outbox_repo.Envelope(f"catch-up:{stay.id}", member.telegram_id,
-                                              "catch_up", member.id, {"stay": stay.id}))
+                                              OutboxKind.CATCH_UP, member.id, {"stay": stay.id}))
     told = [to for to in await managers(c, member.branch_id, admins)
             if to != member.telegram_id]
     window = season_rules.current(seasons, today)
@@ -108,13 +108,13 @@ async def on_return(c: Conn, member: Member, now: datetime, today: date,
     if listed is not None:
         envelopes += _season_list(listed, told)
     else:
-        envelopes += [outbox_repo.Envelope(f"returned:{stay.id}:{to}", to, "returned",
+        envelopes += [outbox_repo.Envelope(f"returned:{stay.id}:{to}", to, OutboxKind.RETURNED,
                                            member.id, {"stay": stay.id}) for to in told]
     await outbox_repo.enqueue(c, envelopes, now)
 
 
 def _season_list(homecoming_id: int, to: list[int]) -> list[outbox_repo.Envelope]:
-    return [outbox_repo.Envelope(f"homecoming:{homecoming_id}:{chat}", chat, "homecoming",
+    return [outbox_repo.Envelope(f"homecoming:{homecoming_id}:{chat}", chat, OutboxKind.HOMECOMING,
                                  homecoming_id) for chat in to]
 
 
@@ -204,8 +204,7 @@ def _makeup_button(tr: Translator, branch_id: int, label: str = N_("📚 Make-up
     return [[(tr(label), MakeUp(branch_id).pack())]]
 
 
-@renderer("went_away")
-async def _render_went_away(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
+async def render_went_away(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
     async with db.read() as c:
         member, stay = await _member_and_stay(c, row)
         host = await host_name(c, stay) if stay else None
@@ -216,8 +215,7 @@ async def _render_went_away(db: Database, clock: Clock, row: OutboxRow) -> Outgo
                        stay=stay_text(tr, stay, host, clock.tz)))
 
 
-@renderer("returned")
-async def _render_returned(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
+async def render_returned(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
     async with db.read() as c:
         member, stay = await _member_and_stay(c, row)
         if member is None or stay is None:
@@ -230,8 +228,7 @@ async def _render_returned(db: Database, clock: Clock, row: OutboxRow) -> Outgoi
     return Outgoing(shorten(text, MESSAGE_LIMIT), _makeup_button(tr, member.branch_id))
 
 
-@renderer("homecoming")
-async def _render_season_list(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
+async def render_season_list(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
     """Everyone back home now, and what each missed; as many lines as one message holds
     (the button invites them all, and says how many)."""
     now = clock.now()
@@ -267,8 +264,7 @@ async def _render_season_list(db: Database, clock: Clock, row: OutboxRow) -> Out
                     _makeup_button(tr, branch.id, N_("📚 Schedule a make-up lesson")))
 
 
-@renderer("catch_up")
-async def _render_catch_up(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
+async def render_catch_up(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
     """Materials and notices still open for a member back home, each with a button to open
     it (there: ✅ Studied, ✅ Received). Nothing open: nothing sent."""
     async with db.read() as c:

@@ -13,7 +13,7 @@ from bot import group_members
 from bot.access import Actor
 from bot.callbacks import Decide
 from bot.clock import Clock
-from bot.delivery import Buttons, Outgoing, renderer
+from bot.delivery import Buttons, Outgoing
 from bot.i18n import Translator
 from bot.markup import KEYBOARD_BUTTONS, MESSAGE_LIMIT, esc, length
 from bot.profile import STATUSES, Profile
@@ -134,8 +134,7 @@ async def pending_messages(db: Database, tr: Translator, actor: Actor) -> list[O
     return pending_list(tr, pending, names)
 
 
-@renderer("application")
-async def _render_request(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
+async def render_request(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
     """To a manager; not sent once someone has decided it."""
     application, match = await request_with_match(db, row.ref_id or 0)
     if application is None or application.state != "pending":
@@ -145,8 +144,7 @@ async def _render_request(db: Database, clock: Clock, row: OutboxRow) -> Outgoin
                     decision_buttons(tr, application.id))
 
 
-@renderer("decision")
-async def _render_decision(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
+async def render_decision(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
     """To the applicant: welcome (and the materials on their way), or not approved."""
     async with db.read() as c:
         application = await member_repo.get_application(c, row.ref_id or 0)

@@ -13,14 +13,14 @@ from datetime import datetime, timedelta
 from storage import materials as material_repo
 from storage import outbox as outbox_repo
 from storage.db import Conn
-from storage.models import Material, Member
+from storage.models import Material, Member, OutboxKind
 
 
 async def queue_material(c: Conn, material: Material, members: list[Member], now: datetime,
                          *, makeup: bool) -> int:
     """Record them as recipients and queue a copy for each who has Telegram."""
     envelopes = [outbox_repo.Envelope(f"material:{material.id}:member:{m.id}", m.telegram_id,
-                                      "material", material.id)
+                                      OutboxKind.MATERIAL, material.id)
                  for m in members if m.telegram_id is not None]
     ids = await outbox_repo.enqueue(c, envelopes, now)
     await material_repo.add_recipients(c, material.id, [

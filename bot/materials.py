@@ -15,7 +15,7 @@ from typing import Literal
 from bot import notes, round_memo
 from bot.callbacks import MaterialPress
 from bot.clock import Clock
-from bot.delivery import Outgoing, renderer
+from bot.delivery import Outgoing
 from bot.i18n import Translator
 from bot.makeup import queue_material
 from bot.markup import esc
@@ -79,8 +79,7 @@ async def render_for(db: Database, material: Material, telegram_id: int) -> Outg
     return await round_memo.remember(("material-body", material.id, tr.language), build)
 
 
-@renderer("material")
-async def _render_material(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
+async def render_material(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
     async def load() -> Material | None:
         async with db.read() as c:
             return await material_repo.get_material(c, row.ref_id or 0)

@@ -25,7 +25,7 @@ from bot.access import actor_of
 from bot.callbacks import Attend, LeaveDecision, SessionChange
 from bot.chunked import in_chunks
 from bot.clock import Clock
-from bot.delivery import Outgoing, renderer
+from bot.delivery import Outgoing
 from bot.i18n import N_, Translator, translator
 from bot.markup import MESSAGE_LIMIT, esc, shorten
 from bot.profile import InvalidInput
@@ -46,6 +46,7 @@ from storage.models import (
     MeetingKind,
     Member,
     NewMeeting,
+    OutboxKind,
     OutboxRow,
     Unit,
 )
@@ -127,8 +128,8 @@ async def schedule(db: Database, clock: Clock, new: NewMeeting, guests: Sequence
         group = await org_repo.live_group_of_branch(c, new.branch_id)
         if group is not None:
             await outbox_repo.enqueue(c, [outbox_repo.Envelope(
-                f"meeting:{meeting.id}:notice", group.chat_id, "meeting_notice", meeting.id)],
-                now)
+                f"meeting:{meeting.id}:notice", group.chat_id, OutboxKind.MEETING_NOTICE,
+                meeting.id)], now)
         await audit.record(c, now, f"tg:{by}", "meeting.schedule", f"meeting:{meeting.id}",
                            f"{new.kind} {meeting.starts_at.isoformat()}"
                            + (f" listed={len(guests)}" if new.audience == "listed" else ""))
@@ -328,7 +329,8 @@ async def _advance_one(c: Conn, meeting: Meeting, now: datetime, windows: Window
                          if m.id not in by_hand], now, policy)
         envelopes += [outbox_repo.Envelope(
             f"meeting:{meeting.id}:record" + ("" if to == meeting.created_by else f":{to}"),
-            to, "meeting_record", meeting.id) for to in await _record_to(c, meeting, admins)]
+            to, OutboxKind.MEETING_RECORD, meeting.id)
+            for to in await _record_to(c, meeting, admins)]
     if envelopes:
         await outbox_repo.enqueue_new(c, envelopes, now)
     return len(envelopes)
@@ -354,27 +356,33 @@ async def _reminders(c: Conn, meeting: Meeting, which: str, expected: list[Membe
     if expected is None:
         expected = await meeting_repo.expected_with_account(c, meeting.id)
     return [outbox_repo.Envelope(message_key(meeting, which, "member", m.id),
-                                 m.telegram_id, "meeting_reminder", meeting.id,
+                                 m.telegram_id, OutboxKind.MEETING_REMINDER, meeting.id,
                                  {"which": which, "member": m.id, "moves": meeting.moves})
             for m in expected if m.telegram_id is not None]
 
 
-async def _to_branch(c: Conn, meeting: Meeting, what: str) -> list[outbox_repo.Envelope]:
+#: What a session posts to its branch (in its key), and the kind of each.
+Post = Literal["open", "summary"]
+_POSTS: dict[Post, OutboxKind] = {"open": OutboxKind.MEETING_OPEN,
+                                 "summary": OutboxKind.MEETING_SUMMARY}
+
+
+async def _to_branch(c: Conn, meeting: Meeting, what: Post) -> list[outbox_repo.Envelope]:
     """To the branch's group chat; a branch without one gets it privately, each member
     (the check-in post only those who could come)."""
     group = await org_repo.live_group_of_branch(c, meeting.branch_id)
     if group is not None:
         return [outbox_repo.Envelope(message_key(meeting, what), group.chat_id,
-                                     f"meeting_{what}", meeting.id, {"moves": meeting.moves})]
+                                     _POSTS[what], meeting.id, {"moves": meeting.moves})]
     people = (await meeting_repo.expected_with_account(c, meeting.id) if what == "open"
               else await meeting_repo.invited_with_account(c, meeting.id))
     return _privately(meeting, what, people)
 
 
-def _privately(meeting: Meeting, what: str, people: list[Member]
+def _privately(meeting: Meeting, what: Post, people: list[Member]
                ) -> list[outbox_repo.Envelope]:
     return [outbox_repo.Envelope(message_key(meeting, what, "member", m.id), m.telegram_id,
-                                 f"meeting_{what}", meeting.id,
+                                 _POSTS[what], meeting.id,
                                  {"member": m.id, "moves": meeting.moves})
             for m in people if m.telegram_id is not None]
 
@@ -394,7 +402,7 @@ async def _open(c: Conn, meeting: Meeting, now: datetime, ahead: _Ahead
     # The count at opening (read ahead: a press meanwhile is the live count's next edit).
     shown = ahead.shown if ahead.shown is not None else (await _tally(c, meeting)).shown
     await meeting_repo.start_counts(c, meeting.id, shown, now)
-    return [outbox_repo.Envelope(_post_key(meeting), group.chat_id, "meeting_open",
+    return [outbox_repo.Envelope(_post_key(meeting), group.chat_id, OutboxKind.MEETING_OPEN,
                                  meeting.id, {"moves": meeting.moves}),
             *_privately(meeting, "open", [m for m in invited if m.checkin_private
                                           or m.telegram_id not in in_group])]
@@ -412,7 +420,7 @@ async def _close_post(c: Conn, meeting: Meeting) -> list[outbox_repo.Envelope]:
     if post is None or post.state not in ("queued", "sent"):
         return []
     return [outbox_repo.Envelope(f"meeting:{meeting.id}:count:closed", post.chat_id,
-                                 "meeting_count", meeting.id, {"closed": True})]
+                                 OutboxKind.MEETING_COUNT, meeting.id, {"closed": True})]
 
 
 @dataclass(frozen=True)
@@ -481,7 +489,7 @@ async def queue_count_edits(db: Database, clock: Clock, every: timedelta
             if number is None:  # another look queued it meanwhile
                 continue
             envelopes.append(outbox_repo.Envelope(f"meeting:{meeting.id}:count:{number}",
-                                                  chat_id, "meeting_count", meeting.id))
+                                                  chat_id, OutboxKind.MEETING_COUNT, meeting.id))
         await outbox_repo.enqueue(c, envelopes, now)
         return len(envelopes)
 
@@ -493,7 +501,8 @@ async def queue_count_edits(db: Database, clock: Clock, every: timedelta
 
 def away_from(member: Member, meeting: Meeting) -> bool:
     """Working away from this session's branch: their home's, joined remotely if at all.
-    A member working away who comes to their host branch's session lives there."""
+    A member working away who comes to their host branch's session lives there. (What
+    storage.meetings.AWAY_FROM says of rows, for what a member is shown.)"""
     return member.flowing and member.branch_id == meeting.branch_id
 
 
@@ -503,33 +512,19 @@ CheckIn = Literal["present", "remote", "already", "not_invited", "not_open", "cl
 
 async def check_in(db: Database, clock: Clock, windows: Windows, meeting_id: int,
                    member: Member | None, how: Literal["present", "remote"]) -> CheckIn:
+    """Check in under the one rule (storage.meetings.CHECK_IN_RULE): the usual case in one
+    statement; only a refusal reads why, from the same rule."""
     now = clock.now()
     if member is not None:
-        # The usual case in one statement; only a refusal reads why.
         async with db.write() as c:
             if await meeting_repo.check_in(c, meeting_id, member.id, how, now, windows.before,
                                            windows.after):
                 return how
     async with db.read() as c:
-        meeting = await meeting_repo.get_meeting(c, meeting_id)
-        invited = member is not None and await meeting_repo.is_invited(c, meeting_id,
-                                                                       member.id)
-    if meeting is None:
-        return "gone"
-    if meeting.state == "cancelled":
-        return "cancelled"
-    if member is None or not invited:
-        return "not_invited"
-    if now < windows.opens(meeting):
-        return "not_open"
-    if now >= windows.closes(meeting) or meeting.state == "closed":
-        return "closed"
-    if how == "remote":
-        if not meeting.remote_allowed:
-            return "no_remote"
-        if not away_from(member, meeting):
-            return "not_flowing"
-    return "already"
+        refusal = await meeting_repo.check_in_refusal(
+            c, meeting_id, member.id if member is not None else None, how, now,
+            windows.before, windows.after)
+    return refusal or "already"
 
 
 LeaveRequest = Literal["requested", "already_in", "already_requested", "not_invited", "closed",
@@ -582,9 +577,10 @@ async def ask_leave(db: Database, clock: Clock, windows: Windows, meeting_id: in
         envelopes = []
         for to in await managers(c, meeting.branch_id, admins):
             if file_id is not None:
-                envelopes.append(outbox_repo.Envelope(f"{asked}:voice:{to}", to, "leave_voice",
-                                                      meeting_id, {"member": member.id}))
-            envelopes.append(outbox_repo.Envelope(f"{asked}:{to}", to, "leave_request",
+                envelopes.append(outbox_repo.Envelope(f"{asked}:voice:{to}", to,
+                                                      OutboxKind.LEAVE_VOICE, meeting_id,
+                                                      {"member": member.id}))
+            envelopes.append(outbox_repo.Envelope(f"{asked}:{to}", to, OutboxKind.LEAVE_REQUEST,
                                                   meeting_id, {"member": member.id}))
         await outbox_repo.enqueue(c, envelopes, now)
     return "requested"
@@ -603,7 +599,7 @@ async def decide_leave(db: Database, clock: Clock, meeting_id: int, member_id: i
         if member is not None and member.telegram_id is not None:
             await outbox_repo.enqueue(c, [outbox_repo.Envelope(
                 f"leave-decided:{meeting_id}:{member_id}:{now.timestamp():.6f}",
-                member.telegram_id, "leave_decision", meeting_id,
+                member.telegram_id, OutboxKind.LEAVE_DECISION, meeting_id,
                 {"member": member_id, "approved": approve})], now)
     return done if done else None
 
@@ -621,8 +617,7 @@ async def _asking(db: Database, row: OutboxRow) -> tuple[Meeting, Member, Attend
     return meeting, member, found
 
 
-@renderer("leave_voice")
-async def _render_leave_voice(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
+async def render_leave_voice(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
     """A reason given as a voice message, passed on just before the request's text."""
     asking = await _asking(db, row)
     if asking is None or asking[2].reason_file_id is None:
@@ -630,8 +625,7 @@ async def _render_leave_voice(db: Database, clock: Clock, row: OutboxRow) -> Out
     return Outgoing("", media_kind="voice", file_id=asking[2].reason_file_id)
 
 
-@renderer("leave_request")
-async def _render_leave_request(db: Database, clock: Clock, row: OutboxRow
+async def render_leave_request(db: Database, clock: Clock, row: OutboxRow
                                 ) -> Outgoing | None:
     asking = await _asking(db, row)
     if asking is None:
@@ -648,8 +642,7 @@ async def _render_leave_request(db: Database, clock: Clock, row: OutboxRow
         (tr("❌ Refuse"), LeaveDecision("no", meeting.id, member.id).pack())]])
 
 
-@renderer("leave_decision")
-async def _render_leave_decision(db: Database, clock: Clock, row: OutboxRow
+async def render_leave_decision(db: Database, clock: Clock, row: OutboxRow
                                  ) -> Outgoing | None:
     meeting, tr = await _meeting_and_tr(db, row)
     if meeting is None:
@@ -770,8 +763,7 @@ async def _meeting_and_tr(db: Database, row: OutboxRow) -> tuple[Meeting | None,
     return meeting, tr
 
 
-@renderer("meeting_notice")
-async def _render_notice(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
+async def render_notice(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
     meeting, tr = await _meeting_and_tr(db, row)
     if meeting is None or meeting.state == "cancelled":
         return None
@@ -781,8 +773,7 @@ async def _render_notice(db: Database, clock: Clock, row: OutboxRow) -> Outgoing
     return Outgoing("\n".join(lines))
 
 
-@renderer("meeting_reminder")
-async def _render_reminder(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
+async def render_reminder(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
     meeting, tr = await _meeting_and_tr(db, row)
     if meeting is None or meeting.state in ("cancelled", "closed") or for_another_time(
             meeting, row):
@@ -827,8 +818,7 @@ async def _post_lines(db: Database, clock: Clock, tr: Translator, meeting: Meeti
     return lines
 
 
-@renderer("meeting_open")
-async def _render_open(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
+async def render_open(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
     meeting, tr = await _meeting_and_tr(db, row)
     if meeting is None or meeting.state != "open" or for_another_time(meeting, row):
         return None
@@ -841,8 +831,7 @@ async def _render_open(db: Database, clock: Clock, row: OutboxRow) -> Outgoing |
     return Outgoing("\n".join(lines), buttons(tr, meeting, flowing=flowing))
 
 
-@renderer("meeting_count")
-async def _render_count(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
+async def render_count(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
     """An edit of the group's check-in post: the count now, its buttons while check-in
     is open; at closing the final count and no buttons. Dropped when the post never went
     out (or a newer state makes this edit pointless)."""
@@ -865,8 +854,7 @@ async def _render_count(db: Database, clock: Clock, row: OutboxRow) -> Outgoing 
                     edit_message_id=post.message_id)
 
 
-@renderer("meeting_summary")
-async def _render_summary(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
+async def render_summary(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
     meeting, tr = await _meeting_and_tr(db, row)
     if meeting is None:
         return None

@@ -3,8 +3,8 @@
 The guidelines ask for notes after study — party lessons, centralised study, the party
 activity day (which kinds is a setting) — and after study materials, not after the
 business of a committee or group meeting. They do not ask members working away, members
-aged 60 or over, or members without writing ability. Such members are never asked or
-reminded — but a note they send anyway is kept and counts.
+aged 60 or over (:data:`~storage.notes.EXEMPT_AGE`), or members without writing ability.
+Such members are never asked or reminded — but a note they send anyway is kept and counts.
 
 The rules against formalism say reminders are few and end: a request is named in at
 most :data:`NOTE_REMINDERS` evening reminders (bundled in the one study reminder a day,
@@ -22,7 +22,7 @@ from typing import Literal
 from bot.callbacks import NoteStart, NoteWrite
 from bot.clock import Clock
 from bot.config import Settings
-from bot.delivery import Outgoing, renderer
+from bot.delivery import Outgoing
 from bot.i18n import N_, Translator
 from bot.markup import MESSAGE_LIMIT, esc, shorten
 from bot.recipients import translator_of
@@ -40,10 +40,11 @@ from storage.models import (
     NoteKind,
     NoteRequest,
     NoteView,
+    OutboxKind,
     OutboxRow,
 )
+from storage.notes import EXEMPT_AGE
 
-EXEMPT_AGE = 60
 NOTE_MAX = 3000
 CENTRALISED_STUDY_TARGET = 20  # sessions a year, for township leadership
 NOTE_REMINDERS = 2     # evening reminders that may name one request, at most
@@ -52,12 +53,18 @@ REMINDER_GAP_DAYS = 3  # between them: a member busy for a day or two still hear
 Exemption = Literal["flowing", "age", "no_writing"]
 EXEMPTIONS: dict[Exemption, str] = {
     "flowing": N_("working away"),
-    "age": N_("aged 60 or over"),
+    "age": N_("aged {age} or over"),  # EXEMPT_AGE
     "no_writing": N_("marked as unable to write"),
 }
 
 
+def exemption_text(tr: Translator, why: Exemption) -> str:
+    return tr(EXEMPTIONS[why], age=EXEMPT_AGE)
+
+
 def exemption(member: Member, today: date) -> Exemption | None:
+    """Why a member is not asked for notes, if they are not: the rule the queries of what
+    is owed apply too (storage.notes._REQUIRED), here for one member, with its reason."""
     if member.flowing:
         return "flowing"
     if member.birth_year is not None and today.year - member.birth_year >= EXEMPT_AGE:
@@ -108,7 +115,7 @@ async def ask_after_meeting(c: Conn, meeting: Meeting, attended: list[Member], n
     await note_repo.ask(c, [(m.id, subject, meeting.topic) for m in required], now,
                         policy.expires(now))
     return [outbox_repo.Envelope(f"note-request:{subject}:member:{m.id}", m.telegram_id,
-                                 "note_request", m.id, {"subject": subject,
+                                 OutboxKind.NOTE_REQUEST, m.id, {"subject": subject,
                                                         "title": meeting.topic})
             for m in required if m.telegram_id is not None]
 
@@ -121,13 +128,12 @@ async def ask_after_material(c: Conn, member: Member, material_id: int, title: s
     subject = subject_of("material", material_id)
     await note_repo.ask(c, [(member.id, subject, title)], now, policy.expires(now))
     return [outbox_repo.Envelope(f"note-request:{subject}:member:{member.id}",
-                                 member.telegram_id, "note_request", member.id,
+                                 member.telegram_id, OutboxKind.NOTE_REQUEST, member.id,
                                  {"subject": subject, "title": title})
             ] if member.telegram_id is not None else []
 
 
-@renderer("note_request")
-async def _render_request(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
+async def render_request(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
     tr = await translator_of(db, row.chat_id)
     return Outgoing(
         tr("✍️ Please write a heartfelt note about “{title}”: type it, send a voice message, "
@@ -222,7 +228,8 @@ async def review(db: Database, clock: Clock, policy: NotePolicy, note_id: int,
 
 
 #: The verdicts the author is told of, and the outbox kind that tells them.
-TOLD: dict[Verdict, str] = {"excellent": "note_excellent", "rewrite": "note_rewrite"}
+TOLD: dict[Verdict, OutboxKind] = {"excellent": OutboxKind.NOTE_EXCELLENT,
+                                   "rewrite": OutboxKind.NOTE_REWRITE}
 
 
 async def _verdict_told(db: Database, row: OutboxRow, verdict: Verdict) -> Note | None:
@@ -237,8 +244,7 @@ def _about(tr: Translator, note: Note) -> str:
     return tr(" about “{title}”", title=esc(note.title)) if note.title else ""
 
 
-@renderer("note_excellent")
-async def _render_excellent(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
+async def render_excellent(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
     note = await _verdict_told(db, row, "excellent")
     if note is None:
         return None
@@ -247,8 +253,7 @@ async def _render_excellent(db: Database, clock: Clock, row: OutboxRow) -> Outgo
                        "Well done!", about=_about(tr, note)))
 
 
-@renderer("note_rewrite")
-async def _render_rewrite(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
+async def render_rewrite(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
     note = await _verdict_told(db, row, "rewrite")
     if note is None:
         return None

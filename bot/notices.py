@@ -19,7 +19,7 @@ from typing import Literal
 from bot.callbacks import NoticePress
 from bot.chunked import in_chunks
 from bot.clock import Clock
-from bot.delivery import Outgoing, renderer
+from bot.delivery import Outgoing
 from bot.i18n import N_, Translator, translator
 from bot.markup import esc
 from bot.recipients import translator_of
@@ -35,6 +35,7 @@ from storage.models import (
     NoticeAudience,
     NoticeReceipts,
     NoticeRecipient,
+    OutboxKind,
     OutboxRow,
 )
 
@@ -155,7 +156,8 @@ async def _queue_rest(c: Conn, notice: Notice, chats: Sequence[int],
     """The group posts, and the members on the roster without Telegram counted too, as not
     reachable: the receipts then show the secretary whom to tell by hand."""
     await outbox_repo.enqueue(c, [outbox_repo.Envelope(
-        f"notice:{notice.id}:group:{chat}", chat, "notice", notice.id) for chat in chats], now)
+        f"notice:{notice.id}:group:{chat}", chat, OutboxKind.NOTICE, notice.id)
+        for chat in chats], now)
     await notice_repo.add_recipients(c, notice.id, [
         (None, member, name, branch, None) for member, name, branch in unreachable])
 
@@ -165,7 +167,7 @@ async def _queue_to(c: Conn, notice: Notice,
                     now: datetime) -> None:
     """The notice's outbox row and recipient row for each of ``people``."""
     ids = await outbox_repo.enqueue(c, [
-        outbox_repo.Envelope(f"notice:{notice.id}:to:{tg}", tg, "notice", notice.id)
+        outbox_repo.Envelope(f"notice:{notice.id}:to:{tg}", tg, OutboxKind.NOTICE, notice.id)
         for tg, _, _, _ in people], now)
     await notice_repo.add_recipients(c, notice.id, [
         (tg, member, name, branch, ids.get(f"notice:{notice.id}:to:{tg}"))
@@ -225,7 +227,7 @@ async def remind(db: Database, clock: Clock, notice_id: int) -> int | None:
             return None
         people = await notice_repo.not_acknowledged(c, notice_id)
         await outbox_repo.enqueue(c, [outbox_repo.Envelope(
-            f"notice:{notice_id}:remind:{tg}", tg, "notice_reminder", notice_id)
+            f"notice:{notice_id}:remind:{tg}", tg, OutboxKind.NOTICE_REMINDER, notice_id)
             for tg in people], now)
     return len(people)
 
@@ -270,8 +272,7 @@ async def again(db: Database, tr: Translator, notice_id: int, telegram_id: int
     return render(tr, notice, await _scope_name(db, notice), with_button=True)
 
 
-@renderer("notice")
-async def _render_notice(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
+async def render_notice(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
     notice = await get(db, row.ref_id or 0)
     if notice is None or notice.state == "cancelled":
         return None
@@ -280,8 +281,7 @@ async def _render_notice(db: Database, clock: Clock, row: OutboxRow) -> Outgoing
     return render(tr, notice, await _scope_name(db, notice), with_button=person)
 
 
-@renderer("notice_reminder")
-async def _render_notice_reminder(db: Database, clock: Clock, row: OutboxRow
+async def render_notice_reminder(db: Database, clock: Clock, row: OutboxRow
                                   ) -> Outgoing | None:
     notice = await get(db, row.ref_id or 0)
     if notice is None:

@@ -9,7 +9,7 @@ from typing import Literal
 from bot import roles
 from bot.access import Actor
 from bot.clock import Clock
-from bot.delivery import Outgoing, renderer
+from bot.delivery import Outgoing
 from bot.markup import esc
 from bot.recipients import managers, translator_of
 from bot.registry import new_code
@@ -18,7 +18,7 @@ from storage import group_members as presence_repo
 from storage import org as org_repo
 from storage import outbox as outbox_repo
 from storage.db import Database
-from storage.models import AuditEntry, BindCode, OutboxRow, Unit
+from storage.models import AuditEntry, BindCode, OutboxKind, OutboxRow, Unit
 
 BIND_CODE_HOURS = 24
 
@@ -146,14 +146,13 @@ async def group_lost(db: Database, clock: Clock, chat_id: int, title: str, admin
         entry = await audit.record(c, now, "telegram", "group.lost", f"branch:{chat.branch_id}",
                                    str(chat_id))
         await outbox_repo.enqueue(c, [
-            outbox_repo.Envelope(f"group-lost:{entry}:{to}", to, "group_lost", chat.branch_id,
-                                 {"title": title})
+            outbox_repo.Envelope(f"group-lost:{entry}:{to}", to, OutboxKind.GROUP_LOST,
+                                 chat.branch_id, {"title": title})
             for to in await managers(c, chat.branch_id, admins)], now)
         return await org_repo.get_unit(c, chat.branch_id)
 
 
-@renderer("group_lost")
-async def _render_group_lost(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
+async def render_group_lost(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
     async with db.read() as c:
         branch = await org_repo.get_unit(c, row.ref_id or 0)
     if branch is None:

@@ -23,7 +23,16 @@ from storage import members as member_repo
 from storage import org as org_repo
 from storage import outbox as outbox_repo
 from storage.db import Conn, Database, Statement
-from storage.models import Application, Invite, Member, MemberView, NewApplication, NewMember, Unit
+from storage.models import (
+    Application,
+    Invite,
+    Member,
+    MemberView,
+    NewApplication,
+    NewMember,
+    OutboxKind,
+    Unit,
+)
 
 INVITE_CODE_BYTES = 16  # 22 URL-safe characters: unguessable, well under the 64 allowed
 
@@ -123,7 +132,7 @@ async def submit_application(db: Database, clock: Clock, telegram_id: int, code:
         ), now)
         await outbox_repo.enqueue(c, [
             outbox_repo.Envelope(f"application:{application.id}:to:{manager}", manager,
-                                 "application", application.id)
+                                 OutboxKind.APPLICATION, application.id)
             for manager in await recipients.managers(c, invite.branch_id, admins)], now)
         if ending is not None:
             await ending(c)
@@ -161,7 +170,7 @@ async def decide(db: Database, clock: Clock, application_id: int, approve: bool,
         member = await _admit(c, application, now) if approve else None
         missed = await queue_make_up(c, member, makeup_days, now) if member else 0
         await outbox_repo.enqueue(c, [outbox_repo.Envelope(
-            f"application:{application_id}:decision", application.telegram_id, "decision",
+            f"application:{application_id}:decision", application.telegram_id, OutboxKind.DECISION,
             application_id, {"makeup": missed})], now)
         await audit.record(c, now, f"tg:{by.telegram_id}", f"application.{state}",
                            f"branch:{application.branch_id}",

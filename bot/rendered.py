@@ -27,14 +27,14 @@ from bot.recipients import translator_of
 from storage import outbox as outbox_repo
 from storage import rendered as rendered_repo
 from storage.db import Database
-from storage.models import OutboxRow, RenderedPart
+from storage.models import OutboxKind, OutboxRow, RenderedPart
 
 P = ParamSpec("P")
 T = TypeVar("T")
 D = TypeVar("D")
 
 #: The outbox kinds whose rows may send a stored part.
-KINDS = ("bulletin", "visit_bulletin", "review")
+KINDS = (OutboxKind.BULLETIN, OutboxKind.VISIT_BULLETIN, OutboxKind.REVIEW)
 
 
 async def off_loop(work: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
@@ -53,7 +53,7 @@ async def render_languages(render: Callable[[Translator, D], list[Outgoing]], da
             for language in sorted({tr.language for tr in readers.values()})}
 
 
-async def queue(db: Database, now: datetime, bulletin: str, kind: str, ref_id: int | None,
+async def queue(db: Database, now: datetime, bulletin: str, kind: OutboxKind, ref_id: int | None,
                 readers: Mapping[int, Translator], rendered: Mapping[str, list[Outgoing]],
                 key: str, payload: dict[str, Any]) -> int:
     """Store the parts and queue, in one transaction, a row per recipient and part in

@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 from bot import charts, contact_days, rendered
 from bot.clock import Clock
 from bot.contact_days import Month
-from bot.delivery import Outgoing, renderer
+from bot.delivery import Outgoing
 from bot.file_names import period_file_name
 from bot.i18n import N_, Tr, translator
 from bot.markup import chunks, esc, shorten
@@ -32,7 +32,7 @@ from storage import org as org_repo
 from storage import outbox as outbox_repo
 from storage import visits as visit_repo
 from storage.db import Database
-from storage.models import OutboxRow, Visit
+from storage.models import OutboxKind, OutboxRow, Visit
 
 OPEN_PROBLEMS_SHOWN = 40  # in the message; the spreadsheet has them all
 PROBLEM_SHOWN = 80  # characters of a problem in the message
@@ -426,7 +426,7 @@ async def queue_half_year_bulletin(db: Database, clock: Clock, staff: list[int],
     texts = await rendered.render_languages(
         lambda tr, made: bulletin_parts(tr, made, bot_username), bulletin, readers)
     return await rendered.queue(
-        db, now, f"visit-bulletin:{start.isoformat()}:{end.isoformat()}", "visit_bulletin",
+        db, now, f"visit-bulletin:{start.isoformat()}:{end.isoformat()}", OutboxKind.VISIT_BULLETIN,
         None, readers, texts, f"visit-bulletin:{start.isoformat()}:",
         {"start": start.isoformat(), "end": end.isoformat(), "quota": default_quota,
          "bot": bot_username})
@@ -437,8 +437,7 @@ async def _queued_already(db: Database, key: str) -> bool:
         return await outbox_repo.by_key(c, key) is not None
 
 
-@renderer("visit_bulletin")
-async def _render_bulletin(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
+async def render_bulletin(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
     if rendered.refers(row):
         return await rendered.part(db, row)
     # A row queued before parts were stored: built and drawn for it alone, off the loop.

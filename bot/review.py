@@ -35,7 +35,7 @@ from bot.callbacks import (
     ReviewGood,
 )
 from bot.clock import Clock
-from bot.delivery import Buttons, Outgoing, renderer
+from bot.delivery import Buttons, Outgoing
 from bot.file_names import period_file_name
 from bot.i18n import N_, Tr
 from bot.markup import KEYBOARD_BUTTONS, chunks, esc
@@ -47,7 +47,7 @@ from storage import org as org_repo
 from storage import outbox as outbox_repo
 from storage import reviews as review_repo
 from storage.db import Database, Statement
-from storage.models import GOODS, OutboxRow, Review, ReviewBranch, ReviewVerdict
+from storage.models import GOODS, OutboxKind, OutboxRow, Review, ReviewBranch, ReviewVerdict
 
 WEIGHTS = {"sessions": 2, "attendance": 2, "study": 1}
 SHARE_PERCENT = 10
@@ -263,14 +263,15 @@ def _state(tr: Tr, row: ReviewBranch) -> str:
     if row.verdict is not None:
         return tr(VERDICTS[row.verdict])
     answered = sum(good is not None for good in row.goods)
-    return tr("⏳ not decided ({answered} of 5 answered)", answered=answered)
+    return tr("⏳ not decided ({answered} of {goods} answered)", answered=answered,
+              goods=len(GOODS))
 
 
 def too_few(tr: Tr, prepared: Prepared) -> str:
     return tr("🗂 <b>Yearly review {year}: {scope}</b>\nOnly {n} branches compared: a bottom "
-              "10% needs at least {least}, so there is no draft. The review is made by hand.",
-              year=prepared.year, scope=esc(prepared.scope), n=prepared.compared,
-              least=MIN_COMPARED)
+              "{share}% needs at least {least}, so there is no draft. The review is made by "
+              "hand.", year=prepared.year, scope=esc(prepared.scope), n=prepared.compared,
+              share=SHARE_PERCENT, least=MIN_COMPARED)
 
 
 def list_parts(tr: Tr, review: Review, scope: str, rows: list[ReviewBranch]
@@ -285,8 +286,8 @@ def list_parts(tr: Tr, review: Review, scope: str, rows: list[ReviewBranch]
                 scope=esc(scope)) if confirmed else
              tr("🗂 <b>Yearly review {year}: {scope}</b> — draft", year=review.year,
                 scope=esc(scope)),
-             tr("{compared} branches compared; 10% of them, rounded down: {share}.",
-                compared=review.compared, share=review.share)]
+             tr("{compared} branches compared; {percent}% of them, rounded down: {share}.",
+                compared=review.compared, percent=SHARE_PERCENT, share=review.share)]
     if len(in_draft) > review.share:
         cut = max(row.composite for row in in_draft)
         lines.append(tr("{tied} branches share the composite at the cut ({cut}), so the draft "
@@ -449,12 +450,11 @@ async def queue_scheduled(db: Database, clock: Clock, staff: list[int], at: time
         return list_parts(tr, review, scope, rows)
 
     texts = await rendered.render_languages(render, None, readers)
-    return await rendered.queue(db, now, f"review:{year}:{county.id}", "review", county.id,
+    return await rendered.queue(db, now, f"review:{year}:{county.id}", OutboxKind.REVIEW, county.id,
                                 readers, texts, f"review:{year}:", payload)
 
 
-@renderer("review")
-async def _render(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
+async def render_review(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
     if rendered.refers(row):
         return await rendered.part(db, row)
     tr = await translator_of(db, row.chat_id)

@@ -16,7 +16,7 @@ from typing import Literal
 
 from bot.access import Actor
 from bot.clock import Clock
-from bot.delivery import Outgoing, renderer
+from bot.delivery import Outgoing
 from bot.markup import esc
 from bot.profile import REMOVAL_REASONS
 from bot.recipients import translator_of
@@ -26,7 +26,7 @@ from storage import menus as menu_repo
 from storage import org as org_repo
 from storage import outbox as outbox_repo
 from storage.db import Conn, Database, Statement
-from storage.models import Member, OutboxRow, Unit
+from storage.models import Member, OutboxKind, OutboxRow, Unit
 
 RoleKind = Literal["secretary", "leader", "contact_point", "staff"]
 Change = Literal["begin", "end"]
@@ -86,7 +86,8 @@ async def _announce(c: Conn, now: datetime, actor: str, holder: int, what: RoleK
                                f"={unit_id}")
     if tell:
         await outbox_repo.enqueue(c, [outbox_repo.Envelope(
-            f"role:{entry}", holder, "role", unit_id, {"what": what, "change": change})], now)
+            f"role:{entry}", holder, OutboxKind.ROLE, unit_id,
+            {"what": what, "change": change})], now)
     await menu_repo.mark_due(c, [holder], now)
 
 
@@ -123,7 +124,7 @@ async def end_membership_roles_in(c: Conn, now: datetime, actor: str, holder: in
         return
     names = await member_repo.names_of_users(c, [holder])
     await outbox_repo.enqueue(c, [outbox_repo.Envelope(
-        f"off-roster:{holder}:{now.isoformat()}:{person}", person, "off_roster_leader",
+        f"off-roster:{holder}:{now.isoformat()}:{person}", person, OutboxKind.OFF_ROSTER_LEADER,
         branch_id, {"name": names[holder], "reason": reason})
         for person in await member_repo.reachable(c, staff)], now)
 
@@ -264,8 +265,7 @@ async def end_leader(db: Database, clock: Clock, leader: int, by: Actor, *,
 # --- what the person is told ------------------------------------------------------------------
 
 
-@renderer("off_roster_leader")
-async def _render_off_roster_leader(db: Database, clock: Clock, row: OutboxRow
+async def render_off_roster_leader(db: Database, clock: Clock, row: OutboxRow
                                     ) -> Outgoing | None:
     tr = await translator_of(db, row.chat_id)
     async with db.read() as c:
@@ -278,8 +278,7 @@ async def _render_off_roster_leader(db: Database, clock: Clock, row: OutboxRow
         branch=esc(unit.name if unit else "—"), reason=tr(reason) if reason else "—"))
 
 
-@renderer("role")
-async def _render_role(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
+async def render_role(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
     tr = await translator_of(db, row.chat_id)
     unit = None
     if row.ref_id is not None:

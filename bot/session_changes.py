@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from bot.clock import Clock
-from bot.delivery import Outgoing, renderer
+from bot.delivery import Outgoing
 from bot.i18n import N_, Tr, Translator
 from bot.markup import esc
 from bot.meetings import (
@@ -40,7 +40,7 @@ from storage import members as member_repo
 from storage import org as org_repo
 from storage import outbox as outbox_repo
 from storage.db import Conn, Database, Statement
-from storage.models import CancelCause, Meeting, Member, OutboxRow
+from storage.models import CancelCause, Meeting, Member, OutboxKind, OutboxRow
 
 #: The reasons most sessions are called off, offered as buttons; anything else is typed.
 CAUSES: dict[CancelCause, str] = {
@@ -55,7 +55,7 @@ COMING_SHOWN = 20  # sessions listed to change: a branch has a handful coming
 #: What waits in the outbox for a session's time: not sent once it is cancelled; the
 #: reminders and check-in posts not sent once it is moved (the announcement is about the
 #: session, not its hour: still queued, it shows the new time).
-FOR_ITS_TIME = ("meeting_reminder", "meeting_open")
+FOR_ITS_TIME = (OutboxKind.MEETING_REMINDER, OutboxKind.MEETING_OPEN)
 ANNOUNCED = ("notice", "open")
 
 Change = Literal["done", "closed", "cancelled", "gone", "same", "passed"]
@@ -135,16 +135,16 @@ async def cancel(db: Database, clock: Clock, meeting_id: int, by: int, cause: Ca
         invited = await _to_tell(c, meeting.id, by)
         if not await meeting_repo.cancel(c, meeting.id, by, cause, reason, now):
             return "cancelled", 0
-        await outbox_repo.drop_about(c, meeting.id, ("meeting_notice", *FOR_ITS_TIME), now,
+        await outbox_repo.drop_about(c, meeting.id, (OutboxKind.MEETING_NOTICE, *FOR_ITS_TIME), now,
                                      "session cancelled")
         await meeting_repo.clear_attendance(c, meeting.id)
         envelopes = [outbox_repo.Envelope(f"meeting:{meeting.id}:cancelled:member:{m.id}",
-                                          m.telegram_id, "meeting_cancelled", meeting.id,
+                                          m.telegram_id, OutboxKind.MEETING_CANCELLED, meeting.id,
                                           {"member": m.id})
                      for m in invited if m.telegram_id is not None]
         if group is not None:
             envelopes.append(outbox_repo.Envelope(f"meeting:{meeting.id}:cancelled", group,
-                                                  "meeting_cancelled", meeting.id))
+                                                  OutboxKind.MEETING_CANCELLED, meeting.id))
         await outbox_repo.enqueue(c, envelopes, now)
         await audit.record(c, now, f"tg:{by}", "meeting.cancel", f"meeting:{meeting.id}",
                            audit.changes(state=(meeting.state, "cancelled"),
@@ -180,13 +180,13 @@ async def move(db: Database, clock: Clock, windows: Windows, meeting_id: int,
         was = meeting.starts_at.isoformat()
         invited = await _to_tell(c, meeting.id, by)
         envelopes = [outbox_repo.Envelope(
-            message_key(moved, "moved", "member", m.id), m.telegram_id, "meeting_moved",
+            message_key(moved, "moved", "member", m.id), m.telegram_id, OutboxKind.MEETING_MOVED,
             meeting.id, {"member": m.id, "moves": moved.moves, "was": was,
                          "cleared": cleared.get(m.id)})
             for m in invited if m.telegram_id is not None]
         if group is not None:
             envelopes.append(outbox_repo.Envelope(
-                message_key(moved, "moved"), group, "meeting_moved", meeting.id,
+                message_key(moved, "moved"), group, OutboxKind.MEETING_MOVED, meeting.id,
                 {"moves": moved.moves, "was": was}))
         await outbox_repo.enqueue(c, envelopes, now)
         await audit.record(c, now, f"tg:{by}", "meeting.move", f"meeting:{meeting.id}",
@@ -219,8 +219,7 @@ async def _member_left(db: Database, row: OutboxRow) -> bool:
     return member is None or member.state != "active"
 
 
-@renderer("meeting_cancelled")
-async def _render_cancelled(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
+async def render_cancelled(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
     meeting, tr = await _meeting_and_tr(db, row)
     if meeting is None or meeting.state != "cancelled" or await _member_left(db, row):
         return None
@@ -232,8 +231,7 @@ async def _render_cancelled(db: Database, clock: Clock, row: OutboxRow) -> Outgo
     return Outgoing("\n".join(lines))
 
 
-@renderer("meeting_moved")
-async def _render_moved(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
+async def render_moved(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
     meeting, tr = await _meeting_and_tr(db, row)
     # Moved again since, or cancelled: the newer message says what holds.
     if (meeting is None or meeting.state not in ("scheduled", "open")

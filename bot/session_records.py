@@ -26,7 +26,7 @@ from bot.callbacks import (
     SessionRecord,
 )
 from bot.clock import Clock
-from bot.delivery import Buttons, Outgoing, renderer
+from bot.delivery import Buttons, Outgoing
 from bot.file_names import period_file_name
 from bot.i18n import N_, Tr, Translator, translator
 from bot.markup import CAPTION_LIMIT, MESSAGE_LIMIT, chunks, esc, shorten
@@ -287,8 +287,7 @@ def card_parts(tr: Translator, found: Card, tz: tzinfo, *, manages: bool) -> lis
     return parts
 
 
-@renderer("meeting_record")
-async def _render_record(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
+async def render_record(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
     """At closing, to who completes the record: the card, asking for the effect."""
     found = await card(db, row.ref_id or 0)
     if found is None:

@@ -71,7 +71,8 @@ def assess(health: Health, clock: Clock, settings: Settings, tr: Tr) -> Status:
     lines.append(waiting)
     none_yet, never = tr("none yet"), tr("never")
     lines.append(tr("Last message sent: {when}", when=when(health.last_finished_at, none_yet)))
-    lines.append(tr("Failed in the last 24 hours: {rows} messages, {errors} errors in the bot",
+    lines.append(tr("Failed in the last {hours} hours: {rows} messages, {errors} errors in "
+                    "the bot", hours=round(FAILED_WINDOW / timedelta(hours=1)),
                     rows=health.failed_rows, errors=health.errors))
     lines.append(tr("Last update handled: {when}", when=when(health.last_update_at, none_yet)))
     lines.append(tr("Updates waiting to be handled: {count}", count=health.unfinished_updates))

@@ -76,7 +76,7 @@ def lines(tr: Translator, shown: Shown, today: date, tz: tzinfo) -> list[str]:
         exempt = notes.exemption(member, today)
         if exempt is not None:
             found_lines.append(tr("Not required to write notes: {why}",
-                                  why=tr(notes.EXEMPTIONS[exempt])))
+                                  why=notes.exemption_text(tr, exempt)))
     else:
         found_lines.append(tr("Heartfelt notes: {written} written ({excellent} excellent)",
                               written=found.notes_written, excellent=found.notes_excellent))

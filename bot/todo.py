@@ -33,7 +33,7 @@ from bot import meetings, notes
 from bot.callbacks import MaterialPress, NoteWrite, NoticePress, TodoShow
 from bot.chunked import in_chunks
 from bot.clock import Clock
-from bot.delivery import Buttons, Outgoing, renderer
+from bot.delivery import Buttons, Outgoing
 from bot.i18n import Translator
 from bot.markup import esc, short, shorten, visible
 from bot.recipients import translator_of
@@ -50,6 +50,7 @@ from storage.models import (
     Member,
     NoteRequest,
     Notice,
+    OutboxKind,
     OutboxRow,
 )
 
@@ -301,8 +302,8 @@ async def queue_evening(db: Database, clock: Clock, at: time, lead_days: int) ->
         # The kind and key keep the names they had when the reminder named only study: a
         # bot upgraded in the evening finds tonight's already queued, and adds none.
         return await outbox_repo.enqueue_new(c, [outbox_repo.Envelope(
-            f"study-reminder:{member_id}:{today.isoformat()}", telegram_id, "study_reminder",
-            member_id, {"day": today.isoformat(), "lead": lead_days})
+            f"study-reminder:{member_id}:{today.isoformat()}", telegram_id,
+            OutboxKind.STUDY_REMINDER, member_id, {"day": today.isoformat(), "lead": lead_days})
             for member_id, telegram_id in chunk], now)
 
     return await in_chunks(db, people, write)
@@ -327,8 +328,7 @@ async def evening_for(db: Database, clock: Clock, member: Member, day: date, lea
                 sorted(owed, key=lambda r: (r.asked_at, r.subject)))
 
 
-@renderer("study_reminder")
-async def _render_evening(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
+async def render_evening(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
     """What is due a word tonight, in one message; a note whose reminders are spent is not
     named again here, even when something else is reminded (it is listed for the
     secretary instead)."""

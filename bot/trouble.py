@@ -20,14 +20,14 @@ from datetime import datetime, timedelta
 from bot import logs, organisation
 from bot.clock import Clock
 from bot.config import Settings
-from bot.delivery import Outgoing, renderer
+from bot.delivery import Outgoing
 from bot.markup import esc
 from bot.recipients import translator_of
 from storage import members as member_repo
 from storage import operations as ops_repo
 from storage import outbox as outbox_repo
 from storage.db import Conn, Database
-from storage.models import OutboxRow
+from storage.models import OutboxKind, OutboxRow
 
 log = logging.getLogger(__name__)
 
@@ -87,13 +87,12 @@ async def _report_if_due(c: Conn, now: datetime, staff: list[int], settings: Set
                "at": pending.latest_at.isoformat(), "source": pending.latest_source,
                "context": pending.latest_context, "summary": pending.latest_summary}
     await outbox_repo.enqueue(c, [
-        outbox_repo.Envelope(f"trouble:{pending.last_id}:{person}", person, "trouble",
+        outbox_repo.Envelope(f"trouble:{pending.last_id}:{person}", person, OutboxKind.TROUBLE,
                              pending.last_id, payload) for person in recipients], now)
     return len(recipients)
 
 
-@renderer("trouble")
-async def _render(db: Database, clock: Clock, row: OutboxRow) -> Outgoing:
+async def render_trouble(db: Database, clock: Clock, row: OutboxRow) -> Outgoing:
     tr = await translator_of(db, row.chat_id)
     p = row.payload
     context, source = str(p["context"]), p["source"]

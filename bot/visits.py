@@ -28,7 +28,7 @@ from bot.chunked import in_chunks
 from bot.clock import Clock
 from bot.contact_days import Month
 from bot.contact_days import month_bounds as month_bounds  # bulletins and handlers use it
-from bot.delivery import Outgoing, renderer
+from bot.delivery import Outgoing
 from bot.i18n import N_
 from bot.markup import esc
 from bot.profile import InvalidInput
@@ -39,7 +39,7 @@ from storage import org as org_repo
 from storage import outbox as outbox_repo
 from storage import visits as visit_repo
 from storage.db import Conn, Database, Statement
-from storage.models import NewVisit, OutboxRow, Unit, Visit, VisitActivity
+from storage.models import NewVisit, OutboxKind, OutboxRow, Unit, Visit, VisitActivity
 
 ACTIVITIES: dict[VisitActivity, str] = {
     "research": N_("Research"),
@@ -95,7 +95,12 @@ def parse_quota(text: str | None) -> float:
     return days
 
 
-def parse_visit_day(text: str | None, today: date, oldest: int | None = 90) -> date:
+#: How many days back a visit's day may be typed (by a leader; staff, any).
+OLDEST_VISIT_DAYS = 90
+
+
+def parse_visit_day(text: str | None, today: date,
+                    oldest: int | None = OLDEST_VISIT_DAYS) -> date:
     """'今天', '昨天', '前天', '11-20', '2026-11-20' → a date not in the future (nor more
     than ``oldest`` days ago, if given)."""
     raw = (text or "").strip().lower()
@@ -119,13 +124,14 @@ def parse_visit_day(text: str | None, today: date, oldest: int | None = 90) -> d
     return check_visit_day(day, today, oldest)
 
 
-def check_visit_day(day: date, today: date, oldest: int | None = 90) -> date:
+def check_visit_day(day: date, today: date, oldest: int | None = OLDEST_VISIT_DAYS) -> date:
     """The rule for a visit's (or a solving's) day, typed or pressed: a button's day is
     data the client sends, so a forged "400 days back" meets the answer a typed one does."""
     if day > today:
         raise InvalidInput(N_("That date is in the future. Please try again."))
     if oldest is not None and (today - day).days > oldest:
-        raise InvalidInput(N_("That is more than 90 days ago; please ask organisation staff."))
+        raise InvalidInput(N_("That is more than {days} days ago; please ask organisation "
+                              "staff."), days=oldest)
     return day
 
 
@@ -211,8 +217,8 @@ async def log(db: Database, clock: Clock, draft: NewVisit,
         secretaries = [r.telegram_id for r in await org_repo.holders(c, "secretary",
                                                                      draft.branch_id)]
         await outbox_repo.enqueue(c, [
-            outbox_repo.Envelope(f"visit:{visit.id}:{part}:{s}", s, f"visit_{part}", visit.id)
-            for s in secretaries if s != leader for part in _confirm_parts(visit)], now)
+            outbox_repo.Envelope(f"visit:{visit.id}:{part}:{s}", s, kind, visit.id)
+            for s in secretaries if s != leader for part, kind in _confirm_parts(visit)], now)
         await _audit(c, now, leader, "visit.log", None, visit)
     return visit
 
@@ -228,14 +234,15 @@ async def counted_before(db: Database, visit: Visit) -> list[date]:
     return [day for day, _ in contact_days.covered(visit.day, visit.days) if day in earlier]
 
 
-def _confirm_parts(visit: Visit) -> list[str]:
-    """What the secretary asked to confirm a visit receives, in order: the voice record
-    and the shared location as messages of their own (Telegram's own player and map),
-    then the request with the button, last in the chat, saying they are above."""
-    parts = ["voice"] if visit.record_file_id else []
+def _confirm_parts(visit: Visit) -> list[tuple[str, OutboxKind]]:
+    """What the secretary asked to confirm a visit receives, in order (each part's name in
+    its key, and its kind): the voice record and the shared location as messages of their
+    own (Telegram's own player and map), then the request with the button, last in the
+    chat, saying they are above."""
+    parts = [("voice", OutboxKind.VISIT_VOICE)] if visit.record_file_id else []
     if visit.latitude is not None and visit.longitude is not None:
-        parts.append("location")
-    return [*parts, "confirm"]
+        parts.append(("location", OutboxKind.VISIT_LOCATION))
+    return [*parts, ("confirm", OutboxKind.VISIT_CONFIRM)]
 
 
 Change = Literal["ok", "not_yours", "too_late", "gone"]
@@ -569,13 +576,12 @@ async def queue_reminders(db: Database, clock: Clock, schedule: list[tuple[int, 
             if done < asked:
                 envelopes.append(outbox_repo.Envelope(
                     f"visit-reminder:{leader}:{today.isoformat()}", leader,
-                    "visit_reminder", None,
+                    OutboxKind.VISIT_REMINDER, None,
                     {"remaining": asked - done, "quota": asked, "done": done}))
     return await in_chunks(db, envelopes, lambda c, some: outbox_repo.enqueue_new(c, some, now))
 
 
-@renderer("visit_reminder")
-async def _render_reminder(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
+async def render_reminder(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
     tr = await translator_of(db, row.chat_id)
     quota = float(row.payload["quota"])
     remaining = float(row.payload["remaining"])
@@ -596,8 +602,7 @@ async def _to_confirm(db: Database, row: OutboxRow) -> tuple[Visit, str] | None:
     return visit, leader.name if leader else str(visit.leader_telegram_id)
 
 
-@renderer("visit_voice")
-async def _render_confirm_voice(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
+async def render_confirm_voice(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
     found = await _to_confirm(db, row)
     if found is None or found[0].record_file_id is None:
         return None
@@ -608,8 +613,7 @@ async def _render_confirm_voice(db: Database, clock: Clock, row: OutboxRow) -> O
                     file_id=visit.record_file_id)
 
 
-@renderer("visit_location")
-async def _render_confirm_location(db: Database, clock: Clock, row: OutboxRow
+async def render_confirm_location(db: Database, clock: Clock, row: OutboxRow
                                    ) -> Outgoing | None:
     found = await _to_confirm(db, row)
     if found is None:
@@ -620,8 +624,7 @@ async def _render_confirm_location(db: Database, clock: Clock, row: OutboxRow
     return Outgoing("", location=(visit.latitude, visit.longitude))
 
 
-@renderer("visit_confirm")
-async def _render_confirm(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
+async def render_confirm(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
     found = await _to_confirm(db, row)
     if found is None:
         return None

@@ -36,9 +36,12 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         review,
         session_changes,
         session_records,
+        tables,
         todo,
         visits,
     )
+
+    tables.install()  # the forms and the branch picker's purposes, each listed once
 
     # Group -1 runs before everything: who is this, in which language, with what roles.
     application.add_handler(TypeHandler(Update, common.know_user), group=-1)

@@ -48,11 +48,11 @@ async def appoint_command(update: Update, context: ZContext) -> None:
     await picker.choose_branch(update, context, "appoint")
 
 
-def _staff(actor: Actor, branch_id: int) -> bool:
+def only_staff(actor: Actor, branch_id: int) -> bool:
+    """Who may pick a branch to appoint in: staff (a secretary appoints no one)."""
     return actor.staff
 
 
-@picker.on_branch("appoint", who=_staff)
 async def choose_person(update: Update, context: ZContext, branch: Unit) -> None:
     tr = context.tr
     chat = update.effective_chat
@@ -93,7 +93,6 @@ def _names(holders: list[roles.Holder]) -> str:
     return "、".join(esc(h.name) for h in holders)
 
 
-@dialog.dialog(KIND, right=dialog.staff)
 async def appoint_step(update: Update, context: ZContext, current: Dialog,
                        answer: Answer) -> None:
     tr = context.tr
@@ -259,7 +258,6 @@ async def _confirm(update: Update, context: ZContext, current: Dialog, answer: A
     await _settled(context, [int(current.data["holder"])])
 
 
-@picker.on_branch("contact", who=_staff)
 async def choose_contact_point(update: Update, context: ZContext, branch: Unit) -> None:
     current = await dialog.current(update, context)
     chat = update.effective_chat

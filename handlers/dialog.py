@@ -9,7 +9,7 @@ recognised and answered politely instead of acting on the wrong form.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +26,7 @@ from telegram import (
 from bot.app import ZContext
 from bot.callbacks import STALE, Callback, pack, unpack
 from bot.markup import esc
+from bot.tables import one_each
 from storage import dialogs as dialog_repo
 from storage.db import Conn, Statement
 from storage.models import Dialog
@@ -57,22 +58,32 @@ Step = Callable[[Update, ZContext, Dialog, Answer], Awaitable[None]]
 # Whether the person may still fill in this form, asked before every answer: a form may
 # have been begun while they held a role (secretary, leader, staff) that has ended since.
 Right = Callable[[ZContext, Dialog], Awaitable[bool]]
+
+
+@dataclass(frozen=True)
+class Form:
+    """A kind of dialog: the function that receives every answer to it, and the right the
+    person must hold at each answer (see the rights below). Every form is listed once, in
+    handlers/tables.py."""
+
+    kind: str
+    step: Step
+    right: Right
+
+
+# Filled by install() as the handlers are registered, from that one list.
 DIALOGS: dict[str, Step] = {}
 RIGHTS: dict[str, Right] = {}
 
 
-def dialog(kind: str, *, right: Right) -> Callable[[Step], Step]:
-    """Register the function that receives every answer for dialogs of this kind, and the
-    right the person must hold at each answer (see the rights below)."""
-
-    def register(step: Step) -> Step:
-        if kind in DIALOGS:
-            raise ValueError(f"dialog {kind!r} registered twice")
-        DIALOGS[kind] = step
-        RIGHTS[kind] = right
-        return step
-
-    return register
+def install(forms: Iterable[Form]) -> None:
+    """Route answers to these forms (and no others); a kind listed twice is refused."""
+    listed = list(forms)
+    steps = one_each(((form.kind, form.step) for form in listed), "dialogs")
+    DIALOGS.clear()
+    DIALOGS.update(steps)
+    RIGHTS.clear()
+    RIGHTS.update({form.kind: form.right for form in listed})
 
 
 async def anyone(context: ZContext, current: Dialog) -> bool:

@@ -73,7 +73,6 @@ async def _ask_audience(update: Update, context: ZContext, current: Dialog, unit
         ]))
 
 
-@dialog.dialog(PUSH, right=scope.addresses)
 async def push_step(update: Update, context: ZContext, current: Dialog, answer: Answer) -> None:
     tr = context.tr
     chat = update.effective_chat

@@ -59,8 +59,7 @@ async def meeting_command(update: Update, context: ZContext) -> None:
         await chat.send_message(tr("I have written to you privately to set up the session."))
 
 
-@picker.on_branch(MEETING)
-async def _chosen(update: Update, context: ZContext, branch: Unit) -> None:
+async def schedule_in_branch(update: Update, context: ZContext, branch: Unit) -> None:
     await _start(update, context, branch, in_private=False)
 
 
@@ -113,11 +112,10 @@ def _names(people: list[Member]) -> str:
 NAMES_MAX = 1500
 
 
-async def _manages_branch(context: ZContext, current: Dialog) -> bool:
+async def manages_branch(context: ZContext, current: Dialog) -> bool:
     return context.actor.manages(int(current.data["branch"]))
 
 
-@dialog.dialog(MEETING, right=_manages_branch)
 async def meeting_step(update: Update, context: ZContext, current: Dialog, answer: Answer
                        ) -> None:
     tr = context.tr
@@ -461,7 +459,6 @@ async def _leave_pressed(update: Update, context: ZContext, meeting_id: int) -> 
                        if chat is not None and chat.type != ChatType.PRIVATE else None)
 
 
-@dialog.dialog(LEAVE, right=dialog.members)
 async def leave_step(update: Update, context: ZContext, current: Dialog, answer: Answer
                      ) -> None:
     tr = context.tr
@@ -556,7 +553,6 @@ async def manages_meeting(context: ZContext, current: Dialog) -> bool:
     return meeting is not None and context.actor.manages(meeting.branch_id)
 
 
-@dialog.dialog(EFFECT, right=manages_meeting)
 async def effect_step(update: Update, context: ZContext, current: Dialog, answer: Answer
                       ) -> None:
     """One answer completes the record: the effect (a few sentences) or the lecturer's name

@@ -113,7 +113,6 @@ def _role_lines(tr: Translator, context: ZContext) -> list[str]:
     return lines
 
 
-@dialog.dialog(ME, right=dialog.members)
 async def me_step(update: Update, context: ZContext, current: Dialog, answer: Answer) -> None:
     tr = context.tr
     member = context.actor.active_member
@@ -235,7 +234,6 @@ async def _offer_flow(update: Update, context: ZContext, member: Member) -> None
             ]))
 
 
-@dialog.dialog(FLOW, right=dialog.members)
 async def flow_step(update: Update, context: ZContext, current: Dialog, answer: Answer) -> None:
     tr = context.tr
     member = context.actor.active_member
@@ -371,7 +369,6 @@ async def members_command(update: Update, context: ZContext) -> None:
     await picker.choose_branch(update, context, "members")
 
 
-@picker.on_branch("members")
 async def show_roster(update: Update, context: ZContext, branch: Unit) -> None:
     tr = context.tr
     roster = await registry.roster(context.db, branch.id)

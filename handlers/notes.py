@@ -87,7 +87,6 @@ async def _ask_body(update: Update, context: ZContext, subject: str, title: str)
         "handwritten page.", about=about))
 
 
-@dialog.dialog(NOTE, right=dialog.members)
 async def note_step(update: Update, context: ZContext, current: Dialog, answer: Answer
                     ) -> None:
     tr = context.tr
@@ -206,13 +205,12 @@ async def _verdict(update: Update, context: ZContext, query: CallbackQuery,
     await query.answer(tr(said) if changed else tr("Already recorded."))
 
 
-async def _reviews(context: ZContext, current: Dialog) -> bool:
+async def reviews_note(context: ZContext, current: Dialog) -> bool:
     """The note's author is (still) in a branch this person manages."""
     _, author = await notes.note_with_author(context.db, int(current.data["note"]))
     return author is not None and context.actor.manages(author.branch_id)
 
 
-@dialog.dialog(REDO, right=_reviews)
 async def redo_step(update: Update, context: ZContext, current: Dialog, answer: Answer
                     ) -> None:
     tr = context.tr
@@ -371,8 +369,7 @@ async def record_command(update: Update, context: ZContext) -> None:
     await _show_record(update, context, actor.active_member)
 
 
-@picker.on_branch("record")
-async def _record_branch(update: Update, context: ZContext, branch: Unit) -> None:
+async def record_of_branch(update: Update, context: ZContext, branch: Unit) -> None:
     tr = context.tr
     chat = update.effective_chat
     assert chat is not None

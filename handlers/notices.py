@@ -72,7 +72,7 @@ async def _chosen(update: Update, context: ZContext, current: Dialog, unit: Unit
                             reply_markup=inline(rows))
 
 
-async def _sends(context: ZContext, current: Dialog) -> bool:
+async def sends_notice(context: ZContext, current: Dialog) -> bool:
     """To the chosen unit, and (once chosen) that audience: a secretary only their own
     branch's members or flowing members, staff anyone."""
     actor = context.actor
@@ -83,7 +83,6 @@ async def _sends(context: ZContext, current: Dialog) -> bool:
                                                 int(current.data["scope"]), audience)
 
 
-@dialog.dialog(NOTICE, right=_sends)
 async def notice_step(update: Update, context: ZContext, current: Dialog, answer: Answer
                       ) -> None:
     tr = context.tr

@@ -29,7 +29,6 @@ async def invite_command(update: Update, context: ZContext) -> None:
     await picker.choose_branch(update, context, "invite")
 
 
-@picker.on_branch("invite")
 async def show_invites(update: Update, context: ZContext, branch: Unit) -> None:
     """The branch's live invite links, creating the first one if there is none."""
     invites = await registry.live_invites(context.db, context.clock, branch.id)
@@ -128,7 +127,6 @@ async def bind_command(update: Update, context: ZContext) -> None:
     await message.reply_text(replies[result.result])
 
 
-@picker.on_branch("bind")
 async def show_bind_code(update: Update, context: ZContext, branch: Unit) -> None:
     bind = await organisation.create_bind_code(context.db, context.clock, branch.id,
                                                context.actor)

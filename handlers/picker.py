@@ -1,12 +1,14 @@
 """Choosing a branch with buttons: township → branch, limited to what the person manages.
 
-Commands that act on "a branch" (/invite, /bind, /members, …) register what to do once a
-branch is chosen; the picker asks only when there is a choice to make.
+Commands that act on "a branch" (/invite, /bind, /members, …) name what to do once a
+branch is chosen — each purpose listed once, in handlers/tables.py; the picker asks only
+when there is a choice to make.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
 
 from telegram import CallbackQuery, Update
 
@@ -14,6 +16,7 @@ from bot import organisation
 from bot.access import Actor
 from bot.app import ZContext
 from bot.callbacks import Pick
+from bot.tables import one_each
 from handlers.guards import Refused, Stale, on_press
 from handlers.ui import button, esc, grid, inline
 from storage.models import Unit
@@ -22,18 +25,31 @@ Action = Callable[[Update, ZContext, Unit], Awaitable[None]]
 # Who may act on a branch for a purpose: by default whoever manages it (its secretaries,
 # staff); asked again at every press, since a role may have ended since the list was shown.
 Who = Callable[[Actor, int], bool]
-ACTIONS: dict[str, Action] = {}
-WHO: dict[str, Who] = {}
 PAGE = 40
 
 
-def on_branch(purpose: str, who: Who = Actor.manages) -> Callable[[Action], Action]:
-    def register(action: Action) -> Action:
-        ACTIONS[purpose] = action
-        WHO[purpose] = who
-        return action
+@dataclass(frozen=True)
+class OnBranch:
+    """What a purpose does once its branch is chosen, and who may choose which branch."""
 
-    return register
+    purpose: str  # in the buttons' callback data
+    action: Action
+    who: Who = Actor.manages
+
+
+# Filled by install() as the handlers are registered, from the one list.
+ACTIONS: dict[str, Action] = {}
+WHO: dict[str, Who] = {}
+
+
+def install(purposes: Iterable[OnBranch]) -> None:
+    """Offer these purposes (and no others); a purpose listed twice is refused."""
+    listed = list(purposes)
+    actions = one_each(((on.purpose, on.action) for on in listed), "branch picker purposes")
+    ACTIONS.clear()
+    ACTIONS.update(actions)
+    WHO.clear()
+    WHO.update({on.purpose: on.who for on in listed})
 
 
 async def choose_branch(update: Update, context: ZContext, purpose: str) -> None:

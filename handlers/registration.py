@@ -118,7 +118,6 @@ async def _say(update: Update, text: str, **kwargs: Any) -> None:
     await chat.send_message(text, **kwargs)
 
 
-@dialog.dialog(KIND, right=dialog.anyone)
 async def registration_step(update: Update, context: ZContext, current: Dialog,
                             answer: Answer) -> None:
     tr = context.tr

@@ -223,14 +223,13 @@ async def _send_visits(update: Update, context: ZContext, start: date, end: date
         await send(context.bot, context.actor.telegram_id, part)
 
 
-async def _reports(context: ZContext, current: Dialog) -> bool:
+async def makes_report(context: ZContext, current: Dialog) -> bool:
     """The contact-point bulletin is staff's; the branch bulletin also a secretary's."""
     if current.data.get("kind") == "visits":
         return context.actor.staff
     return context.actor.manages_any
 
 
-@dialog.dialog(PERIOD, right=_reports)
 async def period_step(update: Update, context: ZContext, current: Dialog, answer: Answer
                       ) -> None:
     tr = context.tr

@@ -116,7 +116,6 @@ async def _note(update: Update, context: ZContext, found: Review, branch_id: int
         "one.", branch=esc(row.name), limit=review.COMMENT_MAX))
 
 
-@dialog.dialog(COMMENT, right=dialog.staff)
 async def comment_step(update: Update, context: ZContext, current: Dialog, answer: Answer
                        ) -> None:
     chat = update.effective_chat

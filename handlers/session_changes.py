@@ -30,7 +30,7 @@ from bot.session_changes import CAUSES, REASON_MAX, Change
 from handlers import away, dialog
 from handlers.dialog import Answer
 from handlers.guards import Refused, Stale, on_press
-from handlers.meetings import ask_when, few_words, manages_meeting, read_when
+from handlers.meetings import ask_when, few_words, read_when
 from handlers.ui import button, esc, inline
 from storage.models import CancelCause, Dialog, Meeting, Unit
 
@@ -128,7 +128,6 @@ async def _card(update: Update, context: ZContext, meeting: Meeting) -> None:
 # --- moving -----------------------------------------------------------------------------------
 
 
-@dialog.dialog(MOVE, right=manages_meeting)
 async def move_step(update: Update, context: ZContext, current: Dialog, answer: Answer
                     ) -> None:
     tr = context.tr
@@ -203,7 +202,6 @@ async def _confirm_move(update: Update, context: ZContext, current: Dialog, answ
 # --- cancelling -------------------------------------------------------------------------------
 
 
-@dialog.dialog(CALL_OFF, right=manages_meeting)
 async def call_off_step(update: Update, context: ZContext, current: Dialog, answer: Answer
                         ) -> None:
     tr = context.tr

@@ -14,7 +14,6 @@ from __future__ import annotations
 from telegram import CallbackQuery, Update
 
 from bot import organisation, session_records
-from bot.access import Actor
 from bot.app import ZContext
 from bot.callbacks import Ledger, LedgerYears, SessionCard, SessionMonth
 from bot.delivery import markup, send
@@ -41,8 +40,7 @@ async def meetings_command(update: Update, context: ZContext) -> None:
     await picker.choose_branch(update, context, SESSIONS)
 
 
-@picker.on_branch(SESSIONS, Actor.reads_sessions_of)
-async def _chosen(update: Update, context: ZContext, branch: Unit) -> None:
+async def sessions_of_branch(update: Update, context: ZContext, branch: Unit) -> None:
     await _month(update, context, branch, None, 0, in_place=False)
 
 

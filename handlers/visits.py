@@ -46,9 +46,14 @@ PROBLEM_SHOWN = 60  # characters of a problem in a list
 CHANGE_ANSWERS = {
     "ok": N_("Saved."),
     "not_yours": N_("This is not yours to manage."),
-    "too_late": N_("Visits can be corrected for 7 days; please ask organisation staff."),
+    "too_late": N_("Visits can be corrected for {days} days; please ask organisation "
+                   "staff."),  # visits.CORRECTION_DAYS
     "gone": N_("This visit no longer exists."),
 }
+
+
+def _change_answer(tr: Translator, result: visits.Change) -> str:
+    return tr(CHANGE_ANSWERS[result], days=visits.CORRECTION_DAYS)
 SOLVE_ANSWERS = {
     "not_yours": N_("This is not yours to manage."),
     "gone": N_("This visit no longer exists."),
@@ -92,7 +97,7 @@ async def _ask_day(update: Update, context: ZContext, branch: str) -> None:
                               button(tr("The day before"), dialog.choice(VISIT, "day", 2))]]))
 
 
-async def _visits_there(context: ZContext, current: Dialog) -> bool:
+async def visits_there(context: ZContext, current: Dialog) -> bool:
     """The chosen branch is still one of the leader's contact points (before choosing:
     they still have one)."""
     actor = context.actor
@@ -101,7 +106,6 @@ async def _visits_there(context: ZContext, current: Dialog) -> bool:
     return actor.visits_at(int(current.data["branch"]))
 
 
-@dialog.dialog(VISIT, right=_visits_there)
 async def visit_step(update: Update, context: ZContext, current: Dialog, answer: Answer
                      ) -> None:
     tr = context.tr
@@ -435,7 +439,7 @@ async def visit_button(update: Update, context: ZContext, query: CallbackQuery,
         return
     if action == "gone":
         withdrawn = await visits.withdraw(context.db, context.clock, visit_id, actor)
-        await query.answer(tr(CHANGE_ANSWERS[withdrawn]) if withdrawn != "ok"
+        await query.answer(_change_answer(tr, withdrawn) if withdrawn != "ok"
                            else tr("Withdrawn. The history keeps it."),
                            show_alert=withdrawn != "ok")
         if withdrawn == "ok":
@@ -455,7 +459,7 @@ async def _change_pressed(update: Update, context: ZContext, query: CallbackQuer
     visit_id, action = data.visit, data.action
     allowed, _ = await visits.may_change(context.db, context.clock, visit_id, context.actor)
     if allowed != "ok":
-        await query.answer(tr(CHANGE_ANSWERS[allowed]), show_alert=True)
+        await query.answer(_change_answer(tr, allowed), show_alert=True)
         return
     if action == "keep":
         await query.answer(tr("Kept."))
@@ -491,7 +495,7 @@ async def _solve_pressed(update: Update, context: ZContext, query: CallbackQuery
             button(tr("Yesterday"), dialog.choice(SOLVE, "day", 1))]]))
 
 
-async def _changes_visit(context: ZContext, current: Dialog) -> bool:
+async def changes_visit(context: ZContext, current: Dialog) -> bool:
     """Staff, or the visit's leader while its branch is still their contact point (a
     visit gone since is answered by the step)."""
     visit = await visits.get(context.db, int(current.data["visit"]))
@@ -499,7 +503,6 @@ async def _changes_visit(context: ZContext, current: Dialog) -> bool:
                                                            visit.branch_id)
 
 
-@dialog.dialog(FIX, right=_changes_visit)
 async def fix_step(update: Update, context: ZContext, current: Dialog, answer: Answer) -> None:
     tr = context.tr
     chat = update.effective_chat
@@ -519,13 +522,13 @@ async def fix_step(update: Update, context: ZContext, current: Dialog, answer: A
         await chat.send_message(tr(problem.message, **problem.fields))
         return
     await dialog.finish(update, context)
-    await chat.send_message(tr(CHANGE_ANSWERS[result]))
+    await chat.send_message(_change_answer(tr, result))
 
 
 # --- a problem solved later -------------------------------------------------------------------
 
 
-async def _solves_problem(context: ZContext, current: Dialog) -> bool:
+async def solves_problem(context: ZContext, current: Dialog) -> bool:
     """Staff, the branch's secretary, or the visit's leader while the branch is still their
     contact point (a visit gone since is answered by the step)."""
     visit = await visits.get(context.db, int(current.data["visit"]))
@@ -533,7 +536,6 @@ async def _solves_problem(context: ZContext, current: Dialog) -> bool:
                                                           visit.branch_id)
 
 
-@dialog.dialog(SOLVE, right=_solves_problem)
 async def solve_step(update: Update, context: ZContext, current: Dialog, answer: Answer
                      ) -> None:
     tr = context.tr
@@ -663,7 +665,6 @@ async def quota_button(update: Update, context: ZContext, query: CallbackQuery,
                                    tr("How many days a month? (for example 3 or 2.5)"))
 
 
-@dialog.dialog(QUOTA, right=dialog.staff)
 async def quota_step(update: Update, context: ZContext, current: Dialog, answer: Answer
                      ) -> None:
     tr = context.tr

@@ -28,6 +28,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from storage.db import Conn
+from storage.models import OutboxKind
 from storage.rows import ts
 
 #: How a recipient's message ended, or that it waits: its outbox row's state while the
@@ -38,7 +39,7 @@ NO_MESSAGE = "(r.outbox_id IS NULL AND r.delivery IS NULL)"
 
 #: Kinds never pruned: their keys answer "already sent?" for a whole period (the yearly
 #: review all January, a half-year bulletin for the location erasure), and they are few.
-KEPT_KINDS = ("bulletin", "visit_bulletin", "review")
+KEPT_KINDS = (OutboxKind.BULLETIN, OutboxKind.VISIT_BULLETIN, OutboxKind.REVIEW)
 
 #: Rows of a session are kept while it is not over (see the module's docstring).
 _SESSION_OVER = """(kind NOT LIKE 'meeting\\_%' ESCAPE '\\' OR ref_id IN (

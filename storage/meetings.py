@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
+from typing import Literal
 
 from storage.db import Conn
 from storage.models import (
@@ -56,10 +57,40 @@ INVITED = f"({_INVITABLE} AND {_INVITED_RULE})"
 _HAS_ROW_OR_INVITABLE = f"""(m.id IN (SELECT r.member_id FROM attendance r
                                   WHERE r.meeting_id = mt.id) OR {_INVITABLE})"""
 
+#: Whether member row ``m`` is working away from meeting row ``mt``'s branch: their home
+#: branch's session, which they may join remotely if at all (a member working away who
+#: comes to their host branch's session lives there). bot.meetings.away_from says the
+#: same of models, for what a member is shown (tests/unit/test_rules_once.py holds both).
+AWAY_FROM = "(m.flowing = 1 AND m.branch_id = mt.branch_id)"
+
 #: Whether member row ``m`` could not come to meeting row ``mt``: working away from the
 #: session's own branch, and it cannot be joined remotely. Such a member is not reminded
 #: of it and is recorded working away, not absent, at closing.
-AWAY = "(m.flowing = 1 AND m.branch_id = mt.branch_id AND mt.remote_allowed = 0)"
+AWAY = f"({AWAY_FROM} AND mt.remote_allowed = 0)"
+
+CheckInRefusal = Literal["gone", "cancelled", "not_invited", "not_open", "closed",
+                         "no_remote", "not_flowing"]
+
+#: The check-in rule — the one place it is written: member row ``m`` may check in to
+#: meeting row ``mt`` at :at, as :status ('present' or 'remote'), with check-in open from
+#: :before until :after (in days) around the start, when every condition holds. Each is
+#: the reason for refusing when it fails, in the order a refusal names them (the first
+#: that fails says why): :func:`check_in` writes under all of them in one statement, and
+#: :func:`check_in_refusal` reads which one failed.
+CHECK_IN_RULE: dict[CheckInRefusal, str] = {
+    "cancelled": "mt.state != 'cancelled'",
+    "not_invited": INVITED,
+    "not_open": "julianday(:at) >= julianday(mt.starts_at) - :before",
+    "closed": "mt.state != 'closed' AND julianday(:at) < julianday(mt.starts_at) + :after",
+    # Remotely: a session that allows it, by a member working away from its branch.
+    "no_remote": ":status = 'present' OR mt.remote_allowed = 1",
+    "not_flowing": f":status = 'present' OR {AWAY_FROM}",
+}
+#: The rule as one condition, for the check-in's statement; and as one column per
+#: condition (1 if it holds; a member not found holds none), for reading a refusal.
+_CHECK_IN = " AND ".join(f"({condition})" for condition in CHECK_IN_RULE.values())
+_CHECK_IN_HELD = ", ".join(f"coalesce(({condition}), 0)"
+                           for condition in CHECK_IN_RULE.values())
 
 
 async def add_meeting(c: Conn, new: NewMeeting, now: datetime) -> Meeting:
@@ -263,29 +294,45 @@ async def put_attendance(c: Conn, meeting_id: int, member_id: int, status: str, 
          ts(now) if decided_by else None))
 
 
+def _check_in_params(meeting_id: int, member_id: int | None, status: str, now: datetime,
+                     opens_before: timedelta, closes_after: timedelta) -> dict[str, object]:
+    return {"meeting": meeting_id, "member": member_id, "status": status, "at": ts(now),
+            "before": opens_before / timedelta(days=1),
+            "after": closes_after / timedelta(days=1)}
+
+
 async def check_in(c: Conn, meeting_id: int, member_id: int, status: str,
                    now: datetime, opens_before: timedelta, closes_after: timedelta) -> bool:
-    """One statement: record present/remote if the meeting invites this member, is
-    still open, inside the check-in window (and, for remote, allows it and the member is
-    away from the session's branch: a member working away comes to their host branch's
-    sessions in person), and the member is not in yet. True if it changed something; on
-    False the caller reads why. A second press, however close, changes nothing."""
+    """One statement: record present/remote under :data:`CHECK_IN_RULE`, unless the
+    member is in already. True if it changed something; on False the caller reads why
+    (:func:`check_in_refusal`). A second press, however close, changes nothing."""
     cur = await c.execute(
         f"""INSERT INTO attendance (meeting_id, member_id, status, at)
            SELECT :meeting, :member, :status, :at FROM meetings mt JOIN members m
-           WHERE mt.id = :meeting AND m.id = :member AND {INVITED}
-             AND mt.state IN ('scheduled', 'open')
-             AND julianday(:at) >= julianday(mt.starts_at) - :before
-             AND julianday(:at) < julianday(mt.starts_at) + :after
-             AND (:status = 'present' OR (mt.remote_allowed = 1 AND m.flowing = 1
-                                          AND m.branch_id = mt.branch_id))
+           WHERE mt.id = :meeting AND m.id = :member AND {_CHECK_IN}
            ON CONFLICT (meeting_id, member_id) DO UPDATE SET status = excluded.status,
              at = excluded.at, decided_by = NULL, decided_at = NULL
            WHERE attendance.status NOT IN ('present', 'remote')""",
-        {"meeting": meeting_id, "member": member_id, "status": status,
-         "at": ts(now), "before": opens_before / timedelta(days=1),
-         "after": closes_after / timedelta(days=1)})
+        _check_in_params(meeting_id, member_id, status, now, opens_before, closes_after))
     return cur.rowcount > 0
+
+
+async def check_in_refusal(c: Conn, meeting_id: int, member_id: int | None, status: str,
+                           now: datetime, opens_before: timedelta, closes_after: timedelta
+                           ) -> CheckInRefusal | None:
+    """Why :data:`CHECK_IN_RULE` refuses this check-in: its first condition that fails
+    ("gone": no such meeting; no member: not invited), or None if none does (the member
+    is in already)."""
+    async with c.execute(
+            f"""SELECT {_CHECK_IN_HELD} FROM meetings mt LEFT JOIN members m ON m.id = :member
+                WHERE mt.id = :meeting""",
+            _check_in_params(meeting_id, member_id, status, now, opens_before,
+                             closes_after)) as cur:
+        row = await cur.fetchone()
+    if row is None:
+        return "gone"
+    return next((refusal for refusal, held in zip(CHECK_IN_RULE, row, strict=True)
+                 if not held), None)
 
 
 async def decide_leave(c: Conn, meeting_id: int, member_id: int, approve: bool, by: int,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Any, ClassVar, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, field_validator
@@ -232,11 +233,53 @@ class AuditNames(Stored):
 OutboxState = Literal["queued", "sent", "unreachable", "failed", "dropped"]
 
 
+class OutboxKind(StrEnum):
+    """What an outbox row is, and so which renderer turns it into a message (the one list:
+    bot/renderers.py). The values are what the ``kind`` column holds: a new member keeps
+    every stored row readable, and a value is never renamed."""
+
+    APPLICATION = "application"              # a request to join, to its secretary/staff
+    BULLETIN = "bulletin"                    # a bulletin of a period, to staff
+    CATCH_UP = "catch_up"                    # materials missed while away, on coming home
+    DECISION = "decision"                    # a request to join decided, to the applicant
+    GROUP_LOST = "group_lost"                # the bot removed from a branch's group
+    HOMECOMING = "homecoming"                # a season's list of members back home
+    LEAVE_DECISION = "leave_decision"        # leave granted or not, to the member
+    LEAVE_REQUEST = "leave_request"          # a request for leave, to the secretaries
+    LEAVE_VOICE = "leave_voice"              # its voice reason, just before it
+    MATERIAL = "material"                    # a study material pushed to a member
+    MEETING_CANCELLED = "meeting_cancelled"
+    MEETING_COUNT = "meeting_count"          # an edit of the check-in post's live count
+    MEETING_MOVED = "meeting_moved"
+    MEETING_NOTICE = "meeting_notice"        # a session scheduled, to the branch group
+    MEETING_OPEN = "meeting_open"            # the check-in post
+    MEETING_RECORD = "meeting_record"        # a closed session's record, to who keeps it
+    MEETING_REMINDER = "meeting_reminder"
+    MEETING_SUMMARY = "meeting_summary"      # who came, at closing
+    NOTE_EXCELLENT = "note_excellent"        # a note's verdicts, to its author
+    NOTE_REQUEST = "note_request"
+    NOTE_REWRITE = "note_rewrite"
+    NOTICE = "notice"
+    NOTICE_REMINDER = "notice_reminder"
+    OFF_ROSTER_LEADER = "off_roster_leader"  # a leader's contact point left the roster
+    RETURNED = "returned"                    # a member working away is back home
+    REVIEW = "review"                        # the yearly review's draft
+    ROLE = "role"                            # an appointment made or ended
+    STUDY_REMINDER = "study_reminder"        # the one evening reminder of a day
+    TROUBLE = "trouble"                      # an error report, to staff
+    VISIT_BULLETIN = "visit_bulletin"
+    VISIT_CONFIRM = "visit_confirm"          # a leader's visit, for the secretary to confirm
+    VISIT_LOCATION = "visit_location"
+    VISIT_REMINDER = "visit_reminder"        # a leader behind their monthly quota
+    VISIT_VOICE = "visit_voice"
+    WENT_AWAY = "went_away"                  # a member left to work away
+
+
 class OutboxRow(Stored):
     id: int
     key: str
     chat_id: int
-    kind: str
+    kind: str  # an OutboxKind's value, read as stored: a kind this version lacks still loads
     ref_id: int | None
     payload: dict[str, Any]
     state: OutboxState

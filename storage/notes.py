@@ -13,10 +13,15 @@ from storage.rows import fetch_all, fetch_one, fetch_value, insert, ts
 # however late it came.
 _ANSWERED = """EXISTS (SELECT 1 FROM notes n WHERE n.member_id = r.member_id
                        AND n.subject = r.subject AND n.review != 'rewrite')"""
-# Required to write at the moment of asking or reminding: not away, under 60 (by the
-# year of birth), not marked unable to write, and still on the roster.
-_REQUIRED = """m.state = 'active' AND m.flowing = 0 AND m.no_writing = 0
-               AND (m.birth_year IS NULL OR :year - m.birth_year < 60)"""
+#: From this age on (reached in the year, by the year of birth) a member is not asked for
+#: notes — the number is the guidelines'; bot.notes.exemption names it to people.
+EXEMPT_AGE = 60
+# Required to write at the moment of asking or reminding: not away, under EXEMPT_AGE (by
+# the year of birth), not marked unable to write, and still on the roster — for queries,
+# bot.notes.exemption for one member, saying why (tests/unit/test_rules_once.py holds
+# the two together).
+_REQUIRED = f"""m.state = 'active' AND m.flowing = 0 AND m.no_writing = 0
+               AND (m.birth_year IS NULL OR :year - m.birth_year < {EXEMPT_AGE})"""
 # Owed — the one definition that /note, /notes, /record and the evening reminder share:
 # unanswered, not lapsed, by a member who must write now (one who became exempt since
 # owes nothing). Needs ``r`` (note_requests), ``m`` (its member), :now and :year.
@@ -24,7 +29,7 @@ _OWED = f"NOT {_ANSWERED} AND r.expires_at > :now AND {_REQUIRED}"
 
 
 def _moment(now: datetime) -> dict[str, object]:
-    """:now and :year of a local moment (its year decides who is 60 or over)."""
+    """:now and :year of a local moment (its year decides who has reached EXEMPT_AGE)."""
     return {"now": ts(now), "year": now.year}
 
 

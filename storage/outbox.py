@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from storage.db import Conn
-from storage.models import OutboxRow
+from storage.models import OutboxKind, OutboxRow
 from storage.rows import fetch_all, fetch_one, ts
 
 
@@ -19,7 +19,7 @@ class Envelope:
 
     key: str
     chat_id: int
-    kind: str
+    kind: OutboxKind
     ref_id: int | None = None
     payload: dict[str, Any] = field(default_factory=dict)
 
@@ -116,18 +116,19 @@ async def move_chat(c: Conn, old_chat_id: int, new_chat_id: int) -> None:
 #: (visits), a session's record and a request for leave from it (meetings), a member
 #: leaving or coming home (members), a season's list of members back home (homecomings).
 #: Ending the role drops what still waits.
-BRANCH_WORK = {"application": "applications", "visit_confirm": "visits",
-               "visit_voice": "visits", "visit_location": "visits",
-               "meeting_record": "meetings", "leave_voice": "meetings",
-               "leave_request": "meetings", "went_away": "members", "returned": "members",
-               "homecoming": "homecomings"}
+BRANCH_WORK = {OutboxKind.APPLICATION: "applications", OutboxKind.VISIT_CONFIRM: "visits",
+               OutboxKind.VISIT_VOICE: "visits", OutboxKind.VISIT_LOCATION: "visits",
+               OutboxKind.MEETING_RECORD: "meetings", OutboxKind.LEAVE_VOICE: "meetings",
+               OutboxKind.LEAVE_REQUEST: "meetings", OutboxKind.WENT_AWAY: "members",
+               OutboxKind.RETURNED: "members", OutboxKind.HOMECOMING: "homecomings"}
 #: Messages someone receives because they manage a branch, about the branch itself
 #: (``ref_id`` is the branch): the bot removed from its group.
-BRANCH_ALERTS = ("group_lost",)
+BRANCH_ALERTS = (OutboxKind.GROUP_LOST,)
 #: Messages someone receives because they are staff.
-STAFF_WORK = ("bulletin", "visit_bulletin", "review", "trouble", "off_roster_leader")
+STAFF_WORK = (OutboxKind.BULLETIN, OutboxKind.VISIT_BULLETIN, OutboxKind.REVIEW,
+              OutboxKind.TROUBLE, OutboxKind.OFF_ROSTER_LEADER)
 #: Messages someone receives because they are a leader.
-LEADER_WORK = ("visit_reminder",)
+LEADER_WORK = (OutboxKind.VISIT_REMINDER,)
 #: A request to join that is someone's as staff: not from a branch they are secretary of.
 _STAFF_APPLICATION = """(kind = 'application' AND ref_id NOT IN
     (SELECT a.id FROM applications a JOIN roles r ON r.unit_id = a.branch_id
@@ -169,14 +170,14 @@ async def awaiting_staff_work(c: Conn) -> list[int]:
     return [int(row[0]) for row in rows]
 
 
-async def drop_kind(c: Conn, chat_id: int, kind: str, now: datetime) -> int:
+async def drop_kind(c: Conn, chat_id: int, kind: OutboxKind, now: datetime) -> int:
     cur = await c.execute(
         """UPDATE outbox SET state = 'dropped', error = 'role ended', done_at = ?
            WHERE state = 'queued' AND chat_id = ? AND kind = ?""", (ts(now), chat_id, kind))
     return cur.rowcount
 
 
-async def drop_about(c: Conn, ref_id: int, kinds: Iterable[str], now: datetime, why: str
+async def drop_about(c: Conn, ref_id: int, kinds: Iterable[OutboxKind], now: datetime, why: str
                      ) -> int:
     """What still waits to be sent about one thing (a session cancelled or moved) is not
     sent: dropped, with why."""

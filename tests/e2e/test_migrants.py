@@ -13,7 +13,7 @@ from bot.clock import FrozenClock
 from storage import meetings as meeting_repo
 from storage import members as member_repo
 from storage import stays as stay_repo
-from storage.models import Member, NewMaterial, NewNotice
+from storage.models import Member, NewMaterial, NewNotice, OutboxKind
 from tests.e2e.flows import (
     branch_group,
     comes_home,
@@ -327,7 +327,7 @@ async def test_long_lists_keep_to_telegrams_limits(
             await notice_repo.mark_sent(c, notice.id)
             key = f"test:notice:{notice.id}"
             ids = await outbox_repo.enqueue(c, [outbox_repo.Envelope(
-                key, people[-1].id, "test", notice.id)], now)
+                key, people[-1].id, OutboxKind.NOTICE, notice.id)], now)
             await outbox_repo.finish(c, ids[key], "sent", now, message_id=1)
             await notice_repo.add_recipients(c, notice.id, [
                 (people[-1].id, returnee.id, returnee.name, county["east"], ids[key])])

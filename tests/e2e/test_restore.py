@@ -18,6 +18,7 @@ from bot.clock import FrozenClock
 from bot.startup import instance_lock
 from storage import outbox as outbox_repo
 from storage.db import Database
+from storage.models import OutboxKind
 from tests.conftest import seed_county
 from tests.e2e.process import ROOT, command_env, zhibu
 
@@ -65,9 +66,9 @@ async def test_a_restore_after_a_crash_with_a_stale_wal(tmp_path: Path) -> None:
         clock = FrozenClock(datetime.now().astimezone())
         await seed_county(db, clock)
         async with db.tx() as c:  # a push was on its way when the backup was made
-            await outbox_repo.enqueue(c, [outbox_repo.Envelope("old:1", 1, "trouble")],
+            await outbox_repo.enqueue(c, [outbox_repo.Envelope("old:1", 1, OutboxKind.TROUBLE)],
                                       clock.now() - timedelta(hours=5))
-            await outbox_repo.enqueue(c, [outbox_repo.Envelope("fresh:1", 1, "trouble")],
+            await outbox_repo.enqueue(c, [outbox_repo.Envelope("fresh:1", 1, OutboxKind.TROUBLE)],
                                       clock.now() - timedelta(minutes=10))
     finally:
         await db.close()

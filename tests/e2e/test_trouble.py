@@ -13,10 +13,10 @@ import pytest
 
 from bot import organisation
 from bot.clock import FrozenClock
-from bot.delivery import RENDERERS, Outgoing
+from bot.delivery import Outgoing
 from storage import outbox as outbox_repo
 from storage.db import Database
-from storage.models import OutboxRow
+from storage.models import OutboxKind, OutboxRow
 from tests.conftest import TOKEN
 from tests.harness import Harness, Person
 
@@ -95,13 +95,16 @@ async def test_an_internal_error_in_the_sender_is_reported(
     async def broken(db: Database, clock: FrozenClock, row: OutboxRow) -> Outgoing:
         raise KeyError("title")
 
-    monkeypatch.setitem(RENDERERS, "broken", broken)
+    sender = h.services.sender
+    assert sender is not None
+    monkeypatch.setattr(sender, "renderers", {**sender.renderers, OutboxKind.NOTICE: broken})
     await staff.says("/lang")
     await staff.presses("English")
     member = h.person("钱七")
     await member.says("/help")
     async with h.db.tx() as c:
-        await outbox_repo.enqueue(c, [outbox_repo.Envelope(f"broken:{n}", member.id, "broken")
+        await outbox_repo.enqueue(c, [outbox_repo.Envelope(f"broken:{n}", member.id,
+                                                           OutboxKind.NOTICE)
                                       for n in range(5)], clock.now())
     seen = len(staff.sees())
     await h.settle()
@@ -109,7 +112,7 @@ async def test_an_internal_error_in_the_sender_is_reported(
         assert (await outbox_repo.counts(c)).get("failed") == 5
     reports = staff.sees()[seen:]
     assert reports == ["⚠️ Errors in the bot: 1 since 11-24 10:00.\nThe latest, at 11-24 "
-                       "10:00, while sending a message (broken):\nKeyError: 'title'\nThe bot's "
+                       "10:00, while sending a message (notice):\nKeyError: 'title'\nThe bot's "
                        "log has the details."]
     assert await faults(h) == (5, 1)
     clock.advance(timedelta(minutes=10))

@@ -244,3 +244,12 @@ def test_a_note_button_for_what_was_asked() -> None:
     assert NoteWrite.about("meeting:12") == NoteWrite("meeting", 12)
     assert NoteWrite.about("material:3").pack() == "note:write:material:3"
 
+
+
+def test_every_picker_purpose_travels_in_a_pick_button() -> None:
+    """A purpose is text in the data: one too long for Pick would refuse at the press."""
+    from handlers.tables import BRANCH_PURPOSES
+
+    for on in BRANCH_PURPOSES:
+        data = Pick(on.purpose, 2**63 - 1, 2**63 - 1).pack()
+        assert Pick.unpack(data) == Pick(on.purpose, 2**63 - 1, 2**63 - 1)

@@ -1,7 +1,8 @@
 """The outbox sender against the emulator's faults: nothing lost, nothing sent twice.
 
-These drive the sender directly (a real Bot over HTTP, a real database) with rows of a
-test kind whose text is in the payload, so each fault is seen in isolation.
+These drive the sender directly (a real Bot over HTTP, a real database) with rows whose
+text is in the payload, rendered by this test's own renderer, so each fault is seen in
+isolation.
 """
 
 from __future__ import annotations
@@ -15,20 +16,25 @@ from telegram.request import HTTPXRequest
 
 from bot.aiohttp_request import AiohttpRequest
 from bot.clock import Clock, FrozenClock
-from bot.delivery import Outgoing, Sender, SendLimits, renderer
+from bot.delivery import Outgoing, Renderer, Sender, SendLimits
 from bot.pacing import PaceLimits, Pacer
 from sandbox.emulator import Emulator, FloodLimits, SimUser
 from storage import outbox as outbox_repo
 from storage.db import Database
-from storage.models import OutboxRow
+from storage.models import OutboxKind, OutboxRow
 from tests.conftest import START
 
+#: The kind of the rows (any: the senders here know only this test's renderer).
+KIND = OutboxKind.NOTICE
 
-@renderer("test-text")
+
 async def _render(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
     if row.payload.get("drop"):
         return None
     return Outgoing(str(row.payload["text"]))
+
+
+RENDER: dict[OutboxKind, Renderer] = {KIND: _render}
 
 
 @pytest.fixture
@@ -61,7 +67,7 @@ def people(emu: Emulator, n: int) -> list[SimUser]:
 async def queue(db: Database, rows: Sequence[tuple[str, int, Mapping[str, object]]]) -> None:
     async with db.tx() as c:
         await outbox_repo.enqueue(c, [
-            outbox_repo.Envelope(key, chat, "test-text", None, dict(payload))
+            outbox_repo.Envelope(key, chat, KIND, None, dict(payload))
             for key, chat, payload in rows], FrozenClock(START).now())
 
 
@@ -93,7 +99,8 @@ async def test_faults_end_in_sent_or_explained(emu: Emulator, db: Database, bot:
     ])
     emu.inject("sendMessage", retry_after=1)
     emu.inject("sendMessage", error_code=502, description="Bad Gateway", times=2)
-    sender = Sender(bot, db, FrozenClock(START), SendLimits(per_second=200))
+    sender = Sender(bot, db, FrozenClock(START), SendLimits(per_second=200),
+                    renderers=RENDER)
 
     await run(sender)
 
@@ -116,7 +123,8 @@ async def test_a_timeout_is_retried_and_only_that_message_may_come_twice(
     users = people(emu, 5)
     await queue(db, [(f"u{i}", u.id, {"text": f"第{i}条"}) for i, u in enumerate(users)])
     emu.stall("sendMessage", seconds=1.0, times=1)
-    sender = Sender(bot, db, FrozenClock(START), SendLimits(per_second=100))
+    sender = Sender(bot, db, FrozenClock(START), SendLimits(per_second=100),
+                    renderers=RENDER)
     await run(sender)
     assert set((await states(db)).values()) == {"sent"}
     copies = sorted(len(emu.texts(u)) for u in users)
@@ -131,7 +139,8 @@ async def test_per_chat_and_overall_pacing_keep_telegram_happy(
     rows = [(f"a{i}", u.id, {"text": "一"}) for i, u in enumerate(users)]
     rows += [(f"b{i}", users[0].id, {"text": f"再{i}"}) for i in range(3)]
     await queue(db, rows)
-    sender = Sender(bot, db, FrozenClock(START), SendLimits(per_second=40))
+    sender = Sender(bot, db, FrozenClock(START), SendLimits(per_second=40),
+                    renderers=RENDER)
     await run(sender)
     assert emu.stats["429"] == 0
     assert emu.texts(users[0]) == ["一", "再0", "再1", "再2"]
@@ -143,7 +152,8 @@ async def test_the_server_away_for_a_while_loses_nothing(
     users = people(emu, 4)
     await queue(db, [(f"u{i}", u.id, {"text": "通知"}) for i, u in enumerate(users)])
     await emu.go_offline()
-    sender = Sender(bot, db, FrozenClock(START), SendLimits(per_second=100))
+    sender = Sender(bot, db, FrozenClock(START), SendLimits(per_second=100),
+                    renderers=RENDER)
     sender.start()
     await asyncio.sleep(0.3)  # real time: the sender meets a refused connection
     await emu.go_online()
@@ -161,13 +171,15 @@ async def test_stopping_midway_and_starting_again_sends_each_once(
         emu: Emulator, db: Database, bot: Bot) -> None:
     users = people(emu, 60)
     await queue(db, [(f"u{i}", u.id, {"text": "材料"}) for i, u in enumerate(users)])
-    first = Sender(bot, db, FrozenClock(START), SendLimits(per_second=60))
+    first = Sender(bot, db, FrozenClock(START), SendLimits(per_second=60),
+                   renderers=RENDER)
     first.start()
     async with asyncio.timeout(30):
         await emu.until(lambda: emu.stats["sent"] >= 10)
     await first.stop()
     assert 10 <= emu.stats["sent"] < 60
-    await run(Sender(bot, db, FrozenClock(START), SendLimits(per_second=200)))
+    await run(Sender(bot, db, FrozenClock(START), SendLimits(per_second=200),
+                     renderers=RENDER))
     assert all(emu.texts(u) == ["材料"] for u in users)
     assert set((await states(db)).values()) == {"sent"}
 
@@ -187,7 +199,8 @@ async def test_a_row_waiting_for_a_reply_in_its_chat_is_sent_once_the_reply_is_a
     pacer = Pacer(PaceLimits(per_second=100, per_chat_seconds=0.05))
     await pacer.wait_chat(user.id)  # a reply to this person is on its way
     await queue(db, [("after-the-reply", user.id, {"text": "通知"})])
-    sender = Sender(bot, db, FrozenClock(START), SendLimits(per_second=100), pacer)
+    sender = Sender(bot, db, FrozenClock(START), SendLimits(per_second=100), pacer,
+                    renderers=RENDER)
     sender.start()
     try:
         await asyncio.sleep(0.2)

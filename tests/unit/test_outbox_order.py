@@ -13,12 +13,12 @@ from telegram import Bot
 
 from bot.aiohttp_request import AiohttpRequest
 from bot.clock import FrozenClock
-from bot.delivery import RENDERERS, Outgoing, Sender, SendLimits
+from bot.delivery import Outgoing, Sender, SendLimits
 from bot.pacing import PaceLimits, Pacer
 from sandbox.emulator import Emulator
 from storage import outbox as outbox_repo
 from storage.db import Database
-from storage.models import OutboxRow
+from storage.models import OutboxKind, OutboxRow
 from tests.conftest import START
 
 
@@ -37,10 +37,9 @@ async def _line(db: Database, clock: object, row: OutboxRow) -> Outgoing:
 
 @pytest.mark.parametrize("where", ["group", "private chat with no per-chat wait"])
 async def test_a_slow_first_message_is_not_overtaken_by_the_next_ones_in_its_chat(
-        emu: Emulator, db: Database, where: str, monkeypatch: pytest.MonkeyPatch) -> None:
+        emu: Emulator, db: Database, where: str) -> None:
     # A group may take twenty messages at once, and a pacer without a per-chat window lets
     # a private chat take the next one as soon as it is free: neither is the order's keeper.
-    monkeypatch.setitem(RENDERERS, "test_line", _line)
     user = emu.add_user("南坡书记")
     user.started = True
     chat_id = emu.add_group("南坡村党支部", members=[user]).id if where == "group" else user.id
@@ -48,13 +47,15 @@ async def test_a_slow_first_message_is_not_overtaken_by_the_next_ones_in_its_cha
     texts = [f"第{i}条" for i in range(1, 6)]
     async with db.tx() as c:
         await outbox_repo.enqueue(c, [
-            outbox_repo.Envelope(f"line:{i}", chat_id, "test_line", payload={"text": text})
+            outbox_repo.Envelope(f"line:{i}", chat_id, OutboxKind.NOTICE,
+                                 payload={"text": text})
             for i, text in enumerate(texts)], clock.now())
     emu.stall("sendMessage", seconds=0.3)  # the first one is answered late
     pacer = Pacer(PaceLimits(per_second=200, per_chat_seconds=0.0))
     async with Bot(emu.token, base_url=emu.base_url,
                    request=AiohttpRequest(connection_pool_size=16)) as client:
-        sender = Sender(client, db, clock, SendLimits(per_second=200), pacer=pacer)
+        sender = Sender(client, db, clock, SendLimits(per_second=200), pacer=pacer,
+                        renderers={OutboxKind.NOTICE: _line})
         sender.start()
         try:
             async with asyncio.timeout(30):

@@ -13,7 +13,7 @@ from storage import org as org_repo
 from storage import outbox as outbox_repo
 from storage import visits as visit_repo
 from storage.db import Database
-from storage.models import NewMeeting, NewVisit
+from storage.models import NewMeeting, NewVisit, OutboxKind
 from tests.conftest import START, seed_county
 
 SECRETARY = 501
@@ -37,10 +37,10 @@ async def test_relieved_of_one_branch_keeps_what_is_for_the_other(db: Database) 
                 branch_id=county[branch], kind="lesson", starts_at=now,
                 place="村委会", topic="学习", created_by=SECRETARY), now)
             await outbox_repo.enqueue(c, [outbox_repo.Envelope(
-                f"record:{branch}", SECRETARY, "meeting_record", meeting.id)], now)
+                f"record:{branch}", SECRETARY, OutboxKind.MEETING_RECORD, meeting.id)], now)
         await outbox_repo.enqueue(c, [
-            outbox_repo.Envelope("bulletin", SECRETARY, "bulletin", county["county"]),
-            outbox_repo.Envelope("material", SECRETARY, "material", 1)], now)
+            outbox_repo.Envelope("bulletin", SECRETARY, OutboxKind.BULLETIN, county["county"]),
+            outbox_repo.Envelope("material", SECRETARY, OutboxKind.MATERIAL, 1)], now)
         assert await roles.end_secretary_in(c, now, "tg:1", SECRETARY, county["east"])
     assert await states(db) == {"record:east": "dropped", "record:west": "queued",
                                 "bulletin": "queued", "material": "queued",
@@ -63,46 +63,27 @@ async def test_staff_still_named_in_zhibu_admins_lose_nothing_and_are_not_told(
     async with db.tx() as c:
         await org_repo.grant(c, SECRETARY, "staff", None, None, now)
         await outbox_repo.enqueue(c, [
-            outbox_repo.Envelope("bulletin", SECRETARY, "bulletin", county["county"])], now)
+            outbox_repo.Envelope("bulletin", SECRETARY, OutboxKind.BULLETIN,
+                                 county["county"])], now)
         assert await roles.end_staff_in(c, now, "cli", SECRETARY, still_admin=True)
     assert await states(db) == {"bulletin": "queued"}
 
 
 #: Kinds of message sent to a person whatever role they hold (as a member, a newcomer, a
 #: group, or about their own role). Every other kind must be dropped when its role ends.
-PERSONAL = {"decision", "material", "study_reminder", "note_request", "notice",
-            "notice_reminder", "meeting_notice", "meeting_reminder", "meeting_open",
-            "meeting_count", "meeting_summary", "meeting_cancelled", "meeting_moved", "role",
-            "catch_up", "leave_decision", "note_excellent", "note_rewrite"}
+K = OutboxKind
+PERSONAL = {K.DECISION, K.MATERIAL, K.STUDY_REMINDER, K.NOTE_REQUEST, K.NOTICE,
+            K.NOTICE_REMINDER, K.MEETING_NOTICE, K.MEETING_REMINDER, K.MEETING_OPEN,
+            K.MEETING_COUNT, K.MEETING_SUMMARY, K.MEETING_CANCELLED, K.MEETING_MOVED, K.ROLE,
+            K.CATCH_UP, K.LEAVE_DECISION, K.NOTE_EXCELLENT, K.NOTE_REWRITE}
 
 
 def test_every_kind_of_message_is_personal_or_ends_with_a_role() -> None:
     """A new kind of message must say whether it is someone's because of a role — else a
     relieved secretary or removed staff would still receive it."""
-    import bot.app  # noqa: F401  (the renderers register on import)
-    from bot import (  # noqa: F401
-        bulletins,
-        homecoming,
-        joining,
-        materials,
-        meetings,
-        notes,
-        notices,
-        reports,
-        review,
-        roles,
-        session_changes,
-        session_records,
-        trouble,
-        visits,
-    )
-    from bot.delivery import RENDERERS
-
     role_bound = set(outbox_repo.BRANCH_WORK) | set(outbox_repo.BRANCH_ALERTS) | set(
         outbox_repo.STAFF_WORK) | set(outbox_repo.LEADER_WORK)
-    the_bots = {kind for kind, render in RENDERERS.items()
-                if render.__module__.startswith("bot.")}  # not the tests' own
-    assert the_bots - PERSONAL - role_bound == set()
+    assert set(OutboxKind) - PERSONAL - role_bound == set()
     assert PERSONAL & role_bound == set()
 
 
@@ -116,7 +97,7 @@ async def test_a_relieved_secretary_gets_no_visit_voice_or_location(db: Database
             leader_telegram_id=9, branch_id=county["east"], day=date(2026, 11, 20),
             days=1, activity="research", record="走访"), now)
         await outbox_repo.enqueue(c, [outbox_repo.Envelope(
-            f"visit:{part}", SECRETARY, f"visit_{part}", visit.id)
+            f"visit:{part}", SECRETARY, OutboxKind(f"visit_{part}"), visit.id)
             for part in ("voice", "location", "confirm")], now)
         assert await roles.end_secretary_in(c, now, "tg:1", SECRETARY, county["east"])
     assert await states(db) == {"visit:voice": "dropped", "visit:location": "dropped",
@@ -138,9 +119,9 @@ async def test_a_relieved_secretary_gets_no_leave_request_or_group_alert(db: Dat
                 branch_id=county[branch], kind="lesson", starts_at=now,
                 place="村委会", topic="学习", created_by=SECRETARY), now)
             envelopes += [
-                outbox_repo.Envelope(f"voice:{branch}", SECRETARY, "leave_voice", meeting.id),
-                outbox_repo.Envelope(f"leave:{branch}", SECRETARY, "leave_request", meeting.id),
-                outbox_repo.Envelope(f"lost:{branch}", SECRETARY, "group_lost", county[branch])]
+                outbox_repo.Envelope(f"voice:{branch}", SECRETARY, K.LEAVE_VOICE, meeting.id),
+                outbox_repo.Envelope(f"leave:{branch}", SECRETARY, K.LEAVE_REQUEST, meeting.id),
+                outbox_repo.Envelope(f"lost:{branch}", SECRETARY, K.GROUP_LOST, county[branch])]
         await outbox_repo.enqueue(c, envelopes, now)
         assert await roles.end_secretary_in(c, now, "tg:1", SECRETARY, county["east"])
     assert await states(db) == {
@@ -157,7 +138,8 @@ async def test_staff_taken_out_of_zhibu_admins_get_nothing_queued_for_staff(
     async with db.tx() as c:
         await outbox_repo.enqueue(c, [
             outbox_repo.Envelope(f"{kind}:{who}", who, kind, county["county"])
-            for kind in ("bulletin", "trouble", "material") for who in (SECRETARY, 502, 503)],
+            for kind in (OutboxKind.BULLETIN, OutboxKind.TROUBLE, OutboxKind.MATERIAL)
+            for who in (SECRETARY, 502, 503)],
             now)
         await org_repo.grant(c, 503, "staff", None, None, now)  # staff by `zhibu admin add`
     # The bot restarts with ZHIBU_ADMINS=502: 501 was taken out of it.

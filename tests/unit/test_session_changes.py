@@ -7,15 +7,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot import meetings, notes, session_changes
+from bot import meetings, notes, renderers, session_changes
 from bot.clock import FrozenClock
-from bot.delivery import RENDERERS
 from bot.meetings import Windows
 from storage import meetings as meeting_repo
 from storage import members as member_repo
 from storage import outbox as outbox_repo
 from storage.db import Database
-from storage.models import NewMeeting, NewMember, OutboxRow
+from storage.models import NewMeeting, NewMember, OutboxKind, OutboxRow
 from tests.conftest import START, seed_county
 
 WINDOWS = Windows(before=timedelta(minutes=30), after=timedelta(minutes=60),
@@ -50,7 +49,7 @@ async def rows(db: Database) -> dict[str, OutboxRow]:
 
 
 async def rendered(db: Database, clock: FrozenClock, row: OutboxRow) -> str | None:
-    out = await RENDERERS[row.kind](db, clock, row)
+    out = await renderers.build()[OutboxKind(row.kind)](db, clock, row)
     return None if out is None else out.text
 
 
