@@ -91,7 +91,7 @@ async def zhibu_run(n: int, workdir: Path) -> dict[str, float]:
                 await meeting_repo.mark_step(c, meeting.id, step, clock.now())
     finally:
         await db.close()
-    bot = await start_process(emu, ["-m", "bot", "run"], ZHIBU_DATABASE=str(database))
+    bot = await start_process(emu, ["-m", "zhibu", "run"], ZHIBU_DATABASE=str(database))
     try:
         async with asyncio.timeout(60):  # the start-up tick opens check-in and posts it
             await emu.until(lambda: any(m.buttons for m in emu.messages(group)))

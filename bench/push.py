@@ -72,7 +72,7 @@ async def outbox_run(n: int, rate: float, workdir: Path) -> dict[str, float]:
                                           body="内容", created_by=1))
     finally:
         await db.close()
-    bot = await start_process(emu, ["-m", "bot", "run"], ZHIBU_DATABASE=str(database),
+    bot = await start_process(emu, ["-m", "zhibu", "run"], ZHIBU_DATABASE=str(database),
                               ZHIBU_SEND_PER_SECOND=str(rate))
     pid.append(bot.pid)
     try:

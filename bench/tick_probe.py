@@ -1,7 +1,7 @@
 """`zhibu run` with stopwatches on: the scheduler's tick, its steps, the write lock, the loop.
 
 bench/county_day.py starts the bot through this file (``python bench/tick_probe.py run``)
-instead of ``python -m bot run``, so the product carries no benchmark code. What it sees
+instead of ``python -m zhibu run``, so the product carries no benchmark code. What it sees
 goes to the file named by ``BENCH_PROBE``, one JSON object a line, written as it happens
 (a bot killed half-way leaves what it saw):
 
@@ -33,6 +33,7 @@ import sys
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
 from types import FrameType, ModuleType
 from typing import Any
 
@@ -158,4 +159,10 @@ def install() -> None:
 if __name__ == "__main__":
     install()
     sys.argv = ["zhibu", *sys.argv[1:]]
-    runpy.run_module("bot", run_name="__main__", alter_sys=True)
+    # The command is zhibu/__main__.py; a checkout from before the composition root
+    # (``--code``) had it in bot/.
+    import bot
+
+    checkout = Path(bot.__file__).resolve().parent.parent
+    runpy.run_module("zhibu" if (checkout / "zhibu" / "__main__.py").exists() else "bot",
+                     run_name="__main__", alter_sys=True)

@@ -187,14 +187,12 @@ class Sender(BackgroundLoop):
     """
 
     def __init__(self, bot: Bot, db: Database, clock: Clock, limits: SendLimits,
-                 pacer: Pacer | None = None, faults: WriteFaults | None = None,
-                 renderers: Mapping[OutboxKind, Renderer] | None = None) -> None:
+                 pacer: Pacer | None = None, faults: WriteFaults | None = None, *,
+                 renderers: Mapping[OutboxKind, Renderer]) -> None:
+        """``renderers``: the bot's are ``bot.renderers.build()``, handed in by the
+        composition root (the sender cannot import them: every renderer imports it)."""
         super().__init__()
         self.bot, self.db, self.clock, self.limits = bot, db, clock, limits
-        if renderers is None:  # the bot's own (a test may give renderers of its own)
-            from bot.renderers import build
-
-            renderers = build()
         self.renderers: Mapping[OutboxKind, Renderer] = renderers
         self._backoff = Backoff(faults or WriteFaults(), "outbox sender")
         # Outcomes not yet written (row, state, message id, error): waiting for the write

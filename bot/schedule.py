@@ -47,7 +47,7 @@ from bot.write_faults import Backoff, is_write_fault
 from storage import operations as ops_repo
 
 if TYPE_CHECKING:
-    from bot.app import Services
+    from bot.context import Services
 
 log = logging.getLogger(__name__)
 

@@ -35,8 +35,8 @@ from telegram import Update
 from telegram.error import TelegramError
 
 from bot import logs
-from bot.app import ZApplication, services_of
 from bot.config import Settings, parse_listen
+from bot.context import ZApplication, services_of
 from bot.i18n import N_
 from bot.startup import SetupError
 from bot.updates import ALLOWED_UPDATES

@@ -14,8 +14,8 @@ from telegram.constants import ChatType
 
 from bot import organisation, personal_menus, registry, roles
 from bot.access import Actor
-from bot.app import ZContext
 from bot.callbacks import STALE, whole
+from bot.context import ZContext
 from bot.i18n import N_
 from bot.markup import KEYBOARD_BUTTONS
 from handlers import away, dialog, picker

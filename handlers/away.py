@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from telegram import Update
 
 from bot import organisation
-from bot.app import ZContext
+from bot.context import ZContext
 from bot.i18n import Translator
 from bot.markup import KEYBOARD_BUTTONS
 from bot.profile import parse_month, parse_place

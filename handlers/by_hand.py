@@ -13,9 +13,9 @@ from __future__ import annotations
 from telegram import CallbackQuery, Message, Update
 
 from bot import by_hand
-from bot.app import ZContext
 from bot.by_hand import ANSWERS, OUTCOMES, REFUSALS, Target
 from bot.callbacks import HandEntry, HandNew, HandPage
+from bot.context import ZContext
 from bot.delivery import Outgoing, markup, send
 from bot.markup import visible
 from handlers.guards import Stale, on_press

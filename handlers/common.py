@@ -10,10 +10,9 @@ from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
 from telegram.ext import ApplicationHandlerStop
 
-from bot import i18n, organisation, personal_menus
-from bot.access import load_actor
-from bot.app import ZContext
+from bot import i18n, organisation, personal_menus, users
 from bot.callbacks import STALE, Language
+from bot.context import ZContext
 from bot.menus import commands_for
 from bot.update_kinds import described, handled
 from bot.write_faults import is_write_fault
@@ -21,8 +20,6 @@ from handlers import dialog
 from handlers.group_members import bot_status_changed
 from handlers.guards import Stale, on_press
 from handlers.ui import button, esc, inline
-from storage import members as member_repo
-from storage import menus as menu_repo
 
 log = logging.getLogger(__name__)
 
@@ -50,22 +47,10 @@ async def know_user(update: Update, context: ZContext) -> None:
     # A private my_chat_member "kicked" is the user blocking us: not a sign of life.
     wrote = private and update.my_chat_member is None
     actor = await context.services.askers.actor(context.db, user.id, context.settings.admins)
+    actor = await users.seen(context.db, context.clock, actor, user.id, user.first_name,
+                             user.username, user.language_code, wrote=wrote,
+                             admins=context.settings.admins)
     stored = actor.user
-    # Most updates come from people the bot already knows as they are: reading first and
-    # writing only on a change keeps a burst of button presses free of write transactions.
-    if (stored is None or stored.first_name != user.first_name[:64]
-            or stored.username != user.username or stored.tg_language != user.language_code
-            or (wrote and (stored.started_at is None or stored.blocked_at is not None))):
-        async with context.db.tx() as c:
-            await member_repo.touch_user(c, user.id, user.first_name, user.username,
-                                         user.language_code, context.clock.now(),
-                                         private=wrote)
-            if wrote and (stored is None or stored.started_at is None) and actor.has_own_menu:
-                # Telegram takes a personal menu only once they opened the chat: staff
-                # named before they ever wrote get theirs at the next tick.
-                await menu_repo.mark_due(c, [user.id], context.clock.now())
-        actor = await load_actor(context.db, user.id, context.settings.admins)
-        stored = actor.user
     language = (stored.language if stored else None) or i18n.language_from_telegram(
         user.language_code)
     context.tr = i18n.translator(language)
@@ -157,11 +142,10 @@ async def my_chat_member(update: Update, context: ZContext) -> None:
         else:
             await bot_status_changed(context, change)
         return
-    async with context.db.tx() as c:
-        if status in (ChatMemberStatus.BANNED, ChatMemberStatus.LEFT):
-            await member_repo.set_blocked(c, change.chat.id, context.clock.now())
-        else:
-            await member_repo.set_blocked(c, change.chat.id, None)
+    if status in (ChatMemberStatus.BANNED, ChatMemberStatus.LEFT):
+        await users.blocked(context.db, context.clock, change.chat.id)
+    else:
+        await users.unblocked(context.db, change.chat.id)
 
 
 async def _group_lost(context: ZContext, chat_id: int, title: str) -> None:

@@ -1,10 +1,10 @@
-"""Conversations stored in the database, and the one handler that routes answers to them.
+"""Conversations as Telegram sees them, and the one handler that routes answers to them.
 
-PTB's ConversationHandler keeps its state in memory (or in a persistence flushed on an
-interval), so a restart mid-form loses the form. Here each step is a row in ``dialogs``:
-written before the bot asks the next question, read when the answer arrives. Buttons that
-belong to a dialog carry ``dlg:<kind>:…`` so a button left over from an old dialog is
-recognised and answered politely instead of acting on the wrong form.
+The state machine itself — a row per person and chat, written before the bot asks the
+next question, read when the answer arrives, so a restart mid-form loses nothing — is
+bot/dialogs.py; the functions here take an update and say which person and chat it is.
+Buttons that belong to a dialog carry ``dlg:<kind>:…`` so a button left over from an old
+dialog is recognised and answered politely instead of acting on the wrong form.
 """
 
 from __future__ import annotations
@@ -23,12 +23,12 @@ from telegram import (
     Update,
 )
 
-from bot.app import ZContext
+from bot import dialogs
 from bot.callbacks import STALE, Callback, pack, unpack
+from bot.context import ZContext
+from bot.dialogs import DialogEnded as DialogEnded  # forms may name it from here
 from bot.markup import esc
 from bot.tables import one_each
-from storage import dialogs as dialog_repo
-from storage.db import Conn, Statement
 from storage.models import Dialog
 
 
@@ -140,62 +140,40 @@ async def begin(update: Update, context: ZContext, kind: str, step: str,
     user_id, chat_id = _ids(update)
     if in_private:
         chat_id = user_id
-    async with context.db.tx() as c:
-        await dialog_repo.put(c, user_id, chat_id, kind, step, data or {}, context.clock.now(),
-                              update.update_id)
+    await dialogs.begin(context.db, context.clock, user_id, chat_id, kind, step, data or {},
+                        update.update_id)
 
 
 async def advance(update: Update, context: ZContext, dialog_: Dialog, step: str,
                   **data: Any) -> Dialog:
-    merged = {**dialog_.data, **data}
-    async with context.db.tx() as c:
-        await dialog_repo.put(c, dialog_.telegram_id, dialog_.chat_id, dialog_.kind, step,
-                              merged, context.clock.now(), update.update_id)
-    return dialog_.model_copy(update={"step": step, "data": merged})
+    return await dialogs.advance(context.db, context.clock, dialog_, step, data,
+                                 update.update_id)
 
 
-def ending(update: Update, context: ZContext) -> Statement:
+def ending(update: Update, context: ZContext) -> dialogs.Ending:
     """The end of this chat's dialog, as a write for the transaction that stores what the
     form made: both commit or neither does, so a crash cannot leave a finished form
     without its result, nor a result whose form would create it again."""
     user_id, chat_id = _ids(update)
-    now = context.clock.now()
-
-    async def end(c: Conn) -> None:
-        if not await dialog_repo.end(c, user_id, chat_id, update.update_id, now):
-            raise DialogEnded(f"the dialog of {user_id} in {chat_id} has already ended")
-
-    return end
-
-
-class DialogEnded(RuntimeError):
-    """The form was finished by an earlier update: roll back instead of acting twice."""
+    return dialogs.ending(context.clock, user_id, chat_id, update.update_id)
 
 
 async def finish(update: Update, context: ZContext) -> bool:
     user_id, chat_id = _ids(update)
-    async with context.db.tx() as c:
-        return await dialog_repo.drop(c, user_id, chat_id)
+    return await dialogs.finish(context.db, user_id, chat_id)
 
 
 async def current(update: Update, context: ZContext) -> Dialog | None:
     user_id, chat_id = _ids(update)
-    async with context.db.read() as c:
-        return await dialog_repo.get(c, user_id, chat_id)
+    return await dialogs.current(context.db, user_id, chat_id)
 
 
 async def _as_found(update: Update, context: ZContext) -> Dialog | None:
-    """The dialog as an answer should see it. An answer handled again after a crash may
-    already have moved it; it then sees the dialog where it found it the first time, so
-    the same step runs once more (and sends the reply the crash cut off) instead of the
-    answer being taken for the next question."""
-    found = await current(update, context)
-    if (found is None or found.moved_by != update.update_id
-            or not context.services.journal.is_replay(update)):
-        return found
-    if found.prev_step is None or found.prev_data is None:
-        return None  # this very update began the dialog: there is nothing to answer
-    return found.model_copy(update={"step": found.prev_step, "data": found.prev_data})
+    """The dialog as this answer should see it (bot.dialogs.as_found: where it was before
+    a crash cut off the answer's first handling)."""
+    user_id, chat_id = _ids(update)
+    return await dialogs.as_found(context.db, user_id, chat_id, update.update_id,
+                                  replay=context.services.journal.is_replay(update))
 
 
 async def _finished_before_crash(update: Update, context: ZContext) -> bool:
@@ -204,9 +182,8 @@ async def _finished_before_crash(update: Update, context: ZContext) -> bool:
     if not context.services.journal.is_replay(update):
         return False
     user_id, chat_id = _ids(update)
-    async with context.db.read() as c:
-        if await dialog_repo.ended_by(c, user_id, chat_id) != update.update_id:
-            return False
+    if not await dialogs.ended_by(context.db, user_id, chat_id, update.update_id):
+        return False
     chat = update.effective_chat
     assert chat is not None
     await chat.send_message(context.tr(

@@ -12,7 +12,7 @@ from telegram import ChatMemberAdministrator, ChatMemberUpdated, Update
 from telegram.constants import ChatMemberStatus, ChatType
 
 from bot import group_members
-from bot.app import ZContext
+from bot.context import ZContext
 
 
 async def member_changed(update: Update, context: ZContext) -> None:

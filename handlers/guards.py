@@ -11,8 +11,8 @@ from telegram import CallbackQuery, Update
 from telegram.constants import ChatType
 
 from bot.access import Actor
-from bot.app import ZContext
 from bot.callbacks import STALE, CallbackData, unpack_as
+from bot.context import ZContext
 from bot.i18n import N_
 
 K = TypeVar("K", bound=CallbackData)

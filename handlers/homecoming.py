@@ -7,8 +7,8 @@ from __future__ import annotations
 from telegram import CallbackQuery, Update
 
 from bot import homecoming, organisation
-from bot.app import ZContext
 from bot.callbacks import MakeUp
+from bot.context import ZContext
 from handlers import meetings
 from handlers.guards import Refused, Stale, on_press
 

@@ -16,8 +16,8 @@ from typing import Any
 from telegram import CallbackQuery, Message, Update
 
 from bot import by_hand, materials, notes
-from bot.app import ZContext
 from bot.callbacks import HandNew, MaterialPress
+from bot.context import ZContext
 from bot.delivery import send
 from bot.i18n import N_, Translator
 from bot.materials import BODY_MAX, CAPTION_BODY_MAX, TITLE_MAX

@@ -17,8 +17,8 @@ from telegram.constants import ChatType
 from telegram.error import TelegramError
 
 from bot import meetings, organisation, session_changes, session_records
-from bot.app import ZContext
 from bot.callbacks import Attend, HandNew, LeaveDecision, SessionList, SessionRecord
+from bot.context import ZContext
 from bot.delivery import send
 from bot.i18n import N_, Translator
 from bot.markup import KEYBOARD_BUTTONS, shorten

@@ -15,8 +15,8 @@ from telegram import (
 from telegram.error import TelegramError
 
 from bot import group_members, migrants, organisation, personal_menus, registry
-from bot.app import ZContext
 from bot.callbacks import BranchMembers, HandNew, MemberPress, MemberRemove, whole
+from bot.context import ZContext
 from bot.i18n import N_, Translator
 from bot.joining import profile_lines
 from bot.markup import KEYBOARD_BUTTONS

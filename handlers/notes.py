@@ -15,7 +15,6 @@ from typing import Literal
 from telegram import CallbackQuery, InlineKeyboardButton, Update
 
 from bot import migrants, notes, registry, study_record
-from bot.app import ZContext
 from bot.callbacks import (
     NoteExempt,
     NoteFull,
@@ -25,6 +24,7 @@ from bot.callbacks import (
     NoteWrite,
     StudyRecord,
 )
+from bot.context import ZContext
 from bot.delivery import Outgoing, send
 from bot.i18n import N_
 from bot.markup import CAPTION_LIMIT, MESSAGE_LIMIT, length, shorten

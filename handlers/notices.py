@@ -14,8 +14,8 @@ from typing import Any
 from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
 
 from bot import by_hand, notices, organisation
-from bot.app import ZContext
 from bot.callbacks import STALE, HandNew, NoticePress
+from bot.context import ZContext
 from bot.delivery import send
 from bot.i18n import N_, Translator
 from bot.markup import length

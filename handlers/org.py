@@ -6,8 +6,8 @@ from telegram import CallbackQuery, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
 
 from bot import organisation, registry
-from bot.app import ZContext
 from bot.callbacks import InviteNew, InviteRevoke
+from bot.context import ZContext
 from bot.i18n import Translator
 from handlers import picker
 from handlers.guards import Refused, on_press

@@ -14,8 +14,8 @@ from telegram import CallbackQuery, Update
 
 from bot import organisation
 from bot.access import Actor
-from bot.app import ZContext
 from bot.callbacks import Pick
+from bot.context import ZContext
 from bot.tables import one_each
 from handlers.guards import Refused, Stale, on_press
 from handlers.ui import button, esc, grid, inline

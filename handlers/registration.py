@@ -16,8 +16,8 @@ from telegram import (
 from telegram.constants import ChatType
 
 from bot import group_members, registry
-from bot.app import ZContext
 from bot.callbacks import Decide
+from bot.context import ZContext
 from bot.delivery import send
 from bot.i18n import N_, Translator
 from bot.joining import LISTED, pending_messages, profile_lines

@@ -18,7 +18,6 @@ from typing import Literal
 from telegram import CallbackQuery, Update
 
 from bot import bulletins, organisation, rendered, reports, review
-from bot.app import ZContext
 from bot.callbacks import (
     ReportBranches,
     ReportKind,
@@ -26,6 +25,7 @@ from bot.callbacks import (
     ReportTyped,
     ReviewYear,
 )
+from bot.context import ZContext
 from bot.delivery import send
 from bot.i18n import N_
 from bot.profile import InvalidInput

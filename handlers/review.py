@@ -12,7 +12,6 @@ from __future__ import annotations
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot import organisation, review
-from bot.app import ZContext
 from bot.callbacks import (
     ReviewAdd,
     ReviewBranchPress,
@@ -20,6 +19,7 @@ from bot.callbacks import (
     ReviewDone,
     ReviewGood,
 )
+from bot.context import ZContext
 from bot.delivery import markup, send
 from bot.profile import InvalidInput, clean_body
 from handlers import dialog

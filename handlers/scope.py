@@ -13,8 +13,8 @@ from collections.abc import Awaitable, Callable
 from telegram import Update
 
 from bot import organisation
-from bot.app import ZContext
 from bot.callbacks import whole
+from bot.context import ZContext
 from handlers import away, dialog
 from handlers.dialog import Answer
 from handlers.ui import button, esc, grid, inline

@@ -20,8 +20,8 @@ from telegram import CallbackQuery, Update
 from telegram.constants import ChatType
 
 from bot import meetings, organisation, session_changes
-from bot.app import ZContext
 from bot.callbacks import SessionChange, SessionList
+from bot.context import ZContext
 from bot.i18n import N_
 from bot.meetings import KINDS
 from bot.profile import InvalidInput

@@ -14,8 +14,8 @@ from __future__ import annotations
 from telegram import CallbackQuery, Update
 
 from bot import organisation, session_records
-from bot.app import ZContext
 from bot.callbacks import Ledger, LedgerYears, SessionCard, SessionMonth
+from bot.context import ZContext
 from bot.delivery import markup, send
 from bot.markup import visible
 from bot.session_records import Month

@@ -13,8 +13,8 @@ from __future__ import annotations
 from telegram import CallbackQuery, Update
 
 from bot import todo
-from bot.app import ZContext
 from bot.callbacks import TodoShow
+from bot.context import ZContext
 from bot.delivery import Outgoing, send
 from bot.schedule import windows
 from handlers.guards import not_a_member_text, not_a_member_yet, on_press, private_only

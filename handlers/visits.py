@@ -19,9 +19,9 @@ from telegram import (
 )
 
 from bot import contact_days, visits
-from bot.app import ZContext
 from bot.callbacks import QuotaFor, VisitLeader, VisitPress, whole
 from bot.contact_days import Month
+from bot.context import ZContext
 from bot.delivery import Outgoing, send
 from bot.i18n import N_, Translator
 from bot.markup import shorten

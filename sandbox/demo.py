@@ -19,14 +19,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from aiohttp import web
 from pydantic import SecretStr
+from telegram.ext import Application, BaseUpdateProcessor
 
-from bot.app import ZApplication, build_application, services_of, start_services, stop_services
-from bot.clock import FrozenClock
+from bot.clock import Clock, FrozenClock
 from bot.config import Settings
+from bot.context import ZApplication, services_of
 from bot.i18n import Tr
 from bot.recipients import translator_of
 from bot.schedule import tick
@@ -38,6 +39,25 @@ from storage.models import NewMember
 
 log = logging.getLogger(__name__)
 TOKEN = "424242:AAE-demo-zhibu-token-not-secret-012"
+
+
+class Assembly(Protocol):
+    """What the demo needs of the composition root (zhibu/app.py): handed in by ``zhibu
+    demo`` and by the tests, so that the emulator's package never imports the root that
+    imports it for that command (tests/unit/test_layers.py)."""
+
+    def build_application(self, settings: Settings, *, clock: Clock | None = None,
+                          update_processor: BaseUpdateProcessor | None = None,
+                          rate_limiter: bool = True, ticking: bool = True) -> ZApplication:
+        ...
+
+    async def start_services(self, application: Application[Any, Any, Any, Any, Any, Any],
+                             ) -> None:
+        ...
+
+    async def stop_services(self, application: Application[Any, Any, Any, Any, Any, Any],
+                            ) -> None:
+        ...
 
 
 @dataclass
@@ -63,6 +83,7 @@ FLOWING = {"李志强": "深圳", "张丽华": "东莞", "赵小军": "杭州", 
 
 @dataclass
 class Demo:
+    assembly: Assembly
     emulator: Emulator
     application: ZApplication
     clock: FrozenClock
@@ -79,7 +100,7 @@ class Demo:
             await application.updater.stop()
         if application.running:
             await application.stop()
-        await stop_services(application)
+        await self.assembly.stop_services(application)
         await application.shutdown()
         await self.emulator.stop()
         self.workdir.cleanup()
@@ -138,7 +159,7 @@ async def _seed(db: Database, emulator: Emulator, clock: FrozenClock) -> dict[st
     ]}
 
 
-async def start_demo(port: int = 8080, *, host: str = "127.0.0.1",
+async def start_demo(assembly: Assembly, port: int = 8080, *, host: str = "127.0.0.1",
                      start: datetime | None = None) -> Demo:
     emulator = Emulator(token=TOKEN, bot_username="zhibu_demo_bot", bot_name="支部助手")
     clock = FrozenClock(start or datetime.now().astimezone())
@@ -154,14 +175,14 @@ async def start_demo(port: int = 8080, *, host: str = "127.0.0.1",
     await emulator.start(host=host, port=port)
     settings = Settings(_env_file=None, token=SecretStr(TOKEN),
                         database=database, api_base=emulator.base_url)
-    application = build_application(settings, clock=clock, rate_limiter=False)
+    application = assembly.build_application(settings, clock=clock, rate_limiter=False)
     await application.initialize()
-    await start_services(application)
+    await assembly.start_services(application)
     await application.start()
     assert application.updater is not None
     await application.updater.start_polling(poll_interval=0.0, timeout=5)
     ticks.append(application)
-    return Demo(emulator, application, clock, personas, workdir)
+    return Demo(assembly, emulator, application, clock, personas, workdir)
 
 
 # --- the web page's API ------------------------------------------------------------------------
@@ -368,8 +389,8 @@ def _dumps(value: object) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-async def run_demo(port: int, tr: Tr) -> None:
-    demo = await start_demo(port)
+async def run_demo(assembly: Assembly, port: int, tr: Tr) -> None:
+    demo = await start_demo(assembly, port)
     print(tr("zhibu demo: open {url} in a browser (Ctrl-C stops it)", url=demo.url), flush=True)
     try:
         await asyncio.Event().wait()

@@ -17,23 +17,16 @@ from typing import Any
 
 from telegram.error import BadRequest, NetworkError, TelegramError
 
-from bot.app import (
-    Services,
-    ZApplication,
-    ZContext,
-    build_application,
-    services_of,
-    start_services,
-    stop_services,
-)
 from bot.clock import Clock
 from bot.config import Settings
+from bot.context import Services, ZApplication, ZContext, services_of
 from bot.repeats import Repeats
 from bot.schedule import tick
 from bot.updates import ALLOWED_UPDATES, PerUserUpdateProcessor
 from bot.webhook import WebhookServer, set_webhook
 from sandbox.emulator import Emulator, SimChat, SimMessage, SimUser
 from storage.db import Database
+from zhibu.app import build_application, start_services, stop_services
 
 SETTLE_TIMEOUT = 15.0
 

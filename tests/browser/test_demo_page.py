@@ -21,6 +21,7 @@ import pytest
 from playwright.async_api import Browser, Locator, Page, async_playwright, expect
 
 from sandbox.demo import Demo, start_demo
+from zhibu import app
 
 CHROMIUM = shutil.which("chromium")
 REQUIRED = os.environ.get("ZHIBU_REQUIRE_BROWSER") == "1"
@@ -42,7 +43,8 @@ def chromium() -> str:
 
 @pytest.fixture
 async def demo(chromium: str) -> AsyncIterator[Demo]:
-    running = await start_demo(port=0, start=datetime.fromisoformat("2026-11-24T10:00:00+08:00"))
+    running = await start_demo(app, port=0,
+                               start=datetime.fromisoformat("2026-11-24T10:00:00+08:00"))
     yield running
     await running.stop()
 

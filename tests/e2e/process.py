@@ -36,7 +36,7 @@ def command_env(**settings: str) -> dict[str, str]:
 async def zhibu(*args: str, **settings: str) -> tuple[int, str, str]:
     """A `zhibu` command as the operator types it (exit code, stdout, stderr)."""
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", *args, env=command_env(**settings), cwd=str(ROOT),
+        sys.executable, "-m", "zhibu", *args, env=command_env(**settings), cwd=str(ROOT),
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
     out, err = await communicate(process, 60, f"zhibu {' '.join(args)}")
     assert process.returncode is not None
@@ -83,7 +83,7 @@ class BotProcess:
                              "ZHIBU_DATABASE": str(self.database),
                              "ZHIBU_LOG_LEVEL": "WARNING", **self.settings})
         self.process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", *self.args, env=env, cwd=str(ROOT),
+            sys.executable, "-m", "zhibu", *self.args, env=env, cwd=str(ROOT),
             stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
         self.starts += 1
 

@@ -18,6 +18,7 @@ import pytest
 from bot import notices
 from bot.clock import Clock
 from bot.config import Settings
+from bot.schedule import Ticker
 from sandbox.emulator import Emulator
 from storage.models import NewNotice
 from tests.conftest import seed_county
@@ -81,10 +82,11 @@ async def test_a_clock_stepped_back_or_forward_stops_nothing_and_doubles_nothing
 
     h.clock.step += timedelta(days=1)  # and then a day forward
     await everyone_sees(h, members, "第三条通知", 20)
-    assert h.services.ticker is not None
-    ticks = h.services.ticker.ticks
+    ticker = h.services.ticker
+    assert isinstance(ticker, Ticker)
+    ticks = ticker.ticks
     await asyncio.sleep(2.5)  # real seconds: the beat's own, which no clock step moves
-    assert h.services.ticker.ticks >= ticks + 2
+    assert ticker.ticks >= ticks + 2
     await h.settle()
     for member in members:  # each once: a tick after a step repeats nothing
         for body in ("第一条通知", "第二条通知", "第三条通知"):

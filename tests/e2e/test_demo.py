@@ -11,11 +11,13 @@ import aiohttp
 import pytest
 
 from sandbox.demo import Demo, start_demo
+from zhibu import app
 
 
 @pytest.fixture
 async def demo() -> AsyncIterator[Demo]:
-    running = await start_demo(port=0, start=datetime.fromisoformat("2026-11-24T10:00:00+08:00"))
+    running = await start_demo(app, port=0,
+                               start=datetime.fromisoformat("2026-11-24T10:00:00+08:00"))
     yield running
     await running.stop()
 

@@ -56,7 +56,7 @@ async def test_a_second_bot_on_the_same_database_is_refused_at_once(
     line = one_line(second.stderr[0])
     assert line.startswith(f"zhibu: the database {database} is in use by another zhibu "
                            f"(pid {pid}: ")
-    assert "-m bot run" in line
+    assert "-m zhibu run" in line
     assert migrate[0] != 0 and one_line(migrate[2]) == line
     assert imported[0] == 0, imported
     assert "Traceback" not in "".join(first.stderr)

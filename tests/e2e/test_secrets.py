@@ -25,10 +25,11 @@ from sandbox.emulator import Emulator
 from tests.conftest import TOKEN
 from tests.e2e.process import BotProcess, seed_east, until
 from tests.harness import Harness, Person
+from zhibu import app
 
 SECRET = TOKEN.partition(":")[2]
 LOUD = ("", "httpx", "httpcore", "aiohttp", "telegram", "telegram.ext", "apscheduler",
-        "aiosqlite", "bot", "handlers", "asyncio")
+        "aiosqlite", "bot", "handlers", "zhibu", "asyncio")
 
 
 def test_a_record_is_scrubbed_in_message_arguments_traceback_and_stack() -> None:
@@ -95,7 +96,8 @@ async def test_zhibu_run_at_debug_prints_no_token(emu: Emulator, tmp_path: Path)
 
 
 async def test_the_demo_page_shows_no_token() -> None:
-    demo = await start_demo(port=0, start=datetime.fromisoformat("2026-11-24T10:00:00+08:00"))
+    demo = await start_demo(app, port=0,
+                            start=datetime.fromisoformat("2026-11-24T10:00:00+08:00"))
     try:
         async with aiohttp.ClientSession(demo.url) as http:
             seen = [await (await http.get(path)).text() for path in ("/", "/demo/state")]

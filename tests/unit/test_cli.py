@@ -23,7 +23,7 @@ EXAMPLES = ROOT / "examples"
 def zhibu(*args: str, env: dict[str, str] | None = None,
           cwd: Path) -> subprocess.CompletedProcess[str]:
     """The command in a server's plain locale (C: English) unless ``env`` says otherwise."""
-    return subprocess.run([sys.executable, "-m", "bot", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "zhibu", *args], capture_output=True, text=True,
                           env=command_env(**(env or {})), cwd=cwd, timeout=60, check=False)
 
 

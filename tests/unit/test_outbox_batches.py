@@ -14,7 +14,7 @@ import pytest
 from telegram import Bot
 
 import bot.materials  # noqa: F401  (registers the "material" renderer)
-from bot import round_memo
+from bot import renderers, round_memo
 from bot.aiohttp_request import AiohttpRequest
 from bot.clock import FrozenClock
 from bot.delivery import Outgoing, Sender, SendLimits, send_for_id
@@ -26,6 +26,7 @@ from storage.db import Database
 from storage.models import NewMaterial, NewMember
 from tests.conftest import START
 
+ALL = renderers.build()  # the bot's own renderers
 
 @pytest.fixture
 async def emu() -> AsyncIterator[Emulator]:
@@ -85,7 +86,7 @@ async def test_one_batch_of_two_materials_in_two_languages_gives_each_person_the
     first = (await push(db, clock, _material(branch_id, "第一课", "正文一"))).material
     second = (await push(db, clock, _material(branch_id, "第二课", "正文二"))).material
 
-    await drain(Sender(client, db, clock, SendLimits(per_second=200)))
+    await drain(Sender(client, db, clock, SendLimits(per_second=200), renderers=ALL))
 
     for user, english in zip(users, [False, True, False, True], strict=True):
         got = emu.messages(user)
@@ -104,11 +105,11 @@ async def test_a_language_chosen_between_batches_is_the_next_batchs(
     branch_id, (user,) = await branch_of(db, emu, ["zh-hans"])
     clock = FrozenClock(START)
     await push(db, clock, _material(branch_id, "第一课", "正文"))
-    await drain(Sender(client, db, clock, SendLimits(per_second=200)))
+    await drain(Sender(client, db, clock, SendLimits(per_second=200), renderers=ALL))
     async with db.tx() as c:
         await member_repo.set_language(c, user.id, "en")
     await push(db, clock, _material(branch_id, "第二课", "正文"))
-    await drain(Sender(client, db, clock, SendLimits(per_second=200)))
+    await drain(Sender(client, db, clock, SendLimits(per_second=200), renderers=ALL))
     first, second = emu.texts(user)
     assert "学习材料" in first and "Study material" in second
 
@@ -153,7 +154,8 @@ async def test_no_more_are_sent_but_not_recorded_than_are_in_flight(
     emu.subscribe(arrived)
     try:
         await drain(Sender(client, db, FrozenClock(START),
-                           SendLimits(per_second=400, concurrency=concurrency)))
+                           SendLimits(per_second=400, concurrency=concurrency),
+                           renderers=ALL))
     finally:
         look.close()
     assert len(gaps) == len(users) and all(emu.texts(u) for u in users)

@@ -1,5 +1,7 @@
 """Building the Application and the long-lived services it carries.
 
+The composition root: it registers the handlers (handlers/__init__.py) on an Application
+whose context and services are bot/'s (bot/context.py), so it sits above both layers.
 The database opens in ``post_init`` and closes in ``post_shutdown``; because
 ``Application.initialize()`` does not run ``post_init``, tests and the demo call
 :func:`start_services` / :func:`stop_services` themselves — the same functions the hooks
@@ -9,9 +11,8 @@ call, so there is one way to bring the bot up.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
-from datetime import date, timedelta
-from typing import TYPE_CHECKING, Any
+from datetime import timedelta
+from typing import Any
 
 from telegram import Bot, LinkPreviewOptions
 from telegram.constants import ParseMode
@@ -19,143 +20,25 @@ from telegram.ext import (
     Application,
     ApplicationBuilder,
     BaseUpdateProcessor,
-    CallbackContext,
     Defaults,
-    ExtBot,
 )
 
 from bot import i18n, logs
-from bot.access import Actor, load_actor
 from bot.aiohttp_request import AiohttpRequest
 from bot.askers import Askers
 from bot.clock import Clock
 from bot.config import Settings
+from bot.context import Services, ZApplication, ZContext, services_of
 from bot.delivery import Sender, SendLimits
 from bot.journal import Journal, JournalingBot
 from bot.pacing import PaceLimits, Pacer, PacingRateLimiter
-from bot.repeats import Repeats
 from bot.throttle import Throttle
 from bot.updates import PerUserUpdateProcessor, lend_place
 from bot.write_faults import WriteFaults
 from storage import members as member_repo
 from storage.db import BOT_BUSY_MS, Database
 
-if TYPE_CHECKING:
-    from bot.live_counts import LiveCounts
-    from bot.schedule import Ticker
-
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class Services:
-    """What every handler may need, built once per Application."""
-
-    settings: Settings
-    clock: Clock
-    db: Database | None = None
-    sender: Sender | None = None
-    throttle: Throttle = field(default_factory=Throttle)
-    daily: dict[str, date] = field(default_factory=dict)  # once-a-day jobs: the last day run
-    journal: Journal = field(default_factory=Journal)
-    askers: Askers = field(default_factory=Askers)  # who sent each fetched batch
-    # A database that cannot be written (a full disk): one episode for every place that
-    # waits it out (bot/write_faults.py); the journal's, so polling shares it.
-    write_faults: WriteFaults = field(default_factory=WriteFaults)
-    pacer: Pacer = field(default_factory=Pacer)  # Telegram's limits, for replies and outbox
-    repeats: Repeats = field(default_factory=Repeats)  # presses handed over twice
-    # The scheduler's beat (bot/schedule.py); off for tests, which tick at moments they
-    # choose.
-    ticking: bool = True
-    ticker: Ticker | None = None
-    live_counts: LiveCounts | None = None  # edits of check-in posts (bot/live_counts.py)
-
-    @property
-    def database(self) -> Database:
-        if self.db is None:
-            raise RuntimeError("services not started: call start_services(application)")
-        return self.db
-
-    def poke_outbox(self) -> None:
-        """Rows were queued: have the sender look now."""
-        if self.sender is not None:
-            self.sender.poke()
-
-    def poke_counts(self) -> None:
-        """Someone checked in, joined remotely or asked for leave: the count on the
-        session's check-in post follows (spaced out: bot/live_counts.py)."""
-        if self.live_counts is not None:
-            self.live_counts.poke()
-
-    async def noted(self, source: str, error: BaseException, context: str = "") -> None:
-        """An error in a handler or the sender: kept, and staff told (rate-limited)."""
-        from bot.trouble import noted
-
-        if self.db is not None and await noted(self.db, self.clock, self.settings, source,
-                                               error, context):
-            self.poke_outbox()
-
-
-class ZContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[str, Any]]):
-    """Typed access to the services, plus who is asking and in which language."""
-
-    def __init__(self, application: Application[Any, Any, Any, Any, Any, Any],
-                 chat_id: int | None = None, user_id: int | None = None) -> None:
-        super().__init__(application, chat_id=chat_id, user_id=user_id)
-        self._tr: i18n.Translator | None = None
-        self._actor: Actor | None = None
-
-    @property
-    def services(self) -> Services:
-        services = self.bot_data["services"]
-        assert isinstance(services, Services)
-        return services
-
-    @property
-    def db(self) -> Database:
-        return self.services.database
-
-    @property
-    def clock(self) -> Clock:
-        return self.services.clock
-
-    @property
-    def settings(self) -> Settings:
-        return self.services.settings
-
-    @property
-    def tr(self) -> i18n.Translator:
-        return self._tr if self._tr is not None else i18n.translator(None)
-
-    @tr.setter
-    def tr(self, value: i18n.Translator) -> None:
-        self._tr = value
-
-    @property
-    def actor(self) -> Actor:
-        if self._actor is None:
-            raise RuntimeError("actor not loaded: the user middleware did not run")
-        return self._actor
-
-    @actor.setter
-    def actor(self, value: Actor) -> None:
-        self._actor = value
-
-    async def refresh_actor(self) -> Actor:
-        """Reload roles after a change made in this very update."""
-        assert self._actor is not None
-        self._actor = await load_actor(self.db, self._actor.telegram_id, self.settings.admins)
-        return self._actor
-
-    async def translator_for(self, telegram_id: int) -> i18n.Translator:
-        """The language of someone else (the secretary being told of a new applicant)."""
-        from bot.recipients import translator_of
-
-        return await translator_of(self.db, telegram_id)
-
-
-ZApplication = Application[ExtBot[None], ZContext, dict[Any, Any], dict[Any, Any],
-                           dict[str, Any], Any]
 
 
 def build_application(settings: Settings, *, clock: Clock | None = None,
@@ -210,10 +93,6 @@ def build_application(settings: Settings, *, clock: Clock | None = None,
     return application
 
 
-def services_of(application: Application[Any, Any, Any, Any, Any, Any]) -> Services:
-    services = application.bot_data["services"]
-    assert isinstance(services, Services)
-    return services
 
 
 async def start_services(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
@@ -244,7 +123,7 @@ async def start_services(application: Application[Any, Any, Any, Any, Any, Any])
     await outbox_bot.initialize()
     services.sender = Sender(outbox_bot, services.db, services.clock, SendLimits(
         per_second=settings.send_per_second, concurrency=settings.send_concurrency),
-        services.pacer, services.write_faults, renderers.build())
+        services.pacer, services.write_faults, renderers=renderers.build())
     # Staff hear once that the database could not be written, when it can be again.
     services.write_faults.on_recovered = (
         lambda error, seconds: services.noted("database", error, str(round(seconds))))

@@ -20,7 +20,6 @@ from typing import Any, NoReturn
 from pydantic import ValidationError
 
 from bot import file_checks, logs, startup
-from bot.argparse_i18n import argparse_speaks
 from bot.clock import Clock
 from bot.config import LanguageSetting, Settings, setting_problems
 from bot.i18n import LANGUAGES, N_, Tr, operator_language, translator
@@ -29,6 +28,7 @@ from bot.startup import SetupError
 from bot.updates import ALLOWED_UPDATES
 from bot.when import parse_date
 from storage.db import Database
+from zhibu.argparse_i18n import argparse_speaks
 
 __all__ = ["SetupError", "main", "run"]
 
@@ -193,7 +193,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def run(settings: Settings, tr: Tr, webhook_url: str | None = None) -> int:
     """`zhibu run`: the checks every way of taking updates needs, then long polling — or,
     given a webhook address, the webhook."""
-    from bot.app import build_application
+    from zhibu.app import build_application
 
     startup.checked_token(settings)
     if webhook_url:
@@ -250,9 +250,10 @@ def _demo(port: int, tr: Tr) -> int:
             raise  # a module of the bot's own is missing: a bug, not the extra
         raise SetupError(N_('the demo needs {missing}, which is not installed: pip install -e '
                             '".[demo]"'), missing=exc.name) from None
+    from zhibu import app
 
     try:
-        asyncio.run(run_demo(port, tr))
+        asyncio.run(run_demo(app, port, tr))
     except KeyboardInterrupt:
         print(tr("zhibu demo stopped"))
     except OSError as exc:
