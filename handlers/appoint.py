@@ -14,7 +14,7 @@ from telegram.constants import ChatType
 
 from bot import organisation, personal_menus, registry, roles
 from bot.access import Actor
-from bot.callbacks import whole
+from bot.callbacks import STALE, whole
 from bot.context import ZContext
 from bot.i18n import N_
 from bot.markup import KEYBOARD_BUTTONS
@@ -300,7 +300,7 @@ async def choose_contact_point(update: Update, context: ZContext, branch: Unit) 
     chat = update.effective_chat
     assert chat is not None
     if current is None or current.kind != KIND or current.step != "contact":
-        await chat.send_message(context.tr("This button is no longer active."))
+        await chat.send_message(context.tr(STALE))
         return
     member = await roles.appoint_leader(
         context.db, context.clock, int(current.data["member"]), branch.id, context.actor,

@@ -13,10 +13,10 @@ from dataclasses import replace
 from datetime import date
 from typing import Any
 
-from telegram import Message, Update
+from telegram import CallbackQuery, Message, Update
 
 from bot import by_hand, materials, notes
-from bot.callbacks import pack
+from bot.callbacks import HandNew, MaterialPress
 from bot.context import ZContext
 from bot.delivery import send
 from bot.i18n import N_, Translator
@@ -31,7 +31,7 @@ from bot.profile import (
 from bot.when import offset_day
 from handlers import away, dialog, scope
 from handlers.dialog import Answer
-from handlers.guards import button_with_id, not_a_member_yet, private_only
+from handlers.guards import ONLY_MANAGERS, Refused, not_a_member_yet, on_press, private_only
 from handlers.steps import Step, StepTable, Turn
 from handlers.ui import button, chunks, esc, grid, inline
 from storage.models import Dialog, Material, MaterialStats, Member, NewMaterial, RecipientView, Unit
@@ -242,14 +242,13 @@ STEPS = StepTable(PUSH, {
 # --- buttons under a material ------------------------------------------------------------
 
 
-async def material_button(update: Update, context: ZContext) -> None:
-    pressed = await button_with_id(update, context)
-    if pressed is None:
-        return
-    query, parsed, material_id = pressed
+@on_press()
+async def material_button(update: Update, context: ZContext, query: CallbackQuery,
+                          data: MaterialPress) -> None:
+    material_id = data.material
     tr = context.tr
     member = context.actor.active_member
-    if parsed.action == "done":
+    if data.action == "done":
         mark = await materials.mark_studied(context.db, context.clock, material_id, member,
                                             notes.NotePolicy.of(context.settings))
         if mark == "not_yours":
@@ -262,13 +261,13 @@ async def material_button(update: Update, context: ZContext) -> None:
                 tr("✅ Studied {time}", time=context.clock.now().strftime("%m-%d %H:%M")),
                 query.data or "")]]))
             context.services.poke_outbox()  # the note request, if one is owed
-    elif parsed.action == "later":
+    elif data.action == "later":
         material = await materials.received(context.db, material_id, member)
         if material is None:
             await query.answer(tr("This material was not sent to you."), show_alert=True)
         else:
             await query.answer(tr("All right. Send /study to find it again."))
-    elif parsed.action == "show":
+    elif data.action == "show":
         material = await materials.received(context.db, material_id, member)
         if material is None:
             await query.answer(tr("This material was not sent to you."), show_alert=True)
@@ -278,10 +277,8 @@ async def material_button(update: Update, context: ZContext) -> None:
         assert chat is not None
         await send(context.bot, chat.id,
                    await materials.render_for(context.db, material, context.actor.telegram_id))
-    elif parsed.action == "who":
-        await _who(update, context, material_id)
     else:
-        await query.answer(tr("This button is no longer active."))
+        await _who(update, context, material_id)
 
 
 def _branch_scope(context: ZContext) -> frozenset[int] | None:
@@ -294,14 +291,11 @@ async def _who(update: Update, context: ZContext, material_id: int) -> None:
     assert query is not None
     tr = context.tr
     actor = context.actor
-    if not actor.staff and not actor.secretary_of:
-        await query.answer(tr("Only branch secretaries and organisation staff can do this."),
-                           show_alert=True)
-        return
+    if not actor.manages_any:
+        raise Refused(ONLY_MANAGERS)
     material, people = await materials.who(context.db, material_id, _branch_scope(context))
     if material is None or not people:
-        await query.answer(tr("This is not yours to manage."), show_alert=True)
-        return
+        raise Refused
     await query.answer()
     chat = update.effective_chat
     assert chat is not None
@@ -309,7 +303,7 @@ async def _who(update: Update, context: ZContext, material_id: int) -> None:
     for text in texts[:-1]:
         await chat.send_message(text)
     await chat.send_message(texts[-1], reply_markup=inline([[button(
-        tr("🖊 Record by hand"), pack("hand", "new", f"s{material.id}"))]]))
+        tr("🖊 Record by hand"), HandNew(f"s{material.id}").pack())]]))
 
 
 def _who_lines(tr: Translator, material: Material, people: list[RecipientView], *,
@@ -374,7 +368,7 @@ async def _own_materials(update: Update, context: ZContext, member: Member) -> N
         lines.append(tr("… and {n} more", n=len(open_) - len(shown)))
     lines.append(tr("Press one to read it again."))
     await chat.send_message("\n".join(lines), reply_markup=inline(
-        [[button(f"📖 {m.title}", pack("mat", "show", m.id))] for m in shown]))
+        [[button(f"📖 {m.title}", MaterialPress("show", m.id).pack())] for m in shown]))
 
 
 async def _overview(update: Update, context: ZContext, overview: list[MaterialStats]) -> None:
@@ -396,6 +390,6 @@ async def _overview(update: Update, context: ZContext, overview: list[MaterialSt
                       item.to_record, item.unreachable)]
         if item.queued:
             lines.append(tr("still being sent: {n}", n=item.queued))
-    buttons = [button(f"👥 {item.material.title}", pack("mat", "who", item.material.id))
+    buttons = [button(f"👥 {item.material.title}", MaterialPress("who", item.material.id).pack())
                for item in overview]
     await chat.send_message("\n".join(lines), reply_markup=inline(grid(buttons, 1)))

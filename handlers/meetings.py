@@ -12,12 +12,12 @@ import contextlib
 from datetime import date, datetime, timedelta
 from typing import Literal, get_args
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import CallbackQuery, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
 from telegram.error import TelegramError
 
 from bot import meetings, organisation, session_changes, session_records
-from bot.callbacks import pack, unpack
+from bot.callbacks import Attend, HandNew, LeaveDecision, SessionList, SessionRecord
 from bot.context import ZContext
 from bot.delivery import send
 from bot.i18n import N_, Translator
@@ -28,6 +28,7 @@ from bot.schedule import windows
 from bot.when import offered_day, parse_when
 from handlers import away, dialog, picker
 from handlers.dialog import Answer
+from handlers.guards import NOT_YOURS_TO_DECIDE, Refused, Stale, on_press
 from handlers.steps import Step, StepTable, Turn
 from handlers.ui import button, esc, grid, inline
 from storage.models import Dialog, Meeting, MeetingKind, Member, NewMeeting, Unit
@@ -97,7 +98,7 @@ async def _start(update: Update, context: ZContext, branch: Unit, *, in_private:
     coming = len(await session_changes.coming(context.db, branch.id))
     if coming and makeup is None:  # the same command reaches the sessions already scheduled
         kinds.append([button(tr("✏️ Change a coming session ({n})", n=coming),
-                             pack("mtg", "list", branch.id))])
+                             SessionList(branch.id).pack())])
     await context.bot.send_message(
         context.actor.telegram_id, heading + "\n" + tr("What kind of session?"),
         reply_markup=inline(kinds))
@@ -400,7 +401,7 @@ async def _confirm(turn: Turn) -> None:
                        [button(label, data) for label, data
                         in meetings.change_buttons(tr, meeting)],
                        [button(tr("🖊 Record by hand"),
-                               pack("hand", "new", f"m{meeting.id}"))]]))
+                               HandNew(f"m{meeting.id}").pack())]]))
 
 
 MEETING_STEPS = StepTable(MEETING, {
@@ -433,21 +434,17 @@ CHECK_IN_ANSWERS = {
 }
 
 
-async def attendance_button(update: Update, context: ZContext) -> None:
-    query = update.callback_query
-    assert query is not None
+@on_press()
+async def attendance_button(update: Update, context: ZContext, query: CallbackQuery,
+                            data: Attend) -> None:
     tr = context.tr
-    parsed = unpack(query.data)
-    meeting_id = parsed.int_arg() if parsed else None
-    if parsed is None or meeting_id is None or parsed.action not in ("in", "remote", "leave"):
-        await query.answer(tr("This button is no longer active."))
-        return
+    meeting_id = data.meeting
     member = context.actor.active_member
     wins = windows(context.settings)
-    if parsed.action == "leave":
+    if data.action == "leave":
         await _leave_pressed(update, context, meeting_id)
         return
-    how: Literal["present", "remote"] = "present" if parsed.action == "in" else "remote"
+    how: Literal["present", "remote"] = "present" if data.action == "in" else "remote"
     result = await meetings.check_in(context.db, context.clock, wins, meeting_id, member, how)
     if result in ("present", "remote"):
         context.services.poke_counts()  # the group post's count follows, spaced out
@@ -521,28 +518,21 @@ async def _read_leave_reason(turn: Turn) -> None:
 LEAVE_STEPS = StepTable(LEAVE, {"reason": Step(_read_leave_reason)}, first=("reason",))
 
 
-async def leave_decision_button(update: Update, context: ZContext) -> None:
-    query = update.callback_query
-    assert query is not None
+@on_press()
+async def leave_decision_button(update: Update, context: ZContext, query: CallbackQuery,
+                                data: LeaveDecision) -> None:
     tr = context.tr
-    parsed = unpack(query.data)
-    meeting_id = parsed.int_arg(0) if parsed else None
-    member_id = parsed.int_arg(1) if parsed else None
-    if parsed is None or meeting_id is None or member_id is None:
-        await query.answer(tr("This button is no longer active."))
-        return
+    meeting_id, member_id, approved = data.meeting, data.member, data.verdict == "ok"
     meeting = await meetings.get(context.db, meeting_id)
     manages = meeting is not None and context.actor.manages(meeting.branch_id)
     decided = await meetings.decide_leave(context.db, context.clock, meeting_id, member_id,
-                                          parsed.action == "ok", context.actor.telegram_id,
-                                          manages)
+                                          approved, context.actor.telegram_id, manages)
     if not manages:
-        await query.answer(tr("This is not yours to decide."), show_alert=True)
-        return
+        raise Refused(NOT_YOURS_TO_DECIDE)
     if decided is None:
         await query.answer(tr("Already decided."))
         return
-    outcome = tr("✅ Approved") if parsed.action == "ok" else tr("❌ Refused")
+    outcome = tr("✅ Approved") if approved else tr("❌ Refused")
     context.services.poke_counts()  # a refused leave leaves the count
     await query.answer(outcome)
     original = getattr(query.message, "text_html", "") or ""
@@ -556,21 +546,17 @@ async def leave_decision_button(update: Update, context: ZContext) -> None:
 COMPLETES = {"effect": "effect", "lect": "lecturer"}
 
 
-async def meeting_button(update: Update, context: ZContext) -> None:
-    query = update.callback_query
-    assert query is not None
+@on_press()
+async def meeting_button(update: Update, context: ZContext, query: CallbackQuery,
+                         data: SessionRecord) -> None:
     tr = context.tr
-    parsed = unpack(query.data)
-    meeting_id = parsed.int_arg() if parsed else None
-    meeting = await meetings.get(context.db, meeting_id) if meeting_id else None
-    if parsed is None or parsed.action not in COMPLETES or meeting is None:
-        await query.answer(tr("This button is no longer active."))
-        return
+    meeting = await meetings.get(context.db, data.meeting)
+    if meeting is None:
+        raise Stale
     if not context.actor.manages(meeting.branch_id):
-        await query.answer(tr("This is not yours to manage."), show_alert=True)
-        return
+        raise Refused
     await query.answer()
-    field = COMPLETES[parsed.action]
+    field = COMPLETES[data.field]
     await dialog.begin(update, context, EFFECT, "text", {"meeting": meeting.id, "field": field},
                        in_private=True)
     topic = esc(meeting.topic)

@@ -5,11 +5,17 @@ from __future__ import annotations
 import contextlib
 from datetime import date
 
-from telegram import InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardRemove, Update
+from telegram import (
+    CallbackQuery,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardRemove,
+    Update,
+)
 from telegram.error import TelegramError
 
 from bot import group_members, migrants, organisation, personal_menus, registry
-from bot.callbacks import pack, whole
+from bot.callbacks import BranchMembers, HandNew, MemberPress, MemberRemove, whole
 from bot.context import ZContext
 from bot.i18n import N_, Translator
 from bot.joining import profile_lines
@@ -25,7 +31,7 @@ from bot.profile import (
 from bot.seasons import parse_seasons
 from handlers import away, dialog, picker
 from handlers.dialog import Answer
-from handlers.guards import button_with_id, private_only
+from handlers.guards import Refused, Stale, on_press, private_only
 from handlers.steps import Step, StepTable, Turn
 from handlers.ui import (
     button,
@@ -445,76 +451,73 @@ async def show_roster(update: Update, context: ZContext, branch: Unit) -> None:
     texts = chunks(lines)
     for text in texts[:-1]:
         await chat.send_message(text)
-    keys = [[button(tr("👥 Branch committee…"), pack("mem", "com", branch.id))],
-            [button(tr("🗑 Remove a member…"), pack("mem", "list", branch.id))]]
+    keys = [[button(tr("👥 Branch committee…"), BranchMembers("com", branch.id).pack())],
+            [button(tr("🗑 Remove a member…"), BranchMembers("list", branch.id).pack())]]
     if phoneless:
         keys.insert(0, [button(tr("🖊 To record by hand ({count})", count=len(phoneless)),
-                               pack("hand", "new", f"b{branch.id}"))])
+                               HandNew(f"b{branch.id}").pack())])
     await chat.send_message(texts[-1], reply_markup=inline(keys))
 
 
 def _committee_keys(roster: list[Member]) -> InlineKeyboardMarkup:
     """Every member with ☑ if on the committee: a press puts them on or takes them off."""
     return inline(grid([button(("☑ " if m.committee else "☐ ") + m.name,
-                               pack("mem", "cm", m.id))
+                               MemberPress("cm", m.id).pack())
                         for m in roster[:KEYBOARD_BUTTONS]], 3))
 
 
-async def member_button(update: Update, context: ZContext) -> None:
+async def _committee_pressed(query: CallbackQuery, context: ZContext, member: Member) -> None:
+    """A name on the committee list: on the committee, or off it."""
+    tr = context.tr
+    changed = await registry.set_committee(context.db, context.clock, member.id,
+                                           not member.committee, context.actor)
+    if changed is None:
+        raise Refused
+    await query.answer(tr("{name} is on the branch committee.", name=changed.name)
+                       if changed.committee else
+                       tr("{name} is no longer on the branch committee.", name=changed.name))
+    roster = [v.member for v in await registry.roster(context.db, changed.branch_id)]
+    with contextlib.suppress(TelegramError):  # the same markup after a repeated press
+        await query.edit_message_reply_markup(_committee_keys(roster))
+
+
+@on_press()
+async def member_button(update: Update, context: ZContext, query: CallbackQuery,
+                        data: BranchMembers | MemberPress | MemberRemove) -> None:
     """Removing a member: choose who, then why (two deliberate presses). Their records —
     sessions attended, materials, notes — stay; they leave the roster and the audiences."""
-    pressed = await button_with_id(update, context)
-    if pressed is None:
-        return
-    query, parsed, target = pressed
     tr = context.tr
-    if parsed.action == "com":
-        if not context.actor.manages(target):
-            await query.answer(tr("This is not yours to manage."), show_alert=True)
-            return
+    if isinstance(data, BranchMembers):
+        if not context.actor.manages(data.branch):
+            raise Refused
         await query.answer()
-        roster = [v.member for v in await registry.roster(context.db, target)]
-        await query.edit_message_text(tr(
-            "<b>Branch committee</b>: press a name to put them on the committee (☑) or take "
-            "them off. Committee meetings invite exactly these members."),
-            reply_markup=_committee_keys(roster))
+        views = await registry.roster(context.db, data.branch)
+        if data.action == "com":
+            await query.edit_message_text(tr(
+                "<b>Branch committee</b>: press a name to put them on the committee (☑) or "
+                "take them off. Committee meetings invite exactly these members."),
+                reply_markup=_committee_keys([v.member for v in views]))
+        else:
+            await query.edit_message_reply_markup(inline(grid(
+                [button(v.member.name, MemberPress("pick", v.member.id).pack())
+                 for v in views[:60]], 3)))
         return
-    if parsed.action == "list":
-        if not context.actor.manages(target):
-            await query.answer(tr("This is not yours to manage."), show_alert=True)
-            return
-        await query.answer()
-        views = await registry.roster(context.db, target)
-        await query.edit_message_reply_markup(inline(grid(
-            [button(v.member.name, pack("mem", "pick", v.member.id)) for v in views[:60]], 3)))
-        return
-    member = await registry.member(context.db, target)
+    member = await registry.member(context.db, data.member)
     if member is None or not context.actor.manages(member.branch_id):
-        await query.answer(tr("This is not yours to manage."), show_alert=True)
+        raise Refused
+    if isinstance(data, MemberPress) and data.action == "cm":
+        await _committee_pressed(query, context, member)
         return
-    if parsed.action == "cm":
-        changed = await registry.set_committee(context.db, context.clock, member.id,
-                                               not member.committee, context.actor)
-        if changed is None:
-            await query.answer(tr("This is not yours to manage."), show_alert=True)
-            return
-        await query.answer(tr("{name} is on the branch committee.", name=changed.name)
-                           if changed.committee else
-                           tr("{name} is no longer on the branch committee.", name=changed.name))
-        roster = [v.member for v in await registry.roster(context.db, changed.branch_id)]
-        with contextlib.suppress(TelegramError):  # the same markup after a repeated press
-            await query.edit_message_reply_markup(_committee_keys(roster))
-        return
-    if parsed.action == "pick":
+    if isinstance(data, MemberPress):  # chosen for removal: now why
         await query.answer()
         await query.edit_message_reply_markup(inline([[button(
             tr("🗑 {name}: {why}", name=member.name, why=tr(label)),
-            pack("mem", "rm", member.id, reason))] for reason, label in REMOVAL_REASONS.items()]))
+            MemberRemove(member.id, reason).pack())]
+            for reason, label in REMOVAL_REASONS.items()]))
         return
-    reason = parsed.args[1] if len(parsed.args) > 1 else ""
-    if parsed.action != "rm" or reason not in REMOVAL_REASONS:
-        await query.answer(tr("This button is no longer active."))
-        return
+    reason = data.reason
+    if reason not in REMOVAL_REASONS:
+        raise Stale
     removed = await registry.remove_member(context.db, context.clock, member.id, reason,
                                            context.actor, context.settings.admins)
     await query.answer(tr("{name} was removed from the roster; their records are kept.",

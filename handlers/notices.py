@@ -14,7 +14,7 @@ from typing import Any
 from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
 
 from bot import by_hand, notices, organisation
-from bot.callbacks import pack
+from bot.callbacks import STALE, HandNew, NoticePress
 from bot.context import ZContext
 from bot.delivery import send
 from bot.i18n import N_, Translator
@@ -24,7 +24,15 @@ from bot.profile import InvalidInput
 from bot.when import parse_when
 from handlers import dialog, scope
 from handlers.dialog import Answer
-from handlers.guards import button_with_id, managers_only, private_only
+from handlers.guards import (
+    ONLY_MANAGERS,
+    ONLY_STAFF,
+    Refused,
+    Stale,
+    managers_only,
+    on_press,
+    private_only,
+)
 from handlers.steps import Step, StepTable, Turn
 from handlers.todo import unconfirmed_notices
 from handlers.ui import button, chunks, esc, inline, mark_pressed
@@ -258,7 +266,7 @@ def _when(context: ZContext, notice: Notice) -> str:
 
 def _cancel_key(context: ZContext, notice: Notice) -> InlineKeyboardMarkup:
     return inline([[button(context.tr("🚫 Cancel this notice"),
-                           pack("ntc", "cancel", notice.id))]])
+                           NoticePress("cancel", notice.id).pack())]])
 
 
 # --- buttons and /notices ------------------------------------------------------------------------
@@ -268,13 +276,12 @@ def _branch_scope(context: ZContext) -> frozenset[int] | None:
     return None if context.actor.staff else context.actor.secretary_of
 
 
-async def notice_button(update: Update, context: ZContext) -> None:
-    pressed = await button_with_id(update, context)
-    if pressed is None:
-        return
-    query, parsed, notice_id = pressed
+@on_press()
+async def notice_button(update: Update, context: ZContext, query: CallbackQuery,
+                        data: NoticePress) -> None:
+    notice_id = data.notice
     tr = context.tr
-    if parsed.action == "ack":
+    if data.action == "ack":
         result = await notices.acknowledge(context.db, context.clock, notice_id,
                                            context.actor.telegram_id)
         answers = {"recorded": N_("✅ Thank you, recorded as received."),
@@ -285,7 +292,7 @@ async def notice_button(update: Update, context: ZContext) -> None:
             await mark_pressed(query, tr("✅ Received {time}",
                                          time=context.clock.now().strftime("%m-%d %H:%M")))
         return
-    if parsed.action == "show":  # read again, with its button (from /todo, a catch-up)
+    if data.action == "show":  # read again, with its button (from /todo, a catch-up)
         again = await notices.again(context.db, tr, notice_id, context.actor.telegram_id)
         if again is None:
             await query.answer(tr("This notice was not sent to you."), show_alert=True)
@@ -293,48 +300,48 @@ async def notice_button(update: Update, context: ZContext) -> None:
         await query.answer()
         await send(context.bot, context.actor.telegram_id, again)
         return
-    if parsed.action == "mine":
+    if data.action == "mine":
         await unconfirmed_notices(update, context, notice_id)
         return
     actor = context.actor
     if not actor.manages_any:
-        await query.answer(tr("Only branch secretaries and organisation staff can do this."),
-                           show_alert=True)
-        return
-    if parsed.action == "remind":
+        raise Refused(ONLY_MANAGERS)
+    if data.action == "remind":
         if not actor.staff:
-            await query.answer(tr("Only organisation staff can do this."), show_alert=True)
-            return
+            raise Refused(ONLY_STAFF)
         count = await notices.remind(context.db, context.clock, notice_id)
         context.services.poke_outbox()
         await query.answer(tr("Already reminded once.") if count is None
                            else tr("Reminding {n} people.", n=count))
         return
-    if parsed.action in ("cancel", "stop", "keep"):
-        await _cancel_pressed(update, context, query, parsed.action, notice_id)
+    if data.action in ("cancel", "stop", "keep"):
+        await _cancel_pressed(update, context, query, data.action, notice_id)
         return
-    if parsed.action == "who":
-        people = await notices.recipients(context.db, notice_id, _branch_scope(context))
-        if not people:
-            await query.answer(tr("This is not yours to manage."), show_alert=True)
-            return
-        await query.answer()
-        chat = update.effective_chat
-        assert chat is not None
-        branches = {p.branch_id: p.branch for p in people}
-        lines: list[str] = []
-        for branch_id, branch in branches.items():
-            if len(branches) > 1:
-                lines.append(f"<b>{esc(branch or '—')}</b>")
-            lines += _names(tr, [p for p in people if p.branch_id == branch_id],
-                            brief=len(branches) > 1)
-        texts = chunks(line for line in lines if line)
-        for text in texts[:-1]:
-            await chat.send_message(text)
-        await chat.send_message(texts[-1], reply_markup=inline([[button(
-            tr("🖊 Record by hand"), pack("hand", "new", f"n{notice_id}"))]]))
-        return
-    await query.answer(tr("This button is no longer active."))
+    await _names_pressed(update, context, query, notice_id)  # ntc:who
+
+
+async def _names_pressed(update: Update, context: ZContext, query: CallbackQuery,
+                         notice_id: int) -> None:
+    """👥 Names: who received a notice and who not yet, in the branches one manages."""
+    tr = context.tr
+    people = await notices.recipients(context.db, notice_id, _branch_scope(context))
+    if not people:
+        raise Refused
+    await query.answer()
+    chat = update.effective_chat
+    assert chat is not None
+    branches = {p.branch_id: p.branch for p in people}
+    lines: list[str] = []
+    for branch_id, branch in branches.items():
+        if len(branches) > 1:
+            lines.append(f"<b>{esc(branch or '—')}</b>")
+        lines += _names(tr, [p for p in people if p.branch_id == branch_id],
+                        brief=len(branches) > 1)
+    texts = chunks(line for line in lines if line)
+    for text in texts[:-1]:
+        await chat.send_message(text)
+    await chat.send_message(texts[-1], reply_markup=inline([[button(
+        tr("🖊 Record by hand"), HandNew(f"n{notice_id}").pack())]]))
 
 
 #: Why a notice cannot be cancelled.
@@ -342,7 +349,7 @@ NOT_CANCELLED = {
     "sent": N_("This notice has already gone out and cannot be called back. To correct "
                "it, send a new notice."),
     "already": N_("This notice was cancelled already."),
-    "gone": N_("This button is no longer active."),
+    "gone": STALE,
 }
 
 
@@ -354,12 +361,10 @@ async def _cancel_pressed(update: Update, context: ZContext, query: CallbackQuer
     actor = context.actor
     notice = await notices.get(context.db, notice_id)
     if notice is None:
-        await query.answer(tr(NOT_CANCELLED["gone"]))
-        return
+        raise Stale
     if not notices.may_send(actor.staff, actor.secretary_of, notice.scope_unit_id,
                             notice.audience):
-        await query.answer(tr("This is not yours to manage."), show_alert=True)
-        return
+        raise Refused
     if action == "stop":
         result = await notices.cancel(context.db, context.clock, notice.id, actor.telegram_id)
         if result != "cancelled":
@@ -386,8 +391,9 @@ async def _cancel_pressed(update: Update, context: ZContext, query: CallbackQuer
            "has received it yet: cancelled now, it is not sent and nobody is told anything.",
            who=tr(AUDIENCES[notice.audience]), unit=esc(unit.name if unit else "—"),
            when=_when(context, notice), preview=esc(notices.preview(notice.body))),
-        reply_markup=inline([[button(tr("🚫 Yes, cancel it"), pack("ntc", "stop", notice.id)),
-                              button(tr("↩️ Keep it"), pack("ntc", "keep", notice.id))]]))
+        reply_markup=inline([[
+            button(tr("🚫 Yes, cancel it"), NoticePress("stop", notice.id).pack()),
+            button(tr("↩️ Keep it"), NoticePress("keep", notice.id).pack())]]))
 
 
 async def _close_question(query: CallbackQuery, outcome: str) -> None:
@@ -469,8 +475,8 @@ async def notices_command(update: Update, context: ZContext) -> None:
         when = notice.send_at.astimezone(context.clock.tz).strftime("%m-%d %H:%M")
         preview = notices.preview(notice.body)
         lines = [f"📢 <b>{when}</b> {esc(preview)}", _counts(tr, item), *_by_branch(tr, item)]
-        keys = [button(tr("👥 Names"), pack("ntc", "who", notice.id))]
+        keys = [button(tr("👥 Names"), NoticePress("who", notice.id).pack())]
         if actor.staff and notice.reminded_at is None and item.not_yet:
             keys.append(button(tr("🔔 Remind the {n}", n=item.not_yet),
-                               pack("ntc", "remind", notice.id)))
+                               NoticePress("remind", notice.id).pack()))
         await chat.send_message("\n".join(lines), reply_markup=inline([keys]))

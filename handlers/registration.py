@@ -16,7 +16,7 @@ from telegram import (
 from telegram.constants import ChatType
 
 from bot import group_members, registry
-from bot.callbacks import unpack
+from bot.callbacks import Decide
 from bot.context import ZContext
 from bot.delivery import send
 from bot.i18n import N_, Translator
@@ -32,7 +32,7 @@ from bot.profile import (
 )
 from handlers import away, dialog
 from handlers.dialog import Answer
-from handlers.guards import managers_only
+from handlers.guards import NOT_YOURS_TO_DECIDE, Refused, managers_only, on_press
 from handlers.steps import Step, StepTable, Turn
 from handlers.ui import button, esc, inline, reply_keyboard
 from storage.models import Application, Dialog
@@ -299,26 +299,21 @@ async def pending_command(update: Update, context: ZContext) -> None:
         await send(context.bot, chat.id, page)
 
 
-async def decision_button(update: Update, context: ZContext) -> None:
-    query = update.callback_query
-    assert query is not None
+@on_press()
+async def decision_button(update: Update, context: ZContext, query: CallbackQuery,
+                          data: Decide) -> None:
     tr = context.tr
-    parsed = unpack(query.data)
-    application_id = parsed.int_arg() if parsed else None
-    if parsed is None or application_id is None or parsed.action not in ("ok", "no"):
-        await query.answer(tr("This button is no longer active."))
-        return
-    if parsed.action == "ok":
+    application_id = data.application
+    if data.verdict == "ok":
         # Already in the branch group? Then neither the welcome nor the line below sends
         # them there.
         await group_members.check_applicant(context.bot, context.db, context.clock,
                                             application_id, context.actor)
     decision = await registry.decide(context.db, context.clock, application_id,
-                                     parsed.action == "ok", context.actor,
+                                     data.verdict == "ok", context.actor,
                                      context.settings.study_makeup_days)
     if decision.result in ("missing", "forbidden"):
-        await query.answer(tr("This is not yours to decide."), show_alert=True)
-        return
+        raise Refused(NOT_YOURS_TO_DECIDE)
     application = decision.application
     assert application is not None
     outcome = (tr("✅ Approved") if application.state == "approved" else tr("❌ Rejected"))
@@ -327,7 +322,7 @@ async def decision_button(update: Update, context: ZContext) -> None:
     else:
         await query.answer(outcome)
     note = await _group_note(context, application) if decision.result == "approved" else ""
-    await _mark_decided(query, tr, application, outcome, listed=LISTED in parsed.args[1:],
+    await _mark_decided(query, tr, application, outcome, listed=data.listed == LISTED,
                         note=note)
     if decision.result in ("approved", "rejected"):
         context.services.poke_outbox()  # the applicant's answer, queued with the decision
@@ -373,6 +368,5 @@ async def _mark_decided(query: CallbackQuery, tr: Translator, application: Appli
 
 
 def _decides(data: object, application_id: int) -> bool:
-    parsed = unpack(data if isinstance(data, str) else None)
-    return (parsed is not None and parsed.prefix == "app"
-            and parsed.int_arg() == application_id)
+    decide = Decide.unpack(data if isinstance(data, str) else None)
+    return decide is not None and decide.application == application_id

@@ -16,11 +16,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import get_args
 
-from telegram import Update
+from telegram import CallbackQuery, Update
 from telegram.constants import ChatType
 
 from bot import meetings, organisation, session_changes
-from bot.callbacks import pack, unpack
+from bot.callbacks import SessionChange, SessionList
 from bot.context import ZContext
 from bot.i18n import N_
 from bot.meetings import KINDS
@@ -29,6 +29,7 @@ from bot.schedule import windows
 from bot.session_changes import CAUSES, REASON_MAX, Change
 from handlers import dialog
 from handlers.dialog import Answer
+from handlers.guards import Refused, Stale, on_press
 from handlers.meetings import ask_when, few_words, read_when
 from handlers.steps import Step, StepTable, Turn
 from handlers.ui import button, esc, inline
@@ -47,45 +48,36 @@ REFUSALS: dict[Change, str] = {
 }
 
 
-async def change_button(update: Update, context: ZContext) -> None:
-    query = update.callback_query
-    assert query is not None
+@on_press()
+async def change_button(update: Update, context: ZContext, query: CallbackQuery,
+                        data: SessionList | SessionChange) -> None:
     tr = context.tr
-    parsed = unpack(query.data)
-    target = parsed.int_arg() if parsed else None
-    if parsed is None or target is None:
-        await query.answer(tr("This button is no longer active."))
-        return
     chat = update.effective_chat
     if chat is None or chat.type != ChatType.PRIVATE:  # these buttons are only shown privately
         await query.answer(tr("Please talk to me in a private chat."), show_alert=True)
         return
-    if parsed.action == "list":
-        branch = await organisation.get_unit(context.db, target)
+    if isinstance(data, SessionList):
+        branch = await organisation.get_unit(context.db, data.branch)
         if branch is None or branch.kind != "branch":
-            await query.answer(tr("This button is no longer active."))
-            return
+            raise Stale
         if not context.actor.manages(branch.id):
-            await query.answer(tr("This is not yours to manage."), show_alert=True)
-            return
+            raise Refused
         await query.answer()
         await _list(update, context, branch)
         return
-    meeting = await meetings.get(context.db, target)
+    meeting = await meetings.get(context.db, data.meeting)
     if meeting is None:
-        await query.answer(tr("This button is no longer active."))
-        return
+        raise Stale
     if not context.actor.manages(meeting.branch_id):
-        await query.answer(tr("This is not yours to manage."), show_alert=True)
-        return
+        raise Refused
     if meeting.state not in ("scheduled", "open"):
         await query.answer(tr(REFUSALS["closed" if meeting.state == "closed" else "cancelled"]),
                            show_alert=True)
         return
     await query.answer()
-    if parsed.action == "show":
+    if data.action == "show":
         await _card(update, context, meeting)
-    elif parsed.action == "move":
+    elif data.action == "move":
         await dialog.begin(update, context, MOVE, "when", {"meeting": meeting.id},
                            in_private=True)
         await context.bot.send_message(context.actor.telegram_id, tr(
@@ -113,7 +105,7 @@ async def _list(update: Update, context: ZContext, branch: Unit) -> None:
         return
     tz = context.clock.tz
     rows = [[button(f"{m.starts_at.astimezone(tz):%m-%d %H:%M} {tr(KINDS[m.kind])} {m.topic}",
-                    pack("mtg", "show", m.id))] for m in found]
+                    SessionChange("show", m.id).pack())] for m in found]
     await chat.send_message(tr("✏️ <b>Coming sessions of {branch}</b>\nChoose one to move or "
                                "cancel.", branch=esc(branch.name)), reply_markup=inline(rows))
 

@@ -10,10 +10,16 @@ from __future__ import annotations
 
 from datetime import date
 
-from telegram import InlineKeyboardButton, KeyboardButton, ReplyKeyboardRemove, Update
+from telegram import (
+    CallbackQuery,
+    InlineKeyboardButton,
+    KeyboardButton,
+    ReplyKeyboardRemove,
+    Update,
+)
 
 from bot import contact_days, visits
-from bot.callbacks import pack, unpack, whole
+from bot.callbacks import QuotaFor, VisitLeader, VisitPress, whole
 from bot.contact_days import Month
 from bot.context import ZContext
 from bot.delivery import Outgoing, send
@@ -24,7 +30,7 @@ from bot.visits import ACTIVITIES, RECORD_MAX, VISIT_LINK_PREFIX
 from bot.when import offset_day
 from handlers import dialog
 from handlers.dialog import Answer
-from handlers.guards import button_with_id, private_only
+from handlers.guards import ONLY_STAFF, Refused, Stale, on_press, private_only
 from handlers.steps import Step, StepTable, Turn
 from handlers.ui import button, esc, grid, inline, reply_keyboard, take_buttons_away
 from storage.models import Dialog, NewVisit, Visit
@@ -313,7 +319,7 @@ async def visits_command(update: Update, context: ZContext) -> None:
                                        "/appoint."))
             return
         await chat.send_message(tr("Whose visits?"), reply_markup=inline(grid(
-            [button(name, pack("vst", "who", telegram_id)) for telegram_id, name in people],
+            [button(name, VisitLeader(telegram_id).pack()) for telegram_id, name in people],
             3)))
         return
     if not actor.leader and not actor.secretary_of:
@@ -354,7 +360,8 @@ def _problem_lines(tr: Translator, problems: list[Visit], names: dict[int, str],
 
 def _solve_buttons(context: ZContext, problems: list[Visit]) -> list[list[InlineKeyboardButton]]:
     tr = context.tr
-    return [[button(tr("✔️ Solved: {day}", day=f"{v.day:%m-%d}"), pack("vst", "solve", v.id))]
+    return [[button(tr("✔️ Solved: {day}", day=f"{v.day:%m-%d}"),
+                    VisitPress("solve", v.id).pack())]
             for v in problems[:PROBLEMS_SHOWN]
             if context.actor.may_mark_solved(v.leader_telegram_id, v.branch_id)]
 
@@ -389,10 +396,12 @@ async def _show_standing(update: Update, context: ZContext, leader: int,
         if (context.actor.may_change_visit(visit.leader_telegram_id, visit.branch_id)
                 and visits.correctable(visit, now, staff=context.actor.staff)):
             label = f"{visit.day:%m-%d}"
-            rows.append([button(tr("✏️ Days {day}", day=label), pack("vst", "days", visit.id)),
-                         button(tr("✏️ Record {day}", day=label), pack("vst", "rec", visit.id)),
+            rows.append([button(tr("✏️ Days {day}", day=label),
+                                VisitPress("days", visit.id).pack()),
+                         button(tr("✏️ Record {day}", day=label),
+                                VisitPress("rec", visit.id).pack()),
                          button(tr("🗑 Withdraw {day}", day=label),
-                                pack("vst", "del", visit.id))])
+                                VisitPress("del", visit.id).pack())])
     names.update(await visits.branch_names(context.db, {v.branch_id for v in found.open_problems}))
     lines += _problem_lines(tr, found.open_problems, names)
     rows += _solve_buttons(context, found.open_problems)
@@ -424,25 +433,22 @@ async def _show_branch_visits(update: Update, context: ZContext) -> None:
 # --- buttons -----------------------------------------------------------------------------------
 
 
-async def visit_button(update: Update, context: ZContext) -> None:
-    pressed = await button_with_id(update, context)
-    if pressed is None:
-        return
-    query, parsed, visit_id = pressed
+@on_press()
+async def visit_button(update: Update, context: ZContext, query: CallbackQuery,
+                       data: VisitLeader | VisitPress) -> None:
     tr = context.tr
     actor = context.actor
-    if parsed.action == "who":  # staff choosing a leader; the id is the leader's
+    if isinstance(data, VisitLeader):  # staff choosing a leader
         if not actor.staff:
-            await query.answer(tr("Only organisation staff can do this."), show_alert=True)
-            return
-        name = dict(await visits.leaders(context.db)).get(visit_id)
+            raise Refused(ONLY_STAFF)
+        name = dict(await visits.leaders(context.db)).get(data.leader)
         if name is None:
-            await query.answer(tr("This button is no longer active."))
-            return
+            raise Stale
         await query.answer()
-        await _show_standing(update, context, visit_id, name)
+        await _show_standing(update, context, data.leader, name)
         return
-    if parsed.action == "ok":
+    visit_id, action = data.visit, data.action
+    if action == "ok":
         result = await visits.confirm(context.db, context.clock, visit_id, actor)
         answers = {"confirmed": N_("✅ Confirmed. Thank you."),
                    "already": N_("Already confirmed."),
@@ -454,7 +460,7 @@ async def visit_button(update: Update, context: ZContext) -> None:
             confirmed = esc(tr("✅ Confirmed"))
             await query.edit_message_text(f"{original}\n<b>{confirmed}</b>")
         return
-    if parsed.action == "gone":
+    if action == "gone":
         withdrawn = await visits.withdraw(context.db, context.clock, visit_id, actor)
         await query.answer(_change_answer(tr, withdrawn) if withdrawn != "ok"
                            else tr("Withdrawn. The history keeps it."),
@@ -462,42 +468,54 @@ async def visit_button(update: Update, context: ZContext) -> None:
         if withdrawn == "ok":
             await take_buttons_away(query)
         return
-    if parsed.action == "solve":
-        solving, visit = await visits.may_solve(context.db, visit_id, actor)
-        if solving != "ok" or visit is None:
-            await query.answer(tr(SOLVE_ANSWERS[solving]), show_alert=solving == "not_yours")
-            return
-        await query.answer()
-        await dialog.begin(update, context, SOLVE, "day", {"visit": visit_id}, in_private=True)
-        await context.bot.send_message(actor.telegram_id, tr(
-            "Problem found on {day}: {problem}\nWhen was it solved? Press a button or type "
-            "the date (11-20).", day=visit.day.isoformat(),
-            problem=shorten(esc(visit.problems), PROBLEM_SHOWN * 4)), reply_markup=inline([[
-                button(tr("Today"), dialog.choice(SOLVE, "day", 0)),
-                button(tr("Yesterday"), dialog.choice(SOLVE, "day", 1))]]))
+    if action == "solve":
+        await _solve_pressed(update, context, query, visit_id)
         return
-    if parsed.action in ("days", "rec", "del", "keep"):
-        allowed, _ = await visits.may_change(context.db, context.clock, visit_id, actor)
-        if allowed != "ok":
-            await query.answer(_change_answer(tr, allowed), show_alert=True)
-            return
-        if parsed.action == "keep":
-            await query.answer(tr("Kept."))
-            await take_buttons_away(query)
-            return
-        await query.answer()
-        if parsed.action == "del":
-            await query.edit_message_reply_markup(inline([[
-                button(tr("🗑 Yes, withdraw it"), pack("vst", "gone", visit_id)),
-                button(tr("Keep it"), pack("vst", "keep", visit_id))]]))
-            return
-        await dialog.begin(update, context, FIX, parsed.action, {"visit": visit_id},
-                           in_private=True)
-        await context.bot.send_message(actor.telegram_id, tr(
-            "How many days should it be?") if parsed.action == "days" else tr(
-            "Type the corrected work record."))
+    await _change_pressed(update, context, query, data)  # days, rec, del, keep
+
+
+async def _change_pressed(update: Update, context: ZContext, query: CallbackQuery,
+                          data: VisitPress) -> None:
+    """Correcting a visit (its days, its record), withdrawing it (asked once) or keeping
+    it: for whoever may change it, while it may be changed."""
+    tr = context.tr
+    visit_id, action = data.visit, data.action
+    allowed, _ = await visits.may_change(context.db, context.clock, visit_id, context.actor)
+    if allowed != "ok":
+        await query.answer(_change_answer(tr, allowed), show_alert=True)
         return
-    await query.answer(tr("This button is no longer active."))
+    if action == "keep":
+        await query.answer(tr("Kept."))
+        await take_buttons_away(query)
+        return
+    await query.answer()
+    if action == "del":
+        await query.edit_message_reply_markup(inline([[
+            button(tr("🗑 Yes, withdraw it"), VisitPress("gone", visit_id).pack()),
+            button(tr("Keep it"), VisitPress("keep", visit_id).pack())]]))
+        return
+    await dialog.begin(update, context, FIX, action, {"visit": visit_id}, in_private=True)
+    await context.bot.send_message(context.actor.telegram_id, tr(
+        "How many days should it be?") if action == "days" else tr(
+        "Type the corrected work record."))
+
+
+async def _solve_pressed(update: Update, context: ZContext, query: CallbackQuery,
+                         visit_id: int) -> None:
+    """✔️ Solved: whoever may mark it is asked when (a form of its own)."""
+    tr = context.tr
+    solving, visit = await visits.may_solve(context.db, visit_id, context.actor)
+    if solving != "ok" or visit is None:
+        await query.answer(tr(SOLVE_ANSWERS[solving]), show_alert=solving == "not_yours")
+        return
+    await query.answer()
+    await dialog.begin(update, context, SOLVE, "day", {"visit": visit_id}, in_private=True)
+    await context.bot.send_message(context.actor.telegram_id, tr(
+        "Problem found on {day}: {problem}\nWhen was it solved? Press a button or type "
+        "the date (11-20).", day=visit.day.isoformat(),
+        problem=shorten(esc(visit.problems), PROBLEM_SHOWN * 4)), reply_markup=inline([[
+            button(tr("Today"), dialog.choice(SOLVE, "day", 0)),
+            button(tr("Yesterday"), dialog.choice(SOLVE, "day", 1))]]))
 
 
 async def changes_visit(context: ZContext, current: Dialog) -> bool:
@@ -683,24 +701,19 @@ async def quota_command(update: Update, context: ZContext) -> None:
                                       context.settings.visit_quota_days)
         lines.append(tr("{name}: {quota:g} days (this month so far {days:g})", name=esc(name),
                         quota=found.quota, days=found.month_days))
-    buttons = [button(tr("Everyone"), pack("quota", "set", 0))]
-    buttons += [button(name, pack("quota", "set", telegram_id)) for telegram_id, name in people]
+    buttons = [button(tr("Everyone"), QuotaFor(0).pack())]
+    buttons += [button(name, QuotaFor(telegram_id).pack()) for telegram_id, name in people]
     lines.append(tr("Whose quota do you want to change?"))
     await chat.send_message("\n".join(lines), reply_markup=inline(grid(buttons, 3)))
 
 
-async def quota_button(update: Update, context: ZContext) -> None:
-    query = update.callback_query
-    assert query is not None
+@on_press(role=lambda actor: actor.staff, refusal=ONLY_STAFF)
+async def quota_button(update: Update, context: ZContext, query: CallbackQuery,
+                       data: QuotaFor) -> None:
     tr = context.tr
-    parsed = unpack(query.data)
-    who = parsed.int_arg() if parsed else None
-    if parsed is None or who is None or not context.actor.staff:
-        await query.answer(tr("Only organisation staff can do this."), show_alert=True)
-        return
+    who = data.leader
     if not await visits.has_quota(context.db, who):
-        await query.answer(tr("This button is no longer active."))
-        return
+        raise Stale
     await query.answer()
     await dialog.begin(update, context, QUOTA, "days", {"leader": who}, in_private=True)
     await context.bot.send_message(context.actor.telegram_id,
