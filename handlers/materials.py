@@ -32,6 +32,7 @@ from bot.when import offset_day
 from handlers import away, dialog, scope
 from handlers.dialog import Answer
 from handlers.guards import ONLY_MANAGERS, Refused, not_a_member_yet, on_press, private_only
+from handlers.steps import Step, StepTable, Turn
 from handlers.ui import button, chunks, esc, grid, inline
 from storage.models import Dialog, Material, MaterialStats, Member, NewMaterial, RecipientView, Unit
 
@@ -74,46 +75,50 @@ async def _ask_audience(update: Update, context: ZContext, current: Dialog, unit
 
 
 async def push_step(update: Update, context: ZContext, current: Dialog, answer: Answer) -> None:
-    tr = context.tr
-    chat = update.effective_chat
-    assert chat is not None
-    try:
-        if current.step in ("scope", "township"):
-            await scope.read(update, context, PUSH, current, answer, _chosen)
-        elif current.step == "audience":
-            if answer.action not in ("flowing", "all"):
-                await chat.send_message(tr("Please choose with the buttons."))
-                return
-            await away.acknowledge(answer, tr("Members working away") if answer.action ==
-                                   "flowing" else tr("All members"))
-            await dialog.advance(update, context, current, "title", audience=answer.action)
-            await chat.send_message(tr("What is its title? (at most {limit} characters)",
-                                       limit=TITLE_MAX))
-        elif current.step == "title":
-            title = clean_text(answer.text)
-            if not title or title.startswith("/"):
-                raise InvalidInput(N_("Please type a title."))
-            if len(title) > TITLE_MAX:
-                raise InvalidInput(N_("Please keep it under {limit} characters."),
-                                   limit=TITLE_MAX)
-            await dialog.advance(update, context, current, "content", title=title)
-            await chat.send_message(tr(
-                "Now send the material itself: a text or a link, or a document (PDF, Word), "
-                "a photo, audio or a video. A file may carry a short description as its "
-                "caption."))
-        elif current.step == "content":
-            content = _read_content(answer.message)
-            await dialog.advance(update, context, current, "due", **content)
-            await _ask_due(update, context)
-        elif current.step == "due":
-            due = await _read_due(answer, context.clock.today(), tr)
-            current = await dialog.advance(update, context, current, "confirm",
-                                           due=due.isoformat() if due else None)
-            await _preview(update, context, current)
-        elif current.step == "confirm":
-            await _confirm(update, context, current, answer)
-    except InvalidInput as problem:
-        await chat.send_message(tr(problem.message, **problem.fields))
+    await STEPS.answer(update, context, current, answer)
+
+
+async def _read_scope(turn: Turn) -> None:
+    """Steps ``scope`` and ``township`` (see handlers/scope.py), then :func:`_chosen`."""
+    await scope.read(turn.update, turn.context, PUSH, turn.current, turn.answer, _chosen)
+
+
+async def _read_audience(turn: Turn) -> None:
+    tr = turn.tr
+    if turn.action not in ("flowing", "all"):
+        raise InvalidInput(N_("Please choose with the buttons."))
+    await turn.acknowledge(tr("Members working away") if turn.action == "flowing"
+                           else tr("All members"))
+    await turn.go("title", audience=turn.action)
+
+
+async def _ask_title(turn: Turn) -> None:
+    await turn.say(turn.tr("What is its title? (at most {limit} characters)", limit=TITLE_MAX))
+
+
+async def _read_title(turn: Turn) -> None:
+    title = clean_text(turn.text)
+    if not title or title.startswith("/"):
+        raise InvalidInput(N_("Please type a title."))
+    if len(title) > TITLE_MAX:
+        raise InvalidInput(N_("Please keep it under {limit} characters."), limit=TITLE_MAX)
+    await turn.go("content", title=title)
+
+
+async def _ask_content(turn: Turn) -> None:
+    await turn.say(turn.tr(
+        "Now send the material itself: a text or a link, or a document (PDF, Word), "
+        "a photo, audio or a video. A file may carry a short description as its "
+        "caption."))
+
+
+async def _read_content_step(turn: Turn) -> None:
+    await turn.go("due", **_read_content(turn.answer.message))
+
+
+async def _read_due_step(turn: Turn) -> None:
+    due = await _read_due(turn.answer, turn.today, turn.tr)
+    await turn.go("confirm", due=due.isoformat() if due else None)
 
 
 def _read_content(message: Message | None) -> dict[str, Any]:
@@ -219,6 +224,19 @@ async def _confirm(update: Update, context: ZContext, current: Dialog, answer: A
     await chat.send_message(tr(
         "Sending to {n} members. Send /study to see who has received and studied it.",
         n=result.queued))
+
+
+STEPS = StepTable(PUSH, {
+    "scope": Step(_read_scope, next=("township", "audience")),
+    "township": Step(_read_scope, next=("audience",)),
+    "audience": Step(_read_audience, next=("title",)),  # asked by _chosen
+    "title": Step(_read_title, next=("content",), ask=_ask_title),
+    "content": Step(_read_content_step, next=("due",), ask=_ask_content),
+    "due": Step(_read_due_step, next=("confirm",),
+                ask=lambda turn: _ask_due(turn.update, turn.context)),
+    "confirm": Step(lambda turn: _confirm(turn.update, turn.context, turn.current, turn.answer),
+                    ask=lambda turn: _preview(turn.update, turn.context, turn.current)),
+}, first=("scope",))
 
 
 # --- buttons under a material ------------------------------------------------------------

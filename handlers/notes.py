@@ -40,6 +40,7 @@ from handlers.guards import (
     on_press,
     private_only,
 )
+from handlers.steps import Step, StepTable, Turn
 from handlers.ui import button, chunks, esc, grid, inline, take_buttons_away
 from storage.models import Dialog, Member, Note, NoteKind, NoteRequest, NoteView, Unit
 
@@ -89,34 +90,36 @@ async def _ask_body(update: Update, context: ZContext, subject: str, title: str)
 
 async def note_step(update: Update, context: ZContext, current: Dialog, answer: Answer
                     ) -> None:
-    tr = context.tr
-    chat = update.effective_chat
-    assert chat is not None
-    member = context.actor.active_member
-    message = answer.message
-    if member is None or message is None:
+    if context.actor.active_member is None or answer.message is None:
         await dialog.finish(update, context)
         return
+    await NOTE_STEPS.answer(update, context, current, answer)
+
+
+async def _read_note(turn: Turn) -> None:
+    """A text, a voice message, or a photo of a handwritten page (with a caption)."""
+    message = turn.answer.message
+    assert message is not None  # note_step took only messages
     kind: NoteKind
-    try:
-        if message.voice is not None:
-            kind, body, file_id = "voice", "", message.voice.file_id
-        elif message.photo:
-            kind, file_id = "photo", message.photo[-1].file_id
-            body = clean_body(message.caption, 900)
-        else:
-            kind, file_id = "text", None
-            body = clean_body(message.text, NOTE_MAX)
-            if not body or body.startswith("/"):
-                raise InvalidInput(N_("Please type your note, or send a voice message or a "
-                                      "photo."))
-    except InvalidInput as problem:
-        await chat.send_message(tr(problem.message, **problem.fields))
-        return
-    await notes.submit(context.db, context.clock, member, current.data["subject"],
-                       current.data["title"], kind, body, file_id,
-                       ending=dialog.ending(update, context))
-    await chat.send_message(tr("Thank you! Your note has been received."))
+    if message.voice is not None:
+        kind, body, file_id = "voice", "", message.voice.file_id
+    elif message.photo:
+        kind, file_id = "photo", message.photo[-1].file_id
+        body = clean_body(message.caption, 900)
+    else:
+        kind, file_id = "text", None
+        body = clean_body(message.text, NOTE_MAX)
+        if not body or body.startswith("/"):
+            raise InvalidInput(N_("Please type your note, or send a voice message or a "
+                                  "photo."))
+    context = turn.context
+    await notes.submit(context.db, context.clock, turn.member, turn.data["subject"],
+                       turn.data["title"], kind, body, file_id, ending=turn.ending())
+    await turn.say(turn.tr("Thank you! Your note has been received."))
+
+
+# Begun by _ask_body, which asks the question.
+NOTE_STEPS = StepTable(NOTE, {"body": Step(_read_note)}, first=("body",))
 
 
 # --- buttons -----------------------------------------------------------------------------------
@@ -213,26 +216,27 @@ async def reviews_note(context: ZContext, current: Dialog) -> bool:
 
 async def redo_step(update: Update, context: ZContext, current: Dialog, answer: Answer
                     ) -> None:
-    tr = context.tr
-    chat = update.effective_chat
-    assert chat is not None
-    note, author = await notes.note_with_author(context.db, int(current.data["note"]))
+    await REDO_STEPS.answer(update, context, current, answer)
+
+
+async def _read_redo(turn: Turn) -> None:
+    """Why the author should write the note again, sent to them with the verdict."""
+    context = turn.context
+    note, author = await notes.note_with_author(context.db, int(turn.data["note"]))
     if note is None or author is None:
-        await dialog.finish(update, context)
+        await turn.finish()
         return
-    try:
-        comment = clean_body(answer.text, 500)
-    except InvalidInput as problem:
-        await chat.send_message(tr(problem.message, **problem.fields))
-        return
+    comment = clean_body(turn.text, 500)
     if not comment:
-        await chat.send_message(tr("Please type a few sentences."))
-        return
+        raise InvalidInput(N_("Please type a few sentences."))
     await notes.review(context.db, context.clock, _policy(context), note.id, "rewrite",
-                       comment, context.actor.telegram_id,
-                       ending=dialog.ending(update, context))
+                       comment, context.actor.telegram_id, ending=turn.ending())
     context.services.poke_outbox()  # the author's request to rewrite, queued with it
-    await chat.send_message(tr("Sent to {name}.", name=esc(author.name)))
+    await turn.say(turn.tr("Sent to {name}.", name=esc(author.name)))
+
+
+# Begun by the "↩️ rewrite" button under a note, which asks the question.
+REDO_STEPS = StepTable(REDO, {"comment": Step(_read_redo)}, first=("comment",))
 
 
 async def _lift(query: CallbackQuery, context: ZContext, member: Member,

@@ -22,7 +22,7 @@ from bot.markup import length
 from bot.notices import AUDIENCES, BODY_MAX, CAPTION_MAX, SECRETARY_AUDIENCES
 from bot.profile import InvalidInput
 from bot.when import parse_when
-from handlers import away, dialog, scope
+from handlers import dialog, scope
 from handlers.dialog import Answer
 from handlers.guards import (
     ONLY_MANAGERS,
@@ -33,6 +33,7 @@ from handlers.guards import (
     on_press,
     private_only,
 )
+from handlers.steps import Step, StepTable, Turn
 from handlers.todo import unconfirmed_notices
 from handlers.ui import button, chunks, esc, inline, mark_pressed
 from storage.models import (
@@ -85,58 +86,62 @@ async def sends_notice(context: ZContext, current: Dialog) -> bool:
 
 async def notice_step(update: Update, context: ZContext, current: Dialog, answer: Answer
                       ) -> None:
-    tr = context.tr
-    chat = update.effective_chat
-    assert chat is not None
-    actor = context.actor
-    try:
-        if current.step in ("scope", "township"):
-            await scope.read(update, context, NOTICE, current, answer, _chosen)
-        elif current.step == "audience":
-            audience = answer.action
-            if audience not in AUDIENCES or not notices.may_send(
-                    actor.staff, actor.secretary_of, int(current.data["scope"]), audience):
-                await chat.send_message(tr("Please choose with the buttons."))
-                return
-            await away.acknowledge(answer, tr(AUDIENCES[audience]))
-            await dialog.advance(update, context, current, "body", audience=audience)
-            await chat.send_message(tr(
-                "Send the notice: a text (bold and italics are kept), or a file or photo with "
-                "the text as its caption."))
-        elif current.step == "body":
-            current = await dialog.advance(update, context, current, "groups",
-                                           **_read_body(answer.message))
-            count = await notices.groups(context.db, int(current.data["scope"]))
-            if count == 0:
-                current = await dialog.advance(update, context, current, "when",
-                                               to_groups=False)
-                await _ask_when(update, context)
-                return
-            await chat.send_message(
-                tr("Also post it in the {n} branch group chat(s)?", n=count),
-                reply_markup=inline([[button(tr("Yes"), dialog.choice(NOTICE, "groups", "yes")),
-                                      button(tr("No"), dialog.choice(NOTICE, "groups", "no"))]]))
-        elif current.step == "groups":
-            if answer.action not in ("yes", "no"):
-                await chat.send_message(tr("Please choose with the buttons."))
-                return
-            await away.acknowledge(answer, tr("Yes") if answer.action == "yes" else tr("No"))
-            await dialog.advance(update, context, current, "when",
-                                 to_groups=answer.action == "yes")
-            await _ask_when(update, context)
-        elif current.step == "when":
-            if answer.action == "now":
-                await away.acknowledge(answer, tr("Now"))
-                when = context.clock.now()
-            else:
-                when = parse_when(answer.text, context.clock.now())
-            current = await dialog.advance(update, context, current, "confirm",
-                                           send_at=when.isoformat())
-            await _preview(update, context, current)
-        elif current.step == "confirm":
-            await _confirm(update, context, current, answer)
-    except InvalidInput as problem:
-        await chat.send_message(tr(problem.message, **problem.fields))
+    await STEPS.answer(update, context, current, answer)
+
+
+async def _read_scope(turn: Turn) -> None:
+    """Steps ``scope`` and ``township`` (see handlers/scope.py), then :func:`_chosen`."""
+    await scope.read(turn.update, turn.context, NOTICE, turn.current, turn.answer, _chosen)
+
+
+async def _read_audience(turn: Turn) -> None:
+    actor = turn.context.actor
+    audience = turn.action
+    if audience not in AUDIENCES or not notices.may_send(
+            actor.staff, actor.secretary_of, int(turn.data["scope"]), audience):
+        raise InvalidInput(N_("Please choose with the buttons."))
+    await turn.acknowledge(turn.tr(AUDIENCES[audience]))
+    await turn.go("body", audience=audience)
+
+
+async def _ask_body(turn: Turn) -> None:
+    await turn.say(turn.tr(
+        "Send the notice: a text (bold and italics are kept), or a file or photo with "
+        "the text as its caption."))
+
+
+async def _read_body_step(turn: Turn) -> None:
+    await turn.go("groups", **_read_body(turn.answer.message))
+
+
+async def _ask_groups(turn: Turn) -> None:
+    """Whether the branch groups get a copy; not asked when the unit has no group."""
+    tr = turn.tr
+    count = await notices.groups(turn.context.db, int(turn.data["scope"]))
+    if count == 0:
+        await turn.go("when", to_groups=False)
+        return
+    await turn.say(
+        tr("Also post it in the {n} branch group chat(s)?", n=count),
+        reply_markup=inline([[button(tr("Yes"), dialog.choice(NOTICE, "groups", "yes")),
+                              button(tr("No"), dialog.choice(NOTICE, "groups", "no"))]]))
+
+
+async def _read_groups(turn: Turn) -> None:
+    if turn.action not in ("yes", "no"):
+        raise InvalidInput(N_("Please choose with the buttons."))
+    await turn.acknowledge(turn.tr("Yes") if turn.action == "yes" else turn.tr("No"))
+    await turn.go("when", to_groups=turn.action == "yes")
+
+
+async def _read_when(turn: Turn) -> None:
+    clock = turn.context.clock
+    if turn.action == "now":
+        await turn.acknowledge(turn.tr("Now"))
+        when = clock.now()
+    else:
+        when = parse_when(turn.text, clock.now())
+    await turn.go("confirm", send_at=when.isoformat())
 
 
 def _read_body(message: Message | None) -> dict[str, Any]:
@@ -240,6 +245,19 @@ async def _confirm(update: Update, context: ZContext, current: Dialog, answer: A
     else:
         await chat.send_message(tr("Scheduled for {when}.", when=_when(context, notice)),
                                 reply_markup=_cancel_key(context, notice))
+
+
+STEPS = StepTable(NOTICE, {
+    "scope": Step(_read_scope, next=("township", "audience")),
+    "township": Step(_read_scope, next=("audience",)),
+    "audience": Step(_read_audience, next=("body",)),  # asked by _chosen
+    "body": Step(_read_body_step, next=("groups",), ask=_ask_body),
+    "groups": Step(_read_groups, next=("when",), ask=_ask_groups),
+    "when": Step(_read_when, next=("confirm",),
+                 ask=lambda turn: _ask_when(turn.update, turn.context)),
+    "confirm": Step(lambda turn: _confirm(turn.update, turn.context, turn.current, turn.answer),
+                    ask=lambda turn: _preview(turn.update, turn.context, turn.current)),
+}, first=("scope",))
 
 
 def _when(context: ZContext, notice: Notice) -> str:

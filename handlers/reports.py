@@ -33,6 +33,7 @@ from bot.visits import half_year_bounds, month_bounds
 from handlers import dialog
 from handlers.dialog import Answer
 from handlers.guards import ONLY_STAFF, Refused, Stale, managers_only, on_press
+from handlers.steps import Step, StepTable, Turn
 from handlers.ui import button, grid, inline
 from storage.models import Dialog
 
@@ -232,19 +233,16 @@ async def makes_report(context: ZContext, current: Dialog) -> bool:
 
 async def period_step(update: Update, context: ZContext, current: Dialog, answer: Answer
                       ) -> None:
-    tr = context.tr
-    chat = update.effective_chat
-    assert chat is not None
-    try:
-        start, end = _parse_period(answer.text, context.clock.today())
-    except InvalidInput as problem:
-        await chat.send_message(tr(problem.message, **problem.fields))
-        return
-    await dialog.finish(update, context)
-    if current.data.get("kind") == "visits":
-        await _send_visits(update, context, start, end)
+    await PERIOD_STEPS.answer(update, context, current, answer)
+
+
+async def _read_period(turn: Turn) -> None:
+    start, end = _parse_period(turn.text, turn.today)
+    await turn.finish()
+    if turn.data.get("kind") == "visits":
+        await _send_visits(turn.update, turn.context, start, end)
     else:
-        await _ask_scope(update, context, start, end)
+        await _ask_scope(turn.update, turn.context, start, end)
 
 
 def _parse_period(text: str | None, today: date) -> tuple[date, date]:
@@ -257,3 +255,7 @@ def _parse_period(text: str | None, today: date) -> tuple[date, date]:
         raise InvalidInput(N_("Type the first and the last day, for example 2026-01-01 "
                               "2026-06-30.")) from None
     return reports.check_period(start, last, today)
+
+
+# Begun by the "type the dates" buttons of /report, which ask the question.
+PERIOD_STEPS = StepTable(PERIOD, {"dates": Step(_read_period)}, first=("dates",))

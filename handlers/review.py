@@ -21,10 +21,12 @@ from bot.callbacks import (
 )
 from bot.context import ZContext
 from bot.delivery import markup, send
+from bot.i18n import N_
 from bot.profile import InvalidInput, clean_body
 from handlers import dialog
 from handlers.dialog import Answer
 from handlers.guards import ONLY_STAFF, Stale, on_press
+from handlers.steps import Step, StepTable, Turn
 from handlers.ui import button, esc, grid, inline
 from storage.models import Dialog, Review
 
@@ -118,26 +120,27 @@ async def _note(update: Update, context: ZContext, found: Review, branch_id: int
 
 async def comment_step(update: Update, context: ZContext, current: Dialog, answer: Answer
                        ) -> None:
-    chat = update.effective_chat
-    assert chat is not None
-    tr = context.tr
-    try:
-        text = clean_body(answer.text, review.COMMENT_MAX)
-    except InvalidInput as problem:
-        await chat.send_message(tr(problem.message, **problem.fields))
-        return
+    await COMMENT_STEPS.answer(update, context, current, answer)
+
+
+async def _read_comment(turn: Turn) -> None:
+    tr = turn.tr
+    context = turn.context
+    text = clean_body(turn.text, review.COMMENT_MAX)
     if not text:
-        await chat.send_message(tr("Please type the comment as text."))
-        return
-    review_id, branch_id = int(current.data["review"]), int(current.data["branch"])
+        raise InvalidInput(N_("Please type the comment as text."))
+    review_id, branch_id = int(turn.data["review"]), int(turn.data["branch"])
     if not await review.comment(context.db, context.clock, review_id, branch_id, text,
-                                context.actor.telegram_id,
-                                ending=dialog.ending(update, context)):
-        await chat.send_message(tr("This review is confirmed; it can no longer change."))
+                                context.actor.telegram_id, ending=turn.ending()):
+        await turn.say(tr("This review is confirmed; it can no longer change."))
         return
     found, row = await review.branch(context.db, review_id, branch_id)
     assert found is not None and row is not None
-    await send(context.bot, chat.id, review.form(tr, found, row))
+    await send(context.bot, turn.chat.id, review.form(tr, found, row))
+
+
+# Begun by the review's comment button, which asks the question.
+COMMENT_STEPS = StepTable(COMMENT, {"text": Step(_read_comment)}, first=("text",))
 
 
 async def _add(update: Update, context: ZContext, found: Review, unit_id: int) -> None:
