@@ -301,19 +301,6 @@ async def _read_staying(turn: Turn) -> None:
         raise InvalidInput(N_("Please choose with the buttons."))
 
 
-async def _read_city(turn: Turn) -> None:
-    await turn.go("employer", city=away.read_city(turn.answer))
-
-
-async def _read_employer(turn: Turn) -> None:
-    await turn.go("since", employer=await away.read_employer(turn.answer, turn.tr))
-
-
-async def _read_since(turn: Turn) -> None:
-    since = await away.read_since(turn.answer, turn.today)
-    await turn.go("host", since=since.isoformat())
-
-
 async def _read_host(turn: Turn) -> None:
     """A township (then its branches), "none yet", or an organisation outside the county
     typed by name."""
@@ -391,12 +378,7 @@ async def _save_flow(turn: Turn, host: Unit | None, host_name: str | None) -> No
 FLOW_STEPS = StepTable(FLOW, {
     "home": Step(_read_staying, next=("city",)),
     "flowing": Step(_read_staying, next=("host", "city")),
-    "city": Step(_read_city, next=("employer",),
-                 ask=lambda turn: away.ask_city(turn.update, turn.tr)),
-    "employer": Step(_read_employer, next=("since",),
-                     ask=lambda turn: away.ask_employer(turn.update, turn.tr, FLOW)),
-    "since": Step(_read_since, next=("host",),
-                  ask=lambda turn: away.ask_since(turn.update, turn.tr, FLOW, turn.today)),
+    **away.where_steps(FLOW, then="host"),
     "host": Step(_read_host, next=("host_branch",),
                  ask=lambda turn: away.ask_host(turn.update, turn.context, FLOW)),
     "host_branch": Step(_read_host_branch, next=("host",)),

@@ -171,19 +171,6 @@ async def _read_away(turn: Turn) -> None:
         await turn.go("confirm", flowing=False, city=None, employer=None, since=None)
 
 
-async def _read_city(turn: Turn) -> None:
-    await turn.go("employer", city=away.read_city(turn.answer))
-
-
-async def _read_employer(turn: Turn) -> None:
-    await turn.go("since", employer=await away.read_employer(turn.answer, turn.tr))
-
-
-async def _read_since(turn: Turn) -> None:
-    since = await away.read_since(turn.answer, turn.today)
-    await turn.go("confirm", since=since.isoformat())
-
-
 async def _read_confirm(turn: Turn) -> None:
     if turn.action == "restart":
         await turn.acknowledge(turn.tr("Start over"))
@@ -275,12 +262,7 @@ STEPS = StepTable(KIND, {
                    ask=lambda turn: _ask_status(turn.update, turn.tr)),
     "phone": Step(_read_phone, next=("away",), ask=lambda turn: _ask_phone(turn.update, turn.tr)),
     "away": Step(_read_away, next=("city", "confirm"), ask=_ask_away),
-    "city": Step(_read_city, next=("employer",),
-                 ask=lambda turn: away.ask_city(turn.update, turn.tr)),
-    "employer": Step(_read_employer, next=("since",),
-                     ask=lambda turn: away.ask_employer(turn.update, turn.tr, KIND)),
-    "since": Step(_read_since, next=("confirm",),
-                  ask=lambda turn: away.ask_since(turn.update, turn.tr, KIND, turn.today)),
+    **away.where_steps(KIND, then="confirm"),
     "confirm": Step(_read_confirm, ask=_confirm),
 }, first=("name",))
 
