@@ -25,7 +25,7 @@ from typing import Literal
 
 from bot import meetings, notices
 from bot.access import Actor
-from bot.callbacks import pack, whole
+from bot.callbacks import STALE, HandEntry, HandPage, whole
 from bot.clock import Clock
 from bot.delivery import Buttons, Outgoing
 from bot.i18n import N_, Translator
@@ -46,7 +46,7 @@ assert PAGE + 4 <= KEYBOARD_BUTTONS
 
 Refusal = Literal["gone", "not_yours", "not_open"]
 REFUSALS: dict[Refusal, str] = {
-    "gone": N_("This button is no longer active."),
+    "gone": STALE,
     "not_yours": N_("This is not yours to manage."),
     "not_open": N_("Recording by hand opens when check-in opens."),
 }
@@ -332,9 +332,9 @@ def _pages(count: int) -> int:
 def _nav(tr: Translator, code: str, page: int, pages: int) -> list[tuple[str, str]]:
     row = []
     if page > 0:
-        row.append((tr("◀ Back a page"), pack("hand", "ls", code, page - 1)))
+        row.append((tr("◀ Back a page"), HandPage(code, page - 1).pack()))
     if page + 1 < pages:
-        row.append((tr("Next page ▶"), pack("hand", "ls", code, page + 1)))
+        row.append((tr("Next page ▶"), HandPage(code, page + 1).pack()))
     return row
 
 
@@ -372,8 +372,8 @@ def listing_screen(tr: Translator, tz: tzinfo, shown: Listing, page: int) -> Out
         lines.append(tr("Page {page} of {pages}", page=page + 1, pages=pages))
     keys = [(_label(("↩️ " if line.state == "by_hand" else "📵 " if line.no_telegram
                      else "🖊 ") + line.name),
-             pack("hand", "ask", found.code, line.member_id, int(line.state == "open"),
-                 f"p{page}"))
+             HandEntry("ask", found.code, line.member_id, 1 if line.state == "open" else 0,
+                       f"p{page}").pack())
             for line in pressable[page * PAGE:(page + 1) * PAGE]]
     return Outgoing(shorten("\n".join(lines), MESSAGE_LIMIT),
                     [*_grid(keys), _nav(tr, found.code, page, pages)])
@@ -394,19 +394,19 @@ def question(tr: Translator, tz: tzinfo, shown: Listing, line: Line, back: str) 
     """Asked before a change: record, or take back what was entered by hand."""
     subject = what(tr, tz, shown)
     code = shown.target.code
-    back_to = (pack("hand", "ls", f"b{line.branch_id}", back[1:]) if back.startswith("t")
-               else pack("hand", "ls", code, back[1:]))
+    page = page_of(back[1:]) or 0
+    back_to = HandPage(f"b{line.branch_id}" if back.startswith("t") else code, page).pack()
     if line.state == "by_hand":
         when = line.recorded_at.astimezone(tz).strftime("%m-%d %H:%M") if line.recorded_at \
             else ""
         text = tr("Take back what was recorded by hand: <b>{name}</b>, {what} — recorded by "
                   "{by} on {when}?", name=esc(line.name), what=subject,
                   by=esc(line.by_name or ""), when=when)
-        yes = (tr("↩️ Take back"), pack("hand", "do", code, line.member_id, 0, back))
+        yes = (tr("↩️ Take back"), HandEntry("do", code, line.member_id, 0, back).pack())
     else:
         text = tr("Record by hand: <b>{name}</b>, {what}? It is kept with your name and the "
                   "time, and shown as recorded by hand.", name=esc(line.name), what=subject)
-        yes = (tr("✅ Record"), pack("hand", "do", code, line.member_id, 1, back))
+        yes = (tr("✅ Record"), HandEntry("do", code, line.member_id, 1, back).pack())
     return Outgoing(text, [[yes, (tr("← Back"), back_to)]])
 
 
@@ -438,7 +438,8 @@ def todo_screen(tr: Translator, tz: tzinfo, found: Todo, page: int) -> Outgoing:
     if pages > 1:
         lines += ["", tr("Page {page} of {pages}", page=page + 1, pages=pages)]
     keys = [(_label(f"{ICONS[item.kind]} {names[item.member_id]} · {_title(item)}"),
-             pack("hand", "ask", f"{item.kind}{item.ref_id}", item.member_id, 1, f"t{page}"))
+             HandEntry("ask", f"{item.kind}{item.ref_id}", item.member_id, 1,
+                       f"t{page}").pack())
             for item in shown]
     return Outgoing(shorten("\n".join(lines), MESSAGE_LIMIT),
                     [*[[key] for key in keys], _nav(tr, f"b{branch.id}", page, pages)])

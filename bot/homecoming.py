@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 
 from bot import seasons as season_rules
-from bot.callbacks import pack
+from bot.callbacks import MakeUp, MaterialPress, NoticePress
 from bot.chunked import in_chunks
 from bot.clock import Clock
 from bot.delivery import Buttons, Outgoing
@@ -201,7 +201,7 @@ async def _member_and_stay(c: Conn, row: OutboxRow) -> tuple[Member | None, Stay
 
 def _makeup_button(tr: Translator, branch_id: int, label: str = N_("📚 Make-up lesson…")
                    ) -> Buttons:
-    return [[(tr(label), pack("home", "mk", branch_id))]]
+    return [[(tr(label), MakeUp(branch_id).pack())]]
 
 
 async def render_went_away(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
@@ -282,13 +282,14 @@ async def render_catch_up(db: Database, clock: Clock, row: OutboxRow) -> Outgoin
         lines += ["", tr("📚 Study materials ({n}):", n=len(materials))]
         for material in materials[:CATCH_UP_MAX]:
             lines.append(f"• {esc(material.title)}")
-            buttons.append([(f"📖 {material.title[:30]}", pack("mat", "show", material.id))])
+            buttons.append([(f"📖 {material.title[:30]}",
+                             MaterialPress("show", material.id).pack())])
     if notices:
         lines += ["", tr("📢 Notices to confirm ({n}):", n=len(notices))]
         for notice in notices[:CATCH_UP_MAX]:
             gist = _gist(notice)
             lines.append(f"• {notice.send_at.astimezone(clock.tz):%m-%d} {esc(gist)}")
-            buttons.append([(f"📢 {gist}", pack("ntc", "show", notice.id))])
+            buttons.append([(f"📢 {gist}", NoticePress("show", notice.id).pack())])
     if len(materials) > CATCH_UP_MAX or len(notices) > CATCH_UP_MAX:
         lines.append(tr("The rest: /study lists every material."))
     lines += ["", tr("Press one to open it, then ✅ when done.")]

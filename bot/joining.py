@@ -7,9 +7,11 @@ right after it can neither lose the secretary's request nor the applicant's answ
 
 from __future__ import annotations
 
+from typing import Final
+
 from bot import group_members
 from bot.access import Actor
-from bot.callbacks import pack
+from bot.callbacks import Decide
 from bot.clock import Clock
 from bot.delivery import Buttons, Outgoing
 from bot.i18n import Translator
@@ -51,8 +53,8 @@ def application_text(tr: Translator, application: Application, match: Member | N
 
 
 def decision_buttons(tr: Translator, application_id: int) -> Buttons:
-    return [[(tr("✅ Approve"), pack("app", "ok", application_id)),
-             (tr("❌ Reject"), pack("app", "no", application_id))]]
+    return [[(tr("✅ Approve"), Decide("ok", application_id).pack()),
+             (tr("❌ Reject"), Decide("no", application_id).pack())]]
 
 
 async def request_with_match(db: Database, application_id: int
@@ -66,7 +68,7 @@ async def request_with_match(db: Database, application_id: int
 
 
 PENDING_SHOWN = 50            # applicants in one /pending (two buttons each: a keyboard's 100)
-LISTED = "l"                  # marks a decision button as one of a list's (app:ok:<id>:l)
+LISTED: Final = "l"           # marks a decision button as one of a list's (app:ok:<id>:l)
 
 
 def pending_entry(tr: Translator, number: int, application: Application, match: Member | None,
@@ -102,8 +104,8 @@ def pending_list(tr: Translator, pending: list[tuple[Application, Member | None]
     for number, (application, match) in enumerate(shown, start=1):
         entry = pending_entry(tr, number, application, match,
                               branches.get(application.branch_id) if branches else None)
-        row = [(f"✅ {number}. {application.name}", pack("app", "ok", application.id, LISTED)),
-               (f"❌ {number}. {application.name}", pack("app", "no", application.id, LISTED))]
+        row = [(f"✅ {number}. {application.name}", Decide("ok", application.id, LISTED).pack()),
+               (f"❌ {number}. {application.name}", Decide("no", application.id, LISTED).pack())]
         room = MESSAGE_LIMIT - length(footer or "") - 2
         if keys and (length("\n\n".join([*lines, entry])) > room
                      or 2 * (len(keys) + 1) > KEYBOARD_BUTTONS):

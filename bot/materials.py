@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from bot import notes, round_memo
-from bot.callbacks import pack
+from bot.callbacks import MaterialPress
 from bot.clock import Clock
 from bot.delivery import Outgoing
 from bot.i18n import Translator
@@ -62,8 +62,8 @@ def outgoing(tr: Translator, material: Material, scope_name: str) -> Outgoing:
     if material.due_date is not None:
         lines.append(tr("Please study it by {date}.", date=material.due_date.isoformat()))
     lines.append(tr("From: {unit}", unit=esc(scope_name)))
-    buttons = [[(tr("✅ Studied"), pack("mat", "done", material.id)),
-                (tr("⏰ Later"), pack("mat", "later", material.id))]]
+    buttons = [[(tr("✅ Studied"), MaterialPress("done", material.id).pack()),
+                (tr("⏰ Later"), MaterialPress("later", material.id).pack())]]
     return Outgoing("\n".join(lines), buttons, material.media_kind, material.file_id)
 
 

@@ -22,7 +22,7 @@ from typing import Literal
 
 from bot import notes
 from bot.access import actor_of
-from bot.callbacks import pack
+from bot.callbacks import Attend, LeaveDecision, SessionChange
 from bot.chunked import in_chunks
 from bot.clock import Clock
 from bot.delivery import Outgoing
@@ -638,8 +638,8 @@ async def render_leave_request(db: Database, clock: Clock, row: OutboxRow
     lines.append(tr("Reason: {reason}", reason=esc(found.reason)) if found.reason
                  else tr("Reason: in the voice message above."))
     return Outgoing(shorten("\n".join(lines), MESSAGE_LIMIT), [[
-        (tr("✅ Approve"), pack("lv", "ok", meeting.id, member.id)),
-        (tr("❌ Refuse"), pack("lv", "no", meeting.id, member.id))]])
+        (tr("✅ Approve"), LeaveDecision("ok", meeting.id, member.id).pack()),
+        (tr("❌ Refuse"), LeaveDecision("no", meeting.id, member.id).pack())]])
 
 
 async def render_leave_decision(db: Database, clock: Clock, row: OutboxRow
@@ -697,18 +697,18 @@ def buttons(tr: Translator, meeting: Meeting, *, flowing: bool | None) -> list[l
     """Check-in buttons. ``flowing`` None: a group post (everyone sees the same)."""
     row = []
     if flowing is None or not flowing:
-        row.append((tr("✅ Check in"), pack("att", "in", meeting.id)))
+        row.append((tr("✅ Check in"), Attend("in", meeting.id).pack()))
     if meeting.remote_allowed and (flowing is None or flowing):
-        row.append((tr("🌐 Joining remotely"), pack("att", "remote", meeting.id)))
-    row.append((tr("📝 Ask for leave"), pack("att", "leave", meeting.id)))
+        row.append((tr("🌐 Joining remotely"), Attend("remote", meeting.id).pack()))
+    row.append((tr("📝 Ask for leave"), Attend("leave", meeting.id).pack()))
     return [row]
 
 
 def change_buttons(tr: Translator, meeting: Meeting) -> list[tuple[str, str]]:
     """For whoever runs the branch: move the session, or cancel it (each asks, then
     confirms once: handlers/session_changes.py)."""
-    return [(tr("🗓 Reschedule"), pack("mtg", "move", meeting.id)),
-            (tr("🚫 Cancel the session"), pack("mtg", "cancel", meeting.id))]
+    return [(tr("🗓 Reschedule"), SessionChange("move", meeting.id).pack()),
+            (tr("🚫 Cancel the session"), SessionChange("cancel", meeting.id).pack())]
 
 
 def summary_lines(tr: Translator, meeting: Meeting, people: list[AttendeeView], branch: str,

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Literal
 
-from bot.callbacks import pack
+from bot.callbacks import NoteStart, NoteWrite
 from bot.clock import Clock
 from bot.config import Settings
 from bot.delivery import Outgoing
@@ -135,11 +135,10 @@ async def ask_after_material(c: Conn, member: Member, material_id: int, title: s
 
 async def render_request(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
     tr = await translator_of(db, row.chat_id)
-    kind, _, ref = str(row.payload["subject"]).partition(":")
     return Outgoing(
         tr("✍️ Please write a heartfelt note about “{title}”: type it, send a voice message, "
            "or a photo of a handwritten page.", title=esc(str(row.payload["title"]))),
-        [[(tr("✍️ Write it now"), pack("note", "write", kind, ref))]])
+        [[(tr("✍️ Write it now"), NoteWrite.about(str(row.payload["subject"])).pack())]])
 
 
 # --- writing ---------------------------------------------------------------------------------
@@ -262,7 +261,7 @@ async def render_rewrite(db: Database, clock: Clock, row: OutboxRow) -> Outgoing
     return Outgoing(shorten(tr("↩️ Your branch secretary asks you to rewrite your note{about}: "
                                "{comment}", about=_about(tr, note),
                                comment=esc(note.comment or "")), MESSAGE_LIMIT),
-                    [[(tr("✍️ Write it again"), pack("note", "start"))]])
+                    [[(tr("✍️ Write it again"), NoteStart().pack())]])
 
 
 async def set_unable_to_write(db: Database, clock: Clock, member_id: int, unable: bool,

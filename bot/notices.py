@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Literal
 
-from bot.callbacks import pack
+from bot.callbacks import NoticePress
 from bot.chunked import in_chunks
 from bot.clock import Clock
 from bot.delivery import Outgoing
@@ -255,7 +255,7 @@ async def _scope_name(db: Database, notice: Notice) -> str:
 def render(tr: Translator, notice: Notice, scope: str, *, with_button: bool) -> Outgoing:
     """The notice as sent. ``body`` is HTML Telegram made from the sender's formatting."""
     text = "\n".join([tr("📢 <b>Notice</b>"), notice.body, "", tr("— {unit}", unit=esc(scope))])
-    buttons = ([[(tr("✅ Received"), pack("ntc", "ack", notice.id))]] if with_button else [])
+    buttons = ([[(tr("✅ Received"), NoticePress("ack", notice.id).pack())]] if with_button else [])
     return Outgoing(text, buttons, notice.media_kind, notice.file_id)
 
 

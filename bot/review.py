@@ -27,7 +27,13 @@ from typing import Any
 
 from bot import rendered
 from bot.bulletins import BranchLine, branches_under, measure
-from bot.callbacks import pack
+from bot.callbacks import (
+    ReviewAdd,
+    ReviewBranchPress,
+    ReviewDecide,
+    ReviewDone,
+    ReviewGood,
+)
 from bot.clock import Clock
 from bot.delivery import Buttons, Outgoing
 from bot.file_names import period_file_name
@@ -308,10 +314,11 @@ def list_parts(tr: Tr, review: Review, scope: str, rows: list[ReviewBranch]
     parts = [Outgoing(text) for text in chunks(lines)]
     if not confirmed:
         shown = listed[:KEYBOARD_BUTTONS - 2]
-        buttons: Buttons = [[(f"📝 {row.name}", pack("yr", "open", review.id, row.branch_id))]
+        buttons: Buttons = [[(f"📝 {row.name}",
+                              ReviewBranchPress("open", review.id, row.branch_id).pack())]
                             for row in shown]
-        buttons.append([(tr("➕ Add a branch…"), pack("yr", "add", review.id)),
-                        (tr("✅ Confirm the list"), pack("yr", "done", review.id))])
+        buttons.append([(tr("➕ Add a branch…"), ReviewAdd(review.id).pack()),
+                        (tr("✅ Confirm the list"), ReviewDone(review.id).pack())])
         parts[-1] = Outgoing(parts[-1].text, buttons=buttons)
     return parts
 
@@ -337,14 +344,15 @@ def form(tr: Tr, review: Review, row: ReviewBranch) -> Outgoing:
     # Each press sets the next answer (unanswered → yes → no → yes …), carried in the
     # button: a double tap, or a press handed over twice, sets the same answer again.
     buttons: Buttons = [[(f"{number}. {_good_mark(good)}",
-                          pack("yr", "good", review.id, row.branch_id, number - 1,
-                               int(not good)))
+                          ReviewGood(review.id, row.branch_id, number - 1,
+                                     0 if good else 1).pack())
                          for number, good in enumerate(row.goods, start=1)],
-                        [(tr("💬 Comment"), pack("yr", "note", review.id, row.branch_id))],
+                        [(tr("💬 Comment"),
+                          ReviewBranchPress("note", review.id, row.branch_id).pack())],
                         [(tr(VERDICTS["attention"]),
-                          pack("yr", "set", review.id, row.branch_id, "attention")),
+                          ReviewDecide(review.id, row.branch_id, "attention").pack()),
                          (tr(VERDICTS["cleared"]),
-                          pack("yr", "set", review.id, row.branch_id, "cleared"))]]
+                          ReviewDecide(review.id, row.branch_id, "cleared").pack())]]
     return Outgoing("\n".join(lines), buttons=buttons)
 
 

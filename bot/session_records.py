@@ -18,7 +18,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, tzinfo
 
 from bot import rendered, session_changes
-from bot.callbacks import pack
+from bot.callbacks import (
+    HandNew,
+    LedgerYears,
+    SessionCard,
+    SessionMonth,
+    SessionRecord,
+)
 from bot.clock import Clock
 from bot.delivery import Buttons, Outgoing
 from bot.file_names import period_file_name
@@ -176,24 +182,24 @@ def month_text(tr: Tr, found: MonthPage, tz: tzinfo) -> str:
 def month_buttons(tr: Tr, found: MonthPage, tz: tzinfo, *, ledger: bool) -> Buttons:
     """A button per session (at most :data:`SESSIONS_SHOWN`), then the way to other pages
     and months, then the ledger for those who may export it."""
-    rows: Buttons = [[(session_label(tr, m, tz), pack("ses", "card", m.id))]
+    rows: Buttons = [[(session_label(tr, m, tz), SessionCard(m.id).pack())]
                      for m in found.sessions]
     nav = []
     branch = found.branch.id
     if found.page > 0:
         nav.append((tr("◀ Page {page}", page=found.page),
-                    pack("ses", "m", branch, found.month.code, found.page - 1)))
+                    SessionMonth(branch, found.month.code, found.page - 1).pack()))
     elif found.earlier is not None:
-        nav.append((f"◀ {found.earlier.label}", pack("ses", "m", branch, found.earlier.code, 0)))
+        nav.append((f"◀ {found.earlier.label}", SessionMonth(branch, found.earlier.code, 0).pack()))
     if found.page + 1 < found.pages:
         nav.append((tr("Page {page} ▶", page=found.page + 2),
-                    pack("ses", "m", branch, found.month.code, found.page + 1)))
+                    SessionMonth(branch, found.month.code, found.page + 1).pack()))
     elif found.later is not None:
-        nav.append((f"{found.later.label} ▶", pack("ses", "m", branch, found.later.code, 0)))
+        nav.append((f"{found.later.label} ▶", SessionMonth(branch, found.later.code, 0).pack()))
     if nav:
         rows.append(nav)
     if ledger:
-        rows.append([(tr("📥 The year's ledger (Excel)…"), pack("ses", "years", branch))])
+        rows.append([(tr("📥 The year's ledger (Excel)…"), LedgerYears(branch).pack())])
     return rows
 
 
@@ -263,13 +269,13 @@ def card_buttons(tr: Tr, found: Card, tz: tzinfo, *, manages: bool) -> Buttons:
     if manages and meeting.state != "cancelled":
         rows.append([
             (tr("✏️ Edit the effect") if meeting.effect else tr("✍️ Add the effect"),
-             pack("mtg", "effect", meeting.id)),
+             SessionRecord("effect", meeting.id).pack()),
             (tr("🎤 Change the lecturer") if meeting.lecturer else tr("🎤 Add the lecturer"),
-             pack("mtg", "lect", meeting.id))])
-        rows.append([(tr("🖊 Record by hand"), pack("hand", "new", f"m{meeting.id}"))])
+             SessionRecord("lect", meeting.id).pack())])
+        rows.append([(tr("🖊 Record by hand"), HandNew(f"m{meeting.id}").pack())])
     month = Month.of(meeting.starts_at.astimezone(tz))
     rows.append([(tr("🗂 Sessions of {month}", month=month.label),
-                  pack("ses", "m", meeting.branch_id, month.code))])
+                  SessionMonth(meeting.branch_id, month.code).pack())])
     return rows
 
 

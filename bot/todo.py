@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
 
 from bot import meetings, notes
-from bot.callbacks import pack
+from bot.callbacks import MaterialPress, NoteWrite, NoticePress, TodoShow
 from bot.chunked import in_chunks
 from bot.clock import Clock
 from bot.delivery import Buttons, Outgoing
@@ -161,13 +161,13 @@ def notice_lines(tr: Translator, page: NoticePage, tz: tzinfo, *, more: bool = T
         preview = _preview(tr, notice)
         day = notice.send_at.astimezone(tz).strftime("%m-%d")
         lines.append(_line(f"{day} {esc(preview)}"))
-        buttons.append([(short(f"📢 {preview}", LABEL_MAX), pack("ntc", "show", notice.id)),
-                        (tr("✅ Received"), pack("ntc", "ack", notice.id))])
+        buttons.append([(short(f"📢 {preview}", LABEL_MAX), NoticePress("show", notice.id).pack()),
+                        (tr("✅ Received"), NoticePress("ack", notice.id).pack())])
     if page.rest > 0:
         lines.append(tr("… and {n} more notices", n=page.rest))
     if page.rest > 0 and shown and more:
         buttons.append([(tr("📢 {n} more notices", n=page.rest),
-                         pack("ntc", "mine", shown[-1].id))])
+                         NoticePress("mine", shown[-1].id).pack())])
     return lines, buttons
 
 
@@ -180,7 +180,7 @@ def material_lines(tr: Translator, materials: list[Material], today: date) -> Pa
             tr("due today") if due == today else tr("due {date}", date=due.isoformat()))
         lines.append(_line(f"{esc(material.title)}{when}"))
         buttons.append([(short(f"📖 {material.title}", LABEL_MAX),
-                         pack("mat", "show", material.id))])
+                         MaterialPress("show", material.id).pack())])
     if len(materials) > SHOWN:
         lines.append(tr("… and {n} more: /study", n=len(materials) - SHOWN))
     lines.append(tr("Press a title to read it again, then “✅ Studied”."))
@@ -218,9 +218,8 @@ def note_lines(tr: Translator, owed: list[NoteRequest], tz: tzinfo) -> Part:
     for request in owed[:SHOWN]:
         last = notes.last_day(request, tz).strftime("%m-%d")
         lines.append(_line(tr("{title} — by {date}", title=esc(request.title), date=last)))
-        kind, _, ref = request.subject.partition(":")
         buttons.append([(short(f"✍️ {request.title}", LABEL_MAX),
-                         pack("note", "write", kind, ref))])
+                         NoteWrite.about(request.subject).pack())])
     if len(owed) > SHOWN:
         lines.append(tr("… and {n} more: /note", n=len(owed) - SHOWN))
     return lines, buttons
@@ -250,7 +249,7 @@ def render(tr: Translator, items: Open, tz: tzinfo, now: datetime, *, heading: s
         lines += ["", *part_lines]
         buttons += part_buttons
     if evening:
-        buttons.append([(tr("📋 Everything open"), pack("todo", "show"))])
+        buttons.append([(tr("📋 Everything open"), TodoShow().pack())])
     return Outgoing("\n".join(lines), buttons)
 
 

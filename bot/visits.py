@@ -23,7 +23,7 @@ from typing import Literal
 
 from bot import contact_days
 from bot.access import Actor
-from bot.callbacks import pack
+from bot.callbacks import VisitPress
 from bot.chunked import in_chunks
 from bot.clock import Clock
 from bot.contact_days import Month
@@ -598,7 +598,7 @@ async def render_confirm(db: Database, clock: Clock, row: OutboxRow) -> Outgoing
     if visit.latitude is not None:
         lines.append(tr("Location: shared on the map above."))
     lines.append(tr("If this is right, please confirm."))
-    return Outgoing("\n".join(lines), [[(tr("✅ Confirm"), pack("vst", "ok", visit.id))]])
+    return Outgoing("\n".join(lines), [[(tr("✅ Confirm"), VisitPress("ok", visit.id).pack())]])
 
 
 async def leaders(db: Database) -> list[tuple[int, str]]:

@@ -14,12 +14,14 @@ from telegram.constants import ChatType
 
 from bot import organisation, personal_menus, registry, roles
 from bot.access import Actor
-from bot.callbacks import whole
+from bot.callbacks import STALE, whole
 from bot.context import ZContext
 from bot.i18n import N_
 from bot.markup import KEYBOARD_BUTTONS
-from handlers import away, dialog, picker
+from bot.profile import InvalidInput
+from handlers import dialog, picker
 from handlers.dialog import Answer
+from handlers.steps import Step, StepTable, Turn
 from handlers.ui import button, esc, grid, inline
 from storage.models import Dialog, Member, Unit
 
@@ -95,167 +97,202 @@ def _names(holders: list[roles.Holder]) -> str:
 
 async def appoint_step(update: Update, context: ZContext, current: Dialog,
                        answer: Answer) -> None:
-    tr = context.tr
-    chat = update.effective_chat
-    assert chat is not None
-    target = whole(answer.arg(1))
-    if current.step == "person" and answer.action == "a" and target is not None:
-        await away.acknowledge(answer, "✓")
-        await dialog.advance(update, context, current, "role", member=target)
-        await chat.send_message(tr("As what?"), reply_markup=inline([
-            [button(tr("Secretary of this branch"), dialog.choice(KIND, "role", "secretary"))],
-            [button(tr("Leader, with a contact-point branch"),
-                    dialog.choice(KIND, "role", "leader"))],
-        ]))
-    elif current.step == "person" and answer.action == "r" and target is not None:
-        holder = target
-        name = await roles.name_of(context.db, holder)
-        await away.acknowledge(answer, tr("🚫 Relieve {name} of office", name=name))
-        current = await dialog.advance(update, context, current, "confirm", end="secretary",
-                                       holder=holder, holder_name=name)
-        await dialog.ask_to_confirm(update, context, KIND, tr(
-            "Relieve {name} of office as secretary of {branch}? They are told, and from their "
-            "next press they can no longer see or manage the branch.", name=esc(name),
-            branch=esc(current.data["branch_name"])), tr(ENDS["secretary"]))
-    elif current.step == "person" and answer.action == "l" and target is not None:
-        await _leader_panel(update, context, current, answer, target)
-    elif current.step == "role" and answer.action == "secretary":
-        await away.acknowledge(answer, tr("Secretary of this branch"))
-        await _secretary_chosen(update, context, current)
-    elif current.step == "role" and answer.action == "leader":
-        await away.acknowledge(answer, tr("Leader, with a contact-point branch"))
-        await dialog.advance(update, context, current, "contact")
-        await chat.send_message(tr("Which branch is the leader's contact point?"))
-        await picker.choose_branch(update, context, "contact")
-    elif current.step == "replace" and answer.action in ("yes", "no"):
-        member = await registry.member(context.db, int(current.data["member"]))
-        if answer.action == "no":
-            await away.acknowledge(answer, tr("➕ Alongside, as a deputy"))
-            appointed = await roles.appoint_secretary(
-                context.db, context.clock, int(current.data["member"]), context.actor,
-                ending=dialog.ending(update, context))
-            await _appointed(update, context, appointed)
-            return
-        await away.acknowledge(answer, tr("🔁 Replace"))
-        current = await dialog.advance(update, context, current, "confirm", end="replace")
-        await dialog.ask_to_confirm(update, context, KIND, tr(
-            "{name} becomes secretary of {branch}, and {names} are relieved of office and "
-            "told. Go ahead?", name=esc(member.name if member else "—"),
-            branch=esc(current.data["branch_name"]), names=esc(current.data["others"])),
-            tr(ENDS["replace"]))
-    elif current.step == "leader" and answer.action in ("p", "end"):
-        await _leader_end_chosen(update, context, current, answer)
-    elif current.step == "confirm" and current.data.get("end") in ENDS:
-        await _confirm(update, context, current, answer)
+    await STEPS.answer(update, context, current, answer)
+
+
+CHOOSE = N_("Please choose with the buttons, or send /cancel.")
+
+
+async def _read_person(turn: Turn) -> None:
+    """Appoint a member (``a``), relieve a secretary (``r``), or open a leader (``l``)."""
+    tr = turn.tr
+    target = whole(turn.answer.arg(1))
+    if target is None or turn.action not in ("a", "r", "l"):
+        raise InvalidInput(CHOOSE)
+    if turn.action == "a":
+        await turn.acknowledge("✓")
+        await turn.go("role", member=target)
+    elif turn.action == "r":
+        name = await roles.name_of(turn.context.db, target)
+        await turn.acknowledge(tr("🚫 Relieve {name} of office", name=name))
+        await turn.go("confirm", end="secretary", holder=target, holder_name=name)
     else:
-        await chat.send_message(tr("Please choose with the buttons, or send /cancel."))
+        await _leader_panel(turn, target)
 
 
-async def _secretary_chosen(update: Update, context: ZContext, current: Dialog) -> None:
+async def _ask_role(turn: Turn) -> None:
+    tr = turn.tr
+    await turn.say(tr("As what?"), reply_markup=inline([
+        [button(tr("Secretary of this branch"), dialog.choice(KIND, "role", "secretary"))],
+        [button(tr("Leader, with a contact-point branch"),
+                dialog.choice(KIND, "role", "leader"))],
+    ]))
+
+
+async def _read_role(turn: Turn) -> None:
+    tr = turn.tr
+    if turn.action == "secretary":
+        await turn.acknowledge(tr("Secretary of this branch"))
+        await _secretary_chosen(turn)
+    elif turn.action == "leader":
+        await turn.acknowledge(tr("Leader, with a contact-point branch"))
+        await turn.go("contact")
+    else:
+        raise InvalidInput(CHOOSE)
+
+
+async def _ask_contact(turn: Turn) -> None:
+    """Answered by the branch picker (:func:`choose_contact_point`), not by the form."""
+    await turn.say(turn.tr("Which branch is the leader's contact point?"))
+    await picker.choose_branch(turn.update, turn.context, "contact")
+
+
+async def _read_contact(turn: Turn) -> None:
+    raise InvalidInput(CHOOSE)
+
+
+async def _secretary_chosen(turn: Turn) -> None:
     """A branch that already has a secretary: replace them, or serve alongside."""
-    tr = context.tr
-    chat = update.effective_chat
-    assert chat is not None
-    member = await registry.member(context.db, int(current.data["member"]))
-    held = await roles.branch_roles(context.db, int(current.data["branch"]))
+    tr = turn.tr
+    context = turn.context
+    member = await registry.member(context.db, int(turn.data["member"]))
+    held = await roles.branch_roles(context.db, int(turn.data["branch"]))
     others = [s for s in held.secretaries
               if member is None or s.telegram_id != member.telegram_id]
     if member is None or not others:
         appointed = await roles.appoint_secretary(
-            context.db, context.clock, int(current.data["member"]), context.actor,
-            ending=dialog.ending(update, context))
-        await _appointed(update, context, appointed)
+            context.db, context.clock, int(turn.data["member"]), context.actor,
+            ending=turn.ending())
+        await _appointed(turn.update, context, appointed)
         return
     names = "、".join(s.name for s in others)
-    await dialog.advance(update, context, current, "replace", others=names)
-    await chat.send_message(
+    await turn.go("replace", ask=False, others=names)
+    await turn.say(
         tr("{branch} already has a secretary: {names}. Does {name} replace them, or serve "
-           "alongside them?", branch=esc(current.data["branch_name"]), names=esc(names),
+           "alongside them?", branch=esc(turn.data["branch_name"]), names=esc(names),
            name=esc(member.name)),
         reply_markup=inline([
             [button(tr("🔁 Replace"), dialog.choice(KIND, "replace", "yes"))],
             [button(tr("➕ Alongside, as a deputy"), dialog.choice(KIND, "replace", "no"))]]))
 
 
-async def _leader_panel(update: Update, context: ZContext, current: Dialog, answer: Answer,
-                        leader: int) -> None:
-    tr = context.tr
-    chat = update.effective_chat
-    assert chat is not None
-    name = await roles.name_of(context.db, leader)
-    points = await roles.contact_points(context.db, leader)
-    await away.acknowledge(answer, tr("📍 {name} (leader)", name=name))
-    await dialog.advance(update, context, current, "leader", holder=leader, holder_name=name,
-                         points={str(p.id): p.name for p in points})
+async def _read_replace(turn: Turn) -> None:
+    tr = turn.tr
+    context = turn.context
+    if turn.action == "no":
+        await turn.acknowledge(tr("➕ Alongside, as a deputy"))
+        appointed = await roles.appoint_secretary(
+            context.db, context.clock, int(turn.data["member"]), context.actor,
+            ending=turn.ending())
+        await _appointed(turn.update, context, appointed)
+    elif turn.action == "yes":
+        await turn.acknowledge(tr("🔁 Replace"))
+        await turn.go("confirm", end="replace")
+    else:
+        raise InvalidInput(CHOOSE)
+
+
+async def _leader_panel(turn: Turn, leader: int) -> None:
+    tr = turn.tr
+    db = turn.context.db
+    name = await roles.name_of(db, leader)
+    points = await roles.contact_points(db, leader)
+    await turn.acknowledge(tr("📍 {name} (leader)", name=name))
+    await turn.go("leader", ask=False, holder=leader, holder_name=name,
+                  points={str(p.id): p.name for p in points})
     text = (tr("{name} is a leader with the contact points: {points}.", name=esc(name),
                points="、".join(esc(p.name) for p in points)) if points
             else tr("{name} is a leader without a contact point.", name=esc(name)))
     rows = [[button(tr("📍 Remove contact point {branch}", branch=p.name),
                     dialog.choice(KIND, "leader", "p", p.id))] for p in points]
     rows.append([button(tr("🚫 End the leader role"), dialog.choice(KIND, "leader", "end"))])
-    await chat.send_message(text, reply_markup=inline(rows))
+    await turn.say(text, reply_markup=inline(rows))
 
 
-async def _leader_end_chosen(update: Update, context: ZContext, current: Dialog,
-                             answer: Answer) -> None:
-    tr = context.tr
-    name = esc(current.data["holder_name"])
-    if answer.action == "p":
-        point = answer.arg(1) or ""
-        point_name = current.data.get("points", {}).get(point)
+async def _read_leader(turn: Turn) -> None:
+    """Remove one contact point (``p``), or end the role (``end``)."""
+    tr = turn.tr
+    if turn.action == "p":
+        point = turn.answer.arg(1) or ""
+        point_name = turn.data.get("points", {}).get(point)
         if point_name is None:
-            chat = update.effective_chat
-            assert chat is not None
-            await chat.send_message(tr("Please choose with the buttons, or send /cancel."))
-            return
-        await away.acknowledge(answer, tr("📍 Remove contact point {branch}", branch=point_name))
-        await dialog.advance(update, context, current, "confirm", end="point", point=int(point),
-                             point_name=point_name)
-        await dialog.ask_to_confirm(update, context, KIND, tr(
-            "Remove {branch} from {name}'s contact points? They are told, and can no longer "
-            "log visits there or change the visits logged there.", branch=esc(point_name),
-            name=name), tr(ENDS["point"]))
-        return
-    await away.acknowledge(answer, tr("🚫 End the leader role"))
-    await dialog.advance(update, context, current, "confirm", end="leader")
-    await dialog.ask_to_confirm(update, context, KIND, tr(
-        "End {name}'s appointment as a leader? Their contact points go with it; the visits "
-        "they logged are kept.", name=name), tr(ENDS["leader"]))
+            raise InvalidInput(CHOOSE)
+        await turn.acknowledge(tr("📍 Remove contact point {branch}", branch=point_name))
+        await turn.go("confirm", end="point", point=int(point), point_name=point_name)
+    elif turn.action == "end":
+        await turn.acknowledge(tr("🚫 End the leader role"))
+        await turn.go("confirm", end="leader")
+    else:
+        raise InvalidInput(CHOOSE)
 
 
-async def _confirm(update: Update, context: ZContext, current: Dialog, answer: Answer) -> None:
-    tr = context.tr
-    chat = update.effective_chat
-    assert chat is not None
-    end = str(current.data["end"])
-    if not await dialog.confirmed(update, context, answer, tr(ENDS[end]),
+async def _ask_end(turn: Turn) -> None:
+    """The question before a role ends, by what ends."""
+    tr = turn.tr
+    end = turn.data["end"]
+    name, branch = esc(turn.data.get("holder_name", "")), esc(turn.data["branch_name"])
+    if end == "secretary":
+        text = tr("Relieve {name} of office as secretary of {branch}? They are told, and from "
+                  "their next press they can no longer see or manage the branch.", name=name,
+                  branch=branch)
+    elif end == "replace":
+        member = await registry.member(turn.context.db, int(turn.data["member"]))
+        text = tr("{name} becomes secretary of {branch}, and {names} are relieved of office "
+                  "and told. Go ahead?", name=esc(member.name if member else "—"),
+                  branch=branch, names=esc(turn.data["others"]))
+    elif end == "point":
+        text = tr("Remove {branch} from {name}'s contact points? They are told, and can no "
+                  "longer log visits there or change the visits logged there.",
+                  branch=esc(turn.data["point_name"]), name=name)
+    else:
+        text = tr("End {name}'s appointment as a leader? Their contact points go with it; the "
+                  "visits they logged are kept.", name=name)
+    await dialog.ask_to_confirm(turn.update, turn.context, KIND, text, tr(ENDS[end]))
+
+
+async def _confirm(turn: Turn) -> None:
+    tr = turn.tr
+    context = turn.context
+    data = turn.data
+    end = str(data.get("end"))
+    if end not in ENDS:
+        raise InvalidInput(CHOOSE)
+    if not await dialog.confirmed(turn.update, context, turn.answer, tr(ENDS[end]),
                                   tr("Cancelled. Nothing was changed.")):
         return
-    ending = dialog.ending(update, context)
+    ending = turn.ending()
     db, clock, actor = context.db, context.clock, context.actor
-    name = esc(current.data.get("holder_name", ""))
-    branch = esc(current.data["branch_name"])
+    name = esc(data.get("holder_name", ""))
+    branch = esc(data["branch_name"])
     if end == "replace":
-        appointed = await roles.appoint_secretary(db, clock, int(current.data["member"]), actor,
+        appointed = await roles.appoint_secretary(db, clock, int(data["member"]), actor,
                                                   replace=True, ending=ending)
-        await _appointed(update, context, appointed)
+        await _appointed(turn.update, context, appointed)
         return
     if end == "secretary":
-        done = await roles.relieve_secretary(db, clock, int(current.data["holder"]),
-                                             int(current.data["branch"]), actor, ending=ending)
+        done = await roles.relieve_secretary(db, clock, int(data["holder"]),
+                                             int(data["branch"]), actor, ending=ending)
         said = tr("{name} is no longer secretary of {branch}.", name=name, branch=branch)
     elif end == "point":
-        done = await roles.remove_contact_point(db, clock, int(current.data["holder"]),
-                                                int(current.data["point"]), actor, ending=ending)
+        done = await roles.remove_contact_point(db, clock, int(data["holder"]),
+                                                int(data["point"]), actor, ending=ending)
         said = tr("{branch} is no longer a contact point of {name}.", name=name,
-                  branch=esc(current.data["point_name"]))
+                  branch=esc(data["point_name"]))
     else:
-        done = await roles.end_leader(db, clock, int(current.data["holder"]), actor,
-                                      ending=ending)
+        done = await roles.end_leader(db, clock, int(data["holder"]), actor, ending=ending)
         said = tr("{name} is no longer a leader.", name=name)
-    await chat.send_message(said if done else tr("That had already changed, so nothing was "
-                                                 "done."))
-    await _settled(context, [int(current.data["holder"])])
+    await turn.say(said if done else tr("That had already changed, so nothing was done."))
+    await _settled(context, [int(data["holder"])])
+
+
+STEPS = StepTable(KIND, {
+    "person": Step(_read_person, next=("role", "confirm", "leader")),
+    "role": Step(_read_role, next=("contact", "replace"), ask=_ask_role),
+    "contact": Step(_read_contact, ask=_ask_contact),
+    "replace": Step(_read_replace, next=("confirm",)),  # asked by _secretary_chosen
+    "leader": Step(_read_leader, next=("confirm",)),  # asked by _leader_panel
+    "confirm": Step(_confirm, ask=_ask_end),
+}, first=("person",))
 
 
 async def choose_contact_point(update: Update, context: ZContext, branch: Unit) -> None:
@@ -263,7 +300,7 @@ async def choose_contact_point(update: Update, context: ZContext, branch: Unit) 
     chat = update.effective_chat
     assert chat is not None
     if current is None or current.kind != KIND or current.step != "contact":
-        await chat.send_message(context.tr("This button is no longer active."))
+        await chat.send_message(context.tr(STALE))
         return
     member = await roles.appoint_leader(
         context.db, context.clock, int(current.data["member"]), branch.id, context.actor,

@@ -14,11 +14,12 @@ from bot.markup import KEYBOARD_BUTTONS
 from bot.profile import parse_month, parse_place
 from handlers import dialog
 from handlers.dialog import Answer, acknowledge
+from handlers.steps import Step, Turn
 from handlers.ui import button, esc, grid, inline
 from storage.models import Unit
 
 __all__ = ["acknowledge", "ask_city", "ask_employer", "ask_host", "ask_host_branch",
-           "ask_since", "read_city", "read_employer", "read_since"]
+           "ask_since", "read_city", "read_employer", "read_since", "where_steps"]
 
 
 async def ask_city(update: Update, tr: Translator) -> None:
@@ -65,6 +66,29 @@ async def read_since(answer: Answer, today: date) -> date:
         await acknowledge(answer, since.strftime("%Y-%m"))
         return since
     return parse_month(answer.text, today)
+
+
+def where_steps(kind: str, *, then: str) -> dict[str, Step]:
+    """The three questions about working away — city, work unit, since when — as rows of a
+    form's step table, the same for joining and for /flow; ``then``: the step after them."""
+
+    async def city(turn: Turn) -> None:
+        await turn.go("employer", city=read_city(turn.answer))
+
+    async def employer(turn: Turn) -> None:
+        await turn.go("since", employer=await read_employer(turn.answer, turn.tr))
+
+    async def since(turn: Turn) -> None:
+        month = await read_since(turn.answer, turn.today)
+        await turn.go(then, since=month.isoformat())
+
+    return {
+        "city": Step(city, next=("employer",), ask=lambda turn: ask_city(turn.update, turn.tr)),
+        "employer": Step(employer, next=("since",),
+                         ask=lambda turn: ask_employer(turn.update, turn.tr, kind)),
+        "since": Step(since, next=(then,),
+                      ask=lambda turn: ask_since(turn.update, turn.tr, kind, turn.today)),
+    }
 
 
 async def ask_host(update: Update, context: ZContext, kind: str) -> None:

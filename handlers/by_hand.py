@@ -10,41 +10,36 @@ Telegram). Every press asks the rights again: a role that ended ends here too.
 
 from __future__ import annotations
 
-from telegram import Message, Update
+from telegram import CallbackQuery, Message, Update
 
 from bot import by_hand
 from bot.by_hand import ANSWERS, OUTCOMES, REFUSALS, Target
-from bot.callbacks import unpack, whole
+from bot.callbacks import HandEntry, HandNew, HandPage
 from bot.context import ZContext
 from bot.delivery import Outgoing, markup, send
 from bot.markup import visible
+from handlers.guards import Stale, on_press
 
 
-async def hand_button(update: Update, context: ZContext) -> None:
-    query = update.callback_query
-    assert query is not None
+@on_press()
+async def hand_button(update: Update, context: ZContext, query: CallbackQuery,
+                      data: HandNew | HandPage | HandEntry) -> None:
     tr = context.tr
-    parsed = unpack(query.data)
-    found = by_hand.target(parsed.args[0]) if parsed and parsed.args else None
-    if parsed is None or found is None or parsed.action not in ("new", "ls", "ask", "do"):
-        await query.answer(tr("This button is no longer active."))
-        return
-    if parsed.action in ("new", "ls"):
-        page = 0 if parsed.action == "new" else by_hand.page_of(_arg(parsed.args, 1))
+    found = by_hand.target(data.target)
+    if found is None:
+        raise Stale
+    if not isinstance(data, HandEntry):
+        page = 0 if isinstance(data, HandNew) else by_hand.page_of(str(data.page))
         if page is None:
-            await query.answer(tr("This button is no longer active."))
-            return
-        await _show_list(update, context, found, page, new=parsed.action == "new")
+            raise Stale
+        await _show_list(update, context, found, page, new=isinstance(data, HandNew))
         return
-    member_id, on, back = whole(_arg(parsed.args, 1)), _arg(parsed.args, 2), \
-        _arg(parsed.args, 3) or ""
-    if (found.kind == "b" or member_id is None or on not in ("0", "1")
-            or back[:1] not in ("p", "t") or by_hand.page_of(back[1:]) is None):
-        await query.answer(tr("This button is no longer active."))
-        return
-    if parsed.action == "do":
+    member_id, on, back = data.member, data.on, data.back
+    if found.kind == "b" or back[:1] not in ("p", "t") or by_hand.page_of(back[1:]) is None:
+        raise Stale
+    if data.action == "do":
         outcome = await by_hand.record(context.db, context.clock, context.actor, found,
-                                       member_id, on == "1")
+                                       member_id, on == 1)
         await query.answer(tr(ANSWERS[outcome]),
                            show_alert=outcome not in ("recorded", "undone", "already", "gone"))
         if outcome in OUTCOMES:
@@ -56,21 +51,16 @@ async def hand_button(update: Update, context: ZContext) -> None:
         return
     line = shown.line(member_id)
     if line is None:
-        await query.answer(tr(REFUSALS["gone"]))
-        return
+        raise Stale
     # Changed since the list was shown (they pressed themselves, someone recorded them)?
-    wanted = "open" if on == "1" else "by_hand"
+    wanted = "open" if on == 1 else "by_hand"
     if line.state != wanted:
-        outcome = ("on_leave" if line.state == "other" else "already") if on == "1" \
+        outcome = ("on_leave" if line.state == "other" else "already") if on == 1 \
             else "not_by_hand"
         await query.answer(tr(OUTCOMES[outcome]), show_alert=outcome != "already")
         return
     await query.answer()
     await _put(update, context, by_hand.question(tr, context.clock.tz, shown, line, back))
-
-
-def _arg(args: tuple[str, ...], index: int) -> str | None:
-    return args[index] if index < len(args) else None
 
 
 async def _show_list(update: Update, context: ZContext, found: Target, page: int, *,

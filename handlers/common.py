@@ -5,19 +5,20 @@ from __future__ import annotations
 import contextlib
 import logging
 
-from telegram import ChatMemberUpdated, Update
+from telegram import CallbackQuery, ChatMemberUpdated, Update
 from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
 from telegram.ext import ApplicationHandlerStop
 
 from bot import i18n, organisation, personal_menus, users
-from bot.callbacks import pack, unpack
+from bot.callbacks import STALE, Language
 from bot.context import ZContext
 from bot.menus import commands_for
 from bot.update_kinds import described, handled
 from bot.write_faults import is_write_fault
 from handlers import dialog
 from handlers.group_members import bot_status_changed
+from handlers.guards import Stale, on_press
 from handlers.ui import button, esc, inline
 
 log = logging.getLogger(__name__)
@@ -77,18 +78,17 @@ async def lang_command(update: Update, context: ZContext) -> None:
     message = update.effective_message
     if message is None:
         return
-    buttons = [button(label, pack("lang", code)) for code, label in i18n.LANGUAGES.items()]
+    buttons = [button(label, Language(code).pack()) for code, label in i18n.LANGUAGES.items()]
     await message.reply_text(context.tr("Choose your language:"), reply_markup=inline([buttons]))
 
 
-async def lang_button(update: Update, context: ZContext) -> None:
-    query = update.callback_query
-    assert query is not None and update.effective_user is not None
-    parsed = unpack(query.data)
-    code = parsed.action if parsed else ""
+@on_press()
+async def lang_button(update: Update, context: ZContext, query: CallbackQuery,
+                      data: Language) -> None:
+    assert update.effective_user is not None
+    code = data.code
     if code not in i18n.LANGUAGES:
-        await query.answer()
-        return
+        raise Stale
     await personal_menus.set_language(context.db, context.clock, update.effective_user.id,
                                       code)
     context.tr = i18n.translator(code)
@@ -125,7 +125,7 @@ async def unknown_command(update: Update, context: ZContext) -> None:
 async def stale_button(update: Update, context: ZContext) -> None:
     """Any button nobody claimed: old, forged, or from a version that is gone."""
     if update.callback_query is not None:
-        await update.callback_query.answer(context.tr("This button is no longer active."))
+        await update.callback_query.answer(context.tr(STALE))
 
 
 async def my_chat_member(update: Update, context: ZContext) -> None:

@@ -24,7 +24,7 @@ from telegram import (
 )
 
 from bot import dialogs
-from bot.callbacks import Callback, pack, unpack
+from bot.callbacks import STALE, Callback, pack, unpack
 from bot.context import ZContext
 from bot.dialogs import DialogEnded as DialogEnded  # forms may name it from here
 from bot.markup import esc
@@ -222,7 +222,7 @@ async def on_button(update: Update, context: ZContext) -> None:
         return
     if (parsed is None or active is None or active.kind != parsed.action
             or not parsed.args or parsed.args[0] != active.step):
-        await query.answer(context.tr("This button is no longer active."))
+        await query.answer(context.tr(STALE))
         return
     if not await _still_allowed(update, context, active):
         return

@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
+import functools
+import typing
+from collections.abc import Callable, Coroutine
+from typing import Any, TypeVar
+
 from telegram import CallbackQuery, Update
 from telegram.constants import ChatType
 
-from bot.callbacks import Callback, unpack
+from bot.access import Actor
+from bot.callbacks import STALE, CallbackData, unpack_as
 from bot.context import ZContext
+from bot.i18n import N_
+
+K = TypeVar("K", bound=CallbackData)
+#: The refusal of a press on something that is not the presser's to manage.
+NOT_YOURS = N_("This is not yours to manage.")
+NOT_YOURS_TO_DECIDE = N_("This is not yours to decide.")
+ONLY_STAFF = N_("Only organisation staff can do this.")
+ONLY_MANAGERS = N_("Only branch secretaries and organisation staff can do this.")
 
 
 async def private_only(update: Update, context: ZContext) -> bool:
@@ -30,23 +44,66 @@ async def managers_only(update: Update, context: ZContext) -> bool:
         return True
     chat = update.effective_chat
     assert chat is not None
-    await chat.send_message(context.tr("Only branch secretaries and organisation staff can do "
-                                       "this."))
+    await chat.send_message(context.tr(ONLY_MANAGERS))
     return False
 
 
-async def button_with_id(update: Update, context: ZContext
-                         ) -> tuple[CallbackQuery, Callback, int] | None:
-    """A pressed button of the form ``prefix:action:<id>…``; a stale or forged one is
-    answered "no longer active" here and gives None."""
-    query = update.callback_query
-    assert query is not None
-    parsed = unpack(query.data)
-    target = parsed.int_arg() if parsed else None
-    if parsed is None or target is None:
-        await query.answer(context.tr("This button is no longer active."))
-        return None
-    return query, parsed, target
+class Stale(Exception):
+    """A button's handler raises this, before it answers, for a button that is old or
+    forged (what it names is gone, or was never shown): :func:`on_press` answers it."""
+
+
+class Refused(Exception):
+    """A button's handler raises this, before it answers, for a press its presser may not
+    make; :func:`on_press` answers ``message`` (a message id, translated there) in an
+    alert."""
+
+    def __init__(self, message: str = NOT_YOURS) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+Pressed = Callable[[Update, ZContext, CallbackQuery, K], Coroutine[Any, Any, None]]
+Handler = Callable[[Update, ZContext], Coroutine[Any, Any, None]]
+
+
+def on_press(*, role: Callable[[Actor], bool] | None = None,
+             refusal: str | Callable[[ZContext], str] = NOT_YOURS
+             ) -> Callable[[Pressed[K]], Handler]:
+    """A button handler, given its press unpacked and typed: ``data`` is one of the kinds
+    its annotation names (``data: NoticePress``, ``data: HandNew | HandPage``), so that no
+    handler splits callback data by hand.
+
+    Before the handler runs, the presser's role is asked (``role``, a rule of
+    :class:`bot.access.Actor`, refused with ``refusal``: a message id, or a function that
+    says it for the person), then the data unpacked: data of none of the kinds named is a
+    stale or forged button. The handler asks the scope (does the actor manage *this*
+    branch, was *this* notice sent to them) and raises :class:`Stale` or :class:`Refused`
+    before it answers; both are answered here, so each refusal is worded once."""
+    def wrap(handler: Pressed[K]) -> Handler:
+        hint = typing.get_type_hints(handler)["data"]
+        kinds: tuple[type[K], ...] = typing.get_args(hint) or (hint,)
+
+        @functools.wraps(handler)
+        async def pressed(update: Update, context: ZContext) -> None:
+            query = update.callback_query
+            assert query is not None
+            try:
+                if role is not None and not role(context.actor):
+                    if not isinstance(refusal, str):
+                        await query.answer(refusal(context), show_alert=True)
+                        return
+                    raise Refused(refusal)
+                data = unpack_as(kinds, query.data)
+                if data is None:
+                    raise Stale
+                await handler(update, context, query, data)
+            except Stale:
+                await query.answer(context.tr(STALE))
+            except Refused as refused:
+                await query.answer(context.tr(refused.message), show_alert=True)
+        return pressed
+    return wrap
 
 
 def not_a_member_text(context: ZContext) -> str:

@@ -4,27 +4,24 @@ the /meeting form does the rest."""
 
 from __future__ import annotations
 
-from telegram import Update
+from telegram import CallbackQuery, Update
 
 from bot import homecoming, organisation
+from bot.callbacks import MakeUp
 from bot.context import ZContext
 from handlers import meetings
-from handlers.guards import button_with_id
+from handlers.guards import Refused, Stale, on_press
 
 
-async def homecoming_button(update: Update, context: ZContext) -> None:
-    pressed = await button_with_id(update, context)
-    if pressed is None:
-        return
-    query, parsed, branch_id = pressed
+@on_press()
+async def homecoming_button(update: Update, context: ZContext, query: CallbackQuery,
+                            data: MakeUp) -> None:
     tr = context.tr
-    branch = await organisation.get_unit(context.db, branch_id)
-    if parsed.action != "mk" or branch is None or branch.kind != "branch":
-        await query.answer(tr("This button is no longer active."))
-        return
+    branch = await organisation.get_unit(context.db, data.branch)
+    if branch is None or branch.kind != "branch":
+        raise Stale
     if not context.actor.manages(branch.id):
-        await query.answer(tr("This is not yours to manage."), show_alert=True)
-        return
+        raise Refused
     home = [member for member, _ in await homecoming.home_again(context.db, context.clock,
                                                                 branch.id)]
     if not home:

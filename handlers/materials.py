@@ -13,10 +13,10 @@ from dataclasses import replace
 from datetime import date
 from typing import Any
 
-from telegram import Message, Update
+from telegram import CallbackQuery, Message, Update
 
 from bot import by_hand, materials, notes
-from bot.callbacks import pack
+from bot.callbacks import HandNew, MaterialPress
 from bot.context import ZContext
 from bot.delivery import send
 from bot.i18n import N_, Translator
@@ -31,7 +31,8 @@ from bot.profile import (
 from bot.when import offset_day
 from handlers import away, dialog, scope
 from handlers.dialog import Answer
-from handlers.guards import button_with_id, not_a_member_yet, private_only
+from handlers.guards import ONLY_MANAGERS, Refused, not_a_member_yet, on_press, private_only
+from handlers.steps import Step, StepTable, Turn
 from handlers.ui import button, chunks, esc, grid, inline
 from storage.models import Dialog, Material, MaterialStats, Member, NewMaterial, RecipientView, Unit
 
@@ -74,46 +75,50 @@ async def _ask_audience(update: Update, context: ZContext, current: Dialog, unit
 
 
 async def push_step(update: Update, context: ZContext, current: Dialog, answer: Answer) -> None:
-    tr = context.tr
-    chat = update.effective_chat
-    assert chat is not None
-    try:
-        if current.step in ("scope", "township"):
-            await scope.read(update, context, PUSH, current, answer, _chosen)
-        elif current.step == "audience":
-            if answer.action not in ("flowing", "all"):
-                await chat.send_message(tr("Please choose with the buttons."))
-                return
-            await away.acknowledge(answer, tr("Members working away") if answer.action ==
-                                   "flowing" else tr("All members"))
-            await dialog.advance(update, context, current, "title", audience=answer.action)
-            await chat.send_message(tr("What is its title? (at most {limit} characters)",
-                                       limit=TITLE_MAX))
-        elif current.step == "title":
-            title = clean_text(answer.text)
-            if not title or title.startswith("/"):
-                raise InvalidInput(N_("Please type a title."))
-            if len(title) > TITLE_MAX:
-                raise InvalidInput(N_("Please keep it under {limit} characters."),
-                                   limit=TITLE_MAX)
-            await dialog.advance(update, context, current, "content", title=title)
-            await chat.send_message(tr(
-                "Now send the material itself: a text or a link, or a document (PDF, Word), "
-                "a photo, audio or a video. A file may carry a short description as its "
-                "caption."))
-        elif current.step == "content":
-            content = _read_content(answer.message)
-            await dialog.advance(update, context, current, "due", **content)
-            await _ask_due(update, context)
-        elif current.step == "due":
-            due = await _read_due(answer, context.clock.today(), tr)
-            current = await dialog.advance(update, context, current, "confirm",
-                                           due=due.isoformat() if due else None)
-            await _preview(update, context, current)
-        elif current.step == "confirm":
-            await _confirm(update, context, current, answer)
-    except InvalidInput as problem:
-        await chat.send_message(tr(problem.message, **problem.fields))
+    await STEPS.answer(update, context, current, answer)
+
+
+async def _read_scope(turn: Turn) -> None:
+    """Steps ``scope`` and ``township`` (see handlers/scope.py), then :func:`_chosen`."""
+    await scope.read(turn.update, turn.context, PUSH, turn.current, turn.answer, _chosen)
+
+
+async def _read_audience(turn: Turn) -> None:
+    tr = turn.tr
+    if turn.action not in ("flowing", "all"):
+        raise InvalidInput(N_("Please choose with the buttons."))
+    await turn.acknowledge(tr("Members working away") if turn.action == "flowing"
+                           else tr("All members"))
+    await turn.go("title", audience=turn.action)
+
+
+async def _ask_title(turn: Turn) -> None:
+    await turn.say(turn.tr("What is its title? (at most {limit} characters)", limit=TITLE_MAX))
+
+
+async def _read_title(turn: Turn) -> None:
+    title = clean_text(turn.text)
+    if not title or title.startswith("/"):
+        raise InvalidInput(N_("Please type a title."))
+    if len(title) > TITLE_MAX:
+        raise InvalidInput(N_("Please keep it under {limit} characters."), limit=TITLE_MAX)
+    await turn.go("content", title=title)
+
+
+async def _ask_content(turn: Turn) -> None:
+    await turn.say(turn.tr(
+        "Now send the material itself: a text or a link, or a document (PDF, Word), "
+        "a photo, audio or a video. A file may carry a short description as its "
+        "caption."))
+
+
+async def _read_content_step(turn: Turn) -> None:
+    await turn.go("due", **_read_content(turn.answer.message))
+
+
+async def _read_due_step(turn: Turn) -> None:
+    due = await _read_due(turn.answer, turn.today, turn.tr)
+    await turn.go("confirm", due=due.isoformat() if due else None)
 
 
 def _read_content(message: Message | None) -> dict[str, Any]:
@@ -221,17 +226,29 @@ async def _confirm(update: Update, context: ZContext, current: Dialog, answer: A
         n=result.queued))
 
 
+STEPS = StepTable(PUSH, {
+    "scope": Step(_read_scope, next=("township", "audience")),
+    "township": Step(_read_scope, next=("audience",)),
+    "audience": Step(_read_audience, next=("title",)),  # asked by _chosen
+    "title": Step(_read_title, next=("content",), ask=_ask_title),
+    "content": Step(_read_content_step, next=("due",), ask=_ask_content),
+    "due": Step(_read_due_step, next=("confirm",),
+                ask=lambda turn: _ask_due(turn.update, turn.context)),
+    "confirm": Step(lambda turn: _confirm(turn.update, turn.context, turn.current, turn.answer),
+                    ask=lambda turn: _preview(turn.update, turn.context, turn.current)),
+}, first=("scope",))
+
+
 # --- buttons under a material ------------------------------------------------------------
 
 
-async def material_button(update: Update, context: ZContext) -> None:
-    pressed = await button_with_id(update, context)
-    if pressed is None:
-        return
-    query, parsed, material_id = pressed
+@on_press()
+async def material_button(update: Update, context: ZContext, query: CallbackQuery,
+                          data: MaterialPress) -> None:
+    material_id = data.material
     tr = context.tr
     member = context.actor.active_member
-    if parsed.action == "done":
+    if data.action == "done":
         mark = await materials.mark_studied(context.db, context.clock, material_id, member,
                                             notes.NotePolicy.of(context.settings))
         if mark == "not_yours":
@@ -244,13 +261,13 @@ async def material_button(update: Update, context: ZContext) -> None:
                 tr("✅ Studied {time}", time=context.clock.now().strftime("%m-%d %H:%M")),
                 query.data or "")]]))
             context.services.poke_outbox()  # the note request, if one is owed
-    elif parsed.action == "later":
+    elif data.action == "later":
         material = await materials.received(context.db, material_id, member)
         if material is None:
             await query.answer(tr("This material was not sent to you."), show_alert=True)
         else:
             await query.answer(tr("All right. Send /study to find it again."))
-    elif parsed.action == "show":
+    elif data.action == "show":
         material = await materials.received(context.db, material_id, member)
         if material is None:
             await query.answer(tr("This material was not sent to you."), show_alert=True)
@@ -260,10 +277,8 @@ async def material_button(update: Update, context: ZContext) -> None:
         assert chat is not None
         await send(context.bot, chat.id,
                    await materials.render_for(context.db, material, context.actor.telegram_id))
-    elif parsed.action == "who":
-        await _who(update, context, material_id)
     else:
-        await query.answer(tr("This button is no longer active."))
+        await _who(update, context, material_id)
 
 
 def _branch_scope(context: ZContext) -> frozenset[int] | None:
@@ -276,14 +291,11 @@ async def _who(update: Update, context: ZContext, material_id: int) -> None:
     assert query is not None
     tr = context.tr
     actor = context.actor
-    if not actor.staff and not actor.secretary_of:
-        await query.answer(tr("Only branch secretaries and organisation staff can do this."),
-                           show_alert=True)
-        return
+    if not actor.manages_any:
+        raise Refused(ONLY_MANAGERS)
     material, people = await materials.who(context.db, material_id, _branch_scope(context))
     if material is None or not people:
-        await query.answer(tr("This is not yours to manage."), show_alert=True)
-        return
+        raise Refused
     await query.answer()
     chat = update.effective_chat
     assert chat is not None
@@ -291,7 +303,7 @@ async def _who(update: Update, context: ZContext, material_id: int) -> None:
     for text in texts[:-1]:
         await chat.send_message(text)
     await chat.send_message(texts[-1], reply_markup=inline([[button(
-        tr("🖊 Record by hand"), pack("hand", "new", f"s{material.id}"))]]))
+        tr("🖊 Record by hand"), HandNew(f"s{material.id}").pack())]]))
 
 
 def _who_lines(tr: Translator, material: Material, people: list[RecipientView], *,
@@ -356,7 +368,7 @@ async def _own_materials(update: Update, context: ZContext, member: Member) -> N
         lines.append(tr("… and {n} more", n=len(open_) - len(shown)))
     lines.append(tr("Press one to read it again."))
     await chat.send_message("\n".join(lines), reply_markup=inline(
-        [[button(f"📖 {m.title}", pack("mat", "show", m.id))] for m in shown]))
+        [[button(f"📖 {m.title}", MaterialPress("show", m.id).pack())] for m in shown]))
 
 
 async def _overview(update: Update, context: ZContext, overview: list[MaterialStats]) -> None:
@@ -378,6 +390,6 @@ async def _overview(update: Update, context: ZContext, overview: list[MaterialSt
                       item.to_record, item.unreachable)]
         if item.queued:
             lines.append(tr("still being sent: {n}", n=item.queued))
-    buttons = [button(f"👥 {item.material.title}", pack("mat", "who", item.material.id))
+    buttons = [button(f"👥 {item.material.title}", MaterialPress("who", item.material.id).pack())
                for item in overview]
     await chat.send_message("\n".join(lines), reply_markup=inline(grid(buttons, 1)))

@@ -12,12 +12,12 @@ import contextlib
 from datetime import date, datetime, timedelta
 from typing import Literal, get_args
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import CallbackQuery, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
 from telegram.error import TelegramError
 
 from bot import meetings, organisation, session_changes, session_records
-from bot.callbacks import pack, unpack
+from bot.callbacks import Attend, HandNew, LeaveDecision, SessionList, SessionRecord
 from bot.context import ZContext
 from bot.delivery import send
 from bot.i18n import N_, Translator
@@ -28,6 +28,8 @@ from bot.schedule import windows
 from bot.when import offered_day, parse_when
 from handlers import away, dialog, picker
 from handlers.dialog import Answer
+from handlers.guards import NOT_YOURS_TO_DECIDE, Refused, Stale, on_press
+from handlers.steps import Step, StepTable, Turn
 from handlers.ui import button, esc, grid, inline
 from storage.models import Dialog, Meeting, MeetingKind, Member, NewMeeting, Unit
 
@@ -96,7 +98,7 @@ async def _start(update: Update, context: ZContext, branch: Unit, *, in_private:
     coming = len(await session_changes.coming(context.db, branch.id))
     if coming and makeup is None:  # the same command reaches the sessions already scheduled
         kinds.append([button(tr("✏️ Change a coming session ({n})", n=coming),
-                             pack("mtg", "list", branch.id))])
+                             SessionList(branch.id).pack())])
     await context.bot.send_message(
         context.actor.telegram_id, heading + "\n" + tr("What kind of session?"),
         reply_markup=inline(kinds))
@@ -117,98 +119,104 @@ async def manages_branch(context: ZContext, current: Dialog) -> bool:
 
 async def meeting_step(update: Update, context: ZContext, current: Dialog, answer: Answer
                        ) -> None:
-    tr = context.tr
-    chat = update.effective_chat
-    assert chat is not None
-    try:
-        if current.step == "kind":
-            if answer.action not in get_args(MeetingKind):
-                await chat.send_message(tr("Please choose with the buttons."))
-                return
-            kind: MeetingKind = answer.action  # type: ignore[assignment]
-            if _makeup(current) and kind not in meetings.MAKEUP_KINDS:
-                await chat.send_message(tr("Please choose with the buttons."))
-                return
-            found = await meetings.audience(context.db, int(current.data["branch"]))
-            refusal = meetings.refusal_for(kind, found)
-            if refusal is not None:  # the kind buttons stay for another choice
-                await chat.send_message(tr(refusal, branch=esc(current.data["branch_name"])))
-                return
-            await away.acknowledge(answer, tr(KINDS[kind]))
-            if kind == "group" and len(found.groups) > 1:
-                await dialog.advance(update, context, current, "group", kind=kind)
-                await chat.send_message(tr("Which party group meets?"), reply_markup=inline(grid(
-                    [button(g.name, dialog.choice(MEETING, "group", g.id))
-                     for g in found.groups[:KEYBOARD_BUTTONS]], 2)))
-                return
-            group = found.groups[0].id if kind == "group" else None
-            await dialog.advance(update, context, current, "when", kind=kind, group=group)
-            await ask_when(update, context, MEETING)
-        elif current.step == "group":
-            found = await meetings.audience(context.db, int(current.data["branch"]))
-            chosen = next((g for g in found.groups if str(g.id) == answer.action), None)
-            if chosen is None:
-                await chat.send_message(tr("Please choose with the buttons."))
-                return
-            await away.acknowledge(answer, chosen.name)
-            await dialog.advance(update, context, current, "when", group=chosen.id)
-            await ask_when(update, context, MEETING)
-        elif current.step in ("when", "time"):
-            starts = await read_when(update, context, current, answer, MEETING)
-            if starts is None:
-                return
-            await dialog.advance(update, context, current, "place",
-                                 starts=starts.isoformat())
-            await chat.send_message(tr("Starts {when}. Where? (for example 村委会二楼会议室)",
-                                       when=starts.strftime("%Y-%m-%d %H:%M")))
-        elif current.step == "place":
-            place = few_words(answer.text, meetings.PLACE_MAX)
-            await dialog.advance(update, context, current, "topic", place=place)
-            await chat.send_message(tr("What is the topic or content?"))
-        elif current.step == "topic":
-            topic = few_words(answer.text, meetings.TOPIC_MAX)
-            await dialog.advance(update, context, current, "lecturer", topic=topic)
-            await chat.send_message(tr("Who gives the lecture or leads it?"), reply_markup=inline(
-                [[button(tr("Skip"), dialog.choice(MEETING, "lecturer", "skip"))]]))
-        elif current.step == "lecturer":
-            lecturer = None
-            if answer.action == "skip":
-                await away.acknowledge(answer, tr("Skip"))
-            else:
-                lecturer = few_words(answer.text, 40)
-            if _makeup(current):  # who comes is fixed, and they are home
-                await _confirm_question(update, context, await dialog.advance(
-                    update, context, current, "confirm", lecturer=lecturer))
-                return
-            await dialog.advance(update, context, current, "remote", lecturer=lecturer)
-            await chat.send_message(
-                tr("May members working away join remotely (远程参学), and count as attending?"),
-                reply_markup=inline([[
-                    button(tr("Yes"), dialog.choice(MEETING, "remote", "yes")),
-                    button(tr("No"), dialog.choice(MEETING, "remote", "no"))]]))
-        elif current.step == "remote":
-            if answer.action not in ("yes", "no"):
-                await chat.send_message(tr("Please choose with the buttons."))
-                return
-            await away.acknowledge(answer, tr("Yes") if answer.action == "yes" else tr("No"))
-            found = await meetings.audience(context.db, int(current.data["branch"]))
-            if found.activists:
-                current = await dialog.advance(update, context, current, "guests",
-                                               remote=answer.action == "yes", guests=[])
-                await chat.send_message(
-                    tr("Activists (入党积极分子) are not invited unless you add them. "
-                       "Press the names of those to invite, then Continue."),
-                    reply_markup=_guest_keys(tr, found.activists, []))
-                return
-            current = await dialog.advance(update, context, current, "confirm",
-                                           remote=answer.action == "yes")
-            await _confirm_question(update, context, current)
-        elif current.step == "guests":
-            await _guests(update, context, current, answer)
-        elif current.step == "confirm":
-            await _confirm(update, context, current, answer)
-    except InvalidInput as problem:
-        await chat.send_message(tr(problem.message, **problem.fields))
+    await MEETING_STEPS.answer(update, context, current, answer)
+
+
+async def _read_kind(turn: Turn) -> None:
+    if turn.action not in get_args(MeetingKind):
+        raise InvalidInput(N_("Please choose with the buttons."))
+    kind: MeetingKind = turn.action  # type: ignore[assignment]
+    if _makeup(turn.current) and kind not in meetings.MAKEUP_KINDS:
+        raise InvalidInput(N_("Please choose with the buttons."))
+    found = await meetings.audience(turn.context.db, int(turn.data["branch"]))
+    refusal = meetings.refusal_for(kind, found)
+    if refusal is not None:  # the kind buttons stay for another choice
+        raise InvalidInput(refusal, branch=esc(turn.data["branch_name"]))
+    await turn.acknowledge(turn.tr(KINDS[kind]))
+    if kind == "group" and len(found.groups) > 1:
+        await turn.go("group", kind=kind)
+        return
+    await turn.go("when", kind=kind, group=found.groups[0].id if kind == "group" else None)
+
+
+async def _ask_group(turn: Turn) -> None:
+    found = await meetings.audience(turn.context.db, int(turn.data["branch"]))
+    await turn.say(turn.tr("Which party group meets?"), reply_markup=inline(grid(
+        [button(g.name, dialog.choice(MEETING, "group", g.id))
+         for g in found.groups[:KEYBOARD_BUTTONS]], 2)))
+
+
+async def _read_group(turn: Turn) -> None:
+    found = await meetings.audience(turn.context.db, int(turn.data["branch"]))
+    chosen = next((g for g in found.groups if str(g.id) == turn.action), None)
+    if chosen is None:
+        raise InvalidInput(N_("Please choose with the buttons."))
+    await turn.acknowledge(chosen.name)
+    await turn.go("when", group=chosen.id)
+
+
+async def _ask_when(turn: Turn) -> None:
+    await ask_when(turn.update, turn.context, MEETING)
+
+
+async def _read_when(turn: Turn) -> None:
+    """Steps ``when`` and ``time`` (which :func:`read_when` moves to itself)."""
+    starts = await read_when(turn.update, turn.context, turn.current, turn.answer, MEETING)
+    if starts is not None:
+        await turn.go("place", starts=starts.isoformat())
+
+
+async def _ask_place(turn: Turn) -> None:
+    starts = datetime.fromisoformat(turn.data["starts"])
+    await turn.say(turn.tr("Starts {when}. Where? (for example 村委会二楼会议室)",
+                           when=starts.strftime("%Y-%m-%d %H:%M")))
+
+
+async def _read_place(turn: Turn) -> None:
+    await turn.go("topic", place=few_words(turn.text, meetings.PLACE_MAX))
+
+
+async def _ask_topic(turn: Turn) -> None:
+    await turn.say(turn.tr("What is the topic or content?"))
+
+
+async def _read_topic(turn: Turn) -> None:
+    await turn.go("lecturer", topic=few_words(turn.text, meetings.TOPIC_MAX))
+
+
+async def _ask_lecturer(turn: Turn) -> None:
+    await turn.say(turn.tr("Who gives the lecture or leads it?"), reply_markup=inline(
+        [[button(turn.tr("Skip"), dialog.choice(MEETING, "lecturer", "skip"))]]))
+
+
+async def _read_lecturer(turn: Turn) -> None:
+    lecturer = None
+    if turn.action == "skip":
+        await turn.acknowledge(turn.tr("Skip"))
+    else:
+        lecturer = few_words(turn.text, 40)
+    # A make-up lesson: who comes is fixed, and they are home.
+    await turn.go("confirm" if _makeup(turn.current) else "remote", lecturer=lecturer)
+
+
+async def _ask_remote(turn: Turn) -> None:
+    tr = turn.tr
+    await turn.say(
+        tr("May members working away join remotely (远程参学), and count as attending?"),
+        reply_markup=inline([[
+            button(tr("Yes"), dialog.choice(MEETING, "remote", "yes")),
+            button(tr("No"), dialog.choice(MEETING, "remote", "no"))]]))
+
+
+async def _read_remote(turn: Turn) -> None:
+    if turn.action not in ("yes", "no"):
+        raise InvalidInput(N_("Please choose with the buttons."))
+    await turn.acknowledge(turn.tr("Yes") if turn.action == "yes" else turn.tr("No"))
+    found = await meetings.audience(turn.context.db, int(turn.data["branch"]))
+    if found.activists:
+        await turn.go("guests", remote=turn.action == "yes", guests=[])
+        return
+    await turn.go("confirm", remote=turn.action == "yes")
 
 
 async def ask_when(update: Update, context: ZContext, kind: str) -> None:
@@ -264,29 +272,34 @@ def _guest_keys(tr: Translator, activists: list[Member], chosen: list[int]
                                             dialog.choice(MEETING, "guests", "done"))]])
 
 
-async def _guests(update: Update, context: ZContext, current: Dialog, answer: Answer) -> None:
+async def _ask_guests(turn: Turn) -> None:
+    found = await meetings.audience(turn.context.db, int(turn.data["branch"]))
+    await turn.say(
+        turn.tr("Activists (入党积极分子) are not invited unless you add them. "
+                "Press the names of those to invite, then Continue."),
+        reply_markup=_guest_keys(turn.tr, found.activists,
+                                 [int(i) for i in turn.data.get("guests", [])]))
+
+
+async def _read_guests(turn: Turn) -> None:
     """A press adds or takes back one activist; Continue goes on to the confirmation."""
-    tr = context.tr
-    chat = update.effective_chat
-    assert chat is not None
-    found = await meetings.audience(context.db, int(current.data["branch"]))
-    chosen = [int(i) for i in current.data.get("guests", [])]
-    if answer.action == "done":
-        await away.acknowledge(answer, tr("{n} activists invited", n=len(chosen)))
-        await _confirm_question(update, context, await dialog.advance(
-            update, context, current, "confirm"))
+    tr = turn.tr
+    found = await meetings.audience(turn.context.db, int(turn.data["branch"]))
+    chosen = [int(i) for i in turn.data.get("guests", [])]
+    if turn.action == "done":
+        await turn.acknowledge(tr("{n} activists invited", n=len(chosen)))
+        await turn.go("confirm")
         return
-    pressed = next((m for m in found.activists if str(m.id) == answer.action), None)
-    if pressed is None or answer.query is None:
-        await chat.send_message(tr("Please choose with the buttons."))
-        return
+    query = turn.answer.query
+    pressed = next((m for m in found.activists if str(m.id) == turn.action), None)
+    if pressed is None or query is None:
+        raise InvalidInput(N_("Please choose with the buttons."))
     chosen = [i for i in chosen if i != pressed.id] if pressed.id in chosen else [
         *chosen, pressed.id]
-    await dialog.advance(update, context, current, "guests", guests=chosen)
-    await answer.query.answer()
+    await turn.keep(guests=chosen)
+    await query.answer()
     with contextlib.suppress(TelegramError):  # unchanged markup on a repeated press
-        await answer.query.edit_message_reply_markup(
-            _guest_keys(tr, found.activists, chosen))
+        await query.edit_message_reply_markup(_guest_keys(tr, found.activists, chosen))
 
 
 TIME_CHOICES = ("08:30", "09:00", "10:00", "14:30", "15:00", "19:00", "19:30", "20:00")
@@ -333,10 +346,10 @@ def _invited_too(current: Dialog) -> tuple[int, ...]:
     return tuple(int(i) for i in current.data.get("guests", []))
 
 
-async def _confirm_question(update: Update, context: ZContext, current: Dialog) -> None:
-    tr = context.tr
-    chat = update.effective_chat
-    assert chat is not None
+async def _confirm_question(turn: Turn) -> None:
+    tr = turn.tr
+    context = turn.context
+    current = turn.current
     draft, guests = _draft(current, context.actor.telegram_id), _invited_too(current)
     preview = Meeting(**draft.model_dump(), id=0, state="scheduled", effect=None,
                       reminded_day_at=None, reminded_hour_at=None, opened_at=None,
@@ -358,38 +371,51 @@ async def _confirm_question(update: Update, context: ZContext, current: Dialog) 
     if not await meetings.has_group(context.db, draft.branch_id):
         lines.append(tr("The branch has no group chat tied to it, so each member gets the "
                         "check-in buttons privately. /bind ties the group."))
-    await dialog.ask_to_confirm(update, context, MEETING, "\n".join(lines), tr("✅ Schedule"))
+    await dialog.ask_to_confirm(turn.update, context, MEETING, "\n".join(lines),
+                                tr("✅ Schedule"))
 
 
-async def _confirm(update: Update, context: ZContext, current: Dialog, answer: Answer) -> None:
-    tr = context.tr
-    chat = update.effective_chat
-    assert chat is not None
-    if not await dialog.confirmed(update, context, answer, tr("✅ Schedule"),
+async def _confirm(turn: Turn) -> None:
+    tr = turn.tr
+    context = turn.context
+    if not await dialog.confirmed(turn.update, context, turn.answer, tr("✅ Schedule"),
                                   tr("Cancelled. Nothing was scheduled.")):
         return
-    draft = _draft(current, context.actor.telegram_id)
+    draft = _draft(turn.current, context.actor.telegram_id)
     if draft.starts_at <= context.clock.now():
-        await dialog.advance(update, context, current, "when")  # typed: parse_when
-        await chat.send_message(tr("That time has passed. Please type a later one."))
+        await turn.go("when", ask=False)  # typed: parse_when
+        await turn.say(tr("That time has passed. Please type a later one."))
         return
     try:
         meeting = await meetings.schedule(
-            context.db, context.clock, draft, _invited_too(current),
-            ending=dialog.ending(update, context), per_day=context.settings.meetings_per_day)
-    except InvalidInput as refused:  # used up since the form opened (another form, a script)
-        await dialog.finish(update, context)
-        await chat.send_message(tr(refused.message, **refused.fields))
-        return
+            context.db, context.clock, draft, _invited_too(turn.current),
+            ending=turn.ending(), per_day=context.settings.meetings_per_day)
+    except InvalidInput:  # used up since the form opened (another form, a script)
+        await turn.finish()
+        raise
     context.services.poke_outbox()
     told = await meetings.has_group(context.db, draft.branch_id)
     # Kept for the session itself: who came without a phone is recorded by hand from here.
-    await chat.send_message(tr("Scheduled. The branch group has been told.") if told
-                            else tr("Scheduled."), reply_markup=inline([
-                                [button(label, data) for label, data
-                                 in meetings.change_buttons(tr, meeting)],
-                                [button(tr("🖊 Record by hand"),
-                                        pack("hand", "new", f"m{meeting.id}"))]]))
+    await turn.say(tr("Scheduled. The branch group has been told.") if told
+                   else tr("Scheduled."), reply_markup=inline([
+                       [button(label, data) for label, data
+                        in meetings.change_buttons(tr, meeting)],
+                       [button(tr("🖊 Record by hand"),
+                               HandNew(f"m{meeting.id}").pack())]]))
+
+
+MEETING_STEPS = StepTable(MEETING, {
+    "kind": Step(_read_kind, next=("group", "when")),
+    "group": Step(_read_group, next=("when",), ask=_ask_group),
+    "when": Step(_read_when, next=("time", "place"), ask=_ask_when),
+    "time": Step(_read_when, next=("place",)),  # asked by read_when
+    "place": Step(_read_place, next=("topic",), ask=_ask_place),
+    "topic": Step(_read_topic, next=("lecturer",), ask=_ask_topic),
+    "lecturer": Step(_read_lecturer, next=("remote", "confirm"), ask=_ask_lecturer),
+    "remote": Step(_read_remote, next=("guests", "confirm"), ask=_ask_remote),
+    "guests": Step(_read_guests, next=("confirm",), ask=_ask_guests),
+    "confirm": Step(_confirm, next=("when",), ask=_confirm_question),
+}, first=("kind",))
 
 
 # --- check-in buttons --------------------------------------------------------------------------
@@ -408,21 +434,17 @@ CHECK_IN_ANSWERS = {
 }
 
 
-async def attendance_button(update: Update, context: ZContext) -> None:
-    query = update.callback_query
-    assert query is not None
+@on_press()
+async def attendance_button(update: Update, context: ZContext, query: CallbackQuery,
+                            data: Attend) -> None:
     tr = context.tr
-    parsed = unpack(query.data)
-    meeting_id = parsed.int_arg() if parsed else None
-    if parsed is None or meeting_id is None or parsed.action not in ("in", "remote", "leave"):
-        await query.answer(tr("This button is no longer active."))
-        return
+    meeting_id = data.meeting
     member = context.actor.active_member
     wins = windows(context.settings)
-    if parsed.action == "leave":
+    if data.action == "leave":
         await _leave_pressed(update, context, meeting_id)
         return
-    how: Literal["present", "remote"] = "present" if parsed.action == "in" else "remote"
+    how: Literal["present", "remote"] = "present" if data.action == "in" else "remote"
     result = await meetings.check_in(context.db, context.clock, wins, meeting_id, member, how)
     if result in ("present", "remote"):
         context.services.poke_counts()  # the group post's count follows, spaced out
@@ -464,58 +486,53 @@ async def _leave_pressed(update: Update, context: ZContext, meeting_id: int) -> 
 
 async def leave_step(update: Update, context: ZContext, current: Dialog, answer: Answer
                      ) -> None:
-    tr = context.tr
-    chat = update.effective_chat
-    assert chat is not None
-    member = context.actor.active_member
-    message = answer.message
+    await LEAVE_STEPS.answer(update, context, current, answer)
+
+
+async def _read_leave_reason(turn: Turn) -> None:
+    """The reason typed, or a voice message; the request and the secretaries' copy are
+    stored with the end of the form."""
+    context = turn.context
+    message = turn.answer.message
     voice = message.voice if message is not None else None
-    try:
-        reason = None if voice else clean_body(answer.text, meetings.REASON_MAX)
-    except InvalidInput as problem:
-        await chat.send_message(tr(problem.message, **problem.fields))
-        return
+    reason = None if voice else clean_body(turn.text, meetings.REASON_MAX)
+    member = context.actor.active_member
     if member is None:
-        await dialog.finish(update, context)
+        await turn.finish()
         return
     if not reason and voice is None:
-        await chat.send_message(tr("Please type the reason, or send a voice message."))
-        return
+        raise InvalidInput(N_("Please type the reason, or send a voice message."))
     result = await meetings.ask_leave(context.db, context.clock, windows(context.settings),
-                                      int(current.data["meeting"]), member, reason,
+                                      int(turn.data["meeting"]), member, reason,
                                       voice.file_id if voice else None,
-                                      context.settings.admins,
-                                      ending=dialog.ending(update, context))
+                                      context.settings.admins, ending=turn.ending())
     if result != "requested":
-        await chat.send_message(tr(LEAVE_REFUSALS[result]))
+        await turn.say(turn.tr(LEAVE_REFUSALS[result]))
         return
     context.services.poke_counts()
     context.services.poke_outbox()  # the secretaries' copy, queued with the request
-    await chat.send_message(tr("Your request has been sent to the branch secretary."))
+    await turn.say(turn.tr("Your request has been sent to the branch secretary."))
 
 
-async def leave_decision_button(update: Update, context: ZContext) -> None:
-    query = update.callback_query
-    assert query is not None
+# Begun by the leave button under a session, which asks the question.
+LEAVE_STEPS = StepTable(LEAVE, {"reason": Step(_read_leave_reason)}, first=("reason",))
+
+
+@on_press()
+async def leave_decision_button(update: Update, context: ZContext, query: CallbackQuery,
+                                data: LeaveDecision) -> None:
     tr = context.tr
-    parsed = unpack(query.data)
-    meeting_id = parsed.int_arg(0) if parsed else None
-    member_id = parsed.int_arg(1) if parsed else None
-    if parsed is None or meeting_id is None or member_id is None:
-        await query.answer(tr("This button is no longer active."))
-        return
+    meeting_id, member_id, approved = data.meeting, data.member, data.verdict == "ok"
     meeting = await meetings.get(context.db, meeting_id)
     manages = meeting is not None and context.actor.manages(meeting.branch_id)
     decided = await meetings.decide_leave(context.db, context.clock, meeting_id, member_id,
-                                          parsed.action == "ok", context.actor.telegram_id,
-                                          manages)
+                                          approved, context.actor.telegram_id, manages)
     if not manages:
-        await query.answer(tr("This is not yours to decide."), show_alert=True)
-        return
+        raise Refused(NOT_YOURS_TO_DECIDE)
     if decided is None:
         await query.answer(tr("Already decided."))
         return
-    outcome = tr("✅ Approved") if parsed.action == "ok" else tr("❌ Refused")
+    outcome = tr("✅ Approved") if approved else tr("❌ Refused")
     context.services.poke_counts()  # a refused leave leaves the count
     await query.answer(outcome)
     original = getattr(query.message, "text_html", "") or ""
@@ -529,21 +546,17 @@ async def leave_decision_button(update: Update, context: ZContext) -> None:
 COMPLETES = {"effect": "effect", "lect": "lecturer"}
 
 
-async def meeting_button(update: Update, context: ZContext) -> None:
-    query = update.callback_query
-    assert query is not None
+@on_press()
+async def meeting_button(update: Update, context: ZContext, query: CallbackQuery,
+                         data: SessionRecord) -> None:
     tr = context.tr
-    parsed = unpack(query.data)
-    meeting_id = parsed.int_arg() if parsed else None
-    meeting = await meetings.get(context.db, meeting_id) if meeting_id else None
-    if parsed is None or parsed.action not in COMPLETES or meeting is None:
-        await query.answer(tr("This button is no longer active."))
-        return
+    meeting = await meetings.get(context.db, data.meeting)
+    if meeting is None:
+        raise Stale
     if not context.actor.manages(meeting.branch_id):
-        await query.answer(tr("This is not yours to manage."), show_alert=True)
-        return
+        raise Refused
     await query.answer()
-    field = COMPLETES[parsed.action]
+    field = COMPLETES[data.field]
     await dialog.begin(update, context, EFFECT, "text", {"meeting": meeting.id, "field": field},
                        in_private=True)
     topic = esc(meeting.topic)
@@ -569,35 +582,37 @@ async def manages_meeting(context: ZContext, current: Dialog) -> bool:
 
 async def effect_step(update: Update, context: ZContext, current: Dialog, answer: Answer
                       ) -> None:
+    await EFFECT_STEPS.answer(update, context, current, answer)
+
+
+async def _read_record(turn: Turn) -> None:
     """One answer completes the record: the effect (a few sentences) or the lecturer's name
     (a form begun before the lecturer could be changed has no field: the effect)."""
-    tr = context.tr
-    chat = update.effective_chat
-    assert chat is not None
-    field = str(current.data.get("field", "effect"))
-    try:
-        if field == "lecturer":
-            value = few_words(answer.text, session_records.LECTURER_MAX)
-        else:
-            value = clean_body(answer.text, meetings.EFFECT_MAX)
-    except InvalidInput as problem:
-        await chat.send_message(tr(problem.message, **problem.fields))
-        return
+    tr = turn.tr
+    context = turn.context
+    field = str(turn.data.get("field", "effect"))
+    if field == "lecturer":
+        value = few_words(turn.text, session_records.LECTURER_MAX)
+    else:
+        value = clean_body(turn.text, meetings.EFFECT_MAX)
     if not value:
-        await chat.send_message(tr("Please type a few sentences."))
-        return
+        raise InvalidInput(N_("Please type a few sentences."))
     meeting = await session_records.complete(
-        context.db, context.clock, int(current.data["meeting"]), field, value,
-        context.actor.telegram_id, ending=dialog.ending(update, context))
+        context.db, context.clock, int(turn.data["meeting"]), field, value,
+        context.actor.telegram_id, ending=turn.ending())
     if meeting is None:
-        await dialog.finish(update, context)
+        await turn.finish()
         return
     topic = esc(meeting.topic)
-    await chat.send_message(tr("Saved. The record of “{topic}” is complete.", topic=topic)
-                            if field == "effect" else
-                            tr("Saved. The lecturer of “{topic}” is {name}.", topic=topic,
-                               name=esc(value)))
+    await turn.say(tr("Saved. The record of “{topic}” is complete.", topic=topic)
+                   if field == "effect" else
+                   tr("Saved. The lecturer of “{topic}” is {name}.", topic=topic,
+                      name=esc(value)))
     found = await session_records.card(context.db, meeting.id)
     if found is not None:
         for part in session_records.card_parts(tr, found, context.clock.tz, manages=True):
-            await send(context.bot, chat.id, part)
+            await send(context.bot, turn.chat.id, part)
+
+
+# Begun by the session's "record the effect / lecturer" buttons, which ask the question.
+EFFECT_STEPS = StepTable(EFFECT, {"text": Step(_read_record)}, first=("text",))

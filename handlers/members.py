@@ -5,11 +5,17 @@ from __future__ import annotations
 import contextlib
 from datetime import date
 
-from telegram import InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardRemove, Update
+from telegram import (
+    CallbackQuery,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardRemove,
+    Update,
+)
 from telegram.error import TelegramError
 
 from bot import group_members, migrants, organisation, personal_menus, registry
-from bot.callbacks import pack, whole
+from bot.callbacks import BranchMembers, HandNew, MemberPress, MemberRemove, whole
 from bot.context import ZContext
 from bot.i18n import N_, Translator
 from bot.joining import profile_lines
@@ -25,7 +31,8 @@ from bot.profile import (
 from bot.seasons import parse_seasons
 from handlers import away, dialog, picker
 from handlers.dialog import Answer
-from handlers.guards import button_with_id, private_only
+from handlers.guards import Refused, Stale, on_press, private_only
+from handlers.steps import Step, StepTable, Turn
 from handlers.ui import (
     button,
     chunks,
@@ -108,82 +115,115 @@ def _role_lines(tr: Translator, context: ZContext) -> list[str]:
 
 
 async def me_step(update: Update, context: ZContext, current: Dialog, answer: Answer) -> None:
-    tr = context.tr
-    member = context.actor.active_member
-    if member is None:
+    if context.actor.active_member is None:
         await dialog.finish(update, context)
         return
-    chat = update.effective_chat
-    assert chat is not None
-    try:
-        if current.step == "menu":
-            if answer.action == "phone":
-                await away.acknowledge(answer, tr("📱 Change phone"))
-                await dialog.advance(update, context, current, "phone")
-                await chat.send_message(
-                    tr("Press the button to share your number, or type it."),
-                    reply_markup=reply_keyboard([
-                        [KeyboardButton(tr("📱 Share my phone number"), request_contact=True)],
-                        [KeyboardButton(tr("Remove my number"))]]))
-            elif answer.action == "year":
-                await away.acknowledge(answer, tr("🎂 Change year of birth"))
-                await dialog.advance(update, context, current, "year")
-                await chat.send_message(tr("In which year were you born? (for example 1975)"))
-            elif answer.action == "flow":
-                await away.acknowledge(answer, tr("🚶 Working away / back home"))
-                await dialog.finish(update, context)
-                await _offer_flow(update, context, member)
-            elif answer.action == "host" and member.flowing:
-                await away.acknowledge(answer, tr("🏛 Host organisation"))
-                await dialog.finish(update, context)
-                await dialog.begin(update, context, FLOW, "host", {"only_host": True})
-                await away.ask_host(update, context, FLOW)
-            elif answer.action == "private":
-                wanted = not member.checkin_private
-                await away.acknowledge(answer, _private_label(tr, wanted))
-                await registry.update_profile(context.db, context.clock, member.id,
-                                              {"checkin_private": wanted},
-                                              ending=dialog.ending(update, context))
-                await chat.send_message(
-                    tr("Done: the check-in buttons of every session come to you here, in "
-                       "the group too if you are in it.") if wanted
-                    else tr("Done: the check-in buttons come to you here only while you are "
-                            "not in the branch group."))
-            elif answer.action == "lang":
-                await away.acknowledge(answer, tr("🌐 Language"))
-                await dialog.finish(update, context)
-                from handlers.common import lang_command
+    await ME_STEPS.answer(update, context, current, answer)
 
-                await lang_command(update, context)
-            else:
-                await dialog.finish(update, context)
-                from handlers.dialog import on_message  # the text was not meant for /me
 
-                await on_message(update, context)
-        elif current.step == "phone":
-            user = update.effective_user
-            assert user is not None
-            if answer.contact is not None:
-                if answer.contact.user_id != user.id:
-                    raise InvalidInput(N_("Please share your own number with the button below."))
-                phone: str | None = normalise_phone(answer.contact.phone_number)
-            elif (answer.text or "").strip() == tr("Remove my number"):
-                phone = None
-            else:
-                phone = normalise_phone(answer.text)
-            await registry.update_profile(context.db, context.clock, member.id, {"phone": phone},
-                                          ending=dialog.ending(update, context))
-            await chat.send_message(
-                tr("Saved. Phone: {phone}", phone=esc(phone) if phone else tr("none")),
-                reply_markup=ReplyKeyboardRemove())
-        elif current.step == "year":
-            year = parse_birth_year(answer.text, context.clock.today())
-            await registry.update_profile(context.db, context.clock, member.id,
-                                          {"birth_year": year},
-                                          ending=dialog.ending(update, context))
-            await chat.send_message(tr("Saved. Year of birth: {year}", year=year))
-    except InvalidInput as problem:
-        await chat.send_message(tr(problem.message, **problem.fields))
+async def _read_menu(turn: Turn) -> None:
+    """One of the buttons under the profile; anything else was not meant for /me."""
+    chosen = MENU.get(turn.action or "")
+    if chosen is None or (turn.action == "host" and not turn.member.flowing):
+        await turn.finish()
+        from handlers.dialog import on_message  # the text was not meant for /me
+
+        await on_message(turn.update, turn.context)
+        return
+    await chosen(turn)
+
+
+async def _menu_phone(turn: Turn) -> None:
+    await turn.acknowledge(turn.tr("📱 Change phone"))
+    await turn.go("phone")
+
+
+async def _menu_year(turn: Turn) -> None:
+    await turn.acknowledge(turn.tr("🎂 Change year of birth"))
+    await turn.go("year")
+
+
+async def _menu_flow(turn: Turn) -> None:
+    await turn.acknowledge(turn.tr("🚶 Working away / back home"))
+    await turn.finish()
+    await _offer_flow(turn.update, turn.context, turn.member)
+
+
+async def _menu_host(turn: Turn) -> None:
+    await turn.acknowledge(turn.tr("🏛 Host organisation"))
+    await turn.finish()
+    await dialog.begin(turn.update, turn.context, FLOW, "host", {"only_host": True})
+    await away.ask_host(turn.update, turn.context, FLOW)
+
+
+async def _menu_private(turn: Turn) -> None:
+    tr = turn.tr
+    member = turn.member
+    wanted = not member.checkin_private
+    await turn.acknowledge(_private_label(tr, wanted))
+    await registry.update_profile(turn.context.db, turn.context.clock, member.id,
+                                  {"checkin_private": wanted}, ending=turn.ending())
+    await turn.say(
+        tr("Done: the check-in buttons of every session come to you here, in "
+           "the group too if you are in it.") if wanted
+        else tr("Done: the check-in buttons come to you here only while you are "
+                "not in the branch group."))
+
+
+async def _menu_lang(turn: Turn) -> None:
+    await turn.acknowledge(turn.tr("🌐 Language"))
+    await turn.finish()
+    from handlers.common import lang_command
+
+    await lang_command(turn.update, turn.context)
+
+
+MENU = {"phone": _menu_phone, "year": _menu_year, "flow": _menu_flow, "host": _menu_host,
+        "private": _menu_private, "lang": _menu_lang}
+
+
+async def _ask_phone(turn: Turn) -> None:
+    tr = turn.tr
+    await turn.say(
+        tr("Press the button to share your number, or type it."),
+        reply_markup=reply_keyboard([
+            [KeyboardButton(tr("📱 Share my phone number"), request_contact=True)],
+            [KeyboardButton(tr("Remove my number"))]]))
+
+
+async def _read_phone(turn: Turn) -> None:
+    tr = turn.tr
+    contact = turn.answer.contact
+    if contact is not None:
+        if contact.user_id != turn.user.id:
+            raise InvalidInput(N_("Please share your own number with the button below."))
+        phone: str | None = normalise_phone(contact.phone_number)
+    elif (turn.text or "").strip() == tr("Remove my number"):
+        phone = None
+    else:
+        phone = normalise_phone(turn.text)
+    await registry.update_profile(turn.context.db, turn.context.clock, turn.member.id,
+                                  {"phone": phone}, ending=turn.ending())
+    await turn.say(tr("Saved. Phone: {phone}", phone=esc(phone) if phone else tr("none")),
+                   reply_markup=ReplyKeyboardRemove())
+
+
+async def _ask_year(turn: Turn) -> None:
+    await turn.say(turn.tr("In which year were you born? (for example 1975)"))
+
+
+async def _read_year(turn: Turn) -> None:
+    year = parse_birth_year(turn.text, turn.today)
+    await registry.update_profile(turn.context.db, turn.context.clock, turn.member.id,
+                                  {"birth_year": year}, ending=turn.ending())
+    await turn.say(turn.tr("Saved. Year of birth: {year}", year=year))
+
+
+ME_STEPS = StepTable(ME, {
+    "menu": Step(_read_menu, next=("phone", "year")),
+    "phone": Step(_read_phone, ask=_ask_phone),
+    "year": Step(_read_year, ask=_ask_year),
+}, first=("menu",))
 
 
 async def flow_command(update: Update, context: ZContext) -> None:
@@ -229,132 +269,120 @@ async def _offer_flow(update: Update, context: ZContext, member: Member) -> None
 
 
 async def flow_step(update: Update, context: ZContext, current: Dialog, answer: Answer) -> None:
-    tr = context.tr
-    member = context.actor.active_member
-    chat = update.effective_chat
-    assert chat is not None
-    if member is None:
+    if context.actor.active_member is None:
         await dialog.finish(update, context)
         return
-    today = context.clock.today()
-    settings = context.settings
-    try:
-        if current.step in ("home", "flowing"):
-            if answer.action == "same":
-                await away.acknowledge(answer, tr("No change"))
-                await dialog.finish(update, context)
-            elif answer.action == "back" and current.step == "flowing":
-                await away.acknowledge(answer, tr("🏠 I am back home"))
-                await registry.set_flowing(
-                    context.db, context.clock, member.id, away=False,
-                    seasons=parse_seasons(settings.homecoming_seasons), admins=settings.admins,
-                    ending=dialog.ending(update, context))
-                context.services.poke_outbox()
-                await chat.send_message(tr("Welcome home! Your branch secretary has been told."))
-            elif answer.action == "host" and current.step == "flowing":
-                await away.acknowledge(answer, tr("🏛 Host organisation"))
-                await dialog.advance(update, context, current, "host", only_host=True)
-                await away.ask_host(update, context, FLOW)
-            elif answer.action in ("away", "moved"):
-                await away.acknowledge(answer, tr("🚶 Yes, I am working away")
-                                       if answer.action == "away"
-                                       else tr("🚶 I moved to another city"))
-                await dialog.advance(update, context, current, "city")
-                await away.ask_city(update, tr)
-            else:
-                await chat.send_message(tr("Please choose with the buttons."))
-        elif current.step == "city":
-            city = away.read_city(answer)
-            await dialog.advance(update, context, current, "employer", city=city)
-            await away.ask_employer(update, tr, FLOW)
-        elif current.step == "employer":
-            employer = await away.read_employer(answer, tr)
-            await dialog.advance(update, context, current, "since", employer=employer)
-            await away.ask_since(update, tr, FLOW, today)
-        elif current.step == "since":
-            since = await away.read_since(answer, today)
-            await dialog.advance(update, context, current, "host", since=since.isoformat())
-            await away.ask_host(update, context, FLOW)
-        elif current.step == "host":
-            await _host_step(update, context, current, answer, member)
-        elif current.step == "host_branch":
-            if answer.action == "back":
-                await away.acknowledge(answer, tr("◀ Back"))
-                await dialog.advance(update, context, current, "host")
-                await away.ask_host(update, context, FLOW)
-                return
-            branch_id = whole(answer.action)
-            if branch_id is None:
-                await chat.send_message(tr("Please choose with the buttons."))
-                return
-            host = await registry.check_host(context.db, member, branch_id)
-            await away.acknowledge(answer, host.name)
-            await _save_flow(update, context, current, member, host, None)
-    except InvalidInput as problem:
-        await chat.send_message(tr(problem.message, **problem.fields))
+    await FLOW_STEPS.answer(update, context, current, answer)
 
 
-async def _host_step(update: Update, context: ZContext, current: Dialog, answer: Answer,
-                     member: Member) -> None:
+async def _read_staying(turn: Turn) -> None:
+    """Steps ``home`` and ``flowing``: what changed, if anything."""
+    tr = turn.tr
+    if turn.action == "same":
+        await turn.acknowledge(tr("No change"))
+        await turn.finish()
+    elif turn.action == "back" and turn.step == "flowing":
+        await turn.acknowledge(tr("🏠 I am back home"))
+        settings = turn.context.settings
+        await registry.set_flowing(
+            turn.context.db, turn.context.clock, turn.member.id, away=False,
+            seasons=parse_seasons(settings.homecoming_seasons), admins=settings.admins,
+            ending=turn.ending())
+        turn.context.services.poke_outbox()
+        await turn.say(tr("Welcome home! Your branch secretary has been told."))
+    elif turn.action == "host" and turn.step == "flowing":
+        await turn.acknowledge(tr("🏛 Host organisation"))
+        await turn.go("host", only_host=True)
+    elif turn.action in ("away", "moved"):
+        await turn.acknowledge(tr("🚶 Yes, I am working away") if turn.action == "away"
+                               else tr("🚶 I moved to another city"))
+        await turn.go("city")
+    else:
+        raise InvalidInput(N_("Please choose with the buttons."))
+
+
+async def _read_host(turn: Turn) -> None:
     """A township (then its branches), "none yet", or an organisation outside the county
     typed by name."""
-    tr = context.tr
-    if answer.action == "skip":
-        await away.acknowledge(answer, tr("None yet / skip"))
-        await _save_flow(update, context, current, member, None, None)
+    if turn.action == "skip":
+        await turn.acknowledge(turn.tr("None yet / skip"))
+        await _save_flow(turn, None, None)
         return
-    if answer.action is None:
-        await _save_flow(update, context, current, member, None, parse_place(answer.text))
+    if turn.action is None:
+        await _save_flow(turn, None, parse_place(turn.text))
         return
-    township = await organisation.get_unit(context.db, whole(answer.action) or 0)
+    db = turn.context.db
+    township = await organisation.get_unit(db, whole(turn.action) or 0)
     if township is None or township.kind != "township":
         raise InvalidInput(N_("Please choose with the buttons."))
-    branches = [b for b in await organisation.branches_under(context.db, township.id)
-                if b.id != member.branch_id]
+    branches = [b for b in await organisation.branches_under(db, township.id)
+                if b.id != turn.member.branch_id]
     if not branches:
         raise InvalidInput(N_("{township} has no other branch. Choose another township, or "
                               "type the name of the organisation."), township=esc(township.name))
-    await away.acknowledge(answer, township.name)
-    await dialog.advance(update, context, current, "host_branch")
-    await away.ask_host_branch(update, context, FLOW, township, branches)
+    await turn.acknowledge(township.name)
+    await turn.go("host_branch", ask=False)  # asked here: the township is not stored
+    await away.ask_host_branch(turn.update, turn.context, FLOW, township, branches)
 
 
-async def _save_flow(update: Update, context: ZContext, current: Dialog, member: Member,
-                     host: Unit | None, host_name: str | None) -> None:
+async def _read_host_branch(turn: Turn) -> None:
+    if turn.action == "back":
+        await turn.acknowledge(turn.tr("◀ Back"))
+        await turn.go("host")
+        return
+    branch_id = whole(turn.action)
+    if branch_id is None:
+        raise InvalidInput(N_("Please choose with the buttons."))
+    host = await registry.check_host(turn.context.db, turn.member, branch_id)
+    await turn.acknowledge(host.name)
+    await _save_flow(turn, host, None)
+
+
+async def _save_flow(turn: Turn, host: Unit | None, host_name: str | None) -> None:
     """The last answer: the host alone (from /me or /flow's 🏛), or the whole stay."""
-    tr = context.tr
-    chat = update.effective_chat
-    assert chat is not None
+    tr = turn.tr
+    context = turn.context
+    member = turn.member
     host_id = host.id if host is not None else None
     named = host.name if host is not None else host_name
     invites = (tr("{branch} will invite you to its sessions; your home branch sees that you "
                   "attend.", branch=esc(host.name)) if host is not None else None)
-    if current.data.get("only_host"):
+    if turn.data.get("only_host"):
         saved = await registry.set_host(context.db, context.clock, member.id, host_id,
-                                        host_name, ending=dialog.ending(update, context))
+                                        host_name, ending=turn.ending())
         if saved is None:  # came home meanwhile
-            await chat.send_message(tr("You are recorded as living at home now."))
+            await turn.say(tr("You are recorded as living at home now."))
             return
         lines = [tr("Saved. Host organisation: {host}", host=esc(named)) if named
                  else tr("Saved: no host organisation.")]
-        await chat.send_message("\n".join([*lines, *([invites] if invites else [])]))
+        await turn.say("\n".join([*lines, *([invites] if invites else [])]))
         return
-    since = date.fromisoformat(current.data["since"])
+    since = date.fromisoformat(turn.data["since"])
     settings = context.settings
     updated, missed = await registry.set_flowing(
-        context.db, context.clock, member.id, away=True, city=current.data["city"],
-        employer=current.data.get("employer"), since=since, host_branch_id=host_id,
+        context.db, context.clock, member.id, away=True, city=turn.data["city"],
+        employer=turn.data.get("employer"), since=since, host_branch_id=host_id,
         host_name=host_name, makeup_days=settings.study_makeup_days, admins=settings.admins,
-        ending=dialog.ending(update, context))
+        ending=turn.ending())
     context.services.poke_outbox()
     lines = [tr("Recorded: working in {city} since {since}. Your branch secretary has been "
                 "told. Send /flow again when you come back.",
                 city=esc(updated.flow_city or ""), since=since.strftime("%Y-%m"))]
-    await chat.send_message("\n".join([*lines, *([invites] if invites else [])]))
+    await turn.say("\n".join([*lines, *([invites] if invites else [])]))
     if missed:
-        await chat.send_message(tr(
+        await turn.say(tr(
             "📚 Your branch sent members working away {n} study materials recently; "
             "they are on their way to you now.", n=missed))
+
+
+FLOW_STEPS = StepTable(FLOW, {
+    "home": Step(_read_staying, next=("city",)),
+    "flowing": Step(_read_staying, next=("host", "city")),
+    **away.where_steps(FLOW, then="host"),
+    "host": Step(_read_host, next=("host_branch",),
+                 ask=lambda turn: away.ask_host(turn.update, turn.context, FLOW)),
+    "host_branch": Step(_read_host_branch, next=("host",)),
+}, first=("home", "flowing", "host"))
 
 
 async def members_command(update: Update, context: ZContext) -> None:
@@ -405,76 +433,73 @@ async def show_roster(update: Update, context: ZContext, branch: Unit) -> None:
     texts = chunks(lines)
     for text in texts[:-1]:
         await chat.send_message(text)
-    keys = [[button(tr("👥 Branch committee…"), pack("mem", "com", branch.id))],
-            [button(tr("🗑 Remove a member…"), pack("mem", "list", branch.id))]]
+    keys = [[button(tr("👥 Branch committee…"), BranchMembers("com", branch.id).pack())],
+            [button(tr("🗑 Remove a member…"), BranchMembers("list", branch.id).pack())]]
     if phoneless:
         keys.insert(0, [button(tr("🖊 To record by hand ({count})", count=len(phoneless)),
-                               pack("hand", "new", f"b{branch.id}"))])
+                               HandNew(f"b{branch.id}").pack())])
     await chat.send_message(texts[-1], reply_markup=inline(keys))
 
 
 def _committee_keys(roster: list[Member]) -> InlineKeyboardMarkup:
     """Every member with ☑ if on the committee: a press puts them on or takes them off."""
     return inline(grid([button(("☑ " if m.committee else "☐ ") + m.name,
-                               pack("mem", "cm", m.id))
+                               MemberPress("cm", m.id).pack())
                         for m in roster[:KEYBOARD_BUTTONS]], 3))
 
 
-async def member_button(update: Update, context: ZContext) -> None:
+async def _committee_pressed(query: CallbackQuery, context: ZContext, member: Member) -> None:
+    """A name on the committee list: on the committee, or off it."""
+    tr = context.tr
+    changed = await registry.set_committee(context.db, context.clock, member.id,
+                                           not member.committee, context.actor)
+    if changed is None:
+        raise Refused
+    await query.answer(tr("{name} is on the branch committee.", name=changed.name)
+                       if changed.committee else
+                       tr("{name} is no longer on the branch committee.", name=changed.name))
+    roster = [v.member for v in await registry.roster(context.db, changed.branch_id)]
+    with contextlib.suppress(TelegramError):  # the same markup after a repeated press
+        await query.edit_message_reply_markup(_committee_keys(roster))
+
+
+@on_press()
+async def member_button(update: Update, context: ZContext, query: CallbackQuery,
+                        data: BranchMembers | MemberPress | MemberRemove) -> None:
     """Removing a member: choose who, then why (two deliberate presses). Their records —
     sessions attended, materials, notes — stay; they leave the roster and the audiences."""
-    pressed = await button_with_id(update, context)
-    if pressed is None:
-        return
-    query, parsed, target = pressed
     tr = context.tr
-    if parsed.action == "com":
-        if not context.actor.manages(target):
-            await query.answer(tr("This is not yours to manage."), show_alert=True)
-            return
+    if isinstance(data, BranchMembers):
+        if not context.actor.manages(data.branch):
+            raise Refused
         await query.answer()
-        roster = [v.member for v in await registry.roster(context.db, target)]
-        await query.edit_message_text(tr(
-            "<b>Branch committee</b>: press a name to put them on the committee (☑) or take "
-            "them off. Committee meetings invite exactly these members."),
-            reply_markup=_committee_keys(roster))
+        views = await registry.roster(context.db, data.branch)
+        if data.action == "com":
+            await query.edit_message_text(tr(
+                "<b>Branch committee</b>: press a name to put them on the committee (☑) or "
+                "take them off. Committee meetings invite exactly these members."),
+                reply_markup=_committee_keys([v.member for v in views]))
+        else:
+            await query.edit_message_reply_markup(inline(grid(
+                [button(v.member.name, MemberPress("pick", v.member.id).pack())
+                 for v in views[:60]], 3)))
         return
-    if parsed.action == "list":
-        if not context.actor.manages(target):
-            await query.answer(tr("This is not yours to manage."), show_alert=True)
-            return
-        await query.answer()
-        views = await registry.roster(context.db, target)
-        await query.edit_message_reply_markup(inline(grid(
-            [button(v.member.name, pack("mem", "pick", v.member.id)) for v in views[:60]], 3)))
-        return
-    member = await registry.member(context.db, target)
+    member = await registry.member(context.db, data.member)
     if member is None or not context.actor.manages(member.branch_id):
-        await query.answer(tr("This is not yours to manage."), show_alert=True)
+        raise Refused
+    if isinstance(data, MemberPress) and data.action == "cm":
+        await _committee_pressed(query, context, member)
         return
-    if parsed.action == "cm":
-        changed = await registry.set_committee(context.db, context.clock, member.id,
-                                               not member.committee, context.actor)
-        if changed is None:
-            await query.answer(tr("This is not yours to manage."), show_alert=True)
-            return
-        await query.answer(tr("{name} is on the branch committee.", name=changed.name)
-                           if changed.committee else
-                           tr("{name} is no longer on the branch committee.", name=changed.name))
-        roster = [v.member for v in await registry.roster(context.db, changed.branch_id)]
-        with contextlib.suppress(TelegramError):  # the same markup after a repeated press
-            await query.edit_message_reply_markup(_committee_keys(roster))
-        return
-    if parsed.action == "pick":
+    if isinstance(data, MemberPress):  # chosen for removal: now why
         await query.answer()
         await query.edit_message_reply_markup(inline([[button(
             tr("🗑 {name}: {why}", name=member.name, why=tr(label)),
-            pack("mem", "rm", member.id, reason))] for reason, label in REMOVAL_REASONS.items()]))
+            MemberRemove(member.id, reason).pack())]
+            for reason, label in REMOVAL_REASONS.items()]))
         return
-    reason = parsed.args[1] if len(parsed.args) > 1 else ""
-    if parsed.action != "rm" or reason not in REMOVAL_REASONS:
-        await query.answer(tr("This button is no longer active."))
-        return
+    reason = data.reason
+    if reason not in REMOVAL_REASONS:
+        raise Stale
     removed = await registry.remove_member(context.db, context.clock, member.id, reason,
                                            context.actor, context.settings.admins)
     await query.answer(tr("{name} was removed from the roster; their records are kept.",

@@ -10,10 +10,20 @@ Buttons: ``note:start`` (choose what to write about), ``note:write:<meeting|mate
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton, Update
+from typing import Literal
+
+from telegram import CallbackQuery, InlineKeyboardButton, Update
 
 from bot import migrants, notes, registry, study_record
-from bot.callbacks import pack, unpack
+from bot.callbacks import (
+    NoteExempt,
+    NoteFull,
+    NoteLift,
+    NoteStart,
+    NoteVerdict,
+    NoteWrite,
+    StudyRecord,
+)
 from bot.context import ZContext
 from bot.delivery import Outgoing, send
 from bot.i18n import N_
@@ -22,7 +32,15 @@ from bot.notes import NOTE_MAX, Verdict
 from bot.profile import InvalidInput, clean_body
 from handlers import dialog, picker
 from handlers.dialog import Answer
-from handlers.guards import managers_only, not_a_member_yet, private_only
+from handlers.guards import (
+    Refused,
+    Stale,
+    managers_only,
+    not_a_member_yet,
+    on_press,
+    private_only,
+)
+from handlers.steps import Step, StepTable, Turn
 from handlers.ui import button, chunks, esc, grid, inline, take_buttons_away
 from storage.models import Dialog, Member, Note, NoteKind, NoteRequest, NoteView, Unit
 
@@ -54,9 +72,9 @@ async def _choose_subject(update: Update, context: ZContext) -> None:
     if not owed:
         await _ask_body(update, context, "", "")
         return
-    rows = [[button(f"✍️ {r.title}", pack("note", "write", *r.subject.split(":", 1)))]
+    rows = [[button(f"✍️ {r.title}", NoteWrite.about(r.subject).pack())]
             for r in owed[:10]]
-    rows.append([button(tr("Something else"), pack("note", "write", "free", 0))])
+    rows.append([button(tr("Something else"), NoteWrite("free", 0).pack())])
     await chat.send_message(tr("What is your note about?"), reply_markup=inline(rows))
 
 
@@ -72,77 +90,80 @@ async def _ask_body(update: Update, context: ZContext, subject: str, title: str)
 
 async def note_step(update: Update, context: ZContext, current: Dialog, answer: Answer
                     ) -> None:
-    tr = context.tr
-    chat = update.effective_chat
-    assert chat is not None
-    member = context.actor.active_member
-    message = answer.message
-    if member is None or message is None:
+    if context.actor.active_member is None or answer.message is None:
         await dialog.finish(update, context)
         return
+    await NOTE_STEPS.answer(update, context, current, answer)
+
+
+async def _read_note(turn: Turn) -> None:
+    """A text, a voice message, or a photo of a handwritten page (with a caption)."""
+    message = turn.answer.message
+    assert message is not None  # note_step took only messages
     kind: NoteKind
-    try:
-        if message.voice is not None:
-            kind, body, file_id = "voice", "", message.voice.file_id
-        elif message.photo:
-            kind, file_id = "photo", message.photo[-1].file_id
-            body = clean_body(message.caption, 900)
-        else:
-            kind, file_id = "text", None
-            body = clean_body(message.text, NOTE_MAX)
-            if not body or body.startswith("/"):
-                raise InvalidInput(N_("Please type your note, or send a voice message or a "
-                                      "photo."))
-    except InvalidInput as problem:
-        await chat.send_message(tr(problem.message, **problem.fields))
-        return
-    await notes.submit(context.db, context.clock, member, current.data["subject"],
-                       current.data["title"], kind, body, file_id,
-                       ending=dialog.ending(update, context))
-    await chat.send_message(tr("Thank you! Your note has been received."))
+    if message.voice is not None:
+        kind, body, file_id = "voice", "", message.voice.file_id
+    elif message.photo:
+        kind, file_id = "photo", message.photo[-1].file_id
+        body = clean_body(message.caption, 900)
+    else:
+        kind, file_id = "text", None
+        body = clean_body(message.text, NOTE_MAX)
+        if not body or body.startswith("/"):
+            raise InvalidInput(N_("Please type your note, or send a voice message or a "
+                                  "photo."))
+    context = turn.context
+    await notes.submit(context.db, context.clock, turn.member, turn.data["subject"],
+                       turn.data["title"], kind, body, file_id, ending=turn.ending())
+    await turn.say(turn.tr("Thank you! Your note has been received."))
+
+
+# Begun by _ask_body, which asks the question.
+NOTE_STEPS = StepTable(NOTE, {"body": Step(_read_note)}, first=("body",))
 
 
 # --- buttons -----------------------------------------------------------------------------------
 
 
-async def note_button(update: Update, context: ZContext) -> None:
-    query = update.callback_query
-    assert query is not None
-    tr = context.tr
-    parsed = unpack(query.data)
-    if parsed is None:
-        await query.answer(tr("This button is no longer active."))
-        return
-    if parsed.action == "start":
+NoteButton = NoteStart | NoteWrite | NoteVerdict | NoteFull | NoteExempt | NoteLift
+
+
+@on_press()
+async def note_button(update: Update, context: ZContext, query: CallbackQuery,
+                      data: NoteButton) -> None:
+    if isinstance(data, NoteStart):
         await query.answer()
         await _choose_subject(update, context)
-    elif parsed.action == "write":
-        await _write_pressed(update, context, parsed.args)
-    elif parsed.action in ("read", "star", "redo"):
-        await _verdict(update, context, parsed.action, parsed.int_arg())
-    elif parsed.action == "exempt":
-        await _exempt(update, context, parsed.int_arg())
-    elif parsed.action == "lift":
-        await _lift(update, context, parsed.int_arg(), parsed.args[1:])
-    elif parsed.action == "full":
-        await _full_note(update, context, parsed.int_arg())
+    elif isinstance(data, NoteWrite):
+        await _write_pressed(update, context, query, data)
+    elif isinstance(data, NoteVerdict):
+        await _verdict(update, context, query, data)
+    elif isinstance(data, NoteFull):
+        await _full_note(update, context, data.note)
     else:
-        await query.answer(tr("This button is no longer active."))
+        member = await registry.member(context.db, data.member)
+        if member is None or not context.actor.manages(member.branch_id):
+            raise Refused
+        if isinstance(data, NoteExempt):
+            await notes.set_unable_to_write(context.db, context.clock, member.id, True,
+                                            context.actor.telegram_id)
+            await query.answer(context.tr("{name} will no longer be asked for notes.",
+                                          name=member.name))
+        else:
+            await _lift(query, context, member, data.answer)
 
 
-async def _write_pressed(update: Update, context: ZContext, args: tuple[str, ...]) -> None:
-    query = update.callback_query
-    assert query is not None
+async def _write_pressed(update: Update, context: ZContext, query: CallbackQuery,
+                         data: NoteWrite) -> None:
     tr = context.tr
     member = context.actor.active_member
     if member is None:
         await query.answer(tr("Only members of a branch can send heartfelt notes."),
                            show_alert=True)
         return
-    kind = args[0] if args else "free"
     subject, title = "", ""
-    if kind in ("meeting", "material") and len(args) > 1:
-        asked = await notes.request_for(context.db, member.id, f"{kind}:{args[1]}")
+    if data.kind in ("meeting", "material") and data.ref is not None:
+        asked = await notes.request_for(context.db, member.id, f"{data.kind}:{data.ref}")
         if asked is not None:  # else written already, or never asked: a note of its own
             subject, title = asked.subject, asked.title
     await query.answer()
@@ -164,15 +185,13 @@ VERDICTS: dict[str, tuple[Verdict, str]] = {
 }
 
 
-async def _verdict(update: Update, context: ZContext, action: str, note_id: int | None) -> None:
-    query = update.callback_query
-    assert query is not None
+async def _verdict(update: Update, context: ZContext, query: CallbackQuery,
+                   data: NoteVerdict) -> None:
     tr = context.tr
-    note, author = (await notes.note_with_author(context.db, note_id) if note_id
-                    else (None, None))
+    action = data.verdict
+    note, author = await notes.note_with_author(context.db, data.note)
     if note is None or author is None or not context.actor.manages(author.branch_id):
-        await query.answer(tr("This is not yours to manage."), show_alert=True)
-        return
+        raise Refused
     if action == "redo":
         await query.answer()
         await dialog.begin(update, context, REDO, "comment", {"note": note.id},
@@ -197,71 +216,42 @@ async def reviews_note(context: ZContext, current: Dialog) -> bool:
 
 async def redo_step(update: Update, context: ZContext, current: Dialog, answer: Answer
                     ) -> None:
-    tr = context.tr
-    chat = update.effective_chat
-    assert chat is not None
-    note, author = await notes.note_with_author(context.db, int(current.data["note"]))
+    await REDO_STEPS.answer(update, context, current, answer)
+
+
+async def _read_redo(turn: Turn) -> None:
+    """Why the author should write the note again, sent to them with the verdict."""
+    context = turn.context
+    note, author = await notes.note_with_author(context.db, int(turn.data["note"]))
     if note is None or author is None:
-        await dialog.finish(update, context)
+        await turn.finish()
         return
-    try:
-        comment = clean_body(answer.text, 500)
-    except InvalidInput as problem:
-        await chat.send_message(tr(problem.message, **problem.fields))
-        return
+    comment = clean_body(turn.text, 500)
     if not comment:
-        await chat.send_message(tr("Please type a few sentences."))
-        return
+        raise InvalidInput(N_("Please type a few sentences."))
     await notes.review(context.db, context.clock, _policy(context), note.id, "rewrite",
-                       comment, context.actor.telegram_id,
-                       ending=dialog.ending(update, context))
+                       comment, context.actor.telegram_id, ending=turn.ending())
     context.services.poke_outbox()  # the author's request to rewrite, queued with it
-    await chat.send_message(tr("Sent to {name}.", name=esc(author.name)))
+    await turn.say(turn.tr("Sent to {name}.", name=esc(author.name)))
 
 
-async def _managed_member(update: Update, context: ZContext, member_id: int | None
-                          ) -> Member | None:
-    """The member a press is about, if the presser manages their branch now; else the
-    press is refused (and None)."""
-    query = update.callback_query
-    assert query is not None
-    member = await registry.member(context.db, member_id) if member_id else None
-    if member is None or not context.actor.manages(member.branch_id):
-        await query.answer(context.tr("This is not yours to manage."), show_alert=True)
-        return None
-    return member
+# Begun by the "↩️ rewrite" button under a note, which asks the question.
+REDO_STEPS = StepTable(REDO, {"comment": Step(_read_redo)}, first=("comment",))
 
 
-async def _exempt(update: Update, context: ZContext, member_id: int | None) -> None:
-    query = update.callback_query
-    assert query is not None
-    member = await _managed_member(update, context, member_id)
-    if member is None:
-        return
-    await notes.set_unable_to_write(context.db, context.clock, member.id, True,
-                                    context.actor.telegram_id)
-    await query.answer(context.tr("{name} will no longer be asked for notes.",
-                                  name=member.name))
-
-
-async def _lift(update: Update, context: ZContext, member_id: int | None,
-                answer: tuple[str, ...]) -> None:
+async def _lift(query: CallbackQuery, context: ZContext, member: Member,
+                answer: Literal["yes", "no"] | None) -> None:
     """Lifting "unable to write" takes two presses: the name, then "yes" (or "no"). The
     right is checked at each; the change and its audit entry commit together."""
-    query = update.callback_query
-    assert query is not None
     tr = context.tr
-    member = await _managed_member(update, context, member_id)
-    if member is None:
-        return
-    if not answer:
+    if answer is None:
         await query.answer()
         await query.edit_message_reply_markup(inline([
             [button(tr("✅ Yes: {name} can write", name=member.name),
-                    pack("note", "lift", member.id, "yes"))],
-            [button(tr("✖ No, leave it"), pack("note", "lift", member.id, "no"))]]))
+                    NoteLift(member.id, "yes").pack())],
+            [button(tr("✖ No, leave it"), NoteLift(member.id, "no").pack())]]))
         return
-    if answer[0] == "yes":
+    if answer == "yes":
         lifted = await notes.set_unable_to_write(context.db, context.clock, member.id, False,
                                                  context.actor.telegram_id)
         await query.answer(tr("{name} will be asked for notes again after study.",
@@ -293,7 +283,7 @@ async def notes_command(update: Update, context: ZContext) -> None:
                         "last day it is no longer asked.</i>", n=notes.NOTE_REMINDERS))
         people = list(dict.fromkeys((request.member_id, name) for name, request in owed))
         buttons = [button(tr("🚫 {name} cannot write", name=name),
-                          pack("note", "exempt", member_id))
+                          NoteExempt(member_id).pack())
                    for member_id, name in people[:PEOPLE_BUTTONS]]
         await _send_list(update, lines, buttons)
     unable = await notes.unable_to_write(context.db, _scope(context))
@@ -303,7 +293,7 @@ async def notes_command(update: Update, context: ZContext) -> None:
         lines.append(tr("<i>They are not asked for notes. If one of them can write after "
                         "all, press their name.</i>"))
         await _send_list(update, lines, [
-            button(tr("✍️ {name} can write", name=member.name), pack("note", "lift", member.id))
+            button(tr("✍️ {name} can write", name=member.name), NoteLift(member.id).pack())
             for member in unable[:PEOPLE_BUTTONS]])
 
 
@@ -345,25 +335,23 @@ async def _show_note(update: Update, context: ZContext, view: NoteView) -> None:
     media = None if note.kind == "text" else note.kind
     room = min(NOTE_PREVIEW, (CAPTION_LIMIT if media else MESSAGE_LIMIT) - length(head) - 1)
     shown = shorten(body, room)
-    keys = [[(tr("⭐ Excellent"), pack("note", "star", note.id)),
-             (tr("✓ Read"), pack("note", "read", note.id)),
-             (tr("↩️ Rewrite"), pack("note", "redo", note.id))]]
+    keys = [[(tr("⭐ Excellent"), NoteVerdict("star", note.id).pack()),
+             (tr("✓ Read"), NoteVerdict("read", note.id).pack()),
+             (tr("↩️ Rewrite"), NoteVerdict("redo", note.id).pack())]]
     if shown != body:
-        keys.append([(tr("📖 Read all"), pack("note", "full", note.id))])
+        keys.append([(tr("📖 Read all"), NoteFull(note.id).pack())])
     text = f"{head}\n{shown}" if shown else head
     await send(context.bot, chat.id, Outgoing(text, keys, media, note.file_id))
 
 
-async def _full_note(update: Update, context: ZContext, note_id: int | None) -> None:
+async def _full_note(update: Update, context: ZContext, note_id: int) -> None:
     """The whole of a note shortened in the list, in as many messages as it takes."""
     query = update.callback_query
     chat = update.effective_chat
     assert query is not None and chat is not None
-    note, author = (await notes.note_with_author(context.db, note_id) if note_id
-                    else (None, None))
+    note, author = await notes.note_with_author(context.db, note_id)
     if note is None or author is None or not context.actor.manages(author.branch_id):
-        await query.answer(context.tr("This is not yours to manage."), show_alert=True)
-        return
+        raise Refused
     await query.answer()
     for text in chunks([_note_head(context, note, author.name), esc(note.body)]):
         await chat.send_message(text)
@@ -393,29 +381,24 @@ async def record_of_branch(update: Update, context: ZContext, branch: Unit) -> N
     if not roster:
         await chat.send_message(tr("{branch} has no members yet.", branch=esc(branch.name)))
         return
-    buttons = [button(view.member.name, pack("rec", "show", view.member.id))
+    buttons = [button(view.member.name, StudyRecord(view.member.id).pack())
                for view in roster[:60]]
     await chat.send_message(tr("Whose study record?"), reply_markup=inline(grid(buttons, 3)))
 
 
-async def record_button(update: Update, context: ZContext) -> None:
+@on_press()
+async def record_button(update: Update, context: ZContext, query: CallbackQuery,
+                        data: StudyRecord) -> None:
     """``rec:show:<member>`` this year's record, ``rec:show:<member>:<year>`` another's."""
-    query = update.callback_query
-    assert query is not None
-    tr = context.tr
-    parsed = unpack(query.data)
-    member_id = parsed.int_arg() if parsed and parsed.action == "show" else None
-    member = await registry.member(context.db, member_id) if member_id else None
+    member = await registry.member(context.db, data.member)
     own = context.actor.active_member
     if member is None or not (context.actor.manages(member.branch_id)
                               or (own is not None and own.id == member.id)):
-        await query.answer(tr("This is not yours to manage."), show_alert=True)
-        return
-    year = parsed.int_arg(1) if parsed and len(parsed.args) > 1 else None
+        raise Refused
+    year = data.year
     if year is not None and year not in await study_record.years(context.db, context.clock,
                                                                member.id):
-        await query.answer(tr("This button is no longer active."))
-        return
+        raise Stale
     await query.answer()
     await _show_record(update, context, member, year)
 
@@ -437,7 +420,7 @@ async def _show_record(update: Update, context: ZContext, member: Member,
     years = [other for other in await study_record.years(context.db, clock, member.id)
              if other != year]
     keys = inline(grid([button(context.tr("📒 {year}", year=other),
-                               pack("rec", "show", member.id, other)) for other in years], 5))
+                               StudyRecord(member.id, other).pack()) for other in years], 5))
     for number, text in enumerate(texts, start=1):
         await chat.send_message(text, reply_markup=keys if number == len(texts) and years
                                 else None)

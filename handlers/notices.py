@@ -14,7 +14,7 @@ from typing import Any
 from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
 
 from bot import by_hand, notices, organisation
-from bot.callbacks import pack
+from bot.callbacks import STALE, HandNew, NoticePress
 from bot.context import ZContext
 from bot.delivery import send
 from bot.i18n import N_, Translator
@@ -22,9 +22,18 @@ from bot.markup import length
 from bot.notices import AUDIENCES, BODY_MAX, CAPTION_MAX, SECRETARY_AUDIENCES
 from bot.profile import InvalidInput
 from bot.when import parse_when
-from handlers import away, dialog, scope
+from handlers import dialog, scope
 from handlers.dialog import Answer
-from handlers.guards import button_with_id, managers_only, private_only
+from handlers.guards import (
+    ONLY_MANAGERS,
+    ONLY_STAFF,
+    Refused,
+    Stale,
+    managers_only,
+    on_press,
+    private_only,
+)
+from handlers.steps import Step, StepTable, Turn
 from handlers.todo import unconfirmed_notices
 from handlers.ui import button, chunks, esc, inline, mark_pressed
 from storage.models import (
@@ -77,58 +86,62 @@ async def sends_notice(context: ZContext, current: Dialog) -> bool:
 
 async def notice_step(update: Update, context: ZContext, current: Dialog, answer: Answer
                       ) -> None:
-    tr = context.tr
-    chat = update.effective_chat
-    assert chat is not None
-    actor = context.actor
-    try:
-        if current.step in ("scope", "township"):
-            await scope.read(update, context, NOTICE, current, answer, _chosen)
-        elif current.step == "audience":
-            audience = answer.action
-            if audience not in AUDIENCES or not notices.may_send(
-                    actor.staff, actor.secretary_of, int(current.data["scope"]), audience):
-                await chat.send_message(tr("Please choose with the buttons."))
-                return
-            await away.acknowledge(answer, tr(AUDIENCES[audience]))
-            await dialog.advance(update, context, current, "body", audience=audience)
-            await chat.send_message(tr(
-                "Send the notice: a text (bold and italics are kept), or a file or photo with "
-                "the text as its caption."))
-        elif current.step == "body":
-            current = await dialog.advance(update, context, current, "groups",
-                                           **_read_body(answer.message))
-            count = await notices.groups(context.db, int(current.data["scope"]))
-            if count == 0:
-                current = await dialog.advance(update, context, current, "when",
-                                               to_groups=False)
-                await _ask_when(update, context)
-                return
-            await chat.send_message(
-                tr("Also post it in the {n} branch group chat(s)?", n=count),
-                reply_markup=inline([[button(tr("Yes"), dialog.choice(NOTICE, "groups", "yes")),
-                                      button(tr("No"), dialog.choice(NOTICE, "groups", "no"))]]))
-        elif current.step == "groups":
-            if answer.action not in ("yes", "no"):
-                await chat.send_message(tr("Please choose with the buttons."))
-                return
-            await away.acknowledge(answer, tr("Yes") if answer.action == "yes" else tr("No"))
-            await dialog.advance(update, context, current, "when",
-                                 to_groups=answer.action == "yes")
-            await _ask_when(update, context)
-        elif current.step == "when":
-            if answer.action == "now":
-                await away.acknowledge(answer, tr("Now"))
-                when = context.clock.now()
-            else:
-                when = parse_when(answer.text, context.clock.now())
-            current = await dialog.advance(update, context, current, "confirm",
-                                           send_at=when.isoformat())
-            await _preview(update, context, current)
-        elif current.step == "confirm":
-            await _confirm(update, context, current, answer)
-    except InvalidInput as problem:
-        await chat.send_message(tr(problem.message, **problem.fields))
+    await STEPS.answer(update, context, current, answer)
+
+
+async def _read_scope(turn: Turn) -> None:
+    """Steps ``scope`` and ``township`` (see handlers/scope.py), then :func:`_chosen`."""
+    await scope.read(turn.update, turn.context, NOTICE, turn.current, turn.answer, _chosen)
+
+
+async def _read_audience(turn: Turn) -> None:
+    actor = turn.context.actor
+    audience = turn.action
+    if audience not in AUDIENCES or not notices.may_send(
+            actor.staff, actor.secretary_of, int(turn.data["scope"]), audience):
+        raise InvalidInput(N_("Please choose with the buttons."))
+    await turn.acknowledge(turn.tr(AUDIENCES[audience]))
+    await turn.go("body", audience=audience)
+
+
+async def _ask_body(turn: Turn) -> None:
+    await turn.say(turn.tr(
+        "Send the notice: a text (bold and italics are kept), or a file or photo with "
+        "the text as its caption."))
+
+
+async def _read_body_step(turn: Turn) -> None:
+    await turn.go("groups", **_read_body(turn.answer.message))
+
+
+async def _ask_groups(turn: Turn) -> None:
+    """Whether the branch groups get a copy; not asked when the unit has no group."""
+    tr = turn.tr
+    count = await notices.groups(turn.context.db, int(turn.data["scope"]))
+    if count == 0:
+        await turn.go("when", to_groups=False)
+        return
+    await turn.say(
+        tr("Also post it in the {n} branch group chat(s)?", n=count),
+        reply_markup=inline([[button(tr("Yes"), dialog.choice(NOTICE, "groups", "yes")),
+                              button(tr("No"), dialog.choice(NOTICE, "groups", "no"))]]))
+
+
+async def _read_groups(turn: Turn) -> None:
+    if turn.action not in ("yes", "no"):
+        raise InvalidInput(N_("Please choose with the buttons."))
+    await turn.acknowledge(turn.tr("Yes") if turn.action == "yes" else turn.tr("No"))
+    await turn.go("when", to_groups=turn.action == "yes")
+
+
+async def _read_when(turn: Turn) -> None:
+    clock = turn.context.clock
+    if turn.action == "now":
+        await turn.acknowledge(turn.tr("Now"))
+        when = clock.now()
+    else:
+        when = parse_when(turn.text, clock.now())
+    await turn.go("confirm", send_at=when.isoformat())
 
 
 def _read_body(message: Message | None) -> dict[str, Any]:
@@ -234,13 +247,26 @@ async def _confirm(update: Update, context: ZContext, current: Dialog, answer: A
                                 reply_markup=_cancel_key(context, notice))
 
 
+STEPS = StepTable(NOTICE, {
+    "scope": Step(_read_scope, next=("township", "audience")),
+    "township": Step(_read_scope, next=("audience",)),
+    "audience": Step(_read_audience, next=("body",)),  # asked by _chosen
+    "body": Step(_read_body_step, next=("groups",), ask=_ask_body),
+    "groups": Step(_read_groups, next=("when",), ask=_ask_groups),
+    "when": Step(_read_when, next=("confirm",),
+                 ask=lambda turn: _ask_when(turn.update, turn.context)),
+    "confirm": Step(lambda turn: _confirm(turn.update, turn.context, turn.current, turn.answer),
+                    ask=lambda turn: _preview(turn.update, turn.context, turn.current)),
+}, first=("scope",))
+
+
 def _when(context: ZContext, notice: Notice) -> str:
     return notice.send_at.astimezone(context.clock.tz).strftime("%Y-%m-%d %H:%M")
 
 
 def _cancel_key(context: ZContext, notice: Notice) -> InlineKeyboardMarkup:
     return inline([[button(context.tr("🚫 Cancel this notice"),
-                           pack("ntc", "cancel", notice.id))]])
+                           NoticePress("cancel", notice.id).pack())]])
 
 
 # --- buttons and /notices ------------------------------------------------------------------------
@@ -250,13 +276,12 @@ def _branch_scope(context: ZContext) -> frozenset[int] | None:
     return None if context.actor.staff else context.actor.secretary_of
 
 
-async def notice_button(update: Update, context: ZContext) -> None:
-    pressed = await button_with_id(update, context)
-    if pressed is None:
-        return
-    query, parsed, notice_id = pressed
+@on_press()
+async def notice_button(update: Update, context: ZContext, query: CallbackQuery,
+                        data: NoticePress) -> None:
+    notice_id = data.notice
     tr = context.tr
-    if parsed.action == "ack":
+    if data.action == "ack":
         result = await notices.acknowledge(context.db, context.clock, notice_id,
                                            context.actor.telegram_id)
         answers = {"recorded": N_("✅ Thank you, recorded as received."),
@@ -267,7 +292,7 @@ async def notice_button(update: Update, context: ZContext) -> None:
             await mark_pressed(query, tr("✅ Received {time}",
                                          time=context.clock.now().strftime("%m-%d %H:%M")))
         return
-    if parsed.action == "show":  # read again, with its button (from /todo, a catch-up)
+    if data.action == "show":  # read again, with its button (from /todo, a catch-up)
         again = await notices.again(context.db, tr, notice_id, context.actor.telegram_id)
         if again is None:
             await query.answer(tr("This notice was not sent to you."), show_alert=True)
@@ -275,48 +300,48 @@ async def notice_button(update: Update, context: ZContext) -> None:
         await query.answer()
         await send(context.bot, context.actor.telegram_id, again)
         return
-    if parsed.action == "mine":
+    if data.action == "mine":
         await unconfirmed_notices(update, context, notice_id)
         return
     actor = context.actor
     if not actor.manages_any:
-        await query.answer(tr("Only branch secretaries and organisation staff can do this."),
-                           show_alert=True)
-        return
-    if parsed.action == "remind":
+        raise Refused(ONLY_MANAGERS)
+    if data.action == "remind":
         if not actor.staff:
-            await query.answer(tr("Only organisation staff can do this."), show_alert=True)
-            return
+            raise Refused(ONLY_STAFF)
         count = await notices.remind(context.db, context.clock, notice_id)
         context.services.poke_outbox()
         await query.answer(tr("Already reminded once.") if count is None
                            else tr("Reminding {n} people.", n=count))
         return
-    if parsed.action in ("cancel", "stop", "keep"):
-        await _cancel_pressed(update, context, query, parsed.action, notice_id)
+    if data.action in ("cancel", "stop", "keep"):
+        await _cancel_pressed(update, context, query, data.action, notice_id)
         return
-    if parsed.action == "who":
-        people = await notices.recipients(context.db, notice_id, _branch_scope(context))
-        if not people:
-            await query.answer(tr("This is not yours to manage."), show_alert=True)
-            return
-        await query.answer()
-        chat = update.effective_chat
-        assert chat is not None
-        branches = {p.branch_id: p.branch for p in people}
-        lines: list[str] = []
-        for branch_id, branch in branches.items():
-            if len(branches) > 1:
-                lines.append(f"<b>{esc(branch or '—')}</b>")
-            lines += _names(tr, [p for p in people if p.branch_id == branch_id],
-                            brief=len(branches) > 1)
-        texts = chunks(line for line in lines if line)
-        for text in texts[:-1]:
-            await chat.send_message(text)
-        await chat.send_message(texts[-1], reply_markup=inline([[button(
-            tr("🖊 Record by hand"), pack("hand", "new", f"n{notice_id}"))]]))
-        return
-    await query.answer(tr("This button is no longer active."))
+    await _names_pressed(update, context, query, notice_id)  # ntc:who
+
+
+async def _names_pressed(update: Update, context: ZContext, query: CallbackQuery,
+                         notice_id: int) -> None:
+    """👥 Names: who received a notice and who not yet, in the branches one manages."""
+    tr = context.tr
+    people = await notices.recipients(context.db, notice_id, _branch_scope(context))
+    if not people:
+        raise Refused
+    await query.answer()
+    chat = update.effective_chat
+    assert chat is not None
+    branches = {p.branch_id: p.branch for p in people}
+    lines: list[str] = []
+    for branch_id, branch in branches.items():
+        if len(branches) > 1:
+            lines.append(f"<b>{esc(branch or '—')}</b>")
+        lines += _names(tr, [p for p in people if p.branch_id == branch_id],
+                        brief=len(branches) > 1)
+    texts = chunks(line for line in lines if line)
+    for text in texts[:-1]:
+        await chat.send_message(text)
+    await chat.send_message(texts[-1], reply_markup=inline([[button(
+        tr("🖊 Record by hand"), HandNew(f"n{notice_id}").pack())]]))
 
 
 #: Why a notice cannot be cancelled.
@@ -324,7 +349,7 @@ NOT_CANCELLED = {
     "sent": N_("This notice has already gone out and cannot be called back. To correct "
                "it, send a new notice."),
     "already": N_("This notice was cancelled already."),
-    "gone": N_("This button is no longer active."),
+    "gone": STALE,
 }
 
 
@@ -336,12 +361,10 @@ async def _cancel_pressed(update: Update, context: ZContext, query: CallbackQuer
     actor = context.actor
     notice = await notices.get(context.db, notice_id)
     if notice is None:
-        await query.answer(tr(NOT_CANCELLED["gone"]))
-        return
+        raise Stale
     if not notices.may_send(actor.staff, actor.secretary_of, notice.scope_unit_id,
                             notice.audience):
-        await query.answer(tr("This is not yours to manage."), show_alert=True)
-        return
+        raise Refused
     if action == "stop":
         result = await notices.cancel(context.db, context.clock, notice.id, actor.telegram_id)
         if result != "cancelled":
@@ -368,8 +391,9 @@ async def _cancel_pressed(update: Update, context: ZContext, query: CallbackQuer
            "has received it yet: cancelled now, it is not sent and nobody is told anything.",
            who=tr(AUDIENCES[notice.audience]), unit=esc(unit.name if unit else "—"),
            when=_when(context, notice), preview=esc(notices.preview(notice.body))),
-        reply_markup=inline([[button(tr("🚫 Yes, cancel it"), pack("ntc", "stop", notice.id)),
-                              button(tr("↩️ Keep it"), pack("ntc", "keep", notice.id))]]))
+        reply_markup=inline([[
+            button(tr("🚫 Yes, cancel it"), NoticePress("stop", notice.id).pack()),
+            button(tr("↩️ Keep it"), NoticePress("keep", notice.id).pack())]]))
 
 
 async def _close_question(query: CallbackQuery, outcome: str) -> None:
@@ -451,8 +475,8 @@ async def notices_command(update: Update, context: ZContext) -> None:
         when = notice.send_at.astimezone(context.clock.tz).strftime("%m-%d %H:%M")
         preview = notices.preview(notice.body)
         lines = [f"📢 <b>{when}</b> {esc(preview)}", _counts(tr, item), *_by_branch(tr, item)]
-        keys = [button(tr("👥 Names"), pack("ntc", "who", notice.id))]
+        keys = [button(tr("👥 Names"), NoticePress("who", notice.id).pack())]
         if actor.staff and notice.reminded_at is None and item.not_yet:
             keys.append(button(tr("🔔 Remind the {n}", n=item.not_yet),
-                               pack("ntc", "remind", notice.id)))
+                               NoticePress("remind", notice.id).pack()))
         await chat.send_message("\n".join(lines), reply_markup=inline([keys]))

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import CallbackQuery, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
 
 from bot import organisation, registry
-from bot.callbacks import pack, unpack
+from bot.callbacks import InviteNew, InviteRevoke
 from bot.context import ZContext
 from bot.i18n import Translator
 from handlers import picker
+from handlers.guards import Refused, on_press
 from handlers.ui import button, esc, inline
 from storage.models import Invite, Unit
 
@@ -42,7 +43,7 @@ async def show_invites(update: Update, context: ZContext, branch: Unit) -> None:
     await chat.send_message(
         tr("Forward a link to the people of <b>{branch}</b>. Each new member is confirmed by "
            "you before they see anything of the branch.", branch=esc(branch.name)),
-        reply_markup=inline([[button(tr("➕ New link"), pack("inv", "new", branch.id))]]))
+        reply_markup=inline([[button(tr("➕ New link"), InviteNew(branch.id).pack())]]))
 
 
 async def _new_invite(context: ZContext, branch_id: int) -> Invite:
@@ -62,40 +63,31 @@ def _invite_text(tr: Translator, context: ZContext, branch: Unit, invite: Invite
 
 
 def _invite_buttons(tr: Translator, invite: Invite) -> InlineKeyboardMarkup:
-    return inline([[button(tr("🚫 Revoke this link"), pack("inv", "rv", invite.code))]])
+    return inline([[button(tr("🚫 Revoke this link"), InviteRevoke(invite.code).pack())]])
 
 
-async def invite_button(update: Update, context: ZContext) -> None:
-    query = update.callback_query
-    assert query is not None
+@on_press()
+async def invite_button(update: Update, context: ZContext, query: CallbackQuery,
+                        data: InviteRevoke | InviteNew) -> None:
     tr = context.tr
-    parsed = unpack(query.data)
-    if parsed is None or not parsed.args:
-        await query.answer(tr("This button is no longer active."))
-        return
-    if parsed.action == "rv":
-        invite = await registry.revoke_invite(context.db, context.clock, parsed.args[0],
+    if isinstance(data, InviteRevoke):
+        invite = await registry.revoke_invite(context.db, context.clock, data.code,
                                               context.actor)
         if invite is None:
-            await query.answer(tr("This is not yours to manage."), show_alert=True)
-            return
+            raise Refused
         await query.answer(tr("Revoked."))
         await query.edit_message_text(tr("🚫 This invite link was revoked; it no longer "
                                          "works."))
-    elif parsed.action == "new":
-        branch_id = parsed.int_arg(0)
-        branch = await organisation.get_unit(context.db, branch_id) if branch_id else None
-        if branch is None or not context.actor.manages(branch.id):
-            await query.answer(tr("This is not yours to manage."), show_alert=True)
-            return
-        await query.answer()
-        invite = await _new_invite(context, branch.id)
-        chat = update.effective_chat
-        assert chat is not None
-        await chat.send_message(_invite_text(tr, context, branch, invite),
-                                reply_markup=_invite_buttons(tr, invite))
-    else:
-        await query.answer(tr("This button is no longer active."))
+        return
+    branch = await organisation.get_unit(context.db, data.branch)
+    if branch is None or not context.actor.manages(branch.id):
+        raise Refused
+    await query.answer()
+    invite = await _new_invite(context, branch.id)
+    chat = update.effective_chat
+    assert chat is not None
+    await chat.send_message(_invite_text(tr, context, branch, invite),
+                            reply_markup=_invite_buttons(tr, invite))
 
 
 async def bind_command(update: Update, context: ZContext) -> None:

@@ -10,13 +10,14 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 
-from telegram import Update
+from telegram import CallbackQuery, Update
 
 from bot import organisation
 from bot.access import Actor
-from bot.callbacks import pack, unpack
+from bot.callbacks import Pick
 from bot.context import ZContext
 from bot.tables import one_each
+from handlers.guards import Refused, Stale, on_press
 from handlers.ui import button, esc, grid, inline
 from storage.models import Unit
 
@@ -81,13 +82,13 @@ async def choose_branch(update: Update, context: ZContext, purpose: str) -> None
 async def _show(update: Update, context: ZContext, purpose: str, title: str,
                 units: list[Unit], page: int, parent: int | None) -> None:
     shown = units[page * PAGE:(page + 1) * PAGE]
-    buttons = [button(unit.name, pack("pick", purpose, unit.id)) for unit in shown]
+    buttons = [button(unit.name, Pick(purpose, unit.id).pack()) for unit in shown]
     rows = grid(buttons)
     nav = []
     if page > 0:
-        nav.append(button("◀", pack("pick", purpose, parent or 0, page - 1)))
+        nav.append(button("◀", Pick(purpose, parent or 0, page - 1).pack()))
     if (page + 1) * PAGE < len(units):
-        nav.append(button("▶", pack("pick", purpose, parent or 0, page + 1)))
+        nav.append(button("▶", Pick(purpose, parent or 0, page + 1).pack()))
     rows.append(nav)
     query = update.callback_query
     if query is not None and query.message is not None:
@@ -98,26 +99,22 @@ async def _show(update: Update, context: ZContext, purpose: str, title: str,
         await chat.send_message(title, reply_markup=inline(rows))
 
 
-async def pick_button(update: Update, context: ZContext) -> None:
-    query = update.callback_query
-    assert query is not None
+@on_press()
+async def pick_button(update: Update, context: ZContext, query: CallbackQuery,
+                      data: Pick) -> None:
     tr = context.tr
-    parsed = unpack(query.data)
-    unit_id = parsed.int_arg(0) if parsed else None
-    if parsed is None or unit_id is None or parsed.action not in ACTIONS:
-        await query.answer(tr("This button is no longer active."))
-        return
-    page = parsed.int_arg(1) or 0
+    if data.purpose not in ACTIONS:
+        raise Stale
+    unit_id, page, purpose = data.unit, data.page or 0, data.purpose
     actor = context.actor
     if unit_id == 0 and actor.staff:  # paging the township list
         await query.answer()
-        await _show(update, context, parsed.action, tr("Which township?"),
+        await _show(update, context, purpose, tr("Which township?"),
                     await organisation.townships(context.db), page, None)
         return
     unit = await organisation.get_unit(context.db, unit_id)
     if unit is None:
-        await query.answer(tr("This button is no longer active."))
-        return
+        raise Stale
     if unit.kind == "township" and actor.staff:
         await query.answer()
         branches = await organisation.branches_under(context.db, unit.id)
@@ -125,13 +122,12 @@ async def pick_button(update: Update, context: ZContext) -> None:
             await query.edit_message_text(tr("{township} has no branches yet.",
                                              township=esc(unit.name)))
             return
-        await _show(update, context, parsed.action,
+        await _show(update, context, purpose,
                     tr("Which branch of {township}?", township=esc(unit.name)),
                     branches, page, unit.id)
         return
-    if unit.kind != "branch" or not WHO[parsed.action](actor, unit.id):
-        await query.answer(tr("This is not yours to manage."), show_alert=True)
-        return
+    if unit.kind != "branch" or not WHO[purpose](actor, unit.id):
+        raise Refused
     await query.answer()
     await query.edit_message_text(tr("Branch: <b>{branch}</b>", branch=esc(unit.name)))
-    await ACTIONS[parsed.action](update, context, unit)
+    await ACTIONS[purpose](update, context, unit)

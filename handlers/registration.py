@@ -16,7 +16,7 @@ from telegram import (
 from telegram.constants import ChatType
 
 from bot import group_members, registry
-from bot.callbacks import unpack
+from bot.callbacks import Decide
 from bot.context import ZContext
 from bot.delivery import send
 from bot.i18n import N_, Translator
@@ -32,7 +32,8 @@ from bot.profile import (
 )
 from handlers import away, dialog
 from handlers.dialog import Answer
-from handlers.guards import managers_only
+from handlers.guards import NOT_YOURS_TO_DECIDE, Refused, managers_only, on_press
+from handlers.steps import Step, StepTable, Turn
 from handlers.ui import button, esc, inline, reply_keyboard
 from storage.models import Application, Dialog
 
@@ -120,71 +121,67 @@ async def _say(update: Update, text: str, **kwargs: Any) -> None:
 
 async def registration_step(update: Update, context: ZContext, current: Dialog,
                             answer: Answer) -> None:
-    tr = context.tr
-    today = context.clock.today()
-    step = current.step
-    try:
-        if step == "name":
-            name = parse_name(answer.text)
-            await dialog.advance(update, context, current, "birth_year", name=name)
-            await _say(update, tr("In which year were you born? (for example 1975)"))
-        elif step == "birth_year":
-            year = parse_birth_year(answer.text, today)
-            await dialog.advance(update, context, current, "status", birth_year=year)
-            await _ask_status(update, tr)
-        elif step == "status":
-            if answer.action not in STATUSES:
-                await _ask_status(update, tr, again=True)
-                return
-            await away.acknowledge(answer, tr(STATUSES[answer.action]))
-            await dialog.advance(update, context, current, "phone", status=answer.action)
-            await _ask_phone(update, tr)
-        elif step == "phone":
-            phone = _phone_answer(update, tr, answer)
-            await dialog.advance(update, context, current, "away", phone=phone)
-            await _say(update, tr("Phone: {phone}", phone=esc(phone) if phone else tr("none")),
-                       reply_markup=ReplyKeyboardRemove())
-            await _say(update, tr("Are you working away from home at the moment?"),
-                       reply_markup=inline(_yes_no(tr, "away")))
-        elif step == "away":
-            if answer.action not in ("yes", "no"):
-                raise InvalidInput(N_("Please answer with the buttons."))
-            await away.acknowledge(answer, tr("Yes") if answer.action == "yes" else tr("No"))
-            if answer.action == "yes":
-                current = await dialog.advance(update, context, current, "city", flowing=True)
-                await away.ask_city(update, tr)
-            else:
-                current = await dialog.advance(update, context, current, "confirm",
-                                               flowing=False, city=None, employer=None,
-                                               since=None)
-                await _confirm(update, context, current)
-        elif step == "city":
-            city = away.read_city(answer)
-            await dialog.advance(update, context, current, "employer", city=city)
-            await away.ask_employer(update, tr, KIND)
-        elif step == "employer":
-            employer = await away.read_employer(answer, tr)
-            await dialog.advance(update, context, current, "since", employer=employer)
-            await away.ask_since(update, tr, KIND, today)
-        elif step == "since":
-            since = await away.read_since(answer, today)
-            current = await dialog.advance(update, context, current, "confirm",
-                                           since=since.isoformat())
-            await _confirm(update, context, current)
-        elif step == "confirm":
-            if answer.action == "restart":
-                await away.acknowledge(answer, tr("Start over"))
-                await dialog.begin(update, context, KIND, "name",
-                                   {"code": current.data["code"],
-                                    "branch": current.data["branch"]})
-                await _say(update, tr("What is your full name?"))
-            elif answer.action == "submit":
-                await _submit(update, context, current, answer)
-            else:
-                await _say(update, tr("Please use the buttons under the summary: Submit or "
-                                      "Start over."))
-    except InvalidInput as problem:
-        await _say(update, tr(problem.message, **problem.fields))
+    await STEPS.answer(update, context, current, answer)
+
+
+async def _ask_name(turn: Turn) -> None:
+    await turn.say(turn.tr("What is your full name?"))
+
+
+async def _read_name(turn: Turn) -> None:
+    await turn.go("birth_year", name=parse_name(turn.text))
+
+
+async def _ask_birth_year(turn: Turn) -> None:
+    await turn.say(turn.tr("In which year were you born? (for example 1975)"))
+
+
+async def _read_birth_year(turn: Turn) -> None:
+    await turn.go("status", birth_year=parse_birth_year(turn.text, turn.today))
+
+
+async def _read_status(turn: Turn) -> None:
+    if turn.action not in STATUSES:
+        await _ask_status(turn.update, turn.tr, again=True)
+        return
+    await turn.acknowledge(turn.tr(STATUSES[turn.action]))
+    await turn.go("phone", status=turn.action)
+
+
+async def _read_phone(turn: Turn) -> None:
+    await turn.go("away", phone=_phone_answer(turn.update, turn.tr, turn.answer))
+
+
+async def _ask_away(turn: Turn) -> None:
+    tr = turn.tr
+    phone = turn.data["phone"]
+    await turn.say(tr("Phone: {phone}", phone=esc(phone) if phone else tr("none")),
+                   reply_markup=ReplyKeyboardRemove())
+    await turn.say(tr("Are you working away from home at the moment?"),
+                   reply_markup=inline(_yes_no(tr, "away")))
+
+
+async def _read_away(turn: Turn) -> None:
+    if turn.action not in ("yes", "no"):
+        raise InvalidInput(N_("Please answer with the buttons."))
+    await turn.acknowledge(turn.tr("Yes") if turn.action == "yes" else turn.tr("No"))
+    if turn.action == "yes":
+        await turn.go("city", flowing=True)
+    else:
+        await turn.go("confirm", flowing=False, city=None, employer=None, since=None)
+
+
+async def _read_confirm(turn: Turn) -> None:
+    if turn.action == "restart":
+        await turn.acknowledge(turn.tr("Start over"))
+        await dialog.begin(turn.update, turn.context, KIND, "name",
+                           {"code": turn.data["code"], "branch": turn.data["branch"]})
+        await _ask_name(turn)
+    elif turn.action == "submit":
+        await _submit(turn)
+    else:
+        raise InvalidInput(N_("Please use the buttons under the summary: Submit or "
+                              "Start over."))
 
 
 async def _ask_status(update: Update, tr: Translator, again: bool = False) -> None:
@@ -226,38 +223,48 @@ def _profile(data: dict[str, Any]) -> Profile:
     )
 
 
-async def _confirm(update: Update, context: ZContext, current: Dialog) -> None:
-    tr = context.tr
-    profile = _profile(current.data)
+async def _confirm(turn: Turn) -> None:
+    tr = turn.tr
+    profile = _profile(turn.data)
     text = "\n".join([tr("<b>Please check:</b>"), *profile_lines(tr, profile)])
-    await _say(update, text, reply_markup=inline([[
+    await turn.say(text, reply_markup=inline([[
         button(tr("✅ Submit"), dialog.choice(KIND, "confirm", "submit")),
         button(tr("✏️ Start over"), dialog.choice(KIND, "confirm", "restart")),
     ]]))
 
 
-async def _submit(update: Update, context: ZContext, current: Dialog, answer: Answer) -> None:
-    tr = context.tr
-    user = update.effective_user
-    assert user is not None
-    await away.acknowledge(answer, tr("✅ Submit"))
+async def _submit(turn: Turn) -> None:
+    tr = turn.tr
+    context = turn.context
+    await turn.acknowledge(tr("✅ Submit"))
     result = await registry.submit_application(
-        context.db, context.clock, user.id, str(current.data["code"]), _profile(current.data),
-        context.settings.admins, ending=dialog.ending(update, context))
+        context.db, context.clock, turn.user.id, str(turn.data["code"]), _profile(turn.data),
+        context.settings.admins, ending=turn.ending())
     if result.application is None:
-        await dialog.finish(update, context)
+        await turn.finish()
         if result.problem == "already_member":
-            await _say(update, tr("You are already a member. Send /help to see what I can do."))
+            await turn.say(tr("You are already a member. Send /help to see what I can do."))
         elif result.problem == "already_pending":
-            await _say(update, tr("Your request to join is waiting for the branch secretary's "
-                                  "approval. I will tell you when it is decided."))
+            await turn.say(tr("Your request to join is waiting for the branch secretary's "
+                              "approval. I will tell you when it is decided."))
         else:
-            await _say(update, _invite_problem(tr, result.problem))
+            await turn.say(_invite_problem(tr, result.problem))
         return
-    await _say(update, tr("Thank you! Your request to join <b>{branch}</b> was sent to the "
-                          "branch secretary. I will tell you when it is approved.",
-                          branch=esc(current.data["branch"])))
-    context.services.poke_outbox()  # the request to the branch's managers
+    await turn.say(tr("Thank you! Your request to join <b>{branch}</b> was sent to the "
+                      "branch secretary. I will tell you when it is approved.",
+                      branch=esc(turn.data["branch"])))
+
+
+STEPS = StepTable(KIND, {
+    "name": Step(_read_name, next=("birth_year",), ask=_ask_name),
+    "birth_year": Step(_read_birth_year, next=("status",), ask=_ask_birth_year),
+    "status": Step(_read_status, next=("phone",),
+                   ask=lambda turn: _ask_status(turn.update, turn.tr)),
+    "phone": Step(_read_phone, next=("away",), ask=lambda turn: _ask_phone(turn.update, turn.tr)),
+    "away": Step(_read_away, next=("city", "confirm"), ask=_ask_away),
+    **away.where_steps(KIND, then="confirm"),
+    "confirm": Step(_read_confirm, ask=_confirm),
+}, first=("name",))
 
 
 async def pending_command(update: Update, context: ZContext) -> None:
@@ -274,26 +281,21 @@ async def pending_command(update: Update, context: ZContext) -> None:
         await send(context.bot, chat.id, page)
 
 
-async def decision_button(update: Update, context: ZContext) -> None:
-    query = update.callback_query
-    assert query is not None
+@on_press()
+async def decision_button(update: Update, context: ZContext, query: CallbackQuery,
+                          data: Decide) -> None:
     tr = context.tr
-    parsed = unpack(query.data)
-    application_id = parsed.int_arg() if parsed else None
-    if parsed is None or application_id is None or parsed.action not in ("ok", "no"):
-        await query.answer(tr("This button is no longer active."))
-        return
-    if parsed.action == "ok":
+    application_id = data.application
+    if data.verdict == "ok":
         # Already in the branch group? Then neither the welcome nor the line below sends
         # them there.
         await group_members.check_applicant(context.bot, context.db, context.clock,
                                             application_id, context.actor)
     decision = await registry.decide(context.db, context.clock, application_id,
-                                     parsed.action == "ok", context.actor,
+                                     data.verdict == "ok", context.actor,
                                      context.settings.study_makeup_days)
     if decision.result in ("missing", "forbidden"):
-        await query.answer(tr("This is not yours to decide."), show_alert=True)
-        return
+        raise Refused(NOT_YOURS_TO_DECIDE)
     application = decision.application
     assert application is not None
     outcome = (tr("✅ Approved") if application.state == "approved" else tr("❌ Rejected"))
@@ -302,7 +304,7 @@ async def decision_button(update: Update, context: ZContext) -> None:
     else:
         await query.answer(outcome)
     note = await _group_note(context, application) if decision.result == "approved" else ""
-    await _mark_decided(query, tr, application, outcome, listed=LISTED in parsed.args[1:],
+    await _mark_decided(query, tr, application, outcome, listed=data.listed == LISTED,
                         note=note)
     if decision.result in ("approved", "rejected"):
         context.services.poke_outbox()  # the applicant's answer, queued with the decision
@@ -348,6 +350,5 @@ async def _mark_decided(query: CallbackQuery, tr: Translator, application: Appli
 
 
 def _decides(data: object, application_id: int) -> bool:
-    parsed = unpack(data if isinstance(data, str) else None)
-    return (parsed is not None and parsed.prefix == "app"
-            and parsed.int_arg() == application_id)
+    decide = Decide.unpack(data if isinstance(data, str) else None)
+    return decide is not None and decide.application == application_id

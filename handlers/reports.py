@@ -13,11 +13,18 @@ Buttons carry ISO dates, the end exclusive: ``rpt:kind:<bp|visits>`` (which bull
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Literal
 
-from telegram import Update
+from telegram import CallbackQuery, Update
 
 from bot import bulletins, organisation, rendered, reports, review
-from bot.callbacks import pack, unpack, whole
+from bot.callbacks import (
+    ReportBranches,
+    ReportKind,
+    ReportPeriod,
+    ReportTyped,
+    ReviewYear,
+)
 from bot.context import ZContext
 from bot.delivery import send
 from bot.i18n import N_
@@ -25,7 +32,8 @@ from bot.profile import InvalidInput
 from bot.visits import half_year_bounds, month_bounds
 from handlers import dialog
 from handlers.dialog import Answer
-from handlers.guards import managers_only
+from handlers.guards import ONLY_STAFF, Refused, Stale, managers_only, on_press
+from handlers.steps import Step, StepTable, Turn
 from handlers.ui import button, grid, inline
 from storage.models import Dialog
 
@@ -44,9 +52,9 @@ async def report_command(update: Update, context: ZContext) -> None:
         return
     await chat.send_message(tr("📊 Which bulletin?"), reply_markup=inline([
         [button(tr("📊 Branches: sessions, study, notes, visits, notices"),
-                pack("rpt", "kind", "bp"))],
-        [button(tr("📍 Contact-point visits"), pack("rpt", "kind", "visits"))],
-        [button(tr("🗂 Yearly review (five good)"), pack("rpt", "kind", "review"))]]))
+                ReportKind("bp").pack())],
+        [button(tr("📍 Contact-point visits"), ReportKind("visits").pack())],
+        [button(tr("🗂 Yearly review (five good)"), ReportKind("review").pack())]]))
 
 
 def _periods(context: ZContext) -> list[tuple[str, date, date]]:
@@ -74,65 +82,65 @@ def _periods(context: ZContext) -> list[tuple[str, date, date]]:
     ]
 
 
-async def _ask_period(update: Update, context: ZContext, kind: str) -> None:
+async def _ask_period(update: Update, context: ZContext, kind: Literal["bp", "visits"]
+                      ) -> None:
     tr = context.tr
-    rows = [[button(label, pack("rpt", kind, start.isoformat(), end.isoformat()))]
+    rows = [[button(label, ReportPeriod(kind, start, end).pack())]
             for label, start, end in _periods(context)]
-    rows.append([button(tr("Other dates…"), pack("rpt", kind, "typed"))])
+    rows.append([button(tr("Other dates…"), ReportTyped(kind, "typed").pack())])
     heading = (tr("📍 <b>Contact-point bulletin</b>\nFor which period?") if kind == "visits"
                else tr("📊 <b>Branch bulletin</b>\nFor which period?"))
     await context.bot.send_message(context.actor.telegram_id, heading,
                                    reply_markup=inline(rows))
 
 
-async def report_button(update: Update, context: ZContext) -> None:
-    query = update.callback_query
-    assert query is not None
+ReportButton = ReportKind | ReportTyped | ReportPeriod | ReportBranches | ReviewYear
+
+
+@on_press(role=lambda actor: actor.manages_any, refusal=ONLY_STAFF)
+async def report_button(update: Update, context: ZContext, query: CallbackQuery,
+                        data: ReportButton) -> None:
+    """Staff's reports; a secretary's is the bulletin of their own branches (``rpt:bp``,
+    then ``rpt:b``)."""
     tr = context.tr
-    parsed = unpack(query.data)
     actor = context.actor
-    if parsed is None or not (actor.staff or (parsed.action in ("bp", "b")
-                                              and actor.secretary_of)):
-        await query.answer(tr("Only organisation staff can do this."), show_alert=True)
-        return
+    own = isinstance(data, ReportBranches) or (isinstance(data, ReportPeriod | ReportTyped)
+                                               and data.kind == "bp")
+    if not (actor.staff or own):
+        raise Refused(ONLY_STAFF)
+    if isinstance(data, ReviewYear) and not 2000 <= data.year < context.clock.today().year:
+        raise Stale  # only years that are over: the review judges a whole year's records
     await query.answer()
-    if parsed.action == "kind" and parsed.args and parsed.args[0] in ("bp", "visits"):
-        await _ask_period(update, context, parsed.args[0])
+    if isinstance(data, ReportKind):
+        if data.kind == "review":
+            await _ask_year(context)
+        else:
+            await _ask_period(update, context, data.kind)
         return
-    if parsed.action == "kind" and parsed.args[:1] == ("review",):
-        await _ask_year(context)
+    if isinstance(data, ReviewYear):
+        await _review(update, context, data.year, data.unit)
         return
-    if parsed.action == "rv":
-        await _review(update, context, parsed.int_arg(0), parsed.int_arg(1))
-        return
-    if parsed.args[:1] == ("typed",) and parsed.action in ("bp", "visits"):
-        await dialog.begin(update, context, PERIOD, "dates", {"kind": parsed.action},
+    if isinstance(data, ReportTyped):
+        await dialog.begin(update, context, PERIOD, "dates", {"kind": data.kind},
                            in_private=True)
         await context.bot.send_message(context.actor.telegram_id, tr(
             "Type the first and the last day, for example 2026-01-01 2026-06-30."))
         return
-    try:
-        start, end = (date.fromisoformat(arg) for arg in parsed.args[:2])
-    except ValueError:
-        await context.bot.send_message(context.actor.telegram_id,
-                                       tr("This button is no longer active."))
-        return
     try:  # the button's period meets the typed period's rule
-        if end <= start:
+        if data.end <= data.start:
             raise InvalidInput(N_("The last day comes before the first."))
-        start, end = reports.check_period(start, end - timedelta(days=1),
+        start, end = reports.check_period(data.start, data.end - timedelta(days=1),
                                           context.clock.today())
     except InvalidInput as problem:
         await context.bot.send_message(context.actor.telegram_id,
                                        tr(problem.message, **problem.fields))
         return
-    branch_id = whole(parsed.args[2]) if len(parsed.args) > 2 else None
-    if parsed.action == "visits":
+    if isinstance(data, ReportBranches):
+        await _send_branches(update, context, start, end, data.unit)
+    elif data.kind == "visits":
         await _send_visits(update, context, start, end)
-    elif parsed.action == "bp":
+    else:
         await _ask_scope(update, context, start, end)
-    elif parsed.action == "b" and branch_id is not None:
-        await _send_branches(update, context, start, end, branch_id)
 
 
 async def _ask_year(context: ZContext) -> None:
@@ -141,17 +149,14 @@ async def _ask_year(context: ZContext) -> None:
     year = context.clock.today().year
     await context.bot.send_message(context.actor.telegram_id, tr(
         "🗂 <b>Yearly review (five good)</b>\nFor which year?"), reply_markup=inline([
-            [button(str(past), pack("rpt", "rv", past))] for past in (year - 1, year - 2)]))
+            [button(str(past), ReviewYear(past).pack())] for past in (year - 1, year - 2)]))
 
 
-async def _review(update: Update, context: ZContext, year: int | None, unit_id: int | None
+async def _review(update: Update, context: ZContext, year: int, unit_id: int | None
                   ) -> None:
     """The year chosen: which scope; the scope chosen: its review, made now if need be."""
     tr = context.tr
     actor = context.actor
-    if year is None or not 2000 <= year < context.clock.today().year:
-        await context.bot.send_message(actor.telegram_id, tr("This button is no longer active."))
-        return
     if unit_id is None:
         county = await organisation.county(context.db)
         if county is None:
@@ -161,8 +166,8 @@ async def _review(update: Update, context: ZContext, year: int | None, unit_id: 
         townships = await organisation.townships(context.db)
         await context.bot.send_message(actor.telegram_id, tr(
             "For the whole county, or one township?"), reply_markup=inline([
-                [button(tr("🏛 The whole county"), pack("rpt", "rv", year, county.id))],
-                *grid([button(t.name, pack("rpt", "rv", year, t.id)) for t in townships])]))
+                [button(tr("🏛 The whole county"), ReviewYear(year, county.id).pack())],
+                *grid([button(t.name, ReviewYear(year, t.id).pack()) for t in townships])]))
         return
     prepared = await review.prepare(context.db, context.clock, year, unit_id,
                                     context.settings.visit_quota_days, f"tg:{actor.telegram_id}")
@@ -191,11 +196,10 @@ async def _ask_scope(update: Update, context: ZContext, start: date, end: date) 
         await context.bot.send_message(actor.telegram_id, tr(
             "The organisation is empty. Import a roster first: zhibu import roster.xlsx"))
         return
-    data = (start.isoformat(), end.isoformat())
     await context.bot.send_message(actor.telegram_id, tr("For the whole county, or one "
                                                          "township?"), reply_markup=inline([
-        [button(tr("🏛 The whole county"), pack("rpt", "b", *data, county.id))],
-        *grid([button(t.name, pack("rpt", "b", *data, t.id)) for t in townships])]))
+        [button(tr("🏛 The whole county"), ReportBranches(start, end, county.id).pack())],
+        *grid([button(t.name, ReportBranches(start, end, t.id).pack()) for t in townships])]))
 
 
 async def _send_branches(update: Update, context: ZContext, start: date, end: date,
@@ -229,19 +233,16 @@ async def makes_report(context: ZContext, current: Dialog) -> bool:
 
 async def period_step(update: Update, context: ZContext, current: Dialog, answer: Answer
                       ) -> None:
-    tr = context.tr
-    chat = update.effective_chat
-    assert chat is not None
-    try:
-        start, end = _parse_period(answer.text, context.clock.today())
-    except InvalidInput as problem:
-        await chat.send_message(tr(problem.message, **problem.fields))
-        return
-    await dialog.finish(update, context)
-    if current.data.get("kind") == "visits":
-        await _send_visits(update, context, start, end)
+    await PERIOD_STEPS.answer(update, context, current, answer)
+
+
+async def _read_period(turn: Turn) -> None:
+    start, end = _parse_period(turn.text, turn.today)
+    await turn.finish()
+    if turn.data.get("kind") == "visits":
+        await _send_visits(turn.update, turn.context, start, end)
     else:
-        await _ask_scope(update, context, start, end)
+        await _ask_scope(turn.update, turn.context, start, end)
 
 
 def _parse_period(text: str | None, today: date) -> tuple[date, date]:
@@ -254,3 +255,7 @@ def _parse_period(text: str | None, today: date) -> tuple[date, date]:
         raise InvalidInput(N_("Type the first and the last day, for example 2026-01-01 "
                               "2026-06-30.")) from None
     return reports.check_period(start, last, today)
+
+
+# Begun by the "type the dates" buttons of /report, which ask the question.
+PERIOD_STEPS = StepTable(PERIOD, {"dates": Step(_read_period)}, first=("dates",))

@@ -12,74 +12,73 @@ from __future__ import annotations
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot import organisation, review
-from bot.callbacks import Callback, pack, unpack
+from bot.callbacks import (
+    ReviewAdd,
+    ReviewBranchPress,
+    ReviewDecide,
+    ReviewDone,
+    ReviewGood,
+)
 from bot.context import ZContext
 from bot.delivery import markup, send
+from bot.i18n import N_
 from bot.profile import InvalidInput, clean_body
 from handlers import dialog
 from handlers.dialog import Answer
+from handlers.guards import ONLY_STAFF, Stale, on_press
+from handlers.steps import Step, StepTable, Turn
 from handlers.ui import button, esc, grid, inline
 from storage.models import Dialog, Review
 
 COMMENT = "review_note"
 
 
-async def review_button(update: Update, context: ZContext) -> None:
-    query = update.callback_query
-    assert query is not None
-    tr = context.tr
-    parsed = unpack(query.data)
-    if not context.actor.staff:
-        await query.answer(tr("Only organisation staff can do this."), show_alert=True)
-        return
-    review_id = parsed.int_arg() if parsed else None
-    branch_id = parsed.int_arg(1) if parsed else None
-    found = (await review.load(context.db, review_id))[0] if review_id else None
-    if parsed is None or found is None or parsed.action not in _ACTIONS:
-        await query.answer(tr("This button is no longer active."))
-        return
-    if parsed.action not in ("add", "done") and branch_id is None:
-        await query.answer(tr("This button is no longer active."))
-        return
-    await _ACTIONS[parsed.action](update, context, parsed, found, branch_id or 0)
+ReviewButton = ReviewBranchPress | ReviewGood | ReviewDecide | ReviewAdd | ReviewDone
 
 
-async def _open(update: Update, context: ZContext, parsed: Callback, found: Review,
-                branch_id: int) -> None:
+@on_press(role=lambda actor: actor.staff, refusal=ONLY_STAFF)
+async def review_button(update: Update, context: ZContext, query: CallbackQuery,
+                        data: ReviewButton) -> None:
+    found = (await review.load(context.db, data.review))[0]
+    if found is None:
+        raise Stale
+    if isinstance(data, ReviewBranchPress):
+        opens = data.action == "open"
+        await (_open if opens else _note)(update, context, found, data.branch)
+    elif isinstance(data, ReviewGood):
+        changed = await review.set_good(context.db, context.clock, found.id, data.branch,
+                                        data.item, bool(data.value), context.actor.telegram_id)
+        await _show_form(update, context, found.id, data.branch, changed)
+    elif isinstance(data, ReviewDecide):
+        await _set(update, context, found, data)
+    elif isinstance(data, ReviewAdd):
+        await _add(update, context, found, data.unit or 0)
+    else:
+        await _done(update, context, found)
+
+
+async def _open(update: Update, context: ZContext, found: Review, branch_id: int) -> None:
     query = update.callback_query
     assert query is not None
     _, row = await review.branch(context.db, found.id, branch_id)
     if row is None or not row.listed:
-        await query.answer(context.tr("This button is no longer active."))
-        return
+        raise Stale
     await query.answer()
     await send(context.bot, context.actor.telegram_id, review.form(context.tr, found, row))
 
 
-async def _good(update: Update, context: ZContext, parsed: Callback, found: Review,
-                branch_id: int) -> None:
-    item, value = parsed.int_arg(2), parsed.int_arg(3)
-    changed = item is not None and value in (0, 1) and await review.set_good(
-        context.db, context.clock, found.id, branch_id, item, bool(value),
-        context.actor.telegram_id)
-    await _show_form(update, context, found.id, branch_id, changed)
-
-
-async def _set(update: Update, context: ZContext, parsed: Callback, found: Review,
-               branch_id: int) -> None:
+async def _set(update: Update, context: ZContext, found: Review, data: ReviewDecide
+               ) -> None:
     query = update.callback_query
     assert query is not None
-    verdict = parsed.args[2] if len(parsed.args) > 2 else ""
-    if verdict not in ("attention", "cleared"):
-        await query.answer(context.tr("This button is no longer active."))
-        return
+    branch_id, verdict = data.branch, data.verdict
     _, row = await review.branch(context.db, found.id, branch_id)
     if found.state == "draft" and row is not None and None in row.goods:
         await query.answer(context.tr("Answer all five first: press each number until it "
                                       "shows ✅ or ❌."), show_alert=True)
         return
     decided = await review.decide(context.db, context.clock, found.id, branch_id,
-                                  "attention" if verdict == "attention" else "cleared",
+                                  verdict,
                                   context.actor.telegram_id)
     await _show_form(update, context, found.id, branch_id, decided)
 
@@ -92,8 +91,7 @@ async def _show_form(update: Update, context: ZContext, review_id: int, branch_i
     tr = context.tr
     current, row = await review.branch(context.db, review_id, branch_id)
     if current is None or row is None:
-        await query.answer(tr("This button is no longer active."))
-        return
+        raise Stale
     if not changed and current.state == "confirmed":
         await query.answer(tr("This review is confirmed; it can no longer change."),
                            show_alert=True)
@@ -103,16 +101,15 @@ async def _show_form(update: Update, context: ZContext, review_id: int, branch_i
     await query.edit_message_text(shown.text, reply_markup=markup(shown.buttons))
 
 
-async def _note(update: Update, context: ZContext, parsed: Callback, found: Review,
-                branch_id: int) -> None:
+async def _note(update: Update, context: ZContext, found: Review, branch_id: int) -> None:
     query = update.callback_query
     assert query is not None
     _, row = await review.branch(context.db, found.id, branch_id)
-    if row is None or not row.listed or found.state != "draft":
-        await query.answer(context.tr("This review is confirmed; it can no longer change.")
-                           if found.state == "confirmed"
-                           else context.tr("This button is no longer active."))
+    if found.state == "confirmed":
+        await query.answer(context.tr("This review is confirmed; it can no longer change."))
         return
+    if row is None or not row.listed or found.state != "draft":
+        raise Stale
     await query.answer()
     await dialog.begin(update, context, COMMENT, "text",
                        {"review": found.id, "branch": branch_id}, in_private=True)
@@ -123,30 +120,30 @@ async def _note(update: Update, context: ZContext, parsed: Callback, found: Revi
 
 async def comment_step(update: Update, context: ZContext, current: Dialog, answer: Answer
                        ) -> None:
-    chat = update.effective_chat
-    assert chat is not None
-    tr = context.tr
-    try:
-        text = clean_body(answer.text, review.COMMENT_MAX)
-    except InvalidInput as problem:
-        await chat.send_message(tr(problem.message, **problem.fields))
-        return
+    await COMMENT_STEPS.answer(update, context, current, answer)
+
+
+async def _read_comment(turn: Turn) -> None:
+    tr = turn.tr
+    context = turn.context
+    text = clean_body(turn.text, review.COMMENT_MAX)
     if not text:
-        await chat.send_message(tr("Please type the comment as text."))
-        return
-    review_id, branch_id = int(current.data["review"]), int(current.data["branch"])
+        raise InvalidInput(N_("Please type the comment as text."))
+    review_id, branch_id = int(turn.data["review"]), int(turn.data["branch"])
     if not await review.comment(context.db, context.clock, review_id, branch_id, text,
-                                context.actor.telegram_id,
-                                ending=dialog.ending(update, context)):
-        await chat.send_message(tr("This review is confirmed; it can no longer change."))
+                                context.actor.telegram_id, ending=turn.ending()):
+        await turn.say(tr("This review is confirmed; it can no longer change."))
         return
     found, row = await review.branch(context.db, review_id, branch_id)
     assert found is not None and row is not None
-    await send(context.bot, chat.id, review.form(tr, found, row))
+    await send(context.bot, turn.chat.id, review.form(tr, found, row))
 
 
-async def _add(update: Update, context: ZContext, parsed: Callback, found: Review,
-               unit_id: int) -> None:
+# Begun by the review's comment button, which asks the question.
+COMMENT_STEPS = StepTable(COMMENT, {"text": Step(_read_comment)}, first=("text",))
+
+
+async def _add(update: Update, context: ZContext, found: Review, unit_id: int) -> None:
     """The scope's townships, then a township's branches not on the list; a branch
     chosen is added and its assessment shown."""
     query = update.callback_query
@@ -159,8 +156,7 @@ async def _add(update: Update, context: ZContext, parsed: Callback, found: Revie
     unit = await organisation.get_unit(context.db, unit_id or found.scope_unit_id)
     _, _, rows = await review.load(context.db, found.id)
     if unit is None or (unit.kind == "branch" and unit.id not in {r.branch_id for r in rows}):
-        await query.answer(tr("This button is no longer active."))
-        return
+        raise Stale
     await query.answer()
     if unit.kind == "branch":
         await review.add(context.db, context.clock, found.id, unit.id, context.actor.telegram_id)
@@ -176,7 +172,7 @@ async def _add(update: Update, context: ZContext, parsed: Callback, found: Revie
                    if r.township == unit.name and not r.listed]
         title = tr("Which branch of {township} to add?", township=esc(unit.name))
     await context.bot.send_message(context.actor.telegram_id, title, reply_markup=inline(grid(
-        [button(name, pack("yr", "add", found.id, choice)) for name, choice in choices[:90]])))
+        [button(name, ReviewAdd(found.id, choice).pack()) for name, choice in choices[:90]])))
 
 
 async def _relabel(query: CallbackQuery, data: str, label: str) -> None:
@@ -193,8 +189,7 @@ async def _relabel(query: CallbackQuery, data: str, label: str) -> None:
         await query.edit_message_reply_markup(InlineKeyboardMarkup(rows))
 
 
-async def _done(update: Update, context: ZContext, parsed: Callback, found: Review,
-                branch_id: int) -> None:
+async def _done(update: Update, context: ZContext, found: Review) -> None:
     query = update.callback_query
     assert query is not None
     tr = context.tr
@@ -214,6 +209,3 @@ async def _done(update: Update, context: ZContext, parsed: Callback, found: Revi
                                        rows)]:
         await send(context.bot, context.actor.telegram_id, part)
 
-
-_ACTIONS = {"open": _open, "good": _good, "set": _set, "note": _note, "add": _add,
-            "done": _done}

@@ -16,20 +16,22 @@ from __future__ import annotations
 from datetime import datetime
 from typing import get_args
 
-from telegram import Update
+from telegram import CallbackQuery, Update
 from telegram.constants import ChatType
 
 from bot import meetings, organisation, session_changes
-from bot.callbacks import pack, unpack
+from bot.callbacks import SessionChange, SessionList
 from bot.context import ZContext
 from bot.i18n import N_
 from bot.meetings import KINDS
 from bot.profile import InvalidInput
 from bot.schedule import windows
 from bot.session_changes import CAUSES, REASON_MAX, Change
-from handlers import away, dialog
+from handlers import dialog
 from handlers.dialog import Answer
+from handlers.guards import Refused, Stale, on_press
 from handlers.meetings import ask_when, few_words, read_when
+from handlers.steps import Step, StepTable, Turn
 from handlers.ui import button, esc, inline
 from storage.models import CancelCause, Dialog, Meeting, Unit
 
@@ -46,45 +48,36 @@ REFUSALS: dict[Change, str] = {
 }
 
 
-async def change_button(update: Update, context: ZContext) -> None:
-    query = update.callback_query
-    assert query is not None
+@on_press()
+async def change_button(update: Update, context: ZContext, query: CallbackQuery,
+                        data: SessionList | SessionChange) -> None:
     tr = context.tr
-    parsed = unpack(query.data)
-    target = parsed.int_arg() if parsed else None
-    if parsed is None or target is None:
-        await query.answer(tr("This button is no longer active."))
-        return
     chat = update.effective_chat
     if chat is None or chat.type != ChatType.PRIVATE:  # these buttons are only shown privately
         await query.answer(tr("Please talk to me in a private chat."), show_alert=True)
         return
-    if parsed.action == "list":
-        branch = await organisation.get_unit(context.db, target)
+    if isinstance(data, SessionList):
+        branch = await organisation.get_unit(context.db, data.branch)
         if branch is None or branch.kind != "branch":
-            await query.answer(tr("This button is no longer active."))
-            return
+            raise Stale
         if not context.actor.manages(branch.id):
-            await query.answer(tr("This is not yours to manage."), show_alert=True)
-            return
+            raise Refused
         await query.answer()
         await _list(update, context, branch)
         return
-    meeting = await meetings.get(context.db, target)
+    meeting = await meetings.get(context.db, data.meeting)
     if meeting is None:
-        await query.answer(tr("This button is no longer active."))
-        return
+        raise Stale
     if not context.actor.manages(meeting.branch_id):
-        await query.answer(tr("This is not yours to manage."), show_alert=True)
-        return
+        raise Refused
     if meeting.state not in ("scheduled", "open"):
         await query.answer(tr(REFUSALS["closed" if meeting.state == "closed" else "cancelled"]),
                            show_alert=True)
         return
     await query.answer()
-    if parsed.action == "show":
+    if data.action == "show":
         await _card(update, context, meeting)
-    elif parsed.action == "move":
+    elif data.action == "move":
         await dialog.begin(update, context, MOVE, "when", {"meeting": meeting.id},
                            in_private=True)
         await context.bot.send_message(context.actor.telegram_id, tr(
@@ -112,7 +105,7 @@ async def _list(update: Update, context: ZContext, branch: Unit) -> None:
         return
     tz = context.clock.tz
     rows = [[button(f"{m.starts_at.astimezone(tz):%m-%d %H:%M} {tr(KINDS[m.kind])} {m.topic}",
-                    pack("mtg", "show", m.id))] for m in found]
+                    SessionChange("show", m.id).pack())] for m in found]
     await chat.send_message(tr("✏️ <b>Coming sessions of {branch}</b>\nChoose one to move or "
                                "cancel.", branch=esc(branch.name)), reply_markup=inline(rows))
 
@@ -138,29 +131,24 @@ async def _card(update: Update, context: ZContext, meeting: Meeting) -> None:
 
 async def move_step(update: Update, context: ZContext, current: Dialog, answer: Answer
                     ) -> None:
-    tr = context.tr
-    chat = update.effective_chat
-    assert chat is not None
-    meeting = await _still_open(update, context, current)
+    await MOVE_STEPS.answer(update, context, current, answer)
+
+
+async def _read_new_time(turn: Turn) -> None:
+    """Steps ``when`` and ``time`` (which :func:`read_when` moves to itself)."""
+    meeting = await _still_open(turn.update, turn.context, turn.current)
     if meeting is None:
         return
-    try:
-        if current.step in ("when", "time"):
-            starts = await read_when(update, context, current, answer, MOVE)
-            if starts is None:
-                return
-            if starts == meeting.starts_at:  # the day's buttons again, for another choice
-                await dialog.advance(update, context, current, "when")
-                await chat.send_message(tr(REFUSALS["same"]))
-                await ask_when(update, context, MOVE)
-                return
-            current = await dialog.advance(update, context, current, "confirm",
-                                           starts=starts.isoformat())
-            await _confirm_move_question(update, context, meeting, starts)
-        elif current.step == "confirm":
-            await _confirm_move(update, context, current, answer)
-    except InvalidInput as problem:
-        await chat.send_message(tr(problem.message, **problem.fields))
+    starts = await read_when(turn.update, turn.context, turn.current, turn.answer, MOVE)
+    if starts is None:
+        return
+    if starts == meeting.starts_at:  # the day's buttons again, for another choice
+        await turn.go("when", ask=False)
+        await turn.say(turn.tr(REFUSALS["same"]))
+        await turn.ask()
+        return
+    await turn.go("confirm", ask=False, starts=starts.isoformat())
+    await _confirm_move_question(turn.update, turn.context, meeting, starts)
 
 
 async def _confirm_move_question(update: Update, context: ZContext, meeting: Meeting,
@@ -181,30 +169,39 @@ async def _confirm_move_question(update: Update, context: ZContext, meeting: Mee
     await dialog.ask_to_confirm(update, context, MOVE, "\n".join(lines), tr("✅ Move it"))
 
 
-async def _confirm_move(update: Update, context: ZContext, current: Dialog, answer: Answer
-                        ) -> None:
-    tr = context.tr
-    chat = update.effective_chat
-    assert chat is not None
-    if not await dialog.confirmed(update, context, answer, tr("✅ Move it"),
+async def _confirm_move(turn: Turn) -> None:
+    tr = turn.tr
+    context = turn.context
+    if await _still_open(turn.update, context, turn.current) is None:
+        return
+    if not await dialog.confirmed(turn.update, context, turn.answer, tr("✅ Move it"),
                                   tr("Nothing was changed.")):
         return
-    starts = datetime.fromisoformat(current.data["starts"])
-    meeting_id = int(current.data["meeting"])
+    starts = datetime.fromisoformat(turn.data["starts"])
+    meeting_id = int(turn.data["meeting"])
     result, told = await session_changes.move(
         context.db, context.clock, windows(context.settings), meeting_id, starts,
-        context.actor.telegram_id, ending=dialog.ending(update, context))
+        context.actor.telegram_id, ending=turn.ending())
     if result == "passed":  # the time went by while the question waited: ask it again
-        await dialog.advance(update, context, current, "when")
-        await chat.send_message(tr(REFUSALS["passed"]))
+        await turn.go("when", ask=False)
+        await turn.say(tr(REFUSALS["passed"]))
         return
     if result != "done":
-        await _stop(update, context, meeting_id, result)
+        await _stop(turn.update, context, meeting_id, result)
         return
     context.services.poke_outbox()
-    await chat.send_message(tr("Moved to {when}. {n} invited members are being told.",
-                               when=starts.astimezone(context.clock.tz).strftime(
-                                   "%Y-%m-%d %H:%M"), n=told))
+    await turn.say(tr("Moved to {when}. {n} invited members are being told.",
+                      when=starts.astimezone(context.clock.tz).strftime("%Y-%m-%d %H:%M"),
+                      n=told))
+
+
+# Begun by the session's "🗓 Reschedule" button, which asks the first question.
+MOVE_STEPS = StepTable(MOVE, {
+    "when": Step(_read_new_time, next=("time", "when", "confirm"),
+                 ask=lambda turn: ask_when(turn.update, turn.context, MOVE)),
+    "time": Step(_read_new_time, next=("when", "confirm")),  # asked by read_when
+    "confirm": Step(_confirm_move, next=("when",)),  # asked by _read_new_time
+}, first=("when",))
 
 
 # --- cancelling -------------------------------------------------------------------------------
@@ -212,66 +209,71 @@ async def _confirm_move(update: Update, context: ZContext, current: Dialog, answ
 
 async def call_off_step(update: Update, context: ZContext, current: Dialog, answer: Answer
                         ) -> None:
-    tr = context.tr
-    chat = update.effective_chat
-    assert chat is not None
-    meeting = await _still_open(update, context, current)
+    await CALL_OFF_STEPS.answer(update, context, current, answer)
+
+
+async def _read_reason(turn: Turn) -> None:
+    """A common reason pressed, or one typed."""
+    tr = turn.tr
+    context = turn.context
+    meeting = await _still_open(turn.update, context, turn.current)
     if meeting is None:
         return
-    try:
-        if current.step == "reason":
-            if answer.action is not None:
-                if answer.action not in CAUSES:
-                    raise InvalidInput(N_("Please choose with the buttons."))
-                cause: CancelCause = answer.action
-                reason = None
-                await away.acknowledge(answer, tr(CAUSES[cause]))
-            else:
-                cause, reason = "other", few_words(answer.text, REASON_MAX)
-            current = await dialog.advance(update, context, current, "confirm", cause=cause,
-                                           reason=reason)
-            told, _ = await session_changes.reach(context.db, meeting.id,
-                                                  context.actor.telegram_id)
-            shown = esc(reason) if reason else tr(CAUSES[cause])
-            lines = [tr("<b>Please check:</b> cancel “{topic}” ({when})?",
-                        topic=esc(meeting.topic),
-                        when=meetings.when_text(meeting, context.clock.tz)),
-                     tr("Reason: {reason}", reason=shown),
-                     tr("The {n} invited members with Telegram are told, and nobody is "
-                        "recorded absent. A session the branch is due to hold (三会一课, the "
-                        "party day) stays due: if none is held in its month or quarter, the "
-                        "bulletin shows it cancelled, with this reason. To keep it, "
-                        "🗓 reschedule instead.", n=told)]
-            await dialog.ask_to_confirm(update, context, CALL_OFF, "\n".join(lines),
-                                        tr("🚫 Yes, cancel the session"), no=tr("↩️ Keep it"))
-        elif current.step == "confirm":
-            await _confirm_call_off(update, context, current, answer)
-    except InvalidInput as problem:
-        await chat.send_message(tr(problem.message, **problem.fields))
+    if turn.action is not None:
+        if turn.action not in CAUSES:
+            raise InvalidInput(N_("Please choose with the buttons."))
+        cause: CancelCause = turn.action
+        reason = None
+        await turn.acknowledge(tr(CAUSES[cause]))
+    else:
+        cause, reason = "other", few_words(turn.text, REASON_MAX)
+    await turn.go("confirm", ask=False, cause=cause, reason=reason)
+    told, _ = await session_changes.reach(context.db, meeting.id,
+                                          context.actor.telegram_id)
+    shown = esc(reason) if reason else tr(CAUSES[cause])
+    lines = [tr("<b>Please check:</b> cancel “{topic}” ({when})?",
+                topic=esc(meeting.topic),
+                when=meetings.when_text(meeting, context.clock.tz)),
+             tr("Reason: {reason}", reason=shown),
+             tr("The {n} invited members with Telegram are told, and nobody is "
+                "recorded absent. A session the branch is due to hold (三会一课, the "
+                "party day) stays due: if none is held in its month or quarter, the "
+                "bulletin shows it cancelled, with this reason. To keep it, "
+                "🗓 reschedule instead.", n=told)]
+    await dialog.ask_to_confirm(turn.update, context, CALL_OFF, "\n".join(lines),
+                                tr("🚫 Yes, cancel the session"), no=tr("↩️ Keep it"))
 
 
-async def _confirm_call_off(update: Update, context: ZContext, current: Dialog,
-                            answer: Answer) -> None:
-    tr = context.tr
-    chat = update.effective_chat
-    assert chat is not None
-    if not await dialog.confirmed(update, context, answer, tr("🚫 Yes, cancel the session"),
+async def _confirm_call_off(turn: Turn) -> None:
+    tr = turn.tr
+    context = turn.context
+    if await _still_open(turn.update, context, turn.current) is None:
+        return
+    if not await dialog.confirmed(turn.update, context, turn.answer,
+                                  tr("🚫 Yes, cancel the session"),
                                   tr("Kept: the session takes place as planned."),
                                   no=tr("↩️ Keep it")):
         return
-    cause = current.data["cause"]
+    cause = turn.data["cause"]
     if cause not in get_args(CancelCause):
         raise InvalidInput(N_("Please choose with the buttons."))
-    meeting_id = int(current.data["meeting"])
+    meeting_id = int(turn.data["meeting"])
     result, told = await session_changes.cancel(
         context.db, context.clock, meeting_id, context.actor.telegram_id, cause,
-        current.data.get("reason"), ending=dialog.ending(update, context))
+        turn.data.get("reason"), ending=turn.ending())
     if result != "done":
-        await _stop(update, context, meeting_id, result)
+        await _stop(turn.update, context, meeting_id, result)
         return
     context.services.poke_outbox()
-    await chat.send_message(tr("Cancelled. {n} invited members are being told; nobody is "
-                               "recorded absent.", n=told))
+    await turn.say(tr("Cancelled. {n} invited members are being told; nobody is "
+                      "recorded absent.", n=told))
+
+
+# Begun by the session's "🚫 Cancel the session" button, which asks why.
+CALL_OFF_STEPS = StepTable(CALL_OFF, {
+    "reason": Step(_read_reason, next=("confirm",)),
+    "confirm": Step(_confirm_call_off),  # asked by _read_reason: the session is at hand
+}, first=("reason",))
 
 
 async def _still_open(update: Update, context: ZContext, current: Dialog) -> Meeting | None:

@@ -11,16 +11,16 @@ The card's buttons to complete it (``mtg:effect``, ``mtg:lect``) are handlers/me
 
 from __future__ import annotations
 
-from telegram import Update
+from telegram import CallbackQuery, Update
 
 from bot import organisation, session_records
-from bot.callbacks import pack
+from bot.callbacks import Ledger, LedgerYears, SessionCard, SessionMonth
 from bot.context import ZContext
 from bot.delivery import markup, send
 from bot.markup import visible
 from bot.session_records import Month
 from handlers import picker
-from handlers.guards import button_with_id, private_only
+from handlers.guards import Refused, Stale, on_press, private_only
 from handlers.ui import button, esc, grid, inline
 from storage.models import Unit
 
@@ -62,44 +62,36 @@ async def _month(update: Update, context: ZContext, branch: Unit, month: Month |
     await context.bot.send_message(context.actor.telegram_id, text, reply_markup=keys)
 
 
-async def sessions_button(update: Update, context: ZContext) -> None:
-    pressed = await button_with_id(update, context)
-    if pressed is None:
-        return
-    query, parsed, target = pressed
+@on_press()
+async def sessions_button(update: Update, context: ZContext, query: CallbackQuery,
+                          data: SessionCard | SessionMonth | LedgerYears | Ledger) -> None:
     tr = context.tr
     actor = context.actor
-    if parsed.action == "card":
-        found = await session_records.card(context.db, target)
+    if isinstance(data, SessionCard):
+        found = await session_records.card(context.db, data.meeting)
         if found is None or not actor.reads_sessions_of(found.meeting.branch_id):
-            await query.answer(tr("This is not yours to manage."), show_alert=True)
-            return
+            raise Refused
         await query.answer()
         for part in session_records.card_parts(tr, found, context.clock.tz,
                                                manages=actor.manages(found.meeting.branch_id)):
             await send(context.bot, actor.telegram_id, part)
         return
-    branch = await organisation.get_unit(context.db, target)
-    allowed = (actor.manages if parsed.action in ("years", "xlsx")
-               else actor.reads_sessions_of)
+    branch = await organisation.get_unit(context.db, data.branch)
+    allowed = (actor.reads_sessions_of if isinstance(data, SessionMonth) else actor.manages)
     if branch is None or branch.kind != "branch" or not allowed(branch.id):
-        await query.answer(tr("This is not yours to manage."), show_alert=True)
-        return
-    if parsed.action == "m":
-        month = Month.parse(parsed.args[1]) if len(parsed.args) > 1 else None
-        page = parsed.int_arg(2)
+        raise Refused
+    if isinstance(data, SessionMonth):
+        month = Month.parse(data.month)
         if month is None:
-            await query.answer(tr("This button is no longer active."))
-            return
+            raise Stale
         await query.answer()
-        await _month(update, context, branch, month, page or 0, in_place=page is not None)
-    elif parsed.action == "years":
+        await _month(update, context, branch, month, data.page or 0,
+                     in_place=data.page is not None)
+    elif isinstance(data, LedgerYears):
         await query.answer()
         await _ask_year(context, branch)
-    elif parsed.action == "xlsx":
-        await _ledger(update, context, branch, parsed.int_arg(1))
     else:
-        await query.answer(tr("This button is no longer active."))
+        await _ledger(query, context, branch, data.year)
 
 
 async def _ask_year(context: ZContext, branch: Unit) -> None:
@@ -112,18 +104,14 @@ async def _ask_year(context: ZContext, branch: Unit) -> None:
     await context.bot.send_message(
         context.actor.telegram_id,
         tr("📥 <b>Session ledger of {branch}</b>\nFor which year?", branch=esc(branch.name)),
-        reply_markup=inline(grid([button(str(year), pack("ses", "xlsx", branch.id, year))
+        reply_markup=inline(grid([button(str(year), Ledger(branch.id, year).pack())
                                   for year in years], 5)))
 
 
-async def _ledger(update: Update, context: ZContext, branch: Unit, year: int | None) -> None:
-    query = update.callback_query
-    assert query is not None
+async def _ledger(query: CallbackQuery, context: ZContext, branch: Unit, year: int) -> None:
     tr = context.tr
-    if year is None or year not in await session_records.ledger_years(context.db,
-                                                                      context.clock, branch.id):
-        await query.answer(tr("This button is no longer active."))
-        return
+    if year not in await session_records.ledger_years(context.db, context.clock, branch.id):
+        raise Stale
     await query.answer()
     found = await session_records.ledger_file(context.db, context.clock, tr, branch, year)
     if found is None:

@@ -10,13 +10,14 @@ that one.
 
 from __future__ import annotations
 
-from telegram import Update
+from telegram import CallbackQuery, Update
 
 from bot import todo
+from bot.callbacks import TodoShow
 from bot.context import ZContext
 from bot.delivery import Outgoing, send
 from bot.schedule import windows
-from handlers.guards import not_a_member_text, not_a_member_yet, private_only
+from handlers.guards import not_a_member_text, not_a_member_yet, on_press, private_only
 
 
 async def todo_command(update: Update, context: ZContext) -> None:
@@ -40,15 +41,9 @@ async def show(context: ZContext) -> None:
         flowing=bool(member and member.flowing)))
 
 
-async def todo_button(update: Update, context: ZContext) -> None:
-    query = update.callback_query
-    assert query is not None
-    if not context.actor.known:
-        await query.answer(not_a_member_text(context), show_alert=True)
-        return
-    if query.data != "todo:show":
-        await query.answer(context.tr("This button is no longer active."))
-        return
+@on_press(role=lambda actor: actor.known, refusal=not_a_member_text)
+async def todo_button(update: Update, context: ZContext, query: CallbackQuery,
+                      data: TodoShow) -> None:
     await query.answer()
     await show(context)
 

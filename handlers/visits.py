@@ -10,10 +10,16 @@ from __future__ import annotations
 
 from datetime import date
 
-from telegram import InlineKeyboardButton, KeyboardButton, ReplyKeyboardRemove, Update
+from telegram import (
+    CallbackQuery,
+    InlineKeyboardButton,
+    KeyboardButton,
+    ReplyKeyboardRemove,
+    Update,
+)
 
 from bot import contact_days, visits
-from bot.callbacks import pack, unpack, whole
+from bot.callbacks import QuotaFor, VisitLeader, VisitPress, whole
 from bot.contact_days import Month
 from bot.context import ZContext
 from bot.delivery import Outgoing, send
@@ -22,9 +28,10 @@ from bot.markup import shorten
 from bot.profile import InvalidInput, clean_body
 from bot.visits import ACTIVITIES, RECORD_MAX, VISIT_LINK_PREFIX
 from bot.when import offset_day
-from handlers import away, dialog
+from handlers import dialog
 from handlers.dialog import Answer
-from handlers.guards import button_with_id, private_only
+from handlers.guards import ONLY_STAFF, Refused, Stale, on_press, private_only
+from handlers.steps import Step, StepTable, Turn
 from handlers.ui import button, esc, grid, inline, reply_keyboard, take_buttons_away
 from storage.models import Dialog, NewVisit, Visit
 
@@ -102,108 +109,118 @@ async def visits_there(context: ZContext, current: Dialog) -> bool:
 
 async def visit_step(update: Update, context: ZContext, current: Dialog, answer: Answer
                      ) -> None:
-    tr = context.tr
-    chat = update.effective_chat
-    assert chat is not None
-    today = context.clock.today()
-    try:
-        if current.step == "point":
-            points = {p.id: p for p in await visits.contact_points(
-                context.db, context.actor.telegram_id)}
-            chosen = whole(answer.action)
-            point = points.get(chosen) if chosen is not None else None
-            if point is None:
-                await chat.send_message(tr("Please choose with the buttons."))
-                return
-            await away.acknowledge(answer, point.name)
-            await dialog.advance(update, context, current, "day", branch=point.id,
-                                 branch_name=point.name)
-            await _ask_day(update, context, point.name)
-        elif current.step == "day":
-            if answer.action is not None:  # a button's day meets the typed day's rule
-                day = visits.check_visit_day(offset_day(today, answer.action, back=True), today)
-                await away.acknowledge(answer, day.isoformat())
-            else:
-                day = visits.parse_visit_day(answer.text, today)
-            await dialog.advance(update, context, current, "days", day=day.isoformat())
-            # Only as many days as have passed since: a visit is logged once it is over.
-            await chat.send_message(tr("How many days? Half days count too."), reply_markup=inline(
-                [[button(f"{n:g}", dialog.choice(VISIT, "days", f"{n:g}")) for n in DAY_CHOICES
-                  if contact_days.last_day(day, n) <= today]]))
-        elif current.step == "days":
-            days = visits.parse_days(answer.action or answer.text)
-            visits.check_span(date.fromisoformat(current.data["day"]), days, today)
-            if answer.action:
-                await away.acknowledge(answer, answer.action)
-            await dialog.advance(update, context, current, "activity", days=days)
-            await chat.send_message(tr("What did you do there?"), reply_markup=inline(grid(
-                [button(tr(label), dialog.choice(VISIT, "activity", key))
-                 for key, label in ACTIVITIES.items()])))
-        elif current.step == "activity":
-            if answer.action not in ACTIVITIES:
-                await chat.send_message(tr("Please choose with the buttons."))
-                return
-            await away.acknowledge(answer, tr(ACTIVITIES[answer.action]))
-            await dialog.advance(update, context, current, "record", activity=answer.action)
-            await chat.send_message(tr("A short work record: type it, or send a voice message."))
-        elif current.step == "record":
-            voice = answer.message.voice if answer.message is not None else None
-            record = "" if voice else clean_body(answer.text, RECORD_MAX)
-            if not record and voice is None:
-                raise InvalidInput(N_("Please type a few sentences."))
-            await dialog.advance(update, context, current, "problems", record=record,
-                                 voice=voice.file_id if voice else None)
-            await chat.send_message(tr("Problems found? Type them, or press “None”."),
-                                    reply_markup=inline([[button(
-                                        tr("None"), dialog.choice(VISIT, "problems", "none"))]]))
-        elif current.step == "problems":
-            if answer.action == "none":
-                await away.acknowledge(answer, tr("None"))
-                current = await dialog.advance(update, context, current, "location",
-                                               problems="", solved=False)
-                await _ask_location(update, context)
-                return
-            problems = clean_body(answer.text, RECORD_MAX)
-            if not problems:
-                raise InvalidInput(N_("Please type a few sentences."))
-            await dialog.advance(update, context, current, "solved", problems=problems)
-            await chat.send_message(tr("Were they solved?"), reply_markup=inline([[
-                button(tr("Yes"), dialog.choice(VISIT, "solved", "yes")),
-                button(tr("No"), dialog.choice(VISIT, "solved", "no"))]]))
-        elif current.step == "solved":
-            if answer.action not in ("yes", "no"):
-                await chat.send_message(tr("Please choose with the buttons."))
-                return
-            await away.acknowledge(answer, tr("Yes") if answer.action == "yes" else tr("No"))
-            await dialog.advance(update, context, current, "location",
-                                 solved=answer.action == "yes")
-            await _ask_location(update, context)
-        elif current.step == "location":
-            location = answer.location
-            if location is None and (answer.text or "").strip() != tr("Skip"):
-                await chat.send_message(tr("Please press a button below."))
-                return
-            current = await dialog.advance(
-                update, context, current, "confirm",
-                lat=visits.coarse(location.latitude) if location else None,
-                lon=visits.coarse(location.longitude) if location else None)
-            await chat.send_message(tr("Thank you."), reply_markup=ReplyKeyboardRemove())
-            await _ask_confirm(update, context, current)
-        elif current.step == "confirm":
-            await _confirm(update, context, current, answer)
-    except InvalidInput as problem:
-        await chat.send_message(tr(problem.message, **problem.fields))
+    await VISIT_STEPS.answer(update, context, current, answer)
 
 
-async def _ask_location(update: Update, context: ZContext) -> None:
-    tr = context.tr
-    chat = update.effective_chat
-    assert chat is not None
-    await chat.send_message(
+async def _read_point(turn: Turn) -> None:
+    points = {p.id: p for p in await visits.contact_points(
+        turn.context.db, turn.context.actor.telegram_id)}
+    chosen = whole(turn.action)
+    point = points.get(chosen) if chosen is not None else None
+    if point is None:
+        raise InvalidInput(N_("Please choose with the buttons."))
+    await turn.acknowledge(point.name)
+    await turn.go("day", branch=point.id, branch_name=point.name)
+
+
+async def _read_day(turn: Turn) -> None:
+    today = turn.today
+    if turn.action is not None:  # a button's day meets the typed day's rule
+        day = visits.check_visit_day(offset_day(today, turn.action, back=True), today)
+        await turn.acknowledge(day.isoformat())
+    else:
+        day = visits.parse_visit_day(turn.text, today)
+    await turn.go("days", day=day.isoformat())
+
+
+async def _ask_days(turn: Turn) -> None:
+    # Only as many days as have passed since: a visit is logged once it is over.
+    day, today = date.fromisoformat(turn.data["day"]), turn.today
+    await turn.say(turn.tr("How many days? Half days count too."), reply_markup=inline(
+        [[button(f"{n:g}", dialog.choice(VISIT, "days", f"{n:g}")) for n in DAY_CHOICES
+          if contact_days.last_day(day, n) <= today]]))
+
+
+async def _read_days(turn: Turn) -> None:
+    days = visits.parse_days(turn.action or turn.text)
+    visits.check_span(date.fromisoformat(turn.data["day"]), days, turn.today)
+    if turn.action:
+        await turn.acknowledge(turn.action)
+    await turn.go("activity", days=days)
+
+
+async def _ask_activity(turn: Turn) -> None:
+    await turn.say(turn.tr("What did you do there?"), reply_markup=inline(grid(
+        [button(turn.tr(label), dialog.choice(VISIT, "activity", key))
+         for key, label in ACTIVITIES.items()])))
+
+
+async def _read_activity(turn: Turn) -> None:
+    if turn.action not in ACTIVITIES:
+        raise InvalidInput(N_("Please choose with the buttons."))
+    await turn.acknowledge(turn.tr(ACTIVITIES[turn.action]))
+    await turn.go("record", activity=turn.action)
+
+
+async def _ask_record(turn: Turn) -> None:
+    await turn.say(turn.tr("A short work record: type it, or send a voice message."))
+
+
+async def _read_record(turn: Turn) -> None:
+    message = turn.answer.message
+    voice = message.voice if message is not None else None
+    record = "" if voice else clean_body(turn.text, RECORD_MAX)
+    if not record and voice is None:
+        raise InvalidInput(N_("Please type a few sentences."))
+    await turn.go("problems", record=record, voice=voice.file_id if voice else None)
+
+
+async def _ask_problems(turn: Turn) -> None:
+    await turn.say(turn.tr("Problems found? Type them, or press “None”."),
+                   reply_markup=inline([[button(
+                       turn.tr("None"), dialog.choice(VISIT, "problems", "none"))]]))
+
+
+async def _read_problems(turn: Turn) -> None:
+    if turn.action == "none":
+        await turn.acknowledge(turn.tr("None"))
+        await turn.go("location", problems="", solved=False)
+        return
+    problems = clean_body(turn.text, RECORD_MAX)
+    if not problems:
+        raise InvalidInput(N_("Please type a few sentences."))
+    await turn.go("solved", problems=problems)
+
+
+async def _ask_solved(turn: Turn) -> None:
+    tr = turn.tr
+    await turn.say(tr("Were they solved?"), reply_markup=inline([[
+        button(tr("Yes"), dialog.choice(VISIT, "solved", "yes")),
+        button(tr("No"), dialog.choice(VISIT, "solved", "no"))]]))
+
+
+async def _read_solved(turn: Turn) -> None:
+    if turn.action not in ("yes", "no"):
+        raise InvalidInput(N_("Please choose with the buttons."))
+    await turn.acknowledge(turn.tr("Yes") if turn.action == "yes" else turn.tr("No"))
+    await turn.go("location", solved=turn.action == "yes")
+
+
+async def _ask_location(turn: Turn) -> None:
+    tr = turn.tr
+    await turn.say(
         tr("To show you were there, you may share your location (optional)."),
         reply_markup=reply_keyboard([
             [KeyboardButton(tr("📍 Share my location"), request_location=True)],
             [KeyboardButton(tr("Skip"))]]))
+
+
+async def _read_location(turn: Turn) -> None:
+    location = turn.answer.location
+    if location is None and (turn.text or "").strip() != turn.tr("Skip"):
+        raise InvalidInput(N_("Please press a button below."))
+    await turn.go("confirm", lat=visits.coarse(location.latitude) if location else None,
+                  lon=visits.coarse(location.longitude) if location else None)
 
 
 def _draft(current: Dialog, leader: int) -> NewVisit:
@@ -233,31 +250,29 @@ def visit_lines(tr: Translator, branch: str, draft: NewVisit) -> list[str]:
     return lines
 
 
-async def _ask_confirm(update: Update, context: ZContext, current: Dialog) -> None:
-    tr = context.tr
-    chat = update.effective_chat
-    assert chat is not None
+async def _ask_confirm(turn: Turn) -> None:
+    tr = turn.tr
+    await turn.say(tr("Thank you."), reply_markup=ReplyKeyboardRemove())
     lines = [tr("<b>Please check:</b>"),
-             *visit_lines(tr, current.data["branch_name"],
-                          _draft(current, context.actor.telegram_id))]
-    await dialog.ask_to_confirm(update, context, VISIT, "\n".join(lines), tr("✅ Save"))
+             *visit_lines(tr, turn.data["branch_name"],
+                          _draft(turn.current, turn.context.actor.telegram_id))]
+    await dialog.ask_to_confirm(turn.update, turn.context, VISIT, "\n".join(lines),
+                                tr("✅ Save"))
 
 
-async def _confirm(update: Update, context: ZContext, current: Dialog, answer: Answer) -> None:
-    tr = context.tr
-    chat = update.effective_chat
-    assert chat is not None
-    if not await dialog.confirmed(update, context, answer, tr("✅ Save"),
+async def _confirm(turn: Turn) -> None:
+    tr = turn.tr
+    context = turn.context
+    if not await dialog.confirmed(turn.update, context, turn.answer, tr("✅ Save"),
                                   tr("Cancelled. Nothing was saved.")):
         return
     try:
         visit = await visits.log(context.db, context.clock,
-                                 _draft(current, context.actor.telegram_id),
-                                 ending=dialog.ending(update, context))
-    except InvalidInput as problem:
-        await dialog.finish(update, context)
-        await chat.send_message(tr(problem.message, **problem.fields))
-        return
+                                 _draft(turn.current, context.actor.telegram_id),
+                                 ending=turn.ending())
+    except InvalidInput:
+        await turn.finish()
+        raise
     context.services.poke_outbox()
     found = await visits.standing(context.db, context.clock, context.actor.telegram_id,
                                   context.settings.visit_quota_days)
@@ -267,7 +282,21 @@ async def _confirm(update: Update, context: ZContext, current: Dialog, answer: A
     if twice:
         lines.append(tr("You had already logged {days}: a day counts once.",
                         days="、".join(f"{day:%m-%d}" for day in twice)))
-    await chat.send_message("\n".join(lines))
+    await turn.say("\n".join(lines))
+
+
+VISIT_STEPS = StepTable(VISIT, {
+    "point": Step(_read_point, next=("day",)),
+    "day": Step(_read_day, next=("days",), ask=lambda turn: _ask_day(
+        turn.update, turn.context, turn.data["branch_name"])),
+    "days": Step(_read_days, next=("activity",), ask=_ask_days),
+    "activity": Step(_read_activity, next=("record",), ask=_ask_activity),
+    "record": Step(_read_record, next=("problems",), ask=_ask_record),
+    "problems": Step(_read_problems, next=("solved", "location"), ask=_ask_problems),
+    "solved": Step(_read_solved, next=("location",), ask=_ask_solved),
+    "location": Step(_read_location, next=("confirm",), ask=_ask_location),
+    "confirm": Step(_confirm, ask=_ask_confirm),
+}, first=("point", "day"))
 
 
 # --- /visits ---------------------------------------------------------------------------------
@@ -290,7 +319,7 @@ async def visits_command(update: Update, context: ZContext) -> None:
                                        "/appoint."))
             return
         await chat.send_message(tr("Whose visits?"), reply_markup=inline(grid(
-            [button(name, pack("vst", "who", telegram_id)) for telegram_id, name in people],
+            [button(name, VisitLeader(telegram_id).pack()) for telegram_id, name in people],
             3)))
         return
     if not actor.leader and not actor.secretary_of:
@@ -331,7 +360,8 @@ def _problem_lines(tr: Translator, problems: list[Visit], names: dict[int, str],
 
 def _solve_buttons(context: ZContext, problems: list[Visit]) -> list[list[InlineKeyboardButton]]:
     tr = context.tr
-    return [[button(tr("✔️ Solved: {day}", day=f"{v.day:%m-%d}"), pack("vst", "solve", v.id))]
+    return [[button(tr("✔️ Solved: {day}", day=f"{v.day:%m-%d}"),
+                    VisitPress("solve", v.id).pack())]
             for v in problems[:PROBLEMS_SHOWN]
             if context.actor.may_mark_solved(v.leader_telegram_id, v.branch_id)]
 
@@ -366,10 +396,12 @@ async def _show_standing(update: Update, context: ZContext, leader: int,
         if (context.actor.may_change_visit(visit.leader_telegram_id, visit.branch_id)
                 and visits.correctable(visit, now, staff=context.actor.staff)):
             label = f"{visit.day:%m-%d}"
-            rows.append([button(tr("✏️ Days {day}", day=label), pack("vst", "days", visit.id)),
-                         button(tr("✏️ Record {day}", day=label), pack("vst", "rec", visit.id)),
+            rows.append([button(tr("✏️ Days {day}", day=label),
+                                VisitPress("days", visit.id).pack()),
+                         button(tr("✏️ Record {day}", day=label),
+                                VisitPress("rec", visit.id).pack()),
                          button(tr("🗑 Withdraw {day}", day=label),
-                                pack("vst", "del", visit.id))])
+                                VisitPress("del", visit.id).pack())])
     names.update(await visits.branch_names(context.db, {v.branch_id for v in found.open_problems}))
     lines += _problem_lines(tr, found.open_problems, names)
     rows += _solve_buttons(context, found.open_problems)
@@ -401,25 +433,22 @@ async def _show_branch_visits(update: Update, context: ZContext) -> None:
 # --- buttons -----------------------------------------------------------------------------------
 
 
-async def visit_button(update: Update, context: ZContext) -> None:
-    pressed = await button_with_id(update, context)
-    if pressed is None:
-        return
-    query, parsed, visit_id = pressed
+@on_press()
+async def visit_button(update: Update, context: ZContext, query: CallbackQuery,
+                       data: VisitLeader | VisitPress) -> None:
     tr = context.tr
     actor = context.actor
-    if parsed.action == "who":  # staff choosing a leader; the id is the leader's
+    if isinstance(data, VisitLeader):  # staff choosing a leader
         if not actor.staff:
-            await query.answer(tr("Only organisation staff can do this."), show_alert=True)
-            return
-        name = dict(await visits.leaders(context.db)).get(visit_id)
+            raise Refused(ONLY_STAFF)
+        name = dict(await visits.leaders(context.db)).get(data.leader)
         if name is None:
-            await query.answer(tr("This button is no longer active."))
-            return
+            raise Stale
         await query.answer()
-        await _show_standing(update, context, visit_id, name)
+        await _show_standing(update, context, data.leader, name)
         return
-    if parsed.action == "ok":
+    visit_id, action = data.visit, data.action
+    if action == "ok":
         result = await visits.confirm(context.db, context.clock, visit_id, actor)
         answers = {"confirmed": N_("✅ Confirmed. Thank you."),
                    "already": N_("Already confirmed."),
@@ -431,7 +460,7 @@ async def visit_button(update: Update, context: ZContext) -> None:
             confirmed = esc(tr("✅ Confirmed"))
             await query.edit_message_text(f"{original}\n<b>{confirmed}</b>")
         return
-    if parsed.action == "gone":
+    if action == "gone":
         withdrawn = await visits.withdraw(context.db, context.clock, visit_id, actor)
         await query.answer(_change_answer(tr, withdrawn) if withdrawn != "ok"
                            else tr("Withdrawn. The history keeps it."),
@@ -439,42 +468,54 @@ async def visit_button(update: Update, context: ZContext) -> None:
         if withdrawn == "ok":
             await take_buttons_away(query)
         return
-    if parsed.action == "solve":
-        solving, visit = await visits.may_solve(context.db, visit_id, actor)
-        if solving != "ok" or visit is None:
-            await query.answer(tr(SOLVE_ANSWERS[solving]), show_alert=solving == "not_yours")
-            return
-        await query.answer()
-        await dialog.begin(update, context, SOLVE, "day", {"visit": visit_id}, in_private=True)
-        await context.bot.send_message(actor.telegram_id, tr(
-            "Problem found on {day}: {problem}\nWhen was it solved? Press a button or type "
-            "the date (11-20).", day=visit.day.isoformat(),
-            problem=shorten(esc(visit.problems), PROBLEM_SHOWN * 4)), reply_markup=inline([[
-                button(tr("Today"), dialog.choice(SOLVE, "day", 0)),
-                button(tr("Yesterday"), dialog.choice(SOLVE, "day", 1))]]))
+    if action == "solve":
+        await _solve_pressed(update, context, query, visit_id)
         return
-    if parsed.action in ("days", "rec", "del", "keep"):
-        allowed, _ = await visits.may_change(context.db, context.clock, visit_id, actor)
-        if allowed != "ok":
-            await query.answer(_change_answer(tr, allowed), show_alert=True)
-            return
-        if parsed.action == "keep":
-            await query.answer(tr("Kept."))
-            await take_buttons_away(query)
-            return
-        await query.answer()
-        if parsed.action == "del":
-            await query.edit_message_reply_markup(inline([[
-                button(tr("🗑 Yes, withdraw it"), pack("vst", "gone", visit_id)),
-                button(tr("Keep it"), pack("vst", "keep", visit_id))]]))
-            return
-        await dialog.begin(update, context, FIX, parsed.action, {"visit": visit_id},
-                           in_private=True)
-        await context.bot.send_message(actor.telegram_id, tr(
-            "How many days should it be?") if parsed.action == "days" else tr(
-            "Type the corrected work record."))
+    await _change_pressed(update, context, query, data)  # days, rec, del, keep
+
+
+async def _change_pressed(update: Update, context: ZContext, query: CallbackQuery,
+                          data: VisitPress) -> None:
+    """Correcting a visit (its days, its record), withdrawing it (asked once) or keeping
+    it: for whoever may change it, while it may be changed."""
+    tr = context.tr
+    visit_id, action = data.visit, data.action
+    allowed, _ = await visits.may_change(context.db, context.clock, visit_id, context.actor)
+    if allowed != "ok":
+        await query.answer(_change_answer(tr, allowed), show_alert=True)
         return
-    await query.answer(tr("This button is no longer active."))
+    if action == "keep":
+        await query.answer(tr("Kept."))
+        await take_buttons_away(query)
+        return
+    await query.answer()
+    if action == "del":
+        await query.edit_message_reply_markup(inline([[
+            button(tr("🗑 Yes, withdraw it"), VisitPress("gone", visit_id).pack()),
+            button(tr("Keep it"), VisitPress("keep", visit_id).pack())]]))
+        return
+    await dialog.begin(update, context, FIX, action, {"visit": visit_id}, in_private=True)
+    await context.bot.send_message(context.actor.telegram_id, tr(
+        "How many days should it be?") if action == "days" else tr(
+        "Type the corrected work record."))
+
+
+async def _solve_pressed(update: Update, context: ZContext, query: CallbackQuery,
+                         visit_id: int) -> None:
+    """✔️ Solved: whoever may mark it is asked when (a form of its own)."""
+    tr = context.tr
+    solving, visit = await visits.may_solve(context.db, visit_id, context.actor)
+    if solving != "ok" or visit is None:
+        await query.answer(tr(SOLVE_ANSWERS[solving]), show_alert=solving == "not_yours")
+        return
+    await query.answer()
+    await dialog.begin(update, context, SOLVE, "day", {"visit": visit_id}, in_private=True)
+    await context.bot.send_message(context.actor.telegram_id, tr(
+        "Problem found on {day}: {problem}\nWhen was it solved? Press a button or type "
+        "the date (11-20).", day=visit.day.isoformat(),
+        problem=shorten(esc(visit.problems), PROBLEM_SHOWN * 4)), reply_markup=inline([[
+            button(tr("Today"), dialog.choice(SOLVE, "day", 0)),
+            button(tr("Yesterday"), dialog.choice(SOLVE, "day", 1))]]))
 
 
 async def changes_visit(context: ZContext, current: Dialog) -> bool:
@@ -486,25 +527,32 @@ async def changes_visit(context: ZContext, current: Dialog) -> bool:
 
 
 async def fix_step(update: Update, context: ZContext, current: Dialog, answer: Answer) -> None:
-    tr = context.tr
-    chat = update.effective_chat
-    assert chat is not None
-    actor = context.actor
-    try:
-        if current.step == "days":
-            result = await visits.correct(context.db, context.clock, int(current.data["visit"]),
-                                          actor, days=visits.parse_days(answer.text))
-        else:
-            record = clean_body(answer.text, RECORD_MAX)
-            if not record:
-                raise InvalidInput(N_("Please type a few sentences."))
-            result = await visits.correct(context.db, context.clock, int(current.data["visit"]),
-                                          actor, record=record)
-    except InvalidInput as problem:
-        await chat.send_message(tr(problem.message, **problem.fields))
-        return
-    await dialog.finish(update, context)
-    await chat.send_message(_change_answer(tr, result))
+    await FIX_STEPS.answer(update, context, current, answer)
+
+
+async def _fix_days(turn: Turn) -> None:
+    await _corrected(turn, days=visits.parse_days(turn.text))
+
+
+async def _fix_record(turn: Turn) -> None:
+    record = clean_body(turn.text, RECORD_MAX)
+    if not record:
+        raise InvalidInput(N_("Please type a few sentences."))
+    await _corrected(turn, record=record)
+
+
+async def _corrected(turn: Turn, *, days: float | None = None, record: str | None = None
+                     ) -> None:
+    context = turn.context
+    result = await visits.correct(context.db, context.clock, int(turn.data["visit"]),
+                                  context.actor, days=days, record=record)
+    await turn.finish()
+    await turn.say(_change_answer(turn.tr, result))
+
+
+# Begun by the visit's buttons (``vst:days`` / ``vst:rec``), which ask the question.
+FIX_STEPS = StepTable(FIX, {"days": Step(_fix_days), "rec": Step(_fix_record)},
+                      first=("days", "rec"))
 
 
 # --- a problem solved later -------------------------------------------------------------------
@@ -520,57 +568,82 @@ async def solves_problem(context: ZContext, current: Dialog) -> bool:
 
 async def solve_step(update: Update, context: ZContext, current: Dialog, answer: Answer
                      ) -> None:
-    tr = context.tr
-    chat = update.effective_chat
-    assert chat is not None
-    visit_id = int(current.data["visit"])
-    visit = await visits.get(context.db, visit_id)
+    await SOLVE_STEPS.answer(update, context, current, answer)
+
+
+async def _solving(turn: Turn) -> Visit | None:
+    """The visit whose problem is being marked solved; gone (withdrawn or deleted since),
+    the form ends and says so."""
+    visit = await visits.get(turn.context.db, int(turn.data["visit"]))
     if visit is None or visit.state != "active":
-        await dialog.finish(update, context)
-        await chat.send_message(tr(SOLVE_ANSWERS["gone"]))
+        await turn.finish()
+        await turn.say(turn.tr(SOLVE_ANSWERS["gone"]))
+        return None
+    return visit
+
+
+async def _read_solved_on(turn: Turn) -> None:
+    visit = await _solving(turn)
+    if visit is None:
         return
-    today = context.clock.today()
+    today = turn.today
+    if turn.action is not None:  # a button's day meets the typed day's rule
+        day = visits.check_visit_day(offset_day(today, turn.action, back=True), today,
+                                     oldest=None)
+    else:
+        day = visits.parse_visit_day(turn.text, today, oldest=None)
+    visits.check_solved_on(visit, day)
+    await turn.acknowledge(day.isoformat())
+    await turn.go("note", on=day.isoformat())
+
+
+async def _ask_solved_note(turn: Turn) -> None:
+    await turn.say(turn.tr("What was done? One or two sentences for the record."))
+
+
+async def _read_solved_note(turn: Turn) -> None:
+    visit = await _solving(turn)
+    if visit is None:
+        return
+    note = clean_body(turn.text, visits.SOLVED_NOTE_MAX)
+    if not note:
+        raise InvalidInput(N_("Please type a few sentences."))
+    await turn.go("confirm", ask=False, note=note)
+    tr = turn.tr
+    await dialog.ask_to_confirm(turn.update, turn.context, SOLVE, "\n".join([
+        tr("<b>Please check:</b>"),
+        tr("Problem: {problem}", problem=shorten(esc(visit.problems), PROBLEM_SHOWN * 4)),
+        tr("Solved on {day}: {note}", day=turn.data["on"], note=esc(note))]),
+        tr("✅ Save"))
+
+
+async def _save_solved(turn: Turn) -> None:
+    tr = turn.tr
+    context = turn.context
+    if await _solving(turn) is None:
+        return
+    if not await dialog.confirmed(turn.update, context, turn.answer, tr("✅ Save"),
+                                  tr("Cancelled. Nothing was saved.")):
+        return
     try:
-        if current.step == "day":
-            if answer.action is not None:  # a button's day meets the typed day's rule
-                day = visits.check_visit_day(offset_day(today, answer.action, back=True), today,
-                                             oldest=None)
-            else:
-                day = visits.parse_visit_day(answer.text, today, oldest=None)
-            visits.check_solved_on(visit, day)
-            await away.acknowledge(answer, day.isoformat())
-            await dialog.advance(update, context, current, "note", on=day.isoformat())
-            await chat.send_message(tr("What was done? One or two sentences for the record."))
-        elif current.step == "note":
-            note = clean_body(answer.text, visits.SOLVED_NOTE_MAX)
-            if not note:
-                raise InvalidInput(N_("Please type a few sentences."))
-            current = await dialog.advance(update, context, current, "confirm", note=note)
-            await dialog.ask_to_confirm(update, context, SOLVE, "\n".join([
-                tr("<b>Please check:</b>"),
-                tr("Problem: {problem}", problem=shorten(esc(visit.problems), PROBLEM_SHOWN * 4)),
-                tr("Solved on {day}: {note}", day=current.data["on"], note=esc(note))]),
-                tr("✅ Save"))
-        elif current.step == "confirm":
-            if not await dialog.confirmed(update, context, answer, tr("✅ Save"),
-                                          tr("Cancelled. Nothing was saved.")):
-                return
-            try:
-                result = await visits.mark_solved(
-                    context.db, context.clock, visit_id, context.actor,
-                    date.fromisoformat(current.data["on"]), current.data["note"],
-                    ending=dialog.ending(update, context))
-            except InvalidInput:
-                await dialog.finish(update, context)
-                raise
-            if result != "ok":
-                await dialog.finish(update, context)
-                await chat.send_message(tr(SOLVE_ANSWERS[result]))
-                return
-            await chat.send_message(tr("Saved: the problem is marked solved. It is no longer "
-                                       "listed as open."))
-    except InvalidInput as problem:
-        await chat.send_message(tr(problem.message, **problem.fields))
+        result = await visits.mark_solved(
+            context.db, context.clock, int(turn.data["visit"]), context.actor,
+            date.fromisoformat(turn.data["on"]), turn.data["note"], ending=turn.ending())
+    except InvalidInput:
+        await turn.finish()
+        raise
+    if result != "ok":
+        await turn.finish()
+        await turn.say(tr(SOLVE_ANSWERS[result]))
+        return
+    await turn.say(tr("Saved: the problem is marked solved. It is no longer listed as open."))
+
+
+SOLVE_STEPS = StepTable(SOLVE, {
+    "day": Step(_read_solved_on, next=("note",)),  # asked by the button under the problem
+    "note": Step(_read_solved_note, next=("confirm",), ask=_ask_solved_note),
+    "confirm": Step(_save_solved),  # asked by the note's step: the problem is at hand there
+}, first=("day",))
 
 
 # --- a visit's link, from the half-year spreadsheet ---------------------------------------------
@@ -628,24 +701,19 @@ async def quota_command(update: Update, context: ZContext) -> None:
                                       context.settings.visit_quota_days)
         lines.append(tr("{name}: {quota:g} days (this month so far {days:g})", name=esc(name),
                         quota=found.quota, days=found.month_days))
-    buttons = [button(tr("Everyone"), pack("quota", "set", 0))]
-    buttons += [button(name, pack("quota", "set", telegram_id)) for telegram_id, name in people]
+    buttons = [button(tr("Everyone"), QuotaFor(0).pack())]
+    buttons += [button(name, QuotaFor(telegram_id).pack()) for telegram_id, name in people]
     lines.append(tr("Whose quota do you want to change?"))
     await chat.send_message("\n".join(lines), reply_markup=inline(grid(buttons, 3)))
 
 
-async def quota_button(update: Update, context: ZContext) -> None:
-    query = update.callback_query
-    assert query is not None
+@on_press(role=lambda actor: actor.staff, refusal=ONLY_STAFF)
+async def quota_button(update: Update, context: ZContext, query: CallbackQuery,
+                       data: QuotaFor) -> None:
     tr = context.tr
-    parsed = unpack(query.data)
-    who = parsed.int_arg() if parsed else None
-    if parsed is None or who is None or not context.actor.staff:
-        await query.answer(tr("Only organisation staff can do this."), show_alert=True)
-        return
+    who = data.leader
     if not await visits.has_quota(context.db, who):
-        await query.answer(tr("This button is no longer active."))
-        return
+        raise Stale
     await query.answer()
     await dialog.begin(update, context, QUOTA, "days", {"leader": who}, in_private=True)
     await context.bot.send_message(context.actor.telegram_id,
@@ -654,15 +722,17 @@ async def quota_button(update: Update, context: ZContext) -> None:
 
 async def quota_step(update: Update, context: ZContext, current: Dialog, answer: Answer
                      ) -> None:
-    tr = context.tr
-    chat = update.effective_chat
-    assert chat is not None
-    try:
-        days = visits.parse_quota(answer.text)
-    except InvalidInput as problem:
-        await chat.send_message(tr(problem.message, **problem.fields))
-        return
-    leader = int(current.data["leader"]) or None
+    await QUOTA_STEPS.answer(update, context, current, answer)
+
+
+async def _read_quota(turn: Turn) -> None:
+    context = turn.context
+    days = visits.parse_quota(turn.text)
+    leader = int(turn.data["leader"]) or None
     await visits.set_quota(context.db, context.clock, leader, days, context.actor.telegram_id,
-                           ending=dialog.ending(update, context))
-    await chat.send_message(tr("Saved: {days:g} days a month.", days=days))
+                           ending=turn.ending())
+    await turn.say(turn.tr("Saved: {days:g} days a month.", days=days))
+
+
+# Begun by a leader's button under /quota, which asks the question.
+QUOTA_STEPS = StepTable(QUOTA, {"days": Step(_read_quota)}, first=("days",))

@@ -50,10 +50,12 @@ SENDING = frozenset(
 FROM_UPDATE = frozenset({
     "update.effective_chat", "update.effective_message", "update.message",
     "update.callback_query", "query.message", "answer.message", "answer.query",
-    "update.callback_query.message"})
+    "update.callback_query.message",
+    # a form's step gets the update as a Turn (handlers/steps.py): its chat and answer
+    "turn.chat", "turn.answer.query", "turn.answer.message"})
 #: The person acting, whose private chat a reply may go to.
 ACTOR = frozenset({"context.actor.telegram_id", "actor.telegram_id", "chat.id",
-                   "update.effective_chat.id", "update.effective_user.id"})
+                   "update.effective_chat.id", "update.effective_user.id", "turn.chat.id"})
 ACTOR_BINDINGS = frozenset({"context.actor"})
 
 #: (module, function) → why it sends directly although the shape above does not say it
@@ -74,6 +76,8 @@ ALLOWED: dict[tuple[str, str], str] = {
         "the Bot wrapper passing an edit on",
     ("bot/journal.py", "JournalingBot.edit_message_reply_markup"):
         "the Bot wrapper passing an edit on",
+    ("handlers/steps.py", "Turn.say"):
+        "a form's reply: a Turn's chat is the chat of the update that answered the form",
 }
 
 

@@ -10,7 +10,9 @@ at the top: a lazy import is still a dependency), and three things fail:
   stored models in annotations and read their fields (a ``Dialog``, a ``Unit``), but
   rows are written and read, and transactions opened, by bot/'s services — never by a
   handler through a repository or ``storage.db``;
-* an import cycle between packages (between any two of them, in either direction).
+* an import cycle between packages (between any two of them, in either direction), or
+  between modules anywhere (a module reaching itself through its imports: the cycle of
+  27 modules through ``bot/app.py`` and every handler that this test was written to end).
 
 The composition root ``zhibu/`` (the CLI and the Application's assembly) is the only
 package that knows every layer. The emulator and the demo (``sandbox/``) are a tool:
@@ -89,7 +91,23 @@ def problems(root: Path) -> list[str]:
             between[low].add(high)
     found += [f"packages import each other: {', '.join(group)}"
               for group in _cycles(between)]
+    found += [f"modules import each other: {', '.join(group)}"
+              for group in _cycles(_module_graph(root))]
     return found
+
+
+def _module_graph(root: Path) -> dict[str, set[str]]:
+    """Module → the modules it imports (``from bot.x import f`` is an arrow to bot.x,
+    ``from bot import users`` one to bot.users: the longest name that is a module)."""
+    modules = _modules(root)
+    graph: dict[str, set[str]] = {module: set() for module in modules}
+    for importer, imported, _ in imports(root):
+        target = imported
+        while target and target not in modules:
+            target = target.rpartition(".")[0]
+        if target and target != importer:
+            graph[importer].add(target)
+    return graph
 
 
 def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
@@ -140,7 +158,9 @@ def test_each_kind_of_wrong_arrow_is_caught(tmp_path: Path) -> None:
         "bot/__init__.py": "",
         "bot/rules.py": "",
         "bot/app.py": "import handlers\nfrom zhibu.cli import main\n",
-        "bot/menus.py": "def f():\n    from sandbox import emulator\n",
+        "bot/dialogs.py": "from bot import menus\n",  # two modules of one package …
+        "bot/menus.py": ("from bot.dialogs import begin\n"  # … that import each other
+                         "def f():\n    from sandbox import emulator\n"),
         "sandbox/__init__.py": "",
         "sandbox/demo.py": "from zhibu import app\n",  # the tool importing the root
         "handlers/__init__.py": "",
@@ -156,11 +176,13 @@ def test_each_kind_of_wrong_arrow_is_caught(tmp_path: Path) -> None:
         "handlers.common",
         "back up the layers (bot → handlers): bot.app:1 imports handlers",
         "back up the layers (bot → zhibu): bot.app:2 imports zhibu.cli.main",
-        "back up the layers (bot → sandbox): bot.menus:2 imports sandbox.emulator",
+        "back up the layers (bot → sandbox): bot.menus:3 imports sandbox.emulator",
         "back up the layers (sandbox → zhibu): sandbox.demo:1 imports zhibu.app",
         "a handler reaching storage: handlers.common:2 imports storage.members",
         "a handler reaching storage: handlers.common:3 imports storage.db",
         "packages import each other: bot, handlers, sandbox, storage, zhibu",
+        "modules import each other: bot.dialogs, bot.menus",
+        "modules import each other: handlers.common, storage.members",
     ])
 
 
