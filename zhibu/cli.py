@@ -100,7 +100,7 @@ def _parser(tr: Tr, language: str) -> argparse.ArgumentParser:
                       help=tr("poll even if ZHIBU_WEBHOOK_URL is set"))
     demo = command("demo", tr("try the whole bot in a browser, without Telegram or a token"))
     demo.add_argument("--port", type=int, default=8080,
-                      help=tr("web page port (default 8080)"))
+                      help=tr("web page port (default: %(default)s)"))
     importer = command("import", tr("import the organisation and members from .xlsx / .csv "
                                     "files"))
     importer.add_argument("files", nargs="+", type=Path, metavar="FILE")
