@@ -274,11 +274,13 @@ async def _change(c: Conn, now: datetime, visit: Visit, fields: Mapping[str, obj
 
 
 async def correct(db: Database, clock: Clock, visit_id: int, by: Actor, *,
-                  days: float | None = None, record: str | None = None) -> Change:
+                  days: float | None = None, record: str | None = None,
+                  ending: Statement | None = None) -> Change:
+    """The correction and the end of the form that asked for it (``ending``) in one
+    transaction; a refusal ends the form too. A span that does not fit raises
+    InvalidInput before anything is written: the form stays at its question."""
     allowed, visit = await may_change(db, clock, visit_id, by)
-    if allowed != "ok" or visit is None:
-        return allowed
-    if days is not None:
+    if allowed == "ok" and visit is not None and days is not None:
         check_span(visit.day, days, clock.today())
     fields: dict[str, object] = {}
     if days is not None:
@@ -286,6 +288,10 @@ async def correct(db: Database, clock: Clock, visit_id: int, by: Actor, *,
     if record is not None:
         fields["record"] = record
     async with db.tx() as c:
+        if ending is not None:
+            await ending(c)
+        if allowed != "ok" or visit is None:
+            return allowed
         await _change(c, clock.now(), visit, fields, "days" if days is not None else "record",
                       by.telegram_id, "visit.correct")
     return "ok"
