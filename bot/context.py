@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot import i18n
-from bot.access import Actor, load_actor
+from bot.access import Actor
 from bot.askers import Askers
 from bot.background import BackgroundLoop
 from bot.clock import Clock
@@ -125,18 +125,6 @@ class ZContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dic
     @actor.setter
     def actor(self, value: Actor) -> None:
         self._actor = value
-
-    async def refresh_actor(self) -> Actor:
-        """Reload roles after a change made in this very update."""
-        assert self._actor is not None
-        self._actor = await load_actor(self.db, self._actor.telegram_id, self.settings.admins)
-        return self._actor
-
-    async def translator_for(self, telegram_id: int) -> i18n.Translator:
-        """The language of someone else (the secretary being told of a new applicant)."""
-        from bot.recipients import translator_of
-
-        return await translator_of(self.db, telegram_id)
 
 
 ZApplication = Application[ExtBot[None], ZContext, dict[Any, Any], dict[Any, Any],

@@ -286,13 +286,6 @@ async def update_profile(db: Database, clock: Clock, member_id: int,
     return member
 
 
-async def managers_of(db: Database, branch_id: int, admins: list[int]) -> list[int]:
-    """Who is told about an applicant or a move: the branch's secretaries, else staff."""
-    async with db.read() as c:
-        return await recipients.managers(c, branch_id, admins)
-
-
-
 async def pending_for(db: Database, actor: Actor) -> list[tuple[Application, Member | None]]:
     """Requests to join that ``actor`` may decide, oldest first, with any roster match."""
     async with db.read() as c:

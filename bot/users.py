@@ -51,3 +51,12 @@ async def unblocked(db: Database, telegram_id: int) -> None:
     """They unblocked the bot in their private chat."""
     async with db.tx() as c:
         await member_repo.set_blocked(c, telegram_id, None)
+
+
+async def staff_known(db: Database, clock: Clock, admins: list[int]) -> None:
+    """At start-up: a ``users`` row for each of the staff named in the settings, so that
+    what is queued for them (and their menus) has someone to go to before they write."""
+    now = clock.now()
+    async with db.tx() as c:
+        for admin in admins:
+            await member_repo.ensure_user(c, admin, now)

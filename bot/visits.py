@@ -274,11 +274,13 @@ async def _change(c: Conn, now: datetime, visit: Visit, fields: Mapping[str, obj
 
 
 async def correct(db: Database, clock: Clock, visit_id: int, by: Actor, *,
-                  days: float | None = None, record: str | None = None) -> Change:
+                  days: float | None = None, record: str | None = None,
+                  ending: Statement | None = None) -> Change:
+    """The correction and the end of the form that asked for it (``ending``) in one
+    transaction; a refusal ends the form too. A span that does not fit raises
+    InvalidInput before anything is written: the form stays at its question."""
     allowed, visit = await may_change(db, clock, visit_id, by)
-    if allowed != "ok" or visit is None:
-        return allowed
-    if days is not None:
+    if allowed == "ok" and visit is not None and days is not None:
         check_span(visit.day, days, clock.today())
     fields: dict[str, object] = {}
     if days is not None:
@@ -286,6 +288,10 @@ async def correct(db: Database, clock: Clock, visit_id: int, by: Actor, *,
     if record is not None:
         fields["record"] = record
     async with db.tx() as c:
+        if ending is not None:
+            await ending(c)
+        if allowed != "ok" or visit is None:
+            return allowed
         await _change(c, clock.now(), visit, fields, "days" if days is not None else "record",
                       by.telegram_id, "visit.correct")
     return "ok"
@@ -481,50 +487,6 @@ async def at_branches(db: Database, clock: Clock, branches: frozenset[int]) -> B
         leaders = await member_repo.names_of_users(
             c, sorted({v.leader_telegram_id for v in [*recent, *problems]}))
     return BranchVisits(names, leaders, recent, problems)
-
-
-@dataclass(frozen=True)
-class PointDays:
-    """A leader's days at one of their contact points in a period, for a branch bulletin:
-    information about the branch's leaders, not the branch's score."""
-
-    branch_id: int
-    leader: int
-    name: str
-    days: float  # calendar days at this branch in the period (each date at most once)
-    leader_days: float  # the leader's days at all their contact points in the period
-    asked: float  # what the leader's quota asks over the period, from the appointment
-    so_far: bool  # the period is not over: days and what is asked are so far
-
-
-async def point_days(db: Database, clock: Clock, start: date, end: date,
-                     default_quota: float) -> list[PointDays]:
-    """For every leader and each of their contact points: calendar days in the period
-    (:mod:`bot.contact_days`), per branch and for the leader as a whole, and what the
-    quota asks of the leader over the period's months (the month in progress included,
-    marked ``so_far``)."""
-    today = clock.today()
-    found = []
-    async with db.read() as c:
-        roles = await org_repo.holders(c, "leader")
-        leaders = sorted({r.telegram_id for r in roles})
-        names = await member_repo.names_of_users(c, leaders)
-        visits = await visit_repo.reaching_into(c, start, end, leaders)
-        for leader in leaders:
-            own = [v for v in visits if v.leader_telegram_id == leader]
-            appointed = await appointed_on(c, clock, leader) or today
-            quota = await visit_repo.quota(c, leader, default_quota)
-            months = contact_days.months(contact_days.shares((v.day, v.days) for v in own),
-                                         quota, appointed, start, end, today)
-            everywhere = sum(m.days for m in months)
-            asked = sum(m.quota or 0.0 for m in months)
-            for point in await org_repo.contact_points_of(c, leader):
-                there = contact_days.shares((v.day, v.days) for v in own
-                                            if v.branch_id == point.branch_id)
-                found.append(PointDays(point.branch_id, leader, names[leader],
-                                       contact_days.total(there, start, end), everywhere,
-                                       asked, any(m.in_progress for m in months) or end > today))
-    return found
 
 
 async def set_quota(db: Database, clock: Clock, leader: int | None, days: float, by: int,

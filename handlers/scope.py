@@ -80,7 +80,7 @@ async def read(update: Update, context: ZContext, kind: str, current: Dialog, an
         await chat.send_message(tr("Please choose with the buttons."))
         return
     actor = context.actor
-    if not (actor.staff or (unit.kind == "branch" and unit.id in actor.secretary_of)):
+    if not actor.manages(unit.id):  # secretaries hold branches only: a township is staff's
         await dialog.finish(update, context)
         await chat.send_message(tr("This is not yours to manage."))
         return

@@ -545,8 +545,8 @@ async def _corrected(turn: Turn, *, days: float | None = None, record: str | Non
                      ) -> None:
     context = turn.context
     result = await visits.correct(context.db, context.clock, int(turn.data["visit"]),
-                                  context.actor, days=days, record=record)
-    await turn.finish()
+                                  context.actor, days=days, record=record,
+                                  ending=turn.ending())
     await turn.say(_change_answer(turn.tr, result))
 
 

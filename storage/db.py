@@ -147,6 +147,13 @@ class Database:
             raise DatabaseTooNew(self.path, current, latest)
         return current
 
+    async def read_schema(self) -> int:
+        """Read the schema's table of contents (how many entries it has): a file that is
+        not a database, or a damaged one, raises here rather than half-way into a run."""
+        async with self.read() as c:
+            rows = await c.execute_fetchall("SELECT count(*) FROM sqlite_master")
+        return int(next(iter(rows))[0])
+
     async def migrate(self) -> list[str]:
         """Apply every migration newer than the file, each in its own transaction."""
         applied: list[str] = []

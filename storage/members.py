@@ -104,10 +104,6 @@ async def get_member(c: Conn, member_id: int) -> Member | None:
     return await fetch_one(c, Member, "SELECT * FROM members WHERE id = ?", (member_id,))
 
 
-async def member_by_key(c: Conn, roster_key: str) -> Member | None:
-    return await fetch_one(c, Member, "SELECT * FROM members WHERE roster_key = ?", (roster_key,))
-
-
 async def member_of_user(c: Conn, telegram_id: int) -> Member | None:
     """The member record a Telegram account is tied to (any state but rejected)."""
     return await fetch_one(

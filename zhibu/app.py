@@ -23,7 +23,7 @@ from telegram.ext import (
     Defaults,
 )
 
-from bot import i18n, logs
+from bot import i18n, logs, users
 from bot.aiohttp_request import AiohttpRequest
 from bot.askers import Askers
 from bot.clock import Clock
@@ -35,7 +35,6 @@ from bot.pacing import PaceLimits, Pacer, PacingRateLimiter
 from bot.throttle import Throttle
 from bot.updates import PerUserUpdateProcessor, lend_place
 from bot.write_faults import WriteFaults
-from storage import members as member_repo
 from storage.db import BOT_BUSY_MS, Database
 
 log = logging.getLogger(__name__)
@@ -106,10 +105,7 @@ async def start_services(application: Application[Any, Any, Any, Any, Any, Any])
     # Updates a crash left unfinished go first, ahead of anything fetched from now on.
     for update in await services.journal.unfinished(application.bot):
         application.update_queue.put_nowait(update)
-    now = services.clock.now()
-    async with services.db.tx() as c:
-        for admin in services.settings.admins:
-            await member_repo.ensure_user(c, admin, now)
+    await users.staff_known(services.db, services.clock, services.settings.admins)
     from bot import renderers, roles
     from bot.menus import publish_menus
     from bot.personal_menus import mark_at_start

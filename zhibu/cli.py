@@ -100,7 +100,7 @@ def _parser(tr: Tr, language: str) -> argparse.ArgumentParser:
                       help=tr("poll even if ZHIBU_WEBHOOK_URL is set"))
     demo = command("demo", tr("try the whole bot in a browser, without Telegram or a token"))
     demo.add_argument("--port", type=int, default=8080,
-                      help=tr("web page port (default 8080)"))
+                      help=tr("web page port (default: %(default)s)"))
     importer = command("import", tr("import the organisation and members from .xlsx / .csv "
                                     "files"))
     importer.add_argument("files", nargs="+", type=Path, metavar="FILE")
@@ -226,8 +226,7 @@ async def _checked_database(settings: Settings) -> None:
     """Open (and migrate) the database and read its tables, then close it again."""
     db = await Database.open(settings.database)
     try:
-        async with db.read() as c:
-            await c.execute_fetchall("SELECT count(*) FROM sqlite_master")
+        await db.read_schema()
     finally:
         await db.close()
 

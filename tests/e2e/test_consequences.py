@@ -20,7 +20,7 @@ from bot.clock import FrozenClock
 from storage import meetings as meeting_repo
 from storage import members as member_repo
 from storage import outbox as outbox_repo
-from tests.e2e.flows import branch_group, make_secretary, registered, schedule
+from tests.e2e.flows import branch_group, make_leader, make_secretary, registered, schedule
 from tests.harness import Harness, Person
 
 TOMORROW_1930 = datetime.fromisoformat("2026-11-25T19:30:00+08:00")
@@ -182,3 +182,39 @@ async def test_the_secretary_hears_the_bot_was_removed_even_across_a_crash(
     assert secretary.last() == ("⚠️ 我已被移出“东岭村党员群”（东岭村党支部）。如需再次使用群聊，"
                                 "请把我加回群里，并在群里发送 /bind。")
     assert await queued(h, "group_lost") == [("group_lost", secretary.id, "sent")]
+
+
+async def test_a_visits_correction_and_the_end_of_its_form_commit_together(
+        h: Harness, county: dict[str, int], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The database refuses to end the form: the corrected days are not stored either, and
+    the form stays at its question, so the next answer makes both at once."""
+    from storage import dialogs as dialog_repo
+    from storage import visits as visit_repo
+    from tests.e2e.test_visits import log_visit
+
+    leader = await make_leader(h, county["east"], [county["south"]])
+    await log_visit(leader)
+    await leader.says("/visits")
+    day = f"{h.clock.today():%m-%d}"
+    await leader.presses(f"✏️ 改天数 {day}")
+    end = dialog_repo.end
+
+    async def refused(*args: object, **kwargs: object) -> bool:
+        raise RuntimeError("disk I/O error (as it were)")
+
+    monkeypatch.setattr(dialog_repo, "end", refused)  # as bot/dialogs.py calls it
+    with pytest.raises(AssertionError, match="disk I/O error"):
+        await leader.says("0.5")
+    h.errors.clear()
+    async with h.db.read() as c:
+        visit = await visit_repo.get_visit(c, 1)
+    assert visit is not None and visit.days == 1
+
+    monkeypatch.setattr(dialog_repo, "end", end)
+    await leader.says("0.5")  # still asked: this is the number of days again
+    assert leader.last() == "已保存。"
+    async with h.db.read() as c:
+        visit = await visit_repo.get_visit(c, 1)
+        history = await visit_repo.history(c, 1)
+    assert visit is not None and visit.days == 0.5
+    assert [what for _, _, what in history] == ["days"]

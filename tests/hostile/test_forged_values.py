@@ -278,3 +278,21 @@ async def test_a_session_change_from_forged_buttons(h: Harness, county: dict[str
     await secretary.presses("11-26 周四")
     await secretary.presses("19:30")
     assert secretary.last().startswith("请核对：把“学习党章”从 2026-11-25 19:30 改到 2026-11-26")
+
+
+async def test_a_scope_that_is_not_theirs_from_a_forged_button(
+        h: Harness, county: dict[str, int], errors_logged: list[logging.LogRecord]) -> None:
+    """A secretary may address their own branch only: another branch, or a township, sent
+    as the scope's button is refused and the form ends (Actor.manages decides)."""
+    from storage import org as org_repo
+
+    secretary = await make_secretary(h, county["east"])
+    async with h.db.tx() as c:  # two branches: the form asks which
+        await org_repo.grant(c, secretary.id, "secretary", county["west"], None, h.clock.now())
+    for unit in ("south", "dongling", "county"):
+        await secretary.says("/push")
+        await forge(h, secretary, f"dlg:push:scope:{county[unit]}")
+        assert secretary.last() == "这不在您的管理范围内。", unit
+        await secretary.says("学习材料")  # the form has ended: not taken as its title
+        assert secretary.last() == "我没看明白。发送 /help 查看我能做什么。", unit
+    assert not h.errors

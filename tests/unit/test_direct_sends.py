@@ -34,13 +34,16 @@ ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("bot", "handlers", "zhibu")
 SKIPPED = {"sandbox"}
 
-#: What sends: PTB's own methods of the Bot and of what an update carries, and the
-#: bot's one function for an Outgoing (bot/delivery.py).
+#: What sends: PTB's own methods of the Bot and of what an update carries (their camelCase
+#: aliases too, and a Message's own shortcuts: ``edit_text``, ``forward``, ``copy`` …),
+#: and the bot's one function for an Outgoing (bot/delivery.py).
 SENDING = frozenset(
     name for cls in (Bot, Message, Chat, User, CallbackQuery)
     for name, _ in inspect.getmembers(cls, inspect.isfunction)
-    if name.startswith(("send_", "edit_message_", "copy_message", "forward_message",
-                        "reply_"))
+    if name.startswith(("send", "edit_message_", "editMessage", "copy_message", "copyMessage",
+                        "forward", "reply_"))
+    or name in ("edit_text", "edit_caption", "edit_media", "edit_reply_markup",
+                "edit_live_location", "edit_checklist", "copy")
 ) | {"send", "send_for_id", "edit", "_post", "do_api_request"}
 
 #: The update's own chat, message and press: what a reply is sent through.
@@ -163,7 +166,8 @@ def direct_sends(source: str, module: str) -> Iterator[tuple[DirectSend, bool]]:
                 func = child.func
                 name = (func.attr if isinstance(func, ast.Attribute)
                         else func.id if isinstance(func, ast.Name) else None)
-                if name in SENDING:
+                # ``Message.copy(chat_id)`` sends; a dict's or a model's ``copy()`` does not.
+                if name in SENDING and (name != "copy" or child.args or child.keywords):
                     found = DirectSend(module, ".".join(names), child.lineno,
                                        ast.unparse(func))
                     yield found, _is_reply(child, bound)
@@ -216,6 +220,10 @@ async def verdict_button(update, context):
     other = await groups.chat_of(context.db, 3)
     await other.send_message("posted to a group the update did not come from")
     chat = await org.group_chat(context.db, 9)
+    posted = await groups.post_of(context.db, 3)
+    await posted.edit_text("a live count in a message the update did not come from")
+    await posted.forward(author.telegram_id)
+    settings = context.settings.copy()
 '''
 
 
@@ -227,6 +235,7 @@ def test_a_send_to_someone_else_is_caught() -> None:
     assert caught == [
         "chat.send_message",  # ``chat`` is also bound to a group the update did not come
         # from, in the same function: its sends no longer count as replies
-        "context.bot.send_message", "send", "other.send_message"]
+        "context.bot.send_message", "send", "other.send_message", "posted.edit_text",
+        "posted.forward"]
     assert [send.call for send, reply in found if reply] == [
         "query.edit_message_text", "context.bot.send_message", "send"]

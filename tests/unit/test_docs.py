@@ -11,7 +11,6 @@ test and not in the table a secretary reads. Each check here names what is missi
 from __future__ import annotations
 
 import argparse
-import importlib
 import re
 from pathlib import Path
 from typing import Any, cast
@@ -22,6 +21,7 @@ from telegram.ext import CommandHandler
 import handlers
 from bot import i18n
 from bot.config import Settings
+from zhibu.cli import _parser
 
 ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
@@ -78,17 +78,8 @@ def setting_names() -> set[str]:
 
 
 def cli_parser() -> argparse.ArgumentParser:
-    """The command line's grammar, wherever the command line lives (the composition root,
-    or ``bot/`` before it moved there)."""
-    for name in ("zhibu.cli", "bot.cli"):
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError:
-            continue
-        parser = getattr(module, "_parser", None)
-        if parser is not None:
-            return cast(argparse.ArgumentParser, parser(i18n.translator("en"), "en"))
-    raise AssertionError("no command line parser found in zhibu.cli or bot.cli")
+    """The command line's grammar, as the composition root builds it."""
+    return _parser(i18n.translator("en"), "en")
 
 
 def parser_commands() -> set[str]:
