@@ -15,8 +15,12 @@ async def answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 def main() -> None:
-    app = (Application.builder().token(os.environ["ZHIBU_TOKEN"])
-           .base_url(os.environ["ZHIBU_API_BASE"]).build())
+    app = (
+        Application.builder()
+        .token(os.environ["ZHIBU_TOKEN"])
+        .base_url(os.environ["ZHIBU_API_BASE"])
+        .build()
+    )
     app.add_handler(CallbackQueryHandler(answer))
     app.run_polling(allowed_updates=["callback_query"])
 

@@ -21,19 +21,31 @@ if TYPE_CHECKING:
     from storage.db import Conn
 
 TABLES = {
-    "units", "users", "members", "roles", "contact_points", "meetings", "attendance",
-    "materials", "material_recipients", "outbox", "note_requests", "notes", "visits",
-    "notices", "notice_recipients",
+    "units",
+    "users",
+    "members",
+    "roles",
+    "contact_points",
+    "meetings",
+    "attendance",
+    "materials",
+    "material_recipients",
+    "outbox",
+    "note_requests",
+    "notes",
+    "visits",
+    "notices",
+    "notice_recipients",
 }
 
 
-async def insert(c: Conn, table: str, columns: Sequence[str],
-                 rows: Iterable[Sequence[object]]) -> None:
+async def insert(
+    c: Conn, table: str, columns: Sequence[str], rows: Iterable[Sequence[object]]
+) -> None:
     if table not in TABLES or not all(column.isidentifier() for column in columns):
         raise ValueError(f"not a table or columns to bulk-load: {table} {columns}")
     marks = ", ".join("?" for _ in columns)
-    await c.executemany(
-        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", list(rows))
+    await c.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", list(rows))
 
 
 async def last_id(c: Conn, table: str) -> int:

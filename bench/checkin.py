@@ -38,14 +38,20 @@ from storage.db import Database
 from storage.models import NewMeeting
 
 
-def _figures(emu: Emulator, users: list[SimUser], pressed_at: dict[str, float],
-             started: float) -> dict[str, float]:
+def _figures(
+    emu: Emulator, users: list[SimUser], pressed_at: dict[str, float], started: float
+) -> dict[str, float]:
     answers = [a for u in users for a in emu.callback_answers(u) if a.query_id in pressed_at]
     latencies = sorted((a.at - pressed_at[a.query_id]) * 1000 for a in answers)
     last = max(a.at for a in answers)
     cuts = statistics.quantiles(latencies, n=100)
-    return {"answered": len(answers), "p50_ms": cuts[49], "p95_ms": cuts[94],
-            "p99_ms": cuts[98], "updates_per_second": len(answers) / (last - started)}
+    return {
+        "answered": len(answers),
+        "p50_ms": cuts[49],
+        "p95_ms": cuts[94],
+        "p99_ms": cuts[98],
+        "updates_per_second": len(answers) / (last - started),
+    }
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -54,8 +60,9 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-async def _burst(emu: Emulator, users: list[SimUser], group_message_of: object,
-                 data: str) -> tuple[dict[str, float], float]:
+async def _burst(
+    emu: Emulator, users: list[SimUser], group_message_of: object, data: str
+) -> tuple[dict[str, float], float]:
     message = group_message_of
     pressed_at: dict[str, float] = {}
     answered = emu.callback_answer_count
@@ -77,15 +84,23 @@ async def zhibu_run(n: int, workdir: Path) -> dict[str, float]:
         branch_id, users = await seed_branch(db, emu, clock, n, flowing=False)
         group = emu.add_group("东岭村党员群", members=users, supergroup=True)
         async with db.tx() as c:
-            await org_repo.bind_group(c, group.id, branch_id, group.title, users[0].id,
-                                      clock.now())
+            await org_repo.bind_group(c, group.id, branch_id, group.title, users[0].id, clock.now())
             # Everyone is in the group, as the bot learned: nobody is written to privately.
-            await presence_repo.record(c, group.id, [u.id for u in users], True, "asked",
-                                       clock.now())
-            meeting = await meeting_repo.add_meeting(c, NewMeeting(
-                branch_id=branch_id, kind="lesson",
-                starts_at=clock.now() + timedelta(minutes=5), place="村委会",
-                topic="基准测试", created_by=users[0].id), clock.now())
+            await presence_repo.record(
+                c, group.id, [u.id for u in users], True, "asked", clock.now()
+            )
+            meeting = await meeting_repo.add_meeting(
+                c,
+                NewMeeting(
+                    branch_id=branch_id,
+                    kind="lesson",
+                    starts_at=clock.now() + timedelta(minutes=5),
+                    place="村委会",
+                    topic="基准测试",
+                    created_by=users[0].id,
+                ),
+                clock.now(),
+            )
             # The reminders went out earlier; what is measured is the burst alone.
             for step in ("reminded_day_at", "reminded_hour_at"):
                 await meeting_repo.mark_step(c, meeting.id, step, clock.now())
@@ -124,8 +139,13 @@ async def bare_run(n: int) -> dict[str, float]:
     bot = await start_process(emu, [str(ROOT / "bench" / "bare_bot.py")])
     try:
         async with asyncio.timeout(60):  # ready once it has consumed the first update
-            await emu.until(lambda: bool(emu.calls) and emu.calls[-1][0] == "getUpdates"
-                            and len([c for c in emu.calls if c[0] == "getUpdates"]) >= 2)
+            await emu.until(
+                lambda: (
+                    bool(emu.calls)
+                    and emu.calls[-1][0] == "getUpdates"
+                    and len([c for c in emu.calls if c[0] == "getUpdates"]) >= 2
+                )
+            )
         cpu = _cpu_seconds(bot.pid)
         pressed_at, started = await _burst(emu, users, message, "x")
         cpu = _cpu_seconds(bot.pid) - cpu
@@ -142,9 +162,11 @@ GOAL = 0.7
 
 
 def _row(name: str, r: dict[str, float]) -> str:
-    return (f"{name:<16}{r['p50_ms']:>9.0f}{r['p95_ms']:>9.0f}{r['p99_ms']:>9.0f}"
-            f"{r['updates_per_second']:>9.1f}{r['checked_in']:>9.0f}"
-            f"{r['bot_cpu_ms_per_update']:>12.2f}")
+    return (
+        f"{name:<16}{r['p50_ms']:>9.0f}{r['p95_ms']:>9.0f}{r['p99_ms']:>9.0f}"
+        f"{r['updates_per_second']:>9.1f}{r['checked_in']:>9.0f}"
+        f"{r['bot_cpu_ms_per_update']:>12.2f}"
+    )
 
 
 async def series(n: int, runs: int) -> dict[str, object]:
@@ -153,8 +175,10 @@ async def series(n: int, runs: int) -> dict[str, object]:
     bare: list[dict[str, float]] = []
     loads: list[float] = []
     print(f"{n} members press check-in at once, {runs} pair(s) of runs")
-    print(f"{'':<16}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'upd/s':>9}{'counted':>9}"
-          f"{'cpu ms/upd':>12}")
+    print(
+        f"{'':<16}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'upd/s':>9}{'counted':>9}"
+        f"{'cpu ms/upd':>12}"
+    )
     for _ in range(runs):
         loads.append(os.getloadavg()[0])
         with tempfile.TemporaryDirectory() as tmp:
@@ -162,32 +186,43 @@ async def series(n: int, runs: int) -> dict[str, object]:
         bare.append(await bare_run(n))
         print(_row("zhibu", zhibu[-1]))
         print(_row("bare PTB bot", bare[-1]))
-    ratios = [z["updates_per_second"] / b["updates_per_second"]
-              for z, b in zip(zhibu, bare, strict=True)]
+    ratios = [
+        z["updates_per_second"] / b["updates_per_second"] for z, b in zip(zhibu, bare, strict=True)
+    ]
     cpu = [z["bot_cpu_ms_per_update"] for z in zhibu]
     exact = all(z["checked_in"] == n for z in zhibu)
     summary: dict[str, object] = {
-        "members": n, "runs": runs, "exact": exact,
-        "ratio_median": statistics.median(ratios), "ratio_range": [min(ratios), max(ratios)],
+        "members": n,
+        "runs": runs,
+        "exact": exact,
+        "ratio_median": statistics.median(ratios),
+        "ratio_range": [min(ratios), max(ratios)],
         "zhibu_updates_per_second_median": statistics.median(
-            z["updates_per_second"] for z in zhibu),
-        "bare_updates_per_second_median": statistics.median(
-            b["updates_per_second"] for b in bare),
+            z["updates_per_second"] for z in zhibu
+        ),
+        "bare_updates_per_second_median": statistics.median(b["updates_per_second"] for b in bare),
         "zhibu_cpu_ms_per_update_median": statistics.median(cpu),
         "zhibu_cpu_ms_per_update_range": [min(cpu), max(cpu)],
         "load_average_range": [min(loads), max(loads)],
-        "zhibu": zhibu, "bare PTB bot": bare}
+        "zhibu": zhibu,
+        "bare PTB bot": bare,
+    }
     ratio = statistics.median(ratios)
-    print(f"zhibu / bare throughput: median {ratio:.2f} ({min(ratios):.2f}–{max(ratios):.2f}; "
-          f"goal ≥ {GOAL}: {'met' if ratio >= GOAL else 'MISSED'}); zhibu CPU per update "
-          f"median {statistics.median(cpu):.2f} ms; counts exact: {exact}\n")
+    print(
+        f"zhibu / bare throughput: median {ratio:.2f} ({min(ratios):.2f}–{max(ratios):.2f}; "
+        f"goal ≥ {GOAL}: {'met' if ratio >= GOAL else 'MISSED'}); zhibu CPU per update "
+        f"median {statistics.median(cpu):.2f} ms; counts exact: {exact}\n"
+    )
     return summary
 
 
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--members", default="1000,5000",
-                        help="presses (members) per run; several sizes separated by commas")
+    parser.add_argument(
+        "--members",
+        default="1000,5000",
+        help="presses (members) per run; several sizes separated by commas",
+    )
     parser.add_argument("--runs", type=int, default=5, help="interleaved pairs per size")
     args = parser.parse_args()
     sizes = [int(size) for size in args.members.split(",")]
@@ -198,8 +233,7 @@ async def main() -> None:
     results = [await series(n, args.runs) for n in sizes]
     folder = ROOT / "bench" / "results"
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "checkin.json").write_text(json.dumps(results, indent=2) + "\n",
-                                         encoding="utf-8")
+    (folder / "checkin.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -24,8 +24,9 @@ from storage.db import Database  # noqa: E402
 from storage.models import NewMember  # noqa: E402
 
 
-async def seed_branch(db: Database, emu: Emulator, clock: Clock, n: int, *,
-                      flowing: bool) -> tuple[int, list[SimUser]]:
+async def seed_branch(
+    db: Database, emu: Emulator, clock: Clock, n: int, *, flowing: bool
+) -> tuple[int, list[SimUser]]:
     """A county with one branch of ``n`` registered members, each with a private chat."""
     now = clock.now()
     users = []
@@ -37,24 +38,39 @@ async def seed_branch(db: Database, emu: Emulator, clock: Clock, n: int, *,
             user = emu.add_user(f"党员{i:05d}")
             user.started = True
             users.append(user)
-            await member_repo.touch_user(c, user.id, user.first_name, None, "zh-hans", now,
-                                         private=True)
-            await member_repo.insert_member(c, NewMember(
-                branch_id=branch.id, name=user.first_name, status="full",
-                state="active", telegram_id=user.id, flowing=flowing,
-                flow_city="深圳" if flowing else None), now)
+            await member_repo.touch_user(
+                c, user.id, user.first_name, None, "zh-hans", now, private=True
+            )
+            await member_repo.insert_member(
+                c,
+                NewMember(
+                    branch_id=branch.id,
+                    name=user.first_name,
+                    status="full",
+                    state="active",
+                    telegram_id=user.id,
+                    flowing=flowing,
+                    flow_city="深圳" if flowing else None,
+                ),
+                now,
+            )
     return branch.id, users
 
 
-async def start_process(emu: Emulator, args: list[str], **env: str
-                        ) -> asyncio.subprocess.Process:
+async def start_process(emu: Emulator, args: list[str], **env: str) -> asyncio.subprocess.Process:
     """A bot process against the emulator; ``BENCH_PROFILE`` adds e.g. ``-m cProfile``."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith("ZHIBU_")}
-    clean.update(ZHIBU_TOKEN=emu.token, ZHIBU_API_BASE=emu.base_url, ZHIBU_LOG_LEVEL="WARNING",
-                 PYTHONPATH=str(CODE), **env)
+    clean.update(
+        ZHIBU_TOKEN=emu.token,
+        ZHIBU_API_BASE=emu.base_url,
+        ZHIBU_LOG_LEVEL="WARNING",
+        PYTHONPATH=str(CODE),
+        **env,
+    )
     prefix = os.environ.get("BENCH_PROFILE", "").split()
-    return await asyncio.create_subprocess_exec(sys.executable, *prefix, *args, env=clean,
-                                                cwd=str(CODE))
+    return await asyncio.create_subprocess_exec(
+        sys.executable, *prefix, *args, env=clean, cwd=str(CODE)
+    )
 
 
 async def stop_process(process: asyncio.subprocess.Process) -> None:

@@ -80,19 +80,19 @@ class Moment:
     """What the set-up made: who is who in the emulator, and what is due."""
 
     members: int
-    branches: dict[int, list[SimUser]]       # branch → its members at home (they press)
+    branches: dict[int, list[SimUser]]  # branch → its members at home (they press)
     groups: dict[int, SimChat]
-    meetings: dict[int, int]                 # branch → its activity day's session
+    meetings: dict[int, int]  # branch → its activity day's session
     everyone: list[SimUser]
     reminded_tonight: int
-    due: int                                 # messages the moment queues
+    due: int  # messages the moment queues
 
 
 @dataclass
 class Run:
     """What one run saw, as it happened."""
 
-    help_sent: dict[int, float] = field(default_factory=dict)        # chat → sent at
+    help_sent: dict[int, float] = field(default_factory=dict)  # chat → sent at
     help_answered: dict[int, float] = field(default_factory=dict)
     posts: dict[int, tuple[SimMessage, str]] = field(default_factory=dict)  # group → post
     presses: dict[str, tuple[float, int, int]] = field(default_factory=dict)  # id → (at, …)
@@ -127,34 +127,60 @@ async def prepare(path: Path, emu: Emulator, now: datetime) -> Moment:
             assert county is not None, "a county data set has its county"
             county_id = county.id
             for branch_id, ids in sorted(by_branch.items()):
-                group = emu.add_group(f"支部{branch_id}党员群",
-                                      members=[everyone[i] for i in ids], supergroup=True)
+                group = emu.add_group(
+                    f"支部{branch_id}党员群", members=[everyone[i] for i in ids], supergroup=True
+                )
                 groups[branch_id] = group
-                await org_repo.bind_group(c, group.id, branch_id, group.title, COUNTY_SENDER,
-                                          now - timedelta(days=30))
+                await org_repo.bind_group(
+                    c, group.id, branch_id, group.title, COUNTY_SENDER, now - timedelta(days=30)
+                )
                 # What the bot may do there, and who is in it, were learned long ago.
                 await org_repo.set_bot_rights(c, group.id, False, False)
                 await presence_repo.record(c, group.id, ids, True, "asked", now)
-                meeting = await meeting_repo.add_meeting(c, NewMeeting(
-                    branch_id=branch_id, kind="activity_day", starts_at=starts,
-                    place="村委会", topic="主题党日：学习贯彻全会精神",
-                    created_by=COUNTY_SENDER), now - timedelta(days=3))
-                await meeting_repo.mark_step(c, meeting.id, "reminded_day_at",
-                                             now - timedelta(hours=23))
+                meeting = await meeting_repo.add_meeting(
+                    c,
+                    NewMeeting(
+                        branch_id=branch_id,
+                        kind="activity_day",
+                        starts_at=starts,
+                        place="村委会",
+                        topic="主题党日：学习贯彻全会精神",
+                        created_by=COUNTY_SENDER,
+                    ),
+                    now - timedelta(days=3),
+                )
+                await meeting_repo.mark_step(
+                    c, meeting.id, "reminded_day_at", now - timedelta(hours=23)
+                )
                 meetings[branch_id] = meeting.id
-            await notice_repo.add_notice(c, NewNotice(
-                sender=COUNTY_SENDER, scope_unit_id=county_id,
-                audience="everyone", body="<b>县委通知</b>：请各支部按时开展主题党日活动。",
-                send_at=now), now - timedelta(hours=2))
+            await notice_repo.add_notice(
+                c,
+                NewNotice(
+                    sender=COUNTY_SENDER,
+                    scope_unit_id=county_id,
+                    audience="everyone",
+                    body="<b>县委通知</b>：请各支部按时开展主题党日活动。",
+                    send_at=now,
+                ),
+                now - timedelta(hours=2),
+            )
             reminded = await _study_due_today(c, [m.id for m in members], now)
             # Due at the tick: the hour's reminder to everyone expected, a check-in post in
             # each group, the notice to everyone, tonight's reminders.
-            hour = sum([len(await meeting_repo.expected_with_account(c, m))
-                        for m in meetings.values()])
+            hour = sum(
+                [len(await meeting_repo.expected_with_account(c, m)) for m in meetings.values()]
+            )
     finally:
         await db.close()
-    return Moment(len(members), branches, groups, meetings, list(everyone.values()), reminded,
-                  hour + len(meetings) + len(members) + reminded)
+    return Moment(
+        len(members),
+        branches,
+        groups,
+        meetings,
+        list(everyone.values()),
+        reminded,
+        hour + len(meetings) + len(members) + reminded,
+    )
 
 
 async def _study_due_today(c: Conn, member_ids: list[int], now: datetime) -> int:
@@ -162,42 +188,81 @@ async def _study_due_today(c: Conn, member_ids: list[int], now: datetime) -> int
     are tonight's study reminders. Returns how many are to be reminded."""
     rng = random.Random(16)
     sent = now - timedelta(days=3)
-    material = await material_repo.add_material(c, NewMaterial(
-        scope_unit_id=1, audience="all", title="学习材料：全会精神解读",
-        due_date=now.date(), created_by=COUNTY_SENDER), sent)
+    material = await material_repo.add_material(
+        c,
+        NewMaterial(
+            scope_unit_id=1,
+            audience="all",
+            title="学习材料：全会精神解读",
+            due_date=now.date(),
+            created_by=COUNTY_SENDER,
+        ),
+        sent,
+    )
     first = await bulk.last_id(c, "outbox") + 1
     telegram = {m.id: m.telegram_id for m in await member_repo.all_members(c)}
-    await bulk.insert(c, "outbox", ("id", "key", "chat_id", "kind", "ref_id", "state",
-                                    "created_at", "done_at"),
-                      [(first + i, f"material:{material.id}:to:{telegram[m]}", telegram[m],
-                        "material", material.id, "sent", ts(sent), ts(sent))
-                       for i, m in enumerate(member_ids)])
+    await bulk.insert(
+        c,
+        "outbox",
+        ("id", "key", "chat_id", "kind", "ref_id", "state", "created_at", "done_at"),
+        [
+            (
+                first + i,
+                f"material:{material.id}:to:{telegram[m]}",
+                telegram[m],
+                "material",
+                material.id,
+                "sent",
+                ts(sent),
+                ts(sent),
+            )
+            for i, m in enumerate(member_ids)
+        ],
+    )
     studied = [rng.random() < STUDIED for _ in member_ids]
-    await bulk.insert(c, "material_recipients", ("material_id", "member_id", "outbox_id",
-                                                 "studied_at", "added_at"),
-                      [(material.id, m, first + i, ts(sent) if studied[i] else None, ts(sent))
-                       for i, m in enumerate(member_ids)])
+    await bulk.insert(
+        c,
+        "material_recipients",
+        ("material_id", "member_id", "outbox_id", "studied_at", "added_at"),
+        [
+            (material.id, m, first + i, ts(sent) if studied[i] else None, ts(sent))
+            for i, m in enumerate(member_ids)
+        ],
+    )
     return studied.count(False)
 
 
 def _quantiles(values: list[float]) -> dict[str, float]:
     if not values:
-        return {"n": 0, "p50": float("nan"), "p95": float("nan"), "p99": float("nan"),
-                "max": float("nan")}
+        return {
+            "n": 0,
+            "p50": float("nan"),
+            "p95": float("nan"),
+            "p99": float("nan"),
+            "max": float("nan"),
+        }
     ordered = sorted(values)
     if len(ordered) == 1:
         cuts = ordered * 99
     else:
         cuts = statistics.quantiles(ordered, n=100, method="inclusive")
-    return {"n": len(ordered), "p50": cuts[49], "p95": cuts[94], "p99": cuts[98],
-            "max": ordered[-1]}
+    return {
+        "n": len(ordered),
+        "p50": cuts[49],
+        "p95": cuts[94],
+        "p99": cuts[98],
+        "max": ordered[-1],
+    }
 
 
 def _read_probe(path: Path) -> list[dict[str, Any]]:
     if not path.exists():
         return []
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()
-            if line.endswith("}")]
+    return [
+        json.loads(line)
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.endswith("}")
+    ]
 
 
 async def _probe_event(path: Path, event: str, seconds: float) -> dict[str, Any]:
@@ -228,33 +293,42 @@ def _listen(emu: Emulator, run: Run) -> None:
         if event not in ("sent", "edited"):
             return
         text = message.text or ""
-        if (event == "sent" and chat_id in run.help_sent and chat_id not in run.help_answered
-                and text.startswith(HELP_HEADS)):
+        if (
+            event == "sent"
+            and chat_id in run.help_sent
+            and chat_id not in run.help_answered
+            and text.startswith(HELP_HEADS)
+        ):
             run.help_answered[chat_id] = now
             return
         (run.sent if event == "sent" else run.edits).append(now)
         if event == "sent" and chat_id < 0 and chat_id not in run.posts:
-            data = next((d for row in message.buttons for _, d in row
-                         if d.startswith("att:in:")), None)
+            data = next(
+                (d for row in message.buttons for _, d in row if d.startswith("att:in:")), None
+            )
             if data is not None:
                 run.posts[chat_id] = (message, data)
                 run.first_post.set()
+
     emu.subscribe(seen)
 
 
-async def _commands(emu: Emulator, run: Run, moment: Moment, count: int, rate: float,
-                    rng: random.Random) -> None:
+async def _commands(
+    emu: Emulator, run: Run, moment: Moment, count: int, rate: float, rng: random.Random
+) -> None:
     askers = rng.sample(moment.everyone, min(count, len(moment.everyone)))
 
     def fire(i: int) -> bool:
         run.help_sent[askers[i].id] = time.monotonic()
         emu.send_text(askers[i], "/help")
         return True
+
     await _steady(len(askers), rate, fire)
 
 
-async def _presses(emu: Emulator, run: Run, moment: Moment, count: int, rate: float,
-                   rng: random.Random) -> None:
+async def _presses(
+    emu: Emulator, run: Run, moment: Moment, count: int, rate: float, rng: random.Random
+) -> None:
     """Members press under their branch's post, the branches in turn as posts arrive (a
     slot with no post left to press under waits for the next)."""
     await run.first_post.wait()
@@ -275,6 +349,7 @@ async def _presses(emu: Emulator, run: Run, moment: Moment, count: int, rate: fl
         query = emu.press_data(user, post, data)
         run.presses[query] = (time.monotonic(), user.id, moment.meetings[branch])
         return True
+
     await _steady(min(count, sum(len(users) for users in waiting.values())), rate, fire)
 
 
@@ -298,23 +373,31 @@ async def one_run(args: argparse.Namespace, data: Path, workdir: Path) -> dict[s
     load = os.getloadavg()
     started = time.monotonic()
     bot = await start_process(
-        emu, [str(BENCH / "tick_probe.py"), "run"], ZHIBU_DATABASE=str(copy),
-        ZHIBU_SEND_PER_SECOND=str(args.rate), ZHIBU_STUDY_REMINDER_TIME=evening.strftime("%H:%M"),
-        BENCH_PROBE=str(probe))
+        emu,
+        [str(BENCH / "tick_probe.py"), "run"],
+        ZHIBU_DATABASE=str(copy),
+        ZHIBU_SEND_PER_SECOND=str(args.rate),
+        ZHIBU_STUDY_REMINDER_TIME=evening.strftime("%H:%M"),
+        BENCH_PROBE=str(probe),
+    )
     drained = False
     queued_left = -1
     drivers: list[asyncio.Task[None]] = []
     try:
         tick_start = float((await _probe_event(probe, "tick_start", 180))["at"])
-        drivers += [asyncio.create_task(_commands(emu, run, moment, args.commands,
-                                                 args.command_rate, rng)),
-                   asyncio.create_task(_presses(emu, run, moment, args.presses,
-                                                args.press_rate, rng))]
+        drivers += [
+            asyncio.create_task(_commands(emu, run, moment, args.commands, args.command_rate, rng)),
+            asyncio.create_task(_presses(emu, run, moment, args.presses, args.press_rate, rng)),
+        ]
         tick_end = await _probe_event(probe, "tick_end", args.timeout)
         async with asyncio.timeout(args.timeout):
             await asyncio.gather(*drivers)
-            await emu.until(lambda: len(run.help_answered) >= len(run.help_sent)
-                            and emu.callback_answer_count >= len(run.presses))
+            await emu.until(
+                lambda: (
+                    len(run.help_answered) >= len(run.help_sent)
+                    and emu.callback_answer_count >= len(run.presses)
+                )
+            )
         reader = await Database.open(copy, migrate=False)
         try:
             deadline = time.monotonic() + args.drain_timeout
@@ -341,20 +424,45 @@ async def one_run(args: argparse.Namespace, data: Path, workdir: Path) -> dict[s
             counts = await meeting_repo.attendance_counts(c, list(moment.meetings.values()))
     finally:
         await db.close()
-    return _figures(args, moment, run, emu, _read_probe(probe), counts, tick_start,
-                    float(tick_end["seconds"]), drained, queued_left, load, setup_seconds,
-                    ran_seconds, tick_start - started)
+    return _figures(
+        args,
+        moment,
+        run,
+        emu,
+        _read_probe(probe),
+        counts,
+        tick_start,
+        float(tick_end["seconds"]),
+        drained,
+        queued_left,
+        load,
+        setup_seconds,
+        ran_seconds,
+        tick_start - started,
+    )
 
 
-def _figures(args: argparse.Namespace, moment: Moment, run: Run, emu: Emulator,
-             probe: list[dict[str, Any]], counts: list[AttendanceCount], tick_start: float,
-             tick_seconds: float, drained: bool, queued_left: int,
-             load: tuple[float, float, float], setup_seconds: float, ran_seconds: float,
-             startup_seconds: float) -> dict[str, Any]:
+def _figures(
+    args: argparse.Namespace,
+    moment: Moment,
+    run: Run,
+    emu: Emulator,
+    probe: list[dict[str, Any]],
+    counts: list[AttendanceCount],
+    tick_start: float,
+    tick_seconds: float,
+    drained: bool,
+    queued_left: int,
+    load: tuple[float, float, float],
+    setup_seconds: float,
+    ran_seconds: float,
+    startup_seconds: float,
+) -> dict[str, Any]:
     answers = {a.query_id: a.at for u in emu.users.values() for a in emu.callback_answers(u)}
     press_latency = [answers[q] - at for q, (at, _, _) in run.presses.items() if q in answers]
-    help_latency = [run.help_answered[c] - at for c, at in run.help_sent.items()
-                    if c in run.help_answered]
+    help_latency = [
+        run.help_answered[c] - at for c, at in run.help_sent.items() if c in run.help_answered
+    ]
     pressed: dict[int, int] = {}
     for _, _, meeting in run.presses.values():
         pressed[meeting] = pressed.get(meeting, 0) + 1
@@ -365,34 +473,50 @@ def _figures(args: argparse.Namespace, moment: Moment, run: Run, emu: Emulator,
     exact = present == pressed
     sent = [t for t in run.sent if t >= tick_start]
     after = sent + [t for t in run.edits if t >= tick_start]
-    steps = sorted(((str(r["name"]), float(r["seconds"])) for r in probe
-                    if r["event"] == "step" and float(r["at"]) <= tick_start
-                    + tick_seconds + 0.001), key=lambda s: -s[1])
+    steps = sorted(
+        (
+            (str(r["name"]), float(r["seconds"]))
+            for r in probe
+            if r["event"] == "step" and float(r["at"]) <= tick_start + tick_seconds + 0.001
+        ),
+        key=lambda s: -s[1],
+    )
     stalls = [float(r["seconds"]) for r in probe if r["event"] == "loop_stall"]
     summary = next((r for r in probe if r["event"] == "tx_summary"), {})
     code = next((r["code"] for r in probe if r["event"] == "start"), None)
     return {
-        "code": code, "load_average_at_start": load[0],
-        "members": moment.members, "branches": len(moment.meetings),
+        "code": code,
+        "load_average_at_start": load[0],
+        "members": moment.members,
+        "branches": len(moment.meetings),
         "tick_seconds": tick_seconds,
         "longest_tick_tx_seconds": summary.get("longest_in_tick"),
         "longest_tick_tx_by": summary.get("who_in_tick"),
-        "longest_tx_seconds": summary.get("longest"), "longest_tx_by": summary.get("who"),
+        "longest_tx_seconds": summary.get("longest"),
+        "longest_tx_by": summary.get("who"),
         "longest_lock_wait_seconds": summary.get("longest_wait"),
         "longest_lock_wait_by": summary.get("waited_by"),
         "tick_steps": dict(steps[:8]),
-        "loop_stalls": len(stalls), "longest_loop_stall_seconds": max(stalls, default=0.0),
-        "command": _quantiles(help_latency), "commands_sent": len(run.help_sent),
-        "press": _quantiles(press_latency), "presses_sent": len(run.presses),
-        "presses_counted": sum(present.values()), "count_exact": exact,
+        "loop_stalls": len(stalls),
+        "longest_loop_stall_seconds": max(stalls, default=0.0),
+        "command": _quantiles(help_latency),
+        "commands_sent": len(run.help_sent),
+        "press": _quantiles(press_latency),
+        "presses_sent": len(run.presses),
+        "presses_counted": sum(present.values()),
+        "count_exact": exact,
         "evening_reminders_due": moment.reminded_tonight,
-        "drained": drained, "queued_left": queued_left,
+        "drained": drained,
+        "queued_left": queued_left,
         "drain_seconds": (max(after) - tick_start) if after else None,
         "sent_per_second": len(sent) / (max(sent) - tick_start) if sent else None,
-        "delivered": len(after), "messages_due": moment.due, "messages_sent": len(sent),
+        "delivered": len(after),
+        "messages_due": moment.due,
+        "messages_sent": len(sent),
         "edits": len(after) - len(sent),
         "429s": emu.stats["429"],
-        "setup_seconds": setup_seconds, "run_seconds": ran_seconds,
+        "setup_seconds": setup_seconds,
+        "run_seconds": ran_seconds,
         "startup_seconds": startup_seconds,
     }
 
@@ -464,20 +588,35 @@ def report(rows: list[dict[str, Any]], args: argparse.Namespace) -> str:
         f"{fig('messages_sent', digits=0)} messages ({last['messages_due']} due) and "
         f"{fig('edits', digits=0)} edits delivered ({fig('sent_per_second', digits=0)} "
         f"msg/s), {fig('429s', digits=0)} × 429"
-        + ("" if all(r["drained"] for r in rows) else
-           f"; NOT drained: {[r['queued_left'] for r in rows]} still queued"),
-        "  longest steps of the tick  " + ", ".join(
-            f"{name} {seconds:.1f} s" for name, seconds in list(
-                last["tick_steps"].items())[:5]),
+        + (
+            ""
+            if all(r["drained"] for r in rows)
+            else f"; NOT drained: {[r['queued_left'] for r in rows]} still queued"
+        ),
+        "  longest steps of the tick  "
+        + ", ".join(
+            f"{name} {seconds:.1f} s" for name, seconds in list(last["tick_steps"].items())[:5]
+        ),
         f"  one run took {fig('run_seconds', digits=0)} s, of which the bot's start "
         f"{fig('startup_seconds', digits=0)} s (+ {fig('setup_seconds', digits=0)} s set-up)",
     ]
     return "\n".join(lines)
 
 
-SUMMARY = ("load_average_at_start", "tick_seconds", "longest_tick_tx_seconds",
-           "command.p50", "command.p99", "command.max", "press.p50", "press.p99", "press.max",
-           "drain_seconds", "sent_per_second", "429s")
+SUMMARY = (
+    "load_average_at_start",
+    "tick_seconds",
+    "longest_tick_tx_seconds",
+    "command.p50",
+    "command.p99",
+    "command.max",
+    "press.p50",
+    "press.p99",
+    "press.max",
+    "drain_seconds",
+    "sent_per_second",
+    "429s",
+)
 
 
 def summary(rows: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
@@ -485,35 +624,58 @@ def summary(rows: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
     out = {}
     for path in SUMMARY:
         if values := _values(rows, path):
-            out[path] = {"median": statistics.median(values), "min": min(values),
-                         "max": max(values)}
+            out[path] = {
+                "median": statistics.median(values),
+                "min": min(values),
+                "max": max(values),
+            }
     return out
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=1)
-    parser.add_argument("--rate", type=float, default=300.0,
-                        help="flood ceiling, messages a second overall (Telegram: 30)")
+    parser.add_argument(
+        "--rate",
+        type=float,
+        default=300.0,
+        help="flood ceiling, messages a second overall (Telegram: 30)",
+    )
     parser.add_argument("--commands", type=int, default=200)
     parser.add_argument("--command-rate", type=float, default=10.0)
     parser.add_argument("--presses", type=int, default=1000)
     parser.add_argument("--press-rate", type=float, default=50.0)
     parser.add_argument("--members", type=int, default=30_000)
     parser.add_argument("--branches", type=int, default=600)
-    parser.add_argument("--data", type=Path, default=None,
-                        help="data set (default bench/data/county-MEMBERS-BRANCHES.sqlite3, "
-                             "generated if missing)")
-    parser.add_argument("--code", type=Path, default=None,
-                        help="run the bot from this checkout (read only), e.g. a baseline")
-    parser.add_argument("--timeout", type=float, default=600.0,
-                        help="seconds to wait for the tick to end and every answer")
-    parser.add_argument("--drain-timeout", type=float, default=600.0,
-                        help="seconds to wait, after that, for the outbox to empty (0: stop "
-                             "then; the figures say how much was still queued)")
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=None,
+        help="data set (default bench/data/county-MEMBERS-BRANCHES.sqlite3, generated if missing)",
+    )
+    parser.add_argument(
+        "--code",
+        type=Path,
+        default=None,
+        help="run the bot from this checkout (read only), e.g. a baseline",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=600.0,
+        help="seconds to wait for the tick to end and every answer",
+    )
+    parser.add_argument(
+        "--drain-timeout",
+        type=float,
+        default=600.0,
+        help="seconds to wait, after that, for the outbox to empty (0: stop "
+        "then; the figures say how much was still queued)",
+    )
     parser.add_argument("--seed", type=int, default=16)
-    parser.add_argument("--results", type=Path, default=ROOT / "bench" / "results"
-                        / "county_day.json")
+    parser.add_argument(
+        "--results", type=Path, default=ROOT / "bench" / "results" / "county_day.json"
+    )
     args = parser.parse_args()
     if args.code is not None and Path(args.code).resolve() != CODE:
         env = {**os.environ, "BENCH_CODE": str(Path(args.code).resolve())}
@@ -529,18 +691,34 @@ def main() -> None:
     for number in range(args.runs):
         with tempfile.TemporaryDirectory(prefix="county-day-") as tmp:
             rows.append(asyncio.run(one_run(args, data, Path(tmp))))
-        print(f"run {number + 1}: tick {rows[-1]['tick_seconds']:.1f} s, /help p99 "
-              f"{_ms(rows[-1]['command']['p99'])} ms, press p99 "
-              f"{_ms(rows[-1]['press']['p99'])} ms, load {rows[-1]['load_average_at_start']:.2f}",
-              flush=True)
+        print(
+            f"run {number + 1}: tick {rows[-1]['tick_seconds']:.1f} s, /help p99 "
+            f"{_ms(rows[-1]['command']['p99'])} ms, press p99 "
+            f"{_ms(rows[-1]['press']['p99'])} ms, load {rows[-1]['load_average_at_start']:.2f}",
+            flush=True,
+        )
     print(report(rows, args))
     args.results.parent.mkdir(parents=True, exist_ok=True)
-    args.results.write_text(json.dumps(
-        {"code": str(CODE), "data": str(data), "rate": args.rate, "goals": GOALS,
-         "commands": args.commands, "command_rate": args.command_rate,
-         "presses": args.presses, "press_rate": args.press_rate,
-         "summary": summary(rows), "runs": rows},
-        indent=2, default=str) + "\n", encoding="utf-8")
+    args.results.write_text(
+        json.dumps(
+            {
+                "code": str(CODE),
+                "data": str(data),
+                "rate": args.rate,
+                "goals": GOALS,
+                "commands": args.commands,
+                "command_rate": args.command_rate,
+                "presses": args.presses,
+                "press_rate": args.press_rate,
+                "summary": summary(rows),
+                "runs": rows,
+            },
+            indent=2,
+            default=str,
+        )
+        + "\n",
+        encoding="utf-8",
+    )
 
 
 if __name__ == "__main__":

@@ -35,8 +35,20 @@ from storage.rows import ts
 
 TZ = ZoneInfo("Asia/Shanghai")
 BLOCKED = "Forbidden: bot was blocked by the user"
-COLUMNS = ("id", "key", "chat_id", "kind", "ref_id", "payload", "state", "attempts",
-           "message_id", "error", "created_at", "done_at")
+COLUMNS = (
+    "id",
+    "key",
+    "chat_id",
+    "kind",
+    "ref_id",
+    "payload",
+    "state",
+    "attempts",
+    "message_id",
+    "error",
+    "created_at",
+    "done_at",
+)
 STAFF = (900_500, 900_501, 900_502, 900_503, 900_504)
 LEADERS = range(900_000, 900_100)
 
@@ -48,8 +60,13 @@ def _at(day: date, hour: int, minute: int = 0) -> str:
 Row = tuple[object, ...]
 
 
-def month_of_outbox(rng: random.Random, month: date, sessions: list[tuple[int, int, date]],
-                    people: dict[int, list[int]], notice: int) -> dict[date, list[Row]]:
+def month_of_outbox(
+    rng: random.Random,
+    month: date,
+    sessions: list[tuple[int, int, date]],
+    people: dict[int, list[int]],
+    notice: int,
+) -> dict[date, list[Row]]:
     """The month's rows (besides the material and the notice) by the day they were
     finished; those finished before the month (a session's notice a week ahead) on its
     first day."""
@@ -65,65 +82,167 @@ async def insert(c: Conn, rows: list[Row]) -> None:
     await bulk.insert(c, "outbox", COLUMNS, [(first + i, *row) for i, row in enumerate(rows)])
 
 
-def _row(rng: random.Random, key: str, chat: int, kind: str, ref: int | None,
-         payload: dict[str, object], at: str) -> Row:
+def _row(
+    rng: random.Random,
+    key: str,
+    chat: int,
+    kind: str,
+    ref: int | None,
+    payload: dict[str, object],
+    at: str,
+) -> Row:
     blocked = rng.random() < 0.03
-    return (key, chat, kind, ref, json.dumps(payload, ensure_ascii=False),
-            "unreachable" if blocked else "sent", 1, None if blocked else rng.randint(1, 10**6),
-            BLOCKED if blocked else None, at, at)
+    return (
+        key,
+        chat,
+        kind,
+        ref,
+        json.dumps(payload, ensure_ascii=False),
+        "unreachable" if blocked else "sent",
+        1,
+        None if blocked else rng.randint(1, 10**6),
+        BLOCKED if blocked else None,
+        at,
+        at,
+    )
 
 
-def _rows(rng: random.Random, month: date, sessions: list[tuple[int, int, date]],
-          people: dict[int, list[int]], notice: int) -> Iterator[Row]:
+def _rows(
+    rng: random.Random,
+    month: date,
+    sessions: list[tuple[int, int, date]],
+    people: dict[int, list[int]],
+    notice: int,
+) -> Iterator[Row]:
     for meeting, branch, day in sessions:
         group = -1_000_000_000_000 - branch
         members = people[branch]
-        yield _row(rng, f"meeting:{meeting}:notice", group, "meeting_notice", meeting,
-                   {}, _at(day - timedelta(days=7), 10))
+        yield _row(
+            rng,
+            f"meeting:{meeting}:notice",
+            group,
+            "meeting_notice",
+            meeting,
+            {},
+            _at(day - timedelta(days=7), 10),
+        )
         for which, at in (("day", _at(day - timedelta(days=1), 19)), ("hour", _at(day, 18))):
             for m in members:
-                yield _row(rng, f"meeting:{meeting}:{which}:member:{m}", 10_000 + m,
-                           "meeting_reminder", meeting,
-                           {"which": which, "member": m, "moves": 0}, at)
-        yield _row(rng, f"meeting:{meeting}:open", group, "meeting_open", meeting,
-                   {"moves": 0}, _at(day, 18, 30))
+                yield _row(
+                    rng,
+                    f"meeting:{meeting}:{which}:member:{m}",
+                    10_000 + m,
+                    "meeting_reminder",
+                    meeting,
+                    {"which": which, "member": m, "moves": 0},
+                    at,
+                )
+        yield _row(
+            rng,
+            f"meeting:{meeting}:open",
+            group,
+            "meeting_open",
+            meeting,
+            {"moves": 0},
+            _at(day, 18, 30),
+        )
         for m in members[::10]:
-            yield _row(rng, f"meeting:{meeting}:open:member:{m}", 10_000 + m, "meeting_open",
-                       meeting, {"member": m, "moves": 0}, _at(day, 18, 30))
+            yield _row(
+                rng,
+                f"meeting:{meeting}:open:member:{m}",
+                10_000 + m,
+                "meeting_open",
+                meeting,
+                {"member": m, "moves": 0},
+                _at(day, 18, 30),
+            )
         for edit in range(1, 11):
-            yield _row(rng, f"meeting:{meeting}:count:{edit}", group, "meeting_count",
-                       meeting, {}, _at(day, 18, 30 + 2 * edit))
-        yield _row(rng, f"meeting:{meeting}:count:closed", group, "meeting_count", meeting,
-                   {"closed": True}, _at(day, 20))
-        yield _row(rng, f"meeting:{meeting}:summary", group, "meeting_summary", meeting, {},
-                   _at(day, 20))
-        yield _row(rng, f"meeting:{meeting}:record", 10_000 + members[0], "meeting_record",
-                   meeting, {}, _at(day, 20))
+            yield _row(
+                rng,
+                f"meeting:{meeting}:count:{edit}",
+                group,
+                "meeting_count",
+                meeting,
+                {},
+                _at(day, 18, 30 + 2 * edit),
+            )
+        yield _row(
+            rng,
+            f"meeting:{meeting}:count:closed",
+            group,
+            "meeting_count",
+            meeting,
+            {"closed": True},
+            _at(day, 20),
+        )
+        yield _row(
+            rng, f"meeting:{meeting}:summary", group, "meeting_summary", meeting, {}, _at(day, 20)
+        )
+        yield _row(
+            rng,
+            f"meeting:{meeting}:record",
+            10_000 + members[0],
+            "meeting_record",
+            meeting,
+            {},
+            _at(day, 20),
+        )
         for m in members:
             if rng.random() < 0.6:  # attended, and not exempt from notes
                 subject = f"meeting:{meeting}"
-                yield _row(rng, f"note-request:{subject}:member:{m}", 10_000 + m,
-                           "note_request", m, {"subject": subject, "title": "学习"},
-                           _at(day, 20))
+                yield _row(
+                    rng,
+                    f"note-request:{subject}:member:{m}",
+                    10_000 + m,
+                    "note_request",
+                    m,
+                    {"subject": subject, "title": "学习"},
+                    _at(day, 20),
+                )
     everyone = [m for group in people.values() for m in group]
     reminded = month + timedelta(days=6)
     for m in everyone:
         if rng.random() < 0.2:
-            yield _row(rng, f"notice:{notice}:remind:{10_000 + m}", 10_000 + m,
-                       "notice_reminder", notice, {}, _at(reminded, 10))
+            yield _row(
+                rng,
+                f"notice:{notice}:remind:{10_000 + m}",
+                10_000 + m,
+                "notice_reminder",
+                notice,
+                {},
+                _at(reminded, 10),
+            )
     for evening in (month + timedelta(days=12), month + timedelta(days=14)):
         for m in everyone:
             if rng.random() < 0.3:
-                yield _row(rng, f"study-reminder:{m}:{evening.isoformat()}", 10_000 + m,
-                           "study_reminder", m, {"day": evening.isoformat(), "lead": 2},
-                           _at(evening, 20))
+                yield _row(
+                    rng,
+                    f"study-reminder:{m}:{evening.isoformat()}",
+                    10_000 + m,
+                    "study_reminder",
+                    m,
+                    {"day": evening.isoformat(), "lead": 2},
+                    _at(evening, 20),
+                )
     for person in STAFF:
         for part in range(2):
-            yield _row(rng, f"bulletin:month:{month.isoformat()}:{person}:{part}", person,
-                       "bulletin", 1, {"rendered": f"bulletin:month:{month.isoformat()}",
-                                       "part": part}, _at(month, 9))
+            yield _row(
+                rng,
+                f"bulletin:month:{month.isoformat()}:{person}:{part}",
+                person,
+                "bulletin",
+                1,
+                {"rendered": f"bulletin:month:{month.isoformat()}", "part": part},
+                _at(month, 9),
+            )
     for day in (month + timedelta(days=14), month + timedelta(days=25)):
         for leader in LEADERS:
-            yield _row(rng, f"visit-reminder:{leader}:{day.isoformat()}", leader,
-                       "visit_reminder", None,
-                       {"remaining": 2.0, "quota": 3.0, "done": 1.0}, _at(day, 9))
+            yield _row(
+                rng,
+                f"visit-reminder:{leader}:{day.isoformat()}",
+                leader,
+                "visit_reminder",
+                None,
+                {"remaining": 2.0, "quota": 3.0, "done": 1.0},
+                _at(day, 9),
+            )

@@ -35,8 +35,12 @@ DAYS = Settings.model_fields["keep_delivered_days"].default
 def breakdown(path: Path) -> list[tuple[str, float]]:
     """MB by table and index, largest first (SQLite's dbstat)."""
     with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as c:
-        return [(str(name), float(mb)) for name, mb in c.execute(
-            "SELECT name, SUM(pgsize) / 1048576.0 FROM dbstat GROUP BY name ORDER BY 2 DESC")]
+        return [
+            (str(name), float(mb))
+            for name, mb in c.execute(
+                "SELECT name, SUM(pgsize) / 1048576.0 FROM dbstat GROUP BY name ORDER BY 2 DESC"
+            )
+        ]
 
 
 async def build(path: Path, members: int, branches: int, prune: bool) -> dict[str, float]:
@@ -46,14 +50,16 @@ async def build(path: Path, members: int, branches: int, prune: bool) -> dict[st
     async def daily(db: Database, day: date) -> None:
         """The daily job of the next morning, after the day's messages."""
         nonlocal pruned, seconds
-        clock = FrozenClock(datetime.combine(day, datetime.min.time(), tzinfo=TZ)
-                            + timedelta(days=1, hours=1))
+        clock = FrozenClock(
+            datetime.combine(day, datetime.min.time(), tzinfo=TZ) + timedelta(days=1, hours=1)
+        )
         began = time.process_time()
         pruned += await prune_delivered(db, clock, DAYS)
         seconds += time.process_time() - began
 
-    await generate(path, members, branches, years=1, with_outbox=True,
-                   after_day=daily if prune else None)
+    await generate(
+        path, members, branches, years=1, with_outbox=True, after_day=daily if prune else None
+    )
     return {"pruned_rows": pruned, "prune_cpu_seconds": seconds}
 
 
@@ -74,21 +80,32 @@ def main() -> None:
         page = int(c.execute("PRAGMA page_size").fetchone()[0])
     size = path.stat().st_size / 1048576
     tables = breakdown(path)
-    print(f"a county year, {args.members} members in {args.branches} branches, "
-          f"{'no pruning' if args.no_prune else f'pruned daily, {DAYS} days kept'}")
-    print(f"  database {size:.0f} MB (goal < 300 MB); outbox rows left {outbox:,}; "
-          f"free pages {free * page / 1048576:.0f} MB")
+    print(
+        f"a county year, {args.members} members in {args.branches} branches, "
+        f"{'no pruning' if args.no_prune else f'pruned daily, {DAYS} days kept'}"
+    )
+    print(
+        f"  database {size:.0f} MB (goal < 300 MB); outbox rows left {outbox:,}; "
+        f"free pages {free * page / 1048576:.0f} MB"
+    )
     if not args.no_prune:
-        print(f"  pruned {int(figures['pruned_rows']):,} rows in "
-              f"{figures['prune_cpu_seconds']:.1f} s of CPU over the year's daily runs")
+        print(
+            f"  pruned {int(figures['pruned_rows']):,} rows in "
+            f"{figures['prune_cpu_seconds']:.1f} s of CPU over the year's daily runs"
+        )
     for name, mb in tables[:16]:
         print(f"    {name:<40} {mb:7.1f} MB")
     results = ROOT / "bench" / "results"
     results.mkdir(parents=True, exist_ok=True)
     name = "county_year_unpruned.json" if args.no_prune else "county_year.json"
-    (results / name).write_text(json.dumps(
-        {**figures, "database_mb": size, "outbox_rows": outbox, "tables_mb": dict(tables)},
-        indent=2) + "\n", encoding="utf-8")
+    (results / name).write_text(
+        json.dumps(
+            {**figures, "database_mb": size, "outbox_rows": outbox, "tables_mb": dict(tables)},
+            indent=2,
+        )
+        + "\n",
+        encoding="utf-8",
+    )
     if args.keep:
         print(f"  kept: {path}")
     else:

@@ -68,12 +68,18 @@ async def outbox_run(n: int, rate: float, workdir: Path) -> dict[str, float]:
     db = await Database.open(database)
     try:
         branch_id, users = await seed_branch(db, emu, clock, n, flowing=True)
-        await push(db, clock, NewMaterial(scope_unit_id=branch_id, audience="flowing", title=TITLE,
-                                          body="内容", created_by=1))
+        await push(
+            db,
+            clock,
+            NewMaterial(
+                scope_unit_id=branch_id, audience="flowing", title=TITLE, body="内容", created_by=1
+            ),
+        )
     finally:
         await db.close()
-    bot = await start_process(emu, ["-m", "zhibu", "run"], ZHIBU_DATABASE=str(database),
-                              ZHIBU_SEND_PER_SECOND=str(rate))
+    bot = await start_process(
+        emu, ["-m", "zhibu", "run"], ZHIBU_DATABASE=str(database), ZHIBU_SEND_PER_SECOND=str(rate)
+    )
     pid.append(bot.pid)
     try:
         async with asyncio.timeout(max(120, 10 * n / rate)):
@@ -86,13 +92,16 @@ async def outbox_run(n: int, rate: float, workdir: Path) -> dict[str, float]:
     got = copies(emu, users, TITLE)
     steady = [t for t in emu.flood_429_at if t - start > 1.0]
     return {
-        "seconds": elapsed, "sent_per_second": (n - 1) / elapsed,
+        "seconds": elapsed,
+        "sent_per_second": (n - 1) / elapsed,
         "ratio_to_ceiling": (n - 1) / elapsed / rate,
-        "429_total": emu.stats["429"], "429_steady_state": len(steady),
+        "429_total": emu.stats["429"],
+        "429_steady_state": len(steady),
         "lost": sum(1 for g in got if g == 0),
         "duplicated": sum(g - 1 for g in got if g > 1),
         "bot_cpu_ms_per_message": (cpu[-1] - cpu[0]) * 1000 / (n - 1)
-        if len(cpu) == 2 else float("nan"),
+        if len(cpu) == 2
+        else float("nan"),
     }
 
 
@@ -115,28 +124,44 @@ async def loop_run(n: int, rate: float) -> dict[str, float]:
                     await bot.send_message(user.id, TITLE)
                     break
                 except RetryAfter as exc:
-                    await asyncio.sleep(float(exc.retry_after.total_seconds()
-                                              if hasattr(exc.retry_after, "total_seconds")
-                                              else exc.retry_after))
+                    await asyncio.sleep(
+                        float(
+                            exc.retry_after.total_seconds()
+                            if hasattr(exc.retry_after, "total_seconds")
+                            else exc.retry_after
+                        )
+                    )
     elapsed = time.monotonic() - start
     await emu.stop()
-    return {"seconds": elapsed, "sent_per_second": n / elapsed,
-            "ratio_to_ceiling": n / elapsed / rate, "429_total": emu.stats["429"],
-            "429_steady_state": emu.stats["429"], "lost": 0, "duplicated": 0}
+    return {
+        "seconds": elapsed,
+        "sent_per_second": n / elapsed,
+        "ratio_to_ceiling": n / elapsed / rate,
+        "429_total": emu.stats["429"],
+        "429_steady_state": emu.stats["429"],
+        "lost": 0,
+        "duplicated": 0,
+    }
 
 
 def table(rows: dict[str, dict[str, float]], n: int, rate: float) -> str:
-    lines = [f"push of one material to {n} members, flood ceiling {rate:g} msg/s",
-             f"{'':<22}{'seconds':>9}{'msg/s':>9}{'ratio':>8}{'429s':>7}{'429s*':>7}"
-             f"{'lost':>6}{'dup':>6}{'cpu ms':>8}"]
+    lines = [
+        f"push of one material to {n} members, flood ceiling {rate:g} msg/s",
+        f"{'':<22}{'seconds':>9}{'msg/s':>9}{'ratio':>8}{'429s':>7}{'429s*':>7}"
+        f"{'lost':>6}{'dup':>6}{'cpu ms':>8}",
+    ]
     for name, r in rows.items():
         cpu = r.get("bot_cpu_ms_per_message")
-        lines.append(f"{name:<22}{r['seconds']:>9.2f}{r['sent_per_second']:>9.1f}"
-                     f"{r['ratio_to_ceiling']:>8.2f}{r['429_total']:>7.0f}"
-                     f"{r['429_steady_state']:>7.0f}{r['lost']:>6.0f}{r['duplicated']:>6.0f}"
-                     + (f"{cpu:>8.2f}" if cpu is not None else f"{'—':>8}"))
-    lines.append("ratio = achieved / ceiling (goal ≥ 0.9); 429s* = after the first second "
-                 "(goal 0); cpu ms = the bot's CPU per message (goal ≤ 1.5)")
+        lines.append(
+            f"{name:<22}{r['seconds']:>9.2f}{r['sent_per_second']:>9.1f}"
+            f"{r['ratio_to_ceiling']:>8.2f}{r['429_total']:>7.0f}"
+            f"{r['429_steady_state']:>7.0f}{r['lost']:>6.0f}{r['duplicated']:>6.0f}"
+            + (f"{cpu:>8.2f}" if cpu is not None else f"{'—':>8}")
+        )
+    lines.append(
+        "ratio = achieved / ceiling (goal ≥ 0.9); 429s* = after the first second "
+        "(goal 0); cpu ms = the bot's CPU per message (goal ≤ 1.5)"
+    )
     return "\n".join(lines)
 
 
@@ -150,20 +175,21 @@ async def main() -> None:
     rows: dict[str, dict[str, float]] = {}
     for i in range(args.runs):
         with tempfile.TemporaryDirectory() as tmp:
-            rows[f"outbox (zhibu) #{i + 1}"] = await outbox_run(args.members, args.rate,
-                                                                Path(tmp))
+            rows[f"outbox (zhibu) #{i + 1}"] = await outbox_run(args.members, args.rate, Path(tmp))
     runs = list(rows.values())
     rows["outbox (zhibu) median"] = {
-        name: statistics.median(r[name] for r in runs) for name in runs[0]}
+        name: statistics.median(r[name] for r in runs) for name in runs[0]
+    }
     if not args.no_baseline:
         rows["baseline: plain loop"] = await loop_run(args.members, args.rate)
     print(table(rows, args.members, args.rate))
     print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     results = ROOT / "bench" / "results"
     results.mkdir(parents=True, exist_ok=True)
-    (results / "push.json").write_text(json.dumps(
-        {"members": args.members, "rate": args.rate, "runs": rows}, indent=2) + "\n",
-        encoding="utf-8")
+    (results / "push.json").write_text(
+        json.dumps({"members": args.members, "rate": args.rate, "runs": rows}, indent=2) + "\n",
+        encoding="utf-8",
+    )
 
 
 if __name__ == "__main__":

@@ -42,15 +42,23 @@ _out = open(os.environ["BENCH_PROBE"], "a", buffering=1, encoding="utf-8")  # no
 #: 0 outside the tick; 1 in the tick itself; 2 inside one of its steps.
 _depth: contextvars.ContextVar[int] = contextvars.ContextVar("bench_tick_depth", default=0)
 _ticks = 0
-_stats: dict[str, Any] = {"count": 0, "held": 0.0, "longest": 0.0, "who": "",
-                          "longest_wait": 0.0, "waited_by": "", "longest_in_tick": 0.0,
-                          "who_in_tick": ""}
+_stats: dict[str, Any] = {
+    "count": 0,
+    "held": 0.0,
+    "longest": 0.0,
+    "who": "",
+    "longest_wait": 0.0,
+    "waited_by": "",
+    "longest_in_tick": 0.0,
+    "who_in_tick": "",
+}
 _SKIP = ("contextlib.py", "tick_probe.py", os.path.join("storage", "db.py"))
 
 
 def note(event: str, **fields: object) -> None:
-    _out.write(json.dumps({"event": event, "at": time.monotonic(), **fields},
-                          ensure_ascii=False) + "\n")
+    _out.write(
+        json.dumps({"event": event, "at": time.monotonic(), **fields}, ensure_ascii=False) + "\n"
+    )
 
 
 def _caller(frame: FrameType | None, depth: int = 3) -> str:
@@ -79,8 +87,11 @@ def _time_lock(original: Callable[..., Any], kind: str) -> Callable[..., Any]:
                 _stats["count"] += 1
                 _stats["held"] += held
                 in_tick = _depth.get() > 0
-                if (held > _stats["longest"] or waited > _stats["longest_wait"]
-                        or (in_tick and held > _stats["longest_in_tick"])):
+                if (
+                    held > _stats["longest"]
+                    or waited > _stats["longest_wait"]
+                    or (in_tick and held > _stats["longest_in_tick"])
+                ):
                     who = _caller(sys._getframe(1))
                     if held > _stats["longest"]:
                         _stats["longest"], _stats["who"] = held, who
@@ -89,8 +100,15 @@ def _time_lock(original: Callable[..., Any], kind: str) -> Callable[..., Any]:
                     if in_tick and held > _stats["longest_in_tick"]:
                         _stats["longest_in_tick"], _stats["who_in_tick"] = held, who
                 if held > SLOW or waited > 1.0:  # the sender waits a little all the time
-                    note("tx", kind=kind, held=held, waited=waited,
-                         who=_caller(sys._getframe(1)), in_tick=in_tick)
+                    note(
+                        "tx",
+                        kind=kind,
+                        held=held,
+                        waited=waited,
+                        who=_caller(sys._getframe(1)),
+                        in_tick=in_tick,
+                    )
+
     return timed
 
 
@@ -106,6 +124,7 @@ def _time_step(label: str, original: Callable[..., Any]) -> Callable[..., Any]:
         finally:
             _depth.reset(token)
             note("step", name=label, seconds=time.monotonic() - began)
+
     return step
 
 
@@ -126,11 +145,16 @@ def install() -> None:
 
     setattr(Database, "tx", _time_lock(Database.tx, "tx"))  # noqa: B010
     setattr(Database, "write", _time_lock(Database.write, "write"))  # noqa: B010
-    for module in {m for m in vars(schedule).values() if isinstance(m, ModuleType)
-                   and m.__name__.startswith("bot.")}:
+    for module in {
+        m
+        for m in vars(schedule).values()
+        if isinstance(m, ModuleType) and m.__name__.startswith("bot.")
+    }:
         for name, value in list(vars(module).items()):
-            if (inspect.iscoroutinefunction(value)
-                    and getattr(value, "__module__", None) == module.__name__):
+            if (
+                inspect.iscoroutinefunction(value)
+                and getattr(value, "__module__", None) == module.__name__
+            ):
                 label = f"{module.__name__.removeprefix('bot.')}.{name}"
                 setattr(module, name, _time_step(label, value))
     original_tick = schedule.tick
@@ -164,5 +188,8 @@ if __name__ == "__main__":
     import bot
 
     checkout = Path(bot.__file__).resolve().parent.parent
-    runpy.run_module("zhibu" if (checkout / "zhibu" / "__main__.py").exists() else "bot",
-                     run_name="__main__", alter_sys=True)
+    runpy.run_module(
+        "zhibu" if (checkout / "zhibu" / "__main__.py").exists() else "bot",
+        run_name="__main__",
+        alter_sys=True,
+    )

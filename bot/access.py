@@ -129,7 +129,8 @@ def actor_of(found: people.Person, telegram_id: int, admins: list[int]) -> Actor
         application=found.application,
         staff=telegram_id in admins or any(role == "staff" for role, _ in found.roles),
         secretary_of=frozenset(
-            unit for role, unit in found.roles if role == "secretary" and unit is not None),
+            unit for role, unit in found.roles if role == "secretary" and unit is not None
+        ),
         leader=any(role == "leader" for role, _ in found.roles),
         contact_points=frozenset(found.contact_points),
     )

@@ -32,20 +32,18 @@ class AiohttpRequest(BaseRequest):
     Defaults as PTB's HTTPXRequest: 5 s to connect, write and read, 1 s waiting for a free
     connection, 20 s writing an upload."""
 
-    __slots__ = (
-        "_connect",
-        "_media_write",
-        "_pool",
-        "_pool_size",
-        "_read",
-        "_session",
-        "_write",
-    )
+    __slots__ = ("_connect", "_media_write", "_pool", "_pool_size", "_read", "_session", "_write")
 
-    def __init__(self, connection_pool_size: int = 1, *, read_timeout: float | None = 5.0,
-                 write_timeout: float | None = 5.0, connect_timeout: float | None = 5.0,
-                 pool_timeout: float | None = 1.0, media_write_timeout: float | None = 20.0
-                 ) -> None:
+    def __init__(
+        self,
+        connection_pool_size: int = 1,
+        *,
+        read_timeout: float | None = 5.0,
+        write_timeout: float | None = 5.0,
+        connect_timeout: float | None = 5.0,
+        pool_timeout: float | None = 1.0,
+        media_write_timeout: float | None = 20.0,
+    ) -> None:
         self._pool_size = connection_pool_size
         self._read, self._write, self._connect = read_timeout, write_timeout, connect_timeout
         self._pool, self._media_write = pool_timeout, media_write_timeout
@@ -60,7 +58,8 @@ class AiohttpRequest(BaseRequest):
             self._session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=self._pool_size),
                 headers={"User-Agent": self.USER_AGENT},
-                cookie_jar=aiohttp.DummyCookieJar())  # the Bot API sets no cookies
+                cookie_jar=aiohttp.DummyCookieJar(),
+            )  # the Bot API sets no cookies
 
     async def shutdown(self) -> None:
         if self._session is not None and not self._session.closed:
@@ -90,8 +89,11 @@ class AiohttpRequest(BaseRequest):
         parts = (read, write, connect, pool)
         total = None if any(p is None for p in parts) else sum(p or 0.0 for p in parts)
         timeout = aiohttp.ClientTimeout(
-            total=total, sock_read=read, sock_connect=connect,
-            connect=None if connect is None or pool is None else connect + pool)
+            total=total,
+            sock_read=read,
+            sock_connect=connect,
+            connect=None if connect is None or pool is None else connect + pool,
+        )
         body: aiohttp.FormData | bytes | None = None
         headers = None
         if request_data is not None and files:
@@ -105,8 +107,9 @@ class AiohttpRequest(BaseRequest):
             body = json.dumps(request_data.parameters).encode()
             headers = _JSON
         try:
-            async with self._session.request(method, url, data=body, headers=headers,
-                                             timeout=timeout) as response:
+            async with self._session.request(
+                method, url, data=body, headers=headers, timeout=timeout
+            ) as response:
                 return response.status, await response.read()
         except TimeoutError as exc:
             raise TimedOut from exc

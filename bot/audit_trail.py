@@ -60,7 +60,7 @@ ACTIONS: dict[str, str] = {
     "member.flow": N_("Reported working away or being back"),
     "member.committee": N_("Changed who is on a branch committee"),
     "member.host": N_("Named the host organisation where they work away"),
-    "member.can_write": N_("Lifted \"unable to write notes\" from a member"),
+    "member.can_write": N_('Lifted "unable to write notes" from a member'),
     "member.no_writing": N_("Marked a member unable to write notes"),
     "member.remove": N_("Took a member off the roster"),
     "note.excellent": N_("Marked a note excellent"),
@@ -91,31 +91,58 @@ ACTIONS: dict[str, str] = {
     "visit.quota": N_("Set the monthly contact-point days"),
 }
 FIELDS: dict[str, str] = {
-    "days": N_("days"), "day": N_("day"), "record": N_("work record"),
-    "activity": N_("work"), "problems": N_("problems"), "solved": N_("solved"),
-    "state": N_("state"), "quota": N_("monthly days"), "branch_id": N_("contact point"),
-    "solved_on": N_("solved on"), "solved_note": N_("what was done"),
-    "confirmed_by": N_("confirmed by"), "no_writing": N_("unable to write"),
-    "committee": N_("on the branch committee"), "effect": N_("effect"),
+    "days": N_("days"),
+    "day": N_("day"),
+    "record": N_("work record"),
+    "activity": N_("work"),
+    "problems": N_("problems"),
+    "solved": N_("solved"),
+    "state": N_("state"),
+    "quota": N_("monthly days"),
+    "branch_id": N_("contact point"),
+    "solved_on": N_("solved on"),
+    "solved_note": N_("what was done"),
+    "confirmed_by": N_("confirmed by"),
+    "no_writing": N_("unable to write"),
+    "committee": N_("on the branch committee"),
+    "effect": N_("effect"),
     "lecturer": N_("lecturer"),
-    "present": N_("present"), "studied": N_("studied"), "acknowledged": N_("told"),
-    "starts_at": N_("time"), "reason": N_("reason"),
-    "host_branch_id": N_("host branch"), "host_name": N_("host organisation"),
+    "present": N_("present"),
+    "studied": N_("studied"),
+    "acknowledged": N_("told"),
+    "starts_at": N_("time"),
+    "reason": N_("reason"),
+    "host_branch_id": N_("host branch"),
+    "host_name": N_("host organisation"),
 }
-STATES: dict[str, str] = {"active": N_("in force"), "withdrawn": N_("withdrawn"),
-                          "scheduled": N_("scheduled"), "open": N_("open for check-in"),
-                          "cancelled": N_("cancelled")}
+STATES: dict[str, str] = {
+    "active": N_("in force"),
+    "withdrawn": N_("withdrawn"),
+    "scheduled": N_("scheduled"),
+    "open": N_("open for check-in"),
+    "cancelled": N_("cancelled"),
+}
 WORDS_CUT = 60  # characters of a text shown on either side of "→"
 OBJECTS: dict[str, str] = {
-    "visit": N_("visit no. {id}"), "notice": N_("notice no. {id}"),
-    "material": N_("material no. {id}"), "meeting": N_("session no. {id}"),
-    "note": N_("note no. {id}"), "application": N_("request no. {id}"),
+    "visit": N_("visit no. {id}"),
+    "notice": N_("notice no. {id}"),
+    "material": N_("material no. {id}"),
+    "meeting": N_("session no. {id}"),
+    "note": N_("note no. {id}"),
+    "application": N_("request no. {id}"),
     "review": N_("yearly review no. {id}"),
 }
-NOTE_KINDS: dict[str, str] = {"text": N_("text"), "voice": N_("voice message"),
-                              "photo": N_("photo")}
-UNIT_KINDS: dict[str, str] = {"county": N_("county"), "township": N_("townships"),
-                              "branch": N_("branches"), "group": N_("party groups")}
+NOTE_KINDS: dict[str, str] = {
+    "text": N_("text"),
+    "voice": N_("voice message"),
+    "photo": N_("photo"),
+}
+UNIT_KINDS: dict[str, str] = {
+    "county": N_("county"),
+    "township": N_("townships"),
+    "branch": N_("branches"),
+    "group": N_("party groups"),
+}
 REFERENCE = re.compile(r"^([a-z_]+):(-?\d+)$")
 
 
@@ -129,8 +156,7 @@ class AuditLine:
     code: str
 
 
-async def lines(db: Database, clock: Clock, tr: Tr, start: date, end: date
-                ) -> list[AuditLine]:
+async def lines(db: Database, clock: Clock, tr: Tr, start: date, end: date) -> list[AuditLine]:
     """The trail from ``start`` up to (not including) ``end``, in words."""
     entries = await audit_between(db, clock, start, end)
     people, members, units = _references(entries)
@@ -147,8 +173,14 @@ def describe(tr: Tr, entry: AuditEntry, names: AuditNames, clock: Clock) -> Audi
         action, detail = tr("{action}: {changes}", action=action, changes=before_after), ""
     elif entry.action in DETAILS:
         detail = DETAILS[entry.action](tr, entry.detail, names)
-    return AuditLine(entry.at.astimezone(clock.tz), _name(tr, entry.actor, names), action,
-                     _name(tr, entry.subject, names), detail, entry.action)
+    return AuditLine(
+        entry.at.astimezone(clock.tz),
+        _name(tr, entry.actor, names),
+        action,
+        _name(tr, entry.subject, names),
+        detail,
+        entry.action,
+    )
 
 
 def _references(entries: list[AuditEntry]) -> tuple[set[int], set[int], set[int]]:
@@ -156,8 +188,7 @@ def _references(entries: list[AuditEntry]) -> tuple[set[int], set[int], set[int]
     members: set[int] = set()
     units: set[int] = set()
     for entry in entries:
-        texts = [entry.actor, *(_pairs_of(entry.subject) or [entry.subject]),
-                 *entry.detail.split()]
+        texts = [entry.actor, *(_pairs_of(entry.subject) or [entry.subject]), *entry.detail.split()]
         for field, before, after in _pairs(entry.detail) or []:
             if field == "branch_id" and isinstance(after, int):
                 units.add(after)
@@ -228,8 +259,9 @@ def _pairs(detail: str) -> list[tuple[str, object, object]] | None:
         return None
     if set(found) == {"before", "after"} and isinstance(found["after"], dict):
         before = found["before"] if isinstance(found["before"], dict) else {}
-        return [(field, before.get(field, _ABSENT), after)
-                for field, after in found["after"].items()]
+        return [
+            (field, before.get(field, _ABSENT), after) for field, after in found["after"].items()
+        ]
     if not all(isinstance(pair, list) and len(pair) == 2 for pair in found.values()):
         return None
     return [(field, before, after) for field, (before, after) in found.items()]
@@ -243,12 +275,16 @@ def _changes(tr: Tr, detail: str, names: AuditNames) -> str | None:
     for field, before, after in pairs:
         label = tr(FIELDS[field]) if field in FIELDS else field
         if before is _ABSENT:
-            words.append(tr("{field} {value}", field=label,
-                            value=_value(tr, field, after, names)))
+            words.append(tr("{field} {value}", field=label, value=_value(tr, field, after, names)))
         else:
-            words.append(tr("{field} {before} → {after}", field=label,
-                            before=_value(tr, field, before, names),
-                            after=_value(tr, field, after, names)))
+            words.append(
+                tr(
+                    "{field} {before} → {after}",
+                    field=label,
+                    before=_value(tr, field, before, names),
+                    after=_value(tr, field, after, names),
+                )
+            )
     return tr("; ").join(words)
 
 
@@ -281,8 +317,7 @@ Detail = Callable[[Tr, str, AuditNames], str]
 
 def _visit_log(tr: Tr, detail: str, names: AuditNames) -> str:
     found = re.fullmatch(r"(\S+) ([\d.]+)d", detail)
-    return tr("{day}, {days} day(s)", day=found.group(1), days=found.group(2)) if found \
-        else detail
+    return tr("{day}, {days} day(s)", day=found.group(1), days=found.group(2)) if found else detail
 
 
 def _quota(tr: Tr, detail: str, names: AuditNames) -> str:
@@ -306,8 +341,7 @@ def _audience(tr: Tr, detail: str, names: AuditNames) -> str:
     labels: dict[str, str] = {str(key): text for key, text in AUDIENCES.items()}
     labels["all"] = N_("All members")
     words = tr(labels[audience]) if audience in labels else audience
-    text = tr("{audience}, {unit}", audience=words,
-              unit=names.units.get(int(unit), unit))
+    text = tr("{audience}, {unit}", audience=words, unit=names.units.get(int(unit), unit))
     return tr("{text}: {count} people", text=text, count=count) if count else text
 
 
@@ -339,20 +373,35 @@ def _keyed(tr: Tr, detail: str, names: AuditNames) -> str:
 
 
 def _import(tr: Tr, detail: str, names: AuditNames) -> str:
-    found = re.fullmatch(r"units (\S+); members \+(\d+) ~(\d+) linked (\d+) same (\d+) "
-                         r"absent (\d+)", detail)
+    found = re.fullmatch(
+        r"units (\S+); members \+(\d+) ~(\d+) linked (\d+) same (\d+) "
+        r"absent (\d+)",
+        detail,
+    )
     if found is None:
         return detail
     units, added, changed, linked, same, absent = found.groups()
     created = tr("; ").join(
-        tr("{kind} +{count}", kind=tr(UNIT_KINDS[kind]) if kind in UNIT_KINDS else kind,
-           count=count)
-        for kind, _, count in sorted((part.partition("+") for part in units.split(",")),
-                                     key=lambda found: _order(found[0])) if count)
-    return tr("new units: {units}; members added {added}, changed {changed}, linked to their "
-              "accounts {linked}, unchanged {same}, not in the files {absent}",
-              units=created or "0", added=added, changed=changed, linked=linked, same=same,
-              absent=absent)
+        tr(
+            "{kind} +{count}",
+            kind=tr(UNIT_KINDS[kind]) if kind in UNIT_KINDS else kind,
+            count=count,
+        )
+        for kind, _, count in sorted(
+            (part.partition("+") for part in units.split(",")), key=lambda found: _order(found[0])
+        )
+        if count
+    )
+    return tr(
+        "new units: {units}; members added {added}, changed {changed}, linked to their "
+        "accounts {linked}, unchanged {same}, not in the files {absent}",
+        units=created or "0",
+        added=added,
+        changed=changed,
+        linked=linked,
+        same=same,
+        absent=absent,
+    )
 
 
 def _order(kind: str) -> int:
@@ -361,16 +410,23 @@ def _order(kind: str) -> int:
 
 
 KEYS: dict[str, str] = {
-    "days": N_("valid {value} days"), "uses": N_("up to {value} people"),
-    "note": N_("note no. {value}"), "application": N_("request no. {value}"),
+    "days": N_("valid {value} days"),
+    "uses": N_("up to {value} people"),
+    "note": N_("note no. {value}"),
+    "application": N_("request no. {value}"),
     "chat": N_("chat {value}"),
 }
+
+
 def _good(tr: Tr, detail: str, names: AuditNames) -> str:
     """``good_team yes``: which of the five good, and the answer."""
     item, _, answer = detail.partition(" ")
     words = {"yes": tr("yes"), "no": tr("no")}
-    return tr("{item}: {answer}", item=tr(GOOD_NAMES[item]) if item in GOOD_NAMES else item,
-              answer=words.get(answer, answer))
+    return tr(
+        "{item}: {answer}",
+        item=tr(GOOD_NAMES[item]) if item in GOOD_NAMES else item,
+        answer=words.get(answer, answer),
+    )
 
 
 def _decision(tr: Tr, detail: str, names: AuditNames) -> str:
@@ -380,21 +436,35 @@ def _decision(tr: Tr, detail: str, names: AuditNames) -> str:
         return detail
     verdict, goods, comment = found.groups()
     labels: dict[str, str] = {str(key): text for key, text in VERDICTS.items()}
-    answers = [tr("yes") if answer == "yes" else tr("no") for answer in goods.split(",")
-               if answer]
-    words = [tr(labels[verdict]) if verdict in labels else verdict,
-             tr("five good: {answers}", answers="/".join(answers))]
+    answers = [tr("yes") if answer == "yes" else tr("no") for answer in goods.split(",") if answer]
+    words = [
+        tr(labels[verdict]) if verdict in labels else verdict,
+        tr("five good: {answers}", answers="/".join(answers)),
+    ]
     if comment:
         words.append(comment)
     return tr("; ").join(words)
 
 
 DETAILS: dict[str, Detail] = {
-    "review.good": _good, "review.decide": _decision,
-    "visit.log": _visit_log, "visit.quota": _quota, "member.flow": _flow,
-    "member.remove": _removal, "notice.create": _audience, "material.push": _audience,
-    "meeting.schedule": _meeting, "invite.create": _keyed, "note.submit": _keyed,
-    "application.approved": _keyed, "application.rejected": _keyed, "group.bind": _keyed,
-    "appoint.secretary": _keyed, "appoint.leader": _keyed, "relieve.secretary": _keyed,
-    "relieve.contact_point": _keyed, "relieve.leader": _keyed, "roster.import": _import,
+    "review.good": _good,
+    "review.decide": _decision,
+    "visit.log": _visit_log,
+    "visit.quota": _quota,
+    "member.flow": _flow,
+    "member.remove": _removal,
+    "notice.create": _audience,
+    "material.push": _audience,
+    "meeting.schedule": _meeting,
+    "invite.create": _keyed,
+    "note.submit": _keyed,
+    "application.approved": _keyed,
+    "application.rejected": _keyed,
+    "group.bind": _keyed,
+    "appoint.secretary": _keyed,
+    "appoint.leader": _keyed,
+    "relieve.secretary": _keyed,
+    "relieve.contact_point": _keyed,
+    "relieve.leader": _keyed,
+    "roster.import": _import,
 }

@@ -51,7 +51,7 @@ class CalledOff:
     """A session that would have filled a slot left unheld, cancelled, and why."""
 
     kind: MeetingKind
-    cause: str | None   # one of bot.session_changes.CAUSES, or 'other' with the words typed
+    cause: str | None  # one of bot.session_changes.CAUSES, or 'other' with the words typed
     reason: str | None
 
 
@@ -72,9 +72,12 @@ class BranchLine:
     @property
     def records(self) -> bool:
         """Anything recorded of the branch in the period (see :data:`RECORDS`)."""
-        return bool(self.scheduled or self.figures.get("sessions", (0.0, 0.0))[0]
-                    or any(self.figures.get(m, (0.0, 0.0))[1] for m in RECORDS)
-                    or self.figures.get("visits", (0.0, 0.0))[0])
+        return bool(
+            self.scheduled
+            or self.figures.get("sessions", (0.0, 0.0))[0]
+            or any(self.figures.get(m, (0.0, 0.0))[1] for m in RECORDS)
+            or self.figures.get("visits", (0.0, 0.0))[0]
+        )
 
 
 @dataclass
@@ -108,25 +111,43 @@ def quarter_bounds(day: date) -> tuple[date, date]:
     return start, end
 
 
-async def measure(c: Conn, clock: Clock, branches: list[tuple[int, str, str]], start: date,
-                  end: date, quota: float) -> list[BranchLine]:
+async def measure(
+    c: Conn,
+    clock: Clock,
+    branches: list[tuple[int, str, str]],
+    start: date,
+    end: date,
+    quota: float,
+) -> list[BranchLine]:
     """Each branch's measures for [start, end), in the order given."""
     begin = datetime.combine(start, time(0), tzinfo=clock.tz)
     finish = datetime.combine(end, time(0), tzinfo=clock.tz)
     due = rhythm.slots(start, end, clock.today())
     reach = rhythm.span(due)
-    held = rhythm.held_slots(await figures_repo.held_sessions(
-        c, datetime.combine(reach[0], time(0), tzinfo=clock.tz),
-        datetime.combine(reach[1], time(0), tzinfo=clock.tz)), clock.tz) if reach else {}
+    held = (
+        rhythm.held_slots(
+            await figures_repo.held_sessions(
+                c,
+                datetime.combine(reach[0], time(0), tzinfo=clock.tz),
+                datetime.combine(reach[1], time(0), tzinfo=clock.tz),
+            ),
+            clock.tz,
+        )
+        if reach
+        else {}
+    )
     called_off: dict[int, list[tuple[rhythm.Slot, CalledOff]]] = {}
     if reach:
         for branch_id, kind, starts_at, cause, reason in await figures_repo.cancelled_sessions(
-                c, datetime.combine(reach[0], time(0), tzinfo=clock.tz),
-                datetime.combine(reach[1], time(0), tzinfo=clock.tz)):
+            c,
+            datetime.combine(reach[0], time(0), tzinfo=clock.tz),
+            datetime.combine(reach[1], time(0), tzinfo=clock.tz),
+        ):
             slot = rhythm.slot_of(kind, starts_at, clock.tz)
             if slot is not None:
                 called_off.setdefault(branch_id, []).append(
-                    (slot, CalledOff(slot.kind, cause, reason)))
+                    (slot, CalledOff(slot.kind, cause, reason))
+                )
     grouped = await figures_repo.branches_with_groups(c)
     measures = {
         "attendance": await figures_repo.attendance(c, begin, finish),
@@ -141,8 +162,10 @@ async def measure(c: Conn, clock: Clock, branches: list[tuple[int, str, str]], s
         line = BranchLine(branch_id, name, township)
         expected = rhythm.expected(due, branch_id in grouped)
         filled = held.get(branch_id, set())
-        line.figures["sessions"] = (float(sum(slot in filled for slot in expected)),
-                                    float(len(expected)))
+        line.figures["sessions"] = (
+            float(sum(slot in filled for slot in expected)),
+            float(len(expected)),
+        )
         unheld = {slot for slot in expected if slot not in filled}
         for slot, why in called_off.get(branch_id, []):
             if slot in unheld and why not in line.called_off:
@@ -158,8 +181,9 @@ async def measure(c: Conn, clock: Clock, branches: list[tuple[int, str, str]], s
     return lines
 
 
-async def build(db: Database, clock: Clock, scope_unit_id: int, start: date, end: date,
-                quota: float) -> Bulletin:
+async def build(
+    db: Database, clock: Clock, scope_unit_id: int, start: date, end: date, quota: float
+) -> Bulletin:
     """The bulletin of the branches under a unit for [start, end)."""
     begin = datetime.combine(start, time(0), tzinfo=clock.tz)
     finish = datetime.combine(end, time(0), tzinfo=clock.tz)
@@ -168,16 +192,20 @@ async def build(db: Database, clock: Clock, scope_unit_id: int, start: date, end
         scope = await org_repo.get_unit(c, scope_unit_id)
         branches = await branches_under(c, scope_unit_id)
         lines = await measure(c, clock, branches, start, end, quota)
-        members = await figures_repo.members_figures(c, [b for b, _, _ in branches], begin,
-                                                     finish)
+        members = await figures_repo.members_figures(c, [b for b, _, _ in branches], begin, finish)
         study = None
         if scope is not None and scope.kind in ("county", "township"):
             townships = await _townships_of(c, scope)
-            study = await centralised.table(c, [(t.id, t.name) for t in townships],
-                                            min(end - timedelta(days=1), today), clock.tz)
+            study = await centralised.table(
+                c,
+                [(t.id, t.name) for t in townships],
+                min(end - timedelta(days=1), today),
+                clock.tz,
+            )
     lines.sort(key=lambda line: line.records)  # stable: township and name order kept
-    return Bulletin(scope.name if scope else "—", start, end, today, lines, members, study,
-                    clock.now())
+    return Bulletin(
+        scope.name if scope else "—", start, end, today, lines, members, study, clock.now()
+    )
 
 
 async def _townships_of(c: Conn, scope: Unit) -> list[Unit]:
@@ -194,8 +222,9 @@ async def branches_under(c: Conn, unit_id: int) -> list[tuple[int, str, str]]:
     if unit.kind == "branch":
         parent = await org_repo.get_unit(c, unit.parent_id or 0)
         return [(unit.id, unit.name, parent.name if parent else "")]
-    townships = [unit] if unit.kind == "township" else await org_repo.children(
-        c, unit.id, "township")
+    townships = (
+        [unit] if unit.kind == "township" else await org_repo.children(c, unit.id, "township")
+    )
     found = []
     for township in townships:
         for branch in await org_repo.children(c, township.id, "branch"):
@@ -222,15 +251,18 @@ def _percent(line: BranchLine, measure: str) -> str:
 
 def branch_figures(tr: Tr, line: BranchLine) -> str:
     """A branch's measures on one line, each traceable to its records."""
-    parts = [tr("sessions {held}", held=_fraction(line, "sessions")),
-             tr("attendance {rate}", rate=_percent(line, "attendance")),
-             tr("study {rate}", rate=_percent(line, "study")),
-             tr("notes {written}", written=_fraction(line, "notes")),
-             tr("notices acknowledged {count}", count=_fraction(line, "notices"))]
+    parts = [
+        tr("sessions {held}", held=_fraction(line, "sessions")),
+        tr("attendance {rate}", rate=_percent(line, "attendance")),
+        tr("study {rate}", rate=_percent(line, "study")),
+        tr("notes {written}", written=_fraction(line, "notes")),
+        tr("notices acknowledged {count}", count=_fraction(line, "notices")),
+    ]
     if "visits" in line.figures:
         days, quota = line.figures["visits"]
-        parts.append(tr("contact-point days {days:g} (the leaders' quota {quota:g})",
-                        days=days, quota=quota))
+        parts.append(
+            tr("contact-point days {days:g} (the leaders' quota {quota:g})", days=days, quota=quota)
+        )
     parts += [esc(why) for why in called_off(tr, line)]
     return " · ".join(parts)
 
@@ -238,9 +270,14 @@ def branch_figures(tr: Tr, line: BranchLine) -> str:
 def called_off(tr: Tr, line: BranchLine) -> list[str]:
     """Why due sessions went unheld, where one was cancelled: "Party activity day
     cancelled: 暴雨" (plain text: escape it for a message)."""
-    return [tr("{kind} cancelled: {reason}", kind=tr(KINDS[why.kind]),
-               reason=session_changes.reason_words(tr, why.cause, why.reason))
-            for why in line.called_off]
+    return [
+        tr(
+            "{kind} cancelled: {reason}",
+            kind=tr(KINDS[why.kind]),
+            reason=session_changes.reason_words(tr, why.cause, why.reason),
+        )
+        for why in line.called_off
+    ]
 
 
 def _idle_name(tr: Tr, line: BranchLine) -> str:
@@ -251,23 +288,43 @@ def _idle_name(tr: Tr, line: BranchLine) -> str:
 
 
 def lines(tr: Tr, bulletin: Bulletin) -> list[str]:
-    found = [tr("📊 <b>Bulletin: {scope}, {period}</b>", scope=esc(bulletin.scope),
-                period=period_text(bulletin.start, bulletin.end))]
+    found = [
+        tr(
+            "📊 <b>Bulletin: {scope}, {period}</b>",
+            scope=esc(bulletin.scope),
+            period=period_text(bulletin.start, bulletin.end),
+        )
+    ]
     if not bulletin.active:
-        found.append(tr("No activity in this period: no sessions, materials, notes, visits "
-                        "or notices to count."))
+        found.append(
+            tr(
+                "No activity in this period: no sessions, materials, notes, visits "
+                "or notices to count."
+            )
+        )
     else:
-        found.append(tr("Each branch's measures, by township — not a ranking. Sessions: held "
-                        "of those due (三会一课 and the party activity day). Acknowledgements "
-                        "and notes are shown, not weighed; contact-point days are the "
-                        "leaders', for information."))
+        found.append(
+            tr(
+                "Each branch's measures, by township — not a ranking. Sessions: held "
+                "of those due (三会一课 and the party activity day). Acknowledgements "
+                "and notes are shown, not weighed; contact-point days are the "
+                "leaders', for information."
+            )
+        )
         if bulletin.running:
-            found.append(tr("The period is still running: sessions due by the end of this "
-                            "month or quarter count as expected."))
+            found.append(
+                tr(
+                    "The period is still running: sessions due by the end of this "
+                    "month or quarter count as expected."
+                )
+            )
     idle = bulletin.idle
     if idle:
-        found += ["", tr("<b>No records this period ({n})</b>", n=len(idle)),
-                  "、".join(_idle_name(tr, line) for line in idle)]
+        found += [
+            "",
+            tr("<b>No records this period ({n})</b>", n=len(idle)),
+            "、".join(_idle_name(tr, line) for line in idle),
+        ]
     township = None
     for number, line in enumerate(bulletin.active, start=1):
         if line.township != township:
@@ -286,8 +343,12 @@ def spreadsheet(tr: Tr, bulletin: Bulletin) -> bytes:
     rows: list[list[Any]] = []
     kinds: list[ColumnKind | None] = ["text", "text", "text", "integer"]
     for line in bulletin.lines:
-        row: list[Any] = [line.township, line.name, tr("yes") if line.records else tr("no"),
-                          line.scheduled]
+        row: list[Any] = [
+            line.township,
+            line.name,
+            tr("yes") if line.records else tr("no"),
+            line.scheduled,
+        ]
         for measure in MEASURES:
             done, possible = line.figures.get(measure, (0.0, 0.0))
             row += [done, possible]
@@ -300,49 +361,97 @@ def spreadsheet(tr: Tr, bulletin: Bulletin) -> bytes:
         if measure in ("attendance", "study"):
             kinds.append("percent")
     kinds.append("text")
-    sheets: list[Sheet] = [Sheet(
-        tr("Branches"),
-        [tr("Township"), tr("Branch"), tr("Records in the period"), tr("Sessions scheduled"),
-         tr("Sessions held (of those due)"), tr("Sessions due"), tr("Attended"),
-         tr("Invited (less leave)"), tr("Attendance"), tr("Materials studied"),
-         tr("Materials received"), tr("Study rate"), tr("Notes written"), tr("Notes asked"),
-         tr("Notices acknowledged"), tr("Notices delivered or to tell in person"),
-         tr("Contact-point days"), tr("The leaders' quota"),
-         tr("Due sessions not held: cancelled, and why")],
-        rows, kinds=kinds)]
-    sheets.append(Sheet(tr("Members"),
-                        [tr("Branch"), tr("Member"), tr("Sessions attended"),
-                         tr("Sessions invited"), tr("Materials studied"),
-                         tr("Materials received"), tr("Notes written"), tr("Notes asked"),
-                         tr("Sessions attended, recorded by hand"),
-                         tr("Materials studied, recorded by hand"),
-                         tr("Recorded by hand by")],
-                        [[names.get(p.branch_id, ""), p.name, p.attended, p.invited,
-                          p.studied, p.received, p.notes_written, p.notes_asked,
-                          p.attended_by_hand, p.studied_by_hand, p.recorded_by]
-                         for p in bulletin.members],
-                        title=_sheet_title(tr, bulletin, tr("Members"))))
+    sheets: list[Sheet] = [
+        Sheet(
+            tr("Branches"),
+            [
+                tr("Township"),
+                tr("Branch"),
+                tr("Records in the period"),
+                tr("Sessions scheduled"),
+                tr("Sessions held (of those due)"),
+                tr("Sessions due"),
+                tr("Attended"),
+                tr("Invited (less leave)"),
+                tr("Attendance"),
+                tr("Materials studied"),
+                tr("Materials received"),
+                tr("Study rate"),
+                tr("Notes written"),
+                tr("Notes asked"),
+                tr("Notices acknowledged"),
+                tr("Notices delivered or to tell in person"),
+                tr("Contact-point days"),
+                tr("The leaders' quota"),
+                tr("Due sessions not held: cancelled, and why"),
+            ],
+            rows,
+            kinds=kinds,
+        )
+    ]
+    sheets.append(
+        Sheet(
+            tr("Members"),
+            [
+                tr("Branch"),
+                tr("Member"),
+                tr("Sessions attended"),
+                tr("Sessions invited"),
+                tr("Materials studied"),
+                tr("Materials received"),
+                tr("Notes written"),
+                tr("Notes asked"),
+                tr("Sessions attended, recorded by hand"),
+                tr("Materials studied, recorded by hand"),
+                tr("Recorded by hand by"),
+            ],
+            [
+                [
+                    names.get(p.branch_id, ""),
+                    p.name,
+                    p.attended,
+                    p.invited,
+                    p.studied,
+                    p.received,
+                    p.notes_written,
+                    p.notes_asked,
+                    p.attended_by_hand,
+                    p.studied_by_hand,
+                    p.recorded_by,
+                ]
+                for p in bulletin.members
+            ],
+            title=_sheet_title(tr, bulletin, tr("Members")),
+        )
+    )
     if bulletin.study is not None:
         name, heading, study_rows = centralised.sheet(tr, bulletin.study)
-        sheets.append(Sheet(name, heading, study_rows,
-                            title=_sheet_title(tr, bulletin, name)))
+        sheets.append(Sheet(name, heading, study_rows, title=_sheet_title(tr, bulletin, name)))
     return workbook(sheets, title=_sheet_title(tr, bulletin, tr("Branches")))
 
 
 def _sheet_title(tr: Tr, bulletin: Bulletin, sheet: str) -> str:
-    return title_row(tr, tr("Bulletin: {sheet}", sheet=sheet), scope=bulletin.scope,
-                     start=bulletin.start, last=bulletin.end - timedelta(days=1),
-                     made=bulletin.made)
+    return title_row(
+        tr,
+        tr("Bulletin: {sheet}", sheet=sheet),
+        scope=bulletin.scope,
+        start=bulletin.start,
+        last=bulletin.end - timedelta(days=1),
+        made=bulletin.made,
+    )
 
 
 def chart_data(bulletin: Bulletin) -> list[tuple[float | None, float | None]]:
     """What the chart plots, per branch with records (in the order of the message): the
     share of due sessions held and attendance, in percent."""
+
     def percent(rate: float | None) -> float | None:
         return None if rate is None else round(rate * 100, 1)
 
-    return [(percent(line.rate("sessions")), percent(line.rate("attendance")))
-            for line in bulletin.active]
+    return [
+        (percent(line.rate("sessions")), percent(line.rate("attendance")))
+        for line in bulletin.active
+    ]
 
 
 def chart_images(bulletin: Bulletin, tr: Tr | None = None) -> list[bytes]:
@@ -356,24 +465,43 @@ def chart_figures(bulletin: Bulletin, tr: Tr | None = None) -> list[Figure]:
     colour for every branch: the chart shows figures, it marks no one."""
     tr = tr or translator(None)
     data = chart_data(bulletin)
-    title = tr("Sessions held of those due: {scope}, {start} to {last}", scope=bulletin.scope,
-               start=bulletin.start.isoformat(),
-               last=(bulletin.end - timedelta(days=1)).isoformat())
+    title = tr(
+        "Sessions held of those due: {scope}, {start} to {last}",
+        scope=bulletin.scope,
+        start=bulletin.start.isoformat(),
+        last=(bulletin.end - timedelta(days=1)).isoformat(),
+    )
     if len(data) > CHART_BRANCHES:
-        return [charts.histogram_figure(
-            tr("{title} ({count} branches)", title=title, count=len(data)),
-            [sessions or 0.0 for sessions, _ in data], axis=tr("sessions held of those due (%)"),
-            count_axis=tr("branches"), bins=range(0, 101, 10))]
+        return [
+            charts.histogram_figure(
+                tr("{title} ({count} branches)", title=title, count=len(data)),
+                [sessions or 0.0 for sessions, _ in data],
+                axis=tr("sessions held of those due (%)"),
+                count_axis=tr("branches"),
+                bins=range(0, 101, 10),
+            )
+        ]
 
     def shown(value: float | None) -> str:
         return "—" if value is None else f"{value:.0f}%"
 
-    return charts.bar_figures(title, [
-        charts.Bar(line.name, sessions or 0.0,
-                   tr("{sessions} · attendance {attendance}", sessions=shown(sessions),
-                      attendance=shown(attendance)))
-        for line, (sessions, attendance) in zip(bulletin.active, data, strict=True)],
-        axis=tr("sessions held of those due (%)"), limit=100)
+    return charts.bar_figures(
+        title,
+        [
+            charts.Bar(
+                line.name,
+                sessions or 0.0,
+                tr(
+                    "{sessions} · attendance {attendance}",
+                    sessions=shown(sessions),
+                    attendance=shown(attendance),
+                ),
+            )
+            for line, (sessions, attendance) in zip(bulletin.active, data, strict=True)
+        ],
+        axis=tr("sessions held of those due (%)"),
+        limit=100,
+    )
 
 
 def parts(tr: Tr, bulletin: Bulletin) -> list[Outgoing]:
@@ -382,21 +510,32 @@ def parts(tr: Tr, bulletin: Bulletin) -> list[Outgoing]:
         return found
 
     def name(suffix: str) -> str:
-        return period_file_name(tr("bulletin"), bulletin.start, bulletin.end, suffix,
-                                bulletin.scope)
+        return period_file_name(
+            tr("bulletin"), bulletin.start, bulletin.end, suffix, bulletin.scope
+        )
 
-    found.append(Outgoing(tr("📎 The bulletin as a spreadsheet: a row per branch, a row per "
-                             "member"), media_kind="document",
-                          upload=(name(".xlsx"), spreadsheet(tr, bulletin))))
+    found.append(
+        Outgoing(
+            tr("📎 The bulletin as a spreadsheet: a row per branch, a row per member"),
+            media_kind="document",
+            upload=(name(".xlsx"), spreadsheet(tr, bulletin)),
+        )
+    )
     images = chart_images(bulletin, tr)
     for number, image in enumerate(images, start=1):
-        caption = tr("📈 Sessions held of those due per branch, in the order of the "
-                     "bulletin; after each bar, attendance too.")
+        caption = tr(
+            "📈 Sessions held of those due per branch, in the order of the "
+            "bulletin; after each bar, attendance too."
+        )
         if len(images) > 1:
             caption += f" ({number}/{len(images)})"
-        found.append(Outgoing(caption, media_kind="photo",
-                              upload=(name(f"-{number}.png" if len(images) > 1 else ".png"),
-                                      image)))
+        found.append(
+            Outgoing(
+                caption,
+                media_kind="photo",
+                upload=(name(f"-{number}.png" if len(images) > 1 else ".png"), image),
+            )
+        )
     return found
 
 
@@ -414,8 +553,9 @@ def due_periods(today: date) -> list[tuple[str, date, date]]:
     return periods
 
 
-async def queue_scheduled(db: Database, clock: Clock, staff: list[int], at: time,
-                          quota: float) -> int:
+async def queue_scheduled(
+    db: Database, clock: Clock, staff: list[int], at: time, quota: float
+) -> int:
     """Each due period's county bulletin to every staff member: built once, rendered once
     per language among them, off the loop, and stored with its rows (:mod:`bot.rendered`)."""
     now = clock.now()
@@ -435,9 +575,16 @@ async def queue_scheduled(db: Database, clock: Clock, staff: list[int], at: time
         readers = await rendered.translators(db, staff)
         texts = await rendered.render_languages(parts, bulletin, readers)
         queued += await rendered.queue(
-            db, now, f"bulletin:{kind}:{start.isoformat()}:{end.isoformat()}:{county.id}",
-            OutboxKind.BULLETIN, county.id, readers, texts, f"bulletin:{kind}:{start.isoformat()}:",
-            {"start": start.isoformat(), "end": end.isoformat(), "quota": quota})
+            db,
+            now,
+            f"bulletin:{kind}:{start.isoformat()}:{end.isoformat()}:{county.id}",
+            OutboxKind.BULLETIN,
+            county.id,
+            readers,
+            texts,
+            f"bulletin:{kind}:{start.isoformat()}:",
+            {"start": start.isoformat(), "end": end.isoformat(), "quota": quota},
+        )
     return queued
 
 
@@ -446,10 +593,14 @@ async def render_bulletin(db: Database, clock: Clock, row: OutboxRow) -> Outgoin
         return await rendered.part(db, row)
     # A row queued before parts were stored: built and drawn for it alone, off the loop.
     tr = await translator_of(db, row.chat_id)
-    bulletin = await build(db, clock, row.ref_id or 0,
-                           date.fromisoformat(str(row.payload["start"])),
-                           date.fromisoformat(str(row.payload["end"])),
-                           float(row.payload["quota"]))
+    bulletin = await build(
+        db,
+        clock,
+        row.ref_id or 0,
+        date.fromisoformat(str(row.payload["start"])),
+        date.fromisoformat(str(row.payload["end"])),
+        float(row.payload["quota"]),
+    )
     found = await rendered.off_loop(parts, tr, bulletin)
     index = int(row.payload["part"])
     return found[index] if index < len(found) else None

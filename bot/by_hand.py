@@ -55,13 +55,17 @@ OUTCOMES: dict[Outcome, str] = {
     "recorded": N_("✅ Recorded by hand."),
     "undone": N_("↩️ Taken back."),
     "already": N_("Already recorded."),
-    "not_by_hand": N_("Nothing recorded by hand to take back: the member did it "
-                      "themselves, or it was taken back already."),
-    "on_leave": N_("They asked for leave from this session; their leave is decided with "
-                   "its own buttons."),
+    "not_by_hand": N_(
+        "Nothing recorded by hand to take back: the member did it "
+        "themselves, or it was taken back already."
+    ),
+    "on_leave": N_(
+        "They asked for leave from this session; their leave is decided with its own buttons."
+    ),
 }
-ANSWERS: dict[str, str] = {key: text for table in (REFUSALS, OUTCOMES)
-                           for key, text in table.items()}
+ANSWERS: dict[str, str] = {
+    key: text for table in (REFUSALS, OUTCOMES) for key, text in table.items()
+}
 
 
 @dataclass(frozen=True)
@@ -147,16 +151,27 @@ async def _listing(c: Conn, actor: Actor, found: Target) -> Listing | Refusal:
         for person in people:
             mark = marks.get(person.member_id)
             state: Literal["open", "done", "by_hand", "other"] = (
-                "by_hand" if mark is not None
-                else "done" if person.status in ("present", "remote")
-                else "open" if person.status in (None, "absent") else "other")
-            lines.append(Line(person.member_id, person.name, meeting.branch_id,
-                              person.member_id in phoneless, state,
-                              mark.by_name if mark else None,
-                              mark.recorded_at if mark else None))
+                "by_hand"
+                if mark is not None
+                else "done"
+                if person.status in ("present", "remote")
+                else "open"
+                if person.status in (None, "absent")
+                else "other"
+            )
+            lines.append(
+                Line(
+                    person.member_id,
+                    person.name,
+                    meeting.branch_id,
+                    person.member_id in phoneless,
+                    state,
+                    mark.by_name if mark else None,
+                    mark.recorded_at if mark else None,
+                )
+            )
         unit = await org_repo.get_unit(c, meeting.branch_id)
-        return Listing(found, meeting.topic, lines, meeting, people,
-                       unit.name if unit else "—")
+        return Listing(found, meeting.topic, lines, meeting, people, unit.name if unit else "—")
     if found.kind == "s":
         material = await material_repo.get_material(c, found.id)
         if material is None:
@@ -172,11 +187,22 @@ async def _listing(c: Conn, actor: Actor, found: Target) -> Listing | Refusal:
     entries = [e for e in entries if actor.manages(e.branch_id)]
     if not entries:
         return "not_yours"
-    return Listing(found, title, [
-        Line(e.member_id, e.name, e.branch_id, e.no_telegram,
-             "by_hand" if e.recorded_by is not None and e.done
-             else "done" if e.done else "open", e.by_name, e.recorded_at)
-        for e in entries])
+    return Listing(
+        found,
+        title,
+        [
+            Line(
+                e.member_id,
+                e.name,
+                e.branch_id,
+                e.no_telegram,
+                "by_hand" if e.recorded_by is not None and e.done else "done" if e.done else "open",
+                e.by_name,
+                e.recorded_at,
+            )
+            for e in entries
+        ],
+    )
 
 
 async def listing(db: Database, actor: Actor, found: Target) -> Listing | Refusal:
@@ -190,8 +216,9 @@ async def listing(db: Database, actor: Actor, found: Target) -> Listing | Refusa
 # --- recording ---------------------------------------------------------------------------------
 
 
-async def record(db: Database, clock: Clock, actor: Actor, found: Target, member_id: int,
-                 on: bool) -> Outcome | Refusal:
+async def record(
+    db: Database, clock: Clock, actor: Actor, found: Target, member_id: int, on: bool
+) -> Outcome | Refusal:
     """Enter (``on``) or take back an entry by hand, in one transaction with its audit
     entry; the rights are asked again inside it."""
     now = clock.now()
@@ -208,24 +235,42 @@ async def record(db: Database, clock: Clock, actor: Actor, found: Target, member
             assert shown.meeting is not None
             if on and line.state == "other":
                 return "on_leave"
-            changed = (await repo.record_present(c, found.id, member_id, by, now) if on
-                       else await repo.undo_present(c, found.id, member_id,
-                                                    shown.meeting.state == "closed", now))
-            if changed:
-                await audit.record(c, now, f"tg:{by}",
-                                   "attendance.by_hand" if on else "attendance.by_hand_undo",
-                                   subject, audit.changes(present=(not on, on)))
-        else:
-            what: Literal["material", "notice"] = "material" if found.kind == "s" else "notice"
-            changed = (await repo.record_done(c, what, found.id, member_id, by, now) if on
-                       else await repo.undo_done(c, what, found.id, member_id))
+            changed = (
+                await repo.record_present(c, found.id, member_id, by, now)
+                if on
+                else await repo.undo_present(
+                    c, found.id, member_id, shown.meeting.state == "closed", now
+                )
+            )
             if changed:
                 await audit.record(
-                    c, now, f"tg:{by}",
-                    ("material.by_hand" if on else "material.by_hand_undo") if what == "material"
-                    else ("notice.by_hand" if on else "notice.by_hand_undo"), subject,
-                    audit.changes(studied=(not on, on)) if what == "material"
-                    else audit.changes(acknowledged=(not on, on)))
+                    c,
+                    now,
+                    f"tg:{by}",
+                    "attendance.by_hand" if on else "attendance.by_hand_undo",
+                    subject,
+                    audit.changes(present=(not on, on)),
+                )
+        else:
+            what: Literal["material", "notice"] = "material" if found.kind == "s" else "notice"
+            changed = (
+                await repo.record_done(c, what, found.id, member_id, by, now)
+                if on
+                else await repo.undo_done(c, what, found.id, member_id)
+            )
+            if changed:
+                await audit.record(
+                    c,
+                    now,
+                    f"tg:{by}",
+                    ("material.by_hand" if on else "material.by_hand_undo")
+                    if what == "material"
+                    else ("notice.by_hand" if on else "notice.by_hand_undo"),
+                    subject,
+                    audit.changes(studied=(not on, on))
+                    if what == "material"
+                    else audit.changes(acknowledged=(not on, on)),
+                )
     if changed:
         return "recorded" if on else "undone"
     return "already" if on else "not_by_hand"
@@ -261,10 +306,17 @@ async def todo(db: Database, clock: Clock, actor: Actor, branch_id: int) -> Todo
         ids = {m.id for m in members}
         items: list[OpenItem] = []
         for meeting in await repo.closed_sessions(c, branch_id, since):
-            items += [OpenItem(member_id=p.member_id, kind="m", ref_id=meeting.id,
-                               title=meeting.topic, at=meeting.starts_at)
-                      for p in await meeting_repo.attendees(c, meeting.id)
-                      if p.member_id in ids and p.status in (None, "absent")]
+            items += [
+                OpenItem(
+                    member_id=p.member_id,
+                    kind="m",
+                    ref_id=meeting.id,
+                    title=meeting.topic,
+                    at=meeting.starts_at,
+                )
+                for p in await meeting_repo.attendees(c, meeting.id)
+                if p.member_id in ids and p.status in (None, "absent")
+            ]
         items += await repo.open_materials(c, ids, since)
         items += await repo.open_notices(c, ids, since)
     order = {m.id: n for n, m in enumerate(members)}
@@ -282,12 +334,17 @@ async def without_telegram(db: Database, branch_id: int) -> int:
 
 ICONS = {"m": "📅", "s": "📚", "n": "📢"}
 HOW: dict[Kind, str] = {
-    "m": N_("Press a name to record them present. ↩️ takes back an entry made by hand. "
-            "📵: no Telegram."),
-    "s": N_("Press a name to record that the material was brought to them and studied "
-            "(送学上门). ↩️ takes back an entry made by hand. 📵: no Telegram."),
-    "n": N_("Press a name to record that they were told in person. ↩️ takes back an entry "
-            "made by hand. 📵: no Telegram."),
+    "m": N_(
+        "Press a name to record them present. ↩️ takes back an entry made by hand. 📵: no Telegram."
+    ),
+    "s": N_(
+        "Press a name to record that the material was brought to them and studied "
+        "(送学上门). ↩️ takes back an entry made by hand. 📵: no Telegram."
+    ),
+    "n": N_(
+        "Press a name to record that they were told in person. ↩️ takes back an entry "
+        "made by hand. 📵: no Telegram."
+    ),
 }
 WHAT: dict[Kind, str] = {
     "m": N_("present at {what}"),
@@ -299,7 +356,9 @@ DONE: dict[Kind, str] = {
     "n": N_("Received {done} of {total}, of them told in person and recorded by hand {hand}"),
 }
 OPEN_STATE: dict[Kind, str] = {
-    "m": N_("not recorded present"), "s": N_("not studied"), "n": N_("not told"),
+    "m": N_("not recorded present"),
+    "s": N_("not studied"),
+    "n": N_("not told"),
 }
 
 
@@ -310,8 +369,16 @@ def marked(tr: Translator, name: str, by: str | None) -> str:
     return tr("{name} (recorded by hand by {by})", name=esc(name), by=esc(by))
 
 
-def counts_line(tr: Translator, received: int, done: str, by_hand: int, waiting: str,
-                no_telegram: int, to_record: int, unreachable: int) -> str:
+def counts_line(
+    tr: Translator,
+    received: int,
+    done: str,
+    by_hand: int,
+    waiting: str,
+    no_telegram: int,
+    to_record: int,
+    unreachable: int,
+) -> str:
     """A material's or notice's counts on one line (``done`` and ``waiting`` already in
     words): members without Telegram are counted apart, as still to be recorded by hand,
     never as "not reachable" — that is for someone with Telegram the bot cannot reach."""
@@ -339,7 +406,7 @@ def _nav(tr: Translator, code: str, page: int, pages: int) -> list[tuple[str, st
 
 
 def _grid(buttons: Sequence[tuple[str, str]]) -> Buttons:
-    return [list(buttons[i:i + 2]) for i in range(0, len(buttons), 2)]
+    return [list(buttons[i : i + 2]) for i in range(0, len(buttons), 2)]
 
 
 def _label(text: str) -> str:
@@ -352,15 +419,23 @@ def listing_screen(tr: Translator, tz: tzinfo, shown: Listing, page: int) -> Out
     lines = [tr("🖊 <b>Record by hand</b>")]
     if shown.meeting is not None:
         hand = {line.member_id: line.by_name for line in shown.lines if line.by_name}
-        lines += meetings.summary_lines(tr, shown.meeting, shown.attendees, shown.branch, tz,
-                                        hand)[1:]
+        lines += meetings.summary_lines(tr, shown.meeting, shown.attendees, shown.branch, tz, hand)[
+            1:
+        ]
     else:
         lines.append(f"{ICONS[kind]} <b>{esc(shown.title)}</b>")
         done = [line for line in shown.lines if line.state in ("done", "by_hand")]
-        lines.append(tr(DONE[kind], done=len(done), total=len(shown.lines),
-                        hand=sum(1 for line in done if line.state == "by_hand")))
-        by_hand = [marked(tr, line.name, line.by_name) for line in shown.lines
-                   if line.state == "by_hand"]
+        lines.append(
+            tr(
+                DONE[kind],
+                done=len(done),
+                total=len(shown.lines),
+                hand=sum(1 for line in done if line.state == "by_hand"),
+            )
+        )
+        by_hand = [
+            marked(tr, line.name, line.by_name) for line in shown.lines if line.state == "by_hand"
+        ]
         if by_hand:
             lines.append(tr("Recorded by hand: {names}", names="、".join(by_hand)))
     pressable = shown.pressable
@@ -370,21 +445,32 @@ def listing_screen(tr: Translator, tz: tzinfo, shown: Listing, page: int) -> Out
     lines.append(tr(HOW[kind]) if pressable else tr("Nobody is left to record."))
     if pages > 1:
         lines.append(tr("Page {page} of {pages}", page=page + 1, pages=pages))
-    keys = [(_label(("↩️ " if line.state == "by_hand" else "📵 " if line.no_telegram
-                     else "🖊 ") + line.name),
-             HandEntry("ask", found.code, line.member_id, 1 if line.state == "open" else 0,
-                       f"p{page}").pack())
-            for line in pressable[page * PAGE:(page + 1) * PAGE]]
-    return Outgoing(shorten("\n".join(lines), MESSAGE_LIMIT),
-                    [*_grid(keys), _nav(tr, found.code, page, pages)])
+    keys = [
+        (
+            _label(
+                ("↩️ " if line.state == "by_hand" else "📵 " if line.no_telegram else "🖊 ")
+                + line.name
+            ),
+            HandEntry(
+                "ask", found.code, line.member_id, 1 if line.state == "open" else 0, f"p{page}"
+            ).pack(),
+        )
+        for line in pressable[page * PAGE : (page + 1) * PAGE]
+    ]
+    return Outgoing(
+        shorten("\n".join(lines), MESSAGE_LIMIT), [*_grid(keys), _nav(tr, found.code, page, pages)]
+    )
 
 
 def what(tr: Translator, tz: tzinfo, shown: Listing) -> str:
     """The session, material or notice in a few words (escaped)."""
     kind: Kind = shown.target.kind  # type: ignore[assignment]
     if shown.meeting is not None:
-        subject = tr("“{topic}” ({when})", topic=esc(shown.meeting.topic),
-                     when=meetings.when_text(shown.meeting, tz))
+        subject = tr(
+            "“{topic}” ({when})",
+            topic=esc(shown.meeting.topic),
+            when=meetings.when_text(shown.meeting, tz),
+        )
     else:
         subject = esc(shown.title)
     return tr(WHAT[kind], what=subject)
@@ -397,15 +483,23 @@ def question(tr: Translator, tz: tzinfo, shown: Listing, line: Line, back: str) 
     page = page_of(back[1:]) or 0
     back_to = HandPage(f"b{line.branch_id}" if back.startswith("t") else code, page).pack()
     if line.state == "by_hand":
-        when = line.recorded_at.astimezone(tz).strftime("%m-%d %H:%M") if line.recorded_at \
-            else ""
-        text = tr("Take back what was recorded by hand: <b>{name}</b>, {what} — recorded by "
-                  "{by} on {when}?", name=esc(line.name), what=subject,
-                  by=esc(line.by_name or ""), when=when)
+        when = line.recorded_at.astimezone(tz).strftime("%m-%d %H:%M") if line.recorded_at else ""
+        text = tr(
+            "Take back what was recorded by hand: <b>{name}</b>, {what} — recorded by "
+            "{by} on {when}?",
+            name=esc(line.name),
+            what=subject,
+            by=esc(line.by_name or ""),
+            when=when,
+        )
         yes = (tr("↩️ Take back"), HandEntry("do", code, line.member_id, 0, back).pack())
     else:
-        text = tr("Record by hand: <b>{name}</b>, {what}? It is kept with your name and the "
-                  "time, and shown as recorded by hand.", name=esc(line.name), what=subject)
+        text = tr(
+            "Record by hand: <b>{name}</b>, {what}? It is kept with your name and the "
+            "time, and shown as recorded by hand.",
+            name=esc(line.name),
+            what=subject,
+        )
         yes = (tr("✅ Record"), HandEntry("do", code, line.member_id, 1, back).pack())
     return Outgoing(text, [[yes, (tr("← Back"), back_to)]])
 
@@ -414,17 +508,23 @@ def todo_screen(tr: Translator, tz: tzinfo, found: Todo, page: int) -> Outgoing:
     branch = found.branch
     lines = [tr("🖊 <b>To record by hand: {branch}</b>", branch=esc(branch.name))]
     if not found.members:
-        lines.append(tr("Everyone in the branch has Telegram: there is nothing to record by "
-                        "hand here."))
+        lines.append(
+            tr("Everyone in the branch has Telegram: there is nothing to record by hand here.")
+        )
         return Outgoing("\n".join(lines))
     weeks = WINDOW_DAYS // 7
-    lines.append(tr("Members without Telegram ({n}) and what is still open for each over "
-                    "the last {weeks} weeks: sessions they are not recorded at, materials "
-                    "not studied, notices not told. Press one to record it.",
-                    n=len(found.members), weeks=weeks))
+    lines.append(
+        tr(
+            "Members without Telegram ({n}) and what is still open for each over "
+            "the last {weeks} weeks: sessions they are not recorded at, materials "
+            "not studied, notices not told. Press one to record it.",
+            n=len(found.members),
+            weeks=weeks,
+        )
+    )
     pages = _pages(len(found.items))
     page = min(page, pages - 1)
-    shown = found.items[page * PAGE:(page + 1) * PAGE]
+    shown = found.items[page * PAGE : (page + 1) * PAGE]
     names = {m.id: m.name for m in found.members}
     free = [m for m in found.members if all(i.member_id != m.id for i in found.items)]
     if free and page == 0:
@@ -437,12 +537,17 @@ def todo_screen(tr: Translator, tz: tzinfo, found: Todo, page: int) -> Outgoing:
         lines.append(_item_line(tr, tz, item))
     if pages > 1:
         lines += ["", tr("Page {page} of {pages}", page=page + 1, pages=pages)]
-    keys = [(_label(f"{ICONS[item.kind]} {names[item.member_id]} · {_title(item)}"),
-             HandEntry("ask", f"{item.kind}{item.ref_id}", item.member_id, 1,
-                       f"t{page}").pack())
-            for item in shown]
-    return Outgoing(shorten("\n".join(lines), MESSAGE_LIMIT),
-                    [*[[key] for key in keys], _nav(tr, f"b{branch.id}", page, pages)])
+    keys = [
+        (
+            _label(f"{ICONS[item.kind]} {names[item.member_id]} · {_title(item)}"),
+            HandEntry("ask", f"{item.kind}{item.ref_id}", item.member_id, 1, f"t{page}").pack(),
+        )
+        for item in shown
+    ]
+    return Outgoing(
+        shorten("\n".join(lines), MESSAGE_LIMIT),
+        [*[[key] for key in keys], _nav(tr, f"b{branch.id}", page, pages)],
+    )
 
 
 def _title(item: OpenItem) -> str:
@@ -450,7 +555,10 @@ def _title(item: OpenItem) -> str:
 
 
 def _item_line(tr: Translator, tz: tzinfo, item: OpenItem) -> str:
-    return tr("• {icon} {day} {title} — {state}", icon=ICONS[item.kind],
-              day=item.at.astimezone(tz).strftime("%m-%d"), title=esc(_title(item)),
-              state=tr(OPEN_STATE[item.kind]))
-
+    return tr(
+        "• {icon} {day} {title} — {state}",
+        icon=ICONS[item.kind],
+        day=item.at.astimezone(tz).strftime("%m-%d"),
+        title=esc(_title(item)),
+        state=tr(OPEN_STATE[item.kind]),
+    )

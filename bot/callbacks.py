@@ -115,12 +115,14 @@ class Short:
 def _text(most: int) -> Callable[[str], str | None]:
     def read(raw: str) -> str | None:  # the separator cannot be in it: unpacking split there
         return raw if raw and len(raw.encode("utf-8")) <= most else None
+
     return read
 
 
 def _number(most: int) -> Callable[[str], int | None]:
     def read(raw: str) -> int | None:
         return whole(raw) if len(raw) <= most else None
+
     return read
 
 
@@ -184,8 +186,7 @@ class CallbackData:
     bound: ClassVar[int]
     _fields: ClassVar[tuple[_Field, ...]]
 
-    def __init_subclass__(cls, *, prefix: str, action: str | None = None,
-                          **kwargs: Any) -> None:
+    def __init_subclass__(cls, *, prefix: str, action: str | None = None, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         if any(SEPARATOR in part or not part for part in (prefix, action or prefix)):
             raise ValueError(f"{cls.__name__}: prefix and action must be short words")
@@ -193,8 +194,10 @@ class CallbackData:
             raise TypeError(f"two kinds of button named {cls.__name__}")
         dataclass(frozen=True)(cls)
         hints = typing.get_type_hints(cls, include_extras=True)  # each in its own module
-        fields = tuple(_field(f.name, hints[f.name], f.default is None)
-                       for f in dataclasses.fields(cls))  # type: ignore[arg-type]
+        fields = tuple(
+            _field(f.name, hints[f.name], f.default is None)
+            for f in dataclasses.fields(cls)  # type: ignore[arg-type]
+        )
         optional = [f.optional for f in fields]
         if optional != sorted(optional):  # False (needed) first, then True (may be left off)
             raise TypeError(f"{cls.__name__}: only the last fields may be left off")
@@ -230,9 +233,9 @@ class CallbackData:
             return None
         parts = data.split(SEPARATOR)
         heads = [cls.__prefix__] + ([cls.__action__] if cls.__action__ else [])
-        if parts[:len(heads)] != heads:
+        if parts[: len(heads)] != heads:
             return None
-        parts = parts[len(heads):]
+        parts = parts[len(heads) :]
         needed = sum(not f.optional for f in cls._fields)
         if not needed <= len(parts) <= len(cls._fields):
             return None

@@ -32,21 +32,34 @@ def expected_by(day: date) -> int:
     return min(TARGET, math.floor(TARGET * ((day - first).days + 1) / days + 0.5))
 
 
-def record_line(tr: Tr, member: Member, attended: int, today: date,
-                year: int | None = None) -> str | None:
+def record_line(
+    tr: Tr, member: Member, attended: int, today: date, year: int | None = None
+) -> str | None:
     """The study record's line for a member of the township leadership; nothing for
     anyone else (the twenty are not their duty). A past ``year`` is judged whole."""
     if not member.township_leadership:
         return None
     if year is not None and year < today.year:
-        return tr("Centralised study (township leadership) in {year}: {n} of {target}",
-                  year=year, n=attended, target=TARGET)
+        return tr(
+            "Centralised study (township leadership) in {year}: {n} of {target}",
+            year=year,
+            n=attended,
+            target=TARGET,
+        )
     if attended >= TARGET:
-        return tr("Centralised study (township leadership): {n} of {target} this year — "
-                  "the year's {target} are done", n=attended, target=TARGET)
-    return tr("Centralised study (township leadership): {n} of {target} this year; by now "
-              "about {expected} expected", n=attended, target=TARGET,
-              expected=expected_by(today))
+        return tr(
+            "Centralised study (township leadership): {n} of {target} this year — "
+            "the year's {target} are done",
+            n=attended,
+            target=TARGET,
+        )
+    return tr(
+        "Centralised study (township leadership): {n} of {target} this year; by now "
+        "about {expected} expected",
+        n=attended,
+        target=TARGET,
+        expected=expected_by(today),
+    )
 
 
 @dataclass
@@ -68,8 +81,7 @@ class StudyTable:
         return expected_by(self.until)
 
 
-async def table(c: Conn, townships: list[tuple[int, str]], until: date, tz: tzinfo
-                ) -> StudyTable:
+async def table(c: Conn, townships: list[tuple[int, str]], until: date, tz: tzinfo) -> StudyTable:
     """From 1 January of ``until``'s year to the end of ``until``."""
     start = datetime.combine(date(until.year, 1, 1), time(0), tzinfo=tz)
     end = datetime.combine(until + timedelta(days=1), time(0), tzinfo=tz)
@@ -78,29 +90,57 @@ async def table(c: Conn, townships: list[tuple[int, str]], until: date, tz: tzin
     for township_id, name, member, count in await figures_repo.centralised_study(c, start, end):
         if township_id in wanted:
             found.setdefault(township_id, TownshipStudy(name)).members.append((member, count))
-    return StudyTable(until, [found[t] for t, _ in townships if t in found],
-                      [name for t, name in townships if t not in found])
+    return StudyTable(
+        until,
+        [found[t] for t, _ in townships if t in found],
+        [name for t, name in townships if t not in found],
+    )
 
 
 def lines(tr: Tr, study: StudyTable) -> list[str]:
-    found = [tr("<b>Centralised study of the township leadership</b>, {year} up to {day} "
-                "(target {target} a year; about {expected} expected by then)",
-                year=study.until.year, day=study.until.isoformat(), target=TARGET,
-                expected=study.expected)]
+    found = [
+        tr(
+            "<b>Centralised study of the township leadership</b>, {year} up to {day} "
+            "(target {target} a year; about {expected} expected by then)",
+            year=study.until.year,
+            day=study.until.isoformat(),
+            target=TARGET,
+            expected=study.expected,
+        )
+    ]
     for township in study.townships:
-        found.append(tr("{township}: {members}", township=esc(township.name),
-                        members=" · ".join(f"{esc(name)} {count}/{TARGET}"
-                                           for name, count in township.members)))
+        found.append(
+            tr(
+                "{township}: {members}",
+                township=esc(township.name),
+                members=" · ".join(
+                    f"{esc(name)} {count}/{TARGET}" for name, count in township.members
+                ),
+            )
+        )
     if study.unmarked:
-        found.append(tr("Townships with no leadership marked on the roster (column "
-                        "乡镇领导班子): {names}",
-                        names="、".join(esc(name) for name in study.unmarked)))
+        found.append(
+            tr(
+                "Townships with no leadership marked on the roster (column 乡镇领导班子): {names}",
+                names="、".join(esc(name) for name in study.unmarked),
+            )
+        )
     return found
 
 
 def sheet(tr: Tr, study: StudyTable) -> tuple[str, list[str], list[list[object]]]:
-    return (tr("Centralised study"),
-            [tr("Township"), tr("Member"), tr("Sessions this year"), tr("Target"),
-             tr("Expected by {day}", day=study.until.isoformat())],
-            [[township.name, name, count, TARGET, study.expected]
-             for township in study.townships for name, count in township.members])
+    return (
+        tr("Centralised study"),
+        [
+            tr("Township"),
+            tr("Member"),
+            tr("Sessions this year"),
+            tr("Target"),
+            tr("Expected by {day}", day=study.until.isoformat()),
+        ],
+        [
+            [township.name, name, count, TARGET, study.expected]
+            for township in study.townships
+            for name, count in township.members
+        ],
+    )

@@ -101,16 +101,26 @@ class Bar:
     mark: float | None = None
 
 
-def bar_figures(title: str, bars: Sequence[Bar], *, axis: str = "", note: str = "",
-                limit: float | None = None, rows: int = ROWS_PER_IMAGE) -> list[Figure]:
+def bar_figures(
+    title: str,
+    bars: Sequence[Bar],
+    *,
+    axis: str = "",
+    note: str = "",
+    limit: float | None = None,
+    rows: int = ROWS_PER_IMAGE,
+) -> list[Figure]:
     """Horizontal named bars, top to bottom in the given order, ``rows`` to an image
     (each image says which part it is). ``limit`` fixes the scale (100 for percentages),
     the same on every image; otherwise it fits the largest value or mark."""
     if not bars:
         return []
-    top = limit if limit is not None else max(
-        max(bar.value for bar in bars), max((bar.mark or 0.0) for bar in bars), 1.0)
-    pages = [bars[i:i + rows] for i in range(0, len(bars), rows)]
+    top = (
+        limit
+        if limit is not None
+        else max(max(bar.value for bar in bars), max((bar.mark or 0.0) for bar in bars), 1.0)
+    )
+    pages = [bars[i : i + rows] for i in range(0, len(bars), rows)]
     figures = []
     for number, page in enumerate(pages, start=1):
         heading = title if len(pages) == 1 else f"{title} ({number}/{len(pages)})"
@@ -118,8 +128,7 @@ def bar_figures(title: str, bars: Sequence[Bar], *, axis: str = "", note: str = 
     return figures
 
 
-def _bar_figure(title: str, bars: Sequence[Bar], axis: str, note: str, top: float
-                ) -> Figure:
+def _bar_figure(title: str, bars: Sequence[Bar], axis: str, note: str, top: float) -> Figure:
     wrapped_title = wrap(title, TITLE_WIDTH)
     wrapped_note = wrap(note, TITLE_WIDTH + 8) if note else ""
     head = 0.35 + 0.3 * (wrapped_title.count("\n") + 1)
@@ -129,23 +138,41 @@ def _bar_figure(title: str, bars: Sequence[Bar], axis: str, note: str, top: floa
     figure.suptitle(wrapped_title, fontproperties=font(TITLE_POINTS))
     axes = figure.add_subplot()
     rows = list(range(len(bars)))
-    axes.barh(rows, [bar.value for bar in bars], height=0.62,
-              color=[bar.colour for bar in bars], edgecolor=[_darker(bar.colour) for bar in bars],
-              linewidth=1.2)
+    axes.barh(
+        rows,
+        [bar.value for bar in bars],
+        height=0.62,
+        color=[bar.colour for bar in bars],
+        edgecolor=[_darker(bar.colour) for bar in bars],
+        linewidth=1.2,
+    )
     for row, bar in zip(rows, bars, strict=True):
         if bar.value == 0:  # a bar of nothing is still drawn: a stroke at zero
             axes.vlines(0, row - 0.31, row + 0.31, colors=_darker(bar.colour), linewidth=3)
         if bar.mark is not None:
-            axes.vlines(bar.mark, row - 0.42, row + 0.42, colors="black", linestyles="dashed",
-                        linewidth=1.4)
-        axes.text(bar.value + top * 0.015, row, bar.text or f"{bar.value:g}", va="center",
-                  ha="left", fontproperties=font(VALUE_POINTS),
-                  bbox={"facecolor": "white", "edgecolor": "none", "pad": 1.0})
-    axes.set_yticks(rows, [wrap(bar.label, LABEL_WIDTH, LABEL_LINES) for bar in bars],
-                    fontproperties=font(TEXT_POINTS))
+            axes.vlines(
+                bar.mark, row - 0.42, row + 0.42, colors="black", linestyles="dashed", linewidth=1.4
+            )
+        axes.text(
+            bar.value + top * 0.015,
+            row,
+            bar.text or f"{bar.value:g}",
+            va="center",
+            ha="left",
+            fontproperties=font(VALUE_POINTS),
+            bbox={"facecolor": "white", "edgecolor": "none", "pad": 1.0},
+        )
+    axes.set_yticks(
+        rows,
+        [wrap(bar.label, LABEL_WIDTH, LABEL_LINES) for bar in bars],
+        fontproperties=font(TEXT_POINTS),
+    )
     axes.set_ylim(len(bars) - 0.5 if len(bars) > 1 else 1.5, -0.6)
-    ticks = [t for t in MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10]).tick_values(0, top)
-             if 0 <= t <= top]
+    ticks = [
+        t
+        for t in MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10]).tick_values(0, top)
+        if 0 <= t <= top
+    ]
     axes.set_xticks(ticks, [f"{t:g}" for t in ticks], fontproperties=font(VALUE_POINTS))
     axes.set_xlim(0, top * 1.22)  # room for the figure written at the longest bar's end
     axes.tick_params(axis="y", length=0)
@@ -159,17 +186,25 @@ def _bar_figure(title: str, bars: Sequence[Bar], axis: str, note: str, top: floa
     return figure
 
 
-def histogram_figure(title: str, values: Sequence[float], *, axis: str, count_axis: str,
-                     bins: Sequence[float]) -> Figure:
+def histogram_figure(
+    title: str, values: Sequence[float], *, axis: str, count_axis: str, bins: Sequence[float]
+) -> Figure:
     """How many fall in each band, for more names than images could hold."""
     figure = Figure(figsize=(WIDTH_INCHES, 4.2), dpi=DPI, layout="constrained")
     figure.suptitle(wrap(title, TITLE_WIDTH), fontproperties=font(TITLE_POINTS))
     axes = figure.add_subplot()
-    counts, edges, _ = axes.hist(values, bins=list(bins), color=BLUE,
-                                       edgecolor=_darker(BLUE), linewidth=1.0)
+    counts, edges, _ = axes.hist(
+        values, bins=list(bins), color=BLUE, edgecolor=_darker(BLUE), linewidth=1.0
+    )
     for count, left, right in zip(counts, edges[:-1], edges[1:], strict=True):
-        axes.text((left + right) / 2, count, f"{count:g}", ha="center", va="bottom",
-                  fontproperties=font(VALUE_POINTS - 2))
+        axes.text(
+            (left + right) / 2,
+            count,
+            f"{count:g}",
+            ha="center",
+            va="bottom",
+            fontproperties=font(VALUE_POINTS - 2),
+        )
     axes.set_xlabel(axis, fontproperties=font(TEXT_POINTS))
     axes.set_ylabel(count_axis, fontproperties=font(TEXT_POINTS))
     axes.spines[["top", "right"]].set_visible(False)

@@ -24,9 +24,12 @@ T = TypeVar("T")
 CHUNK = 500
 
 
-async def in_chunks(db: Database, items: Sequence[T],
-                    write: Callable[[Conn, Sequence[T]], Awaitable[int]],
-                    size: int | None = None) -> int:
+async def in_chunks(
+    db: Database,
+    items: Sequence[T],
+    write: Callable[[Conn, Sequence[T]], Awaitable[int]],
+    size: int | None = None,
+) -> int:
     """``write`` each piece of ``items`` in a transaction of its own; returns the sum of
     what the pieces return (how many messages they queued)."""
     step = size or CHUNK
@@ -35,5 +38,5 @@ async def in_chunks(db: Database, items: Sequence[T],
         if start:
             await asyncio.sleep(0)  # whoever waits for the lock is already behind it
         async with db.tx() as c:
-            total += await write(c, items[start:start + step])
+            total += await write(c, items[start : start + step])
     return total

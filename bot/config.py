@@ -31,15 +31,14 @@ def check_webhook_url(url: str) -> str:
     (the tests and the emulator). Raises InvalidInput with what is wrong."""
     parts = urlsplit(url)
     if parts.scheme not in ("https", "http") or not parts.hostname:
-        raise InvalidInput(N_("“{url}” is not a web address (https://your.domain/path)"),
-                           url=url)
+        raise InvalidInput(N_("“{url}” is not a web address (https://your.domain/path)"), url=url)
     if parts.scheme == "http" and parts.hostname not in LOOPBACK_HOSTS:
         raise InvalidInput(N_("Telegram posts updates only to https:// addresses"))
     return url
 
 
 def parse_listen(text: str) -> tuple[str, int]:
-    """"127.0.0.1:8443" → ("127.0.0.1", 8443); "[::1]:8443" for IPv6."""
+    """ "127.0.0.1:8443" → ("127.0.0.1", 8443); "[::1]:8443" for IPv6."""
     host, _, port = text.strip().rpartition(":")
     host = host.strip("[]")
     if not host or not port.isdigit() or not 0 <= int(port) <= 65535:
@@ -49,10 +48,21 @@ def parse_listen(text: str) -> tuple[str, int]:
 
 #: Where settings come from, for :class:`Settings` and for the language read before it.
 SOURCES = SettingsConfigDict(
-    env_prefix="ZHIBU_", env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    env_prefix="ZHIBU_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+)
 #: Names people in China give the zone that tzdata calls Asia/Shanghai.
-_CHINA_TIME = {"beijing", "asia/beijing", "北京", "北京时间", "china", "cst", "utc+8", "gmt+8",
-               "utc+08:00", "gmt+08:00"}
+_CHINA_TIME = {
+    "beijing",
+    "asia/beijing",
+    "北京",
+    "北京时间",
+    "china",
+    "cst",
+    "utc+8",
+    "gmt+8",
+    "utc+08:00",
+    "gmt+08:00",
+}
 #: pydantic's own complaints that an operator meets, in words the catalogs translate.
 _PYDANTIC_PROBLEMS = {
     "int_parsing": N_("must be a whole number"),
@@ -72,7 +82,7 @@ LAST_MONTH_DAY = 28
 
 
 def parse_reminder_schedule(text: str) -> list[tuple[int, time]]:
-    """"15 09:00, -3 09:00" → [(15, 09:00), (-3, 09:00)]; raises InvalidInput."""
+    """ "15 09:00, -3 09:00" → [(15, 09:00), (-3, 09:00)]; raises InvalidInput."""
     entries = []
     for part in text.split(","):
         if not part.strip():
@@ -84,9 +94,14 @@ def parse_reminder_schedule(text: str) -> list[tuple[int, time]]:
         except ValueError:
             day, at = 0, time()
         if day == 0 or not -LAST_MONTH_DAY <= day <= LAST_MONTH_DAY:
-            raise InvalidInput(N_("“{value}” is not a day of the month (1 to {last}, or -1 to "
-                                  "-{last} counting from the end) and a time, like “15 09:00”"),
-                               value=part.strip(), last=LAST_MONTH_DAY)
+            raise InvalidInput(
+                N_(
+                    "“{value}” is not a day of the month (1 to {last}, or -1 to "
+                    "-{last} counting from the end) and a time, like “15 09:00”"
+                ),
+                value=part.strip(),
+                last=LAST_MONTH_DAY,
+            )
         entries.append((day, at))
     if not entries:
         raise InvalidInput(N_("no reminder times: write them like “15 09:00, -3 09:00”"))
@@ -136,15 +151,16 @@ class Settings(BaseSettings):
     model_config = SOURCES
 
     token: SecretStr | None = Field(
-        default=None, description="Bot token from @BotFather (needed by `zhibu run`)")
+        default=None, description="Bot token from @BotFather (needed by `zhibu run`)"
+    )
     database: Path = Field(default=Path("zhibu.sqlite3"), description="SQLite database file")
     api_base: str = Field(
         default=TELEGRAM_API_BASE,
-        description="Bot API base URL; point it at a self-hosted Bot API server or the emulator")
+        description="Bot API base URL; point it at a self-hosted Bot API server or the emulator",
+    )
     timezone: str = Field(default="Asia/Shanghai", description="The organisation's time zone")
     admins: Annotated[list[int], NoDecode] = Field(
-        default_factory=list,
-        description="Telegram user ids of organisation staff, comma separated",
+        default_factory=list, description="Telegram user ids of organisation staff, comma separated"
     )
     invite_days: int = Field(default=14, ge=1, le=365, description="Days an invite link lives")
     invite_uses: int = Field(default=50, ge=1, le=10_000, description="Joins one invite allows")
@@ -152,128 +168,199 @@ class Settings(BaseSettings):
     language: Literal["zh", "en"] | None = Field(
         default=None,
         description="Language of the command line (zh or en); without it the locale decides "
-                    "(LC_ALL, LC_MESSAGES or LANG starting with zh: Chinese, else English)")
+        "(LC_ALL, LC_MESSAGES or LANG starting with zh: Chinese, else English)",
+    )
     concurrent_updates: int = Field(
-        default=4, ge=1, le=64,
+        default=4,
+        ge=1,
+        le=64,
         description="Updates from different people handled at once (one person's always in "
-                    "order); more helps on a slow link to Telegram, costs CPU on a fast one")
+        "order); more helps on a slow link to Telegram, costs CPU on a fast one",
+    )
     user_updates_limit: int = Field(
-        default=20, ge=1, le=100_000,
+        default=20,
+        ge=1,
+        le=100_000,
         description="Messages and presses one person may send in ZHIBU_USER_UPDATES_WINDOW "
-                    "seconds before the bot asks them to slow down")
-    user_updates_window: float = Field(default=10.0, gt=0, le=3600,
-                                       description="The window for ZHIBU_USER_UPDATES_LIMIT")
+        "seconds before the bot asks them to slow down",
+    )
+    user_updates_window: float = Field(
+        default=10.0, gt=0, le=3600, description="The window for ZHIBU_USER_UPDATES_LIMIT"
+    )
     send_per_second: float = Field(
-        default=30.0, gt=0, le=1000,
-        description="Messages a second the bot may send overall (Telegram's limit is 30)")
+        default=30.0,
+        gt=0,
+        le=1000,
+        description="Messages a second the bot may send overall (Telegram's limit is 30)",
+    )
     send_chat_seconds: float = Field(
-        default=1.0, gt=0, le=60,
+        default=1.0,
+        gt=0,
+        le=60,
         description="Seconds between two messages to one private chat (Telegram's limit is "
-                    "1); a group gets 20 messages in 60 times this")
-    send_concurrency: int = Field(default=8, ge=1, le=64,
-                                  description="Messages the outbox has on the way at once")
+        "1); a group gets 20 messages in 60 times this",
+    )
+    send_concurrency: int = Field(
+        default=8, ge=1, le=64, description="Messages the outbox has on the way at once"
+    )
     study_reminder_days: int = Field(
-        default=2, ge=0, le=30,
+        default=2,
+        ge=0,
+        le=30,
         description="Days before a material's due date that members are reminded (0: only "
-                    "on the day)")
+        "on the day)",
+    )
     study_reminder_time: time = Field(
         default=time(20, 0),
-        description="Local time of the evening reminder: what is open for each member (HH:MM)")
+        description="Local time of the evening reminder: what is open for each member (HH:MM)",
+    )
     study_makeup_days: int = Field(
-        default=30, ge=0, le=366,
+        default=30,
+        ge=0,
+        le=366,
         description="A member who starts working away receives the materials of this many "
-                    "past days sent to their branch's flowing members")
+        "past days sent to their branch's flowing members",
+    )
     note_after: Annotated[list[MeetingKind], NoDecode] = Field(
         default_factory=lambda: list(STUDY_SESSIONS),
         description="Kinds of session after which those who attended are asked for a "
-                    "heartfelt note, comma separated (assembly, committee, group, lesson, "
-                    "activity_day, study, other); empty: none")
+        "heartfelt note, comma separated (assembly, committee, group, lesson, "
+        "activity_day, study, other); empty: none",
+    )
     homecoming_seasons: str = Field(
         default=DEFAULT_SEASONS,
         description="When members working away come home (Spring Festival, autumn harvest) "
-                    "as month-day ranges, comma separated: in these windows secretaries get "
-                    "the list of who is home and what each missed, for a make-up lesson")
+        "as month-day ranges, comma separated: in these windows secretaries get "
+        "the list of who is home and what each missed, for a make-up lesson",
+    )
     note_days: int = Field(
-        default=14, ge=1, le=365,
+        default=14,
+        ge=1,
+        le=365,
         description="A request for a heartfelt note lapses this many days after it was "
-                    "asked: no longer owed, reminded or listed")
+        "asked: no longer owed, reminded or listed",
+    )
 
     tick_seconds: int = Field(
-        default=60, ge=1, le=3600,
+        default=60,
+        ge=1,
+        le=3600,
         description="How often the scheduler looks for due work (check-in posts, reminders, "
-                    "scheduled notices, bulletins)")
+        "scheduled notices, bulletins)",
+    )
     checkin_before_minutes: int = Field(
-        default=30, ge=0, le=240,
+        default=30,
+        ge=0,
+        le=240,
         description="Check-in opens this many minutes before a meeting starts (the bot posts "
-                    "the check-in buttons in the branch group then)")
+        "the check-in buttons in the branch group then)",
+    )
     checkin_after_minutes: int = Field(
-        default=60, ge=5, le=720,
-        description="Check-in closes this many minutes after the start; the summary follows")
+        default=60,
+        ge=5,
+        le=720,
+        description="Check-in closes this many minutes after the start; the summary follows",
+    )
     checkin_count_seconds: int = Field(
-        default=6, ge=1, le=600,
+        default=6,
+        ge=1,
+        le=600,
         description="The live count on a check-in post in the group is edited at most once "
-                    "in this many seconds, however fast people press (a group takes about "
-                    "20 messages and edits a minute)")
+        "in this many seconds, however fast people press (a group takes about "
+        "20 messages and edits a minute)",
+    )
     meeting_reminder_minutes: int = Field(
-        default=60, ge=5, le=720,
+        default=60,
+        ge=5,
+        le=720,
         description="Invited members are reminded the day before and this many minutes "
-                    "before a meeting")
+        "before a meeting",
+    )
     meetings_per_day: int = Field(
-        default=20, ge=1, le=10_000,
+        default=20,
+        ge=1,
+        le=10_000,
         description="Sessions one person may schedule in a day: each sends messages to a "
-                    "group or every member, and a runaway form or script should not queue "
-                    "hours of them")
+        "group or every member, and a runaway form or script should not queue "
+        "hours of them",
+    )
 
     visit_quota_days: float = Field(
-        default=3.0, gt=0, le=31,
+        default=3.0,
+        gt=0,
+        le=31,
         description="Days a month each leader should work at their contact point (staff can "
-                    "change it in the bot, for everyone or one leader)")
+        "change it in the bot, for everyone or one leader)",
+    )
     visit_reminders: str = Field(
         default="15 09:00, -3 09:00",
         description="When leaders behind quota are reminded: day of month (negative counts "
-                    "from the end, -1 = last day) and local time, comma separated")
+        "from the end, -1 = last day) and local time, comma separated",
+    )
 
     bulletin_time: time = Field(
         default=time(9, 0),
-        description="Local time the monthly (on the 1st) and quarterly bulletins go to staff")
+        description="Local time the monthly (on the 1st) and quarterly bulletins go to staff",
+    )
 
     keep_rejected_days: int = Field(
-        default=30, ge=1, le=3650,
+        default=30,
+        ge=1,
+        le=3650,
         description="Rejected applications and forms left unfinished are erased this many "
-                    "days after their last change")
+        "days after their last change",
+    )
     keep_removed_days: int = Field(
-        default=180, ge=1, le=3650,
+        default=180,
+        ge=1,
+        le=3650,
         description="Removed members' contact details (phone, birth year, city, employer) "
-                    "are erased this many days after the removal; attendance stays")
+        "are erased this many days after the removal; attendance stays",
+    )
     keep_strangers_days: int = Field(
-        default=30, ge=1, le=3650,
+        default=30,
+        ge=1,
+        le=3650,
         description="Telegram accounts that wrote to the bot but never registered are "
-                    "forgotten this many days after they first wrote")
+        "forgotten this many days after they first wrote",
+    )
     keep_delivered_days: int = Field(
-        default=35, ge=7, le=3650,
+        default=35,
+        ge=7,
+        le=3650,
         description="Messages sent (or given up) are deleted from the outbox this many "
-                    "days after; receipts keep how each ended")
+        "days after; receipts keep how each ended",
+    )
 
     error_report_minutes: int = Field(
-        default=10, ge=1, le=1440,
+        default=10,
+        ge=1,
+        le=1440,
         description="Staff hear of errors in the bot at most once in this many minutes, with "
-                    "the count since the last report")
+        "the count since the last report",
+    )
     stuck_minutes: int = Field(
-        default=15, ge=1, le=1440,
+        default=15,
+        ge=1,
+        le=1440,
         description="`zhibu status` calls the bot stuck when messages have waited this long "
-                    "with none sent meanwhile, or an update has waited this long unhandled")
+        "with none sent meanwhile, or an update has waited this long unhandled",
+    )
 
     webhook_url: str | None = Field(
         default=None,
         description="Run with a webhook at this https address instead of polling (also "
-                    "`zhibu run --webhook URL`)")
+        "`zhibu run --webhook URL`)",
+    )
     webhook_listen: str = Field(
         default="127.0.0.1:8443",
-        description="host:port the webhook server listens on, behind the reverse proxy")
+        description="host:port the webhook server listens on, behind the reverse proxy",
+    )
     webhook_secret: SecretStr | None = Field(
         default=None,
         description="Telegram's secret_token for the webhook: 1-256 of A-Z a-z 0-9 _ -; "
-                    "derived from the token when not set")
+        "derived from the token when not set",
+    )
 
     @field_validator("webhook_url")
     @classmethod
@@ -320,8 +407,11 @@ class Settings(BaseSettings):
             kinds = [part.strip().lower() for part in re.split(r"[,;\s]+", value) if part.strip()]
             for kind in kinds:
                 if kind not in get_args(MeetingKind):
-                    raise InvalidInput(N_("“{value}” is not a kind of session: use {expected}"),
-                                       value=kind, expected=", ".join(get_args(MeetingKind)))
+                    raise InvalidInput(
+                        N_("“{value}” is not a kind of session: use {expected}"),
+                        value=kind,
+                        expected=", ".join(get_args(MeetingKind)),
+                    )
             return list(dict.fromkeys(kinds))
         return value
 
@@ -332,8 +422,9 @@ class Settings(BaseSettings):
             parts = [part.strip() for part in value.replace(";", ",").split(",")]
             for part in parts:
                 if part and not part.isdigit():
-                    raise InvalidInput(N_("“{value}” is not a Telegram user id (a number)"),
-                                       value=part)
+                    raise InvalidInput(
+                        N_("“{value}” is not a Telegram user id (a number)"), value=part
+                    )
             return [int(part) for part in parts if part]
         if isinstance(value, int):
             return [value]
@@ -347,10 +438,14 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError):
             nearest = suggest_timezone(value)
             if nearest is None:
-                raise InvalidInput(N_("unknown time zone “{value}”: use a name like "
-                                      "Asia/Shanghai"), value=value) from None
-            raise InvalidInput(N_("unknown time zone “{value}”; did you mean {nearest}?"),
-                               value=value, nearest=nearest) from None
+                raise InvalidInput(
+                    N_("unknown time zone “{value}”: use a name like Asia/Shanghai"), value=value
+                ) from None
+            raise InvalidInput(
+                N_("unknown time zone “{value}”; did you mean {nearest}?"),
+                value=value,
+                nearest=nearest,
+            ) from None
         return value
 
     @field_validator("language", mode="before")

@@ -62,8 +62,9 @@ def total(days: dict[date, float], start: date, end: date) -> float:
     return sum(share for day, share in days.items() if start <= day < end)
 
 
-def month_quota(quota: float, appointed: date, month: date, start: date | None = None,
-                end: date | None = None) -> float | None:
+def month_quota(
+    quota: float, appointed: date, month: date, start: date | None = None, end: date | None = None
+) -> float | None:
     """What the month of ``month`` asks of a leader appointed on ``appointed``: None for a
     month before the appointment (nothing asked), the quota for a whole month, and for a
     part of one (the appointment within it, or a period that starts or ends within it)
@@ -97,8 +98,9 @@ class Month:
         return not self.in_progress and self.quota is not None and self.days < self.quota
 
 
-def months(days: dict[date, float], quota: float, appointed: date, start: date, end: date,
-           today: date) -> list[Month]:
+def months(
+    days: dict[date, float], quota: float, appointed: date, start: date, end: date, today: date
+) -> list[Month]:
     """Each month from the one of ``start`` until ``end`` (exclusive), none after today's;
     a period that begins or ends within a month counts that part of it."""
     found = []
@@ -108,8 +110,13 @@ def months(days: dict[date, float], quota: float, appointed: date, start: date, 
         part_end = min(following, end)
         in_progress = cursor <= today < part_end
         # The month under way asks its whole quota (by its end), shown as so far.
-        found.append(Month(cursor, total(days, max(cursor, start), part_end),
-                           month_quota(quota, appointed, cursor, start,
-                                       None if in_progress else end), in_progress))
+        found.append(
+            Month(
+                cursor,
+                total(days, max(cursor, start), part_end),
+                month_quota(quota, appointed, cursor, start, None if in_progress else end),
+                in_progress,
+            )
+        )
         cursor = following
     return found

@@ -76,16 +76,21 @@ class Services:
         """An error in a handler or the sender: kept, and staff told (rate-limited)."""
         from bot.trouble import noted
 
-        if self.db is not None and await noted(self.db, self.clock, self.settings, source,
-                                               error, context):
+        if self.db is not None and await noted(
+            self.db, self.clock, self.settings, source, error, context
+        ):
             self.poke_outbox()
 
 
 class ZContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[str, Any]]):
     """Typed access to the services, plus who is asking and in which language."""
 
-    def __init__(self, application: Application[Any, Any, Any, Any, Any, Any],
-                 chat_id: int | None = None, user_id: int | None = None) -> None:
+    def __init__(
+        self,
+        application: Application[Any, Any, Any, Any, Any, Any],
+        chat_id: int | None = None,
+        user_id: int | None = None,
+    ) -> None:
         super().__init__(application, chat_id=chat_id, user_id=user_id)
         self._tr: i18n.Translator | None = None
         self._actor: Actor | None = None
@@ -127,12 +132,12 @@ class ZContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dic
         self._actor = value
 
 
-ZApplication = Application[ExtBot[None], ZContext, dict[Any, Any], dict[Any, Any],
-                           dict[str, Any], Any]
+ZApplication = Application[
+    ExtBot[None], ZContext, dict[Any, Any], dict[Any, Any], dict[str, Any], Any
+]
 
 
 def services_of(application: Application[Any, Any, Any, Any, Any, Any]) -> Services:
     services = application.bot_data["services"]
     assert isinstance(services, Services)
     return services
-

@@ -92,19 +92,29 @@ BATCHES_PER_ROUND = 20
 class SendLimits:
     per_second: float = 30.0  # for a sender with a pacer of its own (tests)
     concurrency: int = 8
-    max_attempts: int = 8     # backoff 1, 2, 4 … 60 s: rides out a server restart
+    max_attempts: int = 8  # backoff 1, 2, 4 … 60 s: rides out a server restart
 
 
 def markup(buttons: Buttons) -> InlineKeyboardMarkup | None:
     if not buttons:
         return None
-    return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=data)
-                                  for label, data in row] for row in buttons if row])
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(label, callback_data=data) for label, data in row]
+            for row in buttons
+            if row
+        ]
+    )
 
 
 #: The Bot API method and its file parameter for each kind of file a message may carry.
-FILE_METHODS = {"document": "sendDocument", "photo": "sendPhoto", "audio": "sendAudio",
-                "video": "sendVideo", "voice": "sendVoice"}
+FILE_METHODS = {
+    "document": "sendDocument",
+    "photo": "sendPhoto",
+    "audio": "sendAudio",
+    "video": "sendVideo",
+    "voice": "sendVoice",
+}
 
 
 async def send(bot: Bot, chat_id: int, out: Outgoing, **kwargs: Any) -> Message:
@@ -112,8 +122,9 @@ async def send(bot: Bot, chat_id: int, out: Outgoing, **kwargs: Any) -> Message:
     keyboard = markup(out.buttons)
     if out.location is not None:
         latitude, longitude = out.location
-        return await bot.send_location(chat_id, latitude, longitude, reply_markup=keyboard,
-                                       **kwargs)
+        return await bot.send_location(
+            chat_id, latitude, longitude, reply_markup=keyboard, **kwargs
+        )
     kwargs.setdefault("parse_mode", ParseMode.HTML)  # Outgoing.text is HTML by contract
     content: str | InputFile | None = out.file_id
     if out.upload is not None:
@@ -122,11 +133,19 @@ async def send(bot: Bot, chat_id: int, out: Outgoing, **kwargs: Any) -> Message:
         kwargs.setdefault("link_preview_options", LinkPreviewOptions(is_disabled=True))
         return await bot.send_message(chat_id, out.text, reply_markup=keyboard, **kwargs)
     method = {
-        "document": bot.send_document, "photo": bot.send_photo, "audio": bot.send_audio,
-        "video": bot.send_video, "voice": bot.send_voice,
+        "document": bot.send_document,
+        "photo": bot.send_photo,
+        "audio": bot.send_audio,
+        "video": bot.send_video,
+        "voice": bot.send_voice,
     }[out.media_kind]
-    result: Message = await method(chat_id, content, caption=out.text,  # type: ignore[operator]
-                                   reply_markup=keyboard, **kwargs)
+    result: Message = await method(
+        chat_id,
+        content,
+        caption=out.text,  # type: ignore[operator]
+        reply_markup=keyboard,
+        **kwargs,
+    )
     return result
 
 
@@ -168,10 +187,14 @@ async def edit(bot: Bot, chat_id: int, out: Outgoing) -> None:
     they go). Telegram's "not modified" means it already does."""
     assert out.edit_message_id is not None
     try:
-        await bot.edit_message_text(out.text, chat_id, out.edit_message_id,
-                                    parse_mode=ParseMode.HTML,
-                                    link_preview_options=LinkPreviewOptions(is_disabled=True),
-                                    reply_markup=markup(out.buttons))
+        await bot.edit_message_text(
+            out.text,
+            chat_id,
+            out.edit_message_id,
+            parse_mode=ParseMode.HTML,
+            link_preview_options=LinkPreviewOptions(is_disabled=True),
+            reply_markup=markup(out.buttons),
+        )
     except BadRequest as exc:
         if "message is not modified" not in exc.message:
             raise
@@ -186,9 +209,17 @@ class Sender(BackgroundLoop):
     tests, gets its own).
     """
 
-    def __init__(self, bot: Bot, db: Database, clock: Clock, limits: SendLimits,
-                 pacer: Pacer | None = None, faults: WriteFaults | None = None, *,
-                 renderers: Mapping[OutboxKind, Renderer]) -> None:
+    def __init__(
+        self,
+        bot: Bot,
+        db: Database,
+        clock: Clock,
+        limits: SendLimits,
+        pacer: Pacer | None = None,
+        faults: WriteFaults | None = None,
+        *,
+        renderers: Mapping[OutboxKind, Renderer],
+    ) -> None:
         """``renderers``: the bot's are ``bot.renderers.build()``, handed in by the
         composition root (the sender cannot import them: every renderer imports it)."""
         super().__init__()
@@ -212,8 +243,14 @@ class Sender(BackgroundLoop):
         # its messages in the order they were queued — whatever the pacer would allow (a
         # group takes twenty at once) and however long a write after the answer takes.
         self._busy_chats: set[int] = set()
-        self.stats: dict[str, int] = {"sent": 0, "429": 0, "retried": 0, "unreachable": 0,
-                                      "failed": 0, "dropped": 0}
+        self.stats: dict[str, int] = {
+            "sent": 0,
+            "429": 0,
+            "retried": 0,
+            "unreachable": 0,
+            "failed": 0,
+            "dropped": 0,
+        }
         # Told of internal errors (the error, the row's kind or "" for a round) so that
         # staff hear of them: set by the services (bot/trouble.py).
         self.on_error: Callable[[BaseException, str], Awaitable[object]] | None = None
@@ -282,12 +319,12 @@ class Sender(BackgroundLoop):
         started = 0
         for _ in range(BATCHES_PER_ROUND):
             async with self.db.read() as c:
-                rows = await outbox_repo.due(c, BATCH, skip=self._inflight,
-                                             skip_chats=[*self._chat_wait, *self._busy_chats])
+                rows = await outbox_repo.due(
+                    c, BATCH, skip=self._inflight, skip_chats=[*self._chat_wait, *self._busy_chats]
+                )
                 # Their recipients' languages in one query, not one a row.
                 people = await member_repo.users(c, (r.chat_id for r in rows if r.chat_id > 0))
-            known = {recipients.language_key(u.telegram_id): recipients.language(u)
-                     for u in people}
+            known = {recipients.language_key(u.telegram_id): recipients.language(u) for u in people}
             with round_memo.batch(known):
                 begun, left = await self._start_rows(rows)
             started += begun
@@ -310,8 +347,11 @@ class Sender(BackgroundLoop):
         passed: set[int] = set()  # chats whose earlier row in this batch was left
         for row in rows:
             now = time.monotonic()
-            if (row.chat_id in passed or row.chat_id in self._busy_chats
-                    or self._chat_wait.get(row.chat_id, 0.0) > now):
+            if (
+                row.chat_id in passed
+                or row.chat_id in self._busy_chats
+                or self._chat_wait.get(row.chat_id, 0.0) > now
+            ):
                 passed.add(row.chat_id)
                 left += 1
                 continue
@@ -336,8 +376,7 @@ class Sender(BackgroundLoop):
 
     async def _any_done(self) -> None:
         if self._inflight:
-            await asyncio.wait(list(self._inflight.values()),
-                               return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait(list(self._inflight.values()), return_when=asyncio.FIRST_COMPLETED)
 
     async def _report(self, error: BaseException, kind: str) -> None:
         if self.on_error is not None:
@@ -420,15 +459,16 @@ class Sender(BackgroundLoop):
                 self.stats["retried"] += 1
                 # The chat waits, not only the row: what comes after it in that chat
                 # stays after it.
-                self._hold(row.chat_id, time.monotonic() + min(60.0, 0.5 * 2 ** attempts))
+                self._hold(row.chat_id, time.monotonic() + min(60.0, 0.5 * 2**attempts))
         else:
             await self._finish(row, "sent", message_id=message_id)
 
     def _hold(self, chat_id: int, until: float) -> None:
         self._chat_wait[chat_id] = max(self._chat_wait.get(chat_id, 0.0), until)
 
-    async def _finish(self, row: OutboxRow, state: str, *, message_id: int | None = None,
-                      error: str | None = None) -> None:
+    async def _finish(
+        self, row: OutboxRow, state: str, *, message_id: int | None = None, error: str | None = None
+    ) -> None:
         self.stats[state] += 1
         self._unwritten[row.id] = (row, state, message_id, error)
         await self._write_outcomes(row.id)
@@ -451,10 +491,14 @@ class Sender(BackgroundLoop):
                 return True
             try:
                 async with self.db.tx() as c:
-                    await outbox_repo.finish_many(c, [
-                        (rid, state, message_id, error)
-                        for rid, (_, state, message_id, error) in batch.items()],
-                        self.clock.now())
+                    await outbox_repo.finish_many(
+                        c,
+                        [
+                            (rid, state, message_id, error)
+                            for rid, (_, state, message_id, error) in batch.items()
+                        ],
+                        self.clock.now(),
+                    )
             except Exception as exc:
                 if not is_write_fault(exc):
                     raise

@@ -25,21 +25,38 @@ class DialogEnded(RuntimeError):
     """The form was finished by an earlier update: roll back instead of acting twice."""
 
 
-async def begin(db: Database, clock: Clock, user_id: int, chat_id: int, kind: str,
-                step: str, data: dict[str, Any], update_id: int) -> None:
+async def begin(
+    db: Database,
+    clock: Clock,
+    user_id: int,
+    chat_id: int,
+    kind: str,
+    step: str,
+    data: dict[str, Any],
+    update_id: int,
+) -> None:
     """Open a dialog of ``kind`` at ``step`` for this person in this chat (replacing one
     of another kind)."""
     async with db.tx() as c:
         await dialog_repo.put(c, user_id, chat_id, kind, step, data, clock.now(), update_id)
 
 
-async def advance(db: Database, clock: Clock, dialog_: Dialog, step: str,
-                  data: dict[str, Any], update_id: int) -> Dialog:
+async def advance(
+    db: Database, clock: Clock, dialog_: Dialog, step: str, data: dict[str, Any], update_id: int
+) -> Dialog:
     """Move the dialog to ``step`` with ``data`` merged into what it holds."""
     merged = {**dialog_.data, **data}
     async with db.tx() as c:
-        await dialog_repo.put(c, dialog_.telegram_id, dialog_.chat_id, dialog_.kind, step,
-                              merged, clock.now(), update_id)
+        await dialog_repo.put(
+            c,
+            dialog_.telegram_id,
+            dialog_.chat_id,
+            dialog_.kind,
+            step,
+            merged,
+            clock.now(),
+            update_id,
+        )
     return dialog_.model_copy(update={"step": step, "data": merged})
 
 
@@ -67,8 +84,9 @@ async def current(db: Database, user_id: int, chat_id: int) -> Dialog | None:
         return await dialog_repo.get(c, user_id, chat_id)
 
 
-async def as_found(db: Database, user_id: int, chat_id: int, update_id: int, *,
-                   replay: bool) -> Dialog | None:
+async def as_found(
+    db: Database, user_id: int, chat_id: int, update_id: int, *, replay: bool
+) -> Dialog | None:
     """The dialog as the answer of ``update_id`` should see it. An answer handled again
     after a crash (``replay``) may already have moved it; it then sees the dialog where it
     found it the first time, so the same step runs once more (and sends the reply the

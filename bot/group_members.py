@@ -58,8 +58,9 @@ def in_chat(status: str, is_member: bool | None = None) -> bool:
     return status in IN_CHAT or (status == "restricted" and bool(is_member))
 
 
-async def seen(db: Database, clock: Clock, chat_id: int, telegram_ids: Collection[int],
-               present: bool, how: How) -> bool:
+async def seen(
+    db: Database, clock: Clock, chat_id: int, telegram_ids: Collection[int], present: bool, how: How
+) -> bool:
     """Telegram told of people joining or leaving: kept for a branch's bound group only
     (a group the bot merely sits in is none of its business). False if not kept."""
     async with db.tx() as c:
@@ -91,20 +92,24 @@ async def standing(db: Database, branch_id: int) -> GroupStanding | None:
         group = await org_repo.live_group_of_branch(c, branch_id)
         if group is None:
             return None
-        return GroupStanding(group, await presence_repo.not_in_group(c, branch_id,
-                                                                     group.chat_id))
+        return GroupStanding(group, await presence_repo.not_in_group(c, branch_id, group.chat_id))
 
 
-async def check_applicant(bot: Bot, db: Database, clock: Clock, application_id: int,
-                          by: Actor) -> None:
+async def check_applicant(
+    bot: Bot, db: Database, clock: Clock, application_id: int, by: Actor
+) -> None:
     """Just before ``by`` approves: is the applicant in the branch group already? Then the
     welcome does not send them there, nor tells the secretary they are missing. Asked
     only for someone who may decide, of a request still waiting."""
     async with db.read() as c:
         application = await member_repo.get_application(c, application_id)
-        group = (await org_repo.live_group_of_branch(c, application.branch_id)
-                 if application is not None and application.state == "pending"
-                 and by.manages(application.branch_id) else None)
+        group = (
+            await org_repo.live_group_of_branch(c, application.branch_id)
+            if application is not None
+            and application.state == "pending"
+            and by.manages(application.branch_id)
+            else None
+        )
     if application is None or group is None:
         return
     found = await _ask(bot, group.chat_id, application.telegram_id)
@@ -163,8 +168,12 @@ async def _learn_rights(db: Database, bot: Bot, group: GroupChat) -> None:
         log.info("could not ask what the bot may do in %s: %s", group.chat_id, exc)
         return
     admin = me.status in ("administrator", "creator")
-    await bot_rights(db, group.chat_id, admin=admin,
-                     can_invite=admin and bool(getattr(me, "can_invite_users", False)))
+    await bot_rights(
+        db,
+        group.chat_id,
+        admin=admin,
+        can_invite=admin and bool(getattr(me, "can_invite_users", False)),
+    )
 
 
 async def _make_link(db: Database, bot: Bot, group: GroupChat) -> None:

@@ -69,8 +69,11 @@ async def missed(c: Conn, member: Member, stay: Stay, now: datetime, tz: tzinfo)
     start = datetime.combine(left, time(0), tzinfo=tz) if left else stay.began_at
     sessions = await stay_repo.missed_at_home(c, member.id, start, stay.ended_at or now)
     materials = await material_repo.open_for_member(c, member.id)
-    notices = (await notice_repo.unconfirmed(c, member.telegram_id)
-               if member.telegram_id is not None else [])
+    notices = (
+        await notice_repo.unconfirmed(c, member.telegram_id)
+        if member.telegram_id is not None
+        else []
+    )
     return Missed(sessions, materials, notices)
 
 
@@ -82,15 +85,27 @@ async def on_departure(c: Conn, member: Member, now: datetime, admins: list[int]
     stay = await stay_repo.open_stay(c, member.id)
     if stay is None:
         return
-    await outbox_repo.enqueue(c, [
-        outbox_repo.Envelope(f"went-away:{stay.id}:{to}", to, OutboxKind.WENT_AWAY, member.id,
-                             {"stay": stay.id})
-        for to in await managers(c, member.branch_id, admins) if to != member.telegram_id],
-        now)
+    await outbox_repo.enqueue(
+        c,
+        [
+            outbox_repo.Envelope(
+                f"went-away:{stay.id}:{to}", to, OutboxKind.WENT_AWAY, member.id, {"stay": stay.id}
+            )
+            for to in await managers(c, member.branch_id, admins)
+            if to != member.telegram_id
+        ],
+        now,
+    )
 
 
-async def on_return(c: Conn, member: Member, now: datetime, today: date,
-                    seasons: list[season_rules.Season], admins: list[int]) -> None:
+async def on_return(
+    c: Conn,
+    member: Member,
+    now: datetime,
+    today: date,
+    seasons: list[season_rules.Season],
+    admins: list[int],
+) -> None:
     """A member came home: their catch-up message, and the secretaries' line — or, the
     first time in a homecoming season, the season's list."""
     stay = await stay_repo.last_ended(c, member.id)
@@ -98,28 +113,46 @@ async def on_return(c: Conn, member: Member, now: datetime, today: date,
         return
     envelopes = []
     if member.telegram_id is not None:
-        envelopes.append(outbox_repo.Envelope(f"catch-up:{stay.id}", member.telegram_id,
-                                              OutboxKind.CATCH_UP, member.id, {"stay": stay.id}))
-    told = [to for to in await managers(c, member.branch_id, admins)
-            if to != member.telegram_id]
+        envelopes.append(
+            outbox_repo.Envelope(
+                f"catch-up:{stay.id}",
+                member.telegram_id,
+                OutboxKind.CATCH_UP,
+                member.id,
+                {"stay": stay.id},
+            )
+        )
+    told = [to for to in await managers(c, member.branch_id, admins) if to != member.telegram_id]
     window = season_rules.current(seasons, today)
-    listed = (await stay_repo.claim_season(c, member.branch_id, window[0], now)
-              if window is not None and told else None)
+    listed = (
+        await stay_repo.claim_season(c, member.branch_id, window[0], now)
+        if window is not None and told
+        else None
+    )
     if listed is not None:
         envelopes += _season_list(listed, told)
     else:
-        envelopes += [outbox_repo.Envelope(f"returned:{stay.id}:{to}", to, OutboxKind.RETURNED,
-                                           member.id, {"stay": stay.id}) for to in told]
+        envelopes += [
+            outbox_repo.Envelope(
+                f"returned:{stay.id}:{to}", to, OutboxKind.RETURNED, member.id, {"stay": stay.id}
+            )
+            for to in told
+        ]
     await outbox_repo.enqueue(c, envelopes, now)
 
 
 def _season_list(homecoming_id: int, to: list[int]) -> list[outbox_repo.Envelope]:
-    return [outbox_repo.Envelope(f"homecoming:{homecoming_id}:{chat}", chat, OutboxKind.HOMECOMING,
-                                 homecoming_id) for chat in to]
+    return [
+        outbox_repo.Envelope(
+            f"homecoming:{homecoming_id}:{chat}", chat, OutboxKind.HOMECOMING, homecoming_id
+        )
+        for chat in to
+    ]
 
 
-async def queue_season_lists(db: Database, clock: Clock, seasons: list[season_rules.Season],
-                             at: time, admins: list[int]) -> int:
+async def queue_season_lists(
+    db: Database, clock: Clock, seasons: list[season_rules.Season], at: time, admins: list[int]
+) -> int:
     """On a day of a homecoming season, from ``at`` on: the season's list for every branch
     with members back home not yet listed this season."""
     now = clock.now()
@@ -152,16 +185,22 @@ async def home_again(db: Database, clock: Clock, branch_id: int) -> list[tuple[M
 
 
 def stay_text(tr: Translator, stay: Stay, host: str | None, tz: tzinfo) -> str:
-    """"深圳 · 某某电子厂 · 流入地：西河村党支部 · 2026-03 – 2027-01-20" (escaped)."""
+    """ "深圳 · 某某电子厂 · 流入地：西河村党支部 · 2026-03 – 2027-01-20" (escaped)."""
     parts = [esc(stay.city or "—")]
     if stay.employer:
         parts.append(esc(stay.employer))
     if host:
         parts.append(tr("host: {host}", host=esc(host)))
     since = stay.since.strftime("%Y-%m") if stay.since else "—"
-    parts.append(tr("{since} – {until}", since=since,
-                    until=stay.ended_at.astimezone(tz).strftime("%Y-%m-%d"))
-                 if stay.ended_at else tr("{since} – now", since=since))
+    parts.append(
+        tr(
+            "{since} – {until}",
+            since=since,
+            until=stay.ended_at.astimezone(tz).strftime("%Y-%m-%d"),
+        )
+        if stay.ended_at
+        else tr("{since} – now", since=since)
+    )
     return " · ".join(parts)
 
 
@@ -182,11 +221,26 @@ def missed_text(tr: Translator, found: Missed, tz: tzinfo) -> str:
     """What one member missed, in a line's worth."""
     parts = []
     if found.sessions:
-        parts.append(tr("sessions missed {n} ({which})", n=len(found.sessions), which=_named(
-            [f"{m.starts_at.astimezone(tz):%m-%d} {tr(KINDS[m.kind])}" for m in found.sessions])))
+        parts.append(
+            tr(
+                "sessions missed {n} ({which})",
+                n=len(found.sessions),
+                which=_named(
+                    [
+                        f"{m.starts_at.astimezone(tz):%m-%d} {tr(KINDS[m.kind])}"
+                        for m in found.sessions
+                    ]
+                ),
+            )
+        )
     if found.materials:
-        parts.append(tr("materials not studied {n} ({which})", n=len(found.materials),
-                        which=_named([esc(m.title) for m in found.materials])))
+        parts.append(
+            tr(
+                "materials not studied {n} ({which})",
+                n=len(found.materials),
+                which=_named([esc(m.title) for m in found.materials]),
+            )
+        )
     if found.notices:
         parts.append(tr("notices not confirmed {n}", n=len(found.notices)))
     return tr("; ").join(parts) if parts else tr("nothing missed")
@@ -199,8 +253,9 @@ async def _member_and_stay(c: Conn, row: OutboxRow) -> tuple[Member | None, Stay
     return member, stay
 
 
-def _makeup_button(tr: Translator, branch_id: int, label: str = N_("📚 Make-up lesson…")
-                   ) -> Buttons:
+def _makeup_button(
+    tr: Translator, branch_id: int, label: str = N_("📚 Make-up lesson…")
+) -> Buttons:
     return [[(tr(label), MakeUp(branch_id).pack())]]
 
 
@@ -211,8 +266,13 @@ async def render_went_away(db: Database, clock: Clock, row: OutboxRow) -> Outgoi
     if member is None or stay is None or stay.ended_at is not None:
         return None  # back home already: the return says it
     tr = await translator_of(db, row.chat_id)
-    return Outgoing(tr("🚶 {name} is now working away: {stay}.", name=esc(member.name),
-                       stay=stay_text(tr, stay, host, clock.tz)))
+    return Outgoing(
+        tr(
+            "🚶 {name} is now working away: {stay}.",
+            name=esc(member.name),
+            stay=stay_text(tr, stay, host, clock.tz),
+        )
+    )
 
 
 async def render_returned(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
@@ -223,8 +283,12 @@ async def render_returned(db: Database, clock: Clock, row: OutboxRow) -> Outgoin
         host = await host_name(c, stay)
         found = await missed(c, member, stay, clock.now(), clock.tz)
     tr = await translator_of(db, row.chat_id)
-    text = tr("🏠 {name} is back home ({stay}). While away: {missed}.", name=esc(member.name),
-              stay=stay_text(tr, stay, host, clock.tz), missed=missed_text(tr, found, clock.tz))
+    text = tr(
+        "🏠 {name} is back home ({stay}). While away: {missed}.",
+        name=esc(member.name),
+        stay=stay_text(tr, stay, host, clock.tz),
+        missed=missed_text(tr, found, clock.tz),
+    )
     return Outgoing(shorten(text, MESSAGE_LIMIT), _makeup_button(tr, member.branch_id))
 
 
@@ -245,23 +309,39 @@ async def render_season_list(db: Database, clock: Clock, row: OutboxRow) -> Outg
     if not home:
         return None  # invited to a make-up lesson since, every one of them
     tr = await translator_of(db, row.chat_id)
-    head = [tr("🏠 <b>Back home for the season: {n} members of {branch}</b>", n=len(home),
-               branch=esc(branch.name)),
-            tr("What each missed while working away:")]
-    tail = ["", tr("A make-up lesson (回乡补课) for them: the button schedules it, inviting "
-                   "exactly these {n} members.", n=len(home))]
+    head = [
+        tr(
+            "🏠 <b>Back home for the season: {n} members of {branch}</b>",
+            n=len(home),
+            branch=esc(branch.name),
+        ),
+        tr("What each missed while working away:"),
+    ]
+    tail = [
+        "",
+        tr(
+            "A make-up lesson (回乡补课) for them: the button schedules it, inviting "
+            "exactly these {n} members.",
+            n=len(home),
+        ),
+    ]
     body: list[str] = []
     for shown, (member, stay, host, found) in enumerate(lines):
-        line = tr("• <b>{name}</b> ({stay}): {missed}", name=esc(member.name),
-                  stay=stay_text(tr, stay, host, clock.tz),
-                  missed=missed_text(tr, found, clock.tz))
+        line = tr(
+            "• <b>{name}</b> ({stay}): {missed}",
+            name=esc(member.name),
+            stay=stay_text(tr, stay, host, clock.tz),
+            missed=missed_text(tr, found, clock.tz),
+        )
         more = tr("… and {n} more members", n=len(lines) - shown)
         if length("\n".join([*head, *body, line, more, *tail])) > MESSAGE_LIMIT:
             body.append(more)
             break
         body.append(line)
-    return Outgoing(shorten("\n".join([*head, *body, *tail]), MESSAGE_LIMIT),
-                    _makeup_button(tr, branch.id, N_("📚 Schedule a make-up lesson")))
+    return Outgoing(
+        shorten("\n".join([*head, *body, *tail]), MESSAGE_LIMIT),
+        _makeup_button(tr, branch.id, N_("📚 Schedule a make-up lesson")),
+    )
 
 
 async def render_catch_up(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
@@ -282,8 +362,9 @@ async def render_catch_up(db: Database, clock: Clock, row: OutboxRow) -> Outgoin
         lines += ["", tr("📚 Study materials ({n}):", n=len(materials))]
         for material in materials[:CATCH_UP_MAX]:
             lines.append(f"• {esc(material.title)}")
-            buttons.append([(f"📖 {material.title[:30]}",
-                             MaterialPress("show", material.id).pack())])
+            buttons.append(
+                [(f"📖 {material.title[:30]}", MaterialPress("show", material.id).pack())]
+            )
     if notices:
         lines += ["", tr("📢 Notices to confirm ({n}):", n=len(notices))]
         for notice in notices[:CATCH_UP_MAX]:

@@ -103,13 +103,17 @@ class Journal:
         for _ in range(2):
             if not fresh:
                 break
-            body = "[" + ",".join(raw.get(u.update_id) or json.dumps(u.to_dict(),
-                                                                     ensure_ascii=False)
-                                  for u in fresh) + "]"
+            body = (
+                "["
+                + ",".join(
+                    raw.get(u.update_id) or json.dumps(u.to_dict(), ensure_ascii=False)
+                    for u in fresh
+                )
+                + "]"
+            )
             first_id, last_id = fresh[0].update_id, fresh[-1].update_id
             async with self._db.write() as c:
-                first = await inbox_repo.record(c, first_id, last_id, len(fresh), body, now,
-                                                since)
+                first = await inbox_repo.record(c, first_id, last_id, len(fresh), body, now, since)
             if first is not None:
                 for offset, update in enumerate(fresh):
                     self._position[update.update_id] = first + offset
@@ -117,8 +121,7 @@ class Journal:
             # Some were written down before (fetched again after a crash): keep the rest.
             async with self._db.read() as c:
                 ranges = await inbox_repo.recorded(c, first_id, last_id, since)
-            fresh = [u for u in fresh
-                     if not any(a <= u.update_id <= b for a, b in ranges)]
+            fresh = [u for u in fresh if not any(a <= u.update_id <= b for a, b in ranges)]
         return set()  # only if another writer took the same ids meanwhile: theirs now
 
     async def record(self, updates: Sequence[Update], raw: dict[int, str]) -> bool:
@@ -229,8 +232,9 @@ class Journal:
                     self._unwritten = True
                     self._batch.add_done_callback(functools.partial(_resolve, written))
                     with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._closing.wait(),
-                                               self._marks_backoff.failed(exc))
+                        await asyncio.wait_for(
+                            self._closing.wait(), self._marks_backoff.failed(exc)
+                        )
                     continue
                 # Not written now: the next mark written carries it; if none is, these
                 # come back after a restart, which they survive.
@@ -293,8 +297,9 @@ class JournalingBot(ExtBot[None]):
 
     __slots__ = ("_askers", "_journal", "_raw_updates")
 
-    def __init__(self, journal: Journal, token: str, *, askers: Askers | None = None,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self, journal: Journal, token: str, *, askers: Askers | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(token, **kwargs)
         self._journal = journal
         self._askers = askers  # who sent the batch, read in one query as it arrives
@@ -322,13 +327,16 @@ class JournalingBot(ExtBot[None]):
         to JSON would cost more than the rest of handling a check-in."""
         result = await super()._post(endpoint, *args, **kwargs)
         if endpoint == "getUpdates" and isinstance(result, list):
-            self._raw_updates = {item["update_id"]: json.dumps(item, ensure_ascii=False)
-                                 for item in result if isinstance(item, dict)
-                                 and isinstance(item.get("update_id"), int)}
+            self._raw_updates = {
+                item["update_id"]: json.dumps(item, ensure_ascii=False)
+                for item in result
+                if isinstance(item, dict) and isinstance(item.get("update_id"), int)
+            }
         return result
 
-    async def answer_callback_query(self, callback_query_id: str, *args: Any, **kwargs: Any
-                                    ) -> bool:
+    async def answer_callback_query(
+        self, callback_query_id: str, *args: Any, **kwargs: Any
+    ) -> bool:
         if self._journal.pressed_before_crash(callback_query_id):
             return True
         try:

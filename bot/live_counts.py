@@ -39,8 +39,15 @@ class LiveCounts(BackgroundLoop):
 
     task_name = "zhibu-live-counts"
 
-    def __init__(self, db: Database, clock: Clock, every: timedelta,
-                 queued: Callable[[], None], *, timed: bool = True) -> None:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        every: timedelta,
+        queued: Callable[[], None],
+        *,
+        timed: bool = True,
+    ) -> None:
         super().__init__()
         self.db, self.clock, self.every, self.queued = db, clock, every, queued
         # Off in tests, like the tick's beat (time is theirs: a look on a timer would come
@@ -65,8 +72,7 @@ class LiveCounts(BackgroundLoop):
             self._idle.clear()  # a look on its own timer is work too
             wait: float | None
             try:
-                queued, wait = await meetings.queue_count_edits(self.db, self.clock,
-                                                                self.every)
+                queued, wait = await meetings.queue_count_edits(self.db, self.clock, self.every)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
@@ -80,5 +86,6 @@ class LiveCounts(BackgroundLoop):
             if wait is not None and not self.timed:
                 wait = None
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(),
-                                       None if wait is None else max(MIN_WAIT, wait))
+                await asyncio.wait_for(
+                    self._wake.wait(), None if wait is None else max(MIN_WAIT, wait)
+                )

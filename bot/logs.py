@@ -55,8 +55,9 @@ def hide(*secrets: str | None) -> None:
             found.add(tail)
     with _lock:
         # Longest first, so a whole token is replaced before the half it contains.
-        _secrets = tuple(sorted((s for s in found if len(s) >= SHORTEST_SECRET),
-                                key=len, reverse=True))
+        _secrets = tuple(
+            sorted((s for s in found if len(s) >= SHORTEST_SECRET), key=len, reverse=True)
+        )
         if _plain_factory is None:
             _plain_factory = logging.getLogRecordFactory()
             logging.setLogRecordFactory(_scrubbing_factory)
@@ -86,8 +87,9 @@ def _scrub_record(record: logging.LogRecord) -> None:
 def configure(level: str, secrets: Iterable[str | None] = ()) -> None:
     """The CLI's logging: one line per record, libraries' chatter at WARNING."""
     hide(*secrets)
-    logging.basicConfig(level=level.upper(),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     if logging.getLogger().level > logging.DEBUG:
         # Every request at INFO is noise in a service's log; at DEBUG it is asked for.
         logging.getLogger("httpx").setLevel(logging.WARNING)

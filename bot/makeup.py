@@ -16,16 +16,25 @@ from storage.db import Conn
 from storage.models import Material, Member, OutboxKind
 
 
-async def queue_material(c: Conn, material: Material, members: list[Member], now: datetime,
-                         *, makeup: bool) -> int:
+async def queue_material(
+    c: Conn, material: Material, members: list[Member], now: datetime, *, makeup: bool
+) -> int:
     """Record them as recipients and queue a copy for each who has Telegram."""
-    envelopes = [outbox_repo.Envelope(f"material:{material.id}:member:{m.id}", m.telegram_id,
-                                      OutboxKind.MATERIAL, material.id)
-                 for m in members if m.telegram_id is not None]
+    envelopes = [
+        outbox_repo.Envelope(
+            f"material:{material.id}:member:{m.id}", m.telegram_id, OutboxKind.MATERIAL, material.id
+        )
+        for m in members
+        if m.telegram_id is not None
+    ]
     ids = await outbox_repo.enqueue(c, envelopes, now)
-    await material_repo.add_recipients(c, material.id, [
-        (m.id, ids.get(f"material:{material.id}:member:{m.id}")) for m in members], now,
-        makeup=makeup)
+    await material_repo.add_recipients(
+        c,
+        material.id,
+        [(m.id, ids.get(f"material:{material.id}:member:{m.id}")) for m in members],
+        now,
+        makeup=makeup,
+    )
     return len(envelopes)
 
 
@@ -34,8 +43,9 @@ async def queue_make_up(c: Conn, member: Member, days: int, now: datetime) -> in
     member was not; returns how many materials were queued."""
     if days <= 0 or member.telegram_id is None or not member.flowing:
         return 0
-    missed = await material_repo.makeup_for(c, member.id, member.branch_id,
-                                            now - timedelta(days=days))
+    missed = await material_repo.makeup_for(
+        c, member.id, member.branch_id, now - timedelta(days=days)
+    )
     for material in missed:
         await queue_material(c, material, [member], now, makeup=True)
     return len(missed)

@@ -49,7 +49,7 @@ class _Atom:
 
     source: str
     units: int
-    tag: str | None = None      # the tag's name, for opening and closing tags
+    tag: str | None = None  # the tag's name, for opening and closing tags
     closing: bool = False
 
     @property
@@ -65,7 +65,7 @@ def _atoms(text: str) -> list[_Atom]:
     atoms: list[_Atom] = []
     at = 0
     for match in _TOKEN.finditer(text):
-        atoms.extend(_Atom(ch, utf16_len(ch)) for ch in text[at:match.start()])
+        atoms.extend(_Atom(ch, utf16_len(ch)) for ch in text[at : match.start()])
         token = match.group(0)
         if match.group(2) is not None:
             atoms.append(_Atom(token, 0, match.group(2).lower(), bool(match.group(1))))
@@ -83,7 +83,7 @@ def _opened(stack: tuple[_Atom, ...], atom: _Atom) -> tuple[_Atom, ...]:
         return (*stack, atom)
     for depth in range(len(stack) - 1, -1, -1):
         if stack[depth].tag == atom.tag:
-            return stack[:depth] + stack[depth + 1:]
+            return stack[:depth] + stack[depth + 1 :]
     return stack
 
 
@@ -123,8 +123,9 @@ def _split(text: str, limit: int, *, tail: str = "", first_only: bool = False) -
                 last[atoms[i].breaks] = (i, used, run_stack)
             i += 1
         if i >= len(atoms):  # the rest fits
-            parts.append("".join(a.source for a in stack)
-                         + "".join(a.source for a in atoms[start:]))
+            parts.append(
+                "".join(a.source for a in stack) + "".join(a.source for a in atoms[start:])
+            )
             break
         if atoms[i].breaks:  # the first that did not fit is a break: a clean cut
             last[atoms[i].breaks] = (i, used, run_stack)
@@ -134,13 +135,13 @@ def _split(text: str, limit: int, *, tail: str = "", first_only: bool = False) -
         # rather than at a break early on ("• " before a long Chinese title), it is cut
         # where it is full.
         newline = last.get(2)
-        if newline is not None and (newline[1] * 2 >= room
-                                    or _line_fits(atoms, newline[0] + 1, room)):
+        if newline is not None and (
+            newline[1] * 2 >= room or _line_fits(atoms, newline[0] + 1, room)
+        ):
             chosen: tuple[int, int, tuple[_Atom, ...]] | None = newline
         else:
             full = [b for kind in (2, 1) if (b := last.get(kind)) and b[1] * 2 >= room]
-            chosen = (full[0] if full
-                      else None if first_only else max(last.values(), default=None))
+            chosen = full[0] if full else None if first_only else max(last.values(), default=None)
         if chosen is not None and chosen[0] > start:
             cut, after, end_stack = chosen[0], chosen[0] + 1, chosen[2]  # the break goes
         elif i > start:

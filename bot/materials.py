@@ -36,8 +36,8 @@ from storage.models import (
 )
 
 TITLE_MAX = 60
-BODY_MAX = 3000          # a text material: room for the title and date within 4096
-CAPTION_BODY_MAX = 800   # a file's caption is at most 1024 characters
+BODY_MAX = 3000  # a text material: room for the title and date within 4096
+CAPTION_BODY_MAX = 800  # a file's caption is at most 1024 characters
 
 
 @dataclass(frozen=True)
@@ -62,8 +62,12 @@ def outgoing(tr: Translator, material: Material, scope_name: str) -> Outgoing:
     if material.due_date is not None:
         lines.append(tr("Please study it by {date}.", date=material.due_date.isoformat()))
     lines.append(tr("From: {unit}", unit=esc(scope_name)))
-    buttons = [[(tr("✅ Studied"), MaterialPress("done", material.id).pack()),
-                (tr("⏰ Later"), MaterialPress("later", material.id).pack())]]
+    buttons = [
+        [
+            (tr("✅ Studied"), MaterialPress("done", material.id).pack()),
+            (tr("⏰ Later"), MaterialPress("later", material.id).pack()),
+        ]
+    ]
     return Outgoing("\n".join(lines), buttons, material.media_kind, material.file_id)
 
 
@@ -93,15 +97,17 @@ async def render_material(db: Database, clock: Clock, row: OutboxRow) -> Outgoin
 # --- pushing ------------------------------------------------------------------------------
 
 
-async def audience_size(db: Database, scope_unit_id: int, audience: MaterialAudience
-                        ) -> AudienceSize:
+async def audience_size(
+    db: Database, scope_unit_id: int, audience: MaterialAudience
+) -> AudienceSize:
     async with db.read() as c:
         members = await material_repo.audience(c, scope_unit_id, audience == "flowing")
     return AudienceSize(len(members), sum(1 for m in members if m.telegram_id is not None))
 
 
-async def push(db: Database, clock: Clock, new: NewMaterial,
-               ending: Statement | None = None) -> PushResult:
+async def push(
+    db: Database, clock: Clock, new: NewMaterial, ending: Statement | None = None
+) -> PushResult:
     """Store the material (what the /push form collected, by ``created_by``) and queue it
     to its audience, in one transaction."""
     now = clock.now()
@@ -111,9 +117,14 @@ async def push(db: Database, clock: Clock, new: NewMaterial,
         material = await material_repo.add_material(c, new, now)
         members = await material_repo.audience(c, new.scope_unit_id, new.audience == "flowing")
         queued = await queue_material(c, material, members, now, makeup=False)
-        await audit.record(c, now, f"tg:{new.created_by}", "material.push",
-                           f"material:{material.id}",
-                           f"{new.audience}@{new.scope_unit_id}: {len(members)}")
+        await audit.record(
+            c,
+            now,
+            f"tg:{new.created_by}",
+            "material.push",
+            f"material:{material.id}",
+            f"{new.audience}@{new.scope_unit_id}: {len(members)}",
+        )
     return PushResult(material, queued, len(members) - queued)
 
 
@@ -122,8 +133,9 @@ async def push(db: Database, clock: Clock, new: NewMaterial,
 StudyMark = Literal["marked", "already", "not_yours"]
 
 
-async def mark_studied(db: Database, clock: Clock, material_id: int, member: Member | None,
-                       policy: notes.NotePolicy) -> StudyMark:
+async def mark_studied(
+    db: Database, clock: Clock, material_id: int, member: Member | None, policy: notes.NotePolicy
+) -> StudyMark:
     if member is None:
         return "not_yours"
     now = clock.now()
@@ -137,9 +149,10 @@ async def mark_studied(db: Database, clock: Clock, material_id: int, member: Mem
         material = await material_repo.get_material(c, material_id)
         if material is not None:
             await outbox_repo.enqueue(
-                c, await notes.ask_after_material(c, member, material.id, material.title, now,
-                                                  policy),
-                now)
+                c,
+                await notes.ask_after_material(c, member, material.id, material.title, now, policy),
+                now,
+            )
     return "marked"
 
 
@@ -167,8 +180,9 @@ async def overview(db: Database, branch_ids: frozenset[int] | None) -> list[Mate
         return await material_repo.stats(c, branch_ids)
 
 
-async def who(db: Database, material_id: int, branch_ids: frozenset[int] | None
-              ) -> tuple[Material | None, list[RecipientView]]:
+async def who(
+    db: Database, material_id: int, branch_ids: frozenset[int] | None
+) -> tuple[Material | None, list[RecipientView]]:
     async with db.read() as c:
         material = await material_repo.get_material(c, material_id)
         people = await material_repo.recipients(c, material_id, branch_ids)

@@ -37,24 +37,31 @@ COMMANDS: tuple[Command, ...] = (
     Command("help", N_("What I can do for you"), EVERYONE, group=True),
     Command("todo", N_("Everything open for you: study, notices, sessions, notes"), KNOWN),
     Command("me", N_("Your profile"), KNOWN | {Role.APPLICANT}),
-    Command("flow", N_("Report working away from home, or coming back"),
-            frozenset({Role.MEMBER})),
+    Command("flow", N_("Report working away from home, or coming back"), frozenset({Role.MEMBER})),
     Command("lang", N_("Language: 简体中文 / English"), EVERYONE),
     Command("cancel", N_("Stop what we are doing"), EVERYONE),
     Command("study", N_("Study materials: yours, and who studied them"), KNOWN),
     Command("note", N_("Send a heartfelt note"), frozenset({Role.MEMBER})),
     Command("record", N_("Study record: sessions, materials, notes"), KNOWN),
     Command("visit", N_("Log a visit to your contact point"), frozenset({Role.LEADER})),
-    Command("visits", N_("Contact-point days and recent visits"),
-            frozenset({Role.LEADER, Role.STAFF})),
+    Command(
+        "visits", N_("Contact-point days and recent visits"), frozenset({Role.LEADER, Role.STAFF})
+    ),
     Command("push", N_("Send a study material"), MANAGERS),
     Command("notice", N_("Send a notice"), MANAGERS),
     Command("notices", N_("Notices sent, and who received them"), MANAGERS),
     Command("notes", N_("Review heartfelt notes; who still owes one"), MANAGERS),
-    Command("meeting", N_("Schedule a meeting or study session, or move or cancel one"),
-            MANAGERS, group=True),
-    Command("meetings", N_("Session records by month; the year's ledger"),
-            frozenset({Role.SECRETARY, Role.STAFF, Role.LEADER})),
+    Command(
+        "meeting",
+        N_("Schedule a meeting or study session, or move or cancel one"),
+        MANAGERS,
+        group=True,
+    ),
+    Command(
+        "meetings",
+        N_("Session records by month; the year's ledger"),
+        frozenset({Role.SECRETARY, Role.STAFF, Role.LEADER}),
+    ),
     Command("invite", N_("Invite link for your branch"), MANAGERS),
     Command("pending", N_("People waiting to join"), MANAGERS),
     Command("members", N_("Your branch's roster"), MANAGERS),
@@ -69,7 +76,8 @@ COMMANDS: tuple[Command, ...] = (
 
 def commands_for(roles: set[Role], *, group: bool = False) -> list[Command]:
     return [
-        command for command in COMMANDS
+        command
+        for command in COMMANDS
         if roles & command.roles and (command.group if group else command.private)
     ]
 
@@ -86,16 +94,22 @@ async def publish_menus(bot: ExtBot[Any]) -> None:
         code = None if language == i18n.DEFAULT_LANGUAGE else language
         await bot.set_my_commands(
             _bot_commands(commands_for(plain), language),
-            scope=BotCommandScopeAllPrivateChats(), language_code=code)
+            scope=BotCommandScopeAllPrivateChats(),
+            language_code=code,
+        )
         await bot.set_my_commands(
             _bot_commands(commands_for(set(Role), group=True), language),
-            scope=BotCommandScopeAllGroupChats(), language_code=code)
+            scope=BotCommandScopeAllGroupChats(),
+            language_code=code,
+        )
     # Clients that match no scope above (e.g. channels' admins) still see the default.
     await bot.set_my_commands(_bot_commands(commands_for(plain), i18n.DEFAULT_LANGUAGE))
 
 
-async def publish_personal_menu(bot: Bot, telegram_id: int, roles: set[Role],
-                                language: str) -> None:
+async def publish_personal_menu(
+    bot: Bot, telegram_id: int, roles: set[Role], language: str
+) -> None:
     """A secretary or staff member sees their own commands in their private chat's menu."""
     await bot.set_my_commands(
-        _bot_commands(commands_for(roles), language), scope=BotCommandScopeChat(telegram_id))
+        _bot_commands(commands_for(roles), language), scope=BotCommandScopeChat(telegram_id)
+    )

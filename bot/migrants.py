@@ -17,9 +17,14 @@ from storage import stays as stay_repo
 from storage.db import Database
 from storage.models import Meeting, Member, Stay
 
-ATTENDANCE = {"present": N_("present"), "remote": N_("remote"), "leave": N_("on leave"),
-              "leave_requested": N_("leave asked"), "absent": N_("absent"),
-              "away": N_("working away")}
+ATTENDANCE = {
+    "present": N_("present"),
+    "remote": N_("remote"),
+    "leave": N_("on leave"),
+    "leave_requested": N_("leave asked"),
+    "absent": N_("absent"),
+    "away": N_("working away"),
+}
 
 
 async def host_of(db: Database, member: Member) -> str | None:
@@ -37,8 +42,7 @@ def _year_start(clock: Clock) -> datetime:
     return datetime(clock.today().year, 1, 1, tzinfo=clock.tz)
 
 
-async def attended_elsewhere(db: Database, clock: Clock, member_ids: list[int]
-                             ) -> dict[int, int]:
+async def attended_elsewhere(db: Database, clock: Clock, member_ids: list[int]) -> dict[int, int]:
     """member → sessions attended this year at another branch (their host)."""
     async with db.read() as c:
         return await stay_repo.attended_elsewhere(c, member_ids, _year_start(clock))
@@ -54,8 +58,9 @@ class History:
 
 async def history(db: Database, clock: Clock, member_id: int) -> History:
     async with db.read() as c:
-        stays = [(stay, await host_name(c, stay))
-                 for stay in await stay_repo.of_member(c, member_id)]
+        stays = [
+            (stay, await host_name(c, stay)) for stay in await stay_repo.of_member(c, member_id)
+        ]
         elsewhere = await stay_repo.elsewhere(c, member_id, _year_start(clock), clock.now())
     return History(stays, elsewhere)
 
@@ -68,9 +73,14 @@ def history_lines(tr: Translator, found: History, tz: tzinfo) -> list[str]:
     lines += [f"• {stay_text(tr, stay, host, tz)}" for stay, host in reversed(found.stays)]
     if found.elsewhere:
         lines.append(tr("Sessions at a host branch this year:"))
-        lines += [tr("• {when} {kind} — {branch}: {status}",
-                     when=meeting.starts_at.astimezone(tz).strftime("%m-%d"),
-                     kind=tr(KINDS[meeting.kind]), branch=esc(branch),
-                     status=tr(ATTENDANCE.get(status, status)))
-                  for meeting, status, branch in found.elsewhere]
+        lines += [
+            tr(
+                "• {when} {kind} — {branch}: {status}",
+                when=meeting.starts_at.astimezone(tz).strftime("%m-%d"),
+                kind=tr(KINDS[meeting.kind]),
+                branch=esc(branch),
+                status=tr(ATTENDANCE.get(status, status)),
+            )
+            for meeting, status, branch in found.elsewhere
+        ]
     return lines

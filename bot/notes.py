@@ -47,7 +47,7 @@ from storage.notes import EXEMPT_AGE
 
 NOTE_MAX = 3000
 CENTRALISED_STUDY_TARGET = 20  # sessions a year, for township leadership
-NOTE_REMINDERS = 2     # evening reminders that may name one request, at most
+NOTE_REMINDERS = 2  # evening reminders that may name one request, at most
 REMINDER_GAP_DAYS = 3  # between them: a member busy for a day or two still hears once more
 
 Exemption = Literal["flowing", "age", "no_writing"]
@@ -104,41 +104,64 @@ def last_day(request: NoteRequest, tz: tzinfo) -> date:
 # --- asking -------------------------------------------------------------------------------
 
 
-async def ask_after_meeting(c: Conn, meeting: Meeting, attended: list[Member], now: datetime,
-                            policy: NotePolicy) -> list[outbox_repo.Envelope]:
+async def ask_after_meeting(
+    c: Conn, meeting: Meeting, attended: list[Member], now: datetime, policy: NotePolicy
+) -> list[outbox_repo.Envelope]:
     """At closing: if the session is of a kind that asks for notes, ask those who attended
     and must write (inside the closing transaction)."""
     if meeting.kind not in policy.after:
         return []
     required = [m for m in attended if exemption(m, now.date()) is None]
     subject = subject_of("meeting", meeting.id)
-    await note_repo.ask(c, [(m.id, subject, meeting.topic) for m in required], now,
-                        policy.expires(now))
-    return [outbox_repo.Envelope(f"note-request:{subject}:member:{m.id}", m.telegram_id,
-                                 OutboxKind.NOTE_REQUEST, m.id, {"subject": subject,
-                                                        "title": meeting.topic})
-            for m in required if m.telegram_id is not None]
+    await note_repo.ask(
+        c, [(m.id, subject, meeting.topic) for m in required], now, policy.expires(now)
+    )
+    return [
+        outbox_repo.Envelope(
+            f"note-request:{subject}:member:{m.id}",
+            m.telegram_id,
+            OutboxKind.NOTE_REQUEST,
+            m.id,
+            {"subject": subject, "title": meeting.topic},
+        )
+        for m in required
+        if m.telegram_id is not None
+    ]
 
 
-async def ask_after_material(c: Conn, member: Member, material_id: int, title: str,
-                             now: datetime, policy: NotePolicy) -> list[outbox_repo.Envelope]:
+async def ask_after_material(
+    c: Conn, member: Member, material_id: int, title: str, now: datetime, policy: NotePolicy
+) -> list[outbox_repo.Envelope]:
     """After "Studied", in the transaction that marks it: ask for a note unless exempt."""
     if exemption(member, now.date()) is not None:
         return []
     subject = subject_of("material", material_id)
     await note_repo.ask(c, [(member.id, subject, title)], now, policy.expires(now))
-    return [outbox_repo.Envelope(f"note-request:{subject}:member:{member.id}",
-                                 member.telegram_id, OutboxKind.NOTE_REQUEST, member.id,
-                                 {"subject": subject, "title": title})
-            ] if member.telegram_id is not None else []
+    return (
+        [
+            outbox_repo.Envelope(
+                f"note-request:{subject}:member:{member.id}",
+                member.telegram_id,
+                OutboxKind.NOTE_REQUEST,
+                member.id,
+                {"subject": subject, "title": title},
+            )
+        ]
+        if member.telegram_id is not None
+        else []
+    )
 
 
 async def render_request(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
     tr = await translator_of(db, row.chat_id)
     return Outgoing(
-        tr("✍️ Please write a heartfelt note about “{title}”: type it, send a voice message, "
-           "or a photo of a handwritten page.", title=esc(str(row.payload["title"]))),
-        [[(tr("✍️ Write it now"), NoteWrite.about(str(row.payload["subject"])).pack())]])
+        tr(
+            "✍️ Please write a heartfelt note about “{title}”: type it, send a voice message, "
+            "or a photo of a handwritten page.",
+            title=esc(str(row.payload["title"])),
+        ),
+        [[(tr("✍️ Write it now"), NoteWrite.about(str(row.payload["subject"])).pack())]],
+    )
 
 
 # --- writing ---------------------------------------------------------------------------------
@@ -156,18 +179,36 @@ async def request_for(db: Database, member_id: int, subject: str) -> NoteRequest
         return await note_repo.unanswered(c, member_id, subject)
 
 
-async def submit(db: Database, clock: Clock, member: Member, subject: str, title: str,
-                 kind: NoteKind, body: str, file_id: str | None,
-                 ending: Statement | None = None) -> Note:
+async def submit(
+    db: Database,
+    clock: Clock,
+    member: Member,
+    subject: str,
+    title: str,
+    kind: NoteKind,
+    body: str,
+    file_id: str | None,
+    ending: Statement | None = None,
+) -> Note:
     now = clock.now()
     async with db.tx() as c:
         if ending is not None:
             await ending(c)
-        note = await note_repo.add_note(c, NewNote(
-            member_id=member.id, subject=subject, title=title, kind=kind,
-            body=body, file_id=file_id), now)
-        await audit.record(c, now, f"member:{member.id}", "note.submit", subject,
-                           f"note={note.id} {kind}")
+        note = await note_repo.add_note(
+            c,
+            NewNote(
+                member_id=member.id,
+                subject=subject,
+                title=title,
+                kind=kind,
+                body=body,
+                file_id=file_id,
+            ),
+            now,
+        )
+        await audit.record(
+            c, now, f"member:{member.id}", "note.submit", subject, f"note={note.id} {kind}"
+        )
     return note
 
 
@@ -176,14 +217,16 @@ async def submit(db: Database, clock: Clock, member: Member, subject: str, title
 Verdict = Literal["read", "excellent", "rewrite"]
 
 
-async def to_review(db: Database, branch_ids: frozenset[int] | None, limit: int = 5
-                    ) -> list[NoteView]:
+async def to_review(
+    db: Database, branch_ids: frozenset[int] | None, limit: int = 5
+) -> list[NoteView]:
     async with db.read() as c:
         return await note_repo.to_review(c, branch_ids, limit)
 
 
-async def owed_in(db: Database, clock: Clock, branch_ids: frozenset[int] | None
-                  ) -> list[tuple[str, NoteRequest]]:
+async def owed_in(
+    db: Database, clock: Clock, branch_ids: frozenset[int] | None
+) -> list[tuple[str, NoteRequest]]:
     """(member's name, request) of every note still owed in these branches."""
     async with db.read() as c:
         return await note_repo.owed_in_branches(c, branch_ids, clock.now())
@@ -201,9 +244,16 @@ async def note_with_author(db: Database, note_id: int) -> tuple[Note | None, Mem
     return note, author
 
 
-async def review(db: Database, clock: Clock, policy: NotePolicy, note_id: int,
-                 verdict: Verdict, comment: str | None, by: int,
-                 ending: Statement | None = None) -> bool:
+async def review(
+    db: Database,
+    clock: Clock,
+    policy: NotePolicy,
+    note_id: int,
+    verdict: Verdict,
+    comment: str | None,
+    by: int,
+    ending: Statement | None = None,
+) -> bool:
     """A note sent back for a rewrite is owed again, for as long as a new request. The
     author hears of "excellent" and of a rewrite through the outbox, queued with the
     verdict (keyed by its audit entry: a later verdict is told again)."""
@@ -222,14 +272,23 @@ async def review(db: Database, clock: Clock, policy: NotePolicy, note_id: int,
             await note_repo.renew(c, note.member_id, note.subject, policy.expires(now))
         author = await member_repo.get_member(c, note.member_id)
         if verdict in TOLD and author is not None and author.telegram_id is not None:
-            await outbox_repo.enqueue(c, [outbox_repo.Envelope(
-                f"note-verdict:{entry}", author.telegram_id, TOLD[verdict], note.id)], now)
+            await outbox_repo.enqueue(
+                c,
+                [
+                    outbox_repo.Envelope(
+                        f"note-verdict:{entry}", author.telegram_id, TOLD[verdict], note.id
+                    )
+                ],
+                now,
+            )
     return True
 
 
 #: The verdicts the author is told of, and the outbox kind that tells them.
-TOLD: dict[Verdict, OutboxKind] = {"excellent": OutboxKind.NOTE_EXCELLENT,
-                                   "rewrite": OutboxKind.NOTE_REWRITE}
+TOLD: dict[Verdict, OutboxKind] = {
+    "excellent": OutboxKind.NOTE_EXCELLENT,
+    "rewrite": OutboxKind.NOTE_REWRITE,
+}
 
 
 async def _verdict_told(db: Database, row: OutboxRow, verdict: Verdict) -> Note | None:
@@ -249,8 +308,12 @@ async def render_excellent(db: Database, clock: Clock, row: OutboxRow) -> Outgoi
     if note is None:
         return None
     tr = await translator_of(db, row.chat_id)
-    return Outgoing(tr("⭐ Your heartfelt note{about} was marked excellent by your branch. "
-                       "Well done!", about=_about(tr, note)))
+    return Outgoing(
+        tr(
+            "⭐ Your heartfelt note{about} was marked excellent by your branch. Well done!",
+            about=_about(tr, note),
+        )
+    )
 
 
 async def render_rewrite(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
@@ -258,14 +321,22 @@ async def render_rewrite(db: Database, clock: Clock, row: OutboxRow) -> Outgoing
     if note is None:
         return None
     tr = await translator_of(db, row.chat_id)
-    return Outgoing(shorten(tr("↩️ Your branch secretary asks you to rewrite your note{about}: "
-                               "{comment}", about=_about(tr, note),
-                               comment=esc(note.comment or "")), MESSAGE_LIMIT),
-                    [[(tr("✍️ Write it again"), NoteStart().pack())]])
+    return Outgoing(
+        shorten(
+            tr(
+                "↩️ Your branch secretary asks you to rewrite your note{about}: {comment}",
+                about=_about(tr, note),
+                comment=esc(note.comment or ""),
+            ),
+            MESSAGE_LIMIT,
+        ),
+        [[(tr("✍️ Write it again"), NoteStart().pack())]],
+    )
 
 
-async def set_unable_to_write(db: Database, clock: Clock, member_id: int, unable: bool,
-                              by: int) -> bool:
+async def set_unable_to_write(
+    db: Database, clock: Clock, member_id: int, unable: bool, by: int
+) -> bool:
     """Mark a member unable to write, or lift it (a secretary's judgement, either way in
     the audit with before and after). False if it already was so."""
     now = clock.now()
@@ -274,8 +345,12 @@ async def set_unable_to_write(db: Database, clock: Clock, member_id: int, unable
         if member is None or member.no_writing == unable:
             return False
         await member_repo.update_member(c, member_id, {"no_writing": unable}, now)
-        await audit.record(c, now, f"tg:{by}",
-                           "member.no_writing" if unable else "member.can_write",
-                           f"member:{member_id}",
-                           audit.changes(no_writing=(member.no_writing, unable)))
+        await audit.record(
+            c,
+            now,
+            f"tg:{by}",
+            "member.no_writing" if unable else "member.can_write",
+            f"member:{member_id}",
+            audit.changes(no_writing=(member.no_writing, unable)),
+        )
     return True

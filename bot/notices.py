@@ -53,7 +53,7 @@ def preview(body: str, limit: int = 60) -> str:
     return html.unescape(re.sub(r"<[^>]+>", "", body))[:limit]
 
 
-BODY_MAX = 3500      # the sender's formatted text as Telegram counts it (bot.markup.length)
+BODY_MAX = 3500  # the sender's formatted text as Telegram counts it (bot.markup.length)
 CAPTION_MAX = 800
 AUDIENCES: dict[NoticeAudience, str] = {
     "everyone": N_("Everyone"),
@@ -64,8 +64,9 @@ AUDIENCES: dict[NoticeAudience, str] = {
 SECRETARY_AUDIENCES: tuple[NoticeAudience, ...] = ("everyone", "flowing")
 
 
-def may_send(staff: bool, secretary_of: frozenset[int], scope_unit_id: int,
-             audience: NoticeAudience) -> bool:
+def may_send(
+    staff: bool, secretary_of: frozenset[int], scope_unit_id: int, audience: NoticeAudience
+) -> bool:
     if staff:
         return True
     return scope_unit_id in secretary_of and audience in SECRETARY_AUDIENCES
@@ -87,8 +88,9 @@ async def groups(db: Database, scope_unit_id: int) -> int:
         return len(await notice_repo.group_chats(c, scope_unit_id))
 
 
-async def create(db: Database, clock: Clock, new: NewNotice,
-                 ending: Statement | None = None) -> tuple[Notice, int]:
+async def create(
+    db: Database, clock: Clock, new: NewNotice, ending: Statement | None = None
+) -> tuple[Notice, int]:
     """Store it (what the /notice form collected, from ``sender``); if it is due now — a
     time already past counts as now — release it in the same transaction. Returns the
     notice and how many people it was queued for (0 while scheduled)."""
@@ -97,9 +99,16 @@ async def create(db: Database, clock: Clock, new: NewNotice,
         if ending is not None:
             await ending(c)
         notice = await notice_repo.add_notice(
-            c, new.model_copy(update={"send_at": max(new.send_at, now)}), now)
-        await audit.record(c, now, f"tg:{new.sender}", "notice.create", f"notice:{notice.id}",
-                           f"{new.audience}@{new.scope_unit_id}")
+            c, new.model_copy(update={"send_at": max(new.send_at, now)}), now
+        )
+        await audit.record(
+            c,
+            now,
+            f"tg:{new.sender}",
+            "notice.create",
+            f"notice:{notice.id}",
+            f"{new.audience}@{new.scope_unit_id}",
+        )
         queued = await _release(c, notice, now) if new.send_at <= now else 0
     return notice, queued
 
@@ -109,8 +118,13 @@ async def _release(c: Conn, notice: Notice, now: datetime) -> int:
         return 0
     people = await notice_repo.audience(c, notice.scope_unit_id, notice.audience)
     await _queue_to(c, notice, people, now)
-    await _queue_rest(c, notice, await _group_chats(c, notice), await notice_repo.without_telegram(
-        c, notice.scope_unit_id, notice.audience), now)
+    await _queue_rest(
+        c,
+        notice,
+        await _group_chats(c, notice),
+        await notice_repo.without_telegram(c, notice.scope_unit_id, notice.audience),
+        now,
+    )
     return len(people)
 
 
@@ -129,11 +143,15 @@ async def release_due(db: Database, clock: Clock) -> int:
         async with db.read() as c:
             people = await notice_repo.audience(c, notice.scope_unit_id, notice.audience)
             chats = await _group_chats(c, notice)
-            unreachable = await notice_repo.without_telegram(c, notice.scope_unit_id,
-                                                             notice.audience)
+            unreachable = await notice_repo.without_telegram(
+                c, notice.scope_unit_id, notice.audience
+            )
 
-        async def some(c: Conn, chunk: Sequence[tuple[int, str, int | None, int | None]],
-                       notice: Notice = notice) -> int:
+        async def some(
+            c: Conn,
+            chunk: Sequence[tuple[int, str, int | None, int | None]],
+            notice: Notice = notice,
+        ) -> int:
             current = await notice_repo.get_notice(c, notice.id)
             if current is None or current.state != "scheduled":
                 return 0  # cancelled before its first piece, or released meanwhile
@@ -151,27 +169,53 @@ async def _group_chats(c: Conn, notice: Notice) -> list[int]:
     return await notice_repo.group_chats(c, notice.scope_unit_id) if notice.to_groups else []
 
 
-async def _queue_rest(c: Conn, notice: Notice, chats: Sequence[int],
-                      unreachable: Sequence[tuple[int, str, int]], now: datetime) -> None:
+async def _queue_rest(
+    c: Conn,
+    notice: Notice,
+    chats: Sequence[int],
+    unreachable: Sequence[tuple[int, str, int]],
+    now: datetime,
+) -> None:
     """The group posts, and the members on the roster without Telegram counted too, as not
     reachable: the receipts then show the secretary whom to tell by hand."""
-    await outbox_repo.enqueue(c, [outbox_repo.Envelope(
-        f"notice:{notice.id}:group:{chat}", chat, OutboxKind.NOTICE, notice.id)
-        for chat in chats], now)
-    await notice_repo.add_recipients(c, notice.id, [
-        (None, member, name, branch, None) for member, name, branch in unreachable])
+    await outbox_repo.enqueue(
+        c,
+        [
+            outbox_repo.Envelope(
+                f"notice:{notice.id}:group:{chat}", chat, OutboxKind.NOTICE, notice.id
+            )
+            for chat in chats
+        ],
+        now,
+    )
+    await notice_repo.add_recipients(
+        c, notice.id, [(None, member, name, branch, None) for member, name, branch in unreachable]
+    )
 
 
-async def _queue_to(c: Conn, notice: Notice,
-                    people: Sequence[tuple[int, str, int | None, int | None]],
-                    now: datetime) -> None:
+async def _queue_to(
+    c: Conn,
+    notice: Notice,
+    people: Sequence[tuple[int, str, int | None, int | None]],
+    now: datetime,
+) -> None:
     """The notice's outbox row and recipient row for each of ``people``."""
-    ids = await outbox_repo.enqueue(c, [
-        outbox_repo.Envelope(f"notice:{notice.id}:to:{tg}", tg, OutboxKind.NOTICE, notice.id)
-        for tg, _, _, _ in people], now)
-    await notice_repo.add_recipients(c, notice.id, [
-        (tg, member, name, branch, ids.get(f"notice:{notice.id}:to:{tg}"))
-        for tg, name, branch, member in people])
+    ids = await outbox_repo.enqueue(
+        c,
+        [
+            outbox_repo.Envelope(f"notice:{notice.id}:to:{tg}", tg, OutboxKind.NOTICE, notice.id)
+            for tg, _, _, _ in people
+        ],
+        now,
+    )
+    await notice_repo.add_recipients(
+        c,
+        notice.id,
+        [
+            (tg, member, name, branch, ids.get(f"notice:{notice.id}:to:{tg}"))
+            for tg, name, branch, member in people
+        ],
+    )
 
 
 NoticeCancel = Literal["cancelled", "sent", "already", "gone"]
@@ -199,8 +243,14 @@ async def cancel(db: Database, clock: Clock, notice_id: int, by: int) -> NoticeC
         if not await notice_repo.cancel(c, notice_id, by, now):
             # Still "scheduled": its release has begun (bot.notices.release_due).
             return "already" if notice.state == "cancelled" else "sent"
-        await audit.record(c, now, f"tg:{by}", "notice.cancel", f"notice:{notice_id}",
-                           audit.changes(state=("scheduled", "cancelled")))
+        await audit.record(
+            c,
+            now,
+            f"tg:{by}",
+            "notice.cancel",
+            f"notice:{notice_id}",
+            audit.changes(state=("scheduled", "cancelled")),
+        )
     return "cancelled"
 
 
@@ -226,9 +276,16 @@ async def remind(db: Database, clock: Clock, notice_id: int) -> int | None:
         if not await notice_repo.mark_reminded(c, notice_id, now):
             return None
         people = await notice_repo.not_acknowledged(c, notice_id)
-        await outbox_repo.enqueue(c, [outbox_repo.Envelope(
-            f"notice:{notice_id}:remind:{tg}", tg, OutboxKind.NOTICE_REMINDER, notice_id)
-            for tg in people], now)
+        await outbox_repo.enqueue(
+            c,
+            [
+                outbox_repo.Envelope(
+                    f"notice:{notice_id}:remind:{tg}", tg, OutboxKind.NOTICE_REMINDER, notice_id
+                )
+                for tg in people
+            ],
+            now,
+        )
     return len(people)
 
 
@@ -237,8 +294,9 @@ async def overview(db: Database, branch_ids: frozenset[int] | None) -> list[Noti
         return await notice_repo.receipts(c, branch_ids)
 
 
-async def recipients(db: Database, notice_id: int, branch_ids: frozenset[int] | None
-                     ) -> list[NoticeRecipient]:
+async def recipients(
+    db: Database, notice_id: int, branch_ids: frozenset[int] | None
+) -> list[NoticeRecipient]:
     async with db.read() as c:
         return await notice_repo.recipients(c, notice_id, branch_ids)
 
@@ -255,12 +313,11 @@ async def _scope_name(db: Database, notice: Notice) -> str:
 def render(tr: Translator, notice: Notice, scope: str, *, with_button: bool) -> Outgoing:
     """The notice as sent. ``body`` is HTML Telegram made from the sender's formatting."""
     text = "\n".join([tr("📢 <b>Notice</b>"), notice.body, "", tr("— {unit}", unit=esc(scope))])
-    buttons = ([[(tr("✅ Received"), NoticePress("ack", notice.id).pack())]] if with_button else [])
+    buttons = [[(tr("✅ Received"), NoticePress("ack", notice.id).pack())]] if with_button else []
     return Outgoing(text, buttons, notice.media_kind, notice.file_id)
 
 
-async def again(db: Database, tr: Translator, notice_id: int, telegram_id: int
-                ) -> Outgoing | None:
+async def again(db: Database, tr: Translator, notice_id: int, telegram_id: int) -> Outgoing | None:
     """The notice as its recipient got it, with its button, to read again (from /todo);
     None if it was not sent to them."""
     async with db.read() as c:
@@ -281,8 +338,7 @@ async def render_notice(db: Database, clock: Clock, row: OutboxRow) -> Outgoing 
     return render(tr, notice, await _scope_name(db, notice), with_button=person)
 
 
-async def render_notice_reminder(db: Database, clock: Clock, row: OutboxRow
-                                  ) -> Outgoing | None:
+async def render_notice_reminder(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
     notice = await get(db, row.ref_id or 0)
     if notice is None:
         return None
@@ -291,5 +347,9 @@ async def render_notice_reminder(db: Database, clock: Clock, row: OutboxRow
             return None
     tr = await translator_of(db, row.chat_id)
     out = render(tr, notice, await _scope_name(db, notice), with_button=True)
-    return Outgoing(tr("🔔 A reminder: please read this notice and press “Received”.") + "\n\n"
-                    + out.text, out.buttons, out.media_kind, out.file_id)
+    return Outgoing(
+        tr("🔔 A reminder: please read this notice and press “Received”.") + "\n\n" + out.text,
+        out.buttons,
+        out.media_kind,
+        out.file_id,
+    )

@@ -29,7 +29,8 @@ async def create_bind_code(db: Database, clock: Clock, branch_id: int, by: Actor
     now = clock.now()
     async with db.tx() as c:
         return await org_repo.add_bind_code(
-            c, new_code(), branch_id, by.telegram_id, now, now + timedelta(hours=BIND_CODE_HOURS))
+            c, new_code(), branch_id, by.telegram_id, now, now + timedelta(hours=BIND_CODE_HOURS)
+        )
 
 
 BindResult = Literal["bound", "unknown", "used", "expired", "forbidden", "taken"]
@@ -41,8 +42,9 @@ class Binding:
     branch: Unit | None = None
 
 
-async def bind_group(db: Database, clock: Clock, code: str, chat_id: int, title: str,
-                     by: Actor) -> Binding:
+async def bind_group(
+    db: Database, clock: Clock, code: str, chat_id: int, title: str, by: Actor
+) -> Binding:
     """Tie a group chat to the code's branch, if ``by`` manages it (and the chat's old one)."""
     now = clock.now()
     async with db.tx() as c:
@@ -57,13 +59,23 @@ async def bind_group(db: Database, clock: Clock, code: str, chat_id: int, title:
         if bind.expires_at <= now:
             return Binding("expired", branch)
         current = await org_repo.group_chat(c, chat_id)
-        if (current is not None and current.state == "bound"
-                and current.branch_id != bind.branch_id and not by.manages(current.branch_id)):
+        if (
+            current is not None
+            and current.state == "bound"
+            and current.branch_id != bind.branch_id
+            and not by.manages(current.branch_id)
+        ):
             return Binding("taken", branch)
         await org_repo.use_bind_code(c, code, chat_id, now)
         await org_repo.bind_group(c, chat_id, bind.branch_id, title[:128], by.telegram_id, now)
-        await audit.record(c, now, f"tg:{by.telegram_id}", "group.bind",
-                           f"branch:{bind.branch_id}", f"chat={chat_id}")
+        await audit.record(
+            c,
+            now,
+            f"tg:{by.telegram_id}",
+            "group.bind",
+            f"branch:{bind.branch_id}",
+            f"chat={chat_id}",
+        )
     return Binding("bound", branch)
 
 
@@ -81,14 +93,14 @@ async def add_staff(db: Database, clock: Clock, telegram_id: int, actor: str = "
         return await roles.begin_staff_in(c, clock.now(), actor, telegram_id)
 
 
-async def remove_staff(db: Database, clock: Clock, telegram_id: int, actor: str = "cli", *,
-                       still_admin: bool = False) -> bool:
+async def remove_staff(
+    db: Database, clock: Clock, telegram_id: int, actor: str = "cli", *, still_admin: bool = False
+) -> bool:
     """`zhibu admin remove`: the running bot refuses them from their next update on (rights
     are read fresh each time); they are told, and their menu follows at the next tick —
     unless ``ZHIBU_ADMINS`` still names them (``still_admin``): then they are staff still."""
     async with db.tx() as c:
-        return await roles.end_staff_in(c, clock.now(), actor, telegram_id,
-                                        still_admin=still_admin)
+        return await roles.end_staff_in(c, clock.now(), actor, telegram_id, still_admin=still_admin)
 
 
 async def staff_ids(db: Database) -> list[int]:
@@ -116,8 +128,7 @@ async def get_unit(db: Database, unit_id: int) -> Unit | None:
         return await org_repo.get_unit(c, unit_id)
 
 
-async def group_migrated(db: Database, clock: Clock, old_chat_id: int, new_chat_id: int
-                         ) -> bool:
+async def group_migrated(db: Database, clock: Clock, old_chat_id: int, new_chat_id: int) -> bool:
     """A group became a supergroup (a new id): its binding, who is in it and queued
     messages follow."""
     async with db.tx() as c:
@@ -127,13 +138,20 @@ async def group_migrated(db: Database, clock: Clock, old_chat_id: int, new_chat_
         await org_repo.move_group(c, old_chat_id, new_chat_id)
         await presence_repo.move_chat(c, old_chat_id, new_chat_id)
         await outbox_repo.move_chat(c, old_chat_id, new_chat_id)
-        await audit.record(c, clock.now(), "telegram", "group.migrated",
-                           f"branch:{chat.branch_id}", f"{old_chat_id} -> {new_chat_id}")
+        await audit.record(
+            c,
+            clock.now(),
+            "telegram",
+            "group.migrated",
+            f"branch:{chat.branch_id}",
+            f"{old_chat_id} -> {new_chat_id}",
+        )
     return True
 
 
-async def group_lost(db: Database, clock: Clock, chat_id: int, title: str, admins: list[int]
-                     ) -> Unit | None:
+async def group_lost(
+    db: Database, clock: Clock, chat_id: int, title: str, admins: list[int]
+) -> Unit | None:
     """The bot was removed from a bound group: the binding is gone, and the branch's
     secretaries (else staff) are told through the outbox, in the same transaction;
     returns its branch."""
@@ -143,12 +161,23 @@ async def group_lost(db: Database, clock: Clock, chat_id: int, title: str, admin
         if chat is None or chat.state != "bound":
             return None
         await org_repo.set_group_state(c, chat_id, "gone")
-        entry = await audit.record(c, now, "telegram", "group.lost", f"branch:{chat.branch_id}",
-                                   str(chat_id))
-        await outbox_repo.enqueue(c, [
-            outbox_repo.Envelope(f"group-lost:{entry}:{to}", to, OutboxKind.GROUP_LOST,
-                                 chat.branch_id, {"title": title})
-            for to in await managers(c, chat.branch_id, admins)], now)
+        entry = await audit.record(
+            c, now, "telegram", "group.lost", f"branch:{chat.branch_id}", str(chat_id)
+        )
+        await outbox_repo.enqueue(
+            c,
+            [
+                outbox_repo.Envelope(
+                    f"group-lost:{entry}:{to}",
+                    to,
+                    OutboxKind.GROUP_LOST,
+                    chat.branch_id,
+                    {"title": title},
+                )
+                for to in await managers(c, chat.branch_id, admins)
+            ],
+            now,
+        )
         return await org_repo.get_unit(c, chat.branch_id)
 
 
@@ -158,13 +187,21 @@ async def render_group_lost(db: Database, clock: Clock, row: OutboxRow) -> Outgo
     if branch is None:
         return None
     tr = await translator_of(db, row.chat_id)
-    return Outgoing(tr("⚠️ I was removed from the group “{title}” of {branch}. To use a group "
-                       "again, add me to it and send /bind there.",
-                       title=esc(str(row.payload.get("title", ""))), branch=esc(branch.name)))
+    return Outgoing(
+        tr(
+            "⚠️ I was removed from the group “{title}” of {branch}. To use a group "
+            "again, add me to it and send /bind there.",
+            title=esc(str(row.payload.get("title", ""))),
+            branch=esc(branch.name),
+        )
+    )
 
 
 async def audit_between(db: Database, clock: Clock, start: date, end: date) -> list[AuditEntry]:
     """The audit trail from the first day up to (not including) ``end``, local days."""
     async with db.read() as c:
-        return await audit.between(c, datetime.combine(start, time(0), tzinfo=clock.tz),
-                                   datetime.combine(end, time(0), tzinfo=clock.tz))
+        return await audit.between(
+            c,
+            datetime.combine(start, time(0), tzinfo=clock.tz),
+            datetime.combine(end, time(0), tzinfo=clock.tz),
+        )

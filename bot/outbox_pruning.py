@@ -34,8 +34,9 @@ CHUNK = 2000
 BUDGET_SECONDS = 5.0
 
 
-async def prune_delivered(db: Database, clock: Clock, days: int, chunk: int = CHUNK,
-                          budget: float = BUDGET_SECONDS) -> int:
+async def prune_delivered(
+    db: Database, clock: Clock, days: int, chunk: int = CHUNK, budget: float = BUDGET_SECONDS
+) -> int:
     """Delete the outbox rows finished before the local day ``days`` days ago (folding
     how each ended into the receipts that point at it); returns how many went."""
     before = kept_since(clock, days)

@@ -52,18 +52,20 @@ FOREVER = math.inf
 
 @dataclass(frozen=True)
 class PaceLimits:
-    per_second: float = 30.0         # Telegram: about 30 messages a second overall
-    per_chat_seconds: float = 1.0    # … one a second in a private chat
-    group_per_minute: int = 20       # … twenty a minute in a group (a minute: 60 times the
-                                     # private chat's second, so tests can scale both)
-    headroom: float = 0.95           # aim a little under each ceiling
+    per_second: float = 30.0  # Telegram: about 30 messages a second overall
+    per_chat_seconds: float = 1.0  # … one a second in a private chat
+    group_per_minute: int = 20  # … twenty a minute in a group (a minute: 60 times the
+    # private chat's second, so tests can scale both)
+    headroom: float = 0.95  # aim a little under each ceiling
 
 
 def counts_as_message(endpoint: str) -> bool:
     """The calls Telegram's flood limits count: anything that puts or changes a message in
     a chat. Answers to button presses, chat actions and lookups are not paced."""
-    return (endpoint.startswith(("send", "edit", "copyMessage", "forwardMessage"))
-            and endpoint != "sendChatAction")
+    return (
+        endpoint.startswith(("send", "edit", "copyMessage", "forwardMessage"))
+        and endpoint != "sendChatAction"
+    )
 
 
 def retry_seconds(error: RetryAfter) -> float:
@@ -73,10 +75,10 @@ def retry_seconds(error: RetryAfter) -> float:
 
 @dataclass
 class _Chat:
-    ends: deque[float]               # when the latest requests were answered
+    ends: deque[float]  # when the latest requests were answered
     inflight: int = 0
-    hold_until: float = 0.0          # a 429's retry_after
-    urgent: int = 0                  # replies waiting for this chat
+    hold_until: float = 0.0  # a 429's retry_after
+    urgent: int = 0  # replies waiting for this chat
     freed: asyncio.Event = field(default_factory=asyncio.Event)
 
 
@@ -104,8 +106,10 @@ class Pacer:
     def _window(self, chat_id: int) -> tuple[float, int]:
         if chat_id > 0:
             return self.limits.per_chat_seconds / self.limits.headroom, 1
-        return (60.0 * self.limits.per_chat_seconds / self.limits.headroom,
-                max(1, self.limits.group_per_minute))
+        return (
+            60.0 * self.limits.per_chat_seconds / self.limits.headroom,
+            max(1, self.limits.group_per_minute),
+        )
 
     def _chat(self, chat_id: int) -> _Chat:
         chat = self._chats.get(chat_id)
@@ -120,8 +124,12 @@ class Pacer:
         now = time.monotonic()
         for chat_id, chat in list(self._chats.items()):
             window, _ = self._window(chat_id)
-            if (not chat.inflight and not chat.urgent and chat.hold_until <= now
-                    and all(now - end >= window for end in chat.ends)):
+            if (
+                not chat.inflight
+                and not chat.urgent
+                and chat.hold_until <= now
+                and all(now - end >= window for end in chat.ends)
+            ):
                 del self._chats[chat_id]
 
     def _chat_free_at(self, chat_id: int, chat: _Chat, now: float) -> float:
@@ -247,8 +255,7 @@ class Pacer:
         return self._overall_free_at(now, urgent=True) <= now
 
     @contextlib.asynccontextmanager
-    async def reply(self, chat_id: int | None, idle: Idle | None = None
-                    ) -> AsyncIterator[None]:
+    async def reply(self, chat_id: int | None, idle: Idle | None = None) -> AsyncIterator[None]:
         """One interactive message: the chat's turn, an overall slot, then the request.
         A wait happens inside ``idle()`` (the update lends its place meanwhile)."""
         waiting = idle() if idle is not None and not self._ready(chat_id) else None
@@ -323,6 +330,7 @@ class PacingRateLimiter(BaseRateLimiter[int]):
                     self.pacer.refused(chat_id, seconds)
                     if attempt >= retries:
                         raise
-                    log.info("429 on %s to %s: trying again after %.0f s", endpoint,
-                             chat_id, seconds)
+                    log.info(
+                        "429 on %s to %s: trying again after %.0f s", endpoint, chat_id, seconds
+                    )
             attempt += 1

@@ -44,8 +44,9 @@ async def mark_at_start(db: Database, clock: Clock, admins: list[int]) -> None:
         await menu_repo.mark_due(c, admins, clock.now())
 
 
-async def publish_due(db: Database, bot: Bot, clock: Clock, admins: list[int], *,
-                      only: list[int] | None = None) -> int:
+async def publish_due(
+    db: Database, bot: Bot, clock: Clock, admins: list[int], *, only: list[int] | None = None
+) -> int:
     """Publish the menus that are due (``only``: of these people, right after a change
     made in the bot); returns how many were sent to Telegram."""
     async with db.read() as c:
@@ -54,10 +55,14 @@ async def publish_due(db: Database, bot: Bot, clock: Clock, admins: list[int], *
     for menu in due:
         actor = await load_actor(db, menu.telegram_id, admins)
         user = actor.user
-        language = ((user.language or i18n.language_from_telegram(user.tg_language)) if user
-                    else i18n.DEFAULT_LANGUAGE)
-        commands = (",".join(c.name for c in commands_for(actor.roles)) if actor.has_own_menu
-                    else None)
+        language = (
+            (user.language or i18n.language_from_telegram(user.tg_language))
+            if user
+            else i18n.DEFAULT_LANGUAGE
+        )
+        commands = (
+            ",".join(c.name for c in commands_for(actor.roles)) if actor.has_own_menu else None
+        )
         wanted = (commands, language if commands else None)
         if wanted != (menu.commands, menu.language if menu.commands else None):
             try:
@@ -73,6 +78,7 @@ async def publish_due(db: Database, bot: Bot, clock: Clock, admins: list[int], *
                 log.warning("menus not published yet: %s", exc)  # next tick to try
                 break
         async with db.tx() as c:
-            await menu_repo.published(c, menu, commands, language if commands else None,
-                                      clock.now())
+            await menu_repo.published(
+                c, menu, commands, language if commands else None, clock.now()
+            )
     return sent

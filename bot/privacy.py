@@ -57,8 +57,9 @@ class Erased:
 
     @property
     def total(self) -> int:
-        return (self.applications + self.forms + self.removed_contacts + self.strangers
-                + self.locations)
+        return (
+            self.applications + self.forms + self.removed_contacts + self.strangers + self.locations
+        )
 
 
 def kept_since(clock: Clock, days: int) -> datetime:
@@ -72,22 +73,28 @@ async def run_retention(db: Database, clock: Clock, keep: Keep, admins: list[int
     """Erase whatever is past its time on the clock's today."""
     async with db.tx() as c:
         applications = await repo.forget_rejected_applications(
-            c, kept_since(clock, keep.rejected_days))
+            c, kept_since(clock, keep.rejected_days)
+        )
     async with db.tx() as c:
         forms = await repo.forget_abandoned_forms(c, kept_since(clock, keep.rejected_days))
     async with db.tx() as c:
         removed = await repo.forget_removed_contacts(c, kept_since(clock, keep.removed_days))
         await repo.forget_removed_stays(c, kept_since(clock, keep.removed_days))
     async with db.tx() as c:
-        strangers = await repo.forget_strangers(c, kept_since(clock, keep.strangers_days),
-                                                admins)
+        strangers = await repo.forget_strangers(c, kept_since(clock, keep.strangers_days), admins)
     located = await _forget_locations(db, clock.today())
     erased = Erased(applications, forms, removed, strangers, located)
     if erased.total:
-        log.info("retention: erased %d rejected application(s), %d abandoned form(s), "
-                 "contact details of %d removed member(s), %d unregistered account(s), "
-                 "%d visit location(s)", erased.applications, erased.forms,
-                 erased.removed_contacts, erased.strangers, erased.locations)
+        log.info(
+            "retention: erased %d rejected application(s), %d abandoned form(s), "
+            "contact details of %d removed member(s), %d unregistered account(s), "
+            "%d visit location(s)",
+            erased.applications,
+            erased.forms,
+            erased.removed_contacts,
+            erased.strangers,
+            erased.locations,
+        )
     return erased
 
 
@@ -103,14 +110,19 @@ async def _forget_locations(db: Database, today: date) -> int:
         sent: dict[str, bool] = {}
         done = []
         for visit in located:
-            halves = {half_year_bounds(visit.day)[0],
-                      half_year_bounds(contact_days.last_day(visit.day, visit.days))[0]}
+            halves = {
+                half_year_bounds(visit.day)[0],
+                half_year_bounds(contact_days.last_day(visit.day, visit.days))[0],
+            }
             for start in halves:
                 if start.isoformat() not in sent:
-                    over = half_year_bounds(start)[1] + timedelta(
-                        days=LOCATION_DAYS_AFTER_HALF_YEAR) <= today
+                    over = (
+                        half_year_bounds(start)[1] + timedelta(days=LOCATION_DAYS_AFTER_HALF_YEAR)
+                        <= today
+                    )
                     sent[start.isoformat()] = over or await repo.all_sent(
-                        c, HALF_YEAR_BULLETIN_KEY.format(start=start.isoformat()))
+                        c, HALF_YEAR_BULLETIN_KEY.format(start=start.isoformat())
+                    )
             if all(sent[start.isoformat()] for start in halves):
                 done.append(visit.id)
     if not done:

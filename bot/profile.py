@@ -21,8 +21,11 @@ PLACE_MAX = 60
 OLDEST_BIRTH_YEAR = 1900
 YOUNGEST_AGE = 16  # the youngest an activist can be; members are 18+
 #: Why a member leaves the roster; their records stay either way.
-REMOVAL_REASONS = {"left": N_("left the party"), "moved": N_("moved to another branch"),
-                   "died": N_("passed away")}
+REMOVAL_REASONS = {
+    "left": N_("left the party"),
+    "moved": N_("moved to another branch"),
+    "died": N_("passed away"),
+}
 
 STATUSES: dict[MemberStatus, str] = {
     "full": N_("Full member"),
@@ -56,7 +59,8 @@ def clean_text(text: str | None) -> str:
     if not text:
         return ""
     kept = "".join(
-        ch for ch in text
+        ch
+        for ch in text
         if unicodedata.category(ch) not in {"Cc", "Cf", "Cs", "Co", "Cn"} or ch in "\n\t"
     )
     return " ".join(kept.split())
@@ -77,13 +81,16 @@ def parse_birth_year(text: str | None, today: date) -> int:
     raw = clean_text(text).translate(_FULLWIDTH_DIGITS).removesuffix("年").strip()
     if not re.fullmatch(r"\d{4}", raw):
         raise InvalidInput(
-            N_("Please type the year you were born as four digits, for example 1975."))
+            N_("Please type the year you were born as four digits, for example 1975.")
+        )
     year = int(raw)
     latest = today.year - YOUNGEST_AGE
     if not OLDEST_BIRTH_YEAR <= year <= latest:
         raise InvalidInput(
             N_("The year of birth must be between {first} and {last}."),
-            first=OLDEST_BIRTH_YEAR, last=latest)
+            first=OLDEST_BIRTH_YEAR,
+            last=latest,
+        )
     return year
 
 
@@ -126,8 +133,9 @@ def parse_due_date(text: str | None, today: date, *, within_days: int = 366) -> 
     raw = clean_text(text).translate(_FULLWIDTH_DIGITS)
     match = _DAY.fullmatch(raw)
     if not match:
-        raise InvalidInput(N_("Please type the date as month-day, for example 12-05, or as "
-                              "year-month-day."))
+        raise InvalidInput(
+            N_("Please type the date as month-day, for example 12-05, or as year-month-day.")
+        )
     year = int(match.group(1)) if match.group(1) else today.year
     try:
         when = date(year, int(match.group(2)), int(match.group(3)))
@@ -157,8 +165,11 @@ def clean_body(text: str | None, limit: int) -> str:
         body = body.replace("\n\n\n", "\n\n")
     # Counted as Telegram counts the message it will go into: an emoji is two.
     if utf16_len(body) > limit:
-        raise InvalidInput(N_("That is {length} characters; please keep it under {limit}."),
-                           length=utf16_len(body), limit=limit)
+        raise InvalidInput(
+            N_("That is {length} characters; please keep it under {limit}."),
+            length=utf16_len(body),
+            limit=limit,
+        )
     return body
 
 
@@ -174,8 +185,6 @@ def age_in(year: int, birth_year: int | None) -> int | None:
     return None if birth_year is None else year - birth_year
 
 
-_MONTH = re.compile(
-    r"(\d{4})\s*[-./年]\s*(\d{1,2})\s*(?:[-./月]\s*(\d{1,2})\s*日?)?\s*月?")
-_DAY = re.compile(
-    r"(?:(\d{4})\s*[-./年]\s*)?(\d{1,2})\s*[-./月]\s*(\d{1,2})\s*[日号]?")
+_MONTH = re.compile(r"(\d{4})\s*[-./年]\s*(\d{1,2})\s*(?:[-./月]\s*(\d{1,2})\s*日?)?\s*月?")
+_DAY = re.compile(r"(?:(\d{4})\s*[-./年]\s*)?(\d{1,2})\s*[-./月]\s*(\d{1,2})\s*[日号]?")
 _FULLWIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")

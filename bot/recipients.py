@@ -32,8 +32,9 @@ async def managers(c: Conn, branch_id: int, admins: list[int]) -> list[int]:
 async def translator_of(db: Database, telegram_id: int) -> i18n.Translator:
     """The language someone chose with /lang, else the one their Telegram reports (read
     once for a batch of the outbox's rows: bot/round_memo.py)."""
-    return i18n.translator(await round_memo.remember(
-        language_key(telegram_id), lambda: _language_of(db, telegram_id)))
+    return i18n.translator(
+        await round_memo.remember(language_key(telegram_id), lambda: _language_of(db, telegram_id))
+    )
 
 
 def language_key(telegram_id: int) -> tuple[str, int]:

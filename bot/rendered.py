@@ -46,26 +46,54 @@ async def translators(db: Database, people: list[int]) -> dict[int, Translator]:
     return {person: await translator_of(db, person) for person in people}
 
 
-async def render_languages(render: Callable[[Translator, D], list[Outgoing]], data: D,
-                           readers: Mapping[int, Translator]) -> dict[str, list[Outgoing]]:
+async def render_languages(
+    render: Callable[[Translator, D], list[Outgoing]], data: D, readers: Mapping[int, Translator]
+) -> dict[str, list[Outgoing]]:
     """The parts in each language among the readers, rendered once each, off the loop."""
-    return {language: await off_loop(render, translator(language), data)
-            for language in sorted({tr.language for tr in readers.values()})}
+    return {
+        language: await off_loop(render, translator(language), data)
+        for language in sorted({tr.language for tr in readers.values()})
+    }
 
 
-async def queue(db: Database, now: datetime, bulletin: str, kind: OutboxKind, ref_id: int | None,
-                readers: Mapping[int, Translator], rendered: Mapping[str, list[Outgoing]],
-                key: str, payload: dict[str, Any]) -> int:
+async def queue(
+    db: Database,
+    now: datetime,
+    bulletin: str,
+    kind: OutboxKind,
+    ref_id: int | None,
+    readers: Mapping[int, Translator],
+    rendered: Mapping[str, list[Outgoing]],
+    key: str,
+    payload: dict[str, Any],
+) -> int:
     """Store the parts and queue, in one transaction, a row per recipient and part in
     their language (keyed ``<key><person>:<part>``); returns how many rows are new."""
-    stored = [RenderedPart(bulletin=bulletin, language=language, part=index, text=out.text,
-                           buttons=out.buttons, media_kind=out.media_kind,
-                           file_name=out.upload[0] if out.upload else None,
-                           data=out.upload[1] if out.upload else None)
-              for language, parts in rendered.items() for index, out in enumerate(parts)]
-    envelopes = [outbox_repo.Envelope(f"{key}{person}:{index}", person, kind, ref_id, {
-        **payload, "part": index, "rendered": bulletin, "language": tr.language})
-        for person, tr in readers.items() for index in range(len(rendered[tr.language]))]
+    stored = [
+        RenderedPart(
+            bulletin=bulletin,
+            language=language,
+            part=index,
+            text=out.text,
+            buttons=out.buttons,
+            media_kind=out.media_kind,
+            file_name=out.upload[0] if out.upload else None,
+            data=out.upload[1] if out.upload else None,
+        )
+        for language, parts in rendered.items()
+        for index, out in enumerate(parts)
+    ]
+    envelopes = [
+        outbox_repo.Envelope(
+            f"{key}{person}:{index}",
+            person,
+            kind,
+            ref_id,
+            {**payload, "part": index, "rendered": bulletin, "language": tr.language},
+        )
+        for person, tr in readers.items()
+        for index in range(len(rendered[tr.language]))
+    ]
     async with db.tx() as c:
         before = await outbox_repo.queued_count(c)
         await rendered_repo.store(c, stored, now)
@@ -81,13 +109,13 @@ def refers(row: OutboxRow) -> bool:
 async def part(db: Database, row: OutboxRow) -> Outgoing | None:
     """The stored part the row sends; None if it is gone (nothing left to send)."""
     async with db.read() as c:
-        found = await rendered_repo.get(c, str(row.payload["rendered"]),
-                                        str(row.payload["language"]), int(row.payload["part"]))
+        found = await rendered_repo.get(
+            c, str(row.payload["rendered"]), str(row.payload["language"]), int(row.payload["part"])
+        )
     if found is None:
         return None
     upload = (found.file_name or "", found.data) if found.data is not None else None
-    return Outgoing(found.text, buttons=found.buttons, media_kind=found.media_kind,
-                    upload=upload)
+    return Outgoing(found.text, buttons=found.buttons, media_kind=found.media_kind, upload=upload)
 
 
 async def forget_sent(db: Database) -> int:

@@ -37,8 +37,11 @@ def identity(update: object) -> Identity | None:
         message = query.message
         if message is not None:
             edited = getattr(message, "edit_date", None)
-            where: Identity = (message.chat.id, message.message_id,
-                               edited.timestamp() if edited is not None else None)
+            where: Identity = (
+                message.chat.id,
+                message.message_id,
+                edited.timestamp() if edited is not None else None,
+            )
         else:
             where = (query.inline_message_id,)
         return ("press", query.from_user.id, *where, query.data)
@@ -52,8 +55,9 @@ class Repeats:
     says (the demo's stands still until moved): ``seconds`` is a monotonic clock, which
     tests replace with their own."""
 
-    def __init__(self, window: float = WINDOW,
-                 seconds: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, window: float = WINDOW, seconds: Callable[[], float] = time.monotonic
+    ) -> None:
         self.window = window
         self.seconds = seconds
         self._seen: dict[Identity, float] = {}

@@ -36,35 +36,52 @@ def restore(settings: Settings, tr: Tr, backup: Path, *, resend: bool, hours: fl
     if not backup.is_file():
         raise SetupError(N_("there is no backup at {path}"), path=backup)
     if backup.resolve() == database.resolve():
-        raise SetupError(N_("{path} is the database itself: name the backup to restore"),
-                         path=backup)
+        raise SetupError(
+            N_("{path} is the database itself: name the backup to restore"), path=backup
+        )
     file_checks.database_file(database)
     with startup.instance_lock(database):
         found = backups.problems(backup)
         if found:
-            raise SetupError(N_("the backup {path} is damaged or not a zhibu database ({reason}); "
-                                "nothing was changed"), path=backup, reason="; ".join(found))
+            raise SetupError(
+                N_(
+                    "the backup {path} is damaged or not a zhibu database ({reason}); "
+                    "nothing was changed"
+                ),
+                path=backup,
+                reason="; ".join(found),
+            )
         clock = Clock(settings.timezone)
         now = clock.now()
         partial = database.with_name(f".{database.name}.{os.getpid()}.restore")
         try:
             shutil.copyfile(backup, partial)
             marked, left = backups.settle_queued(
-                partial, None if resend else now - timedelta(hours=hours), now)
+                partial, None if resend else now - timedelta(hours=hours), now
+            )
             aside = _move_aside(database, now.strftime("%Y%m%d-%H%M%S"))
             os.replace(partial, database)
         except OSError as exc:
-            raise SetupError(N_("cannot restore into {path}: {reason}; nothing was changed"),
-                             path=database, reason=exc.strerror) from None
+            raise SetupError(
+                N_("cannot restore into {path}: {reason}; nothing was changed"),
+                path=database,
+                reason=exc.strerror,
+            ) from None
         finally:
             partial.unlink(missing_ok=True)
     print(tr("restored {database} from {backup}", database=database, backup=backup))
     if aside is not None:
         print(tr("the database it replaced is kept as {path}", path=aside))
     if marked:
-        print(tr("{count} messages that were waiting when the backup was made, queued more than "
-                 "{hours} hours ago, are marked not to be sent again (add --resend to send "
-                 "them)", count=marked, hours=f"{hours:g}"))
+        print(
+            tr(
+                "{count} messages that were waiting when the backup was made, queued more than "
+                "{hours} hours ago, are marked not to be sent again (add --resend to send "
+                "them)",
+                count=marked,
+                hours=f"{hours:g}",
+            )
+        )
     print(tr("{count} waiting messages will be sent when the bot starts", count=left))
     return 0
 

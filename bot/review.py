@@ -27,13 +27,7 @@ from typing import Any
 
 from bot import rendered
 from bot.bulletins import BranchLine, branches_under, measure
-from bot.callbacks import (
-    ReviewAdd,
-    ReviewBranchPress,
-    ReviewDecide,
-    ReviewDone,
-    ReviewGood,
-)
+from bot.callbacks import ReviewAdd, ReviewBranchPress, ReviewDecide, ReviewDone, ReviewGood
 from bot.clock import Clock
 from bot.delivery import Buttons, Outgoing
 from bot.file_names import period_file_name
@@ -79,7 +73,8 @@ def composite(line: BranchLine) -> Fraction:
     if study is not None:
         parts.append((WEIGHTS["study"], study))
     return sum((weight * rate for weight, rate in parts), Fraction(0)) / sum(
-        weight for weight, _ in parts)
+        weight for weight, _ in parts
+    )
 
 
 def share_of(compared: int) -> int:
@@ -114,8 +109,9 @@ def first_working_day(year: int) -> date:
     return day
 
 
-async def prepare(db: Database, clock: Clock, year: int, scope_unit_id: int, quota: float,
-                  by: str) -> Prepared:
+async def prepare(
+    db: Database, clock: Clock, year: int, scope_unit_id: int, quota: float, by: str
+) -> Prepared:
     """The review of a year for the branches under a unit: the stored one, or a new
     draft from the year's records (written to the audit trail with its list)."""
     async with db.read() as c:
@@ -127,19 +123,25 @@ async def prepare(db: Database, clock: Clock, year: int, scope_unit_id: int, quo
         branches = await branches_under(c, scope_unit_id)
         if scope is None or scope.kind == "branch" or len(branches) < MIN_COMPARED:
             return Prepared(year, name, len(branches), None)
-        lines = await measure(c, clock, branches, date(year, 1, 1), date(year + 1, 1, 1),
-                              quota)
+        lines = await measure(c, clock, branches, date(year, 1, 1), date(year + 1, 1, 1), quota)
     scores = {line.branch_id: composite(line) for line in lines}
     listed = drafted(scores)
     rows = [_figures(line, scores[line.branch_id], line.branch_id in listed) for line in lines]
     now = clock.now()
     async with db.tx() as c:
-        review, new = await review_repo.create(c, year, scope_unit_id, share_of(len(lines)),
-                                               rows, now)
+        review, new = await review_repo.create(
+            c, year, scope_unit_id, share_of(len(lines)), rows, now
+        )
         if new:
-            await audit.record(c, now, by, "review.draft", f"review:{review.id}",
-                               f"{year} {name}: " + ", ".join(
-                                   line.name for line in lines if line.branch_id in listed))
+            await audit.record(
+                c,
+                now,
+                by,
+                "review.draft",
+                f"review:{review.id}",
+                f"{year} {name}: "
+                + ", ".join(line.name for line in lines if line.branch_id in listed),
+            )
     return Prepared(year, name, len(lines), review)
 
 
@@ -151,9 +153,17 @@ def _figures(line: BranchLine, score: Fraction, listed: bool) -> dict[str, Any]:
     held, due = pair("sessions")
     attended, possible = pair("attendance")
     studied, received = pair("study")
-    return {"branch_id": line.branch_id, "composite": float(score), "sessions_held": held,
-            "sessions_expected": due, "attended": attended, "attendance_possible": possible,
-            "studied": studied, "received": received, "drafted": int(listed)}
+    return {
+        "branch_id": line.branch_id,
+        "composite": float(score),
+        "sessions_held": held,
+        "sessions_expected": due,
+        "attended": attended,
+        "attendance_possible": possible,
+        "studied": studied,
+        "received": received,
+        "drafted": int(listed),
+    }
 
 
 async def load(db: Database, review_id: int) -> tuple[Review | None, str, list[ReviewBranch]]:
@@ -165,18 +175,22 @@ async def load(db: Database, review_id: int) -> tuple[Review | None, str, list[R
         return review, scope.name if scope else "—", await review_repo.branches(c, review_id)
 
 
-async def branch(db: Database, review_id: int, branch_id: int
-                 ) -> tuple[Review | None, ReviewBranch | None]:
+async def branch(
+    db: Database, review_id: int, branch_id: int
+) -> tuple[Review | None, ReviewBranch | None]:
     async with db.read() as c:
-        return (await review_repo.get(c, review_id),
-                await review_repo.branch(c, review_id, branch_id))
+        return (
+            await review_repo.get(c, review_id),
+            await review_repo.branch(c, review_id, branch_id),
+        )
 
 
 # --- the staff's decisions, each in the audit trail ------------------------------------------
 
 
-async def set_good(db: Database, clock: Clock, review_id: int, branch_id: int, item: int,
-                   value: bool, by: int) -> bool:
+async def set_good(
+    db: Database, clock: Clock, review_id: int, branch_id: int, item: int, value: bool, by: int
+) -> bool:
     """Answer (or change) one of the five; the same answer again changes nothing."""
     if not 0 <= item < len(GOODS):
         return False
@@ -184,13 +198,26 @@ async def set_good(db: Database, clock: Clock, review_id: int, branch_id: int, i
     async with db.tx() as c:
         if not await review_repo.set_good(c, review_id, branch_id, item, value):
             return False
-        await audit.record(c, now, f"tg:{by}", "review.good", _subject(review_id, branch_id),
-                           f"{GOODS[item]} {'yes' if value else 'no'}")
+        await audit.record(
+            c,
+            now,
+            f"tg:{by}",
+            "review.good",
+            _subject(review_id, branch_id),
+            f"{GOODS[item]} {'yes' if value else 'no'}",
+        )
         return True
 
 
-async def comment(db: Database, clock: Clock, review_id: int, branch_id: int, text: str,
-                  by: int, ending: Statement | None = None) -> bool:
+async def comment(
+    db: Database,
+    clock: Clock,
+    review_id: int,
+    branch_id: int,
+    text: str,
+    by: int,
+    ending: Statement | None = None,
+) -> bool:
     """False once the review is confirmed; the form (``ending``) ends either way, in the
     transaction that stores the comment."""
     now = clock.now()
@@ -199,8 +226,9 @@ async def comment(db: Database, clock: Clock, review_id: int, branch_id: int, te
             await ending(c)
         if not await review_repo.set_comment(c, review_id, branch_id, text or None):
             return False
-        await audit.record(c, now, f"tg:{by}", "review.comment",
-                           _subject(review_id, branch_id), text)
+        await audit.record(
+            c, now, f"tg:{by}", "review.comment", _subject(review_id, branch_id), text
+        )
         return True
 
 
@@ -213,8 +241,9 @@ async def add(db: Database, clock: Clock, review_id: int, branch_id: int, by: in
         return True
 
 
-async def decide(db: Database, clock: Clock, review_id: int, branch_id: int,
-                 verdict: ReviewVerdict, by: int) -> bool:
+async def decide(
+    db: Database, clock: Clock, review_id: int, branch_id: int, verdict: ReviewVerdict, by: int
+) -> bool:
     """False while any of the five good is unanswered, or once the review is confirmed."""
     now = clock.now()
     async with db.tx() as c:
@@ -223,8 +252,14 @@ async def decide(db: Database, clock: Clock, review_id: int, branch_id: int,
         row = await review_repo.branch(c, review_id, branch_id)
         assert row is not None
         goods = ",".join("yes" if good else "no" for good in row.goods)
-        await audit.record(c, now, f"tg:{by}", "review.decide", _subject(review_id, branch_id),
-                           f"{verdict}; five good {goods}; comment: {row.comment or ''}")
+        await audit.record(
+            c,
+            now,
+            f"tg:{by}",
+            "review.decide",
+            _subject(review_id, branch_id),
+            f"{verdict}; five good {goods}; comment: {row.comment or ''}",
+        )
         return True
 
 
@@ -235,8 +270,14 @@ async def confirm(db: Database, clock: Clock, review_id: int, by: int) -> bool:
         if not await review_repo.confirm(c, review_id, by, now):
             return False
         rows = await review_repo.branches(c, review_id)
-        await audit.record(c, now, f"tg:{by}", "review.confirm", f"review:{review_id}",
-                           ", ".join(r.name for r in rows if r.verdict == "attention"))
+        await audit.record(
+            c,
+            now,
+            f"tg:{by}",
+            "review.confirm",
+            f"review:{review_id}",
+            ", ".join(r.name for r in rows if r.verdict == "attention"),
+        )
         return True
 
 
@@ -252,73 +293,116 @@ def _percent(value: float) -> str:
 
 
 def _figures_text(tr: Tr, row: ReviewBranch) -> str:
-    return tr("composite {composite}: sessions held {held}/{due} · attendance {attended}/"
-              "{possible} · materials studied {studied}/{received}",
-              composite=_percent(row.composite), held=row.sessions_held,
-              due=row.sessions_expected, attended=row.attended,
-              possible=row.attendance_possible, studied=row.studied, received=row.received)
+    return tr(
+        "composite {composite}: sessions held {held}/{due} · attendance {attended}/"
+        "{possible} · materials studied {studied}/{received}",
+        composite=_percent(row.composite),
+        held=row.sessions_held,
+        due=row.sessions_expected,
+        attended=row.attended,
+        possible=row.attendance_possible,
+        studied=row.studied,
+        received=row.received,
+    )
 
 
 def _state(tr: Tr, row: ReviewBranch) -> str:
     if row.verdict is not None:
         return tr(VERDICTS[row.verdict])
     answered = sum(good is not None for good in row.goods)
-    return tr("⏳ not decided ({answered} of {goods} answered)", answered=answered,
-              goods=len(GOODS))
+    return tr(
+        "⏳ not decided ({answered} of {goods} answered)", answered=answered, goods=len(GOODS)
+    )
 
 
 def too_few(tr: Tr, prepared: Prepared) -> str:
-    return tr("🗂 <b>Yearly review {year}: {scope}</b>\nOnly {n} branches compared: a bottom "
-              "{share}% needs at least {least}, so there is no draft. The review is made by "
-              "hand.", year=prepared.year, scope=esc(prepared.scope), n=prepared.compared,
-              share=SHARE_PERCENT, least=MIN_COMPARED)
+    return tr(
+        "🗂 <b>Yearly review {year}: {scope}</b>\nOnly {n} branches compared: a bottom "
+        "{share}% needs at least {least}, so there is no draft. The review is made by "
+        "hand.",
+        year=prepared.year,
+        scope=esc(prepared.scope),
+        n=prepared.compared,
+        share=SHARE_PERCENT,
+        least=MIN_COMPARED,
+    )
 
 
-def list_parts(tr: Tr, review: Review, scope: str, rows: list[ReviewBranch]
-               ) -> list[Outgoing]:
+def list_parts(tr: Tr, review: Review, scope: str, rows: list[ReviewBranch]) -> list[Outgoing]:
     """The list as it stands, in messages under Telegram's limit; the last carries a
     button per listed branch, ➕ add one, and ✅ confirm (while it is a draft)."""
     listed = [row for row in rows if row.listed]
     in_draft = [row for row in listed if row.drafted]
     added = [row for row in listed if row.added]
     confirmed = review.state == "confirmed"
-    lines = [tr("🗂 <b>Yearly review {year}: {scope}</b> — confirmed", year=review.year,
-                scope=esc(scope)) if confirmed else
-             tr("🗂 <b>Yearly review {year}: {scope}</b> — draft", year=review.year,
-                scope=esc(scope)),
-             tr("{compared} branches compared; {percent}% of them, rounded down: {share}.",
-                compared=review.compared, percent=SHARE_PERCENT, share=review.share)]
+    lines = [
+        tr("🗂 <b>Yearly review {year}: {scope}</b> — confirmed", year=review.year, scope=esc(scope))
+        if confirmed
+        else tr(
+            "🗂 <b>Yearly review {year}: {scope}</b> — draft", year=review.year, scope=esc(scope)
+        ),
+        tr(
+            "{compared} branches compared; {percent}% of them, rounded down: {share}.",
+            compared=review.compared,
+            percent=SHARE_PERCENT,
+            share=review.share,
+        ),
+    ]
     if len(in_draft) > review.share:
         cut = max(row.composite for row in in_draft)
-        lines.append(tr("{tied} branches share the composite at the cut ({cut}), so the draft "
-                        "lists {listed}: ties are kept together.",
-                        tied=sum(row.composite == cut for row in in_draft),
-                        cut=_percent(cut), listed=len(in_draft)))
-    lines.append(tr("Composite: sessions held of those due ×2, attendance ×2, materials "
-                    "studied ×1 (left out where none were sent). Clicks, notes and the "
-                    "leaders' contact-point days are not in it."))
+        lines.append(
+            tr(
+                "{tied} branches share the composite at the cut ({cut}), so the draft "
+                "lists {listed}: ties are kept together.",
+                tied=sum(row.composite == cut for row in in_draft),
+                cut=_percent(cut),
+                listed=len(in_draft),
+            )
+        )
+    lines.append(
+        tr(
+            "Composite: sessions held of those due ×2, attendance ×2, materials "
+            "studied ×1 (left out where none were sent). Clicks, notes and the "
+            "leaders' contact-point days are not in it."
+        )
+    )
     if confirmed:
         attention = [row for row in listed if row.verdict == "attention"]
         lines += ["", tr("<b>Confirmed: needing attention (后进), {n}</b>", n=len(attention))]
         lines += [f"• {esc(row.name)}（{esc(row.township)}）" for row in attention]
     lines += ["", tr("<b>The draft: the five good to assess for each</b>")]
-    lines += [f"{number}. {esc(row.name)}（{esc(row.township)}）{_figures_text(tr, row)} — "
-              f"{_state(tr, row)}" for number, row in enumerate(in_draft, start=1)]
+    lines += [
+        f"{number}. {esc(row.name)}（{esc(row.township)}）{_figures_text(tr, row)} — "
+        f"{_state(tr, row)}"
+        for number, row in enumerate(in_draft, start=1)
+    ]
     if added:
         lines += ["", tr("<b>Added by staff</b>")]
-        lines += [f"• {esc(row.name)}（{esc(row.township)}）{_figures_text(tr, row)} — "
-                  f"{_state(tr, row)}" for row in added]
+        lines += [
+            f"• {esc(row.name)}（{esc(row.township)}）{_figures_text(tr, row)} — {_state(tr, row)}"
+            for row in added
+        ]
     if not confirmed:
-        lines += ["", tr("Press a branch to assess it; a branch the draft left out can be "
-                         "added. The list you confirm is what is recorded.")]
+        lines += [
+            "",
+            tr(
+                "Press a branch to assess it; a branch the draft left out can be "
+                "added. The list you confirm is what is recorded."
+            ),
+        ]
     parts = [Outgoing(text) for text in chunks(lines)]
     if not confirmed:
-        shown = listed[:KEYBOARD_BUTTONS - 2]
-        buttons: Buttons = [[(f"📝 {row.name}",
-                              ReviewBranchPress("open", review.id, row.branch_id).pack())]
-                            for row in shown]
-        buttons.append([(tr("➕ Add a branch…"), ReviewAdd(review.id).pack()),
-                        (tr("✅ Confirm the list"), ReviewDone(review.id).pack())])
+        shown = listed[: KEYBOARD_BUTTONS - 2]
+        buttons: Buttons = [
+            [(f"📝 {row.name}", ReviewBranchPress("open", review.id, row.branch_id).pack())]
+            for row in shown
+        ]
+        buttons.append(
+            [
+                (tr("➕ Add a branch…"), ReviewAdd(review.id).pack()),
+                (tr("✅ Confirm the list"), ReviewDone(review.id).pack()),
+            ]
+        )
         parts[-1] = Outgoing(parts[-1].text, buttons=buttons)
     return parts
 
@@ -329,106 +413,195 @@ def _good_mark(good: bool | None) -> str:
 
 def form(tr: Tr, review: Review, row: ReviewBranch) -> Outgoing:
     """One branch's assessment, with its buttons while the review is a draft."""
-    lines = [tr("📝 <b>{name}</b>（{township}）— yearly review {year}", name=esc(row.name),
-                township=esc(row.township), year=review.year),
-             _figures_text(tr, row),
-             tr("In the draft") if row.drafted else tr("Added by staff"),
-             "", tr("<b>The five good (五个好)</b>")]
-    lines += [f"{number}. {tr(GOOD_NAMES[name])}: {_good_mark(good)}"
-              for number, (name, good) in enumerate(zip(GOODS, row.goods, strict=True),
-                                                     start=1)]
-    lines += ["", tr("Comment: {comment}", comment=esc(row.comment) if row.comment else "—"),
-              tr("Decision: {state}", state=_state(tr, row))]
+    lines = [
+        tr(
+            "📝 <b>{name}</b>（{township}）— yearly review {year}",
+            name=esc(row.name),
+            township=esc(row.township),
+            year=review.year,
+        ),
+        _figures_text(tr, row),
+        tr("In the draft") if row.drafted else tr("Added by staff"),
+        "",
+        tr("<b>The five good (五个好)</b>"),
+    ]
+    lines += [
+        f"{number}. {tr(GOOD_NAMES[name])}: {_good_mark(good)}"
+        for number, (name, good) in enumerate(zip(GOODS, row.goods, strict=True), start=1)
+    ]
+    lines += [
+        "",
+        tr("Comment: {comment}", comment=esc(row.comment) if row.comment else "—"),
+        tr("Decision: {state}", state=_state(tr, row)),
+    ]
     if review.state == "confirmed":
         return Outgoing("\n".join(lines))
     # Each press sets the next answer (unanswered → yes → no → yes …), carried in the
     # button: a double tap, or a press handed over twice, sets the same answer again.
-    buttons: Buttons = [[(f"{number}. {_good_mark(good)}",
-                          ReviewGood(review.id, row.branch_id, number - 1,
-                                     0 if good else 1).pack())
-                         for number, good in enumerate(row.goods, start=1)],
-                        [(tr("💬 Comment"),
-                          ReviewBranchPress("note", review.id, row.branch_id).pack())],
-                        [(tr(VERDICTS["attention"]),
-                          ReviewDecide(review.id, row.branch_id, "attention").pack()),
-                         (tr(VERDICTS["cleared"]),
-                          ReviewDecide(review.id, row.branch_id, "cleared").pack())]]
+    buttons: Buttons = [
+        [
+            (
+                f"{number}. {_good_mark(good)}",
+                ReviewGood(review.id, row.branch_id, number - 1, 0 if good else 1).pack(),
+            )
+            for number, good in enumerate(row.goods, start=1)
+        ],
+        [(tr("💬 Comment"), ReviewBranchPress("note", review.id, row.branch_id).pack())],
+        [
+            (tr(VERDICTS["attention"]), ReviewDecide(review.id, row.branch_id, "attention").pack()),
+            (tr(VERDICTS["cleared"]), ReviewDecide(review.id, row.branch_id, "cleared").pack()),
+        ],
+    ]
     return Outgoing("\n".join(lines), buttons=buttons)
 
 
 TEXT_COLUMN: list[ColumnKind | None] = ["text"]  # times n: n columns of text
 
 
-def spreadsheet(tr: Tr, review: Review, scope: str, rows: list[ReviewBranch],
-                names: dict[int, str], made: datetime) -> bytes:
+def spreadsheet(
+    tr: Tr,
+    review: Review,
+    scope: str,
+    rows: list[ReviewBranch],
+    names: dict[int, str],
+    made: datetime,
+) -> bytes:
     """The list with its assessments, and every branch compared with its figures; each
     sheet titled with the review, its scope, its year and when it was made."""
+
     def yes_no(value: bool | None) -> str:
         return "" if value is None else tr("yes") if value else tr("no")
 
     def titled(sheet: str) -> str:
-        return title_row(tr, tr("Yearly review {year}: {sheet}", year=review.year,
-                                sheet=sheet), scope=scope,
-                         start=date(review.year, 1, 1), last=date(review.year, 12, 31),
-                         made=made)
+        return title_row(
+            tr,
+            tr("Yearly review {year}: {sheet}", year=review.year, sheet=sheet),
+            scope=scope,
+            start=date(review.year, 1, 1),
+            last=date(review.year, 12, 31),
+            made=made,
+        )
 
     listed = [row for row in rows if row.listed]
     title = tr("Confirmed list") if review.state == "confirmed" else tr("Draft list")
     compared = tr("Branches compared")
-    return workbook([
-        Sheet(title,
-              [tr("Township"), tr("Branch"), tr("Decision"),
-               *(tr(GOOD_NAMES[g]) for g in GOODS), tr("Comment"), tr("In the draft"),
-               tr("Composite"), tr("Decided by"), tr("Decided at")],
-              [[row.township, row.name, tr(VERDICTS[row.verdict]) if row.verdict else "",
-                *(yes_no(good) for good in row.goods), row.comment or "",
-                yes_no(row.drafted), round(row.composite, 4),
-                names.get(row.decided_by or 0, ""),
-                row.decided_at.astimezone(made.tzinfo).replace(tzinfo=None)
-                if row.decided_at else None]
-               for row in listed],
-              title=titled(title),
-              kinds=[*TEXT_COLUMN * (3 + len(GOODS) + 2), "percent", "text", "datetime"]),
-        Sheet(compared,
-              [tr("Township"), tr("Branch"), tr("Composite"),
-               tr("Sessions held (of those due)"), tr("Sessions due"), tr("Attended"),
-               tr("Invited (less leave)"), tr("Materials studied"), tr("Materials received"),
-               tr("In the draft")],
-              [[row.township, row.name, round(row.composite, 4), row.sessions_held,
-                row.sessions_expected, row.attended, row.attendance_possible, row.studied,
-                row.received, yes_no(row.drafted)] for row in rows],
-              title=titled(compared),
-              kinds=["text", "text", "percent", "number", "number", "number", "number",
-                     "number", "number", "text"]),
-    ])
+    return workbook(
+        [
+            Sheet(
+                title,
+                [
+                    tr("Township"),
+                    tr("Branch"),
+                    tr("Decision"),
+                    *(tr(GOOD_NAMES[g]) for g in GOODS),
+                    tr("Comment"),
+                    tr("In the draft"),
+                    tr("Composite"),
+                    tr("Decided by"),
+                    tr("Decided at"),
+                ],
+                [
+                    [
+                        row.township,
+                        row.name,
+                        tr(VERDICTS[row.verdict]) if row.verdict else "",
+                        *(yes_no(good) for good in row.goods),
+                        row.comment or "",
+                        yes_no(row.drafted),
+                        round(row.composite, 4),
+                        names.get(row.decided_by or 0, ""),
+                        row.decided_at.astimezone(made.tzinfo).replace(tzinfo=None)
+                        if row.decided_at
+                        else None,
+                    ]
+                    for row in listed
+                ],
+                title=titled(title),
+                kinds=[*TEXT_COLUMN * (3 + len(GOODS) + 2), "percent", "text", "datetime"],
+            ),
+            Sheet(
+                compared,
+                [
+                    tr("Township"),
+                    tr("Branch"),
+                    tr("Composite"),
+                    tr("Sessions held (of those due)"),
+                    tr("Sessions due"),
+                    tr("Attended"),
+                    tr("Invited (less leave)"),
+                    tr("Materials studied"),
+                    tr("Materials received"),
+                    tr("In the draft"),
+                ],
+                [
+                    [
+                        row.township,
+                        row.name,
+                        round(row.composite, 4),
+                        row.sessions_held,
+                        row.sessions_expected,
+                        row.attended,
+                        row.attendance_possible,
+                        row.studied,
+                        row.received,
+                        yes_no(row.drafted),
+                    ]
+                    for row in rows
+                ],
+                title=titled(compared),
+                kinds=[
+                    "text",
+                    "text",
+                    "percent",
+                    "number",
+                    "number",
+                    "number",
+                    "number",
+                    "number",
+                    "number",
+                    "text",
+                ],
+            ),
+        ]
+    )
 
 
-async def export(db: Database, clock: Clock, tr: Tr, review: Review, scope: str,
-                 rows: list[ReviewBranch]) -> Outgoing:
+async def export(
+    db: Database, clock: Clock, tr: Tr, review: Review, scope: str, rows: list[ReviewBranch]
+) -> Outgoing:
     async with db.read() as c:
         names = await member_repo.names_of_users(
-            c, sorted({row.decided_by for row in rows if row.decided_by}))
+            c, sorted({row.decided_by for row in rows if row.decided_by})
+        )
     start, end = date(review.year, 1, 1), date(review.year + 1, 1, 1)
     name = period_file_name(tr("yearly review"), start, end, ".xlsx", scope)
-    caption = (tr("📎 The confirmed list and the branches compared") if review.state ==
-               "confirmed" else tr("📎 The draft as it stands, and the branches compared"))
-    return Outgoing(caption, media_kind="document",
-                    upload=(name, await rendered.off_loop(spreadsheet, tr, review, scope,
-                                                          rows, names, clock.now())))
+    caption = (
+        tr("📎 The confirmed list and the branches compared")
+        if review.state == "confirmed"
+        else tr("📎 The draft as it stands, and the branches compared")
+    )
+    return Outgoing(
+        caption,
+        media_kind="document",
+        upload=(
+            name,
+            await rendered.off_loop(spreadsheet, tr, review, scope, rows, names, clock.now()),
+        ),
+    )
 
 
 # --- by itself: after the year ends ----------------------------------------------------------
 
 
-async def queue_scheduled(db: Database, clock: Clock, staff: list[int], at: time,
-                          quota: float) -> int:
+async def queue_scheduled(
+    db: Database, clock: Clock, staff: list[int], at: time, quota: float
+) -> int:
     """From the first working morning of January: the county's draft for the year just
     ended, to every staff member (once: the outbox keys see to it) — the list as it
     stood when it was drafted, rendered once per language (:mod:`bot.rendered`)."""
     now = clock.now()
     today = now.date()
-    if (today.month != 1 or today < first_working_day(today.year) or now.time() < at
-            or not staff):
+    if today.month != 1 or today < first_working_day(today.year) or now.time() < at or not staff:
         return 0
     year = today.year - 1
     async with db.read() as c:
@@ -450,8 +623,17 @@ async def queue_scheduled(db: Database, clock: Clock, staff: list[int], at: time
         return list_parts(tr, review, scope, rows)
 
     texts = await rendered.render_languages(render, None, readers)
-    return await rendered.queue(db, now, f"review:{year}:{county.id}", OutboxKind.REVIEW, county.id,
-                                readers, texts, f"review:{year}:", payload)
+    return await rendered.queue(
+        db,
+        now,
+        f"review:{year}:{county.id}",
+        OutboxKind.REVIEW,
+        county.id,
+        readers,
+        texts,
+        f"review:{year}:",
+        payload,
+    )
 
 
 async def render_review(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
@@ -462,8 +644,11 @@ async def render_review(db: Database, clock: Clock, row: OutboxRow) -> Outgoing 
         async with db.read() as c:
             scope = await org_repo.get_unit(c, int(row.payload["scope"]))
             compared = len(await branches_under(c, int(row.payload["scope"])))
-        return Outgoing(too_few(tr, Prepared(int(row.payload["year"]),
-                                             scope.name if scope else "—", compared, None)))
+        return Outgoing(
+            too_few(
+                tr, Prepared(int(row.payload["year"]), scope.name if scope else "—", compared, None)
+            )
+        )
     review, scope_name, rows = await load(db, int(row.payload["review"]))
     if review is None:
         return None

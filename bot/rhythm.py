@@ -32,8 +32,11 @@ from storage.models import MeetingKind
 
 Cycle = Literal["month", "quarter"]
 RHYTHM: dict[MeetingKind, Cycle] = {
-    "committee": "month", "activity_day": "month", "group": "month",
-    "assembly": "quarter", "lesson": "quarter",
+    "committee": "month",
+    "activity_day": "month",
+    "group": "month",
+    "assembly": "quarter",
+    "lesson": "quarter",
 }
 _KINDS: dict[str, MeetingKind] = {kind: kind for kind in RHYTHM}
 #: Kinds expected only of branches that have party groups.
@@ -95,8 +98,7 @@ def slot_of(kind: str, starts_at: str, tz: tzinfo) -> Slot | None:
     return Slot(known, _cycle_first(day, RHYTHM[known]))
 
 
-def held_slots(sessions: Iterable[tuple[int, str, str]], tz: tzinfo
-               ) -> dict[int, set[Slot]]:
+def held_slots(sessions: Iterable[tuple[int, str, str]], tz: tzinfo) -> dict[int, set[Slot]]:
     """branch → the slots its held sessions fill, from (branch, kind, stored start)."""
     filled: dict[int, set[Slot]] = {}
     for branch_id, kind, starts_at in sessions:

@@ -31,9 +31,12 @@ from storage.models import Member, OutboxKind, OutboxRow, Unit
 RoleKind = Literal["secretary", "leader", "contact_point", "staff"]
 Change = Literal["begin", "end"]
 AUDIT_ACTIONS: dict[tuple[RoleKind, Change], str] = {
-    ("secretary", "begin"): "appoint.secretary", ("leader", "begin"): "appoint.leader",
-    ("staff", "begin"): "staff.add", ("secretary", "end"): "relieve.secretary",
-    ("contact_point", "end"): "relieve.contact_point", ("leader", "end"): "relieve.leader",
+    ("secretary", "begin"): "appoint.secretary",
+    ("leader", "begin"): "appoint.leader",
+    ("staff", "begin"): "staff.add",
+    ("secretary", "end"): "relieve.secretary",
+    ("contact_point", "end"): "relieve.contact_point",
+    ("leader", "end"): "relieve.leader",
     ("staff", "end"): "staff.remove",
 }
 
@@ -58,8 +61,9 @@ async def branch_roles(db: Database, branch_id: int) -> BranchRoles:
         secretaries = [r.telegram_id for r in await org_repo.holders(c, "secretary", branch_id)]
         leaders = await org_repo.leaders_at(c, branch_id)
         names = await member_repo.names_of_users(c, [*secretaries, *leaders])
-    return BranchRoles([Holder(t, names[t]) for t in secretaries],
-                       [Holder(t, names[t]) for t in leaders])
+    return BranchRoles(
+        [Holder(t, names[t]) for t in secretaries], [Holder(t, names[t]) for t in leaders]
+    )
 
 
 async def contact_points(db: Database, leader: int) -> list[Unit]:
@@ -77,22 +81,48 @@ async def name_of(db: Database, telegram_id: int) -> str:
 # --- in a transaction: what a beginning or an end sets off ------------------------------------
 
 
-async def _announce(c: Conn, now: datetime, actor: str, holder: int, what: RoleKind,
-                    change: Change, unit_id: int | None, *, tell: bool) -> None:
+async def _announce(
+    c: Conn,
+    now: datetime,
+    actor: str,
+    holder: int,
+    what: RoleKind,
+    change: Change,
+    unit_id: int | None,
+    *,
+    tell: bool,
+) -> None:
     """The audit entry, the message to the person, and their menu due again."""
-    entry = await audit.record(c, now, actor, AUDIT_ACTIONS[what, change], f"tg:{holder}",
-                               "" if unit_id is None else
-                               f"{'branch' if what == 'secretary' else 'contact_point'}"
-                               f"={unit_id}")
+    entry = await audit.record(
+        c,
+        now,
+        actor,
+        AUDIT_ACTIONS[what, change],
+        f"tg:{holder}",
+        ""
+        if unit_id is None
+        else f"{'branch' if what == 'secretary' else 'contact_point'}={unit_id}",
+    )
     if tell:
-        await outbox_repo.enqueue(c, [outbox_repo.Envelope(
-            f"role:{entry}", holder, OutboxKind.ROLE, unit_id,
-            {"what": what, "change": change})], now)
+        await outbox_repo.enqueue(
+            c,
+            [
+                outbox_repo.Envelope(
+                    f"role:{entry}",
+                    holder,
+                    OutboxKind.ROLE,
+                    unit_id,
+                    {"what": what, "change": change},
+                )
+            ],
+            now,
+        )
     await menu_repo.mark_due(c, [holder], now)
 
 
-async def end_secretary_in(c: Conn, now: datetime, actor: str, holder: int, branch_id: int,
-                           *, tell: bool = True) -> bool:
+async def end_secretary_in(
+    c: Conn, now: datetime, actor: str, holder: int, branch_id: int, *, tell: bool = True
+) -> bool:
     """``holder`` is no longer secretary of the branch (False if they were not)."""
     if not await org_repo.revoke(c, holder, "secretary", branch_id):
         return False
@@ -101,8 +131,9 @@ async def end_secretary_in(c: Conn, now: datetime, actor: str, holder: int, bran
     return True
 
 
-async def end_leader_in(c: Conn, now: datetime, actor: str, holder: int, *,
-                        tell: bool = True) -> bool:
+async def end_leader_in(
+    c: Conn, now: datetime, actor: str, holder: int, *, tell: bool = True
+) -> bool:
     """The leader role ends, and with it every contact point; the visits stay on record."""
     removed_points = await org_repo.remove_contact_points(c, holder)
     if not await org_repo.revoke(c, holder, "leader", None) and not removed_points:
@@ -113,8 +144,9 @@ async def end_leader_in(c: Conn, now: datetime, actor: str, holder: int, *,
     return True
 
 
-async def end_membership_roles_in(c: Conn, now: datetime, actor: str, holder: int,
-                                  branch_id: int, staff: list[int], reason: str) -> None:
+async def end_membership_roles_in(
+    c: Conn, now: datetime, actor: str, holder: int, branch_id: int, staff: list[int], reason: str
+) -> None:
     """Someone leaves a branch's roster (left, moved, died): being its secretary ends with
     the membership (not announced: the reason may be that they died). A leader's
     appointment is the county's, not the branch's: it stays, and staff are told, so that
@@ -123,14 +155,25 @@ async def end_membership_roles_in(c: Conn, now: datetime, actor: str, holder: in
     if not any(role.role == "leader" for role in await org_repo.roles_of(c, holder)):
         return
     names = await member_repo.names_of_users(c, [holder])
-    await outbox_repo.enqueue(c, [outbox_repo.Envelope(
-        f"off-roster:{holder}:{now.isoformat()}:{person}", person, OutboxKind.OFF_ROSTER_LEADER,
-        branch_id, {"name": names[holder], "reason": reason})
-        for person in await member_repo.reachable(c, staff)], now)
+    await outbox_repo.enqueue(
+        c,
+        [
+            outbox_repo.Envelope(
+                f"off-roster:{holder}:{now.isoformat()}:{person}",
+                person,
+                OutboxKind.OFF_ROSTER_LEADER,
+                branch_id,
+                {"name": names[holder], "reason": reason},
+            )
+            for person in await member_repo.reachable(c, staff)
+        ],
+        now,
+    )
 
 
-async def end_staff_in(c: Conn, now: datetime, actor: str, holder: int, *,
-                       still_admin: bool = False) -> bool:
+async def end_staff_in(
+    c: Conn, now: datetime, actor: str, holder: int, *, still_admin: bool = False
+) -> bool:
     """The staff row goes; ``still_admin``: ZHIBU_ADMINS keeps them staff, so nothing of
     theirs is dropped and they are not told."""
     if not await org_repo.revoke(c, holder, "staff", None):
@@ -176,9 +219,15 @@ class Appointed:
     relieved: list[int] = field(default_factory=list)  # secretaries replaced
 
 
-async def appoint_secretary(db: Database, clock: Clock, member_id: int, by: Actor, *,
-                            replace: bool = False, ending: Statement | None = None
-                            ) -> Appointed:
+async def appoint_secretary(
+    db: Database,
+    clock: Clock,
+    member_id: int,
+    by: Actor,
+    *,
+    replace: bool = False,
+    ending: Statement | None = None,
+) -> Appointed:
     """Make a registered member secretary of their own branch; ``replace``: the branch's
     other secretaries are relieved in the same transaction (otherwise they stay, and the
     new one serves alongside them)."""
@@ -195,17 +244,27 @@ async def appoint_secretary(db: Database, clock: Clock, member_id: int, by: Acto
         if replace:
             for role in await org_repo.holders(c, "secretary", member.branch_id):
                 if role.telegram_id != member.telegram_id and await end_secretary_in(
-                        c, now, actor, role.telegram_id, member.branch_id):
+                    c, now, actor, role.telegram_id, member.branch_id
+                ):
                     relieved.append(role.telegram_id)
-        if await org_repo.grant(c, member.telegram_id, "secretary", member.branch_id,
-                                by.telegram_id, now):
-            await _announce(c, now, actor, member.telegram_id, "secretary", "begin",
-                            member.branch_id, tell=True)
+        if await org_repo.grant(
+            c, member.telegram_id, "secretary", member.branch_id, by.telegram_id, now
+        ):
+            await _announce(
+                c, now, actor, member.telegram_id, "secretary", "begin", member.branch_id, tell=True
+            )
     return Appointed(member, relieved)
 
 
-async def appoint_leader(db: Database, clock: Clock, member_id: int, branch_id: int,
-                         by: Actor, *, ending: Statement | None = None) -> Member | None:
+async def appoint_leader(
+    db: Database,
+    clock: Clock,
+    member_id: int,
+    branch_id: int,
+    by: Actor,
+    *,
+    ending: Statement | None = None,
+) -> Member | None:
     """Name a registered person a leader with this branch as a contact point."""
     _staff_only(by)
     now = clock.now()
@@ -214,31 +273,56 @@ async def appoint_leader(db: Database, clock: Clock, member_id: int, branch_id: 
             await ending(c)
         member = await member_repo.get_member(c, member_id)
         branch = await org_repo.get_unit(c, branch_id)
-        if (member is None or member.telegram_id is None or member.state != "active"
-                or branch is None or branch.kind != "branch"):
+        if (
+            member is None
+            or member.telegram_id is None
+            or member.state != "active"
+            or branch is None
+            or branch.kind != "branch"
+        ):
             return None
         await org_repo.grant(c, member.telegram_id, "leader", None, by.telegram_id, now)
-        if await org_repo.add_contact_point(c, member.telegram_id, branch_id, by.telegram_id,
-                                            now):
-            await _announce(c, now, f"tg:{by.telegram_id}", member.telegram_id, "leader",
-                            "begin", branch_id, tell=True)
+        if await org_repo.add_contact_point(c, member.telegram_id, branch_id, by.telegram_id, now):
+            await _announce(
+                c,
+                now,
+                f"tg:{by.telegram_id}",
+                member.telegram_id,
+                "leader",
+                "begin",
+                branch_id,
+                tell=True,
+            )
     return member
 
 
-async def relieve_secretary(db: Database, clock: Clock, holder: int, branch_id: int,
-                            by: Actor, *, ending: Statement | None = None) -> bool:
+async def relieve_secretary(
+    db: Database,
+    clock: Clock,
+    holder: int,
+    branch_id: int,
+    by: Actor,
+    *,
+    ending: Statement | None = None,
+) -> bool:
     """False if they were no longer secretary of the branch (nothing to do)."""
     _staff_only(by)
     async with db.tx() as c:
         if ending is not None:
             await ending(c)
-        done = await end_secretary_in(c, clock.now(), f"tg:{by.telegram_id}", holder,
-                                      branch_id)
+        done = await end_secretary_in(c, clock.now(), f"tg:{by.telegram_id}", holder, branch_id)
     return done
 
 
-async def remove_contact_point(db: Database, clock: Clock, leader: int, branch_id: int,
-                               by: Actor, *, ending: Statement | None = None) -> bool:
+async def remove_contact_point(
+    db: Database,
+    clock: Clock,
+    leader: int,
+    branch_id: int,
+    by: Actor,
+    *,
+    ending: Statement | None = None,
+) -> bool:
     """One contact point less; the leader role stays (staff end it separately)."""
     _staff_only(by)
     now = clock.now()
@@ -247,13 +331,15 @@ async def remove_contact_point(db: Database, clock: Clock, leader: int, branch_i
             await ending(c)
         done = await org_repo.remove_contact_point(c, leader, branch_id)
         if done:
-            await _announce(c, now, f"tg:{by.telegram_id}", leader, "contact_point", "end",
-                            branch_id, tell=True)
+            await _announce(
+                c, now, f"tg:{by.telegram_id}", leader, "contact_point", "end", branch_id, tell=True
+            )
     return done
 
 
-async def end_leader(db: Database, clock: Clock, leader: int, by: Actor, *,
-                     ending: Statement | None = None) -> bool:
+async def end_leader(
+    db: Database, clock: Clock, leader: int, by: Actor, *, ending: Statement | None = None
+) -> bool:
     _staff_only(by)
     async with db.tx() as c:
         if ending is not None:
@@ -265,17 +351,21 @@ async def end_leader(db: Database, clock: Clock, leader: int, by: Actor, *,
 # --- what the person is told ------------------------------------------------------------------
 
 
-async def render_off_roster_leader(db: Database, clock: Clock, row: OutboxRow
-                                    ) -> Outgoing | None:
+async def render_off_roster_leader(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
     tr = await translator_of(db, row.chat_id)
     async with db.read() as c:
         unit = await org_repo.get_unit(c, row.ref_id) if row.ref_id is not None else None
     reason = REMOVAL_REASONS.get(str(row.payload.get("reason")), "")
-    return Outgoing(tr(
-        "ℹ️ {name}, a leader with contact points, was taken off the roster of {branch} "
-        "({reason}). Their appointment as a leader stays: if they no longer serve, end it "
-        "in /appoint.", name=esc(str(row.payload.get("name", ""))),
-        branch=esc(unit.name if unit else "—"), reason=tr(reason) if reason else "—"))
+    return Outgoing(
+        tr(
+            "ℹ️ {name}, a leader with contact points, was taken off the roster of {branch} "
+            "({reason}). Their appointment as a leader stays: if they no longer serve, end it "
+            "in /appoint.",
+            name=esc(str(row.payload.get("name", ""))),
+            branch=esc(unit.name if unit else "—"),
+            reason=tr(reason) if reason else "—",
+        )
+    )
 
 
 async def render_role(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
@@ -287,21 +377,41 @@ async def render_role(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | 
     branch = esc(unit.name if unit else "—")
     what, change = row.payload.get("what"), row.payload.get("change")
     if change == "begin" and what == "secretary":
-        return Outgoing(tr("You are now secretary of <b>{branch}</b>. Send /help to see what "
-                           "you can do.", branch=branch))
+        return Outgoing(
+            tr(
+                "You are now secretary of <b>{branch}</b>. Send /help to see what you can do.",
+                branch=branch,
+            )
+        )
     if change == "begin" and what == "leader":
-        return Outgoing(tr("You are now a leader with contact point <b>{branch}</b>.",
-                           branch=branch))
+        return Outgoing(
+            tr("You are now a leader with contact point <b>{branch}</b>.", branch=branch)
+        )
     if what == "secretary":
-        return Outgoing(tr("You are no longer secretary of <b>{branch}</b>. Thank you for your "
-                           "work. Send /help to see what you can do now.", branch=branch))
+        return Outgoing(
+            tr(
+                "You are no longer secretary of <b>{branch}</b>. Thank you for your "
+                "work. Send /help to see what you can do now.",
+                branch=branch,
+            )
+        )
     if what == "contact_point":
-        return Outgoing(tr("<b>{branch}</b> is no longer your contact point. The visits you "
-                           "logged there are kept.", branch=branch))
+        return Outgoing(
+            tr(
+                "<b>{branch}</b> is no longer your contact point. The visits you "
+                "logged there are kept.",
+                branch=branch,
+            )
+        )
     if what == "leader":
-        return Outgoing(tr("Your appointment as a leader with contact points has ended. The "
-                           "visits you logged are kept."))
+        return Outgoing(
+            tr(
+                "Your appointment as a leader with contact points has ended. The "
+                "visits you logged are kept."
+            )
+        )
     if what == "staff":
-        return Outgoing(tr("You are no longer organisation staff. Send /help to see what you "
-                           "can do now."))
+        return Outgoing(
+            tr("You are no longer organisation staff. Send /help to see what you can do now.")
+        )
     return None

@@ -37,9 +37,16 @@ UNIT_NAME_MAX = 60
 MAX_REPORTED = 200  # errors and changes listed one by one; the rest are counted
 
 STATUS_WORDS: dict[str, MemberStatus] = {
-    "正式党员": "full", "正式": "full", "党员": "full", "full": "full",
-    "预备党员": "probationary", "预备": "probationary", "probationary": "probationary",
-    "入党积极分子": "activist", "积极分子": "activist", "activist": "activist",
+    "正式党员": "full",
+    "正式": "full",
+    "党员": "full",
+    "full": "full",
+    "预备党员": "probationary",
+    "预备": "probationary",
+    "probationary": "probationary",
+    "入党积极分子": "activist",
+    "积极分子": "activist",
+    "activist": "activist",
 }
 YES = {"是", "y", "yes", "true", "1", "√", "✓", "流动"}
 NO = {"否", "n", "no", "false", "0", "×", "", "不流动"}
@@ -108,8 +115,10 @@ def _unit_name(value: Any) -> str | None:
 
 # A year of birth, or the year and month (出生年月) and even the day, as rosters write
 # them: 1975, 1975年, 1975-03, 1975/3, 1975.03, 197503, 1975年3月, 1975-03-15, 1975年3月15日.
-_BIRTH = re.compile(r"(\d{4})\s*年?\s*(?:[-/.]?\s*(\d{1,2})\s*月?\s*"
-                    r"(?:[-/.]?\s*(\d{1,2})\s*日?)?)?")
+_BIRTH = re.compile(
+    r"(\d{4})\s*年?\s*(?:[-/.]?\s*(\d{1,2})\s*月?\s*"
+    r"(?:[-/.]?\s*(\d{1,2})\s*日?)?)?"
+)
 # A date cell that lost its date format shows Excel's day number: 10000 is 1927-05-18,
 # 99999 is 2173-10-14, so a five-digit number there is a date, not a year.
 _EXCEL_DAYS = range(10_000, 100_000)
@@ -121,8 +130,11 @@ def _real_month(match: re.Match[str]) -> bool:
 
 
 def _birth_year(value: Any, today: date) -> int | None:
-    if isinstance(value, int | float) and not isinstance(value, bool) and (
-            int(value) in _EXCEL_DAYS):
+    if (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and (int(value) in _EXCEL_DAYS)
+    ):
         value = from_excel(value)
     if isinstance(value, datetime | date):
         year = value.year
@@ -132,13 +144,19 @@ def _birth_year(value: Any, today: date) -> int | None:
             return None
         match = _BIRTH.fullmatch(text)
         if match is None or not _real_month(match):
-            raise InvalidInput(N_("“{value}” is not a year or month of birth: write 1975, "
-                                  "1975-03 or 1975年3月"), value=text)
+            raise InvalidInput(
+                N_("“{value}” is not a year or month of birth: write 1975, 1975-03 or 1975年3月"),
+                value=text,
+            )
         year = int(match.group(1))
     last = today.year - YOUNGEST_AGE
     if not OLDEST_BIRTH_YEAR <= year <= last:
-        raise InvalidInput(N_("{value} is not a year of birth between {first} and {last}"),
-                           value=year, first=OLDEST_BIRTH_YEAR, last=last)
+        raise InvalidInput(
+            N_("{value} is not a year of birth between {first} and {last}"),
+            value=year,
+            first=OLDEST_BIRTH_YEAR,
+            last=last,
+        )
     return year
 
 
@@ -150,7 +168,8 @@ def _status(value: Any) -> MemberStatus:
     if status is None:
         raise InvalidInput(
             N_("“{value}” is not a status: write 正式党员, 预备党员 or 入党积极分子"),
-            value=cell_text(value))
+            value=cell_text(value),
+        )
     return status
 
 
@@ -234,8 +253,9 @@ class _Checker:
     def __init__(self, report: ImportReport) -> None:
         self.report = report
 
-    def fail(self, sheet: Sheet, row: int | None, column: str | None, message: str,
-             **fields: object) -> None:
+    def fail(
+        self, sheet: Sheet, row: int | None, column: str | None, message: str, **fields: object
+    ) -> None:
         label = sheet.columns.get(column, HEADER_NAMES.get(column, column)) if column else None
         self.report.errors.append(Problem(sheet.label, row, label, message, fields))
 
@@ -280,15 +300,29 @@ def _check_member_row(check: _Checker, sheet: Sheet, row: Row, today: date) -> M
     def required(column: str, parse: Any, *args: Any) -> Any:
         return check.cell(sheet, row, column, parse, *args) if column in sheet.columns else _BAD
 
-    key = required("key", _required_text,
-                   N_("empty: every member needs a number that stays the same between "
-                      "imports"), KEY_MAX, N_("at most {limit} characters"))
-    name = required("name", _required_text, N_("empty: write the member's name"),
-                    NAME_MAX, N_("a name can be at most {limit} characters"))
+    key = required(
+        "key",
+        _required_text,
+        N_("empty: every member needs a number that stays the same between imports"),
+        KEY_MAX,
+        N_("at most {limit} characters"),
+    )
+    name = required(
+        "name",
+        _required_text,
+        N_("empty: write the member's name"),
+        NAME_MAX,
+        N_("a name can be at most {limit} characters"),
+    )
     county = check.cell(sheet, row, "county", _unit_name)
     township = check.cell(sheet, row, "township", _unit_name)
-    branch = required("branch", _required_text, N_("empty: write the member's branch"),
-                      UNIT_NAME_MAX, N_("a name can be at most {limit} characters"))
+    branch = required(
+        "branch",
+        _required_text,
+        N_("empty: write the member's branch"),
+        UNIT_NAME_MAX,
+        N_("a name can be at most {limit} characters"),
+    )
     group = check.cell(sheet, row, "group", _unit_name)
     values: dict[str, Any] = {"status": required("status", _status)}
     if "birth_year" in sheet.columns:
@@ -296,8 +330,7 @@ def _check_member_row(check: _Checker, sheet: Sheet, row: Row, today: date) -> M
     if "phone" in sheet.columns:
         values["phone"] = check.cell(sheet, row, "phone", _phone)
     if "township_leadership" in sheet.columns:
-        values["township_leadership"] = check.cell(sheet, row, "township_leadership",
-                                                   _leadership)
+        values["township_leadership"] = check.cell(sheet, row, "township_leadership", _leadership)
     if "committee" in sheet.columns:
         values["committee"] = check.cell(sheet, row, "committee", _committee)
     if "flowing" in sheet.columns:
@@ -306,26 +339,44 @@ def _check_member_row(check: _Checker, sheet: Sheet, row: Row, today: date) -> M
         employer = check.cell(sheet, row, "flow_employer", _place)
         if flowing is True:
             if city is None:
-                check.fail(sheet, row.number, "flow_city",
-                           N_("empty: a member working away needs the city they work in"))
+                check.fail(
+                    sheet,
+                    row.number,
+                    "flow_city",
+                    N_("empty: a member working away needs the city they work in"),
+                )
                 city = _BAD
             values["flow_city"] = city
             if "flow_employer" in sheet.columns:
                 values["flow_employer"] = employer
         elif flowing is False:  # home: the stay closes (storage/stays.py), the host goes
-            values.update(flow_city=None, flow_employer=None, flow_since=None,
-                          host_branch_id=None, host_name=None)
+            values.update(
+                flow_city=None,
+                flow_employer=None,
+                flow_since=None,
+                host_branch_id=None,
+                host_name=None,
+            )
     if any(value is _BAD for value in (county, township, branch, group)):
         return None
     complete = not any(value is _BAD for value in (key, name, *values.values()))
-    return MemberRow(sheet, row, "" if key is _BAD else key, "" if name is _BAD else name,
-                     county, township, branch, group,
-                     {field: value for field, value in values.items() if value is not _BAD},
-                     complete)
+    return MemberRow(
+        sheet,
+        row,
+        "" if key is _BAD else key,
+        "" if name is _BAD else name,
+        county,
+        township,
+        branch,
+        group,
+        {field: value for field, value in values.items() if value is not _BAD},
+        complete,
+    )
 
 
-def _read_all(paths: list[Path], today: date, report: ImportReport
-              ) -> tuple[list[UnitRow], list[MemberRow]]:
+def _read_all(
+    paths: list[Path], today: date, report: ImportReport
+) -> tuple[list[UnitRow], list[MemberRow]]:
     check = _Checker(report)
     units: list[UnitRow] = []
     members: list[MemberRow] = []
@@ -337,14 +388,28 @@ def _read_all(paths: list[Path], today: date, report: ImportReport
             report.errors.append(Problem(path.name, None, None, exc.message, exc.fields))
             continue
         if not any(sheet.kind for sheet in sheets):
-            report.errors.append(Problem(path.name, None, None, N_(
-                "no roster table found: the header row needs columns such as 编号, 姓名, "
-                "乡镇, 支部")))
+            report.errors.append(
+                Problem(
+                    path.name,
+                    None,
+                    None,
+                    N_(
+                        "no roster table found: the header row needs columns such as 编号, 姓名, "
+                        "乡镇, 支部"
+                    ),
+                )
+            )
             continue
         for sheet in sheets:
             if sheet.kind is None:
-                report.notes.append(Problem(sheet.label, None, None, N_(
-                    "no header row recognised in the first rows: sheet skipped")))
+                report.notes.append(
+                    Problem(
+                        sheet.label,
+                        None,
+                        None,
+                        N_("no header row recognised in the first rows: sheet skipped"),
+                    )
+                )
                 continue
             missing = [column for column in REQUIRED[sheet.kind] if column not in sheet.columns]
             for column in missing:
@@ -352,9 +417,16 @@ def _read_all(paths: list[Path], today: date, report: ImportReport
             if missing and sheet.kind == "units":
                 continue  # without townships its rows cannot be placed; members' can
             if "flowing" not in sheet.columns and {"flow_city", "flow_employer"} & set(
-                    sheet.columns):
-                report.notes.append(Problem(sheet.label, None, None, N_(
-                    "city and work unit are read only together with a 流动 column: ignored")))
+                sheet.columns
+            ):
+                report.notes.append(
+                    Problem(
+                        sheet.label,
+                        None,
+                        None,
+                        N_("city and work unit are read only together with a 流动 column: ignored"),
+                    )
+                )
             for row in sheet.rows:
                 if sheet.kind == "units":
                     unit_row = _check_unit_row(check, sheet, row)
@@ -367,9 +439,15 @@ def _read_all(paths: list[Path], today: date, report: ImportReport
                     continue
                 first = first_row_of_key.setdefault(member_row.key, (sheet.label, row.number))
                 if member_row.key and first != (sheet.label, row.number):
-                    check.fail(sheet, row.number, "key",
-                               N_("number {key} is already used in {where}, row {first_row}"),
-                               key=member_row.key, where=first[0], first_row=first[1])
+                    check.fail(
+                        sheet,
+                        row.number,
+                        "key",
+                        N_("number {key} is already used in {where}, row {first_row}"),
+                        key=member_row.key,
+                        where=first[0],
+                        first_row=first[1],
+                    )
                     member_row.complete = False
                 members.append(member_row)
     return units, members
@@ -408,16 +486,23 @@ class _Tree:
         return self.ids.get((kind, parent_id, name))
 
     def named(self, kind: UnitKind, name: str) -> list[tuple[int | None, int]]:
-        return [(parent, unit_id) for (k, parent, n), unit_id in self.ids.items()
-                if k == kind and n == name]
+        return [
+            (parent, unit_id)
+            for (k, parent, n), unit_id in self.ids.items()
+            if k == kind and n == name
+        ]
 
 
 async def _write_units(tree: _Tree, rows: list[UnitRow], check: _Checker) -> None:
     if tree.county_name is None and rows:
         named = [row.county for row in rows if row.county]
         if not named:
-            check.fail(rows[0].sheet, rows[0].row.number, "county", N_(
-                "the first import must name the county: add a 县 column"))
+            check.fail(
+                rows[0].sheet,
+                rows[0].row.number,
+                "county",
+                N_("the first import must name the county: add a 县 column"),
+            )
             # A stand-in (rolled back with the rest) lets the townships, branches and
             # members below be checked in the same run.
             named = ["?"]
@@ -425,9 +510,14 @@ async def _write_units(tree: _Tree, rows: list[UnitRow], check: _Checker) -> Non
         tree.county_name = named[0]
     for row in rows:
         if row.county and row.county != tree.county_name:
-            check.fail(row.sheet, row.row.number, "county", N_(
-                "this database is for {county}, not {name}"),
-                county=tree.county_name, name=row.county)
+            check.fail(
+                row.sheet,
+                row.row.number,
+                "county",
+                N_("this database is for {county}, not {name}"),
+                county=tree.county_name,
+                name=row.county,
+            )
             continue
         township = await tree.ensure("township", row.township, tree.county_id)
         if row.branch:
@@ -438,37 +528,62 @@ async def _write_units(tree: _Tree, rows: list[UnitRow], check: _Checker) -> Non
 
 def _branch_of(tree: _Tree, row: MemberRow, check: _Checker) -> int | None:
     if row.county and row.county != tree.county_name:
-        check.fail(row.sheet, row.row.number, "county", N_(
-            "this database is for {county}, not {name}"),
-            county=tree.county_name or "—", name=row.county)
+        check.fail(
+            row.sheet,
+            row.row.number,
+            "county",
+            N_("this database is for {county}, not {name}"),
+            county=tree.county_name or "—",
+            name=row.county,
+        )
         return None
     if row.township:
         township = tree.find("township", row.township, tree.county_id)
         if township is None:
-            check.fail(row.sheet, row.row.number, "township", N_(
-                "unknown township “{name}”: add it to the organisation sheet first"),
-                name=row.township)
+            check.fail(
+                row.sheet,
+                row.row.number,
+                "township",
+                N_("unknown township “{name}”: add it to the organisation sheet first"),
+                name=row.township,
+            )
             return None
         branch = tree.find("branch", row.branch, township)
         if branch is None:
-            check.fail(row.sheet, row.row.number, "branch", N_(
-                "unknown branch “{name}” in {township}"), name=row.branch,
-                township=row.township)
+            check.fail(
+                row.sheet,
+                row.row.number,
+                "branch",
+                N_("unknown branch “{name}” in {township}"),
+                name=row.branch,
+                township=row.township,
+            )
         return branch
     matches = tree.named("branch", row.branch)
     if len(matches) == 1:
         return matches[0][1]
     if not matches:
-        check.fail(row.sheet, row.row.number, "branch", N_(
-            "unknown branch “{name}”: add it to the organisation sheet first"), name=row.branch)
+        check.fail(
+            row.sheet,
+            row.row.number,
+            "branch",
+            N_("unknown branch “{name}”: add it to the organisation sheet first"),
+            name=row.branch,
+        )
     else:
-        check.fail(row.sheet, row.row.number, "branch", N_(
-            "several townships have a branch “{name}”: fill in the township"), name=row.branch)
+        check.fail(
+            row.sheet,
+            row.row.number,
+            "branch",
+            N_("several townships have a branch “{name}”: fill in the township"),
+            name=row.branch,
+        )
     return None
 
 
-async def _write_members(c: Conn, tree: _Tree, rows: list[MemberRow], check: _Checker,
-                         now: datetime, makeup_days: int) -> None:
+async def _write_members(
+    c: Conn, tree: _Tree, rows: list[MemberRow], check: _Checker, now: datetime, makeup_days: int
+) -> None:
     report = check.report
     by_key = {member.roster_key: member for member in await member_repo.keyed_members(c)}
     for row in rows:
@@ -481,9 +596,14 @@ async def _write_members(c: Conn, tree: _Tree, rows: list[MemberRow], check: _Ch
             if row.group:
                 group_id = tree.find("group", row.group, branch_id)
                 if group_id is None:
-                    check.fail(row.sheet, row.row.number, "group", N_(
-                        "unknown party group “{name}” in {branch}"),
-                        name=row.group, branch=row.branch)
+                    check.fail(
+                        row.sheet,
+                        row.row.number,
+                        "group",
+                        N_("unknown party group “{name}” in {branch}"),
+                        name=row.group,
+                        branch=row.branch,
+                    )
                     continue
             values["group_id"] = group_id
         if not row.complete:
@@ -497,33 +617,38 @@ async def _write_members(c: Conn, tree: _Tree, rows: list[MemberRow], check: _Ch
                 await member_repo.update_member(c, existing.id, changed, now)
                 if "branch_id" in changed and existing.telegram_id is not None:
                     # Moved to another branch: secretary of the old one no more.
-                    await roles.end_secretary_in(c, now, "cli", existing.telegram_id,
-                                                 existing.branch_id)
+                    await roles.end_secretary_in(
+                        c, now, "cli", existing.telegram_id, existing.branch_id
+                    )
                 await _make_up_if_left(c, existing, makeup_days, now, report)
-                report.updated.append(MemberChange(row.key, row.name, _headers_of(
-                    row.sheet, changed)))
+                report.updated.append(
+                    MemberChange(row.key, row.name, _headers_of(row.sheet, changed))
+                )
             else:
                 report.unchanged += 1
             continue
         joined = await member_repo.unkeyed_by_name(c, branch_id, row.name)
         if len(joined) == 1:
-            await member_repo.update_member(
-                c, joined[0].id, {"roster_key": row.key, **values}, now)
+            await member_repo.update_member(c, joined[0].id, {"roster_key": row.key, **values}, now)
             await _make_up_if_left(c, joined[0], makeup_days, now, report)
             report.linked.append(row.key)
         else:
             await member_repo.insert_member(
-                c, NewMember(roster_key=row.key, state="active", **values), now)
+                c, NewMember(roster_key=row.key, state="active", **values), now
+            )
             report.added.append(row.key)
     if report.had_members:
         in_files = {row.key for row in rows}
         report.not_in_files = [
-            (member.roster_key or "", member.name) for member in by_key.values()
-            if member.roster_key not in in_files and member.state == "active"]
+            (member.roster_key or "", member.name)
+            for member in by_key.values()
+            if member.roster_key not in in_files and member.state == "active"
+        ]
 
 
-async def _make_up_if_left(c: Conn, before: Member, makeup_days: int, now: datetime,
-                           report: ImportReport) -> None:
+async def _make_up_if_left(
+    c: Conn, before: Member, makeup_days: int, now: datetime, report: ImportReport
+) -> None:
     """A member the files mark as working away, who was not: they get what their branch's
     flowing members were sent lately, as if they had said so in the bot."""
     if before.flowing or before.telegram_id is None:
@@ -533,8 +658,13 @@ async def _make_up_if_left(c: Conn, before: Member, makeup_days: int, now: datet
         report.made_up += await queue_make_up(c, after, makeup_days, now)
 
 
-_FIELD_COLUMN = {"branch_id": "branch", "group_id": "group", "flow_since": "flowing",
-                 "host_branch_id": "flowing", "host_name": "flowing"}
+_FIELD_COLUMN = {
+    "branch_id": "branch",
+    "group_id": "group",
+    "flow_since": "flowing",
+    "host_branch_id": "flowing",
+    "host_name": "flowing",
+}
 
 
 def _headers_of(sheet: Sheet, fields: dict[str, Any]) -> tuple[str, ...]:
@@ -547,8 +677,9 @@ def _changes(member: Member, values: dict[str, Any]) -> dict[str, Any]:
     return {name: value for name, value in values.items() if getattr(member, name) != value}
 
 
-async def import_roster(db: Database, paths: list[Path], clock: Clock, *,
-                        dry_run: bool = False, makeup_days: int = 0) -> ImportReport:
+async def import_roster(
+    db: Database, paths: list[Path], clock: Clock, *, dry_run: bool = False, makeup_days: int = 0
+) -> ImportReport:
     """Check every file, then write all of it in one transaction, or nothing."""
     report = ImportReport(files=[path.name for path in paths], dry_run=dry_run)
     now = clock.now()
@@ -563,15 +694,24 @@ async def import_roster(db: Database, paths: list[Path], clock: Clock, *,
             await tree.load()
             await _write_units(tree, unit_rows, check)
             if member_rows and tree.county_id is None:
-                report.errors.append(Problem(member_rows[0].sheet.label, None, None, N_(
-                    "the database has no organisation yet: import the organisation sheet "
-                    "(县, 乡镇, 支部) first or together")))
+                report.errors.append(
+                    Problem(
+                        member_rows[0].sheet.label,
+                        None,
+                        None,
+                        N_(
+                            "the database has no organisation yet: import the organisation sheet "
+                            "(县, 乡镇, 支部) first or together"
+                        ),
+                    )
+                )
             else:
                 await _write_members(c, tree, member_rows, check, now, makeup_days)
             if report.errors or dry_run:
                 raise _Rollback
-            await audit.record(c, now, "cli", "roster.import", ", ".join(report.files),
-                               _summary(report))
+            await audit.record(
+                c, now, "cli", "roster.import", ", ".join(report.files), _summary(report)
+            )
     except _Rollback:
         pass
     _in_file_order(report.errors)
@@ -589,9 +729,11 @@ def _in_file_order(problems: list[Problem]) -> None:
 
 def _summary(report: ImportReport) -> str:
     units = ",".join(f"{kind}+{n}" for kind, n in sorted(report.units_created.items()))
-    return (f"units {units or 0}; members +{len(report.added)} ~{len(report.updated)} "
-            f"linked {len(report.linked)} same {report.unchanged} "
-            f"absent {len(report.not_in_files)}")
+    return (
+        f"units {units or 0}; members +{len(report.added)} ~{len(report.updated)} "
+        f"linked {len(report.linked)} same {report.unchanged} "
+        f"absent {len(report.not_in_files)}"
+    )
 
 
 # --- the report --------------------------------------------------------------------------
@@ -616,37 +758,68 @@ def format_report(report: ImportReport, tr: Tr) -> str:
     for note in report.notes:
         lines.append(tr("Note") + " — " + _line(note, tr).strip())
     if report.errors:
-        lines.append(tr("{n} problems found; nothing was written. Correct the files and "
-                        "import them again:", n=len(report.errors)))
+        lines.append(
+            tr(
+                "{n} problems found; nothing was written. Correct the files and import them again:",
+                n=len(report.errors),
+            )
+        )
         lines += [_line(problem, tr) for problem in report.errors[:MAX_REPORTED]]
         if len(report.errors) > MAX_REPORTED:
             lines.append(tr("  … and {n} more", n=len(report.errors) - MAX_REPORTED))
         return "\n".join(lines)
     created = report.units_created
-    lines.append(tr("Organisation: {townships} townships, {branches} branches and {groups} "
-                    "party groups added", townships=created["township"],
-                    branches=created["branch"], groups=created["group"]))
+    lines.append(
+        tr(
+            "Organisation: {townships} townships, {branches} branches and {groups} "
+            "party groups added",
+            townships=created["township"],
+            branches=created["branch"],
+            groups=created["group"],
+        )
+    )
     if created["county"]:
         lines.append(tr("County created."))
-    lines.append(tr("Members: {added} added, {updated} updated, {linked} matched to people "
-                    "who joined in the bot, {same} unchanged", added=len(report.added),
-                    updated=len(report.updated), linked=len(report.linked),
-                    same=report.unchanged))
+    lines.append(
+        tr(
+            "Members: {added} added, {updated} updated, {linked} matched to people "
+            "who joined in the bot, {same} unchanged",
+            added=len(report.added),
+            updated=len(report.updated),
+            linked=len(report.linked),
+            same=report.unchanged,
+        )
+    )
     for change in report.updated[:MAX_REPORTED]:
-        lines.append(tr("  {key} {name}: {columns}", key=change.key, name=change.name,
-                        columns=", ".join(change.columns)))
+        lines.append(
+            tr(
+                "  {key} {name}: {columns}",
+                key=change.key,
+                name=change.name,
+                columns=", ".join(change.columns),
+            )
+        )
     if len(report.updated) > MAX_REPORTED:
         lines.append(tr("  … and {n} more", n=len(report.updated) - MAX_REPORTED))
     if report.made_up:
-        lines.append(tr("{n} study materials queued for members now marked as working away "
-                        "(what their branch's flowing members were sent lately).",
-                        n=report.made_up))
+        lines.append(
+            tr(
+                "{n} study materials queued for members now marked as working away "
+                "(what their branch's flowing members were sent lately).",
+                n=report.made_up,
+            )
+        )
     if report.not_in_files:
         shown = ", ".join(f"{key} {name}" for key, name in report.not_in_files[:20])
         more = "…" if len(report.not_in_files) > 20 else ""
-        lines.append(tr("{n} members in the database are not in these files ({names}{more}); "
-                        "they were left as they are.", n=len(report.not_in_files),
-                        names=shown, more=more))
-    lines.append(tr("Dry run: nothing was written.") if report.dry_run
-                 else tr("Imported."))
+        lines.append(
+            tr(
+                "{n} members in the database are not in these files ({names}{more}); "
+                "they were left as they are.",
+                n=len(report.not_in_files),
+                names=shown,
+                more=more,
+            )
+        )
+    lines.append(tr("Dry run: nothing was written.") if report.dry_run else tr("Imported."))
     return "\n".join(lines)

@@ -38,8 +38,14 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "flowing": ("流动", "流动党员", "是否流动", "是否流动党员", "flowing"),
     "flow_city": ("流入城市", "流入地", "外出城市", "city"),
     "flow_employer": ("工作单位", "务工单位", "employer"),
-    "township_leadership": ("乡镇领导班子", "领导班子", "乡镇领导班子成员", "班子成员",
-                            "townshipleadership", "leadership"),
+    "township_leadership": (
+        "乡镇领导班子",
+        "领导班子",
+        "乡镇领导班子成员",
+        "班子成员",
+        "townshipleadership",
+        "leadership",
+    ),
     "committee": ("支委", "支部委员", "支委成员", "支委会成员", "committee"),
 }
 
@@ -124,9 +130,11 @@ def read_roster_file(path: Path) -> list[Sheet]:
         return [_read_table(path.name, "", _csv_records(path))]
     if suffix in {".xls", ".et", ".wps"}:
         raise RosterFileError(
-            N_("old Excel/WPS files cannot be read: open the file and save it as .xlsx"))
-    raise RosterFileError(N_("unsupported file type {suffix}: use .xlsx or .csv"),
-                          suffix=suffix or "(none)")
+            N_("old Excel/WPS files cannot be read: open the file and save it as .xlsx")
+        )
+    raise RosterFileError(
+        N_("unsupported file type {suffix}: use .xlsx or .csv"), suffix=suffix or "(none)"
+    )
 
 
 def _read_workbook(path: Path) -> Iterator[Sheet]:
@@ -138,7 +146,8 @@ def _read_workbook(path: Path) -> Iterator[Sheet]:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except Exception:  # openpyxl raises many kinds for damaged files
         raise RosterFileError(
-            N_("not a readable .xlsx file (is it really an Excel workbook?)")) from None
+            N_("not a readable .xlsx file (is it really an Excel workbook?)")
+        ) from None
     try:
         for worksheet in workbook.worksheets:
             records = (
@@ -174,8 +183,11 @@ def _csv_records(path: Path) -> Iterator[tuple[int, list[Any]]]:
             yield start, list(values)
             start = reader.line_num + 1
     except csv.Error as exc:
-        raise RosterFileError(N_("the CSV cannot be read near line {line}: {reason}"),
-                              line=reader.line_num, reason=str(exc)) from None
+        raise RosterFileError(
+            N_("the CSV cannot be read near line {line}: {reason}"),
+            line=reader.line_num,
+            reason=str(exc),
+        ) from None
 
 
 def _classify(columns: dict[str, str]) -> SheetKind | None:
@@ -206,16 +218,22 @@ def _read_table(file: str, name: str, records: Iterable[tuple[int, list[Any]]]) 
             found = _header(values)
             if len(found) >= 2 and _classify({column: "" for column in found.values()}):
                 header = found
-                sheet.columns = {column: cell_text(values[index])
-                                 for index, column in found.items()}
+                sheet.columns = {
+                    column: cell_text(values[index]) for index, column in found.items()
+                }
                 sheet.kind = _classify(sheet.columns)
             continue
         if not any(cell_text(value) for value in values):
             continue
         if len(sheet.rows) >= MAX_ROWS:
             raise RosterFileError(N_("more than {limit} rows: split the file"), limit=MAX_ROWS)
-        sheet.rows.append(Row(number=number, values={
-            column: values[index] if index < len(values) else None
-            for index, column in header.items()
-        }))
+        sheet.rows.append(
+            Row(
+                number=number,
+                values={
+                    column: values[index] if index < len(values) else None
+                    for index, column in header.items()
+                },
+            )
+        )
     return sheet

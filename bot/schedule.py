@@ -53,14 +53,17 @@ log = logging.getLogger(__name__)
 
 
 def windows(settings: Settings) -> meetings.Windows:
-    return meetings.Windows(before=timedelta(minutes=settings.checkin_before_minutes),
-                            after=timedelta(minutes=settings.checkin_after_minutes),
-                            reminder=timedelta(minutes=settings.meeting_reminder_minutes))
+    return meetings.Windows(
+        before=timedelta(minutes=settings.checkin_before_minutes),
+        after=timedelta(minutes=settings.checkin_after_minutes),
+        reminder=timedelta(minutes=settings.meeting_reminder_minutes),
+    )
 
 
 def keep(settings: Settings) -> privacy.Keep:
-    return privacy.Keep(settings.keep_rejected_days, settings.keep_removed_days,
-                        settings.keep_strangers_days)
+    return privacy.Keep(
+        settings.keep_rejected_days, settings.keep_removed_days, settings.keep_strangers_days
+    )
 
 
 async def tick(services: Services) -> int:
@@ -76,29 +79,44 @@ async def tick(services: Services) -> int:
     # Once-a-day work runs at the first tick past its hour, not every minute after it (the
     # outbox keys would make repeats harmless, but not free on a county's data).
     if now.time() >= settings.study_reminder_time and services.daily.get("study") != now.date():
-        queued += await todo.queue_evening(services.database, services.clock,
-                                           settings.study_reminder_time,
-                                           settings.study_reminder_days)
+        queued += await todo.queue_evening(
+            services.database,
+            services.clock,
+            settings.study_reminder_time,
+            settings.study_reminder_days,
+        )
         services.daily["study"] = now.date()
     if services.sender is not None:  # who is in the groups: before check-in opens
         await group_members.keep_up(services.database, services.sender.bot, services.clock)
-    queued += await meetings.advance(services.database, services.clock, windows(settings),
-                                    settings.admins, notes.NotePolicy.of(settings))
-    queued += (await meetings.queue_count_edits(
-        services.database, services.clock, timedelta(seconds=settings.checkin_count_seconds)))[0]
+    queued += await meetings.advance(
+        services.database,
+        services.clock,
+        windows(settings),
+        settings.admins,
+        notes.NotePolicy.of(settings),
+    )
+    queued += (
+        await meetings.queue_count_edits(
+            services.database, services.clock, timedelta(seconds=settings.checkin_count_seconds)
+        )
+    )[0]
     schedule = parse_reminder_schedule(settings.visit_reminders)
     at = visits.due_today(schedule, now.date())
     if at is not None and now.time() >= at and services.daily.get("visits") != now.date():
-        queued += await visits.queue_reminders(services.database, services.clock, schedule,
-                                               settings.visit_quota_days)
+        queued += await visits.queue_reminders(
+            services.database, services.clock, schedule, settings.visit_quota_days
+        )
         services.daily["visits"] = now.date()
     queued += await notices.release_due(services.database, services.clock)
-    if (now.time() >= settings.bulletin_time
-            and services.daily.get("homecoming") != now.date()):
+    if now.time() >= settings.bulletin_time and services.daily.get("homecoming") != now.date():
         # In a homecoming season, the list of members back home for each branch, once.
         queued += await homecoming.queue_season_lists(
-            services.database, services.clock, parse_seasons(settings.homecoming_seasons),
-            settings.bulletin_time, settings.admins)
+            services.database,
+            services.clock,
+            parse_seasons(settings.homecoming_seasons),
+            settings.bulletin_time,
+            settings.admins,
+        )
         services.daily["homecoming"] = now.date()
     if services.daily.get("inbox") != now.date():
         await services.journal.forget_old()
@@ -107,26 +125,32 @@ async def tick(services: Services) -> int:
         # Bulletins stored for sending, once sent: before retention, whose erasures a
         # stored spreadsheet would otherwise keep.
         await rendered.forget_sent(services.database)
-        await privacy.run_retention(services.database, services.clock, keep(settings),
-                                    settings.admins)
-        await outbox_pruning.prune_delivered(services.database, services.clock,
-                                             settings.keep_delivered_days)
+        await privacy.run_retention(
+            services.database, services.clock, keep(settings), settings.admins
+        )
+        await outbox_pruning.prune_delivered(
+            services.database, services.clock, settings.keep_delivered_days
+        )
         services.daily["privacy"] = now.date()
     staff = sorted(set(settings.admins) | set(await organisation.staff_ids(services.database)))
     # The outbox's own Bot knows its name (asked at start-up): the bulletin's links use it.
     bot_username = services.sender.bot.username if services.sender is not None else None
-    queued += await reports.queue_half_year_bulletin(services.database, services.clock, staff,
-                                                     settings.visit_quota_days, bot_username)
-    queued += await bulletins.queue_scheduled(services.database, services.clock, staff,
-                                              settings.bulletin_time, settings.visit_quota_days)
-    queued += await review.queue_scheduled(services.database, services.clock, staff,
-                                           settings.bulletin_time, settings.visit_quota_days)
+    queued += await reports.queue_half_year_bulletin(
+        services.database, services.clock, staff, settings.visit_quota_days, bot_username
+    )
+    queued += await bulletins.queue_scheduled(
+        services.database, services.clock, staff, settings.bulletin_time, settings.visit_quota_days
+    )
+    queued += await review.queue_scheduled(
+        services.database, services.clock, staff, settings.bulletin_time, settings.visit_quota_days
+    )
     if queued:
         log.info("queued %d messages", queued)
         services.poke_outbox()
     if services.sender is not None:  # roles changed by `zhibu admin`, an import, a restart
-        await personal_menus.publish_due(services.database, services.sender.bot,
-                                         services.clock, settings.admins)
+        await personal_menus.publish_due(
+            services.database, services.sender.bot, services.clock, settings.admins
+        )
     # For `zhibu status`: a tick went through to its end (one that fails or hangs half-way
     # leaves the last beat growing old).
     async with services.database.write() as c:

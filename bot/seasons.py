@@ -18,8 +18,10 @@ from bot.i18n import N_
 from bot.profile import InvalidInput
 
 DEFAULT = "01-10..03-05, 09-15..10-15"
-_RANGE = re.compile(r"(\d{1,2})[-/.月](\d{1,2})日?\s*(?:\.\.|~|～|至|—|–)\s*"
-                    r"(\d{1,2})[-/.月](\d{1,2})日?")
+_RANGE = re.compile(
+    r"(\d{1,2})[-/.月](\d{1,2})日?\s*(?:\.\.|~|～|至|—|–)\s*"
+    r"(\d{1,2})[-/.月](\d{1,2})日?"
+)
 
 
 @dataclass(frozen=True)
@@ -52,8 +54,10 @@ def parse_seasons(text: str) -> list[Season]:
         found = _RANGE.fullmatch(part.strip())
         numbers = [int(n) for n in found.groups()] if found else []
         if not numbers or not all(_valid(m, d) for m, d in (numbers[:2], numbers[2:])):
-            raise InvalidInput(N_("“{value}” is not a range of days of the year: write it "
-                                  "like “01-10..03-05”"), value=part.strip())
+            raise InvalidInput(
+                N_("“{value}” is not a range of days of the year: write it like “01-10..03-05”"),
+                value=part.strip(),
+            )
         seasons.append(Season((numbers[0], numbers[1]), (numbers[2], numbers[3])))
     return seasons
 

@@ -26,14 +26,7 @@ from bot.clock import Clock
 from bot.delivery import Outgoing
 from bot.i18n import N_, Tr, Translator
 from bot.markup import esc
-from bot.meetings import (
-    Windows,
-    _branch_name,
-    _meeting_and_tr,
-    describe,
-    message_key,
-    when_text,
-)
+from bot.meetings import Windows, _branch_name, _meeting_and_tr, describe, message_key, when_text
 from storage import audit
 from storage import meetings as meeting_repo
 from storage import members as member_repo
@@ -106,8 +99,9 @@ async def _told_in_group(c: Conn, meeting: Meeting) -> int | None:
 async def _to_tell(c: Conn, meeting_id: int, by: int) -> list[Member]:
     """Who is told of a change: the invited members the bot can write to, but the one who
     made it (they are answered directly)."""
-    return [m for m in await meeting_repo.invited_with_account(c, meeting_id)
-            if m.telegram_id != by]
+    return [
+        m for m in await meeting_repo.invited_with_account(c, meeting_id) if m.telegram_id != by
+    ]
 
 
 async def _changeable(c: Conn, meeting_id: int) -> tuple[Meeting | None, Change | None]:
@@ -120,8 +114,15 @@ async def _changeable(c: Conn, meeting_id: int) -> tuple[Meeting | None, Change 
     return meeting, None
 
 
-async def cancel(db: Database, clock: Clock, meeting_id: int, by: int, cause: CancelCause,
-                 reason: str | None, ending: Statement | None = None) -> tuple[Change, int]:
+async def cancel(
+    db: Database,
+    clock: Clock,
+    meeting_id: int,
+    by: int,
+    cause: CancelCause,
+    reason: str | None,
+    ending: Statement | None = None,
+) -> tuple[Change, int]:
     """Cancel the session; returns what happened and how many members are told. A refusal
     (closed or cancelled meanwhile) leaves the form for the caller to end."""
     now = clock.now()
@@ -135,26 +136,51 @@ async def cancel(db: Database, clock: Clock, meeting_id: int, by: int, cause: Ca
         invited = await _to_tell(c, meeting.id, by)
         if not await meeting_repo.cancel(c, meeting.id, by, cause, reason, now):
             return "cancelled", 0
-        await outbox_repo.drop_about(c, meeting.id, (OutboxKind.MEETING_NOTICE, *FOR_ITS_TIME), now,
-                                     "session cancelled")
+        await outbox_repo.drop_about(
+            c, meeting.id, (OutboxKind.MEETING_NOTICE, *FOR_ITS_TIME), now, "session cancelled"
+        )
         await meeting_repo.clear_attendance(c, meeting.id)
-        envelopes = [outbox_repo.Envelope(f"meeting:{meeting.id}:cancelled:member:{m.id}",
-                                          m.telegram_id, OutboxKind.MEETING_CANCELLED, meeting.id,
-                                          {"member": m.id})
-                     for m in invited if m.telegram_id is not None]
+        envelopes = [
+            outbox_repo.Envelope(
+                f"meeting:{meeting.id}:cancelled:member:{m.id}",
+                m.telegram_id,
+                OutboxKind.MEETING_CANCELLED,
+                meeting.id,
+                {"member": m.id},
+            )
+            for m in invited
+            if m.telegram_id is not None
+        ]
         if group is not None:
-            envelopes.append(outbox_repo.Envelope(f"meeting:{meeting.id}:cancelled", group,
-                                                  OutboxKind.MEETING_CANCELLED, meeting.id))
+            envelopes.append(
+                outbox_repo.Envelope(
+                    f"meeting:{meeting.id}:cancelled",
+                    group,
+                    OutboxKind.MEETING_CANCELLED,
+                    meeting.id,
+                )
+            )
         await outbox_repo.enqueue(c, envelopes, now)
-        await audit.record(c, now, f"tg:{by}", "meeting.cancel", f"meeting:{meeting.id}",
-                           audit.changes(state=(meeting.state, "cancelled"),
-                                         reason=(None, reason or cause)))
+        await audit.record(
+            c,
+            now,
+            f"tg:{by}",
+            "meeting.cancel",
+            f"meeting:{meeting.id}",
+            audit.changes(state=(meeting.state, "cancelled"), reason=(None, reason or cause)),
+        )
     return "done", len(invited)
 
 
-async def move(db: Database, clock: Clock, windows: Windows, meeting_id: int,
-               starts_at: datetime, by: int, ending: Statement | None = None
-               ) -> tuple[Change, int]:
+async def move(
+    db: Database,
+    clock: Clock,
+    windows: Windows,
+    meeting_id: int,
+    starts_at: datetime,
+    by: int,
+    ending: Statement | None = None,
+) -> tuple[Change, int]:
     """Move the session to ``starts_at``; returns what happened and how many members are
     told. A refusal leaves the form as it is: "passed" asks the time again."""
     now = clock.now()
@@ -171,27 +197,45 @@ async def move(db: Database, clock: Clock, windows: Windows, meeting_id: int,
         group = await _told_in_group(c, meeting)
         day_done = now if now >= starts_at - timedelta(days=1) else None
         hour_done = now if now >= starts_at - windows.reminder else None
-        if not await meeting_repo.move(c, meeting.id, starts_at, day_done=day_done,
-                                       hour_done=hour_done):
+        if not await meeting_repo.move(
+            c, meeting.id, starts_at, day_done=day_done, hour_done=hour_done
+        ):
             return "cancelled", 0
         await outbox_repo.drop_about(c, meeting.id, FOR_ITS_TIME, now, "session moved")
         cleared = await meeting_repo.clear_attendance(c, meeting.id)
         moved = meeting.model_copy(update={"starts_at": starts_at, "moves": meeting.moves + 1})
         was = meeting.starts_at.isoformat()
         invited = await _to_tell(c, meeting.id, by)
-        envelopes = [outbox_repo.Envelope(
-            message_key(moved, "moved", "member", m.id), m.telegram_id, OutboxKind.MEETING_MOVED,
-            meeting.id, {"member": m.id, "moves": moved.moves, "was": was,
-                         "cleared": cleared.get(m.id)})
-            for m in invited if m.telegram_id is not None]
+        envelopes = [
+            outbox_repo.Envelope(
+                message_key(moved, "moved", "member", m.id),
+                m.telegram_id,
+                OutboxKind.MEETING_MOVED,
+                meeting.id,
+                {"member": m.id, "moves": moved.moves, "was": was, "cleared": cleared.get(m.id)},
+            )
+            for m in invited
+            if m.telegram_id is not None
+        ]
         if group is not None:
-            envelopes.append(outbox_repo.Envelope(
-                message_key(moved, "moved"), group, OutboxKind.MEETING_MOVED, meeting.id,
-                {"moves": moved.moves, "was": was}))
+            envelopes.append(
+                outbox_repo.Envelope(
+                    message_key(moved, "moved"),
+                    group,
+                    OutboxKind.MEETING_MOVED,
+                    meeting.id,
+                    {"moves": moved.moves, "was": was},
+                )
+            )
         await outbox_repo.enqueue(c, envelopes, now)
-        await audit.record(c, now, f"tg:{by}", "meeting.move", f"meeting:{meeting.id}",
-                           audit.changes(starts_at=(when_text(meeting, clock.tz),
-                                                    when_text(moved, clock.tz))))
+        await audit.record(
+            c,
+            now,
+            f"tg:{by}",
+            "meeting.move",
+            f"meeting:{meeting.id}",
+            audit.changes(starts_at=(when_text(meeting, clock.tz), when_text(moved, clock.tz))),
+        )
     return "done", len(invited)
 
 
@@ -199,14 +243,22 @@ async def move(db: Database, clock: Clock, windows: Windows, meeting_id: int,
 
 #: What a member who had pressed something for the old time is told about it.
 CLEARED = {
-    "present": N_("Your check-in for the old time no longer counts: please check in again "
-                  "when check-in opens."),
-    "remote": N_("Your check-in for the old time no longer counts: please check in again "
-                 "when check-in opens."),
-    "leave": N_("Your leave was for the old time: if you cannot come at the new time either, "
-                "please ask for leave again."),
-    "leave_requested": N_("Your leave request was for the old time: if you cannot come at the "
-                          "new time either, please ask for leave again."),
+    "present": N_(
+        "Your check-in for the old time no longer counts: please check in again "
+        "when check-in opens."
+    ),
+    "remote": N_(
+        "Your check-in for the old time no longer counts: please check in again "
+        "when check-in opens."
+    ),
+    "leave": N_(
+        "Your leave was for the old time: if you cannot come at the new time either, "
+        "please ask for leave again."
+    ),
+    "leave_requested": N_(
+        "Your leave request was for the old time: if you cannot come at the "
+        "new time either, please ask for leave again."
+    ),
 }
 
 
@@ -223,25 +275,34 @@ async def render_cancelled(db: Database, clock: Clock, row: OutboxRow) -> Outgoi
     meeting, tr = await _meeting_and_tr(db, row)
     if meeting is None or meeting.state != "cancelled" or await _member_left(db, row):
         return None
-    lines = [tr("🚫 <b>Session cancelled</b>"),
-             *describe(tr, meeting, await _branch_name(db, meeting), clock.tz),
-             tr("Reason: {reason}", reason=esc(reason_words(tr, meeting.cancel_cause,
-                                                            meeting.cancel_reason))),
-             tr("It will not take place, and nobody is recorded absent.")]
+    lines = [
+        tr("🚫 <b>Session cancelled</b>"),
+        *describe(tr, meeting, await _branch_name(db, meeting), clock.tz),
+        tr(
+            "Reason: {reason}",
+            reason=esc(reason_words(tr, meeting.cancel_cause, meeting.cancel_reason)),
+        ),
+        tr("It will not take place, and nobody is recorded absent."),
+    ]
     return Outgoing("\n".join(lines))
 
 
 async def render_moved(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
     meeting, tr = await _meeting_and_tr(db, row)
     # Moved again since, or cancelled: the newer message says what holds.
-    if (meeting is None or meeting.state not in ("scheduled", "open")
-            or int(row.payload.get("moves", 0)) != meeting.moves
-            or await _member_left(db, row)):
+    if (
+        meeting is None
+        or meeting.state not in ("scheduled", "open")
+        or int(row.payload.get("moves", 0)) != meeting.moves
+        or await _member_left(db, row)
+    ):
         return None
     was = datetime.fromisoformat(str(row.payload["was"])).astimezone(clock.tz)
-    lines = [tr("🗓 <b>Session moved</b>"),
-             *describe(tr, meeting, await _branch_name(db, meeting), clock.tz),
-             tr("It was to start {when}.", when=was.strftime("%Y-%m-%d %H:%M"))]
+    lines = [
+        tr("🗓 <b>Session moved</b>"),
+        *describe(tr, meeting, await _branch_name(db, meeting), clock.tz),
+        tr("It was to start {when}.", when=was.strftime("%Y-%m-%d %H:%M")),
+    ]
     cleared = row.payload.get("cleared")
     if isinstance(cleared, str) and cleared in CLEARED:
         lines.append(tr(CLEARED[cleared]))

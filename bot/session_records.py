@@ -18,13 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, tzinfo
 
 from bot import rendered, session_changes
-from bot.callbacks import (
-    HandNew,
-    LedgerYears,
-    SessionCard,
-    SessionMonth,
-    SessionRecord,
-)
+from bot.callbacks import HandNew, LedgerYears, SessionCard, SessionMonth, SessionRecord
 from bot.clock import Clock
 from bot.delivery import Buttons, Outgoing
 from bot.file_names import period_file_name
@@ -56,8 +50,11 @@ LABEL_MAX = 40  # characters on a session's button
 TOPIC_SHOWN = 30  # characters of a topic in a list line (the card has it whole)
 INVITED_LISTED = N_("the members listed for it")
 STATUS_WORDS: dict[AttendanceStatus, str] = {
-    "present": N_("Present"), "remote": N_("Remote"), "leave": N_("On leave"),
-    "leave_requested": N_("Leave not yet approved"), "away": N_("Working away"),
+    "present": N_("Present"),
+    "remote": N_("Remote"),
+    "leave": N_("On leave"),
+    "leave_requested": N_("Leave not yet approved"),
+    "away": N_("Working away"),
     "absent": N_("Absent"),
 }
 
@@ -111,8 +108,9 @@ class MonthPage:
     later: Month | None  # the first later month with records, up to now
 
 
-async def month_page(db: Database, clock: Clock, branch: Unit, month: Month | None,
-                     page: int = 0) -> MonthPage:
+async def month_page(
+    db: Database, clock: Clock, branch: Unit, month: Month | None, page: int = 0
+) -> MonthPage:
     """``month`` None: the current one. A month after the current one shows nothing."""
     tz = clock.tz
     current = Month.of(clock.today())
@@ -124,12 +122,19 @@ async def month_page(db: Database, clock: Clock, branch: Unit, month: Month | No
         after = await meeting_repo.first_recorded_since(c, branch.id, end)
         pages = max(1, -(-len(found) // SESSIONS_SHOWN))
         page = min(max(page, 0), pages - 1)
-        shown = found[page * SESSIONS_SHOWN:(page + 1) * SESSIONS_SHOWN]
+        shown = found[page * SESSIONS_SHOWN : (page + 1) * SESSIONS_SHOWN]
         counts = await _counts(c, [m.id for m in shown])
     later = Month.of(after.astimezone(tz)) if after else None
-    return MonthPage(branch, month, shown, counts, page, pages,
-                     Month.of(before.astimezone(tz)) if before else None,
-                     later if later is not None and later <= current else None)
+    return MonthPage(
+        branch,
+        month,
+        shown,
+        counts,
+        page,
+        pages,
+        Month.of(before.astimezone(tz)) if before else None,
+        later if later is not None and later <= current else None,
+    )
 
 
 async def _counts(c: Conn, meeting_ids: list[int]) -> dict[int, Counter[str]]:
@@ -148,30 +153,44 @@ def session_label(tr: Tr, meeting: Meeting, tz: tzinfo) -> str:
     """How a session is named on its button: day, kind, topic (shortened to fit)."""
     local = meeting.starts_at.astimezone(tz)
     label = f"{local:%m-%d} {tr(KINDS[meeting.kind])} · {meeting.topic}"
-    return label if len(label) <= LABEL_MAX else label[:LABEL_MAX - 1] + "…"
+    return label if len(label) <= LABEL_MAX else label[: LABEL_MAX - 1] + "…"
 
 
 def month_text(tr: Tr, found: MonthPage, tz: tzinfo) -> str:
-    lines = [tr("🗂 <b>Session records: {branch}, {month}</b>", branch=esc(found.branch.name),
-                month=found.month.label)]
+    lines = [
+        tr(
+            "🗂 <b>Session records: {branch}, {month}</b>",
+            branch=esc(found.branch.name),
+            month=found.month.label,
+        )
+    ]
     if not found.sessions:
-        lines.append(tr("No sessions were held this month.") if found.earlier or found.later
-                     else tr("No sessions are recorded yet. Sessions scheduled with /meeting "
-                             "appear here once they have taken place."))
+        lines.append(
+            tr("No sessions were held this month.")
+            if found.earlier or found.later
+            else tr(
+                "No sessions are recorded yet. Sessions scheduled with /meeting "
+                "appear here once they have taken place."
+            )
+        )
         return "\n".join(lines)
     if found.pages > 1:
         lines.append(tr("Page {page} of {pages}", page=found.page + 1, pages=found.pages))
     for meeting in found.sessions:
         local = meeting.starts_at.astimezone(tz)
-        topic = esc(meeting.topic if len(meeting.topic) <= TOPIC_SHOWN
-                    else meeting.topic[:TOPIC_SHOWN - 1] + "…")
+        topic = esc(
+            meeting.topic
+            if len(meeting.topic) <= TOPIC_SHOWN
+            else meeting.topic[: TOPIC_SHOWN - 1] + "…"
+        )
         head = f"• {local:%m-%d %H:%M} {esc(tr(KINDS[meeting.kind]))}：{topic}"
         if meeting.state == "cancelled":
             lines.append(tr("{session} — called off", session=head))
             continue
         came, invited = _attended(found.counts[meeting.id])
-        line = tr("{session} — {came} of {invited} attended", session=head, came=came,
-                  invited=invited)
+        line = tr(
+            "{session} — {came} of {invited} attended", session=head, came=came, invited=invited
+        )
         if not meeting.effect:
             line += tr(" · effect not recorded")
         lines.append(line)
@@ -182,18 +201,25 @@ def month_text(tr: Tr, found: MonthPage, tz: tzinfo) -> str:
 def month_buttons(tr: Tr, found: MonthPage, tz: tzinfo, *, ledger: bool) -> Buttons:
     """A button per session (at most :data:`SESSIONS_SHOWN`), then the way to other pages
     and months, then the ledger for those who may export it."""
-    rows: Buttons = [[(session_label(tr, m, tz), SessionCard(m.id).pack())]
-                     for m in found.sessions]
+    rows: Buttons = [[(session_label(tr, m, tz), SessionCard(m.id).pack())] for m in found.sessions]
     nav = []
     branch = found.branch.id
     if found.page > 0:
-        nav.append((tr("◀ Page {page}", page=found.page),
-                    SessionMonth(branch, found.month.code, found.page - 1).pack()))
+        nav.append(
+            (
+                tr("◀ Page {page}", page=found.page),
+                SessionMonth(branch, found.month.code, found.page - 1).pack(),
+            )
+        )
     elif found.earlier is not None:
         nav.append((f"◀ {found.earlier.label}", SessionMonth(branch, found.earlier.code, 0).pack()))
     if found.page + 1 < found.pages:
-        nav.append((tr("Page {page} ▶", page=found.page + 2),
-                    SessionMonth(branch, found.month.code, found.page + 1).pack()))
+        nav.append(
+            (
+                tr("Page {page} ▶", page=found.page + 2),
+                SessionMonth(branch, found.month.code, found.page + 1).pack(),
+            )
+        )
     elif found.later is not None:
         nav.append((f"{found.later.label} ▶", SessionMonth(branch, found.later.code, 0).pack()))
     if nav:
@@ -225,10 +251,13 @@ async def card(db: Database, meeting_id: int) -> Card | None:
         group = await org_repo.get_unit(c, meeting.group_id) if meeting.group_id else None
         guests = await meeting_repo.guest_count(c, meeting.id)
         people = await meeting_repo.attendees(c, meeting.id)
-        hand = {mark.member_id: mark.by_name
-                for mark in await by_hand_repo.attendance_marks(c, meeting.id)}
-    return Card(meeting, branch.name if branch else "—", group.name if group else None,
-                guests, people, hand)
+        hand = {
+            mark.member_id: mark.by_name
+            for mark in await by_hand_repo.attendance_marks(c, meeting.id)
+        }
+    return Card(
+        meeting, branch.name if branch else "—", group.name if group else None, guests, people, hand
+    )
 
 
 def invited_words(tr: Tr, found: Card) -> str:
@@ -247,18 +276,31 @@ def invited_words(tr: Tr, found: Card) -> str:
 def card_lines(tr: Translator, found: Card, tz: tzinfo) -> list[str]:
     """The four facts, who was invited, everyone by status, the effect."""
     meeting = found.meeting
-    lines = [tr("🗂 <b>Session record</b>"), *describe(tr, meeting, found.branch, tz),
-             tr("Invited: {who}", who=invited_words(tr, found)), ""]
+    lines = [
+        tr("🗂 <b>Session record</b>"),
+        *describe(tr, meeting, found.branch, tz),
+        tr("Invited: {who}", who=invited_words(tr, found)),
+        "",
+    ]
     if meeting.state == "cancelled":
         # A called-off session records nobody absent; its reason is part of the record.
         lines.append(tr("❌ Called off: nobody is recorded absent."))
-        lines.append(tr("Reason: {reason}", reason=esc(session_changes.reason_words(
-            tr, meeting.cancel_cause, meeting.cancel_reason))))
+        lines.append(
+            tr(
+                "Reason: {reason}",
+                reason=esc(
+                    session_changes.reason_words(tr, meeting.cancel_cause, meeting.cancel_reason)
+                ),
+            )
+        )
     else:
         lines += people_lines(tr, found.people, found.hand)
     lines.append("")
-    lines.append(tr("<b>Effect:</b> {effect}", effect=esc(meeting.effect)) if meeting.effect
-                 else tr("<b>Effect:</b> not recorded yet."))
+    lines.append(
+        tr("<b>Effect:</b> {effect}", effect=esc(meeting.effect))
+        if meeting.effect
+        else tr("<b>Effect:</b> not recorded yet.")
+    )
     return lines
 
 
@@ -267,15 +309,28 @@ def card_buttons(tr: Tr, found: Card, tz: tzinfo, *, manages: bool) -> Buttons:
     meeting = found.meeting
     rows: Buttons = []
     if manages and meeting.state != "cancelled":
-        rows.append([
-            (tr("✏️ Edit the effect") if meeting.effect else tr("✍️ Add the effect"),
-             SessionRecord("effect", meeting.id).pack()),
-            (tr("🎤 Change the lecturer") if meeting.lecturer else tr("🎤 Add the lecturer"),
-             SessionRecord("lect", meeting.id).pack())])
+        rows.append(
+            [
+                (
+                    tr("✏️ Edit the effect") if meeting.effect else tr("✍️ Add the effect"),
+                    SessionRecord("effect", meeting.id).pack(),
+                ),
+                (
+                    tr("🎤 Change the lecturer") if meeting.lecturer else tr("🎤 Add the lecturer"),
+                    SessionRecord("lect", meeting.id).pack(),
+                ),
+            ]
+        )
         rows.append([(tr("🖊 Record by hand"), HandNew(f"m{meeting.id}").pack())])
     month = Month.of(meeting.starts_at.astimezone(tz))
-    rows.append([(tr("🗂 Sessions of {month}", month=month.label),
-                  SessionMonth(meeting.branch_id, month.code).pack())])
+    rows.append(
+        [
+            (
+                tr("🗂 Sessions of {month}", month=month.label),
+                SessionMonth(meeting.branch_id, month.code).pack(),
+            )
+        ]
+    )
     return rows
 
 
@@ -295,18 +350,28 @@ async def render_record(db: Database, clock: Clock, row: OutboxRow) -> Outgoing 
     tr = await translator_of(db, row.chat_id) if row.chat_id > 0 else translator(None)
     lines = card_lines(tr, found, clock.tz)
     if not found.meeting.effect:
-        lines += ["", tr("Add the effect of the session (what was achieved) to complete the "
-                         "record.")]
+        lines += [
+            "",
+            tr("Add the effect of the session (what was achieved) to complete the record."),
+        ]
     lines.append(tr("Someone came without a phone or could not check in? Record them by hand."))
-    return Outgoing(shorten("\n".join(lines), MESSAGE_LIMIT),
-                    card_buttons(tr, found, clock.tz, manages=True))
+    return Outgoing(
+        shorten("\n".join(lines), MESSAGE_LIMIT), card_buttons(tr, found, clock.tz, manages=True)
+    )
 
 
 # --- completed later --------------------------------------------------------------------------
 
 
-async def complete(db: Database, clock: Clock, meeting_id: int, field: str, value: str,
-                   by: int, ending: Statement | None = None) -> Meeting | None:
+async def complete(
+    db: Database,
+    clock: Clock,
+    meeting_id: int,
+    field: str,
+    value: str,
+    by: int,
+    ending: Statement | None = None,
+) -> Meeting | None:
     """Set the effect or the lecturer, with the value before and after in the audit trail
     (nothing recorded when it is the same). None if the session is gone."""
     if field not in COMPLETED:
@@ -321,8 +386,14 @@ async def complete(db: Database, clock: Clock, meeting_id: int, field: str, valu
         before = getattr(meeting, field)
         if before != value:
             await meeting_repo.complete(c, meeting_id, field, value)
-            await audit.record(c, now, f"tg:{by}", f"meeting.{field}", f"meeting:{meeting_id}",
-                               audit.changes(**{field: (before, value)}))
+            await audit.record(
+                c,
+                now,
+                f"tg:{by}",
+                f"meeting.{field}",
+                f"meeting:{meeting_id}",
+                audit.changes(**{field: (before, value)}),
+            )
     return meeting.model_copy(update={field: value})
 
 
@@ -334,7 +405,8 @@ async def ledger_years(db: Database, clock: Clock, branch_id: int) -> list[int]:
     today = clock.today()
     async with db.read() as c:
         first = await meeting_repo.first_recorded_since(
-            c, branch_id, datetime(2000, 1, 1, tzinfo=clock.tz))
+            c, branch_id, datetime(2000, 1, 1, tzinfo=clock.tz)
+        )
     if first is None:
         return []
     oldest = max(first.astimezone(clock.tz).year, today.year - LEDGER_YEARS + 1)
@@ -359,16 +431,21 @@ async def ledger(db: Database, clock: Clock, branch: Unit, year: int) -> Ledger:
     start = datetime.combine(date(year, 1, 1), time(0), tzinfo=tz)
     end = datetime.combine(date(year + 1, 1, 1), time(0), tzinfo=tz)
     async with db.read() as c:
-        sessions = [m for m in await meeting_repo.recorded_between(c, branch.id, start, end)
-                    if m.state == "closed"]
+        sessions = [
+            m
+            for m in await meeting_repo.recorded_between(c, branch.id, start, end)
+            if m.state == "closed"
+        ]
         ids = [m.id for m in sessions]
         counts = await _counts(c, ids)
         people: dict[int, list[AttendeeView]] = {i: [] for i in ids}
         for row in await meeting_repo.attendance_of_meetings(c, ids):
             people[row.meeting_id].append(row)
         groups = {unit.id: unit.name for unit in await org_repo.children(c, branch.id, "group")}
-        hand = {i: {mark.member_id: mark.by_name
-                    for mark in await by_hand_repo.attendance_marks(c, i)} for i in ids}
+        hand = {
+            i: {mark.member_id: mark.by_name for mark in await by_hand_repo.attendance_marks(c, i)}
+            for i in ids
+        }
     return Ledger(branch, year, sessions, groups, counts, people, hand, clock.now())
 
 
@@ -378,15 +455,16 @@ def _kind(tr: Tr, meeting: Meeting, groups: dict[int, str]) -> str:
     return tr("{kind} ({group})", kind=kind, group=group) if group else kind
 
 
-def _attendance_row(tr: Tr, person: AttendeeView, hand: dict[int, str], tz: tzinfo
-                    ) -> list[object]:
+def _attendance_row(tr: Tr, person: AttendeeView, hand: dict[int, str], tz: tzinfo) -> list[object]:
     """One person at one session; a status recorded by hand says who recorded it (代登记)."""
-    checked_in = (person.at.astimezone(tz) if person.at is not None
-                  and person.status in ("present", "remote") else None)
+    checked_in = (
+        person.at.astimezone(tz)
+        if person.at is not None and person.status in ("present", "remote")
+        else None
+    )
     status = tr(STATUS_WORDS[person.status]) if person.status else ""
     if person.member_id in hand:
-        status = tr("{status} (recorded by hand by {by})", status=status,
-                    by=hand[person.member_id])
+        status = tr("{status} (recorded by hand by {by})", status=status, by=hand[person.member_id])
     return [person.name, status, checked_in]
 
 
@@ -399,41 +477,106 @@ def ledger_workbook(tr: Translator, found: Ledger, tz: tzinfo) -> bytes:
         counts = found.counts[meeting.id]
         local = meeting.starts_at.astimezone(tz)
         kind = _kind(tr, meeting, found.groups)
-        rows.append([local, kind, meeting.topic, meeting.place, meeting.lecturer or "",
-                     sum(counts.values()), counts["present"], counts["remote"],
-                     counts["leave"] + counts["leave_requested"], counts["away"],
-                     counts["absent"], meeting.effect or ""])
-        sheets.append(Sheet(
-            f"{local:%m-%d} {tr(KINDS[meeting.kind])}",
-            [tr("Name"), tr("Status"), tr("Checked in at")],
-            [_attendance_row(tr, person, found.hand[meeting.id], tz)
-             for person in found.people[meeting.id]],
-            title=" · ".join([tr("{kind}: {topic}", kind=kind, topic=meeting.topic),
-                              f"{local:%Y-%m-%d %H:%M}", meeting.place, found.branch.name]),
-            kinds=["text", "text", "datetime"]))
+        rows.append(
+            [
+                local,
+                kind,
+                meeting.topic,
+                meeting.place,
+                meeting.lecturer or "",
+                sum(counts.values()),
+                counts["present"],
+                counts["remote"],
+                counts["leave"] + counts["leave_requested"],
+                counts["away"],
+                counts["absent"],
+                meeting.effect or "",
+            ]
+        )
+        sheets.append(
+            Sheet(
+                f"{local:%m-%d} {tr(KINDS[meeting.kind])}",
+                [tr("Name"), tr("Status"), tr("Checked in at")],
+                [
+                    _attendance_row(tr, person, found.hand[meeting.id], tz)
+                    for person in found.people[meeting.id]
+                ],
+                title=" · ".join(
+                    [
+                        tr("{kind}: {topic}", kind=kind, topic=meeting.topic),
+                        f"{local:%Y-%m-%d %H:%M}",
+                        meeting.place,
+                        found.branch.name,
+                    ]
+                ),
+                kinds=["text", "text", "datetime"],
+            )
+        )
     summary = Sheet(
         tr("Sessions"),
-        [tr("Date"), tr("Kind"), tr("Topic"), tr("Place"), tr("Lecturer"), tr("Invited"),
-         tr("Present"), tr("Remote"), tr("On leave"), tr("Working away"), tr("Absent"),
-         tr("Effect")],
+        [
+            tr("Date"),
+            tr("Kind"),
+            tr("Topic"),
+            tr("Place"),
+            tr("Lecturer"),
+            tr("Invited"),
+            tr("Present"),
+            tr("Remote"),
+            tr("On leave"),
+            tr("Working away"),
+            tr("Absent"),
+            tr("Effect"),
+        ],
         rows,
-        title=title_row(tr, tr("Session ledger"), scope=found.branch.name,
-                        start=date(found.year, 1, 1), last=last, made=found.made.astimezone(tz)),
-        kinds=["datetime", "text", "text", "text", "text", "integer", "integer", "integer",
-               "integer", "integer", "integer", "text"])
+        title=title_row(
+            tr,
+            tr("Session ledger"),
+            scope=found.branch.name,
+            start=date(found.year, 1, 1),
+            last=last,
+            made=found.made.astimezone(tz),
+        ),
+        kinds=[
+            "datetime",
+            "text",
+            "text",
+            "text",
+            "text",
+            "integer",
+            "integer",
+            "integer",
+            "integer",
+            "integer",
+            "integer",
+            "text",
+        ],
+    )
     return workbook([summary, *sheets])
 
 
-async def ledger_file(db: Database, clock: Clock, tr: Translator, branch: Unit, year: int
-                      ) -> Outgoing | None:
+async def ledger_file(
+    db: Database, clock: Clock, tr: Translator, branch: Unit, year: int
+) -> Outgoing | None:
     """The ledger as a document to send; None when the branch held no session that year."""
     found = await ledger(db, clock, branch, year)
     if not found.sessions:
         return None
-    name = period_file_name(tr("session ledger"), date(year, 1, 1), date(year + 1, 1, 1),
-                            ".xlsx", branch.name)
+    name = period_file_name(
+        tr("session ledger"), date(year, 1, 1), date(year + 1, 1, 1), ".xlsx", branch.name
+    )
     data = await rendered.off_loop(ledger_workbook, tr, found, clock.tz)
-    return Outgoing(shorten(tr("📎 Session ledger of {branch}, {year}: a row per session "
-                               "({n}), and a sheet per session with everyone's attendance.",
-                               branch=esc(branch.name), year=year, n=len(found.sessions)),
-                            CAPTION_LIMIT), media_kind="document", upload=(name, data))
+    return Outgoing(
+        shorten(
+            tr(
+                "📎 Session ledger of {branch}, {year}: a row per session "
+                "({n}), and a sheet per session with everyone's attendance.",
+                branch=esc(branch.name),
+                year=year,
+                n=len(found.sessions),
+            ),
+            CAPTION_LIMIT,
+        ),
+        media_kind="document",
+        upload=(name, data),
+    )

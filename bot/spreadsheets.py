@@ -35,7 +35,11 @@ SHEET_NAME_MAX = 31
 
 ColumnKind = Literal["text", "integer", "number", "percent", "date", "datetime"]
 NUMBER_FORMATS: Final[dict[ColumnKind, str]] = {
-    "text": "General", "integer": "0", "number": "General", "percent": "0%", "date": "yyyy-mm-dd",
+    "text": "General",
+    "integer": "0",
+    "number": "General",
+    "percent": "0%",
+    "date": "yyyy-mm-dd",
     "datetime": "yyyy-mm-dd hh:mm",
 }
 KIND_WIDTHS: Final[dict[ColumnKind, int]] = {"percent": 5, "date": 10, "datetime": 16}
@@ -83,8 +87,15 @@ def sheet_name(title: str, taken: set[str]) -> str:
     return candidate
 
 
-def title_row(tr: Tr, what: str, *, scope: str = "", start: date | None = None,
-              last: date | None = None, made: datetime | None = None) -> str:
+def title_row(
+    tr: Tr,
+    what: str,
+    *,
+    scope: str = "",
+    start: date | None = None,
+    last: date | None = None,
+    made: datetime | None = None,
+) -> str:
     """What the sheet is, whose, for which days (both included) and when it was made."""
     parts = [what, *([scope] if scope else [])]
     if start is not None and last is not None:
@@ -98,26 +109,42 @@ def workbook(sheets: Sequence[SheetLike], *, title: str = "") -> bytes:
     """The .xlsx file. ``title`` is the title row of every sheet that has none of its
     own; a sheet without either starts with its heading row, as before titles existed."""
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {
-        "in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
-        "strings_to_numbers": False, "remove_timezone": True})
+    book = xlsxwriter.Workbook(
+        buffer,
+        {
+            "in_memory": True,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "strings_to_numbers": False,
+            "remove_timezone": True,
+        },
+    )
     styles = _Styles(book)
     taken: set[str] = set()
     for sheet in sheets:
         if not isinstance(sheet, Sheet):
             sheet = Sheet(*sheet)
-        _write(book.add_worksheet(sheet_name(sheet.name, taken)), sheet,
-               sheet.title or title, styles)
+        _write(
+            book.add_worksheet(sheet_name(sheet.name, taken)), sheet, sheet.title or title, styles
+        )
     book.close()
     return buffer.getvalue()
 
 
 class _Styles:
     def __init__(self, book: Any) -> None:
-        self.title = book.add_format({"bold": True, "font_size": 14, "text_wrap": True,
-                                      "valign": "vcenter"})
-        self.heading = book.add_format({"bold": True, "text_wrap": True, "valign": "vcenter",
-                                        "bottom": 1, "bg_color": "#EEF3F8"})
+        self.title = book.add_format(
+            {"bold": True, "font_size": 14, "text_wrap": True, "valign": "vcenter"}
+        )
+        self.heading = book.add_format(
+            {
+                "bold": True,
+                "text_wrap": True,
+                "valign": "vcenter",
+                "bottom": 1,
+                "bg_color": "#EEF3F8",
+            }
+        )
         self._columns: dict[tuple[ColumnKind, bool], Any] = {}
         self._book = book
 
@@ -190,8 +217,15 @@ def _widths(sheet: Sheet, kinds: list[ColumnKind], columns: int) -> list[int]:
         for index, value in enumerate(row):
             if value is None or index >= columns or kinds[index] in KIND_WIDTHS:
                 continue
-            text = value if isinstance(value, str) else value.text if isinstance(
-                value, Link) else f"{value:g}" if isinstance(value, float) else str(value)
+            text = (
+                value
+                if isinstance(value, str)
+                else value.text
+                if isinstance(value, Link)
+                else f"{value:g}"
+                if isinstance(value, float)
+                else str(value)
+            )
             chars = max(map(width, text.split("\n"))) if "\n" in text else width(text)
             if chars > widest[index]:
                 widest[index] = chars

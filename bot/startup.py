@@ -51,13 +51,21 @@ def api_host(settings: Settings) -> str:
 
 def checked_token(settings: Settings) -> str:
     if settings.token is None:
-        raise SetupError(N_("ZHIBU_TOKEN is not set: get a token from @BotFather and set "
-                            "ZHIBU_TOKEN (in the environment or in a .env file)"))
+        raise SetupError(
+            N_(
+                "ZHIBU_TOKEN is not set: get a token from @BotFather and set "
+                "ZHIBU_TOKEN (in the environment or in a .env file)"
+            )
+        )
     token = settings.token.get_secret_value()
     if not TOKEN_FORM.fullmatch(token):
-        raise SetupError(N_("ZHIBU_TOKEN is not a bot token: it looks like 123456789:AAE… "
-                            "(digits, a colon and 35 letters, digits, - or _); copy it again "
-                            "from @BotFather"))
+        raise SetupError(
+            N_(
+                "ZHIBU_TOKEN is not a bot token: it looks like 123456789:AAE… "
+                "(digits, a colon and 35 letters, digits, - or _); copy it again "
+                "from @BotFather"
+            )
+        )
     return token
 
 
@@ -78,18 +86,23 @@ def instance_lock(database: Path) -> Iterator[None]:
     try:
         handle = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     except OSError as exc:
-        raise SetupError(N_("cannot create the lock file {path}: {reason}"), path=path,
-                         reason=exc.strerror) from None
+        raise SetupError(
+            N_("cannot create the lock file {path}: {reason}"), path=path, reason=exc.strerror
+        ) from None
     try:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             holder = os.pread(handle, 4096, 0).decode("utf-8", "replace").split("\n")
             raise SetupError(
-                N_("the database {database} is in use by another zhibu (pid {pid}: {command}); "
-                   "stop that one first: one bot per database"),
-                database=database, pid=holder[0] or "?",
-                command=holder[1] if len(holder) > 1 and holder[1] else "?") from None
+                N_(
+                    "the database {database} is in use by another zhibu (pid {pid}: {command}); "
+                    "stop that one first: one bot per database"
+                ),
+                database=database,
+                pid=holder[0] or "?",
+                command=holder[1] if len(holder) > 1 and holder[1] else "?",
+            ) from None
         os.ftruncate(handle, 0)
         os.pwrite(handle, f"{os.getpid()}\n{command_line()}\n".encode(), 0)
         yield
@@ -97,8 +110,9 @@ def instance_lock(database: Path) -> Iterator[None]:
         os.close(handle)  # closing drops the lock, as the kernel does when the process dies
 
 
-async def reach_api(settings: Settings, tr: Tr, *, out: TextIO | None = None,
-                    longest: float = LONGEST_WAIT) -> User:
+async def reach_api(
+    settings: Settings, tr: Tr, *, out: TextIO | None = None, longest: float = LONGEST_WAIT
+) -> User:
     """Who the bot is, from getMe: retried with growing pauses (1, 2, 4 … ``longest`` s)
     while the Bot API cannot be reached — which is said once, not at every try."""
     token = checked_token(settings)
@@ -112,20 +126,31 @@ async def reach_api(settings: Settings, tr: Tr, *, out: TextIO | None = None,
             except InvalidToken as exc:
                 # PTB's own text quotes the token; Telegram's reason is its cause.
                 reason = str(exc.__cause__ or "Unauthorized")
-                raise SetupError(N_("the Bot API at {host} refused ZHIBU_TOKEN ({reason}): copy "
-                                    "the token again from @BotFather"),
-                                 host=api_host(settings), reason=reason) from None
+                raise SetupError(
+                    N_(
+                        "the Bot API at {host} refused ZHIBU_TOKEN ({reason}): copy "
+                        "the token again from @BotFather"
+                    ),
+                    host=api_host(settings),
+                    reason=reason,
+                ) from None
             except RetryAfter as exc:
                 wait = retry_seconds(exc)
             except NetworkError:
                 wait, pause = pause, min(pause * 2, longest)
             except TelegramError as exc:
-                raise SetupError(N_("the Bot API at {host} answered getMe with an error: "
-                                    "{reason}"), host=api_host(settings), reason=str(exc)
-                                 ) from None
+                raise SetupError(
+                    N_("the Bot API at {host} answered getMe with an error: {reason}"),
+                    host=api_host(settings),
+                    reason=str(exc),
+                ) from None
             if not said:
-                print("zhibu:", tr("cannot reach the Bot API at {host}; still trying",
-                                   host=api_host(settings)), file=out or sys.stderr, flush=True)
+                print(
+                    "zhibu:",
+                    tr("cannot reach the Bot API at {host}; still trying", host=api_host(settings)),
+                    file=out or sys.stderr,
+                    flush=True,
+                )
                 said = True
             await asyncio.sleep(float(wait))
     finally:
@@ -146,8 +171,7 @@ class ConflictStop:
         error = record.exc_info[1] if record.exc_info else None
         return not (self.seen and isinstance(error, Conflict))
 
-    async def __call__(self, update: object, context: CallbackContext[Any, Any, Any, Any]
-                       ) -> None:
+    async def __call__(self, update: object, context: CallbackContext[Any, Any, Any, Any]) -> None:
         if not isinstance(context.error, Conflict):
             return
         if not self.seen:
@@ -168,6 +192,10 @@ class ConflictStop:
         return stop
 
     def refusal(self) -> SetupError:
-        return SetupError(N_("Telegram says another program is taking this bot's updates "
-                             "(409 Conflict); zhibu stopped. Stop the other one, or give this "
-                             "one a token of its own, then start again."))
+        return SetupError(
+            N_(
+                "Telegram says another program is taking this bot's updates "
+                "(409 Conflict); zhibu stopped. Stop the other one, or give this "
+                "one a token of its own, then start again."
+            )
+        )

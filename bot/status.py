@@ -71,9 +71,14 @@ def assess(health: Health, clock: Clock, settings: Settings, tr: Tr) -> Status:
     lines.append(waiting)
     none_yet, never = tr("none yet"), tr("never")
     lines.append(tr("Last message sent: {when}", when=when(health.last_finished_at, none_yet)))
-    lines.append(tr("Failed in the last {hours} hours: {rows} messages, {errors} errors in "
-                    "the bot", hours=round(FAILED_WINDOW / timedelta(hours=1)),
-                    rows=health.failed_rows, errors=health.errors))
+    lines.append(
+        tr(
+            "Failed in the last {hours} hours: {rows} messages, {errors} errors in the bot",
+            hours=round(FAILED_WINDOW / timedelta(hours=1)),
+            rows=health.failed_rows,
+            errors=health.errors,
+        )
+    )
     lines.append(tr("Last update handled: {when}", when=when(health.last_update_at, none_yet)))
     lines.append(tr("Updates waiting to be handled: {count}", count=health.unfinished_updates))
     lines.append(tr("Last scheduler tick: {when}", when=when(health.last_tick_at, never)))
@@ -84,14 +89,29 @@ def assess(health: Health, clock: Clock, settings: Settings, tr: Tr) -> Status:
     if health.last_tick_at is None:
         stuck.append(tr("the scheduler has never ticked: is the bot running?"))
     elif now - health.last_tick_at > silence:
-        stuck.append(tr("the scheduler last ticked {ago}: the bot is not running, or hung",
-                        ago=ago(health.last_tick_at)))
-    if (health.oldest_queued_at is not None and now - health.oldest_queued_at > limit
-            and (health.last_finished_at is None or now - health.last_finished_at > limit)):
-        stuck.append(tr("{count} message(s) waiting, none sent for {minutes} minutes",
-                        count=health.queued, minutes=settings.stuck_minutes))
-    if (health.oldest_unfinished_at is not None
-            and now - health.oldest_unfinished_at > limit):
-        stuck.append(tr("an update has waited more than {minutes} minutes to be handled",
-                        minutes=settings.stuck_minutes))
+        stuck.append(
+            tr(
+                "the scheduler last ticked {ago}: the bot is not running, or hung",
+                ago=ago(health.last_tick_at),
+            )
+        )
+    if (
+        health.oldest_queued_at is not None
+        and now - health.oldest_queued_at > limit
+        and (health.last_finished_at is None or now - health.last_finished_at > limit)
+    ):
+        stuck.append(
+            tr(
+                "{count} message(s) waiting, none sent for {minutes} minutes",
+                count=health.queued,
+                minutes=settings.stuck_minutes,
+            )
+        )
+    if health.oldest_unfinished_at is not None and now - health.oldest_unfinished_at > limit:
+        stuck.append(
+            tr(
+                "an update has waited more than {minutes} minutes to be handled",
+                minutes=settings.stuck_minutes,
+            )
+        )
     return Status(lines, stuck)

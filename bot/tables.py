@@ -26,8 +26,9 @@ def one_each(entries: Iterable[tuple[K, V]], what: str) -> dict[K, V]:
     table: dict[K, V] = {}
     for name, value in entries:
         if name in table:
-            raise DuplicateEntry(f"{what}: {name!r} is listed twice "
-                                 f"({_name(table[name])} and {_name(value)})")
+            raise DuplicateEntry(
+                f"{what}: {name!r} is listed twice ({_name(table[name])} and {_name(value)})"
+            )
         table[name] = value
     return table
 

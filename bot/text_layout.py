@@ -21,9 +21,11 @@ def wrap(text: str, columns: int, lines: int | None = None) -> str:
     """Lines of at most ``columns`` display columns, broken at a space where there is one
     (English) and anywhere between Chinese characters; past ``lines`` lines the last one
     ends in "…". Lines are balanced, so a name does not leave one character alone."""
-    tokens = [(piece, index > 0 and number == 0)
-              for index, word in enumerate(text.split())
-              for number, piece in enumerate(_pieces(word, columns))]
+    tokens = [
+        (piece, index > 0 and number == 0)
+        for index, word in enumerate(text.split())
+        for number, piece in enumerate(_pieces(word, columns))
+    ]
     total = width(" ".join(text.split()))
     count = max(1, math.ceil(total / columns))
     target = math.ceil(total / min(count, lines or count)) if total else columns
@@ -38,7 +40,7 @@ def wrap(text: str, columns: int, lines: int | None = None) -> str:
             current = joined
     found.append(current)
     if lines is not None and len(found) > lines:
-        found = [*found[: lines - 1], _shorten(" ".join(found[lines - 1:]), columns)]
+        found = [*found[: lines - 1], _shorten(" ".join(found[lines - 1 :]), columns)]
     return "\n".join(found)
 
 

@@ -73,8 +73,9 @@ class Throttle:
     def admit(self, update: object, now: float | None = None) -> bool:
         """On arrival: False if the update is to be dropped unseen. Messages and presses
         count; a bot's, a blocked chat's or a group's service updates do not."""
-        if not isinstance(update, Update) or (update.message is None
-                                              and update.callback_query is None):
+        if not isinstance(update, Update) or (
+            update.message is None and update.callback_query is None
+        ):
             return True
         user = update.effective_user
         if user is None or user.is_bot:

@@ -54,9 +54,9 @@ from storage.models import (
     OutboxRow,
 )
 
-SHOWN = 5        # things of each kind in one message, with their buttons; the rest counted
-LINE_MAX = 150   # one thing's line, as Telegram counts: 4 kinds × 5 lines fit a message
-LABEL_MAX = 30   # characters of a title on a button
+SHOWN = 5  # things of each kind in one message, with their buttons; the rest counted
+LINE_MAX = 150  # one thing's line, as Telegram counts: 4 kinds × 5 lines fit a message
+LABEL_MAX = 30  # characters of a title on a button
 NOTICE_EVENINGS = (1, 1 + notes.REMINDER_GAP_DAYS)  # days after the day a notice came
 EVENING_SESSION_DAYS = 7
 
@@ -93,12 +93,17 @@ class Open:
 
 def _study_order(material: Material) -> tuple[bool, date, datetime, int]:
     """The soonest due first, then the oldest; those without a due date last."""
-    return (material.due_date is None, material.due_date or date.max, material.created_at,
-            material.id)
+    return (
+        material.due_date is None,
+        material.due_date or date.max,
+        material.created_at,
+        material.id,
+    )
 
 
-async def open_for(db: Database, clock: Clock, windows: meetings.Windows, telegram_id: int,
-                   member: Member | None) -> Open:
+async def open_for(
+    db: Database, clock: Clock, windows: meetings.Windows, telegram_id: int, member: Member | None
+) -> Open:
     """Everything open for this person now; someone with a role but no membership has
     only notices."""
     now = clock.now()
@@ -110,8 +115,12 @@ async def open_for(db: Database, clock: Clock, windows: meetings.Windows, telegr
         # Not closed yet: check-in is open until ``after`` past the start.
         sessions = await meeting_repo.coming_for(c, member.id, now - windows.after)
         owed = await note_repo.owed(c, member.id, now)
-    return Open(sorted(materials, key=_study_order), notices, sessions,
-                sorted(owed, key=lambda r: (r.asked_at, r.subject)))
+    return Open(
+        sorted(materials, key=_study_order),
+        notices,
+        sessions,
+        sorted(owed, key=lambda r: (r.asked_at, r.subject)),
+    )
 
 
 async def unconfirmed_notices(db: Database, telegram_id: int, after: int = 0) -> NoticePage:
@@ -120,8 +129,11 @@ async def unconfirmed_notices(db: Database, telegram_id: int, after: int = 0) ->
     async with db.read() as c:
         shown = await notice_repo.unconfirmed(c, telegram_id, after=after, limit=SHOWN)
         total = await notice_repo.count_unconfirmed(c, telegram_id)
-        rest = (await notice_repo.count_unconfirmed(c, telegram_id, after=shown[-1].id)
-                if len(shown) == SHOWN else 0)
+        rest = (
+            await notice_repo.count_unconfirmed(c, telegram_id, after=shown[-1].id)
+            if len(shown) == SHOWN
+            else 0
+        )
     return NoticePage(shown, total, rest)
 
 
@@ -150,8 +162,7 @@ def _preview(tr: Translator, notice: Notice) -> str:
     return words or tr("📎 a file")
 
 
-def notice_lines(tr: Translator, page: NoticePage, tz: tzinfo, *, more: bool = True
-                 ) -> Part:
+def notice_lines(tr: Translator, page: NoticePage, tz: tzinfo, *, more: bool = True) -> Part:
     """Notices to confirm: a line and a row of buttons each (read it again, received),
     and past those shown, how many more (``more``: with a button to the next ones)."""
     lines = [tr("📢 <b>Notices to confirm ({n})</b>", n=page.total)]
@@ -161,13 +172,18 @@ def notice_lines(tr: Translator, page: NoticePage, tz: tzinfo, *, more: bool = T
         preview = _preview(tr, notice)
         day = notice.send_at.astimezone(tz).strftime("%m-%d")
         lines.append(_line(f"{day} {esc(preview)}"))
-        buttons.append([(short(f"📢 {preview}", LABEL_MAX), NoticePress("show", notice.id).pack()),
-                        (tr("✅ Received"), NoticePress("ack", notice.id).pack())])
+        buttons.append(
+            [
+                (short(f"📢 {preview}", LABEL_MAX), NoticePress("show", notice.id).pack()),
+                (tr("✅ Received"), NoticePress("ack", notice.id).pack()),
+            ]
+        )
     if page.rest > 0:
         lines.append(tr("… and {n} more notices", n=page.rest))
     if page.rest > 0 and shown and more:
-        buttons.append([(tr("📢 {n} more notices", n=page.rest),
-                         NoticePress("mine", shown[-1].id).pack())])
+        buttons.append(
+            [(tr("📢 {n} more notices", n=page.rest), NoticePress("mine", shown[-1].id).pack())]
+        )
     return lines, buttons
 
 
@@ -176,30 +192,47 @@ def material_lines(tr: Translator, materials: list[Material], today: date) -> Pa
     buttons: Buttons = []
     for material in materials[:SHOWN]:
         due = material.due_date
-        when = "" if due is None else " — " + (
-            tr("due today") if due == today else tr("due {date}", date=due.isoformat()))
+        when = (
+            ""
+            if due is None
+            else " — "
+            + (tr("due today") if due == today else tr("due {date}", date=due.isoformat()))
+        )
         lines.append(_line(f"{esc(material.title)}{when}"))
-        buttons.append([(short(f"📖 {material.title}", LABEL_MAX),
-                         MaterialPress("show", material.id).pack())])
+        buttons.append(
+            [(short(f"📖 {material.title}", LABEL_MAX), MaterialPress("show", material.id).pack())]
+        )
     if len(materials) > SHOWN:
         lines.append(tr("… and {n} more: /study", n=len(materials) - SHOWN))
     lines.append(tr("Press a title to read it again, then “✅ Studied”."))
     return lines, buttons
 
 
-def session_lines(tr: Translator, sessions: list[ComingSession], now: datetime, tz: tzinfo,
-                  windows: meetings.Windows | None, flowing: bool) -> Part:
+def session_lines(
+    tr: Translator,
+    sessions: list[ComingSession],
+    now: datetime,
+    tz: tzinfo,
+    windows: meetings.Windows | None,
+    flowing: bool,
+) -> Part:
     """``windows`` given: a session whose check-in is open carries its buttons."""
     lines = [tr("📅 <b>Sessions coming ({n})</b>", n=len(sessions))]
     buttons: Buttons = []
     for coming in sessions[:SHOWN]:
         meeting = coming.meeting
-        text = tr("{when} {kind}: {topic} · {place}",
-                  when=_when(tr, meeting.starts_at, now, tz),
-                  kind=tr(meetings.KINDS[meeting.kind]), topic=esc(meeting.topic),
-                  place=esc(meeting.place))
-        checking_in = (windows is not None and coming.status is None
-                       and windows.opens(meeting) <= now < windows.closes(meeting))
+        text = tr(
+            "{when} {kind}: {topic} · {place}",
+            when=_when(tr, meeting.starts_at, now, tz),
+            kind=tr(meetings.KINDS[meeting.kind]),
+            topic=esc(meeting.topic),
+            place=esc(meeting.place),
+        )
+        checking_in = (
+            windows is not None
+            and coming.status is None
+            and windows.opens(meeting) <= now < windows.closes(meeting)
+        )
         if coming.status == "leave_requested":
             text += " — " + tr("leave asked, waiting for the secretary")
         elif checking_in:
@@ -218,16 +251,25 @@ def note_lines(tr: Translator, owed: list[NoteRequest], tz: tzinfo) -> Part:
     for request in owed[:SHOWN]:
         last = notes.last_day(request, tz).strftime("%m-%d")
         lines.append(_line(tr("{title} — by {date}", title=esc(request.title), date=last)))
-        buttons.append([(short(f"✍️ {request.title}", LABEL_MAX),
-                         NoteWrite.about(request.subject).pack())])
+        buttons.append(
+            [(short(f"✍️ {request.title}", LABEL_MAX), NoteWrite.about(request.subject).pack())]
+        )
     if len(owed) > SHOWN:
         lines.append(tr("… and {n} more: /note", n=len(owed) - SHOWN))
     return lines, buttons
 
 
-def render(tr: Translator, items: Open, tz: tzinfo, now: datetime, *, heading: str,
-           windows: meetings.Windows | None = None, flowing: bool = False,
-           evening: bool = False) -> Outgoing:
+def render(
+    tr: Translator,
+    items: Open,
+    tz: tzinfo,
+    now: datetime,
+    *,
+    heading: str,
+    windows: meetings.Windows | None = None,
+    flowing: bool = False,
+    evening: bool = False,
+) -> Outgoing:
     """The list as one message, within Telegram's limits by construction: a heading per
     kind, at most :data:`SHOWN` lines of each, each line at most :data:`LINE_MAX`, and a
     few buttons per line."""
@@ -264,8 +306,13 @@ def reminder_days(today: date, lead_days: int) -> set[date]:
 def notice_periods(today: date, tz: tzinfo) -> list[tuple[datetime, datetime]]:
     """Notices that came on these (local) days are named this evening."""
     days = [today - timedelta(days=n) for n in NOTICE_EVENINGS]
-    return [(datetime.combine(day, time(0), tzinfo=tz),
-             datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz)) for day in days]
+    return [
+        (
+            datetime.combine(day, time(0), tzinfo=tz),
+            datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz),
+        )
+        for day in days
+    ]
 
 
 async def queue_evening(db: Database, clock: Clock, at: time, lead_days: int) -> int:
@@ -284,48 +331,69 @@ async def queue_evening(db: Database, clock: Clock, at: time, lead_days: int) ->
     today = now.date()
     start_of_day = datetime.combine(today, time(0), tzinfo=clock.tz)
     async with db.read() as c:
-        owed = await note_repo.due_reminders(c, today, start_of_day, now, notes.NOTE_REMINDERS,
-                                             notes.REMINDER_GAP_DAYS)
+        owed = await note_repo.due_reminders(
+            c, today, start_of_day, now, notes.NOTE_REMINDERS, notes.REMINDER_GAP_DAYS
+        )
         people = sorted(
             set(await material_repo.members_to_remind(c, reminder_days(today, lead_days)))
             | {(member_id, telegram_id) for member_id, _, telegram_id in owed}
-            | set(await notice_repo.unconfirmed_by_members(
-                c, notice_periods(today, clock.tz))))
+            | set(await notice_repo.unconfirmed_by_members(c, notice_periods(today, clock.tz)))
+        )
     requests: dict[int, list[tuple[int, str]]] = {}
     for member_id, subject, _ in owed:
         requests.setdefault(member_id, []).append((member_id, subject))
 
     async def write(c: Conn, chunk: Sequence[tuple[int, int]]) -> int:
         await note_repo.count_reminded(
-            c, [r for member_id, _ in chunk for r in requests.get(member_id, [])], today,
-            notes.NOTE_REMINDERS, notes.REMINDER_GAP_DAYS)
+            c,
+            [r for member_id, _ in chunk for r in requests.get(member_id, [])],
+            today,
+            notes.NOTE_REMINDERS,
+            notes.REMINDER_GAP_DAYS,
+        )
         # The kind and key keep the names they had when the reminder named only study: a
         # bot upgraded in the evening finds tonight's already queued, and adds none.
-        return await outbox_repo.enqueue_new(c, [outbox_repo.Envelope(
-            f"study-reminder:{member_id}:{today.isoformat()}", telegram_id,
-            OutboxKind.STUDY_REMINDER, member_id, {"day": today.isoformat(), "lead": lead_days})
-            for member_id, telegram_id in chunk], now)
+        return await outbox_repo.enqueue_new(
+            c,
+            [
+                outbox_repo.Envelope(
+                    f"study-reminder:{member_id}:{today.isoformat()}",
+                    telegram_id,
+                    OutboxKind.STUDY_REMINDER,
+                    member_id,
+                    {"day": today.isoformat(), "lead": lead_days},
+                )
+                for member_id, telegram_id in chunk
+            ],
+            now,
+        )
 
     return await in_chunks(db, people, write)
 
 
-async def evening_for(db: Database, clock: Clock, member: Member, day: date, lead_days: int
-                      ) -> Open:
+async def evening_for(
+    db: Database, clock: Clock, member: Member, day: date, lead_days: int
+) -> Open:
     """What the evening reminder of ``day`` names, as it stands now."""
     now = clock.now()
     async with db.read() as c:
         materials = await material_repo.due_open_for_member(
-            c, member.id, reminder_days(day, lead_days))
+            c, member.id, reminder_days(day, lead_days)
+        )
         # Still owed when sent: written, lapsed or exempt since it was queued, it is not.
         owed = await note_repo.reminded_on(c, member.id, day, now)
-        notices = (await notice_repo.unconfirmed(c, member.telegram_id,
-                                                 sent_in=notice_periods(day, clock.tz))
-                   if member.telegram_id is not None else [])
+        notices = (
+            await notice_repo.unconfirmed(
+                c, member.telegram_id, sent_in=notice_periods(day, clock.tz)
+            )
+            if member.telegram_id is not None
+            else []
+        )
         sessions = await meeting_repo.coming_for(
-            c, member.id, now, now + timedelta(days=EVENING_SESSION_DAYS))
+            c, member.id, now, now + timedelta(days=EVENING_SESSION_DAYS)
+        )
     page = NoticePage(notices[:SHOWN], len(notices), max(0, len(notices) - SHOWN))
-    return Open(materials, page, sessions,
-                sorted(owed, key=lambda r: (r.asked_at, r.subject)))
+    return Open(materials, page, sessions, sorted(owed, key=lambda r: (r.asked_at, r.subject)))
 
 
 async def render_evening(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
@@ -336,11 +404,17 @@ async def render_evening(db: Database, clock: Clock, row: OutboxRow) -> Outgoing
         member = await member_repo.get_member(c, row.ref_id or 0)
     if member is None or member.state != "active":
         return None
-    items = await evening_for(db, clock, member, date.fromisoformat(str(row.payload["day"])),
-                              int(row.payload.get("lead", 0)))
+    items = await evening_for(
+        db,
+        clock,
+        member,
+        date.fromisoformat(str(row.payload["day"])),
+        int(row.payload.get("lead", 0)),
+    )
     if not items.to_do:
         return None  # studied, confirmed and written since it was queued
     tr = await translator_of(db, row.chat_id)
     heading = tr("⏰ <b>This evening's reminder</b>")
-    return render(tr, items, clock.tz, clock.now(), heading=heading, flowing=member.flowing,
-                  evening=True)
+    return render(
+        tr, items, clock.tz, clock.now(), heading=heading, flowing=member.flowing, evening=True
+    )

@@ -44,8 +44,14 @@ def summarise(error: BaseException) -> str:
     return BOT_TOKEN.sub(logs.HIDDEN, logs.scrub(text))[:SUMMARY_LIMIT]
 
 
-async def noted(db: Database, clock: Clock, settings: Settings, source: str,
-                error: BaseException, context: str = "") -> int:
+async def noted(
+    db: Database,
+    clock: Clock,
+    settings: Settings,
+    source: str,
+    error: BaseException,
+    context: str = "",
+) -> int:
     """Store one error and report now if the last report is old enough; returns the
     messages queued (0 while the interval runs). Never raises: it runs in error paths."""
     try:
@@ -83,12 +89,28 @@ async def _report_if_due(c: Conn, now: datetime, staff: list[int], settings: Set
     if pending is None or not recipients:
         return 0  # kept for when someone can be told
     await ops_repo.mark_reported(c, pending.last_id, now)
-    payload = {"count": pending.count, "since": pending.first_at.isoformat(),
-               "at": pending.latest_at.isoformat(), "source": pending.latest_source,
-               "context": pending.latest_context, "summary": pending.latest_summary}
-    await outbox_repo.enqueue(c, [
-        outbox_repo.Envelope(f"trouble:{pending.last_id}:{person}", person, OutboxKind.TROUBLE,
-                             pending.last_id, payload) for person in recipients], now)
+    payload = {
+        "count": pending.count,
+        "since": pending.first_at.isoformat(),
+        "at": pending.latest_at.isoformat(),
+        "source": pending.latest_source,
+        "context": pending.latest_context,
+        "summary": pending.latest_summary,
+    }
+    await outbox_repo.enqueue(
+        c,
+        [
+            outbox_repo.Envelope(
+                f"trouble:{pending.last_id}:{person}",
+                person,
+                OutboxKind.TROUBLE,
+                pending.last_id,
+                payload,
+            )
+            for person in recipients
+        ],
+        now,
+    )
     return len(recipients)
 
 
@@ -101,22 +123,34 @@ async def render_trouble(db: Database, clock: Clock, row: OutboxRow) -> Outgoing
         return datetime.fromisoformat(str(moment)).astimezone(clock.tz).strftime("%m-%d %H:%M")
 
     if source == "database":  # bot/write_faults.py: the context is how long, in seconds
-        where = tr("while writing to the database, which refused every write for {seconds} s (a "
-                   "full disk, or one that cannot be written?); the bot waited and went on, "
-                   "updates and messages held meanwhile", seconds=esc(context))
+        where = tr(
+            "while writing to the database, which refused every write for {seconds} s (a "
+            "full disk, or one that cannot be written?); the bot waited and went on, "
+            "updates and messages held meanwhile",
+            seconds=esc(context),
+        )
     elif source == "scheduler":
         where = tr("in the scheduler (reminders, check-in posts, bulletins)")
     elif source == "sender":
-        where = (tr("while sending a message ({kind})", kind=esc(context)) if context
-                 else tr("in the outbox sender"))
+        where = (
+            tr("while sending a message ({kind})", kind=esc(context))
+            if context
+            else tr("in the outbox sender")
+        )
     elif context.startswith("/"):
         where = tr("while handling {command}", command=esc(context))
     elif context:
         where = tr("while handling a press of a button ({kind})", kind=esc(context))
     else:
         where = tr("while handling a message")
-    return Outgoing(tr(
-        "⚠️ <b>Errors in the bot</b>: {count} since {since}.\nThe latest, at {time}, "
-        "{where}:\n<code>{summary}</code>\nThe bot's log has the details.",
-        count=p["count"], since=local(p["since"]), time=local(p["at"]), where=where,
-        summary=esc(str(p["summary"]))))
+    return Outgoing(
+        tr(
+            "⚠️ <b>Errors in the bot</b>: {count} since {since}.\nThe latest, at {time}, "
+            "{where}:\n<code>{summary}</code>\nThe bot's log has the details.",
+            count=p["count"],
+            since=local(p["since"]),
+            time=local(p["at"]),
+            where=where,
+            summary=esc(str(p["summary"])),
+        )
+    )

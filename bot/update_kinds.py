@@ -25,7 +25,7 @@ def handled(update: object) -> str:
 
 
 def described(update: object) -> str:
-    """"update 17 (message /help)", "update 18 (callback_query att:in)"; anything that is
+    """ "update 17 (message /help)", "update 18 (callback_query att:in)"; anything that is
     not an update by its type alone."""
     if not isinstance(update, Update):
         return "no update" if update is None else type(update).__name__

@@ -35,8 +35,7 @@ MAX_CONCURRENT_UPDATES = 4  # the default of ZHIBU_CONCURRENT_UPDATES
 #: What the bot asks Telegram for, polling or by webhook alike. ``chat_member`` (people
 #: joining and leaving a group) comes only when asked for by name, and only from groups
 #: where the bot is an administrator (bot/group_members.py).
-ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member",
-                   "chat_member"]
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member", "chat_member"]
 UNLIMITED = 1 << 16
 
 
@@ -103,8 +102,11 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
                 coroutine.close()
             return
         throttle = self.throttle
-        if throttle is not None and not (journal is not None and journal.is_replay(update)) \
-                and not throttle.admit(update):
+        if (
+            throttle is not None
+            and not (journal is not None and journal.is_replay(update))
+            and not throttle.admit(update)
+        ):
             # Dropped on arrival: it never queues behind the person's earlier updates nor
             # takes a place, so a script's thousands of presses cost next to nothing.
             if inspect.iscoroutine(coroutine):
@@ -154,7 +156,8 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
             return
         self._marks[key] = written
         written.add_done_callback(
-            lambda done: self._marks.pop(key, None) if self._marks.get(key) is done else None)
+            lambda done: self._marks.pop(key, None) if self._marks.get(key) is done else None
+        )
 
     async def initialize(self) -> None:
         return None

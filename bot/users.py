@@ -16,9 +16,18 @@ from storage import menus as menu_repo
 from storage.db import Database
 
 
-async def seen(db: Database, clock: Clock, actor: Actor, telegram_id: int, first_name: str,
-               username: str | None, language_code: str | None, *, wrote: bool,
-               admins: list[int]) -> Actor:
+async def seen(
+    db: Database,
+    clock: Clock,
+    actor: Actor,
+    telegram_id: int,
+    first_name: str,
+    username: str | None,
+    language_code: str | None,
+    *,
+    wrote: bool,
+    admins: list[int],
+) -> Actor:
     """Someone sent an update (``wrote``: a private message, so the bot may now write back):
     their name, username and Telegram language remembered, and ``actor`` as it is now.
 
@@ -26,13 +35,18 @@ async def seen(db: Database, clock: Clock, actor: Actor, telegram_id: int, first
     (``actor`` was loaded from the row) and writing only on a change keeps a burst of
     button presses free of write transactions."""
     stored = actor.user
-    if not (stored is None or stored.first_name != first_name[:64]
-            or stored.username != username or stored.tg_language != language_code
-            or (wrote and (stored.started_at is None or stored.blocked_at is not None))):
+    if not (
+        stored is None
+        or stored.first_name != first_name[:64]
+        or stored.username != username
+        or stored.tg_language != language_code
+        or (wrote and (stored.started_at is None or stored.blocked_at is not None))
+    ):
         return actor
     async with db.tx() as c:
-        await member_repo.touch_user(c, telegram_id, first_name, username, language_code,
-                                     clock.now(), private=wrote)
+        await member_repo.touch_user(
+            c, telegram_id, first_name, username, language_code, clock.now(), private=wrote
+        )
         if wrote and (stored is None or stored.started_at is None) and actor.has_own_menu:
             # Telegram takes a personal menu only once they opened the chat: staff named
             # before they ever wrote get theirs at the next tick.

@@ -99,8 +99,7 @@ def parse_quota(text: str | None) -> float:
 OLDEST_VISIT_DAYS = 90
 
 
-def parse_visit_day(text: str | None, today: date,
-                    oldest: int | None = OLDEST_VISIT_DAYS) -> date:
+def parse_visit_day(text: str | None, today: date, oldest: int | None = OLDEST_VISIT_DAYS) -> date:
     """'今天', '昨天', '前天', '11-20', '2026-11-20' → a date not in the future (nor more
     than ``oldest`` days ago, if given)."""
     raw = (text or "").strip().lower()
@@ -130,8 +129,9 @@ def check_visit_day(day: date, today: date, oldest: int | None = OLDEST_VISIT_DA
     if day > today:
         raise InvalidInput(N_("That date is in the future. Please try again."))
     if oldest is not None and (today - day).days > oldest:
-        raise InvalidInput(N_("That is more than {days} days ago; please ask organisation "
-                              "staff."), days=oldest)
+        raise InvalidInput(
+            N_("That is more than {days} days ago; please ask organisation staff."), days=oldest
+        )
     return day
 
 
@@ -156,20 +156,42 @@ def check_span(day: date, days: float, today: date) -> None:
     """A visit is logged once it is over: its last day is not still to come, and it lasts
     at most :data:`storage.visits.LONGEST_VISIT` days (a longer stay is several visits)."""
     if days > visit_repo.LONGEST_VISIT:
-        raise InvalidInput(N_("One visit can last at most {days} days; please log a longer "
-                              "stay as several visits."), days=visit_repo.LONGEST_VISIT)
+        raise InvalidInput(
+            N_(
+                "One visit can last at most {days} days; please log a longer "
+                "stay as several visits."
+            ),
+            days=visit_repo.LONGEST_VISIT,
+        )
     last = contact_days.last_day(day, days)
     if last > today:
-        raise InvalidInput(N_("{days:g} days from {day} would end on {last}, which is still "
-                              "to come. Please log a visit once it is over."),
-                           days=days, day=day.isoformat(), last=last.isoformat())
+        raise InvalidInput(
+            N_(
+                "{days:g} days from {day} would end on {last}, which is still "
+                "to come. Please log a visit once it is over."
+            ),
+            days=days,
+            day=day.isoformat(),
+            last=last.isoformat(),
+        )
 
 
 # --- the audit trail: every change to a visit, before and after -------------------------------
 
 #: What the audit keeps of a visit (the voice record's file id is Telegram's, not a fact).
-AUDITED = ("branch_id", "day", "days", "activity", "record", "problems", "solved", "solved_on",
-           "solved_note", "state", "confirmed_by")
+AUDITED = (
+    "branch_id",
+    "day",
+    "days",
+    "activity",
+    "record",
+    "problems",
+    "solved",
+    "solved_on",
+    "solved_note",
+    "state",
+    "confirmed_by",
+)
 
 
 def _plain(value: object) -> object:
@@ -179,26 +201,32 @@ def _plain(value: object) -> object:
 def audit_detail(before: Visit | None, after: Visit) -> str:
     """JSON of the fields that changed, as they were and as they are (a visit just logged:
     ``before`` is null and ``after`` has what was logged)."""
-    fields = [name for name in AUDITED
-              if before is None or getattr(before, name) != getattr(after, name)]
+    fields = [
+        name for name in AUDITED if before is None or getattr(before, name) != getattr(after, name)
+    ]
     if before is None:
         fields = [name for name in fields if getattr(after, name) not in (None, "", False)]
-    return json.dumps({
-        "before": None if before is None else {f: _plain(getattr(before, f)) for f in fields},
-        "after": {f: _plain(getattr(after, f)) for f in fields}}, ensure_ascii=False)
+    return json.dumps(
+        {
+            "before": None if before is None else {f: _plain(getattr(before, f)) for f in fields},
+            "after": {f: _plain(getattr(after, f)) for f in fields},
+        },
+        ensure_ascii=False,
+    )
 
 
-async def _audit(c: Conn, now: datetime, by: int, action: str, before: Visit | None,
-                 after: Visit) -> None:
-    await audit.record(c, now, f"tg:{by}", action, f"visit:{after.id}",
-                       audit_detail(before, after))
+async def _audit(
+    c: Conn, now: datetime, by: int, action: str, before: Visit | None, after: Visit
+) -> None:
+    await audit.record(c, now, f"tg:{by}", action, f"visit:{after.id}", audit_detail(before, after))
 
 
 # --- logging and changing a visit --------------------------------------------------------------
 
 
-async def log(db: Database, clock: Clock, draft: NewVisit,
-              ending: Statement | None = None) -> Visit:
+async def log(
+    db: Database, clock: Clock, draft: NewVisit, ending: Statement | None = None
+) -> Visit:
     """Store a visit (refusing one not over yet) and ask the contact-point branch's
     secretaries to confirm it. As stored: a problem solved on the visit is solved on its
     day (``solved_on``; with no problem nothing is solved), and a location is coarse."""
@@ -211,14 +239,31 @@ async def log(db: Database, clock: Clock, draft: NewVisit,
     async with db.tx() as c:
         if ending is not None:
             await ending(c)
-        visit = await visit_repo.add_visit(c, draft.model_copy(update={
-            "solved": solved, "solved_on": draft.day if solved else None,
-            "latitude": coarse(draft.latitude), "longitude": coarse(draft.longitude)}), now)
-        secretaries = [r.telegram_id for r in await org_repo.holders(c, "secretary",
-                                                                     draft.branch_id)]
-        await outbox_repo.enqueue(c, [
-            outbox_repo.Envelope(f"visit:{visit.id}:{part}:{s}", s, kind, visit.id)
-            for s in secretaries if s != leader for part, kind in _confirm_parts(visit)], now)
+        visit = await visit_repo.add_visit(
+            c,
+            draft.model_copy(
+                update={
+                    "solved": solved,
+                    "solved_on": draft.day if solved else None,
+                    "latitude": coarse(draft.latitude),
+                    "longitude": coarse(draft.longitude),
+                }
+            ),
+            now,
+        )
+        secretaries = [
+            r.telegram_id for r in await org_repo.holders(c, "secretary", draft.branch_id)
+        ]
+        await outbox_repo.enqueue(
+            c,
+            [
+                outbox_repo.Envelope(f"visit:{visit.id}:{part}:{s}", s, kind, visit.id)
+                for s in secretaries
+                if s != leader
+                for part, kind in _confirm_parts(visit)
+            ],
+            now,
+        )
         await _audit(c, now, leader, "visit.log", None, visit)
     return visit
 
@@ -228,8 +273,9 @@ async def counted_before(db: Database, visit: Visit) -> list[date]:
     once, and the leader is told so."""
     last = contact_days.last_day(visit.day, visit.days)
     async with db.read() as c:
-        others = await visit_repo.reaching_into(c, visit.day, last + timedelta(days=1),
-                                                [visit.leader_telegram_id], exclude=visit.id)
+        others = await visit_repo.reaching_into(
+            c, visit.day, last + timedelta(days=1), [visit.leader_telegram_id], exclude=visit.id
+        )
     earlier = contact_days.shares((v.day, v.days) for v in others)
     return [day for day, _ in contact_days.covered(visit.day, visit.days) if day in earlier]
 
@@ -253,8 +299,9 @@ def correctable(visit: Visit, now: datetime, *, staff: bool) -> bool:
     return staff or now - visit.created_at <= timedelta(days=CORRECTION_DAYS)
 
 
-async def may_change(db: Database, clock: Clock, visit_id: int, by: Actor
-                      ) -> tuple[Change, Visit | None]:
+async def may_change(
+    db: Database, clock: Clock, visit_id: int, by: Actor
+) -> tuple[Change, Visit | None]:
     visit = await get(db, visit_id)
     if visit is None or visit.state != "active":
         return "gone", visit
@@ -265,17 +312,31 @@ async def may_change(db: Database, clock: Clock, visit_id: int, by: Actor
     return "ok", visit
 
 
-async def _change(c: Conn, now: datetime, visit: Visit, fields: Mapping[str, object],
-                  what: str, by: int, action: str) -> Visit:
+async def _change(
+    c: Conn,
+    now: datetime,
+    visit: Visit,
+    fields: Mapping[str, object],
+    what: str,
+    by: int,
+    action: str,
+) -> Visit:
     """The change, its line in the visit's history and its audit entry: one transaction."""
     changed = await visit_repo.change(c, visit, fields, what, by, now)
     await _audit(c, now, by, action, visit, changed)
     return changed
 
 
-async def correct(db: Database, clock: Clock, visit_id: int, by: Actor, *,
-                  days: float | None = None, record: str | None = None,
-                  ending: Statement | None = None) -> Change:
+async def correct(
+    db: Database,
+    clock: Clock,
+    visit_id: int,
+    by: Actor,
+    *,
+    days: float | None = None,
+    record: str | None = None,
+    ending: Statement | None = None,
+) -> Change:
     """The correction and the end of the form that asked for it (``ending``) in one
     transaction; a refusal ends the form too. A span that does not fit raises
     InvalidInput before anything is written: the form stays at its question."""
@@ -292,8 +353,15 @@ async def correct(db: Database, clock: Clock, visit_id: int, by: Actor, *,
             await ending(c)
         if allowed != "ok" or visit is None:
             return allowed
-        await _change(c, clock.now(), visit, fields, "days" if days is not None else "record",
-                      by.telegram_id, "visit.correct")
+        await _change(
+            c,
+            clock.now(),
+            visit,
+            fields,
+            "days" if days is not None else "record",
+            by.telegram_id,
+            "visit.correct",
+        )
     return "ok"
 
 
@@ -302,8 +370,15 @@ async def withdraw(db: Database, clock: Clock, visit_id: int, by: Actor) -> Chan
     if allowed != "ok" or visit is None:
         return allowed
     async with db.tx() as c:
-        await _change(c, clock.now(), visit, {"state": "withdrawn"}, "withdrawn",
-                      by.telegram_id, "visit.withdraw")
+        await _change(
+            c,
+            clock.now(),
+            visit,
+            {"state": "withdrawn"},
+            "withdrawn",
+            by.telegram_id,
+            "visit.withdraw",
+        )
     return "ok"
 
 
@@ -320,8 +395,15 @@ async def confirm(db: Database, clock: Clock, visit_id: int, by: Actor) -> Confi
         return "already"
     now = clock.now()
     async with db.tx() as c:
-        await _change(c, now, visit, {"confirmed_by": by.telegram_id, "confirmed_at": now},
-                      "confirmed", by.telegram_id, "visit.confirm")
+        await _change(
+            c,
+            now,
+            visit,
+            {"confirmed_by": by.telegram_id, "confirmed_at": now},
+            "confirmed",
+            by.telegram_id,
+            "visit.confirm",
+        )
     return "confirmed"
 
 
@@ -347,12 +429,21 @@ async def may_solve(db: Database, visit_id: int, by: Actor) -> tuple[Solving, Vi
 
 def check_solved_on(visit: Visit, day: date) -> None:
     if day < visit.day:
-        raise InvalidInput(N_("The problem was found on {day}; it cannot have been solved "
-                              "before that."), day=visit.day.isoformat())
+        raise InvalidInput(
+            N_("The problem was found on {day}; it cannot have been solved before that."),
+            day=visit.day.isoformat(),
+        )
 
 
-async def mark_solved(db: Database, clock: Clock, visit_id: int, by: Actor, on: date,
-                      note: str, ending: Statement | None = None) -> Solving:
+async def mark_solved(
+    db: Database,
+    clock: Clock,
+    visit_id: int,
+    by: Actor,
+    on: date,
+    note: str,
+    ending: Statement | None = None,
+) -> Solving:
     """The problem found on the visit was solved ``on`` that day, ``note`` says how; the
     right is checked again here, where the change is made."""
     allowed, visit = await may_solve(db, visit_id, by)
@@ -364,18 +455,24 @@ async def mark_solved(db: Database, clock: Clock, visit_id: int, by: Actor, on: 
     async with db.tx() as c:
         if ending is not None:
             await ending(c)
-        await _change(c, clock.now(), visit, {"solved": True, "solved_on": on,
-                                              "solved_note": note,
-                                              "solved_by": by.telegram_id},
-                      "solved", by.telegram_id, "visit.solve")
+        await _change(
+            c,
+            clock.now(),
+            visit,
+            {"solved": True, "solved_on": on, "solved_note": note, "solved_by": by.telegram_id},
+            "solved",
+            by.telegram_id,
+            "visit.solve",
+        )
     return "ok"
 
 
 # --- where a leader stands ---------------------------------------------------------------------
 
 
-async def days_at_points(c: Conn, clock: Clock, start: date, end: date,
-                         default_quota: float) -> dict[int, tuple[float, float]]:
+async def days_at_points(
+    c: Conn, clock: Clock, start: date, end: date, default_quota: float
+) -> dict[int, tuple[float, float]]:
     """Branch → (contact-point days leaders spent there in [start, end), what the quota of
     the leaders whose point it is now asks of them in it), counted as
     :mod:`bot.contact_days` counts: each calendar date once per leader and place, in its
@@ -387,9 +484,15 @@ async def days_at_points(c: Conn, clock: Clock, start: date, end: date,
     visits = await visit_repo.reaching_into(c, start, end)
     found: dict[int, tuple[float, float]] = {}
     for leader, branch_id in sorted({(v.leader_telegram_id, v.branch_id) for v in visits}):
-        days = contact_days.total(contact_days.shares(
-            (v.day, v.days) for v in visits
-            if v.leader_telegram_id == leader and v.branch_id == branch_id), start, end)
+        days = contact_days.total(
+            contact_days.shares(
+                (v.day, v.days)
+                for v in visits
+                if v.leader_telegram_id == leader and v.branch_id == branch_id
+            ),
+            start,
+            end,
+        )
         if days:
             found[branch_id] = (found.get(branch_id, (0.0, 0.0))[0] + days, 0.0)
     for role in await org_repo.holders(c, "leader"):
@@ -399,8 +502,10 @@ async def days_at_points(c: Conn, clock: Clock, start: date, end: date,
             continue
         quota = await visit_repo.quota(c, leader, default_quota)
         appointed = role.granted_at.astimezone(clock.tz).date()
-        expected = sum(month.quota or 0.0 for month in contact_days.months(
-            {}, quota, appointed, start, end, today))
+        expected = sum(
+            month.quota or 0.0
+            for month in contact_days.months({}, quota, appointed, start, end, today)
+        )
         for branch_id in points:
             days, had_quota = found.get(branch_id, (0.0, 0.0))
             found[branch_id] = (days, had_quota + expected)
@@ -415,13 +520,16 @@ async def appointed_on(c: Conn, clock: Clock, leader: int) -> date | None:
     return None
 
 
-async def _shares(c: Conn, leaders: list[int], start: date, end: date
-                  ) -> dict[int, dict[date, float]]:
+async def _shares(
+    c: Conn, leaders: list[int], start: date, end: date
+) -> dict[int, dict[date, float]]:
     found: dict[int, list[Visit]] = {leader: [] for leader in leaders}
     for visit in await visit_repo.reaching_into(c, start, end, leaders):
         found[visit.leader_telegram_id].append(visit)
-    return {leader: contact_days.shares((v.day, v.days) for v in visits)
-            for leader, visits in found.items()}
+    return {
+        leader: contact_days.shares((v.day, v.days) for v in visits)
+        for leader, visits in found.items()
+    }
 
 
 @dataclass(frozen=True)
@@ -482,23 +590,37 @@ async def at_branches(db: Database, clock: Clock, branches: frozenset[int]) -> B
     names = await branch_names(db, set(branches))
     async with db.read() as c:
         recent = await visit_repo.recent_at(c, branches)
-        problems = await visit_repo.open_problems(c, clock.today() + timedelta(days=1),
-                                                  branches=branches)
+        problems = await visit_repo.open_problems(
+            c, clock.today() + timedelta(days=1), branches=branches
+        )
         leaders = await member_repo.names_of_users(
-            c, sorted({v.leader_telegram_id for v in [*recent, *problems]}))
+            c, sorted({v.leader_telegram_id for v in [*recent, *problems]})
+        )
     return BranchVisits(names, leaders, recent, problems)
 
 
-async def set_quota(db: Database, clock: Clock, leader: int | None, days: float, by: int,
-                    ending: Statement | None = None) -> None:
+async def set_quota(
+    db: Database,
+    clock: Clock,
+    leader: int | None,
+    days: float,
+    by: int,
+    ending: Statement | None = None,
+) -> None:
     """The quota, with the end of the form that set it (``ending``), in one transaction."""
     now = clock.now()
     async with db.tx() as c:
         if ending is not None:
             await ending(c)
         await visit_repo.set_quota(c, leader, days, by, now)
-        await audit.record(c, now, f"tg:{by}", "visit.quota",
-                           f"leader:{leader}" if leader else "everyone", f"{days:g}")
+        await audit.record(
+            c,
+            now,
+            f"tg:{by}",
+            "visit.quota",
+            f"leader:{leader}" if leader else "everyone",
+            f"{days:g}",
+        )
 
 
 # --- reminders ------------------------------------------------------------------------------
@@ -513,8 +635,9 @@ def due_today(schedule: list[tuple[int, time]], today: date) -> time | None:
     return None
 
 
-async def queue_reminders(db: Database, clock: Clock, schedule: list[tuple[int, time]],
-                          default_quota: float) -> int:
+async def queue_reminders(
+    db: Database, clock: Clock, schedule: list[tuple[int, time]], default_quota: float
+) -> int:
     """On the schedule's days (twice a month by default: at most that many reminders), a
     leader whose days so far this month are fewer than the month asks of them is told
     where they stand — "so far", the month is not over."""
@@ -536,10 +659,15 @@ async def queue_reminders(db: Database, clock: Clock, schedule: list[tuple[int, 
             asked = contact_days.month_quota(quota, appointed, today) or 0.0
             done = contact_days.total(days[leader], start, end)
             if done < asked:
-                envelopes.append(outbox_repo.Envelope(
-                    f"visit-reminder:{leader}:{today.isoformat()}", leader,
-                    OutboxKind.VISIT_REMINDER, None,
-                    {"remaining": asked - done, "quota": asked, "done": done}))
+                envelopes.append(
+                    outbox_repo.Envelope(
+                        f"visit-reminder:{leader}:{today.isoformat()}",
+                        leader,
+                        OutboxKind.VISIT_REMINDER,
+                        None,
+                        {"remaining": asked - done, "quota": asked, "done": done},
+                    )
+                )
     return await in_chunks(db, envelopes, lambda c, some: outbox_repo.enqueue_new(c, some, now))
 
 
@@ -548,9 +676,15 @@ async def render_reminder(db: Database, clock: Clock, row: OutboxRow) -> Outgoin
     quota = float(row.payload["quota"])
     remaining = float(row.payload["remaining"])
     done = float(row.payload.get("done", quota - remaining))
-    return Outgoing(tr("📍 This month so far: {done:g} of {quota:g} days at your contact "
-                       "point; {days:g} still to go. Send /visit after each visit.",
-                       done=done, days=remaining, quota=quota))
+    return Outgoing(
+        tr(
+            "📍 This month so far: {done:g} of {quota:g} days at your contact "
+            "point; {days:g} still to go. Send /visit after each visit.",
+            done=done,
+            days=remaining,
+            quota=quota,
+        )
+    )
 
 
 async def _to_confirm(db: Database, row: OutboxRow) -> tuple[Visit, str] | None:
@@ -570,13 +704,14 @@ async def render_confirm_voice(db: Database, clock: Clock, row: OutboxRow) -> Ou
         return None
     visit, who = found
     tr = await translator_of(db, row.chat_id)
-    return Outgoing(tr("🎤 Work record of {name}, {day}", name=esc(who),
-                       day=visit.day.isoformat()), media_kind="voice",
-                    file_id=visit.record_file_id)
+    return Outgoing(
+        tr("🎤 Work record of {name}, {day}", name=esc(who), day=visit.day.isoformat()),
+        media_kind="voice",
+        file_id=visit.record_file_id,
+    )
 
 
-async def render_confirm_location(db: Database, clock: Clock, row: OutboxRow
-                                   ) -> Outgoing | None:
+async def render_confirm_location(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
     found = await _to_confirm(db, row)
     if found is None:
         return None
@@ -594,9 +729,16 @@ async def render_confirm(db: Database, clock: Clock, row: OutboxRow) -> Outgoing
     async with db.read() as c:
         unit = await org_repo.get_unit(c, visit.branch_id)
     tr = await translator_of(db, row.chat_id)
-    lines = [tr("📍 <b>{name}</b> logged {days:g} day(s) at {branch} on {day}: {activity}.",
-                name=esc(who), days=visit.days, branch=esc(unit.name if unit else "—"),
-                day=dates(visit.day, visit.days), activity=tr(ACTIVITIES[visit.activity]))]
+    lines = [
+        tr(
+            "📍 <b>{name}</b> logged {days:g} day(s) at {branch} on {day}: {activity}.",
+            name=esc(who),
+            days=visit.days,
+            branch=esc(unit.name if unit else "—"),
+            day=dates(visit.day, visit.days),
+            activity=tr(ACTIVITIES[visit.activity]),
+        )
+    ]
     if visit.record:
         lines.append(esc(visit.record[:800]))
     elif visit.record_file_id:

@@ -58,16 +58,23 @@ def webhook_secret(settings: Settings) -> str:
         return settings.webhook_secret.get_secret_value()
     if settings.token is None:
         raise WebhookError(N_("ZHIBU_TOKEN is not set"))
-    digest = hmac.new(settings.token.get_secret_value().encode(), b"zhibu webhook secret",
-                      hashlib.sha256).digest()
+    digest = hmac.new(
+        settings.token.get_secret_value().encode(), b"zhibu webhook secret", hashlib.sha256
+    ).digest()
     return base64.urlsafe_b64encode(digest).decode().rstrip("=")
 
 
 class WebhookServer:
     """The HTTP side: one POST route at the webhook URL's path."""
 
-    def __init__(self, application: ZApplication, path: str, secret: str,
-                 host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self,
+        application: ZApplication,
+        path: str,
+        secret: str,
+        host: str = "127.0.0.1",
+        port: int = 0,
+    ) -> None:
         self.application, self.host, self.requested_port = application, host, port
         self._secret = secret.encode()
         web_app = web.Application(client_max_size=2 * 1024 * 1024)
@@ -93,8 +100,9 @@ class WebhookServer:
     async def _receive(self, request: web.Request) -> web.Response:
         given = request.headers.get(SECRET_HEADER, "").encode()
         if not hmac.compare_digest(given, self._secret):
-            log.warning("webhook: refused a post without the right secret token (from %s)",
-                        request.remote)
+            log.warning(
+                "webhook: refused a post without the right secret token (from %s)", request.remote
+            )
             return web.Response(status=403)
         body = await request.read()
         try:
@@ -121,16 +129,18 @@ class WebhookServer:
 
 async def set_webhook(application: ZApplication, url: str, secret: str) -> None:
     try:
-        await application.bot.set_webhook(url, secret_token=secret,
-                                          allowed_updates=ALLOWED_UPDATES,
-                                          drop_pending_updates=False)
+        await application.bot.set_webhook(
+            url, secret_token=secret, allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False
+        )
     except TelegramError as exc:
-        raise WebhookError(N_("Telegram refused the webhook {url}: {reason}"), url=url,
-                           reason=exc.message) from None
+        raise WebhookError(
+            N_("Telegram refused the webhook {url}: {reason}"), url=url, reason=exc.message
+        ) from None
 
 
-async def serve(application: ZApplication, settings: Settings, url: str,
-                stopping: asyncio.Event | None = None) -> None:
+async def serve(
+    application: ZApplication, settings: Settings, url: str, stopping: asyncio.Event | None = None
+) -> None:
     """Run the bot on a webhook until SIGINT/SIGTERM (or ``stopping``): the life cycle of
     PTB's ``run_polling`` — initialise, post_init, start … stop, shutdown, post_shutdown —
     with our server in place of the poller."""
@@ -154,8 +164,11 @@ async def serve(application: ZApplication, settings: Settings, url: str,
             await server.start()
         except OSError as exc:
             reason = os.strerror(exc.errno) if exc.errno else str(exc)
-            raise WebhookError(N_("cannot listen on {address} (ZHIBU_WEBHOOK_LISTEN): {reason}"),
-                               address=settings.webhook_listen, reason=reason) from None
+            raise WebhookError(
+                N_("cannot listen on {address} (ZHIBU_WEBHOOK_LISTEN): {reason}"),
+                address=settings.webhook_listen,
+                reason=reason,
+            ) from None
         await set_webhook(application, url, secret)
         log.info("webhook set to %s; listening on %s:%d", url, host, server.port)
         await stopping.wait()

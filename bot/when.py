@@ -16,12 +16,21 @@ from bot.i18n import N_
 from bot.profile import InvalidInput, clean_text
 
 _FULLWIDTH = str.maketrans("０１２３４５６７８９：－／．", "0123456789:-/.")
-_RELATIVE = {"今天": 0, "今日": 0, "today": 0, "明天": 1, "明日": 1, "tomorrow": 1,
-             "后天": 2, "後天": 2}
+_RELATIVE = {
+    "今天": 0,
+    "今日": 0,
+    "today": 0,
+    "明天": 1,
+    "明日": 1,
+    "tomorrow": 1,
+    "后天": 2,
+    "後天": 2,
+}
 _DATE = re.compile(r"(?:(\d{4})\s*[-./年]\s*)?(\d{1,2})\s*[-./月]\s*(\d{1,2})\s*[日号]?")
 _TIME = re.compile(
     r"(上午|早上|早晨|中午|下午|傍晚|晚上|今晚)?\s*(\d{1,2})\s*(?:[:点時时]\s*(\d{1,2}|半)?\s*分?)?"
-    r"\s*(am|pm|a\.m\.|p\.m\.)?")
+    r"\s*(am|pm|a\.m\.|p\.m\.)?"
+)
 _AFTERNOON = {"下午", "傍晚", "晚上", "今晚"}
 _COMPACT_DATE = re.compile(r"(\d{4})(\d{2})(\d{2})")
 
@@ -49,9 +58,9 @@ def _day_part(text: str, today: date) -> tuple[date | None, str]:
     lowered = text.lower()
     for word, days in _RELATIVE.items():
         if lowered.startswith(word):
-            return today + timedelta(days=days), text[len(word):]
+            return today + timedelta(days=days), text[len(word) :]
     if lowered.startswith("day after tomorrow"):
-        return today + timedelta(days=2), text[len("day after tomorrow"):]
+        return today + timedelta(days=2), text[len("day after tomorrow") :]
     if text.startswith("今晚"):
         return today, text
     match = _DATE.match(text)
@@ -63,15 +72,19 @@ def _day_part(text: str, today: date) -> tuple[date | None, str]:
             raise InvalidInput(N_("That date does not exist. Please try again.")) from None
         if not match.group(1) and day < today:
             day = day.replace(year=year + 1)  # "01-10" typed in December: next January
-        return day, text[match.end():]
+        return day, text[match.end() :]
     return None, text
 
 
 def _time_part(text: str) -> time:
     match = _TIME.fullmatch(text.strip().lower())
     if not match:
-        raise InvalidInput(N_("Please type the day and time, for example 明天 19:30, 12-05 19:30 "
-                              "or 2026-12-05 19:30."))
+        raise InvalidInput(
+            N_(
+                "Please type the day and time, for example 明天 19:30, 12-05 19:30 "
+                "or 2026-12-05 19:30."
+            )
+        )
     period, hour_text, minute_text, suffix = match.groups()
     hour = int(hour_text)
     minute = 30 if minute_text == "半" else int(minute_text or 0)
@@ -102,8 +115,12 @@ def parse_when(text: str | None, now: datetime, *, within_days: int = 366) -> da
     """A future moment in ``now``'s time zone."""
     raw = clean_text(text).translate(_FULLWIDTH).strip()
     if not raw:
-        raise InvalidInput(N_("Please type the day and time, for example 明天 19:30, 12-05 19:30 "
-                              "or 2026-12-05 19:30."))
+        raise InvalidInput(
+            N_(
+                "Please type the day and time, for example 明天 19:30, 12-05 19:30 "
+                "or 2026-12-05 19:30."
+            )
+        )
     day, rest = _day_part(raw, now.date())
     rest = rest.strip().lstrip(",，").strip()
     if day is None:
@@ -125,8 +142,13 @@ def parse_date(text: str | None) -> date:
     raw = clean_text(text).translate(_FULLWIDTH)
     match = _DATE.fullmatch(raw) or _COMPACT_DATE.fullmatch(raw)
     if match is None or match.group(1) is None:
-        raise InvalidInput(N_("“{text}” is not a date: write it as 2026-11-01 (or 2026/11/01, "
-                              "20261101, 2026年11月1日)"), text=raw)
+        raise InvalidInput(
+            N_(
+                "“{text}” is not a date: write it as 2026-11-01 (or 2026/11/01, "
+                "20261101, 2026年11月1日)"
+            ),
+            text=raw,
+        )
     try:
         return date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
     except ValueError:

@@ -26,8 +26,12 @@ FIRST_WAIT = 1.0
 LONGEST_WAIT = 30.0
 
 #: SQLite's primary result codes of a write the storage refused (not a bug in the SQL).
-_SQLITE_CODES = {sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_READONLY,
-                 sqlite3.SQLITE_CANTOPEN}
+_SQLITE_CODES = {
+    sqlite3.SQLITE_FULL,
+    sqlite3.SQLITE_IOERR,
+    sqlite3.SQLITE_READONLY,
+    sqlite3.SQLITE_CANTOPEN,
+}
 _ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EROFS, errno.EFBIG}
 
 
@@ -38,8 +42,10 @@ def is_write_fault(error: BaseException | None) -> bool:
         if isinstance(code, int):
             return code & 0xFF in _SQLITE_CODES
         text = str(error).lower()
-        return any(words in text for words in ("disk is full", "disk i/o error",
-                                               "readonly database", "unable to open"))
+        return any(
+            words in text
+            for words in ("disk is full", "disk i/o error", "readonly database", "unable to open")
+        )
     return isinstance(error, OSError) and error.errno in _ERRNOS
 
 
@@ -73,17 +79,23 @@ class WriteFaults:
         self.failures += 1
         if self.since is None:
             self.since, self.first_error = time.monotonic(), error
-            log.error("cannot write the database (%s, in the %s): waiting and trying again "
-                      "every %.0f-%.0f s; updates stay with Telegram, messages stay queued",
-                      _short(error), place, FIRST_WAIT, LONGEST_WAIT)
+            log.error(
+                "cannot write the database (%s, in the %s): waiting and trying again "
+                "every %.0f-%.0f s; updates stay with Telegram, messages stay queued",
+                _short(error),
+                place,
+                FIRST_WAIT,
+                LONGEST_WAIT,
+            )
 
     async def wrote(self) -> None:
         if self.since is None:
             return
         seconds, error, failures = time.monotonic() - self.since, self.first_error, self.failures
         self.since, self.first_error, self.failures = None, None, 0
-        log.warning("the database can be written again after %.0f s (%d failed writes)",
-                    seconds, failures)
+        log.warning(
+            "the database can be written again after %.0f s (%d failed writes)", seconds, failures
+        )
         if self.on_recovered is not None and error is not None:
             try:
                 await self.on_recovered(error, seconds)

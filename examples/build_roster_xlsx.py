@@ -29,8 +29,10 @@ def main() -> None:
     notes.title = "说明"
     notes.append(["青山县党员花名册（虚构示例）"])
     notes.append(["“组织”表列出县、乡镇、支部、党小组；“党员”表每行一名党员，编号不可更改。"])
-    for title, source, heading in (("组织", "units.csv", "青山县党组织"),
-                                   ("党员", "members.csv", "青山县党员花名册")):
+    for title, source, heading in (
+        ("组织", "units.csv", "青山县党组织"),
+        ("党员", "members.csv", "青山县党员花名册"),
+    ):
         sheet = book.create_sheet(title)
         sheet.append([heading])
         sheet["A1"].font = Font(bold=True, size=14)

@@ -77,8 +77,13 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         ("notices", notices.notices_command),
     ]
     # Before /start's invite codes: a visit's link from the half-year spreadsheet.
-    application.add_handler(CommandHandler("start", visits.visit_link, filters=fresh & (
-        filters.Regex(rf"^/start {visits.VISIT_LINK_PATTERN}$"))))
+    application.add_handler(
+        CommandHandler(
+            "start",
+            visits.visit_link,
+            filters=fresh & (filters.Regex(rf"^/start {visits.VISIT_LINK_PATTERN}$")),
+        )
+    )
     for name, callback in commands:
         application.add_handler(CommandHandler(name, callback, filters=fresh))
     application.add_handler(MessageHandler(fresh & filters.COMMAND, common.unknown_command))
@@ -90,14 +95,15 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     application.add_handler(CallbackQueryHandler(picker.pick_button, pattern=r"^pick:"))
     application.add_handler(CallbackQueryHandler(materials.material_button, pattern=r"^mat:"))
     application.add_handler(CallbackQueryHandler(meetings.attendance_button, pattern=r"^att:"))
-    application.add_handler(CallbackQueryHandler(meetings.leave_decision_button,
-                                                 pattern=r"^lv:"))
+    application.add_handler(CallbackQueryHandler(meetings.leave_decision_button, pattern=r"^lv:"))
     # Before the other session buttons: changing a coming session (list, card, move, cancel).
-    application.add_handler(CallbackQueryHandler(session_changes.change_button,
-                                                 pattern=r"^mtg:(list|show|move|cancel):"))
+    application.add_handler(
+        CallbackQueryHandler(
+            session_changes.change_button, pattern=r"^mtg:(list|show|move|cancel):"
+        )
+    )
     application.add_handler(CallbackQueryHandler(meetings.meeting_button, pattern=r"^mtg:"))
-    application.add_handler(CallbackQueryHandler(session_records.sessions_button,
-                                                 pattern=r"^ses:"))
+    application.add_handler(CallbackQueryHandler(session_records.sessions_button, pattern=r"^ses:"))
     application.add_handler(CallbackQueryHandler(notes.note_button, pattern=r"^note:"))
     application.add_handler(CallbackQueryHandler(notes.record_button, pattern=r"^rec:"))
     application.add_handler(CallbackQueryHandler(members.member_button, pattern=r"^mem:"))
@@ -108,19 +114,23 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     application.add_handler(CallbackQueryHandler(notices.notice_button, pattern=r"^ntc:"))
     application.add_handler(CallbackQueryHandler(by_hand.hand_button, pattern=r"^hand:"))
     application.add_handler(CallbackQueryHandler(todo.todo_button, pattern=r"^todo:"))
-    application.add_handler(CallbackQueryHandler(homecoming.homecoming_button,
-                                                 pattern=r"^home:"))
+    application.add_handler(CallbackQueryHandler(homecoming.homecoming_button, pattern=r"^home:"))
     # Last among buttons: anything unclaimed is stale or forged.
     application.add_handler(CallbackQueryHandler(common.stale_button))
 
     application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, common.group_migrated))
-    application.add_handler(MessageHandler(
-        filters.StatusUpdate.NEW_CHAT_MEMBERS | filters.StatusUpdate.LEFT_CHAT_MEMBER,
-        group_members.joined_or_left))
-    application.add_handler(ChatMemberHandler(common.my_chat_member,
-                                              ChatMemberHandler.MY_CHAT_MEMBER))
-    application.add_handler(ChatMemberHandler(group_members.member_changed,
-                                              ChatMemberHandler.CHAT_MEMBER))
+    application.add_handler(
+        MessageHandler(
+            filters.StatusUpdate.NEW_CHAT_MEMBERS | filters.StatusUpdate.LEFT_CHAT_MEMBER,
+            group_members.joined_or_left,
+        )
+    )
+    application.add_handler(
+        ChatMemberHandler(common.my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER)
+    )
+    application.add_handler(
+        ChatMemberHandler(group_members.member_changed, ChatMemberHandler.CHAT_MEMBER)
+    )
     # Last: plain messages are answers to whatever dialog is open in that chat.
     application.add_handler(MessageHandler(fresh & private & ~filters.COMMAND, dialog.on_message))
 

@@ -28,8 +28,12 @@ from storage.models import Dialog, Member, Unit
 KIND = "appoint"
 SHOWN = 60
 # What a confirmation ends: its question's "yes" button.
-ENDS = {"secretary": N_("✅ Relieve"), "replace": N_("✅ Replace"),
-        "point": N_("✅ Remove"), "leader": N_("✅ End the role")}
+ENDS = {
+    "secretary": N_("✅ Relieve"),
+    "replace": N_("✅ Replace"),
+    "point": N_("✅ Remove"),
+    "leader": N_("✅ End the role"),
+}
 
 
 async def appoint_command(update: Update, context: ZContext) -> None:
@@ -38,15 +42,15 @@ async def appoint_command(update: Update, context: ZContext) -> None:
         return
     tr = context.tr
     if not context.actor.staff:
-        await chat.send_message(tr("Only organisation staff can appoint secretaries and "
-                                   "leaders."))
+        await chat.send_message(tr("Only organisation staff can appoint secretaries and leaders."))
         return
     if chat.type != ChatType.PRIVATE:
         await chat.send_message(tr("Please talk to me in a private chat."))
         return
     await dialog.finish(update, context)
-    await chat.send_message(tr("First choose the branch: to appoint one of its members, or to "
-                               "end a role held there."))
+    await chat.send_message(
+        tr("First choose the branch: to appoint one of its members, or to end a role held there.")
+    )
     await picker.choose_branch(update, context, "appoint")
 
 
@@ -59,35 +63,67 @@ async def choose_person(update: Update, context: ZContext, branch: Unit) -> None
     tr = context.tr
     chat = update.effective_chat
     assert chat is not None
-    people = [v.member for v in await registry.roster(context.db, branch.id)
-              if v.member.telegram_id is not None]
+    people = [
+        v.member
+        for v in await registry.roster(context.db, branch.id)
+        if v.member.telegram_id is not None
+    ]
     held = await roles.branch_roles(context.db, branch.id)
     if not people and not held.secretaries and not held.leaders:
-        await chat.send_message(tr("Nobody in <b>{branch}</b> has joined the bot yet. Send "
-                                   "/invite to get an invite link.", branch=esc(branch.name)))
+        await chat.send_message(
+            tr(
+                "Nobody in <b>{branch}</b> has joined the bot yet. Send "
+                "/invite to get an invite link.",
+                branch=esc(branch.name),
+            )
+        )
         return
-    await dialog.begin(update, context, KIND, "person",
-                       {"branch": branch.id, "branch_name": branch.name})
-    lines = [f"<b>{esc(branch.name)}</b>",
-             tr("Secretary: {names}", names=_names(held.secretaries)) if held.secretaries
-             else tr("No secretary yet.")]
+    await dialog.begin(
+        update, context, KIND, "person", {"branch": branch.id, "branch_name": branch.name}
+    )
+    lines = [
+        f"<b>{esc(branch.name)}</b>",
+        tr("Secretary: {names}", names=_names(held.secretaries))
+        if held.secretaries
+        else tr("No secretary yet."),
+    ]
     if held.leaders:
-        lines.append(tr("Leaders with a contact point here, or members here: {names}",
-                        names=_names(held.leaders)))
-    lines += ["", tr("Whom do you appoint?") if people else tr("Nobody else here has joined the "
-                                                                "bot yet.")]
+        lines.append(
+            tr(
+                "Leaders with a contact point here, or members here: {names}",
+                names=_names(held.leaders),
+            )
+        )
+    lines += [
+        "",
+        tr("Whom do you appoint?") if people else tr("Nobody else here has joined the bot yet."),
+    ]
     if held.secretaries or held.leaders:
         lines.append(tr("To end a role, use the buttons at the bottom."))
-    ends = [[button(tr("🚫 Relieve {name} of office", name=s.name),
-                    dialog.choice(KIND, "person", "r", s.telegram_id))]
-            for s in held.secretaries]
-    ends += [[button(tr("📍 {name} (leader)", name=leader.name),
-                     dialog.choice(KIND, "person", "l", leader.telegram_id))]
-             for leader in held.leaders]
-    ends = ends[:KEYBOARD_BUTTONS // 2]
+    ends = [
+        [
+            button(
+                tr("🚫 Relieve {name} of office", name=s.name),
+                dialog.choice(KIND, "person", "r", s.telegram_id),
+            )
+        ]
+        for s in held.secretaries
+    ]
+    ends += [
+        [
+            button(
+                tr("📍 {name} (leader)", name=leader.name),
+                dialog.choice(KIND, "person", "l", leader.telegram_id),
+            )
+        ]
+        for leader in held.leaders
+    ]
+    ends = ends[: KEYBOARD_BUTTONS // 2]
     shown = min(SHOWN, KEYBOARD_BUTTONS - len(ends))  # within Telegram's buttons a message
-    rows = grid([button(m.name, dialog.choice(KIND, "person", "a", m.id))
-                 for m in people[:shown]], 3) + ends
+    rows = (
+        grid([button(m.name, dialog.choice(KIND, "person", "a", m.id)) for m in people[:shown]], 3)
+        + ends
+    )
     await chat.send_message("\n".join(lines), reply_markup=inline(rows))
 
 
@@ -95,8 +131,7 @@ def _names(holders: list[roles.Holder]) -> str:
     return "、".join(esc(h.name) for h in holders)
 
 
-async def appoint_step(update: Update, context: ZContext, current: Dialog,
-                       answer: Answer) -> None:
+async def appoint_step(update: Update, context: ZContext, current: Dialog, answer: Answer) -> None:
     await STEPS.answer(update, context, current, answer)
 
 
@@ -122,11 +157,20 @@ async def _read_person(turn: Turn) -> None:
 
 async def _ask_role(turn: Turn) -> None:
     tr = turn.tr
-    await turn.say(tr("As what?"), reply_markup=inline([
-        [button(tr("Secretary of this branch"), dialog.choice(KIND, "role", "secretary"))],
-        [button(tr("Leader, with a contact-point branch"),
-                dialog.choice(KIND, "role", "leader"))],
-    ]))
+    await turn.say(
+        tr("As what?"),
+        reply_markup=inline(
+            [
+                [button(tr("Secretary of this branch"), dialog.choice(KIND, "role", "secretary"))],
+                [
+                    button(
+                        tr("Leader, with a contact-point branch"),
+                        dialog.choice(KIND, "role", "leader"),
+                    )
+                ],
+            ]
+        ),
+    )
 
 
 async def _read_role(turn: Turn) -> None:
@@ -157,23 +201,30 @@ async def _secretary_chosen(turn: Turn) -> None:
     context = turn.context
     member = await registry.member(context.db, int(turn.data["member"]))
     held = await roles.branch_roles(context.db, int(turn.data["branch"]))
-    others = [s for s in held.secretaries
-              if member is None or s.telegram_id != member.telegram_id]
+    others = [s for s in held.secretaries if member is None or s.telegram_id != member.telegram_id]
     if member is None or not others:
         appointed = await roles.appoint_secretary(
-            context.db, context.clock, int(turn.data["member"]), context.actor,
-            ending=turn.ending())
+            context.db, context.clock, int(turn.data["member"]), context.actor, ending=turn.ending()
+        )
         await _appointed(turn.update, context, appointed)
         return
     names = "、".join(s.name for s in others)
     await turn.go("replace", ask=False, others=names)
     await turn.say(
-        tr("{branch} already has a secretary: {names}. Does {name} replace them, or serve "
-           "alongside them?", branch=esc(turn.data["branch_name"]), names=esc(names),
-           name=esc(member.name)),
-        reply_markup=inline([
-            [button(tr("🔁 Replace"), dialog.choice(KIND, "replace", "yes"))],
-            [button(tr("➕ Alongside, as a deputy"), dialog.choice(KIND, "replace", "no"))]]))
+        tr(
+            "{branch} already has a secretary: {names}. Does {name} replace them, or serve "
+            "alongside them?",
+            branch=esc(turn.data["branch_name"]),
+            names=esc(names),
+            name=esc(member.name),
+        ),
+        reply_markup=inline(
+            [
+                [button(tr("🔁 Replace"), dialog.choice(KIND, "replace", "yes"))],
+                [button(tr("➕ Alongside, as a deputy"), dialog.choice(KIND, "replace", "no"))],
+            ]
+        ),
+    )
 
 
 async def _read_replace(turn: Turn) -> None:
@@ -182,8 +233,8 @@ async def _read_replace(turn: Turn) -> None:
     if turn.action == "no":
         await turn.acknowledge(tr("➕ Alongside, as a deputy"))
         appointed = await roles.appoint_secretary(
-            context.db, context.clock, int(turn.data["member"]), context.actor,
-            ending=turn.ending())
+            context.db, context.clock, int(turn.data["member"]), context.actor, ending=turn.ending()
+        )
         await _appointed(turn.update, context, appointed)
     elif turn.action == "yes":
         await turn.acknowledge(tr("🔁 Replace"))
@@ -198,13 +249,31 @@ async def _leader_panel(turn: Turn, leader: int) -> None:
     name = await roles.name_of(db, leader)
     points = await roles.contact_points(db, leader)
     await turn.acknowledge(tr("📍 {name} (leader)", name=name))
-    await turn.go("leader", ask=False, holder=leader, holder_name=name,
-                  points={str(p.id): p.name for p in points})
-    text = (tr("{name} is a leader with the contact points: {points}.", name=esc(name),
-               points="、".join(esc(p.name) for p in points)) if points
-            else tr("{name} is a leader without a contact point.", name=esc(name)))
-    rows = [[button(tr("📍 Remove contact point {branch}", branch=p.name),
-                    dialog.choice(KIND, "leader", "p", p.id))] for p in points]
+    await turn.go(
+        "leader",
+        ask=False,
+        holder=leader,
+        holder_name=name,
+        points={str(p.id): p.name for p in points},
+    )
+    text = (
+        tr(
+            "{name} is a leader with the contact points: {points}.",
+            name=esc(name),
+            points="、".join(esc(p.name) for p in points),
+        )
+        if points
+        else tr("{name} is a leader without a contact point.", name=esc(name))
+    )
+    rows = [
+        [
+            button(
+                tr("📍 Remove contact point {branch}", branch=p.name),
+                dialog.choice(KIND, "leader", "p", p.id),
+            )
+        ]
+        for p in points
+    ]
     rows.append([button(tr("🚫 End the leader role"), dialog.choice(KIND, "leader", "end"))])
     await turn.say(text, reply_markup=inline(rows))
 
@@ -232,21 +301,34 @@ async def _ask_end(turn: Turn) -> None:
     end = turn.data["end"]
     name, branch = esc(turn.data.get("holder_name", "")), esc(turn.data["branch_name"])
     if end == "secretary":
-        text = tr("Relieve {name} of office as secretary of {branch}? They are told, and from "
-                  "their next press they can no longer see or manage the branch.", name=name,
-                  branch=branch)
+        text = tr(
+            "Relieve {name} of office as secretary of {branch}? They are told, and from "
+            "their next press they can no longer see or manage the branch.",
+            name=name,
+            branch=branch,
+        )
     elif end == "replace":
         member = await registry.member(turn.context.db, int(turn.data["member"]))
-        text = tr("{name} becomes secretary of {branch}, and {names} are relieved of office "
-                  "and told. Go ahead?", name=esc(member.name if member else "—"),
-                  branch=branch, names=esc(turn.data["others"]))
+        text = tr(
+            "{name} becomes secretary of {branch}, and {names} are relieved of office "
+            "and told. Go ahead?",
+            name=esc(member.name if member else "—"),
+            branch=branch,
+            names=esc(turn.data["others"]),
+        )
     elif end == "point":
-        text = tr("Remove {branch} from {name}'s contact points? They are told, and can no "
-                  "longer log visits there or change the visits logged there.",
-                  branch=esc(turn.data["point_name"]), name=name)
+        text = tr(
+            "Remove {branch} from {name}'s contact points? They are told, and can no "
+            "longer log visits there or change the visits logged there.",
+            branch=esc(turn.data["point_name"]),
+            name=name,
+        )
     else:
-        text = tr("End {name}'s appointment as a leader? Their contact points go with it; the "
-                  "visits they logged are kept.", name=name)
+        text = tr(
+            "End {name}'s appointment as a leader? Their contact points go with it; the "
+            "visits they logged are kept.",
+            name=name,
+        )
     await dialog.ask_to_confirm(turn.update, turn.context, KIND, text, tr(ENDS[end]))
 
 
@@ -257,27 +339,34 @@ async def _confirm(turn: Turn) -> None:
     end = str(data.get("end"))
     if end not in ENDS:
         raise InvalidInput(CHOOSE)
-    if not await dialog.confirmed(turn.update, context, turn.answer, tr(ENDS[end]),
-                                  tr("Cancelled. Nothing was changed.")):
+    if not await dialog.confirmed(
+        turn.update, context, turn.answer, tr(ENDS[end]), tr("Cancelled. Nothing was changed.")
+    ):
         return
     ending = turn.ending()
     db, clock, actor = context.db, context.clock, context.actor
     name = esc(data.get("holder_name", ""))
     branch = esc(data["branch_name"])
     if end == "replace":
-        appointed = await roles.appoint_secretary(db, clock, int(data["member"]), actor,
-                                                  replace=True, ending=ending)
+        appointed = await roles.appoint_secretary(
+            db, clock, int(data["member"]), actor, replace=True, ending=ending
+        )
         await _appointed(turn.update, context, appointed)
         return
     if end == "secretary":
-        done = await roles.relieve_secretary(db, clock, int(data["holder"]),
-                                             int(data["branch"]), actor, ending=ending)
+        done = await roles.relieve_secretary(
+            db, clock, int(data["holder"]), int(data["branch"]), actor, ending=ending
+        )
         said = tr("{name} is no longer secretary of {branch}.", name=name, branch=branch)
     elif end == "point":
-        done = await roles.remove_contact_point(db, clock, int(data["holder"]),
-                                                int(data["point"]), actor, ending=ending)
-        said = tr("{branch} is no longer a contact point of {name}.", name=name,
-                  branch=esc(data["point_name"]))
+        done = await roles.remove_contact_point(
+            db, clock, int(data["holder"]), int(data["point"]), actor, ending=ending
+        )
+        said = tr(
+            "{branch} is no longer a contact point of {name}.",
+            name=name,
+            branch=esc(data["point_name"]),
+        )
     else:
         done = await roles.end_leader(db, clock, int(data["holder"]), actor, ending=ending)
         said = tr("{name} is no longer a leader.", name=name)
@@ -285,14 +374,18 @@ async def _confirm(turn: Turn) -> None:
     await _settled(context, [int(data["holder"])])
 
 
-STEPS = StepTable(KIND, {
-    "person": Step(_read_person, next=("role", "confirm", "leader")),
-    "role": Step(_read_role, next=("contact", "replace"), ask=_ask_role),
-    "contact": Step(_read_contact, ask=_ask_contact),
-    "replace": Step(_read_replace, next=("confirm",)),  # asked by _secretary_chosen
-    "leader": Step(_read_leader, next=("confirm",)),  # asked by _leader_panel
-    "confirm": Step(_confirm, ask=_ask_end),
-}, first=("person",))
+STEPS = StepTable(
+    KIND,
+    {
+        "person": Step(_read_person, next=("role", "confirm", "leader")),
+        "role": Step(_read_role, next=("contact", "replace"), ask=_ask_role),
+        "contact": Step(_read_contact, ask=_ask_contact),
+        "replace": Step(_read_replace, next=("confirm",)),  # asked by _secretary_chosen
+        "leader": Step(_read_leader, next=("confirm",)),  # asked by _leader_panel
+        "confirm": Step(_confirm, ask=_ask_end),
+    },
+    first=("person",),
+)
 
 
 async def choose_contact_point(update: Update, context: ZContext, branch: Unit) -> None:
@@ -303,14 +396,24 @@ async def choose_contact_point(update: Update, context: ZContext, branch: Unit) 
         await chat.send_message(context.tr(STALE))
         return
     member = await roles.appoint_leader(
-        context.db, context.clock, int(current.data["member"]), branch.id, context.actor,
-        ending=dialog.ending(update, context))
+        context.db,
+        context.clock,
+        int(current.data["member"]),
+        branch.id,
+        context.actor,
+        ending=dialog.ending(update, context),
+    )
     tr = context.tr
     if member is None:
         await chat.send_message(tr("That person is no longer registered; nothing was changed."))
         return
-    await chat.send_message(tr("{name} is now a leader with contact point {branch}.",
-                               name=esc(member.name), branch=esc(branch.name)))
+    await chat.send_message(
+        tr(
+            "{name} is now a leader with contact point {branch}.",
+            name=esc(member.name),
+            branch=esc(branch.name),
+        )
+    )
     await _settled(context, [member.telegram_id] if member.telegram_id else [])
 
 
@@ -326,19 +429,27 @@ async def _appointed(update: Update, context: ZContext, appointed: roles.Appoint
     branch = unit.name if unit else ""
     if appointed.relieved:
         names = "、".join([await roles.name_of(context.db, t) for t in appointed.relieved])
-        await chat.send_message(tr("{name} is now secretary of {branch}, in place of {names}.",
-                                   name=esc(member.name), branch=esc(branch),
-                                   names=esc(names)))
+        await chat.send_message(
+            tr(
+                "{name} is now secretary of {branch}, in place of {names}.",
+                name=esc(member.name),
+                branch=esc(branch),
+                names=esc(names),
+            )
+        )
     else:
-        await chat.send_message(tr("{name} is now secretary of {branch}.", name=esc(member.name),
-                                   branch=esc(branch)))
-    await _settled(context, [*appointed.relieved,
-                             *([member.telegram_id] if member.telegram_id else [])])
+        await chat.send_message(
+            tr("{name} is now secretary of {branch}.", name=esc(member.name), branch=esc(branch))
+        )
+    await _settled(
+        context, [*appointed.relieved, *([member.telegram_id] if member.telegram_id else [])]
+    )
 
 
 async def _settled(context: ZContext, people: list[int]) -> None:
     """The messages to the people concerned are queued; their menus follow now (theirs
     only: anyone else's that is due waits for the scheduler's tick)."""
     context.services.poke_outbox()
-    await personal_menus.publish_due(context.db, context.bot, context.clock,
-                                     context.settings.admins, only=people)
+    await personal_menus.publish_due(
+        context.db, context.bot, context.clock, context.settings.admins, only=people
+    )

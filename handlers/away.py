@@ -18,8 +18,18 @@ from handlers.steps import Step, Turn
 from handlers.ui import button, esc, grid, inline
 from storage.models import Unit
 
-__all__ = ["acknowledge", "ask_city", "ask_employer", "ask_host", "ask_host_branch",
-           "ask_since", "read_city", "read_employer", "read_since", "where_steps"]
+__all__ = [
+    "acknowledge",
+    "ask_city",
+    "ask_employer",
+    "ask_host",
+    "ask_host_branch",
+    "ask_since",
+    "read_city",
+    "read_employer",
+    "read_since",
+    "where_steps",
+]
 
 
 async def ask_city(update: Update, tr: Translator) -> None:
@@ -37,7 +47,8 @@ async def ask_employer(update: Update, tr: Translator, kind: str) -> None:
     assert chat is not None
     await chat.send_message(
         tr("Where do you work (company or work unit)?"),
-        reply_markup=inline([[button(tr("Skip"), dialog.choice(kind, "employer", "skip"))]]))
+        reply_markup=inline([[button(tr("Skip"), dialog.choice(kind, "employer", "skip"))]]),
+    )
 
 
 async def read_employer(answer: Answer, tr: Translator) -> str | None:
@@ -56,8 +67,10 @@ async def ask_since(update: Update, tr: Translator, kind: str, today: date) -> N
         button(tr("This month"), dialog.choice(kind, "since", this_month.isoformat())),
         button(tr("Last month"), dialog.choice(kind, "since", last_month.isoformat())),
     ]
-    await chat.send_message(tr("Since when? Press a button, or type the year and month, for "
-                               "example 2026-03."), reply_markup=inline(grid(buttons)))
+    await chat.send_message(
+        tr("Since when? Press a button, or type the year and month, for example 2026-03."),
+        reply_markup=inline(grid(buttons)),
+    )
 
 
 async def read_since(answer: Answer, today: date) -> date:
@@ -84,10 +97,12 @@ def where_steps(kind: str, *, then: str) -> dict[str, Step]:
 
     return {
         "city": Step(city, next=("employer",), ask=lambda turn: ask_city(turn.update, turn.tr)),
-        "employer": Step(employer, next=("since",),
-                         ask=lambda turn: ask_employer(turn.update, turn.tr, kind)),
-        "since": Step(since, next=(then,),
-                      ask=lambda turn: ask_since(turn.update, turn.tr, kind, turn.today)),
+        "employer": Step(
+            employer, next=("since",), ask=lambda turn: ask_employer(turn.update, turn.tr, kind)
+        ),
+        "since": Step(
+            since, next=(then,), ask=lambda turn: ask_since(turn.update, turn.tr, kind, turn.today)
+        ),
     }
 
 
@@ -97,25 +112,40 @@ async def ask_host(update: Update, context: ZContext, kind: str) -> None:
     chat = update.effective_chat
     assert chat is not None
     tr = context.tr
-    townships = (await organisation.townships(context.db))[:KEYBOARD_BUTTONS - 1]
+    townships = (await organisation.townships(context.db))[: KEYBOARD_BUTTONS - 1]
     await chat.send_message(
-        tr("Which party organisation looks after you where you work (流入地党组织)? If it "
-           "is a branch in our county, choose its township; if it is elsewhere, type its "
-           "name."),
-        reply_markup=inline([
-            *grid([button(t.name, dialog.choice(kind, "host", t.id)) for t in townships], 3),
-            [button(tr("None yet / skip"), dialog.choice(kind, "host", "skip"))]]))
+        tr(
+            "Which party organisation looks after you where you work (流入地党组织)? If it "
+            "is a branch in our county, choose its township; if it is elsewhere, type its "
+            "name."
+        ),
+        reply_markup=inline(
+            [
+                *grid([button(t.name, dialog.choice(kind, "host", t.id)) for t in townships], 3),
+                [button(tr("None yet / skip"), dialog.choice(kind, "host", "skip"))],
+            ]
+        ),
+    )
 
 
-async def ask_host_branch(update: Update, context: ZContext, kind: str, township: Unit,
-                          branches: list[Unit]) -> None:
+async def ask_host_branch(
+    update: Update, context: ZContext, kind: str, township: Unit, branches: list[Unit]
+) -> None:
     """Step ``host_branch``: a branch of the chosen township, or back to the townships."""
     chat = update.effective_chat
     assert chat is not None
     tr = context.tr
     await chat.send_message(
         tr("Which branch of {township}?", township=esc(township.name)),
-        reply_markup=inline([
-            *grid([button(b.name, dialog.choice(kind, "host_branch", b.id))
-                   for b in branches[:KEYBOARD_BUTTONS - 1]]),
-            [button(tr("◀ Back"), dialog.choice(kind, "host_branch", "back"))]]))
+        reply_markup=inline(
+            [
+                *grid(
+                    [
+                        button(b.name, dialog.choice(kind, "host_branch", b.id))
+                        for b in branches[: KEYBOARD_BUTTONS - 1]
+                    ]
+                ),
+                [button(tr("◀ Back"), dialog.choice(kind, "host_branch", "back"))],
+            ]
+        ),
+    )

@@ -22,8 +22,9 @@ from handlers.guards import Stale, on_press
 
 
 @on_press()
-async def hand_button(update: Update, context: ZContext, query: CallbackQuery,
-                      data: HandNew | HandPage | HandEntry) -> None:
+async def hand_button(
+    update: Update, context: ZContext, query: CallbackQuery, data: HandNew | HandPage | HandEntry
+) -> None:
     tr = context.tr
     found = by_hand.target(data.target)
     if found is None:
@@ -38,10 +39,13 @@ async def hand_button(update: Update, context: ZContext, query: CallbackQuery,
     if found.kind == "b" or back[:1] not in ("p", "t") or by_hand.page_of(back[1:]) is None:
         raise Stale
     if data.action == "do":
-        outcome = await by_hand.record(context.db, context.clock, context.actor, found,
-                                       member_id, on == 1)
-        await query.answer(tr(ANSWERS[outcome]),
-                           show_alert=outcome not in ("recorded", "undone", "already", "gone"))
+        outcome = await by_hand.record(
+            context.db, context.clock, context.actor, found, member_id, on == 1
+        )
+        await query.answer(
+            tr(ANSWERS[outcome]),
+            show_alert=outcome not in ("recorded", "undone", "already", "gone"),
+        )
         if outcome in OUTCOMES:
             await _back(update, context, found, member_id, back)
         return
@@ -55,16 +59,16 @@ async def hand_button(update: Update, context: ZContext, query: CallbackQuery,
     # Changed since the list was shown (they pressed themselves, someone recorded them)?
     wanted = "open" if on == 1 else "by_hand"
     if line.state != wanted:
-        outcome = ("on_leave" if line.state == "other" else "already") if on == 1 \
-            else "not_by_hand"
+        outcome = ("on_leave" if line.state == "other" else "already") if on == 1 else "not_by_hand"
         await query.answer(tr(OUTCOMES[outcome]), show_alert=outcome != "already")
         return
     await query.answer()
     await _put(update, context, by_hand.question(tr, context.clock.tz, shown, line, back))
 
 
-async def _show_list(update: Update, context: ZContext, found: Target, page: int, *,
-                     new: bool) -> None:
+async def _show_list(
+    update: Update, context: ZContext, found: Target, page: int, *, new: bool
+) -> None:
     query = update.callback_query
     assert query is not None
     tr = context.tr
@@ -84,8 +88,9 @@ async def _show_list(update: Update, context: ZContext, found: Target, page: int
     await _put(update, context, screen, new=new)
 
 
-async def _back(update: Update, context: ZContext, found: Target, member_id: int,
-                back: str) -> None:
+async def _back(
+    update: Update, context: ZContext, found: Target, member_id: int, back: str
+) -> None:
     """After a change: the list it was made from, as it now stands."""
     page = by_hand.page_of(back[1:]) or 0
     if back.startswith("t"):
@@ -99,17 +104,18 @@ async def _back(update: Update, context: ZContext, found: Target, member_id: int
     if found.kind == "b":
         listed = await by_hand.todo(context.db, context.clock, context.actor, found.id)
         if not isinstance(listed, str):
-            await _put(update, context, by_hand.todo_screen(context.tr, context.clock.tz,
-                                                            listed, page))
+            await _put(
+                update, context, by_hand.todo_screen(context.tr, context.clock.tz, listed, page)
+            )
         return
     shown = await by_hand.listing(context.db, context.actor, found)
     if not isinstance(shown, str):
-        await _put(update, context, by_hand.listing_screen(context.tr, context.clock.tz,
-                                                           shown, page))
+        await _put(
+            update, context, by_hand.listing_screen(context.tr, context.clock.tz, shown, page)
+        )
 
 
-async def _put(update: Update, context: ZContext, screen: Outgoing, *, new: bool = False
-               ) -> None:
+async def _put(update: Update, context: ZContext, screen: Outgoing, *, new: bool = False) -> None:
     """In place of the pressed message; as a new message when asked, or when the pressed
     one cannot become this text (a file, a photo)."""
     query = update.callback_query

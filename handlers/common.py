@@ -41,18 +41,28 @@ async def know_user(update: Update, context: ZContext) -> None:
     if context.services.throttle.to_warn(update):  # over the limit on arrival
         if private and chat is not None:
             tr = i18n.translator(i18n.language_from_telegram(user.language_code))
-            await chat.send_message(tr("You are sending very fast. Please wait a few "
-                                       "seconds, then try again."))
+            await chat.send_message(
+                tr("You are sending very fast. Please wait a few seconds, then try again.")
+            )
         raise ApplicationHandlerStop
     # A private my_chat_member "kicked" is the user blocking us: not a sign of life.
     wrote = private and update.my_chat_member is None
     actor = await context.services.askers.actor(context.db, user.id, context.settings.admins)
-    actor = await users.seen(context.db, context.clock, actor, user.id, user.first_name,
-                             user.username, user.language_code, wrote=wrote,
-                             admins=context.settings.admins)
+    actor = await users.seen(
+        context.db,
+        context.clock,
+        actor,
+        user.id,
+        user.first_name,
+        user.username,
+        user.language_code,
+        wrote=wrote,
+        admins=context.settings.admins,
+    )
     stored = actor.user
     language = (stored.language if stored else None) or i18n.language_from_telegram(
-        user.language_code)
+        user.language_code
+    )
     context.tr = i18n.translator(language)
     context.actor = actor
 
@@ -69,8 +79,9 @@ async def help_command(update: Update, context: ZContext) -> None:
         lines.append(f"/{command.name} — {esc(tr(command.description))}")
     if not context.actor.known and not group:
         lines.append("")
-        lines.append(tr("To join your branch, open the invite link your branch secretary "
-                        "sent you."))
+        lines.append(
+            tr("To join your branch, open the invite link your branch secretary sent you.")
+        )
     await message.reply_text("\n".join(lines))
 
 
@@ -83,20 +94,26 @@ async def lang_command(update: Update, context: ZContext) -> None:
 
 
 @on_press()
-async def lang_button(update: Update, context: ZContext, query: CallbackQuery,
-                      data: Language) -> None:
+async def lang_button(
+    update: Update, context: ZContext, query: CallbackQuery, data: Language
+) -> None:
     assert update.effective_user is not None
     code = data.code
     if code not in i18n.LANGUAGES:
         raise Stale
-    await personal_menus.set_language(context.db, context.clock, update.effective_user.id,
-                                      code)
+    await personal_menus.set_language(context.db, context.clock, update.effective_user.id, code)
     context.tr = i18n.translator(code)
     await query.answer()
-    await query.edit_message_text(context.tr("Language set: {language}.",
-                                             language=i18n.LANGUAGES[code]))
-    await personal_menus.publish_due(context.db, context.bot, context.clock,
-                                     context.settings.admins, only=[update.effective_user.id])
+    await query.edit_message_text(
+        context.tr("Language set: {language}.", language=i18n.LANGUAGES[code])
+    )
+    await personal_menus.publish_due(
+        context.db,
+        context.bot,
+        context.clock,
+        context.settings.admins,
+        only=[update.effective_user.id],
+    )
 
 
 async def cancel_command(update: Update, context: ZContext) -> None:
@@ -106,11 +123,13 @@ async def cancel_command(update: Update, context: ZContext) -> None:
     from telegram import ReplyKeyboardRemove
 
     if await dialog.finish(update, context):
-        await message.reply_text(context.tr("Stopped. Nothing more was saved."),
-                                 reply_markup=ReplyKeyboardRemove())
+        await message.reply_text(
+            context.tr("Stopped. Nothing more was saved."), reply_markup=ReplyKeyboardRemove()
+        )
     else:
-        await message.reply_text(context.tr("There is nothing to stop."),
-                                 reply_markup=ReplyKeyboardRemove())
+        await message.reply_text(
+            context.tr("There is nothing to stop."), reply_markup=ReplyKeyboardRemove()
+        )
 
 
 async def unknown_command(update: Update, context: ZContext) -> None:
@@ -118,8 +137,9 @@ async def unknown_command(update: Update, context: ZContext) -> None:
     chat = update.effective_chat
     if message is None or chat is None or chat.type != ChatType.PRIVATE:
         return  # in groups, other bots' commands are none of our business
-    await message.reply_text(context.tr("I do not know that command. Send /help to see what "
-                                        "I can do."))
+    await message.reply_text(
+        context.tr("I do not know that command. Send /help to see what I can do.")
+    )
 
 
 async def stale_button(update: Update, context: ZContext) -> None:
@@ -149,8 +169,12 @@ async def my_chat_member(update: Update, context: ZContext) -> None:
 
 
 async def _group_lost(context: ZContext, chat_id: int, title: str) -> None:
-    if await organisation.group_lost(context.db, context.clock, chat_id, title,
-                                     context.settings.admins) is not None:
+    if (
+        await organisation.group_lost(
+            context.db, context.clock, chat_id, title, context.settings.admins
+        )
+        is not None
+    ):
         context.services.poke_outbox()  # the secretaries are told, queued with the change
 
 
@@ -159,8 +183,9 @@ async def group_migrated(update: Update, context: ZContext) -> None:
     message = update.effective_message
     if message is None or message.migrate_to_chat_id is None:
         return
-    await organisation.group_migrated(context.db, context.clock, message.chat_id,
-                                      message.migrate_to_chat_id)
+    await organisation.group_migrated(
+        context.db, context.clock, message.chat_id, message.migrate_to_chat_id
+    )
 
 
 async def on_error(update: object, context: ZContext) -> None:
@@ -186,13 +211,14 @@ async def on_error(update: object, context: ZContext) -> None:
         log.error("error while handling %s", described(update), exc_info=error)
     if error is not None and not is_write_fault(error):
         # No update: a scheduled job (reminders, bulletins, the tick) failed.
-        await context.services.noted("handler" if update is not None else "scheduler", error,
-                                     handled(update))
+        await context.services.noted(
+            "handler" if update is not None else "scheduler", error, handled(update)
+        )
     if isinstance(update, Update) and update.effective_chat is not None:
         try:
             await context.bot.send_message(
                 update.effective_chat.id,
-                context.tr("Sorry, something went wrong. Please try again in a moment."))
+                context.tr("Sorry, something went wrong. Please try again in a moment."),
+            )
         except Exception:
             log.warning("could not tell the user about the error", exc_info=True)
-

@@ -113,8 +113,9 @@ async def _still_allowed(update: Update, context: ZContext, active: Dialog) -> b
         await update.callback_query.answer()
     chat = update.effective_chat
     assert chat is not None
-    await chat.send_message(context.tr(
-        "This is no longer yours to do, so I stopped this form. Nothing was saved."))
+    await chat.send_message(
+        context.tr("This is no longer yours to do, so I stopped this form. Nothing was saved.")
+    )
     return False
 
 
@@ -133,21 +134,29 @@ def _ids(update: Update) -> tuple[int, int]:
     return user.id, chat.id
 
 
-async def begin(update: Update, context: ZContext, kind: str, step: str,
-                data: dict[str, Any] | None = None, *, in_private: bool = False) -> None:
+async def begin(
+    update: Update,
+    context: ZContext,
+    kind: str,
+    step: str,
+    data: dict[str, Any] | None = None,
+    *,
+    in_private: bool = False,
+) -> None:
     """Open a dialog in this chat, or (``in_private``) in the person's private chat — for a
     form started from a group, which is answered where the group cannot read along."""
     user_id, chat_id = _ids(update)
     if in_private:
         chat_id = user_id
-    await dialogs.begin(context.db, context.clock, user_id, chat_id, kind, step, data or {},
-                        update.update_id)
+    await dialogs.begin(
+        context.db, context.clock, user_id, chat_id, kind, step, data or {}, update.update_id
+    )
 
 
-async def advance(update: Update, context: ZContext, dialog_: Dialog, step: str,
-                  **data: Any) -> Dialog:
-    return await dialogs.advance(context.db, context.clock, dialog_, step, data,
-                                 update.update_id)
+async def advance(
+    update: Update, context: ZContext, dialog_: Dialog, step: str, **data: Any
+) -> Dialog:
+    return await dialogs.advance(context.db, context.clock, dialog_, step, data, update.update_id)
 
 
 def ending(update: Update, context: ZContext) -> dialogs.Ending:
@@ -172,8 +181,13 @@ async def _as_found(update: Update, context: ZContext) -> Dialog | None:
     """The dialog as this answer should see it (bot.dialogs.as_found: where it was before
     a crash cut off the answer's first handling)."""
     user_id, chat_id = _ids(update)
-    return await dialogs.as_found(context.db, user_id, chat_id, update.update_id,
-                                  replay=context.services.journal.is_replay(update))
+    return await dialogs.as_found(
+        context.db,
+        user_id,
+        chat_id,
+        update.update_id,
+        replay=context.services.journal.is_replay(update),
+    )
 
 
 async def _finished_before_crash(update: Update, context: ZContext) -> bool:
@@ -186,8 +200,11 @@ async def _finished_before_crash(update: Update, context: ZContext) -> bool:
         return False
     chat = update.effective_chat
     assert chat is not None
-    await chat.send_message(context.tr(
-        "✅ Done and saved. (I restarted just after, so here is the confirmation again.)"))
+    await chat.send_message(
+        context.tr(
+            "✅ Done and saved. (I restarted just after, so here is the confirmation again.)"
+        )
+    )
     return True
 
 
@@ -200,15 +217,23 @@ async def on_message(update: Update, context: ZContext) -> None:
     if active is None and await _finished_before_crash(update, context):
         return
     if active is None or active.kind not in DIALOGS:
-        if (update.effective_chat and update.effective_chat.type == "private"
-                and not context.services.journal.is_replay(update)):
-            await message.reply_text(context.tr(
-                "I did not understand that. Send /help to see what I can do."))
+        if (
+            update.effective_chat
+            and update.effective_chat.type == "private"
+            and not context.services.journal.is_replay(update)
+        ):
+            await message.reply_text(
+                context.tr("I did not understand that. Send /help to see what I can do.")
+            )
         return
     if not await _still_allowed(update, context, active):
         return
-    answer = Answer(text=message.text or message.caption, contact=message.contact,
-                    location=message.location, message=message)
+    answer = Answer(
+        text=message.text or message.caption,
+        contact=message.contact,
+        location=message.location,
+        message=message,
+    )
     await DIALOGS[active.kind](update, context, active, answer)
 
 
@@ -220,32 +245,55 @@ async def on_button(update: Update, context: ZContext) -> None:
     active = await _as_found(update, context)
     if active is None and await _finished_before_crash(update, context):
         return
-    if (parsed is None or active is None or active.kind != parsed.action
-            or not parsed.args or parsed.args[0] != active.step):
+    if (
+        parsed is None
+        or active is None
+        or active.kind != parsed.action
+        or not parsed.args
+        or parsed.args[0] != active.step
+    ):
         await query.answer(context.tr(STALE))
         return
     if not await _still_allowed(update, context, active):
         return
     step_choice = Callback(parsed.action, parsed.args[0], parsed.args[1:])
-    await DIALOGS[active.kind](update, context, active,
-                               Answer(choice=step_choice, query=query, message=None))
+    await DIALOGS[active.kind](
+        update, context, active, Answer(choice=step_choice, query=query, message=None)
+    )
 
 
-async def ask_to_confirm(update: Update, context: ZContext, kind: str, text: str,
-                         yes: str, *, no: str | None = None) -> None:
+async def ask_to_confirm(
+    update: Update, context: ZContext, kind: str, text: str, yes: str, *, no: str | None = None
+) -> None:
     """The last question of a form: ``yes`` (e.g. "✅ Send to 12") or ``no`` ("❌ Cancel"
     unless said: a form that cancels something says "↩️ Keep it")."""
     chat = update.effective_chat
     assert chat is not None
     tr = context.tr
-    await chat.send_message(text, reply_markup=InlineKeyboardMarkup([[
-        InlineKeyboardButton(yes, callback_data=choice(kind, "confirm", "yes")),
-        InlineKeyboardButton(no or tr("❌ Cancel"),
-                             callback_data=choice(kind, "confirm", "no"))]]))
+    await chat.send_message(
+        text,
+        reply_markup=InlineKeyboardMarkup(
+            [
+                [
+                    InlineKeyboardButton(yes, callback_data=choice(kind, "confirm", "yes")),
+                    InlineKeyboardButton(
+                        no or tr("❌ Cancel"), callback_data=choice(kind, "confirm", "no")
+                    ),
+                ]
+            ]
+        ),
+    )
 
 
-async def confirmed(update: Update, context: ZContext, answer: Answer, yes: str,
-                    cancelled: str, *, no: str | None = None) -> bool:
+async def confirmed(
+    update: Update,
+    context: ZContext,
+    answer: Answer,
+    yes: str,
+    cancelled: str,
+    *,
+    no: str | None = None,
+) -> bool:
     """True if the person pressed yes; the caller then stores the result together with
     :func:`ending`, so a second press (or the same press handled again) finds no dialog
     and does nothing. On ``no`` (as :func:`ask_to_confirm` labelled it) the person is

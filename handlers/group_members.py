@@ -24,8 +24,14 @@ async def member_changed(update: Update, context: ZContext) -> None:
     if member.user.is_bot:
         return
     present = group_members.in_chat(member.status, getattr(member, "is_member", None))
-    await group_members.seen(context.db, context.clock, change.chat.id, [member.user.id],
-                             present, "joined" if present else "left")
+    await group_members.seen(
+        context.db,
+        context.clock,
+        change.chat.id,
+        [member.user.id],
+        present,
+        "joined" if present else "left",
+    )
 
 
 async def joined_or_left(update: Update, context: ZContext) -> None:
@@ -35,12 +41,12 @@ async def joined_or_left(update: Update, context: ZContext) -> None:
         return
     joined = [user.id for user in message.new_chat_members or () if not user.is_bot]
     if joined:
-        await group_members.seen(context.db, context.clock, message.chat_id, joined, True,
-                                 "joined")
+        await group_members.seen(context.db, context.clock, message.chat_id, joined, True, "joined")
     left = message.left_chat_member
     if left is not None and not left.is_bot:
-        await group_members.seen(context.db, context.clock, message.chat_id, [left.id], False,
-                                 "left")
+        await group_members.seen(
+            context.db, context.clock, message.chat_id, [left.id], False, "left"
+        )
 
 
 async def bot_status_changed(context: ZContext, change: ChatMemberUpdated) -> None:
@@ -49,5 +55,6 @@ async def bot_status_changed(context: ZContext, change: ChatMemberUpdated) -> No
     mine = change.new_chat_member
     admin = mine.status in (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER)
     can_invite = isinstance(mine, ChatMemberAdministrator) and mine.can_invite_users
-    await group_members.bot_rights(context.db, change.chat.id, admin=admin,
-                                   can_invite=bool(can_invite))
+    await group_members.bot_rights(
+        context.db, change.chat.id, admin=admin, can_invite=bool(can_invite)
+    )

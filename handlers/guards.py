@@ -67,9 +67,11 @@ Pressed = Callable[[Update, ZContext, CallbackQuery, K], Coroutine[Any, Any, Non
 Handler = Callable[[Update, ZContext], Coroutine[Any, Any, None]]
 
 
-def on_press(*, role: Callable[[Actor], bool] | None = None,
-             refusal: str | Callable[[ZContext], str] = NOT_YOURS
-             ) -> Callable[[Pressed[K]], Handler]:
+def on_press(
+    *,
+    role: Callable[[Actor], bool] | None = None,
+    refusal: str | Callable[[ZContext], str] = NOT_YOURS,
+) -> Callable[[Pressed[K]], Handler]:
     """A button handler, given its press unpacked and typed: ``data`` is one of the kinds
     its annotation names (``data: NoticePress``, ``data: HandNew | HandPage``), so that no
     handler splits callback data by hand.
@@ -80,6 +82,7 @@ def on_press(*, role: Callable[[Actor], bool] | None = None,
     stale or forged button. The handler asks the scope (does the actor manage *this*
     branch, was *this* notice sent to them) and raises :class:`Stale` or :class:`Refused`
     before it answers; both are answered here, so each refusal is worded once."""
+
     def wrap(handler: Pressed[K]) -> Handler:
         hint = typing.get_type_hints(handler)["data"]
         kinds: tuple[type[K], ...] = typing.get_args(hint) or (hint,)
@@ -102,7 +105,9 @@ def on_press(*, role: Callable[[Actor], bool] | None = None,
                 await query.answer(context.tr(STALE))
             except Refused as refused:
                 await query.answer(context.tr(refused.message), show_alert=True)
+
         return pressed
+
     return wrap
 
 
@@ -111,10 +116,14 @@ def not_a_member_text(context: ZContext) -> str:
     or how to join."""
     tr = context.tr
     if context.actor.application is not None:
-        return tr("Your request to join is waiting for the branch secretary's approval. I "
-                  "will tell you when it is decided.")
-    return tr("You are not registered yet. To join your branch, open the invite link your "
-              "branch secretary sent you.")
+        return tr(
+            "Your request to join is waiting for the branch secretary's approval. I "
+            "will tell you when it is decided."
+        )
+    return tr(
+        "You are not registered yet. To join your branch, open the invite link your "
+        "branch secretary sent you."
+    )
 
 
 async def not_a_member_yet(update: Update, context: ZContext) -> None:

@@ -50,8 +50,9 @@ async def meeting_command(update: Update, context: ZContext) -> None:
         return
     branch = await organisation.branch_of_chat(context.db, chat.id)
     if branch is None:
-        await chat.send_message(tr("This group is not tied to a branch yet. The branch "
-                                   "secretary can do it with /bind."))
+        await chat.send_message(
+            tr("This group is not tied to a branch yet. The branch secretary can do it with /bind.")
+        )
         return
     if not context.actor.manages(branch.id):
         await chat.send_message(tr("Only this branch's secretary can schedule its sessions."))
@@ -64,21 +65,29 @@ async def schedule_in_branch(update: Update, context: ZContext, branch: Unit) ->
     await _start(update, context, branch, in_private=False)
 
 
-async def start_makeup(update: Update, context: ZContext, branch: Unit,
-                       guests: list[Member]) -> bool:
+async def start_makeup(
+    update: Update, context: ZContext, branch: Unit, guests: list[Member]
+) -> bool:
     """The form for a make-up lesson (回乡补课) for members back home: the same steps, the
     kind a party lesson or other, inviting exactly ``guests`` (nobody else is reminded),
     no remote attendance to ask about (they are home)."""
     return await _start(update, context, branch, in_private=True, makeup=guests)
 
 
-async def _start(update: Update, context: ZContext, branch: Unit, *, in_private: bool,
-                 makeup: list[Member] | None = None) -> bool:
+async def _start(
+    update: Update,
+    context: ZContext,
+    branch: Unit,
+    *,
+    in_private: bool,
+    makeup: list[Member] | None = None,
+) -> bool:
     """Open the form privately; False (and said where they asked) past the day's limit."""
     tr = context.tr
     try:
-        await meetings.may_schedule(context.db, context.clock, context.actor.telegram_id,
-                                    context.settings.meetings_per_day)
+        await meetings.may_schedule(
+            context.db, context.clock, context.actor.telegram_id, context.settings.meetings_per_day
+        )
     except InvalidInput as refused:
         chat = update.effective_chat
         assert chat is not None
@@ -90,18 +99,25 @@ async def _start(update: Update, context: ZContext, branch: Unit, *, in_private:
     if makeup is not None:
         data.update(audience="listed", guests=[m.id for m in makeup], remote=False)
         offered = list(meetings.MAKEUP_KINDS)
-        heading = tr("📚 <b>Make-up lesson (回乡补课) for {branch}</b>\nInvited: {names}",
-                     branch=esc(branch.name), names=_names(makeup))
+        heading = tr(
+            "📚 <b>Make-up lesson (回乡补课) for {branch}</b>\nInvited: {names}",
+            branch=esc(branch.name),
+            names=_names(makeup),
+        )
     await dialog.begin(update, context, MEETING, "kind", data, in_private=in_private)
-    kinds = grid([button(tr(KINDS[kind]), dialog.choice(MEETING, "kind", kind))
-                  for kind in offered])
+    kinds = grid(
+        [button(tr(KINDS[kind]), dialog.choice(MEETING, "kind", kind)) for kind in offered]
+    )
     coming = len(await session_changes.coming(context.db, branch.id))
     if coming and makeup is None:  # the same command reaches the sessions already scheduled
-        kinds.append([button(tr("✏️ Change a coming session ({n})", n=coming),
-                             SessionList(branch.id).pack())])
+        kinds.append(
+            [button(tr("✏️ Change a coming session ({n})", n=coming), SessionList(branch.id).pack())]
+        )
     await context.bot.send_message(
-        context.actor.telegram_id, heading + "\n" + tr("What kind of session?"),
-        reply_markup=inline(kinds))
+        context.actor.telegram_id,
+        heading + "\n" + tr("What kind of session?"),
+        reply_markup=inline(kinds),
+    )
     return True
 
 
@@ -117,8 +133,7 @@ async def manages_branch(context: ZContext, current: Dialog) -> bool:
     return context.actor.manages(int(current.data["branch"]))
 
 
-async def meeting_step(update: Update, context: ZContext, current: Dialog, answer: Answer
-                       ) -> None:
+async def meeting_step(update: Update, context: ZContext, current: Dialog, answer: Answer) -> None:
     await MEETING_STEPS.answer(update, context, current, answer)
 
 
@@ -141,9 +156,18 @@ async def _read_kind(turn: Turn) -> None:
 
 async def _ask_group(turn: Turn) -> None:
     found = await meetings.audience(turn.context.db, int(turn.data["branch"]))
-    await turn.say(turn.tr("Which party group meets?"), reply_markup=inline(grid(
-        [button(g.name, dialog.choice(MEETING, "group", g.id))
-         for g in found.groups[:KEYBOARD_BUTTONS]], 2)))
+    await turn.say(
+        turn.tr("Which party group meets?"),
+        reply_markup=inline(
+            grid(
+                [
+                    button(g.name, dialog.choice(MEETING, "group", g.id))
+                    for g in found.groups[:KEYBOARD_BUTTONS]
+                ],
+                2,
+            )
+        ),
+    )
 
 
 async def _read_group(turn: Turn) -> None:
@@ -168,8 +192,12 @@ async def _read_when(turn: Turn) -> None:
 
 async def _ask_place(turn: Turn) -> None:
     starts = datetime.fromisoformat(turn.data["starts"])
-    await turn.say(turn.tr("Starts {when}. Where? (for example 村委会二楼会议室)",
-                           when=starts.strftime("%Y-%m-%d %H:%M")))
+    await turn.say(
+        turn.tr(
+            "Starts {when}. Where? (for example 村委会二楼会议室)",
+            when=starts.strftime("%Y-%m-%d %H:%M"),
+        )
+    )
 
 
 async def _read_place(turn: Turn) -> None:
@@ -185,8 +213,12 @@ async def _read_topic(turn: Turn) -> None:
 
 
 async def _ask_lecturer(turn: Turn) -> None:
-    await turn.say(turn.tr("Who gives the lecture or leads it?"), reply_markup=inline(
-        [[button(turn.tr("Skip"), dialog.choice(MEETING, "lecturer", "skip"))]]))
+    await turn.say(
+        turn.tr("Who gives the lecture or leads it?"),
+        reply_markup=inline(
+            [[button(turn.tr("Skip"), dialog.choice(MEETING, "lecturer", "skip"))]]
+        ),
+    )
 
 
 async def _read_lecturer(turn: Turn) -> None:
@@ -203,9 +235,15 @@ async def _ask_remote(turn: Turn) -> None:
     tr = turn.tr
     await turn.say(
         tr("May members working away join remotely (远程参学), and count as attending?"),
-        reply_markup=inline([[
-            button(tr("Yes"), dialog.choice(MEETING, "remote", "yes")),
-            button(tr("No"), dialog.choice(MEETING, "remote", "no"))]]))
+        reply_markup=inline(
+            [
+                [
+                    button(tr("Yes"), dialog.choice(MEETING, "remote", "yes")),
+                    button(tr("No"), dialog.choice(MEETING, "remote", "no")),
+                ]
+            ]
+        ),
+    )
 
 
 async def _read_remote(turn: Turn) -> None:
@@ -226,16 +264,25 @@ async def ask_when(update: Update, context: ZContext, kind: str) -> None:
     assert chat is not None
     tr = context.tr
     today = context.clock.today()
-    days = [button(_day_label(tr, today, today + timedelta(days=n)),
-                   dialog.choice(kind, "when", (today + timedelta(days=n)).isoformat()))
-            for n in range(7)]
-    await chat.send_message(tr(
-        "When does it start? Pick the day, or type day and time, for example "
-        "明天 19:30, 12-05 19:30 or 2026-12-05 19:30."), reply_markup=inline(grid(days, 4)))
+    days = [
+        button(
+            _day_label(tr, today, today + timedelta(days=n)),
+            dialog.choice(kind, "when", (today + timedelta(days=n)).isoformat()),
+        )
+        for n in range(7)
+    ]
+    await chat.send_message(
+        tr(
+            "When does it start? Pick the day, or type day and time, for example "
+            "明天 19:30, 12-05 19:30 or 2026-12-05 19:30."
+        ),
+        reply_markup=inline(grid(days, 4)),
+    )
 
 
-async def read_when(update: Update, context: ZContext, current: Dialog, answer: Answer,
-                    kind: str) -> datetime | None:
+async def read_when(
+    update: Update, context: ZContext, current: Dialog, answer: Answer, kind: str
+) -> datetime | None:
     """The answers to :func:`ask_when`, for /meeting and for moving a session alike: a day
     pressed asks the time (step ``time``: buttons, or typed); a day and time typed, or the
     time after the day, give the moment, read by :func:`bot.when.parse_when` (a refusal
@@ -246,10 +293,14 @@ async def read_when(update: Update, context: ZContext, current: Dialog, answer: 
         day = offered_day(answer.action, context.clock.today())
         await away.acknowledge(answer, day.isoformat())
         await dialog.advance(update, context, current, "time", day=day.isoformat())
-        times = [button(hhmm, dialog.choice(kind, "time", hhmm.replace(":", "")))
-                 for hhmm in TIME_CHOICES]
-        await chat.send_message(context.tr("At what time? Pick one, or type it, for example "
-                                           "19:30."), reply_markup=inline(grid(times, 4)))
+        times = [
+            button(hhmm, dialog.choice(kind, "time", hhmm.replace(":", "")))
+            for hhmm in TIME_CHOICES
+        ]
+        await chat.send_message(
+            context.tr("At what time? Pick one, or type it, for example 19:30."),
+            reply_markup=inline(grid(times, 4)),
+        )
         return None
     text = answer.text
     picked = f"{answer.action[:2]}:{answer.action[2:]}" if answer.action else None
@@ -261,24 +312,30 @@ async def read_when(update: Update, context: ZContext, current: Dialog, answer: 
     return starts
 
 
-def _guest_keys(tr: Translator, activists: list[Member], chosen: list[int]
-                ) -> InlineKeyboardMarkup:
+def _guest_keys(tr: Translator, activists: list[Member], chosen: list[int]) -> InlineKeyboardMarkup:
     """One button per activist (☑ once chosen), then Continue; as many as a keyboard
     holds (a branch has a handful of activists)."""
-    shown = activists[:KEYBOARD_BUTTONS - 1]
-    names = [button(("☑ " if m.id in chosen else "☐ ") + m.name,
-                    dialog.choice(MEETING, "guests", m.id)) for m in shown]
-    return inline([*grid(names, 2), [button(tr("Continue ▶"),
-                                            dialog.choice(MEETING, "guests", "done"))]])
+    shown = activists[: KEYBOARD_BUTTONS - 1]
+    names = [
+        button(("☑ " if m.id in chosen else "☐ ") + m.name, dialog.choice(MEETING, "guests", m.id))
+        for m in shown
+    ]
+    return inline(
+        [*grid(names, 2), [button(tr("Continue ▶"), dialog.choice(MEETING, "guests", "done"))]]
+    )
 
 
 async def _ask_guests(turn: Turn) -> None:
     found = await meetings.audience(turn.context.db, int(turn.data["branch"]))
     await turn.say(
-        turn.tr("Activists (入党积极分子) are not invited unless you add them. "
-                "Press the names of those to invite, then Continue."),
-        reply_markup=_guest_keys(turn.tr, found.activists,
-                                 [int(i) for i in turn.data.get("guests", [])]))
+        turn.tr(
+            "Activists (入党积极分子) are not invited unless you add them. "
+            "Press the names of those to invite, then Continue."
+        ),
+        reply_markup=_guest_keys(
+            turn.tr, found.activists, [int(i) for i in turn.data.get("guests", [])]
+        ),
+    )
 
 
 async def _read_guests(turn: Turn) -> None:
@@ -294,8 +351,9 @@ async def _read_guests(turn: Turn) -> None:
     pressed = next((m for m in found.activists if str(m.id) == turn.action), None)
     if pressed is None or query is None:
         raise InvalidInput(N_("Please choose with the buttons."))
-    chosen = [i for i in chosen if i != pressed.id] if pressed.id in chosen else [
-        *chosen, pressed.id]
+    chosen = (
+        [i for i in chosen if i != pressed.id] if pressed.id in chosen else [*chosen, pressed.id]
+    )
     await turn.keep(guests=chosen)
     await query.answer()
     with contextlib.suppress(TelegramError):  # unchanged markup on a repeated press
@@ -333,12 +391,18 @@ def _makeup(current: Dialog) -> bool:
 def _draft(current: Dialog, by: int) -> NewMeeting:
     """The session the form collected, as it is to be stored."""
     data = current.data
-    return NewMeeting(branch_id=int(data["branch"]), kind=data["kind"],
-                      starts_at=datetime.fromisoformat(data["starts"]), place=data["place"],
-                      topic=data["topic"], lecturer=data.get("lecturer"),
-                      remote_allowed=bool(data.get("remote")),
-                      group_id=int(data["group"]) if data.get("group") else None,
-                      audience="listed" if _makeup(current) else "kind", created_by=by)
+    return NewMeeting(
+        branch_id=int(data["branch"]),
+        kind=data["kind"],
+        starts_at=datetime.fromisoformat(data["starts"]),
+        place=data["place"],
+        topic=data["topic"],
+        lecturer=data.get("lecturer"),
+        remote_allowed=bool(data.get("remote")),
+        group_id=int(data["group"]) if data.get("group") else None,
+        audience="listed" if _makeup(current) else "kind",
+        created_by=by,
+    )
 
 
 def _invited_too(current: Dialog) -> tuple[int, ...]:
@@ -351,35 +415,60 @@ async def _confirm_question(turn: Turn) -> None:
     context = turn.context
     current = turn.current
     draft, guests = _draft(current, context.actor.telegram_id), _invited_too(current)
-    preview = Meeting(**draft.model_dump(), id=0, state="scheduled", effect=None,
-                      reminded_day_at=None, reminded_hour_at=None, opened_at=None,
-                      closed_at=None, created_at=context.clock.now())
+    preview = Meeting(
+        **draft.model_dump(),
+        id=0,
+        state="scheduled",
+        effect=None,
+        reminded_day_at=None,
+        reminded_hour_at=None,
+        opened_at=None,
+        closed_at=None,
+        created_at=context.clock.now(),
+    )
     settings = context.settings
-    lines = [tr("<b>Please check:</b>"),
-             *meetings.describe(tr, preview, current.data["branch_name"], context.clock.tz),
-             "", tr("Members are reminded the day before and {minutes} minutes before. "
-                    "Check-in opens {before} minutes before the start and closes {after} "
-                    "minutes after it.", minutes=settings.meeting_reminder_minutes,
-                    before=settings.checkin_before_minutes,
-                    after=settings.checkin_after_minutes),
-             tr("Invited: {n} members ({who}).",
-                n=await meetings.invited_count(context.db, draft, guests),
-                who=tr(meetings.INVITED_BACK_HOME) if _makeup(current)
-                else tr(meetings.INVITED_BY_KIND.get(draft.kind, meetings.INVITED_EVERYONE)))]
+    lines = [
+        tr("<b>Please check:</b>"),
+        *meetings.describe(tr, preview, current.data["branch_name"], context.clock.tz),
+        "",
+        tr(
+            "Members are reminded the day before and {minutes} minutes before. "
+            "Check-in opens {before} minutes before the start and closes {after} "
+            "minutes after it.",
+            minutes=settings.meeting_reminder_minutes,
+            before=settings.checkin_before_minutes,
+            after=settings.checkin_after_minutes,
+        ),
+        tr(
+            "Invited: {n} members ({who}).",
+            n=await meetings.invited_count(context.db, draft, guests),
+            who=tr(meetings.INVITED_BACK_HOME)
+            if _makeup(current)
+            else tr(meetings.INVITED_BY_KIND.get(draft.kind, meetings.INVITED_EVERYONE)),
+        ),
+    ]
     if guests and not _makeup(current):
         lines.append(tr("Including {n} activists you added.", n=len(guests)))
     if not await meetings.has_group(context.db, draft.branch_id):
-        lines.append(tr("The branch has no group chat tied to it, so each member gets the "
-                        "check-in buttons privately. /bind ties the group."))
-    await dialog.ask_to_confirm(turn.update, context, MEETING, "\n".join(lines),
-                                tr("✅ Schedule"))
+        lines.append(
+            tr(
+                "The branch has no group chat tied to it, so each member gets the "
+                "check-in buttons privately. /bind ties the group."
+            )
+        )
+    await dialog.ask_to_confirm(turn.update, context, MEETING, "\n".join(lines), tr("✅ Schedule"))
 
 
 async def _confirm(turn: Turn) -> None:
     tr = turn.tr
     context = turn.context
-    if not await dialog.confirmed(turn.update, context, turn.answer, tr("✅ Schedule"),
-                                  tr("Cancelled. Nothing was scheduled.")):
+    if not await dialog.confirmed(
+        turn.update,
+        context,
+        turn.answer,
+        tr("✅ Schedule"),
+        tr("Cancelled. Nothing was scheduled."),
+    ):
         return
     draft = _draft(turn.current, context.actor.telegram_id)
     if draft.starts_at <= context.clock.now():
@@ -388,34 +477,46 @@ async def _confirm(turn: Turn) -> None:
         return
     try:
         meeting = await meetings.schedule(
-            context.db, context.clock, draft, _invited_too(turn.current),
-            ending=turn.ending(), per_day=context.settings.meetings_per_day)
+            context.db,
+            context.clock,
+            draft,
+            _invited_too(turn.current),
+            ending=turn.ending(),
+            per_day=context.settings.meetings_per_day,
+        )
     except InvalidInput:  # used up since the form opened (another form, a script)
         await turn.finish()
         raise
     context.services.poke_outbox()
     told = await meetings.has_group(context.db, draft.branch_id)
     # Kept for the session itself: who came without a phone is recorded by hand from here.
-    await turn.say(tr("Scheduled. The branch group has been told.") if told
-                   else tr("Scheduled."), reply_markup=inline([
-                       [button(label, data) for label, data
-                        in meetings.change_buttons(tr, meeting)],
-                       [button(tr("🖊 Record by hand"),
-                               HandNew(f"m{meeting.id}").pack())]]))
+    await turn.say(
+        tr("Scheduled. The branch group has been told.") if told else tr("Scheduled."),
+        reply_markup=inline(
+            [
+                [button(label, data) for label, data in meetings.change_buttons(tr, meeting)],
+                [button(tr("🖊 Record by hand"), HandNew(f"m{meeting.id}").pack())],
+            ]
+        ),
+    )
 
 
-MEETING_STEPS = StepTable(MEETING, {
-    "kind": Step(_read_kind, next=("group", "when")),
-    "group": Step(_read_group, next=("when",), ask=_ask_group),
-    "when": Step(_read_when, next=("time", "place"), ask=_ask_when),
-    "time": Step(_read_when, next=("place",)),  # asked by read_when
-    "place": Step(_read_place, next=("topic",), ask=_ask_place),
-    "topic": Step(_read_topic, next=("lecturer",), ask=_ask_topic),
-    "lecturer": Step(_read_lecturer, next=("remote", "confirm"), ask=_ask_lecturer),
-    "remote": Step(_read_remote, next=("guests", "confirm"), ask=_ask_remote),
-    "guests": Step(_read_guests, next=("confirm",), ask=_ask_guests),
-    "confirm": Step(_confirm, next=("when",), ask=_confirm_question),
-}, first=("kind",))
+MEETING_STEPS = StepTable(
+    MEETING,
+    {
+        "kind": Step(_read_kind, next=("group", "when")),
+        "group": Step(_read_group, next=("when",), ask=_ask_group),
+        "when": Step(_read_when, next=("time", "place"), ask=_ask_when),
+        "time": Step(_read_when, next=("place",)),  # asked by read_when
+        "place": Step(_read_place, next=("topic",), ask=_ask_place),
+        "topic": Step(_read_topic, next=("lecturer",), ask=_ask_topic),
+        "lecturer": Step(_read_lecturer, next=("remote", "confirm"), ask=_ask_lecturer),
+        "remote": Step(_read_remote, next=("guests", "confirm"), ask=_ask_remote),
+        "guests": Step(_read_guests, next=("confirm",), ask=_ask_guests),
+        "confirm": Step(_confirm, next=("when",), ask=_confirm_question),
+    },
+    first=("kind",),
+)
 
 
 # --- check-in buttons --------------------------------------------------------------------------
@@ -435,8 +536,9 @@ CHECK_IN_ANSWERS = {
 
 
 @on_press()
-async def attendance_button(update: Update, context: ZContext, query: CallbackQuery,
-                            data: Attend) -> None:
+async def attendance_button(
+    update: Update, context: ZContext, query: CallbackQuery, data: Attend
+) -> None:
     tr = context.tr
     meeting_id = data.meeting
     member = context.actor.active_member
@@ -448,8 +550,9 @@ async def attendance_button(update: Update, context: ZContext, query: CallbackQu
     result = await meetings.check_in(context.db, context.clock, wins, meeting_id, member, how)
     if result in ("present", "remote"):
         context.services.poke_counts()  # the group post's count follows, spaced out
-    await query.answer(tr(CHECK_IN_ANSWERS[result]),
-                       show_alert=result not in ("present", "remote", "already"))
+    await query.answer(
+        tr(CHECK_IN_ANSWERS[result]), show_alert=result not in ("present", "remote", "already")
+    )
 
 
 # --- leave ------------------------------------------------------------------------------------
@@ -469,23 +572,33 @@ async def _leave_pressed(update: Update, context: ZContext, meeting_id: int) -> 
     assert query is not None
     tr = context.tr
     refusal, meeting = await meetings.can_ask_leave(
-        context.db, context.clock, windows(context.settings), meeting_id,
-        context.actor.active_member)
+        context.db,
+        context.clock,
+        windows(context.settings),
+        meeting_id,
+        context.actor.active_member,
+    )
     if refusal is not None or meeting is None:
         await query.answer(tr(LEAVE_REFUSALS[refusal or "gone"]), show_alert=True)
         return
-    await dialog.begin(update, context, LEAVE, "reason", {"meeting": meeting_id},
-                       in_private=True)
-    await context.bot.send_message(context.actor.telegram_id, tr(
-        "📝 Asking for leave from “{topic}”. Please give the reason: type it, or send a voice "
-        "message.", topic=esc(meeting.topic)))
+    await dialog.begin(update, context, LEAVE, "reason", {"meeting": meeting_id}, in_private=True)
+    await context.bot.send_message(
+        context.actor.telegram_id,
+        tr(
+            "📝 Asking for leave from “{topic}”. Please give the reason: type it, or send a voice "
+            "message.",
+            topic=esc(meeting.topic),
+        ),
+    )
     chat = update.effective_chat
-    await query.answer(tr("Please give the reason in your private chat with me.")
-                       if chat is not None and chat.type != ChatType.PRIVATE else None)
+    await query.answer(
+        tr("Please give the reason in your private chat with me.")
+        if chat is not None and chat.type != ChatType.PRIVATE
+        else None
+    )
 
 
-async def leave_step(update: Update, context: ZContext, current: Dialog, answer: Answer
-                     ) -> None:
+async def leave_step(update: Update, context: ZContext, current: Dialog, answer: Answer) -> None:
     await LEAVE_STEPS.answer(update, context, current, answer)
 
 
@@ -502,10 +615,17 @@ async def _read_leave_reason(turn: Turn) -> None:
         return
     if not reason and voice is None:
         raise InvalidInput(N_("Please type the reason, or send a voice message."))
-    result = await meetings.ask_leave(context.db, context.clock, windows(context.settings),
-                                      int(turn.data["meeting"]), member, reason,
-                                      voice.file_id if voice else None,
-                                      context.settings.admins, ending=turn.ending())
+    result = await meetings.ask_leave(
+        context.db,
+        context.clock,
+        windows(context.settings),
+        int(turn.data["meeting"]),
+        member,
+        reason,
+        voice.file_id if voice else None,
+        context.settings.admins,
+        ending=turn.ending(),
+    )
     if result != "requested":
         await turn.say(turn.tr(LEAVE_REFUSALS[result]))
         return
@@ -519,14 +639,22 @@ LEAVE_STEPS = StepTable(LEAVE, {"reason": Step(_read_leave_reason)}, first=("rea
 
 
 @on_press()
-async def leave_decision_button(update: Update, context: ZContext, query: CallbackQuery,
-                                data: LeaveDecision) -> None:
+async def leave_decision_button(
+    update: Update, context: ZContext, query: CallbackQuery, data: LeaveDecision
+) -> None:
     tr = context.tr
     meeting_id, member_id, approved = data.meeting, data.member, data.verdict == "ok"
     meeting = await meetings.get(context.db, meeting_id)
     manages = meeting is not None and context.actor.manages(meeting.branch_id)
-    decided = await meetings.decide_leave(context.db, context.clock, meeting_id, member_id,
-                                          approved, context.actor.telegram_id, manages)
+    decided = await meetings.decide_leave(
+        context.db,
+        context.clock,
+        meeting_id,
+        member_id,
+        approved,
+        context.actor.telegram_id,
+        manages,
+    )
     if not manages:
         raise Refused(NOT_YOURS_TO_DECIDE)
     if decided is None:
@@ -547,8 +675,9 @@ COMPLETES = {"effect": "effect", "lect": "lecturer"}
 
 
 @on_press()
-async def meeting_button(update: Update, context: ZContext, query: CallbackQuery,
-                         data: SessionRecord) -> None:
+async def meeting_button(
+    update: Update, context: ZContext, query: CallbackQuery, data: SessionRecord
+) -> None:
     tr = context.tr
     meeting = await meetings.get(context.db, data.meeting)
     if meeting is None:
@@ -557,19 +686,27 @@ async def meeting_button(update: Update, context: ZContext, query: CallbackQuery
         raise Refused
     await query.answer()
     field = COMPLETES[data.field]
-    await dialog.begin(update, context, EFFECT, "text", {"meeting": meeting.id, "field": field},
-                       in_private=True)
+    await dialog.begin(
+        update, context, EFFECT, "text", {"meeting": meeting.id, "field": field}, in_private=True
+    )
     topic = esc(meeting.topic)
     if field == "lecturer":
         question = tr("Who gave the lecture or led “{topic}”? Type the name.", topic=topic)
         if meeting.lecturer:
             question += "\n" + tr("Recorded now: {value}", value=esc(meeting.lecturer))
     elif meeting.effect:
-        question = tr("What did “{topic}” achieve? Type the new text; it replaces the one "
-                      "recorded now:", topic=topic) + "\n" + esc(meeting.effect)
+        question = (
+            tr(
+                "What did “{topic}” achieve? Type the new text; it replaces the one recorded now:",
+                topic=topic,
+            )
+            + "\n"
+            + esc(meeting.effect)
+        )
     else:
-        question = tr("What did “{topic}” achieve? Type a few sentences for the record.",
-                      topic=topic)
+        question = tr(
+            "What did “{topic}” achieve? Type a few sentences for the record.", topic=topic
+        )
     await context.bot.send_message(context.actor.telegram_id, question)
 
 
@@ -580,8 +717,7 @@ async def manages_meeting(context: ZContext, current: Dialog) -> bool:
     return meeting is not None and context.actor.manages(meeting.branch_id)
 
 
-async def effect_step(update: Update, context: ZContext, current: Dialog, answer: Answer
-                      ) -> None:
+async def effect_step(update: Update, context: ZContext, current: Dialog, answer: Answer) -> None:
     await EFFECT_STEPS.answer(update, context, current, answer)
 
 
@@ -598,16 +734,23 @@ async def _read_record(turn: Turn) -> None:
     if not value:
         raise InvalidInput(N_("Please type a few sentences."))
     meeting = await session_records.complete(
-        context.db, context.clock, int(turn.data["meeting"]), field, value,
-        context.actor.telegram_id, ending=turn.ending())
+        context.db,
+        context.clock,
+        int(turn.data["meeting"]),
+        field,
+        value,
+        context.actor.telegram_id,
+        ending=turn.ending(),
+    )
     if meeting is None:
         await turn.finish()
         return
     topic = esc(meeting.topic)
-    await turn.say(tr("Saved. The record of “{topic}” is complete.", topic=topic)
-                   if field == "effect" else
-                   tr("Saved. The lecturer of “{topic}” is {name}.", topic=topic,
-                      name=esc(value)))
+    await turn.say(
+        tr("Saved. The record of “{topic}” is complete.", topic=topic)
+        if field == "effect"
+        else tr("Saved. The lecturer of “{topic}” is {name}.", topic=topic, name=esc(value))
+    )
     found = await session_records.card(context.db, meeting.id)
     if found is not None:
         for part in session_records.card_parts(tr, found, context.clock.tz, manages=True):

@@ -32,14 +32,7 @@ from bot.notes import NOTE_MAX, Verdict
 from bot.profile import InvalidInput, clean_body
 from handlers import dialog, picker
 from handlers.dialog import Answer
-from handlers.guards import (
-    Refused,
-    Stale,
-    managers_only,
-    not_a_member_yet,
-    on_press,
-    private_only,
-)
+from handlers.guards import Refused, Stale, managers_only, not_a_member_yet, on_press, private_only
 from handlers.steps import Step, StepTable, Turn
 from handlers.ui import button, chunks, esc, grid, inline, take_buttons_away
 from storage.models import Dialog, Member, Note, NoteKind, NoteRequest, NoteView, Unit
@@ -72,24 +65,28 @@ async def _choose_subject(update: Update, context: ZContext) -> None:
     if not owed:
         await _ask_body(update, context, "", "")
         return
-    rows = [[button(f"✍️ {r.title}", NoteWrite.about(r.subject).pack())]
-            for r in owed[:10]]
+    rows = [[button(f"✍️ {r.title}", NoteWrite.about(r.subject).pack())] for r in owed[:10]]
     rows.append([button(tr("Something else"), NoteWrite("free", 0).pack())])
     await chat.send_message(tr("What is your note about?"), reply_markup=inline(rows))
 
 
 async def _ask_body(update: Update, context: ZContext, subject: str, title: str) -> None:
     tr = context.tr
-    await dialog.begin(update, context, NOTE, "body", {"subject": subject, "title": title},
-                       in_private=True)
+    await dialog.begin(
+        update, context, NOTE, "body", {"subject": subject, "title": title}, in_private=True
+    )
     about = tr(" about “{title}”", title=esc(title)) if title else ""
-    await context.bot.send_message(context.actor.telegram_id, tr(
-        "✍️ Your heartfelt note{about}: type it, send a voice message, or a photo of a "
-        "handwritten page.", about=about))
+    await context.bot.send_message(
+        context.actor.telegram_id,
+        tr(
+            "✍️ Your heartfelt note{about}: type it, send a voice message, or a photo of a "
+            "handwritten page.",
+            about=about,
+        ),
+    )
 
 
-async def note_step(update: Update, context: ZContext, current: Dialog, answer: Answer
-                    ) -> None:
+async def note_step(update: Update, context: ZContext, current: Dialog, answer: Answer) -> None:
     if context.actor.active_member is None or answer.message is None:
         await dialog.finish(update, context)
         return
@@ -110,11 +107,19 @@ async def _read_note(turn: Turn) -> None:
         kind, file_id = "text", None
         body = clean_body(message.text, NOTE_MAX)
         if not body or body.startswith("/"):
-            raise InvalidInput(N_("Please type your note, or send a voice message or a "
-                                  "photo."))
+            raise InvalidInput(N_("Please type your note, or send a voice message or a photo."))
     context = turn.context
-    await notes.submit(context.db, context.clock, turn.member, turn.data["subject"],
-                       turn.data["title"], kind, body, file_id, ending=turn.ending())
+    await notes.submit(
+        context.db,
+        context.clock,
+        turn.member,
+        turn.data["subject"],
+        turn.data["title"],
+        kind,
+        body,
+        file_id,
+        ending=turn.ending(),
+    )
     await turn.say(turn.tr("Thank you! Your note has been received."))
 
 
@@ -129,8 +134,9 @@ NoteButton = NoteStart | NoteWrite | NoteVerdict | NoteFull | NoteExempt | NoteL
 
 
 @on_press()
-async def note_button(update: Update, context: ZContext, query: CallbackQuery,
-                      data: NoteButton) -> None:
+async def note_button(
+    update: Update, context: ZContext, query: CallbackQuery, data: NoteButton
+) -> None:
     if isinstance(data, NoteStart):
         await query.answer()
         await _choose_subject(update, context)
@@ -145,21 +151,25 @@ async def note_button(update: Update, context: ZContext, query: CallbackQuery,
         if member is None or not context.actor.manages(member.branch_id):
             raise Refused
         if isinstance(data, NoteExempt):
-            await notes.set_unable_to_write(context.db, context.clock, member.id, True,
-                                            context.actor.telegram_id)
-            await query.answer(context.tr("{name} will no longer be asked for notes.",
-                                          name=member.name))
+            await notes.set_unable_to_write(
+                context.db, context.clock, member.id, True, context.actor.telegram_id
+            )
+            await query.answer(
+                context.tr("{name} will no longer be asked for notes.", name=member.name)
+            )
         else:
             await _lift(query, context, member, data.answer)
 
 
-async def _write_pressed(update: Update, context: ZContext, query: CallbackQuery,
-                         data: NoteWrite) -> None:
+async def _write_pressed(
+    update: Update, context: ZContext, query: CallbackQuery, data: NoteWrite
+) -> None:
     tr = context.tr
     member = context.actor.active_member
     if member is None:
-        await query.answer(tr("Only members of a branch can send heartfelt notes."),
-                           show_alert=True)
+        await query.answer(
+            tr("Only members of a branch can send heartfelt notes."), show_alert=True
+        )
         return
     subject, title = "", ""
     if data.kind in ("meeting", "material") and data.ref is not None:
@@ -185,8 +195,9 @@ VERDICTS: dict[str, tuple[Verdict, str]] = {
 }
 
 
-async def _verdict(update: Update, context: ZContext, query: CallbackQuery,
-                   data: NoteVerdict) -> None:
+async def _verdict(
+    update: Update, context: ZContext, query: CallbackQuery, data: NoteVerdict
+) -> None:
     tr = context.tr
     action = data.verdict
     note, author = await notes.note_with_author(context.db, data.note)
@@ -194,15 +205,25 @@ async def _verdict(update: Update, context: ZContext, query: CallbackQuery,
         raise Refused
     if action == "redo":
         await query.answer()
-        await dialog.begin(update, context, REDO, "comment", {"note": note.id},
-                           in_private=True)
-        await context.bot.send_message(context.actor.telegram_id, tr(
-            "What should {name} change? Your comment is sent with the request.",
-            name=esc(author.name)))
+        await dialog.begin(update, context, REDO, "comment", {"note": note.id}, in_private=True)
+        await context.bot.send_message(
+            context.actor.telegram_id,
+            tr(
+                "What should {name} change? Your comment is sent with the request.",
+                name=esc(author.name),
+            ),
+        )
         return
     verdict, said = VERDICTS[action]
-    changed = await notes.review(context.db, context.clock, _policy(context), note.id,
-                                 verdict, None, context.actor.telegram_id)
+    changed = await notes.review(
+        context.db,
+        context.clock,
+        _policy(context),
+        note.id,
+        verdict,
+        None,
+        context.actor.telegram_id,
+    )
     if changed:
         context.services.poke_outbox()  # "excellent" is told, queued with the verdict
     await query.answer(tr(said) if changed else tr("Already recorded."))
@@ -214,8 +235,7 @@ async def reviews_note(context: ZContext, current: Dialog) -> bool:
     return author is not None and context.actor.manages(author.branch_id)
 
 
-async def redo_step(update: Update, context: ZContext, current: Dialog, answer: Answer
-                    ) -> None:
+async def redo_step(update: Update, context: ZContext, current: Dialog, answer: Answer) -> None:
     await REDO_STEPS.answer(update, context, current, answer)
 
 
@@ -229,8 +249,16 @@ async def _read_redo(turn: Turn) -> None:
     comment = clean_body(turn.text, 500)
     if not comment:
         raise InvalidInput(N_("Please type a few sentences."))
-    await notes.review(context.db, context.clock, _policy(context), note.id, "rewrite",
-                       comment, context.actor.telegram_id, ending=turn.ending())
+    await notes.review(
+        context.db,
+        context.clock,
+        _policy(context),
+        note.id,
+        "rewrite",
+        comment,
+        context.actor.telegram_id,
+        ending=turn.ending(),
+    )
     context.services.poke_outbox()  # the author's request to rewrite, queued with it
     await turn.say(turn.tr("Sent to {name}.", name=esc(author.name)))
 
@@ -239,23 +267,37 @@ async def _read_redo(turn: Turn) -> None:
 REDO_STEPS = StepTable(REDO, {"comment": Step(_read_redo)}, first=("comment",))
 
 
-async def _lift(query: CallbackQuery, context: ZContext, member: Member,
-                answer: Literal["yes", "no"] | None) -> None:
+async def _lift(
+    query: CallbackQuery, context: ZContext, member: Member, answer: Literal["yes", "no"] | None
+) -> None:
     """Lifting "unable to write" takes two presses: the name, then "yes" (or "no"). The
     right is checked at each; the change and its audit entry commit together."""
     tr = context.tr
     if answer is None:
         await query.answer()
-        await query.edit_message_reply_markup(inline([
-            [button(tr("✅ Yes: {name} can write", name=member.name),
-                    NoteLift(member.id, "yes").pack())],
-            [button(tr("✖ No, leave it"), NoteLift(member.id, "no").pack())]]))
+        await query.edit_message_reply_markup(
+            inline(
+                [
+                    [
+                        button(
+                            tr("✅ Yes: {name} can write", name=member.name),
+                            NoteLift(member.id, "yes").pack(),
+                        )
+                    ],
+                    [button(tr("✖ No, leave it"), NoteLift(member.id, "no").pack())],
+                ]
+            )
+        )
         return
     if answer == "yes":
-        lifted = await notes.set_unable_to_write(context.db, context.clock, member.id, False,
-                                                 context.actor.telegram_id)
-        await query.answer(tr("{name} will be asked for notes again after study.",
-                              name=member.name) if lifted else tr("Already recorded."))
+        lifted = await notes.set_unable_to_write(
+            context.db, context.clock, member.id, False, context.actor.telegram_id
+        )
+        await query.answer(
+            tr("{name} will be asked for notes again after study.", name=member.name)
+            if lifted
+            else tr("Already recorded.")
+        )
     else:
         await query.answer(tr("Nothing was changed."))
     await take_buttons_away(query)
@@ -279,29 +321,45 @@ async def notes_command(update: Update, context: ZContext) -> None:
     if owed:
         lines = [tr("<b>Notes still owed ({n})</b>", n=len(owed))]
         lines += [_owed_line(context, name, request) for name, request in owed]
-        lines.append(tr("<i>Each is reminded in at most {n} evening reminders; after its "
-                        "last day it is no longer asked.</i>", n=notes.NOTE_REMINDERS))
+        lines.append(
+            tr(
+                "<i>Each is reminded in at most {n} evening reminders; after its "
+                "last day it is no longer asked.</i>",
+                n=notes.NOTE_REMINDERS,
+            )
+        )
         people = list(dict.fromkeys((request.member_id, name) for name, request in owed))
-        buttons = [button(tr("🚫 {name} cannot write", name=name),
-                          NoteExempt(member_id).pack())
-                   for member_id, name in people[:PEOPLE_BUTTONS]]
+        buttons = [
+            button(tr("🚫 {name} cannot write", name=name), NoteExempt(member_id).pack())
+            for member_id, name in people[:PEOPLE_BUTTONS]
+        ]
         await _send_list(update, lines, buttons)
     unable = await notes.unable_to_write(context.db, _scope(context))
     if unable:
         lines = [tr("<b>Marked unable to write ({n})</b>", n=len(unable))]
         lines += [f"• {esc(member.name)}" for member in unable]
-        lines.append(tr("<i>They are not asked for notes. If one of them can write after "
-                        "all, press their name.</i>"))
-        await _send_list(update, lines, [
-            button(tr("✍️ {name} can write", name=member.name), NoteLift(member.id).pack())
-            for member in unable[:PEOPLE_BUTTONS]])
+        lines.append(
+            tr(
+                "<i>They are not asked for notes. If one of them can write after "
+                "all, press their name.</i>"
+            )
+        )
+        await _send_list(
+            update,
+            lines,
+            [
+                button(tr("✍️ {name} can write", name=member.name), NoteLift(member.id).pack())
+                for member in unable[:PEOPLE_BUTTONS]
+            ],
+        )
 
 
 def _owed_line(context: ZContext, name: str, request: NoteRequest) -> str:
     """Who owes what, until when, and whether the bot still reminds them."""
     tr = context.tr
     line = f"• {esc(name)} — {esc(request.title)}" + tr(
-        " · until {date}", date=notes.last_day(request, context.clock.tz).strftime("%m-%d"))
+        " · until {date}", date=notes.last_day(request, context.clock.tz).strftime("%m-%d")
+    )
     if request.reminders >= notes.NOTE_REMINDERS:
         line += tr(" · no more reminders")
     return line
@@ -335,9 +393,13 @@ async def _show_note(update: Update, context: ZContext, view: NoteView) -> None:
     media = None if note.kind == "text" else note.kind
     room = min(NOTE_PREVIEW, (CAPTION_LIMIT if media else MESSAGE_LIMIT) - length(head) - 1)
     shown = shorten(body, room)
-    keys = [[(tr("⭐ Excellent"), NoteVerdict("star", note.id).pack()),
-             (tr("✓ Read"), NoteVerdict("read", note.id).pack()),
-             (tr("↩️ Rewrite"), NoteVerdict("redo", note.id).pack())]]
+    keys = [
+        [
+            (tr("⭐ Excellent"), NoteVerdict("star", note.id).pack()),
+            (tr("✓ Read"), NoteVerdict("read", note.id).pack()),
+            (tr("↩️ Rewrite"), NoteVerdict("redo", note.id).pack()),
+        ]
+    ]
     if shown != body:
         keys.append([(tr("📖 Read all"), NoteFull(note.id).pack())])
     text = f"{head}\n{shown}" if shown else head
@@ -381,30 +443,33 @@ async def record_of_branch(update: Update, context: ZContext, branch: Unit) -> N
     if not roster:
         await chat.send_message(tr("{branch} has no members yet.", branch=esc(branch.name)))
         return
-    buttons = [button(view.member.name, StudyRecord(view.member.id).pack())
-               for view in roster[:60]]
+    buttons = [button(view.member.name, StudyRecord(view.member.id).pack()) for view in roster[:60]]
     await chat.send_message(tr("Whose study record?"), reply_markup=inline(grid(buttons, 3)))
 
 
 @on_press()
-async def record_button(update: Update, context: ZContext, query: CallbackQuery,
-                        data: StudyRecord) -> None:
+async def record_button(
+    update: Update, context: ZContext, query: CallbackQuery, data: StudyRecord
+) -> None:
     """``rec:show:<member>`` this year's record, ``rec:show:<member>:<year>`` another's."""
     member = await registry.member(context.db, data.member)
     own = context.actor.active_member
-    if member is None or not (context.actor.manages(member.branch_id)
-                              or (own is not None and own.id == member.id)):
+    if member is None or not (
+        context.actor.manages(member.branch_id) or (own is not None and own.id == member.id)
+    ):
         raise Refused
     year = data.year
-    if year is not None and year not in await study_record.years(context.db, context.clock,
-                                                               member.id):
+    if year is not None and year not in await study_record.years(
+        context.db, context.clock, member.id
+    ):
         raise Stale
     await query.answer()
     await _show_record(update, context, member, year)
 
 
-async def _show_record(update: Update, context: ZContext, member: Member,
-                       year: int | None = None) -> None:
+async def _show_record(
+    update: Update, context: ZContext, member: Member, year: int | None = None
+) -> None:
     """A year's record (this one unless ``year`` says), with buttons for the other years
     under its last part."""
     chat = update.effective_chat
@@ -412,15 +477,24 @@ async def _show_record(update: Update, context: ZContext, member: Member,
     clock = context.clock
     year = year or clock.today().year
     found = await study_record.record(context.db, clock, member.id, year)
-    lines = study_record.lines(context.tr, study_record.Shown(member, year, found),
-                               clock.today(), clock.tz)
+    lines = study_record.lines(
+        context.tr, study_record.Shown(member, year, found), clock.today(), clock.tz
+    )
     lines += migrants.history_lines(
-        context.tr, await migrants.history(context.db, clock, member.id), clock.tz)
+        context.tr, await migrants.history(context.db, clock, member.id), clock.tz
+    )
     texts = chunks(lines)
-    years = [other for other in await study_record.years(context.db, clock, member.id)
-             if other != year]
-    keys = inline(grid([button(context.tr("📒 {year}", year=other),
-                               StudyRecord(member.id, other).pack()) for other in years], 5))
+    years = [
+        other for other in await study_record.years(context.db, clock, member.id) if other != year
+    ]
+    keys = inline(
+        grid(
+            [
+                button(context.tr("📒 {year}", year=other), StudyRecord(member.id, other).pack())
+                for other in years
+            ],
+            5,
+        )
+    )
     for number, text in enumerate(texts, start=1):
-        await chat.send_message(text, reply_markup=keys if number == len(texts) and years
-                                else None)
+        await chat.send_message(text, reply_markup=keys if number == len(texts) and years else None)

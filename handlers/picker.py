@@ -61,27 +61,39 @@ async def choose_branch(update: Update, context: ZContext, purpose: str) -> None
     if actor.staff:
         townships = await organisation.townships(context.db)
         if not townships:
-            await chat.send_message(tr("The organisation is empty. Import a roster first: "
-                                       "zhibu import roster.xlsx"))
+            await chat.send_message(
+                tr("The organisation is empty. Import a roster first: zhibu import roster.xlsx")
+            )
             return
         await _show(update, context, purpose, tr("Which township?"), townships, 0, None)
         return
     # A leader's contact points too, for a purpose that lets them (its WHO says).
-    branches = [b for b in [await organisation.get_unit(context.db, branch_id)
-                            for branch_id in sorted(actor.secretary_of | actor.contact_points)]
-                if b is not None and WHO[purpose](actor, b.id)]
+    branches = [
+        b
+        for b in [
+            await organisation.get_unit(context.db, branch_id)
+            for branch_id in sorted(actor.secretary_of | actor.contact_points)
+        ]
+        if b is not None and WHO[purpose](actor, b.id)
+    ]
     if len(branches) == 1:
         await ACTIONS[purpose](update, context, branches[0])
     elif branches:
         await _show(update, context, purpose, tr("Which branch?"), branches, 0, None)
     else:
-        await chat.send_message(tr("Only branch secretaries and organisation staff can do "
-                                   "this."))
+        await chat.send_message(tr("Only branch secretaries and organisation staff can do this."))
 
 
-async def _show(update: Update, context: ZContext, purpose: str, title: str,
-                units: list[Unit], page: int, parent: int | None) -> None:
-    shown = units[page * PAGE:(page + 1) * PAGE]
+async def _show(
+    update: Update,
+    context: ZContext,
+    purpose: str,
+    title: str,
+    units: list[Unit],
+    page: int,
+    parent: int | None,
+) -> None:
+    shown = units[page * PAGE : (page + 1) * PAGE]
     buttons = [button(unit.name, Pick(purpose, unit.id).pack()) for unit in shown]
     rows = grid(buttons)
     nav = []
@@ -100,8 +112,7 @@ async def _show(update: Update, context: ZContext, purpose: str, title: str,
 
 
 @on_press()
-async def pick_button(update: Update, context: ZContext, query: CallbackQuery,
-                      data: Pick) -> None:
+async def pick_button(update: Update, context: ZContext, query: CallbackQuery, data: Pick) -> None:
     tr = context.tr
     if data.purpose not in ACTIONS:
         raise Stale
@@ -109,8 +120,15 @@ async def pick_button(update: Update, context: ZContext, query: CallbackQuery,
     actor = context.actor
     if unit_id == 0 and actor.staff:  # paging the township list
         await query.answer()
-        await _show(update, context, purpose, tr("Which township?"),
-                    await organisation.townships(context.db), page, None)
+        await _show(
+            update,
+            context,
+            purpose,
+            tr("Which township?"),
+            await organisation.townships(context.db),
+            page,
+            None,
+        )
         return
     unit = await organisation.get_unit(context.db, unit_id)
     if unit is None:
@@ -119,12 +137,19 @@ async def pick_button(update: Update, context: ZContext, query: CallbackQuery,
         await query.answer()
         branches = await organisation.branches_under(context.db, unit.id)
         if not branches:
-            await query.edit_message_text(tr("{township} has no branches yet.",
-                                             township=esc(unit.name)))
+            await query.edit_message_text(
+                tr("{township} has no branches yet.", township=esc(unit.name))
+            )
             return
-        await _show(update, context, purpose,
-                    tr("Which branch of {township}?", township=esc(unit.name)),
-                    branches, page, unit.id)
+        await _show(
+            update,
+            context,
+            purpose,
+            tr("Which branch of {township}?", township=esc(unit.name)),
+            branches,
+            page,
+            unit.id,
+        )
         return
     if unit.kind != "branch" or not WHO[purpose](actor, unit.id):
         raise Refused

@@ -52,34 +52,47 @@ async def start_command(update: Update, context: ZContext) -> None:
     actor = context.actor
     code = context.args[0] if context.args else None
     if actor.active_member is not None:
-        await message.reply_text(tr("Welcome back, {name}! Send /help to see what I can do.",
-                                    name=esc(actor.active_member.name)))
+        await message.reply_text(
+            tr(
+                "Welcome back, {name}! Send /help to see what I can do.",
+                name=esc(actor.active_member.name),
+            )
+        )
         await _who_waits(update, context)
         return
     if actor.application is not None:
-        await message.reply_text(tr("Your request to join is waiting for the branch "
-                                    "secretary's approval. I will tell you when it is decided."))
+        await message.reply_text(
+            tr(
+                "Your request to join is waiting for the branch "
+                "secretary's approval. I will tell you when it is decided."
+            )
+        )
         return
     if code is None:
         if actor.known:
             await message.reply_text(tr("Welcome! Send /help to see what I can do."))
             await _who_waits(update, context)
         else:
-            await message.reply_text(tr(
-                "Welcome! I help party branches keep in touch with their members.\n"
-                "To join your branch, open the invite link your branch secretary sent you."))
+            await message.reply_text(
+                tr(
+                    "Welcome! I help party branches keep in touch with their members.\n"
+                    "To join your branch, open the invite link your branch secretary sent you."
+                )
+            )
         return
     check = await registry.check_invite(context.db, context.clock, code)
     if check.problem is not None or check.branch is None:
         await message.reply_text(_invite_problem(tr, check.problem))
         return
-    await dialog.begin(update, context, KIND, "name",
-                       {"code": code, "branch": check.branch.name})
+    await dialog.begin(update, context, KIND, "name", {"code": code, "branch": check.branch.name})
     await message.reply_text(
-        tr("Welcome! You are joining <b>{branch}</b>.\nA few short questions, and your "
-           "branch secretary will confirm you. Send /cancel to stop at any time.",
-           branch=esc(check.branch.name)),
-        reply_markup=ReplyKeyboardRemove())
+        tr(
+            "Welcome! You are joining <b>{branch}</b>.\nA few short questions, and your "
+            "branch secretary will confirm you. Send /cancel to stop at any time.",
+            branch=esc(check.branch.name),
+        ),
+        reply_markup=ReplyKeyboardRemove(),
+    )
     await message.reply_text(tr("What is your full name?"))
 
 
@@ -92,25 +105,32 @@ async def _who_waits(update: Update, context: ZContext) -> None:
         return
     waiting = await registry.pending_for(context.db, actor)
     if waiting:
-        await message.reply_text(context.tr(
-            "People waiting to join: {count}. Send /pending to decide.", count=len(waiting)))
+        await message.reply_text(
+            context.tr(
+                "People waiting to join: {count}. Send /pending to decide.", count=len(waiting)
+            )
+        )
 
 
 def _invite_problem(tr: Translator, problem: str | None) -> str:
     if problem == "expired":
         return tr("This invite link has expired. Please ask your branch secretary for a new one.")
     if problem == "revoked":
-        return tr("This invite link was withdrawn. Please ask your branch secretary for a new "
-                  "one.")
+        return tr("This invite link was withdrawn. Please ask your branch secretary for a new one.")
     if problem == "used_up":
-        return tr("This invite link has been used up. Please ask your branch secretary for a "
-                  "new one.")
+        return tr(
+            "This invite link has been used up. Please ask your branch secretary for a new one."
+        )
     return tr("I do not know this invite link. Please check it with your branch secretary.")
 
 
 def _yes_no(tr: Translator, step: str) -> list[list[InlineKeyboardButton]]:
-    return [[button(tr("Yes"), dialog.choice(KIND, step, "yes")),
-             button(tr("No"), dialog.choice(KIND, step, "no"))]]
+    return [
+        [
+            button(tr("Yes"), dialog.choice(KIND, step, "yes")),
+            button(tr("No"), dialog.choice(KIND, step, "no")),
+        ]
+    ]
 
 
 async def _say(update: Update, text: str, **kwargs: Any) -> None:
@@ -119,8 +139,9 @@ async def _say(update: Update, text: str, **kwargs: Any) -> None:
     await chat.send_message(text, **kwargs)
 
 
-async def registration_step(update: Update, context: ZContext, current: Dialog,
-                            answer: Answer) -> None:
+async def registration_step(
+    update: Update, context: ZContext, current: Dialog, answer: Answer
+) -> None:
     await STEPS.answer(update, context, current, answer)
 
 
@@ -155,10 +176,14 @@ async def _read_phone(turn: Turn) -> None:
 async def _ask_away(turn: Turn) -> None:
     tr = turn.tr
     phone = turn.data["phone"]
-    await turn.say(tr("Phone: {phone}", phone=esc(phone) if phone else tr("none")),
-                   reply_markup=ReplyKeyboardRemove())
-    await turn.say(tr("Are you working away from home at the moment?"),
-                   reply_markup=inline(_yes_no(tr, "away")))
+    await turn.say(
+        tr("Phone: {phone}", phone=esc(phone) if phone else tr("none")),
+        reply_markup=ReplyKeyboardRemove(),
+    )
+    await turn.say(
+        tr("Are you working away from home at the moment?"),
+        reply_markup=inline(_yes_no(tr, "away")),
+    )
 
 
 async def _read_away(turn: Turn) -> None:
@@ -174,32 +199,47 @@ async def _read_away(turn: Turn) -> None:
 async def _read_confirm(turn: Turn) -> None:
     if turn.action == "restart":
         await turn.acknowledge(turn.tr("Start over"))
-        await dialog.begin(turn.update, turn.context, KIND, "name",
-                           {"code": turn.data["code"], "branch": turn.data["branch"]})
+        await dialog.begin(
+            turn.update,
+            turn.context,
+            KIND,
+            "name",
+            {"code": turn.data["code"], "branch": turn.data["branch"]},
+        )
         await _ask_name(turn)
     elif turn.action == "submit":
         await _submit(turn)
     else:
-        raise InvalidInput(N_("Please use the buttons under the summary: Submit or "
-                              "Start over."))
+        raise InvalidInput(N_("Please use the buttons under the summary: Submit or Start over."))
 
 
 async def _ask_status(update: Update, tr: Translator, again: bool = False) -> None:
-    buttons = [button(tr(label), dialog.choice(KIND, "status", key))
-               for key, label in STATUSES.items()]
+    buttons = [
+        button(tr(label), dialog.choice(KIND, "status", key)) for key, label in STATUSES.items()
+    ]
     text = tr("Please choose with the buttons.") + "\n" if again else ""
-    await _say(update, text + tr("Are you a full member, a probationary member, or an activist "
-                                 "applying to join?"),
-               reply_markup=inline([[b] for b in buttons]))
+    await _say(
+        update,
+        text + tr("Are you a full member, a probationary member, or an activist applying to join?"),
+        reply_markup=inline([[b] for b in buttons]),
+    )
 
 
 async def _ask_phone(update: Update, tr: Translator) -> None:
-    keyboard = reply_keyboard([
-        [KeyboardButton(tr("📱 Share my phone number"), request_contact=True)],
-        [KeyboardButton(tr("Skip"))],
-    ])
-    await _say(update, tr("Your phone number helps the secretary reach you. Press the "
-                          "button to share it, or Skip."), reply_markup=keyboard)
+    keyboard = reply_keyboard(
+        [
+            [KeyboardButton(tr("📱 Share my phone number"), request_contact=True)],
+            [KeyboardButton(tr("Skip"))],
+        ]
+    )
+    await _say(
+        update,
+        tr(
+            "Your phone number helps the secretary reach you. Press the "
+            "button to share it, or Skip."
+        ),
+        reply_markup=keyboard,
+    )
 
 
 def _phone_answer(update: Update, tr: Translator, answer: Answer) -> str | None:
@@ -216,9 +256,13 @@ def _phone_answer(update: Update, tr: Translator, answer: Answer) -> str | None:
 
 def _profile(data: dict[str, Any]) -> Profile:
     return Profile(
-        name=data["name"], birth_year=data["birth_year"], status=data["status"],
-        phone=data.get("phone") or None, flowing=bool(data.get("flowing")),
-        flow_city=data.get("city") or None, flow_employer=data.get("employer") or None,
+        name=data["name"],
+        birth_year=data["birth_year"],
+        status=data["status"],
+        phone=data.get("phone") or None,
+        flowing=bool(data.get("flowing")),
+        flow_city=data.get("city") or None,
+        flow_employer=data.get("employer") or None,
         flow_since=date.fromisoformat(data["since"]) if data.get("since") else None,
     )
 
@@ -227,10 +271,17 @@ async def _confirm(turn: Turn) -> None:
     tr = turn.tr
     profile = _profile(turn.data)
     text = "\n".join([tr("<b>Please check:</b>"), *profile_lines(tr, profile)])
-    await turn.say(text, reply_markup=inline([[
-        button(tr("✅ Submit"), dialog.choice(KIND, "confirm", "submit")),
-        button(tr("✏️ Start over"), dialog.choice(KIND, "confirm", "restart")),
-    ]]))
+    await turn.say(
+        text,
+        reply_markup=inline(
+            [
+                [
+                    button(tr("✅ Submit"), dialog.choice(KIND, "confirm", "submit")),
+                    button(tr("✏️ Start over"), dialog.choice(KIND, "confirm", "restart")),
+                ]
+            ]
+        ),
+    )
 
 
 async def _submit(turn: Turn) -> None:
@@ -238,33 +289,54 @@ async def _submit(turn: Turn) -> None:
     context = turn.context
     await turn.acknowledge(tr("✅ Submit"))
     result = await registry.submit_application(
-        context.db, context.clock, turn.user.id, str(turn.data["code"]), _profile(turn.data),
-        context.settings.admins, ending=turn.ending())
+        context.db,
+        context.clock,
+        turn.user.id,
+        str(turn.data["code"]),
+        _profile(turn.data),
+        context.settings.admins,
+        ending=turn.ending(),
+    )
     if result.application is None:
         await turn.finish()
         if result.problem == "already_member":
             await turn.say(tr("You are already a member. Send /help to see what I can do."))
         elif result.problem == "already_pending":
-            await turn.say(tr("Your request to join is waiting for the branch secretary's "
-                              "approval. I will tell you when it is decided."))
+            await turn.say(
+                tr(
+                    "Your request to join is waiting for the branch secretary's "
+                    "approval. I will tell you when it is decided."
+                )
+            )
         else:
             await turn.say(_invite_problem(tr, result.problem))
         return
-    await turn.say(tr("Thank you! Your request to join <b>{branch}</b> was sent to the "
-                      "branch secretary. I will tell you when it is approved.",
-                      branch=esc(turn.data["branch"])))
+    await turn.say(
+        tr(
+            "Thank you! Your request to join <b>{branch}</b> was sent to the "
+            "branch secretary. I will tell you when it is approved.",
+            branch=esc(turn.data["branch"]),
+        )
+    )
 
 
-STEPS = StepTable(KIND, {
-    "name": Step(_read_name, next=("birth_year",), ask=_ask_name),
-    "birth_year": Step(_read_birth_year, next=("status",), ask=_ask_birth_year),
-    "status": Step(_read_status, next=("phone",),
-                   ask=lambda turn: _ask_status(turn.update, turn.tr)),
-    "phone": Step(_read_phone, next=("away",), ask=lambda turn: _ask_phone(turn.update, turn.tr)),
-    "away": Step(_read_away, next=("city", "confirm"), ask=_ask_away),
-    **away.where_steps(KIND, then="confirm"),
-    "confirm": Step(_read_confirm, ask=_confirm),
-}, first=("name",))
+STEPS = StepTable(
+    KIND,
+    {
+        "name": Step(_read_name, next=("birth_year",), ask=_ask_name),
+        "birth_year": Step(_read_birth_year, next=("status",), ask=_ask_birth_year),
+        "status": Step(
+            _read_status, next=("phone",), ask=lambda turn: _ask_status(turn.update, turn.tr)
+        ),
+        "phone": Step(
+            _read_phone, next=("away",), ask=lambda turn: _ask_phone(turn.update, turn.tr)
+        ),
+        "away": Step(_read_away, next=("city", "confirm"), ask=_ask_away),
+        **away.where_steps(KIND, then="confirm"),
+        "confirm": Step(_read_confirm, ask=_confirm),
+    },
+    first=("name",),
+)
 
 
 async def pending_command(update: Update, context: ZContext) -> None:
@@ -282,30 +354,36 @@ async def pending_command(update: Update, context: ZContext) -> None:
 
 
 @on_press()
-async def decision_button(update: Update, context: ZContext, query: CallbackQuery,
-                          data: Decide) -> None:
+async def decision_button(
+    update: Update, context: ZContext, query: CallbackQuery, data: Decide
+) -> None:
     tr = context.tr
     application_id = data.application
     if data.verdict == "ok":
         # Already in the branch group? Then neither the welcome nor the line below sends
         # them there.
-        await group_members.check_applicant(context.bot, context.db, context.clock,
-                                            application_id, context.actor)
-    decision = await registry.decide(context.db, context.clock, application_id,
-                                     data.verdict == "ok", context.actor,
-                                     context.settings.study_makeup_days)
+        await group_members.check_applicant(
+            context.bot, context.db, context.clock, application_id, context.actor
+        )
+    decision = await registry.decide(
+        context.db,
+        context.clock,
+        application_id,
+        data.verdict == "ok",
+        context.actor,
+        context.settings.study_makeup_days,
+    )
     if decision.result in ("missing", "forbidden"):
         raise Refused(NOT_YOURS_TO_DECIDE)
     application = decision.application
     assert application is not None
-    outcome = (tr("✅ Approved") if application.state == "approved" else tr("❌ Rejected"))
+    outcome = tr("✅ Approved") if application.state == "approved" else tr("❌ Rejected")
     if decision.result == "already_decided":
         await query.answer(tr("Already decided: {outcome}", outcome=outcome))
     else:
         await query.answer(outcome)
     note = await _group_note(context, application) if decision.result == "approved" else ""
-    await _mark_decided(query, tr, application, outcome, listed=data.listed == LISTED,
-                        note=note)
+    await _mark_decided(query, tr, application, outcome, listed=data.listed == LISTED, note=note)
     if decision.result in ("approved", "rejected"):
         context.services.poke_outbox()  # the applicant's answer, queued with the decision
 
@@ -319,14 +397,29 @@ async def _group_note(context: ZContext, application: Application) -> str:
     tr = context.tr
     name, title = esc(application.name), esc(group.group.title)
     if group.group.invite_link:
-        return tr("👥 {name} is not in the group “{title}” yet: I sent them its link. "
-                  "/members lists everyone not in it.", name=name, title=title)
-    return tr("👥 {name} is not in the group “{title}” yet: please add them. /members lists "
-              "everyone not in it.", name=name, title=title)
+        return tr(
+            "👥 {name} is not in the group “{title}” yet: I sent them its link. "
+            "/members lists everyone not in it.",
+            name=name,
+            title=title,
+        )
+    return tr(
+        "👥 {name} is not in the group “{title}” yet: please add them. /members lists "
+        "everyone not in it.",
+        name=name,
+        title=title,
+    )
 
 
-async def _mark_decided(query: CallbackQuery, tr: Translator, application: Application,
-                        outcome: str, *, listed: bool, note: str = "") -> None:
+async def _mark_decided(
+    query: CallbackQuery,
+    tr: Translator,
+    application: Application,
+    outcome: str,
+    *,
+    listed: bool,
+    note: str = "",
+) -> None:
     """Say the outcome on the message that was pressed. A request on its own loses its
     buttons; in the /pending list only that applicant's row goes, and the outcome names
     them (the list may have been pressed from an older copy: nothing is said twice).
@@ -338,15 +431,17 @@ async def _mark_decided(query: CallbackQuery, tr: Translator, application: Appli
     said = tr("{outcome}: {name}", outcome=outcome, name=application.name) if listed else outcome
     marker = f"\n<b>{esc(said)}</b>"
     rows = getattr(getattr(message, "reply_markup", None), "inline_keyboard", ())
-    others = [row for row in rows if not any(_decides(b.callback_data, application.id)
-                                             for b in row)]
+    others = [
+        row for row in rows if not any(_decides(b.callback_data, application.id) for b in row)
+    ]
     repeated = marker + "\n" in original + "\n"
     added = marker + (f"\n{note}" if note else "")
     text = original if repeated or length(original + added) > MESSAGE_LIMIT else original + added
     if text == original and len(others) == len(rows):
         return  # nothing to change: Telegram would refuse the edit
-    await query.edit_message_text(text, reply_markup=InlineKeyboardMarkup(others)
-                                  if listed and others else None)
+    await query.edit_message_text(
+        text, reply_markup=InlineKeyboardMarkup(others) if listed and others else None
+    )
 
 
 def _decides(data: object, application_id: int) -> bool:

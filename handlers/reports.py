@@ -18,13 +18,7 @@ from typing import Literal
 from telegram import CallbackQuery, Update
 
 from bot import bulletins, organisation, rendered, reports, review
-from bot.callbacks import (
-    ReportBranches,
-    ReportKind,
-    ReportPeriod,
-    ReportTyped,
-    ReviewYear,
-)
+from bot.callbacks import ReportBranches, ReportKind, ReportPeriod, ReportTyped, ReviewYear
 from bot.context import ZContext
 from bot.delivery import send
 from bot.i18n import N_
@@ -50,11 +44,21 @@ async def report_command(update: Update, context: ZContext) -> None:
     if not actor.staff:
         await _ask_period(update, context, "bp")
         return
-    await chat.send_message(tr("📊 Which bulletin?"), reply_markup=inline([
-        [button(tr("📊 Branches: sessions, study, notes, visits, notices"),
-                ReportKind("bp").pack())],
-        [button(tr("📍 Contact-point visits"), ReportKind("visits").pack())],
-        [button(tr("🗂 Yearly review (five good)"), ReportKind("review").pack())]]))
+    await chat.send_message(
+        tr("📊 Which bulletin?"),
+        reply_markup=inline(
+            [
+                [
+                    button(
+                        tr("📊 Branches: sessions, study, notes, visits, notices"),
+                        ReportKind("bp").pack(),
+                    )
+                ],
+                [button(tr("📍 Contact-point visits"), ReportKind("visits").pack())],
+                [button(tr("🗂 Yearly review (five good)"), ReportKind("review").pack())],
+            ]
+        ),
+    )
 
 
 def _periods(context: ZContext) -> list[tuple[str, date, date]]:
@@ -74,38 +78,49 @@ def _periods(context: ZContext) -> list[tuple[str, date, date]]:
         (tr("This quarter so far"), quarter_start, tomorrow),
         (tr("Last quarter"), last_quarter, quarter_start),
         (tr("This half-year so far"), half_start, tomorrow),
-        (tr("Last half-year ({start} – {end})", start=f"{last_half:%Y-%m}",
-            end=f"{last_half_end - timedelta(days=1):%Y-%m}"), last_half, last_half_end),
+        (
+            tr(
+                "Last half-year ({start} – {end})",
+                start=f"{last_half:%Y-%m}",
+                end=f"{last_half_end - timedelta(days=1):%Y-%m}",
+            ),
+            last_half,
+            last_half_end,
+        ),
         (tr("This year so far"), year_start, tomorrow),
-        (tr("Last year ({year})", year=today.year - 1), date(today.year - 1, 1, 1),
-         year_start),
+        (tr("Last year ({year})", year=today.year - 1), date(today.year - 1, 1, 1), year_start),
     ]
 
 
-async def _ask_period(update: Update, context: ZContext, kind: Literal["bp", "visits"]
-                      ) -> None:
+async def _ask_period(update: Update, context: ZContext, kind: Literal["bp", "visits"]) -> None:
     tr = context.tr
-    rows = [[button(label, ReportPeriod(kind, start, end).pack())]
-            for label, start, end in _periods(context)]
+    rows = [
+        [button(label, ReportPeriod(kind, start, end).pack())]
+        for label, start, end in _periods(context)
+    ]
     rows.append([button(tr("Other dates…"), ReportTyped(kind, "typed").pack())])
-    heading = (tr("📍 <b>Contact-point bulletin</b>\nFor which period?") if kind == "visits"
-               else tr("📊 <b>Branch bulletin</b>\nFor which period?"))
-    await context.bot.send_message(context.actor.telegram_id, heading,
-                                   reply_markup=inline(rows))
+    heading = (
+        tr("📍 <b>Contact-point bulletin</b>\nFor which period?")
+        if kind == "visits"
+        else tr("📊 <b>Branch bulletin</b>\nFor which period?")
+    )
+    await context.bot.send_message(context.actor.telegram_id, heading, reply_markup=inline(rows))
 
 
 ReportButton = ReportKind | ReportTyped | ReportPeriod | ReportBranches | ReviewYear
 
 
 @on_press(role=lambda actor: actor.manages_any, refusal=ONLY_STAFF)
-async def report_button(update: Update, context: ZContext, query: CallbackQuery,
-                        data: ReportButton) -> None:
+async def report_button(
+    update: Update, context: ZContext, query: CallbackQuery, data: ReportButton
+) -> None:
     """Staff's reports; a secretary's is the bulletin of their own branches (``rpt:bp``,
     then ``rpt:b``)."""
     tr = context.tr
     actor = context.actor
-    own = isinstance(data, ReportBranches) or (isinstance(data, ReportPeriod | ReportTyped)
-                                               and data.kind == "bp")
+    own = isinstance(data, ReportBranches) or (
+        isinstance(data, ReportPeriod | ReportTyped) and data.kind == "bp"
+    )
     if not (actor.staff or own):
         raise Refused(ONLY_STAFF)
     if isinstance(data, ReviewYear) and not 2000 <= data.year < context.clock.today().year:
@@ -121,19 +136,22 @@ async def report_button(update: Update, context: ZContext, query: CallbackQuery,
         await _review(update, context, data.year, data.unit)
         return
     if isinstance(data, ReportTyped):
-        await dialog.begin(update, context, PERIOD, "dates", {"kind": data.kind},
-                           in_private=True)
-        await context.bot.send_message(context.actor.telegram_id, tr(
-            "Type the first and the last day, for example 2026-01-01 2026-06-30."))
+        await dialog.begin(update, context, PERIOD, "dates", {"kind": data.kind}, in_private=True)
+        await context.bot.send_message(
+            context.actor.telegram_id,
+            tr("Type the first and the last day, for example 2026-01-01 2026-06-30."),
+        )
         return
     try:  # the button's period meets the typed period's rule
         if data.end <= data.start:
             raise InvalidInput(N_("The last day comes before the first."))
-        start, end = reports.check_period(data.start, data.end - timedelta(days=1),
-                                          context.clock.today())
+        start, end = reports.check_period(
+            data.start, data.end - timedelta(days=1), context.clock.today()
+        )
     except InvalidInput as problem:
-        await context.bot.send_message(context.actor.telegram_id,
-                                       tr(problem.message, **problem.fields))
+        await context.bot.send_message(
+            context.actor.telegram_id, tr(problem.message, **problem.fields)
+        )
         return
     if isinstance(data, ReportBranches):
         await _send_branches(update, context, start, end, data.unit)
@@ -147,30 +165,47 @@ async def _ask_year(context: ZContext) -> None:
     """Only years that are over: the review judges a whole year's records."""
     tr = context.tr
     year = context.clock.today().year
-    await context.bot.send_message(context.actor.telegram_id, tr(
-        "🗂 <b>Yearly review (five good)</b>\nFor which year?"), reply_markup=inline([
-            [button(str(past), ReviewYear(past).pack())] for past in (year - 1, year - 2)]))
+    await context.bot.send_message(
+        context.actor.telegram_id,
+        tr("🗂 <b>Yearly review (five good)</b>\nFor which year?"),
+        reply_markup=inline(
+            [[button(str(past), ReviewYear(past).pack())] for past in (year - 1, year - 2)]
+        ),
+    )
 
 
-async def _review(update: Update, context: ZContext, year: int, unit_id: int | None
-                  ) -> None:
+async def _review(update: Update, context: ZContext, year: int, unit_id: int | None) -> None:
     """The year chosen: which scope; the scope chosen: its review, made now if need be."""
     tr = context.tr
     actor = context.actor
     if unit_id is None:
         county = await organisation.county(context.db)
         if county is None:
-            await context.bot.send_message(actor.telegram_id, tr(
-                "The organisation is empty. Import a roster first: zhibu import roster.xlsx"))
+            await context.bot.send_message(
+                actor.telegram_id,
+                tr("The organisation is empty. Import a roster first: zhibu import roster.xlsx"),
+            )
             return
         townships = await organisation.townships(context.db)
-        await context.bot.send_message(actor.telegram_id, tr(
-            "For the whole county, or one township?"), reply_markup=inline([
-                [button(tr("🏛 The whole county"), ReviewYear(year, county.id).pack())],
-                *grid([button(t.name, ReviewYear(year, t.id).pack()) for t in townships])]))
+        await context.bot.send_message(
+            actor.telegram_id,
+            tr("For the whole county, or one township?"),
+            reply_markup=inline(
+                [
+                    [button(tr("🏛 The whole county"), ReviewYear(year, county.id).pack())],
+                    *grid([button(t.name, ReviewYear(year, t.id).pack()) for t in townships]),
+                ]
+            ),
+        )
         return
-    prepared = await review.prepare(context.db, context.clock, year, unit_id,
-                                    context.settings.visit_quota_days, f"tg:{actor.telegram_id}")
+    prepared = await review.prepare(
+        context.db,
+        context.clock,
+        year,
+        unit_id,
+        context.settings.visit_quota_days,
+        f"tg:{actor.telegram_id}",
+    )
     if prepared.review is None:
         await context.bot.send_message(actor.telegram_id, review.too_few(tr, prepared))
         return
@@ -193,33 +228,50 @@ async def _ask_scope(update: Update, context: ZContext, start: date, end: date) 
     county = await organisation.county(context.db)
     townships = await organisation.townships(context.db)
     if county is None:
-        await context.bot.send_message(actor.telegram_id, tr(
-            "The organisation is empty. Import a roster first: zhibu import roster.xlsx"))
+        await context.bot.send_message(
+            actor.telegram_id,
+            tr("The organisation is empty. Import a roster first: zhibu import roster.xlsx"),
+        )
         return
-    await context.bot.send_message(actor.telegram_id, tr("For the whole county, or one "
-                                                         "township?"), reply_markup=inline([
-        [button(tr("🏛 The whole county"), ReportBranches(start, end, county.id).pack())],
-        *grid([button(t.name, ReportBranches(start, end, t.id).pack()) for t in townships])]))
+    await context.bot.send_message(
+        actor.telegram_id,
+        tr("For the whole county, or one township?"),
+        reply_markup=inline(
+            [
+                [button(tr("🏛 The whole county"), ReportBranches(start, end, county.id).pack())],
+                *grid([button(t.name, ReportBranches(start, end, t.id).pack()) for t in townships]),
+            ]
+        ),
+    )
 
 
-async def _send_branches(update: Update, context: ZContext, start: date, end: date,
-                         unit_id: int) -> None:
+async def _send_branches(
+    update: Update, context: ZContext, start: date, end: date, unit_id: int
+) -> None:
     actor = context.actor
     if not actor.manages(unit_id):  # staff any unit; a secretary their own branch
-        await context.bot.send_message(actor.telegram_id,
-                                       context.tr("This is not yours to manage."))
+        await context.bot.send_message(
+            actor.telegram_id, context.tr("This is not yours to manage.")
+        )
         return
-    bulletin = await bulletins.build(context.db, context.clock, unit_id, start, end,
-                                     context.settings.visit_quota_days)
+    bulletin = await bulletins.build(
+        context.db, context.clock, unit_id, start, end, context.settings.visit_quota_days
+    )
     # Drawn and written in a worker thread: the bot answers everyone else meanwhile.
     for part in await rendered.off_loop(bulletins.parts, context.tr, bulletin):
         await send(context.bot, actor.telegram_id, part)
 
 
 async def _send_visits(update: Update, context: ZContext, start: date, end: date) -> None:
-    parts = await reports.visit_bulletin_parts(context.db, context.clock, context.tr, start,
-                                               end, context.settings.visit_quota_days,
-                                               context.bot.username)
+    parts = await reports.visit_bulletin_parts(
+        context.db,
+        context.clock,
+        context.tr,
+        start,
+        end,
+        context.settings.visit_quota_days,
+        context.bot.username,
+    )
     for part in parts:
         await send(context.bot, context.actor.telegram_id, part)
 
@@ -231,8 +283,7 @@ async def makes_report(context: ZContext, current: Dialog) -> bool:
     return context.actor.manages_any
 
 
-async def period_step(update: Update, context: ZContext, current: Dialog, answer: Answer
-                      ) -> None:
+async def period_step(update: Update, context: ZContext, current: Dialog, answer: Answer) -> None:
     await PERIOD_STEPS.answer(update, context, current, answer)
 
 
@@ -252,8 +303,9 @@ def _parse_period(text: str | None, today: date) -> tuple[date, date]:
     try:
         start, last = (date.fromisoformat(piece) for piece in pieces)
     except ValueError:
-        raise InvalidInput(N_("Type the first and the last day, for example 2026-01-01 "
-                              "2026-06-30.")) from None
+        raise InvalidInput(
+            N_("Type the first and the last day, for example 2026-01-01 2026-06-30.")
+        ) from None
     return reports.check_period(start, last, today)
 
 

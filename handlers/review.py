@@ -12,13 +12,7 @@ from __future__ import annotations
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot import organisation, review
-from bot.callbacks import (
-    ReviewAdd,
-    ReviewBranchPress,
-    ReviewDecide,
-    ReviewDone,
-    ReviewGood,
-)
+from bot.callbacks import ReviewAdd, ReviewBranchPress, ReviewDecide, ReviewDone, ReviewGood
 from bot.context import ZContext
 from bot.delivery import markup, send
 from bot.i18n import N_
@@ -37,8 +31,9 @@ ReviewButton = ReviewBranchPress | ReviewGood | ReviewDecide | ReviewAdd | Revie
 
 
 @on_press(role=lambda actor: actor.staff, refusal=ONLY_STAFF)
-async def review_button(update: Update, context: ZContext, query: CallbackQuery,
-                        data: ReviewButton) -> None:
+async def review_button(
+    update: Update, context: ZContext, query: CallbackQuery, data: ReviewButton
+) -> None:
     found = (await review.load(context.db, data.review))[0]
     if found is None:
         raise Stale
@@ -46,8 +41,15 @@ async def review_button(update: Update, context: ZContext, query: CallbackQuery,
         opens = data.action == "open"
         await (_open if opens else _note)(update, context, found, data.branch)
     elif isinstance(data, ReviewGood):
-        changed = await review.set_good(context.db, context.clock, found.id, data.branch,
-                                        data.item, bool(data.value), context.actor.telegram_id)
+        changed = await review.set_good(
+            context.db,
+            context.clock,
+            found.id,
+            data.branch,
+            data.item,
+            bool(data.value),
+            context.actor.telegram_id,
+        )
         await _show_form(update, context, found.id, data.branch, changed)
     elif isinstance(data, ReviewDecide):
         await _set(update, context, found, data)
@@ -67,24 +69,26 @@ async def _open(update: Update, context: ZContext, found: Review, branch_id: int
     await send(context.bot, context.actor.telegram_id, review.form(context.tr, found, row))
 
 
-async def _set(update: Update, context: ZContext, found: Review, data: ReviewDecide
-               ) -> None:
+async def _set(update: Update, context: ZContext, found: Review, data: ReviewDecide) -> None:
     query = update.callback_query
     assert query is not None
     branch_id, verdict = data.branch, data.verdict
     _, row = await review.branch(context.db, found.id, branch_id)
     if found.state == "draft" and row is not None and None in row.goods:
-        await query.answer(context.tr("Answer all five first: press each number until it "
-                                      "shows ✅ or ❌."), show_alert=True)
+        await query.answer(
+            context.tr("Answer all five first: press each number until it shows ✅ or ❌."),
+            show_alert=True,
+        )
         return
-    decided = await review.decide(context.db, context.clock, found.id, branch_id,
-                                  verdict,
-                                  context.actor.telegram_id)
+    decided = await review.decide(
+        context.db, context.clock, found.id, branch_id, verdict, context.actor.telegram_id
+    )
     await _show_form(update, context, found.id, branch_id, decided)
 
 
-async def _show_form(update: Update, context: ZContext, review_id: int, branch_id: int,
-                     changed: bool) -> None:
+async def _show_form(
+    update: Update, context: ZContext, review_id: int, branch_id: int, changed: bool
+) -> None:
     """The assessment again, as it now stands, in place of the one pressed."""
     query = update.callback_query
     assert query is not None
@@ -93,8 +97,9 @@ async def _show_form(update: Update, context: ZContext, review_id: int, branch_i
     if current is None or row is None:
         raise Stale
     if not changed and current.state == "confirmed":
-        await query.answer(tr("This review is confirmed; it can no longer change."),
-                           show_alert=True)
+        await query.answer(
+            tr("This review is confirmed; it can no longer change."), show_alert=True
+        )
     else:
         await query.answer()
     shown = review.form(tr, current, row)
@@ -111,15 +116,21 @@ async def _note(update: Update, context: ZContext, found: Review, branch_id: int
     if row is None or not row.listed or found.state != "draft":
         raise Stale
     await query.answer()
-    await dialog.begin(update, context, COMMENT, "text",
-                       {"review": found.id, "branch": branch_id}, in_private=True)
-    await context.bot.send_message(context.actor.telegram_id, context.tr(
-        "Type the comment on {branch} (at most {limit} characters). It replaces any earlier "
-        "one.", branch=esc(row.name), limit=review.COMMENT_MAX))
+    await dialog.begin(
+        update, context, COMMENT, "text", {"review": found.id, "branch": branch_id}, in_private=True
+    )
+    await context.bot.send_message(
+        context.actor.telegram_id,
+        context.tr(
+            "Type the comment on {branch} (at most {limit} characters). It replaces any earlier "
+            "one.",
+            branch=esc(row.name),
+            limit=review.COMMENT_MAX,
+        ),
+    )
 
 
-async def comment_step(update: Update, context: ZContext, current: Dialog, answer: Answer
-                       ) -> None:
+async def comment_step(update: Update, context: ZContext, current: Dialog, answer: Answer) -> None:
     await COMMENT_STEPS.answer(update, context, current, answer)
 
 
@@ -130,8 +141,15 @@ async def _read_comment(turn: Turn) -> None:
     if not text:
         raise InvalidInput(N_("Please type the comment as text."))
     review_id, branch_id = int(turn.data["review"]), int(turn.data["branch"])
-    if not await review.comment(context.db, context.clock, review_id, branch_id, text,
-                                context.actor.telegram_id, ending=turn.ending()):
+    if not await review.comment(
+        context.db,
+        context.clock,
+        review_id,
+        branch_id,
+        text,
+        context.actor.telegram_id,
+        ending=turn.ending(),
+    ):
         await turn.say(tr("This review is confirmed; it can no longer change."))
         return
     found, row = await review.branch(context.db, review_id, branch_id)
@@ -150,8 +168,9 @@ async def _add(update: Update, context: ZContext, found: Review, unit_id: int) -
     assert query is not None
     tr = context.tr
     if found.state != "draft":
-        await query.answer(tr("This review is confirmed; it can no longer change."),
-                           show_alert=True)
+        await query.answer(
+            tr("This review is confirmed; it can no longer change."), show_alert=True
+        )
         return
     unit = await organisation.get_unit(context.db, unit_id or found.scope_unit_id)
     _, _, rows = await review.load(context.db, found.id)
@@ -168,11 +187,17 @@ async def _add(update: Update, context: ZContext, found: Review, unit_id: int) -
         choices = [(t.name, t.id) for t in await organisation.townships(context.db)]
         title = tr("Add a branch from which township?")
     else:
-        choices = [(r.name, r.branch_id) for r in rows
-                   if r.township == unit.name and not r.listed]
+        choices = [(r.name, r.branch_id) for r in rows if r.township == unit.name and not r.listed]
         title = tr("Which branch of {township} to add?", township=esc(unit.name))
-    await context.bot.send_message(context.actor.telegram_id, title, reply_markup=inline(grid(
-        [button(name, ReviewAdd(found.id, choice).pack()) for name, choice in choices[:90]])))
+    await context.bot.send_message(
+        context.actor.telegram_id,
+        title,
+        reply_markup=inline(
+            grid(
+                [button(name, ReviewAdd(found.id, choice).pack()) for name, choice in choices[:90]]
+            )
+        ),
+    )
 
 
 async def _relabel(query: CallbackQuery, data: str, label: str) -> None:
@@ -183,8 +208,13 @@ async def _relabel(query: CallbackQuery, data: str, label: str) -> None:
     markup = getattr(message, "reply_markup", None)
     if markup is None:
         return
-    rows = [[InlineKeyboardButton(label, callback_data=data) if b.callback_data == data else b
-             for b in row] for row in markup.inline_keyboard]
+    rows = [
+        [
+            InlineKeyboardButton(label, callback_data=data) if b.callback_data == data else b
+            for b in row
+        ]
+        for row in markup.inline_keyboard
+    ]
     if rows != [list(row) for row in markup.inline_keyboard]:
         await query.edit_message_reply_markup(InlineKeyboardMarkup(rows))
 
@@ -194,18 +224,21 @@ async def _done(update: Update, context: ZContext, found: Review) -> None:
     assert query is not None
     tr = context.tr
     if found.state == "draft" and not await review.confirm(
-            context.db, context.clock, found.id, context.actor.telegram_id):
+        context.db, context.clock, found.id, context.actor.telegram_id
+    ):
         _, _, rows = await review.load(context.db, found.id)
         left = [row.name for row in rows if row.listed and row.verdict is None]
-        await query.answer(tr("Decide every branch on the list first; not yet decided: "
-                              "{n}.", n=len(left)), show_alert=True)
+        await query.answer(
+            tr("Decide every branch on the list first; not yet decided: {n}.", n=len(left)),
+            show_alert=True,
+        )
         await _relabel(query, str(query.data), tr("✅ Confirm the list once all are decided"))
         return
     await query.answer()
     confirmed, scope, rows = await review.load(context.db, found.id)
     assert confirmed is not None
-    for part in [*review.list_parts(tr, confirmed, scope, rows),
-                 await review.export(context.db, context.clock, tr, confirmed, scope,
-                                       rows)]:
+    for part in [
+        *review.list_parts(tr, confirmed, scope, rows),
+        await review.export(context.db, context.clock, tr, confirmed, scope, rows),
+    ]:
         await send(context.bot, context.actor.telegram_id, part)
-

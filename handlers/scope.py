@@ -32,22 +32,33 @@ async def ask(update: Update, context: ZContext, kind: str, heading: str, then: 
     if actor.staff:
         county = await organisation.county(context.db)
         if county is None:
-            await chat.send_message(tr("The organisation is empty. Import a roster first: "
-                                       "zhibu import roster.xlsx"))
+            await chat.send_message(
+                tr("The organisation is empty. Import a roster first: zhibu import roster.xlsx")
+            )
             return
         townships = await organisation.townships(context.db)
         await dialog.begin(update, context, kind, "scope")
         question = tr("To whom?")
-        await chat.send_message(f"{heading}\n{question}", reply_markup=inline([
-            [button(tr("🏛 The whole county"), dialog.choice(kind, "scope", county.id))],
-            *grid([button(t.name, dialog.choice(kind, "scope", t.id)) for t in townships]),
-        ]))
+        await chat.send_message(
+            f"{heading}\n{question}",
+            reply_markup=inline(
+                [
+                    [button(tr("🏛 The whole county"), dialog.choice(kind, "scope", county.id))],
+                    *grid([button(t.name, dialog.choice(kind, "scope", t.id)) for t in townships]),
+                ]
+            ),
+        )
         return
-    branches = [b for b in [await organisation.get_unit(context.db, branch_id)
-                            for branch_id in sorted(actor.secretary_of)] if b is not None]
+    branches = [
+        b
+        for b in [
+            await organisation.get_unit(context.db, branch_id)
+            for branch_id in sorted(actor.secretary_of)
+        ]
+        if b is not None
+    ]
     if not branches:
-        await chat.send_message(tr("Only branch secretaries and organisation staff can do "
-                                   "this."))
+        await chat.send_message(tr("Only branch secretaries and organisation staff can do this."))
         return
     await dialog.begin(update, context, kind, "scope")
     if len(branches) == 1:
@@ -56,8 +67,12 @@ async def ask(update: Update, context: ZContext, kind: str, heading: str, then: 
         await then(update, context, current, branches[0])
         return
     question = tr("To which branch?")
-    await chat.send_message(f"{heading}\n{question}", reply_markup=inline(grid([
-        button(b.name, dialog.choice(kind, "scope", b.id)) for b in branches])))
+    await chat.send_message(
+        f"{heading}\n{question}",
+        reply_markup=inline(
+            grid([button(b.name, dialog.choice(kind, "scope", b.id)) for b in branches])
+        ),
+    )
 
 
 async def addresses(context: ZContext, current: Dialog) -> bool:
@@ -68,8 +83,9 @@ async def addresses(context: ZContext, current: Dialog) -> bool:
     return context.actor.manages(int(current.data["scope"]))
 
 
-async def read(update: Update, context: ZContext, kind: str, current: Dialog, answer: Answer,
-               then: Then) -> None:
+async def read(
+    update: Update, context: ZContext, kind: str, current: Dialog, answer: Answer, then: Then
+) -> None:
     """A press at the ``scope`` or ``township`` step."""
     tr = context.tr
     chat = update.effective_chat
@@ -90,10 +106,19 @@ async def read(update: Update, context: ZContext, kind: str, current: Dialog, an
         await dialog.advance(update, context, current, "township")
         await chat.send_message(
             tr("The whole of {township}, or one branch?", township=esc(unit.name)),
-            reply_markup=inline([
-                [button(tr("All of {township}", township=unit.name),
-                        dialog.choice(kind, "township", unit.id))],
-                *grid([button(b.name, dialog.choice(kind, "township", b.id))
-                       for b in branches])]))
+            reply_markup=inline(
+                [
+                    [
+                        button(
+                            tr("All of {township}", township=unit.name),
+                            dialog.choice(kind, "township", unit.id),
+                        )
+                    ],
+                    *grid(
+                        [button(b.name, dialog.choice(kind, "township", b.id)) for b in branches]
+                    ),
+                ]
+            ),
+        )
         return
     await then(update, context, current, unit)

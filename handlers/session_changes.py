@@ -49,8 +49,9 @@ REFUSALS: dict[Change, str] = {
 
 
 @on_press()
-async def change_button(update: Update, context: ZContext, query: CallbackQuery,
-                        data: SessionList | SessionChange) -> None:
+async def change_button(
+    update: Update, context: ZContext, query: CallbackQuery, data: SessionList | SessionChange
+) -> None:
     tr = context.tr
     chat = update.effective_chat
     if chat is None or chat.type != ChatType.PRIVATE:  # these buttons are only shown privately
@@ -71,28 +72,42 @@ async def change_button(update: Update, context: ZContext, query: CallbackQuery,
     if not context.actor.manages(meeting.branch_id):
         raise Refused
     if meeting.state not in ("scheduled", "open"):
-        await query.answer(tr(REFUSALS["closed" if meeting.state == "closed" else "cancelled"]),
-                           show_alert=True)
+        await query.answer(
+            tr(REFUSALS["closed" if meeting.state == "closed" else "cancelled"]), show_alert=True
+        )
         return
     await query.answer()
     if data.action == "show":
         await _card(update, context, meeting)
     elif data.action == "move":
-        await dialog.begin(update, context, MOVE, "when", {"meeting": meeting.id},
-                           in_private=True)
-        await context.bot.send_message(context.actor.telegram_id, tr(
-            "🗓 <b>Moving “{topic}”</b>, now {when}.", topic=esc(meeting.topic),
-            when=meetings.when_text(meeting, context.clock.tz)))
+        await dialog.begin(update, context, MOVE, "when", {"meeting": meeting.id}, in_private=True)
+        await context.bot.send_message(
+            context.actor.telegram_id,
+            tr(
+                "🗓 <b>Moving “{topic}”</b>, now {when}.",
+                topic=esc(meeting.topic),
+                when=meetings.when_text(meeting, context.clock.tz),
+            ),
+        )
         await ask_when(update, context, MOVE)
     else:
-        await dialog.begin(update, context, CALL_OFF, "reason", {"meeting": meeting.id},
-                           in_private=True)
-        reasons = [[button(tr(label), dialog.choice(CALL_OFF, "reason", cause))]
-                   for cause, label in CAUSES.items()]
-        await context.bot.send_message(context.actor.telegram_id, tr(
-            "🚫 <b>Cancelling “{topic}”</b> ({when}). Why? Choose, or type the reason — "
-            "the invited members are told it.", topic=esc(meeting.topic),
-            when=meetings.when_text(meeting, context.clock.tz)), reply_markup=inline(reasons))
+        await dialog.begin(
+            update, context, CALL_OFF, "reason", {"meeting": meeting.id}, in_private=True
+        )
+        reasons = [
+            [button(tr(label), dialog.choice(CALL_OFF, "reason", cause))]
+            for cause, label in CAUSES.items()
+        ]
+        await context.bot.send_message(
+            context.actor.telegram_id,
+            tr(
+                "🚫 <b>Cancelling “{topic}”</b> ({when}). Why? Choose, or type the reason — "
+                "the invited members are told it.",
+                topic=esc(meeting.topic),
+                when=meetings.when_text(meeting, context.clock.tz),
+            ),
+            reply_markup=inline(reasons),
+        )
 
 
 async def _list(update: Update, context: ZContext, branch: Unit) -> None:
@@ -104,10 +119,22 @@ async def _list(update: Update, context: ZContext, branch: Unit) -> None:
         await chat.send_message(tr("{branch} has no coming sessions.", branch=esc(branch.name)))
         return
     tz = context.clock.tz
-    rows = [[button(f"{m.starts_at.astimezone(tz):%m-%d %H:%M} {tr(KINDS[m.kind])} {m.topic}",
-                    SessionChange("show", m.id).pack())] for m in found]
-    await chat.send_message(tr("✏️ <b>Coming sessions of {branch}</b>\nChoose one to move or "
-                               "cancel.", branch=esc(branch.name)), reply_markup=inline(rows))
+    rows = [
+        [
+            button(
+                f"{m.starts_at.astimezone(tz):%m-%d %H:%M} {tr(KINDS[m.kind])} {m.topic}",
+                SessionChange("show", m.id).pack(),
+            )
+        ]
+        for m in found
+    ]
+    await chat.send_message(
+        tr(
+            "✏️ <b>Coming sessions of {branch}</b>\nChoose one to move or cancel.",
+            branch=esc(branch.name),
+        ),
+        reply_markup=inline(rows),
+    )
 
 
 async def _card(update: Update, context: ZContext, meeting: Meeting) -> None:
@@ -115,22 +142,25 @@ async def _card(update: Update, context: ZContext, meeting: Meeting) -> None:
     chat = update.effective_chat
     assert chat is not None
     branch = await organisation.get_unit(context.db, meeting.branch_id)
-    told, pressed = await session_changes.reach(context.db, meeting.id,
-                                                context.actor.telegram_id)
-    lines = [*meetings.describe(tr, meeting, branch.name if branch else "—", context.clock.tz),
-             tr("Invited members who will be told of a change: {n}.", n=told)]
+    told, pressed = await session_changes.reach(context.db, meeting.id, context.actor.telegram_id)
+    lines = [
+        *meetings.describe(tr, meeting, branch.name if branch else "—", context.clock.tz),
+        tr("Invited members who will be told of a change: {n}.", n=told),
+    ]
     if meeting.state == "open":
-        lines.append(tr("Check-in is open now ({n} checked in or asked for leave).",
-                        n=pressed))
-    await chat.send_message("\n".join(lines), reply_markup=inline(
-        [[button(label, data) for label, data in meetings.change_buttons(tr, meeting)]]))
+        lines.append(tr("Check-in is open now ({n} checked in or asked for leave).", n=pressed))
+    await chat.send_message(
+        "\n".join(lines),
+        reply_markup=inline(
+            [[button(label, data) for label, data in meetings.change_buttons(tr, meeting)]]
+        ),
+    )
 
 
 # --- moving -----------------------------------------------------------------------------------
 
 
-async def move_step(update: Update, context: ZContext, current: Dialog, answer: Answer
-                    ) -> None:
+async def move_step(update: Update, context: ZContext, current: Dialog, answer: Answer) -> None:
     await MOVE_STEPS.answer(update, context, current, answer)
 
 
@@ -151,21 +181,34 @@ async def _read_new_time(turn: Turn) -> None:
     await _confirm_move_question(turn.update, turn.context, meeting, starts)
 
 
-async def _confirm_move_question(update: Update, context: ZContext, meeting: Meeting,
-                                 starts: datetime) -> None:
+async def _confirm_move_question(
+    update: Update, context: ZContext, meeting: Meeting, starts: datetime
+) -> None:
     tr = context.tr
     tz = context.clock.tz
-    told, pressed = await session_changes.reach(context.db, meeting.id,
-                                                context.actor.telegram_id)
-    lines = [tr("<b>Please check:</b> move “{topic}” from {was} to {when}.",
-                topic=esc(meeting.topic), was=meetings.when_text(meeting, tz),
-                when=starts.astimezone(tz).strftime("%Y-%m-%d %H:%M")),
-             tr("The {n} invited members with Telegram are told; reminders, check-in and "
-                "closing follow the new time.", n=told)]
+    told, pressed = await session_changes.reach(context.db, meeting.id, context.actor.telegram_id)
+    lines = [
+        tr(
+            "<b>Please check:</b> move “{topic}” from {was} to {when}.",
+            topic=esc(meeting.topic),
+            was=meetings.when_text(meeting, tz),
+            when=starts.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
+        ),
+        tr(
+            "The {n} invited members with Telegram are told; reminders, check-in and "
+            "closing follow the new time.",
+            n=told,
+        ),
+    ]
     if pressed:
-        lines.append(tr("The {n} check-ins and leave requests made for the old time are "
-                        "cleared; those members are asked to check in, or ask again, at the "
-                        "new time.", n=pressed))
+        lines.append(
+            tr(
+                "The {n} check-ins and leave requests made for the old time are "
+                "cleared; those members are asked to check in, or ask again, at the "
+                "new time.",
+                n=pressed,
+            )
+        )
     await dialog.ask_to_confirm(update, context, MOVE, "\n".join(lines), tr("✅ Move it"))
 
 
@@ -174,14 +217,21 @@ async def _confirm_move(turn: Turn) -> None:
     context = turn.context
     if await _still_open(turn.update, context, turn.current) is None:
         return
-    if not await dialog.confirmed(turn.update, context, turn.answer, tr("✅ Move it"),
-                                  tr("Nothing was changed.")):
+    if not await dialog.confirmed(
+        turn.update, context, turn.answer, tr("✅ Move it"), tr("Nothing was changed.")
+    ):
         return
     starts = datetime.fromisoformat(turn.data["starts"])
     meeting_id = int(turn.data["meeting"])
     result, told = await session_changes.move(
-        context.db, context.clock, windows(context.settings), meeting_id, starts,
-        context.actor.telegram_id, ending=turn.ending())
+        context.db,
+        context.clock,
+        windows(context.settings),
+        meeting_id,
+        starts,
+        context.actor.telegram_id,
+        ending=turn.ending(),
+    )
     if result == "passed":  # the time went by while the question waited: ask it again
         await turn.go("when", ask=False)
         await turn.say(tr(REFUSALS["passed"]))
@@ -190,25 +240,35 @@ async def _confirm_move(turn: Turn) -> None:
         await _stop(turn.update, context, meeting_id, result)
         return
     context.services.poke_outbox()
-    await turn.say(tr("Moved to {when}. {n} invited members are being told.",
-                      when=starts.astimezone(context.clock.tz).strftime("%Y-%m-%d %H:%M"),
-                      n=told))
+    await turn.say(
+        tr(
+            "Moved to {when}. {n} invited members are being told.",
+            when=starts.astimezone(context.clock.tz).strftime("%Y-%m-%d %H:%M"),
+            n=told,
+        )
+    )
 
 
 # Begun by the session's "🗓 Reschedule" button, which asks the first question.
-MOVE_STEPS = StepTable(MOVE, {
-    "when": Step(_read_new_time, next=("time", "when", "confirm"),
-                 ask=lambda turn: ask_when(turn.update, turn.context, MOVE)),
-    "time": Step(_read_new_time, next=("when", "confirm")),  # asked by read_when
-    "confirm": Step(_confirm_move, next=("when",)),  # asked by _read_new_time
-}, first=("when",))
+MOVE_STEPS = StepTable(
+    MOVE,
+    {
+        "when": Step(
+            _read_new_time,
+            next=("time", "when", "confirm"),
+            ask=lambda turn: ask_when(turn.update, turn.context, MOVE),
+        ),
+        "time": Step(_read_new_time, next=("when", "confirm")),  # asked by read_when
+        "confirm": Step(_confirm_move, next=("when",)),  # asked by _read_new_time
+    },
+    first=("when",),
+)
 
 
 # --- cancelling -------------------------------------------------------------------------------
 
 
-async def call_off_step(update: Update, context: ZContext, current: Dialog, answer: Answer
-                        ) -> None:
+async def call_off_step(update: Update, context: ZContext, current: Dialog, answer: Answer) -> None:
     await CALL_OFF_STEPS.answer(update, context, current, answer)
 
 
@@ -228,20 +288,32 @@ async def _read_reason(turn: Turn) -> None:
     else:
         cause, reason = "other", few_words(turn.text, REASON_MAX)
     await turn.go("confirm", ask=False, cause=cause, reason=reason)
-    told, _ = await session_changes.reach(context.db, meeting.id,
-                                          context.actor.telegram_id)
+    told, _ = await session_changes.reach(context.db, meeting.id, context.actor.telegram_id)
     shown = esc(reason) if reason else tr(CAUSES[cause])
-    lines = [tr("<b>Please check:</b> cancel “{topic}” ({when})?",
-                topic=esc(meeting.topic),
-                when=meetings.when_text(meeting, context.clock.tz)),
-             tr("Reason: {reason}", reason=shown),
-             tr("The {n} invited members with Telegram are told, and nobody is "
-                "recorded absent. A session the branch is due to hold (三会一课, the "
-                "party day) stays due: if none is held in its month or quarter, the "
-                "bulletin shows it cancelled, with this reason. To keep it, "
-                "🗓 reschedule instead.", n=told)]
-    await dialog.ask_to_confirm(turn.update, context, CALL_OFF, "\n".join(lines),
-                                tr("🚫 Yes, cancel the session"), no=tr("↩️ Keep it"))
+    lines = [
+        tr(
+            "<b>Please check:</b> cancel “{topic}” ({when})?",
+            topic=esc(meeting.topic),
+            when=meetings.when_text(meeting, context.clock.tz),
+        ),
+        tr("Reason: {reason}", reason=shown),
+        tr(
+            "The {n} invited members with Telegram are told, and nobody is "
+            "recorded absent. A session the branch is due to hold (三会一课, the "
+            "party day) stays due: if none is held in its month or quarter, the "
+            "bulletin shows it cancelled, with this reason. To keep it, "
+            "🗓 reschedule instead.",
+            n=told,
+        ),
+    ]
+    await dialog.ask_to_confirm(
+        turn.update,
+        context,
+        CALL_OFF,
+        "\n".join(lines),
+        tr("🚫 Yes, cancel the session"),
+        no=tr("↩️ Keep it"),
+    )
 
 
 async def _confirm_call_off(turn: Turn) -> None:
@@ -249,31 +321,46 @@ async def _confirm_call_off(turn: Turn) -> None:
     context = turn.context
     if await _still_open(turn.update, context, turn.current) is None:
         return
-    if not await dialog.confirmed(turn.update, context, turn.answer,
-                                  tr("🚫 Yes, cancel the session"),
-                                  tr("Kept: the session takes place as planned."),
-                                  no=tr("↩️ Keep it")):
+    if not await dialog.confirmed(
+        turn.update,
+        context,
+        turn.answer,
+        tr("🚫 Yes, cancel the session"),
+        tr("Kept: the session takes place as planned."),
+        no=tr("↩️ Keep it"),
+    ):
         return
     cause = turn.data["cause"]
     if cause not in get_args(CancelCause):
         raise InvalidInput(N_("Please choose with the buttons."))
     meeting_id = int(turn.data["meeting"])
     result, told = await session_changes.cancel(
-        context.db, context.clock, meeting_id, context.actor.telegram_id, cause,
-        turn.data.get("reason"), ending=turn.ending())
+        context.db,
+        context.clock,
+        meeting_id,
+        context.actor.telegram_id,
+        cause,
+        turn.data.get("reason"),
+        ending=turn.ending(),
+    )
     if result != "done":
         await _stop(turn.update, context, meeting_id, result)
         return
     context.services.poke_outbox()
-    await turn.say(tr("Cancelled. {n} invited members are being told; nobody is "
-                      "recorded absent.", n=told))
+    await turn.say(
+        tr("Cancelled. {n} invited members are being told; nobody is recorded absent.", n=told)
+    )
 
 
 # Begun by the session's "🚫 Cancel the session" button, which asks why.
-CALL_OFF_STEPS = StepTable(CALL_OFF, {
-    "reason": Step(_read_reason, next=("confirm",)),
-    "confirm": Step(_confirm_call_off),  # asked by _read_reason: the session is at hand
-}, first=("reason",))
+CALL_OFF_STEPS = StepTable(
+    CALL_OFF,
+    {
+        "reason": Step(_read_reason, next=("confirm",)),
+        "confirm": Step(_confirm_call_off),  # asked by _read_reason: the session is at hand
+    },
+    first=("reason",),
+)
 
 
 async def _still_open(update: Update, context: ZContext, current: Dialog) -> Meeting | None:
@@ -284,8 +371,9 @@ async def _still_open(update: Update, context: ZContext, current: Dialog) -> Mee
     return meeting
 
 
-async def _stop(update: Update, context: ZContext, meeting_id: int,
-                result: Change | None = None) -> None:
+async def _stop(
+    update: Update, context: ZContext, meeting_id: int, result: Change | None = None
+) -> None:
     """The session changed under the form (closed, cancelled by someone else): the form
     ends and says why."""
     await dialog.finish(update, context)
@@ -293,8 +381,9 @@ async def _stop(update: Update, context: ZContext, meeting_id: int,
         await update.callback_query.answer()
     if result is None:
         meeting = await meetings.get(context.db, meeting_id)
-        result = "gone" if meeting is None else "closed" if meeting.state == "closed" \
-            else "cancelled"
+        result = (
+            "gone" if meeting is None else "closed" if meeting.state == "closed" else "cancelled"
+        )
     chat = update.effective_chat
     assert chat is not None
     await chat.send_message(context.tr(REFUSALS[result]))

@@ -33,9 +33,12 @@ async def meetings_command(update: Update, context: ZContext) -> None:
     if not context.actor.reads_any_sessions:
         chat = update.effective_chat
         assert chat is not None
-        await chat.send_message(context.tr(
-            "Session records are for branch secretaries, organisation staff, and leaders at "
-            "their contact points."))
+        await chat.send_message(
+            context.tr(
+                "Session records are for branch secretaries, organisation staff, and leaders at "
+                "their contact points."
+            )
+        )
         return
     await picker.choose_branch(update, context, SESSIONS)
 
@@ -44,18 +47,30 @@ async def sessions_of_branch(update: Update, context: ZContext, branch: Unit) ->
     await _month(update, context, branch, None, 0, in_place=False)
 
 
-async def _month(update: Update, context: ZContext, branch: Unit, month: Month | None,
-                 page: int, *, in_place: bool) -> None:
+async def _month(
+    update: Update,
+    context: ZContext,
+    branch: Unit,
+    month: Month | None,
+    page: int,
+    *,
+    in_place: bool,
+) -> None:
     tz = context.clock.tz
     found = await session_records.month_page(context.db, context.clock, branch, month, page)
     text = session_records.month_text(context.tr, found, tz)
-    keys = markup(session_records.month_buttons(context.tr, found, tz,
-                                                ledger=context.actor.manages(branch.id)))
+    keys = markup(
+        session_records.month_buttons(
+            context.tr, found, tz, ledger=context.actor.manages(branch.id)
+        )
+    )
     query = update.callback_query
     if in_place and query is not None and query.message is not None:
         shown = query.message
-        if (getattr(shown, "text", None) == visible(text)
-                and getattr(shown, "reply_markup", None) == keys):
+        if (
+            getattr(shown, "text", None) == visible(text)
+            and getattr(shown, "reply_markup", None) == keys
+        ):
             return  # the page asked for is the one shown (Telegram refuses such an edit)
         await query.edit_message_text(text, reply_markup=keys)
         return
@@ -63,8 +78,12 @@ async def _month(update: Update, context: ZContext, branch: Unit, month: Month |
 
 
 @on_press()
-async def sessions_button(update: Update, context: ZContext, query: CallbackQuery,
-                          data: SessionCard | SessionMonth | LedgerYears | Ledger) -> None:
+async def sessions_button(
+    update: Update,
+    context: ZContext,
+    query: CallbackQuery,
+    data: SessionCard | SessionMonth | LedgerYears | Ledger,
+) -> None:
     tr = context.tr
     actor = context.actor
     if isinstance(data, SessionCard):
@@ -72,12 +91,13 @@ async def sessions_button(update: Update, context: ZContext, query: CallbackQuer
         if found is None or not actor.reads_sessions_of(found.meeting.branch_id):
             raise Refused
         await query.answer()
-        for part in session_records.card_parts(tr, found, context.clock.tz,
-                                               manages=actor.manages(found.meeting.branch_id)):
+        for part in session_records.card_parts(
+            tr, found, context.clock.tz, manages=actor.manages(found.meeting.branch_id)
+        ):
             await send(context.bot, actor.telegram_id, part)
         return
     branch = await organisation.get_unit(context.db, data.branch)
-    allowed = (actor.reads_sessions_of if isinstance(data, SessionMonth) else actor.manages)
+    allowed = actor.reads_sessions_of if isinstance(data, SessionMonth) else actor.manages
     if branch is None or branch.kind != "branch" or not allowed(branch.id):
         raise Refused
     if isinstance(data, SessionMonth):
@@ -85,8 +105,7 @@ async def sessions_button(update: Update, context: ZContext, query: CallbackQuer
         if month is None:
             raise Stale
         await query.answer()
-        await _month(update, context, branch, month, data.page or 0,
-                     in_place=data.page is not None)
+        await _month(update, context, branch, month, data.page or 0, in_place=data.page is not None)
     elif isinstance(data, LedgerYears):
         await query.answer()
         await _ask_year(context, branch)
@@ -98,14 +117,18 @@ async def _ask_year(context: ZContext, branch: Unit) -> None:
     tr = context.tr
     years = await session_records.ledger_years(context.db, context.clock, branch.id)
     if not years:
-        await context.bot.send_message(context.actor.telegram_id, tr(
-            "{branch} has no sessions on record yet.", branch=esc(branch.name)))
+        await context.bot.send_message(
+            context.actor.telegram_id,
+            tr("{branch} has no sessions on record yet.", branch=esc(branch.name)),
+        )
         return
     await context.bot.send_message(
         context.actor.telegram_id,
         tr("📥 <b>Session ledger of {branch}</b>\nFor which year?", branch=esc(branch.name)),
-        reply_markup=inline(grid([button(str(year), Ledger(branch.id, year).pack())
-                                  for year in years], 5)))
+        reply_markup=inline(
+            grid([button(str(year), Ledger(branch.id, year).pack()) for year in years], 5)
+        ),
+    )
 
 
 async def _ledger(query: CallbackQuery, context: ZContext, branch: Unit, year: int) -> None:
@@ -115,7 +138,9 @@ async def _ledger(query: CallbackQuery, context: ZContext, branch: Unit, year: i
     await query.answer()
     found = await session_records.ledger_file(context.db, context.clock, tr, branch, year)
     if found is None:
-        await context.bot.send_message(context.actor.telegram_id, tr(
-            "{branch} held no sessions in {year}.", branch=esc(branch.name), year=year))
+        await context.bot.send_message(
+            context.actor.telegram_id,
+            tr("{branch} held no sessions in {year}.", branch=esc(branch.name), year=year),
+        )
         return
     await send(context.bot, context.actor.telegram_id, found)

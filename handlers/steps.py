@@ -52,15 +52,15 @@ class StepTable:
     """The steps of one form (one dialog kind), and its dispatcher (:meth:`answer`) — which
     the form's entry in the list of forms routes every answer to."""
 
-    def __init__(self, kind: str, steps: Mapping[str, Step], *, first: tuple[str, ...]
-                 ) -> None:
+    def __init__(self, kind: str, steps: Mapping[str, Step], *, first: tuple[str, ...]) -> None:
         self.kind = kind
         self.steps = dict(steps)
         self.first = first
         _check(kind, self.steps, first)
 
-    async def answer(self, update: Update, context: ZContext, current: Dialog,
-                     answer: Answer) -> None:
+    async def answer(
+        self, update: Update, context: ZContext, current: Dialog, answer: Answer
+    ) -> None:
         """The step the dialog is at reads the answer; a step the table does not know (a
         dialog row written by an older version) is ignored, as the if/elif chains did."""
         step = self.steps.get(current.step)
@@ -83,8 +83,9 @@ def _check(kind: str, steps: Mapping[str, Step], first: tuple[str, ...]) -> None
     for name, step in steps.items():
         for target in step.next:
             if target not in steps:
-                raise ValueError(f"form {kind!r}: step {name!r} leads to {target!r}, which "
-                                 "is not in the table")
+                raise ValueError(
+                    f"form {kind!r}: step {name!r} leads to {target!r}, which is not in the table"
+                )
     reached = set(first)
     todo = list(first)
     while todo:
@@ -101,8 +102,9 @@ class Turn:
     """One answer to a form at one step: what the step's reader and the next step's
     question need, with the chat and the person already checked to be there."""
 
-    def __init__(self, table: StepTable, update: Update, context: ZContext, current: Dialog,
-                 answer: Answer) -> None:
+    def __init__(
+        self, table: StepTable, update: Update, context: ZContext, current: Dialog, answer: Answer
+    ) -> None:
         chat, user = update.effective_chat, update.effective_user
         assert chat is not None and user is not None  # a dialog lives in a chat, of someone
         self.table = table
@@ -154,16 +156,18 @@ class Turn:
         """Store ``data`` and move to ``step`` — one of those the current step lists — then
         put that step's question (unless ``ask`` is False: the caller says what comes)."""
         if step not in self.table.steps[self.current.step].next:
-            raise ValueError(f"form {self.table.kind!r}: step {self.current.step!r} does not "
-                             f"lead to {step!r}")
+            raise ValueError(
+                f"form {self.table.kind!r}: step {self.current.step!r} does not lead to {step!r}"
+            )
         self.current = await advance(self.update, self.context, self.current, step, **data)
         if ask:
             await self.ask()
 
     async def keep(self, **data: Any) -> None:
         """Store ``data`` and stay at this step (a choice among many, pressed one by one)."""
-        self.current = await advance(self.update, self.context, self.current,
-                                     self.current.step, **data)
+        self.current = await advance(
+            self.update, self.context, self.current, self.current.step, **data
+        )
 
     async def ask(self) -> None:
         """Put the question of the step the form is at."""

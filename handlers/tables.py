@@ -61,8 +61,9 @@ BRANCH_PURPOSES: tuple[OnBranch, ...] = (
     OnBranch("appoint", appoint.choose_person, who=appoint.only_staff),
     OnBranch("contact", appoint.choose_contact_point, who=appoint.only_staff),
     OnBranch(meetings.MEETING, meetings.schedule_in_branch),
-    OnBranch(session_records.SESSIONS, session_records.sessions_of_branch,
-             who=Actor.reads_sessions_of),
+    OnBranch(
+        session_records.SESSIONS, session_records.sessions_of_branch, who=Actor.reads_sessions_of
+    ),
     OnBranch("record", notes.record_of_branch),
 )
 

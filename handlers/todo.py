@@ -35,15 +35,25 @@ async def show(context: ZContext) -> None:
     member = actor.active_member
     checkin = windows(context.settings)
     items = await todo.open_for(context.db, context.clock, checkin, actor.telegram_id, member)
-    await send(context.bot, actor.telegram_id, todo.render(
-        context.tr, items, context.clock.tz, context.clock.now(),
-        heading=context.tr("📋 <b>What is open for you</b>"), windows=checkin,
-        flowing=bool(member and member.flowing)))
+    await send(
+        context.bot,
+        actor.telegram_id,
+        todo.render(
+            context.tr,
+            items,
+            context.clock.tz,
+            context.clock.now(),
+            heading=context.tr("📋 <b>What is open for you</b>"),
+            windows=checkin,
+            flowing=bool(member and member.flowing),
+        ),
+    )
 
 
 @on_press(role=lambda actor: actor.known, refusal=not_a_member_text)
-async def todo_button(update: Update, context: ZContext, query: CallbackQuery,
-                      data: TodoShow) -> None:
+async def todo_button(
+    update: Update, context: ZContext, query: CallbackQuery, data: TodoShow
+) -> None:
     await query.answer()
     await show(context)
 
@@ -60,9 +70,12 @@ async def unconfirmed_notices(update: Update, context: ZContext, after: int) -> 
     await query.answer()
     page = await todo.unconfirmed_notices(context.db, context.actor.telegram_id, after)
     if not page.shown:
-        await context.bot.send_message(context.actor.telegram_id, tr(
-            "📢 You have confirmed every notice. Thank you!") if not page.total else tr(
-            "📢 No more notices to confirm after these. Send /todo for the list."))
+        await context.bot.send_message(
+            context.actor.telegram_id,
+            tr("📢 You have confirmed every notice. Thank you!")
+            if not page.total
+            else tr("📢 No more notices to confirm after these. Send /todo for the list."),
+        )
         return
     lines, buttons = todo.notice_lines(tr, page, context.clock.tz)
     await send(context.bot, context.actor.telegram_id, Outgoing("\n".join(lines), buttons))

@@ -20,8 +20,19 @@ from telegram import (
 from bot import markup
 from bot.markup import MESSAGE_LIMIT, chunks, esc
 
-__all__ = ["BUTTON_TEXT_MAX", "MESSAGE_LIMIT", "button", "chunks", "esc", "grid", "inline",
-           "mark_pressed", "reply_keyboard", "short", "take_buttons_away"]
+__all__ = [
+    "BUTTON_TEXT_MAX",
+    "MESSAGE_LIMIT",
+    "button",
+    "chunks",
+    "esc",
+    "grid",
+    "inline",
+    "mark_pressed",
+    "reply_keyboard",
+    "short",
+    "take_buttons_away",
+]
 
 BUTTONS_PER_ROW = 2
 BUTTON_TEXT_MAX = 40
@@ -39,14 +50,16 @@ def inline(rows: Iterable[Sequence[InlineKeyboardButton]]) -> InlineKeyboardMark
     return InlineKeyboardMarkup([list(row) for row in rows if row])
 
 
-def grid(buttons: Sequence[InlineKeyboardButton], per_row: int = BUTTONS_PER_ROW
-         ) -> list[list[InlineKeyboardButton]]:
-    return [list(buttons[i:i + per_row]) for i in range(0, len(buttons), per_row)]
+def grid(
+    buttons: Sequence[InlineKeyboardButton], per_row: int = BUTTONS_PER_ROW
+) -> list[list[InlineKeyboardButton]]:
+    return [list(buttons[i : i + per_row]) for i in range(0, len(buttons), per_row)]
 
 
 def reply_keyboard(rows: Iterable[Sequence[KeyboardButton | str]]) -> ReplyKeyboardMarkup:
-    return ReplyKeyboardMarkup([list(row) for row in rows], resize_keyboard=True,
-                               one_time_keyboard=True)
+    return ReplyKeyboardMarkup(
+        [list(row) for row in rows], resize_keyboard=True, one_time_keyboard=True
+    )
 
 
 async def mark_pressed(query: CallbackQuery, label: str) -> None:

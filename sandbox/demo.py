@@ -46,18 +46,23 @@ class Assembly(Protocol):
     demo`` and by the tests, so that the emulator's package never imports the root that
     imports it for that command (tests/unit/test_layers.py)."""
 
-    def build_application(self, settings: Settings, *, clock: Clock | None = None,
-                          update_processor: BaseUpdateProcessor | None = None,
-                          rate_limiter: bool = True, ticking: bool = True) -> ZApplication:
-        ...
+    def build_application(
+        self,
+        settings: Settings,
+        *,
+        clock: Clock | None = None,
+        update_processor: BaseUpdateProcessor | None = None,
+        rate_limiter: bool = True,
+        ticking: bool = True,
+    ) -> ZApplication: ...
 
-    async def start_services(self, application: Application[Any, Any, Any, Any, Any, Any],
-                             ) -> None:
-        ...
+    async def start_services(
+        self, application: Application[Any, Any, Any, Any, Any, Any]
+    ) -> None: ...
 
-    async def stop_services(self, application: Application[Any, Any, Any, Any, Any, Any],
-                            ) -> None:
-        ...
+    async def stop_services(
+        self, application: Application[Any, Any, Any, Any, Any, Any]
+    ) -> None: ...
 
 
 @dataclass
@@ -72,8 +77,16 @@ class Persona:
 COUNTY = "青山县"
 TOWNSHIPS = {"东岭镇": ["东岭村党支部", "南坡村党支部"], "西河乡": ["西河村党支部", "柳湾村党支部"]}
 MEMBERS = {
-    "东岭村党支部": ["陈建国", "王秀英", "李志强", "张丽华", "刘德明", "赵小军", "孙桂兰",
-                     "周海涛"],
+    "东岭村党支部": [
+        "陈建国",
+        "王秀英",
+        "李志强",
+        "张丽华",
+        "刘德明",
+        "赵小军",
+        "孙桂兰",
+        "周海涛",
+    ],
     "南坡村党支部": ["吴春燕", "郑国庆", "冯晓梅", "何永福", "胡建平", "林玉珍"],
     "西河村党支部": ["高志远", "马红梅", "罗文斌", "梁秋菊", "宋立新", "谢金花", "唐福生"],
     "柳湾村党支部": ["韩雪梅", "曹光明", "许春生", "邓丽君", "彭大海", "蒋小燕"],
@@ -116,8 +129,7 @@ async def _seed(db: Database, emulator: Emulator, clock: FrozenClock) -> dict[st
         for township, branches in TOWNSHIPS.items():
             town = await org_repo.add_unit(c, "township", township, county.id, now)
             for branch in branches:
-                branch_ids[branch] = (await org_repo.add_unit(c, "branch", branch, town.id,
-                                                              now)).id
+                branch_ids[branch] = (await org_repo.add_unit(c, "branch", branch, town.id, now)).id
         for branch, names in MEMBERS.items():
             people = []
             for index, name in enumerate(names):
@@ -125,42 +137,56 @@ async def _seed(db: Database, emulator: Emulator, clock: FrozenClock) -> dict[st
                 user.started = True
                 users[name] = user
                 people.append(user)
-                await member_repo.touch_user(c, user.id, name, None, "zh-hans", now,
-                                             private=True)
-                await member_repo.insert_member(c, NewMember(
-                    roster_key=f"QS{len(users):04d}", branch_id=branch_ids[branch],
-                    name=name, birth_year=1950 + (len(users) * 7) % 50, status="full",
-                    telegram_id=user.id, state="active", flowing=name in FLOWING,
-                    flow_city=FLOWING.get(name)), now)
+                await member_repo.touch_user(c, user.id, name, None, "zh-hans", now, private=True)
+                await member_repo.insert_member(
+                    c,
+                    NewMember(
+                        roster_key=f"QS{len(users):04d}",
+                        branch_id=branch_ids[branch],
+                        name=name,
+                        birth_year=1950 + (len(users) * 7) % 50,
+                        status="full",
+                        telegram_id=user.id,
+                        state="active",
+                        flowing=name in FLOWING,
+                        flow_city=FLOWING.get(name),
+                    ),
+                    now,
+                )
                 if index == 0:
                     await org_repo.grant(c, user.id, "secretary", branch_ids[branch], None, now)
             group = emulator.add_group(f"{branch}党员群", members=people)
             groups[branch] = group
-            await org_repo.bind_group(c, group.id, branch_ids[branch], group.title,
-                                      people[0].id, now)
+            await org_repo.bind_group(
+                c, group.id, branch_ids[branch], group.title, people[0].id, now
+            )
         leader = users["何永福"]
         appointed = now - timedelta(days=365)  # long enough for a whole month's quota
         await org_repo.grant(c, leader.id, "leader", None, None, appointed)
-        await org_repo.add_contact_point(c, leader.id, branch_ids["柳湾村党支部"], None,
-                                         appointed)
+        await org_repo.add_contact_point(c, leader.id, branch_ids["柳湾村党支部"], None, appointed)
         staff = emulator.add_user("组织部小李", language_code="zh-hans")
         staff.started = True
-        await member_repo.touch_user(c, staff.id, staff.first_name, None, "zh-hans", now,
-                                     private=True)
+        await member_repo.touch_user(
+            c, staff.id, staff.first_name, None, "zh-hans", now, private=True
+        )
         await org_repo.grant(c, staff.id, "staff", None, None, now)
     visitor = emulator.add_user("赵敏", language_code="zh-hans")
-    return {p.key: p for p in [
-        Persona("member", "在家党员 王秀英", users["王秀英"], groups["东岭村党支部"]),
-        Persona("flowing", "在深圳务工的党员 李志强", users["李志强"], groups["东岭村党支部"]),
-        Persona("secretary", "东岭村支部书记 陈建国", users["陈建国"], groups["东岭村党支部"]),
-        Persona("leader", "县领导 何永福（联系柳湾村）", leader, groups["南坡村党支部"]),
-        Persona("staff", "组织部 小李", staff, None),
-        Persona("visitor", "新来的 赵敏（还没加入）", visitor, None),
-    ]}
+    return {
+        p.key: p
+        for p in [
+            Persona("member", "在家党员 王秀英", users["王秀英"], groups["东岭村党支部"]),
+            Persona("flowing", "在深圳务工的党员 李志强", users["李志强"], groups["东岭村党支部"]),
+            Persona("secretary", "东岭村支部书记 陈建国", users["陈建国"], groups["东岭村党支部"]),
+            Persona("leader", "县领导 何永福（联系柳湾村）", leader, groups["南坡村党支部"]),
+            Persona("staff", "组织部 小李", staff, None),
+            Persona("visitor", "新来的 赵敏（还没加入）", visitor, None),
+        ]
+    }
 
 
-async def start_demo(assembly: Assembly, port: int = 8080, *, host: str = "127.0.0.1",
-                     start: datetime | None = None) -> Demo:
+async def start_demo(
+    assembly: Assembly, port: int = 8080, *, host: str = "127.0.0.1", start: datetime | None = None
+) -> Demo:
     emulator = Emulator(token=TOKEN, bot_username="zhibu_demo_bot", bot_name="支部助手")
     clock = FrozenClock(start or datetime.now().astimezone())
     workdir = tempfile.TemporaryDirectory(prefix="zhibu-demo-")
@@ -173,8 +199,9 @@ async def start_demo(assembly: Assembly, port: int = 8080, *, host: str = "127.0
     ticks: list[ZApplication] = []
     demo_routes(emulator, clock, personas, ticks)
     await emulator.start(host=host, port=port)
-    settings = Settings(_env_file=None, token=SecretStr(TOKEN),
-                        database=database, api_base=emulator.base_url)
+    settings = Settings(
+        _env_file=None, token=SecretStr(TOKEN), database=database, api_base=emulator.base_url
+    )
     application = assembly.build_application(settings, clock=clock, rate_limiter=False)
     await application.initialize()
     await assembly.start_services(application)
@@ -195,18 +222,28 @@ def _message(message: SimMessage, emulator: Emulator) -> dict[str, Any]:
             info = info[-1]
         if isinstance(info, dict) and "file_id" in info:
             stored = emulator.files.get(info["file_id"])
-            media[kind] = {"name": info.get("file_name") or kind,
-                           "url": f"/demo/file/{info['file_id']}" if stored else None}
+            media[kind] = {
+                "name": info.get("file_name") or kind,
+                "url": f"/demo/file/{info['file_id']}" if stored else None,
+            }
         else:
             media[kind] = info
-    return {"id": message.message_id, "chat": message.chat_id, "bot": message.from_bot,
-            "sender": message.sender_id, "html": message.html,
-            "text": message.text or message.caption or "", "buttons": message.buttons,
-            "media": media, "edited": message.edited}
+    return {
+        "id": message.message_id,
+        "chat": message.chat_id,
+        "bot": message.from_bot,
+        "sender": message.sender_id,
+        "html": message.html,
+        "text": message.text or message.caption or "",
+        "buttons": message.buttons,
+        "media": media,
+        "edited": message.edited,
+    }
 
 
-def demo_routes(emulator: Emulator, clock: FrozenClock, personas: dict[str, Persona],
-                ticks: list[ZApplication]) -> None:
+def demo_routes(
+    emulator: Emulator, clock: FrozenClock, personas: dict[str, Persona], ticks: list[ZApplication]
+) -> None:
     """The page and its API, on the emulator's own server. ``ticks`` holds the bot once
     it runs (the clock control runs its scheduler tick)."""
     app = emulator.web
@@ -224,8 +261,9 @@ def demo_routes(emulator: Emulator, clock: FrozenClock, personas: dict[str, Pers
         return found.group if where == "group" and found.group is not None else None
 
     async def page(_: web.Request) -> web.Response:
-        return web.Response(text=(static / "demo.html").read_text(encoding="utf-8"),
-                            content_type="text/html")
+        return web.Response(
+            text=(static / "demo.html").read_text(encoding="utf-8"), content_type="text/html"
+        )
 
     async def language(user: SimUser) -> str:
         """The page speaks the language the bot speaks to this person (after /lang too)."""
@@ -234,25 +272,37 @@ def demo_routes(emulator: Emulator, clock: FrozenClock, personas: dict[str, Pers
         return "zh"
 
     async def state(_: web.Request) -> web.Response:
-        return web.json_response({
-            "personas": [{"key": p.key, "label": p.label, "user": p.user.id,
-                          "group": p.group.id if p.group else None,
-                          "group_title": p.group.title if p.group else None,
-                          "lang": await language(p.user)}
-                         for p in personas.values()],
-            "now": clock.now().isoformat(timespec="minutes")}, dumps=_dumps)
+        return web.json_response(
+            {
+                "personas": [
+                    {
+                        "key": p.key,
+                        "label": p.label,
+                        "user": p.user.id,
+                        "group": p.group.id if p.group else None,
+                        "group_title": p.group.title if p.group else None,
+                        "lang": await language(p.user),
+                    }
+                    for p in personas.values()
+                ],
+                "now": clock.now().isoformat(timespec="minutes"),
+            },
+            dumps=_dumps,
+        )
 
     async def history(request: web.Request) -> web.Response:
         chat = int(request.query["chat"])
         return web.json_response(
-            [_message(m, emulator) for m in emulator.history.get(chat, [])], dumps=_dumps)
+            [_message(m, emulator) for m in emulator.history.get(chat, [])], dumps=_dumps
+        )
 
     async def events(request: web.Request) -> web.StreamResponse:
         """Every message as it happens. In a private chat the event also carries the reply
         keyboard as it stands after the message (shown, changed or taken away): the bot
         may send it after the page last asked, e.g. after answering a press."""
-        response = web.StreamResponse(headers={"Content-Type": "text/event-stream",
-                                               "Cache-Control": "no-cache"})
+        response = web.StreamResponse(
+            headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"}
+        )
         queue: asyncio.Queue[str | None] = asyncio.Queue()
         streams.add(queue)
 
@@ -330,19 +380,28 @@ def demo_routes(emulator: Emulator, clock: FrozenClock, personas: dict[str, Pers
         data = await request.json()
         found = persona(data)
         chat_id = int(data["chat"])
-        message = next((m for m in emulator.history.get(chat_id, [])
-                        if m.message_id == int(data["message"])), None)
+        message = next(
+            (m for m in emulator.history.get(chat_id, []) if m.message_id == int(data["message"])),
+            None,
+        )
         if message is None:
             raise web.HTTPNotFound(text="no such message")
         query = emulator.press_data(found.user, message, str(data["data"]))
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(5):
-                await emulator.until(lambda: any(
-                    a.query_id == query for a in emulator.callback_answers(found.user)))
-        answer = next((a for a in emulator.callback_answers(found.user)
-                       if a.query_id == query), None)
-        return web.json_response({"answer": answer.text if answer else None,
-                                  "alert": bool(answer and answer.show_alert)}, dumps=_dumps)
+                await emulator.until(
+                    lambda: any(a.query_id == query for a in emulator.callback_answers(found.user))
+                )
+        answer = next(
+            (a for a in emulator.callback_answers(found.user) if a.query_id == query), None
+        )
+        return web.json_response(
+            {
+                "answer": answer.text if answer else None,
+                "alert": bool(answer and answer.show_alert),
+            },
+            dumps=_dumps,
+        )
 
     async def keyboard(request: web.Request) -> web.Response:
         found = persona(dict(request.query))
@@ -369,8 +428,9 @@ def demo_routes(emulator: Emulator, clock: FrozenClock, personas: dict[str, Pers
         stored = emulator.files.get(request.match_info["file_id"])
         if stored is None:
             raise web.HTTPNotFound()
-        return web.Response(body=stored.data, content_type=stored.mime_type or
-                            "application/octet-stream")
+        return web.Response(
+            body=stored.data, content_type=stored.mime_type or "application/octet-stream"
+        )
 
     app.on_shutdown.append(end_streams)
     app.router.add_get("/", page)

@@ -34,16 +34,22 @@ from sandbox.methods import BY_LOWER, FILE_FIELD, METHODS, SENDING
 
 TEXT_LIMIT = 4096
 #: Telegram's answer to getUpdates when another client is polling with the same token.
-CONFLICT = ("Conflict: terminated by other getUpdates request; make sure that only one bot "
-            "instance is running")
+CONFLICT = (
+    "Conflict: terminated by other getUpdates request; make sure that only one bot "
+    "instance is running"
+)
 CAPTION_LIMIT = 1024
 CALLBACK_ANSWER_LIMIT = 200
 START_PAYLOAD = re.compile(r"[A-Za-z0-9_-]{1,64}")
 COMMAND_NAME = re.compile(r"[a-z0-9_]{1,32}")
-NOT_MODIFIED = ("message is not modified: specified new message content and reply markup are "
-                "exactly the same as a current content and reply markup of the message")
-WEBHOOK_CONFLICT = ("Conflict: can't use getUpdates method while webhook is active; use "
-                    "deleteWebhook to delete the webhook first")
+NOT_MODIFIED = (
+    "message is not modified: specified new message content and reply markup are "
+    "exactly the same as a current content and reply markup of the message"
+)
+WEBHOOK_CONFLICT = (
+    "Conflict: can't use getUpdates method while webhook is active; use "
+    "deleteWebhook to delete the webhook first"
+)
 WEBHOOK_PORTS = (80, 88, 443, 8443)
 #: Update kinds Telegram sends only to a bot that names them in allowed_updates.
 OPT_IN_UPDATES = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
@@ -55,8 +61,14 @@ SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]*")
 class ApiError(Exception):
     """An error answer: HTTP status = error_code, Telegram's description."""
 
-    def __init__(self, code: int, description: str, parameters: dict[str, Any] | None = None,
-                 *, deliberate: bool = False) -> None:
+    def __init__(
+        self,
+        code: int,
+        description: str,
+        parameters: dict[str, Any] | None = None,
+        *,
+        deliberate: bool = False,
+    ) -> None:
         super().__init__(description)
         self.code = code
         self.description = description
@@ -106,7 +118,7 @@ class SimChat:
     members: set[int] = field(default_factory=set)
     bot_present: bool = True
     migrated_to: int | None = None
-    bot_admin: bool = False       # the bot is an administrator of the group
+    bot_admin: bool = False  # the bot is an administrator of the group
     bot_can_invite: bool = False  # … with the right to invite users (and make links)
 
     def to_api(self) -> dict[str, Any]:
@@ -149,8 +161,10 @@ class SimMessage:
     def buttons(self) -> list[list[tuple[str, str]]]:
         """Inline buttons as (label, callback_data or url)."""
         rows = (self.reply_markup or {}).get("inline_keyboard") or []
-        return [[(b.get("text", ""), b.get("callback_data") or b.get("url") or "") for b in row]
-                for row in rows]
+        return [
+            [(b.get("text", ""), b.get("callback_data") or b.get("url") or "") for b in row]
+            for row in rows
+        ]
 
     @property
     def document(self) -> dict[str, Any] | None:
@@ -195,14 +209,25 @@ class _Fault:
 class Emulator:
     """State of one bot's Telegram world, plus the HTTP server that exposes it."""
 
-    def __init__(self, *, token: str = "123456:AAE-emulator-default-token-01234567",
-                 bot_username: str = "zhibu_test_bot", bot_name: str = "zhibu") -> None:
+    def __init__(
+        self,
+        *,
+        token: str = "123456:AAE-emulator-default-token-01234567",
+        bot_username: str = "zhibu_test_bot",
+        bot_name: str = "zhibu",
+    ) -> None:
         self.token = token
         self.bot: dict[str, Any] = {
-                    "id": int(token.split(":")[0]), "is_bot": True, "first_name": bot_name,
-                    "username": bot_username, "can_join_groups": True,
-                    "can_read_all_group_messages": False, "supports_inline_queries": False,
-                    "can_connect_to_business": False, "has_main_web_app": False}
+            "id": int(token.split(":")[0]),
+            "is_bot": True,
+            "first_name": bot_name,
+            "username": bot_username,
+            "can_join_groups": True,
+            "can_read_all_group_messages": False,
+            "supports_inline_queries": False,
+            "can_connect_to_business": False,
+            "has_main_web_app": False,
+        }
         self.users: dict[int, SimUser] = {}
         self.chats: dict[int, SimChat] = {}
         self.history: dict[int, list[SimMessage]] = {}
@@ -347,8 +372,9 @@ class Emulator:
                 self.refusals.append((name, raw, error.description))
             return _error_response(error)
         self._activity.set()
-        return web.json_response({"ok": True, "result": result},
-                                 dumps=lambda o: json.dumps(o, ensure_ascii=False))
+        return web.json_response(
+            {"ok": True, "result": result}, dumps=lambda o: json.dumps(o, ensure_ascii=False)
+        )
 
     async def _download(self, request: web.Request) -> web.Response:
         if request.match_info["token"] != self.token:
@@ -377,18 +403,26 @@ class Emulator:
 
     # --- faults and limits -------------------------------------------------------------
 
-    def inject(self, method: str | None = None, *, error_code: int = 429,
-               description: str | None = None, retry_after: int | None = None,
-               times: int = 1, parameters: dict[str, Any] | None = None,
-               chat_id: int | None = None) -> None:
+    def inject(
+        self,
+        method: str | None = None,
+        *,
+        error_code: int = 429,
+        description: str | None = None,
+        retry_after: int | None = None,
+        times: int = 1,
+        parameters: dict[str, Any] | None = None,
+        chat_id: int | None = None,
+    ) -> None:
         """Make the next ``times`` calls of ``method`` (None: any but getUpdates) fail —
         only those to ``chat_id``, if given."""
         if error_code == 429:
             retry = retry_after if retry_after is not None else 1
             description = description or f"Too Many Requests: retry after {retry}"
             parameters = {**(parameters or {}), "retry_after": retry}
-        error = ApiError(error_code, description or "Internal Server Error", parameters,
-                         deliberate=True)
+        error = ApiError(
+            error_code, description or "Internal Server Error", parameters, deliberate=True
+        )
         self._faults.append(_Fault(method, error, times, chat_id))
 
     def poll_elsewhere(self) -> None:
@@ -398,8 +432,7 @@ class Emulator:
         self._polled_elsewhere = True
         self._new_update.set()
 
-    def random_faults(self, rate: float, *, seed: int = 0,
-                      chats: set[int] | None = None) -> None:
+    def random_faults(self, rate: float, *, seed: int = 0, chats: set[int] | None = None) -> None:
         """From now on, fail ``rate`` of sending calls (to ``chats``, if given) at random
         (reproducibly, by ``seed``): half with a 502, half by answering too late."""
         self._random = random.Random(seed)
@@ -423,8 +456,9 @@ class Emulator:
         for fault in self._faults:
             if fault.chat_id is not None and params.get("chat_id") != fault.chat_id:
                 continue
-            if fault.times > 0 and (fault.method == name or
-                                    (fault.method is None and name != "getUpdates")):
+            if fault.times > 0 and (
+                fault.method == name or (fault.method is None and name != "getUpdates")
+            ):
                 fault.times -= 1
                 if fault.error.code == 429:
                     self.stats["429"] += 1
@@ -459,8 +493,12 @@ class Emulator:
             self.stats["429"] += 1
             self.flood_429_at.append(now)
             seconds = max(1, int(retry + 0.999))
-            raise ApiError(429, f"Too Many Requests: retry after {seconds}",
-                           {"retry_after": seconds}, deliberate=True)
+            raise ApiError(
+                429,
+                f"Too Many Requests: retry after {seconds}",
+                {"retry_after": seconds},
+                deliberate=True,
+            )
         overall.append(now)
         if in_chat is not None:
             in_chat.append(now)
@@ -498,16 +536,19 @@ class Emulator:
         limit = min(max(int(p.get("limit") or 100), 1), 100)
         timeout = min(max(int(p.get("timeout") or 0), 0), 50)
         deadline = time.monotonic() + timeout
-        while (not self._updates and not self._polled_elsewhere
-               and time.monotonic() < deadline and self._runner is not None):
+        while (
+            not self._updates
+            and not self._polled_elsewhere
+            and time.monotonic() < deadline
+            and self._runner is not None
+        ):
             self._new_update.clear()
             try:
                 await asyncio.wait_for(self._new_update.wait(), deadline - time.monotonic())
             except TimeoutError:
                 break
             if self.webhook is not None:
-                raise ApiError(409, "Conflict: terminated by setWebhook request",
-                               deliberate=True)
+                raise ApiError(409, "Conflict: terminated by setWebhook request", deliberate=True)
         if self._polled_elsewhere:
             raise ApiError(409, CONFLICT, deliberate=True)
         batch = list(itertools.islice(self._updates, limit))
@@ -530,21 +571,33 @@ class Emulator:
 
     # --- people and chats (the driver side) ----------------------------------------------
 
-    def add_user(self, first_name: str, *, language_code: str | None = "zh-hans",
-                 username: str | None = None, last_name: str | None = None,
-                 user_id: int | None = None) -> SimUser:
+    def add_user(
+        self,
+        first_name: str,
+        *,
+        language_code: str | None = "zh-hans",
+        username: str | None = None,
+        last_name: str | None = None,
+        user_id: int | None = None,
+    ) -> SimUser:
         uid = user_id or next(self._user_ids)
-        user = SimUser(uid, first_name, last_name, username, language_code,
-                       phone=f"+86139{uid % 100_000_000:08d}")
+        user = SimUser(
+            uid,
+            first_name,
+            last_name,
+            username,
+            language_code,
+            phone=f"+86139{uid % 100_000_000:08d}",
+        )
         self.users[uid] = user
         return user
 
-    def add_group(self, title: str, *, members: list[SimUser], supergroup: bool = False
-                  ) -> SimChat:
+    def add_group(self, title: str, *, members: list[SimUser], supergroup: bool = False) -> SimChat:
         number = next(self._group_ids)
         chat_id = -(1_000_000_000_000 + number) if supergroup else -number
-        chat = SimChat(chat_id, "supergroup" if supergroup else "group", title,
-                       {m.id for m in members})
+        chat = SimChat(
+            chat_id, "supergroup" if supergroup else "group", title, {m.id for m in members}
+        )
         self.chats[chat_id] = chat
         return chat
 
@@ -579,25 +632,34 @@ class Emulator:
                 raise ValueError("this group was upgraded; write in the supergroup")
             if user.id not in chat.members:
                 raise ValueError(f"{user.first_name} is not in {chat.title}")
-        message = SimMessage(self._next_message_id(chat_id), chat_id, False, user.id,
-                             int(time.time()), text=content.get("text"),
-                             entities=content.get("entities", []),
-                             caption=content.get("caption"),
-                             media={k: v for k, v in content.items()
-                                    if k not in ("text", "entities", "caption")})
+        message = SimMessage(
+            self._next_message_id(chat_id),
+            chat_id,
+            False,
+            user.id,
+            int(time.time()),
+            text=content.get("text"),
+            entities=content.get("entities", []),
+            caption=content.get("caption"),
+            media={k: v for k, v in content.items() if k not in ("text", "entities", "caption")},
+        )
         self.history.setdefault(chat_id, []).append(message)
         self._notify(chat_id, "user", message)
         api = self._message_api(message)
         self._queue("message", api)
         return api
 
-    def send_text(self, user: SimUser, text: str, *, chat: SimChat | None = None
-                  ) -> dict[str, Any]:
+    def send_text(self, user: SimUser, text: str, *, chat: SimChat | None = None) -> dict[str, Any]:
         entities = []
         match = re.match(r"/[A-Za-z0-9_]+(@[A-Za-z0-9_]+)?", text)
         if match:
-            entities.append({"type": "bot_command", "offset": 0,
-                             "length": len(match.group(0).encode("utf-16-le")) // 2})
+            entities.append(
+                {
+                    "type": "bot_command",
+                    "offset": 0,
+                    "length": len(match.group(0).encode("utf-16-le")) // 2,
+                }
+            )
         return self._user_message(user, chat, text=text, entities=entities)
 
     def start_link(self, user: SimUser, payload: str) -> dict[str, Any]:
@@ -606,64 +668,123 @@ class Emulator:
             raise ValueError("Telegram does not open a start link with this payload")
         return self.send_text(user, f"/start {payload}")
 
-    def send_contact(self, user: SimUser, phone_number: str | None = None, *, own: bool = True,
-                     chat: SimChat | None = None) -> dict[str, Any]:
-        contact: dict[str, Any] = {"phone_number": phone_number or user.phone,
-                                   "first_name": user.first_name if own else "某人"}
+    def send_contact(
+        self,
+        user: SimUser,
+        phone_number: str | None = None,
+        *,
+        own: bool = True,
+        chat: SimChat | None = None,
+    ) -> dict[str, Any]:
+        contact: dict[str, Any] = {
+            "phone_number": phone_number or user.phone,
+            "first_name": user.first_name if own else "某人",
+        }
         if own:
             contact["user_id"] = user.id
         return self._user_message(user, chat, contact=contact)
 
-    def send_location(self, user: SimUser, latitude: float, longitude: float, *,
-                      chat: SimChat | None = None) -> dict[str, Any]:
-        return self._user_message(user, chat,
-                                  location={"latitude": latitude, "longitude": longitude})
+    def send_location(
+        self, user: SimUser, latitude: float, longitude: float, *, chat: SimChat | None = None
+    ) -> dict[str, Any]:
+        return self._user_message(
+            user, chat, location={"latitude": latitude, "longitude": longitude}
+        )
 
-    def _store(self, data: bytes, file_name: str | None = None,
-               mime_type: str | None = None) -> SimFile:
+    def _store(
+        self, data: bytes, file_name: str | None = None, mime_type: str | None = None
+    ) -> SimFile:
         unique = secrets.token_hex(8)
         stored = SimFile(f"F{secrets.token_urlsafe(24)}", unique, data, file_name, mime_type)
         self.files[stored.file_id] = stored
         return stored
 
-    def send_voice(self, user: SimUser, data: bytes = b"OggS voice", duration: int = 3, *,
-                   chat: SimChat | None = None) -> dict[str, Any]:
+    def send_voice(
+        self,
+        user: SimUser,
+        data: bytes = b"OggS voice",
+        duration: int = 3,
+        *,
+        chat: SimChat | None = None,
+    ) -> dict[str, Any]:
         stored = self._store(data, mime_type="audio/ogg")
-        return self._user_message(user, chat, voice={
-            "file_id": stored.file_id, "file_unique_id": stored.file_unique_id,
-            "duration": duration, "mime_type": "audio/ogg", "file_size": len(data)})
+        return self._user_message(
+            user,
+            chat,
+            voice={
+                "file_id": stored.file_id,
+                "file_unique_id": stored.file_unique_id,
+                "duration": duration,
+                "mime_type": "audio/ogg",
+                "file_size": len(data),
+            },
+        )
 
-    def send_photo(self, user: SimUser, data: bytes = b"\x89PNG photo", *,
-                   caption: str | None = None, chat: SimChat | None = None) -> dict[str, Any]:
+    def send_photo(
+        self,
+        user: SimUser,
+        data: bytes = b"\x89PNG photo",
+        *,
+        caption: str | None = None,
+        chat: SimChat | None = None,
+    ) -> dict[str, Any]:
         stored = self._store(data, mime_type="image/jpeg")
-        size = {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id,
-                "width": 800, "height": 600, "file_size": len(data)}
+        size = {
+            "file_id": stored.file_id,
+            "file_unique_id": stored.file_unique_id,
+            "width": 800,
+            "height": 600,
+            "file_size": len(data),
+        }
         return self._user_message(user, chat, photo=[size], caption=caption)
 
-    def send_document(self, user: SimUser, data: bytes, file_name: str, *,
-                      caption: str | None = None, chat: SimChat | None = None
-                      ) -> dict[str, Any]:
+    def send_document(
+        self,
+        user: SimUser,
+        data: bytes,
+        file_name: str,
+        *,
+        caption: str | None = None,
+        chat: SimChat | None = None,
+    ) -> dict[str, Any]:
         stored = self._store(data, file_name=file_name)
-        return self._user_message(user, chat, document={
-            "file_id": stored.file_id, "file_unique_id": stored.file_unique_id,
-            "file_name": file_name, "file_size": len(data)}, caption=caption)
+        return self._user_message(
+            user,
+            chat,
+            document={
+                "file_id": stored.file_id,
+                "file_unique_id": stored.file_unique_id,
+                "file_name": file_name,
+                "file_size": len(data),
+            },
+            caption=caption,
+        )
 
     def press(self, user: SimUser, message: SimMessage, label: str) -> str:
         """Press the inline button labelled ``label`` (exact match first, then containing)."""
         buttons = [b for row in message.buttons for b in row]
         chosen = [b for b in buttons if b[0] == label] or [b for b in buttons if label in b[0]]
         if not chosen:
-            raise LookupError(f"no button {label!r} on message {message.message_id}; "
-                              f"buttons: {[b[0] for b in buttons]}")
+            raise LookupError(
+                f"no button {label!r} on message {message.message_id}; "
+                f"buttons: {[b[0] for b in buttons]}"
+            )
         return self.press_data(user, message, chosen[0][1])
 
     def press_data(self, user: SimUser, message: SimMessage, data: str) -> str:
         """Send a callback query with any data (also forged data, for access tests)."""
         query_id = secrets.token_hex(8)
         self._queries[query_id] = (user.id, False)
-        self._queue("callback_query", {
-            "id": query_id, "from": user.to_api(), "message": self._message_api(message),
-            "chat_instance": str(message.chat_id), "data": data})
+        self._queue(
+            "callback_query",
+            {
+                "id": query_id,
+                "from": user.to_api(),
+                "message": self._message_api(message),
+                "chat_instance": str(message.chat_id),
+                "data": data,
+            },
+        )
         return query_id
 
     def redeliver(self, update_id: int) -> int:
@@ -699,19 +820,30 @@ class Emulator:
 
     def reply_keyboard(self, user: SimUser) -> list[list[str]]:
         keyboard = self._reply_keyboards.get(user.id) or {}
-        return [[b["text"] if isinstance(b, dict) else b for b in row]
-                for row in keyboard.get("keyboard", [])]
+        return [
+            [b["text"] if isinstance(b, dict) else b for b in row]
+            for row in keyboard.get("keyboard", [])
+        ]
 
     def edit_text(self, user: SimUser, message: dict[str, Any], new_text: str) -> None:
         edited = {**message, "text": new_text, "edit_date": int(time.time())}
         self._queue("edited_message", edited)
 
     def _member_change(self, chat: dict[str, Any], by: SimUser, old: str, new: str) -> None:
-        self._queue("my_chat_member", {
-            "chat": chat, "from": by.to_api(), "date": int(time.time()),
-            "old_chat_member": {"status": old, "user": self.bot},
-            "new_chat_member": {"status": new, "user": self.bot,
-                                **({"until_date": 0} if new == "kicked" else {})}})
+        self._queue(
+            "my_chat_member",
+            {
+                "chat": chat,
+                "from": by.to_api(),
+                "date": int(time.time()),
+                "old_chat_member": {"status": old, "user": self.bot},
+                "new_chat_member": {
+                    "status": new,
+                    "user": self.bot,
+                    **({"until_date": 0} if new == "kicked" else {}),
+                },
+            },
+        )
 
     def block(self, user: SimUser) -> None:
         user.blocked = True
@@ -721,8 +853,14 @@ class Emulator:
         user.blocked = False
         self._member_change(self._chat_api(user.id), user, "kicked", "member")
 
-    def join_group(self, user: SimUser, chat: SimChat, *, by: SimUser | None = None,
-                   link: dict[str, Any] | None = None) -> None:
+    def join_group(
+        self,
+        user: SimUser,
+        chat: SimChat,
+        *,
+        by: SimUser | None = None,
+        link: dict[str, Any] | None = None,
+    ) -> None:
         """``user`` joins (by ``link``) or is added (``by`` someone): Telegram posts its
         note in the group, and sends a chat_member update to an administrator bot."""
         if user.id in chat.members:
@@ -746,29 +884,45 @@ class Emulator:
         chat.members.discard(user.id)
         self._membership(chat, user, by or user, "member", "left" if by is None else "kicked")
 
-    def _membership(self, chat: SimChat, user: SimUser, by: SimUser, old: str, new: str,
-                    link: dict[str, Any] | None = None) -> None:
+    def _membership(
+        self,
+        chat: SimChat,
+        user: SimUser,
+        by: SimUser,
+        old: str,
+        new: str,
+        link: dict[str, Any] | None = None,
+    ) -> None:
         if not chat.bot_present:
             return
         now = int(time.time())
         if chat.bot_admin:
             change: dict[str, Any] = {
-                "chat": chat.to_api(), "from": by.to_api(), "date": now,
+                "chat": chat.to_api(),
+                "from": by.to_api(),
+                "date": now,
                 "old_chat_member": {"status": old, "user": user.to_api()},
-                "new_chat_member": {"status": new, "user": user.to_api(),
-                                    **({"until_date": 0} if new == "kicked" else {})}}
+                "new_chat_member": {
+                    "status": new,
+                    "user": user.to_api(),
+                    **({"until_date": 0} if new == "kicked" else {}),
+                },
+            }
             if link is not None:
                 change["invite_link"] = link
             self._queue("chat_member", change)
-        note = ({"new_chat_members": [user.to_api()]} if new == "member"
-                else {"left_chat_member": user.to_api()})
-        message = SimMessage(self._next_message_id(chat.id), chat.id, False, by.id, now,
-                             media=note)
+        note = (
+            {"new_chat_members": [user.to_api()]}
+            if new == "member"
+            else {"left_chat_member": user.to_api()}
+        )
+        message = SimMessage(self._next_message_id(chat.id), chat.id, False, by.id, now, media=note)
         self.history.setdefault(chat.id, []).append(message)
         self._queue("message", self._message_api(message))
 
-    def promote_bot(self, chat: SimChat, *, can_invite_users: bool = True,
-                    by: SimUser | None = None) -> None:
+    def promote_bot(
+        self, chat: SimChat, *, can_invite_users: bool = True, by: SimUser | None = None
+    ) -> None:
         """An administrator of the group makes the bot one (or changes its rights)."""
         old = self._bot_member(chat)
         chat.bot_admin, chat.bot_can_invite = True, can_invite_users
@@ -784,9 +938,16 @@ class Emulator:
 
     def _bot_change(self, chat: SimChat, by: SimUser | None, old: dict[str, Any]) -> None:
         actor = by or self.users[next(iter(chat.members))]
-        self._queue("my_chat_member", {
-            "chat": chat.to_api(), "from": actor.to_api(), "date": int(time.time()),
-            "old_chat_member": old, "new_chat_member": self._bot_member(chat)})
+        self._queue(
+            "my_chat_member",
+            {
+                "chat": chat.to_api(),
+                "from": actor.to_api(),
+                "date": int(time.time()),
+                "old_chat_member": old,
+                "new_chat_member": self._bot_member(chat),
+            },
+        )
 
     def _bot_member(self, chat: SimChat) -> dict[str, Any]:
         """The bot as a ChatMember of the group (every field Telegram requires)."""
@@ -795,12 +956,29 @@ class Emulator:
         if not chat.bot_admin:
             return {"status": "member", "user": self.bot}
         rights = dict.fromkeys(
-            ("can_be_edited", "is_anonymous", "can_manage_chat", "can_delete_messages",
-             "can_manage_video_chats", "can_restrict_members", "can_promote_members",
-             "can_change_info", "can_post_stories", "can_edit_stories",
-             "can_delete_stories", "can_pin_messages"), False)
-        return {"status": "administrator", "user": self.bot, **rights,
-                "can_manage_chat": True, "can_invite_users": chat.bot_can_invite}
+            (
+                "can_be_edited",
+                "is_anonymous",
+                "can_manage_chat",
+                "can_delete_messages",
+                "can_manage_video_chats",
+                "can_restrict_members",
+                "can_promote_members",
+                "can_change_info",
+                "can_post_stories",
+                "can_edit_stories",
+                "can_delete_stories",
+                "can_pin_messages",
+            ),
+            False,
+        )
+        return {
+            "status": "administrator",
+            "user": self.bot,
+            **rights,
+            "can_manage_chat": True,
+            "can_invite_users": chat.bot_can_invite,
+        }
 
     def remove_bot_from_group(self, chat: SimChat, by: SimUser | None = None) -> None:
         chat.bot_present = False
@@ -809,14 +987,24 @@ class Emulator:
 
     def migrate_group(self, chat: SimChat) -> SimChat:
         """A group upgraded to a supergroup: a new id; the old one refuses messages."""
-        new = SimChat(-(1_000_000_000_000 + next(self._group_ids)), "supergroup", chat.title,
-                      set(chat.members))
+        new = SimChat(
+            -(1_000_000_000_000 + next(self._group_ids)),
+            "supergroup",
+            chat.title,
+            set(chat.members),
+        )
         self.chats[new.id] = new
         chat.migrated_to = new.id
         # Telegram tells the bot with a service message in the old group.
         actor = self.users[next(iter(chat.members))]
-        message = SimMessage(self._next_message_id(chat.id), chat.id, False, actor.id,
-                             int(time.time()), media={"migrate_to_chat_id": new.id})
+        message = SimMessage(
+            self._next_message_id(chat.id),
+            chat.id,
+            False,
+            actor.id,
+            int(time.time()),
+            media={"migrate_to_chat_id": new.id},
+        )
         self.history.setdefault(chat.id, []).append(message)
         self._queue("message", self._message_api(message))
         return new
@@ -827,8 +1015,7 @@ class Emulator:
         return [m for m in self.history.get(self._chat_of(target), []) if m.from_bot]
 
     def texts(self, target: SimUser | SimChat | int) -> list[str]:
-        return [m.text if m.text is not None else (m.caption or "")
-                for m in self.messages(target)]
+        return [m.text if m.text is not None else (m.caption or "") for m in self.messages(target)]
 
     def last(self, target: SimUser | SimChat | int) -> SimMessage:
         messages = self.messages(target)
@@ -864,14 +1051,17 @@ class Emulator:
         if chat is None:
             raise bad("chat not found")
         if chat.migrated_to is not None:
-            raise bad("group chat was upgraded to a supergroup chat",
-                      {"migrate_to_chat_id": chat.migrated_to})
+            raise bad(
+                "group chat was upgraded to a supergroup chat",
+                {"migrate_to_chat_id": chat.migrated_to},
+            )
         if not chat.bot_present:
             raise ApiError(403, "Forbidden: bot was kicked from the group chat")
         return int(chat_id)
 
-    def _formatted(self, text: str, parse_mode: str | None, limit: int, what: str
-                   ) -> tuple[str, list[dict[str, Any]]]:
+    def _formatted(
+        self, text: str, parse_mode: str | None, limit: int, what: str
+    ) -> tuple[str, list[dict[str, Any]]]:
         plain, entities = text, list[dict[str, Any]]()
         try:
             if parse_mode and parse_mode.upper() == "HTML":
@@ -897,8 +1087,9 @@ class Emulator:
         if "inline_keyboard" in markup:
             rows = markup["inline_keyboard"]
             if not isinstance(rows, list) or any(not isinstance(r, list) for r in rows):
-                raise bad("can't parse inline keyboard button: InlineKeyboardButton must be an "
-                          "Object")
+                raise bad(
+                    "can't parse inline keyboard button: InlineKeyboardButton must be an Object"
+                )
             total = sum(len(r) for r in rows)
             if total > 100 or any(len(r) > 8 for r in rows):
                 raise bad("reply markup is too long")
@@ -920,15 +1111,31 @@ class Emulator:
     @staticmethod
     def _inline_button(button: Any) -> None:
         if not isinstance(button, dict) or not button.get("text"):
-            raise bad("can't parse inline keyboard button: Text buttons are unallowed in the "
-                      "inline keyboard")
-        actions = [k for k in ("callback_data", "url", "switch_inline_query", "web_app",
-                               "login_url", "switch_inline_query_current_chat", "pay",
-                               "copy_text", "callback_game",
-                               "switch_inline_query_chosen_chat") if k in button]
+            raise bad(
+                "can't parse inline keyboard button: Text buttons are unallowed in the "
+                "inline keyboard"
+            )
+        actions = [
+            k
+            for k in (
+                "callback_data",
+                "url",
+                "switch_inline_query",
+                "web_app",
+                "login_url",
+                "switch_inline_query_current_chat",
+                "pay",
+                "copy_text",
+                "callback_game",
+                "switch_inline_query_chosen_chat",
+            )
+            if k in button
+        ]
         if len(actions) != 1:
-            raise bad("can't parse inline keyboard button: Text buttons are unallowed in the "
-                      "inline keyboard")
+            raise bad(
+                "can't parse inline keyboard button: Text buttons are unallowed in the "
+                "inline keyboard"
+            )
         if "callback_data" in button:
             data = button["callback_data"]
             if not isinstance(data, str) or not 1 <= len(data.encode("utf-8")) <= 64:
@@ -938,8 +1145,12 @@ class Emulator:
 
     def _message_api(self, message: SimMessage) -> dict[str, Any]:
         sender = self.bot if message.from_bot else self.users[message.sender_id].to_api()
-        data: dict[str, Any] = {"message_id": message.message_id, "date": message.date,
-                                "chat": self._chat_api(message.chat_id), "from": sender}
+        data: dict[str, Any] = {
+            "message_id": message.message_id,
+            "date": message.date,
+            "chat": self._chat_api(message.chat_id),
+            "from": sender,
+        }
         if message.text is not None:
             data["text"] = message.text
             if message.entities:
@@ -955,8 +1166,14 @@ class Emulator:
 
     def _bot_message(self, chat_id: int, **fields: Any) -> dict[str, Any]:
         markup = fields.pop("reply_markup", None)
-        message = SimMessage(self._next_message_id(chat_id), chat_id, True, self.bot["id"],
-                             int(time.time()), **fields)
+        message = SimMessage(
+            self._next_message_id(chat_id),
+            chat_id,
+            True,
+            self.bot["id"],
+            int(time.time()),
+            **fields,
+        )
         if markup is not None:
             if "inline_keyboard" in markup:
                 message.reply_markup = markup
@@ -1039,8 +1256,11 @@ class Emulator:
 
     async def _m_getWebhookInfo(self, p: dict[str, Any]) -> dict[str, Any]:
         hook = self.webhook
-        info: dict[str, Any] = {"url": hook.url if hook else "", "has_custom_certificate": False,
-                                "pending_update_count": len(self._updates)}
+        info: dict[str, Any] = {
+            "url": hook.url if hook else "",
+            "has_custom_certificate": False,
+            "pending_update_count": len(self._updates),
+        }
         if hook is not None:
             info["max_connections"] = hook.max_connections
             if hook.allowed_updates is not None:
@@ -1073,17 +1293,21 @@ class Emulator:
                     retry = min(retry * 2, 2.0)
                 self._activity.set()
 
-    async def _post_update(self, session: aiohttp.ClientSession, hook: Webhook,
-                           update: dict[str, Any]) -> bool:
+    async def _post_update(
+        self, session: aiohttp.ClientSession, hook: Webhook, update: dict[str, Any]
+    ) -> bool:
         headers = {"Content-Type": "application/json"}
         if hook.secret_token:
             headers["X-Telegram-Bot-Api-Secret-Token"] = hook.secret_token
         body = json.dumps(update, ensure_ascii=False).encode()
         status: int | None = None
         try:
-            async with session.post(hook.url, data=body, headers=headers,
-                                    timeout=aiohttp.ClientTimeout(total=self.webhook_timeout)
-                                    ) as response:
+            async with session.post(
+                hook.url,
+                data=body,
+                headers=headers,
+                timeout=aiohttp.ClientTimeout(total=self.webhook_timeout),
+            ) as response:
                 status = response.status
                 error = f"Wrong response from the webhook: {status} {response.reason}"
         except TimeoutError:
@@ -1107,16 +1331,19 @@ class Emulator:
         chat_id = self._target(p["chat_id"])
         text, entities = self._formatted(p["text"], p.get("parse_mode"), TEXT_LIMIT, "text")
         markup = self._markup(p.get("reply_markup"))
-        return self._bot_message(chat_id, text=text, entities=entities,
-                                 html=p["text"] if p.get("parse_mode") else None,
-                                 reply_markup=markup)
+        return self._bot_message(
+            chat_id,
+            text=text,
+            entities=entities,
+            html=p["text"] if p.get("parse_mode") else None,
+            reply_markup=markup,
+        )
 
     async def _m_editMessageText(self, p: dict[str, Any]) -> dict[str, Any]:
         message = self._find(p)
         text, entities = self._formatted(p["text"], p.get("parse_mode"), TEXT_LIMIT, "text")
         markup = self._markup(p.get("reply_markup"))
-        if message.text == text and message.entities == entities and \
-                message.reply_markup == markup:
+        if message.text == text and message.entities == entities and message.reply_markup == markup:
             raise bad(NOT_MODIFIED)
         message.text, message.entities, message.reply_markup = text, entities, markup
         message.html = p["text"] if p.get("parse_mode") else None
@@ -1153,8 +1380,10 @@ class Emulator:
         self._queries[str(p["callback_query_id"])] = (query[0], True)
         self.callback_answer_count += 1
         self._answers.setdefault(query[0], []).append(
-            CallbackAnswer(text, bool(p.get("show_alert")), str(p["callback_query_id"]),
-                           time.monotonic()))
+            CallbackAnswer(
+                text, bool(p.get("show_alert")), str(p["callback_query_id"]), time.monotonic()
+            )
+        )
         return True
 
     async def _m_sendChatAction(self, p: dict[str, Any]) -> bool:
@@ -1164,8 +1393,14 @@ class Emulator:
     def _commands_key(self, p: dict[str, Any]) -> tuple[str, str]:
         scope = p.get("scope") or {"type": "default"}
         if not isinstance(scope, dict) or scope.get("type") not in {
-                "default", "all_private_chats", "all_group_chats",
-                "all_chat_administrators", "chat", "chat_administrators", "chat_member"}:
+            "default",
+            "all_private_chats",
+            "all_group_chats",
+            "all_chat_administrators",
+            "chat",
+            "chat_administrators",
+            "chat_member",
+        }:
             raise bad("can't parse BotCommandScope")
         if scope["type"].startswith("chat"):
             self._target(scope.get("chat_id"))
@@ -1200,9 +1435,17 @@ class Emulator:
         chat_id = int(p["chat_id"])
         if chat_id not in self.users and chat_id not in self.chats:
             raise bad("chat not found")
-        return {**self._chat_api(chat_id), "accent_color_id": 0, "max_reaction_count": 11,
-                "accepted_gift_types": {"unlimited_gifts": False, "limited_gifts": False,
-                                        "unique_gifts": False, "premium_subscription": False}}
+        return {
+            **self._chat_api(chat_id),
+            "accent_color_id": 0,
+            "max_reaction_count": 11,
+            "accepted_gift_types": {
+                "unlimited_gifts": False,
+                "limited_gifts": False,
+                "unique_gifts": False,
+                "premium_subscription": False,
+            },
+        }
 
     async def _m_getChatMember(self, p: dict[str, Any]) -> dict[str, Any]:
         chat_id = self._target(p["chat_id"])
@@ -1230,9 +1473,12 @@ class Emulator:
         if name is not None and len(str(name)) > 32:  # the spec's 0-32 characters
             raise bad("invite link name is too long")
         link: dict[str, Any] = {
-            "invite_link": f"https://t.me/+{secrets.token_urlsafe(12)}", "creator": self.bot,
+            "invite_link": f"https://t.me/+{secrets.token_urlsafe(12)}",
+            "creator": self.bot,
             "creates_join_request": bool(p.get("creates_join_request")),
-            "is_primary": False, "is_revoked": False}
+            "is_primary": False,
+            "is_revoked": False,
+        }
         for key in ("name", "expire_date", "member_limit"):
             if p.get(key) is not None:
                 link[key] = p[key]
@@ -1249,20 +1495,28 @@ class Emulator:
         stored = self.files.get(str(p["file_id"]))
         if stored is None:
             raise bad("invalid file_id")
-        return {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id,
-                "file_size": len(stored.data), "file_path": stored.path}
+        return {
+            "file_id": stored.file_id,
+            "file_unique_id": stored.file_unique_id,
+            "file_size": len(stored.data),
+            "file_path": stored.path,
+        }
 
     async def _send_file(self, method: str, p: dict[str, Any]) -> dict[str, Any]:
         chat_id = self._target(p["chat_id"])
         caption, entities = None, list[dict[str, Any]]()
         if p.get("caption"):
-            caption, entities = self._formatted(p["caption"], p.get("parse_mode"),
-                                                CAPTION_LIMIT, "caption")
+            caption, entities = self._formatted(
+                p["caption"], p.get("parse_mode"), CAPTION_LIMIT, "caption"
+            )
         field_name = FILE_FIELD[method]
         value = p[field_name]
         size = _png_size(value.data) if isinstance(value, SimFile) else None
-        if field_name == "photo" and size is not None and (
-                sum(size) > PHOTO_SIDES_MAX or max(size) > PHOTO_RATIO_MAX * min(size)):
+        if (
+            field_name == "photo"
+            and size is not None
+            and (sum(size) > PHOTO_SIDES_MAX or max(size) > PHOTO_RATIO_MAX * min(size))
+        ):
             raise bad("PHOTO_INVALID_DIMENSIONS")
         if isinstance(value, SimFile):
             self.files[value.file_id] = value
@@ -1274,8 +1528,11 @@ class Emulator:
                 raise bad("wrong file identifier/HTTP URL specified")
             stored = found
             self.stats["reuses"] += 1
-        info: dict[str, Any] = {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id,
-                                "file_size": len(stored.data)}
+        info: dict[str, Any] = {
+            "file_id": stored.file_id,
+            "file_unique_id": stored.file_unique_id,
+            "file_size": len(stored.data),
+        }
         if field_name == "document":
             info["file_name"] = stored.file_name or "file"
         if field_name in ("voice", "audio", "video"):
@@ -1283,8 +1540,11 @@ class Emulator:
         if field_name == "video":
             info.update(width=640, height=360)
         width, height = size or (800, 600)
-        media: dict[str, Any] = {field_name: [{**info, "width": width, "height": height}]
-                                 if field_name == "photo" else info}
+        media: dict[str, Any] = {
+            field_name: [{**info, "width": width, "height": height}]
+            if field_name == "photo"
+            else info
+        }
         markup = self._markup(p.get("reply_markup"))
         message = self._bot_message(chat_id, caption=caption, media=media, reply_markup=markup)
         if entities:
@@ -1310,9 +1570,11 @@ class Emulator:
         chat_id = self._target(p["chat_id"])
         if not (-90 <= p["latitude"] <= 90 and -180 <= p["longitude"] <= 180):
             raise bad("wrong location specified")
-        return self._bot_message(chat_id, media={"location": {
-            "latitude": p["latitude"], "longitude": p["longitude"]}},
-            reply_markup=self._markup(p.get("reply_markup")))
+        return self._bot_message(
+            chat_id,
+            media={"location": {"latitude": p["latitude"], "longitude": p["longitude"]}},
+            reply_markup=self._markup(p.get("reply_markup")),
+        )
 
 
 async def _read_params(request: web.Request) -> dict[str, Any]:
@@ -1326,14 +1588,19 @@ async def _read_params(request: web.Request) -> dict[str, Any]:
     for key, value in form.items():
         if isinstance(value, web.FileField):
             data = value.file.read()
-            params[key] = SimFile(f"F{secrets.token_urlsafe(24)}", secrets.token_hex(8), data,
-                                  value.filename, value.content_type)
+            params[key] = SimFile(
+                f"F{secrets.token_urlsafe(24)}",
+                secrets.token_hex(8),
+                data,
+                value.filename,
+                value.content_type,
+            )
         else:
             params[key] = value
     # PTB names attached files "attach://<name>"; resolve them to the uploaded parts.
     for key, value in list(params.items()):
         if isinstance(value, str) and value.startswith("attach://"):
-            params[key] = params.get(value[len("attach://"):], value)
+            params[key] = params.get(value[len("attach://") :], value)
     return params
 
 
@@ -1359,8 +1626,7 @@ def _coerce(key: str, kind: str, value: Any) -> Any:
 
 
 def _error_response(error: ApiError) -> web.Response:
-    body: dict[str, Any] = {"ok": False, "error_code": error.code,
-                            "description": error.description}
+    body: dict[str, Any] = {"ok": False, "error_code": error.code, "description": error.description}
     if error.parameters:
         body["parameters"] = error.parameters
     return web.json_response(body, status=error.code)

@@ -13,15 +13,28 @@ from dataclasses import dataclass, field
 from typing import Any
 
 TAGS = {
-    "b": "bold", "strong": "bold", "i": "italic", "em": "italic", "u": "underline",
-    "ins": "underline", "s": "strikethrough", "strike": "strikethrough", "del": "strikethrough",
-    "tg-spoiler": "spoiler", "span": "spoiler", "a": "text_link", "code": "code", "pre": "pre",
-    "blockquote": "blockquote", "tg-emoji": "custom_emoji",
+    "b": "bold",
+    "strong": "bold",
+    "i": "italic",
+    "em": "italic",
+    "u": "underline",
+    "ins": "underline",
+    "s": "strikethrough",
+    "strike": "strikethrough",
+    "del": "strikethrough",
+    "tg-spoiler": "spoiler",
+    "span": "spoiler",
+    "a": "text_link",
+    "code": "code",
+    "pre": "pre",
+    "blockquote": "blockquote",
+    "tg-emoji": "custom_emoji",
 }
 NAMED = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
 _TAG = re.compile(
     r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)"
-    r"((?:\s+[a-zA-Z-]+(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s>]+))?)*)\s*>")
+    r"((?:\s+[a-zA-Z-]+(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s>]+))?)*)\s*>"
+)
 _ATTR = re.compile(r"([a-zA-Z-]+)(?:\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s>]+)))?")
 _ENTITY = re.compile(r"&(#[0-9]{1,7}|#x[0-9a-fA-F]{1,6}|[a-zA-Z]+);")
 
@@ -62,17 +75,21 @@ def parse_html(source: str) -> tuple[str, list[dict[str, Any]]]:
                 if not stack or stack[-1].tag != name:
                     raise ParseError(
                         f'Unmatched end tag at byte offset {offset}, expected "</'
-                        f'{stack[-1].tag if stack else ""}>", found "</{name}>"')
+                        f'{stack[-1].tag if stack else ""}>", found "</{name}>"'
+                    )
                 opened = stack.pop()
                 entity = _entity(opened, length)
                 if entity is not None:
                     entities.append(entity)
             else:
-                attrs = {m.group(1).lower(): m.group(2) or m.group(3) or m.group(4) or ""
-                         for m in _ATTR.finditer(raw_attrs)}
+                attrs = {
+                    m.group(1).lower(): m.group(2) or m.group(3) or m.group(4) or ""
+                    for m in _ATTR.finditer(raw_attrs)
+                }
                 if name == "span" and attrs.get("class") != "tg-spoiler":
-                    raise ParseError(f'Tag "span" must have class "tg-spoiler" at byte offset '
-                                     f"{offset}")
+                    raise ParseError(
+                        f'Tag "span" must have class "tg-spoiler" at byte offset {offset}'
+                    )
                 if name == "a" and not attrs.get("href"):
                     raise ParseError(f"Can't find href of a link at byte offset {offset}")
                 stack.append(_Open(name, length, attrs))
@@ -84,8 +101,9 @@ def parse_html(source: str) -> tuple[str, list[dict[str, Any]]]:
             match = _ENTITY.match(source, i)
             offset = len(source[:i].encode("utf-8"))
             if match is None:
-                raise ParseError(f"Character '&' is reserved and must be escaped at byte "
-                                 f"offset {offset}")
+                raise ParseError(
+                    f"Character '&' is reserved and must be escaped at byte offset {offset}"
+                )
             body = match.group(1)
             if body.startswith("#x"):
                 text = chr(int(body[2:], 16))
@@ -111,8 +129,11 @@ def parse_html(source: str) -> tuple[str, list[dict[str, Any]]]:
 def _entity(opened: _Open, end: int) -> dict[str, Any] | None:
     if end == opened.start:
         return None
-    entity: dict[str, Any] = {"type": TAGS[opened.tag], "offset": opened.start,
-                              "length": end - opened.start}
+    entity: dict[str, Any] = {
+        "type": TAGS[opened.tag],
+        "offset": opened.start,
+        "length": end - opened.start,
+    }
     if opened.tag == "a":
         entity["url"] = opened.attrs["href"]
     if opened.tag == "blockquote" and "expandable" in opened.attrs:
@@ -136,8 +157,9 @@ def check_markdown_v2(source: str) -> str:
             i += 2
             continue
         if ch in _MD_RESERVED and ch not in "*_~|`[]()":
-            raise ParseError(f"Character '{ch}' is reserved and must be escaped with the "
-                             "preceding '\\'")
+            raise ParseError(
+                f"Character '{ch}' is reserved and must be escaped with the preceding '\\'"
+            )
         if ch not in "*_~|`":
             out.append(ch)
         i += 1

@@ -54,9 +54,9 @@ def settle_queued(path: Path, before: datetime | None, now: datetime) -> tuple[i
                 """UPDATE outbox SET state = 'dropped', done_at = ?,
                    error = 'restored from a backup: not sent again'
                    WHERE state = 'queued' AND created_at < ?""",
-                (ts(now), ts(before))).rowcount
-        left = int(conn.execute("SELECT count(*) FROM outbox WHERE state = 'queued'"
-                                ).fetchone()[0])
+                (ts(now), ts(before)),
+            ).rowcount
+        left = int(conn.execute("SELECT count(*) FROM outbox WHERE state = 'queued'").fetchone()[0])
     finally:
         conn.close()
     return marked, left

@@ -18,8 +18,9 @@ from storage.models import MemberFigures
 from storage.rows import ts
 
 
-async def _by_branch(c: Conn, sql: str, params: dict[str, object]
-                     ) -> dict[int, tuple[float, float]]:
+async def _by_branch(
+    c: Conn, sql: str, params: dict[str, object]
+) -> dict[int, tuple[float, float]]:
     rows = await c.execute_fetchall(sql, params)
     return {int(branch): (float(a or 0), float(b or 0)) for branch, a, b in rows}
 
@@ -28,7 +29,9 @@ async def meetings(c: Conn, start: datetime, end: datetime) -> dict[int, tuple[f
     """branch → (held, scheduled): sessions in the period, and those that took place —
     closed with somebody there in person or remotely (a session nobody came to is closed
     by the clock, but was not held)."""
-    return await _by_branch(c, """
+    return await _by_branch(
+        c,
+        """
         SELECT mt.branch_id,
                sum(mt.state = 'closed' AND EXISTS (
                    SELECT 1 FROM attendance a WHERE a.meeting_id = mt.id
@@ -36,87 +39,115 @@ async def meetings(c: Conn, start: datetime, end: datetime) -> dict[int, tuple[f
                count(*)
         FROM meetings mt
         WHERE mt.state != 'cancelled' AND mt.starts_at >= :start AND mt.starts_at < :end
-        GROUP BY mt.branch_id""", {"start": ts(start), "end": ts(end)})
+        GROUP BY mt.branch_id""",
+        {"start": ts(start), "end": ts(end)},
+    )
 
 
-async def held_sessions(c: Conn, start: datetime, end: datetime
-                        ) -> list[tuple[int, str, str]]:
+async def held_sessions(c: Conn, start: datetime, end: datetime) -> list[tuple[int, str, str]]:
     """(branch, kind, stored start) of every session held in the period: closed with
     somebody there in person or remotely — what fills a slot of the branch's rhythm."""
-    rows = await c.execute_fetchall("""
+    rows = await c.execute_fetchall(
+        """
         SELECT mt.branch_id, mt.kind, mt.starts_at FROM meetings mt
         WHERE mt.state = 'closed' AND mt.starts_at >= :start AND mt.starts_at < :end
           AND EXISTS (SELECT 1 FROM attendance a WHERE a.meeting_id = mt.id
                       AND a.status IN ('present', 'remote'))""",
-        {"start": ts(start), "end": ts(end)})
+        {"start": ts(start), "end": ts(end)},
+    )
     return [(int(branch), str(kind), str(starts_at)) for branch, kind, starts_at in rows]
 
 
-async def cancelled_sessions(c: Conn, start: datetime, end: datetime
-                             ) -> list[tuple[int, str, str, str | None, str | None]]:
+async def cancelled_sessions(
+    c: Conn, start: datetime, end: datetime
+) -> list[tuple[int, str, str, str | None, str | None]]:
     """(branch, kind, stored start, cause, typed reason) of every session in the period
     that was cancelled: the reason a slot of the rhythm was left unheld."""
-    rows = await c.execute_fetchall("""
+    rows = await c.execute_fetchall(
+        """
         SELECT branch_id, kind, starts_at, cancel_cause, cancel_reason FROM meetings
         WHERE state = 'cancelled' AND starts_at >= :start AND starts_at < :end
-        ORDER BY starts_at, id""", {"start": ts(start), "end": ts(end)})
-    return [(int(branch), str(kind), str(starts_at), cause, reason)
-            for branch, kind, starts_at, cause, reason in rows]
+        ORDER BY starts_at, id""",
+        {"start": ts(start), "end": ts(end)},
+    )
+    return [
+        (int(branch), str(kind), str(starts_at), cause, reason)
+        for branch, kind, starts_at, cause, reason in rows
+    ]
 
 
 async def branches_with_groups(c: Conn) -> set[int]:
     """Branches that have party groups, and so a party group meeting a month to hold."""
     rows = await c.execute_fetchall(
-        "SELECT DISTINCT parent_id FROM units WHERE kind = 'group' AND parent_id IS NOT NULL")
+        "SELECT DISTINCT parent_id FROM units WHERE kind = 'group' AND parent_id IS NOT NULL"
+    )
     return {int(row[0]) for row in rows}
 
 
-async def centralised_study(c: Conn, start: datetime, end: datetime
-                            ) -> list[tuple[int, str, str, int]]:
+async def centralised_study(
+    c: Conn, start: datetime, end: datetime
+) -> list[tuple[int, str, str, int]]:
     """(township, township name, member name, sessions) for every active member of the
     township leadership: centralised study sessions attended (present or remote)."""
-    rows = await c.execute_fetchall("""
+    rows = await c.execute_fetchall(
+        """
         SELECT t.id, t.name, m.name,
                (SELECT count(*) FROM attendance a JOIN meetings mt ON mt.id = a.meeting_id
                 WHERE a.member_id = m.id AND a.status IN ('present', 'remote')
                   AND mt.kind = 'study' AND mt.starts_at >= :start AND mt.starts_at < :end)
         FROM members m JOIN units b ON b.id = m.branch_id JOIN units t ON t.id = b.parent_id
         WHERE m.state = 'active' AND m.township_leadership = 1
-        ORDER BY t.name, t.id, m.name, m.id""", {"start": ts(start), "end": ts(end)})
-    return [(int(township), str(name), str(member), int(count))
-            for township, name, member, count in rows]
+        ORDER BY t.name, t.id, m.name, m.id""",
+        {"start": ts(start), "end": ts(end)},
+    )
+    return [
+        (int(township), str(name), str(member), int(count))
+        for township, name, member, count in rows
+    ]
 
 
 async def attendance(c: Conn, start: datetime, end: datetime) -> dict[int, tuple[float, float]]:
     """branch → (present or remote, invited minus approved leave and those working away)
     over closed sessions."""
-    return await _by_branch(c, """
+    return await _by_branch(
+        c,
+        """
         SELECT mt.branch_id, sum(a.status IN ('present', 'remote')),
                sum(a.status NOT IN ('leave', 'away'))
         FROM attendance a JOIN meetings mt ON mt.id = a.meeting_id
         WHERE mt.state = 'closed' AND mt.starts_at >= :start AND mt.starts_at < :end
-        GROUP BY mt.branch_id""", {"start": ts(start), "end": ts(end)})
+        GROUP BY mt.branch_id""",
+        {"start": ts(start), "end": ts(end)},
+    )
 
 
 async def study(c: Conn, start: datetime, end: datetime) -> dict[int, tuple[float, float]]:
     """branch → (studied, received) of materials that reached members in the period."""
-    return await _by_branch(c, """
+    return await _by_branch(
+        c,
+        """
         SELECT m.branch_id, sum(r.studied_at IS NOT NULL), count(*)
         FROM material_recipients r JOIN members m ON m.id = r.member_id
         WHERE r.added_at >= :start AND r.added_at < :end
-        GROUP BY m.branch_id""", {"start": ts(start), "end": ts(end)})
+        GROUP BY m.branch_id""",
+        {"start": ts(start), "end": ts(end)},
+    )
 
 
 async def notes(c: Conn, start: datetime, end: datetime) -> dict[int, tuple[float, float]]:
     """branch → (requests answered by a note, requests) for notes asked in the period."""
-    return await _by_branch(c, """
+    return await _by_branch(
+        c,
+        """
         SELECT m.branch_id,
                sum(EXISTS (SELECT 1 FROM notes n WHERE n.member_id = r.member_id
                            AND n.subject = r.subject AND n.review != 'rewrite')),
                count(*)
         FROM note_requests r JOIN members m ON m.id = r.member_id
         WHERE r.asked_at >= :start AND r.asked_at < :end
-        GROUP BY m.branch_id""", {"start": ts(start), "end": ts(end)})
+        GROUP BY m.branch_id""",
+        {"start": ts(start), "end": ts(end)},
+    )
 
 
 async def notices(c: Conn, start: datetime, end: datetime) -> dict[int, tuple[float, float]]:
@@ -124,17 +155,22 @@ async def notices(c: Conn, start: datetime, end: datetime) -> dict[int, tuple[fl
     it was delivered to, and members on the roster without Telegram, whom the secretary
     tells in person and records by hand (so they are nobody's "unreachable"); an
     acknowledgement counts on both sides."""
-    return await _by_branch(c, f"""
+    return await _by_branch(
+        c,
+        f"""
         SELECT r.branch_id, sum(r.acknowledged_at IS NOT NULL),
                sum({STATE} = 'sent' OR r.telegram_id IS NULL OR r.acknowledged_at IS NOT NULL)
         FROM notice_recipients r JOIN notices n ON n.id = r.notice_id
         LEFT JOIN outbox o ON o.id = r.outbox_id
         WHERE r.branch_id IS NOT NULL AND n.send_at >= :start AND n.send_at < :end
-        GROUP BY r.branch_id""", {"start": ts(start), "end": ts(end)})
+        GROUP BY r.branch_id""",
+        {"start": ts(start), "end": ts(end)},
+    )
 
 
-async def members_figures(c: Conn, branch_ids: list[int], start: datetime, end: datetime
-                          ) -> list[MemberFigures]:
+async def members_figures(
+    c: Conn, branch_ids: list[int], start: datetime, end: datetime
+) -> list[MemberFigures]:
     """One row per active member of these branches: sessions, materials, notes.
 
     Four grouped scans of the period's rows, joined here, rather than a subquery per
@@ -146,40 +182,68 @@ async def members_figures(c: Conn, branch_ids: list[int], start: datetime, end: 
     window = {"start": ts(start), "end": ts(end)}
     people = await c.execute_fetchall(
         f"""SELECT id, branch_id, name FROM members WHERE state = 'active'
-            AND branch_id IN ({marks}) ORDER BY branch_id, name, id""")
-    sessions = await _by_member(c, f"""
+            AND branch_id IN ({marks}) ORDER BY branch_id, name, id"""
+    )
+    sessions = await _by_member(
+        c,
+        f"""
         SELECT a.member_id, sum(a.status IN ('present', 'remote')), count(*),
                sum(a.recorded_by IS NOT NULL AND a.status IN ('present', 'remote')),
                group_concat(DISTINCT a.recorded_by)
         FROM meetings mt JOIN attendance a ON a.meeting_id = mt.id
         WHERE mt.branch_id IN ({marks}) AND mt.state = 'closed'
           AND mt.starts_at >= :start AND mt.starts_at < :end
-        GROUP BY a.member_id""", window)
-    study = await _by_member(c, """
+        GROUP BY a.member_id""",
+        window,
+    )
+    study = await _by_member(
+        c,
+        """
         SELECT member_id, sum(studied_at IS NOT NULL), count(*),
                sum(recorded_by IS NOT NULL AND studied_at IS NOT NULL),
                group_concat(DISTINCT recorded_by)
         FROM material_recipients
-        WHERE added_at >= :start AND added_at < :end GROUP BY member_id""", window)
-    written = await _by_member(c, """
+        WHERE added_at >= :start AND added_at < :end GROUP BY member_id""",
+        window,
+    )
+    written = await _by_member(
+        c,
+        """
         SELECT member_id, count(*), 0 FROM notes
-        WHERE created_at >= :start AND created_at < :end GROUP BY member_id""", window)
-    asked = await _by_member(c, """
+        WHERE created_at >= :start AND created_at < :end GROUP BY member_id""",
+        window,
+    )
+    asked = await _by_member(
+        c,
+        """
         SELECT member_id, count(*), 0 FROM note_requests
-        WHERE asked_at >= :start AND asked_at < :end GROUP BY member_id""", window)
-    recorders = await members_repo.names_of_users(c, sorted(
-        {by for found in (sessions, study) for row in found.values() for by in row.by}))
+        WHERE asked_at >= :start AND asked_at < :end GROUP BY member_id""",
+        window,
+    )
+    recorders = await members_repo.names_of_users(
+        c, sorted({by for found in (sessions, study) for row in found.values() for by in row.by})
+    )
     none = Counts()
     figures = []
     for member, branch, name in people:
         attended, studied = sessions.get(member, none), study.get(member, none)
         by = sorted({recorders.get(who, str(who)) for who in (*attended.by, *studied.by)})
-        figures.append(MemberFigures(
-            branch_id=int(branch), member_id=int(member), name=str(name),
-            attended=attended.done, invited=attended.possible, studied=studied.done,
-            received=studied.possible, notes_written=written.get(member, none).done,
-            notes_asked=asked.get(member, none).done, attended_by_hand=attended.by_hand,
-            studied_by_hand=studied.by_hand, recorded_by="、".join(by)))
+        figures.append(
+            MemberFigures(
+                branch_id=int(branch),
+                member_id=int(member),
+                name=str(name),
+                attended=attended.done,
+                invited=attended.possible,
+                studied=studied.done,
+                received=studied.possible,
+                notes_written=written.get(member, none).done,
+                notes_asked=asked.get(member, none).done,
+                attended_by_hand=attended.by_hand,
+                studied_by_hand=studied.by_hand,
+                recorded_by="、".join(by),
+            )
+        )
     return figures
 
 
@@ -198,6 +262,10 @@ async def _by_member(c: Conn, sql: str, params: Mapping[str, object]) -> dict[in
     found = {}
     for member, done, possible, *hand in await c.execute_fetchall(sql, params):
         by_hand, by = [*hand, 0, None][:2]
-        found[int(member)] = Counts(int(done or 0), int(possible or 0), int(by_hand or 0),
-                                    tuple(int(b) for b in str(by).split(",")) if by else ())
+        found[int(member)] = Counts(
+            int(done or 0),
+            int(possible or 0),
+            int(by_hand or 0),
+            tuple(int(b) for b in str(by).split(",")) if by else (),
+        )
     return found

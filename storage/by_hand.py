@@ -35,15 +35,17 @@ def recorder_name(column: str) -> str:
 async def attendance_marks(c: Conn, meeting_id: int) -> list[HandMark]:
     """Who was recorded at this session by hand, by whom and when."""
     return await fetch_all(
-        c, HandMark,
-        f"""SELECT a.member_id, a.recorded_by, {recorder_name('a.recorded_by')} AS by_name,
+        c,
+        HandMark,
+        f"""SELECT a.member_id, a.recorded_by, {recorder_name("a.recorded_by")} AS by_name,
               a.recorded_at
             FROM attendance a WHERE a.meeting_id = ? AND a.recorded_by IS NOT NULL
-            ORDER BY a.member_id""", (meeting_id,))
+            ORDER BY a.member_id""",
+        (meeting_id,),
+    )
 
 
-async def record_present(c: Conn, meeting_id: int, member_id: int, by: int, now: datetime
-                         ) -> bool:
+async def record_present(c: Conn, meeting_id: int, member_id: int, by: int, now: datetime) -> bool:
     """Present, entered by hand: over no entry yet or "absent" only (a leave is decided
     on its own buttons; a member in already is in). True if it changed something."""
     cur = await c.execute(
@@ -53,12 +55,14 @@ async def record_present(c: Conn, meeting_id: int, member_id: int, by: int, now:
              at = excluded.at, recorded_by = excluded.recorded_by,
              recorded_at = excluded.recorded_at
            WHERE attendance.status = 'absent'""",
-        {"meeting": meeting_id, "member": member_id, "by": by, "now": ts(now)})
+        {"meeting": meeting_id, "member": member_id, "by": by, "now": ts(now)},
+    )
     return cur.rowcount > 0
 
 
-async def undo_present(c: Conn, meeting_id: int, member_id: int, closed: bool, now: datetime
-                       ) -> bool:
+async def undo_present(
+    c: Conn, meeting_id: int, member_id: int, closed: bool, now: datetime
+) -> bool:
     """Take back a presence entered by hand: absent once the session has closed (as
     closing would have recorded them), no entry while it is still open."""
     if closed:
@@ -66,11 +70,14 @@ async def undo_present(c: Conn, meeting_id: int, member_id: int, closed: bool, n
             """UPDATE attendance SET status = 'absent', at = ?, recorded_by = NULL,
                  recorded_at = NULL
                WHERE meeting_id = ? AND member_id = ? AND recorded_by IS NOT NULL""",
-            (ts(now), meeting_id, member_id))
+            (ts(now), meeting_id, member_id),
+        )
     else:
         cur = await c.execute(
             """DELETE FROM attendance WHERE meeting_id = ? AND member_id = ?
-               AND recorded_by IS NOT NULL""", (meeting_id, member_id))
+               AND recorded_by IS NOT NULL""",
+            (meeting_id, member_id),
+        )
     return cur.rowcount > 0
 
 
@@ -80,7 +87,9 @@ async def without_telegram(c: Conn, member_ids: Collection[int]) -> set[int]:
         return set()
     rows = await c.execute_fetchall(
         """SELECT id FROM members WHERE telegram_id IS NULL
-           AND id IN (SELECT value FROM json_each(?))""", (_json(member_ids),))
+           AND id IN (SELECT value FROM json_each(?))""",
+        (_json(member_ids),),
+    )
     return {int(row[0]) for row in rows}
 
 
@@ -88,71 +97,92 @@ async def without_telegram(c: Conn, member_ids: Collection[int]) -> set[int]:
 
 
 # A material's and a notice's recipients are marked alike: (table, key, the "done" column).
-_DONE = {"material": ("material_recipients", "material_id", "studied_at"),
-         "notice": ("notice_recipients", "notice_id", "acknowledged_at")}
+_DONE = {
+    "material": ("material_recipients", "material_id", "studied_at"),
+    "notice": ("notice_recipients", "notice_id", "acknowledged_at"),
+}
 
 
-async def record_done(c: Conn, what: Literal["material", "notice"], ref_id: int,
-                      member_id: int, by: int, now: datetime) -> bool:
+async def record_done(
+    c: Conn,
+    what: Literal["material", "notice"],
+    ref_id: int,
+    member_id: int,
+    by: int,
+    now: datetime,
+) -> bool:
     """Studied (a material) or told (a notice), entered by hand; True if it was open."""
     table, key, done = _DONE[what]
     cur = await c.execute(
         f"""UPDATE {table} SET {done} = :now, recorded_by = :by, recorded_at = :now
             WHERE {key} = :ref AND member_id = :member AND {done} IS NULL""",
-        {"now": ts(now), "by": by, "ref": ref_id, "member": member_id})
+        {"now": ts(now), "by": by, "ref": ref_id, "member": member_id},
+    )
     return cur.rowcount > 0
 
 
-async def undo_done(c: Conn, what: Literal["material", "notice"], ref_id: int,
-                    member_id: int) -> bool:
+async def undo_done(
+    c: Conn, what: Literal["material", "notice"], ref_id: int, member_id: int
+) -> bool:
     """Take back what was entered by hand (never the member's own press)."""
     table, key, done = _DONE[what]
     cur = await c.execute(
         f"""UPDATE {table} SET {done} = NULL, recorded_by = NULL, recorded_at = NULL
             WHERE {key} = ? AND member_id = ? AND recorded_by IS NOT NULL""",
-        (ref_id, member_id))
+        (ref_id, member_id),
+    )
     return cur.rowcount > 0
 
 
 def _branches(branch_ids: Collection[int] | None, column: str) -> tuple[str, dict[str, str]]:
     if branch_ids is None:
         return "", {}
-    return (f"AND {column} IN (SELECT value FROM json_each(:branches))",
-            {"branches": _json(branch_ids)})
+    return (
+        f"AND {column} IN (SELECT value FROM json_each(:branches))",
+        {"branches": _json(branch_ids)},
+    )
 
 
-async def material_entries(c: Conn, material_id: int, branch_ids: Collection[int] | None
-                           ) -> list[HandEntry]:
+async def material_entries(
+    c: Conn, material_id: int, branch_ids: Collection[int] | None
+) -> list[HandEntry]:
     """The material's recipients in these branches (all, if None), by name."""
     where, params = _branches(branch_ids, "m.branch_id")
     return await fetch_all(
-        c, HandEntry,
+        c,
+        HandEntry,
         f"""SELECT m.id AS member_id, m.name, m.branch_id, {NO_MESSAGE} AS no_telegram,
               r.studied_at IS NOT NULL AS done, r.recorded_by,
-              CASE WHEN r.recorded_by IS NOT NULL THEN {recorder_name('r.recorded_by')}
+              CASE WHEN r.recorded_by IS NOT NULL THEN {recorder_name("r.recorded_by")}
               END AS by_name, r.recorded_at
             FROM material_recipients r JOIN members m ON m.id = r.member_id
             WHERE r.material_id = :material {where}
-            ORDER BY m.name, m.id""", {"material": material_id, **params})
+            ORDER BY m.name, m.id""",
+        {"material": material_id, **params},
+    )
 
 
 # --- notices ---------------------------------------------------------------------------------
 
 
-async def notice_entries(c: Conn, notice_id: int, branch_ids: Collection[int] | None
-                         ) -> list[HandEntry]:
+async def notice_entries(
+    c: Conn, notice_id: int, branch_ids: Collection[int] | None
+) -> list[HandEntry]:
     """The notice's recipients who are members of these branches (all, if None)."""
     where, params = _branches(branch_ids, "r.branch_id")
     return await fetch_all(
-        c, HandEntry,
+        c,
+        HandEntry,
         f"""SELECT r.member_id, r.name, r.branch_id, r.telegram_id IS NULL AS no_telegram,
               r.acknowledged_at IS NOT NULL AS done, r.recorded_by,
-              CASE WHEN r.recorded_by IS NOT NULL THEN {recorder_name('r.recorded_by')}
+              CASE WHEN r.recorded_by IS NOT NULL THEN {recorder_name("r.recorded_by")}
               END AS by_name, r.recorded_at
             FROM notice_recipients r
             WHERE r.notice_id = :notice AND r.member_id IS NOT NULL
               AND r.branch_id IS NOT NULL {where}
-            ORDER BY r.name, r.member_id""", {"notice": notice_id, **params})
+            ORDER BY r.name, r.member_id""",
+        {"notice": notice_id, **params},
+    )
 
 
 # --- what is open for members without Telegram -----------------------------------------------
@@ -161,40 +191,50 @@ async def notice_entries(c: Conn, notice_id: int, branch_ids: Collection[int] | 
 async def closed_sessions(c: Conn, branch_id: int, since: datetime) -> list[Meeting]:
     """The branch's sessions that started since a moment and have closed, oldest first."""
     return await fetch_all(
-        c, Meeting,
+        c,
+        Meeting,
         """SELECT * FROM meetings WHERE branch_id = ? AND state = 'closed' AND starts_at >= ?
-           ORDER BY starts_at, id""", (branch_id, ts(since)))
+           ORDER BY starts_at, id""",
+        (branch_id, ts(since)),
+    )
 
 
 async def members_without_telegram(c: Conn, branch_id: int) -> list[Member]:
     return await fetch_all(
-        c, Member,
+        c,
+        Member,
         """SELECT * FROM members WHERE branch_id = ? AND state = 'active'
-           AND telegram_id IS NULL ORDER BY name, id""", (branch_id,))
+           AND telegram_id IS NULL ORDER BY name, id""",
+        (branch_id,),
+    )
 
 
-async def open_materials(c: Conn, member_ids: Collection[int], since: datetime
-                         ) -> list[OpenItem]:
+async def open_materials(c: Conn, member_ids: Collection[int], since: datetime) -> list[OpenItem]:
     """Materials these members were sent since a moment and have not studied."""
     return await fetch_all(
-        c, OpenItem,
+        c,
+        OpenItem,
         """SELECT r.member_id, 's' AS kind, mt.id AS ref_id, mt.title, r.added_at AS at
            FROM material_recipients r JOIN materials mt ON mt.id = r.material_id
            WHERE r.member_id IN (SELECT value FROM json_each(?)) AND r.studied_at IS NULL
              AND r.added_at >= ?
-           ORDER BY r.member_id, r.added_at, mt.id""", (_json(member_ids), ts(since)))
+           ORDER BY r.member_id, r.added_at, mt.id""",
+        (_json(member_ids), ts(since)),
+    )
 
 
-async def open_notices(c: Conn, member_ids: Collection[int], since: datetime
-                       ) -> list[OpenItem]:
+async def open_notices(c: Conn, member_ids: Collection[int], since: datetime) -> list[OpenItem]:
     """Notices that went to these members since a moment and nobody recorded as told."""
     return await fetch_all(
-        c, OpenItem,
+        c,
+        OpenItem,
         """SELECT r.member_id, 'n' AS kind, n.id AS ref_id, n.body AS title, n.send_at AS at
            FROM notice_recipients r JOIN notices n ON n.id = r.notice_id
            WHERE r.member_id IN (SELECT value FROM json_each(?))
              AND r.acknowledged_at IS NULL AND n.state = 'sent' AND n.send_at >= ?
-           ORDER BY r.member_id, n.send_at, n.id""", (_json(member_ids), ts(since)))
+           ORDER BY r.member_id, n.send_at, n.id""",
+        (_json(member_ids), ts(since)),
+    )
 
 
 def _json(ids: Collection[int]) -> str:

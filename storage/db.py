@@ -37,8 +37,10 @@ class DatabaseTooNew(RuntimeError):
     """The file was migrated by a newer zhibu; running old code on it could corrupt it."""
 
     def __init__(self, path: str, current: int, latest: int) -> None:
-        super().__init__(f"{path} is at schema version {current}, but this zhibu knows only up "
-                         f"to {latest}: upgrade zhibu before using this database")
+        super().__init__(
+            f"{path} is at schema version {current}, but this zhibu knows only up "
+            f"to {latest}: upgrade zhibu before using this database"
+        )
         self.path, self.current, self.latest = path, current, latest
 
 
@@ -99,8 +101,9 @@ class Database:
         self._touched: set[str] = set()
 
     @classmethod
-    async def open(cls, path: str | Path, *, migrate: bool = True,
-                   busy_ms: int = BUSY_MS) -> Database:
+    async def open(
+        cls, path: str | Path, *, migrate: bool = True, busy_ms: int = BUSY_MS
+    ) -> Database:
         db = cls(path)
         if db.path != ":memory:" and (short := truncation(db.path)) is not None:
             raise DatabaseDamaged(f"truncated: {short}")
@@ -189,10 +192,14 @@ class Database:
         function = f"zhibu_changed_{name}"
         async with self._lock:  # executescript would commit a transaction under way
             await self.conn.create_function(function, 0, changed)
-            await self.conn.executescript("".join(
-                f"CREATE TEMP TRIGGER IF NOT EXISTS zhibu_{name}_{table}_{op.lower()} "
-                f"AFTER {op} ON main.{table} BEGIN SELECT {function}(); END;"
-                for table in tables for op in ("INSERT", "UPDATE", "DELETE")))
+            await self.conn.executescript(
+                "".join(
+                    f"CREATE TEMP TRIGGER IF NOT EXISTS zhibu_{name}_{table}_{op.lower()} "
+                    f"AFTER {op} ON main.{table} BEGIN SELECT {function}(); END;"
+                    for table in tables
+                    for op in ("INSERT", "UPDATE", "DELETE")
+                )
+            )
 
     def version(self, name: str) -> int | None:
         """How many changes :meth:`watch` counted; None if it does not watch ``name``."""
@@ -253,7 +260,6 @@ class Database:
                 await self.conn.backup(dest)
             finally:
                 await dest.close()
-
 
 
 async def _connect(path: str, busy_ms: int = BUSY_MS) -> aiosqlite.Connection:

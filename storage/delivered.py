@@ -65,7 +65,8 @@ async def prune(c: Conn, before: datetime, limit: int) -> int:
         await c.execute(
             f"""UPDATE {table} SET outbox_id = NULL,
                    delivery = (SELECT state FROM outbox WHERE id = {table}.outbox_id)
-                WHERE outbox_id IN (SELECT id FROM temp.pruned)""")
+                WHERE outbox_id IN (SELECT id FROM temp.pruned)"""
+        )
     cur = await c.execute("DELETE FROM outbox WHERE id IN (SELECT id FROM temp.pruned)")
     gone = cur.rowcount
     await c.execute("DELETE FROM temp.pruned")

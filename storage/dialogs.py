@@ -16,7 +16,7 @@ ENDED = "ended"  # the step of a form that was finished: a marker, not a dialog
 async def get(c: Conn, telegram_id: int, chat_id: int) -> Dialog | None:
     async with c.execute(
         "SELECT * FROM dialogs WHERE telegram_id = ? AND chat_id = ? AND step != ?",
-        (telegram_id, chat_id, ENDED)
+        (telegram_id, chat_id, ENDED),
     ) as cur:
         row = await cur.fetchone()
     if row is None:
@@ -27,8 +27,16 @@ async def get(c: Conn, telegram_id: int, chat_id: int) -> Dialog | None:
     return Dialog.model_validate(data)
 
 
-async def put(c: Conn, telegram_id: int, chat_id: int, kind: str, step: str,
-              data: dict[str, Any], now: datetime, moved_by: int | None = None) -> None:
+async def put(
+    c: Conn,
+    telegram_id: int,
+    chat_id: int,
+    kind: str,
+    step: str,
+    data: dict[str, Any],
+    now: datetime,
+    moved_by: int | None = None,
+) -> None:
     """Start or move a dialog. The state before ``moved_by`` (the update doing it) is kept
     — a second move by the same update keeps what the first one found; a dialog of another
     kind, or the marker of a finished one, replaced by this one keeps nothing."""
@@ -44,16 +52,25 @@ async def put(c: Conn, telegram_id: int, chat_id: int, kind: str, step: str,
                               THEN dialogs.data END,
              kind = excluded.kind, step = excluded.step, data = excluded.data,
              updated_at = excluded.updated_at, moved_by = excluded.moved_by""",
-        {"user": telegram_id, "chat": chat_id, "kind": kind, "step": step,
-         "data": json.dumps(data, ensure_ascii=False), "at": ts(now), "moved_by": moved_by,
-         "ended": ENDED})
+        {
+            "user": telegram_id,
+            "chat": chat_id,
+            "kind": kind,
+            "step": step,
+            "data": json.dumps(data, ensure_ascii=False),
+            "at": ts(now),
+            "moved_by": moved_by,
+            "ended": ENDED,
+        },
+    )
 
 
 async def drop(c: Conn, telegram_id: int, chat_id: int) -> bool:
     """End a dialog without a result (cancelled, or nothing came of it)."""
     cur = await c.execute(
         "DELETE FROM dialogs WHERE telegram_id = ? AND chat_id = ? AND step != ?",
-        (telegram_id, chat_id, ENDED))
+        (telegram_id, chat_id, ENDED),
+    )
     return cur.rowcount > 0
 
 
@@ -64,7 +81,8 @@ async def end(c: Conn, telegram_id: int, chat_id: int, moved_by: int, now: datet
         """UPDATE dialogs SET step = ?, data = '{}', prev_step = NULL, prev_data = NULL,
                               moved_by = ?, updated_at = ?
            WHERE telegram_id = ? AND chat_id = ? AND step != ?""",
-        (ENDED, moved_by, ts(now), telegram_id, chat_id, ENDED))
+        (ENDED, moved_by, ts(now), telegram_id, chat_id, ENDED),
+    )
     return cur.rowcount > 0
 
 
@@ -72,5 +90,6 @@ async def ended_by(c: Conn, telegram_id: int, chat_id: int) -> int | None:
     """The update that finished this chat's last form, if that is the latest news."""
     rows = await c.execute_fetchall(
         "SELECT moved_by FROM dialogs WHERE telegram_id = ? AND chat_id = ? AND step = ?",
-        (telegram_id, chat_id, ENDED))
+        (telegram_id, chat_id, ENDED),
+    )
     return next((int(row[0]) for row in rows if row[0] is not None), None)

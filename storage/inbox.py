@@ -20,8 +20,9 @@ class Mark:
     above: list[tuple[int, int]]
 
 
-async def record(c: Conn, first_id: int, last_id: int, size: int, body: str, now: datetime,
-                 since: datetime) -> int | None:
+async def record(
+    c: Conn, first_id: int, last_id: int, size: int, body: str, now: datetime, since: datetime
+) -> int | None:
     """Write down one batch (``body``: a JSON array of ``size`` updates, ids ascending);
     returns its first position. None, and nothing written, if an update id between
     ``first_id`` and ``last_id`` was already written down since ``since``: then
@@ -36,21 +37,28 @@ async def record(c: Conn, first_id: int, last_id: int, size: int, body: str, now
            WHERE NOT EXISTS (SELECT 1 FROM inbox_batches WHERE last_update_id >= :first
                              AND first_update_id <= :last AND received_at >= :since)
            RETURNING first_position""",
-        {"size": size, "first": first_id, "last": last_id, "body": body, "now": ts(now),
-         "since": ts(since)})
+        {
+            "size": size,
+            "first": first_id,
+            "last": last_id,
+            "body": body,
+            "now": ts(now),
+            "since": ts(since),
+        },
+    )
     found = next(iter(rows), None)
     return None if found is None else int(found[0])
 
 
-async def recorded(c: Conn, first_id: int, last_id: int, since: datetime
-                   ) -> list[tuple[int, int]]:
+async def recorded(c: Conn, first_id: int, last_id: int, since: datetime) -> list[tuple[int, int]]:
     """The (first, last) update ids of the batches written since ``since`` that overlap
     ``first_id``..``last_id``: an update between a batch's two was in it (Telegram hands
     updates out in rising order, and never later one it skipped)."""
     rows = await c.execute_fetchall(
         """SELECT first_update_id, last_update_id FROM inbox_batches
            WHERE last_update_id >= ? AND first_update_id <= ? AND received_at >= ?""",
-        (first_id, last_id, ts(since)))
+        (first_id, last_id, ts(since)),
+    )
     return [(int(row[0]), int(row[1])) for row in rows]
 
 
@@ -71,14 +79,17 @@ def runs(positions: set[int]) -> list[tuple[int, int]]:
     return found
 
 
-async def write_mark(c: Conn, through: int, above: list[tuple[int, int]], now: datetime
-                     ) -> None:
+async def write_mark(c: Conn, through: int, above: list[tuple[int, int]], now: datetime) -> None:
     """One row, however many updates finished since it was last written."""
     await c.execute(
-        "UPDATE inbox_mark SET done_through = ?, done_above = ?, finished_above = ?, "
-        "done_at = ?",
-        (through, json.dumps(above, separators=(",", ":")),
-         sum(last - first + 1 for first, last in above), ts(now)))
+        "UPDATE inbox_mark SET done_through = ?, done_above = ?, finished_above = ?, done_at = ?",
+        (
+            through,
+            json.dumps(above, separators=(",", ":")),
+            sum(last - first + 1 for first, last in above),
+            ts(now),
+        ),
+    )
 
 
 async def unfinished(c: Conn, through: int) -> list[tuple[int, list[dict[str, Any]]]]:
@@ -86,7 +97,9 @@ async def unfinished(c: Conn, through: int) -> list[tuple[int, list[dict[str, An
     first."""
     rows = await c.execute_fetchall(
         "SELECT first_position, body FROM inbox_batches "
-        "WHERE first_position + size - 1 > ? ORDER BY first_position", (through,))
+        "WHERE first_position + size - 1 > ? ORDER BY first_position",
+        (through,),
+    )
     return [(int(row[0]), json.loads(row[1])) for row in rows]
 
 
@@ -96,5 +109,6 @@ async def forget_done(c: Conn, before: datetime) -> int:
     cur = await c.execute(
         """DELETE FROM inbox_batches WHERE received_at < ?
            AND first_position + size - 1 <= (SELECT done_through FROM inbox_mark)""",
-        (ts(before),))
+        (ts(before),),
+    )
     return cur.rowcount

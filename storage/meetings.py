@@ -68,8 +68,9 @@ AWAY_FROM = "(m.flowing = 1 AND m.branch_id = mt.branch_id)"
 #: of it and is recorded working away, not absent, at closing.
 AWAY = f"({AWAY_FROM} AND mt.remote_allowed = 0)"
 
-CheckInRefusal = Literal["gone", "cancelled", "not_invited", "not_open", "closed",
-                         "no_remote", "not_flowing"]
+CheckInRefusal = Literal[
+    "gone", "cancelled", "not_invited", "not_open", "closed", "no_remote", "not_flowing"
+]
 
 #: The check-in rule — the one place it is written: member row ``m`` may check in to
 #: meeting row ``mt`` at :at, as :status ('present' or 'remote'), with check-in open from
@@ -89,8 +90,7 @@ CHECK_IN_RULE: dict[CheckInRefusal, str] = {
 #: The rule as one condition, for the check-in's statement; and as one column per
 #: condition (1 if it holds; a member not found holds none), for reading a refusal.
 _CHECK_IN = " AND ".join(f"({condition})" for condition in CHECK_IN_RULE.values())
-_CHECK_IN_HELD = ", ".join(f"coalesce(({condition}), 0)"
-                           for condition in CHECK_IN_RULE.values())
+_CHECK_IN_HELD = ", ".join(f"coalesce(({condition}), 0)" for condition in CHECK_IN_RULE.values())
 
 
 async def add_meeting(c: Conn, new: NewMeeting, now: datetime) -> Meeting:
@@ -102,8 +102,9 @@ async def add_meeting(c: Conn, new: NewMeeting, now: datetime) -> Meeting:
 async def scheduled_by_since(c: Conn, by: int, since: datetime) -> int:
     """Sessions this person scheduled from ``since`` on (cancelled ones too: their
     messages were queued all the same)."""
-    async with c.execute("SELECT count(*) FROM meetings WHERE created_by = ? AND created_at >= ?",
-                         (by, ts(since))) as cur:
+    async with c.execute(
+        "SELECT count(*) FROM meetings WHERE created_by = ? AND created_at >= ?", (by, ts(since))
+    ) as cur:
         row = await cur.fetchone()
     return int(row[0]) if row else 0
 
@@ -115,10 +116,12 @@ async def get_meeting(c: Conn, meeting_id: int) -> Meeting | None:
 async def not_closed_before(c: Conn, horizon: datetime) -> list[Meeting]:
     """Scheduled or open meetings starting before ``horizon``: those a tick may act on."""
     return await fetch_all(
-        c, Meeting,
+        c,
+        Meeting,
         """SELECT * FROM meetings WHERE state IN ('scheduled', 'open') AND starts_at <= ?
            ORDER BY starts_at, id""",
-        (ts(horizon),))
+        (ts(horizon),),
+    )
 
 
 async def mark_step(c: Conn, meeting_id: int, step: str, now: datetime) -> bool:
@@ -126,7 +129,8 @@ async def mark_step(c: Conn, meeting_id: int, step: str, now: datetime) -> bool:
     if step not in STEPS:
         raise ValueError(f"unknown step {step!r}")
     cur = await c.execute(
-        f"UPDATE meetings SET {step} = ? WHERE id = ? AND {step} IS NULL", (ts(now), meeting_id))
+        f"UPDATE meetings SET {step} = ? WHERE id = ? AND {step} IS NULL", (ts(now), meeting_id)
+    )
     return cur.rowcount > 0
 
 
@@ -149,91 +153,125 @@ async def complete(c: Conn, meeting_id: int, field: str, value: str | None) -> N
 RECORDED = "state IN ('closed', 'cancelled')"
 
 
-async def recorded_between(c: Conn, branch_id: int, start: datetime, end: datetime
-                           ) -> list[Meeting]:
+async def recorded_between(
+    c: Conn, branch_id: int, start: datetime, end: datetime
+) -> list[Meeting]:
     """The branch's recorded sessions that started in [start, end), in order."""
     return await fetch_all(
-        c, Meeting,
+        c,
+        Meeting,
         f"""SELECT * FROM meetings WHERE branch_id = ? AND {RECORDED}
             AND starts_at >= ? AND starts_at < ? ORDER BY starts_at, id""",
-        (branch_id, ts(start), ts(end)))
+        (branch_id, ts(start), ts(end)),
+    )
 
 
 async def last_recorded_before(c: Conn, branch_id: int, moment: datetime) -> datetime | None:
     """When the branch's latest recorded session before ``moment`` started (an earlier
     month with records: one index lookup)."""
     found = await fetch_value(
-        c, f"""SELECT max(starts_at) FROM meetings WHERE branch_id = ? AND {RECORDED}
-               AND starts_at < ?""", (branch_id, ts(moment)))
+        c,
+        f"""SELECT max(starts_at) FROM meetings WHERE branch_id = ? AND {RECORDED}
+               AND starts_at < ?""",
+        (branch_id, ts(moment)),
+    )
     return datetime.fromisoformat(found) if found else None
 
 
 async def first_recorded_since(c: Conn, branch_id: int, moment: datetime) -> datetime | None:
     """When the branch's first recorded session from ``moment`` on started."""
     found = await fetch_value(
-        c, f"""SELECT min(starts_at) FROM meetings WHERE branch_id = ? AND {RECORDED}
-               AND starts_at >= ?""", (branch_id, ts(moment)))
+        c,
+        f"""SELECT min(starts_at) FROM meetings WHERE branch_id = ? AND {RECORDED}
+               AND starts_at >= ?""",
+        (branch_id, ts(moment)),
+    )
     return datetime.fromisoformat(found) if found else None
 
 
 async def attendance_counts(c: Conn, meeting_ids: list[int]) -> list[AttendanceCount]:
     """Each session's people by status, in one query however many sessions."""
     return await fetch_all(
-        c, AttendanceCount,
+        c,
+        AttendanceCount,
         """SELECT meeting_id, status, count(*) AS count FROM attendance
            WHERE meeting_id IN (SELECT value FROM json_each(?))
-           GROUP BY meeting_id, status""", (json.dumps(meeting_ids),))
+           GROUP BY meeting_id, status""",
+        (json.dumps(meeting_ids),),
+    )
 
 
 async def attendance_of_meetings(c: Conn, meeting_ids: list[int]) -> list[AttendeeView]:
     """Everyone recorded at these sessions, by session and name (a ledger's sheets)."""
     return await fetch_all(
-        c, AttendeeView,
+        c,
+        AttendeeView,
         """SELECT a.meeting_id, m.id AS member_id, m.name, m.flowing, a.status, a.at
            FROM attendance a JOIN members m ON m.id = a.member_id
            WHERE a.meeting_id IN (SELECT value FROM json_each(?))
-           ORDER BY a.meeting_id, m.name, m.id""", (json.dumps(meeting_ids),))
+           ORDER BY a.meeting_id, m.name, m.id""",
+        (json.dumps(meeting_ids),),
+    )
 
 
 async def guest_count(c: Conn, meeting_id: int) -> int:
     """Members the secretary added to the session beyond its kind's (activists)."""
-    return int(await fetch_value(
-        c, "SELECT count(*) FROM meeting_guests WHERE meeting_id = ?", (meeting_id,)) or 0)
+    return int(
+        await fetch_value(
+            c, "SELECT count(*) FROM meeting_guests WHERE meeting_id = ?", (meeting_id,)
+        )
+        or 0
+    )
 
 
-async def member_sessions(c: Conn, member_id: int, start: datetime, end: datetime
-                          ) -> list[MemberSession]:
+async def member_sessions(
+    c: Conn, member_id: int, start: datetime, end: datetime
+) -> list[MemberSession]:
     """The sessions in [start, end) a member has a record at, oldest first."""
     return await fetch_all(
-        c, MemberSession,
+        c,
+        MemberSession,
         """SELECT mt.id AS meeting_id, mt.starts_at, mt.kind, mt.topic, a.status
            FROM attendance a JOIN meetings mt ON mt.id = a.meeting_id
            WHERE a.member_id = ? AND mt.starts_at >= ? AND mt.starts_at < ?
-           ORDER BY mt.starts_at, mt.id""", (member_id, ts(start), ts(end)))
+           ORDER BY mt.starts_at, mt.id""",
+        (member_id, ts(start), ts(end)),
+    )
 
 
 async def coming(c: Conn, branch_id: int, limit: int) -> list[Meeting]:
     """The branch's sessions that have not closed (scheduled, or open for check-in), the
     soonest first: those that can still be cancelled or moved."""
     return await fetch_all(
-        c, Meeting,
+        c,
+        Meeting,
         """SELECT * FROM meetings WHERE branch_id = ? AND state IN ('scheduled', 'open')
-           ORDER BY starts_at, id LIMIT ?""", (branch_id, limit))
+           ORDER BY starts_at, id LIMIT ?""",
+        (branch_id, limit),
+    )
 
 
-async def cancel(c: Conn, meeting_id: int, by: int, cause: str, reason: str | None,
-                 now: datetime) -> bool:
+async def cancel(
+    c: Conn, meeting_id: int, by: int, cause: str, reason: str | None, now: datetime
+) -> bool:
     """Cancel a session that has not closed; False if it had closed or was cancelled."""
     cur = await c.execute(
         """UPDATE meetings SET state = 'cancelled', cancelled_at = ?, cancelled_by = ?,
              cancel_cause = ?, cancel_reason = ?
            WHERE id = ? AND state IN ('scheduled', 'open')""",
-        (ts(now), by, cause, reason, meeting_id))
+        (ts(now), by, cause, reason, meeting_id),
+    )
     return cur.rowcount > 0
 
 
-async def move(c: Conn, meeting_id: int, starts_at: datetime, *, day_done: datetime | None,
-               hour_done: datetime | None) -> bool:
+async def move(
+    c: Conn,
+    meeting_id: int,
+    starts_at: datetime,
+    *,
+    day_done: datetime | None,
+    hour_done: datetime | None,
+) -> bool:
     """Give a session that has not closed a new start: back to scheduled, its steps to do
     again (a reminder whose time has come already is stamped with ``day_done`` /
     ``hour_done`` instead), one more move. False if it had closed or was cancelled."""
@@ -241,8 +279,13 @@ async def move(c: Conn, meeting_id: int, starts_at: datetime, *, day_done: datet
         """UPDATE meetings SET starts_at = ?, state = 'scheduled', moves = moves + 1,
              reminded_day_at = ?, reminded_hour_at = ?, opened_at = NULL
            WHERE id = ? AND state IN ('scheduled', 'open')""",
-        (ts(starts_at), ts(day_done) if day_done else None,
-         ts(hour_done) if hour_done else None, meeting_id))
+        (
+            ts(starts_at),
+            ts(day_done) if day_done else None,
+            ts(hour_done) if hour_done else None,
+            meeting_id,
+        ),
+    )
     return cur.rowcount > 0
 
 
@@ -250,24 +293,27 @@ async def clear_attendance(c: Conn, meeting_id: int) -> dict[int, str]:
     """Take away what members pressed for a session (check-ins, leave): member → status it
     had."""
     rows = await c.execute_fetchall(
-        "DELETE FROM attendance WHERE meeting_id = ? RETURNING member_id, status",
-        (meeting_id,))
+        "DELETE FROM attendance WHERE meeting_id = ? RETURNING member_id, status", (meeting_id,)
+    )
     return {int(member): str(status) for member, status in rows}
 
 
 async def attendance_count(c: Conn, meeting_id: int) -> int:
-    rows = await c.execute_fetchall("SELECT count(*) FROM attendance WHERE meeting_id = ?",
-                                    (meeting_id,))
+    rows = await c.execute_fetchall(
+        "SELECT count(*) FROM attendance WHERE meeting_id = ?", (meeting_id,)
+    )
     return int(next(iter(rows))[0])
 
 
 async def recent(c: Conn, branch_ids: list[int], limit: int = 10) -> list[Meeting]:
     marks = ",".join("?" for _ in branch_ids) or "NULL"
     return await fetch_all(
-        c, Meeting,
+        c,
+        Meeting,
         f"""SELECT * FROM meetings WHERE branch_id IN ({marks}) AND state != 'cancelled'
             ORDER BY starts_at DESC, id DESC LIMIT ?""",
-        (*branch_ids, limit))
+        (*branch_ids, limit),
+    )
 
 
 # --- attendance ------------------------------------------------------------------------------
@@ -275,13 +321,24 @@ async def recent(c: Conn, branch_ids: list[int], limit: int = 10) -> list[Meetin
 
 async def attendance_of(c: Conn, meeting_id: int, member_id: int) -> Attendance | None:
     return await fetch_one(
-        c, Attendance, "SELECT * FROM attendance WHERE meeting_id = ? AND member_id = ?",
-        (meeting_id, member_id))
+        c,
+        Attendance,
+        "SELECT * FROM attendance WHERE meeting_id = ? AND member_id = ?",
+        (meeting_id, member_id),
+    )
 
 
-async def put_attendance(c: Conn, meeting_id: int, member_id: int, status: str, now: datetime,
-                         *, reason: str | None = None, reason_file_id: str | None = None,
-                         decided_by: int | None = None) -> None:
+async def put_attendance(
+    c: Conn,
+    meeting_id: int,
+    member_id: int,
+    status: str,
+    now: datetime,
+    *,
+    reason: str | None = None,
+    reason_file_id: str | None = None,
+    decided_by: int | None = None,
+) -> None:
     await c.execute(
         """INSERT INTO attendance (meeting_id, member_id, status, at, reason, reason_file_id,
                                    decided_by, decided_at)
@@ -290,19 +347,46 @@ async def put_attendance(c: Conn, meeting_id: int, member_id: int, status: str, 
              at = excluded.at, reason = coalesce(excluded.reason, attendance.reason),
              reason_file_id = coalesce(excluded.reason_file_id, attendance.reason_file_id),
              decided_by = excluded.decided_by, decided_at = excluded.decided_at""",
-        (meeting_id, member_id, status, ts(now), reason, reason_file_id, decided_by,
-         ts(now) if decided_by else None))
+        (
+            meeting_id,
+            member_id,
+            status,
+            ts(now),
+            reason,
+            reason_file_id,
+            decided_by,
+            ts(now) if decided_by else None,
+        ),
+    )
 
 
-def _check_in_params(meeting_id: int, member_id: int | None, status: str, now: datetime,
-                     opens_before: timedelta, closes_after: timedelta) -> dict[str, object]:
-    return {"meeting": meeting_id, "member": member_id, "status": status, "at": ts(now),
-            "before": opens_before / timedelta(days=1),
-            "after": closes_after / timedelta(days=1)}
+def _check_in_params(
+    meeting_id: int,
+    member_id: int | None,
+    status: str,
+    now: datetime,
+    opens_before: timedelta,
+    closes_after: timedelta,
+) -> dict[str, object]:
+    return {
+        "meeting": meeting_id,
+        "member": member_id,
+        "status": status,
+        "at": ts(now),
+        "before": opens_before / timedelta(days=1),
+        "after": closes_after / timedelta(days=1),
+    }
 
 
-async def check_in(c: Conn, meeting_id: int, member_id: int, status: str,
-                   now: datetime, opens_before: timedelta, closes_after: timedelta) -> bool:
+async def check_in(
+    c: Conn,
+    meeting_id: int,
+    member_id: int,
+    status: str,
+    now: datetime,
+    opens_before: timedelta,
+    closes_after: timedelta,
+) -> bool:
     """One statement: record present/remote under :data:`CHECK_IN_RULE`, unless the
     member is in already. True if it changed something; on False the caller reads why
     (:func:`check_in_refusal`). A second press, however close, changes nothing."""
@@ -313,49 +397,64 @@ async def check_in(c: Conn, meeting_id: int, member_id: int, status: str,
            ON CONFLICT (meeting_id, member_id) DO UPDATE SET status = excluded.status,
              at = excluded.at, decided_by = NULL, decided_at = NULL
            WHERE attendance.status NOT IN ('present', 'remote')""",
-        _check_in_params(meeting_id, member_id, status, now, opens_before, closes_after))
+        _check_in_params(meeting_id, member_id, status, now, opens_before, closes_after),
+    )
     return cur.rowcount > 0
 
 
-async def check_in_refusal(c: Conn, meeting_id: int, member_id: int | None, status: str,
-                           now: datetime, opens_before: timedelta, closes_after: timedelta
-                           ) -> CheckInRefusal | None:
+async def check_in_refusal(
+    c: Conn,
+    meeting_id: int,
+    member_id: int | None,
+    status: str,
+    now: datetime,
+    opens_before: timedelta,
+    closes_after: timedelta,
+) -> CheckInRefusal | None:
     """Why :data:`CHECK_IN_RULE` refuses this check-in: its first condition that fails
     ("gone": no such meeting; no member: not invited), or None if none does (the member
     is in already)."""
     async with c.execute(
-            f"""SELECT {_CHECK_IN_HELD} FROM meetings mt LEFT JOIN members m ON m.id = :member
+        f"""SELECT {_CHECK_IN_HELD} FROM meetings mt LEFT JOIN members m ON m.id = :member
                 WHERE mt.id = :meeting""",
-            _check_in_params(meeting_id, member_id, status, now, opens_before,
-                             closes_after)) as cur:
+        _check_in_params(meeting_id, member_id, status, now, opens_before, closes_after),
+    ) as cur:
         row = await cur.fetchone()
     if row is None:
         return "gone"
-    return next((refusal for refusal, held in zip(CHECK_IN_RULE, row, strict=True)
-                 if not held), None)
+    return next(
+        (refusal for refusal, held in zip(CHECK_IN_RULE, row, strict=True) if not held), None
+    )
 
 
-async def decide_leave(c: Conn, meeting_id: int, member_id: int, approve: bool, by: int,
-                       now: datetime) -> bool:
+async def decide_leave(
+    c: Conn, meeting_id: int, member_id: int, approve: bool, by: int, now: datetime
+) -> bool:
     """Only a pending request is decided, once."""
     if approve:
         cur = await c.execute(
             """UPDATE attendance SET status = 'leave', decided_by = ?, decided_at = ?
                WHERE meeting_id = ? AND member_id = ? AND status = 'leave_requested'""",
-            (by, ts(now), meeting_id, member_id))
+            (by, ts(now), meeting_id, member_id),
+        )
     else:
         cur = await c.execute(
             """DELETE FROM attendance WHERE meeting_id = ? AND member_id = ?
-               AND status = 'leave_requested'""", (meeting_id, member_id))
+               AND status = 'leave_requested'""",
+            (meeting_id, member_id),
+        )
     return cur.rowcount > 0
 
 
 async def invited(c: Conn, meeting_id: int) -> list[Member]:
     """Everyone the meeting invites now (the rule, applied to today's roster)."""
     return await fetch_all(
-        c, Member,
+        c,
+        Member,
         f"""SELECT m.* FROM meetings mt JOIN members m ON {INVITED}
-            WHERE mt.id = ? ORDER BY m.id""", (meeting_id,))
+            WHERE mt.id = ? ORDER BY m.id""",
+        (meeting_id,),
+    )
 
 
 async def invited_with_account(c: Conn, meeting_id: int) -> list[Member]:
@@ -368,38 +467,53 @@ async def expected_with_account(c: Conn, meeting_id: int) -> list[Member]:
     the reminders' audience — a member working away is not reminded of a session at home
     they cannot join."""
     return await fetch_all(
-        c, Member,
+        c,
+        Member,
         f"""SELECT m.* FROM meetings mt JOIN members m ON {INVITED} AND NOT {AWAY}
-            WHERE mt.id = ? AND m.telegram_id IS NOT NULL ORDER BY m.id""", (meeting_id,))
+            WHERE mt.id = ? AND m.telegram_id IS NOT NULL ORDER BY m.id""",
+        (meeting_id,),
+    )
 
 
 async def is_invited(c: Conn, meeting_id: int, member_id: int) -> bool:
     async with c.execute(
-            f"""SELECT 1 FROM meetings mt JOIN members m ON {INVITED}
-                WHERE mt.id = ? AND m.id = ?""", (meeting_id, member_id)) as cur:
+        f"""SELECT 1 FROM meetings mt JOIN members m ON {INVITED}
+                WHERE mt.id = ? AND m.id = ?""",
+        (meeting_id, member_id),
+    ) as cur:
         return await cur.fetchone() is not None
 
 
-async def count_invited_by_kind(c: Conn, branch_id: int, kind: str, group_id: int | None,
-                                guests: list[int], audience: str = "kind") -> int:
+async def count_invited_by_kind(
+    c: Conn,
+    branch_id: int,
+    kind: str,
+    group_id: int | None,
+    guests: list[int],
+    audience: str = "kind",
+) -> int:
     """How many a session of this kind (with these guests) would invite, before it exists
     (the form's confirmation says it): the same rule, applied to a meeting row built in
     place."""
     async with c.execute(
-            f"""WITH mt(id, branch_id, kind, group_id, audience) AS (VALUES (0, ?, ?, ?, ?))
+        f"""WITH mt(id, branch_id, kind, group_id, audience) AS (VALUES (0, ?, ?, ?, ?))
                 SELECT count(*) FROM mt JOIN members m
                 WHERE {INVITED} OR (m.state = 'active'
                                     AND m.id IN (SELECT value FROM json_each(?)))""",
-            (branch_id, kind, group_id, audience, json.dumps(guests))) as cur:
+        (branch_id, kind, group_id, audience, json.dumps(guests)),
+    ) as cur:
         row = await cur.fetchone()
     return int(row[0]) if row else 0
 
 
-async def add_guests(c: Conn, meeting_id: int, member_ids: list[int], by: int, now: datetime
-                     ) -> None:
+async def add_guests(
+    c: Conn, meeting_id: int, member_ids: list[int], by: int, now: datetime
+) -> None:
     await c.executemany(
         """INSERT OR IGNORE INTO meeting_guests (meeting_id, member_id, added_by, added_at)
-           VALUES (?, ?, ?, ?)""", [(meeting_id, member, by, ts(now)) for member in member_ids])
+           VALUES (?, ?, ?, ?)""",
+        [(meeting_id, member, by, ts(now)) for member in member_ids],
+    )
 
 
 async def attendees(c: Conn, meeting_id: int) -> list[AttendeeView]:
@@ -407,7 +521,8 @@ async def attendees(c: Conn, meeting_id: int) -> list[AttendeeView]:
     record), with their status. Once a session is closed (or called off) its rows are its
     record: someone who joined the branch, or the committee, later was not invited then."""
     return await fetch_all(
-        c, AttendeeView,
+        c,
+        AttendeeView,
         f"""SELECT mt.id AS meeting_id, m.id AS member_id, m.name, m.flowing, a.status, a.at,
                    CASE WHEN m.branch_id != mt.branch_id THEN
                      (SELECT b.name FROM units b WHERE b.id = m.branch_id) END AS home_branch
@@ -415,7 +530,9 @@ async def attendees(c: Conn, meeting_id: int) -> list[AttendeeView]:
             LEFT JOIN attendance a ON a.member_id = m.id AND a.meeting_id = mt.id
             WHERE mt.id = ? AND {_HAS_ROW_OR_INVITABLE} AND (a.meeting_id IS NOT NULL
                                  OR (mt.state IN ('scheduled', 'open') AND {INVITED}))
-            ORDER BY m.name, m.id""", (meeting_id,))
+            ORDER BY m.name, m.id""",
+        (meeting_id,),
+    )
 
 
 async def mark_absent(c: Conn, meeting_id: int, now: datetime) -> None:
@@ -426,20 +543,24 @@ async def mark_absent(c: Conn, meeting_id: int, now: datetime) -> None:
         f"""INSERT OR IGNORE INTO attendance (meeting_id, member_id, status, at)
             SELECT mt.id, m.id, CASE WHEN {AWAY} THEN 'away' ELSE 'absent' END, ?
             FROM meetings mt JOIN members m ON {INVITED} WHERE mt.id = ?""",
-        (ts(now), meeting_id))
+        (ts(now), meeting_id),
+    )
 
 
 async def attended(c: Conn, meeting_id: int) -> list[Member]:
     """Members present in person or remotely."""
     return await fetch_all(
-        c, Member,
+        c,
+        Member,
         """SELECT m.* FROM members m JOIN attendance a ON a.member_id = m.id
            WHERE a.meeting_id = ? AND a.status IN ('present', 'remote') ORDER BY m.id""",
-        (meeting_id,))
+        (meeting_id,),
+    )
 
 
-async def coming_for(c: Conn, member_id: int, since: datetime, until: datetime | None = None
-                     ) -> list[ComingSession]:
+async def coming_for(
+    c: Conn, member_id: int, since: datetime, until: datetime | None = None
+) -> list[ComingSession]:
     """Sessions this member is invited to that start after ``since`` (and before
     ``until``) and are neither closed nor cancelled, soonest first, with where the member
     stands; those they checked into or have leave for are done, and left out."""
@@ -451,7 +572,8 @@ async def coming_for(c: Conn, member_id: int, since: datetime, until: datetime |
               AND mt.starts_at > :since AND (:until IS NULL OR mt.starts_at < :until)
               AND (a.status IS NULL OR a.status NOT IN ('present', 'remote', 'leave'))
             ORDER BY mt.starts_at, mt.id""",
-        {"member": member_id, "since": ts(since), "until": ts(until) if until else None})
+        {"member": member_id, "since": ts(since), "until": ts(until) if until else None},
+    )
     found = []
     for row in rows:
         data = dict(row)
@@ -467,7 +589,9 @@ async def start_counts(c: Conn, meeting_id: int, shown: str, now: datetime) -> N
     """The check-in post is queued showing ``shown``: edits are counted from now."""
     await c.execute(
         """INSERT OR IGNORE INTO checkin_counts (meeting_id, shown, edited_at)
-           VALUES (?, ?, ?)""", (meeting_id, shown, ts(now)))
+           VALUES (?, ?, ?)""",
+        (meeting_id, shown, ts(now)),
+    )
 
 
 async def open_counts(c: Conn) -> list[tuple[Meeting, CheckinCounts]]:
@@ -476,21 +600,26 @@ async def open_counts(c: Conn) -> list[tuple[Meeting, CheckinCounts]]:
         """SELECT m.*, k.meeting_id AS k_meeting_id, k.shown AS k_shown, k.edits AS k_edits,
                   k.edited_at AS k_edited_at
            FROM meetings m JOIN checkin_counts k ON k.meeting_id = m.id
-           WHERE m.state = 'open' ORDER BY m.id""")
+           WHERE m.state = 'open' ORDER BY m.id"""
+    )
     found = []
     for row in rows:
         data = dict(row)
         counts = CheckinCounts.model_validate(
-            {key[2:]: data.pop(key) for key in list(data) if key.startswith("k_")})
+            {key[2:]: data.pop(key) for key in list(data) if key.startswith("k_")}
+        )
         found.append((Meeting.model_validate(data), counts))
     return found
 
 
-async def note_counts(c: Conn, meeting_id: int, edits: int, shown: str, now: datetime
-                      ) -> int | None:
+async def note_counts(
+    c: Conn, meeting_id: int, edits: int, shown: str, now: datetime
+) -> int | None:
     """An edit showing ``shown`` is queued now, after ``edits`` before it; returns its
     number (1, 2, …), or None if another edit was noted since ``edits`` was read."""
     cur = await c.execute(
         """UPDATE checkin_counts SET shown = ?, edits = edits + 1, edited_at = ?
-           WHERE meeting_id = ? AND edits = ?""", (shown, ts(now), meeting_id, edits))
+           WHERE meeting_id = ? AND edits = ?""",
+        (shown, ts(now), meeting_id, edits),
+    )
     return edits + 1 if cur.rowcount > 0 else None

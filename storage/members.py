@@ -21,12 +21,23 @@ async def get_user(c: Conn, telegram_id: int) -> User | None:
 async def users(c: Conn, telegram_ids: Iterable[int]) -> list[User]:
     """The users among these ids, in one query (one parameter however many)."""
     return await fetch_all(
-        c, User, "SELECT * FROM users WHERE telegram_id IN (SELECT value FROM json_each(?))",
-        (json.dumps(sorted(set(telegram_ids))),))
+        c,
+        User,
+        "SELECT * FROM users WHERE telegram_id IN (SELECT value FROM json_each(?))",
+        (json.dumps(sorted(set(telegram_ids))),),
+    )
 
 
-async def touch_user(c: Conn, telegram_id: int, first_name: str, username: str | None,
-                     tg_language: str | None, now: datetime, *, private: bool) -> None:
+async def touch_user(
+    c: Conn,
+    telegram_id: int,
+    first_name: str,
+    username: str | None,
+    tg_language: str | None,
+    now: datetime,
+    *,
+    private: bool,
+) -> None:
     """Remember who wrote; a private message means the bot may now write back to them."""
     started = ts(now) if private else None
     await c.execute(
@@ -37,14 +48,16 @@ async def touch_user(c: Conn, telegram_id: int, first_name: str, username: str |
              username = excluded.username, tg_language = excluded.tg_language,
              started_at = coalesce(users.started_at, excluded.started_at),
              blocked_at = CASE WHEN excluded.started_at IS NULL THEN users.blocked_at END""",
-        (telegram_id, first_name[:64], username, tg_language, started, ts(now)))
+        (telegram_id, first_name[:64], username, tg_language, started, ts(now)),
+    )
 
 
 async def ensure_user(c: Conn, telegram_id: int, now: datetime) -> None:
     """A row for someone known only by id (staff named before they ever wrote)."""
     await c.execute(
         "INSERT OR IGNORE INTO users (telegram_id, created_at) VALUES (?, ?)",
-        (telegram_id, ts(now)))
+        (telegram_id, ts(now)),
+    )
 
 
 async def reachable(c: Conn, telegram_ids: list[int]) -> list[int]:
@@ -54,8 +67,10 @@ async def reachable(c: Conn, telegram_ids: list[int]) -> list[int]:
         return []
     marks = ",".join("?" for _ in telegram_ids)
     async with c.execute(
-            f"""SELECT telegram_id FROM users WHERE telegram_id IN ({marks})
-                AND started_at IS NOT NULL AND blocked_at IS NULL""", telegram_ids) as cur:
+        f"""SELECT telegram_id FROM users WHERE telegram_id IN ({marks})
+                AND started_at IS NOT NULL AND blocked_at IS NULL""",
+        telegram_ids,
+    ) as cur:
         found = {int(row[0]) for row in await cur.fetchall()}
     return [telegram_id for telegram_id in telegram_ids if telegram_id in found]
 
@@ -67,7 +82,8 @@ async def set_language(c: Conn, telegram_id: int, language: str | None) -> None:
 async def set_blocked(c: Conn, telegram_id: int, at: datetime | None) -> None:
     await c.execute(
         "UPDATE users SET blocked_at = ? WHERE telegram_id = ?",
-        (ts(at) if at else None, telegram_id))
+        (ts(at) if at else None, telegram_id),
+    )
 
 
 # --- members -------------------------------------------------------------------------
@@ -81,8 +97,9 @@ async def insert_member(c: Conn, new: NewMember, now: datetime) -> Member:
     return member
 
 
-async def update_member(c: Conn, member_id: int, changes: Mapping[str, object],
-                        now: datetime) -> None:
+async def update_member(
+    c: Conn, member_id: int, changes: Mapping[str, object], now: datetime
+) -> None:
     """Write the given columns — those a caller may set, NewMember's fields; a change to
     where someone works away is followed in their history of stays (storage/stays.py),
     in the same transaction."""
@@ -92,8 +109,7 @@ async def update_member(c: Conn, member_id: int, changes: Mapping[str, object],
     before = await get_member(c, member_id) if stays.STAY_FIELDS & set(values) else None
     values["updated_at"] = ts(now)
     assignments = ", ".join(f"{name} = ?" for name in values)
-    await c.execute(
-        f"UPDATE members SET {assignments} WHERE id = ?", (*values.values(), member_id))
+    await c.execute(f"UPDATE members SET {assignments} WHERE id = ?", (*values.values(), member_id))
     if before is not None:
         after = await get_member(c, member_id)
         assert after is not None
@@ -107,8 +123,11 @@ async def get_member(c: Conn, member_id: int) -> Member | None:
 async def member_of_user(c: Conn, telegram_id: int) -> Member | None:
     """The member record a Telegram account is tied to (any state but rejected)."""
     return await fetch_one(
-        c, Member,
-        "SELECT * FROM members WHERE telegram_id = ? AND state != 'rejected'", (telegram_id,))
+        c,
+        Member,
+        "SELECT * FROM members WHERE telegram_id = ? AND state != 'rejected'",
+        (telegram_id,),
+    )
 
 
 async def names_of_users(c: Conn, telegram_ids: list[int]) -> dict[int, str]:
@@ -117,10 +136,12 @@ async def names_of_users(c: Conn, telegram_ids: list[int]) -> dict[int, str]:
     if not marks:
         return {}
     async with c.execute(
-            f"""SELECT u.telegram_id, coalesce(
+        f"""SELECT u.telegram_id, coalesce(
                   (SELECT m.name FROM members m WHERE m.telegram_id = u.telegram_id
                    AND m.state != 'rejected'), nullif(u.first_name, ''), u.telegram_id)
-                FROM users u WHERE u.telegram_id IN ({marks})""", telegram_ids) as cur:
+                FROM users u WHERE u.telegram_id IN ({marks})""",
+        telegram_ids,
+    ) as cur:
         found = {int(tid): str(name) for tid, name in await cur.fetchall()}
     return {tid: found.get(tid, str(tid)) for tid in telegram_ids}
 
@@ -128,10 +149,12 @@ async def names_of_users(c: Conn, telegram_ids: list[int]) -> dict[int, str]:
 async def unclaimed_by_name(c: Conn, branch_id: int, name: str) -> list[Member]:
     """Roster rows of a branch with this name that no Telegram account has claimed yet."""
     return await fetch_all(
-        c, Member,
+        c,
+        Member,
         """SELECT * FROM members WHERE branch_id = ? AND name = ? AND telegram_id IS NULL
            AND state = 'active' ORDER BY id""",
-        (branch_id, name))
+        (branch_id, name),
+    )
 
 
 async def branch_roster(c: Conn, branch_id: int) -> list[MemberView]:
@@ -146,22 +169,27 @@ async def branch_roster(c: Conn, branch_id: int) -> list[MemberView]:
     for row in rows:
         data = dict(row)
         started, blocked = bool(data.pop("started")), bool(data.pop("blocked"))
-        views.append(MemberView(member=Member.model_validate(data), started=started,
-                                blocked=blocked))
+        views.append(
+            MemberView(member=Member.model_validate(data), started=started, blocked=blocked)
+        )
     return views
 
 
 async def members_with_account(c: Conn, branch_id: int | None = None) -> list[Member]:
     if branch_id is None:
         return await fetch_all(
-            c, Member,
+            c,
+            Member,
             """SELECT * FROM members WHERE state = 'active' AND telegram_id IS NOT NULL
-               ORDER BY name, id""")
+               ORDER BY name, id""",
+        )
     return await fetch_all(
-        c, Member,
+        c,
+        Member,
         """SELECT * FROM members WHERE state = 'active' AND telegram_id IS NOT NULL
            AND branch_id = ? ORDER BY name, id""",
-        (branch_id,))
+        (branch_id,),
+    )
 
 
 async def all_members(c: Conn) -> list[Member]:
@@ -183,19 +211,25 @@ async def get_application(c: Conn, app_id: int) -> Application | None:
 
 async def pending_application_of(c: Conn, telegram_id: int) -> Application | None:
     return await fetch_one(
-        c, Application,
-        "SELECT * FROM applications WHERE telegram_id = ? AND state = 'pending'", (telegram_id,))
+        c,
+        Application,
+        "SELECT * FROM applications WHERE telegram_id = ? AND state = 'pending'",
+        (telegram_id,),
+    )
 
 
 async def pending_applications(c: Conn, branch_id: int | None) -> list[Application]:
     """Pending requests of one branch, or of every branch (``None``), oldest first."""
     if branch_id is None:
         return await fetch_all(
-            c, Application, "SELECT * FROM applications WHERE state = 'pending' ORDER BY id")
+            c, Application, "SELECT * FROM applications WHERE state = 'pending' ORDER BY id"
+        )
     return await fetch_all(
-        c, Application,
+        c,
+        Application,
         "SELECT * FROM applications WHERE branch_id = ? AND state = 'pending' ORDER BY id",
-        (branch_id,))
+        (branch_id,),
+    )
 
 
 async def decide_application(c: Conn, app_id: int, state: str, by: int, now: datetime) -> bool:
@@ -203,7 +237,8 @@ async def decide_application(c: Conn, app_id: int, state: str, by: int, now: dat
     cur = await c.execute(
         """UPDATE applications SET state = ?, decided_by = ?, decided_at = ?
            WHERE id = ? AND state = 'pending'""",
-        (state, by, ts(now), app_id))
+        (state, by, ts(now), app_id),
+    )
     return cur.rowcount > 0
 
 
@@ -213,13 +248,16 @@ async def decide_application(c: Conn, app_id: int, state: str, by: int, now: dat
 async def keyed_members(c: Conn) -> list[Member]:
     """Every member that came from a roster (has a 编号), whatever their state."""
     return await fetch_all(
-        c, Member, "SELECT * FROM members WHERE roster_key IS NOT NULL ORDER BY roster_key")
+        c, Member, "SELECT * FROM members WHERE roster_key IS NOT NULL ORDER BY roster_key"
+    )
 
 
 async def unkeyed_by_name(c: Conn, branch_id: int, name: str) -> list[Member]:
     """Active members of a branch with this name who joined in the bot, not from a roster."""
     return await fetch_all(
-        c, Member,
+        c,
+        Member,
         """SELECT * FROM members WHERE branch_id = ? AND name = ? AND roster_key IS NULL
            AND state = 'active' ORDER BY id""",
-        (branch_id, name))
+        (branch_id, name),
+    )

@@ -50,7 +50,7 @@ class GroupChat(Stored):
     state: Literal["bound", "gone"]
     bound_by: int
     bound_at: datetime
-    bot_admin: bool | None = None   # None: not known yet (asked at the next tick)
+    bot_admin: bool | None = None  # None: not known yet (asked at the next tick)
     can_invite: bool | None = None  # the bot may make invite links there
     invite_link: str | None = None  # the link the bot made for newcomers
 
@@ -87,7 +87,7 @@ class NewMember(New):
     township_leadership: bool = False
     committee: bool = False  # on the branch committee (支委): invited to its meetings
     host_branch_id: int | None = None  # while away: the county branch that hosts them
-    host_name: str | None = None       # while away: a host organisation outside the county
+    host_name: str | None = None  # while away: a host organisation outside the county
     checkin_private: bool = False  # the member's choice: check-in buttons privately too
 
 
@@ -225,7 +225,7 @@ class AuditEntry(Stored):
 class AuditNames(Stored):
     """Who and what the audit trail's ids stand for, as people know them."""
 
-    people: dict[int, str]   # Telegram user id → member's name (or Telegram first name)
+    people: dict[int, str]  # Telegram user id → member's name (or Telegram first name)
     members: dict[int, str]
     units: dict[int, str]
 
@@ -238,41 +238,41 @@ class OutboxKind(StrEnum):
     bot/renderers.py). The values are what the ``kind`` column holds: a new member keeps
     every stored row readable, and a value is never renamed."""
 
-    APPLICATION = "application"              # a request to join, to its secretary/staff
-    BULLETIN = "bulletin"                    # a bulletin of a period, to staff
-    CATCH_UP = "catch_up"                    # materials missed while away, on coming home
-    DECISION = "decision"                    # a request to join decided, to the applicant
-    GROUP_LOST = "group_lost"                # the bot removed from a branch's group
-    HOMECOMING = "homecoming"                # a season's list of members back home
-    LEAVE_DECISION = "leave_decision"        # leave granted or not, to the member
-    LEAVE_REQUEST = "leave_request"          # a request for leave, to the secretaries
-    LEAVE_VOICE = "leave_voice"              # its voice reason, just before it
-    MATERIAL = "material"                    # a study material pushed to a member
+    APPLICATION = "application"  # a request to join, to its secretary/staff
+    BULLETIN = "bulletin"  # a bulletin of a period, to staff
+    CATCH_UP = "catch_up"  # materials missed while away, on coming home
+    DECISION = "decision"  # a request to join decided, to the applicant
+    GROUP_LOST = "group_lost"  # the bot removed from a branch's group
+    HOMECOMING = "homecoming"  # a season's list of members back home
+    LEAVE_DECISION = "leave_decision"  # leave granted or not, to the member
+    LEAVE_REQUEST = "leave_request"  # a request for leave, to the secretaries
+    LEAVE_VOICE = "leave_voice"  # its voice reason, just before it
+    MATERIAL = "material"  # a study material pushed to a member
     MEETING_CANCELLED = "meeting_cancelled"
-    MEETING_COUNT = "meeting_count"          # an edit of the check-in post's live count
+    MEETING_COUNT = "meeting_count"  # an edit of the check-in post's live count
     MEETING_MOVED = "meeting_moved"
-    MEETING_NOTICE = "meeting_notice"        # a session scheduled, to the branch group
-    MEETING_OPEN = "meeting_open"            # the check-in post
-    MEETING_RECORD = "meeting_record"        # a closed session's record, to who keeps it
+    MEETING_NOTICE = "meeting_notice"  # a session scheduled, to the branch group
+    MEETING_OPEN = "meeting_open"  # the check-in post
+    MEETING_RECORD = "meeting_record"  # a closed session's record, to who keeps it
     MEETING_REMINDER = "meeting_reminder"
-    MEETING_SUMMARY = "meeting_summary"      # who came, at closing
-    NOTE_EXCELLENT = "note_excellent"        # a note's verdicts, to its author
+    MEETING_SUMMARY = "meeting_summary"  # who came, at closing
+    NOTE_EXCELLENT = "note_excellent"  # a note's verdicts, to its author
     NOTE_REQUEST = "note_request"
     NOTE_REWRITE = "note_rewrite"
     NOTICE = "notice"
     NOTICE_REMINDER = "notice_reminder"
     OFF_ROSTER_LEADER = "off_roster_leader"  # a leader's contact point left the roster
-    RETURNED = "returned"                    # a member working away is back home
-    REVIEW = "review"                        # the yearly review's draft
-    ROLE = "role"                            # an appointment made or ended
-    STUDY_REMINDER = "study_reminder"        # the one evening reminder of a day
-    TROUBLE = "trouble"                      # an error report, to staff
+    RETURNED = "returned"  # a member working away is back home
+    REVIEW = "review"  # the yearly review's draft
+    ROLE = "role"  # an appointment made or ended
+    STUDY_REMINDER = "study_reminder"  # the one evening reminder of a day
+    TROUBLE = "trouble"  # an error report, to staff
     VISIT_BULLETIN = "visit_bulletin"
-    VISIT_CONFIRM = "visit_confirm"          # a leader's visit, for the secretary to confirm
+    VISIT_CONFIRM = "visit_confirm"  # a leader's visit, for the secretary to confirm
     VISIT_LOCATION = "visit_location"
-    VISIT_REMINDER = "visit_reminder"        # a leader behind their monthly quota
+    VISIT_REMINDER = "visit_reminder"  # a leader behind their monthly quota
     VISIT_VOICE = "visit_voice"
-    WENT_AWAY = "went_away"                  # a member left to work away
+    WENT_AWAY = "went_away"  # a member left to work away
 
 
 class OutboxRow(Stored):
@@ -351,8 +351,7 @@ class RecipientView(Stored):
     by_hand: str | None = None  # who recorded the study by hand, if someone did
 
 
-MeetingKind = Literal["assembly", "committee", "group", "lesson", "activity_day", "study",
-                      "other"]
+MeetingKind = Literal["assembly", "committee", "group", "lesson", "activity_day", "study", "other"]
 MeetingState = Literal["scheduled", "open", "closed", "cancelled"]
 MeetingAudience = Literal["kind", "listed"]
 #: Why a session was cancelled: the common reasons offered as buttons, or 'other' (typed).
@@ -365,8 +364,8 @@ class NewMeeting(New):
 
     branch_id: int
     kind: MeetingKind
-    group_id: int | None = None          # the party group a group meeting is for
-    audience: MeetingAudience = "kind"   # who is invited: by kind, or exactly the guests
+    group_id: int | None = None  # the party group a group meeting is for
+    audience: MeetingAudience = "kind"  # who is invited: by kind, or exactly the guests
     starts_at: datetime
     place: str
     topic: str
@@ -387,8 +386,8 @@ class Meeting(NewMeeting, Stored):
     cancelled_at: datetime | None = None
     cancelled_by: int | None = None
     cancel_cause: CancelCause | None = None
-    cancel_reason: str | None = None     # the words typed, for cause 'other'
-    moves: int = 0                       # times moved: the messages of its time carry it
+    cancel_reason: str | None = None  # the words typed, for cause 'other'
+    moves: int = 0  # times moved: the messages of its time carry it
 
 
 class Attendance(Stored):
@@ -468,8 +467,8 @@ class NoteRequest(Stored):
     subject: str
     title: str
     asked_at: datetime
-    expires_at: datetime     # no longer owed from then on (a late note still answers it)
-    reminders: int           # evening reminders that named it
+    expires_at: datetime  # no longer owed from then on (a late note still answers it)
+    reminders: int  # evening reminders that named it
     reminded_on: date | None  # local date of the last one
 
 

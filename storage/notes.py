@@ -33,47 +33,57 @@ def _moment(now: datetime) -> dict[str, object]:
     return {"now": ts(now), "year": now.year}
 
 
-async def ask(c: Conn, rows: Iterable[tuple[int, str, str]], now: datetime,
-              expires_at: datetime) -> None:
+async def ask(
+    c: Conn, rows: Iterable[tuple[int, str, str]], now: datetime, expires_at: datetime
+) -> None:
     """Asked once per member and subject: asking again changes nothing."""
     await c.executemany(
         """INSERT OR IGNORE INTO note_requests
            (member_id, subject, title, asked_at, expires_at) VALUES (?, ?, ?, ?, ?)""",
-        [(member_id, subject, title, ts(now), ts(expires_at))
-         for member_id, subject, title in rows])
+        [
+            (member_id, subject, title, ts(now), ts(expires_at))
+            for member_id, subject, title in rows
+        ],
+    )
 
 
 async def owed(c: Conn, member_id: int, now: datetime) -> list[NoteRequest]:
     return await fetch_all(
-        c, NoteRequest,
+        c,
+        NoteRequest,
         f"""SELECT r.* FROM note_requests r JOIN members m ON m.id = r.member_id
             WHERE r.member_id = :member AND {_OWED} ORDER BY r.asked_at DESC""",
-        {"member": member_id, **_moment(now)})
+        {"member": member_id, **_moment(now)},
+    )
 
 
-async def reminded_on(c: Conn, member_id: int, day: date, now: datetime
-                      ) -> list[NoteRequest]:
+async def reminded_on(c: Conn, member_id: int, day: date, now: datetime) -> list[NoteRequest]:
     """What a member still owes of what that day's evening reminder names."""
     return await fetch_all(
-        c, NoteRequest,
+        c,
+        NoteRequest,
         f"""SELECT r.* FROM note_requests r JOIN members m ON m.id = r.member_id
             WHERE r.member_id = :member AND r.reminded_on = :day AND {_OWED}
             ORDER BY r.asked_at DESC""",
-        {"member": member_id, "day": day.isoformat(), **_moment(now)})
+        {"member": member_id, "day": day.isoformat(), **_moment(now)},
+    )
 
 
 async def unanswered(c: Conn, member_id: int, subject: str) -> NoteRequest | None:
     """The member's request on this subject if no note answers it yet, lapsed or not: a
     late note is welcome and answers it."""
     return await fetch_one(
-        c, NoteRequest,
+        c,
+        NoteRequest,
         f"SELECT r.* FROM note_requests r WHERE r.member_id = ? AND r.subject = ? "
         f"AND NOT {_ANSWERED}",
-        (member_id, subject))
+        (member_id, subject),
+    )
 
 
-async def owed_in_branches(c: Conn, branch_ids: Collection[int] | None, now: datetime
-                           ) -> list[tuple[str, NoteRequest]]:
+async def owed_in_branches(
+    c: Conn, branch_ids: Collection[int] | None, now: datetime
+) -> list[tuple[str, NoteRequest]]:
     """(member's name, request) of every note owed in these branches (None: all)."""
     where, params = _branches(branch_ids)
     rows = await c.execute_fetchall(
@@ -81,7 +91,8 @@ async def owed_in_branches(c: Conn, branch_ids: Collection[int] | None, now: dat
             JOIN members m ON m.id = r.member_id
             WHERE {_OWED} {where}
             ORDER BY m.name, m.id, r.asked_at""",
-        {**_moment(now), **params})
+        {**_moment(now), **params},
+    )
     found = []
     for row in rows:
         data = dict(row)
@@ -90,14 +101,20 @@ async def owed_in_branches(c: Conn, branch_ids: Collection[int] | None, now: dat
     return found
 
 
-async def due_reminders(c: Conn, day: date, day_start: datetime, now: datetime, most: int,
-                        gap_days: int) -> list[tuple[int, str, int]]:
+async def due_reminders(
+    c: Conn, day: date, day_start: datetime, now: datetime, most: int, gap_days: int
+) -> list[tuple[int, str, int]]:
     """(member id, subject, telegram id) of every owed request due tonight's reminder:
     asked before today, reminded fewer than ``most`` times, the last time at least
     ``gap_days`` ago, and its member reachable. Read on its own (no write), so the list
     can be read outside the write lock and counted a piece at a time."""
-    params = {"day": day.isoformat(), "start": ts(day_start), "most": most,
-              "gap": _gap(day, gap_days), **_moment(now)}
+    params = {
+        "day": day.isoformat(),
+        "start": ts(day_start),
+        "most": most,
+        "gap": _gap(day, gap_days),
+        **_moment(now),
+    }
     rows = await c.execute_fetchall(
         f"""SELECT r.member_id, r.subject, m.telegram_id FROM note_requests r
             JOIN members m ON m.id = r.member_id
@@ -105,20 +122,25 @@ async def due_reminders(c: Conn, day: date, day_start: datetime, now: datetime, 
               AND (r.reminded_on IS NULL OR r.reminded_on <= :gap)
               AND m.telegram_id IS NOT NULL AND {_OWED}
             ORDER BY r.member_id""",
-        params)
+        params,
+    )
     return [(int(member), str(subject), int(telegram)) for member, subject, telegram in rows]
 
 
-async def count_reminded(c: Conn, requests: Iterable[tuple[int, str]], day: date, most: int,
-                         gap_days: int) -> None:
+async def count_reminded(
+    c: Conn, requests: Iterable[tuple[int, str]], day: date, most: int, gap_days: int
+) -> None:
     """Count tonight's reminder on these requests — each once: run twice on one evening,
     the second finds them reminded today and counts nothing."""
     await c.executemany(
         """UPDATE note_requests SET reminders = reminders + 1, reminded_on = ?
            WHERE member_id = ? AND subject = ? AND reminders < ?
              AND (reminded_on IS NULL OR reminded_on <= ?)""",
-        [(day.isoformat(), member_id, subject, most, _gap(day, gap_days))
-         for member_id, subject in requests])
+        [
+            (day.isoformat(), member_id, subject, most, _gap(day, gap_days))
+            for member_id, subject in requests
+        ],
+    )
 
 
 def _gap(day: date, gap_days: int) -> str:
@@ -131,17 +153,20 @@ async def renew(c: Conn, member_id: int, subject: str, until: datetime) -> None:
     await c.execute(
         """UPDATE note_requests SET expires_at = max(expires_at, ?)
            WHERE member_id = ? AND subject = ?""",
-        (ts(until), member_id, subject))
+        (ts(until), member_id, subject),
+    )
 
 
 async def unable_to_write(c: Conn, branch_ids: Collection[int] | None) -> list[Member]:
     """Active members of these branches (None: all) marked unable to write."""
     where, params = _branches(branch_ids)
     return await fetch_all(
-        c, Member,
+        c,
+        Member,
         f"""SELECT m.* FROM members m WHERE m.state = 'active' AND m.no_writing = 1 {where}
             ORDER BY m.name, m.id""",
-        params)
+        params,
+    )
 
 
 async def add_note(c: Conn, new: NewNote, now: datetime) -> Note:
@@ -154,13 +179,15 @@ async def get_note(c: Conn, note_id: int) -> Note | None:
     return await fetch_one(c, Note, "SELECT * FROM notes WHERE id = ?", (note_id,))
 
 
-async def review(c: Conn, note_id: int, verdict: str, comment: str | None, by: int,
-                 now: datetime) -> bool:
+async def review(
+    c: Conn, note_id: int, verdict: str, comment: str | None, by: int, now: datetime
+) -> bool:
     """True if the verdict changed (pressing the same button twice changes nothing)."""
     cur = await c.execute(
         """UPDATE notes SET review = ?, comment = ?, reviewed_by = ?, reviewed_at = ?
            WHERE id = ? AND review != ?""",
-        (verdict, comment, by, ts(now), note_id, verdict))
+        (verdict, comment, by, ts(now), note_id, verdict),
+    )
     return cur.rowcount > 0
 
 
@@ -178,7 +205,8 @@ async def to_review(c: Conn, branch_ids: Collection[int] | None, limit: int) -> 
         f"""SELECT n.*, m.name AS author, m.branch_id AS author_branch FROM notes n
             JOIN members m ON m.id = n.member_id
             WHERE n.review = 'new' {where} ORDER BY n.created_at, n.id LIMIT :limit""",
-        {"limit": limit, **params})
+        {"limit": limit, **params},
+    )
     views = []
     for row in rows:
         data = dict(row)
@@ -190,25 +218,31 @@ async def to_review(c: Conn, branch_ids: Collection[int] | None, limit: int) -> 
 async def first_record(c: Conn, member_id: int) -> datetime | None:
     """When the member's first session, material or note was: their record starts there."""
     found = await fetch_value(
-        c, """SELECT min(t) FROM (
+        c,
+        """SELECT min(t) FROM (
                 SELECT min(mt.starts_at) AS t FROM attendance a
                   JOIN meetings mt ON mt.id = a.meeting_id WHERE a.member_id = :m
                 UNION ALL SELECT min(added_at) FROM material_recipients WHERE member_id = :m
                 UNION ALL SELECT min(created_at) FROM notes WHERE member_id = :m)""",
-        {"m": member_id})
+        {"m": member_id},
+    )
     return datetime.fromisoformat(found) if found else None
 
 
 async def member_notes(c: Conn, member_id: int, start: datetime, end: datetime) -> list[Note]:
     """The notes a member wrote in [start, end), oldest first."""
     return await fetch_all(
-        c, Note, """SELECT * FROM notes WHERE member_id = ? AND created_at >= ?
+        c,
+        Note,
+        """SELECT * FROM notes WHERE member_id = ? AND created_at >= ?
                     AND created_at < ? ORDER BY created_at, id""",
-        (member_id, ts(start), ts(end)))
+        (member_id, ts(start), ts(end)),
+    )
 
 
-async def record(c: Conn, member_id: int, start: datetime, end: datetime, now: datetime
-                 ) -> StudyRecord:
+async def record(
+    c: Conn, member_id: int, start: datetime, end: datetime, now: datetime
+) -> StudyRecord:
     """A member's sessions, materials and notes between two moments, and what they owe
     now."""
     rows = await c.execute_fetchall(
@@ -241,13 +275,19 @@ async def record(c: Conn, member_id: int, start: datetime, end: datetime, now: d
               WHERE r.member_id = :m AND r.studied_at IS NOT NULL
                 AND r.recorded_by IS NOT NULL
                 AND r.added_at >= :start AND r.added_at < :end) AS studied_by_hand""",
-        {"m": member_id, "start": ts(start), "end": ts(end)})
+        {"m": member_id, "start": ts(start), "end": ts(end)},
+    )
     values = dict(next(iter(rows)))
     owed_now = len(await owed(c, member_id, now))
     return StudyRecord(
-        sessions_invited=values["invited"], sessions_attended=values["attended"],
-        centralised_attended=values["centralised"], materials_received=values["received"],
-        materials_studied=values["studied"], notes_written=values["written"],
-        notes_excellent=values["excellent"], notes_owed=owed_now,
+        sessions_invited=values["invited"],
+        sessions_attended=values["attended"],
+        centralised_attended=values["centralised"],
+        materials_received=values["received"],
+        materials_studied=values["studied"],
+        notes_written=values["written"],
+        notes_excellent=values["excellent"],
+        notes_owed=owed_now,
         sessions_by_hand=values["attended_by_hand"],
-        materials_by_hand=values["studied_by_hand"])
+        materials_by_hand=values["studied_by_hand"],
+    )

@@ -63,9 +63,14 @@ def _person(data: dict[str, object]) -> Person:
     return Person(
         user=user,
         member=Member.model_validate(json.loads(str(member_json))) if member_json else None,
-        application=(Application.model_validate(json.loads(str(application_json)))
-                     if application_json else None),
-        roles=roles, contact_points=points)
+        application=(
+            Application.model_validate(json.loads(str(application_json)))
+            if application_json
+            else None
+        ),
+        roles=roles,
+        contact_points=points,
+    )
 
 
 async def person(c: Conn, telegram_id: int) -> Person:

@@ -17,16 +17,31 @@ async def store(c: Conn, parts: Iterable[RenderedPart], now: datetime) -> None:
         """INSERT OR IGNORE INTO rendered_parts
            (bulletin, language, part, text, buttons, media_kind, file_name, data, made_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-        [(p.bulletin, p.language, p.part, p.text, json.dumps(p.buttons, ensure_ascii=False),
-          p.media_kind, p.file_name, p.data, ts(now)) for p in parts])
+        [
+            (
+                p.bulletin,
+                p.language,
+                p.part,
+                p.text,
+                json.dumps(p.buttons, ensure_ascii=False),
+                p.media_kind,
+                p.file_name,
+                p.data,
+                ts(now),
+            )
+            for p in parts
+        ],
+    )
 
 
 async def get(c: Conn, bulletin: str, language: str, part: int) -> RenderedPart | None:
     return await fetch_one(
-        c, RenderedPart,
+        c,
+        RenderedPart,
         """SELECT bulletin, language, part, text, buttons, media_kind, file_name, data
            FROM rendered_parts WHERE bulletin = ? AND language = ? AND part = ?""",
-        (bulletin, language, part))
+        (bulletin, language, part),
+    )
 
 
 async def forget_sent(c: Conn, kinds: Iterable[str]) -> int:
@@ -38,5 +53,7 @@ async def forget_sent(c: Conn, kinds: Iterable[str]) -> int:
         f"""DELETE FROM rendered_parts WHERE bulletin NOT IN (
                 SELECT json_extract(payload, '$.rendered') FROM outbox
                 WHERE state = 'queued' AND kind IN ({marks})
-                  AND json_extract(payload, '$.rendered') IS NOT NULL)""", wanted)
+                  AND json_extract(payload, '$.rendered') IS NOT NULL)""",
+        wanted,
+    )
     return cur.rowcount

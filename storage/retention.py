@@ -14,7 +14,8 @@ from storage.rows import fetch_all, ts
 
 async def forget_rejected_applications(c: Conn, before: datetime) -> int:
     cur = await c.execute(
-        "DELETE FROM applications WHERE state = 'rejected' AND decided_at < ?", (ts(before),))
+        "DELETE FROM applications WHERE state = 'rejected' AND decided_at < ?", (ts(before),)
+    )
     return cur.rowcount
 
 
@@ -33,7 +34,9 @@ async def forget_removed_contacts(c: Conn, before: datetime) -> int:
             WHERE state = 'removed' AND updated_at < ?
               AND (phone IS NOT NULL OR birth_year IS NOT NULL OR flow_city IS NOT NULL
                    OR flow_employer IS NOT NULL OR flow_since IS NOT NULL
-                   OR host_name IS NOT NULL)""", (ts(before),))
+                   OR host_name IS NOT NULL)""",
+        (ts(before),),
+    )
     return cur.rowcount
 
 
@@ -45,7 +48,9 @@ async def forget_removed_stays(c: Conn, before: datetime) -> int:
             WHERE member_id IN (SELECT id FROM members WHERE state = 'removed'
                                 AND updated_at < ?)
               AND (city IS NOT NULL OR employer IS NOT NULL OR host_name IS NOT NULL
-                   OR since IS NOT NULL)""", (ts(before),))
+                   OR since IS NOT NULL)""",
+        (ts(before),),
+    )
     return cur.rowcount
 
 
@@ -66,27 +71,35 @@ async def forget_strangers(c: Conn, before: datetime, keep: Collection[int]) -> 
                AND telegram_id NOT IN (SELECT leader_telegram_id FROM visits)
                AND telegram_id NOT IN (SELECT CAST(substr(actor, 4) AS INTEGER) FROM audit
                                         WHERE actor LIKE 'tg:%')""",
-        (ts(before), *keep))
+        (ts(before), *keep),
+    )
     gone = cur.rowcount
-    await c.execute("DELETE FROM personal_menus WHERE telegram_id NOT IN "
-                    "(SELECT telegram_id FROM users)")
+    await c.execute(
+        "DELETE FROM personal_menus WHERE telegram_id NOT IN (SELECT telegram_id FROM users)"
+    )
     # Who of them was seen in a branch group: asked again should they join after all.
-    await c.execute("DELETE FROM group_members WHERE telegram_id NOT IN "
-                    "(SELECT telegram_id FROM users)")
+    await c.execute(
+        "DELETE FROM group_members WHERE telegram_id NOT IN (SELECT telegram_id FROM users)"
+    )
     return gone
 
 
 async def located_visits(c: Conn) -> list[Visit]:
     """Visits that still carry a location."""
-    return await fetch_all(c, Visit, "SELECT * FROM visits WHERE latitude IS NOT NULL "
-                                     "OR longitude IS NOT NULL ORDER BY id")
+    return await fetch_all(
+        c,
+        Visit,
+        "SELECT * FROM visits WHERE latitude IS NOT NULL OR longitude IS NOT NULL ORDER BY id",
+    )
 
 
 async def all_sent(c: Conn, key_prefix: str) -> bool:
     """Were messages with keys starting so queued, and none of them still waits?"""
     async with c.execute(
-            "SELECT count(*), count(*) FILTER (WHERE state = 'queued') FROM outbox "
-            "WHERE key >= ? AND key < ?", (key_prefix, key_prefix + "\uffff")) as cur:
+        "SELECT count(*), count(*) FILTER (WHERE state = 'queued') FROM outbox "
+        "WHERE key >= ? AND key < ?",
+        (key_prefix, key_prefix + "\uffff"),
+    ) as cur:
         row = await cur.fetchone()
     return row is not None and row[0] > 0 and row[1] == 0
 
@@ -95,8 +108,10 @@ async def forget_locations(c: Conn, visit_ids: Collection[int]) -> int:
     marks = ",".join("?" for _ in visit_ids)
     if not marks:
         return 0
-    cur = await c.execute(f"UPDATE visits SET latitude = NULL, longitude = NULL "
-                          f"WHERE id IN ({marks})", tuple(visit_ids))
+    cur = await c.execute(
+        f"UPDATE visits SET latitude = NULL, longitude = NULL WHERE id IN ({marks})",
+        tuple(visit_ids),
+    )
     return cur.rowcount
 
 
@@ -105,8 +120,7 @@ async def erase_member(c: Conn, member_id: int, placeholder: str, now: datetime)
     branch and status (so attendance and counts stay), under ``placeholder``. Their notes
     keep their kind and review, not their words; leave reasons go; their applications
     and forms go. Returns the Telegram id they had, if any."""
-    async with c.execute("SELECT telegram_id, name FROM members WHERE id = ?",
-                         (member_id,)) as cur:
+    async with c.execute("SELECT telegram_id, name FROM members WHERE id = ?", (member_id,)) as cur:
         row = await cur.fetchone()
     telegram_id = row[0] if row is not None else None
     name = str(row[1]) if row is not None else None
@@ -116,33 +130,45 @@ async def erase_member(c: Conn, member_id: int, placeholder: str, now: datetime)
                   host_branch_id = NULL, telegram_id = NULL,
                   roster_key = NULL, state = CASE WHEN state = 'active' THEN 'removed'
                   ELSE state END, updated_at = ?
-            WHERE id = ?""", (placeholder, ts(now), member_id))
-    await c.execute("UPDATE member_stays SET city = NULL, employer = NULL, host_name = NULL, "
-                    "since = NULL WHERE member_id = ?", (member_id,))
-    await c.execute("UPDATE notes SET body = '', file_id = NULL, comment = NULL "
-                    "WHERE member_id = ?", (member_id,))
-    await c.execute("UPDATE attendance SET reason = NULL, reason_file_id = NULL "
-                    "WHERE member_id = ?", (member_id,))
+            WHERE id = ?""",
+        (placeholder, ts(now), member_id),
+    )
+    await c.execute(
+        "UPDATE member_stays SET city = NULL, employer = NULL, host_name = NULL, "
+        "since = NULL WHERE member_id = ?",
+        (member_id,),
+    )
+    await c.execute(
+        "UPDATE notes SET body = '', file_id = NULL, comment = NULL WHERE member_id = ?",
+        (member_id,),
+    )
+    await c.execute(
+        "UPDATE attendance SET reason = NULL, reason_file_id = NULL WHERE member_id = ?",
+        (member_id,),
+    )
     # Copies of the name: receipts of notices, and messages that named them to others.
-    await c.execute("UPDATE notice_recipients SET name = ? WHERE member_id = ?"
-                    + (" OR telegram_id = ?" if telegram_id is not None else ""),
-                    (placeholder, member_id) + ((telegram_id,) if telegram_id is not None
-                                                else ()))
+    await c.execute(
+        "UPDATE notice_recipients SET name = ? WHERE member_id = ?"
+        + (" OR telegram_id = ?" if telegram_id is not None else ""),
+        (placeholder, member_id) + ((telegram_id,) if telegram_id is not None else ()),
+    )
     if name is not None:
         await c.execute(
             """UPDATE outbox SET payload = json_set(payload, '$.name', ?)
                WHERE json_valid(payload) AND json_extract(payload, '$.name') = ?""",
-            (placeholder, name))
+            (placeholder, name),
+        )
     if telegram_id is not None:
         await c.execute("DELETE FROM applications WHERE telegram_id = ?", (telegram_id,))
         await c.execute("DELETE FROM dialogs WHERE telegram_id = ?", (telegram_id,))
         await c.execute("DELETE FROM group_members WHERE telegram_id = ?", (telegram_id,))
         # The account's own name and handle, as Telegram told them (other names of the
         # person in the audit and exports fall back to these).
-        await c.execute("UPDATE users SET first_name = '', username = NULL "
-                        "WHERE telegram_id = ?", (telegram_id,))
-    await c.execute("UPDATE applications SET match_member_id = NULL WHERE match_member_id = ?",
-                    (member_id,))
+        await c.execute(
+            "UPDATE users SET first_name = '', username = NULL WHERE telegram_id = ?",
+            (telegram_id,),
+        )
+    await c.execute(
+        "UPDATE applications SET match_member_id = NULL WHERE match_member_id = ?", (member_id,)
+    )
     return int(telegram_id) if telegram_id is not None else None
-
-

@@ -30,14 +30,16 @@ def to_models(model: type[M], rows: Iterable[aiosqlite.Row]) -> list[M]:
     return [model.model_validate(dict(row)) for row in rows]
 
 
-async def fetch_one(conn: aiosqlite.Connection, model: type[M], sql: str,
-                    params: Params = ()) -> M | None:
+async def fetch_one(
+    conn: aiosqlite.Connection, model: type[M], sql: str, params: Params = ()
+) -> M | None:
     rows = await conn.execute_fetchall(sql, _bind(params))  # one trip to the SQLite thread
     return to_model(model, next(iter(rows), None))
 
 
-async def fetch_all(conn: aiosqlite.Connection, model: type[M], sql: str,
-                    params: Params = ()) -> list[M]:
+async def fetch_all(
+    conn: aiosqlite.Connection, model: type[M], sql: str, params: Params = ()
+) -> list[M]:
     return to_models(model, await conn.execute_fetchall(sql, _bind(params)))
 
 
@@ -51,7 +53,6 @@ def ts(moment: datetime) -> str:
     if moment.tzinfo is None:
         raise ValueError("naive datetime given to storage")
     return moment.astimezone(UTC).isoformat(timespec="seconds")
-
 
 
 def stored(value: object) -> object:
@@ -86,6 +87,6 @@ async def insert(conn: aiosqlite.Connection, new: New, now: datetime) -> int:
     values.update(dict.fromkeys(new.stamps, ts(now)))
     marks = ", ".join("?" for _ in values)
     cur = await conn.execute(
-        f"INSERT INTO {new.table} ({', '.join(values)}) VALUES ({marks})",
-        tuple(values.values()))
+        f"INSERT INTO {new.table} ({', '.join(values)}) VALUES ({marks})", tuple(values.values())
+    )
     return int(cur.lastrowid or 0)

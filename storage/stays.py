@@ -17,8 +17,9 @@ from storage.models import Meeting, Member, Stay
 from storage.rows import fetch_all, fetch_one, ts
 
 #: The member columns a stay follows.
-STAY_FIELDS = frozenset({"flowing", "flow_city", "flow_employer", "flow_since",
-                         "host_branch_id", "host_name"})
+STAY_FIELDS = frozenset(
+    {"flowing", "flow_city", "flow_employer", "flow_since", "host_branch_id", "host_name"}
+)
 
 
 async def follow(c: Conn, before: Member | None, after: Member, now: datetime) -> None:
@@ -32,14 +33,17 @@ async def follow(c: Conn, before: Member | None, after: Member, now: datetime) -
         if was_away:
             await _close(c, after.id, now)
         return
-    moved = before is None or (before.flow_city, before.flow_since) != (after.flow_city,
-                                                                          after.flow_since)
+    moved = before is None or (before.flow_city, before.flow_since) != (
+        after.flow_city,
+        after.flow_since,
+    )
     current = await open_stay(c, after.id)
     if current is not None and was_away and not moved:
         await c.execute(
             """UPDATE member_stays SET employer = ?, host_branch_id = ?, host_name = ?
                WHERE id = ?""",
-            (after.flow_employer, after.host_branch_id, after.host_name, current.id))
+            (after.flow_employer, after.host_branch_id, after.host_name, current.id),
+        )
         return
     if current is not None:
         await _close(c, after.id, now)
@@ -47,34 +51,50 @@ async def follow(c: Conn, before: Member | None, after: Member, now: datetime) -
         """INSERT INTO member_stays (member_id, city, employer, host_branch_id, host_name,
                                      since, began_at)
            VALUES (?, ?, ?, ?, ?, ?, ?)""",
-        (after.id, after.flow_city, after.flow_employer, after.host_branch_id, after.host_name,
-         after.flow_since.isoformat() if after.flow_since else None, ts(now)))
+        (
+            after.id,
+            after.flow_city,
+            after.flow_employer,
+            after.host_branch_id,
+            after.host_name,
+            after.flow_since.isoformat() if after.flow_since else None,
+            ts(now),
+        ),
+    )
 
 
 async def _close(c: Conn, member_id: int, now: datetime) -> None:
-    await c.execute("UPDATE member_stays SET ended_at = ? WHERE member_id = ? AND ended_at IS NULL",
-                    (ts(now), member_id))
+    await c.execute(
+        "UPDATE member_stays SET ended_at = ? WHERE member_id = ? AND ended_at IS NULL",
+        (ts(now), member_id),
+    )
 
 
 async def open_stay(c: Conn, member_id: int) -> Stay | None:
     return await fetch_one(
-        c, Stay, "SELECT * FROM member_stays WHERE member_id = ? AND ended_at IS NULL",
-        (member_id,))
+        c, Stay, "SELECT * FROM member_stays WHERE member_id = ? AND ended_at IS NULL", (member_id,)
+    )
 
 
 async def last_ended(c: Conn, member_id: int) -> Stay | None:
     """The stay that ended last: the one a member just came home from."""
     return await fetch_one(
-        c, Stay,
+        c,
+        Stay,
         """SELECT * FROM member_stays WHERE member_id = ? AND ended_at IS NOT NULL
-           ORDER BY ended_at DESC, id DESC LIMIT 1""", (member_id,))
+           ORDER BY ended_at DESC, id DESC LIMIT 1""",
+        (member_id,),
+    )
 
 
 async def of_member(c: Conn, member_id: int) -> list[Stay]:
     """Every stay of a member, the first first."""
     return await fetch_all(
-        c, Stay, "SELECT * FROM member_stays WHERE member_id = ? ORDER BY began_at, id",
-        (member_id,))
+        c,
+        Stay,
+        "SELECT * FROM member_stays WHERE member_id = ? ORDER BY began_at, id",
+        (member_id,),
+    )
 
 
 # A member back home from a stay that ended at or after :since and not invited since to a
@@ -97,7 +117,9 @@ async def home_again(c: Conn, branch_id: int, since: datetime) -> list[tuple[Mem
         f"""SELECT m.id AS member_id, s.id AS stay_id FROM members m
             JOIN member_stays s ON s.member_id = m.id
             WHERE m.branch_id = :branch AND {_HOME_AGAIN}
-            ORDER BY m.name, m.id""", {"branch": branch_id, "since": ts(since)})
+            ORDER BY m.name, m.id""",
+        {"branch": branch_id, "since": ts(since)},
+    )
     found = []
     for member_id, stay_id in rows:
         member = await fetch_one(c, Member, "SELECT * FROM members WHERE id = ?", (member_id,))
@@ -111,7 +133,9 @@ async def branches_home_again(c: Conn, since: datetime) -> list[int]:
     """Branches with someone back home since ``since`` and owed a make-up session."""
     rows = await c.execute_fetchall(
         f"""SELECT DISTINCT m.branch_id FROM member_stays s JOIN members m ON m.id = s.member_id
-            WHERE {_HOME_AGAIN} ORDER BY m.branch_id""", {"since": ts(since)})
+            WHERE {_HOME_AGAIN} ORDER BY m.branch_id""",
+        {"since": ts(since)},
+    )
     return [int(row[0]) for row in rows]
 
 
@@ -121,7 +145,9 @@ async def hosted_by(c: Conn, branch_id: int) -> list[tuple[Member, str]]:
     rows = await c.execute_fetchall(
         """SELECT m.*, b.name AS home FROM members m JOIN units b ON b.id = m.branch_id
            WHERE m.host_branch_id = ? AND m.flowing = 1 AND m.state = 'active'
-           ORDER BY b.name, m.name, m.id""", (branch_id,))
+           ORDER BY b.name, m.name, m.id""",
+        (branch_id,),
+    )
     found = []
     for row in rows:
         data = dict(row)
@@ -130,21 +156,24 @@ async def hosted_by(c: Conn, branch_id: int) -> list[tuple[Member, str]]:
     return found
 
 
-async def missed_at_home(c: Conn, member_id: int, start: datetime, end: datetime
-                         ) -> list[Meeting]:
+async def missed_at_home(c: Conn, member_id: int, start: datetime, end: datetime) -> list[Meeting]:
     """Sessions of the member's own branch between two moments at which they were
     recorded working away or absent."""
     return await fetch_all(
-        c, Meeting,
+        c,
+        Meeting,
         """SELECT mt.* FROM attendance a JOIN meetings mt ON mt.id = a.meeting_id
            JOIN members m ON m.id = a.member_id
            WHERE a.member_id = ? AND mt.branch_id = m.branch_id
              AND a.status IN ('away', 'absent') AND mt.starts_at >= ? AND mt.starts_at < ?
-           ORDER BY mt.starts_at, mt.id""", (member_id, ts(start), ts(end)))
+           ORDER BY mt.starts_at, mt.id""",
+        (member_id, ts(start), ts(end)),
+    )
 
 
-async def elsewhere(c: Conn, member_id: int, start: datetime, end: datetime
-                    ) -> list[tuple[Meeting, str, str]]:
+async def elsewhere(
+    c: Conn, member_id: int, start: datetime, end: datetime
+) -> list[tuple[Meeting, str, str]]:
     """Sessions of other branches (a host branch's) the member was recorded at between
     two moments: (session, status, that branch's name)."""
     rows = await c.execute_fetchall(
@@ -153,7 +182,9 @@ async def elsewhere(c: Conn, member_id: int, start: datetime, end: datetime
            JOIN units b ON b.id = mt.branch_id
            WHERE a.member_id = ? AND mt.branch_id != m.branch_id
              AND mt.starts_at >= ? AND mt.starts_at < ?
-           ORDER BY mt.starts_at, mt.id""", (member_id, ts(start), ts(end)))
+           ORDER BY mt.starts_at, mt.id""",
+        (member_id, ts(start), ts(end)),
+    )
     found = []
     for row in rows:
         data = dict(row)
@@ -162,8 +193,7 @@ async def elsewhere(c: Conn, member_id: int, start: datetime, end: datetime
     return found
 
 
-async def attended_elsewhere(c: Conn, member_ids: list[int], start: datetime
-                             ) -> dict[int, int]:
+async def attended_elsewhere(c: Conn, member_ids: list[int], start: datetime) -> dict[int, int]:
     """member → sessions of other branches attended (present or remote) since ``start``."""
     if not member_ids:
         return {}
@@ -172,7 +202,9 @@ async def attended_elsewhere(c: Conn, member_ids: list[int], start: datetime
            JOIN meetings mt ON mt.id = a.meeting_id JOIN members m ON m.id = a.member_id
            WHERE a.member_id IN (SELECT value FROM json_each(?)) AND mt.branch_id != m.branch_id
              AND a.status IN ('present', 'remote') AND mt.starts_at >= ?
-           GROUP BY a.member_id""", (json.dumps(member_ids), ts(start)))
+           GROUP BY a.member_id""",
+        (json.dumps(member_ids), ts(start)),
+    )
     return {int(member): int(count) for member, count in rows}
 
 
@@ -184,12 +216,14 @@ async def claim_season(c: Conn, branch_id: int, season: date, now: datetime) -> 
     id the first time, None after (the list goes once per season)."""
     cur = await c.execute(
         "INSERT OR IGNORE INTO homecomings (branch_id, season, created_at) VALUES (?, ?, ?)",
-        (branch_id, season.isoformat(), ts(now)))
+        (branch_id, season.isoformat(), ts(now)),
+    )
     return int(cur.lastrowid) if cur.rowcount and cur.lastrowid else None
 
 
 async def season_branch(c: Conn, homecoming_id: int) -> int | None:
     """The branch a season's list was for."""
-    rows = await c.execute_fetchall("SELECT branch_id FROM homecomings WHERE id = ?",
-                                    (homecoming_id,))
+    rows = await c.execute_fetchall(
+        "SELECT branch_id FROM homecomings WHERE id = ?", (homecoming_id,)
+    )
     return next((int(row[0]) for row in rows), None)

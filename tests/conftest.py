@@ -46,10 +46,15 @@ def staff_user(emu: Emulator) -> Any:
 
 @pytest.fixture
 def settings(emu: Emulator, tmp_path: Path, staff_user: Any) -> Settings:
-    return Settings(_env_file=None, token=SecretStr(TOKEN), database=tmp_path / "zhibu.sqlite3",
-                    api_base=emu.base_url, admins=[staff_user.id],
-                    # Tests act faster than people; the throttle has a test of its own.
-                    user_updates_limit=100_000)
+    return Settings(
+        _env_file=None,
+        token=SecretStr(TOKEN),
+        database=tmp_path / "zhibu.sqlite3",
+        api_base=emu.base_url,
+        admins=[staff_user.id],
+        # Tests act faster than people; the throttle has a test of its own.
+        user_updates_limit=100_000,
+    )
 
 
 @pytest.fixture
@@ -59,8 +64,9 @@ def harness_kind() -> type[Harness]:
 
 
 @pytest.fixture
-async def h(emu: Emulator, settings: Settings, clock: FrozenClock,
-            harness_kind: type[Harness]) -> AsyncIterator[Harness]:
+async def h(
+    emu: Emulator, settings: Settings, clock: FrozenClock, harness_kind: type[Harness]
+) -> AsyncIterator[Harness]:
     async with running(harness_kind(emu=emu, settings=settings, clock=clock)) as harness:
         yield harness
 
@@ -83,15 +89,27 @@ async def seed_county(db: Database, clock: Clock) -> dict[str, int]:
         root = await org_repo.add_unit(c, "county", "青山县", None, now)
         dongling = await org_repo.add_unit(c, "township", "东岭镇", root.id, now)
         xihe = await org_repo.add_unit(c, "township", "西河乡", root.id, now)
-        branches = (("east", "东岭村党支部", dongling), ("south", "南坡村党支部", dongling),
-                    ("west", "西河村党支部", xihe))
+        branches = (
+            ("east", "东岭村党支部", dongling),
+            ("south", "南坡村党支部", dongling),
+            ("west", "西河村党支部", xihe),
+        )
         for key, name, parent in branches:
             ids[key] = (await org_repo.add_unit(c, "branch", name, parent.id, now)).id
         ids["dongling"], ids["xihe"], ids["county"] = dongling.id, xihe.id, root.id
         for key, name, year in (("0001", "陈建国", 1958), ("0002", "王秀英", 1972)):
-            member = await member_repo.insert_member(c, NewMember(
-                roster_key=key, branch_id=ids["east"], name=name, birth_year=year,
-                status="full", state="active"), now)
+            member = await member_repo.insert_member(
+                c,
+                NewMember(
+                    roster_key=key,
+                    branch_id=ids["east"],
+                    name=name,
+                    birth_year=year,
+                    status="full",
+                    state="active",
+                ),
+                now,
+            )
             ids[f"roster:{key}"] = member.id
     return ids
 

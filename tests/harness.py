@@ -72,14 +72,21 @@ class Harness:
         # Time is the test's: the scheduler's real-time minute tick would fire at moments
         # no test chose, so tests call h.tick() after moving the clock instead (unless
         # ``ticking``, for a test of the beat itself).
-        app = build_application(self.settings, clock=self.clock,
-                                update_processor=self.processor,
-                                rate_limiter=self.paced, ticking=self.ticking)
+        app = build_application(
+            self.settings,
+            clock=self.clock,
+            update_processor=self.processor,
+            rate_limiter=self.paced,
+            ticking=self.ticking,
+        )
 
         async def record(update: object, context: ZContext) -> None:
             error = context.error
-            if error is None or (update is None and isinstance(error, NetworkError)
-                                 and not isinstance(error, BadRequest)):
+            if error is None or (
+                update is None
+                and isinstance(error, NetworkError)
+                and not isinstance(error, BadRequest)
+            ):
                 return  # polling meeting a hiccup on the way to Telegram is no bug
             self.errors.append(error)
 
@@ -99,8 +106,11 @@ class Harness:
         assert app.updater is not None
         # As run_polling does: what goes wrong fetching updates reaches the error handlers.
         await app.updater.start_polling(
-            poll_interval=0.0, timeout=2, allowed_updates=ALLOWED_UPDATES,
-            error_callback=lambda exc: self._report(app, exc))
+            poll_interval=0.0,
+            timeout=2,
+            allowed_updates=ALLOWED_UPDATES,
+            error_callback=lambda exc: self._report(app, exc),
+        )
 
     @staticmethod
     def _report(app: ZApplication, error: TelegramError) -> None:
@@ -140,13 +150,16 @@ class Harness:
 
     async def settle(self) -> None:
         """Wait until the bot has handled every update sent so far."""
+
         async def all_done() -> None:
             while not set(self.emu.update_ids_queued) <= self.processor.done or (
-                    self.app is not None
-                    and not services_of(self.app).journal.replays <= self.processor.done):
+                self.app is not None
+                and not services_of(self.app).journal.replays <= self.processor.done
+            ):
                 self.processor.changed.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self.processor.changed.wait(), 0.05)
+
         await asyncio.wait_for(all_done(), self.settle_timeout)
         counts = services_of(self.app).live_counts if self.app is not None else None
         if counts is not None:  # presses poke it: an edit it queues is sent below
@@ -182,8 +195,10 @@ async def _bounded(step: str, work: Awaitable[None]) -> None:
     except TimeoutError:
         for task in asyncio.all_tasks():
             task.print_stack(file=sys.stderr)
-        raise AssertionError(f"stopping the bot hung in {step} "
-                             f"(over {STOP_STEP_TIMEOUT:.0f} s; task stacks on stderr)") from None
+        raise AssertionError(
+            f"stopping the bot hung in {step} "
+            f"(over {STOP_STEP_TIMEOUT:.0f} s; task stacks on stderr)"
+        ) from None
 
 
 @contextlib.asynccontextmanager
@@ -242,8 +257,9 @@ class Person:
         self.h.emu.start_link(self.user, payload)
         await self.h.settle()
 
-    async def presses(self, label: str, *, chat: SimChat | None = None,
-                      message: SimMessage | None = None) -> None:
+    async def presses(
+        self, label: str, *, chat: SimChat | None = None, message: SimMessage | None = None
+    ) -> None:
         """Press the newest button with this label in the chat (or on the given message)."""
         target = message or self.message_with_button(label, chat=chat)
         self.h.emu.press(self.user, target, label)
@@ -261,8 +277,12 @@ class Person:
         for message in reversed(self.h.emu.messages(chat if chat is not None else self.user)):
             if any(text == label for row in message.buttons for text, _ in row):
                 return message
-        shown = [text for m in self.h.emu.messages(chat if chat is not None else self.user)
-                 for row in m.buttons for text, _ in row]
+        shown = [
+            text
+            for m in self.h.emu.messages(chat if chat is not None else self.user)
+            for row in m.buttons
+            for text, _ in row
+        ]
         raise AssertionError(f"{self.user.first_name} sees no button {label!r}; buttons: {shown}")
 
     def sees(self, chat: SimChat | None = None) -> list[str]:

@@ -23,5 +23,5 @@ def zero_is_seen(figure: Any, png: bytes, row: int, colour: str = charts.BLUE) -
     x0, y_zero = figure.axes[0].transData.transform((0, row))
     line = picture.shape[0] - round(float(y_zero))  # image rows count from the top
     stroke = np.array(to_rgb(charts._darker(colour)))
-    column = picture[line - 5:line + 5, int(x0) + 3]
+    column = picture[line - 5 : line + 5, int(x0) + 3]
     return bool((np.abs(column - stroke).sum(axis=1) < 0.1).sum() >= 5)

@@ -16,12 +16,7 @@ from typing import Any
 
 from telegram import Bot, LinkPreviewOptions
 from telegram.constants import ParseMode
-from telegram.ext import (
-    Application,
-    ApplicationBuilder,
-    BaseUpdateProcessor,
-    Defaults,
-)
+from telegram.ext import Application, ApplicationBuilder, BaseUpdateProcessor, Defaults
 
 from bot import i18n, logs, users
 from bot.aiohttp_request import AiohttpRequest
@@ -40,9 +35,14 @@ from storage.db import BOT_BUSY_MS, Database
 log = logging.getLogger(__name__)
 
 
-def build_application(settings: Settings, *, clock: Clock | None = None,
-                      update_processor: BaseUpdateProcessor | None = None,
-                      rate_limiter: bool = True, ticking: bool = True) -> ZApplication:
+def build_application(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    update_processor: BaseUpdateProcessor | None = None,
+    rate_limiter: bool = True,
+    ticking: bool = True,
+) -> ZApplication:
     from telegram.ext import ContextTypes
 
     from handlers import register
@@ -54,22 +54,28 @@ def build_application(settings: Settings, *, clock: Clock | None = None,
     journal = Journal(write_faults)
     # One clock for replies and the outbox; without the rate limiter (most tests, the
     # demo) replies go unpaced and only the outbox keeps to it.
-    pacer = Pacer(PaceLimits(per_second=settings.send_per_second,
-                             per_chat_seconds=settings.send_chat_seconds))
+    pacer = Pacer(
+        PaceLimits(per_second=settings.send_per_second, per_chat_seconds=settings.send_chat_seconds)
+    )
     limiter = PacingRateLimiter(pacer, idle=lend_place) if rate_limiter else None
     askers = Askers()
     bot = JournalingBot(
-        journal, settings.token.get_secret_value(), askers=askers,
-        base_url=settings.api_base, base_file_url=settings.file_base,
+        journal,
+        settings.token.get_secret_value(),
+        askers=askers,
+        base_url=settings.api_base,
+        base_file_url=settings.file_base,
         # Every message is HTML: handlers escape what users typed (handlers.ui.esc).
-        defaults=Defaults(parse_mode=ParseMode.HTML,
-                          link_preview_options=LinkPreviewOptions(is_disabled=True)),
+        defaults=Defaults(
+            parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)
+        ),
         # aiohttp as for the outbox's bot (bot/aiohttp_request.py): every press is
         # answered with a request of its own, and httpx's bookkeeping cost more CPU than
         # the rest of answering it.
         request=AiohttpRequest(connection_pool_size=settings.concurrent_updates + 4),
         get_updates_request=AiohttpRequest(),
-        rate_limiter=limiter)
+        rate_limiter=limiter,
+    )
     processor = update_processor or PerUserUpdateProcessor(settings.concurrent_updates)
     throttle = Throttle(settings.user_updates_limit, settings.user_updates_window)
     if isinstance(processor, PerUserUpdateProcessor):
@@ -85,13 +91,17 @@ def build_application(settings: Settings, *, clock: Clock | None = None,
     )
     application: ZApplication = builder.build()
     application.bot_data["services"] = Services(
-        settings=settings, clock=clock or Clock(settings.timezone), journal=journal,
-        write_faults=write_faults, pacer=pacer, ticking=ticking, throttle=throttle,
-        askers=askers)
+        settings=settings,
+        clock=clock or Clock(settings.timezone),
+        journal=journal,
+        write_faults=write_faults,
+        pacer=pacer,
+        ticking=ticking,
+        throttle=throttle,
+        askers=askers,
+    )
     register(application)
     return application
-
-
 
 
 async def start_services(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
@@ -113,23 +123,37 @@ async def start_services(application: Application[Any, Any, Any, Any, Any, Any])
     settings = services.settings
     # Before the sender starts: nothing queued for someone no longer staff goes out.
     await roles.drop_work_of_former_staff(services.db, services.clock, settings.admins)
-    outbox_bot = Bot(application.bot.token, base_url=settings.api_base,
-                     base_file_url=settings.file_base,
-                     request=AiohttpRequest(connection_pool_size=settings.send_concurrency + 2))
+    outbox_bot = Bot(
+        application.bot.token,
+        base_url=settings.api_base,
+        base_file_url=settings.file_base,
+        request=AiohttpRequest(connection_pool_size=settings.send_concurrency + 2),
+    )
     await outbox_bot.initialize()
-    services.sender = Sender(outbox_bot, services.db, services.clock, SendLimits(
-        per_second=settings.send_per_second, concurrency=settings.send_concurrency),
-        services.pacer, services.write_faults, renderers=renderers.build())
+    services.sender = Sender(
+        outbox_bot,
+        services.db,
+        services.clock,
+        SendLimits(per_second=settings.send_per_second, concurrency=settings.send_concurrency),
+        services.pacer,
+        services.write_faults,
+        renderers=renderers.build(),
+    )
     # Staff hear once that the database could not be written, when it can be again.
-    services.write_faults.on_recovered = (
-        lambda error, seconds: services.noted("database", error, str(round(seconds))))
+    services.write_faults.on_recovered = lambda error, seconds: services.noted(
+        "database", error, str(round(seconds))
+    )
     services.sender.on_error = lambda error, kind: services.noted("sender", error, kind)
     services.sender.start()
     from bot.live_counts import LiveCounts
 
-    services.live_counts = LiveCounts(services.db, services.clock,
-                                      timedelta(seconds=settings.checkin_count_seconds),
-                                      services.poke_outbox, timed=services.ticking)
+    services.live_counts = LiveCounts(
+        services.db,
+        services.clock,
+        timedelta(seconds=settings.checkin_count_seconds),
+        services.poke_outbox,
+        timed=services.ticking,
+    )
     services.live_counts.start()
     await publish_menus(application.bot)
     # Staff named in the settings may have changed: personal menus follow at the first tick.

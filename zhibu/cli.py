@@ -38,9 +38,13 @@ def load_settings() -> Settings:
     try:
         return Settings()
     except ValidationError as exc:
-        raise SetupError(N_("invalid setting {problems}"), problems="; ".join(
-            tr("{setting}: {problem}", setting=name, problem=tr(message, **fields))
-            for name, message, fields in setting_problems(exc))) from None
+        raise SetupError(
+            N_("invalid setting {problems}"),
+            problems="; ".join(
+                tr("{setting}: {problem}", setting=name, problem=tr(message, **fields))
+                for name, message, fields in setting_problems(exc)
+            ),
+        ) from None
     except UnicodeDecodeError:
         raise SetupError(N_("the .env file is not UTF-8 text: save it as UTF-8")) from None
 
@@ -69,81 +73,131 @@ def _parser(tr: Tr, language: str) -> argparse.ArgumentParser:
 
     class Parser(argparse.ArgumentParser):
         def error(self, message: str) -> NoReturn:
-            self.exit(2, tr("{prog}: {problem} (see {prog} --help)", prog=self.prog,
-                            problem=message) + "\n")
+            self.exit(
+                2,
+                tr("{prog}: {problem} (see {prog} --help)", prog=self.prog, problem=message) + "\n",
+            )
 
     def command(name: str, text: str) -> argparse.ArgumentParser:
         return commands.add_parser(name, help=text, description=text)
 
     def period(sub: argparse.ArgumentParser) -> None:
         dates = _date_argument(tr)
-        sub.add_argument("--from", dest="start", type=dates, required=True,
-                         metavar="DATE", help=tr("first day, like 2026-01-01"))
-        sub.add_argument("--to", dest="last", type=dates, required=True, metavar="DATE",
-                         help=tr("last day (included)"))
+        sub.add_argument(
+            "--from",
+            dest="start",
+            type=dates,
+            required=True,
+            metavar="DATE",
+            help=tr("first day, like 2026-01-01"),
+        )
+        sub.add_argument(
+            "--to",
+            dest="last",
+            type=dates,
+            required=True,
+            metavar="DATE",
+            help=tr("last day (included)"),
+        )
 
     def target(sub: argparse.ArgumentParser, text: str) -> None:
         sub.add_argument("target", type=Path, metavar="FILE", help=text)
-        sub.add_argument("--force", action="store_true",
-                         help=tr("overwrite the file if it exists"))
+        sub.add_argument("--force", action="store_true", help=tr("overwrite the file if it exists"))
 
     languages = sorted(LANGUAGES)
-    parser = Parser(prog="zhibu", description=tr(
-        "zhibu: a Telegram bot for village party branches"))
+    parser = Parser(
+        prog="zhibu", description=tr("zhibu: a Telegram bot for village party branches")
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     runner = command("run", tr("run the bot (long polling, or a webhook); needs ZHIBU_TOKEN"))
     mode = runner.add_mutually_exclusive_group()
-    mode.add_argument("--webhook", metavar="URL",
-                      help=tr("receive updates at this https address (default: "
-                              "ZHIBU_WEBHOOK_URL)"))
-    mode.add_argument("--polling", action="store_true",
-                      help=tr("poll even if ZHIBU_WEBHOOK_URL is set"))
+    mode.add_argument(
+        "--webhook",
+        metavar="URL",
+        help=tr("receive updates at this https address (default: ZHIBU_WEBHOOK_URL)"),
+    )
+    mode.add_argument(
+        "--polling", action="store_true", help=tr("poll even if ZHIBU_WEBHOOK_URL is set")
+    )
     demo = command("demo", tr("try the whole bot in a browser, without Telegram or a token"))
-    demo.add_argument("--port", type=int, default=8080,
-                      help=tr("web page port (default: %(default)s)"))
-    importer = command("import", tr("import the organisation and members from .xlsx / .csv "
-                                    "files"))
+    demo.add_argument(
+        "--port", type=int, default=8080, help=tr("web page port (default: %(default)s)")
+    )
+    importer = command("import", tr("import the organisation and members from .xlsx / .csv files"))
     importer.add_argument("files", nargs="+", type=Path, metavar="FILE")
-    importer.add_argument("--dry-run", action="store_true",
-                          help=tr("check the files and show what would change; write nothing"))
-    importer.add_argument("--lang", choices=languages, default=language,
-                          help=tr("language of the report (default: %(default)s)"))
+    importer.add_argument(
+        "--dry-run",
+        action="store_true",
+        help=tr("check the files and show what would change; write nothing"),
+    )
+    importer.add_argument(
+        "--lang",
+        choices=languages,
+        default=language,
+        help=tr("language of the report (default: %(default)s)"),
+    )
     admin = command("admin", tr("organisation staff: add, remove, list"))
-    admin_commands = admin.add_subparsers(dest="admin_command", required=True,
-                                          metavar="COMMAND")
-    for name, text in (("add", tr("add a staff member by Telegram user id")),
-                       ("remove", tr("remove a staff member by Telegram user id"))):
+    admin_commands = admin.add_subparsers(dest="admin_command", required=True, metavar="COMMAND")
+    for name, text in (
+        ("add", tr("add a staff member by Telegram user id")),
+        ("remove", tr("remove a staff member by Telegram user id")),
+    ):
         sub = admin_commands.add_parser(name, help=text, description=text)
         sub.add_argument("telegram_id", type=int, metavar="TELEGRAM_ID")
     admin_commands.add_parser("list", help=tr("list staff"), description=tr("list staff"))
     command("migrate", tr("create or upgrade the database (and create its folder)"))
-    export = command("export", tr("the county bulletin's figures for a period as an .xlsx, "
-                                  "for the archive"))
+    export = command(
+        "export", tr("the county bulletin's figures for a period as an .xlsx, for the archive")
+    )
     period(export)
     target(export, tr("the spreadsheet to write (.xlsx)"))
-    export.add_argument("--lang", choices=languages, default=language,
-                        help=tr("language of the sheet headings (default: %(default)s)"))
-    audit = command("audit", tr("the audit trail for a period as an .xlsx: who changed what, "
-                                "when"))
+    export.add_argument(
+        "--lang",
+        choices=languages,
+        default=language,
+        help=tr("language of the sheet headings (default: %(default)s)"),
+    )
+    audit = command("audit", tr("the audit trail for a period as an .xlsx: who changed what, when"))
     period(audit)
     target(audit, tr("the spreadsheet to write (.xlsx)"))
     backup = command("backup", tr("consistent copy of the live database (it may be running)"))
     target(backup, tr("the copy to write"))
-    restore = command("restore", tr("replace the database by a backup (the bot stopped): "
-                                    "checked, the replaced one kept aside"))
+    restore = command(
+        "restore",
+        tr(
+            "replace the database by a backup (the bot stopped): "
+            "checked, the replaced one kept aside"
+        ),
+    )
     restore.add_argument("backup", type=Path, metavar="BACKUP")
-    restore.add_argument("--resend-hours", type=float, default=1.0, metavar="HOURS",
-                         help=tr("messages queued more than this many hours ago are not sent "
-                                 "again (default: %(default)s)"))
-    restore.add_argument("--resend", action="store_true",
-                         help=tr("send every message that was waiting in the backup"))
-    eraser = command("erase-member", tr("erase a member's personal data on request; their "
-                                        "attendance stays, under a placeholder name"))
+    restore.add_argument(
+        "--resend-hours",
+        type=float,
+        default=1.0,
+        metavar="HOURS",
+        help=tr(
+            "messages queued more than this many hours ago are not sent "
+            "again (default: %(default)s)"
+        ),
+    )
+    restore.add_argument(
+        "--resend",
+        action="store_true",
+        help=tr("send every message that was waiting in the backup"),
+    )
+    eraser = command(
+        "erase-member",
+        tr(
+            "erase a member's personal data on request; their "
+            "attendance stays, under a placeholder name"
+        ),
+    )
     eraser.add_argument("member_id", type=int, metavar="ID", help=tr("the member's number"))
-    eraser.add_argument("--yes", action="store_true",
-                        help=tr("really erase (it cannot be undone)"))
-    command("status", tr("how the running bot is doing; exit code 1 when it is stuck (for a "
-                         "health check)"))
+    eraser.add_argument("--yes", action="store_true", help=tr("really erase (it cannot be undone)"))
+    command(
+        "status",
+        tr("how the running bot is doing; exit code 1 when it is stuck (for a health check)"),
+    )
     return parser
 
 
@@ -154,28 +208,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = _parser(tr, language).parse_args(argv)
     try:
         settings = load_settings()
-        logs.configure(settings.log_level,
-                       [settings.token.get_secret_value() if settings.token else None])
+        logs.configure(
+            settings.log_level, [settings.token.get_secret_value() if settings.token else None]
+        )
         if args.command == "run":
-            return run(settings, tr,
-                       None if args.polling else args.webhook or settings.webhook_url)
+            return run(settings, tr, None if args.polling else args.webhook or settings.webhook_url)
         if args.command == "demo":
             return _demo(args.port, tr)
         if args.command == "restore":
             from bot.restore import restore
 
-            return restore(settings, tr, args.backup, resend=args.resend,
-                           hours=args.resend_hours)
+            return restore(settings, tr, args.backup, resend=args.resend, hours=args.resend_hours)
         action: Callable[[], Coroutine[Any, Any, int]] = {
             "import": lambda: _import(settings, args.files, args.dry_run, args.lang),
-            "admin": lambda: _admin(settings, tr, args.admin_command,
-                                    getattr(args, "telegram_id", None)),
+            "admin": lambda: _admin(
+                settings, tr, args.admin_command, getattr(args, "telegram_id", None)
+            ),
             "migrate": lambda: _migrate(settings, tr),
             "backup": lambda: _backup(settings, tr, args.target, args.force),
-            "audit": lambda: _audit(settings, tr, args.start, args.last, args.target,
-                                    args.force),
-            "export": lambda: _export(settings, tr, args.start, args.last, args.target,
-                                      args.lang, args.force),
+            "audit": lambda: _audit(settings, tr, args.start, args.last, args.target, args.force),
+            "export": lambda: _export(
+                settings, tr, args.start, args.last, args.target, args.lang, args.force
+            ),
             "status": lambda: _status(settings, tr),
             "erase-member": lambda: _erase_member(settings, tr, args.member_id, args.yes),
         }[args.command]
@@ -199,8 +253,7 @@ def run(settings: Settings, tr: Tr, webhook_url: str | None = None) -> int:
     if webhook_url:
         _checked_webhook(webhook_url, tr)
     file_checks.database_file(settings.database, must_hold=True)
-    with startup.instance_lock(settings.database), \
-            file_checks.database_errors(settings.database):
+    with startup.instance_lock(settings.database), file_checks.database_errors(settings.database):
         # Before anything else: a damaged file stops here in one line, not half-way in.
         asyncio.run(_checked_database(settings))
         try:
@@ -237,8 +290,9 @@ def _checked_webhook(url: str, tr: Tr) -> None:
     try:
         check_webhook_url(url)
     except InvalidInput as problem:
-        raise SetupError(N_("--webhook: {problem}"),
-                         problem=tr(problem.message, **problem.fields)) from None
+        raise SetupError(
+            N_("--webhook: {problem}"), problem=tr(problem.message, **problem.fields)
+        ) from None
 
 
 def _demo(port: int, tr: Tr) -> int:
@@ -247,8 +301,10 @@ def _demo(port: int, tr: Tr) -> int:
     except ModuleNotFoundError as exc:
         if (exc.name or "").partition(".")[0] in {"bot", "handlers", "storage", "zhibu"}:
             raise  # a module of the bot's own is missing: a bug, not the extra
-        raise SetupError(N_('the demo needs {missing}, which is not installed: pip install -e '
-                            '".[demo]"'), missing=exc.name) from None
+        raise SetupError(
+            N_('the demo needs {missing}, which is not installed: pip install -e ".[demo]"'),
+            missing=exc.name,
+        ) from None
     from zhibu import app
 
     try:
@@ -256,20 +312,25 @@ def _demo(port: int, tr: Tr) -> int:
     except KeyboardInterrupt:
         print(tr("zhibu demo stopped"))
     except OSError as exc:
-        raise SetupError(N_("cannot serve the demo on port {port}: {reason}; try zhibu demo "
-                            "--port {other}"), port=port, reason=exc.strerror,
-                         other=port + 1) from None
+        raise SetupError(
+            N_("cannot serve the demo on port {port}: {reason}; try zhibu demo --port {other}"),
+            port=port,
+            reason=exc.strerror,
+            other=port + 1,
+        ) from None
     return 0
 
 
-async def _open(settings: Settings, *, must_exist: bool = False,
-                migrate: bool = True) -> Database:
+async def _open(settings: Settings, *, must_exist: bool = False, migrate: bool = True) -> Database:
     file_checks.database_file(settings.database, must_exist=must_exist)
     try:
         return await Database.open(settings.database, migrate=migrate)
     except OSError as exc:
-        raise SetupError(N_("cannot open ZHIBU_DATABASE={path}: {reason}"),
-                         path=settings.database, reason=exc.strerror) from None
+        raise SetupError(
+            N_("cannot open ZHIBU_DATABASE={path}: {reason}"),
+            path=settings.database,
+            reason=exc.strerror,
+        ) from None
 
 
 async def _import(settings: Settings, files: list[Path], dry_run: bool, language: str) -> int:
@@ -277,8 +338,13 @@ async def _import(settings: Settings, files: list[Path], dry_run: bool, language
 
     db = await _open(settings)
     try:
-        report = await import_roster(db, files, Clock(settings.timezone), dry_run=dry_run,
-                                     makeup_days=settings.study_makeup_days)
+        report = await import_roster(
+            db,
+            files,
+            Clock(settings.timezone),
+            dry_run=dry_run,
+            makeup_days=settings.study_makeup_days,
+        )
     finally:
         await db.close()
     print(format_report(report, translator(language)))
@@ -304,18 +370,28 @@ async def _admin(settings: Settings, tr: Tr, command: str, telegram_id: int | No
         assert telegram_id is not None
         if command == "add":
             added = await organisation.add_staff(db, clock, telegram_id)
-            print(tr("{id} is now organisation staff", id=telegram_id) if added
-                  else tr("{id} was already organisation staff", id=telegram_id))
+            print(
+                tr("{id} is now organisation staff", id=telegram_id)
+                if added
+                else tr("{id} was already organisation staff", id=telegram_id)
+            )
         else:
             listed = telegram_id in settings.admins
-            removed = await organisation.remove_staff(db, clock, telegram_id,
-                                                      still_admin=listed)
+            removed = await organisation.remove_staff(db, clock, telegram_id, still_admin=listed)
             if listed:
-                print(tr("{id} stays organisation staff while ZHIBU_ADMINS lists them: take "
-                         "them out of it and restart the bot", id=telegram_id))
+                print(
+                    tr(
+                        "{id} stays organisation staff while ZHIBU_ADMINS lists them: take "
+                        "them out of it and restart the bot",
+                        id=telegram_id,
+                    )
+                )
             else:
-                print(tr("{id} is no longer organisation staff", id=telegram_id) if removed
-                      else tr("{id} was not organisation staff", id=telegram_id))
+                print(
+                    tr("{id} is no longer organisation staff", id=telegram_id)
+                    if removed
+                    else tr("{id} was not organisation staff", id=telegram_id)
+                )
         return 0
     finally:
         await db.close()
@@ -332,9 +408,11 @@ async def _migrate(settings: Settings, tr: Tr) -> int:
             version = await db.user_version()
         finally:
             await db.close()
-    print(tr("applied {names} (schema version {version})", names=", ".join(applied),
-             version=version) if applied
-          else tr("already up to date (schema version {version})", version=version))
+    print(
+        tr("applied {names} (schema version {version})", names=", ".join(applied), version=version)
+        if applied
+        else tr("already up to date (schema version {version})", version=version)
+    )
     return 0
 
 
@@ -343,8 +421,9 @@ def _period(start: date, last: date) -> None:
         raise SetupError(N_("--to comes before --from"))
 
 
-async def _export(settings: Settings, tr: Tr, start: date, last: date, target: Path,
-                  language: str, force: bool) -> int:
+async def _export(
+    settings: Settings, tr: Tr, start: date, last: date, target: Path, language: str, force: bool
+) -> int:
     from bot import bulletins, organisation
 
     _period(start, last)
@@ -353,21 +432,33 @@ async def _export(settings: Settings, tr: Tr, start: date, last: date, target: P
     try:
         county = await organisation.county(db)
         if county is None:
-            raise SetupError(N_("the database has no organisation yet: zhibu import "
-                                "roster.xlsx"))
-        bulletin = await bulletins.build(db, Clock(settings.timezone), county.id, start,
-                                         last + timedelta(days=1), settings.visit_quota_days)
+            raise SetupError(N_("the database has no organisation yet: zhibu import roster.xlsx"))
+        bulletin = await bulletins.build(
+            db,
+            Clock(settings.timezone),
+            county.id,
+            start,
+            last + timedelta(days=1),
+            settings.visit_quota_days,
+        )
     finally:
         await db.close()
     data = bulletins.spreadsheet(translator(language), bulletin)
     await file_checks.write_bytes_into_place(target, data)
-    print(tr("{active} branches with activity, {idle} without; written to {path}",
-             active=len(bulletin.active), idle=len(bulletin.idle), path=target))
+    print(
+        tr(
+            "{active} branches with activity, {idle} without; written to {path}",
+            active=len(bulletin.active),
+            idle=len(bulletin.idle),
+            path=target,
+        )
+    )
     return 0
 
 
-async def _audit(settings: Settings, tr: Tr, start: date, last: date, target: Path,
-                 force: bool) -> int:
+async def _audit(
+    settings: Settings, tr: Tr, start: date, last: date, target: Path, force: bool
+) -> int:
     from bot import audit_trail
     from bot.spreadsheets import Sheet, title_row, workbook
 
@@ -379,14 +470,21 @@ async def _audit(settings: Settings, tr: Tr, start: date, last: date, target: Pa
         lines = await audit_trail.lines(db, clock, tr, start, last + timedelta(days=1))
     finally:
         await db.close()
-    rows = [[line.at.replace(tzinfo=None), line.who, line.what, line.about, line.detail,
-             line.code] for line in lines]
-    data = workbook([Sheet(
-        tr("audit trail"),
-        [tr("when"), tr("who"), tr("what"), tr("about"), tr("detail"), tr("action code")],
-        rows, title=title_row(tr, tr("Audit trail"), start=start, last=last,
-                              made=clock.now()),
-        kinds=["datetime"])])
+    rows = [
+        [line.at.replace(tzinfo=None), line.who, line.what, line.about, line.detail, line.code]
+        for line in lines
+    ]
+    data = workbook(
+        [
+            Sheet(
+                tr("audit trail"),
+                [tr("when"), tr("who"), tr("what"), tr("about"), tr("detail"), tr("action code")],
+                rows,
+                title=title_row(tr, tr("Audit trail"), start=start, last=last, made=clock.now()),
+                kinds=["datetime"],
+            )
+        ]
+    )
     await file_checks.write_bytes_into_place(target, data)
     print(tr("{count} entries written to {path}", count=len(rows), path=target))
     return 0
@@ -411,14 +509,18 @@ async def _erase_member(settings: Settings, tr: Tr, member_id: int, confirmed: b
         if await registry.member(db, member_id) is None:
             raise SetupError(N_("there is no member {id}"), id=member_id)
         if not confirmed:
-            print(tr("this erases member {id}'s name, phone, birth year, city and Telegram "
-                     "link and their notes' text, for good; add --yes to do it", id=member_id))
+            print(
+                tr(
+                    "this erases member {id}'s name, phone, birth year, city and Telegram "
+                    "link and their notes' text, for good; add --yes to do it",
+                    id=member_id,
+                )
+            )
             return 1
         await privacy.erase_member(db, Clock(settings.timezone), member_id)
     finally:
         await db.close()
-    print(tr("erased member {id}'s personal data; their attendance and counts stay",
-             id=member_id))
+    print(tr("erased member {id}'s personal data; their attendance and counts stay", id=member_id))
     return 0
 
 
@@ -429,8 +531,10 @@ async def _status(settings: Settings, tr: Tr) -> int:
     db = await _open(settings, must_exist=True, migrate=False)
     try:
         if await db.user_version() < len(migration_scripts()):
-            raise SetupError(N_("{path} is not upgraded to this zhibu yet: start the bot, or "
-                                "run zhibu migrate"), path=settings.database)
+            raise SetupError(
+                N_("{path} is not upgraded to this zhibu yet: start the bot, or run zhibu migrate"),
+                path=settings.database,
+            )
         clock = Clock(settings.timezone)
         health = await status.read(db, clock)
     finally:

@@ -25,8 +25,10 @@ from zhibu import app
 
 CHROMIUM = shutil.which("chromium")
 REQUIRED = os.environ.get("ZHIBU_REQUIRE_BROWSER") == "1"
-MISSING = ("Debian's chromium is not on the PATH "
-           "(apt-get install -y chromium fonts-wqy-zenhei fonts-noto-color-emoji)")
+MISSING = (
+    "Debian's chromium is not on the PATH "
+    "(apt-get install -y chromium fonts-wqy-zenhei fonts-noto-color-emoji)"
+)
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 # Emoji the bot shows; each must come out in colour, not as an empty box.
 EMOJI = ("📢", "✅", "📍", "📱", "⏩", "🎤")
@@ -43,8 +45,9 @@ def chromium() -> str:
 
 @pytest.fixture
 async def demo(chromium: str) -> AsyncIterator[Demo]:
-    running = await start_demo(app, port=0,
-                               start=datetime.fromisoformat("2026-11-24T10:00:00+08:00"))
+    running = await start_demo(
+        app, port=0, start=datetime.fromisoformat("2026-11-24T10:00:00+08:00")
+    )
     yield running
     await running.stop()
 
@@ -53,8 +56,7 @@ async def demo(chromium: str) -> AsyncIterator[Demo]:
 async def browser(chromium: str, demo: Demo) -> AsyncIterator[Browser]:
     """Closed before the demo stops: the pages' event streams end with it."""
     async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(executable_path=chromium,
-                                                    args=["--no-sandbox"])
+        launched = await playwright.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
         yield launched
         await launched.close()
 
@@ -88,7 +90,8 @@ def keyboard(page: Page, label: str | None = None) -> Locator:
 async def colour_pixels(page: Page) -> dict[str, int]:
     """How many coloured pixels each emoji leaves when drawn in black in the page's font:
     a colour emoji font gives hundreds; a missing glyph (an empty box, or nothing) none."""
-    counts: list[int] = await page.evaluate("""(chars) => {
+    counts: list[int] = await page.evaluate(
+        """(chars) => {
         const font = getComputedStyle(document.body).fontFamily;
         const canvas = document.createElement("canvas"); canvas.width = canvas.height = 48;
         const ctx = canvas.getContext("2d");
@@ -103,7 +106,9 @@ async def colour_pixels(page: Page) -> dict[str, int]:
           }
           return coloured;
         });
-    }""", list(EMOJI))
+    }""",
+        list(EMOJI),
+    )
     return dict(zip(EMOJI, counts, strict=True))
 
 
@@ -162,7 +167,8 @@ async def test_join_check_in_and_a_reminder(demo: Demo, browser: Browser) -> Non
 
 
 async def test_a_visit_with_the_location_keyboard_and_emoji_in_colour(
-        demo: Demo, browser: Browser) -> None:
+    demo: Demo, browser: Browser
+) -> None:
     leader = await as_person(browser, demo, "leader")
     await say(leader, "/visit")
     await press(leader, "昨天")  # two days from yesterday: over today
@@ -182,4 +188,5 @@ async def test_a_visit_with_the_location_keyboard_and_emoji_in_colour(
     await leader.screenshot(path=str(ARTIFACTS / "demo-visit.png"), full_page=True)
     drawn = await colour_pixels(leader)
     assert all(count > 50 for count in drawn.values()), (
-        f"emoji without a colour glyph (install fonts-noto-color-emoji): {drawn}")
+        f"emoji without a colour glyph (install fonts-noto-color-emoji): {drawn}"
+    )

@@ -15,16 +15,26 @@ from tests.harness import Harness, Person
 LINK = re.compile(r"https://t\.me/zhibu_test_bot\?start=([A-Za-z0-9_-]{1,64})")
 
 
-async def make_secretary(h: Harness, branch_id: int, name: str = "李书记",
-                         language: str = "zh-hans") -> Person:
+async def make_secretary(
+    h: Harness, branch_id: int, name: str = "李书记", language: str = "zh-hans"
+) -> Person:
     """A registered member who already is the branch's secretary (set up, not under test)."""
     person = h.person(name, language=language)
     await person.says("/start")
     now = h.clock.now()
     async with h.db.tx() as c:
-        await member_repo.insert_member(c, NewMember(
-            branch_id=branch_id, name=name, birth_year=1970, status="full",
-            state="active", telegram_id=person.id), now)
+        await member_repo.insert_member(
+            c,
+            NewMember(
+                branch_id=branch_id,
+                name=name,
+                birth_year=1970,
+                status="full",
+                state="active",
+                telegram_id=person.id,
+            ),
+            now,
+        )
         await org_repo.grant(c, person.id, "secretary", branch_id, None, now)
     return person
 
@@ -38,9 +48,16 @@ async def invite_code(secretary: Person) -> str:
     raise AssertionError(f"no invite link in {secretary.sees()[-3:]}")
 
 
-async def join(member: Person, code: str, *, name: str, year: str = "1980",
-               status: str = "正式党员", phone: str | None = "+8613800001111",
-               away: tuple[str, str | None] | None = None) -> None:
+async def join(
+    member: Person,
+    code: str,
+    *,
+    name: str,
+    year: str = "1980",
+    status: str = "正式党员",
+    phone: str | None = "+8613800001111",
+    away: tuple[str, str | None] | None = None,
+) -> None:
     """Walk the whole joining conversation in Chinese and submit."""
     await member.opens_link(code)
     await member.says(name)
@@ -64,9 +81,14 @@ async def join(member: Person, code: str, *, name: str, year: str = "1980",
     await member.presses("✅ 提交")
 
 
-async def goes_away(person: Person, city: str, since: str | None = None, *,
-                    employer: str | None = None,
-                    host: tuple[str, str] | str | None = None) -> None:
+async def goes_away(
+    person: Person,
+    city: str,
+    since: str | None = None,
+    *,
+    employer: str | None = None,
+    host: tuple[str, str] | str | None = None,
+) -> None:
     """/flow: working away from ``since`` (typed year-month; None: this month's button);
     the host organisation named with the buttons (township, branch), typed (outside the
     county), or skipped."""
@@ -96,8 +118,15 @@ async def comes_home(person: Person) -> None:
     await person.presses("🏠 我已返乡")
 
 
-async def registered(h: Harness, branch_id: int, names: list[str], *, flowing: bool = False,
-                     city: str = "深圳", language: str = "zh-hans") -> list[Person]:
+async def registered(
+    h: Harness,
+    branch_id: int,
+    names: list[str],
+    *,
+    flowing: bool = False,
+    city: str = "深圳",
+    language: str = "zh-hans",
+) -> list[Person]:
     """Members who joined earlier and have a private chat with the bot (set up, not under
     test): one Telegram user and one active member row each."""
     people = []
@@ -107,22 +136,40 @@ async def registered(h: Harness, branch_id: int, names: list[str], *, flowing: b
             person = h.person(name, language=language)
             person.user.started = True
             await member_repo.touch_user(c, person.id, name, None, language, now, private=True)
-            await member_repo.insert_member(c, NewMember(
-                branch_id=branch_id, name=name, birth_year=1985, status="full",
-                state="active", telegram_id=person.id, flowing=flowing,
-                flow_city=city if flowing else None), now)
+            await member_repo.insert_member(
+                c,
+                NewMember(
+                    branch_id=branch_id,
+                    name=name,
+                    birth_year=1985,
+                    status="full",
+                    state="active",
+                    telegram_id=person.id,
+                    flowing=flowing,
+                    flow_city=city if flowing else None,
+                ),
+                now,
+            )
             people.append(person)
     return people
 
 
-async def on_roster_only(h: Harness, branch_id: int, name: str, *, flowing: bool = False
-                         ) -> None:
+async def on_roster_only(h: Harness, branch_id: int, name: str, *, flowing: bool = False) -> None:
     """A member from the imported roster who never opened the bot."""
     async with h.db.tx() as c:
-        await member_repo.insert_member(c, NewMember(
-            branch_id=branch_id, name=name, birth_year=1960, status="full",
-            state="active", flowing=flowing, flow_city="广州" if flowing else None),
-            h.clock.now())
+        await member_repo.insert_member(
+            c,
+            NewMember(
+                branch_id=branch_id,
+                name=name,
+                birth_year=1960,
+                status="full",
+                state="active",
+                flowing=flowing,
+                flow_city="广州" if flowing else None,
+            ),
+            h.clock.now(),
+        )
 
 
 async def branch_group(h: Harness, branch_id: int, title: str, people: list[Person]) -> SimChat:
@@ -133,8 +180,15 @@ async def branch_group(h: Harness, branch_id: int, title: str, people: list[Pers
     return group
 
 
-async def schedule(secretary: Person, group: SimChat | None, *, when: str = "明天 19:30",
-                   remote: str = "是", kind: str = "党课", topic: str = "学习党章") -> None:
+async def schedule(
+    secretary: Person,
+    group: SimChat | None,
+    *,
+    when: str = "明天 19:30",
+    remote: str = "是",
+    kind: str = "党课",
+    topic: str = "学习党章",
+) -> None:
     await secretary.says("/meeting", chat=group)
     if group is not None:
         assert secretary.last(group) == "我已私信您，请在私聊中完成安排。"
@@ -149,11 +203,16 @@ async def schedule(secretary: Person, group: SimChat | None, *, when: str = "明
     await secretary.presses("✅ 安排")
 
 
-async def make_leader(h: Harness, home_branch: int, contact_points: list[int],
-                      name: str = "县领导", appointed: datetime | None = None) -> Person:
+async def make_leader(
+    h: Harness,
+    home_branch: int,
+    contact_points: list[int],
+    name: str = "县领导",
+    appointed: datetime | None = None,
+) -> Person:
     """A member who is a leader with contact points (set up, not under test), appointed
     a year before now unless ``appointed`` says when."""
-    person, = await registered(h, home_branch, [name])
+    (person,) = await registered(h, home_branch, [name])
     when = appointed or h.clock.now() - timedelta(days=365)
     async with h.db.tx() as c:
         await org_repo.grant(c, person.id, "leader", None, None, when)
@@ -162,8 +221,9 @@ async def make_leader(h: Harness, home_branch: int, contact_points: list[int],
     return person
 
 
-async def township_notice_asked(h: Harness, county: dict[str, int], staff: Person
-                                ) -> tuple[Person, Person, Person, Person, Person]:
+async def township_notice_asked(
+    h: Harness, county: dict[str, int], staff: Person
+) -> tuple[Person, Person, Person, Person, Person]:
     """Staff fill in a notice to everyone in 东岭镇, to go now, up to its confirmation.
     Its readers: east's secretary and two who joined there (east also has 陈建国 and 王秀英
     on the roster, who never opened the bot), south's one who joined and one who blocked
@@ -198,8 +258,7 @@ async def material_and_notice(secretary: Person, *, flowing: int, everyone: int)
     await secretary.presses(f"✅ 发送给 {everyone} 人")
 
 
-async def log_visit(leader: Person, point: str | None = None, problem: str | None = None
-                    ) -> None:
+async def log_visit(leader: Person, point: str | None = None, problem: str | None = None) -> None:
     """A day of research at a contact point today (``point``: which, if they have more;
     ``problem``: one found there and not solved yet)."""
     await leader.says("/visit")
@@ -223,20 +282,30 @@ def snapshot(h: Harness) -> dict[str, list[tuple[object, ...]]]:
     and the menu noted due when someone with a role first opens the chat)."""
     path = h.settings.database
     with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as c:
-        tables = [r[0] for r in c.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT IN "
-            "('users', 'inbox_batches', 'inbox_mark', 'personal_menus', 'sqlite_sequence')")]
-        return {t: sorted(map(tuple, c.execute(f"SELECT * FROM {t}").fetchall()),
-                          key=repr) for t in tables}
+        tables = [
+            r[0]
+            for r in c.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT IN "
+                "('users', 'inbox_batches', 'inbox_mark', 'personal_menus', 'sqlite_sequence')"
+            )
+        ]
+        return {
+            t: sorted(map(tuple, c.execute(f"SELECT * FROM {t}").fetchall()), key=repr)
+            for t in tables
+        }
 
 
 async def from_outbox(h: Harness, person: Person) -> list[str]:
     """The kinds of the outbox rows sent to this person, oldest first, each checked against
     what they see: the message the row recorded is in their chat."""
     async with h.db.read() as c:
-        rows = list(await c.execute_fetchall(
-            "SELECT kind, message_id FROM outbox WHERE chat_id = ? AND state = 'sent' "
-            "ORDER BY id", (person.id,)))
+        rows = list(
+            await c.execute_fetchall(
+                "SELECT kind, message_id FROM outbox WHERE chat_id = ? AND state = 'sent' "
+                "ORDER BY id",
+                (person.id,),
+            )
+        )
     shown = {m.message_id for m in h.emu.messages(person.user)}
     assert all(int(message_id) in shown for _, message_id in rows)
     return [str(kind) for kind, _ in rows]

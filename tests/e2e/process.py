@@ -36,15 +36,23 @@ def command_env(**settings: str) -> dict[str, str]:
 async def zhibu(*args: str, **settings: str) -> tuple[int, str, str]:
     """A `zhibu` command as the operator types it (exit code, stdout, stderr)."""
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "zhibu", *args, env=command_env(**settings), cwd=str(ROOT),
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        sys.executable,
+        "-m",
+        "zhibu",
+        *args,
+        env=command_env(**settings),
+        cwd=str(ROOT),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
     out, err = await communicate(process, 60, f"zhibu {' '.join(args)}")
     assert process.returncode is not None
     return process.returncode, out.decode(), err.decode()
 
 
-async def communicate(process: asyncio.subprocess.Process, seconds: float, what: str
-                      ) -> tuple[bytes, bytes]:
+async def communicate(
+    process: asyncio.subprocess.Process, seconds: float, what: str
+) -> tuple[bytes, bytes]:
     """A subprocess's output once it ends; one that hangs is killed and fails the test."""
     try:
         async with asyncio.timeout(seconds):
@@ -55,8 +63,9 @@ async def communicate(process: asyncio.subprocess.Process, seconds: float, what:
         raise AssertionError(f"{what} did not finish in {seconds:g} s") from None
 
 
-async def until(emu: Emulator, condition: Callable[[], bool], what: str,
-                seconds: float = 60) -> None:
+async def until(
+    emu: Emulator, condition: Callable[[], bool], what: str, seconds: float = 60
+) -> None:
     try:
         async with asyncio.timeout(seconds):
             await emu.until(condition)
@@ -79,12 +88,25 @@ class BotProcess:
         if not self.database.exists():  # as an operator does: `run` takes no missing file
             code, _, err = await zhibu("migrate", ZHIBU_DATABASE=str(self.database))
             assert code == 0, err
-        env = command_env(**{"ZHIBU_TOKEN": TOKEN, "ZHIBU_API_BASE": self.emu.base_url,
-                             "ZHIBU_DATABASE": str(self.database),
-                             "ZHIBU_LOG_LEVEL": "WARNING", **self.settings})
+        env = command_env(
+            **{
+                "ZHIBU_TOKEN": TOKEN,
+                "ZHIBU_API_BASE": self.emu.base_url,
+                "ZHIBU_DATABASE": str(self.database),
+                "ZHIBU_LOG_LEVEL": "WARNING",
+                **self.settings,
+            }
+        )
         self.process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "zhibu", *self.args, env=env, cwd=str(ROOT),
-            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
+            sys.executable,
+            "-m",
+            "zhibu",
+            *self.args,
+            env=env,
+            cwd=str(ROOT),
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.PIPE,
+        )
         self.starts += 1
 
     async def kill(self) -> None:
@@ -137,9 +159,13 @@ class BotProcess:
         self.process = None
 
 
-async def seed_east(database: Path, secretary: SimUser, members: list[SimUser],
-                    away: Callable[[SimUser], bool], group: SimChat | None = None
-                    ) -> dict[str, int]:
+async def seed_east(
+    database: Path,
+    secretary: SimUser,
+    members: list[SimUser],
+    away: Callable[[SimUser], bool],
+    group: SimChat | None = None,
+) -> dict[str, int]:
     """Before the bot starts: the test county, its east branch with a secretary and these
     members (working away in 深圳 where ``away`` says), all with a private chat, and the
     branch's group chat bound if given."""
@@ -152,16 +178,28 @@ async def seed_east(database: Path, secretary: SimUser, members: list[SimUser],
             for person in [secretary, *members]:
                 person.started = True
                 flowing = person is not secretary and away(person)
-                await member_repo.touch_user(c, person.id, person.first_name, None, "zh-hans",
-                                             now, private=True)
-                await member_repo.insert_member(c, NewMember(
-                    branch_id=county["east"], name=person.first_name, status="full",
-                    birth_year=1985, state="active", telegram_id=person.id,
-                    flowing=flowing, flow_city="深圳" if flowing else None), now)
+                await member_repo.touch_user(
+                    c, person.id, person.first_name, None, "zh-hans", now, private=True
+                )
+                await member_repo.insert_member(
+                    c,
+                    NewMember(
+                        branch_id=county["east"],
+                        name=person.first_name,
+                        status="full",
+                        birth_year=1985,
+                        state="active",
+                        telegram_id=person.id,
+                        flowing=flowing,
+                        flow_city="深圳" if flowing else None,
+                    ),
+                    now,
+                )
             await org_repo.grant(c, secretary.id, "secretary", county["east"], None, now)
             if group is not None:
-                await org_repo.bind_group(c, group.id, county["east"], group.title or "",
-                                          secretary.id, now)
+                await org_repo.bind_group(
+                    c, group.id, county["east"], group.title or "", secretary.id, now
+                )
     finally:
         await db.close()
     return county

@@ -13,18 +13,21 @@ import pytest
 
 from bot import roles
 from bot.access import load_actor
-from tests.e2e.flows import (
-    invite_code,
-    join,
-    make_leader,
-    make_secretary,
-    registered,
-    snapshot,
-)
+from tests.e2e.flows import invite_code, join, make_leader, make_secretary, registered, snapshot
 from tests.harness import Harness, Person
 
-ROLES = ("stranger", "pending", "member", "flowing", "secretary", "other secretary",
-         "demoted secretary", "former leader", "leader", "staff")
+ROLES = (
+    "stranger",
+    "pending",
+    "member",
+    "flowing",
+    "secretary",
+    "other secretary",
+    "demoted secretary",
+    "former leader",
+    "leader",
+    "staff",
+)
 MANAGERS_ONLY = "只有支部书记和组织部工作人员可以进行此操作。"
 STAFF_ONLY = "只有组织部工作人员可以进行此操作。"
 NOT_REGISTERED = "您还没有登记。要加入支部，请打开支部书记发给您的邀请链接。"
@@ -42,56 +45,168 @@ WAITING = "您的入组申请正在等待支部书记审核，有结果后我会
 TABLE: dict[str, dict[str, str]] = {
     "/help": dict.fromkeys(ROLES, "✓"),
     # one's own list: anyone in the organisation (staff: the notices sent to them)
-    "/todo": {"stranger": NOT_REGISTERED, "member": "✓", "flowing": "✓", "secretary": "✓",
-              "leader": "✓", "staff": "✓"},
-    "/study": {"stranger": NOT_REGISTERED, "member": "✓", "flowing": "✓", "secretary": "✓",
-               "leader": "✓", "staff": "✓"},
-    "/record": {"stranger": NOT_REGISTERED, "member": "✓", "flowing": "✓",
-                "secretary": "✓", "leader": "✓", "staff": "✓"},
-    "/note": {"stranger": MEMBERS_ONLY_NOTES, "member": "✓", "flowing": "✓",
-              "secretary": "✓", "leader": "✓", "staff": MEMBERS_ONLY_NOTES},
-    "/push": {"stranger": MANAGERS_ONLY, "member": MANAGERS_ONLY, "flowing": MANAGERS_ONLY,
-              "secretary": "✓", "leader": MANAGERS_ONLY, "staff": "✓"},
-    "/notice": {"stranger": MANAGERS_ONLY, "member": MANAGERS_ONLY, "flowing": MANAGERS_ONLY,
-                "secretary": "✓", "leader": MANAGERS_ONLY, "staff": "✓"},
-    "/notices": {"stranger": MANAGERS_ONLY, "member": MANAGERS_ONLY,
-                 "flowing": MANAGERS_ONLY, "secretary": "✓", "leader": MANAGERS_ONLY,
-                 "staff": "✓"},
-    "/notes": {"stranger": MANAGERS_ONLY, "member": MANAGERS_ONLY, "flowing": MANAGERS_ONLY,
-               "secretary": "✓", "leader": MANAGERS_ONLY, "staff": "✓"},
-    "/report": {"stranger": MANAGERS_ONLY, "member": MANAGERS_ONLY, "flowing": MANAGERS_ONLY,
-                "secretary": "✓", "leader": MANAGERS_ONLY, "staff": "✓"},
-    "/members": {"stranger": MANAGERS_ONLY, "member": MANAGERS_ONLY,
-                 "flowing": MANAGERS_ONLY, "secretary": "✓", "leader": MANAGERS_ONLY,
-                 "staff": "✓"},
-    "/invite": {"stranger": MANAGERS_ONLY, "member": MANAGERS_ONLY, "flowing": MANAGERS_ONLY,
-                "secretary": "✓", "leader": MANAGERS_ONLY, "staff": "✓"},
-    "/pending": {"stranger": MANAGERS_ONLY, "member": MANAGERS_ONLY,
-                 "flowing": MANAGERS_ONLY, "secretary": "✓", "leader": MANAGERS_ONLY,
-                 "staff": "✓"},
-    "/meeting": {"stranger": MANAGERS_ONLY, "member": MANAGERS_ONLY,
-                 "flowing": MANAGERS_ONLY, "secretary": "✓", "leader": MANAGERS_ONLY,
-                 "staff": "✓"},
+    "/todo": {
+        "stranger": NOT_REGISTERED,
+        "member": "✓",
+        "flowing": "✓",
+        "secretary": "✓",
+        "leader": "✓",
+        "staff": "✓",
+    },
+    "/study": {
+        "stranger": NOT_REGISTERED,
+        "member": "✓",
+        "flowing": "✓",
+        "secretary": "✓",
+        "leader": "✓",
+        "staff": "✓",
+    },
+    "/record": {
+        "stranger": NOT_REGISTERED,
+        "member": "✓",
+        "flowing": "✓",
+        "secretary": "✓",
+        "leader": "✓",
+        "staff": "✓",
+    },
+    "/note": {
+        "stranger": MEMBERS_ONLY_NOTES,
+        "member": "✓",
+        "flowing": "✓",
+        "secretary": "✓",
+        "leader": "✓",
+        "staff": MEMBERS_ONLY_NOTES,
+    },
+    "/push": {
+        "stranger": MANAGERS_ONLY,
+        "member": MANAGERS_ONLY,
+        "flowing": MANAGERS_ONLY,
+        "secretary": "✓",
+        "leader": MANAGERS_ONLY,
+        "staff": "✓",
+    },
+    "/notice": {
+        "stranger": MANAGERS_ONLY,
+        "member": MANAGERS_ONLY,
+        "flowing": MANAGERS_ONLY,
+        "secretary": "✓",
+        "leader": MANAGERS_ONLY,
+        "staff": "✓",
+    },
+    "/notices": {
+        "stranger": MANAGERS_ONLY,
+        "member": MANAGERS_ONLY,
+        "flowing": MANAGERS_ONLY,
+        "secretary": "✓",
+        "leader": MANAGERS_ONLY,
+        "staff": "✓",
+    },
+    "/notes": {
+        "stranger": MANAGERS_ONLY,
+        "member": MANAGERS_ONLY,
+        "flowing": MANAGERS_ONLY,
+        "secretary": "✓",
+        "leader": MANAGERS_ONLY,
+        "staff": "✓",
+    },
+    "/report": {
+        "stranger": MANAGERS_ONLY,
+        "member": MANAGERS_ONLY,
+        "flowing": MANAGERS_ONLY,
+        "secretary": "✓",
+        "leader": MANAGERS_ONLY,
+        "staff": "✓",
+    },
+    "/members": {
+        "stranger": MANAGERS_ONLY,
+        "member": MANAGERS_ONLY,
+        "flowing": MANAGERS_ONLY,
+        "secretary": "✓",
+        "leader": MANAGERS_ONLY,
+        "staff": "✓",
+    },
+    "/invite": {
+        "stranger": MANAGERS_ONLY,
+        "member": MANAGERS_ONLY,
+        "flowing": MANAGERS_ONLY,
+        "secretary": "✓",
+        "leader": MANAGERS_ONLY,
+        "staff": "✓",
+    },
+    "/pending": {
+        "stranger": MANAGERS_ONLY,
+        "member": MANAGERS_ONLY,
+        "flowing": MANAGERS_ONLY,
+        "secretary": "✓",
+        "leader": MANAGERS_ONLY,
+        "staff": "✓",
+    },
+    "/meeting": {
+        "stranger": MANAGERS_ONLY,
+        "member": MANAGERS_ONLY,
+        "flowing": MANAGERS_ONLY,
+        "secretary": "✓",
+        "leader": MANAGERS_ONLY,
+        "staff": "✓",
+    },
     # a leader reads their contact points' session records (test_session_records.py)
-    "/meetings": {"stranger": RECORDS_ONLY, "member": RECORDS_ONLY, "flowing": RECORDS_ONLY,
-                  "secretary": "✓", "leader": "✓", "staff": "✓"},
-    "/visit": {"stranger": LEADERS_ONLY, "member": LEADERS_ONLY, "flowing": LEADERS_ONLY,
-               "secretary": LEADERS_ONLY, "leader": "✓", "staff": LEADERS_ONLY},
+    "/meetings": {
+        "stranger": RECORDS_ONLY,
+        "member": RECORDS_ONLY,
+        "flowing": RECORDS_ONLY,
+        "secretary": "✓",
+        "leader": "✓",
+        "staff": "✓",
+    },
+    "/visit": {
+        "stranger": LEADERS_ONLY,
+        "member": LEADERS_ONLY,
+        "flowing": LEADERS_ONLY,
+        "secretary": LEADERS_ONLY,
+        "leader": "✓",
+        "staff": LEADERS_ONLY,
+    },
     # staff: any leader's; a secretary: the visits to their branch and its open problems
-    "/visits": {"stranger": VISITS_ONLY, "member": VISITS_ONLY, "flowing": VISITS_ONLY,
-                "secretary": "✓", "leader": "✓", "staff": "✓"},
-    "/quota": {"stranger": STAFF_ONLY, "member": STAFF_ONLY, "flowing": STAFF_ONLY,
-               "secretary": STAFF_ONLY, "leader": STAFF_ONLY, "staff": "✓"},
-    "/appoint": {"stranger": APPOINT_STAFF_ONLY, "member": APPOINT_STAFF_ONLY,
-                 "flowing": APPOINT_STAFF_ONLY, "secretary": APPOINT_STAFF_ONLY,
-                 "leader": APPOINT_STAFF_ONLY, "staff": "✓"},
+    "/visits": {
+        "stranger": VISITS_ONLY,
+        "member": VISITS_ONLY,
+        "flowing": VISITS_ONLY,
+        "secretary": "✓",
+        "leader": "✓",
+        "staff": "✓",
+    },
+    "/quota": {
+        "stranger": STAFF_ONLY,
+        "member": STAFF_ONLY,
+        "flowing": STAFF_ONLY,
+        "secretary": STAFF_ONLY,
+        "leader": STAFF_ONLY,
+        "staff": "✓",
+    },
+    "/appoint": {
+        "stranger": APPOINT_STAFF_ONLY,
+        "member": APPOINT_STAFF_ONLY,
+        "flowing": APPOINT_STAFF_ONLY,
+        "secretary": APPOINT_STAFF_ONLY,
+        "leader": APPOINT_STAFF_ONLY,
+        "staff": "✓",
+    },
 }
 for _row in TABLE.values():
     _row["pending"] = WAITING if _row["stranger"] == NOT_REGISTERED else _row["stranger"]
     _row["other secretary"] = _row["secretary"]
     _row["demoted secretary"] = _row["former leader"] = _row["member"]
-REFUSALS = {WAITING, MANAGERS_ONLY, STAFF_ONLY, NOT_REGISTERED, LEADERS_ONLY, VISITS_ONLY,
-            MEMBERS_ONLY_NOTES, APPOINT_STAFF_ONLY, RECORDS_ONLY}
+REFUSALS = {
+    WAITING,
+    MANAGERS_ONLY,
+    STAFF_ONLY,
+    NOT_REGISTERED,
+    LEADERS_ONLY,
+    VISITS_ONLY,
+    MEMBERS_ONLY_NOTES,
+    APPOINT_STAFF_ONLY,
+    RECORDS_ONLY,
+}
 
 
 async def people(h: Harness, county: dict[str, int], staff: Person) -> dict[str, Person]:
@@ -99,18 +214,26 @@ async def people(h: Harness, county: dict[str, int], staff: Person) -> dict[str,
     other = await make_secretary(h, county["west"], name="西河书记")
     pending = h.person("申请人")
     await join(pending, await invite_code(other), name="申请人")
-    member, = await registered(h, county["east"], ["普通党员"])
-    flowing, = await registered(h, county["east"], ["流动党员"], flowing=True)
+    (member,) = await registered(h, county["east"], ["普通党员"])
+    (flowing,) = await registered(h, county["east"], ["流动党员"], flowing=True)
     secretary = await make_secretary(h, county["east"])
     leader = await make_leader(h, county["west"], [county["south"]])
     demoted, former = await ended_roles(h, county, staff)
-    return {"stranger": stranger, "pending": pending, "member": member, "flowing": flowing,
-            "secretary": secretary, "other secretary": other, "demoted secretary": demoted,
-            "leader": leader, "former leader": former, "staff": staff}
+    return {
+        "stranger": stranger,
+        "pending": pending,
+        "member": member,
+        "flowing": flowing,
+        "secretary": secretary,
+        "other secretary": other,
+        "demoted secretary": demoted,
+        "leader": leader,
+        "former leader": former,
+        "staff": staff,
+    }
 
 
-async def ended_roles(h: Harness, county: dict[str, int], staff: Person
-                      ) -> tuple[Person, Person]:
+async def ended_roles(h: Harness, county: dict[str, int], staff: Person) -> tuple[Person, Person]:
     """A secretary of east relieved of office, and a leader whose role ended — by staff, as
     /appoint does it (its buttons are walked in test_rights.py)."""
     demoted = await make_secretary(h, county["east"], name="前任书记")
@@ -123,8 +246,9 @@ async def ended_roles(h: Harness, county: dict[str, int], staff: Person
 
 
 @pytest.mark.parametrize("command", sorted(TABLE))
-async def test_every_role_against_the_command(h: Harness, county: dict[str, int],
-                                              staff: Person, command: str) -> None:
+async def test_every_role_against_the_command(
+    h: Harness, county: dict[str, int], staff: Person, command: str
+) -> None:
     cast = await people(h, county, staff)
     seen: dict[str, str] = {}
     for role, person in cast.items():

@@ -38,8 +38,7 @@ async def test_a_batch_of_people_is_read_in_one_query(h: Harness) -> None:
     assert [s for s in seen if ONE in s] == []
 
 
-async def test_a_language_chosen_is_seen_by_the_next_update_of_the_same_batch(
-        h: Harness) -> None:
+async def test_a_language_chosen_is_seen_by_the_next_update_of_the_same_batch(h: Harness) -> None:
     tourist = h.person("Tourist", language="en")
     await tourist.says("/lang")
     choice = tourist.message_with_button("简体中文")
@@ -51,6 +50,7 @@ async def test_a_language_chosen_is_seen_by_the_next_update_of_the_same_batch(
     assert tourist.sees()[-2:] == ["语言已设为：简体中文。", tourist.last()]
     assert tourist.last().startswith("我能为您做什么")
     async with h.db.read() as c:
-        rows = await c.execute_fetchall("SELECT language FROM users WHERE telegram_id = ?",
-                                        (tourist.id,))
+        rows = await c.execute_fetchall(
+            "SELECT language FROM users WHERE telegram_id = ?", (tourist.id,)
+        )
     assert [r[0] for r in rows] == ["zh"]

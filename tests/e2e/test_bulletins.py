@@ -46,16 +46,22 @@ LABELS = ("后进", "末位", "⚠️")  # what no monthly or quarterly bulletin
 def _xlsx(h: Harness, person: Person, named: str = "") -> dict[str, list[list[object]]]:
     """The newest spreadsheet the person received (whose file name has ``named``): each
     sheet's heading and rows under it (the title row above is left out), by name."""
-    document = [m for m in h.emu.messages(person.user)
-                if m.document and named in m.document.get("file_name", "")][-1]
+    document = [
+        m
+        for m in h.emu.messages(person.user)
+        if m.document and named in m.document.get("file_name", "")
+    ][-1]
     data = h.emu.files[document.document["file_id"]].data  # type: ignore[index]
     book = load_workbook(io.BytesIO(data))
-    return {sheet.title: [list(sheets.heading(sheet)), *map(list, sheets.rows(sheet))]
-            for sheet in book.worksheets}
+    return {
+        sheet.title: [list(sheets.heading(sheet)), *map(list, sheets.rows(sheet))]
+        for sheet in book.worksheets
+    }
 
 
 async def test_the_bulletin_matches_what_happened(
-        h: Harness, county: dict[str, int], staff: Person, clock: FrozenClock) -> None:
+    h: Harness, county: dict[str, int], staff: Person, clock: FrozenClock
+) -> None:
     rng = random.Random(2026)
     branches = {"east": county["east"], "south": county["south"], "west": county["west"]}
     people: dict[str, list[Person]] = {}
@@ -63,31 +69,52 @@ async def test_the_bulletin_matches_what_happened(
         people[key] = await registered(h, branch_id, [f"{key}{i}" for i in range(4)])
     expected: dict[int, dict[str, list[float]]] = {
         b: {m: [0.0, 0.0] for m in ("attendance", "study", "notes", "notices")}
-        for b in branches.values()}
+        for b in branches.values()
+    }
     lesson_quarters: dict[int, set[int]] = {b: set() for b in branches.values()}
     now = clock.now()
     async with h.db.read() as c:
-        member_ids = {p.id: (await member_repo.member_of_user(c, p.id)).id  # type: ignore[union-attr]
-                      for group in people.values() for p in group}
-        invited_counts = {b: len([m for m in await member_repo.all_members(c)
-                                  if m.branch_id == b and m.state == "active"])
-                          for b in branches.values()}
+        member_ids = {
+            p.id: (await member_repo.member_of_user(c, p.id)).id  # type: ignore[union-attr]
+            for group in people.values()
+            for p in group
+        }
+        invited_counts = {
+            b: len(
+                [
+                    m
+                    for m in await member_repo.all_members(c)
+                    if m.branch_id == b and m.state == "active"
+                ]
+            )
+            for b in branches.values()
+        }
 
     # Party lessons (one a quarter is due), some held; one session never held.
     for key, branch_id in branches.items():
         for _ in range(rng.randint(2, 5)):
             start = TZ_START + timedelta(days=rng.randint(0, 300), hours=19)
             async with h.db.tx() as c:
-                meeting = await meeting_repo.add_meeting(c, NewMeeting(
-                    branch_id=branch_id, kind="lesson", starts_at=start,
-                    place="村委会", topic="学习", created_by=staff.id), now)
+                meeting = await meeting_repo.add_meeting(
+                    c,
+                    NewMeeting(
+                        branch_id=branch_id,
+                        kind="lesson",
+                        starts_at=start,
+                        place="村委会",
+                        topic="学习",
+                        created_by=staff.id,
+                    ),
+                    now,
+                )
                 leave = 0
                 present = 0
                 for person in people[key]:
                     status = rng.choice(["present", "present", "remote", "leave", None])
                     if status is not None:
-                        await meeting_repo.put_attendance(c, meeting.id, member_ids[person.id],
-                                                          status, now)
+                        await meeting_repo.put_attendance(
+                            c, meeting.id, member_ids[person.id], status, now
+                        )
                     present += status in ("present", "remote")
                     leave += status == "leave"
                 await meeting_repo.set_state(c, meeting.id, "closed")
@@ -97,30 +124,47 @@ async def test_the_bulletin_matches_what_happened(
             expected[branch_id]["attendance"][0] += present
             expected[branch_id]["attendance"][1] += invited_counts[branch_id] - leave
         async with h.db.tx() as c:
-            await meeting_repo.add_meeting(c, NewMeeting(
-                branch_id=branch_id, kind="committee", place="—", topic="未开",
-                starts_at=TZ_START + timedelta(days=100), created_by=staff.id), now)
+            await meeting_repo.add_meeting(
+                c,
+                NewMeeting(
+                    branch_id=branch_id,
+                    kind="committee",
+                    place="—",
+                    topic="未开",
+                    starts_at=TZ_START + timedelta(days=100),
+                    created_by=staff.id,
+                ),
+                now,
+            )
 
     # A material to every branch; some study it. Notes asked of some; some write.
     for key, branch_id in branches.items():
-        pushed = await materials.push(h.db, clock, NewMaterial(
-            scope_unit_id=branch_id, audience="all", title=f"材料{key}", created_by=staff.id))
+        pushed = await materials.push(
+            h.db,
+            clock,
+            NewMaterial(
+                scope_unit_id=branch_id, audience="all", title=f"材料{key}", created_by=staff.id
+            ),
+        )
         await h.settle()
         for person in people[key]:
             member = await _member(h, person)
             expected[branch_id]["study"][1] += 1
             if rng.random() < 0.6:
-                await materials.mark_studied(h.db, clock, pushed.material.id, member,
-                                             notes.NotePolicy.of(h.settings))
+                await materials.mark_studied(
+                    h.db, clock, pushed.material.id, member, notes.NotePolicy.of(h.settings)
+                )
                 expected[branch_id]["study"][0] += 1
                 expected[branch_id]["notes"][1] += 1  # studying asks for a note on it
             async with h.db.tx() as c:
-                await note_repo.ask(c, [(member.id, f"meeting:{branch_id}", "学习")], now,
-                                    now + timedelta(days=14))
+                await note_repo.ask(
+                    c, [(member.id, f"meeting:{branch_id}", "学习")], now, now + timedelta(days=14)
+                )
             expected[branch_id]["notes"][1] += 1
             if rng.random() < 0.5:
-                await notes.submit(h.db, clock, member, f"meeting:{branch_id}", "学习", "text",
-                                   "心得", None)
+                await notes.submit(
+                    h.db, clock, member, f"meeting:{branch_id}", "学习", "text", "心得", None
+                )
                 expected[branch_id]["notes"][0] += 1
         # the two roster members of east received it too, without an account
         if key == "east":
@@ -131,20 +175,46 @@ async def test_the_bulletin_matches_what_happened(
     total_days = 0.0
     for month in range(1, 11):
         days = 2.0 if month == 1 else rng.choice([0.5, 1.0, 2.0, 3.0])
-        await visits.log(h.db, clock, NewVisit(
-            leader_telegram_id=leader.id, branch_id=county["south"],
-            day=datetime(2026, month, 10).date(), days=days, activity="research", record="记录"))
+        await visits.log(
+            h.db,
+            clock,
+            NewVisit(
+                leader_telegram_id=leader.id,
+                branch_id=county["south"],
+                day=datetime(2026, month, 10).date(),
+                days=days,
+                activity="research",
+                record="记录",
+            ),
+        )
         total_days += days
     # 11 January logged again: a calendar day at the point counts once.
-    await visits.log(h.db, clock, NewVisit(
-        leader_telegram_id=leader.id, branch_id=county["south"],
-        day=datetime(2026, 1, 11).date(), days=1.0, activity="research", record="又记一次"))
+    await visits.log(
+        h.db,
+        clock,
+        NewVisit(
+            leader_telegram_id=leader.id,
+            branch_id=county["south"],
+            day=datetime(2026, 1, 11).date(),
+            days=1.0,
+            activity="research",
+            record="又记一次",
+        ),
+    )
     expected[county["south"]]["visits"] = [total_days, 3.0 * 11]
 
     # A notice to everyone; some acknowledge.
-    await notices.create(h.db, clock, NewNotice(
-        sender=staff.id, scope_unit_id=county["dongling"], audience="everyone", body="通知",
-        send_at=now))
+    await notices.create(
+        h.db,
+        clock,
+        NewNotice(
+            sender=staff.id,
+            scope_unit_id=county["dongling"],
+            audience="everyone",
+            body="通知",
+            send_at=now,
+        ),
+    )
     await h.settle()
     for key in ("east", "south"):
         for person in people[key]:
@@ -159,21 +229,23 @@ async def test_the_bulletin_matches_what_happened(
     # month a committee meeting and a party day (11 months, November's counted since it
     # runs), each quarter an assembly and a lesson (4); held: the quarters with a lesson.
     for branch_id in branches.values():
-        expected[branch_id]["sessions"] = [float(len(lesson_quarters[branch_id])),
-                                           11 * 2 + 4 * 2]
+        expected[branch_id]["sessions"] = [float(len(lesson_quarters[branch_id])), 11 * 2 + 4 * 2]
 
-    built = await bulletins.build(h.db, clock, county["county"], TZ_START.date(),
-                                  (now + timedelta(days=1)).date(), 3.0)
+    built = await bulletins.build(
+        h.db, clock, county["county"], TZ_START.date(), (now + timedelta(days=1)).date(), 3.0
+    )
     for line in built.lines:
         for measure, (done, possible) in expected[line.branch_id].items():
-            assert line.figures.get(measure, (0.0, 0.0)) == (done, possible), (
-                line.name, measure)
+            assert line.figures.get(measure, (0.0, 0.0)) == (done, possible), (line.name, measure)
     order = [county["east"], county["south"], county["west"]]  # by township, then name
     assert [line.branch_id for line in built.lines] == order
     assert bulletins.chart_data(built) == [
-        (round(100 * min(1.0, expected[b]["sessions"][0] / expected[b]["sessions"][1]), 1),
-         round(100 * min(1.0, expected[b]["attendance"][0] / expected[b]["attendance"][1]),
-               1)) for b in order]
+        (
+            round(100 * min(1.0, expected[b]["sessions"][0] / expected[b]["sessions"][1]), 1),
+            round(100 * min(1.0, expected[b]["attendance"][0] / expected[b]["attendance"][1]), 1),
+        )
+        for b in order
+    ]
 
     # Through the bot: the message, the spreadsheet and the chart.
     await staff.says("/report")
@@ -195,10 +267,12 @@ async def test_the_bulletin_matches_what_happened(
         return f"{min(1.0, done / possible):.0%}"
 
     for number, branch_id in enumerate(order, start=1):
-        text = (f"{number}. {names[branch_id]} — 会议 {fraction(branch_id, 'sessions')} · "
-                f"出勤 {percent(branch_id, 'attendance')} · 学习 {percent(branch_id, 'study')} "
-                f"· 心得 {fraction(branch_id, 'notes')} · 通知确认 "
-                + (fraction(branch_id, "notices") if branch_id != county["west"] else "—"))
+        text = (
+            f"{number}. {names[branch_id]} — 会议 {fraction(branch_id, 'sessions')} · "
+            f"出勤 {percent(branch_id, 'attendance')} · 学习 {percent(branch_id, 'study')} "
+            f"· 心得 {fraction(branch_id, 'notes')} · 通知确认 "
+            + (fraction(branch_id, "notices") if branch_id != county["west"] else "—")
+        )
         if branch_id == county["south"]:
             text += f" · 联系点 {total_days:g} 天（联系领导应到 33 天）"
         assert text in message.split("\n"), text
@@ -214,31 +288,45 @@ async def test_the_bulletin_matches_what_happened(
 
 
 async def test_a_period_without_activity_lists_every_branch(
-        h: Harness, county: dict[str, int], staff: Person) -> None:
+    h: Harness, county: dict[str, int], staff: Person
+) -> None:
     await staff.says("/report")
     await staff.presses("📊 支部：会议、学习、心得、联系点、通知")
     await staff.presses("去年（2025）")
     await staff.presses("🏛 全县")
-    assert staff.last() == ("📊 工作通报：青山县，2025-01-01 – 2025-12-31\n"
-                            "这段时间没有活动：没有会议、学习材料、心得、联系点工作或通知可以统计。\n\n"
-                            "本期没有任何记录（3 个）\n"
-                            "东岭村党支部（东岭镇）、南坡村党支部（东岭镇）、西河村党支部（西河乡）")
+    assert staff.last() == (
+        "📊 工作通报：青山县，2025-01-01 – 2025-12-31\n"
+        "这段时间没有活动：没有会议、学习材料、心得、联系点工作或通知可以统计。\n\n"
+        "本期没有任何记录（3 个）\n"
+        "东岭村党支部（东岭镇）、南坡村党支部（东岭镇）、西河村党支部（西河乡）"
+    )
     assert not any(m.document for m in h.emu.messages(staff.user))
 
 
 async def test_a_past_period_keeps_the_days_of_a_leader_moved_elsewhere(
-        h: Harness, county: dict[str, int], staff: Person, clock: FrozenClock) -> None:
+    h: Harness, county: dict[str, int], staff: Person, clock: FrozenClock
+) -> None:
     """Days follow the visits: a leader who worked at 南坡 in October and has been moved
     to 西河 since still counts for 南坡 in October's bulletin, against no one's quota."""
     leader = await make_leader(h, county["west"], [county["south"]])
-    await visits.log(h.db, clock, NewVisit(
-        leader_telegram_id=leader.id, branch_id=county["south"], day=date(2026, 10, 12),
-        days=2.0, activity="research", record="记录"))
+    await visits.log(
+        h.db,
+        clock,
+        NewVisit(
+            leader_telegram_id=leader.id,
+            branch_id=county["south"],
+            day=date(2026, 10, 12),
+            days=2.0,
+            activity="research",
+            record="记录",
+        ),
+    )
     async with h.db.tx() as c:
         await org_repo.remove_contact_point(c, leader.id, county["south"])
         await org_repo.add_contact_point(c, leader.id, county["west"], None, clock.now())
-    built = await bulletins.build(h.db, clock, county["county"], date(2026, 10, 1),
-                                  date(2026, 11, 1), 3.0)
+    built = await bulletins.build(
+        h.db, clock, county["county"], date(2026, 10, 1), date(2026, 11, 1), 3.0
+    )
     figures = {line.name: line.figures.get("visits") for line in built.lines}
     assert figures["南坡村党支部"] == (2.0, 0.0)
     assert figures["西河村党支部"] == (0.0, 3.0)
@@ -252,8 +340,9 @@ async def _member(h: Harness, person: Person) -> Member:
 
 
 async def test_an_appointed_secretary_finds_report_and_gets_their_branch(
-        h: Harness, county: dict[str, int], staff: Person) -> None:
-    newcomer, = await registered(h, county["east"], ["周新"])
+    h: Harness, county: dict[str, int], staff: Person
+) -> None:
+    (newcomer,) = await registered(h, county["east"], ["周新"])
     await newcomer.says("/help")
     assert "/report" not in newcomer.last()
     await staff.says("/appoint")
@@ -271,9 +360,11 @@ async def test_an_appointed_secretary_finds_report_and_gets_their_branch(
     await newcomer.says("/report")
     assert newcomer.last() == "📊 支部工作通报\n哪个时间段？"
     await newcomer.presses("去年（2025）")
-    assert newcomer.last() == ("📊 工作通报：东岭村党支部，2025-01-01 – 2025-12-31\n"
-                               "这段时间没有活动：没有会议、学习材料、心得、联系点工作或通知可以统计。\n\n"
-                               "本期没有任何记录（1 个）\n东岭村党支部（东岭镇）")
+    assert newcomer.last() == (
+        "📊 工作通报：东岭村党支部，2025-01-01 – 2025-12-31\n"
+        "这段时间没有活动：没有会议、学习材料、心得、联系点工作或通知可以统计。\n\n"
+        "本期没有任何记录（1 个）\n东岭村党支部（东岭镇）"
+    )
 
 
 # --- a county of 19 branches over 2026 ------------------------------------------------------
@@ -281,15 +372,25 @@ async def test_an_appointed_secretary_finds_report_and_gets_their_branch(
 NUMBERS = "一二三四五六七八"
 
 
-async def _session(h: Harness, branch_id: int, kind: MeetingKind, day: date, present: list[int],
-                   by: int) -> None:
+async def _session(
+    h: Harness, branch_id: int, kind: MeetingKind, day: date, present: list[int], by: int
+) -> None:
     """A session on the day at 19:00, closed: those present, everyone else absent."""
     now = h.clock.now()
     starts = datetime(day.year, day.month, day.day, 19, tzinfo=h.clock.tz)
     async with h.db.tx() as c:
-        meeting = await meeting_repo.add_meeting(c, NewMeeting(
-            branch_id=branch_id, kind=kind, starts_at=starts, place="村委会",
-            topic="学习", created_by=by), now)
+        meeting = await meeting_repo.add_meeting(
+            c,
+            NewMeeting(
+                branch_id=branch_id,
+                kind=kind,
+                starts_at=starts,
+                place="村委会",
+                topic="学习",
+                created_by=by,
+            ),
+            now,
+        )
         for member_id in present:
             await meeting_repo.put_attendance(c, meeting.id, member_id, "present", now)
         await meeting_repo.set_state(c, meeting.id, "closed")
@@ -305,16 +406,29 @@ async def _county_of_nineteen(h: Harness, county: dict[str, int], by: int) -> di
     async with h.db.tx() as c:
         for number in NUMBERS:
             for township, prefix in ((county["dongling"], "东岭"), (county["xihe"], "西河")):
-                unit = await org_repo.add_unit(c, "branch", f"{prefix}{number}村党支部",
-                                               township, now)
+                unit = await org_repo.add_unit(
+                    c, "branch", f"{prefix}{number}村党支部", township, now
+                )
                 county[f"{prefix}{number}"] = unit.id
         for key, branch_id in list(county.items()):
             if (key[:2] in ("东岭", "西河") and key != "东岭八") or key in (
-                    "east", "south", "west"):
+                "east",
+                "south",
+                "west",
+            ):
                 for i in range(2):
-                    await member_repo.insert_member(c, NewMember(
-                        branch_id=branch_id, name=f"{key}党员{i}", birth_year=1970,
-                        status="full", state="active", committee=True), now)
+                    await member_repo.insert_member(
+                        c,
+                        NewMember(
+                            branch_id=branch_id,
+                            name=f"{key}党员{i}",
+                            birth_year=1970,
+                            status="full",
+                            state="active",
+                            committee=True,
+                        ),
+                        now,
+                    )
     async with h.db.read() as c:
         everyone = await member_repo.all_members(c)
     for key, branch_id in county.items():
@@ -332,15 +446,17 @@ async def _county_of_nineteen(h: Harness, county: dict[str, int], by: int) -> di
 async def _flag_leadership(h: Harness, tmp: Path, name: str, branch: str) -> None:
     """The organisation department's roster marks the township leadership (zhibu import)."""
     csv = tmp / "leadership.csv"
-    csv.write_text(f"编号,姓名,乡镇,支部,身份,乡镇领导班子\nL001,{name},东岭镇,{branch},"
-                   "正式党员,是\n", encoding="utf-8")
+    csv.write_text(
+        f"编号,姓名,乡镇,支部,身份,乡镇领导班子\nL001,{name},东岭镇,{branch},正式党员,是\n",
+        encoding="utf-8",
+    )
     report = await roster.import_roster(h.db, [csv], h.clock)
     assert report.written and report.linked == ["L001"], report
 
 
 async def test_a_county_bulletins_and_its_yearly_review(
-        h: Harness, county: dict[str, int], staff: Person, clock: FrozenClock,
-        tmp_path: Path) -> None:
+    h: Harness, county: dict[str, int], staff: Person, clock: FrozenClock, tmp_path: Path
+) -> None:
     await staff.says("/start")  # staff who opened the bot get what is sent by itself
     await _county_of_nineteen(h, county, staff.id)
     secretary = await make_secretary(h, county["east"])
@@ -348,14 +464,22 @@ async def test_a_county_bulletins_and_its_yearly_review(
     await _flag_leadership(h, tmp_path, "乡镇干部", "东岭村党支部")
     cadre_id, ordinary_id = (await _member(h, cadre)).id, (await _member(h, ordinary)).id
     for month in range(1, 7):  # six centralised study sessions; the ordinary member at one
-        await _session(h, county["east"], "study", date(2026, month, 8),
-                       [cadre_id, ordinary_id] if month == 1 else [cadre_id], staff.id)
+        await _session(
+            h,
+            county["east"],
+            "study",
+            date(2026, month, 8),
+            [cadre_id, ordinary_id] if month == 1 else [cadre_id],
+            staff.id,
+        )
 
     # The leadership member sees the twenty and the pace; an ordinary member does not,
     # though they attended a centralised study session too.
     await cadre.says("/record")
-    assert ("集中学习（乡镇领导班子）：今年已 6 次，目标 20 次；按进度此时约应 18 次"
-            in cadre.last().split("\n"))
+    assert (
+        "集中学习（乡镇领导班子）：今年已 6 次，目标 20 次；按进度此时约应 18 次"
+        in cadre.last().split("\n")
+    )
     await ordinary.says("/record")
     # (their record lists the sessions, centralised study among them, but not the twenty)
     assert not any(line.startswith("集中学习（") for line in ordinary.last().split("\n"))
@@ -376,10 +500,12 @@ async def test_a_county_bulletins_and_its_yearly_review(
     # 1 January 2027, 09:00: December's and the fourth quarter's bulletins arrive.
     clock.set(datetime(2027, 1, 1, 9, 0, tzinfo=clock.tz))
     await h.tick()
-    quarter = "\n".join(t for t in staff.sees()
-                        if t.startswith("📊 工作通报：青山县，2026-10-01 – 2026-12-31"))
-    december = "\n".join(t for t in staff.sees()
-                         if t.startswith("📊 工作通报：青山县，2026-12-01 – 2026-12-31"))
+    quarter = "\n".join(
+        t for t in staff.sees() if t.startswith("📊 工作通报：青山县，2026-10-01 – 2026-12-31")
+    )
+    december = "\n".join(
+        t for t in staff.sees() if t.startswith("📊 工作通报：青山县，2026-12-01 – 2026-12-31")
+    )
     assert quarter and december
     for text in (quarter, december):
         assert not any(label in text for label in LABELS)
@@ -389,15 +515,20 @@ async def test_a_county_bulletins_and_its_yearly_review(
     assert lines[3:5] == ["本期没有任何记录（1 个）", "东岭八村党支部（东岭镇）"]
     assert lines[6] == "东岭镇"
     same = " — 会议 3/8 · 出勤 100% · 学习 — · 心得 — · 通知确认 —"
-    figures = {line.split(". ", 1)[1].split(" — ")[0]: line.split(" — ", 1)[1]
-               for line in lines if line[:1].isdigit()}
+    figures = {
+        line.split(". ", 1)[1].split(" — ")[0]: line.split(" — ", 1)[1]
+        for line in lines
+        if line[:1].isdigit()
+    }
     assert len(figures) == 18
     assert sum(f" — {value}" == same for value in figures.values()) == 17
     assert figures["西河八村党支部"] == "会议 0/8 · 出勤 0% · 学习 — · 心得 — · 通知确认 —"
     assert lines.index("西河乡") > lines.index("东岭镇")
     # The township leadership's centralised study, for the year.
-    assert ("乡镇领导班子集中学习，2026 年截至 2026-12-31（全年不少于 20 次；按进度此时约应 20 次）"
-            in lines)
+    assert (
+        "乡镇领导班子集中学习，2026 年截至 2026-12-31（全年不少于 20 次；按进度此时约应 20 次）"
+        in lines
+    )
     assert "东岭镇：乡镇干部 6/20" in lines
     assert "花名册中未标注领导班子成员的乡镇（“乡镇领导班子”列）：西河乡" in lines
     quarter_sheets = _xlsx(h, staff, "2026-10-01_2026-12-31")
@@ -416,13 +547,15 @@ async def test_a_county_bulletins_and_its_yearly_review(
         "参与比较的支部 19 个；其 10%（向下取整）为 1 个。",
         "有 2 个支部在分界处综合指数相同（0%），并列的一并列入，因此初步名单共 2 个。",
         "综合指数：应开会议的召开比例 ×2、出勤率 ×2、学习材料完成率 ×1（未收到材料的不计此项）。"
-        "点击确认、心得篇数和领导联系点天数不计入。"]
+        "点击确认、心得篇数和领导联系点天数不计入。",
+    ]
     assert draft[5:8] == [
         "初步名单：逐个对照“五个好”评定",
         "1. 东岭八村党支部（东岭镇）综合 0%：会议 0/32 · 出勤 0/0 · 学习 0/0 — "
         "⏳ 未决定（已评 0/5 项）",
         "2. 西河八村党支部（西河乡）综合 0%：会议 0/32 · 出勤 0/2 · 学习 0/0 — "
-        "⏳ 未决定（已评 0/5 项）"]
+        "⏳ 未决定（已评 0/5 项）",
+    ]
     # Once: the next morning's tick sends it again to nobody.
     drafts = [t for t in staff.sees() if t.startswith("🗂 2026 年度评定")]
     clock.set(datetime(2027, 1, 5, 9, 0, tzinfo=clock.tz))
@@ -433,7 +566,9 @@ async def test_a_county_bulletins_and_its_yearly_review(
         assert stored is not None and stored.state == "draft"
         rows = await review_repo.branches(c, stored.id)
     assert len(rows) == 19 and sorted(r.name for r in rows if r.drafted) == [
-        "东岭八村党支部", "西河八村党支部"]
+        "东岭八村党支部",
+        "西河八村党支部",
+    ]
 
     # Nothing is confirmed before every listed branch is decided.
     await staff.presses("✅ 确认名单")
@@ -451,8 +586,13 @@ async def test_a_county_bulletins_and_its_yearly_review(
     await staff.says("班子软弱涣散，一年没有开会。")
     await staff.presses("⚠️ 后进，需重点帮扶")
     form = staff.last().split("\n")
-    assert form[5:10] == ["1. 领导班子好: ✅", "2. 党员干部队伍好: ❌", "3. 工作机制好: ✅",
-                          "4. 小康建设业绩好: ❌", "5. 农民群众反映好: ✅"]
+    assert form[5:10] == [
+        "1. 领导班子好: ✅",
+        "2. 党员干部队伍好: ❌",
+        "3. 工作机制好: ✅",
+        "4. 小康建设业绩好: ❌",
+        "5. 农民群众反映好: ✅",
+    ]
     assert form[11:] == ["评语：班子软弱涣散，一年没有开会。", "决定：⚠️ 后进，需重点帮扶"]
 
     # 西河八村: five times yes — not backward after all.
@@ -475,22 +615,26 @@ async def test_a_county_bulletins_and_its_yearly_review(
     await staff.presses("✅ 全部决定后确认名单")  # at once: a new press, not a repeat
     confirmed = next(t for t in reversed(staff.sees()) if t.startswith("🗂 2026 年度评定"))
     assert confirmed.startswith("🗂 2026 年度评定：青山县——已确认\n")
-    assert ("已确认：后进、需重点帮扶的支部，2 个\n• 东岭八村党支部（东岭镇）\n"
-            "• 西河一村党支部（西河乡）") in confirmed
+    assert (
+        "已确认：后进、需重点帮扶的支部，2 个\n• 东岭八村党支部（东岭镇）\n"
+        "• 西河一村党支部（西河乡）"
+    ) in confirmed
     book = _xlsx(h, staff, "年度评定-青山县-2026-01-01_2026-12-31")
     assert list(book) == ["确认名单", "参与比较的支部"]
     listed, compared = book["确认名单"], book["参与比较的支部"]
     assert [row[:8] for row in listed[1:]] == [
         ["东岭镇", "东岭八村党支部", "⚠️ 后进，需重点帮扶", "是", "否", "是", "否", "是"],
         ["西河乡", "西河八村党支部", "✔️ 不列为后进", "是", "是", "是", "是", "是"],
-        ["西河乡", "西河一村党支部", "⚠️ 后进，需重点帮扶", "否", "否", "否", "否", "否"]]
+        ["西河乡", "西河一村党支部", "⚠️ 后进，需重点帮扶", "否", "否", "否", "否", "否"],
+    ]
     assert listed[1][8] == "班子软弱涣散，一年没有开会。"
     assert listed[1][11] == "组织部小李"
     assert len(compared) == 1 + 19
     document = [m for m in h.emu.messages(staff.user) if m.document][-1]
     printed = sheets.book(h.emu.files[document.document["file_id"]].data)  # type: ignore[index]
     assert sheets.title(printed["确认名单"]).startswith(
-        "2026 年度评定：确认名单 · 青山县 · 2026-01-01 至 2026-12-31 · 制表 ")
+        "2026 年度评定：确认名单 · 青山县 · 2026-01-01 至 2026-12-31 · 制表 "
+    )
     composite = compared[0].index("综合指数") + 1
     assert printed["参与比较的支部"].cell(3, composite).number_format == "0%"
 
@@ -505,8 +649,9 @@ async def test_a_county_bulletins_and_its_yearly_review(
     assert actions.count("review.decide") == 3 and actions.count("review.add") == 1
     assert actions.count("review.good") == 7 + 5 + 10
     decided = [e.detail for e in reversed(entries) if e.action == "review.decide"]
-    assert decided[0] == ("attention; five good yes,no,yes,no,yes; comment: "
-                          "班子软弱涣散，一年没有开会。")
+    assert decided[0] == (
+        "attention; five good yes,no,yes,no,yes; comment: 班子软弱涣散，一年没有开会。"
+    )
     assert entries[0].detail == "东岭八村党支部, 西河一村党支部"
 
     # Confirmed is final: an old button changes nothing.
@@ -525,8 +670,10 @@ async def test_a_county_bulletins_and_its_yearly_review(
     await staff.presses("🗂 年度评定（五个好）")
     await staff.presses("2026")
     await staff.presses("西河乡")
-    assert staff.last() == ("🗂 2026 年度评定：西河乡\n只有 9 个支部参与比较：排出末位 10% 至少需要 "
-                            "10 个，因此不出初步名单，由人工评定。")
+    assert staff.last() == (
+        "🗂 2026 年度评定：西河乡\n只有 9 个支部参与比较：排出末位 10% 至少需要 "
+        "10 个，因此不出初步名单，由人工评定。"
+    )
 
 
 async def _review_rows(h: Harness, review_id: int) -> list[object]:

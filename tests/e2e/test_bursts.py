@@ -45,8 +45,9 @@ def settings(settings: Settings) -> Settings:
     return settings.model_copy(update={"user_updates_limit": 20})  # the default
 
 
-async def check_in_open(h: Harness, clock: FrozenClock
-                        ) -> tuple[int, SimChat, SimMessage, Person, Person]:
+async def check_in_open(
+    h: Harness, clock: FrozenClock
+) -> tuple[int, SimChat, SimMessage, Person, Person]:
     """A branch's session whose check-in post is up in the group, and two members."""
     h.settle_timeout = 300  # the crowd's two thousand welcomes, on a loaded machine
     county = await seed_county(h.db, clock)
@@ -64,8 +65,9 @@ async def press_and_wait(h: Harness, person: Person, post: SimMessage) -> float:
     pressed = time.monotonic()
     query = h.emu.press(person.user, post, "✅ 签到")
     async with asyncio.timeout(120):
-        await h.emu.until(lambda: any(a.query_id == query
-                                      for a in h.emu.callback_answers(person.user)))
+        await h.emu.until(
+            lambda: any(a.query_id == query for a in h.emu.callback_answers(person.user))
+        )
     answer = next(a for a in h.emu.callback_answers(person.user) if a.query_id == query)
     assert answer.text == WELCOMED
     return answer.at - pressed
@@ -76,20 +78,21 @@ async def in_the_journal(h: Harness, update_id: int) -> None:
     async with asyncio.timeout(120):
         while True:
             async with h.db.read() as c:
-                if await c.execute_fetchall("SELECT 1 FROM inbox WHERE update_id = ?",
-                                            (update_id,)):
+                if await c.execute_fetchall(
+                    "SELECT 1 FROM inbox WHERE update_id = ?", (update_id,)
+                ):
                     return
             await asyncio.sleep(0.02)
 
 
 async def present(h: Harness, branch: int) -> set[str]:
     async with h.db.read() as c:
-        return {p.name for p in await meeting_repo.attendees(c, 1)
-                if p.status == "present"}
+        return {p.name for p in await meeting_repo.attendees(c, 1) if p.status == "present"}
 
 
 async def test_a_burst_of_presses_is_through_at_once_and_others_are_answered(
-        h: Harness, clock: FrozenClock) -> None:
+    h: Harness, clock: FrozenClock
+) -> None:
     branch, group, post, flooder, member = await check_in_open(h, clock)
     for _ in range(BURST):
         h.emu.press(flooder.user, post, "✅ 签到")
@@ -114,7 +117,8 @@ async def test_a_burst_of_presses_is_through_at_once_and_others_are_answered(
 
 
 async def test_a_crowd_of_newcomers_does_not_hold_up_a_members_press(
-        h: Harness, clock: FrozenClock) -> None:
+    h: Harness, clock: FrozenClock
+) -> None:
     branch, _, post, _, member = await check_in_open(h, clock)
     newcomers = [h.person(f"新人{i:04d}") for i in range(BURST)]
     for newcomer in newcomers:

@@ -65,38 +65,51 @@ class Someone:
     def says(self, text: str, chat: SimChat | None = None) -> None:
         self.emu.send_text(self.user, text, chat=chat)
 
-    def newest_with(self, label: str, chat: SimChat | None = None, *, since: int = 0,
-                    containing: str = "") -> SimMessage | None:
+    def newest_with(
+        self, label: str, chat: SimChat | None = None, *, since: int = 0, containing: str = ""
+    ) -> SimMessage | None:
         for message in reversed(self._messages(chat)[since:]):
-            if message.from_bot and containing in (message.text or message.caption or "") and any(
-                    text.startswith(label) for text in labels(message)):
+            if (
+                message.from_bot
+                and containing in (message.text or message.caption or "")
+                and any(text.startswith(label) for text in labels(message))
+            ):
                 return message
         return None
 
-    async def presses(self, label: str, chat: SimChat | None = None, *,
-                      containing: str = "") -> SimMessage:
+    async def presses(
+        self, label: str, chat: SimChat | None = None, *, containing: str = ""
+    ) -> SimMessage:
         """Wait for a new message with this button (label or its beginning), press it."""
         key = chat.id if chat is not None else self.user.id
         since = self.seen.get(key, 0)
-        await until(self.emu, lambda: self.newest_with(label, chat, since=since,
-                                                       containing=containing) is not None,
-                    f"{self.name} sees a button {label!r}", PATIENCE)
+        await until(
+            self.emu,
+            lambda: self.newest_with(label, chat, since=since, containing=containing) is not None,
+            f"{self.name} sees a button {label!r}",
+            PATIENCE,
+        )
         message = self.newest_with(label, chat, since=since, containing=containing)
         assert message is not None
         self.emu.press(self.user, message, next(t for t in labels(message) if t.startswith(label)))
         self.seen[key] = self._messages(chat).index(message) + 1
         return message
 
-    async def insists(self, label: str, chat: SimChat | None = None, *,
-                      containing: str = "") -> None:
+    async def insists(
+        self, label: str, chat: SimChat | None = None, *, containing: str = ""
+    ) -> None:
         """Press, and press again if the bot shows no reaction within a few seconds — what
         anyone does with a button that seems dead."""
         answers = [len(self.emu.callback_answers(self.user))]  # before the latest press
         message = await self.presses(label, chat, containing=containing)
         for _ in range(20):
             try:
-                await until(self.emu, lambda: len(self.emu.callback_answers(self.user))
-                            > answers[0], "an answer", 5)
+                await until(
+                    self.emu,
+                    lambda: len(self.emu.callback_answers(self.user)) > answers[0],
+                    "an answer",
+                    5,
+                )
                 return
             except AssertionError:
                 current = [t for t in labels(message) if t.startswith(label)]
@@ -112,19 +125,23 @@ async def seed(emu: Emulator, database: Path) -> tuple[Someone, list[Someone], S
     members = [emu.add_user(name) for name in HOME + AWAY]
     newcomers = [emu.add_user(name) for name in NEWCOMERS]
     group = emu.add_group("东岭村党员群", members=[secretary, *members, *newcomers])
-    await seed_east(database, secretary, members, away=lambda p: p.first_name in AWAY,
-                    group=group)
+    await seed_east(database, secretary, members, away=lambda p: p.first_name in AWAY, group=group)
     people = [Someone(emu, user) for user in [*members, *newcomers]]
     return Someone(emu, secretary), people, group
 
 
-async def busy_hour(emu: Emulator, database: Path, secretary: Someone, people: list[Someone],
-                    group: SimChat) -> None:
+async def busy_hour(
+    emu: Emulator, database: Path, secretary: Someone, people: list[Someone], group: SimChat
+) -> None:
     newcomers = [p for p in people if p.name in NEWCOMERS]
 
     secretary.says("/invite")
-    await until(emu, lambda: any(LINK.search(t) for t in emu.texts(secretary.user)),
-                "the invite link", PATIENCE)
+    await until(
+        emu,
+        lambda: any(LINK.search(t) for t in emu.texts(secretary.user)),
+        "the invite link",
+        PATIENCE,
+    )
     code = next(m.group(1) for t in emu.texts(secretary.user) if (m := LINK.search(t)))
 
     async def joins(person: Someone) -> None:
@@ -199,8 +216,9 @@ async def busy_hour(emu: Emulator, database: Path, secretary: Someone, people: l
 
     def still_queued() -> int:
         with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as c:
-            return int(c.execute("SELECT count(*) FROM outbox WHERE state = 'queued'")
-                       .fetchone()[0])
+            return int(
+                c.execute("SELECT count(*) FROM outbox WHERE state = 'queued'").fetchone()[0]
+            )
 
     # The hour ends when everyone has what the bot owes them: the outbox keeps a chat's
     # pace (a reply and a queued message to one person are a second apart), so its last
@@ -211,6 +229,7 @@ async def busy_hour(emu: Emulator, database: Path, secretary: Someone, people: l
 def records(database: Path) -> dict[str, object]:
     """What the hour left in the database, by name, without times or ids."""
     with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as c:
+
         def rows(sql: str) -> list[tuple[object, ...]]:
             return sorted(tuple(r) for r in c.execute(sql).fetchall())
 
@@ -240,23 +259,36 @@ def expected() -> dict[str, object]:
     writers = [*HOME, *(n for n, away in NEWCOMERS.items() if not away)]
     remote = [*AWAY, *(n for n, away in NEWCOMERS.items() if away)]
     return {
-        "members": sorted([("陈建国", "active", 0, 1958), ("王秀英", "active", 0, 1972),
-                           ("李书记", "active", 0, 1985),
-                           *((n, "active", int(n in AWAY), 1985) for n in HOME + AWAY),
-                           *((n, "active", int(away), 1990) for n, away in NEWCOMERS.items())]),
+        "members": sorted(
+            [
+                ("陈建国", "active", 0, 1958),
+                ("王秀英", "active", 0, 1972),
+                ("李书记", "active", 0, 1985),
+                *((n, "active", int(n in AWAY), 1985) for n in HOME + AWAY),
+                *((n, "active", int(away), 1990) for n, away in NEWCOMERS.items()),
+            ]
+        ),
         "applications": sorted((n, "approved") for n in NEWCOMERS),
         "materials": [(TITLE, "断电重启，记录一条不丢。")],
-        "studied": sorted([("陈建国", 0), ("王秀英", 0), ("李书记", 0),
-                           *((n, 1) for n in [*HOME, *AWAY, *NEWCOMERS])]),
+        "studied": sorted(
+            [
+                ("陈建国", 0),
+                ("王秀英", 0),
+                ("李书记", 0),
+                *((n, 1) for n in [*HOME, *AWAY, *NEWCOMERS]),
+            ]
+        ),
         "asked": sorted((n, TITLE) for n in writers),
         "notes": sorted((n, "text", f"{n}的心得：重启也不怕。") for n in writers),
         "meetings": [("lesson", "村委会会议室", "学习党章", "王书记")],
-        "attendance": sorted([*((n, "present") for n in writers),
-                              *((n, "remote") for n in remote)]),
+        "attendance": sorted(
+            [*((n, "present") for n in writers), *((n, "remote") for n in remote)]
+        ),
         "notices": [(NOTICE, "sent")],
         # 陈建国 and 王秀英 are on the roster without Telegram: counted, not reachable
-        "receipts": sorted([("陈建国", 0), ("王秀英", 0), ("李书记", 0),
-                            *((n, 1) for n in everyone[1:])]),
+        "receipts": sorted(
+            [("陈建国", 0), ("王秀英", 0), ("李书记", 0), *((n, 1) for n in everyone[1:])]
+        ),
         # to each of the 17 with Telegram: the material, the meeting's reminder (it starts
         # within the hour), the notice; the note requests; each newcomer's request to the
         # secretary and the answer; the group: announcement, check-in post
@@ -295,14 +327,19 @@ async def run_hour(folder: Path, kill_points: list[int]) -> Hour:
         secretary, people, group = await seed(emu, database)
         # Telegram's pace scaled up (as the push benchmark does), so the hour takes
         # seconds: 300 messages a second overall, 20 a second in one chat.
-        bot = BotProcess(emu, database, ZHIBU_SEND_PER_SECOND="300",
-                         ZHIBU_SEND_CHAT_SECONDS="0.05",
-                         ZHIBU_SEND_CONCURRENCY=str(SENDS_AT_ONCE),
-                         ZHIBU_CONCURRENT_UPDATES=str(UPDATES_AT_ONCE),
-                         ZHIBU_TICK_SECONDS="1", ZHIBU_USER_UPDATES_LIMIT="100000",
-                         # The count on the check-in post is edited by the clock, which
-                         # no two runs share: none within the hour, for equal records.
-                         ZHIBU_CHECKIN_COUNT_SECONDS="600")
+        bot = BotProcess(
+            emu,
+            database,
+            ZHIBU_SEND_PER_SECOND="300",
+            ZHIBU_SEND_CHAT_SECONDS="0.05",
+            ZHIBU_SEND_CONCURRENCY=str(SENDS_AT_ONCE),
+            ZHIBU_CONCURRENT_UPDATES=str(UPDATES_AT_ONCE),
+            ZHIBU_TICK_SECONDS="1",
+            ZHIBU_USER_UPDATES_LIMIT="100000",
+            # The count on the check-in post is edited by the clock, which
+            # no two runs share: none within the hour, for equal records.
+            ZHIBU_CHECKIN_COUNT_SECONDS="600",
+        )
         await bot.start()
 
         async def chaos() -> None:
@@ -317,8 +354,13 @@ async def run_hour(folder: Path, kill_points: list[int]) -> Hour:
         finally:
             killer.cancel()
             await bot.stop()
-        return Hour(records(database), repeated(emu, [secretary, *people], group),
-                    len(emu.calls), bot.starts, "".join(bot.stderr))
+        return Hour(
+            records(database),
+            repeated(emu, [secretary, *people], group),
+            len(emu.calls),
+            bot.starts,
+            "".join(bot.stderr),
+        )
     finally:
         await emu.stop()
 
@@ -330,8 +372,10 @@ async def test_a_busy_hour_killed_at_random_points_keeps_every_record(tmp_path: 
     points = sorted(random.Random(SEED).sample(range(20, quiet.calls * 9 // 10), KILLS))
     crashed = await run_hour(tmp_path / "crashed", points)
     extra = crashed.repeated - quiet.repeated
-    print(f"seed {SEED}: killed at calls {points} of ~{quiet.calls}; "
-          f"messages repeated beyond a quiet hour: {extra}; records lost: 0")
+    print(
+        f"seed {SEED}: killed at calls {points} of ~{quiet.calls}; "
+        f"messages repeated beyond a quiet hour: {extra}; records lost: 0"
+    )
     assert crashed.starts == KILLS + 1, "the hour ended before every kill point"
     assert crashed.records == quiet.records
     assert 0 <= extra <= KILLS * (UPDATES_AT_ONCE + SENDS_AT_ONCE)

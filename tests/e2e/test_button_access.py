@@ -38,24 +38,41 @@ from tests.e2e.flows import (
 from tests.harness import Harness, Person
 
 # In the order they press: the leader withdraws the visit, so the former leader goes first.
-ROLES = ("stranger", "pending", "member", "flowing", "secretary", "other secretary",
-         "demoted secretary", "former leader", "leader", "staff")
+ROLES = (
+    "stranger",
+    "pending",
+    "member",
+    "flowing",
+    "secretary",
+    "other secretary",
+    "demoted secretary",
+    "former leader",
+    "leader",
+    "staff",
+)
 TOMORROW_1930 = START.replace(hour=19, minute=30) + timedelta(days=1)
 
 # What a refused press may answer: polite lines the bot has, in the people's language.
 _zh = i18n.translator("zh-hans")
-REFUSALS = {_zh(line) for line in (
-    "This button is no longer active.", "This is not yours to manage.",
-    "This is not yours to decide.", "This material was not sent to you.",
-    "This notice was not sent to you.", "You are not invited to this session.",
-    "Only organisation staff can do this.",
-    "Only branch secretaries and organisation staff can do this.",
-    "Only the secretary of that branch can confirm it.",
-    "Only members of a branch can send heartfelt notes.",
-    "You are not registered yet. To join your branch, open the invite link your branch "
-    "secretary sent you.",
-    "Your request to join is waiting for the branch secretary's approval. I will tell you "
-    "when it is decided.")}
+REFUSALS = {
+    _zh(line)
+    for line in (
+        "This button is no longer active.",
+        "This is not yours to manage.",
+        "This is not yours to decide.",
+        "This material was not sent to you.",
+        "This notice was not sent to you.",
+        "You are not invited to this session.",
+        "Only organisation staff can do this.",
+        "Only branch secretaries and organisation staff can do this.",
+        "Only the secretary of that branch can confirm it.",
+        "Only members of a branch can send heartfelt notes.",
+        "You are not registered yet. To join your branch, open the invite link your branch "
+        "secretary sent you.",
+        "Your request to join is waiting for the branch secretary's approval. I will tell you "
+        "when it is decided.",
+    )
+}
 
 
 def only(*allowed: str) -> dict[str, str]:
@@ -69,38 +86,61 @@ EAST = ("member", "flowing", "secretary", "demoted secretary")
 MEMBERS = (*EAST, "other secretary", "leader", "former leader")  # members of some branch
 # kind of button (prefix:action) → who gets through (✓) and who is refused (✗).
 TABLE: dict[str, dict[str, str]] = {
-    "app:ok": only(*MANAGERS), "app:no": only(*MANAGERS),  # decide a request to join
-    "inv:new": only(*MANAGERS), "inv:rv": only(*MANAGERS),  # make / revoke an invite link
-    "mat:done": only("flowing"), "mat:later": only("flowing"),  # the material's recipient
-    "mat:show": only("flowing"), "mat:who": only(*MANAGERS),
-    "att:in": only(*EAST), "att:remote": only(*EAST), "att:leave": only(*EAST),
-    "lv:ok": only(*MANAGERS), "lv:no": only(*MANAGERS),  # decide a leave request
-    "mtg:effect": only(*MANAGERS), "mtg:lect": only(*MANAGERS),  # complete a record
+    "app:ok": only(*MANAGERS),
+    "app:no": only(*MANAGERS),  # decide a request to join
+    "inv:new": only(*MANAGERS),
+    "inv:rv": only(*MANAGERS),  # make / revoke an invite link
+    "mat:done": only("flowing"),
+    "mat:later": only("flowing"),  # the material's recipient
+    "mat:show": only("flowing"),
+    "mat:who": only(*MANAGERS),
+    "att:in": only(*EAST),
+    "att:remote": only(*EAST),
+    "att:leave": only(*EAST),
+    "lv:ok": only(*MANAGERS),
+    "lv:no": only(*MANAGERS),  # decide a leave request
+    "mtg:effect": only(*MANAGERS),
+    "mtg:lect": only(*MANAGERS),  # complete a record
     # Session records: the branch's managers, and a leader whose contact point it is reads
     # them; the ledger is the managers'.
-    "ses:m": only(*MANAGERS, "leader"), "ses:card": only(*MANAGERS, "leader"),
-    "ses:years": only(*MANAGERS), "ses:xlsx": only(*MANAGERS),
+    "ses:m": only(*MANAGERS, "leader"),
+    "ses:card": only(*MANAGERS, "leader"),
+    "ses:years": only(*MANAGERS),
+    "ses:xlsx": only(*MANAGERS),
     "pick:sessions": only("staff"),  # as pick:record: the newest shown is another branch
     # change a coming session: the branch's list, one session, move it, cancel it
-    "mtg:list": only(*MANAGERS), "mtg:show": only(*MANAGERS),
-    "mtg:move": only(*MANAGERS), "mtg:cancel": only(*MANAGERS),
+    "mtg:list": only(*MANAGERS),
+    "mtg:show": only(*MANAGERS),
+    "mtg:move": only(*MANAGERS),
+    "mtg:cancel": only(*MANAGERS),
     "note:write": only(*MEMBERS),  # one's own note (on a subject only if it is owed)
-    "note:read": only(*MANAGERS), "note:star": only(*MANAGERS),
-    "note:redo": only(*MANAGERS), "note:exempt": only(*MANAGERS),
+    "note:read": only(*MANAGERS),
+    "note:star": only(*MANAGERS),
+    "note:redo": only(*MANAGERS),
+    "note:exempt": only(*MANAGERS),
     "note:lift": only(*MANAGERS),  # lift "unable to write" (a second press confirms)
     "note:full": only(*MANAGERS),  # the whole of a note shortened in the list
-    "ntc:ack": only(*EAST), "ntc:who": only(*MANAGERS), "ntc:remind": only("staff"),
+    "ntc:ack": only(*EAST),
+    "ntc:who": only(*MANAGERS),
+    "ntc:remind": only("staff"),
     # cancel a notice before its time (asked once): who may send it, here the secretary's
-    "ntc:cancel": only(*MANAGERS), "ntc:stop": only(*MANAGERS), "ntc:keep": only(*MANAGERS),
+    "ntc:cancel": only(*MANAGERS),
+    "ntc:stop": only(*MANAGERS),
+    "ntc:keep": only(*MANAGERS),
     "ntc:show": only(*EAST),  # read a notice again: those it was sent to
     "ntc:mine": only(*MEMBERS, "staff"),  # one's own notices to confirm
     "todo:show": only(*MEMBERS, "staff"),  # one's own list, under the evening reminder
     "home:mk": only(*MANAGERS),  # a make-up lesson for members back home
-    "mem:list": only(*MANAGERS), "mem:pick": only(*MANAGERS), "mem:rm": only(*MANAGERS),
-    "mem:com": only(*MANAGERS), "mem:cm": only(*MANAGERS),  # who is on the committee
+    "mem:list": only(*MANAGERS),
+    "mem:pick": only(*MANAGERS),
+    "mem:rm": only(*MANAGERS),
+    "mem:com": only(*MANAGERS),
+    "mem:cm": only(*MANAGERS),  # who is on the committee
     "vst:ok": only("secretary"),  # confirm a visit to one's branch
-    "vst:days": only("leader", "staff"), "vst:rec": only("leader", "staff"),
-    "vst:del": only("leader", "staff"), "vst:gone": only("leader", "staff"),
+    "vst:days": only("leader", "staff"),
+    "vst:rec": only("leader", "staff"),
+    "vst:del": only("leader", "staff"),
+    "vst:gone": only("leader", "staff"),
     "vst:keep": only("leader", "staff"),
     "vst:who": only("staff"),  # choose whose visits to see and correct
     "vst:solve": only("secretary", "leader", "staff"),  # a problem found, solved later
@@ -108,28 +148,36 @@ TABLE: dict[str, dict[str, str]] = {
     "rpt:kind": only("staff"),  # bulletin or visits: a secretary has only the bulletin
     "rpt:bp": only(*MANAGERS, "other secretary"),  # each their own branch's bulletin
     "rpt:rv": only("staff"),  # the yearly review: a year, then the scope
-    "yr:open": only("staff"), "yr:good": only("staff"), "yr:set": only("staff"),
-    "yr:note": only("staff"), "yr:add": only("staff"), "yr:done": only("staff"),
+    "yr:open": only("staff"),
+    "yr:good": only("staff"),
+    "yr:set": only("staff"),
+    "yr:note": only("staff"),
+    "yr:add": only("staff"),
+    "yr:done": only("staff"),
     "pick:record": only("staff"),  # staff choose the branch; a secretary sees their own
     "rec:show": only(*MANAGERS),
-    "lang:en": EVERYONE, "lang:zh": EVERYONE,  # one's own language
+    "lang:en": EVERYONE,
+    "lang:zh": EVERYONE,  # one's own language
     # Recording by hand (代登记): the list, a page of it, the question, the entry.
-    "hand:new": only(*MANAGERS), "hand:ls": only(*MANAGERS), "hand:ask": only(*MANAGERS),
+    "hand:new": only(*MANAGERS),
+    "hand:ls": only(*MANAGERS),
+    "hand:ask": only(*MANAGERS),
     "hand:do": only(*MANAGERS),
 }
 
 
-async def scenario(h: Harness, county: dict[str, int], staff: Person, clock: FrozenClock
-                   ) -> dict[str, Person]:
+async def scenario(
+    h: Harness, county: dict[str, int], staff: Person, clock: FrozenClock
+) -> dict[str, Person]:
     """The branch's day, through the bot: each button ends up shown to its person."""
     secretary = await make_secretary(h, county["east"])
     other = await make_secretary(h, county["west"], name="西河书记")
     # Secretary of east and a leader with east as contact point, until the end of the day.
     demoted = await make_secretary(h, county["east"], name="前任书记")
     former = await make_leader(h, county["west"], [county["east"]], name="前联系领导")
-    member, = await registered(h, county["east"], ["普通党员"])
-    flowing, = await registered(h, county["east"], ["流动党员"], flowing=True)
-    returnee, = await registered(h, county["east"], ["返乡党员"], flowing=True)
+    (member,) = await registered(h, county["east"], ["普通党员"])
+    (flowing,) = await registered(h, county["east"], ["流动党员"], flowing=True)
+    (returnee,) = await registered(h, county["east"], ["返乡党员"], flowing=True)
     await registered(h, county["east"], ["要移除的"])  # the one the secretary removes
     leader = await make_leader(h, county["west"], [county["east"]])
     stranger = h.person("陌生人")
@@ -140,8 +188,7 @@ async def scenario(h: Harness, county: dict[str, int], staff: Person, clock: Fro
 
     # A roster member the secretary once marked unable to write, for the button to lift it.
     async with h.db.tx() as c:
-        await member_repo.update_member(c, county["roster:0002"], {"no_writing": True},
-                                        clock.now())
+        await member_repo.update_member(c, county["roster:0002"], {"no_writing": True}, clock.now())
 
     # A material for those working away; they study it. A notice to everyone.
     await material_and_notice(secretary, flowing=2, everyone=6)
@@ -163,8 +210,9 @@ async def scenario(h: Harness, county: dict[str, int], staff: Person, clock: Fro
     await secretary.presses("✍️ 现在就写")
     await secretary.says("心得正文，" * 150)  # long: the list shows it shortened
     # Someone came without a phone: the secretary records them by hand, from the record.
-    record = next(m for m in h.emu.messages(secretary.user)
-                  if (m.text or "").startswith("🗂 活动记录"))
+    record = next(
+        m for m in h.emu.messages(secretary.user) if (m.text or "").startswith("🗂 活动记录")
+    )
     await secretary.presses("🖊 代登记", message=record)
     await secretary.presses("📵 陈建国")
     await schedule(secretary, group, when="2026-11-26 19:30", remote="是", topic="第二次")
@@ -201,10 +249,15 @@ async def scenario(h: Harness, county: dict[str, int], staff: Person, clock: Fro
     await secretary.presses("要移除的")
     await member.says("/lang")
     await leader.says("/visits")
-    withdraw = next(m for m in h.emu.messages(leader.user)
-                    if any(d.startswith("vst:del:") for row in m.buttons for _, d in row))
-    await leader.presses(next(label for row in withdraw.buttons for label, d in row
-                              if d.startswith("vst:del:")), message=withdraw)
+    withdraw = next(
+        m
+        for m in h.emu.messages(leader.user)
+        if any(d.startswith("vst:del:") for row in m.buttons for _, d in row)
+    )
+    await leader.presses(
+        next(label for row in withdraw.buttons for label, d in row if d.startswith("vst:del:")),
+        message=withdraw,
+    )
     for command in ("/notices", "/report", "/record", "/visits"):
         await staff.says(command)
     await staff.presses("东岭镇")
@@ -221,8 +274,9 @@ async def scenario(h: Harness, county: dict[str, int], staff: Person, clock: Fro
     # year's draft (all alike, so all listed) and the east branch's assessment.
     async with h.db.tx() as c:
         for number in "一二三四五六七":
-            await org_repo.add_unit(c, "branch", f"西河{number}村党支部", county["xihe"],
-                                    clock.now())
+            await org_repo.add_unit(
+                c, "branch", f"西河{number}村党支部", county["xihe"], clock.now()
+            )
     await staff.says("/report")
     await staff.presses("🗂 年度评定（五个好）")
     await staff.presses("2025")
@@ -232,9 +286,17 @@ async def scenario(h: Harness, county: dict[str, int], staff: Person, clock: Fro
     await flowing.says("/study")
     # More notices than /todo shows, for the button to the rest (set up, not under test).
     for n in range(todo.SHOWN):
-        await notices.create(h.db, clock, NewNotice(
-            sender=secretary.id, scope_unit_id=county["east"], audience="everyone",
-            body=f"通知 {n}", send_at=clock.now()))
+        await notices.create(
+            h.db,
+            clock,
+            NewNotice(
+                sender=secretary.id,
+                scope_unit_id=county["east"],
+                audience="everyone",
+                body=f"通知 {n}",
+                send_at=clock.now(),
+            ),
+        )
     h.services.poke_outbox()
     await h.settle()
     await member.says("/todo")
@@ -243,9 +305,18 @@ async def scenario(h: Harness, county: dict[str, int], staff: Person, clock: Fro
     assert await roles.relieve_secretary(h.db, clock, demoted.id, county["east"], by)
     assert await roles.end_leader(h.db, clock, former.id, by)
     await h.settle()
-    cast = {"stranger": stranger, "pending": pending, "member": member, "flowing": flowing,
-            "secretary": secretary, "other secretary": other, "demoted secretary": demoted,
-            "leader": leader, "former leader": former, "staff": staff}
+    cast = {
+        "stranger": stranger,
+        "pending": pending,
+        "member": member,
+        "flowing": flowing,
+        "secretary": secretary,
+        "other secretary": other,
+        "demoted secretary": demoted,
+        "leader": leader,
+        "former leader": former,
+        "staff": staff,
+    }
     return cast
 
 
@@ -283,8 +354,9 @@ async def press(h: Harness, person: Person, data: str) -> str:
     return new[0] if new else "(nothing)"
 
 
-async def test_every_role_against_every_button(h: Harness, county: dict[str, int],
-                                               staff: Person, clock: FrozenClock) -> None:
+async def test_every_role_against_every_button(
+    h: Harness, county: dict[str, int], staff: Person, clock: FrozenClock
+) -> None:
     shown = Shown()
     h.emu.subscribe(shown)
     cast = await scenario(h, county, staff, clock)
@@ -302,8 +374,14 @@ async def test_every_role_against_every_button(h: Harness, county: dict[str, int
             if refused:
                 assert snapshot(h) == before, f"{role} pressing {kind} was refused yet changed"
             await cast[role].says("/cancel")
-    assert sorted(TABLE) == sorted(seen), (sorted(set(TABLE) - set(seen)),
-                                           sorted(set(seen) - set(TABLE)))
-    wrong = {f"{kind} {role}": cell for kind, row in seen.items() for role, cell in row.items()
-             if cell != TABLE[kind][role]}
+    assert sorted(TABLE) == sorted(seen), (
+        sorted(set(TABLE) - set(seen)),
+        sorted(set(seen) - set(TABLE)),
+    )
+    wrong = {
+        f"{kind} {role}": cell
+        for kind, row in seen.items()
+        for role, cell in row.items()
+        if cell != TABLE[kind][role]
+    }
     assert not wrong, f"cells that differ from the table: {wrong}"

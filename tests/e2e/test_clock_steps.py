@@ -36,8 +36,9 @@ class SteppedClock(Clock):
 
 
 @pytest.fixture
-async def ticking(emu: Emulator, settings: Settings, monkeypatch: pytest.MonkeyPatch
-                  ) -> AsyncIterator[Harness]:
+async def ticking(
+    emu: Emulator, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[Harness]:
     clock = SteppedClock(settings.timezone)
 
     class SteppedDatetime(datetime):  # what APScheduler asks for "now", stepped alike
@@ -49,15 +50,19 @@ async def ticking(emu: Emulator, settings: Settings, monkeypatch: pytest.MonkeyP
     import apscheduler.schedulers.base  # type: ignore[import-untyped]
 
     monkeypatch.setattr(apscheduler.schedulers.base, "datetime", SteppedDatetime)
-    harness = Harness(emu=emu, settings=settings.model_copy(update={"tick_seconds": 1}),
-                      clock=clock, ticking=True)
+    harness = Harness(
+        emu=emu, settings=settings.model_copy(update={"tick_seconds": 1}), clock=clock, ticking=True
+    )
     async with running(harness):
         yield harness
 
 
 async def notice_at(h: Harness, branch: int, body: str, at: datetime) -> None:
-    await notices.create(h.db, h.clock, NewNotice(
-        sender=1, scope_unit_id=branch, audience="everyone", body=body, send_at=at))
+    await notices.create(
+        h.db,
+        h.clock,
+        NewNotice(sender=1, scope_unit_id=branch, audience="everyone", body=body, send_at=at),
+    )
 
 
 async def everyone_sees(h: Harness, people: list[Person], body: str, seconds: float) -> None:
@@ -66,7 +71,8 @@ async def everyone_sees(h: Harness, people: list[Person], body: str, seconds: fl
 
 
 async def test_a_clock_stepped_back_or_forward_stops_nothing_and_doubles_nothing(
-        ticking: Harness) -> None:
+    ticking: Harness,
+) -> None:
     h = ticking
     assert isinstance(h.clock, SteppedClock)
     county = await seed_county(h.db, h.clock)

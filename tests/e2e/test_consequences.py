@@ -42,16 +42,18 @@ async def queued(h: Harness, kind_prefix: str) -> list[tuple[str, int, str]]:
     async with h.db.read() as c:
         rows = await c.execute_fetchall(
             "SELECT kind, chat_id, state FROM outbox WHERE kind LIKE ? ORDER BY id",
-            (f"{kind_prefix}%",))
+            (f"{kind_prefix}%",),
+        )
     return [(str(kind), int(chat), str(state)) for kind, chat, state in rows]
 
 
-async def asking_leave(h: Harness, county: dict[str, int], clock: FrozenClock
-                       ) -> tuple[Person, Person]:
+async def asking_leave(
+    h: Harness, county: dict[str, int], clock: FrozenClock
+) -> tuple[Person, Person]:
     """A session tomorrow; the day before, 王五 presses "📝 请假" on his reminder and is
     asked for the reason."""
     secretary = await make_secretary(h, county["east"])
-    member, = await registered(h, county["east"], ["王五"])
+    (member,) = await registered(h, county["east"], ["王五"])
     await schedule(secretary, None)
     clock.set(TOMORROW_1930 - timedelta(days=1))
     await h.tick()
@@ -62,14 +64,19 @@ async def asking_leave(h: Harness, county: dict[str, int], clock: FrozenClock
 
 async def status_of(h: Harness, person: Person) -> str | None:
     async with h.db.read() as c:
-        found = list(await c.execute_fetchall(
-            "SELECT a.status FROM attendance a JOIN members m ON m.id = a.member_id "
-            "WHERE m.telegram_id = ?", (person.id,)))
+        found = list(
+            await c.execute_fetchall(
+                "SELECT a.status FROM attendance a JOIN members m ON m.id = a.member_id "
+                "WHERE m.telegram_id = ?",
+                (person.id,),
+            )
+        )
     return str(found[0][0]) if found else None
 
 
 async def test_a_leave_request_and_its_decision_survive_a_crash_before_the_send(
-        h: Harness, county: dict[str, int], clock: FrozenClock) -> None:
+    h: Harness, county: dict[str, int], clock: FrozenClock
+) -> None:
     secretary, member = await asking_leave(h, county, clock)
     seen = len(secretary.sees())
 
@@ -79,8 +86,10 @@ async def test_a_leave_request_and_its_decision_survive_a_crash_before_the_send(
     assert member.last() == SENT
     # The request is stored and its message queued with it; nothing reached the secretary.
     assert await status_of(h, member) == "leave_requested"
-    assert await queued(h, "leave") == [("leave_voice", secretary.id, "queued"),
-                                        ("leave_request", secretary.id, "queued")]
+    assert await queued(h, "leave") == [
+        ("leave_voice", secretary.id, "queued"),
+        ("leave_request", secretary.id, "queued"),
+    ]
     assert len(secretary.sees()) == seen
 
     await h.restart()
@@ -98,13 +107,16 @@ async def test_a_leave_request_and_its_decision_survive_a_crash_before_the_send(
     await h.restart()
     await h.settle()
     assert member.last() == "您“学习党章”的请假已批准。"
-    assert await queued(h, "leave") == [("leave_voice", secretary.id, "sent"),
-                                        ("leave_request", secretary.id, "sent"),
-                                        ("leave_decision", member.id, "sent")]
+    assert await queued(h, "leave") == [
+        ("leave_voice", secretary.id, "sent"),
+        ("leave_request", secretary.id, "sent"),
+        ("leave_decision", member.id, "sent"),
+    ]
 
 
 async def test_a_leave_request_outlasts_a_429_to_the_secretary(
-        h: Harness, county: dict[str, int], clock: FrozenClock) -> None:
+    h: Harness, county: dict[str, int], clock: FrozenClock
+) -> None:
     """Telegram refuses the secretary's copy at that moment: sent directly, it was lost
     (and the member's form with it); from the outbox it goes out after the wait."""
     secretary, member = await asking_leave(h, county, clock)
@@ -119,8 +131,8 @@ async def test_a_leave_request_outlasts_a_429_to_the_secretary(
 
 
 async def test_the_request_its_message_and_the_end_of_the_form_commit_together(
-        h: Harness, county: dict[str, int], clock: FrozenClock,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    h: Harness, county: dict[str, int], clock: FrozenClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The database refuses the outbox row: the request is not stored either and the form
     stays open, so the member's next answer makes all three at once."""
     secretary, member = await asking_leave(h, county, clock)
@@ -146,7 +158,8 @@ async def test_the_request_its_message_and_the_end_of_the_form_commit_together(
 
 
 async def test_a_request_decided_before_its_message_went_out_is_not_sent(
-        h: Harness, county: dict[str, int], clock: FrozenClock) -> None:
+    h: Harness, county: dict[str, int], clock: FrozenClock
+) -> None:
     """The secretary's copy is drawn when it is sent: a request another secretary (or
     staff) decided meanwhile sends nothing stale; the member hears the decision."""
     secretary, member = await asking_leave(h, county, clock)
@@ -161,12 +174,15 @@ async def test_a_request_decided_before_its_message_went_out_is_not_sent(
     await h.settle()
     assert not any("申请请假" in text for text in secretary.sees())
     assert member.last() == "您“学习党章”的请假已批准。"
-    assert await queued(h, "leave") == [("leave_request", secretary.id, "dropped"),
-                                        ("leave_decision", member.id, "sent")]
+    assert await queued(h, "leave") == [
+        ("leave_request", secretary.id, "dropped"),
+        ("leave_decision", member.id, "sent"),
+    ]
 
 
 async def test_the_secretary_hears_the_bot_was_removed_even_across_a_crash(
-        h: Harness, county: dict[str, int]) -> None:
+    h: Harness, county: dict[str, int]
+) -> None:
     secretary = await make_secretary(h, county["east"])
     group = await branch_group(h, county["east"], "东岭村党员群", [secretary])
     seen = len(secretary.sees())
@@ -179,13 +195,16 @@ async def test_the_secretary_hears_the_bot_was_removed_even_across_a_crash(
 
     await h.restart()
     await h.settle()
-    assert secretary.last() == ("⚠️ 我已被移出“东岭村党员群”（东岭村党支部）。如需再次使用群聊，"
-                                "请把我加回群里，并在群里发送 /bind。")
+    assert secretary.last() == (
+        "⚠️ 我已被移出“东岭村党员群”（东岭村党支部）。如需再次使用群聊，"
+        "请把我加回群里，并在群里发送 /bind。"
+    )
     assert await queued(h, "group_lost") == [("group_lost", secretary.id, "sent")]
 
 
 async def test_a_visits_correction_and_the_end_of_its_form_commit_together(
-        h: Harness, county: dict[str, int], monkeypatch: pytest.MonkeyPatch) -> None:
+    h: Harness, county: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The database refuses to end the form: the corrected days are not stored either, and
     the form stays at its question, so the next answer makes both at once."""
     from storage import dialogs as dialog_repo

@@ -22,13 +22,31 @@ COMMANDS, PRESSES = 8, 15
 async def test_county_day_runs_on_a_tiny_county(tmp_path: Path) -> None:
     results = tmp_path / "county_day.json"
     process = await asyncio.create_subprocess_exec(
-        sys.executable, str(ROOT / "bench" / "county_day.py"),
-        "--data", str(tmp_path / "county-60-3.sqlite3"), "--members", "60", "--branches", "3",
-        "--commands", str(COMMANDS), "--command-rate", "20",
-        "--presses", str(PRESSES), "--press-rate", "30", "--timeout", "90",
-        "--results", str(results),
-        env=command_env(), cwd=str(ROOT),
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+        sys.executable,
+        str(ROOT / "bench" / "county_day.py"),
+        "--data",
+        str(tmp_path / "county-60-3.sqlite3"),
+        "--members",
+        "60",
+        "--branches",
+        "3",
+        "--commands",
+        str(COMMANDS),
+        "--command-rate",
+        "20",
+        "--presses",
+        str(PRESSES),
+        "--press-rate",
+        "30",
+        "--timeout",
+        "90",
+        "--results",
+        str(results),
+        env=command_env(),
+        cwd=str(ROOT),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
     out, _ = await communicate(process, 180, "the benchmark")
     text = out.decode()
     assert process.returncode == 0, text

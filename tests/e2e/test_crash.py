@@ -50,10 +50,12 @@ async def test_a_push_survives_sigkill(emu: Emulator, tmp_path: Path) -> None:
     database = tmp_path / "zhibu.sqlite3"
     secretary, members = await seed(emu, database)
     emu.flood_limits = FloodLimits(per_second=RATE, per_chat_per_second=1)
-    bot = BotProcess(emu, database, ZHIBU_SEND_PER_SECOND=str(RATE),
-                     ZHIBU_SEND_CONCURRENCY=str(CONCURRENCY))
+    bot = BotProcess(
+        emu, database, ZHIBU_SEND_PER_SECOND=str(RATE), ZHIBU_SEND_CONCURRENCY=str(CONCURRENCY)
+    )
     await bot.start()
     try:
+
         def says(text: str) -> None:
             emu.send_text(secretary, text)
 
@@ -64,11 +66,13 @@ async def test_a_push_survives_sigkill(emu: Emulator, tmp_path: Path) -> None:
         says("/push")
         await until(emu, answered(seen + 1), "the bot asks who should receive it")
         emu.press(secretary, emu.last(secretary), f"🚶 流动党员（{RECIPIENTS}）")
-        await until(emu, lambda: (emu.last(secretary).text or "").startswith("请输入标题"),
-                    "title asked")
+        await until(
+            emu, lambda: (emu.last(secretary).text or "").startswith("请输入标题"), "title asked"
+        )
         says("不怕重启")
-        await until(emu, lambda: (emu.last(secretary).text or "").startswith("现在请发送材料"),
-                    "body asked")
+        await until(
+            emu, lambda: (emu.last(secretary).text or "").startswith("现在请发送材料"), "body asked"
+        )
         says("断电重启也不丢。")
         await until(emu, lambda: emu.last(secretary).buttons != [], "due date asked")
         emu.press(secretary, emu.last(secretary), "不设截止日期")

@@ -28,7 +28,7 @@ def damage(good: Path, target: Path, kind: str) -> None:
     if kind == "bad header":
         target.write_bytes(b"\0" * 16 + data[16:])
     elif kind == "truncated":
-        target.write_bytes(data[:len(data) // 3])
+        target.write_bytes(data[: len(data) // 3])
     elif kind == "not sqlite":
         target.write_text("name,phone\n陈建国,13800000000\n" * 200, encoding="utf-8")
     elif kind == "empty":
@@ -56,8 +56,9 @@ EXPECTED = {
 
 
 @pytest.mark.parametrize("kind", list(EXPECTED))
-async def test_each_command_stops_in_one_line(good: Path, tmp_path: Path, emu: Emulator,
-                                              kind: str) -> None:
+async def test_each_command_stops_in_one_line(
+    good: Path, tmp_path: Path, emu: Emulator, kind: str
+) -> None:
     database = tmp_path / "zhibu.sqlite3"
     damage(good, database, kind)
     before = database.read_bytes() if database.exists() else None
@@ -66,8 +67,9 @@ async def test_each_command_stops_in_one_line(good: Path, tmp_path: Path, emu: E
         commands += [("migrate",), ("backup", str(tmp_path / "copy.sqlite3"))]
     for args in commands:
         began = time.monotonic()
-        code, out, err = await zhibu(*args, ZHIBU_DATABASE=str(database), ZHIBU_TOKEN=TOKEN,
-                                     ZHIBU_API_BASE=emu.base_url)
+        code, out, err = await zhibu(
+            *args, ZHIBU_DATABASE=str(database), ZHIBU_TOKEN=TOKEN, ZHIBU_API_BASE=emu.base_url
+        )
         took = time.monotonic() - began
         assert code == 2 and took < 10, (args, code, took, err)
         assert err.count("\n") == 1 and err.startswith("zhibu: "), (args, err)
@@ -79,12 +81,18 @@ async def test_each_command_stops_in_one_line(good: Path, tmp_path: Path, emu: E
     assert not emu.calls  # stopped before it asked Telegram anything
 
 
-async def test_the_operator_hears_it_in_their_language(good: Path, tmp_path: Path,
-                                                       emu: Emulator) -> None:
+async def test_the_operator_hears_it_in_their_language(
+    good: Path, tmp_path: Path, emu: Emulator
+) -> None:
     database = tmp_path / "zhibu.sqlite3"
     damage(good, database, "truncated")
-    code, _, err = await zhibu("run", ZHIBU_DATABASE=str(database), ZHIBU_TOKEN=TOKEN,
-                               ZHIBU_API_BASE=emu.base_url, LANG="zh_CN.UTF-8")
+    code, _, err = await zhibu(
+        "run",
+        ZHIBU_DATABASE=str(database),
+        ZHIBU_TOKEN=TOKEN,
+        ZHIBU_API_BASE=emu.base_url,
+        LANG="zh_CN.UTF-8",
+    )
     assert code == 2
     assert err.startswith(f"zhibu: 数据库 {database} 已损坏（truncated:")
     assert err.rstrip().endswith("zhibu restore BACKUP 恢复最近的备份。")
@@ -96,14 +104,17 @@ def read_only_database(good: Path, tmp_path: Path) -> Iterator[Path]:
     the machine lets the tests mount, which root in a VM or container usually may."""
     folder = tmp_path / "ro"
     folder.mkdir()
-    if subprocess.run(["mount", "-t", "tmpfs", "zhibu-test", str(folder)],
-                      capture_output=True).returncode != 0:
+    if (
+        subprocess.run(
+            ["mount", "-t", "tmpfs", "zhibu-test", str(folder)], capture_output=True
+        ).returncode
+        != 0
+    ):
         pytest.skip("this machine does not let the tests mount a file system")
     try:
         database = folder / "zhibu.sqlite3"
         shutil.copyfile(good, database)
-        remounted = subprocess.run(["mount", "-o", "remount,ro", str(folder)],
-                                   capture_output=True)
+        remounted = subprocess.run(["mount", "-o", "remount,ro", str(folder)], capture_output=True)
         assert remounted.returncode == 0, remounted.stderr
         yield database
     finally:
@@ -111,12 +122,14 @@ def read_only_database(good: Path, tmp_path: Path) -> Iterator[Path]:
 
 
 async def test_a_database_on_a_read_only_file_system_stops_in_one_line(
-        read_only_database: Path, tmp_path: Path, emu: Emulator) -> None:
+    read_only_database: Path, tmp_path: Path, emu: Emulator
+) -> None:
     database = read_only_database
     for args in [("run",), ("migrate",), ("backup", str(tmp_path / "copy.sqlite3"))]:
         began = time.monotonic()
-        code, out, err = await zhibu(*args, ZHIBU_DATABASE=str(database), ZHIBU_TOKEN=TOKEN,
-                                     ZHIBU_API_BASE=emu.base_url)
+        code, out, err = await zhibu(
+            *args, ZHIBU_DATABASE=str(database), ZHIBU_TOKEN=TOKEN, ZHIBU_API_BASE=emu.base_url
+        )
         assert code != 0 and time.monotonic() - began < 10, (args, code, err)
         assert err.count("\n") == 1 and err.startswith("zhibu: "), (args, err)
         assert "Traceback" not in err and out == "" and str(database) in err, (args, err)

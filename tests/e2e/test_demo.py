@@ -16,8 +16,9 @@ from zhibu import app
 
 @pytest.fixture
 async def demo() -> AsyncIterator[Demo]:
-    running = await start_demo(app, port=0,
-                               start=datetime.fromisoformat("2026-11-24T10:00:00+08:00"))
+    running = await start_demo(
+        app, port=0, start=datetime.fromisoformat("2026-11-24T10:00:00+08:00")
+    )
     yield running
     await running.stop()
 
@@ -33,18 +34,28 @@ async def test_the_page_people_buttons_and_the_clock(demo: Demo) -> None:
 
         events = await http.get("/demo/events")
         assert (await events.content.readline()).startswith(b": hello")
-        await http.post("/demo/send", json={"persona": "member", "where": "private",
-                                            "text": "/lang"})
+        await http.post(
+            "/demo/send", json={"persona": "member", "where": "private", "text": "/lang"}
+        )
         sent = await _next_event(events, "sent")
         assert sent["message"]["chat"] == member["user"]
         assert [label for row in sent["message"]["buttons"] for label, _ in row] == [
-            "简体中文", "English"]
-        pressed = await http.post("/demo/press", json={
-            "persona": "member", "chat": member["user"], "message": sent["message"]["id"],
-            "data": sent["message"]["buttons"][0][1][1]})
+            "简体中文",
+            "English",
+        ]
+        pressed = await http.post(
+            "/demo/press",
+            json={
+                "persona": "member",
+                "chat": member["user"],
+                "message": sent["message"]["id"],
+                "data": sent["message"]["buttons"][0][1][1],
+            },
+        )
         assert pressed.status == 200
-        await http.post("/demo/send", json={"persona": "member", "where": "private",
-                                            "text": "/help"})
+        await http.post(
+            "/demo/send", json={"persona": "member", "where": "private", "text": "/help"}
+        )
         reply = await _next_event(events, "sent")
         assert str(reply["message"]["text"]).startswith("What I can do for you")
         state = await (await http.get("/demo/state")).json()
@@ -52,18 +63,26 @@ async def test_the_page_people_buttons_and_the_clock(demo: Demo) -> None:
         events.close()
 
         # Move the clock to the 3rd-last day of the month, 09:00: the leader is reminded.
-        now = (await (await http.post("/demo/clock", json={"persona": "staff",
-                                                          "minutes": 5700})).json())["now"]
+        now = (
+            await (
+                await http.post("/demo/clock", json={"persona": "staff", "minutes": 5700})
+            ).json()
+        )["now"]
         assert now.startswith("2026-11-28T09:00")
         leader = next(p for p in state["personas"] if p["key"] == "leader")
         await demo.application.bot_data["services"].sender.wait_idle()
         history = await (await http.get(f"/demo/history?chat={leader['user']}")).json()
-        assert any("本月截至目前，您到联系点工作 0 天（要求 3 天），还需 3 天" in (m["text"] or "")
-                   for m in history), history
+        assert any(
+            "本月截至目前，您到联系点工作 0 天（要求 3 天），还需 3 天" in (m["text"] or "")
+            for m in history
+        ), history
 
         # "Next": on to the next moment something is due — the 1st, 09:00, the bulletins.
-        now = (await (await http.post("/demo/clock", json={"persona": "staff",
-                                                          "minutes": "next"})).json())["now"]
+        now = (
+            await (
+                await http.post("/demo/clock", json={"persona": "staff", "minutes": "next"})
+            ).json()
+        )["now"]
         assert now.startswith("2026-12-01T09:00")
 
         bad = await http.post("/demo/send", json={"persona": "nobody", "text": "hi"})
@@ -74,6 +93,6 @@ async def _next_event(events: aiohttp.ClientResponse, kind: str) -> dict[str, An
     while True:
         line = (await events.content.readline()).decode().strip()
         if line.startswith("data: "):
-            data: dict[str, Any] = json.loads(line[len("data: "):])
+            data: dict[str, Any] = json.loads(line[len("data: ") :])
             if data["event"] == kind:
                 return data

@@ -29,16 +29,26 @@ def cells(sheet: Any) -> dict[object, Any]:
 
 
 async def test_typed_names_reach_the_spreadsheets_as_typed(
-        h: Harness, county: dict[str, int], staff: Person, clock: FrozenClock) -> None:
+    h: Harness, county: dict[str, int], staff: Person, clock: FrozenClock
+) -> None:
     secretary = await make_secretary(h, county["east"])
     code = await invite_code(secretary)
     for number, name in enumerate(TYPED):
         await join(h.person(f"申请人{number}"), code, name=name)
         await secretary.presses("✅ 批准")
     leader = await make_leader(h, county["west"], [county["east"]], name=LEADER)
-    await visits.log(h.db, clock, NewVisit(
-        leader_telegram_id=leader.id, branch_id=county["east"], day=date(2026, 3, 2), days=1.0,
-        activity="research", record="=2+2"))
+    await visits.log(
+        h.db,
+        clock,
+        NewVisit(
+            leader_telegram_id=leader.id,
+            branch_id=county["east"],
+            day=date(2026, 3, 2),
+            days=1.0,
+            activity="research",
+            record="=2+2",
+        ),
+    )
 
     await staff.says("/report")
     await staff.presses("📊 支部：会议、学习、心得、联系点、通知")

@@ -40,17 +40,34 @@ async def test_a_group_backlog_does_not_hold_back_a_push_elsewhere(h: Harness) -
     group = await branch_group(h, county["east"], "东岭村党员群", [secretary])
     starts = h.clock.now() + timedelta(days=3)
     for i in range(BACKLOG):  # not through the form: scripted, past the day's allowance
-        await meetings.schedule(h.db, h.clock, NewMeeting(
-            branch_id=county["east"], kind="study", starts_at=starts + timedelta(minutes=i),
-            place="村委会", topic=f"第{i}次学习", created_by=secretary.id))
+        await meetings.schedule(
+            h.db,
+            h.clock,
+            NewMeeting(
+                branch_id=county["east"],
+                kind="study",
+                starts_at=starts + timedelta(minutes=i),
+                place="村委会",
+                topic=f"第{i}次学习",
+                created_by=secretary.id,
+            ),
+        )
     h.services.poke_outbox()
     async with asyncio.timeout(30):  # the group's minute allowance goes out
         await h.emu.until(lambda: len(h.emu.texts(group)) >= 20)
 
     members = await registered(h, county["west"], [f"西河{i:03d}" for i in range(MEMBERS)])
-    await materials.push(h.db, h.clock, NewMaterial(
-        scope_unit_id=county["west"], audience="all", title="西河学习材料", body="内容",
-        created_by=1))
+    await materials.push(
+        h.db,
+        h.clock,
+        NewMaterial(
+            scope_unit_id=county["west"],
+            audience="all",
+            title="西河学习材料",
+            body="内容",
+            created_by=1,
+        ),
+    )
     h.services.poke_outbox()
     # At 30 a second a hundred take under four seconds; behind the group's backlog they
     # would wait for its next minute at least.
@@ -75,8 +92,9 @@ async def test_a_secretary_cannot_schedule_past_the_days_allowance(h: Harness) -
     await secretary.says("/meeting")
     assert secretary.last() == "您今天已安排 2 次会议，已达到每人每天的上限。请明天再安排下一次。"
     async with h.db.read() as c:
-        assert [row[0] for row in await c.execute_fetchall(
-            "SELECT topic FROM meetings ORDER BY id")] == ["第一次", "第二次"]
+        assert [
+            row[0] for row in await c.execute_fetchall("SELECT topic FROM meetings ORDER BY id")
+        ] == ["第一次", "第二次"]
 
     assert isinstance(h.clock, FrozenClock)
     h.clock.advance(timedelta(days=1))  # a new day: the form opens again
@@ -97,14 +115,24 @@ async def test_the_allowance_holds_at_the_last_step_too(h: Harness) -> None:
     await secretary.says("王书记")
     await secretary.presses("是")
     for i in range(2):
-        await meetings.schedule(h.db, h.clock, NewMeeting(
-            branch_id=county["east"], kind="study",
-            starts_at=h.clock.now() + timedelta(days=2, minutes=i), place="村委会",
-            topic=f"脚本{i}", created_by=secretary.id), per_day=2)
+        await meetings.schedule(
+            h.db,
+            h.clock,
+            NewMeeting(
+                branch_id=county["east"],
+                kind="study",
+                starts_at=h.clock.now() + timedelta(days=2, minutes=i),
+                place="村委会",
+                topic=f"脚本{i}",
+                created_by=secretary.id,
+            ),
+            per_day=2,
+        )
 
     await secretary.presses("✅ 安排")
     assert secretary.last() == "您今天已安排 2 次会议，已达到每人每天的上限。请明天再安排下一次。"
     async with h.db.read() as c:
-        assert [row[0] for row in await c.execute_fetchall(
-            "SELECT topic FROM meetings ORDER BY id")] == ["脚本0", "脚本1"]
+        assert [
+            row[0] for row in await c.execute_fetchall("SELECT topic FROM meetings ORDER BY id")
+        ] == ["脚本0", "脚本1"]
         assert await c.execute_fetchall("SELECT * FROM dialogs") == []

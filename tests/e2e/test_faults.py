@@ -12,11 +12,11 @@ from tests.e2e.flows import make_secretary, registered
 from tests.harness import Harness, Person
 
 
-async def test_nothing_is_lost_under_random_faults(h: Harness, county: dict[str, int],
-                                                   staff: Person) -> None:
+async def test_nothing_is_lost_under_random_faults(
+    h: Harness, county: dict[str, int], staff: Person
+) -> None:
     secretary = await make_secretary(h, county["east"])
-    members = await registered(h, county["east"], [f"外出{i:02d}" for i in range(40)],
-                               flowing=True)
+    members = await registered(h, county["east"], [f"外出{i:02d}" for i in range(40)], flowing=True)
     h.emu.random_faults(0.05, seed=11, chats={m.id for m in members})
     h.emu.random_stall = 6.0  # longer than the 5 s the bot waits for an answer
 
@@ -27,9 +27,17 @@ async def test_nothing_is_lost_under_random_faults(h: Harness, county: dict[str,
     await secretary.presses("不设截止日期")
     await secretary.presses("✅ 发送给 40 人")
     h.emu.inject("sendMessage", retry_after=1)  # the next message, from the outbox: a 429
-    await notices.create(h.db, h.clock, NewNotice(
-        sender=staff.id, scope_unit_id=county["east"], audience="flowing", body="故障演练通知",
-        send_at=h.clock.now()))
+    await notices.create(
+        h.db,
+        h.clock,
+        NewNotice(
+            sender=staff.id,
+            scope_unit_id=county["east"],
+            audience="flowing",
+            body="故障演练通知",
+            send_at=h.clock.now(),
+        ),
+    )
     h.services.poke_outbox()
     await h.emu.go_offline()
     await h.emu.go_online()
@@ -44,5 +52,5 @@ async def test_nothing_is_lost_under_random_faults(h: Harness, county: dict[str,
     assert h.emu.stats.get("random_faults", 0) > 0
     for member in members[:10]:
         await member.presses("✅ 已学习")
-    material, = await materials.overview(h.db, None)
+    (material,) = await materials.overview(h.db, None)
     assert (material.studied, material.delivered, material.unreachable) == (10, 40, 0)

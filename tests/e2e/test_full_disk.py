@@ -33,13 +33,14 @@ def refuse_writes(pid: int, refuse: bool) -> None:
 
 
 async def test_a_disk_that_refuses_writes_is_waited_out_quietly(
-        emu: Emulator, tmp_path: Path) -> None:
+    emu: Emulator, tmp_path: Path
+) -> None:
     database = tmp_path / "zhibu.sqlite3"
     admin = emu.add_user("Admin", language_code="en")
-    bot = BotProcess(emu, database, ZHIBU_ADMINS=str(admin.id), ZHIBU_TICK_SECONDS="1",
-                     **ENGLISH)
-    people: list[SimUser] = [emu.add_user(f"Person{i:02d}", language_code="en")
-                             for i in range(PEOPLE)]
+    bot = BotProcess(emu, database, ZHIBU_ADMINS=str(admin.id), ZHIBU_TICK_SECONDS="1", **ENGLISH)
+    people: list[SimUser] = [
+        emu.add_user(f"Person{i:02d}", language_code="en") for i in range(PEOPLE)
+    ]
     try:
         await bot.start()
         assert bot.process is not None
@@ -58,10 +59,16 @@ async def test_a_disk_that_refuses_writes_is_waited_out_quietly(
         beat = _beat(database)
 
         refuse_writes(bot.process.pid, False)
-        await until(emu, lambda: all(emu.messages(person) for person in people),
-                    "everyone is answered once the disk takes writes")
-        await until(emu, lambda: any("database" in text for text in emu.texts(admin)),
-                    "the admin hears of it")
+        await until(
+            emu,
+            lambda: all(emu.messages(person) for person in people),
+            "everyone is answered once the disk takes writes",
+        )
+        await until(
+            emu,
+            lambda: any("database" in text for text in emu.texts(admin)),
+            "the admin hears of it",
+        )
         await until(emu, lambda: _beat(database) != beat, "the scheduler ticks again")
         await until(emu, lambda: _unfinished(database) == 0, "every update marked done")
     finally:
@@ -94,15 +101,22 @@ def _unfinished(database: Path) -> int:
 
 
 async def test_through_the_webhook_a_refused_write_is_answered_503_and_comes_again(
-        emu: Emulator, tmp_path: Path) -> None:
+    emu: Emulator, tmp_path: Path
+) -> None:
     """Webhook mode: an update the bot cannot write down is answered 503, so Telegram
     posts it again later — never 200 for what would be lost — and once writes go through,
     everyone is answered once, staff are told once, and the log holds two lines."""
     database = tmp_path / "zhibu.sqlite3"
     admin = emu.add_user("Admin", language_code="en")
     port = free_port()
-    bot = BotProcess(emu, database, ZHIBU_ADMINS=str(admin.id), ZHIBU_TICK_SECONDS="1",
-                     ZHIBU_WEBHOOK_LISTEN=f"127.0.0.1:{port}", **ENGLISH)
+    bot = BotProcess(
+        emu,
+        database,
+        ZHIBU_ADMINS=str(admin.id),
+        ZHIBU_TICK_SECONDS="1",
+        ZHIBU_WEBHOOK_LISTEN=f"127.0.0.1:{port}",
+        **ENGLISH,
+    )
     bot.args = ("run", "--webhook", f"http://127.0.0.1:{port}/zhibu/telegram")
     people = [emu.add_user(f"Person{i:02d}", language_code="en") for i in range(4)]
     try:
@@ -115,17 +129,27 @@ async def test_through_the_webhook_a_refused_write_is_answered_503_and_comes_aga
         refuse_writes(bot.process.pid, True)
         for person in people:
             emu.send_text(person, "/help")
-        await until(emu, lambda: sum(status == 503 for _, status in emu.webhook_posts) >= 3,
-                    "the webhook refuses what it cannot write down")
+        await until(
+            emu,
+            lambda: sum(status == 503 for _, status in emu.webhook_posts) >= 3,
+            "the webhook refuses what it cannot write down",
+        )
         assert all(not emu.messages(person) for person in people)
-        assert 200 not in {status for update_id, status in emu.webhook_posts
-                           if update_id > _last_handled(database)}
+        assert 200 not in {
+            status for update_id, status in emu.webhook_posts if update_id > _last_handled(database)
+        }
 
         refuse_writes(bot.process.pid, False)
-        await until(emu, lambda: all(emu.messages(person) for person in people),
-                    "everyone is answered once the disk takes writes")
-        await until(emu, lambda: any("refused every write" in t for t in emu.texts(admin)),
-                    "the admin hears of it")
+        await until(
+            emu,
+            lambda: all(emu.messages(person) for person in people),
+            "everyone is answered once the disk takes writes",
+        )
+        await until(
+            emu,
+            lambda: any("refused every write" in t for t in emu.texts(admin)),
+            "the admin hears of it",
+        )
     finally:
         await bot.stop()
 

@@ -22,8 +22,9 @@ async def bind_code(person: Person) -> str:
     raise AssertionError(f"no bind code in {person.sees()[-3:]}")
 
 
-async def test_secretary_binds_group_and_others_cannot(h: Harness, county: dict[str, int],
-                                                       clock: FrozenClock) -> None:
+async def test_secretary_binds_group_and_others_cannot(
+    h: Harness, county: dict[str, int], clock: FrozenClock
+) -> None:
     secretary = await make_secretary(h, county["east"])
     villager = h.person("普通党员")
     group = h.group("东岭村党员群", [secretary, villager])
@@ -39,7 +40,8 @@ async def test_secretary_binds_group_and_others_cannot(h: Harness, county: dict[
     await secretary.says(f"/bind@zhibu_test_bot {code}", chat=group)
     assert h.emu.texts(group)[-1] == (
         "本群已绑定到 东岭村党支部。支部的会议和通知将在这里发布。\n"
-        "请把我设为本群管理员并允许邀请成员：这样我能知道谁进群、谁退群，并把入群链接发给新党员。")
+        "请把我设为本群管理员并允许邀请成员：这样我能知道谁进群、谁退群，并把入群链接发给新党员。"
+    )
     async with h.db.read() as c:
         bound = await org_repo.group_chat(c, group.id)
     assert bound is not None and bound.branch_id == county["east"] and bound.state == "bound"
@@ -67,8 +69,9 @@ async def test_secretary_binds_group_and_others_cannot(h: Harness, county: dict[
     assert h.emu.texts(group)[-1].startswith("要把本群绑定到支部")
 
 
-async def test_staff_picks_township_and_branch_for_a_code(h: Harness, county: dict[str, int],
-                                                          staff: Person) -> None:
+async def test_staff_picks_township_and_branch_for_a_code(
+    h: Harness, county: dict[str, int], staff: Person
+) -> None:
     await staff.says("/bind")
     assert staff.last() == "哪个乡镇？"
     await staff.presses("西河乡")
@@ -96,7 +99,8 @@ async def test_plain_member_cannot_get_a_code(h: Harness, county: dict[str, int]
 
 
 async def test_the_binding_follows_a_supergroup_and_ends_when_the_bot_is_removed(
-        h: Harness, county: dict[str, int]) -> None:
+    h: Harness, county: dict[str, int]
+) -> None:
     secretary = await make_secretary(h, county["east"])
     group = await branch_group(h, county["east"], "东岭村党员群", [secretary])
     supergroup = h.emu.migrate_group(group)
@@ -106,8 +110,10 @@ async def test_the_binding_follows_a_supergroup_and_ends_when_the_bot_is_removed
 
     h.emu.remove_bot_from_group(supergroup, by=secretary.user)
     await h.settle()
-    assert secretary.last() == ("⚠️ 我已被移出“东岭村党员群”（东岭村党支部）。如需再次使用群聊，"
-                                "请把我加回群里，并在群里发送 /bind。")
+    assert secretary.last() == (
+        "⚠️ 我已被移出“东岭村党员群”（东岭村党支部）。如需再次使用群聊，"
+        "请把我加回群里，并在群里发送 /bind。"
+    )
     assert (await from_outbox(h, secretary))[-1] == "group_lost"
     async with h.db.read() as c:
         bound = await org_repo.live_group_of_branch(c, county["east"])

@@ -29,8 +29,7 @@ async def _member_id(h: Harness, person: Person) -> int:
 async def _set(h: Harness, person: Person, **fields: object) -> None:
     """Roster facts (set up, not under test: the roster import sets them in real life)."""
     async with h.db.tx() as c:
-        await member_repo.update_member(c, await _member_id(h, person), dict(fields),
-                                        h.clock.now())
+        await member_repo.update_member(c, await _member_id(h, person), dict(fields), h.clock.now())
 
 
 def _reminded(person: Person) -> bool:
@@ -38,7 +37,8 @@ def _reminded(person: Person) -> bool:
 
 
 async def test_a_committee_meeting_invites_the_committee_marked_under_members(
-        h: Harness, county: dict[str, int], clock: FrozenClock) -> None:
+    h: Harness, county: dict[str, int], clock: FrozenClock
+) -> None:
     secretary = await make_secretary(h, county["east"])
     deputy, member = await registered(h, county["east"], ["张委员", "王党员"])
     group = await branch_group(h, county["east"], "东岭村党员群", [secretary, deputy, member])
@@ -46,8 +46,10 @@ async def test_a_committee_meeting_invites_the_committee_marked_under_members(
     # Nobody is marked yet: the kind is refused with what to do, the buttons stay.
     await secretary.says("/meeting")
     await secretary.presses("支委会")
-    assert secretary.last() == ("东岭村党支部还没有标记支部委员。请先在 /members 中（或花名册的"
-                                "“支委”列）标记，再安排支委会。")
+    assert secretary.last() == (
+        "东岭村党支部还没有标记支部委员。请先在 /members 中（或花名册的"
+        "“支委”列）标记，再安排支委会。"
+    )
     await secretary.says("/cancel")
 
     # The secretary marks the committee under /members, a press per name.
@@ -93,10 +95,12 @@ async def test_a_committee_meeting_invites_the_committee_marked_under_members(
 
 
 async def test_a_group_meeting_and_the_activists_the_secretary_adds(
-        h: Harness, county: dict[str, int], clock: FrozenClock) -> None:
+    h: Harness, county: dict[str, int], clock: FrozenClock
+) -> None:
     secretary = await make_secretary(h, county["east"])
     first, second, asked, not_asked = await registered(
-        h, county["east"], ["一组党员", "二组党员", "积极分子甲", "积极分子乙"])
+        h, county["east"], ["一组党员", "二组党员", "积极分子甲", "积极分子乙"]
+    )
     now = clock.now()
     async with h.db.tx() as c:
         one = await org_repo.add_unit(c, "group", "第一党小组", county["east"], now)
@@ -105,8 +109,9 @@ async def test_a_group_meeting_and_the_activists_the_secretary_adds(
     await _set(h, second, group_id=two.id)
     for activist in (asked, not_asked):
         await _set(h, activist, status="activist", group_id=one.id)
-    group = await branch_group(h, county["east"], "东岭村党员群",
-                               [secretary, first, second, asked, not_asked])
+    group = await branch_group(
+        h, county["east"], "东岭村党员群", [secretary, first, second, asked, not_asked]
+    )
 
     await secretary.says("/meeting", chat=group)
     await secretary.presses("党小组会")
@@ -141,19 +146,21 @@ async def test_a_group_meeting_and_the_activists_the_secretary_adds(
 
     clock.set(TOMORROW_1930 - timedelta(days=1))
     await h.tick()
-    reminded = {p.user.first_name: sum(t.startswith("⏰ 明天") for t in p.sees())
-                for p in (secretary, first, second, asked, not_asked)}
-    assert reminded == {"李书记": 1, "一组党员": 2, "二组党员": 1, "积极分子甲": 1,
-                        "积极分子乙": 0}
+    reminded = {
+        p.user.first_name: sum(t.startswith("⏰ 明天") for t in p.sees())
+        for p in (secretary, first, second, asked, not_asked)
+    }
+    assert reminded == {"李书记": 1, "一组党员": 2, "二组党员": 1, "积极分子甲": 1, "积极分子乙": 0}
 
 
 async def test_a_member_working_away_is_away_not_absent(
-        h: Harness, county: dict[str, int], clock: FrozenClock) -> None:
+    h: Harness, county: dict[str, int], clock: FrozenClock
+) -> None:
     """A session that cannot be joined remotely: the flowing member could not come, so
     they are recorded working away and the branch's attendance does not count them."""
     secretary = await make_secretary(h, county["east"])
-    home, = await registered(h, county["east"], ["在家党员"])
-    away, = await registered(h, county["east"], ["外出党员"], flowing=True)
+    (home,) = await registered(h, county["east"], ["在家党员"])
+    (away,) = await registered(h, county["east"], ["外出党员"], flowing=True)
     group = await branch_group(h, county["east"], "东岭村党员群", [secretary, home, away])
     await schedule(secretary, group, remote="否")
     clock.set(TOMORROW_1930 - timedelta(minutes=30))
@@ -166,6 +173,7 @@ async def test_a_member_working_away_is_away_not_absent(
     assert "应到 5 · 实到 1 · 远程 0 · 请假 0 · 缺席 3 · 外出务工 1" in summary
     assert "🧳 外出务工，不计应到（1）：外出党员" in summary
     async with h.db.read() as c:
-        figures = await figures_repo.attendance(c, TOMORROW_1930 - timedelta(days=2),
-                                                TOMORROW_1930 + timedelta(days=2))
+        figures = await figures_repo.attendance(
+            c, TOMORROW_1930 - timedelta(days=2), TOMORROW_1930 + timedelta(days=2)
+        )
     assert figures[county["east"]] == (1.0, 4.0)  # 1 of the 4 who could come

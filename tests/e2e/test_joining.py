@@ -10,8 +10,9 @@ from tests.e2e.flows import LINK, invite_code, join, make_secretary
 from tests.harness import Harness
 
 
-async def test_member_joins_through_invite_and_is_approved(h: Harness, county: dict[str, int]
-                                                           ) -> None:
+async def test_member_joins_through_invite_and_is_approved(
+    h: Harness, county: dict[str, int]
+) -> None:
     secretary = await make_secretary(h, county["east"])
     code = await invite_code(secretary)
     assert len(code) <= 64
@@ -51,9 +52,15 @@ async def test_member_joins_through_invite_and_is_approved(h: Harness, county: d
     async with h.db.read() as c:
         stored = await member_repo.member_of_user(c, member.id)
     assert stored is not None
-    assert (stored.name, stored.birth_year, stored.status, stored.phone, stored.state,
-            stored.branch_id, stored.flowing) == (
-        "张伟", 1985, "probationary", "+8613800002222", "active", county["east"], False)
+    assert (
+        stored.name,
+        stored.birth_year,
+        stored.status,
+        stored.phone,
+        stored.state,
+        stored.branch_id,
+        stored.flowing,
+    ) == ("张伟", 1985, "probationary", "+8613800002222", "active", county["east"], False)
 
     # The same press delivered again changes nothing and says so.
     before = secretary.sees()
@@ -92,11 +99,13 @@ async def test_flowing_member_joins_in_english(h: Harness, county: dict[str, int
         stored = await member_repo.member_of_user(c, member.id)
     assert stored is not None and stored.flowing
     assert (stored.flow_city, stored.flow_employer, str(stored.flow_since)) == (
-        "深圳", "富华电子厂", "2026-10-01")
+        "深圳",
+        "富华电子厂",
+        "2026-10-01",
+    )
 
 
-async def test_roster_member_is_matched_not_duplicated(h: Harness, county: dict[str, int]
-                                                       ) -> None:
+async def test_roster_member_is_matched_not_duplicated(h: Harness, county: dict[str, int]) -> None:
     secretary = await make_secretary(h, county["east"])
     code = await invite_code(secretary)
     member = h.person("王秀英")
@@ -111,8 +120,9 @@ async def test_roster_member_is_matched_not_duplicated(h: Harness, county: dict[
     assert rows[0].telegram_id == member.id
 
 
-async def test_rejected_applicant_is_told_and_not_a_member(h: Harness, county: dict[str, int]
-                                                           ) -> None:
+async def test_rejected_applicant_is_told_and_not_a_member(
+    h: Harness, county: dict[str, int]
+) -> None:
     secretary = await make_secretary(h, county["east"])
     code = await invite_code(secretary)
     member = h.person("路人甲")
@@ -125,8 +135,9 @@ async def test_rejected_applicant_is_told_and_not_a_member(h: Harness, county: d
         assert await member_repo.member_of_user(c, member.id) is None
 
 
-async def test_expired_revoked_and_unknown_invites(h: Harness, county: dict[str, int],
-                                                   clock: FrozenClock) -> None:
+async def test_expired_revoked_and_unknown_invites(
+    h: Harness, county: dict[str, int], clock: FrozenClock
+) -> None:
     secretary = await make_secretary(h, county["east"])
     code = await invite_code(secretary)
     late = h.person("迟到者")
@@ -148,7 +159,8 @@ async def test_expired_revoked_and_unknown_invites(h: Harness, county: dict[str,
 
 
 async def test_link_revoked_while_applicant_types_is_refused_at_submit(
-        h: Harness, county: dict[str, int]) -> None:
+    h: Harness, county: dict[str, int]
+) -> None:
     secretary = await make_secretary(h, county["east"])
     code = await invite_code(secretary)
     member = h.person("慢慢")
@@ -165,8 +177,9 @@ async def test_link_revoked_while_applicant_types_is_refused_at_submit(
         assert await member_repo.pending_application_of(c, member.id) is None
 
 
-async def test_bad_answers_get_clear_replies_and_a_second_try(h: Harness, county: dict[str, int]
-                                                              ) -> None:
+async def test_bad_answers_get_clear_replies_and_a_second_try(
+    h: Harness, county: dict[str, int]
+) -> None:
     secretary = await make_secretary(h, county["east"])
     code = await invite_code(secretary)
     member = h.person("捣蛋")
@@ -260,8 +273,9 @@ async def test_invite_link_format(h: Harness, county: dict[str, int]) -> None:
     assert newest and newest.group(1) != code
 
 
-async def test_a_restart_in_the_middle_of_joining_loses_nothing(h: Harness,
-                                                                 county: dict[str, int]) -> None:
+async def test_a_restart_in_the_middle_of_joining_loses_nothing(
+    h: Harness, county: dict[str, int]
+) -> None:
     secretary = await make_secretary(h, county["east"])
     member = h.person("赵敏")
     await member.opens_link(await invite_code(secretary))

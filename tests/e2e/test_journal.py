@@ -20,8 +20,9 @@ AGAIN = "✅ 已完成并保存。（我刚刚重启过，所以再确认一次�
 async def unmark(h: Harness, update_id: int) -> None:
     """Take one update out of the stored mark, as if its mark had not been written."""
     async with h.db.tx() as c:
-        rows = list(await c.execute_fetchall("SELECT position FROM inbox WHERE update_id = ?",
-                                             (update_id,)))
+        rows = list(
+            await c.execute_fetchall("SELECT position FROM inbox WHERE update_id = ?", (update_id,))
+        )
         assert len(rows) == 1, "every update is journaled"
         position = int(rows[0][0])
         mark = await inbox_repo.mark(c)
@@ -43,7 +44,8 @@ async def crash_after(h: Harness, person: Person) -> None:
 
 
 async def test_an_answer_handled_again_resends_its_reply_and_is_not_taken_twice(
-        h: Harness, county: dict[str, int]) -> None:
+    h: Harness, county: dict[str, int]
+) -> None:
     secretary = await make_secretary(h, county["east"])
     members = await registered(h, county["east"], ["流动甲", "流动乙", "流动丙"], flowing=True)
     await secretary.says("/push")
@@ -55,7 +57,7 @@ async def test_an_answer_handled_again_resends_its_reply_and_is_not_taken_twice(
     await crash_after(h, secretary)
 
     # The title is not taken as the body: the body question comes again, once.
-    assert [t[:len(BODY_QUESTION)] for t in secretary.sees()[seen:]] == [BODY_QUESTION]
+    assert [t[: len(BODY_QUESTION)] for t in secretary.sees()[seen:]] == [BODY_QUESTION]
     await secretary.says("正文没有丢。")
     await secretary.presses("不设截止日期")
     preview = secretary.sees()[-2]
@@ -76,9 +78,10 @@ async def test_an_answer_handled_again_resends_its_reply_and_is_not_taken_twice(
 
 
 async def test_a_note_handled_again_is_stored_once_and_confirmed(
-        h: Harness, county: dict[str, int]) -> None:
+    h: Harness, county: dict[str, int]
+) -> None:
     secretary = await make_secretary(h, county["east"])
-    member, = await registered(h, county["east"], ["写心得"])
+    (member,) = await registered(h, county["east"], ["写心得"])
     await secretary.says("/push")
     await secretary.presses("👥 全体党员（4）")
     await secretary.says("重启与心得")
@@ -103,7 +106,7 @@ async def test_a_note_handled_again_is_stored_once_and_confirmed(
 
 async def test_a_press_handled_again_is_counted_once(h: Harness, county: dict[str, int]) -> None:
     secretary = await make_secretary(h, county["east"])
-    member, = await registered(h, county["east"], ["流动丁"], flowing=True)
+    (member,) = await registered(h, county["east"], ["流动丁"], flowing=True)
     await secretary.says("/push")
     await secretary.presses("🚶 流动党员（1）")
     await secretary.says("按两次")

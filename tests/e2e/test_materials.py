@@ -19,12 +19,17 @@ def received(person: Person, title: str) -> list[str]:
     return [text for text in person.sees() if f"学习材料：{title}" in text]
 
 
-async def push_text(secretary: Person, title: str, body: str, *, due: str = "7 天内",
-                    audience: str = "🚶 流动党员") -> None:
+async def push_text(
+    secretary: Person, title: str, body: str, *, due: str = "7 天内", audience: str = "🚶 流动党员"
+) -> None:
     """The secretary's whole /push conversation for a text material, up to the preview."""
     await secretary.says("/push")
-    label = next(label for row in secretary.h.emu.last(secretary.user).buttons
-                 for label, _ in row if label.startswith(audience))
+    label = next(
+        label
+        for row in secretary.h.emu.last(secretary.user).buttons
+        for label, _ in row
+        if label.startswith(audience)
+    )
     await secretary.presses(label)
     await secretary.says(title)
     await secretary.says(body)
@@ -35,7 +40,8 @@ async def push_text(secretary: Person, title: str, body: str, *, due: str = "7 �
 
 
 async def test_a_push_to_fifty_flowing_members_and_who_studied(
-        h: Harness, county: dict[str, int]) -> None:
+    h: Harness, county: dict[str, int]
+) -> None:
     secretary = await make_secretary(h, county["east"])
     away = await registered(h, county["east"], NAMES[:49], flowing=True)
     await on_roster_only(h, county["east"], "老周", flowing=True)  # never opened the bot
@@ -58,11 +64,14 @@ async def test_a_push_to_fifty_flowing_members_and_who_studied(
     await secretary.presses("7 天内")
 
     preview = secretary.sees()[-2]
-    assert preview == ("📚 学习材料：学习<二十大>精神\n\n第一部分：全文见 https://example.org/doc\n"
-                       "请认真学习 & 做好笔记。\n\n请于 2026-12-01 前学习。\n来自：东岭村党支部")
+    assert preview == (
+        "📚 学习材料：学习<二十大>精神\n\n第一部分：全文见 https://example.org/doc\n"
+        "请认真学习 & 做好笔记。\n\n请于 2026-12-01 前学习。\n来自：东岭村党支部"
+    )
     assert secretary.last() == (
         "东岭村党支部，流动党员：共 50 人。\n"
-        "其中 1 人在机器人中没有 Telegram，收不到：请送学上门，然后代为登记（/study，🖊）。")
+        "其中 1 人在机器人中没有 Telegram，收不到：请送学上门，然后代为登记（/study，🖊）。"
+    )
     assert all(not received(p, "学习<二十大>精神") for p in away)  # nothing before confirming
 
     await secretary.presses("✅ 发送给 49 人")
@@ -70,7 +79,9 @@ async def test_a_push_to_fifty_flowing_members_and_who_studied(
     for person in away[5:]:
         assert received(person, "学习<二十大>精神") == [preview]
         assert [label for row in h.emu.last(person.user).buttons for label, _ in row] == [
-            "✅ 已学习", "⏰ 稍后"]
+            "✅ 已学习",
+            "⏰ 稍后",
+        ]
     for person in [*blocked, *home, *elsewhere]:
         assert not received(person, "学习<二十大>精神")
     async with h.db.read() as c:
@@ -104,14 +115,16 @@ async def test_a_push_to_fifty_flowing_members_and_who_studied(
 
 
 async def test_a_document_goes_out_by_file_id_and_members_find_it_again(
-        h: Harness, county: dict[str, int]) -> None:
+    h: Harness, county: dict[str, int]
+) -> None:
     secretary = await make_secretary(h, county["east"])
     members = await registered(h, county["east"], ["甲", "乙", "丙"], flowing=True)
     await secretary.says("/push")
     await secretary.presses("🚶 流动党员（3）")
     await secretary.says("党章学习")
-    h.emu.send_document(secretary.user, b"%PDF-1.4 party constitution", "党章.pdf",
-                        caption="请下载阅读")
+    h.emu.send_document(
+        secretary.user, b"%PDF-1.4 party constitution", "党章.pdf", caption="请下载阅读"
+    )
     await h.settle()
     await secretary.presses("不设截止日期")
     await secretary.presses("✅ 发送给 3 人")
@@ -135,10 +148,10 @@ async def test_a_document_goes_out_by_file_id_and_members_find_it_again(
 
 
 async def test_reminders_come_in_the_evening_bundled_and_stop_once_studied(
-        h: Harness, county: dict[str, int], clock: FrozenClock) -> None:
+    h: Harness, county: dict[str, int], clock: FrozenClock
+) -> None:
     secretary = await make_secretary(h, county["east"])
-    eager, busy, idle = await registered(h, county["east"], ["勤奋", "忙碌", "拖延"],
-                                         flowing=True)
+    eager, busy, idle = await registered(h, county["east"], ["勤奋", "忙碌", "拖延"], flowing=True)
     await push_text(secretary, "材料一", "内容一", due="@11-26")
     await secretary.presses("✅ 发送给 3 人")
     await push_text(secretary, "材料二", "内容二", due="@2026-11-26")
@@ -159,12 +172,17 @@ async def test_reminders_come_in_the_evening_bundled_and_stop_once_studied(
     assert reminders(eager) == []
     hint = "按标题可再次阅读，学完后请按“✅ 已学习”。"
     assert reminders(busy) == [
-        f"⏰ 今晚提醒\n\n📚 待学习的材料（1）\n• 材料一 — 2026-11-26 截止\n{hint}"]
+        f"⏰ 今晚提醒\n\n📚 待学习的材料（1）\n• 材料一 — 2026-11-26 截止\n{hint}"
+    ]
     assert reminders(idle) == [
         f"⏰ 今晚提醒\n\n📚 待学习的材料（2）\n• 材料一 — 2026-11-26 截止\n"
-        f"• 材料二 — 2026-11-26 截止\n{hint}"]
+        f"• 材料二 — 2026-11-26 截止\n{hint}"
+    ]
     assert [label for row in h.emu.last(idle.user).buttons for label, _ in row] == [
-        "📖 材料一", "📖 材料二", "📋 全部待办"]
+        "📖 材料一",
+        "📖 材料二",
+        "📋 全部待办",
+    ]
 
     clock.advance(timedelta(days=1))  # the day between: nothing
     await h.tick()
@@ -174,7 +192,8 @@ async def test_reminders_come_in_the_evening_bundled_and_stop_once_studied(
     clock.advance(timedelta(days=1))  # the due day
     await h.tick()
     assert reminders(idle)[-1] == (
-        f"⏰ 今晚提醒\n\n📚 待学习的材料（1）\n• 材料一 — 今天截止\n{hint}")
+        f"⏰ 今晚提醒\n\n📚 待学习的材料（1）\n• 材料一 — 今天截止\n{hint}"
+    )
     assert len(reminders(busy)) == 2 and reminders(eager) == []
     clock.advance(timedelta(days=1))  # after the due date: no more
     await h.tick()
@@ -182,7 +201,7 @@ async def test_reminders_come_in_the_evening_bundled_and_stop_once_studied(
 
 
 async def test_only_secretaries_and_staff_may_push(h: Harness, county: dict[str, int]) -> None:
-    member, = await registered(h, county["east"], ["普通党员"])
+    (member,) = await registered(h, county["east"], ["普通党员"])
     stranger = h.person("陌生人")
     for person in (member, stranger):
         await person.says("/push")
@@ -192,11 +211,12 @@ async def test_only_secretaries_and_staff_may_push(h: Harness, county: dict[str,
 
 
 async def test_staff_push_to_a_township_and_a_member_who_leaves_gets_a_make_up(
-        h: Harness, county: dict[str, int], staff: Person, clock: FrozenClock) -> None:
-    east, = await registered(h, county["east"], ["东岭流动"], flowing=True)
-    south, = await registered(h, county["south"], ["南坡流动"], flowing=True)
-    west, = await registered(h, county["west"], ["西河流动"], flowing=True)
-    leaver, = await registered(h, county["east"], ["准备外出"])
+    h: Harness, county: dict[str, int], staff: Person, clock: FrozenClock
+) -> None:
+    (east,) = await registered(h, county["east"], ["东岭流动"], flowing=True)
+    (south,) = await registered(h, county["south"], ["南坡流动"], flowing=True)
+    (west,) = await registered(h, county["west"], ["西河流动"], flowing=True)
+    (leaver,) = await registered(h, county["east"], ["准备外出"])
 
     await staff.says("/push")
     await staff.presses("东岭镇")
@@ -224,22 +244,26 @@ async def test_staff_push_to_a_township_and_a_member_who_leaves_gets_a_make_up(
 
 
 async def test_a_roster_that_marks_a_member_as_working_away_sends_the_make_up(
-        h: Harness, county: dict[str, int], tmp_path: Path) -> None:
+    h: Harness, county: dict[str, int], tmp_path: Path
+) -> None:
     secretary = await make_secretary(h, county["east"])
     await registered(h, county["east"], ["早已外出"], flowing=True)
-    later, = await registered(h, county["east"], ["名单外出"])
+    (later,) = await registered(h, county["east"], ["名单外出"])
     await push_text(secretary, "补发测试", "正文", due="不设截止日期")
     await secretary.presses("✅ 发送给 1 人")
     assert not received(later, "补发测试")
 
     roster = tmp_path / "members.csv"
-    roster.write_text("编号,姓名,乡镇,支部,出生年份,身份,流动,流入城市\n"
-                      "QS0100,名单外出,东岭镇,东岭村党支部,1985,正式党员,是,宁波\n",
-                      encoding="utf-8")
+    roster.write_text(
+        "编号,姓名,乡镇,支部,出生年份,身份,流动,流入城市\n"
+        "QS0100,名单外出,东岭镇,东岭村党支部,1985,正式党员,是,宁波\n",
+        encoding="utf-8",
+    )
     report = await import_roster(h.db, [roster], h.clock, makeup_days=30)
     assert report.linked == ["QS0100"] and report.made_up == 1
     assert "1 study materials queued for members now marked as working away" in (
-        format_report(report, translator("en")))
+        format_report(report, translator("en"))
+    )
     h.services.poke_outbox()  # the running bot finds rows a `zhibu import` queued
     await h.settle()
     assert len(received(later, "补发测试")) == 1
@@ -274,18 +298,22 @@ async def test_bad_answers_in_push_get_a_second_try(h: Harness, county: dict[str
 
 
 async def test_each_member_reads_it_in_their_language_and_other_branches_see_nothing(
-        h: Harness, county: dict[str, int], staff: Person) -> None:
+    h: Harness, county: dict[str, int], staff: Person
+) -> None:
     secretary = await make_secretary(h, county["east"])
-    chinese, = await registered(h, county["east"], ["王芳"], flowing=True)
-    english, = await registered(h, county["east"], ["Li Lei"], flowing=True, language="en")
+    (chinese,) = await registered(h, county["east"], ["王芳"], flowing=True)
+    (english,) = await registered(h, county["east"], ["Li Lei"], flowing=True, language="en")
     other = await make_secretary(h, county["west"], name="西河书记")
     await push_text(secretary, "十九届六中全会", "<i>不是标签</i>", due="不设截止日期")
     await secretary.presses("✅ 发送给 2 人")
 
-    assert english.last() == ("📚 Study material: 十九届六中全会\n\n<i>不是标签</i>\n\n"
-                              "From: 东岭村党支部")
+    assert english.last() == (
+        "📚 Study material: 十九届六中全会\n\n<i>不是标签</i>\n\nFrom: 东岭村党支部"
+    )
     assert [label for row in h.emu.last(english.user).buttons for label, _ in row] == [
-        "✅ Studied", "⏰ Later"]
+        "✅ Studied",
+        "⏰ Later",
+    ]
     await english.presses("✅ Studied")
     assert english.answers() == ["Recorded. Thank you for studying!"]
     assert received(chinese, "十九届六中全会")

@@ -20,19 +20,23 @@ def buttons(h: Harness, chat: Person | SimChat) -> list[str]:
 
 
 async def test_a_whole_session_from_the_group_chat_to_the_record(
-        h: Harness, county: dict[str, int], clock: FrozenClock) -> None:
+    h: Harness, county: dict[str, int], clock: FrozenClock
+) -> None:
     secretary = await make_secretary(h, county["east"])
     present, late, asks_leave = await registered(h, county["east"], ["张三", "李四", "王五"])
-    away, = await registered(h, county["east"], ["外出者"], flowing=True)
-    neighbour, = await registered(h, county["south"], ["邻村人"])
-    group = await branch_group(h, county["east"], "东岭村党员群",
-                               [secretary, present, late, asks_leave, away, neighbour])
+    (away,) = await registered(h, county["east"], ["外出者"], flowing=True)
+    (neighbour,) = await registered(h, county["south"], ["邻村人"])
+    group = await branch_group(
+        h, county["east"], "东岭村党员群", [secretary, present, late, asks_leave, away, neighbour]
+    )
 
     await schedule(secretary, group)
     assert secretary.last() == "已安排，并已通知支部群。"
     notice = secretary.last(group)
-    assert notice.startswith("📅 新活动通知\n党课：学习党章\n时间：2026-11-25 19:30\n"
-                             "地点：村委会会议室\n支部：东岭村党支部\n主讲：王书记")
+    assert notice.startswith(
+        "📅 新活动通知\n党课：学习党章\n时间：2026-11-25 19:30\n"
+        "地点：村委会会议室\n支部：东岭村党支部\n主讲：王书记"
+    )
     async with h.db.read() as c:
         meeting = await meeting_repo.get_meeting(c, 1)
     assert meeting is not None and meeting.starts_at == TOMORROW_1930
@@ -114,7 +118,8 @@ async def test_a_whole_session_from_the_group_chat_to_the_record(
 
 
 async def test_a_hundred_presses_within_a_second_count_exactly(
-        h: Harness, county: dict[str, int], clock: FrozenClock) -> None:
+    h: Harness, county: dict[str, int], clock: FrozenClock
+) -> None:
     secretary = await make_secretary(h, county["east"])
     members = await registered(h, county["east"], [f"党员{i:03d}" for i in range(100)])
     group = await branch_group(h, county["east"], "群", [secretary, *members])
@@ -141,16 +146,18 @@ async def test_a_hundred_presses_within_a_second_count_exactly(
 
 
 async def test_malformed_dates_in_both_languages_get_a_second_try(
-        h: Harness, county: dict[str, int]) -> None:
+    h: Harness, county: dict[str, int]
+) -> None:
     secretary = await make_secretary(h, county["east"])
     await secretary.says("/meeting")
     await secretary.presses("支部党员大会")
-    for typed, answer in (("13-45 19:00", "没有这个日期，请重新输入。"),
-                          ("明天 25:00", "没有这个时间，请重新输入。"),
-                          ("今天 9:00", "这个时间已经过去了，请输入以后的时间。"),
-                          ("明天", "请同时写上时间，例如 19:30。"),
-                          ("下周某天", "请输入日期和时间，例如 明天 19:30、12-05 19:30 或 "
-                                   "2026-12-05 19:30。")):
+    for typed, answer in (
+        ("13-45 19:00", "没有这个日期，请重新输入。"),
+        ("明天 25:00", "没有这个时间，请重新输入。"),
+        ("今天 9:00", "这个时间已经过去了，请输入以后的时间。"),
+        ("明天", "请同时写上时间，例如 19:30。"),
+        ("下周某天", "请输入日期和时间，例如 明天 19:30、12-05 19:30 或 2026-12-05 19:30。"),
+    ):
         await secretary.says(typed)
         assert secretary.last() == answer
     await secretary.says("12月5日 晚上7点半")
@@ -160,8 +167,9 @@ async def test_malformed_dates_in_both_languages_get_a_second_try(
     await english.says("/meeting")
     await english.presses("Party lesson")
     await english.says("someday")
-    assert english.last() == ("Please type the day and time, for example 明天 19:30, "
-                              "12-05 19:30 or 2026-12-05 19:30.")
+    assert english.last() == (
+        "Please type the day and time, for example 明天 19:30, 12-05 19:30 or 2026-12-05 19:30."
+    )
     await english.says("2026-02-30 10:00")
     assert english.last() == "That date does not exist. Please try again."
     await english.says("tomorrow 7:30 pm")
@@ -169,9 +177,10 @@ async def test_malformed_dates_in_both_languages_get_a_second_try(
 
 
 async def test_only_the_branch_secretary_schedules_and_early_presses_wait(
-        h: Harness, county: dict[str, int], clock: FrozenClock) -> None:
+    h: Harness, county: dict[str, int], clock: FrozenClock
+) -> None:
     secretary = await make_secretary(h, county["east"])
-    member, = await registered(h, county["east"], ["普通党员"])
+    (member,) = await registered(h, county["east"], ["普通党员"])
     group = await branch_group(h, county["east"], "群", [secretary, member])
     await member.says("/meeting", chat=group)
     assert member.last(group) == "只有本支部书记可以安排会议。"
@@ -186,8 +195,7 @@ async def test_only_the_branch_secretary_schedules_and_early_presses_wait(
     assert member.answers()[-1] == "该活动已不存在。"
 
 
-async def test_day_and_time_can_be_picked_with_buttons(h: Harness, county: dict[str, int]
-                                                       ) -> None:
+async def test_day_and_time_can_be_picked_with_buttons(h: Harness, county: dict[str, int]) -> None:
     secretary = await make_secretary(h, county["east"])
     await secretary.says("/meeting")
     await secretary.presses("主题党日")

@@ -35,15 +35,15 @@ async def test_member_leaves_for_work_and_comes_back(h: Harness, county: dict[st
     assert member.last() == "您目前登记为自 2026-09 起在 杭州 务工。\n您还没有填报流入地党组织。"
     await member.presses("🏠 我已返乡")
     assert member.last() == "欢迎回家！已通知支部书记。"
-    assert secretary.last() == ("🏠 赵磊 已返乡（杭州 · 2026-09 至 2026-11-24）。"
-                                "外出期间：没有错过。")
+    assert secretary.last() == (
+        "🏠 赵磊 已返乡（杭州 · 2026-09 至 2026-11-24）。外出期间：没有错过。"
+    )
     async with h.db.read() as c:
         back = await member_repo.member_of_user(c, member.id)
     assert back is not None and not back.flowing and back.flow_city is None
 
 
-async def test_flow_refuses_future_month_and_strangers(h: Harness, county: dict[str, int]
-                                                       ) -> None:
+async def test_flow_refuses_future_month_and_strangers(h: Harness, county: dict[str, int]) -> None:
     secretary = await make_secretary(h, county["east"])
     member = await joined(h, secretary, "钱多")
     await member.says("/flow")
@@ -64,7 +64,8 @@ async def test_flow_refuses_future_month_and_strangers(h: Harness, county: dict[
 
 
 async def test_roster_shows_registered_flowing_and_unreachable(
-        h: Harness, county: dict[str, int]) -> None:
+    h: Harness, county: dict[str, int]
+) -> None:
     secretary = await make_secretary(h, county["east"])
     home = await joined(h, secretary, "在家人")
     away = await joined(h, secretary, "外出人", away=("苏州", None))
@@ -86,11 +87,15 @@ async def test_roster_shows_registered_flowing_and_unreachable(
     assert "陈建国" not in unreachable
     assert "在家人" not in unreachable and home.id and away.id
     assert [label for row in h.emu.last(secretary.user).buttons for label, _ in row] == [
-        "🖊 待代登记（2）", "👥 支部委员…", "🗑 移除党员…"]
+        "🖊 待代登记（2）",
+        "👥 支部委员…",
+        "🗑 移除党员…",
+    ]
 
 
-async def test_member_sees_own_profile_and_changes_phone(h: Harness, county: dict[str, int]
-                                                         ) -> None:
+async def test_member_sees_own_profile_and_changes_phone(
+    h: Harness, county: dict[str, int]
+) -> None:
     secretary = await make_secretary(h, county["east"])
     member = await joined(h, secretary, "孙丽", phone=None)
     await member.says("/me")
@@ -110,8 +115,9 @@ async def test_member_sees_own_profile_and_changes_phone(h: Harness, county: dic
     assert stored is not None and (stored.phone, stored.birth_year) == ("+8613700001234", 1979)
 
 
-async def test_language_switch_and_help_by_role(h: Harness, county: dict[str, int],
-                                                staff: Person) -> None:
+async def test_language_switch_and_help_by_role(
+    h: Harness, county: dict[str, int], staff: Person
+) -> None:
     stranger = h.person("Tourist", language="en")
     await stranger.says("/help")
     help_text = stranger.last()
@@ -134,15 +140,24 @@ async def test_language_switch_and_help_by_role(h: Harness, county: dict[str, in
 async def test_command_menus_are_published_per_language_and_scope(h: Harness) -> None:
     calls = [params for method, params in h.emu.calls if method == "setMyCommands"]
     scopes = {(str((p.get("scope") or {}).get("type")), p.get("language_code")) for p in calls}
-    assert {("all_private_chats", None), ("all_private_chats", "en"),
-            ("all_group_chats", None), ("all_group_chats", "en")} <= scopes
-    english = next(p for p in calls if (p.get("scope") or {}).get("type") == "all_private_chats"
-                   and p.get("language_code") == "en")
+    assert {
+        ("all_private_chats", None),
+        ("all_private_chats", "en"),
+        ("all_group_chats", None),
+        ("all_group_chats", "en"),
+    } <= scopes
+    english = next(
+        p
+        for p in calls
+        if (p.get("scope") or {}).get("type") == "all_private_chats"
+        and p.get("language_code") == "en"
+    )
     assert {c["command"] for c in english["commands"]} >= {"start", "help", "me", "flow", "lang"}
 
 
-async def test_staff_appoints_a_secretary_and_a_leader(h: Harness, county: dict[str, int],
-                                                       staff: Person) -> None:
+async def test_staff_appoints_a_secretary_and_a_leader(
+    h: Harness, county: dict[str, int], staff: Person
+) -> None:
     first = await make_secretary(h, county["east"], name="老书记")
     newcomer = await joined(h, first, "周新")
     await staff.says("/appoint")
@@ -175,18 +190,28 @@ async def test_staff_appoints_a_secretary_and_a_leader(h: Harness, county: dict[
 
 
 async def test_a_removed_member_leaves_the_roster_and_keeps_their_records(
-        h: Harness, county: dict[str, int]) -> None:
+    h: Harness, county: dict[str, int]
+) -> None:
     from storage import meetings as meeting_repo
     from tests.e2e.flows import make_secretary, registered
 
     secretary = await make_secretary(h, county["east"])
-    leaving, = await registered(h, county["east"], ["要离开的人"])
+    (leaving,) = await registered(h, county["east"], ["要离开的人"])
     async with h.db.tx() as c:
         gone = await member_repo.member_of_user(c, leaving.id)
         assert gone is not None
-        meeting = await meeting_repo.add_meeting(c, NewMeeting(
-            branch_id=county["east"], kind="lesson", starts_at=h.clock.now(),
-            place="村委会", topic="学习", created_by=secretary.id), h.clock.now())
+        meeting = await meeting_repo.add_meeting(
+            c,
+            NewMeeting(
+                branch_id=county["east"],
+                kind="lesson",
+                starts_at=h.clock.now(),
+                place="村委会",
+                topic="学习",
+                created_by=secretary.id,
+            ),
+            h.clock.now(),
+        )
         await meeting_repo.put_attendance(c, meeting.id, gone.id, "present", h.clock.now())
 
     await secretary.says("/members")

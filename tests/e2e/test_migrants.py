@@ -44,11 +44,12 @@ def _reminders(person: Person) -> list[str]:
 
 
 async def test_a_member_hosted_by_a_county_branch_attends_there_and_is_away_at_home(
-        h: Harness, county: dict[str, int], clock: FrozenClock) -> None:
+    h: Harness, county: dict[str, int], clock: FrozenClock
+) -> None:
     east = await make_secretary(h, county["east"])
     west = await make_secretary(h, county["west"], name="西河书记")
-    migrant, = await registered(h, county["east"], ["赵磊"])
-    neighbour, = await registered(h, county["west"], ["西河党员"])
+    (migrant,) = await registered(h, county["east"], ["赵磊"])
+    (neighbour,) = await registered(h, county["west"], ["西河党员"])
     east_group = await branch_group(h, county["east"], "东岭村党员群", [east])
     west_group = await branch_group(h, county["west"], "西河村党员群", [west, neighbour])
 
@@ -67,11 +68,14 @@ async def test_a_member_hosted_by_a_county_branch_attends_there_and_is_away_at_h
     await migrant.presses("◀ 返回")
     await migrant.presses("西河乡")
     await migrant.presses("西河村党支部")
-    assert migrant.last() == ("已记录：自 2026-11 起在 县城 务工。已通知支部书记。回来时请再发送 "
-                              "/flow。\n西河村党支部会邀请您参加他们的活动；您参加的情况本村支部"
-                              "也能看到。")
-    assert east.last() == ("🚶 赵磊 外出务工：县城 · 西河砖厂 · 流入地：西河村党支部 · "
-                           "2026-11 至今。")
+    assert migrant.last() == (
+        "已记录：自 2026-11 起在 县城 务工。已通知支部书记。回来时请再发送 "
+        "/flow。\n西河村党支部会邀请您参加他们的活动；您参加的情况本村支部"
+        "也能看到。"
+    )
+    assert east.last() == (
+        "🚶 赵磊 外出务工：县城 · 西河砖厂 · 流入地：西河村党支部 · 2026-11 至今。"
+    )
     stored = await _member(h, migrant)
     assert stored.flowing and stored.host_branch_id == county["west"]
     assert stored.host_name is None
@@ -81,10 +85,14 @@ async def test_a_member_hosted_by_a_county_branch_attends_there_and_is_away_at_h
     assert "邀请：3 人（全体正式党员和预备党员）。" in west.sees()[-2]  # the migrant too
     await schedule(east, east_group, remote="否", kind="支部党员大会", topic="换届")
     async with h.db.read() as c:
-        invited = {m.id: {p.name for p in await meeting_repo.invited(c, m.id)}
-                   for m in (await meeting_repo.recent(c, [county["east"], county["west"]]))}
-    assert invited == {1: {"西河书记", "西河党员", "赵磊"},
-                       2: {"李书记", "赵磊", "陈建国", "王秀英"}}
+        invited = {
+            m.id: {p.name for p in await meeting_repo.invited(c, m.id)}
+            for m in (await meeting_repo.recent(c, [county["east"], county["west"]]))
+        }
+    assert invited == {
+        1: {"西河书记", "西河党员", "赵磊"},
+        2: {"李书记", "赵磊", "陈建国", "王秀英"},
+    }
 
     # Reminded of the host's session only: the home one they cannot attend is not named.
     clock.set(TOMORROW_1930 - timedelta(days=1))
@@ -117,8 +125,10 @@ async def test_a_member_hosted_by_a_county_branch_attends_there_and_is_away_at_h
 
     # The home secretary sees it in the roster and in the member's record…
     await east.says("/members")
-    assert ("赵磊 · 正式党员 — 县城，自 2026-11 · 流入地：西河村党支部，今年在当地参加 1 次"
-            in east.last())
+    assert (
+        "赵磊 · 正式党员 — 县城，自 2026-11 · 流入地：西河村党支部，今年在当地参加 1 次"
+        in east.last()
+    )
     await east.says("/record")
     await east.presses("赵磊")
     record = east.last()
@@ -130,18 +140,22 @@ async def test_a_member_hosted_by_a_county_branch_attends_there_and_is_away_at_h
 
 
 async def test_where_they_were_is_kept_when_they_come_back_and_leave_again(
-        h: Harness, county: dict[str, int], clock: FrozenClock) -> None:
+    h: Harness, county: dict[str, int], clock: FrozenClock
+) -> None:
     secretary = await make_secretary(h, county["east"])
-    migrant, = await registered(h, county["east"], ["赵磊"])
+    (migrant,) = await registered(h, county["east"], ["赵磊"])
 
     # Outside the county, the host is typed by name.
     await goes_away(migrant, "深圳", "2026-03", employer="某电子厂", host="龙华区某街道党工委")
-    assert secretary.last() == ("🚶 赵磊 外出务工：深圳 · 某电子厂 · 流入地：龙华区某街道党工委 · "
-                                "2026-03 至今。")
+    assert secretary.last() == (
+        "🚶 赵磊 外出务工：深圳 · 某电子厂 · 流入地：龙华区某街道党工委 · 2026-03 至今。"
+    )
     clock.advance(timedelta(days=30))  # 2026-12-24: no homecoming season
     await comes_home(migrant)
-    assert secretary.last() == ("🏠 赵磊 已返乡（深圳 · 某电子厂 · 流入地：龙华区某街道党工委 · "
-                                "2026-03 至 2026-12-24）。外出期间：没有错过。")
+    assert secretary.last() == (
+        "🏠 赵磊 已返乡（深圳 · 某电子厂 · 流入地：龙华区某街道党工委 · "
+        "2026-03 至 2026-12-24）。外出期间：没有错过。"
+    )
     back = await _member(h, migrant)
     assert not back.flowing and back.flow_city is None and back.host_name is None
 
@@ -152,19 +166,25 @@ async def test_where_they_were_is_kept_when_they_come_back_and_leave_again(
     await migrant.presses("🏛 流入地党组织")
     await migrant.presses("东岭镇")
     await migrant.presses("南坡村党支部")
-    assert migrant.last() == ("已保存。流入地党组织：南坡村党支部\n南坡村党支部会邀请您参加他们的"
-                              "活动；您参加的情况本村支部也能看到。")
+    assert migrant.last() == (
+        "已保存。流入地党组织：南坡村党支部\n南坡村党支部会邀请您参加他们的"
+        "活动；您参加的情况本村支部也能看到。"
+    )
 
     async with h.db.read() as c:
         stays = await stay_repo.of_member(c, back.id)
-    assert [(s.city, s.employer, s.host_name, s.host_branch_id, s.ended_at is None)
-            for s in stays] == [("深圳", "某电子厂", "龙华区某街道党工委", None, False),
-                                ("广州", None, None, county["south"], True)]
+    assert [
+        (s.city, s.employer, s.host_name, s.host_branch_id, s.ended_at is None) for s in stays
+    ] == [
+        ("深圳", "某电子厂", "龙华区某街道党工委", None, False),
+        ("广州", None, None, county["south"], True),
+    ]
     await secretary.says("/record")
     await secretary.presses("赵磊")
-    assert ("🧳 外出务工记录\n• 广州 · 流入地：南坡村党支部 · 2027-01 至今\n"
-            "• 深圳 · 某电子厂 · 流入地：龙华区某街道党工委 · 2026-03 至 2026-12-24"
-            in secretary.last())
+    assert (
+        "🧳 外出务工记录\n• 广州 · 流入地：南坡村党支部 · 2027-01 至今\n"
+        "• 深圳 · 某电子厂 · 流入地：龙华区某街道党工委 · 2026-03 至 2026-12-24" in secretary.last()
+    )
 
 
 async def _push_and_notice(secretary: Person, member_at_home: Person) -> None:
@@ -186,10 +206,11 @@ async def _push_and_notice(secretary: Person, member_at_home: Person) -> None:
 
 
 async def test_back_for_spring_festival_the_list_the_make_up_lesson_and_the_catch_up(
-        h: Harness, county: dict[str, int], clock: FrozenClock) -> None:
+    h: Harness, county: dict[str, int], clock: FrozenClock
+) -> None:
     secretary = await make_secretary(h, county["east"])
     first, second, home = await registered(h, county["east"], ["外出甲", "外出乙", "在家丙"])
-    still_away, = await registered(h, county["east"], ["仍在外丁"], flowing=True)
+    (still_away,) = await registered(h, county["east"], ["仍在外丁"], flowing=True)
     group = await branch_group(h, county["east"], "东岭村党员群", [secretary, home])
     await goes_away(first, "深圳", "2026-10")
     await goes_away(second, "东莞", "2026-11")
@@ -208,30 +229,34 @@ async def test_back_for_spring_festival_the_list_the_make_up_lesson_and_the_catc
     await comes_home(first)
     assert first.sees()[-2] == "欢迎回家！已通知支部书记。"
     catch_up = first.last()
-    assert catch_up == ("🏠 欢迎回家！您外出期间还有以下内容待处理：\n\n📚 学习材料（1）：\n"
-                        "• 冬季学习\n\n📢 待确认的通知（1）：\n• 11-25 春节期间注意防火安全\n\n"
-                        "按下可打开，学完或看完后按 ✅。")
+    assert catch_up == (
+        "🏠 欢迎回家！您外出期间还有以下内容待处理：\n\n📚 学习材料（1）：\n"
+        "• 冬季学习\n\n📢 待确认的通知（1）：\n• 11-25 春节期间注意防火安全\n\n"
+        "按下可打开，学完或看完后按 ✅。"
+    )
     assert _buttons(first) == ["📖 冬季学习", "📢 春节期间注意防火安全"]
     season_list = secretary.last()
     assert season_list == (
         "🏠 东岭村党支部本季返乡党员：1 名\n外出期间各自错过的内容：\n"
         "• 外出甲（深圳 · 2026-10 至 2027-01-20）：错过活动 1 次（11-25 党课）；"
         "未学材料 1 份（冬季学习）；未确认通知 1 条\n\n"
-        "可为他们安排回乡补课：按下方按钮安排，只邀请这 1 名党员。")
+        "可为他们安排回乡补课：按下方按钮安排，只邀请这 1 名党员。"
+    )
     assert _buttons(secretary) == ["📚 安排回乡补课"]
 
     # A second return in the season: one line, not a second list.
     clock.advance(timedelta(days=1))
     await comes_home(second)
-    assert secretary.last() == ("🏠 外出乙 已返乡（东莞 · 2026-11 至 2027-01-21）。外出期间："
-                                "错过活动 1 次（11-25 党课）；未学材料 1 份（冬季学习）；"
-                                "未确认通知 1 条。")
+    assert secretary.last() == (
+        "🏠 外出乙 已返乡（东莞 · 2026-11 至 2027-01-21）。外出期间："
+        "错过活动 1 次（11-25 党课）；未学材料 1 份（冬季学习）；"
+        "未确认通知 1 条。"
+    )
     assert sum(t.startswith("🏠 东岭村党支部本季返乡党员") for t in secretary.sees()) == 1
 
     # The make-up lesson: the /meeting form, a party lesson or other, for exactly them.
     await secretary.presses("📚 安排回乡补课")
-    assert secretary.last() == ("📚 东岭村党支部回乡补课\n邀请：外出乙、外出甲\n"
-                                "是什么类型的活动？")
+    assert secretary.last() == ("📚 东岭村党支部回乡补课\n邀请：外出乙、外出甲\n是什么类型的活动？")
     assert _buttons(secretary) == ["党课", "其他活动"]
     await secretary.presses("党课")
     await secretary.says("明天 19:30")
@@ -249,10 +274,17 @@ async def test_back_for_spring_festival_the_list_the_make_up_lesson_and_the_catc
 
     clock.set(datetime.fromisoformat("2027-01-21T19:30:00+08:00"))  # a day before it
     await h.tick()
-    reminded = {p.user.first_name: [t for t in _reminders(p) if "补学" in t]
-                for p in (first, second, home, still_away, secretary)}
+    reminded = {
+        p.user.first_name: [t for t in _reminders(p) if "补学" in t]
+        for p in (first, second, home, still_away, secretary)
+    }
     assert {name: len(texts) for name, texts in reminded.items()} == {
-        "外出甲": 1, "外出乙": 1, "在家丙": 0, "仍在外丁": 0, "李书记": 0}
+        "外出甲": 1,
+        "外出乙": 1,
+        "在家丙": 0,
+        "仍在外丁": 0,
+        "李书记": 0,
+    }
     # Invited now: the button has nobody left to invite.
     await secretary.presses("📚 安排回乡补课")
     assert secretary.answers()[-1] == "返乡党员都已被邀请参加补课。"
@@ -272,12 +304,14 @@ async def test_back_for_spring_festival_the_list_the_make_up_lesson_and_the_catc
         assert await stay_repo.home_again(c, county["east"], SPRING - timedelta(days=1)) == []
         from storage import materials as material_repo
         from storage import notices as notice_repo
+
         assert await material_repo.open_for_member(c, member.id) == []
         assert await notice_repo.unconfirmed(c, member.telegram_id) == []
 
 
 async def test_the_season_list_comes_once_for_those_who_came_home_before_it(
-        h: Harness, county: dict[str, int], clock: FrozenClock) -> None:
+    h: Harness, county: dict[str, int], clock: FrozenClock
+) -> None:
     secretary = await make_secretary(h, county["east"])
     early, late = await registered(h, county["east"], ["腊月回", "正月回"], flowing=True)
     clock.set(datetime.fromisoformat("2026-12-20T10:00:00+08:00"))
@@ -299,7 +333,8 @@ async def test_the_season_list_comes_once_for_those_who_came_home_before_it(
 
 
 async def test_long_lists_keep_to_telegrams_limits(
-        h: Harness, county: dict[str, int], clock: FrozenClock) -> None:
+    h: Harness, county: dict[str, int], clock: FrozenClock
+) -> None:
     """A returnee with 25 materials and 25 notices open, the longest titles; a season
     with 150 back home, the longest names and places: one message each, within 4096
     characters and 100 buttons (the strict emulator refuses more), saying how many more."""
@@ -315,27 +350,46 @@ async def test_long_lists_keep_to_telegrams_limits(
     returnee = await _member(h, people[-1])
     async with h.db.tx() as c:
         for n in range(25):
-            material = await material_repo.add_material(c, NewMaterial(
-                scope_unit_id=county["east"], audience="flowing",
-                title=f"{n:02d}" + "𠀀" * 58, body="正文", created_by=secretary.id),
-                now)
+            material = await material_repo.add_material(
+                c,
+                NewMaterial(
+                    scope_unit_id=county["east"],
+                    audience="flowing",
+                    title=f"{n:02d}" + "𠀀" * 58,
+                    body="正文",
+                    created_by=secretary.id,
+                ),
+                now,
+            )
             await material_repo.add_recipients(c, material.id, [(returnee.id, None)], now)
-            notice = await notice_repo.add_notice(c, NewNotice(
-                sender=secretary.id, scope_unit_id=county["east"],
-                audience="everyone", body=f"<b>{n:02d}</b>" + "通知" * 500,
-                send_at=now), now)
+            notice = await notice_repo.add_notice(
+                c,
+                NewNotice(
+                    sender=secretary.id,
+                    scope_unit_id=county["east"],
+                    audience="everyone",
+                    body=f"<b>{n:02d}</b>" + "通知" * 500,
+                    send_at=now,
+                ),
+                now,
+            )
             await notice_repo.mark_sent(c, notice.id)
             key = f"test:notice:{notice.id}"
-            ids = await outbox_repo.enqueue(c, [outbox_repo.Envelope(
-                key, people[-1].id, OutboxKind.NOTICE, notice.id)], now)
+            ids = await outbox_repo.enqueue(
+                c, [outbox_repo.Envelope(key, people[-1].id, OutboxKind.NOTICE, notice.id)], now
+            )
             await outbox_repo.finish(c, ids[key], "sent", now, message_id=1)
-            await notice_repo.add_recipients(c, notice.id, [
-                (people[-1].id, returnee.id, returnee.name, county["east"], ids[key])])
+            await notice_repo.add_recipients(
+                c,
+                notice.id,
+                [(people[-1].id, returnee.id, returnee.name, county["east"], ids[key])],
+            )
         for person in people[:-1]:  # came home (set up): their stays close
             member = await member_repo.member_of_user(c, person.id)
             assert member is not None
-            await member_repo.update_member(c, member.id, {"flowing": False,
-                                                           "flow_city": None}, now)
+            await member_repo.update_member(
+                c, member.id, {"flowing": False, "flow_city": None}, now
+            )
     clock.set(SPRING)
     await comes_home(people[-1])
     catch_up = people[-1].last()

@@ -35,12 +35,27 @@ def asked(person: Person, topic: str) -> bool:
     return any(text.startswith(ASK.format(topic=topic)) for text in person.sees())
 
 
-async def held(h: Harness, clock: FrozenClock, secretary: Person, group: SimChat,
-               attendees: list[Person], *, kind: str, topic: str, day: date) -> None:
+async def held(
+    h: Harness,
+    clock: FrozenClock,
+    secretary: Person,
+    group: SimChat,
+    attendees: list[Person],
+    *,
+    kind: str,
+    topic: str,
+    day: date,
+) -> None:
     """A session scheduled from the group for 19:30 that day, checked into, and closed."""
     starts = datetime(day.year, day.month, day.day, 19, 30, tzinfo=clock.tz)
-    await schedule(secretary, group, when=starts.strftime("%Y-%m-%d %H:%M"), remote="否",
-                   kind=kind, topic=topic)
+    await schedule(
+        secretary,
+        group,
+        when=starts.strftime("%Y-%m-%d %H:%M"),
+        remote="否",
+        kind=kind,
+        topic=topic,
+    )
     clock.set(starts - timedelta(minutes=20))
     await h.tick()
     for person in attendees:
@@ -54,7 +69,8 @@ async def requests(db: Database) -> list[tuple[str, str, int]]:
     async with db.read() as c:
         rows = await c.execute_fetchall(
             """SELECT m.name, r.title, r.reminders FROM note_requests r
-               JOIN members m ON m.id = r.member_id ORDER BY r.asked_at, m.name""")
+               JOIN members m ON m.id = r.member_id ORDER BY r.asked_at, m.name"""
+        )
     return [(str(a), str(b), int(n)) for a, b, n in rows]
 
 
@@ -62,27 +78,42 @@ async def a_branch(h: Harness, county: dict[str, int]) -> tuple[Person, Person, 
     """East's secretary, a member who must write, and the branch's group chat; both are
     on the branch committee (the roster's 支委 column), so its meetings invite them."""
     secretary = await make_secretary(h, county["east"])
-    writer, = await registered(h, county["east"], ["刘青年"])
+    (writer,) = await registered(h, county["east"], ["刘青年"])
     async with h.db.tx() as c:
         for person in (secretary, writer):
             member = await member_repo.member_of_user(c, person.id)
             assert member is not None
             await member_repo.update_member(c, member.id, {"committee": True}, h.clock.now())
-    return secretary, writer, await branch_group(h, county["east"], "东岭群",
-                                                 [secretary, writer])
+    return secretary, writer, await branch_group(h, county["east"], "东岭群", [secretary, writer])
 
 
 async def test_notes_follow_study_sessions_not_committee_business_unless_configured(
-        h: Harness, county: dict[str, int], clock: FrozenClock,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    h: Harness, county: dict[str, int], clock: FrozenClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
     secretary, writer, group = await a_branch(h, county)
 
-    await held(h, clock, secretary, group, [secretary, writer], kind="支委会",
-               topic="研究修路", day=date(2026, 11, 25))
+    await held(
+        h,
+        clock,
+        secretary,
+        group,
+        [secretary, writer],
+        kind="支委会",
+        topic="研究修路",
+        day=date(2026, 11, 25),
+    )
     assert secretary.sees(group)[-1].startswith("📋 活动已结束\n支委会：研究修路")
     assert not asked(writer, "研究修路") and not asked(secretary, "研究修路")
-    await held(h, clock, secretary, group, [secretary, writer], kind="党课",
-               topic="学习党章", day=date(2026, 11, 26))
+    await held(
+        h,
+        clock,
+        secretary,
+        group,
+        [secretary, writer],
+        kind="党课",
+        topic="学习党章",
+        day=date(2026, 11, 26),
+    )
     assert asked(writer, "学习党章") and asked(secretary, "学习党章")
     assert await requests(h.db) == [("刘青年", "学习党章", 0), ("李书记", "学习党章", 0)]
 
@@ -91,26 +122,42 @@ async def test_notes_follow_study_sessions_not_committee_business_unless_configu
     h.settings = Settings(_env_file=None, **h.settings.model_dump(exclude={"note_after"}))
     assert h.settings.note_after == ["committee", "lesson", "study", "activity_day"]
     await h.restart()
-    await held(h, clock, secretary, group, [writer], kind="支委会", topic="再议修路",
-               day=date(2026, 11, 27))
+    await held(
+        h,
+        clock,
+        secretary,
+        group,
+        [writer],
+        kind="支委会",
+        topic="再议修路",
+        day=date(2026, 11, 27),
+    )
     assert asked(writer, "再议修路")
     assert ("刘青年", "再议修路", 0) in await requests(h.db)
 
 
 def test_a_kind_of_session_the_bot_does_not_know_is_named_in_one_line(tmp_path: Path) -> None:
-    line = refused(zhibu("migrate", env={"ZHIBU_NOTE_AFTER": "lesson, 党课",
-                                         "LANG": "zh_CN.UTF-8"}, cwd=tmp_path))
-    assert line == ("zhibu: 设置有误：ZHIBU_NOTE_AFTER：“党课”不是会议类型：请用 assembly, "
-                    "committee, group, lesson, activity_day, study, other")
+    line = refused(
+        zhibu(
+            "migrate", env={"ZHIBU_NOTE_AFTER": "lesson, 党课", "LANG": "zh_CN.UTF-8"}, cwd=tmp_path
+        )
+    )
+    assert line == (
+        "zhibu: 设置有误：ZHIBU_NOTE_AFTER：“党课”不是会议类型：请用 assembly, "
+        "committee, group, lesson, activity_day, study, other"
+    )
     assert refused(zhibu("migrate", env={"ZHIBU_NOTE_DAYS": "0"}, cwd=tmp_path)) == (
-        "zhibu: invalid setting ZHIBU_NOTE_DAYS: must be at least 1")
+        "zhibu: invalid setting ZHIBU_NOTE_DAYS: must be at least 1"
+    )
 
 
 async def test_an_owed_note_is_reminded_twice_then_only_listed_and_then_lapses(
-        h: Harness, county: dict[str, int], clock: FrozenClock) -> None:
+    h: Harness, county: dict[str, int], clock: FrozenClock
+) -> None:
     secretary, writer, group = await a_branch(h, county)
-    await held(h, clock, secretary, group, [writer], kind="党课", topic="学习党章",
-               day=date(2026, 11, 25))
+    await held(
+        h, clock, secretary, group, [writer], kind="党课", topic="学习党章", day=date(2026, 11, 25)
+    )
     assert asked(writer, "学习党章")
     # Two materials with due dates: their reminders come on other evenings too, and on
     # 11-29 in the same message as the note's.
@@ -158,10 +205,12 @@ async def test_an_owed_note_is_reminded_twice_then_only_listed_and_then_lapses(
 
 
 async def test_while_owed_the_secretary_sees_until_when_and_that_reminders_are_over(
-        h: Harness, county: dict[str, int], clock: FrozenClock) -> None:
+    h: Harness, county: dict[str, int], clock: FrozenClock
+) -> None:
     secretary, writer, group = await a_branch(h, county)
-    await held(h, clock, secretary, group, [writer], kind="主题党日", topic="植树",
-               day=date(2026, 11, 25))
+    await held(
+        h, clock, secretary, group, [writer], kind="主题党日", topic="植树", day=date(2026, 11, 25)
+    )
     await secretary.says("/notes")
     assert "• 刘青年 — 植树 · 截至 12-09\n" in secretary.last()
     for day in (26, 29):  # its two reminders
@@ -185,16 +234,26 @@ async def test_while_owed_the_secretary_sees_until_when_and_that_reminders_are_o
 
 
 async def test_the_secretary_lifts_unable_to_write_and_studying_asks_again(
-        h: Harness, county: dict[str, int], clock: FrozenClock) -> None:
+    h: Harness, county: dict[str, int], clock: FrozenClock
+) -> None:
     secretary = await make_secretary(h, county["east"])
     other = await make_secretary(h, county["west"], name="西河书记")
     silent, elder = await registered(h, county["east"], ["王不写", "赵大爷"])
     async with h.db.tx() as c:  # 赵大爷 is 66: the guidelines do not ask him to write
-        await member_repo.update_member(c, await member_id_of(h, elder), {"birth_year": 1960},
-                                        clock.now())
+        await member_repo.update_member(
+            c, await member_id_of(h, elder), {"birth_year": 1960}, clock.now()
+        )
     group = await branch_group(h, county["east"], "东岭群", [secretary, silent, elder])
-    await held(h, clock, secretary, group, [silent, elder], kind="党课", topic="学习党章",
-               day=date(2026, 11, 25))
+    await held(
+        h,
+        clock,
+        secretary,
+        group,
+        [silent, elder],
+        kind="党课",
+        topic="学习党章",
+        day=date(2026, 11, 25),
+    )
     assert asked(silent, "学习党章") and not asked(elder, "学习党章")
     await secretary.says("/notes")
     await secretary.presses("🚫 王不写 无写作能力")
@@ -223,7 +282,9 @@ async def test_the_secretary_lifts_unable_to_write_and_studying_asks_again(
 
     await secretary.presses("✍️ 王不写 能写")
     assert [label for row in h.emu.last(secretary.user).buttons for label, _ in row] == [
-        "✅ 确认：王不写 能写", "✖ 不，保持不变"]
+        "✅ 确认：王不写 能写",
+        "✖ 不，保持不变",
+    ]
     await secretary.presses("✖ 不，保持不变")
     assert secretary.answers()[-1] == "没有做任何更改。" and await unable(h, silent_id)
     await secretary.says("/notes")
@@ -238,11 +299,19 @@ async def test_the_secretary_lifts_unable_to_write_and_studying_asks_again(
     assert secretary.answers()[-1] == "已经记录过了。"
     async with h.db.read() as c:
         entries = [(e.actor, e.action, e.subject, e.detail) for e in await audit.entries(c)]
-    assert entries[0] == (f"tg:{secretary.id}", "member.can_write", f"member:{silent_id}",
-                          '{"no_writing": [true, false]}')
+    assert entries[0] == (
+        f"tg:{secretary.id}",
+        "member.can_write",
+        f"member:{silent_id}",
+        '{"no_writing": [true, false]}',
+    )
     assert [e[1] for e in entries].count("member.can_write") == 1
-    assert (f"tg:{secretary.id}", "member.no_writing", f"member:{silent_id}",
-            '{"no_writing": [false, true]}') in entries
+    assert (
+        f"tg:{secretary.id}",
+        "member.no_writing",
+        f"member:{silent_id}",
+        '{"no_writing": [false, true]}',
+    ) in entries
 
     # Asked again: his session's note is owed again, and the next material asks him.
     before = len(secretary.sees())
@@ -263,12 +332,20 @@ async def unable(h: Harness, member_id: int) -> bool:
 async def push(secretary: Person, title: str, due: str) -> None:
     """A text material to every member of the branch, due that day."""
     await secretary.says("/push")
-    label = next(label for row in secretary.h.emu.last(secretary.user).buttons
-                 for label, _ in row if label.startswith("👥 全体党员"))
+    label = next(
+        label
+        for row in secretary.h.emu.last(secretary.user).buttons
+        for label, _ in row
+        if label.startswith("👥 全体党员")
+    )
     await secretary.presses(label)
     await secretary.says(title)
     await secretary.says("内容")
     await secretary.says(due)
-    confirm = next(label for row in secretary.h.emu.last(secretary.user).buttons
-                   for label, _ in row if label.startswith("✅ 发送给"))
+    confirm = next(
+        label
+        for row in secretary.h.emu.last(secretary.user).buttons
+        for label, _ in row
+        if label.startswith("✅ 发送给")
+    )
     await secretary.presses(confirm)

@@ -22,10 +22,12 @@ async def born(h: Harness, person: Person, year: int) -> None:
         await member_repo.update_member(c, member.id, {"birth_year": year}, h.clock.now())
 
 
-async def closed_session(h: Harness, clock: FrozenClock, secretary: Person,
-                         attendees: list[Person], absent: list[Person]) -> None:
-    group = await branch_group(h, await _branch(h, secretary), "党员群",
-                               [secretary, *attendees, *absent])
+async def closed_session(
+    h: Harness, clock: FrozenClock, secretary: Person, attendees: list[Person], absent: list[Person]
+) -> None:
+    group = await branch_group(
+        h, await _branch(h, secretary), "党员群", [secretary, *attendees, *absent]
+    )
     await schedule(secretary, group, remote="否")
     clock.set(START - timedelta(minutes=20))
     await h.tick()
@@ -43,7 +45,8 @@ async def _branch(h: Harness, person: Person) -> int:
 
 
 async def test_after_a_session_only_those_who_must_write_are_asked_and_reminded(
-        h: Harness, county: dict[str, int], clock: FrozenClock) -> None:
+    h: Harness, county: dict[str, int], clock: FrozenClock
+) -> None:
     secretary = await make_secretary(h, county["east"])
     writer, elder, absentee = await registered(h, county["east"], ["刘青年", "赵大爷", "缺席者"])
     await born(h, elder, 1961)  # 65 this year: exempt
@@ -80,7 +83,8 @@ async def test_after_a_session_only_those_who_must_write_are_asked_and_reminded(
 
 
 async def test_the_secretary_reviews_notes_and_marks_who_cannot_write(
-        h: Harness, county: dict[str, int], clock: FrozenClock) -> None:
+    h: Harness, county: dict[str, int], clock: FrozenClock
+) -> None:
     secretary = await make_secretary(h, county["east"])
     writer, silent = await registered(h, county["east"], ["刘青年", "王不写"])
     await closed_session(h, clock, secretary, [writer, silent], [])
@@ -132,10 +136,11 @@ async def member_id_of(h: Harness, person: Person) -> int:
 
 
 async def test_a_studied_material_asks_for_a_note_and_the_record_counts_it(
-        h: Harness, county: dict[str, int]) -> None:
+    h: Harness, county: dict[str, int]
+) -> None:
     secretary = await make_secretary(h, county["east"])
-    reader, = await registered(h, county["east"], ["读书人"])
-    away, = await registered(h, county["east"], ["外出者"], flowing=True)
+    (reader,) = await registered(h, county["east"], ["读书人"])
+    (away,) = await registered(h, county["east"], ["外出者"], flowing=True)
     await secretary.says("/push")
     await secretary.presses("👥 全体党员（5）")
     await secretary.says("党史一章")
@@ -152,10 +157,12 @@ async def test_a_studied_material_asks_for_a_note_and_the_record_counts_it(
     assert reader.last() == "谢谢！您的心得已收到。"
 
     await reader.says("/record")
-    assert reader.last() == ("📒 学习档案：读书人，2026年\n参加会议和学习：0 / 0 次\n"
-                             "学习材料：已学 1 / 1 份\n心得体会：已写 1 篇（优秀 0 篇），待写 0 篇"
-                             "\n\n学习材料\n✅ 11-24 党史一章 — 11-24 已学习\n\n"
-                             "心得体会\n✍️ 11-24 党史一章")
+    assert reader.last() == (
+        "📒 学习档案：读书人，2026年\n参加会议和学习：0 / 0 次\n"
+        "学习材料：已学 1 / 1 份\n心得体会：已写 1 篇（优秀 0 篇），待写 0 篇"
+        "\n\n学习材料\n✅ 11-24 党史一章 — 11-24 已学习\n\n"
+        "心得体会\n✍️ 11-24 党史一章"
+    )
     await secretary.says("/record")
     await secretary.presses("外出者")
     assert "不作写心得要求：流动党员" in secretary.last()
@@ -165,8 +172,7 @@ async def test_a_studied_material_asks_for_a_note_and_the_record_counts_it(
     assert stranger.answers() == ["这不在您的管理范围内。"]
 
 
-async def test_a_long_note_never_blocks_the_review_list(h: Harness, county: dict[str, int]
-                                                        ) -> None:
+async def test_a_long_note_never_blocks_the_review_list(h: Harness, county: dict[str, int]) -> None:
     secretary = await make_secretary(h, county["east"])
     long_writer, short_writer = await registered(h, county["east"], ["长篇", "短篇"])
     # 3,000 units as Telegram counts them: each "&" is "&amp;" in HTML, each emoji two.

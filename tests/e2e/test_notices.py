@@ -21,19 +21,24 @@ def notices_of(person: Person) -> list[str]:
 
 
 async def test_a_notice_to_the_flowing_members_of_a_township_and_its_receipts(
-        h: Harness, county: dict[str, int], staff: Person) -> None:
-    east_away, = await registered(h, county["east"], ["东岭流动"], flowing=True)
-    south_away, = await registered(h, county["south"], ["南坡流动"], flowing=True)
-    east_home, = await registered(h, county["east"], ["东岭在家"])
-    west_away, = await registered(h, county["west"], ["西河流动"], flowing=True)
-    blocked, = await registered(h, county["south"], ["拉黑者"], flowing=True)
+    h: Harness, county: dict[str, int], staff: Person
+) -> None:
+    (east_away,) = await registered(h, county["east"], ["东岭流动"], flowing=True)
+    (south_away,) = await registered(h, county["south"], ["南坡流动"], flowing=True)
+    (east_home,) = await registered(h, county["east"], ["东岭在家"])
+    (west_away,) = await registered(h, county["west"], ["西河流动"], flowing=True)
+    (blocked,) = await registered(h, county["south"], ["拉黑者"], flowing=True)
     h.emu.block(blocked.user)
 
     await staff.says("/notice")
     await staff.presses("东岭镇")
     await staff.presses("东岭镇全部")
     assert [label for row in h.emu.last(staff.user).buttons for label, _ in row] == [
-        "所有人（4）", "仅支部书记（0）", "仅领导干部（0）", "仅流动党员（3）"]
+        "所有人（4）",
+        "仅支部书记（0）",
+        "仅领导干部（0）",
+        "仅流动党员（3）",
+    ]
     await staff.presses("仅流动党员（3）")
     h.emu.send_text(staff.user, "请于<本周五>前返回<b>信息</b>表。")
     await h.settle()
@@ -68,18 +73,21 @@ async def test_a_notice_to_the_flowing_members_of_a_township_and_its_receipts(
     await h.settle()
     assert staff.answers()[-1] == "已经提醒过一次了。"
     await staff.presses("👥 名单")
-    assert staff.last() == ("东岭村党支部\n✅ 已收到（1）\n东岭流动\n"
-                            "南坡村党支部\n⏳ 未确认（1）\n南坡流动\n📵 联系不上（1）\n拉黑者")
+    assert staff.last() == (
+        "东岭村党支部\n✅ 已收到（1）\n东岭流动\n"
+        "南坡村党支部\n⏳ 未确认（1）\n南坡流动\n📵 联系不上（1）\n拉黑者"
+    )
     async with h.db.read() as c:
         found = await notice_repo.recipients(c, 1, None)
     assert sorted(p.name for p in found) == sorted(["南坡流动", "拉黑者", "东岭流动"])
 
 
 async def test_a_secretary_notifies_only_their_own_branch(
-        h: Harness, county: dict[str, int]) -> None:
+    h: Harness, county: dict[str, int]
+) -> None:
     secretary = await make_secretary(h, county["east"])
-    member, = await registered(h, county["east"], ["本支部"])
-    other, = await registered(h, county["west"], ["外支部"])
+    (member,) = await registered(h, county["east"], ["本支部"])
+    (other,) = await registered(h, county["west"], ["外支部"])
     group = await branch_group(h, county["east"], "东岭群", [secretary, member])
     await secretary.says("/notice")
     labels = [label for row in h.emu.last(secretary.user).buttons for label, _ in row]
@@ -97,13 +105,14 @@ async def test_a_secretary_notifies_only_their_own_branch(
     group_copy = h.emu.last(group)
     assert group_copy.text is not None and group_copy.text.startswith("📢 通知")
     assert group_copy.buttons == []
-    plain, = await registered(h, county["east"], ["普通党员"])
+    (plain,) = await registered(h, county["east"], ["普通党员"])
     await plain.says("/notice")
     assert plain.last() == "只有支部书记和组织部工作人员可以进行此操作。"
 
 
 async def test_a_scheduled_notice_to_leaders_goes_at_its_time(
-        h: Harness, county: dict[str, int], staff: Person, clock: FrozenClock) -> None:
+    h: Harness, county: dict[str, int], staff: Person, clock: FrozenClock
+) -> None:
     leader = await make_leader(h, county["east"], [county["south"]])
     await staff.says("/notice")
     await staff.presses("🏛 全县")
@@ -121,11 +130,14 @@ async def test_a_scheduled_notice_to_leaders_goes_at_its_time(
 
 
 async def test_receipts_by_branch_count_roster_members_without_telegram(
-        h: Harness, county: dict[str, int], staff: Person) -> None:
+    h: Harness, county: dict[str, int], staff: Person
+) -> None:
     secretary, reader, idle, south, blocker = await township_notice_asked(h, county, staff)
-    assert staff.last() == ("东岭镇，所有人：共 5 人，立即发送。\n"
-                            "名册上有 2 人没有 Telegram，收不到这条通知：请当面告知，然后代为登记"
-                            "（/notices，👥，🖊）。")
+    assert staff.last() == (
+        "东岭镇，所有人：共 5 人，立即发送。\n"
+        "名册上有 2 人没有 Telegram，收不到这条通知：请当面告知，然后代为登记"
+        "（/notices，👥，🖊）。"
+    )
     await staff.presses("✅ 发送给 5 人")
     await reader.presses("✅ 收到")
     await secretary.presses("✅ 收到")
@@ -133,10 +145,14 @@ async def test_receipts_by_branch_count_roster_members_without_telegram(
     async with h.db.read() as c:
         stored = await notice_repo.recipients(c, 1, None)
     assert {(p.name, p.telegram_id is None, p.delivery) for p in stored} == {
-        ("李书记", False, "delivered"), ("东岭甲", False, "delivered"),
-        ("东岭乙", False, "delivered"), ("陈建国", True, "no_telegram"),
-        ("王秀英", True, "no_telegram"), ("南坡甲", False, "delivered"),
-        ("拉黑者", False, "unreachable")}
+        ("李书记", False, "delivered"),
+        ("东岭甲", False, "delivered"),
+        ("东岭乙", False, "delivered"),
+        ("陈建国", True, "no_telegram"),
+        ("王秀英", True, "no_telegram"),
+        ("南坡甲", False, "delivered"),
+        ("拉黑者", False, "unreachable"),
+    }
 
     await staff.says("/notices")
     assert staff.last() == (
@@ -144,31 +160,41 @@ async def test_receipts_by_branch_count_roster_members_without_telegram(
         "已送达 4 · 已确认收到 2 · 未确认 2 · 待代登记 2 · 联系不上 1\n"
         "按支部：\n"
         "东岭村党支部：已送达 3 · 已确认收到 2 · 未确认 1 · 待代登记 2 · 联系不上 0\n"
-        "南坡村党支部：已送达 1 · 已确认收到 0 · 未确认 1 · 联系不上 1")
+        "南坡村党支部：已送达 1 · 已确认收到 0 · 未确认 1 · 联系不上 1"
+    )
     await staff.presses("👥 名单")
-    assert staff.last() == ("东岭村党支部\n✅ 已收到（2）\n东岭甲、李书记\n⏳ 未确认（1）\n东岭乙\n"
-                            "🖊 没有 Telegram，当面告知后代登记（2）\n王秀英、陈建国\n"
-                            "南坡村党支部\n⏳ 未确认（1）\n南坡甲\n📵 联系不上（1）\n拉黑者")
+    assert staff.last() == (
+        "东岭村党支部\n✅ 已收到（2）\n东岭甲、李书记\n⏳ 未确认（1）\n东岭乙\n"
+        "🖊 没有 Telegram，当面告知后代登记（2）\n王秀英、陈建国\n"
+        "南坡村党支部\n⏳ 未确认（1）\n南坡甲\n📵 联系不上（1）\n拉黑者"
+    )
 
     # The east branch's secretary sees their own branch only.
     await secretary.says("/notices")
-    assert secretary.last() == ("📢 11-24 10:00 本周六上午召开党员大会。\n"
-                                "已送达 3 · 已确认收到 2 · 未确认 1 · 待代登记 2 · 联系不上 0")
+    assert secretary.last() == (
+        "📢 11-24 10:00 本周六上午召开党员大会。\n"
+        "已送达 3 · 已确认收到 2 · 未确认 1 · 待代登记 2 · 联系不上 0"
+    )
     await secretary.presses("👥 名单")
-    assert secretary.last() == ("✅ 已收到（2）\n东岭甲、李书记\n⏳ 未确认（1）\n东岭乙\n"
-                                "🖊 没有 Telegram，当面告知后代登记（2）\n王秀英、陈建国\n"
-                                "📵 联系不上（0）")
+    assert secretary.last() == (
+        "✅ 已收到（2）\n东岭甲、李书记\n⏳ 未确认（1）\n东岭乙\n"
+        "🖊 没有 Telegram，当面告知后代登记（2）\n王秀英、陈建国\n"
+        "📵 联系不上（0）"
+    )
 
 
 async def test_a_county_wide_notice_lists_the_branches_that_still_need_a_word(
-        h: Harness, county: dict[str, int], staff: Person) -> None:
+    h: Harness, county: dict[str, int], staff: Person
+) -> None:
     from handlers.notices import BRANCH_LINES
     from storage import org as org_repo
 
     now = h.clock.now()
     async with h.db.tx() as c:
-        extra = [await org_repo.add_unit(c, "branch", f"新村{i:02d}党支部", county["xihe"], now)
-                 for i in range(BRANCH_LINES)]
+        extra = [
+            await org_repo.add_unit(c, "branch", f"新村{i:02d}党支部", county["xihe"], now)
+            for i in range(BRANCH_LINES)
+        ]
     people = [(await registered(h, unit.id, [f"{unit.name[:4]}党员"]))[0] for unit in extra]
     await staff.says("/notice")
     await staff.presses("🏛 全县")
@@ -179,9 +205,11 @@ async def test_a_county_wide_notice_lists_the_branches_that_still_need_a_word(
     await people[0].presses("✅ 收到")  # 新村00 has nothing left to follow up
     await staff.says("/notices")
     lines = staff.last().split("\n")
-    assert lines[2] == (f"尚有人未确认或联系不上的支部：{BRANCH_LINES} 个（共 "
-                        f"{BRANCH_LINES + 1} 个）；按名称列出前 {BRANCH_LINES} 个"
-                        "（👥 名单列出每个支部）：")
+    assert lines[2] == (
+        f"尚有人未确认或联系不上的支部：{BRANCH_LINES} 个（共 "
+        f"{BRANCH_LINES + 1} 个）；按名称列出前 {BRANCH_LINES} 个"
+        "（👥 名单列出每个支部）："
+    )
     # By name, not by how many are left: no branch is ranked by clicks.
     assert lines[3] == "东岭村党支部：已送达 0 · 已确认收到 0 · 未确认 0 · 待代登记 2 · 联系不上 0"
     assert lines[4].startswith("新村01党支部：") and lines[-1].startswith("新村19党支部：")

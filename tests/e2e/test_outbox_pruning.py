@@ -37,7 +37,8 @@ def _on(clock: FrozenClock, day: date, hour: int) -> None:
 
 
 async def test_receipts_figures_and_audit_read_the_same_after_old_rows_are_pruned(
-        h: Harness, county: dict[str, int], staff: Person, clock: FrozenClock) -> None:
+    h: Harness, county: dict[str, int], staff: Person, clock: FrozenClock
+) -> None:
     secretary, reader, idle, south, _ = await township_notice_asked(h, county, staff)
     await staff.presses("✅ 发送给 5 人")
     await reader.presses("✅ 收到")
@@ -62,35 +63,51 @@ async def test_receipts_figures_and_audit_read_the_same_after_old_rows_are_prune
             listed = await material_repo.recipients(c, stats[0].material.id, None)
             receipts = await notice_repo.recipients(c, 1, None)
             unacknowledged = await notice_repo.not_acknowledged(c, 1)
-            figures = await figures_repo.notices(c, START - timedelta(days=1),
-                                                 START + timedelta(days=1))
+            figures = await figures_repo.notices(
+                c, START - timedelta(days=1), START + timedelta(days=1)
+            )
             trail = await audit.entries(c)
-        bulletin = await bulletins.build(h.db, FrozenClock(START), county["county"],
-                                         date(2026, 11, 1), date(2026, 12, 1), 3.0)
-        return {"overview": overview, "names": names, "study": study, "stats": stats,
-                "listed": listed, "receipts": receipts, "unacknowledged": unacknowledged,
-                "figures": figures, "trail": trail, "bulletin": bulletin}
+        bulletin = await bulletins.build(
+            h.db, FrozenClock(START), county["county"], date(2026, 11, 1), date(2026, 12, 1), 3.0
+        )
+        return {
+            "overview": overview,
+            "names": names,
+            "study": study,
+            "stats": stats,
+            "listed": listed,
+            "receipts": receipts,
+            "unacknowledged": unacknowledged,
+            "figures": figures,
+            "trail": trail,
+            "bulletin": bulletin,
+        }
 
     before = await seen()
     assert "已送达 4 · 已确认收到 1" in str(before["overview"])
     assert {(p.name, p.delivery) for p in before["receipts"]} >= {  # type: ignore[attr-defined]
-        ("东岭乙", "delivered"), ("拉黑者", "unreachable"), ("陈建国", "no_telegram")}
+        ("东岭乙", "delivered"),
+        ("拉黑者", "unreachable"),
+        ("陈建国", "no_telegram"),
+    }
     sent = await _rows(h, "SELECT count(*) FROM outbox WHERE kind IN ('notice', 'material')")
     assert sent == [(8,)]
 
     _on(clock, date(2026, 12, 29), 10)  # 35 days kept (the default): the last of them
     await h.tick()
-    assert await _rows(h, "SELECT count(*) FROM outbox WHERE kind IN ('notice', 'material')"
-                       ) == sent
+    assert (
+        await _rows(h, "SELECT count(*) FROM outbox WHERE kind IN ('notice', 'material')") == sent
+    )
     _on(clock, date(2026, 12, 30), 10)  # the first daily job after: they go
     waiting = await _rows(h, "SELECT count(*) FROM outbox WHERE state = 'queued'")
     await h.tick()
-    assert await _rows(h, "SELECT count(*) FROM outbox WHERE kind IN ('notice', 'material')"
-                       ) == [(0,)]
+    assert await _rows(h, "SELECT count(*) FROM outbox WHERE kind IN ('notice', 'material')") == [
+        (0,)
+    ]
     assert await _rows(h, "SELECT count(*) FROM outbox WHERE state = 'queued'") == waiting
-    assert await _rows(h, "SELECT delivery, count(*) FROM notice_recipients "
-                          "GROUP BY delivery ORDER BY delivery") == [
-        (None, 2), ("sent", 4), ("unreachable", 1)]
+    assert await _rows(
+        h, "SELECT delivery, count(*) FROM notice_recipients GROUP BY delivery ORDER BY delivery"
+    ) == [(None, 2), ("sent", 4), ("unreachable", 1)]
     after = await seen()
     assert after == before
     # A member who acknowledges now is counted as before.
@@ -100,9 +117,10 @@ async def test_receipts_figures_and_audit_read_the_same_after_old_rows_are_prune
 
 
 async def test_a_sessions_pruned_reminders_are_not_sent_again(
-        h: Harness, county: dict[str, int], clock: FrozenClock) -> None:
+    h: Harness, county: dict[str, int], clock: FrozenClock
+) -> None:
     secretary = await make_secretary(h, county["east"])
-    member, = await registered(h, county["east"], ["东岭甲"])
+    (member,) = await registered(h, county["east"], ["东岭甲"])
     await on_roster_only(h, county["east"], "老周")
     group = await branch_group(h, county["east"], "东岭村党支部", [secretary, member])
     await schedule(secretary, group, when="明天 19:30")
@@ -127,7 +145,8 @@ async def test_a_sessions_pruned_reminders_are_not_sent_again(
 
 def test_a_bad_keep_delivered_days_is_named_in_one_line(tmp_path: Path) -> None:
     assert refused(zhibu("migrate", env={"ZHIBU_KEEP_DELIVERED_DAYS": "3"}, cwd=tmp_path)) == (
-        "zhibu: invalid setting ZHIBU_KEEP_DELIVERED_DAYS: must be at least 7")
-    assert refused(zhibu("migrate", env={"ZHIBU_KEEP_DELIVERED_DAYS": "forever"},
-                         cwd=tmp_path)).startswith(
-        "zhibu: invalid setting ZHIBU_KEEP_DELIVERED_DAYS: ")
+        "zhibu: invalid setting ZHIBU_KEEP_DELIVERED_DAYS: must be at least 7"
+    )
+    assert refused(
+        zhibu("migrate", env={"ZHIBU_KEEP_DELIVERED_DAYS": "forever"}, cwd=tmp_path)
+    ).startswith("zhibu: invalid setting ZHIBU_KEEP_DELIVERED_DAYS: ")

@@ -34,47 +34,74 @@ OVERALL = 200
 
 
 @contextlib.asynccontextmanager
-async def bot_with_pace(emu: Emulator, settings: Settings, clock: FrozenClock,
-                        **scaled: object) -> AsyncIterator[Harness]:
+async def bot_with_pace(
+    emu: Emulator, settings: Settings, clock: FrozenClock, **scaled: object
+) -> AsyncIterator[Harness]:
     """The bot with its replies paced, Telegram's limits scaled as ``scaled`` says."""
-    async with running(Harness(emu=emu, settings=settings.model_copy(update=scaled),
-                               clock=clock, settle_timeout=180, paced=True)) as harness:
+    async with running(
+        Harness(
+            emu=emu,
+            settings=settings.model_copy(update=scaled),
+            clock=clock,
+            settle_timeout=180,
+            paced=True,
+        )
+    ) as harness:
         yield harness
 
 
 @pytest.fixture
-async def paced(emu: Emulator, settings: Settings, clock: FrozenClock
-                ) -> AsyncIterator[Harness]:
+async def paced(emu: Emulator, settings: Settings, clock: FrozenClock) -> AsyncIterator[Harness]:
     emu.flood_limits = FloodLimits(per_second=OVERALL, per_chat_per_second=PER_CHAT)
-    async with bot_with_pace(emu, settings, clock, send_per_second=OVERALL,
-                             send_chat_seconds=1 / PER_CHAT) as harness:
+    async with bot_with_pace(
+        emu, settings, clock, send_per_second=OVERALL, send_chat_seconds=1 / PER_CHAT
+    ) as harness:
         yield harness
 
 
 def to_chat(emu: Emulator, chat_id: int) -> int:
     """Messages sent or edited in a chat: what Telegram's limits count."""
-    return sum(1 for name, params in emu.calls
-               if (name in SENDING or name.startswith("edit")) and params.get("chat_id") == chat_id)
+    return sum(
+        1
+        for name, params in emu.calls
+        if (name in SENDING or name.startswith("edit")) and params.get("chat_id") == chat_id
+    )
 
 
-async def queue_for_flowing(h: Harness, branch: int, materials_n: int, notices_n: int,
-                            tag: str) -> None:
+async def queue_for_flowing(
+    h: Harness, branch: int, materials_n: int, notices_n: int, tag: str
+) -> None:
     for i in range(materials_n):
-        await materials.push(h.db, h.clock, NewMaterial(
-            scope_unit_id=branch, audience="flowing", title=f"{tag}材料{i:02d}", body="内容",
-            created_by=1))
+        await materials.push(
+            h.db,
+            h.clock,
+            NewMaterial(
+                scope_unit_id=branch,
+                audience="flowing",
+                title=f"{tag}材料{i:02d}",
+                body="内容",
+                created_by=1,
+            ),
+        )
     for i in range(notices_n):
-        await notices.create(h.db, h.clock, NewNotice(
-            sender=1, scope_unit_id=branch, audience="flowing", body=f"{tag}通知{i:02d}",
-            send_at=h.clock.now()))
+        await notices.create(
+            h.db,
+            h.clock,
+            NewNotice(
+                sender=1,
+                scope_unit_id=branch,
+                audience="flowing",
+                body=f"{tag}通知{i:02d}",
+                send_at=h.clock.now(),
+            ),
+        )
     h.services.poke_outbox()
 
 
-async def test_replies_and_the_outbox_to_one_person_keep_telegrams_limits(
-        paced: Harness) -> None:
+async def test_replies_and_the_outbox_to_one_person_keep_telegrams_limits(paced: Harness) -> None:
     h = paced
     county = await seed_county(h.db, h.clock)
-    person, = await registered(h, county["east"], ["外出务工"], flowing=True)
+    (person,) = await registered(h, county["east"], ["外出务工"], flowing=True)
 
     # A push and notices queue fifty messages for them while they type fifty commands.
     await queue_for_flowing(h, county["east"], 40, 10, "甲")
@@ -85,8 +112,9 @@ async def test_replies_and_the_outbox_to_one_person_keep_telegrams_limits(
 
     # More notices, while they press "Studied" on ten materials (each press edits one).
     await queue_for_flowing(h, county["east"], 0, 10, "乙")
-    for message in [m for m in h.emu.messages(person.user)
-                    if (m.text or "").startswith("📚 学习材料：甲材料")][:10]:
+    for message in [
+        m for m in h.emu.messages(person.user) if (m.text or "").startswith("📚 学习材料：甲材料")
+    ][:10]:
         h.emu.press(person.user, message, "✅ 已学习")
     await h.settle()
 
@@ -103,13 +131,19 @@ async def test_replies_and_the_outbox_to_one_person_keep_telegrams_limits(
 
 
 async def test_a_429_holds_that_chat_for_retry_after_and_the_reply_still_arrives(
-        paced: Harness) -> None:
+    paced: Harness,
+) -> None:
     h = paced
     county = await seed_county(h.db, h.clock)
     person, other = await registered(h, county["east"], ["外出甲", "外出乙"], flowing=True)
     arrivals: dict[int, list[float]] = {person.id: [], other.id: []}
-    h.emu.subscribe(lambda chat, event, message: arrivals[chat].append(time.monotonic())
-                    if event == "sent" and chat in arrivals else None)
+    h.emu.subscribe(
+        lambda chat, event, message: (
+            arrivals[chat].append(time.monotonic())
+            if event == "sent" and chat in arrivals
+            else None
+        )
+    )
     h.emu.inject("sendMessage", retry_after=1)  # the reply's first try
     before = time.monotonic()
     h.emu.send_text(person.user, "/help")
@@ -124,25 +158,32 @@ async def test_a_429_holds_that_chat_for_retry_after_and_the_reply_still_arrives
 
 
 async def test_an_update_waiting_for_its_chat_does_not_hold_up_other_people(
-        emu: Emulator, settings: Settings, clock: FrozenClock) -> None:
+    emu: Emulator, settings: Settings, clock: FrozenClock
+) -> None:
     # One update at a time, and a long window per chat: the newcomer's two replies (the
     # welcome and the first question) are five seconds apart. Someone else's /help,
     # sent after the link was opened, is answered in between — not after.
-    async with bot_with_pace(emu, settings, clock, concurrent_updates=1,
-                             send_chat_seconds=5.0) as h:
+    async with bot_with_pace(
+        emu, settings, clock, concurrent_updates=1, send_chat_seconds=5.0
+    ) as h:
         county = await seed_county(h.db, h.clock)
-        member, = await registered(h, county["east"], ["老党员"])
+        (member,) = await registered(h, county["east"], ["老党员"])
         staff = await load_actor(h.db, settings.admins[0], settings.admins)
-        invite = await registry.create_invite(h.db, h.clock, county["east"], staff, days=1,
-                                              uses=1)
+        invite = await registry.create_invite(h.db, h.clock, county["east"], staff, days=1, uses=1)
         newcomer = h.person("新人")
         order: list[str] = []
-        h.emu.subscribe(lambda chat, event, message: order.append(
-            f"{chat}:{(message.text or '')[:6]}") if event == "sent" else None)
+        h.emu.subscribe(
+            lambda chat, event, message: (
+                order.append(f"{chat}:{(message.text or '')[:6]}") if event == "sent" else None
+            )
+        )
         h.emu.start_link(newcomer.user, invite.code)
         async with asyncio.timeout(60):  # the welcome is out: the question waits its turn
             await h.emu.until(lambda: bool(order))
         h.emu.send_text(member.user, "/help")
         await h.settle()
-        assert order == [f"{newcomer.id}:您好！您正在", f"{member.id}:我能为您做什",
-                         f"{newcomer.id}:请问您的姓名"]
+        assert order == [
+            f"{newcomer.id}:您好！您正在",
+            f"{member.id}:我能为您做什",
+            f"{newcomer.id}:请问您的姓名",
+        ]

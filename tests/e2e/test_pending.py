@@ -22,8 +22,7 @@ def buttons(message: SimMessage) -> list[str]:
     return [label for row in message.buttons for label, _ in row]
 
 
-async def test_pending_is_one_list_decided_row_by_row(h: Harness, county: dict[str, int]
-                                                      ) -> None:
+async def test_pending_is_one_list_decided_row_by_row(h: Harness, county: dict[str, int]) -> None:
     secretary = await make_secretary(h, county["east"])
     code = await invite_code(secretary)
     first, second, third = h.person("甲"), h.person("乙"), h.person("王秀英")
@@ -33,14 +32,21 @@ async def test_pending_is_one_list_decided_row_by_row(h: Harness, county: dict[s
 
     before = len(secretary.sees())
     await secretary.says("/pending")
-    listed, = h.emu.messages(secretary.user)[before:]
+    (listed,) = h.emu.messages(secretary.user)[before:]
     assert listed.text == (
         "待审核：3 人\n\n"
         "1. 甲\n1980 年生 · 正式党员 · +8613800001111\n\n"
         "2. 乙\n1980 年生 · 正式党员 · +8613800001111 · 外出：深圳, 电子厂, 2026-11\n\n"
-        "3. 王秀英\n1972 年生 · 正式党员 · 无电话 · 花名册编号 0002")
-    assert buttons(listed) == ["✅ 1. 甲", "❌ 1. 甲", "✅ 2. 乙", "❌ 2. 乙",
-                               "✅ 3. 王秀英", "❌ 3. 王秀英"]
+        "3. 王秀英\n1972 年生 · 正式党员 · 无电话 · 花名册编号 0002"
+    )
+    assert buttons(listed) == [
+        "✅ 1. 甲",
+        "❌ 1. 甲",
+        "✅ 2. 乙",
+        "❌ 2. 乙",
+        "✅ 3. 王秀英",
+        "❌ 3. 王秀英",
+    ]
 
     await secretary.presses("✅ 2. 乙", message=listed)
     assert listed.text.endswith("花名册编号 0002\n✅ 已批准：乙")
@@ -67,16 +73,32 @@ async def applicants(h: Harness, branch_id: int, n: int, by: Person) -> None:
         user = h.emu.add_user(f"申请人{i}")
         user.started = True
         async with h.db.tx() as c:
-            await member_repo.touch_user(c, user.id, user.first_name, None, "zh-hans",
-                                         h.clock.now(), private=True)
+            await member_repo.touch_user(
+                c, user.id, user.first_name, None, "zh-hans", h.clock.now(), private=True
+            )
         name = f"{i:03d}" + "𠀀" * 29  # 32 characters, 61 units as Telegram counts
-        await registry.submit_application(h.db, h.clock, user.id, invite.code, Profile(
-            name=name, birth_year=1980, status="full", phone="+8613800001111", flowing=True,
-            flow_city="深圳" * 30, flow_employer="厂" * 60, flow_since=date(2026, 1, 1)), [])
+        await registry.submit_application(
+            h.db,
+            h.clock,
+            user.id,
+            invite.code,
+            Profile(
+                name=name,
+                birth_year=1980,
+                status="full",
+                phone="+8613800001111",
+                flowing=True,
+                flow_city="深圳" * 30,
+                flow_employer="厂" * 60,
+                flow_since=date(2026, 1, 1),
+            ),
+            [],
+        )
 
 
 async def test_a_long_pending_list_splits_only_at_telegrams_limits(
-        h: Harness, county: dict[str, int], staff: Person) -> None:
+    h: Harness, county: dict[str, int], staff: Person
+) -> None:
     await staff.says("/start")
     await applicants(h, county["east"], 60, staff)
 
@@ -97,7 +119,8 @@ async def test_a_long_pending_list_splits_only_at_telegrams_limits(
 
 
 async def test_requests_go_only_to_staff_who_opened_the_bot(
-        h: Harness, county: dict[str, int], staff: Person) -> None:
+    h: Harness, county: dict[str, int], staff: Person
+) -> None:
     # No secretary in the south branch; one staff id never opened the bot, one did.
     silent_staff = h.person("没打开过的工作人员")
     async with h.db.tx() as c:
@@ -106,9 +129,14 @@ async def test_requests_go_only_to_staff_who_opened_the_bot(
     await staff.says("/start")
     secretary = await make_secretary(h, county["east"])
     code = await invite_code(secretary)  # an east invite: east's secretary gets that one
-    await registry.create_invite(h.db, h.clock, county["south"],
-                                 await load_actor(h.db, staff.id, h.settings.admins),
-                                 days=1, uses=5)
+    await registry.create_invite(
+        h.db,
+        h.clock,
+        county["south"],
+        await load_actor(h.db, staff.id, h.settings.admins),
+        days=1,
+        uses=5,
+    )
     async with h.db.read() as c:
         south_code = (await org_repo.live_invites(c, county["south"], h.clock.now()))[0].code
 
@@ -131,11 +159,11 @@ async def test_requests_go_only_to_staff_who_opened_the_bot(
 
 
 async def test_a_branch_whose_managers_never_opened_the_bot_keeps_its_request_visible(
-        h: Harness, county: dict[str, int], staff: Person) -> None:
+    h: Harness, county: dict[str, int], staff: Person
+) -> None:
     # The only staff id (ZHIBU_ADMINS) has never written to the bot; no secretary.
     actor = await load_actor(h.db, staff.id, h.settings.admins)
-    invite = await registry.create_invite(h.db, h.clock, county["west"], actor, days=1,
-                                          uses=5)
+    invite = await registry.create_invite(h.db, h.clock, county["west"], actor, days=1, uses=5)
     applicant = h.person("西河人")
     await join(applicant, invite.code, name="西河人")
     assert "申请已发给支部书记" in applicant.last()

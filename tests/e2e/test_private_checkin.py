@@ -24,8 +24,11 @@ CHECK_IN = ["✅ 签到", "📝 请假"]
 
 def edits_of(h: Harness, group: SimChat) -> list[str]:
     """Every edit of a message in the group, in order, as the bot sent it (its text)."""
-    return [str(params["text"]) for name, params in h.emu.calls
-            if name == "editMessageText" and params.get("chat_id") == group.id]
+    return [
+        str(params["text"])
+        for name, params in h.emu.calls
+        if name == "editMessageText" and params.get("chat_id") == group.id
+    ]
 
 
 def update_kinds(h: Harness) -> list[str]:
@@ -34,8 +37,9 @@ def update_kinds(h: Harness) -> list[str]:
 
 
 def check_in_posts(person: Person) -> list[SimMessage]:
-    return [m for m in person.h.emu.messages(person.user)
-            if (m.text or "").startswith("🔔 开始签到")]
+    return [
+        m for m in person.h.emu.messages(person.user) if (m.text or "").startswith("🔔 开始签到")
+    ]
 
 
 def post_of(h: Harness, group: SimChat) -> SimMessage:
@@ -43,9 +47,10 @@ def post_of(h: Harness, group: SimChat) -> SimMessage:
 
 
 async def test_a_newcomer_outside_the_group_is_given_its_link_and_checks_in_privately(
-        h: Harness, county: dict[str, int], clock: FrozenClock) -> None:
+    h: Harness, county: dict[str, int], clock: FrozenClock
+) -> None:
     secretary = await make_secretary(h, county["east"])
-    in_group, = await registered(h, county["east"], ["张三"])
+    (in_group,) = await registered(h, county["east"], ["张三"])
     group = await branch_group(h, county["east"], "东岭村党员群", [secretary, in_group])
     # The secretary makes the bot an administrator that may invite: it makes the
     # group's link at the next tick, and learns who of the branch is in the group.
@@ -65,8 +70,10 @@ async def test_a_newcomer_outside_the_group_is_given_its_link_and_checks_in_priv
     request = secretary.message_with_button("✅ 批准")
     approve = next(data for row in request.buttons for label, data in row if label == "✅ 批准")
     await secretary.presses("✅ 批准", message=request)
-    said = ("✅ 已批准\n👥 王芳 尚未加入群“东岭村党员群”：已把入群链接发给他。"
-            "/members 可查看所有未进群的党员。")
+    said = (
+        "✅ 已批准\n👥 王芳 尚未加入群“东岭村党员群”：已把入群链接发给他。"
+        "/members 可查看所有未进群的党员。"
+    )
     assert secretary.last().endswith(said)
     h.emu.press_data(secretary.user, request, approve)  # a phone still showing the button
     await h.settle()
@@ -89,7 +96,7 @@ async def test_a_newcomer_outside_the_group_is_given_its_link_and_checks_in_priv
     assert [label for row in post.buttons for label, _ in row] == CHECK_IN
     assert (post.text or "").endswith("📊 应到 5 · 已签到 0 · 远程 0 · 请假 0")  # 3 + 2 roster
     # The newcomer gets the buttons privately; the member in the group does not.
-    private, = check_in_posts(newcomer)
+    (private,) = check_in_posts(newcomer)
     assert [label for row in private.buttons for label, _ in row] == CHECK_IN
     assert "📊" not in (private.text or "")
     assert check_in_posts(in_group) == [] and check_in_posts(secretary) == []
@@ -133,11 +140,13 @@ async def test_a_newcomer_outside_the_group_is_given_its_link_and_checks_in_priv
 
 
 async def test_joins_and_leaves_are_learned_and_a_member_may_ask_for_the_buttons(
-        h: Harness, county: dict[str, int], clock: FrozenClock) -> None:
+    h: Harness, county: dict[str, int], clock: FrozenClock
+) -> None:
     secretary = await make_secretary(h, county["east"])
     stays, leaves, wants_private = await registered(h, county["east"], ["张三", "李四", "赵六"])
-    group = await branch_group(h, county["east"], "东岭村党员群",
-                               [secretary, stays, leaves, wants_private])
+    group = await branch_group(
+        h, county["east"], "东岭村党员群", [secretary, stays, leaves, wants_private]
+    )
     await h.tick()  # who is in the group: asked
     # Not an administrator: Telegram sends no chat_member updates, only its note in the
     # group — which is enough.
@@ -146,14 +155,16 @@ async def test_joins_and_leaves_are_learned_and_a_member_may_ask_for_the_buttons
     assert "chat_member" not in update_kinds(h)
     async with h.db.read() as c:
         present = await presence_repo.present_among(
-            c, group.id, [stays.id, leaves.id, wants_private.id])
+            c, group.id, [stays.id, leaves.id, wants_private.id]
+        )
     assert present == {stays.id, wants_private.id}
 
     await wants_private.says("/me")
     assert "私信签到：仅在您不在支部群时" in wants_private.last()
     await wants_private.presses("🔔 每次活动都私信签到")
-    assert wants_private.last() == ("已设置：每次活动的签到按钮都会私信发给您；"
-                                    "如果您在支部群里，群里也照常有。")
+    assert wants_private.last() == (
+        "已设置：每次活动的签到按钮都会私信发给您；如果您在支部群里，群里也照常有。"
+    )
     async with h.db.read() as c:
         chosen = await member_repo.member_of_user(c, wants_private.id)
     assert chosen is not None and chosen.checkin_private
@@ -188,7 +199,8 @@ async def test_joins_and_leaves_are_learned_and_a_member_may_ask_for_the_buttons
 
 
 async def test_without_the_right_to_invite_the_secretary_is_asked_to_add_the_newcomer(
-        h: Harness, county: dict[str, int]) -> None:
+    h: Harness, county: dict[str, int]
+) -> None:
     secretary = await make_secretary(h, county["east"], language="en")
     group = await branch_group(h, county["east"], "East group", [secretary])
     await h.tick()
@@ -197,15 +209,19 @@ async def test_without_the_right_to_invite_the_secretary_is_asked_to_add_the_new
     await secretary.presses("✅ Approve", message=secretary.message_with_button("✅ Approve"))
     assert secretary.last().endswith(
         "✅ Approved\n👥 李娜 is not in the group “East group” yet: please add them. "
-        "/members lists everyone not in it.")
+        "/members lists everyone not in it."
+    )
     assert newcomer.last().endswith(
         "👥 支部有群聊“East group”：请联系支部书记把您拉进群。"
-        "进群之前，活动的签到按钮会私信发给您。")
+        "进群之前，活动的签到按钮会私信发给您。"
+    )
     await secretary.says("/members")
     roster = secretary.last()
     assert "Not in the group “East group” yet (1)\n李娜" in roster
-    assert ("I cannot give newcomers the group's invite link: make me an administrator of "
-            "the group with the right to invite users, or add them yourself.") in roster
+    assert (
+        "I cannot give newcomers the group's invite link: make me an administrator of "
+        "the group with the right to invite users, or add them yourself."
+    ) in roster
     assert not any(name == "createChatInviteLink" for name, _ in h.emu.calls)
 
     # One already in the group when approved is neither sent there nor listed.
@@ -218,7 +234,8 @@ async def test_without_the_right_to_invite_the_secretary_is_asked_to_add_the_new
 
 
 async def test_hundreds_of_presses_are_a_few_edits(
-        h: Harness, county: dict[str, int], clock: FrozenClock) -> None:
+    h: Harness, county: dict[str, int], clock: FrozenClock
+) -> None:
     secretary = await make_secretary(h, county["east"])
     members = await registered(h, county["east"], [f"党员{i:03d}" for i in range(150)])
     group = await branch_group(h, county["east"], "群", [secretary, *members])

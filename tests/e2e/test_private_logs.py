@@ -18,17 +18,18 @@ PHONE = "13912345678"
 
 def _lines(caplog: pytest.LogCaptureFixture) -> list[str]:
     formatter = logging.Formatter("%(name)s %(levelname)s %(message)s")
-    return [formatter.format(record) for record in caplog.records
-            if record.levelno >= logging.INFO]
+    return [formatter.format(record) for record in caplog.records if record.levelno >= logging.INFO]
 
 
 async def test_a_failing_handler_logs_the_update_id_and_kind_not_the_words(
-        h: Harness, caplog: pytest.LogCaptureFixture) -> None:
+    h: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
     member = h.person("孙八")
     # Every reply to this person is refused (as Telegram refuses broken HTML): each of the
     # two updates fails in its handler.
-    h.emu.inject("sendMessage", error_code=400, description=BROKEN_HTML, times=20,
-                 chat_id=member.id)
+    h.emu.inject(
+        "sendMessage", error_code=400, description=BROKEN_HTML, times=20, chat_id=member.id
+    )
     caplog.clear()
     h.emu.send_text(member.user, SECRET_TEXT)
     h.emu.send_contact(member.user, PHONE)

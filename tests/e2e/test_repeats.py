@@ -18,23 +18,27 @@ from tests.harness import Harness, Person
 
 
 def what_everyone_sees(emu: Emulator) -> tuple[object, ...]:
-    chats = {chat: [(m.text, m.caption, m.reply_markup) for m in messages]
-             for chat, messages in emu.history.items()}
-    answers = {user: [a.text for a in emu.callback_answers(emu.users[user]) if a.text]
-               for user in emu.users}
+    chats = {
+        chat: [(m.text, m.caption, m.reply_markup) for m in messages]
+        for chat, messages in emu.history.items()
+    }
+    answers = {
+        user: [a.text for a in emu.callback_answers(emu.users[user]) if a.text]
+        for user in emu.users
+    }
     return chats, answers
 
 
 async def test_every_kind_of_press_handed_over_twice_is_answered_once(
-        h: Harness, county: dict[str, int], staff: Person, clock: FrozenClock) -> None:
+    h: Harness, county: dict[str, int], staff: Person, clock: FrozenClock
+) -> None:
     shown = Shown()
     h.emu.subscribe(shown)
     cast = await scenario(h, county, staff, clock)
     h.emu.unsubscribe(shown)
     tried = []
     # Withdrawing a visit goes last: after it, the visit's other buttons find it gone.
-    for kind, data in sorted(shown.kinds.items(),
-                             key=lambda item: (item[0] == "vst:gone", item)):
+    for kind, data in sorted(shown.kinds.items(), key=lambda item: (item[0] == "vst:gone", item)):
         role = next(r for r in ROLES if TABLE[kind][r] == "✓")
         person = cast[role]
         h.emu.press_data(person.user, h.emu.messages(person.user)[-1], data)
@@ -54,7 +58,8 @@ async def test_every_kind_of_press_handed_over_twice_is_answered_once(
 
 
 async def test_a_typed_answer_handed_over_twice_is_not_the_next_answer(
-        h: Harness, county: dict[str, int]) -> None:
+    h: Harness, county: dict[str, int]
+) -> None:
     secretary = await make_secretary(h, county["east"])
     await secretary.says("/push")
     await secretary.presses("🚶 流动党员（0）")

@@ -43,8 +43,11 @@ def units(path: Path) -> list[str]:
 
 def side_files(database: Path) -> dict[str, int]:
     """The -wal and -shm beside the database, by suffix, with their sizes."""
-    return {suffix: Path(f"{database}{suffix}").stat().st_size for suffix in ("-wal", "-shm")
-            if Path(f"{database}{suffix}").exists()}
+    return {
+        suffix: Path(f"{database}{suffix}").stat().st_size
+        for suffix in ("-wal", "-shm")
+        if Path(f"{database}{suffix}").exists()
+    }
 
 
 def replaced(folder: Path) -> list[Path]:
@@ -66,16 +69,23 @@ async def test_a_restore_after_a_crash_with_a_stale_wal(tmp_path: Path) -> None:
         clock = FrozenClock(datetime.now().astimezone())
         await seed_county(db, clock)
         async with db.tx() as c:  # a push was on its way when the backup was made
-            await outbox_repo.enqueue(c, [outbox_repo.Envelope("old:1", 1, OutboxKind.TROUBLE)],
-                                      clock.now() - timedelta(hours=5))
-            await outbox_repo.enqueue(c, [outbox_repo.Envelope("fresh:1", 1, OutboxKind.TROUBLE)],
-                                      clock.now() - timedelta(minutes=10))
+            await outbox_repo.enqueue(
+                c,
+                [outbox_repo.Envelope("old:1", 1, OutboxKind.TROUBLE)],
+                clock.now() - timedelta(hours=5),
+            )
+            await outbox_repo.enqueue(
+                c,
+                [outbox_repo.Envelope("fresh:1", 1, OutboxKind.TROUBLE)],
+                clock.now() - timedelta(minutes=10),
+            )
     finally:
         await db.close()
     code, _, err = await zhibu("backup", str(copy), ZHIBU_DATABASE=str(database))
     assert code == 0, err
-    crash = await asyncio.create_subprocess_exec(sys.executable, "-c", CRASH, str(database),
-                                                 env=command_env(), cwd=str(ROOT))
+    crash = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", CRASH, str(database), env=command_env(), cwd=str(ROOT)
+    )
     assert await crash.wait() == 9
     assert side_files(database)["-wal"] > 0  # the crash's write lives there
     before = units(database)
@@ -87,7 +97,7 @@ async def test_a_restore_after_a_crash_with_a_stale_wal(tmp_path: Path) -> None:
     assert code == 2 and "in use by another zhibu" in err
     # A damaged backup is refused, and nothing changes.
     broken = tmp_path / "broken.sqlite3"
-    broken.write_bytes(copy.read_bytes()[:len(copy.read_bytes()) // 2])
+    broken.write_bytes(copy.read_bytes()[: len(copy.read_bytes()) // 2])
     code, _, err = await zhibu("restore", str(broken), ZHIBU_DATABASE=str(database))
     assert code == 2 and err.count("\n") == 1 and "nothing was changed" in err, err
     assert units(database) == before
@@ -95,13 +105,14 @@ async def test_a_restore_after_a_crash_with_a_stale_wal(tmp_path: Path) -> None:
     code, out, err = await zhibu("restore", str(copy), ZHIBU_DATABASE=str(database))
     assert code == 0, err
     lines = out.splitlines()
-    aside, = replaced(tmp_path)
+    (aside,) = replaced(tmp_path)
     assert lines == [
         f"restored {database} from {copy}",
         f"the database it replaced is kept as {aside}",
         "1 messages that were waiting when the backup was made, queued more than 1 hours "
         "ago, are marked not to be sent again (add --resend to send them)",
-        "1 waiting messages will be sent when the bot starts"]
+        "1 waiting messages will be sent when the bot starts",
+    ]
     assert side_files(database) == {}
     assert "崩溃前新建村" not in units(database)  # the backup's data, not the crash's
     assert units(aside) == before  # the replaced one whole, its -wal beside it

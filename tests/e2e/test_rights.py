@@ -44,13 +44,39 @@ APPOINT_STAFF_ONLY = "只有组织部工作人员可以任命支部书记和联�
 LEADERS_ONLY = "只有有联系点的领导干部可以记录。组织部工作人员可用 /appoint 指定联系点。"
 TOMORROW_1930 = START.replace(hour=19, minute=30) + timedelta(days=1)
 # The kinds of button a secretary is shown as secretary (prefix:action).
-MANAGER_KINDS = {"app:ok", "app:no", "lv:ok", "lv:no", "mem:list", "mem:pick", "mem:rm",
-                 "note:read", "note:star", "note:redo", "note:exempt", "note:lift", "vst:ok",
-                 "inv:rv",
-                 "inv:new", "rec:show", "rpt:bp", "mat:who", "ntc:who", "mtg:effect",
-                 "hand:new", "hand:ls", "hand:ask", "hand:do",
-                 "mtg:lect", "ses:m", "ses:card", "ses:years", "ses:xlsx",
-                 "mtg:move", "mtg:cancel"}
+MANAGER_KINDS = {
+    "app:ok",
+    "app:no",
+    "lv:ok",
+    "lv:no",
+    "mem:list",
+    "mem:pick",
+    "mem:rm",
+    "note:read",
+    "note:star",
+    "note:redo",
+    "note:exempt",
+    "note:lift",
+    "vst:ok",
+    "inv:rv",
+    "inv:new",
+    "rec:show",
+    "rpt:bp",
+    "mat:who",
+    "ntc:who",
+    "mtg:effect",
+    "hand:new",
+    "hand:ls",
+    "hand:ask",
+    "hand:do",
+    "mtg:lect",
+    "ses:m",
+    "ses:card",
+    "ses:years",
+    "ses:xlsx",
+    "mtg:move",
+    "mtg:cancel",
+}
 
 
 # --- what staff do, with the buttons ------------------------------------------------------
@@ -62,8 +88,14 @@ async def open_branch(staff: Person, township: str, branch: str) -> None:
     await staff.presses(branch)
 
 
-async def appoint_secretary(staff: Person, name: str, *, township: str = "东岭镇",
-                            branch: str = "东岭村党支部", replace: bool | None = None) -> None:
+async def appoint_secretary(
+    staff: Person,
+    name: str,
+    *,
+    township: str = "东岭镇",
+    branch: str = "东岭村党支部",
+    replace: bool | None = None,
+) -> None:
     await open_branch(staff, township, branch)
     await staff.presses(name)
     await staff.presses("本支部书记")
@@ -74,15 +106,17 @@ async def appoint_secretary(staff: Person, name: str, *, township: str = "东岭
         await staff.presses("➕ 同时任职（副书记）")
 
 
-async def relieve(staff: Person, name: str, *, township: str = "东岭镇",
-                  branch: str = "东岭村党支部") -> None:
+async def relieve(
+    staff: Person, name: str, *, township: str = "东岭镇", branch: str = "东岭村党支部"
+) -> None:
     await open_branch(staff, township, branch)
     await staff.presses(f"🚫 免去 {name} 的书记职务")
     await staff.presses("✅ 免去")
 
 
-async def appoint_leader(staff: Person, name: str, home: tuple[str, str],
-                         point: tuple[str, str]) -> None:
+async def appoint_leader(
+    staff: Person, name: str, home: tuple[str, str], point: tuple[str, str]
+) -> None:
     await open_branch(staff, *home)
     await staff.presses(name)
     await staff.presses("联系领导（选择联系点）")
@@ -99,20 +133,29 @@ def menu(h: Harness, person: Person) -> list[str] | None:
 
 def audit_actions(h: Harness) -> list[tuple[str, str, str]]:
     with sqlite3.connect(f"file:{h.settings.database}?mode=ro", uri=True) as c:
-        return [tuple(row) for row in c.execute(
-            "SELECT actor, action, subject FROM audit ORDER BY id")]
+        return [
+            tuple(row) for row in c.execute("SELECT actor, action, subject FROM audit ORDER BY id")
+        ]
 
 
 def roles_of(h: Harness, person: Person) -> list[tuple[str, int | None]]:
     with sqlite3.connect(f"file:{h.settings.database}?mode=ro", uri=True) as c:
-        return [tuple(row) for row in c.execute(
-            "SELECT role, unit_id FROM roles WHERE telegram_id = ? ORDER BY role", (person.id,))]
+        return [
+            tuple(row)
+            for row in c.execute(
+                "SELECT role, unit_id FROM roles WHERE telegram_id = ? ORDER BY role", (person.id,)
+            )
+        ]
 
 
 def open_dialog(h: Harness, person: Person) -> list[str]:
     with sqlite3.connect(f"file:{h.settings.database}?mode=ro", uri=True) as c:
-        return [row[0] for row in c.execute(
-            "SELECT kind FROM dialogs WHERE telegram_id = ? AND step != 'ended'", (person.id,))]
+        return [
+            row[0]
+            for row in c.execute(
+                "SELECT kind FROM dialogs WHERE telegram_id = ? AND step != 'ended'", (person.id,)
+            )
+        ]
 
 
 def but_forms(stored: dict[str, list[tuple[object, ...]]]) -> dict[str, list[tuple[object, ...]]]:
@@ -145,16 +188,17 @@ def shown_as_manager(h: Harness, person: Person) -> list[tuple[SimMessage, str, 
 # --- a branch at work, seen by its secretary -------------------------------------------------
 
 
-async def secretary_at_work(h: Harness, county: dict[str, int], staff: Person,
-                            clock: FrozenClock) -> dict[str, Person]:
+async def secretary_at_work(
+    h: Harness, county: dict[str, int], staff: Person, clock: FrozenClock
+) -> dict[str, Person]:
     """李书记 is appointed with the buttons and is shown every manager's button."""
     secretary, member, writer, leaving = await registered(
-        h, county["east"], ["李书记", "普通党员", "张三", "要移除的"])
+        h, county["east"], ["李书记", "普通党员", "张三", "要移除的"]
+    )
     await registered(h, county["east"], ["流动党员"], flowing=True)
-    leader, = await registered(h, county["west"], ["县领导"])
+    (leader,) = await registered(h, county["west"], ["县领导"])
     async with h.db.tx() as c:  # on the roster as unable to write: /notes offers to lift it
-        await member_repo.update_member(c, county["roster:0002"], {"no_writing": True},
-                                        clock.now())
+        await member_repo.update_member(c, county["roster:0002"], {"no_writing": True}, clock.now())
     await appoint_secretary(staff, "李书记")
     await appoint_leader(staff, "县领导", ("西河乡", "西河村党支部"), ("东岭镇", "东岭村党支部"))
     applicant = h.person("申请人")
@@ -182,8 +226,7 @@ async def secretary_at_work(h: Harness, county: dict[str, int], staff: Person,
 
     await log_visit(leader)
 
-    for command in ("/pending", "/study", "/notices", "/notes", "/record", "/report",
-                    "/invite"):
+    for command in ("/pending", "/study", "/notices", "/notes", "/record", "/report", "/invite"):
         await secretary.says(command)
     await secretary.says("/meetings")  # the session records, and the ledger's years
     await secretary.presses("📥 年度台账（Excel）…")
@@ -195,12 +238,18 @@ async def secretary_at_work(h: Harness, county: dict[str, int], staff: Person,
     await secretary.says("/members")
     await secretary.presses("🗑 移除党员…")
     await secretary.says("/members")
-    return {"secretary": secretary, "member": member, "leaving": leaving,
-            "applicant": applicant, "leader": leader}
+    return {
+        "secretary": secretary,
+        "member": member,
+        "leaving": leaving,
+        "applicant": applicant,
+        "leader": leader,
+    }
 
 
 async def test_a_relieved_secretary_is_refused_every_old_button_and_sees_no_more(
-        h: Harness, county: dict[str, int], staff: Person, clock: FrozenClock) -> None:
+    h: Harness, county: dict[str, int], staff: Person, clock: FrozenClock
+) -> None:
     cast = await secretary_at_work(h, county, staff, clock)
     secretary = cast["secretary"]
     assert "members" in (menu(h, secretary) or [])
@@ -244,11 +293,12 @@ async def test_a_relieved_secretary_is_refused_every_old_button_and_sees_no_more
     assert "申请人" in staff.sees()[-1]
 
 
-@pytest.mark.parametrize("form", ["push", "push confirm", "notice", "meeting", "report",
-                                  "rewrite", "effect"])
+@pytest.mark.parametrize(
+    "form", ["push", "push confirm", "notice", "meeting", "report", "rewrite", "effect"]
+)
 async def test_a_form_half_filled_before_the_end_is_refused_after_it(
-        h: Harness, county: dict[str, int], staff: Person, clock: FrozenClock,
-        form: str) -> None:
+    h: Harness, county: dict[str, int], staff: Person, clock: FrozenClock, form: str
+) -> None:
     secretary, member = await registered(h, county["east"], ["李书记", "普通党员"])
     await appoint_secretary(staff, "李书记")
     answer = None
@@ -302,7 +352,8 @@ async def test_a_form_half_filled_before_the_end_is_refused_after_it(
 
 
 async def test_a_replaced_secretary_hands_over_in_one_step(
-        h: Harness, county: dict[str, int], staff: Person) -> None:
+    h: Harness, county: dict[str, int], staff: Person
+) -> None:
     old, new = await registered(h, county["east"], ["老书记", "新书记"])
     await appoint_secretary(staff, "老书记")
     applicant = h.person("申请人")
@@ -328,7 +379,8 @@ async def test_a_replaced_secretary_hands_over_in_one_step(
 
 
 async def test_secretaries_side_by_side_keep_their_rights(
-        h: Harness, county: dict[str, int], staff: Person) -> None:
+    h: Harness, county: dict[str, int], staff: Person
+) -> None:
     first, second = await registered(h, county["east"], ["老书记", "副书记"])
     await appoint_secretary(staff, "老书记")
     await appoint_secretary(staff, "副书记", replace=False)
@@ -345,8 +397,9 @@ def menu_descriptions(h: Harness, person: Person) -> list[str]:
 
 
 async def test_a_secretarys_own_menu_follows_the_language_chosen(
-        h: Harness, county: dict[str, int], staff: Person) -> None:
-    secretary, = await registered(h, county["east"], ["老书记"])
+    h: Harness, county: dict[str, int], staff: Person
+) -> None:
+    (secretary,) = await registered(h, county["east"], ["老书记"])
     await appoint_secretary(staff, "老书记")
     chinese = menu_descriptions(h, secretary)
     assert "What I can do for you" not in chinese and len(chinese) > 6
@@ -357,9 +410,10 @@ async def test_a_secretarys_own_menu_follows_the_language_chosen(
     assert len(english) == len(chinese) and "What I can do for you" in english
 
 
-async def test_cancelling_an_end_changes_nothing(h: Harness, county: dict[str, int],
-                                                 staff: Person) -> None:
-    secretary, = await registered(h, county["east"], ["李书记"])
+async def test_cancelling_an_end_changes_nothing(
+    h: Harness, county: dict[str, int], staff: Person
+) -> None:
+    (secretary,) = await registered(h, county["east"], ["李书记"])
     await appoint_secretary(staff, "李书记")
     await open_branch(staff, "东岭镇", "东岭村党支部")
     await staff.presses("🚫 免去 李书记 的书记职务")
@@ -377,8 +431,9 @@ async def zhibu_admin(h: Harness, *args: str) -> str:
     return out.strip()
 
 
-async def no_longer_staff(h: Harness, person: Person, quota: SimMessage,
-                          answer: Coroutine[object, object, None]) -> None:
+async def no_longer_staff(
+    h: Harness, person: Person, quota: SimMessage, answer: Coroutine[object, object, None]
+) -> None:
     """Their half-filled form stops at ``answer``; an old /quota button and /appoint are
     refused; nothing is stored."""
     before = snapshot(h)
@@ -395,7 +450,8 @@ async def no_longer_staff(h: Harness, person: Person, quota: SimMessage,
 
 
 async def test_zhibu_admin_remove_ends_staff_rights_at_the_next_press(
-        h: Harness, county: dict[str, int]) -> None:
+    h: Harness, county: dict[str, int]
+) -> None:
     helper = h.person("组织部小王")
     await helper.says("/start")
     assert await zhibu_admin(h, "add", str(helper.id)) == f"{helper.id} is now organisation staff"
@@ -418,7 +474,8 @@ async def test_zhibu_admin_remove_ends_staff_rights_at_the_next_press(
 
 
 async def test_staff_taken_out_of_zhibu_admins_keep_nothing_after_a_restart(
-        h: Harness, county: dict[str, int], staff: Person) -> None:
+    h: Harness, county: dict[str, int], staff: Person
+) -> None:
     await registered(h, county["east"], ["普通党员"])
     await staff.says("/start")  # Telegram takes a personal menu once the chat is open
     await h.tick()
@@ -442,8 +499,9 @@ async def test_staff_taken_out_of_zhibu_admins_keep_nothing_after_a_restart(
 
 
 async def test_a_leader_whose_contact_point_is_removed_can_no_longer_act_there(
-        h: Harness, county: dict[str, int], staff: Person) -> None:
-    leader, = await registered(h, county["west"], ["县领导"])
+    h: Harness, county: dict[str, int], staff: Person
+) -> None:
+    (leader,) = await registered(h, county["west"], ["县领导"])
     await appoint_leader(staff, "县领导", ("西河乡", "西河村党支部"), ("东岭镇", "东岭村党支部"))
     await appoint_leader(staff, "县领导", ("西河乡", "西河村党支部"), ("东岭镇", "南坡村党支部"))
     assert "visit" in (menu(h, leader) or [])
@@ -461,7 +519,7 @@ async def test_a_leader_whose_contact_point_is_removed_can_no_longer_act_there(
     await staff.presses("✅ 取消联系点")
     assert staff.last() == "东岭村党支部 已不再是 县领导 的联系点。"
     assert leader.last().startswith("东岭村党支部 已不再是您的联系点。")
-    assert ("relieve.contact_point" in [a for _, a, _ in audit_actions(h)])
+    assert "relieve.contact_point" in [a for _, a, _ in audit_actions(h)]
 
     before = snapshot(h)
     await leader.presses("1")  # the half-logged visit
@@ -489,7 +547,8 @@ async def test_a_leader_whose_contact_point_is_removed_can_no_longer_act_there(
 
 
 async def test_a_secretary_taken_off_the_roster_loses_the_role_a_leader_keeps_theirs(
-        h: Harness, county: dict[str, int], staff: Person) -> None:
+    h: Harness, county: dict[str, int], staff: Person
+) -> None:
     """Being the branch's secretary comes with its membership; a leader's appointment is
     the county's: a village secretary taking them off the roster does not end it, and
     staff are told, to end it in /appoint if the person no longer serves."""
@@ -513,7 +572,8 @@ async def test_a_secretary_taken_off_the_roster_loses_the_role_a_leader_keeps_th
     assert (f"tg:{keeper.id}", "relieve.leader") not in actions
     assert staff.last() == (
         "ℹ️ 本村领导 是有联系点的领导干部，已被移出 东岭村党支部 的名册（迁往其他支部）。"
-        "其领导干部任命仍然保留：如其已不再任职，请在 /appoint 中免去。")
+        "其领导干部任命仍然保留：如其已不再任职，请在 /appoint 中免去。"
+    )
     before = snapshot(h)
     assert await press_as_before(h, leaving, request, "✅ 批准") in REFUSALS
     assert snapshot(h) == before
@@ -522,15 +582,19 @@ async def test_a_secretary_taken_off_the_roster_loses_the_role_a_leader_keeps_th
 
 
 async def test_a_roster_import_that_moves_a_secretary_ends_the_old_branch_role(
-        h: Harness, county: dict[str, int], tmp_path: Path) -> None:
+    h: Harness, county: dict[str, int], tmp_path: Path
+) -> None:
     from bot.roster import import_roster
 
     secretary = await make_secretary(h, county["east"], name="调走的书记")
     async with h.db.tx() as c:
-        await c.execute("UPDATE members SET roster_key = 'QS0009' WHERE telegram_id = ?",
-                        (secretary.id,))
-    rows = ["编号,姓名,乡镇,支部,出生年份,身份",
-            "QS0009,调走的书记,西河乡,西河村党支部,1970,正式党员"]
+        await c.execute(
+            "UPDATE members SET roster_key = 'QS0009' WHERE telegram_id = ?", (secretary.id,)
+        )
+    rows = [
+        "编号,姓名,乡镇,支部,出生年份,身份",
+        "QS0009,调走的书记,西河乡,西河村党支部,1970,正式党员",
+    ]
     (tmp_path / "members.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
     report = await import_roster(h.db, [tmp_path / "members.csv"], h.clock)
     assert not report.errors, report.errors
@@ -543,7 +607,8 @@ async def test_a_roster_import_that_moves_a_secretary_ends_the_old_branch_role(
 
 
 async def test_a_session_record_goes_to_who_manages_the_branch_when_it_closes(
-        h: Harness, county: dict[str, int], staff: Person, clock: FrozenClock) -> None:
+    h: Harness, county: dict[str, int], staff: Person, clock: FrozenClock
+) -> None:
     old, new = await registered(h, county["east"], ["老书记", "新书记"])
     await appoint_secretary(staff, "老书记")
     await schedule(old, None, remote="否")

@@ -32,7 +32,8 @@ async def zhibu(database: Path, *args: str) -> tuple[int, str, str]:
 
 
 async def test_a_second_bot_on_the_same_database_is_refused_at_once(
-        emu: Emulator, tmp_path: Path) -> None:
+    emu: Emulator, tmp_path: Path
+) -> None:
     """…and so is a migration under it; a roster import may run beside it."""
     database = tmp_path / "zhibu.sqlite3"
     first = BotProcess(emu, database, **ENGLISH)
@@ -54,8 +55,9 @@ async def test_a_second_bot_on_the_same_database_is_refused_at_once(
         await first.stop()
     assert code != 0
     line = one_line(second.stderr[0])
-    assert line.startswith(f"zhibu: the database {database} is in use by another zhibu "
-                           f"(pid {pid}: ")
+    assert line.startswith(
+        f"zhibu: the database {database} is in use by another zhibu (pid {pid}: "
+    )
     assert "-m zhibu run" in line
     assert migrate[0] != 0 and one_line(migrate[2]) == line
     assert imported[0] == 0, imported
@@ -88,13 +90,16 @@ async def test_a_token_the_server_rejects_is_one_line(emu: Emulator, tmp_path: P
         await bot.stop()
     assert code != 0
     line = one_line(bot.stderr[0])
-    assert line == (f"zhibu: the Bot API at 127.0.0.1:{emu.port} refused ZHIBU_TOKEN "
-                    "(Unauthorized): copy the token again from @BotFather")
+    assert line == (
+        f"zhibu: the Bot API at 127.0.0.1:{emu.port} refused ZHIBU_TOKEN "
+        "(Unauthorized): copy the token again from @BotFather"
+    )
     assert wrong not in bot.stderr[0] and "xxxxx" not in bot.stderr[0]
 
 
 async def test_an_api_away_at_start_is_said_once_and_the_bot_starts_when_it_is_back(
-        emu: Emulator, tmp_path: Path) -> None:
+    emu: Emulator, tmp_path: Path
+) -> None:
     """While the Bot API is away, every try finds a server that hangs up at once; after
     two tries it comes back and the bot starts polling, having said so only once."""
     tries = 0
@@ -129,7 +134,8 @@ async def test_an_api_away_at_start_is_said_once_and_the_bot_starts_when_it_is_b
 
 
 async def test_another_poller_with_the_same_token_stops_the_bot(
-        emu: Emulator, tmp_path: Path) -> None:
+    emu: Emulator, tmp_path: Path
+) -> None:
     bot = BotProcess(emu, tmp_path / "zhibu.sqlite3", **ENGLISH)
     try:
         await bot.start()
@@ -142,4 +148,5 @@ async def test_another_poller_with_the_same_token_stops_the_bot(
     assert one_line(bot.stderr[0]) == (
         "zhibu: Telegram says another program is taking this bot's updates (409 Conflict); "
         "zhibu stopped. Stop the other one, or give this one a token of its own, then start "
-        "again.")
+        "again."
+    )

@@ -28,8 +28,20 @@ from tests.harness import Harness, Person
 from zhibu import app
 
 SECRET = TOKEN.partition(":")[2]
-LOUD = ("", "httpx", "httpcore", "aiohttp", "telegram", "telegram.ext", "apscheduler",
-        "aiosqlite", "bot", "handlers", "zhibu", "asyncio")
+LOUD = (
+    "",
+    "httpx",
+    "httpcore",
+    "aiohttp",
+    "telegram",
+    "telegram.ext",
+    "apscheduler",
+    "aiosqlite",
+    "bot",
+    "handlers",
+    "zhibu",
+    "asyncio",
+)
 
 
 def test_a_record_is_scrubbed_in_message_arguments_traceback_and_stack() -> None:
@@ -60,8 +72,8 @@ def test_a_record_is_scrubbed_in_message_arguments_traceback_and_stack() -> None
 
 
 async def test_the_bot_at_debug_with_errors_logs_no_token(
-        h: Harness, county: dict[str, int], staff: Person,
-        caplog: pytest.LogCaptureFixture) -> None:
+    h: Harness, county: dict[str, int], staff: Person, caplog: pytest.LogCaptureFixture
+) -> None:
     for name in LOUD:
         caplog.set_level(logging.DEBUG, logger=name or None)
     member = h.person("路人")
@@ -84,8 +96,9 @@ async def test_zhibu_run_at_debug_prints_no_token(emu: Emulator, tmp_path: Path)
     await bot.start()
     try:
         emu.send_text(secretary, "/help")
-        await until(emu, lambda: any("/invite" in t for t in emu.texts(secretary)),
-                    "the secretary's /help")
+        await until(
+            emu, lambda: any("/invite" in t for t in emu.texts(secretary)), "the secretary's /help"
+        )
         emu.inject("getUpdates", error_code=502, description="Bad Gateway")
         emu.send_text(secretary, "/members")
         await until(emu, lambda: len(emu.texts(secretary)) >= 2, "an answer after the 502")
@@ -96,21 +109,22 @@ async def test_zhibu_run_at_debug_prints_no_token(emu: Emulator, tmp_path: Path)
 
 
 async def test_the_demo_page_shows_no_token() -> None:
-    demo = await start_demo(app, port=0,
-                            start=datetime.fromisoformat("2026-11-24T10:00:00+08:00"))
+    demo = await start_demo(app, port=0, start=datetime.fromisoformat("2026-11-24T10:00:00+08:00"))
     try:
         async with aiohttp.ClientSession(demo.url) as http:
             seen = [await (await http.get(path)).text() for path in ("/", "/demo/state")]
             state = await (await http.get("/demo/state")).json()
             for persona in state["personas"]:
-                await http.post("/demo/send", json={"persona": persona["key"],
-                                                    "where": "private", "text": "/start"})
+                await http.post(
+                    "/demo/send",
+                    json={"persona": persona["key"], "where": "private", "text": "/start"},
+                )
             await demo.application.bot_data["services"].sender.wait_idle()
             for persona in state["personas"]:
-                seen.append(await (await http.get(
-                    f"/demo/history?chat={persona['user']}")).text())
-                seen.append(await (await http.get(
-                    f"/demo/keyboard?persona={persona['key']}")).text())
+                seen.append(await (await http.get(f"/demo/history?chat={persona['user']}")).text())
+                seen.append(
+                    await (await http.get(f"/demo/keyboard?persona={persona['key']}")).text()
+                )
     finally:
         await demo.stop()
     assert len(seen) == 2 + 2 * len(state["personas"])

@@ -13,7 +13,8 @@ from tests.harness import Harness
 
 
 async def test_the_bot_waits_out_an_import_longer_than_the_command_lines_wait(
-        h: Harness, county: dict[str, int], caplog: pytest.LogCaptureFixture) -> None:
+    h: Harness, county: dict[str, int], caplog: pytest.LogCaptureFixture
+) -> None:
     newcomer = h.person("新来的人")
     importer = sqlite3.connect(h.settings.database, isolation_level=None)
     try:
@@ -24,9 +25,14 @@ async def test_the_bot_waits_out_an_import_longer_than_the_command_lines_wait(
     finally:
         importer.close()
     assert newcomer.sees(), "the newcomer got no answer"
-    assert not [r for r in caplog.records if "database is locked" in r.getMessage()
-                or (r.exc_info and "database is locked" in str(r.exc_info[1]))], "a write gave up"
+    assert not [
+        r
+        for r in caplog.records
+        if "database is locked" in r.getMessage()
+        or (r.exc_info and "database is locked" in str(r.exc_info[1]))
+    ], "a write gave up"
     async with h.db.read() as c:
-        rows = list(await c.execute_fetchall("SELECT 1 FROM users WHERE telegram_id = ?",
-                                             (newcomer.id,)))
+        rows = list(
+            await c.execute_fetchall("SELECT 1 FROM users WHERE telegram_id = ?", (newcomer.id,))
+        )
     assert len(rows) == 1

@@ -28,24 +28,36 @@ STARTS = datetime.fromisoformat("2026-11-24T20:30:00+08:00")
 SESSIONS = 4
 
 
-async def sessions(h: Harness, county: dict[str, int]
-                   ) -> tuple[list[int], dict[int, tuple[SimChat, list[Person]]]]:
+async def sessions(
+    h: Harness, county: dict[str, int]
+) -> tuple[list[int], dict[int, tuple[SimChat, list[Person]]]]:
     """Four sessions at the same hour, in two branches with a group each (set up, not under
     test): session id → the branch's group and the members it invites."""
     secretary = await make_secretary(h, county["east"])
     east = await registered(h, county["east"], ["张三", "李四"])
     south = await registered(h, county["south"], ["赵六", "钱七"])
-    groups = [await branch_group(h, county["east"], "东岭村党员群", [secretary, *east]),
-              await branch_group(h, county["south"], "南坡村党员群", south)]
+    groups = [
+        await branch_group(h, county["east"], "东岭村党员群", [secretary, *east]),
+        await branch_group(h, county["south"], "南坡村党员群", south),
+    ]
     ids, invited = [], {}
     async with h.db.tx() as c:
         for i in range(SESSIONS):
-            branch, people = ((county["east"], [secretary, *east]) if i % 2 == 0
-                              else (county["south"], south))
-            meeting = await meeting_repo.add_meeting(c, NewMeeting(
-                branch_id=branch, kind="lesson", starts_at=STARTS,
-                place="村委会", topic=f"第{i + 1}课", created_by=secretary.id),
-                h.clock.now())
+            branch, people = (
+                (county["east"], [secretary, *east]) if i % 2 == 0 else (county["south"], south)
+            )
+            meeting = await meeting_repo.add_meeting(
+                c,
+                NewMeeting(
+                    branch_id=branch,
+                    kind="lesson",
+                    starts_at=STARTS,
+                    place="村委会",
+                    topic=f"第{i + 1}课",
+                    created_by=secretary.id,
+                ),
+                h.clock.now(),
+            )
             ids.append(meeting.id)
             invited[meeting.id] = (groups[i % 2], people)
     return ids, invited
@@ -88,12 +100,14 @@ async def writes_meanwhile(h: Harness, done: Callable[[Conn], Awaitable[int]]) -
 
 
 async def test_each_session_is_a_transaction_and_a_writer_goes_between(
-        h: Harness, county: dict[str, int], clock: FrozenClock) -> None:
+    h: Harness, county: dict[str, int], clock: FrozenClock
+) -> None:
     ids, invited = await sessions(h, county)
     clock.set(STARTS - timedelta(minutes=30))  # the hour's reminder and check-in, together
 
-    done, seen = await asyncio.gather(tick(h.services),
-                                      writes_meanwhile(h, lambda c: opened(c, ids)))
+    done, seen = await asyncio.gather(
+        tick(h.services), writes_meanwhile(h, lambda c: opened(c, ids))
+    )
 
     assert 1 <= seen < SESSIONS  # in after a session, not after all of them
     assert done > 0
@@ -104,8 +118,8 @@ async def test_each_session_is_a_transaction_and_a_writer_goes_between(
 
 
 async def test_a_session_that_fails_holds_up_no_other_and_the_next_tick_finishes_it(
-        h: Harness, county: dict[str, int], clock: FrozenClock,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    h: Harness, county: dict[str, int], clock: FrozenClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
     ids, invited = await sessions(h, county)
     broken = ids[1]  # the second of four
     real = meeting_repo.start_counts
@@ -125,10 +139,11 @@ async def test_a_session_that_fails_holds_up_no_other_and_the_next_tick_finishes
         rows = await c.execute_fetchall("SELECT key FROM outbox WHERE key LIKE 'meeting:%'")
     # The others opened, before and after it; the broken one kept nothing of its step.
     assert [i for i, m in states.items() if m is not None and m.opened_at is not None] == [
-        i for i in ids if i != broken]
+        i for i in ids if i != broken
+    ]
     broken_row = states[broken]
     assert broken_row is not None and broken_row.reminded_hour_at is None
-    assert not [key for key, in rows if str(key).startswith(f"meeting:{broken}:")]
+    assert not [key for (key,) in rows if str(key).startswith(f"meeting:{broken}:")]
 
     monkeypatch.setattr(meeting_repo, "start_counts", real)
     clock.set(STARTS - timedelta(minutes=29))
@@ -144,9 +159,18 @@ async def a_notice(h: Harness, county: dict[str, int], by: Person) -> int:
     """A county notice to everyone, scheduled for a moment now past (set up, not under
     test)."""
     async with h.db.tx() as c:
-        notice = await notice_repo.add_notice(c, NewNotice(
-            sender=by.id, scope_unit_id=county["county"], audience="everyone",
-            body=NOTICE, to_groups=False, send_at=h.clock.now()), h.clock.now())
+        notice = await notice_repo.add_notice(
+            c,
+            NewNotice(
+                sender=by.id,
+                scope_unit_id=county["county"],
+                audience="everyone",
+                body=NOTICE,
+                to_groups=False,
+                send_at=h.clock.now(),
+            ),
+            h.clock.now(),
+        )
     return notice.id
 
 
@@ -162,18 +186,22 @@ async def reached_once(h: Harness, notice_id: int, members: list[Person]) -> Non
 
 
 async def test_a_notice_and_the_evening_reminders_go_in_pieces(
-        h: Harness, county: dict[str, int], clock: FrozenClock,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    h: Harness, county: dict[str, int], clock: FrozenClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(bot.chunked, "CHUNK", 2)
     clock.set(datetime.fromisoformat("2026-11-24T19:00:00+08:00"))
     secretary = await make_secretary(h, county["east"])
-    members = [secretary, *await registered(h, county["east"], ["张三", "李四", "王五"]),
-               *await registered(h, county["west"], ["赵六", "钱七", "周九", "吴十"])]
+    members = [
+        secretary,
+        *await registered(h, county["east"], ["张三", "李四", "王五"]),
+        *await registered(h, county["west"], ["赵六", "钱七", "周九", "吴十"]),
+    ]
     notice_id = await a_notice(h, county, secretary)
 
     async def notice_rows(c: Conn) -> int:
         rows = await c.execute_fetchall(
-            "SELECT count(*) FROM outbox WHERE key LIKE ?", (f"notice:{notice_id}:to:%",))
+            "SELECT count(*) FROM outbox WHERE key LIKE ?", (f"notice:{notice_id}:to:%",)
+        )
         return int(next(iter(rows))[0])
 
     _, seen = await asyncio.gather(tick(h.services), writes_meanwhile(h, notice_rows))
@@ -186,8 +214,7 @@ async def test_a_notice_and_the_evening_reminders_go_in_pieces(
     before = {p.user.first_name: len(p.sees()) for p in members}
 
     async def reminders(c: Conn) -> int:
-        rows = await c.execute_fetchall(
-            "SELECT count(*) FROM outbox WHERE kind = 'study_reminder'")
+        rows = await c.execute_fetchall("SELECT count(*) FROM outbox WHERE kind = 'study_reminder'")
         return int(next(iter(rows))[0])
 
     _, seen = await asyncio.gather(tick(h.services), writes_meanwhile(h, reminders))
@@ -196,12 +223,13 @@ async def test_a_notice_and_the_evening_reminders_go_in_pieces(
     await h.restart()
     await h.tick()  # after a restart, the same evening's run again adds nothing
     assert {p.user.first_name: len(p.sees()) - before[p.user.first_name] for p in members} == {
-        p.user.first_name: 1 for p in members}
+        p.user.first_name: 1 for p in members
+    }
 
 
 async def test_a_notice_cut_off_half_way_is_finished_by_the_next_tick(
-        h: Harness, county: dict[str, int], clock: FrozenClock,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    h: Harness, county: dict[str, int], clock: FrozenClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(bot.chunked, "CHUNK", 2)
     secretary = await make_secretary(h, county["east"])
     members = [secretary, *await registered(h, county["east"], ["张三", "李四", "王五", "孙八"])]

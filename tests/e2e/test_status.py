@@ -21,7 +21,8 @@ def line(output: str, start: str) -> str:
 
 
 async def test_status_of_a_running_bot_then_of_one_that_stopped_moving(
-        emu: Emulator, tmp_path: Path) -> None:
+    emu: Emulator, tmp_path: Path
+) -> None:
     database = tmp_path / "zhibu.sqlite3"
     secretary = emu.add_user("李书记")
     await seed_east(database, secretary, [], away=lambda _: False)
@@ -51,18 +52,25 @@ async def test_status_of_a_running_bot_then_of_one_that_stopped_moving(
     hour_ago = (datetime.now(UTC) - timedelta(hours=1)).isoformat(timespec="seconds")
     with sqlite3.connect(database) as c:
         c.execute("UPDATE heartbeat SET at = ?", (hour_ago,))
-        c.execute("INSERT INTO outbox (key, chat_id, kind, created_at) VALUES "
-                  "('stuck:1', ?, 'trouble', ?)", (secretary.id, hour_ago))
+        c.execute(
+            "INSERT INTO outbox (key, chat_id, kind, created_at) VALUES "
+            "('stuck:1', ?, 'trouble', ?)",
+            (secretary.id, hour_ago),
+        )
         c.execute("UPDATE outbox SET done_at = ? WHERE done_at IS NOT NULL", (hour_ago,))
-        c.execute("INSERT INTO inbox_batches (first_position, size, first_update_id, "
-                  "last_update_id, body, received_at) SELECT done_through + 1, 1, 999, 999, "
-                  "'[{}]', ? FROM inbox_mark", (hour_ago,))  # the next, after all done
+        c.execute(
+            "INSERT INTO inbox_batches (first_position, size, first_update_id, "
+            "last_update_id, body, received_at) SELECT done_through + 1, 1, 999, 999, "
+            "'[{}]', ? FROM inbox_mark",
+            (hour_ago,),
+        )  # the next, after all done
     code, out, err = await zhibu_status(database)
     assert code == 1 and err == ""
     assert out.splitlines()[-1] == (
         "STUCK: the scheduler last ticked 60 min ago: the bot is not running, or hung; "
         "1 message(s) waiting, none sent for 15 minutes; an update has waited more than "
-        "15 minutes to be handled")
+        "15 minutes to be handled"
+    )
     assert line(out, "Messages waiting to be sent:").endswith("(60 min ago)")
 
 

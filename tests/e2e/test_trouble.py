@@ -26,15 +26,15 @@ BROKEN_HTML = 'Bad Request: can\'t parse entities: unsupported start tag "x" at 
 async def trouble_rows(h: Harness) -> list[tuple[int, str]]:
     async with h.db.read() as c:
         rows = await c.execute_fetchall(
-            "SELECT chat_id, state FROM outbox WHERE kind = 'trouble' ORDER BY id")
+            "SELECT chat_id, state FROM outbox WHERE kind = 'trouble' ORDER BY id"
+        )
     return [(row[0], row[1]) for row in rows]
 
 
 async def faults(h: Harness) -> tuple[int, int]:
     """(errors stored, of them reported)."""
     async with h.db.read() as c:
-        rows = list(await c.execute_fetchall(
-            "SELECT count(*), count(reported_at) FROM faults"))
+        rows = list(await c.execute_fetchall("SELECT count(*), count(reported_at) FROM faults"))
     return int(rows[0][0]), int(rows[0][1])
 
 
@@ -47,7 +47,7 @@ async def unsettled(h: Harness) -> list[BaseException]:
 
 
 async def test_a_hundred_errors_in_a_minute_are_one_message_then_one_summary(
-        h: Harness, staff: Person, clock: FrozenClock, caplog: pytest.LogCaptureFixture
+    h: Harness, staff: Person, clock: FrozenClock, caplog: pytest.LogCaptureFixture
 ) -> None:
     await staff.says("/help")  # staff who opened the bot hear of trouble …
     absent = h.emu.add_user("未打开的工作人员")
@@ -56,8 +56,9 @@ async def test_a_hundred_errors_in_a_minute_are_one_message_then_one_summary(
     seen = len(staff.sees())
     # Every reply to this person is refused (a handler bug, as Telegram would see it), and
     # so is the apology after it.
-    h.emu.inject("sendMessage", error_code=400, description=BROKEN_HTML, times=200,
-                 chat_id=member.id)
+    h.emu.inject(
+        "sendMessage", error_code=400, description=BROKEN_HTML, times=200, chat_id=member.id
+    )
     for _ in range(100):
         h.emu.send_text(member.user, "/help")
     raised = await unsettled(h)
@@ -71,8 +72,7 @@ async def test_a_hundred_errors_in_a_minute_are_one_message_then_one_summary(
     assert await trouble_rows(h) == [(staff.id, "sent")]
     assert await faults(h) == (100, 1)
     logged = [r for r in caplog.records if r.getMessage().startswith("error while handling")]
-    assert len(logged) == 100 and all("(message /help)" in r.getMessage()
-                                     for r in logged)
+    assert len(logged) == 100 and all("(message /help)" in r.getMessage() for r in logged)
     assert member.sees() == []
 
     clock.advance(timedelta(minutes=9))
@@ -80,7 +80,7 @@ async def test_a_hundred_errors_in_a_minute_are_one_message_then_one_summary(
     assert len(staff.sees()) == seen + 1  # the interval is not over
     clock.advance(timedelta(minutes=1))
     await h.tick()
-    summary = staff.sees()[seen + 1:]
+    summary = staff.sees()[seen + 1 :]
     assert len(summary) == 1
     assert summary[0].startswith("⚠️ 机器人出错：自 11-24 10:00 以来共 99 次。")
     assert await faults(h) == (100, 100)
@@ -91,7 +91,8 @@ async def test_a_hundred_errors_in_a_minute_are_one_message_then_one_summary(
 
 
 async def test_an_internal_error_in_the_sender_is_reported(
-        h: Harness, staff: Person, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch) -> None:
+    h: Harness, staff: Person, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
     async def broken(db: Database, clock: FrozenClock, row: OutboxRow) -> Outgoing:
         raise KeyError("title")
 
@@ -103,28 +104,32 @@ async def test_an_internal_error_in_the_sender_is_reported(
     member = h.person("钱七")
     await member.says("/help")
     async with h.db.tx() as c:
-        await outbox_repo.enqueue(c, [outbox_repo.Envelope(f"broken:{n}", member.id,
-                                                           OutboxKind.NOTICE)
-                                      for n in range(5)], clock.now())
+        await outbox_repo.enqueue(
+            c,
+            [outbox_repo.Envelope(f"broken:{n}", member.id, OutboxKind.NOTICE) for n in range(5)],
+            clock.now(),
+        )
     seen = len(staff.sees())
     await h.settle()
     async with h.db.read() as c:
         assert (await outbox_repo.counts(c)).get("failed") == 5
     reports = staff.sees()[seen:]
-    assert reports == ["⚠️ Errors in the bot: 1 since 11-24 10:00.\nThe latest, at 11-24 "
-                       "10:00, while sending a message (notice):\nKeyError: 'title'\nThe bot's "
-                       "log has the details."]
+    assert reports == [
+        "⚠️ Errors in the bot: 1 since 11-24 10:00.\nThe latest, at 11-24 "
+        "10:00, while sending a message (notice):\nKeyError: 'title'\nThe bot's "
+        "log has the details."
+    ]
     assert await faults(h) == (5, 1)
     clock.advance(timedelta(minutes=10))
     await h.tick()
     assert staff.last().startswith("⚠️ Errors in the bot: 4 since 11-24 10:00.")
 
 
-async def test_nobody_to_tell_keeps_the_count_for_later(h: Harness, staff: Person,
-                                                        clock: FrozenClock) -> None:
+async def test_nobody_to_tell_keeps_the_count_for_later(
+    h: Harness, staff: Person, clock: FrozenClock
+) -> None:
     member = h.person("孙八")
-    h.emu.inject("sendMessage", error_code=400, description=BROKEN_HTML, times=4,
-                 chat_id=member.id)
+    h.emu.inject("sendMessage", error_code=400, description=BROKEN_HTML, times=4, chat_id=member.id)
     h.emu.send_text(member.user, "/help")
     h.emu.send_text(member.user, "/help")
     assert len(await unsettled(h)) == 2
@@ -141,7 +146,8 @@ def test_the_summary_never_carries_the_token() -> None:
     logs.hide(TOKEN)  # as building the bot does
     error = RuntimeError(f"POST https://api.telegram.org/bot{TOKEN}/sendMessage failed\nline 2")
     assert summarise(error) == (
-        "RuntimeError: POST https://api.telegram.org/bot[secret]/sendMessage failed")
+        "RuntimeError: POST https://api.telegram.org/bot[secret]/sendMessage failed"
+    )
     other = "987654321:AAH" + "x" * 32  # any token, even one this bot does not know
     assert other not in summarise(ValueError(f"token {other} leaked"))
 
@@ -152,7 +158,8 @@ def _errors_are_expected_here(caplog: pytest.LogCaptureFixture) -> None:
 
 
 async def test_a_failing_round_of_the_sender_is_reported(
-        h: Harness, staff: Person, monkeypatch: pytest.MonkeyPatch) -> None:
+    h: Harness, staff: Person, monkeypatch: pytest.MonkeyPatch
+) -> None:
     await staff.says("/help")
     seen = len(staff.sees())
     due = outbox_repo.due
@@ -169,11 +176,12 @@ async def test_a_failing_round_of_the_sender_is_reported(
         await h.emu.until(lambda: len(staff.sees()) > seen)
     assert staff.sees()[seen:] == [
         "⚠️ 机器人出错：自 11-24 10:00 以来共 1 次。\n最近一次在 11-24 10:00，在消息发送队列中：\n"
-        "RuntimeError: disk I/O error\n详情见机器人日志。"]
+        "RuntimeError: disk I/O error\n详情见机器人日志。"
+    ]
 
 
 async def test_a_hiccup_on_the_way_to_telegram_is_no_error_in_the_bot(
-        h: Harness, staff: Person, clock: FrozenClock, caplog: pytest.LogCaptureFixture
+    h: Harness, staff: Person, clock: FrozenClock, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Polling that meets a 502 or a timeout tries again by itself: staff are not told of
     an "error in the bot" every few minutes on a flaky line, and the log says it once a
@@ -193,12 +201,14 @@ async def test_a_hiccup_on_the_way_to_telegram_is_no_error_in_the_bot(
     await h.tick()
     assert await faults(h) == (0, 0) and await trouble_rows(h) == []
     hiccups = [r for r in caplog.records if "Telegram could not be reached" in r.getMessage()]
-    assert len(hiccups) == 3 and all(r.levelno == logging.WARNING and r.exc_info is None
-                                     for r in hiccups)
+    assert len(hiccups) == 3 and all(
+        r.levelno == logging.WARNING and r.exc_info is None for r in hiccups
+    )
 
 
 async def test_an_error_in_a_scheduled_job_is_reported_as_the_schedulers(
-        h: Harness, staff: Person) -> None:
+    h: Harness, staff: Person
+) -> None:
     await staff.says("/help")
 
     handled = asyncio.Event()

@@ -8,7 +8,8 @@ from tests.harness import Harness, Person
 
 
 async def test_staff_type_the_dates_of_a_visits_bulletin(
-        h: Harness, county: dict[str, int], staff: Person) -> None:
+    h: Harness, county: dict[str, int], staff: Person
+) -> None:
     await staff.says("/report")
     await staff.presses("📍 联系点工作")
     await staff.presses("其他日期……")

@@ -41,7 +41,8 @@ async def half_year_so_far(staff: Person) -> None:
 
 
 async def test_a_visit_across_the_month_end_and_a_day_logged_twice(
-        h: Harness, county: dict[str, int], clock: FrozenClock, staff: Person) -> None:
+    h: Harness, county: dict[str, int], clock: FrozenClock, staff: Person
+) -> None:
     leader = await make_leader(h, county["east"], [county["south"]])
     clock.set(at("2026-12-02T18:00:00"))
 
@@ -50,8 +51,9 @@ async def test_a_visit_across_the_month_end_and_a_day_logged_twice(
     assert leader.last() == "已保存。本月截至目前：2 / 3 天。"
     # 1 December again, and half of 2 December: both dates are counted already.
     await logs(leader, "12-01", "1.5")
-    assert leader.sees()[-1] == ("已保存。本月截至目前：2 / 3 天。\n"
-                                 "12-01、12-02 已经记录过了：同一天只计一次。")
+    assert leader.sees()[-1] == (
+        "已保存。本月截至目前：2 / 3 天。\n12-01、12-02 已经记录过了：同一天只计一次。"
+    )
     # Half a day on a date not yet logged counts half.
     await logs(leader, "11-29", "0.5")
     assert leader.last() == "已保存。本月截至目前：2 / 3 天。"
@@ -70,15 +72,20 @@ async def test_a_visit_across_the_month_end_and_a_day_logged_twice(
     async with h.db.read() as c:
         stored = await visit_repo.reaching_into(c, date(2026, 11, 1), date(2027, 1, 1))
     assert [(v.day.isoformat(), v.days) for v in stored] == [
-        ("2026-11-29", 0.5), ("2026-11-30", 3.0), ("2026-12-01", 1.5)]  # kept as logged
+        ("2026-11-29", 0.5),
+        ("2026-11-30", 3.0),
+        ("2026-12-01", 1.5),
+    ]  # kept as logged
 
 
 async def test_the_quota_starts_with_the_appointment(
-        h: Harness, county: dict[str, int], clock: FrozenClock, staff: Person) -> None:
+    h: Harness, county: dict[str, int], clock: FrozenClock, staff: Person
+) -> None:
     """Appointed on 20 September: July and August ask nothing, September asks 3 × 11/30
     rounded down to a half day (1), the months after it 3; November is under way."""
-    leader = await make_leader(h, county["east"], [county["south"]], name="九月任命",
-                               appointed=at("2026-09-20T10:00:00"))
+    leader = await make_leader(
+        h, county["east"], [county["south"]], name="九月任命", appointed=at("2026-09-20T10:00:00")
+    )
     await logs(leader, "09-25", "1")  # typed on 24 November
     assert leader.last() == "已保存。本月截至目前：0 / 3 天。"
     await leader.says("/visits")
@@ -89,24 +96,29 @@ async def test_the_quota_starts_with_the_appointment(
     # A second contact point later adds a place to go, not a second quota or a restart.
     async with h.db.tx() as c:
         from storage import org as org_repo
+
         await org_repo.add_contact_point(c, leader.id, county["west"], None, clock.now())
     await half_year_so_far(staff)
     assert "：1/7 天 [— — 1 0 0（截至目前）]，未达标 1 个月" in bulletin_line(staff, "九月任命")
 
 
 async def test_a_leader_appointed_this_month_is_reminded_of_its_share_so_far(
-        h: Harness, county: dict[str, int], clock: FrozenClock) -> None:
+    h: Harness, county: dict[str, int], clock: FrozenClock
+) -> None:
     """On the reminder day (the 3rd-last): one appointed on the 20th owes 1 day so far,
     one appointed on the 28th owes nothing yet (3 × 3/30 rounds down to 0)."""
-    new = await make_leader(h, county["east"], [county["south"]], name="新任",
-                            appointed=at("2026-11-20T10:00:00"))
-    newest = await make_leader(h, county["east"], [county["west"]], name="刚任",
-                               appointed=at("2026-11-28T08:00:00"))
+    new = await make_leader(
+        h, county["east"], [county["south"]], name="新任", appointed=at("2026-11-20T10:00:00")
+    )
+    newest = await make_leader(
+        h, county["east"], [county["west"]], name="刚任", appointed=at("2026-11-28T08:00:00")
+    )
     clock.set(at("2026-11-28T09:00:00"))
     await h.tick()
     assert [t for t in new.sees() if t.startswith("📍 本月截至目前")] == [
         "📍 本月截至目前，您到联系点工作 0 天（要求 1 天），还需 1 天。"
-        "每次去过后请发送 /visit 记录。"]
+        "每次去过后请发送 /visit 记录。"
+    ]
     assert [t for t in newest.sees() if t.startswith("📍")] == []
     await newest.says("/visits")
     assert newest.last().startswith("📍 本月截至目前：0 / 0 天\n任命于 2026-11-28")

@@ -12,8 +12,9 @@ from tests.e2e.flows import make_leader, make_secretary
 from tests.harness import Harness, Person
 
 
-async def log_visit(leader: Person, *, day: str = "今天", days: str = "1",
-                    problems: str | None = None) -> None:
+async def log_visit(
+    leader: Person, *, day: str = "今天", days: str = "1", problems: str | None = None
+) -> None:
     await leader.says("/visit")
     if day == "今天":
         await leader.presses("今天")
@@ -35,7 +36,8 @@ async def log_visit(leader: Person, *, day: str = "今天", days: str = "1",
 
 
 async def test_a_visit_with_a_location_confirmed_by_the_right_secretary(
-        h: Harness, county: dict[str, int]) -> None:
+    h: Harness, county: dict[str, int]
+) -> None:
     secretary = await make_secretary(h, county["south"], name="南坡书记")
     other = await make_secretary(h, county["west"], name="西河书记")
     leader = await make_leader(h, county["east"], [county["south"]])
@@ -43,8 +45,9 @@ async def test_a_visit_with_a_location_confirmed_by_the_right_secretary(
     await leader.says("/visit")
     assert leader.last().startswith("📍 到 南坡村党支部 工作。是哪一天开始的？")
     await leader.presses("今天")
-    assert h.emu.last(leader.user).buttons == [[("0.5", "dlg:visit:days:0.5"),
-                                                 ("1", "dlg:visit:days:1")]]  # over by today
+    assert h.emu.last(leader.user).buttons == [
+        [("0.5", "dlg:visit:days:0.5"), ("1", "dlg:visit:days:1")]
+    ]  # over by today
     await leader.says("/visit")
     await leader.presses("昨天")
     await leader.presses("1.5")
@@ -55,8 +58,9 @@ async def test_a_visit_with_a_location_confirmed_by_the_right_secretary(
     h.emu.send_location(leader.user, 28.21, 112.94)
     await h.settle()
     summary = leader.last()
-    assert ("联系点：南坡村党支部\n日期：2026-11-23 – 2026-11-24，1.5 天\n工作内容：解决问题"
-            in summary)
+    assert (
+        "联系点：南坡村党支部\n日期：2026-11-23 – 2026-11-24，1.5 天\n工作内容：解决问题" in summary
+    )
     assert "问题：水渠年久失修（尚未解决）\n已共享位置。" in summary
     await leader.presses("✅ 保存")
     assert leader.last() == "已保存。本月截至目前：1.5 / 3 天。"
@@ -66,7 +70,8 @@ async def test_a_visit_with_a_location_confirmed_by_the_right_secretary(
 
     request = secretary.last()
     assert request.startswith(
-        "📍 县领导 记录了 2026-11-23 – 2026-11-24 在南坡村党支部工作 1.5 天：解决问题。")
+        "📍 县领导 记录了 2026-11-23 – 2026-11-24 在南坡村党支部工作 1.5 天：解决问题。"
+    )
     h.emu.press(other.user, h.emu.last(secretary.user), "✅ 确认")  # a forwarded button
     await h.settle()
     assert other.answers() == ["只有该支部的书记可以确认。"]
@@ -79,7 +84,8 @@ async def test_a_visit_with_a_location_confirmed_by_the_right_secretary(
 
 
 async def test_the_secretary_gets_the_voice_record_and_the_location_to_confirm(
-        h: Harness, county: dict[str, int]) -> None:
+    h: Harness, county: dict[str, int]
+) -> None:
     secretary = await make_secretary(h, county["south"], name="南坡书记")
     leader = await make_leader(h, county["east"], [county["south"]])
     await leader.says("/visit")
@@ -100,9 +106,11 @@ async def test_the_secretary_gets_the_voice_record_and_the_location_to_confirm(
     assert h.emu.files[voice.media["voice"]["file_id"]].data == b"OggS the leader speaking"
     assert voice.caption == "🎤 县领导 的工作记录，2026-11-24"
     assert where.media["location"] == {"latitude": 28.21, "longitude": 112.94}
-    assert request.text == ("📍 县领导 记录了 2026-11-24 在南坡村党支部工作 1 天：调查研究。\n"
-                            "工作记录：见上方的语音消息。\n位置：见上方地图。\n"
-                            "如情况属实，请确认。")
+    assert request.text == (
+        "📍 县领导 记录了 2026-11-24 在南坡村党支部工作 1 天：调查研究。\n"
+        "工作记录：见上方的语音消息。\n位置：见上方地图。\n"
+        "如情况属实，请确认。"
+    )
     await secretary.presses("✅ 确认")
     assert secretary.answers() == ["✅ 已确认，谢谢。"]
     async with h.db.read() as c:
@@ -112,7 +120,8 @@ async def test_the_secretary_gets_the_voice_record_and_the_location_to_confirm(
 
 
 async def test_correcting_and_withdrawing_within_seven_days_then_only_staff(
-        h: Harness, county: dict[str, int], clock: FrozenClock, staff: Person) -> None:
+    h: Harness, county: dict[str, int], clock: FrozenClock, staff: Person
+) -> None:
     leader = await make_leader(h, county["east"], [county["south"]])
     await log_visit(leader)
     await log_visit(leader, day="11-20", days="2")
@@ -156,26 +165,36 @@ async def test_correcting_and_withdrawing_within_seven_days_then_only_staff(
 
 
 async def test_bad_dates_and_day_counts_get_a_clear_answer(
-        h: Harness, county: dict[str, int]) -> None:
+    h: Harness, county: dict[str, int]
+) -> None:
     leader = await make_leader(h, county["east"], [county["south"]])
     await leader.says("/visit")
-    for typed, answer in (("11-30", "这个日期还没到，请重新输入。"),
-                          ("2026-12-01", "这个日期还没到，请重新输入。"),
-                          ("某天", "请按“月-日”输入日期，例如 11-20。")):
+    for typed, answer in (
+        ("11-30", "这个日期还没到，请重新输入。"),
+        ("2026-12-01", "这个日期还没到，请重新输入。"),
+        ("某天", "请按“月-日”输入日期，例如 11-20。"),
+    ):
         await leader.says(typed)
         assert leader.last() == answer, typed
     await leader.says("11-02")
-    for typed, answer in (("0", "天数必须大于零。"), ("-1", "天数必须大于零。"),
-                          ("1.3", "请按整天或半天计算，例如 1 或 1.5。"),
-                          ("40", "一次走访最多 31 天；更长的驻点请分几次记录。"),
-                          ("23.5", "从 2026-11-02 起 23.5 天，要到 2026-11-25 才结束，"
-                                   "那一天还没到。请在走访结束后再记录。")):
+    for typed, answer in (
+        ("0", "天数必须大于零。"),
+        ("-1", "天数必须大于零。"),
+        ("1.3", "请按整天或半天计算，例如 1 或 1.5。"),
+        ("40", "一次走访最多 31 天；更长的驻点请分几次记录。"),
+        (
+            "23.5",
+            "从 2026-11-02 起 23.5 天，要到 2026-11-25 才结束，"
+            "那一天还没到。请在走访结束后再记录。",
+        ),
+    ):
         await leader.says(typed)
         assert leader.last() == answer, typed
 
 
 async def test_reminders_go_to_leaders_behind_quota_only(
-        h: Harness, county: dict[str, int], clock: FrozenClock) -> None:
+    h: Harness, county: dict[str, int], clock: FrozenClock
+) -> None:
     behind = await make_leader(h, county["east"], [county["south"]], name="落后者")
     done = await make_leader(h, county["east"], [county["west"]], name="达标者")
     await log_visit(behind, days="1")
@@ -193,15 +212,15 @@ async def test_reminders_go_to_leaders_behind_quota_only(
     await h.tick()
     assert reminded(behind) == [
         "📍 本月截至目前，您到联系点工作 1 天（要求 3 天），还需 2 天。"
-        "每次去过后请发送 /visit 记录。"]
+        "每次去过后请发送 /visit 记录。"
+    ]
     assert reminded(done) == []
     clock.set(datetime.fromisoformat("2026-12-15T09:30:00+08:00"))  # a new month, the 15th
     await h.tick()
     assert len(reminded(behind)) == 2 and len(reminded(done)) == 1
 
 
-async def test_staff_change_the_quota(h: Harness, county: dict[str, int], staff: Person
-                                      ) -> None:
+async def test_staff_change_the_quota(h: Harness, county: dict[str, int], staff: Person) -> None:
     leader = await make_leader(h, county["east"], [county["south"]])
     await staff.says("/quota")
     assert "县领导：每月 3 天（本月截至目前 0）" in staff.last()
@@ -218,7 +237,8 @@ async def test_staff_change_the_quota(h: Harness, county: dict[str, int], staff:
 
 
 async def test_the_half_year_bulletin_matches_the_records(
-        h: Harness, county: dict[str, int], staff: Person, clock: FrozenClock) -> None:
+    h: Harness, county: dict[str, int], staff: Person, clock: FrozenClock
+) -> None:
     import io
     import random
 
@@ -226,10 +246,15 @@ async def test_the_half_year_bulletin_matches_the_records(
 
     from bot import visits
 
-    points = {"甲领导": [county["south"]], "乙领导": [county["east"]],
-              "丙领导": [county["south"], county["east"]]}
-    leaders = {name: await make_leader(h, county["west"], branches, name=name)
-               for name, branches in points.items()}
+    points = {
+        "甲领导": [county["south"]],
+        "乙领导": [county["east"]],
+        "丙领导": [county["south"], county["east"]],
+    }
+    leaders = {
+        name: await make_leader(h, county["west"], branches, name=name)
+        for name, branches in points.items()
+    }
     await make_leader(h, county["west"], [], name="丁领导")  # no contact point: a gap
     rng = random.Random(7)
     # What each calendar date counts: the days logged on it, at most one (the draw puts
@@ -241,15 +266,26 @@ async def test_the_half_year_bulletin_matches_the_records(
             for _ in range(rng.randint(0, 3)):
                 days = rng.choice([0.5, 1.0, 1.5])
                 day = date(2026, month, rng.randint(1, 28))
-                await visits.log(h.db, clock, NewVisit(
-                    leader_telegram_id=person.id, branch_id=points[name][0], day=day,
-                    days=days, activity="research", record="记录"))
+                await visits.log(
+                    h.db,
+                    clock,
+                    NewVisit(
+                        leader_telegram_id=person.id,
+                        branch_id=points[name][0],
+                        day=day,
+                        days=days,
+                        activity="research",
+                        record="记录",
+                    ),
+                )
                 logged += days
                 for offset, share in enumerate([1.0] * int(days) + [days % 1] * (days % 1 > 0)):
                     when = day + timedelta(days=offset)
                     at[name][when] = min(1.0, at[name].get(when, 0.0) + share)
-    expected = {name: {m: sum(v for d, v in dates.items() if d.month == m) for m in range(1, 7)}
-                for name, dates in at.items()}
+    expected = {
+        name: {m: sum(v for d, v in dates.items() if d.month == m) for m in range(1, 7)}
+        for name, dates in at.items()
+    }
     assert logged > sum(sum(months.values()) for months in expected.values())  # overlaps
 
     await staff.says("/report")
@@ -283,4 +319,5 @@ async def test_the_half_year_bulletin_matches_the_records(
     await h.tick()
     arrived = staff.sees()[before:]
     assert [t.splitlines()[0] for t in arrived if t.startswith("📊 联系点")] == [
-        "📊 联系点工作通报，2026-07 – 2026-12"]
+        "📊 联系点工作通报，2026-07 – 2026-12"
+    ]

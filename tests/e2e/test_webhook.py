@@ -38,13 +38,16 @@ async def post(url: str, body: bytes, secret: str | None) -> int:
     headers = {"Content-Type": "application/json"}
     if secret is not None:
         headers["X-Telegram-Bot-Api-Secret-Token"] = secret
-    async with aiohttp.ClientSession() as session, session.post(url, data=body,
-                                                                headers=headers) as response:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(url, data=body, headers=headers) as response,
+    ):
         return response.status
 
 
 async def test_a_member_joins_and_is_approved_through_the_webhook(
-        h: WebhookHarness, county: dict[str, int]) -> None:
+    h: WebhookHarness, county: dict[str, int]
+) -> None:
     secretary = await make_secretary(h, county["east"])
     code = await invite_code(secretary)
     member = h.person("赵敏")
@@ -56,7 +59,10 @@ async def test_a_member_joins_and_is_approved_through_the_webhook(
     async with h.db.read() as c:
         stored = await member_repo.member_of_user(c, member.id)
     assert stored is not None and (stored.name, stored.birth_year, stored.state) == (
-        "赵敏", 1988, "active")
+        "赵敏",
+        1988,
+        "active",
+    )
     # Every update came by webhook, once, answered 200, and is journaled as done.
     sent = h.emu.update_ids_queued
     assert h.emu.webhook_posts == [(update_id, 200) for update_id in sent]
@@ -64,19 +70,32 @@ async def test_a_member_joins_and_is_approved_through_the_webhook(
     assert "getUpdates" not in [name for name, _ in h.emu.calls]
     hook = h.emu.webhook
     assert hook is not None and hook.url == h.url and hook.secret_token == h.secret
-    assert hook.allowed_updates == ["message", "edited_message", "callback_query",
-                                    "my_chat_member", "chat_member"]
+    assert hook.allowed_updates == [
+        "message",
+        "edited_message",
+        "callback_query",
+        "my_chat_member",
+        "chat_member",
+    ]
     info = await h.app.bot.get_webhook_info() if h.app else None
     assert info is not None and info.pending_update_count == 0 and info.url == h.url
 
 
-async def test_a_post_without_the_secret_is_refused_and_nothing_handled(
-        h: WebhookHarness) -> None:
+async def test_a_post_without_the_secret_is_refused_and_nothing_handled(h: WebhookHarness) -> None:
     stranger = h.person("冒充者")
-    forged = json.dumps({"update_id": 990001, "message": {
-        "message_id": 1, "date": 0, "chat": {"id": stranger.id, "type": "private"},
-        "from": stranger.user.to_api(), "text": "/help",
-        "entities": [{"type": "bot_command", "offset": 0, "length": 5}]}}).encode()
+    forged = json.dumps(
+        {
+            "update_id": 990001,
+            "message": {
+                "message_id": 1,
+                "date": 0,
+                "chat": {"id": stranger.id, "type": "private"},
+                "from": stranger.user.to_api(),
+                "text": "/help",
+                "entities": [{"type": "bot_command", "offset": 0, "length": 5}],
+            },
+        }
+    ).encode()
     assert await post(h.url, forged, None) == 403
     assert await post(h.url, forged, "wrong-secret") == 403
     assert await post(h.url, forged, h.secret[:-1]) == 403

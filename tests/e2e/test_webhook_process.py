@@ -28,18 +28,28 @@ def free_port() -> int:
 
 
 def sends_to(emu: Emulator, user: SimUser) -> int:
-    return sum(1 for name, params in emu.calls
-               if name == "sendMessage" and params.get("chat_id") == user.id)
+    return sum(
+        1
+        for name, params in emu.calls
+        if name == "sendMessage" and params.get("chat_id") == user.id
+    )
 
 
 def with_button(emu: Emulator, user: SimUser, label: str) -> SimMessage | None:
-    return next((m for m in reversed(emu.messages(user))
-                 if any(text == label for row in m.buttons for text, _ in row)), None)
+    return next(
+        (
+            m
+            for m in reversed(emu.messages(user))
+            if any(text == label for row in m.buttons for text, _ in row)
+        ),
+        None,
+    )
 
 
 async def press(emu: Emulator, user: SimUser, label: str) -> None:
-    await until(emu, lambda: with_button(emu, user, label) is not None,
-                f"{user.first_name} sees {label!r}")
+    await until(
+        emu, lambda: with_button(emu, user, label) is not None, f"{user.first_name} sees {label!r}"
+    )
     message = with_button(emu, user, label)
     assert message is not None
     emu.press(user, message, label)
@@ -47,12 +57,14 @@ async def press(emu: Emulator, user: SimUser, label: str) -> None:
 
 def stored(database: Path) -> list[tuple[str, int, str]]:
     with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as c:
-        return c.execute("SELECT name, birth_year, state FROM members WHERE name = '王芳'"
-                         ).fetchall()
+        return c.execute(
+            "SELECT name, birth_year, state FROM members WHERE name = '王芳'"
+        ).fetchall()
 
 
 async def test_webhook_process_loses_nothing_to_sigkill_and_switches_to_polling(
-        emu: Emulator, tmp_path: Path) -> None:
+    emu: Emulator, tmp_path: Path
+) -> None:
     database = tmp_path / "zhibu.sqlite3"
     secretary, newcomer = emu.add_user("李书记"), emu.add_user("王芳")
     await seed_east(database, secretary, [], away=lambda _: False)
@@ -68,8 +80,9 @@ async def test_webhook_process_loses_nothing_to_sigkill_and_switches_to_polling(
         assert secret and len(secret) >= 32  # derived from the token, as none was set
 
         emu.send_text(secretary, "/invite")
-        await until(emu, lambda: any(LINK.search(t) for t in emu.texts(secretary)),
-                    "the invite link")
+        await until(
+            emu, lambda: any(LINK.search(t) for t in emu.texts(secretary)), "the invite link"
+        )
         code = next(m.group(1) for t in emu.texts(secretary) if (m := LINK.search(t)))
         emu.start_link(newcomer, code)
         await until(emu, lambda: emu.texts(newcomer)[-1:] == ["请问您的姓名？"], "name asked")
@@ -81,26 +94,34 @@ async def test_webhook_process_loses_nothing_to_sigkill_and_switches_to_polling(
         emu.send_text(newcomer, "王芳")
         emu.send_text(newcomer, "1990")
         year = emu.update_ids_queued[-1]
-        await until(emu, lambda: (year, 200) in emu.webhook_posts
-                    and sends_to(emu, newcomer) > before, "the year acknowledged")
+        await until(
+            emu,
+            lambda: (year, 200) in emu.webhook_posts and sends_to(emu, newcomer) > before,
+            "the year acknowledged",
+        )
         await bot.kill()
         info = await emu._m_getWebhookInfo({})
         assert info["pending_update_count"] == 0  # Telegram will not send them again
         with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as c:
-            unhandled = c.execute("SELECT done_at FROM inbox WHERE update_id = ?",
-                                  (year,)).fetchone()
+            unhandled = c.execute(
+                "SELECT done_at FROM inbox WHERE update_id = ?", (year,)
+            ).fetchone()
         assert unhandled == (None,)  # written down before the 200, not handled yet
 
         await bot.start()
         await press(emu, newcomer, "正式党员")  # the year was taken: the next question
-        await until(emu, lambda: any("📱 分享我的手机号" in row
-                                     for row in emu.reply_keyboard(newcomer)), "phone asked")
+        await until(
+            emu,
+            lambda: any("📱 分享我的手机号" in row for row in emu.reply_keyboard(newcomer)),
+            "phone asked",
+        )
         emu.send_contact(newcomer, phone_number="+8613800003333")
         await press(emu, newcomer, "否")
         await press(emu, newcomer, "✅ 提交")
         await press(emu, secretary, "✅ 批准")
-        await until(emu, lambda: stored(database) == [("王芳", 1990, "active")],
-                    "the newcomer admitted")
+        await until(
+            emu, lambda: stored(database) == [("王芳", 1990, "active")], "the newcomer admitted"
+        )
 
         # Back to polling: what arrives while the bot is down waits at Telegram (the
         # webhook is still set), and polling deletes the webhook and takes it.
@@ -110,8 +131,11 @@ async def test_webhook_process_loses_nothing_to_sigkill_and_switches_to_polling(
         bot.args = ("run",)
         helps = sum(t.startswith("我能为您做什么") for t in emu.texts(newcomer))
         await bot.start()
-        await until(emu, lambda: sum(t.startswith("我能为您做什么") for t in emu.texts(newcomer))
-                    > helps, "the help, by polling")
+        await until(
+            emu,
+            lambda: sum(t.startswith("我能为您做什么") for t in emu.texts(newcomer)) > helps,
+            "the help, by polling",
+        )
         assert emu.webhook is None
         assert ("deleteWebhook", {}) in emu.calls  # pending updates kept
     finally:
@@ -125,20 +149,29 @@ async def test_webhook_process_loses_nothing_to_sigkill_and_switches_to_polling(
 
 
 async def test_webhook_mistakes_are_one_line_and_never_show_the_secret(
-        emu: Emulator, tmp_path: Path) -> None:
+    emu: Emulator, tmp_path: Path
+) -> None:
     database = tmp_path / "zhibu.sqlite3"
     await seed_east(database, emu.add_user("李书记"), [], away=lambda _: False)
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        busy = BotProcess(emu, database, ZHIBU_WEBHOOK_LISTEN=f"127.0.0.1:{port}",
-                          ZHIBU_WEBHOOK_URL=f"http://127.0.0.1:{port}/hook",
-                          ZHIBU_WEBHOOK_SECRET="Kept-Secret_123")
+        busy = BotProcess(
+            emu,
+            database,
+            ZHIBU_WEBHOOK_LISTEN=f"127.0.0.1:{port}",
+            ZHIBU_WEBHOOK_URL=f"http://127.0.0.1:{port}/hook",
+            ZHIBU_WEBHOOK_SECRET="Kept-Secret_123",
+        )
         wrong_url = BotProcess(emu, database)
         wrong_url.args = ("run", "--webhook", "http://bot.example.org/hook")
-        bad_secret = BotProcess(emu, database, ZHIBU_WEBHOOK_URL="https://bot.example.org/hook",
-                                ZHIBU_WEBHOOK_SECRET="not a secret!")
+        bad_secret = BotProcess(
+            emu,
+            database,
+            ZHIBU_WEBHOOK_URL="https://bot.example.org/hook",
+            ZHIBU_WEBHOOK_SECRET="not a secret!",
+        )
         for bot in (busy, wrong_url, bad_secret):
             await bot.start()
             assert bot.process is not None
@@ -146,8 +179,9 @@ async def test_webhook_mistakes_are_one_line_and_never_show_the_secret(
                 assert await bot.process.wait() == 2
             await bot.stop()
     said = [err.strip() for err in busy.stderr + wrong_url.stderr + bad_secret.stderr]
-    assert said[0] == (f"zhibu: cannot listen on 127.0.0.1:{port} (ZHIBU_WEBHOOK_LISTEN): "
-                       "Address already in use")
+    assert said[0] == (
+        f"zhibu: cannot listen on 127.0.0.1:{port} (ZHIBU_WEBHOOK_LISTEN): Address already in use"
+    )
     assert said[1] == "zhibu: --webhook: Telegram posts updates only to https:// addresses"
     assert said[2].startswith("zhibu: invalid setting ZHIBU_WEBHOOK_SECRET: ")
     assert all(len(text.splitlines()) == 1 for text in said)

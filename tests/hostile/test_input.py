@@ -13,20 +13,38 @@ from tests.harness import Harness
 
 NASTY = st.one_of(
     st.text(max_size=300),
-    st.text(alphabet="<>&\"'/*_[]()~`>#+-=|{}.!\\\u200b\u200e\u202e\u0000\U0001f600",
-            max_size=200),
-    st.sampled_from(["", " ", "\u0000", "a" * 10_000, "<b>王</b>", "&amp;", "/start",
-                     "/start " + "x" * 80, "١٢٣ مرحبا", "\u202eevil", "😀" * 2000,
-                     "1850", "-1", "0", "99999999999", "12-45 25:61"]),
+    st.text(alphabet="<>&\"'/*_[]()~`>#+-=|{}.!\\\u200b\u200e\u202e\u0000\U0001f600", max_size=200),
+    st.sampled_from(
+        [
+            "",
+            " ",
+            "\u0000",
+            "a" * 10_000,
+            "<b>王</b>",
+            "&amp;",
+            "/start",
+            "/start " + "x" * 80,
+            "١٢٣ مرحبا",
+            "\u202eevil",
+            "😀" * 2000,
+            "1850",
+            "-1",
+            "0",
+            "99999999999",
+            "12-45 25:61",
+        ]
+    ),
 )
-EXAMPLES = settings(max_examples=40, deadline=None,
-                    suppress_health_check=[HealthCheck.function_scoped_fixture])
+EXAMPLES = settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 
 
 @EXAMPLES
 @given(texts=st.lists(NASTY, min_size=1, max_size=6))
-async def test_random_answers_in_the_joining_form(h: Harness, county: dict[str, int],
-                                                  texts: list[str]) -> None:
+async def test_random_answers_in_the_joining_form(
+    h: Harness, county: dict[str, int], texts: list[str]
+) -> None:
     secretary = await make_secretary(h, county["east"], name=f"书记{len(h.emu.users)}")
     person = h.person("陌生人")
     await person.opens_link(await invite_code(secretary))
@@ -37,12 +55,29 @@ async def test_random_answers_in_the_joining_form(h: Harness, county: dict[str, 
 
 
 @EXAMPLES
-@given(texts=st.lists(NASTY, min_size=1, max_size=4),
-       command=st.sampled_from(["/push", "/meeting", "/notice", "/visit", "/note", "/flow",
-                                "/me", "/record", "/study", "/notes", "/report", "/quota",
-                                "/meetings"]))
-async def test_random_text_in_every_form(h: Harness, county: dict[str, int],
-                                         texts: list[str], command: str) -> None:
+@given(
+    texts=st.lists(NASTY, min_size=1, max_size=4),
+    command=st.sampled_from(
+        [
+            "/push",
+            "/meeting",
+            "/notice",
+            "/visit",
+            "/note",
+            "/flow",
+            "/me",
+            "/record",
+            "/study",
+            "/notes",
+            "/report",
+            "/quota",
+            "/meetings",
+        ]
+    ),
+)
+async def test_random_text_in_every_form(
+    h: Harness, county: dict[str, int], texts: list[str], command: str
+) -> None:
     secretary = await make_secretary(h, county["east"], name=f"书记{len(h.emu.users)}")
     await secretary.says(command)
     for text in texts:
@@ -52,16 +87,44 @@ async def test_random_text_in_every_form(h: Harness, county: dict[str, int],
 
 
 @EXAMPLES
-@given(data=st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]),
-                    min_size=1, max_size=MAX_BYTES // 4),
-       prefix=st.sampled_from(["dlg:reg:", "dlg:push:", "app:ok:", "mat:done:", "att:in:",
-                               "lv:ok:", "note:star:", "vst:ok:", "ntc:ack:", "rpt:b:",
-                               "pick:members:", "rec:show:", "quota:set:", "inv:rv:",
-                               "ses:m:", "ses:xlsx:", "mtg:lect:", "ntc:mine:", "todo:",
-                               "home:mk:", "ntc:show:", "dlg:flow:host:", ""]))
-async def test_forged_button_data(h: Harness, county: dict[str, int], data: str,
-                                  prefix: str) -> None:
-    member, = await registered(h, county["east"], [f"党员{len(h.emu.users)}"])
+@given(
+    data=st.text(
+        alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]),
+        min_size=1,
+        max_size=MAX_BYTES // 4,
+    ),
+    prefix=st.sampled_from(
+        [
+            "dlg:reg:",
+            "dlg:push:",
+            "app:ok:",
+            "mat:done:",
+            "att:in:",
+            "lv:ok:",
+            "note:star:",
+            "vst:ok:",
+            "ntc:ack:",
+            "rpt:b:",
+            "pick:members:",
+            "rec:show:",
+            "quota:set:",
+            "inv:rv:",
+            "ses:m:",
+            "ses:xlsx:",
+            "mtg:lect:",
+            "ntc:mine:",
+            "todo:",
+            "home:mk:",
+            "ntc:show:",
+            "dlg:flow:host:",
+            "",
+        ]
+    ),
+)
+async def test_forged_button_data(
+    h: Harness, county: dict[str, int], data: str, prefix: str
+) -> None:
+    (member,) = await registered(h, county["east"], [f"党员{len(h.emu.users)}"])
     await member.says("/help")
     forged = (prefix + data).encode()[:MAX_BYTES].decode(errors="ignore") or "x"
     h.emu.press_data(member.user, h.emu.last(member.user), forged)
@@ -69,10 +132,9 @@ async def test_forged_button_data(h: Harness, county: dict[str, int], data: str,
     assert not h.emu.refusals, h.emu.refusals[-1]
 
 
-async def test_odd_messages_get_an_answer_or_nothing(h: Harness,
-                                                     county: dict[str, int]) -> None:
+async def test_odd_messages_get_an_answer_or_nothing(h: Harness, county: dict[str, int]) -> None:
     secretary = await make_secretary(h, county["east"])
-    member, = await registered(h, county["east"], ["普通党员"])
+    (member,) = await registered(h, county["east"], ["普通党员"])
     group = await branch_group(h, county["east"], "群", [secretary, member])
     # Private commands in the group are sent back to the private chat.
     for command in ("/push", "/note", "/me", "/visit", "/notices"):
@@ -94,7 +156,8 @@ async def test_odd_messages_get_an_answer_or_nothing(h: Harness,
 
 
 async def test_a_flood_from_one_person_is_slowed_and_others_are_not(
-        h: Harness, county: dict[str, int]) -> None:
+    h: Harness, county: dict[str, int]
+) -> None:
     from bot.throttle import Throttle
 
     # Asked as updates arrive, by the processor; the handlers send the polite word.

@@ -108,9 +108,11 @@ OLD: dict[str, CallbackData] = {
     "rpt:kind:review": ReportKind(kind="review"),
     "rpt:bp:typed": ReportTyped(kind="bp", typed="typed"),
     "rpt:visits:2026-01-01:2026-07-01": ReportPeriod(
-        kind="visits", start=date(2026, 1, 1), end=date(2026, 7, 1)),
+        kind="visits", start=date(2026, 1, 1), end=date(2026, 7, 1)
+    ),
     "rpt:b:2026-01-01:2026-02-01:1": ReportBranches(
-        start=date(2026, 1, 1), end=date(2026, 2, 1), unit=1),
+        start=date(2026, 1, 1), end=date(2026, 2, 1), unit=1
+    ),
     "rpt:rv:2025": ReviewYear(year=2025),
     "rpt:rv:2025:1": ReviewYear(year=2025, unit=1),
     "yr:open:2:3": ReviewBranchPress(action="open", review=2, branch=3),
@@ -167,8 +169,7 @@ def _longest(hint: Any) -> Any:
 def test_each_kind_is_proven_to_fit_and_the_proof_is_measured(name: str) -> None:
     kind = KINDS[name]
     hints = typing.get_type_hints(kind, include_extras=True)
-    longest = kind(**{f.name: _longest(hints[f.name])
-                      for f in dataclasses.fields(kind)})  # type: ignore[arg-type]
+    longest = kind(**{f.name: _longest(hints[f.name]) for f in dataclasses.fields(kind)})  # type: ignore[arg-type]
     data = longest.pack()
     assert len(data.encode("utf-8")) == kind.bound <= MAX_BYTES
     assert kind.unpack(data) == longest
@@ -176,17 +177,23 @@ def test_each_kind_is_proven_to_fit_and_the_proof_is_measured(name: str) -> None
 
 def test_a_kind_that_could_be_too_long_is_refused_when_defined() -> None:
     with pytest.raises(TypeError, match="over 64"):
+
         class Wide(CallbackData, prefix="wide"):
             a: int
             b: int
             c: int
+
     with pytest.raises(TypeError, match="cannot carry"):
+
         class Loose(CallbackData, prefix="loose"):
             text: str  # no Short(n): its length could not be proven
+
     with pytest.raises(TypeError, match="last fields"):
+
         class Gappy(CallbackData, prefix="gappy"):
             page: int | None = None
             unit: int = 0
+
     assert not {"Wide", "Loose", "Gappy"} & set(KINDS)
 
 
@@ -200,12 +207,33 @@ def test_packing_refuses_what_telegram_or_unpacking_would() -> None:
         Decide("maybe", 1).pack()  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("data", [
-    None, "", "app", "app:ok", "app:ok:", "app:ok:x", "app:ok:1:l:more", "app:ok:1:list",
-    "app:maybe:1", "apps:ok:1", f"mat:done:{10**30}", "mat:done:²", "mat:done:1_0",
-    "rpt:bp:2026-13-01:2026-02-01", "rpt:bp:2026-1-1:2026-02-01", "hand:new:",
-    "ses:m:3:2026111", "yr:good:2:3:44:1", "yr:good:2:3:4:2", "note:lift:8:maybe",
-    "todo:show:1", "lang:" + "z" * 9])
+@pytest.mark.parametrize(
+    "data",
+    [
+        None,
+        "",
+        "app",
+        "app:ok",
+        "app:ok:",
+        "app:ok:x",
+        "app:ok:1:l:more",
+        "app:ok:1:list",
+        "app:maybe:1",
+        "apps:ok:1",
+        f"mat:done:{10**30}",
+        "mat:done:²",
+        "mat:done:1_0",
+        "rpt:bp:2026-13-01:2026-02-01",
+        "rpt:bp:2026-1-1:2026-02-01",
+        "hand:new:",
+        "ses:m:3:2026111",
+        "yr:good:2:3:44:1",
+        "yr:good:2:3:4:2",
+        "note:lift:8:maybe",
+        "todo:show:1",
+        "lang:" + "z" * 9,
+    ],
+)
 def test_forged_or_stale_data_reads_as_no_kind(data: str | None) -> None:
     assert unpack_as(tuple(KINDS.values()), data) is None
 
@@ -243,7 +271,6 @@ def _press(data: str) -> Any:
 def test_a_note_button_for_what_was_asked() -> None:
     assert NoteWrite.about("meeting:12") == NoteWrite("meeting", 12)
     assert NoteWrite.about("material:3").pack() == "note:write:material:3"
-
 
 
 def test_every_picker_purpose_travels_in_a_pick_button() -> None:

@@ -17,20 +17,30 @@ from bot import charts
 from bot.text_layout import width, wrap
 from tests.pictures import pixels, zero_is_seen
 
-NAMES = ["东岭村党支部", "南坡村党支部", "西河村党支部", "青山县东岭镇第一村第二党小组党支部委员会",
-         "=1+1 $x$", "East Ridge village party branch"]
+NAMES = [
+    "东岭村党支部",
+    "南坡村党支部",
+    "西河村党支部",
+    "青山县东岭镇第一村第二党小组党支部委员会",
+    "=1+1 $x$",
+    "East Ridge village party branch",
+]
 
 
 def texts(figure: Figure) -> list[Text]:
-    return [t for t in figure.findobj(Text) if isinstance(t, Text) and t.get_text()
-            and t.get_visible()]
+    return [
+        t for t in figure.findobj(Text) if isinstance(t, Text) and t.get_text() and t.get_visible()
+    ]
 
 
 def test_names_stand_on_the_axis_in_the_font_that_comes_with_the_install() -> None:
-    bars = [charts.Bar(name, value, f"{value:.0f}%") for name, value in
-            zip(NAMES, [100, 72.5, 44.4, 30, 12, 0], strict=True)]
-    figure, = charts.bar_figures("青山县 支部综合得分 2026-11-01 至 2026-11-30", bars,
-                                 axis="得分（%）", limit=100)
+    bars = [
+        charts.Bar(name, value, f"{value:.0f}%")
+        for name, value in zip(NAMES, [100, 72.5, 44.4, 30, 12, 0], strict=True)
+    ]
+    (figure,) = charts.bar_figures(
+        "青山县 支部综合得分 2026-11-01 至 2026-11-30", bars, axis="得分（%）", limit=100
+    )
     png = charts.render(figure)
 
     # The font is the package's file, loaded by its path — not a system font.
@@ -59,18 +69,20 @@ def test_a_font_without_chinese_would_not_pass_unseen() -> None:
     """What the check above rests on: matplotlib warns of every character its font cannot
     draw (the suite makes that warning an error), as it would on a server without a
     Chinese font if the chart asked for the system's."""
-    figure, = charts.bar_figures("东岭", [charts.Bar("东岭村党支部", 50, "50%")], limit=100)
+    (figure,) = charts.bar_figures("东岭", [charts.Bar("东岭村党支部", 50, "50%")], limit=100)
     for text in texts(figure):
-        text.set_fontproperties(FontProperties(family="DejaVu Sans",
-                                               size=text.get_fontsize()))
+        text.set_fontproperties(FontProperties(family="DejaVu Sans", size=text.get_fontsize()))
     with pytest.warns(UserWarning, match="missing from font"):
         figure.savefig(io.BytesIO(), format="png", dpi=figure.dpi)
 
 
 def test_a_bar_of_zero_is_seen() -> None:
-    bars = [charts.Bar("东岭村党支部", 80, "80%"), charts.Bar("南坡村党支部", 0, "0%"),
-            charts.Bar("西河村党支部", 40, "40%")]
-    figure, = charts.bar_figures("得分", bars, limit=100)
+    bars = [
+        charts.Bar("东岭村党支部", 80, "80%"),
+        charts.Bar("南坡村党支部", 0, "0%"),
+        charts.Bar("西河村党支部", 40, "40%"),
+    ]
+    (figure,) = charts.bar_figures("得分", bars, limit=100)
     assert zero_is_seen(figure, charts.render(figure), 1), "no stroke at 0"
     # and its figure is written beside it, on its row
     zero = next(t for t in texts(figure) if t.get_text() == "0%")
@@ -79,10 +91,16 @@ def test_a_bar_of_zero_is_seen() -> None:
 
 def test_nothing_is_cut_off() -> None:
     long = "联系点工作天数（虚线：应到天数），" * 4 + "2026-01-01 至 2026-06-30"
-    bars = [charts.Bar(name * 3, value, f"{value:g}/18", charts.ORANGE, 18.0)
-            for name, value in zip(NAMES, [0, 3, 18, 24, 7.5, 1], strict=True)]
-    for figure in charts.bar_figures(long, bars, axis="在联系点工作天数",
-                                     note="虚线：应到天数。橙色：至少一个月未达到每月天数。" * 2):
+    bars = [
+        charts.Bar(name * 3, value, f"{value:g}/18", charts.ORANGE, 18.0)
+        for name, value in zip(NAMES, [0, 3, 18, 24, 7.5, 1], strict=True)
+    ]
+    for figure in charts.bar_figures(
+        long,
+        bars,
+        axis="在联系点工作天数",
+        note="虚线：应到天数。橙色：至少一个月未达到每月天数。" * 2,
+    ):
         charts.render(figure)
         renderer = figure.canvas.get_renderer()  # type: ignore[attr-defined]
         box = figure.bbox

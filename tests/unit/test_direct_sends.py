@@ -38,46 +38,84 @@ SKIPPED = {"sandbox"}
 #: aliases too, and a Message's own shortcuts: ``edit_text``, ``forward``, ``copy`` …),
 #: and the bot's one function for an Outgoing (bot/delivery.py).
 SENDING = frozenset(
-    name for cls in (Bot, Message, Chat, User, CallbackQuery)
+    name
+    for cls in (Bot, Message, Chat, User, CallbackQuery)
     for name, _ in inspect.getmembers(cls, inspect.isfunction)
-    if name.startswith(("send", "edit_message_", "editMessage", "copy_message", "copyMessage",
-                        "forward", "reply_"))
-    or name in ("edit_text", "edit_caption", "edit_media", "edit_reply_markup",
-                "edit_live_location", "edit_checklist", "copy")
+    if name.startswith(
+        ("send", "edit_message_", "editMessage", "copy_message", "copyMessage", "forward", "reply_")
+    )
+    or name
+    in (
+        "edit_text",
+        "edit_caption",
+        "edit_media",
+        "edit_reply_markup",
+        "edit_live_location",
+        "edit_checklist",
+        "copy",
+    )
 ) | {"send", "send_for_id", "edit", "_post", "do_api_request"}
 
 #: The update's own chat, message and press: what a reply is sent through.
-FROM_UPDATE = frozenset({
-    "update.effective_chat", "update.effective_message", "update.message",
-    "update.callback_query", "query.message", "answer.message", "answer.query",
-    "update.callback_query.message",
-    # a form's step gets the update as a Turn (handlers/steps.py): its chat and answer
-    "turn.chat", "turn.answer.query", "turn.answer.message"})
+FROM_UPDATE = frozenset(
+    {
+        "update.effective_chat",
+        "update.effective_message",
+        "update.message",
+        "update.callback_query",
+        "query.message",
+        "answer.message",
+        "answer.query",
+        "update.callback_query.message",
+        # a form's step gets the update as a Turn (handlers/steps.py): its chat and answer
+        "turn.chat",
+        "turn.answer.query",
+        "turn.answer.message",
+    }
+)
 #: The person acting, whose private chat a reply may go to.
-ACTOR = frozenset({"context.actor.telegram_id", "actor.telegram_id", "chat.id",
-                   "update.effective_chat.id", "update.effective_user.id", "turn.chat.id"})
+ACTOR = frozenset(
+    {
+        "context.actor.telegram_id",
+        "actor.telegram_id",
+        "chat.id",
+        "update.effective_chat.id",
+        "update.effective_user.id",
+        "turn.chat.id",
+    }
+)
 ACTOR_BINDINGS = frozenset({"context.actor"})
 
 #: (module, function) → why it sends directly although the shape above does not say it
 #: replies to the person acting.
 ALLOWED: dict[tuple[str, str], str] = {
-    ("bot/delivery.py", "send"):
-        "the one function that turns an Outgoing into a Bot API call (replies use it)",
-    ("bot/delivery.py", "send_for_id"):
-        "the outbox sender's own call: this is how outbox rows go out",
-    ("bot/delivery.py", "edit"):
-        "the outbox sender's edit of a message it sent (a group post's live count)",
-    ("bot/delivery.py", "Sender._attempt"):
-        "the outbox sender sending a row",
-    ("bot/journal.py", "JournalingBot._post"):
-        "the Bot wrapper that notes what was sent: it passes every call on, sends nothing "
-        "of its own",
-    ("bot/journal.py", "JournalingBot.edit_message_text"):
-        "the Bot wrapper passing an edit on",
-    ("bot/journal.py", "JournalingBot.edit_message_reply_markup"):
-        "the Bot wrapper passing an edit on",
-    ("handlers/steps.py", "Turn.say"):
-        "a form's reply: a Turn's chat is the chat of the update that answered the form",
+    (
+        "bot/delivery.py",
+        "send",
+    ): "the one function that turns an Outgoing into a Bot API call (replies use it)",
+    (
+        "bot/delivery.py",
+        "send_for_id",
+    ): "the outbox sender's own call: this is how outbox rows go out",
+    (
+        "bot/delivery.py",
+        "edit",
+    ): "the outbox sender's edit of a message it sent (a group post's live count)",
+    ("bot/delivery.py", "Sender._attempt"): "the outbox sender sending a row",
+    (
+        "bot/journal.py",
+        "JournalingBot._post",
+    ): "the Bot wrapper that notes what was sent: it passes every call on, sends nothing "
+    "of its own",
+    ("bot/journal.py", "JournalingBot.edit_message_text"): "the Bot wrapper passing an edit on",
+    (
+        "bot/journal.py",
+        "JournalingBot.edit_message_reply_markup",
+    ): "the Bot wrapper passing an edit on",
+    (
+        "handlers/steps.py",
+        "Turn.say",
+    ): "a form's reply: a Turn's chat is the chat of the update that answered the form",
 }
 
 
@@ -128,13 +166,19 @@ def _is_reply(call: ast.Call, bound: dict[str, set[str]]) -> bool:
         receiver = ast.unparse(func.value)
         if receiver in FROM_UPDATE:
             return True
-        if isinstance(func.value, ast.Name) and bound.get(receiver) and (
-                bound[receiver] <= FROM_UPDATE):
+        if (
+            isinstance(func.value, ast.Name)
+            and bound.get(receiver)
+            and (bound[receiver] <= FROM_UPDATE)
+        ):
             return True
         if receiver not in ("context.bot", "bot", "self.bot"):
             return False
-        target = call.args[0] if call.args else next(
-            (k.value for k in call.keywords if k.arg == "chat_id"), None)
+        target = (
+            call.args[0]
+            if call.args
+            else next((k.value for k in call.keywords if k.arg == "chat_id"), None)
+        )
     else:  # send(context.bot, chat_id, out)
         target = call.args[1] if len(call.args) > 1 else None
     if target is None:
@@ -154,22 +198,28 @@ def direct_sends(source: str, module: str) -> Iterator[tuple[DirectSend, bool]]:
     """Every sending call in ``source``, and whether its shape makes it a reply."""
     tree = ast.parse(source)
 
-    def visit(node: ast.AST, names: list[str], bound: dict[str, set[str]]) -> Iterator[
-            tuple[DirectSend, bool]]:
+    def visit(
+        node: ast.AST, names: list[str], bound: dict[str, set[str]]
+    ) -> Iterator[tuple[DirectSend, bool]]:
         for child in ast.iter_child_nodes(node):
             if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                inner = {**bound, **_bindings(child)} if not isinstance(child, ast.ClassDef) \
-                    else bound
+                inner = (
+                    {**bound, **_bindings(child)} if not isinstance(child, ast.ClassDef) else bound
+                )
                 yield from visit(child, [*names, child.name], inner)
                 continue
             if isinstance(child, ast.Call):
                 func = child.func
-                name = (func.attr if isinstance(func, ast.Attribute)
-                        else func.id if isinstance(func, ast.Name) else None)
+                name = (
+                    func.attr
+                    if isinstance(func, ast.Attribute)
+                    else func.id
+                    if isinstance(func, ast.Name)
+                    else None
+                )
                 # ``Message.copy(chat_id)`` sends; a dict's or a model's ``copy()`` does not.
                 if name in SENDING and (name != "copy" or child.args or child.keywords):
-                    found = DirectSend(module, ".".join(names), child.lineno,
-                                       ast.unparse(func))
+                    found = DirectSend(module, ".".join(names), child.lineno, ast.unparse(func))
                     yield found, _is_reply(child, bound)
             yield from visit(child, names, bound)
 
@@ -190,13 +240,15 @@ def product_sends() -> list[tuple[DirectSend, bool]]:
 def test_only_replies_to_the_person_acting_are_sent_directly() -> None:
     found = product_sends()
     assert len(found) > 100, "the scan found almost nothing: has the code moved?"
-    others = [send for send, reply in found
-              if not reply and (send.module, send.function) not in ALLOWED]
+    others = [
+        send for send, reply in found if not reply and (send.module, send.function) not in ALLOWED
+    ]
     assert not others, (
         "These send directly to someone who is not the person acting. A message a change "
         "sets off goes through the outbox, queued in the change's transaction (a renderer "
         "per kind); if it really is an interactive reply, add it to ALLOWED with the "
-        "reason:\n" + "\n".join(map(str, others)))
+        "reason:\n" + "\n".join(map(str, others))
+    )
 
 
 def test_every_allowed_place_still_sends() -> None:
@@ -204,7 +256,7 @@ def test_every_allowed_place_still_sends() -> None:
     assert not set(ALLOWED) - places, f"no longer needed: {sorted(set(ALLOWED) - places)}"
 
 
-SNIPPET = '''
+SNIPPET = """
 async def verdict_button(update, context):
     query = update.callback_query
     chat = update.effective_chat
@@ -224,7 +276,7 @@ async def verdict_button(update, context):
     await posted.edit_text("a live count in a message the update did not come from")
     await posted.forward(author.telegram_id)
     settings = context.settings.copy()
-'''
+"""
 
 
 def test_a_send_to_someone_else_is_caught() -> None:
@@ -235,7 +287,14 @@ def test_a_send_to_someone_else_is_caught() -> None:
     assert caught == [
         "chat.send_message",  # ``chat`` is also bound to a group the update did not come
         # from, in the same function: its sends no longer count as replies
-        "context.bot.send_message", "send", "other.send_message", "posted.edit_text",
-        "posted.forward"]
+        "context.bot.send_message",
+        "send",
+        "other.send_message",
+        "posted.edit_text",
+        "posted.forward",
+    ]
     assert [send.call for send, reply in found if reply] == [
-        "query.edit_message_text", "context.bot.send_message", "send"]
+        "query.edit_message_text",
+        "context.bot.send_message",
+        "send",
+    ]

@@ -67,8 +67,12 @@ def registered_commands() -> set[str]:
     """Every command the bot answers, from the single list of handlers."""
     recorder = _Recorder()
     handlers.register(cast(Any, recorder))
-    return {command for handler in recorder.handlers if isinstance(handler, CommandHandler)
-            for command in handler.commands}
+    return {
+        command
+        for handler in recorder.handlers
+        if isinstance(handler, CommandHandler)
+        for command in handler.commands
+    }
 
 
 def setting_names() -> set[str]:
@@ -84,8 +88,9 @@ def cli_parser() -> argparse.ArgumentParser:
 
 def parser_commands() -> set[str]:
     parser = cli_parser()
-    subcommands = [action for action in parser._actions
-                   if isinstance(action, argparse._SubParsersAction)]
+    subcommands = [
+        action for action in parser._actions if isinstance(action, argparse._SubParsersAction)
+    ]
     assert len(subcommands) == 1
     return set(subcommands[0].choices)
 
@@ -132,8 +137,9 @@ def test_the_readme_keeps_the_commands_ci_runs() -> None:
     text = README.read_text(encoding="utf-8")
     assert '    pip install -e ".[test]" && python -m pytest\n' in text
     assert '    pip install -e ".[demo]" && zhibu demo\n' in text
-    assert 'pip install -e ".[test]" && python -m pytest' in (
-        ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert 'pip install -e ".[test]" && python -m pytest' in (ROOT / ".ci" / "run").read_text(
+        encoding="utf-8"
+    )
 
 
 def access_table(heading: str) -> dict[str, list[str]]:
@@ -163,10 +169,14 @@ def test_the_access_tables_are_the_tested_ones() -> None:
 
     for heading, module in (("command", test_access), ("button", test_button_access)):
         table: dict[str, dict[str, str]] = module.TABLE
-        expected = {key: ["✓" if row[role] == "✓" else "✗" for role in module.ROLES]
-                    for key, row in table.items()}
+        expected = {
+            key: ["✓" if row[role] == "✓" else "✗" for role in module.ROLES]
+            for key, row in table.items()
+        }
         shown = access_table(heading)
-        assert sorted(shown) == sorted(expected), (sorted(set(expected) - set(shown)),
-                                                   sorted(set(shown) - set(expected)))
+        assert sorted(shown) == sorted(expected), (
+            sorted(set(expected) - set(shown)),
+            sorted(set(shown) - set(expected)),
+        )
         wrong = {key: cells for key, cells in shown.items() if cells != expected[key]}
         assert not wrong, f"{heading}s whose cells differ from the test's TABLE: {wrong}"

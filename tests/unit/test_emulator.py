@@ -44,15 +44,18 @@ def started(emu: Emulator, name: str = "王芳") -> SimUser:
 
 async def test_html_becomes_text_and_entities(emu: Emulator, bot: Bot) -> None:
     user = started(emu)
-    sent = await bot.send_message(user.id, "你好 <b>&lt;王&gt;</b> &amp; <i>x</i>",
-                                  parse_mode="HTML")
+    sent = await bot.send_message(
+        user.id, "你好 <b>&lt;王&gt;</b> &amp; <i>x</i>", parse_mode="HTML"
+    )
     assert sent.text == "你好 <王> & x"
     assert sent.text_html == "你好 <b>&lt;王&gt;</b> &amp; <i>x</i>"
     assert emu.texts(user) == ["你好 <王> & x"]
 
 
-@pytest.mark.parametrize("text", ["<b>不闭合", "<script>x</script>", "a & b", "<b><i>x</b></i>",
-                                  "<a>无链接</a>", "1 < 2"])
+@pytest.mark.parametrize(
+    "text",
+    ["<b>不闭合", "<script>x</script>", "a & b", "<b><i>x</b></i>", "<a>无链接</a>", "1 < 2"],
+)
 async def test_bad_html_is_refused(emu: Emulator, bot: Bot, text: str) -> None:
     user = started(emu)
     with pytest.raises(BadRequest, match=r"(?i)can't parse entities"):
@@ -81,11 +84,21 @@ async def test_lengths_are_enforced(emu: Emulator, bot: Bot) -> None:
 async def test_button_data_and_keyboard_shape(emu: Emulator, bot: Bot) -> None:
     user = started(emu)
     with pytest.raises(BadRequest, match="Button_data_invalid"):
-        await bot.send_message(user.id, "x", reply_markup=InlineKeyboardMarkup(
-            [[InlineKeyboardButton("a", callback_data="张" * 22)]]))
+        await bot.send_message(
+            user.id,
+            "x",
+            reply_markup=InlineKeyboardMarkup(
+                [[InlineKeyboardButton("a", callback_data="张" * 22)]]
+            ),
+        )
     with pytest.raises(BadRequest, match="too long"):
-        await bot.send_message(user.id, "x", reply_markup=InlineKeyboardMarkup(
-            [[InlineKeyboardButton(str(i), callback_data=str(i)) for i in range(9)]]))
+        await bot.send_message(
+            user.id,
+            "x",
+            reply_markup=InlineKeyboardMarkup(
+                [[InlineKeyboardButton(str(i), callback_data=str(i)) for i in range(9)]]
+            ),
+        )
 
 
 async def test_private_chats_need_start_and_respect_blocking(emu: Emulator, bot: Bot) -> None:
@@ -119,8 +132,11 @@ async def test_editing_rules(emu: Emulator, bot: Bot) -> None:
 
 async def test_callback_queries_are_answered_once(emu: Emulator, bot: Bot) -> None:
     user = started(emu)
-    await bot.send_message(user.id, "选", reply_markup=InlineKeyboardMarkup(
-        [[InlineKeyboardButton("好", callback_data="ok")]]))
+    await bot.send_message(
+        user.id,
+        "选",
+        reply_markup=InlineKeyboardMarkup([[InlineKeyboardButton("好", callback_data="ok")]]),
+    )
     query_id = emu.press(user, emu.last(user), "好")
     updates = await bot.get_updates(timeout=0)
     assert updates[-1].callback_query is not None and updates[-1].callback_query.data == "ok"
@@ -233,12 +249,15 @@ async def test_who_joins_a_group_and_the_bots_rights_there(emu: Emulator, bot: B
     assert [u.message.new_chat_members[0].id for u in updates if u.message] == [newcomer.id]
     assert [u for u in updates if u.chat_member] == []
     # Asked for by name, it comes — only to an administrator.
-    await bot.get_updates(offset=updates[-1].update_id + 1,
-                          allowed_updates=["message", "chat_member", "my_chat_member"])
+    await bot.get_updates(
+        offset=updates[-1].update_id + 1,
+        allowed_updates=["message", "chat_member", "my_chat_member"],
+    )
     emu.leave_group(newcomer, group)
     left = await bot.get_updates(offset=updates[-1].update_id + 1)
-    assert [u.message.left_chat_member.id for u in left
-            if u.message and u.message.left_chat_member] == [newcomer.id]
+    assert [
+        u.message.left_chat_member.id for u in left if u.message and u.message.left_chat_member
+    ] == [newcomer.id]
     assert [u for u in left if u.chat_member] == []
     with pytest.raises(BadRequest, match=r"(?i)not enough rights to manage chat invite link"):
         await bot.create_chat_invite_link(group.id, name="zhibu")

@@ -29,8 +29,12 @@ class Receiver:
         self.port = 0
 
     async def _receive(self, request: web.Request) -> web.Response:
-        self.posts.append((request.headers.get("X-Telegram-Bot-Api-Secret-Token"),
-                           json.loads(await request.read())))
+        self.posts.append(
+            (
+                request.headers.get("X-Telegram-Bot-Api-Secret-Token"),
+                json.loads(await request.read()),
+            )
+        )
         self.posted.set()
         return web.Response(status=self.statuses.pop(0) if self.statuses else 200)
 
@@ -74,16 +78,19 @@ async def receiver() -> AsyncIterator[Receiver]:
 async def test_set_webhook_is_checked_as_telegram_does(emu: Emulator, bot: Bot) -> None:
     refusals = {
         "http://example.org/hook": "bad webhook: An HTTPS URL must be provided for webhook",
-        "https://example.org:8080/hook":
-            "bad webhook: Webhook can be set up only on ports 80, 88, 443 or 8443",
+        "https://example.org:8080/hook": (
+            "bad webhook: Webhook can be set up only on ports 80, 88, 443 or 8443"
+        ),
     }
     for url, description in refusals.items():
         with pytest.raises(BadRequest):
             await bot.set_webhook(url)
         assert emu.refusals[-1][2] == f"Bad Request: {description}"  # Telegram's very words
-    for secret, description in {"a b": "secret token contains unallowed characters",
-                                "ключ": "secret token contains unallowed characters",
-                                "x" * 257: "secret token is too long"}.items():
+    for secret, description in {
+        "a b": "secret token contains unallowed characters",
+        "ключ": "secret token contains unallowed characters",
+        "x" * 257: "secret token is too long",
+    }.items():
         with pytest.raises(BadRequest):
             await bot.set_webhook("https://example.org/hook", secret_token=secret)
         assert emu.refusals[-1][2] == f"Bad Request: {description}"
@@ -93,14 +100,17 @@ async def test_set_webhook_is_checked_as_telegram_does(emu: Emulator, bot: Bot) 
     emu.refusals.clear()
 
 
-async def test_get_updates_conflicts_while_a_webhook_is_set(emu: Emulator, bot: Bot,
-                                                            receiver: Receiver) -> None:
+async def test_get_updates_conflicts_while_a_webhook_is_set(
+    emu: Emulator, bot: Bot, receiver: Receiver
+) -> None:
     user = emu.add_user("王芳")
     await bot.set_webhook(receiver.url, secret_token="s3cret")
     with pytest.raises(Conflict) as refused:
         await bot.get_updates()
-    assert refused.value.message == ("Conflict: can't use getUpdates method while webhook is "
-                                     "active; use deleteWebhook to delete the webhook first")
+    assert refused.value.message == (
+        "Conflict: can't use getUpdates method while webhook is "
+        "active; use deleteWebhook to delete the webhook first"
+    )
     emu.refusals.clear()
     await bot.delete_webhook()
     emu.send_text(user, "又轮询了")
@@ -110,13 +120,15 @@ async def test_get_updates_conflicts_while_a_webhook_is_set(emu: Emulator, bot: 
 
 
 async def test_updates_are_posted_in_order_with_the_secret_until_answered(
-        emu: Emulator, bot: Bot, receiver: Receiver) -> None:
+    emu: Emulator, bot: Bot, receiver: Receiver
+) -> None:
     user = emu.add_user("王芳")
     receiver.statuses = [500, 403]  # the first update is refused twice, then taken
     emu.send_text(user, "一")
     emu.send_text(user, "二")
-    await bot.set_webhook(receiver.url, secret_token="s3cret",
-                          allowed_updates=["message", "callback_query"])
+    await bot.set_webhook(
+        receiver.url, secret_token="s3cret", allowed_updates=["message", "callback_query"]
+    )
     emu.send_text(user, "三")
     await receiver.until(5)
     async with asyncio.timeout(10):
@@ -131,8 +143,9 @@ async def test_updates_are_posted_in_order_with_the_secret_until_answered(
     assert info.allowed_updates == ("message", "callback_query")
 
 
-async def test_an_unreachable_webhook_keeps_the_updates(emu: Emulator, bot: Bot,
-                                                        receiver: Receiver) -> None:
+async def test_an_unreachable_webhook_keeps_the_updates(
+    emu: Emulator, bot: Bot, receiver: Receiver
+) -> None:
     user = emu.add_user("王芳")
     url = receiver.url
     await receiver.runner.cleanup()  # nobody listens

@@ -14,10 +14,24 @@ from bot.when import offset_day
 TODAY = date(2026, 11, 24)
 
 
-@pytest.mark.parametrize(("raw", "value"), [
-    ("12", 12), ("-3", -3), ("0", 0), (str(2**63 - 1), 2**63 - 1),
-    (str(2**63), None), (str(10**30), None), ("²", None), ("٣", None), ("1_0", None),
-    (" 1", None), ("+1", None), ("", None), (None, None)])
+@pytest.mark.parametrize(
+    ("raw", "value"),
+    [
+        ("12", 12),
+        ("-3", -3),
+        ("0", 0),
+        (str(2**63 - 1), 2**63 - 1),
+        (str(2**63), None),
+        (str(10**30), None),
+        ("²", None),
+        ("٣", None),
+        ("1_0", None),
+        (" 1", None),
+        ("+1", None),
+        ("", None),
+        (None, None),
+    ],
+)
 def test_whole_numbers_only_as_buttons_make_them(raw: str | None, value: int | None) -> None:
     assert whole(raw) == value
 

@@ -25,10 +25,30 @@ def _read(path: Path):  # type: ignore[no-untyped-def]
 def test_pot_is_current(tmp_path: Path) -> None:
     fresh = tmp_path / "fresh.pot"
     subprocess.run(
-        [sys.executable, "-m", "babel.messages.frontend", "-q", "extract", "-F",
-         "locales/babel.cfg", "-k", "tr", "-k", "t", "-k", "N_", "--no-location",
-         "--sort-output", "--omit-header", "-o", str(fresh), "."],
-        cwd=ROOT, check=True)
+        [
+            sys.executable,
+            "-m",
+            "babel.messages.frontend",
+            "-q",
+            "extract",
+            "-F",
+            "locales/babel.cfg",
+            "-k",
+            "tr",
+            "-k",
+            "t",
+            "-k",
+            "N_",
+            "--no-location",
+            "--sort-output",
+            "--omit-header",
+            "-o",
+            str(fresh),
+            ".",
+        ],
+        cwd=ROOT,
+        check=True,
+    )
     expected = {m.id for m in _read(fresh) if m.id}
     committed = {m.id for m in _read(POT) if m.id}
     assert expected - committed == set(), "strings missing from zhibu.pot: run the extract"
@@ -56,10 +76,22 @@ def _tags(text: str) -> list[str]:
     return sorted(re.findall(r"</?\w+>", text))
 
 
-@pytest.mark.parametrize(("code", "expected"), [
-    ("zh", "zh"), ("zh-hans", "zh"), ("zh-CN", "zh"), ("zh_CN", "zh"), ("zh-hant", "zh"),
-    ("en", "en"), ("en-US", "en"), ("EN-gb", "en"), ("ru", "zh"), (None, "zh"), ("", "zh"),
-])
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        ("zh", "zh"),
+        ("zh-hans", "zh"),
+        ("zh-CN", "zh"),
+        ("zh_CN", "zh"),
+        ("zh-hant", "zh"),
+        ("en", "en"),
+        ("en-US", "en"),
+        ("EN-gb", "en"),
+        ("ru", "zh"),
+        (None, "zh"),
+        ("", "zh"),
+    ],
+)
 def test_telegram_language_tags(code: str | None, expected: str) -> None:
     assert i18n.language_from_telegram(code) == expected
 

@@ -23,8 +23,15 @@ from storage.models import MeetingAudience, MeetingKind, NewMeeting
 from storage.rows import ts
 from tests.conftest import START
 
-KINDS: tuple[MeetingKind, ...] = ("assembly", "committee", "group", "lesson", "activity_day",
-                                  "study", "other")
+KINDS: tuple[MeetingKind, ...] = (
+    "assembly",
+    "committee",
+    "group",
+    "lesson",
+    "activity_day",
+    "study",
+    "other",
+)
 AUDIENCES: tuple[MeetingAudience, ...] = ("kind", "listed")
 BY = 1
 
@@ -40,42 +47,78 @@ async def _county(c: Conn) -> tuple[list[int], dict[int, list[int]], list[int]]:
     for b in range(3):
         branch = await org_repo.add_unit(c, "branch", f"第{b}支部", town.id, now)
         branches.append(branch.id)
-        groups[branch.id] = [(await org_repo.add_unit(c, "group", f"第{g}小组", branch.id,
-                                                      now)).id for g in range(2)]
+        groups[branch.id] = [
+            (await org_repo.add_unit(c, "group", f"第{g}小组", branch.id, now)).id for g in range(2)
+        ]
     rows = []
     hosts: list[int | None] = [None, *branches]
     for n, (branch_id, status, state, committee, group, flowing, host) in enumerate(
-            itertools.product(branches, ("full", "probationary", "activist"),
-                              ("active", "removed", "pending"), (0, 1), (0, 1, 2), (0, 1),
-                              hosts)):
+        itertools.product(
+            branches,
+            ("full", "probationary", "activist"),
+            ("active", "removed", "pending"),
+            (0, 1),
+            (0, 1, 2),
+            (0, 1),
+            hosts,
+        )
+    ):
         telegram_id = 10_000 + n if n % 3 else None
-        rows.append((branch_id, groups[branch_id][group - 1] if group else None, f"党员{n}", status,
-                     state, committee, flowing, host, telegram_id, ts(now), ts(now)))
+        rows.append(
+            (
+                branch_id,
+                groups[branch_id][group - 1] if group else None,
+                f"党员{n}",
+                status,
+                state,
+                committee,
+                flowing,
+                host,
+                telegram_id,
+                ts(now),
+                ts(now),
+            )
+        )
     await c.executemany(
         "INSERT INTO users (telegram_id, created_at) VALUES (?, ?)",
-        [(r[8], ts(now)) for r in rows if r[8] is not None])
+        [(r[8], ts(now)) for r in rows if r[8] is not None],
+    )
     await c.executemany(
         """INSERT INTO members (branch_id, group_id, name, status, state, committee, flowing,
                                 host_branch_id, telegram_id, created_at, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", rows)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+        rows,
+    )
     members = [r[0] for r in await c.execute_fetchall("SELECT id FROM members ORDER BY id")]
     return branches, groups, members
 
 
-async def _sessions(c: Conn, branches: list[int], groups: dict[int, list[int]],
-                    members: list[int]) -> list[int]:
+async def _sessions(
+    c: Conn, branches: list[int], groups: dict[int, list[int]], members: list[int]
+) -> list[int]:
     """Every kind in every branch, by kind and listed, remote or not; some with guests from
     anywhere (removed ones and activists too); some with attendance rows of anyone."""
     now = FrozenClock(START).now()
     pick = random.Random(16)
     ids = []
-    for branch, kind, audience, remote in itertools.product(branches, KINDS, AUDIENCES,
-                                                            (False, True)):
-        meeting = await meeting_repo.add_meeting(c, NewMeeting(
-            branch_id=branch, kind=kind, audience=audience, remote_allowed=remote,
-            group_id=pick.choice(groups[branch]) if kind == "group" else None,
-            starts_at=now + timedelta(days=1), place="村委会", topic="学习",
-            created_by=BY), now)
+    for branch, kind, audience, remote in itertools.product(
+        branches, KINDS, AUDIENCES, (False, True)
+    ):
+        meeting = await meeting_repo.add_meeting(
+            c,
+            NewMeeting(
+                branch_id=branch,
+                kind=kind,
+                audience=audience,
+                remote_allowed=remote,
+                group_id=pick.choice(groups[branch]) if kind == "group" else None,
+                starts_at=now + timedelta(days=1),
+                place="村委会",
+                topic="学习",
+                created_by=BY,
+            ),
+            now,
+        )
         ids.append(meeting.id)
         if pick.random() < 0.7:
             await meeting_repo.add_guests(c, meeting.id, pick.sample(members, 12), BY, now)
@@ -83,15 +126,21 @@ async def _sessions(c: Conn, branches: list[int], groups: dict[int, list[int]],
             await c.executemany(
                 """INSERT INTO attendance (meeting_id, member_id, status, at)
                    VALUES (?, ?, 'absent', ?)""",
-                [(meeting.id, m, ts(now)) for m in pick.sample(members, 8)])
+                [(meeting.id, m, ts(now)) for m in pick.sample(members, 8)],
+            )
     return ids
 
 
 async def _by_rule(c: Conn, meeting_id: int, extra: str = "") -> list[int]:
     """The rule alone, tested on every member: what the indexed query must find."""
-    return [r[0] for r in await c.execute_fetchall(
-        f"""SELECT m.id FROM meetings mt JOIN members m ON {_INVITED_RULE} {extra}
-            WHERE mt.id = ? ORDER BY m.id""", (meeting_id,))]
+    return [
+        r[0]
+        for r in await c.execute_fetchall(
+            f"""SELECT m.id FROM meetings mt JOIN members m ON {_INVITED_RULE} {extra}
+            WHERE mt.id = ? ORDER BY m.id""",
+            (meeting_id,),
+        )
+    ]
 
 
 async def test_indexed_queries_invite_exactly_whom_the_rule_does(tmp_path: Path) -> None:
@@ -110,26 +159,44 @@ async def test_indexed_queries_invite_exactly_whom_the_rule_does(tmp_path: Path)
                 want = await _by_rule(c, meeting_id)
                 got = [m.id for m in await meeting_repo.invited(c, meeting_id)]
                 assert got == want, meeting
-                assert [m.id for m in await meeting_repo.expected_with_account(c, meeting_id)
-                        ] == await _by_rule(
-                            c, meeting_id, f"AND NOT {AWAY} AND m.telegram_id IS NOT NULL")
-                rows = {r[0] for r in await c.execute_fetchall(
-                    "SELECT member_id FROM attendance WHERE meeting_id = ?", (meeting_id,))}
-                assert sorted(p.member_id for p in await meeting_repo.attendees(
-                    c, meeting_id)) == sorted(set(want) | rows), meeting
+                assert [
+                    m.id for m in await meeting_repo.expected_with_account(c, meeting_id)
+                ] == await _by_rule(c, meeting_id, f"AND NOT {AWAY} AND m.telegram_id IS NOT NULL")
+                rows = {
+                    r[0]
+                    for r in await c.execute_fetchall(
+                        "SELECT member_id FROM attendance WHERE meeting_id = ?", (meeting_id,)
+                    )
+                }
+                assert sorted(
+                    p.member_id for p in await meeting_repo.attendees(c, meeting_id)
+                ) == sorted(set(want) | rows), meeting
                 for member in members[::29]:
-                    assert await meeting_repo.is_invited(c, meeting_id, member) == (
-                        member in want)
-                guests = [r[0] for r in await c.execute_fetchall(
-                    "SELECT member_id FROM meeting_guests WHERE meeting_id = ?", (meeting_id,))]
+                    assert await meeting_repo.is_invited(c, meeting_id, member) == (member in want)
+                guests = [
+                    r[0]
+                    for r in await c.execute_fetchall(
+                        "SELECT member_id FROM meeting_guests WHERE meeting_id = ?", (meeting_id,)
+                    )
+                ]
                 if meeting.audience == "kind":
                     assert await meeting_repo.count_invited_by_kind(
                         c, meeting.branch_id, meeting.kind, meeting.group_id, guests
                     ) == len(want)
-                hosted += len([m for m in await meeting_repo.invited(c, meeting_id)
-                               if m.branch_id != meeting.branch_id and m.id not in guests])
-                guests_from_elsewhere += len([m for m in await meeting_repo.invited(
-                    c, meeting_id) if m.branch_id != meeting.branch_id and m.id in guests])
+                hosted += len(
+                    [
+                        m
+                        for m in await meeting_repo.invited(c, meeting_id)
+                        if m.branch_id != meeting.branch_id and m.id not in guests
+                    ]
+                )
+                guests_from_elsewhere += len(
+                    [
+                        m
+                        for m in await meeting_repo.invited(c, meeting_id)
+                        if m.branch_id != meeting.branch_id and m.id in guests
+                    ]
+                )
                 guests_not_invited += len(set(guests) - set(want))
                 seen |= set(want)
                 wanted[meeting_id] = set(want)
@@ -138,8 +205,10 @@ async def test_indexed_queries_invite_exactly_whom_the_rule_does(tmp_path: Path)
             assert hosted and guests_from_elsewhere and guests_not_invited
             assert len(seen) > len(members) // 4
             for member in members[::5]:
-                coming = {s.meeting.id for s in await meeting_repo.coming_for(
-                    c, member, START - timedelta(days=1))}
+                coming = {
+                    s.meeting.id
+                    for s in await meeting_repo.coming_for(c, member, START - timedelta(days=1))
+                }
                 assert coming == {s for s in sessions if member in wanted[s]}
     finally:
         await db.close()
@@ -162,10 +231,12 @@ async def test_no_query_of_who_is_invited_reads_every_member(tmp_path: Path) -> 
             await meeting_repo.expected_with_account(c, meeting_id)
             await meeting_repo.attendees(c, meeting_id)
             await meeting_repo.is_invited(c, meeting_id, member)
-            await meeting_repo.count_invited_by_kind(c, branches[0], "activity_day", None,
-                                                     members[:3])
-            await meeting_repo.check_in(c, meeting_id, member, "present", now,
-                                        timedelta(hours=1), timedelta(hours=1))
+            await meeting_repo.count_invited_by_kind(
+                c, branches[0], "activity_day", None, members[:3]
+            )
+            await meeting_repo.check_in(
+                c, meeting_id, member, "present", now, timedelta(hours=1), timedelta(hours=1)
+            )
             await meeting_repo.mark_absent(c, meeting_id, now)
             await meeting_repo.coming_for(c, member, now)
             await c.set_trace_callback(None)  # type: ignore[arg-type]  # None turns it off
@@ -174,7 +245,8 @@ async def test_no_query_of_who_is_invited_reads_every_member(tmp_path: Path) -> 
             for sql in queries:
                 plan = [r[3] for r in await c.execute_fetchall("EXPLAIN QUERY PLAN " + sql)]
                 assert not [step for step in plan if re.match(r"SCAN (m|members)\b", step)], (
-                    sql, plan)
+                    sql,
+                    plan,
+                )
     finally:
         await db.close()
-

@@ -22,10 +22,16 @@ from tests.conftest import START
 
 
 def _update(update_id: int) -> tuple[Update, str]:
-    data = {"update_id": update_id, "message": {
-        "message_id": update_id, "date": 1_790_000_000, "text": f"u{update_id}",
-        "chat": {"id": 7, "type": "private"}, "from": {"id": 7, "is_bot": False,
-                                                         "first_name": "甲"}}}
+    data = {
+        "update_id": update_id,
+        "message": {
+            "message_id": update_id,
+            "date": 1_790_000_000,
+            "text": f"u{update_id}",
+            "chat": {"id": 7, "type": "private"},
+            "from": {"id": 7, "is_bot": False, "first_name": "甲"},
+        },
+    }
     return Update.de_json(data, None), json.dumps(data, ensure_ascii=False)
 
 
@@ -56,7 +62,8 @@ async def _stored_rows(db: Database) -> tuple[int, int]:
 
 
 async def test_finished_out_of_order_then_a_crash_hands_back_only_the_unfinished(
-        db: Database) -> None:
+    db: Database,
+) -> None:
     clock = FrozenClock(START)
     journal, again = await _started(db, clock)
     assert again == []
@@ -81,7 +88,8 @@ async def test_finished_out_of_order_then_a_crash_hands_back_only_the_unfinished
 
 
 async def test_a_batch_half_done_comes_back_first_and_its_refetch_is_not_handled_twice(
-        db: Database) -> None:
+    db: Database,
+) -> None:
     clock = FrozenClock(START)
     journal, _ = await _started(db, clock)
     updates, raw = _batch(201, 202, 203, 204)
@@ -100,16 +108,21 @@ async def test_a_batch_half_done_comes_back_first_and_its_refetch_is_not_handled
     assert journal.mark().through == 5 and journal.mark().above == []
     async with db.read() as c:
         rows = await c.execute_fetchall(
-            "SELECT update_id, position, done_at IS NOT NULL FROM inbox ORDER BY position")
-    assert [tuple(r) for r in rows] == [(201, 1, 1), (202, 2, 1), (203, 3, 1), (204, 4, 1),
-                                        (205, 5, 1)]
+            "SELECT update_id, position, done_at IS NOT NULL FROM inbox ORDER BY position"
+        )
+    assert [tuple(r) for r in rows] == [
+        (201, 1, 1),
+        (202, 2, 1),
+        (203, 3, 1),
+        (204, 4, 1),
+        (205, 5, 1),
+    ]
     async with db.read() as c:
         health = await operations.health(c, clock.now())
     assert health.unfinished_updates == 0 and health.last_update_at == clock.now()
 
 
-async def test_webhook_updates_one_batch_each_a_repost_not_handled_twice(
-        db: Database) -> None:
+async def test_webhook_updates_one_batch_each_a_repost_not_handled_twice(db: Database) -> None:
     clock = FrozenClock(START)
     journal, _ = await _started(db, clock)
     (first, first_raw), (second, second_raw) = _update(301), _update(302)
@@ -126,7 +139,8 @@ async def test_webhook_updates_one_batch_each_a_repost_not_handled_twice(
     await journal.forget_old()
     async with db.read() as c:
         left = await c.execute_fetchall(
-            "SELECT update_id, done_at IS NOT NULL FROM inbox ORDER BY position")
+            "SELECT update_id, done_at IS NOT NULL FROM inbox ORDER BY position"
+        )
     # Nothing is forgotten above the mark: 302 came first and is not finished.
     assert [tuple(r) for r in left] == [(302, 0), (301, 1)]
     await _finish(journal, second)
@@ -143,8 +157,10 @@ async def test_a_mark_that_could_not_be_written_is_carried_by_the_next(db: Datab
     updates, raw = _batch(401, 402)
     assert await journal.record(updates, raw)
     async with db.tx() as c:
-        await c.execute("CREATE TRIGGER refuse BEFORE UPDATE ON inbox_mark "
-                        "BEGIN SELECT raise(ABORT, 'refused'); END")
+        await c.execute(
+            "CREATE TRIGGER refuse BEFORE UPDATE ON inbox_mark "
+            "BEGIN SELECT raise(ABORT, 'refused'); END"
+        )
     await _finish(journal, updates[0])
     async with db.tx() as c:
         await c.execute("DROP TRIGGER refuse")

@@ -67,8 +67,7 @@ def imports(root: Path) -> list[tuple[str, str, int]]:
                 names = [f"{base}.{alias.name}" for alias in node.names]
             else:
                 continue
-            arrows += [(module, name, node.lineno) for name in names
-                       if _package(name) is not None]
+            arrows += [(module, name, node.lineno) for name in names if _package(name) is not None]
     return arrows
 
 
@@ -83,16 +82,21 @@ def problems(root: Path) -> list[str]:
         where = f"{importer}:{line} imports {imported}"
         if LAYERS.index(high) > LAYERS.index(low):
             found.append(f"back up the layers ({low} → {high}): {where}")
-        if low == "handlers" and high == "storage" and not any(
+        if (
+            low == "handlers"
+            and high == "storage"
+            and not any(
                 imported == allowed or imported.startswith(allowed + ".")
-                for allowed in HANDLERS_MAY_READ):
+                for allowed in HANDLERS_MAY_READ
+            )
+        ):
             found.append(f"a handler reaching storage: {where}")
         if low != high:
             between[low].add(high)
-    found += [f"packages import each other: {', '.join(group)}"
-              for group in _cycles(between)]
-    found += [f"modules import each other: {', '.join(group)}"
-              for group in _cycles(_module_graph(root))]
+    found += [f"packages import each other: {', '.join(group)}" for group in _cycles(between)]
+    found += [
+        f"modules import each other: {', '.join(group)}" for group in _cycles(_module_graph(root))
+    ]
     return found
 
 
@@ -121,9 +125,11 @@ def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
                     seen.add(after)
                     todo.append(after)
         reach[start] = seen
-    groups = {tuple(sorted(other for other in graph
-                           if other in reach[top] and top in reach[other]))
-              for top in graph if top in reach[top]}
+    groups = {
+        tuple(sorted(other for other in graph if other in reach[top] and top in reach[other]))
+        for top in graph
+        if top in reach[top]
+    }
     return sorted(list(group) for group in groups)
 
 
@@ -136,7 +142,12 @@ def test_the_walk_sees_every_layer_and_imports_inside_functions() -> None:
     # The root registers the handlers inside build_application, not at the top.
     assert ("zhibu.app", "handlers.register") in arrows
     assert {_package(importer) for importer, _ in arrows} >= {
-        "storage", "bot", "handlers", "sandbox", "zhibu"}
+        "storage",
+        "bot",
+        "handlers",
+        "sandbox",
+        "zhibu",
+    }
 
 
 def _tree(root: Path, files: dict[str, str]) -> Path:
@@ -150,52 +161,67 @@ def _tree(root: Path, files: dict[str, str]) -> Path:
 def test_each_kind_of_wrong_arrow_is_caught(tmp_path: Path) -> None:
     """The checker itself, on a made-up tree with one of each fault (a checker that finds
     nothing anywhere would pass the test above too)."""
-    tree = _tree(tmp_path, {
-        "storage/__init__.py": "",
-        "storage/models.py": "",
-        "storage/db.py": "def f():\n    from bot import rules\n",  # lazy, still an arrow
-        "storage/members.py": "from ..handlers import common\n",
-        "bot/__init__.py": "",
-        "bot/rules.py": "",
-        "bot/app.py": "import handlers\nfrom zhibu.cli import main\n",
-        "bot/dialogs.py": "from bot import menus\n",  # two modules of one package …
-        "bot/menus.py": ("from bot.dialogs import begin\n"  # … that import each other
-                         "def f():\n    from sandbox import emulator\n"),
-        "sandbox/__init__.py": "",
-        "sandbox/demo.py": "from zhibu import app\n",  # the tool importing the root
-        "handlers/__init__.py": "",
-        "handlers/common.py": ("from storage.models import Dialog\n"
-                               "from storage import members\nimport storage.db\n"),
-        "zhibu/__init__.py": "",
-        "zhibu/app.py": "from handlers import common\n",
-        "zhibu/cli.py": "from sandbox import demo\n",
-    })
-    assert sorted(problems(tree)) == sorted([
-        "back up the layers (storage → bot): storage.db:2 imports bot.rules",
-        "back up the layers (storage → handlers): storage.members:1 imports "
-        "handlers.common",
-        "back up the layers (bot → handlers): bot.app:1 imports handlers",
-        "back up the layers (bot → zhibu): bot.app:2 imports zhibu.cli.main",
-        "back up the layers (bot → sandbox): bot.menus:3 imports sandbox.emulator",
-        "back up the layers (sandbox → zhibu): sandbox.demo:1 imports zhibu.app",
-        "a handler reaching storage: handlers.common:2 imports storage.members",
-        "a handler reaching storage: handlers.common:3 imports storage.db",
-        "packages import each other: bot, handlers, sandbox, storage, zhibu",
-        "modules import each other: bot.dialogs, bot.menus",
-        "modules import each other: handlers.common, storage.members",
-    ])
+    tree = _tree(
+        tmp_path,
+        {
+            "storage/__init__.py": "",
+            "storage/models.py": "",
+            "storage/db.py": "def f():\n    from bot import rules\n",  # lazy, still an arrow
+            "storage/members.py": "from ..handlers import common\n",
+            "bot/__init__.py": "",
+            "bot/rules.py": "",
+            "bot/app.py": "import handlers\nfrom zhibu.cli import main\n",
+            "bot/dialogs.py": "from bot import menus\n",  # two modules of one package …
+            "bot/menus.py": (
+                "from bot.dialogs import begin\n"  # … that import each other
+                "def f():\n    from sandbox import emulator\n"
+            ),
+            "sandbox/__init__.py": "",
+            "sandbox/demo.py": "from zhibu import app\n",  # the tool importing the root
+            "handlers/__init__.py": "",
+            "handlers/common.py": (
+                "from storage.models import Dialog\n"
+                "from storage import members\nimport storage.db\n"
+            ),
+            "zhibu/__init__.py": "",
+            "zhibu/app.py": "from handlers import common\n",
+            "zhibu/cli.py": "from sandbox import demo\n",
+        },
+    )
+    assert sorted(problems(tree)) == sorted(
+        [
+            "back up the layers (storage → bot): storage.db:2 imports bot.rules",
+            "back up the layers (storage → handlers): storage.members:1 imports handlers.common",
+            "back up the layers (bot → handlers): bot.app:1 imports handlers",
+            "back up the layers (bot → zhibu): bot.app:2 imports zhibu.cli.main",
+            "back up the layers (bot → sandbox): bot.menus:3 imports sandbox.emulator",
+            "back up the layers (sandbox → zhibu): sandbox.demo:1 imports zhibu.app",
+            "a handler reaching storage: handlers.common:2 imports storage.members",
+            "a handler reaching storage: handlers.common:3 imports storage.db",
+            "packages import each other: bot, handlers, sandbox, storage, zhibu",
+            "modules import each other: bot.dialogs, bot.menus",
+            "modules import each other: handlers.common, storage.members",
+        ]
+    )
 
 
 def test_a_tree_that_keeps_to_the_layers_passes(tmp_path: Path) -> None:
-    tree = _tree(tmp_path, {
-        "storage/__init__.py": "", "storage/models.py": "", "storage/db.py": "",
-        "bot/__init__.py": "", "bot/rules.py": "from storage import db\n",
-        "handlers/__init__.py": "",
-        "handlers/common.py": "from storage.models import Dialog\nfrom bot import rules\n",
-        "sandbox/__init__.py": "", "sandbox/demo.py": "from bot import rules\n",
-        "zhibu/__init__.py": "",
-        "zhibu/cli.py": "def demo():\n    from sandbox import demo\n    from . import app\n",
-        "zhibu/app.py": "from handlers import common\n",
-    })
+    tree = _tree(
+        tmp_path,
+        {
+            "storage/__init__.py": "",
+            "storage/models.py": "",
+            "storage/db.py": "",
+            "bot/__init__.py": "",
+            "bot/rules.py": "from storage import db\n",
+            "handlers/__init__.py": "",
+            "handlers/common.py": "from storage.models import Dialog\nfrom bot import rules\n",
+            "sandbox/__init__.py": "",
+            "sandbox/demo.py": "from bot import rules\n",
+            "zhibu/__init__.py": "",
+            "zhibu/cli.py": "def demo():\n    from sandbox import demo\n    from . import app\n",
+            "zhibu/app.py": "from handlers import common\n",
+        },
+    )
     assert problems(tree) == []
     assert ("zhibu.cli", "zhibu.app", 3) in imports(tree)  # relative, inside a function

@@ -12,10 +12,16 @@ from hypothesis import strategies as st
 from bot.markup import chunks, esc, length, shorten, visible
 from sandbox.html_parse import parse_html, utf16_len
 
-WORDS = st.text(alphabet=st.sampled_from([*"ab 字<>&\"\n、", "😀", "𠀀", "\u200b"]),
-                max_size=300)
-TAGS = st.sampled_from(["{}", "<b>{}</b>", "<i>{}</i>", "<b>x <i>{}</i> y</b>",
-                        '<a href="https://example.org/?a=1&amp;b=2">{}</a>'])
+WORDS = st.text(alphabet=st.sampled_from([*'ab 字<>&"\n、', "😀", "𠀀", "\u200b"]), max_size=300)
+TAGS = st.sampled_from(
+    [
+        "{}",
+        "<b>{}</b>",
+        "<i>{}</i>",
+        "<b>x <i>{}</i> y</b>",
+        '<a href="https://example.org/?a=1&amp;b=2">{}</a>',
+    ]
+)
 
 
 def escaped_lines(pairs: list[tuple[str, str]]) -> list[str]:
@@ -70,10 +76,11 @@ def test_shorten_keeps_what_fits_and_says_there_is_more() -> None:
 
 
 @settings(max_examples=200, deadline=None)
-@given(pairs=st.lists(st.tuples(WORDS, TAGS), min_size=1, max_size=12),
-       limit=st.integers(min_value=2, max_value=400))
-def test_every_part_fits_parses_and_loses_nothing(pairs: list[tuple[str, str]],
-                                                  limit: int) -> None:
+@given(
+    pairs=st.lists(st.tuples(WORDS, TAGS), min_size=1, max_size=12),
+    limit=st.integers(min_value=2, max_value=400),
+)
+def test_every_part_fits_parses_and_loses_nothing(pairs: list[tuple[str, str]], limit: int) -> None:
     lines = escaped_lines(pairs)
     parts = chunks(lines, limit)
     for part in parts:
@@ -83,10 +90,13 @@ def test_every_part_fits_parses_and_loses_nothing(pairs: list[tuple[str, str]],
 
 
 @settings(max_examples=200, deadline=None)
-@given(pairs=st.lists(st.tuples(WORDS, TAGS), min_size=1, max_size=6),
-       limit=st.integers(min_value=3, max_value=300))
-def test_a_shortened_text_fits_parses_and_is_the_beginning(pairs: list[tuple[str, str]],
-                                                           limit: int) -> None:
+@given(
+    pairs=st.lists(st.tuples(WORDS, TAGS), min_size=1, max_size=6),
+    limit=st.integers(min_value=3, max_value=300),
+)
+def test_a_shortened_text_fits_parses_and_is_the_beginning(
+    pairs: list[tuple[str, str]], limit: int
+) -> None:
     text = "\n".join(escaped_lines(pairs))
     short = shorten(text, limit)
     plain, _ = parse_html(short)

@@ -28,6 +28,7 @@ from tests.conftest import START
 
 ALL = renderers.build()  # the bot's own renderers
 
+
 @pytest.fixture
 async def emu() -> AsyncIterator[Emulator]:
     """An emulator with a token of its own (as tests/unit/test_delivery.py's): the suite's
@@ -40,13 +41,13 @@ async def emu() -> AsyncIterator[Emulator]:
 
 @pytest.fixture
 async def client(emu: Emulator) -> AsyncIterator[Bot]:
-    async with Bot(emu.token, base_url=emu.base_url,
-                   request=AiohttpRequest(connection_pool_size=16)) as b:
+    async with Bot(
+        emu.token, base_url=emu.base_url, request=AiohttpRequest(connection_pool_size=16)
+    ) as b:
         yield b
 
 
-async def branch_of(db: Database, emu: Emulator, languages: list[str]
-                    ) -> tuple[int, list[SimUser]]:
+async def branch_of(db: Database, emu: Emulator, languages: list[str]) -> tuple[int, list[SimUser]]:
     """A branch whose members' Telegram reports these languages, one member each."""
     now = FrozenClock(START).now()
     users = []
@@ -57,17 +58,27 @@ async def branch_of(db: Database, emu: Emulator, languages: list[str]
             user = emu.add_user(f"党员{i}")
             user.started = True
             users.append(user)
-            await member_repo.touch_user(c, user.id, user.first_name, None, language, now,
-                                         private=True)
-            await member_repo.insert_member(c, NewMember(
-                branch_id=branch.id, name=user.first_name, status="full",
-                state="active", telegram_id=user.id), now)
+            await member_repo.touch_user(
+                c, user.id, user.first_name, None, language, now, private=True
+            )
+            await member_repo.insert_member(
+                c,
+                NewMember(
+                    branch_id=branch.id,
+                    name=user.first_name,
+                    status="full",
+                    state="active",
+                    telegram_id=user.id,
+                ),
+                now,
+            )
     return branch.id, users
 
 
 def _material(branch_id: int, title: str, body: str) -> NewMaterial:
-    return NewMaterial(scope_unit_id=branch_id, audience="all", title=title, body=body,
-                       created_by=1)
+    return NewMaterial(
+        scope_unit_id=branch_id, audience="all", title=title, body=body, created_by=1
+    )
 
 
 async def drain(sender: Sender) -> None:
@@ -80,7 +91,8 @@ async def drain(sender: Sender) -> None:
 
 
 async def test_one_batch_of_two_materials_in_two_languages_gives_each_person_their_own(
-        emu: Emulator, db: Database, client: Bot) -> None:
+    emu: Emulator, db: Database, client: Bot
+) -> None:
     branch_id, users = await branch_of(db, emu, ["zh-hans", "en", "zh-hans", "en-US"])
     clock = FrozenClock(START)
     first = (await push(db, clock, _material(branch_id, "第一课", "正文一"))).material
@@ -91,17 +103,21 @@ async def test_one_batch_of_two_materials_in_two_languages_gives_each_person_the
     for user, english in zip(users, [False, True, False, True], strict=True):
         got = emu.messages(user)
         assert len(got) == 2
-        for message, material, title in zip(got, [first, second], ["第一课", "第二课"],
-                                             strict=True):
+        for message, material, title in zip(
+            got, [first, second], ["第一课", "第二课"], strict=True
+        ):
             text = message.text or ""
             assert title in text and ("Study material" in text) == english
             assert ("学习材料" in text) == (not english)
             assert [data for _, data in message.buttons[0]] == [
-                f"mat:done:{material.id}", f"mat:later:{material.id}"]
+                f"mat:done:{material.id}",
+                f"mat:later:{material.id}",
+            ]
 
 
 async def test_a_language_chosen_between_batches_is_the_next_batchs(
-        emu: Emulator, db: Database, client: Bot) -> None:
+    emu: Emulator, db: Database, client: Bot
+) -> None:
     branch_id, (user,) = await branch_of(db, emu, ["zh-hans"])
     clock = FrozenClock(START)
     await push(db, clock, _material(branch_id, "第一课", "正文"))
@@ -134,7 +150,8 @@ async def test_the_memo_lasts_one_batch_and_keys_by_what_it_is_told() -> None:
 
 
 async def test_no_more_are_sent_but_not_recorded_than_are_in_flight(
-        emu: Emulator, db: Database, client: Bot, tmp_path: Path) -> None:
+    emu: Emulator, db: Database, client: Bot, tmp_path: Path
+) -> None:
     """Outcomes are written several to a transaction, but a row's place in flight is held
     until its outcome is written: at every arrival, what Telegram has and the outbox does
     not say was sent is at most the concurrency — what a crash may send twice."""
@@ -147,15 +164,22 @@ async def test_no_more_are_sent_but_not_recorded_than_are_in_flight(
 
     def arrived(chat: int, event: str, message: object) -> None:
         if event == "sent":
-            recorded = look.execute(
-                "SELECT count(*) FROM outbox WHERE state = 'sent'").fetchone()[0]
+            recorded = look.execute("SELECT count(*) FROM outbox WHERE state = 'sent'").fetchone()[
+                0
+            ]
             gaps.append(emu.stats["sent"] - recorded)
 
     emu.subscribe(arrived)
     try:
-        await drain(Sender(client, db, FrozenClock(START),
-                           SendLimits(per_second=400, concurrency=concurrency),
-                           renderers=ALL))
+        await drain(
+            Sender(
+                client,
+                db,
+                FrozenClock(START),
+                SendLimits(per_second=400, concurrency=concurrency),
+                renderers=ALL,
+            )
+        )
     finally:
         look.close()
     assert len(gaps) == len(users) and all(emu.texts(u) for u in users)
@@ -163,17 +187,31 @@ async def test_no_more_are_sent_but_not_recorded_than_are_in_flight(
 
 
 async def test_files_captions_and_pins_go_out_through_the_outboxs_backend(
-        emu: Emulator, client: Bot) -> None:
+    emu: Emulator, client: Bot
+) -> None:
     """The outbox's own send (the id kept, no Message built) over aiohttp: a file made just
     now goes as a multipart upload, a file Telegram has by its id, a pin without text."""
     user = emu.add_user("党员")
     user.started = True
-    made = await send_for_id(client, user.id, Outgoing(
-        "<b>季度简报</b>", [[("✅", "x:1")]], "document",
-        upload=("简报-2026-10-01_2026-12-31.xlsx", b"PK\x03\x04 sheet")))
-    again = await send_for_id(client, user.id, Outgoing(
-        "再发一次", media_kind="document",
-        file_id=emu.messages(user)[-1].media["document"]["file_id"]))
+    made = await send_for_id(
+        client,
+        user.id,
+        Outgoing(
+            "<b>季度简报</b>",
+            [[("✅", "x:1")]],
+            "document",
+            upload=("简报-2026-10-01_2026-12-31.xlsx", b"PK\x03\x04 sheet"),
+        ),
+    )
+    again = await send_for_id(
+        client,
+        user.id,
+        Outgoing(
+            "再发一次",
+            media_kind="document",
+            file_id=emu.messages(user)[-1].media["document"]["file_id"],
+        ),
+    )
     pin = await send_for_id(client, user.id, Outgoing("", location=(30.5, 114.3)))
     first, second, third = emu.messages(user)
     assert [made, again, pin] == [m.message_id for m in (first, second, third)]

@@ -37,7 +37,8 @@ async def _line(db: Database, clock: object, row: OutboxRow) -> Outgoing:
 
 @pytest.mark.parametrize("where", ["group", "private chat with no per-chat wait"])
 async def test_a_slow_first_message_is_not_overtaken_by_the_next_ones_in_its_chat(
-        emu: Emulator, db: Database, where: str) -> None:
+    emu: Emulator, db: Database, where: str
+) -> None:
     # A group may take twenty messages at once, and a pacer without a per-chat window lets
     # a private chat take the next one as soon as it is free: neither is the order's keeper.
     user = emu.add_user("南坡书记")
@@ -46,16 +47,29 @@ async def test_a_slow_first_message_is_not_overtaken_by_the_next_ones_in_its_cha
     clock = FrozenClock(START)
     texts = [f"第{i}条" for i in range(1, 6)]
     async with db.tx() as c:
-        await outbox_repo.enqueue(c, [
-            outbox_repo.Envelope(f"line:{i}", chat_id, OutboxKind.NOTICE,
-                                 payload={"text": text})
-            for i, text in enumerate(texts)], clock.now())
+        await outbox_repo.enqueue(
+            c,
+            [
+                outbox_repo.Envelope(
+                    f"line:{i}", chat_id, OutboxKind.NOTICE, payload={"text": text}
+                )
+                for i, text in enumerate(texts)
+            ],
+            clock.now(),
+        )
     emu.stall("sendMessage", seconds=0.3)  # the first one is answered late
     pacer = Pacer(PaceLimits(per_second=200, per_chat_seconds=0.0))
-    async with Bot(emu.token, base_url=emu.base_url,
-                   request=AiohttpRequest(connection_pool_size=16)) as client:
-        sender = Sender(client, db, clock, SendLimits(per_second=200), pacer=pacer,
-                        renderers={OutboxKind.NOTICE: _line})
+    async with Bot(
+        emu.token, base_url=emu.base_url, request=AiohttpRequest(connection_pool_size=16)
+    ) as client:
+        sender = Sender(
+            client,
+            db,
+            clock,
+            SendLimits(per_second=200),
+            pacer=pacer,
+            renderers={OutboxKind.NOTICE: _line},
+        )
         sender.start()
         try:
             async with asyncio.timeout(30):
@@ -65,6 +79,8 @@ async def test_a_slow_first_message_is_not_overtaken_by_the_next_ones_in_its_cha
 
     assert emu.texts(chat_id) == texts
     async with db.read() as c:
-        states = {(await outbox_repo.by_key(c, f"line:{i}")).state  # type: ignore[union-attr]
-                  for i in range(len(texts))}
+        states = {
+            (await outbox_repo.by_key(c, f"line:{i}")).state  # type: ignore[union-attr]
+            for i in range(len(texts))
+        }
     assert states == {"sent"}

@@ -18,9 +18,15 @@ async def test_a_freed_place_goes_to_the_waiting_press_first() -> None:
         order.append(name)
         places.release()
 
-    waiters = [asyncio.create_task(wait(name, rank)) for name, rank in
-               (("message 1", MESSAGE), ("message 2", MESSAGE), ("press 1", PRESS),
-                ("press 2", PRESS))]
+    waiters = [
+        asyncio.create_task(wait(name, rank))
+        for name, rank in (
+            ("message 1", MESSAGE),
+            ("message 2", MESSAGE),
+            ("press 1", PRESS),
+            ("press 2", PRESS),
+        )
+    ]
     await asyncio.sleep(0)
     places.release()
     await asyncio.gather(*waiters)
@@ -49,7 +55,7 @@ async def test_a_waiter_cancelled_before_a_release_ends_cancelled() -> None:
     await asyncio.sleep(0)
     waiting.cancel()
     places.release()
-    outcome, = await asyncio.gather(waiting, return_exceptions=True)
+    (outcome,) = await asyncio.gather(waiting, return_exceptions=True)
     assert isinstance(outcome, asyncio.CancelledError)
     async with asyncio.timeout(1):
         await places.acquire(MESSAGE)

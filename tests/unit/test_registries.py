@@ -29,14 +29,18 @@ def test_every_outbox_kind_has_exactly_one_renderer() -> None:
 
 def test_a_kind_listed_twice_refuses_to_start() -> None:
     twice = [*renderers.RENDERERS, (OutboxKind.NOTICE, meetings.render_notice)]
-    with pytest.raises(DuplicateEntry, match=r"outbox renderers: .*'notice'.* listed twice "
-                       r"\(bot\.notices\.render_notice and bot\.meetings\.render_notice\)"):
+    with pytest.raises(
+        DuplicateEntry,
+        match=r"outbox renderers: .*'notice'.* listed twice "
+        r"\(bot\.notices\.render_notice and bot\.meetings\.render_notice\)",
+    ):
         renderers.build(twice)
 
 
 def test_a_kind_without_a_renderer_refuses_to_start() -> None:
-    without = [(kind, render) for kind, render in renderers.RENDERERS
-               if kind != OutboxKind.NOTICE_REMINDER]
+    without = [
+        (kind, render) for kind, render in renderers.RENDERERS if kind != OutboxKind.NOTICE_REMINDER
+    ]
     with pytest.raises(renderers.MissingRenderer, match="notice_reminder"):
         renderers.build(without)
 
@@ -61,8 +65,12 @@ def _named_in_calls(function: str, position: int) -> set[tuple[str, str]]:
     for path in sorted(Path("handlers").glob("*.py")):
         module = importlib.import_module(f"handlers.{path.stem}")
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-                    and node.func.attr == function and len(node.args) > position):
+            if not (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == function
+                and len(node.args) > position
+            ):
                 continue
             arg = node.args[position]
             if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
@@ -87,8 +95,11 @@ def test_a_form_or_a_purpose_listed_twice_refuses_to_start() -> None:
     with pytest.raises(DuplicateEntry, match=r"dialogs: 'note' is listed twice"):
         dialog.install(twice)
     purposes = (*tables.BRANCH_PURPOSES, OnBranch("invite", members.show_roster))
-    with pytest.raises(DuplicateEntry, match=r"branch picker purposes: 'invite' is listed "
-                       r"twice \(.*show_invites.*show_roster\)"):
+    with pytest.raises(
+        DuplicateEntry,
+        match=r"branch picker purposes: 'invite' is listed "
+        r"twice \(.*show_invites.*show_roster\)",
+    ):
         picker.install(purposes)
     tables.install()  # as the handlers left it
     assert picker.ACTIONS["invite"] is org.show_invites

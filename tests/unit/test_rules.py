@@ -20,8 +20,10 @@ from handlers.ui import MESSAGE_LIMIT, chunks, esc
 TODAY = date(2026, 11, 24)
 
 
-@pytest.mark.parametrize(("text", "year"), [("1975", 1975), (" 1975年 ", 1975), ("１９７５", 1975),
-                                            ("1900", 1900), ("2010", 2010)])
+@pytest.mark.parametrize(
+    ("text", "year"),
+    [("1975", 1975), (" 1975年 ", 1975), ("１９７５", 1975), ("1900", 1900), ("2010", 2010)],
+)
 def test_birth_year_accepted(text: str, year: int) -> None:
     assert parse_birth_year(text, TODAY) == year
 
@@ -44,10 +46,15 @@ def test_clean_text_drops_controls_keeps_rtl_letters() -> None:
     assert clean_text("مرحبا\u202e") == "مرحبا"
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("2026-03", date(2026, 3, 1)), ("2026年3月", date(2026, 3, 1)),
-    ("2026-3-15", date(2026, 3, 15)), ("2026/11", date(2026, 11, 1)),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2026-03", date(2026, 3, 1)),
+        ("2026年3月", date(2026, 3, 1)),
+        ("2026-3-15", date(2026, 3, 15)),
+        ("2026/11", date(2026, 11, 1)),
+    ],
+)
 def test_month_accepted(text: str, expected: date) -> None:
     assert parse_month(text, TODAY) == expected
 
@@ -70,7 +77,10 @@ def test_callback_data_is_bounded_and_round_trips() -> None:
     data = pack("app", "ok", 123)
     parsed = unpack(data)
     assert parsed is not None and (parsed.prefix, parsed.action, parsed.int_arg()) == (
-        "app", "ok", 123)
+        "app",
+        "ok",
+        123,
+    )
     with pytest.raises(ValueError, match="64 bytes"):
         pack("x", "y", "张" * 30)
     assert unpack("") is None and unpack("nocolon") is None
@@ -87,20 +97,44 @@ def test_chunks_respect_the_limit_and_keep_every_line() -> None:
 
 
 def test_escape() -> None:
-    assert esc("<b>王</b> & \"x\"") == "&lt;b&gt;王&lt;/b&gt; &amp; \"x\""
+    assert esc('<b>王</b> & "x"') == '&lt;b&gt;王&lt;/b&gt; &amp; "x"'
 
 
-@pytest.mark.parametrize("text", ["2026-11-01", "2026/11/01", "2026.11.01", "20261101",
-                                  "2026年11月1日", "2026年11月1号", "2026-11-1", " 2026/11/01 ",
-                                  "２０２６－１１－０１", "２０２６．１１．０１"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2026-11-01",
+        "2026/11/01",
+        "2026.11.01",
+        "20261101",
+        "2026年11月1日",
+        "2026年11月1号",
+        "2026-11-1",
+        " 2026/11/01 ",
+        "２０２６－１１－０１",
+        "２０２６．１１．０１",
+    ],
+)
 def test_whole_dates_in_the_forms_offices_write(text: str) -> None:
     from bot.when import parse_date
 
     assert parse_date(text) == date(2026, 11, 1)
 
 
-@pytest.mark.parametrize("text", ["11-01", "2026-13-01", "2026-02-30", "202611", "2026110",
-                                  "yesterday", "", None, "2026-11-01 09:00"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "11-01",
+        "2026-13-01",
+        "2026-02-30",
+        "202611",
+        "2026110",
+        "yesterday",
+        "",
+        None,
+        "2026-11-01 09:00",
+    ],
+)
 def test_what_is_not_a_whole_date_is_refused(text: str | None) -> None:
     from bot.when import parse_date
 

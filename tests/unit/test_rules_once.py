@@ -33,40 +33,64 @@ from storage.models import Meeting, Member
 from storage.rows import fetch_all, fetch_one, ts
 from tests.conftest import START
 
-WINDOWS = Windows(before=timedelta(minutes=30), after=timedelta(minutes=30),
-                  reminder=timedelta(hours=1))
+WINDOWS = Windows(
+    before=timedelta(minutes=30), after=timedelta(minutes=30), reminder=timedelta(hours=1)
+)
 
 
 async def _branches(c: Conn, now: datetime) -> tuple[int, int]:
-    await c.execute("INSERT INTO units (id, kind, name, parent_id, created_at) "
-                    "VALUES (1, 'county', '青山县', NULL, ?)", (ts(now),))
+    await c.execute(
+        "INSERT INTO units (id, kind, name, parent_id, created_at) "
+        "VALUES (1, 'county', '青山县', NULL, ?)",
+        (ts(now),),
+    )
     for unit_id, name in ((2, "东岭村党支部"), (3, "南坡村党支部")):
-        await c.execute("INSERT INTO units (id, kind, name, parent_id, created_at) "
-                        "VALUES (?, 'branch', ?, 1, ?)", (unit_id, name, ts(now)))
+        await c.execute(
+            "INSERT INTO units (id, kind, name, parent_id, created_at) "
+            "VALUES (?, 'branch', ?, 1, ?)",
+            (unit_id, name, ts(now)),
+        )
     return 2, 3
 
 
-async def _member(c: Conn, now: datetime, branch: int, name: str, *, flowing: bool = False,
-                  host: int | None = None, no_writing: bool = False,
-                  birth_year: int | None = None, state: str = "active") -> Member:
+async def _member(
+    c: Conn,
+    now: datetime,
+    branch: int,
+    name: str,
+    *,
+    flowing: bool = False,
+    host: int | None = None,
+    no_writing: bool = False,
+    birth_year: int | None = None,
+    state: str = "active",
+) -> Member:
     cur = await c.execute(
         """INSERT INTO members (branch_id, name, status, state, flowing, host_branch_id,
                                 no_writing, birth_year, created_at, updated_at)
            VALUES (?, ?, 'full', ?, ?, ?, ?, ?, ?, ?)""",
-        (branch, name, state, int(flowing), host, int(no_writing), birth_year, ts(now),
-         ts(now)))
+        (branch, name, state, int(flowing), host, int(no_writing), birth_year, ts(now), ts(now)),
+    )
     member = await fetch_one(c, Member, "SELECT * FROM members WHERE id = ?", (cur.lastrowid,))
     assert member is not None
     return member
 
 
-async def _meeting(c: Conn, now: datetime, branch: int, starts_at: datetime, *,
-                   remote: bool = False, state: str = "scheduled") -> Meeting:
+async def _meeting(
+    c: Conn,
+    now: datetime,
+    branch: int,
+    starts_at: datetime,
+    *,
+    remote: bool = False,
+    state: str = "scheduled",
+) -> Meeting:
     cur = await c.execute(
         """INSERT INTO meetings (branch_id, kind, starts_at, place, topic, remote_allowed,
                                  state, created_by, created_at)
            VALUES (?, 'lesson', ?, '村委会', '学习党章', ?, ?, 1, ?)""",
-        (branch, ts(starts_at), int(remote), state, ts(now)))
+        (branch, ts(starts_at), int(remote), state, ts(now)),
+    )
     meeting = await meeting_repo.get_meeting(c, int(cur.lastrowid or 0))
     assert meeting is not None
     return meeting
@@ -85,14 +109,14 @@ async def test_every_answer_to_a_check_in_comes_from_the_one_rule(db: Database) 
         later = await _meeting(c, now, home, now + timedelta(hours=2))
         past = await _meeting(c, now, home, now - timedelta(hours=1))
         closed = await _meeting(c, now, home, now + timedelta(minutes=10), state="closed")
-        cancelled = await _meeting(c, now, home, now + timedelta(minutes=10),
-                                   state="cancelled")
+        cancelled = await _meeting(c, now, home, now + timedelta(minutes=10), state="cancelled")
         at_host = await _meeting(c, now, host, now + timedelta(minutes=10), remote=True)
 
     async def press(meeting_id: int, member: Member | None, how: str = "present") -> str:
         assert how in ("present", "remote")
-        return await meetings.check_in(db, clock, WINDOWS, meeting_id, member,
-                                       "present" if how == "present" else "remote")
+        return await meetings.check_in(
+            db, clock, WINDOWS, meeting_id, member, "present" if how == "present" else "remote"
+        )
 
     # Refusals first (they write nothing), each the first condition of the rule that fails.
     assert await press(999, at_home) == "gone"
@@ -112,26 +136,42 @@ async def test_every_answer_to_a_check_in_comes_from_the_one_rule(db: Database) 
     assert await press(soon.id, away) == "already"
     assert await press(at_host.id, away) == "present"
     async with db.read() as c:
-        rows = await fetch_all(c, Member, "SELECT m.* FROM attendance a JOIN members m "
-                               "ON m.id = a.member_id ORDER BY a.meeting_id, m.id")
+        rows = await fetch_all(
+            c,
+            Member,
+            "SELECT m.* FROM attendance a JOIN members m "
+            "ON m.id = a.member_id ORDER BY a.meeting_id, m.id",
+        )
     assert [m.name for m in rows] == ["在家", "外出", "外出"]
 
 
-async def test_away_from_a_sessions_branch_is_the_same_in_sql_and_python(
-        db: Database) -> None:
+async def test_away_from_a_sessions_branch_is_the_same_in_sql_and_python(db: Database) -> None:
     now = FrozenClock(START).now()
     async with db.tx() as c:
         home, host = await _branches(c, now)
-        people = [await _member(c, now, branch, f"党员{n}", flowing=flowing,
-                                host=host if flowing and branch == home else None)
-                  for n, (branch, flowing) in enumerate(itertools.product((home, host),
-                                                                          (False, True)))]
-        sessions = [await _meeting(c, now, branch, now, remote=remote)
-                    for branch, remote in itertools.product((home, host), (False, True))]
+        people = [
+            await _member(
+                c,
+                now,
+                branch,
+                f"党员{n}",
+                flowing=flowing,
+                host=host if flowing and branch == home else None,
+            )
+            for n, (branch, flowing) in enumerate(itertools.product((home, host), (False, True)))
+        ]
+        sessions = [
+            await _meeting(c, now, branch, now, remote=remote)
+            for branch, remote in itertools.product((home, host), (False, True))
+        ]
         for session in sessions:
             found = await fetch_all(
-                c, Member, f"""SELECT m.* FROM meetings mt JOIN members m
-                               WHERE mt.id = ? AND {meeting_repo.AWAY_FROM}""", (session.id,))
+                c,
+                Member,
+                f"""SELECT m.* FROM meetings mt JOIN members m
+                               WHERE mt.id = ? AND {meeting_repo.AWAY_FROM}""",
+                (session.id,),
+            )
             by_sql = {m.id for m in found}
             by_python = {m.id for m in people if meetings.away_from(m, session)}
             assert by_sql == by_python, session
@@ -142,27 +182,36 @@ async def test_who_must_write_notes_is_the_same_in_sql_and_python(db: Database) 
     now = FrozenClock(START).now()
     async with db.tx() as c:
         home, _ = await _branches(c, now)
-        people = [await _member(c, now, home, f"党员{n}", flowing=flowing,
-                                no_writing=no_writing, birth_year=born)
-                  for n, (flowing, no_writing, born) in enumerate(itertools.product(
-                      (False, True), (False, True),
-                      (None, 1940, 1965, 1966, 1967, 1990)))]
+        people = [
+            await _member(
+                c, now, home, f"党员{n}", flowing=flowing, no_writing=no_writing, birth_year=born
+            )
+            for n, (flowing, no_writing, born) in enumerate(
+                itertools.product(
+                    (False, True), (False, True), (None, 1940, 1965, 1966, 1967, 1990)
+                )
+            )
+        ]
         for year in (2025, 2026, 2027):
-            found = await fetch_all(c, Member, f"SELECT m.* FROM members m WHERE "
-                                    f"{note_repo._REQUIRED}", {"year": year})
+            found = await fetch_all(
+                c, Member, f"SELECT m.* FROM members m WHERE {note_repo._REQUIRED}", {"year": year}
+            )
             by_sql = {m.id for m in found}
-            by_python = {m.id for m in people
-                         if notes.exemption(m, date(year, 6, 1)) is None}
+            by_python = {m.id for m in people if notes.exemption(m, date(year, 6, 1)) is None}
             assert by_sql == by_python, year
     # The age is the constant's: at 2026, born 1966 is exempt, born 1967 is not.
-    born = {m.birth_year: notes.exemption(m, date(2026, 1, 1)) for m in people
-            if not m.flowing and not m.no_writing}
+    born = {
+        m.birth_year: notes.exemption(m, date(2026, 1, 1))
+        for m in people
+        if not m.flowing and not m.no_writing
+    }
     assert born[2026 - note_repo.EXEMPT_AGE] == "age" and born[2027 - note_repo.EXEMPT_AGE] is None
 
 
 @pytest.mark.parametrize("language", ["en", "zh_CN"])
 def test_numbers_that_are_rules_come_from_their_constants(
-        language: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    language: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     tr = translator(language)
     assert str(note_repo.EXEMPT_AGE) in notes.exemption_text(tr, "age")
     assert f" {visits.CORRECTION_DAYS} " in _change_answer(tr, "too_late")

@@ -17,8 +17,9 @@ from storage.db import Database
 from storage.models import NewMeeting, NewMember, OutboxKind, OutboxRow
 from tests.conftest import START, seed_county
 
-WINDOWS = Windows(before=timedelta(minutes=30), after=timedelta(minutes=60),
-                  reminder=timedelta(minutes=60))
+WINDOWS = Windows(
+    before=timedelta(minutes=30), after=timedelta(minutes=60), reminder=timedelta(minutes=60)
+)
 POLICY = notes.NotePolicy(frozenset({"lesson"}), 14)
 SECRETARY = 700
 STARTS = START.replace(hour=19, minute=30) + timedelta(days=1)  # 2026-11-25 19:30
@@ -31,14 +32,30 @@ async def lesson(db: Database, clock: FrozenClock) -> int:
     now = clock.now()
     async with db.tx() as c:
         for number, name in enumerate(("张三", "李四"), start=1):
-            await member_repo.touch_user(c, 900 + number, name, None, "zh-hans", now,
-                                         private=True)
-            await member_repo.insert_member(c, NewMember(
-                branch_id=county["east"], name=name, status="full",
-                state="active", telegram_id=900 + number), now)
-        meeting = await meeting_repo.add_meeting(c, NewMeeting(
-            branch_id=county["east"], kind="lesson", starts_at=STARTS,
-            place="村委会", topic="学习党章", created_by=SECRETARY), now)
+            await member_repo.touch_user(c, 900 + number, name, None, "zh-hans", now, private=True)
+            await member_repo.insert_member(
+                c,
+                NewMember(
+                    branch_id=county["east"],
+                    name=name,
+                    status="full",
+                    state="active",
+                    telegram_id=900 + number,
+                ),
+                now,
+            )
+        meeting = await meeting_repo.add_meeting(
+            c,
+            NewMeeting(
+                branch_id=county["east"],
+                kind="lesson",
+                starts_at=STARTS,
+                place="村委会",
+                topic="学习党章",
+                created_by=SECRETARY,
+            ),
+            now,
+        )
     return meeting.id
 
 
@@ -64,13 +81,16 @@ async def test_reminders_queued_for_the_old_time_are_not_sent(db: Database) -> N
 
     # Moved to the day after, before the sender took them.
     clock.set(clock.now() + timedelta(minutes=5))
-    assert await session_changes.move(db, clock, WINDOWS, meeting_id,
-                                      STARTS + timedelta(days=1), SECRETARY) == ("done", 2)
+    assert await session_changes.move(
+        db, clock, WINDOWS, meeting_id, STARTS + timedelta(days=1), SECRETARY
+    ) == ("done", 2)
     after = await rows(db)
-    assert {key: (row.state, row.error) for key, row in after.items()
-            if row.kind == "meeting_reminder"} == {
+    assert {
+        key: (row.state, row.error) for key, row in after.items() if row.kind == "meeting_reminder"
+    } == {
         "meeting:1:day:member:3": ("dropped", "session moved"),
-        "meeting:1:day:member:4": ("dropped", "session moved")}
+        "meeting:1:day:member:4": ("dropped", "session moved"),
+    }
     told = after["meeting:1:t1:moved:member:3"]
     assert told.state == "queued"
     # A row the sender had taken before the move renders as nothing: no "tomorrow" for
@@ -88,8 +108,11 @@ async def test_reminders_queued_for_the_old_time_are_not_sent(db: Database) -> N
     assert "时间：2026-11-26 19:30" in text
 
     # Moved again: the first move's message, if still waiting, is not sent either.
-    assert (await session_changes.move(db, clock, WINDOWS, meeting_id,
-                                       STARTS + timedelta(days=2), SECRETARY))[0] == "done"
+    assert (
+        await session_changes.move(
+            db, clock, WINDOWS, meeting_id, STARTS + timedelta(days=2), SECRETARY
+        )
+    )[0] == "done"
     assert await rendered(db, clock, told) is None
     assert await rendered(db, clock, new) is None
 
@@ -101,8 +124,10 @@ async def test_a_cancelled_session_sends_nothing_that_waited(db: Database) -> No
     await meetings.advance(db, clock, WINDOWS, [], POLICY)
     waiting = await rows(db)
     assert {row.kind for row in waiting.values()} == {"meeting_reminder", "meeting_open"}
-    assert await session_changes.cancel(db, clock, meeting_id, SECRETARY, "weather",
-                                        None) == ("done", 2)
+    assert await session_changes.cancel(db, clock, meeting_id, SECRETARY, "weather", None) == (
+        "done",
+        2,
+    )
     after = await rows(db)
     assert {row.state for key, row in after.items() if key in waiting} == {"dropped"}
     for row in waiting.values():
@@ -110,8 +135,10 @@ async def test_a_cancelled_session_sends_nothing_that_waited(db: Database) -> No
     told = after["meeting:1:cancelled:member:3"]
     text = await rendered(db, clock, told)
     assert text is not None and "原因：恶劣天气" in text
-    assert await session_changes.cancel(db, clock, meeting_id, SECRETARY, "weather",
-                                        None) == ("cancelled", 0)
+    assert await session_changes.cancel(db, clock, meeting_id, SECRETARY, "weather", None) == (
+        "cancelled",
+        0,
+    )
     clock.set(STARTS + timedelta(hours=2))
     assert await meetings.advance(db, clock, WINDOWS, [], POLICY) == 0
     async with db.read() as c:

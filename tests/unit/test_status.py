@@ -21,9 +21,16 @@ def ago(**delta: float) -> datetime:
 
 def health(**changed: Any) -> Health:
     fields: dict[str, Any] = {
-        "queued": 0, "oldest_queued_at": None, "last_finished_at": ago(hours=2),
-        "failed_rows": 0, "errors": 0, "last_update_at": ago(minutes=5),
-        "unfinished_updates": 0, "oldest_unfinished_at": None, "last_tick_at": ago(seconds=30)}
+        "queued": 0,
+        "oldest_queued_at": None,
+        "last_finished_at": ago(hours=2),
+        "failed_rows": 0,
+        "errors": 0,
+        "last_update_at": ago(minutes=5),
+        "unfinished_updates": 0,
+        "oldest_unfinished_at": None,
+        "last_tick_at": ago(seconds=30),
+    }
     return Health(**{**fields, **changed})
 
 
@@ -48,16 +55,19 @@ def test_a_quiet_bot_is_well() -> None:
 def test_a_scheduler_silent_for_three_ticks_is_stuck() -> None:
     assert stuck(health(last_tick_at=ago(minutes=2, seconds=59))) == []
     assert stuck(health(last_tick_at=ago(minutes=3, seconds=1))) == [
-        "the scheduler last ticked 3 min ago: the bot is not running, or hung"]
+        "the scheduler last ticked 3 min ago: the bot is not running, or hung"
+    ]
     assert stuck(health(last_tick_at=None)) == [
-        "the scheduler has never ticked: is the bot running?"]
+        "the scheduler has never ticked: is the bot running?"
+    ]
 
 
 def test_an_outbox_that_does_not_move_is_stuck_and_a_long_push_is_not() -> None:
     waiting = {"queued": 20_000, "oldest_queued_at": ago(minutes=40)}
     assert stuck(health(**waiting, last_finished_at=ago(seconds=1))) == []  # sending
     assert stuck(health(**waiting, last_finished_at=ago(minutes=16))) == [
-        "20000 message(s) waiting, none sent for 15 minutes"]
+        "20000 message(s) waiting, none sent for 15 minutes"
+    ]
     assert stuck(health(**waiting, last_finished_at=None)) != []
     assert stuck(health(queued=3, oldest_queued_at=ago(minutes=14), last_finished_at=None)) == []
 
@@ -65,10 +75,15 @@ def test_an_outbox_that_does_not_move_is_stuck_and_a_long_push_is_not() -> None:
 def test_an_update_waiting_too_long_is_stuck() -> None:
     assert stuck(health(unfinished_updates=2, oldest_unfinished_at=ago(minutes=1))) == []
     assert stuck(health(unfinished_updates=2, oldest_unfinished_at=ago(minutes=16))) == [
-        "an update has waited more than 15 minutes to be handled"]
+        "an update has waited more than 15 minutes to be handled"
+    ]
 
 
 def test_the_figures_are_said_in_chinese_too() -> None:
-    found = assess(health(queued=2, oldest_queued_at=ago(minutes=3)), FrozenClock(NOW),
-                   SETTINGS, translator("zh"))
+    found = assess(
+        health(queued=2, oldest_queued_at=ago(minutes=3)),
+        FrozenClock(NOW),
+        SETTINGS,
+        translator("zh"),
+    )
     assert found.lines[1] == "待发送消息：2 条，最早的自 2026-11-24 09:57:00（3 分钟前）起等待"

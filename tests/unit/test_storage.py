@@ -86,7 +86,8 @@ async def test_backup_is_a_readable_copy(tmp_path: Path) -> None:
 
 
 async def test_notice_receipts_survive_the_migration_that_adds_roster_recipients(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     """A database from before roster members without Telegram were kept as recipients
     keeps every receipt when it is upgraded."""
     import sqlite3
@@ -111,9 +112,9 @@ async def test_notice_receipts_survive_the_migration_that_adds_roster_recipients
         async with db.read() as c:
             rows = await c.execute_fetchall(
                 "SELECT notice_id, telegram_id, member_id, name, acknowledged_at "
-                "FROM notice_recipients")
-        assert [tuple(row) for row in rows] == [
-            (1, 42, None, "张三", "2026-01-02T00:00:00+08:00")]
+                "FROM notice_recipients"
+            )
+        assert [tuple(row) for row in rows] == [(1, 42, None, "张三", "2026-01-02T00:00:00+08:00")]
     finally:
         await db.close()
 

@@ -10,8 +10,7 @@ from bot.throttle import Throttle
 
 def test_the_first_over_the_limit_is_warned_the_rest_dropped_until_there_is_room() -> None:
     throttle = Throttle(limit=3, window=10)
-    assert [throttle.check(1, now=t) for t in (0, 1, 2, 3, 4)] == [
-        "ok", "ok", "ok", "warn", "drop"]
+    assert [throttle.check(1, now=t) for t in (0, 1, 2, 3, 4)] == ["ok", "ok", "ok", "warn", "drop"]
     assert throttle.check(2, now=4) == "ok"  # someone else is not slowed
     assert throttle.check(1, now=10.5) == "ok"  # the first has left the window
 

@@ -55,8 +55,7 @@ async def _columns(c: Conn, table: str) -> dict[str, tuple[bool, bool]]:
 
 
 def test_every_new_model_is_listed_here() -> None:
-    assert {model.__name__ for model in _new_models()} == {
-        model.__name__ for model in WRITERS}
+    assert {model.__name__ for model in _new_models()} == {model.__name__ for model in WRITERS}
 
 
 async def test_a_new_model_is_its_tables_columns(db: Database) -> None:
@@ -67,8 +66,11 @@ async def test_a_new_model_is_its_tables_columns(db: Database) -> None:
             columns = await _columns(c, model.table)
             given = set(model.model_fields) | set(model.stamps)
             assert given <= set(columns), (model.__name__, given - set(columns))
-            required = {name for name, (not_null, default) in columns.items()
-                        if not_null and not default and name != "id"}
+            required = {
+                name
+                for name, (not_null, default) in columns.items()
+                if not_null and not default and name != "id"
+            }
             assert required <= given, (model.__name__, required - given)
 
 
@@ -79,8 +81,9 @@ async def _county(c: Conn) -> tuple[int, int, int, int]:
     township = await org_repo.add_unit(c, "township", "东岭镇", county.id, NOW)
     branch = await org_repo.add_unit(c, "branch", "东岭村党支部", township.id, NOW)
     group = await org_repo.add_unit(c, "group", "第一党小组", branch.id, NOW)
-    member = await member_repo.insert_member(c, NewMember(
-        branch_id=branch.id, name="王芳", status="full", state="active"), NOW)
+    member = await member_repo.insert_member(
+        c, NewMember(branch_id=branch.id, name="王芳", status="full", state="active"), NOW
+    )
     for telegram_id in (9001, 9002):
         await member_repo.ensure_user(c, telegram_id, NOW)
     await org_repo.add_invite(c, "INVITE-0001", branch.id, 42, NOW, NOW + timedelta(days=7), 5)
@@ -92,35 +95,95 @@ def _examples(county: int, branch: int, group: int, member: int) -> list[New]:
     day = START.date() - timedelta(days=3)
     return [
         NewApplication(
-            telegram_id=9001, branch_id=branch, invite_code="INVITE-0001", name="李强",
-            birth_year=1980, status="probationary", phone="13800001111", flowing=True,
-            flow_city="广州", flow_employer="电子厂", flow_since=date(2026, 3, 1),
-            match_member_id=member),
+            telegram_id=9001,
+            branch_id=branch,
+            invite_code="INVITE-0001",
+            name="李强",
+            birth_year=1980,
+            status="probationary",
+            phone="13800001111",
+            flowing=True,
+            flow_city="广州",
+            flow_employer="电子厂",
+            flow_since=date(2026, 3, 1),
+            match_member_id=member,
+        ),
         NewMaterial(
-            scope_unit_id=county, audience="flowing", title="学习材料", body="正文",
-            media_kind="document", file_id="FILE1", file_name="材料.pdf",
-            due_date=date(2026, 12, 31), created_by=42),
+            scope_unit_id=county,
+            audience="flowing",
+            title="学习材料",
+            body="正文",
+            media_kind="document",
+            file_id="FILE1",
+            file_name="材料.pdf",
+            due_date=date(2026, 12, 31),
+            created_by=42,
+        ),
         NewMeeting(
-            branch_id=branch, kind="group", group_id=group, audience="listed",
-            starts_at=NOW + timedelta(days=1), place="村委会", topic="学习",
-            lecturer="张书记", remote_allowed=True, created_by=42),
+            branch_id=branch,
+            kind="group",
+            group_id=group,
+            audience="listed",
+            starts_at=NOW + timedelta(days=1),
+            place="村委会",
+            topic="学习",
+            lecturer="张书记",
+            remote_allowed=True,
+            created_by=42,
+        ),
         NewMember(
-            roster_key="QS0001", branch_id=branch, group_id=group, name="赵军",
-            birth_year=1958, status="probationary", phone="13900002222", telegram_id=9002,
-            state="pending", flowing=True, flow_city="深圳", flow_employer="工地",
-            flow_since=date(2026, 5, 1), no_writing=True, township_leadership=True,
-            committee=True, host_branch_id=branch, host_name="深圳某党支部",
-            checkin_private=True),
-        NewNote(member_id=member, subject="meeting:1", title="心得", kind="voice",
-                body="语音", file_id="VOICE1"),
+            roster_key="QS0001",
+            branch_id=branch,
+            group_id=group,
+            name="赵军",
+            birth_year=1958,
+            status="probationary",
+            phone="13900002222",
+            telegram_id=9002,
+            state="pending",
+            flowing=True,
+            flow_city="深圳",
+            flow_employer="工地",
+            flow_since=date(2026, 5, 1),
+            no_writing=True,
+            township_leadership=True,
+            committee=True,
+            host_branch_id=branch,
+            host_name="深圳某党支部",
+            checkin_private=True,
+        ),
+        NewNote(
+            member_id=member,
+            subject="meeting:1",
+            title="心得",
+            kind="voice",
+            body="语音",
+            file_id="VOICE1",
+        ),
         NewNotice(
-            sender=42, scope_unit_id=county, audience="flowing", body="通知",
-            media_kind="photo", file_id="PHOTO1", to_groups=True,
-            send_at=NOW + timedelta(hours=2)),
+            sender=42,
+            scope_unit_id=county,
+            audience="flowing",
+            body="通知",
+            media_kind="photo",
+            file_id="PHOTO1",
+            to_groups=True,
+            send_at=NOW + timedelta(hours=2),
+        ),
         NewVisit(
-            leader_telegram_id=42, branch_id=branch, day=day, days=1.5,
-            activity="problem", record="走访记录", record_file_id="VOICE2",
-            problems="道路", solved=True, solved_on=day, latitude=23.13, longitude=113.26),
+            leader_telegram_id=42,
+            branch_id=branch,
+            day=day,
+            days=1.5,
+            activity="problem",
+            record="走访记录",
+            record_file_id="VOICE2",
+            problems="道路",
+            solved=True,
+            solved_on=day,
+            latitude=23.13,
+            longitude=113.26,
+        ),
     ]
 
 
@@ -149,7 +212,8 @@ async def test_every_field_is_written_and_read_back(db: Database) -> None:
             written = await WRITERS[model](c, new, NOW)
             assert isinstance(written, model) and isinstance(written, Stored)
             rows = await c.execute_fetchall(
-                f"SELECT * FROM {model.table} ORDER BY rowid DESC LIMIT 1")
+                f"SELECT * FROM {model.table} ORDER BY rowid DESC LIMIT 1"
+            )
             row = dict(next(iter(rows)))
             for name in model.model_fields:
                 assert row[name] == stored(getattr(new, name)), (model.__name__, name)
@@ -162,8 +226,9 @@ def test_a_new_model_refuses_a_column_it_does_not_have() -> None:
     with pytest.raises(ValidationError, match="extra"):
         NewNote.model_validate({"member_id": 1, "kind": "text", "review": "excellent"})
     with pytest.raises(ValidationError, match="extra"):
-        NewMember.model_validate({"branch_id": 1, "name": "王芳", "status": "full",
-                                  "state": "active", "id": 7})
+        NewMember.model_validate(
+            {"branch_id": 1, "name": "王芳", "status": "full", "state": "active", "id": 7}
+        )
 
 
 async def test_a_stored_model_is_not_inserted_again(db: Database) -> None:
@@ -182,16 +247,25 @@ async def test_an_update_sets_only_columns_a_caller_may_set(db: Database) -> Non
     (its state, who confirmed it), never its id nor its times."""
     async with db.tx() as c:
         _, branch, _, member_id = await _county(c)
-        await member_repo.update_member(c, member_id, {"committee": True,
-                                                       "flow_since": date(2026, 4, 1)}, NOW)
+        await member_repo.update_member(
+            c, member_id, {"committee": True, "flow_since": date(2026, 4, 1)}, NOW
+        )
         member = await member_repo.get_member(c, member_id)
         assert member is not None and member.committee and member.flow_since == date(2026, 4, 1)
         for wrong in ({"colour": "red"}, {"id": 5}, {"created_at": NOW}):
             with pytest.raises(ValueError, match="not columns"):
                 await member_repo.update_member(c, member_id, wrong, NOW)
-        visit = await visit_repo.add_visit(c, NewVisit(
-            leader_telegram_id=42, branch_id=branch, day=START.date(), days=1,
-            activity="research"), NOW)
+        visit = await visit_repo.add_visit(
+            c,
+            NewVisit(
+                leader_telegram_id=42,
+                branch_id=branch,
+                day=START.date(),
+                days=1,
+                activity="research",
+            ),
+            NOW,
+        )
         changed = await visit_repo.change(c, visit, {"state": "withdrawn"}, "withdrawn", 42, NOW)
         assert changed.state == "withdrawn"
         for wrong in ({"id": 5}, {"updated_at": NOW}, {"colour": "red"}):
