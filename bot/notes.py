@@ -32,6 +32,7 @@ from storage import notes as note_repo
 from storage import outbox as outbox_repo
 from storage.db import Conn, Database, Statement
 from storage.models import (
+    Exemption,
     Meeting,
     MeetingKind,
     Member,
@@ -50,7 +51,6 @@ CENTRALISED_STUDY_TARGET = 20  # sessions a year, for township leadership
 NOTE_REMINDERS = 2  # evening reminders that may name one request, at most
 REMINDER_GAP_DAYS = 3  # between them: a member busy for a day or two still hears once more
 
-Exemption = Literal["flowing", "age", "no_writing"]
 EXEMPTIONS: dict[Exemption, str] = {
     "flowing": N_("working away"),
     "age": N_("aged {age} or over"),  # EXEMPT_AGE
@@ -60,18 +60,6 @@ EXEMPTIONS: dict[Exemption, str] = {
 
 def exemption_text(tr: Translator, why: Exemption) -> str:
     return tr(EXEMPTIONS[why], age=EXEMPT_AGE)
-
-
-def exemption(member: Member, today: date) -> Exemption | None:
-    """Why a member is not asked for notes, if they are not: the rule the queries of what
-    is owed apply too (storage.notes._REQUIRED), here for one member, with its reason."""
-    if member.flowing:
-        return "flowing"
-    if member.birth_year is not None and today.year - member.birth_year >= EXEMPT_AGE:
-        return "age"
-    if member.no_writing:
-        return "no_writing"
-    return None
 
 
 def subject_of(kind: Literal["meeting", "material"], ref_id: int) -> str:
@@ -111,7 +99,8 @@ async def ask_after_meeting(
     and must write (inside the closing transaction)."""
     if meeting.kind not in policy.after:
         return []
-    required = [m for m in attended if exemption(m, now.date()) is None]
+    exempt = await note_repo.exemptions(c, [m.id for m in attended], now.year)
+    required = [m for m in attended if m.id not in exempt]
     subject = subject_of("meeting", meeting.id)
     await note_repo.ask(
         c, [(m.id, subject, meeting.topic) for m in required], now, policy.expires(now)
@@ -133,7 +122,7 @@ async def ask_after_material(
     c: Conn, member: Member, material_id: int, title: str, now: datetime, policy: NotePolicy
 ) -> list[outbox_repo.Envelope]:
     """After "Studied", in the transaction that marks it: ask for a note unless exempt."""
-    if exemption(member, now.date()) is not None:
+    if await note_repo.exemptions(c, [member.id], now.year):
         return []
     subject = subject_of("material", material_id)
     await note_repo.ask(c, [(member.id, subject, title)], now, policy.expires(now))

@@ -99,10 +99,12 @@ def lines(tr: Translator, shown: Shown, today: date, tz: tzinfo) -> list[str]:
                 owed=found.notes_owed,
             )
         )
-        exempt = notes.exemption(member, today)
-        if exempt is not None:
+        if found.exemption is not None:
             found_lines.append(
-                tr("Not required to write notes: {why}", why=notes.exemption_text(tr, exempt))
+                tr(
+                    "Not required to write notes: {why}",
+                    why=notes.exemption_text(tr, found.exemption),
+                )
             )
     else:
         found_lines.append(

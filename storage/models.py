@@ -500,6 +500,10 @@ class NoteView(Stored):
     branch_id: int
 
 
+#: Why a member is not asked for notes (storage.notes.EXEMPTION).
+Exemption = Literal["flowing", "age", "no_writing"]
+
+
 class StudyRecord(Stored):
     """A member's year: sessions, materials and notes (学习档案)."""
 
@@ -513,6 +517,7 @@ class StudyRecord(Stored):
     notes_owed: int
     sessions_by_hand: int = 0  # of those attended, recorded by hand by the secretary
     materials_by_hand: int = 0  # of those studied, brought to the door and recorded by hand
+    exemption: Exemption | None = None  # why they are not asked for notes now, if not
     # What the figures count, one by one: a record a member can read back.
     sessions: list[MemberSession] = []
     materials: list[MemberMaterial] = []

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection, Iterable
 from datetime import date, datetime
 
 from storage.db import Conn
-from storage.models import Member, NewNote, Note, NoteRequest, NoteView, StudyRecord
+from storage.models import Exemption, Member, NewNote, Note, NoteRequest, NoteView, StudyRecord
 from storage.rows import fetch_all, fetch_one, fetch_value, insert, ts
 
 # A request is answered by a note on its subject that was not sent back for a rewrite,
@@ -14,18 +15,32 @@ from storage.rows import fetch_all, fetch_one, fetch_value, insert, ts
 _ANSWERED = """EXISTS (SELECT 1 FROM notes n WHERE n.member_id = r.member_id
                        AND n.subject = r.subject AND n.review != 'rewrite')"""
 #: From this age on (reached in the year, by the year of birth) a member is not asked for
-#: notes — the number is the guidelines'; bot.notes.exemption names it to people.
+#: notes — the number is the guidelines'; bot.notes.exemption_text names it to people.
 EXEMPT_AGE = 60
-# Required to write at the moment of asking or reminding: not away, under EXEMPT_AGE (by
-# the year of birth), not marked unable to write, and still on the roster — for queries,
-# bot.notes.exemption for one member, saying why (tests/unit/test_rules_once.py holds
-# the two together).
-_REQUIRED = f"""m.state = 'active' AND m.flowing = 0 AND m.no_writing = 0
-               AND (m.birth_year IS NULL OR :year - m.birth_year < {EXEMPT_AGE})"""
+#: Why a member (``m``) is not asked for notes in the year ``:year`` — working away, aged
+#: EXEMPT_AGE or over, marked unable to write — or NULL if they must write. The rule in
+#: one place: the queries of what is owed ask it of every row (:data:`_REQUIRED`), and
+#: :func:`exemptions` of the members a caller holds, with the reason to tell them.
+EXEMPTION = f"""CASE WHEN m.flowing = 1 THEN 'flowing'
+                    WHEN :year - m.birth_year >= {EXEMPT_AGE} THEN 'age'
+                    WHEN m.no_writing = 1 THEN 'no_writing' END"""
+# Required to write at the moment of asking or reminding: on the roster and not exempt.
+_REQUIRED = f"m.state = 'active' AND ({EXEMPTION}) IS NULL"
 # Owed — the one definition that /note, /notes, /record and the evening reminder share:
 # unanswered, not lapsed, by a member who must write now (one who became exempt since
 # owes nothing). Needs ``r`` (note_requests), ``m`` (its member), :now and :year.
 _OWED = f"NOT {_ANSWERED} AND r.expires_at > :now AND {_REQUIRED}"
+
+
+async def exemptions(c: Conn, member_ids: Iterable[int], year: int) -> dict[int, Exemption]:
+    """The members among ``member_ids`` who are not asked for notes in ``year``, and why
+    (:data:`EXEMPTION`); those who must write are not in the answer."""
+    rows = await c.execute_fetchall(
+        f"""SELECT m.id, {EXEMPTION} FROM members m
+            WHERE m.id IN (SELECT value FROM json_each(:ids))""",
+        {"ids": json.dumps(list(member_ids)), "year": year},
+    )
+    return {int(row[0]): row[1] for row in rows if row[1] is not None}
 
 
 def _moment(now: datetime) -> dict[str, object]:
@@ -279,6 +294,7 @@ async def record(
     )
     values = dict(next(iter(rows)))
     owed_now = len(await owed(c, member_id, now))
+    exempt = await exemptions(c, [member_id], now.year)
     return StudyRecord(
         sessions_invited=values["invited"],
         sessions_attended=values["attended"],
@@ -290,4 +306,5 @@ async def record(
         notes_owed=owed_now,
         sessions_by_hand=values["attended_by_hand"],
         materials_by_hand=values["studied_by_hand"],
+        exemption=exempt.get(member_id),
     )

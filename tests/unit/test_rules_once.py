@@ -1,13 +1,13 @@
 """Each rule is written once; where a rule must be said both in SQL (for queries) and in
-Python (for one member, with the reason), the two are held together here.
+Python (for what one member is shown), the two are held together here.
 
 * The check-in rule lives in SQL alone (storage.meetings.CHECK_IN_RULE): the check-in
   writes under it, and a refusal is read from the same conditions — walked here through
   every answer a press can get.
 * "Working away from a session's branch" is storage.meetings.AWAY_FROM for rows and
   bot.meetings.away_from for what a member is shown: the same for every combination.
-* Who must write notes is storage.notes._REQUIRED in the queries of what is owed, and
-  bot.notes.exemption for one member: the same on either side of the age, every year.
+* Who must write notes, and why not, lives in SQL alone (storage.notes.EXEMPTION): the
+  queries of what is owed and the reason told to one member both ask it.
 * Numbers that are rules reach the messages from their constants.
 
 Rows are written with plain INSERTs, as in test_invited_query.py: the rules read them,
@@ -178,34 +178,45 @@ async def test_away_from_a_sessions_branch_is_the_same_in_sql_and_python(db: Dat
     assert any(meetings.away_from(m, s) for m in people for s in sessions)  # not all empty
 
 
-async def test_who_must_write_notes_is_the_same_in_sql_and_python(db: Database) -> None:
+async def test_who_must_write_notes_is_one_rule_with_its_reason(db: Database) -> None:
+    """storage.notes.EXEMPTION is the rule: the queries of what is owed (``_REQUIRED``)
+    and the reason told to one member (``exemptions``) both ask it — checked here against
+    the guidelines' words, for every combination, on either side of the age."""
+
+    def guidelines(flowing: bool, no_writing: bool, born: int | None, year: int) -> str | None:
+        if flowing:
+            return "flowing"
+        if born is not None and year - born >= 60:
+            return "age"
+        return "no_writing" if no_writing else None
+
     now = FrozenClock(START).now()
     async with db.tx() as c:
         home, _ = await _branches(c, now)
+        combinations = list(
+            itertools.product((False, True), (False, True), (None, 1940, 1965, 1966, 1967, 1990))
+        )
         people = [
             await _member(
                 c, now, home, f"党员{n}", flowing=flowing, no_writing=no_writing, birth_year=born
             )
-            for n, (flowing, no_writing, born) in enumerate(
-                itertools.product(
-                    (False, True), (False, True), (None, 1940, 1965, 1966, 1967, 1990)
-                )
-            )
+            for n, (flowing, no_writing, born) in enumerate(combinations)
         ]
         for year in (2025, 2026, 2027):
-            found = await fetch_all(
+            expected = {
+                m.id: guidelines(*combination, year)
+                for m, combination in zip(people, combinations, strict=True)
+            }
+            assert await note_repo.exemptions(c, expected, year) == {
+                member: why for member, why in expected.items() if why is not None
+            }, year
+            required = await fetch_all(
                 c, Member, f"SELECT m.* FROM members m WHERE {note_repo._REQUIRED}", {"year": year}
             )
-            by_sql = {m.id for m in found}
-            by_python = {m.id for m in people if notes.exemption(m, date(year, 6, 1)) is None}
-            assert by_sql == by_python, year
-    # The age is the constant's: at 2026, born 1966 is exempt, born 1967 is not.
-    born = {
-        m.birth_year: notes.exemption(m, date(2026, 1, 1))
-        for m in people
-        if not m.flowing and not m.no_writing
-    }
-    assert born[2026 - note_repo.EXEMPT_AGE] == "age" and born[2027 - note_repo.EXEMPT_AGE] is None
+            assert {m.id for m in required} == {
+                member for member, why in expected.items() if why is None
+            }, year
+    assert note_repo.EXEMPT_AGE == 60  # the guidelines' age, as the oracle above says
 
 
 @pytest.mark.parametrize("language", ["en", "zh_CN"])
