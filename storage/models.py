@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, field_validator
 UnitKind = Literal["county", "township", "branch", "group"]
 MemberStatus = Literal["full", "probationary", "activist"]
 MemberState = Literal["pending", "active", "rejected", "removed"]
-RoleName = Literal["staff", "secretary", "leader"]
+RoleName = Literal["staff", "secretary", "leader", "township"]
 
 
 class Stored(BaseModel):
