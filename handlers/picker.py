@@ -66,6 +66,10 @@ async def choose_branch(update: Update, context: ZContext, purpose: str) -> None
             )
             return
         if len(townships) == 1 and not actor.staff:  # township staff: their township's
+            branches = await organisation.branches_under(context.db, townships[0].id)
+            if len(branches) == 1 and WHO[purpose](actor, branches[0].id):
+                await ACTIONS[purpose](update, context, branches[0])  # as a secretary's one
+                return
             await _branches(update, context, purpose, townships[0], 0)
             return
         await _show(update, context, purpose, tr("Which township?"), townships, 0, None)
