@@ -136,10 +136,11 @@ async def end_secretary_in(
 async def end_township_in(
     c: Conn, now: datetime, actor: str, holder: int, township_id: int, *, tell: bool = True
 ) -> bool:
-    """``holder`` is no longer township staff of the township (False if they were not).
-    Nothing is queued for them in that role alone, so nothing is dropped."""
+    """``holder`` is no longer township staff of the township (False if they were not);
+    the township's bulletins still waiting for them are dropped."""
     if not await org_repo.revoke(c, holder, "township", township_id):
         return False
+    await outbox_repo.drop_township_work(c, holder, township_id, now)
     await _announce(c, now, actor, holder, "township", "end", township_id, tell=tell)
     return True
 

@@ -4,7 +4,10 @@ township's branches what county staff do for the county, and nothing outside it.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from bot.callbacks import Pick, ReportBranches
+from bot.clock import FrozenClock
 from handlers import dialog
 from tests.e2e.flows import registered, snapshot
 from tests.e2e.process import zhibu
@@ -135,6 +138,22 @@ async def test_township_staffs_bulletin_covers_only_their_township(
     )
     await h.settle()
     assert officer.sees()[seen:] == [NOT_YOURS]
+
+
+async def test_the_monthly_bulletin_reaches_township_staff_for_their_township(
+    h: Harness, county: dict[str, int], staff: Person, clock: FrozenClock
+) -> None:
+    (officer,) = await registered(h, county["east"], ["镇书记"])
+    await appoint_officer(staff)
+    seen = len(officer.sees())
+    clock.set(datetime(2026, 12, 1, 9, 0, tzinfo=clock.tz))
+    await h.tick()
+    bulletin = "\n".join(officer.sees()[seen:])
+    assert "东岭镇" in bulletin and "东岭村党支部" in bulletin and "南坡村党支部" in bulletin
+    assert "西河" not in bulletin and "青山县" not in bulletin
+    assert any("西河村党支部" in text for text in staff.sees())  # staff: the county's
+    await h.tick()  # once
+    assert "\n".join(officer.sees()[seen:]) == bulletin
 
 
 async def test_the_role_ended_in_appoint_takes_the_powers_at_once(
