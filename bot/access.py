@@ -83,11 +83,6 @@ class Actor:
         return self.staff or unit_id in self.townships or unit_id in self.township_branches
 
     @property
-    def overseen_branches(self) -> frozenset[int] | None:
-        """The branches one acts for as staff: None = every branch (county staff)."""
-        return None if self.staff else self.township_branches
-
-    @property
     def branch_scope(self) -> frozenset[int] | None:
         """The branches whose work one sees and manages: None = all (county staff); else
         one's own as secretary and one's township's as township staff."""
