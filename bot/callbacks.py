@@ -159,6 +159,9 @@ def _field(name: str, hint: Any, has_default: bool) -> _Field:
     return _Field(name, read, str, most, optional)
 
 
+#: The longest name of a form or of one of its steps, in bytes (see :class:`FormChoice`).
+FORM_NAME_BYTES = 11
+
 #: Every kind defined, for the tests that walk them (and to refuse two of the same name).
 KINDS: dict[str, type[CallbackData]] = {}
 
@@ -302,6 +305,18 @@ class Pick(CallbackData, prefix="pick"):
 class MaterialPress(CallbackData, prefix="mat"):
     action: Literal["done", "later", "show", "who"]
     material: int
+
+
+class FormChoice(CallbackData, prefix="dlg"):
+    """``dlg:<form>:<step>:<value>[:<more>]``: a button of one step of a form. Carrying
+    the step means a second press (or Telegram delivering the press twice) finds the form
+    past that step and does nothing. A form's kind and its steps' names fit their fields
+    (handlers/steps.py refuses a table whose names would not)."""
+
+    form: Annotated[str, Short(FORM_NAME_BYTES)]
+    step: Annotated[str, Short(FORM_NAME_BYTES)]
+    value: Annotated[str, Short(19)]  # a key, a date, an id
+    more: Annotated[str, Short(16)] | None = None  # an id, after a one-letter tag
 
 
 class Attend(CallbackData, prefix="att"):

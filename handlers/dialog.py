@@ -24,7 +24,7 @@ from telegram import (
 )
 
 from bot import dialogs
-from bot.callbacks import STALE, Callback, pack, unpack
+from bot.callbacks import STALE, Callback, FormChoice
 from bot.context import ZContext
 from bot.dialogs import DialogEnded as DialogEnded  # forms may name it from here
 from bot.markup import esc
@@ -119,13 +119,10 @@ async def _still_allowed(update: Update, context: ZContext, active: Dialog) -> b
     return False
 
 
-def choice(kind: str, step: str, *args: object) -> str:
-    """Callback data for a button of one step of a dialog: ``dlg:<kind>:<step>:<value>``.
-
-    Carrying the step means a second press (or Telegram delivering the press twice) finds
-    the dialog already past that step and does nothing.
-    """
-    return pack("dlg", kind, step, *args)
+def choice(kind: str, step: str, value: object, more: object | None = None) -> str:
+    """Callback data for a button of one step of a form (:class:`bot.callbacks.FormChoice`):
+    its value, and for a few a tagged id (``"r", 42``)."""
+    return FormChoice(kind, step, str(value), None if more is None else str(more)).pack()
 
 
 def _ids(update: Update) -> tuple[int, int]:
@@ -241,22 +238,17 @@ async def on_button(update: Update, context: ZContext) -> None:
     """A ``dlg:`` button: routed to the open dialog if it is the dialog that made it."""
     query = update.callback_query
     assert query is not None
-    parsed = unpack(query.data)
+    parsed = FormChoice.unpack(query.data)
     active = await _as_found(update, context)
     if active is None and await _finished_before_crash(update, context):
         return
-    if (
-        parsed is None
-        or active is None
-        or active.kind != parsed.action
-        or not parsed.args
-        or parsed.args[0] != active.step
-    ):
+    if parsed is None or active is None or active.kind != parsed.form or parsed.step != active.step:
         await query.answer(context.tr(STALE))
         return
     if not await _still_allowed(update, context, active):
         return
-    step_choice = Callback(parsed.action, parsed.args[0], parsed.args[1:])
+    values = (parsed.value,) if parsed.more is None else (parsed.value, parsed.more)
+    step_choice = Callback(parsed.form, parsed.step, values)
     await DIALOGS[active.kind](
         update, context, active, Answer(choice=step_choice, query=query, message=None)
     )

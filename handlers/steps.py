@@ -22,6 +22,7 @@ from typing import Any
 
 from telegram import Chat, Message, Update, User
 
+from bot.callbacks import FORM_NAME_BYTES
 from bot.context import ZContext
 from bot.dialogs import Ending
 from bot.i18n import Translator
@@ -77,6 +78,9 @@ def _check(kind: str, steps: Mapping[str, Step], first: tuple[str, ...]) -> None
     """Refuse a table with a way out to nowhere, or a step no first step leads to."""
     if not first:
         raise ValueError(f"form {kind!r}: no first step")
+    for name in (kind, *steps):  # each travels in a form's buttons (FormChoice)
+        if len(name.encode("utf-8")) > FORM_NAME_BYTES:
+            raise ValueError(f"form {kind!r}: {name!r} is over {FORM_NAME_BYTES} bytes")
     for name in first:
         if name not in steps:
             raise ValueError(f"form {kind!r}: the first step {name!r} is not in the table")

@@ -134,3 +134,24 @@ async def test_a_database_on_a_read_only_file_system_stops_in_one_line(
         assert err.count("\n") == 1 and err.startswith("zhibu: "), (args, err)
         assert "Traceback" not in err and out == "" and str(database) in err, (args, err)
     assert not emu.calls
+
+
+async def test_run_refuses_a_database_from_a_newer_zhibu_before_asking_telegram(
+    good: Path, tmp_path: Path, emu: Emulator
+) -> None:
+    """Whole and readable, but migrated by a newer zhibu: the file checks pass it, and the
+    database is opened and read (the pre-check of `zhibu run`) before Telegram is asked —
+    old code must not run on it, nor a county be told the bot is up."""
+    database = tmp_path / "zhibu.sqlite3"
+    shutil.copyfile(good, database)
+    with sqlite3.connect(database) as conn:
+        conn.execute("PRAGMA user_version = 9999")
+    code, out, err = await zhibu(
+        "run", ZHIBU_DATABASE=str(database), ZHIBU_TOKEN=TOKEN, ZHIBU_API_BASE=emu.base_url
+    )
+    assert code == 2 and out == "", err
+    assert err.count("\n") == 1 and err.startswith("zhibu: "), err
+    assert "schema version 9999" in err and "Traceback" not in err
+    assert not emu.calls  # stopped before it asked Telegram anything
+    with sqlite3.connect(database) as conn:  # left as it was found: not migrated over
+        assert conn.execute("PRAGMA user_version").fetchone() == (9999,)

@@ -53,6 +53,15 @@ def test_a_first_step_missing_from_the_table_is_refused() -> None:
         StepTable("t", {"a": Step(_read)}, first=())
 
 
+def test_a_name_too_long_for_the_forms_buttons_is_refused() -> None:
+    """A form's kind and step names travel in its buttons (FormChoice, 64 bytes in all):
+    a name that could not is refused when the table is built, not when a button is."""
+    with pytest.raises(ValueError, match="'rectification' is over 11 bytes"):
+        StepTable("rectification", {"a": Step(_read)}, first=("a",))
+    with pytest.raises(ValueError, match="'responsibility' is over 11 bytes"):
+        StepTable("t", {"responsibility": Step(_read)}, first=("responsibility",))
+
+
 class _Context:
     """Only what a Turn reads before it stores anything: the translator."""
 
