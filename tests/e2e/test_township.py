@@ -9,7 +9,7 @@ from datetime import datetime
 from bot.callbacks import Pick, ReportBranches
 from bot.clock import FrozenClock
 from handlers import dialog
-from tests.e2e.flows import registered, snapshot
+from tests.e2e.flows import log_visit, make_leader, registered, snapshot
 from tests.e2e.process import zhibu
 from tests.e2e.test_rights import (
     STOPPED,
@@ -75,6 +75,37 @@ async def test_county_staff_appoint_township_staff_whose_notice_reaches_only_the
     for reader in (east, south):
         assert any("本周六上午召开党员大会。" in text for text in reader.sees())
     assert not any("本周六上午召开党员大会。" in text for text in west.sees())
+
+
+async def test_a_study_push_and_the_visits_are_their_townships(
+    h: Harness, county: dict[str, int], staff: Person
+) -> None:
+    (officer,) = await registered(h, county["east"], ["镇书记"])
+    (south,) = await registered(h, county["south"], ["南坡党员"])
+    (west,) = await registered(h, county["west"], ["西河党员"])
+    near = await make_leader(h, county["west"], [county["south"]], name="南坡联系领导")
+    far = await make_leader(h, county["east"], [county["west"]], name="西河联系领导")
+    await log_visit(near, problem="水渠年久失修")
+    await log_visit(far, problem="路灯坏了")
+    await appoint_officer(staff)
+
+    await officer.says("/push")
+    assert buttons(officer) == ["东岭镇"]
+    await officer.presses("东岭镇")
+    await officer.presses("南坡村党支部")
+    await officer.presses(next(b for b in buttons(officer) if b.startswith("👥")))
+    await officer.says("学习材料标题")
+    await officer.says("学习材料正文")
+    await officer.presses("不设截止日期")
+    await officer.presses(next(b for b in buttons(officer) if b.startswith("✅ 发送给")))
+    assert any("学习材料标题" in text for text in south.sees())
+    assert not any("学习材料标题" in text for text in west.sees())
+
+    await officer.says("/visits")  # the visits to their township's branches, not the county's
+    shown = officer.last()
+    assert "南坡联系领导" in shown and "水渠年久失修" in shown
+    assert "西河联系领导" not in shown and "路灯坏了" not in shown
+    assert "✔️" in "".join(buttons(officer))  # they may mark the problem there solved
 
 
 async def test_township_staff_are_refused_another_townships_branch(
