@@ -4,13 +4,16 @@ township's branches what county staff do for the county, and nothing outside it.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from bot.callbacks import Pick, ReportBranches
+from bot import notices
+from bot.callbacks import NoticePress, Pick, ReportBranches
 from bot.clock import FrozenClock
 from handlers import dialog
+from storage.models import NewNotice
 from tests.e2e.flows import log_visit, make_leader, registered, snapshot
 from tests.e2e.process import zhibu
+from tests.e2e.test_button_access import press
 from tests.e2e.test_rights import (
     STOPPED,
     audit_actions,
@@ -23,6 +26,7 @@ from tests.e2e.test_rights import (
 from tests.harness import Harness, Person
 
 NOT_YOURS = "这不在您的管理范围内。"
+STAFF_ONLY = "只有组织部工作人员可以进行此操作。"
 MANAGERS_ONLY = "只有支部书记和组织部工作人员可以进行此操作。"
 STAFF_COMMANDS = {"notice", "notices", "push", "members", "invite", "pending", "report", "visits"}
 
@@ -144,6 +148,45 @@ async def test_township_staff_are_refused_another_townships_branch(
     await officer.says("/appoint")
     assert officer.last() == "只有组织部工作人员可以任命支部书记和联系领导。"
     assert but_forms(snapshot(h)) == but_forms(before)
+
+
+async def test_another_townships_notice_is_not_theirs_to_remind_read_or_cancel(
+    h: Harness, county: dict[str, int], staff: Person, clock: FrozenClock
+) -> None:
+    (officer,) = await registered(h, county["east"], ["镇书记"])
+    await registered(h, county["west"], ["西河党员"])
+    await appoint_officer(staff)
+    sent, _ = await notices.create(
+        h.db,
+        clock,
+        NewNotice(
+            sender=staff.id,
+            scope_unit_id=county["xihe"],
+            audience="everyone",
+            body="西河乡的通知",
+            send_at=clock.now(),
+        ),
+    )
+    later, _ = await notices.create(
+        h.db,
+        clock,
+        NewNotice(
+            sender=staff.id,
+            scope_unit_id=county["west"],
+            audience="everyone",
+            body="西河村的定时通知",
+            send_at=clock.now() + timedelta(days=2),
+        ),
+    )
+    h.services.poke_outbox()
+    await h.settle()
+    await officer.says("/notices")
+    assert not any("西河" in text for text in officer.sees())
+    before = snapshot(h)
+    for action, notice in (("remind", sent), ("who", sent), ("cancel", later), ("stop", later)):
+        answer = await press(h, officer, NoticePress(action, notice.id).pack())
+        assert answer in (NOT_YOURS, STAFF_ONLY), (action, answer)
+    assert snapshot(h) == before
 
 
 async def test_township_staffs_bulletin_covers_only_their_township(
