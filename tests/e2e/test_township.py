@@ -183,9 +183,14 @@ async def test_another_townships_notice_is_not_theirs_to_remind_read_or_cancel(
     await officer.says("/notices")
     assert not any("西河" in text for text in officer.sees())
     before = snapshot(h)
-    for action, notice in (("remind", sent), ("who", sent), ("cancel", later), ("stop", later)):
-        answer = await press(h, officer, NoticePress(action, notice.id).pack())
-        assert answer in (NOT_YOURS, STAFF_ONLY), (action, answer)
+    for data in (
+        NoticePress("remind", sent.id),
+        NoticePress("who", sent.id),
+        NoticePress("cancel", later.id),
+        NoticePress("stop", later.id),
+    ):
+        answer = await press(h, officer, data.pack())
+        assert answer in (NOT_YOURS, STAFF_ONLY), (data, answer)
     assert snapshot(h) == before
 
 
