@@ -23,6 +23,7 @@ class Role(StrEnum):
     MEMBER = "member"
     LEADER = "leader"
     SECRETARY = "secretary"
+    TOWNSHIP = "township"  # township staff: their township's branches, as staff the county's
     STAFF = "staff"
 
 
@@ -36,6 +37,9 @@ class Actor:
     secretary_of: frozenset[int] = field(default_factory=frozenset)
     leader: bool = False
     contact_points: frozenset[int] = field(default_factory=frozenset)
+    # Township staff (乡镇党委书记, 组织委员): the townships, and the branches under them.
+    townships: frozenset[int] = field(default_factory=frozenset)
+    township_branches: frozenset[int] = field(default_factory=frozenset)
 
     @property
     def active_member(self) -> Member | None:
@@ -52,6 +56,8 @@ class Actor:
             found.add(Role.SECRETARY)
         if self.leader:
             found.add(Role.LEADER)
+        if self.townships:
+            found.add(Role.TOWNSHIP)
         if self.staff:
             found.add(Role.STAFF)
         return found or {Role.STRANGER}
@@ -66,18 +72,35 @@ class Actor:
         """Has any standing in the organisation (not a stranger or a mere applicant)."""
         return bool(self.roles - {Role.STRANGER, Role.APPLICANT})
 
+    @property
+    def oversees_any(self) -> bool:
+        """Staff of some scope: the county (county staff) or a township (township staff)."""
+        return self.staff or bool(self.townships)
+
+    def oversees(self, unit_id: int) -> bool:
+        """Acts as staff for this unit: county staff for every unit, township staff for
+        their township and its branches — and nothing outside it."""
+        return self.staff or unit_id in self.townships or unit_id in self.township_branches
+
+    @property
+    def branch_scope(self) -> frozenset[int] | None:
+        """The branches whose work one sees and manages: None = all (county staff); else
+        one's own as secretary and one's township's as township staff."""
+        return None if self.staff else self.secretary_of | self.township_branches
+
     def manages(self, branch_id: int) -> bool:
-        """May see the roster of, invite to, approve for, and bind a chat to this branch."""
-        return self.staff or branch_id in self.secretary_of
+        """May see the roster of, invite to, approve for, and bind a chat to this branch
+        (or, for a township, address it as a whole)."""
+        return branch_id in self.secretary_of or self.oversees(branch_id)
 
     @property
     def managed_branch_ids(self) -> frozenset[int]:
-        return self.secretary_of
+        return self.secretary_of | self.township_branches
 
     @property
     def manages_any(self) -> bool:
-        """Has a branch to manage (a secretary), or all of them (staff)."""
-        return self.staff or bool(self.secretary_of)
+        """Has a branch to manage (a secretary), a township's, or all of them (staff)."""
+        return self.oversees_any or bool(self.secretary_of)
 
     def reads_sessions_of(self, branch_id: int) -> bool:
         """Opens a branch's session records (/meetings): whoever manages it, and a leader
@@ -94,9 +117,12 @@ class Actor:
         return self.leader and branch_id in self.contact_points
 
     def may_change_visit(self, leader_id: int, branch_id: int) -> bool:
-        """Staff any visit; a leader their own, while its branch is still their contact
-        point (how long after is :func:`bot.visits.correctable`'s rule)."""
-        return self.staff or (leader_id == self.telegram_id and self.visits_at(branch_id))
+        """Staff any visit (township staff those at their township's branches); a leader
+        their own, while its branch is still their contact point (how long after is
+        :func:`bot.visits.correctable`'s rule)."""
+        return self.oversees(branch_id) or (
+            leader_id == self.telegram_id and self.visits_at(branch_id)
+        )
 
     def confirms_visits_at(self, branch_id: int) -> bool:
         """The contact-point branch's own secretary confirms a visit, not staff."""
@@ -112,7 +138,11 @@ class Actor:
         """Opens a visit's whole record (its voice record and location too): staff, the
         branch's secretary, and the leader who logged it (their own record, also after the
         branch stopped being their contact point)."""
-        return self.staff or branch_id in self.secretary_of or leader_id == self.telegram_id
+        return (
+            self.oversees(branch_id)
+            or branch_id in self.secretary_of
+            or leader_id == self.telegram_id
+        )
 
 
 async def load_actor(db: Database, telegram_id: int, admins: list[int]) -> Actor:
@@ -133,4 +163,8 @@ def actor_of(found: people.Person, telegram_id: int, admins: list[int]) -> Actor
         ),
         leader=any(role == "leader" for role, _ in found.roles),
         contact_points=frozenset(found.contact_points),
+        townships=frozenset(
+            unit for role, unit in found.roles if role == "township" and unit is not None
+        ),
+        township_branches=frozenset(found.township_branches),
     )

@@ -39,6 +39,7 @@ from storage.models import AuditEntry, AuditNames
 ACTIONS: dict[str, str] = {
     "appoint.leader": N_("Appointed a leader with a contact point"),
     "appoint.secretary": N_("Appointed a branch secretary"),
+    "appoint.township": N_("Appointed township staff"),
     "application.approved": N_("Approved a request to join"),
     "application.rejected": N_("Rejected a request to join"),
     "attendance.by_hand": N_("Recorded a member present at a session by hand"),
@@ -80,6 +81,7 @@ ACTIONS: dict[str, str] = {
     "review.good": N_("Assessed one of the five good in the yearly review"),
     "relieve.leader": N_("Ended a leader's role"),
     "relieve.secretary": N_("Relieved a branch secretary"),
+    "relieve.township": N_("Ended someone's township staff role"),
     "roster.import": N_("Imported the roster"),
     "staff.add": N_("Made someone organisation staff"),
     "staff.remove": N_("Ended someone's organisation staff role"),
@@ -205,7 +207,7 @@ def _references(entries: list[AuditEntry]) -> tuple[set[int], set[int], set[int]
                 people.add(number)
             elif kind == "member":
                 members.add(number)
-            elif kind in ("branch", "contact_point"):
+            elif kind in ("branch", "contact_point", "township"):
                 units.add(number)
     return people, members, units
 
@@ -237,7 +239,7 @@ def _name(tr: Tr, reference: str, names: AuditNames) -> str:
         return names.people.get(number) or tr("Telegram user {id}", id=number)
     if kind == "member":
         return names.members.get(number) or tr("member no. {id}", id=number)
-    if kind in ("branch", "contact_point"):
+    if kind in ("branch", "contact_point", "township"):
         return names.units.get(number) or reference
     if kind in OBJECTS:
         return tr(OBJECTS[kind], id=number)
@@ -361,7 +363,7 @@ def _keyed(tr: Tr, detail: str, names: AuditNames) -> str:
             continue
         if not value:
             words.append(tr(NOTE_KINDS[key]) if key in NOTE_KINDS else key)
-        elif key in ("branch", "contact_point") and value.isdigit():
+        elif key in ("branch", "contact_point", "township") and value.isdigit():
             words.append(names.units.get(int(value), value))
         elif key == "member" and value.isdigit():
             words.append(names.members.get(int(value), value))
@@ -466,5 +468,7 @@ DETAILS: dict[str, Detail] = {
     "relieve.secretary": _keyed,
     "relieve.contact_point": _keyed,
     "relieve.leader": _keyed,
+    "appoint.township": _keyed,
+    "relieve.township": _keyed,
     "roster.import": _import,
 }

@@ -560,14 +560,14 @@ async def queue_scheduled(
     per language among them, off the loop, and stored with its rows (:mod:`bot.rendered`)."""
     now = clock.now()
     periods = due_periods(now.date())
-    if not periods or now.time() < at or not staff:
+    if not periods or now.time() < at:
         return 0
     async with db.read() as c:
         county = await org_repo.county(c)
     if county is None:
         return 0
-    queued = 0
-    for kind, start, end in periods:
+    queued = await _queue_townships(db, clock, set(staff), periods, quota)
+    for kind, start, end in periods if staff else []:
         async with db.read() as c:  # the tick runs every minute; each bulletin is made once
             if await outbox_repo.by_key(c, f"bulletin:{kind}:{start.isoformat()}:{staff[0]}:0"):
                 continue
@@ -585,6 +585,44 @@ async def queue_scheduled(
             f"bulletin:{kind}:{start.isoformat()}:",
             {"start": start.isoformat(), "end": end.isoformat(), "quota": quota},
         )
+    return queued
+
+
+async def _queue_townships(
+    db: Database, clock: Clock, staff: set[int], periods: list[tuple[str, date, date]], quota: float
+) -> int:
+    """Each township's bulletin to its township staff (those who are not county staff:
+    theirs is the county's), as the county's to staff."""
+    now = clock.now()
+    async with db.read() as c:
+        holders: dict[int, list[int]] = {}
+        for role in await org_repo.holders(c, "township"):
+            if role.unit_id is not None and role.telegram_id not in staff:
+                holders.setdefault(role.unit_id, []).append(role.telegram_id)
+    queued = 0
+    for township_id, people in sorted(holders.items()):
+        for kind, start, end in periods:
+            async with db.read() as c:
+                if await outbox_repo.by_key(
+                    c, f"township-bulletin:{kind}:{start.isoformat()}:{township_id}:{people[0]}:0"
+                ):
+                    continue
+            bulletin = await build(db, clock, township_id, start, end, quota)
+            readers = await rendered.translators(db, people)
+            if not readers:
+                continue
+            texts = await rendered.render_languages(parts, bulletin, readers)
+            queued += await rendered.queue(
+                db,
+                now,
+                f"bulletin:{kind}:{start.isoformat()}:{end.isoformat()}:{township_id}",
+                OutboxKind.TOWNSHIP_BULLETIN,
+                township_id,
+                readers,
+                texts,
+                f"township-bulletin:{kind}:{start.isoformat()}:{township_id}:",
+                {"start": start.isoformat(), "end": end.isoformat(), "quota": quota},
+            )
     return queued
 
 

@@ -132,7 +132,7 @@ class Listing:
 
 
 def _scope(actor: Actor) -> frozenset[int] | None:
-    return None if actor.staff else actor.secretary_of
+    return actor.branch_scope
 
 
 async def _listing(c: Conn, actor: Actor, found: Target) -> Listing | Refusal:

@@ -157,7 +157,7 @@ async def pending_messages(db: Database, tr: Translator, actor: Actor) -> list[O
     if not pending:
         return []
     names: dict[int, str] | None = None
-    if actor.staff or len(actor.secretary_of) > 1:
+    if actor.staff or len(actor.managed_branch_ids) > 1:
         async with db.read() as c:
             units = [
                 await org_repo.get_unit(c, branch_id)

@@ -19,8 +19,9 @@ from bot.access import Role
 from bot.i18n import N_
 
 EVERYONE = frozenset(Role)
-KNOWN = frozenset({Role.MEMBER, Role.LEADER, Role.SECRETARY, Role.STAFF})
-MANAGERS = frozenset({Role.SECRETARY, Role.STAFF})
+KNOWN = frozenset({Role.MEMBER, Role.LEADER, Role.SECRETARY, Role.TOWNSHIP, Role.STAFF})
+# Township staff do for their township's branches what staff do for the county.
+MANAGERS = frozenset({Role.SECRETARY, Role.TOWNSHIP, Role.STAFF})
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,9 @@ COMMANDS: tuple[Command, ...] = (
     Command("record", N_("Study record: sessions, materials, notes"), KNOWN),
     Command("visit", N_("Log a visit to your contact point"), frozenset({Role.LEADER})),
     Command(
-        "visits", N_("Contact-point days and recent visits"), frozenset({Role.LEADER, Role.STAFF})
+        "visits",
+        N_("Contact-point days and recent visits"),
+        frozenset({Role.LEADER, Role.TOWNSHIP, Role.STAFF}),
     ),
     Command("push", N_("Send a study material"), MANAGERS),
     Command("notice", N_("Send a notice"), MANAGERS),
@@ -60,7 +63,7 @@ COMMANDS: tuple[Command, ...] = (
     Command(
         "meetings",
         N_("Session records by month; the year's ledger"),
-        frozenset({Role.SECRETARY, Role.STAFF, Role.LEADER}),
+        frozenset({Role.SECRETARY, Role.TOWNSHIP, Role.STAFF, Role.LEADER}),
     ),
     Command("invite", N_("Invite link for your branch"), MANAGERS),
     Command("pending", N_("People waiting to join"), MANAGERS),

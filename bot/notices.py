@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Literal
 
+from bot.access import Actor
 from bot.callbacks import NoticePress
 from bot.chunked import in_chunks
 from bot.clock import Clock
@@ -64,12 +65,13 @@ AUDIENCES: dict[NoticeAudience, str] = {
 SECRETARY_AUDIENCES: tuple[NoticeAudience, ...] = ("everyone", "flowing")
 
 
-def may_send(
-    staff: bool, secretary_of: frozenset[int], scope_unit_id: int, audience: NoticeAudience
-) -> bool:
-    if staff:
+def may_send(actor: Actor, scope_unit_id: int, audience: NoticeAudience) -> bool:
+    """Staff to any audience of a unit they oversee (county staff anywhere, township staff
+    their township or one of its branches); a secretary their own branch, to everyone or
+    its flowing members."""
+    if actor.oversees(scope_unit_id):
         return True
-    return scope_unit_id in secretary_of and audience in SECRETARY_AUDIENCES
+    return scope_unit_id in actor.secretary_of and audience in SECRETARY_AUDIENCES
 
 
 async def size(db: Database, scope_unit_id: int, audience: NoticeAudience) -> int:
@@ -221,12 +223,13 @@ async def _queue_to(
 NoticeCancel = Literal["cancelled", "sent", "already", "gone"]
 
 
-async def scheduled(db: Database, staff: bool, secretary_of: frozenset[int]) -> list[Notice]:
+async def scheduled(db: Database, actor: Actor) -> list[Notice]:
     """The notices waiting for their time that this person may cancel: those they may
     send (staff any; a secretary their own branch's, to everyone or its flowing members)."""
+    scope = actor.branch_scope
     async with db.read() as c:
-        found = await notice_repo.scheduled(c, None if staff else secretary_of)
-    return [n for n in found if may_send(staff, secretary_of, n.scope_unit_id, n.audience)]
+        found = await notice_repo.scheduled(c, None if scope is None else scope | actor.townships)
+    return [n for n in found if may_send(actor, n.scope_unit_id, n.audience)]
 
 
 async def cancel(db: Database, clock: Clock, notice_id: int, by: int) -> NoticeCancel:

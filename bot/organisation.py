@@ -17,7 +17,7 @@ from storage import audit
 from storage import group_members as presence_repo
 from storage import org as org_repo
 from storage import outbox as outbox_repo
-from storage.db import Database
+from storage.db import Conn, Database
 from storage.models import AuditEntry, BindCode, OutboxKind, OutboxRow, Unit
 
 BIND_CODE_HOURS = 24
@@ -101,6 +101,44 @@ async def remove_staff(
     unless ``ZHIBU_ADMINS`` still names them (``still_admin``): then they are staff still."""
     async with db.tx() as c:
         return await roles.end_staff_in(c, clock.now(), actor, telegram_id, still_admin=still_admin)
+
+
+async def _township_named(c: Conn, name: str) -> Unit | None:
+    return next((t for t in await org_repo.units_of_kind(c, "township") if t.name == name), None)
+
+
+async def add_township_staff(
+    db: Database, clock: Clock, telegram_id: int, township: str, actor: str = "cli"
+) -> bool | None:
+    """`zhibu admin add-township`: True if new, False if they were already township staff
+    of it, None if no township has that name."""
+    async with db.tx() as c:
+        unit = await _township_named(c, township)
+        if unit is None:
+            return None
+        return await roles.begin_township_in(c, clock.now(), actor, telegram_id, unit.id, None)
+
+
+async def remove_township_staff(
+    db: Database, clock: Clock, telegram_id: int, township: str, actor: str = "cli"
+) -> bool | None:
+    """`zhibu admin remove-township`: their powers end at their next update; they are
+    told. None if no township has that name."""
+    async with db.tx() as c:
+        unit = await _township_named(c, township)
+        if unit is None:
+            return None
+        return await roles.end_township_in(c, clock.now(), actor, telegram_id, unit.id)
+
+
+async def township_staff_list(db: Database) -> list[tuple[int, str]]:
+    """Every township staff member with their township's name, for `zhibu admin list`."""
+    async with db.read() as c:
+        found = []
+        for role in await org_repo.holders(c, "township"):
+            unit = await org_repo.get_unit(c, role.unit_id) if role.unit_id else None
+            found.append((role.telegram_id, unit.name if unit else "—"))
+    return found
 
 
 async def staff_ids(db: Database) -> list[int]:

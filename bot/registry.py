@@ -390,7 +390,8 @@ async def update_profile(
 async def pending_for(db: Database, actor: Actor) -> list[tuple[Application, Member | None]]:
     """Requests to join that ``actor`` may decide, oldest first, with any roster match."""
     async with db.read() as c:
-        branch_ids: list[int | None] = [None] if actor.staff else [*sorted(actor.secretary_of)]
+        scope = actor.branch_scope
+        branch_ids: list[int | None] = [None] if scope is None else [*sorted(scope)]
         pending: list[tuple[Application, Member | None]] = []
         for branch_id in branch_ids:
             for application in await member_repo.pending_applications(c, branch_id):

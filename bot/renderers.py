@@ -39,6 +39,7 @@ RENDERERS: tuple[tuple[K, Renderer], ...] = (
     (K.DECISION, joining.render_decision),
     # staff's bulletins, the yearly review, error reports
     (K.BULLETIN, bulletins.render_bulletin),
+    (K.TOWNSHIP_BULLETIN, bulletins.render_bulletin),
     (K.VISIT_BULLETIN, reports.render_bulletin),
     (K.REVIEW, review.render_review),
     (K.TROUBLE, trouble.render_trouble),

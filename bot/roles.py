@@ -28,17 +28,21 @@ from storage import outbox as outbox_repo
 from storage.db import Conn, Database, Statement
 from storage.models import Member, OutboxKind, OutboxRow, Unit
 
-RoleKind = Literal["secretary", "leader", "contact_point", "staff"]
+RoleKind = Literal["secretary", "leader", "contact_point", "staff", "township"]
 Change = Literal["begin", "end"]
 AUDIT_ACTIONS: dict[tuple[RoleKind, Change], str] = {
     ("secretary", "begin"): "appoint.secretary",
     ("leader", "begin"): "appoint.leader",
     ("staff", "begin"): "staff.add",
+    ("township", "begin"): "appoint.township",
     ("secretary", "end"): "relieve.secretary",
     ("contact_point", "end"): "relieve.contact_point",
     ("leader", "end"): "relieve.leader",
     ("staff", "end"): "staff.remove",
+    ("township", "end"): "relieve.township",
 }
+# What the audit entry names the unit by, by role.
+UNIT_NAMES: dict[RoleKind, str] = {"secretary": "branch", "township": "township"}
 
 
 @dataclass(frozen=True)
@@ -99,9 +103,7 @@ async def _announce(
         actor,
         AUDIT_ACTIONS[what, change],
         f"tg:{holder}",
-        ""
-        if unit_id is None
-        else f"{'branch' if what == 'secretary' else 'contact_point'}={unit_id}",
+        "" if unit_id is None else f"{UNIT_NAMES.get(what, 'contact_point')}={unit_id}",
     )
     if tell:
         await outbox_repo.enqueue(
@@ -129,6 +131,37 @@ async def end_secretary_in(
     await outbox_repo.drop_branch_work(c, holder, branch_id, now)
     await _announce(c, now, actor, holder, "secretary", "end", branch_id, tell=tell)
     return True
+
+
+async def end_township_in(
+    c: Conn, now: datetime, actor: str, holder: int, township_id: int, *, tell: bool = True
+) -> bool:
+    """``holder`` is no longer township staff of the township (False if they were not);
+    the township's bulletins still waiting for them are dropped."""
+    if not await org_repo.revoke(c, holder, "township", township_id):
+        return False
+    await outbox_repo.drop_township_work(c, holder, township_id, now)
+    await _announce(c, now, actor, holder, "township", "end", township_id, tell=tell)
+    return True
+
+
+async def begin_township_in(
+    c: Conn, now: datetime, actor: str, holder: int, township_id: int, by: int | None
+) -> bool:
+    """``holder`` becomes township staff of the township (False if they were already)."""
+    await member_repo.ensure_user(c, holder, now)
+    if not await org_repo.grant(c, holder, "township", township_id, by, now):
+        return False
+    await _announce(c, now, actor, holder, "township", "begin", township_id, tell=True)
+    return True
+
+
+async def township_staff(db: Database, township_id: int) -> list[Holder]:
+    """Who is township staff of the township, by name."""
+    async with db.read() as c:
+        held = [r.telegram_id for r in await org_repo.holders(c, "township", township_id)]
+        names = await member_repo.names_of_users(c, held)
+    return [Holder(t, names[t]) for t in held]
 
 
 async def end_leader_in(
@@ -296,6 +329,57 @@ async def appoint_leader(
     return member
 
 
+async def appoint_township(
+    db: Database,
+    clock: Clock,
+    member_id: int,
+    township_id: int,
+    by: Actor,
+    *,
+    ending: Statement | None = None,
+) -> Member | None:
+    """Make a registered member township staff (乡镇党委书记, 组织委员) of the township:
+    for its branches they do what county staff do for the county. None: the person is no
+    longer a registered, active member or the unit is not a township (nothing changed)."""
+    _staff_only(by)
+    now = clock.now()
+    async with db.tx() as c:
+        if ending is not None:  # the form ends with its result, whatever it is
+            await ending(c)
+        member = await member_repo.get_member(c, member_id)
+        township = await org_repo.get_unit(c, township_id)
+        if (
+            member is None
+            or member.telegram_id is None
+            or member.state != "active"
+            or township is None
+            or township.kind != "township"
+        ):
+            return None
+        await begin_township_in(
+            c, now, f"tg:{by.telegram_id}", member.telegram_id, township_id, by.telegram_id
+        )
+    return member
+
+
+async def relieve_township(
+    db: Database,
+    clock: Clock,
+    holder: int,
+    township_id: int,
+    by: Actor,
+    *,
+    ending: Statement | None = None,
+) -> bool:
+    """False if they were no longer township staff of it (nothing to do)."""
+    _staff_only(by)
+    async with db.tx() as c:
+        if ending is not None:
+            await ending(c)
+        done = await end_township_in(c, clock.now(), f"tg:{by.telegram_id}", holder, township_id)
+    return done
+
+
 async def relieve_secretary(
     db: Database,
     clock: Clock,
@@ -381,6 +465,23 @@ async def render_role(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | 
             tr(
                 "You are now secretary of <b>{branch}</b>. Send /help to see what you can do.",
                 branch=branch,
+            )
+        )
+    if change == "begin" and what == "township":
+        return Outgoing(
+            tr(
+                "You are now township staff of <b>{township}</b>: for its branches you send "
+                "notices and study materials, keep the rosters and read the bulletins. Send "
+                "/help to see what you can do.",
+                township=branch,
+            )
+        )
+    if what == "township":
+        return Outgoing(
+            tr(
+                "You are no longer township staff of <b>{township}</b>. Thank you for your "
+                "work. Send /help to see what you can do now.",
+                township=branch,
             )
         )
     if change == "begin" and what == "leader":

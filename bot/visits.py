@@ -307,7 +307,7 @@ async def may_change(
         return "gone", visit
     if not by.may_change_visit(visit.leader_telegram_id, visit.branch_id):
         return "not_yours", visit
-    if not correctable(visit, clock.now(), staff=by.staff):
+    if not correctable(visit, clock.now(), staff=by.oversees(visit.branch_id)):
         return "too_late", visit
     return "ok", visit
 

@@ -1,4 +1,5 @@
-"""/appoint: staff name a branch secretary or a leader with a contact point — and end them.
+"""/appoint: staff name a branch secretary, a leader with a contact point, or township
+staff of the branch's township — and end them.
 
 After choosing a branch, staff see who holds a role there and may: appoint one of its
 members (a second secretary either replaces the first or serves alongside), relieve a
@@ -33,6 +34,7 @@ ENDS = {
     "replace": N_("✅ Replace"),
     "point": N_("✅ Remove"),
     "leader": N_("✅ End the role"),
+    "township": N_("✅ End the role"),
 }
 
 
@@ -69,7 +71,13 @@ async def choose_person(update: Update, context: ZContext, branch: Unit) -> None
         if v.member.telegram_id is not None
     ]
     held = await roles.branch_roles(context.db, branch.id)
-    if not people and not held.secretaries and not held.leaders:
+    township = (
+        await organisation.get_unit(context.db, branch.parent_id) if branch.parent_id else None
+    )
+    if township is not None and township.kind != "township":
+        township = None
+    officers = await roles.township_staff(context.db, township.id) if township else []
+    if not people and not held.secretaries and not held.leaders and not officers:
         await chat.send_message(
             tr(
                 "Nobody in <b>{branch}</b> has joined the bot yet. Send "
@@ -78,9 +86,10 @@ async def choose_person(update: Update, context: ZContext, branch: Unit) -> None
             )
         )
         return
-    await dialog.begin(
-        update, context, KIND, "person", {"branch": branch.id, "branch_name": branch.name}
-    )
+    where: dict[str, object] = {"branch": branch.id, "branch_name": branch.name}
+    if township is not None:
+        where |= {"township": township.id, "township_name": township.name}
+    await dialog.begin(update, context, KIND, "person", where)
     lines = [
         f"<b>{esc(branch.name)}</b>",
         tr("Secretary: {names}", names=_names(held.secretaries))
@@ -94,11 +103,19 @@ async def choose_person(update: Update, context: ZContext, branch: Unit) -> None
                 names=_names(held.leaders),
             )
         )
+    if township is not None and officers:
+        lines.append(
+            tr(
+                "Township staff of {township}: {names}",
+                township=esc(township.name),
+                names=_names(officers),
+            )
+        )
     lines += [
         "",
         tr("Whom do you appoint?") if people else tr("Nobody else here has joined the bot yet."),
     ]
-    if held.secretaries or held.leaders:
+    if held.secretaries or held.leaders or officers:
         lines.append(tr("To end a role, use the buttons at the bottom."))
     ends = [
         [
@@ -117,6 +134,15 @@ async def choose_person(update: Update, context: ZContext, branch: Unit) -> None
             )
         ]
         for leader in held.leaders
+    ]
+    ends += [
+        [
+            button(
+                tr("🚫 End {name}'s township staff role", name=officer.name),
+                dialog.choice(KIND, "person", "t", officer.telegram_id),
+            )
+        ]
+        for officer in officers
     ]
     ends = ends[: KEYBOARD_BUTTONS // 2]
     shown = min(SHOWN, KEYBOARD_BUTTONS - len(ends))  # within Telegram's buttons a message
@@ -139,11 +165,19 @@ CHOOSE = N_("Please choose with the buttons, or send /cancel.")
 
 
 async def _read_person(turn: Turn) -> None:
-    """Appoint a member (``a``), relieve a secretary (``r``), or open a leader (``l``)."""
+    """Appoint a member (``a``), relieve a secretary (``r``), open a leader (``l``), or
+    end a township staff role (``t``)."""
     tr = turn.tr
     target = whole(turn.answer.arg(1))
-    if target is None or turn.action not in ("a", "r", "l"):
+    if target is None or turn.action not in ("a", "r", "l", "t"):
         raise InvalidInput(CHOOSE)
+    if turn.action == "t":
+        if "township" not in turn.data:
+            raise InvalidInput(CHOOSE)
+        name = await roles.name_of(turn.context.db, target)
+        await turn.acknowledge(tr("🚫 End {name}'s township staff role", name=name))
+        await turn.go("confirm", end="township", holder=target, holder_name=name)
+        return
     if turn.action == "a":
         await turn.acknowledge("✓")
         await turn.go("role", member=target)
@@ -157,20 +191,20 @@ async def _read_person(turn: Turn) -> None:
 
 async def _ask_role(turn: Turn) -> None:
     tr = turn.tr
-    await turn.say(
-        tr("As what?"),
-        reply_markup=inline(
+    rows = [
+        [button(tr("Secretary of this branch"), dialog.choice(KIND, "role", "secretary"))],
+        [button(tr("Leader, with a contact-point branch"), dialog.choice(KIND, "role", "leader"))],
+    ]
+    if "township" in turn.data:  # 乡镇党委书记, 组织委员: the branch's township
+        rows.append(
             [
-                [button(tr("Secretary of this branch"), dialog.choice(KIND, "role", "secretary"))],
-                [
-                    button(
-                        tr("Leader, with a contact-point branch"),
-                        dialog.choice(KIND, "role", "leader"),
-                    )
-                ],
+                button(
+                    tr("Township staff of {township}", township=turn.data["township_name"]),
+                    dialog.choice(KIND, "role", "township"),
+                )
             ]
-        ),
-    )
+        )
+    await turn.say(tr("As what?"), reply_markup=inline(rows))
 
 
 async def _read_role(turn: Turn) -> None:
@@ -181,6 +215,29 @@ async def _read_role(turn: Turn) -> None:
     elif turn.action == "leader":
         await turn.acknowledge(tr("Leader, with a contact-point branch"))
         await turn.go("contact")
+    elif turn.action == "township" and "township" in turn.data:
+        township = turn.data["township_name"]
+        await turn.acknowledge(tr("Township staff of {township}", township=township))
+        context = turn.context
+        member = await roles.appoint_township(
+            context.db,
+            context.clock,
+            int(turn.data["member"]),
+            int(turn.data["township"]),
+            context.actor,
+            ending=turn.ending(),
+        )
+        if member is None:
+            await turn.say(tr("That person is no longer registered; nothing was changed."))
+            return
+        await turn.say(
+            tr(
+                "{name} is now township staff of {township}.",
+                name=esc(member.name),
+                township=esc(township),
+            )
+        )
+        await _settled(context, [member.telegram_id] if member.telegram_id else [])
     else:
         raise InvalidInput(CHOOSE)
 
@@ -323,6 +380,13 @@ async def _ask_end(turn: Turn) -> None:
             branch=esc(turn.data["point_name"]),
             name=name,
         )
+    elif end == "township":
+        text = tr(
+            "End {name}'s role as township staff of {township}? They are told, and from "
+            "their next press they can no longer act for its branches.",
+            name=name,
+            township=esc(turn.data.get("township_name", "")),
+        )
     else:
         text = tr(
             "End {name}'s appointment as a leader? Their contact points go with it; the "
@@ -366,6 +430,15 @@ async def _confirm(turn: Turn) -> None:
             "{branch} is no longer a contact point of {name}.",
             name=name,
             branch=esc(data["point_name"]),
+        )
+    elif end == "township":
+        done = await roles.relieve_township(
+            db, clock, int(data["holder"]), int(data["township"]), actor, ending=ending
+        )
+        said = tr(
+            "{name} is no longer township staff of {township}.",
+            name=name,
+            township=esc(data.get("township_name", "")),
         )
     else:
         done = await roles.end_leader(db, clock, int(data["holder"]), actor, ending=ending)

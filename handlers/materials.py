@@ -342,7 +342,7 @@ async def material_button(
 
 def _branch_scope(context: ZContext) -> frozenset[int] | None:
     """Whose results a person may see: staff everyone's, a secretary their branches'."""
-    return None if context.actor.staff else context.actor.secretary_of
+    return context.actor.branch_scope
 
 
 async def _who(update: Update, context: ZContext, material_id: int) -> None:
@@ -358,7 +358,7 @@ async def _who(update: Update, context: ZContext, material_id: int) -> None:
     await query.answer()
     chat = update.effective_chat
     assert chat is not None
-    texts = chunks(_who_lines(tr, material, people, show_branch=actor.staff))
+    texts = chunks(_who_lines(tr, material, people, show_branch=actor.oversees_any))
     for text in texts[:-1]:
         await chat.send_message(text)
     await chat.send_message(

@@ -130,6 +130,8 @@ def _role_lines(tr: Translator, context: ZContext) -> list[str]:
     lines = []
     if actor.staff:
         lines.append(tr("Role: organisation staff"))
+    if actor.townships:
+        lines.append(tr("Role: township staff"))
     if actor.secretary_of:
         lines.append(tr("Role: branch secretary"))
     if actor.leader:

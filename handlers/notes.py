@@ -181,7 +181,7 @@ async def _write_pressed(
 
 
 def _scope(context: ZContext) -> frozenset[int] | None:
-    return None if context.actor.staff else context.actor.secretary_of
+    return context.actor.branch_scope
 
 
 def _policy(context: ZContext) -> notes.NotePolicy:

@@ -61,7 +61,9 @@ async def _chosen(update: Update, context: ZContext, current: Dialog, unit: Unit
     chat = update.effective_chat
     assert chat is not None
     allowed = (
-        AUDIENCES if context.actor.staff else {key: AUDIENCES[key] for key in SECRETARY_AUDIENCES}
+        AUDIENCES
+        if context.actor.oversees(unit.id)
+        else {key: AUDIENCES[key] for key in SECRETARY_AUDIENCES}
     )
     rows = []
     for key, label in allowed.items():
@@ -88,9 +90,7 @@ async def sends_notice(context: ZContext, current: Dialog) -> bool:
     if not await scope.addresses(context, current):
         return False
     audience = current.data.get("audience")
-    return audience is None or notices.may_send(
-        actor.staff, actor.secretary_of, int(current.data["scope"]), audience
-    )
+    return audience is None or notices.may_send(actor, int(current.data["scope"]), audience)
 
 
 async def notice_step(update: Update, context: ZContext, current: Dialog, answer: Answer) -> None:
@@ -105,9 +105,7 @@ async def _read_scope(turn: Turn) -> None:
 async def _read_audience(turn: Turn) -> None:
     actor = turn.context.actor
     audience = turn.action
-    if audience not in AUDIENCES or not notices.may_send(
-        actor.staff, actor.secretary_of, int(turn.data["scope"]), audience
-    ):
+    if audience not in AUDIENCES or not notices.may_send(actor, int(turn.data["scope"]), audience):
         raise InvalidInput(N_("Please choose with the buttons."))
     await turn.acknowledge(turn.tr(AUDIENCES[audience]))
     await turn.go("body", audience=audience)
@@ -286,7 +284,7 @@ async def _confirm(update: Update, context: ZContext, current: Dialog, answer: A
         return
     actor = context.actor
     draft = _draft(current, actor.telegram_id)
-    if not notices.may_send(actor.staff, actor.secretary_of, draft.scope_unit_id, draft.audience):
+    if not notices.may_send(actor, draft.scope_unit_id, draft.audience):
         await dialog.finish(update, context)
         await chat.send_message(tr("This is not yours to manage."))
         return
@@ -339,7 +337,7 @@ def _cancel_key(context: ZContext, notice: Notice) -> InlineKeyboardMarkup:
 
 
 def _branch_scope(context: ZContext) -> frozenset[int] | None:
-    return None if context.actor.staff else context.actor.secretary_of
+    return context.actor.branch_scope
 
 
 @on_press()
@@ -378,7 +376,10 @@ async def notice_button(
     if not actor.manages_any:
         raise Refused(ONLY_MANAGERS)
     if data.action == "remind":
-        if not actor.staff:
+        sent = await notices.get(context.db, notice_id)
+        if sent is None:
+            raise Stale
+        if not actor.oversees(sent.scope_unit_id):  # staff; township staff their township's
             raise Refused(ONLY_STAFF)
         count = await notices.remind(context.db, context.clock, notice_id)
         context.services.poke_outbox()
@@ -441,7 +442,7 @@ async def _cancel_pressed(
     notice = await notices.get(context.db, notice_id)
     if notice is None:
         raise Stale
-    if not notices.may_send(actor.staff, actor.secretary_of, notice.scope_unit_id, notice.audience):
+    if not notices.may_send(actor, notice.scope_unit_id, notice.audience):
         raise Refused
     if action == "stop":
         result = await notices.cancel(context.db, context.clock, notice.id, actor.telegram_id)
@@ -564,7 +565,7 @@ async def notices_command(update: Update, context: ZContext) -> None:
     tr = context.tr
     actor = context.actor
     found = await notices.overview(context.db, _branch_scope(context))
-    waiting = await notices.scheduled(context.db, actor.staff, actor.secretary_of)
+    waiting = await notices.scheduled(context.db, actor)
     if not found and not waiting:
         await chat.send_message(tr("No notices yet. Send /notice to send one."))
         return
@@ -589,7 +590,7 @@ async def notices_command(update: Update, context: ZContext) -> None:
         preview = notices.preview(notice.body)
         lines = [f"📢 <b>{when}</b> {esc(preview)}", _counts(tr, item), *_by_branch(tr, item)]
         keys = [button(tr("👥 Names"), NoticePress("who", notice.id).pack())]
-        if actor.staff and notice.reminded_at is None and item.not_yet:
+        if actor.oversees(notice.scope_unit_id) and notice.reminded_at is None and item.not_yet:
             keys.append(
                 button(
                     tr("🔔 Remind the {n}", n=item.not_yet), NoticePress("remind", notice.id).pack()

@@ -58,12 +58,19 @@ async def choose_branch(update: Update, context: ZContext, purpose: str) -> None
     tr = context.tr
     chat = update.effective_chat
     assert chat is not None
-    if actor.staff:
-        townships = await organisation.townships(context.db)
+    if actor.oversees_any:
+        townships = await _townships(context, actor)
         if not townships:
             await chat.send_message(
                 tr("The organisation is empty. Import a roster first: zhibu import roster.xlsx")
             )
+            return
+        if len(townships) == 1 and not actor.staff:  # township staff: their township's
+            branches = await organisation.branches_under(context.db, townships[0].id)
+            if len(branches) == 1 and WHO[purpose](actor, branches[0].id):
+                await ACTIONS[purpose](update, context, branches[0])  # as a secretary's one
+                return
+            await _branches(update, context, purpose, townships[0], 0)
             return
         await _show(update, context, purpose, tr("Which township?"), townships, 0, None)
         return
@@ -82,6 +89,37 @@ async def choose_branch(update: Update, context: ZContext, purpose: str) -> None
         await _show(update, context, purpose, tr("Which branch?"), branches, 0, None)
     else:
         await chat.send_message(tr("Only branch secretaries and organisation staff can do this."))
+
+
+async def _townships(context: ZContext, actor: Actor) -> list[Unit]:
+    """The townships one chooses among: every one (county staff), or one's own."""
+    return [t for t in await organisation.townships(context.db) if actor.oversees(t.id)]
+
+
+async def _branches(
+    update: Update, context: ZContext, purpose: str, township: Unit, page: int
+) -> None:
+    tr = context.tr
+    branches = await organisation.branches_under(context.db, township.id)
+    if not branches:
+        text = tr("{township} has no branches yet.", township=esc(township.name))
+        query = update.callback_query
+        if query is not None and query.message is not None:
+            await query.edit_message_text(text)
+        else:
+            chat = update.effective_chat
+            assert chat is not None
+            await chat.send_message(text)
+        return
+    await _show(
+        update,
+        context,
+        purpose,
+        tr("Which branch of {township}?", township=esc(township.name)),
+        branches,
+        page,
+        township.id,
+    )
 
 
 async def _show(
@@ -118,14 +156,14 @@ async def pick_button(update: Update, context: ZContext, query: CallbackQuery, d
         raise Stale
     unit_id, page, purpose = data.unit, data.page or 0, data.purpose
     actor = context.actor
-    if unit_id == 0 and actor.staff:  # paging the township list
+    if unit_id == 0 and actor.oversees_any:  # paging the township list
         await query.answer()
         await _show(
             update,
             context,
             purpose,
             tr("Which township?"),
-            await organisation.townships(context.db),
+            await _townships(context, actor),
             page,
             None,
         )
@@ -133,23 +171,9 @@ async def pick_button(update: Update, context: ZContext, query: CallbackQuery, d
     unit = await organisation.get_unit(context.db, unit_id)
     if unit is None:
         raise Stale
-    if unit.kind == "township" and actor.staff:
+    if unit.kind == "township" and actor.oversees(unit.id):
         await query.answer()
-        branches = await organisation.branches_under(context.db, unit.id)
-        if not branches:
-            await query.edit_message_text(
-                tr("{township} has no branches yet.", township=esc(unit.name))
-            )
-            return
-        await _show(
-            update,
-            context,
-            purpose,
-            tr("Which branch of {township}?", township=esc(unit.name)),
-            branches,
-            page,
-            unit.id,
-        )
+        await _branches(update, context, purpose, unit, page)
         return
     if unit.kind != "branch" or not WHO[purpose](actor, unit.id):
         raise Refused

@@ -221,9 +221,10 @@ async def _review(update: Update, context: ZContext, year: int, unit_id: int | N
 async def _ask_scope(update: Update, context: ZContext, start: date, end: date) -> None:
     tr = context.tr
     actor = context.actor
-    if not actor.staff:
-        for branch_id in sorted(actor.secretary_of):
-            await _send_branches(update, context, start, end, branch_id)
+    if not actor.staff:  # township staff their township's; a secretary their branches'
+        own = [b for b in sorted(actor.secretary_of) if not actor.oversees(b)]
+        for unit_id in [*sorted(actor.townships), *own]:
+            await _send_branches(update, context, start, end, unit_id)
         return
     county = await organisation.county(context.db)
     townships = await organisation.townships(context.db)
@@ -249,7 +250,7 @@ async def _send_branches(
     update: Update, context: ZContext, start: date, end: date, unit_id: int
 ) -> None:
     actor = context.actor
-    if not actor.manages(unit_id):  # staff any unit; a secretary their own branch
+    if not actor.manages(unit_id):  # staff any unit; township staff theirs; a secretary a branch
         await context.bot.send_message(
             actor.telegram_id, context.tr("This is not yours to manage.")
         )

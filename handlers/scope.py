@@ -1,9 +1,9 @@
 """Choosing where a mass message goes: the county, a township or a branch.
 
-Shared by /push and /notice. Staff choose the county or a township, then the whole
-township or one branch; a secretary's own branch is taken without asking (or chosen
-among theirs). The dialog steps are ``scope`` and ``township``; once a unit is chosen the
-caller's ``then`` continues the dialog.
+Shared by /push and /notice. Staff choose the county or a township (township staff:
+their own township), then the whole township or one branch; a secretary's own branch is
+taken without asking (or chosen among theirs). The dialog steps are ``scope`` and
+``township``; once a unit is chosen the caller's ``then`` continues the dialog.
 """
 
 from __future__ import annotations
@@ -29,21 +29,27 @@ async def ask(update: Update, context: ZContext, kind: str, heading: str, then: 
     chat = update.effective_chat
     assert chat is not None
     actor = context.actor
-    if actor.staff:
+    if actor.oversees_any:
         county = await organisation.county(context.db)
         if county is None:
             await chat.send_message(
                 tr("The organisation is empty. Import a roster first: zhibu import roster.xlsx")
             )
             return
-        townships = await organisation.townships(context.db)
+        # County staff: the county or any township; township staff: their own only.
+        townships = [t for t in await organisation.townships(context.db) if actor.oversees(t.id)]
+        whole = (
+            [[button(tr("🏛 The whole county"), dialog.choice(kind, "scope", county.id))]]
+            if actor.oversees(county.id)
+            else []
+        )
         await dialog.begin(update, context, kind, "scope")
         question = tr("To whom?")
         await chat.send_message(
             f"{heading}\n{question}",
             reply_markup=inline(
                 [
-                    [button(tr("🏛 The whole county"), dialog.choice(kind, "scope", county.id))],
+                    *whole,
                     *grid([button(t.name, dialog.choice(kind, "scope", t.id)) for t in townships]),
                 ]
             ),
@@ -96,7 +102,7 @@ async def read(
         await chat.send_message(tr("Please choose with the buttons."))
         return
     actor = context.actor
-    if not actor.manages(unit.id):  # secretaries hold branches only: a township is staff's
+    if not actor.manages(unit.id):  # a secretary their branches; township staff their township
         await dialog.finish(update, context)
         await chat.send_message(tr("This is not yours to manage."))
         return

@@ -426,7 +426,7 @@ async def visits_command(update: Update, context: ZContext) -> None:
             ),
         )
         return
-    if not actor.leader and not actor.secretary_of:
+    if not actor.leader and not actor.secretary_of and not actor.townships:
         await chat.send_message(
             tr(
                 "Contact-point visits are for leaders with a contact "
@@ -437,7 +437,7 @@ async def visits_command(update: Update, context: ZContext) -> None:
         return
     if actor.leader:
         await _show_standing(update, context, actor.telegram_id, name=None)
-    if actor.secretary_of:
+    if actor.secretary_of or actor.townships:  # township staff: their township's branches
         await _show_branch_visits(update, context)
 
 
@@ -540,7 +540,7 @@ async def _show_standing(update: Update, context: ZContext, leader: int, name: s
         )
         if context.actor.may_change_visit(
             visit.leader_telegram_id, visit.branch_id
-        ) and visits.correctable(visit, now, staff=context.actor.staff):
+        ) and visits.correctable(visit, now, staff=context.actor.oversees(visit.branch_id)):
             label = f"{visit.day:%m-%d}"
             rows.append(
                 [
@@ -556,12 +556,13 @@ async def _show_standing(update: Update, context: ZContext, leader: int, name: s
 
 
 async def _show_branch_visits(update: Update, context: ZContext) -> None:
-    """The secretary's view: the latest visits to their branches and the problems found
-    there that are still open, each with a button to mark it solved."""
+    """The secretary's view (and township staff's, of their township's branches): the
+    latest visits to their branches and the problems found there that are still open,
+    each with a button to mark it solved."""
     chat = update.effective_chat
     assert chat is not None
     tr = context.tr
-    found = await visits.at_branches(context.db, context.clock, context.actor.secretary_of)
+    found = await visits.at_branches(context.db, context.clock, context.actor.managed_branch_ids)
     lines = [
         tr(
             "📍 <b>Visits to {branches}</b>",

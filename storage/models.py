@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, field_validator
 UnitKind = Literal["county", "township", "branch", "group"]
 MemberStatus = Literal["full", "probationary", "activist"]
 MemberState = Literal["pending", "active", "rejected", "removed"]
-RoleName = Literal["staff", "secretary", "leader"]
+RoleName = Literal["staff", "secretary", "leader", "township"]
 
 
 class Stored(BaseModel):
@@ -266,6 +266,7 @@ class OutboxKind(StrEnum):
     REVIEW = "review"  # the yearly review's draft
     ROLE = "role"  # an appointment made or ended
     STUDY_REMINDER = "study_reminder"  # the one evening reminder of a day
+    TOWNSHIP_BULLETIN = "township_bulletin"  # a township's bulletin, to its township staff
     TROUBLE = "trouble"  # an error report, to staff
     VISIT_BULLETIN = "visit_bulletin"
     VISIT_CONFIRM = "visit_confirm"  # a leader's visit, for the secretary to confirm

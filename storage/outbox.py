@@ -162,6 +162,8 @@ STAFF_WORK = (
 )
 #: Messages someone receives because they are a leader.
 LEADER_WORK = (OutboxKind.VISIT_REMINDER,)
+#: Messages someone receives because they are township staff (ref_id: the township).
+TOWNSHIP_WORK = (OutboxKind.TOWNSHIP_BULLETIN,)
 #: A request to join that is someone's as staff: not from a branch they are secretary of.
 _STAFF_APPLICATION = """(kind = 'application' AND ref_id NOT IN
     (SELECT a.id FROM applications a JOIN roles r ON r.unit_id = a.branch_id
@@ -210,6 +212,17 @@ async def awaiting_staff_work(c: Conn) -> list[int]:
         f"SELECT DISTINCT chat_id FROM outbox WHERE state = 'queued' AND {_staff_work()}"
     )
     return [int(row[0]) for row in rows]
+
+
+async def drop_township_work(c: Conn, chat_id: int, township_id: int, now: datetime) -> int:
+    """What still waits for someone about a township whose staff they no longer are."""
+    kinds = ", ".join(f"'{kind}'" for kind in TOWNSHIP_WORK)
+    cur = await c.execute(
+        f"""UPDATE outbox SET state = 'dropped', error = 'role ended', done_at = ?
+            WHERE state = 'queued' AND chat_id = ? AND ref_id = ? AND kind IN ({kinds})""",
+        (ts(now), chat_id, township_id),
+    )
+    return cur.rowcount
 
 
 async def drop_kind(c: Conn, chat_id: int, kind: OutboxKind, now: datetime) -> int:

@@ -9,7 +9,7 @@ JSON by SQLite itself.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from pydantic import BaseModel
 
@@ -24,6 +24,9 @@ class Person:
     application: Application | None
     roles: list[tuple[str, int | None]]
     contact_points: list[int]
+    # The branches of the townships whose staff they are (the tree read with the roles,
+    # so that "may they act on this branch" needs no second query).
+    township_branches: list[int] = field(default_factory=list)
 
 
 def _as_json(model: type[BaseModel], alias: str) -> str:
@@ -41,7 +44,10 @@ SELECT {person_id} AS asked_id, u.*,
   (SELECT json_group_array(json_array(r.role, r.unit_id)) FROM roles r
    WHERE r.telegram_id = {person_id}) AS roles_json,
   (SELECT json_group_array(p.branch_id) FROM contact_points p
-   WHERE p.leader_telegram_id = {person_id}) AS points_json
+   WHERE p.leader_telegram_id = {person_id}) AS points_json,
+  (SELECT json_group_array(b.id) FROM roles r JOIN units b ON b.parent_id = r.unit_id
+   WHERE r.telegram_id = {person_id} AND r.role = 'township' AND b.kind = 'branch')
+   AS township_json
 FROM {source} LEFT JOIN users u ON u.telegram_id = {person_id}
 """
 
@@ -50,7 +56,7 @@ _PERSON = _select(":id", "(SELECT 1)")
 _PEOPLE = _select("q.value", "json_each(:ids) q")
 
 #: The tables a Person is read from: a change to any of them may change someone's.
-TABLES = ("users", "members", "applications", "roles", "contact_points")
+TABLES = ("users", "members", "applications", "roles", "contact_points", "units")
 
 
 def _person(data: dict[str, object]) -> Person:
@@ -59,6 +65,7 @@ def _person(data: dict[str, object]) -> Person:
     application_json = data.pop("application_json")
     roles = [(str(role), unit) for role, unit in json.loads(str(data.pop("roles_json")))]
     points = [int(branch) for branch in json.loads(str(data.pop("points_json")))]
+    township = [int(branch) for branch in json.loads(str(data.pop("township_json")))]
     user = User.model_validate(data) if data.get("telegram_id") is not None else None
     return Person(
         user=user,
@@ -70,6 +77,7 @@ def _person(data: dict[str, object]) -> Person:
         ),
         roles=roles,
         contact_points=points,
+        township_branches=township,
     )
 
 

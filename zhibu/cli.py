@@ -144,6 +144,13 @@ def _parser(tr: Tr, language: str) -> argparse.ArgumentParser:
     ):
         sub = admin_commands.add_parser(name, help=text, description=text)
         sub.add_argument("telegram_id", type=int, metavar="TELEGRAM_ID")
+    for name, text in (
+        ("add-township", tr("make someone township staff of a township, by Telegram user id")),
+        ("remove-township", tr("end someone's township staff role, by Telegram user id")),
+    ):
+        sub = admin_commands.add_parser(name, help=text, description=text)
+        sub.add_argument("telegram_id", type=int, metavar="TELEGRAM_ID")
+        sub.add_argument("township", metavar="TOWNSHIP", help=tr("the township's name"))
     admin_commands.add_parser("list", help=tr("list staff"), description=tr("list staff"))
     command("migrate", tr("create or upgrade the database (and create its folder)"))
     export = command(
@@ -222,7 +229,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         action: Callable[[], Coroutine[Any, Any, int]] = {
             "import": lambda: _import(settings, args.files, args.dry_run, args.lang),
             "admin": lambda: _admin(
-                settings, tr, args.admin_command, getattr(args, "telegram_id", None)
+                settings,
+                tr,
+                args.admin_command,
+                getattr(args, "telegram_id", None),
+                getattr(args, "township", None),
             ),
             "migrate": lambda: _migrate(settings, tr),
             "backup": lambda: _backup(settings, tr, args.target, args.force),
@@ -351,7 +362,9 @@ async def _import(settings: Settings, files: list[Path], dry_run: bool, language
     return 1 if report.errors else 0
 
 
-async def _admin(settings: Settings, tr: Tr, command: str, telegram_id: int | None) -> int:
+async def _admin(
+    settings: Settings, tr: Tr, command: str, telegram_id: int | None, township: str | None = None
+) -> int:
     from bot import organisation
 
     if telegram_id is not None and telegram_id <= 0:
@@ -364,10 +377,14 @@ async def _admin(settings: Settings, tr: Tr, command: str, telegram_id: int | No
             for staff_id in ids:
                 source = " (ZHIBU_ADMINS)" if staff_id in settings.admins else ""
                 print(f"{staff_id}{source}")
+            for staff_id, name in await organisation.township_staff_list(db):
+                print(tr("{id} (township staff of {township})", id=staff_id, township=name))
             if not ids:
                 print(tr("no staff yet: zhibu admin add TELEGRAM_USER_ID"))
             return 0
         assert telegram_id is not None
+        if township is not None:
+            return await _admin_township(db, clock, tr, command, telegram_id, township)
         if command == "add":
             added = await organisation.add_staff(db, clock, telegram_id)
             print(
@@ -395,6 +412,35 @@ async def _admin(settings: Settings, tr: Tr, command: str, telegram_id: int | No
         return 0
     finally:
         await db.close()
+
+
+async def _admin_township(
+    db: Database, clock: Clock, tr: Tr, command: str, telegram_id: int, township: str
+) -> int:
+    """`zhibu admin add-township` / `remove-township`: the role bound to one township."""
+    from bot import organisation
+
+    if command == "add-township":
+        done = await organisation.add_township_staff(db, clock, telegram_id, township)
+        said = (
+            tr("{id} is now township staff of {township}", id=telegram_id, township=township)
+            if done
+            else tr(
+                "{id} was already township staff of {township}", id=telegram_id, township=township
+            )
+        )
+    else:
+        done = await organisation.remove_township_staff(db, clock, telegram_id, township)
+        said = (
+            tr("{id} is no longer township staff of {township}", id=telegram_id, township=township)
+            if done
+            else tr("{id} was not township staff of {township}", id=telegram_id, township=township)
+        )
+    if done is None:
+        print(tr("no township is named {township}", township=township), file=sys.stderr)
+        return 1
+    print(said)
+    return 0
 
 
 async def _migrate(settings: Settings, tr: Tr) -> int:

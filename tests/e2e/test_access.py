@@ -13,6 +13,7 @@ import pytest
 
 from bot import roles
 from bot.access import load_actor
+from storage import org as org_repo
 from tests.e2e.flows import invite_code, join, make_leader, make_secretary, registered, snapshot
 from tests.harness import Harness, Person
 
@@ -26,6 +27,7 @@ ROLES = (
     "demoted secretary",
     "former leader",
     "leader",
+    "township staff",
     "staff",
 )
 MANAGERS_ONLY = "只有支部书记和组织部工作人员可以进行此操作。"
@@ -42,6 +44,8 @@ WAITING = "您的入组申请正在等待支部书记审核，有结果后我会
 # stranger is (told that the request waits, where a stranger is told how to join); the
 # secretary of another branch may do what a secretary may, for their own branch; a
 # secretary relieved of office, or a leader whose role ended, is a member like any other.
+# Township staff (of east's township, and members of east) do for their township what
+# staff do for the county, but not /appoint or /quota.
 TABLE: dict[str, dict[str, str]] = {
     "/help": dict.fromkeys(ROLES, "✓"),
     # one's own list: anyone in the organisation (staff: the notices sent to them)
@@ -51,6 +55,7 @@ TABLE: dict[str, dict[str, str]] = {
         "flowing": "✓",
         "secretary": "✓",
         "leader": "✓",
+        "township staff": "✓",
         "staff": "✓",
     },
     "/study": {
@@ -59,6 +64,7 @@ TABLE: dict[str, dict[str, str]] = {
         "flowing": "✓",
         "secretary": "✓",
         "leader": "✓",
+        "township staff": "✓",
         "staff": "✓",
     },
     "/record": {
@@ -67,6 +73,7 @@ TABLE: dict[str, dict[str, str]] = {
         "flowing": "✓",
         "secretary": "✓",
         "leader": "✓",
+        "township staff": "✓",
         "staff": "✓",
     },
     "/note": {
@@ -75,6 +82,7 @@ TABLE: dict[str, dict[str, str]] = {
         "flowing": "✓",
         "secretary": "✓",
         "leader": "✓",
+        "township staff": "✓",
         "staff": MEMBERS_ONLY_NOTES,
     },
     "/push": {
@@ -83,6 +91,7 @@ TABLE: dict[str, dict[str, str]] = {
         "flowing": MANAGERS_ONLY,
         "secretary": "✓",
         "leader": MANAGERS_ONLY,
+        "township staff": "✓",
         "staff": "✓",
     },
     "/notice": {
@@ -91,6 +100,7 @@ TABLE: dict[str, dict[str, str]] = {
         "flowing": MANAGERS_ONLY,
         "secretary": "✓",
         "leader": MANAGERS_ONLY,
+        "township staff": "✓",
         "staff": "✓",
     },
     "/notices": {
@@ -99,6 +109,7 @@ TABLE: dict[str, dict[str, str]] = {
         "flowing": MANAGERS_ONLY,
         "secretary": "✓",
         "leader": MANAGERS_ONLY,
+        "township staff": "✓",
         "staff": "✓",
     },
     "/notes": {
@@ -107,6 +118,7 @@ TABLE: dict[str, dict[str, str]] = {
         "flowing": MANAGERS_ONLY,
         "secretary": "✓",
         "leader": MANAGERS_ONLY,
+        "township staff": "✓",
         "staff": "✓",
     },
     "/report": {
@@ -115,6 +127,7 @@ TABLE: dict[str, dict[str, str]] = {
         "flowing": MANAGERS_ONLY,
         "secretary": "✓",
         "leader": MANAGERS_ONLY,
+        "township staff": "✓",
         "staff": "✓",
     },
     "/members": {
@@ -123,6 +136,7 @@ TABLE: dict[str, dict[str, str]] = {
         "flowing": MANAGERS_ONLY,
         "secretary": "✓",
         "leader": MANAGERS_ONLY,
+        "township staff": "✓",
         "staff": "✓",
     },
     "/invite": {
@@ -131,6 +145,7 @@ TABLE: dict[str, dict[str, str]] = {
         "flowing": MANAGERS_ONLY,
         "secretary": "✓",
         "leader": MANAGERS_ONLY,
+        "township staff": "✓",
         "staff": "✓",
     },
     "/pending": {
@@ -139,6 +154,7 @@ TABLE: dict[str, dict[str, str]] = {
         "flowing": MANAGERS_ONLY,
         "secretary": "✓",
         "leader": MANAGERS_ONLY,
+        "township staff": "✓",
         "staff": "✓",
     },
     "/meeting": {
@@ -147,6 +163,7 @@ TABLE: dict[str, dict[str, str]] = {
         "flowing": MANAGERS_ONLY,
         "secretary": "✓",
         "leader": MANAGERS_ONLY,
+        "township staff": "✓",
         "staff": "✓",
     },
     # a leader reads their contact points' session records (test_session_records.py)
@@ -156,6 +173,7 @@ TABLE: dict[str, dict[str, str]] = {
         "flowing": RECORDS_ONLY,
         "secretary": "✓",
         "leader": "✓",
+        "township staff": "✓",
         "staff": "✓",
     },
     "/visit": {
@@ -164,6 +182,7 @@ TABLE: dict[str, dict[str, str]] = {
         "flowing": LEADERS_ONLY,
         "secretary": LEADERS_ONLY,
         "leader": "✓",
+        "township staff": LEADERS_ONLY,
         "staff": LEADERS_ONLY,
     },
     # staff: any leader's; a secretary: the visits to their branch and its open problems
@@ -173,6 +192,7 @@ TABLE: dict[str, dict[str, str]] = {
         "flowing": VISITS_ONLY,
         "secretary": "✓",
         "leader": "✓",
+        "township staff": "✓",
         "staff": "✓",
     },
     "/quota": {
@@ -181,6 +201,7 @@ TABLE: dict[str, dict[str, str]] = {
         "flowing": STAFF_ONLY,
         "secretary": STAFF_ONLY,
         "leader": STAFF_ONLY,
+        "township staff": STAFF_ONLY,
         "staff": "✓",
     },
     "/appoint": {
@@ -189,6 +210,7 @@ TABLE: dict[str, dict[str, str]] = {
         "flowing": APPOINT_STAFF_ONLY,
         "secretary": APPOINT_STAFF_ONLY,
         "leader": APPOINT_STAFF_ONLY,
+        "township staff": APPOINT_STAFF_ONLY,
         "staff": "✓",
     },
 }
@@ -219,6 +241,11 @@ async def people(h: Harness, county: dict[str, int], staff: Person) -> dict[str,
     secretary = await make_secretary(h, county["east"])
     leader = await make_leader(h, county["west"], [county["south"]])
     demoted, former = await ended_roles(h, county, staff)
+    (township,) = await registered(h, county["east"], ["镇委员"])
+    async with h.db.tx() as c:
+        await org_repo.grant(
+            c, township.id, "township", county["dongling"], staff.id, h.clock.now()
+        )
     return {
         "stranger": stranger,
         "pending": pending,
@@ -229,6 +256,7 @@ async def people(h: Harness, county: dict[str, int], staff: Person) -> dict[str,
         "demoted secretary": demoted,
         "leader": leader,
         "former leader": former,
+        "township staff": township,
         "staff": staff,
     }
 

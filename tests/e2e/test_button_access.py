@@ -48,6 +48,7 @@ ROLES = (
     "demoted secretary",
     "former leader",
     "leader",
+    "township staff",
     "staff",
 )
 TOMORROW_1930 = START.replace(hour=19, minute=30) + timedelta(days=1)
@@ -80,10 +81,13 @@ def only(*allowed: str) -> dict[str, str]:
 
 
 EVERYONE = only(*ROLES)
-MANAGERS = ("secretary", "staff")  # of the branch: the other branch's secretary is refused
+# Of the branch: its secretary, township staff of its township (东岭镇), county staff; the
+# other branch's secretary is refused.
+MANAGERS = ("secretary", "township staff", "staff")
 # The branch's members, invited to its meetings (a relieved secretary is one of them).
 EAST = ("member", "flowing", "secretary", "demoted secretary")
-MEMBERS = (*EAST, "other secretary", "leader", "former leader")  # members of some branch
+# Members of some branch (township staff are members of south).
+MEMBERS = (*EAST, "other secretary", "leader", "former leader", "township staff")
 # kind of button (prefix:action) → who gets through (✓) and who is refused (✗).
 TABLE: dict[str, dict[str, str]] = {
     "app:ok": only(*MANAGERS),
@@ -107,7 +111,8 @@ TABLE: dict[str, dict[str, str]] = {
     "ses:card": only(*MANAGERS, "leader"),
     "ses:years": only(*MANAGERS),
     "ses:xlsx": only(*MANAGERS),
-    "pick:sessions": only("staff"),  # as pick:record: the newest shown is another branch
+    # as pick:record: the newest shown is another branch (south, in township staff's 东岭镇)
+    "pick:sessions": only("township staff", "staff"),
     # change a coming session: the branch's list, one session, move it, cancel it
     "mtg:list": only(*MANAGERS),
     "mtg:show": only(*MANAGERS),
@@ -122,7 +127,7 @@ TABLE: dict[str, dict[str, str]] = {
     "note:full": only(*MANAGERS),  # the whole of a note shortened in the list
     "ntc:ack": only(*EAST),
     "ntc:who": only(*MANAGERS),
-    "ntc:remind": only("staff"),
+    "ntc:remind": only("township staff", "staff"),  # a notice to a unit they oversee
     # cancel a notice before its time (asked once): who may send it, here the secretary's
     "ntc:cancel": only(*MANAGERS),
     "ntc:stop": only(*MANAGERS),
@@ -137,13 +142,14 @@ TABLE: dict[str, dict[str, str]] = {
     "mem:com": only(*MANAGERS),
     "mem:cm": only(*MANAGERS),  # who is on the committee
     "vst:ok": only("secretary"),  # confirm a visit to one's branch
-    "vst:days": only("leader", "staff"),
-    "vst:rec": only("leader", "staff"),
-    "vst:del": only("leader", "staff"),
-    "vst:gone": only("leader", "staff"),
-    "vst:keep": only("leader", "staff"),
-    "vst:who": only("staff"),  # choose whose visits to see and correct
-    "vst:solve": only("secretary", "leader", "staff"),  # a problem found, solved later
+    # a visit to east: its leader, and staff (township staff of east's township too)
+    "vst:days": only("leader", "township staff", "staff"),
+    "vst:rec": only("leader", "township staff", "staff"),
+    "vst:del": only("leader", "township staff", "staff"),
+    "vst:gone": only("leader", "township staff", "staff"),
+    "vst:keep": only("leader", "township staff", "staff"),
+    "vst:who": only("staff"),  # choose whose visits (any leader's) to see and correct
+    "vst:solve": only("secretary", "leader", "township staff", "staff"),  # solved later
     "quota:set": only("staff"),
     "rpt:kind": only("staff"),  # bulletin or visits: a secretary has only the bulletin
     "rpt:bp": only(*MANAGERS, "other secretary"),  # each their own branch's bulletin
@@ -154,7 +160,8 @@ TABLE: dict[str, dict[str, str]] = {
     "yr:note": only("staff"),
     "yr:add": only("staff"),
     "yr:done": only("staff"),
-    "pick:record": only("staff"),  # staff choose the branch; a secretary sees their own
+    # staff choose the branch (here south); a secretary sees their own
+    "pick:record": only("township staff", "staff"),
     "rec:show": only(*MANAGERS),
     "lang:en": EVERYONE,
     "lang:zh": EVERYONE,  # one's own language
@@ -180,6 +187,11 @@ async def scenario(
     (returnee,) = await registered(h, county["east"], ["返乡党员"], flowing=True)
     await registered(h, county["east"], ["要移除的"])  # the one the secretary removes
     leader = await make_leader(h, county["west"], [county["east"]])
+    # Township staff of east's township (东岭镇), a member of its other branch (south).
+    (township,) = await registered(h, county["south"], ["镇委员"])
+    async with h.db.tx() as c:
+        await org_repo.grant(c, township.id, "township", county["dongling"], staff.id, clock.now())
+    await township.says("/help")
     stranger = h.person("陌生人")
     await stranger.says("/help")
     pending = h.person("申请人")
@@ -315,6 +327,7 @@ async def scenario(
         "demoted secretary": demoted,
         "leader": leader,
         "former leader": former,
+        "township staff": township,
         "staff": staff,
     }
     return cast

@@ -136,6 +136,7 @@ def test_every_kind_of_message_is_personal_or_ends_with_a_role() -> None:
         | set(outbox_repo.BRANCH_ALERTS)
         | set(outbox_repo.STAFF_WORK)
         | set(outbox_repo.LEADER_WORK)
+        | set(outbox_repo.TOWNSHIP_WORK)
     )
     assert set(OutboxKind) - PERSONAL - role_bound == set()
     assert PERSONAL & role_bound == set()
@@ -242,3 +243,33 @@ async def test_staff_taken_out_of_zhibu_admins_get_nothing_queued_for_staff(db: 
         f"trouble:{SECRETARY}": "dropped",
     }
     assert found[f"material:{SECRETARY}"] == "queued"
+
+
+async def test_township_staff_relieved_of_one_township_keep_the_others_bulletins(
+    db: Database,
+) -> None:
+    clock = FrozenClock(START)
+    county = await seed_county(db, clock)
+    now = clock.now()
+    async with db.tx() as c:
+        for township in ("dongling", "xihe"):
+            await org_repo.grant(c, SECRETARY, "township", county[township], None, now)
+            await outbox_repo.enqueue(
+                c,
+                [
+                    outbox_repo.Envelope(
+                        f"bulletin:{township}",
+                        SECRETARY,
+                        OutboxKind.TOWNSHIP_BULLETIN,
+                        county[township],
+                    )
+                ],
+                now,
+            )
+        assert await roles.end_township_in(c, now, "cli", SECRETARY, county["dongling"])
+        assert not await roles.end_township_in(c, now, "cli", SECRETARY, county["dongling"])
+    assert await states(db) == {
+        "bulletin:dongling": "dropped",
+        "bulletin:xihe": "queued",
+        "told queued": "queued",
+    }
