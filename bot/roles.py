@@ -10,6 +10,7 @@ person's very next press or answer.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
@@ -372,12 +373,13 @@ async def relieve_township(
     ending: Statement | None = None,
 ) -> bool:
     """False if they were no longer township staff of it (nothing to do)."""
-    _staff_only(by)
-    async with db.tx() as c:
-        if ending is not None:
-            await ending(c)
-        done = await end_township_in(c, clock.now(), f"tg:{by.telegram_id}", holder, township_id)
-    return done
+    return await _by_staff(
+        db,
+        clock,
+        by,
+        ending,
+        lambda c, now, actor: end_township_in(c, now, actor, holder, township_id),
+    )
 
 
 async def relieve_secretary(
@@ -390,12 +392,13 @@ async def relieve_secretary(
     ending: Statement | None = None,
 ) -> bool:
     """False if they were no longer secretary of the branch (nothing to do)."""
-    _staff_only(by)
-    async with db.tx() as c:
-        if ending is not None:
-            await ending(c)
-        done = await end_secretary_in(c, clock.now(), f"tg:{by.telegram_id}", holder, branch_id)
-    return done
+    return await _by_staff(
+        db,
+        clock,
+        by,
+        ending,
+        lambda c, now, actor: end_secretary_in(c, now, actor, holder, branch_id),
+    )
 
 
 async def remove_contact_point(
@@ -408,28 +411,38 @@ async def remove_contact_point(
     ending: Statement | None = None,
 ) -> bool:
     """One contact point less; the leader role stays (staff end it separately)."""
-    _staff_only(by)
-    now = clock.now()
-    async with db.tx() as c:
-        if ending is not None:
-            await ending(c)
-        done = await org_repo.remove_contact_point(c, leader, branch_id)
-        if done:
-            await _announce(
-                c, now, f"tg:{by.telegram_id}", leader, "contact_point", "end", branch_id, tell=True
-            )
-    return done
+
+    async def remove(c: Conn, now: datetime, actor: str) -> bool:
+        if not await org_repo.remove_contact_point(c, leader, branch_id):
+            return False
+        await _announce(c, now, actor, leader, "contact_point", "end", branch_id, tell=True)
+        return True
+
+    return await _by_staff(db, clock, by, ending, remove)
 
 
 async def end_leader(
     db: Database, clock: Clock, leader: int, by: Actor, *, ending: Statement | None = None
 ) -> bool:
+    return await _by_staff(
+        db, clock, by, ending, lambda c, now, actor: end_leader_in(c, now, actor, leader)
+    )
+
+
+async def _by_staff(
+    db: Database,
+    clock: Clock,
+    by: Actor,
+    ending: Statement | None,
+    change: Callable[[Conn, datetime, str], Awaitable[bool]],
+) -> bool:
+    """A role's change only staff make, in one transaction with the end of the form that
+    asked for it (if any), whatever its outcome; the audit names them as its actor."""
     _staff_only(by)
     async with db.tx() as c:
         if ending is not None:
             await ending(c)
-        done = await end_leader_in(c, clock.now(), f"tg:{by.telegram_id}", leader)
-    return done
+        return await change(c, clock.now(), f"tg:{by.telegram_id}")
 
 
 # --- what the person is told ------------------------------------------------------------------
