@@ -235,26 +235,17 @@ async def _ask_remote(turn: Turn) -> None:
     tr = turn.tr
     await turn.say(
         tr("May members working away join remotely (远程参学), and count as attending?"),
-        reply_markup=inline(
-            [
-                [
-                    button(tr("Yes"), dialog.choice(MEETING, "remote", "yes")),
-                    button(tr("No"), dialog.choice(MEETING, "remote", "no")),
-                ]
-            ]
-        ),
+        reply_markup=turn.yes_no(),
     )
 
 
 async def _read_remote(turn: Turn) -> None:
-    if turn.action not in ("yes", "no"):
-        raise InvalidInput(N_("Please choose with the buttons."))
-    await turn.acknowledge(turn.tr("Yes") if turn.action == "yes" else turn.tr("No"))
+    remote = await turn.yes_or_no()
     found = await meetings.audience(turn.context.db, int(turn.data["branch"]))
     if found.activists:
-        await turn.go("guests", remote=turn.action == "yes", guests=[])
+        await turn.go("guests", remote=remote, guests=[])
         return
-    await turn.go("confirm", remote=turn.action == "yes")
+    await turn.go("confirm", remote=remote)
 
 
 async def ask_when(update: Update, context: ZContext, kind: str) -> None:

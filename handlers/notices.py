@@ -132,23 +132,12 @@ async def _ask_groups(turn: Turn) -> None:
         await turn.go("when", to_groups=False)
         return
     await turn.say(
-        tr("Also post it in the {n} branch group chat(s)?", n=count),
-        reply_markup=inline(
-            [
-                [
-                    button(tr("Yes"), dialog.choice(NOTICE, "groups", "yes")),
-                    button(tr("No"), dialog.choice(NOTICE, "groups", "no")),
-                ]
-            ]
-        ),
+        tr("Also post it in the {n} branch group chat(s)?", n=count), reply_markup=turn.yes_no()
     )
 
 
 async def _read_groups(turn: Turn) -> None:
-    if turn.action not in ("yes", "no"):
-        raise InvalidInput(N_("Please choose with the buttons."))
-    await turn.acknowledge(turn.tr("Yes") if turn.action == "yes" else turn.tr("No"))
-    await turn.go("when", to_groups=turn.action == "yes")
+    await turn.go("when", to_groups=await turn.yes_or_no())
 
 
 async def _read_when(turn: Turn) -> None:

@@ -7,7 +7,6 @@ from typing import Any
 
 from telegram import (
     CallbackQuery,
-    InlineKeyboardButton,
     InlineKeyboardMarkup,
     KeyboardButton,
     ReplyKeyboardRemove,
@@ -124,15 +123,6 @@ def _invite_problem(tr: Translator, problem: str | None) -> str:
     return tr("I do not know this invite link. Please check it with your branch secretary.")
 
 
-def _yes_no(tr: Translator, step: str) -> list[list[InlineKeyboardButton]]:
-    return [
-        [
-            button(tr("Yes"), dialog.choice(KIND, step, "yes")),
-            button(tr("No"), dialog.choice(KIND, step, "no")),
-        ]
-    ]
-
-
 async def _say(update: Update, text: str, **kwargs: Any) -> None:
     chat = update.effective_chat
     assert chat is not None
@@ -180,17 +170,11 @@ async def _ask_away(turn: Turn) -> None:
         tr("Phone: {phone}", phone=esc(phone) if phone else tr("none")),
         reply_markup=ReplyKeyboardRemove(),
     )
-    await turn.say(
-        tr("Are you working away from home at the moment?"),
-        reply_markup=inline(_yes_no(tr, "away")),
-    )
+    await turn.say(tr("Are you working away from home at the moment?"), reply_markup=turn.yes_no())
 
 
 async def _read_away(turn: Turn) -> None:
-    if turn.action not in ("yes", "no"):
-        raise InvalidInput(N_("Please answer with the buttons."))
-    await turn.acknowledge(turn.tr("Yes") if turn.action == "yes" else turn.tr("No"))
-    if turn.action == "yes":
+    if await turn.yes_or_no(N_("Please answer with the buttons.")):
         await turn.go("city", flowing=True)
     else:
         await turn.go("confirm", flowing=False, city=None, employer=None, since=None)

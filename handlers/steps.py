@@ -20,14 +20,15 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from telegram import Chat, Message, Update, User
+from telegram import Chat, InlineKeyboardMarkup, Message, Update, User
 
 from bot.callbacks import FORM_NAME_BYTES
 from bot.context import ZContext
 from bot.dialogs import Ending
-from bot.i18n import Translator
+from bot.i18n import N_, Translator
 from bot.profile import InvalidInput
-from handlers.dialog import Answer, acknowledge, advance, ending, finish
+from handlers.dialog import Answer, acknowledge, advance, choice, ending, finish
+from handlers.ui import button, inline
 from storage.models import Dialog, Member
 
 __all__ = ["Step", "StepTable", "Turn"]
@@ -186,3 +187,23 @@ class Turn:
     def ending(self) -> Ending:
         """The end of the form, for the transaction that stores its result."""
         return ending(self.update, self.context)
+
+    def yes_no(self) -> InlineKeyboardMarkup:
+        """ "Yes" and "No" buttons for the question of the step the form is at."""
+        kind, step = self.table.kind, self.current.step
+        return inline(
+            [
+                [
+                    button(self.tr("Yes"), choice(kind, step, "yes")),
+                    button(self.tr("No"), choice(kind, step, "no")),
+                ]
+            ]
+        )
+
+    async def yes_or_no(self, refusal: str = N_("Please choose with the buttons.")) -> bool:
+        """The answer to a :meth:`yes_no` question, shown on the pressed button; anything
+        else is refused with ``refusal`` and the form stays at its step."""
+        if self.action not in ("yes", "no"):
+            raise InvalidInput(refusal)
+        await self.acknowledge(self.tr("Yes") if self.action == "yes" else self.tr("No"))
+        return self.action == "yes"

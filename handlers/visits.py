@@ -237,24 +237,11 @@ async def _read_problems(turn: Turn) -> None:
 
 async def _ask_solved(turn: Turn) -> None:
     tr = turn.tr
-    await turn.say(
-        tr("Were they solved?"),
-        reply_markup=inline(
-            [
-                [
-                    button(tr("Yes"), dialog.choice(VISIT, "solved", "yes")),
-                    button(tr("No"), dialog.choice(VISIT, "solved", "no")),
-                ]
-            ]
-        ),
-    )
+    await turn.say(tr("Were they solved?"), reply_markup=turn.yes_no())
 
 
 async def _read_solved(turn: Turn) -> None:
-    if turn.action not in ("yes", "no"):
-        raise InvalidInput(N_("Please choose with the buttons."))
-    await turn.acknowledge(turn.tr("Yes") if turn.action == "yes" else turn.tr("No"))
-    await turn.go("location", solved=turn.action == "yes")
+    await turn.go("location", solved=await turn.yes_or_no())
 
 
 async def _ask_location(turn: Turn) -> None:
