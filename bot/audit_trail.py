@@ -91,6 +91,10 @@ ACTIONS: dict[str, str] = {
     "visit.solve": N_("Marked a problem found on a visit solved"),
     "visit.withdraw": N_("Withdrew a contact-point visit"),
     "visit.quota": N_("Set the monthly contact-point days"),
+    "matter.open": N_("Opened a village matter (四议两公开)"),
+    "matter.step": N_("Recorded a meeting of a village matter (四议两公开)"),
+    "matter.publish": N_("Made a village matter's decision or result public"),
+    "matter.withdraw": N_("Withdrew a village matter"),
 }
 FIELDS: dict[str, str] = {
     "days": N_("days"),
