@@ -760,7 +760,7 @@ def ledger_workbook(
                         p.published_on,
                         v.branch.name,
                         m.title,
-                        f"{tr(WHAT[p.what])} ({where})",
+                        tr("{what} ({where})", what=tr(WHAT[p.what]), where=where),
                         p.body,
                         names.get(p.recorded_by, ""),
                     ]
@@ -777,7 +777,6 @@ def ledger_workbook(
                 ]
             )
         rows.append(row)
-    history.sort(key=lambda r: (r[0], str(r[1]), str(r[2])))
     title = title_row(tr, tr("四议两公开 ledger"), scope=scope, made=made.astimezone(tz))
     return workbook(
         [

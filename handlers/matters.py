@@ -117,7 +117,7 @@ async def _overview(context: ZContext) -> None:
     await context.bot.send_message(
         context.actor.telegram_id,
         shorten("\n".join(lines), MESSAGE_LIMIT),
-        reply_markup=inline(rows),
+        reply_markup=inline(rows) if rows else None,
     )
 
 
@@ -154,7 +154,7 @@ async def _branch_list(context: ZContext, branch: Unit) -> None:
     await context.bot.send_message(
         context.actor.telegram_id,
         shorten("\n".join(lines), MESSAGE_LIMIT),
-        reply_markup=inline(rows),
+        reply_markup=inline(rows) if rows else None,
     )
 
 
@@ -193,7 +193,7 @@ async def _show_card(context: ZContext, found: View, *, with_files: bool = False
     await context.bot.send_message(
         context.actor.telegram_id,
         matters.card_text(tr, found, context.clock.tz),
-        reply_markup=inline(rows),
+        reply_markup=inline(rows) if rows else None,
     )
 
 
