@@ -71,7 +71,8 @@ async def steps_stored(h: Harness) -> list[tuple[object, ...]]:
             tuple(row)
             for row in await c.execute_fetchall(
                 "SELECT matter_id, step, held_on, expected, attended, votes_for, votes_against,"
-                " votes_abstain, passed, meeting_id, note FROM matter_steps ORDER BY matter_id, step"
+                " votes_abstain, passed, meeting_id, note FROM matter_steps"
+                " ORDER BY matter_id, step"
             )
         ]
 
