@@ -26,6 +26,7 @@ exports to a spreadsheet.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
@@ -43,6 +44,7 @@ from bot.spreadsheets import ColumnKind, Sheet, title_row, workbook
 from bot.visits import parse_visit_day
 from storage import audit
 from storage import matters as matter_repo
+from storage import meetings as meeting_repo
 from storage import members as member_repo
 from storage import org as org_repo
 from storage import outbox as outbox_repo
@@ -300,6 +302,12 @@ def where_it_stands(tr: Tr, matter: Matter) -> str:
     return tr(STATES[matter.state])
 
 
+def _logged(**fields: object) -> str:
+    """An audit detail of what was recorded (nothing before it): the audit export shows
+    each field as "held on 2026-11-23" (bot/audit_trail.py's words)."""
+    return json.dumps({"before": None, "after": fields}, ensure_ascii=False)
+
+
 # --- changes ----------------------------------------------------------------------------------
 
 
@@ -324,12 +332,7 @@ async def open_matter(
             now,
         )
         await audit.record(
-            c,
-            now,
-            f"tg:{by}",
-            "matter.open",
-            f"matter:{matter.id}",
-            audit.changes(title=(None, title), branch=(None, branch_id)),
+            c, now, f"tg:{by}", "matter.open", f"matter:{matter.id}", _logged(title=title)
         )
     return matter
 
@@ -355,6 +358,20 @@ async def sessions_for(
         return await matter_repo.sessions_between(
             c, branch_id, start, start + timedelta(days=1), SESSION_KINDS[step]
         )
+
+
+async def session_figures(db: Database, meeting_id: int) -> tuple[int, int] | None:
+    """A closed session's people and those present (in person or remotely), as its
+    record has them: what the step's meeting counted, offered instead of typing. None for
+    a session not closed yet (its record is not complete)."""
+    async with db.read() as c:
+        found = await matter_repo.meetings(c, [meeting_id])
+        if meeting_id not in found or found[meeting_id].state != "closed":
+            return None
+        counts = await meeting_repo.attendance_counts(c, [meeting_id])
+    people = sum(row.count for row in counts)
+    present = sum(row.count for row in counts if row.status in ("present", "remote"))
+    return (people, present) if people else None
 
 
 async def meeting(db: Database, meeting_id: int) -> Meeting | None:
@@ -415,12 +432,12 @@ async def record_step(
             f"tg:{by}",
             "matter.step",
             f"matter:{matter.id}",
-            audit.changes(
-                step=(None, draft.step),
-                held_on=(None, draft.held_on.isoformat()),
-                votes=(None, f"{votes_for}/{against}/{abstain}"),
-                attended=(None, f"{draft.attended}/{draft.expected}"),
-                state=(matter.state, state),
+            _logged(
+                step=draft.step,
+                held_on=draft.held_on.isoformat(),
+                votes=f"{votes_for}/{against}/{abstain}",
+                attended=f"{draft.attended}/{draft.expected}",
+                passed=passed,
             ),
         )
         changed = await matter_repo.get(c, matter.id)
@@ -503,11 +520,7 @@ async def publish(
             f"tg:{by}",
             "matter.publish",
             f"matter:{matter.id}",
-            audit.changes(
-                what=(None, what),
-                published_on=(None, day.isoformat()),
-                where=(None, "group" if chat_id is not None else "board"),
-            ),
+            _logged(**{f"{what}_published_on": day.isoformat(), "in_group": chat_id is not None}),
         )
     return chat_id
 
@@ -523,12 +536,7 @@ async def withdraw(
         if ending is not None:
             await ending(c)
         await audit.record(
-            c,
-            now,
-            f"tg:{by}",
-            "matter.withdraw",
-            f"matter:{matter_id}",
-            audit.changes(state=("open", "withdrawn")),
+            c, now, f"tg:{by}", "matter.withdraw", f"matter:{matter_id}", _logged(withdrawn=True)
         )
     return True
 

@@ -28,6 +28,7 @@ from bot.callbacks import (
     MatterNew,
     MatterPublish,
     MatterStepPress,
+    SessionCard,
     whole,
 )
 from bot.context import ZContext
@@ -169,7 +170,16 @@ async def _show_card(context: ZContext, found: View, *, with_files: bool = False
                 Outgoing("", media_kind=attached.kind, file_id=attached.file_id),
             )
     matter = found.matter
-    rows = []
+    rows = [
+        [
+            button(
+                tr("🗂 Step {n}: the session's record", n=number),
+                SessionCard(record.meeting_id).pack(),
+            )
+        ]
+        for number, record in sorted(found.steps.items())
+        if record.meeting_id is not None
+    ]
     if matter.branch_id in context.actor.secretary_of:
         if matter.state == "open":
             step = matter.at_step
@@ -581,7 +591,26 @@ async def _read_meeting(turn: Turn) -> None:
     if chosen is None:
         raise InvalidInput(N_("Please choose with the buttons."))
     await turn.acknowledge(chosen.topic)
-    await turn.go("expected", meeting=chosen.id)
+    figures = await matters.session_figures(context.db, chosen.id)
+    await turn.go("expected", meeting=chosen.id, figures=list(figures) if figures else None)
+
+
+def _from_record(turn: Turn, index: int) -> Any:
+    """A button with the linked session's figure (its people, or those present), if any."""
+    figures = turn.data.get("figures")
+    if not figures:
+        return None
+    number = int(figures[index])
+    label = turn.tr("{n} (from the session's record)", n=number)
+    return inline([[button(label, dialog.choice(STEP, turn.current.step, number))]])
+
+
+async def _count(turn: Turn, least: int, most: int) -> int:
+    """A number typed, or pressed on the session's figure (judged by the same rule)."""
+    number = matters.parse_count(turn.action or turn.text, least=least, most=most)
+    if turn.action is not None:
+        await turn.acknowledge(str(number))
+    return number
 
 
 async def _ask_expected(turn: Turn) -> None:
@@ -590,24 +619,26 @@ async def _ask_expected(turn: Turn) -> None:
         turn.tr(
             "How many are in {body}, that is, expected at the meeting? Type the number.",
             body=turn.tr(matters.BODIES[step]),
-        )
+        ),
+        reply_markup=_from_record(turn, 0),
     )
 
 
 async def _read_expected(turn: Turn) -> None:
-    expected = matters.parse_count(turn.text, least=1, most=matters.BODY_MAX)
+    expected = await _count(turn, 1, matters.BODY_MAX)
     await turn.go("attended", expected=expected)
 
 
 async def _ask_attended(turn: Turn) -> None:
     await turn.say(
-        turn.tr("How many of the {expected} were present?", expected=turn.data["expected"])
+        turn.tr("How many of the {expected} were present?", expected=turn.data["expected"]),
+        reply_markup=_from_record(turn, 1),
     )
 
 
 async def _read_attended(turn: Turn) -> None:
     expected = int(turn.data["expected"])
-    attended = matters.parse_count(turn.text, least=0, most=expected)
+    attended = await _count(turn, 0, expected)
     matters.check_quorum(int(turn.data["step"]), attended, expected)
     await turn.go("votes", attended=attended)
 

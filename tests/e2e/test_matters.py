@@ -16,6 +16,7 @@ from storage import matters as matter_repo
 from storage import meetings as meeting_repo
 from storage import org as org_repo
 from storage.models import NewMeeting
+from storage.rows import ts
 from tests import sheets
 from tests.e2e.flows import branch_group, make_secretary, registered, snapshot
 from tests.harness import Harness, Person
@@ -104,6 +105,18 @@ async def test_a_matter_through_four_steps_and_both_publications(
             ),
             clock.now(),
         )
+        # It was held: three on its record, two present.
+        await c.execute("UPDATE meetings SET state = 'closed' WHERE id = ?", (session.id,))
+        for key, status in (("roster:0001", "present"), ("roster:0002", "absent")):
+            await c.execute(
+                "INSERT INTO attendance (meeting_id, member_id, status, at) VALUES (?, ?, ?, ?)",
+                (session.id, county[key], status, ts(clock.now())),
+            )
+        await c.execute(
+            "INSERT INTO attendance (meeting_id, member_id, status, at)"
+            " SELECT ?, id, 'remote', ? FROM members WHERE telegram_id = ?",
+            (session.id, ts(clock.now()), member.id),
+        )
 
     # Opening it: title, description, a photo of the road, confirmed.
     await secretary.says("/matters")
@@ -137,8 +150,16 @@ async def test_a_matter_through_four_steps_and_both_publications(
     assert matter is not None and (matter.state, matter.at_step) == ("open", 1)
     assert [f.kind for f in files] == ["photo"]
 
-    # Step 1: held at the committee meeting in zhibu, two days ago.
-    await records_step(secretary, "11-22", "5", "5", "5 0 0", session="19:30 支委会 · 研究村道硬化")
+    # Step 1: held at the committee meeting in zhibu two days ago, its figures offered.
+    await secretary.presses("✍️ 记录第 1 步：村党支部提议")
+    await secretary.says("11-22")
+    assert secretary.last() == "这次会议是下面哪一次活动？"
+    await secretary.presses("19:30 支委会 · 研究村道硬化")
+    await secretary.presses("3（按活动记录）")
+    await secretary.presses("2（按活动记录）")
+    await secretary.says("2 0 0")
+    await secretary.presses("跳过")
+    await secretary.presses("✅ 保存")
     assert secretary.sees()[-2] == "已保存。第 1 步通过；下一步是第 2 步：“两委”会议商议。"
 
     # Step 2, yesterday — with answers that do not add up, refused one by one.
@@ -162,7 +183,7 @@ async def test_a_matter_through_four_steps_and_both_publications(
     assert secretary.last() == "赞成 5、反对 2、弃权 1，共 8 票，但实到只有 7 人。请核对数字。"
     await secretary.says("5 -1 0")
     assert secretary.last().startswith("请输入三个数字——赞成、反对、弃权")
-    assert await steps_stored(h) == [(1, 1, "2026-11-22", 5, 5, 5, 0, 0, 1, session.id, "")]
+    assert await steps_stored(h) == [(1, 1, "2026-11-22", 3, 2, 2, 0, 0, 1, session.id, "")]
     await secretary.says("5 1 1")
     await secretary.says("增加排水沟。")
     assert secretary.last() == (
@@ -196,7 +217,9 @@ async def test_a_matter_through_four_steps_and_both_publications(
     )
     await officer.presses("东岭村党支部 · 硬化村东道路")  # the card, to read: no buttons
     assert officer.last().startswith("🗳 硬化村东道路")
-    assert not h.emu.last(officer.user).buttons
+    assert [label for row in h.emu.last(officer.user).buttons for label, _ in row] == [
+        "🗂 第 1 步的活动记录"
+    ]
     before = snapshot(h)
     h.emu.press_data(officer.user, card, MatterStepPress(1, 3).pack())
     await h.settle()
@@ -238,7 +261,7 @@ async def test_a_matter_through_four_steps_and_both_publications(
     assert post == (
         "📢 四议两公开 · 决议公开\n硬化村东道路（东岭村党支部）\n"
         "村东两公里土路雨天难走，拟硬化，预算二十万元。\n"
-        "1. 村党支部提议：2026-11-22，应到 5 人，实到 5 人；赞成 5，反对 0，弃权 0——通过\n"
+        "1. 村党支部提议：2026-11-22，应到 3 人，实到 2 人；赞成 2，反对 0，弃权 0——通过\n"
         "2. “两委”会议商议：2026-11-23，应到 9 人，实到 7 人；赞成 5，反对 1，弃权 1——通过\n"
         "3. 党员大会审议：2026-11-29，应到 40 人，实到 36 人；赞成 33，反对 2，弃权 1——通过\n"
         "4. 村民代表会议决议：2026-11-29，应到 30 人，实到 20 人；赞成 18，反对 1，弃权 1——通过\n"
@@ -312,14 +335,14 @@ async def test_a_matter_through_four_steps_and_both_publications(
             datetime(2026, 11, 24),
             "实施结果已公开",
         )
-        assert row[6:12] == (datetime(2026, 11, 22), 5, 5, 5, 0, 0)
+        assert row[6:12] == (datetime(2026, 11, 22), 3, 2, 2, 0, 0)
         assert row[12:18] == (datetime(2026, 11, 23), 9, 7, 5, 1, 1)
         assert row[24:30] == (datetime(2026, 11, 29), 30, 20, 18, 1, 1)
         assert row[30:] == (datetime(2026, 11, 29), "群内发布", datetime(2026, 12, 30), "群内发布")
         history = sheets.rows(book["过程记录"])
         assert [r[3] for r in history][:2] == [
             "立项",
-            "第 1 步：村党支部提议——通过（赞成/反对/弃权 5/0/0，实到 5，应到 5）",
+            "第 1 步：村党支部提议——通过（赞成/反对/弃权 2/0/0，实到 2，应到 3）",
         ]
         assert history[-1][3:] == (
             "实施结果公开（群内发布）",
