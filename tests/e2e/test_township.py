@@ -11,8 +11,9 @@ from bot.access import load_actor
 from bot.callbacks import NoticePress, Pick, ReportBranches
 from bot.clock import FrozenClock
 from handlers import dialog
-from storage.models import NewNotice
 from storage import members as member_repo
+from storage import org as org_repo
+from storage.models import NewNotice
 from tests.e2e.flows import join, log_visit, make_leader, registered, snapshot
 from tests.e2e.process import zhibu
 from tests.e2e.test_button_access import press
@@ -330,3 +331,28 @@ async def test_a_branch_without_a_secretary_sends_its_requests_to_its_township(
         assert [m.name for m in await member_repo.members_with_account(c, county["south"])] == [
             "南坡人"
         ]
+
+
+async def test_township_staff_who_are_secretary_elsewhere_keep_both(
+    h: Harness, county: dict[str, int], staff: Person
+) -> None:
+    """A township cadre who is also secretary (第一书记) of a branch in another township is
+    offered their township and that branch — neither role hides the other."""
+    (officer,) = await registered(h, county["east"], ["镇书记"])
+    await appoint_officer(staff)
+    async with h.db.tx() as c:
+        await org_repo.grant(c, officer.id, "secretary", county["west"], None, h.clock.now())
+
+    await officer.says("/members")
+    assert officer.last() == "哪个乡镇或支部？"
+    assert buttons(officer) == ["东岭镇", "西河村党支部"]
+    await officer.presses("西河村党支部")
+    assert "西河村党支部" in officer.last()
+    await officer.says("/members")
+    await officer.presses("东岭镇")
+    assert buttons(officer) == ["东岭村党支部", "南坡村党支部"]
+
+    await officer.says("/notice")
+    assert buttons(officer) == ["东岭镇", "西河村党支部"]
+    await officer.presses("西河村党支部")
+    assert "西河村党支部" in officer.last()
