@@ -5,17 +5,26 @@ without its quorum, a step out of order, or a publication before its decision.""
 from __future__ import annotations
 
 import sqlite3
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 
-from bot import matters
+from bot import i18n, matters
 from bot.clock import FrozenClock
+from bot.markup import MESSAGE_LIMIT, length
 from bot.profile import InvalidInput
 from storage import matters as matter_repo
 from storage import org as org_repo
 from storage.db import Database
-from storage.models import NewMatter, NewMatterPublication, NewMatterStep
+from storage.models import (
+    Matter,
+    MatterPublication,
+    MatterStep,
+    NewMatter,
+    NewMatterPublication,
+    NewMatterStep,
+    Unit,
+)
 from tests.conftest import START
 
 NOW = FrozenClock(START).now()
@@ -110,3 +119,61 @@ async def test_the_table_refuses_what_the_bot_would(db: Database) -> None:
         found = await matter_repo.get(c, matter.id)
     assert [s.step for s in stored] == [1]
     assert found is not None and (found.state, found.at_step) == ("open", 2)
+
+
+def test_the_group_post_and_the_card_fit_telegram_by_construction() -> None:
+    """Everything a person typed at its longest, in characters Telegram counts twice and
+    characters HTML must escape: the post and the card still fit one message."""
+    worst = "😀&<" * 1000
+    now = datetime.fromisoformat("2026-11-24T10:00:00+08:00")
+    branch = Unit(id=3, kind="branch", name="村" * 100, parent_id=2, created_at=now)
+    matter = Matter(
+        id=1,
+        branch_id=3,
+        title=worst[: matters.TITLE_MAX],
+        description=worst[: matters.DESCRIPTION_MAX],
+        opened_by=42,
+        state="done",
+        at_step=4,
+        closed_by=None,
+        closed_at=None,
+        created_at=now,
+        updated_at=now,
+    )
+    steps = {
+        n: MatterStep(
+            matter_id=1,
+            step=n,
+            held_on=TODAY,
+            expected=9999,
+            attended=9999,
+            votes_for=9999,
+            votes_against=0,
+            votes_abstain=0,
+            passed=True,
+            note=worst[: matters.NOTE_MAX],
+            recorded_by=42,
+            created_at=now,
+        )
+        for n in (1, 2, 3, 4)
+    }
+    published = {
+        what: MatterPublication(
+            matter_id=1,
+            what=what,
+            published_on=TODAY,
+            body=worst[: matters.PUBLIC_MAX],
+            chat_id=-100,
+            recorded_by=42,
+            created_at=now,
+        )
+        for what in ("decision", "result")
+    }
+    found = matters.View(matter, branch, steps, published)
+    for language in ("zh-hans", "en"):
+        tr = i18n.translator(language)
+        for what in ("decision", "result"):
+            post = matters.public_text(tr, found, what, worst[: matters.PUBLIC_MAX], TODAY)
+            assert length(post) <= MESSAGE_LIMIT
+            assert post.startswith("📢")
+        assert length(matters.card_text(tr, found, START.tzinfo)) <= MESSAGE_LIMIT  # type: ignore[arg-type]
