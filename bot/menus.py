@@ -74,6 +74,7 @@ COMMANDS: tuple[Command, ...] = (
     # A secretary gets their branch's bulletin; staff also the county's, a township's
     # and the contact-point one: the description names what both get.
     Command("report", N_("Bulletins for a month, quarter or any dates"), MANAGERS),
+    Command("matters", N_("四议两公开: village matters, their meetings and publication"), MANAGERS),
 )
 
 

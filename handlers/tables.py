@@ -15,6 +15,7 @@ from handlers import (
     appoint,
     dialog,
     materials,
+    matters,
     meetings,
     members,
     notes,
@@ -52,6 +53,10 @@ FORMS: tuple[Form, ...] = (
     Form(visits.QUOTA, visits.quota_step, dialog.staff),
     Form(reports.PERIOD, reports.period_step, reports.makes_report),
     Form(review.COMMENT, review.comment_step, dialog.staff),
+    Form(matters.NEW, matters.new_step, matters.secretary_of_branch),
+    Form(matters.STEP, matters.step_step, matters.secretary_of_branch),
+    Form(matters.PUBLISH, matters.publish_step, matters.secretary_of_branch),
+    Form(matters.DROP, matters.drop_step, matters.secretary_of_branch),
 )
 
 BRANCH_PURPOSES: tuple[OnBranch, ...] = (
