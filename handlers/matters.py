@@ -10,7 +10,8 @@ Buttons: ``mtr:new:<branch>`` (a new matter: title, description, attachments, co
 ``mtr:card:<matter>`` (a matter's card), ``mtr:step:<matter>:<n>`` (record step n: day,
 the zhibu session it was, expected, present, votes, note, confirm), ``mtr:pub:<matter>:d|r``
 (make the decision or the result public: in the group, or on the notice board by hand),
-``mtr:drop:<matter>`` (withdraw, confirmed), ``mtr:xlsx:<unit>`` (the ledger).
+``mtr:drop:<matter>`` (withdraw, confirmed), ``mtr:xlsx:<unit>`` (the ledger),
+``mtr:ls:<branch>:<page>`` (another page of a branch's list; branch 0: of the overview).
 """
 
 from __future__ import annotations

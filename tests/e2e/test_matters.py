@@ -442,8 +442,8 @@ async def test_a_vote_that_fails_ends_the_matter_and_a_notice_board_records_the_
     await secretary.says("撤回吧")  # typed, not pressed: told to press, nothing done
     assert secretary.last() == "请用按钮选择。"
     async with h.db.read() as c:
-        assert (await matter_repo.get(c, 3)) is not None
-        assert (await matter_repo.get(c, 3)).state == "open"  # type: ignore[union-attr]
+        still = await matter_repo.get(c, 3)
+    assert still is not None and still.state == "open"
     await secretary.presses("🗑 撤回")
     assert secretary.last() == "已撤回。台账中仍保留。"
 
@@ -737,7 +737,6 @@ async def test_a_post_confirmed_after_midnight_is_recorded_on_the_day_it_was_pos
     await secretary.says("同意建设文化广场。")
     assert secretary.last().startswith("以下内容将发到群 东岭群，并记为今天公开：")
     assert secretary.last().endswith("公开日期：发布当日。")
-    assert "2026-11-24" not in secretary.last().split("\n\n", 1)[1].split("\n")[-1]
     clock.advance(timedelta(minutes=20))  # 00:10 the next day
     await secretary.presses("📢 发布")
     assert secretary.sees()[-2] == "📢 已发到群里，记为 2026-11-25 公开。"
