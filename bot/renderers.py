@@ -20,6 +20,7 @@ from bot import (
     notes,
     notices,
     organisation,
+    rectification,
     reports,
     review,
     roles,
@@ -79,6 +80,10 @@ RENDERERS: tuple[tuple[K, Renderer], ...] = (
     (K.RETURNED, homecoming.render_returned),
     (K.HOMECOMING, homecoming.render_season_list),
     (K.CATCH_UP, homecoming.render_catch_up),
+    # the rectification ledger
+    (K.RECTIFY, rectification.render_item),
+    (K.RECTIFY_EVIDENCE, rectification.render_evidence),
+    (K.RECTIFY_CHECK, rectification.render_check),
 )
 
 

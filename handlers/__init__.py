@@ -31,6 +31,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         notices,
         org,
         picker,
+        rectify,
         registration,
         reports,
         review,
@@ -75,6 +76,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         ("report", reports.report_command),
         ("notice", notices.notice_command),
         ("notices", notices.notices_command),
+        ("rectify", rectify.rectify_command),
     ]
     # Before /start's invite codes: a visit's link from the half-year spreadsheet.
     application.add_handler(
@@ -115,6 +117,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     application.add_handler(CallbackQueryHandler(by_hand.hand_button, pattern=r"^hand:"))
     application.add_handler(CallbackQueryHandler(todo.todo_button, pattern=r"^todo:"))
     application.add_handler(CallbackQueryHandler(homecoming.homecoming_button, pattern=r"^home:"))
+    application.add_handler(CallbackQueryHandler(rectify.rectify_button, pattern=r"^rect:"))
     # Last among buttons: anything unclaimed is stale or forged.
     application.add_handler(CallbackQueryHandler(common.stale_button))
 

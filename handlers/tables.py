@@ -10,6 +10,7 @@ later of two silently).
 
 from __future__ import annotations
 
+from bot import rectification
 from bot.access import Actor
 from handlers import (
     appoint,
@@ -21,6 +22,7 @@ from handlers import (
     notices,
     org,
     picker,
+    rectify,
     registration,
     reports,
     review,
@@ -52,6 +54,10 @@ FORMS: tuple[Form, ...] = (
     Form(visits.QUOTA, visits.quota_step, dialog.staff),
     Form(reports.PERIOD, reports.period_step, reports.makes_report),
     Form(review.COMMENT, review.comment_step, dialog.staff),
+    Form(rectify.RAISE, rectify.raise_step, rectify.raises_item),
+    Form(rectify.PROGRESS, rectify.progress_step, rectify.responsible_for_item),
+    Form(rectify.CLOSE, rectify.close_step, rectify.responsible_for_item),
+    Form(rectify.BACK, rectify.back_step, rectify.decides_item),
 )
 
 BRANCH_PURPOSES: tuple[OnBranch, ...] = (
@@ -65,6 +71,7 @@ BRANCH_PURPOSES: tuple[OnBranch, ...] = (
         session_records.SESSIONS, session_records.sessions_of_branch, who=Actor.reads_sessions_of
     ),
     OnBranch("record", notes.record_of_branch),
+    OnBranch(rectify.RAISE, rectify.raise_in_branch, who=rectification.may_raise),
 )
 
 

@@ -159,6 +159,8 @@ STAFF_WORK = (
     OutboxKind.REVIEW,
     OutboxKind.TROUBLE,
     OutboxKind.OFF_ROSTER_LEADER,
+    OutboxKind.RECTIFY_EVIDENCE,  # a request to cross off an item, to confirm
+    OutboxKind.RECTIFY_CHECK,
 )
 #: Messages someone receives because they are a leader.
 LEADER_WORK = (OutboxKind.VISIT_REMINDER,)

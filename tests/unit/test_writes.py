@@ -17,6 +17,7 @@ from storage import members as member_repo
 from storage import notes as note_repo
 from storage import notices as notice_repo
 from storage import org as org_repo
+from storage import rectifications as rectification_repo
 from storage import visits as visit_repo
 from storage.db import Conn, Database
 from storage.models import (
@@ -27,6 +28,8 @@ from storage.models import (
     NewMember,
     NewNote,
     NewNotice,
+    NewRectification,
+    NewRectificationEvent,
     NewVisit,
     Stored,
 )
@@ -184,6 +187,26 @@ def _examples(county: int, branch: int, group: int, member: int) -> list[New]:
             latitude=23.13,
             longitude=113.26,
         ),
+        NewRectification(
+            branch_id=branch,
+            source="visit",
+            source_id=1,
+            project="修水渠",
+            goal="年底前修好",
+            responsible=9001,
+            responsible_name="王芳",
+            deadline=day,
+            raised_by=42,
+        ),
+        NewRectificationEvent(
+            item_id=1,
+            kind="asked",
+            actor=9001,
+            body="已修好",
+            files='[["photo", "PHOTO1"]]',
+            old_deadline=day,
+            new_deadline=day + timedelta(days=30),
+        ),
     ]
 
 
@@ -196,6 +219,8 @@ WRITERS: dict[type[New], Callable[[Conn, Any, datetime], Awaitable[Stored]]] = {
     NewNote: note_repo.add_note,
     NewNotice: notice_repo.add_notice,
     NewVisit: visit_repo.add_visit,
+    NewRectification: rectification_repo.add,
+    NewRectificationEvent: rectification_repo.add_event,
 }
 
 
