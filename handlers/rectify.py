@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from telegram import CallbackQuery, InlineKeyboardButton, Message, Update
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 
 from bot import organisation, rectification, review, visits
 from bot.callbacks import (
@@ -68,7 +68,8 @@ async def rectify_command(update: Update, context: ZContext) -> None:
         text, rows = await _page(context, 0)
         await chat.send_message(text, reply_markup=inline(rows))
     if own.items:
-        await chat.send_message(*_own(context, own))
+        text, keyboard = _own(context, own)
+        await chat.send_message(text, reply_markup=keyboard)
     elif not actor.oversees_any:
         await chat.send_message(context.tr(NOTHING))
 
@@ -141,7 +142,7 @@ async def _page(context: ZContext, page: int) -> tuple[str, list[list[InlineKeyb
     return shorten("\n".join(lines), 4000), rows
 
 
-def _own(context: ZContext, own: rectification.Listing) -> tuple[str, Any]:
+def _own(context: ZContext, own: rectification.Listing) -> tuple[str, InlineKeyboardMarkup]:
     tr = context.tr
     today = context.clock.today()
     lines = [tr("📌 <b>Items you are responsible for ({n})</b>", n=len(own.items))]
@@ -288,10 +289,8 @@ async def _begin_raise(
 
 
 async def raise_in_branch(update: Update, context: ZContext, branch: Unit) -> None:
-    """The branch picker's purpose: an item entered by staff, for this branch."""
-    query = update.callback_query
-    if query is not None:
-        await query.answer()
+    """The branch picker's purpose: an item entered by staff, for this branch (the picker
+    answered the press)."""
     await _ask_who_first(update, context, {"branch": branch.id, "source": "staff"})
 
 
