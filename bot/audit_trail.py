@@ -91,6 +91,11 @@ ACTIONS: dict[str, str] = {
     "visit.solve": N_("Marked a problem found on a visit solved"),
     "visit.withdraw": N_("Withdrew a contact-point visit"),
     "visit.quota": N_("Set the monthly contact-point days"),
+    "rectify.raise": N_("Put an item on the rectification ledger"),
+    "rectify.progress": N_("Reported progress on a rectification item"),
+    "rectify.ask": N_("Asked to cross off a rectification item, with evidence"),
+    "rectify.confirm": N_("Crossed off a rectification item (销号)"),
+    "rectify.send_back": N_("Sent a rectification item back, not crossed off"),
 }
 FIELDS: dict[str, str] = {
     "days": N_("days"),
@@ -133,6 +138,7 @@ OBJECTS: dict[str, str] = {
     "note": N_("note no. {id}"),
     "application": N_("request no. {id}"),
     "review": N_("yearly review no. {id}"),
+    "rectification": N_("rectification item no. {id}"),
 }
 NOTE_KINDS: dict[str, str] = {
     "text": N_("text"),

@@ -206,15 +206,7 @@ async def build(
         ledger = await rectification.standing(c, clock, [b for b, _, _ in branches], start, end)
     lines.sort(key=lambda line: line.records)  # stable: township and name order kept
     return Bulletin(
-        scope.name if scope else "—",
-        start,
-        end,
-        today,
-        lines,
-        members,
-        study,
-        clock.now(),
-        ledger,
+        scope.name if scope else "—", start, end, today, lines, members, study, clock.now(), ledger
     )
 
 

@@ -226,15 +226,23 @@ def months_later(today: date, months: int) -> date:
 # --- changes --------------------------------------------------------------------------------------
 
 
+#: Each step of an item's history as the audit trail records it (the trail's words for
+#: each are checked by tests/unit/test_audit_trail.py).
+AUDIT_ACTIONS: dict[str, str] = {
+    "raised": "rectify.raise",
+    "progress": "rectify.progress",
+    "asked": "rectify.ask",
+    "confirmed": "rectify.confirm",
+    "sent_back": "rectify.send_back",
+}
+
+
 async def _record(
-    c: Conn,
-    now: datetime,
-    item: Rectification,
-    event: NewRectificationEvent,
-    action: str,
-    detail: str = "",
+    c: Conn, now: datetime, item: Rectification, event: NewRectificationEvent, detail: str = ""
 ) -> int:
+    """A step of the item's history, and its entry in the audit trail."""
     written = await repo.add_event(c, event, now)
+    action = AUDIT_ACTIONS[event.kind]
     await audit.record(c, now, f"tg:{event.actor}", action, f"rectification:{item.id}", detail)
     return written.id
 
@@ -276,7 +284,6 @@ async def raise_item(
             NewRectificationEvent(
                 item_id=item.id, kind="raised", actor=by.telegram_id, body=new.goal
             ),
-            "rectify.raise",
             new.project,
         )
         await outbox_repo.enqueue_new(c, [_to_responsible(item, "raised", "raised")], now)
@@ -317,7 +324,6 @@ async def report_progress(
             NewRectificationEvent(
                 item_id=item.id, kind="progress", actor=by.telegram_id, body=text
             ),
-            "rectify.progress",
         )
     return "ok"
 
@@ -356,7 +362,6 @@ async def ask_to_close(
                 body=text,
                 files=json.dumps([list(f) for f in files]),
             ),
-            "rectify.ask",
         )
         envelopes = []
         for who in await confirmers(c, item.branch_id, admins):
@@ -395,7 +400,6 @@ async def confirm(db: Database, clock: Clock, item_id: int, by: Actor) -> Result
             now,
             item,
             NewRectificationEvent(item_id=item.id, kind="confirmed", actor=by.telegram_id),
-            "rectify.confirm",
         )
         await outbox_repo.enqueue_new(
             c, [_to_responsible(item, "closed", f"closed:{event}", by=by.telegram_id)], now
@@ -440,7 +444,6 @@ async def send_back(
             NewRectificationEvent(
                 item_id=item.id, kind="sent_back", actor=by.telegram_id, body=reason
             ),
-            "rectify.send_back",
         )
         await outbox_repo.enqueue_new(
             c, [_to_responsible(item, "back", f"back:{event}", event=event)], now

@@ -110,8 +110,7 @@ async def tick(services: Services) -> int:
         services.daily["visits"] = now.date()
     queued += await notices.release_due(services.database, services.clock)
     if (
-        now.time() >= settings.study_reminder_time
-        and services.daily.get("rectify") != now.date()
+        now.time() >= settings.study_reminder_time and services.daily.get("rectify") != now.date()
     ):  # the rectification ledger's reminders, with the evening's
         queued += await rectification.queue_reminders(
             services.database, services.clock, settings.study_reminder_time

@@ -15,6 +15,7 @@ from bot.callbacks import RectifyPress
 from bot.clock import FrozenClock
 from storage import org as org_repo
 from storage import rectifications as repo
+from storage.models import Rectification
 from tests import sheets
 from tests.e2e.flows import log_visit, make_leader, make_secretary, registered, snapshot
 from tests.harness import Harness, Person
@@ -50,7 +51,7 @@ async def evening(h: Harness, clock: FrozenClock, day: str) -> None:
     assert await outbox_size(h) == queued
 
 
-async def item(h: Harness, item_id: int) -> repo.Rectification:
+async def item(h: Harness, item_id: int) -> Rectification:
     async with h.db.read() as c:
         found = await repo.get(c, item_id)
     assert found is not None
@@ -103,7 +104,9 @@ async def test_an_item_from_a_visit_is_reminded_reported_and_crossed_off(
 
     # Township staff enter another item by hand, for south.
     await officer.says("/rectify")
-    assert officer.last().startswith("📌 整改台账：未销号 1 项（逾期 0 项）\n\n东岭镇\n南坡村党支部:")
+    assert officer.last().startswith(
+        "📌 整改台账：未销号 1 项（逾期 0 项）\n\n东岭镇\n南坡村党支部:"
+    )
     await officer.presses("➕ 新增事项")
     await officer.presses("南坡村党支部")
     await officer.presses("南坡书记 · 支部书记")
@@ -149,8 +152,10 @@ async def test_an_item_from_a_visit_is_reminded_reported_and_crossed_off(
         "整改台账\n未销号 2 项，其中已超过时限 1 项；本期销号 0 项。\n已超过时限：\n"
         "• 东岭镇 南坡村党支部：村道照明不足 — 南坡书记，时限 2026-11-27"
     )
-    county_bulletin = next(t for t in staff.sees() if t.startswith("📊 工作通报：青山县，2026-11-01"))
-    township_bulletin = next(t for t in officer.sees() if t.startswith("📊 工作通报：东岭镇，2026-11-01"))
+    county_bulletin = next(t for t in staff.sees() if t.startswith("📊 工作通报：青山县，2026-11"))
+    township_bulletin = next(
+        t for t in officer.sees() if t.startswith("📊 工作通报：东岭镇，2026-11")
+    )
     assert section in county_bulletin and section in township_bulletin
     # And the township's list.
     await officer.says("/rectify")
