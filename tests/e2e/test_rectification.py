@@ -97,6 +97,10 @@ async def test_an_item_from_a_visit_is_reminded_reported_and_crossed_off(
     water = await item(h, 1)
     assert (water.source, water.source_id, water.branch_id) == ("visit", 1, county["south"])
     assert (water.responsible, water.raised_by, water.state) == (secretary.id, leader.id, "open")
+    await secretary.says("/todo")  # their list names it too
+    assert "📌 由您负责的整改事项（1）\n• 水渠年久失修 — 时限 2026-12-05（还剩 11 天）" in (
+        secretary.last()
+    )
     # The same problem once only.
     await leader.says("/visits")
     await leader.presses("📌 整改：11-24")
