@@ -96,6 +96,7 @@ ACTIONS: dict[str, str] = {
     "rectify.ask": N_("Asked to cross off a rectification item, with evidence"),
     "rectify.confirm": N_("Crossed off a rectification item (销号)"),
     "rectify.send_back": N_("Sent a rectification item back, not crossed off"),
+    "rectify.deadline": N_("Moved a rectification item's deadline"),
 }
 FIELDS: dict[str, str] = {
     "days": N_("days"),

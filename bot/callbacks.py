@@ -604,7 +604,7 @@ class RectifySheet(CallbackData, prefix="rect", action="xlsx"):
 
 class RectifyPress(CallbackData, prefix="rect"):
     """An item: its card; the person responsible reports progress or asks to cross it
-    off; staff confirm (销号) or send it back."""
+    off; staff confirm (销号), send it back, or move its deadline."""
 
-    action: Literal["card", "prog", "ask", "ok", "back"]
+    action: Literal["card", "prog", "ask", "ok", "back", "due"]
     item: int

@@ -234,6 +234,7 @@ AUDIT_ACTIONS: dict[str, str] = {
     "asked": "rectify.ask",
     "confirmed": "rectify.confirm",
     "sent_back": "rectify.send_back",
+    "deadline": "rectify.deadline",
 }
 
 
@@ -451,6 +452,42 @@ async def send_back(
     return "ok"
 
 
+async def move_deadline(
+    db: Database, clock: Clock, item_id: int, by: Actor, day: date, ending: Statement | None = None
+) -> Result:
+    """A new deadline, set by staff who oversee the branch: kept in the history (old and
+    new), the person responsible told, and the reminders counted again for it."""
+    now = clock.now()
+    async with db.tx() as c:
+        item = await repo.get(c, item_id)
+        if item is None:
+            return "gone"
+        if not may_decide(by, item):
+            return "not_yours"
+        if item.state == "closed":
+            return "closed"
+        if ending is not None:
+            await ending(c)
+        await repo.set_deadline(c, item.id, day)
+        event = await _record(
+            c,
+            now,
+            item,
+            NewRectificationEvent(
+                item_id=item.id,
+                kind="deadline",
+                actor=by.telegram_id,
+                old_deadline=item.deadline,
+                new_deadline=day,
+            ),
+            f"{item.deadline.isoformat()} → {day.isoformat()}",
+        )
+        await outbox_repo.enqueue_new(
+            c, [_to_responsible(item, "moved", f"moved:{event}", event=event)], now
+        )
+    return "ok"
+
+
 # --- reminders ------------------------------------------------------------------------------------
 
 
@@ -602,6 +639,16 @@ def decide_buttons(tr: Tr, item: Rectification) -> Buttons:
     ]
 
 
+def staff_buttons(tr: Tr, item: Rectification) -> Buttons:
+    """On the card, for staff who oversee the branch: decide a request, move the deadline."""
+    if item.state == "closed":
+        return []
+    return [
+        *decide_buttons(tr, item),
+        [(tr("🗓 Move the deadline"), RectifyPress("due", item.id).pack())],
+    ]
+
+
 def event_line(tr: Tr, event: RectificationEvent, who: dict[int, str], clock: Clock) -> str:
     """One step of the history: when, who, what, and what they wrote (HTML)."""
     at = event.created_at.astimezone(clock.tz).strftime("%Y-%m-%d %H:%M")
@@ -637,7 +684,7 @@ async def card(db: Database, clock: Clock, tr: Tr, item: Rectification, actor: A
     if item.responsible == actor.telegram_id:
         buttons += responsible_buttons(tr, item)
     if may_decide(actor, item):
-        buttons += decide_buttons(tr, item)
+        buttons += staff_buttons(tr, item)
     return Outgoing(shorten("\n".join(lines), 4000), buttons)
 
 
@@ -672,6 +719,23 @@ async def render_item(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | 
         return Outgoing("\n".join(lines), responsible_buttons(tr, item))
     if what == "closed":
         return Outgoing("\n".join([tr("✅ Crossed off (销号). Thank you."), *lines]))
+    if what == "moved":
+        event = next((e for e in history if e.id == int(row.payload.get("event", 0))), None)
+        if event is None or event.new_deadline is None or item.state == "closed":
+            return None
+        return Outgoing(
+            "\n".join(
+                [
+                    tr(
+                        "🗓 The deadline was moved: {old} → {new}",
+                        old=event.old_deadline.isoformat() if event.old_deadline else "—",
+                        new=event.new_deadline.isoformat(),
+                    ),
+                    *lines,
+                ]
+            ),
+            responsible_buttons(tr, item),
+        )
     if what == "back":
         event = next((e for e in history if e.id == int(row.payload.get("event", 0))), None)
         reason = event.body if event is not None else ""
@@ -898,6 +962,12 @@ def bulletin_lines(tr: Tr, found: Standing | None) -> list[str]:
     return lines
 
 
+def _moved(event: RectificationEvent) -> str:
+    if event.kind != "deadline" or event.old_deadline is None or event.new_deadline is None:
+        return ""
+    return f"{event.old_deadline.isoformat()} → {event.new_deadline.isoformat()}"
+
+
 # --- the spreadsheet ---------------------------------------------------------------------------
 
 
@@ -939,7 +1009,7 @@ async def spreadsheet(
             e.created_at.astimezone(clock.tz).replace(tzinfo=None),
             who.get(e.actor, str(e.actor)),
             tr(EVENTS[e.kind]),
-            e.body,
+            e.body or _moved(e),
             "、".join(tr(FILE_KINDS.get(kind, kind)) for kind, _ in e.attachments),
         ]
         for e in history

@@ -42,6 +42,7 @@ RAISE = "rectify"
 PROGRESS = "rprog"
 CLOSE = "rclose"
 BACK = "rback"
+DUE = "rdue"
 PAGE = 10  # items a page of the list
 NOTHING = N_(
     "Nothing on the rectification ledger for you: items are raised by organisation staff "
@@ -398,6 +399,38 @@ async def _item_pressed(
         return
     if not rectification.may_decide(actor, item):
         raise Refused
+    if data.action == "due":
+        if item.state == "closed":
+            await query.answer(tr(RESULTS["closed"]), show_alert=True)
+            return
+        await query.answer()
+        await dialog.begin(update, context, DUE, "day", {"item": item.id}, in_private=True)
+        start = max(item.deadline, context.clock.today())
+        await context.bot.send_message(
+            actor.telegram_id,
+            tr(
+                "{project}\nThe deadline is {day}. The new deadline? Press a button or type "
+                "the date (e.g. 2027-03-31).",
+                project=esc(item.project),
+                day=item.deadline.isoformat(),
+            ),
+            reply_markup=inline(
+                [
+                    [
+                        button(
+                            tr(
+                                "In {n} month(s): {day}",
+                                n=months,
+                                day=rectification.months_later(start, months).isoformat(),
+                            ),
+                            dialog.choice(DUE, "day", f"m{months}"),
+                        )
+                        for months in rectification.DEADLINE_MONTHS
+                    ]
+                ]
+            ),
+        )
+        return
     if data.action == "ok":
         result = await rectification.confirm(context.db, context.clock, item.id, actor)
         if result != "ok":
@@ -737,3 +770,39 @@ async def _read_reason(turn: Turn) -> None:
 
 
 BACK_STEPS = StepTable(BACK, {"reason": Step(_read_reason)}, first=("reason",))
+
+
+# --- staff: moving the deadline -------------------------------------------------------------
+
+
+async def due_step(update: Update, context: ZContext, current: Dialog, answer: Answer) -> None:
+    await DUE_STEPS.answer(update, context, current, answer)
+
+
+async def _read_new_deadline(turn: Turn) -> None:
+    context = turn.context
+    found = await rectification.get(context.db, int(turn.data["item"]))
+    if found is None:
+        await turn.finish()
+        await turn.say(turn.tr(RESULTS["gone"]))
+        return
+    today = turn.today
+    months = {f"m{n}": n for n in rectification.DEADLINE_MONTHS}
+    if turn.action in months:
+        day = rectification.months_later(max(found.deadline, today), months[turn.action])
+        await turn.acknowledge(day.isoformat())
+    else:
+        day = rectification.parse_deadline(turn.text, today)
+    result = await rectification.move_deadline(
+        context.db, context.clock, found.id, context.actor, day, turn.ending()
+    )
+    if result != "ok":
+        await turn.finish()
+        await turn.say(turn.tr(RESULTS[result]))
+        return
+    await turn.say(
+        turn.tr("The deadline is now {day}; the person responsible is told.", day=day.isoformat())
+    )
+
+
+DUE_STEPS = StepTable(DUE, {"day": Step(_read_new_deadline)}, first=("day",))

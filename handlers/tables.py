@@ -58,6 +58,7 @@ FORMS: tuple[Form, ...] = (
     Form(rectify.PROGRESS, rectify.progress_step, rectify.responsible_for_item),
     Form(rectify.CLOSE, rectify.close_step, rectify.responsible_for_item),
     Form(rectify.BACK, rectify.back_step, rectify.decides_item),
+    Form(rectify.DUE, rectify.due_step, rectify.decides_item),
 )
 
 BRANCH_PURPOSES: tuple[OnBranch, ...] = (

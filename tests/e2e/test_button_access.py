@@ -182,6 +182,7 @@ TABLE: dict[str, dict[str, str]] = {
     "rect:ask": only("secretary"),
     "rect:ok": only("township staff", "staff"),  # who oversee the branch
     "rect:back": only("township staff", "staff"),
+    "rect:due": only("township staff", "staff"),  # move the deadline
 }
 
 
@@ -293,6 +294,7 @@ async def scenario(
     h.services.poke_outbox()
     await h.settle()
     await township.says("/rectify")
+    await township.presses("1. 整改事项0")  # its card: decide it, move its deadline
     await township.presses("➕ 新增事项")
     await township.says("/cancel")
 

@@ -234,6 +234,18 @@ async def test_an_item_from_a_visit_is_reminded_reported_and_crossed_off(
     assert (await item(h, 2)).state == "open"
     assert secretary.last().startswith("↩️ 暂不销号：还差两盏，装齐后再申请。\n📌 村道照明不足")
 
+    # Township staff move its deadline: the person told, the reminders counted again.
+    await officer.says("/rectify")
+    await officer.presses("1. 村道照明不足")
+    await officer.presses("🗓 调整时限")
+    await officer.says("12-20")
+    assert officer.last() == "整改时限已调整为 2026-12-20，已通知责任人。"
+    assert secretary.last().startswith("🗓 整改时限已调整：2026-11-27 → 2026-12-20\n📌 村道照明不足")
+    lights = await item(h, 2)
+    assert (lights.deadline, lights.reminded) == (date(2026, 12, 20), None)
+    await evening(h, clock, "2026-12-13")
+    assert "村道照明不足（南坡村党支部）— 时限 2026-12-20，还剩 7 天" in secretary.last()
+
     # The ledger with its history, as a spreadsheet.
     await officer.says("/rectify")
     await officer.presses("📎 导出表格")
@@ -261,7 +273,7 @@ async def test_an_item_from_a_visit_is_reminded_reported_and_crossed_off(
     ]
     assert [row[7:] for row in rows] == [
         (datetime(2026, 12, 5), "已销号", datetime(2026, 12, 4), 0),
-        (datetime(2026, 11, 27), "整改中", None, 7),
+        (datetime(2026, 12, 20), "整改中", None, 0),
     ]
     history = sheets.rows(book["办理经过"])
     assert [(row[0], row[3], row[4], row[6]) for row in history] == [
@@ -272,6 +284,8 @@ async def test_an_item_from_a_visit_is_reminded_reported_and_crossed_off(
         (2, "镇委员", "列入台账", None),
         (2, "南坡书记", "申请销号", None),
         (2, "镇委员", "退回", None),
+        (2, "镇委员", "调整时限", None),
     ]
+    assert history[7][5] == "2026-11-27 → 2026-12-20"
     assert history[2][5] == "水渠已修好，可以通水。"
     assert history[6][5] == "还差两盏，装齐后再申请。"

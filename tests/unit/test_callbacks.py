@@ -142,6 +142,7 @@ OLD: dict[str, CallbackData] = {
     "rect:xlsx": RectifySheet(),
     "rect:card:4": RectifyPress(action="card", item=4),
     "rect:ok:4": RectifyPress(action="ok", item=4),
+    "rect:due:4": RectifyPress(action="due", item=4),
     "dlg:reg:status:full": FormChoice(form="reg", step="status", value="full"),
     "dlg:visit:day:2026-11-24": FormChoice(form="visit", step="day", value="2026-11-24"),
     "dlg:appoint:person:r:1000002": FormChoice(
