@@ -8,7 +8,7 @@ items; the whole ledger, with its history, reads back from the spreadsheet."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from bot import rectification
 from bot.callbacks import RectifyPress
@@ -289,3 +289,44 @@ async def test_an_item_from_a_visit_is_reminded_reported_and_crossed_off(
     assert history[7][5] == "2026-11-27 → 2026-12-20"
     assert history[2][5] == "水渠已修好，可以通水。"
     assert history[6][5] == "还差两盏，装齐后再申请。"
+
+
+async def test_a_branch_not_rated_good_in_the_yearly_review_becomes_an_item(
+    h: Harness, county: dict[str, int], clock: FrozenClock, staff: Person
+) -> None:
+    secretary = await make_secretary(h, county["east"], name="东岭书记")
+    async with h.db.tx() as c:  # ten branches to compare, for the review's draft
+        for number in "一二三四五六七":
+            await org_repo.add_unit(
+                c, "branch", f"西河{number}村党支部", county["xihe"], clock.now()
+            )
+    await staff.says("/report")
+    await staff.presses("🗂 年度评定（五个好）")
+    await staff.presses("2025")
+    await staff.presses("🏛 全县")
+    await staff.presses("📝 东岭村党支部")
+    assert "📌 列入整改" not in [
+        label for row in h.emu.last(staff.user).buttons for label, _ in row
+    ]  # nothing said against it yet
+    await staff.presses("1. ❔")
+    await staff.presses("1. ✅")  # a good leadership team: no
+    await staff.presses("📌 列入整改")
+    assert staff.last() == "📌 新增整改事项。由谁负责？"
+    await staff.presses("东岭书记 · 支部书记")
+    await staff.says("加强班子建设")
+    await staff.says("开展谈心谈话，健全议事规则。")
+    await staff.presses("3 个月后：2027-02-24")
+    await staff.presses("✅ 保存")
+    assert staff.last() == "已列入整改台账，并已通知 东岭书记；可用 /rectify 查看。"
+    assert secretary.last().startswith("您是以下整改事项的责任人（整改台账）：\n📌 加强班子建设")
+    found = await item(h, 1)
+    assert (found.source, found.branch_id, found.deadline) == (
+        "review",
+        county["east"],
+        date(2027, 2, 24),
+    )
+    clock.advance(timedelta(minutes=5))
+    await staff.presses("📌 列入整改")  # once only
+    assert staff.answers()[-1] == "该问题已列入整改台账。"
+    async with h.db.read() as c:
+        assert len(await repo.ledger(c, None)) == 1
