@@ -330,3 +330,41 @@ async def test_a_branch_not_rated_good_in_the_yearly_review_becomes_an_item(
     assert staff.answers()[-1] == "该问题已列入整改台账。"
     async with h.db.read() as c:
         assert len(await repo.ledger(c, None)) == 1
+
+
+async def test_forged_answers_in_the_forms_are_refused_and_store_nothing(
+    h: Harness, county: dict[str, int], clock: FrozenClock, staff: Person
+) -> None:
+    """A person responsible that the buttons did not offer, a deadline past or forged, and
+    a request to cross off without evidence: the same polite answers, nothing stored."""
+    await make_secretary(h, county["south"], name="南坡书记")
+    (outsider,) = await registered(h, county["west"], ["西河党员"])
+    await staff.says("/rectify")
+    await staff.presses("➕ 新增事项")
+    await staff.presses("东岭镇")
+    await staff.presses("南坡村党支部")
+    question = h.emu.last(staff.user)
+    before = snapshot(h)
+    for forged in (str(outsider.id), str(10**30), "x"):
+        h.emu.press_data(staff.user, question, f"dlg:rectify:who:{forged}")
+        await h.settle()
+        assert staff.last() == "请用按钮选择。"
+    assert snapshot(h) == before
+    await staff.presses("南坡书记 · 支部书记")
+    await staff.says("项目" * 60)
+    assert staff.last() == "共 120 个字，整改项目请控制在 100 字以内。"
+    await staff.says("修村道")
+    await staff.says("年底前完成。")
+    deadline = h.emu.last(staff.user)
+    for typed, answer in (
+        ("2026-11-24", "整改时限须晚于今天，请输入更晚的日期。"),
+        ("2030-01-01", "该日期在三年以后，请输入更近的日期。"),
+        ("下个月", "请按日期格式输入整改时限，例如 2026-12-24。"),
+    ):
+        await staff.says(typed)
+        assert staff.last() == answer
+    h.emu.press_data(staff.user, deadline, "dlg:rectify:deadline:m99")
+    await h.settle()
+    assert staff.last() == "请按日期格式输入整改时限，例如 2026-12-24。"
+    async with h.db.read() as c:
+        assert await repo.ledger(c, None) == []
