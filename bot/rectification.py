@@ -364,6 +364,10 @@ async def ask_to_close(
                 files=json.dumps([list(f) for f in files]),
             ),
         )
+        # ref_id is the branch's township: what township staff relieved of it no longer
+        # get (storage.outbox.TOWNSHIP_WORK); county staff's go with their role too.
+        branch = await org_repo.get_unit(c, item.branch_id)
+        township = branch.parent_id if branch is not None else None
         envelopes = []
         for who in await confirmers(c, item.branch_id, admins):
             envelopes += [
@@ -371,14 +375,18 @@ async def ask_to_close(
                     f"rectify:{item.id}:ask:{event}:{who}:{number}",
                     who,
                     OutboxKind.RECTIFY_EVIDENCE,
-                    event,
-                    {"file": number},
+                    township,
+                    {"event": event, "file": number},
                 )
                 for number in range(len(files))
             ]
             envelopes.append(
                 outbox_repo.Envelope(
-                    f"rectify:{item.id}:ask:{event}:{who}", who, OutboxKind.RECTIFY_CHECK, event
+                    f"rectify:{item.id}:ask:{event}:{who}",
+                    who,
+                    OutboxKind.RECTIFY_CHECK,
+                    township,
+                    {"event": event},
                 )
             )
         await outbox_repo.enqueue_new(c, envelopes, now)
@@ -801,7 +809,7 @@ async def _asked_event(
 
 
 async def render_evidence(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
-    found = await _asked_event(db, row.ref_id or 0)
+    found = await _asked_event(db, int(row.payload.get("event", 0)))
     if found is None:
         return None
     item, event = found
@@ -812,7 +820,7 @@ async def render_evidence(db: Database, clock: Clock, row: OutboxRow) -> Outgoin
     kind, file_id = files[number]
     tr = await translator_of(db, row.chat_id)
     return Outgoing(
-        tr("📎 Evidence for: {project}", project=esc(shorten(item.project, 200))),
+        tr("📎 Evidence for: {project}", project=esc(short(item.project, 200))),
         media_kind=kind,
         file_id=file_id,
     )
@@ -820,7 +828,7 @@ async def render_evidence(db: Database, clock: Clock, row: OutboxRow) -> Outgoin
 
 async def render_check(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | None:
     """To staff: the request to cross off, with the evidence's text, and the buttons."""
-    found = await _asked_event(db, row.ref_id or 0)
+    found = await _asked_event(db, int(row.payload.get("event", 0)))
     if found is None:
         return None
     item, event = found
@@ -834,7 +842,7 @@ async def render_check(db: Database, clock: Clock, row: OutboxRow) -> Outgoing |
         *item_lines(tr, item, where[item.branch_id], clock.today()),
     ]
     if event.body:
-        lines.append(tr("Evidence: {text}", text=esc(shorten(event.body, 1500))))
+        lines.append(tr("Evidence: {text}", text=esc(short(event.body, 1500))))
     if event.attachments:
         lines.append(tr("Files of the evidence: in the messages above."))
     lines.append(tr("Confirm to cross it off (销号), or send it back with a reason."))

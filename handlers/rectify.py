@@ -28,6 +28,7 @@ from bot.context import ZContext
 from bot.delivery import Outgoing, send
 from bot.file_names import period_file_name
 from bot.i18n import N_
+from bot.markup import short as short_text
 from bot.markup import shorten
 from bot.profile import InvalidInput, clean_body
 from bot.rectification import RESULTS
@@ -319,7 +320,7 @@ def _who_question(
     tr = context.tr
     lines = []
     if data.get("found"):
-        lines.append(tr("Problem: {problem}", problem=esc(shorten(str(data["found"]), 1000))))
+        lines.append(tr("Problem: {problem}", problem=esc(short_text(str(data["found"]), 1000))))
     lines.append(tr("📌 A new rectification item. Who is responsible for it?"))
     return Outgoing(
         "\n".join(lines),
@@ -729,7 +730,7 @@ async def _read_evidence(turn: Turn) -> None:
             )
         files.append(found)
     if typed:
-        text = shorten(f"{text}\n{typed}".strip(), rectification.TEXT_MAX)
+        text = short_text(f"{text}\n{typed}".strip(), rectification.TEXT_MAX)
     await turn.keep(text=text, files=[list(f) for f in files])
     await turn.say(
         tr("Added. Send more, or press the button to send it for confirmation."),

@@ -165,7 +165,11 @@ STAFF_WORK = (
 #: Messages someone receives because they are a leader.
 LEADER_WORK = (OutboxKind.VISIT_REMINDER,)
 #: Messages someone receives because they are township staff (ref_id: the township).
-TOWNSHIP_WORK = (OutboxKind.TOWNSHIP_BULLETIN,)
+TOWNSHIP_WORK = (
+    OutboxKind.TOWNSHIP_BULLETIN,
+    OutboxKind.RECTIFY_EVIDENCE,  # a request to cross off an item of the township's
+    OutboxKind.RECTIFY_CHECK,
+)
 #: A request to join that is someone's as staff: not from a branch they are secretary of.
 _STAFF_APPLICATION = """(kind = 'application' AND ref_id NOT IN
     (SELECT a.id FROM applications a JOIN roles r ON r.unit_id = a.branch_id

@@ -8,11 +8,15 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from bot import i18n, rectification
+from bot import i18n, rectification, roles
 from bot.access import Actor
+from bot.clock import FrozenClock
 from bot.markup import MESSAGE_LIMIT, length
 from bot.profile import InvalidInput
-from storage.models import Rectification
+from storage import org as org_repo
+from storage.db import Database
+from storage.models import NewRectification, Rectification
+from tests.conftest import START, seed_county
 
 TODAY = date(2026, 11, 24)
 ZONE = timezone(timedelta(hours=8))
@@ -111,3 +115,44 @@ def test_the_bulletin_section_lists_the_overdue_by_branch_and_fits() -> None:
     assert rectification.bulletin_lines(tr, None) == []
     nothing = rectification.Standing([], [], [], {}, TODAY)
     assert rectification.bulletin_lines(tr, nothing) == []
+
+
+async def test_a_request_to_cross_off_waits_no_longer_for_township_staff_relieved(
+    db: Database,
+) -> None:
+    """The township's staff are asked to confirm; relieved before it went out, they are
+    not sent it (nor its evidence), as with their township's bulletin."""
+    clock = FrozenClock(START)
+    county = await seed_county(db, clock)
+    now = clock.now()
+    officer, responsible = 9001, 9002
+    async with db.tx() as c:
+        await org_repo.grant(c, officer, "township", county["dongling"], None, now)
+    result, found = await rectification.raise_item(
+        db,
+        clock,
+        NewRectification(
+            branch_id=county["east"],
+            source="staff",
+            project="修村道",
+            responsible=responsible,
+            responsible_name="王芳",
+            deadline=START.date() + timedelta(days=30),
+            raised_by=1,
+        ),
+        Actor(1, staff=True),
+    )
+    assert result == "ok" and found is not None
+    asked = await rectification.ask_to_close(
+        db, clock, found.id, Actor(responsible), "修好了。", [("photo", "PHOTO")], []
+    )
+    assert asked == "ok"
+    async with db.tx() as c:
+        assert await roles.end_township_in(c, now, "cli", officer, county["dongling"])
+        rows = await c.execute_fetchall(
+            "SELECT kind, state FROM outbox WHERE chat_id = ? AND kind != 'role'", (officer,)
+        )
+    assert sorted((str(kind), str(state)) for kind, state in rows) == [
+        ("rectify_check", "dropped"),
+        ("rectify_evidence", "dropped"),
+    ]
