@@ -278,6 +278,7 @@ async def raise_item(
         if ending is not None:
             await ending(c)
         item = await repo.add(c, new, now)
+        await _counted_as_told(c, item, clock.today())
         await _record(
             c,
             now,
@@ -477,6 +478,9 @@ async def move_deadline(
         if ending is not None:
             await ending(c)
         await repo.set_deadline(c, item.id, day)
+        await _counted_as_told(
+            c, item.model_copy(update={"reminded": None, "deadline": day}), clock.today()
+        )
         event = await _record(
             c,
             now,
@@ -494,6 +498,14 @@ async def move_deadline(
             c, [_to_responsible(item, "moved", f"moved:{event}", event=event)], now
         )
     return "ok"
+
+
+async def _counted_as_told(c: Conn, item: Rectification, today: date) -> None:
+    """A deadline set within a reminder's reach: the message telling of it (raised, or
+    moved) counts as that reminder, so the same evening does not remind again."""
+    stage = stage_due(item.deadline, today)
+    if stage in ("week", "eve"):
+        await repo.set_reminded(c, item.id, stage, item.reminded)
 
 
 # --- reminders ------------------------------------------------------------------------------------
