@@ -8,14 +8,15 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from bot import i18n, rectification, roles
+from bot import i18n, privacy, rectification, roles
 from bot.access import Actor
 from bot.clock import FrozenClock
 from bot.markup import MESSAGE_LIMIT, length
 from bot.profile import InvalidInput
+from storage import members as member_repo
 from storage import org as org_repo
 from storage.db import Database
-from storage.models import NewRectification, Rectification
+from storage.models import NewMember, NewRectification, Rectification
 from tests.conftest import START, seed_county
 
 TODAY = date(2026, 11, 24)
@@ -156,3 +157,39 @@ async def test_a_request_to_cross_off_waits_no_longer_for_township_staff_relieve
         ("rectify_check", "dropped"),
         ("rectify_evidence", "dropped"),
     ]
+
+
+async def test_a_member_erased_on_request_is_no_longer_named_on_the_ledger(db: Database) -> None:
+    clock = FrozenClock(START)
+    county = await seed_county(db, clock)
+    async with db.tx() as c:
+        await member_repo.ensure_user(c, 9002, clock.now())
+        member = await member_repo.insert_member(
+            c,
+            NewMember(
+                branch_id=county["east"],
+                name="王芳",
+                status="full",
+                state="active",
+                telegram_id=9002,
+            ),
+            clock.now(),
+        )
+    result, found = await rectification.raise_item(
+        db,
+        clock,
+        NewRectification(
+            branch_id=county["east"],
+            source="staff",
+            project="修村道",
+            responsible=9002,
+            responsible_name="王芳",
+            deadline=START.date() + timedelta(days=30),
+            raised_by=1,
+        ),
+        Actor(1, staff=True),
+    )
+    assert result == "ok" and found is not None
+    assert await privacy.erase_member(db, clock, member.id)
+    erased = await rectification.get(db, found.id)
+    assert erased is not None and "王芳" not in erased.responsible_name
