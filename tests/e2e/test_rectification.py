@@ -332,6 +332,13 @@ async def test_a_branch_not_rated_good_in_the_yearly_review_becomes_an_item(
     assert staff.answers()[-1] == "该问题已列入整改台账。"
     async with h.db.read() as c:
         assert len(await repo.ledger(c, None)) == 1
+    # 东岭镇 has no township staff here: county staff are asked to cross it off.
+    await secretary.presses("✅ 申请销号")
+    await secretary.says("已开展谈心谈话十二人次。")
+    await secretary.presses("✅ 提交销号申请")
+    assert staff.last().startswith("📌 东岭书记 申请整改事项销号：\n📌 加强班子建设")
+    await staff.presses("✅ 确认销号")
+    assert (await item(h, 1)).state == "closed"
 
 
 async def test_forged_answers_in_the_forms_are_refused_and_store_nothing(
