@@ -97,6 +97,10 @@ ACTIONS: dict[str, str] = {
     "rectify.confirm": N_("Crossed off a rectification item (销号)"),
     "rectify.send_back": N_("Sent a rectification item back, not crossed off"),
     "rectify.deadline": N_("Moved a rectification item's deadline"),
+    "matter.open": N_("Opened a village matter (四议两公开)"),
+    "matter.step": N_("Recorded a meeting of a village matter (四议两公开)"),
+    "matter.publish": N_("Made a village matter's decision or result public"),
+    "matter.withdraw": N_("Withdrew a village matter"),
 }
 FIELDS: dict[str, str] = {
     "days": N_("days"),
@@ -122,6 +126,17 @@ FIELDS: dict[str, str] = {
     "reason": N_("reason"),
     "host_branch_id": N_("host branch"),
     "host_name": N_("host organisation"),
+    # a village matter (四议两公开)
+    "title": N_("title"),
+    "step": N_("step"),
+    "held_on": N_("held on"),
+    "votes": N_("for/against/abstain"),
+    "attended": N_("present/expected"),
+    "passed": N_("passed"),
+    "decision_published_on": N_("decision made public on"),
+    "result_published_on": N_("result made public on"),
+    "in_group": N_("posted in the group"),
+    "withdrawn": N_("withdrawn"),
 }
 STATES: dict[str, str] = {
     "active": N_("in force"),
@@ -140,6 +155,7 @@ OBJECTS: dict[str, str] = {
     "application": N_("request no. {id}"),
     "review": N_("yearly review no. {id}"),
     "rectification": N_("rectification item no. {id}"),
+    "matter": N_("village matter no. {id}"),
 }
 NOTE_KINDS: dict[str, str] = {
     "text": N_("text"),

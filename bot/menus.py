@@ -81,6 +81,7 @@ COMMANDS: tuple[Command, ...] = (
         N_("Rectification ledger: items, deadlines, crossing off"),
         frozenset({Role.SECRETARY, Role.LEADER, Role.TOWNSHIP, Role.STAFF}),
     ),
+    Command("matters", N_("四议两公开: village matters, their meetings and publication"), MANAGERS),
 )
 
 

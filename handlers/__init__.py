@@ -25,6 +25,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         group_members,
         homecoming,
         materials,
+        matters,
         meetings,
         members,
         notes,
@@ -77,6 +78,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         ("notice", notices.notice_command),
         ("notices", notices.notices_command),
         ("rectify", rectify.rectify_command),
+        ("matters", matters.matters_command),
     ]
     # Before /start's invite codes: a visit's link from the half-year spreadsheet.
     application.add_handler(
@@ -118,6 +120,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     application.add_handler(CallbackQueryHandler(todo.todo_button, pattern=r"^todo:"))
     application.add_handler(CallbackQueryHandler(homecoming.homecoming_button, pattern=r"^home:"))
     application.add_handler(CallbackQueryHandler(rectify.rectify_button, pattern=r"^rect:"))
+    application.add_handler(CallbackQueryHandler(matters.matter_button, pattern=r"^mtr:"))
     # Last among buttons: anything unclaimed is stale or forged.
     application.add_handler(CallbackQueryHandler(common.stale_button))
 

@@ -16,6 +16,7 @@ from handlers import (
     appoint,
     dialog,
     materials,
+    matters,
     meetings,
     members,
     notes,
@@ -59,6 +60,10 @@ FORMS: tuple[Form, ...] = (
     Form(rectify.CLOSE, rectify.close_step, rectify.responsible_for_item),
     Form(rectify.BACK, rectify.back_step, rectify.decides_item),
     Form(rectify.DUE, rectify.due_step, rectify.decides_item),
+    Form(matters.NEW, matters.new_step, matters.secretary_of_branch),
+    Form(matters.STEP, matters.step_step, matters.secretary_of_branch),
+    Form(matters.PUBLISH, matters.publish_step, matters.secretary_of_branch),
+    Form(matters.DROP, matters.drop_step, matters.secretary_of_branch),
 )
 
 BRANCH_PURPOSES: tuple[OnBranch, ...] = (
