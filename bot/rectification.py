@@ -71,7 +71,7 @@ SOURCES: dict[str, str] = {
     "staff": N_("entered by staff"),
 }
 STATES: dict[str, str] = {
-    "open": N_("open"),
+    "open": N_("being put right"),
     "asked": N_("waiting to be crossed off"),
     "closed": N_("crossed off"),
 }
@@ -1069,7 +1069,7 @@ async def spreadsheet(
                 title=title_row(tr, tr("Rectification ledger"), scope=scope_name, made=made),
             ),
             Sheet(
-                tr("History"),
+                tr("Steps taken"),
                 [
                     tr("No."),
                     tr("Project"),
