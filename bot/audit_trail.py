@@ -91,6 +91,12 @@ ACTIONS: dict[str, str] = {
     "visit.solve": N_("Marked a problem found on a visit solved"),
     "visit.withdraw": N_("Withdrew a contact-point visit"),
     "visit.quota": N_("Set the monthly contact-point days"),
+    "rectify.raise": N_("Put an item on the rectification ledger"),
+    "rectify.progress": N_("Reported progress on a rectification item"),
+    "rectify.ask": N_("Asked to cross off a rectification item, with evidence"),
+    "rectify.confirm": N_("Crossed off a rectification item (销号)"),
+    "rectify.send_back": N_("Sent a rectification item back, not crossed off"),
+    "rectify.deadline": N_("Moved a rectification item's deadline"),
     "matter.open": N_("Opened a village matter (四议两公开)"),
     "matter.step": N_("Recorded a meeting of a village matter (四议两公开)"),
     "matter.publish": N_("Made a village matter's decision or result public"),
@@ -148,6 +154,7 @@ OBJECTS: dict[str, str] = {
     "note": N_("note no. {id}"),
     "application": N_("request no. {id}"),
     "review": N_("yearly review no. {id}"),
+    "rectification": N_("rectification item no. {id}"),
     "matter": N_("village matter no. {id}"),
 }
 NOTE_KINDS: dict[str, str] = {

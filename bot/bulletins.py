@@ -23,7 +23,7 @@ from typing import Any
 
 from matplotlib.figure import Figure
 
-from bot import centralised, charts, rendered, rhythm, session_changes
+from bot import centralised, charts, rectification, rendered, rhythm, session_changes
 from bot.clock import Clock
 from bot.delivery import Outgoing
 from bot.file_names import period_file_name
@@ -90,6 +90,7 @@ class Bulletin:
     members: list[MemberFigures]
     study: centralised.StudyTable | None = None  # county and township bulletins
     made: datetime | None = None
+    ledger: rectification.Standing | None = None  # the rectification ledger (整改台账)
 
     @property
     def idle(self) -> list[BranchLine]:
@@ -202,9 +203,10 @@ async def build(
                 min(end - timedelta(days=1), today),
                 clock.tz,
             )
+        ledger = await rectification.standing(c, clock, [b for b, _, _ in branches], start, end)
     lines.sort(key=lambda line: line.records)  # stable: township and name order kept
     return Bulletin(
-        scope.name if scope else "—", start, end, today, lines, members, study, clock.now()
+        scope.name if scope else "—", start, end, today, lines, members, study, clock.now(), ledger
     )
 
 
@@ -333,6 +335,7 @@ def lines(tr: Tr, bulletin: Bulletin) -> list[str]:
         found.append(f"{number}. {esc(line.name)} — {branch_figures(tr, line)}")
     if bulletin.study is not None and bulletin.active:
         found += ["", *centralised.lines(tr, bulletin.study)]
+    found += rectification.bulletin_lines(tr, bulletin.ledger)
     return found
 
 

@@ -572,6 +572,44 @@ class HandEntry(CallbackData, prefix="hand"):
     back: Annotated[str, Short(6)]
 
 
+# The rectification ledger (整改台账, 挂牌销号).
+
+
+class RectifyFromVisit(CallbackData, prefix="rect", action="visit"):
+    """A problem found on a visit becomes an item of the ledger."""
+
+    visit: int
+
+
+class RectifyFromReview(CallbackData, prefix="rect", action="rv"):
+    """A branch's yearly assessment becomes an item of the ledger."""
+
+    review: int
+    branch: int
+
+
+class RectifyNew(CallbackData, prefix="rect", action="new"):
+    """An item entered by hand: the branch comes next."""
+
+
+class RectifyPage(CallbackData, prefix="rect", action="ls"):
+    """A page of the open items of one's scope."""
+
+    page: int
+
+
+class RectifySheet(CallbackData, prefix="rect", action="xlsx"):
+    """The whole ledger of one's scope, with its history, as a spreadsheet."""
+
+
+class RectifyPress(CallbackData, prefix="rect"):
+    """An item: its card; the person responsible reports progress or asks to cross it
+    off; staff confirm (销号), send it back, or move its deadline."""
+
+    action: Literal["card", "prog", "ask", "ok", "back", "due"]
+    item: int
+
+
 # 四议两公开: village matters (handlers/matters.py).
 
 

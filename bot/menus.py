@@ -74,6 +74,13 @@ COMMANDS: tuple[Command, ...] = (
     # A secretary gets their branch's bulletin; staff also the county's, a township's
     # and the contact-point one: the description names what both get.
     Command("report", N_("Bulletins for a month, quarter or any dates"), MANAGERS),
+    # Anyone may be responsible for an item (a committee member too) and sees theirs; the
+    # menu lists it for those who raise, keep and most often answer for items.
+    Command(
+        "rectify",
+        N_("Rectification ledger: items, deadlines, crossing off"),
+        frozenset({Role.SECRETARY, Role.LEADER, Role.TOWNSHIP, Role.STAFF}),
+    ),
     Command("matters", N_("四议两公开: village matters, their meetings and publication"), MANAGERS),
 )
 

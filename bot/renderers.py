@@ -21,6 +21,7 @@ from bot import (
     notes,
     notices,
     organisation,
+    rectification,
     reports,
     review,
     roles,
@@ -82,6 +83,10 @@ RENDERERS: tuple[tuple[K, Renderer], ...] = (
     # 四议两公开: a village matter's decision and result, to the branch's group
     (K.MATTER_PUBLIC, matters.render_public),
     (K.CATCH_UP, homecoming.render_catch_up),
+    # the rectification ledger
+    (K.RECTIFY, rectification.render_item),
+    (K.RECTIFY_EVIDENCE, rectification.render_evidence),
+    (K.RECTIFY_CHECK, rectification.render_check),
 )
 
 

@@ -27,7 +27,14 @@ from typing import Any
 
 from bot import rendered
 from bot.bulletins import BranchLine, branches_under, measure
-from bot.callbacks import ReviewAdd, ReviewBranchPress, ReviewDecide, ReviewDone, ReviewGood
+from bot.callbacks import (
+    RectifyFromReview,
+    ReviewAdd,
+    ReviewBranchPress,
+    ReviewDecide,
+    ReviewDone,
+    ReviewGood,
+)
 from bot.clock import Clock
 from bot.delivery import Buttons, Outgoing
 from bot.file_names import period_file_name
@@ -434,8 +441,15 @@ def form(tr: Tr, review: Review, row: ReviewBranch) -> Outgoing:
         tr("Comment: {comment}", comment=esc(row.comment) if row.comment else "—"),
         tr("Decision: {state}", state=_state(tr, row)),
     ]
+    # A branch not rated good, or commented on, may become an item of the rectification
+    # ledger (bot/rectification.py).
+    rectify: Buttons = (
+        [[(tr("📌 Rectify"), RectifyFromReview(review.id, row.branch_id).pack())]]
+        if row.comment or row.verdict == "attention" or False in row.goods
+        else []
+    )
     if review.state == "confirmed":
-        return Outgoing("\n".join(lines))
+        return Outgoing("\n".join(lines), buttons=rectify)
     # Each press sets the next answer (unanswered → yes → no → yes …), carried in the
     # button: a double tap, or a press handed over twice, sets the same answer again.
     buttons: Buttons = [
@@ -451,6 +465,7 @@ def form(tr: Tr, review: Review, row: ReviewBranch) -> Outgoing:
             (tr(VERDICTS["attention"]), ReviewDecide(review.id, row.branch_id, "attention").pack()),
             (tr(VERDICTS["cleared"]), ReviewDecide(review.id, row.branch_id, "cleared").pack()),
         ],
+        *rectify,
     ]
     return Outgoing("\n".join(lines), buttons=buttons)
 

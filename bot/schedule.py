@@ -33,6 +33,7 @@ from bot import (
     outbox_pruning,
     personal_menus,
     privacy,
+    rectification,
     rendered,
     reports,
     review,
@@ -108,6 +109,13 @@ async def tick(services: Services) -> int:
         )
         services.daily["visits"] = now.date()
     queued += await notices.release_due(services.database, services.clock)
+    if (
+        now.time() >= settings.study_reminder_time and services.daily.get("rectify") != now.date()
+    ):  # the rectification ledger's reminders, with the evening's
+        queued += await rectification.queue_reminders(
+            services.database, services.clock, settings.study_reminder_time
+        )
+        services.daily["rectify"] = now.date()
     if now.time() >= settings.bulletin_time and services.daily.get("homecoming") != now.date():
         # In a homecoming season, the list of members back home for each branch, once.
         queued += await homecoming.queue_season_lists(

@@ -29,8 +29,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
 
-from bot import meetings, notes
-from bot.callbacks import MaterialPress, NoteWrite, NoticePress, TodoShow
+from bot import meetings, notes, rectification
+from bot.callbacks import MaterialPress, NoteWrite, NoticePress, RectifyPress, TodoShow
 from bot.chunked import in_chunks
 from bot.clock import Clock
 from bot.delivery import Buttons, Outgoing
@@ -43,6 +43,7 @@ from storage import members as member_repo
 from storage import notes as note_repo
 from storage import notices as notice_repo
 from storage import outbox as outbox_repo
+from storage import rectifications as rectification_repo
 from storage.db import Conn, Database
 from storage.models import (
     ComingSession,
@@ -52,10 +53,12 @@ from storage.models import (
     Notice,
     OutboxKind,
     OutboxRow,
+    Rectification,
 )
 
 SHOWN = 5  # things of each kind in one message, with their buttons; the rest counted
 LINE_MAX = 150  # one thing's line, as Telegram counts: 4 kinds × 5 lines fit a message
+RECTIFY_SHOWN = 3  # rectification items, after the four kinds (the rest: /rectify)
 LABEL_MAX = 30  # characters of a title on a button
 NOTICE_EVENINGS = (1, 1 + notes.REMINDER_GAP_DAYS)  # days after the day a notice came
 EVENING_SESSION_DAYS = 7
@@ -79,12 +82,15 @@ class Open:
     notices: NoticePage = field(default_factory=lambda: NoticePage([], 0, 0))
     sessions: list[ComingSession] = field(default_factory=list)
     notes: list[NoteRequest] = field(default_factory=list)
+    # Rectification items one is responsible for (/todo only: their reminders are the
+    # ledger's own, bot/rectification.py).
+    rectify: list[Rectification] = field(default_factory=list)
 
     @property
     def to_do(self) -> bool:
         """Something asks for the member's hand: study, confirm, write (a session coming
         only tells them when to be there)."""
-        return bool(self.materials or self.notices.total or self.notes)
+        return bool(self.materials or self.notices.total or self.notes or self.rectify)
 
     @property
     def empty(self) -> bool:
@@ -108,8 +114,10 @@ async def open_for(
     only notices."""
     now = clock.now()
     notices = await unconfirmed_notices(db, telegram_id)
+    async with db.read() as c:
+        rectify = await rectification_repo.of_responsible(c, telegram_id, ("open",))
     if member is None or member.state != "active":
-        return Open(notices=notices)
+        return Open(notices=notices, rectify=rectify)
     async with db.read() as c:
         materials = await material_repo.open_for_member(c, member.id)
         # Not closed yet: check-in is open until ``after`` past the start.
@@ -120,6 +128,7 @@ async def open_for(
         notices,
         sessions,
         sorted(owed, key=lambda r: (r.asked_at, r.subject)),
+        rectify,
     )
 
 
@@ -259,6 +268,28 @@ def note_lines(tr: Translator, owed: list[NoteRequest], tz: tzinfo) -> Part:
     return lines, buttons
 
 
+def rectify_lines(tr: Translator, items: list[Rectification], today: date) -> Part:
+    lines = [tr("📌 <b>Rectification items you are responsible for ({n})</b>", n=len(items))]
+    buttons: Buttons = []
+    for item in items[:RECTIFY_SHOWN]:
+        lines.append(
+            _line(
+                tr(
+                    "{project} — deadline {day} ({left})",
+                    project=esc(item.project),
+                    day=item.deadline.isoformat(),
+                    left=rectification.days_word(tr, item, today),
+                )
+            )
+        )
+        buttons.append(
+            [(short(f"📌 {item.project}", LABEL_MAX), RectifyPress("card", item.id).pack())]
+        )
+    if len(items) > RECTIFY_SHOWN:
+        lines.append(tr("… and {n} more: /rectify", n=len(items) - RECTIFY_SHOWN))
+    return lines, buttons
+
+
 def render(
     tr: Translator,
     items: Open,
@@ -285,6 +316,8 @@ def render(
         parts.append(session_lines(tr, items.sessions, now, tz, windows, flowing))
     if items.notes:
         parts.append(note_lines(tr, items.notes, tz))
+    if items.rectify:
+        parts.append(rectify_lines(tr, items.rectify, now.astimezone(tz).date()))
     lines = [heading]
     buttons: Buttons = []
     for part_lines, part_buttons in parts:

@@ -32,6 +32,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         notices,
         org,
         picker,
+        rectify,
         registration,
         reports,
         review,
@@ -76,6 +77,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         ("report", reports.report_command),
         ("notice", notices.notice_command),
         ("notices", notices.notices_command),
+        ("rectify", rectify.rectify_command),
         ("matters", matters.matters_command),
     ]
     # Before /start's invite codes: a visit's link from the half-year spreadsheet.
@@ -117,6 +119,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     application.add_handler(CallbackQueryHandler(by_hand.hand_button, pattern=r"^hand:"))
     application.add_handler(CallbackQueryHandler(todo.todo_button, pattern=r"^todo:"))
     application.add_handler(CallbackQueryHandler(homecoming.homecoming_button, pattern=r"^home:"))
+    application.add_handler(CallbackQueryHandler(rectify.rectify_button, pattern=r"^rect:"))
     application.add_handler(CallbackQueryHandler(matters.matter_button, pattern=r"^mtr:"))
     # Last among buttons: anything unclaimed is stale or forged.
     application.add_handler(CallbackQueryHandler(common.stale_button))

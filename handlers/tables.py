@@ -10,6 +10,7 @@ later of two silently).
 
 from __future__ import annotations
 
+from bot import rectification
 from bot.access import Actor
 from handlers import (
     appoint,
@@ -22,6 +23,7 @@ from handlers import (
     notices,
     org,
     picker,
+    rectify,
     registration,
     reports,
     review,
@@ -53,6 +55,11 @@ FORMS: tuple[Form, ...] = (
     Form(visits.QUOTA, visits.quota_step, dialog.staff),
     Form(reports.PERIOD, reports.period_step, reports.makes_report),
     Form(review.COMMENT, review.comment_step, dialog.staff),
+    Form(rectify.RAISE, rectify.raise_step, rectify.raises_item),
+    Form(rectify.PROGRESS, rectify.progress_step, rectify.responsible_for_item),
+    Form(rectify.CLOSE, rectify.close_step, rectify.responsible_for_item),
+    Form(rectify.BACK, rectify.back_step, rectify.decides_item),
+    Form(rectify.DUE, rectify.due_step, rectify.decides_item),
     Form(matters.NEW, matters.new_step, matters.secretary_of_branch),
     Form(matters.STEP, matters.step_step, matters.secretary_of_branch),
     Form(matters.PUBLISH, matters.publish_step, matters.secretary_of_branch),
@@ -70,6 +77,7 @@ BRANCH_PURPOSES: tuple[OnBranch, ...] = (
         session_records.SESSIONS, session_records.sessions_of_branch, who=Actor.reads_sessions_of
     ),
     OnBranch("record", notes.record_of_branch),
+    OnBranch(rectify.RAISE, rectify.raise_in_branch, who=rectification.may_raise),
 )
 
 

@@ -18,8 +18,8 @@ from telegram import (
     Update,
 )
 
-from bot import contact_days, visits
-from bot.callbacks import QuotaFor, VisitLeader, VisitPress, whole
+from bot import contact_days, rectification, visits
+from bot.callbacks import QuotaFor, RectifyFromVisit, VisitLeader, VisitPress, whole
 from bot.contact_days import Month
 from bot.context import ZContext
 from bot.delivery import Outgoing, send
@@ -466,12 +466,20 @@ def _problem_lines(
 
 
 def _solve_buttons(context: ZContext, problems: list[Visit]) -> list[list[InlineKeyboardButton]]:
+    """Under each open problem: ✔️ solved, and 📌 onto the rectification ledger (整改台账)."""
     tr = context.tr
-    return [
-        [button(tr("✔️ Solved: {day}", day=f"{v.day:%m-%d}"), VisitPress("solve", v.id).pack())]
-        for v in problems[:PROBLEMS_SHOWN]
-        if context.actor.may_mark_solved(v.leader_telegram_id, v.branch_id)
-    ]
+    actor = context.actor
+    rows = []
+    for v in problems[:PROBLEMS_SHOWN]:
+        day = f"{v.day:%m-%d}"
+        row = []
+        if actor.may_mark_solved(v.leader_telegram_id, v.branch_id):
+            row.append(button(tr("✔️ Solved: {day}", day=day), VisitPress("solve", v.id).pack()))
+        if rectification.may_raise_from_visit(actor, v.leader_telegram_id, v.branch_id):
+            row.append(button(tr("📌 Rectify: {day}", day=day), RectifyFromVisit(v.id).pack()))
+        if row:
+            rows.append(row)
+    return rows
 
 
 async def _show_standing(update: Update, context: ZContext, leader: int, name: str | None) -> None:

@@ -274,6 +274,11 @@ class OutboxKind(StrEnum):
     VISIT_REMINDER = "visit_reminder"  # a leader behind their monthly quota
     VISIT_VOICE = "visit_voice"
     WENT_AWAY = "went_away"  # a member left to work away
+    # The rectification ledger (整改台账): to the person responsible (raised, reminded,
+    # crossed off, sent back), the evidence's files and the request to cross off, to staff.
+    RECTIFY = "rectify"
+    RECTIFY_EVIDENCE = "rectify_evidence"
+    RECTIFY_CHECK = "rectify_check"
     MATTER_PUBLIC = "matter_public"  # a village matter's decision or result, to the group
 
 
@@ -765,6 +770,58 @@ class RenderedPart(Stored):
     @classmethod
     def _json(cls, value: object) -> object:
         return json.loads(value) if isinstance(value, str) else value
+
+
+RectifySource = Literal["visit", "review", "staff"]
+RectifyState = Literal["open", "asked", "closed"]
+RectifyEventKind = Literal["raised", "progress", "asked", "confirmed", "sent_back", "deadline"]
+
+
+class NewRectification(New):
+    """An item of the rectification ledger (整改台账): 明确项目、目标、责任领导、时限."""
+
+    table: ClassVar[str] = "rectifications"
+
+    branch_id: int
+    source: RectifySource
+    source_id: int | None = None
+    project: str
+    goal: str = ""
+    responsible: int  # a Telegram user id the bot can write to
+    responsible_name: str
+    deadline: date
+    raised_by: int
+
+
+class Rectification(NewRectification, Stored):
+    id: int
+    state: RectifyState
+    reminded: Literal["week", "eve", "overdue"] | None
+    created_at: datetime
+    closed_by: int | None
+    closed_at: datetime | None
+
+
+class NewRectificationEvent(New):
+    table: ClassVar[str] = "rectification_events"
+
+    item_id: int
+    kind: RectifyEventKind
+    actor: int
+    body: str = ""
+    files: str = "[]"  # JSON: [[photo|voice|document, file id], …]
+    old_deadline: date | None = None
+    new_deadline: date | None = None
+
+
+class RectificationEvent(NewRectificationEvent, Stored):
+    id: int
+    created_at: datetime
+
+    @property
+    def attachments(self) -> list[tuple[str, str]]:
+        """The evidence's files: (photo|voice|document, file id)."""
+        return [(str(kind), str(file_id)) for kind, file_id in json.loads(self.files)]
 
 
 # 四议两公开: a village matter through its four meetings and two disclosures (bot/matters.py).

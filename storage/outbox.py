@@ -159,11 +159,17 @@ STAFF_WORK = (
     OutboxKind.REVIEW,
     OutboxKind.TROUBLE,
     OutboxKind.OFF_ROSTER_LEADER,
+    OutboxKind.RECTIFY_EVIDENCE,  # a request to cross off an item, to confirm
+    OutboxKind.RECTIFY_CHECK,
 )
 #: Messages someone receives because they are a leader.
 LEADER_WORK = (OutboxKind.VISIT_REMINDER,)
 #: Messages someone receives because they are township staff (ref_id: the township).
-TOWNSHIP_WORK = (OutboxKind.TOWNSHIP_BULLETIN,)
+TOWNSHIP_WORK = (
+    OutboxKind.TOWNSHIP_BULLETIN,
+    OutboxKind.RECTIFY_EVIDENCE,  # a request to cross off an item of the township's
+    OutboxKind.RECTIFY_CHECK,
+)
 #: A request to join that is someone's as staff: not from a branch they are secretary of.
 _STAFF_APPLICATION = """(kind = 'application' AND ref_id NOT IN
     (SELECT a.id FROM applications a JOIN roles r ON r.unit_id = a.branch_id

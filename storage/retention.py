@@ -152,6 +152,11 @@ async def erase_member(c: Conn, member_id: int, placeholder: str, now: datetime)
         + (" OR telegram_id = ?" if telegram_id is not None else ""),
         (placeholder, member_id) + ((telegram_id,) if telegram_id is not None else ()),
     )
+    if telegram_id is not None:  # the person responsible for rectification items
+        await c.execute(
+            "UPDATE rectifications SET responsible_name = ? WHERE responsible = ?",
+            (placeholder, telegram_id),
+        )
     if name is not None:
         await c.execute(
             """UPDATE outbox SET payload = json_set(payload, '$.name', ?)

@@ -58,6 +58,16 @@ TABLE: dict[str, dict[str, str]] = {
         "township staff": "✓",
         "staff": "✓",
     },
+    # staff: their scope's ledger; anyone else: the items they are responsible for
+    "/rectify": {
+        "stranger": NOT_REGISTERED,
+        "member": "✓",
+        "flowing": "✓",
+        "secretary": "✓",
+        "leader": "✓",
+        "township staff": "✓",
+        "staff": "✓",
+    },
     "/study": {
         "stranger": NOT_REGISTERED,
         "member": "✓",

@@ -14,14 +14,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot import i18n, matters, notices, roles, todo
+from bot import i18n, matters, notices, rectification, roles, todo
 from bot.access import load_actor
 from bot.callbacks import unpack
 from bot.clock import FrozenClock
 from sandbox.emulator import SimMessage
 from storage import members as member_repo
 from storage import org as org_repo
-from storage.models import NewNotice
+from storage.models import NewNotice, NewRectification
 from tests.conftest import START
 from tests.e2e.flows import (
     branch_group,
@@ -170,6 +170,19 @@ TABLE: dict[str, dict[str, str]] = {
     "hand:ls": only(*MANAGERS),
     "hand:ask": only(*MANAGERS),
     "hand:do": only(*MANAGERS),
+    # The rectification ledger (整改台账): east's items, its secretary responsible for them.
+    "rect:visit": only("leader", "township staff", "staff"),  # the visit's leader, its staff
+    "rect:rv": only("staff"),  # from the yearly review, county staff's
+    "rect:new": only("township staff", "staff"),  # an item by hand; then its branch
+    "pick:rectify": only("township staff", "staff"),  # as pick:record: south, of 东岭镇
+    "rect:ls": only("township staff", "staff"),
+    "rect:xlsx": only("township staff", "staff"),
+    "rect:card": only("secretary", "township staff", "staff"),  # and whoever is responsible
+    "rect:prog": only("secretary"),  # the person responsible
+    "rect:ask": only("secretary"),
+    "rect:ok": only("township staff", "staff"),  # who oversee the branch
+    "rect:back": only("township staff", "staff"),
+    "rect:due": only("township staff", "staff"),  # move the deadline
     # 四议两公开: the branch's secretary keeps its matters; whoever manages it reads them
     "mtr:new": only("secretary"),
     "mtr:card": only(*MANAGERS),
@@ -257,6 +270,42 @@ async def scenario(
     # A visit at the contact point, for the secretary to confirm; a problem found there.
     await log_visit(leader, problem="水渠年久失修")
 
+    # The rectification ledger: east's items, its secretary responsible (set up, not under
+    # test), more than a page of them; one asked to be crossed off, for the township to
+    # decide; the visit's problem and the review's entry carry their buttons too.
+    by = await load_actor(h.db, staff.id, h.settings.admins)
+    for n in range(12):
+        result, _ = await rectification.raise_item(
+            h.db,
+            clock,
+            NewRectification(
+                branch_id=county["east"],
+                source="staff",
+                project=f"整改事项{n}",
+                responsible=secretary.id,
+                responsible_name="李书记",
+                deadline=START.date() + timedelta(days=30),
+                raised_by=staff.id,
+            ),
+            by,
+        )
+        assert result == "ok"
+    h.services.poke_outbox()
+    await h.settle()
+    responsible = await load_actor(h.db, secretary.id, h.settings.admins)
+    assert (
+        await rectification.ask_to_close(
+            h.db, clock, 1, responsible, "已整改完毕。", [], h.settings.admins
+        )
+        == "ok"
+    )
+    h.services.poke_outbox()
+    await h.settle()
+    await township.says("/rectify")
+    await township.presses("1. 整改事项0")  # its card: decide it, move its deadline
+    await township.presses("➕ 新增事项")
+    await township.says("/cancel")
+
     # Another applicant waits, for the buttons on a request to join.
     await join(h.person("另一申请人"), await invite_code(secretary), name="另一申请人")
 
@@ -302,6 +351,8 @@ async def scenario(
     await staff.presses("2025")
     await staff.presses("🏛 全县")
     await staff.presses("📝 东岭村党支部")
+    await staff.presses("1. ❔")
+    await staff.presses("1. ✅")  # not good: the entry offers 📌 to rectify
     await member.says("/record")
     await flowing.says("/study")
     # More notices than /todo shows, for the button to the rest (set up, not under test).

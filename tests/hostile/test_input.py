@@ -117,6 +117,8 @@ async def test_random_text_in_every_form(
             "home:mk:",
             "ntc:show:",
             "dlg:flow:host:",
+            "rect:card:",
+            "rect:ok:",
             "",
         ]
     ),

@@ -8,7 +8,7 @@ import re
 from datetime import datetime
 from pathlib import Path
 
-from bot import audit_trail
+from bot import audit_trail, rectification
 from bot.clock import Clock
 from bot.i18n import translator
 from bot.roles import AUDIT_ACTIONS
@@ -63,6 +63,7 @@ def test_every_recorded_action_has_its_words() -> None:
     for pattern in actions:
         assert any(re.fullmatch(pattern, code) for code in audit_trail.ACTIONS), pattern
     assert set(AUDIT_ACTIONS.values()) <= set(audit_trail.ACTIONS)
+    assert set(rectification.AUDIT_ACTIONS.values()) <= set(audit_trail.ACTIONS)
 
 
 def entry(action: str, detail: str, subject: str = "visit:7") -> AuditEntry:

@@ -125,6 +125,7 @@ PERSONAL = {
     K.LEAVE_DECISION,
     K.NOTE_EXCELLENT,
     K.NOTE_REWRITE,
+    K.RECTIFY,  # to the person named responsible for an item, whatever their role
     K.MATTER_PUBLIC,  # to the branch's group chat
 }
 

@@ -9,9 +9,9 @@ from bot import i18n
 from bot.callbacks import MAX_BYTES
 from bot.markup import KEYBOARD_BUTTONS, MESSAGE_LIMIT, length
 from bot.meetings import Windows
-from bot.todo import LINE_MAX, SHOWN, NoticePage, Open, render
+from bot.todo import LINE_MAX, RECTIFY_SHOWN, SHOWN, NoticePage, Open, render
 from sandbox.html_parse import parse_html
-from storage.models import ComingSession, Material, Meeting, NoteRequest, Notice
+from storage.models import ComingSession, Material, Meeting, NoteRequest, Notice, Rectification
 
 NOW = datetime.fromisoformat("2026-11-24T19:10:00+08:00")
 LONG = "😀&<b>字" * 300  # typed text at its worst: emoji, markup characters, far too long
@@ -95,7 +95,28 @@ def worst() -> Open:
         )
         for n in many
     ]
-    return Open(materials, NoticePage(notices[:SHOWN], 10**6, 10**6 - SHOWN), sessions, owed)
+    rectify = [
+        Rectification.model_validate(
+            {
+                **stored(n),
+                "branch_id": 1,
+                "source": "staff",
+                "project": LONG[:100],
+                "responsible": 1,
+                "responsible_name": LONG[:20],
+                "deadline": date(2026, 12, 1),
+                "raised_by": 1,
+                "state": "open",
+                "reminded": None,
+                "closed_by": None,
+                "closed_at": None,
+            }
+        )
+        for n in many
+    ]
+    return Open(
+        materials, NoticePage(notices[:SHOWN], 10**6, 10**6 - SHOWN), sessions, owed, rectify
+    )
 
 
 ZONE = timezone(timedelta(hours=8))
@@ -127,5 +148,6 @@ def test_the_longest_list_fits_one_message_in_either_language() -> None:
                 assert all(len(label) <= 40 for label, _ in keys)
                 assert f"{10**6 - SHOWN}" in out.text  # what is not shown is counted
                 items = [line for line in out.text.split("\n") if line.startswith("•")]
-                assert len(items) == 4 * SHOWN  # and each shown says something
+                shown = 4 * SHOWN + RECTIFY_SHOWN  # and each shown says something
+                assert len(items) == shown
                 assert all(length(line) > LINE_MAX // 2 for line in items)

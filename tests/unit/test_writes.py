@@ -18,6 +18,7 @@ from storage import members as member_repo
 from storage import notes as note_repo
 from storage import notices as notice_repo
 from storage import org as org_repo
+from storage import rectifications as rectification_repo
 from storage import visits as visit_repo
 from storage.db import Conn, Database
 from storage.models import (
@@ -32,6 +33,8 @@ from storage.models import (
     NewMember,
     NewNote,
     NewNotice,
+    NewRectification,
+    NewRectificationEvent,
     NewVisit,
     Stored,
 )
@@ -189,6 +192,26 @@ def _examples(county: int, branch: int, group: int, member: int) -> list[New]:
             latitude=23.13,
             longitude=113.26,
         ),
+        NewRectification(
+            branch_id=branch,
+            source="visit",
+            source_id=1,
+            project="修水渠",
+            goal="年底前修好",
+            responsible=9001,
+            responsible_name="王芳",
+            deadline=day,
+            raised_by=42,
+        ),
+        NewRectificationEvent(
+            item_id=1,
+            kind="asked",
+            actor=9001,
+            body="已修好",
+            files='[["photo", "PHOTO1"]]',
+            old_deadline=day,
+            new_deadline=day + timedelta(days=30),
+        ),
         # After the session above (id 1): the first step of matter 1 was held there.
         NewMatter(branch_id=branch, title="修建村道", description="硬化两公里村道", opened_by=42),
         NewMatterFile(matter_id=1, kind="document", file_id="FILE3", file_name="预算.pdf"),
@@ -251,6 +274,8 @@ WRITERS: dict[type[New], Callable[[Conn, Any, datetime], Awaitable[Stored]]] = {
     NewNote: note_repo.add_note,
     NewNotice: notice_repo.add_notice,
     NewVisit: visit_repo.add_visit,
+    NewRectification: rectification_repo.add,
+    NewRectificationEvent: rectification_repo.add_event,
     NewMatter: matter_repo.insert_matter,
     NewMatterFile: matter_repo.insert_file,
     NewMatterStep: matter_repo.insert_step,
