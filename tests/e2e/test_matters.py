@@ -525,7 +525,7 @@ async def test_every_matter_is_reached_page_by_page_and_the_overview_ranks_no_br
     clock.advance(timedelta(days=10))
     published = await decided_matter(h, clock, county["east"], secretary.id, "东岭路灯")
     await matters.publish(
-        h.db, clock, published, "decision", None, "同意。", secretary.id, to_group=False
+        h.db, clock, published, "decision", clock.today(), "同意。", secretary.id, to_group=False
     )
     for n in range(1, 23):
         await matters.open_matter(
