@@ -91,6 +91,7 @@ ACTIONS: dict[str, str] = {
     "visit.solve": N_("Marked a problem found on a visit solved"),
     "visit.withdraw": N_("Withdrew a contact-point visit"),
     "visit.quota": N_("Set the monthly contact-point days"),
+    "research.file": N_("Filed a research report (调研文章)"),
 }
 FIELDS: dict[str, str] = {
     "days": N_("days"),

@@ -570,3 +570,18 @@ class HandEntry(CallbackData, prefix="hand"):
     member: int
     on: Literal[0, 1]
     back: Annotated[str, Short(6)]
+
+
+# The township leadership's study ledger.
+
+
+class LeadershipPress(CallbackData, prefix="lead"):
+    """A township's leadership ledger (``township``: its unit): shown, as a spreadsheet,
+    its research reports, or a new centralised study session for its leadership."""
+
+    action: Literal["show", "xlsx", "rsr", "new"]
+    township: int
+
+
+class ResearchNew(CallbackData, prefix="rsr", action="new"):
+    """A leadership member files a research report (调研文章) of their own."""

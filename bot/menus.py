@@ -74,6 +74,16 @@ COMMANDS: tuple[Command, ...] = (
     # A secretary gets their branch's bulletin; staff also the county's, a township's
     # and the contact-point one: the description names what both get.
     Command("report", N_("Bulletins for a month, quarter or any dates"), MANAGERS),
+    Command(
+        "leadership",
+        N_("The township leadership's study ledger; schedule their centralised study"),
+        frozenset({Role.TOWNSHIP, Role.STAFF}),
+    ),
+    Command(
+        "research",
+        N_("Research reports (township leadership): file one, see yours"),
+        frozenset({Role.MEMBER}),
+    ),
 )
 
 

@@ -16,12 +16,14 @@ from storage.models import User
 
 async def managers(c: Conn, branch_id: int, admins: list[int]) -> list[int]:
     """Who is told about a branch's applicant, a member moving away or back: its
-    secretaries, else staff. Only people who opened the bot: Telegram refuses a bot's
-    first word to anyone else (403 "bot can't initiate conversation"). A branch whose
-    secretaries cannot be reached falls back to staff; if nobody can be, nobody is
-    written to (a request to join waits in /pending, where secretaries and staff find
-    it)."""
+    secretaries (a township's own unit: its township staff), else staff. Only people who
+    opened the bot: Telegram refuses a bot's first word to anyone else (403 "bot can't
+    initiate conversation"). A branch whose secretaries cannot be reached falls back to
+    staff; if nobody can be, nobody is written to (a request to join waits in /pending,
+    where secretaries and staff find it)."""
     secretaries = [r.telegram_id for r in await org_repo.holders(c, "secretary", branch_id)]
+    # A township's own unit (its leadership's sessions) is run by its township staff.
+    secretaries += [r.telegram_id for r in await org_repo.holders(c, "township", branch_id)]
     reachable = await member_repo.reachable(c, secretaries)
     if reachable:
         return reachable

@@ -15,6 +15,7 @@ from bot import (
     bulletins,
     homecoming,
     joining,
+    leadership,
     materials,
     meetings,
     notes,
@@ -79,6 +80,8 @@ RENDERERS: tuple[tuple[K, Renderer], ...] = (
     (K.RETURNED, homecoming.render_returned),
     (K.HOMECOMING, homecoming.render_season_list),
     (K.CATCH_UP, homecoming.render_catch_up),
+    # the township leadership's study ledger
+    (K.STUDY_BEHIND, leadership.render_behind),
 )
 
 

@@ -24,6 +24,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         dialog,
         group_members,
         homecoming,
+        leadership,
         materials,
         meetings,
         members,
@@ -75,6 +76,8 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         ("report", reports.report_command),
         ("notice", notices.notice_command),
         ("notices", notices.notices_command),
+        ("leadership", leadership.leadership_command),
+        ("research", leadership.research_command),
     ]
     # Before /start's invite codes: a visit's link from the half-year spreadsheet.
     application.add_handler(
@@ -115,6 +118,8 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     application.add_handler(CallbackQueryHandler(by_hand.hand_button, pattern=r"^hand:"))
     application.add_handler(CallbackQueryHandler(todo.todo_button, pattern=r"^todo:"))
     application.add_handler(CallbackQueryHandler(homecoming.homecoming_button, pattern=r"^home:"))
+    application.add_handler(CallbackQueryHandler(leadership.leadership_button, pattern=r"^lead:"))
+    application.add_handler(CallbackQueryHandler(leadership.research_button, pattern=r"^rsr:"))
     # Last among buttons: anything unclaimed is stale or forged.
     application.add_handler(CallbackQueryHandler(common.stale_button))
 

@@ -14,6 +14,7 @@ from bot.access import Actor
 from handlers import (
     appoint,
     dialog,
+    leadership,
     materials,
     meetings,
     members,
@@ -52,6 +53,7 @@ FORMS: tuple[Form, ...] = (
     Form(visits.QUOTA, visits.quota_step, dialog.staff),
     Form(reports.PERIOD, reports.period_step, reports.makes_report),
     Form(review.COMMENT, review.comment_step, dialog.staff),
+    Form(leadership.RESEARCH, leadership.research_step, leadership.files_research),
 )
 
 BRANCH_PURPOSES: tuple[OnBranch, ...] = (

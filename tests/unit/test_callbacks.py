@@ -28,6 +28,7 @@ from bot.callbacks import (
     InviteNew,
     InviteRevoke,
     Language,
+    LeadershipPress,
     LeaveDecision,
     Ledger,
     LedgerYears,
@@ -48,6 +49,7 @@ from bot.callbacks import (
     ReportKind,
     ReportPeriod,
     ReportTyped,
+    ResearchNew,
     ReviewAdd,
     ReviewBranchPress,
     ReviewDecide,
@@ -134,6 +136,8 @@ OLD: dict[str, CallbackData] = {
     "dlg:appoint:person:r:1000002": FormChoice(
         form="appoint", step="person", value="r", more="1000002"
     ),
+    "lead:xlsx:2": LeadershipPress(action="xlsx", township=2),
+    "rsr:new": ResearchNew(),
 }
 
 

@@ -11,6 +11,7 @@ import pytest
 from pydantic import ValidationError
 
 from bot.clock import FrozenClock
+from storage import leadership as leadership_repo
 from storage import materials as material_repo
 from storage import meetings as meeting_repo
 from storage import members as member_repo
@@ -27,6 +28,7 @@ from storage.models import (
     NewMember,
     NewNote,
     NewNotice,
+    NewResearchReport,
     NewVisit,
     Stored,
 )
@@ -129,6 +131,7 @@ def _examples(county: int, branch: int, group: int, member: int) -> list[New]:
             topic="学习",
             lecturer="张书记",
             remote_allowed=True,
+            leadership=True,
             created_by=42,
         ),
         NewMember(
@@ -184,6 +187,15 @@ def _examples(county: int, branch: int, group: int, member: int) -> list[New]:
             latitude=23.13,
             longitude=113.26,
         ),
+        NewResearchReport(
+            member_id=member,
+            title="关于村集体经济的调研",
+            body="调研正文",
+            media_kind="document",
+            file_id="DOC1",
+            file_name="调研.docx",
+            created_by=42,
+        ),
     ]
 
 
@@ -196,6 +208,7 @@ WRITERS: dict[type[New], Callable[[Conn, Any, datetime], Awaitable[Stored]]] = {
     NewNote: note_repo.add_note,
     NewNotice: notice_repo.add_notice,
     NewVisit: visit_repo.add_visit,
+    NewResearchReport: leadership_repo.add_report,
 }
 
 
