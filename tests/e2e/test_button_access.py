@@ -72,6 +72,9 @@ REFUSALS = {
         "secretary sent you.",
         "Your request to join is waiting for the branch secretary's approval. I will tell you "
         "when it is decided.",
+        "Only township and county staff can do this.",
+        "Research reports (调研文章) are filed by the township leadership, as marked on the "
+        "roster (column 乡镇领导班子).",
     )
 }
 
@@ -170,6 +173,14 @@ TABLE: dict[str, dict[str, str]] = {
     "hand:ls": only(*MANAGERS),
     "hand:ask": only(*MANAGERS),
     "hand:do": only(*MANAGERS),
+    # The township leadership's study ledger (东岭镇's): county staff choose the township
+    # (the newest shown, 西河乡, is not township staff's); a leadership member (here the
+    # member) files research reports.
+    "lead:show": only("staff"),
+    "lead:new": only("township staff", "staff"),
+    "lead:xlsx": only("township staff", "staff"),
+    "lead:rsr": only("township staff", "staff"),
+    "rsr:new": only("member"),
 }
 
 
@@ -192,6 +203,16 @@ async def scenario(
     async with h.db.tx() as c:
         await org_repo.grant(c, township.id, "township", county["dongling"], staff.id, clock.now())
     await township.says("/help")
+    # The leadership's ledger: county staff choose a township; township staff see theirs
+    # (before any session-record button: the newest of those is the branch's). The member
+    # is on the township's leadership, and files research reports.
+    await staff.says("/leadership")
+    await township.says("/leadership")
+    async with h.db.tx() as c:
+        marked = await member_repo.member_of_user(c, member.id)
+        assert marked is not None
+        await member_repo.update_member(c, marked.id, {"township_leadership": True}, clock.now())
+    await member.says("/research")
     stranger = h.person("陌生人")
     await stranger.says("/help")
     pending = h.person("申请人")
