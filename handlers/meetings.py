@@ -663,7 +663,12 @@ async def _read_leave_reason(turn: Turn) -> None:
         return
     context.services.poke_counts()
     context.services.poke_outbox()  # the secretaries' copy, queued with the request
-    await turn.say(turn.tr("Your request has been sent to the branch secretary."))
+    meeting = await meetings.get(context.db, int(turn.data["meeting"]))
+    await turn.say(
+        turn.tr("Your request has been sent to the township's staff.")
+        if meeting is not None and meeting.leadership
+        else turn.tr("Your request has been sent to the branch secretary.")
+    )
 
 
 # Begun by the leave button under a session, which asks the question.

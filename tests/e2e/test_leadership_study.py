@@ -202,7 +202,7 @@ async def test_a_leadership_session_is_changed_cancelled_and_asked_leave_from_by
     await h.tick()
     await other.presses("📝 请假")
     await other.says("在县里开会")
-    assert other.last() == "您的申请已发给支部书记。"
+    assert other.last() == "您的申请已发给乡镇党委工作人员。"
     request = officer.message_with_button("✅ 批准")
     assert "东岭班子乙" in (request.text or "")
     await officer.presses("✅ 批准", message=request)
@@ -269,6 +269,14 @@ async def test_behind_pace_at_a_quarters_end_is_told_once_and_on_pace_is_not(
     behind, on_pace = await registered(h, county["east"], ["落后班子", "按时班子"])
     await mark_leadership(h, behind, on_pace)
     await appoint_officer(staff)
+    # After the fourth quarter the year is over: below 20, its total is told, once.
+    clock.set(datetime.fromisoformat("2027-01-04T09:30:00+08:00"))
+    await h.tick()
+    year = (
+        "📚 2026 年集中学习：乡镇领导班子全年应不少于 20 次，您参加了 0 次。\n本季度只提醒这一次。"
+    )
+    assert [t for t in behind.sees() if t.startswith("📚")] == [year]
+    assert [t for t in on_pace.sees() if t.startswith("📚")] == [year]
     # In the first quarter of 2027, the member on pace attended five centralised study
     # sessions of their branch (set up, not under test); the one behind attended one.
     clock.set(datetime.fromisoformat("2027-03-01T09:00:00+08:00"))
@@ -297,10 +305,10 @@ async def test_behind_pace_at_a_quarters_end_is_told_once_and_on_pace_is_not(
     # 1 April 2027 is a Thursday: the first working morning after the quarter.
     clock.set(datetime.fromisoformat("2027-04-01T08:00:00+08:00"))  # before the hour
     await h.tick()
-    assert not [t for t in behind.sees() if t.startswith("📚 集中学习")]
+    assert not [t for t in behind.sees() if t.startswith("📚 集中学习：")]
     clock.set(datetime.fromisoformat("2027-04-01T09:30:00+08:00"))
     await h.tick()
-    (reminder,) = [t for t in behind.sees() if t.startswith("📚 集中学习")]
+    (reminder,) = [t for t in behind.sees() if t.startswith("📚 集中学习：")]
     assert reminder.split("\n") == [
         "📚 集中学习：截至 2027-03-31，您今年参加了 1 次；"
         "按进度此时约应 5 次（全年不少于 20 次）。",
@@ -308,11 +316,12 @@ async def test_behind_pace_at_a_quarters_end_is_told_once_and_on_pace_is_not(
         f"· 2027-04-08 09:00 {TOPIC}",
         "本季度只提醒这一次。",
     ]
-    assert not [t for t in on_pace.sees() if t.startswith("📚 集中学习")]
+    assert not [t for t in on_pace.sees() if t.startswith("📚 集中学习：")]
     # A second tick, the next day, a restart: nothing more.
     await h.tick()
     clock.set(datetime.fromisoformat("2027-04-02T09:30:00+08:00"))
     await h.tick()
     await h.restart()
     await h.tick()
-    assert len([t for t in behind.sees() if t.startswith("📚 集中学习")]) == 1
+    assert len([t for t in behind.sees() if t.startswith("📚 集中学习：")]) == 1
+    assert len([t for t in behind.sees() if t.startswith("📚")]) == 2  # and the year's
