@@ -131,8 +131,13 @@ async def test_township_staff_schedule_study_for_their_leadership_who_alone_are_
     record = officer.last()
     assert TOPIC in record and "东岭班子甲" in record and "东岭班子乙" in record
     assert "普通党员" not in record
+    assert "邀请对象：花名册中标注的乡镇领导班子成员" in record.split("\n")
     assert await centralised(h, east_lead) == 1  # the township's session, once
     assert await centralised(h, south_lead) == 0
+    # Asked for a note, as after any centralised study; the note counts in the ledger.
+    assert any(t.startswith("✍️") and TOPIC in t for t in east_lead.sees())
+    await east_lead.presses("✍️ 现在就写")
+    await east_lead.says("学习全会精神的体会。")
     await east_lead.says("/record")
     assert (
         "集中学习（乡镇领导班子）：今年已 1 次，目标 20 次；按进度此时约应 18 次"
@@ -144,7 +149,7 @@ async def test_township_staff_schedule_study_for_their_leadership_who_alone_are_
     ledger = officer.last().split("\n")
     assert ledger[0] == "📚 东岭镇 领导班子学习台账，2026 年截至 2026-11-25"
     assert ledger[3:5] == [
-        "东岭班子甲 1/20（心得 0 · 调研文章 0） — 东岭村党支部",
+        "东岭班子甲 1/20（心得 1 · 调研文章 0） — 东岭村党支部",
         "东岭班子乙 0/20（心得 0 · 调研文章 0） — 南坡村党支部",
     ]
     assert "西河班子" not in officer.last()
@@ -166,7 +171,23 @@ async def test_township_staff_schedule_study_for_their_leadership_who_alone_are_
         "调研文章",
     ]
     assert [list(row) for row in sheets.rows(sheet)] == [
-        ["东岭镇", "东岭村党支部", "东岭班子甲", 1, 20, 18, 0, 0],
+        ["东岭镇", "东岭村党支部", "东岭班子甲", 1, 20, 18, 1, 0],
+        ["东岭镇", "南坡村党支部", "东岭班子乙", 0, 20, 18, 0, 0],
+    ]
+
+    # The month's bulletin to the township: the same figures, member by member.
+    clock.set(datetime.fromisoformat("2026-12-01T09:30:00+08:00"))
+    await h.tick()
+    bulletin = "\n".join(t for t in officer.sees() if t.startswith("📊 工作通报：东岭镇"))
+    assert (
+        "东岭镇：东岭班子甲 1/20（心得 1 · 调研文章 0） · 东岭班子乙 0/20（心得 0 · 调研文章 0）"
+        in bulletin.split("\n")
+    )
+    sent = [m.document for m in h.emu.messages(officer.user) if m.document][-1]
+    assert sent is not None and sent["file_name"].endswith("2026-11-01_2026-11-30.xlsx")
+    book = load_workbook(io.BytesIO(h.emu.files[sent["file_id"]].data))
+    assert [list(row) for row in sheets.rows(book["集中学习"])] == [
+        ["东岭镇", "东岭村党支部", "东岭班子甲", 1, 20, 18, 1, 0],
         ["东岭镇", "南坡村党支部", "东岭班子乙", 0, 20, 18, 0, 0],
     ]
 
@@ -219,6 +240,11 @@ async def test_a_leadership_session_is_changed_cancelled_and_asked_leave_from_by
         meeting = await meeting_repo.get_meeting(c, 1)
     assert meeting is not None and meeting.state == "cancelled"
     assert any("取消" in t and TOPIC in t for t in lead.sees())
+    # The township's own session records: the month's, with this one called off.
+    await officer.says("/leadership")
+    await officer.presses("🗂 活动记录")
+    month = officer.last()
+    assert month.startswith("🗂 活动记录：东岭镇，2026-11") and TOPIC in month
 
 
 async def test_research_reports_are_filed_by_the_leadership_and_listed_for_the_township(
