@@ -15,18 +15,24 @@ from storage.models import User
 
 
 async def managers(c: Conn, branch_id: int, admins: list[int]) -> list[int]:
-    """Who is told about a branch's applicant, a member moving away or back: its
-    secretaries (a township's own unit: its township staff), else staff. Only people who
-    opened the bot: Telegram refuses a bot's first word to anyone else (403 "bot can't
-    initiate conversation"). A branch whose secretaries cannot be reached falls back to
-    staff; if nobody can be, nobody is written to (a request to join waits in /pending,
-    where secretaries and staff find it)."""
+    """Who is told about a branch's applicant: its secretaries (a township's own unit —
+    its leadership's sessions — its township staff); where none can be reached, the staff
+    of its township, who answer for their branches directly; else county staff.
+    Only people who opened the bot: Telegram refuses a bot's first word to anyone else
+    (403 "bot can't initiate conversation"). If nobody can be reached, nobody is written
+    to (a request to join waits in /pending, where each of them finds it)."""
     secretaries = [r.telegram_id for r in await org_repo.holders(c, "secretary", branch_id)]
     # A township's own unit (its leadership's sessions) is run by its township staff.
     secretaries += [r.telegram_id for r in await org_repo.holders(c, "township", branch_id)]
     reachable = await member_repo.reachable(c, secretaries)
     if reachable:
         return reachable
+    branch = await org_repo.get_unit(c, branch_id)
+    if branch is not None and branch.parent_id is not None:
+        township = await org_repo.holders(c, "township", branch.parent_id)
+        reachable = await member_repo.reachable(c, [r.telegram_id for r in township])
+        if reachable:
+            return reachable
     staff = [r.telegram_id for r in await org_repo.holders(c, "staff")]
     return await member_repo.reachable(c, list(dict.fromkeys([*admins, *staff])))
 

@@ -16,6 +16,7 @@ from bot import organisation
 from bot.access import Actor
 from bot.callbacks import Pick
 from bot.context import ZContext
+from bot.i18n import Translator
 from bot.tables import one_each
 from handlers.guards import Refused, Stale, on_press
 from handlers.ui import button, esc, grid, inline
@@ -60,19 +61,22 @@ async def choose_branch(update: Update, context: ZContext, purpose: str) -> None
     assert chat is not None
     if actor.oversees_any:
         townships = await _townships(context, actor)
+        elsewhere = await _elsewhere(context, actor, purpose)
         if not townships:
             await chat.send_message(
                 tr("The organisation is empty. Import a roster first: zhibu import roster.xlsx")
             )
             return
-        if len(townships) == 1 and not actor.staff:  # township staff: their township's
+        if len(townships) == 1 and not actor.staff and not elsewhere:  # their township's
             branches = await organisation.branches_under(context.db, townships[0].id)
             if len(branches) == 1 and WHO[purpose](actor, branches[0].id):
                 await ACTIONS[purpose](update, context, branches[0])  # as a secretary's one
                 return
             await _branches(update, context, purpose, townships[0], 0)
             return
-        await _show(update, context, purpose, tr("Which township?"), townships, 0, None)
+        await _show(
+            update, context, purpose, _top_title(tr, elsewhere), townships + elsewhere, 0, None
+        )
         return
     # A leader's contact points too, for a purpose that lets them (its WHO says).
     branches = [
@@ -94,6 +98,21 @@ async def choose_branch(update: Update, context: ZContext, purpose: str) -> None
 async def _townships(context: ZContext, actor: Actor) -> list[Unit]:
     """The townships one chooses among: every one (county staff), or one's own."""
     return [t for t in await organisation.townships(context.db) if actor.oversees(t.id)]
+
+
+async def _elsewhere(context: ZContext, actor: Actor, purpose: str) -> list[Unit]:
+    """Township staff who are also secretary (or a leader with a contact point) of a
+    branch outside their township: those branches, beside the township, so that neither
+    role hides the other."""
+    if actor.staff:
+        return []
+    outside = (actor.secretary_of | actor.contact_points) - actor.township_branches
+    found = [await organisation.get_unit(context.db, branch_id) for branch_id in sorted(outside)]
+    return [b for b in found if b is not None and WHO[purpose](actor, b.id)]
+
+
+def _top_title(tr: Translator, elsewhere: list[Unit]) -> str:
+    return tr("Which township or branch?") if elsewhere else tr("Which township?")
 
 
 async def _branches(
@@ -158,14 +177,10 @@ async def pick_button(update: Update, context: ZContext, query: CallbackQuery, d
     actor = context.actor
     if unit_id == 0 and actor.oversees_any:  # paging the township list
         await query.answer()
+        elsewhere = await _elsewhere(context, actor, purpose)
+        townships = await _townships(context, actor)
         await _show(
-            update,
-            context,
-            purpose,
-            tr("Which township?"),
-            await _townships(context, actor),
-            page,
-            None,
+            update, context, purpose, _top_title(tr, elsewhere), townships + elsewhere, page, None
         )
         return
     unit = await organisation.get_unit(context.db, unit_id)

@@ -43,6 +43,15 @@ async def ask(update: Update, context: ZContext, kind: str, heading: str, then: 
             if actor.oversees(county.id)
             else []
         )
+        # Township staff who are secretary of a branch outside their township: that too.
+        elsewhere = [
+            b
+            for b in [
+                await organisation.get_unit(context.db, branch_id)
+                for branch_id in sorted(actor.secretary_of - actor.township_branches)
+            ]
+            if b is not None and not actor.staff
+        ]
         await dialog.begin(update, context, kind, "scope")
         question = tr("To whom?")
         await chat.send_message(
@@ -51,6 +60,7 @@ async def ask(update: Update, context: ZContext, kind: str, heading: str, then: 
                 [
                     *whole,
                     *grid([button(t.name, dialog.choice(kind, "scope", t.id)) for t in townships]),
+                    *grid([button(b.name, dialog.choice(kind, "scope", b.id)) for b in elsewhere]),
                 ]
             ),
         )

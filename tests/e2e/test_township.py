@@ -6,12 +6,15 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from bot import notices
+from bot import notices, registry
+from bot.access import load_actor
 from bot.callbacks import NoticePress, Pick, ReportBranches
 from bot.clock import FrozenClock
 from handlers import dialog
+from storage import members as member_repo
+from storage import org as org_repo
 from storage.models import NewNotice
-from tests.e2e.flows import log_visit, make_leader, registered, snapshot
+from tests.e2e.flows import join, log_visit, make_leader, registered, snapshot
 from tests.e2e.process import zhibu
 from tests.e2e.test_button_access import press
 from tests.e2e.test_rights import (
@@ -298,3 +301,58 @@ async def test_zhibu_admin_appoints_and_ends_township_staff(
     await officer.says("/members")
     assert officer.last() == MANAGERS_ONLY
     assert roles_of(h, officer) == []
+
+
+async def test_a_branch_without_a_secretary_sends_its_requests_to_its_township(
+    h: Harness, county: dict[str, int], staff: Person
+) -> None:
+    """The township answers for its branches directly: where no secretary can be reached,
+    a request to join goes to the township's staff, and to the county only where the
+    township has none."""
+    await staff.says("/start")
+    (officer,) = await registered(h, county["east"], ["镇书记"])
+    await appoint_officer(staff)
+    actor = await load_actor(h.db, staff.id, h.settings.admins)
+    south = await registry.create_invite(h.db, h.clock, county["south"], actor, days=1, uses=5)
+    west = await registry.create_invite(h.db, h.clock, county["west"], actor, days=1, uses=5)
+    seen_by_staff = len(staff.sees())
+
+    await join(h.person("南坡人"), south.code, name="南坡人")  # 东岭镇 has township staff
+    assert officer.last().startswith("新的入组申请") and "南坡人" in officer.last()
+    await join(h.person("西河人"), west.code, name="西河人")  # 西河乡 has none
+    assert not any("西河人" in text for text in officer.sees())
+    told = staff.sees()[seen_by_staff:]
+    assert len(told) == 1 and "西河人" in told[0] and "南坡人" not in told[0]
+
+    await officer.says("/pending")
+    assert officer.last().startswith("待审核：1 人") and "西河人" not in officer.last()
+    await officer.presses("✅ 1. 南坡人")
+    async with h.db.read() as c:
+        assert [m.name for m in await member_repo.members_with_account(c, county["south"])] == [
+            "南坡人"
+        ]
+
+
+async def test_township_staff_who_are_secretary_elsewhere_keep_both(
+    h: Harness, county: dict[str, int], staff: Person
+) -> None:
+    """A township cadre who is also secretary (第一书记) of a branch in another township is
+    offered their township and that branch — neither role hides the other."""
+    (officer,) = await registered(h, county["east"], ["镇书记"])
+    await appoint_officer(staff)
+    async with h.db.tx() as c:
+        await org_repo.grant(c, officer.id, "secretary", county["west"], None, h.clock.now())
+
+    await officer.says("/members")
+    assert officer.last() == "哪个乡镇或支部？"
+    assert buttons(officer) == ["东岭镇", "西河村党支部"]
+    await officer.presses("西河村党支部")
+    assert "西河村党支部" in officer.last()
+    await officer.says("/members")
+    await officer.presses("东岭镇")
+    assert buttons(officer) == ["东岭村党支部", "南坡村党支部"]
+
+    await officer.says("/notice")
+    assert buttons(officer) == ["东岭镇", "西河村党支部"]
+    await officer.presses("西河村党支部")
+    assert "西河村党支部" in officer.last()
