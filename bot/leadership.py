@@ -56,6 +56,9 @@ TITLE_MAX = 100
 BODY_MAX = 3000
 COMING_SHOWN = 3  # a township's next sessions, named in a reminder and the ledger
 REMINDER_DAYS = 7  # after the first working morning: a bot down that morning still tells
+NOBODY_MARKED = N_(
+    "Nobody of {township} is marked as leadership on the roster (column 乡镇领导班子)."
+)
 
 
 # --- the ledger ---------------------------------------------------------------------------
@@ -96,12 +99,7 @@ def ledger_lines(
     ]
     rows = [row for t in study.townships for row in t.members]
     if not rows:
-        found.append(
-            tr(
-                "Nobody of {township} is marked as leadership on the roster (column 乡镇领导班子).",
-                township=esc(township.name),
-            )
-        )
+        found.append(tr(NOBODY_MARKED, township=esc(township.name)))
     found += [
         tr("{member} — {branch}", member=centralised.member_text(tr, row), branch=esc(row.branch))
         for row in rows

@@ -101,6 +101,12 @@ async def leadership_button(
     if data.action == "show":
         await _show(context, township)
     elif data.action == "new":
+        study = await leadership.ledger(context.db, context.clock, township)
+        if not study.townships:  # a session that would invite nobody is not begun
+            await context.bot.send_message(
+                context.actor.telegram_id, tr(leadership.NOBODY_MARKED, township=esc(township.name))
+            )
+            return
         await meetings.start_leadership(update, context, township)
     elif data.action == "xlsx":
         await send(

@@ -287,6 +287,16 @@ async def test_research_reports_are_filed_by_the_leadership_and_listed_for_the_t
         "· 2026-11-24 春耕备耕情况调研 — 东岭班子甲",
     ]
 
+    # A township with nobody marked: its ledger says so, and no session is begun for it.
+    await staff.says("/leadership")
+    await staff.presses("西河乡")
+    nobody = "西河乡 在花名册中没有标注领导班子成员（“乡镇领导班子”列）。"
+    assert nobody in staff.last().split("\n")
+    await staff.presses("📅 安排集中学习")
+    assert staff.last() == nobody
+    await staff.says("明天 19:30")
+    assert staff.last() == "我没看明白。发送 /help 查看我能做什么。"
+
 
 async def test_behind_pace_at_a_quarters_end_is_told_once_and_on_pace_is_not(
     h: Harness, county: dict[str, int], staff: Person, clock: FrozenClock
