@@ -585,3 +585,10 @@ class LeadershipPress(CallbackData, prefix="lead"):
 
 class ResearchNew(CallbackData, prefix="rsr", action="new"):
     """A leadership member files a research report (调研文章) of their own."""
+
+
+class ResearchOpen(CallbackData, prefix="rsr", action="open"):
+    """A research report opened: its author's own, or one of their township's for its
+    staff (and county staff)."""
+
+    report: int

@@ -27,12 +27,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from bot import centralised, rendered
+from bot.callbacks import ResearchOpen
 from bot.centralised import TARGET, StudyTable, expected_by, year_bounds
 from bot.clock import Clock
-from bot.delivery import Outgoing
+from bot.delivery import Buttons, Outgoing
 from bot.file_names import period_file_name
 from bot.i18n import N_, Tr
-from bot.markup import CAPTION_LIMIT, esc, shorten
+from bot.markup import CAPTION_LIMIT, MESSAGE_LIMIT, esc, shorten
 from bot.recipients import translator_of
 from bot.spreadsheets import Sheet, title_row, workbook
 from storage import audit
@@ -218,7 +219,52 @@ def report_line(tr: Tr, report: ResearchReport, clock: Clock, name: str | None =
     return f"{line} — {esc(name)}" if name else line
 
 
-async def own_list(db: Database, clock: Clock, tr: Tr, member: Member) -> list[str]:
+SHOWN = 20  # reports with a button to open them, the newest
+
+
+def open_buttons(found: list[ResearchReport]) -> Buttons:
+    """A button per report (the newest :data:`SHOWN`) to read it or get its file."""
+    return [[(f"📖 {shorten(r.title, 40)}", ResearchOpen(r.id).pack())] for r in found[-SHOWN:]]
+
+
+@dataclass(frozen=True)
+class Opened:
+    report: ResearchReport
+    author: Member
+    township_id: int | None
+
+
+async def opened(db: Database, report_id: int) -> Opened | None:
+    """A report with its author and their township (whose staff may read it)."""
+    async with db.read() as c:
+        report = await ledger_repo.get_report(c, report_id)
+        author = await member_repo.get_member(c, report.member_id) if report else None
+        branch = await org_repo.get_unit(c, author.branch_id) if author else None
+    if report is None or author is None:
+        return None
+    return Opened(report, author, branch.parent_id if branch else None)
+
+
+def report_message(tr: Tr, found: Opened, clock: Clock) -> Outgoing:
+    """The report itself: its file (the title and text as caption) or its text."""
+    report = found.report
+    head = tr(
+        "📄 <b>{title}</b> — {name}, {day}",
+        title=esc(report.title),
+        name=esc(found.author.name),
+        day=report.created_at.astimezone(clock.tz).date().isoformat(),
+    )
+    text = head + ("\n" + esc(report.body) if report.body else "")
+    if report.file_id is not None:
+        return Outgoing(
+            shorten(text, CAPTION_LIMIT), media_kind=report.media_kind, file_id=report.file_id
+        )
+    return Outgoing(shorten(text, MESSAGE_LIMIT))
+
+
+async def own_list(
+    db: Database, clock: Clock, tr: Tr, member: Member
+) -> tuple[list[str], list[ResearchReport]]:
     """A member's research reports this year, for /research."""
     found = await reports(db, clock, [member.id], clock.today().year)
     lines = [
@@ -229,10 +275,12 @@ async def own_list(db: Database, clock: Clock, tr: Tr, member: Member) -> list[s
         )
     ]
     lines += [report_line(tr, r, clock) for r in found]
-    return lines
+    return lines, found
 
 
-async def township_list(db: Database, clock: Clock, tr: Tr, township: Unit) -> list[str]:
+async def township_list(
+    db: Database, clock: Clock, tr: Tr, township: Unit
+) -> tuple[list[str], list[ResearchReport]]:
     """The research reports of a township's leadership this year, for its staff."""
     study = await ledger(db, clock, township)
     names = {row.member_id: row.name for t in study.townships for row in t.members}
@@ -246,7 +294,7 @@ async def township_list(db: Database, clock: Clock, tr: Tr, township: Unit) -> l
         )
     ]
     lines += [report_line(tr, r, clock, names.get(r.member_id)) for r in found]
-    return lines
+    return lines, found
 
 
 # --- behind pace at a quarter's end -------------------------------------------------------
@@ -353,9 +401,3 @@ async def render_behind(db: Database, clock: Clock, row: OutboxRow) -> Outgoing 
         lines += [f"· {when(m, clock)} {esc(m.topic)}" for m in sessions]
     lines.append(tr("This is the only reminder for this quarter."))
     return Outgoing("\n".join(lines))
-
-
-async def township_of(db: Database, member: Member) -> Unit | None:
-    async with db.read() as c:
-        branch = await org_repo.get_unit(c, member.branch_id)
-        return await org_repo.get_unit(c, branch.parent_id) if branch and branch.parent_id else None

@@ -119,6 +119,9 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     application.add_handler(CallbackQueryHandler(todo.todo_button, pattern=r"^todo:"))
     application.add_handler(CallbackQueryHandler(homecoming.homecoming_button, pattern=r"^home:"))
     application.add_handler(CallbackQueryHandler(leadership.leadership_button, pattern=r"^lead:"))
+    application.add_handler(
+        CallbackQueryHandler(leadership.research_open_button, pattern=r"^rsr:open:")
+    )
     application.add_handler(CallbackQueryHandler(leadership.research_button, pattern=r"^rsr:"))
     # Last among buttons: anything unclaimed is stale or forged.
     application.add_handler(CallbackQueryHandler(common.stale_button))

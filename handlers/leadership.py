@@ -14,9 +14,9 @@ from telegram import CallbackQuery, Update
 
 from bot import leadership, organisation
 from bot.access import Actor
-from bot.callbacks import LeadershipPress, ResearchNew, SessionList, SessionMonth
+from bot.callbacks import LeadershipPress, ResearchNew, ResearchOpen, SessionList, SessionMonth
 from bot.context import ZContext
-from bot.delivery import send
+from bot.delivery import Outgoing, send
 from bot.i18n import N_
 from bot.markup import MESSAGE_LIMIT, shorten
 from bot.profile import InvalidInput, clean_body
@@ -115,9 +115,11 @@ async def leadership_button(
             await leadership.ledger_spreadsheet(context.db, context.clock, tr, township),
         )
     else:
-        lines = await leadership.township_list(context.db, context.clock, tr, township)
-        await context.bot.send_message(
-            context.actor.telegram_id, shorten("\n".join(lines), MESSAGE_LIMIT)
+        lines, found = await leadership.township_list(context.db, context.clock, tr, township)
+        await send(
+            context.bot,
+            context.actor.telegram_id,
+            Outgoing(shorten("\n".join(lines), MESSAGE_LIMIT), leadership.open_buttons(found)),
         )
 
 
@@ -134,10 +136,35 @@ async def research_command(update: Update, context: ZContext) -> None:
     if member is None or not leadership.files_reports(member):
         await chat.send_message(tr(ONLY_LEADERSHIP))
         return
-    lines = await leadership.own_list(context.db, context.clock, tr, member)
-    await chat.send_message(
-        shorten("\n".join(lines), MESSAGE_LIMIT),
-        reply_markup=inline([[button(tr("➕ File a research report"), ResearchNew().pack())]]),
+    lines, found = await leadership.own_list(context.db, context.clock, tr, member)
+    await send(
+        context.bot,
+        chat.id,
+        Outgoing(
+            shorten("\n".join(lines), MESSAGE_LIMIT),
+            [
+                *leadership.open_buttons(found),
+                [(tr("➕ File a research report"), ResearchNew().pack())],
+            ],
+        ),
+    )
+
+
+@on_press()
+async def research_open_button(
+    update: Update, context: ZContext, query: CallbackQuery, data: ResearchOpen
+) -> None:
+    """The author's own report, or one of their township's for its staff."""
+    found = await leadership.opened(context.db, data.report)
+    if found is None:
+        raise Stale
+    actor = context.actor
+    own = found.author.telegram_id == actor.telegram_id
+    if not own and (found.township_id is None or not actor.oversees(found.township_id)):
+        raise Refused
+    await query.answer()
+    await send(
+        context.bot, actor.telegram_id, leadership.report_message(context.tr, found, context.clock)
     )
 
 

@@ -19,9 +19,10 @@ from bot.access import load_actor
 from bot.callbacks import unpack
 from bot.clock import FrozenClock
 from sandbox.emulator import SimMessage
+from storage import leadership as leadership_repo
 from storage import members as member_repo
 from storage import org as org_repo
-from storage.models import NewNotice
+from storage.models import NewNotice, NewResearchReport
 from tests.conftest import START
 from tests.e2e.flows import (
     branch_group,
@@ -181,6 +182,8 @@ TABLE: dict[str, dict[str, str]] = {
     "lead:xlsx": only("township staff", "staff"),
     "lead:rsr": only("township staff", "staff"),
     "rsr:new": only("member"),
+    # a research report: its author's, and their township's staff's and county staff's
+    "rsr:open": only("member", "township staff", "staff"),
 }
 
 
@@ -212,6 +215,11 @@ async def scenario(
         marked = await member_repo.member_of_user(c, member.id)
         assert marked is not None
         await member_repo.update_member(c, marked.id, {"township_leadership": True}, clock.now())
+        await leadership_repo.add_report(
+            c,
+            NewResearchReport(member_id=marked.id, title="调研", body="正文", created_by=member.id),
+            clock.now(),
+        )
     await member.says("/research")
     stranger = h.person("陌生人")
     await stranger.says("/help")

@@ -286,6 +286,24 @@ async def test_research_reports_are_filed_by_the_leadership_and_listed_for_the_t
         "· 2026-11-24 📎关于村集体经济发展的调研 — 东岭班子甲",
         "· 2026-11-24 春耕备耕情况调研 — 东岭班子甲",
     ]
+    # Each opens: the document with its caption, the text as a message.
+    assert buttons(officer) == ["📖 关于村集体经济发展的调研", "📖 春耕备耕情况调研"]
+    await officer.presses("📖 关于村集体经济发展的调研")
+    document = h.emu.messages(officer.user)[-1]
+    assert document.document is not None and document.document["file_name"] == "调研报告.docx"
+    assert (document.caption or "").split("\n") == [
+        "📄 关于村集体经济发展的调研 — 东岭班子甲，2026-11-24",
+        "附调研报告全文",
+    ]
+    await officer.presses("📖 春耕备耕情况调研")
+    assert officer.last().endswith("全镇春耕备耕总体有序……")
+    # Not for a plain member, nor another township's staff: a forged press is refused.
+    report = officer.message_with_button("📖 春耕备耕情况调研")
+    data = next(d for row in report.buttons for label, d in row if label == "📖 春耕备耕情况调研")
+    before = snapshot(h)
+    h.emu.press_data(plain.user, h.emu.last(plain.user), data)
+    await h.settle()
+    assert plain.answers()[-1] == "这不在您的管理范围内。" and snapshot(h) == before
 
     # A township with nobody marked: its ledger says so, and no session is begun for it.
     await staff.says("/leadership")

@@ -50,6 +50,7 @@ from bot.callbacks import (
     ReportPeriod,
     ReportTyped,
     ResearchNew,
+    ResearchOpen,
     ReviewAdd,
     ReviewBranchPress,
     ReviewDecide,
@@ -138,6 +139,7 @@ OLD: dict[str, CallbackData] = {
     ),
     "lead:xlsx:2": LeadershipPress(action="xlsx", township=2),
     "rsr:new": ResearchNew(),
+    "rsr:open:5": ResearchOpen(report=5),
 }
 
 
