@@ -257,8 +257,11 @@ async def test_research_reports_are_filed_by_the_leadership_and_listed_for_the_t
 
     await plain.says("/research")
     assert plain.last().startswith("调研文章由花名册中标注的乡镇领导班子成员提交")
+    await plain.says("/record")
+    assert "➕ 提交调研文章" not in buttons(plain)
     await lead.says("/research")
     assert lead.last() == "📄 您 2026 年的调研文章：0 篇"
+    await lead.says("/record")  # their study record leads there too
     await lead.presses("➕ 提交调研文章")
     assert lead.last() == "📄 调研文章\n标题是什么？"
     await lead.says("关于村集体经济发展的调研")
