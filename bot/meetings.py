@@ -650,10 +650,11 @@ async def queue_count_edits(
 
 
 def away_from(member: Member, meeting: Meeting) -> bool:
-    """Working away from this session's branch: their home's, joined remotely if at all.
-    A member working away who comes to their host branch's session lives there. (What
-    storage.meetings.AWAY_FROM says of rows, for what a member is shown.)"""
-    return member.flowing and member.branch_id == meeting.branch_id
+    """Working away from this session's branch: their home's (or their township's, for
+    its leadership), joined remotely if at all. A member working away who comes to their
+    host branch's session lives there. (What storage.meetings.AWAY_FROM says of rows, for
+    what a member is shown.)"""
+    return member.flowing and (member.branch_id == meeting.branch_id or meeting.leadership)
 
 
 CheckIn = Literal[

@@ -67,10 +67,11 @@ _HAS_ROW_OR_INVITABLE = f"""(m.id IN (SELECT r.member_id FROM attendance r
                                   WHERE r.meeting_id = mt.id) OR {_INVITABLE})"""
 
 #: Whether member row ``m`` is working away from meeting row ``mt``'s branch: their home
-#: branch's session, which they may join remotely if at all (a member working away who
-#: comes to their host branch's session lives there). bot.meetings.away_from says the
-#: same of models, for what a member is shown (tests/unit/test_rules_once.py holds both).
-AWAY_FROM = "(m.flowing = 1 AND m.branch_id = mt.branch_id)"
+#: branch's session, or their township's for its leadership, which they may join remotely
+#: if at all (a member working away who comes to their host branch's session lives
+#: there). bot.meetings.away_from says the same of models, for what a member is shown
+#: (tests/unit/test_rules_once.py holds both).
+AWAY_FROM = "(m.flowing = 1 AND (m.branch_id = mt.branch_id OR mt.leadership = 1))"
 
 #: Whether member row ``m`` could not come to meeting row ``mt``: working away from the
 #: session's own branch, and it cannot be joined remotely. Such a member is not reminded

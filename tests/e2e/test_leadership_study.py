@@ -77,10 +77,15 @@ async def test_township_staff_schedule_study_for_their_leadership_who_alone_are_
         h, county["east"], ["东岭班子甲", "东岭班子乙", "普通党员"]
     )
     (west_lead,) = await registered(h, county["west"], ["西河班子"])
-    async with h.db.tx() as c:  # 东岭班子乙 belongs to the township's other branch
+    async with h.db.tx() as c:  # 东岭班子乙: of the township's other branch, working away
         member = await member_repo.member_of_user(c, south_lead.id)
         assert member is not None
-        await member_repo.update_member(c, member.id, {"branch_id": county["south"]}, clock.now())
+        await member_repo.update_member(
+            c,
+            member.id,
+            {"branch_id": county["south"], "flowing": True, "flow_city": "深圳"},
+            clock.now(),
+        )
     await mark_leadership(h, east_lead, south_lead, west_lead)
     secretary = await make_secretary(h, county["east"])
     await appoint_officer(staff)
@@ -115,6 +120,8 @@ async def test_township_staff_schedule_study_for_their_leadership_who_alone_are_
     await h.tick()
     assert [t for t in told(east_lead) if t.startswith("⏰")]
     assert not [t for t in told(plain) if t.startswith("⏰")]
+    # Working away, and the session cannot be joined remotely: not reminded of it.
+    assert not [t for t in told(south_lead) if t.startswith("⏰")]
 
     clock.set(OPENS)
     await h.tick()
@@ -132,6 +139,8 @@ async def test_township_staff_schedule_study_for_their_leadership_who_alone_are_
     assert TOPIC in record and "东岭班子甲" in record and "东岭班子乙" in record
     assert "普通党员" not in record
     assert "邀请对象：花名册中标注的乡镇领导班子成员" in record.split("\n")
+    # recorded working away, not absent: no fault of theirs
+    assert "🧳 外出务工，不计应到（1）：东岭班子乙（南坡村党支部）" in record.split("\n")
     assert await centralised(h, east_lead) == 1  # the township's session, once
     assert await centralised(h, south_lead) == 0
     # Asked for a note, as after any centralised study; the note counts in the ledger.
