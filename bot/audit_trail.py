@@ -92,6 +92,10 @@ ACTIONS: dict[str, str] = {
     "visit.withdraw": N_("Withdrew a contact-point visit"),
     "visit.quota": N_("Set the monthly contact-point days"),
     "research.file": N_("Filed a research report (调研文章)"),
+    "matter.open": N_("Opened a village matter (四议两公开)"),
+    "matter.step": N_("Recorded a meeting of a village matter (四议两公开)"),
+    "matter.publish": N_("Made a village matter's decision or result public"),
+    "matter.withdraw": N_("Withdrew a village matter"),
 }
 FIELDS: dict[str, str] = {
     "days": N_("days"),
@@ -117,6 +121,17 @@ FIELDS: dict[str, str] = {
     "reason": N_("reason"),
     "host_branch_id": N_("host branch"),
     "host_name": N_("host organisation"),
+    # a village matter (四议两公开)
+    "title": N_("title"),
+    "step": N_("step"),
+    "held_on": N_("held on"),
+    "votes": N_("for/against/abstain"),
+    "attended": N_("present/expected"),
+    "passed": N_("passed"),
+    "decision_published_on": N_("decision made public on"),
+    "result_published_on": N_("result made public on"),
+    "in_group": N_("posted in the group"),
+    "withdrawn": N_("withdrawn"),
 }
 STATES: dict[str, str] = {
     "active": N_("in force"),
@@ -134,6 +149,7 @@ OBJECTS: dict[str, str] = {
     "note": N_("note no. {id}"),
     "application": N_("request no. {id}"),
     "review": N_("yearly review no. {id}"),
+    "matter": N_("village matter no. {id}"),
 }
 NOTE_KINDS: dict[str, str] = {
     "text": N_("text"),

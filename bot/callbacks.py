@@ -592,3 +592,42 @@ class ResearchOpen(CallbackData, prefix="rsr", action="open"):
     staff (and county staff)."""
 
     report: int
+
+
+# 四议两公开: village matters (handlers/matters.py).
+
+
+class MatterNew(CallbackData, prefix="mtr", action="new"):
+    """Open a new matter in this branch (its secretary)."""
+
+    branch: int
+
+
+class MatterCard(CallbackData, prefix="mtr", action="card"):
+    matter: int
+
+
+class MatterStepPress(CallbackData, prefix="mtr", action="step"):
+    """Record step ``step`` (1-4) of a matter: the form asks the meeting's facts."""
+
+    matter: int
+    step: Annotated[int, Short(1)]
+
+
+class MatterPublish(CallbackData, prefix="mtr", action="pub"):
+    """Make the decision (``d``) or the result (``r``) public."""
+
+    matter: int
+    what: Literal["d", "r"]
+
+
+class MatterDrop(CallbackData, prefix="mtr", action="drop"):
+    """Withdraw an open matter (asked to confirm)."""
+
+    matter: int
+
+
+class MatterLedger(CallbackData, prefix="mtr", action="xlsx"):
+    """The ledger of a branch, a township or the county, as a spreadsheet."""
+
+    unit: int

@@ -84,6 +84,7 @@ COMMANDS: tuple[Command, ...] = (
         N_("Research reports (township leadership): file one, see yours"),
         frozenset({Role.MEMBER}),
     ),
+    Command("matters", N_("四议两公开: village matters, their meetings and publication"), MANAGERS),
 )
 
 

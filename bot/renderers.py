@@ -17,6 +17,7 @@ from bot import (
     joining,
     leadership,
     materials,
+    matters,
     meetings,
     notes,
     notices,
@@ -79,6 +80,8 @@ RENDERERS: tuple[tuple[K, Renderer], ...] = (
     (K.WENT_AWAY, homecoming.render_went_away),
     (K.RETURNED, homecoming.render_returned),
     (K.HOMECOMING, homecoming.render_season_list),
+    # 四议两公开: a village matter's decision and result, to the branch's group
+    (K.MATTER_PUBLIC, matters.render_public),
     (K.CATCH_UP, homecoming.render_catch_up),
     # the township leadership's study ledger
     (K.STUDY_BEHIND, leadership.render_behind),

@@ -26,6 +26,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         homecoming,
         leadership,
         materials,
+        matters,
         meetings,
         members,
         notes,
@@ -78,6 +79,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         ("notices", notices.notices_command),
         ("leadership", leadership.leadership_command),
         ("research", leadership.research_command),
+        ("matters", matters.matters_command),
     ]
     # Before /start's invite codes: a visit's link from the half-year spreadsheet.
     application.add_handler(
@@ -123,6 +125,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         CallbackQueryHandler(leadership.research_open_button, pattern=r"^rsr:open:")
     )
     application.add_handler(CallbackQueryHandler(leadership.research_button, pattern=r"^rsr:"))
+    application.add_handler(CallbackQueryHandler(matters.matter_button, pattern=r"^mtr:"))
     # Last among buttons: anything unclaimed is stale or forged.
     application.add_handler(CallbackQueryHandler(common.stale_button))
 

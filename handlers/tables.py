@@ -16,6 +16,7 @@ from handlers import (
     dialog,
     leadership,
     materials,
+    matters,
     meetings,
     members,
     notes,
@@ -54,6 +55,10 @@ FORMS: tuple[Form, ...] = (
     Form(reports.PERIOD, reports.period_step, reports.makes_report),
     Form(review.COMMENT, review.comment_step, dialog.staff),
     Form(leadership.RESEARCH, leadership.research_step, leadership.files_research),
+    Form(matters.NEW, matters.new_step, matters.secretary_of_branch),
+    Form(matters.STEP, matters.step_step, matters.secretary_of_branch),
+    Form(matters.PUBLISH, matters.publish_step, matters.secretary_of_branch),
+    Form(matters.DROP, matters.drop_step, matters.secretary_of_branch),
 )
 
 BRANCH_PURPOSES: tuple[OnBranch, ...] = (

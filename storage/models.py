@@ -275,6 +275,7 @@ class OutboxKind(StrEnum):
     VISIT_REMINDER = "visit_reminder"  # a leader behind their monthly quota
     VISIT_VOICE = "visit_voice"
     WENT_AWAY = "went_away"  # a member left to work away
+    MATTER_PUBLIC = "matter_public"  # a village matter's decision or result, to the group
 
 
 class OutboxRow(Stored):
@@ -768,6 +769,82 @@ class RenderedPart(Stored):
     @classmethod
     def _json(cls, value: object) -> object:
         return json.loads(value) if isinstance(value, str) else value
+
+
+# 四议两公开: a village matter through its four meetings and two disclosures (bot/matters.py).
+MatterState = Literal["open", "rejected", "decided", "published", "done", "withdrawn"]
+MatterFileKind = Literal["photo", "document"]
+PublicationWhat = Literal["decision", "result"]
+
+
+class NewMatter(New):
+    table: ClassVar[str] = "matters"
+    stamps: ClassVar[tuple[str, ...]] = ("created_at", "updated_at")
+
+    branch_id: int
+    title: str
+    description: str = ""
+    opened_by: int
+
+
+class Matter(NewMatter, Stored):
+    id: int
+    state: MatterState
+    at_step: int
+    closed_by: int | None
+    closed_at: datetime | None
+    created_at: datetime  # opened at
+    updated_at: datetime
+
+
+class NewMatterFile(New):
+    table: ClassVar[str] = "matter_files"
+
+    matter_id: int
+    kind: MatterFileKind
+    file_id: str
+    file_name: str = ""
+
+
+class MatterFile(NewMatterFile, Stored):
+    id: int
+    created_at: datetime
+
+
+class NewMatterStep(New):
+    table: ClassVar[str] = "matter_steps"
+
+    matter_id: int
+    step: int
+    held_on: date
+    expected: int
+    attended: int
+    votes_for: int
+    votes_against: int
+    votes_abstain: int
+    passed: bool
+    meeting_id: int | None = None
+    note: str = ""
+    recorded_by: int
+
+
+class MatterStep(NewMatterStep, Stored):
+    created_at: datetime
+
+
+class NewMatterPublication(New):
+    table: ClassVar[str] = "matter_publications"
+
+    matter_id: int
+    what: PublicationWhat
+    published_on: date
+    body: str
+    chat_id: int | None = None  # the group it was posted to; None: the notice board
+    recorded_by: int
+
+
+class MatterPublication(NewMatterPublication, Stored):
+    created_at: datetime
 
 
 ResearchMedia = Literal["document", "photo"]

@@ -206,6 +206,17 @@ TABLE: dict[str, dict[str, str]] = {
         "township staff": STAFF_ONLY,
         "staff": "✓",
     },
+    # 四议两公开: a secretary their branch's matters, township staff and staff the open ones
+    # of the branches they oversee
+    "/matters": {
+        "stranger": MANAGERS_ONLY,
+        "member": MANAGERS_ONLY,
+        "flowing": MANAGERS_ONLY,
+        "secretary": "✓",
+        "leader": MANAGERS_ONLY,
+        "township staff": "✓",
+        "staff": "✓",
+    },
     "/appoint": {
         "stranger": APPOINT_STAFF_ONLY,
         "member": APPOINT_STAFF_ONLY,

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot import i18n, notices, roles, todo
+from bot import i18n, matters, notices, roles, todo
 from bot.access import load_actor
 from bot.callbacks import unpack
 from bot.clock import FrozenClock
@@ -184,6 +184,13 @@ TABLE: dict[str, dict[str, str]] = {
     "rsr:new": only("member"),
     # a research report: its author's, and their township's staff's and county staff's
     "rsr:open": only("member", "township staff", "staff"),
+    # 四议两公开: the branch's secretary keeps its matters; whoever manages it reads them
+    "mtr:new": only("secretary"),
+    "mtr:card": only(*MANAGERS),
+    "mtr:step": only("secretary"),
+    "mtr:pub": only("secretary"),
+    "mtr:drop": only("secretary"),
+    "mtr:xlsx": only(*MANAGERS),  # the branch's ledger
 }
 
 
@@ -341,6 +348,25 @@ async def scenario(
     h.services.poke_outbox()
     await h.settle()
     await member.says("/todo")
+    # Village matters (四议两公开): one decided, one open (set up through the service;
+    # their forms are walked in test_matters.py), the county's view, the branch's list and
+    # both cards.
+    decided = await matters.open_matter(
+        h.db, clock, county["east"], "修路", "说明", [], secretary.id
+    )
+    for step in (1, 2, 3, 4):
+        await matters.record_step(
+            h.db,
+            clock,
+            matters.StepDraft(decided.id, step, clock.today(), 9, 9, (9, 0, 0), None, ""),
+            secretary.id,
+        )
+    await matters.open_matter(h.db, clock, county["east"], "建广场", "说明", [], secretary.id)
+    await staff.says("/matters")
+    await secretary.says("/matters")
+    await secretary.presses("修路")
+    await secretary.presses("建广场")
+    await secretary.says("/matters")  # the branch's ledger button last
     # Their roles end (staff's buttons for it are walked in test_rights.py).
     by = await load_actor(h.db, staff.id, h.settings.admins)
     assert await roles.relieve_secretary(h.db, clock, demoted.id, county["east"], by)

@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from bot.clock import FrozenClock
 from storage import leadership as leadership_repo
 from storage import materials as material_repo
+from storage import matters as matter_repo
 from storage import meetings as meeting_repo
 from storage import members as member_repo
 from storage import notes as note_repo
@@ -24,6 +25,10 @@ from storage.models import (
     New,
     NewApplication,
     NewMaterial,
+    NewMatter,
+    NewMatterFile,
+    NewMatterPublication,
+    NewMatterStep,
     NewMeeting,
     NewMember,
     NewNote,
@@ -187,6 +192,31 @@ def _examples(county: int, branch: int, group: int, member: int) -> list[New]:
             latitude=23.13,
             longitude=113.26,
         ),
+        # After the session above (id 1): the first step of matter 1 was held there.
+        NewMatter(branch_id=branch, title="修建村道", description="硬化两公里村道", opened_by=42),
+        NewMatterFile(matter_id=1, kind="document", file_id="FILE3", file_name="预算.pdf"),
+        NewMatterStep(
+            matter_id=1,
+            step=1,
+            held_on=day,
+            expected=5,
+            attended=4,
+            votes_for=3,
+            votes_against=1,
+            votes_abstain=0,
+            passed=True,
+            meeting_id=1,
+            note="提议",
+            recorded_by=42,
+        ),
+        NewMatterPublication(
+            matter_id=1,
+            what="decision",
+            published_on=day,
+            body="决定修建村道。",
+            chat_id=-100,
+            recorded_by=42,
+        ),
         NewResearchReport(
             member_id=member,
             title="关于村集体经济的调研",
@@ -199,6 +229,31 @@ def _examples(county: int, branch: int, group: int, member: int) -> list[New]:
     ]
 
 
+async def _decided_then_published(c: Conn, new: NewMatterPublication, now: datetime) -> Stored:
+    """A decision is made public once decided: the matter's steps 2-4 first (the table's
+    triggers refuse anything out of order)."""
+    for step in (2, 3, 4):
+        await matter_repo.move(c, new.matter_id, "open", step, now)
+        await matter_repo.insert_step(
+            c,
+            NewMatterStep(
+                matter_id=new.matter_id,
+                step=step,
+                held_on=new.published_on,
+                expected=5,
+                attended=5,
+                votes_for=5,
+                votes_against=0,
+                votes_abstain=0,
+                passed=True,
+                recorded_by=42,
+            ),
+            now,
+        )
+    await matter_repo.move(c, new.matter_id, "decided", 4, now)
+    return await matter_repo.insert_publication(c, new, now)
+
+
 #: Each New model's repository function (the parameter is Any: one table for seven types).
 WRITERS: dict[type[New], Callable[[Conn, Any, datetime], Awaitable[Stored]]] = {
     NewApplication: member_repo.add_application,
@@ -209,6 +264,10 @@ WRITERS: dict[type[New], Callable[[Conn, Any, datetime], Awaitable[Stored]]] = {
     NewNotice: notice_repo.add_notice,
     NewVisit: visit_repo.add_visit,
     NewResearchReport: leadership_repo.add_report,
+    NewMatter: matter_repo.insert_matter,
+    NewMatterFile: matter_repo.insert_file,
+    NewMatterStep: matter_repo.insert_step,
+    NewMatterPublication: _decided_then_published,
 }
 
 
