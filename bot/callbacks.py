@@ -610,6 +610,28 @@ class RectifyPress(CallbackData, prefix="rect"):
     item: int
 
 
+# The township leadership's study ledger.
+
+
+class LeadershipPress(CallbackData, prefix="lead"):
+    """A township's leadership ledger (``township``: its unit): shown, as a spreadsheet,
+    its research reports, or a new centralised study session for its leadership."""
+
+    action: Literal["show", "xlsx", "rsr", "new"]
+    township: int
+
+
+class ResearchNew(CallbackData, prefix="rsr", action="new"):
+    """A leadership member files a research report (调研文章) of their own."""
+
+
+class ResearchOpen(CallbackData, prefix="rsr", action="open"):
+    """A research report opened: its author's own, or one of their township's for its
+    staff (and county staff)."""
+
+    report: int
+
+
 # 四议两公开: village matters (handlers/matters.py).
 
 

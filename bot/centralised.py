@@ -5,7 +5,9 @@ not of every member: only they see their count against 20 in their study record,
 the pace for the date — "6 of 20" reads as behind in November and as on the way in
 March — and staff see each township's leadership in the county and township bulletins.
 A session counts when its kind is centralised study and the member was there, in person
-or remotely, whichever branch held it.
+or remotely, whichever unit held it — the township for its leadership (bot/leadership.py)
+or a branch — each session once. The ledger beside the count: notes written about those
+sessions and research reports (调研文章) filed, in the roster's order, never ranked.
 """
 
 from __future__ import annotations
@@ -17,11 +19,21 @@ from datetime import date, datetime, time, timedelta, tzinfo
 from bot.i18n import Tr
 from bot.markup import esc
 from bot.notes import CENTRALISED_STUDY_TARGET as TARGET
-from storage import bulletins as figures_repo
+from storage import leadership as ledger_repo
 from storage.db import Conn
-from storage.models import Member
+from storage.models import LedgerRow, Member
 
-__all__ = ["TARGET", "StudyTable", "expected_by", "lines", "record_line", "sheet", "table"]
+__all__ = [
+    "TARGET",
+    "StudyTable",
+    "expected_by",
+    "lines",
+    "member_text",
+    "record_line",
+    "sheet",
+    "table",
+    "year_bounds",
+]
 
 
 def expected_by(day: date) -> int:
@@ -64,13 +76,15 @@ def record_line(
 
 @dataclass
 class TownshipStudy:
+    id: int
     name: str
-    members: list[tuple[str, int]] = field(default_factory=list)  # name, sessions
+    members: list[LedgerRow] = field(default_factory=list)  # in the roster's order
 
 
 @dataclass
 class StudyTable:
-    """The leadership of each township in a bulletin's scope, for the year up to its end."""
+    """The leadership of each township in a bulletin's scope (or one township's ledger),
+    for the year up to its end: sessions attended, notes about them, research reports."""
 
     until: date  # the last day counted
     townships: list[TownshipStudy]
@@ -81,19 +95,38 @@ class StudyTable:
         return expected_by(self.until)
 
 
+def year_bounds(until: date, tz: tzinfo) -> tuple[datetime, datetime]:
+    """From 1 January of ``until``'s year to the end of ``until``."""
+    return (
+        datetime.combine(date(until.year, 1, 1), time(0), tzinfo=tz),
+        datetime.combine(until + timedelta(days=1), time(0), tzinfo=tz),
+    )
+
+
 async def table(c: Conn, townships: list[tuple[int, str]], until: date, tz: tzinfo) -> StudyTable:
     """From 1 January of ``until``'s year to the end of ``until``."""
-    start = datetime.combine(date(until.year, 1, 1), time(0), tzinfo=tz)
-    end = datetime.combine(until + timedelta(days=1), time(0), tzinfo=tz)
     wanted = dict(townships)
     found: dict[int, TownshipStudy] = {}
-    for township_id, name, member, count in await figures_repo.centralised_study(c, start, end):
-        if township_id in wanted:
-            found.setdefault(township_id, TownshipStudy(name)).members.append((member, count))
+    for row in await ledger_repo.ledger(c, *year_bounds(until, tz)):
+        if row.township_id in wanted:
+            found.setdefault(row.township_id, TownshipStudy(row.township_id, row.township))
+            found[row.township_id].members.append(row)
     return StudyTable(
         until,
         [found[t] for t, _ in townships if t in found],
         [name for t, name in townships if t not in found],
+    )
+
+
+def member_text(tr: Tr, row: LedgerRow) -> str:
+    """One member's figures, as listed (no ranking: the roster's order, plain counts)."""
+    return tr(
+        "{name} {n}/{target} (notes {notes}, research reports {reports})",
+        name=esc(row.name),
+        n=row.sessions,
+        target=TARGET,
+        notes=row.notes,
+        reports=row.reports,
     )
 
 
@@ -113,9 +146,7 @@ def lines(tr: Tr, study: StudyTable) -> list[str]:
             tr(
                 "{township}: {members}",
                 township=esc(township.name),
-                members=" · ".join(
-                    f"{esc(name)} {count}/{TARGET}" for name, count in township.members
-                ),
+                members=" · ".join(member_text(tr, row) for row in township.members),
             )
         )
     if study.unmarked:
@@ -133,14 +164,26 @@ def sheet(tr: Tr, study: StudyTable) -> tuple[str, list[str], list[list[object]]
         tr("Centralised study"),
         [
             tr("Township"),
+            tr("Branch"),
             tr("Member"),
             tr("Sessions this year"),
             tr("Target"),
             tr("Expected by {day}", day=study.until.isoformat()),
+            tr("Notes on these sessions"),
+            tr("Research reports"),
         ],
         [
-            [township.name, name, count, TARGET, study.expected]
+            [
+                township.name,
+                row.branch,
+                row.name,
+                row.sessions,
+                TARGET,
+                study.expected,
+                row.notes,
+                row.reports,
+            ]
             for township in study.townships
-            for name, count in township.members
+            for row in township.members
         ],
     )

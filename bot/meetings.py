@@ -48,6 +48,7 @@ from storage.models import (
     NewMeeting,
     OutboxKind,
     OutboxRow,
+    RoleName,
     Unit,
 )
 
@@ -148,6 +149,21 @@ async def schedule(
                 ],
                 now,
             )
+        elif meeting.leadership:  # no group: each leadership member is invited privately
+            await outbox_repo.enqueue(
+                c,
+                [
+                    outbox_repo.Envelope(
+                        f"meeting:{meeting.id}:notice:member:{m.id}",
+                        m.telegram_id,
+                        OutboxKind.MEETING_NOTICE,
+                        meeting.id,
+                    )
+                    for m in await meeting_repo.invited_with_account(c, meeting.id)
+                    if m.telegram_id is not None
+                ],
+                now,
+            )
         await audit.record(
             c,
             now,
@@ -155,7 +171,8 @@ async def schedule(
             "meeting.schedule",
             f"meeting:{meeting.id}",
             f"{new.kind} {meeting.starts_at.isoformat()}"
-            + (f" listed={len(guests)}" if new.audience == "listed" else ""),
+            + (f" listed={len(guests)}" if new.audience == "listed" else "")
+            + (" leadership" if new.leadership else ""),
         )
     return meeting
 
@@ -167,6 +184,7 @@ INVITED_BY_KIND: dict[MeetingKind, str] = {
 }
 INVITED_EVERYONE = N_("all full and probationary members")
 INVITED_BACK_HOME = N_("the members back home, and no one else")
+INVITED_LEADERSHIP = N_("the township's leadership, as marked on the roster")
 
 
 @dataclass(frozen=True)
@@ -217,7 +235,13 @@ async def invited_count(db: Database, draft: NewMeeting, guests: Sequence[int]) 
     is seen before anyone is reminded."""
     async with db.read() as c:
         return await meeting_repo.count_invited_by_kind(
-            c, draft.branch_id, draft.kind, draft.group_id, list(guests), draft.audience
+            c,
+            draft.branch_id,
+            draft.kind,
+            draft.group_id,
+            list(guests),
+            draft.audience,
+            draft.leadership,
         )
 
 
@@ -347,7 +371,8 @@ async def _record_to(c: Conn, meeting: Meeting, admins: list[int]) -> list[int]:
     scheduler = actor_of(await people.person(c, meeting.created_by), meeting.created_by, admins)
     if scheduler.manages(meeting.branch_id):
         return [meeting.created_by]
-    return [r.telegram_id for r in await org_repo.holders(c, "secretary", meeting.branch_id)]
+    role: RoleName = "township" if meeting.leadership else "secretary"
+    return [r.telegram_id for r in await org_repo.holders(c, role, meeting.branch_id)]
 
 
 async def _advance_one(
@@ -625,10 +650,11 @@ async def queue_count_edits(
 
 
 def away_from(member: Member, meeting: Meeting) -> bool:
-    """Working away from this session's branch: their home's, joined remotely if at all.
-    A member working away who comes to their host branch's session lives there. (What
-    storage.meetings.AWAY_FROM says of rows, for what a member is shown.)"""
-    return member.flowing and member.branch_id == meeting.branch_id
+    """Working away from this session's branch: their home's (or their township's, for
+    its leadership), joined remotely if at all. A member working away who comes to their
+    host branch's session lives there. (What storage.meetings.AWAY_FROM says of rows, for
+    what a member is shown.)"""
+    return member.flowing and (member.branch_id == meeting.branch_id or meeting.leadership)
 
 
 CheckIn = Literal[
@@ -891,7 +917,9 @@ def describe(tr: Translator, meeting: Meeting, branch: str, tz: tzinfo) -> list[
         tr("<b>{kind}</b>: {topic}", kind=tr(KINDS[meeting.kind]), topic=esc(meeting.topic)),
         tr("Time: {when}", when=when_text(meeting, tz)),
         tr("Place: {place}", place=esc(meeting.place)),
-        tr("Branch: {branch}", branch=esc(branch)),
+        tr("For: the leadership of {township}", township=esc(branch))
+        if meeting.leadership
+        else tr("Branch: {branch}", branch=esc(branch)),
     ]
     if meeting.lecturer:
         lines.append(tr("Lecturer: {name}", name=esc(meeting.lecturer)))

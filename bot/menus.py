@@ -81,6 +81,16 @@ COMMANDS: tuple[Command, ...] = (
         N_("Rectification ledger: items, deadlines, crossing off"),
         frozenset({Role.SECRETARY, Role.LEADER, Role.TOWNSHIP, Role.STAFF}),
     ),
+    Command(
+        "leadership",
+        N_("The township leadership's study ledger; schedule their centralised study"),
+        frozenset({Role.TOWNSHIP, Role.STAFF}),
+    ),
+    Command(
+        "research",
+        N_("Research reports (township leadership): file one, see yours"),
+        frozenset({Role.MEMBER}),
+    ),
     Command("matters", N_("四议两公开: village matters, their meetings and publication"), MANAGERS),
 )
 

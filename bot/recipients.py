@@ -15,12 +15,15 @@ from storage.models import User
 
 
 async def managers(c: Conn, branch_id: int, admins: list[int]) -> list[int]:
-    """Who is told about a branch's applicant: its secretaries; where none can be reached,
-    the staff of its township, who answer for their branches directly; else county staff.
+    """Who is told about a branch's applicant: its secretaries (a township's own unit —
+    its leadership's sessions — its township staff); where none can be reached, the staff
+    of its township, who answer for their branches directly; else county staff.
     Only people who opened the bot: Telegram refuses a bot's first word to anyone else
     (403 "bot can't initiate conversation"). If nobody can be reached, nobody is written
     to (a request to join waits in /pending, where each of them finds it)."""
     secretaries = [r.telegram_id for r in await org_repo.holders(c, "secretary", branch_id)]
+    # A township's own unit (its leadership's sessions) is run by its township staff.
+    secretaries += [r.telegram_id for r in await org_repo.holders(c, "township", branch_id)]
     reachable = await member_repo.reachable(c, secretaries)
     if reachable:
         return reachable

@@ -15,6 +15,7 @@ from bot import (
     bulletins,
     homecoming,
     joining,
+    leadership,
     materials,
     matters,
     meetings,
@@ -87,6 +88,8 @@ RENDERERS: tuple[tuple[K, Renderer], ...] = (
     (K.RECTIFY, rectification.render_item),
     (K.RECTIFY_EVIDENCE, rectification.render_evidence),
     (K.RECTIFY_CHECK, rectification.render_check),
+    # the township leadership's study ledger
+    (K.STUDY_BEHIND, leadership.render_behind),
 )
 
 

@@ -26,6 +26,7 @@ from bot import (
     bulletins,
     group_members,
     homecoming,
+    leadership,
     meetings,
     notes,
     notices,
@@ -126,6 +127,12 @@ async def tick(services: Services) -> int:
             settings.admins,
         )
         services.daily["homecoming"] = now.date()
+    if now.time() >= settings.bulletin_time and services.daily.get("leadership") != now.date():
+        # After a quarter's end, each leadership member behind the study pace, once.
+        queued += await leadership.queue_behind(
+            services.database, services.clock, settings.bulletin_time
+        )
+        services.daily["leadership"] = now.date()
     if services.daily.get("inbox") != now.date():
         await services.journal.forget_old()
         services.daily["inbox"] = now.date()

@@ -28,6 +28,7 @@ from bot.meetings import (
     EFFECT_MAX,
     INVITED_BY_KIND,
     INVITED_EVERYONE,
+    INVITED_LEADERSHIP,
     KINDS,
     describe,
     people_lines,
@@ -265,7 +266,11 @@ def invited_words(tr: Tr, found: Card) -> str:
     meeting = found.meeting
     if meeting.audience == "listed":
         return tr(INVITED_LISTED)
-    who = tr(INVITED_BY_KIND.get(meeting.kind, INVITED_EVERYONE))
+    who = (
+        tr(INVITED_LEADERSHIP)
+        if meeting.leadership
+        else tr(INVITED_BY_KIND.get(meeting.kind, INVITED_EVERYONE))
+    )
     if found.group:
         who = tr("{who} ({group})", who=who, group=esc(found.group))
     if found.guests:

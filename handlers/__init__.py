@@ -24,6 +24,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         dialog,
         group_members,
         homecoming,
+        leadership,
         materials,
         matters,
         meetings,
@@ -78,6 +79,8 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         ("notice", notices.notice_command),
         ("notices", notices.notices_command),
         ("rectify", rectify.rectify_command),
+        ("leadership", leadership.leadership_command),
+        ("research", leadership.research_command),
         ("matters", matters.matters_command),
     ]
     # Before /start's invite codes: a visit's link from the half-year spreadsheet.
@@ -120,6 +123,11 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     application.add_handler(CallbackQueryHandler(todo.todo_button, pattern=r"^todo:"))
     application.add_handler(CallbackQueryHandler(homecoming.homecoming_button, pattern=r"^home:"))
     application.add_handler(CallbackQueryHandler(rectify.rectify_button, pattern=r"^rect:"))
+    application.add_handler(CallbackQueryHandler(leadership.leadership_button, pattern=r"^lead:"))
+    application.add_handler(
+        CallbackQueryHandler(leadership.research_open_button, pattern=r"^rsr:open:")
+    )
+    application.add_handler(CallbackQueryHandler(leadership.research_button, pattern=r"^rsr:"))
     application.add_handler(CallbackQueryHandler(matters.matter_button, pattern=r"^mtr:"))
     # Last among buttons: anything unclaimed is stale or forged.
     application.add_handler(CallbackQueryHandler(common.stale_button))

@@ -74,6 +74,14 @@ async def start_makeup(
     return await _start(update, context, branch, in_private=True, makeup=guests)
 
 
+async def start_leadership(update: Update, context: ZContext, township: Unit) -> bool:
+    """The form for a township's centralised study for its leadership (乡镇领导班子): the
+    same steps from the start time on — the kind is centralised study, the session is the
+    township's (no group chat: everyone is told privately), it invites the leadership
+    members of its branches, and there is no remote attendance or guests to ask about."""
+    return await _start(update, context, township, in_private=True, leadership=True)
+
+
 async def _start(
     update: Update,
     context: ZContext,
@@ -81,6 +89,7 @@ async def _start(
     *,
     in_private: bool,
     makeup: list[Member] | None = None,
+    leadership: bool = False,
 ) -> bool:
     """Open the form privately; False (and said where they asked) past the day's limit."""
     tr = context.tr
@@ -104,6 +113,18 @@ async def _start(
             branch=esc(branch.name),
             names=_names(makeup),
         )
+    if leadership:
+        data.update(kind="study", leadership=True, remote=False)
+        await dialog.begin(update, context, MEETING, "when", data, in_private=in_private)
+        await context.bot.send_message(
+            context.actor.telegram_id,
+            tr(
+                "📅 <b>Centralised study for the leadership of {township}</b>",
+                township=esc(branch.name),
+            ),
+        )
+        await ask_when(update, context, MEETING)
+        return True
     await dialog.begin(update, context, MEETING, "kind", data, in_private=in_private)
     kinds = grid(
         [button(tr(KINDS[kind]), dialog.choice(MEETING, "kind", kind)) for kind in offered]
@@ -227,8 +248,9 @@ async def _read_lecturer(turn: Turn) -> None:
         await turn.acknowledge(turn.tr("Skip"))
     else:
         lecturer = few_words(turn.text, 40)
-    # A make-up lesson: who comes is fixed, and they are home.
-    await turn.go("confirm" if _makeup(turn.current) else "remote", lecturer=lecturer)
+    # A make-up lesson: who comes is fixed, and they are home; the leadership's study too.
+    fixed = _makeup(turn.current) or _leadership(turn.current)
+    await turn.go("confirm" if fixed else "remote", lecturer=lecturer)
 
 
 async def _ask_remote(turn: Turn) -> None:
@@ -379,6 +401,11 @@ def _makeup(current: Dialog) -> bool:
     return current.data.get("audience") == "listed"
 
 
+def _leadership(current: Dialog) -> bool:
+    """A township's centralised study for its leadership (the form's unit a township)."""
+    return bool(current.data.get("leadership"))
+
+
 def _draft(current: Dialog, by: int) -> NewMeeting:
     """The session the form collected, as it is to be stored."""
     data = current.data
@@ -392,6 +419,7 @@ def _draft(current: Dialog, by: int) -> NewMeeting:
         remote_allowed=bool(data.get("remote")),
         group_id=int(data["group"]) if data.get("group") else None,
         audience="listed" if _makeup(current) else "kind",
+        leadership=_leadership(current),
         created_by=by,
     )
 
@@ -435,12 +463,21 @@ async def _confirm_question(turn: Turn) -> None:
             n=await meetings.invited_count(context.db, draft, guests),
             who=tr(meetings.INVITED_BACK_HOME)
             if _makeup(current)
+            else tr(meetings.INVITED_LEADERSHIP)
+            if draft.leadership
             else tr(meetings.INVITED_BY_KIND.get(draft.kind, meetings.INVITED_EVERYONE)),
         ),
     ]
     if guests and not _makeup(current):
         lines.append(tr("Including {n} activists you added.", n=len(guests)))
-    if not await meetings.has_group(context.db, draft.branch_id):
+    if draft.leadership:
+        lines.append(
+            tr(
+                "Each of them is invited privately now, and gets the reminders and the "
+                "check-in buttons privately."
+            )
+        )
+    elif not await meetings.has_group(context.db, draft.branch_id):
         lines.append(
             tr(
                 "The branch has no group chat tied to it, so each member gets the "
@@ -482,7 +519,11 @@ async def _confirm(turn: Turn) -> None:
     told = await meetings.has_group(context.db, draft.branch_id)
     # Kept for the session itself: who came without a phone is recorded by hand from here.
     await turn.say(
-        tr("Scheduled. The branch group has been told.") if told else tr("Scheduled."),
+        tr("Scheduled. The branch group has been told.")
+        if told
+        else tr("Scheduled. The leadership members have been invited privately.")
+        if draft.leadership
+        else tr("Scheduled."),
         reply_markup=inline(
             [
                 [button(label, data) for label, data in meetings.change_buttons(tr, meeting)],
@@ -506,7 +547,7 @@ MEETING_STEPS = StepTable(
         "guests": Step(_read_guests, next=("confirm",), ask=_ask_guests),
         "confirm": Step(_confirm, next=("when",), ask=_confirm_question),
     },
-    first=("kind",),
+    first=("kind", "when"),  # "when": a township's study for its leadership
 )
 
 
@@ -622,7 +663,12 @@ async def _read_leave_reason(turn: Turn) -> None:
         return
     context.services.poke_counts()
     context.services.poke_outbox()  # the secretaries' copy, queued with the request
-    await turn.say(turn.tr("Your request has been sent to the branch secretary."))
+    meeting = await meetings.get(context.db, int(turn.data["meeting"]))
+    await turn.say(
+        turn.tr("Your request has been sent to the township's staff.")
+        if meeting is not None and meeting.leadership
+        else turn.tr("Your request has been sent to the branch secretary.")
+    )
 
 
 # Begun by the leave button under a session, which asks the question.

@@ -14,7 +14,7 @@ from typing import Literal
 
 from telegram import CallbackQuery, InlineKeyboardButton, Update
 
-from bot import migrants, notes, registry, study_record
+from bot import leadership, migrants, notes, registry, study_record
 from bot.callbacks import (
     NoteExempt,
     NoteFull,
@@ -22,6 +22,7 @@ from bot.callbacks import (
     NoteStart,
     NoteVerdict,
     NoteWrite,
+    ResearchNew,
     StudyRecord,
 )
 from bot.context import ZContext
@@ -487,14 +488,17 @@ async def _show_record(
     years = [
         other for other in await study_record.years(context.db, clock, member.id) if other != year
     ]
-    keys = inline(
-        grid(
-            [
-                button(context.tr("📒 {year}", year=other), StudyRecord(member.id, other).pack())
-                for other in years
-            ],
-            5,
-        )
+    rows = grid(
+        [
+            button(context.tr("📒 {year}", year=other), StudyRecord(member.id, other).pack())
+            for other in years
+        ],
+        5,
     )
+    if member.telegram_id == context.actor.telegram_id and leadership.files_reports(member):
+        # The leadership's own record leads to their research reports (调研文章).
+        rows.append([button(context.tr("➕ File a research report"), ResearchNew().pack())])
+    keys = inline(rows)
     for number, text in enumerate(texts, start=1):
-        await chat.send_message(text, reply_markup=keys if number == len(texts) and years else None)
+        last = number == len(texts) and any(rows)
+        await chat.send_message(text, reply_markup=keys if last else None)

@@ -59,7 +59,7 @@ async def change_button(
         return
     if isinstance(data, SessionList):
         branch = await organisation.get_unit(context.db, data.branch)
-        if branch is None or branch.kind != "branch":
+        if branch is None or branch.kind not in ("branch", "township"):  # or its leadership
             raise Stale
         if not context.actor.manages(branch.id):
             raise Refused

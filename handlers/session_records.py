@@ -98,7 +98,8 @@ async def sessions_button(
         return
     branch = await organisation.get_unit(context.db, data.branch)
     allowed = actor.reads_sessions_of if isinstance(data, SessionMonth) else actor.manages
-    if branch is None or branch.kind != "branch" or not allowed(branch.id):
+    # A township's own sessions: those of its leadership (bot/leadership.py).
+    if branch is None or branch.kind not in ("branch", "township") or not allowed(branch.id):
         raise Refused
     if isinstance(data, SessionMonth):
         month = Month.parse(data.month)

@@ -84,28 +84,6 @@ async def branches_with_groups(c: Conn) -> set[int]:
     return {int(row[0]) for row in rows}
 
 
-async def centralised_study(
-    c: Conn, start: datetime, end: datetime
-) -> list[tuple[int, str, str, int]]:
-    """(township, township name, member name, sessions) for every active member of the
-    township leadership: centralised study sessions attended (present or remote)."""
-    rows = await c.execute_fetchall(
-        """
-        SELECT t.id, t.name, m.name,
-               (SELECT count(*) FROM attendance a JOIN meetings mt ON mt.id = a.meeting_id
-                WHERE a.member_id = m.id AND a.status IN ('present', 'remote')
-                  AND mt.kind = 'study' AND mt.starts_at >= :start AND mt.starts_at < :end)
-        FROM members m JOIN units b ON b.id = m.branch_id JOIN units t ON t.id = b.parent_id
-        WHERE m.state = 'active' AND m.township_leadership = 1
-        ORDER BY t.name, t.id, m.name, m.id""",
-        {"start": ts(start), "end": ts(end)},
-    )
-    return [
-        (int(township), str(name), str(member), int(count))
-        for township, name, member, count in rows
-    ]
-
-
 async def attendance(c: Conn, start: datetime, end: datetime) -> dict[int, tuple[float, float]]:
     """branch → (present or remote, invited minus approved leave and those working away)
     over closed sessions."""

@@ -29,7 +29,10 @@ STEPS = ("reminded_day_at", "reminded_hour_at", "opened_at", "closed_at")
 #: every other kind the branch's full and probationary members, and with them the full and
 #: probationary members of other branches working away who named this branch their host
 #: (流入地党组织: the branch where they live organises them). Activists come only as
-#: guests. Queries use :data:`INVITED`, never this alone: its ORs keep SQLite from any
+#: guests. A township's session for its leadership (``leadership``: its branch_id is the
+#: township) invites the township's leadership members (乡镇领导班子, marked on the roster)
+#: of the branches under it — no branch's members, as no member's branch is a township.
+#: Queries use :data:`INVITED`, never this alone: its ORs keep SQLite from any
 #: index on members, so it would be tested on every member of the county.
 _INVITED_RULE = """(m.state = 'active' AND (
     EXISTS (SELECT 1 FROM meeting_guests g WHERE g.meeting_id = mt.id AND g.member_id = m.id)
@@ -38,15 +41,21 @@ _INVITED_RULE = """(m.state = 'active' AND (
         WHEN 'group' THEN m.group_id = mt.group_id AND m.status != 'activist'
         ELSE m.status != 'activist' END)
     OR (mt.audience = 'kind' AND m.flowing = 1 AND m.host_branch_id = mt.branch_id
-        AND mt.kind NOT IN ('committee', 'group') AND m.status != 'activist')))"""
+        AND mt.kind NOT IN ('committee', 'group') AND m.status != 'activist')
+    OR (mt.audience = 'kind' AND mt.leadership = 1 AND m.township_leadership = 1
+        AND m.status != 'activist' AND m.branch_id IN (
+            SELECT b.id FROM units b WHERE b.kind = 'branch' AND b.parent_id = mt.branch_id))))"""
 
 #: Who meeting row ``mt`` could invite at all: the members of its branch, those who named
-#: it their host, its guests. Each arm of the rule requires one of these, so ANDed with it
-#: this drops no one; and each is found by an index (members_branch, members_host, the
-#: guests' key), so SQLite reads the union of the three instead of scanning every member
-#: (tests/unit/test_invited_query.py holds both: same people, no scan).
+#: it their host, its guests, and for a leadership session the members of the township's
+#: branches. Each arm of the rule requires one of these, so ANDed with it this drops no
+#: one; and each is found by an index (members_branch, members_host, the guests' key,
+#: units_sibling_name for the township's branches), so SQLite reads the union instead of
+#: scanning every member (tests/unit/test_invited_query.py holds both: same people, no scan).
 _INVITABLE = """(m.branch_id = mt.branch_id OR m.host_branch_id = mt.branch_id
-    OR m.id IN (SELECT g.member_id FROM meeting_guests g WHERE g.meeting_id = mt.id))"""
+    OR m.id IN (SELECT g.member_id FROM meeting_guests g WHERE g.meeting_id = mt.id)
+    OR m.branch_id IN (SELECT b.id FROM units b WHERE mt.leadership = 1
+                       AND ifnull(b.parent_id, 0) = mt.branch_id AND b.kind = 'branch'))"""
 
 #: Whether member row ``m`` is invited to meeting row ``mt`` — the one rule of who a
 #: session invites (every query below uses it), found by index.
@@ -58,10 +67,11 @@ _HAS_ROW_OR_INVITABLE = f"""(m.id IN (SELECT r.member_id FROM attendance r
                                   WHERE r.meeting_id = mt.id) OR {_INVITABLE})"""
 
 #: Whether member row ``m`` is working away from meeting row ``mt``'s branch: their home
-#: branch's session, which they may join remotely if at all (a member working away who
-#: comes to their host branch's session lives there). bot.meetings.away_from says the
-#: same of models, for what a member is shown (tests/unit/test_rules_once.py holds both).
-AWAY_FROM = "(m.flowing = 1 AND m.branch_id = mt.branch_id)"
+#: branch's session, or their township's for its leadership, which they may join remotely
+#: if at all (a member working away who comes to their host branch's session lives
+#: there). bot.meetings.away_from says the same of models, for what a member is shown
+#: (tests/unit/test_rules_once.py holds both).
+AWAY_FROM = "(m.flowing = 1 AND (m.branch_id = mt.branch_id OR mt.leadership = 1))"
 
 #: Whether member row ``m`` could not come to meeting row ``mt``: working away from the
 #: session's own branch, and it cannot be joined remotely. Such a member is not reminded
@@ -491,16 +501,18 @@ async def count_invited_by_kind(
     group_id: int | None,
     guests: list[int],
     audience: str = "kind",
+    leadership: bool = False,
 ) -> int:
     """How many a session of this kind (with these guests) would invite, before it exists
     (the form's confirmation says it): the same rule, applied to a meeting row built in
     place."""
     async with c.execute(
-        f"""WITH mt(id, branch_id, kind, group_id, audience) AS (VALUES (0, ?, ?, ?, ?))
+        f"""WITH mt(id, branch_id, kind, group_id, audience, leadership)
+                  AS (VALUES (0, ?, ?, ?, ?, ?))
                 SELECT count(*) FROM mt JOIN members m
                 WHERE {INVITED} OR (m.state = 'active'
                                     AND m.id IN (SELECT value FROM json_each(?)))""",
-        (branch_id, kind, group_id, audience, json.dumps(guests)),
+        (branch_id, kind, group_id, audience, int(leadership), json.dumps(guests)),
     ) as cur:
         row = await cur.fetchone()
     return int(row[0]) if row else 0

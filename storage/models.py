@@ -266,6 +266,7 @@ class OutboxKind(StrEnum):
     REVIEW = "review"  # the yearly review's draft
     ROLE = "role"  # an appointment made or ended
     STUDY_REMINDER = "study_reminder"  # the one evening reminder of a day
+    STUDY_BEHIND = "study_behind"  # a leadership member behind pace at a quarter's end
     TOWNSHIP_BULLETIN = "township_bulletin"  # a township's bulletin, to its township staff
     TROUBLE = "trouble"  # an error report, to staff
     VISIT_BULLETIN = "visit_bulletin"
@@ -378,6 +379,9 @@ class NewMeeting(New):
     topic: str
     lecturer: str | None = None
     remote_allowed: bool = False
+    # The township leadership's centralised study: branch_id is the township, and the
+    # session invites its leadership (乡镇领导班子), not a branch's members.
+    leadership: bool = False
     created_by: int
 
 
@@ -898,3 +902,40 @@ class NewMatterPublication(New):
 
 class MatterPublication(NewMatterPublication, Stored):
     created_at: datetime
+
+
+ResearchMedia = Literal["document", "photo"]
+
+
+class NewResearchReport(New):
+    """A research report (调研文章) a member of a township's leadership files: a title, and
+    its text and/or a document or photo of it (bot/leadership.py)."""
+
+    table: ClassVar[str] = "research_reports"
+
+    member_id: int
+    title: str
+    body: str = ""
+    media_kind: ResearchMedia | None = None
+    file_id: str | None = None
+    file_name: str | None = None
+    created_by: int
+
+
+class ResearchReport(NewResearchReport, Stored):
+    id: int
+    created_at: datetime
+
+
+class LedgerRow(Stored):
+    """One leadership member's year so far in a township's study ledger."""
+
+    township_id: int
+    township: str
+    member_id: int
+    name: str
+    telegram_id: int | None
+    branch: str
+    sessions: int  # centralised study sessions attended (present or remote)
+    notes: int  # notes written about those sessions
+    reports: int  # research reports filed

@@ -146,6 +146,11 @@ async def erase_member(c: Conn, member_id: int, placeholder: str, now: datetime)
         "UPDATE attendance SET reason = NULL, reason_file_id = NULL WHERE member_id = ?",
         (member_id,),
     )
+    await c.execute(  # research reports keep their date (the count), not their words
+        "UPDATE research_reports SET title = '—', body = '', file_id = NULL, file_name = NULL "
+        "WHERE member_id = ?",
+        (member_id,),
+    )
     # Copies of the name: receipts of notices, and messages that named them to others.
     await c.execute(
         "UPDATE notice_recipients SET name = ? WHERE member_id = ?"

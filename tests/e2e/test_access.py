@@ -39,6 +39,8 @@ MEMBERS_ONLY_NOTES = "只有支部党员可以提交心得体会。"
 APPOINT_STAFF_ONLY = "只有组织部工作人员可以任命支部书记和联系领导。"
 RECORDS_ONLY = "活动记录供支部书记、组织部工作人员和联系该村的领导干部查看。"
 WAITING = "您的入组申请正在等待支部书记审核，有结果后我会通知您。"
+TOWNSHIPS_ONLY = "只有乡镇党委和县委组织部工作人员可以进行此操作。"
+RESEARCH_ONLY = "调研文章由花名册中标注的乡镇领导班子成员提交（“乡镇领导班子”列）。"
 
 # command: refusal per role, or "✓" for allowed. A pending applicant is refused what a
 # stranger is (told that the request waits, where a stranger is told how to join); the
@@ -234,6 +236,22 @@ TABLE: dict[str, dict[str, str]] = {
         "township staff": APPOINT_STAFF_ONLY,
         "staff": "✓",
     },
+    # the township leadership's study ledger: a township's staff theirs, staff any
+    "/leadership": {
+        "stranger": TOWNSHIPS_ONLY,
+        "member": TOWNSHIPS_ONLY,
+        "flowing": TOWNSHIPS_ONLY,
+        "secretary": TOWNSHIPS_ONLY,
+        "leader": TOWNSHIPS_ONLY,
+        "township staff": "✓",
+        "staff": "✓",
+    },
+    # research reports: the leadership marked on the roster (none of these; see
+    # test_leadership_study.py for one who is)
+    "/research": dict.fromkeys(
+        ("stranger", "member", "flowing", "secretary", "leader", "township staff", "staff"),
+        RESEARCH_ONLY,
+    ),
 }
 for _row in TABLE.values():
     _row["pending"] = WAITING if _row["stranger"] == NOT_REGISTERED else _row["stranger"]
@@ -249,6 +267,8 @@ REFUSALS = {
     MEMBERS_ONLY_NOTES,
     APPOINT_STAFF_ONLY,
     RECORDS_ONLY,
+    TOWNSHIPS_ONLY,
+    RESEARCH_ONLY,
 }
 
 

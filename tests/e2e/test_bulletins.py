@@ -529,10 +529,12 @@ async def test_a_county_bulletins_and_its_yearly_review(
         "乡镇领导班子集中学习，2026 年截至 2026-12-31（全年不少于 20 次；按进度此时约应 20 次）"
         in lines
     )
-    assert "东岭镇：乡镇干部 6/20" in lines
+    assert "东岭镇：乡镇干部 6/20（心得 0 · 调研文章 0）" in lines
     assert "花名册中未标注领导班子成员的乡镇（“乡镇领导班子”列）：西河乡" in lines
     quarter_sheets = _xlsx(h, staff, "2026-10-01_2026-12-31")
-    assert quarter_sheets["集中学习"][1:] == [["东岭镇", "乡镇干部", 6, 20, 20]]
+    assert quarter_sheets["集中学习"][1:] == [
+        ["东岭镇", "东岭村党支部", "乡镇干部", 6, 20, 20, 0, 0]
+    ]
     assert quarter_sheets["支部"][1][:3] == ["东岭镇", "东岭八村党支部", "否"]
 
     # The first working morning (Monday 4 January): the draft of the yearly review.

@@ -19,9 +19,10 @@ from bot.access import load_actor
 from bot.callbacks import unpack
 from bot.clock import FrozenClock
 from sandbox.emulator import SimMessage
+from storage import leadership as leadership_repo
 from storage import members as member_repo
 from storage import org as org_repo
-from storage.models import NewNotice, NewRectification
+from storage.models import NewNotice, NewRectification, NewResearchReport
 from tests.conftest import START
 from tests.e2e.flows import (
     branch_group,
@@ -72,6 +73,9 @@ REFUSALS = {
         "secretary sent you.",
         "Your request to join is waiting for the branch secretary's approval. I will tell you "
         "when it is decided.",
+        "Only township and county staff can do this.",
+        "Research reports (调研文章) are filed by the township leadership, as marked on the "
+        "roster (column 乡镇领导班子).",
     )
 }
 
@@ -183,6 +187,16 @@ TABLE: dict[str, dict[str, str]] = {
     "rect:ok": only("township staff", "staff"),  # who oversee the branch
     "rect:back": only("township staff", "staff"),
     "rect:due": only("township staff", "staff"),  # move the deadline
+    # The township leadership's study ledger (东岭镇's): county staff choose the township
+    # (the newest shown, 西河乡, is not township staff's); a leadership member (here the
+    # member) files research reports.
+    "lead:show": only("staff"),
+    "lead:new": only("township staff", "staff"),
+    "lead:xlsx": only("township staff", "staff"),
+    "lead:rsr": only("township staff", "staff"),
+    "rsr:new": only("member"),
+    # a research report: its author's, and their township's staff's and county staff's
+    "rsr:open": only("member", "township staff", "staff"),
     # 四议两公开: the branch's secretary keeps its matters; whoever manages it reads them
     "mtr:new": only("secretary"),
     "mtr:card": only(*MANAGERS),
@@ -213,6 +227,21 @@ async def scenario(
     async with h.db.tx() as c:
         await org_repo.grant(c, township.id, "township", county["dongling"], staff.id, clock.now())
     await township.says("/help")
+    # The leadership's ledger: county staff choose a township; township staff see theirs
+    # (before any session-record button: the newest of those is the branch's). The member
+    # is on the township's leadership, and files research reports.
+    await staff.says("/leadership")
+    await township.says("/leadership")
+    async with h.db.tx() as c:
+        marked = await member_repo.member_of_user(c, member.id)
+        assert marked is not None
+        await member_repo.update_member(c, marked.id, {"township_leadership": True}, clock.now())
+        await leadership_repo.add_report(
+            c,
+            NewResearchReport(member_id=marked.id, title="调研", body="正文", created_by=member.id),
+            clock.now(),
+        )
+    await member.says("/research")
     stranger = h.person("陌生人")
     await stranger.says("/help")
     pending = h.person("申请人")

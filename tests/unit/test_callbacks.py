@@ -28,6 +28,7 @@ from bot.callbacks import (
     InviteNew,
     InviteRevoke,
     Language,
+    LeadershipPress,
     LeaveDecision,
     Ledger,
     LedgerYears,
@@ -61,6 +62,8 @@ from bot.callbacks import (
     ReportKind,
     ReportPeriod,
     ReportTyped,
+    ResearchNew,
+    ResearchOpen,
     ReviewAdd,
     ReviewBranchPress,
     ReviewDecide,
@@ -163,6 +166,9 @@ OLD: dict[str, CallbackData] = {
     "dlg:appoint:person:r:1000002": FormChoice(
         form="appoint", step="person", value="r", more="1000002"
     ),
+    "lead:xlsx:2": LeadershipPress(action="xlsx", township=2),
+    "rsr:new": ResearchNew(),
+    "rsr:open:5": ResearchOpen(report=5),
 }
 
 

@@ -75,6 +75,7 @@ async def _county(c: Conn) -> tuple[list[int], dict[int, list[int]], list[int]]:
                 flowing,
                 host,
                 telegram_id,
+                int(n % 4 == 1),  # on the township's leadership (乡镇领导班子)
                 ts(now),
                 ts(now),
             )
@@ -85,8 +86,9 @@ async def _county(c: Conn) -> tuple[list[int], dict[int, list[int]], list[int]]:
     )
     await c.executemany(
         """INSERT INTO members (branch_id, group_id, name, status, state, committee, flowing,
-                                host_branch_id, telegram_id, created_at, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                                host_branch_id, telegram_id, township_leadership,
+                                created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
         rows,
     )
     members = [r[0] for r in await c.execute_fetchall("SELECT id FROM members ORDER BY id")]
@@ -128,6 +130,26 @@ async def _sessions(
                    VALUES (?, ?, 'absent', ?)""",
                 [(meeting.id, m, ts(now)) for m in pick.sample(members, 8)],
             )
+    # The township's centralised study for its leadership, held by the township itself.
+    town = await c.execute_fetchall("SELECT parent_id FROM units WHERE id = ?", branches[:1])
+    for remote, guests in itertools.product((False, True), (False, True)):
+        meeting = await meeting_repo.add_meeting(
+            c,
+            NewMeeting(
+                branch_id=int(next(iter(town))[0]),
+                kind="study",
+                leadership=True,
+                remote_allowed=remote,
+                starts_at=now + timedelta(days=1),
+                place="镇政府",
+                topic="集中学习",
+                created_by=BY,
+            ),
+            now,
+        )
+        ids.append(meeting.id)
+        if guests:
+            await meeting_repo.add_guests(c, meeting.id, pick.sample(members, 12), BY, now)
     return ids
 
 
@@ -181,7 +203,12 @@ async def test_indexed_queries_invite_exactly_whom_the_rule_does(tmp_path: Path)
                 ]
                 if meeting.audience == "kind":
                     assert await meeting_repo.count_invited_by_kind(
-                        c, meeting.branch_id, meeting.kind, meeting.group_id, guests
+                        c,
+                        meeting.branch_id,
+                        meeting.kind,
+                        meeting.group_id,
+                        guests,
+                        leadership=meeting.leadership,
                     ) == len(want)
                 hosted += len(
                     [
@@ -203,6 +230,10 @@ async def test_indexed_queries_invite_exactly_whom_the_rule_does(tmp_path: Path)
             # The mix is not vacuous: members of other branches are invited, as guests and
             # as those hosted; guests removed or not yet admitted are not; many are invited.
             assert hosted and guests_from_elsewhere and guests_not_invited
+            # The leadership's sessions invite the leadership of the township's branches.
+            leadership = await meeting_repo.invited(c, sessions[-4])
+            assert leadership and all(m.township_leadership for m in leadership)
+            assert {m.branch_id for m in leadership} == set(branches)
             assert len(seen) > len(members) // 4
             for member in members[::5]:
                 coming = {
@@ -239,9 +270,14 @@ async def test_no_query_of_who_is_invited_reads_every_member(tmp_path: Path) -> 
             )
             await meeting_repo.mark_absent(c, meeting_id, now)
             await meeting_repo.coming_for(c, member, now)
+            leadership = sessions[-1]  # a township's study for its leadership
+            await meeting_repo.invited(c, leadership)
+            await meeting_repo.expected_with_account(c, leadership)
+            await meeting_repo.attendees(c, leadership)
+            await meeting_repo.mark_absent(c, leadership, now)
             await c.set_trace_callback(None)  # type: ignore[arg-type]  # None turns it off
             queries = [s for s in statements if "members m" in s]
-            assert len(queries) == 8, statements
+            assert len(queries) == 12, statements
             for sql in queries:
                 plan = [r[3] for r in await c.execute_fetchall("EXPLAIN QUERY PLAN " + sql)]
                 assert not [step for step in plan if re.match(r"SCAN (m|members)\b", step)], (

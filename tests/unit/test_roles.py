@@ -126,6 +126,7 @@ PERSONAL = {
     K.NOTE_EXCELLENT,
     K.NOTE_REWRITE,
     K.RECTIFY,  # to the person named responsible for an item, whatever their role
+    K.STUDY_BEHIND,
     K.MATTER_PUBLIC,  # to the branch's group chat
 }
 

@@ -84,12 +84,13 @@ async def _meeting(
     *,
     remote: bool = False,
     state: str = "scheduled",
+    leadership: bool = False,
 ) -> Meeting:
     cur = await c.execute(
         """INSERT INTO meetings (branch_id, kind, starts_at, place, topic, remote_allowed,
-                                 state, created_by, created_at)
-           VALUES (?, 'lesson', ?, '村委会', '学习党章', ?, ?, 1, ?)""",
-        (branch, ts(starts_at), int(remote), state, ts(now)),
+                                 state, leadership, created_by, created_at)
+           VALUES (?, 'lesson', ?, '村委会', '学习党章', ?, ?, ?, 1, ?)""",
+        (branch, ts(starts_at), int(remote), state, int(leadership), ts(now)),
     )
     meeting = await meeting_repo.get_meeting(c, int(cur.lastrowid or 0))
     assert meeting is not None
@@ -164,6 +165,8 @@ async def test_away_from_a_sessions_branch_is_the_same_in_sql_and_python(db: Dat
             await _meeting(c, now, branch, now, remote=remote)
             for branch, remote in itertools.product((home, host), (False, True))
         ]
+        # A township's study for its leadership (held by the unit above the branches).
+        sessions.append(await _meeting(c, now, 1, now, leadership=True))
         for session in sessions:
             found = await fetch_all(
                 c,

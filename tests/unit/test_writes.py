@@ -11,6 +11,7 @@ import pytest
 from pydantic import ValidationError
 
 from bot.clock import FrozenClock
+from storage import leadership as leadership_repo
 from storage import materials as material_repo
 from storage import matters as matter_repo
 from storage import meetings as meeting_repo
@@ -35,6 +36,7 @@ from storage.models import (
     NewNotice,
     NewRectification,
     NewRectificationEvent,
+    NewResearchReport,
     NewVisit,
     Stored,
 )
@@ -137,6 +139,7 @@ def _examples(county: int, branch: int, group: int, member: int) -> list[New]:
             topic="学习",
             lecturer="张书记",
             remote_allowed=True,
+            leadership=True,
             created_by=42,
         ),
         NewMember(
@@ -237,6 +240,15 @@ def _examples(county: int, branch: int, group: int, member: int) -> list[New]:
             chat_id=-100,
             recorded_by=42,
         ),
+        NewResearchReport(
+            member_id=member,
+            title="关于村集体经济的调研",
+            body="调研正文",
+            media_kind="document",
+            file_id="DOC1",
+            file_name="调研.docx",
+            created_by=42,
+        ),
     ]
 
 
@@ -276,6 +288,7 @@ WRITERS: dict[type[New], Callable[[Conn, Any, datetime], Awaitable[Stored]]] = {
     NewVisit: visit_repo.add_visit,
     NewRectification: rectification_repo.add,
     NewRectificationEvent: rectification_repo.add_event,
+    NewResearchReport: leadership_repo.add_report,
     NewMatter: matter_repo.insert_matter,
     NewMatterFile: matter_repo.insert_file,
     NewMatterStep: matter_repo.insert_step,
