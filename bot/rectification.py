@@ -95,9 +95,16 @@ RESULTS: dict[str, str] = {
     "not_open": N_("This item is not open: it waits to be crossed off, or was crossed off."),
     "not_asked": N_("Nobody asked to cross this item off, or it was decided already."),
     "closed": N_("This item was crossed off already."),
+    "own": N_(
+        "You are responsible for this item: someone else decides on it (crossing off, "
+        "sending back, its deadline)."
+    ),
+    "solved": N_("This problem was marked solved already: there is nothing to rectify."),
 }
 
-Result = Literal["ok", "not_yours", "gone", "already", "not_open", "not_asked", "closed"]
+Result = Literal[
+    "ok", "not_yours", "gone", "already", "not_open", "not_asked", "closed", "own", "solved"
+]
 
 
 # --- who ----------------------------------------------------------------------------------------
@@ -125,8 +132,20 @@ def may_read(actor: Actor, item: Rectification) -> bool:
 
 
 def may_decide(actor: Actor, item: Rectification) -> bool:
-    """Crossing off (销号) and sending back: staff who oversee the branch."""
-    return actor.oversees(item.branch_id)
+    """Crossing off (销号), sending back, the deadline: staff who oversee the branch — but
+    not the person responsible (a secretary who is township staff too), who would be
+    judging their own work."""
+    return actor.oversees(item.branch_id) and item.responsible != actor.telegram_id
+
+
+def refusal(actor: Actor, item: Rectification) -> Result | None:
+    """Why ``actor`` may not decide on the item (None: they may): the person responsible
+    is told so in words of their own, anyone else that it is not theirs."""
+    if may_decide(actor, item):
+        return None
+    if actor.oversees(item.branch_id):
+        return "own"
+    return "not_yours"
 
 
 @dataclass(frozen=True)
@@ -172,15 +191,21 @@ async def candidates(db: Database, branch_id: int) -> list[Candidate]:
     return [Candidate(w, names[w], why) for w, why in unique if w in known]
 
 
-async def confirmers(c: Conn, branch_id: int, admins: Iterable[int]) -> list[int]:
+async def confirmers(
+    c: Conn, branch_id: int, admins: Iterable[int], responsible: int | None = None
+) -> list[int]:
     """Who is asked to cross an item off: township staff of the branch's township, else
-    county staff."""
+    county staff — never the person responsible themselves (a secretary who is township
+    staff too would otherwise confirm their own request)."""
     branch = await org_repo.get_unit(c, branch_id)
     if branch is not None and branch.parent_id is not None:
-        township = [r.telegram_id for r in await org_repo.holders(c, "township", branch.parent_id)]
+        township = {r.telegram_id for r in await org_repo.holders(c, "township", branch.parent_id)}
+        township.discard(responsible or 0)
         if township:
-            return sorted(set(township))
-    return sorted({r.telegram_id for r in await org_repo.holders(c, "staff")} | set(admins))
+            return sorted(township)
+    county = {r.telegram_id for r in await org_repo.holders(c, "staff")} | set(admins)
+    county.discard(responsible or 0)
+    return sorted(county)
 
 
 # --- reading what people typed -------------------------------------------------------------------
@@ -370,7 +395,7 @@ async def ask_to_close(
         branch = await org_repo.get_unit(c, item.branch_id)
         township = branch.parent_id if branch is not None else None
         envelopes = []
-        for who in await confirmers(c, item.branch_id, admins):
+        for who in await confirmers(c, item.branch_id, admins, item.responsible):
             envelopes += [
                 outbox_repo.Envelope(
                     f"rectify:{item.id}:ask:{event}:{who}:{number}",
@@ -401,8 +426,9 @@ async def confirm(db: Database, clock: Clock, item_id: int, by: Actor) -> Result
         item = await repo.get(c, item_id)
         if item is None:
             return "gone"
-        if not may_decide(by, item):
-            return "not_yours"
+        refused = refusal(by, item)
+        if refused is not None:
+            return refused
         if not await repo.move(c, item.id, ("asked",), "closed", now, by.telegram_id):
             return "not_asked"
         event = await _record(
@@ -422,8 +448,9 @@ async def may_send_back(db: Database, item_id: int, by: Actor) -> Result:
     item = await get(db, item_id)
     if item is None:
         return "gone"
-    if not may_decide(by, item):
-        return "not_yours"
+    refused = refusal(by, item)
+    if refused is not None:
+        return refused
     return "ok" if item.state == "asked" else "not_asked"
 
 
@@ -441,8 +468,9 @@ async def send_back(
         item = await repo.get(c, item_id)
         if item is None:
             return "gone"
-        if not may_decide(by, item):
-            return "not_yours"
+        refused = refusal(by, item)
+        if refused is not None:
+            return refused
         if not await repo.move(c, item.id, ("asked",), "open"):
             return "not_asked"
         if ending is not None:
@@ -471,8 +499,9 @@ async def move_deadline(
         item = await repo.get(c, item_id)
         if item is None:
             return "gone"
-        if not may_decide(by, item):
-            return "not_yours"
+        refused = refusal(by, item)
+        if refused is not None:
+            return refused
         if item.state == "closed":
             return "closed"
         if ending is not None:

@@ -398,7 +398,11 @@ async def _item_pressed(
             ),
         )
         return
-    if not rectification.may_decide(actor, item):
+    refused = rectification.refusal(actor, item)
+    if refused == "own":  # a secretary who is township staff too: their own work
+        await query.answer(tr(RESULTS["own"]), show_alert=True)
+        return
+    if refused is not None:
         raise Refused
     if data.action == "due":
         if item.state == "closed":

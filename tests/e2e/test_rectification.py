@@ -377,3 +377,99 @@ async def test_forged_answers_in_the_forms_are_refused_and_store_nothing(
     assert staff.last() == "请按日期格式输入整改时限，例如 2026-12-24。"
     async with h.db.read() as c:
         assert await repo.ledger(c, None) == []
+
+
+# --- after review (#14) ---------------------------------------------------------------------
+
+
+async def staff_raise(
+    officer: Person, branch: str, who: str, project: str, deadline: str = "12-20"
+) -> None:
+    """Staff raise an item by hand (county staff pick the township first)."""
+    await officer.says("/rectify")
+    await officer.presses("➕ 新增事项")
+    if "东岭镇" in [label for row in officer.h.emu.last(officer.user).buttons for label, _ in row]:
+        await officer.presses("东岭镇")
+    await officer.presses(branch)
+    await officer.presses(who)
+    await officer.says(project)
+    await officer.says("按期完成。")
+    await officer.says(deadline)
+    await officer.presses("✅ 保存")
+    assert officer.last().startswith("已列入整改台账")
+
+
+async def ask_to_cross_off(person: Person, number: str, text: str) -> None:
+    await person.says("/rectify")
+    await person.presses(number)
+    await person.presses("✅ 申请销号")
+    await person.says(text)
+    await person.presses("✅ 提交销号申请")
+    assert person.last() == "已提交：由乡镇党委审核销号，结果会通知您。"
+
+
+OWN = "您是该事项的责任人：销号、退回和调整时限由其他人决定。"
+
+
+async def test_the_person_responsible_never_crosses_off_their_own_item(
+    h: Harness, county: dict[str, int], clock: FrozenClock, staff: Person
+) -> None:
+    """A branch secretary who is township staff too asks to cross off: the request goes to
+    the township's other staff, and pressed from any copy or card, theirs is refused."""
+    await staff.says("/help")
+    secretary = await make_secretary(h, county["south"], name="南坡书记")
+    async with h.db.tx() as c:
+        await org_repo.grant(c, secretary.id, "township", county["dongling"], None, clock.now())
+    officer = await township_staff(h, county["dongling"], "镇委员", county["east"])
+    await staff_raise(officer, "南坡村党支部", "南坡书记 · 支部书记", "村道照明不足")
+    await ask_to_cross_off(secretary, "1. 村道照明不足", "路灯已装好。")
+    assert not any("申请整改事项销号" in t for t in secretary.sees())
+    assert officer.last().startswith("📌 南坡书记 申请整改事项销号")
+    # Their card offers no decision; forged presses are answered, and change nothing.
+    await secretary.says("/rectify")
+    await secretary.presses("1. 村道照明不足")
+    labels = [label for row in h.emu.last(secretary.user).buttons for label, _ in row]
+    assert "✅ 确认销号" not in labels and "↩️ 退回" not in labels
+    before = snapshot(h)
+    for action in ("ok", "back", "due"):
+        h.emu.press_data(secretary.user, h.emu.last(secretary.user), RectifyPress(action, 1).pack())
+        await h.settle()
+        assert secretary.answers()[-1] == OWN
+    assert snapshot(h) == before
+    assert (await item(h, 1)).state == "asked"
+    await officer.presses("✅ 确认销号")
+    assert (await item(h, 1)).closed_by == officer.id
+
+    # The only township staff is the person responsible: county staff are asked instead.
+    async with h.db.tx() as c:
+        await org_repo.revoke(c, officer.id, "township", county["dongling"])
+    await staff_raise(staff, "南坡村党支部", "南坡书记 · 支部书记", "水渠年久失修")
+    await ask_to_cross_off(secretary, "1. 水渠年久失修", "水渠已修好。")
+    assert staff.last().startswith("📌 南坡书记 申请整改事项销号：\n📌 水渠年久失修")
+    assert not any("水渠年久失修" in t and "申请整改事项销号" in t for t in secretary.sees())
+
+
+async def test_a_request_to_cross_off_waiting_for_township_staff_survives_a_restart(
+    h: Harness, county: dict[str, int], clock: FrozenClock, staff: Person
+) -> None:
+    """Township staff are not the county's staff: a restart keeps what waits for them."""
+    secretary = await make_secretary(h, county["south"], name="南坡书记")
+    officer = await township_staff(h, county["dongling"], "镇委员", county["east"])
+    await staff_raise(officer, "南坡村党支部", "南坡书记 · 支部书记", "村道照明不足")
+    seen = len(officer.sees())
+    sender = h.services.sender
+    assert sender is not None
+    h.services.sender = None  # the process dies before the request goes out
+    await sender.stop()
+    await sender.bot.shutdown()
+    await secretary.says("/rectify")
+    await secretary.presses("1. 村道照明不足")
+    await secretary.presses("✅ 申请销号")
+    await secretary.says("路灯已装好。")
+    await secretary.presses("✅ 提交销号申请")
+    assert len(officer.sees()) == seen
+    await h.restart()
+    await h.settle()
+    assert officer.last().startswith("📌 南坡书记 申请整改事项销号：\n📌 村道照明不足")
+    await officer.presses("✅ 确认销号")
+    assert (await item(h, 1)).state == "closed"
