@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any, Literal
 
 from bot.access import Actor
@@ -942,6 +942,7 @@ class Standing:
     closed: list[Rectification]
     where: dict[int, tuple[str, str]]
     as_of: date
+    tz: tzinfo  # the days shown are the members' days, not UTC's
 
     @property
     def empty(self) -> bool:
@@ -960,7 +961,12 @@ async def standing(
     where = await _names(c, [i.branch_id for i in [*still, *closed]])
     key = lambda i: (where[i.branch_id], i.deadline, i.id)  # noqa: E731
     return Standing(
-        sorted(still, key=key), sorted(overdue, key=key), sorted(closed, key=key), where, as_of
+        sorted(still, key=key),
+        sorted(overdue, key=key),
+        sorted(closed, key=key),
+        where,
+        as_of,
+        clock.tz,
     )
 
 
@@ -1005,7 +1011,7 @@ def bulletin_lines(tr: Tr, found: Standing | None) -> list[str]:
                     township=esc(township),
                     branch=esc(branch),
                     project=esc(item.project),
-                    day=item.closed_at.date().isoformat(),
+                    day=item.closed_at.astimezone(found.tz).date().isoformat(),
                 )
             )
     return lines

@@ -96,6 +96,12 @@ def test_who_may_read_decide_and_raise() -> None:
     assert [
         rectification.may_decide(a, found) for a in (township, other, secretary, responsible)
     ] == [True, False, False, False]
+    # Township staff who are the person responsible too do not judge their own work.
+    both = Actor(42, townships=frozenset({3}), township_branches=frozenset({7}))
+    assert not rectification.may_decide(both, found)
+    assert rectification.refusal(both, found) == "own"
+    assert rectification.refusal(other, found) == "not_yours"
+    assert rectification.refusal(township, found) is None
     assert rectification.may_raise_from_visit(leader, 103, 7)
     assert not rectification.may_raise_from_visit(leader, 999, 7)  # not their visit
     assert not rectification.may_raise_from_visit(other, 103, 7)
@@ -109,13 +115,25 @@ def test_the_bulletin_section_lists_the_overdue_by_branch_and_fits() -> None:
         item(n, state="closed", closed_at=datetime(2026, 11, 20, tzinfo=ZONE))
         for n in range(200, 230)
     ]
-    standing = rectification.Standing(items, items, closed, {7: (LONG[:20], LONG[:20])}, TODAY)
+    standing = rectification.Standing(
+        items, items, closed, {7: (LONG[:20], LONG[:20])}, TODAY, ZONE
+    )
     lines = rectification.bulletin_lines(tr, standing)
     assert "未销号 199 项，其中已超过时限 199 项；本期销号 30 项。" in lines
     assert all(length(line) < MESSAGE_LIMIT for line in lines)
     assert rectification.bulletin_lines(tr, None) == []
-    nothing = rectification.Standing([], [], [], {}, TODAY)
+    nothing = rectification.Standing([], [], [], {}, TODAY, ZONE)
     assert rectification.bulletin_lines(tr, nothing) == []
+
+
+def test_the_bulletin_names_the_local_day_an_item_was_crossed_off() -> None:
+    """Crossed off at 06:00 in Beijing on 1 December: still 30 November in UTC."""
+    tr = i18n.translator("zh-hans")
+    early = datetime(2026, 12, 1, 6, 0, tzinfo=ZONE).astimezone(timezone.utc)
+    closed = [item(1, state="closed", closed_at=early)]
+    standing = rectification.Standing([], [], closed, {7: ("东岭镇", "东岭村")}, TODAY, ZONE)
+    lines = rectification.bulletin_lines(tr, standing)
+    assert lines[-1].endswith("(2026-12-01)") or lines[-1].endswith("（2026-12-01）")
 
 
 async def test_a_request_to_cross_off_waits_no_longer_for_township_staff_relieved(
