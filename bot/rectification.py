@@ -61,6 +61,11 @@ FILES_MAX = 10  # evidence files with one request to cross off
 #: Days before the deadline of the first reminder; the second is on the eve.
 WEEK_BEFORE = 7
 EVE_BEFORE = 1
+#: The evening reminder names this many items, a line each of at most REMIND_LINE_MAX
+#: (and a button each); the rest are counted — so it fits a message however many share
+#: an evening (tests/unit/test_rectification.py checks the sum).
+REMIND_SHOWN = 8
+REMIND_LINE_MAX = 300
 DEADLINE_MONTHS = (1, 3)  # the deadline's buttons: in one month, in three
 STAGES = ("week", "eve", "overdue")
 Stage = Literal["week", "eve", "overdue"]
@@ -808,23 +813,25 @@ async def _render_reminder(db: Database, tr: Tr, row: OutboxRow, today: date) ->
     async with db.read() as c:
         items = [(await repo.get(c, item_id), stage) for item_id, stage in due]
         live = [(item, stage) for item, stage in items if item is not None and item.state == "open"]
+        live.sort(key=lambda found: (found[0].deadline, found[0].id))  # the nearest first
         where = await _names(c, [item.branch_id for item, _ in live])
     if not live:
         return None
     lines = [tr("⏰ <b>Rectification items due</b>")]
     buttons: Buttons = []
-    for item, _stage in live:
+    for item, _stage in live[:REMIND_SHOWN]:
         branch = where[item.branch_id][1]
-        lines.append(
-            tr(
-                "• {project} ({branch}) — deadline {day}, {left}",
-                project=esc(item.project),
-                branch=esc(branch),
-                day=item.deadline.isoformat(),
-                left=days_word(tr, item, today),
-            )
+        line = tr(
+            "• {project} ({branch}) — deadline {day}, {left}",
+            project=esc(item.project),
+            branch=esc(branch),
+            day=item.deadline.isoformat(),
+            left=days_word(tr, item, today),
         )
+        lines.append(shorten(line, REMIND_LINE_MAX))
         buttons.append([(short(item.project, 30), RectifyPress("card", item.id).pack())])
+    if len(live) > REMIND_SHOWN:
+        lines.append(tr("… and {n} more: /rectify", n=len(live) - REMIND_SHOWN))
     if any(stage == "overdue" for _, stage in live):
         lines.append(
             tr(
@@ -834,7 +841,7 @@ async def _render_reminder(db: Database, tr: Tr, row: OutboxRow, today: date) ->
         )
     else:
         lines.append(tr("Press an item to report progress or ask to cross it off."))
-    return Outgoing("\n".join(lines), buttons[:8])
+    return Outgoing("\n".join(lines), buttons)
 
 
 async def _asked_event(

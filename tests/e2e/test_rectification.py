@@ -13,9 +13,10 @@ from datetime import date, datetime, timedelta
 from bot import rectification
 from bot.callbacks import RectifyPress
 from bot.clock import FrozenClock
+from bot.markup import MESSAGE_LIMIT, length
 from storage import org as org_repo
 from storage import rectifications as repo
-from storage.models import Rectification
+from storage.models import NewRectification, Rectification
 from tests import sheets
 from tests.e2e.flows import log_visit, make_leader, make_secretary, registered, snapshot
 from tests.harness import Harness, Person
@@ -473,3 +474,43 @@ async def test_a_request_to_cross_off_waiting_for_township_staff_survives_a_rest
     assert officer.last().startswith("📌 南坡书记 申请整改事项销号：\n📌 村道照明不足")
     await officer.presses("✅ 确认销号")
     assert (await item(h, 1)).state == "closed"
+
+
+async def test_forty_items_due_the_same_evening_make_one_message_that_fits(
+    h: Harness, county: dict[str, int], clock: FrozenClock, staff: Person
+) -> None:
+    """The evening reminder names a few items with a button each, and counts the rest."""
+    secretary = await make_secretary(h, county["south"], name="南坡书记")
+    async with h.db.tx() as c:  # set up (not under test): forty items, told long ago
+        for number in range(1, 41):
+            await repo.add(
+                c,
+                NewRectification(
+                    branch_id=county["south"],
+                    source="staff",
+                    project=f"第{number}项：村级活动场所设施维修改造及环境整治提升工程"
+                    + "，"
+                    + "完善" * 25,
+                    goal="按期完成。",
+                    responsible=secretary.id,
+                    responsible_name="南坡书记",
+                    deadline=date(2026, 12, 20),
+                    raised_by=staff.id,
+                ),
+                clock.now(),
+            )
+    await h.settle()
+    seen = len(secretary.sees())
+    await evening(h, clock, "2026-12-13")  # a week before: all forty due a word
+    (reminder,) = h.emu.messages(secretary.user)[seen:]
+    assert reminder.text is not None and length(reminder.text) < MESSAGE_LIMIT
+    lines = reminder.text.split("\n")
+    assert lines[0] == "⏰ 整改事项临近时限"
+    assert lines[1].startswith("• 第1项：村级活动场所设施维修改造及环境整治提升工程，完善")
+    assert lines[1].endswith("（南坡村党支部）— 时限 2026-12-20，还剩 7 天")
+    assert len([line for line in lines if line.startswith("• ")]) == rectification.REMIND_SHOWN
+    assert "……另有 32 项，发送 /rectify 查看" in lines
+    labels = [label for row in reminder.buttons for label, _ in row]
+    assert len(labels) == rectification.REMIND_SHOWN and labels[0].startswith("第1项")
+    async with h.db.read() as c:  # every one stamped: named tonight, or counted
+        assert {i.reminded for i in await repo.ledger(c, None)} == {"week"}

@@ -4,7 +4,7 @@ bulletin section and card say, within Telegram's limits."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
@@ -129,7 +129,7 @@ def test_the_bulletin_section_lists_the_overdue_by_branch_and_fits() -> None:
 def test_the_bulletin_names_the_local_day_an_item_was_crossed_off() -> None:
     """Crossed off at 06:00 in Beijing on 1 December: still 30 November in UTC."""
     tr = i18n.translator("zh-hans")
-    early = datetime(2026, 12, 1, 6, 0, tzinfo=ZONE).astimezone(timezone.utc)
+    early = datetime(2026, 12, 1, 6, 0, tzinfo=ZONE).astimezone(UTC)
     closed = [item(1, state="closed", closed_at=early)]
     standing = rectification.Standing([], [], closed, {7: ("东岭镇", "东岭村")}, TODAY, ZONE)
     lines = rectification.bulletin_lines(tr, standing)
@@ -211,3 +211,10 @@ async def test_a_member_erased_on_request_is_no_longer_named_on_the_ledger(db: D
     assert await privacy.erase_member(db, clock, member.id)
     erased = await rectification.get(db, found.id)
     assert erased is not None and "王芳" not in erased.responsible_name
+
+
+def test_the_evening_reminder_fits_a_message_by_construction() -> None:
+    """Its lines are bounded and counted: heading, closing words and the count fit in
+    what the item lines leave."""
+    lines = rectification.REMIND_SHOWN * (rectification.REMIND_LINE_MAX + 1)
+    assert lines + 400 < MESSAGE_LIMIT
