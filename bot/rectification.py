@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any, Literal
 
+from bot import visits as visit_rules
 from bot.access import Actor
 from bot.callbacks import RectifyPress
 from bot.chunked import in_chunks
@@ -42,6 +43,7 @@ from storage import members as member_repo
 from storage import org as org_repo
 from storage import outbox as outbox_repo
 from storage import rectifications as repo
+from storage import visits as visit_repo
 from storage.db import Conn, Database, Statement
 from storage.models import (
     NewRectification,
@@ -299,6 +301,12 @@ async def raise_item(
         return "not_yours", None
     now = clock.now()
     async with db.tx() as c:
+        if new.source == "visit" and new.source_id is not None:
+            visit = await visit_repo.get_visit(c, new.source_id)
+            if visit is not None and visit.solved:  # an old button: solved since
+                if ending is not None:
+                    await ending(c)
+                return "solved", None
         if new.source != "staff" and new.source_id is not None:
             found = await repo.by_source(c, new.source, new.source_id, new.branch_id)
             if found is not None:
@@ -327,6 +335,12 @@ async def already_raised(
 ) -> Rectification | None:
     async with db.read() as c:
         return await repo.by_source(c, source, source_id, branch_id)
+
+
+async def from_visits(db: Database, visit_ids: Iterable[int]) -> dict[int, Rectification]:
+    """Visit → the item not crossed off raised from its problem (for /visits)."""
+    async with db.read() as c:
+        return await repo.open_from_visits(c, visit_ids)
 
 
 async def get(db: Database, item_id: int) -> Rectification | None:
@@ -424,8 +438,11 @@ async def ask_to_close(
     return "ok"
 
 
-async def confirm(db: Database, clock: Clock, item_id: int, by: Actor) -> Result:
-    """Cross the item off (销号): staff who oversee its branch, once it was asked for."""
+async def confirm(db: Database, clock: Clock, item_id: int, by: Actor, note: str = "") -> Result:
+    """Cross the item off (销号): staff who oversee its branch, once it was asked for. An
+    item raised from a visit's problem marks that problem solved in the same transaction
+    (today, ``note`` naming the crossing off, by whoever confirmed), so that /visits and
+    the contact points' figures say what the ledger says."""
     now = clock.now()
     async with db.tx() as c:
         item = await repo.get(c, item_id)
@@ -442,6 +459,10 @@ async def confirm(db: Database, clock: Clock, item_id: int, by: Actor) -> Result
             item,
             NewRectificationEvent(item_id=item.id, kind="confirmed", actor=by.telegram_id),
         )
+        if item.source == "visit" and item.source_id is not None:
+            await visit_rules.solve_in(
+                c, now, item.source_id, by.telegram_id, clock.today(), note or item.project
+            )
         await outbox_repo.enqueue_new(
             c, [_to_responsible(item, "closed", f"closed:{event}", by=by.telegram_id)], now
         )

@@ -230,6 +230,13 @@ async def _from_visit(
         context.actor, visit.leader_telegram_id, visit.branch_id
     ):
         raise Refused
+    if (
+        visit.solved
+        and await rectification.already_raised(context.db, "visit", visit.id, visit.branch_id)
+        is None
+    ):  # an old button: marked solved since, there is nothing to put right
+        await query.answer(context.tr(RESULTS["solved"]), show_alert=True)
+        return
     await _begin_raise(
         update,
         context,
@@ -437,7 +444,8 @@ async def _item_pressed(
         )
         return
     if data.action == "ok":
-        result = await rectification.confirm(context.db, context.clock, item.id, actor)
+        note = tr("Crossed off on the rectification ledger (销号): {project}", project=item.project)
+        result = await rectification.confirm(context.db, context.clock, item.id, actor, note)
         if result != "ok":
             await query.answer(tr(RESULTS[result]), show_alert=True)
             return

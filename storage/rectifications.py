@@ -48,6 +48,21 @@ async def by_source(
     )
 
 
+async def open_from_visits(c: Conn, visit_ids: Iterable[int]) -> dict[int, Rectification]:
+    """Visit → the item not crossed off that was raised from its problem."""
+    marks, wanted = _marks(visit_ids)
+    if not wanted:
+        return {}
+    items = await fetch_all(
+        c,
+        Rectification,
+        f"""SELECT * FROM rectifications WHERE source = 'visit' AND state != 'closed'
+            AND source_id IN ({marks}) ORDER BY id""",
+        wanted,
+    )
+    return {int(i.source_id): i for i in items if i.source_id is not None}
+
+
 async def add_event(c: Conn, new: NewRectificationEvent, now: datetime) -> RectificationEvent:
     found = await event(c, await insert(c, new, now))
     assert found is not None

@@ -16,6 +16,7 @@ from bot.clock import FrozenClock
 from bot.markup import MESSAGE_LIMIT, length
 from storage import org as org_repo
 from storage import rectifications as repo
+from storage import visits as visit_repo
 from storage.models import NewRectification, Rectification
 from tests import sheets
 from tests.e2e.flows import log_visit, make_leader, make_secretary, registered, snapshot
@@ -71,6 +72,7 @@ async def test_an_item_from_a_visit_is_reminded_reported_and_crossed_off(
     # A problem found on a visit; the leader who logged it puts it on the ledger.
     await log_visit(leader, problem="水渠年久失修")
     await leader.says("/visits")
+    listed = h.emu.last(leader.user)
     await leader.presses("📌 整改：11-24")
     assert leader.last() == "问题：水渠年久失修\n📌 新增整改事项。由谁负责？"
     assert [label for row in h.emu.last(leader.user).buttons for label, _ in row] == [
@@ -102,9 +104,9 @@ async def test_an_item_from_a_visit_is_reminded_reported_and_crossed_off(
     assert "📌 由您负责的整改事项（1）\n• 水渠年久失修 — 时限 2026-12-05（还剩 11 天）" in (
         secretary.last()
     )
-    # The same problem once only.
-    await leader.says("/visits")
-    await leader.presses("📌 整改：11-24")
+    # The same problem once only (pressed again from the list that offered it).
+    clock.advance(timedelta(minutes=5))  # not a double press
+    await leader.presses("📌 整改：11-24", message=listed)
     assert leader.answers()[-1] == "该问题已列入整改台账。"
 
     # Township staff enter another item by hand, for south.
@@ -514,3 +516,63 @@ async def test_forty_items_due_the_same_evening_make_one_message_that_fits(
     assert len(labels) == rectification.REMIND_SHOWN and labels[0].startswith("第1项")
     async with h.db.read() as c:  # every one stamped: named tonight, or counted
         assert {i.reminded for i in await repo.ledger(c, None)} == {"week"}
+
+
+def labels_of(h: Harness, person: Person) -> list[str]:
+    return [label for row in h.emu.last(person.user).buttons for label, _ in row]
+
+
+async def test_a_visits_problem_and_its_item_say_the_same(
+    h: Harness, county: dict[str, int], clock: FrozenClock
+) -> None:
+    """On the ledger, a visit's problem is shown with its item in /visits (no second way
+    to solve it); crossed off, it is solved — the local day, by whoever confirmed; and a
+    problem solved by hand is not put on the ledger from an old button."""
+    secretary = await make_secretary(h, county["south"], name="南坡书记")
+    leader = await make_leader(h, county["east"], [county["south"]])
+    officer = await township_staff(h, county["dongling"], "镇委员", county["east"])
+    await log_visit(leader, problem="水渠年久失修")
+    await leader.says("/visits")
+    before = h.emu.last(leader.user)
+    await leader.presses("📌 整改：11-24")
+    await leader.presses("南坡书记 · 支部书记")
+    await leader.presses("✔️ 按原问题：水渠年久失修")
+    await leader.says("年底前修好水渠。")
+    await leader.says("12-05")
+    await leader.presses("✅ 保存")
+
+    await leader.says("/visits")
+    assert "  📌 已列入整改台账：整改中，时限 2026-12-05（还剩 11 天）" in leader.last()
+    assert not {"✔️ 已解决：11-24", "📌 整改：11-24"} & set(labels_of(h, leader))
+    await leader.presses("✔️ 已解决：11-24", message=before)  # the old list's button
+    assert leader.answers()[-1] == ("该问题已列入整改台账：事项销号后即标记为已解决（/rectify）。")
+    async with h.db.read() as c:
+        assert not (await visit_repo.get_visit(c, 1)).solved  # type: ignore[union-attr]
+
+    await ask_to_cross_off(secretary, "1. 水渠年久失修", "水渠已修好。")
+    clock.set(at("2026-12-01T06:30:00"))  # still 30 November in UTC
+    await officer.presses("✅ 确认销号")
+    async with h.db.read() as c:
+        visit = await visit_repo.get_visit(c, 1)
+    assert visit is not None
+    assert (visit.solved, visit.solved_on, visit.solved_by, visit.solved_note) == (
+        True,
+        date(2026, 12, 1),
+        officer.id,
+        "整改台账已销号：水渠年久失修",
+    )
+    await leader.says("/visits")
+    assert "水渠年久失修" not in leader.last()
+
+    # Another problem, solved by hand; the old list's 📌 is refused, nothing raised.
+    await log_visit(leader, problem="村道照明不足")
+    await leader.says("/visits")
+    old = h.emu.last(leader.user)
+    await leader.presses("✔️ 已解决：12-01")
+    await leader.presses("今天")
+    await leader.says("装好了路灯。")
+    await leader.presses("✅ 保存")
+    await leader.presses("📌 整改：12-01", message=old)
+    assert leader.answers()[-1] == "该问题已标记为解决，无需整改。"
+    async with h.db.read() as c:
+        assert len(await repo.ledger(c, None)) == 1
