@@ -604,9 +604,10 @@ class RectifySheet(CallbackData, prefix="rect", action="xlsx"):
 
 class RectifyPress(CallbackData, prefix="rect"):
     """An item: its card; the person responsible reports progress or asks to cross it
-    off; staff confirm (销号), send it back, or move its deadline."""
+    off; staff confirm (销号), send it back, move its deadline, or change the person
+    responsible."""
 
-    action: Literal["card", "prog", "ask", "ok", "back", "due"]
+    action: Literal["card", "prog", "ask", "ok", "back", "due", "who"]
     item: int
 
 

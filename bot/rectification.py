@@ -89,6 +89,7 @@ EVENTS: dict[str, str] = {
     "confirmed": N_("crossed off (销号)"),
     "sent_back": N_("sent back"),
     "deadline": N_("deadline moved"),
+    "responsible": N_("person responsible changed"),
 }
 FILE_KINDS: dict[str, str] = {
     "photo": N_("photo"),
@@ -107,10 +108,11 @@ RESULTS: dict[str, str] = {
         "sending back, its deadline)."
     ),
     "solved": N_("This problem was marked solved already: there is nothing to rectify."),
+    "same": N_("They are responsible for it already."),
 }
 
 Result = Literal[
-    "ok", "not_yours", "gone", "already", "not_open", "not_asked", "closed", "own", "solved"
+    "ok", "not_yours", "gone", "already", "not_open", "not_asked", "closed", "own", "solved", "same"
 ]
 
 
@@ -267,6 +269,7 @@ AUDIT_ACTIONS: dict[str, str] = {
     "confirmed": "rectify.confirm",
     "sent_back": "rectify.send_back",
     "deadline": "rectify.deadline",
+    "responsible": "rectify.responsible",
 }
 
 
@@ -555,6 +558,59 @@ async def move_deadline(
     return "ok"
 
 
+async def change_responsible(
+    db: Database,
+    clock: Clock,
+    item_id: int,
+    by: Actor,
+    person: Candidate,
+    ending: Statement | None = None,
+) -> Result:
+    """Someone else is made responsible (the one named left, or cannot do it): staff who
+    oversee the branch, from the same people an item may be raised for. A step of the
+    history (who before, who now), the new person told with the item, and its reminders
+    counted from now; a request to cross off waiting stays, to be decided."""
+    now = clock.now()
+    async with db.tx() as c:
+        item = await repo.get(c, item_id)
+        if item is None:
+            return "gone"
+        refused = refusal(by, item)
+        if refused is not None:
+            return refused
+        if item.state == "closed":
+            return "closed"
+        if item.responsible == person.telegram_id:
+            return "same"
+        if ending is not None:
+            await ending(c)
+        await repo.set_responsible(c, item.id, person.telegram_id, person.name)
+        handed = item.model_copy(
+            update={
+                "responsible": person.telegram_id,
+                "responsible_name": person.name,
+                "reminded": None,
+            }
+        )
+        await _counted_as_told(c, handed, clock.today())
+        event = await _record(
+            c,
+            now,
+            item,
+            NewRectificationEvent(
+                item_id=item.id,
+                kind="responsible",
+                actor=by.telegram_id,
+                body=f"{item.responsible_name} → {person.name}",
+            ),
+            f"{item.responsible} → {person.telegram_id}",
+        )
+        await outbox_repo.enqueue_new(
+            c, [_to_responsible(handed, "handed", f"handed:{event}")], now
+        )
+    return "ok"
+
+
 async def _counted_as_told(c: Conn, item: Rectification, today: date) -> None:
     """A deadline set within a reminder's reach: the message telling of it (raised, or
     moved) counts as that reminder, so the same evening does not remind again."""
@@ -715,12 +771,14 @@ def decide_buttons(tr: Tr, item: Rectification) -> Buttons:
 
 
 def staff_buttons(tr: Tr, item: Rectification) -> Buttons:
-    """On the card, for staff who oversee the branch: decide a request, move the deadline."""
+    """On the card, for staff who oversee the branch: decide a request, move the deadline,
+    hand the item to someone else."""
     if item.state == "closed":
         return []
     return [
         *decide_buttons(tr, item),
         [(tr("🗓 Move the deadline"), RectifyPress("due", item.id).pack())],
+        [(tr("👤 Change the person responsible"), RectifyPress("who", item.id).pack())],
     ]
 
 
@@ -780,11 +838,16 @@ async def render_item(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | 
         where = (await _names(c, [item.branch_id]))[item.branch_id]
         history = await repo.events(c, [item.id])
     lines = item_lines(tr, item, where, today)
-    if what == "raised":
-        if item.state == "closed":
-            return None
+    if what in ("raised", "handed"):
+        if item.state == "closed" or item.responsible != row.chat_id:
+            return None  # crossed off, or handed to someone else, since
         lines = [
-            tr("You are responsible for an item of the rectification ledger (整改台账):"),
+            tr("You are responsible for an item of the rectification ledger (整改台账):")
+            if what == "raised"
+            else tr(
+                "You are now responsible for an item of the rectification ledger (整改台账), "
+                "in place of the person named before:"
+            ),
             *lines,
             tr(
                 "Please report progress as the work goes on, and ask to cross it off with "

@@ -5,7 +5,8 @@ Buttons (``rect:…``): ``visit:<visit>`` (a visit's problem becomes an item), `
 next), ``ls:<page>`` (a page of the open items), ``xlsx`` (the whole ledger),
 ``card:<item>``, ``prog:<item>`` and ``ask:<item>`` (the person responsible reports
 progress, asks to cross off), ``ok:<item>`` and ``back:<item>`` (staff cross it off, or
-send it back with a reason).
+send it back with a reason), ``due:<item>`` (move its deadline) and ``who:<item>`` (change
+the person responsible).
 """
 
 from __future__ import annotations
@@ -37,14 +38,20 @@ from handlers.dialog import Answer
 from handlers.guards import ONLY_STAFF, Refused, Stale, not_a_member_yet, on_press, private_only
 from handlers.steps import Step, StepTable, Turn
 from handlers.ui import button, esc, grid, inline, take_buttons_away
-from storage.models import Dialog, NewRectification, Unit
+from storage.models import Dialog, NewRectification, Rectification, Unit
 
 RAISE = "rectify"
 PROGRESS = "rprog"
 CLOSE = "rclose"
 BACK = "rback"
 DUE = "rdue"
+WHO = "rwho"
 PAGE = 10  # items a page of the list
+NOBODY = N_(
+    "Nobody of this branch can be made responsible yet: its secretary, the "
+    "leaders whose contact point it is and its committee members need to "
+    "open the bot first."
+)
 NOTHING = N_(
     "Nothing on the rectification ledger for you: items are raised by organisation staff "
     "and township staff, and you see here those you are responsible for."
@@ -309,13 +316,7 @@ async def _ask_who_first(update: Update, context: ZContext, data: dict[str, Any]
     tr = context.tr
     people = await rectification.candidates(context.db, int(data["branch"]))
     if not people:
-        await chat.send_message(
-            tr(
-                "Nobody of this branch can be made responsible yet: its secretary, the "
-                "leaders whose contact point it is and its committee members need to "
-                "open the bot first."
-            )
-        )
+        await chat.send_message(tr(NOBODY))
         return
     await dialog.begin(update, context, RAISE, "who", data, in_private=True)
     await send(context.bot, context.actor.telegram_id, _who_question(context, data, people))
@@ -411,6 +412,18 @@ async def _item_pressed(
         return
     if refused is not None:
         raise Refused
+    if data.action == "who":
+        if item.state == "closed":
+            await query.answer(tr(RESULTS["closed"]), show_alert=True)
+            return
+        people = await rectification.candidates(context.db, item.branch_id)
+        await query.answer()
+        if not people:
+            await chat.send_message(tr(NOBODY))
+            return
+        await dialog.begin(update, context, WHO, "who", {"item": item.id}, in_private=True)
+        await send(context.bot, actor.telegram_id, _handover_question(context, item, people))
+        return
     if data.action == "due":
         if item.state == "closed":
             await query.answer(tr(RESULTS["closed"]), show_alert=True)
@@ -819,3 +832,64 @@ async def _read_new_deadline(turn: Turn) -> None:
 
 
 DUE_STEPS = StepTable(DUE, {"day": Step(_read_new_deadline)}, first=("day",))
+
+
+# --- staff: changing the person responsible --------------------------------------------------
+
+
+def _handover_question(
+    context: ZContext, item: Rectification, people: list[rectification.Candidate]
+) -> Outgoing:
+    """The same people an item may be raised for (bot.rectification.candidates)."""
+    tr = context.tr
+    return Outgoing(
+        tr(
+            "{project}\nResponsible now: {name}. Who should be responsible instead?",
+            project=esc(item.project),
+            name=esc(item.responsible_name),
+        ),
+        [
+            [
+                (
+                    f"{p.name} · {tr(rectification.WHY[p.why])}",
+                    dialog.choice(WHO, "who", p.telegram_id),
+                )
+            ]
+            for p in people[:20]
+            if p.telegram_id != item.responsible
+        ],
+    )
+
+
+async def who_step(update: Update, context: ZContext, current: Dialog, answer: Answer) -> None:
+    await WHO_STEPS.answer(update, context, current, answer)
+
+
+async def _read_new_responsible(turn: Turn) -> None:
+    context = turn.context
+    found = await rectification.get(context.db, int(turn.data["item"]))
+    if found is None:
+        await turn.finish()
+        await turn.say(turn.tr(RESULTS["gone"]))
+        return
+    people = await rectification.candidates(context.db, found.branch_id)
+    chosen = next((p for p in people if str(p.telegram_id) == turn.action), None)
+    if chosen is None:
+        raise InvalidInput(N_("Please choose with the buttons."))
+    await turn.acknowledge(chosen.name)
+    result = await rectification.change_responsible(
+        context.db, context.clock, found.id, context.actor, chosen, turn.ending()
+    )
+    if result != "ok":
+        await turn.finish()
+        await turn.say(turn.tr(RESULTS[result]))
+        return
+    await turn.say(
+        turn.tr(
+            "{name} is now responsible for it, and is told with the item's buttons.",
+            name=esc(chosen.name),
+        )
+    )
+
+
+WHO_STEPS = StepTable(WHO, {"who": Step(_read_new_responsible)}, first=("who",))

@@ -125,6 +125,17 @@ async def set_deadline(c: Conn, item_id: int, deadline: date) -> None:
     )
 
 
+async def set_responsible(c: Conn, item_id: int, telegram_id: int, name: str) -> bool:
+    """Someone else is responsible: their reminders count from now (none sent yet). Not
+    for an item crossed off."""
+    cur = await c.execute(
+        """UPDATE rectifications SET responsible = ?, responsible_name = ?, reminded = NULL
+           WHERE id = ? AND state != 'closed'""",
+        (telegram_id, name, item_id),
+    )
+    return cur.rowcount == 1
+
+
 async def of_branches(
     c: Conn, branches: Iterable[int] | None, states: tuple[str, ...] = NOT_CLOSED
 ) -> list[Rectification]:

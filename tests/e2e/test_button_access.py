@@ -187,6 +187,7 @@ TABLE: dict[str, dict[str, str]] = {
     "rect:ok": only("township staff", "staff"),  # who oversee the branch
     "rect:back": only("township staff", "staff"),
     "rect:due": only("township staff", "staff"),  # move the deadline
+    "rect:who": only("township staff", "staff"),  # change the person responsible
     # The township leadership's study ledger (东岭镇's): county staff choose the township
     # (the newest shown, 西河乡, is not township staff's); a leadership member (here the
     # member) files research reports.

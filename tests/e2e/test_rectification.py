@@ -576,3 +576,53 @@ async def test_a_visits_problem_and_its_item_say_the_same(
     assert leader.answers()[-1] == "该问题已标记为解决，无需整改。"
     async with h.db.read() as c:
         assert len(await repo.ledger(c, None)) == 1
+
+
+async def test_staff_hand_an_item_to_someone_else_who_then_crosses_it_off(
+    h: Harness, county: dict[str, int], clock: FrozenClock
+) -> None:
+    """The person named cannot do it (left, ill): township staff name another from the
+    same candidates; the history and audit trail say so, the new person is told with the
+    item's buttons and reminded from then, the one before can no longer act on it."""
+    secretary = await make_secretary(h, county["south"], name="南坡书记")
+    leader = await make_leader(h, county["east"], [county["south"]])
+    officer = await township_staff(h, county["dongling"], "镇委员", county["east"])
+    await staff_raise(officer, "南坡村党支部", "南坡书记 · 支部书记", "村道照明不足")
+    told = h.emu.last(secretary.user)
+
+    await officer.says("/rectify")
+    await officer.presses("1. 村道照明不足")
+    await officer.presses("👤 变更责任人")
+    assert officer.last() == "村道照明不足\n现责任人：南坡书记。改由谁负责？"
+    assert labels_of(h, officer) == ["县领导 · 联系领导"]
+    await officer.presses("县领导 · 联系领导")
+    assert officer.last() == "已改由 县领导 负责，并已通知其本人（附事项按钮）。"
+    assert leader.last().startswith(
+        "您现已接替原责任人，负责以下整改事项（整改台账）：\n📌 村道照明不足\n"
+        "支部：南坡村党支部（东岭镇）\n整改目标及承诺：按期完成。\n责任人：县领导\n"
+    )
+    assert labels_of(h, leader) == ["📝 报告进展", "✅ 申请销号"]
+    handed = await item(h, 1)
+    assert (handed.responsible, handed.responsible_name) == (leader.id, "县领导")
+    async with h.db.read() as c:
+        history = await repo.events(c, [1])
+        actions = await c.execute_fetchall("SELECT action FROM audit ORDER BY id")
+    assert (history[-1].kind, history[-1].actor, history[-1].body) == (
+        "responsible",
+        officer.id,
+        "南坡书记 → 县领导",
+    )
+    assert "rectify.responsible" in [str(a[0]) for a in actions]
+
+    # The one before: their old message's buttons no longer work; reminders go to the new.
+    await secretary.presses("✅ 申请销号", message=told)
+    assert secretary.answers()[-1] == NOT_YOURS
+    seen = len(secretary.sees())
+    await evening(h, clock, "2026-12-13")
+    assert secretary.sees()[seen:] == []
+    assert "村道照明不足（南坡村党支部）— 时限 2026-12-20，还剩 7 天" in leader.last()
+    await leader.presses("✅ 申请销号")
+    await leader.says("路灯已装好。")
+    await leader.presses("✅ 提交销号申请")
+    await officer.presses("✅ 确认销号")
+    assert (await item(h, 1)).state == "closed"
