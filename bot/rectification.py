@@ -109,10 +109,24 @@ RESULTS: dict[str, str] = {
     ),
     "solved": N_("This problem was marked solved already: there is nothing to rectify."),
     "same": N_("They are responsible for it already."),
+    "replaced": N_(
+        "This request was replaced by a newer one: decide that one (its message, or the "
+        "item's card in /rectify)."
+    ),
 }
 
 Result = Literal[
-    "ok", "not_yours", "gone", "already", "not_open", "not_asked", "closed", "own", "solved", "same"
+    "ok",
+    "not_yours",
+    "gone",
+    "already",
+    "not_open",
+    "not_asked",
+    "closed",
+    "own",
+    "solved",
+    "same",
+    "replaced",
 ]
 
 
@@ -441,7 +455,9 @@ async def ask_to_close(
     return "ok"
 
 
-async def confirm(db: Database, clock: Clock, item_id: int, by: Actor, note: str = "") -> Result:
+async def confirm(
+    db: Database, clock: Clock, item_id: int, by: Actor, note: str = "", asked: int | None = None
+) -> Result:
     """Cross the item off (销号): staff who oversee its branch, once it was asked for. An
     item raised from a visit's problem marks that problem solved in the same transaction
     (today, ``note`` naming the crossing off, by whoever confirmed), so that /visits and
@@ -454,6 +470,8 @@ async def confirm(db: Database, clock: Clock, item_id: int, by: Actor, note: str
         refused = refusal(by, item)
         if refused is not None:
             return refused
+        if item.state == "asked" and await _replaced(c, item, asked):
+            return "replaced"
         if not await repo.move(c, item.id, ("asked",), "closed", now, by.telegram_id):
             return "not_asked"
         event = await _record(
@@ -472,15 +490,18 @@ async def confirm(db: Database, clock: Clock, item_id: int, by: Actor, note: str
     return "ok"
 
 
-async def may_send_back(db: Database, item_id: int, by: Actor) -> Result:
+async def may_send_back(db: Database, item_id: int, by: Actor, asked: int | None = None) -> Result:
     """Whether ``by`` may send the item back now (asked before the reason is typed)."""
-    item = await get(db, item_id)
-    if item is None:
-        return "gone"
-    refused = refusal(by, item)
-    if refused is not None:
-        return refused
-    return "ok" if item.state == "asked" else "not_asked"
+    async with db.read() as c:
+        item = await repo.get(c, item_id)
+        if item is None:
+            return "gone"
+        refused = refusal(by, item)
+        if refused is not None:
+            return refused
+        if item.state != "asked":
+            return "not_asked"
+        return "replaced" if await _replaced(c, item, asked) else "ok"
 
 
 async def send_back(
@@ -490,6 +511,7 @@ async def send_back(
     by: Actor,
     reason: str,
     ending: Statement | None = None,
+    asked: int | None = None,
 ) -> Result:
     """Not crossed off: back to open, with the reason, and the person responsible told."""
     now = clock.now()
@@ -500,6 +522,8 @@ async def send_back(
         refused = refusal(by, item)
         if refused is not None:
             return refused
+        if item.state == "asked" and await _replaced(c, item, asked):
+            return "replaced"
         if not await repo.move(c, item.id, ("asked",), "open"):
             return "not_asked"
         if ending is not None:
@@ -759,24 +783,39 @@ def responsible_buttons(tr: Tr, item: Rectification) -> Buttons:
     ]
 
 
-def decide_buttons(tr: Tr, item: Rectification) -> Buttons:
+def decide_buttons(tr: Tr, item: Rectification, asked: int | None) -> Buttons:
+    """Confirm or send back the request ``asked`` (its step's id): pressed once a newer
+    request replaced it, they are refused."""
     if item.state != "asked":
         return []
     return [
         [
-            (tr("✅ Confirm (销号)"), RectifyPress("ok", item.id).pack()),
-            (tr("↩️ Send back"), RectifyPress("back", item.id).pack()),
+            (tr("✅ Confirm (销号)"), RectifyPress("ok", item.id, asked).pack()),
+            (tr("↩️ Send back"), RectifyPress("back", item.id, asked).pack()),
         ]
     ]
 
 
-def staff_buttons(tr: Tr, item: Rectification) -> Buttons:
+def newest_request(history: Sequence[RectificationEvent]) -> int | None:
+    asked = [e.id for e in history if e.kind == "asked"]
+    return asked[-1] if asked else None
+
+
+async def _replaced(c: Conn, item: Rectification, asked: int | None) -> bool:
+    """Whether the request a button decides is no longer the newest (None: an old button
+    that names none — the newest is meant)."""
+    if asked is None:
+        return False
+    return newest_request(await repo.events(c, [item.id])) != asked
+
+
+def staff_buttons(tr: Tr, item: Rectification, asked: int | None = None) -> Buttons:
     """On the card, for staff who oversee the branch: decide a request, move the deadline,
     hand the item to someone else."""
     if item.state == "closed":
         return []
     return [
-        *decide_buttons(tr, item),
+        *decide_buttons(tr, item, asked),
         [(tr("🗓 Move the deadline"), RectifyPress("due", item.id).pack())],
         [(tr("👤 Change the person responsible"), RectifyPress("who", item.id).pack())],
     ]
@@ -817,7 +856,7 @@ async def card(db: Database, clock: Clock, tr: Tr, item: Rectification, actor: A
     if item.responsible == actor.telegram_id:
         buttons += responsible_buttons(tr, item)
     if may_decide(actor, item):
-        buttons += staff_buttons(tr, item)
+        buttons += staff_buttons(tr, item, newest_request(history))
     return Outgoing(shorten("\n".join(lines), 4000), buttons)
 
 
@@ -978,7 +1017,7 @@ async def render_check(db: Database, clock: Clock, row: OutboxRow) -> Outgoing |
     if event.attachments:
         lines.append(tr("Files of the evidence: in the messages above."))
     lines.append(tr("Confirm to cross it off (销号), or send it back with a reason."))
-    return Outgoing("\n".join(lines), decide_buttons(tr, item))
+    return Outgoing("\n".join(lines), decide_buttons(tr, item, event.id))
 
 
 # --- lists --------------------------------------------------------------------------------------

@@ -458,7 +458,9 @@ async def _item_pressed(
         return
     if data.action == "ok":
         note = tr("Crossed off on the rectification ledger (销号): {project}", project=item.project)
-        result = await rectification.confirm(context.db, context.clock, item.id, actor, note)
+        result = await rectification.confirm(
+            context.db, context.clock, item.id, actor, note, data.asked
+        )
         if result != "ok":
             await query.answer(tr(RESULTS[result]), show_alert=True)
             return
@@ -471,12 +473,14 @@ async def _item_pressed(
             )
         )
         return
-    allowed = await rectification.may_send_back(context.db, item.id, actor)
+    allowed = await rectification.may_send_back(context.db, item.id, actor, data.asked)
     if allowed != "ok":
         await query.answer(tr(RESULTS[allowed]), show_alert=True)
         return
     await query.answer()
-    await dialog.begin(update, context, BACK, "reason", {"item": item.id}, in_private=True)
+    await dialog.begin(
+        update, context, BACK, "reason", {"item": item.id, "asked": data.asked}, in_private=True
+    )
     await context.bot.send_message(
         actor.telegram_id,
         tr(
@@ -785,8 +789,15 @@ async def _read_reason(turn: Turn) -> None:
     if not reason:
         raise InvalidInput(N_("Please type the reason."))
     context = turn.context
+    asked = turn.data.get("asked")
     result = await rectification.send_back(
-        context.db, context.clock, int(turn.data["item"]), context.actor, reason, turn.ending()
+        context.db,
+        context.clock,
+        int(turn.data["item"]),
+        context.actor,
+        reason,
+        turn.ending(),
+        int(asked) if asked is not None else None,
     )
     if result != "ok":
         await turn.finish()

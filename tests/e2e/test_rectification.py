@@ -626,3 +626,31 @@ async def test_staff_hand_an_item_to_someone_else_who_then_crosses_it_off(
     await leader.presses("✅ 提交销号申请")
     await officer.presses("✅ 确认销号")
     assert (await item(h, 1)).state == "closed"
+
+
+async def test_a_request_replaced_by_a_newer_one_is_not_decided_from_its_old_buttons(
+    h: Harness, county: dict[str, int], clock: FrozenClock
+) -> None:
+    """Sent back and asked again: the first request's Confirm no longer crosses it off —
+    the newer evidence is what is decided."""
+    secretary = await make_secretary(h, county["south"], name="南坡书记")
+    officer = await township_staff(h, county["dongling"], "镇委员", county["east"])
+    await staff_raise(officer, "南坡村党支部", "南坡书记 · 支部书记", "村道照明不足")
+    await ask_to_cross_off(secretary, "1. 村道照明不足", "路灯已装好四盏。")
+    first = h.emu.last(officer.user)
+    first_ok, first_back = [data for row in first.buttons for _, data in row]
+    await officer.presses("↩️ 退回", message=first)
+    await officer.says("还差两盏。")
+    await ask_to_cross_off(secretary, "1. 村道照明不足", "六盏都装好了。")
+    newer = h.emu.last(officer.user)
+    clock.advance(timedelta(minutes=5))  # not a double press of ↩️
+    before = snapshot(h)
+    for data in (first_ok, first_back):
+        h.emu.press_data(officer.user, first, data)
+        await h.settle()
+        assert officer.answers()[-1] == (
+            "此销号申请已被新的申请取代：请审核新的申请（见其消息，或在 /rectify 中打开该事项）。"
+        )
+    assert snapshot(h) == before
+    await officer.presses("✅ 确认销号", message=newer)
+    assert (await item(h, 1)).state == "closed"

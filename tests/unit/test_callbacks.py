@@ -153,6 +153,7 @@ OLD: dict[str, CallbackData] = {
     "rect:card:4": RectifyPress(action="card", item=4),
     "rect:ok:4": RectifyPress(action="ok", item=4),
     "rect:due:4": RectifyPress(action="due", item=4),
+    "rect:ok:4:17": RectifyPress(action="ok", item=4, asked=17),
     "mtr:new:3": MatterNew(branch=3),
     "mtr:card:5": MatterCard(matter=5),
     "mtr:step:5:2": MatterStepPress(matter=5, step=2),
