@@ -720,6 +720,15 @@ def days_word(tr: Tr, item: Rectification, today: date) -> str:
     return tr("overdue {days} days", days=-left)
 
 
+def is_overdue(item: Rectification, on: date, tz: tzinfo) -> bool:
+    """The one rule, for /rectify's count and the bulletin's: past its deadline on ``on``
+    and not crossed off before that day — waiting for the township to confirm counts too,
+    as its days word says, since only crossing off (销号) ends an item."""
+    if item.closed_at is not None and item.closed_at.astimezone(tz).date() < on:
+        return False
+    return item.deadline < on
+
+
 def overdue_days(item: Rectification, on: date) -> int:
     """Days past the deadline on ``on`` (crossed-off items: on the day crossed off)."""
     return max(0, (on - item.deadline).days)
@@ -1087,7 +1096,7 @@ async def standing(
     begin = datetime.combine(start, time(0), tzinfo=clock.tz)
     chosen = None if branches is None else list(branches)
     still, closed = await repo.standing_at(c, chosen, begin, finish)
-    overdue = [i for i in still if i.deadline < as_of]
+    overdue = [i for i in still if is_overdue(i, as_of, clock.tz)]
     where = await _names(c, [i.branch_id for i in [*still, *closed]])
     key = lambda i: (where[i.branch_id], i.deadline, i.id)  # noqa: E731
     return Standing(

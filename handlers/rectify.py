@@ -109,7 +109,8 @@ async def _page(context: ZContext, page: int) -> tuple[str, list[list[InlineKeyb
     pages = max(1, -(-len(found.items) // PAGE))
     page = min(max(page, 0), pages - 1)
     shown = found.items[page * PAGE : (page + 1) * PAGE]
-    overdue = sum(item.deadline < today for item in found.items if item.state == "open")
+    tz = context.clock.tz
+    overdue = sum(rectification.is_overdue(item, today, tz) for item in found.items)
     lines = [
         tr(
             "📌 <b>Rectification ledger: {n} items not crossed off</b> ({overdue} overdue)",

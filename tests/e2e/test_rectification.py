@@ -654,3 +654,21 @@ async def test_a_request_replaced_by_a_newer_one_is_not_decided_from_its_old_but
     assert snapshot(h) == before
     await officer.presses("✅ 确认销号", message=newer)
     assert (await item(h, 1)).state == "closed"
+
+
+async def test_overdue_is_counted_one_way_in_the_list_and_the_bulletin(
+    h: Harness, county: dict[str, int], clock: FrozenClock
+) -> None:
+    """An item past its deadline, waiting to be crossed off: overdue in both."""
+    secretary = await make_secretary(h, county["south"], name="南坡书记")
+    officer = await township_staff(h, county["dongling"], "镇委员", county["east"])
+    await staff_raise(officer, "南坡村党支部", "南坡书记 · 支部书记", "村道照明不足", "11-27")
+    clock.set(at("2026-11-29T10:00:00"))
+    await ask_to_cross_off(secretary, "1. 村道照明不足", "路灯已装好。")
+    await officer.says("/rectify")
+    assert officer.last().startswith("📌 整改台账：未销号 1 项（逾期 1 项）")
+    assert "（已逾期 2 天） · 待审核销号" in officer.last()
+    clock.set(at("2026-12-01T09:00:00"))
+    await h.tick()
+    bulletin = next(t for t in officer.sees() if t.startswith("📊 工作通报：东岭镇，2026-11"))
+    assert "未销号 1 项，其中已超过时限 1 项；本期销号 0 项。" in bulletin
