@@ -598,6 +598,12 @@ class RectifyPage(CallbackData, prefix="rect", action="ls"):
     page: int
 
 
+class RectifyMine(CallbackData, prefix="rect", action="my"):
+    """A page of the items one is responsible for."""
+
+    page: int
+
+
 class RectifySheet(CallbackData, prefix="rect", action="xlsx"):
     """The whole ledger of one's scope, with its history, as a spreadsheet."""
 

@@ -20,6 +20,7 @@ from bot import organisation, rectification, review, visits
 from bot.callbacks import (
     RectifyFromReview,
     RectifyFromVisit,
+    RectifyMine,
     RectifyNew,
     RectifyPage,
     RectifyPress,
@@ -152,19 +153,35 @@ async def _page(context: ZContext, page: int) -> tuple[str, list[list[InlineKeyb
     return shorten("\n".join(lines), 4000), rows
 
 
-def _own(context: ZContext, own: rectification.Listing) -> tuple[str, InlineKeyboardMarkup]:
+def _own(
+    context: ZContext, own: rectification.Listing, page: int = 0
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The items one is responsible for, :data:`PAGE` a page, ◀ ▶ between pages."""
     tr = context.tr
     today = context.clock.today()
+    pages = max(1, -(-len(own.items) // PAGE))
+    page = min(max(page, 0), pages - 1)
+    first = page * PAGE + 1
+    shown = own.items[page * PAGE : (page + 1) * PAGE]
     lines = [tr("📌 <b>Items you are responsible for ({n})</b>", n=len(own.items))]
-    for number, item in enumerate(own.items[:PAGE], start=1):
+    for number, item in enumerate(shown, start=first):
         lines.append(f"{esc(own.where[item.branch_id][1])}:")
         lines.append(rectification.list_line(tr, item, today, number))
+    if pages > 1:
+        lines += ["", tr("Page {page} of {pages}", page=page + 1, pages=pages)]
     rows = grid(
         [
             button(f"{number}. {item.project}", RectifyPress("card", item.id).pack())
-            for number, item in enumerate(own.items[:PAGE], start=1)
+            for number, item in enumerate(shown, start=first)
         ]
     )
+    nav = []
+    if page > 0:
+        nav.append(button("◀", RectifyMine(page - 1).pack()))
+    if page + 1 < pages:
+        nav.append(button("▶", RectifyMine(page + 1).pack()))
+    if nav:
+        rows.append(nav)
     return shorten("\n".join(lines), 4000), inline(rows)
 
 
@@ -180,6 +197,7 @@ async def rectify_button(
     | RectifyFromReview
     | RectifyNew
     | RectifyPage
+    | RectifyMine
     | RectifySheet
     | RectifyPress,
 ) -> None:
@@ -192,6 +210,14 @@ async def rectify_button(
         return
     if isinstance(data, RectifyPress):
         await _item_pressed(update, context, query, data)
+        return
+    if isinstance(data, RectifyMine):  # one's own items: nobody else's to page through
+        own = await rectification.mine(context.db, actor.telegram_id)
+        if not own.items:
+            raise Refused
+        await query.answer()
+        text, keyboard = _own(context, own, data.page)
+        await query.edit_message_text(text, reply_markup=keyboard)
         return
     if not actor.oversees_any:
         raise Refused(ONLY_STAFF)

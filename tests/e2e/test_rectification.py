@@ -672,3 +672,33 @@ async def test_overdue_is_counted_one_way_in_the_list_and_the_bulletin(
     await h.tick()
     bulletin = next(t for t in officer.sees() if t.startswith("📊 工作通报：东岭镇，2026-11"))
     assert "未销号 1 项，其中已超过时限 1 项；本期销号 0 项。" in bulletin
+
+
+async def test_the_person_responsible_pages_through_their_own_items(
+    h: Harness, county: dict[str, int], clock: FrozenClock, staff: Person
+) -> None:
+    secretary = await make_secretary(h, county["south"], name="南坡书记")
+    async with h.db.tx() as c:  # set up (not under test): twelve items, told long ago
+        for number in range(1, 13):
+            await repo.add(
+                c,
+                NewRectification(
+                    branch_id=county["south"],
+                    source="staff",
+                    project=f"整改事项{number:02}",
+                    responsible=secretary.id,
+                    responsible_name="南坡书记",
+                    deadline=date(2026, 12, 20) + timedelta(days=number),
+                    raised_by=staff.id,
+                ),
+                clock.now(),
+            )
+    await secretary.says("/rectify")
+    assert secretary.last().startswith("📌 由您负责的整改事项（12）")
+    assert "10. 整改事项10" in secretary.last() and "11. 整改事项11" not in secretary.last()
+    await secretary.presses("▶")
+    page = secretary.last()
+    assert "11. 整改事项11" in page and "12. 整改事项12" in page and "整改事项01" not in page
+    assert labels_of(h, secretary) == ["11. 整改事项11", "12. 整改事项12", "◀"]
+    await secretary.presses("12. 整改事项12")
+    assert secretary.last().startswith("📌 整改事项12")
