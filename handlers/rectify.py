@@ -30,8 +30,8 @@ from bot.context import ZContext
 from bot.delivery import Outgoing, send
 from bot.file_names import period_file_name
 from bot.i18n import N_
+from bot.markup import KEYBOARD_BUTTONS, shorten
 from bot.markup import short as short_text
-from bot.markup import shorten
 from bot.profile import InvalidInput, clean_body
 from bot.rectification import RESULTS
 from handlers import dialog, picker
@@ -48,6 +48,9 @@ BACK = "rback"
 DUE = "rdue"
 WHO = "rwho"
 PAGE = 10  # items a page of the list
+#: Everyone who may be made responsible, a button each: a branch's secretaries, leaders
+#: and committee are far fewer than a message's buttons (bot.markup.KEYBOARD_BUTTONS).
+CANDIDATES_SHOWN = KEYBOARD_BUTTONS
 NOBODY = N_(
     "Nobody of this branch can be made responsible yet: its secretary, the "
     "leaders whose contact point it is and its committee members need to "
@@ -366,7 +369,7 @@ def _who_question(
                     dialog.choice(RAISE, "who", p.telegram_id),
                 )
             ]
-            for p in people[:20]
+            for p in people[:CANDIDATES_SHOWN]
         ],
     )
 
@@ -893,7 +896,7 @@ def _handover_question(
                     dialog.choice(WHO, "who", p.telegram_id),
                 )
             ]
-            for p in people[:20]
+            for p in people[:CANDIDATES_SHOWN]
             if p.telegram_id != item.responsible
         ],
     )

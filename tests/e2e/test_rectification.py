@@ -702,3 +702,24 @@ async def test_the_person_responsible_pages_through_their_own_items(
     assert labels_of(h, secretary) == ["11. 整改事项11", "12. 整改事项12", "◀"]
     await secretary.presses("12. 整改事项12")
     assert secretary.last().startswith("📌 整改事项12")
+
+
+async def test_the_raise_form_offers_everyone_who_may_be_responsible(
+    h: Harness, county: dict[str, int], clock: FrozenClock
+) -> None:
+    """A branch with 25 committee members and its secretary: 26 buttons, none left off."""
+    await make_secretary(h, county["south"], name="南坡书记")
+    committee = await registered(h, county["south"], [f"委员{n:02}" for n in range(1, 26)])
+    async with h.db.tx() as c:
+        await c.execute(
+            f"UPDATE members SET committee = 1 WHERE telegram_id IN "
+            f"({','.join(str(p.id) for p in committee)})"
+        )
+    officer = await township_staff(h, county["dongling"], "镇委员", county["east"])
+    await officer.says("/rectify")
+    await officer.presses("➕ 新增事项")
+    await officer.presses("南坡村党支部")
+    offered = labels_of(h, officer)
+    assert len(offered) == 26 and "委员25 · 支委" in offered
+    await officer.presses("委员25 · 支委")
+    assert "整改项目" in officer.last()
