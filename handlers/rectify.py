@@ -26,6 +26,7 @@ from bot.callbacks import (
     RectifyPress,
     RectifySheet,
 )
+from bot.callbacks import day as callback_day
 from bot.context import ZContext
 from bot.delivery import Outgoing, send
 from bot.file_names import period_file_name
@@ -615,7 +616,10 @@ async def _ask_deadline(turn: Turn) -> None:
                             n=months,
                             day=rectification.months_later(today, months).isoformat(),
                         ),
-                        dialog.choice(RAISE, "deadline", f"m{months}"),
+                        # the day itself, as shown: pressed tomorrow, it is still this day
+                        dialog.choice(
+                            RAISE, "deadline", rectification.months_later(today, months).isoformat()
+                        ),
                     )
                     for months in rectification.DEADLINE_MONTHS
                 ]
@@ -627,8 +631,11 @@ async def _ask_deadline(turn: Turn) -> None:
 async def _read_deadline(turn: Turn) -> None:
     today = turn.today
     months = {f"m{n}": n for n in rectification.DEADLINE_MONTHS}
-    if turn.action in months:
+    if turn.action in months:  # a button from before they carried the day
         day = rectification.months_later(today, months[turn.action])
+        await turn.acknowledge(day.isoformat())
+    elif turn.action is not None and callback_day(turn.action) is not None:
+        day = rectification.parse_deadline(turn.action, today)  # checked as if typed
         await turn.acknowledge(day.isoformat())
     else:
         day = rectification.parse_deadline(turn.text, today)
@@ -855,8 +862,11 @@ async def _read_new_deadline(turn: Turn) -> None:
         return
     today = turn.today
     months = {f"m{n}": n for n in rectification.DEADLINE_MONTHS}
-    if turn.action in months:
+    if turn.action in months:  # a button from before they carried the day
         day = rectification.months_later(max(found.deadline, today), months[turn.action])
+        await turn.acknowledge(day.isoformat())
+    elif turn.action is not None and callback_day(turn.action) is not None:
+        day = rectification.parse_deadline(turn.action, today)  # checked as if typed
         await turn.acknowledge(day.isoformat())
     else:
         day = rectification.parse_deadline(turn.text, today)

@@ -723,3 +723,28 @@ async def test_the_raise_form_offers_everyone_who_may_be_responsible(
     assert len(offered) == 26 and "委员25 · 支委" in offered
     await officer.presses("委员25 · 支委")
     assert "整改项目" in officer.last()
+
+
+async def test_a_deadline_button_means_the_day_it_shows_whenever_it_is_pressed(
+    h: Harness, county: dict[str, int], clock: FrozenClock
+) -> None:
+    await make_secretary(h, county["south"], name="南坡书记")
+    officer = await township_staff(h, county["dongling"], "镇委员", county["east"])
+    await officer.says("/rectify")
+    await officer.presses("➕ 新增事项")
+    await officer.presses("南坡村党支部")
+    await officer.presses("南坡书记 · 支部书记")
+    await officer.says("村道照明不足")
+    await officer.says("安装路灯。")
+    clock.set(at("2026-11-25T09:00:00"))  # the form waited overnight
+    await officer.presses("1 个月后：2026-12-24")
+    assert "整改时限：2026-12-24" in officer.last()
+    await officer.presses("✅ 保存")
+    assert (await item(h, 1)).deadline == date(2026, 12, 24)
+    # Moving it: the buttons count from the deadline, and keep their day too.
+    await officer.says("/rectify")
+    await officer.presses("1. 村道照明不足")
+    await officer.presses("🗓 调整时限")
+    clock.set(at("2026-11-26T09:00:00"))
+    await officer.presses("3 个月后：2027-03-24")
+    assert (await item(h, 1)).deadline == date(2027, 3, 24)
