@@ -31,7 +31,7 @@ from bot.context import ZContext
 from bot.delivery import Outgoing, send
 from bot.file_names import period_file_name
 from bot.i18n import N_
-from bot.markup import KEYBOARD_BUTTONS, shorten
+from bot.markup import KEYBOARD_BUTTONS, shorten, utf16_len
 from bot.markup import short as short_text
 from bot.profile import InvalidInput, clean_body
 from bot.rectification import RESULTS
@@ -788,15 +788,39 @@ async def _read_evidence(turn: Turn) -> None:
         raise InvalidInput(
             N_("Please send text, a photo, a voice message or a document as evidence.")
         )
-    if found is not None:
-        if len(files) >= rectification.FILES_MAX:
+    combined = f"{text}\n{typed}".strip() if typed else text
+    if utf16_len(combined) > rectification.TEXT_MAX:  # nothing of it is kept, and it says so
+        raise InvalidInput(
+            N_(
+                "With what you sent before, the evidence's text would be {length} "
+                "characters; please keep it under {limit}. This message was not added: "
+                "send a shorter one, or press the button to send what you have."
+            ),
+            length=utf16_len(combined),
+            limit=rectification.TEXT_MAX,
+        )
+    if found is not None and len(files) >= rectification.FILES_MAX:
+        if not typed:
             raise InvalidInput(
                 N_("That is enough files ({n}); press the button to send."),
                 n=rectification.FILES_MAX,
             )
+        # the file is refused, its caption is not lost with it
+        await turn.keep(text=combined, files=[list(f) for f in files])
+        await turn.say(
+            tr(
+                "That is enough files ({n}): this one was not added, its caption was. "
+                "Press the button to send.",
+                n=rectification.FILES_MAX,
+            ),
+            reply_markup=inline(
+                [[button(tr("✅ Send for confirmation"), dialog.choice(CLOSE, "evidence", "done"))]]
+            ),
+        )
+        return
+    if found is not None:
         files.append(found)
-    if typed:
-        text = short_text(f"{text}\n{typed}".strip(), rectification.TEXT_MAX)
+    text = combined
     await turn.keep(text=text, files=[list(f) for f in files])
     await turn.say(
         tr("Added. Send more, or press the button to send it for confirmation."),

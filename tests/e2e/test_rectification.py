@@ -748,3 +748,31 @@ async def test_a_deadline_button_means_the_day_it_shows_whenever_it_is_pressed(
     clock.set(at("2026-11-26T09:00:00"))
     await officer.presses("3 个月后：2027-03-24")
     assert (await item(h, 1)).deadline == date(2027, 3, 24)
+
+
+async def test_evidence_past_its_limits_is_refused_in_words_and_nothing_is_lost_silently(
+    h: Harness, county: dict[str, int], clock: FrozenClock
+) -> None:
+    secretary = await make_secretary(h, county["south"], name="南坡书记")
+    officer = await township_staff(h, county["dongling"], "镇委员", county["east"])
+    await staff_raise(officer, "南坡村党支部", "南坡书记 · 支部书记", "村道照明不足")
+    await secretary.says("/rectify")
+    await secretary.presses("1. 村道照明不足")
+    await secretary.presses("✅ 申请销号")
+    await secretary.says("路" * 600)
+    await secretary.says("灯" * 600)  # together over 1000: refused, not cut
+    assert secretary.last() == (
+        "连同之前发送的内容，佐证说明将达 1201 字，请控制在 1000 字以内。"
+        "这条消息未添加：请发送更短的内容，或按按钮提交已有的材料。"
+    )
+    for number in range(10):
+        h.emu.send_photo(secretary.user, f"photo {number}".encode())
+        await h.settle()
+    h.emu.send_photo(secretary.user, b"photo 11", caption="第十一张：东头两盏")
+    await h.settle()
+    assert secretary.last() == "文件已够 10 个：这个文件未添加，但其说明文字已添加。请按按钮提交。"
+    await secretary.presses("✅ 提交销号申请")
+    async with h.db.read() as c:
+        asked = (await repo.events(c, [1]))[-1]
+    assert asked.body == "路" * 600 + "\n第十一张：东头两盏"
+    assert len(asked.attachments) == 10
