@@ -1196,6 +1196,8 @@ async def spreadsheet(
             ]
         )
     projects = {i.id: i.project for i in items}
+    order = {i.id: number for number, i in enumerate(items)}  # the items sheet's order
+    history.sort(key=lambda e: (order.get(e.item_id, len(order)), e.id))
     steps: list[list[object]] = [
         [
             e.item_id,

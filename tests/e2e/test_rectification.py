@@ -776,3 +776,22 @@ async def test_evidence_past_its_limits_is_refused_in_words_and_nothing_is_lost_
         asked = (await repo.events(c, [1]))[-1]
     assert asked.body == "路" * 600 + "\n第十一张：东头两盏"
     assert len(asked.attachments) == 10
+
+
+async def test_the_history_sheet_follows_the_items_sheet(
+    h: Harness, county: dict[str, int], clock: FrozenClock
+) -> None:
+    await make_secretary(h, county["south"], name="南坡书记")
+    await make_secretary(h, county["east"], name="东岭书记")
+    officer = await township_staff(h, county["dongling"], "镇委员", county["west"])
+    await staff_raise(officer, "南坡村党支部", "南坡书记 · 支部书记", "村道照明不足")
+    await staff_raise(officer, "东岭村党支部", "东岭书记 · 支部书记", "水渠年久失修")
+    await officer.says("/rectify")
+    await officer.presses("📎 导出表格")
+    sheet = h.emu.last(officer.user)
+    assert sheet.document is not None
+    book = sheets.book(h.emu.files[sheet.document["file_id"]].data)
+    items = [row[0] for row in sheets.rows(book["整改事项"])]
+    steps = [row[0] for row in sheets.rows(book["办理经过"])]
+    assert items == [2, 1]  # by township and branch: 东岭村 before 南坡村
+    assert steps == [2, 1]
