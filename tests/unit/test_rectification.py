@@ -15,6 +15,7 @@ from bot.markup import MESSAGE_LIMIT, length
 from bot.profile import InvalidInput
 from storage import members as member_repo
 from storage import org as org_repo
+from storage import rectifications as repo
 from storage.db import Database
 from storage.models import NewMember, NewRectification, Rectification
 from tests.conftest import START, seed_county
@@ -208,9 +209,22 @@ async def test_a_member_erased_on_request_is_no_longer_named_on_the_ledger(db: D
         Actor(1, staff=True),
     )
     assert result == "ok" and found is not None
+    her = Actor(9002)
+    assert await rectification.report_progress(db, clock, found.id, her, "已联系施工队。") == "ok"
+    asked = await rectification.ask_to_close(
+        db, clock, found.id, her, "修好了，见照片。", [("photo", "PHOTO-ID")], [1]
+    )
+    assert asked == "ok"
     assert await privacy.erase_member(db, clock, member.id)
     erased = await rectification.get(db, found.id)
     assert erased is not None and "王芳" not in erased.responsible_name
+    async with db.read() as c:
+        history = await repo.events(c, [found.id])
+    assert [(e.kind, e.body, e.attachments) for e in history] == [
+        ("raised", "", []),
+        ("progress", "", []),
+        ("asked", "", []),
+    ]
 
 
 def test_the_evening_reminder_fits_a_message_by_construction() -> None:
