@@ -208,9 +208,7 @@ def lines(tr: Tr, study: StudyTable) -> list[str]:
             tr(
                 "{township}: {members}",
                 township=esc(township.name),
-                members=" · ".join(
-                    member_text(tr, row, study.until) for row in township.members
-                ),
+                members=" · ".join(member_text(tr, row, study.until) for row in township.members),
             )
         )
     if study.unmarked:

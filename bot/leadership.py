@@ -382,9 +382,7 @@ def behind_at(rows: list[LedgerRow], ended: date) -> list[Behind]:
     found = []
     for row in rows:
         since = centralised.marked_during(row.since, ended.year)
-        if row.telegram_id is None or (
-            row.since is not None and row.since >= quarter_start(ended)
-        ):
+        if row.telegram_id is None or (row.since is not None and row.since >= quarter_start(ended)):
             continue
         expected = expected_by(ended, since)
         if row.sessions < expected:
@@ -461,10 +459,7 @@ async def render_behind(db: Database, clock: Clock, row: OutboxRow) -> Outgoing 
     ]
     if since:  # marked during the year: what was expected ran from that day
         lines.append(
-            tr(
-                "Counted from {since}, the day you were marked as township leadership.",
-                since=since,
-            )
+            tr("Counted from {since}, the day you were marked as township leadership.", since=since)
         )
     sessions = await coming(db, clock, int(row.payload["township"]))
     if sessions:

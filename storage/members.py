@@ -120,9 +120,7 @@ async def update_member(
         return
     values = settable(NewMember, changes)
     marking = "township_leadership" in values and "township_leadership_since" not in values
-    before = (
-        await get_member(c, member_id) if marking or stays.STAY_FIELDS & set(values) else None
-    )
+    before = await get_member(c, member_id) if marking or stays.STAY_FIELDS & set(values) else None
     if marking and before is not None:
         since = leadership_since(before, bool(values["township_leadership"]), now)
         values["township_leadership_since"] = since.isoformat() if since else None

@@ -158,6 +158,7 @@ def _examples(county: int, branch: int, group: int, member: int) -> list[New]:
             flow_since=date(2026, 5, 1),
             no_writing=True,
             township_leadership=True,
+            township_leadership_since=date(2026, 9, 1),
             committee=True,
             host_branch_id=branch,
             host_name="深圳某党支部",
