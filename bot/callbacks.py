@@ -669,3 +669,12 @@ class MatterLedger(CallbackData, prefix="mtr", action="xlsx"):
     """The ledger of a branch, a township or the county, as a spreadsheet."""
 
     unit: int
+
+
+class MatterPage(CallbackData, prefix="mtr", action="ls"):
+    """A page of a branch's matters (``unit``: the branch), or of the open matters the
+    presser oversees (``unit`` 0: their townships, or the county), shown in place of the
+    page pressed."""
+
+    unit: int
+    page: int

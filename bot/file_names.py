@@ -14,6 +14,13 @@ def period_file_name(what: str, start: date, end: date, suffix: str, scope: str 
     return "-".join([*words, f"{start.isoformat()}_{last.isoformat()}"]) + suffix
 
 
+def dated_file_name(what: str, made: date, suffix: str, scope: str = "") -> str:
+    """``what-scope-2026-11-24.suffix``: a file of everything on record (a ledger of all
+    time), named by the day it was made rather than by a period it does not cover."""
+    words = [_safe(word) for word in (what, scope) if word]
+    return "-".join([*words, made.isoformat()]) + suffix
+
+
 def _safe(word: str) -> str:
     """No character that Windows, a phone or a shell would trip over in a file name."""
     return re.sub(r'[\s<>:"/\\|?*\x00-\x1f]+', "_", word).strip("._")[:40] or "_"

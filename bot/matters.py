@@ -31,20 +31,20 @@ import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
+from typing import TypeVar
 
 from bot import i18n
 from bot.clock import Clock
 from bot.delivery import Outgoing
-from bot.file_names import period_file_name
+from bot.file_names import dated_file_name
 from bot.i18n import N_, Tr, Translator
-from bot.markup import CAPTION_LIMIT, MESSAGE_LIMIT, esc, shorten
+from bot.markup import CAPTION_LIMIT, MESSAGE_LIMIT, esc, short, shorten
 from bot.profile import InvalidInput
 from bot.rendered import off_loop
 from bot.spreadsheets import ColumnKind, Sheet, title_row, workbook
 from bot.visits import parse_visit_day
 from storage import audit
 from storage import matters as matter_repo
-from storage import meetings as meeting_repo
 from storage import members as member_repo
 from storage import org as org_repo
 from storage import outbox as outbox_repo
@@ -74,7 +74,10 @@ FILES_MAX = 10
 BODY_MAX = 9999  # members of a body expected at its meeting
 OLDEST_DAYS = 365  # how far back a meeting's day may be typed
 OPEN_STATES: tuple[MatterState, ...] = ("open", "decided", "published")
-SHOWN = 30  # matters listed in one message (the rest are in the ledger)
+PAGE = 20  # matters on one page of a list, each with its button
+BRANCH_SHOWN = 20  # characters of a branch's name in a list
+TITLE_SHOWN = 30  # characters of a title in a list, or on its button
+SCOPE_SHOWN = 60  # characters of the townships a list covers, in its heading
 
 STEPS: dict[int, str] = {
     1: N_("Branch committee proposal"),
@@ -109,6 +112,7 @@ WHAT: dict[PublicationWhat, str] = {
     "decision": N_("Decision made public"),
     "result": N_("Result made public"),
 }
+T = TypeVar("T")
 
 
 # --- the rules of a vote ------------------------------------------------------------------------
@@ -216,6 +220,7 @@ class View:
     publications: dict[str, MatterPublication] = field(default_factory=dict)
     files: list[MatterFile] = field(default_factory=list)
     meetings: dict[int, Meeting] = field(default_factory=dict)
+    number: int = 0  # its place among the branch's matters, by opening (storage numbers)
 
     @property
     def next_step(self) -> int | None:
@@ -251,6 +256,7 @@ async def _views(c: Conn, matters: Sequence[Matter]) -> list[View]:
     published = await matter_repo.publications(c, ids)
     units = await matter_repo.units(c, {m.branch_id for m in matters})
     meetings = await matter_repo.meetings(c, {s.meeting_id for s in steps if s.meeting_id})
+    numbers = await matter_repo.numbers(c, ids)
     one = len(matters) == 1
     files = await matter_repo.files(c, matters[0].id) if one else []
     return [
@@ -261,6 +267,7 @@ async def _views(c: Conn, matters: Sequence[Matter]) -> list[View]:
             {p.what: p for p in published if p.matter_id == m.id},
             files,
             meetings,
+            numbers.get(m.id, 0),
         )
         for m in matters
     ]
@@ -278,16 +285,123 @@ class Standing:
     since: date
     days: int
 
+    @property
+    def waiting(self) -> bool:
+        """Its decision made public, waiting for the result: not held up at a step."""
+        return self.view.matter.state == "published"
+
 
 async def open_in(db: Database, clock: Clock, branch_ids: Collection[int] | None) -> list[Standing]:
-    """Every matter not finished of these branches (None: all), the longest-standing at
-    its step first (then the oldest opened)."""
+    """Every matter not finished of these branches (None: all): those at a step, then
+    those whose decision is public and wait for the result; each part in the
+    organisation's order — township, branch (by name, as everywhere) — then each branch's
+    matters as they were opened. Never by how long a matter has stood: that would put
+    the slowest branches on top, a ranking the rules against formalism forbid."""
     async with db.read() as c:
         found = await matter_repo.of_branches(c, branch_ids, OPEN_STATES)
         views = await _views(c, found) if found else []
+        parents = {v.branch.parent_id for v in views if v.branch.parent_id is not None}
+        townships = await matter_repo.units(c, parents) if parents else {}
     today = clock.today()
     standing = [Standing(v, v.since(clock.tz), (today - v.since(clock.tz)).days) for v in views]
-    return sorted(standing, key=lambda s: (s.since, s.view.matter.id))
+
+    def order(s: Standing) -> tuple[object, ...]:
+        branch = s.view.branch
+        township = townships.get(branch.parent_id or 0)
+        return (
+            s.waiting,
+            (township.name, township.id) if township else ("", 0),
+            (branch.name, branch.id),
+            s.view.number,
+            s.view.matter.id,
+        )
+
+    return sorted(standing, key=order)
+
+
+def page_of(items: Sequence[T], page: int) -> tuple[list[T], int, int]:
+    """The items on page ``page`` (counted from 0, kept within the pages there are: a
+    page pressed on an old list that has since shrunk shows its last), that page, and
+    how many pages there are (at least one)."""
+    pages = max(1, -(-len(items) // PAGE))
+    page = min(max(page, 0), pages - 1)
+    return list(items[page * PAGE : (page + 1) * PAGE]), page, pages
+
+
+def overview_text(
+    tr: Tr, scope: str, shown: Sequence[Standing], page: int, pages: int, *, total: int
+) -> str:
+    """A page of the open matters a township (or the county) oversees: those at a step
+    with their days there, then those whose decision is public, under their own heading
+    (they wait for the result, they are not stuck). Fits one message by construction:
+    at most :data:`PAGE` lines, each of bounded parts (tests/unit/test_matter_rules.py
+    measures the longest)."""
+    lines = [
+        tr(
+            "🗳 <b>Open matters (四议两公开): {scope}</b>",
+            scope=esc(short(scope, SCOPE_SHOWN) or "—"),
+        )
+    ]
+    if not total:
+        lines.append(tr("No open matters."))
+        return "\n".join(lines)
+    if pages > 1:
+        lines.append(tr("Page {page} of {pages}", page=page + 1, pages=pages))
+    section: bool | None = None
+    for found in shown:
+        if found.waiting != section:
+            section = found.waiting
+            lines.append(
+                tr("Decision made public, waiting for the result:")
+                if found.waiting
+                else tr("At a step:")
+            )
+        branch = esc(short(found.view.branch.name, BRANCH_SHOWN))
+        title = esc(short(found.view.matter.title, TITLE_SHOWN))
+        published = found.view.publications.get("decision")
+        if found.waiting and published is not None:
+            lines.append(
+                tr(
+                    "• {branch} · {title}: decision made public on {day}",
+                    branch=branch,
+                    title=title,
+                    day=published.published_on.isoformat(),
+                )
+            )
+        else:
+            lines.append(
+                tr(
+                    "• {branch} · {title}: {where}, {days} days",
+                    branch=branch,
+                    title=title,
+                    where=where_it_stands(tr, found.view.matter),
+                    days=found.days,
+                )
+            )
+    return "\n".join(lines)
+
+
+def branch_text(tr: Tr, branch: Unit, shown: Sequence[View], page: int, pages: int) -> str:
+    """A page of a branch's matters, each with its number in the branch. Fits one
+    message by construction, as :func:`overview_text`."""
+    lines = [
+        tr("🗳 <b>Matters of {branch} (四议两公开)</b>", branch=esc(short(branch.name, SCOPE_SHOWN)))
+    ]
+    if not shown:
+        lines.append(tr("No matters yet. Open one with the button below."))
+        return "\n".join(lines)
+    if pages > 1:
+        lines.append(tr("Page {page} of {pages}", page=page + 1, pages=pages))
+    for found in shown:
+        lines.append(
+            tr(
+                "• No.{number} {title}: {where}",
+                number=found.number,
+                title=esc(short(found.matter.title, TITLE_SHOWN)),
+                where=where_it_stands(tr, found.matter),
+            )
+        )
+    return "\n".join(lines)
 
 
 def where_it_stands(tr: Tr, matter: Matter) -> str:
@@ -356,22 +470,34 @@ async def sessions_for(
     start = datetime.combine(day, time(0), clock.tz)
     async with db.read() as c:
         return await matter_repo.sessions_between(
-            c, branch_id, start, start + timedelta(days=1), SESSION_KINDS[step]
+            c, branch_id, start, start + timedelta(days=1), SESSION_KINDS[step], clock.now()
         )
 
 
-async def session_figures(db: Database, meeting_id: int) -> tuple[int, int] | None:
-    """A closed session's people and those present (in person or remotely), as its
-    record has them: what the step's meeting counted, offered instead of typing. None for
-    a session not closed yet (its record is not complete)."""
+#: The steps whose body is a party session's people, so that a linked session's record
+#: can count them: the branch committee (step 1) and the branch's full members (step 3).
+#: The joint meeting of the two committees (step 2) and the villagers' representatives
+#: (step 4) are mostly not party members and not on a session's record: never offered.
+FIGURES_OF: dict[int, str] = {1: "committee", 3: "full"}
+
+
+async def session_figures(db: Database, meeting_id: int, step: int) -> tuple[int, int] | None:
+    """A closed session's body for the step and those of it present (in person or
+    remotely), as its record has them, offered instead of typing: for step 1 its
+    committee members, for step 3 the branch's own full members (a vote is theirs alone).
+    None for steps 2 and 4, for a session not closed yet (its record is not complete),
+    or when the record has none of the body."""
+    body = FIGURES_OF.get(step)
+    if body is None:
+        return None
     async with db.read() as c:
         found = await matter_repo.meetings(c, [meeting_id])
         if meeting_id not in found or found[meeting_id].state != "closed":
             return None
-        counts = await meeting_repo.attendance_counts(c, [meeting_id])
-    people = sum(row.count for row in counts)
-    present = sum(row.count for row in counts if row.status in ("present", "remote"))
-    return (people, present) if people else None
+        invited, present = await matter_repo.session_figures(
+            c, meeting_id, committee=body == "committee"
+        )
+    return (invited, present) if invited else None
 
 
 async def meeting(db: Database, meeting_id: int) -> Meeting | None:
@@ -460,24 +586,29 @@ async def publish(
     clock: Clock,
     matter_id: int,
     what: PublicationWhat,
-    day: date,
+    day: date | None,
     body: str,
     by: int,
     *,
     to_group: bool,
     ending: Statement | None = None,
-) -> int | None:
-    """Record the decision (or the result) made public on ``day``; ``to_group``: posted
+) -> tuple[int | None, date]:
+    """Record the decision (or the result) made public on ``day`` — None: today, read
+    from the clock here, inside the transaction, so a post confirmed after midnight is
+    recorded on the day it was posted, not the day the form began; ``to_group``: posted
     to the branch's group chat now (an outbox row in this transaction), else put up on the
-    notice board by hand. The group's chat id, or None."""
-    now = clock.now()
+    notice board by hand. The group's chat id (or None) and the day recorded."""
     async with db.tx() as c:
+        now = clock.now()
+        today = now.astimezone(clock.tz).date()
+        if day is None:
+            day = today
         matter = await matter_repo.get(c, matter_id)
         wanted = "decided" if what == "decision" else "published"
         if matter is None or matter.state != wanted:
             raise InvalidInput(N_("This has been made public already. Nothing was saved."))
         current = (await _views(c, [matter]))[0]
-        check_day(day, clock.today(), current.since(clock.tz))
+        check_day(day, today, current.since(clock.tz))
         chat_id: int | None = None
         if to_group:
             group = await org_repo.live_group_of_branch(c, matter.branch_id)
@@ -522,7 +653,7 @@ async def publish(
             f"matter:{matter.id}",
             _logged(**{f"{what}_published_on": day.isoformat(), "in_group": chat_id is not None}),
         )
-    return chat_id
+    return chat_id, day
 
 
 async def withdraw(
@@ -601,10 +732,11 @@ def publication_line(tr: Tr, published: MatterPublication) -> str:
     )
 
 
-def public_text(tr: Tr, found: View, what: PublicationWhat, body: str, day: date) -> str:
+def public_text(tr: Tr, found: View, what: PublicationWhat, body: str, day: date | None) -> str:
     """The post in the branch's group: the matter, its four steps, the decision (or the
     result). Each part a person typed is bounded (title 100, description shortened to
-    600, text 1000), and the whole is shortened to Telegram's limit as a last guard."""
+    600, text 1000), and the whole is shortened to Telegram's limit as a last guard.
+    ``day`` None: a preview of a post, whose day is the one it is posted on."""
     matter = found.matter
     lines = [
         tr("📢 <b>四议两公开 · {what}</b>", what=tr(WHAT[what])),
@@ -628,7 +760,11 @@ def public_text(tr: Tr, found: View, what: PublicationWhat, body: str, day: date
                 )
             )
         lines.append(tr("<b>Result:</b> {text}", text=esc(body)))
-    lines.append(tr("Made public on {day}.", day=day.isoformat()))
+    lines.append(
+        tr("Made public on {day}.", day=day.isoformat())
+        if day is not None
+        else tr("Made public on the day it is posted.")
+    )
     return shorten("\n".join(lines), MESSAGE_LIMIT)
 
 
@@ -665,9 +801,8 @@ async def ledger_file(
         names = await member_repo.names_of_users(c, sorted(people))
     made = clock.now()
     data = await off_loop(ledger_workbook, tr, views, names, scope.name, made, clock.tz)
-    today = clock.today()
-    name = period_file_name(
-        tr("matters ledger"), today, today + timedelta(days=1), ".xlsx", scope.name
+    name = dated_file_name(
+        tr("matters ledger"), made.astimezone(clock.tz).date(), ".xlsx", scope.name
     )
     return Outgoing(
         shorten(
@@ -692,7 +827,7 @@ def ledger_workbook(
     made: datetime,
     tz: tzinfo,
 ) -> bytes:
-    ordered = sorted(views, key=lambda v: (v.branch.name, v.matter.id))
+    ordered = sorted(views, key=lambda v: (v.branch.name, v.branch.id, v.number, v.matter.id))
     heading = [tr("Branch"), tr("No."), tr("Title"), tr("Description"), tr("Opened"), tr("State")]
     kinds: list[ColumnKind | None] = ["text", "integer", "text", "text", "date", "text"]
     for number in STEPS:
@@ -705,7 +840,12 @@ def ledger_workbook(
             tr("Step {n} abstain", n=number),
         ]
         kinds += ["date", "integer", "integer", "integer", "integer", "integer"]
-    heading += [tr("Decision made public"), tr("Where"), tr("Result made public"), tr("Where")]
+    heading += [
+        tr("Decision made public"),
+        tr("Decision made public: where"),
+        tr("Result made public"),
+        tr("Result made public: where"),
+    ]
     kinds += ["date", "text", "date", "text"]
     rows: list[list[object]] = []
     history: list[list[object]] = []
@@ -714,7 +854,7 @@ def ledger_workbook(
         opened = m.created_at.astimezone(tz)
         row: list[object] = [
             v.branch.name,
-            m.id,
+            v.number,
             m.title,
             m.description,
             opened.date(),
@@ -785,6 +925,9 @@ def ledger_workbook(
                 ]
             )
         rows.append(row)
+    # By date (a stable sort: one day's entries stay in the ledger's order, each matter's
+    # in the order of its steps).
+    history.sort(key=lambda entry: entry[0] if isinstance(entry[0], date) else date.min)
     title = title_row(tr, tr("四议两公开 ledger"), scope=scope, made=made.astimezone(tz))
     return workbook(
         [

@@ -289,7 +289,8 @@ async def confirmed(
     """True if the person pressed yes; the caller then stores the result together with
     :func:`ending`, so a second press (or the same press handled again) finds no dialog
     and does nothing. On ``no`` (as :func:`ask_to_confirm` labelled it) the person is
-    told ``cancelled`` (already translated)."""
+    told ``cancelled`` (already translated); anything typed or sent instead is answered
+    that the question waits for a button (the form stays at it)."""
     chat = update.effective_chat
     assert chat is not None
     if answer.action == "no":
@@ -298,6 +299,8 @@ async def confirmed(
         await chat.send_message(cancelled)
         return False
     if answer.action != "yes":
+        if answer.query is None:  # not a press: a person who typed is told, not ignored
+            await chat.send_message(context.tr("Please choose with the buttons."))
         return False
     await acknowledge(answer, yes)
     return True

@@ -10,7 +10,8 @@ Buttons: ``mtr:new:<branch>`` (a new matter: title, description, attachments, co
 ``mtr:card:<matter>`` (a matter's card), ``mtr:step:<matter>:<n>`` (record step n: day,
 the zhibu session it was, expected, present, votes, note, confirm), ``mtr:pub:<matter>:d|r``
 (make the decision or the result public: in the group, or on the notice board by hand),
-``mtr:drop:<matter>`` (withdraw, confirmed), ``mtr:xlsx:<unit>`` (the ledger).
+``mtr:drop:<matter>`` (withdraw, confirmed), ``mtr:xlsx:<unit>`` (the ledger),
+``mtr:ls:<branch>:<page>`` (another page of a branch's list; branch 0: of the overview).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from telegram import CallbackQuery, Update
+from telegram import CallbackQuery, InlineKeyboardButton, Update
 
 from bot import matters, organisation
 from bot.callbacks import (
@@ -26,6 +27,7 @@ from bot.callbacks import (
     MatterDrop,
     MatterLedger,
     MatterNew,
+    MatterPage,
     MatterPublish,
     MatterStepPress,
     SessionCard,
@@ -34,7 +36,7 @@ from bot.callbacks import (
 from bot.context import ZContext
 from bot.delivery import Outgoing, send
 from bot.i18n import N_, Translator
-from bot.markup import MESSAGE_LIMIT, short, shorten
+from bot.markup import MESSAGE_LIMIT, short, shorten, visible
 from bot.matters import STEPS, View
 from bot.meetings import KINDS as MEETING_KINDS
 from bot.profile import InvalidInput, clean_body
@@ -50,8 +52,7 @@ NEW = "matter"
 STEP = "mstep"
 PUBLISH = "mpub"
 DROP = "mdrop"
-SHOWN = 20  # matters listed (each with its button) in one message
-LABEL = 30  # characters of a title on a button
+LABEL = matters.TITLE_SHOWN  # characters of a title on a button
 
 
 # --- /matters -----------------------------------------------------------------------------------
@@ -64,11 +65,11 @@ async def matters_command(update: Update, context: ZContext) -> None:
         return
     actor = context.actor
     if actor.oversees_any:
-        await _overview(context)
+        await _overview(update, context, 0, in_place=False)
     for branch_id in sorted(actor.secretary_of):
         branch = await organisation.get_unit(context.db, branch_id)
         if branch is not None:
-            await _branch_list(context, branch)
+            await _branch_list(update, context, branch, 0, in_place=False)
 
 
 async def _scopes(context: ZContext) -> list[Unit]:
@@ -81,82 +82,84 @@ async def _scopes(context: ZContext) -> list[Unit]:
     return [t for t in found if t is not None]
 
 
-async def _overview(context: ZContext) -> None:
+async def _overview(update: Update, context: ZContext, page: int, *, in_place: bool) -> None:
+    """A page of the open matters of every branch the person oversees, a button each,
+    ◀/▶ to the other pages, and the ledgers."""
     tr = context.tr
     scopes = await _scopes(context)
     standing = await matters.open_in(context.db, context.clock, context.actor.branch_scope)
-    lines = [
-        tr(
-            "🗳 <b>Open matters (四议两公开): {scope}</b>",
-            scope=esc("、".join(u.name for u in scopes) or "—"),
-        )
-    ]
-    if not standing:
-        lines.append(tr("No open matters."))
-    else:
-        lines.append(tr("Longest at its step first:"))
-    for found in standing[:SHOWN]:
-        lines.append(
-            tr(
-                "• {branch} · {title}: {where}, {days} days",
-                branch=esc(short(found.view.branch.name, 20)),
-                title=esc(short(found.view.matter.title, LABEL)),
-                where=matters.where_it_stands(tr, found.view.matter),
-                days=found.days,
-            )
-        )
-    if len(standing) > SHOWN:
-        lines.append(tr("… and {n} more: see the ledger.", n=len(standing) - SHOWN))
+    shown, page, pages = matters.page_of(standing, page)
+    text = matters.overview_text(
+        tr, "、".join(u.name for u in scopes), shown, page, pages, total=len(standing)
+    )
     rows = [
-        [button(_label(found.view), MatterCard(found.view.matter.id).pack())]
-        for found in standing[:SHOWN]
+        [button(_label(found.view), MatterCard(found.view.matter.id).pack())] for found in shown
     ]
+    rows += _pages(tr, 0, page, pages)
     rows += [
         [button(tr("📥 Ledger (Excel): {scope}", scope=u.name), MatterLedger(u.id).pack())]
         for u in scopes
     ]
-    await context.bot.send_message(
-        context.actor.telegram_id,
-        shorten("\n".join(lines), MESSAGE_LIMIT),
-        reply_markup=inline(rows) if rows else None,
-    )
+    await _show_list(update, context, text, rows, in_place=in_place)
 
 
 def _label(found: View) -> str:
     return short(f"{found.branch.name} · {found.matter.title}", 2 * LABEL)
 
 
-async def _branch_list(context: ZContext, branch: Unit) -> None:
+def _pages(tr: Translator, unit: int, page: int, pages: int) -> list[list[InlineKeyboardButton]]:
+    """The row of ◀/▶ buttons to the pages before and after (none for a single page)."""
+    nav = []
+    if page > 0:
+        nav.append(button(tr("◀ Page {page}", page=page), MatterPage(unit, page - 1).pack()))
+    if page + 1 < pages:
+        nav.append(button(tr("Page {page} ▶", page=page + 2), MatterPage(unit, page + 1).pack()))
+    return [nav] if nav else []
+
+
+async def _show_list(
+    update: Update,
+    context: ZContext,
+    text: str,
+    rows: list[list[InlineKeyboardButton]],
+    *,
+    in_place: bool,
+) -> None:
+    """A list's page: sent, or (a page pressed) put in place of the page shown."""
+    keys = inline(rows) if rows else None
+    query = update.callback_query
+    if in_place and query is not None and query.message is not None:
+        shown = query.message
+        if (
+            getattr(shown, "text", None) == visible(text)
+            and getattr(shown, "reply_markup", None) == keys
+        ):
+            return  # the page asked for is the one shown (Telegram refuses such an edit)
+        await query.edit_message_text(text, reply_markup=keys)
+        return
+    await context.bot.send_message(context.actor.telegram_id, text, reply_markup=keys)
+
+
+async def _branch_list(
+    update: Update, context: ZContext, branch: Unit, page: int, *, in_place: bool
+) -> None:
+    """A page of the branch's matters (those not finished first, the newest first), a
+    button each; its secretary can open a new one."""
     tr = context.tr
     views = await matters.of_branch(context.db, branch.id)
-    ordered = sorted(views, key=lambda v: (v.matter.state not in matters.OPEN_STATES, -v.matter.id))
-    lines = [tr("🗳 <b>Matters of {branch} (四议两公开)</b>", branch=esc(branch.name))]
-    if not views:
-        lines.append(tr("No matters yet. Open one with the button below."))
-    for found in ordered[:SHOWN]:
-        lines.append(
-            tr(
-                "• No.{number} {title}: {where}",
-                number=found.matter.id,
-                title=esc(short(found.matter.title, LABEL)),
-                where=matters.where_it_stands(tr, found.matter),
-            )
-        )
-    if len(ordered) > SHOWN:
-        lines.append(tr("… and {n} more: see the ledger.", n=len(ordered) - SHOWN))
+    ordered = sorted(views, key=lambda v: (v.matter.state not in matters.OPEN_STATES, -v.number))
+    shown, page, pages = matters.page_of(ordered, page)
+    text = matters.branch_text(tr, branch, shown, page, pages)
     rows = [
         [button(short(found.matter.title, LABEL), MatterCard(found.matter.id).pack())]
-        for found in ordered[:SHOWN]
+        for found in shown
     ]
+    rows += _pages(tr, branch.id, page, pages)
     if branch.id in context.actor.secretary_of:
         rows.append([button(tr("➕ New matter"), MatterNew(branch.id).pack())])
     if views:
         rows.append([button(tr("📥 Ledger (Excel)"), MatterLedger(branch.id).pack())])
-    await context.bot.send_message(
-        context.actor.telegram_id,
-        shorten("\n".join(lines), MESSAGE_LIMIT),
-        reply_markup=inline(rows) if rows else None,
-    )
+    await _show_list(update, context, text, rows, in_place=in_place)
 
 
 async def _show_card(context: ZContext, found: View, *, with_files: bool = False) -> None:
@@ -215,10 +218,19 @@ async def matter_button(
     update: Update,
     context: ZContext,
     query: CallbackQuery,
-    data: MatterNew | MatterCard | MatterStepPress | MatterPublish | MatterDrop | MatterLedger,
+    data: MatterNew
+    | MatterCard
+    | MatterStepPress
+    | MatterPublish
+    | MatterDrop
+    | MatterLedger
+    | MatterPage,
 ) -> None:
     tr = context.tr
     actor = context.actor
+    if isinstance(data, MatterPage):
+        await _page(update, context, query, data)
+        return
     if isinstance(data, MatterLedger):
         await _ledger(query, context, data.unit)
         return
@@ -320,6 +332,22 @@ async def matter_button(
             ]
         ),
     )
+
+
+async def _page(update: Update, context: ZContext, query: CallbackQuery, data: MatterPage) -> None:
+    """Another page of a list: a branch's (for whoever manages the branch, as its cards),
+    or the overview (for whoever oversees branches; each sees their own)."""
+    if data.unit == 0:
+        if not context.actor.oversees_any:
+            raise Refused
+        await query.answer()
+        await _overview(update, context, data.page, in_place=True)
+        return
+    branch = await organisation.get_unit(context.db, data.unit)
+    if branch is None or branch.kind != "branch" or not context.actor.manages(branch.id):
+        raise Refused
+    await query.answer()
+    await _branch_list(update, context, branch, data.page, in_place=True)
 
 
 async def _ledger(query: CallbackQuery, context: ZContext, unit_id: int) -> None:
@@ -591,7 +619,7 @@ async def _read_meeting(turn: Turn) -> None:
     if chosen is None:
         raise InvalidInput(N_("Please choose with the buttons."))
     await turn.acknowledge(chosen.topic)
-    figures = await matters.session_figures(context.db, chosen.id)
+    figures = await matters.session_figures(context.db, chosen.id, int(turn.data["step"]))
     await turn.go("expected", meeting=chosen.id, figures=list(figures) if figures else None)
 
 
@@ -856,7 +884,7 @@ async def _read_how(turn: Turn) -> None:
     tr = turn.tr
     if turn.action == "group":
         await turn.acknowledge(tr("In the group"))
-        await turn.go("text", group=True, day=turn.today.isoformat())
+        await turn.go("text", group=True, day=None)  # the day of the post: when confirmed
     elif turn.action == "board":
         await turn.acknowledge(tr("On the notice board"))
         await turn.go("day", group=False)
@@ -913,9 +941,11 @@ async def _ask_publish_confirm(turn: Turn) -> None:
     tr = turn.tr
     found = await _publishing(turn)
     data = turn.data
-    day = date.fromisoformat(data["day"])
+    # A post's day is the day it is confirmed (read in the transaction that records it),
+    # so its preview names no date; a notice put up by hand was on the day typed.
+    day = None if data.get("group") or not data.get("day") else date.fromisoformat(data["day"])
     post = matters.public_text(tr, found, data["what"], data["body"], day)
-    if data.get("group"):
+    if day is None:
         group = await matters.group_of(turn.context.db, found.matter.branch_id)
         heading = tr(
             "This will be posted in the group {group}, and recorded as made public today:",
@@ -942,14 +972,14 @@ async def _save_publication(turn: Turn) -> None:
         turn.update, context, turn.answer, _yes(tr, data), tr("Cancelled. Nothing was saved.")
     ):
         return
-    day = date.fromisoformat(data["day"])
+    typed = None if data.get("group") or not data.get("day") else date.fromisoformat(data["day"])
     try:
-        chat_id = await matters.publish(
+        chat_id, day = await matters.publish(
             context.db,
             context.clock,
             int(data["matter"]),
             "decision" if data["what"] == "decision" else "result",
-            day,
+            typed,
             data["body"],
             context.actor.telegram_id,
             to_group=bool(data.get("group")),

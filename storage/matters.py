@@ -172,18 +172,62 @@ async def move(c: Conn, matter_id: int, state: MatterState, at_step: int, now: d
 
 
 async def sessions_between(
-    c: Conn, branch_id: int, start: datetime, end: datetime, kinds: Collection[MeetingKind]
+    c: Conn,
+    branch_id: int,
+    start: datetime,
+    end: datetime,
+    kinds: Collection[MeetingKind],
+    now: datetime,
 ) -> list[Meeting]:
-    """The branch's sessions of these kinds starting from ``start`` up to ``end`` that were
-    not called off: those a step held that day may have been."""
+    """The branch's sessions of these kinds starting from ``start`` up to ``end`` that
+    have taken place — begun before ``now``, opened or closed (not merely scheduled, not
+    called off): those a step held that day may have been. One scheduled for later that
+    day has not been held, so a step cannot have been it."""
     return await fetch_all(
         c,
         Meeting,
         """SELECT * FROM meetings WHERE branch_id = ? AND starts_at >= ? AND starts_at < ?
-           AND state != 'cancelled' AND kind IN (SELECT value FROM json_each(?))
+           AND starts_at < ? AND state IN ('open', 'closed')
+           AND kind IN (SELECT value FROM json_each(?))
            ORDER BY starts_at, id""",
-        (branch_id, ts(start), ts(end), _json(sorted(kinds))),
+        (branch_id, ts(start), ts(end), ts(now), _json(sorted(kinds))),
     )
+
+
+async def session_figures(c: Conn, meeting_id: int, *, committee: bool) -> tuple[int, int]:
+    """(invited, present or remote) of a session's record, counting only the body a step
+    names: the branch's own committee members (``committee``), else the branch's own full
+    members — a vote is theirs alone, so probationary members, activists, guests and
+    members of other branches hosted here are left out."""
+    row = await c.execute_fetchall(
+        """SELECT count(*), coalesce(sum(a.status IN ('present', 'remote')), 0)
+           FROM attendance a JOIN meetings mt ON mt.id = a.meeting_id
+           JOIN members m ON m.id = a.member_id
+           WHERE a.meeting_id = ? AND m.branch_id = mt.branch_id
+           AND NOT EXISTS (SELECT 1 FROM meeting_guests g
+                           WHERE g.meeting_id = mt.id AND g.member_id = m.id)
+           AND (CASE WHEN ? THEN m.committee = 1 ELSE m.status = 'full' END)""",
+        (meeting_id, 1 if committee else 0),
+    )
+    (invited, present), *_ = row
+    return int(invited), int(present)
+
+
+async def numbers(c: Conn, matter_ids: Collection[int]) -> dict[int, int]:
+    """Each matter's number within its branch: its place among the branch's matters in
+    the order they were opened (1, 2, …) — what the branch calls it, rather than an id
+    counted across the county."""
+    rows = await c.execute_fetchall(
+        """SELECT id, number FROM (
+               SELECT id, row_number() OVER (PARTITION BY branch_id ORDER BY created_at, id)
+                   AS number
+               FROM matters WHERE branch_id IN (
+                   SELECT branch_id FROM matters
+                   WHERE id IN (SELECT value FROM json_each(?))))
+           WHERE id IN (SELECT value FROM json_each(?))""",
+        (_ids(matter_ids), _ids(matter_ids)),
+    )
+    return {int(matter): int(number) for matter, number in rows}
 
 
 async def meetings(c: Conn, meeting_ids: Collection[int]) -> dict[int, Meeting]:

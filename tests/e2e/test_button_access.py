@@ -204,6 +204,7 @@ TABLE: dict[str, dict[str, str]] = {
     "mtr:pub": only("secretary"),
     "mtr:drop": only("secretary"),
     "mtr:xlsx": only(*MANAGERS),  # the branch's ledger
+    "mtr:ls": only(*MANAGERS),  # a page of the branch's matters
 }
 
 
@@ -417,7 +418,9 @@ async def scenario(
     await secretary.says("/matters")
     await secretary.presses("修路")
     await secretary.presses("建广场")
-    await secretary.says("/matters")  # the branch's ledger button last
+    for n in range(matters.PAGE):  # more than a page: the branch's list has a ▶ button
+        await matters.open_matter(h.db, clock, county["east"], f"事项{n}", "说明", [], secretary.id)
+    await secretary.says("/matters")  # the branch's ledger and page buttons last
     # Their roles end (staff's buttons for it are walked in test_rights.py).
     by = await load_actor(h.db, staff.id, h.settings.admins)
     assert await roles.relieve_secretary(h.db, clock, demoted.id, county["east"], by)

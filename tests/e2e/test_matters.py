@@ -7,17 +7,20 @@ township's); the ledger reads back with openpyxl."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
 from bot import matters
-from bot.callbacks import MatterCard, MatterPublish, MatterStepPress
+from bot.callbacks import MatterCard, MatterPage, MatterPublish, MatterStepPress
 from bot.clock import FrozenClock
 from storage import matters as matter_repo
 from storage import meetings as meeting_repo
 from storage import org as org_repo
+from storage.db import Conn
 from storage.models import NewMeeting
 from storage.rows import ts
 from tests import sheets
+from tests.conftest import START
 from tests.e2e.flows import branch_group, make_secretary, registered, snapshot
 from tests.harness import Harness, Person
 
@@ -78,6 +81,37 @@ async def steps_stored(h: Harness) -> list[tuple[object, ...]]:
         ]
 
 
+async def roster_member(
+    c: Conn, branch: int, name: str, status: str = "full", *, host: int | None = None
+) -> int:
+    """A member without Telegram (set up, not under test): of ``branch``, or of another
+    branch working away and hosted by ``host``."""
+    cur = await c.execute(
+        "INSERT INTO members (branch_id, name, status, state, flowing, host_branch_id,"
+        " created_at, updated_at) VALUES (?, ?, ?, 'active', ?, ?, ?, ?)",
+        (branch, name, status, 1 if host else 0, host, ts(START), ts(START)),
+    )
+    assert cur.lastrowid is not None
+    return cur.lastrowid
+
+
+async def attends(
+    c: Conn, meeting: int, statuses: dict[int, str], *, guests: Sequence[int] = (), by: int = 0
+) -> None:
+    """A held session's record: each member's status, the guests the secretary added."""
+    for member, status in statuses.items():
+        await c.execute(
+            "INSERT INTO attendance (meeting_id, member_id, status, at) VALUES (?, ?, ?, ?)",
+            (meeting, member, status, ts(START)),
+        )
+    for member in guests:
+        await c.execute(
+            "INSERT INTO meeting_guests (meeting_id, member_id, added_by, added_at)"
+            " VALUES (?, ?, ?, ?)",
+            (meeting, member, by, ts(START)),
+        )
+
+
 def document(person: Person) -> bytes:
     message = next(m for m in reversed(person.h.emu.messages(person.user)) if m.document)
     assert message.document is not None
@@ -105,8 +139,13 @@ async def test_a_matter_through_four_steps_and_both_publications(
             ),
             clock.now(),
         )
-        # It was held: three on its record, two present.
+        # It was held: three committee members on its record, two present — and an
+        # activist the secretary invited, present, who is not on the committee.
         await c.execute("UPDATE meetings SET state = 'closed' WHERE id = ?", (session.id,))
+        await c.execute(
+            "UPDATE members SET committee = 1 WHERE id IN (?, ?) OR telegram_id = ?",
+            (county["roster:0001"], county["roster:0002"], member.id),
+        )
         for key, status in (("roster:0001", "present"), ("roster:0002", "absent")):
             await c.execute(
                 "INSERT INTO attendance (meeting_id, member_id, status, at) VALUES (?, ?, ?, ?)",
@@ -117,6 +156,8 @@ async def test_a_matter_through_four_steps_and_both_publications(
             " SELECT ?, id, 'remote', ? FROM members WHERE telegram_id = ?",
             (session.id, ts(clock.now()), member.id),
         )
+        activist = await roster_member(c, county["east"], "积极分子甲", "activist")
+        await attends(c, session.id, {activist: "present"}, guests=[activist], by=secretary.id)
 
     # Opening it: title, description, a photo of the road, confirmed.
     await secretary.says("/matters")
@@ -150,7 +191,8 @@ async def test_a_matter_through_four_steps_and_both_publications(
     assert matter is not None and (matter.state, matter.at_step) == ("open", 1)
     assert [f.kind for f in files] == ["photo"]
 
-    # Step 1: held at the committee meeting in zhibu two days ago, its figures offered.
+    # Step 1: held at the committee meeting in zhibu two days ago, its figures offered:
+    # its committee members, not the activist invited to it.
     await secretary.presses("✍️ 记录第 1 步：村党支部提议")
     await secretary.says("11-22")
     assert secretary.last() == "这次会议是下面哪一次活动？"
@@ -212,7 +254,7 @@ async def test_a_matter_through_four_steps_and_both_publications(
     clock.advance(timedelta(days=5))
     await officer.says("/matters")
     assert officer.last() == (
-        "🗳 进行中的事项（四议两公开）：东岭镇\n在当前环节停留最久的排在前面：\n"
+        "🗳 进行中的事项（四议两公开）：东岭镇\n推进中：\n"
         "• 东岭村党支部 · 硬化村东道路：待第 3 步：党员大会审议，已 6 天"
     )
     await officer.presses("东岭村党支部 · 硬化村东道路")  # the card, to read: no buttons
@@ -253,6 +295,9 @@ async def test_a_matter_through_four_steps_and_both_publications(
     await secretary.says("同意硬化村东道路两公里，由村委会组织实施。")
     assert secretary.last().startswith(
         "以下内容将发到群 东岭群，并记为今天公开：\n\n📢 四议两公开 · 决议公开"
+    )
+    assert secretary.last().endswith(
+        "决议：同意硬化村东道路两公里，由村委会组织实施。\n公开日期：发布当日。"
     )
     assert not any("四议两公开" in text for text in member.sees(group))
     await secretary.presses("📢 发布")
@@ -326,6 +371,12 @@ async def test_a_matter_through_four_steps_and_both_publications(
             "第1步 日期",
             "第1步 应到",
         )
+        assert sheets.heading(ledger)[30:] == (
+            "决议公开",
+            "决议公开方式",
+            "实施结果公开",
+            "结果公开方式",
+        )
         (row,) = sheets.rows(ledger)
         assert row[:6] == (
             "东岭村党支部",
@@ -340,9 +391,12 @@ async def test_a_matter_through_four_steps_and_both_publications(
         assert row[24:30] == (datetime(2026, 11, 29), 30, 20, 18, 1, 1)
         assert row[30:] == (datetime(2026, 11, 29), "群内发布", datetime(2026, 12, 30), "群内发布")
         history = sheets.rows(book["过程记录"])
-        assert [r[3] for r in history][:2] == [
-            "立项",
+        days = [r[0] for r in history]
+        assert days == sorted(days)  # in date order: step 1 (11-22) before the opening (11-24)
+        assert [r[3] for r in history][:3] == [
             "第 1 步：村党支部提议——通过（赞成/反对/弃权 2/0/0，实到 2，应到 3）",
+            "第 2 步：“两委”会议商议——通过（赞成/反对/弃权 5/1/1，实到 7，应到 9）",
+            "立项",
         ]
         assert history[-1][3:] == (
             "实施结果公开（群内发布）",
@@ -385,6 +439,11 @@ async def test_a_vote_that_fails_ends_the_matter_and_a_notice_board_records_the_
     await secretary.says("/matters")
     await secretary.presses("改造水塘")
     await secretary.presses("🗑 撤回")
+    await secretary.says("撤回吧")  # typed, not pressed: told to press, nothing done
+    assert secretary.last() == "请用按钮选择。"
+    async with h.db.read() as c:
+        still = await matter_repo.get(c, 3)
+    assert still is not None and still.state == "open"
     await secretary.presses("🗑 撤回")
     assert secretary.last() == "已撤回。台账中仍保留。"
 
@@ -416,10 +475,13 @@ async def test_a_vote_that_fails_ends_the_matter_and_a_notice_board_records_the_
 
     await staff.says("/matters")
     assert staff.last() == (
-        "🗳 进行中的事项（四议两公开）：青山县\n在当前环节停留最久的排在前面：\n"
-        "• 南坡村党支部 · 修缮村部：决议已公开，待公开实施结果，已 0 天"
+        "🗳 进行中的事项（四议两公开）：青山县\n决议已公开，待公开实施结果：\n"
+        "• 南坡村党支部 · 修缮村部：2026-11-24 公开决议"
     )
     await staff.presses("📥 台账（Excel）：青山县")
+    message = next(m for m in reversed(h.emu.messages(staff.user)) if m.document)
+    assert message.document is not None
+    assert message.document["file_name"] == "四议两公开台账-青山县-2026-11-24.xlsx"
     rows = sheets.rows(sheets.book(document(staff))["事项"])
     assert [(r[2], r[5]) for r in rows] == [
         ("修缮村部", "决议已公开，待公开实施结果"),
@@ -427,3 +489,258 @@ async def test_a_vote_that_fails_ends_the_matter_and_a_notice_board_records_the_
         ("改造水塘", "已撤回"),
     ]
     assert rows[0][30:32] == (datetime(2026, 11, 24), "公开栏张贴")
+
+
+def buttons(person: Person) -> list[str]:
+    return [label for row in person.h.emu.last(person.user).buttons for label, _ in row]
+
+
+async def decided_matter(h: Harness, clock: FrozenClock, branch: int, by: int, title: str) -> int:
+    """A matter through its four steps (set up through the service; the forms are walked
+    above)."""
+    opened = await matters.open_matter(h.db, clock, branch, title, "说明", [], by)
+    for step in (1, 2, 3, 4):
+        await matters.record_step(
+            h.db,
+            clock,
+            matters.StepDraft(opened.id, step, clock.today(), 9, 9, (9, 0, 0), None, ""),
+            by,
+        )
+    return opened.id
+
+
+async def test_every_matter_is_reached_page_by_page_and_the_overview_ranks_no_branch(
+    h: Harness, county: dict[str, int], clock: FrozenClock
+) -> None:
+    """A branch with 23 matters: the secretary reaches every one, page by page, each with
+    its number in the branch (not the county's id). The township's overview lists by
+    township and branch — the branch whose matter has stood longest is not put on top —
+    and the matters whose decision is public, waiting for the result, under their own
+    heading after those at a step."""
+    secretary = await make_secretary(h, county["east"], name="东岭书记")
+    south = await make_secretary(h, county["south"], name="南坡书记")
+    officer = await township_staff(h, county["west"], county["dongling"], "东岭镇委员")
+    # South's matter is opened first, and is left standing at step 1 the longest.
+    await matters.open_matter(h.db, clock, county["south"], "南坡修桥", "说明", [], south.id)
+    clock.advance(timedelta(days=10))
+    published = await decided_matter(h, clock, county["east"], secretary.id, "东岭路灯")
+    await matters.publish(
+        h.db, clock, published, "decision", clock.today(), "同意。", secretary.id, to_group=False
+    )
+    for n in range(1, 23):
+        await matters.open_matter(
+            h.db, clock, county["east"], f"事项{n:02d}", "说明", [], secretary.id
+        )
+    clock.advance(timedelta(days=2))
+
+    await secretary.says("/matters")
+    first = secretary.last().split("\n")
+    assert first[:3] == [
+        "🗳 东岭村党支部的事项（四议两公开）",
+        "第 1 页，共 2 页",
+        "• 23号 事项22：待第 1 步：村党支部提议",
+    ]
+    assert len(first) == 2 + matters.PAGE
+    labels = buttons(secretary)
+    assert labels[matters.PAGE :] == ["第 2 页 ▶", "➕ 新建事项", "📥 台账（Excel）"]
+    cards = {
+        data
+        for row in h.emu.last(secretary.user).buttons
+        for _, data in row
+        if data.startswith("mtr:card:")
+    }
+    await secretary.presses("第 2 页 ▶")  # the same message, now page 2
+    second = secretary.last().split("\n")
+    assert second == [
+        "🗳 东岭村党支部的事项（四议两公开）",
+        "第 2 页，共 2 页",
+        "• 3号 事项02：待第 1 步：村党支部提议",
+        "• 2号 事项01：待第 1 步：村党支部提议",
+        "• 1号 东岭路灯：决议已公开，待公开实施结果",
+    ]
+    assert buttons(secretary) == [
+        "事项02",
+        "事项01",
+        "东岭路灯",
+        "◀ 第 1 页",
+        "➕ 新建事项",
+        "📥 台账（Excel）",
+    ]
+    cards |= {
+        data
+        for row in h.emu.last(secretary.user).buttons
+        for _, data in row
+        if data.startswith("mtr:card:")
+    }
+    assert len(cards) == 23  # every matter of the branch can be opened
+    await secretary.presses("东岭路灯")
+    assert secretary.last().startswith("🗳 东岭路灯")
+    await secretary.says("/matters")
+    await secretary.presses("第 2 页 ▶")
+    await secretary.presses("◀ 第 1 页")
+    assert secretary.last().split("\n") == first
+
+    await officer.says("/matters")
+    page = officer.last().split("\n")
+    assert page[:5] == [
+        "🗳 进行中的事项（四议两公开）：东岭镇",
+        "第 1 页，共 2 页",
+        "推进中：",
+        "• 东岭村党支部 · 事项01：待第 1 步：村党支部提议，已 2 天",
+        "• 东岭村党支部 · 事项02：待第 1 步：村党支部提议，已 2 天",
+    ]
+    assert len(page) == 3 + matters.PAGE
+    assert buttons(officer)[matters.PAGE :] == ["第 2 页 ▶", "📥 台账（Excel）：东岭镇"]
+    await officer.presses("第 2 页 ▶")
+    assert officer.last().split("\n") == [
+        "🗳 进行中的事项（四议两公开）：东岭镇",
+        "第 2 页，共 2 页",
+        "推进中：",
+        "• 东岭村党支部 · 事项21：待第 1 步：村党支部提议，已 2 天",
+        "• 东岭村党支部 · 事项22：待第 1 步：村党支部提议，已 2 天",
+        "• 南坡村党支部 · 南坡修桥：待第 1 步：村党支部提议，已 12 天",
+        "决议已公开，待公开实施结果：",
+        "• 东岭村党支部 · 东岭路灯：2026-12-04 公开决议",
+    ]
+    assert buttons(officer) == [
+        "东岭村党支部 · 事项21",
+        "东岭村党支部 · 事项22",
+        "南坡村党支部 · 南坡修桥",
+        "东岭村党支部 · 东岭路灯",
+        "◀ 第 1 页",
+        "📥 台账（Excel）：东岭镇",
+    ]
+    await officer.presses("南坡村党支部 · 南坡修桥")
+    assert officer.last().startswith("🗳 南坡修桥\n南坡村党支部 · 2026-11-24 立项")
+
+    # A page of a branch the person does not manage, or of an overview they do not have:
+    # refused, nothing changed.
+    far = await make_secretary(h, county["west"], name="西河书记")
+    await far.says("/matters")
+    before = snapshot(h)
+    for data in (MatterPage(county["east"], 1).pack(), MatterPage(0, 1).pack()):
+        h.emu.press_data(far.user, h.emu.last(far.user), data)
+        await h.settle()
+        assert far.answers()[-1] == NOT_YOURS
+    assert snapshot(h) == before
+
+
+async def test_a_step_offers_only_held_sessions_and_only_its_own_body_s_figures(
+    h: Harness, county: dict[str, int], clock: FrozenClock
+) -> None:
+    """Step 2 (the two committees) may be linked to a session, but its record's people
+    are not the joint meeting's: no figure is offered. Step 3 (the members' assembly)
+    counts only the branch's full members: not a probationary member, an activist
+    invited, or a member of another branch it hosts. A session scheduled for later in
+    the day has not been held: it is not offered."""
+    secretary = await make_secretary(h, county["east"], name="东岭书记")
+    opened = await matters.open_matter(
+        h.db, clock, county["east"], "修缮村部", "说明", [], secretary.id
+    )
+    await matters.record_step(
+        h.db,
+        clock,
+        matters.StepDraft(opened.id, 1, date(2026, 11, 20), 5, 5, (5, 0, 0), None, ""),
+        secretary.id,
+    )
+
+    async def session(kind: str, hour: int, topic: str, state: str) -> int:
+        async with h.db.tx() as c:
+            made = await meeting_repo.add_meeting(
+                c,
+                NewMeeting(
+                    branch_id=county["east"],
+                    kind=kind,  # type: ignore[arg-type]
+                    starts_at=clock.now().replace(hour=hour, minute=0),
+                    place="村委会",
+                    topic=topic,
+                    created_by=secretary.id,
+                ),
+                clock.now(),
+            )
+            await c.execute("UPDATE meetings SET state = ? WHERE id = ?", (state, made.id))
+        return made.id
+
+    joint = await session("committee", 8, "两委联席会", "closed")
+    async with h.db.tx() as c:
+        await attends(c, joint, {county["roster:0001"]: "present"})
+    await secretary.says("/matters")
+    await secretary.presses("修缮村部")
+    await secretary.presses("✍️ 记录第 2 步：“两委”会议商议")
+    await secretary.presses("今天")
+    await secretary.presses("08:00 支委会 · 两委联席会")
+    assert secretary.last() == "“两委”成员共有多少人（即应到人数）？请输入数字。"
+    assert not h.emu.last(secretary.user).buttons  # the session's record is not its body
+    await secretary.says("9")
+    assert not h.emu.last(secretary.user).buttons
+    await secretary.says("9")
+    await secretary.says("9 0 0")
+    await secretary.presses("跳过")
+    await secretary.presses("✅ 保存")
+
+    assembly = await session("assembly", 9, "党员大会", "closed")
+    await session("assembly", 19, "晚上的党员大会", "scheduled")  # later today: not held yet
+    async with h.db.tx() as c:
+        probationary = await roster_member(c, county["east"], "预备党员", "probationary")
+        activist = await roster_member(c, county["east"], "积极分子", "activist")
+        hosted = await roster_member(c, county["west"], "外来党员", host=county["east"])
+        away = await roster_member(c, county["east"], "请假党员")
+        await attends(
+            c,
+            assembly,
+            {
+                county["roster:0001"]: "present",
+                county["roster:0002"]: "remote",
+                away: "leave",
+                probationary: "present",
+                activist: "present",
+                hosted: "present",
+            },
+            guests=[activist],
+            by=secretary.id,
+        )
+    await secretary.presses("✍️ 记录第 3 步：党员大会审议")
+    await secretary.presses("今天")
+    assert secretary.last() == "这次会议是下面哪一次活动？"
+    assert buttons(secretary) == ["09:00 支部党员大会 · 党员大会", "都不是"]
+    await secretary.presses("09:00 支部党员大会 · 党员大会")
+    await secretary.presses("3（按活动记录）")  # the three full members of east invited
+    await secretary.presses("2（按活动记录）")  # two of them there, one remotely
+    await secretary.says("2 0 0")
+    await secretary.presses("跳过")
+    await secretary.presses("✅ 保存")
+    assert [row[:5] + row[9:10] for row in await steps_stored(h)][2] == (
+        opened.id,
+        3,
+        "2026-11-24",
+        3,
+        2,
+        assembly,
+    )
+
+
+async def test_a_post_confirmed_after_midnight_is_recorded_on_the_day_it_was_posted(
+    h: Harness, county: dict[str, int], clock: FrozenClock
+) -> None:
+    """The secretary begins the decision's post before midnight and confirms it after:
+    it is recorded as made public on the day it was posted, and the preview named no
+    date it could not keep."""
+    secretary = await make_secretary(h, county["east"], name="东岭书记")
+    (member,) = await registered(h, county["east"], ["东岭党员"])
+    group = await branch_group(h, county["east"], "东岭群", [secretary, member])
+    matter = await decided_matter(h, clock, county["east"], secretary.id, "建文化广场")
+    clock.advance(timedelta(hours=13, minutes=50))  # 23:50
+    await secretary.says("/matters")
+    await secretary.presses("建文化广场")
+    await secretary.presses("📢 公开决议")
+    await secretary.presses("📢 发到群 东岭群")
+    await secretary.says("同意建设文化广场。")
+    assert secretary.last().startswith("以下内容将发到群 东岭群，并记为今天公开：")
+    assert secretary.last().endswith("公开日期：发布当日。")
+    clock.advance(timedelta(minutes=20))  # 00:10 the next day
+    await secretary.presses("📢 发布")
+    assert secretary.sees()[-2] == "📢 已发到群里，记为 2026-11-25 公开。"
+    assert member.sees(group)[-1].endswith("公开日期：2026-11-25。")
+    async with h.db.read() as c:
+        (published,) = await matter_repo.publications(c, [matter])
+    assert published.published_on == date(2026, 11, 25)

@@ -38,6 +38,7 @@ from bot.callbacks import (
     MatterDrop,
     MatterLedger,
     MatterNew,
+    MatterPage,
     MatterPublish,
     MatterStepPress,
     MemberPress,
@@ -158,6 +159,8 @@ OLD: dict[str, CallbackData] = {
     "mtr:pub:5:d": MatterPublish(matter=5, what="d"),
     "mtr:drop:5": MatterDrop(matter=5),
     "mtr:xlsx:1": MatterLedger(unit=1),
+    "mtr:ls:3:1": MatterPage(unit=3, page=1),
+    "mtr:ls:0:2": MatterPage(unit=0, page=2),
     "dlg:reg:status:full": FormChoice(form="reg", step="status", value="full"),
     "dlg:visit:day:2026-11-24": FormChoice(form="visit", step="day", value="2026-11-24"),
     "dlg:appoint:person:r:1000002": FormChoice(

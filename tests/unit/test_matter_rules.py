@@ -177,3 +177,52 @@ def test_the_group_post_and_the_card_fit_telegram_by_construction() -> None:
             assert length(post) <= MESSAGE_LIMIT
             assert post.startswith("📢")
         assert length(matters.card_text(tr, found, START.tzinfo)) <= MESSAGE_LIMIT  # type: ignore[arg-type]
+
+
+def test_a_page_of_a_list_fits_telegram_by_construction() -> None:
+    """A full page of the overview and of a branch's list, every name and title at its
+    longest in characters Telegram counts twice and HTML must escape, the longest
+    "where it stands" and days in the thousands: one message, not cut (no "…" guard —
+    each line's parts are bounded)."""
+    worst = "😀&<" * 1000
+    now = datetime.fromisoformat("2026-11-24T10:00:00+08:00")
+    branch = Unit(id=3, kind="branch", name=worst[:100], parent_id=2, created_at=now)
+    views = []
+    for n, state in enumerate(["open", "decided", "published"] * matters.PAGE):
+        matter = Matter(
+            id=n + 1,
+            branch_id=3,
+            title=worst[: matters.TITLE_MAX],
+            description="",
+            opened_by=42,
+            state=state,  # type: ignore[arg-type]
+            at_step=4 if state != "open" else 2,
+            closed_by=None,
+            closed_at=None,
+            created_at=now,
+            updated_at=now,
+        )
+        publications = {
+            "decision": MatterPublication(
+                matter_id=n + 1,
+                what="decision",
+                published_on=TODAY,
+                body="x",
+                chat_id=None,
+                recorded_by=42,
+                created_at=now,
+            )
+        }
+        views.append(matters.View(matter, branch, publications=publications, number=9999))
+    standing = sorted((matters.Standing(v, TODAY, 99999) for v in views), key=lambda s: s.waiting)
+    shown, page, pages = matters.page_of(standing, 1)
+    assert (len(shown), page, pages) == (matters.PAGE, 1, 3)
+    assert matters.page_of(standing, 99)[1:] == (2, 3)  # a page gone since: the last
+    for language in ("zh-hans", "en"):
+        tr = i18n.translator(language)
+        text = matters.overview_text(tr, worst, shown, page, pages, total=len(standing))
+        assert length(text) <= MESSAGE_LIMIT
+        assert text.count("\n• ") == matters.PAGE
+        listed = matters.branch_text(tr, branch, [s.view for s in shown], page, pages)
+        assert length(listed) <= MESSAGE_LIMIT
+        assert listed.count("\n• ") == matters.PAGE
