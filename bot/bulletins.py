@@ -101,6 +101,17 @@ class Bulletin:
         return [line for line in self.lines if line.records]
 
     @property
+    def studied(self) -> bool:
+        """The township leadership has something in its study ledger this year: shown
+        even when no branch has anything recorded in the period (their sessions are the
+        township's, no branch's)."""
+        return self.study is not None and any(
+            row.sessions or row.notes or row.reports
+            for township in self.study.townships
+            for row in township.members
+        )
+
+    @property
     def running(self) -> bool:
         return self.end > self.today
 
@@ -297,7 +308,14 @@ def lines(tr: Tr, bulletin: Bulletin) -> list[str]:
             period=period_text(bulletin.start, bulletin.end),
         )
     ]
-    if not bulletin.active:
+    if not bulletin.active and bulletin.studied:
+        found.append(
+            tr(
+                "No branch has anything recorded in this period; below, the township "
+                "leadership's centralised study this year."
+            )
+        )
+    elif not bulletin.active:
         found.append(
             tr(
                 "No activity in this period: no sessions, materials, notes, visits "
@@ -333,7 +351,7 @@ def lines(tr: Tr, bulletin: Bulletin) -> list[str]:
             township = line.township
             found += ["", f"<b>{esc(township)}</b>"]
         found.append(f"{number}. {esc(line.name)} — {branch_figures(tr, line)}")
-    if bulletin.study is not None and bulletin.active:
+    if bulletin.study is not None and (bulletin.active or bulletin.studied):
         found += ["", *centralised.lines(tr, bulletin.study)]
     found += rectification.bulletin_lines(tr, bulletin.ledger)
     return found
@@ -509,7 +527,7 @@ def chart_figures(bulletin: Bulletin, tr: Tr | None = None) -> list[Figure]:
 
 def parts(tr: Tr, bulletin: Bulletin) -> list[Outgoing]:
     found = [Outgoing(text) for text in chunks(lines(tr, bulletin))]
-    if not bulletin.active:
+    if not bulletin.active and not bulletin.studied:
         return found
 
     def name(suffix: str) -> str:
@@ -524,7 +542,7 @@ def parts(tr: Tr, bulletin: Bulletin) -> list[Outgoing]:
             upload=(name(".xlsx"), spreadsheet(tr, bulletin)),
         )
     )
-    images = chart_images(bulletin, tr)
+    images = chart_images(bulletin, tr) if bulletin.active else []
     for number, image in enumerate(images, start=1):
         caption = tr(
             "📈 Sessions held of those due per branch, in the order of the "

@@ -1,13 +1,19 @@
 """Centralised study (集中学习) of the township leadership: at least 20 times a year.
 
-The twenty are the duty of the township leadership (乡镇领导班子, marked on the roster),
+The twenty are the township leadership studying together — the township committee's
+centralised study — and the duty of the leadership (乡镇领导班子, marked on the roster),
 not of every member: only they see their count against 20 in their study record, with
 the pace for the date — "6 of 20" reads as behind in November and as on the way in
 March — and staff see each township's leadership in the county and township bulletins.
-A session counts when its kind is centralised study and the member was there, in person
-or remotely, whichever unit held it — the township for its leadership (bot/leadership.py)
-or a branch — each session once. The ledger beside the count: notes written about those
-sessions and research reports (调研文章) filed, in the roster's order, never ranked.
+A session counts when the township held it for its leadership (``meetings.leadership``,
+bot/leadership.py) and the member was there, in person or remotely, each session once. A
+village branch's centralised study is the branch's, not the leadership's together, and
+does not count toward the twenty, though a leadership member attends it.
+
+Someone marked as leadership during the year (``members.township_leadership_since``) is
+not judged from 1 January: the pace expected of them runs from the day they were marked
+(:func:`expected_by`). The ledger beside the count: notes written about those sessions
+and research reports (调研文章) filed, in the roster's order, never ranked.
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ __all__ = [
     "StudyTable",
     "expected_by",
     "lines",
+    "marked_during",
     "member_text",
     "record_line",
     "sheet",
@@ -36,22 +43,53 @@ __all__ = [
 ]
 
 
-def expected_by(day: date) -> int:
+def expected_by(day: date, since: date | None = None) -> int:
     """Sessions an even pace reaches by the end of ``day``: the year's target spread over
-    its days, to the nearest whole session."""
+    its days, to the nearest whole session.
+
+    For someone marked as leadership on ``since`` (a day of ``day``'s year after 1
+    January) the year's target is prorated by the share of the year left from that day,
+    target × (days from ``since`` to 31 December) / (days of the year), and spread evenly
+    over those days; so by ``day`` they are expected target × (days from ``since``
+    through ``day``) / (days of the year), rounded the same way — nothing before they
+    were marked. ``since`` None or in an earlier year: the whole year."""
     first = date(day.year, 1, 1)
+    start = first if since is None or since <= first else since
+    if day < start:
+        return 0
     days = (date(day.year + 1, 1, 1) - first).days
-    return min(TARGET, math.floor(TARGET * ((day - first).days + 1) / days + 0.5))
+    return min(TARGET, math.floor(TARGET * ((day - start).days + 1) / days + 0.5))
+
+
+def marked_during(since: date | None, year: int) -> date | None:
+    """The day someone was marked as leadership, if it was in ``year`` after 1 January
+    (what they are expected is prorated from it); None when they owe the whole year."""
+    if since is None or since.year != year or since == date(year, 1, 1):
+        return None
+    return since
 
 
 def record_line(
     tr: Tr, member: Member, attended: int, today: date, year: int | None = None
 ) -> str | None:
     """The study record's line for a member of the township leadership; nothing for
-    anyone else (the twenty are not their duty). A past ``year`` is judged whole."""
+    anyone else (the twenty are not their duty). A past ``year`` is judged whole (or from
+    the day they were marked, if that was in it)."""
     if not member.township_leadership:
         return None
+    since = member.township_leadership_since
     if year is not None and year < today.year:
+        marked = marked_during(since, year)
+        if marked is not None:
+            return tr(
+                "Centralised study (township leadership) in {year}: {n} of {target}; "
+                "marked on {since}, about {expected} expected by the year's end",
+                year=year,
+                n=attended,
+                target=TARGET,
+                since=marked.isoformat(),
+                expected=expected_by(date(year, 12, 31), marked),
+            )
         return tr(
             "Centralised study (township leadership) in {year}: {n} of {target}",
             year=year,
@@ -64,6 +102,16 @@ def record_line(
             "the year's {target} are done",
             n=attended,
             target=TARGET,
+        )
+    marked = marked_during(since, today.year)
+    if marked is not None:
+        return tr(
+            "Centralised study (township leadership): {n} of {target} this year; marked on "
+            "{since}, so by now about {expected} expected",
+            n=attended,
+            target=TARGET,
+            since=marked.isoformat(),
+            expected=expected_by(today, marked),
         )
     return tr(
         "Centralised study (township leadership): {n} of {target} this year; by now "
@@ -118,8 +166,22 @@ async def table(c: Conn, townships: list[tuple[int, str]], until: date, tz: tzin
     )
 
 
-def member_text(tr: Tr, row: LedgerRow) -> str:
-    """One member's figures, as listed (no ranking: the roster's order, plain counts)."""
+def member_text(tr: Tr, row: LedgerRow, until: date) -> str:
+    """One member's figures, as listed (no ranking: the roster's order, plain counts);
+    for someone marked during the year, since when and the pace expected of them."""
+    marked = marked_during(row.since, until.year)
+    if marked is not None:
+        return tr(
+            "{name} {n}/{target} (marked on {since}, about {expected} expected; notes "
+            "{notes}, research reports {reports})",
+            name=esc(row.name),
+            n=row.sessions,
+            target=TARGET,
+            since=marked.isoformat(),
+            expected=expected_by(until, marked),
+            notes=row.notes,
+            reports=row.reports,
+        )
     return tr(
         "{name} {n}/{target} (notes {notes}, research reports {reports})",
         name=esc(row.name),
@@ -146,7 +208,7 @@ def lines(tr: Tr, study: StudyTable) -> list[str]:
             tr(
                 "{township}: {members}",
                 township=esc(township.name),
-                members=" · ".join(member_text(tr, row) for row in township.members),
+                members=" · ".join(member_text(tr, row, study.until) for row in township.members),
             )
         )
     if study.unmarked:
@@ -171,6 +233,7 @@ def sheet(tr: Tr, study: StudyTable) -> tuple[str, list[str], list[list[object]]
             tr("Expected by {day}", day=study.until.isoformat()),
             tr("Notes on these sessions"),
             tr("Research reports"),
+            tr("Marked as leadership on"),
         ],
         [
             [
@@ -179,9 +242,10 @@ def sheet(tr: Tr, study: StudyTable) -> tuple[str, list[str], list[list[object]]
                 row.name,
                 row.sessions,
                 TARGET,
-                study.expected,
+                expected_by(study.until, row.since),
                 row.notes,
                 row.reports,
+                marked_during(row.since, study.until.year),
             ]
             for township in study.townships
             for row in township.members

@@ -10,15 +10,18 @@ year, everyone with notes, and to write research reports (调研文章). Here:
   attendance rows become the record. They are invited, reminded and given the check-in
   buttons privately (the township has no group chat);
 - a leadership member files research reports (/research), kept with their date;
-- the ledger — per member, in the roster's order: sessions attended of the 20, the pace
-  expected by then, notes about those sessions, research reports — is shown to the
-  township on demand (/leadership, with its spreadsheet) and in the bulletins
-  (bot/centralised.py). No ranking, no colours: plain counts;
-- on the first working morning after a quarter ends, a member behind the pace expected
-  at its end is told once (an outbox key per member and quarter), with their township's
-  next sessions; those on pace hear nothing. After the fourth quarter — the year's end,
-  nothing left to catch up — a member below 20 is told the year's total once, and the
-  new year's first sessions if any are scheduled.
+- the ledger — per member, in the roster's order: the township's sessions for its
+  leadership attended, of the 20 (a branch's centralised study is not one of them), the
+  pace expected by then (from the day they were marked, for someone marked during the
+  year), notes about those sessions, research reports — is shown to the township on
+  demand (/leadership, with its spreadsheet) and in the bulletins (bot/centralised.py).
+  No ranking, no colours: plain counts;
+- on the first working morning after a quarter ends (after the National Day holiday for
+  the third), a member behind the pace expected at its end is told once (an outbox key
+  per member and quarter), with their township's next sessions; those on pace hear
+  nothing, nor does anyone marked during that quarter. After the fourth quarter — the
+  year's end, nothing left to catch up — a member below 20 is told the year's total
+  once, and the new year's first sessions if any are scheduled.
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ from bot.clock import Clock
 from bot.delivery import Buttons, Outgoing
 from bot.file_names import period_file_name
 from bot.i18n import N_, Tr
-from bot.markup import CAPTION_LIMIT, MESSAGE_LIMIT, esc, shorten
+from bot.markup import CAPTION_LIMIT, MESSAGE_LIMIT, esc, short, shorten
 from bot.recipients import translator_of
 from bot.spreadsheets import Sheet, title_row, workbook
 from storage import audit
@@ -43,6 +46,7 @@ from storage import org as org_repo
 from storage import outbox as outbox_repo
 from storage.db import Database, Statement
 from storage.models import (
+    LedgerRow,
     Meeting,
     Member,
     NewResearchReport,
@@ -102,7 +106,11 @@ def ledger_lines(
     if not rows:
         found.append(tr(NOBODY_MARKED, township=esc(township.name)))
     found += [
-        tr("{member} — {branch}", member=centralised.member_text(tr, row), branch=esc(row.branch))
+        tr(
+            "{member} — {branch}",
+            member=centralised.member_text(tr, row, study.until),
+            branch=esc(row.branch),
+        )
         for row in rows
     ]
     found.append("")
@@ -204,12 +212,17 @@ async def file_report(
     return report
 
 
+def _year(clock: Clock, year: int) -> tuple[datetime, datetime]:
+    start = datetime.combine(date(year, 1, 1), time(0), tzinfo=clock.tz)
+    return start, start.replace(year=year + 1)
+
+
 async def reports(
     db: Database, clock: Clock, member_ids: list[int], year: int
 ) -> list[ResearchReport]:
-    start = datetime.combine(date(year, 1, 1), time(0), tzinfo=clock.tz)
+    """These members' reports filed in ``year``, newest first."""
     async with db.read() as c:
-        return await ledger_repo.reports_of(c, member_ids, start, start.replace(year=year + 1))
+        return await ledger_repo.reports_of(c, member_ids, *_year(clock, year))
 
 
 def report_line(tr: Tr, report: ResearchReport, clock: Clock, name: str | None = None) -> str:
@@ -219,12 +232,26 @@ def report_line(tr: Tr, report: ResearchReport, clock: Clock, name: str | None =
     return f"{line} — {esc(name)}" if name else line
 
 
-SHOWN = 20  # reports with a button to open them, the newest
+SHOWN = 20  # reports listed, each with a button to open it: the newest
+LABEL_MAX = 40  # a report's title on its button
 
 
-def open_buttons(found: list[ResearchReport]) -> Buttons:
-    """A button per report (the newest :data:`SHOWN`) to read it or get its file."""
-    return [[(f"📖 {shorten(r.title, 40)}", ResearchOpen(r.id).pack())] for r in found[-SHOWN:]]
+def listed(
+    tr: Tr, found: list[tuple[ResearchReport, str | None]], clock: Clock
+) -> tuple[list[str], list[ResearchReport]]:
+    """The newest :data:`SHOWN` of reports (newest first), as lines, and how many earlier
+    ones are left out: the lines and the buttons (:func:`open_buttons`) name the same
+    reports."""
+    shown = found[:SHOWN]
+    lines = [report_line(tr, report, clock, name) for report, name in shown]
+    if len(found) > SHOWN:
+        lines.append(tr("… and {n} earlier, not listed here.", n=len(found) - SHOWN))
+    return lines, [report for report, _ in shown]
+
+
+def open_buttons(shown: list[ResearchReport]) -> Buttons:
+    """A button per report listed, to read it or get its file (a plain-text label)."""
+    return [[(short(f"📖 {r.title}", LABEL_MAX), ResearchOpen(r.id).pack())] for r in shown]
 
 
 @dataclass(frozen=True)
@@ -265,7 +292,7 @@ def report_message(tr: Tr, found: Opened, clock: Clock) -> Outgoing:
 async def own_list(
     db: Database, clock: Clock, tr: Tr, member: Member
 ) -> tuple[list[str], list[ResearchReport]]:
-    """A member's research reports this year, for /research."""
+    """A member's research reports this year, for /research: the newest listed."""
     found = await reports(db, clock, [member.id], clock.today().year)
     lines = [
         tr(
@@ -274,17 +301,19 @@ async def own_list(
             n=len(found),
         )
     ]
-    lines += [report_line(tr, r, clock) for r in found]
-    return lines, found
+    shown, buttons = listed(tr, [(r, None) for r in found], clock)
+    return lines + shown, buttons
 
 
 async def township_list(
     db: Database, clock: Clock, tr: Tr, township: Unit
 ) -> tuple[list[str], list[ResearchReport]]:
-    """The research reports of a township's leadership this year, for its staff."""
-    study = await ledger(db, clock, township)
-    names = {row.member_id: row.name for t in study.townships for row in t.members}
-    found = await reports(db, clock, list(names), clock.today().year)
+    """The research reports filed this year by members of a township, for its staff —
+    those of someone no longer on the leadership too: the newest listed."""
+    async with db.read() as c:
+        found = await ledger_repo.township_reports(
+            c, township.id, *_year(clock, clock.today().year)
+        )
     lines = [
         tr(
             "📄 <b>Research reports of the leadership of {township}, {year}</b>: {n}",
@@ -293,16 +322,25 @@ async def township_list(
             n=len(found),
         )
     ]
-    lines += [report_line(tr, r, clock, names.get(r.member_id)) for r in found]
-    return lines, found
+    shown, buttons = listed(tr, [(r, name) for r, name in found], clock)
+    return lines + shown, buttons
 
 
 # --- behind pace at a quarter's end -------------------------------------------------------
 
 
+#: Months whose first days are a public holiday: month → the holiday's last day.
+HOLIDAYS = {1: 1, 10: 7}  # New Year's Day; the National Day holiday, 1–7 October
+
+
 def first_working_day(year: int, month: int) -> date:
-    """The first Monday to Friday of the month (New Year's Day a holiday)."""
-    day = date(year, month, 2 if month == 1 else 1)
+    """The first Monday to Friday of the month on which nobody is on holiday: after New
+    Year's Day in January, and in October after the National Day holiday (1–7 October) —
+    a reminder about the third quarter sent on 1 October would reach people on holiday,
+    so the first working morning after 30 September is the first working day on or after
+    8 October. (The days a holiday's weekends are worked in exchange, 调休, change every
+    year and are not followed: a weekday is a working day here.)"""
+    day = date(year, month, HOLIDAYS.get(month, 0) + 1)
     while day.weekday() >= 5:
         day += timedelta(days=1)
     return day
@@ -310,7 +348,8 @@ def first_working_day(year: int, month: int) -> date:
 
 def quarter_due(today: date) -> date | None:
     """The last day of the quarter whose reminders are due today: from the first working
-    morning after it ends, for :data:`REMINDER_DAYS` days (a bot that was down that
+    morning after it ends (:func:`first_working_day`: for the third quarter, after the
+    National Day holiday), for :data:`REMINDER_DAYS` days (a bot that was down that
     morning still tells; the outbox keys tell each member once)."""
     if today.month not in (1, 4, 7, 10):
         return None
@@ -326,6 +365,33 @@ class Behind:
     telegram_id: int
     township_id: int
     sessions: int
+    expected: int
+    since: date | None  # marked as leadership during the year, on this day
+
+
+def quarter_start(ended: date) -> date:
+    """The first day of the quarter ending on ``ended``."""
+    return date(ended.year, ended.month - 2, 1)
+
+
+def behind_at(rows: list[LedgerRow], ended: date) -> list[Behind]:
+    """Who is told after the quarter ending on ``ended``: those behind the pace expected
+    of them by then — from 1 January, or from the day they were marked as leadership —
+    but nobody marked during that quarter (or since): they had no quarter to keep pace
+    in."""
+    found = []
+    for row in rows:
+        since = centralised.marked_during(row.since, ended.year)
+        if row.telegram_id is None or (row.since is not None and row.since >= quarter_start(ended)):
+            continue
+        expected = expected_by(ended, since)
+        if row.sessions < expected:
+            found.append(
+                Behind(
+                    row.member_id, row.telegram_id, row.township_id, row.sessions, expected, since
+                )
+            )
+    return found
 
 
 async def queue_behind(db: Database, clock: Clock, at: time) -> int:
@@ -334,14 +400,8 @@ async def queue_behind(db: Database, clock: Clock, at: time) -> int:
     ended = quarter_due(now.date())
     if ended is None or now.time() < at:
         return 0
-    expected = expected_by(ended)
     async with db.read() as c:
-        rows = await ledger_repo.ledger(c, *year_bounds(ended, clock.tz))
-    behind = [
-        Behind(row.member_id, row.telegram_id, row.township_id, row.sessions)
-        for row in rows
-        if row.sessions < expected and row.telegram_id is not None
-    ]
+        behind = behind_at(await ledger_repo.ledger(c, *year_bounds(ended, clock.tz)), ended)
     if not behind:
         return 0
     async with db.tx() as c:
@@ -356,8 +416,9 @@ async def queue_behind(db: Database, clock: Clock, at: time) -> int:
                     {
                         "ended": ended.isoformat(),
                         "sessions": b.sessions,
-                        "expected": expected,
+                        "expected": b.expected,
                         "township": b.township_id,
+                        "since": b.since.isoformat() if b.since else None,
                     },
                 )
                 for b in behind
@@ -384,9 +445,10 @@ async def render_behind(db: Database, clock: Clock, row: OutboxRow) -> Outgoing 
         return None
     tr = await translator_of(db, row.chat_id)
     ended = date.fromisoformat(str(row.payload["ended"]))
+    since = row.payload.get("since")
     lines = [
         tr(YEAR_BEHIND, year=ended.year, n=row.payload["sessions"], target=TARGET)
-        if ended.month == 12
+        if ended.month == 12 and not since
         else tr(
             QUARTER_BEHIND,
             day=ended.isoformat(),
@@ -395,6 +457,10 @@ async def render_behind(db: Database, clock: Clock, row: OutboxRow) -> Outgoing 
             target=TARGET,
         )
     ]
+    if since:  # marked during the year: what was expected ran from that day
+        lines.append(
+            tr("Counted from {since}, the day you were marked as township leadership.", since=since)
+        )
     sessions = await coming(db, clock, int(row.payload["township"]))
     if sessions:
         lines.append(tr("Your township's next sessions:"))

@@ -874,10 +874,18 @@ async def render_leave_decision(db: Database, clock: Clock, row: OutboxRow) -> O
     if meeting is None:
         return None
     topic = esc(meeting.topic)
+    if row.payload.get("approved"):
+        return Outgoing(tr("Your leave from “{topic}” was approved.", topic=topic))
+    if meeting.leadership:  # the township's session: its staff decided
+        return Outgoing(
+            tr(
+                "Your leave from “{topic}” was not approved. Please attend, or talk to "
+                "the township's staff.",
+                topic=topic,
+            )
+        )
     return Outgoing(
-        tr("Your leave from “{topic}” was approved.", topic=topic)
-        if row.payload.get("approved")
-        else tr(
+        tr(
             "Your leave from “{topic}” was not approved. Please attend, or talk to "
             "your branch secretary.",
             topic=topic,
@@ -1048,7 +1056,13 @@ async def render_reminder(db: Database, clock: Clock, row: OutboxRow) -> Outgoin
     async with db.read() as c:
         member = await member_repo.get_member(c, int(row.payload.get("member", 0)))
         current = await meeting_repo.attendance_of(c, meeting.id, member.id) if member else None
-        runs_it = meeting.branch_id in await org_repo.secretary_units(c, row.chat_id)
+        # Who runs it: the branch's secretary, or for a township's session for its
+        # leadership the township's staff — who may be leadership members themselves.
+        runs_it = meeting.branch_id in await org_repo.secretary_units(c, row.chat_id) or (
+            meeting.leadership
+            and row.chat_id
+            in {r.telegram_id for r in await org_repo.holders(c, "township", meeting.branch_id)}
+        )
     if (
         member is None
         or member.state != "active"
@@ -1065,7 +1079,7 @@ async def render_reminder(db: Database, clock: Clock, row: OutboxRow) -> Outgoin
     if away and meeting.remote_allowed:
         lines.append(tr("You are working away: press “Joining remotely” when it starts."))
     keys = [[b for b in buttons(tr, meeting, flowing=away)[0] if not b[1].startswith("att:in:")]]
-    if runs_it:  # the branch's secretary: a storm forecast is read in this reminder
+    if runs_it:  # who runs it: a storm forecast is read in this reminder
         keys.append(change_buttons(tr, meeting))
     return Outgoing("\n".join(lines), keys)
 

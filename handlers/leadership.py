@@ -133,21 +133,22 @@ async def research_command(update: Update, context: ZContext) -> None:
     assert chat is not None
     tr = context.tr
     member = context.actor.active_member
-    if member is None or not leadership.files_reports(member):
+    if member is None:
         await chat.send_message(tr(ONLY_LEADERSHIP))
         return
     lines, found = await leadership.own_list(context.db, context.clock, tr, member)
-    await send(
-        context.bot,
-        chat.id,
-        Outgoing(
-            shorten("\n".join(lines), MESSAGE_LIMIT),
-            [
-                *leadership.open_buttons(found),
-                [(tr("➕ File a research report"), ResearchNew().pack())],
-            ],
-        ),
-    )
+    files = leadership.files_reports(member)
+    if not files and not found:  # never filed this year, and not theirs to file
+        await chat.send_message(tr(ONLY_LEADERSHIP))
+        return
+    # Someone no longer on the leadership still reads what they filed; filing is the
+    # leadership's.
+    keys = leadership.open_buttons(found)
+    if files:
+        keys.append([(tr("➕ File a research report"), ResearchNew().pack())])
+    else:
+        lines += ["", tr(ONLY_LEADERSHIP)]
+    await send(context.bot, chat.id, Outgoing(shorten("\n".join(lines), MESSAGE_LIMIT), keys))
 
 
 @on_press()

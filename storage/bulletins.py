@@ -112,17 +112,25 @@ async def study(c: Conn, start: datetime, end: datetime) -> dict[int, tuple[floa
     )
 
 
+#: The note subjects of the township's centralised study for its leadership: those notes
+#: are the leadership's ledger (storage/leadership.py), not their village branch's work,
+#: so a branch's figures — and the yearly review drafted from them — leave them out.
+LEADERSHIP_SUBJECTS = "(SELECT 'meeting:' || id FROM meetings WHERE leadership = 1)"
+
+
 async def notes(c: Conn, start: datetime, end: datetime) -> dict[int, tuple[float, float]]:
-    """branch → (requests answered by a note, requests) for notes asked in the period."""
+    """branch → (requests answered by a note, requests) for notes asked in the period;
+    not those about the township's sessions for its leadership (:data:`LEADERSHIP_SUBJECTS`)."""
     return await _by_branch(
         c,
-        """
+        f"""
         SELECT m.branch_id,
                sum(EXISTS (SELECT 1 FROM notes n WHERE n.member_id = r.member_id
                            AND n.subject = r.subject AND n.review != 'rewrite')),
                count(*)
         FROM note_requests r JOIN members m ON m.id = r.member_id
         WHERE r.asked_at >= :start AND r.asked_at < :end
+          AND r.subject NOT IN {LEADERSHIP_SUBJECTS}
         GROUP BY m.branch_id""",
         {"start": ts(start), "end": ts(end)},
     )
@@ -186,16 +194,18 @@ async def members_figures(
     )
     written = await _by_member(
         c,
-        """
+        f"""
         SELECT member_id, count(*), 0 FROM notes
-        WHERE created_at >= :start AND created_at < :end GROUP BY member_id""",
+        WHERE created_at >= :start AND created_at < :end
+          AND subject NOT IN {LEADERSHIP_SUBJECTS} GROUP BY member_id""",
         window,
     )
     asked = await _by_member(
         c,
-        """
+        f"""
         SELECT member_id, count(*), 0 FROM note_requests
-        WHERE asked_at >= :start AND asked_at < :end GROUP BY member_id""",
+        WHERE asked_at >= :start AND asked_at < :end
+          AND subject NOT IN {LEADERSHIP_SUBJECTS} GROUP BY member_id""",
         window,
     )
     recorders = await members_repo.names_of_users(

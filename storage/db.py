@@ -253,13 +253,18 @@ class Database:
             yield self.conn
 
     async def backup_to(self, target: str | Path) -> None:
-        """A consistent copy of the live database (SQLite's online backup)."""
+        """A consistent copy of the live database (SQLite's online backup).
+
+        The copy is opened with plain ``sqlite3`` (in a worker thread) rather than as an
+        aiosqlite connection: when aiosqlite fails to open a file its worker thread is
+        stopped without being waited for, and if the command then ends, that thread
+        reports to a closed event loop — a traceback after the one-line error."""
         async with self._lock:
-            dest = await aiosqlite.connect(str(target))
+            dest = await asyncio.to_thread(sqlite3.connect, str(target), check_same_thread=False)
             try:
                 await self.conn.backup(dest)
             finally:
-                await dest.close()
+                await asyncio.to_thread(dest.close)
 
 
 async def _connect(path: str, busy_ms: int = BUSY_MS) -> aiosqlite.Connection:

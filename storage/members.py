@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from datetime import date, datetime
 
 from storage import stays
 from storage.db import Conn
@@ -90,6 +90,8 @@ async def set_blocked(c: Conn, telegram_id: int, at: datetime | None) -> None:
 
 
 async def insert_member(c: Conn, new: NewMember, now: datetime) -> Member:
+    if new.township_leadership and "township_leadership_since" not in new.model_fields_set:
+        new = new.model_copy(update={"township_leadership_since": now.date()})
     member = await get_member(c, await insert(c, new, now))
     assert member is not None
     if member.flowing:
@@ -97,20 +99,35 @@ async def insert_member(c: Conn, new: NewMember, now: datetime) -> Member:
     return member
 
 
+def leadership_since(before: Member, marked: bool, now: datetime) -> date | None:
+    """The day someone became township leadership (乡镇领导班子): ``now``'s local date when
+    the mark goes on, kept while it stays, cleared when it comes off — what is expected of
+    them in centralised study is counted from that day (bot/centralised.py). ``now`` is
+    the clock's, in the county's time zone."""
+    if not marked:
+        return None
+    return before.township_leadership_since if before.township_leadership else now.date()
+
+
 async def update_member(
     c: Conn, member_id: int, changes: Mapping[str, object], now: datetime
 ) -> None:
     """Write the given columns — those a caller may set, NewMember's fields; a change to
     where someone works away is followed in their history of stays (storage/stays.py),
-    in the same transaction."""
+    and a change to the leadership mark sets or clears the day it was made (unless the
+    caller gives that day), in the same transaction."""
     if not changes:
         return
     values = settable(NewMember, changes)
-    before = await get_member(c, member_id) if stays.STAY_FIELDS & set(values) else None
+    marking = "township_leadership" in values and "township_leadership_since" not in values
+    before = await get_member(c, member_id) if marking or stays.STAY_FIELDS & set(values) else None
+    if marking and before is not None:
+        since = leadership_since(before, bool(values["township_leadership"]), now)
+        values["township_leadership_since"] = since.isoformat() if since else None
     values["updated_at"] = ts(now)
     assignments = ", ".join(f"{name} = ?" for name in values)
     await c.execute(f"UPDATE members SET {assignments} WHERE id = ?", (*values.values(), member_id))
-    if before is not None:
+    if before is not None and stays.STAY_FIELDS & set(values):
         after = await get_member(c, member_id)
         assert after is not None
         await stays.follow(c, before, after, now)

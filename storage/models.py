@@ -85,6 +85,8 @@ class NewMember(New):
     flow_since: date | None = None
     no_writing: bool = False
     township_leadership: bool = False
+    # The local day they were marked as leadership (None: from 1 January, or unmarked).
+    township_leadership_since: date | None = None
     committee: bool = False  # on the branch committee (支委): invited to its meetings
     host_branch_id: int | None = None  # while away: the county branch that hosts them
     host_name: str | None = None  # while away: a host organisation outside the county
@@ -520,7 +522,7 @@ class StudyRecord(Stored):
 
     sessions_invited: int
     sessions_attended: int
-    centralised_attended: int
+    centralised_attended: int  # the township's centralised study for its leadership
     materials_received: int
     materials_studied: int
     notes_written: int
@@ -938,6 +940,7 @@ class LedgerRow(Stored):
     name: str
     telegram_id: int | None
     branch: str
-    sessions: int  # centralised study sessions attended (present or remote)
+    since: date | None = None  # marked as leadership on this day (None: from 1 January)
+    sessions: int  # the township's centralised study for its leadership attended
     notes: int  # notes written about those sessions
     reports: int  # research reports filed

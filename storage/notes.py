@@ -270,7 +270,8 @@ async def record(
                 AND mt.starts_at >= :start AND mt.starts_at < :end) AS attended,
              (SELECT count(*) FROM attendance a JOIN meetings mt ON mt.id = a.meeting_id
               WHERE a.member_id = :m AND a.status IN ('present', 'remote')
-                AND mt.kind = 'study' AND mt.starts_at >= :start AND mt.starts_at < :end)
+                AND mt.kind = 'study' AND mt.leadership = 1
+                AND mt.starts_at >= :start AND mt.starts_at < :end)
                AS centralised,
              (SELECT count(*) FROM material_recipients r
               WHERE r.member_id = :m AND r.added_at >= :start AND r.added_at < :end)

@@ -171,16 +171,24 @@ async def missed_at_home(c: Conn, member_id: int, start: datetime, end: datetime
     )
 
 
+#: Meeting row ``mt`` was another branch's than member row ``m``'s — a host branch's,
+#: for someone working away. A township's centralised study for its leadership
+#: (``leadership``, held by the township unit) is not: it is the leadership's own duty,
+#: counted in their ledger, and says nothing about where they work.
+AT_ANOTHER_BRANCH = "(mt.branch_id != m.branch_id AND mt.leadership = 0)"
+
+
 async def elsewhere(
     c: Conn, member_id: int, start: datetime, end: datetime
 ) -> list[tuple[Meeting, str, str]]:
     """Sessions of other branches (a host branch's) the member was recorded at between
-    two moments: (session, status, that branch's name)."""
+    two moments: (session, status, that branch's name). A township's centralised study
+    for its leadership is no host branch's session: left out."""
     rows = await c.execute_fetchall(
-        """SELECT mt.*, a.status AS attended, b.name AS host FROM attendance a
+        f"""SELECT mt.*, a.status AS attended, b.name AS host FROM attendance a
            JOIN meetings mt ON mt.id = a.meeting_id JOIN members m ON m.id = a.member_id
            JOIN units b ON b.id = mt.branch_id
-           WHERE a.member_id = ? AND mt.branch_id != m.branch_id
+           WHERE a.member_id = ? AND {AT_ANOTHER_BRANCH}
              AND mt.starts_at >= ? AND mt.starts_at < ?
            ORDER BY mt.starts_at, mt.id""",
         (member_id, ts(start), ts(end)),
@@ -194,13 +202,14 @@ async def elsewhere(
 
 
 async def attended_elsewhere(c: Conn, member_ids: list[int], start: datetime) -> dict[int, int]:
-    """member → sessions of other branches attended (present or remote) since ``start``."""
+    """member → sessions of other branches attended (present or remote) since ``start``
+    (a township's leadership session is none: see :data:`AT_ANOTHER_BRANCH`)."""
     if not member_ids:
         return {}
     rows = await c.execute_fetchall(
-        """SELECT a.member_id, count(*) FROM attendance a
+        f"""SELECT a.member_id, count(*) FROM attendance a
            JOIN meetings mt ON mt.id = a.meeting_id JOIN members m ON m.id = a.member_id
-           WHERE a.member_id IN (SELECT value FROM json_each(?)) AND mt.branch_id != m.branch_id
+           WHERE a.member_id IN (SELECT value FROM json_each(?)) AND {AT_ANOTHER_BRANCH}
              AND a.status IN ('present', 'remote') AND mt.starts_at >= ?
            GROUP BY a.member_id""",
         (json.dumps(member_ids), ts(start)),

@@ -373,9 +373,17 @@ NUMBERS = "一二三四五六七八"
 
 
 async def _session(
-    h: Harness, branch_id: int, kind: MeetingKind, day: date, present: list[int], by: int
+    h: Harness,
+    branch_id: int,
+    kind: MeetingKind,
+    day: date,
+    present: list[int],
+    by: int,
+    *,
+    leadership: bool = False,
 ) -> None:
-    """A session on the day at 19:00, closed: those present, everyone else absent."""
+    """A session on the day at 19:00, closed: those present, everyone else absent (a
+    township's session for its ``leadership``: its branch_id the township)."""
     now = h.clock.now()
     starts = datetime(day.year, day.month, day.day, 19, tzinfo=h.clock.tz)
     async with h.db.tx() as c:
@@ -388,6 +396,7 @@ async def _session(
                 place="村委会",
                 topic="学习",
                 created_by=by,
+                leadership=leadership,
             ),
             now,
         )
@@ -452,6 +461,12 @@ async def _flag_leadership(h: Harness, tmp: Path, name: str, branch: str) -> Non
     )
     report = await roster.import_roster(h.db, [csv], h.clock)
     assert report.written and report.linked == ["L001"], report
+    async with h.db.tx() as c:  # marked before the year began: judged from 1 January
+        (member,) = [m for m in await member_repo.keyed_members(c) if m.roster_key == "L001"]
+        assert member.township_leadership_since == h.clock.today()  # the day of the import
+        await member_repo.update_member(
+            c, member.id, {"township_leadership_since": None}, h.clock.now()
+        )
 
 
 async def test_a_county_bulletins_and_its_yearly_review(
@@ -472,9 +487,20 @@ async def test_a_county_bulletins_and_its_yearly_review(
             [cadre_id, ordinary_id] if month == 1 else [cadre_id],
             staff.id,
         )
+        # … and the same days, the township's for its leadership: these are the twenty's.
+        await _session(
+            h,
+            county["dongling"],
+            "study",
+            date(2026, month, 8),
+            [cadre_id],
+            staff.id,
+            leadership=True,
+        )
 
-    # The leadership member sees the twenty and the pace; an ordinary member does not,
-    # though they attended a centralised study session too.
+    # The leadership member sees the twenty and the pace — the township's six, not their
+    # branch's; an ordinary member does not, though they attended a centralised study
+    # session too.
     await cadre.says("/record")
     assert (
         "集中学习（乡镇领导班子）：今年已 6 次，目标 20 次；按进度此时约应 18 次"
@@ -533,7 +559,7 @@ async def test_a_county_bulletins_and_its_yearly_review(
     assert "花名册中未标注领导班子成员的乡镇（“乡镇领导班子”列）：西河乡" in lines
     quarter_sheets = _xlsx(h, staff, "2026-10-01_2026-12-31")
     assert quarter_sheets["集中学习"][1:] == [
-        ["东岭镇", "东岭村党支部", "乡镇干部", 6, 20, 20, 0, 0]
+        ["东岭镇", "东岭村党支部", "乡镇干部", 6, 20, 20, 0, 0, None]
     ]
     assert quarter_sheets["支部"][1][:3] == ["东岭镇", "东岭八村党支部", "否"]
 

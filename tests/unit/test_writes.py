@@ -158,6 +158,7 @@ def _examples(county: int, branch: int, group: int, member: int) -> list[New]:
             flow_since=date(2026, 5, 1),
             no_writing=True,
             township_leadership=True,
+            township_leadership_since=date(2026, 9, 1),
             committee=True,
             host_branch_id=branch,
             host_name="深圳某党支部",
@@ -368,3 +369,34 @@ async def test_an_update_sets_only_columns_a_caller_may_set(db: Database) -> Non
         for wrong in ({"id": 5}, {"updated_at": NOW}, {"colour": "red"}):
             with pytest.raises(ValueError, match="not columns"):
                 await visit_repo.change(c, visit, wrong, "x", 42, NOW)
+
+
+async def test_the_day_the_leadership_mark_went_on_is_kept_until_it_comes_off(db: Database) -> None:
+    """Marked: that local day; marked again: unchanged; unmarked: cleared. A member
+    written already marked (a roster's new row) is marked that day."""
+    later = NOW + timedelta(days=30)
+    async with db.tx() as c:
+        _, branch, _, member_id = await _county(c)
+
+        async def mark(marked: bool, when: datetime) -> date | None:
+            await member_repo.update_member(c, member_id, {"township_leadership": marked}, when)
+            member = await member_repo.get_member(c, member_id)
+            assert member is not None and member.township_leadership == marked
+            return member.township_leadership_since
+
+        assert await mark(True, NOW) == NOW.date()
+        assert await mark(True, later) == NOW.date()
+        assert await mark(False, later) is None
+        assert await mark(True, later) == later.date()
+        new = await member_repo.insert_member(
+            c,
+            NewMember(
+                branch_id=branch,
+                name="新人",
+                status="full",
+                state="active",
+                township_leadership=True,
+            ),
+            later,
+        )
+        assert new.township_leadership_since == later.date()
