@@ -97,6 +97,7 @@ ACTIONS: dict[str, str] = {
     "rectify.confirm": N_("Crossed off a rectification item (销号)"),
     "rectify.send_back": N_("Sent a rectification item back, not crossed off"),
     "rectify.deadline": N_("Moved a rectification item's deadline"),
+    "rectify.responsible": N_("Changed the person responsible for a rectification item"),
     "research.file": N_("Filed a research report (调研文章)"),
     "matter.open": N_("Opened a village matter (四议两公开)"),
     "matter.step": N_("Recorded a meeting of a village matter (四议两公开)"),

@@ -598,16 +598,26 @@ class RectifyPage(CallbackData, prefix="rect", action="ls"):
     page: int
 
 
+class RectifyMine(CallbackData, prefix="rect", action="my"):
+    """A page of the items one is responsible for."""
+
+    page: int
+
+
 class RectifySheet(CallbackData, prefix="rect", action="xlsx"):
     """The whole ledger of one's scope, with its history, as a spreadsheet."""
 
 
 class RectifyPress(CallbackData, prefix="rect"):
     """An item: its card; the person responsible reports progress or asks to cross it
-    off; staff confirm (销号), send it back, or move its deadline."""
+    off; staff confirm (销号), send it back, move its deadline, or change the person
+    responsible."""
 
-    action: Literal["card", "prog", "ask", "ok", "back", "due"]
+    action: Literal["card", "prog", "ask", "ok", "back", "due", "who"]
     item: int
+    #: Confirm and send back: the request (its "asked" step) they decide — a newer one
+    #: replaces it. Buttons from before it travelled have none: the newest is meant.
+    asked: int | None = None
 
 
 # The township leadership's study ledger.

@@ -24,9 +24,10 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any, Literal
 
+from bot import visits as visit_rules
 from bot.access import Actor
 from bot.callbacks import RectifyPress
 from bot.chunked import in_chunks
@@ -42,6 +43,7 @@ from storage import members as member_repo
 from storage import org as org_repo
 from storage import outbox as outbox_repo
 from storage import rectifications as repo
+from storage import visits as visit_repo
 from storage.db import Conn, Database, Statement
 from storage.models import (
     NewRectification,
@@ -61,6 +63,11 @@ FILES_MAX = 10  # evidence files with one request to cross off
 #: Days before the deadline of the first reminder; the second is on the eve.
 WEEK_BEFORE = 7
 EVE_BEFORE = 1
+#: The evening reminder names this many items, a line each of at most REMIND_LINE_MAX
+#: (and a button each); the rest are counted — so it fits a message however many share
+#: an evening (tests/unit/test_rectification.py checks the sum).
+REMIND_SHOWN = 8
+REMIND_LINE_MAX = 300
 DEADLINE_MONTHS = (1, 3)  # the deadline's buttons: in one month, in three
 STAGES = ("week", "eve", "overdue")
 Stage = Literal["week", "eve", "overdue"]
@@ -82,6 +89,7 @@ EVENTS: dict[str, str] = {
     "confirmed": N_("crossed off (销号)"),
     "sent_back": N_("sent back"),
     "deadline": N_("deadline moved"),
+    "responsible": N_("person responsible changed"),
 }
 FILE_KINDS: dict[str, str] = {
     "photo": N_("photo"),
@@ -95,9 +103,31 @@ RESULTS: dict[str, str] = {
     "not_open": N_("This item is not open: it waits to be crossed off, or was crossed off."),
     "not_asked": N_("Nobody asked to cross this item off, or it was decided already."),
     "closed": N_("This item was crossed off already."),
+    "own": N_(
+        "You are responsible for this item: someone else decides on it (crossing off, "
+        "sending back, its deadline)."
+    ),
+    "solved": N_("This problem was marked solved already: there is nothing to rectify."),
+    "same": N_("They are responsible for it already."),
+    "replaced": N_(
+        "This request was replaced by a newer one: decide that one (its message, or the "
+        "item's card in /rectify)."
+    ),
 }
 
-Result = Literal["ok", "not_yours", "gone", "already", "not_open", "not_asked", "closed"]
+Result = Literal[
+    "ok",
+    "not_yours",
+    "gone",
+    "already",
+    "not_open",
+    "not_asked",
+    "closed",
+    "own",
+    "solved",
+    "same",
+    "replaced",
+]
 
 
 # --- who ----------------------------------------------------------------------------------------
@@ -125,8 +155,20 @@ def may_read(actor: Actor, item: Rectification) -> bool:
 
 
 def may_decide(actor: Actor, item: Rectification) -> bool:
-    """Crossing off (销号) and sending back: staff who oversee the branch."""
-    return actor.oversees(item.branch_id)
+    """Crossing off (销号), sending back, the deadline: staff who oversee the branch — but
+    not the person responsible (a secretary who is township staff too), who would be
+    judging their own work."""
+    return actor.oversees(item.branch_id) and item.responsible != actor.telegram_id
+
+
+def refusal(actor: Actor, item: Rectification) -> Result | None:
+    """Why ``actor`` may not decide on the item (None: they may): the person responsible
+    is told so in words of their own, anyone else that it is not theirs."""
+    if may_decide(actor, item):
+        return None
+    if actor.oversees(item.branch_id):
+        return "own"
+    return "not_yours"
 
 
 @dataclass(frozen=True)
@@ -172,15 +214,21 @@ async def candidates(db: Database, branch_id: int) -> list[Candidate]:
     return [Candidate(w, names[w], why) for w, why in unique if w in known]
 
 
-async def confirmers(c: Conn, branch_id: int, admins: Iterable[int]) -> list[int]:
+async def confirmers(
+    c: Conn, branch_id: int, admins: Iterable[int], responsible: int | None = None
+) -> list[int]:
     """Who is asked to cross an item off: township staff of the branch's township, else
-    county staff."""
+    county staff — never the person responsible themselves (a secretary who is township
+    staff too would otherwise confirm their own request)."""
     branch = await org_repo.get_unit(c, branch_id)
     if branch is not None and branch.parent_id is not None:
-        township = [r.telegram_id for r in await org_repo.holders(c, "township", branch.parent_id)]
+        township = {r.telegram_id for r in await org_repo.holders(c, "township", branch.parent_id)}
+        township.discard(responsible or 0)
         if township:
-            return sorted(set(township))
-    return sorted({r.telegram_id for r in await org_repo.holders(c, "staff")} | set(admins))
+            return sorted(township)
+    county = {r.telegram_id for r in await org_repo.holders(c, "staff")} | set(admins)
+    county.discard(responsible or 0)
+    return sorted(county)
 
 
 # --- reading what people typed -------------------------------------------------------------------
@@ -235,6 +283,7 @@ AUDIT_ACTIONS: dict[str, str] = {
     "confirmed": "rectify.confirm",
     "sent_back": "rectify.send_back",
     "deadline": "rectify.deadline",
+    "responsible": "rectify.responsible",
 }
 
 
@@ -269,6 +318,12 @@ async def raise_item(
         return "not_yours", None
     now = clock.now()
     async with db.tx() as c:
+        if new.source == "visit" and new.source_id is not None:
+            visit = await visit_repo.get_visit(c, new.source_id)
+            if visit is not None and visit.solved:  # an old button: solved since
+                if ending is not None:
+                    await ending(c)
+                return "solved", None
         if new.source != "staff" and new.source_id is not None:
             found = await repo.by_source(c, new.source, new.source_id, new.branch_id)
             if found is not None:
@@ -297,6 +352,12 @@ async def already_raised(
 ) -> Rectification | None:
     async with db.read() as c:
         return await repo.by_source(c, source, source_id, branch_id)
+
+
+async def from_visits(db: Database, visit_ids: Iterable[int]) -> dict[int, Rectification]:
+    """Visit → the item not crossed off raised from its problem (for /visits)."""
+    async with db.read() as c:
+        return await repo.open_from_visits(c, visit_ids)
 
 
 async def get(db: Database, item_id: int) -> Rectification | None:
@@ -370,7 +431,7 @@ async def ask_to_close(
         branch = await org_repo.get_unit(c, item.branch_id)
         township = branch.parent_id if branch is not None else None
         envelopes = []
-        for who in await confirmers(c, item.branch_id, admins):
+        for who in await confirmers(c, item.branch_id, admins, item.responsible):
             envelopes += [
                 outbox_repo.Envelope(
                     f"rectify:{item.id}:ask:{event}:{who}:{number}",
@@ -394,15 +455,23 @@ async def ask_to_close(
     return "ok"
 
 
-async def confirm(db: Database, clock: Clock, item_id: int, by: Actor) -> Result:
-    """Cross the item off (销号): staff who oversee its branch, once it was asked for."""
+async def confirm(
+    db: Database, clock: Clock, item_id: int, by: Actor, note: str = "", asked: int | None = None
+) -> Result:
+    """Cross the item off (销号): staff who oversee its branch, once it was asked for. An
+    item raised from a visit's problem marks that problem solved in the same transaction
+    (today, ``note`` naming the crossing off, by whoever confirmed), so that /visits and
+    the contact points' figures say what the ledger says."""
     now = clock.now()
     async with db.tx() as c:
         item = await repo.get(c, item_id)
         if item is None:
             return "gone"
-        if not may_decide(by, item):
-            return "not_yours"
+        refused = refusal(by, item)
+        if refused is not None:
+            return refused
+        if item.state == "asked" and await _replaced(c, item, asked):
+            return "replaced"
         if not await repo.move(c, item.id, ("asked",), "closed", now, by.telegram_id):
             return "not_asked"
         event = await _record(
@@ -411,20 +480,28 @@ async def confirm(db: Database, clock: Clock, item_id: int, by: Actor) -> Result
             item,
             NewRectificationEvent(item_id=item.id, kind="confirmed", actor=by.telegram_id),
         )
+        if item.source == "visit" and item.source_id is not None:
+            await visit_rules.solve_in(
+                c, now, item.source_id, by.telegram_id, clock.today(), note or item.project
+            )
         await outbox_repo.enqueue_new(
             c, [_to_responsible(item, "closed", f"closed:{event}", by=by.telegram_id)], now
         )
     return "ok"
 
 
-async def may_send_back(db: Database, item_id: int, by: Actor) -> Result:
+async def may_send_back(db: Database, item_id: int, by: Actor, asked: int | None = None) -> Result:
     """Whether ``by`` may send the item back now (asked before the reason is typed)."""
-    item = await get(db, item_id)
-    if item is None:
-        return "gone"
-    if not may_decide(by, item):
-        return "not_yours"
-    return "ok" if item.state == "asked" else "not_asked"
+    async with db.read() as c:
+        item = await repo.get(c, item_id)
+        if item is None:
+            return "gone"
+        refused = refusal(by, item)
+        if refused is not None:
+            return refused
+        if item.state != "asked":
+            return "not_asked"
+        return "replaced" if await _replaced(c, item, asked) else "ok"
 
 
 async def send_back(
@@ -434,6 +511,7 @@ async def send_back(
     by: Actor,
     reason: str,
     ending: Statement | None = None,
+    asked: int | None = None,
 ) -> Result:
     """Not crossed off: back to open, with the reason, and the person responsible told."""
     now = clock.now()
@@ -441,8 +519,11 @@ async def send_back(
         item = await repo.get(c, item_id)
         if item is None:
             return "gone"
-        if not may_decide(by, item):
-            return "not_yours"
+        refused = refusal(by, item)
+        if refused is not None:
+            return refused
+        if item.state == "asked" and await _replaced(c, item, asked):
+            return "replaced"
         if not await repo.move(c, item.id, ("asked",), "open"):
             return "not_asked"
         if ending is not None:
@@ -471,8 +552,9 @@ async def move_deadline(
         item = await repo.get(c, item_id)
         if item is None:
             return "gone"
-        if not may_decide(by, item):
-            return "not_yours"
+        refused = refusal(by, item)
+        if refused is not None:
+            return refused
         if item.state == "closed":
             return "closed"
         if ending is not None:
@@ -496,6 +578,59 @@ async def move_deadline(
         )
         await outbox_repo.enqueue_new(
             c, [_to_responsible(item, "moved", f"moved:{event}", event=event)], now
+        )
+    return "ok"
+
+
+async def change_responsible(
+    db: Database,
+    clock: Clock,
+    item_id: int,
+    by: Actor,
+    person: Candidate,
+    ending: Statement | None = None,
+) -> Result:
+    """Someone else is made responsible (the one named left, or cannot do it): staff who
+    oversee the branch, from the same people an item may be raised for. A step of the
+    history (who before, who now), the new person told with the item, and its reminders
+    counted from now; a request to cross off waiting stays, to be decided."""
+    now = clock.now()
+    async with db.tx() as c:
+        item = await repo.get(c, item_id)
+        if item is None:
+            return "gone"
+        refused = refusal(by, item)
+        if refused is not None:
+            return refused
+        if item.state == "closed":
+            return "closed"
+        if item.responsible == person.telegram_id:
+            return "same"
+        if ending is not None:
+            await ending(c)
+        await repo.set_responsible(c, item.id, person.telegram_id, person.name)
+        handed = item.model_copy(
+            update={
+                "responsible": person.telegram_id,
+                "responsible_name": person.name,
+                "reminded": None,
+            }
+        )
+        await _counted_as_told(c, handed, clock.today())
+        event = await _record(
+            c,
+            now,
+            item,
+            NewRectificationEvent(
+                item_id=item.id,
+                kind="responsible",
+                actor=by.telegram_id,
+                body=f"{item.responsible_name} → {person.name}",
+            ),
+            f"{item.responsible} → {person.telegram_id}",
+        )
+        await outbox_repo.enqueue_new(
+            c, [_to_responsible(handed, "handed", f"handed:{event}")], now
         )
     return "ok"
 
@@ -585,6 +720,15 @@ def days_word(tr: Tr, item: Rectification, today: date) -> str:
     return tr("overdue {days} days", days=-left)
 
 
+def is_overdue(item: Rectification, on: date, tz: tzinfo) -> bool:
+    """The one rule, for /rectify's count and the bulletin's: past its deadline on ``on``
+    and not crossed off before that day — waiting for the township to confirm counts too,
+    as its days word says, since only crossing off (销号) ends an item."""
+    if item.closed_at is not None and item.closed_at.astimezone(tz).date() < on:
+        return False
+    return item.deadline < on
+
+
 def overdue_days(item: Rectification, on: date) -> int:
     """Days past the deadline on ``on`` (crossed-off items: on the day crossed off)."""
     return max(0, (on - item.deadline).days)
@@ -648,24 +792,41 @@ def responsible_buttons(tr: Tr, item: Rectification) -> Buttons:
     ]
 
 
-def decide_buttons(tr: Tr, item: Rectification) -> Buttons:
+def decide_buttons(tr: Tr, item: Rectification, asked: int | None) -> Buttons:
+    """Confirm or send back the request ``asked`` (its step's id): pressed once a newer
+    request replaced it, they are refused."""
     if item.state != "asked":
         return []
     return [
         [
-            (tr("✅ Confirm (销号)"), RectifyPress("ok", item.id).pack()),
-            (tr("↩️ Send back"), RectifyPress("back", item.id).pack()),
+            (tr("✅ Confirm (销号)"), RectifyPress("ok", item.id, asked).pack()),
+            (tr("↩️ Send back"), RectifyPress("back", item.id, asked).pack()),
         ]
     ]
 
 
-def staff_buttons(tr: Tr, item: Rectification) -> Buttons:
-    """On the card, for staff who oversee the branch: decide a request, move the deadline."""
+def newest_request(history: Sequence[RectificationEvent]) -> int | None:
+    asked = [e.id for e in history if e.kind == "asked"]
+    return asked[-1] if asked else None
+
+
+async def _replaced(c: Conn, item: Rectification, asked: int | None) -> bool:
+    """Whether the request a button decides is no longer the newest (None: an old button
+    that names none — the newest is meant)."""
+    if asked is None:
+        return False
+    return newest_request(await repo.events(c, [item.id])) != asked
+
+
+def staff_buttons(tr: Tr, item: Rectification, asked: int | None = None) -> Buttons:
+    """On the card, for staff who oversee the branch: decide a request, move the deadline,
+    hand the item to someone else."""
     if item.state == "closed":
         return []
     return [
-        *decide_buttons(tr, item),
+        *decide_buttons(tr, item, asked),
         [(tr("🗓 Move the deadline"), RectifyPress("due", item.id).pack())],
+        [(tr("👤 Change the person responsible"), RectifyPress("who", item.id).pack())],
     ]
 
 
@@ -704,7 +865,7 @@ async def card(db: Database, clock: Clock, tr: Tr, item: Rectification, actor: A
     if item.responsible == actor.telegram_id:
         buttons += responsible_buttons(tr, item)
     if may_decide(actor, item):
-        buttons += staff_buttons(tr, item)
+        buttons += staff_buttons(tr, item, newest_request(history))
     return Outgoing(shorten("\n".join(lines), 4000), buttons)
 
 
@@ -725,11 +886,16 @@ async def render_item(db: Database, clock: Clock, row: OutboxRow) -> Outgoing | 
         where = (await _names(c, [item.branch_id]))[item.branch_id]
         history = await repo.events(c, [item.id])
     lines = item_lines(tr, item, where, today)
-    if what == "raised":
-        if item.state == "closed":
-            return None
+    if what in ("raised", "handed"):
+        if item.state == "closed" or item.responsible != row.chat_id:
+            return None  # crossed off, or handed to someone else, since
         lines = [
-            tr("You are responsible for an item of the rectification ledger (整改台账):"),
+            tr("You are responsible for an item of the rectification ledger (整改台账):")
+            if what == "raised"
+            else tr(
+                "You are now responsible for an item of the rectification ledger (整改台账), "
+                "in place of the person named before:"
+            ),
             *lines,
             tr(
                 "Please report progress as the work goes on, and ask to cross it off with "
@@ -779,23 +945,25 @@ async def _render_reminder(db: Database, tr: Tr, row: OutboxRow, today: date) ->
     async with db.read() as c:
         items = [(await repo.get(c, item_id), stage) for item_id, stage in due]
         live = [(item, stage) for item, stage in items if item is not None and item.state == "open"]
+        live.sort(key=lambda found: (found[0].deadline, found[0].id))  # the nearest first
         where = await _names(c, [item.branch_id for item, _ in live])
     if not live:
         return None
     lines = [tr("⏰ <b>Rectification items due</b>")]
     buttons: Buttons = []
-    for item, _stage in live:
+    for item, _stage in live[:REMIND_SHOWN]:
         branch = where[item.branch_id][1]
-        lines.append(
-            tr(
-                "• {project} ({branch}) — deadline {day}, {left}",
-                project=esc(item.project),
-                branch=esc(branch),
-                day=item.deadline.isoformat(),
-                left=days_word(tr, item, today),
-            )
+        line = tr(
+            "• {project} ({branch}) — deadline {day}, {left}",
+            project=esc(item.project),
+            branch=esc(branch),
+            day=item.deadline.isoformat(),
+            left=days_word(tr, item, today),
         )
+        lines.append(shorten(line, REMIND_LINE_MAX))
         buttons.append([(short(item.project, 30), RectifyPress("card", item.id).pack())])
+    if len(live) > REMIND_SHOWN:
+        lines.append(tr("… and {n} more: /rectify", n=len(live) - REMIND_SHOWN))
     if any(stage == "overdue" for _, stage in live):
         lines.append(
             tr(
@@ -805,7 +973,7 @@ async def _render_reminder(db: Database, tr: Tr, row: OutboxRow, today: date) ->
         )
     else:
         lines.append(tr("Press an item to report progress or ask to cross it off."))
-    return Outgoing("\n".join(lines), buttons[:8])
+    return Outgoing("\n".join(lines), buttons)
 
 
 async def _asked_event(
@@ -858,7 +1026,7 @@ async def render_check(db: Database, clock: Clock, row: OutboxRow) -> Outgoing |
     if event.attachments:
         lines.append(tr("Files of the evidence: in the messages above."))
     lines.append(tr("Confirm to cross it off (销号), or send it back with a reason."))
-    return Outgoing("\n".join(lines), decide_buttons(tr, item))
+    return Outgoing("\n".join(lines), decide_buttons(tr, item, event.id))
 
 
 # --- lists --------------------------------------------------------------------------------------
@@ -913,6 +1081,7 @@ class Standing:
     closed: list[Rectification]
     where: dict[int, tuple[str, str]]
     as_of: date
+    tz: tzinfo  # the days shown are the members' days, not UTC's
 
     @property
     def empty(self) -> bool:
@@ -927,11 +1096,16 @@ async def standing(
     begin = datetime.combine(start, time(0), tzinfo=clock.tz)
     chosen = None if branches is None else list(branches)
     still, closed = await repo.standing_at(c, chosen, begin, finish)
-    overdue = [i for i in still if i.deadline < as_of]
+    overdue = [i for i in still if is_overdue(i, as_of, clock.tz)]
     where = await _names(c, [i.branch_id for i in [*still, *closed]])
     key = lambda i: (where[i.branch_id], i.deadline, i.id)  # noqa: E731
     return Standing(
-        sorted(still, key=key), sorted(overdue, key=key), sorted(closed, key=key), where, as_of
+        sorted(still, key=key),
+        sorted(overdue, key=key),
+        sorted(closed, key=key),
+        where,
+        as_of,
+        clock.tz,
     )
 
 
@@ -976,7 +1150,7 @@ def bulletin_lines(tr: Tr, found: Standing | None) -> list[str]:
                     township=esc(township),
                     branch=esc(branch),
                     project=esc(item.project),
-                    day=item.closed_at.date().isoformat(),
+                    day=item.closed_at.astimezone(found.tz).date().isoformat(),
                 )
             )
     return lines
@@ -1022,6 +1196,8 @@ async def spreadsheet(
             ]
         )
     projects = {i.id: i.project for i in items}
+    order = {i.id: number for number, i in enumerate(items)}  # the items sheet's order
+    history.sort(key=lambda e: (order.get(e.item_id, len(order)), e.id))
     steps: list[list[object]] = [
         [
             e.item_id,

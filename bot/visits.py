@@ -37,6 +37,7 @@ from storage import audit
 from storage import members as member_repo
 from storage import org as org_repo
 from storage import outbox as outbox_repo
+from storage import rectifications as rectification_repo
 from storage import visits as visit_repo
 from storage.db import Conn, Database, Statement
 from storage.models import NewVisit, OutboxKind, OutboxRow, Unit, Visit, VisitActivity
@@ -410,7 +411,7 @@ async def confirm(db: Database, clock: Clock, visit_id: int, by: Actor) -> Confi
 # --- problems solved later ---------------------------------------------------------------------
 
 SOLVED_NOTE_MAX = 300
-Solving = Literal["ok", "not_yours", "gone", "no_problem", "already"]
+Solving = Literal["ok", "not_yours", "gone", "no_problem", "already", "on_ledger"]
 
 
 async def may_solve(db: Database, visit_id: int, by: Actor) -> tuple[Solving, Visit | None]:
@@ -424,6 +425,9 @@ async def may_solve(db: Database, visit_id: int, by: Actor) -> tuple[Solving, Vi
         return "no_problem", visit
     if visit.solved:
         return "already", visit
+    async with db.read() as c:  # solved there when crossed off (bot/rectification.py)
+        if await rectification_repo.open_from_visits(c, [visit.id]):
+            return "on_ledger", visit
     return "ok", visit
 
 
@@ -465,6 +469,26 @@ async def mark_solved(
             "visit.solve",
         )
     return "ok"
+
+
+async def solve_in(
+    c: Conn, now: datetime, visit_id: int, by: int, on: date, note: str
+) -> Visit | None:
+    """Inside another change's transaction (an item of the rectification ledger crossed
+    off): the visit's problem marked solved, if it still stands open; its history and
+    audit entry as when marked by hand."""
+    visit = await visit_repo.get_visit(c, visit_id)
+    if visit is None or visit.state != "active" or not visit.problems or visit.solved:
+        return None
+    return await _change(
+        c,
+        now,
+        visit,
+        {"solved": True, "solved_on": max(on, visit.day), "solved_note": note, "solved_by": by},
+        "solved",
+        by,
+        "visit.solve",
+    )
 
 
 # --- where a leader stands ---------------------------------------------------------------------

@@ -5,7 +5,8 @@ Buttons (``rect:…``): ``visit:<visit>`` (a visit's problem becomes an item), `
 next), ``ls:<page>`` (a page of the open items), ``xlsx`` (the whole ledger),
 ``card:<item>``, ``prog:<item>`` and ``ask:<item>`` (the person responsible reports
 progress, asks to cross off), ``ok:<item>`` and ``back:<item>`` (staff cross it off, or
-send it back with a reason).
+send it back with a reason), ``due:<item>`` (move its deadline) and ``who:<item>`` (change
+the person responsible).
 """
 
 from __future__ import annotations
@@ -19,17 +20,19 @@ from bot import organisation, rectification, review, visits
 from bot.callbacks import (
     RectifyFromReview,
     RectifyFromVisit,
+    RectifyMine,
     RectifyNew,
     RectifyPage,
     RectifyPress,
     RectifySheet,
 )
+from bot.callbacks import day as callback_day
 from bot.context import ZContext
 from bot.delivery import Outgoing, send
 from bot.file_names import period_file_name
 from bot.i18n import N_
+from bot.markup import KEYBOARD_BUTTONS, shorten, utf16_len
 from bot.markup import short as short_text
-from bot.markup import shorten
 from bot.profile import InvalidInput, clean_body
 from bot.rectification import RESULTS
 from handlers import dialog, picker
@@ -37,14 +40,23 @@ from handlers.dialog import Answer
 from handlers.guards import ONLY_STAFF, Refused, Stale, not_a_member_yet, on_press, private_only
 from handlers.steps import Step, StepTable, Turn
 from handlers.ui import button, esc, grid, inline, take_buttons_away
-from storage.models import Dialog, NewRectification, Unit
+from storage.models import Dialog, NewRectification, Rectification, Unit
 
 RAISE = "rectify"
 PROGRESS = "rprog"
 CLOSE = "rclose"
 BACK = "rback"
 DUE = "rdue"
+WHO = "rwho"
 PAGE = 10  # items a page of the list
+#: Everyone who may be made responsible, a button each: a branch's secretaries, leaders
+#: and committee are far fewer than a message's buttons (bot.markup.KEYBOARD_BUTTONS).
+CANDIDATES_SHOWN = KEYBOARD_BUTTONS
+NOBODY = N_(
+    "Nobody of this branch can be made responsible yet: its secretary, the "
+    "leaders whose contact point it is and its committee members need to "
+    "open the bot first."
+)
 NOTHING = N_(
     "Nothing on the rectification ledger for you: items are raised by organisation staff "
     "and township staff, and you see here those you are responsible for."
@@ -102,7 +114,8 @@ async def _page(context: ZContext, page: int) -> tuple[str, list[list[InlineKeyb
     pages = max(1, -(-len(found.items) // PAGE))
     page = min(max(page, 0), pages - 1)
     shown = found.items[page * PAGE : (page + 1) * PAGE]
-    overdue = sum(item.deadline < today for item in found.items if item.state == "open")
+    tz = context.clock.tz
+    overdue = sum(rectification.is_overdue(item, today, tz) for item in found.items)
     lines = [
         tr(
             "📌 <b>Rectification ledger: {n} items not crossed off</b> ({overdue} overdue)",
@@ -144,19 +157,35 @@ async def _page(context: ZContext, page: int) -> tuple[str, list[list[InlineKeyb
     return shorten("\n".join(lines), 4000), rows
 
 
-def _own(context: ZContext, own: rectification.Listing) -> tuple[str, InlineKeyboardMarkup]:
+def _own(
+    context: ZContext, own: rectification.Listing, page: int = 0
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The items one is responsible for, :data:`PAGE` a page, ◀ ▶ between pages."""
     tr = context.tr
     today = context.clock.today()
+    pages = max(1, -(-len(own.items) // PAGE))
+    page = min(max(page, 0), pages - 1)
+    first = page * PAGE + 1
+    shown = own.items[page * PAGE : (page + 1) * PAGE]
     lines = [tr("📌 <b>Items you are responsible for ({n})</b>", n=len(own.items))]
-    for number, item in enumerate(own.items[:PAGE], start=1):
+    for number, item in enumerate(shown, start=first):
         lines.append(f"{esc(own.where[item.branch_id][1])}:")
         lines.append(rectification.list_line(tr, item, today, number))
+    if pages > 1:
+        lines += ["", tr("Page {page} of {pages}", page=page + 1, pages=pages)]
     rows = grid(
         [
             button(f"{number}. {item.project}", RectifyPress("card", item.id).pack())
-            for number, item in enumerate(own.items[:PAGE], start=1)
+            for number, item in enumerate(shown, start=first)
         ]
     )
+    nav = []
+    if page > 0:
+        nav.append(button("◀", RectifyMine(page - 1).pack()))
+    if page + 1 < pages:
+        nav.append(button("▶", RectifyMine(page + 1).pack()))
+    if nav:
+        rows.append(nav)
     return shorten("\n".join(lines), 4000), inline(rows)
 
 
@@ -172,6 +201,7 @@ async def rectify_button(
     | RectifyFromReview
     | RectifyNew
     | RectifyPage
+    | RectifyMine
     | RectifySheet
     | RectifyPress,
 ) -> None:
@@ -184,6 +214,14 @@ async def rectify_button(
         return
     if isinstance(data, RectifyPress):
         await _item_pressed(update, context, query, data)
+        return
+    if isinstance(data, RectifyMine):  # one's own items: nobody else's to page through
+        own = await rectification.mine(context.db, actor.telegram_id)
+        if not own.items:
+            raise Refused
+        await query.answer()
+        text, keyboard = _own(context, own, data.page)
+        await query.edit_message_text(text, reply_markup=keyboard)
         return
     if not actor.oversees_any:
         raise Refused(ONLY_STAFF)
@@ -230,6 +268,13 @@ async def _from_visit(
         context.actor, visit.leader_telegram_id, visit.branch_id
     ):
         raise Refused
+    if (
+        visit.solved
+        and await rectification.already_raised(context.db, "visit", visit.id, visit.branch_id)
+        is None
+    ):  # an old button: marked solved since, there is nothing to put right
+        await query.answer(context.tr(RESULTS["solved"]), show_alert=True)
+        return
     await _begin_raise(
         update,
         context,
@@ -302,13 +347,7 @@ async def _ask_who_first(update: Update, context: ZContext, data: dict[str, Any]
     tr = context.tr
     people = await rectification.candidates(context.db, int(data["branch"]))
     if not people:
-        await chat.send_message(
-            tr(
-                "Nobody of this branch can be made responsible yet: its secretary, the "
-                "leaders whose contact point it is and its committee members need to "
-                "open the bot first."
-            )
-        )
+        await chat.send_message(tr(NOBODY))
         return
     await dialog.begin(update, context, RAISE, "who", data, in_private=True)
     await send(context.bot, context.actor.telegram_id, _who_question(context, data, people))
@@ -331,7 +370,7 @@ def _who_question(
                     dialog.choice(RAISE, "who", p.telegram_id),
                 )
             ]
-            for p in people[:20]
+            for p in people[:CANDIDATES_SHOWN]
         ],
     )
 
@@ -398,8 +437,24 @@ async def _item_pressed(
             ),
         )
         return
-    if not rectification.may_decide(actor, item):
+    refused = rectification.refusal(actor, item)
+    if refused == "own":  # a secretary who is township staff too: their own work
+        await query.answer(tr(RESULTS["own"]), show_alert=True)
+        return
+    if refused is not None:
         raise Refused
+    if data.action == "who":
+        if item.state == "closed":
+            await query.answer(tr(RESULTS["closed"]), show_alert=True)
+            return
+        people = await rectification.candidates(context.db, item.branch_id)
+        await query.answer()
+        if not people:
+            await chat.send_message(tr(NOBODY))
+            return
+        await dialog.begin(update, context, WHO, "who", {"item": item.id}, in_private=True)
+        await send(context.bot, actor.telegram_id, _handover_question(context, item, people))
+        return
     if data.action == "due":
         if item.state == "closed":
             await query.answer(tr(RESULTS["closed"]), show_alert=True)
@@ -433,7 +488,10 @@ async def _item_pressed(
         )
         return
     if data.action == "ok":
-        result = await rectification.confirm(context.db, context.clock, item.id, actor)
+        note = tr("Crossed off on the rectification ledger (销号): {project}", project=item.project)
+        result = await rectification.confirm(
+            context.db, context.clock, item.id, actor, note, data.asked
+        )
         if result != "ok":
             await query.answer(tr(RESULTS[result]), show_alert=True)
             return
@@ -446,12 +504,14 @@ async def _item_pressed(
             )
         )
         return
-    allowed = await rectification.may_send_back(context.db, item.id, actor)
+    allowed = await rectification.may_send_back(context.db, item.id, actor, data.asked)
     if allowed != "ok":
         await query.answer(tr(RESULTS[allowed]), show_alert=True)
         return
     await query.answer()
-    await dialog.begin(update, context, BACK, "reason", {"item": item.id}, in_private=True)
+    await dialog.begin(
+        update, context, BACK, "reason", {"item": item.id, "asked": data.asked}, in_private=True
+    )
     await context.bot.send_message(
         actor.telegram_id,
         tr(
@@ -556,7 +616,10 @@ async def _ask_deadline(turn: Turn) -> None:
                             n=months,
                             day=rectification.months_later(today, months).isoformat(),
                         ),
-                        dialog.choice(RAISE, "deadline", f"m{months}"),
+                        # the day itself, as shown: pressed tomorrow, it is still this day
+                        dialog.choice(
+                            RAISE, "deadline", rectification.months_later(today, months).isoformat()
+                        ),
                     )
                     for months in rectification.DEADLINE_MONTHS
                 ]
@@ -568,8 +631,11 @@ async def _ask_deadline(turn: Turn) -> None:
 async def _read_deadline(turn: Turn) -> None:
     today = turn.today
     months = {f"m{n}": n for n in rectification.DEADLINE_MONTHS}
-    if turn.action in months:
+    if turn.action in months:  # a button from before they carried the day
         day = rectification.months_later(today, months[turn.action])
+        await turn.acknowledge(day.isoformat())
+    elif turn.action is not None and callback_day(turn.action) is not None:
+        day = rectification.parse_deadline(turn.action, today)  # checked as if typed
         await turn.acknowledge(day.isoformat())
     else:
         day = rectification.parse_deadline(turn.text, today)
@@ -722,15 +788,39 @@ async def _read_evidence(turn: Turn) -> None:
         raise InvalidInput(
             N_("Please send text, a photo, a voice message or a document as evidence.")
         )
-    if found is not None:
-        if len(files) >= rectification.FILES_MAX:
+    combined = f"{text}\n{typed}".strip() if typed else text
+    if utf16_len(combined) > rectification.TEXT_MAX:  # nothing of it is kept, and it says so
+        raise InvalidInput(
+            N_(
+                "With what you sent before, the evidence's text would be {length} "
+                "characters; please keep it under {limit}. This message was not added: "
+                "send a shorter one, or press the button to send what you have."
+            ),
+            length=utf16_len(combined),
+            limit=rectification.TEXT_MAX,
+        )
+    if found is not None and len(files) >= rectification.FILES_MAX:
+        if not typed:
             raise InvalidInput(
                 N_("That is enough files ({n}); press the button to send."),
                 n=rectification.FILES_MAX,
             )
+        # the file is refused, its caption is not lost with it
+        await turn.keep(text=combined, files=[list(f) for f in files])
+        await turn.say(
+            tr(
+                "That is enough files ({n}): this one was not added, its caption was. "
+                "Press the button to send.",
+                n=rectification.FILES_MAX,
+            ),
+            reply_markup=inline(
+                [[button(tr("✅ Send for confirmation"), dialog.choice(CLOSE, "evidence", "done"))]]
+            ),
+        )
+        return
+    if found is not None:
         files.append(found)
-    if typed:
-        text = short_text(f"{text}\n{typed}".strip(), rectification.TEXT_MAX)
+    text = combined
     await turn.keep(text=text, files=[list(f) for f in files])
     await turn.say(
         tr("Added. Send more, or press the button to send it for confirmation."),
@@ -760,8 +850,15 @@ async def _read_reason(turn: Turn) -> None:
     if not reason:
         raise InvalidInput(N_("Please type the reason."))
     context = turn.context
+    asked = turn.data.get("asked")
     result = await rectification.send_back(
-        context.db, context.clock, int(turn.data["item"]), context.actor, reason, turn.ending()
+        context.db,
+        context.clock,
+        int(turn.data["item"]),
+        context.actor,
+        reason,
+        turn.ending(),
+        int(asked) if asked is not None else None,
     )
     if result != "ok":
         await turn.finish()
@@ -789,8 +886,11 @@ async def _read_new_deadline(turn: Turn) -> None:
         return
     today = turn.today
     months = {f"m{n}": n for n in rectification.DEADLINE_MONTHS}
-    if turn.action in months:
+    if turn.action in months:  # a button from before they carried the day
         day = rectification.months_later(max(found.deadline, today), months[turn.action])
+        await turn.acknowledge(day.isoformat())
+    elif turn.action is not None and callback_day(turn.action) is not None:
+        day = rectification.parse_deadline(turn.action, today)  # checked as if typed
         await turn.acknowledge(day.isoformat())
     else:
         day = rectification.parse_deadline(turn.text, today)
@@ -807,3 +907,64 @@ async def _read_new_deadline(turn: Turn) -> None:
 
 
 DUE_STEPS = StepTable(DUE, {"day": Step(_read_new_deadline)}, first=("day",))
+
+
+# --- staff: changing the person responsible --------------------------------------------------
+
+
+def _handover_question(
+    context: ZContext, item: Rectification, people: list[rectification.Candidate]
+) -> Outgoing:
+    """The same people an item may be raised for (bot.rectification.candidates)."""
+    tr = context.tr
+    return Outgoing(
+        tr(
+            "{project}\nResponsible now: {name}. Who should be responsible instead?",
+            project=esc(item.project),
+            name=esc(item.responsible_name),
+        ),
+        [
+            [
+                (
+                    f"{p.name} · {tr(rectification.WHY[p.why])}",
+                    dialog.choice(WHO, "who", p.telegram_id),
+                )
+            ]
+            for p in people[:CANDIDATES_SHOWN]
+            if p.telegram_id != item.responsible
+        ],
+    )
+
+
+async def who_step(update: Update, context: ZContext, current: Dialog, answer: Answer) -> None:
+    await WHO_STEPS.answer(update, context, current, answer)
+
+
+async def _read_new_responsible(turn: Turn) -> None:
+    context = turn.context
+    found = await rectification.get(context.db, int(turn.data["item"]))
+    if found is None:
+        await turn.finish()
+        await turn.say(turn.tr(RESULTS["gone"]))
+        return
+    people = await rectification.candidates(context.db, found.branch_id)
+    chosen = next((p for p in people if str(p.telegram_id) == turn.action), None)
+    if chosen is None:
+        raise InvalidInput(N_("Please choose with the buttons."))
+    await turn.acknowledge(chosen.name)
+    result = await rectification.change_responsible(
+        context.db, context.clock, found.id, context.actor, chosen, turn.ending()
+    )
+    if result != "ok":
+        await turn.finish()
+        await turn.say(turn.tr(RESULTS[result]))
+        return
+    await turn.say(
+        turn.tr(
+            "{name} is now responsible for it, and is told with the item's buttons.",
+            name=esc(chosen.name),
+        )
+    )
+
+
+WHO_STEPS = StepTable(WHO, {"who": Step(_read_new_responsible)}, first=("who",))

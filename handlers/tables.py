@@ -61,6 +61,7 @@ FORMS: tuple[Form, ...] = (
     Form(rectify.CLOSE, rectify.close_step, rectify.responsible_for_item),
     Form(rectify.BACK, rectify.back_step, rectify.decides_item),
     Form(rectify.DUE, rectify.due_step, rectify.decides_item),
+    Form(rectify.WHO, rectify.who_step, rectify.decides_item),
     Form(leadership.RESEARCH, leadership.research_step, leadership.files_research),
     Form(matters.NEW, matters.new_step, matters.secretary_of_branch),
     Form(matters.STEP, matters.step_step, matters.secretary_of_branch),

@@ -33,7 +33,7 @@ from handlers.dialog import Answer
 from handlers.guards import ONLY_STAFF, Refused, Stale, on_press, private_only
 from handlers.steps import Step, StepTable, Turn
 from handlers.ui import button, esc, grid, inline, reply_keyboard, take_buttons_away
-from storage.models import Dialog, NewVisit, Visit
+from storage.models import Dialog, NewVisit, Rectification, Visit
 
 VISIT = "visit"
 FIX = "vfix"
@@ -63,6 +63,10 @@ SOLVE_ANSWERS = {
     "gone": N_("This visit no longer exists."),
     "no_problem": N_("No problem was found on this visit."),
     "already": N_("This problem is already marked solved."),
+    "on_ledger": N_(
+        "This problem is on the rectification ledger: it is marked solved when the item "
+        "is crossed off there (/rectify)."
+    ),
 }
 
 
@@ -444,6 +448,8 @@ def _problem_lines(
     problems: list[Visit],
     names: dict[int, str],
     leaders: dict[int, str] | None = None,
+    items: dict[int, Rectification] | None = None,
+    today: date | None = None,
 ) -> list[str]:
     lines = [tr("⚠️ <b>Problems still open ({n})</b>", n=len(problems))] if problems else []
     for visit in problems[:PROBLEMS_SHOWN]:
@@ -462,15 +468,31 @@ def _problem_lines(
                     name=esc(leaders.get(visit.leader_telegram_id, "")),
                 )
             )
+        item = (items or {}).get(visit.id)
+        if item is not None and today is not None:  # put right on the ledger, not here
+            lines.append(
+                tr(
+                    "  📌 On the rectification ledger: {state}, deadline {day} ({left})",
+                    state=tr(rectification.STATES[item.state]),
+                    day=item.deadline.isoformat(),
+                    left=rectification.days_word(tr, item, today),
+                )
+            )
     return lines
 
 
-def _solve_buttons(context: ZContext, problems: list[Visit]) -> list[list[InlineKeyboardButton]]:
-    """Under each open problem: ✔️ solved, and 📌 onto the rectification ledger (整改台账)."""
+def _solve_buttons(
+    context: ZContext, problems: list[Visit], items: dict[int, Rectification]
+) -> list[list[InlineKeyboardButton]]:
+    """Under each open problem: ✔️ solved, and 📌 onto the rectification ledger (整改台账)
+    — unless it is on the ledger already: it is solved when crossed off there, and its
+    line says how it stands."""
     tr = context.tr
     actor = context.actor
     rows = []
     for v in problems[:PROBLEMS_SHOWN]:
+        if v.id in items:
+            continue
         day = f"{v.day:%m-%d}"
         row = []
         if actor.may_mark_solved(v.leader_telegram_id, v.branch_id):
@@ -545,8 +567,11 @@ async def _show_standing(update: Update, context: ZContext, leader: int, name: s
                 ]
             )
     names.update(await visits.branch_names(context.db, {v.branch_id for v in found.open_problems}))
-    lines += _problem_lines(tr, found.open_problems, names)
-    rows += _solve_buttons(context, found.open_problems)
+    items = await rectification.from_visits(context.db, [v.id for v in found.open_problems])
+    lines += _problem_lines(
+        tr, found.open_problems, names, items=items, today=context.clock.today()
+    )
+    rows += _solve_buttons(context, found.open_problems, items)
     await chat.send_message("\n".join(lines), reply_markup=inline(rows) if rows else None)
 
 
@@ -578,8 +603,11 @@ async def _show_branch_visits(update: Update, context: ZContext) -> None:
             )
             + mark
         )
-    lines += _problem_lines(tr, found.open_problems, found.names, found.leaders)
-    rows = _solve_buttons(context, found.open_problems)
+    items = await rectification.from_visits(context.db, [v.id for v in found.open_problems])
+    lines += _problem_lines(
+        tr, found.open_problems, found.names, found.leaders, items, context.clock.today()
+    )
+    rows = _solve_buttons(context, found.open_problems, items)
     await chat.send_message("\n".join(lines), reply_markup=inline(rows) if rows else None)
 
 

@@ -780,7 +780,9 @@ class RenderedPart(Stored):
 
 RectifySource = Literal["visit", "review", "staff"]
 RectifyState = Literal["open", "asked", "closed"]
-RectifyEventKind = Literal["raised", "progress", "asked", "confirmed", "sent_back", "deadline"]
+RectifyEventKind = Literal[
+    "raised", "progress", "asked", "confirmed", "sent_back", "deadline", "responsible"
+]
 
 
 class NewRectification(New):

@@ -159,9 +159,16 @@ STAFF_WORK = (
     OutboxKind.REVIEW,
     OutboxKind.TROUBLE,
     OutboxKind.OFF_ROSTER_LEADER,
-    OutboxKind.RECTIFY_EVIDENCE,  # a request to cross off an item, to confirm
-    OutboxKind.RECTIFY_CHECK,
 )
+#: A request to cross off an item (ref_id: the branch's township), to confirm: county
+#: staff's work only where they are not township staff of that township — township staff
+#: are not staff, and what they were asked goes only with their township role
+#: (TOWNSHIP_WORK), not at a restart that finds them outside the county's staff.
+RECTIFY_REQUESTS = (OutboxKind.RECTIFY_EVIDENCE, OutboxKind.RECTIFY_CHECK)
+_STAFF_RECTIFY = f"""(kind IN ({", ".join(f"'{kind}'" for kind in RECTIFY_REQUESTS)})
+    AND ifnull(ref_id, 0) NOT IN
+    (SELECT ifnull(r.unit_id, 0) FROM roles r
+     WHERE r.telegram_id = outbox.chat_id AND r.role = 'township'))"""
 #: Messages someone receives because they are a leader.
 LEADER_WORK = (OutboxKind.VISIT_REMINDER,)
 #: Messages someone receives because they are township staff (ref_id: the township).
@@ -198,12 +205,13 @@ async def drop_branch_work(c: Conn, chat_id: int, branch_id: int, now: datetime)
 
 def _staff_work() -> str:
     kinds = ", ".join(f"'{kind}'" for kind in STAFF_WORK)
-    return f"(kind IN ({kinds}) OR {_STAFF_APPLICATION})"
+    return f"(kind IN ({kinds}) OR {_STAFF_APPLICATION} OR {_STAFF_RECTIFY})"
 
 
 async def drop_staff_work(c: Conn, chat_id: int, now: datetime) -> int:
-    """What still waits for someone who is no longer staff: bulletins, error reports, and
-    requests to join from branches they are not secretary of."""
+    """What still waits for someone who is no longer staff: bulletins, error reports,
+    requests to join from branches they are not secretary of, and requests to cross off
+    items of townships whose staff they are not."""
     cur = await c.execute(
         f"""UPDATE outbox SET state = 'dropped', error = 'role ended', done_at = :now
             WHERE state = 'queued' AND chat_id = :chat AND {_staff_work()}""",

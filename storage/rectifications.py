@@ -48,6 +48,21 @@ async def by_source(
     )
 
 
+async def open_from_visits(c: Conn, visit_ids: Iterable[int]) -> dict[int, Rectification]:
+    """Visit → the item not crossed off that was raised from its problem."""
+    marks, wanted = _marks(visit_ids)
+    if not wanted:
+        return {}
+    items = await fetch_all(
+        c,
+        Rectification,
+        f"""SELECT * FROM rectifications WHERE source = 'visit' AND state != 'closed'
+            AND source_id IN ({marks}) ORDER BY id""",
+        wanted,
+    )
+    return {int(i.source_id): i for i in items if i.source_id is not None}
+
+
 async def add_event(c: Conn, new: NewRectificationEvent, now: datetime) -> RectificationEvent:
     found = await event(c, await insert(c, new, now))
     assert found is not None
@@ -108,6 +123,17 @@ async def set_deadline(c: Conn, item_id: int, deadline: date) -> None:
         "UPDATE rectifications SET deadline = ?, reminded = NULL WHERE id = ?",
         (deadline.isoformat(), item_id),
     )
+
+
+async def set_responsible(c: Conn, item_id: int, telegram_id: int, name: str) -> bool:
+    """Someone else is responsible: their reminders count from now (none sent yet). Not
+    for an item crossed off."""
+    cur = await c.execute(
+        """UPDATE rectifications SET responsible = ?, responsible_name = ?, reminded = NULL
+           WHERE id = ? AND state != 'closed'""",
+        (telegram_id, name, item_id),
+    )
+    return cur.rowcount == 1
 
 
 async def of_branches(

@@ -162,6 +162,19 @@ async def erase_member(c: Conn, member_id: int, placeholder: str, now: datetime)
             "UPDATE rectifications SET responsible_name = ? WHERE responsible = ?",
             (placeholder, telegram_id),
         )
+        # What they wrote and sent on the ledger goes; the steps stay (what, when), so
+        # the item's history and counts still read.
+        await c.execute(
+            """UPDATE rectification_events SET body = '', files = '[]'
+               WHERE actor = ? AND kind IN ('progress', 'asked')""",
+            (telegram_id,),
+        )
+    if name:  # a change of the person responsible names both
+        await c.execute(
+            """UPDATE rectification_events SET body = replace(body, ?, ?)
+               WHERE kind = 'responsible' AND instr(body, ?) > 0""",
+            (name, placeholder, name),
+        )
     if name is not None:
         await c.execute(
             """UPDATE outbox SET payload = json_set(payload, '$.name', ?)

@@ -187,6 +187,8 @@ TABLE: dict[str, dict[str, str]] = {
     "rect:ok": only("township staff", "staff"),  # who oversee the branch
     "rect:back": only("township staff", "staff"),
     "rect:due": only("township staff", "staff"),  # move the deadline
+    "rect:who": only("township staff", "staff"),  # change the person responsible
+    "rect:my": only("secretary"),  # a page of one's own items (the secretary has 12)
     # The township leadership's study ledger (东岭镇's): county staff choose the township
     # (the newest shown, 西河乡, is not township staff's); a leadership member (here the
     # member) files research reports.
@@ -330,6 +332,7 @@ async def scenario(
     )
     h.services.poke_outbox()
     await h.settle()
+    await secretary.says("/rectify")  # their own items, more than a page
     await township.says("/rectify")
     await township.presses("1. 整改事项0")  # its card: decide it, move its deadline
     await township.presses("➕ 新增事项")

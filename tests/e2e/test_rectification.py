@@ -13,9 +13,11 @@ from datetime import date, datetime, timedelta
 from bot import rectification
 from bot.callbacks import RectifyPress
 from bot.clock import FrozenClock
+from bot.markup import MESSAGE_LIMIT, length
 from storage import org as org_repo
 from storage import rectifications as repo
-from storage.models import Rectification
+from storage import visits as visit_repo
+from storage.models import NewRectification, Rectification
 from tests import sheets
 from tests.e2e.flows import log_visit, make_leader, make_secretary, registered, snapshot
 from tests.harness import Harness, Person
@@ -70,6 +72,7 @@ async def test_an_item_from_a_visit_is_reminded_reported_and_crossed_off(
     # A problem found on a visit; the leader who logged it puts it on the ledger.
     await log_visit(leader, problem="水渠年久失修")
     await leader.says("/visits")
+    listed = h.emu.last(leader.user)
     await leader.presses("📌 整改：11-24")
     assert leader.last() == "问题：水渠年久失修\n📌 新增整改事项。由谁负责？"
     assert [label for row in h.emu.last(leader.user).buttons for label, _ in row] == [
@@ -101,9 +104,9 @@ async def test_an_item_from_a_visit_is_reminded_reported_and_crossed_off(
     assert "📌 由您负责的整改事项（1）\n• 水渠年久失修 — 时限 2026-12-05（还剩 11 天）" in (
         secretary.last()
     )
-    # The same problem once only.
-    await leader.says("/visits")
-    await leader.presses("📌 整改：11-24")
+    # The same problem once only (pressed again from the list that offered it).
+    clock.advance(timedelta(minutes=5))  # not a double press
+    await leader.presses("📌 整改：11-24", message=listed)
     assert leader.answers()[-1] == "该问题已列入整改台账。"
 
     # Township staff enter another item by hand, for south.
@@ -377,3 +380,418 @@ async def test_forged_answers_in_the_forms_are_refused_and_store_nothing(
     assert staff.last() == "请按日期格式输入整改时限，例如 2026-12-24。"
     async with h.db.read() as c:
         assert await repo.ledger(c, None) == []
+
+
+# --- after review (#14) ---------------------------------------------------------------------
+
+
+async def staff_raise(
+    officer: Person, branch: str, who: str, project: str, deadline: str = "12-20"
+) -> None:
+    """Staff raise an item by hand (county staff pick the township first)."""
+    await officer.says("/rectify")
+    await officer.presses("➕ 新增事项")
+    if "东岭镇" in [label for row in officer.h.emu.last(officer.user).buttons for label, _ in row]:
+        await officer.presses("东岭镇")
+    await officer.presses(branch)
+    await officer.presses(who)
+    await officer.says(project)
+    await officer.says("按期完成。")
+    await officer.says(deadline)
+    await officer.presses("✅ 保存")
+    assert officer.last().startswith("已列入整改台账")
+
+
+async def ask_to_cross_off(person: Person, number: str, text: str) -> None:
+    await person.says("/rectify")
+    await person.presses(number)
+    await person.presses("✅ 申请销号")
+    await person.says(text)
+    await person.presses("✅ 提交销号申请")
+    assert person.last() == "已提交：由乡镇党委审核销号，结果会通知您。"
+
+
+OWN = "您是该事项的责任人：销号、退回和调整时限由其他人决定。"
+
+
+async def test_the_person_responsible_never_crosses_off_their_own_item(
+    h: Harness, county: dict[str, int], clock: FrozenClock, staff: Person
+) -> None:
+    """A branch secretary who is township staff too asks to cross off: the request goes to
+    the township's other staff, and pressed from any copy or card, theirs is refused."""
+    await staff.says("/help")
+    secretary = await make_secretary(h, county["south"], name="南坡书记")
+    async with h.db.tx() as c:
+        await org_repo.grant(c, secretary.id, "township", county["dongling"], None, clock.now())
+    officer = await township_staff(h, county["dongling"], "镇委员", county["east"])
+    await staff_raise(officer, "南坡村党支部", "南坡书记 · 支部书记", "村道照明不足")
+    await ask_to_cross_off(secretary, "1. 村道照明不足", "路灯已装好。")
+    assert not any("申请整改事项销号" in t for t in secretary.sees())
+    assert officer.last().startswith("📌 南坡书记 申请整改事项销号")
+    # Their card offers no decision; forged presses are answered, and change nothing.
+    await secretary.says("/rectify")
+    await secretary.presses("1. 村道照明不足")
+    labels = [label for row in h.emu.last(secretary.user).buttons for label, _ in row]
+    assert "✅ 确认销号" not in labels and "↩️ 退回" not in labels
+    before = snapshot(h)
+    for action in ("ok", "back", "due"):
+        h.emu.press_data(secretary.user, h.emu.last(secretary.user), RectifyPress(action, 1).pack())
+        await h.settle()
+        assert secretary.answers()[-1] == OWN
+    assert snapshot(h) == before
+    assert (await item(h, 1)).state == "asked"
+    await officer.presses("✅ 确认销号")
+    assert (await item(h, 1)).closed_by == officer.id
+
+    # The only township staff is the person responsible: county staff are asked instead.
+    async with h.db.tx() as c:
+        await org_repo.revoke(c, officer.id, "township", county["dongling"])
+    await staff_raise(staff, "南坡村党支部", "南坡书记 · 支部书记", "水渠年久失修")
+    await ask_to_cross_off(secretary, "1. 水渠年久失修", "水渠已修好。")
+    assert staff.last().startswith("📌 南坡书记 申请整改事项销号：\n📌 水渠年久失修")
+    assert not any("水渠年久失修" in t and "申请整改事项销号" in t for t in secretary.sees())
+
+
+async def test_a_request_to_cross_off_waiting_for_township_staff_survives_a_restart(
+    h: Harness, county: dict[str, int], clock: FrozenClock, staff: Person
+) -> None:
+    """Township staff are not the county's staff: a restart keeps what waits for them."""
+    secretary = await make_secretary(h, county["south"], name="南坡书记")
+    officer = await township_staff(h, county["dongling"], "镇委员", county["east"])
+    await staff_raise(officer, "南坡村党支部", "南坡书记 · 支部书记", "村道照明不足")
+    seen = len(officer.sees())
+    sender = h.services.sender
+    assert sender is not None
+    h.services.sender = None  # the process dies before the request goes out
+    await sender.stop()
+    await sender.bot.shutdown()
+    await secretary.says("/rectify")
+    await secretary.presses("1. 村道照明不足")
+    await secretary.presses("✅ 申请销号")
+    await secretary.says("路灯已装好。")
+    await secretary.presses("✅ 提交销号申请")
+    assert len(officer.sees()) == seen
+    await h.restart()
+    await h.settle()
+    assert officer.last().startswith("📌 南坡书记 申请整改事项销号：\n📌 村道照明不足")
+    await officer.presses("✅ 确认销号")
+    assert (await item(h, 1)).state == "closed"
+
+
+async def test_forty_items_due_the_same_evening_make_one_message_that_fits(
+    h: Harness, county: dict[str, int], clock: FrozenClock, staff: Person
+) -> None:
+    """The evening reminder names a few items with a button each, and counts the rest."""
+    secretary = await make_secretary(h, county["south"], name="南坡书记")
+    async with h.db.tx() as c:  # set up (not under test): forty items, told long ago
+        for number in range(1, 41):
+            await repo.add(
+                c,
+                NewRectification(
+                    branch_id=county["south"],
+                    source="staff",
+                    project=f"第{number}项：村级活动场所设施维修改造及环境整治提升工程"
+                    + "，"
+                    + "完善" * 25,
+                    goal="按期完成。",
+                    responsible=secretary.id,
+                    responsible_name="南坡书记",
+                    deadline=date(2026, 12, 20),
+                    raised_by=staff.id,
+                ),
+                clock.now(),
+            )
+    await h.settle()
+    seen = len(secretary.sees())
+    await evening(h, clock, "2026-12-13")  # a week before: all forty due a word
+    (reminder,) = h.emu.messages(secretary.user)[seen:]
+    assert reminder.text is not None and length(reminder.text) < MESSAGE_LIMIT
+    lines = reminder.text.split("\n")
+    assert lines[0] == "⏰ 整改事项临近时限"
+    assert lines[1].startswith("• 第1项：村级活动场所设施维修改造及环境整治提升工程，完善")
+    assert lines[1].endswith("（南坡村党支部）— 时限 2026-12-20，还剩 7 天")
+    assert len([line for line in lines if line.startswith("• ")]) == rectification.REMIND_SHOWN
+    assert "……另有 32 项，发送 /rectify 查看" in lines
+    labels = [label for row in reminder.buttons for label, _ in row]
+    assert len(labels) == rectification.REMIND_SHOWN and labels[0].startswith("第1项")
+    async with h.db.read() as c:  # every one stamped: named tonight, or counted
+        assert {i.reminded for i in await repo.ledger(c, None)} == {"week"}
+
+
+def labels_of(h: Harness, person: Person) -> list[str]:
+    return [label for row in h.emu.last(person.user).buttons for label, _ in row]
+
+
+async def test_a_visits_problem_and_its_item_say_the_same(
+    h: Harness, county: dict[str, int], clock: FrozenClock
+) -> None:
+    """On the ledger, a visit's problem is shown with its item in /visits (no second way
+    to solve it); crossed off, it is solved — the local day, by whoever confirmed; and a
+    problem solved by hand is not put on the ledger from an old button."""
+    secretary = await make_secretary(h, county["south"], name="南坡书记")
+    leader = await make_leader(h, county["east"], [county["south"]])
+    officer = await township_staff(h, county["dongling"], "镇委员", county["east"])
+    await log_visit(leader, problem="水渠年久失修")
+    await leader.says("/visits")
+    before = h.emu.last(leader.user)
+    await leader.presses("📌 整改：11-24")
+    await leader.presses("南坡书记 · 支部书记")
+    await leader.presses("✔️ 按原问题：水渠年久失修")
+    await leader.says("年底前修好水渠。")
+    await leader.says("12-05")
+    await leader.presses("✅ 保存")
+
+    await leader.says("/visits")
+    assert "  📌 已列入整改台账：整改中，时限 2026-12-05（还剩 11 天）" in leader.last()
+    assert not {"✔️ 已解决：11-24", "📌 整改：11-24"} & set(labels_of(h, leader))
+    await leader.presses("✔️ 已解决：11-24", message=before)  # the old list's button
+    assert leader.answers()[-1] == ("该问题已列入整改台账：事项销号后即标记为已解决（/rectify）。")
+    async with h.db.read() as c:
+        assert not (await visit_repo.get_visit(c, 1)).solved  # type: ignore[union-attr]
+
+    await ask_to_cross_off(secretary, "1. 水渠年久失修", "水渠已修好。")
+    clock.set(at("2026-12-01T06:30:00"))  # still 30 November in UTC
+    await officer.presses("✅ 确认销号")
+    async with h.db.read() as c:
+        visit = await visit_repo.get_visit(c, 1)
+    assert visit is not None
+    assert (visit.solved, visit.solved_on, visit.solved_by, visit.solved_note) == (
+        True,
+        date(2026, 12, 1),
+        officer.id,
+        "整改台账已销号：水渠年久失修",
+    )
+    await leader.says("/visits")
+    assert "水渠年久失修" not in leader.last()
+
+    # Another problem, solved by hand; the old list's 📌 is refused, nothing raised.
+    await log_visit(leader, problem="村道照明不足")
+    await leader.says("/visits")
+    old = h.emu.last(leader.user)
+    await leader.presses("✔️ 已解决：12-01")
+    await leader.presses("今天")
+    await leader.says("装好了路灯。")
+    await leader.presses("✅ 保存")
+    await leader.presses("📌 整改：12-01", message=old)
+    assert leader.answers()[-1] == "该问题已标记为解决，无需整改。"
+    async with h.db.read() as c:
+        assert len(await repo.ledger(c, None)) == 1
+
+
+async def test_staff_hand_an_item_to_someone_else_who_then_crosses_it_off(
+    h: Harness, county: dict[str, int], clock: FrozenClock
+) -> None:
+    """The person named cannot do it (left, ill): township staff name another from the
+    same candidates; the history and audit trail say so, the new person is told with the
+    item's buttons and reminded from then, the one before can no longer act on it."""
+    secretary = await make_secretary(h, county["south"], name="南坡书记")
+    leader = await make_leader(h, county["east"], [county["south"]])
+    officer = await township_staff(h, county["dongling"], "镇委员", county["east"])
+    await staff_raise(officer, "南坡村党支部", "南坡书记 · 支部书记", "村道照明不足")
+    told = h.emu.last(secretary.user)
+
+    await officer.says("/rectify")
+    await officer.presses("1. 村道照明不足")
+    await officer.presses("👤 变更责任人")
+    assert officer.last() == "村道照明不足\n现责任人：南坡书记。改由谁负责？"
+    assert labels_of(h, officer) == ["县领导 · 联系领导"]
+    await officer.presses("县领导 · 联系领导")
+    assert officer.last() == "已改由 县领导 负责，并已通知其本人（附事项按钮）。"
+    assert leader.last().startswith(
+        "您现已接替原责任人，负责以下整改事项（整改台账）：\n📌 村道照明不足\n"
+        "支部：南坡村党支部（东岭镇）\n整改目标及承诺：按期完成。\n责任人：县领导\n"
+    )
+    assert labels_of(h, leader) == ["📝 报告进展", "✅ 申请销号"]
+    handed = await item(h, 1)
+    assert (handed.responsible, handed.responsible_name) == (leader.id, "县领导")
+    async with h.db.read() as c:
+        history = await repo.events(c, [1])
+        actions = await c.execute_fetchall("SELECT action FROM audit ORDER BY id")
+    assert (history[-1].kind, history[-1].actor, history[-1].body) == (
+        "responsible",
+        officer.id,
+        "南坡书记 → 县领导",
+    )
+    assert "rectify.responsible" in [str(a[0]) for a in actions]
+
+    # The one before: their old message's buttons no longer work; reminders go to the new.
+    await secretary.presses("✅ 申请销号", message=told)
+    assert secretary.answers()[-1] == NOT_YOURS
+    seen = len(secretary.sees())
+    await evening(h, clock, "2026-12-13")
+    assert secretary.sees()[seen:] == []
+    assert "村道照明不足（南坡村党支部）— 时限 2026-12-20，还剩 7 天" in leader.last()
+    await leader.presses("✅ 申请销号")
+    await leader.says("路灯已装好。")
+    await leader.presses("✅ 提交销号申请")
+    await officer.presses("✅ 确认销号")
+    assert (await item(h, 1)).state == "closed"
+
+
+async def test_a_request_replaced_by_a_newer_one_is_not_decided_from_its_old_buttons(
+    h: Harness, county: dict[str, int], clock: FrozenClock
+) -> None:
+    """Sent back and asked again: the first request's Confirm no longer crosses it off —
+    the newer evidence is what is decided."""
+    secretary = await make_secretary(h, county["south"], name="南坡书记")
+    officer = await township_staff(h, county["dongling"], "镇委员", county["east"])
+    await staff_raise(officer, "南坡村党支部", "南坡书记 · 支部书记", "村道照明不足")
+    await ask_to_cross_off(secretary, "1. 村道照明不足", "路灯已装好四盏。")
+    first = h.emu.last(officer.user)
+    first_ok, first_back = [data for row in first.buttons for _, data in row]
+    await officer.presses("↩️ 退回", message=first)
+    await officer.says("还差两盏。")
+    await ask_to_cross_off(secretary, "1. 村道照明不足", "六盏都装好了。")
+    newer = h.emu.last(officer.user)
+    clock.advance(timedelta(minutes=5))  # not a double press of ↩️
+    before = snapshot(h)
+    for data in (first_ok, first_back):
+        h.emu.press_data(officer.user, first, data)
+        await h.settle()
+        assert officer.answers()[-1] == (
+            "此销号申请已被新的申请取代：请审核新的申请（见其消息，或在 /rectify 中打开该事项）。"
+        )
+    assert snapshot(h) == before
+    await officer.presses("✅ 确认销号", message=newer)
+    assert (await item(h, 1)).state == "closed"
+
+
+async def test_overdue_is_counted_one_way_in_the_list_and_the_bulletin(
+    h: Harness, county: dict[str, int], clock: FrozenClock
+) -> None:
+    """An item past its deadline, waiting to be crossed off: overdue in both."""
+    secretary = await make_secretary(h, county["south"], name="南坡书记")
+    officer = await township_staff(h, county["dongling"], "镇委员", county["east"])
+    await staff_raise(officer, "南坡村党支部", "南坡书记 · 支部书记", "村道照明不足", "11-27")
+    clock.set(at("2026-11-29T10:00:00"))
+    await ask_to_cross_off(secretary, "1. 村道照明不足", "路灯已装好。")
+    await officer.says("/rectify")
+    assert officer.last().startswith("📌 整改台账：未销号 1 项（逾期 1 项）")
+    assert "（已逾期 2 天） · 待审核销号" in officer.last()
+    clock.set(at("2026-12-01T09:00:00"))
+    await h.tick()
+    bulletin = next(t for t in officer.sees() if t.startswith("📊 工作通报：东岭镇，2026-11"))
+    assert "未销号 1 项，其中已超过时限 1 项；本期销号 0 项。" in bulletin
+
+
+async def test_the_person_responsible_pages_through_their_own_items(
+    h: Harness, county: dict[str, int], clock: FrozenClock, staff: Person
+) -> None:
+    secretary = await make_secretary(h, county["south"], name="南坡书记")
+    async with h.db.tx() as c:  # set up (not under test): twelve items, told long ago
+        for number in range(1, 13):
+            await repo.add(
+                c,
+                NewRectification(
+                    branch_id=county["south"],
+                    source="staff",
+                    project=f"整改事项{number:02}",
+                    responsible=secretary.id,
+                    responsible_name="南坡书记",
+                    deadline=date(2026, 12, 20) + timedelta(days=number),
+                    raised_by=staff.id,
+                ),
+                clock.now(),
+            )
+    await secretary.says("/rectify")
+    assert secretary.last().startswith("📌 由您负责的整改事项（12）")
+    assert "10. 整改事项10" in secretary.last() and "11. 整改事项11" not in secretary.last()
+    await secretary.presses("▶")
+    page = secretary.last()
+    assert "11. 整改事项11" in page and "12. 整改事项12" in page and "整改事项01" not in page
+    assert labels_of(h, secretary) == ["11. 整改事项11", "12. 整改事项12", "◀"]
+    await secretary.presses("12. 整改事项12")
+    assert secretary.last().startswith("📌 整改事项12")
+
+
+async def test_the_raise_form_offers_everyone_who_may_be_responsible(
+    h: Harness, county: dict[str, int], clock: FrozenClock
+) -> None:
+    """A branch with 25 committee members and its secretary: 26 buttons, none left off."""
+    await make_secretary(h, county["south"], name="南坡书记")
+    committee = await registered(h, county["south"], [f"委员{n:02}" for n in range(1, 26)])
+    async with h.db.tx() as c:
+        await c.execute(
+            f"UPDATE members SET committee = 1 WHERE telegram_id IN "
+            f"({','.join(str(p.id) for p in committee)})"
+        )
+    officer = await township_staff(h, county["dongling"], "镇委员", county["east"])
+    await officer.says("/rectify")
+    await officer.presses("➕ 新增事项")
+    await officer.presses("南坡村党支部")
+    offered = labels_of(h, officer)
+    assert len(offered) == 26 and "委员25 · 支委" in offered
+    await officer.presses("委员25 · 支委")
+    assert "整改项目" in officer.last()
+
+
+async def test_a_deadline_button_means_the_day_it_shows_whenever_it_is_pressed(
+    h: Harness, county: dict[str, int], clock: FrozenClock
+) -> None:
+    await make_secretary(h, county["south"], name="南坡书记")
+    officer = await township_staff(h, county["dongling"], "镇委员", county["east"])
+    await officer.says("/rectify")
+    await officer.presses("➕ 新增事项")
+    await officer.presses("南坡村党支部")
+    await officer.presses("南坡书记 · 支部书记")
+    await officer.says("村道照明不足")
+    await officer.says("安装路灯。")
+    clock.set(at("2026-11-25T09:00:00"))  # the form waited overnight
+    await officer.presses("1 个月后：2026-12-24")
+    assert "整改时限：2026-12-24" in officer.last()
+    await officer.presses("✅ 保存")
+    assert (await item(h, 1)).deadline == date(2026, 12, 24)
+    # Moving it: the buttons count from the deadline, and keep their day too.
+    await officer.says("/rectify")
+    await officer.presses("1. 村道照明不足")
+    await officer.presses("🗓 调整时限")
+    clock.set(at("2026-11-26T09:00:00"))
+    await officer.presses("3 个月后：2027-03-24")
+    assert (await item(h, 1)).deadline == date(2027, 3, 24)
+
+
+async def test_evidence_past_its_limits_is_refused_in_words_and_nothing_is_lost_silently(
+    h: Harness, county: dict[str, int], clock: FrozenClock
+) -> None:
+    secretary = await make_secretary(h, county["south"], name="南坡书记")
+    officer = await township_staff(h, county["dongling"], "镇委员", county["east"])
+    await staff_raise(officer, "南坡村党支部", "南坡书记 · 支部书记", "村道照明不足")
+    await secretary.says("/rectify")
+    await secretary.presses("1. 村道照明不足")
+    await secretary.presses("✅ 申请销号")
+    await secretary.says("路" * 600)
+    await secretary.says("灯" * 600)  # together over 1000: refused, not cut
+    assert secretary.last() == (
+        "连同之前发送的内容，佐证说明将达 1201 字，请控制在 1000 字以内。"
+        "这条消息未添加：请发送更短的内容，或按按钮提交已有的材料。"
+    )
+    for number in range(10):
+        h.emu.send_photo(secretary.user, f"photo {number}".encode())
+        await h.settle()
+    h.emu.send_photo(secretary.user, b"photo 11", caption="第十一张：东头两盏")
+    await h.settle()
+    assert secretary.last() == "文件已够 10 个：这个文件未添加，但其说明文字已添加。请按按钮提交。"
+    await secretary.presses("✅ 提交销号申请")
+    async with h.db.read() as c:
+        asked = (await repo.events(c, [1]))[-1]
+    assert asked.body == "路" * 600 + "\n第十一张：东头两盏"
+    assert len(asked.attachments) == 10
+
+
+async def test_the_history_sheet_follows_the_items_sheet(
+    h: Harness, county: dict[str, int], clock: FrozenClock
+) -> None:
+    await make_secretary(h, county["south"], name="南坡书记")
+    await make_secretary(h, county["east"], name="东岭书记")
+    officer = await township_staff(h, county["dongling"], "镇委员", county["west"])
+    await staff_raise(officer, "南坡村党支部", "南坡书记 · 支部书记", "村道照明不足")
+    await staff_raise(officer, "东岭村党支部", "东岭书记 · 支部书记", "水渠年久失修")
+    await officer.says("/rectify")
+    await officer.presses("📎 导出表格")
+    sheet = h.emu.last(officer.user)
+    assert sheet.document is not None
+    book = sheets.book(h.emu.files[sheet.document["file_id"]].data)
+    items = [row[0] for row in sheets.rows(book["整改事项"])]
+    steps = [row[0] for row in sheets.rows(book["办理经过"])]
+    assert items == [2, 1]  # by township and branch: 东岭村 before 南坡村
+    assert steps == [2, 1]

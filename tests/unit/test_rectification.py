@@ -4,7 +4,7 @@ bulletin section and card say, within Telegram's limits."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
@@ -15,6 +15,7 @@ from bot.markup import MESSAGE_LIMIT, length
 from bot.profile import InvalidInput
 from storage import members as member_repo
 from storage import org as org_repo
+from storage import rectifications as repo
 from storage.db import Database
 from storage.models import NewMember, NewRectification, Rectification
 from tests.conftest import START, seed_county
@@ -96,6 +97,12 @@ def test_who_may_read_decide_and_raise() -> None:
     assert [
         rectification.may_decide(a, found) for a in (township, other, secretary, responsible)
     ] == [True, False, False, False]
+    # Township staff who are the person responsible too do not judge their own work.
+    both = Actor(42, townships=frozenset({3}), township_branches=frozenset({7}))
+    assert not rectification.may_decide(both, found)
+    assert rectification.refusal(both, found) == "own"
+    assert rectification.refusal(other, found) == "not_yours"
+    assert rectification.refusal(township, found) is None
     assert rectification.may_raise_from_visit(leader, 103, 7)
     assert not rectification.may_raise_from_visit(leader, 999, 7)  # not their visit
     assert not rectification.may_raise_from_visit(other, 103, 7)
@@ -109,13 +116,25 @@ def test_the_bulletin_section_lists_the_overdue_by_branch_and_fits() -> None:
         item(n, state="closed", closed_at=datetime(2026, 11, 20, tzinfo=ZONE))
         for n in range(200, 230)
     ]
-    standing = rectification.Standing(items, items, closed, {7: (LONG[:20], LONG[:20])}, TODAY)
+    standing = rectification.Standing(
+        items, items, closed, {7: (LONG[:20], LONG[:20])}, TODAY, ZONE
+    )
     lines = rectification.bulletin_lines(tr, standing)
     assert "未销号 199 项，其中已超过时限 199 项；本期销号 30 项。" in lines
     assert all(length(line) < MESSAGE_LIMIT for line in lines)
     assert rectification.bulletin_lines(tr, None) == []
-    nothing = rectification.Standing([], [], [], {}, TODAY)
+    nothing = rectification.Standing([], [], [], {}, TODAY, ZONE)
     assert rectification.bulletin_lines(tr, nothing) == []
+
+
+def test_the_bulletin_names_the_local_day_an_item_was_crossed_off() -> None:
+    """Crossed off at 06:00 in Beijing on 1 December: still 30 November in UTC."""
+    tr = i18n.translator("zh-hans")
+    early = datetime(2026, 12, 1, 6, 0, tzinfo=ZONE).astimezone(UTC)
+    closed = [item(1, state="closed", closed_at=early)]
+    standing = rectification.Standing([], [], closed, {7: ("东岭镇", "东岭村")}, TODAY, ZONE)
+    lines = rectification.bulletin_lines(tr, standing)
+    assert lines[-1].endswith("(2026-12-01)") or lines[-1].endswith("（2026-12-01）")
 
 
 async def test_a_request_to_cross_off_waits_no_longer_for_township_staff_relieved(
@@ -190,6 +209,26 @@ async def test_a_member_erased_on_request_is_no_longer_named_on_the_ledger(db: D
         Actor(1, staff=True),
     )
     assert result == "ok" and found is not None
+    her = Actor(9002)
+    assert await rectification.report_progress(db, clock, found.id, her, "已联系施工队。") == "ok"
+    asked = await rectification.ask_to_close(
+        db, clock, found.id, her, "修好了，见照片。", [("photo", "PHOTO-ID")], [1]
+    )
+    assert asked == "ok"
     assert await privacy.erase_member(db, clock, member.id)
     erased = await rectification.get(db, found.id)
     assert erased is not None and "王芳" not in erased.responsible_name
+    async with db.read() as c:
+        history = await repo.events(c, [found.id])
+    assert [(e.kind, e.body, e.attachments) for e in history] == [
+        ("raised", "", []),
+        ("progress", "", []),
+        ("asked", "", []),
+    ]
+
+
+def test_the_evening_reminder_fits_a_message_by_construction() -> None:
+    """Its lines are bounded and counted: heading, closing words and the count fit in
+    what the item lines leave."""
+    lines = rectification.REMIND_SHOWN * (rectification.REMIND_LINE_MAX + 1)
+    assert lines + 400 < MESSAGE_LIMIT

@@ -276,3 +276,33 @@ async def test_township_staff_relieved_of_one_township_keep_the_others_bulletins
         "bulletin:xihe": "queued",
         "told queued": "queued",
     }
+
+
+async def test_requests_to_cross_off_go_with_the_role_they_were_sent_for(db: Database) -> None:
+    """A request to cross off an item (ref_id: the township) is township staff's work
+    where they are township staff of it — a restart keeps it — and county staff's
+    otherwise, dropped when they are no longer staff (#14)."""
+    clock = FrozenClock(START)
+    county = await seed_county(db, clock)
+    now = clock.now()
+    officer, former = 601, 502
+    async with db.tx() as c:
+        await org_repo.grant(c, officer, "township", county["dongling"], None, now)
+        await outbox_repo.enqueue(
+            c,
+            [
+                outbox_repo.Envelope(f"{kind}:{who}", who, kind, county["dongling"])
+                for kind in (OutboxKind.RECTIFY_CHECK, OutboxKind.RECTIFY_EVIDENCE)
+                for who in (officer, former)
+            ],
+            now,
+        )
+    # The restart with ZHIBU_ADMINS empty: 502 was county staff by it, 601 never was.
+    assert await roles.drop_work_of_former_staff(db, clock, []) == 2
+    found = await states(db)
+    assert found[f"rectify_check:{officer}"] == found[f"rectify_evidence:{officer}"] == "queued"
+    assert found[f"rectify_check:{former}"] == found[f"rectify_evidence:{former}"] == "dropped"
+    # The township role ends: what it was sent for goes with it.
+    async with db.tx() as c:
+        await outbox_repo.drop_township_work(c, officer, county["dongling"], now)
+    assert (await states(db))[f"rectify_check:{officer}"] == "dropped"
