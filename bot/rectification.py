@@ -1176,9 +1176,42 @@ async def spreadsheet(
         history = await repo.events(c, [i.id for i in items])
         who = await member_repo.names_of_users(c, sorted({e.actor for e in history}))
     items.sort(key=lambda i: (where[i.branch_id], i.id))
+    made = clock.now()
+    return workbook(
+        [
+            _items_sheet(
+                tr,
+                items,
+                where,
+                clock.tz,
+                today,
+                title_row(tr, tr("Rectification ledger"), scope=scope_name, made=made),
+            ),
+            _steps_sheet(
+                tr,
+                items,
+                history,
+                who,
+                clock.tz,
+                title_row(tr, tr("Rectification ledger: history"), scope=scope_name, made=made),
+            ),
+        ]
+    )
+
+
+def _items_sheet(
+    tr: Tr,
+    items: Sequence[Rectification],
+    where: dict[int, tuple[str, str]],
+    tz: tzinfo,
+    today: date,
+    title: str,
+) -> Sheet:
+    """A row per item, in the order given; an open item's days overdue count to today,
+    a crossed-off one's to the day it was crossed off."""
     rows: list[list[object]] = []
     for item in items:
-        closed_on = item.closed_at.astimezone(clock.tz).date() if item.closed_at else None
+        closed_on = item.closed_at.astimezone(tz).date() if item.closed_at else None
         township, branch = where[item.branch_id]
         rows.append(
             [
@@ -1195,14 +1228,56 @@ async def spreadsheet(
                 overdue_days(item, closed_on or today),
             ]
         )
+    return Sheet(
+        tr("Items"),
+        [
+            tr("No."),
+            tr("Township"),
+            tr("Branch"),
+            tr("Source"),
+            tr("Project"),
+            tr("Goal and commitment"),
+            tr("Responsible"),
+            tr("Deadline"),
+            tr("State"),
+            tr("Crossed off on"),
+            tr("Days overdue"),
+        ],
+        rows,
+        kinds=[
+            "integer",
+            "text",
+            "text",
+            "text",
+            "text",
+            "text",
+            "text",
+            "date",
+            "text",
+            "date",
+            "integer",
+        ],
+        title=title,
+    )
+
+
+def _steps_sheet(
+    tr: Tr,
+    items: Sequence[Rectification],
+    history: list[RectificationEvent],
+    who: dict[int, str],
+    tz: tzinfo,
+    title: str,
+) -> Sheet:
+    """Every item's history, in the items sheet's order (each item's steps in turn)."""
     projects = {i.id: i.project for i in items}
-    order = {i.id: number for number, i in enumerate(items)}  # the items sheet's order
+    order = {i.id: number for number, i in enumerate(items)}
     history.sort(key=lambda e: (order.get(e.item_id, len(order)), e.id))
     steps: list[list[object]] = [
         [
             e.item_id,
             projects.get(e.item_id, ""),
-            e.created_at.astimezone(clock.tz).replace(tzinfo=None),
+            e.created_at.astimezone(tz).replace(tzinfo=None),
             who.get(e.actor, str(e.actor)),
             tr(EVENTS[e.kind]),
             e.body or _moved(e),
@@ -1210,56 +1285,10 @@ async def spreadsheet(
         ]
         for e in history
     ]
-    made = clock.now()
-    return workbook(
-        [
-            Sheet(
-                tr("Items"),
-                [
-                    tr("No."),
-                    tr("Township"),
-                    tr("Branch"),
-                    tr("Source"),
-                    tr("Project"),
-                    tr("Goal and commitment"),
-                    tr("Responsible"),
-                    tr("Deadline"),
-                    tr("State"),
-                    tr("Crossed off on"),
-                    tr("Days overdue"),
-                ],
-                rows,
-                kinds=[
-                    "integer",
-                    "text",
-                    "text",
-                    "text",
-                    "text",
-                    "text",
-                    "text",
-                    "date",
-                    "text",
-                    "date",
-                    "integer",
-                ],
-                title=title_row(tr, tr("Rectification ledger"), scope=scope_name, made=made),
-            ),
-            Sheet(
-                tr("Steps taken"),
-                [
-                    tr("No."),
-                    tr("Project"),
-                    tr("When"),
-                    tr("Who"),
-                    tr("What"),
-                    tr("Text"),
-                    tr("Evidence"),
-                ],
-                steps,
-                kinds=["integer", "text", "datetime", "text", "text", "text", "text"],
-                title=title_row(
-                    tr, tr("Rectification ledger: history"), scope=scope_name, made=made
-                ),
-            ),
-        ]
+    return Sheet(
+        tr("Steps taken"),
+        [tr("No."), tr("Project"), tr("When"), tr("Who"), tr("What"), tr("Text"), tr("Evidence")],
+        steps,
+        kinds=["integer", "text", "datetime", "text", "text", "text", "text"],
+        title=title,
     )
