@@ -16,14 +16,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, get_args, get_type_hints
 
-from telegram import (
-    CallbackQuery,
-    Chat,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    Message,
-    Update,
-)
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 
 from bot import organisation, rectification, review, visits
 from bot.callbacks import (
@@ -393,7 +386,6 @@ class _ItemPress:
     query: CallbackQuery
     data: RectifyPress
     item: Rectification
-    chat: Chat
 
 
 async def _item_pressed(
@@ -404,9 +396,8 @@ async def _item_pressed(
     item = await rectification.get(context.db, data.item)
     if item is None:
         raise Stale
-    chat = update.effective_chat
-    assert chat is not None
-    await _ITEM_ACTIONS[data.action](_ItemPress(update, context, query, data, item, chat))
+    assert update.effective_chat is not None  # a press on a message in a chat
+    await _ITEM_ACTIONS[data.action](_ItemPress(update, context, query, data, item))
 
 
 async def _answered_closed(press: _ItemPress) -> bool:
@@ -439,13 +430,15 @@ async def _staff_may_decide(press: _ItemPress) -> bool:
 
 
 async def _show_card(press: _ItemPress) -> None:
-    context, item = press.context, press.item
+    update, context, item = press.update, press.context, press.item
     if not rectification.may_read(context.actor, item):
         raise Refused
+    chat = update.effective_chat
+    assert chat is not None
     await press.query.answer()
     await send(
         context.bot,
-        press.chat.id,
+        chat.id,
         await rectification.card(context.db, context.clock, context.tr, item, context.actor),
     )
 
@@ -498,13 +491,15 @@ async def _ask_to_cross_off(press: _ItemPress) -> None:
 async def _hand_over(press: _ItemPress) -> None:
     if not await _staff_may_decide(press) or await _answered_closed(press):
         return
-    context, item = press.context, press.item
+    update, context, item = press.update, press.context, press.item
     people = await rectification.candidates(context.db, item.branch_id)
     await press.query.answer()
     if not people:
-        await press.chat.send_message(context.tr(NOBODY))
+        chat = update.effective_chat
+        assert chat is not None
+        await chat.send_message(context.tr(NOBODY))
         return
-    await dialog.begin(press.update, context, WHO, "who", {"item": item.id}, in_private=True)
+    await dialog.begin(update, context, WHO, "who", {"item": item.id}, in_private=True)
     await send(context.bot, context.actor.telegram_id, _handover_question(context, item, people))
 
 
@@ -548,7 +543,7 @@ async def _cross_off(press: _ItemPress) -> None:
     left from a request replaced since is refused by bot.rectification.confirm."""
     if not await _staff_may_decide(press):
         return
-    context, item, tr = press.context, press.item, press.context.tr
+    update, context, item, tr = press.update, press.context, press.item, press.context.tr
     note = tr("Crossed off on the rectification ledger (销号): {project}", project=item.project)
     result = await rectification.confirm(
         context.db, context.clock, item.id, context.actor, note, press.data.asked
@@ -558,7 +553,9 @@ async def _cross_off(press: _ItemPress) -> None:
         return
     await press.query.answer(tr("✅ Crossed off (销号)."))
     await take_buttons_away(press.query)
-    await press.chat.send_message(
+    chat = update.effective_chat
+    assert chat is not None
+    await chat.send_message(
         tr(
             "✅ Crossed off (销号): {project}. The person responsible is told.",
             project=esc(item.project),
