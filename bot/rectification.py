@@ -297,6 +297,16 @@ async def _record(
     return written.id
 
 
+async def _to_decide(c: Conn, item_id: int, by: Actor) -> Rectification | Result:
+    """The item, for staff who oversee its branch to decide on (cross off, send back, a new
+    deadline or person responsible) — or why not: gone, not theirs, or their own."""
+    item = await repo.get(c, item_id)
+    if item is None:
+        return "gone"
+    refused = refusal(by, item)
+    return item if refused is None else refused
+
+
 def _to_responsible(item: Rectification, what: str, key: str, **more: Any) -> outbox_repo.Envelope:
     return outbox_repo.Envelope(
         f"rectify:{item.id}:{key}",
@@ -464,12 +474,9 @@ async def confirm(
     the contact points' figures say what the ledger says."""
     now = clock.now()
     async with db.tx() as c:
-        item = await repo.get(c, item_id)
-        if item is None:
-            return "gone"
-        refused = refusal(by, item)
-        if refused is not None:
-            return refused
+        item = await _to_decide(c, item_id, by)
+        if isinstance(item, str):
+            return item
         if item.state == "asked" and await _replaced(c, item, asked):
             return "replaced"
         if not await repo.move(c, item.id, ("asked",), "closed", now, by.telegram_id):
@@ -493,12 +500,9 @@ async def confirm(
 async def may_send_back(db: Database, item_id: int, by: Actor, asked: int | None = None) -> Result:
     """Whether ``by`` may send the item back now (asked before the reason is typed)."""
     async with db.read() as c:
-        item = await repo.get(c, item_id)
-        if item is None:
-            return "gone"
-        refused = refusal(by, item)
-        if refused is not None:
-            return refused
+        item = await _to_decide(c, item_id, by)
+        if isinstance(item, str):
+            return item
         if item.state != "asked":
             return "not_asked"
         return "replaced" if await _replaced(c, item, asked) else "ok"
@@ -516,12 +520,9 @@ async def send_back(
     """Not crossed off: back to open, with the reason, and the person responsible told."""
     now = clock.now()
     async with db.tx() as c:
-        item = await repo.get(c, item_id)
-        if item is None:
-            return "gone"
-        refused = refusal(by, item)
-        if refused is not None:
-            return refused
+        item = await _to_decide(c, item_id, by)
+        if isinstance(item, str):
+            return item
         if item.state == "asked" and await _replaced(c, item, asked):
             return "replaced"
         if not await repo.move(c, item.id, ("asked",), "open"):
@@ -549,12 +550,9 @@ async def move_deadline(
     new), the person responsible told, and the reminders counted again for it."""
     now = clock.now()
     async with db.tx() as c:
-        item = await repo.get(c, item_id)
-        if item is None:
-            return "gone"
-        refused = refusal(by, item)
-        if refused is not None:
-            return refused
+        item = await _to_decide(c, item_id, by)
+        if isinstance(item, str):
+            return item
         if item.state == "closed":
             return "closed"
         if ending is not None:
@@ -596,12 +594,9 @@ async def change_responsible(
     counted from now; a request to cross off waiting stays, to be decided."""
     now = clock.now()
     async with db.tx() as c:
-        item = await repo.get(c, item_id)
-        if item is None:
-            return "gone"
-        refused = refusal(by, item)
-        if refused is not None:
-            return refused
+        item = await _to_decide(c, item_id, by)
+        if isinstance(item, str):
+            return item
         if item.state == "closed":
             return "closed"
         if item.responsible == person.telegram_id:
