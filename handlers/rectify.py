@@ -603,6 +603,17 @@ if set(_ITEM_ACTIONS) != set(get_args(get_type_hints(RectifyPress)["action"])):
     raise TypeError("handlers.rectify: _ITEM_ACTIONS and RectifyPress's actions differ")
 
 
+async def _refused(turn: Turn, result: rectification.Result) -> bool:
+    """A form's change refused where it is made (the item moved on while the form was
+    open): nothing was written, the form's ending with it neither, so the form ends here
+    with the reason in words (True)."""
+    if result == "ok":
+        return False
+    await turn.finish()
+    await turn.say(turn.tr(RESULTS[result]))
+    return True
+
+
 # --- raising an item ------------------------------------------------------------------------
 
 
@@ -764,9 +775,7 @@ async def _save(turn: Turn) -> None:
     result, _ = await rectification.raise_item(
         context.db, context.clock, new, context.actor, ending=turn.ending()
     )
-    if result != "ok":
-        await turn.finish()
-        await turn.say(tr(RESULTS[result]))
+    if await _refused(turn, result):
         return
     await turn.say(
         tr(
@@ -809,9 +818,7 @@ async def _read_progress(turn: Turn) -> None:
     result = await rectification.report_progress(
         context.db, context.clock, int(turn.data["item"]), context.actor, text, turn.ending()
     )
-    if result != "ok":
-        await turn.finish()
-        await turn.say(turn.tr(RESULTS[result]))
+    if await _refused(turn, result):
         return
     await turn.say(turn.tr("Saved in the item's history. Thank you."))
 
@@ -857,9 +864,7 @@ async def _read_evidence(turn: Turn) -> None:
             context.settings.admins,
             turn.ending(),
         )
-        if result != "ok":
-            await turn.finish()
-            await turn.say(tr(RESULTS[result]))
+        if await _refused(turn, result):
             return
         await turn.say(tr("Sent: the township confirms and crosses it off. You will be told."))
         return
@@ -941,9 +946,7 @@ async def _read_reason(turn: Turn) -> None:
         turn.ending(),
         int(asked) if asked is not None else None,
     )
-    if result != "ok":
-        await turn.finish()
-        await turn.say(turn.tr(RESULTS[result]))
+    if await _refused(turn, result):
         return
     await turn.say(turn.tr("Sent back with your reason; the person responsible is told."))
 
@@ -978,9 +981,7 @@ async def _read_new_deadline(turn: Turn) -> None:
     result = await rectification.move_deadline(
         context.db, context.clock, found.id, context.actor, day, turn.ending()
     )
-    if result != "ok":
-        await turn.finish()
-        await turn.say(turn.tr(RESULTS[result]))
+    if await _refused(turn, result):
         return
     await turn.say(
         turn.tr("The deadline is now {day}; the person responsible is told.", day=day.isoformat())
@@ -1036,9 +1037,7 @@ async def _read_new_responsible(turn: Turn) -> None:
     result = await rectification.change_responsible(
         context.db, context.clock, found.id, context.actor, chosen, turn.ending()
     )
-    if result != "ok":
-        await turn.finish()
-        await turn.say(turn.tr(RESULTS[result]))
+    if await _refused(turn, result):
         return
     await turn.say(
         turn.tr(
