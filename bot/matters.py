@@ -828,6 +828,14 @@ def ledger_workbook(
     tz: tzinfo,
 ) -> bytes:
     ordered = sorted(views, key=lambda v: (v.branch.name, v.branch.id, v.number, v.matter.id))
+    title = title_row(tr, tr("四议两公开 ledger"), scope=scope, made=made.astimezone(tz))
+    return workbook(
+        [_matters_sheet(tr, ordered, tz), _history_sheet(tr, ordered, names, tz)], title=title
+    )
+
+
+def _matters_sheet(tr: Translator, ordered: Sequence[View], tz: tzinfo) -> Sheet:
+    """A row per matter: its four steps' figures side by side, then both publications."""
     heading = [tr("Branch"), tr("No."), tr("Title"), tr("Description"), tr("Opened"), tr("State")]
     kinds: list[ColumnKind | None] = ["text", "integer", "text", "text", "date", "text"]
     for number in STEPS:
@@ -847,97 +855,114 @@ def ledger_workbook(
         tr("Result made public: where"),
     ]
     kinds += ["date", "text", "date", "text"]
-    rows: list[list[object]] = []
-    history: list[list[object]] = []
-    for v in ordered:
-        m = v.matter
-        opened = m.created_at.astimezone(tz)
-        row: list[object] = [
-            v.branch.name,
-            v.number,
-            m.title,
-            m.description,
-            opened.date(),
-            where_it_stands(tr, m),
-        ]
-        history.append(
-            [opened.date(), v.branch.name, m.title, tr("Opened"), "", names.get(m.opened_by, "")]
+    return Sheet(tr("Matters"), heading, [_matter_row(tr, v, tz) for v in ordered], kinds=kinds)
+
+
+def _matter_row(tr: Translator, v: View, tz: tzinfo) -> list[object]:
+    m = v.matter
+    row: list[object] = [
+        v.branch.name,
+        v.number,
+        m.title,
+        m.description,
+        m.created_at.astimezone(tz).date(),
+        where_it_stands(tr, m),
+    ]
+    for number in STEPS:
+        s = v.steps.get(number)
+        row += (
+            [s.held_on, s.expected, s.attended, s.votes_for, s.votes_against, s.votes_abstain]
+            if s is not None
+            else ["", "", "", "", "", ""]
         )
-        for number in STEPS:
-            s = v.steps.get(number)
-            row += (
-                [s.held_on, s.expected, s.attended, s.votes_for, s.votes_against, s.votes_abstain]
-                if s is not None
-                else ["", "", "", "", "", ""]
-            )
-            if s is not None:
-                history.append(
-                    [
-                        s.held_on,
-                        v.branch.name,
-                        m.title,
-                        tr(
-                            "Step {n}: {name} — {outcome} ({for_}/{against}/{abstain} of "
-                            "{attended} present, {expected} expected)",
-                            n=number,
-                            name=tr(STEPS[number]),
-                            outcome=tr("passed") if s.passed else tr("not passed"),
-                            for_=s.votes_for,
-                            against=s.votes_against,
-                            abstain=s.votes_abstain,
-                            attended=s.attended,
-                            expected=s.expected,
-                        ),
-                        s.note,
-                        names.get(s.recorded_by, ""),
-                    ]
-                )
-        for what in ("decision", "result"):
-            p = v.publications.get(what)
-            where = (
-                ""
-                if p is None
-                else tr("in the group")
-                if p.chat_id is not None
-                else tr("on the notice board")
-            )
-            row += [p.published_on if p else "", where]
-            if p is not None:
-                history.append(
-                    [
-                        p.published_on,
-                        v.branch.name,
-                        m.title,
-                        tr("{what} ({where})", what=tr(WHAT[p.what]), where=where),
-                        p.body,
-                        names.get(p.recorded_by, ""),
-                    ]
-                )
-        if m.state == "withdrawn" and m.closed_at is not None:
+    for what in ("decision", "result"):
+        p = v.publications.get(what)
+        row += [p.published_on if p else "", _where_published(tr, p)]
+    return row
+
+
+def _where_published(tr: Translator, p: MatterPublication | None) -> str:
+    if p is None:
+        return ""
+    return tr("in the group") if p.chat_id is not None else tr("on the notice board")
+
+
+def _history_sheet(
+    tr: Translator, ordered: Sequence[View], names: dict[int, str], tz: tzinfo
+) -> Sheet:
+    """Every matter's dated events in one list, by date (a stable sort: one day's entries
+    stay in the ledger's order, each matter's in the order of its steps)."""
+    history = [entry for v in ordered for entry in _history_of(tr, v, names, tz)]
+    history.sort(key=lambda entry: entry[0] if isinstance(entry[0], date) else date.min)
+    return Sheet(
+        tr("History"),
+        [tr("Date"), tr("Branch"), tr("Matter"), tr("What"), tr("Text"), tr("By")],
+        history,
+        kinds=["date", "text", "text", "text", "text", "text"],
+    )
+
+
+def _history_of(tr: Translator, v: View, names: dict[int, str], tz: tzinfo) -> list[list[object]]:
+    """One matter's events in their own order: opened, its steps, its publications, and
+    its withdrawal if it was withdrawn."""
+    m = v.matter
+    branch = v.branch.name
+    history: list[list[object]] = [
+        [
+            m.created_at.astimezone(tz).date(),
+            branch,
+            m.title,
+            tr("Opened"),
+            "",
+            names.get(m.opened_by, ""),
+        ]
+    ]
+    for number in STEPS:
+        s = v.steps.get(number)
+        if s is not None:
             history.append(
                 [
-                    m.closed_at.astimezone(tz).date(),
-                    v.branch.name,
+                    s.held_on,
+                    branch,
                     m.title,
-                    tr("Withdrawn"),
-                    "",
-                    names.get(m.closed_by or 0, ""),
+                    tr(
+                        "Step {n}: {name} — {outcome} ({for_}/{against}/{abstain} of "
+                        "{attended} present, {expected} expected)",
+                        n=number,
+                        name=tr(STEPS[number]),
+                        outcome=tr("passed") if s.passed else tr("not passed"),
+                        for_=s.votes_for,
+                        against=s.votes_against,
+                        abstain=s.votes_abstain,
+                        attended=s.attended,
+                        expected=s.expected,
+                    ),
+                    s.note,
+                    names.get(s.recorded_by, ""),
                 ]
             )
-        rows.append(row)
-    # By date (a stable sort: one day's entries stay in the ledger's order, each matter's
-    # in the order of its steps).
-    history.sort(key=lambda entry: entry[0] if isinstance(entry[0], date) else date.min)
-    title = title_row(tr, tr("四议两公开 ledger"), scope=scope, made=made.astimezone(tz))
-    return workbook(
-        [
-            Sheet(tr("Matters"), heading, rows, kinds=kinds),
-            Sheet(
-                tr("History"),
-                [tr("Date"), tr("Branch"), tr("Matter"), tr("What"), tr("Text"), tr("By")],
-                history,
-                kinds=["date", "text", "text", "text", "text", "text"],
-            ),
-        ],
-        title=title,
-    )
+    for what in ("decision", "result"):
+        p = v.publications.get(what)
+        if p is not None:
+            history.append(
+                [
+                    p.published_on,
+                    branch,
+                    m.title,
+                    tr("{what} ({where})", what=tr(WHAT[p.what]), where=_where_published(tr, p)),
+                    p.body,
+                    names.get(p.recorded_by, ""),
+                ]
+            )
+    if m.state == "withdrawn" and m.closed_at is not None:
+        history.append(
+            [
+                m.closed_at.astimezone(tz).date(),
+                branch,
+                m.title,
+                tr("Withdrawn"),
+                "",
+                names.get(m.closed_by or 0, ""),
+            ]
+        )
+    return history

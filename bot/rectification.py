@@ -297,6 +297,16 @@ async def _record(
     return written.id
 
 
+async def _to_decide(c: Conn, item_id: int, by: Actor) -> Rectification | Result:
+    """The item, for staff who oversee its branch to decide on (cross off, send back, a new
+    deadline or person responsible) — or why not: gone, not theirs, or their own."""
+    item = await repo.get(c, item_id)
+    if item is None:
+        return "gone"
+    refused = refusal(by, item)
+    return item if refused is None else refused
+
+
 def _to_responsible(item: Rectification, what: str, key: str, **more: Any) -> outbox_repo.Envelope:
     return outbox_repo.Envelope(
         f"rectify:{item.id}:{key}",
@@ -464,12 +474,9 @@ async def confirm(
     the contact points' figures say what the ledger says."""
     now = clock.now()
     async with db.tx() as c:
-        item = await repo.get(c, item_id)
-        if item is None:
-            return "gone"
-        refused = refusal(by, item)
-        if refused is not None:
-            return refused
+        item = await _to_decide(c, item_id, by)
+        if isinstance(item, str):
+            return item
         if item.state == "asked" and await _replaced(c, item, asked):
             return "replaced"
         if not await repo.move(c, item.id, ("asked",), "closed", now, by.telegram_id):
@@ -493,12 +500,9 @@ async def confirm(
 async def may_send_back(db: Database, item_id: int, by: Actor, asked: int | None = None) -> Result:
     """Whether ``by`` may send the item back now (asked before the reason is typed)."""
     async with db.read() as c:
-        item = await repo.get(c, item_id)
-        if item is None:
-            return "gone"
-        refused = refusal(by, item)
-        if refused is not None:
-            return refused
+        item = await _to_decide(c, item_id, by)
+        if isinstance(item, str):
+            return item
         if item.state != "asked":
             return "not_asked"
         return "replaced" if await _replaced(c, item, asked) else "ok"
@@ -516,12 +520,9 @@ async def send_back(
     """Not crossed off: back to open, with the reason, and the person responsible told."""
     now = clock.now()
     async with db.tx() as c:
-        item = await repo.get(c, item_id)
-        if item is None:
-            return "gone"
-        refused = refusal(by, item)
-        if refused is not None:
-            return refused
+        item = await _to_decide(c, item_id, by)
+        if isinstance(item, str):
+            return item
         if item.state == "asked" and await _replaced(c, item, asked):
             return "replaced"
         if not await repo.move(c, item.id, ("asked",), "open"):
@@ -549,12 +550,9 @@ async def move_deadline(
     new), the person responsible told, and the reminders counted again for it."""
     now = clock.now()
     async with db.tx() as c:
-        item = await repo.get(c, item_id)
-        if item is None:
-            return "gone"
-        refused = refusal(by, item)
-        if refused is not None:
-            return refused
+        item = await _to_decide(c, item_id, by)
+        if isinstance(item, str):
+            return item
         if item.state == "closed":
             return "closed"
         if ending is not None:
@@ -596,12 +594,9 @@ async def change_responsible(
     counted from now; a request to cross off waiting stays, to be decided."""
     now = clock.now()
     async with db.tx() as c:
-        item = await repo.get(c, item_id)
-        if item is None:
-            return "gone"
-        refused = refusal(by, item)
-        if refused is not None:
-            return refused
+        item = await _to_decide(c, item_id, by)
+        if isinstance(item, str):
+            return item
         if item.state == "closed":
             return "closed"
         if item.responsible == person.telegram_id:
@@ -1176,9 +1171,42 @@ async def spreadsheet(
         history = await repo.events(c, [i.id for i in items])
         who = await member_repo.names_of_users(c, sorted({e.actor for e in history}))
     items.sort(key=lambda i: (where[i.branch_id], i.id))
+    made = clock.now()
+    return workbook(
+        [
+            _items_sheet(
+                tr,
+                items,
+                where,
+                clock.tz,
+                today,
+                title_row(tr, tr("Rectification ledger"), scope=scope_name, made=made),
+            ),
+            _steps_sheet(
+                tr,
+                items,
+                history,
+                who,
+                clock.tz,
+                title_row(tr, tr("Rectification ledger: history"), scope=scope_name, made=made),
+            ),
+        ]
+    )
+
+
+def _items_sheet(
+    tr: Tr,
+    items: Sequence[Rectification],
+    where: dict[int, tuple[str, str]],
+    tz: tzinfo,
+    today: date,
+    title: str,
+) -> Sheet:
+    """A row per item, in the order given; an open item's days overdue count to today,
+    a crossed-off one's to the day it was crossed off."""
     rows: list[list[object]] = []
     for item in items:
-        closed_on = item.closed_at.astimezone(clock.tz).date() if item.closed_at else None
+        closed_on = item.closed_at.astimezone(tz).date() if item.closed_at else None
         township, branch = where[item.branch_id]
         rows.append(
             [
@@ -1195,14 +1223,56 @@ async def spreadsheet(
                 overdue_days(item, closed_on or today),
             ]
         )
+    return Sheet(
+        tr("Items"),
+        [
+            tr("No."),
+            tr("Township"),
+            tr("Branch"),
+            tr("Source"),
+            tr("Project"),
+            tr("Goal and commitment"),
+            tr("Responsible"),
+            tr("Deadline"),
+            tr("State"),
+            tr("Crossed off on"),
+            tr("Days overdue"),
+        ],
+        rows,
+        kinds=[
+            "integer",
+            "text",
+            "text",
+            "text",
+            "text",
+            "text",
+            "text",
+            "date",
+            "text",
+            "date",
+            "integer",
+        ],
+        title=title,
+    )
+
+
+def _steps_sheet(
+    tr: Tr,
+    items: Sequence[Rectification],
+    history: list[RectificationEvent],
+    who: dict[int, str],
+    tz: tzinfo,
+    title: str,
+) -> Sheet:
+    """Every item's history, in the items sheet's order (each item's steps in turn)."""
     projects = {i.id: i.project for i in items}
-    order = {i.id: number for number, i in enumerate(items)}  # the items sheet's order
+    order = {i.id: number for number, i in enumerate(items)}
     history.sort(key=lambda e: (order.get(e.item_id, len(order)), e.id))
     steps: list[list[object]] = [
         [
             e.item_id,
             projects.get(e.item_id, ""),
-            e.created_at.astimezone(clock.tz).replace(tzinfo=None),
+            e.created_at.astimezone(tz).replace(tzinfo=None),
             who.get(e.actor, str(e.actor)),
             tr(EVENTS[e.kind]),
             e.body or _moved(e),
@@ -1210,56 +1280,10 @@ async def spreadsheet(
         ]
         for e in history
     ]
-    made = clock.now()
-    return workbook(
-        [
-            Sheet(
-                tr("Items"),
-                [
-                    tr("No."),
-                    tr("Township"),
-                    tr("Branch"),
-                    tr("Source"),
-                    tr("Project"),
-                    tr("Goal and commitment"),
-                    tr("Responsible"),
-                    tr("Deadline"),
-                    tr("State"),
-                    tr("Crossed off on"),
-                    tr("Days overdue"),
-                ],
-                rows,
-                kinds=[
-                    "integer",
-                    "text",
-                    "text",
-                    "text",
-                    "text",
-                    "text",
-                    "text",
-                    "date",
-                    "text",
-                    "date",
-                    "integer",
-                ],
-                title=title_row(tr, tr("Rectification ledger"), scope=scope_name, made=made),
-            ),
-            Sheet(
-                tr("Steps taken"),
-                [
-                    tr("No."),
-                    tr("Project"),
-                    tr("When"),
-                    tr("Who"),
-                    tr("What"),
-                    tr("Text"),
-                    tr("Evidence"),
-                ],
-                steps,
-                kinds=["integer", "text", "datetime", "text", "text", "text", "text"],
-                title=title_row(
-                    tr, tr("Rectification ledger: history"), scope=scope_name, made=made
-                ),
-            ),
-        ]
+    return Sheet(
+        tr("Steps taken"),
+        [tr("No."), tr("Project"), tr("When"), tr("Who"), tr("What"), tr("Text"), tr("Evidence")],
+        steps,
+        kinds=["integer", "text", "datetime", "text", "text", "text", "text"],
+        title=title,
     )

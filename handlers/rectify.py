@@ -11,8 +11,10 @@ the person responsible).
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, get_args, get_type_hints
 
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 
@@ -375,151 +377,241 @@ def _who_question(
     )
 
 
+@dataclass(frozen=True)
+class _ItemPress:
+    """A press on one item's button, the item found: what each action below needs."""
+
+    update: Update
+    context: ZContext
+    query: CallbackQuery
+    data: RectifyPress
+    item: Rectification
+
+
 async def _item_pressed(
     update: Update, context: ZContext, query: CallbackQuery, data: RectifyPress
 ) -> None:
-    tr = context.tr
-    actor = context.actor
+    """An item gone since its button was drawn is stale whatever was pressed: looked up
+    once here, then the action's own function (:data:`_ITEM_ACTIONS`) decides."""
     item = await rectification.get(context.db, data.item)
     if item is None:
         raise Stale
-    chat = update.effective_chat
-    assert chat is not None
-    if data.action == "card":
-        if not rectification.may_read(actor, item):
-            raise Refused
-        await query.answer()
-        await send(
-            context.bot,
-            chat.id,
-            await rectification.card(context.db, context.clock, tr, item, actor),
-        )
-        return
-    if data.action in ("prog", "ask"):
-        if item.responsible != actor.telegram_id:
-            raise Refused
-        if item.state == "closed":
-            await query.answer(tr(RESULTS["closed"]), show_alert=True)
-            return
-        if data.action == "ask" and item.state != "open":
-            await query.answer(tr(RESULTS["not_open"]), show_alert=True)
-            return
-        await query.answer()
-        if data.action == "prog":
-            await dialog.begin(
-                update, context, PROGRESS, "text", {"item": item.id}, in_private=True
-            )
-            await context.bot.send_message(
-                actor.telegram_id,
-                tr(
-                    "{project}\nHow far is the work? Type a few sentences for the item's history.",
-                    project=esc(item.project),
-                ),
-            )
-            return
-        await dialog.begin(
-            update,
-            context,
-            CLOSE,
-            "evidence",
-            {"item": item.id, "text": "", "files": []},
-            in_private=True,
-        )
-        await context.bot.send_message(
-            actor.telegram_id,
-            tr(
-                "{project}\nSend the evidence that it is done: text, photos, voice "
-                "messages or documents — one or several messages. Then press the button.",
-                project=esc(item.project),
-            ),
-            reply_markup=inline(
-                [[button(tr("✅ Send for confirmation"), dialog.choice(CLOSE, "evidence", "done"))]]
-            ),
-        )
-        return
-    refused = rectification.refusal(actor, item)
+    assert update.effective_chat is not None  # a press on a message in a chat
+    await _ITEM_ACTIONS[data.action](_ItemPress(update, context, query, data, item))
+
+
+async def _answered_closed(press: _ItemPress) -> bool:
+    """A crossed-off item takes no more work, deadline or handover: the press is answered
+    so (True) rather than refused — the button was right when it was drawn."""
+    if press.item.state != "closed":
+        return False
+    await press.query.answer(press.context.tr(RESULTS["closed"]), show_alert=True)
+    return True
+
+
+async def _responsible_may_work(press: _ItemPress) -> bool:
+    """Progress and the request to cross off are the person responsible's own, and only
+    while the item is not crossed off (False: the press is answered already)."""
+    if press.item.responsible != press.context.actor.telegram_id:
+        raise Refused
+    return not await _answered_closed(press)
+
+
+async def _staff_may_decide(press: _ItemPress) -> bool:
+    """Crossing off, sending back, the deadline and the person responsible are staff's who
+    oversee the branch — and never on their own item (False: the press is answered)."""
+    refused = rectification.refusal(press.context.actor, press.item)
     if refused == "own":  # a secretary who is township staff too: their own work
-        await query.answer(tr(RESULTS["own"]), show_alert=True)
-        return
+        await press.query.answer(press.context.tr(RESULTS["own"]), show_alert=True)
+        return False
     if refused is not None:
         raise Refused
-    if data.action == "who":
-        if item.state == "closed":
-            await query.answer(tr(RESULTS["closed"]), show_alert=True)
-            return
-        people = await rectification.candidates(context.db, item.branch_id)
-        await query.answer()
-        if not people:
-            await chat.send_message(tr(NOBODY))
-            return
-        await dialog.begin(update, context, WHO, "who", {"item": item.id}, in_private=True)
-        await send(context.bot, actor.telegram_id, _handover_question(context, item, people))
+    return True
+
+
+async def _show_card(press: _ItemPress) -> None:
+    update, context, item = press.update, press.context, press.item
+    if not rectification.may_read(context.actor, item):
+        raise Refused
+    chat = update.effective_chat
+    assert chat is not None
+    await press.query.answer()
+    await send(
+        context.bot,
+        chat.id,
+        await rectification.card(context.db, context.clock, context.tr, item, context.actor),
+    )
+
+
+async def _report_progress(press: _ItemPress) -> None:
+    if not await _responsible_may_work(press):
         return
-    if data.action == "due":
-        if item.state == "closed":
-            await query.answer(tr(RESULTS["closed"]), show_alert=True)
-            return
-        await query.answer()
-        await dialog.begin(update, context, DUE, "day", {"item": item.id}, in_private=True)
-        start = max(item.deadline, context.clock.today())
-        await context.bot.send_message(
-            actor.telegram_id,
-            tr(
-                "{project}\nThe deadline is {day}. The new deadline? Press a button or type "
-                "the date (e.g. 2027-03-31).",
-                project=esc(item.project),
-                day=item.deadline.isoformat(),
-            ),
-            reply_markup=inline(
-                [
-                    [
-                        button(
-                            tr(
-                                "In {n} month(s): {day}",
-                                n=months,
-                                day=rectification.months_later(start, months).isoformat(),
-                            ),
-                            dialog.choice(DUE, "day", f"m{months}"),
-                        )
-                        for months in rectification.DEADLINE_MONTHS
-                    ]
-                ]
-            ),
-        )
+    context, item = press.context, press.item
+    await press.query.answer()
+    await dialog.begin(press.update, context, PROGRESS, "text", {"item": item.id}, in_private=True)
+    await context.bot.send_message(
+        context.actor.telegram_id,
+        context.tr(
+            "{project}\nHow far is the work? Type a few sentences for the item's history.",
+            project=esc(item.project),
+        ),
+    )
+
+
+async def _ask_to_cross_off(press: _ItemPress) -> None:
+    """Only an open item: one already waiting for confirmation has its request in."""
+    if not await _responsible_may_work(press):
         return
-    if data.action == "ok":
-        note = tr("Crossed off on the rectification ledger (销号): {project}", project=item.project)
-        result = await rectification.confirm(
-            context.db, context.clock, item.id, actor, note, data.asked
-        )
-        if result != "ok":
-            await query.answer(tr(RESULTS[result]), show_alert=True)
-            return
-        await query.answer(tr("✅ Crossed off (销号)."))
-        await take_buttons_away(query)
-        await chat.send_message(
-            tr(
-                "✅ Crossed off (销号): {project}. The person responsible is told.",
-                project=esc(item.project),
-            )
-        )
+    context, item, tr = press.context, press.item, press.context.tr
+    if item.state != "open":
+        await press.query.answer(tr(RESULTS["not_open"]), show_alert=True)
         return
-    allowed = await rectification.may_send_back(context.db, item.id, actor, data.asked)
-    if allowed != "ok":
-        await query.answer(tr(RESULTS[allowed]), show_alert=True)
-        return
-    await query.answer()
+    await press.query.answer()
     await dialog.begin(
-        update, context, BACK, "reason", {"item": item.id, "asked": data.asked}, in_private=True
+        press.update,
+        context,
+        CLOSE,
+        "evidence",
+        {"item": item.id, "text": "", "files": []},
+        in_private=True,
     )
     await context.bot.send_message(
-        actor.telegram_id,
+        context.actor.telegram_id,
+        tr(
+            "{project}\nSend the evidence that it is done: text, photos, voice "
+            "messages or documents — one or several messages. Then press the button.",
+            project=esc(item.project),
+        ),
+        reply_markup=inline(
+            [[button(tr("✅ Send for confirmation"), dialog.choice(CLOSE, "evidence", "done"))]]
+        ),
+    )
+
+
+async def _hand_over(press: _ItemPress) -> None:
+    if not await _staff_may_decide(press) or await _answered_closed(press):
+        return
+    update, context, item = press.update, press.context, press.item
+    people = await rectification.candidates(context.db, item.branch_id)
+    await press.query.answer()
+    if not people:
+        chat = update.effective_chat
+        assert chat is not None
+        await chat.send_message(context.tr(NOBODY))
+        return
+    await dialog.begin(update, context, WHO, "who", {"item": item.id}, in_private=True)
+    await send(context.bot, context.actor.telegram_id, _handover_question(context, item, people))
+
+
+async def _move_deadline(press: _ItemPress) -> None:
+    """The buttons count from the later of the deadline and today: a deadline already
+    past is not moved to another day in the past."""
+    if not await _staff_may_decide(press) or await _answered_closed(press):
+        return
+    context, item, tr = press.context, press.item, press.context.tr
+    await press.query.answer()
+    await dialog.begin(press.update, context, DUE, "day", {"item": item.id}, in_private=True)
+    start = max(item.deadline, context.clock.today())
+    await context.bot.send_message(
+        context.actor.telegram_id,
+        tr(
+            "{project}\nThe deadline is {day}. The new deadline? Press a button or type "
+            "the date (e.g. 2027-03-31).",
+            project=esc(item.project),
+            day=item.deadline.isoformat(),
+        ),
+        reply_markup=inline(
+            [
+                [
+                    button(
+                        tr(
+                            "In {n} month(s): {day}",
+                            n=months,
+                            day=rectification.months_later(start, months).isoformat(),
+                        ),
+                        dialog.choice(DUE, "day", f"m{months}"),
+                    )
+                    for months in rectification.DEADLINE_MONTHS
+                ]
+            ]
+        ),
+    )
+
+
+async def _cross_off(press: _ItemPress) -> None:
+    """Decided at once, no form: ``data.asked`` names the request decided, so a button
+    left from a request replaced since is refused by bot.rectification.confirm."""
+    if not await _staff_may_decide(press):
+        return
+    update, context, item, tr = press.update, press.context, press.item, press.context.tr
+    note = tr("Crossed off on the rectification ledger (销号): {project}", project=item.project)
+    result = await rectification.confirm(
+        context.db, context.clock, item.id, context.actor, note, press.data.asked
+    )
+    if result != "ok":
+        await press.query.answer(tr(RESULTS[result]), show_alert=True)
+        return
+    await press.query.answer(tr("✅ Crossed off (销号)."))
+    await take_buttons_away(press.query)
+    chat = update.effective_chat
+    assert chat is not None
+    await chat.send_message(
+        tr(
+            "✅ Crossed off (销号): {project}. The person responsible is told.",
+            project=esc(item.project),
+        )
+    )
+
+
+async def _send_back(press: _ItemPress) -> None:
+    """Checked before the reason is asked, and again when it is saved: nobody types a
+    reason for a request that was decided or replaced meanwhile."""
+    if not await _staff_may_decide(press):
+        return
+    context, item, tr = press.context, press.item, press.context.tr
+    asked = press.data.asked
+    allowed = await rectification.may_send_back(context.db, item.id, context.actor, asked)
+    if allowed != "ok":
+        await press.query.answer(tr(RESULTS[allowed]), show_alert=True)
+        return
+    await press.query.answer()
+    await dialog.begin(
+        press.update, context, BACK, "reason", {"item": item.id, "asked": asked}, in_private=True
+    )
+    await context.bot.send_message(
+        context.actor.telegram_id,
         tr(
             "{project}\nWhy is it not crossed off yet? Type the reason: the person "
             "responsible reads it.",
             project=esc(item.project),
         ),
     )
+
+
+#: What a press on an item's button does, by its action: every action of
+#: :class:`bot.callbacks.RectifyPress` has one (checked just below, at import).
+_ITEM_ACTIONS: dict[str, Callable[[_ItemPress], Awaitable[None]]] = {
+    "card": _show_card,
+    "prog": _report_progress,
+    "ask": _ask_to_cross_off,
+    "ok": _cross_off,
+    "back": _send_back,
+    "due": _move_deadline,
+    "who": _hand_over,
+}
+if set(_ITEM_ACTIONS) != set(get_args(get_type_hints(RectifyPress)["action"])):
+    raise TypeError("handlers.rectify: _ITEM_ACTIONS and RectifyPress's actions differ")
+
+
+async def _refused(turn: Turn, result: rectification.Result) -> bool:
+    """A form's change refused where it is made (the item moved on while the form was
+    open): nothing was written, the form's ending with it neither, so the form ends here
+    with the reason in words (True)."""
+    if result == "ok":
+        return False
+    await turn.finish()
+    await turn.say(turn.tr(RESULTS[result]))
+    return True
 
 
 # --- raising an item ------------------------------------------------------------------------
@@ -683,9 +775,7 @@ async def _save(turn: Turn) -> None:
     result, _ = await rectification.raise_item(
         context.db, context.clock, new, context.actor, ending=turn.ending()
     )
-    if result != "ok":
-        await turn.finish()
-        await turn.say(tr(RESULTS[result]))
+    if await _refused(turn, result):
         return
     await turn.say(
         tr(
@@ -728,9 +818,7 @@ async def _read_progress(turn: Turn) -> None:
     result = await rectification.report_progress(
         context.db, context.clock, int(turn.data["item"]), context.actor, text, turn.ending()
     )
-    if result != "ok":
-        await turn.finish()
-        await turn.say(turn.tr(RESULTS[result]))
+    if await _refused(turn, result):
         return
     await turn.say(turn.tr("Saved in the item's history. Thank you."))
 
@@ -776,9 +864,7 @@ async def _read_evidence(turn: Turn) -> None:
             context.settings.admins,
             turn.ending(),
         )
-        if result != "ok":
-            await turn.finish()
-            await turn.say(tr(RESULTS[result]))
+        if await _refused(turn, result):
             return
         await turn.say(tr("Sent: the township confirms and crosses it off. You will be told."))
         return
@@ -860,9 +946,7 @@ async def _read_reason(turn: Turn) -> None:
         turn.ending(),
         int(asked) if asked is not None else None,
     )
-    if result != "ok":
-        await turn.finish()
-        await turn.say(turn.tr(RESULTS[result]))
+    if await _refused(turn, result):
         return
     await turn.say(turn.tr("Sent back with your reason; the person responsible is told."))
 
@@ -897,9 +981,7 @@ async def _read_new_deadline(turn: Turn) -> None:
     result = await rectification.move_deadline(
         context.db, context.clock, found.id, context.actor, day, turn.ending()
     )
-    if result != "ok":
-        await turn.finish()
-        await turn.say(turn.tr(RESULTS[result]))
+    if await _refused(turn, result):
         return
     await turn.say(
         turn.tr("The deadline is now {day}; the person responsible is told.", day=day.isoformat())
@@ -955,9 +1037,7 @@ async def _read_new_responsible(turn: Turn) -> None:
     result = await rectification.change_responsible(
         context.db, context.clock, found.id, context.actor, chosen, turn.ending()
     )
-    if result != "ok":
-        await turn.finish()
-        await turn.say(turn.tr(RESULTS[result]))
+    if await _refused(turn, result):
         return
     await turn.say(
         turn.tr(
