@@ -10,6 +10,13 @@
 ALTER TABLE meetings ADD COLUMN leadership INTEGER NOT NULL DEFAULT 0
     CHECK (leadership IN (0, 1));
 
+-- Since when a member is marked as township leadership, a local date: someone marked in
+-- September is not judged against the pace of the whole year; what is expected of them
+-- is prorated from that day (bot/centralised.py). Set when the mark goes on (roster
+-- import or anywhere else it is set), cleared when it comes off; NULL for those marked
+-- before: from 1 January.
+ALTER TABLE members ADD COLUMN township_leadership_since TEXT;
+
 CREATE TABLE research_reports (
     id          INTEGER PRIMARY KEY,
     member_id   INTEGER NOT NULL REFERENCES members(id),

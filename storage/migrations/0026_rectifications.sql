@@ -31,12 +31,14 @@ CREATE UNIQUE INDEX rectifications_source ON rectifications(source, source_id, b
 
 -- The item's history, every step with who and when: raised, progress reported, asked to
 -- cross off (with evidence: text and files), confirmed, sent back (with the reason),
--- deadline moved (old and new).
+-- deadline moved (old and new), the person responsible changed (someone gone can never
+-- ask to cross it off).
 CREATE TABLE rectification_events (
     id           INTEGER PRIMARY KEY,
     item_id      INTEGER NOT NULL REFERENCES rectifications(id),
     kind         TEXT    NOT NULL
-                 CHECK (kind IN ('raised', 'progress', 'asked', 'confirmed', 'sent_back', 'deadline')),
+                 CHECK (kind IN ('raised', 'progress', 'asked', 'confirmed', 'sent_back',
+                                 'deadline', 'responsible')),
     actor        INTEGER NOT NULL,
     body         TEXT    NOT NULL DEFAULT '',
     files        TEXT    NOT NULL DEFAULT '[]',                 -- JSON [[kind, file_id], …]
