@@ -616,7 +616,7 @@ class RectifyPress(CallbackData, prefix="rect"):
     action: Literal["card", "prog", "ask", "ok", "back", "due", "who"]
     item: int
     #: Confirm and send back: the request (its "asked" step) they decide — a newer one
-    #: replaces it. Buttons from before it travelled have none: the newest is meant.
+    #: replaces it. The other actions carry none.
     asked: int | None = None
 
 

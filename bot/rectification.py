@@ -806,11 +806,9 @@ def newest_request(history: Sequence[RectificationEvent]) -> int | None:
 
 
 async def _replaced(c: Conn, item: Rectification, asked: int | None) -> bool:
-    """Whether the request a button decides is no longer the newest (None: an old button
-    that names none — the newest is meant)."""
-    if asked is None:
-        return False
-    return newest_request(await repo.events(c, [item.id])) != asked
+    """Whether the request a button decides is not the newest (a button naming none was
+    never one of ours)."""
+    return asked is None or newest_request(await repo.events(c, [item.id])) != asked
 
 
 def staff_buttons(tr: Tr, item: Rectification, asked: int | None = None) -> Buttons:

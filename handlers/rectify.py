@@ -529,7 +529,10 @@ async def _move_deadline(press: _ItemPress) -> None:
                             n=months,
                             day=rectification.months_later(start, months).isoformat(),
                         ),
-                        dialog.choice(DUE, "day", f"m{months}"),
+                        # the day itself, as shown (as the raise form's buttons)
+                        dialog.choice(
+                            DUE, "day", rectification.months_later(start, months).isoformat()
+                        ),
                     )
                     for months in rectification.DEADLINE_MONTHS
                 ]
@@ -720,17 +723,18 @@ async def _ask_deadline(turn: Turn) -> None:
     )
 
 
+async def _deadline_answered(turn: Turn) -> date:
+    """A deadline pressed (the button carries the day it shows, checked as if typed, since
+    callback data can be forged) or typed."""
+    if turn.action is not None and callback_day(turn.action) is not None:
+        day = rectification.parse_deadline(turn.action, turn.today)
+        await turn.acknowledge(day.isoformat())
+        return day
+    return rectification.parse_deadline(turn.text, turn.today)
+
+
 async def _read_deadline(turn: Turn) -> None:
-    today = turn.today
-    months = {f"m{n}": n for n in rectification.DEADLINE_MONTHS}
-    if turn.action in months:  # a button from before they carried the day
-        day = rectification.months_later(today, months[turn.action])
-        await turn.acknowledge(day.isoformat())
-    elif turn.action is not None and callback_day(turn.action) is not None:
-        day = rectification.parse_deadline(turn.action, today)  # checked as if typed
-        await turn.acknowledge(day.isoformat())
-    else:
-        day = rectification.parse_deadline(turn.text, today)
+    day = await _deadline_answered(turn)
     await turn.go("confirm", ask=False, deadline=day.isoformat())
     tr = turn.tr
     branch = await organisation.get_unit(turn.context.db, int(turn.data["branch"]))
@@ -968,16 +972,7 @@ async def _read_new_deadline(turn: Turn) -> None:
         await turn.finish()
         await turn.say(turn.tr(RESULTS["gone"]))
         return
-    today = turn.today
-    months = {f"m{n}": n for n in rectification.DEADLINE_MONTHS}
-    if turn.action in months:  # a button from before they carried the day
-        day = rectification.months_later(max(found.deadline, today), months[turn.action])
-        await turn.acknowledge(day.isoformat())
-    elif turn.action is not None and callback_day(turn.action) is not None:
-        day = rectification.parse_deadline(turn.action, today)  # checked as if typed
-        await turn.acknowledge(day.isoformat())
-    else:
-        day = rectification.parse_deadline(turn.text, today)
+    day = await _deadline_answered(turn)
     result = await rectification.move_deadline(
         context.db, context.clock, found.id, context.actor, day, turn.ending()
     )

@@ -153,7 +153,6 @@ OLD: dict[str, CallbackData] = {
     "rect:my:1": RectifyMine(page=1),
     "rect:xlsx": RectifySheet(),
     "rect:card:4": RectifyPress(action="card", item=4),
-    "rect:ok:4": RectifyPress(action="ok", item=4),
     "rect:due:4": RectifyPress(action="due", item=4),
     "rect:ok:4:17": RectifyPress(action="ok", item=4, asked=17),
     "mtr:new:3": MatterNew(branch=3),
